@@ -1,0 +1,50 @@
+package workbook.net;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+/**
+ * Ports on 127.0.0.1. Tests bind port 0 and ask the server which port it got; this class is for
+ * the few places that need a port number before anything binds (a broker's listener).
+ */
+public final class Ports {
+  private Ports() {}
+
+  /** A port that was free a moment ago on 127.0.0.1 (bind it soon: another process may take it). */
+  public static int free() {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not find a free port on 127.0.0.1", e);
+    }
+  }
+
+  /** True when something accepts connections on 127.0.0.1:port. */
+  public static boolean inUse(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Checks that a fixed port for a demo is free, or stops with a sentence saying what to do.
+   * Use it in a demo's main before binding a fixed port.
+   */
+  public static int requireFree(int port, String flag) {
+    if (inUse(port)) {
+      System.err.println("Port " + port + " is already in use (another demo still running?): stop it, or pass "
+          + flag + " <port> to use another one.");
+      System.exit(2);
+    }
+    return port;
+  }
+}

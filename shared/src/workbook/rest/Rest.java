@@ -1,0 +1,39 @@
+//DEPS io.javalin:javalin:7.2.3
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.22.1
+//DEPS com.fasterxml.jackson.datatype:jackson-datatype-jsr310:2.22.1
+//DEPS org.slf4j:slf4j-simple:2.0.17
+//JAVA_OPTIONS -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.showDateTime=false
+package workbook.rest;
+
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import java.util.function.Consumer;
+
+/**
+ * Javalin servers the way every lab wants them: bound to 127.0.0.1, quiet, and quick to stop.
+ * Tests start them on port 0 and read {@code app.port()}; demos pass a fixed port.
+ */
+public final class Rest {
+  private Rest() {}
+
+  /** Starts a server on 127.0.0.1:port (0 picks a free port) with the given routes. */
+  public static Javalin start(int port, Consumer<JavalinConfig> config) {
+    Javalin app = Javalin.create(cfg -> {
+      // Without this, a short-lived program waits 5 s for Javalin's startup watcher to give up.
+      cfg.startup.startupWatcherEnabled = false;
+      cfg.startup.showJavalinBanner = false;
+      config.accept(cfg);
+    });
+    return app.start("127.0.0.1", port);
+  }
+
+  /** Starts a server on a free port of 127.0.0.1. */
+  public static Javalin start(Consumer<JavalinConfig> config) {
+    return start(0, config);
+  }
+
+  /** The base URL of a started server, e.g. {@code http://127.0.0.1:40123}. */
+  public static String url(Javalin app) {
+    return "http://127.0.0.1:" + app.port();
+  }
+}

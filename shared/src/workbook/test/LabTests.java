@@ -1,0 +1,195 @@
+//DEPS org.junit:junit-bom:5.14.1@pom
+//DEPS org.junit.jupiter:junit-jupiter
+//DEPS org.junit.platform:junit-platform-launcher
+//DEPS org.assertj:assertj-core:3.27.7
+package workbook.test;
+
+import workbook.story.Story;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.TestTag;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.launcher.TagFilter;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * Runs one lab's tests from its {@code main} and prints them as a tree of steps, each failure
+ * with the message that names its TODO, then the closing line {@code N passed, N failed}.
+ */
+public final class LabTests {
+  private static final Pattern STEP_TAG = Pattern.compile("step(\\d+)");
+
+  private LabTests() {}
+
+  /**
+   * Call from a test class's main: {@code LabTests.run(MyTest.class, args)}. An argument
+   * {@code 2} (or {@code step2}) runs only step 2. Exits 1 when anything failed.
+   */
+  public static void run(Class<?> testClass, String... args) {
+    LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+        .selectors(selectClass(testClass))
+        // A safety net under the classes' own @Timeout: unfinished code never hangs a run.
+        .configurationParameter("junit.jupiter.execution.timeout.default", "60 s")
+        .configurationParameter("junit.jupiter.displayname.generator.default",
+            "org.junit.jupiter.api.DisplayNameGenerator$ReplaceUnderscores");
+    for (String arg : args) {
+      String step = arg.toLowerCase(Locale.ROOT).replaceFirst("^(--)?step", "");
+      if (!step.matches("\\d+")) {
+        System.err.println("Unknown argument '" + arg + "': pass a step number (e.g. 2) or nothing.");
+        System.exit(2);
+      }
+      request.filters(TagFilter.includeTags("step" + Integer.parseInt(step)));
+    }
+    TreePrinter printer = new TreePrinter(System.out);
+    LauncherFactory.create().execute(request.build(), printer);
+    System.out.println(printer.summary());
+    printer.writeResults(System.getenv("WORKBOOK_RESULTS"));
+    System.out.flush();
+    // Exit explicitly: a learner's unfinished code may have left a non-daemon thread behind.
+    System.exit(printer.failed > 0 || printer.passed == 0 ? 1 : 0);
+  }
+
+  /** The step a test belongs to ("step2"), from its own or any enclosing tag; "given" if none. */
+  static String stepOf(TestPlan plan, TestIdentifier id) {
+    for (Optional<TestIdentifier> cur = Optional.of(id); cur.isPresent();
+        cur = plan.getParent(cur.get())) {
+      for (TestTag tag : cur.get().getTags()) {
+        Matcher m = STEP_TAG.matcher(tag.getName());
+        if (m.matches()) return "step" + Integer.parseInt(m.group(1));
+      }
+    }
+    return "given";
+  }
+
+  static final class TreePrinter implements TestExecutionListener {
+    private final PrintStream out;
+    private final Set<String> opened = ConcurrentHashMap.newKeySet();
+    private final List<String> results = new ArrayList<>();
+    private TestPlan plan;
+    private long startedAt;
+    int passed, failed, skipped;
+
+    TreePrinter(PrintStream out) { this.out = out; }
+
+    @Override public void testPlanExecutionStarted(TestPlan testPlan) { this.plan = testPlan; }
+
+    @Override public void executionStarted(TestIdentifier id) {
+      if (id.isTest()) { startedAt = System.nanoTime(); Story.clear(); }
+    }
+
+    @Override public void executionSkipped(TestIdentifier id, String reason) {
+      if (!id.isTest()) return;
+      openParents(id);
+      skipped++;
+      out.println(indent(id) + "- " + id.getDisplayName() + "  (skipped: " + reason + ")");
+      results.add(stepOf(plan, id) + "\tskipped\t" + id.getDisplayName());
+    }
+
+    @Override public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+      if (!id.isTest()) {
+        // A class or @Nested group that failed before its tests ran (e.g. @BeforeAll threw).
+        if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+          openParents(id);
+          failed++;
+          out.println(indent(id) + "✘ " + id.getDisplayName() + " could not run");
+          printFailure(id, result);
+          results.add(stepOf(plan, id) + "\tfailed\t" + id.getDisplayName());
+        }
+        return;
+      }
+      openParents(id);
+      long ms = (System.nanoTime() - startedAt) / 1_000_000;
+      boolean ok = result.getStatus() == TestExecutionResult.Status.SUCCESSFUL;
+      String time = ms >= 100 ? String.format(Locale.ROOT, "  (%.1f s)", ms / 1000.0) : "";
+      out.println(indent(id) + (ok ? "✔ " : "✘ ") + id.getDisplayName() + time);
+      if (ok) passed++; else { failed++; printFailure(id, result); }
+      results.add(stepOf(plan, id) + "\t" + (ok ? "passed" : "failed") + "\t" + id.getDisplayName());
+    }
+
+    private void printFailure(TestIdentifier id, TestExecutionResult result) {
+      String pad = indent(id) + "    ";
+      Throwable t = result.getThrowable().orElse(null);
+      String message = describe(t);
+      for (String line : message.strip().split("\\R")) out.println(pad + line);
+      List<String> story = Story.drain();
+      if (!story.isEmpty()) {
+        out.println(pad + "What happened, in order:");
+        for (String line : story) out.println(pad + "  " + line);
+      }
+    }
+
+    /** The learner's message first; a stack frame only for errors that are not assertions. */
+    private static String describe(Throwable t) {
+      if (t == null) return "(no message)";
+      String msg = Optional.ofNullable(t.getMessage()).orElse("");
+      if (t instanceof AssertionError) return msg.isBlank() ? t.toString() : msg;
+      StringBuilder sb = new StringBuilder(t.getClass().getSimpleName())
+          .append(msg.isBlank() ? "" : ": " + msg);
+      for (StackTraceElement frame : t.getStackTrace()) {
+        String cls = frame.getClassName();
+        if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("org.junit")
+            || cls.startsWith("sun.") || cls.startsWith("workbook.test.")) continue;
+        sb.append("\n  at ").append(frame);
+        break;
+      }
+      if (t.getCause() != null && t.getCause() != t) {
+        sb.append("\n  caused by ").append(t.getCause().getClass().getSimpleName())
+            .append(": ").append(t.getCause().getMessage());
+      }
+      return sb.toString();
+    }
+
+    private void openParents(TestIdentifier id) {
+      List<TestIdentifier> chain = new ArrayList<>();
+      for (Optional<TestIdentifier> p = plan.getParent(id); p.isPresent(); p = plan.getParent(p.get())) {
+        if (p.get().getParentId().isEmpty()) break; // the engine itself
+        chain.add(0, p.get());
+      }
+      for (TestIdentifier container : chain) {
+        if (opened.add(container.getUniqueId())) {
+          out.println(indent(container) + container.getDisplayName());
+        }
+      }
+    }
+
+    private String indent(TestIdentifier id) {
+      int depth = -2; // engine and the top class are not indented
+      for (Optional<TestIdentifier> p = Optional.of(id); p.isPresent(); p = plan.getParent(p.get())) depth++;
+      return "  ".repeat(Math.max(0, depth));
+    }
+
+    String summary() {
+      String line = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
+      if (passed + failed == 0) line += "  (no test ran: check the step number)";
+      return line;
+    }
+
+    /** One line per test, "step<TAB>status<TAB>name", for the workbook tool's verify and list. */
+    void writeResults(String file) {
+      if (file == null || file.isBlank()) return;
+      try {
+        Files.write(Path.of(file), results, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        System.err.println("Could not write test results to " + file + ": " + e.getMessage());
+      }
+    }
+  }
+}
