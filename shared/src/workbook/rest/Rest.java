@@ -1,8 +1,7 @@
 //DEPS io.javalin:javalin:7.2.3
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.22.1
 //DEPS com.fasterxml.jackson.datatype:jackson-datatype-jsr310:2.22.1
-//DEPS org.slf4j:slf4j-simple:2.0.17
-//JAVA_OPTIONS -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.showDateTime=false
+//SOURCES ../log/*.java ../story/*.java
 package workbook.rest;
 
 import io.javalin.Javalin;
