@@ -35,6 +35,15 @@ public final class Ports {
     }
   }
 
+  /** Checks that a fixed port for a demo is free, or stops with a sentence saying what to do. */
+  public static int requireFree(int port) {
+    if (inUse(port)) {
+      System.err.println("Port " + port + " is already in use (another demo still running?): stop it, then run this again.");
+      System.exit(2);
+    }
+    return port;
+  }
+
   /**
    * Checks that a fixed port for a demo is free, or stops with a sentence saying what to do.
    * Use it in a demo's main before binding a fixed port.

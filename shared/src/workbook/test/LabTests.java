@@ -4,8 +4,6 @@
 //DEPS org.assertj:assertj-core:3.27.7
 package workbook.test;
 
-import workbook.story.Story;
-
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.io.IOException;
@@ -29,6 +27,7 @@ import org.junit.platform.launcher.TestPlan;
 import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
+import workbook.story.Story;
 
 /**
  * Runs one lab's tests from its {@code main} and prints them as a tree of steps, each failure
@@ -49,7 +48,14 @@ public final class LabTests {
         // A safety net under the classes' own @Timeout: unfinished code never hangs a run.
         .configurationParameter("junit.jupiter.execution.timeout.default", "60 s")
         .configurationParameter("junit.jupiter.displayname.generator.default",
-            "org.junit.jupiter.api.DisplayNameGenerator$ReplaceUnderscores");
+            "org.junit.jupiter.api.DisplayNameGenerator$ReplaceUnderscores")
+        // Steps run and print in order ("Step 1: ..." before "Step 2: ..."); @Order orders tests.
+        .configurationParameter("junit.jupiter.testclass.order.default",
+            "org.junit.jupiter.api.ClassOrderer$DisplayName")
+        .configurationParameter("junit.jupiter.testmethod.order.default",
+            "org.junit.jupiter.api.MethodOrderer$OrderAnnotation");
+    // A learner reads the failure message, not the assertion library's stack: keep one frame.
+    org.assertj.core.api.Assertions.setMaxStackTraceElementsDisplayed(1);
     for (String arg : args) {
       String step = arg.toLowerCase(Locale.ROOT).replaceFirst("^(--)?step", "");
       if (!step.matches("\\d+")) {

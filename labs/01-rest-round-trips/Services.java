@@ -1,0 +1,66 @@
+import java.time.Duration;
+import java.util.Map;
+import workbook.rest.SimulatedService;
+
+/**
+ * The three services behind the order page, given and complete: orders, customers (profiles)
+ * and shipments, each a real HTTP server with a latency that stands for the network and its work.
+ */
+final class Services implements AutoCloseable {
+  record Order(String id, String customerId, String item, int totalCents) {}
+  record Customer(String id, String name, String email) {}
+  record Shipment(String id, String orderId, String status, String carrier) {}
+
+  static final Map<String, Order> ORDERS = Map.of("42", new Order("42", "7", "espresso machine", 24900));
+  static final Map<String, Customer> CUSTOMERS = Map.of("7", new Customer("7", "Ada", "ada@example.com"));
+  static final Map<String, Shipment> SHIPMENTS = Map.of("42", new Shipment("s-9", "42", "in transit", "PostNL"));
+
+  /** The token every service expects when requireToken is on (between services, not from browsers). */
+  static final String TOKEN = "lab01-service-token";
+
+  final SimulatedService orders;
+  final SimulatedService customers;
+  final SimulatedService shipments;
+  private volatile boolean requireToken;
+
+  /** Starts the services on free ports (ports[] empty) or on the given three ports. */
+  Services(Duration latency, int... ports) {
+    orders = SimulatedService.start("orders", latency, port(ports, 0), cfg -> {
+      cfg.routes.before(this::checkToken);
+      cfg.routes.get("/orders/{id}", ctx -> found(ctx, ORDERS.get(ctx.pathParam("id")), "order"));
+    });
+    customers = SimulatedService.start("customers", latency, port(ports, 1), cfg -> {
+      cfg.routes.before(this::checkToken);
+      cfg.routes.get("/customers/{id}", ctx -> found(ctx, CUSTOMERS.get(ctx.pathParam("id")), "customer"));
+    });
+    shipments = SimulatedService.start("shipments", latency, port(ports, 2), cfg -> {
+      cfg.routes.before(this::checkToken);
+      // Shipments are found by the order they ship: the caller needs only the order id.
+      cfg.routes.get("/shipments", ctx -> found(ctx, SHIPMENTS.get(ctx.queryParam("orderId")), "shipment"));
+    });
+  }
+
+  /** From now on, a request without "Authorization: Bearer TOKEN" gets 401. */
+  void requireToken(boolean on) { requireToken = on; }
+
+  private void checkToken(io.javalin.http.Context ctx) {
+    if (requireToken && !("Bearer " + TOKEN).equals(ctx.header("Authorization"))) {
+      ctx.status(401).result("missing or wrong bearer token");
+      ctx.skipRemainingHandlers();
+    }
+  }
+
+  private static void found(io.javalin.http.Context ctx, Object body, String what) {
+    if (body == null) ctx.status(404).result("no " + what + " with that id");
+    else ctx.json(body);
+  }
+
+  private static int port(int[] ports, int i) { return ports.length > i ? ports[i] : 0; }
+
+  @Override
+  public void close() {
+    orders.close();
+    customers.close();
+    shipments.close();
+  }
+}

@@ -1,0 +1,87 @@
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The little of git the tool needs: what the learner changed, and how to put it back. */
+final class Git {
+  private Git() {}
+
+  /** Tracked files under path that differ from the last commit (the starter as cloned). */
+  static List<String> changedFiles(Path root, String path) {
+    Result r = git(root, "diff", "--name-only", "HEAD", "--", path);
+    if (r.exit != 0) {
+      throw new Workbook.UserError("This copy of the workbook is not a git clone, so the starter cannot be"
+          + " restored from it: clone it with git, or copy the lab's files again from a fresh download.");
+    }
+    return r.lines();
+  }
+
+  static void restore(Path root, List<String> files) {
+    List<String> args = new ArrayList<>(List.of("checkout", "HEAD", "--"));
+    args.addAll(files);
+    if (git(root, args.toArray(String[]::new)).exit != 0) {
+      throw new Workbook.UserError("git could not restore the files; your backup is kept. Try: git checkout HEAD -- "
+          + String.join(" ", files));
+    }
+  }
+
+  /** True when the path has changes against HEAD, or is not tracked at all. */
+  static boolean differsFromHead(Path root, String path) {
+    Result tracked = git(root, "ls-files", "--", path);
+    if (tracked.exit != 0 || tracked.out.isBlank()) return false; // not a clone, or a new folder: use as is
+    return !git(root, "status", "--porcelain", "--", path).out.isBlank();
+  }
+
+  /** Writes the committed version of path (a folder) into target, keeping its relative layout. */
+  static boolean exportHead(Path root, String path, Path target) {
+    try {
+      Process archive = new ProcessBuilder("git", "archive", "--format=tar", "HEAD", "--", path)
+          .directory(root.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      Process tar = new ProcessBuilder("tar", "-x", "-C", target.toString())
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      archive.getInputStream().transferTo(tar.getOutputStream());
+      tar.getOutputStream().close();
+      return archive.waitFor() == 0 && tar.waitFor() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  static void diff(Path root, String mine, String solution) {
+    try {
+      new ProcessBuilder("git", "--no-pager", "diff", "--no-index", "--", mine, solution)
+          .directory(root.toFile()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new Workbook.UserError("Showing a diff needs git on the PATH: compare " + mine + " with " + solution + " yourself.");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  record Result(int exit, String out) {
+    List<String> lines() {
+      return out.lines().filter(l -> !l.isBlank()).toList();
+    }
+  }
+
+  static Result git(Path root, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("git"));
+    cmd.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return new Result(p.waitFor(), out);
+    } catch (IOException e) {
+      return new Result(127, "");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Result(130, "");
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Hints in tiers, like a good teaching assistant: the first ask gets a question that nudges,
+ * the next the approach, the last where to read more and how to see the solution. They are the
+ * numbered items under "### Step N" in the "## Hints" section of the lab's README.
+ */
+final class Hints {
+  private static final Pattern ITEM = Pattern.compile("^\\s*\\d+\\.\\s+(.*)$");
+
+  private Hints() {}
+
+  static int next(Labs labs, Labs.Lab lab) {
+    String step = Results.last(labs.root, lab).flatMap(Results::firstRedStep).orElse(null);
+    if (step == null && Results.last(labs.root, lab).map(Results::green).orElse(false)) {
+      System.out.println("Lab " + lab.number() + " is green: no hint needed. Next: ./jbang workbook@. list");
+      return 0;
+    }
+    if (step == null) step = "step1";
+    int n = Results.num(step);
+    List<String> tiers = tiers(lab.dir().resolve("README.md"), n);
+    if (tiers.isEmpty()) {
+      System.out.println("Lab " + lab.number() + " has no hints for step " + n + ": read its README's Step " + n + ".");
+      return 0;
+    }
+    Path counter = labs.root.resolve(".workbook/hints/" + lab.number() + "-" + step);
+    int tier = Math.min(readInt(counter), tiers.size() - 1);
+    System.out.println("Lab " + lab.number() + ", step " + n + ", hint " + (tier + 1) + " of " + tiers.size() + ":");
+    System.out.println("  " + tiers.get(tier));
+    if (tier + 1 < tiers.size()) {
+      System.out.println("(Ask again for the next hint: ./jbang workbook@. hint " + lab.number() + ")");
+    } else {
+      System.out.println("(That was the last hint. ./jbang workbook@. solution " + lab.number() + " shows the answer.)");
+    }
+    writeInt(counter, tier + 1);
+    return 0;
+  }
+
+  /** The numbered items under "### Step n" inside "## Hints" (continuation lines joined). */
+  static List<String> tiers(Path readme, int n) {
+    List<String> items = new ArrayList<>();
+    boolean inHints = false, inStep = false;
+    for (String line : lines(readme)) {
+      if (line.startsWith("## ")) { inHints = line.trim().equalsIgnoreCase("## Hints"); inStep = false; continue; }
+      if (!inHints) continue;
+      if (line.startsWith("### ")) { inStep = line.matches("###\\s+Step\\s+" + n + "\\b.*"); continue; }
+      if (!inStep) continue;
+      Matcher m = ITEM.matcher(line);
+      if (m.matches()) items.add(m.group(1).trim());
+      else if (!line.isBlank() && !items.isEmpty()) items.set(items.size() - 1, items.get(items.size() - 1) + " " + line.trim());
+    }
+    return items;
+  }
+
+  private static List<String> lines(Path p) {
+    try {
+      return Files.readAllLines(p);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static int readInt(Path p) {
+    try {
+      return Integer.parseInt(Files.readString(p).trim());
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static void writeInt(Path p, int value) {
+    try {
+      Files.createDirectories(p.getParent());
+      Files.writeString(p, Integer.toString(value));
+    } catch (IOException ignored) {
+      // a hint counter that is not saved only means the same hint comes again
+    }
+  }
+}

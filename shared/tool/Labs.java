@@ -1,0 +1,160 @@
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** Finds the labs of the workbook and runs their files through the project's ./jbang. */
+final class Labs {
+  private static final Pattern LAB_DIR = Pattern.compile("(\\d\\d)-[a-z0-9-]+");
+  private static final Pattern ALIAS = Pattern.compile(
+      "\"(lab\\d\\d)\"\\s*:\\s*\\{[^}]*?\"script-ref\"\\s*:\\s*\"([^\"]+)\"", Pattern.DOTALL);
+
+  /** One lab: its number, folders and files. */
+  record Lab(String number, String slug, Path dir, Path solutionDir, Optional<Path> demo) {
+    String title() {
+      try (Stream<String> lines = Files.lines(dir.resolve("README.md"))) {
+        return lines.findFirst().map(l -> l.replaceFirst("^#\\s*", "").replaceFirst("^Lab \\d+:\\s*", ""))
+            .orElse(slug);
+      } catch (IOException e) {
+        return slug;
+      }
+    }
+
+    Optional<Path> testFile() {
+      try (Stream<Path> files = Files.list(dir)) {
+        return files.filter(p -> p.getFileName().toString().endsWith("Test.java")).sorted().findFirst();
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    }
+
+    boolean usesBroker() {
+      return sourcesMention("workbook/kafka");
+    }
+
+    private boolean sourcesMention(String text) {
+      try (Stream<Path> files = Files.list(dir)) {
+        return files.filter(p -> p.toString().endsWith(".java")).anyMatch(p -> read(p).contains(text));
+      } catch (IOException e) {
+        return false;
+      }
+    }
+  }
+
+  final Path root;
+  final Map<String, Lab> byNumber = new LinkedHashMap<>();
+
+  Labs(Path root) {
+    this.root = root;
+    Map<String, String> demos = demosFromCatalog();
+    try (Stream<Path> dirs = Files.list(root.resolve("labs"))) {
+      dirs.filter(Files::isDirectory).sorted().forEach(d -> {
+        Matcher m = LAB_DIR.matcher(d.getFileName().toString());
+        if (!m.matches()) return;
+        String n = m.group(1);
+        Optional<Path> demo = Optional.ofNullable(demos.get("lab" + n)).map(root::resolve);
+        byNumber.put(n, new Lab(n, d.getFileName().toString(), d,
+            root.resolve("solutions").resolve(d.getFileName()), demo));
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not list " + root.resolve("labs"), e);
+    }
+  }
+
+  /** The workbook's root: this folder or the nearest parent holding jbang-catalog.json and labs/. */
+  static Path findRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.exists(p.resolve("jbang-catalog.json")) && Files.isDirectory(p.resolve("labs"))) return p;
+    }
+    throw new Workbook.UserError("This is not inside the workbook: cd into the folder you cloned, then run the command again.");
+  }
+
+  /** The lab for "3", "03" or "lab03", or a sentence listing the valid numbers. */
+  Lab lab(String arg) {
+    String n = arg.replaceFirst("^lab", "");
+    if (n.matches("\\d")) n = "0" + n;
+    Lab lab = byNumber.get(n);
+    if (lab == null) {
+      throw new Workbook.UserError("There is no lab '" + arg + "': use one of " + String.join(", ", byNumber.keySet())
+          + " (e.g. ./jbang workbook@. test " + byNumber.keySet().iterator().next() + ").");
+    }
+    return lab;
+  }
+
+  List<Lab> all() {
+    return new ArrayList<>(byNumber.values());
+  }
+
+  private Map<String, String> demosFromCatalog() {
+    Map<String, String> demos = new LinkedHashMap<>();
+    Matcher m = ALIAS.matcher(read(root.resolve("jbang-catalog.json")));
+    while (m.find()) demos.put(m.group(1), m.group(2));
+    return demos;
+  }
+
+  static String read(Path p) {
+    try {
+      return Files.readString(p, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** The command that runs JBang: the project's own launcher, so no install is needed. */
+  static List<String> jbang(Path root) {
+    boolean windows = File.separatorChar == '\\';
+    return windows ? List.of("cmd", "/c", root.resolve("jbang.cmd").toString())
+        : List.of("bash", root.resolve("jbang").toString());
+  }
+
+  /** Result of a finished child process: exit code (or -1 on timeout) and where its output went. */
+  record Run(int exit, boolean timedOut, Path log) {
+    boolean ok() { return exit == 0 && !timedOut; }
+  }
+
+  /**
+   * Runs ./jbang with args in dir, output to a log file (or to our console if log is null),
+   * stdin closed, killed with its children after the timeout.
+   */
+  static Run run(Path root, Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
+    List<String> cmd = new ArrayList<>(jbang(root));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
+    pb.environment().putAll(env);
+    if (log == null) {
+      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
+    } else {
+      pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    }
+    try {
+      Process p = pb.start();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return new Run(-1, true, log);
+      }
+      return new Run(p.exitValue(), false, log);
+    } catch (IOException e) {
+      throw new Workbook.UserError("Could not run " + cmd.get(1) + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Run(-1, true, log);
+    }
+  }
+
+  private static File nullFile() {
+    return new File(File.separatorChar == '\\' ? "NUL" : "/dev/null");
+  }
+}

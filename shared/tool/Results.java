@@ -1,0 +1,99 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The per-test results the test launcher writes (one line: step, status, name), read back to
+ * show a lab's status, find its first unfinished step, and check verify's invariants.
+ */
+record Results(List<String[]> rows) {
+
+  static Path file(Path root, Labs.Lab lab) {
+    Path dir = root.resolve(".workbook/results");
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not create " + dir, e);
+    }
+    return dir.resolve(lab.number() + ".tsv");
+  }
+
+  /** Replaces, in the results file, the rows of the steps that the partial file holds. */
+  static void merge(Path results, Path partial) {
+    Optional<Results> part = read(partial);
+    if (part.isEmpty()) return;
+    Set<String> rerun = new TreeSet<>();
+    part.get().rows().forEach(r -> rerun.add(r[0]));
+    List<String> lines = new ArrayList<>();
+    read(results).ifPresent(old -> old.rows().stream().filter(r -> !rerun.contains(r[0]))
+        .forEach(r -> lines.add(String.join("\t", r))));
+    part.get().rows().forEach(r -> lines.add(String.join("\t", r)));
+    try {
+      Files.write(results, lines);
+      Files.deleteIfExists(partial);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not update " + results, e);
+    }
+  }
+
+  static Optional<Results> last(Path root, Labs.Lab lab) {
+    return read(root.resolve(".workbook/results/" + lab.number() + ".tsv"));
+  }
+
+  static Optional<Results> read(Path file) {
+    if (!Files.exists(file)) return Optional.empty();
+    try {
+      List<String[]> rows = new ArrayList<>();
+      for (String line : Files.readAllLines(file)) {
+        String[] cols = line.split("\t", 3);
+        if (cols.length == 3) rows.add(cols);
+      }
+      return Optional.of(new Results(rows));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  long count(String status) {
+    return rows.stream().filter(r -> r[1].equals(status)).count();
+  }
+
+  boolean green() {
+    return !rows.isEmpty() && count("failed") == 0 && count("passed") > 0;
+  }
+
+  String summary() {
+    return count("passed") + " passed, " + count("failed") + " failed";
+  }
+
+  /** Steps (step1, step2, ...) in number order. */
+  Set<String> steps() {
+    Set<String> steps = new TreeSet<>((a, b) -> Integer.compare(num(a), num(b)));
+    rows.stream().map(r -> r[0]).filter(s -> s.startsWith("step")).forEach(steps::add);
+    return steps;
+  }
+
+  boolean stepFailed(String step) {
+    return rows.stream().anyMatch(r -> r[0].equals(step) && r[1].equals("failed"));
+  }
+
+  /** The first step with a failing test, if any. */
+  Optional<String> firstRedStep() {
+    return steps().stream().filter(this::stepFailed).findFirst();
+  }
+
+  /** Tests that fail outside any step: the given part of the lab is broken. */
+  List<String> failingGiven() {
+    return rows.stream().filter(r -> r[0].equals("given") && r[1].equals("failed")).map(r -> r[2]).toList();
+  }
+
+  static int num(String step) {
+    return Integer.parseInt(step.replaceAll("\\D", ""));
+  }
+}

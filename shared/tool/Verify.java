@@ -1,0 +1,234 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import workbook.kafka.Broker;
+
+/**
+ * Checks the workbook's invariants for every lab, in temporary copies laid out like the repo,
+ * never touching the learner's files: (1) the starter compiles and its demo runs, (2) every step
+ * fails on the starter, (3) every test passes with the solution laid over it, (4) the solution
+ * holds only files the starter has. Ends with the line "N passed, N failed".
+ */
+final class Verify {
+  private static final long DEMO_SECONDS = 120;
+  private static final long TEST_SECONDS = 600;
+
+  private final Labs labs;
+  private final Map<String, String> env = new HashMap<>();
+  private int passed;
+  private int failed;
+  private boolean asIs;
+  private boolean keep;
+  private Path scratch;
+
+  Verify(Labs labs) { this.labs = labs; }
+
+  int run(List<String> args) {
+    List<Labs.Lab> chosen = new ArrayList<>();
+    for (String a : args) {
+      if (a.equals("--as-is")) asIs = true;
+      else if (a.equals("--keep")) keep = true;
+      else chosen.add(labs.lab(a));
+    }
+    boolean everything = chosen.isEmpty();
+    if (everything) chosen = labs.all();
+    long t0 = System.nanoTime();
+    System.out.println("Verifying " + (everything ? "the workbook and all " + chosen.size() + " labs" : chosen.size() + " lab(s)")
+        + (asIs ? ", as they are in the work tree" : ", each as committed where you changed it") + "...");
+    shareOneBroker(chosen);
+    try {
+      scratch = Files.createTempDirectory("workbook-verify-");
+      if (everything) selfChecks();
+      for (Labs.Lab lab : chosen) check(lab);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not create a temporary folder for verify", e);
+    } finally {
+      if (scratch != null) delete(scratch);
+    }
+    System.out.printf(Locale.ROOT, "Verify took %.0f s.%n", (System.nanoTime() - t0) / 1e9);
+    System.out.println(passed + " passed, " + failed + " failed");
+    return failed == 0 ? 0 : 1;
+  }
+
+  /** One broker for every lab of this run, so each does not pay the start-up again. */
+  private void shareOneBroker(List<Labs.Lab> chosen) {
+    if (chosen.stream().anyMatch(Labs.Lab::usesBroker)) {
+      env.put("KAFKA_BOOTSTRAP_SERVERS", Broker.bootstrapServers());
+    }
+  }
+
+  /** The workbook's own tests (shared/test) and the generated-code check, if present. */
+  private void selfChecks() {
+    try (Stream<Path> files = Files.list(labs.root.resolve("shared/test"))) {
+      for (Path test : files.filter(p -> p.toString().endsWith("Test.java")).sorted().toList()) {
+        String name = "workbook self-test " + test.getFileName();
+        timed(name, () -> {
+          Labs.Run r = Labs.run(labs.root, labs.root, List.of(test.toString()), env, log(name), TEST_SECONDS);
+          return r.ok() ? ok("all green") : bad("red", r);
+        });
+      }
+    } catch (IOException e) {
+      // no self-tests folder: nothing to run
+    }
+    try (Stream<Path> files = Files.list(labs.root.resolve("shared/tool"))) {
+      for (Path gen : files.filter(p -> p.getFileName().toString().matches("Generate.*\\.java")).toList()) {
+        String name = "generated code is up to date (" + gen.getFileName() + " --check)";
+        timed(name, () -> {
+          Labs.Run r = Labs.run(labs.root, labs.root, List.of(gen.toString(), "--check"), Map.of(), log("gen"), TEST_SECONDS);
+          return r.ok() ? ok("no difference") : bad("generated sources differ from the .proto files: run it without --check and commit", r);
+        });
+      }
+    } catch (IOException e) {
+      // no tools folder
+    }
+  }
+
+  private void check(Labs.Lab lab) {
+    timed(lab.number() + " " + lab.title(), () -> checkLab(lab));
+  }
+
+  private Verdict checkLab(Labs.Lab lab) throws IOException {
+    Path work = keep ? Files.createTempDirectory("workbook-verify-" + lab.number() + "-")
+        : Files.createDirectories(scratch.resolve(lab.number()));
+    try {
+      Path copy = layOut(lab, work);
+      List<String> extra = extraSolutionFiles(lab);
+      if (!extra.isEmpty()) return bad("solutions/" + lab.slug() + " has files the starter lacks: " + extra, null);
+      if (lab.demo().isEmpty()) return bad("no lab" + lab.number() + " alias in jbang-catalog.json for its demo", null);
+      Path demo = work.resolve(labs.root.relativize(lab.demo().get()));
+      Labs.Run d = Labs.run(work, work, List.of(demo.toString()), env, work.resolve("demo.log"), DEMO_SECONDS);
+      if (!d.ok()) return bad("the starter's demo did not run to the end (invariant 1)", d);
+      Path test = copy.resolve(lab.testFile().orElseThrow().getFileName());
+      Results starter = tests(work, test, "starter.tsv", "starter.log");
+      String starterProblem = starterProblem(starter);
+      if (starterProblem != null) return bad(starterProblem, new Labs.Run(1, false, work.resolve("starter.log")));
+      overlaySolution(lab, copy);
+      Results solution = tests(work, test, "solution.tsv", "solution.log");
+      if (!solution.green()) {
+        return bad("with the solution, " + solution.summary() + " (invariant 3)", new Labs.Run(1, false, work.resolve("solution.log")));
+      }
+      return ok("starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
+          + solution.count("passed") + " tests), demo runs");
+    } finally {
+      if (!keep) delete(work);
+      else System.out.println("    kept " + work);
+    }
+  }
+
+  private Results tests(Path work, Path test, String results, String log) {
+    Map<String, String> e = new HashMap<>(env);
+    e.put("WORKBOOK_RESULTS", work.resolve(results).toString());
+    Labs.run(work, work, List.of(test.toString()), e, work.resolve(log), TEST_SECONDS);
+    return Results.read(work.resolve(results)).orElse(new Results(List.of()));
+  }
+
+  /** Invariant 2: every step has a failing test on the starter, and the given tests pass. */
+  private static String starterProblem(Results r) {
+    if (r.rows().isEmpty()) return "the starter's tests did not run (compile error?) (invariant 1)";
+    if (r.steps().isEmpty()) return "no test is tagged with a step (@Tag(\"step1\"))";
+    List<String> green = r.steps().stream().filter(s -> !r.stepFailed(s)).toList();
+    if (!green.isEmpty()) return "on the starter, " + green + " already pass: a step that is green before the learner starts teaches nothing (invariant 2)";
+    if (!r.failingGiven().isEmpty()) return "tests outside any step fail on the starter: " + r.failingGiven();
+    return null;
+  }
+
+  /** The lab's folder as committed (or as it is, with --as-is or for a new lab), plus shared/. */
+  private Path layOut(Labs.Lab lab, Path work) throws IOException {
+    copyTree(labs.root.resolve("shared"), work.resolve("shared"));
+    for (String f : List.of("jbang", "jbang.cmd", "jbang-catalog.json")) {
+      if (Files.exists(labs.root.resolve(f))) Files.copy(labs.root.resolve(f), work.resolve(f));
+    }
+    String rel = "labs/" + lab.slug();
+    if (!asIs && Git.differsFromHead(labs.root, rel)) {
+      System.out.println("    (labs/" + lab.slug() + " has changes: checking the committed starter; --as-is checks your files)");
+      if (!Git.exportHead(labs.root, rel, work)) throw new IOException("git could not export " + rel);
+    } else {
+      copyTree(lab.dir(), work.resolve(rel));
+    }
+    return work.resolve(rel);
+  }
+
+  private List<String> extraSolutionFiles(Labs.Lab lab) throws IOException {
+    if (!Files.isDirectory(lab.solutionDir())) return List.of("(no solutions/" + lab.slug() + " folder)");
+    try (Stream<Path> files = Files.walk(lab.solutionDir())) {
+      return files.filter(Files::isRegularFile).map(p -> lab.solutionDir().relativize(p))
+          .filter(p -> !Files.exists(lab.dir().resolve(p))).map(Path::toString).toList();
+    }
+  }
+
+  private void overlaySolution(Labs.Lab lab, Path copy) throws IOException {
+    try (Stream<Path> files = Files.walk(lab.solutionDir())) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Path dst = copy.resolve(lab.solutionDir().relativize(f));
+        Files.createDirectories(dst.getParent());
+        Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  // --- reporting -------------------------------------------------------------------------
+
+  record Verdict(boolean ok, String detail, Labs.Run run) {}
+
+  private static Verdict ok(String detail) { return new Verdict(true, detail, null); }
+
+  private static Verdict bad(String detail, Labs.Run run) { return new Verdict(false, detail, run); }
+
+  interface Check { Verdict get() throws IOException; }
+
+  private void timed(String name, Check check) {
+    long t0 = System.nanoTime();
+    Verdict v;
+    try {
+      v = check.get();
+    } catch (IOException | RuntimeException e) {
+      v = bad("could not be checked: " + e.getMessage(), null);
+    }
+    String secs = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9);
+    System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "]");
+    if (v.ok()) passed++;
+    else { failed++; showLog(v.run()); }
+  }
+
+  private static void showLog(Labs.Run run) {
+    if (run == null || run.log() == null || !Files.exists(run.log())) return;
+    if (run.timedOut()) System.out.println("    (it was stopped after its time limit)");
+    try {
+      List<String> lines = Files.readAllLines(run.log()).stream().filter(l -> !l.startsWith("[jbang]")).toList();
+      lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> System.out.println("    | " + l));
+    } catch (IOException | UncheckedIOException e) {
+      System.out.println("    (its log could not be read)");
+    }
+  }
+
+  private Path log(String name) {
+    return scratch.resolve(name.replaceAll("\\W+", "-") + ".log");
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path dst = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) Files.createDirectories(dst);
+        else Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+  }
+
+  static void delete(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,188 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java
+//SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
+
+import java.io.Console;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The workbook tool: shows every lab and what to do next, runs a lab's tests (once or on every
+ * save), gives hints in tiers, resets a lab, shows the solution, and verifies the whole workbook.
+ */
+public class Workbook {
+  static final String USAGE = """
+      Usage: ./jbang workbook@. [command]
+        list            every lab, red or green, and what to do next (the default)
+        test NN [step]  run lab NN's tests (all, or one step)
+        watch NN        run lab NN's tests again on every save (Ctrl-C to stop)
+        hint NN         the next hint for the first unfinished step of lab NN
+        reset NN        put lab NN back as it was (asks first, keeps a backup)
+        solution NN     show how your files differ from lab NN's solution
+        verify [NN...]  check every lab (or these): starter red step by step, solution green
+        doctor          check this machine before a workshop
+        prefetch        download and compile everything, so the labs work offline""";
+
+  /** A mistake of the person typing: one sentence, no stack trace, exit 2. */
+  static final class UserError extends RuntimeException {
+    UserError(String message) { super(message, null, false, false); }
+  }
+
+  public static void main(String[] args) {
+    try {
+      System.exit(run(args));
+    } catch (UserError e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  static int run(String[] args) {
+    String verb = args.length == 0 ? "list" : args[0];
+    List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+    if (verb.equals("help") || verb.equals("--help") || verb.equals("-h")) {
+      System.out.println(USAGE);
+      return 0;
+    }
+    Labs labs = new Labs(Labs.findRoot());
+    switch (verb) {
+      case "list": return list(labs);
+      case "test": return test(labs, one(rest, "test"), rest.subList(1, rest.size()));
+      case "watch": return new Watch(labs, labs.lab(one(rest, "watch"))).run();
+      case "hint": return Hints.next(labs, labs.lab(one(rest, "hint")));
+      case "reset": return reset(labs, labs.lab(one(rest, "reset")), rest.contains("--yes"));
+      case "solution": return solution(labs, labs.lab(one(rest, "solution")));
+      case "verify": return new Verify(labs).run(rest);
+      case "doctor": return new Doctor(labs).doctor();
+      case "prefetch": return new Doctor(labs).prefetch();
+      default:
+        if (verb.matches("(lab)?\\d{1,2}")) return test(labs, verb, rest);
+        throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, "
+            + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
+    }
+  }
+
+  private static String one(List<String> rest, String verb) {
+    if (rest.isEmpty() || rest.get(0).startsWith("-")) {
+      throw new UserError("Which lab? Give its number, e.g. ./jbang workbook@. " + verb + " 01");
+    }
+    return rest.get(0);
+  }
+
+  static int list(Labs labs) {
+    System.out.println("Labs (status from your last test run of each):");
+    Labs.Lab next = null;
+    for (Labs.Lab lab : labs.all()) {
+      Optional<Results> r = Results.last(labs.root, lab);
+      String status = r.map(Results::summary).orElse("not run yet");
+      String mark = r.map(x -> x.green() ? "✔" : "✘").orElse("·");
+      if (next == null && !r.map(Results::green).orElse(false)) next = lab;
+      System.out.printf("  %s %s  %-34s %s%n", mark, lab.number(), lab.title(), status);
+    }
+    if (next == null) {
+      System.out.println("Every lab is green. Well done: try each README's \"Try breaking it\".");
+    } else {
+      System.out.println("Next: read labs/" + next.slug() + "/README.md, then ./jbang workbook@. test " + next.number());
+    }
+    return 0;
+  }
+
+  static int test(Labs labs, String number, List<String> steps) {
+    Labs.Lab lab = labs.lab(number);
+    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no *Test.java file."));
+    System.out.println("Testing lab " + lab.number() + " (" + lab.title() + ")...");
+    Labs.Run run = runTests(labs, lab, test, steps, Map.of(), null);
+    if (!run.ok()) {
+      System.out.println("Not green yet: fix the first red step, or ./jbang workbook@. hint " + lab.number());
+    } else {
+      System.out.println("Lab " + lab.number() + " is green. Next: ./jbang workbook@. list");
+    }
+    return run.ok() ? 0 : 1;
+  }
+
+  /** Runs the lab's test file and keeps the per-test results for list and hint. */
+  static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, Map<String, String> env, Path log) {
+    Path results = Results.file(labs.root, lab);
+    // A one-step run must not hide the other steps' last results: it writes aside, then merges.
+    Path target = steps.isEmpty() ? results : results.resolveSibling(lab.number() + ".step.tsv");
+    List<String> args = new ArrayList<>(List.of(test.toString()));
+    args.addAll(steps);
+    Map<String, String> withResults = new HashMap<>(env);
+    withResults.put("WORKBOOK_RESULTS", target.toString());
+    Labs.Run run = Labs.run(labs.root, labs.root, args, withResults, log, 600);
+    if (!steps.isEmpty()) Results.merge(results, target);
+    return run;
+  }
+
+  static int reset(Labs labs, Labs.Lab lab, boolean yes) {
+    List<String> changed = Git.changedFiles(labs.root, "labs/" + lab.slug());
+    if (changed.isEmpty()) {
+      System.out.println("Lab " + lab.number() + " is already as it was: nothing to reset.");
+      return 0;
+    }
+    System.out.println("These files of lab " + lab.number() + " differ from the starter:");
+    changed.forEach(f -> System.out.println("  " + f));
+    if (!yes && !confirm("Put them back as they were? Your version is kept in .workbook/backup/ [y/N] ")) {
+      System.out.println("Nothing changed.");
+      return 0;
+    }
+    Path backup = backup(labs.root, lab, changed);
+    Git.restore(labs.root, changed);
+    System.out.println("Lab " + lab.number() + " is back to its starter. Your files are in " + labs.root.relativize(backup));
+    return 0;
+  }
+
+  private static boolean confirm(String question) {
+    Console console = System.console();
+    if (console == null) {
+      throw new UserError("reset needs a yes: run it in a terminal, or add --yes (your files are backed up either way).");
+    }
+    String answer = console.readLine(question);
+    return answer != null && answer.trim().toLowerCase().startsWith("y");
+  }
+
+  private static Path backup(Path root, Labs.Lab lab, List<String> files) {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path dir = root.resolve(".workbook/backup/" + lab.number() + "-" + stamp);
+    try {
+      for (String f : files) {
+        Path src = root.resolve(f);
+        if (!Files.exists(src)) continue;
+        Path dst = dir.resolve(root.resolve("labs").resolve(lab.slug()).relativize(src));
+        Files.createDirectories(dst.getParent());
+        Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not back up your files; nothing was reset", e);
+    }
+    return dir;
+  }
+
+  static int solution(Labs labs, Labs.Lab lab) {
+    if (!Files.isDirectory(lab.solutionDir())) throw new UserError("Lab " + lab.number() + " has no solution folder.");
+    System.out.println("How your files differ from the solution of lab " + lab.number()
+        + " (- yours, + the solution); nothing is changed:");
+    try (var files = Files.list(lab.solutionDir())) {
+      for (Path sol : files.sorted().toList()) {
+        Path mine = lab.dir().resolve(sol.getFileName());
+        Git.diff(labs.root, labs.root.relativize(mine).toString(), labs.root.relativize(sol).toString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    System.out.println("To take the whole solution: cp solutions/" + lab.slug() + "/* labs/" + lab.slug() + "/");
+    return 0;
+  }
+}
