@@ -6,7 +6,7 @@ import org.testcontainers.redpanda.RedpandaContainer;
 /** Redpanda (a Kafka-compatible broker) in a container, for machines where Docker runs. */
 final class Redpanda {
   // Pinned so a workshop room pulls one known image; docker-compose.yml uses the same tag.
-  static final String IMAGE = "docker.redpanda.com/redpandadata/redpanda:v25.2.10";
+  static final String IMAGE = "docker.redpanda.com/redpandadata/redpanda:v26.1.2";
 
   private Redpanda() {}
 
