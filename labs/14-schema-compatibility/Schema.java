@@ -1,0 +1,81 @@
+//JAVA 17+
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One version of an event's record schema: named, typed fields, some with a default. This is
+ * the part of an Avro (or JSON Schema) record that a schema registry compares. Nothing to edit:
+ * write one as {@code Schema.of("order.placed", 1, "orderId: string, currency: string = EUR")}.
+ */
+record Schema(String name, int version, List<Field> fields) {
+
+  /** The field types of this lab. Avro also allows a few widenings (int read as long); not here. */
+  enum Type {
+    STRING, INT, LONG, DOUBLE, BOOLEAN;
+
+    /** A default written in a schema ("EUR", "0", "true") as a value of this type. */
+    Object parse(String text) {
+      return switch (this) {
+        case STRING -> text;
+        case INT -> Integer.valueOf(text);
+        case LONG -> Long.valueOf(text);
+        case DOUBLE -> Double.valueOf(text);
+        case BOOLEAN -> Boolean.valueOf(text);
+      };
+    }
+
+    @Override public String toString() { return name().toLowerCase(Locale.ROOT); }
+  }
+
+  /** A field; {@code hasDefault} tells "no default" apart from a default that is null. */
+  record Field(String name, Type type, boolean hasDefault, Object defaultValue) {
+    /** Reads "name: type" or "name: type = default" ("= null" for a null default). */
+    static Field parse(String spec) {
+      String[] nameAndRest = spec.split(":", 2);
+      String[] typeAndDefault = nameAndRest[1].split("=", 2);
+      Type type = Type.valueOf(typeAndDefault[0].strip().toUpperCase(Locale.ROOT));
+      if (typeAndDefault.length == 1) return new Field(nameAndRest[0].strip(), type, false, null);
+      String text = typeAndDefault[1].strip();
+      return new Field(nameAndRest[0].strip(), type, true, text.equals("null") ? null : type.parse(text));
+    }
+
+    @Override public String toString() { return name + ": " + type + (hasDefault ? " = " + defaultValue : ""); }
+  }
+
+  /** A schema from fields written as "name: type [= default]", separated by commas. */
+  static Schema of(String name, int version, String fields) {
+    return new Schema(name, version, Arrays.stream(fields.split(",")).map(Field::parse).toList());
+  }
+
+  /** The field with this name, if this version has one. */
+  Optional<Field> field(String fieldName) {
+    return fields.stream().filter(f -> f.name().equals(fieldName)).findFirst();
+  }
+
+  /** The next version: this one plus a field at the end. */
+  Schema plus(String fieldSpec) {
+    List<Field> next = new ArrayList<>(fields);
+    next.add(Field.parse(fieldSpec));
+    return new Schema(name, version + 1, List.copyOf(next));
+  }
+
+  /** The next version: this one without the named field. */
+  Schema minus(String fieldName) {
+    return new Schema(name, version + 1, fields.stream().filter(f -> !f.name().equals(fieldName)).toList());
+  }
+
+  /** The next version: the named field replaced in place (by a new name, type or default). */
+  Schema replace(String fieldName, String fieldSpec) {
+    Field replacement = Field.parse(fieldSpec);
+    return new Schema(name, version + 1,
+        fields.stream().map(f -> f.name().equals(fieldName) ? replacement : f).toList());
+  }
+
+  @Override public String toString() {
+    return name + " v" + version + " {" + String.join(", ", fields.stream().map(Field::toString).toList()) + "}";
+  }
+}

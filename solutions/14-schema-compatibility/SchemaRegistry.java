@@ -1,0 +1,70 @@
+//JAVA 17+
+//SOURCES Compatibility.java ../../shared/src/workbook/story/*.java
+
+import java.util.ArrayList;
+import java.util.List;
+import workbook.story.Story;
+
+/**
+ * A schema registry for one topic's events: it keeps the versions it accepted and turns down a
+ * new version that would break a consumer under its compatibility mode, saying which field and
+ * which rule. The modes and their names are those of Confluent's Schema Registry.
+ */
+final class SchemaRegistry {
+  /** Who must be able to read whom; a transitive mode checks every version, not only the latest. */
+  enum Mode {
+    NONE, BACKWARD, FORWARD, FULL, BACKWARD_TRANSITIVE, FORWARD_TRANSITIVE, FULL_TRANSITIVE;
+
+    boolean transitive() { return name().endsWith("_TRANSITIVE"); }
+  }
+
+  /** The registry's answer: accepted when there is no problem. */
+  record Verdict(Schema candidate, List<Compatibility.Problem> problems) {
+    boolean accepted() { return problems.isEmpty(); }
+  }
+
+  private final Mode mode;
+  private final List<Schema> versions = new ArrayList<>();
+
+  SchemaRegistry(Mode mode) { this.mode = mode; }
+
+  /** Checks a new version against the registered ones, and keeps it only if it is compatible. */
+  Verdict register(Schema candidate) {
+    List<Schema> checked = versionsToCheck();
+    List<Compatibility.Problem> problems = new ArrayList<>();
+    for (Schema existing : checked) problems.addAll(problems(mode, candidate, existing));
+    Verdict verdict = new Verdict(candidate, List.copyOf(problems));
+    if (verdict.accepted()) versions.add(candidate);
+    Story.add(mode + ": v" + candidate.version() + " checked against "
+        + checked.stream().map(s -> "v" + s.version()).toList() + ", " + (verdict.accepted() ? "accepted" : "rejected: " + problems));
+    return verdict;
+  }
+
+  List<Schema> versions() { return List.copyOf(versions); }
+
+  /** The problems that stop {@code candidate} from joining {@code existing} under {@code mode}. */
+  static List<Compatibility.Problem> problems(Mode mode, Schema candidate, Schema existing) {
+    // BACKWARD: consumers upgrade first, so the new schema must read old data; FORWARD: producers
+    // upgrade first, so old consumers must read new data; FULL: either may go first.
+    return switch (mode) {
+      case NONE -> List.of();
+      case BACKWARD, BACKWARD_TRANSITIVE -> Compatibility.problems(candidate, existing);
+      case FORWARD, FORWARD_TRANSITIVE -> Compatibility.problems(existing, candidate);
+      case FULL, FULL_TRANSITIVE -> both(candidate, existing);
+    };
+  }
+
+  private static List<Compatibility.Problem> both(Schema candidate, Schema existing) {
+    List<Compatibility.Problem> problems = new ArrayList<>(Compatibility.problems(candidate, existing));
+    problems.addAll(Compatibility.problems(existing, candidate));
+    return problems;
+  }
+
+  /** The registered versions a candidate must be compatible with. */
+  private List<Schema> versionsToCheck() {
+    // A retained topic still holds events of every version, and a consumer replaying it meets
+    // them all: transitive modes check them all; the plain ones promise only that neighbours fit.
+    if (mode.transitive()) return List.copyOf(versions);
+    return versions.isEmpty() ? List.of() : List.of(versions.get(versions.size() - 1));
+  }
+}
