@@ -1,0 +1,157 @@
+package workbook.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerInterceptor;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerInterceptor;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import workbook.story.Story;
+
+/**
+ * The timeline of a test: each record a traced client sent or read becomes one short line of
+ * the test's story, which the launcher prints under a failing test ("What happened, in order").
+ * Clients built from {@link Clients}' configs are traced by the two interceptors below.
+ */
+public final class Timeline {
+  private static final Pattern EVENT_TYPE = Pattern.compile("\"(?:eventType|type)\"\\s*:\\s*\"([^\"]{1,40})\"");
+
+  private Timeline() {}
+
+  /** A line of your own between the records, e.g. {@code Timeline.note("inventory is down")}. */
+  public static void note(String line) {
+    Story.add(String.format(Locale.ROOT, "%-6s %s", "note", line));
+  }
+
+  /** {@code sent  orders-k3x9q2  p1@0   order-1     order.confirmed     by shop}. */
+  static String line(String verb, String topic, String where, String key, String what, String who) {
+    return String.format(Locale.ROOT, "%-6s %-15s %-7s %-12s %-20s by %s", verb, topic, where, key, what, who);
+  }
+
+  /** A line whose middle is free text: {@code starts  orders-k3x9q2  at p0@0 p1@0  by inventory}. */
+  static String wide(String verb, String topic, String text, String who) {
+    return String.format(Locale.ROOT, "%-6s %-15s %-41s by %s", verb, topic, text, who);
+  }
+
+  static String where(int partition, long offset) {
+    return "p" + partition + "@" + offset;
+  }
+
+  /** The key as a learner recognises it; long keys (a UUID, a timestamp) are cut, not hidden. */
+  static String key(Object key) {
+    if (key == null) return "(no key)";
+    String k = text(key);
+    return k.length() <= 12 ? k : k.substring(0, 11) + "…";
+  }
+
+  /** The event type from an "eventType" header, else from the JSON value, else the value itself. */
+  static String what(Object value, Headers headers) {
+    if (value == null) return "(no value)";
+    Header header = headers == null ? null : headers.lastHeader("eventType");
+    if (header != null && header.value() != null) return new String(header.value(), StandardCharsets.UTF_8);
+    String v = text(value);
+    Matcher m = EVENT_TYPE.matcher(v);
+    if (m.find()) return m.group(1);
+    String flat = v.replaceAll("\\s+", " ");
+    return flat.length() <= 20 ? flat : flat.substring(0, 19) + "…";
+  }
+
+  static String who(String client, String group) {
+    return group == null || group.isBlank() || group.equals(client) ? client : client + " (group " + group + ")";
+  }
+
+  /** "p0@4 p1@5": where each partition starts (or stopped), sorted by partition. */
+  static String positions(Map<TopicPartition, Long> offsets) {
+    return new TreeMap<>(offsets.entrySet().stream()
+            .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue)))
+        .entrySet().stream().map(e -> where(e.getKey(), e.getValue())).collect(Collectors.joining(" "));
+  }
+
+  static String topicOf(Collection<TopicPartition> partitions) {
+    return partitions.stream().map(TopicPartition::topic).distinct().collect(Collectors.joining(","));
+  }
+
+  private static String text(Object o) {
+    return o instanceof byte[] ? new String((byte[]) o, StandardCharsets.UTF_8) : String.valueOf(o);
+  }
+
+  /**
+   * Producer side: the key and event type are known when a record is sent, its partition and
+   * offset only when the broker acknowledges it, so the line is written at the acknowledgement.
+   */
+  public static final class ProducerTrace implements ProducerInterceptor<Object, Object> {
+    // Kafka hands the acknowledgement the same Headers object the record was sent with.
+    private final Map<Headers, String[]> pending = Collections.synchronizedMap(new IdentityHashMap<>());
+    private String client = "producer";
+
+    @Override public void configure(Map<String, ?> configs) {
+      Object id = configs.get("client.id");
+      if (id != null && !id.toString().isBlank()) client = id.toString();
+    }
+
+    @Override public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
+      pending.put(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers())});
+      return record;
+    }
+
+    @Override public void onAcknowledgement(RecordMetadata m, Exception e, Headers headers) {
+      String[] sent = headers == null ? null : pending.remove(headers);
+      String k = sent == null ? "?" : sent[0];
+      String w = sent == null ? "?" : sent[1];
+      if (e == null) Story.add(line("sent", m.topic(), where(m.partition(), m.offset()), k, w, client));
+      else Story.add(line("FAILED", m == null ? "?" : m.topic(), "-", k, w, client)
+          + ": " + e.getClass().getSimpleName());
+    }
+
+    @Override public void close() { pending.clear(); }
+  }
+
+  /** Consumer side: one line per record handed to the application, and commits that moved. */
+  public static final class ConsumerTrace implements ConsumerInterceptor<Object, Object> {
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private String client = "consumer";
+    private String group;
+
+    @Override public void configure(Map<String, ?> configs) {
+      Object id = configs.get("client.id");
+      if (id != null && !id.toString().isBlank()) client = id.toString();
+      Object g = configs.get("group.id");
+      group = g == null ? null : g.toString();
+    }
+
+    @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
+      for (ConsumerRecord<Object, Object> r : records) {
+        Story.add(line("read", r.topic(), where(r.partition(), r.offset()), key(r.key()),
+            what(r.value(), r.headers()), who(client, group)));
+      }
+      return records;
+    }
+
+    /** Auto-commit repeats unchanged offsets every few seconds: only a commit that moved is told. */
+    @Override public synchronized void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      Map<TopicPartition, Long> moved = new HashMap<>();
+      offsets.forEach((tp, om) -> {
+        if (!Long.valueOf(om.offset()).equals(committed.put(tp, om.offset()))) moved.put(tp, om.offset());
+      });
+      if (moved.isEmpty()) return;
+      Story.add(wide("commit", topicOf(moved.keySet()), "next " + positions(moved), who(client, group)));
+    }
+
+    @Override public void close() {}
+  }
+}

@@ -1,0 +1,109 @@
+package workbook.kafka;
+
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Topics and groups for a test: unique names (tests never see each other's records or members,
+ * even on a shared cluster), topics created with the partitions a lab needs, and consumer lag.
+ */
+public final class Topics {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+
+  private Topics() {}
+
+  /** "orders" becomes e.g. "orders-k3x9q2": for topic names and group ids alike. */
+  public static String unique(String prefix) {
+    StringBuilder sb = new StringBuilder(prefix).append('-');
+    for (int i = 0; i < 6; i++) sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+    return sb.toString();
+  }
+
+  /** A new topic with a unique name on {@link Broker#bootstrapServers()}; returns its name. */
+  public static String fresh(String prefix, int partitions) {
+    return create(Broker.bootstrapServers(), unique(prefix), partitions);
+  }
+
+  /**
+   * Creates a topic with {@code partitions} partitions and the cluster's default replication
+   * (one copy on the embedded broker). Create topics explicitly: a topic made on first use gets
+   * the broker's default partition count, and some clusters refuse to make them at all.
+   */
+  public static String create(String bootstrapServers, String name, int partitions) {
+    try (Admin admin = admin(bootstrapServers)) {
+      await(admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty()))).all(),
+          "create topic " + name);
+    }
+    return name;
+  }
+
+  /** The offset the next record of each partition will get (the count, on a fresh topic). */
+  public static Map<Integer, Long> endOffsets(String topic) {
+    return endOffsets(Broker.bootstrapServers(), topic);
+  }
+
+  public static Map<Integer, Long> endOffsets(String bootstrapServers, String topic) {
+    try (Admin admin = admin(bootstrapServers)) {
+      return endOffsets(admin, topic).entrySet().stream()
+          .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
+    }
+  }
+
+  /**
+   * Consumer lag: records on {@code topic} that {@code group} has not committed yet. A group
+   * that never committed lags by everything. (Auto-commit runs every 5 s and at close.)
+   */
+  public static long lag(String group, String topic) {
+    try (Admin admin = admin(Broker.bootstrapServers())) {
+      Map<TopicPartition, OffsetAndMetadata> committed = await(
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(), "read offsets of " + group);
+      return endOffsets(admin, topic).entrySet().stream().mapToLong(e -> {
+        OffsetAndMetadata c = committed.get(e.getKey());
+        return e.getValue() - (c == null ? 0 : c.offset());
+      }).sum();
+    }
+  }
+
+  private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) {
+    int partitions = await(admin.describeTopics(List.of(topic)).allTopicNames(), "describe " + topic)
+        .get(topic).partitions().size();
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions; p++) request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    return await(admin.listOffsets(request).all(), "read end offsets of " + topic).entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+  }
+
+  static Admin admin(String bootstrapServers) {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        // A broker that does not answer fails the call in 10 s instead of a minute.
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
+  }
+
+  private static <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+    try {
+      return future.get(15, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Could not " + what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Could not " + what + " within 15 s: is the broker up? (./jbang workbook@. doctor)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while trying to " + what);
+    }
+  }
+}
