@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Measures the workbook's feedback loop, as a learner feels it, and compares it with the targets
+# of the design (architecture.md). A benchmark, not a test: it reports, it never fails a build.
+#
+#   shared/bench/feedback-loop.sh [-n RUNS] [--verify] [NN ...]     (default: lab 01, 5 runs)
+#
+# For each lab, in a temporary copy of the repo (your files are never touched):
+#   after edit : `./jbang workbook@. test NN` right after a one-line change to the exercise file
+#                (JBang recompiles the lab and the shared sources it uses)
+#   unchanged  : the same command again, nothing changed (JBang's cache hit)
+#   direct     : `./jbang labs/NN-*/XTest.java` after an edit, without the workbook tool
+#   peak RSS   : the most memory the whole process tree (JBang, the test JVM, a broker) held
+# With --verify, also the time of `./jbang workbook@. verify NN...`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+runs=5; do_verify=false; labs=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) runs=$2; shift 2 ;;
+    --verify) do_verify=true; shift ;;
+    [0-9][0-9]) labs+=("$1"); shift ;;
+    *) echo "Usage: $0 [-n RUNS] [--verify] [NN ...]   (e.g. $0 -n 5 01 08)" >&2; exit 2 ;;
+  esac
+done
+[ ${#labs[@]} -gt 0 ] || labs=(01)
+
+work=$(mktemp -d -t workbook-bench-XXXX)
+trap 'rm -rf "$work"' EXIT
+cp -r "$root/shared" "$root/jbang" "$root/jbang-catalog.json" "$work/"
+mkdir -p "$work/labs" "$work/solutions"
+for n in "${labs[@]}"; do
+  d=$(cd "$root" && ls -d labs/"$n"-* 2>/dev/null | head -1)
+  [ -n "$d" ] || { echo "No lab $n in labs/." >&2; exit 2; }
+  cp -r "$root/$d" "$work/labs/"
+  [ -d "$root/solutions/${d#labs/}" ] && cp -r "$root/solutions/${d#labs/}" "$work/solutions/"
+done
+cd "$work"; git init -q . && git add -A && git -c user.email=b@b -c user.name=bench commit -qm bench
+
+now_ms() { date +%s%3N; }
+
+# Runs a command in its own process group; prints "<ms> <peak MB of the group>".
+measure() {
+  local start end peak=0 pid rss
+  start=$(now_ms)
+  setsid "$@" >/dev/null 2>&1 </dev/null &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    rss=$(ps -o rss= --sid "$pid" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+    [ "$rss" -gt "$peak" ] && peak=$rss
+    sleep 0.1
+  done
+  wait "$pid" || true
+  end=$(now_ms)
+  echo "$((end - start)) $((peak / 1024))"
+}
+
+secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+
+edit() { # a one-line change a learner might make: a new comment line, different every time
+  local f; f=$(grep -l "TODO 1" "$1"/*.java | grep -v Test.java | head -1)
+  echo "// edited at $(now_ms)" >> "$f"
+}
+
+printf 'Machine: %s cores, %s, %s\n' "$(nproc)" "$(java -version 2>&1 | head -1)" "$(uname -sm)"
+printf 'Runs per figure: %s (medians; first run of each lab discarded as warm-up)\n\n' "$runs"
+printf '%-5s %-8s %12s %12s %12s %10s %8s\n' lab broker "after edit" unchanged direct "peak RSS" target
+for n in "${labs[@]}"; do
+  d=$(ls -d labs/"$n"-* | head -1)
+  test_file=$(ls "$d"/*Test.java | head -1)
+  broker=no; grep -q "workbook/kafka" "$d"/*.java && broker=yes
+  target=3.5; [ $broker = yes ] && target=6.0
+  ./jbang workbook@. test "$n" >/dev/null 2>&1 </dev/null || true   # warm-up: resolve and build once
+  a=(); u=(); x=(); peaks=()
+  for _ in $(seq "$runs"); do
+    edit "$d"; read -r ms mb < <(measure ./jbang workbook@. test "$n"); a+=("$ms"); peaks+=("$mb")
+    read -r ms mb < <(measure ./jbang workbook@. test "$n"); u+=("$ms"); peaks+=("$mb")
+    edit "$d"; read -r ms mb < <(measure ./jbang "$test_file"); x+=("$ms"); peaks+=("$mb")
+  done
+  am=$(printf '%s\n' "${a[@]}" | median); um=$(printf '%s\n' "${u[@]}" | median)
+  xm=$(printf '%s\n' "${x[@]}" | median); pk=$(printf '%s\n' "${peaks[@]}" | sort -n | tail -1)
+  printf '%-5s %-8s %10s s %10s s %10s s %7s MB %6s s\n' "$n" "$broker" \
+    "$(secs "$am")" "$(secs "$um")" "$(secs "$xm")" "$pk" "$target"
+done
+if $do_verify; then
+  read -r ms mb < <(measure ./jbang workbook@. verify "${labs[@]}")
+  printf '\nverify %s: %s s (peak %s MB); target for all labs: 600 s\n' "${labs[*]}" "$(secs "$ms")" "$mb"
+fi
