@@ -1,0 +1,189 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES WorkedExamples.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/story/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import workbook.test.LabTests;
+
+@DisplayName("Lab 15: Choosing a pattern")
+@TestClassOrder(ClassOrderer.DisplayName.class)      // Step 1, Step 2, ... in the report
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // and each step's tests in the order written
+class ChoosingTest {
+  public static void main(String[] args) { LabTests.run(ChoosingTest.class, args); }
+
+  @Order(1) @Test @DisplayName("asking a question writes the scenario's answer on the path")
+  void askWritesThePath() {
+    List<DecisionTree.Answer> path = new ArrayList<>();
+    boolean yes = DecisionTree.ask(Question.ANSWER_NOW, WorkedExamples.PAYMENT, path);
+    assertThat(yes).isTrue();
+    assertThat(describe(path)).containsExactly("ANSWER_NOW yes");
+  }
+
+  @Order(2) @Test @DisplayName("every row of the trade-off table places all three styles")
+  void tableIsComplete() {
+    for (TradeOffs.Row row : TradeOffs.TABLE) {
+      for (TradeOffs.Style style : TradeOffs.Style.values()) assertThat(row.place(style)).as("%s", row).isBetween(0, 2);
+    }
+  }
+
+  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Tag("step1") @DisplayName("Step 1: the caller waits: REST or gRPC")
+  class Step1 {
+    @Order(1) @ParameterizedTest(name = "{0}: {1} ({2})")
+    @MethodSource("examples")
+    @DisplayName("the worked examples that need an answer now")
+    void workedExamples(Scenario example, DecisionTree.Pattern expected, String why, List<String> path) {
+      assertDecision(example, expected, path, "TODO 1: " + why);
+    }
+
+    static Stream<Arguments> examples() {
+      return Stream.of(
+          Arguments.of(WorkedExamples.PRODUCT_DETAILS, DecisionTree.Pattern.REST, "browser-facing, cacheable",
+              List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC yes")),
+          Arguments.of(WorkedExamples.PAYMENT, DecisionTree.Pattern.GRPC, "internal, fast, typed",
+              List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC no", "HOT_PATH yes")),
+          Arguments.of(WorkedExamples.USER_PROFILE, DecisionTree.Pattern.REST, "browser-facing CRUD, cacheable",
+              List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC yes")),
+          Arguments.of(WorkedExamples.RECOMMENDATIONS, DecisionTree.Pattern.GRPC, "throughput, binary, streaming",
+              List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC no", "HOT_PATH yes")),
+          Arguments.of(WorkedExamples.HEALTH_CHECK, DecisionTree.Pattern.REST, "internal but not critical: keep it simple",
+              List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC no", "HOT_PATH no")),
+          Arguments.of(WorkedExamples.STOCK_MONITOR, DecisionTree.Pattern.GRPC, "internal, latency-critical, a server stream",
+              List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC no", "HOT_PATH yes")));
+    }
+
+    @Order(2) @Test @DisplayName("a browser-facing call gets REST even when latency is critical, without asking about speed")
+    void browserBeforeSpeed() {
+      Scenario scenario = Scenario.of("A browser's search box, hot and latency-critical",
+          Question.ANSWER_NOW, Question.BROWSER_OR_PUBLIC, Question.HOT_PATH);
+      assertDecision(scenario, DecisionTree.Pattern.REST, List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC yes"),
+          "TODO 1: ask BROWSER_OR_PUBLIC first: browsers cannot call gRPC, however fast it would be");
+    }
+  }
+
+  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Tag("step2") @DisplayName("Step 2: the caller moves on: which asynchronous pattern")
+  class Step2 {
+    @Order(1) @ParameterizedTest(name = "{0}: {1} ({2})")
+    @MethodSource("examples")
+    @DisplayName("the worked examples that do not need an answer now")
+    void workedExamples(Scenario example, DecisionTree.Pattern expected, String why, List<String> path) {
+      assertDecision(example, expected, path, "TODO 2: " + why);
+    }
+
+    static Stream<Arguments> examples() {
+      return Stream.of(
+          Arguments.of(WorkedExamples.ORDER_CONFIRMED, DecisionTree.Pattern.EVENTS, "many consumers, decoupled",
+              List.of("ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS yes")),
+          Arguments.of(WorkedExamples.WELCOME_EMAIL, DecisionTree.Pattern.EVENTS_OR_QUEUE, "async, one consumer, no order to keep",
+              List.of("ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS no", "ORDER_MATTERS no")));
+    }
+
+    @Order(2) @Test @DisplayName("a write its author must read at once gets a synchronous call first")
+    void readYourWrites() {
+      Scenario scenario = Scenario.of("A user changes their email address; the next page must show it",
+          Question.SEVERAL_CONSUMERS);
+      assertDecision(scenario, DecisionTree.Pattern.SYNC_THEN_ASYNC, List.of("ANSWER_NOW no", "STALE_OK no"),
+          "TODO 2: when a stale read is not allowed, events alone are not enough: ask STALE_OK before anything else");
+    }
+
+    @Order(3) @Test @DisplayName("one consumer that needs each entity's events in order gets events with a partition key")
+    void keyedEvents() {
+      Scenario scenario = Scenario.of("A search indexer applies one product's price changes in order",
+          Question.STALE_OK, Question.ORDER_MATTERS);
+      assertDecision(scenario, DecisionTree.Pattern.KEYED_EVENTS,
+          List.of("ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS no", "ORDER_MATTERS yes"),
+          "TODO 2: one consumer and ordering critical: a plain work queue would shuffle the order, a keyed partition keeps it");
+    }
+
+    @Order(4) @Test @DisplayName("several consumers mean events, and the tree stops there")
+    void severalConsumersStop() {
+      Scenario scenario = Scenario.of("Order confirmed and cancelled events, read by four services",
+          Question.STALE_OK, Question.SEVERAL_CONSUMERS, Question.ORDER_MATTERS);
+      assertDecision(scenario, DecisionTree.Pattern.EVENTS, List.of("ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS yes"),
+          "TODO 2: with several consumers it is a log of events already; how to key it is lab 09's business, not another branch");
+    }
+  }
+
+  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Tag("step3") @DisplayName("Step 3: what one style wins and loses against another")
+  class Step3 {
+    @Order(1) @Test @DisplayName("gRPC instead of REST gains latency, and costs schema coupling, debugging and operations")
+    void grpcOverRest() {
+      assertTrade(TradeOffs.Style.GRPC, TradeOffs.Style.REST, "[LATENCY]", "[SCHEMA_COUPLING, DEBUGGING, OPERATIONS]");
+    }
+
+    @Order(2) @Test @DisplayName("events instead of REST gain temporal coupling, and cost latency, schema coupling, debugging and operations")
+    void eventsOverRest() {
+      assertTrade(TradeOffs.Style.EVENTS, TradeOffs.Style.REST, "[TEMPORAL_COUPLING]", "[LATENCY, SCHEMA_COUPLING, DEBUGGING, OPERATIONS]");
+    }
+
+    @Order(3) @Test @DisplayName("events instead of gRPC gain both kinds of coupling, and cost latency, debugging and operations")
+    void eventsOverGrpc() {
+      assertTrade(TradeOffs.Style.EVENTS, TradeOffs.Style.GRPC, "[TEMPORAL_COUPLING, SCHEMA_COUPLING]", "[LATENCY, DEBUGGING, OPERATIONS]");
+    }
+
+    @Order(4) @Test @DisplayName("a tie is neither a gain nor a cost")
+    void tie() {
+      List<TradeOffs.Row> table = List.of(new TradeOffs.Row(TradeOffs.Dimension.DEBUGGING, "REST = gRPC, events", "a tie at the top"));
+      TradeOffs.Trade trade = TradeOffs.versus(TradeOffs.Style.REST, TradeOffs.Style.GRPC, table);
+      assertThat(trade.gains()).as("TODO 3: REST and gRPC share first place here, so REST gains nothing over gRPC").isEmpty();
+      assertThat(trade.costs()).as("TODO 3: REST and gRPC share first place here, so REST loses nothing to gRPC").isEmpty();
+    }
+
+    @Order(5) @Test @DisplayName("what one style gains against another is exactly what the other loses")
+    void symmetric() {
+      for (TradeOffs.Style a : TradeOffs.Style.values()) {
+        for (TradeOffs.Style b : TradeOffs.Style.values()) {
+          assertThat(TradeOffs.versus(a, b).gains()).as("TODO 3: %s's gains over %s are %s's costs against %s", a, b, b, a)
+              .isEqualTo(TradeOffs.versus(b, a).costs());
+        }
+      }
+    }
+
+    @Order(6) @Test @DisplayName("no style beats another on every row: every choice has a price")
+    void noFreeLunch() {
+      for (TradeOffs.Style a : TradeOffs.Style.values()) {
+        for (TradeOffs.Style b : TradeOffs.Style.values()) {
+          if (a == b) continue;
+          assertThat(TradeOffs.versus(a, b).costs()).as("TODO 3: %s instead of %s must cost something on the table", a, b).isNotEmpty();
+        }
+      }
+    }
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  static void assertDecision(Scenario scenario, DecisionTree.Pattern expected, List<String> path, String why) {
+    DecisionTree.Decision decision = DecisionTree.decide(scenario);
+    assertThat(describe(decision.path())).as("%s: the questions asked, in order, and the answers", why).isEqualTo(path);
+    assertThat(decision.pattern()).as(why).isEqualTo(expected);
+  }
+
+  static void assertTrade(TradeOffs.Style chosen, TradeOffs.Style instead, String gains, String costs) {
+    TradeOffs.Trade trade = TradeOffs.versus(chosen, instead);
+    assertThat(trade.gains()).as("TODO 3: the rows where %s has a better place than %s", chosen, instead).hasToString(gains);
+    assertThat(trade.costs()).as("TODO 3: the rows where %s has a worse place than %s", chosen, instead).hasToString(costs);
+  }
+
+  /** Each answer as "QUESTION yes|no", so a wrong path reads at a glance. */
+  static List<String> describe(List<DecisionTree.Answer> path) {
+    return path.stream().map(a -> a.question() + (a.yes() ? " yes" : " no")).toList();
+  }
+}
