@@ -1,0 +1,96 @@
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import workbook.kafka.Clients;
+import workbook.story.Story;
+
+/**
+ * One reaction to order.confirmed, in its own consumer group: it hands every confirmed order to
+ * one service. When that service is down, the event waits in the broker, not the customer.
+ */
+final class Reaction implements AutoCloseable {
+  static final Duration RETRY_PAUSE = Duration.ofMillis(250);
+
+  private final Shop.Service service;
+  private final KafkaConsumer<String, String> consumer;
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final Thread thread;
+  private volatile RuntimeException stoppedBy;
+
+  Reaction(String topic, String group, Shop.Service service) {
+    this.service = service;
+    Map<String, Object> config = Clients.consumerConfig(group, service.name() + "-reaction");
+    // We commit ourselves, and only after the service did its part (see run()).
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    this.consumer = Clients.consumer(config);
+    this.thread = new Thread(() -> run(topic), service.name() + "-reaction");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Hands one confirmed order to the service, and returns only once the service has done it. */
+  void deliver(String orderId) {
+    // TODO 2: call service.call(orderId); each time it throws Shop.ServiceFailed, backOff() and call again, until it succeeds.
+    throw new UnsupportedOperationException("TODO 2: deliver " + orderId + " to " + service.name()
+        + ", retrying while it fails");
+  }
+
+  /** Waits RETRY_PAUSE before the next attempt; throws Closing when this reaction is being closed. */
+  void backOff() {
+    try {
+      if (closing.await(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS)) throw new Closing();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Closing();
+    }
+  }
+
+  private void run(String topic) {
+    try {
+      Clients.subscribe(consumer, topic);
+      while (closing.getCount() > 0) {
+        for (ConsumerRecord<String, String> event : consumer.poll(Duration.ofMillis(200))) {
+          deliver(event.key()); // the key is the order id
+          // Commit only now that the service has done its part: if this process dies before
+          // the commit, the event is delivered again after a restart instead of being lost.
+          consumer.commitSync(Map.of(new TopicPartition(event.topic(), event.partition()),
+              new OffsetAndMetadata(event.offset() + 1)));
+        }
+      }
+    } catch (WakeupException | Closing e) {
+      // close() asked us to stop; whatever was not delivered stays uncommitted in the broker
+    } catch (RuntimeException e) {
+      stoppedBy = e;
+      Story.add(service.name() + " reaction stopped: " + e);
+    } finally {
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+    }
+  }
+
+  /** Why the reaction's thread stopped on its own, or null while it runs. */
+  RuntimeException stoppedBy() { return stoppedBy; }
+
+  @Override
+  public void close() {
+    closing.countDown();
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Thrown by backOff() when the reaction is closing: the loop stops without committing. */
+  static final class Closing extends RuntimeException {
+    Closing() { super("closing", null, false, false); }
+  }
+}

@@ -1,0 +1,95 @@
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import workbook.rest.SimulatedService;
+
+/**
+ * The five services an order touches, each a real HTTP server on 127.0.0.1 with the latency of
+ * concepts.md C5. Given code: you call them, you do not change them.
+ */
+record Shop(Service inventory, Service payment, Service notification, Service analytics, Service shipping)
+    implements AutoCloseable {
+
+  static Shop start() {
+    return new Shop(
+        Service.start("inventory", 50, "/reservations"),
+        Service.start("payment", 200, "/payments"),
+        Service.start("notification", 100, "/emails"),
+        Service.start("analytics", 80, "/conversions"),
+        Service.start("shipping", 150, "/shipments"));
+  }
+
+  List<Service> all() { return List.of(inventory, payment, notification, analytics, shipping); }
+
+  @Override
+  public void close() { all().forEach(Service::close); }
+
+  /** A call that did not end in 2xx: the service was down, or said no. */
+  static final class ServiceFailed extends RuntimeException {
+    ServiceFailed(String message) { super(message); }
+  }
+
+  /** One service: POST {"orderId": ...} to its path; it remembers the orders it handled. */
+  static final class Service implements AutoCloseable {
+    // One client for every call: it keeps connections open, as a real service's client would.
+    // HTTP/1.1 because these servers speak nothing else; a timeout so no call waits forever.
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final SimulatedService server;
+    private final String path;
+    private final List<String> handled = new CopyOnWriteArrayList<>();
+
+    private Service(String name, int latencyMillis, String path) {
+      this.path = path;
+      this.server = SimulatedService.start(name, Duration.ofMillis(latencyMillis), cfg ->
+          cfg.routes.post(path, ctx -> {
+            handled.add(ctx.bodyAsClass(OrderRef.class).orderId());
+            ctx.status(201);
+          }));
+    }
+
+    static Service start(String name, int latencyMillis, String path) {
+      return new Service(name, latencyMillis, path);
+    }
+
+    /** Asks this service to do its part for the order; throws ServiceFailed unless it answers 2xx. */
+    void call(String orderId) {
+      HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + path))
+          .timeout(Duration.ofSeconds(5))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"orderId\":\"" + orderId + "\"}"))
+          .build();
+      int status;
+      try {
+        status = HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (IOException e) {
+        throw new ServiceFailed(name() + " could not be reached: " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ServiceFailed("interrupted while calling " + name());
+      }
+      if (status / 100 != 2) throw new ServiceFailed(name() + " answered " + status + " for " + orderId);
+    }
+
+    String name() { return server.name(); }
+
+    /** The orders this service handled successfully, in the order it handled them. */
+    List<String> handled() { return List.copyOf(handled); }
+
+    /** Every request that reached it, including the ones it answered 503 while down. */
+    int requests() { return server.requests(); }
+
+    void down(boolean down) { server.down(down); }
+
+    @Override
+    public void close() { server.close(); }
+  }
+
+  record OrderRef(String orderId) {}
+}
