@@ -6,13 +6,16 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import workbook.kafka.Broker;
 
 /**
- * Runs a lab's tests again every time one of its .java files is saved. The broker, when the lab
- * needs one, is started once and kept warm for every run, which is most of an event lab's wait.
+ * Runs a lab's tests again every time one of its .java files is saved, in one warm JVM: the
+ * compiler, the libraries and the broker (when the lab needs one) are loaded once, and each run
+ * compiles the lab and runs its tests in a fresh class loader (see WarmRunner).
  */
 final class Watch {
   private final Labs labs;
@@ -25,14 +28,23 @@ final class Watch {
 
   int run() {
     Path test = lab.testFile().orElseThrow(() -> new Workbook.UserError("Lab " + lab.number() + " has no test file."));
-    Map<String, String> env = lab.usesBroker() ? Map.of("KAFKA_BOOTSTRAP_SERVERS", Broker.bootstrapServers()) : Map.of();
+    Map<String, String> env = Map.of();
+    if (lab.usesBroker()) {
+      String servers = Broker.bootstrapServers();
+      env = Map.of("KAFKA_BOOTSTRAP_SERVERS", servers);
+      System.setProperty("kafka.bootstrap.servers", servers); // for the warm runs in this JVM
+    }
+    System.out.println("Getting lab " + lab.number() + " ready to watch...");
+    Optional<WarmRunner> warm = WarmRunner.prepare(labs.root, test);
+    if (warm.isEmpty()) System.out.println("(Running each time through JBang: slower, but the same tests.)");
     try (WatchService watcher = FileSystems.getDefault().newWatchService()) {
       lab.dir().register(watcher, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
       while (true) {
         long t0 = System.nanoTime();
-        Labs.Run r = Workbook.runTests(labs, lab, test, List.of(), env, null);
-        System.out.printf("%s in %.1f s. Watching labs/%s for changes (Ctrl-C to stop)...%n",
-            r.ok() ? "Green" : "Not green yet", (System.nanoTime() - t0) / 1e9, lab.slug());
+        boolean green = warm.isPresent() ? warm.get().run(Results.file(labs.root, lab))
+            : Workbook.runTests(labs, lab, test, List.of(), env, null).ok();
+        System.out.printf(Locale.ROOT, "%s in %.1f s. Watching labs/%s for changes (Ctrl-C to stop)...%n",
+            green ? "Green" : "Not green yet", (System.nanoTime() - t0) / 1e9, lab.slug());
         awaitJavaChange(watcher);
       }
     } catch (IOException e) {

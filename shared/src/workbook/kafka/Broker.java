@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * The one place that decides where Kafka is, for every lab and tool:
- * 1. KAFKA_BOOTSTRAP_SERVERS set: that cluster (docker-compose's Redpanda, or any real one).
+ * 1. KAFKA_BOOTSTRAP_SERVERS (or -Dkafka.bootstrap.servers) set: that cluster (docker-compose's Redpanda, or any real one).
  * 2. Else Docker answers: Redpanda in a container, through Testcontainers.
  * 3. Else: a real Apache Kafka broker (KRaft) from the Kafka jars, in a child JVM.
  * WORKBOOK_BROKER=embedded|redpanda forces 2 or 3. It prints its choice in one line.
@@ -38,7 +38,8 @@ public final class Broker {
   }
 
   private static String choose() {
-    String external = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+    // The system property is how the workbook's warm watch hands its broker to each run.
+    String external = System.getProperty("kafka.bootstrap.servers", System.getenv("KAFKA_BOOTSTRAP_SERVERS"));
     if (external != null && !external.isBlank()) {
       say("the cluster in KAFKA_BOOTSTRAP_SERVERS at " + external);
       return external;

@@ -46,6 +46,24 @@ public final class LabTests {
    * {@code 2} (or {@code step2}) runs only step 2. Exits 1 when anything failed.
    */
   public static void run(Class<?> testClass, String... args) {
+    int[] counts;
+    try {
+      counts = execute(testClass, args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    // Exit explicitly: a learner's unfinished code may have left a non-daemon thread behind.
+    System.exit(counts[1] > 0 || counts[0] == 0 ? 1 : 0);
+  }
+
+  /**
+   * Runs the tests and prints the tree without exiting; returns {passed, failed}. The workbook's
+   * watch calls this in a warm JVM. Results go to the file named by the environment variable
+   * WORKBOOK_RESULTS or the system property workbook.results, if either is set.
+   */
+  public static int[] execute(Class<?> testClass, String... args) {
     LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
         .selectors(selectClass(testClass))
         // A safety net under the classes' own @Timeout: unfinished code never hangs a run.
@@ -62,18 +80,17 @@ public final class LabTests {
     for (String arg : args) {
       String step = arg.toLowerCase(Locale.ROOT).replaceFirst("^(--)?step", "");
       if (!step.matches("\\d+")) {
-        System.err.println("Unknown argument '" + arg + "': pass a step number (e.g. 2) or nothing.");
-        System.exit(2);
+        throw new IllegalArgumentException("Unknown argument '" + arg + "': pass a step number (e.g. 2) or nothing.");
       }
       request.filters(TagFilter.includeTags("step" + Integer.parseInt(step)));
     }
     TreePrinter printer = new TreePrinter(System.out);
     LauncherFactory.create().execute(request.build(), printer);
     System.out.println(printer.summary());
-    printer.writeResults(System.getenv("WORKBOOK_RESULTS"));
+    String results = System.getenv("WORKBOOK_RESULTS");
+    printer.writeResults(results != null ? results : System.getProperty("workbook.results"));
     System.out.flush();
-    // Exit explicitly: a learner's unfinished code may have left a non-daemon thread behind.
-    System.exit(printer.failed > 0 || printer.passed == 0 ? 1 : 0);
+    return new int[] {printer.passed, printer.failed};
   }
 
   /** The step a test belongs to ("step2"), from its own or any enclosing tag; "given" if none. */

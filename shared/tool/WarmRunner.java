@@ -1,0 +1,126 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
+/**
+ * The warm half of watch: asks JBang once what a lab's tests need (sources, resolved jars,
+ * JVM options), then on every save compiles the sources with the compiler already loaded in
+ * this JVM and runs the tests in a fresh class loader. No JVM start, no JBang, per run.
+ */
+final class WarmRunner {
+  private final List<Path> sources = new ArrayList<>();
+  private final List<Path> jars = new ArrayList<>();
+  private final String testClass;
+  private final JavaCompiler javac;
+  private final StandardJavaFileManager files;
+
+  private WarmRunner(Path test, JavaCompiler javac) {
+    this.testClass = test.getFileName().toString().replaceFirst("\\.java$", "");
+    this.javac = javac;
+    this.files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
+  }
+
+  /** Empty when this JVM has no compiler or JBang cannot describe the lab: watch then runs cold. */
+  static Optional<WarmRunner> prepare(Path root, Path test) {
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    if (javac == null) return Optional.empty();
+    try {
+      Path out = Files.createTempFile("workbook-info-", ".json");
+      try {
+        Labs.Run r = Labs.run(root, root, List.of("info", "tools", test.toString()), java.util.Map.of(), out, 300);
+        if (!r.ok()) return Optional.empty();
+        String json = Files.readString(out);
+        JsonNode info = new ObjectMapper().readTree(json.substring(json.indexOf('{')));
+        WarmRunner runner = new WarmRunner(test, javac);
+        info.path("sources").forEach(s -> runner.sources.add(Path.of(s.path("backingResource").asText())));
+        info.path("resolvedDependencies").forEach(j -> runner.jars.add(Path.of(j.asText())));
+        // The lab's JAVA_OPTIONS: system properties apply here; JVM flags only matter at start-up.
+        info.path("runtimeOptions").forEach(o -> setProperty(o.asText()));
+        return runner.sources.isEmpty() ? Optional.empty() : Optional.of(runner);
+      } finally {
+        Files.deleteIfExists(out);
+      }
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void setProperty(String option) {
+    if (!option.startsWith("-D")) return;
+    String[] kv = option.substring(2).split("=", 2);
+    System.setProperty(kv[0], kv.length > 1 ? kv[1] : "");
+  }
+
+  /** Compiles and runs the tests; true when they are all green. */
+  boolean run(Path results) throws IOException {
+    Path classes = Files.createTempDirectory("workbook-watch-");
+    try {
+      if (!compile(classes)) return false;
+      return runTests(classes, results);
+    } finally {
+      Verify.delete(classes);
+    }
+  }
+
+  private boolean compile(Path classes) {
+    DiagnosticCollector<JavaFileObject> problems = new DiagnosticCollector<>();
+    List<String> options = List.of("-d", classes.toString(), "-proc:none", "-g", "-encoding", "UTF-8",
+        "-classpath", String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList()));
+    boolean ok = javac.getTask(null, files, problems, options, null, files.getJavaFileObjectsFromPaths(sources)).call();
+    for (Diagnostic<? extends JavaFileObject> d : problems.getDiagnostics()) {
+      if (d.getKind() != Diagnostic.Kind.ERROR) continue;
+      String where = d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName() + ":" + d.getLineNumber() + ": ";
+      System.out.println(where + d.getMessage(Locale.ROOT));
+    }
+    if (!ok) System.out.println("It does not compile yet: fix the line above and save again.");
+    return ok;
+  }
+
+  private boolean runTests(Path classes, Path results) throws IOException {
+    List<URL> urls = new ArrayList<>(List.of(classes.toUri().toURL()));
+    for (Path jar : jars) urls.add(url(jar));
+    ClassLoader previous = Thread.currentThread().getContextClassLoader();
+    // A fresh loader per run: the learner's new classes, and no static state left from the last run.
+    try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
+      Thread.currentThread().setContextClassLoader(loader);
+      System.setProperty("workbook.results", results.toString());
+      Class<?> launcher = loader.loadClass("workbook.test.LabTests");
+      Object counts = launcher.getMethod("execute", Class.class, String[].class)
+          .invoke(null, loader.loadClass(testClass), new String[0]);
+      int[] c = (int[]) counts;
+      return c[0] > 0 && c[1] == 0;
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+      System.out.println("The tests could not run: " + cause);
+      return false;
+    } finally {
+      Thread.currentThread().setContextClassLoader(previous);
+    }
+  }
+
+  private static URL url(Path jar) {
+    try {
+      return jar.toUri().toURL();
+    } catch (MalformedURLException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
