@@ -1,0 +1,111 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES ProductReader.java OpenApiV2.java ../../shared/src/workbook/rest/*.java ../../shared/src/workbook/story/*.java ../../shared/src/workbook/net/*.java
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.NotFoundResponse;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import workbook.net.Ports;
+import workbook.rest.Rest;
+
+/**
+ * One product, two contracts: v1 sends the price as a number, v2 as {amount, currency}. Both
+ * stay online, chosen by URL (/api/v1, /api/v2) or by the Accept header, so every client moves
+ * to v2 when it is ready, not on the day v2 ships.
+ */
+public final class CatalogApi implements AutoCloseable {
+  static final String V1 = "application/vnd.shop.v1+json";
+  static final String V2 = "application/vnd.shop.v2+json";
+
+  record Product(int id, String name, BigDecimal amount, String currency) {}
+  record ProductV1(int id, String name, BigDecimal price) {}
+  record ProductV2(int id, String name, Price price) {}
+  record Price(BigDecimal amount, String currency) {}
+
+  private static final Map<Integer, Product> PRODUCTS = Map.of(
+      1, new Product(1, "Espresso cup", new BigDecimal("7.50"), "EUR"),
+      2, new Product(2, "Milk jug", new BigDecimal("12.90"), "EUR"));
+  private final Javalin app;
+
+  CatalogApi(int port) {
+    app = Rest.start(port, cfg -> {
+      cfg.routes.get("/api/v1/products/{id}", ctx -> ctx.json(v1(find(ctx))));
+      // TODO 1: serve GET /api/v2/products/{id} with the v2 representation (ProductV2: price as {amount, currency}).
+      cfg.routes.get("/api/products/{id}", this::byAcceptHeader);
+      cfg.routes.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(OpenApiV2.YAML));
+    });
+  }
+
+  /** The unversioned URL: the client says which version it wants in the Accept header. */
+  private void byAcceptHeader(Context ctx) {
+    // TODO 2: answer the first of acceptedTypes(ctx) you can serve (README, step 2) or 406, naming the version in Content-Type, with Vary: Accept.
+    ctx.json(v1(find(ctx)));
+  }
+
+  /** The media types of the Accept header, in order, without parameters; empty when there is none. */
+  static List<String> acceptedTypes(Context ctx) {
+    String accept = ctx.header("Accept");
+    if (accept == null || accept.isBlank()) return List.of();
+    return Arrays.stream(accept.split(","))
+        .map(type -> type.split(";")[0].trim().toLowerCase(Locale.ROOT))
+        .filter(type -> !type.isEmpty())
+        .toList();
+  }
+
+  private static Product find(Context ctx) {
+    Product product = PRODUCTS.get(ctx.pathParamAsClass("id", Integer.class).get());
+    if (product == null) throw new NotFoundResponse("no such product");
+    return product;
+  }
+
+  static ProductV1 v1(Product p) { return new ProductV1(p.id(), p.name(), p.amount()); }
+
+  String url() { return Rest.url(app); }
+
+  @Override
+  public void close() { app.stop(); }
+
+  /** The demo: what a v1 and a v2 client get, by URL and by Accept header. */
+  public static void main(String[] args) throws Exception {
+    try (CatalogApi api = new CatalogApi(Ports.requireFree(portFrom(args), "--port"))) {
+      System.out.println("Lab 03: versioning REST. Catalog API on " + api.url());
+      show(api, "/api/v1/products/1", null);
+      show(api, "/api/v2/products/1", null);
+      for (String accept : new String[] {null, V1, V2, "application/vnd.shop.v3+json"}) show(api, "/api/products/1", accept);
+      String fromTheFuture = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50},\"stock\":4}";
+      System.out.println("\nThe reader meets " + fromTheFuture);
+      try {
+        System.out.println("  -> " + ProductReader.read(fromTheFuture));
+      } catch (RuntimeException e) {
+        System.out.println("  -> fails: " + e.getMessage());
+      }
+      System.out.println("\nThe v2 contract: curl " + api.url() + "/openapi.yaml\nPress Enter to stop.");
+      System.in.read();  // returns at once when standard input is closed
+    }
+  }
+
+  private static void show(CatalogApi api, String path, String accept) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path));
+    if (accept != null) request.header("Accept", accept);
+    HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    System.out.printf("%nGET %s%s%n  -> %d %s  %s%n", path, accept == null ? "" : "  Accept: " + accept,
+        response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
+  }
+
+  private static int portFrom(String[] args) {
+    if (args.length == 0) return 7003;
+    if (args.length == 2 && args[0].equals("--port") && args[1].matches("\\d{1,5}")) return Integer.parseInt(args[1]);
+    System.err.println("Usage: ./jbang lab03@. [--port 7003]");
+    System.exit(2);
+    return -1;
+  }
+}

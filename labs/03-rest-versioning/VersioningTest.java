@@ -1,0 +1,305 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES CatalogApi.java ../../shared/src/workbook/openapi/*.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.Timeout;
+import workbook.openapi.OpenApiContract;
+import workbook.story.Story;
+
+@DisplayName("Lab 03: Versioning REST")
+@TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
+@Timeout(30)
+class VersioningTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(VersioningTest.class, args); }
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String V1 = "application/vnd.shop.v1+json";
+  private static final String V2 = "application/vnd.shop.v2+json";
+  private CatalogApi api;
+
+  @BeforeEach
+  void startApi() { api = new CatalogApi(0); }
+
+  @AfterEach
+  void stopApi() { api.close(); }
+
+  @Test
+  @DisplayName("a v1 client reads the price as a number from /api/v1")
+  void v1ByUrl() throws Exception {
+    assertThat(priceOf(get("/api/v1/products/1", null)).decimalValue()).as("price from /api/v1/products/1")
+        .isEqualByComparingTo("7.50");
+  }
+
+  @Test
+  @DisplayName("the contract is served at /openapi.yaml as OpenAPI 3.1")
+  void contractIsServed() throws Exception {
+    HttpResponse<String> response = get("/openapi.yaml", null);
+    assertThat(response.statusCode()).as("GET /openapi.yaml").isEqualTo(200);
+    assertThat(OpenApiContract.parse(response.body()).openapiVersion()).as("its openapi field").startsWith("3.1.");
+  }
+
+  @Nested
+  @Tag("step1")
+  @DisplayName("Step 1: v2 by URL")
+  class Step1 {
+    @Test
+    @DisplayName("a v2 client reads the price as {amount, currency} from /api/v2")
+    void v2ByUrl() throws Exception {
+      HttpResponse<String> response = get("/api/v2/products/1", null);
+      assertThat(response.statusCode()).as("TODO 1: serve GET /api/v2/products/{id} (see hint 1)").isEqualTo(200);
+      assertPriceObject(response, "TODO 1");
+    }
+
+    @Test
+    @DisplayName("a v1 client still gets a number from /api/v1 after v2 shipped")
+    void v1StillWorks() throws Exception {
+      JsonNode price = priceOf(get("/api/v1/products/1", null));
+      assertThat(price.isNumber())
+          .as("TODO 1: leave v1 as it was: its clients did not ask for a change, and got %s", price).isTrue();
+    }
+
+    @Test
+    @DisplayName("an unknown product is a 404 on /api/v2 too")
+    void unknownIs404() throws Exception {
+      assertThat(get("/api/v2/products/99", null).statusCode())
+          .as("TODO 1: reuse find(ctx), which answers 404 for an unknown id").isEqualTo(404);
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: the version in the Accept header")
+  class Step2 {
+    @Test
+    @DisplayName("Accept: application/vnd.shop.v2+json gets v2, and says so in Content-Type")
+    void acceptV2() throws Exception {
+      HttpResponse<String> response = get("/api/products/1", V2);
+      assertThat(response.statusCode()).as("TODO 2: GET /api/products/1 with Accept: %s", V2).isEqualTo(200);
+      assertPriceObject(response, "TODO 2");
+      assertThat(contentType(response)).as("TODO 2: the Content-Type must name the version sent").startsWith(V2);
+    }
+
+    @Test
+    @DisplayName("Accept: application/vnd.shop.v1+json gets v1, and says so in Content-Type")
+    void acceptV1() throws Exception {
+      HttpResponse<String> response = get("/api/products/1", V1);
+      assertThat(priceOf(response).isNumber()).as("TODO 2: v1 was asked for: price as a number").isTrue();
+      assertThat(contentType(response)).as("TODO 2: the Content-Type must name the version sent").startsWith(V1);
+    }
+
+    @Test
+    @DisplayName("no Accept, application/json or */* get v1: clients from before v2 keep working")
+    void defaultIsV1() throws Exception {
+      for (String accept : new String[] {null, "application/json", "*/*", "text/html, */*;q=0.8"}) {
+        HttpResponse<String> response = get("/api/products/1", accept);
+        assertThat(priceOf(response).isNumber())
+            .as("TODO 2: with Accept %s the client never asked for v2; it was written against v1, so it must "
+                + "get v1 (defaulting to the newest version breaks it the day v2 ships). Got %d %s",
+                accept == null ? "(none)" : accept, response.statusCode(), response.body())
+            .isTrue();
+      }
+    }
+
+    @Test
+    @DisplayName("a list of types gets the first one the API serves")
+    void firstServedTypeWins() throws Exception {
+      String accept = "application/vnd.shop.v3+json, " + V2 + ";q=0.9, application/json;q=0.5";
+      HttpResponse<String> response = get("/api/products/1", accept);
+      assertThat(contentType(response))
+          .as("TODO 2: Accept may list several types; skip the ones you do not serve (v3) and take the first "
+              + "you do (v2). Sent: %s", accept)
+          .startsWith(V2);
+    }
+
+    @Test
+    @DisplayName("a version the API does not serve gets 406 Not Acceptable")
+    void unknownVersionIs406() throws Exception {
+      for (String accept : new String[] {"application/vnd.shop.v3+json", "application/xml"}) {
+        assertThat(get("/api/products/1", accept).statusCode())
+            .as("TODO 2: nothing in Accept: %s can be served; say so with 406 instead of guessing", accept)
+            .isEqualTo(406);
+      }
+    }
+
+    @Test
+    @DisplayName("the answer says Vary: Accept, so caches keep v1 and v2 apart")
+    void variesOnAccept() throws Exception {
+      String vary = get("/api/products/1", V2).headers().firstValue("Vary").orElse("");
+      assertThat(vary.toLowerCase())
+          .as("TODO 2: the same URL now has two bodies; without Vary: Accept a cache (lab 02) would hand the "
+              + "v2 body to a v1 client. Vary was \"%s\"", vary)
+          .contains("accept");
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: a tolerant reader")
+  class Step3 {
+    @Test
+    @DisplayName("a complete v2 body reads as it is")
+    void readsCompleteBody() {
+      ProductReader.Product product = ProductReader.read(
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"USD\"}}");
+      assertThat(product.id()).as("TODO 3: id").isEqualTo(1);
+      assertThat(product.name()).as("TODO 3: name").isEqualTo("Espresso cup");
+      assertThat(product.price().amount()).as("TODO 3: price.amount").isEqualByComparingTo("7.50");
+      assertThat(product.price().currency()).as("TODO 3: a currency that is there is kept").isEqualTo("USD");
+    }
+
+    @Test
+    @DisplayName("fields it does not know are ignored, at any depth")
+    void ignoresUnknownFields() {
+      String body = "{\"id\":1,\"name\":\"Espresso cup\",\"stock\":4,"
+          + "\"price\":{\"amount\":7.50,\"currency\":\"EUR\",\"taxRate\":0.2}}";
+      Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+      assertThat(thrown == null)
+          .as("TODO 3: the server added stock and price.taxRate, which is allowed; a strict reader breaks on "
+              + "them, a tolerant one ignores them (see hint 3). The reader said: %s", message(thrown))
+          .isTrue();
+    }
+
+    @Test
+    @DisplayName("a missing currency becomes EUR")
+    void defaultsCurrency() {
+      ProductReader.Product product = ProductReader.read("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}");
+      assertThat(product.price().currency())
+          .as("TODO 3: the contract says currency defaults to EUR; read a missing one as \"EUR\"").isEqualTo("EUR");
+      assertThat(product.price().amount()).as("TODO 3: and keep the amount").isEqualByComparingTo("7.50");
+    }
+
+    @Test
+    @DisplayName("a missing amount is an error that names it, never a price of 0")
+    void rejectsMissingAmount() {
+      Throwable thrown = catchThrowable(() -> ProductReader.read("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"currency\":\"EUR\"}}"));
+      assertThat(thrown)
+          .as("TODO 3: without an amount the product cannot be sold: tolerant does not mean guessing, so "
+              + "throw IllegalArgumentException naming price.amount")
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("amount");
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: the OpenAPI contract")
+  class Step4 {
+    private static final String PRODUCT = "/api/v2/products/{id}";
+    private OpenApiContract contract;
+
+    @BeforeEach
+    void readServedContract() throws Exception {
+      contract = OpenApiContract.parse(get("/openapi.yaml", null).body());
+    }
+
+    @Test
+    @DisplayName("a v2 answer by URL matches the served contract")
+    void v2ByUrlMatches() throws Exception {
+      HttpResponse<String> response = get("/api/v2/products/1", null);
+      assertThat(response.statusCode()).as("Step 4 checks the v2 answer of step 1: do step 1 first").isEqualTo(200);
+      assertThat(contract.problems("GET", PRODUCT, 200, "application/json", response.body()))
+          .as("TODO 4: %s does not match the served contract (see hint 4)", response.body()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a v2 answer by Accept header matches the served contract")
+    void v2ByAcceptMatches() throws Exception {
+      HttpResponse<String> response = get("/api/products/1", V2);
+      assertThat(contentType(response)).as("Step 4 checks the v2 answer of step 2: do step 2 first").startsWith(V2);
+      assertThat(contract.problems("GET", "/api/products/{id}", 200, V2, response.body()))
+          .as("TODO 4: %s does not match the served contract (see hint 4)", response.body()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("the contract rejects a v1 body (price as a number)")
+    void rejectsV1Shape() {
+      assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":7.50}"))
+          .as("TODO 4: a contract that accepts the old shape protects nobody: price must be an object").isNotEmpty();
+    }
+
+    @Test
+    @DisplayName("the contract rejects a price without amount")
+    void rejectsMissingAmount() {
+      assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"currency\":\"EUR\"}}"))
+          .as("TODO 4: amount is required (list it under required: in the Price schema)").isNotEmpty();
+    }
+
+    @Test
+    @DisplayName("the contract accepts a price without currency (it defaults to EUR)")
+    void acceptsMissingCurrency() {
+      assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}"))
+          .as("TODO 4: currency is optional with default: EUR, as the reader of step 3 assumes").isEmpty();
+    }
+
+    @Test
+    @DisplayName("the contract accepts fields it does not know yet: adding a field is not breaking")
+    void acceptsAddedFields() {
+      assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"stock\":4,\"price\":{\"amount\":7.50,\"currency\":\"EUR\",\"taxRate\":0.2}}"))
+          .as("TODO 4: do not close the schemas (no additionalProperties: false): v2.1 must be able to add a "
+              + "field without a v3").isEmpty();
+    }
+
+    private List<String> problems(String body) {
+      Story.add("checked against the contract: " + body);
+      return contract.problems("GET", PRODUCT, 200, "application/json", body);
+    }
+  }
+
+  private void assertPriceObject(HttpResponse<String> response, String todo) throws Exception {
+    JsonNode product = JSON.readTree(response.body());
+    JsonNode price = priceOf(response);
+    assertThat(price.isObject()).as("%s: v2 sends price as an object {amount, currency}, but got %s", todo, price).isTrue();
+    assertThat(price.path("amount").decimalValue()).as("%s: price.amount", todo).isEqualByComparingTo(new BigDecimal("7.50"));
+    assertThat(price.path("currency").asText()).as("%s: price.currency", todo).isEqualTo("EUR");
+    assertThat(product.path("name").asText()).as("%s: the same product as v1", todo).isEqualTo("Espresso cup");
+  }
+
+  private HttpResponse<String> get(String path, String accept) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(10));
+    if (accept != null) request.header("Accept", accept);
+    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    String body = response.body().replaceAll("\\s+", " ");
+    if (body.length() > 120) body = body.substring(0, 120) + "...";
+    Story.add("GET " + path + (accept == null ? "" : "  Accept: " + accept) + "  -> " + response.statusCode()
+        + " " + contentType(response) + " " + body);
+    return response;
+  }
+
+  private static JsonNode priceOf(HttpResponse<String> response) {
+    try {
+      return JSON.readTree(response.body()).path("price");
+    } catch (Exception notJson) {
+      return MissingNode.getInstance();  // the assertion then shows what came instead
+    }
+  }
+
+  private static String contentType(HttpResponse<String> response) {
+    return response.headers().firstValue("Content-Type").orElse("(none)");
+  }
+
+  private static String message(Throwable t) {
+    return t == null ? "(nothing)" : t.getMessage();
+  }
+}
