@@ -1,0 +1,363 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES OrderService.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import workbook.db.Db;
+import workbook.kafka.Broker;
+import workbook.kafka.EmbeddedKafka;
+import workbook.kafka.Timeline;
+import workbook.kafka.Topics;
+
+@DisplayName("Lab 10: Transactional outbox")
+@Timeout(30)
+class OutboxTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(OutboxTest.class, args); }
+
+  /** One broker for the class, our own: the tests stop it and start it again (an outage). */
+  static EmbeddedKafka kafka;
+  Db db;
+  String topic;
+  final List<KafkaProducer<?, ?>> producers = new ArrayList<>();
+
+  @BeforeAll static void startBroker() { kafka = Broker.startOwn(); }
+
+  @AfterAll static void stopBroker() { kafka.close(); }
+
+  @BeforeEach void freshDatabaseAndTopic() {
+    db = Db.fresh("lab10").execute(OrderService.SCHEMA);
+    topic = OrdersTopic.create(kafka.bootstrapServers(), "orders");
+  }
+
+  @AfterEach void cleanUp() {
+    producers.forEach(p -> p.close(Duration.ofSeconds(3)));
+    db.close();
+    if (!kafka.isRunning()) kafka.startAgain(); // a test that failed mid-outage leaves no outage behind
+  }
+
+  @Test
+  @DisplayName("the dual write: with the broker down, the order is saved and its event is lost")
+  void dualWriteLosesTheEvent() throws Exception {
+    // given: a service that saves the order, then sends the event; the broker goes down
+    KafkaProducer<String, String> producer = producer("order-service");
+    DualWrite service = new DualWrite(db.dataSource(), producer, topic);
+    kafka.stop();
+    // when
+    service.place(new OrderService.Order("o-1", "sku-1", 1));
+    producer.flush(); // until the producer has given up on the event
+    kafka.startAgain();
+    // then
+    assertThat(count("orders")).as("orders saved by the dual write while the broker was down").isEqualTo(1);
+    assertThat(keysOnTopic()).as("events on the topic once the broker is back: o-1's is gone for good").isEmpty();
+  }
+
+  @Nested
+  @Tag("step1")
+  @DisplayName("Step 1: the order and its outbox row in one transaction")
+  class Step1 {
+    @Test
+    @DisplayName("placing an order writes the order row and a pending order.confirmed outbox row")
+    void writesBothRows() throws Exception {
+      service().place(new OrderService.Order("o-1", "sku-1", 2));
+
+      assertThat(count("orders")).as("TODO 1: rows in orders after placing o-1").isEqualTo(1);
+      List<OutboxRelay.Row> rows = outbox().pending();
+      assertThat(rows).as("TODO 1: pending outbox rows after placing o-1 (sent_at must stay NULL)").hasSize(1);
+      OutboxRelay.Row row = rows.get(0);
+      assertThat(row.topic()).as("TODO 1: the outbox row's topic (the one OrderService was given)").isEqualTo(topic);
+      assertThat(row.key()).as("TODO 1: the outbox row's key (the order id, so one order's events stay in order)")
+          .isEqualTo("o-1");
+      assertThat(row.payload()).as("TODO 1: the outbox row's payload (order.confirmed() of the order)")
+          .contains("\"eventType\":\"order.confirmed\"", "\"orderId\":\"o-1\"");
+    }
+
+    @Test
+    @DisplayName("when the outbox insert fails, the order is not saved either")
+    void outboxFailureRollsBackTheOrder() throws Exception {
+      // given: an outbox that rejects o-13's row (the test adds a constraint that it breaks)
+      service().place(new OrderService.Order("o-12", "sku-1", 1));
+      db.execute("ALTER TABLE outbox ADD CONSTRAINT test_rejects_o_13 CHECK (message_key <> 'o-13')");
+      // when
+      Throwable thrown = catchThrowable(() -> service().place(new OrderService.Order("o-13", "sku-1", 1)));
+      // then
+      assertThat(thrown).as("TODO 1: place(o-13) when its outbox row cannot be written must fail").isNotNull();
+      assertThat(orderIds()).as("TODO 1: orders saved: o-13 without its event would never reach anyone,"
+          + " so its order row must roll back with the failed outbox insert (one transaction)").containsExactly("o-12");
+    }
+
+    @Test
+    @DisplayName("when the order insert fails, no outbox row is left behind")
+    void orderFailureRollsBackTheOutboxRow() throws Exception {
+      // given: o-1 exists, so a second o-1 breaks the primary key of orders
+      service().place(new OrderService.Order("o-1", "sku-1", 1));
+      // when
+      Throwable thrown = catchThrowable(() -> service().place(new OrderService.Order("o-1", "sku-2", 5)));
+      // then
+      assertThat(thrown).as("TODO 1: placing o-1 a second time must fail (orders.id is the primary key)").isNotNull();
+      assertThat(outbox().pending()).as("TODO 1: outbox rows: the failed order's event must roll back"
+          + " with it, or consumers hear about an order that does not exist").hasSize(1);
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: publish a row and wait for the broker's acknowledgement")
+  class Step2 {
+    @Test
+    @DisplayName("publish() returns true, and the record is on the topic with the row's key and payload")
+    void publishesTheRow() throws Exception {
+      OutboxRelay.Row row = new OutboxRelay.Row(1, topic, "o-1", "{\"orderId\":\"o-1\"}");
+
+      assertThat(publish(row)).as("TODO 2: publish() of a row while the broker is up").isTrue();
+      assertThat(recordsOnTopic()).as("TODO 2: records on the topic after publish() returned")
+          .containsExactly("o-1 " + row.payload());
+    }
+
+    @Test
+    @DisplayName("publish() returns false when the broker refuses the record")
+    void reportsARefusal() throws Exception {
+      // given: a topic that takes records of at most 1000 bytes, and a row far bigger than that
+      topic = smallRecordsTopic();
+      OutboxRelay.Row row = new OutboxRelay.Row(1, topic, "o-1", "x".repeat(5000));
+
+      assertThat(publish(row)).as("TODO 2: publish() of a record the broker refuses (too large for the topic)."
+          + " It must wait for the broker's answer (get() or a callback) and return false: a relay that"
+          + " believes a refused record was sent marks it sent, and the event is lost").isFalse();
+    }
+
+    private boolean publish(OutboxRelay.Row row) throws Exception {
+      try {
+        return relay().publish(row);
+      } catch (UnsupportedOperationException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        return fail("TODO 2: publish() threw %s; catch the failed send and return false instead, so the relay"
+            + " can stop its pass and retry later", e);
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: relay pending rows in order, marking them sent after the ack")
+  class Step3 {
+    @Test
+    @DisplayName("a pass publishes every pending row, oldest first, marks them sent, and the next pass sends nothing")
+    void publishesInOrder() throws Exception {
+      writeOutbox("o-1", "o-2", "o-3");
+      OutboxRelay relay = relay();
+
+      assertThat(relay.relayOnce()).as("TODO 3: relayOnce() returns how many rows it published").isEqualTo(3);
+      assertThat(relay.pending()).as("TODO 3: rows still pending after a pass with the broker up").isEmpty();
+      assertThat(relay.relayOnce()).as("TODO 3: a second pass has nothing left to publish").isZero();
+      assertThat(keysOnTopic()).as("TODO 3: events on the topic, in the order they were written").containsExactly("o-1", "o-2", "o-3");
+    }
+
+    @Test
+    @DisplayName("broker down: orders still succeed; back up: every event is published, in order")
+    void survivesAnOutage() throws Exception {
+      // given: o-1 is placed, then the broker goes down, and orders keep coming
+      OutboxRelay relay = relay();
+      service().place(new OrderService.Order("o-1", "sku-1", 1));
+      kafka.stop();
+      for (String id : List.of("o-2", "o-3")) service().place(new OrderService.Order(id, "sku-1", 1));
+      assertThat(count("orders")).as("orders placed, two of them while the broker was down: none may fail").isEqualTo(3);
+      // when: the relay keeps trying while the broker is down
+      int duringOutage = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while the broker is down", relay::relayOnce);
+      assertThat(duringOutage).as("TODO 3: rows published while the broker was down").isZero();
+      assertThat(relay.pending()).as("TODO 3: rows still pending while the broker is down: a row marked sent"
+          + " without the broker's acknowledgement is an event lost").hasSize(3);
+      // then: it comes back, and the next passes catch up
+      kafka.startAgain();
+      relayUntilEmpty(relay);
+      assertThat(keysOnTopic()).as("TODO 3: events on the topic after the outage: all of them, once, in order")
+          .containsExactly("o-1", "o-2", "o-3");
+    }
+
+    @Test
+    @DisplayName("a relay that dies after the broker acknowledged a row, before marking it, sends it again: a duplicate, never a loss")
+    void crashGivesADuplicate() throws Exception {
+      // given: a relay process that dies right after the broker acknowledged its first record
+      writeOutbox("o-1", "o-2");
+      Throwable crash = catchThrowable(() -> relay(new DyingProducer()).relayOnce());
+      if (crash instanceof UnsupportedOperationException todo) throw todo;
+      assertThat(crash).as("TODO 3: the simulated crash must reach relayOnce()'s caller (do not catch Errors)")
+          .isInstanceOf(RelayCrash.class);
+      // when: the relay restarts (a new producer, the same database)
+      relayUntilEmpty(relay());
+      // then
+      assertThat(keysOnTopic()).as("TODO 3: events on the topic after the crash and the restart. o-1 was on the"
+          + " topic but not yet marked sent when the relay died, so the restarted relay must send it again;"
+          + " a relay that marks rows before the broker acknowledged them would lose events in a crash")
+          .containsExactly("o-1", "o-1", "o-2");
+    }
+
+    @Test
+    @DisplayName("a row the broker refuses stays pending and holds back the rows behind it")
+    void refusedRowHoldsBackTheRest() throws Exception {
+      // given: o-2's row is too large for this topic, so the broker refuses it every time
+      topic = smallRecordsTopic();
+      writeOutbox("o-1");
+      insertOutboxRow("o-2", "x".repeat(5000));
+      writeOutbox("o-3");
+      OutboxRelay relay = relay();
+      // when
+      int published = relay.relayOnce();
+      // then
+      assertThat(keysOnTopic()).as("TODO 3: events on the topic: o-3 must not overtake o-2, which is still pending")
+          .containsExactly("o-1");
+      assertThat(published).as("TODO 3: relayOnce() returns how many rows it published").isEqualTo(1);
+      assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending")
+          .containsExactly("o-2", "o-3");
+    }
+  }
+
+  // ---- the test's own tools -------------------------------------------------------------------
+
+  /** A relay process that dies right after the broker acknowledged its first record. */
+  static final class RelayCrash extends Error {
+    RelayCrash(String message) { super(message); }
+  }
+
+  final class DyingProducer extends KafkaProducer<String, String> {
+    DyingProducer() {
+      super(OutboxRelay.producerConfig(kafka.bootstrapServers(), "dying-relay"));
+      producers.add(this);
+    }
+
+    @Override
+    public Future<RecordMetadata> send(ProducerRecord<String, String> record, Callback callback) {
+      try {
+        RecordMetadata acked = super.send(record, callback).get(10, TimeUnit.SECONDS);
+        Timeline.note("the relay process dies right after the broker acknowledged " + record.key() + " (offset " + acked.offset() + ")");
+      } catch (InterruptedException | ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("the test's dying relay could not send " + record.key(), e);
+      }
+      throw new RelayCrash("simulated crash: the relay died after the broker acknowledged " + record.key());
+    }
+  }
+
+  OrderService service() { return new OrderService(db.dataSource(), topic); }
+
+  OutboxRelay relay() { return relay(producer("outbox-relay")); }
+
+  OutboxRelay relay(KafkaProducer<String, String> producer) { return new OutboxRelay(db.dataSource(), producer); }
+
+  /** The relay's view of the outbox: reading pending rows needs no producer. */
+  OutboxRelay outbox() { return new OutboxRelay(db.dataSource(), null); }
+
+  KafkaProducer<String, String> producer(String clientId) {
+    KafkaProducer<String, String> producer = OutboxRelay.producer(kafka.bootstrapServers(), clientId);
+    producers.add(producer);
+    return producer;
+  }
+
+  void relayUntilEmpty(OutboxRelay relay) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!relay.pending().isEmpty()) {
+      if (System.nanoTime() > deadline) fail("TODO 3: the relay left %s pending for 15 s with the broker up", relay.pending());
+      within(Duration.ofSeconds(10), "TODO 3: relayOnce()", relay::relayOnce);
+    }
+  }
+
+  void writeOutbox(String... orderIds) throws SQLException {
+    for (String id : orderIds) insertOutboxRow(id, new OrderService.Order(id, "sku-1", 1).confirmedEvent());
+  }
+
+  void insertOutboxRow(String key, String payload) throws SQLException {
+    try (Connection c = db.dataSource().getConnection()) {
+      OrderService.insertOutbox(c, topic, key, payload);
+    }
+  }
+
+  int count(String table) throws SQLException {
+    try (Connection c = db.dataSource().getConnection();
+        ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM " + table)) {
+      r.next();
+      return r.getInt(1);
+    }
+  }
+
+  List<String> orderIds() throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (Connection c = db.dataSource().getConnection();
+        ResultSet r = c.createStatement().executeQuery("SELECT id FROM orders ORDER BY id")) {
+      while (r.next()) ids.add(r.getString(1));
+    }
+    return ids;
+  }
+
+  /** Runs a call that talks to the broker, failing with {@code what} if it does not return in time. */
+  static <T> T within(Duration max, String what, Callable<T> call) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        result.complete(call.call());
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      }
+    }, "bounded-call");
+    t.setDaemon(true);
+    t.start();
+    try {
+      return result.get(max.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      t.interrupt();
+      return fail("%s did not return within %d s: every wait on the broker needs a bound", what, max.toSeconds());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) throw cause;
+      throw (Error) e.getCause();
+    }
+  }
+
+  /** A one-partition topic that refuses records larger than 1000 bytes. */
+  String smallRecordsTopic() {
+    String name = Topics.unique("small");
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      NewTopic topic = new NewTopic(name, Optional.of(1), Optional.empty()).configs(Map.of("max.message.bytes", "1000"));
+      admin.createTopics(List.of(topic)).all().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not create topic " + name, e);
+    }
+    return name;
+  }
+
+  List<String> keysOnTopic() { return OrdersTopic.keys(kafka.bootstrapServers(), topic); }
+
+  List<String> recordsOnTopic() {
+    return OrdersTopic.readAll(kafka.bootstrapServers(), topic).stream().map(r -> r.key() + " " + r.value()).toList();
+  }
+}
