@@ -7,7 +7,9 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -124,6 +126,7 @@ public final class Timeline {
   /** Consumer side: one line per record handed to the application, and commits that moved. */
   public static final class ConsumerTrace implements ConsumerInterceptor<Object, Object> {
     private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private final Set<TopicPartition> read = ConcurrentHashMap.newKeySet();
     private String client = "consumer";
     private String group;
 
@@ -136,17 +139,22 @@ public final class Timeline {
 
     @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
       for (ConsumerRecord<Object, Object> r : records) {
+        read.add(new TopicPartition(r.topic(), r.partition()));
         Story.add(line("read", r.topic(), where(r.partition(), r.offset()), key(r.key()),
             what(r.value(), r.headers()), who(client, group)));
       }
       return records;
     }
 
-    /** Auto-commit repeats unchanged offsets every few seconds: only a commit that moved is told. */
+    /**
+     * Auto-commit and rebalances repeat offsets that did not move: only a commit that moved, on a
+     * partition this client has read from, is told.
+     */
     @Override public synchronized void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
       Map<TopicPartition, Long> moved = new HashMap<>();
       offsets.forEach((tp, om) -> {
-        if (!Long.valueOf(om.offset()).equals(committed.put(tp, om.offset()))) moved.put(tp, om.offset());
+        boolean changed = !Long.valueOf(om.offset()).equals(committed.put(tp, om.offset()));
+        if (changed && read.contains(tp)) moved.put(tp, om.offset());
       });
       if (moved.isEmpty()) return;
       Story.add(wide("commit", topicOf(moved.keySet()), "next " + positions(moved), who(client, group)));
