@@ -40,8 +40,6 @@ final class SchemaRegistry {
     return verdict;
   }
 
-  List<Schema> versions() { return List.copyOf(versions); }
-
   /** The problems that stop {@code candidate} from joining {@code existing} under {@code mode}. */
   static List<Compatibility.Problem> problems(Mode mode, Schema candidate, Schema existing) {
     // TODO 2: decide per mode who reads whom (new reads old, old reads new, both, nobody) and call Compatibility.problems.

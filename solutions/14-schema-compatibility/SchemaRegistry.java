@@ -40,8 +40,6 @@ final class SchemaRegistry {
     return verdict;
   }
 
-  List<Schema> versions() { return List.copyOf(versions); }
-
   /** The problems that stop {@code candidate} from joining {@code existing} under {@code mode}. */
   static List<Compatibility.Problem> problems(Mode mode, Schema candidate, Schema existing) {
     // BACKWARD: consumers upgrade first, so the new schema must read old data; FORWARD: producers
