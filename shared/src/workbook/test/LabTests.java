@@ -3,6 +3,7 @@
 //DEPS org.junit.platform:junit-platform-launcher
 //DEPS org.assertj:assertj-core:3.27.7
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+//SOURCES ../story/Story.java
 package workbook.test;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
