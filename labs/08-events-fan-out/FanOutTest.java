@@ -1,0 +1,361 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES FanOut.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.Timeout;
+import workbook.kafka.Clients;
+import workbook.kafka.Json;
+import workbook.kafka.Poll;
+import workbook.kafka.Timeline;
+import workbook.kafka.Topics;
+
+@DisplayName("Lab 08: Events and fan-out")
+@TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
+@Timeout(60)
+class FanOutTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(FanOutTest.class, args); }
+
+  static final Duration WAIT = Duration.ofSeconds(15);
+  static final List<String> ROLES = List.of("inventory", "notification", "analytics", "shipping");
+  private final Deque<AutoCloseable> open = new ArrayDeque<>();
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    while (!open.isEmpty()) open.pop().close();
+  }
+
+  @Test
+  @DisplayName("an envelope becomes JSON with its seven fields by name, and comes back equal")
+  void envelopeRoundTrip() throws Exception {
+    Envelope event = envelope(1);
+    JsonNode json = Json.mapper().readTree(event.toJson());
+    List<String> fields = new ArrayList<>();
+    json.fieldNames().forEachRemaining(fields::add);
+    assertThat(fields).as("the fields of %s", json)
+        .containsExactlyInAnyOrder("eventId", "eventType", "correlationId", "causationId", "timestamp", "source", "data");
+    assertThat(json.get("timestamp").asText()).as("the timestamp, as ISO-8601 text").isEqualTo(event.timestamp().toString());
+    assertThat(Envelope.fromJson(event.toJson())).as("the envelope read back from its JSON").isEqualTo(event);
+  }
+
+  @Nested
+  @Tag("step1")
+  @DisplayName("Step 1: Wrap the event in an envelope")
+  class Step1 {
+    @Test
+    @DisplayName("the first event of an action gets a new id, the action as correlation and cause, and the time")
+    void firstEvent() {
+      Instant before = Instant.now();
+      Envelope e = Envelope.first("order.confirmed", "shop", "checkout-7", order(7));
+      Instant after = Instant.now();
+      assertThat(e.eventId()).as("TODO 1: eventId should be a new random id (UUID), not the action's or the order's")
+          .isNotBlank().isNotEqualTo("checkout-7").isNotEqualTo("o-7");
+      assertThat(e.correlationId()).as("TODO 1: correlationId should be the user action's id, shared by everything it causes")
+          .isEqualTo("checkout-7");
+      assertThat(e.causationId()).as("TODO 1: causationId of the first event should be the action that caused it")
+          .isEqualTo("checkout-7");
+      assertThat(e.timestamp()).as("TODO 1: timestamp should be the moment the event was made (Instant.now())")
+          .isBetween(before, after);
+      assertThat(List.of(String.valueOf(e.eventType()), String.valueOf(e.source())))
+          .as("TODO 1: eventType and source, as given").containsExactly("order.confirmed", "shop");
+      assertThat(e.data()).as("TODO 1: data should be the order as a JSON tree (Json.tree(data))").isNotNull();
+      assertThat(e.data(Shop.Order.class)).as("TODO 1: the data read back as an order").isEqualTo(order(7));
+    }
+
+    @Test
+    @DisplayName("every event gets an id of its own, even two events of the same order and action")
+    void newIdEveryTime() {
+      Set<String> ids = IntStream.range(0, 5)
+          .mapToObj(i -> Envelope.first("order.confirmed", "shop", "checkout-7", order(7)).eventId())
+          .collect(Collectors.toSet());
+      assertThat(ids).as("TODO 1: the eventIds of five events: consumers recognise a redelivered event by its id,"
+          + " so no two events may share one").hasSize(5).doesNotContainNull();
+    }
+
+    @Test
+    @DisplayName("an event caused by another keeps its correlation id and names that event as its cause")
+    void causedEvent() {
+      Envelope confirmed = Envelope.first("order.confirmed", "shop", "checkout-7", order(7));
+      Envelope shipment = confirmed.causes("shipment.requested", "shipping", Map.of("orderId", "o-7"));
+      assertThat(shipment.eventId()).as("TODO 1: the caused event's eventId should be new")
+          .isNotBlank().isNotEqualTo(confirmed.eventId());
+      assertThat(shipment.correlationId()).as("TODO 1: correlationId should stay the same along the whole chain of"
+          + " one user action, so one search finds all of it").isEqualTo("checkout-7");
+      assertThat(shipment.causationId()).as("TODO 1: causationId should be the eventId of the event that caused this"
+          + " one (order.confirmed), not its correlationId").isEqualTo(confirmed.eventId());
+      assertThat(List.of(String.valueOf(shipment.eventType()), String.valueOf(shipment.source())))
+          .as("TODO 1: eventType and source, as given").containsExactly("shipment.requested", "shipping");
+      assertThat(shipment.timestamp()).as("TODO 1: timestamp").isNotNull();
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: Publish and move on")
+  class Step2 {
+    @Test
+    @DisplayName("a published event is one record, keyed by its order id, holding the whole envelope as JSON")
+    void oneRecordKeyedByOrder() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      Envelope event = envelope(1);
+      KafkaProducer<String, String> producer = use(Clients.producer("shop"));
+      Shop.publish(producer, topic, event);
+      producer.flush();
+      var checker = use(Clients.consumer(Topics.unique("checker"), "checker"));
+      Clients.subscribe(checker, topic);
+      ConsumerRecord<String, String> record = records(checker, 1, "TODO 2: publish should send the event to the"
+          + " topic it is given (" + topic + ")").get(0);
+      assertThat(total(Topics.endOffsets(topic))).as("TODO 2: records on the topic after one publish: one event is"
+          + " one record, however many services read it").isEqualTo(1);
+      assertThat(record.key()).as("TODO 2: the key should be the order id, so that all events of one order share a"
+          + " partition and stay in order (lab 09)").isEqualTo("o-1");
+      assertThat(parse(record.value())).as("TODO 2: the value should be the whole envelope as JSON (event.toJson()),"
+          + " eventId and correlationId included, not only the order").isEqualTo(event);
+    }
+
+    @Test
+    @DisplayName("publishing needs no consumer: the broker stores the event and says so")
+    void noConsumerNeeded() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      KafkaProducer<String, String> producer = use(Clients.producer("shop"));
+      Future<RecordMetadata> sent = Shop.publish(producer, topic, envelope(2));
+      assertThat(sent).as("TODO 2: publish should return the future that producer.send(...) gives you").isNotNull();
+      RecordMetadata stored = sent.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(stored.topic()).as("TODO 2: the topic the broker stored the event in").isEqualTo(topic);
+      assertThat(total(Topics.endOffsets(topic))).as("records kept on %s while no service runs at all", topic)
+          .isEqualTo(1);
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: One group per service")
+  class Step3 {
+    @Test
+    @DisplayName("each service reads in a group of its own, and finds the same group after a restart")
+    void ownGroups() {
+      List<String> groups = ROLES.stream().map(Service::groupFor).toList();
+      assertThat(groups).as("TODO 3: the groups of %s: services that share a group split the events between them,"
+          + " so each would see only some", ROLES).doesNotHaveDuplicates();
+      assertThat(Service.groupFor("inventory")).as("TODO 3: inventory's group, asked twice: a restarted service must"
+          + " rejoin its group to resume from its committed offsets").isEqualTo(Service.groupFor("inventory"));
+    }
+
+    @Test
+    @DisplayName("inventory, notification, analytics and shipping each get every event once, and react in their own way")
+    void everyServiceGetsEveryEvent() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      var inventory = new Reactions.Inventory();
+      var notification = new Reactions.Notification();
+      var analytics = new Reactions.Analytics();
+      var shipping = new Reactions.Shipping();
+      List<Service.Reaction> reactions = List.of(inventory, notification, analytics, shipping);
+      List<Service> services = IntStream.range(0, 4)
+          .mapToObj(i -> start(Topics.unique(ROLES.get(i)), topic, reactions.get(i))).toList();
+      List<Envelope> events = publish(topic, 1, 12);
+      awaitEveryGroup(services, events.size());
+      List<String> ids = events.stream().map(Envelope::eventId).toList();
+      for (Service s : services) {
+        assertThat(count(s.seen(), ids)).as("TODO 3: the events %s was given, in group %s: every service needs every"
+            + " event exactly once, but services in one group share them", s.name(), Service.groupFor(s.name()))
+            .isEqualTo(count(ids, ids));
+      }
+      assertReactions(events, inventory, notification, analytics, shipping);
+    }
+
+    private void assertReactions(List<Envelope> events, Reactions.Inventory inventory,
+        Reactions.Notification notification, Reactions.Analytics analytics, Reactions.Shipping shipping) {
+      List<Shop.Order> orders = events.stream().map(e -> e.data(Shop.Order.class)).toList();
+      assertThat(inventory.stock("mug")).as("inventory: mugs left from 100 after the orders")
+          .isEqualTo(100 - orders.stream().flatMap(o -> o.lines().stream())
+              .filter(l -> l.sku().equals("mug")).mapToInt(Shop.Line::quantity).sum());
+      assertThat(notification.sent()).as("notification: emails sent").hasSize(events.size());
+      assertThat(analytics.revenueCents()).as("analytics: revenue in cents")
+          .isEqualTo(orders.stream().mapToLong(Shop.Order::totalCents).sum());
+      assertThat(shipping.requested()).as("shipping: shipments requested (made with Envelope.causes, TODO 1)")
+          .hasSize(events.size())
+          .allSatisfy(s -> assertThat(s.causationId()).as("a shipment's cause").isIn(events.stream().map(Envelope::eventId).toList()));
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: Replay from the start")
+  class Step4 {
+    @Test
+    @DisplayName("a group that never committed starts at the oldest event the broker keeps")
+    void newGroupStartsAtTheOldestEvent() {
+      assertThat(Service.config("inventory")).as("TODO 4: the consumer settings: with \"latest\" a new group starts"
+          + " at the end of the log and never sees the events published before it existed")
+          .containsEntry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    }
+
+    @Test
+    @DisplayName("a service added later replays every event and rebuilds the same stock; the producer sends nothing new")
+    void lateServiceRebuildsTheSameState() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      var inventory = new Reactions.Inventory();
+      Service original = start(Topics.unique("inventory"), topic, inventory);
+      List<Envelope> events = publish(topic, 1, 12);
+      Poll.until(() -> original.seen().size() >= events.size(), WAIT,
+          () -> "inventory read " + original.seen().size() + " of " + events.size() + " events");
+      Map<Integer, Long> end = Topics.endOffsets(topic);
+      Timeline.note("inventory-v2 starts now, after all " + events.size() + " events were published");
+      var rebuilt = new Reactions.Inventory();
+      Service late = start(Topics.unique("inventory-v2"), topic, rebuilt);
+      Poll.until(() -> late.seen().size() >= events.size() || reached(late.position(), end), WAIT,
+          () -> "TODO 4: inventory-v2 read " + late.seen().size() + " events and stands at " + at(late.position()));
+      List<String> ids = events.stream().map(Envelope::eventId).toList();
+      assertThat(count(late.seen(), ids)).as("TODO 4: the events inventory-v2 read after joining late (it stands at"
+          + " %s): a new group should start at the oldest event kept, not at the end", at(late.position()))
+          .isEqualTo(count(ids, ids));
+      assertThat(rebuilt.stock()).as("the stock inventory-v2 rebuilt from the log, against the original's")
+          .isEqualTo(inventory.stock());
+      assertThat(Topics.endOffsets(topic)).as("the topic's end offsets after a new service joined: adding a"
+          + " consumer asks nothing of the producer").isEqualTo(end);
+    }
+
+    @Test
+    @DisplayName("while inventory is down its stock is stale and its lag grows; back up, it resumes where it stopped")
+    void downThenBack() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      String name = Topics.unique("inventory");
+      var inventory = new Reactions.Inventory();
+      Service first = start(name, topic, inventory);
+      publish(topic, 1, 3);
+      Poll.until(() -> first.seen().size() >= 3, WAIT, () -> "inventory read " + first.seen().size() + " of 3 events");
+      int before = inventory.stock("mug");
+      first.close();
+      Timeline.note("inventory is down");
+      Envelope missed = publish(topic, 4, 1).get(0);
+      int mugs = missed.data(Shop.Order.class).lines().get(0).quantity();
+      int stale = inventory.stock("mug");
+      Timeline.note("right after publishing, inventory says mug = " + stale + " (stale: the event waits in the broker)");
+      assertThat(stale).as("mugs according to inventory while it is down").isEqualTo(before);
+      assertThat(Topics.lag(Service.groupFor(name), topic)).as("inventory's lag while it is down: events published"
+          + " since it stopped (a group that never committed lags by all of them: TODO 3, same group after a restart?)")
+          .isEqualTo(1);
+      Service again = start(name, topic, inventory);
+      Timeline.note("inventory is back");
+      long back = System.nanoTime();
+      Poll.until(() -> inventory.stock("mug") != before, WAIT, () -> "inventory still says mug = " + before);
+      Timeline.note((System.nanoTime() - back) / 1_000_000 + " ms later inventory says mug = " + inventory.stock("mug"));
+      Map<Integer, Long> end = Topics.endOffsets(topic);
+      Poll.until(() -> reached(again.position(), end), WAIT, () -> "inventory stands at " + at(again.position()));
+      assertThat(count(again.seen(), List.of(missed.eventId()))).as("TODO 4: the events inventory read after its"
+          + " restart: a group with committed offsets should resume where it stopped, not replay the log")
+          .isEqualTo("1 of 1 events, no duplicates");
+      assertThat(inventory.stock("mug")).as("mugs once inventory caught up").isEqualTo(before - mugs);
+    }
+  }
+
+  // ---- helpers ----
+
+  <T extends AutoCloseable> T use(T closeable) {
+    open.push(closeable);
+    return closeable;
+  }
+
+  Service start(String name, String topic, Service.Reaction reaction) {
+    return use(Service.start(name, topic, reaction));
+  }
+
+  static Shop.Order order(int n) {
+    List<Shop.Line> lines = n % 2 == 0
+        ? List.of(new Shop.Line("mug", n % 3 + 1, 1250), new Shop.Line("tee", 1, 2200))
+        : List.of(new Shop.Line("mug", n % 3 + 1, 1250));
+    return new Shop.Order("o-" + n, "customer" + n + "@example.com", lines);
+  }
+
+  /** An envelope made by hand, so that steps 2 to 4 do not depend on step 1. */
+  static Envelope envelope(int n) {
+    return new Envelope(UUID.randomUUID().toString(), "order.confirmed", "checkout-" + n,
+        "checkout-" + n, Instant.now(), "shop", Json.tree(order(n)));
+  }
+
+  /** Publishes orders from, from+1, ... the way a correct shop does, and waits for the broker. */
+  List<Envelope> publish(String topic, int from, int count) throws Exception {
+    KafkaProducer<String, String> producer = use(Clients.producer("shop"));
+    List<Envelope> events = IntStream.range(from, from + count).mapToObj(FanOutTest::envelope).toList();
+    for (Envelope e : events) producer.send(new ProducerRecord<>(topic, e.data(Shop.Order.class).orderId(), e.toJson()));
+    producer.flush();
+    return events;
+  }
+
+  /** Waits until every group (shared or not) has been given all events between its members. */
+  static void awaitEveryGroup(List<Service> services, int events) {
+    Map<String, List<Service>> byGroup = services.stream().collect(Collectors.groupingBy(s -> Service.groupFor(s.name())));
+    Poll.until(() -> byGroup.values().stream().allMatch(g -> g.stream().mapToInt(s -> s.seen().size()).sum() >= events),
+        WAIT, () -> "TODO 3: events read per service: " + services.stream()
+            .map(s -> s.name() + "=" + s.seen().size()).collect(Collectors.joining(", ")) + " (of " + events + ")");
+  }
+
+  static List<ConsumerRecord<String, String>> records(
+      org.apache.kafka.clients.consumer.Consumer<String, String> consumer, int count, String todo) {
+    try {
+      return Poll.records(consumer, count, WAIT);
+    } catch (AssertionError e) {
+      throw new AssertionError(todo + ": " + e.getMessage());
+    }
+  }
+
+  static Envelope parse(String json) {
+    try {
+      return Envelope.fromJson(json);
+    } catch (IllegalArgumentException e) {
+      return fail("TODO 2: the value should be the envelope as JSON (event.toJson()), but was: " + json);
+    }
+  }
+
+  /** True once a consumer stands at the end of every partition it holds (it has nothing left to read). */
+  static boolean reached(Map<Integer, Long> position, Map<Integer, Long> end) {
+    return !position.isEmpty() && position.entrySet().stream().allMatch(p -> p.getValue() >= end.getOrDefault(p.getKey(), 0L));
+  }
+
+  /** "4 of 12 events, no duplicates": what a service was given, against what was published. */
+  static String count(List<String> seen, List<String> published) {
+    long found = seen.stream().filter(published::contains).distinct().count();
+    long duplicates = seen.size() - seen.stream().distinct().count();
+    long others = seen.stream().filter(id -> !published.contains(id)).count();
+    return found + " of " + published.size() + " events, " + (duplicates == 0 ? "no duplicates" : duplicates + " duplicates")
+        + (others == 0 ? "" : ", and " + others + " other events");
+  }
+
+  /** "p0@4 p2@4": where a consumer stands, as the timeline writes it. */
+  static String at(Map<Integer, Long> position) {
+    return new java.util.TreeMap<>(position).entrySet().stream().map(e -> "p" + e.getKey() + "@" + e.getValue())
+        .collect(Collectors.joining(" "));
+  }
+
+  static long total(Map<Integer, Long> offsets) {
+    return offsets.values().stream().mapToLong(Long::longValue).sum();
+  }
+}
