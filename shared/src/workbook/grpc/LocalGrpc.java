@@ -3,12 +3,16 @@
 // grpc-protobuf brings protobuf-java 3.25, which cannot load code made by protoc 4.33: pin the
 // runtime to the protoc version in Protoc.java (the generator refuses to run if they differ).
 //DEPS com.google.protobuf:protobuf-java:4.33.2
-//SOURCES */*.java
+// The test narrator, every generated contract (one folder each) and the story it writes to.
+//SOURCES CallStory.java */*.java ../story/*.java
 package workbook.grpc;
 
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.TextFormat;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -19,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * gRPC servers and channels the way every lab wants them: on 127.0.0.1, plaintext, with server
- * reflection, and stopped without leaking threads. Labs get this file, the generated stubs of
- * shared/proto/ and the gRPC runtime with one line: {@code //DEPS ../../shared/src/workbook/grpc/LocalGrpc.java}.
+ * reflection, and stopped without leaking threads. Labs get this file, CallStory, the generated
+ * stubs of shared/proto/ and the gRPC runtime with one line (see README.md):
+ * {@code //DEPS ../../shared/src/workbook/grpc/LocalGrpc.java}.
  */
 public final class LocalGrpc {
   private LocalGrpc() {}
@@ -64,5 +69,25 @@ public final class LocalGrpc {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** A status as a learner reads it: the code, then the description if there is one. */
+  public static String describe(Status status) {
+    String description = status.getDescription();
+    if (description == null) return status.getCode().toString();
+    // A client-side DEADLINE_EXCEEDED carries connection diagnostics after the sentence that matters.
+    return status.getCode() + " \"" + description.split("\\. Name resolution delay| \\[", 2)[0] + "\"";
+  }
+
+  /** The status a failed call ended with (UNKNOWN for an exception that carries none). */
+  public static String describe(Throwable failure) {
+    return describe(Status.fromThrowable(failure));
+  }
+
+  /** A protobuf message on one line, in the text format grpcurl and the docs use. */
+  public static String text(Object message) {
+    return message instanceof MessageOrBuilder m
+        ? "{" + TextFormat.printer().emittingSingleLine(true).printToString(m).strip() + "}"
+        : String.valueOf(message);
   }
 }
