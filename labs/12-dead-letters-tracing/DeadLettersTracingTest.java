@@ -1,0 +1,288 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES OrderSystem.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import workbook.kafka.Clients;
+import workbook.kafka.Json;
+import workbook.kafka.Poll;
+import workbook.kafka.Topics;
+
+@DisplayName("Lab 12: Dead letters and tracing")
+@Timeout(60)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DeadLettersTracingTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(DeadLettersTracingTest.class, args); }
+
+  static final Duration WAIT = Duration.ofSeconds(15);
+  OrderSystem shop;
+
+  /** The whole system, started on first use (the chain's unit tests do not need it). */
+  OrderSystem shop() {
+    if (shop == null) shop = new OrderSystem();
+    return shop;
+  }
+
+  @AfterEach
+  void stop() {
+    if (shop != null) shop.close();
+  }
+
+  @Test @Order(1)
+  @DisplayName("an order placed over REST is accepted and the stock service reserves it")
+  void validOrderFlows() throws Exception {
+    // when
+    OrderSystem.Placed placed = shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), null);
+    // then
+    assertThat(placed.status()).as("status of POST /orders (body: %s)", placed.body()).isEqualTo(202);
+    awaitReserved("o-1");
+  }
+
+  @Nested @Tag("step1") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @DisplayName("Step 1: a poison message goes to the dead-letter topic")
+  class Step1 {
+    @Test @Order(1)
+    @DisplayName("records after a poison message are still processed, and the group commits past it")
+    void partitionKeepsFlowing() throws Exception {
+      // given, when
+      sendPoisonScenario();
+      // then
+      awaitReserved("o-1", "o-3", "o-5");
+      Poll.until(() -> Topics.lag(shop.stockGroup, shop.topic) == 0, WAIT, () -> "TODO 1: the stock group has not"
+          + " committed past all 5 records (lag " + Topics.lag(shop.stockGroup, shop.topic) + ")");
+      assertThat(shop.stock.reserved()).as("TODO 1: orders reserved, each once").containsExactly("o-1", "o-3", "o-5");
+    }
+
+    @Test @Order(2)
+    @DisplayName("each poison message is on <topic>.DLT, with its key, value and original headers")
+    void deadLettersKeepTheRecord() throws Exception {
+      // given, when
+      sendPoisonScenario();
+      awaitReserved("o-1", "o-3", "o-5");
+      // then
+      List<ConsumerRecord<String, String>> letters = OrderSystem.readAll(shop.deadLetterTopic);
+      assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: keys of the records on %s; expected the two"
+          + " poison messages (o-2: unknown sku, o-4: not JSON). None means they were dropped silently, or sent to"
+          + " another topic than record.topic() + DLT_SUFFIX", shop.deadLetterTopic).containsExactly("o-2", "o-4");
+      assertThat(letters).extracting(ConsumerRecord::value).as("TODO 1: the values, unchanged (the evidence)")
+          .containsExactly(TEAPOT, NOT_JSON);
+      assertThat(letters).extracting(r -> header(r, Tracing.CORRELATION_HEADER))
+          .as("TODO 1: the original headers are kept: the correlation id tells who sent it")
+          .containsExactly("corr-o-2", "corr-o-4");
+    }
+
+    @Test @Order(3)
+    @DisplayName("a dead letter's headers name the original topic, partition, offset and the error")
+    void deadLettersSayWhereFromAndWhy() throws Exception {
+      // given, when
+      sendPoisonScenario();
+      awaitReserved("o-1", "o-3", "o-5");
+      // then
+      List<ConsumerRecord<String, String>> letters = OrderSystem.readAll(shop.deadLetterTopic);
+      assertThat(letters).as("TODO 1: records on %s", shop.deadLetterTopic).hasSize(2);
+      for (int i = 0; i < 2; i++) {
+        ConsumerRecord<String, String> letter = letters.get(i);
+        String offset = i == 0 ? "1" : "3";
+        assertThat(header(letter, StockConsumer.ORIGINAL_TOPIC)).as("TODO 1: header %s of %s", StockConsumer.ORIGINAL_TOPIC,
+            letter.key()).isEqualTo(shop.topic);
+        assertThat(header(letter, StockConsumer.ORIGINAL_PARTITION)).as("TODO 1: header %s of %s",
+            StockConsumer.ORIGINAL_PARTITION, letter.key()).isEqualTo("0");
+        assertThat(header(letter, StockConsumer.ORIGINAL_OFFSET)).as("TODO 1: header %s of %s (the poison record's own"
+            + " offset)", StockConsumer.ORIGINAL_OFFSET, letter.key()).isEqualTo(offset);
+        assertThat(header(letter, StockConsumer.ERROR)).as("TODO 1: header %s of %s (the PoisonMessage's message)",
+            StockConsumer.ERROR, letter.key()).isNotBlank();
+      }
+      assertThat(header(letters.get(0), StockConsumer.ERROR)).as("TODO 1: the error of o-2").contains("teapot");
+    }
+  }
+
+  @Nested @Tag("step2") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @DisplayName("Step 2: the ids cross the gRPC call")
+  class Step2 {
+    @Test @Order(1)
+    @DisplayName("the order service's step has the correlation id of the REST call")
+    void correlationCrossesGrpc() throws Exception {
+      // when
+      shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), "corr-rest-1");
+      // then
+      TraceLog.Hop call = hop("orders", "PlaceOrder o-1");
+      assertThat(call.correlationId()).as("TODO 2: the correlation id the order service saw; a new one means the"
+          + " chain breaks at the gRPC hop: the client interceptor puts it in the metadata, the server interceptor"
+          + " reads it into the Context").isEqualTo("corr-rest-1");
+    }
+
+    @Test @Order(2)
+    @DisplayName("the order service's step was caused by the gateway's step, not by the correlation id")
+    void causationIsTheCallingStep() throws Exception {
+      // when
+      shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), "corr-rest-2");
+      // then
+      TraceLog.Hop gateway = hop("gateway", "POST /orders o-1");
+      TraceLog.Hop call = hop("orders", "PlaceOrder o-1");
+      assertThat(call.causationId()).as(causationMessage(2, call.causationId(), "the gateway's step (CURRENT_STEP on"
+          + " the client side, CAUSED_BY on the server side)")).isEqualTo(gateway.id());
+    }
+  }
+
+  @Nested @Tag("step3") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @DisplayName("Step 3: the ids cross Kafka in headers")
+  class Step3 {
+    @Test @Order(1)
+    @DisplayName("order.placed carries correlationId, causationId (the gRPC call) and eventId headers")
+    void eventCarriesTheIds() throws Exception {
+      // when
+      OrderSystem.Placed placed = shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), "corr-kafka-1");
+      // then
+      TraceLog.Hop call = hop("orders", "PlaceOrder o-1");
+      ConsumerRecord<String, String> event = OrderSystem.readAll(shop.topic).get(0);
+      assertThat(header(event, Tracing.CORRELATION_HEADER)).as("TODO 3: header %s of order.placed (the call's"
+          + " correlation id)", Tracing.CORRELATION_HEADER).isEqualTo(call.correlationId());
+      assertThat(header(event, Tracing.CAUSATION_HEADER)).as(causationMessage(3, header(event, Tracing.CAUSATION_HEADER),
+          "the PlaceOrder call that published it: call.id()")).isEqualTo(call.id());
+      String eventId = Json.mapper().readTree(placed.body()).path("eventId").asText();
+      assertThat(header(event, Tracing.EVENT_ID_HEADER)).as("TODO 3: header %s of order.placed (the eventId the"
+          + " service answered with)", Tracing.EVENT_ID_HEADER).isEqualTo(eventId);
+    }
+
+    @Test @Order(2)
+    @DisplayName("the stock service's step continues the same chain, caused by the event")
+    void consumerContinuesTheChain() throws Exception {
+      // when
+      OrderSystem.Placed placed = shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), "corr-kafka-2");
+      // then
+      TraceLog.Hop call = hop("orders", "PlaceOrder o-1");
+      TraceLog.Hop stock = hop("stock", "for o-1");
+      String eventId = Json.mapper().readTree(placed.body()).path("eventId").asText();
+      assertThat(stock.correlationId()).as("TODO 3: the correlation id the stock service read from the event's"
+          + " headers").isEqualTo(call.correlationId());
+      assertThat(stock.causationId()).as("TODO 3: the stock step's cause, read from the event's %s header",
+          Tracing.EVENT_ID_HEADER).isEqualTo(eventId);
+    }
+  }
+
+  @Nested @Tag("step4") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @DisplayName("Step 4: one query rebuilds the chain")
+  class Step4 {
+    final Instant t = Instant.parse("2030-01-01T12:00:00Z");
+
+    @Test @Order(1)
+    @DisplayName("chain() keeps one correlation id and follows causes, not clocks or arrival order")
+    void followsCausesNotClocks() {
+      // given: stock's clock is a second behind, and the log received the hops out of order
+      TraceLog log = new TraceLog();
+      TraceLog.Hop a = entry("a", "c-1", null, "gateway", 0), b = entry("b", "c-1", "a", "orders", 40);
+      TraceLog.Hop c = entry("c", "c-1", "b", "orders", 60), d = entry("d", "c-1", "c", "stock", -900);
+      for (TraceLog.Hop h : List.of(c, entry("x", "c-2", null, "gateway", 10), d, a, entry("y", "c-2", "x", "orders", 50), b)) {
+        log.add(h);
+      }
+      // when, then
+      assertThat(ids(log.chain("c-1"))).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x d a y b, d's clock is 1 s"
+          + " behind: start at the hop with no cause, then follow causationId links").containsExactly("a", "b", "c", "d");
+    }
+
+    @Test @Order(2)
+    @DisplayName("a hop comes after its cause, also when one event has two consumers and the first hop's cause is unknown")
+    void branchesAndOutsideCauses() {
+      // given: the first hop names a cause the log never saw (the browser's click), and an event has two consumers
+      TraceLog log = new TraceLog();
+      List.of(entry("e", "c-1", "c", "email", 70), entry("c", "c-1", "b", "orders", 60), entry("a", "c-1", "click-9", "gateway", 0),
+          entry("d", "c-1", "c", "stock", 80), entry("b", "c-1", "a", "orders", 40)).forEach(log::add);
+      // when
+      List<String> chain = ids(log.chain("c-1"));
+      // then
+      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); a's cause \"click-9\" is not in the log, so a is where the"
+          + " chain starts").containsExactlyInAnyOrder("a", "b", "c", "d", "e");
+      assertThat(chain.subList(0, 3)).as("TODO 4: the first three of %s", chain).containsExactly("a", "b", "c");
+    }
+
+    @Test @Order(3)
+    @DisplayName("one REST call: its correlation id rebuilds gateway, gRPC call, event and stock, in order")
+    void endToEnd() throws Exception {
+      // when
+      shop().post(new OrderSystem.NewOrder("o-7", "milk-jug", 2), "corr-e2e");
+      hop("stock", "for o-7");
+      // then
+      assertThat(shop.trace.chain("corr-e2e")).extracting(h -> h.service() + ": " + h.what())
+          .as("TODO 4: the chain of corr-e2e; a missing hop lost the id on its way in (step 2: gRPC, step 3: Kafka)")
+          .containsExactly("gateway: POST /orders o-7", "orders: PlaceOrder o-7", "orders: published order.placed",
+              "stock: reserved 2 milk-jug for o-7");
+    }
+
+    private TraceLog.Hop entry(String id, String correlation, String cause, String service, int millis) {
+      return new TraceLog.Hop(id, correlation, cause, service, "step " + id, t.plusMillis(millis));
+    }
+
+    private List<String> ids(List<TraceLog.Hop> hops) {
+      return hops.stream().map(TraceLog.Hop::id).toList();
+    }
+  }
+
+  static final String TEAPOT = "{\"orderId\":\"o-2\",\"sku\":\"teapot\",\"quantity\":1}";
+  static final String NOT_JSON = "{\"orderId\": \"o-4\", \"sku\": ";
+
+  /** Five records straight onto the topic, as other producers would send them: two are poison. */
+  void sendPoisonScenario() throws Exception {
+    List<String[]> records = List.of(new String[] {"o-1", "{\"orderId\":\"o-1\",\"sku\":\"grinder\",\"quantity\":1}"},
+        new String[] {"o-2", TEAPOT}, new String[] {"o-3", "{\"orderId\":\"o-3\",\"sku\":\"milk-jug\",\"quantity\":2}"},
+        new String[] {"o-4", NOT_JSON}, new String[] {"o-5", "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":1}"});
+    try (var producer = Clients.producer("importer")) {
+      for (String[] r : records) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(shop().topic, r[0], r[1]);
+        record.headers().add(Tracing.CORRELATION_HEADER, ("corr-" + r[0]).getBytes(StandardCharsets.UTF_8));
+        producer.send(record).get();
+      }
+    }
+  }
+
+  /** Waits until stock reserved these orders; fails within seconds if its partition is stuck. */
+  void awaitReserved(String... orderIds) {
+    Poll.until(() -> shop.stock.reserved().containsAll(List.of(orderIds)) || shop.stock.mostAttempts() >= 5, WAIT,
+        () -> "stock reserved " + shop.stock.reserved() + ", expected " + List.of(orderIds));
+    if (!shop.stock.reserved().containsAll(List.of(orderIds))) {
+      fail("TODO 1: the partition is stuck: one record failed " + shop.stock.mostAttempts() + " times and every record"
+          + " behind it waits (reserved so far: " + shop.stock.reserved() + ", expected " + List.of(orderIds) + "). A"
+          + " message that can never succeed must go to the dead-letter topic, not be retried (see hint 1)");
+    }
+  }
+
+  /** The first hop of a service whose description contains {@code what}, waiting for it at most 15 s. */
+  TraceLog.Hop hop(String service, String what) {
+    Poll.until(() -> find(service, what).isPresent(), WAIT, () -> "no hop of " + service + " containing '" + what
+        + "' in the log: " + shop.trace.all());
+    return find(service, what).get();
+  }
+
+  private Optional<TraceLog.Hop> find(String service, String what) {
+    return shop.trace.all().stream().filter(h -> h.service().equals(service) && h.what().contains(what)).findFirst();
+  }
+
+  static String header(ConsumerRecord<String, String> record, String name) {
+    return StockConsumer.header(record, name);
+  }
+
+  /** Names the classic mistake when the causation id is a copy of the correlation id. */
+  private String causationMessage(int step, String actual, String expected) {
+    String why = actual != null && actual.startsWith("corr-") ? "it is the correlation id; the causation id names the"
+        + " step that caused this one: " : "it should be ";
+    return "TODO " + step + ": the causation id; " + why + expected;
+  }
+}

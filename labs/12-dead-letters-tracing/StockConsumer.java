@@ -1,0 +1,154 @@
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import workbook.kafka.Clients;
+import workbook.kafka.Json;
+import workbook.story.Story;
+
+/**
+ * The stock service: reserves stock for each order.placed. A record it can never process (not
+ * JSON, a product it does not sell) is a poison message: retrying it cannot help, so it goes to
+ * a dead-letter topic and the partition moves on.
+ */
+final class StockConsumer implements AutoCloseable {
+  static final String DLT_SUFFIX = ".DLT";
+  static final String ORIGINAL_TOPIC = "dlt.original.topic";
+  static final String ORIGINAL_PARTITION = "dlt.original.partition";
+  static final String ORIGINAL_OFFSET = "dlt.original.offset";
+  static final String ERROR = "dlt.error";
+  static final Duration RETRY_PAUSE = Duration.ofMillis(200);
+  static final Set<String> CATALOG = Set.of("espresso-cup", "milk-jug", "grinder");
+
+  private final KafkaConsumer<String, String> consumer;
+  private final KafkaProducer<String, String> deadLetters = Clients.producer("stock-dlt");
+  private final TraceLog trace;
+  private final List<String> reserved = new CopyOnWriteArrayList<>();
+  private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
+  private final Thread thread;
+  private volatile boolean closing;
+
+  StockConsumer(String topic, String group, TraceLog trace) {
+    this.trace = trace;
+    Map<String, Object> config = Clients.consumerConfig(group, "stock");
+    // We commit each record ourselves once it is handled (reserved, or safely dead-lettered).
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumer = Clients.consumer(config);
+    thread = new Thread(() -> run(topic), "stock-consumer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Sends a poison record to the dead-letter topic, with where it came from and why it failed. */
+  void deadLetter(ConsumerRecord<String, String> record, PoisonMessage error) {
+    // TODO 1: send record's key, value and headers to record.topic() + DLT_SUFFIX, adding ORIGINAL_TOPIC, ORIGINAL_PARTITION, ORIGINAL_OFFSET and ERROR headers, and wait for the broker (OrderService.sendAndWait).
+    throw new UnsupportedOperationException("TODO 1: dead-letter offset " + record.offset() + " (" + error.getMessage() + ")");
+  }
+
+  /** Reserves stock for one order, or throws PoisonMessage when no retry could ever make it work. */
+  void reserve(ConsumerRecord<String, String> record) {
+    OrderService.OrderPlaced order;
+    try {
+      order = Json.read(record.value(), OrderService.OrderPlaced.class);
+    } catch (IllegalArgumentException e) {
+      throw new PoisonMessage(e.getMessage());
+    }
+    if (!CATALOG.contains(order.sku())) throw new PoisonMessage("unknown sku '" + order.sku() + "'");
+    if (order.quantity() <= 0) throw new PoisonMessage("quantity must be positive, was " + order.quantity());
+    reserved.add(order.orderId());
+    trace.record("stock", "reserved " + order.quantity() + " " + order.sku() + " for " + order.orderId(),
+        header(record, Tracing.CORRELATION_HEADER),
+        header(record, Tracing.EVENT_ID_HEADER));
+  }
+
+  private void run(String topic) {
+    try {
+      Clients.subscribe(consumer, topic);
+      while (!closing) pollOnce();
+    } catch (WakeupException e) {
+      // close() asked us to stop
+    } finally {
+      consumer.close();
+      deadLetters.close();
+    }
+  }
+
+  private void pollOnce() {
+    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+      try {
+        handle(record);
+      } catch (RuntimeException e) {
+        retryLater(record, e);
+        return; // the rest of this batch comes again after the seek
+      }
+      // Commit each record once handled: after a crash we redo at most this one.
+      consumer.commitSync(Map.of(partition(record), new OffsetAndMetadata(record.offset() + 1)));
+    }
+  }
+
+  private void handle(ConsumerRecord<String, String> record) {
+    try {
+      reserve(record);
+    } catch (PoisonMessage poison) {
+      deadLetter(record, poison);
+      trace.record("stock", "dead-lettered: " + poison.getMessage(), header(record, Tracing.CORRELATION_HEADER),
+          header(record, Tracing.EVENT_ID_HEADER));
+    }
+  }
+
+  /** Any other failure might pass (a database blip): read the same record again after a pause. */
+  private void retryLater(ConsumerRecord<String, String> record, RuntimeException e) {
+    int attempt = failures.merge(record.offset(), 1, Integer::sum);
+    Story.add("stock: offset " + record.offset() + " failed (attempt " + attempt + "): " + e.getMessage());
+    consumer.seek(partition(record), record.offset());
+    try {
+      Thread.sleep(RETRY_PAUSE.toMillis());
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      closing = true;
+    }
+  }
+
+  /** The order ids reserved so far, in order. */
+  List<String> reserved() { return List.copyOf(reserved); }
+
+  /** The most times any one record has failed: a partition stuck on one record shows here. */
+  int mostAttempts() { return failures.values().stream().mapToInt(Integer::intValue).max().orElse(0); }
+
+  static String header(ConsumerRecord<String, String> record, String name) {
+    Header h = record.headers().lastHeader(name);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static TopicPartition partition(ConsumerRecord<?, ?> record) {
+    return new TopicPartition(record.topic(), record.partition());
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A record no retry can fix: bad data, or a request the business rules refuse. */
+  static final class PoisonMessage extends RuntimeException {
+    PoisonMessage(String message) { super(message); }
+  }
+}

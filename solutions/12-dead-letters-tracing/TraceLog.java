@@ -1,0 +1,59 @@
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import workbook.story.Story;
+
+/**
+ * The log every service writes to, collected in one place: one hop per step of work, with the
+ * ids that tie the steps of one user action together. In production this is your log
+ * aggregator or tracing backend; here it is a list, and {@link #chain} is the one query.
+ */
+final class TraceLog {
+  /**
+   * One step: its own id, the user action it belongs to (correlation id), the step that caused
+   * it (causation id; null for the first), who did what, and when by that service's clock.
+   */
+  record Hop(String id, String correlationId, String causationId, String service, String what, Instant at) {
+    @Override
+    public String toString() {
+      return String.format("hop %-8s %-36s id=%s correlation=%s caused by=%s", service, what, id, correlationId,
+          causationId == null ? "-" : causationId);
+    }
+  }
+
+  private final List<Hop> hops = new CopyOnWriteArrayList<>();
+
+  /** Records a step with a new id, now, and returns it. */
+  Hop record(String service, String what, String correlationId, String causationId) {
+    return add(new Hop(Tracing.newId(), correlationId, causationId, service, what, Instant.now()));
+  }
+
+  Hop add(Hop hop) {
+    hops.add(hop);
+    Story.add(hop.toString());
+    return hop;
+  }
+
+  /** Everything logged so far, in the order it arrived. */
+  List<Hop> all() { return List.copyOf(hops); }
+
+  /** The story of one user action: its hops, each one after the hop that caused it. */
+  List<Hop> chain(String correlationId) {
+    // Follow the causation links from the first hop, not the clocks: each service's clock is its own.
+    List<Hop> mine = hops.stream().filter(h -> correlationId.equals(h.correlationId())).toList();
+    Set<String> ids = mine.stream().map(Hop::id).collect(Collectors.toSet());
+    List<Hop> chain = new ArrayList<>();
+    mine.stream().filter(h -> h.causationId() == null || !ids.contains(h.causationId()))
+        .forEach(first -> follow(first, mine, chain));
+    return chain;
+  }
+
+  /** Adds a hop, then everything it caused (depth first): an effect always comes after its cause. */
+  private static void follow(Hop hop, List<Hop> mine, List<Hop> chain) {
+    chain.add(hop);
+    mine.stream().filter(h -> hop.id().equals(h.causationId())).forEach(next -> follow(next, mine, chain));
+  }
+}
