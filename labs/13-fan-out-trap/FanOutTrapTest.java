@@ -8,7 +8,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -42,6 +44,8 @@ class FanOutTrapTest {
   Producer<String, String> producer;
   Checkout checkout;
   final List<Reaction> reactions = new ArrayList<>();
+  final Map<String, Shop.Service> groups = new HashMap<>();
+  long lastLossCheck;
 
   @BeforeEach
   void start() throws Exception {
@@ -253,6 +257,7 @@ class FanOutTrapTest {
   private Reaction react(Shop.Service service, String group) {
     Reaction r = new Reaction(topic, group, service);
     reactions.add(r);
+    groups.put(group, service);
     return r;
   }
 
@@ -267,8 +272,23 @@ class FanOutTrapTest {
       reactions.stream().filter(r -> r.stoppedBy() != null).findFirst().ifPresent(r ->
           fail("TODO 2: a reaction stopped with " + r.stoppedBy() + "\n(" + message.get() + ")"));
       if (System.nanoTime() > deadline) fail(message.get() + " (waited " + WAIT.toSeconds() + " s)");
+      failIfEventsLost();
       pause(50);
     }
+  }
+
+  /** Every half second: a group that committed every event its service never handled has lost them. */
+  private void failIfEventsLost() {
+    if (System.nanoTime() - lastLossCheck < 500_000_000L) return;
+    lastLossCheck = System.nanoTime();
+    long published = Topics.endOffsets(topic).get(0);
+    groups.forEach((group, service) -> {
+      if (Topics.lag(group, topic) == 0 && service.handled().size() < published) {
+        fail("TODO 2: group " + group + " committed all " + published + " event(s), but " + service.name()
+            + " handled only " + service.handled() + ": deliver() returned before the service succeeded, so"
+            + " the rest are lost (retry with backOff() instead of giving up)");
+      }
+    });
   }
 
   /** Checks for a short while that a count stays at zero (calls in the background arrive within ms). */
