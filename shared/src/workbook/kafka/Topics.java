@@ -47,8 +47,38 @@ public final class Topics {
     try (Admin admin = admin(bootstrapServers)) {
       await(admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty()))).all(),
           "create topic " + name);
+      awaitLive(admin, name, partitions);
     }
     return name;
+  }
+
+  /**
+   * The topic exists before every partition is live on its leader. A producer that writes at
+   * once can have its first batch refused (NOT_LEADER_OR_FOLLOWER) while a later one is taken;
+   * the first is then retried until it expires, and its records are lost (KAFKA-15591). So we
+   * return only once every partition's leader answers for it (asking for its end offset).
+   */
+  private static void awaitLive(Admin admin, String topic, int partitions) {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions; p++) request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        // Asked first because it fails quietly while the broker does not know the topic yet;
+        // listOffsets would log an error for that.
+        admin.describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS);
+        admin.listOffsets(request).all().get(5, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException | TimeoutException notYet) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("Topic " + topic + " was created, but its partitions did not come online"
+              + " within 15 s: is the broker overloaded? (./jbang workbook@. doctor)");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while waiting for topic " + topic);
+      }
+    }
   }
 
   /** The offset the next record of each partition will get (the count, on a fresh topic). */
