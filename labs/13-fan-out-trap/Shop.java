@@ -6,6 +6,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import workbook.kafka.Json;
 import workbook.rest.SimulatedService;
 
 /**
@@ -63,7 +64,7 @@ record Shop(Service inventory, Service payment, Service notification, Service an
       HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + path))
           .timeout(Duration.ofSeconds(5))
           .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"orderId\":\"" + orderId + "\"}"))
+          .POST(HttpRequest.BodyPublishers.ofString(Json.write(new OrderRef(orderId))))
           .build();
       int status;
       try {

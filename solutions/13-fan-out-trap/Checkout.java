@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import workbook.kafka.Json;
 
 /**
  * Confirming an order: which calls must the customer wait for, and which can happen after?
@@ -31,10 +32,11 @@ final class Checkout {
     publish(orderConfirmed(orderId));
   }
 
+  record OrderConfirmed(String eventType, String orderId) {}
+
   /** The event: keyed by the order id, so every event of one order lands on one partition, in order. */
   ProducerRecord<String, String> orderConfirmed(String orderId) {
-    String json = "{\"eventType\":\"order.confirmed\",\"orderId\":\"" + orderId + "\"}";
-    return new ProducerRecord<>(topic, orderId, json);
+    return new ProducerRecord<>(topic, orderId, Json.write(new OrderConfirmed("order.confirmed", orderId)));
   }
 
   /**

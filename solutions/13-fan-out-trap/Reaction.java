@@ -65,6 +65,9 @@ final class Reaction implements AutoCloseable {
       Clients.subscribe(consumer, topic);
       while (closing.getCount() > 0) {
         for (ConsumerRecord<String, String> event : consumer.poll(Duration.ofMillis(200))) {
+          // deliver() may retry for a while inside this loop: fine for outages shorter than
+          // max.poll.interval.ms (5 min), after which the group would hand the partition to
+          // another member. Longer outages call for pause()/resume() or a retry topic.
           deliver(event.key()); // the key is the order id
           // Commit only now that the service has done its part: if this process dies before
           // the commit, the event is delivered again after a restart instead of being lost.
