@@ -54,7 +54,13 @@ public final class CallStory implements ServerInterceptor {
         super.close(status, trailers);
       }
     };
-    return new Listener<>(method, next.startCall(toldCall, headers));
+    try {
+      // A streaming method runs here, when the call starts: what it throws is told like the rest.
+      return new Listener<>(method, next.startCall(toldCall, headers));
+    } catch (RuntimeException e) {
+      Listener.told(method, e);
+      throw e;
+    }
   }
 
   /** The service's side of one call: what arrives from the client, and what the service throws. */
@@ -85,10 +91,14 @@ public final class CallStory implements ServerInterceptor {
       try {
         step.run();
       } catch (RuntimeException e) {
-        Story.add("server " + method + " threw " + e.getClass().getSimpleName() + ": " + e.getMessage()
-            + "  <- an exception is not a status: the client gets UNKNOWN, if the call was still open");
+        told(method, e);
         throw e;
       }
+    }
+
+    static void told(String method, RuntimeException e) {
+      Story.add("server " + method + " threw " + e.getClass().getSimpleName() + ": " + e.getMessage()
+          + "  <- an exception is not a status: the client gets UNKNOWN, if the call was still open");
     }
   }
 }

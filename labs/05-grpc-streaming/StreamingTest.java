@@ -1,0 +1,428 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES StreamsDemo.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import workbook.grpc.CallStory;
+import workbook.grpc.LocalGrpc;
+import workbook.grpc.inventory.BulkUpdateSummary;
+import workbook.grpc.inventory.InventoryGrpc;
+import workbook.grpc.inventory.ReserveStockReply;
+import workbook.grpc.inventory.ReserveStockRequest;
+import workbook.grpc.inventory.StockAdjustment;
+import workbook.grpc.inventory.StockLevel;
+import workbook.grpc.inventory.WatchStockLevelsRequest;
+
+@DisplayName("Lab 05: gRPC streaming")
+@Timeout(30)
+class StreamingTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(StreamingTest.class, args); }
+
+  /** How long a test waits for any one message before it says what is missing. */
+  static final Duration WAIT = Duration.ofSeconds(3);
+  StockLevels levels;
+  Server server;
+  ManagedChannel channel;
+  InventoryGrpc.InventoryStub stub;
+  final List<AutoCloseable> cleanup = new ArrayList<>();
+
+  @BeforeEach
+  void startInventory() {
+    levels = StockLevels.sample();
+    server = LocalGrpc.serve(0, CallStory.narrate(new StreamingInventory(levels)));
+    channel = LocalGrpc.channel(server.getPort());
+    stub = InventoryGrpc.newStub(channel).withDeadlineAfter(Duration.ofSeconds(20)); // a bound on every test call
+  }
+
+  @AfterEach
+  void stopInventory() throws Exception {
+    for (AutoCloseable c : cleanup) c.close();
+    LocalGrpc.close(channel); // cancels any stream still open
+    LocalGrpc.stop(server);
+  }
+
+  Inbox<WatchStockLevelsRequest, StockLevel> watch(String... productIds) {
+    Inbox<WatchStockLevelsRequest, StockLevel> inbox = new Inbox<>();
+    stub.watchStockLevels(WatchStockLevelsRequest.newBuilder().addAllProductIds(List.of(productIds)).build(), inbox);
+    return inbox;
+  }
+
+  static StockAdjustment adjustment(String productId, int delta) {
+    return StockAdjustment.newBuilder().setProductId(productId).setDelta(delta).build();
+  }
+
+  static ReserveStockRequest reservation(String orderId, int quantity) {
+    return ReserveStockRequest.newBuilder().setOrderId(orderId).setProductId("grinder").setQuantity(quantity).build();
+  }
+
+  /** Polls {@code condition} until it holds or {@code limit} passes; never a bare sleep. */
+  static boolean eventually(Duration limit, Supplier<Boolean> condition) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < end) {
+      if (condition.get()) return true;
+      Thread.sleep(20);
+    }
+    return condition.get();
+  }
+
+  @Test
+  @DisplayName("watching a product the inventory does not have fails with NOT_FOUND")
+  void unknownProduct() {
+    assertThat(watch("grinder", "unicorn").end(WAIT).getCode()).as("how the watch ended").isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Nested
+  @Tag("step1")
+  @DisplayName("Step 1: a server stream (WatchStockLevels)")
+  class Step1 {
+    @Test
+    @DisplayName("the current level arrives first")
+    void currentLevelFirst() {
+      StockLevel first = watch("grinder").next("TODO 1: the grinder's current level, the first message of a watch");
+      assertThat(first.getQuantity()).as("TODO 1: the first level sent (the grinder has 5 units)").isEqualTo(5);
+    }
+
+    @Test
+    @DisplayName("then every change arrives, in order, while the stream stays open")
+    void everyChangeInOrder() {
+      Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("grinder");
+      watch.next("TODO 1: the grinder's current level, the first message of a watch");
+      for (int i = 0; i < 100; i++) {
+        try {
+          levels.adjust("grinder", 1);
+        } catch (RuntimeException e) {
+          throw new AssertionError("TODO 1: delivery #" + (i + 1) + " failed, because sending it to the watch threw "
+              + e.getClass().getSimpleName() + " (" + e.getMessage() + "): a watch stays open, so no onCompleted", e);
+        }
+      }
+      List<Integer> seen = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        seen.add(watch.next("TODO 1: change #" + (i + 1) + " of 100 (" + seen.size() + " arrived). A watch must stay open"
+            + " and send every change as it happens: no onCompleted").getQuantity());
+      }
+      assertThat(seen).as("TODO 1: the quantities pushed after 100 deliveries of one grinder each, in order")
+          .isEqualTo(java.util.stream.IntStream.rangeClosed(6, 105).boxed().toList());
+      assertThat(watch.endNow()).as("TODO 1: how the stream ended while the client was still watching (it should still be open)").isNull();
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: the server hears the client cancel")
+  class Step2 {
+    @Test
+    @DisplayName("when the client cancels, the server closes its watch")
+    void cancelClosesTheWatch() throws Exception {
+      Inbox<WatchStockLevelsRequest, StockLevel> watch = openWatch();
+      watch.cancel();
+      watch.end(WAIT);
+      String[] adjusting = {"fine"};
+      eventually(WAIT, () -> {
+        adjusting[0] = attemptAdjust(); // a change also lets a server that checks call.isCancelled() notice
+        return !adjusting[0].equals("fine") || levels.openWatches() == 0;
+      });
+      assertThat(adjusting[0]).as("TODO 2: adjusting stock after the client cancelled its watch: the server sent the change"
+          + " to a call that is gone, and the error hit the writer").isEqualTo("fine");
+      assertThat(levels.openWatches()).as("TODO 2: open watches on the server %s s after the client cancelled: one leaks"
+          + " per client that leaves. Close it in call.setOnCancelHandler(...)", WAIT.toSeconds()).isZero();
+    }
+
+    @Test
+    @DisplayName("after one client cancels, the others keep hearing every change")
+    void othersKeepWatching() throws Exception {
+      Inbox<WatchStockLevelsRequest, StockLevel> leaving = openWatch();
+      Inbox<WatchStockLevelsRequest, StockLevel> staying = openWatch();
+      leaving.cancel();
+      leaving.end(WAIT);
+      String[] adjusting = {"fine"};
+      eventually(WAIT, () -> {
+        adjusting[0] = attemptAdjust();
+        return !adjusting[0].equals("fine") || levels.openWatches() == 1;
+      });
+      assertThat(adjusting[0]).as("TODO 2: adjusting stock after one of two watchers cancelled").isEqualTo("fine");
+      assertThat(levels.openWatches()).as("TODO 2: open watches after one of two clients cancelled").isEqualTo(1);
+      int latest = levels.quantity("grinder");
+      for (int heard = 0; heard != latest; ) {
+        heard = staying.next("TODO 2: the change to " + latest + " units, for the client still watching").getQuantity();
+      }
+    }
+
+    /** A watch on the grinder that has delivered its first level and is still open. */
+    private Inbox<WatchStockLevelsRequest, StockLevel> openWatch() {
+      Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("grinder");
+      watch.next("TODO 1 (step 2 needs it): the first level of a watch");
+      assertThat(watch.end(Duration.ofMillis(100))).as("TODO 1 (step 2 needs it): how the watch ended before the client"
+          + " cancelled; a watch stays open until the client leaves, so no onCompleted").isNull();
+      return watch;
+    }
+
+    private String attemptAdjust() {
+      try {
+        levels.adjust("grinder", 1);
+        return "fine";
+      } catch (io.grpc.StatusRuntimeException e) {
+        return "it threw " + LocalGrpc.describe(e);
+      } catch (RuntimeException e) {
+        return "it threw " + e;
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: a client stream (BulkUpdateStock)")
+  class Step3 {
+    /** 30 adjustments over three products: espresso +1 x10, grinder +2 x10, milk frother -1 x10 after +20. */
+    List<StockAdjustment> delivery() {
+      List<StockAdjustment> all = new ArrayList<>();
+      all.add(adjustment("milk-frother", 20));
+      for (int i = 0; i < 10; i++) {
+        all.addAll(List.of(adjustment("espresso-machine", 1), adjustment("grinder", 2), adjustment("milk-frother", -1)));
+      }
+      return all;
+    }
+
+    BulkUpdateSummary send(List<StockAdjustment> adjustments) {
+      Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
+      StreamObserver<StockAdjustment> requests = stub.bulkUpdateStock(answers);
+      adjustments.forEach(requests::onNext);
+      requests.onCompleted();
+      BulkUpdateSummary summary = answers.next("TODO 3: the summary, after the client sent " + adjustments.size()
+          + " adjustments and completed");
+      assertThat(answers.end(WAIT)).as("TODO 3: how the call ended after the summary (onCompleted gives OK)").isEqualTo(Status.OK);
+      return summary;
+    }
+
+    @Test
+    @DisplayName("the summary counts every adjustment, the products and the net change")
+    void summaryCountsEverything() {
+      BulkUpdateSummary summary = send(delivery());
+      assertThat(summary.getAdjustments()).as("TODO 3: adjustments counted, of 31 sent (count each message, not each product)").isEqualTo(31);
+      assertThat(summary.getProducts()).as("TODO 3: different products touched").isEqualTo(3);
+      assertThat(summary.getNetChange()).as("TODO 3: the sum of all deltas (10 + 20 + 20 - 10)").isEqualTo(40);
+    }
+
+    @Test
+    @DisplayName("every adjustment is applied to the stock")
+    void adjustmentsApplied() {
+      send(delivery());
+      assertThat(Map.of("espresso-machine", levels.quantity("espresso-machine"), "grinder", levels.quantity("grinder"),
+          "milk-frother", levels.quantity("milk-frother")))
+          .as("TODO 3: stock after the delivery (levels.adjust for each one)")
+          .isEqualTo(Map.of("espresso-machine", 22, "grinder", 25, "milk-frother", 10));
+    }
+
+    @Test
+    @DisplayName("the server answers once, after the client has sent everything")
+    void answersOnlyAtTheEnd() throws Exception {
+      Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
+      StreamObserver<StockAdjustment> requests = stub.bulkUpdateStock(answers);
+      requests.onNext(adjustment("grinder", 1));
+      assertThat(answers.within(Duration.ofMillis(500))).as("TODO 3: the server answered after the first adjustment, while"
+          + " the client was still sending: a client stream has one answer, sent in onCompleted").isNull();
+      requests.onNext(adjustment("grinder", 1));
+      requests.onCompleted();
+      assertThat(answers.next("TODO 3: the summary, after the client completed").getAdjustments()).as("TODO 3: adjustments counted").isEqualTo(2);
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: a bidirectional stream (ReserveStock)")
+  class Step4 {
+    @Test
+    @DisplayName("each reservation is answered while the client is still sending")
+    void answersEachAsItArrives() {
+      Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
+      StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
+      List<String> seen = new ArrayList<>();
+      for (int order = 1; order <= 3; order++) {
+        requests.onNext(reservation("order-" + order, 2));
+        ReserveStockReply reply = replies.next("TODO 4: the answer to order-" + order + ", and the client has not finished"
+            + " sending. Answer inside onNext: a server that waits for onCompleted makes the client wait for everything");
+        seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
+      }
+      requests.onCompleted();
+      assertThat(seen).as("TODO 4: the answers to three orders of 2 grinders (5 in stock), from levels.reserve(...)")
+          .containsExactly("order-1 reserved, 3 left", "order-2 reserved, 1 left", "order-3 refused, 1 left");
+    }
+
+    @Test
+    @DisplayName("the server completes the call when the client does")
+    void completesWithTheClient() {
+      Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
+      StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
+      requests.onNext(reservation("order-1", 1));
+      replies.next("TODO 4: the answer to order-1");
+      requests.onCompleted();
+      assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed (in onCompleted, complete"
+          + " the responses too, or the client waits until its deadline)").isEqualTo(Status.OK);
+    }
+  }
+
+  @Nested
+  @Tag("step5")
+  @DisplayName("Step 5: the client of a client stream")
+  class Step5 {
+    StockClient clientOf(InventoryGrpc.InventoryImplBase fake, Duration deadline) {
+      Server s = LocalGrpc.serve(0, CallStory.narrate(fake));
+      ManagedChannel c = LocalGrpc.channel(s.getPort());
+      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      return new StockClient(c, deadline);
+    }
+
+    @Test
+    @DisplayName("the summary comes back for everything sent")
+    void summaryForEverything() throws Exception {
+      StockClient client = clientOf(new CountingInventory(), Duration.ofSeconds(2));
+      List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("grinder", -1), adjustment("espresso-machine", 4));
+      BulkUpdateSummary summary = outcome(() -> client.bulkUpdate(sent));
+      assertThat(summary.getAdjustments()).as("TODO 5: adjustments the server received, of 3 sent").isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("a server that never answers is cut off by the deadline")
+    void deadlineCutsOff() {
+      StockClient client = clientOf(new SilentInventory(), Duration.ofMillis(500));
+      long t0 = System.nanoTime();
+      String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(result).as("TODO 5: bulkUpdate against a server that never answers: start the call with"
+          + " stub.withDeadlineAfter(deadline), so gRPC ends it").startsWith("DEADLINE_EXCEEDED");
+      assertThat(ms).as("TODO 5: milliseconds until bulkUpdate gave up, with a 500 ms deadline").isLessThan(2_500);
+    }
+
+    interface Call<T> { T call() throws Exception; }
+
+    /** The call's result; a failure becomes an assertion error that says what to fix. */
+    <T> T outcome(Call<T> call) {
+      try {
+        return call.call();
+      } catch (Exception e) {
+        String status = LocalGrpc.describe(e);
+        throw new AssertionError("TODO 5: bulkUpdate failed with " + (status.startsWith("DEADLINE_EXCEEDED")
+            ? "DEADLINE_EXCEEDED: the server answers when the client half-closes; after the last onNext, call onCompleted()"
+            + " on the request stream" : status.startsWith("UNKNOWN") ? e : status));
+      }
+    }
+
+    <T> String describe(Call<T> call) {
+      try {
+        return "no failure: it returned " + call.call();
+      } catch (Exception e) {
+        return e instanceof io.grpc.StatusRuntimeException ? LocalGrpc.describe(e) : e.toString();
+      }
+    }
+  }
+
+  /**
+   * The test's end of a stream: every message the server sent, in order, and how the call
+   * ended. Waits are bounded: a missing message fails the test with the message it was given.
+   */
+  static final class Inbox<ReqT, T> implements ClientResponseObserver<ReqT, T> {
+    private final BlockingQueue<T> messages = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Status> end = new CompletableFuture<>();
+    private ClientCallStreamObserver<ReqT> call;
+
+    @Override public void beforeStart(ClientCallStreamObserver<ReqT> requestStream) { call = requestStream; }
+    @Override public void onNext(T message) { messages.add(message); }
+    @Override public void onError(Throwable t) { end.complete(Status.fromThrowable(t)); }
+    @Override public void onCompleted() { end.complete(Status.OK); }
+
+    /** The next message; fails with {@code whenMissing} (and how the stream ended) if none comes within WAIT. */
+    T next(String whenMissing) {
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (System.nanoTime() < deadline && !(end.isDone() && messages.isEmpty())) {
+        T message = within(Duration.ofMillis(20));
+        if (message != null) return message;
+      }
+      T last = messages.poll(); // arrived just before the stream ended
+      if (last != null) return last;
+      Status status = endNow();
+      throw new AssertionError(whenMissing + ": " + (status == null
+          ? "nothing arrived within " + WAIT.toSeconds() + " s, and the stream is still open"
+          : "nothing arrived, and the stream ended with " + LocalGrpc.describe(status)));
+    }
+
+    T within(Duration limit) {
+      try {
+        return messages.poll(limit.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+
+    /** How the stream ended, waiting at most {@code limit}; null if it is still open. */
+    Status end(Duration limit) {
+      try {
+        return end.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception stillOpen) {
+        return null;
+      }
+    }
+
+    Status endNow() {
+      return end.getNow(null);
+    }
+
+    void cancel() {
+      call.cancel("the test stopped watching", null);
+    }
+  }
+
+  /** A stand-in server for step 5: counts what it receives and answers when the client completes. */
+  static final class CountingInventory extends InventoryGrpc.InventoryImplBase {
+    @Override
+    public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      return new StreamObserver<>() {
+        private int count;
+        private final Set<String> products = new HashSet<>();
+
+        @Override public void onNext(StockAdjustment a) { count++; products.add(a.getProductId()); }
+        @Override public void onError(Throwable t) { }
+        @Override public void onCompleted() {
+          responseObserver.onNext(BulkUpdateSummary.newBuilder().setAdjustments(count).setProducts(products.size()).build());
+          responseObserver.onCompleted();
+        }
+      };
+    }
+  }
+
+  /** A stand-in server for step 5 that reads everything and never answers. */
+  static final class SilentInventory extends InventoryGrpc.InventoryImplBase {
+    @Override
+    public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      return new StreamObserver<>() {
+        @Override public void onNext(StockAdjustment a) { }
+        @Override public void onError(Throwable t) { }
+        @Override public void onCompleted() { }
+      };
+    }
+  }
+}
