@@ -1,0 +1,317 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES RestVsGrpc.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import workbook.grpc.LocalGrpc;
+import workbook.grpc.measure.StockQuery;
+import workbook.grpc.measure.StockReport;
+import workbook.grpc.measure.StockReportsGrpc;
+
+@DisplayName("Lab 06: REST vs gRPC, measured")
+@Timeout(60)
+class RestVsGrpcTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(RestVsGrpcTest.class, args); }
+
+  // The fixture: 20 items of stock, the same bytes on every run and every machine.
+  static final StockCodec.Report FIXTURE = StockCodec.report("LYON-1", 20);
+  static final int JSON_BYTES = 2_217;
+  static final int PROTO_BYTES = 746;
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static StockServers servers;
+  static String step3Problem; // null until asked, then "" when the gRPC method works
+
+  /** A call to make, as the tests below make them. */
+  interface Call { Object run() throws Exception; }
+
+  @BeforeAll
+  static void startServers() { servers = new StockServers(0, 0, Duration.ZERO); }
+
+  @AfterAll
+  static void stopServers() { servers.close(); }
+
+  @Test
+  @DisplayName("the fixture as JSON is 2,217 bytes, and reads back as the same report")
+  void jsonSize() {
+    byte[] json = StockCodec.toJson(FIXTURE);
+    assertThat(json.length).as("bytes of the fixture's JSON (given code)").isEqualTo(JSON_BYTES);
+    assertThat(StockCodec.fromJson(json)).as("the fixture after a JSON round trip").isEqualTo(FIXTURE);
+  }
+
+  @Nested
+  @Tag("step1")
+  @DisplayName("Step 1: the Protobuf mapping")
+  class Step1 {
+    @Test
+    @DisplayName("every field of every item survives a trip through Protobuf bytes")
+    void roundTrip() throws Exception {
+      StockReport message = StockReport.parseFrom(StockCodec.toProto(FIXTURE).toByteArray());
+      assertSameReport("TODO 1: after toProto, bytes and fromProto, set every field of each item (see hint 1)",
+          StockCodec.fromProto(message));
+    }
+
+    @Test
+    @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
+    void size() {
+      int size = StockCodec.toProto(FIXTURE).getSerializedSize();
+      assertThat(size).as("TODO 1: bytes of the fixture as Protobuf (JSON: %d); one StockLevel per item, "
+          + "every field set (see hint 1)", JSON_BYTES).isEqualTo(PROTO_BYTES);
+      assertThat(String.format(Locale.ROOT, "%.2f", (double) JSON_BYTES / size))
+          .as("TODO 1: how many times bigger the JSON is").isEqualTo("2.97");
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: serve the report as JSON over REST")
+  class Step2 {
+    @Test
+    @DisplayName("GET /stock/LYON-1 answers 200 with application/json")
+    void answersJson() throws Exception {
+      HttpResponse<byte[]> response = get("/stock/LYON-1");
+      assertThat(response.statusCode()).as("TODO 2: status of GET /stock/LYON-1 (body: %s)",
+          new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type").orElse("(none)"))
+          .as("TODO 2: the Content-Type, which tells the client how to read the body").startsWith("application/json");
+    }
+
+    @Test
+    @DisplayName("the body is the fixture as compact JSON: 2,217 bytes")
+    void bodyIsCompactJson() throws Exception {
+      String body = new String(get("/stock/LYON-1?items=20").body(), StandardCharsets.UTF_8);
+      String expected = new String(StockCodec.toJson(FIXTURE), StandardCharsets.UTF_8);
+      assertThat(body.length()).as("TODO 2: bytes of the body, which should be StockCodec.toJson(report), "
+          + "compact; it began: %.60s", body).isEqualTo(JSON_BYTES);
+      assertThat(body).as("TODO 2: the body").isEqualTo(expected);
+    }
+
+    private HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + servers.restPort() + path))
+          .timeout(Duration.ofSeconds(10)).build();
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: serve the report as Protobuf over gRPC")
+  class Step3 {
+    @Test
+    @DisplayName("GetStock answers the fixture as one StockReport of 746 bytes")
+    void answersTheReport() throws Exception {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        StockReport reply = StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build());
+        assertSameReport("TODO 3: the reply, decoded", StockCodec.fromProto(reply));
+        assertThat(reply.getSerializedSize()).as("TODO 3: bytes of the reply").isEqualTo(PROTO_BYTES);
+      } catch (StatusRuntimeException e) {
+        fail("TODO 3: the call failed with %s. %s (see hint 3)", e.getStatus().getCode(), whyGrpcFailed(e));
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: call REST with one shared client")
+  class Step4 {
+    @Test
+    @DisplayName("viaRest returns the report the server sent")
+    void returnsTheReport() throws Exception {
+      requireStep2("step 4");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        assertSameReport("TODO 4: viaRest(\"LYON-1\", 20)", clients.viaRest("LYON-1", 20));
+      }
+    }
+
+    @Test
+    @DisplayName("ten calls in a row reuse one kept-alive connection")
+    void reusesTheConnection() throws Exception {
+      requireStep2("step 4");
+      try (WireMeter meter = new WireMeter(servers.restPort());
+           StockClients clients = new StockClients(meter.port(), servers.grpcPort())) {
+        for (int i = 0; i < 10; i++) clients.viaRest("LYON-1", 1);
+        assertThat(meter.connections()).as("TODO 4: TCP connections opened by 10 calls in a row; "
+            + "send every call with the shared `http` client, whose pool keeps the connection open").isEqualTo(1);
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls at once open several connections: HTTP/1.1 carries one request at a time")
+    void concurrentCallsNeedConnections() throws Exception {
+      requireStep2("step 4");
+      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(200));
+           WireMeter meter = new WireMeter(slow.restPort());
+           StockClients clients = new StockClients(meter.port(), slow.grpcPort())) {
+        atOnce(8, () -> clients.viaRest("LYON-1", 1));
+        assertThat(meter.connections()).as("TODO 4: connections for 8 overlapping calls of 200 ms each")
+            .isBetween(2L, 8L);
+      }
+    }
+
+    @Test
+    @DisplayName("an answer other than 200 becomes an IOException that names the status")
+    void errorStatus() throws Exception {
+      requireStep2("step 4");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        assertThatThrownBy(() -> clients.viaRest("LYON-1", 20_000))
+            .as("TODO 4: the server answers 400 for 20,000 items; check the status before decoding JSON")
+            .isInstanceOf(IOException.class).hasMessageContaining("400");
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step5")
+  @DisplayName("Step 5: call gRPC over one shared channel")
+  class Step5 {
+    @Test
+    @DisplayName("viaGrpc returns the report the server sent")
+    void returnsTheReport() throws Exception {
+      requireStep3("step 5");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        assertSameReport("TODO 5: viaGrpc(\"LYON-1\", 20)", clients.viaGrpc("LYON-1", 20));
+      } catch (StatusRuntimeException e) {
+        fail("TODO 5: the call failed with %s. %s", e.getStatus().getCode(), whyGrpcFailed(e));
+      }
+    }
+
+    @Test
+    @DisplayName("five calls in a row, then eight at once, all travel on one connection")
+    void oneConnection() throws Exception {
+      requireStep3("step 5");
+      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(200));
+           WireMeter meter = new WireMeter(slow.grpcPort());
+           StockClients clients = new StockClients(slow.restPort(), meter.port())) {
+        for (int i = 0; i < 5; i++) clients.viaGrpc("LYON-1", 1);
+        atOnce(8, () -> clients.viaGrpc("LYON-1", 1));
+        assertThat(meter.connections()).as("TODO 5: TCP connections for 13 calls; every call should go through "
+            + "the shared `grpc` stub: one channel, one HTTP/2 connection, one stream per call").isEqualTo(1);
+      }
+    }
+
+    @Test
+    @DisplayName("the same report moves about a third of the bytes over gRPC as over REST")
+    void fewerBytesOnTheWire() throws Exception {
+      requireStep3("step 5");
+      try (WireMeter rest = new WireMeter(servers.restPort()); WireMeter grpc = new WireMeter(servers.grpcPort());
+           StockClients clients = new StockClients(rest.port(), grpc.port())) {
+        double restBytes = bytesPerCall(rest, () -> clients.viaRest("LYON-1", 20));
+        double grpcBytes = bytesPerCall(grpc, () -> clients.viaGrpc("LYON-1", 20));
+        assertThat(restBytes).as("REST bytes per call: %d of JSON plus HTTP/1.1 headers", JSON_BYTES)
+            .isBetween((double) JSON_BYTES, JSON_BYTES + 600.0);
+        assertThat(grpcBytes).as("TODO 5: gRPC bytes per call: %d of Protobuf plus HTTP/2 framing", PROTO_BYTES)
+            .isBetween((double) PROTO_BYTES, PROTO_BYTES + 400.0);
+      }
+    }
+
+    private double bytesPerCall(WireMeter meter, Call call) throws Exception {
+      call.run(); // the first call also sets the connection up; count the ones after it
+      meter.reset();
+      for (int i = 0; i < 10; i++) call.run();
+      return (meter.bytesUp() + meter.bytesDown()) / 10.0;
+    }
+  }
+
+  /** Compares with the fixture and names the first field that differs, not 20 items' worth of text. */
+  static void assertSameReport(String todo, StockCodec.Report actual) throws Exception {
+    assertThat(actual.warehouse()).as("%s: warehouse", todo).isEqualTo(FIXTURE.warehouse());
+    assertThat(actual.items()).as("%s: number of items", todo).hasSize(FIXTURE.items().size());
+    for (int i = 0; i < FIXTURE.items().size(); i++) {
+      for (RecordComponent field : StockCodec.Item.class.getRecordComponents()) {
+        Object want = field.getAccessor().invoke(FIXTURE.items().get(i));
+        Object got = field.getAccessor().invoke(actual.items().get(i));
+        assertThat(got).as("%s: item %d, %s", todo, i, field.getName()).isEqualTo(want);
+      }
+    }
+  }
+
+  /** Runs n calls at the same moment on n threads and waits for all of them. */
+  static void atOnce(int n, Call call) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Object>> calls = new ArrayList<>();
+      for (int i = 0; i < n; i++) calls.add(pool.submit(() -> { go.await(); return call.run(); }));
+      go.countDown();
+      for (Future<Object> f : calls) f.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static void requireStep1(String step) {
+    try {
+      StockCodec.toProto(FIXTURE);
+    } catch (UnsupportedOperationException e) {
+      fail("Finish step 1 first: %s needs StockCodec.toProto (%s)", step, e.getMessage());
+    }
+  }
+
+  /** Fails with "finish step 2 first" unless the REST endpoint answers. */
+  static void requireStep2(String step) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + servers.restPort() + "/stock/LYON-1?items=1");
+    int status = HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    if (status != 200) fail("Finish step 2 first: %s needs the REST endpoint, which answered %d", step, status);
+  }
+
+  /** Fails with "finish step 3 first" unless the gRPC method answers (asked once: a hang costs 5 s). */
+  static void requireStep3(String step) {
+    requireStep1(step);
+    if (step3Problem == null) step3Problem = askGrpc();
+    if (!step3Problem.isEmpty()) fail("Finish step 3 first: %s needs the gRPC method, which %s", step, step3Problem);
+  }
+
+  private static String askGrpc() {
+    ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+    try {
+      StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(1).build());
+      return "";
+    } catch (StatusRuntimeException e) {
+      return "failed with " + e.getStatus().getCode() + ". " + whyGrpcFailed(e);
+    } finally {
+      LocalGrpc.close(channel);
+    }
+  }
+
+  static String whyGrpcFailed(StatusRuntimeException e) {
+    switch (e.getStatus().getCode()) {
+      case DEADLINE_EXCEEDED: return "No reply within the deadline: did the server call onCompleted() after onNext()?";
+      case UNKNOWN: return "The server threw an exception: is its TODO done?";
+      case CANCELLED: return "A unary call takes exactly one reply: one onNext(...), then onCompleted().";
+      default: return String.valueOf(e.getStatus().getDescription()).lines().findFirst().orElse("");
+    }
+  }
+}
