@@ -1,0 +1,307 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES ProtoEvolution.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import workbook.grpc.LocalGrpc;
+import workbook.grpc.catalog.CatalogGrpc;
+import workbook.grpc.catalog.CatalogProto;
+import workbook.grpc.catalog.Money;
+import workbook.grpc.catalog.Product;
+import workbook.grpc.catalog.ProductRequest;
+import workbook.grpc.catalogold.CatalogOldProto;
+
+@DisplayName("Lab 07: evolving a .proto")
+@Timeout(60)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
+@SuppressWarnings("deprecation") // price_cents is deprecated on purpose: old clients still read it
+class ProtoEvolutionTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(ProtoEvolutionTest.class, args); }
+
+  /** A product as new code writes it: built here, so the given tests need no step done. */
+  static final Product NEW_MUG = Product.newBuilder().setSku("MUG-350").setName("Enamel mug").setPriceCents(1299)
+      .setWeightGrams(350).setPrice(Money.newBuilder().setMinorUnits(1299).setCurrency("EUR")).build();
+  static Server newServer, oldServer;
+  static ManagedChannel toNew, toOld;
+
+  @BeforeAll
+  static void start() {
+    newServer = LocalGrpc.serve(0, new NewCatalog.Server());
+    oldServer = LocalGrpc.serve(0, OldCatalog.server());
+    toNew = LocalGrpc.channel(newServer.getPort());
+    toOld = LocalGrpc.channel(oldServer.getPort());
+  }
+
+  @AfterAll
+  static void stop() {
+    LocalGrpc.close(toNew);
+    LocalGrpc.close(toOld);
+    LocalGrpc.stop(newServer);
+    LocalGrpc.stop(oldServer);
+  }
+
+  static workbook.grpc.catalogold.Product readAsOld(byte[] bytes) throws Exception {
+    return workbook.grpc.catalogold.Product.parseFrom(bytes);
+  }
+
+  static Product newClientGets(ManagedChannel channel) {
+    return CatalogGrpc.newBlockingStub(channel).getProduct(ProductRequest.newBuilder().setSku("MUG-350").build());
+  }
+
+  @Nested
+  @Order(1)
+  @DisplayName("Given: old code reads a new product")
+  class OldReadsNew {
+    @Test
+    @DisplayName("it reads the fields it knows")
+    void knownFields() throws Exception {
+      var old = readAsOld(NEW_MUG.toByteArray());
+      assertThat(List.of(old.getSku(), old.getName(), old.getPriceCents())).as("sku, name, price_cents")
+          .containsExactly("MUG-350", "Enamel mug", 1299L);
+    }
+
+    @Test
+    @DisplayName("it skips weight_grams (5) and price (6), yet keeps them as unknown fields")
+    void keepsUnknownFields() throws Exception {
+      var old = readAsOld(NEW_MUG.toByteArray());
+      assertThat(old.getUnknownFields().asMap().keySet()).as("unknown field numbers").containsExactly(5, 6);
+    }
+
+    @Test
+    @DisplayName("it writes them back when it serializes the message again")
+    void writesThemBack() throws Exception {
+      Product again = Product.parseFrom(readAsOld(NEW_MUG.toByteArray()).toByteArray());
+      assertThat(again).as("the new product after a trip through old code").isEqualTo(NEW_MUG);
+    }
+  }
+
+  @Nested
+  @Order(2)
+  @DisplayName("Given: new code reads an old product")
+  class NewReadsOld {
+    @Test
+    @DisplayName("colour (4, reserved now) arrives as an unknown field, weight as absent, not 0")
+    void oldProduct() throws Exception {
+      Product read = Product.parseFrom(OldCatalog.MUG.toByteArray());
+      assertThat(read.getUnknownFields().hasField(4)).as("colour kept as unknown field 4").isTrue();
+      assertThat(read.hasWeightGrams()).as("hasWeightGrams() of an old product").isFalse();
+      assertThat(read.hasPrice()).as("hasPrice() of an old product").isFalse();
+    }
+
+    @Test
+    @DisplayName("old and new stubs call the same method: each gets the other side's product")
+    void stubsTalk() {
+      assertThat(OldCatalog.getProduct(toNew, "MUG-350").getName()).as("old client, new server")
+          .isEqualTo("Enamel mug");
+      assertThat(newClientGets(toOld).getName()).as("new client, old server").isEqualTo("Enamel mug");
+    }
+  }
+
+  @Nested
+  @Order(3)
+  @Tag("step1")
+  @DisplayName("Step 1: an old job rewrites a new product")
+  class Step1 {
+    @Test
+    @DisplayName("the product gets its new name")
+    void renames() throws Exception {
+      Product renamed = Product.parseFrom(OldCatalog.rename(NEW_MUG.toByteArray(), "Blue enamel mug"));
+      assertThat(renamed.getName()).as("TODO 1: the name after rename (see hint 1)").isEqualTo("Blue enamel mug");
+    }
+
+    @Test
+    @DisplayName("the rewritten product keeps every field the old code does not know")
+    void keepsWhatItDoesNotKnow() throws Exception {
+      Product renamed = Product.parseFrom(OldCatalog.rename(NEW_MUG.toByteArray(), "Blue enamel mug"));
+      assertThat(renamed.getWeightGrams()).as("TODO 1: weight_grams (field 5, unknown to old code) after an old "
+          + "job rewrote the product; build from product.toBuilder(), not a new builder (see hint 1)").isEqualTo(350);
+      assertThat(renamed.getPrice()).as("TODO 1: price (field 6, unknown to old code) after the rewrite")
+          .isEqualTo(NEW_MUG.getPrice());
+      assertThat(renamed.getPriceCents()).as("TODO 1: price_cents after the rewrite").isEqualTo(1299);
+    }
+  }
+
+  @Nested
+  @Order(4)
+  @Tag("step2")
+  @DisplayName("Step 2: the new server keeps old clients working")
+  class Step2 {
+    @Test
+    @DisplayName("an old client calling the new server still sees a price")
+    void oldClientSeesPrice() {
+      var mug = OldCatalog.getProduct(toNew, "MUG-350");
+      assertThat(mug.getPriceCents()).as("TODO 2: price_cents as an old client reads it from the new server; 0 is "
+          + "no error, just the default of a field nobody filled (see hint 2)").isEqualTo(1299);
+    }
+
+    @Test
+    @DisplayName("a new client calling the new server sees the price as Money")
+    void newClientSeesMoney() {
+      assertThat(newClientGets(toNew).getPrice()).as("TODO 2: price from the new server")
+          .isEqualTo(NewCatalog.MUG_PRICE);
+    }
+  }
+
+  @Nested
+  @Order(5)
+  @Tag("step3")
+  @DisplayName("Step 3: the new client reads old servers too")
+  class Step3 {
+    @Test
+    @DisplayName("from an old server: the price comes from price_cents, the weight is unknown")
+    void fromOldServer() {
+      Product fromOld = newClientGets(toOld);
+      assertThat(NewCatalog.priceOf(fromOld)).as("TODO 3: priceOf a product from an old server, which never sets "
+          + "price (hasPrice() is false) but sends price_cents (see hint 3)").isEqualTo(euros(1299));
+      assertThat(NewCatalog.weightOf(fromOld)).as("TODO 3: weightOf a product from an old server: it never said, "
+          + "so empty, not 0 g (see hint 3)").isEmpty();
+    }
+
+    @Test
+    @DisplayName("from the new server: the price comes from Money, the weight is 350 g")
+    void fromNewServer() {
+      Product fromNew = newClientGets(toNew);
+      assertThat(NewCatalog.priceOf(fromNew)).as("TODO 3: priceOf a product from the new server")
+          .isEqualTo(euros(1299));
+      assertThat(NewCatalog.weightOf(fromNew)).as("TODO 3: weightOf a product from the new server").contains(350);
+    }
+
+    @Test
+    @DisplayName("when both price fields are sent, the new one wins")
+    void newFieldWins() {
+      Product both = NEW_MUG.toBuilder().setPrice(Money.newBuilder().setMinorUnits(1500).setCurrency("CHF")).build();
+      assertThat(NewCatalog.priceOf(both)).as("TODO 3: priceOf with price 15.00 CHF and a stale price_cents")
+          .isEqualTo(Money.newBuilder().setMinorUnits(1500).setCurrency("CHF").build());
+    }
+
+    private Money euros(long cents) {
+      return Money.newBuilder().setMinorUnits(cents).setCurrency("EUR").build();
+    }
+  }
+
+  @Nested
+  @Order(6)
+  @Tag("step4")
+  @DisplayName("Step 4: what is removed stays reserved")
+  class Step4 {
+    @ParameterizedTest(name = "{0}")
+    @DisplayName("removals() judges each change")
+    @MethodSource("ProtoEvolutionTest#removalCases")
+    void removals(String change, String before, String after, List<String> expected) {
+      assertFindings("TODO 4", SchemaCheck::removals, change, before, after, expected);
+    }
+  }
+
+  @Nested
+  @Order(7)
+  @Tag("step5")
+  @DisplayName("Step 5: a number keeps its name and its type")
+  class Step5 {
+    @ParameterizedTest(name = "{0}")
+    @DisplayName("changes() judges each change")
+    @MethodSource("ProtoEvolutionTest#changeCases")
+    void changes(String change, String before, String after, List<String> expected) {
+      assertFindings("TODO 5", SchemaCheck::changes, change, before, after, expected);
+    }
+
+    @Test
+    @DisplayName("catalog_old.proto -> catalog.proto, this lab's real change, breaks nothing")
+    void realContract() {
+      assertThat(SchemaCheck.check(CatalogOldProto.getDescriptor(), CatalogProto.getDescriptor()))
+          .as("TODO 5: findings for the lab's two .proto files (added 5 and 6, reserved 4, kept 3)").isEmpty();
+    }
+
+    @Test
+    @DisplayName("a careless version of it is flagged three times")
+    void carelessContract() {
+      assertFindings("TODO 5", SchemaCheck::compare, "rename 2, retype 3, reuse 4",
+          "string sku = 1; string name = 2; int64 price_cents = 3; string colour = 4",
+          "string sku = 1; string title = 2; string price_cents = 3; int32 weight_grams = 4",
+          List.of("RENAMED 2", "TYPE_CHANGED 3", "NUMBER_REUSED 4"));
+    }
+  }
+
+  static Stream<Arguments> removalCases() {
+    return Stream.of(
+        safe("adding a field is safe", "string sku = 1", "string sku = 1; optional int32 weight_grams = 5"),
+        safe("removing a field, reserving its number and name, is safe",
+            "string sku = 1; string colour = 4", "string sku = 1; reserved 4; reserved \"colour\""),
+        safe("reserving a number never used is safe", "string sku = 1", "string sku = 1; reserved 9"),
+        flagged("removing a field and reserving nothing", "string sku = 1; string colour = 4", "string sku = 1",
+            "REMOVED_NOT_RESERVED 4"),
+        flagged("reserving the number but not the name", "string sku = 1; string colour = 4",
+            "string sku = 1; reserved 4", "REMOVED_NOT_RESERVED 4"),
+        flagged("reserving the name but not the number", "string sku = 1; string colour = 4",
+            "string sku = 1; reserved \"colour\"", "REMOVED_NOT_RESERVED 4"),
+        flagged("renumbering a field to tidy up (2 becomes 7)", "string sku = 1; string name = 2",
+            "string sku = 1; string name = 7", "REMOVED_NOT_RESERVED 2"),
+        flagged("dropping a reservation to reuse its number", "string sku = 1; reserved 4; reserved \"colour\"",
+            "string sku = 1; int32 weight_grams = 4; reserved \"colour\"", "RESERVED_REUSED 4"),
+        flagged("giving a reserved name to a new field", "string sku = 1; reserved 4; reserved \"colour\"",
+            "string sku = 1; reserved 4; string colour = 7", "RESERVED_REUSED 7"));
+  }
+
+  static Stream<Arguments> changeCases() {
+    return Stream.of(
+        safe("adding fields is safe", "string sku = 1",
+            "string sku = 1; optional int32 weight_grams = 5; Money price = 6"),
+        safe("moving a line is safe: numbers count, not order", "string sku = 1; string name = 2",
+            "string name = 2; string sku = 1"),
+        safe("a removed field is left to removals()", "string sku = 1; string colour = 4", "string sku = 1"),
+        flagged("reusing a removed field's number for a new field", "string sku = 1; string colour = 4",
+            "string sku = 1; int32 weight_grams = 4", "NUMBER_REUSED 4"),
+        flagged("changing a type: int64 to string", "int64 price_cents = 3", "string price_cents = 3",
+            "TYPE_CHANGED 3"),
+        flagged("widening a type: int32 to int64", "int32 weight_grams = 5", "int64 weight_grams = 5",
+            "TYPE_CHANGED 5"),
+        flagged("a single value becoming repeated", "string tag = 8", "repeated string tag = 8", "TYPE_CHANGED 8"),
+        flagged("a field becoming optional", "int32 weight_grams = 5", "optional int32 weight_grams = 5",
+            "TYPE_CHANGED 5"),
+        flagged("a Money field becoming a number", "Money price = 6", "int64 price = 6", "TYPE_CHANGED 6"),
+        flagged("renaming a field", "string sku = 1; string name = 2", "string sku = 1; string title = 2",
+            "RENAMED 2"));
+  }
+
+  static Arguments safe(String change, String before, String after) {
+    return Arguments.of(change, before, after, List.of());
+  }
+
+  static Arguments flagged(String change, String before, String after, String... expected) {
+    return Arguments.of(change, before, after, List.of(expected));
+  }
+
+  /** Runs one part of the checker on two versions written as .proto lines, and compares "RULE number"s. */
+  static void assertFindings(String todo, BiFunction<Descriptor, Descriptor, List<SchemaCheck.Finding>> check,
+      String change, String before, String after, List<String> expected) {
+    List<SchemaCheck.Finding> findings = check.apply(product(before), product(after));
+    assertThat(findings.stream().map(f -> f.rule() + " " + f.number()).toList())
+        .as("%s: %s%n  before: %s%n  after:  %s%n  findings: %s (see hint %s)", todo, change, before, after,
+            findings, todo.substring(5))
+        .containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  static Descriptor product(String lines) {
+    return Schemas.product(Arrays.stream(lines.split(";")).map(String::strip).toArray(String[]::new));
+  }
+}
