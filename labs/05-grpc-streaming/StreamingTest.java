@@ -243,7 +243,7 @@ class StreamingTest {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
       StreamObserver<StockAdjustment> requests = stub.bulkUpdateStock(answers);
       requests.onNext(adjustment("grinder", 1));
-      assertThat(answers.within(Duration.ofMillis(500))).as("TODO 3: the server answered after the first adjustment, while"
+      assertThat(answers.within(Duration.ofMillis(300))).as("TODO 3: the server answered after the first adjustment, while"
           + " the client was still sending: a client stream has one answer, sent in onCompleted").isNull();
       requests.onNext(adjustment("grinder", 1));
       requests.onCompleted();
