@@ -2,6 +2,7 @@
 //JAVA 17+
 //SOURCES OrderSystem.java
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,7 +60,7 @@ public final class Demo {
     System.out.println("\n" + shop.deadLetterTopic + ": " + letters.size() + " dead letter(s)");
     for (ConsumerRecord<String, String> letter : letters) {
       System.out.println("  " + letter.key() + " " + letter.value());
-      letter.headers().forEach(h -> System.out.println("      " + h.key() + ": " + new String(h.value())));
+      letter.headers().forEach(h -> System.out.println("      " + h.key() + ": " + new String(h.value(), StandardCharsets.UTF_8)));
     }
   }
 
