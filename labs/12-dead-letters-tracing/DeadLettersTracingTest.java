@@ -191,9 +191,8 @@ class DeadLettersTracingTest {
       TraceLog log = new TraceLog();
       TraceLog.Hop a = entry("a", "c-1", null, "gateway", 0), b = entry("b", "c-1", "a", "orders", 40);
       TraceLog.Hop c = entry("c", "c-1", "b", "orders", 60), d = entry("d", "c-1", "c", "stock", -900);
-      for (TraceLog.Hop h : List.of(c, entry("x", "c-2", null, "gateway", 10), d, a, entry("y", "c-2", "x", "orders", 50), b)) {
-        log.add(h);
-      }
+      TraceLog.Hop x = entry("x", "c-2", null, "gateway", 10), y = entry("y", "c-2", "x", "orders", 50);
+      List.of(c, x, d, a, y, b).forEach(log::add);
       // when, then
       assertThat(ids(log.chain("c-1"))).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x d a y b, d's clock is 1 s"
           + " behind: start at the hop with no cause, then follow causationId links").containsExactly("a", "b", "c", "d");
@@ -204,8 +203,9 @@ class DeadLettersTracingTest {
     void branchesAndOutsideCauses() {
       // given: the first hop names a cause the log never saw (the browser's click), and an event has two consumers
       TraceLog log = new TraceLog();
-      List.of(entry("e", "c-1", "c", "email", 70), entry("c", "c-1", "b", "orders", 60), entry("a", "c-1", "click-9", "gateway", 0),
-          entry("d", "c-1", "c", "stock", 80), entry("b", "c-1", "a", "orders", 40)).forEach(log::add);
+      List.of(entry("e", "c-1", "c", "email", 70), entry("c", "c-1", "b", "orders", 60),
+          entry("a", "c-1", "click-9", "gateway", 0), entry("d", "c-1", "c", "stock", 80),
+          entry("b", "c-1", "a", "orders", 40)).forEach(log::add);
       // when
       List<String> chain = ids(log.chain("c-1"));
       // then
@@ -241,13 +241,14 @@ class DeadLettersTracingTest {
 
   /** Five records straight onto the topic, as other producers would send them: two are poison. */
   void sendPoisonScenario() throws Exception {
-    List<String[]> records = List.of(new String[] {"o-1", "{\"orderId\":\"o-1\",\"sku\":\"grinder\",\"quantity\":1}"},
-        new String[] {"o-2", TEAPOT}, new String[] {"o-3", "{\"orderId\":\"o-3\",\"sku\":\"milk-jug\",\"quantity\":2}"},
-        new String[] {"o-4", NOT_JSON}, new String[] {"o-5", "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":1}"});
+    List<String> values = List.of("{\"orderId\":\"o-1\",\"sku\":\"grinder\",\"quantity\":1}", TEAPOT,
+        "{\"orderId\":\"o-3\",\"sku\":\"milk-jug\",\"quantity\":2}", NOT_JSON,
+        "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":1}");
     try (var producer = Clients.producer("importer")) {
-      for (String[] r : records) {
-        ProducerRecord<String, String> record = new ProducerRecord<>(shop().topic, r[0], r[1]);
-        record.headers().add(Tracing.CORRELATION_HEADER, ("corr-" + r[0]).getBytes(StandardCharsets.UTF_8));
+      for (int i = 0; i < values.size(); i++) {
+        String key = "o-" + (i + 1);
+        ProducerRecord<String, String> record = new ProducerRecord<>(shop().topic, key, values.get(i));
+        record.headers().add(Tracing.CORRELATION_HEADER, ("corr-" + key).getBytes(StandardCharsets.UTF_8));
         producer.send(record).get();
       }
     }

@@ -60,7 +60,8 @@ public final class Demo {
     System.out.println("\n" + shop.deadLetterTopic + ": " + letters.size() + " dead letter(s)");
     for (ConsumerRecord<String, String> letter : letters) {
       System.out.println("  " + letter.key() + " " + letter.value());
-      letter.headers().forEach(h -> System.out.println("      " + h.key() + ": " + new String(h.value(), StandardCharsets.UTF_8)));
+      letter.headers().forEach(h ->
+          System.out.println("      " + h.key() + ": " + new String(h.value(), StandardCharsets.UTF_8)));
     }
   }
 

@@ -42,7 +42,7 @@ final class OrderService extends OrdersGrpc.OrdersImplBase {
     ProducerRecord<String, String> event = new ProducerRecord<>(topic, request.getOrderId(),
         Json.write(new OrderPlaced(request.getOrderId(), request.getSku(), request.getQuantity())));
     header(event, "eventType", "order.placed");
-    // TODO 3: add the headers Tracing.CORRELATION_HEADER (correlation), Tracing.CAUSATION_HEADER (call.id(): this call caused the event) and Tracing.EVENT_ID_HEADER (eventId), with header(...).
+    // TODO 3: add headers correlationId (correlation), causationId (call.id(): what caused this event) and eventId.
     try {
       // Wait for the broker: "accepted" must mean the event is stored, or the order is lost.
       sendAndWait(events, event);

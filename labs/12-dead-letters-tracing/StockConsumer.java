@@ -51,10 +51,11 @@ final class StockConsumer implements AutoCloseable {
     thread.start();
   }
 
-  /** Sends a poison record to the dead-letter topic, with where it came from and why it failed. */
+  /** Sends a poison record to the dead-letter topic, with where it came from and why (OrderService.sendAndWait). */
   void deadLetter(ConsumerRecord<String, String> record, PoisonMessage error) {
-    // TODO 1: send record's key, value and headers to record.topic() + DLT_SUFFIX, adding ORIGINAL_TOPIC, ORIGINAL_PARTITION, ORIGINAL_OFFSET and ERROR headers, and wait for the broker (OrderService.sendAndWait).
-    throw new UnsupportedOperationException("TODO 1: dead-letter offset " + record.offset() + " (" + error.getMessage() + ")");
+    // TODO 1: send key, value and headers to record.topic() + DLT_SUFFIX, plus the 4 headers above, with sendAndWait.
+    throw new UnsupportedOperationException("TODO 1: dead-letter offset " + record.offset() + " (" + error.getMessage()
+        + ")");
   }
 
   /** Reserves stock for one order, or throws PoisonMessage when no retry could ever make it work. */

@@ -39,7 +39,7 @@ final class TraceLog {
 
   /** The story of one user action: its hops, each one after the hop that caused it. */
   List<Hop> chain(String correlationId) {
-    // TODO 4: keep the hops of this correlation id and order them by causation (each after the hop whose id is its causationId), not by time: every service has its own clock.
+    // TODO 4: keep this correlation id's hops, each after the hop its causationId names (never sort by time).
     throw new UnsupportedOperationException("TODO 4: rebuild the chain of " + correlationId);
   }
 }

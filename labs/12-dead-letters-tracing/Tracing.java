@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 final class Tracing {
   /** On HTTP (the gateway), in gRPC metadata, and as Kafka headers: each medium's own spelling. */
   static final String HTTP_CORRELATION = "X-Correlation-Id";
-  static final Metadata.Key<String> CORRELATION_ID = Metadata.Key.of("x-correlation-id", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> CORRELATION_ID =
+      Metadata.Key.of("x-correlation-id", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> CAUSATION_ID = Metadata.Key.of("x-causation-id", Metadata.ASCII_STRING_MARSHALLER);
   static final String CORRELATION_HEADER = "correlationId";
   static final String CAUSATION_HEADER = "causationId";
@@ -52,7 +53,7 @@ final class Tracing {
       return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
         @Override
         public void start(Listener<A> listener, Metadata headers) {
-          // TODO 2: put CORRELATION.get() into headers under CORRELATION_ID, and CURRENT_STEP.get() under CAUSATION_ID.
+          // TODO 2: put CORRELATION.get() under CORRELATION_ID and CURRENT_STEP.get() under CAUSATION_ID into headers.
           super.start(listener, headers);
         }
       };
@@ -64,7 +65,7 @@ final class Tracing {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
         ServerCallHandler<Q, A> next) {
-      // TODO 2: make a Context with CORRELATION and CAUSED_BY set from the headers, and start the call in it with Contexts.interceptCall.
+      // TODO 2: start the call with Contexts.interceptCall, in a Context holding CORRELATION and CAUSED_BY from headers.
       return next.startCall(call, headers);
     }
   }

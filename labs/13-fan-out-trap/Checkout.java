@@ -25,7 +25,7 @@ final class Checkout {
 
   /** Confirms the order, or throws ServiceFailed; the customer's browser waits for this. */
   void confirmOrder(String orderId) {
-    // TODO 1: call only inventory and then payment here, then publish(orderConfirmed(orderId)); notification, analytics and shipping move to Reaction (step 2).
+    // TODO 1: call only inventory, then payment, then publish(orderConfirmed(orderId)); the other three move to Reaction.
     shop.inventory().call(orderId);
     shop.payment().call(orderId);
     shop.notification().call(orderId);

@@ -59,7 +59,8 @@ public final class Demo {
   /** Waits (at most 15 s) until every service after payment handled every confirmed order. */
   private static void catchUp(Shop shop, List<String> confirmed, List<Reaction> reactions) throws Exception {
     long deadline = System.nanoTime() + 15_000_000_000L;
-    while (System.nanoTime() < deadline && !afterPayment(shop).stream().allMatch(sv -> sv.handled().containsAll(confirmed))
+    while (System.nanoTime() < deadline
+        && !afterPayment(shop).stream().allMatch(sv -> sv.handled().containsAll(confirmed))
         && reactions.stream().allMatch(r -> r.stoppedBy() == null)) {
       Thread.sleep(100);
     }

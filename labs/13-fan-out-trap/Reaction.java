@@ -38,7 +38,7 @@ final class Reaction implements AutoCloseable {
 
   /** Hands one confirmed order to the service, and returns only once the service has done it. */
   void deliver(String orderId) {
-    // TODO 2: call service.call(orderId); each time it throws Shop.ServiceFailed, backOff() and call again, until it succeeds.
+    // TODO 2: call service.call(orderId); each time it throws Shop.ServiceFailed, backOff() and call it again.
     throw new UnsupportedOperationException("TODO 2: deliver " + orderId + " to " + service.name()
         + ", retrying while it fails");
   }

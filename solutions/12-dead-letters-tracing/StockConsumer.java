@@ -53,7 +53,7 @@ final class StockConsumer implements AutoCloseable {
     thread.start();
   }
 
-  /** Sends a poison record to the dead-letter topic, with where it came from and why it failed. */
+  /** Sends a poison record to the dead-letter topic, with where it came from and why (OrderService.sendAndWait). */
   void deadLetter(ConsumerRecord<String, String> record, PoisonMessage error) {
     // Same key, value and headers (the correlation id stays), plus where it came from and why: someone must
     // find the producer later. We wait for the broker, because the loop commits past the record when we return.

@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 final class Tracing {
   /** On HTTP (the gateway), in gRPC metadata, and as Kafka headers: each medium's own spelling. */
   static final String HTTP_CORRELATION = "X-Correlation-Id";
-  static final Metadata.Key<String> CORRELATION_ID = Metadata.Key.of("x-correlation-id", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> CORRELATION_ID =
+      Metadata.Key.of("x-correlation-id", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> CAUSATION_ID = Metadata.Key.of("x-causation-id", Metadata.ASCII_STRING_MARSHALLER);
   static final String CORRELATION_HEADER = "correlationId";
   static final String CAUSATION_HEADER = "causationId";
