@@ -43,7 +43,7 @@ import workbook.kafka.Timeline;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 10: Transactional outbox")
-@Timeout(30)
+@Timeout(60) // a safety net: the outage tests stop and restart a broker; every wait inside has its own bound
 class OutboxTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OutboxTest.class, args); }
 
@@ -55,7 +55,7 @@ class OutboxTest {
 
   @BeforeAll static void startBroker() { kafka = Broker.startOwn(); }
 
-  @AfterAll static void stopBroker() { kafka.close(); }
+  @AfterAll static void stopBroker() { if (kafka != null) kafka.close(); }
 
   @BeforeEach void freshDatabaseAndTopic() {
     db = Db.fresh("lab10").execute(OrderService.SCHEMA);
@@ -263,7 +263,8 @@ class OutboxTest {
     public Future<RecordMetadata> send(ProducerRecord<String, String> record, Callback callback) {
       try {
         RecordMetadata acked = super.send(record, callback).get(10, TimeUnit.SECONDS);
-        Timeline.note("the relay process dies right after the broker acknowledged " + record.key() + " (offset " + acked.offset() + ")");
+        Timeline.note("the relay process dies right after the broker acknowledged " + record.key()
+            + " (offset " + acked.offset() + ")");
       } catch (InterruptedException | ExecutionException | TimeoutException e) {
         throw new IllegalStateException("the test's dying relay could not send " + record.key(), e);
       }

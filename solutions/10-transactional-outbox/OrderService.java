@@ -37,7 +37,10 @@ public final class OrderService {
   // until the broker has acknowledged the event. (KEY is a reserved word in H2: message_key.)
 
   record Order(String id, String sku, int quantity) {
-    /** Its order.confirmed event as JSON; the eventId lets a consumer spot a duplicate (lab 11). */
+    /**
+     * A new order.confirmed event for this order, as JSON. Its random eventId is written into the
+     * outbox once, so every copy the relay ever sends carries the same id (lab 11 relies on it).
+     */
     String confirmedEvent() {
       return Json.write(new OrderConfirmed(UUID.randomUUID().toString(), "order.confirmed", id, sku, quantity));
     }
