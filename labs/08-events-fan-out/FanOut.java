@@ -49,11 +49,7 @@ public class FanOut {
       Envelope first = confirmAndWatch(shop, inventory);
       for (Shop.Order order : ORDERS.subList(1, ORDERS.size())) shop.confirm(order, "checkout-" + order.orderId());
       waitFor(() -> shipping.requested().size() + analytics.conversions() >= 2 * ORDERS.size(), 5);
-      System.out.printf("%nWhat each service did with the same %d events:%n", ORDERS.size());
-      System.out.printf("  inventory     stock %s%n", inventory.stock());
-      System.out.printf("  notification  %d emails%n", notification.sent().size());
-      System.out.printf("  analytics     %d conversions, revenue %.2f%n", analytics.conversions(), analytics.revenueCents() / 100.0);
-      System.out.printf("  shipping      %d shipments requested%n", shipping.requested().size());
+      report(inventory, notification, analytics, shipping);
       replay(topic, inventory);
       chain(first, shipping);
     }
@@ -75,6 +71,16 @@ public class FanOut {
     System.out.printf("  %d ms later: mug = %d%s%n", (System.nanoTime() - published) / 1_000_000,
         inventory.stock("mug"), caughtUp ? "" : " (inventory never read it: is it in a group of its own? TODO 3)");
     return first;
+  }
+
+  /** E2: the same events, four different reactions, none of which the shop knows about. */
+  static void report(Reactions.Inventory inventory, Reactions.Notification notification,
+      Reactions.Analytics analytics, Reactions.Shipping shipping) {
+    System.out.printf("%nWhat each service did with the same %d events:%n", ORDERS.size());
+    System.out.printf("  inventory     stock %s%n", inventory.stock());
+    System.out.printf("  notification  %d emails%n", notification.sent().size());
+    System.out.printf("  analytics     %d conversions, revenue %.2f%n", analytics.conversions(), analytics.revenueCents() / 100.0);
+    System.out.printf("  shipping      %d shipments requested%n", shipping.requested().size());
   }
 
   /** E3: a service that did not exist when the events were published rebuilds its state from the log. */

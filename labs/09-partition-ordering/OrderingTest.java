@@ -36,13 +36,13 @@ import workbook.kafka.Topics;
 
 @DisplayName("Lab 09: Partition ordering")
 @TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2 in the report
-@Timeout(90)
+@Timeout(60)
 class OrderingTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OrderingTest.class, args); }
 
   static final int PARTITIONS = 6;
   static final int WORKERS = 3;
-  static final Duration WAIT = Duration.ofSeconds(30);
+  static final Duration WAIT = Duration.ofSeconds(20);
   static final List<OrderEvents.OrderEvent> EVENTS = OrderEvents.scenario(800, 42);
   private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
