@@ -25,8 +25,13 @@ public final class Clients {
 
   /** Producer settings for {@link Broker#bootstrapServers()}; client.id names it in the timeline. */
   public static Map<String, Object> producerConfig(String clientId) {
+    return producerConfig(clientId, Broker.bootstrapServers());
+  }
+
+  /** The same settings for another broker (e.g. one of your own from {@link Broker#startOwn()}). */
+  public static Map<String, Object> producerConfig(String clientId, String bootstrapServers) {
     Map<String, Object> c = new HashMap<>();
-    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Broker.bootstrapServers());
+    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     // The broker acknowledges only once every in-sync replica has the record: an acknowledged
     // event survives the loss of the partition leader.
@@ -50,8 +55,13 @@ public final class Clients {
    * for a manual commit put {@code enable.auto.commit=false} and call commitSync yourself.
    */
   public static Map<String, Object> consumerConfig(String groupId, String clientId) {
+    return consumerConfig(groupId, clientId, Broker.bootstrapServers());
+  }
+
+  /** The same settings for another broker (e.g. one of your own from {@link Broker#startOwn()}). */
+  public static Map<String, Object> consumerConfig(String groupId, String clientId, String bootstrapServers) {
     Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Broker.bootstrapServers());
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     // A new group starts at the oldest record still kept, so records sent before the consumer

@@ -1,10 +1,10 @@
 package workbook.kafka;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -97,8 +97,9 @@ public final class Timeline {
    * offset only when the broker acknowledges it, so the line is written at the acknowledgement.
    */
   public static final class ProducerTrace implements ProducerInterceptor<Object, Object> {
-    // Kafka hands the acknowledgement the same Headers object the record was sent with.
-    private final Map<Headers, String[]> pending = Collections.synchronizedMap(new IdentityHashMap<>());
+    // Kafka usually hands the acknowledgement the same Headers object the record was sent with;
+    // a send that fails before it has a partition gets a read-only copy, found by its content.
+    private final List<Map.Entry<Headers, String[]>> pending = new ArrayList<>();
     private String client = "producer";
 
     @Override public void configure(Map<String, ?> configs) {
@@ -107,17 +108,33 @@ public final class Timeline {
     }
 
     @Override public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
-      pending.put(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers())});
+      synchronized (pending) {
+        // Bounded, so records that never get an answer cannot pile up.
+        if (pending.size() > 10_000) pending.remove(0);
+        pending.add(Map.entry(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers())}));
+      }
       return record;
     }
 
     @Override public void onAcknowledgement(RecordMetadata m, Exception e, Headers headers) {
-      String[] sent = headers == null ? null : pending.remove(headers);
+      String[] sent = headers == null ? null : take(headers);
       String k = sent == null ? "?" : sent[0];
       String w = sent == null ? "?" : sent[1];
       if (e == null) Story.add(line("sent", m.topic(), where(m.partition(), m.offset()), k, w, client));
       else Story.add(line("FAILED", m == null ? "?" : m.topic(), "-", k, w, client)
           + ": " + e.getClass().getSimpleName());
+    }
+
+    private String[] take(Headers headers) {
+      synchronized (pending) {
+        for (int i = 0; i < pending.size(); i++) {
+          if (pending.get(i).getKey() == headers) return pending.remove(i).getValue();
+        }
+        for (int i = 0; i < pending.size(); i++) {
+          if (pending.get(i).getKey().equals(headers)) return pending.remove(i).getValue();
+        }
+        return null;
+      }
     }
 
     @Override public void close() { pending.clear(); }

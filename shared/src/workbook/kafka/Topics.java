@@ -44,9 +44,14 @@ public final class Topics {
    * the broker's default partition count, and some clusters refuse to make them at all.
    */
   public static String create(String bootstrapServers, String name, int partitions) {
+    return create(bootstrapServers, name, partitions, Map.of());
+  }
+
+  /** The same with topic settings, e.g. {@code Map.of("max.message.bytes", "1024")}. */
+  public static String create(String bootstrapServers, String name, int partitions, Map<String, String> configs) {
     try (Admin admin = admin(bootstrapServers)) {
-      await(admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty()))).all(),
-          "create topic " + name);
+      NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs);
+      await(admin.createTopics(List.of(topic)).all(), "create topic " + name);
       awaitLive(admin, name, partitions);
     }
     return name;
