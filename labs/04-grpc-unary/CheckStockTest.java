@@ -232,12 +232,12 @@ class CheckStockTest {
     @Test
     @DisplayName("a slow server trips the client's deadline: DEADLINE_EXCEEDED, soon after it")
     void slowServerTripsDeadline() throws Exception {
-      StockClient client = clientOf(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10))), Duration.ofMillis(300));
+      StockClient client = clientOf(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10))), Duration.ofMillis(200));
       long t0 = System.nanoTime();
       Status status = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      assertThat(status.getCode()).as("TODO 3: the call's status with a 300 ms deadline on a 10 s server").isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-      assertThat(ms).as("TODO 3: the call took %d ms with a 300 ms deadline: use the Duration the client was given", ms).isLessThan(2_000);
+      assertThat(status.getCode()).as("TODO 3: the call's status with a 200 ms deadline on a 10 s server").isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(ms).as("TODO 3: the call took %d ms with a 200 ms deadline: use the Duration the client was given", ms).isLessThan(2_000);
     }
 
     @Test
@@ -256,10 +256,10 @@ class CheckStockTest {
     @Test
     @DisplayName("a server slower than usual but within the deadline still answers")
     void withinDeadlineAnswers() throws Exception {
-      StockClient client = clientOf(serve(new ScriptedInventory(Duration.ofMillis(300))), Duration.ofSeconds(3));
-      Status status = within(Duration.ofSeconds(4), "TODO 3: a call to a server that answers in 300 ms took more than 4 s",
+      StockClient client = clientOf(serve(new ScriptedInventory(Duration.ofMillis(150))), Duration.ofSeconds(3));
+      Status status = within(Duration.ofSeconds(4), "TODO 3: a call to a server that answers in 150 ms took more than 4 s",
           () -> statusOf(() -> client.fetch("grinder")));
-      assertThat(status.getCode()).as("TODO 3: a 300 ms answer with a 3 s deadline ended with %s: use the deadline"
+      assertThat(status.getCode()).as("TODO 3: a 150 ms answer with a 3 s deadline ended with %s: use the deadline"
           + " given to the constructor, not one of your own", status.getCode()).isEqualTo(Status.Code.OK);
     }
   }
@@ -295,7 +295,7 @@ class CheckStockTest {
     @Test
     @DisplayName("a deadline that passed is TryLater(DEADLINE_EXCEEDED)")
     void deadlineIsTryLater() throws Exception {
-      StockClient client = clientOf(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10))), Duration.ofMillis(300));
+      StockClient client = clientOf(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10))), Duration.ofMillis(200));
       assertThat(within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> client.check("grinder")))
           .as("TODO 4: check(...) on a server slower than the deadline").isEqualTo(new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
     }
