@@ -40,6 +40,13 @@ final class Services implements AutoCloseable {
     });
   }
 
+  /** Sets the simulated latency of all three services. */
+  void latency(Duration latency) {
+    orders.latency(latency);
+    customers.latency(latency);
+    shipments.latency(latency);
+  }
+
   /** From now on, a request without "Authorization: Bearer TOKEN" gets 401. */
   void requireToken(boolean on) { requireToken = on; }
 
