@@ -47,6 +47,9 @@ final class Verify {
     shareOneBroker(chosen);
     try {
       scratch = Files.createTempDirectory("workbook-verify-");
+      Path dir = scratch;
+      // Ctrl-C in the middle of a lab: the hook still removes the temporary copies.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
       if (everything) selfChecks();
       for (Labs.Lab lab : chosen) check(lab);
     } catch (IOException e) {

@@ -31,11 +31,20 @@ final class WarmRunner {
   private final String testClass;
   private final JavaCompiler javac;
   private final StandardJavaFileManager files;
+  private final Path workDir;
+  private int runs;
 
   private WarmRunner(Path test, JavaCompiler javac) {
     this.testClass = test.getFileName().toString().replaceFirst("\\.java$", "");
     this.javac = javac;
     this.files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
+    try {
+      this.workDir = Files.createTempDirectory("workbook-watch-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not create a folder for compiled classes", e);
+    }
+    // Ctrl-C ends watch in the middle of anything: the hook still removes the compiled classes.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> Verify.delete(workDir), "watch-cleanup"));
   }
 
   /** Empty when this JVM has no compiler or JBang cannot describe the lab: watch then runs cold. */
@@ -71,7 +80,7 @@ final class WarmRunner {
 
   /** Compiles and runs the tests; true when they are all green. */
   boolean run(Path results) throws IOException {
-    Path classes = Files.createTempDirectory("workbook-watch-");
+    Path classes = Files.createDirectories(workDir.resolve("run-" + (++runs)));
     try {
       if (!compile(classes)) return false;
       return runTests(classes, results);
