@@ -1,0 +1,639 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES Shop.java Browser.java ../../shared/src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import workbook.db.Db;
+import workbook.grpc.CallStory;
+import workbook.grpc.LocalGrpc;
+import workbook.grpc.inventory.InventoryGrpc;
+import workbook.grpc.inventory.StockLevel;
+import workbook.grpc.inventory.WatchStockLevelsRequest;
+import workbook.grpc.orders.OrdersGrpc;
+import workbook.grpc.orders.PlaceOrderReply;
+import workbook.grpc.orders.PlaceOrderRequest;
+import workbook.kafka.Clients;
+import workbook.kafka.Poll;
+import workbook.kafka.Topics;
+import workbook.net.Ports;
+
+@DisplayName("Lab 16: Capstone, a hybrid system")
+@Timeout(60)
+class ShopTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(ShopTest.class, args); }
+
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  /** Closed after each test, the last opened first. */
+  final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach void closeEverything() throws Exception {
+    for (AutoCloseable c : toClose) c.close();
+  }
+
+  <T extends AutoCloseable> T later(T resource) {
+    toClose.add(0, resource);
+    return resource;
+  }
+
+  @Test
+  @DisplayName("the gateway serves the page and the product list over REST")
+  void servesThePage() throws Exception {
+    ManagedChannel nowhere = channel(Ports.free());
+    Gateway gateway = later(new Gateway(0, nowhere, nowhere, Duration.ofSeconds(1)));
+
+    assertThat(get(gateway.url() + "/").body()).as("the page")
+        .contains("<h1>Coffee shop</h1>", "new EventSource('/api/stock')");
+    assertThat(get(gateway.url() + "/api/products").body()).as("GET /api/products")
+        .contains("\"id\":\"espresso-cup\"", "\"id\":\"hand-grinder\"", "\"id\":\"beans-1kg\"");
+  }
+
+  @Test
+  @DisplayName("inventory streams the current stock levels over gRPC, then every change")
+  void inventoryStreams() throws Exception {
+    Inventory inventory = new Inventory(later(Db.fresh("inventory").execute(Inventory.SCHEMA)).dataSource());
+    ManagedChannel channel = channel(serve(inventory).getPort());
+    Iterator<StockLevel> levels = InventoryGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofSeconds(10))
+        .watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("beans-1kg").build());
+
+    assertThat(levels.next().getQuantity()).as("beans-1kg in stock at the start").isEqualTo(30);
+    inventory.restock("beans-1kg", 5);
+    assertThat(levels.next().getQuantity()).as("beans-1kg after a delivery of 5").isEqualTo(35);
+  }
+
+  @Test
+  @DisplayName("the outbox relay publishes pending rows to Kafka, oldest first, and marks them sent")
+  void relayPublishes() throws Exception {
+    Db db = later(Db.fresh("orders").execute(OrderService.SCHEMA));
+    String topic = Topics.fresh("orders", 1);
+    try (Connection c = db.dataSource().getConnection()) {
+      for (String id : List.of("o-1", "o-2")) OrderService.insertOutbox(c, topic, id, "{\"orderId\":\"" + id + "\"}");
+    }
+    KafkaProducer<String, String> producer = Clients.producer("outbox-relay");
+    later(() -> producer.close(Duration.ofSeconds(5)));
+    OutboxRelay relay = new OutboxRelay(db.dataSource(), producer);
+
+    assertThat(relay.relayOnce()).as("rows published by one pass").isEqualTo(2);
+    assertThat(relay.pending()).as("rows still pending").isEmpty();
+    assertThat(keysOn(topic, 2)).as("keys on the topic, in order").containsExactly("o-1", "o-2");
+  }
+
+  @Nested
+  @Tag("step1")
+  @DisplayName("Step 1: the gateway calls the order service over gRPC, with a deadline")
+  class Step1 {
+    @Test
+    @DisplayName("POST /api/orders reaches the order service and answers 202 with the order's id")
+    void placesAnOrder() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      Answer answer = post(gatewayTo(orders).url(), "espresso-cup", 2);
+
+      assertThat(answer.status()).as("TODO 1: the status of POST /api/orders (202 Accepted: stored, the rest follows"
+          + " by event); body %s", answer.body()).isEqualTo(202);
+      assertThat(answer.body()).as("TODO 1: the body: the order id the order service answered")
+          .contains("\"orderId\":\"o-fake-1\"");
+      assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
+          .as("TODO 1: what the order service received over gRPC").containsExactly("espresso-cup x2");
+    }
+
+    @Test
+    @DisplayName("the call carries a deadline of about DEADLINE")
+    void callHasADeadline() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      post(gatewayTo(orders).url(), "espresso-cup", 1);
+
+      assertThat(orders.received).as("TODO 1: calls that reached the order service").hasSize(1);
+      assertThat(orders.deadlineLeft).as("TODO 1: the time the call had left when the order service got it."
+          + " No deadline means a slow order service hangs the page: use withDeadlineAfter(DEADLINE)").isPresent();
+      assertThat(orders.deadlineLeft.get()).as("TODO 1: milliseconds the call had left (DEADLINE is %d ms)",
+          Gateway.DEADLINE.toMillis()).isBetween(Gateway.DEADLINE.toMillis() / 2, Gateway.DEADLINE.toMillis());
+    }
+
+    @Test
+    @DisplayName("a slow order service costs the browser DEADLINE, not the whole wait")
+    void slowServiceIsCutOff() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      orders.delay = Duration.ofSeconds(6);
+      Answer answer = post(gatewayTo(orders).url(), "espresso-cup", 1);
+
+      assertThat(orders.received).as("TODO 1: calls that reached the order service").hasSize(1);
+      assertThat(answer.took().toMillis()).as("TODO 1: milliseconds the browser waited for an order service that takes"
+          + " 6 s; a deadline of %d ms should have ended the call", Gateway.DEADLINE.toMillis())
+          .isLessThan(Gateway.DEADLINE.toMillis() + 1500);
+      assertThat(answer.status()).as("TODO 1: a call cut off by its deadline is a failure, not a success")
+          .isGreaterThanOrEqualTo(400);
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: a gRPC status becomes the right HTTP status")
+  class Step2 {
+    @Test
+    @DisplayName("the request's faults are 4xx: INVALID_ARGUMENT is 400, NOT_FOUND is 404")
+    void clientErrors() {
+      assertThat(httpStatus(Status.Code.INVALID_ARGUMENT)).as("TODO 2: INVALID_ARGUMENT (e.g. quantity 0): the browser must"
+          + " change its request").isEqualTo(400);
+      assertThat(httpStatus(Status.Code.NOT_FOUND)).as("TODO 2: NOT_FOUND (no such product)").isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("DEADLINE_EXCEEDED is 504 Gateway Timeout, UNAVAILABLE is 503")
+    void serverErrors() {
+      assertThat(httpStatus(Status.Code.DEADLINE_EXCEEDED)).as("TODO 2: DEADLINE_EXCEEDED: the service behind the gateway"
+          + " was too slow, a 504 Gateway Timeout (408 Request Timeout would say the browser was slow to send)").isEqualTo(504);
+      assertThat(httpStatus(Status.Code.UNAVAILABLE)).as("TODO 2: UNAVAILABLE: 503 tells the browser to try again later")
+          .isEqualTo(503);
+      assertThat(httpStatus(Status.Code.INTERNAL)).as("TODO 2: INTERNAL, a failure inside the service: a 5xx")
+          .isBetween(500, 599);
+    }
+
+    @Test
+    @DisplayName("through the gateway: an unknown product is a 404 carrying the service's message")
+    void notFoundEndToEnd() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      orders.failWith = Status.NOT_FOUND.withDescription("no product 'teapot'");
+      Answer answer = post(gatewayTo(orders).url(), "teapot", 1);
+
+      assertThat(answer.status()).as("TODO 2: POST /api/orders for an unknown product; body %s", answer.body()).isEqualTo(404);
+      assertThat(answer.body()).as("TODO 2: the body tells the page why").contains("no product 'teapot'");
+    }
+
+    @Test
+    @DisplayName("through the gateway: an order service that is down is a 503")
+    void downEndToEnd() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      Gateway gateway = gatewayTo(orders);
+      orders.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+
+      Answer answer = post(gateway.url(), "espresso-cup", 1);
+      assertThat(answer.status()).as("TODO 2: POST /api/orders while the order service is down; body %s", answer.body())
+          .isEqualTo(503);
+    }
+
+    private int httpStatus(Status.Code code) {
+      try {
+        return Gateway.httpStatus(code);
+      } catch (UnsupportedOperationException todo) {
+        return fail(todo.getMessage());
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: the order and its event in one transaction (the outbox)")
+  class Step3 {
+    Db db = later(Db.fresh("orders").execute(OrderService.SCHEMA));
+    OrdersGrpc.OrdersBlockingStub orders = OrdersGrpc.newBlockingStub(
+        channel(serve(new OrderService(db.dataSource(), "orders-topic")).getPort()));
+
+    @Test
+    @DisplayName("PlaceOrder stores the order and a pending order.confirmed outbox row keyed by the order id")
+    void storesBoth() throws Exception {
+      PlaceOrderReply reply = place("espresso-cup", 2);
+
+      assertThat(rows("SELECT id || ' ' || product_id || ' x' || quantity FROM orders")).as("TODO 3: rows in orders")
+          .containsExactly(reply.getOrderId() + " espresso-cup x2");
+      assertThat(rows("SELECT topic || ' ' || message_key FROM outbox WHERE sent_at IS NULL"))
+          .as("TODO 3: pending outbox rows (topic and key: the order id, so one order's events stay in order)")
+          .containsExactly("orders-topic " + reply.getOrderId());
+      assertThat(rows("SELECT payload FROM outbox")).singleElement().as("TODO 3: the outbox row's payload")
+          .asString().contains("\"eventType\":\"order.confirmed\"", "\"orderId\":\"" + reply.getOrderId() + "\"",
+              "\"productId\":\"espresso-cup\"", "\"quantity\":2", "\"eventId\":\"");
+    }
+
+    @Test
+    @DisplayName("when the outbox row cannot be written, the order is not stored either, and the caller hears UNAVAILABLE")
+    void outboxFailureRollsBack() throws Exception {
+      db.execute("ALTER TABLE outbox ADD CONSTRAINT test_refuses_grinders CHECK (payload NOT LIKE '%hand-grinder%')");
+      Throwable failure = catchThrowable(() -> place("hand-grinder", 1));
+
+      assertThat(Status.fromThrowable(failure).getCode()).as("TODO 3: the status of PlaceOrder when its outbox row"
+          + " cannot be written (%s)", Status.fromThrowable(failure)).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(rows("SELECT product_id FROM orders")).as("TODO 3: orders stored. An order whose event cannot be written"
+          + " would never reach inventory or notification: it must roll back with the outbox row (one transaction,"
+          + " committed after both inserts)").isEmpty();
+    }
+
+    @Test
+    @DisplayName("when the order row cannot be written, no outbox row is left behind")
+    void orderFailureRollsBack() throws Exception {
+      db.execute("ALTER TABLE orders ADD CONSTRAINT test_refuses_beans CHECK (product_id <> 'beans-1kg')");
+      Throwable failure = catchThrowable(() -> place("beans-1kg", 1));
+
+      assertThat(Status.fromThrowable(failure).getCode()).as("TODO 3: the status of PlaceOrder when its order row"
+          + " cannot be written (%s)", Status.fromThrowable(failure)).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(rows("SELECT payload FROM outbox")).as("TODO 3: outbox rows. An event for an order that was never"
+          + " stored tells everyone a lie: the outbox row must roll back with the order").isEmpty();
+    }
+
+    PlaceOrderReply place(String productId, int quantity) {
+      return orders.withDeadlineAfter(Duration.ofSeconds(5))
+          .placeOrder(PlaceOrderRequest.newBuilder().setProductId(productId).setQuantity(quantity).build());
+    }
+
+    List<String> rows(String sql) throws SQLException {
+      return ShopTest.rows(db, sql);
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: consumers that apply each event once")
+  class Step4 {
+    @Test
+    @DisplayName("an event is applied once; the same event again changes nothing")
+    void appliesOnce() throws Exception {
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      IdempotentConsumer reader = new IdempotentConsumer("notification", db.dataSource(), notification, "unused", "unused");
+      OrderService.OrderConfirmed event = event("o-1");
+
+      assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of a new event returns true").isTrue();
+      assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of the same event again returns false").isFalse();
+      assertThat(notification.emailedOrders()).as("TODO 4: emails queued after o-1's event came twice: the customer"
+          + " must get one").containsExactly("o-1");
+      assertThat(rows(db, "SELECT event_id FROM processed_events")).as("TODO 4: ids in processed_events")
+          .containsExactly(event.eventId());
+    }
+
+    @Test
+    @DisplayName("a failure inside the reaction leaves the event unrecorded, so the retry applies it")
+    void failureRollsBack() throws Exception {
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      IdempotentConsumer reader = new IdempotentConsumer("notification", db.dataSource(),
+          new FailingAfter(notification, 1), "unused", "unused");
+      OrderService.OrderConfirmed event = event("o-1");
+
+      Throwable failure = catchThrowable(() -> reader.applyOnce(event));
+      if (failure instanceof UnsupportedOperationException todo) throw todo;
+      assertThat(failure).as("TODO 4: applyOnce must let the reaction's failure out (the consumer then commits no offset)")
+          .isNotNull();
+      assertThat(rows(db, "SELECT event_id FROM processed_events")).as("TODO 4: processed_events after the failed"
+          + " attempt: the email rolled back, so the event must not count as processed (same transaction)").isEmpty();
+      assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of the retry").isTrue();
+      assertThat(notification.emailedOrders()).as("TODO 4: emails after the failure and the retry").containsExactly("o-1");
+    }
+
+    @Test
+    @DisplayName("a reaction that fails is retried from Kafka until it succeeds, and applied once")
+    void failureIsRedelivered() throws Exception {
+      requireApplyOnce();
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      String topic = Topics.fresh("orders", 1);
+      later(new IdempotentConsumer("notification", db.dataSource(), new FailingAfter(notification, 1), topic,
+          Topics.unique("notification")).start());
+      publish(topic, event("o-1"), event("o-2"));
+
+      Poll.until(() -> notification.emailedOrders().size() >= 2, Duration.ofSeconds(20),
+          () -> "TODO 4: emails queued: " + notification.emailedOrders() + ", expected o-1 and o-2. The first attempt"
+              + " failed; a consumer that commits its offset before the database transaction never sees it again");
+      assertThat(notification.emailedOrders()).as("TODO 4: emails queued, each order once").containsExactly("o-1", "o-2");
+    }
+
+    @Test
+    @DisplayName("inventory stopped, orders placed, inventory restarted: nothing lost, nothing applied twice")
+    void stoppedConsumerLosesNothing() throws Exception {
+      Shop shop = later(new Shop(0, Duration.ofMillis(250)));
+      shop.inventoryReader.stop();
+      for (int i = 0; i < 3; i++) placeThrough(shop, "espresso-cup");
+      Poll.until(() -> shop.notification.emailedOrders().size() == 3, Duration.ofSeconds(15),
+          () -> "TODO 4: while inventory was stopped, notification (which kept running) queued emails for "
+              + shop.notification.emailedOrders() + ", expected 3 orders");
+      assertThat(shop.inventory.stock("espresso-cup")).as("stock while inventory is stopped: its events wait in Kafka")
+          .isEqualTo(12);
+      sendFirstEventAgain(shop);
+      shop.inventoryReader.start();
+
+      awaitCaughtUp(shop);
+      assertThat(shop.inventory.stock("espresso-cup")).as("TODO 4: espresso-cup after 3 orders (12 - 3), one of whose"
+          + " events Kafka delivered twice: record each eventId and skip one already recorded").isEqualTo(9);
+      assertThat(shop.notification.emailedOrders()).as("TODO 4: emails, one per order").hasSize(3).doesNotHaveDuplicates();
+      assertThat(shop.analytics.unitsSold("espresso-cup")).as("TODO 4: units counted by analytics").isEqualTo(3);
+    }
+
+    /** Fails at once, naming TODO 4, while applyOnce is not written yet (instead of waiting for Kafka). */
+    void requireApplyOnce() throws Exception {
+      try (Db probe = Db.fresh("probe").execute(Notification.SCHEMA)) {
+        new IdempotentConsumer("probe", probe.dataSource(), new Notification(probe.dataSource()), "unused", "unused")
+            .applyOnce(event("o-0"));
+      }
+    }
+
+    /** As a relay that crashed after the broker's ack and before marking the row does on restart. */
+    void sendFirstEventAgain(Shop shop) throws Exception {
+      shop.orders.execute("UPDATE outbox SET sent_at = NULL WHERE id = (SELECT MIN(id) FROM outbox)");
+      Poll.until(() -> Topics.endOffsets(shop.topic).values().stream().mapToLong(Long::longValue).sum() == 4,
+          Duration.ofSeconds(15), () -> "the relay to publish the first order's event a second time");
+    }
+
+    void awaitCaughtUp(Shop shop) {
+      Poll.until(() -> Topics.lag(shop.inventoryReader.group(), shop.topic) == 0
+          && Topics.lag(shop.notificationReader.group(), shop.topic) == 0
+          && Topics.lag(shop.analyticsReader.group(), shop.topic) == 0, Duration.ofSeconds(30),
+          () -> "TODO 4: every consumer to read and commit all 4 events; inventory has taken "
+              + (12 - shop.inventory.stock("espresso-cup")) + " cups so far");
+    }
+  }
+
+  @Nested
+  @Tag("step5")
+  @DisplayName("Step 5: live stock on the page (gRPC stream to Server-Sent Events)")
+  class Step5 {
+    Inventory inventory = new Inventory(later(Db.fresh("inventory").execute(Inventory.SCHEMA)).dataSource());
+
+    @Test
+    @DisplayName("GET /api/stock sends the current levels, stays open, and sends each change")
+    void streams() throws Exception {
+      EventStream stream = later(new EventStream(gatewayTo(inventory).url() + "/api/stock"));
+
+      List<String> snapshot = stream.take(3, Duration.ofSeconds(10), "a stream ends when the handler returns,"
+          + " unless it calls client.keepAlive()");
+      assertThat(snapshot).as("TODO 5: the first events of the stream: the current level of every product")
+          .containsExactlyInAnyOrder("stock {\"productId\":\"beans-1kg\",\"quantity\":30}",
+              "stock {\"productId\":\"espresso-cup\",\"quantity\":12}",
+              "stock {\"productId\":\"hand-grinder\",\"quantity\":5}");
+      inventory.restock("beans-1kg", 5);
+      List<String> next = stream.take(1, Duration.ofSeconds(10), "a stream that ends after the snapshot is a snapshot:"
+          + " call client.keepAlive()");
+      assertThat(next).as("TODO 5: the next event after a delivery of 5 beans")
+          .containsExactly("stock {\"productId\":\"beans-1kg\",\"quantity\":35}");
+    }
+
+    @Test
+    @DisplayName("when the browser goes away, the gateway cancels its gRPC call to inventory")
+    void cancelsWhenTheBrowserLeaves() throws Exception {
+      EventStream stream = new EventStream(gatewayTo(inventory).url() + "/api/stock");
+      try (stream) {
+        stream.take(3, Duration.ofSeconds(10), "step 5's first test must pass first");
+        assertThat(inventory.watchers()).as("TODO 5: gRPC calls watching inventory while one page is open").isEqualTo(1);
+      }
+      Poll.until(() -> inventory.watchers() == 0, Duration.ofSeconds(10), () -> "TODO 5: the browser left, but the"
+          + " gateway still watches inventory (" + inventory.watchers() + " call open): run the cancel that"
+          + " watchStock returned in client.onClose, or every closed tab leaks a stream");
+    }
+
+    @Test
+    @Timeout(120)
+    @DisplayName("a real browser: click 'Buy one', and the stock on the page goes down")
+    void realBrowser() throws Exception {
+      Path chromium = chromium();
+      Shop shop = later(new Shop(0, Duration.ofMillis(250)));
+      Browser browser = later(Browser.start(chromium)); // closed first, while the shop still answers
+      browser.open(shop.url());
+
+      String before = awaitNumber(browser, "#stock-espresso-cup", "TODO 5: the page never showed a stock number");
+      browser.click("#buy-espresso-cup");
+      Poll.until(() -> String.valueOf(Integer.parseInt(before) - 1).equals(text(browser, "#stock-espresso-cup")),
+          Duration.ofSeconds(30), () -> "TODO 5: after a click on 'Buy one' the page shows "
+              + text(browser, "#stock-espresso-cup") + " espresso cups, expected " + (Integer.parseInt(before) - 1)
+              + ". The page says: '" + text(browser, "#status") + "'; live stock: " + text(browser, "#live")
+              + "; console: " + browser.console());
+    }
+
+    String awaitNumber(Browser browser, String selector, String why) {
+      Poll.until(() -> text(browser, selector) != null && text(browser, selector).matches("-?\\d+"), Duration.ofSeconds(15),
+          () -> why + " in " + selector + " (it shows '" + text(browser, selector) + "'; live stock: "
+              + text(browser, "#live") + "; console: " + browser.console() + ")");
+      return text(browser, selector);
+    }
+
+    String text(Browser browser, String selector) {
+      try {
+        return browser.text(selector);
+      } catch (Exception e) {
+        throw new IllegalStateException("could not read " + selector + " from the page: " + e.getMessage(), e);
+      }
+    }
+
+    Path chromium() {
+      Optional<Path> found = Browser.find();
+      if (found.isPresent()) return found.get();
+      String how = "(Debian, Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium),"
+          + " or set CHROME_BIN to a Chrome or Chromium, then run the tests again.";
+      if (System.getenv("CI") != null) {
+        return fail("Chromium is not installed, and CI must run the browser test: install it " + how);
+      }
+      return Assumptions.abort("no Chromium or Chrome found, so the browser test is skipped: install one " + how);
+    }
+  }
+
+  // ---- the test's own tools -------------------------------------------------------------------
+
+  /** A stand-in order service: answers, fails with a status, or takes its time, as the test says. */
+  final class FakeOrders extends OrdersGrpc.OrdersImplBase {
+    final List<PlaceOrderRequest> received = new CopyOnWriteArrayList<>();
+    volatile Optional<Long> deadlineLeft;
+    volatile Duration delay = Duration.ZERO;
+    volatile Status failWith;
+    final Server server = serve(this);
+
+    @Override
+    public void placeOrder(PlaceOrderRequest request, StreamObserver<PlaceOrderReply> reply) {
+      received.add(request);
+      Deadline deadline = io.grpc.Context.current().getDeadline();
+      deadlineLeft = Optional.ofNullable(deadline).map(d -> d.timeRemaining(TimeUnit.MILLISECONDS));
+      long until = System.nanoTime() + delay.toNanos();
+      while (System.nanoTime() < until && !io.grpc.Context.current().isCancelled()) pause(20);
+      if (failWith != null) {
+        reply.onError(failWith.asRuntimeException());
+      } else {
+        reply.onNext(PlaceOrderReply.newBuilder().setOrderId("o-fake-" + received.size()).build());
+        reply.onCompleted();
+      }
+    }
+  }
+
+  /** A reaction whose first {@code failures} attempts fail after doing their work: only a rollback undoes it. */
+  static final class FailingAfter implements IdempotentConsumer.Reaction {
+    private final IdempotentConsumer.Reaction reaction;
+    private final AtomicInteger failures;
+
+    FailingAfter(IdempotentConsumer.Reaction reaction, int failures) {
+      this.reaction = reaction;
+      this.failures = new AtomicInteger(failures);
+    }
+
+    @Override
+    public void apply(Connection c, OrderService.OrderConfirmed event) throws SQLException {
+      reaction.apply(c, event);
+      if (failures.getAndDecrement() > 0) throw new SQLException("simulated: the database failed mid-transaction");
+    }
+  }
+
+  /** An EventSource without the reconnecting: "event data" strings in order, or the end of the stream. */
+  static final class EventStream implements AutoCloseable {
+    private static final String END = "(the stream ended)";
+    private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    private final List<String> other = new CopyOnWriteArrayList<>();
+    private final InputStream body;
+
+    EventStream(String url) throws Exception {
+      HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+          .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      body = response.body();
+      Thread reader = new Thread(this::read, "sse-test-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    private void read() {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+        String event = "message";
+        for (String line; (line = lines.readLine()) != null; ) {
+          if (line.startsWith("event:")) event = line.substring(6).strip();
+          else if (line.startsWith("data:")) events.add(event + " " + line.substring(5).strip());
+          else if (!line.isBlank() && !line.startsWith(":")) other.add(line);
+        }
+      } catch (Exception closed) {
+        // closed by the test, or by the server
+      }
+      events.add(END);
+    }
+
+    /** The next {@code count} events, failing (with what did come, and the hint) if they do not come in time. */
+    List<String> take(int count, Duration within, String hint) throws InterruptedException {
+      List<String> got = new ArrayList<>();
+      long deadline = System.nanoTime() + within.toNanos();
+      while (got.size() < count) {
+        String e = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (e == null || e.equals(END)) {
+          return fail("TODO 5: expected %d more event(s) within %d s, got %s, then %s%s (%s)", count, within.toSeconds(),
+              got, e == null ? "nothing more" : "the stream ended", other.isEmpty() ? "" : "; the server also sent " + other,
+              hint);
+        }
+        got.add(e);
+      }
+      return got;
+    }
+
+    @Override
+    public void close() throws Exception { body.close(); }
+  }
+
+  record Answer(int status, String body, Duration took) {}
+
+  Answer post(String gatewayUrl, String productId, int quantity) throws Exception {
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/api/orders"))
+        .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"productId\":\"" + productId + "\",\"quantity\":" + quantity + "}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), r.body(), Duration.ofNanos(System.nanoTime() - t0));
+  }
+
+  /** Places an order as the page does; fails, naming the step, if the gateway does not accept it. */
+  void placeThrough(Shop shop, String productId) throws Exception {
+    Answer answer = post(shop.url(), productId, 1);
+    if (answer.status() != 202) {
+      fail("this test places orders through the gateway, which answered %d %s: steps 1 to 3 come first",
+          answer.status(), answer.body());
+    }
+  }
+
+  HttpResponse<String> get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  Gateway gatewayTo(FakeOrders orders) {
+    ManagedChannel channel = channel(orders.server.getPort());
+    return later(new Gateway(0, channel, channel, Duration.ofMillis(200)));
+  }
+
+  Gateway gatewayTo(Inventory inventory) {
+    ManagedChannel channel = channel(serve(inventory).getPort());
+    return later(new Gateway(0, channel, channel, Duration.ofMillis(200)));
+  }
+
+  Server serve(io.grpc.BindableService service) {
+    Server server = LocalGrpc.serve(0, CallStory.narrate(service));
+    later(() -> LocalGrpc.stop(server));
+    return server;
+  }
+
+  ManagedChannel channel(int port) {
+    ManagedChannel channel = LocalGrpc.channel(port);
+    later(() -> LocalGrpc.close(channel));
+    return channel;
+  }
+
+  static OrderService.OrderConfirmed event(String orderId) {
+    return OrderService.OrderConfirmed.of(orderId,
+        PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build());
+  }
+
+  void publish(String topic, OrderService.OrderConfirmed... events) throws Exception {
+    try (KafkaProducer<String, String> producer = Clients.producer("order-service")) {
+      for (OrderService.OrderConfirmed e : events) {
+        producer.send(new ProducerRecord<>(topic, e.orderId(), e.toJson())).get(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  List<String> keysOn(String topic, int count) {
+    try (var reader = Clients.consumer(Topics.unique("reader"), "reader")) {
+      Clients.subscribe(reader, topic);
+      return Poll.records(reader, count, Duration.ofSeconds(15)).stream().map(r -> r.key()).toList();
+    }
+  }
+
+  static List<String> rows(Db db, String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Connection c = db.dataSource().getConnection(); ResultSet r = c.createStatement().executeQuery(sql)) {
+      while (r.next()) rows.add(r.getString(1));
+    }
+    return rows;
+  }
+
+  static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
