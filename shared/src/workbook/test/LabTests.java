@@ -143,6 +143,14 @@ public final class LabTests {
         return;
       }
       openParents(id);
+      if (result.getStatus() == TestExecutionResult.Status.ABORTED) {
+        // An assumption that did not hold (e.g. no browser on this machine): skipped, with why.
+        skipped++;
+        String why = result.getThrowable().map(Throwable::getMessage).orElse("an assumption did not hold");
+        out.println(indent(id) + "- " + id.getDisplayName() + "  (skipped: " + why + ")");
+        results.add(stepOf(plan, id) + "\tskipped\t" + id.getDisplayName());
+        return;
+      }
       long ms = (System.nanoTime() - startedAt) / 1_000_000;
       boolean ok = result.getStatus() == TestExecutionResult.Status.SUCCESSFUL;
       String time = ms >= 100 ? String.format(Locale.ROOT, "  (%.1f s)", ms / 1000.0) : "";
