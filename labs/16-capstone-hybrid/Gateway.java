@@ -3,10 +3,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.util.AsyncExecutor;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import workbook.grpc.orders.OrdersGrpc;
 import workbook.grpc.orders.PlaceOrderReply;
 import workbook.grpc.orders.PlaceOrderRequest;
@@ -28,16 +25,12 @@ final class Gateway implements AutoCloseable {
 
   private final OrdersGrpc.OrdersBlockingStub orders;
   private final StockFeed stock;
-  // Javalin starts each SSE stream on its async pool, whose idle threads would keep the JVM alive
-  // for a minute after app.stop(): the gateway brings its own pool, and stops it.
-  private final ExecutorService async = Executors.newCachedThreadPool();
   private final Javalin app;
 
   Gateway(int port, Channel toOrders, Channel toInventory, Duration heartbeatEvery) {
     orders = OrdersGrpc.newBlockingStub(toOrders);
     stock = new StockFeed(toInventory, heartbeatEvery);
     app = Rest.start(port, cfg -> {
-      cfg.concurrency.executor = kotlin.LazyKt.lazyOf(new AsyncExecutor(async));
       cfg.routes.get("/", ctx -> ctx.html(Page.HTML));
       cfg.routes.get("/api/products", ctx -> ctx.json(Catalog.PRODUCTS));
       cfg.routes.post("/api/orders", this::placeOrder);
@@ -83,6 +76,5 @@ final class Gateway implements AutoCloseable {
   public void close() {
     stock.close();
     app.stop();
-    async.shutdownNow();
   }
 }

@@ -6,7 +6,11 @@ package workbook.rest;
 
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
+import io.javalin.http.util.AsyncExecutor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import kotlin.LazyKt;
 
 /**
  * Javalin servers the way every lab wants them: bound to 127.0.0.1, quiet, and quick to stop.
@@ -17,10 +21,20 @@ public final class Rest {
 
   /** Starts a server on 127.0.0.1:port (0 picks a free port) with the given routes. */
   public static Javalin start(int port, Consumer<JavalinConfig> config) {
+    // Javalin runs async work (Server-Sent Events streams among it) on a pool whose idle threads
+    // would keep a demo's JVM alive for a minute after stop(): each server gets its own pool of
+    // daemon threads instead, shut down with the server.
+    ExecutorService async = Executors.newCachedThreadPool(runnable -> {
+      Thread t = new Thread(runnable, "javalin-async");
+      t.setDaemon(true);
+      return t;
+    });
     Javalin app = Javalin.create(cfg -> {
       // Without this, a short-lived program waits 5 s for Javalin's startup watcher to give up.
       cfg.startup.startupWatcherEnabled = false;
       cfg.startup.showJavalinBanner = false;
+      cfg.concurrency.executor = LazyKt.lazyOf(new AsyncExecutor(async));
+      cfg.events.serverStopped(async::shutdownNow);
       config.accept(cfg);
     });
     return app.start("127.0.0.1", port);
