@@ -29,7 +29,7 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$root/shared" "$root/jbang" "$root/jbang-catalog.json" "$work/"
 mkdir -p "$work/labs" "$work/solutions"
 for n in "${labs[@]}"; do
-  d=$(cd "$root" && ls -d labs/"$n"-* 2>/dev/null | head -1)
+  d=$(cd "$root" && ls -d labs/"$n"-* 2>/dev/null | sed -n 1p)
   [ -n "$d" ] || { echo "No lab $n in labs/." >&2; exit 2; }
   cp -r "$root/$d" "$work/labs/"
   [ -d "$root/solutions/${d#labs/}" ] && cp -r "$root/solutions/${d#labs/}" "$work/solutions/"
@@ -59,16 +59,16 @@ secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 edit() { # a one-line change a learner might make: a new comment line, different every time
-  local f; f=$(grep -l "TODO 1" "$1"/*.java | grep -v Test.java | head -1)
+  local f; f=$(grep -l "TODO 1" "$1"/*.java | grep -v Test.java | sed -n 1p)
   echo "// edited at $(now_ms)" >> "$f"
 }
 
-printf 'Machine: %s cores, %s, %s\n' "$(nproc)" "$(java -version 2>&1 | head -1)" "$(uname -sm)"
+printf 'Machine: %s cores, %s, %s\n' "$(nproc)" "$(java -version 2>&1 | sed -n 1p)" "$(uname -sm)"
 printf 'Runs per figure: %s (medians; first run of each lab discarded as warm-up)\n\n' "$runs"
 printf '%-5s %-8s %12s %12s %12s %10s %8s\n' lab broker "after edit" unchanged direct "peak RSS" target
 for n in "${labs[@]}"; do
-  d=$(ls -d labs/"$n"-* | head -1)
-  test_file=$(ls "$d"/*Test.java | head -1)
+  d=$(ls -d labs/"$n"-* | sed -n 1p)
+  test_file=$(ls "$d"/*Test.java | sed -n 1p)
   broker=no; grep -q "workbook/kafka" "$d"/*.java && broker=yes
   target=3.5; [ $broker = yes ] && target=6.0
   ./jbang workbook@. test "$n" >/dev/null 2>&1 </dev/null || true   # warm-up: resolve and build once
