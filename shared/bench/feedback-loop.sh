@@ -45,7 +45,9 @@ measure() {
   setsid "$@" >/dev/null 2>&1 </dev/null &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    rss=$(ps -o rss= --sid "$pid" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+    # ps fails when the group has just ended; that must not end the benchmark (pipefail, set -e).
+    rss=$(ps -o rss= --sid "$pid" 2>/dev/null | awk '{s+=$1} END {print s+0}' || true)
+    rss=${rss:-0}
     [ "$rss" -gt "$peak" ] && peak=$rss
     sleep 0.1
   done
