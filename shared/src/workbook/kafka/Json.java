@@ -1,5 +1,4 @@
-//DEPS com.fasterxml.jackson.core:jackson-databind:2.22.1
-//DEPS com.fasterxml.jackson.datatype:jackson-datatype-jsr310:2.22.1
+//SOURCES ../json/*.java
 package workbook.kafka;
 
 import com.fasterxml.jackson.core.JsonProcessingException;

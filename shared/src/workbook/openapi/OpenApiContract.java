@@ -1,5 +1,5 @@
 //DEPS com.networknt:json-schema-validator:2.0.8
-//DEPS com.fasterxml.jackson.dataformat:jackson-dataformat-yaml:2.22.1
+//SOURCES ../json/*.java
 package workbook.openapi;
 
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,7 +1,5 @@
 //DEPS io.javalin:javalin:7.2.3
-//DEPS com.fasterxml.jackson.core:jackson-databind:2.22.1
-//DEPS com.fasterxml.jackson.datatype:jackson-datatype-jsr310:2.22.1
-//SOURCES ../log/*.java ../story/*.java
+//SOURCES ../log/*.java ../story/*.java ../json/*.java
 package workbook.rest;
 
 import io.javalin.Javalin;
