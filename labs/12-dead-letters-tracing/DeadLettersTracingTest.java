@@ -79,7 +79,7 @@ class DeadLettersTracingTest {
       sendPoisonScenario();
       awaitReserved("o-1", "o-3", "o-5");
       // then
-      List<ConsumerRecord<String, String>> letters = OrderSystem.readAll(shop.deadLetterTopic);
+      List<ConsumerRecord<String, String>> letters = Topics.readAll(shop.deadLetterTopic);
       assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: keys of the records on %s; expected the two"
           + " poison messages (o-2: unknown sku, o-4: not JSON). None means they were dropped silently, or sent to"
           + " another topic than record.topic() + DLT_SUFFIX", shop.deadLetterTopic).containsExactly("o-2", "o-4");
@@ -97,7 +97,7 @@ class DeadLettersTracingTest {
       sendPoisonScenario();
       awaitReserved("o-1", "o-3", "o-5");
       // then
-      List<ConsumerRecord<String, String>> letters = OrderSystem.readAll(shop.deadLetterTopic);
+      List<ConsumerRecord<String, String>> letters = Topics.readAll(shop.deadLetterTopic);
       assertThat(letters).as("TODO 1: records on %s", shop.deadLetterTopic).hasSize(2);
       for (int i = 0; i < 2; i++) {
         ConsumerRecord<String, String> letter = letters.get(i);
@@ -153,7 +153,7 @@ class DeadLettersTracingTest {
       OrderSystem.Placed placed = shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), "corr-kafka-1");
       // then
       TraceLog.Hop call = hop("orders", "PlaceOrder o-1");
-      ConsumerRecord<String, String> event = OrderSystem.readAll(shop.topic).get(0);
+      ConsumerRecord<String, String> event = Topics.readAll(shop.topic).get(0);
       assertThat(header(event, Tracing.CORRELATION_HEADER)).as("TODO 3: header %s of order.placed (the call's"
           + " correlation id)", Tracing.CORRELATION_HEADER).isEqualTo(call.correlationId());
       assertThat(header(event, Tracing.CAUSATION_HEADER)).as(causationMessage(3, header(event, Tracing.CAUSATION_HEADER),

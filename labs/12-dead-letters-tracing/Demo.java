@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import workbook.kafka.Clients;
+import workbook.kafka.Topics;
 
 /**
  * Lab 12's demo: four orders, two of them poison, then what the dead-letter topic holds and the
@@ -56,7 +57,7 @@ public final class Demo {
   }
 
   private static void showDeadLetters(OrderSystem shop) {
-    List<ConsumerRecord<String, String>> letters = OrderSystem.readAll(shop.deadLetterTopic);
+    List<ConsumerRecord<String, String>> letters = Topics.readAll(shop.deadLetterTopic);
     System.out.println("\n" + shop.deadLetterTopic + ": " + letters.size() + " dead letter(s)");
     for (ConsumerRecord<String, String> letter : letters) {
       System.out.println("  " + letter.key() + " " + letter.value());

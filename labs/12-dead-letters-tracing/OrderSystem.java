@@ -14,13 +14,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
 import workbook.grpc.LocalGrpc;
 import workbook.grpc.tracing.OrdersGrpc;
 import workbook.grpc.tracing.PlaceOrderReply;
@@ -28,7 +25,6 @@ import workbook.grpc.tracing.PlaceOrderRequest;
 import workbook.kafka.Broker;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
-import workbook.kafka.Poll;
 import workbook.kafka.Topics;
 import workbook.rest.Rest;
 
@@ -88,17 +84,6 @@ final class OrderSystem implements AutoCloseable {
     HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     return new Placed(response.statusCode(), response.headers().firstValue(Tracing.HTTP_CORRELATION).orElse(null),
         response.body());
-  }
-
-  /** Every record on a topic of one partition, oldest first (read without joining a group). */
-  static List<ConsumerRecord<String, String>> readAll(String topic) {
-    TopicPartition partition = new TopicPartition(topic, 0);
-    int count = Topics.endOffsets(topic).get(0).intValue();
-    try (var reader = Clients.consumer(Topics.unique("reader"), "reader")) {
-      reader.assign(List.of(partition));
-      reader.seekToBeginning(List.of(partition));
-      return Poll.records(reader, count, Duration.ofSeconds(10));
-    }
   }
 
   @Override

@@ -16,7 +16,6 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.kafka.Clients;
-import workbook.kafka.Poll;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 13: The synchronous fan-out trap")
@@ -121,7 +119,7 @@ class FanOutTrapTest {
       // when
       checkout.confirmOrder("o-1");
       // then
-      List<ConsumerRecord<String, String>> events = readTopic();
+      List<ConsumerRecord<String, String>> events = Topics.readAll(topic);
       assertThat(events).extracting(ConsumerRecord::key).as("TODO 1: keys of the events on %s after"
           + " confirmOrder(\"o-1\") returned (call publish(orderConfirmed(orderId)), which waits for the broker)", topic)
           .containsExactly("o-1");
@@ -136,7 +134,7 @@ class FanOutTrapTest {
       // when, then
       assertThatThrownBy(() -> checkout.confirmOrder("o-1"))
           .as("TODO 1: payment is down, so the order must not be confirmed").isInstanceOf(RuntimeException.class);
-      assertThat(readTopic()).extracting(ConsumerRecord::key).as("TODO 1: keys of events published for an order"
+      assertThat(Topics.readAll(topic)).extracting(ConsumerRecord::key).as("TODO 1: keys of events published for an order"
           + " whose payment failed: publish only after payment succeeded, or shipping sends unpaid orders").isEmpty();
     }
 
@@ -151,7 +149,7 @@ class FanOutTrapTest {
       // then
       staysZero(shop.payment()::requests, "TODO 1: payment was called although inventory failed:"
           + " reserve stock first, then charge (never charge for what you cannot ship)");
-      assertThat(readTopic()).extracting(ConsumerRecord::key).as("TODO 1: events published for an order inventory"
+      assertThat(Topics.readAll(topic)).extracting(ConsumerRecord::key).as("TODO 1: events published for an order inventory"
           + " refused").isEmpty();
     }
   }
@@ -299,17 +297,6 @@ class FanOutTrapTest {
       assertThat(count.getAsInt()).as(message).isZero();
       pause(20);
     } while (System.nanoTime() < deadline);
-  }
-
-  /** Every record on the test's topic, from the start to the end offset (no group membership needed). */
-  private List<ConsumerRecord<String, String>> readTopic() {
-    TopicPartition p = new TopicPartition(topic, 0);
-    int count = Topics.endOffsets(topic).get(0).intValue();
-    try (var c = Clients.consumer(Topics.unique("check"), "test")) {
-      c.assign(List.of(p));
-      c.seekToBeginning(List.of(p));
-      return Poll.records(c, count, Duration.ofSeconds(10));
-    }
   }
 
   private static void pause(long ms) {

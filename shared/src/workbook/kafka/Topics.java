@@ -1,6 +1,7 @@
 package workbook.kafka;
 
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -102,6 +104,20 @@ public final class Topics {
    * Consumer lag: records on {@code topic} that {@code group} has not committed yet. A group
    * that never committed lags by everything. (Auto-commit runs every 5 s and at close.)
    */
+  /**
+   * Every record of a one-partition topic, oldest first, up to its end offset now. The reader is
+   * assigned the partition instead of joining a group, so it commits nothing and disturbs no one.
+   */
+  public static List<ConsumerRecord<String, String>> readAll(String topic) {
+    TopicPartition partition = new TopicPartition(topic, 0);
+    int count = endOffsets(topic).get(0).intValue();
+    try (var reader = Clients.consumer(unique("reader"), "reader")) {
+      reader.assign(List.of(partition));
+      reader.seekToBeginning(List.of(partition));
+      return Poll.records(reader, count, Duration.ofSeconds(10));
+    }
+  }
+
   public static long lag(String group, String topic) {
     try (Admin admin = admin(Broker.bootstrapServers())) {
       Map<TopicPartition, OffsetAndMetadata> committed = await(
