@@ -36,7 +36,7 @@ final class Doctor {
     line(java >= 17, "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")",
         "Java 17 or newer is needed: install a JDK 17+ and set JAVA_HOME to it");
     line(true, "JBang works (this command runs on it)", "");
-    boolean docker = Files.exists(Path.of("/var/run/docker.sock")) || System.getenv("DOCKER_HOST") != null;
+    boolean docker = Broker.dockerLikely();
     info("Docker: " + (docker ? "found; event labs use Redpanda in a container"
         : "not found; event labs use the embedded Apache Kafka broker (nothing to do)"));
     checkPorts();

@@ -54,8 +54,8 @@ public final class Broker {
     return kafka.bootstrapServers();
   }
 
-  /** A cheap look before asking Testcontainers, which takes seconds to say no. */
-  private static boolean dockerLikely() {
+  /** A cheap look for a Docker engine, before asking Testcontainers, which takes seconds to say no. */
+  public static boolean dockerLikely() {
     if (System.getenv("DOCKER_HOST") != null) return true;
     String home = System.getProperty("user.home");
     return Files.exists(Path.of("/var/run/docker.sock"))
