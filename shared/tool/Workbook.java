@@ -31,6 +31,7 @@ public class Workbook {
         hint NN         the next hint for the first unfinished step of lab NN
         reset NN        put lab NN back as it was (asks first, keeps a backup)
         restore NN      bring back the files the last reset of lab NN put aside
+        open NN [idea|code]  a project for your IDE with lab NN's files and every library it needs
         solution NN     show how your files differ from lab NN's solution
         verify [NN...]  check every lab (or these): starter red step by step, solution green
         doctor          check this machine before a workshop
@@ -66,13 +67,14 @@ public class Workbook {
       case "hint": return Hints.next(labs, labs.lab(one(rest, "hint")));
       case "reset": return reset(labs, labs.lab(one(rest, "reset")), rest.contains("--yes"));
       case "restore": return restore(labs, labs.lab(one(rest, "restore")));
+      case "open": return open(labs, labs.lab(one(rest, "open")), rest.subList(1, rest.size()));
       case "solution": return solution(labs, labs.lab(one(rest, "solution")));
       case "verify": return new Verify(labs).run(rest);
       case "doctor": return new Doctor(labs).doctor();
       case "prefetch": return new Doctor(labs).prefetch();
       default:
         if (verb.matches("(lab)?\\d{1,2}")) return test(labs, verb, rest);
-        throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, restore, "
+        throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, restore, open, "
             + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
     }
   }
@@ -177,6 +179,45 @@ public class Workbook {
     System.out.println("Lab " + lab.number() + " is back to its starter. Your files are in " + labs.root.relativize(backup)
         + "; ./jbang workbook@. restore " + lab.number() + " brings them back.");
     return 0;
+  }
+
+  /**
+   * JBang's sandbox project for the lab's test file: links to the lab's own files (edits land in
+   * labs/NN-slug) and a build file naming every library, so the IDE completes and navigates.
+   */
+  static int open(Labs labs, Labs.Lab lab, List<String> editor) {
+    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no test file."));
+    List<String> args = new ArrayList<>(List.of("edit", "-b", editor.isEmpty() ? "--no-open" : "--open=" + editor.get(0),
+        labs.root.relativize(test).toString()));
+    Path log;
+    try {
+      log = Files.createTempFile("workbook-open-", ".log");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      System.out.println("Making an IDE project for lab " + lab.number() + "...");
+      Labs.Run r = Labs.run(labs.root, labs.root, args, Map.of(), log, 600);
+      List<String> out = Files.readAllLines(log).stream().filter(l -> !l.isBlank() && !l.startsWith("[jbang]")).toList();
+      if (!r.ok() || out.isEmpty()) {
+        System.out.println("JBang could not make the project:");
+        Files.readAllLines(log).forEach(l -> System.out.println("  " + l));
+        return 1;
+      }
+      String project = out.get(out.size() - 1).strip();
+      System.out.println("Open this folder in IntelliJ IDEA or VS Code (it has a build.gradle naming every library):");
+      System.out.println("  " + project);
+      System.out.println("Its src/ files are links to labs/" + lab.slug() + ": what you edit there is your lab.");
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      try {
+        Files.deleteIfExists(log);
+      } catch (IOException ignored) {
+        // a temp file
+      }
+    }
   }
 
   /** Puts back the files of the latest reset of a lab (keeping the current ones in a new backup first). */
