@@ -70,6 +70,7 @@ final class Mistakes {
       return 1;
     }
     Path results = Files.createTempFile("workbook-mistake-", ".tsv");
+    System.setProperty("workbook.stopWhenCaught", "true");
     List<String> lines = new ArrayList<>();
     try {
       for (Mistake m : of(solutionDir)) {
