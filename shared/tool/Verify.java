@@ -79,6 +79,12 @@ final class Verify {
 
   /** The workbook's own tests (shared/test) and the generated-code check, if present. */
   private void selfChecks() {
+    timed("conventions (step numbers, hints, facts, lists, versions, starter and solution)", () -> {
+      List<String> problems = new Conventions(labs).check();
+      if (problems.isEmpty()) return ok("all kept");
+      problems.forEach(p -> System.out.println("    " + p));
+      return bad(problems.size() + " broken (each above, with its file)", null);
+    });
     try (Stream<Path> files = Files.list(labs.root.resolve("shared/test"))) {
       for (Path test : files.filter(p -> p.toString().endsWith("Test.java")).sorted().toList()) {
         String name = "workbook self-test " + test.getFileName();

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -33,7 +33,8 @@ public class Workbook {
         restore NN      bring back the files the last reset of lab NN put aside
         open NN [idea|code]  a project for your IDE with lab NN's files and every library it needs
         solution NN     show how your files differ from lab NN's solution
-        verify [NN...]  check every lab (or these): starter red step by step, solution green
+        verify [NN...]  check every lab (or these): starter red step by step, solution green, mistakes caught
+        conventions     check the maintainers' conventions only (verify checks them too)
         doctor          check this machine before a workshop
         prefetch        download and compile everything, so the labs work offline""";
 
@@ -70,6 +71,7 @@ public class Workbook {
       case "open": return open(labs, labs.lab(one(rest, "open")), rest.subList(1, rest.size()));
       case "solution": return solution(labs, labs.lab(one(rest, "solution")));
       case "verify": return new Verify(labs).run(rest);
+      case "conventions": return conventions(labs);
       case "doctor": return new Doctor(labs).doctor();
       case "prefetch": return new Doctor(labs).prefetch();
       default:
@@ -77,6 +79,13 @@ public class Workbook {
         throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, restore, open, "
             + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
     }
+  }
+
+  static int conventions(Labs labs) {
+    List<String> problems = new Conventions(labs).check();
+    problems.forEach(System.out::println);
+    System.out.println(problems.isEmpty() ? "Every convention is kept." : problems.size() + " convention(s) broken: each line above names its file.");
+    return problems.isEmpty() ? 0 : 1;
   }
 
   private static int mistakes(List<String> rest) {
