@@ -114,11 +114,19 @@ final class Verify {
   }
 
   /**
-   * A lab's mistakes run in the background, one lab at a time, while the next lab's starter and
-   * solution are checked: most of a test's time is waiting (on a broker, a deadline, a simulated
-   * latency), so two things at once fit two cores.
+   * A lab's mistakes run in the background, two labs at a time (WORKBOOK_VERIFY_PARALLEL), while
+   * the next lab's starter and solution are checked: most of a test's time is waiting (on a
+   * broker, a deadline, a simulated latency), so a few things at once fit two cores.
    */
-  private final java.util.concurrent.ExecutorService mistakeRuns = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+  private static int mistakeRunsAtOnce() {
+    try {
+      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "2")));
+    } catch (NumberFormatException e) {
+      throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of mistake runs at once, e.g. 2.");
+    }
+  }
+
+  private final java.util.concurrent.ExecutorService mistakeRuns = java.util.concurrent.Executors.newFixedThreadPool(mistakeRunsAtOnce(), r -> {
     Thread t = new Thread(r, "verify-mistakes");
     t.setDaemon(true);
     return t;
@@ -193,7 +201,7 @@ final class Verify {
     Path report = work.resolve("mistakes.tsv");
     Path tool = labs.root.resolve("shared/tool/Workbook.java");
     Labs.Run r = Labs.run(labs.root, work, List.of(tool.toString(), "_mistakes", copy.toString(), report.toString(),
-        lab.solutionDir().toString()), env, work.resolve("mistakes.log"), 120 + Mistakes.SECONDS_EACH * all.size());
+        lab.solutionDir().toString()), env, work.resolve("mistakes.log"), 180 + 60L * all.size());
     List<String[]> rows = new ArrayList<>();
     for (String line : Labs.read(report).split("\\R")) {
       String[] cols = line.split("\\t", 4);
