@@ -3,7 +3,7 @@
 // The Protobuf runtime, pinned once to protoc's version (see ProtobufRuntime.java).
 //SOURCES ProtobufRuntime.java
 // The test narrator, every generated contract (one folder each) and the story it writes to.
-//SOURCES CallStory.java */*.java ../story/*.java
+//SOURCES CallStory.java ../../../generated/workbook/grpc/*/*.java ../story/*.java
 package workbook.grpc;
 
 import com.google.protobuf.MessageOrBuilder;
