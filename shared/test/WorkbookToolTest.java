@@ -177,15 +177,47 @@ class WorkbookToolTest {
         .contains("junit-jupiter", "assertj-core");
   }
 
+  @Test
+  @Order(7)
+  @DisplayName("the warm runner that test starts gives the same verdicts, and daemon stop ends it")
+  void warmRunner() throws Exception {
+    Result cold = workbook(copy, "on", "test", "99", "1");
+    assertThat(cold.out()).as("the first run, through JBang").contains("A warm runner starts in the background");
+    Path port = copy.resolve(".workbook/daemon/port");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(port) && System.nanoTime() < deadline) Thread.sleep(200);
+    assertThat(port).as("the warm runner's port file").exists();
+    long pid = Long.parseLong(Files.readString(port).trim().split("\\s+")[2]);
+    try {
+      Result warm = workbook(copy, "on", "test", "99", "1");
+      assertThat(warm.out()).as("a warm run's output").contains("It does not compile yet").doesNotContain("A warm runner starts");
+      Result wrongStep = workbook(copy, "on", "test", "99", "7");
+      assertThat(wrongStep.out()).as("a wrong step, warm").contains("There is no step 7");
+      assertThat(wrongStep.exit()).as("its exit code").isEqualTo(2);
+    } finally {
+      workbook(copy, "on", "daemon", "stop");
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("the warm runner after daemon stop").isFalse();
+  }
+
   // --- helpers ----------------------------------------------------------------------------
 
   private static Result workbook(Path dir, String... args) throws Exception {
+    return workbook(dir, "off", args);
+  }
+
+  /** daemon: "off" for a run through JBang alone, "on" to let test start and use the warm runner. */
+  private static Result workbook(Path dir, String daemon, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("bash", dir.relativize(copy).resolve("jbang").toString(), "workbook@."));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile("tool-test-", ".log");
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("WORKBOOK_DAEMON", daemon);
+    pb.environment().put("WORKBOOK_DAEMON_IDLE", "120");
+    Process p = pb.start();
     if (!p.waitFor(200, TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();

@@ -38,6 +38,10 @@ final class WarmRunner {
   private URLClassLoader libraries;
   private boolean sharedCompiled;
   private int runs;
+  /** What to say when the lab does not compile (watch: save again; test: run again). */
+  String compileVerdict = "It does not compile yet: fix the line above and save again.";
+  /** The last run was refused before any test ran (a step number the lab does not have). */
+  boolean usageError;
 
   private WarmRunner(Path test, JavaCompiler javac) {
     this.testClass = test.getFileName().toString().replaceFirst("\\.java$", "");
@@ -127,12 +131,13 @@ final class WarmRunner {
       String where = d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName() + ":" + d.getLineNumber() + ": ";
       System.out.println(where + d.getMessage(Locale.ROOT));
     }
-    if (!ok) System.out.println("It does not compile yet: fix the line above and save again.");
+    if (!ok && !compileVerdict.isEmpty()) System.out.println(compileVerdict);
     return ok;
   }
 
   private boolean runTests(Path classes, Path results, String[] steps) throws IOException {
     URL[] urls = {classes.toUri().toURL()};
+    usageError = false;
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     // A fresh loader per run: the learner's new classes, and no static state left from the last run.
     try (URLClassLoader loader = new URLClassLoader(urls, libraries)) {
@@ -145,7 +150,12 @@ final class WarmRunner {
       return c[0] > 0 && c[1] == 0;
     } catch (ReflectiveOperationException e) {
       Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
-      System.out.println("The tests could not run: " + cause);
+      if (cause instanceof IllegalArgumentException) {
+        usageError = true;
+        System.out.println(cause.getMessage());
+      } else {
+        System.out.println("The tests could not run: " + cause);
+      }
       return false;
     } finally {
       Thread.currentThread().setContextClassLoader(previous);
