@@ -68,9 +68,10 @@ final class Redpanda {
     try {
       RedpandaContainer container = task.get(START_LIMIT.toSeconds(), TimeUnit.SECONDS);
       String tag = Docker.REDPANDA_IMAGE.substring(Docker.REDPANDA_IMAGE.lastIndexOf(':') + 1);
-      return new Started(container.getBootstrapServers(), String.format(java.util.Locale.ROOT,
-          "Redpanda %s in Docker (Testcontainers) at %s, started in %.1f s", tag, container.getBootstrapServers(),
-          (System.nanoTime() - t0) / 1e9));
+      // getBootstrapServers() says "PLAINTEXT://host:port": the same address, as the other brokers write it.
+      String servers = container.getHost() + ":" + container.getMappedPort(9092);
+      return new Started(servers, String.format(java.util.Locale.ROOT,
+          "Redpanda %s in Docker (Testcontainers) at %s, started in %.1f s", tag, servers, (System.nanoTime() - t0) / 1e9));
     } catch (TimeoutException e) {
       task.cancel(true);
       throw new Docker.Failure("Redpanda's container did not start within " + START_LIMIT.toSeconds() + " s");
