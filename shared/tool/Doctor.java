@@ -154,7 +154,7 @@ final class Doctor {
       line(got, String.format(Locale.ROOT, "broker: a record produced and consumed by a new group in %.1f s", (System.nanoTime() - t0) / 1e9),
           "the broker started but no record came back within 20 s");
     } catch (BrokerProblem p) {
-      line(false, "", p.getMessage());
+      line(false, "", "broker: " + p.getMessage());
     } catch (Exception e) {
       line(false, "", "the broker did not work: " + e.getMessage());
     }
