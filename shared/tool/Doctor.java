@@ -128,11 +128,13 @@ final class Doctor {
     }
     Docker docker = found.get();
     String use = "; the labs use it only with WORKBOOK_BROKER=redpanda (docs/brokers.md)";
+    long t0 = System.nanoTime();
     try {
       String version = docker.version();
       List<String> missing = docker.missing(Docker.IMAGES);
-      info("Docker " + version + " answers at " + docker.endpoint() + use + "; "
-          + (missing.isEmpty() ? "its images are here" : "not here yet: " + String.join(", ", missing) + " (prefetch pulls them)"));
+      info(String.format(Locale.ROOT, "Docker %s answers at %s (asked in %.1f s)%s; %s", version, docker.endpoint(),
+          (System.nanoTime() - t0) / 1e9, use,
+          missing.isEmpty() ? "its images are here" : "not here yet: " + String.join(", ", missing) + " (prefetch pulls them)"));
     } catch (Docker.Failure f) {
       info("Docker: " + f.getMessage() + use);
     }
