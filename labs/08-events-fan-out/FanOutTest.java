@@ -250,9 +250,11 @@ class FanOutTest {
     @Test
     @DisplayName("a group that never committed starts at the oldest event the broker keeps")
     void newGroupStartsAtTheOldestEvent() {
-      assertThat(Service.config("inventory")).as("TODO 4: the consumer settings: with \"latest\" a new group starts"
-          + " at the end of the log and never sees the events published before it existed")
-          .containsEntry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      Object reset = Service.config("inventory").get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
+      assertThat(reset).as("TODO 4: auto.offset.reset in the consumer settings: \"earliest\" lets a new group start at"
+          + " the oldest event kept; with \"latest\" (Kafka's default) it starts at the end of the log and never sees"
+          + " the events published before it existed; the client of today knows earliest, latest, none and"
+          + " by_duration (\"smallest\" is Kafka 0.8's name, and refused)").isEqualTo("earliest");
     }
 
     @Test
