@@ -73,7 +73,7 @@ public class Ordering {
       BiFunction<String, OrderEvents.OrderEvent, ProducerRecord<String, String>> toRecord) throws Exception {
     Map<Integer, Integer> perPartition = new TreeMap<>();
     for (int p = 0; p < PARTITIONS; p++) perPartition.put(p, 0);
-    try (KafkaProducer<String, String> producer = Clients.producer(Clients.withoutTimeline(Clients.producerConfig("shop")))) {
+    try (KafkaProducer<String, String> producer = Clients.producer(OrderEvents.producerConfig())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (OrderEvents.OrderEvent e : events) sent.add(producer.send(toRecord.apply(topic, e)));
       for (Future<RecordMetadata> f : sent) perPartition.merge(f.get().partition(), 1, Integer::sum);

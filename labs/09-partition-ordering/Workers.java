@@ -1,6 +1,5 @@
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -17,8 +16,8 @@ import workbook.kafka.Poll;
  * each partition to one member of a group, and a member reads a partition in offset order.
  */
 final class Workers implements AutoCloseable {
-  private final List<KafkaConsumer<String, String>> consumers = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
+  private final Map<String, KafkaConsumer<String, String>> consumers = new LinkedHashMap<>();
+  private final Map<String, Thread> threads = new LinkedHashMap<>();
   private final Map<String, Set<Integer>> held = new ConcurrentHashMap<>();
   private final Handled handled;
   private volatile boolean running = true;
@@ -38,11 +37,11 @@ final class Workers implements AutoCloseable {
       KafkaConsumer<String, String> consumer = Clients.consumer(
           Clients.withoutTimeline(Clients.consumerConfig(groupFor(topic, name), name)));
       Clients.subscribe(consumer, topic);
-      consumers.add(consumer);
+      consumers.put(name, consumer);
       held.put(name, Set.of());
-      threads.add(new Thread(() -> work(name, consumer), name));
+      threads.put(name, new Thread(() -> work(name, consumer), name));
     }
-    threads.forEach(Thread::start);
+    threads.values().forEach(Thread::start);
   }
 
   /** Polls and handles each record in the order poll returned it, on this worker's own thread. */
@@ -54,8 +53,8 @@ final class Workers implements AutoCloseable {
         for (TopicPartition tp : consumer.assignment()) partitions.add(tp.partition());
         held.put(name, partitions);
       }
-    } catch (WakeupException stopping) {
-      // close() woke us up to stop
+    } catch (WakeupException stop) {
+      // close() or stop() woke us up; closing the consumer commits what we handled and leaves the group
     }
   }
 
@@ -74,17 +73,29 @@ final class Workers implements AutoCloseable {
         within, () -> "the workers did not settle on the " + partitions + " partitions: they hold " + held);
   }
 
+  /**
+   * Stops one worker, as a deploy or a scale-down does: it leaves the group, which rebalances
+   * and gives its partitions to the others. Returns once it has stopped.
+   */
+  void stop(String worker) {
+    consumers.get(worker).wakeup(); // its next poll() throws WakeupException: the loop ends there
+    join(threads.get(worker));
+    held.put(worker, Set.of());
+  }
+
   @Override
   public void close() {
     if (!running) return;
     running = false;
-    consumers.forEach(KafkaConsumer::wakeup);
-    for (Thread t : threads) {
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    consumers.values().forEach(KafkaConsumer::wakeup);
+    threads.values().forEach(Workers::join);
+  }
+
+  private static void join(Thread thread) {
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
