@@ -181,7 +181,9 @@ class WorkbookToolTest {
   @Order(7)
   @DisplayName("the warm runner that test starts gives the same verdicts, and daemon stop ends it")
   void warmRunner() throws Exception {
-    Result cold = workbook(copy, "on", "test", "99", "1");
+    Path adder = copy.resolve(LAB + "/Adder.java");
+    Files.writeString(adder, Files.readString(adder).replace("return a + ;", "return a + b;"));
+    Result cold = warm(copy, "test", "99", "1");
     assertThat(cold.out()).as("the first run, through JBang").contains("A warm runner starts in the background");
     Path port = copy.resolve(".workbook/daemon/port");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -189,13 +191,16 @@ class WorkbookToolTest {
     assertThat(port).as("the warm runner's port file").exists();
     long pid = Long.parseLong(Files.readString(port).trim().split("\\s+")[2]);
     try {
-      Result warm = workbook(copy, "on", "test", "99", "1");
-      assertThat(warm.out()).as("a warm run's output").contains("It does not compile yet").doesNotContain("A warm runner starts");
-      Result wrongStep = workbook(copy, "on", "test", "99", "7");
+      Result warm = warm(copy, "test", "99", "1");
+      assertThat(warm.out()).as("a warm run's output").contains("Lab 99 step 1 is green").doesNotContain("A warm runner starts");
+      Files.writeString(adder, Files.readString(adder).replace("return a + b;", "return a - b;"));
+      Result edited = warm(copy, "test", "99", "1");
+      assertThat(edited.out()).as("a warm run right after an edit").contains("✘ two and two make four", "0 passed, 1 failed");
+      Result wrongStep = warm(copy, "test", "99", "7");
       assertThat(wrongStep.out()).as("a wrong step, warm").contains("There is no step 7");
       assertThat(wrongStep.exit()).as("its exit code").isEqualTo(2);
     } finally {
-      workbook(copy, "on", "daemon", "stop");
+      warm(copy, "daemon", "stop");
       ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
     }
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("the warm runner after daemon stop").isFalse();
@@ -203,12 +208,17 @@ class WorkbookToolTest {
 
   // --- helpers ----------------------------------------------------------------------------
 
+  /** A command run through JBang alone, as with WORKBOOK_DAEMON=off. */
   private static Result workbook(Path dir, String... args) throws Exception {
-    return workbook(dir, "off", args);
+    return run(dir, "off", args);
   }
 
-  /** daemon: "off" for a run through JBang alone, "on" to let test start and use the warm runner. */
-  private static Result workbook(Path dir, String daemon, String... args) throws Exception {
+  /** A command that may start and use the warm runner. */
+  private static Result warm(Path dir, String... args) throws Exception {
+    return run(dir, "on", args);
+  }
+
+  private static Result run(Path dir, String daemon, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("bash", dir.relativize(copy).resolve("jbang").toString(), "workbook@."));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile("tool-test-", ".log");

@@ -47,7 +47,8 @@ public class Workbook {
   public static void main(String[] args) {
     try {
       System.exit(run(args));
-    } catch (UserError e) {
+    } catch (UserError | workbook.kafka.BrokerProblem e) {
+      // A setting or a command the person can fix: one sentence, no stack trace.
       System.err.println(e.getMessage());
       System.exit(2);
     }
