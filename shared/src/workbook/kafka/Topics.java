@@ -140,18 +140,19 @@ public final class Topics {
 
   static Admin admin(String bootstrapServers) {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        // A broker that does not answer fails the call in 10 s instead of a minute.
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
+        // A broker that does not answer fails the call in 30 s instead of a minute; a loaded
+        // laptop (or verify running two labs at once) can take over 10 s for the first call.
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
   }
 
   private static <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
     try {
-      return future.get(15, TimeUnit.SECONDS);
+      return future.get(35, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw new IllegalStateException("Could not " + what + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("Could not " + what + " within 15 s: is the broker up? (./jbang workbook@. doctor)");
+      throw new IllegalStateException("Could not " + what + " within 35 s: is the broker up? (./jbang workbook@. doctor)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while trying to " + what);
