@@ -46,7 +46,7 @@ final class Gateway implements AutoCloseable {
   /** POST /api/orders {"productId": "...", "quantity": 1}: 202 and the order id. A failed call goes to failed(). */
   void placeOrder(Context ctx) {
     OrderForm form = ctx.bodyAsClass(OrderForm.class);
-    // TODO 1: call orders.placeOrder with the form's productId and quantity, this call's deadline budget from now; answer 202 with Accepted.
+    // TODO 1: call orders.placeOrder with the form's productId and quantity, on this call a deadline of budget; answer 202 with Accepted.
     throw new UnsupportedOperationException("TODO 1: call the order service over gRPC, with a deadline");
   }
 
