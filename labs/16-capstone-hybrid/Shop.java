@@ -78,6 +78,7 @@ public final class Shop implements AutoCloseable {
 
   private ManagedChannel channel(Server server) {
     ManagedChannel channel = LocalGrpc.channel(server.getPort());
+    channel.getState(true); // connect now: a lazy first connection would spend the first order's deadline
     keep(() -> LocalGrpc.close(channel));
     return channel;
   }
