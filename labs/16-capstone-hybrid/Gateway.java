@@ -16,7 +16,7 @@ import workbook.story.Story;
  * failure (a gRPC status becomes an HTTP status) and the stream (StockFeed).
  */
 final class Gateway implements AutoCloseable {
-  /** How long the gateway waits for the order service before it gives the browser a 504. */
+  /** The demo's budget: how long one browser request waits for the order service before its 504. */
   static final Duration DEADLINE = Duration.ofSeconds(2);
 
   record OrderForm(String productId, int quantity) {}
@@ -24,11 +24,14 @@ final class Gateway implements AutoCloseable {
   record Problem(String status, String message) {}
 
   private final OrdersGrpc.OrdersBlockingStub orders;
+  private final Duration budget;
   private final StockFeed stock;
   private final Javalin app;
 
-  Gateway(int port, Channel toOrders, Channel toInventory, Duration heartbeatEvery) {
+  /** budget: how long one browser request may wait for the order service (the demo passes DEADLINE). */
+  Gateway(int port, Channel toOrders, Channel toInventory, Duration budget, Duration heartbeatEvery) {
     orders = OrdersGrpc.newBlockingStub(toOrders);
+    this.budget = budget;
     stock = new StockFeed(toInventory, heartbeatEvery);
     app = Rest.start(port, cfg -> {
       cfg.routes.get("/", ctx -> ctx.html(Page.HTML));
@@ -43,7 +46,7 @@ final class Gateway implements AutoCloseable {
   /** POST /api/orders {"productId": "...", "quantity": 1}: 202 and the order id. A failed call goes to failed(). */
   void placeOrder(Context ctx) {
     OrderForm form = ctx.bodyAsClass(OrderForm.class);
-    // TODO 1: call orders.placeOrder with the form's productId and quantity and a deadline of DEADLINE; answer 202 with Accepted.
+    // TODO 1: call orders.placeOrder with the form's productId and quantity, on this call a deadline of budget; answer 202 with Accepted.
     throw new UnsupportedOperationException("TODO 1: call the order service over gRPC, with a deadline");
   }
 

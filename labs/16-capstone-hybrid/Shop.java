@@ -58,7 +58,7 @@ public final class Shop implements AutoCloseable {
       analytics = new Analytics(sales.dataSource());
       analyticsReader = reader("analytics", sales, analytics);
       // The gateway, last: the page can use it as soon as it answers.
-      gateway = keep(new Gateway(port, channel(orderService), channel(inventoryService), heartbeat));
+      gateway = keep(new Gateway(port, channel(orderService), channel(inventoryService), Gateway.DEADLINE, heartbeat));
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -78,6 +78,7 @@ public final class Shop implements AutoCloseable {
 
   private ManagedChannel channel(Server server) {
     ManagedChannel channel = LocalGrpc.channel(server.getPort());
+    channel.getState(true); // connect now: a lazy first connection would spend the first order's deadline
     keep(() -> LocalGrpc.close(channel));
     return channel;
   }

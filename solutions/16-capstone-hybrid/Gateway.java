@@ -16,7 +16,7 @@ import workbook.story.Story;
  * failure (a gRPC status becomes an HTTP status) and the stream (StockFeed).
  */
 final class Gateway implements AutoCloseable {
-  /** How long the gateway waits for the order service before it gives the browser a 504. */
+  /** The demo's budget: how long one browser request waits for the order service before its 504. */
   static final Duration DEADLINE = Duration.ofSeconds(2);
 
   record OrderForm(String productId, int quantity) {}
@@ -24,11 +24,14 @@ final class Gateway implements AutoCloseable {
   record Problem(String status, String message) {}
 
   private final OrdersGrpc.OrdersBlockingStub orders;
+  private final Duration budget;
   private final StockFeed stock;
   private final Javalin app;
 
-  Gateway(int port, Channel toOrders, Channel toInventory, Duration heartbeatEvery) {
+  /** budget: how long one browser request may wait for the order service (the demo passes DEADLINE). */
+  Gateway(int port, Channel toOrders, Channel toInventory, Duration budget, Duration heartbeatEvery) {
     orders = OrdersGrpc.newBlockingStub(toOrders);
+    this.budget = budget;
     stock = new StockFeed(toInventory, heartbeatEvery);
     app = Rest.start(port, cfg -> {
       cfg.routes.get("/", ctx -> ctx.html(Page.HTML));
@@ -45,8 +48,9 @@ final class Gateway implements AutoCloseable {
     OrderForm form = ctx.bodyAsClass(OrderForm.class);
     PlaceOrderRequest request = PlaceOrderRequest.newBuilder()
         .setProductId(form.productId()).setQuantity(form.quantity()).build();
-    // A deadline on every call: a slow order service costs the browser DEADLINE at most, never a hung page.
-    PlaceOrderReply reply = orders.withDeadlineAfter(DEADLINE).placeOrder(request);
+    // A deadline per call, from now: a slow order service costs this request its budget at most, never a
+    // hung page. (Set once on the stub, it would be one instant that every later call has already passed.)
+    PlaceOrderReply reply = orders.withDeadlineAfter(budget).placeOrder(request);
     Story.add("gateway      POST /api/orders " + form.quantity() + " x " + form.productId() + ": 202, " + reply.getOrderId());
     // 202 Accepted: the order is stored, but what follows from it (stock, email) happens later, by event.
     ctx.status(202).json(new Accepted(reply.getOrderId()));
