@@ -6,32 +6,42 @@ import com.google.protobuf.DescriptorProtos.OneofDescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A message written as .proto lines, turned into the descriptor protoc would make of it, so that
  * a test states a version of a message in one line each:
- * {@code Schemas.product("string sku = 1", "reserved 4", "reserved \"colour\"")}.
+ * {@code Schemas.product("string sku = 1", "reserved 4", "reserved \"colour\"")}. Also
+ * {@code "string email = 3 [json_name = \"mail\"]"}, {@code "oneof contact: string email = 3"} (a
+ * member of oneof contact) and {@code "in Dimensions: int32 width_mm = 1"} (a line of the message
+ * Dimensions nested in Product, which a field of Product may use as its type).
  */
 final class Schemas {
-  private static final Pattern FIELD = Pattern.compile("(optional |repeated )?(\\w+) (\\w+) = (\\d+)");
+  private static final Pattern FIELD = Pattern.compile(
+      "(?:oneof (\\w+): )?(optional |repeated )?(\\w+) (\\w+) = (\\d+)(?: \\[json_name = \"(\\w+)\"\\])?");
   private static final Pattern RESERVED_NUMBER = Pattern.compile("reserved (\\d+)");
   private static final Pattern RESERVED_NAME = Pattern.compile("reserved \"(\\w+)\"");
+  private static final Pattern NESTED = Pattern.compile("in (\\w+): (.+)");
   private static int files;
 
   private Schemas() {}
 
   /** A message named Product made of these lines, in a file that also defines Money. */
   static synchronized Descriptor product(String... lines) {
-    DescriptorProto.Builder product = DescriptorProto.newBuilder().setName("Product");
-    for (String line : lines) addLine(product, line.strip());
-    DescriptorProto money = DescriptorProto.newBuilder().setName("Money")
-        .addField(field(DescriptorProto.newBuilder(), null, "int64", "minor_units", 1))
-        .addField(field(DescriptorProto.newBuilder(), null, "string", "currency", 2)).build();
+    Message product = new Message("Product");
+    for (String line : lines) product.add(line.strip());
+    Message money = new Message("Money");
+    money.add("int64 minor_units = 1");
+    money.add("string currency = 2");
     FileDescriptorProto file = FileDescriptorProto.newBuilder().setName("schema" + ++files + ".proto")
-        .setPackage("lab07").setSyntax("proto3").addMessageType(product).addMessageType(money).build();
+        .setPackage("lab07").setSyntax("proto3").addMessageType(product.build(".lab07.Product"))
+        .addMessageType(money.build(".lab07.Money")).build();
     try {
       return FileDescriptor.buildFrom(file, new FileDescriptor[0]).findMessageTypeByName("Product");
     } catch (DescriptorValidationException e) {
@@ -40,33 +50,68 @@ final class Schemas {
     }
   }
 
-  private static void addLine(DescriptorProto.Builder message, String line) {
-    Matcher m;
-    if ((m = RESERVED_NUMBER.matcher(line)).matches()) {
-      int number = Integer.parseInt(m.group(1));
-      // A reserved range's end is exclusive: "reserved 4" is the range [4, 5).
-      message.addReservedRange(DescriptorProto.ReservedRange.newBuilder().setStart(number).setEnd(number + 1));
-    } else if ((m = RESERVED_NAME.matcher(line)).matches()) {
-      message.addReservedName(m.group(1));
-    } else if ((m = FIELD.matcher(line)).matches()) {
-      message.addField(field(message, m.group(1), m.group(2), m.group(3), Integer.parseInt(m.group(4))));
-    } else {
-      throw new IllegalArgumentException("Cannot read '" + line
-          + "': write it as in a .proto file, e.g. 'int64 price_cents = 3'");
-    }
-  }
+  /** A message being written: its lines, kept so that the members of a oneof end up side by side. */
+  private static final class Message {
+    final String name;
+    final List<Matcher> fields = new ArrayList<>();
+    final List<Integer> reservedNumbers = new ArrayList<>();
+    final List<String> reservedNames = new ArrayList<>();
+    final Map<String, Message> nested = new LinkedHashMap<>();
 
-  private static FieldDescriptorProto field(DescriptorProto.Builder message, String label, String type,
-      String name, int number) {
-    FieldDescriptorProto.Builder field = FieldDescriptorProto.newBuilder().setName(name).setNumber(number)
-        .setLabel("repeated ".equals(label) ? Label.LABEL_REPEATED : Label.LABEL_OPTIONAL);
-    if (type.equals("Money")) field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(".lab07.Money");
-    else field.setType(FieldDescriptorProto.Type.valueOf("TYPE_" + type.toUpperCase(Locale.ROOT)));
-    if ("optional ".equals(label)) {
-      // protoc writes a proto3 `optional` field as the only member of a oneof named after it.
-      field.setProto3Optional(true).setOneofIndex(message.getOneofDeclCount());
-      message.addOneofDecl(OneofDescriptorProto.newBuilder().setName("_" + name));
+    Message(String name) { this.name = name; }
+
+    void add(String line) {
+      Matcher m;
+      if ((m = NESTED.matcher(line)).matches()) {
+        nested.computeIfAbsent(m.group(1), Message::new).add(m.group(2).strip());
+      } else if ((m = RESERVED_NUMBER.matcher(line)).matches()) {
+        reservedNumbers.add(Integer.parseInt(m.group(1)));
+      } else if ((m = RESERVED_NAME.matcher(line)).matches()) {
+        reservedNames.add(m.group(1));
+      } else if ((m = FIELD.matcher(line)).matches()) {
+        fields.add(m);
+      } else {
+        throw new IllegalArgumentException("Cannot read '" + line
+            + "': write it as in a .proto file, e.g. 'int64 price_cents = 3'");
+      }
     }
-    return field.build();
+
+    DescriptorProto build(String fullName) {
+      DescriptorProto.Builder message = DescriptorProto.newBuilder().setName(name);
+      for (int number : reservedNumbers) {
+        // A reserved range's end is exclusive: "reserved 4" is the range [4, 5).
+        message.addReservedRange(DescriptorProto.ReservedRange.newBuilder().setStart(number).setEnd(number + 1));
+      }
+      message.addAllReservedName(reservedNames);
+      // protoc lists a oneof's members together, real oneofs first, then the synthetic ones of `optional`.
+      List<String> oneofs = new ArrayList<>();
+      for (Matcher f : fields) if (f.group(1) != null && !oneofs.contains(f.group(1))) oneofs.add(f.group(1));
+      for (String oneof : oneofs) message.addOneofDecl(OneofDescriptorProto.newBuilder().setName(oneof));
+      List<Matcher> ordered = new ArrayList<>();
+      for (Matcher f : fields) if (f.group(1) == null) ordered.add(f);
+      for (String oneof : oneofs) for (Matcher f : fields) if (oneof.equals(f.group(1))) ordered.add(f);
+      for (Matcher f : ordered) message.addField(field(message, f, oneofs, fullName));
+      for (Message inner : nested.values()) message.addNestedType(inner.build(fullName + "." + inner.name));
+      return message.build();
+    }
+
+    private FieldDescriptorProto field(DescriptorProto.Builder message, Matcher f, List<String> oneofs, String fullName) {
+      String label = f.group(2), type = f.group(3), name = f.group(4);
+      FieldDescriptorProto.Builder field = FieldDescriptorProto.newBuilder().setName(name)
+          .setNumber(Integer.parseInt(f.group(5)))
+          .setLabel("repeated ".equals(label) ? Label.LABEL_REPEATED : Label.LABEL_OPTIONAL);
+      if (type.equals("Money")) field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(".lab07.Money");
+      else if (Character.isUpperCase(type.charAt(0))) {
+        field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(fullName + "." + type);
+      } else field.setType(FieldDescriptorProto.Type.valueOf("TYPE_" + type.toUpperCase(Locale.ROOT)));
+      if (f.group(6) != null) field.setJsonName(f.group(6));
+      if (f.group(1) != null) field.setOneofIndex(oneofs.indexOf(f.group(1)));
+      if ("optional ".equals(label)) {
+        // protoc writes a proto3 `optional` field as the only member of a oneof named after it.
+        field.setProto3Optional(true).setOneofIndex(message.getOneofDeclCount());
+        message.addOneofDecl(OneofDescriptorProto.newBuilder().setName("_" + name));
+      }
+      return field.build();
+    }
   }
 }

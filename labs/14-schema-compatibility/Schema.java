@@ -31,19 +31,36 @@ record Schema(String name, int version, List<Field> fields) {
     @Override public String toString() { return name().toLowerCase(Locale.ROOT); }
   }
 
-  /** A field; {@code hasDefault} tells "no default" apart from a default that is null. */
-  record Field(String name, Type type, boolean hasDefault, Object defaultValue) {
-    /** Reads "name: type" or "name: type = default" ("= null" for a null default). */
+  /**
+   * A field; {@code nullable} is Avro's union {@code ["null", type]}, written {@code type?}, and the only
+   * kind of field whose default may be null. {@code hasDefault} tells "no default" apart from a null one.
+   */
+  record Field(String name, Type type, boolean nullable, boolean hasDefault, Object defaultValue) {
+    /** Reads "name: type", "name: type = default", "name: type?" or "name: type? = null". */
     static Field parse(String spec) {
       String[] nameAndRest = spec.split(":", 2);
       String[] typeAndDefault = nameAndRest[1].split("=", 2);
-      Type type = Type.valueOf(typeAndDefault[0].strip().toUpperCase(Locale.ROOT));
-      if (typeAndDefault.length == 1) return new Field(nameAndRest[0].strip(), type, false, null);
+      String typeName = typeAndDefault[0].strip();
+      boolean nullable = typeName.endsWith("?");
+      Type type = Type.valueOf(typeName.replace("?", "").toUpperCase(Locale.ROOT));
+      String name = nameAndRest[0].strip();
+      if (typeAndDefault.length == 1) return new Field(name, type, nullable, false, null);
       String text = typeAndDefault[1].strip();
-      return new Field(nameAndRest[0].strip(), type, true, text.equals("null") ? null : type.parse(text));
+      if (text.equals("null") && !nullable) {
+        // As in Avro: a plain string can never hold null, so null cannot be its default.
+        throw new IllegalArgumentException("'" + spec.strip() + "': only a nullable type may default to null; write '"
+            + name + ": " + type + "? = null' (Avro's union [\"null\", \"" + type + "\"])");
+      }
+      return new Field(name, type, nullable, true, text.equals("null") ? null : type.parse(text));
     }
 
-    @Override public String toString() { return name + ": " + type + (hasDefault ? " = " + defaultValue : ""); }
+    /** The type as written: "string", or "string?" when null is allowed too. */
+    String typeName() { return type + (nullable ? "?" : ""); }
+
+    /** Same type and same nullability: a string and a string-or-null are different types. */
+    boolean sameType(Field other) { return type == other.type && nullable == other.nullable; }
+
+    @Override public String toString() { return name + ": " + typeName() + (hasDefault ? " = " + defaultValue : ""); }
   }
 
   /** A schema from fields written as "name: type [= default]", separated by commas. */

@@ -20,12 +20,14 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import workbook.test.LabTests;
 
 @DisplayName("Lab 14: Event schema compatibility")
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // plain Java, no waits: anything slower is a hang
 @TestClassOrder(ClassOrderer.DisplayName.class)      // Step 1, Step 2, ... in the report
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // and each step's tests in the order written
 class SchemaCompatibilityTest {
@@ -49,6 +51,13 @@ class SchemaCompatibilityTest {
     }
   }
 
+  @Order(3) @Test @DisplayName("only a nullable type ('string?', Avro's [\"null\", \"string\"]) may default to null")
+  void nullNeedsNullable() {
+    assertThat(catchThrowable(() -> Schema.Field.parse("coupon: string = null"))).as("a plain string with a null default")
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("coupon: string? = null");
+    assertThat(Schema.Field.parse("coupon: string? = null").hasDefault()).as("a nullable string defaulting to null").isTrue();
+  }
+
   @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
   @Tag("step1") @DisplayName("Step 1: can a reader decode what a writer wrote?")
   class Step1 {
@@ -66,9 +75,9 @@ class SchemaCompatibilityTest {
 
     @Order(3) @Test @DisplayName("a default of null is still a default")
     void nullDefault() {
-      Schema reader = V1.plus("coupon: string = null");
+      Schema reader = V1.plus("coupon: string? = null");
       assertThat(describe(Compatibility.problems(reader, V1)))
-          .as("TODO 1: use hasDefault(), not defaultValue() != null: 'coupon: string = null' has a default").isEmpty();
+          .as("TODO 1: use hasDefault(), not defaultValue() != null: 'coupon: string? = null' has a default").isEmpty();
     }
 
     @Order(4) @Test @DisplayName("a field the data lacks and the reader has no default for is a problem, named")
@@ -94,7 +103,24 @@ class SchemaCompatibilityTest {
           .containsExactly("amount TYPE_CHANGED (v2 reads v1)");
     }
 
-    @Order(7) @Test @DisplayName("fields are matched by name, never by position: a rename is a new field")
+    @Order(7) @Test @DisplayName("a reader's default fills a missing field, never one written with another type")
+    void defaultDoesNotExcuseType() {
+      Schema reader = V1.replace("amount", "amount: string = unknown");
+      assertThat(describe(Compatibility.problems(reader, V1)))
+          .as("TODO 1: v1 data HAS amount, as a double: v2's default is not used, and v2 cannot read a double as a string")
+          .containsExactly("amount TYPE_CHANGED (v2 reads v1)");
+    }
+
+    @Order(8) @Test @DisplayName("nullability is part of the type: a plain string cannot read a string-or-null")
+    void nullableIsAnotherType() {
+      Schema writer = V1.plus("coupon: string? = null");
+      Schema reader = Schema.of("order.placed", 3, "orderId: string, amount: double, currency: string = EUR, coupon: string = none");
+      assertThat(describe(Compatibility.problems(reader, writer)))
+          .as("TODO 1: v2 may write coupon as null, which v3's plain string cannot hold: compare with sameType(), not type() alone")
+          .containsExactly("coupon TYPE_CHANGED (v3 reads v2)");
+    }
+
+    @Order(9) @Test @DisplayName("fields are matched by name, never by position: a rename is a new field")
     void byName() {
       Schema reader = V1.replace("amount", "total: double");
       assertThat(describe(Compatibility.problems(reader, V1)))
@@ -102,7 +128,7 @@ class SchemaCompatibilityTest {
           .containsExactly("total NO_DEFAULT (v2 reads v1)");
     }
 
-    @Order(8) @Test @DisplayName("every problem is reported, not only the first")
+    @Order(10) @Test @DisplayName("every problem is reported, not only the first")
     void allProblems() {
       Schema reader = Schema.of("order.placed", 2, "orderId: long, amount: double, channel: string");
       assertThat(describe(Compatibility.problems(reader, V1)))
@@ -178,14 +204,24 @@ class SchemaCompatibilityTest {
     @Order(2) @Test @DisplayName("FORWARD_TRANSITIVE turns down a removal that only the oldest consumers cannot survive")
     void forwardTransitive() {
       Schema f1 = Schema.of("order.placed", 1, "orderId: string, coupon: string");
-      Schema f2 = f1.replace("coupon", "coupon: string = null");
+      Schema f2 = f1.replace("coupon", "coupon: string = none");
       Schema f3 = f2.minus("coupon");
       assertThat(describe(registerAll(SchemaRegistry.Mode.FORWARD_TRANSITIVE, f1, f2, f3).problems()))
           .as("TODO 3: v2 consumers default the coupon, but v1 consumers still running have no default: check v1 too")
           .containsExactly("coupon NO_DEFAULT (v1 reads v3)");
     }
 
-    @Order(3) @Test @DisplayName("plain BACKWARD checks the latest version only, so it lets v3 in")
+    @Order(3) @Test @DisplayName("a transitive mode checks the latest version too, not only the oldest")
+    void transitiveIncludesLatest() {
+      Schema t1 = Schema.of("order.placed", 1, "orderId: string");
+      Schema t2 = t1.plus("channel: string = web");
+      Schema t3 = t2.replace("channel", "channel: int = 0");
+      assertThat(describe(registerAll(SchemaRegistry.Mode.BACKWARD_TRANSITIVE, t1, t2, t3).problems()))
+          .as("TODO 3: v3 reads v1 (no channel: its default fills it) but not v2 (channel is a string there): check every version")
+          .containsExactly("channel TYPE_CHANGED (v3 reads v2)");
+    }
+
+    @Order(4) @Test @DisplayName("plain BACKWARD checks the latest version only, so it lets v3 in")
     void plainBackward() {
       SchemaRegistry.Verdict verdict = registerAll(SchemaRegistry.Mode.BACKWARD, v1, v2, v3);
       assertThat(describe(verdict.problems()))
@@ -200,33 +236,40 @@ class SchemaCompatibilityTest {
 
     @Order(1) @Test @DisplayName("a consumer on v2 reads a v1 event and fills channel from its default")
     void newReadsOld() {
-      Map<String, Object> record = new MigratingConsumer(v2).read(event("orderId", "o-1", "amount", 12.5, "currency", "EUR"));
+      Map<String, Object> record = readAs(v2, event("orderId", "o-1", "amount", 12.5, "currency", "EUR"));
       assertThat(record).as("TODO 4: the v1 event has no channel; v2's default is 'web'")
           .isEqualTo(event("orderId", "o-1", "amount", 12.5, "currency", "EUR", "channel", "web"));
     }
 
     @Order(2) @Test @DisplayName("a default fills only what is missing: a v2 event keeps its own channel")
     void valueBeatsDefault() {
-      Map<String, Object> record = new MigratingConsumer(v2).read(event("orderId", "o-2", "amount", 30.0, "currency", "USD", "channel", "app"));
+      Map<String, Object> record = readAs(v2, event("orderId", "o-2", "amount", 30.0, "currency", "USD", "channel", "app"));
       assertThat(record).as("TODO 4: take the event's value when it has one; the default is for missing fields only")
           .containsEntry("channel", "app");
     }
 
     @Order(3) @Test @DisplayName("a consumer on v1 reads a v2 event and drops the field it does not know")
     void oldReadsNew() {
-      Map<String, Object> record = new MigratingConsumer(V1).read(event("orderId", "o-2", "amount", 30.0, "currency", "USD", "channel", "app"));
+      Map<String, Object> record = readAs(V1, event("orderId", "o-2", "amount", 30.0, "currency", "USD", "channel", "app"));
       assertThat(record).as("TODO 4: return exactly the reader's fields; channel is not in v1, so it is skipped")
           .isEqualTo(event("orderId", "o-2", "amount", 30.0, "currency", "USD"));
     }
 
     @Order(4) @Test @DisplayName("a default of null is a value like any other")
     void nullDefault() {
-      Map<String, Object> record = new MigratingConsumer(V1.plus("coupon: string = null")).read(event("orderId", "o-1", "amount", 1.0));
+      Map<String, Object> record = readAs(V1.plus("coupon: string? = null"), event("orderId", "o-1", "amount", 1.0));
       assertThat(record).as("TODO 4: coupon's default is null and currency's is EUR: use hasDefault(), not defaultValue() != null")
           .isEqualTo(event("orderId", "o-1", "amount", 1.0, "currency", "EUR", "coupon", null));
     }
 
-    @Order(5) @Test @DisplayName("a missing field without a default fails loudly, naming the field")
+    @Order(5) @Test @DisplayName("a null the producer sent is a value, not a missing field")
+    void sentNullIsAValue() {
+      Map<String, Object> record = readAs(V1.plus("channel: string? = web"), event("orderId", "o-4", "amount", 3.0, "currency", "EUR", "channel", null));
+      assertThat(record).as("TODO 4: the event says channel is null; use event.containsKey(name), not event.get(name) != null: "
+          + "the default is for fields the event lacks").containsEntry("channel", null);
+    }
+
+    @Order(6) @Test @DisplayName("a missing field without a default fails loudly, naming the field")
     void missingWithoutDefault() {
       MigratingConsumer consumer = new MigratingConsumer(V1.plus("channel: string"));
       assertThat(thrownBy(() -> consumer.read(event("orderId", "o-1", "amount", 12.5))))
@@ -234,22 +277,26 @@ class SchemaCompatibilityTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channel");
     }
 
-    @Order(6) @Test @DisplayName("a topic of mixed v1 and v2 events reads in order, every record in v2's shape")
+    @Order(7) @Test @DisplayName("a topic of mixed v1 and v2 events reads in order, every record in v2's shape")
     void mixedTopic() {
-      List<Map<String, Object>> records = new MigratingConsumer(v2).readAll(List.of(
+      List<Map<String, Object>> records = readAllAs(v2, List.of(
           event("orderId", "o-1", "amount", 12.5, "currency", "EUR"),
           event("orderId", "o-2", "amount", 30.0, "currency", "USD", "channel", "app"),
-          event("orderId", "o-3", "amount", 7.0)));
+          event("amount", 7.0, "orderId", "o-3")));
+      for (Map<String, Object> record : records) {
+        assertThat(List.copyOf(record.keySet())).as("TODO 4: a record's fields in the reader's order (v2's), whatever the event's order")
+            .containsExactly("orderId", "amount", "currency", "channel");
+      }
       assertThat(records).as("TODO 4: every record has v2's four fields, in order, defaults filled in").containsExactly(
           event("orderId", "o-1", "amount", 12.5, "currency", "EUR", "channel", "web"),
           event("orderId", "o-2", "amount", 30.0, "currency", "USD", "channel", "app"),
           event("orderId", "o-3", "amount", 7.0, "currency", "EUR", "channel", "web"));
     }
 
-    @Order(7) @Test @DisplayName("a rename with defaults on both sides passes FULL, yet old values read as the default")
+    @Order(8) @Test @DisplayName("a rename with defaults on both sides passes FULL, yet old values read as the default")
     void renameLosesValues() {
       Schema renamed = V1.replace("currency", "currencyCode: string = EUR");
-      Map<String, Object> record = new MigratingConsumer(renamed).read(event("orderId", "o-9", "amount", 99.0, "currency", "USD"));
+      Map<String, Object> record = readAs(renamed, event("orderId", "o-9", "amount", 99.0, "currency", "USD"));
       assertThat(record).as("TODO 4: a registry compares shapes, not meaning: the USD is lost, and this test shows it")
           .isEqualTo(event("orderId", "o-9", "amount", 99.0, "currencyCode", "EUR"));
     }
@@ -284,6 +331,25 @@ class SchemaCompatibilityTest {
       case NONE -> "no check at all: every change is accepted";
       default -> "the same direction as " + mode.name().replace("_TRANSITIVE", "");
     };
+  }
+
+  /** The consumer's record; a refusal is a failure of step 4 (the read should have succeeded), not a crash. */
+  static Map<String, Object> readAs(Schema reader, Map<String, Object> event) {
+    try {
+      return new MigratingConsumer(reader).read(event);
+    } catch (IllegalArgumentException refused) {
+      throw new AssertionError("TODO 4: a consumer on v" + reader.version() + " refused " + event + ", which it can read: "
+          + refused.getMessage() + " (a default, even a null one, fills a missing field: use hasDefault())", refused);
+    }
+  }
+
+  static List<Map<String, Object>> readAllAs(Schema reader, List<Map<String, Object>> topic) {
+    try {
+      return new MigratingConsumer(reader).readAll(topic);
+    } catch (IllegalArgumentException refused) {
+      throw new AssertionError("TODO 4: a consumer on v" + reader.version() + " refused an event of this topic, which it can read: "
+          + refused.getMessage(), refused);
+    }
   }
 
   /** What the call threw; a TODO's own exception is thrown on, since its message says it best. */

@@ -16,12 +16,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import workbook.test.LabTests;
 
 @DisplayName("Lab 15: Choosing a pattern")
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // plain Java, no waits: anything slower is a hang
 @TestClassOrder(ClassOrderer.DisplayName.class)      // Step 1, Step 2, ... in the report
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // and each step's tests in the order written
 class ChoosingTest {

@@ -1,5 +1,4 @@
 //JAVA 17+
-//SOURCES Schema.java
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +28,7 @@ final class Compatibility {
 
     static Problem typeChanged(Schema reader, Schema writer, Schema.Field expected, Schema.Field written) {
       return new Problem(reader.version(), writer.version(), expected.name(), Rule.TYPE_CHANGED,
-          " (v" + writer.version() + " writes " + written.type() + ", v" + reader.version() + " reads " + expected.type() + ")");
+          " (v" + writer.version() + " writes " + written.typeName() + ", v" + reader.version() + " reads " + expected.typeName() + ")");
     }
 
     @Override public String toString() {
@@ -48,7 +47,7 @@ final class Compatibility {
     for (Schema.Field expected : reader.fields()) {
       Optional<Schema.Field> written = writer.field(expected.name());
       if (written.isEmpty() && !expected.hasDefault()) problems.add(Problem.noDefault(reader, writer, expected));
-      if (written.isPresent() && written.get().type() != expected.type()) {
+      if (written.isPresent() && !written.get().sameType(expected)) {
         problems.add(Problem.typeChanged(reader, writer, expected, written.get()));
       }
     }
