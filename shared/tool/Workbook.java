@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -56,6 +56,7 @@ public class Workbook {
       System.out.println(USAGE);
       return 0;
     }
+    if (verb.equals("_mistakes")) return mistakes(rest); // verify's child JVM, not for people
     Labs labs = new Labs(Labs.findRoot());
     switch (verb) {
       case "list": return list(labs);
@@ -71,6 +72,14 @@ public class Workbook {
         if (verb.matches("(lab)?\\d{1,2}")) return test(labs, verb, rest);
         throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, "
             + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
+    }
+  }
+
+  private static int mistakes(List<String> rest) {
+    try {
+      return Mistakes.runAll(Path.of(rest.get(0)), Path.of(rest.get(1)), Path.of(rest.get(2)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -175,14 +184,14 @@ public class Workbook {
     System.out.println("How your files differ from the solution of lab " + lab.number()
         + " (- yours, + the solution); nothing is changed:");
     try (var files = Files.list(lab.solutionDir())) {
-      for (Path sol : files.sorted().toList()) {
+      for (Path sol : files.filter(Files::isRegularFile).sorted().toList()) {
         Path mine = lab.dir().resolve(sol.getFileName());
         Git.diff(labs.root, labs.root.relativize(mine).toString(), labs.root.relativize(sol).toString());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    System.out.println("To take the whole solution: cp solutions/" + lab.slug() + "/* labs/" + lab.slug() + "/");
+    System.out.println("To take the whole solution: cp solutions/" + lab.slug() + "/*.java labs/" + lab.slug() + "/");
     return 0;
   }
 }
