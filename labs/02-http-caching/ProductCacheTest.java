@@ -33,7 +33,7 @@ import workbook.story.Story;
 
 @DisplayName("Lab 02: HTTP caching")
 @TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
-@Timeout(30)
+@Timeout(60)
 class ProductCacheTest {
   public static void main(String[] args) { workbook.test.LabTests.run(ProductCacheTest.class, args); }
 
@@ -494,7 +494,7 @@ class ProductCacheTest {
 
   private HttpRequest.Builder request(String pathOrUrl, String... headers) {
     String url = pathOrUrl.startsWith("http") ? pathOrUrl : api.url() + pathOrUrl;
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(25));
     if (headers.length > 0) request.headers(headers);
     return request;
   }
@@ -517,7 +517,7 @@ class ProductCacheTest {
   private String rawGet(String path, String ifNoneMatch) throws IOException {
     URI uri = URI.create(api.url());
     try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
-      socket.setSoTimeout(10_000);
+      socket.setSoTimeout(25_000);
       String request = "GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nIf-None-Match: "
           + ifNoneMatch + "\r\nConnection: close\r\n\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));

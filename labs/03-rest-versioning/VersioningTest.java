@@ -29,7 +29,7 @@ import workbook.story.Story;
 
 @DisplayName("Lab 03: Versioning REST")
 @TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
-@Timeout(30)
+@Timeout(60)
 class VersioningTest {
   public static void main(String[] args) { workbook.test.LabTests.run(VersioningTest.class, args); }
 
@@ -338,7 +338,7 @@ class VersioningTest {
   }
 
   private HttpResponse<String> get(String path, String accept) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(10));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(25));
     if (accept != null) request.header("Accept", accept);
     HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     String body = response.body().replaceAll("\\s+", " ");
