@@ -261,12 +261,14 @@ class ProductCacheTest {
     @Test
     @DisplayName("HEAD with the current ETag is a 304 too")
     void headIsConditionalToo() throws Exception {
-      String etag = currentEtag();
-      HttpResponse<String> response = send(request("/products/1", "If-None-Match", etag).method("HEAD",
+      // The weak form: Javalin itself answers 304 when If-None-Match is exactly the ETag set, so only
+      // the weak form shows what the handler decides.
+      String header = "W/" + currentEtag();
+      HttpResponse<String> response = send(request("/products/1", "If-None-Match", header).method("HEAD",
           HttpRequest.BodyPublishers.noBody()));
       assertThat(response.statusCode())
-          .as("TODO 3: If-None-Match applies to GET and HEAD alike (RFC 9110, 13.1.2): HEAD with the current "
-              + "ETag is a 304 too; do not test the method")
+          .as("TODO 3: If-None-Match applies to GET and HEAD alike (RFC 9110, 13.1.2): HEAD with %s is a 304 "
+              + "too; do not test the method", header)
           .isEqualTo(304);
     }
 
