@@ -2,7 +2,7 @@
 # Measures the workbook's feedback loop, as a learner feels it, and compares it with the targets
 # of the design (architecture.md). A benchmark, not a test: it reports, it never fails a build.
 #
-#   shared/bench/feedback-loop.sh [-n RUNS] [--verify] [NN ...]     (default: lab 01, 5 runs)
+#   shared/bench/feedback-loop.sh [-n RUNS] [--verify] [NN ...]   (default: labs 14 01 09, 5 runs)
 #
 # For each lab, in a temporary copy of the repo (your files are never touched):
 #   after edit : `./jbang workbook@. test NN` right after a one-line change to the exercise file
@@ -10,6 +10,8 @@
 #   unchanged  : the same command again, nothing changed (JBang's cache hit)
 #   direct     : `./jbang labs/NN-*/XTest.java` after an edit, without the workbook tool
 #   peak RSS   : the most memory the whole process tree (JBang, the test JVM, a broker) held
+#   watch      : `./jbang workbook@. watch NN` kept running; from a save to its next verdict line
+# Then each figure that has a goal in the feedback-loop issue, next to that goal.
 # With --verify, also the time of `./jbang workbook@. verify NN...`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +24,7 @@ while [ $# -gt 0 ]; do
     *) echo "Usage: $0 [-n RUNS] [--verify] [NN ...]   (e.g. $0 -n 5 01 08)" >&2; exit 2 ;;
   esac
 done
-[ ${#labs[@]} -gt 0 ] || labs=(01)
+[ ${#labs[@]} -gt 0 ] || labs=(14 01 09)
 
 work=$(mktemp -d -t workbook-bench-XXXX)
 trap 'rm -rf "$work"' EXIT
@@ -67,12 +69,31 @@ edit() { # a one-line change a learner might make: a new comment line, different
 
 printf 'Machine: %s cores, %s, %s\n' "$(nproc)" "$(java -version 2>&1 | sed -n 1p)" "$(uname -sm)"
 printf 'Runs per figure: %s (medians; first run of each lab discarded as warm-up)\n\n' "$runs"
-printf '%-5s %-8s %12s %12s %12s %10s %8s\n' lab broker "after edit" unchanged direct "peak RSS" target
+# Starts watch, then times N saves: from the edit to the next "... in X s. Watching" line.
+watch_ms() {
+  local n=$1 d=$2 log="$work/watch-$1.log" pid seen i t0 deadline out=()
+  setsid ./jbang workbook@. watch "$n" >"$log" 2>&1 </dev/null &
+  pid=$!
+  deadline=$(( $(now_ms) + 300000 ))
+  until grep -q "Watching" "$log" 2>/dev/null || [ "$(now_ms)" -gt "$deadline" ]; do sleep 0.05; done
+  for i in $(seq "$runs"); do
+    seen=$(grep -c "Watching" "$log")
+    t0=$(now_ms); edit "$d"
+    deadline=$(( t0 + 120000 ))
+    until [ "$(grep -c "Watching" "$log")" -gt "$seen" ] || [ "$(now_ms)" -gt "$deadline" ]; do sleep 0.02; done
+    out+=($(( $(now_ms) - t0 )))
+    sleep 0.5
+  done
+  kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  printf '%s\n' "${out[@]}" | median
+}
+
+declare -A AFTER UNCHANGED WATCH PEAK
+printf '%-5s %-8s %12s %12s %12s %10s %10s\n' lab broker "after edit" unchanged direct "peak RSS" "watch save"
 for n in "${labs[@]}"; do
   d=$(ls -d labs/"$n"-* | sed -n 1p)
   test_file=$(ls "$d"/*Test.java | sed -n 1p)
   broker=no; grep -q "workbook/kafka" "$d"/*.java && broker=yes
-  target=3.5; [ $broker = yes ] && target=6.0
   ./jbang workbook@. test "$n" >/dev/null 2>&1 </dev/null || true   # warm-up: resolve and build once
   a=(); u=(); x=(); peaks=()
   for _ in $(seq "$runs"); do
@@ -82,8 +103,28 @@ for n in "${labs[@]}"; do
   done
   am=$(printf '%s\n' "${a[@]}" | median); um=$(printf '%s\n' "${u[@]}" | median)
   xm=$(printf '%s\n' "${x[@]}" | median); pk=$(printf '%s\n' "${peaks[@]}" | sort -n | tail -1)
-  printf '%-5s %-8s %10s s %10s s %10s s %7s MB %6s s\n' "$n" "$broker" \
-    "$(secs "$am")" "$(secs "$um")" "$(secs "$xm")" "$pk" "$target"
+  wm=$(watch_ms "$n" "$d")
+  AFTER[$n]=$am; UNCHANGED[$n]=$um; WATCH[$n]=$wm; PEAK[$n]=$pk
+  printf '%-5s %-8s %10s s %10s s %10s s %7s MB %8s s\n' "$n" "$broker" \
+    "$(secs "$am")" "$(secs "$um")" "$(secs "$xm")" "$pk" "$(secs "$wm")"
+done
+
+# The goals of the feedback-loop issue, for the labs measured above.
+goal() { # name, measured ms (may be empty), goal ms
+  [ -n "$2" ] || return 0
+  local verdict=over; [ "$2" -le "$3" ] && verdict=met
+  printf '  %-38s %8s s   goal %5s s   %s\n' "$1" "$(secs "$2")" "$(secs "$3")" "$verdict"
+}
+echo; echo "Against the goals (medians):"
+goal "test 14 after an edit (no broker)" "${AFTER[14]:-}" 1500
+goal "test 01 after an edit" "${AFTER[01]:-}" 3000
+goal "test 09 unchanged (broker)" "${UNCHANGED[09]:-}" 4000
+goal "watch 14, save to result" "${WATCH[14]:-}" 800
+goal "watch 01, save to result" "${WATCH[01]:-}" 1500
+goal "watch 09, save to result" "${WATCH[09]:-}" 2000
+for n in "${!PEAK[@]}"; do
+  verdict=over; [ "${PEAK[$n]}" -le 600 ] && verdict=met
+  printf '  %-38s %8s MB  goal   600 MB  %s\n' "peak memory of lab $n's runs" "${PEAK[$n]}" "$verdict"
 done
 if $do_verify; then
   read -r ms mb < <(measure ./jbang workbook@. verify "${labs[@]}")

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 final class Mistakes {
   /** Line 1 of a patch: "step N: why the code is wrong". */
   private static final Pattern HEADER = Pattern.compile("^step (\\d+): (\\S.*)$");
-  static final long SECONDS_EACH = 90;
+  static final long SECONDS_EACH = 150;
 
   /** One mistake: its file, the step that must catch it, and why it is wrong (null when line 1 is malformed). */
   record Mistake(String name, Path patch, int step, String why) {
@@ -70,22 +70,56 @@ final class Mistakes {
       return 1;
     }
     Path results = Files.createTempFile("workbook-mistake-", ".tsv");
+    System.setProperty("workbook.stopWhenCaught", "true");
     List<String> lines = new ArrayList<>();
     try {
       for (Mistake m : of(solutionDir)) {
         restore(labCopy, solution);
         long t0 = System.nanoTime();
+        watch(m, report, lines);
         System.out.println("=== mistake " + m.name() + " (step " + m.step() + ")");
         Outcome o = check(m, labCopy, warm.get(), results);
         System.out.printf(Locale.ROOT, "=== %s: %s [%.1f s]%n", o.caught() ? "caught" : "NOT caught", o.detail(), (System.nanoTime() - t0) / 1e9);
         lines.add(o.name() + "\t" + o.step() + "\t" + (o.caught() ? "caught" : "bad") + "\t" + o.detail().replaceAll("[\\t\\r\\n]+", " "));
-        Files.write(report, lines, StandardCharsets.UTF_8);
+        synchronized (lines) { Files.write(report, lines, StandardCharsets.UTF_8); }
       }
     } finally {
+      current = null;
       restore(labCopy, solution);
       Files.deleteIfExists(results);
     }
     return 0;
+  }
+
+  private static volatile Mistake current;
+
+  /**
+   * Every test has its own timeout, but a mistake could still block the runner itself: after
+   * SECONDS_EACH on one mistake, it is reported as not finished and this JVM ends (the rest
+   * of the lab's mistakes are then reported as not run).
+   */
+  private static void watch(Mistake m, Path report, List<String> lines) {
+    current = m;
+    Thread t = new Thread(() -> {
+      try {
+        TimeUnit.SECONDS.sleep(SECONDS_EACH);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (current != m) return;
+      synchronized (lines) {
+        lines.add(m.name() + "\t" + m.step() + "\tbad\tstill running after " + SECONDS_EACH + " s: a test never ended");
+        try {
+          Files.write(report, lines, StandardCharsets.UTF_8);
+        } catch (IOException ignored) {
+          // the parent reports it as not run
+        }
+      }
+      System.out.println("=== stopped: mistake " + m.name() + " still running after " + SECONDS_EACH + " s");
+      Runtime.getRuntime().halt(3);
+    }, "mistake-watchdog");
+    t.setDaemon(true);
+    t.start();
   }
 
   private static Outcome check(Mistake m, Path labCopy, WarmRunner warm, Path results) throws IOException {

@@ -43,6 +43,25 @@ record Results(List<String[]> rows) {
     }
   }
 
+  /** Records a run that left no results (it did not compile, or it was stopped) as one red row. */
+  static void markUnfinished(Path file, boolean stopped) {
+    String why = stopped ? "the run was stopped: it never finished" : "it did not compile or did not start";
+    try {
+      Files.writeString(file, "given\tfailed\t(" + why + ")\t" + why + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write " + file, e);
+    }
+  }
+
+  /** Forgets a lab's last results (after reset or restore, they describe other files). */
+  static void forget(Path root, Labs.Lab lab) {
+    try {
+      Files.deleteIfExists(root.resolve(".workbook/results/" + lab.number() + ".tsv"));
+    } catch (IOException ignored) {
+      // list then shows an older status; nothing else depends on it
+    }
+  }
+
   static Optional<Results> last(Path root, Labs.Lab lab) {
     return read(root.resolve(".workbook/results/" + lab.number() + ".tsv"));
   }

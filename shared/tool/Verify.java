@@ -24,11 +24,14 @@ import workbook.kafka.Broker;
 final class Verify {
   private static final long DEMO_SECONDS = 120;
   private static final long TEST_SECONDS = 600;
+  private static final int MIN_MISTAKES = 8;
 
   private final Labs labs;
   private final Map<String, String> env = new HashMap<>();
   private int passed;
   private int failed;
+  private int mistakesTried;
+  private int mistakesCaught;
   private boolean asIs;
   private boolean keep;
   private Path scratch;
@@ -55,12 +58,14 @@ final class Verify {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
       if (everything) selfChecks();
       for (Labs.Lab lab : chosen) check(lab);
+      awaitMistakes();
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for verify", e);
     } finally {
       if (scratch != null) delete(scratch);
     }
     System.out.printf(Locale.ROOT, "Verify took %.0f s.%n", (System.nanoTime() - t0) / 1e9);
+    System.out.println("Mistakes: " + mistakesTried + " tried, " + mistakesCaught + " caught at their own step.");
     System.out.println(passed + " passed, " + failed + " failed");
     return failed == 0 ? 0 : 1;
   }
@@ -74,6 +79,12 @@ final class Verify {
 
   /** The workbook's own tests (shared/test) and the generated-code check, if present. */
   private void selfChecks() {
+    timed("conventions (step numbers, hints, facts, lists, versions, starter and solution)", () -> {
+      List<String> problems = new Conventions(labs).check();
+      if (problems.isEmpty()) return ok("all kept");
+      problems.forEach(p -> System.out.println("    " + p));
+      return bad(problems.size() + " broken (each above, with its file)", null);
+    });
     try (Stream<Path> files = Files.list(labs.root.resolve("shared/test"))) {
       for (Path test : files.filter(p -> p.toString().endsWith("Test.java")).sorted().toList()) {
         String name = "workbook self-test " + test.getFileName();
@@ -102,7 +113,53 @@ final class Verify {
     timed(lab.number() + " " + lab.title(), () -> checkLab(lab));
   }
 
+  /**
+   * A lab's mistakes run in the background, two labs at a time (WORKBOOK_VERIFY_PARALLEL), while
+   * the next lab's starter and solution are checked: most of a test's time is waiting (on a
+   * broker, a deadline, a simulated latency), so a few things at once fit two cores.
+   */
+  private static int mistakeRunsAtOnce() {
+    try {
+      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "2")));
+    } catch (NumberFormatException e) {
+      throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of mistake runs at once, e.g. 2.");
+    }
+  }
+
+  private final java.util.concurrent.ExecutorService mistakeRuns = java.util.concurrent.Executors.newFixedThreadPool(mistakeRunsAtOnce(), r -> {
+    Thread t = new Thread(r, "verify-mistakes");
+    t.setDaemon(true);
+    return t;
+  });
+  private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+
+  private void checkMistakesLater(Labs.Lab lab, Path work, Path copy) {
+    pending.add(mistakeRuns.submit(() -> {
+      try {
+        timed(lab.number() + " " + lab.title() + ", its mistakes", () -> mistakes(lab, work, copy));
+      } finally {
+        if (!keep) delete(work);
+      }
+    }));
+  }
+
+  private void awaitMistakes() {
+    for (java.util.concurrent.Future<?> f : pending) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        synchronized (this) { failed++; }
+        System.out.println("✘ a mistakes run could not finish: " + e.getCause());
+      }
+    }
+    mistakeRuns.shutdown();
+  }
+
   private Verdict checkLab(Labs.Lab lab) throws IOException {
+    boolean handedOn = false;
     Path work = keep ? Files.createTempDirectory("workbook-verify-" + lab.number() + "-")
         : Files.createDirectories(scratch.resolve(lab.number()));
     try {
@@ -124,21 +181,27 @@ final class Verify {
       }
       String summary = "starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
           + solution.count("passed") + " tests), demo runs";
-      return mistakes(lab, work, copy, summary);
+      int count = Mistakes.of(lab.solutionDir()).size();
+      if (count < MIN_MISTAKES) {
+        return bad(summary + ", but " + count + " mistakes in solutions/" + lab.slug() + "/mistakes/: a lab keeps at least "
+            + MIN_MISTAKES + " (docs/lab-anatomy.md, \"The catalogue of mistakes\")", null);
+      }
+      checkMistakesLater(lab, work, copy);
+      handedOn = true;
+      return ok(summary + "; its " + count + " mistakes are being tried");
     } finally {
-      if (!keep) delete(work);
-      else System.out.println("    kept " + work);
+      if (keep) System.out.println("    kept " + work);
+      else if (!handedOn) delete(work);
     }
   }
 
   /** Invariant 5: every mistake of the catalogue is caught at its own step (in one warm child JVM). */
-  private Verdict mistakes(Labs.Lab lab, Path work, Path copy, String summary) {
+  private Verdict mistakes(Labs.Lab lab, Path work, Path copy) {
     List<Mistakes.Mistake> all = Mistakes.of(lab.solutionDir());
-    if (all.isEmpty()) return ok(summary + "; no mistakes catalogued yet");
     Path report = work.resolve("mistakes.tsv");
     Path tool = labs.root.resolve("shared/tool/Workbook.java");
     Labs.Run r = Labs.run(labs.root, work, List.of(tool.toString(), "_mistakes", copy.toString(), report.toString(),
-        lab.solutionDir().toString()), env, work.resolve("mistakes.log"), 120 + Mistakes.SECONDS_EACH * all.size());
+        lab.solutionDir().toString()), env, work.resolve("mistakes.log"), 180 + 60L * all.size());
     List<String[]> rows = new ArrayList<>();
     for (String line : Labs.read(report).split("\\R")) {
       String[] cols = line.split("\\t", 4);
@@ -151,8 +214,12 @@ final class Verify {
           .orElse(r.timedOut() ? "not run: the mistakes' run was stopped after its time limit" : "not run (see the log)");
       if (row.isEmpty() || !row.get()[2].equals("caught")) missed.add(m.name() + " (" + detail + ")");
     }
-    String counts = "mistakes " + (all.size() - missed.size()) + "/" + all.size() + " caught at their own step";
-    if (missed.isEmpty()) return ok(summary + ", " + counts);
+    String counts = (all.size() - missed.size()) + " of " + all.size() + " caught at their own step";
+    synchronized (this) {
+      mistakesTried += all.size();
+      mistakesCaught += all.size() - missed.size();
+    }
+    if (missed.isEmpty()) return ok(counts);
     return bad(counts + "; not caught:\n      " + String.join("\n      ", missed), rows.isEmpty() ? r : null);
   }
 
@@ -228,9 +295,11 @@ final class Verify {
       v = bad("could not be checked: " + e.getMessage(), null);
     }
     String secs = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9);
-    System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "]");
-    if (v.ok()) passed++;
-    else { failed++; showLog(v.run()); }
+    synchronized (this) {
+      System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "]");
+      if (v.ok()) passed++;
+      else { failed++; showLog(v.run()); }
+    }
   }
 
   private static void showLog(Labs.Run run) {

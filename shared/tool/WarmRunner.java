@@ -22,8 +22,10 @@ import javax.tools.ToolProvider;
 
 /**
  * The warm half of watch: asks JBang once what a lab's tests need (sources, resolved jars,
- * JVM options), then on every save compiles the sources with the compiler already loaded in
- * this JVM and runs the tests in a fresh class loader. No JVM start, no JBang, per run.
+ * JVM options), then on every save compiles the lab's own files with the compiler already loaded
+ * in this JVM and runs the tests in a fresh class loader. No JVM start, no JBang, per run.
+ * The libraries and the shared sources (which a learner never edits) are compiled and loaded
+ * once, in a parent loader that every run reuses: a run pays only for the lab's own classes.
  */
 final class WarmRunner {
   private final List<Path> sources = new ArrayList<>();
@@ -32,10 +34,18 @@ final class WarmRunner {
   private final JavaCompiler javac;
   private final StandardJavaFileManager files;
   private final Path workDir;
+  private final Path labDir;
+  private URLClassLoader libraries;
+  private boolean sharedCompiled;
   private int runs;
+  /** What to say when the lab does not compile (watch: save again; test: run again). */
+  String compileVerdict = "It does not compile yet: fix the line above and save again.";
+  /** The last run was refused before any test ran (a step number the lab does not have). */
+  boolean usageError;
 
   private WarmRunner(Path test, JavaCompiler javac) {
     this.testClass = test.getFileName().toString().replaceFirst("\\.java$", "");
+    this.labDir = test.toAbsolutePath().getParent();
     this.javac = javac;
     this.files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
     try {
@@ -82,33 +92,55 @@ final class WarmRunner {
   boolean run(Path results, String... steps) throws IOException {
     Path classes = Files.createDirectories(workDir.resolve("run-" + (++runs)));
     try {
-      if (!compile(classes)) return false;
+      if (!sharedReady()) return false;
+      if (!compile(labSources(), classes)) return false;
       return runTests(classes, results, steps);
     } finally {
       Verify.delete(classes);
     }
   }
 
-  private boolean compile(Path classes) {
+  private List<Path> labSources() {
+    return sources.stream().filter(p -> p.toAbsolutePath().startsWith(labDir)).toList();
+  }
+
+  /** The shared sources, compiled once into the libraries' loader that every run reuses. */
+  private boolean sharedReady() throws IOException {
+    if (sharedCompiled) return true;
+    Path shared = Files.createDirectories(workDir.resolve("shared"));
+    List<Path> others = sources.stream().filter(p -> !p.toAbsolutePath().startsWith(labDir)).toList();
+    if (!others.isEmpty() && !compile(others, shared)) return false;
+    // Found by JUnit only when a run turns extension auto-detection on (verify's mistakes).
+    Path services = Files.createDirectories(shared.resolve("META-INF/services"));
+    Files.writeString(services.resolve("org.junit.jupiter.api.extension.Extension"), "workbook.test.StopWhenCaught\n");
+    List<URL> urls = new ArrayList<>(List.of(shared.toUri().toURL()));
+    for (Path jar : jars) urls.add(url(jar));
+    libraries = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+    jars.add(0, shared); // the lab's files compile against the shared classes from now on
+    sharedCompiled = true;
+    return true;
+  }
+
+  private boolean compile(List<Path> toCompile, Path classes) {
     DiagnosticCollector<JavaFileObject> problems = new DiagnosticCollector<>();
     List<String> options = List.of("-d", classes.toString(), "-proc:none", "-g", "-encoding", "UTF-8",
         "-classpath", String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList()));
-    boolean ok = javac.getTask(null, files, problems, options, null, files.getJavaFileObjectsFromPaths(sources)).call();
+    boolean ok = javac.getTask(null, files, problems, options, null, files.getJavaFileObjectsFromPaths(toCompile)).call();
     for (Diagnostic<? extends JavaFileObject> d : problems.getDiagnostics()) {
       if (d.getKind() != Diagnostic.Kind.ERROR) continue;
       String where = d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName() + ":" + d.getLineNumber() + ": ";
       System.out.println(where + d.getMessage(Locale.ROOT));
     }
-    if (!ok) System.out.println("It does not compile yet: fix the line above and save again.");
+    if (!ok && !compileVerdict.isEmpty()) System.out.println(compileVerdict);
     return ok;
   }
 
   private boolean runTests(Path classes, Path results, String[] steps) throws IOException {
-    List<URL> urls = new ArrayList<>(List.of(classes.toUri().toURL()));
-    for (Path jar : jars) urls.add(url(jar));
+    URL[] urls = {classes.toUri().toURL()};
+    usageError = false;
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     // A fresh loader per run: the learner's new classes, and no static state left from the last run.
-    try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
+    try (URLClassLoader loader = new URLClassLoader(urls, libraries)) {
       Thread.currentThread().setContextClassLoader(loader);
       System.setProperty("workbook.results", results.toString());
       Class<?> launcher = loader.loadClass("workbook.test.LabTests");
@@ -118,7 +150,12 @@ final class WarmRunner {
       return c[0] > 0 && c[1] == 0;
     } catch (ReflectiveOperationException e) {
       Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
-      System.out.println("The tests could not run: " + cause);
+      if (cause instanceof IllegalArgumentException) {
+        usageError = true;
+        System.out.println(cause.getMessage());
+      } else {
+        System.out.println("The tests could not run: " + cause);
+      }
       return false;
     } finally {
       Thread.currentThread().setContextClassLoader(previous);

@@ -81,12 +81,28 @@ public final class LabTests {
             "org.junit.jupiter.api.MethodOrderer$OrderAnnotation");
     // A learner reads the failure message, not the assertion library's stack: keep one frame.
     org.assertj.core.api.Assertions.setMaxStackTraceElementsDisplayed(1);
+    List<String> steps = new ArrayList<>();
     for (String arg : args) {
       String step = arg.toLowerCase(Locale.ROOT).replaceFirst("^(--)?step", "");
       if (!step.matches("\\d+")) {
         throw new IllegalArgumentException("Unknown argument '" + arg + "': pass a step number (e.g. 2) or nothing.");
       }
-      request.filters(TagFilter.includeTags("step" + Integer.parseInt(step)));
+      steps.add("step" + Integer.parseInt(step));
+    }
+    if (!steps.isEmpty()) {
+      Set<String> known = stepsOf(LauncherFactory.create().discover(request.build()));
+      for (String step : steps) {
+        if (!known.contains(step)) {
+          throw new IllegalArgumentException("There is no " + step.replace("step", "step ") + " in this lab: its steps are "
+              + String.join(", ", known.stream().map(s -> s.replace("step", "")).toList()) + ".");
+        }
+      }
+      request.filters(TagFilter.includeTags(steps));
+    }
+    if (Boolean.getBoolean("workbook.stopWhenCaught")) {
+      // verify's mistakes: the step's remaining tests add nothing once one names its TODO.
+      StopWhenCaught.reset();
+      request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
     }
     TreePrinter printer = new TreePrinter(System.out);
     LauncherFactory.create().execute(request.build(), printer);
@@ -95,6 +111,18 @@ public final class LabTests {
     printer.writeResults(results != null ? results : System.getProperty("workbook.results"));
     System.out.flush();
     return new int[] {printer.passed, printer.failed};
+  }
+
+  /** The steps ("step1", "step2", ...) that the tests of a plan are tagged with, in number order. */
+  static Set<String> stepsOf(TestPlan plan) {
+    Set<String> steps = new java.util.TreeSet<>(java.util.Comparator.comparingInt((String s) -> Integer.parseInt(s.substring(4))));
+    List<TestIdentifier> todo = new ArrayList<>(plan.getRoots());
+    while (!todo.isEmpty()) {
+      TestIdentifier id = todo.remove(todo.size() - 1);
+      if (id.isTest() && stepOf(plan, id).startsWith("step")) steps.add(stepOf(plan, id));
+      todo.addAll(plan.getChildren(id));
+    }
+    return steps;
   }
 
   /** The step a test belongs to ("step2"), from its own or any enclosing tag; "given" if none. */
@@ -197,6 +225,8 @@ public final class LabTests {
     private static String describe(Throwable t) {
       if (t == null) return "(no message)";
       String msg = Optional.ofNullable(t.getMessage()).orElse("");
+      // AssertJ ends long messages with "(N remaining lines not displayed - ...)": noise for a learner.
+      msg = msg.replaceAll("(?m)^\\s*\\(\\d+ remaining lines? not displayed[^)]*\\)\\s*$", "").strip();
       if (t instanceof AssertionError) return msg.isBlank() ? t.toString() : msg;
       StringBuilder sb = new StringBuilder(t.getClass().getSimpleName())
           .append(msg.isBlank() ? "" : ": " + msg);

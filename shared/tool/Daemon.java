@@ -1,0 +1,286 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import workbook.kafka.Broker;
+
+/**
+ * The warm runner behind `test`: one JVM per checkout that keeps the compiler, the libraries, the
+ * shared classes and (for event labs) the broker loaded, so a test run after an edit costs the
+ * lab's own compile and its tests, not three JVM starts. Like Gradle's daemon: started in the
+ * background by the first `test`, found by ./jbang through .workbook/daemon/port, one request
+ * at a time (a second terminal waits its turn), stopped after WORKBOOK_DAEMON_IDLE seconds
+ * without a request (900 by default), by `daemon stop`, or when the workbook's own code changes.
+ * WORKBOOK_DAEMON=off (and CI=true) turn it off: every test then runs through JBang as before.
+ */
+final class Daemon {
+  private static final String EXIT = "\u0001exit ";
+  private static final String STALE = "\u0001stale";
+  private static final String STOP = "\u0001stop";
+
+  private final Labs labs;
+  private final Map<String, WarmRunner> runners = new HashMap<>();
+  private final Map<String, String> directives = new HashMap<>();
+  private final String version;
+  private boolean stopping;
+
+  private Daemon(Labs labs) {
+    this.labs = labs;
+    this.version = version(labs.root);
+  }
+
+  static boolean enabled() {
+    String flag = System.getenv().getOrDefault("WORKBOOK_DAEMON", "");
+    if (flag.equals("off")) return false;
+    return flag.equals("on") || !"true".equals(System.getenv("CI"));
+  }
+
+  private static Path dir(Path root) {
+    return root.resolve(".workbook/daemon");
+  }
+
+  // --- the client side, in the short-lived tool -----------------------------------------------
+
+  /** Starts the daemon for the next run, unless one is running (or starting), or it is off. */
+  static void startInBackground(Labs labs) {
+    if (!enabled() || running(labs.root).isPresent()) return;
+    Path dir = dir(labs.root);
+    try {
+      Files.createDirectories(dir);
+      Path starting = dir.resolve("starting");
+      if (Files.exists(starting) && System.currentTimeMillis() - Files.getLastModifiedTime(starting).toMillis() < 60_000) return;
+      Files.writeString(starting, "");
+      String javaBin = ProcessHandle.current().info().command().orElse("java");
+      new ProcessBuilder(javaBin, "-Xshare:auto", "-cp", System.getProperty("java.class.path"), "Workbook", "_daemon")
+          .directory(labs.root.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(java.io.File.separatorChar == '\\' ? "NUL" : "/dev/null")))
+          .redirectErrorStream(true)
+          .redirectOutput(dir.resolve("log").toFile())
+          .start();
+      System.out.println("(A warm runner starts in the background: the next test takes about a second. "
+          + "It stops after " + idleSeconds() / 60 + " idle minutes; ./jbang workbook@. daemon stop ends it now.)");
+    } catch (IOException e) {
+      // no daemon: every run goes through JBang, as before
+    }
+  }
+
+  /** The running daemon's port and token, if one answers. */
+  static Optional<String[]> running(Path root) {
+    Path file = dir(root).resolve("port");
+    if (!Files.exists(file)) return Optional.empty();
+    try {
+      String[] parts = Files.readString(file).trim().split("\\s+");
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(parts[0])), 500);
+        return Optional.of(parts);
+      }
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  static int command(Labs labs, List<String> rest) {
+    String what = rest.isEmpty() ? "status" : rest.get(0);
+    Optional<String[]> daemon = running(labs.root);
+    if (what.equals("stop")) {
+      if (daemon.isEmpty()) {
+        System.out.println("No warm runner is running for this workbook.");
+        return 0;
+      }
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(daemon.get()[0]))) {
+        s.getOutputStream().write((daemon.get()[1] + "\n" + STOP + "\n").getBytes(StandardCharsets.UTF_8));
+        s.getInputStream().readAllBytes();
+      } catch (IOException e) {
+        // it is gone already
+      }
+      System.out.println("The warm runner is stopped; the next test starts a new one.");
+      return 0;
+    }
+    if (what.equals("status")) {
+      System.out.println(daemon.map(d -> "A warm runner is running (process " + d[2] + ", port " + d[0] + ").")
+          .orElse("No warm runner is running" + (enabled() ? ": the next test starts one." : " (WORKBOOK_DAEMON=off or CI)")));
+      return 0;
+    }
+    throw new Workbook.UserError("Unknown 'daemon " + what + "': use daemon stop or daemon status.");
+  }
+
+  // --- the daemon itself ---------------------------------------------------------------------
+
+  static int serve(Labs labs) {
+    Daemon daemon = new Daemon(labs);
+    Path dir = dir(labs.root);
+    Path portFile = dir.resolve("port");
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Files.createDirectories(dir);
+      byte[] secret = new byte[16];
+      new SecureRandom().nextBytes(secret);
+      String token = java.util.HexFormat.of().formatHex(secret);
+      Path tmp = dir.resolve("port.tmp");
+      Files.writeString(tmp, server.getLocalPort() + " " + token + " " + ProcessHandle.current().pid() + "\n");
+      Files.move(tmp, portFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.deleteIfExists(dir.resolve("starting"));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteIfOurs(portFile, token), "daemon-cleanup"));
+      server.setSoTimeout((int) TimeUnit.SECONDS.toMillis(idleSeconds()));
+      System.out.println("[daemon] serving " + labs.root + " on port " + server.getLocalPort());
+      while (!daemon.stopping) {
+        try (Socket client = server.accept()) {
+          daemon.handle(client, token);
+        } catch (SocketTimeoutException idle) {
+          System.out.println("[daemon] idle for " + idleSeconds() + " s: stopping");
+          break;
+        }
+      }
+    } catch (IOException e) {
+      System.out.println("[daemon] stopped: " + e);
+    }
+    System.exit(0);
+    return 0;
+  }
+
+  private static void deleteIfOurs(Path portFile, String token) {
+    try {
+      if (Files.exists(portFile) && Files.readString(portFile).contains(token)) Files.delete(portFile);
+    } catch (IOException ignored) {
+      // nothing to clean
+    }
+  }
+
+  private void handle(Socket client, String token) throws IOException {
+    client.setSoTimeout(10_000);
+    BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+    if (!token.equals(in.readLine())) return;
+    String request = Optional.ofNullable(in.readLine()).orElse("");
+    OutputStream raw = client.getOutputStream();
+    if (request.equals(STOP)) {
+      stopping = true;
+      return;
+    }
+    if (!version.equals(version(labs.root))) {
+      // The workbook's code changed (a pull, a new lab): the client runs through JBang and starts a new daemon.
+      raw.write((STALE + "\n").getBytes(StandardCharsets.UTF_8));
+      stopping = true;
+      return;
+    }
+    List<String> args = Arrays.stream(request.split("\t")).filter(a -> !a.isEmpty()).toList();
+    PrintStream out = new PrintStream(raw, true, StandardCharsets.UTF_8);
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    int exit;
+    System.setOut(out);
+    System.setErr(out);
+    try {
+      List<String> rest = args.isEmpty() ? List.of() : args.get(0).equals("test") ? args.subList(1, args.size()) : args;
+      if (rest.isEmpty()) throw new Workbook.UserError("Which lab? Give its number, e.g. ./jbang workbook@. test 01");
+      exit = Workbook.test(labs, rest.get(0), rest.subList(1, rest.size()), this::warmRun);
+    } catch (Workbook.UserError e) {
+      out.println(e.getMessage());
+      exit = 2;
+    } catch (RuntimeException | Error e) {
+      out.println("The warm runner failed (" + e + "); run the command again: it starts afresh.");
+      exit = 1;
+      stopping = true;
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+    if (testThreadsLeft()) {
+      out.println("(A test of this run is still running in the background, so the warm runner restarts for the next run.)");
+      stopping = true;
+    }
+    out.print(EXIT + exit + "\n");
+    out.flush();
+  }
+
+  /** A test that timed out may leave its thread running (it ignored the interrupt): start clean. */
+  private static boolean testThreadsLeft() {
+    return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive() && t.getName().startsWith("junit-timeout-thread"));
+  }
+
+  private Labs.Run warmRun(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results) {
+    String wanted = directivesOf(lab);
+    WarmRunner runner = runners.get(lab.number());
+    if (runner == null || !wanted.equals(directives.get(lab.number()))) {
+      // First run of this lab here, or its //DEPS or //SOURCES changed: ask JBang once more.
+      runner = WarmRunner.prepare(labs.root, test).orElse(null);
+      if (runner == null) {
+        List<String> args = new java.util.ArrayList<>(List.of(test.toString()));
+        args.addAll(steps);
+        return Labs.run(labs.root, labs.root, args, Map.of("WORKBOOK_RESULTS", results.toString()), null, Workbook.TEST_SECONDS);
+      }
+      runner.compileVerdict = "";
+      runners.put(lab.number(), runner);
+      directives.put(lab.number(), wanted);
+    }
+    if (lab.usesBroker() && System.getProperty("kafka.bootstrap.servers") == null) {
+      System.setProperty("kafka.bootstrap.servers", Broker.bootstrapServers()); // kept for every later run
+    }
+    try {
+      boolean green = runner.run(results, steps.toArray(String[]::new));
+      return new Labs.Run(runner.usageError ? 2 : green ? 0 : 1, false, null);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The lines that tell JBang what a lab needs; when they change, the lab is described again. */
+  private static String directivesOf(Labs.Lab lab) {
+    StringBuilder sb = new StringBuilder();
+    try (Stream<Path> files = Files.list(lab.dir())) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+        sb.append(f.getFileName()).append('\n');
+        Labs.read(f).lines().filter(l -> l.startsWith("//")).forEach(l -> sb.append(l).append('\n'));
+      }
+    } catch (IOException e) {
+      return "";
+    }
+    return sb.toString();
+  }
+
+  /** A fingerprint of the workbook's own code (tool and shared sources): when it changes, the daemon is stale. */
+  private static String version(Path root) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (String top : List.of("shared/tool", "shared/src", "jbang-catalog.json")) {
+        Path p = root.resolve(top);
+        if (!Files.exists(p)) continue;
+        try (Stream<Path> files = Files.walk(p)) {
+          for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+            sha.update(f.toString().getBytes(StandardCharsets.UTF_8));
+            sha.update(Files.readAllBytes(f));
+          }
+        }
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest());
+    } catch (IOException | NoSuchAlgorithmException e) {
+      return "unknown";
+    }
+  }
+
+  static long idleSeconds() {
+    try {
+      return Long.parseLong(System.getenv().getOrDefault("WORKBOOK_DAEMON_IDLE", "900"));
+    } catch (NumberFormatException e) {
+      return 900;
+    }
+  }
+}
