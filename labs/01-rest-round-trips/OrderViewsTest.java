@@ -5,6 +5,7 @@
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.javalin.Javalin;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,10 +15,11 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import workbook.rest.Rest;
 import workbook.rest.SimulatedService;
 
 @DisplayName("Lab 01: REST round-trips")
-@Timeout(30)
+@Timeout(60)
 class OrderViewsTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OrderViewsTest.class, args); }
 
@@ -49,6 +51,7 @@ class OrderViewsTest {
   @BeforeEach
   void resetCounts() {
     services.requireToken(false);
+    services.dontWait();
     for (SimulatedService s : new SimulatedService[] {services.orders, services.customers, services.shipments, viewService}) {
       s.resetCount();
       s.down(false);
@@ -87,12 +90,14 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("wait about one round-trip instead of three")
-    void oneRoundTripOfWaiting() {
-      long ms = millis(() -> views.concurrent("42", "7"));
-      assertThat(ms).as("TODO 1: the view took %d ms with %d ms per call, so the calls still wait for each other:"
-          + " start all three with getAsync before you join any of them (see hint 1)", ms, LATENCY_MS)
-          .isLessThan(2 * LATENCY_MS);
+    @DisplayName("all three calls are in flight at the same time")
+    void allThreeInFlightTogether() {
+      services.expectTogether();
+      views.concurrent("42", "7");
+      assertThat(services.metTogether())
+          .as("TODO 1: the three requests never were at the services at the same time, so the page still waits"
+              + " for one call after the other: start all three with getAsync before you join any of them (see hint 1)")
+          .isTrue();
     }
   }
 
@@ -106,6 +111,32 @@ class OrderViewsTest {
       OrderViews.OrderView view = OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), "42", "7");
       assertThat(view).as("TODO 2: the view from GET /order-views/42?customerId=7").isEqualTo(EXPECTED);
       assertThat(viewService.requests()).as("TODO 2: round-trips from the page to the view service").isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("the view service makes its three calls concurrently")
+    void viewServiceCallsConcurrently() {
+      services.expectTogether();
+      OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), "42", "7");
+      assertThat(services.metTogether())
+          .as("TODO 2: the view service called orders, customers and shipments one after the other; build the view"
+              + " with views.concurrent(...), so the one round-trip the page pays is as short as it can be")
+          .isTrue();
+    }
+
+    @Test
+    @DisplayName("when a service behind it is down, the page gets an error, not a view with holes")
+    void failureIsAnError() {
+      services.shipments.down(true);
+      Throwable thrown = catchThrowable(() -> OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), "42", "7"));
+      assertThat(thrown)
+          .as("TODO 2: shipments answered 503, yet the page got a view; a view with a missing part must come back"
+              + " as an error status (5xx), or the page shows an order that has no shipment")
+          .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
+      if (thrown instanceof RestClient.HttpError error) {
+        assertThat(error.status() / 100).as("TODO 2: the view service failed, so its status is 5xx, not %d", error.status())
+            .isEqualTo(5);
+      }
     }
 
     @Test
@@ -134,6 +165,39 @@ class OrderViewsTest {
     }
 
     @Test
+    @DisplayName("any 2xx is a success: a 203 carries the resource too")
+    void any2xxIsSuccess() {
+      Javalin proxy = Rest.start(cfg -> cfg.routes.get("/orders/{id}",
+          ctx -> ctx.status(203).json(Services.ORDERS.get("42"))));
+      try {
+        Throwable thrown = catchThrowable(() -> new RestClient(Services.TOKEN).get(Rest.url(proxy) + "/orders/42", Services.Order.class));
+        assertThat(thrown)
+            .as("TODO 3: 203 Non-Authoritative Information (a proxy's copy) is a 2xx: the body is the order; check"
+                + " status / 100 == 2, not status == 200 (see hint 2)")
+            .isNull();
+      } finally {
+        proxy.stop();
+      }
+    }
+
+    @Test
+    @DisplayName("a 3xx is not a success: a redirect or a 304 has no order to read")
+    void redirectIsAnError() {
+      for (int status : new int[] {302, 304}) {
+        Javalin moved = Rest.start(cfg -> cfg.routes.get("/orders/{id}",
+            ctx -> ctx.status(status).header("Location", "/elsewhere")));
+        try {
+          Throwable thrown = catchThrowable(() -> new RestClient(Services.TOKEN).get(Rest.url(moved) + "/orders/42", Services.Order.class));
+          assertThat(thrown).as("TODO 3: a %d is not a 2xx, so it is an HttpError (only 2xx carries the resource)", status)
+              .isInstanceOf(RestClient.HttpError.class);
+          assertThat(((RestClient.HttpError) thrown).status()).as("TODO 3: the status in the HttpError").isEqualTo(status);
+        } finally {
+          moved.stop();
+        }
+      }
+    }
+
+    @Test
     @DisplayName("a service that is down becomes an HttpError 503")
     void serviceDown() {
       services.shipments.down(true);
@@ -153,6 +217,17 @@ class OrderViewsTest {
       services.requireToken(true);
       assertThat(catchThrowable(() -> views.sequential("42", "7")))
           .as("TODO 4: every request needs the header 'Authorization: Bearer <token>'").isNull();
+    }
+
+    @Test
+    @DisplayName("concurrent calls and the composite view carry the token too")
+    void tokenOnEveryCall() {
+      services.requireToken(true);
+      assertThat(catchThrowable(() -> views.concurrent("42", "7")))
+          .as("TODO 4: the concurrent calls (getAsync) were refused: every request, blocking or not, needs"
+              + " 'Authorization: Bearer <token>'; build it where every request is built").isNull();
+      assertThat(catchThrowable(() -> OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), "42", "7")))
+          .as("TODO 4: the view service's own calls were refused: it must send the bearer token as well").isNull();
     }
 
     @Test

@@ -55,7 +55,7 @@ final class RestClient {
 
   private HttpRequest request(String url) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
-        .timeout(Duration.ofSeconds(5))
+        .timeout(Duration.ofSeconds(15))
         .header("Accept", "application/json");
     // TODO 4: send the bearer token in the Authorization header of every request.
     return builder.GET().build();

@@ -1,5 +1,7 @@
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import workbook.rest.SimulatedService;
 
 /**
@@ -22,19 +24,24 @@ final class Services implements AutoCloseable {
   final SimulatedService customers;
   final SimulatedService shipments;
   private volatile boolean requireToken;
+  private volatile CountDownLatch together;
+  private volatile boolean apart;
 
   /** Starts the services on free ports (ports[] empty) or on the given three ports. */
   Services(Duration latency, int... ports) {
     orders = SimulatedService.start("orders", latency, port(ports, 0), cfg -> {
       cfg.routes.before(this::checkToken);
+      cfg.routes.before(this::meet);
       cfg.routes.get("/orders/{id}", ctx -> found(ctx, ORDERS.get(ctx.pathParam("id")), "order"));
     });
     customers = SimulatedService.start("customers", latency, port(ports, 1), cfg -> {
       cfg.routes.before(this::checkToken);
+      cfg.routes.before(this::meet);
       cfg.routes.get("/customers/{id}", ctx -> found(ctx, CUSTOMERS.get(ctx.pathParam("id")), "customer"));
     });
     shipments = SimulatedService.start("shipments", latency, port(ports, 2), cfg -> {
       cfg.routes.before(this::checkToken);
+      cfg.routes.before(this::meet);
       // Shipments are found by the order they ship: the caller needs only the order id.
       cfg.routes.get("/shipments", ctx -> found(ctx, SHIPMENTS.get(ctx.queryParam("orderId")), "shipment"));
     });
@@ -49,6 +56,35 @@ final class Services implements AutoCloseable {
 
   /** From now on, a request without "Authorization: Bearer TOKEN" gets 401. */
   void requireToken(boolean on) { requireToken = on; }
+
+  /**
+   * For tests: from now on each of the next three requests waits (up to a few seconds) until all
+   * three have arrived. Calls that are really in flight together meet at once; calls made one
+   * after the other cannot, and {@link #metTogether()} then says false. No timing is measured.
+   */
+  void expectTogether() {
+    apart = false;
+    together = new CountDownLatch(3);
+  }
+
+  /** Back to normal: requests wait for nobody. */
+  void dontWait() {
+    together = null;
+    apart = false;
+  }
+
+  /** Whether the three requests since {@link #expectTogether()} were all in flight at the same time. */
+  boolean metTogether() {
+    CountDownLatch latch = together;
+    return latch != null && latch.getCount() == 0 && !apart;
+  }
+
+  private void meet(io.javalin.http.Context ctx) throws InterruptedException {
+    CountDownLatch latch = together;
+    if (latch == null || latch.getCount() == 0) return;
+    latch.countDown();
+    if (!latch.await(3, TimeUnit.SECONDS)) apart = true;
+  }
 
   private void checkToken(io.javalin.http.Context ctx) {
     if (requireToken && !("Bearer " + TOKEN).equals(ctx.header("Authorization"))) {

@@ -31,7 +31,10 @@ public final class ProductApi implements AutoCloseable {
     products.put(2, new Product(2, "Milk jug", new BigDecimal("12.90")));
     app = Rest.start(port, cfg -> {
       cfg.routes.get("/products/{id}", this::getProduct);
+      // HEAD is GET without the body (RFC 9110, 9.3.2): same status, same headers, same 304s and 404s.
+      cfg.routes.head("/products/{id}", this::getProduct);
       cfg.routes.after(this::tell);
+      cfg.routes.after(ProductApi::bareNotModified);
     });
   }
 
@@ -52,13 +55,25 @@ public final class ProductApi implements AutoCloseable {
   private void tell(Context ctx) {
     String asked = ctx.header("If-None-Match");
     String etag = ctx.res().getHeader("ETag");
-    Story.add("server: GET " + ctx.path() + (asked == null ? "" : " If-None-Match: " + asked)
+    Story.add("server: " + ctx.method() + " " + ctx.path() + (asked == null ? "" : " If-None-Match: " + asked)
         + " -> " + ctx.statusCode() + (etag == null ? ", no ETag" : ", ETag: " + etag));
     String result = ctx.result();
     if (ctx.statusCode() == 304 && result != null && !result.isEmpty()) {
       bodiesOn304.incrementAndGet();  // Jetty drops it from the wire, so only here can we see it
       Story.add("server: that 304 was given a body of " + result.length() + " characters; HTTP never sends one");
     }
+  }
+
+  /**
+   * Given: a 304 stands for the 200 the client already holds, so it carries that answer's ETag and
+   * Cache-Control but no Content-Type or Content-Length of its own (RFC 9110, 15.4.5 and 8.6).
+   * Javalin would add its default text/plain, and Jetty "Content-Length: 0": the headers are sent
+   * here, before either can.
+   */
+  private static void bareNotModified(Context ctx) throws java.io.IOException {
+    if (ctx.statusCode() != 304) return;
+    ctx.res().setContentType(null);
+    ctx.res().flushBuffer();
   }
 
   /** How many 304 answers the handler gave a body to. */

@@ -33,7 +33,7 @@ import workbook.story.Story;
 
 @DisplayName("Lab 02: HTTP caching")
 @TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
-@Timeout(30)
+@Timeout(60)
 class ProductCacheTest {
   public static void main(String[] args) { workbook.test.LabTests.run(ProductCacheTest.class, args); }
 
@@ -60,6 +60,16 @@ class ProductCacheTest {
     assertThat(get("/products/99").statusCode()).as("GET /products/99").isEqualTo(404);
   }
 
+  @Test
+  @DisplayName("HEAD is GET without the body: 200 for a product, 404 for an unknown one")
+  void headIsGetWithoutBody() throws Exception {
+    HttpResponse<String> head = head("/products/1");
+    assertThat(head.statusCode()).as("HEAD /products/1").isEqualTo(200);
+    assertThat(head.body()).as("HEAD /products/1 has no body").isEmpty();
+    assertThat(head.headers().firstValue("Content-Type")).as("HEAD says what GET would send").hasValue("application/json");
+    assertThat(head("/products/99").statusCode()).as("HEAD /products/99").isEqualTo(404);
+  }
+
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: Cache-Control")
@@ -70,6 +80,15 @@ class ProductCacheTest {
       String header = get("/products/1").headers().firstValue("Cache-Control").orElse(null);
       assertThat(directives(header))
           .as("TODO 1: Cache-Control should be \"public, max-age=60\" (see hint 1), but was %s", header)
+          .containsExactlyInAnyOrder("public", "max-age=60");
+    }
+
+    @Test
+    @DisplayName("HEAD says the same Cache-Control as GET")
+    void headSaysTheSame() throws Exception {
+      String header = head("/products/1").headers().firstValue("Cache-Control").orElse(null);
+      assertThat(directives(header))
+          .as("TODO 1: a HEAD answer carries the headers GET would send; Cache-Control was %s", header)
           .containsExactlyInAnyOrder("public", "max-age=60");
     }
 
@@ -114,6 +133,16 @@ class ProductCacheTest {
           .as("TODO 2: the body changed but the ETag did not, so caches would keep the old price; "
               + "derive the ETag from the body, not from the id or a constant (see hint 2)")
           .isNotNull().isNotEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("two products have different ETags, and HEAD gives the same ETag as GET")
+    void etagPerRepresentation() throws Exception {
+      String one = etagOf("/products/1");
+      assertThat(etagOf("/products/2")).as("TODO 2: products 1 and 2 have different bodies, so different ETags")
+          .isNotNull().isNotEqualTo(one);
+      assertThat(head("/products/1").headers().firstValue("ETag"))
+          .as("TODO 2: HEAD describes the same representation as GET, so it has the same ETag").hasValue(one);
     }
 
     @Test
@@ -194,6 +223,74 @@ class ProductCacheTest {
           .isEqualTo(304);
     }
 
+    @Test
+    @DisplayName("a list written without spaces, with the weak form, still matches")
+    void compactListMatches() throws Exception {
+      String header = "\"some-older-one\",W/" + currentEtag();
+      assertThat(get("/products/1", "If-None-Match", header).statusCode())
+          .as("TODO 3: the commas in If-None-Match may have no space after them; split on the comma and trim "
+              + "each part. Sent: %s (see hint 3)", header)
+          .isEqualTo(304);
+    }
+
+    @Test
+    @DisplayName("another product's ETag is not a match")
+    void otherProductsEtagIsNoMatch() throws Exception {
+      currentEtag();
+      String other = etagOf("/products/2");
+      HttpResponse<String> response = get("/products/1", "If-None-Match", other);
+      assertThat(response.statusCode())
+          .as("TODO 3: If-None-Match: %s names product 2's answer, not product 1's; only the current ETag of "
+              + "this resource gives a 304", other)
+          .isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("If-None-Match: * is a 304 for a product that exists, and a 404 for one that does not")
+    void starMatchesAnyCurrentRepresentation() throws Exception {
+      currentEtag();
+      assertThat(get("/products/1", "If-None-Match", "*").statusCode())
+          .as("TODO 3: If-None-Match: * means \"any version you have\"; product 1 exists, so 304 (RFC 9110, 13.1.2)")
+          .isEqualTo(304);
+      assertThat(get("/products/99", "If-None-Match", "*").statusCode())
+          .as("TODO 3: with no product 99 there is no version to match: the answer stays 404, never a 304 "
+              + "(decide on 304 only after you found the product)")
+          .isEqualTo(404);
+    }
+
+    @Test
+    @DisplayName("HEAD with the current ETag is a 304 too")
+    void headIsConditionalToo() throws Exception {
+      // The weak form: Javalin itself answers 304 when If-None-Match is exactly the ETag set, so only
+      // the weak form shows what the handler decides.
+      String header = "W/" + currentEtag();
+      HttpResponse<String> response = send(request("/products/1", "If-None-Match", header).method("HEAD",
+          HttpRequest.BodyPublishers.noBody()));
+      assertThat(response.statusCode())
+          .as("TODO 3: If-None-Match applies to GET and HEAD alike (RFC 9110, 13.1.2): HEAD with %s is a 304 "
+              + "too; do not test the method", header)
+          .isEqualTo(304);
+    }
+
+    @Test
+    @DisplayName("the 304 has no Content-Type or Content-Length of its own")
+    void notModifiedHasNoRepresentationHeaders() throws Exception {
+      HttpResponse<String> full = get("/products/1");
+      String raw = rawGet("/products/1", currentEtag());
+      String head = raw.split("\r\n\r\n", 2)[0].toLowerCase(Locale.ROOT);
+      assertThat(head.lines().findFirst().orElse("")).as("TODO 3: the current ETag gets a 304").contains(" 304 ");
+      String contentType = field(head, "content-type");
+      assertThat(contentType == null || contentType.equals(full.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT)))
+          .as("TODO 3: the 304 stands for the 200 the client holds (application/json); its own Content-Type "
+              + "\"%s\" would relabel that answer (RFC 9110, 15.4.5)", contentType)
+          .isTrue();
+      String length = field(head, "content-length");
+      assertThat(length == null || length.equals(String.valueOf(full.body().getBytes(StandardCharsets.UTF_8).length)))
+          .as("TODO 3: a 304 may only repeat the Content-Length of the 200 it stands for, never its own %s "
+              + "(RFC 9110, 8.6)", length)
+          .isTrue();
+    }
+
     private String currentEtag() throws Exception {
       String etag = etagOf("/products/1");
       assertThat(etag).as("Step 3 needs the ETag of step 2: do step 2 first").isNotNull();
@@ -241,13 +338,38 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("an answer without max-age is not reused")
+    void noMaxAgeIsNotReused() throws Exception {
+      origin.cacheControl = "public";
+      client.get("/products/1");
+      later(1);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: without max-age the server promised no freshness at all: ask again (store only answers "
+              + "that have a max-age)").isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("stale after max-age: 6 s after a max-age=5 answer the client asks again")
+    void staleAfterMaxAge() throws Exception {
+      origin.cacheControl = "public, max-age=5";
+      client.get("/products/1");
+      later(6);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: max-age=5 is 5 seconds: 6 s later the copy is stale and must not be served without asking")
+          .isEqualTo(2);
+    }
+
+    @Test
     @DisplayName("no-store is never kept")
     void noStoreIsNotCached() throws Exception {
-      origin.cacheControl = "no-store";
+      origin.cacheControl = "max-age=60, no-store";
       client.get("/products/1");
       client.get("/products/1");
       assertThat(origin.requests())
-          .as("TODO 4: Cache-Control: no-store forbids keeping the answer at all").isEqualTo(2);
+          .as("TODO 4: Cache-Control: %s forbids keeping the answer at all: no-store wins over max-age "
+              + "(RFC 9111, 5.2.2.5)", origin.cacheControl).isEqualTo(2);
     }
 
     @Test
@@ -288,6 +410,21 @@ class ProductCacheTest {
       client.get("/products/1");
       assertThat(origin.requests())
           .as("TODO 5: after the 304 the entry is fresh for another max-age; store it again with now as its time")
+          .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("a 304 that brings a new max-age is fresh for that long")
+    void notModifiedUpdatesMaxAge() throws Exception {
+      client.get("/products/1");
+      later(61);
+      origin.cacheControl = "public, max-age=600";
+      client.get("/products/1");
+      later(300);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 5: the 304 said max-age=600: a cache updates its entry with the 304's headers "
+              + "(RFC 9111, 4.3.4), so 300 s later it is still fresh")
           .isEqualTo(2);
     }
 
@@ -351,10 +488,28 @@ class ProductCacheTest {
   }
 
   private HttpResponse<String> get(String pathOrUrl, String... headers) throws Exception {
+    return send(request(pathOrUrl, headers));
+  }
+
+  private HttpResponse<String> head(String path) throws Exception {
+    return send(request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+  }
+
+  private HttpRequest.Builder request(String pathOrUrl, String... headers) {
     String url = pathOrUrl.startsWith("http") ? pathOrUrl : api.url() + pathOrUrl;
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(25));
     if (headers.length > 0) request.headers(headers);
+    return request;
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A header's value in a raw head (lower case), or null. */
+  private static String field(String head, String name) {
+    return head.lines().filter(line -> line.startsWith(name + ":")).map(line -> line.substring(name.length() + 1).trim())
+        .findFirst().orElse(null);
   }
 
   private String etagOf(String pathOrUrl) throws Exception {
@@ -365,7 +520,7 @@ class ProductCacheTest {
   private String rawGet(String path, String ifNoneMatch) throws IOException {
     URI uri = URI.create(api.url());
     try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
-      socket.setSoTimeout(10_000);
+      socket.setSoTimeout(25_000);
       String request = "GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nIf-None-Match: "
           + ifNoneMatch + "\r\nConnection: close\r\n\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));

@@ -4,7 +4,9 @@
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.NotFoundResponse;
+import io.javalin.validation.ValidationException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +32,8 @@ public final class CatalogApi implements AutoCloseable {
   record ProductV1(int id, String name, BigDecimal price) {}
   record ProductV2(int id, String name, Price price) {}
   record Price(BigDecimal amount, String currency) {}
+  /** An error as a problem document (RFC 9457), the one shape of every error this API sends. */
+  record Problem(String type, String title, int status, String detail) {}
 
   private static final Map<Integer, Product> PRODUCTS = Map.of(
       1, new Product(1, "Espresso cup", new BigDecimal("7.50"), "EUR"),
@@ -42,13 +46,23 @@ public final class CatalogApi implements AutoCloseable {
       // TODO 1: serve GET /api/v2/products/{id} with the v2 representation (ProductV2: price as {amount, currency}).
       cfg.routes.get("/api/products/{id}", this::byAcceptHeader);
       cfg.routes.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(OpenApiV2.YAML));
+      // Given: errors come as application/problem+json whatever the Accept header says, so the
+      // contract can describe them (Javalin's own would be text, HTML or JSON depending on Accept).
+      cfg.routes.exception(ValidationException.class, (e, ctx) -> problem(ctx, 400, "the product id must be a whole number"));
+      cfg.routes.exception(NotFoundResponse.class, (e, ctx) -> problem(ctx, 404, e.getMessage()));
     });
   }
 
   /** The unversioned URL: the client says which version it wants in the Accept header. */
   private void byAcceptHeader(Context ctx) {
-    // TODO 2: answer the first of acceptedTypes(ctx) you can serve (README, step 2) or 406, naming the version in Content-Type, with Vary: Accept.
+    // TODO 2: answer the first of acceptedTypes(ctx) you can serve (README, step 2) or problem(ctx, 406, ...), naming the version in Content-Type, with Vary: Accept.
     ctx.json(v1(find(ctx)));
+  }
+
+  /** Answers with a problem document (RFC 9457): the status, its title, and what went wrong. */
+  static void problem(Context ctx, int status, String detail) {
+    ctx.status(status).json(new Problem("about:blank", HttpStatus.forStatus(status).getMessage(), status, detail))
+        .contentType("application/problem+json");
   }
 
   /** The media types of the Accept header, in order, without parameters; empty when there is none. */

@@ -29,7 +29,7 @@ import workbook.story.Story;
 
 @DisplayName("Lab 03: Versioning REST")
 @TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
-@Timeout(30)
+@Timeout(60)
 class VersioningTest {
   public static void main(String[] args) { workbook.test.LabTests.run(VersioningTest.class, args); }
 
@@ -112,7 +112,7 @@ class VersioningTest {
     @Test
     @DisplayName("no Accept, application/json or */* get v1: clients from before v2 keep working")
     void defaultIsV1() throws Exception {
-      for (String accept : new String[] {null, "application/json", "*/*", "text/html, */*;q=0.8"}) {
+      for (String accept : new String[] {null, "application/json", "application/*", "*/*", "text/html, */*;q=0.8"}) {
         HttpResponse<String> response = get("/api/products/1", accept);
         assertThat(priceOf(response).isNumber())
             .as("TODO 2: with Accept %s the client never asked for v2; it was written against v1, so it must "
@@ -144,6 +144,32 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("the 406 is a problem document (application/problem+json), like every other error")
+    void notAcceptableIsAProblem() throws Exception {
+      HttpResponse<String> response = get("/api/products/1", "application/vnd.shop.v3+json");
+      assertThat(response.statusCode()).as("TODO 2: nothing served was asked for: 406").isEqualTo(406);
+      assertThat(contentType(response))
+          .as("TODO 2: answer the 406 with problem(ctx, 406, ...), the one error shape the contract promises "
+              + "(see hint 2); it came as %s", contentType(response))
+          .startsWith("application/problem+json");
+    }
+
+    @Test
+    @DisplayName("every answer of the URL says Vary: Accept, the 406 and the 404 too")
+    void everyAnswerVaries() throws Exception {
+      for (String[] request : new String[][] {{"/api/products/1", "application/vnd.shop.v3+json"},
+          {"/api/products/99", V2}, {"/api/products/1", null}}) {
+        HttpResponse<String> response = get(request[0], request[1]);
+        String vary = response.headers().firstValue("Vary").orElse("");
+        assertThat(vary.toLowerCase())
+            .as("TODO 2: the %d for Accept %s was chosen by the Accept header too, so a cache must key it on "
+                + "Accept; set Vary: Accept before you decide anything. Vary was \"%s\"",
+                response.statusCode(), request[1] == null ? "(none)" : request[1], vary)
+            .contains("accept");
+      }
+    }
+
+    @Test
     @DisplayName("the answer says Vary: Accept, so caches keep v1 and v2 apart")
     void variesOnAccept() throws Exception {
       String vary = get("/api/products/1", V2).headers().firstValue("Vary").orElse("");
@@ -167,6 +193,16 @@ class VersioningTest {
       assertThat(product.name()).as("TODO 3: name").isEqualTo("Espresso cup");
       assertThat(product.price().amount()).as("TODO 3: price.amount").isEqualByComparingTo("7.50");
       assertThat(product.price().currency()).as("TODO 3: a currency that is there is kept").isEqualTo("USD");
+    }
+
+    @Test
+    @DisplayName("an amount is read exactly, never through a double")
+    void exactAmount() {
+      ProductReader.Product product = ProductReader.read("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":19.99}}");
+      assertThat(product.price().amount())
+          .as("TODO 3: 19.99 became %s: a double cannot hold 19.99, so money must go from the JSON number "
+              + "to BigDecimal directly (decimalValue(), not doubleValue())", product.price().amount())
+          .isEqualByComparingTo("19.99");
     }
 
     @Test
@@ -233,6 +269,31 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("every answer the API gives is described by the contract, errors and v1 included")
+    void everyAnswerIsDescribed() throws Exception {
+      String[][] requests = {
+          {"/api/v1/products/1", null}, {"/api/v1/products/99", null}, {"/api/v1/products/abc", null},
+          {"/api/v2/products/1", null}, {"/api/v2/products/99", "application/json"}, {"/api/v2/products/abc", null},
+          {"/api/products/1", null}, {"/api/products/1", "application/json"}, {"/api/products/1", "*/*"},
+          {"/api/products/1", V1}, {"/api/products/1", V2}, {"/api/products/99", V2},
+          {"/api/products/abc", V1}, {"/api/products/1", "application/vnd.shop.v3+json"}};
+      for (String[] request : requests) {
+        HttpResponse<String> response = get(request[0], request[1]);
+        String template = request[0].replaceFirst("/[^/]+$", "/{id}");
+        String type = contentType(response).split(";")[0].trim();
+        String answer = "GET " + request[0] + (request[1] == null ? "" : " (Accept: " + request[1] + ")") + " -> "
+            + response.statusCode() + " " + type;
+        assertThat(contract.describes("GET", template, response.statusCode(), type))
+            .as("TODO 4: the server answered %s, and the contract has no schema for it: a client generated from "
+                + "the document cannot expect it. Document every answer, errors too (see hint 4)", answer)
+            .isTrue();
+        assertThat(contract.problems("GET", template, response.statusCode(), type, response.body()))
+            .as("TODO 4: %s sent %s, which the contract's schema for it rejects (see hint 4)", answer, response.body())
+            .isEmpty();
+      }
+    }
+
+    @Test
     @DisplayName("the contract rejects a v1 body (price as a number)")
     void rejectsV1Shape() {
       assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":7.50}"))
@@ -277,7 +338,7 @@ class VersioningTest {
   }
 
   private HttpResponse<String> get(String path, String accept) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(10));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(25));
     if (accept != null) request.header("Accept", accept);
     HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     String body = response.body().replaceAll("\\s+", " ");

@@ -55,7 +55,7 @@ final class RestClient {
 
   private HttpRequest request(String url) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
-        .timeout(Duration.ofSeconds(5))
+        .timeout(Duration.ofSeconds(15))
         .header("Accept", "application/json");
     // Every call carries the caller's identity; the receiving service checks it before any work.
     builder.header("Authorization", "Bearer " + token);

@@ -57,8 +57,11 @@ public final class CachingClient {
     // The ETag goes back exactly as received, quotes included: the server compares validators, not ids.
     HttpResponse<String> response = send(request(path).header("If-None-Match", stale.etag()));
     if (response.statusCode() != 304) return handle(path, response);
-    // 304 says "what you hold is current": it counts as just received, so it is fresh for max-age again.
-    cache.put(path, new Entry(stale.body(), stale.etag(), clock.instant(), stale.maxAge()));
+    // 304 says "what you hold is current": it counts as just received, fresh again for the max-age
+    // the 304 repeats (the server may have changed it), or the one stored before.
+    String maxAge = cacheControl(response).get("max-age");
+    Duration fresh = maxAge == null ? stale.maxAge() : Duration.ofSeconds(Long.parseLong(maxAge));
+    cache.put(path, new Entry(stale.body(), stale.etag(), clock.instant(), fresh));
     return new Reply(200, stale.body());
   }
 

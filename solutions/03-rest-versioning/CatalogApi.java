@@ -4,7 +4,9 @@
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.NotFoundResponse;
+import io.javalin.validation.ValidationException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +32,8 @@ public final class CatalogApi implements AutoCloseable {
   record ProductV1(int id, String name, BigDecimal price) {}
   record ProductV2(int id, String name, Price price) {}
   record Price(BigDecimal amount, String currency) {}
+  /** An error as a problem document (RFC 9457), the one shape of every error this API sends. */
+  record Problem(String type, String title, int status, String detail) {}
 
   private static final Map<Integer, Product> PRODUCTS = Map.of(
       1, new Product(1, "Espresso cup", new BigDecimal("7.50"), "EUR"),
@@ -43,6 +47,10 @@ public final class CatalogApi implements AutoCloseable {
       cfg.routes.get("/api/v2/products/{id}", ctx -> ctx.json(v2(find(ctx))));
       cfg.routes.get("/api/products/{id}", this::byAcceptHeader);
       cfg.routes.get("/openapi.yaml", ctx -> ctx.contentType("application/yaml").result(OpenApiV2.YAML));
+      // Given: errors come as application/problem+json whatever the Accept header says, so the
+      // contract can describe them (Javalin's own would be text, HTML or JSON depending on Accept).
+      cfg.routes.exception(ValidationException.class, (e, ctx) -> problem(ctx, 400, "the product id must be a whole number"));
+      cfg.routes.exception(NotFoundResponse.class, (e, ctx) -> problem(ctx, 404, e.getMessage()));
     });
   }
 
@@ -52,7 +60,7 @@ public final class CatalogApi implements AutoCloseable {
     ctx.header("Vary", "Accept");
     String type = negotiate(acceptedTypes(ctx));
     if (type == null) {
-      ctx.status(406).result("Not Acceptable: this API serves " + V1 + " and " + V2);
+      problem(ctx, 406, "this API serves " + V1 + " and " + V2);
       return;
     }
     Product product = find(ctx);
@@ -71,6 +79,12 @@ public final class CatalogApi implements AutoCloseable {
       if (List.of("application/json", "application/*", "*/*").contains(type)) return "application/json";
     }
     return null;
+  }
+
+  /** Answers with a problem document (RFC 9457): the status, its title, and what went wrong. */
+  static void problem(Context ctx, int status, String detail) {
+    ctx.status(status).json(new Problem("about:blank", HttpStatus.forStatus(status).getMessage(), status, detail))
+        .contentType("application/problem+json");
   }
 
   /** The media types of the Accept header, in order, without parameters; empty when there is none. */

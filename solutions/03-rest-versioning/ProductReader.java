@@ -13,7 +13,7 @@ final class ProductReader {
   record Product(int id, String name, Price price) {}
   record Price(BigDecimal amount, String currency) {}
 
-  // Only used to parse: binding to the records would be strict (Jackson fails on unknown fields).
+  // Jackson's default is strict: any field the records do not declare fails the whole read.
   // BigDecimal for every JSON number with a fraction: money must never pass through double.
   private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
