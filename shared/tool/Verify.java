@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import workbook.kafka.Broker;
 
@@ -16,16 +17,21 @@ import workbook.kafka.Broker;
  * Checks the workbook's invariants for every lab, in temporary copies laid out like the repo,
  * never touching the learner's files: (1) the starter compiles and its demo runs, (2) every step
  * fails on the starter, (3) every test passes with the solution laid over it, (4) the solution
- * holds only files the starter has. Ends with the line "N passed, N failed".
+ * holds only files the starter has, plus its catalogue of mistakes/, (5) every mistake laid over
+ * the solution turns a test of its own step red, with a message naming that step's TODO.
+ * Ends with the line "N passed, N failed".
  */
 final class Verify {
   private static final long DEMO_SECONDS = 120;
   private static final long TEST_SECONDS = 600;
+  private static final int MIN_MISTAKES = 8;
 
   private final Labs labs;
   private final Map<String, String> env = new HashMap<>();
   private int passed;
   private int failed;
+  private int mistakesTried;
+  private int mistakesCaught;
   private boolean asIs;
   private boolean keep;
   private Path scratch;
@@ -52,12 +58,14 @@ final class Verify {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
       if (everything) selfChecks();
       for (Labs.Lab lab : chosen) check(lab);
+      awaitMistakes();
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for verify", e);
     } finally {
       if (scratch != null) delete(scratch);
     }
     System.out.printf(Locale.ROOT, "Verify took %.0f s.%n", (System.nanoTime() - t0) / 1e9);
+    System.out.println("Mistakes: " + mistakesTried + " tried, " + mistakesCaught + " caught at their own step.");
     System.out.println(passed + " passed, " + failed + " failed");
     return failed == 0 ? 0 : 1;
   }
@@ -71,6 +79,12 @@ final class Verify {
 
   /** The workbook's own tests (shared/test) and the generated-code check, if present. */
   private void selfChecks() {
+    timed("conventions (step numbers, hints, facts, lists, versions, starter and solution)", () -> {
+      List<String> problems = new Conventions(labs).check();
+      if (problems.isEmpty()) return ok("all kept");
+      problems.forEach(p -> System.out.println("    " + p));
+      return bad(problems.size() + " broken (each above, with its file)", null);
+    });
     try (Stream<Path> files = Files.list(labs.root.resolve("shared/test"))) {
       for (Path test : files.filter(p -> p.toString().endsWith("Test.java")).sorted().toList()) {
         String name = "workbook self-test " + test.getFileName();
@@ -99,7 +113,53 @@ final class Verify {
     timed(lab.number() + " " + lab.title(), () -> checkLab(lab));
   }
 
+  /**
+   * A lab's mistakes run in the background, two labs at a time (WORKBOOK_VERIFY_PARALLEL), while
+   * the next lab's starter and solution are checked: most of a test's time is waiting (on a
+   * broker, a deadline, a simulated latency), so a few things at once fit two cores.
+   */
+  private static int mistakeRunsAtOnce() {
+    try {
+      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "2")));
+    } catch (NumberFormatException e) {
+      throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of mistake runs at once, e.g. 2.");
+    }
+  }
+
+  private final java.util.concurrent.ExecutorService mistakeRuns = java.util.concurrent.Executors.newFixedThreadPool(mistakeRunsAtOnce(), r -> {
+    Thread t = new Thread(r, "verify-mistakes");
+    t.setDaemon(true);
+    return t;
+  });
+  private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+
+  private void checkMistakesLater(Labs.Lab lab, Path work, Path copy) {
+    pending.add(mistakeRuns.submit(() -> {
+      try {
+        timed(lab.number() + " " + lab.title() + ", its mistakes", () -> mistakes(lab, work, copy));
+      } finally {
+        if (!keep) delete(work);
+      }
+    }));
+  }
+
+  private void awaitMistakes() {
+    for (java.util.concurrent.Future<?> f : pending) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        synchronized (this) { failed++; }
+        System.out.println("✘ a mistakes run could not finish: " + e.getCause());
+      }
+    }
+    mistakeRuns.shutdown();
+  }
+
   private Verdict checkLab(Labs.Lab lab) throws IOException {
+    boolean handedOn = false;
     Path work = keep ? Files.createTempDirectory("workbook-verify-" + lab.number() + "-")
         : Files.createDirectories(scratch.resolve(lab.number()));
     try {
@@ -119,12 +179,48 @@ final class Verify {
       if (!solution.green()) {
         return bad("with the solution, " + solution.summary() + " (invariant 3)", new Labs.Run(1, false, work.resolve("solution.log")));
       }
-      return ok("starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
-          + solution.count("passed") + " tests), demo runs");
+      String summary = "starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
+          + solution.count("passed") + " tests), demo runs";
+      int count = Mistakes.of(lab.solutionDir()).size();
+      if (count < MIN_MISTAKES) {
+        return bad(summary + ", but " + count + " mistakes in solutions/" + lab.slug() + "/mistakes/: a lab keeps at least "
+            + MIN_MISTAKES + " (docs/lab-anatomy.md, \"The catalogue of mistakes\")", null);
+      }
+      checkMistakesLater(lab, work, copy);
+      handedOn = true;
+      return ok(summary + "; its " + count + " mistakes are being tried");
     } finally {
-      if (!keep) delete(work);
-      else System.out.println("    kept " + work);
+      if (keep) System.out.println("    kept " + work);
+      else if (!handedOn) delete(work);
     }
+  }
+
+  /** Invariant 5: every mistake of the catalogue is caught at its own step (in one warm child JVM). */
+  private Verdict mistakes(Labs.Lab lab, Path work, Path copy) {
+    List<Mistakes.Mistake> all = Mistakes.of(lab.solutionDir());
+    Path report = work.resolve("mistakes.tsv");
+    Path tool = labs.root.resolve("shared/tool/Workbook.java");
+    Labs.Run r = Labs.run(labs.root, work, List.of(tool.toString(), "_mistakes", copy.toString(), report.toString(),
+        lab.solutionDir().toString()), env, work.resolve("mistakes.log"), 180 + 60L * all.size());
+    List<String[]> rows = new ArrayList<>();
+    for (String line : Labs.read(report).split("\\R")) {
+      String[] cols = line.split("\\t", 4);
+      if (cols.length == 4) rows.add(cols);
+    }
+    List<String> missed = new ArrayList<>();
+    for (Mistakes.Mistake m : all) {
+      Optional<String[]> row = rows.stream().filter(c -> c[0].equals(m.name())).findFirst();
+      String detail = row.map(c -> c[1].equals("0") ? c[3] : "step " + c[1] + ": " + c[3])
+          .orElse(r.timedOut() ? "not run: the mistakes' run was stopped after its time limit" : "not run (see the log)");
+      if (row.isEmpty() || !row.get()[2].equals("caught")) missed.add(m.name() + " (" + detail + ")");
+    }
+    String counts = (all.size() - missed.size()) + " of " + all.size() + " caught at their own step";
+    synchronized (this) {
+      mistakesTried += all.size();
+      mistakesCaught += all.size() - missed.size();
+    }
+    if (missed.isEmpty()) return ok(counts);
+    return bad(counts + "; not caught:\n      " + String.join("\n      ", missed), rows.isEmpty() ? r : null);
   }
 
   private Results tests(Path work, Path test, String results, String log) {
@@ -164,6 +260,7 @@ final class Verify {
     if (!Files.isDirectory(lab.solutionDir())) return List.of("(no solutions/" + lab.slug() + " folder)");
     try (Stream<Path> files = Files.walk(lab.solutionDir())) {
       return files.filter(Files::isRegularFile).map(p -> lab.solutionDir().relativize(p))
+          .filter(p -> !p.startsWith("mistakes")) // the catalogue of wrong answers: the one exception
           .filter(p -> !Files.exists(lab.dir().resolve(p))).map(Path::toString).toList();
     }
   }
@@ -171,6 +268,7 @@ final class Verify {
   private void overlaySolution(Labs.Lab lab, Path copy) throws IOException {
     try (Stream<Path> files = Files.walk(lab.solutionDir())) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
+        if (lab.solutionDir().relativize(f).startsWith("mistakes")) continue;
         Path dst = copy.resolve(lab.solutionDir().relativize(f));
         Files.createDirectories(dst.getParent());
         Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING);
@@ -197,9 +295,11 @@ final class Verify {
       v = bad("could not be checked: " + e.getMessage(), null);
     }
     String secs = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9);
-    System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "]");
-    if (v.ok()) passed++;
-    else { failed++; showLog(v.run()); }
+    synchronized (this) {
+      System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "]");
+      if (v.ok()) passed++;
+      else { failed++; showLog(v.run()); }
+    }
   }
 
   private static void showLog(Labs.Run run) {

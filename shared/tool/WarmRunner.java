@@ -22,8 +22,10 @@ import javax.tools.ToolProvider;
 
 /**
  * The warm half of watch: asks JBang once what a lab's tests need (sources, resolved jars,
- * JVM options), then on every save compiles the sources with the compiler already loaded in
- * this JVM and runs the tests in a fresh class loader. No JVM start, no JBang, per run.
+ * JVM options), then on every save compiles the lab's own files with the compiler already loaded
+ * in this JVM and runs the tests in a fresh class loader. No JVM start, no JBang, per run.
+ * The libraries and the shared sources (which a learner never edits) are compiled and loaded
+ * once, in a parent loader that every run reuses: a run pays only for the lab's own classes.
  */
 final class WarmRunner {
   private final List<Path> sources = new ArrayList<>();
@@ -32,10 +34,14 @@ final class WarmRunner {
   private final JavaCompiler javac;
   private final StandardJavaFileManager files;
   private final Path workDir;
+  private final Path labDir;
+  private URLClassLoader libraries;
+  private boolean sharedCompiled;
   private int runs;
 
   private WarmRunner(Path test, JavaCompiler javac) {
     this.testClass = test.getFileName().toString().replaceFirst("\\.java$", "");
+    this.labDir = test.toAbsolutePath().getParent();
     this.javac = javac;
     this.files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
     try {
@@ -78,22 +84,44 @@ final class WarmRunner {
     System.setProperty(kv[0], kv.length > 1 ? kv[1] : "");
   }
 
-  /** Compiles and runs the tests; true when they are all green. */
-  boolean run(Path results) throws IOException {
+  /** Compiles and runs the tests (all, or only the steps given, e.g. "2"); true when they are all green. */
+  boolean run(Path results, String... steps) throws IOException {
     Path classes = Files.createDirectories(workDir.resolve("run-" + (++runs)));
     try {
-      if (!compile(classes)) return false;
-      return runTests(classes, results);
+      if (!sharedReady()) return false;
+      if (!compile(labSources(), classes)) return false;
+      return runTests(classes, results, steps);
     } finally {
       Verify.delete(classes);
     }
   }
 
-  private boolean compile(Path classes) {
+  private List<Path> labSources() {
+    return sources.stream().filter(p -> p.toAbsolutePath().startsWith(labDir)).toList();
+  }
+
+  /** The shared sources, compiled once into the libraries' loader that every run reuses. */
+  private boolean sharedReady() throws IOException {
+    if (sharedCompiled) return true;
+    Path shared = Files.createDirectories(workDir.resolve("shared"));
+    List<Path> others = sources.stream().filter(p -> !p.toAbsolutePath().startsWith(labDir)).toList();
+    if (!others.isEmpty() && !compile(others, shared)) return false;
+    // Found by JUnit only when a run turns extension auto-detection on (verify's mistakes).
+    Path services = Files.createDirectories(shared.resolve("META-INF/services"));
+    Files.writeString(services.resolve("org.junit.jupiter.api.extension.Extension"), "workbook.test.StopWhenCaught\n");
+    List<URL> urls = new ArrayList<>(List.of(shared.toUri().toURL()));
+    for (Path jar : jars) urls.add(url(jar));
+    libraries = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+    jars.add(0, shared); // the lab's files compile against the shared classes from now on
+    sharedCompiled = true;
+    return true;
+  }
+
+  private boolean compile(List<Path> toCompile, Path classes) {
     DiagnosticCollector<JavaFileObject> problems = new DiagnosticCollector<>();
     List<String> options = List.of("-d", classes.toString(), "-proc:none", "-g", "-encoding", "UTF-8",
         "-classpath", String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList()));
-    boolean ok = javac.getTask(null, files, problems, options, null, files.getJavaFileObjectsFromPaths(sources)).call();
+    boolean ok = javac.getTask(null, files, problems, options, null, files.getJavaFileObjectsFromPaths(toCompile)).call();
     for (Diagnostic<? extends JavaFileObject> d : problems.getDiagnostics()) {
       if (d.getKind() != Diagnostic.Kind.ERROR) continue;
       String where = d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName() + ":" + d.getLineNumber() + ": ";
@@ -103,17 +131,16 @@ final class WarmRunner {
     return ok;
   }
 
-  private boolean runTests(Path classes, Path results) throws IOException {
-    List<URL> urls = new ArrayList<>(List.of(classes.toUri().toURL()));
-    for (Path jar : jars) urls.add(url(jar));
+  private boolean runTests(Path classes, Path results, String[] steps) throws IOException {
+    URL[] urls = {classes.toUri().toURL()};
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     // A fresh loader per run: the learner's new classes, and no static state left from the last run.
-    try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
+    try (URLClassLoader loader = new URLClassLoader(urls, libraries)) {
       Thread.currentThread().setContextClassLoader(loader);
       System.setProperty("workbook.results", results.toString());
       Class<?> launcher = loader.loadClass("workbook.test.LabTests");
       Object counts = launcher.getMethod("execute", Class.class, String[].class)
-          .invoke(null, loader.loadClass(testClass), new String[0]);
+          .invoke(null, loader.loadClass(testClass), (Object) steps);
       int[] c = (int[]) counts;
       return c[0] > 0 && c[1] == 0;
     } catch (ReflectiveOperationException e) {

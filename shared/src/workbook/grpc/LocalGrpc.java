@@ -1,8 +1,7 @@
 //DEPS io.grpc:grpc-bom:1.85.1@pom
 //DEPS io.grpc:grpc-netty-shaded io.grpc:grpc-protobuf io.grpc:grpc-stub io.grpc:grpc-services
-// grpc-protobuf brings protobuf-java 3.25, which cannot load code made by protoc 4.33: pin the
-// runtime to the protoc version in Protoc.java (the generator refuses to run if they differ).
-//DEPS com.google.protobuf:protobuf-java:4.33.2
+// The Protobuf runtime, pinned once to protoc's version (see ProtobufRuntime.java).
+//SOURCES ProtobufRuntime.java
 // The test narrator, every generated contract (one folder each) and the story it writes to.
 //SOURCES CallStory.java */*.java ../story/*.java
 package workbook.grpc;

@@ -3,7 +3,7 @@
 //DEPS com.google.protobuf:protoc:4.33.2:${os.detected.classifier}@exe
 //DEPS io.grpc:protoc-gen-grpc-java:1.83.1:${os.detected.classifier}@exe
 // The well-known types (google/protobuf/timestamp.proto, ...) ship inside protobuf-java.
-//DEPS com.google.protobuf:protobuf-java:4.33.2
+//SOURCES ProtobufRuntime.java
 package workbook.grpc;
 
 import java.io.IOException;

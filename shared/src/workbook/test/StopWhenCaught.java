@@ -1,0 +1,42 @@
+package workbook.test;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * For verify's catalogue of mistakes only: once a test fails with a message naming its own
+ * step's TODO, the mistake is caught and the step's remaining tests are skipped. Loaded through
+ * JUnit's extension auto-detection, which the launcher turns on for that run alone.
+ */
+public final class StopWhenCaught implements ExecutionCondition, TestWatcher {
+  private static final AtomicBoolean CAUGHT = new AtomicBoolean();
+  private static final Pattern STEP = Pattern.compile("step(\\d+)");
+
+  static void reset() { CAUGHT.set(false); }
+
+  @Override public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    return CAUGHT.get() && context.getTestMethod().isPresent()
+        ? ConditionEvaluationResult.disabled("the mistake is already caught")
+        : ConditionEvaluationResult.enabled("not caught yet");
+  }
+
+  @Override public void testFailed(ExtensionContext context, Throwable cause) {
+    String message = Optional.ofNullable(cause.getMessage()).orElse("");
+    boolean timeout = cause instanceof java.util.concurrent.TimeoutException; // told as the step's TODO by LabTests
+    for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+      for (String tag : c.get().getTags()) {
+        Matcher m = STEP.matcher(tag);
+        if (m.matches() && (timeout || Pattern.compile("\\bTODO " + Integer.parseInt(m.group(1)) + "\\b").matcher(message).find())) {
+          CAUGHT.set(true);
+          return;
+        }
+      }
+    }
+  }
+}

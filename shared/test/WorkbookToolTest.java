@@ -1,0 +1,224 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES ../src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The workbook tool as a learner meets it, in a scratch copy of the workbook with a tiny lab 99
+ * of its own (one step that a learner finishes, one whose code hangs in a way that ignores
+ * interrupts): every command runs through ./jbang, exactly as typed in a terminal.
+ */
+@DisplayName("Workbook: the tool's loop")
+@Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WorkbookToolTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(WorkbookToolTest.class, args); }
+
+  private static final String LAB = "labs/99-self-test";
+  private static Path copy;
+
+  record Result(int exit, String out, double seconds) {}
+
+  @BeforeAll
+  static void scratchWorkbook() throws Exception {
+    Path root = Path.of(System.getProperty("user.dir"));
+    while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
+    copy = Files.createTempDirectory("workbook-tool-test-");
+    copyTree(root.resolve("shared/src"), copy.resolve("shared/src"));
+    copyTree(root.resolve("shared/tool"), copy.resolve("shared/tool"));
+    for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));
+    Path lab = Files.createDirectories(copy.resolve(LAB));
+    Files.writeString(lab.resolve("README.md"), "# Lab 99: Self-test\n\n## Step 1: add\n\n## Step 2: wait\n\n## Hints\n");
+    Files.writeString(lab.resolve("Adder.java"), """
+        /** Lab 99's exercise. */
+        class Adder {
+          static int add(int a, int b) {
+            // TODO 1: return the sum.
+            throw new UnsupportedOperationException("TODO 1: return the sum");
+          }
+
+          static int answer() {
+            // TODO 2: return 42 (the starter waits forever, ignoring interrupts).
+            new java.util.concurrent.CompletableFuture<Void>().join();
+            return 0;
+          }
+        }
+        """);
+    Files.writeString(lab.resolve("AdderTest.java"), """
+        ///usr/bin/env jbang "$0" "$@" ; exit $?
+        //JAVA 17+
+        //SOURCES Adder.java ../../shared/src/workbook/test/*.java
+        import static org.assertj.core.api.Assertions.assertThat;
+        import org.junit.jupiter.api.*;
+
+        @DisplayName("Lab 99: Self-test")
+        @Timeout(3)
+        class AdderTest {
+          public static void main(String[] args) { workbook.test.LabTests.run(AdderTest.class, args); }
+
+          @Nested @Tag("step1") @DisplayName("Step 1: add")
+          class Step1 {
+            @Test @DisplayName("two and two make four")
+            void adds() { assertThat(Adder.add(2, 2)).as("TODO 1: add").isEqualTo(4); }
+          }
+
+          @Nested @Tag("step2") @DisplayName("Step 2: wait")
+          class Step2 {
+            @Test @Order(1) @DisplayName("the answer comes back")
+            void answers() { assertThat(Adder.answer()).as("TODO 2: answer").isEqualTo(42); }
+
+            @Test @Order(2) @DisplayName("a test after the hanging one still runs")
+            void after() { assertThat(1).as("TODO 2: runs").isEqualTo(2); }
+          }
+        }
+        """);
+    git("init", "-q");
+    git("add", "-A");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "scratch");
+  }
+
+  @AfterAll
+  static void removeScratch() throws IOException {
+    if (copy == null) return;
+    try (Stream<Path> files = Files.walk(copy)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("a step number the lab does not have gets the list of its steps, at once")
+  void wrongStep() throws Exception {
+    Result r = workbook(copy, "test", "99", "7");
+    assertThat(r.out()).as("the message for test 99 7").contains("There is no step 7", "its steps are 1, 2");
+    assertThat(r.exit()).as("exit code").isEqualTo(2);
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("code that blocks and ignores interrupts fails at its timeout, naming the test and the TODO; the run ends")
+  void hang() throws Exception {
+    Result r = workbook(copy, "test", "99", "2");
+    assertThat(r.out()).as("the output of a hanging step")
+        .contains("\"the answer comes back\" was stopped after 3 seconds", "TODO 2:")
+        .contains("✘ a test after the hanging one still runs")
+        .contains("0 passed, 2 failed");
+    assertThat(r.seconds()).as("seconds the hanging run took").isLessThan(90);
+    assertThat(processesMentioning(copy.toString())).as("processes left running from the scratch copy").isEmpty();
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("a one-step run that is green says that step is green, not the lab; from the lab's folder too")
+  void oneStep() throws Exception {
+    Path adder = copy.resolve(LAB + "/Adder.java");
+    Files.writeString(adder, Files.readString(adder).replace("throw new UnsupportedOperationException(\"TODO 1: return the sum\");", "return a + b;"));
+    Result r = workbook(copy.resolve(LAB), "test", "99", "1");
+    assertThat(r.out()).as("the verdict of test 99 1, run from labs/99-self-test with ../../jbang")
+        .contains("Lab 99 step 1 is green").doesNotContain("Lab 99 is green");
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("after a compile error, test says so and list no longer shows the old green")
+  void compileError() throws Exception {
+    Path adder = copy.resolve(LAB + "/Adder.java");
+    Files.writeString(adder, Files.readString(adder).replace("return a + b;", "return a + ;"));
+    Result r = workbook(copy, "test", "99", "1");
+    assertThat(r.out()).as("the verdict on code that does not compile")
+        .contains("It does not compile yet").doesNotContain("--verbose").doesNotContain("fix the first red step");
+    assertThat(lineOf(workbook(copy, "list").out(), "99")).as("list's line for lab 99").contains("✘");
+  }
+
+  @Test
+  @Order(5)
+  @DisplayName("reset puts the starter back and says how to restore; restore brings the learner's file back")
+  void resetAndRestore() throws Exception {
+    Path adder = copy.resolve(LAB + "/Adder.java");
+    String mine = Files.readString(adder);
+    Result reset = workbook(copy, "reset", "99", "--yes");
+    assertThat(reset.out()).as("reset's last line").contains("restore 99");
+    assertThat(Files.readString(adder)).as("Adder.java after reset").contains("throw new UnsupportedOperationException");
+    assertThat(lineOf(workbook(copy, "list").out(), "99")).as("list after reset").contains("not run yet");
+    workbook(copy, "restore", "99");
+    assertThat(Files.readString(adder)).as("Adder.java after restore").isEqualTo(mine);
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("open makes an IDE project whose files link to the lab and whose build names the test's libraries")
+  void open() throws Exception {
+    Result r = workbook(copy, "open", "99");
+    String[] lines = r.out().strip().split("\\R");
+    Path project = Path.of(lines[lines.length - 2].strip());
+    Path src = project.resolve("src/Adder.java");
+    assertThat(Files.isSymbolicLink(src)).as("src/Adder.java in %s is a link", project).isTrue();
+    assertThat(Files.readSymbolicLink(src).toString()).as("where src/Adder.java points").endsWith(LAB + "/Adder.java");
+    assertThat(Files.readString(project.resolve("build.gradle"))).as("the project's build.gradle")
+        .contains("junit-jupiter", "assertj-core");
+  }
+
+  // --- helpers ----------------------------------------------------------------------------
+
+  private static Result workbook(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("bash", dir.relativize(copy).resolve("jbang").toString(), "workbook@."));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile("tool-test-", ".log");
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    if (!p.waitFor(200, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    String text = Files.readString(out, StandardCharsets.UTF_8);
+    Files.delete(out);
+    return new Result(p.isAlive() ? -1 : p.exitValue(), text, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static void git(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("git"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(copy.toFile()).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    assertThat(p.waitFor()).as("git %s", String.join(" ", args)).isZero();
+  }
+
+  private static String lineOf(String listing, String number) {
+    return listing.lines().filter(l -> l.contains(" " + number + "  ")).findFirst().orElse("(no line for lab " + number + ")");
+  }
+
+  private static List<String> processesMentioning(String text) {
+    return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(text))
+        .map(p -> p.info().commandLine().orElse("")).toList();
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path dst = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) Files.createDirectories(dst);
+        else Files.copy(f, dst);
+      }
+    }
+  }
+}

@@ -1,0 +1,358 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The conventions a maintainer relies on and nothing else checks, each broken one told in one
+ * sentence naming the file (and line): a step's number agrees across the README, its hints, the
+ * TODO markers, the tags and the messages; every fact a lab cites is defined; every lab is in
+ * every list; a library version is pinned once; a solution changes its starter only where a
+ * TODO says.
+ */
+final class Conventions {
+  private static final Pattern README_STEP = Pattern.compile("^## Step (\\d+)\\b");
+  private static final Pattern HINT_STEP = Pattern.compile("^### Step (\\d+)\\b");
+  // In Java comments, and in the YAML or text blocks some labs keep inside a Java string.
+  private static final Pattern TODO_MARKER = Pattern.compile("(//|#)\\s*TODO (\\d+)\\b");
+  private static final Pattern TYPE_DECLARATION = Pattern.compile("\\b(class|record|interface|enum)\\s+\\w+");
+  private static final Pattern TAG = Pattern.compile("@Tag\\(\"step(\\d+)\"\\)");
+  private static final Pattern AS_TODO = Pattern.compile("\"\\[?TODO (\\d+)\\b");
+  private static final Pattern FACT = Pattern.compile("\\b([RGEOC][1-9]\\d?)\\b");
+  private static final Pattern DEPS = Pattern.compile("^//DEPS (.+)$");
+  private static final Pattern COORDINATE = Pattern.compile("^([\\w.-]+):([\\w.-]+):([^:@\\s]+)");
+
+  private final Labs labs;
+  private final List<String> problems = new ArrayList<>();
+
+  Conventions(Labs labs) { this.labs = labs; }
+
+  /** Every problem found, one sentence each; empty when the workbook keeps its conventions. */
+  List<String> check() {
+    for (Labs.Lab lab : labs.all()) {
+      steps(lab);
+      drift(lab);
+    }
+    facts();
+    lists();
+    versions();
+    return problems;
+  }
+
+  // --- steps ----------------------------------------------------------------------------------
+
+  private void steps(Labs.Lab lab) {
+    Path readme = lab.dir().resolve("README.md");
+    List<String> lines = lines(readme);
+    Map<Integer, Integer> stepLines = new TreeMap<>();
+    Map<Integer, Integer> hintLines = new TreeMap<>();
+    boolean inHints = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String l = lines.get(i);
+      if (l.startsWith("## ")) inHints = l.startsWith("## Hints");
+      Matcher s = README_STEP.matcher(l);
+      if (s.find()) stepLines.put(Integer.parseInt(s.group(1)), i + 1);
+      Matcher h = HINT_STEP.matcher(l);
+      if (inHints && h.find()) {
+        int n = Integer.parseInt(h.group(1));
+        hintLines.put(n, i + 1);
+        Set<String> tiers = new TreeSet<>();
+        for (int j = i + 1; j < lines.size() && !lines.get(j).startsWith("#"); j++) {
+          Matcher t = Pattern.compile("^([1-9])\\. ").matcher(lines.get(j));
+          if (t.find()) tiers.add(t.group(1));
+        }
+        for (String tier : List.of("1", "2", "3")) {
+          if (!tiers.contains(tier)) problem(readme, i + 1, "the hints of step " + n + " have no tier " + tier + " (a line \"" + tier + ". ...\")");
+        }
+      }
+    }
+    String where = rel(readme);
+    Set<Integer> steps = stepLines.keySet();
+    int expect = 1;
+    for (int n : steps) {
+      if (n != expect) problem(readme, stepLines.get(n), "\"## Step " + n + "\" should be step " + expect + " (steps count 1, 2, 3, ...)");
+      expect = n + 1;
+    }
+    compare(where + "'s hints (### Step N under ## Hints)", steps, hintLines.keySet());
+    Map<Integer, String> todos = new TreeMap<>();
+    Path test = lab.testFile().orElse(null);
+    for (Path f : javaFiles(lab.dir())) {
+      if (f.equals(test)) continue;
+      List<String> src = lines(f);
+      for (int i = 0; i < src.size(); i++) {
+        Matcher m = TODO_MARKER.matcher(src.get(i));
+        while (m.find()) todos.putIfAbsent(Integer.parseInt(m.group(2)), rel(f) + ":" + (i + 1));
+      }
+    }
+    compare("the TODO markers of labs/" + lab.slug(), steps, todos.keySet());
+    if (test == null) return;
+    String testText = Labs.read(test);
+    compare(rel(test) + "'s @Tag(\"stepN\")", steps, numbers(TAG, testText));
+    compare(rel(test) + "'s .as(\"TODO N ...\") messages", steps, numbers(AS_TODO, testText));
+    for (Path f : javaFiles(lab.solutionDir())) {
+      List<String> src = lines(f);
+      for (int i = 0; i < src.size(); i++) {
+        if (TODO_MARKER.matcher(src.get(i)).find()) problem(f, i + 1, "a solution keeps no TODO marker: say in one line why the code is right");
+      }
+    }
+  }
+
+  private void compare(String what, Set<Integer> readmeSteps, Set<Integer> found) {
+    Set<Integer> missing = new TreeSet<>(readmeSteps);
+    missing.removeAll(found);
+    Set<Integer> extra = new TreeSet<>(found);
+    extra.removeAll(readmeSteps);
+    if (!missing.isEmpty()) problems.add(what + " miss step(s) " + missing + " that the README has.");
+    if (!extra.isEmpty()) problems.add(what + " name step(s) " + extra + " that the README has no \"## Step N\" for.");
+  }
+
+  private static Set<Integer> numbers(Pattern p, String text) {
+    Set<Integer> found = new TreeSet<>();
+    Matcher m = p.matcher(text);
+    while (m.find()) found.add(Integer.parseInt(m.group(1)));
+    return found;
+  }
+
+  // --- facts ----------------------------------------------------------------------------------
+
+  private void facts() {
+    Path glossary = labs.root.resolve("docs/facts.md");
+    Set<String> defined = new TreeSet<>();
+    Matcher d = Pattern.compile("^- \\*\\*([RGEOC]\\d+)\\*\\*", Pattern.MULTILINE).matcher(Labs.read(glossary));
+    while (d.find()) defined.add(d.group(1));
+    List<Path> pages = new ArrayList<>();
+    for (Labs.Lab lab : labs.all()) pages.add(lab.dir().resolve("README.md"));
+    try (Stream<Path> docs = Files.list(labs.root.resolve("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md") && !p.equals(glossary)).sorted().forEach(pages::add);
+    } catch (java.io.IOException e) {
+      problems.add("docs/ could not be listed: " + e.getMessage());
+    }
+    for (Path page : pages) {
+      List<String> lines = lines(page);
+      boolean cites = false;
+      for (int i = 0; i < lines.size(); i++) {
+        Matcher m = FACT.matcher(lines.get(i).replaceAll("`[^`]*`", ""));
+        while (m.find()) {
+          cites = true;
+          if (!defined.contains(m.group(1))) problem(page, i + 1, "cites fact " + m.group(1) + ", which docs/facts.md does not define");
+        }
+      }
+      if (cites && page.startsWith(labs.root.resolve("labs")) && !Labs.read(page).contains("docs/facts.md")) {
+        problems.add(rel(page) + " cites facts by id but never links ../../docs/facts.md, where a learner can read them.");
+      }
+    }
+  }
+
+  // --- lists ----------------------------------------------------------------------------------
+
+  private void lists() {
+    String catalog = Labs.read(labs.root.resolve("jbang-catalog.json"));
+    String readme = Labs.read(labs.root.resolve("README.md"));
+    String index = Labs.read(labs.root.resolve("docs/index.md"));
+    String guide = Labs.read(labs.root.resolve("docs/instructor-guide.md"));
+    String anatomy = Labs.read(labs.root.resolve("docs/lab-anatomy.md"));
+    for (Labs.Lab lab : labs.all()) {
+      String n = lab.number();
+      if (!catalog.contains("\"lab" + n + "\"")) problems.add("jbang-catalog.json has no alias lab" + n + " for labs/" + lab.slug() + ".");
+      if (!readme.contains("(labs/" + lab.slug() + ")")) problems.add("README.md's table of labs has no row linking labs/" + lab.slug() + ".");
+      if (!Pattern.compile("(?m)^\\| " + n + " \\|").matcher(index).find()) problems.add("docs/index.md's table has no row for lab " + n + ".");
+      if (!Pattern.compile("(?m)^\\| " + n + " ").matcher(guide).find()) problems.add("docs/instructor-guide.md's table has no row for lab " + n + ".");
+      if (!anatomy.contains(lab.slug())) problems.add("docs/lab-anatomy.md's list of slugs lacks " + lab.slug() + ".");
+    }
+  }
+
+  // --- versions -------------------------------------------------------------------------------
+
+  private void versions() {
+    Map<String, List<String>> pins = new LinkedHashMap<>();
+    for (String top : List.of("shared", "labs", "solutions")) {
+      for (Path f : javaFilesUnder(labs.root.resolve(top))) {
+        List<String> src = lines(f);
+        for (int i = 0; i < src.size(); i++) {
+          Matcher deps = DEPS.matcher(src.get(i));
+          if (!deps.find()) continue;
+          for (String coordinate : deps.group(1).trim().split("\\s+")) {
+            Matcher c = COORDINATE.matcher(coordinate);
+            if (!c.find()) continue;
+            String ga = c.group(1) + ":" + c.group(2);
+            pins.computeIfAbsent(ga, k -> new ArrayList<>()).add(rel(f) + ":" + (i + 1) + " (" + c.group(3) + ")");
+          }
+        }
+      }
+    }
+    pins.forEach((ga, where) -> {
+      if (where.size() > 1) problems.add(ga + " is pinned in " + where.size() + " places: " + String.join(", ", where) + "; keep one //DEPS line and source it.");
+    });
+    String bash = versionIn("jbang", "JBANG_VERSION=([\\w.]+)");
+    String cmd = versionIn("jbang.cmd", "JBANG_VERSION=([\\w.]+)");
+    if (bash != null && cmd != null && !bash.equals(cmd)) {
+      problems.add("jbang fetches JBang " + bash + " but jbang.cmd fetches " + cmd + ": make them the same.");
+    }
+  }
+
+  private String versionIn(String file, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(Labs.read(labs.root.resolve(file)));
+    return m.find() ? m.group(1) : null;
+  }
+
+  // --- starter and solution -------------------------------------------------------------------
+
+  /**
+   * A solution file may differ from its starter only inside a TODO region (the body of the
+   * method, or the declaration, that holds a TODO marker) and in its imports: a fix made in one
+   * and not the other is undone whenever verify lays the solution over the starter.
+   */
+  private void drift(Labs.Lab lab) {
+    for (Path sol : javaFiles(lab.solutionDir())) {
+      Path starter = lab.dir().resolve(sol.getFileName());
+      if (!Files.exists(starter)) continue;
+      List<String> a = lines(starter);
+      List<String> b = lines(sol);
+      boolean[] allowed = todoRegions(a);
+      for (int[] hunk : changedStarterLines(a, b)) {
+        int from = hunk[0];
+        int to = hunk[1]; // exclusive; from == to: lines inserted before `from`
+        boolean ok = true;
+        for (int i = from; i < to; i++) if (!allowed[i] && !isImport(a.get(i))) ok = false;
+        if (from == to) {
+          ok = (from < a.size() && allowed[from]) || (from > 0 && allowed[from - 1])
+              || insertedImports(b, hunk[2], hunk[3]) || wholeMembers(b, hunk[2], hunk[3]);
+        }
+        if (!ok) {
+          problem(starter, from + 1, "differs from " + rel(sol) + " outside any TODO region (a fix made in one file only is undone when verify lays the solution over the starter)");
+          break;
+        }
+      }
+    }
+  }
+
+  private static boolean isImport(String line) {
+    String t = line.strip();
+    return t.isEmpty() || t.startsWith("import ");
+  }
+
+  /** Lines the solution adds that are complete members (a helper method, a constant): braces balance. */
+  private static boolean wholeMembers(List<String> b, int from, int to) {
+    int depth = 0;
+    for (int i = from; i < to; i++) {
+      String code = b.get(i).replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"").replaceAll("//.*", "");
+      for (char c : code.toCharArray()) {
+        if (c == '{') depth++;
+        else if (c == '}') depth--;
+        if (depth < 0) return false;
+      }
+    }
+    return depth == 0;
+  }
+
+  private static boolean insertedImports(List<String> b, int from, int to) {
+    for (int i = from; i < to; i++) if (!isImport(b.get(i))) return false;
+    return true;
+  }
+
+  /** Lines of the starter inside a TODO region: the innermost block holding a marker, from its opening line to its end. */
+  static boolean[] todoRegions(List<String> src) {
+    boolean[] allowed = new boolean[src.size() + 1];
+    int[] depthBefore = new int[src.size() + 1];
+    int depth = 0;
+    for (int i = 0; i < src.size(); i++) {
+      depthBefore[i] = depth;
+      String code = src.get(i).replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"").replaceAll("//.*", "");
+      for (char c : code.toCharArray()) {
+        if (c == '{') depth++;
+        else if (c == '}') depth--;
+      }
+    }
+    depthBefore[src.size()] = depth;
+    for (int i = 0; i < src.size(); i++) {
+      if (!TODO_MARKER.matcher(src.get(i)).find()) continue;
+      int d = depthBefore[i];
+      int start = opening(depthBefore, i, d);
+      // Widen to the whole member: a TODO inside a loop still owns the rest of its method.
+      while (d > 1 && !TYPE_DECLARATION.matcher(src.get(opening(depthBefore, start, d - 1))).find()) {
+        d--;
+        start = opening(depthBefore, start, d);
+      }
+      int end = i;
+      while (end < src.size() && depthBefore[end + 1] >= d) end++;
+      // the Javadoc and annotations above the block's opening line belong to it too
+      int top = start;
+      while (top > 0 && src.get(top - 1).strip().matches("(\\*.*|/\\*\\*.*|@.*|//.*)")) top--;
+      for (int k = top; k <= Math.min(end, src.size() - 1); k++) allowed[k] = true;
+    }
+    return allowed;
+  }
+
+  /** The line that opened the block of depth d holding line i. */
+  private static int opening(int[] depthBefore, int i, int d) {
+    int start = i;
+    while (start > 0 && depthBefore[start] >= d) start--;
+    return start;
+  }
+
+  /** The changed hunks as {starterFrom, starterTo, solutionFrom, solutionTo}, from a line LCS. */
+  static List<int[]> changedStarterLines(List<String> a, List<String> b) {
+    int n = a.size();
+    int m = b.size();
+    int[][] lcs = new int[n + 1][m + 1];
+    for (int i = n - 1; i >= 0; i--) {
+      for (int j = m - 1; j >= 0; j--) {
+        lcs[i][j] = a.get(i).equals(b.get(j)) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    List<int[]> hunks = new ArrayList<>();
+    int i = 0;
+    int j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && a.get(i).equals(b.get(j))) { i++; j++; continue; }
+      int si = i;
+      int sj = j;
+      while ((i < n || j < m) && !(i < n && j < m && a.get(i).equals(b.get(j)))) {
+        if (j >= m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1])) i++;
+        else j++;
+      }
+      hunks.add(new int[] {si, i, sj, j});
+    }
+    return hunks;
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  private void problem(Path file, int line, String what) {
+    problems.add(rel(file) + ":" + line + ": " + what + ".");
+  }
+
+  private String rel(Path p) {
+    return labs.root.relativize(p.toAbsolutePath()).toString();
+  }
+
+  private static List<String> lines(Path p) {
+    return Labs.read(p).lines().toList();
+  }
+
+  private static List<Path> javaFiles(Path dir) {
+    if (!Files.isDirectory(dir)) return List.of();
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+
+  private static List<Path> javaFilesUnder(Path dir) {
+    if (!Files.isDirectory(dir)) return List.of();
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+}
