@@ -50,10 +50,13 @@ class CheckStockTest {
   final List<ManagedChannel> extraChannels = new ArrayList<>();
 
   @BeforeAll
-  static void startInventory() {
+  static void startInventory() throws InterruptedException {
     server = StockServer.start(0, CallStory.narrate(new StockService(StockService.STOCK, Duration.ZERO)));
     channel = LocalGrpc.channel(server.getPort());
-    channel.getState(true); // connect now, so the first test does not pay for it inside a deadline
+    // Connect now (bounded), so the first test does not pay for it inside a deadline: on a busy machine the
+    // first connection of a JVM, which loads most of gRPC's classes, can take seconds.
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (channel.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < end) Thread.sleep(10);
   }
 
   @AfterAll
