@@ -43,17 +43,20 @@ class CheckStockTest {
   public static void main(String[] args) { workbook.test.LabTests.run(CheckStockTest.class, args); }
 
   /** The bound the tests put on their own calls, so unfinished code fails instead of hanging. */
-  static final Duration TEST_DEADLINE = Duration.ofSeconds(3);
+  static final Duration TEST_DEADLINE = Duration.ofSeconds(5);
   static Server server;
   static ManagedChannel channel;
   final List<Server> extraServers = new ArrayList<>();
   final List<ManagedChannel> extraChannels = new ArrayList<>();
 
   @BeforeAll
-  static void startInventory() {
+  static void startInventory() throws InterruptedException {
     server = StockServer.start(0, CallStory.narrate(new StockService(StockService.STOCK, Duration.ZERO)));
     channel = LocalGrpc.channel(server.getPort());
-    channel.getState(true); // connect now, so the first test does not pay for it inside a deadline
+    // Connect now (bounded), so the first test does not pay for it inside a deadline: on a busy machine the
+    // first connection of a JVM, which loads most of gRPC's classes, can take seconds.
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (channel.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < end) Thread.sleep(10);
   }
 
   @AfterAll
@@ -243,14 +246,42 @@ class CheckStockTest {
     @Test
     @DisplayName("every call gets its own deadline, counted from when it starts")
     void deadlinePerCall() throws Exception {
-      StockClient client = clientOf(serve(new ScriptedInventory(Duration.ZERO)), Duration.ofMillis(500));
+      StockClient client = clientOf(serve(new ScriptedInventory(Duration.ZERO)), Duration.ofSeconds(2));
       Status first = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
-      assertThat(first.getCode()).as("TODO 3: the first call to a server that answers at once").isEqualTo(Status.Code.OK);
-      Thread.sleep(600); // on purpose: more than one deadline's length passes between two calls
+      assertThat(first.getCode()).as("TODO 3: the first call, with a 2 s deadline, to a server that answers at once,"
+          + " ended with %s: is the deadline in the right unit (withDeadlineAfter(deadline) takes the Duration as it is)?",
+          LocalGrpc.describe(first)).isEqualTo(Status.Code.OK);
+      Thread.sleep(2_100); // on purpose: more than one deadline's length passes between two calls
       Status second = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
-      assertThat(second.getCode()).as("TODO 3: a second call, 600 ms later, with a 500 ms deadline, to a server that answers"
+      assertThat(second.getCode()).as("TODO 3: a second call, 2.1 s later, with a 2 s deadline, to a server that answers"
           + " at once, failed: a stub given withDeadlineAfter once carries one fixed point in time, which later calls have"
           + " passed. Call withDeadlineAfter inside fetch, for each call").isEqualTo(Status.Code.OK);
+    }
+
+    @Test
+    @DisplayName("the deadline travels with each call: the server sees the caller's own, 1.95 s or 4.5 s")
+    void serverSeesTheCallersDeadline() throws Exception {
+      DeadlineInventory inventory = new DeadlineInventory();
+      Server s = serve(inventory);
+      // Two deadlines a hard-coded one cannot both match; 1.95 s is 1 s when rounded down to whole seconds.
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1_950), Duration.ofMillis(4_500)}) {
+        StockClient client = clientOf(s, deadline);
+        Status status = within(Duration.ofSeconds(5), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
+        String seen = inventory.seen.poll();
+        assertThat(seen).as("TODO 3: a client built with a %d ms deadline made a call to a server that answers at once,"
+            + " and it ended with %s before reaching the server: its deadline had passed before the call was made (fixed"
+            + " on the stub earlier, or rounded down to 0 s?). Give each call withDeadlineAfter(deadline), the Duration as"
+            + " it is", deadline.toMillis(), LocalGrpc.describe(status)).isNotNull();
+        assertThat(seen).as("TODO 3: a client built with a %d ms deadline made a call that reached the server with no"
+            + " deadline at all: a deadline travels with the call (its grpc-timeout header) only when the call is made with"
+            + " stub.withDeadlineAfter(deadline); a timeout of the client's own (a Future.get) leaves the server working"
+            + " for nobody", deadline.toMillis()).isNotEqualTo("none");
+        long remaining = Long.parseLong(seen);
+        assertThat(remaining).as("TODO 3: milliseconds left of the call's deadline when the server got it, for a client"
+            + " built with a %d ms deadline: each call must carry the caller's deadline, as it is (not a number of your own,"
+            + " not rounded to seconds)", deadline.toMillis())
+            .isBetween(Math.max(deadline.toMillis() / 2, deadline.toMillis() - 900), deadline.toMillis());
+      }
     }
 
     @Test
@@ -296,8 +327,10 @@ class CheckStockTest {
     @DisplayName("a deadline that passed is TryLater(DEADLINE_EXCEEDED)")
     void deadlineIsTryLater() throws Exception {
       StockClient client = clientOf(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10))), Duration.ofMillis(200));
-      assertThat(within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> client.check("grinder")))
-          .as("TODO 4: check(...) on a server slower than the deadline").isEqualTo(new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
+      assertThat(within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> thrownBy(() -> client.check("grinder"))))
+          .as("TODO 4: what check(...) gave on a server slower than the 200 ms deadline: DEADLINE_EXCEEDED means 'no answer"
+              + " in time', worth trying later like UNAVAILABLE, so it is an Answer, not an exception")
+          .isEqualTo("nothing, it returned " + new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
     }
 
     @Test
@@ -310,12 +343,15 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("any other failure is not hidden: the StatusRuntimeException comes through")
+    @DisplayName("any other failure is not hidden: INTERNAL and UNKNOWN come through as StatusRuntimeException")
     void otherFailuresComeThrough() throws InterruptedException {
       StockClient client = client(TEST_DEADLINE);
       assertThat(thrownBy(() -> client.check("broken"))).as("TODO 4: what check(broken) threw when the inventory"
           + " failed with INTERNAL (a bug on the server): rethrow the StatusRuntimeException; an Answer would hide the bug")
           .startsWith("StatusRuntimeException: INTERNAL");
+      assertThat(thrownBy(() -> client.check("crash"))).as("TODO 4: what check(crash) threw when the inventory threw an"
+          + " exception (the client gets UNKNOWN): a bug in the server, which asking again will not cure, so rethrow the"
+          + " StatusRuntimeException instead of TryLater").startsWith("StatusRuntimeException: UNKNOWN");
     }
   }
 
@@ -391,6 +427,19 @@ class CheckStockTest {
     }
   }
 
+  /** A stand-in inventory that notes how many ms were left of each call's deadline when it arrived ("none" without one). */
+  static final class DeadlineInventory extends InventoryGrpc.InventoryImplBase {
+    final java.util.concurrent.BlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public void checkStock(CheckStockRequest request, StreamObserver<StockLevel> responseObserver) {
+      io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+      seen.add(deadline == null ? "none" : String.valueOf(deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+      responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(7).build());
+      responseObserver.onCompleted();
+    }
+  }
+
   /** A stand-in inventory for the client's steps: 7 units of anything, after a delay, except a few scripted failures. */
   static final class ScriptedInventory extends InventoryGrpc.InventoryImplBase {
     static final String BLANK = "product_id is blank";
@@ -409,6 +458,7 @@ class CheckStockTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      if (request.getProductId().equals("crash")) throw new IllegalStateException("the stock table is gone");
       Status failure = FAILURES.get(request.getProductId());
       if (failure != null) {
         responseObserver.onError(failure.asRuntimeException());

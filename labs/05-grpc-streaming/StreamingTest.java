@@ -44,19 +44,29 @@ class StreamingTest {
   public static void main(String[] args) { workbook.test.LabTests.run(StreamingTest.class, args); }
 
   /** How long a test waits for any one message before it says what is missing. */
-  static final Duration WAIT = Duration.ofSeconds(3);
+  static final Duration WAIT = Duration.ofSeconds(5);
   StockLevels levels;
   Server server;
   ManagedChannel channel;
   InventoryGrpc.InventoryStub stub;
   final List<AutoCloseable> cleanup = new ArrayList<>();
+  /** Watches every call the server sends on, for onNext from two threads at once. */
+  final OneSenderAtATime senders = new OneSenderAtATime();
 
   @BeforeEach
-  void startInventory() {
+  void startInventory() throws InterruptedException {
     levels = StockLevels.sample();
-    server = LocalGrpc.serve(0, CallStory.narrate(new StreamingInventory(levels)));
+    io.grpc.BindableService told = CallStory.narrate(new StreamingInventory(levels));
+    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders));
     channel = LocalGrpc.channel(server.getPort());
     stub = InventoryGrpc.newStub(channel).withDeadlineAfter(Duration.ofSeconds(20)); // a bound on every test call
+    connected(channel);
+  }
+
+  /** Waits (bounded) until the channel is connected, so a test's waits measure the calls, not the connection's set-up. */
+  static void connected(ManagedChannel c) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (c.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < end) Thread.sleep(10);
   }
 
   @AfterEach
@@ -123,8 +133,9 @@ class StreamingTest {
       List<Integer> seen = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         seen.add(watch.next("TODO 1: change #" + (i + 1) + " of 100 (" + seen.size() + " arrived). A watch must stay open"
-            + " and send every change as it happens: no onCompleted").getQuantity());
+            + " and send every change as it happens: no onCompleted; and keep the watch open (no try-with-resources around it)").getQuantity());
       }
+      senders.assertNone();
       assertThat(seen).as("TODO 1: the quantities pushed after 100 deliveries of one grinder each, in order")
           .isEqualTo(java.util.stream.IntStream.rangeClosed(6, 105).boxed().toList());
       assertThat(watch.endNow()).as("TODO 1: how the stream ended while the client was still watching (it should still be open)").isNull();
@@ -238,6 +249,28 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("each call counts only its own adjustments, also when two calls overlap")
+    void eachCallItsOwnCount() {
+      Inbox<StockAdjustment, BulkUpdateSummary> first = new Inbox<>(), second = new Inbox<>();
+      StreamObserver<StockAdjustment> one = stub.bulkUpdateStock(first);
+      StreamObserver<StockAdjustment> two = stub.bulkUpdateStock(second);
+      for (int i = 0; i < 3; i++) one.onNext(adjustment("grinder", 1));
+      two.onNext(adjustment("espresso-machine", 5));
+      two.onCompleted();
+      BulkUpdateSummary secondSummary = second.next("TODO 3: the summary of the second call, after it completed");
+      one.onNext(adjustment("milk-frother", 2));
+      one.onCompleted();
+      BulkUpdateSummary firstSummary = first.next("TODO 3: the summary of the first call, after it completed");
+      assertThat(List.of(secondSummary.getAdjustments(), secondSummary.getProducts(), secondSummary.getNetChange()))
+          .as("TODO 3: [adjustments, products, net change] of a call that sent 1 adjustment of +5, while another call"
+              + " was open: the counts belong to the call, so keep them in the observer you return for it, not in"
+              + " fields of the service, which every call shares").containsExactly(1, 1, 5);
+      assertThat(List.of(firstSummary.getAdjustments(), firstSummary.getProducts(), firstSummary.getNetChange()))
+          .as("TODO 3: [adjustments, products, net change] of a call that sent +1 x3 on the grinder and +2 on the milk"
+              + " frother, while another call came and went: counts kept per call").containsExactly(4, 2, 5);
+    }
+
+    @Test
     @DisplayName("the server answers once, after the client has sent everything")
     void answersOnlyAtTheEnd() throws Exception {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
@@ -273,6 +306,28 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("forty reservations sent without waiting are all answered, in order, before the call ends")
+    void burstAnsweredInOrder() {
+      Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
+      StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
+      levels.adjust("grinder", 35); // 40 in stock: every order of 1 is reserved
+      for (int order = 1; order <= 40; order++) requests.onNext(reservation("order-" + order, 1));
+      requests.onCompleted();
+      List<String> seen = new ArrayList<>();
+      for (int order = 1; order <= 40; order++) {
+        ReserveStockReply reply = replies.next("TODO 4: the answer to the " + order + "th of 40 reservations sent at once ("
+            + seen.size() + " arrived, the call ended with " + replies.endNow() + "): every request gets its answer, and"
+            + " the call completes only after the last one");
+        seen.add(reply.getOrderId() + " " + reply.getRemaining());
+      }
+      senders.assertNone();
+      assertThat(seen).as("TODO 4: the answers, in the order they arrived; each one must leave in onNext, on the thread"
+          + " that received its request, so they come back in the order asked")
+          .isEqualTo(java.util.stream.IntStream.rangeClosed(1, 40).mapToObj(i -> "order-" + i + " " + (40 - i)).toList());
+      assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
+    }
+
+    @Test
     @DisplayName("the server completes the call when the client does")
     void completesWithTheClient() {
       Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
@@ -293,6 +348,11 @@ class StreamingTest {
       Server s = LocalGrpc.serve(0, CallStory.narrate(fake));
       ManagedChannel c = LocalGrpc.channel(s.getPort());
       cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      try {
+        connected(c); // a short deadline measures the call, not the connection's set-up
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       return new StockClient(c, deadline);
     }
 
@@ -303,6 +363,33 @@ class StreamingTest {
       List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("grinder", -1), adjustment("espresso-machine", 4));
       BulkUpdateSummary summary = outcome(() -> client.bulkUpdate(sent));
       assertThat(summary.getAdjustments()).as("TODO 5: adjustments the server received, of 3 sent").isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("each call carries the caller's deadline, counted from when it starts")
+    void deadlinePerCallFromTheCaller() throws Exception {
+      // Two deadlines a hard-coded one cannot both match; 1.95 s is 1 s when rounded down to whole seconds.
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1_950), Duration.ofMillis(4_500)}) {
+        CountingInventory inventory = new CountingInventory();
+        StockClient client = clientOf(inventory, deadline);
+        for (int call = 1; call <= (deadline.toMillis() < 2_000 ? 2 : 1); call++) {
+          if (call == 2) Thread.sleep(deadline.toMillis() + 100); // on purpose: the first call's deadline has passed
+          String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+          String seen = inventory.deadlines.poll();
+          assertThat(seen).as("TODO 5: call %d of a client built with a %d ms deadline%s ended with '%s' before the"
+              + " server saw it: its deadline had passed before the call started (fixed on the stub when the client was"
+              + " built, or rounded down to 0 s?). Start each call with stub.withDeadlineAfter(deadline)", call,
+              deadline.toMillis(), call == 2 ? ", made " + (deadline.toMillis() + 100) + " ms after the first," : "", result)
+              .isNotNull();
+          assertThat(seen).as("TODO 5: call %d reached the server with no deadline: it travels with the call (the"
+              + " grpc-timeout header) only when the call is started with stub.withDeadlineAfter(deadline)", call)
+              .isNotEqualTo("none");
+          assertThat(Long.parseLong(seen)).as("TODO 5: milliseconds left of call %d's deadline when the server got it,"
+              + " for a client built with a %d ms deadline: each call carries the caller's deadline as it is (not a"
+              + " number of your own, not rounded)", call, deadline.toMillis())
+              .isBetween(Math.max(deadline.toMillis() / 2, deadline.toMillis() - 900), deadline.toMillis());
+        }
+      }
     }
 
     @Test
@@ -344,7 +431,7 @@ class StreamingTest {
    * The test's end of a stream: every message the server sent, in order, and how the call
    * ended. Waits are bounded: a missing message fails the test with the message it was given.
    */
-  static final class Inbox<ReqT, T> implements ClientResponseObserver<ReqT, T> {
+  final class Inbox<ReqT, T> implements ClientResponseObserver<ReqT, T> {
     private final BlockingQueue<T> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Status> end = new CompletableFuture<>();
     private ClientCallStreamObserver<ReqT> call;
@@ -363,6 +450,7 @@ class StreamingTest {
       }
       T last = messages.poll(); // arrived just before the stream ended
       if (last != null) return last;
+      senders.assertNone(); // two threads in onNext at once break the stream: that is the cause to report
       Status status = endNow();
       throw new AssertionError(whenMissing + ": " + (status == null
           ? "nothing arrived within " + WAIT.toSeconds() + " s, and the stream is still open"
@@ -396,10 +484,85 @@ class StreamingTest {
     }
   }
 
+  /**
+   * Wraps every call the server makes: notes when the service calls onNext (or ends the call) on one
+   * call from a second thread while a first is still inside onNext. A StreamObserver is not
+   * thread-safe; gRPC does not check, the stream just breaks (the client sees the HTTP/2 stream reset
+   * as CANCELLED or INTERNAL) or the messages arrive out of order. Each send lingers a little, so two
+   * threads that race are caught racing.
+   */
+  static final class OneSenderAtATime implements io.grpc.ServerInterceptor {
+    private static final Map<String, String> TODO = Map.of("WatchStockLevels", "TODO 1", "BulkUpdateStock", "TODO 3",
+        "ReserveStock", "TODO 4");
+    private volatile String found;
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      String method = call.getMethodDescriptor().getBareMethodName();
+      java.util.concurrent.atomic.AtomicReference<Thread> sending = new java.util.concurrent.atomic.AtomicReference<>();
+      return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        // The first onNext also sends the call's headers: two threads racing there break the call before any message.
+        @Override public void sendHeaders(io.grpc.Metadata headers) {
+          guarded("the call's headers (sent by the first onNext)", () -> super.sendHeaders(headers));
+        }
+
+        @Override public void sendMessage(A message) {
+          guarded("a message", () -> super.sendMessage(message));
+        }
+
+        private void guarded(String what, Runnable send) {
+          Thread me = Thread.currentThread(), other = sending.compareAndExchange(null, me);
+          if (other != null) note(method, "onNext on thread '" + me.getName() + "' while thread '" + other.getName() + "' was still in onNext");
+          try {
+            send.run();
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000); // linger: a racing thread arrives meanwhile
+          } catch (IllegalStateException e) {
+            // gRPC's observer sends the headers once; a second time only happens when two threads raced to the first onNext.
+            if (String.valueOf(e.getMessage()).contains("already")) note(method, "sending " + what + " on thread '" + me.getName() + "' failed with '" + e.getMessage()
+                + "': another thread had got there first");
+            throw e;
+          } finally {
+            sending.compareAndSet(me, null);
+          }
+        }
+
+        @Override public void close(Status status, io.grpc.Metadata trailers) {
+          Thread other = sending.get();
+          if (other != null && other != Thread.currentThread()) {
+            note(method, "the call was ended (onCompleted or onError) on thread '" + Thread.currentThread().getName()
+                + "' while thread '" + other.getName() + "' was still in onNext");
+          }
+          super.close(status, trailers);
+        }
+      }, headers);
+    }
+
+    private void note(String method, String what) {
+      if (found == null) {
+        found = TODO.getOrDefault(method, "TODO") + ": the server's " + method + " called its StreamObserver from two"
+            + " threads at once: " + what + ". A StreamObserver is not thread-safe: concurrent calls break the stream"
+            + " (the client sees it reset) and reorder the messages. Call onNext from one thread at a time, in order:"
+            + " directly in the listener, or in the observer's own onNext, not on a thread pool";
+        workbook.story.Story.add("server " + method + ": " + what + "  <- not allowed on a StreamObserver");
+      }
+    }
+
+    /** Fails with what was found, if the service ever sent from two threads at once. */
+    void assertNone() {
+      if (found != null) throw new AssertionError(found);
+    }
+  }
+
   /** A stand-in server for step 5: counts what it receives and answers when the client completes. */
   static final class CountingInventory extends InventoryGrpc.InventoryImplBase {
+    /** Per call, the milliseconds left of its deadline when it arrived ("none" without one). */
+    final BlockingQueue<String> deadlines = new LinkedBlockingQueue<>();
+
     @Override
     public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+      deadlines.add(deadline == null ? "none" : String.valueOf(deadline.timeRemaining(TimeUnit.MILLISECONDS)));
       return new StreamObserver<>() {
         private int count;
         private final Set<String> products = new HashSet<>();

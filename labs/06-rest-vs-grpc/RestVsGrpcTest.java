@@ -3,7 +3,6 @@
 //SOURCES RestVsGrpc.java ../../shared/src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
@@ -28,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,7 +53,30 @@ class RestVsGrpcTest {
   interface Call { Object run() throws Exception; }
 
   @BeforeAll
-  static void startServers() { servers = new StockServers(0, 0, Duration.ZERO); }
+  static void startServers() throws Exception {
+    servers = new StockServers(0, 0, Duration.ZERO);
+    warmUp();
+  }
+
+  /**
+   * One REST call and one connected gRPC channel before any test: the first of each in a JVM loads
+   * and compiles the most code, which on a busy machine can take longer than a test's deadline.
+   */
+  static void warmUp() throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + servers.restPort() + "/stock/LYON-1?items=1");
+    try {
+      HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.discarding());
+    } catch (IOException slowOrUnfinished) {
+      // the tests say what is wrong, if anything
+    }
+    ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+    try {
+      long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (channel.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < end) Thread.sleep(10);
+    } finally {
+      LocalGrpc.close(channel);
+    }
+  }
 
   @AfterAll
   static void stopServers() { servers.close(); }
@@ -106,9 +129,11 @@ class RestVsGrpcTest {
     @Test
     @DisplayName("the body is the fixture as compact JSON: 2,217 bytes")
     void bodyIsCompactJson() throws Exception {
-      String body = new String(get("/stock/LYON-1?items=20").body(), StandardCharsets.UTF_8);
+      byte[] bytes = get("/stock/LYON-1?items=20").body();
+      String body = new String(bytes, StandardCharsets.UTF_8);
       String expected = new String(StockCodec.toJson(FIXTURE), StandardCharsets.UTF_8);
-      assertThat(body.length()).as("TODO 2: bytes of the body, which should be StockCodec.toJson(report), "
+      // Bytes, not characters: what the wire carries (the same here, as the fixture is ASCII).
+      assertThat(bytes.length).as("TODO 2: bytes of the body, which should be StockCodec.toJson(report), "
           + "compact; it began: %.60s", body).isEqualTo(JSON_BYTES);
       assertThat(body).as("TODO 2: the body").isEqualTo(expected);
     }
@@ -130,12 +155,34 @@ class RestVsGrpcTest {
       requireStep1("step 3");
       ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
       try {
-        StockReport reply = StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+        StockReport reply = StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
             .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build());
         assertSameReport("TODO 3: the reply, decoded", StockCodec.fromProto(reply));
         assertThat(reply.getSerializedSize()).as("TODO 3: bytes of the reply").isEqualTo(PROTO_BYTES);
       } catch (StatusRuntimeException e) {
         fail("TODO 3: the call failed with %s. %s (see hint 3)", e.getStatus().getCode(), whyGrpcFailed(e));
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+
+    @Test
+    @DisplayName("a query for 20,000 items fails with INVALID_ARGUMENT, as REST answers 400")
+    void refusedQueryIsInvalidArgument() {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20_000).build());
+        fail("TODO 3: GetStock for 20,000 items answered, but the report refuses more than 10,000");
+      } catch (StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).as("TODO 3: the status of GetStock for 20,000 items (%s). requested(...) throws"
+            + " IllegalArgumentException, which REST turns into 400; thrown out of a gRPC method it reaches the client as"
+            + " UNKNOWN, the code of a server bug. Catch it and call responses.onError(Status.INVALID_ARGUMENT"
+            + ".withDescription(e.getMessage()).asRuntimeException())", LocalGrpc.describe(e))
+            .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).as("TODO 3: the description of INVALID_ARGUMENT should say what was"
+            + " wrong, as the 400's body does").contains("items must be 1..10000");
       } finally {
         LocalGrpc.close(channel);
       }
@@ -185,9 +232,17 @@ class RestVsGrpcTest {
     void errorStatus() throws Exception {
       requireStep2("step 4");
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
-        assertThatThrownBy(() -> clients.viaRest("LYON-1", 20_000))
-            .as("TODO 4: the server answers 400 for 20,000 items; check the status before decoding JSON")
-            .isInstanceOf(IOException.class).hasMessageContaining("400");
+        String outcome;
+        try {
+          outcome = "it returned a report of " + clients.viaRest("LYON-1", 20_000).items().size() + " items";
+        } catch (IOException e) {
+          outcome = "IOException: " + e.getMessage();
+        } catch (RuntimeException e) {
+          outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        assertThat(outcome).as("TODO 4: what viaRest(\"LYON-1\", 20_000) did when the server answered 400: check the"
+            + " status before decoding JSON, and throw an IOException that names it. A failure that returns is counted"
+            + " by the harness as a call done").startsWith("IOException").contains("400");
       }
     }
   }
@@ -208,16 +263,73 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("five calls in a row, then eight at once, all travel on one connection")
+    @DisplayName("every call carries a deadline of a few seconds, set when the call starts")
+    void deadlinePerCall() throws Exception {
+      requireStep3("step 5");
+      DeadlineSpy spy = new DeadlineSpy();
+      io.grpc.Server server = LocalGrpc.serve(0, spy);
+      try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
+        long[] left = new long[2];
+        for (int call = 0; call < 2; call++) {
+          if (call == 1) Thread.sleep(2_000); // on purpose: time passes between two calls of one client
+          String outcome;
+          try {
+            outcome = "it returned " + clients.viaGrpc("LYON-1", 1).items().size() + " item";
+          } catch (StatusRuntimeException e) {
+            outcome = "it failed with " + LocalGrpc.describe(e);
+          }
+          String seen = spy.seen.poll();
+          assertThat(seen).as("TODO 5: call %d of viaGrpc never reached the server (%s)%s", call + 1, outcome,
+              call == 1 ? ": made 2 s after the first, its deadline had already passed. A deadline is one instant:"
+                  + " set on the stub in the constructor, it is long past for later calls. Use withDeadlineAfter in viaGrpc" : "")
+              .isNotNull();
+          assertThat(seen).as("TODO 5: viaGrpc's call reached the server with no deadline: without one, a stuck server"
+              + " holds the caller (and the harness) forever. grpc.withDeadlineAfter(...) on each call").isNotEqualTo("none");
+          left[call] = Long.parseLong(seen);
+          assertThat(left[call]).as("TODO 5: milliseconds left of the call's deadline when the server got it: 'a few"
+              + " seconds' is 1 to 60 s; check the unit").isBetween(900L, 60_000L);
+        }
+        assertThat(left[0] - left[1]).as("TODO 5: milliseconds the second call's deadline had lost, made 2 s after the"
+            + " first (%d ms left, then %d): a deadline set on the stub once is a fixed instant that every later call"
+            + " shares; give each call its own with withDeadlineAfter in viaGrpc", left[0], left[1]).isLessThan(1_000L);
+      } finally {
+        LocalGrpc.stop(server);
+      }
+    }
+
+    @Test
+    @DisplayName("a failed call throws: the harness must never count it as a call done")
+    void failureThrows() throws Exception {
+      requireStep3("step 5");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        String outcome;
+        try {
+          outcome = "it returned a report of " + clients.viaGrpc("LYON-1", 20_000).items().size() + " items";
+        } catch (StatusRuntimeException e) {
+          outcome = "StatusRuntimeException " + e.getStatus().getCode();
+        } catch (RuntimeException e) {
+          outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        assertThat(outcome).as("TODO 5: what viaGrpc(\"LYON-1\", 20_000) did when the server refused the query: let the"
+            + " StatusRuntimeException through. A call that hides its failure is counted by the harness as a call done,"
+            + " and the calls per second measure failures").startsWith("StatusRuntimeException");
+      }
+    }
+
+    @Test
+    @Order(1) // first: a connection per call makes every later test slow, so say so before anything else
+    @DisplayName("three calls in a row, then eight at once, all travel on one connection")
     void oneConnection() throws Exception {
       requireStep3("step 5");
       try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(200));
            WireMeter meter = new WireMeter(slow.grpcPort());
            StockClients clients = new StockClients(slow.restPort(), meter.port())) {
-        for (int i = 0; i < 5; i++) clients.viaGrpc("LYON-1", 1);
-        atOnce(8, () -> clients.viaGrpc("LYON-1", 1));
-        assertThat(meter.connections()).as("TODO 5: TCP connections for 13 calls; every call should go through "
+        for (int i = 0; i < 3; i++) clients.viaGrpc("LYON-1", 1);
+        assertThat(meter.connections()).as("TODO 5: TCP connections for 3 calls in a row; every call should go through "
             + "the shared `grpc` stub: one channel, one HTTP/2 connection, one stream per call").isEqualTo(1);
+        atOnce(8, () -> clients.viaGrpc("LYON-1", 1));
+        assertThat(meter.connections()).as("TODO 5: TCP connections for 3 calls in a row, then 8 at once; every call should"
+            + " go through the shared `grpc` stub: HTTP/2 carries the 8 at once as 8 streams of one connection").isEqualTo(1);
       }
     }
 
@@ -241,6 +353,19 @@ class RestVsGrpcTest {
       meter.reset();
       for (int i = 0; i < 10; i++) call.run();
       return (meter.bytesUp() + meter.bytesDown()) / 10.0;
+    }
+  }
+
+  /** A GetStock that notes, per call, the milliseconds left of its deadline ("none" without one), and answers one item. */
+  static final class DeadlineSpy extends StockReportsGrpc.StockReportsImplBase {
+    final java.util.concurrent.BlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+      io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+      seen.add(deadline == null ? "none" : String.valueOf(deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+      responses.onNext(StockCodec.toProto(StockCodec.report(query.getWarehouse(), 1)));
+      responses.onCompleted();
     }
   }
 
@@ -286,7 +411,7 @@ class RestVsGrpcTest {
     if (status != 200) fail("Finish step 2 first: %s needs the REST endpoint, which answered %d", step, status);
   }
 
-  /** Fails with "finish step 3 first" unless the gRPC method answers (asked once: a hang costs 5 s). */
+  /** Fails with "finish step 3 first" unless the gRPC method answers (asked once: a hang costs 10 s). */
   static void requireStep3(String step) {
     requireStep1(step);
     if (step3Problem == null) step3Problem = askGrpc();
@@ -296,7 +421,7 @@ class RestVsGrpcTest {
   private static String askGrpc() {
     ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
     try {
-      StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+      StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
           .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(1).build());
       return "";
     } catch (StatusRuntimeException e) {

@@ -1,4 +1,5 @@
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -46,7 +47,8 @@ final class StockServers implements AutoCloseable {
     @Override
     public void getStock(StockQuery query, StreamObserver<StockReport> responses) {
       StockCodec.Report report = requested(query.getWarehouse(), String.valueOf(query.getItems()));
-      // TODO 3: send the report as one StockReport message (StockCodec.toProto), then end the call.
+      // TODO 3: send the report as one StockReport message (StockCodec.toProto), then end the call; a query that
+      // requested(...) refuses (IllegalArgumentException, REST's 400) fails with INVALID_ARGUMENT and its message.
       throw new UnsupportedOperationException("TODO 3: send the report as a StockReport (see hint 3)");
     }
   }

@@ -1,4 +1,5 @@
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -45,7 +46,14 @@ final class StockServers implements AutoCloseable {
   private final class StockService extends StockReportsGrpc.StockReportsImplBase {
     @Override
     public void getStock(StockQuery query, StreamObserver<StockReport> responses) {
-      StockCodec.Report report = requested(query.getWarehouse(), String.valueOf(query.getItems()));
+      StockCodec.Report report;
+      try {
+        report = requested(query.getWarehouse(), String.valueOf(query.getItems()));
+      } catch (IllegalArgumentException e) {
+        // What REST says with a 400: a thrown exception would reach the client as UNKNOWN, the code of a server bug.
+        responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        return;
+      }
       // A unary call: exactly one message, then onCompleted, or the client waits until its deadline.
       responses.onNext(StockCodec.toProto(report));
       responses.onCompleted();
