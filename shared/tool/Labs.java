@@ -119,7 +119,9 @@ final class Labs {
   }
 
   /** Result of a finished child process: exit code (or -1 on timeout) and where its output went. */
-  record Run(int exit, boolean timedOut, Path log) {
+  record Run(int exit, boolean timedOut, Path log, boolean noResults) {
+    Run(int exit, boolean timedOut, Path log) { this(exit, timedOut, log, false); }
+
     boolean ok() { return exit == 0 && !timedOut; }
   }
 
@@ -134,17 +136,21 @@ final class Labs {
         .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
     pb.environment().putAll(env);
     if (log == null) {
-      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
+      // To the console, less JBang's advice about --verbose, which only misleads a learner.
+      pb.redirectErrorStream(true);
     } else {
       pb.redirectErrorStream(true).redirectOutput(log.toFile());
     }
     try {
       Process p = pb.start();
+      if (log == null) copyToConsole(p);
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         return new Run(-1, true, log);
       }
+      for (Thread t : COPIERS) t.join(2000);
+      COPIERS.clear();
       return new Run(p.exitValue(), false, log);
     } catch (IOException e) {
       throw new Workbook.UserError("Could not run " + cmd.get(1) + ": " + e.getMessage());
@@ -153,6 +159,24 @@ final class Labs {
       return new Run(-1, true, log);
     }
   }
+
+  private static void copyToConsole(Process p) {
+    Thread t = new Thread(() -> {
+      try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          if (line.startsWith("[jbang] Run with --verbose") || line.startsWith("[jbang] [ERROR] Error during compile")) continue;
+          System.out.println(line);
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    }, "console-copy");
+    t.setDaemon(true);
+    t.start();
+    COPIERS.add(t);
+  }
+
+  private static final List<Thread> COPIERS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private static File nullFile() {
     return new File(File.separatorChar == '\\' ? "NUL" : "/dev/null");

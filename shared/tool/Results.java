@@ -9,7 +9,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The per-test results the test launcher writes (one line: step, status, name), read back to
+ * The per-test results the test launcher writes (one line: step, status, name, and a failure's
+ * message on one line), read back to
  * show a lab's status, find its first unfinished step, and check verify's invariants.
  */
 record Results(List<String[]> rows) {
@@ -42,6 +43,25 @@ record Results(List<String[]> rows) {
     }
   }
 
+  /** Records a run that left no results (it did not compile, or it was stopped) as one red row. */
+  static void markUnfinished(Path file, boolean stopped) {
+    String why = stopped ? "the run was stopped: it never finished" : "it did not compile or did not start";
+    try {
+      Files.writeString(file, "given\tfailed\t(" + why + ")\t" + why + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write " + file, e);
+    }
+  }
+
+  /** Forgets a lab's last results (after reset or restore, they describe other files). */
+  static void forget(Path root, Labs.Lab lab) {
+    try {
+      Files.deleteIfExists(root.resolve(".workbook/results/" + lab.number() + ".tsv"));
+    } catch (IOException ignored) {
+      // list then shows an older status; nothing else depends on it
+    }
+  }
+
   static Optional<Results> last(Path root, Labs.Lab lab) {
     return read(root.resolve(".workbook/results/" + lab.number() + ".tsv"));
   }
@@ -51,8 +71,8 @@ record Results(List<String[]> rows) {
     try {
       List<String[]> rows = new ArrayList<>();
       for (String line : Files.readAllLines(file)) {
-        String[] cols = line.split("\t", 3);
-        if (cols.length == 3) rows.add(cols);
+        String[] cols = line.split("\t", 4);
+        if (cols.length >= 3) rows.add(cols);
       }
       return Optional.of(new Results(rows));
     } catch (IOException e) {
@@ -81,6 +101,12 @@ record Results(List<String[]> rows) {
 
   boolean stepFailed(String step) {
     return rows.stream().anyMatch(r -> r[0].equals(step) && r[1].equals("failed"));
+  }
+
+  /** The messages of the failing tests of one step ("step2"), in run order. */
+  List<String> failureMessages(String step) {
+    return rows.stream().filter(r -> r[0].equals(step) && r[1].equals("failed"))
+        .map(r -> r.length > 3 ? r[3] : "").toList();
   }
 
   /** The first step with a failing test, if any. */

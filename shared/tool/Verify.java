@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import workbook.kafka.Broker;
 
@@ -16,7 +17,9 @@ import workbook.kafka.Broker;
  * Checks the workbook's invariants for every lab, in temporary copies laid out like the repo,
  * never touching the learner's files: (1) the starter compiles and its demo runs, (2) every step
  * fails on the starter, (3) every test passes with the solution laid over it, (4) the solution
- * holds only files the starter has. Ends with the line "N passed, N failed".
+ * holds only files the starter has, plus its catalogue of mistakes/, (5) every mistake laid over
+ * the solution turns a test of its own step red, with a message naming that step's TODO.
+ * Ends with the line "N passed, N failed".
  */
 final class Verify {
   private static final long DEMO_SECONDS = 120;
@@ -119,12 +122,38 @@ final class Verify {
       if (!solution.green()) {
         return bad("with the solution, " + solution.summary() + " (invariant 3)", new Labs.Run(1, false, work.resolve("solution.log")));
       }
-      return ok("starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
-          + solution.count("passed") + " tests), demo runs");
+      String summary = "starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
+          + solution.count("passed") + " tests), demo runs";
+      return mistakes(lab, work, copy, summary);
     } finally {
       if (!keep) delete(work);
       else System.out.println("    kept " + work);
     }
+  }
+
+  /** Invariant 5: every mistake of the catalogue is caught at its own step (in one warm child JVM). */
+  private Verdict mistakes(Labs.Lab lab, Path work, Path copy, String summary) {
+    List<Mistakes.Mistake> all = Mistakes.of(lab.solutionDir());
+    if (all.isEmpty()) return ok(summary + "; no mistakes catalogued yet");
+    Path report = work.resolve("mistakes.tsv");
+    Path tool = labs.root.resolve("shared/tool/Workbook.java");
+    Labs.Run r = Labs.run(labs.root, work, List.of(tool.toString(), "_mistakes", copy.toString(), report.toString(),
+        lab.solutionDir().toString()), env, work.resolve("mistakes.log"), 120 + Mistakes.SECONDS_EACH * all.size());
+    List<String[]> rows = new ArrayList<>();
+    for (String line : Labs.read(report).split("\\R")) {
+      String[] cols = line.split("\\t", 4);
+      if (cols.length == 4) rows.add(cols);
+    }
+    List<String> missed = new ArrayList<>();
+    for (Mistakes.Mistake m : all) {
+      Optional<String[]> row = rows.stream().filter(c -> c[0].equals(m.name())).findFirst();
+      String detail = row.map(c -> c[1].equals("0") ? c[3] : "step " + c[1] + ": " + c[3])
+          .orElse(r.timedOut() ? "not run: the mistakes' run was stopped after its time limit" : "not run (see the log)");
+      if (row.isEmpty() || !row.get()[2].equals("caught")) missed.add(m.name() + " (" + detail + ")");
+    }
+    String counts = "mistakes " + (all.size() - missed.size()) + "/" + all.size() + " caught at their own step";
+    if (missed.isEmpty()) return ok(summary + ", " + counts);
+    return bad(counts + "; not caught:\n      " + String.join("\n      ", missed), rows.isEmpty() ? r : null);
   }
 
   private Results tests(Path work, Path test, String results, String log) {
@@ -164,6 +193,7 @@ final class Verify {
     if (!Files.isDirectory(lab.solutionDir())) return List.of("(no solutions/" + lab.slug() + " folder)");
     try (Stream<Path> files = Files.walk(lab.solutionDir())) {
       return files.filter(Files::isRegularFile).map(p -> lab.solutionDir().relativize(p))
+          .filter(p -> !p.startsWith("mistakes")) // the catalogue of wrong answers: the one exception
           .filter(p -> !Files.exists(lab.dir().resolve(p))).map(Path::toString).toList();
     }
   }
@@ -171,6 +201,7 @@ final class Verify {
   private void overlaySolution(Labs.Lab lab, Path copy) throws IOException {
     try (Stream<Path> files = Files.walk(lab.solutionDir())) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
+        if (lab.solutionDir().relativize(f).startsWith("mistakes")) continue;
         Path dst = copy.resolve(lab.solutionDir().relativize(f));
         Files.createDirectories(dst.getParent());
         Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING);

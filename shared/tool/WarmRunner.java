@@ -78,12 +78,12 @@ final class WarmRunner {
     System.setProperty(kv[0], kv.length > 1 ? kv[1] : "");
   }
 
-  /** Compiles and runs the tests; true when they are all green. */
-  boolean run(Path results) throws IOException {
+  /** Compiles and runs the tests (all, or only the steps given, e.g. "2"); true when they are all green. */
+  boolean run(Path results, String... steps) throws IOException {
     Path classes = Files.createDirectories(workDir.resolve("run-" + (++runs)));
     try {
       if (!compile(classes)) return false;
-      return runTests(classes, results);
+      return runTests(classes, results, steps);
     } finally {
       Verify.delete(classes);
     }
@@ -103,7 +103,7 @@ final class WarmRunner {
     return ok;
   }
 
-  private boolean runTests(Path classes, Path results) throws IOException {
+  private boolean runTests(Path classes, Path results, String[] steps) throws IOException {
     List<URL> urls = new ArrayList<>(List.of(classes.toUri().toURL()));
     for (Path jar : jars) urls.add(url(jar));
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
@@ -113,7 +113,7 @@ final class WarmRunner {
       System.setProperty("workbook.results", results.toString());
       Class<?> launcher = loader.loadClass("workbook.test.LabTests");
       Object counts = launcher.getMethod("execute", Class.class, String[].class)
-          .invoke(null, loader.loadClass(testClass), new String[0]);
+          .invoke(null, loader.loadClass(testClass), (Object) steps);
       int[] c = (int[]) counts;
       return c[0] > 0 && c[1] == 0;
     } catch (ReflectiveOperationException e) {

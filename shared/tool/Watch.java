@@ -41,7 +41,7 @@ final class Watch {
       lab.dir().register(watcher, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
       while (true) {
         long t0 = System.nanoTime();
-        boolean green = warm.isPresent() ? warm.get().run(Results.file(labs.root, lab))
+        boolean green = warm.isPresent() ? warmRun(warm.get())
             : Workbook.runTests(labs, lab, test, List.of(), env, null).ok();
         System.out.printf(Locale.ROOT, "%s in %.1f s. Watching labs/%s for changes (Ctrl-C to stop)...%n",
             green ? "Green" : "Not green yet", (System.nanoTime() - t0) / 1e9, lab.slug());
@@ -53,6 +53,15 @@ final class Watch {
       Thread.currentThread().interrupt();
       return 130;
     }
+  }
+
+  /** One warm run; a run that does not compile is recorded as red, so list never shows an old green. */
+  private boolean warmRun(WarmRunner warm) throws IOException {
+    Path results = Results.file(labs.root, lab);
+    java.nio.file.Files.deleteIfExists(results);
+    boolean green = warm.run(results);
+    if (!java.nio.file.Files.exists(results)) Results.markUnfinished(results, false);
+    return green;
   }
 
   /** Blocks until a .java file changes, then lets the editor finish writing (editors save in bursts). */

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -30,6 +30,7 @@ public class Workbook {
         watch NN        run lab NN's tests again on every save (Ctrl-C to stop)
         hint NN         the next hint for the first unfinished step of lab NN
         reset NN        put lab NN back as it was (asks first, keeps a backup)
+        restore NN      bring back the files the last reset of lab NN put aside
         solution NN     show how your files differ from lab NN's solution
         verify [NN...]  check every lab (or these): starter red step by step, solution green
         doctor          check this machine before a workshop
@@ -56,6 +57,7 @@ public class Workbook {
       System.out.println(USAGE);
       return 0;
     }
+    if (verb.equals("_mistakes")) return mistakes(rest); // verify's child JVM, not for people
     Labs labs = new Labs(Labs.findRoot());
     switch (verb) {
       case "list": return list(labs);
@@ -63,14 +65,23 @@ public class Workbook {
       case "watch": return new Watch(labs, labs.lab(one(rest, "watch"))).run();
       case "hint": return Hints.next(labs, labs.lab(one(rest, "hint")));
       case "reset": return reset(labs, labs.lab(one(rest, "reset")), rest.contains("--yes"));
+      case "restore": return restore(labs, labs.lab(one(rest, "restore")));
       case "solution": return solution(labs, labs.lab(one(rest, "solution")));
       case "verify": return new Verify(labs).run(rest);
       case "doctor": return new Doctor(labs).doctor();
       case "prefetch": return new Doctor(labs).prefetch();
       default:
         if (verb.matches("(lab)?\\d{1,2}")) return test(labs, verb, rest);
-        throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, "
+        throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, restore, "
             + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
+    }
+  }
+
+  private static int mistakes(List<String> rest) {
+    try {
+      return Mistakes.runAll(Path.of(rest.get(0)), Path.of(rest.get(1)), Path.of(rest.get(2)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -102,17 +113,32 @@ public class Workbook {
   static int test(Labs labs, String number, List<String> steps) {
     Labs.Lab lab = labs.lab(number);
     Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no *Test.java file."));
-    System.out.println("Testing lab " + lab.number() + " (" + lab.title() + ")...");
+    String what = steps.isEmpty() ? "" : " step" + (steps.size() > 1 ? "s " : " ") + String.join(", ", steps);
+    System.out.println("Testing lab " + lab.number() + what + " (" + lab.title() + ")...");
     Labs.Run run = runTests(labs, lab, test, steps, Map.of(), null);
-    if (!run.ok()) {
+    if (run.exit() == 2) return 2; // a wrong step number: the launcher has said which steps exist
+    if (run.timedOut()) {
+      System.out.println("Stopped after " + TEST_SECONDS + " s: the tests never finished. Look for a wait with no bound in your code.");
+    } else if (!run.ok() && run.noResults()) {
+      System.out.println("It does not compile yet (or did not start): fix the first error above and run it again.");
+    } else if (!run.ok()) {
       System.out.println("Not green yet: fix the first red step, or ./jbang workbook@. hint " + lab.number());
+    } else if (!steps.isEmpty()) {
+      System.out.println("Lab " + lab.number() + what + " is green. Next: ./jbang workbook@. test " + lab.number()
+          + " (every step)");
     } else {
       System.out.println("Lab " + lab.number() + " is green. Next: ./jbang workbook@. list");
     }
     return run.ok() ? 0 : 1;
   }
 
-  /** Runs the lab's test file and keeps the per-test results for list and hint. */
+  static final long TEST_SECONDS = 600;
+
+  /**
+   * Runs the lab's test file and keeps the per-test results for list and hint. A run that leaves
+   * no results (it did not compile, or was stopped) is recorded as red, so list never shows an
+   * old green.
+   */
   static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, Map<String, String> env, Path log) {
     Path results = Results.file(labs.root, lab);
     // A one-step run must not hide the other steps' last results: it writes aside, then merges.
@@ -121,9 +147,16 @@ public class Workbook {
     args.addAll(steps);
     Map<String, String> withResults = new HashMap<>(env);
     withResults.put("WORKBOOK_RESULTS", target.toString());
-    Labs.Run run = Labs.run(labs.root, labs.root, args, withResults, log, 600);
+    try {
+      Files.deleteIfExists(target);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not clear " + target, e);
+    }
+    Labs.Run run = Labs.run(labs.root, labs.root, args, withResults, log, TEST_SECONDS);
+    boolean noResults = !Files.exists(target);
+    if (noResults && run.exit() != 2) Results.markUnfinished(target, run.timedOut());
     if (!steps.isEmpty()) Results.merge(results, target);
-    return run;
+    return new Labs.Run(run.exit(), run.timedOut(), run.log(), noResults);
   }
 
   static int reset(Labs labs, Labs.Lab lab, boolean yes) {
@@ -140,7 +173,40 @@ public class Workbook {
     }
     Path backup = backup(labs.root, lab, changed);
     Git.restore(labs.root, changed);
-    System.out.println("Lab " + lab.number() + " is back to its starter. Your files are in " + labs.root.relativize(backup));
+    Results.forget(labs.root, lab);
+    System.out.println("Lab " + lab.number() + " is back to its starter. Your files are in " + labs.root.relativize(backup)
+        + "; ./jbang workbook@. restore " + lab.number() + " brings them back.");
+    return 0;
+  }
+
+  /** Puts back the files of the latest reset of a lab (keeping the current ones in a new backup first). */
+  static int restore(Labs labs, Labs.Lab lab) {
+    Path dir = labs.root.resolve(".workbook/backup");
+    Optional<Path> latest;
+    try (var all = Files.list(dir)) {
+      latest = all.filter(p -> p.getFileName().toString().startsWith(lab.number() + "-")).max(Path::compareTo);
+    } catch (IOException e) {
+      latest = Optional.empty();
+    }
+    if (latest.isEmpty()) {
+      System.out.println("Lab " + lab.number() + " has no backup to restore: reset keeps one each time it changes files.");
+      return 1;
+    }
+    List<String> changed = Git.changedFiles(labs.root, "labs/" + lab.slug());
+    if (!changed.isEmpty()) backup(labs.root, lab, changed);
+    try (var files = Files.walk(latest.get())) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Path dst = lab.dir().resolve(latest.get().relativize(f).toString());
+        Files.createDirectories(dst.getParent());
+        Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("  restored labs/" + lab.slug() + "/" + latest.get().relativize(f));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not restore from " + latest.get(), e);
+    }
+    Results.forget(labs.root, lab);
+    System.out.println("Lab " + lab.number() + " has your files of " + labs.root.relativize(latest.get()) + " again"
+        + (changed.isEmpty() ? "." : " (the ones they replaced are in a new backup)."));
     return 0;
   }
 
@@ -175,14 +241,14 @@ public class Workbook {
     System.out.println("How your files differ from the solution of lab " + lab.number()
         + " (- yours, + the solution); nothing is changed:");
     try (var files = Files.list(lab.solutionDir())) {
-      for (Path sol : files.sorted().toList()) {
+      for (Path sol : files.filter(Files::isRegularFile).sorted().toList()) {
         Path mine = lab.dir().resolve(sol.getFileName());
         Git.diff(labs.root, labs.root.relativize(mine).toString(), labs.root.relativize(sol).toString());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    System.out.println("To take the whole solution: cp solutions/" + lab.slug() + "/* labs/" + lab.slug() + "/");
+    System.out.println("To take the whole solution: cp solutions/" + lab.slug() + "/*.java labs/" + lab.slug() + "/");
     return 0;
   }
 }

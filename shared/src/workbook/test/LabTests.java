@@ -69,6 +69,9 @@ public final class LabTests {
         .selectors(selectClass(testClass))
         // A safety net under the classes' own @Timeout: unfinished code never hangs a run.
         .configurationParameter("junit.jupiter.execution.timeout.default", "60 s")
+        // In its own thread, a timeout fails the test even when the code ignores interrupts
+        // (a join(), a busy loop, a blocking read): the run goes on to the next test and ends.
+        .configurationParameter("junit.jupiter.execution.timeout.thread.mode.default", "SEPARATE_THREAD")
         .configurationParameter("junit.jupiter.displayname.generator.default",
             "org.junit.jupiter.api.DisplayNameGenerator$ReplaceUnderscores")
         // Steps run and print in order ("Step 1: ..." before "Step 2: ..."); @Order orders tests.
@@ -78,12 +81,23 @@ public final class LabTests {
             "org.junit.jupiter.api.MethodOrderer$OrderAnnotation");
     // A learner reads the failure message, not the assertion library's stack: keep one frame.
     org.assertj.core.api.Assertions.setMaxStackTraceElementsDisplayed(1);
+    List<String> steps = new ArrayList<>();
     for (String arg : args) {
       String step = arg.toLowerCase(Locale.ROOT).replaceFirst("^(--)?step", "");
       if (!step.matches("\\d+")) {
         throw new IllegalArgumentException("Unknown argument '" + arg + "': pass a step number (e.g. 2) or nothing.");
       }
-      request.filters(TagFilter.includeTags("step" + Integer.parseInt(step)));
+      steps.add("step" + Integer.parseInt(step));
+    }
+    if (!steps.isEmpty()) {
+      Set<String> known = stepsOf(LauncherFactory.create().discover(request.build()));
+      for (String step : steps) {
+        if (!known.contains(step)) {
+          throw new IllegalArgumentException("There is no " + step.replace("step", "step ") + " in this lab: its steps are "
+              + String.join(", ", known.stream().map(s -> s.replace("step", "")).toList()) + ".");
+        }
+      }
+      request.filters(TagFilter.includeTags(steps));
     }
     TreePrinter printer = new TreePrinter(System.out);
     LauncherFactory.create().execute(request.build(), printer);
@@ -92,6 +106,18 @@ public final class LabTests {
     printer.writeResults(results != null ? results : System.getProperty("workbook.results"));
     System.out.flush();
     return new int[] {printer.passed, printer.failed};
+  }
+
+  /** The steps ("step1", "step2", ...) that the tests of a plan are tagged with, in number order. */
+  static Set<String> stepsOf(TestPlan plan) {
+    Set<String> steps = new java.util.TreeSet<>(java.util.Comparator.comparingInt((String s) -> Integer.parseInt(s.substring(4))));
+    List<TestIdentifier> todo = new ArrayList<>(plan.getRoots());
+    while (!todo.isEmpty()) {
+      TestIdentifier id = todo.remove(todo.size() - 1);
+      if (id.isTest() && stepOf(plan, id).startsWith("step")) steps.add(stepOf(plan, id));
+      todo.addAll(plan.getChildren(id));
+    }
+    return steps;
   }
 
   /** The step a test belongs to ("step2"), from its own or any enclosing tag; "given" if none. */
@@ -137,8 +163,8 @@ public final class LabTests {
           openParents(id);
           failed++;
           out.println(indent(id) + "✘ " + id.getDisplayName() + " could not run");
-          printFailure(id, result);
-          results.add(stepOf(plan, id) + "\tfailed\t" + id.getDisplayName());
+          String message = printFailure(id, result);
+          results.add(stepOf(plan, id) + "\tfailed\t" + id.getDisplayName() + "\t" + oneLine(message));
         }
         return;
       }
@@ -155,26 +181,47 @@ public final class LabTests {
       boolean ok = result.getStatus() == TestExecutionResult.Status.SUCCESSFUL;
       String time = ms >= 100 ? String.format(Locale.ROOT, "  (%.1f s)", ms / 1000.0) : "";
       out.println(indent(id) + (ok ? "✔ " : "✘ ") + id.getDisplayName() + time);
-      if (ok) passed++; else { failed++; printFailure(id, result); }
-      results.add(stepOf(plan, id) + "\t" + (ok ? "passed" : "failed") + "\t" + id.getDisplayName());
+      String message = "";
+      if (ok) passed++; else { failed++; message = printFailure(id, result); }
+      results.add(stepOf(plan, id) + "\t" + (ok ? "passed" : "failed") + "\t" + id.getDisplayName()
+          + "\t" + oneLine(message));
     }
 
-    private void printFailure(TestIdentifier id, TestExecutionResult result) {
+    /** Prints the failure under the test and returns its message. */
+    private String printFailure(TestIdentifier id, TestExecutionResult result) {
       String pad = indent(id) + "    ";
       Throwable t = result.getThrowable().orElse(null);
-      String message = describe(t);
+      String message = isTimeout(t) ? timedOut(id, t) : describe(t);
       for (String line : message.strip().split("\\R")) out.println(pad + line);
       List<String> story = Story.drain();
       if (!story.isEmpty()) {
         out.println(pad + "What happened, in order:");
         for (String line : story) out.println(pad + "  " + line);
       }
+      return message;
+    }
+
+    /** JUnit's own timeout (java.util.concurrent.TimeoutException "... timed out after 30 seconds"). */
+    private static boolean isTimeout(Throwable t) {
+      return t instanceof java.util.concurrent.TimeoutException
+          && Optional.ofNullable(t.getMessage()).orElse("").contains("timed out after");
+    }
+
+    /** A timeout told as what it means for the learner: which test, how long, which TODO. */
+    private String timedOut(TestIdentifier id, Throwable t) {
+      String after = t.getMessage().replaceFirst(".*timed out after ", "");
+      String step = stepOf(plan, id);
+      String todo = step.startsWith("step") ? "TODO " + step.substring(4) + ": " : "";
+      return todo + "\"" + id.getDisplayName() + "\" was stopped after " + after + ": something in it never returned."
+          + "\n  Look for a wait with no bound (join(), get(), take(), a lock, a loop that never ends) in the code of this step.";
     }
 
     /** The learner's message first; a stack frame only for errors that are not assertions. */
     private static String describe(Throwable t) {
       if (t == null) return "(no message)";
       String msg = Optional.ofNullable(t.getMessage()).orElse("");
+      // AssertJ ends long messages with "(N remaining lines not displayed - ...)": noise for a learner.
+      msg = msg.replaceAll("(?m)^\\s*\\(\\d+ remaining lines? not displayed[^)]*\\)\\s*$", "").strip();
       if (t instanceof AssertionError) return msg.isBlank() ? t.toString() : msg;
       StringBuilder sb = new StringBuilder(t.getClass().getSimpleName())
           .append(msg.isBlank() ? "" : ": " + msg);
@@ -211,13 +258,19 @@ public final class LabTests {
       return "  ".repeat(Math.max(0, depth));
     }
 
+    /** A message on one line for the results file: tabs and line breaks become spaces, 500 chars at most. */
+    static String oneLine(String message) {
+      String flat = message.replaceAll("[\\t\\r\\n]+", " ").strip();
+      return flat.length() > 500 ? flat.substring(0, 500) : flat;
+    }
+
     String summary() {
       String line = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
       if (passed + failed == 0) line += "  (no test ran: check the step number)";
       return line;
     }
 
-    /** One line per test, "step<TAB>status<TAB>name", for the workbook tool's verify and list. */
+    /** One line per test, "step<TAB>status<TAB>name<TAB>message", for the workbook tool's verify and list. */
     void writeResults(String file) {
       if (file == null || file.isBlank()) return;
       try {

@@ -1,0 +1,161 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A lab's catalogue of plausible wrong answers (solutions/NN-slug/mistakes/NAME.patch) and the
+ * check that each one turns a test of its own step red with a message naming that step's TODO.
+ * Verify runs every mistake of a lab in one child JVM ({@code _mistakes}), warm: JBang describes
+ * the lab once, then each mistake is compiled in-process and only its step's tests run.
+ */
+final class Mistakes {
+  /** Line 1 of a patch: "step N: why the code is wrong". */
+  private static final Pattern HEADER = Pattern.compile("^step (\\d+): (\\S.*)$");
+  static final long SECONDS_EACH = 90;
+
+  /** One mistake: its file, the step that must catch it, and why it is wrong (null when line 1 is malformed). */
+  record Mistake(String name, Path patch, int step, String why) {
+    boolean wellFormed() { return step > 0; }
+  }
+
+  /** What happened to one mistake. */
+  record Outcome(String name, int step, boolean caught, String detail) {}
+
+  private Mistakes() {}
+
+  static List<Mistake> of(Path solutionDir) {
+    Path dir = solutionDir.resolve("mistakes");
+    if (!Files.isDirectory(dir)) return List.of();
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".patch")).sorted().map(Mistakes::read).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not list " + dir, e);
+    }
+  }
+
+  private static Mistake read(Path patch) {
+    String name = patch.getFileName().toString().replaceFirst("\\.patch$", "");
+    String first = Labs.read(patch).lines().findFirst().orElse("");
+    Matcher m = HEADER.matcher(first);
+    return m.matches() ? new Mistake(name, patch, Integer.parseInt(m.group(1)), m.group(2)) : new Mistake(name, patch, 0, null);
+  }
+
+  /**
+   * The child JVM's work: {@code _mistakes <lab copy> <report>}. The lab copy holds the starter
+   * with the solution laid over it, inside a copy of the workbook (shared/, jbang). Each mistake
+   * is applied to a fresh copy of those files; one line per mistake goes to the report.
+   */
+  static int runAll(Path labCopy, Path report, Path solutionDir) throws IOException {
+    Path root = labCopy.getParent().getParent();
+    Path test;
+    try (Stream<Path> files = Files.list(labCopy)) {
+      test = files.filter(p -> p.toString().endsWith("Test.java")).findFirst().orElseThrow();
+    }
+    Map<Path, byte[]> solution = snapshot(labCopy);
+    Optional<WarmRunner> warm = WarmRunner.prepare(root, test);
+    if (warm.isEmpty()) {
+      Files.writeString(report, "*\t0\tbad\tJBang could not describe the lab's test file, so its mistakes could not run\n");
+      return 1;
+    }
+    Path results = Files.createTempFile("workbook-mistake-", ".tsv");
+    List<String> lines = new ArrayList<>();
+    try {
+      for (Mistake m : of(solutionDir)) {
+        restore(labCopy, solution);
+        long t0 = System.nanoTime();
+        System.out.println("=== mistake " + m.name() + " (step " + m.step() + ")");
+        Outcome o = check(m, labCopy, warm.get(), results);
+        System.out.printf(Locale.ROOT, "=== %s: %s [%.1f s]%n", o.caught() ? "caught" : "NOT caught", o.detail(), (System.nanoTime() - t0) / 1e9);
+        lines.add(o.name() + "\t" + o.step() + "\t" + (o.caught() ? "caught" : "bad") + "\t" + o.detail().replaceAll("[\\t\\r\\n]+", " "));
+        Files.write(report, lines, StandardCharsets.UTF_8);
+      }
+    } finally {
+      restore(labCopy, solution);
+      Files.deleteIfExists(results);
+    }
+    return 0;
+  }
+
+  private static Outcome check(Mistake m, Path labCopy, WarmRunner warm, Path results) throws IOException {
+    if (!m.wellFormed()) return new Outcome(m.name(), 0, false, "line 1 must be \"step N: why this code is wrong\"");
+    String applied = apply(m.patch(), labCopy);
+    if (applied != null) return new Outcome(m.name(), m.step(), false, "the patch does not apply to the solution: " + applied);
+    Files.deleteIfExists(results);
+    warm.run(results, String.valueOf(m.step()));
+    Optional<Results> r = Results.read(results);
+    if (r.isEmpty() || r.get().rows().isEmpty()) {
+      return new Outcome(m.name(), m.step(), false, "with this mistake the lab does not compile or its tests did not run (a mistake must compile)");
+    }
+    String step = "step" + m.step();
+    if (r.get().rows().stream().noneMatch(row -> row[0].equals(step))) {
+      return new Outcome(m.name(), m.step(), false, "the lab has no test tagged " + step);
+    }
+    List<String> messages = r.get().failureMessages(step);
+    if (messages.isEmpty()) return new Outcome(m.name(), m.step(), false, "stays green: every test of step " + m.step() + " passes with it");
+    Pattern todo = Pattern.compile("\\bTODO " + m.step() + "\\b");
+    Optional<String> named = messages.stream().filter(msg -> todo.matcher(msg).find()).findFirst();
+    if (named.isEmpty()) {
+      return new Outcome(m.name(), m.step(), false, "red at step " + m.step() + ", but no message names TODO " + m.step() + ": " + shorten(messages.get(0)));
+    }
+    return new Outcome(m.name(), m.step(), true, shorten(named.get()));
+  }
+
+  /** Applies a patch with git in the lab copy (which is no repository); null when it applied, else why not. */
+  private static String apply(Path patch, Path labCopy) {
+    ProcessBuilder pb = new ProcessBuilder("git", "apply", "--whitespace=nowarn", patch.toAbsolutePath().toString())
+        .directory(labCopy.toFile()).redirectErrorStream(true);
+    // Never let git find a repository above the copy: the paths are relative to the lab folder.
+    pb.environment().put("GIT_CEILING_DIRECTORIES", labCopy.getParent().toString());
+    try {
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return "git apply did not finish";
+      }
+      return p.exitValue() == 0 ? null : out.lines().findFirst().orElse("git apply failed");
+    } catch (IOException e) {
+      return "git could not run: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  private static Map<Path, byte[]> snapshot(Path dir) throws IOException {
+    Map<Path, byte[]> files = new HashMap<>();
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path f : all.filter(Files::isRegularFile).toList()) files.put(dir.relativize(f), Files.readAllBytes(f));
+    }
+    return files;
+  }
+
+  private static void restore(Path dir, Map<Path, byte[]> files) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path f : all.filter(Files::isRegularFile).toList()) {
+        if (!files.containsKey(dir.relativize(f))) Files.delete(f);
+      }
+    }
+    for (Map.Entry<Path, byte[]> e : files.entrySet()) {
+      Path f = dir.resolve(e.getKey());
+      Files.createDirectories(f.getParent());
+      Files.write(f, e.getValue());
+    }
+  }
+
+  static String shorten(String s) {
+    return s.length() > 160 ? s.substring(0, 157) + "..." : s;
+  }
+}
