@@ -310,8 +310,9 @@ class FanOutTrapTest {
     groups.forEach((group, service) -> {
       if (Topics.lag(group, topic) == 0 && service.handled().size() < published) {
         fail("TODO 2: group " + group + " committed all " + published + " event(s), but " + service.name()
-            + " handled only " + service.handled() + ": deliver() returned before the service succeeded, so"
-            + " the rest are lost (retry with backOff() instead of giving up)");
+            + " handled only " + service.handled() + ", so the rest are lost: deliver() returned before the"
+            + " service succeeded (retry with backOff() instead of giving up or handing it to another thread), or"
+            + " the loop committed an event before deliver() returned");
       }
     });
   }
