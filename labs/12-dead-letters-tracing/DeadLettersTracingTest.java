@@ -151,9 +151,9 @@ class DeadLettersTracingTest {
       while (own.mostAttempts() < 3 && Topics.lag(group, topic) >= 2 && System.nanoTime() < deadline) pause(100);
       // then
       long committed = 3 - Topics.lag(group, topic);
-      assertThat(committed).as("TODO 1: the offset group %s committed while %s refused o-2 (offset 1): past it means o-2"
-          + " counts as handled although it is on no topic but this one, and a restart skips it for good. Return from"
-          + " deadLetter only once sendAndWait succeeded, and let its failure reach the loop, which retries (do not"
+      assertThat(committed).as("TODO 1: the offset group %s committed while %s refused o-2 (offset 1): past it"
+          + " means o-2 counts as handled although it is on no topic but this one, and a restart skips it for good."
+          + " Return from deadLetter only once sendAndWait succeeded, and let its failure reach the loop, which retries (do not"
           + " catch it, do not send without waiting; and commit only the records handled, each offset + 1)", group,
           dlt).isLessThanOrEqualTo(1);
       assertThat(own.mostAttempts()).as("TODO 1: times o-2 was tried while %s refused it: a failed dead-letter send"
@@ -324,7 +324,9 @@ class DeadLettersTracingTest {
   static void send(String topic, List<String> values) throws Exception {
     try (var producer = Clients.producer("importer")) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
-      for (int i = 0; i < values.size(); i++) sent.add(producer.send(new ProducerRecord<>(topic, "o-" + (i + 1), values.get(i))));
+      for (int i = 0; i < values.size(); i++) {
+        sent.add(producer.send(new ProducerRecord<>(topic, "o-" + (i + 1), values.get(i))));
+      }
       for (Future<RecordMetadata> f : sent) f.get(10, TimeUnit.SECONDS);
     }
   }
