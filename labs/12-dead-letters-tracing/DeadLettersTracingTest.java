@@ -10,9 +10,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
@@ -22,6 +31,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import workbook.kafka.Broker;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
 import workbook.kafka.Poll;
@@ -42,9 +52,13 @@ class DeadLettersTracingTest {
     return shop;
   }
 
+  /** A stock service of a test's own, on a topic of its own. */
+  StockConsumer own;
+
   @AfterEach
   void stop() {
     if (shop != null) shop.close();
+    if (own != null) own.close();
   }
 
   @Test @Order(1)
@@ -80,9 +94,12 @@ class DeadLettersTracingTest {
       awaitReserved("o-1", "o-3", "o-5");
       // then
       List<ConsumerRecord<String, String>> letters = Topics.readAll(shop.deadLetterTopic);
-      assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: keys of the records on %s; expected the two"
+      assertThat(letters).extracting(ConsumerRecord::value).as("TODO 1: the records on %s; expected the two"
           + " poison messages (o-2: unknown sku, o-4: not JSON). None means they were dropped silently, or sent to"
-          + " another topic than record.topic() + DLT_SUFFIX", shop.deadLetterTopic).containsExactly("o-2", "o-4");
+          + " another topic than record.topic() + DLT_SUFFIX", shop.deadLetterTopic).hasSize(2);
+      assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: the keys of the dead letters: keep the original"
+          + " record's key (a search by order id finds it, and a replay lands on the same partition as its order's"
+          + " other events)").containsExactly("o-2", "o-4");
       assertThat(letters).extracting(ConsumerRecord::value).as("TODO 1: the values, unchanged (the evidence)")
           .containsExactly(TEAPOT, NOT_JSON);
       assertThat(letters).extracting(r -> header(r, Tracing.CORRELATION_HEADER))
@@ -102,16 +119,57 @@ class DeadLettersTracingTest {
       for (int i = 0; i < 2; i++) {
         ConsumerRecord<String, String> letter = letters.get(i);
         String offset = i == 0 ? "1" : "3";
-        assertThat(header(letter, StockConsumer.ORIGINAL_TOPIC)).as("TODO 1: header %s of %s", StockConsumer.ORIGINAL_TOPIC,
-            letter.key()).isEqualTo(shop.topic);
-        assertThat(header(letter, StockConsumer.ORIGINAL_PARTITION)).as("TODO 1: header %s of %s",
-            StockConsumer.ORIGINAL_PARTITION, letter.key()).isEqualTo("0");
-        assertThat(header(letter, StockConsumer.ORIGINAL_OFFSET)).as("TODO 1: header %s of %s (the poison record's own"
-            + " offset)", StockConsumer.ORIGINAL_OFFSET, letter.key()).isEqualTo(offset);
+        assertThat(header(letter, StockConsumer.ORIGINAL_TOPIC)).as("TODO 1: header %s of %s, as UTF-8 text",
+            StockConsumer.ORIGINAL_TOPIC, letter.key()).isEqualTo(shop.topic);
+        assertThat(header(letter, StockConsumer.ORIGINAL_PARTITION)).as("TODO 1: header %s of %s, as UTF-8 text (a"
+            + " console or another team's tool reads \"0\", not the bytes of an int)", StockConsumer.ORIGINAL_PARTITION,
+            letter.key()).isEqualTo("0");
+        assertThat(header(letter, StockConsumer.ORIGINAL_OFFSET)).as("TODO 1: header %s of %s, as UTF-8 text: the poison"
+            + " record's own offset, where someone finds it on %s", StockConsumer.ORIGINAL_OFFSET, letter.key(),
+            shop.topic).isEqualTo(offset);
         assertThat(header(letter, StockConsumer.ERROR)).as("TODO 1: header %s of %s (the PoisonMessage's message)",
             StockConsumer.ERROR, letter.key()).isNotBlank();
       }
-      assertThat(header(letters.get(0), StockConsumer.ERROR)).as("TODO 1: the error of o-2").contains("teapot");
+      assertThat(header(letters.get(0), StockConsumer.ERROR)).as("TODO 1: header %s of o-2: the PoisonMessage's"
+          + " message, which says why it failed", StockConsumer.ERROR).contains("teapot");
+    }
+
+    @Test @Order(4)
+    @DisplayName("while the dead-letter topic refuses a poison record, the group does not commit past it; then it is"
+        + " dead-lettered, and every other record is handled once")
+    void deadLetterSendFails() throws Exception {
+      // given: o-2 is poison and too big for its dead-letter topic (max.message.bytes 1000); o-1 and o-3 are fine,
+      // and all three are on the topic before the consumer starts, so its first poll gets them in one batch
+      String topic = Topics.fresh("orders", 1);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1,
+          Map.of("max.message.bytes", "1000"));
+      send(topic, List.of(order("o-1", "grinder"), BIG_TEAPOT, order("o-3", "milk-jug")));
+      String group = Topics.unique("stock");
+      own = new StockConsumer(topic, group, new TraceLog());
+      // when: the dead-letter topic refuses o-2 for a while
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (own.mostAttempts() < 3 && Topics.lag(group, topic) >= 2 && System.nanoTime() < deadline) pause(100);
+      // then
+      long committed = 3 - Topics.lag(group, topic);
+      assertThat(committed).as("TODO 1: the offset group %s committed while %s refused o-2 (offset 1): past it"
+          + " means o-2 counts as handled although it is on no topic but this one, and a restart skips it for good."
+          + " Return from deadLetter only once sendAndWait succeeded, and let its failure reach the loop, which retries (do not"
+          + " catch it, do not send without waiting; and commit only the records handled, each offset + 1)", group,
+          dlt).isLessThanOrEqualTo(1);
+      assertThat(own.mostAttempts()).as("TODO 1: times o-2 was tried while %s refused it: a failed dead-letter send"
+          + " must fail the record, so the loop tries it again", dlt).isGreaterThanOrEqualTo(3);
+      // when: the dead-letter topic takes records that big again
+      allowBigRecords(dlt);
+      // then
+      StockConsumer stock = own;
+      Poll.until(() -> stock.reserved().contains("o-3") && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: "
+          + dlt + " takes o-2 now, but the group did not get past it (reserved " + stock.reserved() + ", lag "
+          + Topics.lag(group, topic) + ")");
+      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s once it took o-2", dlt)
+          .containsExactly("o-2");
+      assertThat(stock.reserved()).as("TODO 1: orders reserved; each once: a retry starts again at the failed"
+          + " record, not at the start of its batch (o-1 was already handled and committed)")
+          .containsExactly("o-1", "o-3");
     }
   }
 
@@ -252,6 +310,38 @@ class DeadLettersTracingTest {
         producer.send(record).get();
       }
     }
+  }
+
+  /** Too big for a dead-letter topic of max.message.bytes 1000: and a product nobody sells. */
+  static final String BIG_TEAPOT = "{\"orderId\":\"o-2\",\"sku\":\"teapot\",\"quantity\":1,\"note\":\""
+      + "x".repeat(2000) + "\"}";
+
+  static String order(String orderId, String sku) {
+    return "{\"orderId\":\"" + orderId + "\",\"sku\":\"" + sku + "\",\"quantity\":1}";
+  }
+
+  /** Sends values keyed o-1, o-2, ... and waits until the broker stored them all. */
+  static void send(String topic, List<String> values) throws Exception {
+    try (var producer = Clients.producer("importer")) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (int i = 0; i < values.size(); i++) {
+        sent.add(producer.send(new ProducerRecord<>(topic, "o-" + (i + 1), values.get(i))));
+      }
+      for (Future<RecordMetadata> f : sent) f.get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Raises the topic's max.message.bytes to Kafka's default (1 MB): it takes the big record now. */
+  static void allowBigRecords(String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Broker.bootstrapServers()))) {
+      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
+          new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048588"), AlterConfigOp.OpType.SET))))
+          .all().get(15, TimeUnit.SECONDS);
+    }
+  }
+
+  static void pause(long millis) throws InterruptedException {
+    Thread.sleep(millis);
   }
 
   /** Waits until stock reserved these orders; fails within seconds if its partition is stuck. */

@@ -38,7 +38,8 @@ record Shop(Service inventory, Service payment, Service notification, Service an
   /** One service: POST {"orderId": ...} to its path; it remembers the orders it handled. */
   static final class Service implements AutoCloseable {
     // One client for every call: it keeps connections open, as a real service's client would.
-    // HTTP/1.1 because these servers speak nothing else; a timeout so no call waits forever.
+    // HTTP/1.1 because these servers speak nothing else. A timeout so no call waits forever, and a
+    // generous one: a call that timed out is retried, although the service may have done it anyway.
     private static final HttpClient HTTP = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -62,7 +63,7 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     /** Asks this service to do its part for the order; throws ServiceFailed unless it answers 2xx. */
     void call(String orderId) {
       HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + path))
-          .timeout(Duration.ofSeconds(5))
+          .timeout(Duration.ofSeconds(10))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(Json.write(new OrderRef(orderId))))
           .build();
