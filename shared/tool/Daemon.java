@@ -71,7 +71,7 @@ final class Daemon {
       if (Files.exists(starting) && System.currentTimeMillis() - Files.getLastModifiedTime(starting).toMillis() < 60_000) return;
       Files.writeString(starting, "");
       String javaBin = ProcessHandle.current().info().command().orElse("java");
-      new ProcessBuilder(javaBin, "-Xshare:auto", "-cp", System.getProperty("java.class.path"), "Workbook", "_daemon")
+      new ProcessBuilder(javaBin, "-Xshare:auto", "-Xss8m", "-cp", System.getProperty("java.class.path"), "Workbook", "_daemon")
           .directory(labs.root.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(java.io.File.separatorChar == '\\' ? "NUL" : "/dev/null")))
           .redirectErrorStream(true)

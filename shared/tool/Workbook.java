@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Warm runs (watch, verify's mistakes, the daemon) run tests in threads: give them a main thread's stack.
+//JAVA_OPTIONS -Xss8m
 //SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java Daemon.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 

@@ -2,7 +2,7 @@
 //DEPS org.junit.jupiter:junit-jupiter
 //DEPS org.junit.platform:junit-platform-launcher
 //DEPS org.assertj:assertj-core:3.27.7
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss8m
 //SOURCES ../story/Story.java
 package workbook.test;
 
@@ -35,7 +35,9 @@ import workbook.story.Story;
  * Runs one lab's tests from its {@code main} and prints them as a tree of steps, each failure
  * with the message that names its TODO, then the closing line {@code N passed, N failed}.
  * The test JVM runs with the quick JIT tier and the serial GC (JAVA_OPTIONS above): a lab's
- * tests live a few seconds, and start-up is most of that.
+ * tests live a few seconds, and start-up is most of that. Tests run in threads of their own (so
+ * a timeout always ends them), and -Xss8m gives those threads the main thread's stack: Kafka's
+ * producer follows a chain of split batches recursively, which overflowed a 1 MB stack.
  */
 public final class LabTests {
   private static final Pattern STEP_TAG = Pattern.compile("step(\\d+)");
