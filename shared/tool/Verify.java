@@ -56,7 +56,8 @@ final class Verify {
       Path dir = scratch;
       // Ctrl-C in the middle of a lab: the hook still removes the temporary copies.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
-      if (everything) selfChecks();
+      // The workbook's own checks run beside the labs, in the background pool, not before them.
+      if (everything) pending.add(mistakeRuns.submit(this::selfChecks));
       for (Labs.Lab lab : chosen) check(lab);
       awaitMistakes();
     } catch (IOException e) {
@@ -114,13 +115,13 @@ final class Verify {
   }
 
   /**
-   * A lab's mistakes run in the background, two labs at a time (WORKBOOK_VERIFY_PARALLEL), while
+   * A lab's mistakes run in the background, three things at a time (WORKBOOK_VERIFY_PARALLEL), while
    * the next lab's starter and solution are checked: most of a test's time is waiting (on a
    * broker, a deadline, a simulated latency), so a few things at once fit two cores.
    */
   private static int mistakeRunsAtOnce() {
     try {
-      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "2")));
+      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "3")));
     } catch (NumberFormatException e) {
       throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of mistake runs at once, e.g. 2.");
     }
