@@ -74,7 +74,7 @@ final class Browser implements AutoCloseable {
 
   private Browser(Path binary) throws IOException {
     home = Files.createTempDirectory("lab16-browser-");
-    process = new ProcessBuilder(binary.toString(),
+    ProcessBuilder builder = new ProcessBuilder(binary.toString(),
         // Headless, as root in a container (no sandbox: it only ever loads our own page on 127.0.0.1).
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--user-data-dir=" + home.resolve("profile"), "--window-size=1024,768",
@@ -82,7 +82,11 @@ final class Browser implements AutoCloseable {
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--no-default-browser-check",
         "--remote-debugging-port=0", "about:blank")
-        .redirectErrorStream(true).redirectOutput(home.resolve("chromium.log").toFile()).start();
+        .redirectErrorStream(true).redirectOutput(home.resolve("chromium.log").toFile());
+    // Chromium keeps sockets and scratch files in TMPDIR (org.chromium.Chromium.*): inside its home,
+    // they are deleted with it, even when Chromium itself is killed.
+    builder.environment().put("TMPDIR", home.toString());
+    process = builder.start();
   }
 
   /** Chromium prints "DevTools listening on ws://127.0.0.1:PORT/..." once it is ready; returns host:port. */
