@@ -243,14 +243,18 @@ final class Conventions {
   private static boolean wholeMembers(List<String> b, int from, int to) {
     int depth = 0;
     for (int i = from; i < to; i++) {
-      String code = b.get(i).replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"").replaceAll("//.*", "");
-      for (char c : code.toCharArray()) {
+      for (char c : code(b.get(i)).toCharArray()) {
         if (c == '{') depth++;
         else if (c == '}') depth--;
         if (depth < 0) return false;
       }
     }
     return depth == 0;
+  }
+
+  /** A line without its string literals and its // comment: what is left for counting braces. */
+  private static String code(String line) {
+    return line.replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"").replaceAll("//.*", "");
   }
 
   private static boolean insertedImports(List<String> b, int from, int to) {
@@ -265,8 +269,7 @@ final class Conventions {
     int depth = 0;
     for (int i = 0; i < src.size(); i++) {
       depthBefore[i] = depth;
-      String code = src.get(i).replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"").replaceAll("//.*", "");
-      for (char c : code.toCharArray()) {
+      for (char c : code(src.get(i)).toCharArray()) {
         if (c == '{') depth++;
         else if (c == '}') depth--;
       }

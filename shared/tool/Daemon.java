@@ -222,11 +222,7 @@ final class Daemon {
     if (runner == null || !wanted.equals(directives.get(lab.number()))) {
       // First run of this lab here, or its //DEPS or //SOURCES changed: ask JBang once more.
       runner = WarmRunner.prepare(labs.root, test).orElse(null);
-      if (runner == null) {
-        List<String> args = new java.util.ArrayList<>(List.of(test.toString()));
-        args.addAll(steps);
-        return Labs.run(labs.root, labs.root, args, Map.of("WORKBOOK_RESULTS", results.toString()), null, Workbook.TEST_SECONDS);
-      }
+      if (runner == null) return Workbook.jbangRun(labs, lab, test, steps, results); // the cold path, as before
       runner.compileVerdict = "";
       runners.put(lab.number(), runner);
       directives.put(lab.number(), wanted);

@@ -160,7 +160,7 @@ public class Workbook {
     return run.ok() ? 0 : 1;
   }
 
-  private static Labs.Run jbangRun(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results) {
+  static Labs.Run jbangRun(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results) {
     List<String> args = new ArrayList<>(List.of(test.toString()));
     args.addAll(steps);
     return Labs.run(labs.root, labs.root, args, Map.of("WORKBOOK_RESULTS", results.toString()), null, TEST_SECONDS);
