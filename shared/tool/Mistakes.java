@@ -17,8 +17,9 @@ import java.util.stream.Stream;
 /**
  * A lab's catalogue of plausible wrong answers (solutions/NN-slug/mistakes/NAME.patch) and the
  * check that each one turns a test of its own step red with a message naming that step's TODO.
- * Verify runs every mistake of a lab in one child JVM ({@code _mistakes}), warm: JBang describes
- * the lab once, then each mistake is compiled in-process and only its step's tests run.
+ * Verify checks a lab in one child JVM ({@code _labcheck}), warm: JBang describes the lab once,
+ * then the starter, the solution and each mistake are compiled in-process; a mistake runs only
+ * its step's tests.
  */
 final class Mistakes {
   /** Line 1 of a patch: "step N: why the code is wrong". */
@@ -53,22 +54,38 @@ final class Mistakes {
   }
 
   /**
-   * The child JVM's work: {@code _mistakes <lab copy> <report>}. The lab copy holds the starter
-   * with the solution laid over it, inside a copy of the workbook (shared/, jbang). Each mistake
-   * is applied to a fresh copy of those files; one line per mistake goes to the report.
+   * The child JVM's work for one lab ({@code _labcheck <lab copy> <out dir> <solution dir>}),
+   * all in one warm JVM: the starter's tests (out/starter.tsv), then the solution laid over it
+   * and its tests (out/solution.tsv), then every mistake (out/mistakes.tsv). It stops after a
+   * phase whose outcome makes the next one pointless, so the log ends with what went wrong.
+   * The lab copy holds the lab inside a copy of the workbook (shared/, jbang).
    */
-  static int runAll(Path labCopy, Path report, Path solutionDir) throws IOException {
+  static int checkLab(Path labCopy, Path out, Path solutionDir) throws IOException {
     Path root = labCopy.getParent().getParent();
     Path test;
     try (Stream<Path> files = Files.list(labCopy)) {
       test = files.filter(p -> p.toString().endsWith("Test.java")).findFirst().orElseThrow();
     }
-    Map<Path, byte[]> solution = snapshot(labCopy);
-    Optional<WarmRunner> warm = WarmRunner.prepare(root, test);
-    if (warm.isEmpty()) {
-      Files.writeString(report, "*\t0\tbad\tJBang could not describe the lab's test file, so its mistakes could not run\n");
+    Optional<WarmRunner> prepared = WarmRunner.prepare(root, test);
+    if (prepared.isEmpty()) {
+      System.out.println("JBang could not describe " + test.getFileName() + ": its //DEPS or //SOURCES lines are broken");
       return 1;
     }
+    WarmRunner warm = prepared.get();
+    warm.compileVerdict = "";
+    System.out.println("=== the starter's tests");
+    warm.run(out.resolve("starter.tsv"));
+    if (Verify.starterProblem(Results.read(out.resolve("starter.tsv")).orElse(new Results(List.of()))) != null) return 0;
+    Verify.overlaySolution(solutionDir, labCopy);
+    System.out.println("=== the solution's tests");
+    if (!warm.run(out.resolve("solution.tsv"))) return 0;
+    System.out.println("=== the mistakes");
+    return runAll(labCopy, out.resolve("mistakes.tsv"), solutionDir, warm);
+  }
+
+  /** Every mistake laid over the solution in turn; one line per mistake goes to the report. */
+  private static int runAll(Path labCopy, Path report, Path solutionDir, WarmRunner warm) throws IOException {
+    Map<Path, byte[]> solution = snapshot(labCopy);
     Path results = Files.createTempFile("workbook-mistake-", ".tsv");
     System.setProperty("workbook.stopWhenCaught", "true");
     List<String> lines = new ArrayList<>();
@@ -78,13 +95,14 @@ final class Mistakes {
         long t0 = System.nanoTime();
         watch(m, report, lines);
         System.out.println("=== mistake " + m.name() + " (step " + m.step() + ")");
-        Outcome o = check(m, labCopy, warm.get(), results);
+        Outcome o = check(m, labCopy, warm, results);
         System.out.printf(Locale.ROOT, "=== %s: %s [%.1f s]%n", o.caught() ? "caught" : "NOT caught", o.detail(), (System.nanoTime() - t0) / 1e9);
         lines.add(o.name() + "\t" + o.step() + "\t" + (o.caught() ? "caught" : "bad") + "\t" + o.detail().replaceAll("[\\t\\r\\n]+", " "));
         synchronized (lines) { Files.write(report, lines, StandardCharsets.UTF_8); }
       }
     } finally {
       current = null;
+      System.clearProperty("workbook.stopWhenCaught");
       restore(labCopy, solution);
       Files.deleteIfExists(results);
     }

@@ -56,10 +56,10 @@ final class Verify {
       Path dir = scratch;
       // Ctrl-C in the middle of a lab: the hook still removes the temporary copies.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
-      // The workbook's own checks run beside the labs, in the background pool, not before them.
-      if (everything) pending.add(mistakeRuns.submit(this::selfChecks));
-      for (Labs.Lab lab : chosen) check(lab);
-      awaitMistakes();
+      // The workbook's own checks run beside the labs, in the same pool, not before them.
+      if (everything) selfChecks();
+      for (Labs.Lab lab : longestFirst(chosen)) pending.add(pool.submit(() -> check(lab)));
+      awaitAll();
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for verify", e);
     } finally {
@@ -80,19 +80,19 @@ final class Verify {
 
   /** The workbook's own tests (shared/test) and the generated-code check, if present. */
   private void selfChecks() {
-    timed("conventions (step numbers, hints, facts, lists, versions, starter and solution)", () -> {
+    later(() -> timed("conventions (step numbers, hints, facts, lists, versions, starter and solution)", () -> {
       List<String> problems = new Conventions(labs).check();
       if (problems.isEmpty()) return ok("all kept");
       problems.forEach(p -> System.out.println("    " + p));
       return bad(problems.size() + " broken (each above, with its file)", null);
-    });
+    }));
     try (Stream<Path> files = Files.list(labs.root.resolve("shared/test"))) {
       for (Path test : files.filter(p -> p.toString().endsWith("Test.java")).sorted().toList()) {
         String name = "workbook self-test " + test.getFileName();
-        timed(name, () -> {
+        later(() -> timed(name, () -> {
           Labs.Run r = Labs.run(labs.root, labs.root, List.of(test.toString()), env, log(name), TEST_SECONDS);
           return r.ok() ? ok("all green") : bad("red", r);
-        });
+        }));
       }
     } catch (IOException e) {
       // no self-tests folder: nothing to run
@@ -100,10 +100,10 @@ final class Verify {
     try (Stream<Path> files = Files.list(labs.root.resolve("shared/tool"))) {
       for (Path gen : files.filter(p -> p.getFileName().toString().matches("Generate.*\\.java")).toList()) {
         String name = "generated code is up to date (" + gen.getFileName() + " --check)";
-        timed(name, () -> {
+        later(() -> timed(name, () -> {
           Labs.Run r = Labs.run(labs.root, labs.root, List.of(gen.toString(), "--check"), Map.of(), log("gen"), TEST_SECONDS);
           return r.ok() ? ok("no difference") : bad("generated sources differ from the .proto files: run it without --check and commit", r);
-        });
+        }));
       }
     } catch (IOException e) {
       // no tools folder
@@ -115,52 +115,57 @@ final class Verify {
   }
 
   /**
-   * A lab's mistakes run in the background, three things at a time (WORKBOOK_VERIFY_PARALLEL), while
-   * the next lab's starter and solution are checked: most of a test's time is waiting (on a
-   * broker, a deadline, a simulated latency), so a few things at once fit two cores.
+   * Labs (and the self-checks) run four at a time (WORKBOOK_VERIFY_PARALLEL): most of a test's
+   * time is waiting (on a broker, a deadline, a simulated latency), so a few at once fit two cores.
    */
-  private static int mistakeRunsAtOnce() {
+  private static int runsAtOnce() {
     try {
-      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "3")));
+      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "4")));
     } catch (NumberFormatException e) {
-      throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of mistake runs at once, e.g. 2.");
+      throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of labs checked at once, e.g. 2.");
     }
   }
 
-  private final java.util.concurrent.ExecutorService mistakeRuns = java.util.concurrent.Executors.newFixedThreadPool(mistakeRunsAtOnce(), r -> {
-    Thread t = new Thread(r, "verify-mistakes");
+  private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(runsAtOnce(), r -> {
+    Thread t = new Thread(r, "verify");
     t.setDaemon(true);
     return t;
   });
   private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
 
-  private void checkMistakesLater(Labs.Lab lab, Path work, Path copy) {
-    pending.add(mistakeRuns.submit(() -> {
-      try {
-        timed(lab.number() + " " + lab.title() + ", its mistakes", () -> mistakes(lab, work, copy));
-      } finally {
-        if (!keep) delete(work);
-      }
-    }));
+  private void later(Runnable check) {
+    pending.add(pool.submit(check));
   }
 
-  private void awaitMistakes() {
-    for (java.util.concurrent.Future<?> f : pending) {
+  /**
+   * The slowest labs start first, so the run does not end waiting on one long lab: those with a
+   * broker, then those with more mistakes (each mistake is a run of its step's tests).
+   */
+  private static List<Labs.Lab> longestFirst(List<Labs.Lab> chosen) {
+    return chosen.stream().sorted(Comparator.comparing((Labs.Lab l) -> !l.usesBroker())
+        .thenComparing(l -> -Mistakes.of(l.solutionDir()).size())).toList();
+  }
+
+  private void awaitAll() {
+    for (int i = 0; i < pending.size(); i++) {
       try {
-        f.get();
+        pending.get(i).get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (java.util.concurrent.ExecutionException e) {
         synchronized (this) { failed++; }
-        System.out.println("✘ a mistakes run could not finish: " + e.getCause());
+        System.out.println("✘ a check could not finish: " + e.getCause());
       }
     }
-    mistakeRuns.shutdown();
+    pool.shutdown();
   }
 
+  /**
+   * One lab: its starter's demo through JBang, as a learner runs it; then one warm child JVM
+   * ({@code _labcheck}) runs the starter's tests, the solution's, and every mistake's step.
+   */
   private Verdict checkLab(Labs.Lab lab) throws IOException {
-    boolean handedOn = false;
     Path work = keep ? Files.createTempDirectory("workbook-verify-" + lab.number() + "-")
         : Files.createDirectories(scratch.resolve(lab.number()));
     try {
@@ -168,41 +173,35 @@ final class Verify {
       List<String> extra = extraSolutionFiles(lab);
       if (!extra.isEmpty()) return bad("solutions/" + lab.slug() + " has files the starter lacks: " + extra, null);
       if (lab.demo().isEmpty()) return bad("no lab" + lab.number() + " alias in jbang-catalog.json for its demo", null);
+      int count = Mistakes.of(lab.solutionDir()).size();
       Path demo = work.resolve(labs.root.relativize(lab.demo().get()));
-      Labs.Run d = Labs.run(work, work, List.of(demo.toString()), env, work.resolve("demo.log"), DEMO_SECONDS);
+      Labs.Run d = Labs.run(work, work, List.of(demo.toString()), env, log(lab.number() + " demo"), DEMO_SECONDS);
       if (!d.ok()) return bad("the starter's demo did not run to the end (invariant 1)", d);
-      Path test = copy.resolve(lab.testFile().orElseThrow().getFileName());
-      Results starter = tests(work, test, "starter.tsv", "starter.log");
+      Path tool = labs.root.resolve("shared/tool/Workbook.java");
+      Labs.Run r = Labs.run(labs.root, work, List.of(tool.toString(), "_labcheck", copy.toString(), work.toString(),
+          lab.solutionDir().toString()), env, log(lab.number() + " tests"), 2 * TEST_SECONDS + 60L * count);
+      if (r.timedOut()) return bad("its tests were stopped after " + (2 * TEST_SECONDS + 60L * count) + " s", r);
+      Results starter = Results.read(work.resolve("starter.tsv")).orElse(new Results(List.of()));
       String starterProblem = starterProblem(starter);
-      if (starterProblem != null) return bad(starterProblem, new Labs.Run(1, false, work.resolve("starter.log")));
-      overlaySolution(lab, copy);
-      Results solution = tests(work, test, "solution.tsv", "solution.log");
-      if (!solution.green()) {
-        return bad("with the solution, " + solution.summary() + " (invariant 3)", new Labs.Run(1, false, work.resolve("solution.log")));
-      }
+      if (starterProblem != null) return bad(starterProblem, r);
+      Results solution = Results.read(work.resolve("solution.tsv")).orElse(new Results(List.of()));
+      if (!solution.green()) return bad("with the solution, " + solution.summary() + " (invariant 3)", r);
       String summary = "starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
           + solution.count("passed") + " tests), demo runs";
-      int count = Mistakes.of(lab.solutionDir()).size();
       if (count < MIN_MISTAKES) {
         return bad(summary + ", but " + count + " mistakes in solutions/" + lab.slug() + "/mistakes/: a lab keeps at least "
             + MIN_MISTAKES + " (docs/lab-anatomy.md, \"The catalogue of mistakes\")", null);
       }
-      checkMistakesLater(lab, work, copy);
-      handedOn = true;
-      return ok(summary + "; its " + count + " mistakes are being tried");
+      return mistakes(lab, work.resolve("mistakes.tsv"), r, summary);
     } finally {
       if (keep) System.out.println("    kept " + work);
-      else if (!handedOn) delete(work);
+      else delete(work);
     }
   }
 
-  /** Invariant 5: every mistake of the catalogue is caught at its own step (in one warm child JVM). */
-  private Verdict mistakes(Labs.Lab lab, Path work, Path copy) {
+  /** Invariant 5: every mistake of the catalogue is caught at its own step. */
+  private Verdict mistakes(Labs.Lab lab, Path report, Labs.Run r, String summary) {
     List<Mistakes.Mistake> all = Mistakes.of(lab.solutionDir());
-    Path report = work.resolve("mistakes.tsv");
-    Path tool = labs.root.resolve("shared/tool/Workbook.java");
-    Labs.Run r = Labs.run(labs.root, work, List.of(tool.toString(), "_mistakes", copy.toString(), report.toString(),
-        lab.solutionDir().toString()), env, work.resolve("mistakes.log"), 180 + 60L * all.size());
     List<String[]> rows = new ArrayList<>();
     for (String line : Labs.read(report).split("\\R")) {
       String[] cols = line.split("\\t", 4);
@@ -212,27 +211,20 @@ final class Verify {
     for (Mistakes.Mistake m : all) {
       Optional<String[]> row = rows.stream().filter(c -> c[0].equals(m.name())).findFirst();
       String detail = row.map(c -> c[1].equals("0") ? c[3] : "step " + c[1] + ": " + c[3])
-          .orElse(r.timedOut() ? "not run: the mistakes' run was stopped after its time limit" : "not run (see the log)");
+          .orElse(r.timedOut() ? "not run: the lab's run was stopped after its time limit" : "not run (see the log)");
       if (row.isEmpty() || !row.get()[2].equals("caught")) missed.add(m.name() + " (" + detail + ")");
     }
-    String counts = (all.size() - missed.size()) + " of " + all.size() + " caught at their own step";
+    String counts = (all.size() - missed.size()) + " of " + all.size() + " mistakes caught at their own step";
     synchronized (this) {
       mistakesTried += all.size();
       mistakesCaught += all.size() - missed.size();
     }
-    if (missed.isEmpty()) return ok(counts);
-    return bad(counts + "; not caught:\n      " + String.join("\n      ", missed), rows.isEmpty() ? r : null);
-  }
-
-  private Results tests(Path work, Path test, String results, String log) {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("WORKBOOK_RESULTS", work.resolve(results).toString());
-    Labs.run(work, work, List.of(test.toString()), e, work.resolve(log), TEST_SECONDS);
-    return Results.read(work.resolve(results)).orElse(new Results(List.of()));
+    if (missed.isEmpty()) return ok(summary + ", " + counts);
+    return bad(summary + ", but only " + counts + "; not caught:\n      " + String.join("\n      ", missed), rows.isEmpty() ? r : null);
   }
 
   /** Invariant 2: every step has a failing test on the starter, and the given tests pass. */
-  private static String starterProblem(Results r) {
+  static String starterProblem(Results r) {
     if (r.rows().isEmpty()) return "the starter's tests did not run (compile error?) (invariant 1)";
     if (r.steps().isEmpty()) return "no test is tagged with a step (@Tag(\"step1\"))";
     List<String> green = r.steps().stream().filter(s -> !r.stepFailed(s)).toList();
@@ -266,11 +258,12 @@ final class Verify {
     }
   }
 
-  private void overlaySolution(Labs.Lab lab, Path copy) throws IOException {
-    try (Stream<Path> files = Files.walk(lab.solutionDir())) {
+  /** The solution's files over the starter's in a lab copy (its mistakes/ stay out). */
+  static void overlaySolution(Path solutionDir, Path copy) throws IOException {
+    try (Stream<Path> files = Files.walk(solutionDir)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        if (lab.solutionDir().relativize(f).startsWith("mistakes")) continue;
-        Path dst = copy.resolve(lab.solutionDir().relativize(f));
+        if (solutionDir.relativize(f).startsWith("mistakes")) continue;
+        Path dst = copy.resolve(solutionDir.relativize(f));
         Files.createDirectories(dst.getParent());
         Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING);
       }

@@ -63,7 +63,7 @@ public class Workbook {
       System.out.println(USAGE);
       return 0;
     }
-    if (verb.equals("_mistakes")) return mistakes(rest); // verify's child JVM, not for people
+    if (verb.equals("_labcheck")) return labCheck(rest); // verify's child JVM, not for people
     if (verb.equals("_daemon")) return Daemon.serve(new Labs(Labs.findRoot())); // started by test, not for people
     Labs labs = new Labs(Labs.findRoot());
     switch (verb) {
@@ -94,9 +94,9 @@ public class Workbook {
     return problems.isEmpty() ? 0 : 1;
   }
 
-  private static int mistakes(List<String> rest) {
+  private static int labCheck(List<String> rest) {
     try {
-      return Mistakes.runAll(Path.of(rest.get(0)), Path.of(rest.get(1)), Path.of(rest.get(2)));
+      return Mistakes.checkLab(Path.of(rest.get(0)), Path.of(rest.get(1)), Path.of(rest.get(2)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
