@@ -132,6 +132,24 @@ final class Labs {
   static Run run(Path root, Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
     List<String> cmd = new ArrayList<>(jbang(root));
     cmd.addAll(args);
+    return runCommand(cmd, dir, env, log, timeoutSeconds);
+  }
+
+  /**
+   * The workbook tool again, in a new JVM started like this one (same classes, same options),
+   * without JBang: nothing is resolved or compiled again, and an edit to the tool's sources
+   * in the middle of a run cannot change (or race to rebuild) the code the children run.
+   */
+  static Run runTool(Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "Workbook"));
+    cmd.addAll(args);
+    return runCommand(cmd, dir, env, log, timeoutSeconds);
+  }
+
+  private static Run runCommand(List<String> cmd, Path dir, Map<String, String> env, Path log, long timeoutSeconds) {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
     pb.environment().putAll(env);
@@ -153,7 +171,7 @@ final class Labs {
       COPIERS.clear();
       return new Run(p.exitValue(), false, log);
     } catch (IOException e) {
-      throw new Workbook.UserError("Could not run " + cmd.get(1) + ": " + e.getMessage());
+      throw new Workbook.UserError("Could not run " + cmd.get(0) + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Run(-1, true, log);

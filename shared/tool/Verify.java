@@ -56,9 +56,12 @@ final class Verify {
       Path dir = scratch;
       // Ctrl-C in the middle of a lab: the hook still removes the temporary copies.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
-      // The workbook's own checks run beside the labs, in the same pool, not before them.
+      // The slowest first, so the run does not end waiting on one long check: the labs with a
+      // broker, then the workbook's own checks, then the other labs (more mistakes first).
+      List<Labs.Lab> ordered = longestFirst(chosen);
+      ordered.stream().filter(Labs.Lab::usesBroker).forEach(lab -> later(() -> check(lab)));
       if (everything) selfChecks();
-      for (Labs.Lab lab : longestFirst(chosen)) pending.add(pool.submit(() -> check(lab)));
+      ordered.stream().filter(lab -> !lab.usesBroker()).forEach(lab -> later(() -> check(lab)));
       awaitAll();
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for verify", e);
@@ -137,10 +140,7 @@ final class Verify {
     pending.add(pool.submit(check));
   }
 
-  /**
-   * The slowest labs start first, so the run does not end waiting on one long lab: those with a
-   * broker, then those with more mistakes (each mistake is a run of its step's tests).
-   */
+  /** Labs with a broker first, then those with more mistakes (each mistake is a run of its step's tests). */
   private static List<Labs.Lab> longestFirst(List<Labs.Lab> chosen) {
     return chosen.stream().sorted(Comparator.comparing((Labs.Lab l) -> !l.usesBroker())
         .thenComparing(l -> -Mistakes.of(l.solutionDir()).size())).toList();
@@ -177,9 +177,7 @@ final class Verify {
       Path demo = work.resolve(labs.root.relativize(lab.demo().get()));
       Labs.Run d = Labs.run(work, work, List.of(demo.toString()), env, log(lab.number() + " demo"), DEMO_SECONDS);
       if (!d.ok()) return bad("the starter's demo did not run to the end (invariant 1)", d);
-      Path tool = labs.root.resolve("shared/tool/Workbook.java");
-      Labs.Run r = Labs.run(labs.root, work, List.of(tool.toString(), "_labcheck", copy.toString(), work.toString(),
-          lab.solutionDir().toString()), env, log(lab.number() + " tests"), 2 * TEST_SECONDS + 60L * count);
+      Labs.Run r = Labs.runTool(work, List.of("_labcheck", copy.toString(), work.toString(), lab.solutionDir().toString()), env, log(lab.number() + " tests"), 2 * TEST_SECONDS + 60L * count);
       if (r.timedOut()) return bad("its tests were stopped after " + (2 * TEST_SECONDS + 60L * count) + " s", r);
       Results starter = Results.read(work.resolve("starter.tsv")).orElse(new Results(List.of()));
       String starterProblem = starterProblem(starter);
