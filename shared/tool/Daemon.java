@@ -238,13 +238,16 @@ final class Daemon {
     }
   }
 
+  /** A JBang directive (//DEPS, //SOURCES, //JAVA_OPTIONS...); a comment such as "// x" is none. */
+  private static final java.util.regex.Pattern JBANG_DIRECTIVE = java.util.regex.Pattern.compile("//[A-Z_]+\\b.*");
+
   /** The lines that tell JBang what a lab needs; when they change, the lab is described again. */
   private static String directivesOf(Labs.Lab lab) {
     StringBuilder sb = new StringBuilder();
     try (Stream<Path> files = Files.list(lab.dir())) {
       for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
         sb.append(f.getFileName()).append('\n');
-        Labs.read(f).lines().filter(l -> l.startsWith("//")).forEach(l -> sb.append(l).append('\n'));
+        Labs.read(f).lines().filter(l -> JBANG_DIRECTIVE.matcher(l).matches()).forEach(l -> sb.append(l).append('\n'));
       }
     } catch (IOException e) {
       return "";
