@@ -64,16 +64,19 @@ final class Watch {
     return green;
   }
 
-  /** Blocks until a .java file changes, then lets the editor finish writing (editors save in bursts). */
+  /**
+   * Blocks until a .java file changes, then lets the editor finish writing: editors save in
+   * bursts (a temporary file, a rename, a second file) a few milliseconds apart, so 60 ms with no
+   * further change ends the burst without making the learner wait.
+   */
   private static void awaitJavaChange(WatchService watcher) throws InterruptedException {
     while (true) {
       WatchKey key = watcher.take();
       boolean java = key.pollEvents().stream().anyMatch(e -> e.context().toString().endsWith(".java"));
       key.reset();
       if (!java) continue;
-      TimeUnit.MILLISECONDS.sleep(150);
       WatchKey more;
-      while ((more = watcher.poll(150, TimeUnit.MILLISECONDS)) != null) {
+      while ((more = watcher.poll(60, TimeUnit.MILLISECONDS)) != null) {
         more.pollEvents();
         more.reset();
       }
