@@ -92,7 +92,14 @@ final class Conventions {
         while (m.find()) todos.putIfAbsent(Integer.parseInt(m.group(2)), rel(f) + ":" + (i + 1));
       }
     }
-    compare("the TODO markers of labs/" + lab.slug(), steps, todos.keySet());
+    for (Map.Entry<Integer, String> todo : todos.entrySet()) {
+      if (!steps.contains(todo.getKey())) {
+        problems.add(todo.getValue() + ": TODO " + todo.getKey() + " names a step that " + where + " has no \"## Step " + todo.getKey() + "\" for.");
+      }
+    }
+    Set<Integer> unmarked = new TreeSet<>(steps);
+    unmarked.removeAll(todos.keySet());
+    if (!unmarked.isEmpty()) problems.add("No file of labs/" + lab.slug() + " has a TODO marker for step(s) " + unmarked + " of " + where + ".");
     if (test == null) return;
     String testText = Labs.read(test);
     compare(rel(test) + "'s @Tag(\"stepN\")", steps, numbers(TAG, testText));
