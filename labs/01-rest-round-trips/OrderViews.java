@@ -1,11 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES Services.java RestClient.java ViewService.java
-//SOURCES ../../shared/src/workbook/rest/*.java ../../shared/src/workbook/net/*.java
+//SOURCES ../../shared/src/workbook/rest/*.java ../../shared/src/workbook/net/*.java ../../shared/src/workbook/demo/*.java
 
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import workbook.demo.Stages;
 import workbook.net.Ports;
 import workbook.rest.SimulatedService;
 
@@ -79,8 +80,8 @@ final class OrderViews {
       int fromPage = views.requests() > 0 ? views.requests() : s.orders.requests() + s.customers.requests() + s.shipments.requests();
       System.out.printf(Locale.ROOT, "  %-10s %4d ms, %d round-trip(s) from the page: %s for %s, %s%n",
           how, ms, fromPage, view.order().item(), view.customer().name(), view.shipment().status());
-    } catch (UnsupportedOperationException e) {
-      System.out.printf("  %-10s not built yet (%s)%n", how, e.getMessage());
+    } catch (UnsupportedOperationException todo) {
+      System.out.printf("  %-10s%s%n", how, Stages.notDoneYet(todo));
     } catch (Exception e) {
       System.out.printf("  %-10s failed: %s%n", how, e.getMessage());
     }

@@ -21,18 +21,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.rest.Rest;
 import workbook.story.Story;
 
 @DisplayName("Lab 02: HTTP caching")
-@TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
 @Timeout(60)
 class ProductCacheTest {
   public static void main(String[] args) { workbook.test.LabTests.run(ProductCacheTest.class, args); }

@@ -17,18 +17,15 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.openapi.OpenApiContract;
 import workbook.story.Story;
 
 @DisplayName("Lab 03: Versioning REST")
-@TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
 @Timeout(60)
 class VersioningTest {
   public static void main(String[] args) { workbook.test.LabTests.run(VersioningTest.class, args); }

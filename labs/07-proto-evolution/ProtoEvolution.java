@@ -1,12 +1,13 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS ../../shared/src/workbook/grpc/LocalGrpc.java
-//SOURCES OldCatalog.java NewCatalog.java SchemaCheck.java Schemas.java
+//SOURCES OldCatalog.java NewCatalog.java SchemaCheck.java Schemas.java ../../shared/src/workbook/demo/*.java
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.TextFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import workbook.demo.Stages;
 import workbook.grpc.LocalGrpc;
 import workbook.grpc.catalog.CatalogGrpc;
 import workbook.grpc.catalog.CatalogProto;
@@ -20,9 +21,6 @@ import workbook.grpc.catalogold.CatalogOldProto;
  */
 @SuppressWarnings("deprecation") // price_cents is deprecated on purpose: old clients still read it
 public class ProtoEvolution {
-  /** A demo step that may stop at a TODO the learner has not done yet. */
-  interface Part { void run() throws Exception; }
-
   public static void main(String[] args) throws Exception {
     if (args.length > 0) {
       System.err.println("Usage: ./jbang lab07@.   (no arguments: it prints what each side sees, then exits)");
@@ -78,15 +76,9 @@ public class ProtoEvolution {
     SchemaCheck.compare(before, careless).forEach(f -> System.out.println("     " + f));
   }
 
-  private static void part(String title, Part part) {
-    System.out.println(title);
-    try {
-      part.run();
-    } catch (UnsupportedOperationException todo) {
-      System.out.println("   (stopped here: " + todo.getMessage() + ")");
-    } catch (Exception e) {
-      System.out.println("   (failed: " + e + ")");
-    }
+  /** One part of the demo, then a blank line; a part stopped at a TODO says so and the next one runs. */
+  private static void part(String title, Stages.Part part) throws Exception {
+    Stages.run(title, part);
     System.out.println();
   }
 

@@ -1,11 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Envelope.java Shop.java Service.java Reactions.java ../../shared/src/workbook/kafka/*.java
+//SOURCES Envelope.java Shop.java Service.java Reactions.java ../../shared/src/workbook/kafka/*.java ../../shared/src/workbook/demo/*.java
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import workbook.demo.Stages;
 import workbook.kafka.Poll;
 import workbook.kafka.Topics;
 
@@ -26,12 +27,7 @@ public class FanOut {
       System.err.println("Usage: ./jbang lab08@.   (it takes no arguments)");
       System.exit(2);
     }
-    try {
-      run(Topics.fresh("orders", 3));
-    } catch (UnsupportedOperationException todo) {
-      System.out.println("\nNot done yet: " + todo.getMessage()
-          + ".\nDo it, then run ./jbang lab08@. again, or the tests: ./jbang workbook@. test 08");
-    }
+    Stages.run(() -> run(Topics.fresh("orders", 3)));
   }
 
   static void run(String topic) throws Exception {

@@ -26,12 +26,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
@@ -40,7 +38,6 @@ import workbook.kafka.Timeline;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 08: Events and fan-out")
-@TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2, ... in the report
 @Timeout(60)
 class FanOutTest {
   public static void main(String[] args) { workbook.test.LabTests.run(FanOutTest.class, args); }

@@ -22,12 +22,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
@@ -36,7 +34,6 @@ import workbook.kafka.Timeline;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 09: Partition ordering")
-@TestClassOrder(ClassOrderer.DisplayName.class)  // Step 1, Step 2 in the report
 @Timeout(60)
 class OrderingTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OrderingTest.class, args); }

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES OutboxRelay.java DualWrite.java OrdersTopic.java ../../shared/src/workbook/db/*.java ../../shared/src/workbook/kafka/*.java
+//SOURCES OutboxRelay.java DualWrite.java OrdersTopic.java ../../shared/src/workbook/db/*.java ../../shared/src/workbook/kafka/*.java ../../shared/src/workbook/demo/*.java
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,10 +9,10 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import workbook.db.Db;
+import workbook.demo.Stages;
 import workbook.kafka.Broker;
 import workbook.kafka.EmbeddedKafka;
 import workbook.kafka.Json;
-import workbook.story.Story;
 
 /**
  * Placing an order with a transactional outbox: the order row and the event it owes the rest of
@@ -91,13 +91,13 @@ public final class OrderService {
       OutboxRelay relay = new OutboxRelay(db.dataSource(), producer);
       kafka.stop();
       say("\nThe broker is DOWN.");
-      boolean done = stage("dual write o-1", () -> new DualWrite(db.dataSource(), producer, topic).place(order("o-1")))
-          && stage("outbox: place o-2 and o-3", () -> { service.place(order("o-2")); service.place(order("o-3")); })
-          && stage("relay pass", () -> say("published " + relay.relayOnce() + ", pending " + relay.pending().size()));
+      boolean done = Stages.runWithTimeline("- dual write o-1", () -> new DualWrite(db.dataSource(), producer, topic).place(order("o-1")))
+          && Stages.runWithTimeline("- outbox: place o-2 and o-3", () -> { service.place(order("o-2")); service.place(order("o-3")); })
+          && Stages.runWithTimeline("- relay pass", () -> say("published " + relay.relayOnce() + ", pending " + relay.pending().size()));
       if (!done) return;
       kafka.startAgain();
       say("\nThe broker is BACK.");
-      stage("relay passes until the outbox is empty", () -> catchUp(relay));
+      Stages.runWithTimeline("- relay passes until the outbox is empty", () -> catchUp(relay));
       say("\nOn the topic, oldest first (no o-1: the dual write lost it):");
       OrdersTopic.readAll(kafka.bootstrapServers(), topic).forEach(r -> say("  " + r.key() + "  " + r.value()));
     }
@@ -108,22 +108,6 @@ public final class OrderService {
   private static void catchUp(OutboxRelay relay) throws Exception {
     for (int pass = 1; pass <= 10 && !relay.pending().isEmpty(); pass++) {
       say("pass " + pass + ": published " + relay.relayOnce());
-    }
-  }
-
-  private interface Stage { void run() throws Exception; }
-
-  /** Runs one stage of the demo and prints its timeline; false when a step is not done yet. */
-  private static boolean stage(String title, Stage stage) throws Exception {
-    say("- " + title);
-    try {
-      stage.run();
-      return true;
-    } catch (UnsupportedOperationException todo) {
-      say("  Not done yet: " + todo.getMessage() + ". See the README, then run the demo again.");
-      return false;
-    } finally {
-      Story.drain().forEach(line -> say("    " + line));
     }
   }
 

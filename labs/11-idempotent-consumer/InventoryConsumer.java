@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Inventory.java ../../shared/src/workbook/db/*.java ../../shared/src/workbook/kafka/*.java
+//SOURCES Inventory.java ../../shared/src/workbook/db/*.java ../../shared/src/workbook/kafka/*.java ../../shared/src/workbook/demo/*.java
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import workbook.db.Db;
+import workbook.demo.Stages;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
 import workbook.kafka.Poll;
@@ -61,8 +62,8 @@ public final class InventoryConsumer implements AutoCloseable {
       String group = Topics.unique("inventory");
       say("stock of sku-1: " + inventory.stock("sku-1"));
       publish(producer, topic);
-      if (!stage("inventory-1 applies every event, then dies before committing", () -> crashAfterApplying(inventory, topic, group))) return;
-      if (!stage("inventory-2 starts in the same group: Kafka delivers everything again", () -> catchUp(inventory, topic, group))) return;
+      if (!Stages.runWithTimeline("- inventory-1 applies every event, then dies before committing", () -> crashAfterApplying(inventory, topic, group))) return;
+      if (!Stages.runWithTimeline("- inventory-2 starts in the same group: Kafka delivers everything again", () -> catchUp(inventory, topic, group))) return;
       say("stock of sku-1: " + inventory.stock("sku-1") + " (100 - 1 - 2 - 3: each event once)");
     }
   }
@@ -99,22 +100,6 @@ public final class InventoryConsumer implements AutoCloseable {
         read += consumer.pollOnce(Duration.ofMillis(200));
       }
       say("  inventory-2 read " + read + " records");
-    }
-  }
-
-  private interface Stage { void run() throws Exception; }
-
-  /** Runs one stage of the demo and prints its timeline; false when a step is not done yet. */
-  private static boolean stage(String title, Stage stage) throws Exception {
-    say("- " + title);
-    try {
-      stage.run();
-      return true;
-    } catch (UnsupportedOperationException todo) {
-      say("  Not done yet: " + todo.getMessage() + ". See the README, then run the demo again.");
-      return false;
-    } finally {
-      Story.drain().forEach(line -> say("    " + line));
     }
   }
 

@@ -24,12 +24,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.kafka.Broker;
 import workbook.kafka.Clients;
@@ -39,7 +37,6 @@ import workbook.kafka.Topics;
 
 @DisplayName("Lab 12: Dead letters and tracing")
 @Timeout(60)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeadLettersTracingTest {
   public static void main(String[] args) { workbook.test.LabTests.run(DeadLettersTracingTest.class, args); }
 
@@ -71,7 +68,7 @@ class DeadLettersTracingTest {
     awaitReserved("o-1");
   }
 
-  @Nested @Tag("step1") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested @Tag("step1")
   @DisplayName("Step 1: a poison message goes to the dead-letter topic")
   class Step1 {
     @Test @Order(1)
@@ -173,7 +170,7 @@ class DeadLettersTracingTest {
     }
   }
 
-  @Nested @Tag("step2") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested @Tag("step2")
   @DisplayName("Step 2: the ids cross the gRPC call")
   class Step2 {
     @Test @Order(1)
@@ -201,7 +198,7 @@ class DeadLettersTracingTest {
     }
   }
 
-  @Nested @Tag("step3") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested @Tag("step3")
   @DisplayName("Step 3: the ids cross Kafka in headers")
   class Step3 {
     @Test @Order(1)
@@ -237,7 +234,7 @@ class DeadLettersTracingTest {
     }
   }
 
-  @Nested @Tag("step4") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested @Tag("step4")
   @DisplayName("Step 4: one query rebuilds the chain")
   class Step4 {
     final Instant t = Instant.parse("2030-01-01T12:00:00Z");

@@ -1,11 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES OrderSystem.java
+//SOURCES OrderSystem.java ../../shared/src/workbook/demo/*.java
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import workbook.demo.Stages;
 import workbook.kafka.Clients;
 import workbook.kafka.Topics;
 
@@ -66,12 +67,8 @@ public final class Demo {
     }
   }
 
-  private static void showChain(OrderSystem shop, String title, String correlationId) {
-    System.out.println("\nthe chain of " + title + ", correlation id " + correlationId + ":");
-    try {
-      shop.trace.chain(correlationId).forEach(hop -> System.out.println("  " + hop));
-    } catch (UnsupportedOperationException e) {
-      System.out.println("  " + e.getMessage());
-    }
+  private static void showChain(OrderSystem shop, String title, String correlationId) throws Exception {
+    Stages.run("\nthe chain of " + title + ", correlation id " + correlationId + ":",
+        () -> shop.trace.chain(correlationId).forEach(hop -> System.out.println("  " + hop)));
   }
 }

@@ -8,9 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import workbook.grpc.tracing.OrdersGrpc;
-import workbook.grpc.tracing.PlaceOrderReply;
-import workbook.grpc.tracing.PlaceOrderRequest;
+import workbook.grpc.orders.OrdersGrpc;
+import workbook.grpc.orders.PlaceOrderReply;
+import workbook.grpc.orders.PlaceOrderRequest;
 import workbook.kafka.Json;
 
 /**
@@ -40,7 +40,7 @@ final class OrderService extends OrdersGrpc.OrdersImplBase {
         Tracing.CAUSED_BY.get());
     String eventId = Tracing.newId();
     ProducerRecord<String, String> event = new ProducerRecord<>(topic, request.getOrderId(),
-        Json.write(new OrderPlaced(request.getOrderId(), request.getSku(), request.getQuantity())));
+        Json.write(new OrderPlaced(request.getOrderId(), request.getProductId(), request.getQuantity())));
     header(event, "eventType", "order.placed");
     // TODO 3: add headers correlationId (correlation), causationId (call.id(): what caused this event) and eventId.
     try {

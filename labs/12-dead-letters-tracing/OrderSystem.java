@@ -19,9 +19,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import workbook.grpc.LocalGrpc;
-import workbook.grpc.tracing.OrdersGrpc;
-import workbook.grpc.tracing.PlaceOrderReply;
-import workbook.grpc.tracing.PlaceOrderRequest;
+import workbook.grpc.orders.OrdersGrpc;
+import workbook.grpc.orders.PlaceOrderReply;
+import workbook.grpc.orders.PlaceOrderRequest;
 import workbook.kafka.Broker;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
@@ -63,7 +63,7 @@ final class OrderSystem implements AutoCloseable {
     NewOrder order = ctx.bodyAsClass(NewOrder.class);
     TraceLog.Hop hop = trace.record("gateway", "POST /orders " + order.orderId(), correlation, null);
     PlaceOrderReply reply = Tracing.callAs(correlation, hop.id(), () -> orders.withDeadlineAfter(5, TimeUnit.SECONDS)
-        .placeOrder(PlaceOrderRequest.newBuilder().setOrderId(order.orderId()).setSku(order.sku())
+        .placeOrder(PlaceOrderRequest.newBuilder().setOrderId(order.orderId()).setProductId(order.sku())
             .setQuantity(order.quantity()).build()));
     ctx.header(Tracing.HTTP_CORRELATION, correlation).status(202)
         .json(Map.of("orderId", reply.getOrderId(), "eventId", reply.getEventId()));

@@ -19,12 +19,10 @@ import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.kafka.Broker;
 import workbook.kafka.Clients;
@@ -32,7 +30,6 @@ import workbook.kafka.Topics;
 
 @DisplayName("Lab 13: The synchronous fan-out trap")
 @Timeout(90)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FanOutTrapTest {
   public static void main(String[] args) { workbook.test.LabTests.run(FanOutTrapTest.class, args); }
 
@@ -73,7 +70,6 @@ class FanOutTrapTest {
 
   @Nested
   @Tag("step1")
-  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
   @DisplayName("Step 1: only inventory and payment on the critical path")
   class Step1 {
     @Test @Order(1)
@@ -177,7 +173,6 @@ class FanOutTrapTest {
 
   @Nested
   @Tag("step2")
-  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
   @DisplayName("Step 2: reactions deliver order.confirmed, retrying through outages")
   class Step2 {
     @Test @Order(1)

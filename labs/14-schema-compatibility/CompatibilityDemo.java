@@ -1,10 +1,11 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES SchemaRegistry.java MigratingConsumer.java
+//SOURCES SchemaRegistry.java MigratingConsumer.java ../../shared/src/workbook/demo/*.java
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import workbook.demo.Stages;
 
 /**
  * Lab 14's demo: the changes each compatibility mode lets through, why transitive modes exist,
@@ -15,15 +16,15 @@ public class CompatibilityDemo {
   static final List<SchemaRegistry.Mode> MODES = List.of(
       SchemaRegistry.Mode.BACKWARD, SchemaRegistry.Mode.FORWARD, SchemaRegistry.Mode.FULL, SchemaRegistry.Mode.NONE);
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     if (args.length > 0) {
       System.err.println("Usage: ./jbang lab14@.   (no arguments; the tests are ./jbang workbook@. test 14)");
       System.exit(2);
     }
-    section("1. Which change each mode accepts, starting from " + V1, CompatibilityDemo::matrix);
-    section("2. BACKWARD checks the latest version only; BACKWARD_TRANSITIVE checks them all", CompatibilityDemo::transitive);
-    section("3. During a migration, a v2 and a v1 consumer read the same topic", CompatibilityDemo::migration);
-    section("4. A rename every mode accepts, and what it costs", CompatibilityDemo::rename);
+    Stages.run("\n1. Which change each mode accepts, starting from " + V1, CompatibilityDemo::matrix);
+    Stages.run("\n2. BACKWARD checks the latest version only; BACKWARD_TRANSITIVE checks them all", CompatibilityDemo::transitive);
+    Stages.run("\n3. During a migration, a v2 and a v1 consumer read the same topic", CompatibilityDemo::migration);
+    Stages.run("\n4. A rename every mode accepts, and what it costs", CompatibilityDemo::rename);
   }
 
   static void matrix() {
@@ -36,9 +37,10 @@ public class CompatibilityDemo {
     changes.put("rename amount to total", V1.replace("amount", "total: double"));
     System.out.printf("  %-34s %-14s %-14s %-14s %s%n", "change", "BACKWARD", "FORWARD", "FULL", "NONE");
     changes.forEach((name, v2) -> {
-      System.out.printf("  %-34s", name);
-      for (SchemaRegistry.Mode mode : MODES) System.out.printf(" %-14s", cell(SchemaRegistry.problems(mode, v2, V1)));
-      System.out.println();
+      // the whole row first, so a row stopped at a TODO prints nothing half done
+      StringBuilder row = new StringBuilder(String.format("  %-34s", name));
+      for (SchemaRegistry.Mode mode : MODES) row.append(String.format(" %-14s", cell(SchemaRegistry.problems(mode, v2, V1))));
+      System.out.println(row.toString().stripTrailing());
     });
   }
 
@@ -86,16 +88,5 @@ public class CompatibilityDemo {
     Map<String, Object> event = new LinkedHashMap<>();
     for (int i = 0; i < namesAndValues.length; i += 2) event.put((String) namesAndValues[i], namesAndValues[i + 1]);
     return event;
-  }
-
-  /** Runs one part of the demo; a part whose TODO is not done yet says so and the rest still runs. */
-  static void section(String title, Runnable part) {
-    System.out.println();
-    System.out.println(title);
-    try {
-      part.run();
-    } catch (UnsupportedOperationException e) {
-      System.out.println("\n  (not yet: " + e.getMessage() + ")");
-    }
   }
 }

@@ -11,15 +11,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestClassOrder;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,8 +24,6 @@ import workbook.test.LabTests;
 
 @DisplayName("Lab 14: Event schema compatibility")
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // plain Java, no waits: anything slower is a hang
-@TestClassOrder(ClassOrderer.DisplayName.class)      // Step 1, Step 2, ... in the report
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // and each step's tests in the order written
 class SchemaCompatibilityTest {
   public static void main(String[] args) { LabTests.run(SchemaCompatibilityTest.class, args); }
 
@@ -58,7 +52,7 @@ class SchemaCompatibilityTest {
     assertThat(Schema.Field.parse("coupon: string? = null").hasDefault()).as("a nullable string defaulting to null").isTrue();
   }
 
-  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested
   @Tag("step1") @DisplayName("Step 1: can a reader decode what a writer wrote?")
   class Step1 {
     @Order(1) @Test @DisplayName("a schema reads its own data")
@@ -137,7 +131,7 @@ class SchemaCompatibilityTest {
     }
   }
 
-  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested
   @Tag("step2") @DisplayName("Step 2: who reads whom, per mode")
   class Step2 {
     @Order(1) @ParameterizedTest(name = "{0}, under {1}: {2}")
@@ -186,7 +180,7 @@ class SchemaCompatibilityTest {
     }
   }
 
-  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested
   @Tag("step3") @DisplayName("Step 3: transitive modes check every version")
   class Step3 {
     final Schema v1 = Schema.of("order.placed", 1, "orderId: string, amount: double");
@@ -229,7 +223,7 @@ class SchemaCompatibilityTest {
     }
   }
 
-  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested
   @Tag("step4") @DisplayName("Step 4: a consumer reads old and new events during a migration")
   class Step4 {
     final Schema v2 = V1.plus("channel: string = web");

@@ -7,15 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestClassOrder;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,8 +20,6 @@ import workbook.test.LabTests;
 
 @DisplayName("Lab 15: Choosing a pattern")
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // plain Java, no waits: anything slower is a hang
-@TestClassOrder(ClassOrderer.DisplayName.class)      // Step 1, Step 2, ... in the report
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // and each step's tests in the order written
 class ChoosingTest {
   public static void main(String[] args) { LabTests.run(ChoosingTest.class, args); }
 
@@ -44,7 +38,7 @@ class ChoosingTest {
     }
   }
 
-  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested
   @Tag("step1") @DisplayName("Step 1: the caller waits: REST or gRPC")
   class Step1 {
     @Order(1) @ParameterizedTest(name = "{0}: {1} ({2})")
@@ -79,7 +73,7 @@ class ChoosingTest {
     }
   }
 
-  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested
   @Tag("step2") @DisplayName("Step 2: the caller moves on: which asynchronous pattern")
   class Step2 {
     @Order(1) @ParameterizedTest(name = "{0}: {1} ({2})")
@@ -123,7 +117,7 @@ class ChoosingTest {
     }
   }
 
-  @Nested @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  @Nested
   @Tag("step3") @DisplayName("Step 3: what one style wins and loses against another")
   class Step3 {
     @Order(1) @Test @DisplayName("gRPC instead of REST gains latency, and costs schema coupling, debugging and operations")

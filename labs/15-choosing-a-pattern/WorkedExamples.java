@@ -1,10 +1,11 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES DecisionTree.java TradeOffs.java
+//SOURCES DecisionTree.java TradeOffs.java ../../shared/src/workbook/demo/*.java
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import workbook.demo.Stages;
 
 /**
  * Lab 15's demo: the worked examples of docs/choosing.md through the decision tree, then what
@@ -30,17 +31,17 @@ public class WorkedExamples {
   static final List<Scenario> ALL = List.of(PRODUCT_DETAILS, PAYMENT, ORDER_CONFIRMED, USER_PROFILE,
       RECOMMENDATIONS, WELCOME_EMAIL, HEALTH_CHECK, STOCK_MONITOR);
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     if (args.length > 0) {
       Scenario yours = Scenario.of("Your scenario", parse(args));
-      section("Your scenario: yes to " + yours.yes(), () -> print(DecisionTree.decide(yours)));
+      Stages.run("\n== Your scenario: yes to " + yours.yes(), () -> print(DecisionTree.decide(yours)));
       return;
     }
-    section("The worked examples", () -> ALL.forEach(example -> {
+    Stages.run("\n== The worked examples", () -> ALL.forEach(example -> {
       System.out.println("\n" + example.name());
       print(DecisionTree.decide(example));
     }));
-    section("What each style wins and loses against another", WorkedExamples::trades);
+    Stages.run("\n== What each style wins and loses against another", WorkedExamples::trades);
     System.out.println("\nDescribe your own: ./jbang lab15@. " + flags() + "  (name the questions you answer yes)");
   }
 
@@ -80,14 +81,4 @@ public class WorkedExamples {
   }
 
   static String flags() { return String.join(" ", Arrays.stream(Question.values()).map(Question::flag).toList()); }
-
-  /** Runs one part of the demo; a part whose TODO is not done yet says so and the rest still runs. */
-  static void section(String title, Runnable part) {
-    System.out.println("\n== " + title);
-    try {
-      part.run();
-    } catch (UnsupportedOperationException e) {
-      System.out.println("  (not yet: " + e.getMessage() + ")");
-    }
-  }
 }

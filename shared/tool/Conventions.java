@@ -92,7 +92,14 @@ final class Conventions {
         while (m.find()) todos.putIfAbsent(Integer.parseInt(m.group(2)), rel(f) + ":" + (i + 1));
       }
     }
-    compare("the TODO markers of labs/" + lab.slug(), steps, todos.keySet());
+    for (Map.Entry<Integer, String> todo : todos.entrySet()) {
+      if (!steps.contains(todo.getKey())) {
+        problems.add(todo.getValue() + ": TODO " + todo.getKey() + " names a step that " + where + " has no \"## Step " + todo.getKey() + "\" for.");
+      }
+    }
+    Set<Integer> unmarked = new TreeSet<>(steps);
+    unmarked.removeAll(todos.keySet());
+    if (!unmarked.isEmpty()) problems.add("No file of labs/" + lab.slug() + " has a TODO marker for step(s) " + unmarked + " of " + where + ".");
     if (test == null) return;
     String testText = Labs.read(test);
     compare(rel(test) + "'s @Tag(\"stepN\")", steps, numbers(TAG, testText));
@@ -153,19 +160,19 @@ final class Conventions {
 
   // --- lists ----------------------------------------------------------------------------------
 
+  /**
+   * The lists of labs are written from each lab README's card (LabList): a card is complete, and
+   * every file holding a list says what the cards say.
+   */
   private void lists() {
-    String catalog = Labs.read(labs.root.resolve("jbang-catalog.json"));
-    String readme = Labs.read(labs.root.resolve("README.md"));
-    String index = Labs.read(labs.root.resolve("docs/index.md"));
-    String guide = Labs.read(labs.root.resolve("docs/instructor-guide.md"));
-    String anatomy = Labs.read(labs.root.resolve("docs/lab-anatomy.md"));
-    for (Labs.Lab lab : labs.all()) {
-      String n = lab.number();
-      if (!catalog.contains("\"lab" + n + "\"")) problems.add("jbang-catalog.json has no alias lab" + n + " for labs/" + lab.slug() + ".");
-      if (!readme.contains("(labs/" + lab.slug() + ")")) problems.add("README.md's table of labs has no row linking labs/" + lab.slug() + ".");
-      if (!Pattern.compile("(?m)^\\| " + n + " \\|").matcher(index).find()) problems.add("docs/index.md's table has no row for lab " + n + ".");
-      if (!Pattern.compile("(?m)^\\| " + n + " ").matcher(guide).find()) problems.add("docs/instructor-guide.md's table has no row for lab " + n + ".");
-      if (!anatomy.contains(lab.slug())) problems.add("docs/lab-anatomy.md's list of slugs lacks " + lab.slug() + ".");
+    LabList lists = new LabList(labs);
+    problems.addAll(lists.cardProblems());
+    for (String file : lists.expected().keySet()) {
+      String missing = lists.missingRegion(file);
+      if (missing != null) problems.add(missing);
+    }
+    for (String file : lists.stale()) {
+      problems.add(file + "'s list of labs differs from the labs' README cards: run " + LabList.COMMAND + " to write it again.");
     }
   }
 

@@ -2,7 +2,7 @@
 //JAVA 17+
 // Warm runs (watch, verify's mistakes, the daemon) run tests in threads: give them a main thread's stack.
 //JAVA_OPTIONS -Xss8m
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java Daemon.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java LabList.java Daemon.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -37,6 +37,7 @@ public class Workbook {
         solution NN     show how your files differ from lab NN's solution
         verify [NN...]  check every lab (or these): starter red step by step, solution green, mistakes caught
         conventions     check the maintainers' conventions only (verify checks them too)
+        lists           write the lists of labs (catalog, README, docs) from the labs' README cards
         daemon stop     stop the warm runner that makes test fast (it also stops itself when idle)
         doctor          check this machine before a workshop
         prefetch        download and compile everything, so the labs work offline""";
@@ -77,6 +78,7 @@ public class Workbook {
       case "solution": return solution(labs, labs.lab(one(rest, "solution")));
       case "verify": return new Verify(labs).run(rest);
       case "conventions": return conventions(labs);
+      case "lists": return lists(labs);
       case "daemon": return Daemon.command(labs, rest);
       case "doctor": return new Doctor(labs).doctor();
       case "prefetch": return new Doctor(labs).prefetch();
@@ -92,6 +94,17 @@ public class Workbook {
     problems.forEach(System.out::println);
     System.out.println(problems.isEmpty() ? "Every convention is kept." : problems.size() + " convention(s) broken: each line above names its file.");
     return problems.isEmpty() ? 0 : 1;
+  }
+
+  static int lists(Labs labs) {
+    LabList lists = new LabList(labs);
+    if (!lists.cardProblems().isEmpty()) {
+      lists.cardProblems().forEach(System.out::println);
+      return 1;
+    }
+    List<String> changed = lists.write();
+    System.out.println(changed.isEmpty() ? "Every list of labs is up to date." : "Wrote the lists of labs in " + String.join(", ", changed) + ".");
+    return 0;
   }
 
   private static int labCheck(List<String> rest) {

@@ -45,13 +45,14 @@ public final class OrdersProto extends com.google.protobuf.GeneratedFile {
       descriptor;
   static {
     java.lang.String[] descriptorData = {
-      "\n\023orders/orders.proto\022\torders.v1\"9\n\021Plac" +
+      "\n\023orders/orders.proto\022\torders.v1\"K\n\021Plac" +
       "eOrderRequest\022\022\n\nproduct_id\030\001 \001(\t\022\020\n\010qua" +
-      "ntity\030\002 \001(\005\"#\n\017PlaceOrderReply\022\020\n\010order_" +
-      "id\030\001 \001(\t2P\n\006Orders\022F\n\nPlaceOrder\022\034.order" +
-      "s.v1.PlaceOrderRequest\032\032.orders.v1.Place" +
-      "OrderReplyB%\n\024workbook.grpc.ordersB\013Orde" +
-      "rsProtoP\001b\006proto3"
+      "ntity\030\002 \001(\005\022\020\n\010order_id\030\003 \001(\t\"5\n\017PlaceOr" +
+      "derReply\022\020\n\010order_id\030\001 \001(\t\022\020\n\010event_id\030\002" +
+      " \001(\t2P\n\006Orders\022F\n\nPlaceOrder\022\034.orders.v1" +
+      ".PlaceOrderRequest\032\032.orders.v1.PlaceOrde" +
+      "rReplyB%\n\024workbook.grpc.ordersB\013OrdersPr" +
+      "otoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -62,13 +63,13 @@ public final class OrdersProto extends com.google.protobuf.GeneratedFile {
     internal_static_orders_v1_PlaceOrderRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_orders_v1_PlaceOrderRequest_descriptor,
-        new java.lang.String[] { "ProductId", "Quantity", });
+        new java.lang.String[] { "ProductId", "Quantity", "OrderId", });
     internal_static_orders_v1_PlaceOrderReply_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_orders_v1_PlaceOrderReply_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_orders_v1_PlaceOrderReply_descriptor,
-        new java.lang.String[] { "OrderId", });
+        new java.lang.String[] { "OrderId", "EventId", });
     descriptor.resolveAllFeaturesImmutable();
   }
 

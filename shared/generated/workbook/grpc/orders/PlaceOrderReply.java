@@ -29,6 +29,7 @@ private static final long serialVersionUID = 0L;
   }
   private PlaceOrderReply() {
     orderId_ = "";
+    eventId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -49,7 +50,7 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object orderId_ = "";
   /**
    * <pre>
-   * Chosen by the order service; the key of the order's events on Kafka.
+   * The order's id; the key of the order's events on Kafka.
    * </pre>
    *
    * <code>string order_id = 1;</code>
@@ -70,7 +71,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Chosen by the order service; the key of the order's events on Kafka.
+   * The order's id; the key of the order's events on Kafka.
    * </pre>
    *
    * <code>string order_id = 1;</code>
@@ -85,6 +86,53 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.ByteString.copyFromUtf8(
               (java.lang.String) ref);
       orderId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int EVENT_ID_FIELD_NUMBER = 2;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object eventId_ = "";
+  /**
+   * <pre>
+   * Lab 12: the id of the order.placed event the service published.
+   * </pre>
+   *
+   * <code>string event_id = 2;</code>
+   * @return The eventId.
+   */
+  @java.lang.Override
+  public java.lang.String getEventId() {
+    java.lang.Object ref = eventId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      eventId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Lab 12: the id of the order.placed event the service published.
+   * </pre>
+   *
+   * <code>string event_id = 2;</code>
+   * @return The bytes for eventId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getEventIdBytes() {
+    java.lang.Object ref = eventId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      eventId_ = b;
       return b;
     } else {
       return (com.google.protobuf.ByteString) ref;
@@ -108,6 +156,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(orderId_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 1, orderId_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(eventId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 2, eventId_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -119,6 +170,9 @@ private static final long serialVersionUID = 0L;
     size = 0;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(orderId_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(1, orderId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(eventId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(2, eventId_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -137,6 +191,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getOrderId()
         .equals(other.getOrderId())) return false;
+    if (!getEventId()
+        .equals(other.getEventId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -150,6 +206,8 @@ private static final long serialVersionUID = 0L;
     hash = (19 * hash) + getDescriptor().hashCode();
     hash = (37 * hash) + ORDER_ID_FIELD_NUMBER;
     hash = (53 * hash) + getOrderId().hashCode();
+    hash = (37 * hash) + EVENT_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getEventId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -282,6 +340,7 @@ private static final long serialVersionUID = 0L;
       super.clear();
       bitField0_ = 0;
       orderId_ = "";
+      eventId_ = "";
       return this;
     }
 
@@ -318,6 +377,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000001) != 0)) {
         result.orderId_ = orderId_;
       }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.eventId_ = eventId_;
+      }
     }
 
     @java.lang.Override
@@ -335,6 +397,11 @@ private static final long serialVersionUID = 0L;
       if (!other.getOrderId().isEmpty()) {
         orderId_ = other.orderId_;
         bitField0_ |= 0x00000001;
+        onChanged();
+      }
+      if (!other.getEventId().isEmpty()) {
+        eventId_ = other.eventId_;
+        bitField0_ |= 0x00000002;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -368,6 +435,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000001;
               break;
             } // case 10
+            case 18: {
+              eventId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 18
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -388,7 +460,7 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object orderId_ = "";
     /**
      * <pre>
-     * Chosen by the order service; the key of the order's events on Kafka.
+     * The order's id; the key of the order's events on Kafka.
      * </pre>
      *
      * <code>string order_id = 1;</code>
@@ -408,7 +480,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Chosen by the order service; the key of the order's events on Kafka.
+     * The order's id; the key of the order's events on Kafka.
      * </pre>
      *
      * <code>string order_id = 1;</code>
@@ -429,7 +501,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Chosen by the order service; the key of the order's events on Kafka.
+     * The order's id; the key of the order's events on Kafka.
      * </pre>
      *
      * <code>string order_id = 1;</code>
@@ -446,7 +518,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Chosen by the order service; the key of the order's events on Kafka.
+     * The order's id; the key of the order's events on Kafka.
      * </pre>
      *
      * <code>string order_id = 1;</code>
@@ -460,7 +532,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Chosen by the order service; the key of the order's events on Kafka.
+     * The order's id; the key of the order's events on Kafka.
      * </pre>
      *
      * <code>string order_id = 1;</code>
@@ -473,6 +545,98 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       orderId_ = value;
       bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object eventId_ = "";
+    /**
+     * <pre>
+     * Lab 12: the id of the order.placed event the service published.
+     * </pre>
+     *
+     * <code>string event_id = 2;</code>
+     * @return The eventId.
+     */
+    public java.lang.String getEventId() {
+      java.lang.Object ref = eventId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        eventId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Lab 12: the id of the order.placed event the service published.
+     * </pre>
+     *
+     * <code>string event_id = 2;</code>
+     * @return The bytes for eventId.
+     */
+    public com.google.protobuf.ByteString
+        getEventIdBytes() {
+      java.lang.Object ref = eventId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        eventId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Lab 12: the id of the order.placed event the service published.
+     * </pre>
+     *
+     * <code>string event_id = 2;</code>
+     * @param value The eventId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEventId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      eventId_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Lab 12: the id of the order.placed event the service published.
+     * </pre>
+     *
+     * <code>string event_id = 2;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEventId() {
+      eventId_ = getDefaultInstance().getEventId();
+      bitField0_ = (bitField0_ & ~0x00000002);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Lab 12: the id of the order.placed event the service published.
+     * </pre>
+     *
+     * <code>string event_id = 2;</code>
+     * @param value The bytes for eventId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEventIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      eventId_ = value;
+      bitField0_ |= 0x00000002;
       onChanged();
       return this;
     }

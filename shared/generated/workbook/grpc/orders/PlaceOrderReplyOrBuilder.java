@@ -12,7 +12,7 @@ public interface PlaceOrderReplyOrBuilder extends
 
   /**
    * <pre>
-   * Chosen by the order service; the key of the order's events on Kafka.
+   * The order's id; the key of the order's events on Kafka.
    * </pre>
    *
    * <code>string order_id = 1;</code>
@@ -21,7 +21,7 @@ public interface PlaceOrderReplyOrBuilder extends
   java.lang.String getOrderId();
   /**
    * <pre>
-   * Chosen by the order service; the key of the order's events on Kafka.
+   * The order's id; the key of the order's events on Kafka.
    * </pre>
    *
    * <code>string order_id = 1;</code>
@@ -29,4 +29,24 @@ public interface PlaceOrderReplyOrBuilder extends
    */
   com.google.protobuf.ByteString
       getOrderIdBytes();
+
+  /**
+   * <pre>
+   * Lab 12: the id of the order.placed event the service published.
+   * </pre>
+   *
+   * <code>string event_id = 2;</code>
+   * @return The eventId.
+   */
+  java.lang.String getEventId();
+  /**
+   * <pre>
+   * Lab 12: the id of the order.placed event the service published.
+   * </pre>
+   *
+   * <code>string event_id = 2;</code>
+   * @return The bytes for eventId.
+   */
+  com.google.protobuf.ByteString
+      getEventIdBytes();
 }

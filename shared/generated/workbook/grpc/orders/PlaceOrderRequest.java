@@ -29,6 +29,7 @@ private static final long serialVersionUID = 0L;
   }
   private PlaceOrderRequest() {
     productId_ = "";
+    orderId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -94,6 +95,53 @@ private static final long serialVersionUID = 0L;
     return quantity_;
   }
 
+  public static final int ORDER_ID_FIELD_NUMBER = 3;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object orderId_ = "";
+  /**
+   * <pre>
+   * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+   * </pre>
+   *
+   * <code>string order_id = 3;</code>
+   * @return The orderId.
+   */
+  @java.lang.Override
+  public java.lang.String getOrderId() {
+    java.lang.Object ref = orderId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      orderId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+   * </pre>
+   *
+   * <code>string order_id = 3;</code>
+   * @return The bytes for orderId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getOrderIdBytes() {
+    java.lang.Object ref = orderId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      orderId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -114,6 +162,9 @@ private static final long serialVersionUID = 0L;
     if (quantity_ != 0) {
       output.writeInt32(2, quantity_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(orderId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 3, orderId_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -129,6 +180,9 @@ private static final long serialVersionUID = 0L;
     if (quantity_ != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(2, quantity_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(orderId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(3, orderId_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -149,6 +203,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getProductId())) return false;
     if (getQuantity()
         != other.getQuantity()) return false;
+    if (!getOrderId()
+        .equals(other.getOrderId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -164,6 +220,8 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getProductId().hashCode();
     hash = (37 * hash) + QUANTITY_FIELD_NUMBER;
     hash = (53 * hash) + getQuantity();
+    hash = (37 * hash) + ORDER_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getOrderId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -297,6 +355,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       productId_ = "";
       quantity_ = 0;
+      orderId_ = "";
       return this;
     }
 
@@ -336,6 +395,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.quantity_ = quantity_;
       }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.orderId_ = orderId_;
+      }
     }
 
     @java.lang.Override
@@ -357,6 +419,11 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getQuantity() != 0) {
         setQuantity(other.getQuantity());
+      }
+      if (!other.getOrderId().isEmpty()) {
+        orderId_ = other.orderId_;
+        bitField0_ |= 0x00000004;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -394,6 +461,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 26: {
+              orderId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 26
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -511,6 +583,98 @@ private static final long serialVersionUID = 0L;
     public Builder clearQuantity() {
       bitField0_ = (bitField0_ & ~0x00000002);
       quantity_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object orderId_ = "";
+    /**
+     * <pre>
+     * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+     * </pre>
+     *
+     * <code>string order_id = 3;</code>
+     * @return The orderId.
+     */
+    public java.lang.String getOrderId() {
+      java.lang.Object ref = orderId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        orderId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+     * </pre>
+     *
+     * <code>string order_id = 3;</code>
+     * @return The bytes for orderId.
+     */
+    public com.google.protobuf.ByteString
+        getOrderIdBytes() {
+      java.lang.Object ref = orderId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        orderId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+     * </pre>
+     *
+     * <code>string order_id = 3;</code>
+     * @param value The orderId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOrderId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      orderId_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+     * </pre>
+     *
+     * <code>string order_id = 3;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearOrderId() {
+      orderId_ = getDefaultInstance().getOrderId();
+      bitField0_ = (bitField0_ & ~0x00000004);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+     * </pre>
+     *
+     * <code>string order_id = 3;</code>
+     * @param value The bytes for orderId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOrderIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      orderId_ = value;
+      bitField0_ |= 0x00000004;
       onChanged();
       return this;
     }

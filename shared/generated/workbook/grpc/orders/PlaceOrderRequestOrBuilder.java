@@ -27,4 +27,24 @@ public interface PlaceOrderRequestOrBuilder extends
    * @return The quantity.
    */
   int getQuantity();
+
+  /**
+   * <pre>
+   * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+   * </pre>
+   *
+   * <code>string order_id = 3;</code>
+   * @return The orderId.
+   */
+  java.lang.String getOrderId();
+  /**
+   * <pre>
+   * Set by lab 12's gateway (a retry sends the same one); empty in lab 16, where the service chooses.
+   * </pre>
+   *
+   * <code>string order_id = 3;</code>
+   * @return The bytes for orderId.
+   */
+  com.google.protobuf.ByteString
+      getOrderIdBytes();
 }

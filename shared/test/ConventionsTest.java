@@ -1,0 +1,138 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES ../src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The conventions check as a maintainer meets it: in a scratch copy of the workbook's tracked
+ * files, each convention is broken once (all at the same time, in different files), and
+ * {@code ./jbang workbook@. conventions} must name every broken file in a sentence; with the
+ * files put back it must be green again.
+ */
+@DisplayName("Conventions: each broken convention is named")
+@Timeout(240)
+class ConventionsTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(ConventionsTest.class, args); }
+
+  record Result(int exit, String out) {}
+
+  private static Path copy;
+  /** Each break: its file, the text before and after, and what the report must then say. */
+  private record Break(String file, String from, String to, String reported) {}
+
+  private static final List<Break> BREAKS = List.of(
+      new Break("labs/01-rest-round-trips/README.md", "## Step 2: a composite endpoint", "## Step 3: a composite endpoint",
+          "labs/01-rest-round-trips/README.md:"),
+      new Break("labs/02-http-caching/README.md", "\n2. Hash the body's UTF-8 bytes", "\nHash the body's UTF-8 bytes",
+          "labs/02-http-caching/README.md:"),
+      new Break("labs/03-rest-versioning/CatalogApi.java", "// TODO 1: serve GET", "// TODO 7: serve GET",
+          "labs/03-rest-versioning/CatalogApi.java:"),
+      new Break("labs/08-events-fan-out/README.md", "\n## Step 1", "\nThis is fact E99.\n\n## Step 1",
+          "labs/08-events-fan-out/README.md:"),
+      new Break("docs/instructor-guide.md", "| 09 Partition ordering |", "| Partition ordering |",
+          "docs/instructor-guide.md's list of labs"),
+      new Break("shared/src/workbook/net/Ports.java", "", "//DEPS org.slf4j:slf4j-api:2.0.17\n",
+          "shared/src/workbook/net/Ports.java:1"),
+      new Break("labs/11-idempotent-consumer/Inventory.java", "SQLSTATE of a unique", "SQLSTATE of any unique",
+          "labs/11-idempotent-consumer/Inventory.java:"));
+
+  private static final Map<String, String> originals = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void scratchCopy() throws Exception {
+    Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
+    copy = Files.createTempDirectory("conventions-test-");
+    Process ls = new ProcessBuilder("git", "ls-files", "-z").directory(root.toFile()).redirectErrorStream(true).start();
+    String files = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(ls.waitFor(60, TimeUnit.SECONDS) && ls.exitValue() == 0).as("git ls-files in " + root).isTrue();
+    for (String f : files.split("\0")) {
+      if (f.isEmpty() || !Files.isRegularFile(root.resolve(f))) continue;
+      Path to = copy.resolve(f);
+      Files.createDirectories(to.getParent());
+      Files.copy(root.resolve(f), to);
+    }
+  }
+
+  @AfterAll
+  static void removeCopy() throws IOException {
+    if (copy == null) return;
+    try (Stream<Path> all = Files.walk(copy)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
+  @Test @Order(1) @DisplayName("the workbook as committed keeps every convention")
+  void cleanToBegin() {
+    Result r = conventions();
+    assertThat(r.exit()).as("conventions on the committed files:\n" + r.out()).isZero();
+  }
+
+  @Test @Order(2) @DisplayName("each convention broken once is reported in a sentence naming its file; put back, all is green")
+  void eachBreakIsNamed() throws IOException {
+    for (Break b : BREAKS) {
+      Path p = copy.resolve(b.file());
+      String text = Files.readString(p);
+      originals.putIfAbsent(b.file(), text);
+      assertThat(text).as("the break of " + b.file() + " finds its text (update this test if the file changed)").contains(b.from());
+      Files.writeString(p, b.from().isEmpty() ? b.to() + text : text.replaceFirst(java.util.regex.Pattern.quote(b.from()),
+          java.util.regex.Matcher.quoteReplacement(b.to())));
+    }
+    Result broken = conventions();
+    assertThat(broken.exit()).as("conventions with every break:\n" + broken.out()).isEqualTo(1);
+    for (Break b : BREAKS) {
+      assertThat(broken.out().lines().filter(l -> l.contains(b.reported()) && l.endsWith(".")))
+          .as("a sentence naming " + b.reported() + " after changing \"" + b.from().strip() + "\" to \""
+              + b.to().strip() + "\", in:\n" + broken.out())
+          .isNotEmpty();
+    }
+    for (Map.Entry<String, String> o : originals.entrySet()) Files.writeString(copy.resolve(o.getKey()), o.getValue());
+    Result again = conventions();
+    assertThat(again.exit()).as("conventions with every file put back:\n" + again.out()).isZero();
+    assertThat(again.out()).contains("Every convention is kept.");
+  }
+
+  /** ./jbang workbook@. conventions in the scratch copy, as a maintainer types it (bounded: 180 s). */
+  private static Result conventions() {
+    try {
+      Path log = Files.createTempFile("conventions-test-", ".log");
+      try {
+        Process p = new ProcessBuilder("bash", copy.resolve("jbang").toString(), "workbook@.", "conventions")
+            .directory(copy.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        p.getOutputStream().close(); // no input: nothing may wait for a keyboard
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+          return new Result(-1, "(stopped after 180 s)\n" + Files.readString(log));
+        }
+        return new Result(p.exitValue(), Files.readString(log));
+      } finally {
+        Files.deleteIfExists(log);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
