@@ -129,7 +129,7 @@ public final class Timeline {
         // Bounded, so records that never get an answer cannot pile up.
         if (pending.size() > 10_000) pending.remove(0);
         pending.add(Map.entry(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers()),
-            fullKey(record.key()), correlation(record.headers())}));
+            fullKey(record.key()), correlation(record.headers()), Long.toString(System.nanoTime())}));
       }
       return record;
     }
@@ -139,7 +139,7 @@ public final class Timeline {
       String k = sent == null ? "?" : sent[0];
       String w = sent == null ? "?" : sent[1];
       Story.Builder entry = Story.entry(Story.Kind.SENT, client).key(sent == null ? null : sent[2]).eventType(w)
-          .correlationId(sent == null ? null : sent[3]);
+          .correlationId(sent == null ? null : sent[3]).when(sent == null ? 0 : Long.parseLong(sent[4]));
       if (e == null) {
         entry.topic(m.topic()).at(m.partition(), m.offset())
             .line(line("sent", m.topic(), where(m.partition(), m.offset()), k, w, client)).add();

@@ -58,7 +58,7 @@ public final class Story {
   }
 
   private static synchronized void record(Builder b) {
-    long micros = (System.nanoTime() - startedAt) / 1000;
+    long micros = ((b.nanoTime != 0 ? b.nanoTime : System.nanoTime()) - startedAt) / 1000;
     if (ENTRIES.size() < MAX_ENTRIES) {
       ENTRIES.add(new Entry(micros, test, b.kind, b.actor, b.group, b.peer, b.topic, b.partition, b.offset, b.key,
           b.eventType, b.correlationId, b.failed, b.line));
@@ -127,6 +127,7 @@ public final class Story {
     private int partition = -1;
     private long offset = -1;
     private boolean failed;
+    private long nanoTime;
 
     private Builder(Kind kind, String actor) {
       this.kind = kind;
@@ -148,6 +149,12 @@ public final class Story {
     public Builder correlationId(String correlationId) { this.correlationId = correlationId; return this; }
 
     public Builder failed(boolean failed) { this.failed = failed; return this; }
+
+    /**
+     * When it happened, if earlier than now (System.nanoTime()): a record is sent when the
+     * application hands it over, though its partition and offset are known only at the broker's answer.
+     */
+    public Builder when(long nanoTime) { this.nanoTime = nanoTime; return this; }
 
     /** The text line printed under a failing test; without one, the entry is only drawn. */
     public Builder line(String line) { this.line = line; return this; }

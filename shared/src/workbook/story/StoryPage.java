@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -37,7 +36,7 @@ public final class StoryPage {
   static final int DRAWN_FAILING = 1000;
   static final int DRAWN_PASSING = 300;
 
-  private static final int LEFT = 64, TOP = 58, ROW = 18, TEXT_W = 460;
+  private static final int LEFT = 64, TOP = 58, ROW = 18, PAGE_W = 1170, MIN_TEXT_W = 300;
   private static final Pattern NOTE_ACTOR = Pattern.compile("^(?:hop\\s+(\\S+)|([a-z][\\w-]{1,19})(?::\\s| {2,}))");
   private static final Pattern CORRELATION = Pattern.compile("correlation(?:Id)?=([^\\s,;)]+)");
 
@@ -51,6 +50,27 @@ public final class StoryPage {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /**
+   * Draws a made-up page of every kind of entry, and throws it away: the launcher calls this in
+   * the background while the tests run, so the classes and code the page needs are loaded and
+   * compiled by the time the run's own page is written at its end (which then takes milliseconds).
+   */
+  public static void warmUp() {
+    List<Entry> entries = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      int p = i % 3;
+      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "c-1", false, "sent   orders  p" + p + "@" + i));
+      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", null, false, "read   orders"));
+      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, false, i % 2 == 0 ? "commit" : null));
+      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, false, "server CheckStock receives"));
+      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, i % 5 == 0, "server CheckStock ends"));
+      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i));
+    }
+    List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
+        new Section("passing", false, "", entries.subList(0, 60), 0));
+    for (int i = 0; i < 3; i++) html("warm-up", sections);
+  }
+
   /** The whole page. */
   public static String html(String title, List<Section> sections) {
     // Failing tests first (those with a story before those without), then the passing ones.
@@ -58,12 +78,14 @@ public final class StoryPage {
     ordered.addAll(sections.stream().filter(s -> s.failed() && s.entries().isEmpty()).toList());
     ordered.addAll(sections.stream().filter(s -> !s.failed()).toList());
     long failed = sections.stream().filter(Section::failed).count();
-    StringBuilder sb = new StringBuilder(64 * 1024);
+    int entries = 0;
+    for (Section s : sections) entries += Math.min(s.entries().size(), DRAWN_FAILING);
+    StringBuilder sb = new StringBuilder(16 * 1024 + entries * 900);
     sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
         .append(esc(title)).append(" - what happened</title>\n<meta name=\"run\" content=\"")
         .append(System.nanoTime()).append("\">\n<style>").append(CSS).append("</style></head>\n<body>\n<header><h1>")
         .append(esc(title)).append("</h1><p class=\"run\">Run of ")
-        .append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"))).append(": ")
+        .append(now()).append(": ")
         .append(sections.size() - failed).append(" passed, ").append(failed).append(" failed. ")
         .append("Time goes down; hover an arrow for its key, offset, event type and correlation id.</p>")
         .append(LEGEND).append("</header>\n");
@@ -72,6 +94,13 @@ public final class StoryPage {
     if (sections.isEmpty()) sb.append("<p>No test ran.</p>");
     sb.append("<div id=\"tip\" hidden></div>\n<script>").append(SCRIPT).append("</script>\n</body></html>\n");
     return sb.toString();
+  }
+
+  /** "2026-12-01 17:39:19", without loading java.time's formatters (the page is written on every run). */
+  private static String now() {
+    LocalDateTime t = LocalDateTime.now();
+    return String.format(Locale.ROOT, "%d-%02d-%02d %02d:%02d:%02d", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
+        t.getHour(), t.getMinute(), t.getSecond());
   }
 
   // ---- one test ------------------------------------------------------------------------------
@@ -96,6 +125,9 @@ public final class StoryPage {
     String actor(Entry e, String role, int rank) {
       String name = e.actor() == null ? inferredActor(e.line()) : e.actor();
       if (name == null) return null;
+      // A name with digits read from a note's text ("order-0716: ...") is a key, unless a client has that name.
+      if (e.actor() == null && name.chars().anyMatch(Character::isDigit) && !lanes.containsKey(name)
+          && !groupedLane.containsKey(name)) return null;
       boolean grouped = e.group() != null && !e.group().isBlank() && !e.group().equals(name);
       if (grouped) {
         String id = lane(name + "\u0000" + e.group(), name, "group " + e.group(), "consumer", 3);
@@ -117,7 +149,9 @@ public final class StoryPage {
   }
 
   private static void section(StringBuilder sb, Section s, int index) {
-    List<Entry> all = s.entries();
+    // In the order things happened (a send is stamped when handed over, though told at its answer).
+    List<Entry> all = new ArrayList<>(s.entries());
+    all.sort(java.util.Comparator.comparingLong(Entry::micros));
     Diagram d = new Diagram();
     // Lanes first, from every entry (drawn or not), so a summarised test keeps all its lanes.
     List<String[]> ends = new ArrayList<>(all.size());
@@ -125,7 +159,9 @@ public final class StoryPage {
     List<Lane> lanes = new ArrayList<>(d.lanes.values());
     lanes.sort((a, b) -> a.rank() != b.rank() ? Integer.compare(a.rank(), b.rank())
         : a.rank() == 2 ? partitionOrder(d, a, b) : Integer.compare(a.order(), b.order()));
-    int laneW = Math.max(92, Math.min(150, lanes.isEmpty() ? 150 : (1180 - LEFT - TEXT_W) / lanes.size()));
+    // Lanes first: 110 to 150 px each; the text of the story takes what is left of 1170 px (300 at least).
+    int laneW = Math.max(110, Math.min(150, lanes.isEmpty() ? 150 : (PAGE_W - LEFT - 420) / lanes.size()));
+    int textW = Math.max(MIN_TEXT_W, PAGE_W - LEFT - lanes.size() * laneW - 12);
     Map<String, Integer> x = new HashMap<>();
     for (int i = 0; i < lanes.size(); i++) x.put(lanes.get(i).id(), LEFT + laneW / 2 + i * laneW);
     int textX = LEFT + lanes.size() * laneW + 12;
@@ -136,8 +172,8 @@ public final class StoryPage {
     Facts facts = facts(all);
 
     sb.append("<details class=\"test ").append(s.failed() ? "failed" : "passed").append("\" id=\"test-").append(index)
-        .append('"').append(s.failed() ? " open" : "").append(" data-test=\"").append(esc(s.name()))
-        .append("\" data-entries=\"").append(all.size()).append("\"><summary>").append(s.failed() ? "✘ " : "✔ ")
+        .append('"').append(s.failed() && !all.isEmpty() ? " open" : "").append(" data-test=\"").append(esc(s.name()))
+        .append("\" data-entries=\"").append(all.size()).append("\"><summary>").append(s.failed() ? "&#10008; " : "&#10004; ")
         .append(esc(s.name())).append(" <span class=\"count\">(").append(all.size()).append(all.size() == 1 ? " entry" : " entries")
         .append(")</span></summary>\n");
     if (s.failed() && s.message() != null && !s.message().isBlank()) {
@@ -160,7 +196,7 @@ public final class StoryPage {
       sb.append(" The counts above cover every entry.</p>\n");
     }
     int rows = countRows(all, 0, head) + countRows(all, tailFrom, all.size()) + (tailFrom > head ? 2 : 0);
-    int width = textX + TEXT_W;
+    int width = textX + textW;
     int height = TOP + rows * ROW + 12;
     sb.append("<div class=\"scroll\"><svg class=\"diagram\" width=\"").append(width)
         .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\">\n");
@@ -184,17 +220,17 @@ public final class StoryPage {
     sb.append("</g>\n<g class=\"entries\">\n");
     Set<String> seenReads = new java.util.HashSet<>();
     int[] row = {0};
-    draw(sb, all, ends, 0, head, x, textX, row, seenReads);
+    draw(sb, all, ends, 0, head, x, textX, textW * 10 / 66, row, seenReads);
     if (tailFrom > head) {
       int y = TOP + row[0] * ROW + ROW / 2;
       for (int i = head; i < tailFrom; i++) if (all.get(i).kind() == Kind.READ) seenReads.add(readKey(all.get(i)));
       sb.append("<g class=\"gap\"><rect x=\"").append(LEFT).append("\" y=\"").append(y - 4).append("\" width=\"")
           .append(width - LEFT - 8).append("\" height=\"").append(ROW + 8).append("\"/><text x=\"").append(LEFT + 8)
-          .append("\" y=\"").append(y + 12).append("\">… ").append(tailFrom - head).append(" entries not drawn here: ")
+          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(" entries not drawn here: ")
           .append(esc(counts(all.subList(head, tailFrom)))).append("</text></g>\n");
       row[0] += 2;
     }
-    draw(sb, all, ends, tailFrom, all.size(), x, textX, row, seenReads);
+    draw(sb, all, ends, tailFrom, all.size(), x, textX, textW * 10 / 66, row, seenReads);
     sb.append("</g></svg></div></details>\n");
   }
 
@@ -243,7 +279,7 @@ public final class StoryPage {
   }
 
   private static void draw(StringBuilder sb, List<Entry> all, List<String[]> ends, int from, int to,
-      Map<String, Integer> x, int textX, int[] row, Set<String> seenReads) {
+      Map<String, Integer> x, int textX, int textChars, int[] row, Set<String> seenReads) {
     for (int i = from; i < to; i++) {
       Entry e = all.get(i);
       if (!sharesRow(all, i, from)) row[0]++;
@@ -285,7 +321,7 @@ public final class StoryPage {
       }
       if (e.line() != null) {
         sb.append("<text class=\"line\" x=\"").append(textX).append("\" y=\"").append(y + 4).append("\">")
-            .append(esc(cut(e.line(), 78))).append("</text>");
+            .append(esc(cut(squeeze(e.line()), textChars))).append("</text>");
       }
       sb.append("</g>\n");
     }
@@ -359,7 +395,8 @@ public final class StoryPage {
     for (Entry e : entries) byKind.merge(e.kind().word(), 1, Integer::sum);
     StringBuilder sb = new StringBuilder();
     byKind.forEach((k, n) -> {
-      if (n > 0) sb.append(sb.length() == 0 ? "" : ", ").append(n).append(' ').append(k);
+      String word = n == 1 || k.equals("sent") || k.equals("read") || k.equals("committed") ? k : k + "s";
+      if (n > 0) sb.append(sb.length() == 0 ? "" : ", ").append(n).append(' ').append(word);
     });
     return sb.toString();
   }
@@ -421,6 +458,17 @@ public final class StoryPage {
     if (value != null) sb.append(" data-").append(name).append("=\"").append(esc(value)).append('"');
   }
 
+  /** Runs of spaces as one, as SVG shows them anyway (the text story aligns its columns with them). */
+  static String squeeze(String s) {
+    if (s.indexOf("  ") < 0) return s;
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c != ' ' || sb.length() == 0 || sb.charAt(sb.length() - 1) != ' ') sb.append(c);
+    }
+    return sb.toString();
+  }
+
   static String cut(String s, int max) {
     max = Math.max(max, 4);
     return s.length() <= max ? s : s.substring(0, max - 1) + "…";
@@ -431,6 +479,13 @@ public final class StoryPage {
     StringBuilder sb = new StringBuilder(s.length() + 16);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
+      if (c > 0xFF) {
+        // As a character reference: the page stays one byte per character, quick to build and write.
+        int cp = Character.codePointAt(s, i);
+        sb.append("&#").append(cp).append(';');
+        if (Character.isSupplementaryCodePoint(cp)) i++;
+        continue;
+      }
       switch (c) {
         case '<' -> sb.append("&lt;");
         case '>' -> sb.append("&gt;");
