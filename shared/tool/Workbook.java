@@ -104,11 +104,16 @@ public class Workbook {
   }
 
   private static int webPort(List<String> rest) {
+    int port;
     try {
-      return WebWatch.portOption(rest);
+      port = WebWatch.portOption(rest);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
+    if (port > 0 && workbook.net.Ports.inUse(port)) {
+      throw new UserError("Port " + port + " is already in use: choose another with --web=PORT, or --web for any free one.");
+    }
+    return port;
   }
 
   private static String one(List<String> rest, String verb) {
