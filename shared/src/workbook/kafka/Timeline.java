@@ -32,6 +32,7 @@ import workbook.story.Story;
  */
 public final class Timeline {
   private static final Pattern EVENT_TYPE = Pattern.compile("\"(?:eventType|type)\"\\s*:\\s*\"([^\"]{1,40})\"");
+  private static final Pattern EVENT_ID = Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]{1,80})\"");
 
   private Timeline() {}
 
@@ -100,6 +101,15 @@ public final class Timeline {
     return null;
   }
 
+  /** The event's id, from an "eventId" header or the JSON value: the same id twice is one event twice. */
+  static String eventId(Object value, Headers headers) {
+    Header header = headers == null ? null : headers.lastHeader("eventId");
+    if (header != null && header.value() != null) return new String(header.value(), StandardCharsets.UTF_8);
+    if (value == null) return null;
+    Matcher m = EVENT_ID.matcher(text(value));
+    return m.find() ? m.group(1) : null;
+  }
+
   /** The whole key, for the diagram's hover (the line shows it cut). */
   static String fullKey(Object key) {
     return key == null ? null : text(key);
@@ -129,7 +139,8 @@ public final class Timeline {
         // Bounded, so records that never get an answer cannot pile up.
         if (pending.size() > 10_000) pending.remove(0);
         pending.add(Map.entry(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers()),
-            fullKey(record.key()), correlation(record.headers()), Long.toString(System.nanoTime())}));
+            fullKey(record.key()), correlation(record.headers()), Long.toString(System.nanoTime()),
+            eventId(record.value(), record.headers())}));
       }
       return record;
     }
@@ -139,7 +150,7 @@ public final class Timeline {
       String k = sent == null ? "?" : sent[0];
       String w = sent == null ? "?" : sent[1];
       Story.Builder entry = Story.entry(Story.Kind.SENT, client).key(sent == null ? null : sent[2]).eventType(w)
-          .correlationId(sent == null ? null : sent[3]).when(sent == null ? 0 : Long.parseLong(sent[4]));
+          .correlationId(sent == null ? null : sent[3]).when(sent == null ? 0 : Long.parseLong(sent[4])).eventId(sent == null ? null : sent[5]);
       if (e == null) {
         entry.topic(m.topic()).at(m.partition(), m.offset())
             .line(line("sent", m.topic(), where(m.partition(), m.offset()), k, w, client)).add();
@@ -184,7 +195,7 @@ public final class Timeline {
         read.add(new TopicPartition(r.topic(), r.partition()));
         String w = what(r.value(), r.headers());
         Story.entry(Story.Kind.READ, client).group(group).topic(r.topic()).at(r.partition(), r.offset())
-            .key(fullKey(r.key())).eventType(w).correlationId(correlation(r.headers()))
+            .key(fullKey(r.key())).eventType(w).eventId(eventId(r.value(), r.headers())).correlationId(correlation(r.headers()))
             .line(line("read", r.topic(), where(r.partition(), r.offset()), key(r.key()), w, who(client, group))).add();
       }
       return records;

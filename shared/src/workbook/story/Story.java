@@ -25,11 +25,12 @@ public final class Story {
    * One thing that happened: when (microseconds since the test started), in which test, who did
    * it ({@code actor}, with its consumer {@code group}), to whom ({@code peer}: the service called,
    * or the caller answered), where ({@code topic}, {@code partition}, {@code offset}; -1 if none),
-   * what ({@code key}, {@code eventType}, {@code correlationId}), whether it failed, and its text
+   * what ({@code key}, {@code eventType}, {@code eventId}, {@code correlationId}), whether it failed, and its text
    * line (null for an entry that is drawn but not printed, e.g. a commit's second partition).
    */
   public record Entry(long micros, String test, Kind kind, String actor, String group, String peer, String topic,
-      int partition, long offset, String key, String eventType, String correlationId, boolean failed, String line) {}
+      int partition, long offset, String key, String eventType, String eventId, String correlationId, boolean failed,
+      String line) {}
 
   private static final List<String> LINES = new ArrayList<>();
   private static final int MAX_LINES = 200;
@@ -61,7 +62,7 @@ public final class Story {
     long micros = ((b.nanoTime != 0 ? b.nanoTime : System.nanoTime()) - startedAt) / 1000;
     if (ENTRIES.size() < MAX_ENTRIES) {
       ENTRIES.add(new Entry(micros, test, b.kind, b.actor, b.group, b.peer, b.topic, b.partition, b.offset, b.key,
-          b.eventType, b.correlationId, b.failed, b.line));
+          b.eventType, b.eventId, b.correlationId, b.failed, b.line));
     } else {
       notKept++;
     }
@@ -123,7 +124,7 @@ public final class Story {
   public static final class Builder {
     private final Kind kind;
     private final String actor;
-    private String group, peer, topic, key, eventType, correlationId, line;
+    private String group, peer, topic, key, eventType, eventId, correlationId, line;
     private int partition = -1;
     private long offset = -1;
     private boolean failed;
@@ -145,6 +146,9 @@ public final class Story {
     public Builder key(String key) { this.key = key; return this; }
 
     public Builder eventType(String eventType) { this.eventType = eventType; return this; }
+
+    /** The event's own id: two records with one eventId are one event twice (a duplicate). */
+    public Builder eventId(String eventId) { this.eventId = eventId; return this; }
 
     public Builder correlationId(String correlationId) { this.correlationId = correlationId; return this; }
 

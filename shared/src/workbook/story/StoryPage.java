@@ -59,12 +59,12 @@ public final class StoryPage {
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       int p = i % 3;
-      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "c-1", false, "sent   orders  p" + p + "@" + i));
-      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", null, false, "read   orders"));
-      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, false, i % 2 == 0 ? "commit" : null));
-      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, false, "server CheckStock receives"));
-      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, i % 5 == 0, "server CheckStock ends"));
-      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i));
+      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i));
+      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders"));
+      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null));
+      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives"));
+      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends"));
+      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i));
     }
     List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
         new Section("passing", false, "", entries.subList(0, 60), 0));
@@ -223,7 +223,12 @@ public final class StoryPage {
     draw(sb, all, ends, 0, head, x, textX, textW * 10 / 66, row, seenReads);
     if (tailFrom > head) {
       int y = TOP + row[0] * ROW + ROW / 2;
-      for (int i = head; i < tailFrom; i++) if (all.get(i).kind() == Kind.READ) seenReads.add(readKey(all.get(i)));
+      for (int i = head; i < tailFrom; i++) {
+        Entry e = all.get(i);
+        if (e.kind() != Kind.READ) continue;
+        seenReads.add(readKey(e));
+        if (e.eventId() != null) seenReads.add(e.group() + "\u0000event\u0000" + e.eventId());
+      }
       sb.append("<g class=\"gap\"><rect x=\"").append(LEFT).append("\" y=\"").append(y - 4).append("\" width=\"")
           .append(width - LEFT - 8).append("\" height=\"").append(ROW + 8).append("\"/><text x=\"").append(LEFT + 8)
           .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(" entries not drawn here: ")
@@ -284,7 +289,9 @@ public final class StoryPage {
       Entry e = all.get(i);
       if (!sharesRow(all, i, from)) row[0]++;
       int y = TOP + (row[0] - 1) * ROW + ROW / 2;
-      boolean dup = e.kind() == Kind.READ && !seenReads.add(readKey(e));
+      // Read again: the same record (a redelivery), or the same event at another offset (sent twice).
+      boolean dup = e.kind() == Kind.READ && (!seenReads.add(readKey(e))
+          | (e.eventId() != null && !seenReads.add(e.group() + "\u0000event\u0000" + e.eventId())));
       String corr = e.correlationId() != null ? e.correlationId() : correlationIn(e.line());
       String[] lanes = ends.get(i);
       Integer x1 = lanes[0] == null ? null : x.get(lanes[0]);
@@ -300,6 +307,7 @@ public final class StoryPage {
       if (e.offset() >= 0) attr(sb, "offset", String.valueOf(e.offset()));
       attr(sb, "key", e.key());
       attr(sb, "type", e.eventType());
+      attr(sb, "event", e.eventId());
       attr(sb, "corr", corr);
       String ms = millis(e.micros());
       attr(sb, "ms", ms);
@@ -363,9 +371,11 @@ public final class StoryPage {
 
   private static String tooltip(Entry e, boolean dup, String corr, String ms) {
     StringBuilder t = new StringBuilder(e.kind().word());
-    if (dup) t.append(" (read again: this group had read this record before)");
+    if (dup) t.append(" (read again: this group had read this record, or this event, before)");
     t.append(" at ").append(ms).append(" ms");
-    if (e.actor() != null) t.append("\nby: ").append(e.actor()).append(e.group() == null ? "" : " (group " + e.group() + ")");
+    if (e.actor() != null) {
+      t.append("\nby: ").append(e.actor()).append(e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+    }
     if (e.peer() != null) t.append("\nto: ").append(e.peer());
     if (e.topic() != null) t.append("\ntopic: ").append(e.topic());
     if (e.partition() >= 0) t.append("\npartition: ").append(e.partition());
@@ -373,6 +383,7 @@ public final class StoryPage {
     if (e.key() != null) t.append("\nkey: ").append(e.key());
     if (e.eventType() != null) t.append(e.kind() == Kind.SENT || e.kind() == Kind.READ ? "\nevent type: " : "\nwhat: ")
         .append(e.eventType());
+    if (e.eventId() != null) t.append("\nevent id: ").append(e.eventId());
     if (corr != null) t.append("\ncorrelation id: ").append(corr);
     if (e.line() != null) t.append("\n").append(e.line());
     return t.toString();
@@ -430,6 +441,7 @@ public final class StoryPage {
   private static Facts facts(List<Entry> all) {
     Map<String, Set<String>> partitionsOfKey = new LinkedHashMap<>();
     Map<String, String> firstReader = new HashMap<>();
+    Map<String, String> firstEvent = new HashMap<>();
     List<String> duplicates = new ArrayList<>();
     int dupCount = 0, failedSends = 0;
     for (Entry e : all) {
@@ -438,13 +450,22 @@ public final class StoryPage {
         partitionsOfKey.computeIfAbsent(e.key(), k -> new TreeSet<>()).add(e.topic() + " p" + e.partition());
       }
       if (e.kind() == Kind.READ) {
-        String reader = e.actor() + (e.group() == null ? "" : " (group " + e.group() + ")");
+        String reader = e.actor() + (e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+        String where = e.topic() + " p" + e.partition() + "@" + e.offset();
         String before = firstReader.putIfAbsent(readKey(e), reader);
+        String sameEvent = e.eventId() == null ? null
+            : firstEvent.putIfAbsent(e.group() + "\u0000" + e.eventId(), where + " by " + reader);
         if (before != null) {
           dupCount++;
           if (duplicates.size() < 5) {
-            duplicates.add(e.topic() + " p" + e.partition() + "@" + e.offset() + (e.key() == null ? "" : " (" + e.key() + ")")
+            duplicates.add(where + (e.key() == null ? "" : " (" + e.key() + ")")
                 + " by " + (before.equals(reader) ? reader + " again" : before + ", then " + reader));
+          }
+        } else if (sameEvent != null) {
+          dupCount++;
+          if (duplicates.size() < 5) {
+            duplicates.add("event " + e.eventId() + (e.key() == null ? "" : " (" + e.key() + ")") + ": " + sameEvent
+                + ", then " + where + " by " + reader + " (sent twice)");
           }
         }
       }
