@@ -151,6 +151,7 @@ public final class LabTests {
     private final List<StoryPage.Section> sections = new ArrayList<>();
     double pageMillis;
     private Thread warmUp;
+    private volatile double warmUpCpuMillis;
     private TestPlan plan;
     private long startedAt;
     int passed, failed, skipped;
@@ -161,7 +162,11 @@ public final class LabTests {
       this.plan = testPlan;
       // The page is drawn at the end of the run; its code gets ready meanwhile, off the run's path.
       if (!Boolean.getBoolean("workbook.stopWhenCaught")) {
-        warmUp = new Thread(StoryPage::warmUp, "story-page-warm-up");
+        warmUp = new Thread(() -> {
+          long cpu = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+          StoryPage.warmUp();
+          warmUpCpuMillis = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu) / 1e6;
+        }, "story-page-warm-up");
         warmUp.setDaemon(true);
         warmUp.setPriority(Thread.MIN_PRIORITY);
         warmUp.start();
@@ -264,7 +269,8 @@ public final class LabTests {
       pageMillis = (System.nanoTime() - t0) / 1e6;
       // For the benchmark (docs/benchmarks.md): what drawing the page added to this run.
       if (System.getenv("WORKBOOK_STORY_TIMING") != null) {
-        System.err.printf(Locale.ROOT, "(story page: %.1f ms, of which %.1f ms waiting for its warm-up)%n", pageMillis, (t1 - t0) / 1e6);
+        System.err.printf(Locale.ROOT, "(story page: %.1f ms, of which %.1f ms waiting for its warm-up; the warm-up took"
+            + " %.0f ms of CPU in the background)%n", pageMillis, (t1 - t0) / 1e6, warmUpCpuMillis);
       }
       // The workbook tool names the page itself; a run by hand says where it is.
       if (resultsFile == null && failed > 0) out.println("What happened, drawn: " + page.toUri());
