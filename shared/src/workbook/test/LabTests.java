@@ -107,13 +107,15 @@ public final class LabTests {
       StopWhenCaught.reset();
       request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
     }
-    TreePrinter printer = new TreePrinter(System.out);
-    LauncherFactory.create().execute(request.build(), printer);
-    System.out.println(printer.summary());
     String results = System.getenv("WORKBOOK_RESULTS");
     String resultsFile = results != null ? results : System.getProperty("workbook.results");
+    // verify's mistakes draw no page: nobody reads it.
+    Path page = Boolean.getBoolean("workbook.stopWhenCaught") ? null : TreePrinter.pageFile(testClass, resultsFile);
+    TreePrinter printer = new TreePrinter(System.out, page);
+    LauncherFactory.create().execute(request.build(), printer);
     printer.writeResults(resultsFile);
     printer.writePage(testClass, resultsFile);
+    System.out.println(printer.summary());
     System.out.flush();
     return new int[] {printer.passed, printer.failed};
   }
@@ -156,12 +158,18 @@ public final class LabTests {
     private long startedAt;
     int passed, failed, skipped;
 
-    TreePrinter(PrintStream out) { this.out = out; }
+    private final Path page;
+
+    /** page: where to draw the run's story, or null for no page. */
+    TreePrinter(PrintStream out, Path page) {
+      this.out = out;
+      this.page = page;
+    }
 
     @Override public void testPlanExecutionStarted(TestPlan testPlan) {
       this.plan = testPlan;
       // The page is drawn at the end of the run; its code gets ready meanwhile, off the run's path.
-      if (!Boolean.getBoolean("workbook.stopWhenCaught")) {
+      if (page != null) {
         warmUp = new Thread(() -> {
           long cpu = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
           StoryPage.warmUp();
@@ -245,8 +253,6 @@ public final class LabTests {
      * .workbook/results/NN.tsv; else, run by hand inside the workbook, .workbook/story/TestName.html.
      */
     void writePage(Class<?> testClass, String resultsFile) {
-      if (Boolean.getBoolean("workbook.stopWhenCaught")) return; // verify's mistakes: nobody reads it
-      Path page = pageFile(testClass, resultsFile);
       if (page == null) return;
       long t0 = System.nanoTime();
       if (warmUp != null) {
