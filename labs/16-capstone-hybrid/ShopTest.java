@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Shop.java Browser.java ../../shared/src/workbook/test/*.java
+//SOURCES Shop.java ../../shared/src/workbook/browser/*.java ../../shared/src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -48,6 +48,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIf;
+import workbook.browser.Browser;
 import workbook.db.Db;
 import workbook.grpc.CallStory;
 import workbook.grpc.LocalGrpc;

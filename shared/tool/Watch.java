@@ -20,10 +20,13 @@ import workbook.kafka.Broker;
 final class Watch {
   private final Labs labs;
   private final Labs.Lab lab;
+  private final int webPort;
 
-  Watch(Labs labs, Labs.Lab lab) {
+  /** webPort: -1 serves nothing; 0 or a port serves each run's story page there (watch --web). */
+  Watch(Labs labs, Labs.Lab lab, int webPort) {
     this.labs = labs;
     this.lab = lab;
+    this.webPort = webPort;
   }
 
   int run() {
@@ -37,12 +40,16 @@ final class Watch {
     System.out.println("Getting lab " + lab.number() + " ready to watch...");
     Optional<WarmRunner> warm = WarmRunner.prepare(labs.root, test);
     if (warm.isEmpty()) System.out.println("(Running each time through JBang: slower, but the same tests.)");
-    try (WatchService watcher = FileSystems.getDefault().newWatchService()) {
+    try (WatchService watcher = FileSystems.getDefault().newWatchService();
+        WebWatch web = webPort < 0 ? null : WebWatch.serve(WebWatch.page(labs.root, lab.number()), webPort)) {
+      if (web != null) System.out.println("Each run's story, drawn: " + web.url() + " (the page reloads after every run)");
       lab.dir().register(watcher, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
       while (true) {
         long t0 = System.nanoTime();
+        long started = System.currentTimeMillis();
         boolean green = warm.isPresent() ? warmRun(warm.get())
             : Workbook.runTests(labs, lab, test, List.of(), env, null).ok();
+        if (!green && web == null) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
         System.out.printf(Locale.ROOT, "%s in %.1f s. Watching labs/%s for changes (Ctrl-C to stop)...%n",
             green ? "Green" : "Not green yet", (System.nanoTime() - t0) / 1e9, lab.slug());
         awaitJavaChange(watcher);

@@ -2,7 +2,7 @@
 //JAVA 17+
 // Warm runs (watch, verify's mistakes, the daemon) run tests in threads: give them a main thread's stack.
 //JAVA_OPTIONS -Xss8m
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java LabList.java Daemon.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java LabList.java Daemon.java WebWatch.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -29,7 +29,8 @@ public class Workbook {
       Usage: ./jbang workbook@. [command]
         list            every lab, red or green, and what to do next (the default)
         test NN [step]  run lab NN's tests (all, or one step)
-        watch NN        run lab NN's tests again on every save (Ctrl-C to stop)
+        watch NN [--web]  run lab NN's tests again on every save (Ctrl-C to stop); --web also serves
+                        each run's story, drawn, on http://127.0.0.1 (--web=PORT to choose the port)
         hint NN         the next hint for the first unfinished step of lab NN
         reset NN        put lab NN back as it was (asks first, keeps a backup)
         restore NN      bring back the files the last reset of lab NN put aside
@@ -70,7 +71,7 @@ public class Workbook {
     switch (verb) {
       case "list": return list(labs);
       case "test": return test(labs, one(rest, "test"), rest.subList(1, rest.size()));
-      case "watch": return new Watch(labs, labs.lab(one(rest, "watch"))).run();
+      case "watch": return new Watch(labs, labs.lab(one(rest, "watch")), webPort(rest)).run();
       case "hint": return Hints.next(labs, labs.lab(one(rest, "hint")));
       case "reset": return reset(labs, labs.lab(one(rest, "reset")), rest.contains("--yes"));
       case "restore": return restore(labs, labs.lab(one(rest, "restore")));
@@ -115,6 +116,19 @@ public class Workbook {
     }
   }
 
+  private static int webPort(List<String> rest) {
+    int port;
+    try {
+      port = WebWatch.portOption(rest);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (port > 0 && workbook.net.Ports.inUse(port)) {
+      throw new UserError("Port " + port + " is already in use: choose another with --web=PORT, or --web for any free one.");
+    }
+    return port;
+  }
+
   private static String one(List<String> rest, String verb) {
     if (rest.isEmpty() || rest.get(0).startsWith("-")) {
       throw new UserError("Which lab? Give its number, e.g. ./jbang workbook@. " + verb + " 01");
@@ -156,7 +170,9 @@ public class Workbook {
     Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no *Test.java file."));
     String what = steps.isEmpty() ? "" : " step" + (steps.size() > 1 ? "s " : " ") + String.join(", ", steps);
     System.out.println("Testing lab " + lab.number() + what + " (" + lab.title() + ")...");
+    long started = System.currentTimeMillis();
     Labs.Run run = runTests(labs, lab, test, steps, runner);
+    if (!run.ok()) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
     if (run.exit() == 2) return 2; // a wrong step number: the launcher has said which steps exist
     if (run.timedOut()) {
       System.out.println("Stopped after " + TEST_SECONDS + " s: the tests never finished. Look for a wait with no bound in your code.");

@@ -28,7 +28,25 @@ public final class CallStory implements ServerInterceptor {
     for (Logger logger : QUIET) logger.setLevel(Level.OFF);
   }
 
+  /** The lane of the calling side in the diagram: the interceptor sees the server only. */
+  private static final String CLIENT = "client";
+
   private CallStory() {}
+
+  /** "inventory.v1.Inventory" -> "Inventory": the service's lane. */
+  private static String shortName(String service) {
+    return service == null ? "service" : service.substring(service.lastIndexOf('.') + 1);
+  }
+
+  /** A correlation id the client sent in metadata ("correlation-id", "x-correlation-id", ...), if any. */
+  private static String correlation(Metadata headers) {
+    for (String key : headers.keys()) {
+      if (key.contains("correlation") && !key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        return headers.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+      }
+    }
+    return null;
+  }
 
   /** The same service, with its calls told in the story. */
   public static BindableService narrate(BindableService service) {
@@ -38,52 +56,64 @@ public final class CallStory implements ServerInterceptor {
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     String method = call.getMethodDescriptor().getBareMethodName();
+    String service = shortName(call.getMethodDescriptor().getServiceName());
+    String correlation = correlation(headers);
     boolean unary = call.getMethodDescriptor().getType().serverSendsOneMessage();
     ServerCall<Q, A> toldCall = new SimpleForwardingServerCall<>(call) {
       private int sent;
 
       @Override public void sendMessage(A message) {
         sent++;
-        Story.add("server " + method + " sends " + LocalGrpc.text(message)
-            + (unary && sent > 1 ? "  <- a second answer: this call takes one, so gRPC cancels it" : ""));
+        Story.entry(Story.Kind.ANSWER, service).peer(CLIENT).eventType(method).correlationId(correlation)
+            .failed(unary && sent > 1).line("server " + method + " sends " + LocalGrpc.text(message)
+            + (unary && sent > 1 ? "  <- a second answer: this call takes one, so gRPC cancels it" : "")).add();
         super.sendMessage(message);
       }
 
       @Override public void close(Status status, Metadata trailers) {
-        Story.add("server " + method + " ends: " + (status.isOk() ? "OK (onCompleted)" : LocalGrpc.describe(status)));
+        Story.entry(Story.Kind.ANSWER, service).peer(CLIENT).eventType(method + " " + status.getCode())
+            .correlationId(correlation).failed(!status.isOk())
+            .line("server " + method + " ends: " + (status.isOk() ? "OK (onCompleted)" : LocalGrpc.describe(status))).add();
         super.close(status, trailers);
       }
     };
     try {
       // A streaming method runs here, when the call starts: what it throws is told like the rest.
-      return new Listener<>(method, next.startCall(toldCall, headers));
+      return new Listener<>(service, method, correlation, next.startCall(toldCall, headers));
     } catch (RuntimeException e) {
-      Listener.told(method, e);
+      Listener.told(service, method, e);
       throw e;
     }
   }
 
   /** The service's side of one call: what arrives from the client, and what the service throws. */
   private static final class Listener<Q> extends SimpleForwardingServerCallListener<Q> {
+    private final String service;
     private final String method;
+    private final String correlation;
 
-    Listener(String method, ServerCall.Listener<Q> delegate) {
+    Listener(String service, String method, String correlation, ServerCall.Listener<Q> delegate) {
       super(delegate);
+      this.service = service;
       this.method = method;
+      this.correlation = correlation;
     }
 
     @Override public void onMessage(Q message) {
-      Story.add("server " + method + " receives " + LocalGrpc.text(message));
+      Story.entry(Story.Kind.CALL, CLIENT).peer(service).eventType(method).correlationId(correlation)
+          .line("server " + method + " receives " + LocalGrpc.text(message)).add();
       guarded(() -> super.onMessage(message));
     }
 
     @Override public void onHalfClose() {
-      Story.add("server " + method + ": the client has sent everything (half-close)");
+      Story.entry(Story.Kind.NOTE, service).eventType(method).correlationId(correlation)
+          .line("server " + method + ": the client has sent everything (half-close)").add();
       guarded(super::onHalfClose);
     }
 
     @Override public void onCancel() {
-      Story.add("server " + method + ": cancelled (the client cancelled, its deadline passed, or it went away)");
+      Story.entry(Story.Kind.NOTE, service).eventType(method).correlationId(correlation).failed(true)
+          .line("server " + method + ": cancelled (the client cancelled, its deadline passed, or it went away)").add();
       guarded(super::onCancel);
     }
 
@@ -91,14 +121,14 @@ public final class CallStory implements ServerInterceptor {
       try {
         step.run();
       } catch (RuntimeException e) {
-        told(method, e);
+        told(service, method, e);
         throw e;
       }
     }
 
-    static void told(String method, RuntimeException e) {
-      Story.add("server " + method + " threw " + e.getClass().getSimpleName() + ": " + e.getMessage()
-          + "  <- an exception is not a status: the client gets UNKNOWN, if the call was still open");
+    static void told(String service, String method, RuntimeException e) {
+      Story.entry(Story.Kind.NOTE, service).eventType(method).failed(true).line("server " + method + " threw " + e.getClass().getSimpleName() + ": " + e.getMessage()
+          + "  <- an exception is not a status: the client gets UNKNOWN, if the call was still open").add();
     }
   }
 }

@@ -122,8 +122,13 @@ public final class Clients {
         Map<TopicPartition, Long> starts = new HashMap<>();
         // position() resolves auto.offset.reset now, rather than at the first fetch.
         for (TopicPartition tp : partitions) starts.put(tp, consumer.position(tp));
-        if (!starts.isEmpty()) Story.add(Timeline.wide("starts", topic, "at " + Timeline.positions(starts),
-            Timeline.who(clientId(consumer), consumer.groupMetadata().groupId())));
+        if (!starts.isEmpty()) {
+          String client = clientId(consumer);
+          String group = consumer.groupMetadata().groupId();
+          // A note on the consumer's lane: which partitions it got, and where it starts reading.
+          Story.entry(Story.Kind.NOTE, client).group(group).topic(topic)
+              .line(Timeline.wide("starts", topic, "at " + Timeline.positions(starts), Timeline.who(client, group))).add();
+        }
         onAssigned.accept(partitions);
       }
 

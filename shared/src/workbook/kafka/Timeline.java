@@ -32,12 +32,13 @@ import workbook.story.Story;
  */
 public final class Timeline {
   private static final Pattern EVENT_TYPE = Pattern.compile("\"(?:eventType|type)\"\\s*:\\s*\"([^\"]{1,40})\"");
+  private static final Pattern EVENT_ID = Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]{1,80})\"");
 
   private Timeline() {}
 
   /** A line of your own between the records, e.g. {@code Timeline.note("inventory is down")}. */
   public static void note(String line) {
-    Story.add(String.format(Locale.ROOT, "%-6s %s", "note", line));
+    Story.entry(Story.Kind.NOTE, null).line(String.format(Locale.ROOT, "%-6s %s", "note", line)).add();
   }
 
   /** {@code sent  orders-k3x9q2  p1@0   order-1     order.confirmed     by shop}. */
@@ -88,6 +89,32 @@ public final class Timeline {
     return partitions.stream().map(TopicPartition::topic).distinct().collect(Collectors.joining(","));
   }
 
+  /** The correlation id a record carries in a header named like "correlationId" (any case, - or _), if any. */
+  static String correlation(Headers headers) {
+    if (headers == null) return null;
+    for (Header h : headers) {
+      String name = h.key().toLowerCase(Locale.ROOT).replaceAll("[-_]", "");
+      if ((name.equals("correlationid") || name.equals("xcorrelationid")) && h.value() != null) {
+        return new String(h.value(), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  /** The event's id, from an "eventId" header or the JSON value: the same id twice is one event twice. */
+  static String eventId(Object value, Headers headers) {
+    Header header = headers == null ? null : headers.lastHeader("eventId");
+    if (header != null && header.value() != null) return new String(header.value(), StandardCharsets.UTF_8);
+    if (value == null) return null;
+    Matcher m = EVENT_ID.matcher(text(value));
+    return m.find() ? m.group(1) : null;
+  }
+
+  /** The whole key, for the diagram's hover (the line shows it cut). */
+  static String fullKey(Object key) {
+    return key == null ? null : text(key);
+  }
+
   private static String text(Object o) {
     return o instanceof byte[] ? new String((byte[]) o, StandardCharsets.UTF_8) : String.valueOf(o);
   }
@@ -111,7 +138,9 @@ public final class Timeline {
       synchronized (pending) {
         // Bounded, so records that never get an answer cannot pile up.
         if (pending.size() > 10_000) pending.remove(0);
-        pending.add(Map.entry(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers())}));
+        pending.add(Map.entry(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers()),
+            fullKey(record.key()), correlation(record.headers()), Long.toString(System.nanoTime()),
+            eventId(record.value(), record.headers())}));
       }
       return record;
     }
@@ -120,9 +149,16 @@ public final class Timeline {
       String[] sent = headers == null ? null : take(headers);
       String k = sent == null ? "?" : sent[0];
       String w = sent == null ? "?" : sent[1];
-      if (e == null) Story.add(line("sent", m.topic(), where(m.partition(), m.offset()), k, w, client));
-      else Story.add(line("FAILED", m == null ? "?" : m.topic(), "-", k, w, client)
-          + ": " + e.getClass().getSimpleName());
+      Story.Builder entry = Story.entry(Story.Kind.SENT, client).key(sent == null ? null : sent[2]).eventType(w)
+          .correlationId(sent == null ? null : sent[3]).when(sent == null ? 0 : Long.parseLong(sent[4])).eventId(sent == null ? null : sent[5]);
+      if (e == null) {
+        entry.topic(m.topic()).at(m.partition(), m.offset())
+            .line(line("sent", m.topic(), where(m.partition(), m.offset()), k, w, client)).add();
+      } else {
+        String topic = m == null ? "?" : m.topic();
+        entry.topic(topic).failed(true)
+            .line(line("FAILED", topic, "-", k, w, client) + ": " + e.getClass().getSimpleName()).add();
+      }
     }
 
     private String[] take(Headers headers) {
@@ -157,8 +193,10 @@ public final class Timeline {
     @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
       for (ConsumerRecord<Object, Object> r : records) {
         read.add(new TopicPartition(r.topic(), r.partition()));
-        Story.add(line("read", r.topic(), where(r.partition(), r.offset()), key(r.key()),
-            what(r.value(), r.headers()), who(client, group)));
+        String w = what(r.value(), r.headers());
+        Story.entry(Story.Kind.READ, client).group(group).topic(r.topic()).at(r.partition(), r.offset())
+            .key(fullKey(r.key())).eventType(w).eventId(eventId(r.value(), r.headers())).correlationId(correlation(r.headers()))
+            .line(line("read", r.topic(), where(r.partition(), r.offset()), key(r.key()), w, who(client, group))).add();
       }
       return records;
     }
@@ -174,7 +212,16 @@ public final class Timeline {
         if (changed && read.contains(tp)) moved.put(tp, om.offset());
       });
       if (moved.isEmpty()) return;
-      Story.add(wide("commit", topicOf(moved.keySet()), "next " + positions(moved), who(client, group)));
+      // One entry per partition, drawn as an arrow each; only the first carries the text line.
+      String text = wide("commit", topicOf(moved.keySet()), "next " + positions(moved), who(client, group));
+      List<Map.Entry<TopicPartition, Long>> sorted = new ArrayList<>(moved.entrySet());
+      sorted.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing(TopicPartition::topic)
+          .thenComparingInt(TopicPartition::partition)));
+      for (Map.Entry<TopicPartition, Long> m : sorted) {
+        Story.entry(Story.Kind.COMMITTED, client).group(group).topic(m.getKey().topic())
+            .at(m.getKey().partition(), m.getValue()).line(text).add();
+        text = null;
+      }
     }
 
     @Override public void close() {}

@@ -27,13 +27,18 @@ public final class SimulatedService implements AutoCloseable {
       // Jetty's default pool is plenty; concurrent calls each get their own thread.
       cfg.routes.before(ctx -> {
         int n = requests.incrementAndGet();
-        Story.add(name + " <- " + ctx.method() + " " + ctx.path() + " (request #" + n + ")");
+        String correlation = correlation(ctx.headerMap());
+        Story.entry(Story.Kind.CALL, "client").peer(name).eventType(ctx.method() + " " + ctx.path())
+            .correlationId(correlation).line(name + " <- " + ctx.method() + " " + ctx.path() + " (request #" + n + ")").add();
         sleep(this.latency.get());
         if (down) {
           ctx.status(503).result(name + " is down");
+          answered(ctx.path(), 503, correlation); // the after-handler is skipped with the rest
           ctx.skipRemainingHandlers();
         }
       });
+      // The answer, drawn in the run's diagram (no text line: the request line above says enough).
+      cfg.routes.after(ctx -> answered(ctx.path(), ctx.statusCode(), correlation(ctx.headerMap())));
       routes.accept(cfg);
     });
   }
@@ -68,6 +73,18 @@ public final class SimulatedService implements AutoCloseable {
 
   @Override
   public void close() { app.stop(); }
+
+  private void answered(String path, int status, String correlation) {
+    Story.entry(Story.Kind.ANSWER, name).peer("client").eventType(status + " " + path).correlationId(correlation)
+        .failed(status >= 500).add();
+  }
+
+  private static String correlation(java.util.Map<String, String> headers) {
+    for (var h : headers.entrySet()) {
+      if (h.getKey().toLowerCase(java.util.Locale.ROOT).contains("correlation")) return h.getValue();
+    }
+    return null;
+  }
 
   private static void sleep(Duration d) {
     if (d.isZero() || d.isNegative()) return;

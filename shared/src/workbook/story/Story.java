@@ -4,29 +4,76 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What happened during the current test, in order, told to the learner when it fails: shared
- * helpers (the Kafka timeline, simulated services) add lines; the test launcher prints them.
+ * What happened during the current test, in order. Shared helpers (the Kafka timeline, gRPC's
+ * CallStory, simulated services) record entries that say who did what (sent, read, committed,
+ * call, answer, note) with the record's topic, partition, offset, key and event type; each entry
+ * is also one text line. The launcher prints the lines under a failing test ("What happened, in
+ * order") and draws the entries of every test as a sequence diagram (see {@link StoryPage}).
  */
 public final class Story {
+  /** What an entry tells. */
+  public enum Kind {
+    SENT, READ, COMMITTED, CALL, ANSWER, NOTE;
+
+    private final String word = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** "sent", "read", "committed", "call", "answer", "note". */
+    public String word() { return word; }
+  }
+
+  /**
+   * One thing that happened: when (microseconds since the test started), in which test, who did
+   * it ({@code actor}, with its consumer {@code group}), to whom ({@code peer}: the service called,
+   * or the caller answered), where ({@code topic}, {@code partition}, {@code offset}; -1 if none),
+   * what ({@code key}, {@code eventType}, {@code eventId}, {@code correlationId}), whether it failed, and its text
+   * line (null for an entry that is drawn but not printed, e.g. a commit's second partition).
+   */
+  public record Entry(long micros, String test, Kind kind, String actor, String group, String peer, String topic,
+      int partition, long offset, String key, String eventType, String eventId, String correlationId, boolean failed,
+      String line) {}
+
   private static final List<String> LINES = new ArrayList<>();
   private static final int MAX_LINES = 200;
+  private static final List<Entry> ENTRIES = new ArrayList<>();
+  /** Entries kept per test for the diagram; past this they are counted, and the page says so. */
+  static final int MAX_ENTRIES = 50_000;
+  private static int notKept;
   private static String last;
   private static int repeats;
+  private static String test;
+  private static long startedAt = System.nanoTime();
 
   private Story() {}
 
   /**
-   * Adds one line to the current test's story (kept to the first 200). The same line again
-   * right after itself is counted, not repeated: a retry loop reads as one line and a number.
+   * Adds one line to the current test's story (kept to the first 200): a note. The same line
+   * again right after itself is counted, not repeated: a retry loop reads as one line and a number.
    */
-  public static synchronized void add(String line) {
-    if (line.equals(last)) {
+  public static void add(String line) {
+    entry(Kind.NOTE, null).line(line).add();
+  }
+
+  /** Starts an entry: {@code Story.entry(Kind.SENT, "shop").topic(t).at(p, o).key(k).line(text).add()}. */
+  public static Builder entry(Kind kind, String actor) {
+    return new Builder(kind, actor);
+  }
+
+  private static synchronized void record(Builder b) {
+    long micros = ((b.nanoTime != 0 ? b.nanoTime : System.nanoTime()) - startedAt) / 1000;
+    if (ENTRIES.size() < MAX_ENTRIES) {
+      ENTRIES.add(new Entry(micros, test, b.kind, b.actor, b.group, b.peer, b.topic, b.partition, b.offset, b.key,
+          b.eventType, b.eventId, b.correlationId, b.failed, b.line));
+    } else {
+      notKept++;
+    }
+    if (b.line == null) return;
+    if (b.line.equals(last)) {
       repeats++;
       return;
     }
     flushRepeats();
-    last = line;
-    append(line);
+    last = b.line;
+    append(b.line);
   }
 
   private static void append(String line) {
@@ -39,18 +86,83 @@ public final class Story {
     repeats = 0;
   }
 
-  /** Forgets the story; the launcher calls this as each test starts. */
+  /** Forgets the story (the test's name stays). */
   public static synchronized void clear() {
     LINES.clear();
+    ENTRIES.clear();
+    notKept = 0;
     last = null;
     repeats = 0;
   }
 
-  /** Returns the story so far and forgets it. */
+  /** The launcher calls this as each test starts: a new story, its clock at zero. */
+  public static synchronized void begin(String testName) {
+    clear();
+    test = testName;
+    startedAt = System.nanoTime();
+  }
+
+  /** Returns the story's lines so far and forgets the story. */
   public static synchronized List<String> drain() {
     flushRepeats();
     List<String> copy = new ArrayList<>(LINES);
     clear();
     return copy;
+  }
+
+  /** The entries so far (a copy; the story goes on). */
+  public static synchronized List<Entry> entries() {
+    return new ArrayList<>(ENTRIES);
+  }
+
+  /** How many entries of this test were counted but not kept (past {@value #MAX_ENTRIES}). */
+  public static synchronized int notKept() {
+    return notKept;
+  }
+
+  /** The parts of an entry, each optional; {@link #add()} records it. */
+  public static final class Builder {
+    private final Kind kind;
+    private final String actor;
+    private String group, peer, topic, key, eventType, eventId, correlationId, line;
+    private int partition = -1;
+    private long offset = -1;
+    private boolean failed;
+    private long nanoTime;
+
+    private Builder(Kind kind, String actor) {
+      this.kind = kind;
+      this.actor = actor;
+    }
+
+    public Builder group(String group) { this.group = group; return this; }
+
+    public Builder peer(String peer) { this.peer = peer; return this; }
+
+    public Builder topic(String topic) { this.topic = topic; return this; }
+
+    public Builder at(int partition, long offset) { this.partition = partition; this.offset = offset; return this; }
+
+    public Builder key(String key) { this.key = key; return this; }
+
+    public Builder eventType(String eventType) { this.eventType = eventType; return this; }
+
+    /** The event's own id: two records with one eventId are one event twice (a duplicate). */
+    public Builder eventId(String eventId) { this.eventId = eventId; return this; }
+
+    public Builder correlationId(String correlationId) { this.correlationId = correlationId; return this; }
+
+    public Builder failed(boolean failed) { this.failed = failed; return this; }
+
+    /**
+     * When it happened, if earlier than now (System.nanoTime()): a record is sent when the
+     * application hands it over, though its partition and offset are known only at the broker's answer.
+     */
+    public Builder when(long nanoTime) { this.nanoTime = nanoTime; return this; }
+
+    /** The text line printed under a failing test; without one, the entry is only drawn. */
+    public Builder line(String line) { this.line = line; return this; }
+
+    public void add() { record(this); }
   }
 }

@@ -3,7 +3,7 @@
 //DEPS org.junit.platform:junit-platform-launcher
 //DEPS org.assertj:assertj-core:3.27.7
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss8m
-//SOURCES ../story/Story.java
+//SOURCES ../story/*.java
 package workbook.test;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -30,6 +30,7 @@ import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import workbook.story.Story;
+import workbook.story.StoryPage;
 
 /**
  * Runs one lab's tests from its {@code main} and prints them as a tree of steps, each failure
@@ -106,11 +107,15 @@ public final class LabTests {
       StopWhenCaught.reset();
       request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
     }
-    TreePrinter printer = new TreePrinter(System.out);
-    LauncherFactory.create().execute(request.build(), printer);
-    System.out.println(printer.summary());
     String results = System.getenv("WORKBOOK_RESULTS");
-    printer.writeResults(results != null ? results : System.getProperty("workbook.results"));
+    String resultsFile = results != null ? results : System.getProperty("workbook.results");
+    // verify's mistakes draw no page: nobody reads it.
+    Path page = Boolean.getBoolean("workbook.stopWhenCaught") ? null : TreePrinter.pageFile(testClass, resultsFile);
+    TreePrinter printer = new TreePrinter(System.out, page);
+    LauncherFactory.create().execute(request.build(), printer);
+    printer.writeResults(resultsFile);
+    printer.writePage(testClass, resultsFile);
+    System.out.println(printer.summary());
     System.out.flush();
     return new int[] {printer.passed, printer.failed};
   }
@@ -145,16 +150,39 @@ public final class LabTests {
     private final PrintStream out;
     private final Set<String> opened = ConcurrentHashMap.newKeySet();
     private final List<String> results = new ArrayList<>();
+    private final List<StoryPage.Section> sections = new ArrayList<>();
+    double pageMillis;
+    private Thread warmUp;
+    private volatile double warmUpCpuMillis;
     private TestPlan plan;
     private long startedAt;
     int passed, failed, skipped;
 
-    TreePrinter(PrintStream out) { this.out = out; }
+    private final Path page;
 
-    @Override public void testPlanExecutionStarted(TestPlan testPlan) { this.plan = testPlan; }
+    /** page: where to draw the run's story, or null for no page. */
+    TreePrinter(PrintStream out, Path page) {
+      this.out = out;
+      this.page = page;
+    }
+
+    @Override public void testPlanExecutionStarted(TestPlan testPlan) {
+      this.plan = testPlan;
+      // The page is drawn at the end of the run; its code gets ready meanwhile, off the run's path.
+      if (page != null) {
+        warmUp = new Thread(() -> {
+          long cpu = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+          StoryPage.warmUp();
+          warmUpCpuMillis = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu) / 1e6;
+        }, "story-page-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.setPriority(Thread.MIN_PRIORITY);
+        warmUp.start();
+      }
+    }
 
     @Override public void executionStarted(TestIdentifier id) {
-      if (id.isTest()) { startedAt = System.nanoTime(); Story.clear(); }
+      if (id.isTest()) { startedAt = System.nanoTime(); Story.begin(id.getDisplayName()); }
     }
 
     @Override public void executionSkipped(TestIdentifier id, String reason) {
@@ -172,6 +200,7 @@ public final class LabTests {
           openParents(id);
           failed++;
           out.println(indent(id) + "✘ " + id.getDisplayName() + " could not run");
+          keepStory(id, true, result);
           String message = printFailure(id, result);
           results.add(stepOf(plan, id) + "\tfailed\t" + id.getDisplayName() + "\t" + oneLine(message));
         }
@@ -191,9 +220,84 @@ public final class LabTests {
       String time = ms >= 100 ? String.format(Locale.ROOT, "  (%.1f s)", ms / 1000.0) : "";
       out.println(indent(id) + (ok ? "✔ " : "✘ ") + id.getDisplayName() + time);
       String message = "";
+      keepStory(id, !ok, result);
       if (ok) passed++; else { failed++; message = printFailure(id, result); }
       results.add(stepOf(plan, id) + "\t" + (ok ? "passed" : "failed") + "\t" + id.getDisplayName()
           + "\t" + oneLine(message));
+    }
+
+    /** Keeps the test's story entries for the run's page (printFailure then drains the lines). */
+    private void keepStory(TestIdentifier id, boolean failedTest, TestExecutionResult result) {
+      String message = "";
+      if (failedTest) {
+        Throwable t = result.getThrowable().orElse(null);
+        message = isTimeout(t) ? timedOut(id, t) : describe(t);
+      }
+      sections.add(new StoryPage.Section(path(id), failedTest, message, Story.entries(), Story.notKept()));
+    }
+
+    /** "Step 3: two consumers › the same event ..." : the test's name under its groups. */
+    private String path(TestIdentifier id) {
+      List<String> names = new ArrayList<>();
+      for (Optional<TestIdentifier> p = Optional.of(id); p.isPresent(); p = plan.getParent(p.get())) {
+        if (p.get().getParentId().isEmpty()) break;
+        names.add(0, p.get().getDisplayName());
+      }
+      if (names.size() > 1) names.remove(0); // the lab's own name is the page's title
+      return String.join(" › ", names);
+    }
+
+    /**
+     * Draws the run's story as a page (see StoryPage): at the file named by WORKBOOK_STORY or
+     * workbook.story ("off": none); else beside the tool's results, .workbook/story/NN.html for
+     * .workbook/results/NN.tsv; else, run by hand inside the workbook, .workbook/story/TestName.html.
+     */
+    void writePage(Class<?> testClass, String resultsFile) {
+      if (page == null) return;
+      long t0 = System.nanoTime();
+      if (warmUp != null) {
+        try {
+          warmUp.join(3000); // bounded: a run shorter than the warm-up waits for it at most this long
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      long t1 = System.nanoTime();
+      String title = testClass.getSimpleName();
+      org.junit.jupiter.api.DisplayName name = testClass.getAnnotation(org.junit.jupiter.api.DisplayName.class);
+      if (name != null) title = name.value();
+      try {
+        StoryPage.write(page, title, sections);
+      } catch (IOException | RuntimeException e) {
+        System.err.println("Could not draw the run's story in " + page + ": " + e);
+        return;
+      }
+      pageMillis = (System.nanoTime() - t0) / 1e6;
+      // For the benchmark (docs/benchmarks.md): what drawing the page added to this run.
+      if (System.getenv("WORKBOOK_STORY_TIMING") != null) {
+        System.err.printf(Locale.ROOT, "(story page: %.1f ms, of which %.1f ms waiting for its warm-up; the warm-up took"
+            + " %.0f ms of CPU in the background)%n", pageMillis, (t1 - t0) / 1e6, warmUpCpuMillis);
+      }
+      // The workbook tool names the page itself; a run by hand says where it is.
+      if (resultsFile == null && failed > 0) out.println("What happened, drawn: " + page.toUri());
+    }
+
+    static Path pageFile(Class<?> testClass, String resultsFile) {
+      String chosen = System.getenv("WORKBOOK_STORY") != null ? System.getenv("WORKBOOK_STORY") : System.getProperty("workbook.story");
+      if (chosen != null && !chosen.isBlank()) return chosen.equals("off") ? null : Path.of(chosen);
+      if (resultsFile != null && !resultsFile.isBlank()) {
+        Path results = Path.of(resultsFile).toAbsolutePath();
+        Path dir = results.getParent();
+        if (dir == null || !dir.getFileName().toString().equals("results") || dir.getParent() == null) return null;
+        String lab = results.getFileName().toString().replaceFirst("\\..*", "");
+        return dir.getParent().resolve("story").resolve(lab + ".html");
+      }
+      for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+        if (Files.exists(p.resolve("jbang-catalog.json")) && Files.isDirectory(p.resolve("labs"))) {
+          return p.resolve(".workbook/story/" + testClass.getSimpleName() + ".html");
+        }
+      }
+      return null;
     }
 
     /** Prints the failure under the test and returns its message. */

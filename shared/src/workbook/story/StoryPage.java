@@ -1,0 +1,589 @@
+package workbook.story;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import workbook.story.Story.Entry;
+import workbook.story.Story.Kind;
+
+/**
+ * A run's story drawn as a sequence diagram: one self-contained HTML page (inline SVG and a few
+ * lines of script, nothing fetched), one section per test, the failing ones first and open. A
+ * lane per producer, consumer (with its group), service and caller, a lane per topic partition;
+ * time goes down; an arrow per record sent, read or committed and per call and answer. Hovering
+ * an arrow shows its key, offset, event type and correlation id. Past a limit a test's middle
+ * entries are counted, not drawn, and the page says so.
+ */
+public final class StoryPage {
+  /** One test's part of the page. */
+  public record Section(String name, boolean failed, String message, List<Entry> entries, int notKept) {}
+
+  /** Entries drawn per failing test, and per passing one; the rest are summarised. */
+  static final int DRAWN_FAILING = 1000;
+  static final int DRAWN_PASSING = 300;
+
+  private static final int LEFT = 64, TOP = 58, ROW = 18, PAGE_W = 1170, MIN_TEXT_W = 300;
+  private static final Pattern NOTE_ACTOR = Pattern.compile("^(?:hop\\s+(\\S+)|([a-z][\\w-]{1,19})(?::\\s| {2,}))");
+  private static final Pattern CORRELATION = Pattern.compile("correlation(?:Id)?=([^\\s,;)]+)");
+
+  private StoryPage() {}
+
+  /** Writes the page (to a temporary file first, so a browser never loads half a page). */
+  public static void write(Path file, String title, List<Section> sections) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, html(title, sections), StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Draws a made-up page of every kind of entry, and throws it away: the launcher calls this in
+   * the background while the tests run, so the classes and code the page needs are loaded and
+   * compiled by the time the run's own page is written at its end (which then takes milliseconds).
+   */
+  public static void warmUp() {
+    List<Entry> entries = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      int p = i % 3;
+      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i));
+      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders"));
+      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null));
+      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives"));
+      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends"));
+      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i));
+    }
+    List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
+        new Section("passing", false, "", entries.subList(0, 60), 0));
+    for (int i = 0; i < 3; i++) html("warm-up", sections);
+  }
+
+  /** The whole page. */
+  public static String html(String title, List<Section> sections) {
+    // Failing tests first (those with a story before those without), then the passing ones.
+    List<Section> ordered = new ArrayList<>(sections.stream().filter(s -> s.failed() && !s.entries().isEmpty()).toList());
+    ordered.addAll(sections.stream().filter(s -> s.failed() && s.entries().isEmpty()).toList());
+    ordered.addAll(sections.stream().filter(s -> !s.failed()).toList());
+    long failed = sections.stream().filter(Section::failed).count();
+    int entries = 0;
+    for (Section s : sections) entries += Math.min(s.entries().size(), DRAWN_FAILING);
+    StringBuilder sb = new StringBuilder(16 * 1024 + entries * 900);
+    sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
+        .append(esc(title)).append(" - what happened</title>\n<meta name=\"run\" content=\"")
+        .append(System.nanoTime()).append("\">\n<style>").append(CSS).append("</style></head>\n<body>\n<header><h1>")
+        .append(esc(title)).append("</h1><p class=\"run\">Run of ")
+        .append(now()).append(": ")
+        .append(sections.size() - failed).append(" passed, ").append(failed).append(" failed. ")
+        .append("Time goes down; hover an arrow for its key, offset, event type and correlation id.</p>")
+        .append(LEGEND).append("</header>\n");
+    int n = 0;
+    for (Section s : ordered) section(sb, s, n++);
+    if (sections.isEmpty()) sb.append("<p>No test ran.</p>");
+    sb.append("<div id=\"tip\" hidden></div>\n<script>").append(SCRIPT).append("</script>\n</body></html>\n");
+    return sb.toString();
+  }
+
+  /** "2026-12-01 17:39:19", without loading java.time's formatters (the page is written on every run). */
+  private static String now() {
+    LocalDateTime t = LocalDateTime.now();
+    return String.format(Locale.ROOT, "%d-%02d-%02d %02d:%02d:%02d", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
+        t.getHour(), t.getMinute(), t.getSecond());
+  }
+
+  // ---- one test ------------------------------------------------------------------------------
+
+  private record Lane(String id, String label, String sub, String role, int rank, int order) {}
+
+  private static final class Diagram {
+    final Map<String, Lane> lanes = new LinkedHashMap<>();
+    final Map<String, Integer> topicOrder = new HashMap<>();
+    final Map<String, String> groupedLane = new HashMap<>();
+
+    String lane(String id, String label, String sub, String role, int rank) {
+      lanes.computeIfAbsent(id, k -> new Lane(k, label, sub, role, rank, lanes.size()));
+      return id;
+    }
+
+    String partition(String topic, int p) {
+      topicOrder.putIfAbsent(topic, topicOrder.size());
+      return lane("partition " + topic + " p" + p, "p" + p, topic, "partition", 2);
+    }
+
+    String actor(Entry e, String role, int rank) {
+      String name = e.actor() == null ? inferredActor(e.line()) : e.actor();
+      if (name == null) return null;
+      // A name with digits read from a note's text ("order-0716: ...") is a key, unless a client has that name.
+      if (e.actor() == null && name.chars().anyMatch(Character::isDigit) && !lanes.containsKey(name)
+          && !groupedLane.containsKey(name)) return null;
+      boolean grouped = e.group() != null && !e.group().isBlank() && !e.group().equals(name);
+      if (grouped) {
+        String id = lane(name + "\u0000" + e.group(), name, "group " + e.group(), "consumer", 3);
+        groupedLane.putIfAbsent(name, id);
+        return id;
+      }
+      // A consumer's own note ("starts ...") goes on its lane, whichever group it is in.
+      String existing = groupedLane.get(name);
+      return existing != null && role.equals("service") ? existing : lane(name, name, "", role, rank);
+    }
+  }
+
+  /** A note whose author is in its text ("relay: ...", "inventory    took ...", "hop gateway ..."). */
+  static String inferredActor(String line) {
+    if (line == null) return null;
+    Matcher m = NOTE_ACTOR.matcher(line.replaceFirst("^note\\s+", ""));
+    if (!m.find()) return null;
+    return m.group(1) != null ? m.group(1) : m.group(2);
+  }
+
+  private static void section(StringBuilder sb, Section s, int index) {
+    // In the order things happened (a send is stamped when handed over, though told at its answer).
+    List<Entry> all = new ArrayList<>(s.entries());
+    all.sort(java.util.Comparator.comparingLong(Entry::micros));
+    Diagram d = new Diagram();
+    // Lanes first, from every entry (drawn or not), so a summarised test keeps all its lanes.
+    List<String[]> ends = new ArrayList<>(all.size());
+    for (Entry e : all) ends.add(ends(d, e));
+    List<Lane> lanes = new ArrayList<>(d.lanes.values());
+    lanes.sort((a, b) -> a.rank() != b.rank() ? Integer.compare(a.rank(), b.rank())
+        : a.rank() == 2 ? partitionOrder(d, a, b) : Integer.compare(a.order(), b.order()));
+    // Lanes first: 110 to 150 px each; the text of the story takes what is left of 1170 px (300 at least).
+    int laneW = Math.max(110, Math.min(150, lanes.isEmpty() ? 150 : (PAGE_W - LEFT - 420) / lanes.size()));
+    int textW = Math.max(MIN_TEXT_W, PAGE_W - LEFT - lanes.size() * laneW - 12);
+    Map<String, Integer> x = new HashMap<>();
+    for (int i = 0; i < lanes.size(); i++) x.put(lanes.get(i).id(), LEFT + laneW / 2 + i * laneW);
+    int textX = LEFT + lanes.size() * laneW + 12;
+
+    int limit = s.failed() ? DRAWN_FAILING : DRAWN_PASSING;
+    int head = all.size() <= limit ? all.size() : limit / 2;
+    int tailFrom = all.size() <= limit ? all.size() : all.size() - limit / 2;
+    Facts facts = facts(all);
+
+    sb.append("<details class=\"test ").append(s.failed() ? "failed" : "passed").append("\" id=\"test-").append(index)
+        .append('"').append(s.failed() && !all.isEmpty() ? " open" : "").append(" data-test=\"").append(esc(s.name()))
+        .append("\" data-entries=\"").append(all.size()).append("\"><summary>").append(s.failed() ? "&#10008; " : "&#10004; ")
+        .append(esc(s.name())).append(" <span class=\"count\">(").append(all.size()).append(all.size() == 1 ? " entry" : " entries")
+        .append(")</span></summary>\n");
+    if (s.failed() && s.message() != null && !s.message().isBlank()) {
+      sb.append("<pre class=\"message\">").append(esc(s.message().strip())).append("</pre>\n");
+    }
+    if (all.isEmpty()) {
+      sb.append("<p class=\"empty\">Nothing was recorded in this test.</p></details>\n");
+      return;
+    }
+    facts.html(sb);
+    if (tailFrom > head || s.notKept() > 0) {
+      sb.append("<p class=\"summarised\">Summarised: ");
+      if (tailFrom > head) {
+        sb.append("the first ").append(head).append(" and the last ").append(all.size() - tailFrom)
+            .append(" of ").append(all.size()).append(" entries are drawn; the ").append(tailFrom - head)
+            .append(" between them are counted (").append(counts(all.subList(head, tailFrom))).append(").");
+      }
+      if (s.notKept() > 0) sb.append(" ").append(s.notKept()).append(" more entries were only counted: a test keeps ")
+          .append(Story.MAX_ENTRIES).append(".");
+      sb.append(" The counts above cover every entry.</p>\n");
+    }
+    int rows = countRows(all, 0, head) + countRows(all, tailFrom, all.size()) + (tailFrom > head ? 2 : 0);
+    int width = textX + textW;
+    int height = TOP + rows * ROW + 12;
+    sb.append("<div class=\"scroll\"><svg class=\"diagram\" width=\"").append(width)
+        .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\">\n");
+    sb.append("<g class=\"lanes\">");
+    for (Lane l : lanes) {
+      int lx = x.get(l.id());
+      sb.append("<g class=\"lane ").append(l.role()).append("\" data-lane=\"").append(esc(l.label()))
+          .append("\" data-role=\"").append(l.role()).append("\" data-sub=\"").append(esc(l.sub())).append("\"><title>")
+          .append(esc(l.label() + (l.sub().isEmpty() ? "" : " (" + l.sub() + ")"))).append("</title>");
+      sb.append("<rect x=\"").append(lx - laneW / 2 + 3).append("\" y=\"4\" width=\"").append(laneW - 6)
+          .append("\" height=\"40\" rx=\"5\"/>");
+      sb.append("<text x=\"").append(lx).append("\" y=\"").append(l.sub().isEmpty() ? 28 : 21).append("\">")
+          .append(esc(cut(l.label(), laneW / 7))).append("</text>");
+      if (!l.sub().isEmpty()) {
+        sb.append("<text class=\"sub\" x=\"").append(lx).append("\" y=\"37\">").append(esc(cut(l.sub(), laneW / 6)))
+            .append("</text>");
+      }
+      sb.append("<line x1=\"").append(lx).append("\" y1=\"44\" x2=\"").append(lx).append("\" y2=\"").append(height)
+          .append("\"/></g>");
+    }
+    sb.append("</g>\n<g class=\"entries\">\n");
+    Set<String> seenReads = new java.util.HashSet<>();
+    int[] row = {0};
+    draw(sb, all, ends, 0, head, x, textX, textW * 10 / 66, row, seenReads);
+    if (tailFrom > head) {
+      int y = TOP + row[0] * ROW + ROW / 2;
+      for (int i = head; i < tailFrom; i++) {
+        Entry e = all.get(i);
+        if (e.kind() != Kind.READ) continue;
+        seenReads.add(readKey(e));
+        if (e.eventId() != null) seenReads.add(e.group() + "\u0000event\u0000" + e.eventId());
+      }
+      sb.append("<g class=\"gap\"><rect x=\"").append(LEFT).append("\" y=\"").append(y - 4).append("\" width=\"")
+          .append(width - LEFT - 8).append("\" height=\"").append(ROW + 8).append("\"/><text x=\"").append(LEFT + 8)
+          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(" entries not drawn here: ")
+          .append(esc(counts(all.subList(head, tailFrom)))).append("</text></g>\n");
+      row[0] += 2;
+    }
+    draw(sb, all, ends, tailFrom, all.size(), x, textX, textW * 10 / 66, row, seenReads);
+    sb.append("</g></svg></div></details>\n");
+  }
+
+  private static int partitionOrder(Diagram d, Lane a, Lane b) {
+    int t = Integer.compare(d.topicOrder.getOrDefault(a.sub(), 0), d.topicOrder.getOrDefault(b.sub(), 0));
+    return t != 0 ? t : Integer.compare(Integer.parseInt(a.label().substring(1)), Integer.parseInt(b.label().substring(1)));
+  }
+
+  /** The lanes an entry is drawn between: {from, to}; to is null for a note on one lane (or none). */
+  private static String[] ends(Diagram d, Entry e) {
+    switch (e.kind()) {
+      case SENT: {
+        String from = d.actor(e, "producer", 0);
+        if (e.partition() < 0 || e.topic() == null) return new String[] {from, null};
+        return new String[] {from, d.partition(e.topic(), e.partition())};
+      }
+      case READ:
+        return new String[] {d.partition(e.topic(), e.partition()), d.actor(e, "consumer", 3)};
+      case COMMITTED:
+        return new String[] {d.actor(e, "consumer", 3), d.partition(e.topic(), e.partition())};
+      case CALL: {
+        String from = d.actor(e, "caller", 0);
+        return new String[] {from, e.peer() == null ? null : d.lane(e.peer(), e.peer(), "", "service", 1)};
+      }
+      case ANSWER: {
+        String from = d.actor(e, "service", 1);
+        return new String[] {from, e.peer() == null ? null : d.lane(e.peer(), e.peer(), "", "caller", 0)};
+      }
+      default:
+        return new String[] {d.actor(e, "service", 1), null};
+    }
+  }
+
+  private static int countRows(List<Entry> all, int from, int to) {
+    int rows = 0;
+    for (int i = from; i < to; i++) if (!sharesRow(all, i, from)) rows++;
+    return rows;
+  }
+
+  /** A commit's further partitions (entries with no line) are drawn on the commit's row. */
+  private static boolean sharesRow(List<Entry> all, int i, int from) {
+    if (i <= from) return false;
+    Entry e = all.get(i), before = all.get(i - 1);
+    return e.kind() == Kind.COMMITTED && e.line() == null && before.kind() == Kind.COMMITTED
+        && String.valueOf(e.actor()).equals(String.valueOf(before.actor()));
+  }
+
+  private static void draw(StringBuilder sb, List<Entry> all, List<String[]> ends, int from, int to,
+      Map<String, Integer> x, int textX, int textChars, int[] row, Set<String> seenReads) {
+    for (int i = from; i < to; i++) {
+      Entry e = all.get(i);
+      if (!sharesRow(all, i, from)) row[0]++;
+      int y = TOP + (row[0] - 1) * ROW + ROW / 2;
+      // Read again: the same record (a redelivery), or the same event at another offset (sent twice).
+      boolean dup = e.kind() == Kind.READ && (!seenReads.add(readKey(e))
+          | (e.eventId() != null && !seenReads.add(e.group() + "\u0000event\u0000" + e.eventId())));
+      String corr = e.correlationId() != null ? e.correlationId() : correlationIn(e.line());
+      String[] lanes = ends.get(i);
+      Integer x1 = lanes[0] == null ? null : x.get(lanes[0]);
+      Integer x2 = lanes[1] == null ? null : x.get(lanes[1]);
+      boolean arrow = x1 != null && x2 != null && !x1.equals(x2);
+      String kind = e.kind().word();
+      sb.append("<g class=\"entry ").append(arrow ? "arrow " : "note ").append(kind).append(e.failed() ? " failed" : "")
+          .append(dup ? " dup" : "").append("\" data-kind=\"").append(kind).append('"');
+      attr(sb, "from", lanes[0] == null ? null : laneName(lanes[0]));
+      attr(sb, "to", lanes[1] == null ? null : laneName(lanes[1]));
+      attr(sb, "topic", e.topic());
+      if (e.partition() >= 0) attr(sb, "partition", String.valueOf(e.partition()));
+      if (e.offset() >= 0) attr(sb, "offset", String.valueOf(e.offset()));
+      attr(sb, "key", e.key());
+      attr(sb, "type", e.eventType());
+      attr(sb, "event", e.eventId());
+      attr(sb, "corr", corr);
+      String ms = millis(e.micros());
+      attr(sb, "ms", ms);
+      sb.append("><title>").append(esc(tooltip(e, dup, corr, ms))).append("</title>");
+      sb.append("<text class=\"t\" x=\"").append(LEFT - 6).append("\" y=\"").append(y + 4).append("\">")
+          .append(e.micros() / 1000).append("</text>");
+      String color = e.key() != null && (e.kind() == Kind.SENT || e.kind() == Kind.READ)
+          ? " style=\"stroke:" + keyColor(e.key()) + "\"" : "";
+      if (arrow) {
+        sb.append("<line x1=\"").append(x1).append("\" y1=\"").append(y).append("\" x2=\"").append(x2 + (x2 > x1 ? -4 : 4))
+            .append("\" y2=\"").append(y).append("\" marker-end=\"url(#").append(marker(e, dup)).append(")\"").append(color).append("/>");
+        String label = label(e, dup);
+        if (!label.isEmpty()) {
+          sb.append("<text class=\"label\" x=\"").append((x1 + x2) / 2).append("\" y=\"").append(y - 3).append("\">")
+              .append(esc(cut(label, Math.abs(x2 - x1) / 6))).append("</text>");
+        }
+      } else if (x1 != null || x2 != null) {
+        sb.append("<circle cx=\"").append(x1 != null ? x1 : x2).append("\" cy=\"").append(y).append("\" r=\"4\"/>");
+      }
+      if (e.line() != null) {
+        sb.append("<text class=\"line\" x=\"").append(textX).append("\" y=\"").append(y + 4).append("\">")
+            .append(esc(cut(squeeze(e.line()), textChars))).append("</text>");
+      }
+      sb.append("</g>\n");
+    }
+  }
+
+  private static String marker(Entry e, boolean dup) {
+    if (e.failed()) return "head-failed";
+    if (dup) return "head-dup";
+    return switch (e.kind()) {
+      case COMMITTED -> "head-commit";
+      case CALL, ANSWER -> "head-call";
+      default -> "head";
+    };
+  }
+
+  private static String laneName(String id) {
+    if (id.startsWith("partition ")) return id.substring("partition ".length());
+    int group = id.indexOf('\u0000');
+    return group < 0 ? id : id.substring(0, group) + " (group " + id.substring(group + 1) + ")";
+  }
+
+  private static String readKey(Entry e) {
+    return e.group() + "\u0000" + e.topic() + "\u0000" + e.partition() + "\u0000" + e.offset();
+  }
+
+  private static String label(Entry e, boolean dup) {
+    return switch (e.kind()) {
+      case SENT, READ -> (dup ? "AGAIN " : "") + (e.key() == null ? "" : e.key() + " ")
+          + (e.eventType() == null ? "" : e.eventType()) + (e.offset() >= 0 ? " @" + e.offset() : "");
+      case COMMITTED -> "commit next " + e.offset();
+      default -> e.eventType() == null ? "" : e.eventType();
+    };
+  }
+
+  /** 1234 µs as "1.2". */
+  private static String millis(long micros) {
+    return micros / 1000 + "." + Math.abs(micros / 100 % 10);
+  }
+
+  private static String tooltip(Entry e, boolean dup, String corr, String ms) {
+    StringBuilder t = new StringBuilder(e.kind().word());
+    if (dup) t.append(" (read again: this group had read this record, or this event, before)");
+    t.append(" at ").append(ms).append(" ms");
+    if (e.actor() != null) {
+      t.append("\nby: ").append(e.actor()).append(e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+    }
+    if (e.peer() != null) t.append("\nto: ").append(e.peer());
+    if (e.topic() != null) t.append("\ntopic: ").append(e.topic());
+    if (e.partition() >= 0) t.append("\npartition: ").append(e.partition());
+    if (e.offset() >= 0) t.append(e.kind() == Kind.COMMITTED ? "\nnext offset: " : "\noffset: ").append(e.offset());
+    if (e.key() != null) t.append("\nkey: ").append(e.key());
+    if (e.eventType() != null) t.append(e.kind() == Kind.SENT || e.kind() == Kind.READ ? "\nevent type: " : "\nwhat: ")
+        .append(e.eventType());
+    if (e.eventId() != null) t.append("\nevent id: ").append(e.eventId());
+    if (corr != null) t.append("\ncorrelation id: ").append(corr);
+    if (e.line() != null) t.append("\n").append(e.line());
+    return t.toString();
+  }
+
+  static String correlationIn(String line) {
+    if (line == null) return null;
+    Matcher m = CORRELATION.matcher(line);
+    return m.find() ? m.group(1) : null;
+  }
+
+  /** One colour per key, the same on every arrow of that key: one order's events are easy to follow. */
+  static String keyColor(String key) {
+    return "hsl(" + Math.floorMod(key.hashCode() * 47, 360) + ",65%,38%)";
+  }
+
+  private static String counts(List<Entry> entries) {
+    Map<String, Integer> byKind = new LinkedHashMap<>();
+    for (Kind k : Kind.values()) byKind.put(k.word(), 0);
+    for (Entry e : entries) byKind.merge(e.kind().word(), 1, Integer::sum);
+    StringBuilder sb = new StringBuilder();
+    byKind.forEach((k, n) -> {
+      String word = n == 1 || k.equals("sent") || k.equals("read") || k.equals("committed") ? k : k + "s";
+      if (n > 0) sb.append(sb.length() == 0 ? "" : ", ").append(n).append(' ').append(word);
+    });
+    return sb.toString();
+  }
+
+  // ---- what the diagram answers at a glance ------------------------------------------------------
+
+  private record Facts(Map<String, Set<String>> partitionsOfKey, List<String> duplicates, int duplicateCount,
+      int failedSends, String counts) {
+    void html(StringBuilder sb) {
+      List<String> items = new ArrayList<>();
+      items.add(counts.isEmpty() ? "nothing recorded" : counts);
+      List<String> spread = partitionsOfKey.entrySet().stream().filter(e -> e.getValue().size() > 1)
+          .map(e -> e.getKey() + " on " + String.join(", ", e.getValue())).toList();
+      if (!spread.isEmpty()) {
+        items.add("<b>keys on more than one partition</b> (their order is not kept): " + esc(String.join("; ",
+            spread.subList(0, Math.min(5, spread.size())))) + (spread.size() > 5 ? " and " + (spread.size() - 5) + " more" : ""));
+      } else if (!partitionsOfKey.isEmpty()) {
+        items.add("each key stayed on one partition (" + partitionsOfKey.size() + " key" + (partitionsOfKey.size() == 1 ? "" : "s") + ")");
+      }
+      if (duplicateCount > 0) {
+        items.add("<b>read twice</b> by the same group: " + esc(String.join("; ", duplicates))
+            + (duplicateCount > duplicates.size() ? " and " + (duplicateCount - duplicates.size()) + " more" : ""));
+      }
+      if (failedSends > 0) items.add("<b>" + failedSends + " send" + (failedSends == 1 ? "" : "s") + " failed</b>");
+      sb.append("<ul class=\"facts\">");
+      for (String item : items) sb.append("<li>").append(item).append("</li>");
+      sb.append("</ul>\n");
+    }
+  }
+
+  private static Facts facts(List<Entry> all) {
+    Map<String, Set<String>> partitionsOfKey = new LinkedHashMap<>();
+    Map<String, String> firstReader = new HashMap<>();
+    Map<String, String> firstEvent = new HashMap<>();
+    List<String> duplicates = new ArrayList<>();
+    int dupCount = 0, failedSends = 0;
+    for (Entry e : all) {
+      if (e.kind() == Kind.SENT && e.failed()) failedSends++;
+      if (e.kind() == Kind.SENT && e.key() != null && e.partition() >= 0) {
+        partitionsOfKey.computeIfAbsent(e.key(), k -> new TreeSet<>()).add(e.topic() + " p" + e.partition());
+      }
+      if (e.kind() == Kind.READ) {
+        String reader = e.actor() + (e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+        String where = e.topic() + " p" + e.partition() + "@" + e.offset();
+        String before = firstReader.putIfAbsent(readKey(e), reader);
+        String sameEvent = e.eventId() == null ? null
+            : firstEvent.putIfAbsent(e.group() + "\u0000" + e.eventId(), where + " by " + reader);
+        if (before != null) {
+          dupCount++;
+          if (duplicates.size() < 5) {
+            duplicates.add(where + (e.key() == null ? "" : " (" + e.key() + ")")
+                + " by " + (before.equals(reader) ? reader + " again" : before + ", then " + reader));
+          }
+        } else if (sameEvent != null) {
+          dupCount++;
+          if (duplicates.size() < 5) {
+            duplicates.add("event " + e.eventId() + (e.key() == null ? "" : " (" + e.key() + ")") + ": " + sameEvent
+                + ", then " + where + " by " + reader + " (sent twice)");
+          }
+        }
+      }
+    }
+    return new Facts(partitionsOfKey, duplicates, dupCount, failedSends, counts(all));
+  }
+
+  // ---- text ------------------------------------------------------------------------------------
+
+  private static void attr(StringBuilder sb, String name, String value) {
+    if (value != null) sb.append(" data-").append(name).append("=\"").append(esc(value)).append('"');
+  }
+
+  /** Runs of spaces as one, as SVG shows them anyway (the text story aligns its columns with them). */
+  static String squeeze(String s) {
+    if (s.indexOf("  ") < 0) return s;
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c != ' ' || sb.length() == 0 || sb.charAt(sb.length() - 1) != ' ') sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  static String cut(String s, int max) {
+    max = Math.max(max, 4);
+    return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+  }
+
+  static String esc(String s) {
+    if (s == null) return "";
+    StringBuilder sb = new StringBuilder(s.length() + 16);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c > 0xFF) {
+        // As a character reference: the page stays one byte per character, quick to build and write.
+        int cp = Character.codePointAt(s, i);
+        sb.append("&#").append(cp).append(';');
+        if (Character.isSupplementaryCodePoint(cp)) i++;
+        continue;
+      }
+      switch (c) {
+        case '<' -> sb.append("&lt;");
+        case '>' -> sb.append("&gt;");
+        case '&' -> sb.append("&amp;");
+        case '"' -> sb.append("&quot;");
+        default -> {
+          if (c < 0x20 && c != '\n' && c != '\t') sb.append(' ');
+          else sb.append(c);
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String markerDef(String id, String colour) {
+    return "<marker id=\"" + id + "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\""
+        + " markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\""
+        + colour + "\"/></marker>";
+  }
+
+  private static String legendItem(int x, String classes, String marker, String text) {
+    return "<g class=\"entry arrow " + classes + "\"><line x1=\"" + x + "\" y1=\"11\" x2=\"" + (x + 36)
+        + "\" y2=\"11\" marker-end=\"url(#" + marker + ")\"/></g><text x=\"" + (x + 42) + "\" y=\"15\">" + text + "</text>";
+  }
+
+  /** The legend, which also holds the arrow heads every diagram of the page refers to. */
+  private static final String LEGEND = "<svg class=\"legend\" width=\"820\" height=\"22\"><defs>"
+      + markerDef("head", "#455a64") + markerDef("head-commit", "#2e7d32") + markerDef("head-call", "#6a1b9a")
+      + markerDef("head-dup", "#e65100") + markerDef("head-failed", "#c62828") + "</defs>"
+      + legendItem(4, "sent", "head", "sent / read (colour: key)")
+      + legendItem(230, "committed", "head-commit", "commit")
+      + legendItem(340, "call", "head-call", "call / answer")
+      + legendItem(490, "read dup", "head-dup", "read again")
+      + legendItem(620, "failed", "head-failed", "failed") + "</svg>";
+
+  private static final String CSS = """
+      body{font:14px/1.4 system-ui,sans-serif;margin:0 16px 40px;color:#1d1d1f;background:#fff}
+      header{position:sticky;top:0;background:#fff;padding:8px 0 4px;border-bottom:1px solid #ddd;z-index:2}
+      h1{font-size:18px;margin:0}.run{margin:2px 0;color:#555}
+      details.test{margin:12px 0;border:1px solid #ccc;border-radius:6px;padding:4px 10px}
+      details.test.failed{border:2px solid #c62828;background:#fff8f7}
+      summary{cursor:pointer;font-weight:600;padding:4px 0}details.failed>summary{color:#b71c1c}
+      .count{font-weight:400;color:#666}
+      pre.message{white-space:pre-wrap;background:#fdecea;border-left:4px solid #c62828;padding:6px 8px;margin:4px 0;font-size:12.5px}
+      ul.facts{margin:4px 0;padding-left:20px;font-size:13px}.summarised{color:#8a4b00;font-size:13px}
+      .scroll{overflow:auto;max-height:80vh;border-top:1px solid #eee}
+      svg{font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+      .lane rect{fill:#eef3fb;stroke:#7b9ccc}.lane.partition rect{fill:#f4f4f4;stroke:#999}
+      .lane.consumer rect{fill:#eefaf0;stroke:#6aa87a}.lane.service rect{fill:#fbf4e8;stroke:#c49a4c}
+      .lane text{text-anchor:middle;font-weight:600}.lane text.sub{font-weight:400;fill:#555;font-size:10px}
+      .lane line{stroke:#bbb;stroke-dasharray:3 4}
+      .entry line{stroke:#455a64;stroke-width:1.6}.entry.committed line{stroke:#2e7d32;stroke-dasharray:5 3}
+      .entry.call line{stroke:#6a1b9a}.entry.answer line{stroke:#6a1b9a;stroke-dasharray:2 3}
+      .entry.dup line{stroke:#e65100 !important;stroke-width:3.2}.entry.failed line{stroke:#c62828 !important;stroke-width:2.4}
+      .entry circle{fill:#78909c}.entry.failed circle{fill:#c62828}
+      .entry text.label{text-anchor:middle;fill:#333;font-size:10px}.entry.dup text.label{fill:#e65100;font-weight:700}
+      .entry text.t{text-anchor:end;fill:#999;font-size:10px}.entry text.line{fill:#666}.entry.note text.line{fill:#111}
+      .entry.failed text.line{fill:#c62828}details.failed .entry.failed text.line,details.failed .entry.dup text.line{font-weight:700}
+      .entry:hover line{stroke-width:4}.entry:hover text.line{fill:#000}
+      .gap rect{fill:#fff3e0;stroke:#e0a060;stroke-dasharray:4 3}.gap text{fill:#8a4b00}
+      .legend{display:block;margin:2px 0}.legend text{font-size:11px;fill:#333}
+      #tip{position:fixed;z-index:5;background:#263238;color:#fff;padding:6px 8px;border-radius:4px;font:12px ui-monospace,monospace;white-space:pre;pointer-events:none;max-width:640px;overflow:hidden}
+      """;
+
+  private static final String SCRIPT = """
+      (function(){
+        var tip=document.getElementById('tip');
+        document.addEventListener('mouseover',function(ev){
+          var g=ev.target.closest&&ev.target.closest('g.entry[data-kind]');
+          if(!g){tip.hidden=true;return;}
+          var t=g.querySelector('title');tip.textContent=t?t.textContent:'';tip.hidden=false;
+          tip.style.left=Math.min(ev.clientX+14,innerWidth-420)+'px';tip.style.top=(ev.clientY+14)+'px';
+        });
+        // Served by `watch NN --web`: the page reloads itself when a new run has written it.
+        if(location.protocol.indexOf('http')===0&&window.EventSource){
+          new EventSource('/events').onmessage=function(){location.reload();};
+        }
+      })();
+      """;
+}
