@@ -166,6 +166,10 @@ class OrderingTest {
       // than leaving the group takes even on a loaded machine, so a worker that commits them early loses them.)
       Handled handled = new Handled(Duration.ofMillis(8));
       Workers workers = start(topic, handled);
+      // given: one group, so each partition has one reader (else every worker handles every event, seconds of it)
+      Map<String, Set<Integer>> held = workers.held();
+      assertThat(held.values().stream().mapToInt(Set::size).sum()).as("TODO 2: partitions held by the workers, %s:"
+          + " in one group each partition has exactly one reader", held).isEqualTo(PARTITIONS);
       List<OrderEvents.OrderEvent> events = EVENTS.subList(0, 900);
       publish(topic, events, OrderingTest::keyedByOrder);
       Poll.until(() -> handled.perWorker().getOrDefault("worker-1", 0) >= 20, WAIT,

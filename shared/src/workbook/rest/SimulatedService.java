@@ -69,8 +69,6 @@ public final class SimulatedService implements AutoCloseable {
   /** Takes the service down (every request gets 503 after the latency) or brings it back. */
   public void down(boolean down) { this.down = down; }
 
-  public boolean isDown() { return down; }
-
   @Override
   public void close() { app.stop(); }
 
