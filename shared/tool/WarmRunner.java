@@ -100,42 +100,6 @@ final class WarmRunner {
     }
   }
 
-  private Thread warmUp;
-  private int warmUps;
-
-  /**
-   * While the learner reads and edits, compiles the lab a few times in the background (into a
-   * scratch folder, with a file manager of its own, printing nothing): the compiler's code gets
-   * JIT-compiled then, so the first saves answer as fast as the tenth. Once per watch.
-   */
-  void warmUpCompiler() {
-    if (warmUps++ > 0) return;
-    warmUp = new Thread(() -> {
-      try (StandardJavaFileManager own = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
-        for (int i = 0; i < 4 && !Thread.currentThread().isInterrupted(); i++) {
-          Path out = Files.createTempDirectory(workDir, "warm-up-");
-          try {
-            List<String> options = List.of("-d", out.toString(), "-proc:none", "-g", "-encoding", "UTF-8", "-classpath",
-                String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList()));
-            javac.getTask(java.io.Writer.nullWriter(), own, d -> { }, options, null, own.getJavaFileObjectsFromPaths(labSources())).call();
-          } finally {
-            Verify.delete(out);
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // only a warm-up: the next run compiles as usual
-      }
-    }, "compiler-warm-up");
-    warmUp.setDaemon(true);
-    warmUp.setPriority(Thread.MIN_PRIORITY);
-    warmUp.start();
-  }
-
-  /** A save came: the warm-up gives the cores back to the real run. */
-  void stopWarmUp() {
-    if (warmUp != null) warmUp.interrupt();
-  }
-
   private List<Path> labSources() {
     return sources.stream().filter(p -> p.toAbsolutePath().startsWith(labDir)).toList();
   }

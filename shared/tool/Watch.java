@@ -52,9 +52,7 @@ final class Watch {
         if (!green && web == null) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
         System.out.printf(Locale.ROOT, "%s in %.1f s. Watching labs/%s for changes (Ctrl-C to stop)...%n",
             green ? "Green" : "Not green yet", (System.nanoTime() - t0) / 1e9, lab.slug());
-        warm.ifPresent(WarmRunner::warmUpCompiler);
         awaitJavaChange(watcher);
-        warm.ifPresent(WarmRunner::stopWarmUp);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Could not watch " + lab.dir(), e);
