@@ -70,10 +70,9 @@ final class Daemon {
       Path starting = dir.resolve("starting");
       if (Files.exists(starting) && System.currentTimeMillis() - Files.getLastModifiedTime(starting).toMillis() < 60_000) return;
       Files.writeString(starting, "");
-      String javaBin = ProcessHandle.current().info().command().orElse("java");
-      new ProcessBuilder(javaBin, "-Xshare:auto", "-Xss8m", "-cp", System.getProperty("java.class.path"), "Workbook", "_daemon")
+      new ProcessBuilder(Labs.toolCommand(List.of("-Xshare:auto"), List.of("_daemon")))
           .directory(labs.root.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(java.io.File.separatorChar == '\\' ? "NUL" : "/dev/null")))
+          .redirectInput(ProcessBuilder.Redirect.from(Labs.nullFile()))
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("log").toFile())
           .start();

@@ -141,15 +141,21 @@ final class Labs {
    * in the middle of a run cannot change (or race to rebuild) the code the children run.
    */
   static Run runTool(Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
+    // Most of a child's time is waiting on sockets: the quick JIT tier and one GC thread spend
+    // far less of two shared cores than the optimising compiler and parallel GC would.
+    List<String> cmd = toolCommand(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), args);
+    return runCommand(cmd, dir, env, log, timeoutSeconds);
+  }
+
+  /** The command that starts this tool again (verify's children, the daemon): this JVM's options, plus some. */
+  static List<String> toolCommand(List<String> moreOptions, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
-    // Most of a child's time is waiting on sockets: the quick JIT tier and one GC thread spend
-    // far less of two shared cores than the optimising compiler and parallel GC would.
-    cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    cmd.addAll(moreOptions);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "Workbook"));
     cmd.addAll(args);
-    return runCommand(cmd, dir, env, log, timeoutSeconds);
+    return cmd;
   }
 
   private static Run runCommand(List<String> cmd, Path dir, Map<String, String> env, Path log, long timeoutSeconds) {
@@ -199,7 +205,7 @@ final class Labs {
 
   private static final List<Thread> COPIERS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private static File nullFile() {
+  static File nullFile() {
     return new File(File.separatorChar == '\\' ? "NUL" : "/dev/null");
   }
 }
