@@ -64,7 +64,7 @@ final class Mistakes {
     Path root = labCopy.getParent().getParent();
     Path test;
     try (Stream<Path> files = Files.list(labCopy)) {
-      test = files.filter(p -> p.toString().endsWith("Test.java")).findFirst().orElseThrow();
+      test = files.filter(p -> p.toString().endsWith("Test.java")).sorted().findFirst().orElseThrow(); // as Labs.Lab.testFile()
     }
     Optional<WarmRunner> prepared = WarmRunner.prepare(root, test);
     if (prepared.isEmpty()) {

@@ -58,10 +58,10 @@ final class Verify {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
       // The slowest first, so the run does not end waiting on one long check: the labs with a
       // broker, then the workbook's own checks, then the other labs (more mistakes first).
-      List<Labs.Lab> ordered = longestFirst(chosen);
-      ordered.stream().filter(Labs.Lab::usesBroker).forEach(lab -> later(() -> check(lab)));
+      Map<Boolean, List<Labs.Lab>> byBroker = chosen.stream().collect(java.util.stream.Collectors.partitioningBy(Labs.Lab::usesBroker));
+      mostMistakesFirst(byBroker.get(true)).forEach(lab -> later(() -> check(lab)));
       if (everything) selfChecks();
-      ordered.stream().filter(lab -> !lab.usesBroker()).forEach(lab -> later(() -> check(lab)));
+      mostMistakesFirst(byBroker.get(false)).forEach(lab -> later(() -> check(lab)));
       awaitAll();
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for verify", e);
@@ -140,10 +140,11 @@ final class Verify {
     pending.add(pool.submit(check));
   }
 
-  /** Labs with a broker first, then those with more mistakes (each mistake is a run of its step's tests). */
-  private static List<Labs.Lab> longestFirst(List<Labs.Lab> chosen) {
-    return chosen.stream().sorted(Comparator.comparing((Labs.Lab l) -> !l.usesBroker())
-        .thenComparing(l -> -Mistakes.of(l.solutionDir()).size())).toList();
+  /** Each mistake is a run of its step's tests: the labs with more of them take longer. */
+  private static List<Labs.Lab> mostMistakesFirst(List<Labs.Lab> labs) {
+    Map<Labs.Lab, Integer> count = new HashMap<>(); // read once each: the sort asks many times
+    labs.forEach(l -> count.put(l, Mistakes.of(l.solutionDir()).size()));
+    return labs.stream().sorted(Comparator.comparing((Labs.Lab l) -> -count.get(l))).toList();
   }
 
   private void awaitAll() {
