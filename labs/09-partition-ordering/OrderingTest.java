@@ -128,9 +128,7 @@ class OrderingTest {
       String topic = Topics.fresh("order-events", PARTITIONS);
       Handled handled = new Handled();
       Workers workers = start(topic, handled);
-      Map<String, Set<Integer>> held = workers.held();
-      assertThat(held.values().stream().mapToInt(Set::size).sum()).as("TODO 2: partitions held by the workers, %s:"
-          + " in one group each partition has exactly one reader", held).isEqualTo(PARTITIONS);
+      assertOneReaderPerPartition(workers);
       publish(topic, OrderingTest::keyedByOrder);
       awaitAll(handled, EVENTS.size(), "");
       assertThat(handled.duplicates()).as("TODO 2: events handled more than once").isZero();
@@ -167,9 +165,7 @@ class OrderingTest {
       Handled handled = new Handled(Duration.ofMillis(8));
       Workers workers = start(topic, handled);
       // given: one group, so each partition has one reader (else every worker handles every event, seconds of it)
-      Map<String, Set<Integer>> held = workers.held();
-      assertThat(held.values().stream().mapToInt(Set::size).sum()).as("TODO 2: partitions held by the workers, %s:"
-          + " in one group each partition has exactly one reader", held).isEqualTo(PARTITIONS);
+      assertOneReaderPerPartition(workers);
       List<OrderEvents.OrderEvent> events = EVENTS.subList(0, 900);
       publish(topic, events, OrderingTest::keyedByOrder);
       Poll.until(() -> handled.perWorker().getOrDefault("worker-1", 0) >= 20, WAIT,
@@ -188,6 +184,12 @@ class OrderingTest {
       assertThat(handled.invertedOrders()).as("TODO 2: orders handled out of order across the rebalance, e.g. %s",
           handled.examples()).isZero();
     }
+  }
+
+  static void assertOneReaderPerPartition(Workers workers) {
+    Map<String, Set<Integer>> held = workers.held();
+    assertThat(held.values().stream().mapToInt(Set::size).sum()).as("TODO 2: partitions held by the workers, %s:"
+        + " in one group each partition has exactly one reader", held).isEqualTo(PARTITIONS);
   }
 
   /** The keys are right in step 2's own tests; this checks what the workers do with the records. */
