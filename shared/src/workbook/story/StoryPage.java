@@ -50,12 +50,20 @@ public final class StoryPage {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  private static boolean warmedUp;
+
   /**
    * Draws a made-up page of every kind of entry, and throws it away: the launcher calls this in
    * the background while the tests run, so the classes and code the page needs are loaded and
    * compiled by the time the run's own page is written at its end (which then takes milliseconds).
+   * Once per JVM: in watch and the warm runner, later runs find the code compiled already, and a
+   * second warm-up would only take a core from the tests.
    */
   public static void warmUp() {
+    synchronized (StoryPage.class) {
+      if (warmedUp) return;
+      warmedUp = true;
+    }
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       int p = i % 3;
