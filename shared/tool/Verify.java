@@ -178,8 +178,9 @@ final class Verify {
       Path demo = work.resolve(labs.root.relativize(lab.demo().get()));
       Labs.Run d = Labs.run(work, work, List.of(demo.toString()), env, log(lab.number() + " demo"), DEMO_SECONDS);
       if (!d.ok()) return bad("the starter's demo did not run to the end (invariant 1)", d);
-      Labs.Run r = Labs.runTool(work, List.of("_labcheck", copy.toString(), work.toString(), lab.solutionDir().toString()), env, log(lab.number() + " tests"), 2 * TEST_SECONDS + 60L * count);
-      if (r.timedOut()) return bad("its tests were stopped after " + (2 * TEST_SECONDS + 60L * count) + " s", r);
+      long limit = 2 * TEST_SECONDS + 60L * count; // the starter's run, the solution's, a minute a mistake
+      Labs.Run r = Labs.runTool(work, List.of("_labcheck", copy.toString(), work.toString(), lab.solutionDir().toString()), env, log(lab.number() + " tests"), limit);
+      if (r.timedOut()) return bad("its tests were stopped after " + limit + " s", r);
       Results starter = Results.read(work.resolve("starter.tsv")).orElse(new Results(List.of()));
       String starterProblem = starterProblem(starter);
       if (starterProblem != null) return bad(starterProblem, r);
