@@ -135,6 +135,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         Map.entry("offsets.topic.num.partitions", "5"),
         // Production waits 3 s for more members before the first rebalance; tests cannot wait.
         Map.entry("group.initial.rebalance.delay.ms", "0"),
+        // The log cleaner compacts __consumer_offsets with a 128 MB map by default, held on the heap
+        // for the broker's whole life; 4 MB maps 170,000 keys, far more than a lab's groups commit.
+        Map.entry("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024)),
+        // Writes of the metadata log (a new topic) and of the group coordinator (a join, a commit)
+        // wait 25 ms and 5 ms for company before they are flushed; a test's one write cannot wait.
+        Map.entry("controller.quorum.append.linger.ms", "0"),
+        Map.entry("group.coordinator.append.linger.ms", "0"),
         Map.entry("num.partitions", "1"),
         Map.entry("auto.create.topics.enable", "true"),
         Map.entry("log.segment.bytes", String.valueOf(16 * 1024 * 1024))));
