@@ -36,6 +36,10 @@ class KafkaHelpersTest {
       producer.flush();
     }
     assertThat(Topics.endOffsets(topic).values().stream().mapToLong(Long::longValue).sum()).as("records kept").isEqualTo(500);
+    // the next one of the same kind was made in the background: another topic, as new
+    String next = Topics.fresh("fresh", 6);
+    assertThat(next).as("the next fresh topic").isNotEqualTo(topic).startsWith("fresh-");
+    assertThat(Topics.endOffsets(next)).as("end offsets of the next new topic").hasSize(6).allSatisfy((p, o) -> assertThat(o).isZero());
   }
 
   @Test

@@ -6,7 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -35,10 +39,39 @@ public final class Topics {
     return sb.toString();
   }
 
-  /** A new topic with a unique name on {@link Broker#bootstrapServers()}; returns its name. */
+  /**
+   * A new topic with a unique name on {@link Broker#bootstrapServers()}; returns its name.
+   * Making a topic takes the broker a few hundred milliseconds, so each call also starts making
+   * the next one of the same prefix and size in the background: a lab whose tests each take a
+   * fresh topic (and the next run, in a warm runner) finds it ready.
+   */
   public static String fresh(String prefix, int partitions) {
-    return create(Broker.bootstrapServers(), unique(prefix), partitions);
+    String servers = Broker.bootstrapServers();
+    String kind = servers + " " + prefix + " " + partitions;
+    String name = null;
+    CompletableFuture<String> spare = SPARES.remove(kind);
+    if (spare != null) {
+      try {
+        name = spare.get(35, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException failed) {
+        // made below instead, where a failure gets its own message
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while waiting for a topic");
+      }
+    }
+    if (name == null) name = create(servers, unique(prefix), partitions);
+    SPARES.put(kind, CompletableFuture.supplyAsync(() -> create(servers, unique(prefix), partitions), SPARE_MAKER));
+    return name;
   }
+
+  /** The next topic of each kind (bootstrap servers, prefix, partitions), being made or made. */
+  private static final Map<String, CompletableFuture<String>> SPARES = new ConcurrentHashMap<>();
+  private static final ExecutorService SPARE_MAKER = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "workbook-spare-topics");
+    t.setDaemon(true); // never keeps a test JVM alive
+    return t;
+  });
 
   /**
    * Creates a topic with {@code partitions} partitions and the cluster's default replication
@@ -143,7 +176,11 @@ public final class Topics {
         // A broker that does not answer fails the call in 30 s instead of a minute; a loaded
         // laptop (or verify running two labs at once) can take over 10 s for the first call.
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+        // A new topic's partitions come online about 100 ms after it is made: asked again after
+        // 10 ms (Kafka: 100 ms, doubling up to 1 s), they are seen as soon as they are.
+        AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 10,
+        AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 100));
   }
 
   private static <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
