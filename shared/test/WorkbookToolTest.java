@@ -196,6 +196,25 @@ class WorkbookToolTest {
       Files.writeString(adder, Files.readString(adder).replace("return a + b;", "return a - b;"));
       Result edited = warm(copy, "test", "99", "1");
       assertThat(edited.out()).as("a warm run right after an edit").contains("✘ two and two make four", "0 passed, 1 failed");
+      // Only the edited file is compiled again, unless what it declares changed: then every file is.
+      Path test = copy.resolve(LAB + "/AdderTest.java");
+      String adderBefore = Files.readString(adder);
+      String testBefore = Files.readString(test);
+      Files.writeString(adder, adderBefore.replace("static int add(", "static int plus("));
+      assertThat(warm(copy, "test", "99", "1").out()).as("a warm run after a method the test calls was renamed")
+          .contains("AdderTest.java", "cannot find symbol", "It does not compile yet");
+      Files.writeString(adder, adderBefore.replace("return a - b;", "return a + b;")
+          .replace("class Adder {", "class Adder {\n  static final int FOUR = 4;"));
+      Files.writeString(test, testBefore.replace("isEqualTo(4)", "isEqualTo(Adder.FOUR)"));
+      assertThat(warm(copy, "test", "99", "1").out()).as("a warm run with the expected sum in a constant")
+          .contains("Lab 99 step 1 is green");
+      assertThat(warm(copy, "test", "99", "1").out()).as("the same run again, nothing changed")
+          .contains("Lab 99 step 1 is green");
+      Files.writeString(adder, Files.readString(adder).replace("FOUR = 4;", "FOUR = 5;"));
+      assertThat(warm(copy, "test", "99", "1").out()).as("a warm run after the constant, which the compiler copies"
+          + " into the test, changed: the test must be compiled again").contains("0 passed, 1 failed");
+      Files.writeString(adder, adderBefore);
+      Files.writeString(test, testBefore);
       Result wrongStep = warm(copy, "test", "99", "7");
       assertThat(wrongStep.out()).as("a wrong step, warm").contains("There is no step 7");
       assertThat(wrongStep.exit()).as("its exit code").isEqualTo(2);

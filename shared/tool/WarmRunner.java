@@ -1,4 +1,7 @@
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.source.util.JavacTask;
+import com.sun.source.util.TaskEvent;
+import com.sun.source.util.TaskListener;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,9 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -36,6 +45,10 @@ final class WarmRunner {
   private final Path workDir;
   private final Path labDir;
   private URLClassLoader libraries;
+  /** The last good compile of the lab's files: its classes, and each file's content and declarations. */
+  private Path lastGood;
+  private final Map<Path, String> compiledContent = new HashMap<>();
+  private final Map<Path, String> compiledApi = new HashMap<>();
   private boolean sharedCompiled;
   private int runs;
   /** What to say when the lab does not compile (watch: save again; test: run again). */
@@ -90,13 +103,100 @@ final class WarmRunner {
 
   /** Compiles and runs the tests (all, or only the steps given, e.g. "2"); true when they are all green. */
   boolean run(Path results, String... steps) throws IOException {
+    if (!sharedReady()) return false;
+    Path classes = compileLab();
+    return classes != null && runTests(classes, results, steps);
+  }
+
+  /**
+   * Compiles the lab's files into a new folder and returns it (null if they do not compile).
+   * Only the files changed since the last good compile are compiled, against that compile's
+   * classes, when what they declare (types, members, signatures, constants) is unchanged: the
+   * other classes, the test's among them, were compiled against exactly that. When it changed,
+   * every file is compiled again, so an edit that breaks another file is reported there.
+   */
+  private Path compileLab() throws IOException {
     Path classes = Files.createDirectories(workDir.resolve("run-" + (++runs)));
-    try {
-      if (!sharedReady()) return false;
-      if (!compile(labSources(), classes)) return false;
-      return runTests(classes, results, steps);
-    } finally {
+    List<Path> all = labSources().stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    Map<Path, String> content = new HashMap<>();
+    for (Path p : all) content.put(p, digest(p));
+    List<Path> changed = all.stream().filter(p -> !content.get(p).equals(compiledContent.get(p))).toList();
+    if (lastGood != null && content.keySet().equals(compiledContent.keySet()) && changed.size() < all.size()) {
+      if (changed.isEmpty()) { // nothing was saved since: the last classes run again, in a new loader
+        Verify.delete(classes);
+        return lastGood;
+      }
+      copyClasses(lastGood, classes);
+      Map<Path, String> api = new HashMap<>();
+      if (!compile(changed, classes, classes, api)) return failed(classes);
+      if (changed.stream().allMatch(p -> api.get(p) != null && api.get(p).equals(compiledApi.get(p)))) {
+        changed.forEach(p -> compiledContent.put(p, content.get(p)));
+        return good(classes);
+      }
       Verify.delete(classes);
+      Files.createDirectories(classes);
+    }
+    Map<Path, String> api = new HashMap<>();
+    if (!compile(all, classes, null, api)) return failed(classes);
+    compiledContent.clear();
+    compiledContent.putAll(content);
+    compiledApi.clear();
+    compiledApi.putAll(api);
+    return good(classes);
+  }
+
+  private Path good(Path classes) {
+    if (lastGood != null) Verify.delete(lastGood);
+    lastGood = classes;
+    return classes;
+  }
+
+  private static Path failed(Path classes) {
+    Verify.delete(classes);
+    return null;
+  }
+
+  private static void copyClasses(Path from, Path to) throws IOException {
+    try (var paths = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) Files.createDirectories(target);
+        else Files.copy(p, target);
+      }
+    }
+  }
+
+  private static String digest(Path file) throws IOException {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * What a file declares, as other files see it: each type's kind, modifiers, name, type
+   * parameters, supertypes and permitted subtypes, and each member's modifiers, name, type,
+   * exceptions and constant value (the compiler copies constants into the files that use them).
+   */
+  static void describe(Element e, StringBuilder out) {
+    out.append(e.getKind()).append(' ').append(e.getModifiers()).append(' ').append(e.getSimpleName())
+        .append(' ').append(e.asType()).append(' ').append(e.getAnnotationMirrors());
+    if (e instanceof ExecutableElement m) {
+      m.getTypeParameters().forEach(t -> out.append(" <").append(t).append(" extends ").append(t.getBounds()).append('>'));
+      out.append(" throws ").append(m.getThrownTypes()).append(" varargs ").append(m.isVarArgs())
+          .append(" default ").append(m.getDefaultValue());
+    } else if (e instanceof VariableElement v) {
+      out.append(" = ").append(v.getConstantValue());
+    } else if (e instanceof TypeElement t) {
+      t.getTypeParameters().forEach(p -> out.append(" <").append(p).append(" extends ").append(p.getBounds()).append('>'));
+      out.append(" extends ").append(t.getSuperclass()).append(" implements ").append(t.getInterfaces())
+          .append(" permits ").append(t.getPermittedSubclasses()).append(" {");
+      for (Element member : t.getEnclosedElements()) {
+        out.append('\n');
+        describe(member, out);
+      }
+      out.append("\n}");
     }
   }
 
@@ -122,10 +222,33 @@ final class WarmRunner {
   }
 
   private boolean compile(List<Path> toCompile, Path classes) {
+    return compile(toCompile, classes, null, null);
+  }
+
+  /**
+   * Compiles into {@code classes}, with {@code earlier} (classes of the lab's other files) on the
+   * class path if given; {@code api}, if given, receives what each file declares (see describe).
+   */
+  private boolean compile(List<Path> toCompile, Path classes, Path earlier, Map<Path, String> api) {
     DiagnosticCollector<JavaFileObject> problems = new DiagnosticCollector<>();
+    List<String> classPath = new ArrayList<>();
+    if (earlier != null) classPath.add(earlier.toString());
+    jars.forEach(j -> classPath.add(j.toString()));
     List<String> options = List.of("-d", classes.toString(), "-proc:none", "-g", "-encoding", "UTF-8",
-        "-classpath", String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList()));
-    boolean ok = javac.getTask(null, files, problems, options, null, files.getJavaFileObjectsFromPaths(toCompile)).call();
+        "-classpath", String.join(java.io.File.pathSeparator, classPath));
+    JavacTask task = (JavacTask) javac.getTask(null, files, problems, options, null, files.getJavaFileObjectsFromPaths(toCompile));
+    if (api != null) {
+      task.addTaskListener(new TaskListener() {
+        @Override
+        public void finished(TaskEvent e) {
+          if (e.getKind() != TaskEvent.Kind.ANALYZE || e.getTypeElement() == null || e.getSourceFile() == null) return;
+          StringBuilder declared = new StringBuilder();
+          describe(e.getTypeElement(), declared);
+          api.merge(Path.of(e.getSourceFile().toUri()).normalize(), declared.toString(), (a, b) -> a + "\n" + b);
+        }
+      });
+    }
+    boolean ok = task.call();
     for (Diagnostic<? extends JavaFileObject> d : problems.getDiagnostics()) {
       if (d.getKind() != Diagnostic.Kind.ERROR) continue;
       String where = d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName() + ":" + d.getLineNumber() + ": ";
