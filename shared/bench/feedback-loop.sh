@@ -8,7 +8,8 @@
 #   after edit : `./jbang workbook@. test NN` right after a one-line change to the exercise file
 #                (JBang recompiles the lab and the shared sources it uses)
 #   unchanged  : the same command again, nothing changed (JBang's cache hit)
-#   direct     : `./jbang labs/NN-*/XTest.java` after an edit, without the workbook tool
+#   direct     : `./jbang labs/NN-*/XTest.java` after an edit, without the workbook tool; these
+#                runs also say what drawing the story page added (WORKBOOK_STORY_TIMING)
 #   peak RSS   : the most memory a run held: its process tree (JBang, a test JVM) plus the warm
 #                runner's tree (the daemon and a broker it started), when one serves the run
 #   watch      : `./jbang workbook@. watch NN` kept running; from a save to its next verdict line
@@ -42,11 +43,12 @@ cd "$work"; git init -q . && git add -A && git -c user.email=b@b -c user.name=be
 
 now_ms() { date +%s%3N; }
 
-# Runs a command in its own process group; prints "<ms> <peak MB of the group>".
+# Runs a command in its own process group; prints "<ms> <peak MB of the group>". Its output goes
+# to $work/last.log.
 measure() {
   local start end peak=0 pid rss
   start=$(now_ms)
-  setsid "$@" >/dev/null 2>&1 </dev/null &
+  setsid "$@" >"$work/last.log" 2>&1 </dev/null &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     # ps fails when the group has just ended; that must not end the benchmark (pipefail, set -e).
@@ -98,19 +100,23 @@ watch_ms() {
   printf '%s\n' "${out[@]}" | median
 }
 
-declare -A AFTER UNCHANGED WATCH PEAK
+declare -A AFTER UNCHANGED WATCH PEAK PAGE
 printf '%-5s %-8s %12s %12s %12s %10s %10s\n' lab broker "after edit" unchanged direct "peak RSS" "watch save"
 for n in "${labs[@]}"; do
   d=$(ls -d labs/"$n"-* | sed -n 1p)
   test_file=$(ls "$d"/*Test.java | sed -n 1p)
   broker=no; grep -q "workbook/kafka" "$d"/*.java && broker=yes
   ./jbang workbook@. test "$n" >/dev/null 2>&1 </dev/null || true   # warm-up: resolve and build once
-  a=(); u=(); x=(); peaks=()
+  a=(); u=(); x=(); peaks=(); pages=()
   for _ in $(seq "$runs"); do
     edit "$d"; read -r ms mb < <(measure ./jbang workbook@. test "$n"); a+=("$ms"); peaks+=("$((mb + $(daemon_mb)))")
     read -r ms mb < <(measure ./jbang workbook@. test "$n"); u+=("$ms"); peaks+=("$((mb + $(daemon_mb)))")
-    edit "$d"; read -r ms mb < <(measure ./jbang "$test_file"); x+=("$ms"); peaks+=("$mb")
+    edit "$d"; read -r ms mb < <(WORKBOOK_STORY_TIMING=1 measure ./jbang "$test_file"); x+=("$ms"); peaks+=("$mb")
+    # What drawing the story page added to that run (LabTests prints it with WORKBOOK_STORY_TIMING).
+    p=$(sed -n 's/^(story page: \([0-9.]*\) ms.*/\1/p' "$work/last.log" | sed -n 1p)
+    [ -n "$p" ] && pages+=("$(awk -v x="$p" 'BEGIN { printf "%d", x + 0.5 }')")
   done
+  pm=$(printf '%s\n' "${pages[@]}" | median); PAGE[$n]=$pm
   am=$(printf '%s\n' "${a[@]}" | median); um=$(printf '%s\n' "${u[@]}" | median)
   xm=$(printf '%s\n' "${x[@]}" | median); pk=$(printf '%s\n' "${peaks[@]}" | sort -n | tail -1)
   wm=$(watch_ms "$n" "$d")
@@ -135,6 +141,11 @@ goal "watch 09, save to result" "${WATCH[09]:-}" 2000
 for n in "${!PEAK[@]}"; do
   verdict=over; [ "${PEAK[$n]}" -le 600 ] && verdict=met
   printf '  %-38s %8s MB  goal   600 MB  %s\n' "peak memory of lab $n's runs" "${PEAK[$n]}" "$verdict"
+done
+for n in "${!PAGE[@]}"; do
+  [ -n "${PAGE[$n]}" ] || continue
+  verdict=over; [ "${PAGE[$n]}" -le 50 ] && verdict=met
+  printf '  %-38s %8s ms  goal    50 ms  %s\n' "story page added to lab $n's run" "${PAGE[$n]}" "$verdict"
 done
 if $do_verify; then
   read -r ms mb < <(measure ./jbang workbook@. verify "${labs[@]}")
