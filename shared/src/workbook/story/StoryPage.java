@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,12 +68,19 @@ public final class StoryPage {
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       int p = i % 3;
-      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i));
-      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders"));
-      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null));
-      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives"));
-      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends"));
-      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i));
+      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i, "o-" + i % 7));
+      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders", null));
+      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null, null));
+      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives", null));
+      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends", null));
+      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i, null));
+      entries.add(new Entry(i * 10L + 6, "warm-up", Kind.STATEMENT, "inventory", "group", "database lab", null, -1, -1, "INSERT INTO t VALUES ('e-1')", "INSERT t e-1", null, null, i % 7 == 0, null, null));
+      entries.add(new Entry(i * 10L + 7, "warm-up", Kind.READ, "worker", "group", null, "load", 0, i, null, null, null, null, false, null, "o-" + i % 9));
+    }
+    // A bulk load (no text lines): one poll's records from one partition in a row, drawn as one arrow.
+    for (int i = 0; i < 1200; i++) {
+      entries.add(new Entry(3000 + i, "warm-up", i % 2 == 0 ? Kind.SENT : Kind.READ, i % 2 == 0 ? "loader" : "worker", i % 2 == 0 ? null : "g",
+          null, "load", i / 100 % 6, i, null, null, null, null, false, null, "order-" + i % 97));
     }
     List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
         new Section("passing", false, "", entries.subList(0, 60), 0));
@@ -144,7 +152,7 @@ public final class StoryPage {
       }
       // A consumer's own note ("starts ...") goes on its lane, whichever group it is in.
       String existing = groupedLane.get(name);
-      return existing != null && role.equals("service") ? existing : lane(name, name, "", role, rank);
+      return existing != null && (role.equals("service") || role.equals("caller")) ? existing : lane(name, name, "", role, rank);
     }
   }
 
@@ -161,9 +169,13 @@ public final class StoryPage {
     List<Entry> all = new ArrayList<>(s.entries());
     all.sort(java.util.Comparator.comparingLong(Entry::micros));
     Diagram d = new Diagram();
+    // A bulk load's records (no text line) read from, or sent to, one partition in a row are one arrow.
+    List<Entry> rows = new ArrayList<>(all.size());
+    List<List<Entry>> batches = new ArrayList<>(all.size());
+    batch(all, rows, batches);
     // Lanes first, from every entry (drawn or not), so a summarised test keeps all its lanes.
-    List<String[]> ends = new ArrayList<>(all.size());
-    for (Entry e : all) ends.add(ends(d, e));
+    List<String[]> ends = new ArrayList<>(rows.size());
+    for (Entry e : rows) ends.add(ends(d, e));
     List<Lane> lanes = new ArrayList<>(d.lanes.values());
     lanes.sort((a, b) -> a.rank() != b.rank() ? Integer.compare(a.rank(), b.rank())
         : a.rank() == 2 ? partitionOrder(d, a, b) : Integer.compare(a.order(), b.order()));
@@ -175,8 +187,8 @@ public final class StoryPage {
     int textX = LEFT + lanes.size() * laneW + 12;
 
     int limit = s.failed() ? DRAWN_FAILING : DRAWN_PASSING;
-    int head = all.size() <= limit ? all.size() : limit / 2;
-    int tailFrom = all.size() <= limit ? all.size() : all.size() - limit / 2;
+    int head = rows.size() <= limit ? rows.size() : limit / 2;
+    int tailFrom = rows.size() <= limit ? rows.size() : rows.size() - limit / 2;
     Facts facts = facts(all);
 
     sb.append("<details class=\"test ").append(s.failed() ? "failed" : "passed").append("\" id=\"test-").append(index)
@@ -192,20 +204,25 @@ public final class StoryPage {
       return;
     }
     facts.html(sb);
-    if (tailFrom > head || s.notKept() > 0) {
+    boolean batched = rows.size() < all.size();
+    if (tailFrom > head || s.notKept() > 0 || batched) {
       sb.append("<p class=\"summarised\">Summarised: ");
+      if (batched) {
+        sb.append("records of a bulk load read from (or sent to) one partition in a row are one arrow (").append(all.size())
+            .append(" entries in ").append(rows.size()).append(" rows; hover an arrow for its records).");
+      }
       if (tailFrom > head) {
-        sb.append("the first ").append(head).append(" and the last ").append(all.size() - tailFrom)
-            .append(" of ").append(all.size()).append(" entries are drawn; the ").append(tailFrom - head)
-            .append(" between them are counted (").append(counts(all.subList(head, tailFrom))).append(").");
+        sb.append(batched ? " " : "").append("the first ").append(head).append(" and the last ").append(rows.size() - tailFrom)
+            .append(" of ").append(rows.size()).append(batched ? " rows" : " entries").append(" are drawn; the ").append(tailFrom - head)
+            .append(" between them are counted (").append(counts(expand(batches, head, tailFrom))).append(").");
       }
       if (s.notKept() > 0) sb.append(" ").append(s.notKept()).append(" more entries were only counted: a test keeps ")
           .append(Story.MAX_ENTRIES).append(".");
       sb.append(" The counts above cover every entry.</p>\n");
     }
-    int rows = countRows(all, 0, head) + countRows(all, tailFrom, all.size()) + (tailFrom > head ? 2 : 0);
+    int drawnRows = countRows(rows, 0, head) + countRows(rows, tailFrom, rows.size()) + (tailFrom > head ? 2 : 0);
     int width = textX + textW;
-    int height = TOP + rows * ROW + 12;
+    int height = TOP + drawnRows * ROW + 12;
     sb.append("<div class=\"scroll\"><svg class=\"diagram\" width=\"").append(width)
         .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\">\n");
     sb.append("<g class=\"lanes\">");
@@ -226,25 +243,52 @@ public final class StoryPage {
           .append("\"/></g>");
     }
     sb.append("</g>\n<g class=\"entries\">\n");
-    Set<String> seenReads = new java.util.HashSet<>();
+    Set<Entry> dups = facts.readAgain();
     int[] row = {0};
-    draw(sb, all, ends, 0, head, x, textX, textW * 10 / 66, row, seenReads);
+    draw(sb, rows, batches, ends, 0, head, x, textX, textW * 10 / 66, row, dups);
     if (tailFrom > head) {
       int y = TOP + row[0] * ROW + ROW / 2;
-      for (int i = head; i < tailFrom; i++) {
-        Entry e = all.get(i);
-        if (e.kind() != Kind.READ) continue;
-        seenReads.add(readKey(e));
-        if (e.eventId() != null) seenReads.add(e.group() + "\u0000event\u0000" + e.eventId());
-      }
       sb.append("<g class=\"gap\"><rect x=\"").append(LEFT).append("\" y=\"").append(y - 4).append("\" width=\"")
           .append(width - LEFT - 8).append("\" height=\"").append(ROW + 8).append("\"/><text x=\"").append(LEFT + 8)
-          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(" entries not drawn here: ")
-          .append(esc(counts(all.subList(head, tailFrom)))).append("</text></g>\n");
+          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(batched ? " rows" : " entries")
+          .append(" not drawn here: ").append(esc(counts(expand(batches, head, tailFrom)))).append("</text></g>\n");
       row[0] += 2;
     }
-    draw(sb, all, ends, tailFrom, all.size(), x, textX, textW * 10 / 66, row, seenReads);
+    draw(sb, rows, batches, ends, tailFrom, rows.size(), x, textX, textW * 10 / 66, row, dups);
     sb.append("</g></svg></div></details>\n");
+  }
+
+  /**
+   * Rows to draw: each entry on its own, except a bulk load's records (entries with no text line)
+   * sent or read one after another by one client on one partition, which make one row (a batch:
+   * what one poll gave, or one acknowledged batch of sends). batches.get(i) is row i's entries.
+   */
+  static void batch(List<Entry> all, List<Entry> rows, List<List<Entry>> batches) {
+    List<Entry> open = null;
+    for (Entry e : all) {
+      boolean bulk = e.line() == null && (e.kind() == Kind.SENT || e.kind() == Kind.READ) && !e.failed() && e.partition() >= 0;
+      if (bulk && open != null && sameBatch(open.get(open.size() - 1), e)) {
+        open.add(e);
+        continue;
+      }
+      rows.add(e);
+      open = new ArrayList<>(1);
+      open.add(e);
+      batches.add(open);
+      if (!bulk) open = null;
+    }
+  }
+
+  private static boolean sameBatch(Entry last, Entry e) {
+    return last.kind() == e.kind() && last.partition() == e.partition() && e.offset() > last.offset()
+        && java.util.Objects.equals(last.actor(), e.actor()) && java.util.Objects.equals(last.group(), e.group())
+        && java.util.Objects.equals(last.topic(), e.topic());
+  }
+
+  private static List<Entry> expand(List<List<Entry>> batches, int from, int to) {
+    List<Entry> entries = new ArrayList<>();
+    for (int i = from; i < to; i++) entries.addAll(batches.get(i));
+    return entries;
   }
 
   private static int partitionOrder(Diagram d, Lane a, Lane b) {
@@ -272,6 +316,12 @@ public final class StoryPage {
         String from = d.actor(e, "service", 1);
         return new String[] {from, e.peer() == null ? null : d.lane(e.peer(), e.peer(), "", "caller", 0)};
       }
+      case STATEMENT: {
+        // The database's lane is the rightmost: "database" over its name.
+        String db = e.peer() == null ? "database" : e.peer();
+        String sub = db.startsWith("database ") ? db.substring("database ".length()) : "";
+        return new String[] {d.actor(e, "caller", 0), d.lane(db, "database", sub, "database", 4)};
+      }
       default:
         return new String[] {d.actor(e, "service", 1), null};
     }
@@ -291,15 +341,17 @@ public final class StoryPage {
         && String.valueOf(e.actor()).equals(String.valueOf(before.actor()));
   }
 
-  private static void draw(StringBuilder sb, List<Entry> all, List<String[]> ends, int from, int to,
-      Map<String, Integer> x, int textX, int textChars, int[] row, Set<String> seenReads) {
+  private static void draw(StringBuilder sb, List<Entry> all, List<List<Entry>> batches, List<String[]> ends, int from,
+      int to, Map<String, Integer> x, int textX, int textChars, int[] row, Set<Entry> dups) {
     for (int i = from; i < to; i++) {
       Entry e = all.get(i);
+      List<Entry> batch = batches.get(i);
       if (!sharesRow(all, i, from)) row[0]++;
       int y = TOP + (row[0] - 1) * ROW + ROW / 2;
       // Read again: the same record (a redelivery), or the same event at another offset (sent twice).
-      boolean dup = e.kind() == Kind.READ && (!seenReads.add(readKey(e))
-          | (e.eventId() != null && !seenReads.add(e.group() + "\u0000event\u0000" + e.eventId())));
+      boolean dup = false;
+      if (!dups.isEmpty()) for (Entry r : batch) dup |= dups.contains(r);
+      Batch b = batch.size() > 1 ? new Batch(batch) : null;
       String corr = e.correlationId() != null ? e.correlationId() : correlationIn(e.line());
       String[] lanes = ends.get(i);
       Integer x1 = lanes[0] == null ? null : x.get(lanes[0]);
@@ -313,21 +365,27 @@ public final class StoryPage {
       attr(sb, "topic", e.topic());
       if (e.partition() >= 0) attr(sb, "partition", String.valueOf(e.partition()));
       if (e.offset() >= 0) attr(sb, "offset", String.valueOf(e.offset()));
-      attr(sb, "key", e.key());
+      attr(sb, "key", b == null ? e.key() : b.key);
+      if (b != null) {
+        attr(sb, "count", String.valueOf(batch.size()));
+        attr(sb, "last", String.valueOf(batch.get(batch.size() - 1).offset()));
+      }
+      attr(sb, "subject", b == null ? e.subject() : b.subject);
       attr(sb, "type", e.eventType());
       attr(sb, "event", e.eventId());
       attr(sb, "corr", corr);
       String ms = millis(e.micros());
       attr(sb, "ms", ms);
-      sb.append("><title>").append(esc(tooltip(e, dup, corr, ms))).append("</title>");
+      sb.append("><title>").append(esc(b == null ? tooltip(e, dup, corr, ms) : b.tooltip(e, dup, ms))).append("</title>");
       sb.append("<text class=\"t\" x=\"").append(LEFT - 6).append("\" y=\"").append(y + 4).append("\">")
           .append(e.micros() / 1000).append("</text>");
-      String color = e.key() != null && (e.kind() == Kind.SENT || e.kind() == Kind.READ)
-          ? " style=\"stroke:" + keyColor(e.key()) + "\"" : "";
+      String colorKey = b == null ? e.key() : b.key;
+      String color = colorKey != null && (e.kind() == Kind.SENT || e.kind() == Kind.READ)
+          ? " style=\"stroke:" + keyColor(colorKey) + "\"" : "";
       if (arrow) {
         sb.append("<line x1=\"").append(x1).append("\" y1=\"").append(y).append("\" x2=\"").append(x2 + (x2 > x1 ? -4 : 4))
             .append("\" y2=\"").append(y).append("\" marker-end=\"url(#").append(marker(e, dup)).append(")\"").append(color).append("/>");
-        String label = label(e, dup);
+        String label = b == null ? label(e, dup) : b.label(dup);
         if (!label.isEmpty()) {
           sb.append("<text class=\"label\" x=\"").append((x1 + x2) / 2).append("\" y=\"").append(y - 3).append("\">")
               .append(esc(cut(label, Math.abs(x2 - x1) / 6))).append("</text>");
@@ -335,11 +393,57 @@ public final class StoryPage {
       } else if (x1 != null || x2 != null) {
         sb.append("<circle cx=\"").append(x1 != null ? x1 : x2).append("\" cy=\"").append(y).append("\" r=\"4\"/>");
       }
-      if (e.line() != null) {
-        sb.append("<text class=\"line\" x=\"").append(textX).append("\" y=\"").append(y + 4).append("\">")
-            .append(esc(cut(squeeze(e.line()), textChars))).append("</text>");
+      // A database statement prints no line; the text column says what the arrow's label has no room for.
+      String text = e.line() != null ? squeeze(e.line())
+          : e.kind() == Kind.STATEMENT && e.eventType() != null ? e.actor() + ": " + e.eventType() : null;
+      if (text != null) {
+        sb.append("<text class=\"line").append(e.line() == null ? " drawn" : "").append("\" x=\"").append(textX).append("\" y=\"").append(y + 4).append("\">")
+            .append(esc(cut(text, textChars))).append("</text>");
       }
       sb.append("</g>\n");
+    }
+  }
+
+  /** A row of a bulk load's records: what its label and hover say. */
+  private static final class Batch {
+    final List<Entry> entries;
+    final String key, subject;
+    final int keys, subjects;
+    final Set<String> someKeys = new LinkedHashSet<>(), someSubjects = new LinkedHashSet<>();
+
+    Batch(List<Entry> entries) {
+      this.entries = entries;
+      Set<String> k = new java.util.HashSet<>(), o = new java.util.HashSet<>();
+      for (Entry e : entries) {
+        k.add(String.valueOf(e.key()));
+        if (e.subject() != null) o.add(e.subject());
+        if (someKeys.size() < 6) someKeys.add(String.valueOf(e.key()));
+        if (e.subject() != null && someSubjects.size() < 6) someSubjects.add(e.subject());
+      }
+      keys = k.size();
+      subjects = o.size();
+      key = keys == 1 ? entries.get(0).key() : null;
+      subject = subjects == 1 ? o.iterator().next() : null;
+    }
+
+    /** "x52 @120-171", or "order-1 x3 @4-6" when one key. */
+    String label(boolean dup) {
+      return (dup ? "AGAIN " : "") + (key == null ? "" : key + " ") + "\u00d7" + entries.size() + " @" + entries.get(0).offset()
+          + "\u2013" + entries.get(entries.size() - 1).offset();
+    }
+
+    String tooltip(Entry e, boolean dup, String ms) {
+      StringBuilder t = new StringBuilder(e.kind().word()).append(' ').append(entries.size()).append(" records");
+      if (dup) t.append(" (some read again: this group had read them before)");
+      t.append(" from ").append(ms).append(" ms to ").append(millis(entries.get(entries.size() - 1).micros())).append(" ms");
+      if (e.actor() != null) t.append("\nby: ").append(e.actor())
+          .append(e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+      t.append("\ntopic: ").append(e.topic()).append("\npartition: ").append(e.partition());
+      t.append("\noffsets: ").append(entries.get(0).offset()).append("\u2013").append(entries.get(entries.size() - 1).offset());
+      t.append("\nkeys: ").append(String.join(", ", someKeys)).append(keys > someKeys.size() ? ", \u2026 (" + keys + " keys)" : "");
+      if (subjects > 0) t.append("\norders: ").append(String.join(", ", someSubjects))
+          .append(subjects > someSubjects.size() ? ", \u2026 (" + subjects + " orders)" : "");
+      return t.toString();
     }
   }
 
@@ -349,6 +453,7 @@ public final class StoryPage {
     return switch (e.kind()) {
       case COMMITTED -> "head-commit";
       case CALL, ANSWER -> "head-call";
+      case STATEMENT -> "head-db";
       default -> "head";
     };
   }
@@ -357,10 +462,6 @@ public final class StoryPage {
     if (id.startsWith("partition ")) return id.substring("partition ".length());
     int group = id.indexOf('\u0000');
     return group < 0 ? id : id.substring(0, group) + " (group " + id.substring(group + 1) + ")";
-  }
-
-  private static String readKey(Entry e) {
-    return e.group() + "\u0000" + e.topic() + "\u0000" + e.partition() + "\u0000" + e.offset();
   }
 
   private static String label(Entry e, boolean dup) {
@@ -388,7 +489,8 @@ public final class StoryPage {
     if (e.topic() != null) t.append("\ntopic: ").append(e.topic());
     if (e.partition() >= 0) t.append("\npartition: ").append(e.partition());
     if (e.offset() >= 0) t.append(e.kind() == Kind.COMMITTED ? "\nnext offset: " : "\noffset: ").append(e.offset());
-    if (e.key() != null) t.append("\nkey: ").append(e.key());
+    if (e.key() != null) t.append(e.kind() == Kind.STATEMENT ? "\nsql: " : "\nkey: ").append(e.key());
+    if (e.subject() != null) t.append("\norder: ").append(e.subject());
     if (e.eventType() != null) t.append(e.kind() == Kind.SENT || e.kind() == Kind.READ ? "\nevent type: " : "\nwhat: ")
         .append(e.eventType());
     if (e.eventId() != null) t.append("\nevent id: ").append(e.eventId());
@@ -422,13 +524,19 @@ public final class StoryPage {
 
   // ---- what the diagram answers at a glance ------------------------------------------------------
 
-  private record Facts(Map<String, Set<String>> partitionsOfKey, List<String> duplicates, int duplicateCount,
-      int failedSends, String counts) {
+  /** A topic's partition, and a record's place, as map keys (cheaper than strings for thousands of entries). */
+  private record Part(String topic, int partition) {}
+
+  private record Place(String group, String topic, int partition, long offset) {}
+
+  private record Facts(Map<String, Set<Part>> partitionsOfKey, List<String> duplicates, int duplicateCount,
+      int failedSends, String counts, Map<String, Set<Part>> partitionsOfSubject, Map<String, Set<String>> readersOfSubject,
+      boolean subjectIsKey, Map<String, Map<Integer, Integer>> readsByReader, List<String> refused, int statements,
+      int dbCommits, int dbRollbacks, boolean oneTopic, Set<Entry> readAgain) {
     void html(StringBuilder sb) {
       List<String> items = new ArrayList<>();
       items.add(counts.isEmpty() ? "nothing recorded" : counts);
-      List<String> spread = partitionsOfKey.entrySet().stream().filter(e -> e.getValue().size() > 1)
-          .map(e -> e.getKey() + " on " + String.join(", ", e.getValue())).toList();
+      List<String> spread = spread(partitionsOfKey);
       if (!spread.isEmpty()) {
         items.add("<b>keys on more than one partition</b> (their order is not kept): " + esc(String.join("; ",
             spread.subList(0, Math.min(5, spread.size())))) + (spread.size() > 5 ? " and " + (spread.size() - 5) + " more" : ""));
@@ -439,46 +547,119 @@ public final class StoryPage {
         items.add("<b>read twice</b> by the same group: " + esc(String.join("; ", duplicates))
             + (duplicateCount > duplicates.size() ? " and " + (duplicateCount - duplicates.size()) + " more" : ""));
       }
+      if (!partitionsOfSubject.isEmpty() && !subjectIsKey) {
+        // The records' keys are not their order ids (none, or another one): where did each order's events go?
+        List<String> orders = spread(partitionsOfSubject);
+        items.add(orders.isEmpty() ? "each order (from the events' bodies) stayed on one partition (" + partitionsOfSubject.size() + " orders)"
+            : "<b>" + orders.size() + " of " + partitionsOfSubject.size() + " orders on more than one partition</b> (from the"
+                + " events' bodies; their order is not kept): " + esc(String.join("; ", orders.subList(0, Math.min(4, orders.size()))))
+                + (orders.size() > 4 ? " and " + (orders.size() - 4) + " more" : ""));
+      }
+      List<String> shared = new ArrayList<>();
+      int sharedCount = 0;
+      for (Map.Entry<String, Set<String>> e : new TreeMap<>(readersOfSubject).entrySet()) {
+        if (e.getValue().size() < 2) continue;
+        if (sharedCount++ < 3) shared.add(e.getKey() + " by " + String.join(", ", new TreeSet<>(e.getValue())));
+      }
+      if (sharedCount > 0) {
+        items.add("<b>" + sharedCount + " of " + readersOfSubject.size() + " orders read by more than one consumer</b>: "
+            + esc(String.join("; ", shared)) + (sharedCount > 3 ? " and " + (sharedCount - 3) + " more" : ""));
+      }
+      if (readsByReader.size() > 1 || readsByReader.values().stream().anyMatch(m -> m.size() > 1)) {
+        // Which consumer read which partitions (and how many records from each): the group's split at a glance.
+        List<String> who = new ArrayList<>();
+        new TreeMap<>(readsByReader).forEach((reader, parts) -> who.add(reader + ": " + String.join(", ",
+            new TreeMap<>(parts).entrySet().stream().map(p -> "p" + p.getKey() + " (" + p.getValue() + ")").toList())));
+        items.add("read: " + esc(String.join("; ", who.subList(0, Math.min(6, who.size()))))
+            + (who.size() > 6 ? " and " + (who.size() - 6) + " more" : ""));
+      }
+      if (statements + dbCommits + dbRollbacks > 0) {
+        items.add("database: " + statements + " statement" + (statements == 1 ? "" : "s") + ", " + dbCommits + " commit"
+            + (dbCommits == 1 ? "" : "s") + ", " + dbRollbacks + " rollback" + (dbRollbacks == 1 ? "" : "s")
+            + (refused.isEmpty() ? "" : "; <b>failed</b>: " + esc(String.join("; ", refused))));
+      }
       if (failedSends > 0) items.add("<b>" + failedSends + " send" + (failedSends == 1 ? "" : "s") + " failed</b>");
       sb.append("<ul class=\"facts\">");
       for (String item : items) sb.append("<li>").append(item).append("</li>");
       sb.append("</ul>\n");
     }
+
+    /** "order-1 on p0, p3" for each key on more than one partition, in the keys' order ("orders-t p0" with several topics). */
+    private List<String> spread(Map<String, Set<Part>> partitions) {
+      List<String> spread = new ArrayList<>();
+      for (Map.Entry<String, Set<Part>> e : partitions.entrySet()) {
+        if (e.getValue().size() < 2) continue;
+        List<Part> parts = new ArrayList<>(e.getValue());
+        parts.sort(java.util.Comparator.comparing(Part::topic).thenComparingInt(Part::partition));
+        spread.add(e.getKey() + " on " + String.join(", ", parts.stream()
+            .map(p -> (oneTopic ? "" : p.topic() + " ") + "p" + p.partition()).toList()));
+      }
+      return spread;
+    }
+  }
+
+  private static String reader(Entry e) {
+    return e.actor() + (e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+  }
+
+  private static String where(Entry e) {
+    return e.topic() + " p" + e.partition() + "@" + e.offset();
   }
 
   private static Facts facts(List<Entry> all) {
-    Map<String, Set<String>> partitionsOfKey = new LinkedHashMap<>();
-    Map<String, String> firstReader = new HashMap<>();
-    Map<String, String> firstEvent = new HashMap<>();
+    Map<String, Set<Part>> partitionsOfKey = new LinkedHashMap<>();
+    Map<Place, Entry> firstRead = new HashMap<>();
+    Map<List<String>, Entry> firstEvent = new HashMap<>();
+    // The reads that read again what their group had read before (by identity: two entries may be equal).
+    Set<Entry> readAgain = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     List<String> duplicates = new ArrayList<>();
-    int dupCount = 0, failedSends = 0;
+    Map<String, Set<Part>> partitionsOfSubject = new TreeMap<>();
+    Map<String, Set<String>> readersOfSubject = new HashMap<>();
+    Map<String, Map<Integer, Integer>> readsByReader = new HashMap<>();
+    Set<String> topics = new java.util.HashSet<>();
+    List<String> refused = new ArrayList<>();
+    boolean subjectIsKey = true;
+    int dupCount = 0, failedSends = 0, statements = 0, commits = 0, rollbacks = 0;
     for (Entry e : all) {
       if (e.kind() == Kind.SENT && e.failed()) failedSends++;
+      if (e.topic() != null && e.partition() >= 0) topics.add(e.topic());
+      if (e.subject() != null && e.partition() >= 0 && (e.kind() == Kind.SENT || e.kind() == Kind.READ)) {
+        subjectIsKey &= e.subject().equals(e.key());
+        if (e.kind() == Kind.SENT) partitionsOfSubject.computeIfAbsent(e.subject(), k -> new java.util.HashSet<>(4)).add(new Part(e.topic(), e.partition()));
+        else readersOfSubject.computeIfAbsent(e.subject(), k -> new java.util.HashSet<>(4)).add(String.valueOf(e.actor()));
+      }
+      if (e.kind() == Kind.STATEMENT) {
+        if ("COMMIT".equals(e.key())) commits++;
+        else if ("ROLLBACK".equals(e.key())) rollbacks++;
+        else statements++;
+        if (e.failed() && refused.size() < 3) refused.add(e.eventType() + " by " + e.actor());
+      }
       if (e.kind() == Kind.SENT && e.key() != null && e.partition() >= 0) {
-        partitionsOfKey.computeIfAbsent(e.key(), k -> new TreeSet<>()).add(e.topic() + " p" + e.partition());
+        partitionsOfKey.computeIfAbsent(e.key(), k -> new java.util.HashSet<>(4)).add(new Part(e.topic(), e.partition()));
       }
       if (e.kind() == Kind.READ) {
-        String reader = e.actor() + (e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
-        String where = e.topic() + " p" + e.partition() + "@" + e.offset();
-        String before = firstReader.putIfAbsent(readKey(e), reader);
-        String sameEvent = e.eventId() == null ? null
-            : firstEvent.putIfAbsent(e.group() + "\u0000" + e.eventId(), where + " by " + reader);
+        readsByReader.computeIfAbsent(String.valueOf(e.actor()), k -> new HashMap<>()).merge(e.partition(), 1, Integer::sum);
+        Entry before = firstRead.putIfAbsent(new Place(e.group(), e.topic(), e.partition(), e.offset()), e);
+        Entry sameEvent = e.eventId() == null ? null : firstEvent.putIfAbsent(java.util.Arrays.asList(e.group(), e.eventId()), e);
+        if (before != null || sameEvent != null) readAgain.add(e);
         if (before != null) {
           dupCount++;
           if (duplicates.size() < 5) {
-            duplicates.add(where + (e.key() == null ? "" : " (" + e.key() + ")")
-                + " by " + (before.equals(reader) ? reader + " again" : before + ", then " + reader));
+            String reader = reader(e), first = reader(before);
+            duplicates.add(where(e) + (e.key() == null ? "" : " (" + e.key() + ")")
+                + " by " + (first.equals(reader) ? reader + " again" : first + ", then " + reader));
           }
         } else if (sameEvent != null) {
           dupCount++;
           if (duplicates.size() < 5) {
-            duplicates.add("event " + e.eventId() + (e.key() == null ? "" : " (" + e.key() + ")") + ": " + sameEvent
-                + ", then " + where + " by " + reader + " (sent twice)");
+            duplicates.add("event " + e.eventId() + (e.key() == null ? "" : " (" + e.key() + ")") + ": " + where(sameEvent)
+                + " by " + reader(sameEvent) + ", then " + where(e) + " by " + reader(e) + " (sent twice)");
           }
         }
       }
     }
-    return new Facts(partitionsOfKey, duplicates, dupCount, failedSends, counts(all));
+    return new Facts(partitionsOfKey, duplicates, dupCount, failedSends, counts(all), partitionsOfSubject, readersOfSubject,
+        subjectIsKey, readsByReader, refused, statements, commits, rollbacks, topics.size() <= 1, readAgain);
   }
 
   // ---- text ------------------------------------------------------------------------------------
@@ -541,14 +722,15 @@ public final class StoryPage {
   }
 
   /** The legend, which also holds the arrow heads every diagram of the page refers to. */
-  private static final String LEGEND = "<svg class=\"legend\" width=\"820\" height=\"22\"><defs>"
+  private static final String LEGEND = "<svg class=\"legend\" width=\"840\" height=\"22\"><defs>"
       + markerDef("head", "#455a64") + markerDef("head-commit", "#2e7d32") + markerDef("head-call", "#6a1b9a")
-      + markerDef("head-dup", "#e65100") + markerDef("head-failed", "#c62828") + "</defs>"
+      + markerDef("head-dup", "#e65100") + markerDef("head-failed", "#c62828") + markerDef("head-db", "#00695c") + "</defs>"
       + legendItem(4, "sent", "head", "sent / read (colour: key)")
       + legendItem(230, "committed", "head-commit", "commit")
       + legendItem(340, "call", "head-call", "call / answer")
       + legendItem(490, "read dup", "head-dup", "read again")
-      + legendItem(620, "failed", "head-failed", "failed") + "</svg>";
+      + legendItem(620, "failed", "head-failed", "failed")
+      + legendItem(720, "statement", "head-db", "database") + "</svg>";
 
   private static final String CSS = """
       body{font:14px/1.4 system-ui,sans-serif;margin:0 16px 40px;color:#1d1d1f;background:#fff}
@@ -567,11 +749,12 @@ public final class StoryPage {
       .lane text{text-anchor:middle;font-weight:600}.lane text.sub{font-weight:400;fill:#555;font-size:10px}
       .lane line{stroke:#bbb;stroke-dasharray:3 4}
       .entry line{stroke:#455a64;stroke-width:1.6}.entry.committed line{stroke:#2e7d32;stroke-dasharray:5 3}
+      .lane.database rect{fill:#e0f2f1;stroke:#4db6ac}.entry.statement line{stroke:#00695c}
       .entry.call line{stroke:#6a1b9a}.entry.answer line{stroke:#6a1b9a;stroke-dasharray:2 3}
       .entry.dup line{stroke:#e65100 !important;stroke-width:3.2}.entry.failed line{stroke:#c62828 !important;stroke-width:2.4}
       .entry circle{fill:#78909c}.entry.failed circle{fill:#c62828}
       .entry text.label{text-anchor:middle;fill:#333;font-size:10px}.entry.dup text.label{fill:#e65100;font-weight:700}
-      .entry text.t{text-anchor:end;fill:#999;font-size:10px}.entry text.line{fill:#666}.entry.note text.line{fill:#111}
+      .entry text.t{text-anchor:end;fill:#999;font-size:10px}.entry text.line{fill:#666}.entry text.line.drawn{fill:#00695c}.entry.note text.line{fill:#111}
       .entry.failed text.line{fill:#c62828}details.failed .entry.failed text.line,details.failed .entry.dup text.line{font-weight:700}
       .entry:hover line{stroke-width:4}.entry:hover text.line{fill:#000}
       .gap rect{fill:#fff3e0;stroke:#e0a060;stroke-dasharray:4 3}.gap text{fill:#8a4b00}
