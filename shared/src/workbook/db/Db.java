@@ -91,8 +91,9 @@ public final class Db implements AutoCloseable {
    * A DataSource whose connections record each statement, commit and rollback as a story entry:
    * who did it (the consumer that last read a record on this thread, else the thread's name), the
    * statement short ("INSERT processed_events e-1") and, in the hover, its SQL with the values bound.
-   * Entries are drawn, not printed, except a statement that failed (a duplicate key, a lock timeout):
-   * that line often explains a failing test, while a relay's polling would bury the printed story.
+   * Writes, commits, rollbacks and failures (a duplicate key, a lock timeout) are also printed under
+   * a failing test: they often explain it ("both committed e-1"). Reads are only drawn: a relay's
+   * polling would bury the printed story.
    */
   static final class Recorded implements DataSource {
     private final DataSource real;
@@ -123,21 +124,35 @@ public final class Db implements AutoCloseable {
     @Override public boolean isWrapperFor(Class<?> type) throws SQLException { return real.isWrapperFor(type); }
 
     /** Records what one call did: short is the arrow's label, sql the hover's. */
-    void record(String shortForm, String sql, long startedAt, Throwable failure) {
+    void record(String shortForm, String sql, long startedAt, Throwable failure, Connection c) {
       String[] who = Story.actorOnThisThread();
       long waited = (System.nanoTime() - startedAt) / 1_000_000;
       // A statement that waited (for a lock) says so: the arrow is drawn when it returned.
       String label = waited >= 100 ? shortForm + " (waited " + waited + " ms)" : shortForm;
       Story.Builder entry = Story.entry(Story.Kind.STATEMENT, who[0]).group(who[1]).peer(name).key(sql);
+      String line = String.format(Locale.ROOT, "%-6s %-41s by %s", "sql", cut(label, 41), who[0]);
       if (failure == null) {
-        entry.eventType(label).add();
+        // Printed: what changes the data (a write, a commit, a rollback); a read only draws.
+        if (!WRITES.matcher(shortForm).lookingAt()) {
+          entry.eventType(label).add();
+          return;
+        }
+        boolean autoCommit = !shortForm.equals("COMMIT") && !shortForm.equals("ROLLBACK") && autoCommit(c);
+        entry.eventType(autoCommit ? label + " (auto-commit)" : label).line(autoCommit ? line + " (auto-commit)" : line).add();
         return;
       }
       String why = failure instanceof SQLException e && e.getSQLState() != null
           ? (e.getSQLState().equals("23505") ? "refused: duplicate key (23505)" : "failed (" + e.getSQLState() + ")")
           : "failed (" + failure.getClass().getSimpleName() + ")";
-      entry.eventType(label + " " + why).failed(true)
-          .line(String.format(Locale.ROOT, "%-6s %-41s by %s", "sql", cut(shortForm, 41), who[0]) + ": " + why).add();
+      entry.eventType(label + " " + why).failed(true).line(line + ": " + why).add();
+    }
+
+    private static boolean autoCommit(Connection c) {
+      try {
+        return c.getAutoCommit();
+      } catch (SQLException e) {
+        return false;
+      }
     }
 
     /** Commits and rollbacks are recorded; statements are wrapped to record themselves. */
@@ -154,14 +169,14 @@ public final class Db implements AutoCloseable {
         try {
           result = m.invoke(c, args);
         } catch (InvocationTargetException e) {
-          if (ends) record(method.toUpperCase(Locale.ROOT), method.toUpperCase(Locale.ROOT), startedAt, e.getCause());
+          if (ends) record(method.toUpperCase(Locale.ROOT), method.toUpperCase(Locale.ROOT), startedAt, e.getCause(), c);
           throw e.getCause();
         }
-        if (ends) record(method.toUpperCase(Locale.ROOT), method.toUpperCase(Locale.ROOT), startedAt, null);
+        if (ends) record(method.toUpperCase(Locale.ROOT), method.toUpperCase(Locale.ROOT), startedAt, null, c);
         if (result instanceof Statement s && !(result instanceof java.sql.CallableStatement)) {
           String sql = method.equals("prepareStatement") ? (String) args[0] : null;
           Class<?> type = result instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
-          return Proxy.newProxyInstance(Db.class.getClassLoader(), new Class<?>[] {type}, new OnStatement(s, sql, (Connection) proxy));
+          return Proxy.newProxyInstance(Db.class.getClassLoader(), new Class<?>[] {type}, new OnStatement(s, sql, (Connection) proxy, c));
         }
         return result;
       }
@@ -174,7 +189,10 @@ public final class Db implements AutoCloseable {
       private final Connection connection;
       private final Map<Integer, Object> values = new TreeMap<>();
 
-      OnStatement(Statement s, String prepared, Connection connection) {
+      private final Connection real;
+
+      OnStatement(Statement s, String prepared, Connection connection, Connection real) {
+        this.real = real;
         this.s = s;
         this.prepared = prepared;
         this.connection = connection;
@@ -196,10 +214,10 @@ public final class Db implements AutoCloseable {
         long startedAt = System.nanoTime();
         try {
           Object result = m.invoke(s, args);
-          if (runs && sql != null) record(shortForm(sql), flat(sql), startedAt, null);
+          if (runs && sql != null) record(shortForm(sql), flat(sql), startedAt, null, real);
           return result;
         } catch (InvocationTargetException e) {
-          if (runs && sql != null) record(shortForm(sql), flat(sql), startedAt, e.getCause());
+          if (runs && sql != null) record(shortForm(sql), flat(sql), startedAt, e.getCause(), real);
           throw e.getCause();
         }
       }
@@ -208,6 +226,7 @@ public final class Db implements AutoCloseable {
 
   private static final Pattern TABLE = Pattern.compile("^(\\w+)\\s+(?:.*?\\b(?:INTO|FROM|UPDATE)\\s+)?(\\w+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern UPDATE = Pattern.compile("^(UPDATE)\\s+(\\w+)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern WRITES = Pattern.compile("INSERT|UPDATE|DELETE|MERGE|COMMIT|ROLLBACK");
   private static final Pattern FIRST_VALUE = Pattern.compile("'([^']{1,24})'");
 
   /** "INSERT processed_events e-1", "UPDATE stock", "SELECT processed_events": verb, table, first text value. */

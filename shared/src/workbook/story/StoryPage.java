@@ -236,7 +236,7 @@ public final class StoryPage {
       sb.append("<text x=\"").append(lx).append("\" y=\"").append(l.sub().isEmpty() ? 28 : 21).append("\">")
           .append(esc(cut(l.label(), laneW / 7))).append("</text>");
       if (!l.sub().isEmpty()) {
-        sb.append("<text class=\"sub\" x=\"").append(lx).append("\" y=\"37\">").append(esc(cut(l.sub(), laneW / 6)))
+        sb.append("<text class=\"sub\" x=\"").append(lx).append("\" y=\"37\">").append(esc(cut(l.sub(), (laneW - 12) / 6)))
             .append("</text>");
       }
       sb.append("<line x1=\"").append(lx).append("\" y1=\"44\" x2=\"").append(lx).append("\" y2=\"").append(height)
@@ -394,7 +394,7 @@ public final class StoryPage {
         sb.append("<circle cx=\"").append(x1 != null ? x1 : x2).append("\" cy=\"").append(y).append("\" r=\"4\"/>");
       }
       // A database statement prints no line; the text column says what the arrow's label has no room for.
-      String text = e.line() != null ? squeeze(e.line())
+      String text = e.line() != null ? squeeze(e.line()) : b != null ? b.text(e)
           : e.kind() == Kind.STATEMENT && e.eventType() != null ? e.actor() + ": " + e.eventType() : null;
       if (text != null) {
         sb.append("<text class=\"line").append(e.line() == null ? " drawn" : "").append("\" x=\"").append(textX).append("\" y=\"").append(y + 4).append("\">")
@@ -430,6 +430,19 @@ public final class StoryPage {
     String label(boolean dup) {
       return (dup ? "AGAIN " : "") + (key == null ? "" : key + " ") + "\u00d7" + entries.size() + " @" + entries.get(0).offset()
           + "\u2013" + entries.get(entries.size() - 1).offset();
+    }
+
+    /** "worker-2 read 52 from p3: order-0012, order-0450, ... (40 orders)": the row's text, where a line would be. */
+    String text(Entry e) {
+      StringBuilder t = new StringBuilder().append(e.actor()).append(e.kind() == Kind.SENT ? " sent " : " read ")
+          .append(entries.size()).append(e.kind() == Kind.SENT ? " to p" : " from p").append(e.partition());
+      Set<String> shown = subjects > 0 ? someSubjects : someKeys;
+      int of = subjects > 0 ? subjects : keys;
+      if (subjects > 0 || key != null || keys > 1 || !someKeys.contains("null")) {
+        t.append(": ").append(String.join(", ", new ArrayList<>(shown).subList(0, Math.min(3, shown.size()))))
+            .append(of > 3 ? ", \u2026 (" + of + (subjects > 0 ? " orders)" : " keys)") : "");
+      }
+      return t.toString();
     }
 
     String tooltip(Entry e, boolean dup, String ms) {
@@ -530,7 +543,7 @@ public final class StoryPage {
   private record Place(String group, String topic, int partition, long offset) {}
 
   private record Facts(Map<String, Set<Part>> partitionsOfKey, List<String> duplicates, int duplicateCount,
-      int failedSends, String counts, Map<String, Set<Part>> partitionsOfSubject, Map<String, Set<String>> readersOfSubject,
+      int failedSends, String counts, Map<String, Set<Part>> partitionsOfSubject, Map<List<String>, Set<String>> readersOfSubject,
       boolean subjectIsKey, Map<String, Map<Integer, Integer>> readsByReader, List<String> refused, int statements,
       int dbCommits, int dbRollbacks, boolean oneTopic, Set<Entry> readAgain) {
     void html(StringBuilder sb) {
@@ -557,12 +570,16 @@ public final class StoryPage {
       }
       List<String> shared = new ArrayList<>();
       int sharedCount = 0;
-      for (Map.Entry<String, Set<String>> e : new TreeMap<>(readersOfSubject).entrySet()) {
+      List<Map.Entry<List<String>, Set<String>>> bySubject = new ArrayList<>(readersOfSubject.entrySet());
+      bySubject.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing((List<String> k) -> k.get(1))
+          .thenComparing(k -> String.valueOf(k.get(0)))));
+      for (Map.Entry<List<String>, Set<String>> e : bySubject) {
         if (e.getValue().size() < 2) continue;
-        if (sharedCount++ < 3) shared.add(e.getKey() + " by " + String.join(", ", new TreeSet<>(e.getValue())));
+        if (sharedCount++ < 3) shared.add(e.getKey().get(1) + " by " + String.join(", ", new TreeSet<>(e.getValue())));
       }
       if (sharedCount > 0) {
-        items.add("<b>" + sharedCount + " of " + readersOfSubject.size() + " orders read by more than one consumer</b>: "
+        // Within one group: one order's events handled by two members, in no order between them.
+        items.add("<b>" + sharedCount + " of " + readersOfSubject.size() + " orders read by more than one consumer of a group</b>: "
             + esc(String.join("; ", shared)) + (sharedCount > 3 ? " and " + (sharedCount - 3) + " more" : ""));
       }
       if (readsByReader.size() > 1 || readsByReader.values().stream().anyMatch(m -> m.size() > 1)) {
@@ -614,7 +631,7 @@ public final class StoryPage {
     Set<Entry> readAgain = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     List<String> duplicates = new ArrayList<>();
     Map<String, Set<Part>> partitionsOfSubject = new TreeMap<>();
-    Map<String, Set<String>> readersOfSubject = new HashMap<>();
+    Map<List<String>, Set<String>> readersOfSubject = new HashMap<>();
     Map<String, Map<Integer, Integer>> readsByReader = new HashMap<>();
     Set<String> topics = new java.util.HashSet<>();
     List<String> refused = new ArrayList<>();
@@ -626,7 +643,8 @@ public final class StoryPage {
       if (e.subject() != null && e.partition() >= 0 && (e.kind() == Kind.SENT || e.kind() == Kind.READ)) {
         subjectIsKey &= e.subject().equals(e.key());
         if (e.kind() == Kind.SENT) partitionsOfSubject.computeIfAbsent(e.subject(), k -> new java.util.HashSet<>(4)).add(new Part(e.topic(), e.partition()));
-        else readersOfSubject.computeIfAbsent(e.subject(), k -> new java.util.HashSet<>(4)).add(String.valueOf(e.actor()));
+        else readersOfSubject.computeIfAbsent(java.util.Arrays.asList(e.group(), e.subject()), k -> new java.util.HashSet<>(4))
+            .add(String.valueOf(e.actor()));
       }
       if (e.kind() == Kind.STATEMENT) {
         if ("COMMIT".equals(e.key())) commits++;
