@@ -238,55 +238,96 @@ public final class Timeline {
     @Override public void close() {}
   }
 
+  /** Gathers one run of records (one partition, one after another) into a single story entry. */
+  private static final class Run {
+    final String topic;
+    final int partition;
+    final long firstOffset, nanoTime;
+    long lastOffset;
+    int count;
+    final Set<String> keys = new java.util.LinkedHashSet<>(), subjects = new java.util.LinkedHashSet<>();
+
+    Run(String topic, int partition, long firstOffset) {
+      this.topic = topic;
+      this.partition = partition;
+      this.firstOffset = firstOffset;
+      this.lastOffset = firstOffset;
+      this.nanoTime = System.nanoTime();
+    }
+
+    void add(long offset, String key, String subject) {
+      lastOffset = offset;
+      count++;
+      keys.add(String.valueOf(key));
+      if (subject != null) subjects.add(subject);
+    }
+
+    void record(Story.Kind kind, String client, String group) {
+      String key = keys.size() == 1 ? keys.iterator().next() : null;
+      Story.entry(kind, client).group(group).topic(topic).at(partition, firstOffset).when(nanoTime)
+          .key("null".equals(key) ? null : key).subject(subjects.size() == 1 ? subjects.iterator().next() : null)
+          .records(new Story.Records(count, lastOffset, List.copyOf(keys), List.copyOf(subjects))).add();
+    }
+  }
+
   /**
-   * A bulk load's producer side ({@link Clients#withoutTimeline}): one entry per acknowledged record,
-   * drawn on the page but never printed (thousands of lines would bury the story), with only what
-   * the page needs: partition, offset, key, and the order id from the body. Stamped when the broker
-   * answers, so the records of one batch sit together and the page draws them as one arrow.
+   * A bulk load's producer side ({@link Clients#withoutTimeline}): nothing printed (thousands of
+   * lines would bury the story), and on the page one arrow per run of records one partition
+   * acknowledged in a row, with only what the page needs: offsets, keys, the body's order ids.
    */
   public static final class BulkProducerTrace implements ProducerInterceptor<Object, Object> {
     // Kafka hands the acknowledgement the record's own Headers object: found by identity, in O(1).
     private final Map<Headers, String[]> pending = new java.util.IdentityHashMap<>();
+    private final Runnable flush = this::flush;
     private String client = "producer";
+    private Run run;
 
     @Override public void configure(Map<String, ?> configs) {
       Object id = configs.get("client.id");
       if (id != null && !id.toString().isBlank()) client = id.toString();
+      Story.flushBefore(flush, true);
     }
 
     @Override public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
       String[] sent = {fullKey(record.key()), subject(record.value())};
-      synchronized (pending) {
+      synchronized (this) {
         if (pending.size() < 100_000) pending.put(record.headers(), sent);
       }
       return record;
     }
 
     @Override public void onAcknowledgement(RecordMetadata m, Exception e, Headers headers) {
-      String[] sent;
-      synchronized (pending) {
-        sent = headers == null ? null : pending.remove(headers);
-      }
-      Story.Builder entry = Story.entry(Story.Kind.SENT, client).key(sent == null ? null : sent[0])
-          .subject(sent == null ? null : sent[1]);
-      if (e == null) {
-        entry.topic(m.topic()).at(m.partition(), m.offset()).add();
-      } else {
+      synchronized (this) {
+        String[] sent = headers == null ? null : pending.remove(headers);
+        if (e == null) {
+          if (run != null && (run.partition != m.partition() || !run.topic.equals(m.topic()) || m.offset() <= run.lastOffset)) flush();
+          if (run == null) run = new Run(m.topic(), m.partition(), m.offset());
+          run.add(m.offset(), sent == null ? null : sent[0], sent == null ? null : sent[1]);
+          return;
+        }
         // A failed send is printed: it may be why the test failed.
         String topic = m == null ? "?" : m.topic();
-        entry.topic(topic).failed(true).line(line("FAILED", topic, "-", key(sent == null ? null : sent[0]), "(bulk)", client)
-            + ": " + e.getClass().getSimpleName()).add();
+        Story.entry(Story.Kind.SENT, client).key(sent == null ? null : sent[0]).subject(sent == null ? null : sent[1])
+            .topic(topic).failed(true).line(line("FAILED", topic, "-", key(sent == null ? null : sent[0]), "(bulk)", client)
+                + ": " + e.getClass().getSimpleName()).add();
       }
     }
 
+    private synchronized void flush() {
+      if (run != null) run.record(Story.Kind.SENT, client, null);
+      run = null;
+    }
+
     @Override public void close() {
-      synchronized (pending) {
+      flush();
+      Story.flushBefore(flush, false);
+      synchronized (this) {
         pending.clear();
       }
     }
   }
 
-  /** A bulk load's consumer side: one drawn, unprinted entry per record read, and per commit that moved. */
+  /** A bulk load's consumer side: one drawn, unprinted entry per poll and partition, and per commit that moved. */
   public static final class BulkConsumerTrace implements ConsumerInterceptor<Object, Object> {
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private final Set<TopicPartition> read = ConcurrentHashMap.newKeySet();
@@ -303,10 +344,14 @@ public final class Timeline {
     @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
       if (records.isEmpty()) return records;
       Story.actingOnThisThread(client, group);
-      read.addAll(records.partitions());
-      for (ConsumerRecord<Object, Object> r : records) {
-        Story.entry(Story.Kind.READ, client).group(group).topic(r.topic()).at(r.partition(), r.offset())
-            .key(fullKey(r.key())).subject(subject(r.value())).add();
+      for (TopicPartition tp : records.partitions()) {
+        read.add(tp);
+        Run run = null;
+        for (ConsumerRecord<Object, Object> r : records.records(tp)) {
+          if (run == null) run = new Run(tp.topic(), tp.partition(), r.offset());
+          run.add(r.offset(), fullKey(r.key()), subject(r.value()));
+        }
+        if (run != null) run.record(Story.Kind.READ, client, group);
       }
       return records;
     }

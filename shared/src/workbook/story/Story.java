@@ -33,7 +33,26 @@ public final class Story {
    */
   public record Entry(long micros, String test, Kind kind, String actor, String group, String peer, String topic,
       int partition, long offset, String key, String eventType, String eventId, String correlationId, boolean failed,
-      String line, String subject) {}
+      String line, String subject, Records records) {}
+
+  /**
+   * A bulk load's records drawn as one entry (what one poll gave from one partition, or a run of
+   * sends one partition acknowledged): how many, the last offset (the entry's offset is the first),
+   * and their keys and subjects, each once. Recorded this way, thousands of records cost the page
+   * a few dozen entries.
+   */
+  public record Records(int count, long lastOffset, List<String> keys, List<String> subjects) {}
+
+  private static final java.util.Set<Runnable> FLUSHERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A recorder that gathers entries before recording them (a run of acknowledgements) registers
+   * how to record what it holds: {@link #entries()} calls it first, so nothing is left out.
+   */
+  public static void flushBefore(Runnable flush, boolean register) {
+    if (register) FLUSHERS.add(flush);
+    else FLUSHERS.remove(flush);
+  }
 
   private static final List<String> LINES = new ArrayList<>();
   private static final int MAX_LINES = 200;
@@ -87,7 +106,7 @@ public final class Story {
     long micros = ((b.nanoTime != 0 ? b.nanoTime : System.nanoTime()) - startedAt) / 1000;
     if (ENTRIES.size() < MAX_ENTRIES) {
       ENTRIES.add(new Entry(micros, test, b.kind, b.actor, b.group, b.peer, b.topic, b.partition, b.offset, b.key,
-          b.eventType, b.eventId, b.correlationId, b.failed, b.line, b.subject));
+          b.eventType, b.eventId, b.correlationId, b.failed, b.line, b.subject, b.records));
     } else {
       notKept++;
     }
@@ -135,9 +154,12 @@ public final class Story {
     return copy;
   }
 
-  /** The entries so far (a copy; the story goes on). */
-  public static synchronized List<Entry> entries() {
-    return new ArrayList<>(ENTRIES);
+  /** The entries so far (a copy; the story goes on), with what recorders still held. */
+  public static List<Entry> entries() {
+    for (Runnable flush : FLUSHERS) flush.run(); // outside the lock: a recorder takes its own lock first, then ours
+    synchronized (Story.class) {
+      return new ArrayList<>(ENTRIES);
+    }
   }
 
   /** How many entries of this test were counted but not kept (past {@value #MAX_ENTRIES}). */
@@ -154,6 +176,7 @@ public final class Story {
     private long offset = -1;
     private boolean failed;
     private long nanoTime;
+    private Records records;
 
     private Builder(Kind kind, String actor) {
       this.kind = kind;
@@ -176,6 +199,9 @@ public final class Story {
     public Builder eventId(String eventId) { this.eventId = eventId; return this; }
 
     public Builder correlationId(String correlationId) { this.correlationId = correlationId; return this; }
+
+    /** Many records of a bulk load in one entry (see {@link Records}). */
+    public Builder records(Records records) { this.records = records; return this; }
 
     /** What the event is about (the order id in its body): the page groups a bulk load's records by it. */
     public Builder subject(String subject) { this.subject = subject; return this; }

@@ -68,19 +68,21 @@ public final class StoryPage {
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       int p = i % 3;
-      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i, "o-" + i % 7));
-      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders", null));
-      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null, null));
-      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives", null));
-      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends", null));
-      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i, null));
-      entries.add(new Entry(i * 10L + 6, "warm-up", Kind.STATEMENT, "inventory", "group", "database lab", null, -1, -1, "INSERT INTO t VALUES ('e-1')", "INSERT t e-1", null, null, i % 7 == 0, null, null));
-      entries.add(new Entry(i * 10L + 7, "warm-up", Kind.READ, "worker", "group", null, "load", 0, i, null, null, null, null, false, null, "o-" + i % 9));
+      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i, "o-" + i % 7, null));
+      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders", null, null));
+      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null, null, null));
+      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives", null, null));
+      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends", null, null));
+      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i, null, null));
+      entries.add(new Entry(i * 10L + 6, "warm-up", Kind.STATEMENT, "inventory", "group", "database lab", null, -1, -1, "INSERT INTO t VALUES ('e-1')", "INSERT t e-1", null, null, i % 7 == 0, null, null, null));
+      entries.add(new Entry(i * 10L + 7, "warm-up", Kind.READ, "worker", "group", null, "load", 0, i, null, null, null, null, false, null, "o-" + i % 9, null));
     }
-    // A bulk load (no text lines): one poll's records from one partition in a row, drawn as one arrow.
-    for (int i = 0; i < 1200; i++) {
+    // A bulk load: one poll's records from one partition, drawn as one arrow.
+    for (int i = 0; i < 60; i++) {
+      List<String> orders = new ArrayList<>();
+      for (int o = 0; o < 40; o++) orders.add("order-" + (i * 40 + o) % 97);
       entries.add(new Entry(3000 + i, "warm-up", i % 2 == 0 ? Kind.SENT : Kind.READ, i % 2 == 0 ? "loader" : "worker", i % 2 == 0 ? null : "g",
-          null, "load", i / 100 % 6, i, null, null, null, null, false, null, "order-" + i % 97));
+          null, "load", i % 6, i * 40, null, null, null, null, false, null, null, new Story.Records(40, i * 40 + 39, orders, orders)));
     }
     List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
         new Section("passing", false, "", entries.subList(0, 60), 0));
@@ -169,10 +171,7 @@ public final class StoryPage {
     List<Entry> all = new ArrayList<>(s.entries());
     all.sort(java.util.Comparator.comparingLong(Entry::micros));
     Diagram d = new Diagram();
-    // A bulk load's records (no text line) read from, or sent to, one partition in a row are one arrow.
-    List<Entry> rows = new ArrayList<>(all.size());
-    List<List<Entry>> batches = new ArrayList<>(all.size());
-    batch(all, rows, batches);
+    List<Entry> rows = all;
     // Lanes first, from every entry (drawn or not), so a summarised test keeps all its lanes.
     List<String[]> ends = new ArrayList<>(rows.size());
     for (Entry e : rows) ends.add(ends(d, e));
@@ -204,17 +203,18 @@ public final class StoryPage {
       return;
     }
     facts.html(sb);
-    boolean batched = rows.size() < all.size();
-    if (tailFrom > head || s.notKept() > 0 || batched) {
+    int records = 0, batched = 0;
+    for (Entry e : all) if (e.records() != null) { records += e.records().count(); batched++; }
+    if (tailFrom > head || s.notKept() > 0 || batched > 0) {
       sb.append("<p class=\"summarised\">Summarised: ");
-      if (batched) {
-        sb.append("records of a bulk load read from (or sent to) one partition in a row are one arrow (").append(all.size())
-            .append(" entries in ").append(rows.size()).append(" rows; hover an arrow for its records).");
+      if (batched > 0) {
+        sb.append("a bulk load is drawn one arrow per poll and partition, and per run of sends one partition acknowledged (")
+            .append(records).append(" records in ").append(batched).append(" arrows; hover an arrow for its records).");
       }
       if (tailFrom > head) {
-        sb.append(batched ? " " : "").append("the first ").append(head).append(" and the last ").append(rows.size() - tailFrom)
-            .append(" of ").append(rows.size()).append(batched ? " rows" : " entries").append(" are drawn; the ").append(tailFrom - head)
-            .append(" between them are counted (").append(counts(expand(batches, head, tailFrom))).append(").");
+        sb.append(batched > 0 ? " " : "").append("the first ").append(head).append(" and the last ").append(rows.size() - tailFrom)
+            .append(" of ").append(rows.size()).append(" entries are drawn; the ").append(tailFrom - head)
+            .append(" between them are counted (").append(counts(all.subList(head, tailFrom))).append(").");
       }
       if (s.notKept() > 0) sb.append(" ").append(s.notKept()).append(" more entries were only counted: a test keeps ")
           .append(Story.MAX_ENTRIES).append(".");
@@ -245,50 +245,17 @@ public final class StoryPage {
     sb.append("</g>\n<g class=\"entries\">\n");
     Set<Entry> dups = facts.readAgain();
     int[] row = {0};
-    draw(sb, rows, batches, ends, 0, head, x, textX, textW * 10 / 66, row, dups);
+    draw(sb, rows, ends, 0, head, x, textX, textW * 10 / 66, row, dups);
     if (tailFrom > head) {
       int y = TOP + row[0] * ROW + ROW / 2;
       sb.append("<g class=\"gap\"><rect x=\"").append(LEFT).append("\" y=\"").append(y - 4).append("\" width=\"")
           .append(width - LEFT - 8).append("\" height=\"").append(ROW + 8).append("\"/><text x=\"").append(LEFT + 8)
-          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(batched ? " rows" : " entries")
-          .append(" not drawn here: ").append(esc(counts(expand(batches, head, tailFrom)))).append("</text></g>\n");
+          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(" entries")
+          .append(" not drawn here: ").append(esc(counts(all.subList(head, tailFrom)))).append("</text></g>\n");
       row[0] += 2;
     }
-    draw(sb, rows, batches, ends, tailFrom, rows.size(), x, textX, textW * 10 / 66, row, dups);
+    draw(sb, rows, ends, tailFrom, rows.size(), x, textX, textW * 10 / 66, row, dups);
     sb.append("</g></svg></div></details>\n");
-  }
-
-  /**
-   * Rows to draw: each entry on its own, except a bulk load's records (entries with no text line)
-   * sent or read one after another by one client on one partition, which make one row (a batch:
-   * what one poll gave, or one acknowledged batch of sends). batches.get(i) is row i's entries.
-   */
-  static void batch(List<Entry> all, List<Entry> rows, List<List<Entry>> batches) {
-    List<Entry> open = null;
-    for (Entry e : all) {
-      boolean bulk = e.line() == null && (e.kind() == Kind.SENT || e.kind() == Kind.READ) && !e.failed() && e.partition() >= 0;
-      if (bulk && open != null && sameBatch(open.get(open.size() - 1), e)) {
-        open.add(e);
-        continue;
-      }
-      rows.add(e);
-      open = new ArrayList<>(1);
-      open.add(e);
-      batches.add(open);
-      if (!bulk) open = null;
-    }
-  }
-
-  private static boolean sameBatch(Entry last, Entry e) {
-    return last.kind() == e.kind() && last.partition() == e.partition() && e.offset() > last.offset()
-        && java.util.Objects.equals(last.actor(), e.actor()) && java.util.Objects.equals(last.group(), e.group())
-        && java.util.Objects.equals(last.topic(), e.topic());
-  }
-
-  private static List<Entry> expand(List<List<Entry>> batches, int from, int to) {
-    List<Entry> entries = new ArrayList<>();
-    for (int i = from; i < to; i++) entries.addAll(batches.get(i));
-    return entries;
   }
 
   private static int partitionOrder(Diagram d, Lane a, Lane b) {
@@ -341,17 +308,15 @@ public final class StoryPage {
         && String.valueOf(e.actor()).equals(String.valueOf(before.actor()));
   }
 
-  private static void draw(StringBuilder sb, List<Entry> all, List<List<Entry>> batches, List<String[]> ends, int from,
+  private static void draw(StringBuilder sb, List<Entry> all, List<String[]> ends, int from,
       int to, Map<String, Integer> x, int textX, int textChars, int[] row, Set<Entry> dups) {
     for (int i = from; i < to; i++) {
       Entry e = all.get(i);
-      List<Entry> batch = batches.get(i);
       if (!sharesRow(all, i, from)) row[0]++;
       int y = TOP + (row[0] - 1) * ROW + ROW / 2;
       // Read again: the same record (a redelivery), or the same event at another offset (sent twice).
-      boolean dup = false;
-      if (!dups.isEmpty()) for (Entry r : batch) dup |= dups.contains(r);
-      Batch b = batch.size() > 1 ? new Batch(batch) : null;
+      boolean dup = !dups.isEmpty() && dups.contains(e);
+      Batch b = e.records() != null ? new Batch(e) : null;
       String corr = e.correlationId() != null ? e.correlationId() : correlationIn(e.line());
       String[] lanes = ends.get(i);
       Integer x1 = lanes[0] == null ? null : x.get(lanes[0]);
@@ -367,8 +332,8 @@ public final class StoryPage {
       if (e.offset() >= 0) attr(sb, "offset", String.valueOf(e.offset()));
       attr(sb, "key", b == null ? e.key() : b.key);
       if (b != null) {
-        attr(sb, "count", String.valueOf(batch.size()));
-        attr(sb, "last", String.valueOf(batch.get(batch.size() - 1).offset()));
+        attr(sb, "count", String.valueOf(b.count));
+        attr(sb, "last", String.valueOf(b.last));
       }
       attr(sb, "subject", b == null ? e.subject() : b.subject);
       attr(sb, "type", e.eventType());
@@ -404,55 +369,52 @@ public final class StoryPage {
     }
   }
 
-  /** A row of a bulk load's records: what its label and hover say. */
+  /** A bulk load's entry (many records): what its label, text and hover say. */
   private static final class Batch {
-    final List<Entry> entries;
+    final int count, keys, subjects;
+    final long first, last;
     final String key, subject;
-    final int keys, subjects;
-    final Set<String> someKeys = new LinkedHashSet<>(), someSubjects = new LinkedHashSet<>();
+    final List<String> someKeys, someSubjects;
 
-    Batch(List<Entry> entries) {
-      this.entries = entries;
-      Set<String> k = new java.util.HashSet<>(), o = new java.util.HashSet<>();
-      for (Entry e : entries) {
-        k.add(String.valueOf(e.key()));
-        if (e.subject() != null) o.add(e.subject());
-        if (someKeys.size() < 6) someKeys.add(String.valueOf(e.key()));
-        if (e.subject() != null && someSubjects.size() < 6) someSubjects.add(e.subject());
-      }
-      keys = k.size();
-      subjects = o.size();
-      key = keys == 1 ? entries.get(0).key() : null;
-      subject = subjects == 1 ? o.iterator().next() : null;
+    Batch(Entry e) {
+      Story.Records r = e.records();
+      count = r.count();
+      first = e.offset();
+      last = r.lastOffset();
+      keys = r.keys().size();
+      subjects = r.subjects().size();
+      key = e.key();
+      subject = e.subject();
+      someKeys = r.keys().subList(0, Math.min(6, keys));
+      someSubjects = r.subjects().subList(0, Math.min(6, subjects));
     }
 
     /** "x52 @120-171", or "order-1 x3 @4-6" when one key. */
     String label(boolean dup) {
-      return (dup ? "AGAIN " : "") + (key == null ? "" : key + " ") + "\u00d7" + entries.size() + " @" + entries.get(0).offset()
-          + "\u2013" + entries.get(entries.size() - 1).offset();
+      return (dup ? "AGAIN " : "") + (key == null ? "" : key + " ") + "\u00d7" + count + " @" + first + "\u2013" + last;
     }
 
     /** "worker-2 read 52 from p3: order-0012, order-0450, ... (40 orders)": the row's text, where a line would be. */
     String text(Entry e) {
       StringBuilder t = new StringBuilder().append(e.actor()).append(e.kind() == Kind.SENT ? " sent " : " read ")
-          .append(entries.size()).append(e.kind() == Kind.SENT ? " to p" : " from p").append(e.partition());
-      Set<String> shown = subjects > 0 ? someSubjects : someKeys;
+          .append(count).append(e.kind() == Kind.SENT ? " to p" : " from p").append(e.partition());
+      List<String> shown = subjects > 0 ? someSubjects : someKeys;
       int of = subjects > 0 ? subjects : keys;
-      if (subjects > 0 || key != null || keys > 1 || !someKeys.contains("null")) {
-        t.append(": ").append(String.join(", ", new ArrayList<>(shown).subList(0, Math.min(3, shown.size()))))
+      if (subjects > 0 || !(keys == 1 && "null".equals(someKeys.get(0)))) {
+        t.append(": ").append(String.join(", ", shown.subList(0, Math.min(3, shown.size()))))
             .append(of > 3 ? ", \u2026 (" + of + (subjects > 0 ? " orders)" : " keys)") : "");
       }
       return t.toString();
     }
 
     String tooltip(Entry e, boolean dup, String ms) {
-      StringBuilder t = new StringBuilder(e.kind().word()).append(' ').append(entries.size()).append(" records");
+      StringBuilder t = new StringBuilder(e.kind().word()).append(' ').append(count).append(" records");
       if (dup) t.append(" (some read again: this group had read them before)");
-      t.append(" from ").append(ms).append(" ms to ").append(millis(entries.get(entries.size() - 1).micros())).append(" ms");
+      t.append(" at ").append(ms).append(" ms");
       if (e.actor() != null) t.append("\nby: ").append(e.actor())
           .append(e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
       t.append("\ntopic: ").append(e.topic()).append("\npartition: ").append(e.partition());
-      t.append("\noffsets: ").append(entries.get(0).offset()).append("\u2013").append(entries.get(entries.size() - 1).offset());
+      t.append("\noffsets: ").append(first).append("\u2013").append(last);
       t.append("\nkeys: ").append(String.join(", ", someKeys)).append(keys > someKeys.size() ? ", \u2026 (" + keys + " keys)" : "");
       if (subjects > 0) t.append("\norders: ").append(String.join(", ", someSubjects))
           .append(subjects > someSubjects.size() ? ", \u2026 (" + subjects + " orders)" : "");
@@ -526,7 +488,7 @@ public final class StoryPage {
   private static String counts(List<Entry> entries) {
     Map<String, Integer> byKind = new LinkedHashMap<>();
     for (Kind k : Kind.values()) byKind.put(k.word(), 0);
-    for (Entry e : entries) byKind.merge(e.kind().word(), 1, Integer::sum);
+    for (Entry e : entries) byKind.merge(e.kind().word(), e.records() == null ? 1 : e.records().count(), Integer::sum);
     StringBuilder sb = new StringBuilder();
     byKind.forEach((k, n) -> {
       String word = n == 1 || k.equals("sent") || k.equals("read") || k.equals("committed") ? k : k + "s";
@@ -637,9 +599,42 @@ public final class StoryPage {
     List<String> refused = new ArrayList<>();
     boolean subjectIsKey = true;
     int dupCount = 0, failedSends = 0, statements = 0, commits = 0, rollbacks = 0;
+    // A bulk load's reads: the highest offset each group has read of each partition, and who read it.
+    Map<Place, Entry> highest = new HashMap<>();
     for (Entry e : all) {
       if (e.kind() == Kind.SENT && e.failed()) failedSends++;
       if (e.topic() != null && e.partition() >= 0) topics.add(e.topic());
+      Story.Records r = e.records();
+      if (r != null) {
+        Part part = new Part(e.topic(), e.partition());
+        subjectIsKey &= r.keys().equals(r.subjects()) || r.subjects().isEmpty();
+        if (e.kind() == Kind.SENT) {
+          for (String subject : r.subjects()) partitionsOfSubject.computeIfAbsent(subject, k -> new java.util.HashSet<>(4)).add(part);
+          for (String key : r.keys()) {
+            if (!key.equals("null")) partitionsOfKey.computeIfAbsent(key, k -> new java.util.HashSet<>(4)).add(part);
+          }
+        } else if (e.kind() == Kind.READ) {
+          String actor = String.valueOf(e.actor());
+          for (String subject : r.subjects()) {
+            readersOfSubject.computeIfAbsent(java.util.Arrays.asList(e.group(), subject), k -> new java.util.HashSet<>(4)).add(actor);
+          }
+          readsByReader.computeIfAbsent(actor, k -> new HashMap<>()).merge(e.partition(), r.count(), Integer::sum);
+          // Records at or below what the group had read of this partition are read again (a redelivery).
+          Entry before = highest.get(new Place(e.group(), e.topic(), e.partition(), -1));
+          long seen = before == null ? -1 : before.records().lastOffset();
+          if (e.offset() <= seen) {
+            readAgain.add(e);
+            dupCount += (int) (Math.min(seen, r.lastOffset()) - e.offset() + 1);
+            if (duplicates.size() < 5) {
+              String reader = reader(e), first = reader(before);
+              duplicates.add(e.topic() + " p" + e.partition() + "@" + e.offset() + "\u2013" + Math.min(seen, r.lastOffset())
+                  + " by " + (first.equals(reader) ? reader + " again" : first + ", then " + reader));
+            }
+          }
+          if (r.lastOffset() > seen) highest.put(new Place(e.group(), e.topic(), e.partition(), -1), e);
+        }
+        continue;
+      }
       if (e.subject() != null && e.partition() >= 0 && (e.kind() == Kind.SENT || e.kind() == Kind.READ)) {
         subjectIsKey &= e.subject().equals(e.key());
         if (e.kind() == Kind.SENT) partitionsOfSubject.computeIfAbsent(e.subject(), k -> new java.util.HashSet<>(4)).add(new Part(e.topic(), e.partition()));
