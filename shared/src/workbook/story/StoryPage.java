@@ -511,10 +511,11 @@ public final class StoryPage {
     void html(StringBuilder sb) {
       List<String> items = new ArrayList<>();
       items.add(counts.isEmpty() ? "nothing recorded" : counts);
-      List<String> spread = spread(partitionsOfKey);
-      if (!spread.isEmpty()) {
-        items.add("<b>keys on more than one partition</b> (their order is not kept): " + esc(String.join("; ",
-            spread.subList(0, Math.min(5, spread.size())))) + (spread.size() > 5 ? " and " + (spread.size() - 5) + " more" : ""));
+      List<String> spread = new ArrayList<>();
+      int spreadCount = spread(partitionsOfKey, spread, 5);
+      if (spreadCount > 0) {
+        items.add("<b>keys on more than one partition</b> (their order is not kept): " + esc(String.join("; ", spread))
+            + (spreadCount > 5 ? " and " + (spreadCount - 5) + " more" : ""));
       } else if (!partitionsOfKey.isEmpty()) {
         items.add("each key stayed on one partition (" + partitionsOfKey.size() + " key" + (partitionsOfKey.size() == 1 ? "" : "s") + ")");
       }
@@ -524,19 +525,20 @@ public final class StoryPage {
       }
       if (!partitionsOfSubject.isEmpty() && !subjectIsKey) {
         // The records' keys are not their order ids (none, or another one): where did each order's events go?
-        List<String> orders = spread(partitionsOfSubject);
-        items.add(orders.isEmpty() ? "each order (from the events' bodies) stayed on one partition (" + partitionsOfSubject.size() + " orders)"
-            : "<b>" + orders.size() + " of " + partitionsOfSubject.size() + " orders on more than one partition</b> (from the"
-                + " events' bodies; their order is not kept): " + esc(String.join("; ", orders.subList(0, Math.min(4, orders.size()))))
-                + (orders.size() > 4 ? " and " + (orders.size() - 4) + " more" : ""));
+        List<String> orders = new ArrayList<>();
+        int spreadOrders = spread(partitionsOfSubject, orders, 4);
+        items.add(spreadOrders == 0 ? "each order (from the events' bodies) stayed on one partition (" + partitionsOfSubject.size() + " orders)"
+            : "<b>" + spreadOrders + " of " + partitionsOfSubject.size() + " orders on more than one partition</b> (from the"
+                + " events' bodies; their order is not kept): " + esc(String.join("; ", orders))
+                + (spreadOrders > 4 ? " and " + (spreadOrders - 4) + " more" : ""));
       }
       List<String> shared = new ArrayList<>();
       int sharedCount = 0;
-      List<Map.Entry<List<String>, Set<String>>> bySubject = new ArrayList<>(readersOfSubject.entrySet());
+      List<Map.Entry<List<String>, Set<String>>> bySubject = new ArrayList<>();
+      for (Map.Entry<List<String>, Set<String>> e : readersOfSubject.entrySet()) if (e.getValue().size() > 1) bySubject.add(e);
       bySubject.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing((List<String> k) -> k.get(1))
           .thenComparing(k -> String.valueOf(k.get(0)))));
       for (Map.Entry<List<String>, Set<String>> e : bySubject) {
-        if (e.getValue().size() < 2) continue;
         if (sharedCount++ < 3) shared.add(e.getKey().get(1) + " by " + String.join(", ", new TreeSet<>(e.getValue())));
       }
       if (sharedCount > 0) {
@@ -563,17 +565,20 @@ public final class StoryPage {
       sb.append("</ul>\n");
     }
 
-    /** "order-1 on p0, p3" for each key on more than one partition, in the keys' order ("orders-t p0" with several topics). */
-    private List<String> spread(Map<String, Set<Part>> partitions) {
-      List<String> spread = new ArrayList<>();
+    /**
+     * How many keys are on more than one partition; the first {@code max} of them, in the keys' order, go to
+     * {@code examples} as "order-1 on p0, p3" ("orders-t p0" with several topics).
+     */
+    private int spread(Map<String, Set<Part>> partitions, List<String> examples, int max) {
+      int count = 0;
       for (Map.Entry<String, Set<Part>> e : partitions.entrySet()) {
-        if (e.getValue().size() < 2) continue;
+        if (e.getValue().size() < 2 || count++ >= max) continue;
         List<Part> parts = new ArrayList<>(e.getValue());
         parts.sort(java.util.Comparator.comparing(Part::topic).thenComparingInt(Part::partition));
-        spread.add(e.getKey() + " on " + String.join(", ", parts.stream()
+        examples.add(e.getKey() + " on " + String.join(", ", parts.stream()
             .map(p -> (oneTopic ? "" : p.topic() + " ") + "p" + p.partition()).toList()));
       }
-      return spread;
+      return count;
     }
   }
 
@@ -607,7 +612,7 @@ public final class StoryPage {
       Story.Records r = e.records();
       if (r != null) {
         Part part = new Part(e.topic(), e.partition());
-        subjectIsKey &= r.keys().equals(r.subjects()) || r.subjects().isEmpty();
+        subjectIsKey &= r.subjects().isEmpty() || r.keys().size() == r.subjects().size() && r.keys().equals(r.subjects());
         if (e.kind() == Kind.SENT) {
           for (String subject : r.subjects()) partitionsOfSubject.computeIfAbsent(subject, k -> new java.util.HashSet<>(4)).add(part);
           for (String key : r.keys()) {
