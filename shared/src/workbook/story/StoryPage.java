@@ -78,11 +78,11 @@ public final class StoryPage {
       entries.add(new Entry(i * 10L + 7, "warm-up", Kind.READ, "worker", "group", null, "load", 0, i, null, null, null, null, false, null, "o-" + i % 9, null));
     }
     // A bulk load: one poll's records from one partition, drawn as one arrow.
-    for (int i = 0; i < 60; i++) {
+    for (int i = 0; i < 120; i++) {
       List<String> orders = new ArrayList<>();
-      for (int o = 0; o < 40; o++) orders.add("order-" + (i * 40 + o) % 97);
+      for (int o = 0; o < 20; o++) orders.add("order-" + (i * 20 + o) % 97);
       entries.add(new Entry(3000 + i, "warm-up", i % 2 == 0 ? Kind.SENT : Kind.READ, i % 2 == 0 ? "loader" : "worker", i % 2 == 0 ? null : "g",
-          null, "load", i % 6, i * 40, null, null, null, null, false, null, null, new Story.Records(40, i * 40 + 39, orders, orders)));
+          null, "load", i % 6, i * 40, null, null, null, null, false, null, null, new Story.Records(20, i * 40 + 19, orders, orders)));
     }
     List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
         new Section("passing", false, "", entries.subList(0, 60), 0));
@@ -507,7 +507,7 @@ public final class StoryPage {
   private record Facts(Map<String, Set<Part>> partitionsOfKey, List<String> duplicates, int duplicateCount,
       int failedSends, String counts, Map<String, Set<Part>> partitionsOfSubject, Map<List<String>, Set<String>> readersOfSubject,
       boolean subjectIsKey, Map<String, Map<Integer, Integer>> readsByReader, List<String> refused, int statements,
-      int dbCommits, int dbRollbacks, boolean oneTopic, Set<Entry> readAgain) {
+      int dbCommits, int dbRollbacks, boolean oneTopic, Set<Entry> readAgain, Map<Place, Set<String>> readersOfPartition) {
     void html(StringBuilder sb) {
       List<String> items = new ArrayList<>();
       items.add(counts.isEmpty() ? "nothing recorded" : counts);
@@ -546,6 +546,16 @@ public final class StoryPage {
         items.add("<b>" + sharedCount + " of " + readersOfSubject.size() + " orders read by more than one consumer of a group</b>: "
             + esc(String.join("; ", shared)) + (sharedCount > 3 ? " and " + (sharedCount - 3) + " more" : ""));
       }
+      List<String> handedOver = new ArrayList<>();
+      readersOfPartition.forEach((p, readers) -> {
+        if (readers.size() > 1) handedOver.add((oneTopic ? "" : p.topic() + " ") + "p" + p.partition() + " by " + String.join(", ", readers));
+      });
+      if (!handedOver.isEmpty()) {
+        java.util.Collections.sort(handedOver);
+        // A bulk load's partition read by two members of one group: handed over (a rebalance), or shared by mistake.
+        items.add("<b>partitions read by more than one consumer of a group</b>: " + esc(String.join("; ",
+            handedOver.subList(0, Math.min(6, handedOver.size())))));
+      }
       if (readsByReader.size() > 1 || readsByReader.values().stream().anyMatch(m -> m.size() > 1)) {
         // Which consumer read which partitions (and how many records from each): the group's split at a glance.
         List<String> who = new ArrayList<>();
@@ -582,6 +592,12 @@ public final class StoryPage {
     }
   }
 
+  private static void onPartition(Map<String, Set<Part>> partitions, String key, Part part) {
+    Set<Part> on = partitions.get(key);
+    if (on == null) partitions.put(key, on = new java.util.HashSet<>(4));
+    on.add(part);
+  }
+
   private static String reader(Entry e) {
     return e.actor() + (e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
   }
@@ -606,6 +622,7 @@ public final class StoryPage {
     int dupCount = 0, failedSends = 0, statements = 0, commits = 0, rollbacks = 0;
     // A bulk load's reads: the highest offset each group has read of each partition, and who read it.
     Map<Place, Entry> highest = new HashMap<>();
+    Map<Place, Set<String>> readersOfPartition = new HashMap<>();
     for (Entry e : all) {
       if (e.kind() == Kind.SENT && e.failed()) failedSends++;
       if (e.topic() != null && e.partition() >= 0) topics.add(e.topic());
@@ -614,15 +631,14 @@ public final class StoryPage {
         Part part = new Part(e.topic(), e.partition());
         subjectIsKey &= r.subjects().isEmpty() || r.keys().size() == r.subjects().size() && r.keys().equals(r.subjects());
         if (e.kind() == Kind.SENT) {
-          for (String subject : r.subjects()) partitionsOfSubject.computeIfAbsent(subject, k -> new java.util.HashSet<>(4)).add(part);
-          for (String key : r.keys()) {
-            if (!key.equals("null")) partitionsOfKey.computeIfAbsent(key, k -> new java.util.HashSet<>(4)).add(part);
-          }
+          // One small call per record: compiled after a few hundred, while this method, run once per test, never is.
+          for (String subject : r.subjects()) onPartition(partitionsOfSubject, subject, part);
+          for (String key : r.keys()) if (!key.equals("null")) onPartition(partitionsOfKey, key, part);
         } else if (e.kind() == Kind.READ) {
           String actor = String.valueOf(e.actor());
-          for (String subject : r.subjects()) {
-            readersOfSubject.computeIfAbsent(java.util.Arrays.asList(e.group(), subject), k -> new java.util.HashSet<>(4)).add(actor);
-          }
+          // Per partition, not per order: each order stayed on one partition and each partition had one reader,
+          // or the facts say which did not.
+          readersOfPartition.computeIfAbsent(new Place(e.group(), e.topic(), e.partition(), -1), k -> new TreeSet<>()).add(actor);
           readsByReader.computeIfAbsent(actor, k -> new HashMap<>()).merge(e.partition(), r.count(), Integer::sum);
           // Records at or below what the group had read of this partition are read again (a redelivery).
           Entry before = highest.get(new Place(e.group(), e.topic(), e.partition(), -1));
@@ -677,7 +693,7 @@ public final class StoryPage {
       }
     }
     return new Facts(partitionsOfKey, duplicates, dupCount, failedSends, counts(all), partitionsOfSubject, readersOfSubject,
-        subjectIsKey, readsByReader, refused, statements, commits, rollbacks, topics.size() <= 1, readAgain);
+        subjectIsKey, readsByReader, refused, statements, commits, rollbacks, topics.size() <= 1, readAgain, readersOfPartition);
   }
 
   // ---- text ------------------------------------------------------------------------------------
