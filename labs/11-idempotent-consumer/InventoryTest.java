@@ -16,15 +16,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -226,19 +226,23 @@ class InventoryTest {
     @Test
     @DisplayName("the same event reaching two consumers at once takes stock once")
     void raceTakesStockOnce() throws Exception {
-      // given: the stock row is busy, so both consumers get as far as they can and wait there
+      // given: e-1 on a one-partition topic, and the stock row busy, so both consumers get as far as they can and wait there
+      String topic = Topics.fresh("orders", 1);
+      String group = Topics.unique("inventory");
+      publish(topic, event("e-1", 2));
       db.execute("SET DEFAULT_LOCK_TIMEOUT 10000");
       List<CompletableFuture<Boolean>> results = new ArrayList<>();
-      ExecutorService consumers = Executors.newFixedThreadPool(2);
+      CountDownLatch bothRead = new CountDownLatch(2);
       try (StockLock lock = new StockLock()) {
-        for (int i = 0; i < 2; i++) {
-          results.add(CompletableFuture.supplyAsync(() -> applyQuietly(event("e-1", 2)), consumers));
-        }
-        Poll.until(() -> lock.waiting() + done(results) == 2, Duration.ofSeconds(5),
-            () -> "both consumers to reach the locked stock row (waiting: " + lock.waiting() + ")");
-      } finally {
-        consumers.shutdown(); // when: the row is released, both go on
-      }
+        // when: two consumers of one group hold e-1 at once. In production: inventory-1 stalls (a long GC
+        // pause) past its session timeout, so the group gives partition 0 to inventory-2, which reads from the
+        // last committed offset, e-1 again, while inventory-1 wakes up still holding e-1 and applies it too.
+        // Here each takes partition 0 from offset 0 directly (assign), so both read e-1 every time, at once.
+        for (String name : List.of("inventory-1", "inventory-2")) results.add(readAndApply(topic, group, name, bothRead));
+        Poll.until(() -> lock.waiting() + done(results) == 2, Duration.ofSeconds(20),
+            () -> "both consumers to read e-1 (" + (2 - bothRead.getCount()) + " did) and reach the locked stock row"
+                + " (waiting: " + lock.waiting() + ")");
+      } // the row is released: both go on
       // then
       List<Object> outcomes = new ArrayList<>();
       for (CompletableFuture<Boolean> r : results) outcomes.add(outcome(r));
@@ -302,12 +306,29 @@ class InventoryTest {
       assertThat(inventory.stock(SKU)).as("TODO 3: stock after e-1 (2 of 100) was applied on the retry").isEqualTo(98);
     }
 
-    private boolean applyQuietly(Inventory.OrderConfirmed event) {
-      try {
-        return inventory.apply(event);
-      } catch (SQLException e) {
-        throw new IllegalStateException(e.getMessage(), e);
-      }
+    /** A consumer on its own thread, named for it: reads e-1 from offset 0, waits until the other has too, applies it. */
+    private CompletableFuture<Boolean> readAndApply(String topic, String group, String name, CountDownLatch bothRead) {
+      CompletableFuture<Boolean> result = new CompletableFuture<>();
+      Thread consumer = new Thread(() -> {
+        Map<String, Object> config = Clients.consumerConfig(group, name);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<String, String> kafka = Clients.consumer(config)) {
+          TopicPartition p0 = new TopicPartition(topic, 0);
+          kafka.assign(List.of(p0));
+          kafka.seek(p0, 0);
+          ConsumerRecord<String, String> record = Poll.records(kafka, 1, Duration.ofSeconds(15)).get(0);
+          bothRead.countDown();
+          if (!bothRead.await(20, TimeUnit.SECONDS)) throw new IllegalStateException("the other consumer never read e-1");
+          result.complete(inventory.apply(Inventory.OrderConfirmed.fromJson(record.value())));
+        } catch (SQLException e) {
+          result.completeExceptionally(new IllegalStateException(e.getMessage(), e));
+        } catch (Throwable e) {
+          result.completeExceptionally(e);
+        }
+      }, name);
+      consumer.setDaemon(true);
+      consumer.start();
+      return result;
     }
   }
 

@@ -33,6 +33,7 @@ import workbook.story.Story;
 public final class Timeline {
   private static final Pattern EVENT_TYPE = Pattern.compile("\"(?:eventType|type)\"\\s*:\\s*\"([^\"]{1,40})\"");
   private static final Pattern EVENT_ID = Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]{1,80})\"");
+  private static final Pattern ORDER_ID = Pattern.compile("\"orderId\"\\s*:\\s*\"([^\"]{1,60})\"");
 
   private Timeline() {}
 
@@ -110,6 +111,13 @@ public final class Timeline {
     return m.find() ? m.group(1) : null;
   }
 
+  /** What the event is about: the order id in its JSON value, if any (the page groups a load's records by it). */
+  static String subject(Object value) {
+    if (value == null) return null;
+    Matcher m = ORDER_ID.matcher(text(value));
+    return m.find() ? m.group(1) : null;
+  }
+
   /** The whole key, for the diagram's hover (the line shows it cut). */
   static String fullKey(Object key) {
     return key == null ? null : text(key);
@@ -140,7 +148,7 @@ public final class Timeline {
         if (pending.size() > 10_000) pending.remove(0);
         pending.add(Map.entry(record.headers(), new String[] {key(record.key()), what(record.value(), record.headers()),
             fullKey(record.key()), correlation(record.headers()), Long.toString(System.nanoTime()),
-            eventId(record.value(), record.headers())}));
+            eventId(record.value(), record.headers()), subject(record.value())}));
       }
       return record;
     }
@@ -150,7 +158,8 @@ public final class Timeline {
       String k = sent == null ? "?" : sent[0];
       String w = sent == null ? "?" : sent[1];
       Story.Builder entry = Story.entry(Story.Kind.SENT, client).key(sent == null ? null : sent[2]).eventType(w)
-          .correlationId(sent == null ? null : sent[3]).when(sent == null ? 0 : Long.parseLong(sent[4])).eventId(sent == null ? null : sent[5]);
+          .correlationId(sent == null ? null : sent[3]).when(sent == null ? 0 : Long.parseLong(sent[4])).eventId(sent == null ? null : sent[5])
+          .subject(sent == null ? null : sent[6]);
       if (e == null) {
         entry.topic(m.topic()).at(m.partition(), m.offset())
             .line(line("sent", m.topic(), where(m.partition(), m.offset()), k, w, client)).add();
@@ -191,12 +200,14 @@ public final class Timeline {
     }
 
     @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
+      // What this thread does with the records next (in the database, say) is drawn on this consumer's lane.
+      if (!records.isEmpty()) Story.actingOnThisThread(client, group);
       for (ConsumerRecord<Object, Object> r : records) {
         read.add(new TopicPartition(r.topic(), r.partition()));
         String w = what(r.value(), r.headers());
         Story.entry(Story.Kind.READ, client).group(group).topic(r.topic()).at(r.partition(), r.offset())
             .key(fullKey(r.key())).eventType(w).eventId(eventId(r.value(), r.headers())).correlationId(correlation(r.headers()))
-            .line(line("read", r.topic(), where(r.partition(), r.offset()), key(r.key()), w, who(client, group))).add();
+            .subject(subject(r.value())).line(line("read", r.topic(), where(r.partition(), r.offset()), key(r.key()), w, who(client, group))).add();
       }
       return records;
     }
@@ -222,6 +233,136 @@ public final class Timeline {
             .at(m.getKey().partition(), m.getValue()).line(text).add();
         text = null;
       }
+    }
+
+    @Override public void close() {}
+  }
+
+  /** Gathers one run of records (one partition, one after another) into a single story entry. */
+  private static final class Run {
+    final String topic;
+    final int partition;
+    final long firstOffset, nanoTime;
+    long lastOffset;
+    int count;
+    final Set<String> keys = new java.util.LinkedHashSet<>(), subjects = new java.util.LinkedHashSet<>();
+
+    Run(String topic, int partition, long firstOffset) {
+      this.topic = topic;
+      this.partition = partition;
+      this.firstOffset = firstOffset;
+      this.lastOffset = firstOffset;
+      this.nanoTime = System.nanoTime();
+    }
+
+    void add(long offset, String key, String subject) {
+      lastOffset = offset;
+      count++;
+      keys.add(String.valueOf(key));
+      if (subject != null) subjects.add(subject);
+    }
+
+    void record(Story.Kind kind, String client, String group) {
+      String key = keys.size() == 1 ? keys.iterator().next() : null;
+      Story.entry(kind, client).group(group).topic(topic).at(partition, firstOffset).when(nanoTime)
+          .key("null".equals(key) ? null : key).subject(subjects.size() == 1 ? subjects.iterator().next() : null)
+          .records(new Story.Records(count, lastOffset, List.copyOf(keys), List.copyOf(subjects))).add();
+    }
+  }
+
+  /**
+   * A bulk load's producer side ({@link Clients#withoutTimeline}): nothing printed (thousands of
+   * lines would bury the story), and on the page one arrow per run of records one partition
+   * acknowledged in a row, with only what the page needs: offsets, keys, the body's order ids.
+   */
+  public static final class BulkProducerTrace implements ProducerInterceptor<Object, Object> {
+    // Kafka hands the acknowledgement the record's own Headers object: found by identity, in O(1).
+    private final Map<Headers, String[]> pending = new java.util.IdentityHashMap<>();
+    private final Runnable flush = this::flush;
+    private String client = "producer";
+    private Run run;
+
+    @Override public void configure(Map<String, ?> configs) {
+      Object id = configs.get("client.id");
+      if (id != null && !id.toString().isBlank()) client = id.toString();
+      Story.flushBefore(flush, true);
+    }
+
+    @Override public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
+      String[] sent = {fullKey(record.key()), subject(record.value())};
+      synchronized (this) {
+        if (pending.size() < 100_000) pending.put(record.headers(), sent);
+      }
+      return record;
+    }
+
+    @Override public void onAcknowledgement(RecordMetadata m, Exception e, Headers headers) {
+      synchronized (this) {
+        String[] sent = headers == null ? null : pending.remove(headers);
+        if (e == null) {
+          if (run != null && (run.partition != m.partition() || !run.topic.equals(m.topic()) || m.offset() <= run.lastOffset)) flush();
+          if (run == null) run = new Run(m.topic(), m.partition(), m.offset());
+          run.add(m.offset(), sent == null ? null : sent[0], sent == null ? null : sent[1]);
+          return;
+        }
+        // A failed send is printed: it may be why the test failed.
+        String topic = m == null ? "?" : m.topic();
+        Story.entry(Story.Kind.SENT, client).key(sent == null ? null : sent[0]).subject(sent == null ? null : sent[1])
+            .topic(topic).failed(true).line(line("FAILED", topic, "-", key(sent == null ? null : sent[0]), "(bulk)", client)
+                + ": " + e.getClass().getSimpleName()).add();
+      }
+    }
+
+    private synchronized void flush() {
+      if (run != null) run.record(Story.Kind.SENT, client, null);
+      run = null;
+    }
+
+    @Override public void close() {
+      flush();
+      Story.flushBefore(flush, false);
+      synchronized (this) {
+        pending.clear();
+      }
+    }
+  }
+
+  /** A bulk load's consumer side: one drawn, unprinted entry per poll and partition, and per commit that moved. */
+  public static final class BulkConsumerTrace implements ConsumerInterceptor<Object, Object> {
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private final Set<TopicPartition> read = ConcurrentHashMap.newKeySet();
+    private String client = "consumer";
+    private String group;
+
+    @Override public void configure(Map<String, ?> configs) {
+      Object id = configs.get("client.id");
+      if (id != null && !id.toString().isBlank()) client = id.toString();
+      Object g = configs.get("group.id");
+      group = g == null ? null : g.toString();
+    }
+
+    @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
+      if (records.isEmpty()) return records;
+      Story.actingOnThisThread(client, group);
+      for (TopicPartition tp : records.partitions()) {
+        read.add(tp);
+        Run run = null;
+        for (ConsumerRecord<Object, Object> r : records.records(tp)) {
+          if (run == null) run = new Run(tp.topic(), tp.partition(), r.offset());
+          run.add(r.offset(), fullKey(r.key()), subject(r.value()));
+        }
+        if (run != null) run.record(Story.Kind.READ, client, group);
+      }
+      return records;
+    }
+
+    @Override public synchronized void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      offsets.forEach((tp, om) -> {
+        // As in ConsumerTrace: only a commit that moved, on a partition this client has read from.
+        if (!Long.valueOf(om.offset()).equals(committed.put(tp, om.offset())) && read.contains(tp)) {
+          Story.entry(Story.Kind.COMMITTED, client).group(group).topic(tp.topic()).at(tp.partition(), om.offset()).add();
+        }
+      });
     }
 
     @Override public void close() {}

@@ -13,11 +13,13 @@ import java.util.List;
 public final class Story {
   /** What an entry tells. */
   public enum Kind {
-    SENT, READ, COMMITTED, CALL, ANSWER, NOTE;
+    SENT, READ, COMMITTED, CALL, ANSWER, NOTE,
+    /** A database statement, commit or rollback: peer is the database, key the SQL, eventType its short form. */
+    STATEMENT;
 
     private final String word = name().toLowerCase(java.util.Locale.ROOT);
 
-    /** "sent", "read", "committed", "call", "answer", "note". */
+    /** "sent", "read", "committed", "call", "answer", "note", "statement". */
     public String word() { return word; }
   }
 
@@ -25,12 +27,32 @@ public final class Story {
    * One thing that happened: when (microseconds since the test started), in which test, who did
    * it ({@code actor}, with its consumer {@code group}), to whom ({@code peer}: the service called,
    * or the caller answered), where ({@code topic}, {@code partition}, {@code offset}; -1 if none),
-   * what ({@code key}, {@code eventType}, {@code eventId}, {@code correlationId}), whether it failed, and its text
-   * line (null for an entry that is drawn but not printed, e.g. a commit's second partition).
+   * what ({@code key}, {@code eventType}, {@code eventId}, {@code correlationId}, and {@code subject}: what the
+   * event is about, e.g. the order id in its body), whether it failed, and its text line (null for an entry
+   * that is drawn but not printed, e.g. a commit's second partition, or a record of a bulk load).
    */
   public record Entry(long micros, String test, Kind kind, String actor, String group, String peer, String topic,
       int partition, long offset, String key, String eventType, String eventId, String correlationId, boolean failed,
-      String line) {}
+      String line, String subject, Records records) {}
+
+  /**
+   * A bulk load's records drawn as one entry (what one poll gave from one partition, or a run of
+   * sends one partition acknowledged): how many, the last offset (the entry's offset is the first),
+   * and their keys and subjects, each once. Recorded this way, thousands of records cost the page
+   * a few dozen entries.
+   */
+  public record Records(int count, long lastOffset, List<String> keys, List<String> subjects) {}
+
+  private static final java.util.Set<Runnable> FLUSHERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A recorder that gathers entries before recording them (a run of acknowledgements) registers
+   * how to record what it holds: {@link #entries()} calls it first, so nothing is left out.
+   */
+  public static void flushBefore(Runnable flush, boolean register) {
+    if (register) FLUSHERS.add(flush);
+    else FLUSHERS.remove(flush);
+  }
 
   private static final List<String> LINES = new ArrayList<>();
   private static final int MAX_LINES = 200;
@@ -53,6 +75,28 @@ public final class Story {
     entry(Kind.NOTE, null).line(line).add();
   }
 
+  private static final ThreadLocal<String[]> ACTING = new ThreadLocal<>();
+
+  /**
+   * Says who is at work on this thread from now on (a consumer that just read a record, with its
+   * group): what this thread does next, e.g. in the database, is drawn on that lane.
+   */
+  public static void actingOnThisThread(String actor, String group) {
+    String[] now = ACTING.get();
+    if (now == null || !now[0].equals(actor) || !java.util.Objects.equals(now[1], group)) ACTING.set(new String[] {actor, group});
+  }
+
+  /**
+   * Who is at work on this thread: {actor, group}, the consumer that last read a record on it,
+   * else the thread's name ("test" for the test's own thread) and no group.
+   */
+  public static String[] actorOnThisThread() {
+    String[] a = ACTING.get();
+    if (a != null) return a;
+    String name = Thread.currentThread().getName();
+    return new String[] {name.equals("main") || name.startsWith("junit") ? "test" : name, null};
+  }
+
   /** Starts an entry: {@code Story.entry(Kind.SENT, "shop").topic(t).at(p, o).key(k).line(text).add()}. */
   public static Builder entry(Kind kind, String actor) {
     return new Builder(kind, actor);
@@ -62,7 +106,7 @@ public final class Story {
     long micros = ((b.nanoTime != 0 ? b.nanoTime : System.nanoTime()) - startedAt) / 1000;
     if (ENTRIES.size() < MAX_ENTRIES) {
       ENTRIES.add(new Entry(micros, test, b.kind, b.actor, b.group, b.peer, b.topic, b.partition, b.offset, b.key,
-          b.eventType, b.eventId, b.correlationId, b.failed, b.line));
+          b.eventType, b.eventId, b.correlationId, b.failed, b.line, b.subject, b.records));
     } else {
       notKept++;
     }
@@ -110,9 +154,12 @@ public final class Story {
     return copy;
   }
 
-  /** The entries so far (a copy; the story goes on). */
-  public static synchronized List<Entry> entries() {
-    return new ArrayList<>(ENTRIES);
+  /** The entries so far (a copy; the story goes on), with what recorders still held. */
+  public static List<Entry> entries() {
+    for (Runnable flush : FLUSHERS) flush.run(); // outside the lock: a recorder takes its own lock first, then ours
+    synchronized (Story.class) {
+      return new ArrayList<>(ENTRIES);
+    }
   }
 
   /** How many entries of this test were counted but not kept (past {@value #MAX_ENTRIES}). */
@@ -124,11 +171,12 @@ public final class Story {
   public static final class Builder {
     private final Kind kind;
     private final String actor;
-    private String group, peer, topic, key, eventType, eventId, correlationId, line;
+    private String group, peer, topic, key, eventType, eventId, correlationId, line, subject;
     private int partition = -1;
     private long offset = -1;
     private boolean failed;
     private long nanoTime;
+    private Records records;
 
     private Builder(Kind kind, String actor) {
       this.kind = kind;
@@ -151,6 +199,12 @@ public final class Story {
     public Builder eventId(String eventId) { this.eventId = eventId; return this; }
 
     public Builder correlationId(String correlationId) { this.correlationId = correlationId; return this; }
+
+    /** Many records of a bulk load in one entry (see {@link Records}). */
+    public Builder records(Records records) { this.records = records; return this; }
+
+    /** What the event is about (the order id in its body): the page groups a bulk load's records by it. */
+    public Builder subject(String subject) { this.subject = subject; return this; }
 
     public Builder failed(boolean failed) { this.failed = failed; return this; }
 

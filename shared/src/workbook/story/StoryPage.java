@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,12 +68,21 @@ public final class StoryPage {
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       int p = i % 3;
-      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i));
-      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders"));
-      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null));
-      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives"));
-      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends"));
-      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i));
+      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i, "o-" + i % 7, null));
+      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders", null, null));
+      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null, null, null));
+      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives", null, null));
+      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends", null, null));
+      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i, null, null));
+      entries.add(new Entry(i * 10L + 6, "warm-up", Kind.STATEMENT, "inventory", "group", "database lab", null, -1, -1, "INSERT INTO t VALUES ('e-1')", "INSERT t e-1", null, null, i % 7 == 0, null, null, null));
+      entries.add(new Entry(i * 10L + 7, "warm-up", Kind.READ, "worker", "group", null, "load", 0, i, null, null, null, null, false, null, "o-" + i % 9, null));
+    }
+    // A bulk load: one poll's records from one partition, drawn as one arrow.
+    for (int i = 0; i < 120; i++) {
+      List<String> orders = new ArrayList<>();
+      for (int o = 0; o < 20; o++) orders.add("order-" + (i * 20 + o) % 97);
+      entries.add(new Entry(3000 + i, "warm-up", i % 2 == 0 ? Kind.SENT : Kind.READ, i % 2 == 0 ? "loader" : "worker", i % 2 == 0 ? null : "g",
+          null, "load", i % 6, i * 40, null, null, null, null, false, null, null, new Story.Records(20, i * 40 + 19, orders, orders)));
     }
     List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
         new Section("passing", false, "", entries.subList(0, 60), 0));
@@ -144,7 +154,7 @@ public final class StoryPage {
       }
       // A consumer's own note ("starts ...") goes on its lane, whichever group it is in.
       String existing = groupedLane.get(name);
-      return existing != null && role.equals("service") ? existing : lane(name, name, "", role, rank);
+      return existing != null && (role.equals("service") || role.equals("caller")) ? existing : lane(name, name, "", role, rank);
     }
   }
 
@@ -161,9 +171,10 @@ public final class StoryPage {
     List<Entry> all = new ArrayList<>(s.entries());
     all.sort(java.util.Comparator.comparingLong(Entry::micros));
     Diagram d = new Diagram();
+    List<Entry> rows = all;
     // Lanes first, from every entry (drawn or not), so a summarised test keeps all its lanes.
-    List<String[]> ends = new ArrayList<>(all.size());
-    for (Entry e : all) ends.add(ends(d, e));
+    List<String[]> ends = new ArrayList<>(rows.size());
+    for (Entry e : rows) ends.add(ends(d, e));
     List<Lane> lanes = new ArrayList<>(d.lanes.values());
     lanes.sort((a, b) -> a.rank() != b.rank() ? Integer.compare(a.rank(), b.rank())
         : a.rank() == 2 ? partitionOrder(d, a, b) : Integer.compare(a.order(), b.order()));
@@ -175,8 +186,8 @@ public final class StoryPage {
     int textX = LEFT + lanes.size() * laneW + 12;
 
     int limit = s.failed() ? DRAWN_FAILING : DRAWN_PASSING;
-    int head = all.size() <= limit ? all.size() : limit / 2;
-    int tailFrom = all.size() <= limit ? all.size() : all.size() - limit / 2;
+    int head = rows.size() <= limit ? rows.size() : limit / 2;
+    int tailFrom = rows.size() <= limit ? rows.size() : rows.size() - limit / 2;
     Facts facts = facts(all);
 
     sb.append("<details class=\"test ").append(s.failed() ? "failed" : "passed").append("\" id=\"test-").append(index)
@@ -192,20 +203,26 @@ public final class StoryPage {
       return;
     }
     facts.html(sb);
-    if (tailFrom > head || s.notKept() > 0) {
+    int records = 0, batched = 0;
+    for (Entry e : all) if (e.records() != null) { records += e.records().count(); batched++; }
+    if (tailFrom > head || s.notKept() > 0 || batched > 0) {
       sb.append("<p class=\"summarised\">Summarised: ");
+      if (batched > 0) {
+        sb.append("a bulk load is drawn one arrow per poll and partition, and per run of sends one partition acknowledged (")
+            .append(records).append(" records in ").append(batched).append(" arrows; hover an arrow for its records).");
+      }
       if (tailFrom > head) {
-        sb.append("the first ").append(head).append(" and the last ").append(all.size() - tailFrom)
-            .append(" of ").append(all.size()).append(" entries are drawn; the ").append(tailFrom - head)
+        sb.append(batched > 0 ? " " : "").append("the first ").append(head).append(" and the last ").append(rows.size() - tailFrom)
+            .append(" of ").append(rows.size()).append(" entries are drawn; the ").append(tailFrom - head)
             .append(" between them are counted (").append(counts(all.subList(head, tailFrom))).append(").");
       }
       if (s.notKept() > 0) sb.append(" ").append(s.notKept()).append(" more entries were only counted: a test keeps ")
           .append(Story.MAX_ENTRIES).append(".");
       sb.append(" The counts above cover every entry.</p>\n");
     }
-    int rows = countRows(all, 0, head) + countRows(all, tailFrom, all.size()) + (tailFrom > head ? 2 : 0);
+    int drawnRows = countRows(rows, 0, head) + countRows(rows, tailFrom, rows.size()) + (tailFrom > head ? 2 : 0);
     int width = textX + textW;
-    int height = TOP + rows * ROW + 12;
+    int height = TOP + drawnRows * ROW + 12;
     sb.append("<div class=\"scroll\"><svg class=\"diagram\" width=\"").append(width)
         .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\">\n");
     sb.append("<g class=\"lanes\">");
@@ -219,31 +236,25 @@ public final class StoryPage {
       sb.append("<text x=\"").append(lx).append("\" y=\"").append(l.sub().isEmpty() ? 28 : 21).append("\">")
           .append(esc(cut(l.label(), laneW / 7))).append("</text>");
       if (!l.sub().isEmpty()) {
-        sb.append("<text class=\"sub\" x=\"").append(lx).append("\" y=\"37\">").append(esc(cut(l.sub(), laneW / 6)))
+        sb.append("<text class=\"sub\" x=\"").append(lx).append("\" y=\"37\">").append(esc(cut(l.sub(), (laneW - 12) / 6)))
             .append("</text>");
       }
       sb.append("<line x1=\"").append(lx).append("\" y1=\"44\" x2=\"").append(lx).append("\" y2=\"").append(height)
           .append("\"/></g>");
     }
     sb.append("</g>\n<g class=\"entries\">\n");
-    Set<String> seenReads = new java.util.HashSet<>();
+    Set<Entry> dups = facts.readAgain();
     int[] row = {0};
-    draw(sb, all, ends, 0, head, x, textX, textW * 10 / 66, row, seenReads);
+    draw(sb, rows, ends, 0, head, x, textX, textW * 10 / 66, row, dups);
     if (tailFrom > head) {
       int y = TOP + row[0] * ROW + ROW / 2;
-      for (int i = head; i < tailFrom; i++) {
-        Entry e = all.get(i);
-        if (e.kind() != Kind.READ) continue;
-        seenReads.add(readKey(e));
-        if (e.eventId() != null) seenReads.add(e.group() + "\u0000event\u0000" + e.eventId());
-      }
       sb.append("<g class=\"gap\"><rect x=\"").append(LEFT).append("\" y=\"").append(y - 4).append("\" width=\"")
           .append(width - LEFT - 8).append("\" height=\"").append(ROW + 8).append("\"/><text x=\"").append(LEFT + 8)
-          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(" entries not drawn here: ")
-          .append(esc(counts(all.subList(head, tailFrom)))).append("</text></g>\n");
+          .append("\" y=\"").append(y + 12).append("\">&#8230; ").append(tailFrom - head).append(" entries")
+          .append(" not drawn here: ").append(esc(counts(all.subList(head, tailFrom)))).append("</text></g>\n");
       row[0] += 2;
     }
-    draw(sb, all, ends, tailFrom, all.size(), x, textX, textW * 10 / 66, row, seenReads);
+    draw(sb, rows, ends, tailFrom, rows.size(), x, textX, textW * 10 / 66, row, dups);
     sb.append("</g></svg></div></details>\n");
   }
 
@@ -272,6 +283,12 @@ public final class StoryPage {
         String from = d.actor(e, "service", 1);
         return new String[] {from, e.peer() == null ? null : d.lane(e.peer(), e.peer(), "", "caller", 0)};
       }
+      case STATEMENT: {
+        // The database's lane is the rightmost: "database" over its name.
+        String db = e.peer() == null ? "database" : e.peer();
+        String sub = db.startsWith("database ") ? db.substring("database ".length()) : "";
+        return new String[] {d.actor(e, "caller", 0), d.lane(db, "database", sub, "database", 4)};
+      }
       default:
         return new String[] {d.actor(e, "service", 1), null};
     }
@@ -291,15 +308,15 @@ public final class StoryPage {
         && String.valueOf(e.actor()).equals(String.valueOf(before.actor()));
   }
 
-  private static void draw(StringBuilder sb, List<Entry> all, List<String[]> ends, int from, int to,
-      Map<String, Integer> x, int textX, int textChars, int[] row, Set<String> seenReads) {
+  private static void draw(StringBuilder sb, List<Entry> all, List<String[]> ends, int from,
+      int to, Map<String, Integer> x, int textX, int textChars, int[] row, Set<Entry> dups) {
     for (int i = from; i < to; i++) {
       Entry e = all.get(i);
       if (!sharesRow(all, i, from)) row[0]++;
       int y = TOP + (row[0] - 1) * ROW + ROW / 2;
       // Read again: the same record (a redelivery), or the same event at another offset (sent twice).
-      boolean dup = e.kind() == Kind.READ && (!seenReads.add(readKey(e))
-          | (e.eventId() != null && !seenReads.add(e.group() + "\u0000event\u0000" + e.eventId())));
+      boolean dup = !dups.isEmpty() && dups.contains(e);
+      Batch b = e.records() != null ? new Batch(e) : null;
       String corr = e.correlationId() != null ? e.correlationId() : correlationIn(e.line());
       String[] lanes = ends.get(i);
       Integer x1 = lanes[0] == null ? null : x.get(lanes[0]);
@@ -313,21 +330,27 @@ public final class StoryPage {
       attr(sb, "topic", e.topic());
       if (e.partition() >= 0) attr(sb, "partition", String.valueOf(e.partition()));
       if (e.offset() >= 0) attr(sb, "offset", String.valueOf(e.offset()));
-      attr(sb, "key", e.key());
+      attr(sb, "key", b == null ? e.key() : b.key);
+      if (b != null) {
+        attr(sb, "count", String.valueOf(b.count));
+        attr(sb, "last", String.valueOf(b.last));
+      }
+      attr(sb, "subject", b == null ? e.subject() : b.subject);
       attr(sb, "type", e.eventType());
       attr(sb, "event", e.eventId());
       attr(sb, "corr", corr);
       String ms = millis(e.micros());
       attr(sb, "ms", ms);
-      sb.append("><title>").append(esc(tooltip(e, dup, corr, ms))).append("</title>");
+      sb.append("><title>").append(esc(b == null ? tooltip(e, dup, corr, ms) : b.tooltip(e, dup, ms))).append("</title>");
       sb.append("<text class=\"t\" x=\"").append(LEFT - 6).append("\" y=\"").append(y + 4).append("\">")
           .append(e.micros() / 1000).append("</text>");
-      String color = e.key() != null && (e.kind() == Kind.SENT || e.kind() == Kind.READ)
-          ? " style=\"stroke:" + keyColor(e.key()) + "\"" : "";
+      String colorKey = b == null ? e.key() : b.key;
+      String color = colorKey != null && (e.kind() == Kind.SENT || e.kind() == Kind.READ)
+          ? " style=\"stroke:" + keyColor(colorKey) + "\"" : "";
       if (arrow) {
         sb.append("<line x1=\"").append(x1).append("\" y1=\"").append(y).append("\" x2=\"").append(x2 + (x2 > x1 ? -4 : 4))
             .append("\" y2=\"").append(y).append("\" marker-end=\"url(#").append(marker(e, dup)).append(")\"").append(color).append("/>");
-        String label = label(e, dup);
+        String label = b == null ? label(e, dup) : b.label(dup);
         if (!label.isEmpty()) {
           sb.append("<text class=\"label\" x=\"").append((x1 + x2) / 2).append("\" y=\"").append(y - 3).append("\">")
               .append(esc(cut(label, Math.abs(x2 - x1) / 6))).append("</text>");
@@ -335,11 +358,67 @@ public final class StoryPage {
       } else if (x1 != null || x2 != null) {
         sb.append("<circle cx=\"").append(x1 != null ? x1 : x2).append("\" cy=\"").append(y).append("\" r=\"4\"/>");
       }
-      if (e.line() != null) {
-        sb.append("<text class=\"line\" x=\"").append(textX).append("\" y=\"").append(y + 4).append("\">")
-            .append(esc(cut(squeeze(e.line()), textChars))).append("</text>");
+      // A database statement prints no line; the text column says what the arrow's label has no room for.
+      String text = e.line() != null ? squeeze(e.line()) : b != null ? b.text(e)
+          : e.kind() == Kind.STATEMENT && e.eventType() != null ? e.actor() + ": " + e.eventType() : null;
+      if (text != null) {
+        sb.append("<text class=\"line").append(e.line() == null ? " drawn" : "").append("\" x=\"").append(textX).append("\" y=\"").append(y + 4).append("\">")
+            .append(esc(cut(text, textChars))).append("</text>");
       }
       sb.append("</g>\n");
+    }
+  }
+
+  /** A bulk load's entry (many records): what its label, text and hover say. */
+  private static final class Batch {
+    final int count, keys, subjects;
+    final long first, last;
+    final String key, subject;
+    final List<String> someKeys, someSubjects;
+
+    Batch(Entry e) {
+      Story.Records r = e.records();
+      count = r.count();
+      first = e.offset();
+      last = r.lastOffset();
+      keys = r.keys().size();
+      subjects = r.subjects().size();
+      key = e.key();
+      subject = e.subject();
+      someKeys = r.keys().subList(0, Math.min(6, keys));
+      someSubjects = r.subjects().subList(0, Math.min(6, subjects));
+    }
+
+    /** "x52 @120-171", or "order-1 x3 @4-6" when one key. */
+    String label(boolean dup) {
+      return (dup ? "AGAIN " : "") + (key == null ? "" : key + " ") + "\u00d7" + count + " @" + first + "\u2013" + last;
+    }
+
+    /** "worker-2 read 52 from p3: order-0012, order-0450, ... (40 orders)": the row's text, where a line would be. */
+    String text(Entry e) {
+      StringBuilder t = new StringBuilder().append(e.actor()).append(e.kind() == Kind.SENT ? " sent " : " read ")
+          .append(count).append(e.kind() == Kind.SENT ? " to p" : " from p").append(e.partition());
+      List<String> shown = subjects > 0 ? someSubjects : someKeys;
+      int of = subjects > 0 ? subjects : keys;
+      if (subjects > 0 || !(keys == 1 && "null".equals(someKeys.get(0)))) {
+        t.append(": ").append(String.join(", ", shown.subList(0, Math.min(3, shown.size()))))
+            .append(of > 3 ? ", \u2026 (" + of + (subjects > 0 ? " orders)" : " keys)") : "");
+      }
+      return t.toString();
+    }
+
+    String tooltip(Entry e, boolean dup, String ms) {
+      StringBuilder t = new StringBuilder(e.kind().word()).append(' ').append(count).append(" records");
+      if (dup) t.append(" (some read again: this group had read them before)");
+      t.append(" at ").append(ms).append(" ms");
+      if (e.actor() != null) t.append("\nby: ").append(e.actor())
+          .append(e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+      t.append("\ntopic: ").append(e.topic()).append("\npartition: ").append(e.partition());
+      t.append("\noffsets: ").append(first).append("\u2013").append(last);
+      t.append("\nkeys: ").append(String.join(", ", someKeys)).append(keys > someKeys.size() ? ", \u2026 (" + keys + " keys)" : "");
+      if (subjects > 0) t.append("\norders: ").append(String.join(", ", someSubjects))
+          .append(subjects > someSubjects.size() ? ", \u2026 (" + subjects + " orders)" : "");
+      return t.toString();
     }
   }
 
@@ -349,6 +428,7 @@ public final class StoryPage {
     return switch (e.kind()) {
       case COMMITTED -> "head-commit";
       case CALL, ANSWER -> "head-call";
+      case STATEMENT -> "head-db";
       default -> "head";
     };
   }
@@ -357,10 +437,6 @@ public final class StoryPage {
     if (id.startsWith("partition ")) return id.substring("partition ".length());
     int group = id.indexOf('\u0000');
     return group < 0 ? id : id.substring(0, group) + " (group " + id.substring(group + 1) + ")";
-  }
-
-  private static String readKey(Entry e) {
-    return e.group() + "\u0000" + e.topic() + "\u0000" + e.partition() + "\u0000" + e.offset();
   }
 
   private static String label(Entry e, boolean dup) {
@@ -388,7 +464,8 @@ public final class StoryPage {
     if (e.topic() != null) t.append("\ntopic: ").append(e.topic());
     if (e.partition() >= 0) t.append("\npartition: ").append(e.partition());
     if (e.offset() >= 0) t.append(e.kind() == Kind.COMMITTED ? "\nnext offset: " : "\noffset: ").append(e.offset());
-    if (e.key() != null) t.append("\nkey: ").append(e.key());
+    if (e.key() != null) t.append(e.kind() == Kind.STATEMENT ? "\nsql: " : "\nkey: ").append(e.key());
+    if (e.subject() != null) t.append("\norder: ").append(e.subject());
     if (e.eventType() != null) t.append(e.kind() == Kind.SENT || e.kind() == Kind.READ ? "\nevent type: " : "\nwhat: ")
         .append(e.eventType());
     if (e.eventId() != null) t.append("\nevent id: ").append(e.eventId());
@@ -411,7 +488,7 @@ public final class StoryPage {
   private static String counts(List<Entry> entries) {
     Map<String, Integer> byKind = new LinkedHashMap<>();
     for (Kind k : Kind.values()) byKind.put(k.word(), 0);
-    for (Entry e : entries) byKind.merge(e.kind().word(), 1, Integer::sum);
+    for (Entry e : entries) byKind.merge(e.kind().word(), e.records() == null ? 1 : e.records().count(), Integer::sum);
     StringBuilder sb = new StringBuilder();
     byKind.forEach((k, n) -> {
       String word = n == 1 || k.equals("sent") || k.equals("read") || k.equals("committed") ? k : k + "s";
@@ -422,16 +499,23 @@ public final class StoryPage {
 
   // ---- what the diagram answers at a glance ------------------------------------------------------
 
-  private record Facts(Map<String, Set<String>> partitionsOfKey, List<String> duplicates, int duplicateCount,
-      int failedSends, String counts) {
+  /** A topic's partition, and a record's place, as map keys (cheaper than strings for thousands of entries). */
+  private record Part(String topic, int partition) {}
+
+  private record Place(String group, String topic, int partition, long offset) {}
+
+  private record Facts(Map<String, Set<Part>> partitionsOfKey, List<String> duplicates, int duplicateCount,
+      int failedSends, String counts, Map<String, Set<Part>> partitionsOfSubject, Map<List<String>, Set<String>> readersOfSubject,
+      boolean subjectIsKey, Map<String, Map<Integer, Integer>> readsByReader, List<String> refused, int statements,
+      int dbCommits, int dbRollbacks, boolean oneTopic, Set<Entry> readAgain, Map<Place, Set<String>> readersOfPartition) {
     void html(StringBuilder sb) {
       List<String> items = new ArrayList<>();
       items.add(counts.isEmpty() ? "nothing recorded" : counts);
-      List<String> spread = partitionsOfKey.entrySet().stream().filter(e -> e.getValue().size() > 1)
-          .map(e -> e.getKey() + " on " + String.join(", ", e.getValue())).toList();
-      if (!spread.isEmpty()) {
-        items.add("<b>keys on more than one partition</b> (their order is not kept): " + esc(String.join("; ",
-            spread.subList(0, Math.min(5, spread.size())))) + (spread.size() > 5 ? " and " + (spread.size() - 5) + " more" : ""));
+      List<String> spread = new ArrayList<>();
+      int spreadCount = spread(partitionsOfKey, spread, 5);
+      if (spreadCount > 0) {
+        items.add("<b>keys on more than one partition</b> (their order is not kept): " + esc(String.join("; ", spread))
+            + (spreadCount > 5 ? " and " + (spreadCount - 5) + " more" : ""));
       } else if (!partitionsOfKey.isEmpty()) {
         items.add("each key stayed on one partition (" + partitionsOfKey.size() + " key" + (partitionsOfKey.size() == 1 ? "" : "s") + ")");
       }
@@ -439,46 +523,177 @@ public final class StoryPage {
         items.add("<b>read twice</b> by the same group: " + esc(String.join("; ", duplicates))
             + (duplicateCount > duplicates.size() ? " and " + (duplicateCount - duplicates.size()) + " more" : ""));
       }
+      if (!partitionsOfSubject.isEmpty() && !subjectIsKey) {
+        // The records' keys are not their order ids (none, or another one): where did each order's events go?
+        List<String> orders = new ArrayList<>();
+        int spreadOrders = spread(partitionsOfSubject, orders, 4);
+        items.add(spreadOrders == 0 ? "each order (from the events' bodies) stayed on one partition (" + partitionsOfSubject.size() + " orders)"
+            : "<b>" + spreadOrders + " of " + partitionsOfSubject.size() + " orders on more than one partition</b> (from the"
+                + " events' bodies; their order is not kept): " + esc(String.join("; ", orders))
+                + (spreadOrders > 4 ? " and " + (spreadOrders - 4) + " more" : ""));
+      }
+      List<String> shared = new ArrayList<>();
+      int sharedCount = 0;
+      List<Map.Entry<List<String>, Set<String>>> bySubject = new ArrayList<>();
+      for (Map.Entry<List<String>, Set<String>> e : readersOfSubject.entrySet()) if (e.getValue().size() > 1) bySubject.add(e);
+      bySubject.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing((List<String> k) -> k.get(1))
+          .thenComparing(k -> String.valueOf(k.get(0)))));
+      for (Map.Entry<List<String>, Set<String>> e : bySubject) {
+        if (sharedCount++ < 3) shared.add(e.getKey().get(1) + " by " + String.join(", ", new TreeSet<>(e.getValue())));
+      }
+      if (sharedCount > 0) {
+        // Within one group: one order's events handled by two members, in no order between them.
+        items.add("<b>" + sharedCount + " of " + readersOfSubject.size() + " orders read by more than one consumer of a group</b>: "
+            + esc(String.join("; ", shared)) + (sharedCount > 3 ? " and " + (sharedCount - 3) + " more" : ""));
+      }
+      List<String> handedOver = new ArrayList<>();
+      readersOfPartition.forEach((p, readers) -> {
+        if (readers.size() > 1) handedOver.add((oneTopic ? "" : p.topic() + " ") + "p" + p.partition() + " by " + String.join(", ", readers));
+      });
+      if (!handedOver.isEmpty()) {
+        java.util.Collections.sort(handedOver);
+        // A bulk load's partition read by two members of one group: handed over (a rebalance), or shared by mistake.
+        items.add("<b>partitions read by more than one consumer of a group</b>: " + esc(String.join("; ",
+            handedOver.subList(0, Math.min(6, handedOver.size())))));
+      }
+      if (readsByReader.size() > 1 || readsByReader.values().stream().anyMatch(m -> m.size() > 1)) {
+        // Which consumer read which partitions (and how many records from each): the group's split at a glance.
+        List<String> who = new ArrayList<>();
+        new TreeMap<>(readsByReader).forEach((reader, parts) -> who.add(reader + ": " + String.join(", ",
+            new TreeMap<>(parts).entrySet().stream().map(p -> "p" + p.getKey() + " (" + p.getValue() + ")").toList())));
+        items.add("read: " + esc(String.join("; ", who.subList(0, Math.min(6, who.size()))))
+            + (who.size() > 6 ? " and " + (who.size() - 6) + " more" : ""));
+      }
+      if (statements + dbCommits + dbRollbacks > 0) {
+        items.add("database: " + statements + " statement" + (statements == 1 ? "" : "s") + ", " + dbCommits + " commit"
+            + (dbCommits == 1 ? "" : "s") + ", " + dbRollbacks + " rollback" + (dbRollbacks == 1 ? "" : "s")
+            + (refused.isEmpty() ? "" : "; <b>failed</b>: " + esc(String.join("; ", refused))));
+      }
       if (failedSends > 0) items.add("<b>" + failedSends + " send" + (failedSends == 1 ? "" : "s") + " failed</b>");
       sb.append("<ul class=\"facts\">");
       for (String item : items) sb.append("<li>").append(item).append("</li>");
       sb.append("</ul>\n");
     }
+
+    /**
+     * How many keys are on more than one partition; the first {@code max} of them, in the keys' order, go to
+     * {@code examples} as "order-1 on p0, p3" ("orders-t p0" with several topics).
+     */
+    private int spread(Map<String, Set<Part>> partitions, List<String> examples, int max) {
+      int count = 0;
+      for (Map.Entry<String, Set<Part>> e : partitions.entrySet()) {
+        if (e.getValue().size() < 2 || count++ >= max) continue;
+        List<Part> parts = new ArrayList<>(e.getValue());
+        parts.sort(java.util.Comparator.comparing(Part::topic).thenComparingInt(Part::partition));
+        examples.add(e.getKey() + " on " + String.join(", ", parts.stream()
+            .map(p -> (oneTopic ? "" : p.topic() + " ") + "p" + p.partition()).toList()));
+      }
+      return count;
+    }
+  }
+
+  private static void onPartition(Map<String, Set<Part>> partitions, String key, Part part) {
+    Set<Part> on = partitions.get(key);
+    if (on == null) partitions.put(key, on = new java.util.HashSet<>(4));
+    on.add(part);
+  }
+
+  private static String reader(Entry e) {
+    return e.actor() + (e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
+  }
+
+  private static String where(Entry e) {
+    return e.topic() + " p" + e.partition() + "@" + e.offset();
   }
 
   private static Facts facts(List<Entry> all) {
-    Map<String, Set<String>> partitionsOfKey = new LinkedHashMap<>();
-    Map<String, String> firstReader = new HashMap<>();
-    Map<String, String> firstEvent = new HashMap<>();
+    Map<String, Set<Part>> partitionsOfKey = new LinkedHashMap<>();
+    Map<Place, Entry> firstRead = new HashMap<>();
+    Map<List<String>, Entry> firstEvent = new HashMap<>();
+    // The reads that read again what their group had read before (by identity: two entries may be equal).
+    Set<Entry> readAgain = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     List<String> duplicates = new ArrayList<>();
-    int dupCount = 0, failedSends = 0;
+    Map<String, Set<Part>> partitionsOfSubject = new TreeMap<>();
+    Map<List<String>, Set<String>> readersOfSubject = new HashMap<>();
+    Map<String, Map<Integer, Integer>> readsByReader = new HashMap<>();
+    Set<String> topics = new java.util.HashSet<>();
+    List<String> refused = new ArrayList<>();
+    boolean subjectIsKey = true;
+    int dupCount = 0, failedSends = 0, statements = 0, commits = 0, rollbacks = 0;
+    // A bulk load's reads: the highest offset each group has read of each partition, and who read it.
+    Map<Place, Entry> highest = new HashMap<>();
+    Map<Place, Set<String>> readersOfPartition = new HashMap<>();
     for (Entry e : all) {
       if (e.kind() == Kind.SENT && e.failed()) failedSends++;
+      if (e.topic() != null && e.partition() >= 0) topics.add(e.topic());
+      Story.Records r = e.records();
+      if (r != null) {
+        Part part = new Part(e.topic(), e.partition());
+        subjectIsKey &= r.subjects().isEmpty() || r.keys().size() == r.subjects().size() && r.keys().equals(r.subjects());
+        if (e.kind() == Kind.SENT) {
+          // One small call per record: compiled after a few hundred, while this method, run once per test, never is.
+          for (String subject : r.subjects()) onPartition(partitionsOfSubject, subject, part);
+          for (String key : r.keys()) if (!key.equals("null")) onPartition(partitionsOfKey, key, part);
+        } else if (e.kind() == Kind.READ) {
+          String actor = String.valueOf(e.actor());
+          // Per partition, not per order: each order stayed on one partition and each partition had one reader,
+          // or the facts say which did not.
+          readersOfPartition.computeIfAbsent(new Place(e.group(), e.topic(), e.partition(), -1), k -> new TreeSet<>()).add(actor);
+          readsByReader.computeIfAbsent(actor, k -> new HashMap<>()).merge(e.partition(), r.count(), Integer::sum);
+          // Records at or below what the group had read of this partition are read again (a redelivery).
+          Entry before = highest.get(new Place(e.group(), e.topic(), e.partition(), -1));
+          long seen = before == null ? -1 : before.records().lastOffset();
+          if (e.offset() <= seen) {
+            readAgain.add(e);
+            dupCount += (int) (Math.min(seen, r.lastOffset()) - e.offset() + 1);
+            if (duplicates.size() < 5) {
+              String reader = reader(e), first = reader(before);
+              duplicates.add(e.topic() + " p" + e.partition() + "@" + e.offset() + "\u2013" + Math.min(seen, r.lastOffset())
+                  + " by " + (first.equals(reader) ? reader + " again" : first + ", then " + reader));
+            }
+          }
+          if (r.lastOffset() > seen) highest.put(new Place(e.group(), e.topic(), e.partition(), -1), e);
+        }
+        continue;
+      }
+      if (e.subject() != null && e.partition() >= 0 && (e.kind() == Kind.SENT || e.kind() == Kind.READ)) {
+        subjectIsKey &= e.subject().equals(e.key());
+        if (e.kind() == Kind.SENT) partitionsOfSubject.computeIfAbsent(e.subject(), k -> new java.util.HashSet<>(4)).add(new Part(e.topic(), e.partition()));
+        else readersOfSubject.computeIfAbsent(java.util.Arrays.asList(e.group(), e.subject()), k -> new java.util.HashSet<>(4))
+            .add(String.valueOf(e.actor()));
+      }
+      if (e.kind() == Kind.STATEMENT) {
+        if ("COMMIT".equals(e.key())) commits++;
+        else if ("ROLLBACK".equals(e.key())) rollbacks++;
+        else statements++;
+        if (e.failed() && refused.size() < 3) refused.add(e.eventType() + " by " + e.actor());
+      }
       if (e.kind() == Kind.SENT && e.key() != null && e.partition() >= 0) {
-        partitionsOfKey.computeIfAbsent(e.key(), k -> new TreeSet<>()).add(e.topic() + " p" + e.partition());
+        partitionsOfKey.computeIfAbsent(e.key(), k -> new java.util.HashSet<>(4)).add(new Part(e.topic(), e.partition()));
       }
       if (e.kind() == Kind.READ) {
-        String reader = e.actor() + (e.group() == null || e.group().equals(e.actor()) ? "" : " (group " + e.group() + ")");
-        String where = e.topic() + " p" + e.partition() + "@" + e.offset();
-        String before = firstReader.putIfAbsent(readKey(e), reader);
-        String sameEvent = e.eventId() == null ? null
-            : firstEvent.putIfAbsent(e.group() + "\u0000" + e.eventId(), where + " by " + reader);
+        readsByReader.computeIfAbsent(String.valueOf(e.actor()), k -> new HashMap<>()).merge(e.partition(), 1, Integer::sum);
+        Entry before = firstRead.putIfAbsent(new Place(e.group(), e.topic(), e.partition(), e.offset()), e);
+        Entry sameEvent = e.eventId() == null ? null : firstEvent.putIfAbsent(java.util.Arrays.asList(e.group(), e.eventId()), e);
+        if (before != null || sameEvent != null) readAgain.add(e);
         if (before != null) {
           dupCount++;
           if (duplicates.size() < 5) {
-            duplicates.add(where + (e.key() == null ? "" : " (" + e.key() + ")")
-                + " by " + (before.equals(reader) ? reader + " again" : before + ", then " + reader));
+            String reader = reader(e), first = reader(before);
+            duplicates.add(where(e) + (e.key() == null ? "" : " (" + e.key() + ")")
+                + " by " + (first.equals(reader) ? reader + " again" : first + ", then " + reader));
           }
         } else if (sameEvent != null) {
           dupCount++;
           if (duplicates.size() < 5) {
-            duplicates.add("event " + e.eventId() + (e.key() == null ? "" : " (" + e.key() + ")") + ": " + sameEvent
-                + ", then " + where + " by " + reader + " (sent twice)");
+            duplicates.add("event " + e.eventId() + (e.key() == null ? "" : " (" + e.key() + ")") + ": " + where(sameEvent)
+                + " by " + reader(sameEvent) + ", then " + where(e) + " by " + reader(e) + " (sent twice)");
           }
         }
       }
     }
-    return new Facts(partitionsOfKey, duplicates, dupCount, failedSends, counts(all));
+    return new Facts(partitionsOfKey, duplicates, dupCount, failedSends, counts(all), partitionsOfSubject, readersOfSubject,
+        subjectIsKey, readsByReader, refused, statements, commits, rollbacks, topics.size() <= 1, readAgain, readersOfPartition);
   }
 
   // ---- text ------------------------------------------------------------------------------------
@@ -541,14 +756,15 @@ public final class StoryPage {
   }
 
   /** The legend, which also holds the arrow heads every diagram of the page refers to. */
-  private static final String LEGEND = "<svg class=\"legend\" width=\"820\" height=\"22\"><defs>"
+  private static final String LEGEND = "<svg class=\"legend\" width=\"840\" height=\"22\"><defs>"
       + markerDef("head", "#455a64") + markerDef("head-commit", "#2e7d32") + markerDef("head-call", "#6a1b9a")
-      + markerDef("head-dup", "#e65100") + markerDef("head-failed", "#c62828") + "</defs>"
+      + markerDef("head-dup", "#e65100") + markerDef("head-failed", "#c62828") + markerDef("head-db", "#00695c") + "</defs>"
       + legendItem(4, "sent", "head", "sent / read (colour: key)")
       + legendItem(230, "committed", "head-commit", "commit")
       + legendItem(340, "call", "head-call", "call / answer")
       + legendItem(490, "read dup", "head-dup", "read again")
-      + legendItem(620, "failed", "head-failed", "failed") + "</svg>";
+      + legendItem(620, "failed", "head-failed", "failed")
+      + legendItem(720, "statement", "head-db", "database") + "</svg>";
 
   private static final String CSS = """
       body{font:14px/1.4 system-ui,sans-serif;margin:0 16px 40px;color:#1d1d1f;background:#fff}
@@ -567,11 +783,12 @@ public final class StoryPage {
       .lane text{text-anchor:middle;font-weight:600}.lane text.sub{font-weight:400;fill:#555;font-size:10px}
       .lane line{stroke:#bbb;stroke-dasharray:3 4}
       .entry line{stroke:#455a64;stroke-width:1.6}.entry.committed line{stroke:#2e7d32;stroke-dasharray:5 3}
+      .lane.database rect{fill:#e0f2f1;stroke:#4db6ac}.entry.statement line{stroke:#00695c}
       .entry.call line{stroke:#6a1b9a}.entry.answer line{stroke:#6a1b9a;stroke-dasharray:2 3}
       .entry.dup line{stroke:#e65100 !important;stroke-width:3.2}.entry.failed line{stroke:#c62828 !important;stroke-width:2.4}
       .entry circle{fill:#78909c}.entry.failed circle{fill:#c62828}
       .entry text.label{text-anchor:middle;fill:#333;font-size:10px}.entry.dup text.label{fill:#e65100;font-weight:700}
-      .entry text.t{text-anchor:end;fill:#999;font-size:10px}.entry text.line{fill:#666}.entry.note text.line{fill:#111}
+      .entry text.t{text-anchor:end;fill:#999;font-size:10px}.entry text.line{fill:#666}.entry text.line.drawn{fill:#00695c}.entry.note text.line{fill:#111}
       .entry.failed text.line{fill:#c62828}details.failed .entry.failed text.line,details.failed .entry.dup text.line{font-weight:700}
       .entry:hover line{stroke-width:4}.entry:hover text.line{fill:#000}
       .gap rect{fill:#fff3e0;stroke:#e0a060;stroke-dasharray:4 3}.gap text{fill:#8a4b00}
