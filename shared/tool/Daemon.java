@@ -39,7 +39,9 @@ final class Daemon {
   private static final String STOP = "\u0001stop";
 
   private final Labs labs;
-  private final Map<String, WarmRunner> runners = new HashMap<>();
+  /** The warm runners of the labs used last, the most recent last: a lab's libraries take 20-60 MB. */
+  private final Map<String, WarmRunner> runners = new java.util.LinkedHashMap<>(4, 0.75f, true);
+  private static final int RUNNERS_KEPT = 2;
   private final Map<String, String> directives = new HashMap<>();
   private final String version;
   private boolean stopping;
@@ -62,11 +64,13 @@ final class Daemon {
   // --- the client side, in the short-lived tool -----------------------------------------------
 
   /**
-   * The daemon's heap starts small and stays under 512 MB: by default the JVM takes a 64th of
-   * the machine's memory at once (380 MB on a 24 GB laptop) and may grow to a quarter, while a
-   * lab's runs need under 100 MB. It shares the laptop with the broker, the IDE and a browser.
+   * The daemon's heap starts small and has a ceiling: by default the JVM takes a 64th of the
+   * machine's memory at once (380 MB on a 24 GB laptop) and may grow to a quarter, while it
+   * shares the laptop with the broker, the IDE and a browser. Lab 09's runs use under 100 MB of
+   * heap, lab 16's about 200 MB. Should the heap ever run out, the daemon ends (the run says so,
+   * and the next one starts a new daemon) rather than limp on.
    */
-  static final List<String> DAEMON_OPTIONS = List.of("-Xshare:auto", "-Xms32m", "-Xmx512m");
+  static final List<String> DAEMON_OPTIONS = List.of("-Xshare:auto", "-Xms32m", "-Xmx768m", "-XX:+ExitOnOutOfMemoryError");
 
   /** Starts the daemon for the next run, unless one is running (or starting), or it is off. */
   static void startInBackground(Labs labs) {
@@ -151,6 +155,10 @@ final class Daemon {
       while (!daemon.stopping) {
         try (Socket client = server.accept()) {
           daemon.handle(client, token);
+          if (worn()) {
+            System.out.println("[daemon] " + MAX_METASPACE_MB + " MB of classes loaded: stopping, the next test starts a new one");
+            break;
+          }
         } catch (SocketTimeoutException idle) {
           System.out.println("[daemon] idle for " + idleSeconds() + " s: stopping");
           break;
@@ -230,7 +238,13 @@ final class Daemon {
       runner = WarmRunner.prepare(labs.root, test).orElse(null);
       if (runner == null) return Workbook.jbangRun(labs, lab, test, steps, results); // the cold path, as before
       runner.compileVerdict = "";
-      runners.put(lab.number(), runner);
+      WarmRunner replaced = runners.put(lab.number(), runner);
+      if (replaced != null) replaced.close();
+      while (runners.size() > RUNNERS_KEPT) { // the lab used longest ago goes; coming back to it asks JBang again
+        String oldest = runners.keySet().iterator().next();
+        runners.remove(oldest).close();
+        directives.remove(oldest);
+      }
       directives.put(lab.number(), wanted);
     }
     if (lab.usesBroker() && System.getProperty("kafka.bootstrap.servers") == null) {
@@ -279,6 +293,20 @@ final class Daemon {
     } catch (IOException | NoSuchAlgorithmException e) {
       return "unknown";
     }
+  }
+
+  /**
+   * Classes loaded past which the daemon retires after its current run, as Gradle's daemon does:
+   * each lab loads its libraries anew (20-60 MB of classes), and some stay loaded after the daemon
+   * lets the lab go (a thread a test left behind still holds them). A learner going through many
+   * labs in one sitting gets a fresh daemon now and then instead of one that only grows.
+   */
+  static final long MAX_METASPACE_MB = 256;
+
+  private static boolean worn() {
+    return java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getName().equals("Metaspace"))
+        .anyMatch(p -> p.getUsage().getUsed() > MAX_METASPACE_MB * 1024 * 1024);
   }
 
   static long idleSeconds() {

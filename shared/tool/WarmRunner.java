@@ -36,7 +36,7 @@ import javax.tools.ToolProvider;
  * The libraries and the shared sources (which a learner never edits) are compiled and loaded
  * once, in a parent loader that every run reuses: a run pays only for the lab's own classes.
  */
-final class WarmRunner {
+final class WarmRunner implements AutoCloseable {
   private final List<Path> sources = new ArrayList<>();
   private final List<Path> jars = new ArrayList<>();
   private final String testClass;
@@ -44,6 +44,7 @@ final class WarmRunner {
   private final StandardJavaFileManager files;
   private final Path workDir;
   private final Path labDir;
+  private final Thread cleanup;
   private URLClassLoader libraries;
   /** The last good compile of the lab's files: its classes, and each file's content and declarations. */
   private Path lastGood;
@@ -67,7 +68,10 @@ final class WarmRunner {
       throw new UncheckedIOException("Could not create a folder for compiled classes", e);
     }
     // Ctrl-C ends watch in the middle of anything: the hook still removes the compiled classes.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> Verify.delete(workDir), "watch-cleanup"));
+    // (It holds the folder, not this runner: a runner the daemon lets go must not stay in memory.)
+    Path dir = workDir;
+    cleanup = new Thread(() -> Verify.delete(dir), "watch-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
   }
 
   /** Empty when this JVM has no compiler or JBang cannot describe the lab: watch then runs cold. */
@@ -282,6 +286,23 @@ final class WarmRunner {
       return false;
     } finally {
       Thread.currentThread().setContextClassLoader(previous);
+    }
+  }
+
+  /** Lets go of the lab's libraries and compiled classes (the daemon keeps a runner only for the labs in use). */
+  @Override
+  public void close() {
+    try {
+      files.close();
+      if (libraries != null) libraries.close();
+    } catch (IOException ignored) {
+      // its jars are closed as far as they can be; the classes go when nothing uses them
+    }
+    Verify.delete(workDir);
+    try {
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
     }
   }
 

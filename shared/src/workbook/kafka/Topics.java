@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -67,11 +68,12 @@ public final class Topics {
 
   /** The next topic of each kind (bootstrap servers, prefix, partitions), being made or made. */
   private static final Map<String, CompletableFuture<String>> SPARES = new ConcurrentHashMap<>();
-  private static final ExecutorService SPARE_MAKER = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "workbook-spare-topics");
-    t.setDaemon(true); // never keeps a test JVM alive
-    return t;
-  });
+  private static final ExecutorService SPARE_MAKER = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+      new LinkedBlockingQueue<>(), r -> {
+        Thread t = new Thread(r, "workbook-spare-topics");
+        t.setDaemon(true); // never keeps a test JVM alive; ends after 30 idle seconds
+        return t;
+      });
 
   /**
    * Creates a topic with {@code partitions} partitions and the cluster's default replication
