@@ -517,7 +517,7 @@ class OutboxTest {
       } catch (Throwable e) {
         result.completeExceptionally(e);
       }
-    }, "bounded-call");
+    }, "outbox-relay"); // the relay's name: its database work is drawn on the relay's lane
     t.setDaemon(true);
     t.start();
     try {
