@@ -236,7 +236,7 @@ public final class StoryPage {
       sb.append("<text x=\"").append(lx).append("\" y=\"").append(l.sub().isEmpty() ? 28 : 21).append("\">")
           .append(esc(cut(l.label(), laneW / 7))).append("</text>");
       if (!l.sub().isEmpty()) {
-        sb.append("<text class=\"sub\" x=\"").append(lx).append("\" y=\"37\">").append(esc(cut(l.sub(), (laneW - 12) / 6)))
+        sb.append("<text class=\"sub\" x=\"").append(lx).append("\" y=\"37\">").append(esc(cut(l.sub(), (laneW - 18) / 6)))
             .append("</text>");
       }
       sb.append("<line x1=\"").append(lx).append("\" y1=\"44\" x2=\"").append(lx).append("\" y2=\"").append(height)
