@@ -52,12 +52,14 @@ class StreamingTest {
   final List<AutoCloseable> cleanup = new ArrayList<>();
   /** Watches every call the server sends on, for onNext from two threads at once. */
   final OneSenderAtATime senders = new OneSenderAtATime();
+  /** Counts the calls whose service method has returned (a server stream lives on after its method returns). */
+  final MethodsReturned returned = new MethodsReturned();
 
   @BeforeEach
   void startInventory() throws InterruptedException {
     levels = StockLevels.sample();
     io.grpc.BindableService told = CallStory.narrate(new StreamingInventory(levels));
-    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders));
+    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned));
     channel = LocalGrpc.channel(server.getPort());
     stub = InventoryGrpc.newStub(channel).withDeadlineAfter(Duration.ofSeconds(20)); // a bound on every test call
     connected(channel);
@@ -122,6 +124,8 @@ class StreamingTest {
     void everyChangeInOrder() {
       Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("grinder");
       watch.next("TODO 1: the grinder's current level, the first message of a watch");
+      // The changes come once watchStockLevels has returned: what the method leaves open must outlive it.
+      returned.await(1, WAIT);
       for (int i = 0; i < 100; i++) {
         try {
           levels.adjust("grinder", 1);
@@ -177,6 +181,8 @@ class StreamingTest {
       });
       assertThat(adjusting[0]).as("TODO 2: adjusting stock after one of two watchers cancelled").isEqualTo("fine");
       assertThat(levels.openWatches()).as("TODO 2: open watches after one of two clients cancelled").isEqualTo(1);
+      // One more change, now that the server has closed a watch for the cancel: the client still watching must hear it.
+      assertThat(attemptAdjust()).as("TODO 2: adjusting stock once the cancelled client's watch was closed").isEqualTo("fine");
       int latest = levels.quantity("grinder");
       for (int heard = 0; heard != latest; ) {
         heard = staying.next("TODO 2: the change to " + latest + " units, for the client still watching").getQuantity();
@@ -185,8 +191,10 @@ class StreamingTest {
 
     /** A watch on the grinder that has delivered its first level and is still open. */
     private Inbox<WatchStockLevelsRequest, StockLevel> openWatch() {
+      int before = returned.count();
       Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("grinder");
       watch.next("TODO 1 (step 2 needs it): the first level of a watch");
+      returned.await(before + 1, WAIT); // its method has returned: the next watch is opened after it, every time
       assertThat(watch.end(Duration.ofMillis(100))).as("TODO 1 (step 2 needs it): how the watch ended before the client"
           + " cancelled; a watch stays open until the client leaves, so no onCompleted").isNull();
       return watch;
@@ -491,6 +499,36 @@ class StreamingTest {
    * as CANCELLED or INTERNAL) or the messages arrive out of order. Each send lingers a little, so two
    * threads that race are caught racing.
    */
+  /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
+  static final class MethodsReturned implements io.grpc.ServerInterceptor {
+    private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        // gRPC calls a method with one request (unary, server streaming) when the client half-closes.
+        @Override public void onHalfClose() {
+          try {
+            super.onHalfClose();
+          } finally {
+            count.incrementAndGet();
+          }
+        }
+      };
+    }
+
+    int count() {
+      return count.get();
+    }
+
+    /** Waits (bounded) until {@code calls} service methods have returned. */
+    void await(int calls, Duration limit) {
+      long end = System.nanoTime() + limit.toNanos();
+      while (count.get() < calls && System.nanoTime() < end) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+  }
+
   static final class OneSenderAtATime implements io.grpc.ServerInterceptor {
     private static final Map<String, String> TODO = Map.of("WatchStockLevels", "TODO 1", "BulkUpdateStock", "TODO 3",
         "ReserveStock", "TODO 4");
