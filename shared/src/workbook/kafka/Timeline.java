@@ -185,12 +185,12 @@ public final class Timeline {
     @Override public void close() { pending.clear(); }
   }
 
-  /** Consumer side: one line per record handed to the application, and commits that moved. */
-  public static final class ConsumerTrace implements ConsumerInterceptor<Object, Object> {
+  /** What both consumer sides know: the client, its group, the partitions it read and its last commits. */
+  abstract static class ConsumerSide implements ConsumerInterceptor<Object, Object> {
     private final Map<TopicPartition, Long> committed = new HashMap<>();
-    private final Set<TopicPartition> read = ConcurrentHashMap.newKeySet();
-    private String client = "consumer";
-    private String group;
+    final Set<TopicPartition> read = ConcurrentHashMap.newKeySet();
+    String client = "consumer";
+    String group;
 
     @Override public void configure(Map<String, ?> configs) {
       Object id = configs.get("client.id");
@@ -199,6 +199,26 @@ public final class Timeline {
       group = g == null ? null : g.toString();
     }
 
+    /**
+     * Auto-commit and rebalances repeat offsets that did not move: only a commit that moved, on a
+     * partition this client has read from, is told. Sorted by topic and partition.
+     */
+    synchronized List<Map.Entry<TopicPartition, Long>> moved(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      List<Map.Entry<TopicPartition, Long>> moved = new ArrayList<>();
+      offsets.forEach((tp, om) -> {
+        boolean changed = !Long.valueOf(om.offset()).equals(committed.put(tp, om.offset()));
+        if (changed && read.contains(tp)) moved.add(Map.entry(tp, om.offset()));
+      });
+      moved.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing(TopicPartition::topic)
+          .thenComparingInt(TopicPartition::partition)));
+      return moved;
+    }
+
+    @Override public void close() {}
+  }
+
+  /** Consumer side: one line per record handed to the application, and commits that moved. */
+  public static final class ConsumerTrace extends ConsumerSide {
     @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
       // What this thread does with the records next (in the database, say) is drawn on this consumer's lane.
       if (!records.isEmpty()) Story.actingOnThisThread(client, group);
@@ -212,30 +232,19 @@ public final class Timeline {
       return records;
     }
 
-    /**
-     * Auto-commit and rebalances repeat offsets that did not move: only a commit that moved, on a
-     * partition this client has read from, is told.
-     */
-    @Override public synchronized void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
-      Map<TopicPartition, Long> moved = new HashMap<>();
-      offsets.forEach((tp, om) -> {
-        boolean changed = !Long.valueOf(om.offset()).equals(committed.put(tp, om.offset()));
-        if (changed && read.contains(tp)) moved.put(tp, om.offset());
-      });
+    @Override public void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      List<Map.Entry<TopicPartition, Long>> moved = moved(offsets);
       if (moved.isEmpty()) return;
+      Map<TopicPartition, Long> next = new java.util.LinkedHashMap<>();
+      moved.forEach(m -> next.put(m.getKey(), m.getValue()));
       // One entry per partition, drawn as an arrow each; only the first carries the text line.
-      String text = wide("commit", topicOf(moved.keySet()), "next " + positions(moved), who(client, group));
-      List<Map.Entry<TopicPartition, Long>> sorted = new ArrayList<>(moved.entrySet());
-      sorted.sort(Map.Entry.comparingByKey(java.util.Comparator.comparing(TopicPartition::topic)
-          .thenComparingInt(TopicPartition::partition)));
-      for (Map.Entry<TopicPartition, Long> m : sorted) {
+      String text = wide("commit", topicOf(next.keySet()), "next " + positions(next), who(client, group));
+      for (Map.Entry<TopicPartition, Long> m : moved) {
         Story.entry(Story.Kind.COMMITTED, client).group(group).topic(m.getKey().topic())
             .at(m.getKey().partition(), m.getValue()).line(text).add();
         text = null;
       }
     }
-
-    @Override public void close() {}
   }
 
   /** Gathers one run of records (one partition, one after another) into a single story entry. */
@@ -328,19 +337,7 @@ public final class Timeline {
   }
 
   /** A bulk load's consumer side: one drawn, unprinted entry per poll and partition, and per commit that moved. */
-  public static final class BulkConsumerTrace implements ConsumerInterceptor<Object, Object> {
-    private final Map<TopicPartition, Long> committed = new HashMap<>();
-    private final Set<TopicPartition> read = ConcurrentHashMap.newKeySet();
-    private String client = "consumer";
-    private String group;
-
-    @Override public void configure(Map<String, ?> configs) {
-      Object id = configs.get("client.id");
-      if (id != null && !id.toString().isBlank()) client = id.toString();
-      Object g = configs.get("group.id");
-      group = g == null ? null : g.toString();
-    }
-
+  public static final class BulkConsumerTrace extends ConsumerSide {
     @Override public ConsumerRecords<Object, Object> onConsume(ConsumerRecords<Object, Object> records) {
       if (records.isEmpty()) return records;
       Story.actingOnThisThread(client, group);
@@ -356,15 +353,10 @@ public final class Timeline {
       return records;
     }
 
-    @Override public synchronized void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
-      offsets.forEach((tp, om) -> {
-        // As in ConsumerTrace: only a commit that moved, on a partition this client has read from.
-        if (!Long.valueOf(om.offset()).equals(committed.put(tp, om.offset())) && read.contains(tp)) {
-          Story.entry(Story.Kind.COMMITTED, client).group(group).topic(tp.topic()).at(tp.partition(), om.offset()).add();
-        }
-      });
+    @Override public void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      for (Map.Entry<TopicPartition, Long> m : moved(offsets)) {
+        Story.entry(Story.Kind.COMMITTED, client).group(group).topic(m.getKey().topic()).at(m.getKey().partition(), m.getValue()).add();
+      }
     }
-
-    @Override public void close() {}
   }
 }

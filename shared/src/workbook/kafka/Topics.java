@@ -54,8 +54,11 @@ public final class Topics {
     if (spare != null) {
       try {
         name = spare.get(35, TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException failed) {
+      } catch (ExecutionException failed) {
         // made below instead, where a failure gets its own message
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("Could not create a topic " + prefix + "-... within 35 s: is the broker up?"
+            + " (./jbang workbook@. doctor)");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Interrupted while waiting for a topic");
