@@ -19,7 +19,7 @@ import workbook.rest.Rest;
 import workbook.rest.SimulatedService;
 
 @DisplayName("Lab 01: REST round-trips")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class OrderViewsTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OrderViewsTest.class, args); }
 

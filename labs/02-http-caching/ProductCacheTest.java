@@ -30,7 +30,7 @@ import workbook.rest.Rest;
 import workbook.story.Story;
 
 @DisplayName("Lab 02: HTTP caching")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class ProductCacheTest {
   public static void main(String[] args) { workbook.test.LabTests.run(ProductCacheTest.class, args); }
 

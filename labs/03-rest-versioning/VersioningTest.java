@@ -26,7 +26,7 @@ import workbook.openapi.OpenApiContract;
 import workbook.story.Story;
 
 @DisplayName("Lab 03: Versioning REST")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class VersioningTest {
   public static void main(String[] args) { workbook.test.LabTests.run(VersioningTest.class, args); }
 

@@ -38,7 +38,7 @@ import workbook.grpc.inventory.InventoryGrpc;
 import workbook.grpc.inventory.StockLevel;
 
 @DisplayName("Lab 04: gRPC unary calls")
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class CheckStockTest {
   public static void main(String[] args) { workbook.test.LabTests.run(CheckStockTest.class, args); }
 

@@ -39,7 +39,7 @@ import workbook.grpc.inventory.StockLevel;
 import workbook.grpc.inventory.WatchStockLevelsRequest;
 
 @DisplayName("Lab 05: gRPC streaming")
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class StreamingTest {
   public static void main(String[] args) { workbook.test.LabTests.run(StreamingTest.class, args); }
 

@@ -37,7 +37,7 @@ import workbook.grpc.measure.StockReport;
 import workbook.grpc.measure.StockReportsGrpc;
 
 @DisplayName("Lab 06: REST vs gRPC, measured")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class RestVsGrpcTest {
   public static void main(String[] args) { workbook.test.LabTests.run(RestVsGrpcTest.class, args); }
 

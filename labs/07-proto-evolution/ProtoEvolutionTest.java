@@ -36,7 +36,7 @@ import workbook.grpc.catalog.ProductRequest;
 import workbook.grpc.catalogold.CatalogOldProto;
 
 @DisplayName("Lab 07: evolving a .proto")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
 @SuppressWarnings("deprecation") // price_cents is deprecated on purpose: old clients still read it
 class ProtoEvolutionTest {

@@ -38,7 +38,7 @@ import workbook.kafka.Timeline;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 08: Events and fan-out")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class FanOutTest {
   public static void main(String[] args) { workbook.test.LabTests.run(FanOutTest.class, args); }
 

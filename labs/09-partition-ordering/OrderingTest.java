@@ -34,7 +34,7 @@ import workbook.kafka.Timeline;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 09: Partition ordering")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class OrderingTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OrderingTest.class, args); }
 

@@ -48,7 +48,7 @@ import workbook.kafka.Topics;
 import workbook.net.Ports;
 
 @DisplayName("Lab 10: Transactional outbox")
-@Timeout(60) // a safety net: the outage tests stop and restart a broker; every wait inside has its own bound
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a safety net: the outage tests stop and restart a broker; every wait inside has its own bound
 class OutboxTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OutboxTest.class, args); }
 
@@ -92,7 +92,7 @@ class OutboxTest {
     @BeforeAll @Timeout(100) static void startBroker() { kafka(); } // before the tests' timeouts: a loaded machine starts it slowly
 
     @Test
-    @Timeout(150) // stopping and starting a broker takes a while on a loaded machine; every wait inside is bounded
+    @Timeout(value = 150, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // stopping and starting a broker takes a while on a loaded machine; every wait inside is bounded
     @DisplayName("with the broker down, the order is saved and its event is lost")
     void dualWriteLosesTheEvent() throws Exception {
       // given: a service that saves the order, then sends the event; the broker goes down
@@ -268,7 +268,7 @@ class OutboxTest {
     }
 
     @Test
-    @Timeout(150) // stopping and starting a broker takes a while on a loaded machine; every wait inside is bounded
+    @Timeout(value = 150, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // stopping and starting a broker takes a while on a loaded machine; every wait inside is bounded
     @DisplayName("broker down: orders still succeed; back up: every event is published, in order")
     void survivesAnOutage() throws Exception {
       // given: o-1 is placed, then the broker goes down, and orders keep coming

@@ -40,7 +40,7 @@ import workbook.kafka.Timeline;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 11: Idempotent consumer")
-@Timeout(60) // a safety net: every wait inside has its own bound; a loaded machine is slow to form consumer groups
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a safety net: every wait inside has its own bound; a loaded machine is slow to form consumer groups
 class InventoryTest {
   public static void main(String[] args) { workbook.test.LabTests.run(InventoryTest.class, args); }
 

@@ -36,7 +36,7 @@ import workbook.kafka.Poll;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 12: Dead letters and tracing")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class DeadLettersTracingTest {
   public static void main(String[] args) { workbook.test.LabTests.run(DeadLettersTracingTest.class, args); }
 

@@ -29,7 +29,7 @@ import workbook.kafka.Clients;
 import workbook.kafka.Topics;
 
 @DisplayName("Lab 13: The synchronous fan-out trap")
-@Timeout(90)
+@Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class FanOutTrapTest {
   public static void main(String[] args) { workbook.test.LabTests.run(FanOutTrapTest.class, args); }
 

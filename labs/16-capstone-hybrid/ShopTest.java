@@ -65,7 +65,7 @@ import workbook.kafka.Topics;
 import workbook.net.Ports;
 
 @DisplayName("Lab 16: Capstone, a hybrid system")
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
 class ShopTest {
   public static void main(String[] args) { workbook.test.LabTests.run(ShopTest.class, args); }
 
@@ -583,7 +583,7 @@ class ShopTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @EnabledIf(value = "ShopTest#browserTestRuns", disabledReason = "no Chromium or Chrome found: install Chromium"
         + " (Debian, Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium) or set CHROME_BIN"
         + " to a Chrome or Chromium, then run the tests again")

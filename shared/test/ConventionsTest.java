@@ -53,7 +53,9 @@ class ConventionsTest {
       new Break("shared/src/workbook/net/Ports.java", "", "//DEPS org.slf4j:slf4j-api:2.0.17\n",
           "shared/src/workbook/net/Ports.java:1"),
       new Break("labs/11-idempotent-consumer/Inventory.java", "SQLSTATE of a unique", "SQLSTATE of any unique",
-          "labs/11-idempotent-consumer/Inventory.java:"));
+          "labs/11-idempotent-consumer/Inventory.java:"),
+      new Break("labs/04-grpc-unary/CheckStockTest.java", "@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)",
+          "@Timeout(30)", "labs/04-grpc-unary/CheckStockTest.java:"));
 
   private static final Map<String, String> originals = new LinkedHashMap<>();
 

@@ -40,6 +40,7 @@ final class Conventions {
     for (Labs.Lab lab : labs.all()) {
       steps(lab);
       drift(lab);
+      timeouts(lab);
     }
     facts();
     lists();
@@ -332,6 +333,33 @@ final class Conventions {
       hunks.add(new int[] {si, i, sj, j});
     }
     return hunks;
+  }
+
+  // --- timeouts -------------------------------------------------------------------------------
+
+  /**
+   * Every lab's test class has a @Timeout, and every @Timeout on a test runs it in a separate
+   * thread: the workbook's runs make that the default, but a run in an IDE (open NN) knows only
+   * the annotation, and in the same thread a test that ignores interrupts (join(), a busy loop)
+   * is never stopped.
+   */
+  private void timeouts(Labs.Lab lab) {
+    Path test = lab.testFile().orElse(null);
+    if (test == null) return;
+    List<String> lines = lines(test);
+    boolean classLevel = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String l = lines.get(i);
+      if (!l.strip().startsWith("@Timeout(")) continue;
+      if (!l.startsWith(" ")) classLevel = true;
+      if (!l.contains("SEPARATE_THREAD")) {
+        problem(test, i + 1, "a @Timeout without threadMode = Timeout.ThreadMode.SEPARATE_THREAD: run in an IDE, a test"
+            + " that ignores interrupts would never be stopped");
+      }
+    }
+    if (!classLevel) {
+      problem(test, 1, "the test class has no @Timeout(value = N, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)");
+    }
   }
 
   // --- helpers --------------------------------------------------------------------------------
