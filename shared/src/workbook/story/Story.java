@@ -62,7 +62,7 @@ public final class Story {
   private static int notKept;
   private static String last;
   private static int repeats;
-  private static String test;
+  private static volatile String test;
   private static long startedAt = System.nanoTime();
 
   private Story() {}
@@ -83,16 +83,20 @@ public final class Story {
    */
   public static void actingOnThisThread(String actor, String group) {
     String[] now = ACTING.get();
-    if (now == null || !now[0].equals(actor) || !java.util.Objects.equals(now[1], group)) ACTING.set(new String[] {actor, group});
+    String current = test;
+    if (now == null || !now[0].equals(actor) || !java.util.Objects.equals(now[1], group) || !java.util.Objects.equals(now[2], current)) {
+      ACTING.set(new String[] {actor, group, current});
+    }
   }
 
   /**
-   * Who is at work on this thread: {actor, group}, the consumer that last read a record on it,
-   * else the thread's name ("test" for the test's own thread) and no group.
+   * Who is at work on this thread: {actor, group}, the consumer that last read a record on it in
+   * this test (a thread can outlive a test: JUnit and the warm runner reuse threads), else the
+   * thread's name ("test" for the test's own thread) and no group.
    */
   public static String[] actorOnThisThread() {
     String[] a = ACTING.get();
-    if (a != null) return a;
+    if (a != null && java.util.Objects.equals(a[2], test)) return new String[] {a[0], a[1]};
     String name = Thread.currentThread().getName();
     return new String[] {name.equals("main") || name.startsWith("junit") ? "test" : name, null};
   }
