@@ -310,9 +310,7 @@ class InventoryTest {
     private CompletableFuture<Boolean> readAndApply(String topic, String group, String name, CountDownLatch bothRead) {
       CompletableFuture<Boolean> result = new CompletableFuture<>();
       Thread consumer = new Thread(() -> {
-        Map<String, Object> config = Clients.consumerConfig(group, name);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<String, String> kafka = Clients.consumer(config)) {
+        try (KafkaConsumer<String, String> kafka = manualCommitConsumer(group, name)) {
           TopicPartition p0 = new TopicPartition(topic, 0);
           kafka.assign(List.of(p0));
           kafka.seek(p0, 0);
@@ -380,11 +378,16 @@ class InventoryTest {
 
   /** A consumer that commits only when told to (and here it never is). */
   KafkaConsumer<String, String> manualCommitConsumer(String topic, String group, String name) {
-    Map<String, Object> config = Clients.consumerConfig(group, name);
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    KafkaConsumer<String, String> consumer = Clients.consumer(config);
+    KafkaConsumer<String, String> consumer = manualCommitConsumer(group, name);
     Clients.subscribe(consumer, topic);
     return consumer;
+  }
+
+  /** A member of {@code group} that commits only when told to, not reading anything yet. */
+  static KafkaConsumer<String, String> manualCommitConsumer(String group, String name) {
+    Map<String, Object> config = Clients.consumerConfig(group, name);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    return Clients.consumer(config);
   }
 
   List<String> processedIds() throws SQLException {
