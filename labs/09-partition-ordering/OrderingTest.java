@@ -187,7 +187,16 @@ class OrderingTest {
   }
 
   static void assertOneReaderPerPartition(Workers workers) {
+    // A worker sees that the group took partitions from it only when its poll returns: until then the
+    // workers' view can count a partition twice. Wait (bounded) for that, unless every worker holds
+    // every partition (each in a group of its own): no rebalance is coming to change that.
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     Map<String, Set<Integer>> held = workers.held();
+    while (held.values().stream().mapToInt(Set::size).sum() != PARTITIONS
+        && !held.values().stream().allMatch(p -> p.size() == PARTITIONS) && System.nanoTime() < end) {
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+      held = workers.held();
+    }
     assertThat(held.values().stream().mapToInt(Set::size).sum()).as("TODO 2: partitions held by the workers, %s:"
         + " in one group each partition has exactly one reader", held).isEqualTo(PARTITIONS);
   }
