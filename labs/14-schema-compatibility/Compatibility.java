@@ -14,7 +14,7 @@ final class Compatibility {
   /** What stops a reader, and why: which field, which rule, for which pair of versions. */
   enum Rule {
     NO_DEFAULT("is not in the data, and the reader has no default to fill it with"),
-    TYPE_CHANGED("has a different type in the data than the reader expects");
+    TYPE_CHANGED("is written with a type the reader's type cannot hold");
 
     final String text;
 

@@ -57,8 +57,12 @@ record Schema(String name, int version, List<Field> fields) {
     /** The type as written: "string", or "string?" when null is allowed too. */
     String typeName() { return type + (nullable ? "?" : ""); }
 
-    /** Same type and same nullability: a string and a string-or-null are different types. */
-    boolean sameType(Field other) { return type == other.type && nullable == other.nullable; }
+    /**
+     * Whether this field, as the reader's, holds every value a writer's {@code written} field can
+     * hold: the same type, and a null only if this one allows null too. So a {@code string?} reads a
+     * {@code string}, and a plain {@code string} does not read a {@code string?}: a reader reads {@code written}.
+     */
+    boolean reads(Field written) { return type == written.type && (nullable || !written.nullable); }
 
     @Override public String toString() { return name + ": " + typeName() + (hasDefault ? " = " + defaultValue : ""); }
   }

@@ -1,15 +1,23 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES SchemaRegistry.java MigratingConsumer.java ../../shared/src/workbook/test/*.java
+//SOURCES ../../shared/src/workbook/avro/*.java ../../shared/src/workbook/log/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaIncompatibilityType;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -110,11 +118,74 @@ class SchemaCompatibilityTest {
       Schema writer = V1.plus("coupon: string? = null");
       Schema reader = Schema.of("order.placed", 3, "orderId: string, amount: double, currency: string = EUR, coupon: string = none");
       assertThat(describe(Compatibility.problems(reader, writer)))
-          .as("TODO 1: v2 may write coupon as null, which v3's plain string cannot hold: compare with sameType(), not type() alone")
+          .as("TODO 1: v2 may write coupon as null, which v3's plain string cannot hold: use expected.reads(written), not type() alone")
           .containsExactly("coupon TYPE_CHANGED (v3 reads v2)");
     }
 
-    @Order(9) @Test @DisplayName("fields are matched by name, never by position: a rename is a new field")
+    @Order(9) @Test @DisplayName("a reader that allows null reads a field that is never null, and not the other way round")
+    void nullabilityHasADirection() {
+      Schema plain = Schema.of("order.placed", 1, "orderId: string, coupon: string = none");
+      Schema nullable = Schema.of("order.placed", 2, "orderId: string, coupon: string? = none");
+      assertThat(describe(Compatibility.problems(nullable, plain)))
+          .as("TODO 1: v2's coupon may be null, v1 never writes a null: every v1 value fits v2 (Avro agrees); use expected.reads(written)")
+          .isEmpty();
+      assertThat(describe(Compatibility.problems(plain, nullable)))
+          .as("TODO 1: v2 may write coupon as null, which v1's plain string cannot hold: the READER's field reads the WRITER's")
+          .containsExactly("coupon TYPE_CHANGED (v1 reads v2)");
+    }
+
+    @Order(10) @Test @DisplayName("a nullable field is still required: only a default fills a missing field, null or not")
+    void nullableIsNotOptional() {
+      Schema reader = V1.plus("coupon: string?");
+      assertThat(describe(Compatibility.problems(reader, V1)))
+          .as("TODO 1: 'coupon: string?' may hold null but has no default, and v1 data has no coupon: report Problem.noDefault "
+              + "(Avro too: a union without a default cannot be filled)")
+          .containsExactly("coupon NO_DEFAULT (v2 reads v1)");
+    }
+
+    @Order(11) @Test @DisplayName("the reason names the field, the versions, what the writer writes and what the reader reads")
+    void reasonSaysWhoWritesWhat() {
+      Schema reader = Schema.of("order.placed", 2, "orderId: string, amount: string, currency: string = EUR, channel: int");
+      assertThat(Compatibility.problems(reader, V1).stream().map(String::valueOf).toList())
+          .as("TODO 1: Problem.typeChanged(reader, writer, expected, written) and Problem.noDefault(reader, writer, field): "
+              + "the reader's schema and field first, then the writer's")
+          .containsExactlyInAnyOrder(
+              "v2 cannot read v1 data: 'amount' " + Compatibility.Rule.TYPE_CHANGED.text + " (v1 writes double, v2 reads string)",
+              "v2 cannot read v1 data: 'channel' " + Compatibility.Rule.NO_DEFAULT.text);
+    }
+
+    @Order(12) @Test @DisplayName("one field in every shape the lab can write, read by every shape: Avro's verdict")
+    void everyShapeAgainstAvro() {
+      List<String> shapes = new ArrayList<>();
+      shapes.add(null);
+      for (Schema.Type type : Schema.Type.values()) {
+        for (String spec : List.of("x: T", "x: T = V", "x: T?", "x: T? = V", "x: T? = null")) {
+          shapes.add(spec.replace("T", type.toString()).replace("V", sample(type)));
+        }
+      }
+      List<String> wrong = new ArrayList<>();
+      for (String readerShape : shapes) {
+        for (String writerShape : shapes) {
+          Schema reader = Schema.of("order.placed", 2, "id: string" + (readerShape == null ? "" : ", " + readerShape));
+          Schema writer = Schema.of("order.placed", 1, "id: string" + (writerShape == null ? "" : ", " + writerShape));
+          List<String> yours = sorted(describe(Compatibility.problems(reader, writer))), avros = Avro.problems(reader, writer);
+          if (!yours.equals(avros)) wrong.add("reader {" + readerShape + "} writer {" + writerShape + "}: yours " + yours + ", Avro's " + avros);
+        }
+      }
+      assertThat(wrong).as("TODO 1: pairs of %d x %d field shapes where your problems differ from Avro's SchemaCompatibility "
+          + "(this lab refuses Avro's widenings, such as an int read as a long, on purpose)", shapes.size(), shapes.size()).isEmpty();
+    }
+
+    @Order(13) @Test @DisplayName("hundreds of generated pairs of schemas: Avro's verdict, field by field")
+    void generatedPairsAgainstAvro() {
+      Generated.check("TODO 1", 500, 2, random -> Generated.pair(random), history -> {
+        Schema writer = history.schema(0), reader = history.schema(1);
+        List<String> yours = sorted(describe(Compatibility.problems(reader, writer))), avros = Avro.problems(reader, writer);
+        return yours.equals(avros) ? null : "reader " + reader + ", writer " + writer + ": yours " + yours + ", Avro's " + avros;
+      });
+    }
+
+    @Order(14) @Test @DisplayName("fields are matched by name, never by position: a rename is a new field")
     void byName() {
       Schema reader = V1.replace("amount", "total: double");
       assertThat(describe(Compatibility.problems(reader, V1)))
@@ -122,7 +193,7 @@ class SchemaCompatibilityTest {
           .containsExactly("total NO_DEFAULT (v2 reads v1)");
     }
 
-    @Order(10) @Test @DisplayName("every problem is reported, not only the first")
+    @Order(15) @Test @DisplayName("every problem is reported, not only the first")
     void allProblems() {
       Schema reader = Schema.of("order.placed", 2, "orderId: long, amount: double, channel: string");
       assertThat(describe(Compatibility.problems(reader, V1)))
@@ -150,7 +221,9 @@ class SchemaCompatibilityTest {
           row("remove a field that had a default",   V1.minus("currency"),                      "accepted",             "accepted",             "accepted"),
           row("remove a field that had no default",  V1.minus("amount"),                        "accepted",             "amount NO_DEFAULT",    "amount NO_DEFAULT"),
           row("change a field's type",               V1.replace("amount", "amount: string"),    "amount TYPE_CHANGED",  "amount TYPE_CHANGED",  "amount TYPE_CHANGED"),
-          row("rename a field",                      V1.replace("amount", "total: double"),     "total NO_DEFAULT",     "amount NO_DEFAULT",    "amount NO_DEFAULT, total NO_DEFAULT"))
+          row("rename a field",                      V1.replace("amount", "total: double"),     "total NO_DEFAULT",     "amount NO_DEFAULT",    "amount NO_DEFAULT, total NO_DEFAULT"),
+          row("let a field be null",                 V1.replace("currency", "currency: string? = EUR"), "accepted",      "currency TYPE_CHANGED", "currency TYPE_CHANGED"),
+          row("add a nullable field without a default", V1.plus("coupon: string?"),             "coupon NO_DEFAULT",    "accepted",             "coupon NO_DEFAULT"))
           .flatMap(Stream::of);
     }
 
@@ -166,6 +239,19 @@ class SchemaCompatibilityTest {
       Schema v2 = V1.minus("amount");
       assertThat(describe(SchemaRegistry.problems(SchemaRegistry.Mode.FORWARD, v2, V1)))
           .as("TODO 2: FORWARD means producers upgrade first, so v1 consumers must read v2 data").containsExactly("amount NO_DEFAULT (v1 reads v2)");
+    }
+
+    @Order(5) @Test @DisplayName("every mode on hundreds of generated pairs: Avro's verdict in that mode's direction")
+    void generatedModesAgainstAvro() {
+      for (SchemaRegistry.Mode mode : SchemaRegistry.Mode.values()) {
+        Generated.check("TODO 2", 150, 2, random -> Generated.pair(random), history -> {
+          Schema existing = history.schema(0), candidate = history.schema(1);
+          List<String> yours = sorted(describe(SchemaRegistry.problems(mode, candidate, existing)));
+          List<String> avros = Avro.problems(mode, candidate, existing);
+          return yours.equals(avros) ? null : "under " + mode + " (" + meaning(mode) + "), candidate " + candidate + " against "
+              + existing + ": yours " + yours + ", Avro's " + avros + " (if step 1 is red too, fix step 1 first)";
+        });
+      }
     }
 
     @Order(4) @Test @DisplayName("a transitive mode checks each pair in the same direction as its plain mode")
@@ -221,6 +307,74 @@ class SchemaCompatibilityTest {
       assertThat(describe(verdict.problems()))
           .as("TODO 3: keep the plain modes to the latest version (as Confluent's BACKWARD does); only *_TRANSITIVE checks all").isEmpty();
     }
+
+    @Order(5) @Test @DisplayName("every mode, after 1 to 6 versions, checks exactly the versions it should")
+    void everyModeEveryLength() {
+      for (SchemaRegistry.Mode mode : SchemaRegistry.Mode.values()) {
+        for (int length = 1; length <= 6; length++) {
+          int n = length;
+          // v1..vn each hold one field of their own, fK: int = 0; the candidate reads (and writes) every fK as a string,
+          // so each version it is checked against shows up as a problem naming that version
+          SchemaRegistry registry = new SchemaRegistry(mode);
+          for (int k = 1; k <= n; k++) {
+            assertThat(registry.register(Schema.of("order.placed", k, "id: string, f" + k + ": int = 0")).accepted())
+                .as("TODO 3: under %s, v%d only adds and removes fields that have defaults", mode, k).isTrue();
+          }
+          String fields = IntStream.rangeClosed(1, n).mapToObj(k -> "f" + k + ": string = x").collect(Collectors.joining(", "));
+          Schema candidate = Schema.of("order.placed", n + 1, "id: string, " + fields);
+          List<Integer> expected = mode == SchemaRegistry.Mode.NONE ? List.of()
+              : mode.transitive() ? IntStream.rangeClosed(1, n).boxed().toList() : List.of(n);
+          List<Integer> checked = registry.register(candidate).problems().stream()
+              .map(p -> p.reader() == n + 1 ? p.writer() : p.reader()).distinct().sorted().toList();
+          assertThat(checked).as("TODO 3: under %s with v1..v%d registered, the versions v%d is checked against (%s)",
+              mode, n, n + 1, mode.transitive() ? "every one" : "the latest only").isEqualTo(expected);
+        }
+      }
+    }
+
+    @Order(6) @Test @DisplayName("a version turned down is not kept: the next one is checked against the accepted versions only")
+    void refusedIsNotKept() {
+      Schema r1 = Schema.of("order.placed", 1, "orderId: string");
+      Schema r2 = Schema.of("order.placed", 2, "orderId: long");
+      Schema r3 = r1.plus("channel: string = web").plus("coupon: string? = null");
+      for (SchemaRegistry.Mode mode : SchemaRegistry.Mode.values()) {
+        if (mode == SchemaRegistry.Mode.NONE) continue;
+        SchemaRegistry registry = new SchemaRegistry(mode);
+        registry.register(r1);
+        assertThat(registry.register(r2).accepted()).as("TODO 3: under %s, v2 changes orderId's type", mode).isFalse();
+        assertThat(describe(registry.register(r3).problems()))
+            .as("TODO 3: under %s, v2 was turned down, so no producer writes it and no consumer reads it: v3 is checked "
+                + "against v1 only (a refused version must leave the registry as it was)", mode).isEmpty();
+        assertThat(describe(registry.register(r3.minus("coupon")).problems()))
+            .as("TODO 3: under %s, v4 follows the accepted v3 (and v1), never the refused v2", mode).isEmpty();
+      }
+    }
+
+    @Order(7) @Test @DisplayName("every mode on generated histories of 1 to 6 versions: the verdicts of a registry built on Avro")
+    void generatedHistoriesAgainstAvro() {
+      for (SchemaRegistry.Mode mode : SchemaRegistry.Mode.values()) {
+        Generated.check("TODO 3", 60, 1, random -> Generated.history(random, 1 + random.nextInt(6)), history -> {
+          SchemaRegistry registry = new SchemaRegistry(mode);
+          List<Schema> accepted = new ArrayList<>();
+          List<String> story = new ArrayList<>();
+          for (int i = 0; i < history.size(); i++) {
+            Schema candidate = history.schema(i);
+            List<Schema> checked = accepted.isEmpty() ? List.of()
+                : mode.transitive() ? List.copyOf(accepted) : List.of(accepted.get(accepted.size() - 1));
+            List<String> avros = sorted(checked.stream().flatMap(existing -> Avro.problems(mode, candidate, existing).stream()).toList());
+            List<String> yours = sorted(describe(registry.register(candidate).problems()));
+            if (!yours.equals(avros)) {
+              return "under " + mode + ", after " + story + ", registering " + candidate + " (to be checked against "
+                  + checked.stream().map(s -> "v" + s.version()).toList() + "): yours " + yours + ", Avro's " + avros
+                  + " (if steps 1 or 2 are red too, fix them first)";
+            }
+            if (avros.isEmpty()) accepted.add(candidate);
+            story.add("v" + candidate.version() + (avros.isEmpty() ? " accepted" : " refused"));
+          }
+          return null;
+        });
+      }
+    }
   }
 
   @Nested
@@ -271,6 +425,23 @@ class SchemaCompatibilityTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channel");
     }
 
+    @Order(9) @Test @DisplayName("a nullable field without a default is still required")
+    void nullableWithoutDefault() {
+      MigratingConsumer consumer = new MigratingConsumer(V1.plus("coupon: string?"));
+      assertThat(thrownBy(() -> consumer.read(event("orderId", "o-1", "amount", 12.5))))
+          .as("TODO 4: 'coupon: string?' may hold null, but it has no default, and the event has no coupon: throw, as Avro does")
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("coupon");
+    }
+
+    @Order(10) @Test @DisplayName("a default of every type fills a missing field with that type's value")
+    void defaultsOfEveryType() {
+      Schema reader = Schema.of("order.placed", 2,
+          "orderId: string, s: string = web, i: int = 7, l: long = 7, d: double = 0.5, b: boolean = true, n: int? = null, m: long? = 3");
+      Map<String, Object> record = readAs(reader, event("orderId", "o-1"));
+      assertThat(record).as("TODO 4: each missing field takes the reader's default, as the schema parsed it")
+          .isEqualTo(event("orderId", "o-1", "s", "web", "i", 7, "l", 7L, "d", 0.5, "b", true, "n", null, "m", 3L));
+    }
+
     @Order(7) @Test @DisplayName("a topic of mixed v1 and v2 events reads in order, every record in v2's shape")
     void mixedTopic() {
       List<Map<String, Object>> records = readAllAs(v2, List.of(
@@ -297,6 +468,181 @@ class SchemaCompatibilityTest {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  static List<String> sorted(List<String> list) { return list.stream().sorted().toList(); }
+
+  /** A value of each type, written as a default. */
+  static String sample(Schema.Type type) {
+    return switch (type) {
+      case STRING -> "x";
+      case INT, LONG -> "7";
+      case DOUBLE -> "0.5";
+      case BOOLEAN -> "true";
+    };
+  }
+
+  /** Apache Avro's verdicts on the lab's schemas, in the lab's words ("field RULE (vR reads vW)"). */
+  static final class Avro {
+    /** Avro's problems when {@code reader} decodes {@code writer}'s data, plus the lab's one simplification: no widening. */
+    static List<String> problems(Schema reader, Schema writer) {
+      TreeSet<String> problems = new TreeSet<>();
+      Function<String, String> at = field -> " (v" + reader.version() + " reads v" + writer.version() + ")";
+      SchemaCompatibility.SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(avro(reader), avro(writer));
+      for (SchemaCompatibility.Incompatibility problem : result.getResult().getIncompatibilities()) {
+        String field = reader.fields().get(Integer.parseInt(problem.getLocation().split("/")[2])).name();
+        boolean missing = problem.getType() == SchemaIncompatibilityType.READER_FIELD_MISSING_DEFAULT_VALUE;
+        problems.add(field + " " + (missing ? "NO_DEFAULT" : "TYPE_CHANGED") + at.apply(field));
+      }
+      // Avro lets a reader widen (an int read as a long); this lab turns every change of base type down (see its README)
+      for (Schema.Field expected : reader.fields()) {
+        writer.field(expected.name()).filter(written -> written.type() != expected.type())
+            .ifPresent(written -> problems.add(expected.name() + " TYPE_CHANGED" + at.apply(expected.name())));
+      }
+      return List.copyOf(problems);
+    }
+
+    /** Avro's problems under a mode: who reads whom, by the mode's definition. */
+    static List<String> problems(SchemaRegistry.Mode mode, Schema candidate, Schema existing) {
+      List<String> problems = new ArrayList<>();
+      String direction = mode.name().replace("_TRANSITIVE", "");
+      if (direction.equals("BACKWARD") || direction.equals("FULL")) problems.addAll(problems(candidate, existing));
+      if (direction.equals("FORWARD") || direction.equals("FULL")) problems.addAll(problems(existing, candidate));
+      return sorted(problems);
+    }
+
+    /** The record as Avro JSON: "T?" is the union ["null", T], or [T, "null"] when its default is not null. */
+    static org.apache.avro.Schema avro(Schema schema) {
+      String fields = schema.fields().stream().map(f -> {
+        String type = "\"" + f.type() + "\"";
+        if (f.nullable()) type = f.hasDefault() && f.defaultValue() != null ? "[" + type + ",\"null\"]" : "[\"null\"," + type + "]";
+        String json = "{\"name\":\"" + f.name() + "\",\"type\":" + type;
+        if (f.hasDefault()) json += ",\"default\":" + (f.defaultValue() instanceof String text ? "\"" + text + "\"" : f.defaultValue());
+        return json + "}";
+      }).collect(Collectors.joining(","));
+      return new org.apache.avro.Schema.Parser().parse("{\"type\":\"record\",\"name\":\"OrderPlaced\",\"fields\":[" + fields + "]}");
+    }
+  }
+
+  /**
+   * Generated histories of schema versions, from a seed printed with any failure; a failing case is
+   * shrunk (versions and fields taken away, defaults and nulls dropped) while it still fails.
+   */
+  static final class Generated {
+    static final long SEED = Long.getLong("lab14.seed", new Random().nextLong());
+    static final List<String> NAMES = List.of("a", "b", "c", "d");
+
+    /** Versions v1, v2, ... each given as its fields ("a: int? = 7"). */
+    record History(List<List<String>> versions) {
+      int size() { return versions.size(); }
+
+      Schema schema(int index) { return Schema.of("order.placed", index + 1, String.join(", ", versions.get(index))); }
+
+      /** The same history made a little smaller or simpler in every way there is. */
+      List<History> smaller(int minVersions) {
+        List<History> smaller = new ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+          if (size() > minVersions) smaller.add(without(i, -1, null));
+          for (int j = 0; j < versions.get(i).size(); j++) {
+            String field = versions.get(i).get(j);
+            if (versions.get(i).size() > 1) smaller.add(without(i, j, null));
+            if (field.contains("=")) smaller.add(without(i, j, field.substring(0, field.indexOf('=')).strip()));
+            if (field.contains("?") && !field.contains("null")) smaller.add(without(i, j, field.replace("?", "")));
+          }
+        }
+        return smaller;
+      }
+
+      private History without(int version, int field, String replacement) {
+        List<List<String>> copy = new ArrayList<>(versions);
+        if (field < 0) copy.remove(version);
+        else {
+          List<String> fields = new ArrayList<>(copy.get(version));
+          if (replacement == null) fields.remove(field); else fields.set(field, replacement);
+          copy.set(version, fields);
+        }
+        return new History(copy);
+      }
+
+      @Override public String toString() {
+        return IntStream.range(0, size()).mapToObj(i -> "v" + (i + 1) + " {" + String.join(", ", versions.get(i)) + "}")
+            .collect(Collectors.joining(", "));
+      }
+    }
+
+    /** Runs {@code cases} generated histories; on the first failure, shrinks it and fails with the seed and the smallest case. */
+    static void check(String todo, int cases, int minVersions, Function<Random, History> generator, Function<History, String> failure) {
+      Random random = new Random(SEED);
+      for (int i = 0; i < cases; i++) {
+        History history = generator.apply(random);
+        if (failure.apply(history) == null) continue;
+        History smallest = shrink(history, minVersions, failure);
+        workbook.story.Story.clear(); // the story of the smallest case only, told by running it once more
+        throw new AssertionError("[" + todo + "] generated case " + (i + 1) + " of " + cases + " (seed " + SEED
+            + "; replay it: ./jbang -Dlab14.seed=" + SEED + " labs/14-schema-compatibility/SchemaCompatibilityTest.java "
+            + todo.replace("TODO ", "") + "), shrunk to " + smallest + ": " + failure.apply(smallest));
+      }
+    }
+
+    static History shrink(History failing, int minVersions, Function<History, String> failure) {
+      for (boolean smaller = true; smaller; ) {
+        smaller = false;
+        for (History candidate : failing.smaller(minVersions)) {
+          if (failure.apply(candidate) != null) {
+            failing = candidate;
+            smaller = true;
+            break;
+          }
+        }
+      }
+      return failing;
+    }
+
+    /** Two versions, the second often grown from the first, so that they share fields. */
+    static History pair(Random random) {
+      List<String> first = fields(random);
+      return new History(List.of(first, random.nextInt(4) == 0 ? fields(random) : evolve(random, first)));
+    }
+
+    static History history(Random random, int length) {
+      List<List<String>> versions = new ArrayList<>(List.of(fields(random)));
+      while (versions.size() < length) versions.add(evolve(random, versions.get(versions.size() - 1)));
+      return new History(versions);
+    }
+
+    static List<String> fields(Random random) {
+      List<String> names = new ArrayList<>(NAMES);
+      java.util.Collections.shuffle(names, random);
+      return names.subList(0, 1 + random.nextInt(NAMES.size())).stream().map(name -> field(random, name)).toList();
+    }
+
+    /** One to two edits: a field added, removed, or given another type, nullability or default. */
+    static List<String> evolve(Random random, List<String> previous) {
+      List<String> next = new ArrayList<>(previous);
+      for (int edits = 1 + random.nextInt(2); edits > 0; edits--) {
+        List<String> unused = NAMES.stream().filter(n -> next.stream().noneMatch(f -> f.startsWith(n + ":"))).toList();
+        int choice = random.nextInt(3);
+        if (choice == 0 && !unused.isEmpty()) next.add(field(random, unused.get(random.nextInt(unused.size()))));
+        else if (choice == 1 && next.size() > 1) next.remove(random.nextInt(next.size()));
+        else {
+          int at = random.nextInt(next.size());
+          next.set(at, field(random, next.get(at).substring(0, next.get(at).indexOf(':'))));
+        }
+      }
+      return next;
+    }
+
+    /** A field of any type, nullable or not, without a default, with one, or (when nullable) with a null one. */
+    static String field(Random random, String name) {
+      Schema.Type type = Schema.Type.values()[random.nextInt(Schema.Type.values().length)];
+      boolean nullable = random.nextInt(3) == 0;
+      String spec = name + ": " + type + (nullable ? "?" : "");
+      return switch (random.nextInt(nullable ? 3 : 2)) {
+        case 0 -> spec;
+        case 1 -> spec + " = " + sample(type);
+        default -> spec + " = null";
+      };
+    }
+  }
 
   /** Each problem as "field RULE (vR reads vW)", so a failure shows all of it at a glance. */
   static List<String> describe(List<Compatibility.Problem> problems) {

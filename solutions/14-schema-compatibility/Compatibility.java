@@ -14,7 +14,7 @@ final class Compatibility {
   /** What stops a reader, and why: which field, which rule, for which pair of versions. */
   enum Rule {
     NO_DEFAULT("is not in the data, and the reader has no default to fill it with"),
-    TYPE_CHANGED("has a different type in the data than the reader expects");
+    TYPE_CHANGED("is written with a type the reader's type cannot hold");
 
     final String text;
 
@@ -42,12 +42,13 @@ final class Compatibility {
    */
   static List<Problem> problems(Schema reader, Schema writer) {
     // Only the reader's fields matter: decoding skips what the writer has extra, and a field is
-    // found by its name (a renamed field is a different field), never by its position.
+    // found by its name (a renamed field is a different field), never by its position. The reader's
+    // type must hold every value the writer's can: a string? reads a string, a string cannot read a string?.
     List<Problem> problems = new ArrayList<>();
     for (Schema.Field expected : reader.fields()) {
       Optional<Schema.Field> written = writer.field(expected.name());
       if (written.isEmpty() && !expected.hasDefault()) problems.add(Problem.noDefault(reader, writer, expected));
-      if (written.isPresent() && !written.get().sameType(expected)) {
+      if (written.isPresent() && !expected.reads(written.get())) {
         problems.add(Problem.typeChanged(reader, writer, expected, written.get()));
       }
     }
