@@ -5,7 +5,10 @@
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -71,6 +74,11 @@ class ChoosingTest {
       assertDecision(scenario, DecisionTree.Pattern.REST, List.of("ANSWER_NOW yes", "BROWSER_OR_PUBLIC yes"),
           "TODO 1: ask BROWSER_OR_PUBLIC first: browsers cannot call gRPC, however fast it would be");
     }
+
+    @Order(3) @Test @DisplayName("all 32 scenarios that need an answer now: the flowchart's leaf, and only its questions on the path")
+    void everySynchronousScenario() {
+      assertEveryScenario(true, "TODO 1");
+    }
   }
 
   @Nested
@@ -115,6 +123,11 @@ class ChoosingTest {
       assertDecision(scenario, DecisionTree.Pattern.EVENTS, List.of("ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS yes"),
           "TODO 2: with several consumers it is a log of events already; how to key it is lab 09's business, not another branch");
     }
+
+    @Order(5) @Test @DisplayName("all 32 scenarios that do not need an answer now: the flowchart's leaf, and only its questions on the path")
+    void everyAsynchronousScenario() {
+      assertEveryScenario(false, "TODO 2");
+    }
   }
 
   @Nested
@@ -153,6 +166,34 @@ class ChoosingTest {
       }
     }
 
+    @Order(7) @Test @DisplayName("every pair of styles on a row of every possible ordering (13, ties included): the places decide")
+    void everyOrdering() {
+      List<String> wrong = new ArrayList<>();
+      for (String bestFirst : ORDERINGS) {
+        List<TradeOffs.Row> table = List.of(new TradeOffs.Row(TradeOffs.Dimension.LATENCY, bestFirst, "one ordering"));
+        for (TradeOffs.Style a : TradeOffs.Style.values()) {
+          for (TradeOffs.Style b : TradeOffs.Style.values()) {
+            int mine = table.get(0).place(a), theirs = table.get(0).place(b);
+            String expected = mine < theirs ? "gain" : mine > theirs ? "cost" : "neither";
+            TradeOffs.Trade trade = TradeOffs.versus(a, b, table);
+            String yours = trade.gains().isEmpty() ? (trade.costs().isEmpty() ? "neither" : "cost") : (trade.costs().isEmpty() ? "gain" : "both");
+            if (!yours.equals(expected)) wrong.add("'" + bestFirst + "': " + a + " instead of " + b + " is " + yours + ", should be " + expected);
+          }
+        }
+      }
+      assertThat(wrong).as("TODO 3: compare the two places on each row: smaller is a gain, larger a cost, equal neither").isEmpty();
+    }
+
+    @Order(8) @Test @DisplayName("gains and costs come in the table's row order, whatever the table's order")
+    void tableOrder() {
+      List<TradeOffs.Row> reversed = new ArrayList<>(TradeOffs.TABLE);
+      java.util.Collections.reverse(reversed);
+      TradeOffs.Trade trade = TradeOffs.versus(TradeOffs.Style.GRPC, TradeOffs.Style.REST, reversed);
+      assertThat(trade.costs()).as("TODO 3: keep the rows in the order of the table you were given (here, the table reversed)")
+          .hasToString("[OPERATIONS, DEBUGGING, SCHEMA_COUPLING]");
+      assertThat(trade.gains()).as("TODO 3: the gains of the table you were given").hasToString("[LATENCY]");
+    }
+
     @Order(6) @Test @DisplayName("no style beats another on every row: every choice has a price")
     void noFreeLunch() {
       for (TradeOffs.Style a : TradeOffs.Style.values()) {
@@ -165,6 +206,51 @@ class ChoosingTest {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  /** Every way to order three styles, best first, ties joined by "=". */
+  static final List<String> ORDERINGS = List.of("REST, gRPC, events", "REST, events, gRPC", "gRPC, REST, events",
+      "gRPC, events, REST", "events, REST, gRPC", "events, gRPC, REST", "REST = gRPC, events", "events, REST = gRPC",
+      "REST = events, gRPC", "gRPC, REST = events", "gRPC = events, REST", "REST, gRPC = events", "REST = gRPC = events");
+
+  /**
+   * The flowchart of the README as its seven leaves: the answers on the way to each, in the order
+   * asked, and the pattern there. Every scenario's answers match the path of exactly one leaf.
+   */
+  static final List<Leaf> LEAVES = List.of(
+      new Leaf(DecisionTree.Pattern.REST, "ANSWER_NOW yes", "BROWSER_OR_PUBLIC yes"),
+      new Leaf(DecisionTree.Pattern.GRPC, "ANSWER_NOW yes", "BROWSER_OR_PUBLIC no", "HOT_PATH yes"),
+      new Leaf(DecisionTree.Pattern.REST, "ANSWER_NOW yes", "BROWSER_OR_PUBLIC no", "HOT_PATH no"),
+      new Leaf(DecisionTree.Pattern.SYNC_THEN_ASYNC, "ANSWER_NOW no", "STALE_OK no"),
+      new Leaf(DecisionTree.Pattern.EVENTS, "ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS yes"),
+      new Leaf(DecisionTree.Pattern.KEYED_EVENTS, "ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS no", "ORDER_MATTERS yes"),
+      new Leaf(DecisionTree.Pattern.EVENTS_OR_QUEUE, "ANSWER_NOW no", "STALE_OK yes", "SEVERAL_CONSUMERS no", "ORDER_MATTERS no"));
+
+  record Leaf(DecisionTree.Pattern pattern, List<String> path) {
+    Leaf(DecisionTree.Pattern pattern, String... path) { this(pattern, List.of(path)); }
+
+    boolean reachedBy(Set<Question> yes) {
+      return path.stream().allMatch(step -> step.endsWith(" yes") == yes.contains(Question.valueOf(step.split(" ")[0])));
+    }
+  }
+
+  /** Every scenario with ANSWER_NOW as given, each of the other five questions yes or no: the leaf's pattern and path. */
+  static void assertEveryScenario(boolean answerNow, String todo) {
+    List<Question> others = Stream.of(Question.values()).filter(q -> q != Question.ANSWER_NOW).toList();
+    List<String> wrong = new ArrayList<>();
+    for (int bits = 0; bits < 1 << others.size(); bits++) {
+      Set<Question> yes = EnumSet.noneOf(Question.class);
+      if (answerNow) yes.add(Question.ANSWER_NOW);
+      for (int i = 0; i < others.size(); i++) if ((bits & 1 << i) != 0) yes.add(others.get(i));
+      Leaf leaf = LEAVES.stream().filter(l -> l.reachedBy(yes)).findFirst().orElseThrow();
+      DecisionTree.Decision decision = DecisionTree.decide(Scenario.of("yes to " + yes, yes.toArray(Question[]::new)));
+      if (decision.pattern() != leaf.pattern() || !describe(decision.path()).equals(leaf.path())) {
+        wrong.add("yes to " + yes + ": " + decision.pattern() + " by " + describe(decision.path())
+            + ", should be " + leaf.pattern() + " by " + leaf.path());
+      }
+    }
+    assertThat(wrong).as("%s: scenarios whose pattern or path is not the flowchart's (ask each question on the way, "
+        + "through ask(), and nothing else: a question the branch does not ask must not change its answer)", todo).isEmpty();
+  }
 
   static void assertDecision(Scenario scenario, DecisionTree.Pattern expected, List<String> path, String why) {
     DecisionTree.Decision decision = DecisionTree.decide(scenario);
