@@ -28,8 +28,12 @@ final class SchemaRegistry {
 
   SchemaRegistry(Mode mode) { this.mode = mode; }
 
-  /** Checks a new version against the registered ones, and keeps it only if it is compatible. */
-  Verdict register(Schema candidate) {
+  /**
+   * Checks a new version against the registered ones, and keeps it only if it is compatible. One
+   * registration at a time (synchronized): two at once would both be checked against the same
+   * versions and both be kept, though neither may be able to read the other.
+   */
+  synchronized Verdict register(Schema candidate) {
     List<Schema> checked = versionsToCheck();
     List<Compatibility.Problem> problems = new ArrayList<>();
     for (Schema existing : checked) problems.addAll(problems(mode, candidate, existing));
