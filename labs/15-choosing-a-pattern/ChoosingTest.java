@@ -179,6 +179,8 @@ class ChoosingTest {
     @Order(7) @Test @DisplayName("every pair of styles on a row of every possible ordering (13, ties included): the places decide")
     void everyOrdering() {
       List<String> wrong = new ArrayList<>();
+      List<TradeOffs.Trade> trades = new ArrayList<>();
+      List<String> asReturned = new ArrayList<>(), compared = new ArrayList<>();
       for (String bestFirst : ORDERINGS) {
         List<TradeOffs.Row> table = List.of(new TradeOffs.Row(TradeOffs.Dimension.LATENCY, bestFirst, "one ordering"));
         for (TradeOffs.Style a : TradeOffs.Style.values()) {
@@ -188,10 +190,18 @@ class ChoosingTest {
             TradeOffs.Trade trade = TradeOffs.versus(a, b, table);
             String yours = trade.gains().isEmpty() ? (trade.costs().isEmpty() ? "neither" : "cost") : (trade.costs().isEmpty() ? "gain" : "both");
             if (!yours.equals(expected)) wrong.add("'" + bestFirst + "': " + a + " instead of " + b + " is " + yours + ", should be " + expected);
+            trades.add(trade);
+            asReturned.add(trade.gains() + " " + trade.costs());
+            compared.add("'" + bestFirst + "': " + a + " instead of " + b);
           }
         }
       }
-      assertThat(wrong).as("TODO 3: compare the two places on each row: smaller is a gain, larger a cost, equal neither").isEmpty();
+      for (int i = 0; i < trades.size(); i++) {
+        String now = trades.get(i).gains() + " " + trades.get(i).costs();
+        if (!now.equals(asReturned.get(i))) wrong.add(compared.get(i) + " gained and cost " + asReturned.get(i) + " when returned, and " + now + " after the other comparisons");
+      }
+      assertThat(wrong).as("TODO 3: compare the two places on each row: smaller is a gain, larger a cost, equal neither; and a Trade keeps "
+          + "its gains and costs once returned: new lists in each call, copied (List.copyOf), never a view of lists the next comparison fills").isEmpty();
     }
 
     @Order(8) @Test @DisplayName("gains and costs come in the table's row order, whatever the table's order")
@@ -267,22 +277,51 @@ class ChoosingTest {
   static void assertEveryScenario(boolean answerNow, String todo) {
     List<Question> others = Stream.of(Question.values()).filter(q -> q != Question.ANSWER_NOW).toList();
     List<String> wrong = new ArrayList<>();
-    for (int bits = 0; bits < 1 << others.size(); bits++) {
-      Set<Question> yes = EnumSet.noneOf(Question.class);
-      if (answerNow) yes.add(Question.ANSWER_NOW);
-      for (int i = 0; i < others.size(); i++) if ((bits & 1 << i) != 0) yes.add(others.get(i));
-      Leaf leaf = LEAVES.stream().filter(l -> l.reachedBy(yes)).findFirst().orElseThrow();
-      // every scenario has the same name: the answers decide, never the name (nor an earlier decision under it)
-      DecisionTree.Decision decision = DecisionTree.decide(Scenario.of("one interaction", yes.toArray(Question[]::new)));
-      if (decision.pattern() != leaf.pattern() || !describe(decision.path()).equals(leaf.path())) {
-        wrong.add("yes to " + yes + ": " + decision.pattern() + " by " + describe(decision.path())
-            + ", should be " + leaf.pattern() + " by " + leaf.path());
+    List<DecisionTree.Decision> decided = new ArrayList<>();
+    List<Set<Question>> asked = new ArrayList<>();
+    // twice over: the second time, every decision comes after others with the same answers, and after a caller tried
+    // to add a note to each earlier decision's path
+    for (int round = 1; round <= 2; round++) {
+      for (int bits = 0; bits < 1 << others.size(); bits++) {
+        Set<Question> yes = EnumSet.noneOf(Question.class);
+        if (answerNow) yes.add(Question.ANSWER_NOW);
+        for (int i = 0; i < others.size(); i++) if ((bits & 1 << i) != 0) yes.add(others.get(i));
+        Leaf leaf = leafOf(yes);
+        // every scenario has the same name: the answers decide, never the name (nor an earlier decision under it)
+        DecisionTree.Decision decision = DecisionTree.decide(Scenario.of("one interaction", yes.toArray(Question[]::new)));
+        if (decision.pattern() != leaf.pattern() || !describe(decision.path()).equals(leaf.path())) {
+          wrong.add("yes to " + yes + (round == 1 ? "" : ", decided again") + ": " + decision.pattern() + " by "
+              + describe(decision.path()) + ", should be " + leaf.pattern() + " by " + leaf.path());
+        }
+        if (round == 1) {
+          decided.add(decision);
+          asked.add(yes);
+        }
+      }
+      if (round == 2) break;
+      for (int i = 0; i < decided.size(); i++) {
+        Leaf leaf = leafOf(asked.get(i));
+        if (!describe(decided.get(i).path()).equals(leaf.path())) {
+          wrong.add("yes to " + asked.get(i) + ": its decision's path read " + leaf.path() + " when returned, and "
+              + describe(decided.get(i).path()) + " after the other decisions");
+        }
+      }
+      for (DecisionTree.Decision decision : decided) {
+        try {
+          decision.path().add(new DecisionTree.Answer(Question.ANSWER_NOW, !answerNow));
+        } catch (UnsupportedOperationException readOnly) {
+          // a path nobody can change
+        }
       }
     }
     assertThat(wrong).as("%s: scenarios, all named 'one interaction', whose pattern or path is not the flowchart's (ask each "
         + "question on the way, through ask(), and nothing else: a question the branch does not ask must not change its answer, "
-        + "and neither does the scenario's name or an earlier decision)", todo).isEmpty();
+        + "and neither does the scenario's name or an earlier decision); and a decision keeps its path once returned: decide "
+        + "returns a copy of a new list (List.copyOf), never a view (Collections.unmodifiableList) of a list the next decision "
+        + "fills again, nor a decision kept from before whose path a caller could change", todo).isEmpty();
   }
+
+  static Leaf leafOf(Set<Question> yes) { return LEAVES.stream().filter(l -> l.reachedBy(yes)).findFirst().orElseThrow(); }
 
   /**
    * Two threads that meet before every step (a question asked, a row read), so that two calls are
