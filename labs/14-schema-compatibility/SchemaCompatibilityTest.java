@@ -834,6 +834,32 @@ class SchemaCompatibilityTest {
       assertThat(wrong).as("TODO 4: a consumer on v2 reads %s again and again (a redelivery): each read builds a new record from the "
           + "event, never one handed out before (remembered per event), which the business code may have changed", sent).isEmpty();
     }
+    @Order(20) @Test @DisplayName("two reads at once, field for field in lock-step (two consumers, or one consumer and two events): each gets its own record")
+    void readsAtOnce() throws Exception {
+      // two consumers of different versions, as two consumer groups in one service; then one consumer handing two events
+      // to two workers; each reader has three fields, so that the two reads take their fields in turn
+      Schema other = Schema.of("order.placed", 3, "orderId: string, channel: string = web, coupon: string? = null");
+      Map<String, Object> eventA = event("orderId", "o-1", "amount", 1.0), eventB = event("orderId", "o-2", "channel", "app");
+      Map<String, Object> eventC = event("orderId", "o-3", "amount", 3.0, "currency", "USD");
+      List<String> wrong = new ArrayList<>();
+      for (boolean oneConsumer : List.of(false, true)) {
+        Schema readerB = oneConsumer ? V1 : other;
+        Map<String, Object> secondEvent = oneConsumer ? eventC : eventB;
+        List<Object> alone = List.of(List.copyOf(readAs(V1, eventA).entrySet()), List.copyOf(readAs(readerB, secondEvent).entrySet()));
+        LockStep lockStep = new LockStep();
+        MigratingConsumer first = new MigratingConsumer(inLockStep(V1, lockStep));
+        MigratingConsumer second = oneConsumer ? first : new MigratingConsumer(inLockStep(readerB, lockStep));
+        List<Map<String, Object>> records = new ArrayList<>(List.of(Map.of(), Map.of()));
+        lockStep.run(() -> records.set(0, first.read(eventA)), () -> records.set(1, second.read(secondEvent)));
+        List<Object> both = List.of(List.copyOf(records.get(0).entrySet()), List.copyOf(records.get(1).entrySet()));
+        if (!both.equals(alone)) {
+          wrong.add((oneConsumer ? "one consumer on v1 reading " + eventA + " and " + eventC : "a consumer on v1 reading " + eventA
+              + " and one on v3 reading " + eventB) + ", at once: " + both + ", each alone: " + alone);
+        }
+      }
+      assertThat(wrong).as("TODO 4: each read builds its record in a local variable: a record kept in a field (static, or the "
+          + "consumer's own) is filled by another read running at the same time, of another consumer or of this one").isEmpty();
+    }
   }
 
   // --- helpers -------------------------------------------------------------------------------
