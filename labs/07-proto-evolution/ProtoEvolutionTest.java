@@ -181,6 +181,22 @@ class ProtoEvolutionTest {
           .isEqualTo(NEW_MUG.getPrice());
       assertThat(renamed.getPriceCents()).as("TODO 1: price_cents after the rewrite").isEqualTo(1299);
     }
+
+    @Test
+    @DisplayName("any new name (empty, accented, long) replaces the old one, and nothing else changes, in new and old products")
+    void anyNameOnly() throws Exception {
+      for (String name : List.of("", "Blue enamel mug", "Émaillebecher ☕ 350 ml", "x".repeat(300))) {
+        for (Product stored : List.of(NEW_MUG, NEW_MUG.toBuilder().setName("").build())) {
+          assertThat(Product.parseFrom(OldCatalog.rename(stored.toByteArray(), name)))
+              .as("TODO 1: rename(a new product named '%s', '%s'): the same product with only its name changed, every "
+                  + "field kept, unknown ones too (see hint 1)", stored.getName(), name)
+              .isEqualTo(stored.toBuilder().setName(name).build());
+        }
+        assertThat(readAsOld(OldCatalog.rename(OldCatalog.MUG.toByteArray(), name)))
+            .as("TODO 1: rename(an old product, '%s'): the same product with only its name changed", name)
+            .isEqualTo(OldCatalog.MUG.toBuilder().setName(name).build());
+      }
+    }
   }
 
   @Nested
@@ -244,6 +260,32 @@ class ProtoEvolutionTest {
           .isEqualTo(Money.newBuilder().setMinorUnits(1500).setCurrency("CHF").build());
     }
 
+    @Test
+    @DisplayName("a price sent is the price whatever its amount (0, negative, the largest) and currency; price_cents alone is euro cents")
+    void anyPrice() {
+      for (long units : new long[] {0, -1, 1, 1299, Long.MAX_VALUE, Long.MIN_VALUE}) {
+        for (String currency : List.of("CHF", "EUR", "JPY")) {
+          Money price = Money.newBuilder().setMinorUnits(units).setCurrency(currency).build();
+          assertThat(NewCatalog.priceOf(NEW_MUG.toBuilder().setPrice(price).build()))
+              .as("TODO 3: priceOf a product sent with price %d %s and a stale price_cents 1299: hasPrice() says it was "
+                  + "sent, its amount does not (see hint 3)", units, currency).isEqualTo(price);
+        }
+        assertThat(NewCatalog.priceOf(Product.newBuilder().setSku("MUG-350").setPriceCents(units).build()))
+            .as("TODO 3: priceOf an old server's product with price_cents %d and no price", units).isEqualTo(euros(units));
+      }
+    }
+
+    @Test
+    @DisplayName("a weight sent is the weight whatever its value (0, negative, the largest); none sent is empty")
+    void anyWeight() {
+      for (int grams : new int[] {0, -1, 1, 350, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+        assertThat(NewCatalog.weightOf(NEW_MUG.toBuilder().setWeightGrams(grams).build()))
+            .as("TODO 3: weightOf a product sent with weight_grams %d (see hint 3)", grams).contains(grams);
+      }
+      assertThat(NewCatalog.weightOf(NEW_MUG.toBuilder().clearWeightGrams().build()))
+          .as("TODO 3: weightOf a new product sent without weight_grams").isEmpty();
+    }
+
     private Money euros(long cents) {
       return Money.newBuilder().setMinorUnits(cents).setCurrency("EUR").build();
     }
@@ -259,6 +301,23 @@ class ProtoEvolutionTest {
     @MethodSource("ProtoEvolutionTest#removalCases")
     void removals(String change, String before, String after, List<String> expected) {
       assertFindings("TODO 4", SchemaCheck::removals, change, before, after, expected);
+    }
+
+    @Test
+    @DisplayName("a reservation covers exactly its numbers: 'reserved 4 to 6' is 4, 5 and 6; 3 and 7 stay free")
+    void reservedRanges() {
+      for (String range : List.of("reserved 4", "reserved 4 to 6")) {
+        int last = range.endsWith("6") ? 6 : 4;
+        for (int n = 2; n <= 9; n++) {
+          boolean covered = 4 <= n && n <= last;
+          assertFindings("TODO 4", SchemaCheck::removals, "field " + n + " removed, after '" + range + "; reserved \"stock\"'",
+              "string sku = 1; int32 stock = " + n, "string sku = 1; " + range + "; reserved \"stock\"",
+              covered ? List.of() : List.of("REMOVED_NOT_RESERVED " + n));
+          assertFindings("TODO 4", SchemaCheck::removals, "a new field " + n + ", before '" + range + "'",
+              "string sku = 1; " + range, "string sku = 1; int32 stock = " + n,
+              covered ? List.of("RESERVED_REUSED " + n) : List.of());
+        }
+      }
     }
 
     @Test
@@ -295,6 +354,33 @@ class ProtoEvolutionTest {
     @MethodSource("ProtoEvolutionTest#nestedCases")
     void nested(String change, String before, String after, List<String> expected) {
       assertFindings("TODO 5", SchemaCheck::compare, change, before, after, expected);
+    }
+
+    @Test
+    @DisplayName("each change is reported on its own: name, type or JSON name, and a oneof move, in every combination")
+    void everyCombination() {
+      // {before, after, finding}: what happens to field 3 itself...
+      String[][] identities = {
+          {"string email = 3", "string email = 3", null},
+          {"string email = 3", "string mail = 3", "RENAMED 3"},
+          {"string e_mail = 3", "string eMail = 3", "RENAMED 3"}, // the same JSON name 'eMail', another name
+          {"string email = 3", "string Email = 3", "RENAMED 3"},   // names are case-sensitive
+          {"string email = 3", "bytes email = 3", "TYPE_CHANGED 3"},
+          {"int32 email = 3", "uint32 email = 3", "TYPE_CHANGED 3"}, // the bytes parse; -1 reads as 4294967295
+          {"string email = 3", "bytes mail = 3", "NUMBER_REUSED 3"},
+          {"string email = 3", "string email = 3 [json_name = \"mail\"]", "JSON_NAME_CHANGED 3"}};
+      // ...and to its oneof: {before, after}
+      String[][] oneofs = {{"", ""}, {"", "oneof contact: "}, {"oneof contact: ", ""}, {"oneof contact: ", "oneof reach: "},
+          {"oneof contact: ", "oneof contact: "}};
+      for (String[] identity : identities) {
+        for (String[] oneof : oneofs) {
+          List<String> expected = new java.util.ArrayList<>();
+          if (identity[2] != null) expected.add(identity[2]);
+          if (!oneof[0].equals(oneof[1])) expected.add("ONEOF_CHANGED 3");
+          assertFindings("TODO 5", SchemaCheck::changes, "field 3 changed and its oneof too",
+              "string sku = 1; " + oneof[0] + identity[0], "string sku = 1; " + oneof[1] + identity[1], expected);
+        }
+      }
     }
 
     @Test
@@ -357,6 +443,11 @@ class ProtoEvolutionTest {
             "TYPE_CHANGED 9"),
         flagged("a field of message type Money becoming another message", "Money price = 6; in Price: int64 cents = 1",
             "Price price = 6; in Price: int64 cents = 1", "TYPE_CHANGED 6"),
+        flagged("a Money field becoming a nested message of the same shape, also named Money", "Money price = 6",
+            "Money price = 6; in Money: int64 minor_units = 1; in Money: string currency = 2", "TYPE_CHANGED 6"),
+        safe("a message field gaining `optional` is safe: it has presence anyway", "Money price = 6", "optional Money price = 6"),
+        flagged("int32 to uint32: the bytes parse, but -1 reads as 4294967295", "int32 stock = 9", "uint32 stock = 9",
+            "TYPE_CHANGED 9"),
         flagged("changing a field's JSON name: JSON readers look for 'name'", "string name = 2",
             "string name = 2 [json_name = \"title\"]", "JSON_NAME_CHANGED 2"),
         safe("spelling out the JSON name a field already had is safe", "string price_cents = 3",
