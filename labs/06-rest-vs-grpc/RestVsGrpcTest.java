@@ -102,6 +102,22 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("every value in range survives the trip: negative, zero and extreme numbers, empty and non-ASCII text (seed printed)")
+    void everyValue() throws Exception {
+      String fixed = System.getenv("LAB06_SEED");
+      long seed = fixed == null || fixed.isBlank() ? new java.util.Random().nextLong() : Long.parseLong(fixed.strip());
+      System.out.println("      every value: seed " + seed + " (LAB06_SEED=" + seed + " repeats it)");
+      StockCodec.Report report = anyReport(seed);
+      StockCodec.Report back = StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(report).toByteArray()));
+      for (int i = 0; i < report.items().size(); i++) {
+        assertThat(back.items().get(i)).as("TODO 1: item %d after toProto, bytes and fromProto (seed %d): every field as it "
+            + "was, whatever its value; Protobuf itself leaves out only the default (0, false, \"\"), so set every field "
+            + "as it is (see hint 1)", i, seed).isEqualTo(report.items().get(i));
+      }
+      assertThat(back).as("TODO 1: the report after the trip (seed %d)", seed).isEqualTo(report);
+    }
+
+    @Test
     @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
     void size() {
       int size = StockCodec.toProto(FIXTURE).getSerializedSize();
@@ -122,8 +138,11 @@ class RestVsGrpcTest {
       HttpResponse<byte[]> response = get("/stock/LYON-1");
       assertThat(response.statusCode()).as("TODO 2: status of GET /stock/LYON-1 (body: %s)",
           new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type").orElse("(none)"))
-          .as("TODO 2: the Content-Type, which tells the client how to read the body").startsWith("application/json");
+      String contentType = response.headers().firstValue("Content-Type").orElse("(none)");
+      // RFC 9110: a media type is type/subtype, case-insensitive, then parameters after ';' (a charset, say).
+      assertThat(contentType.split(";")[0].strip().toLowerCase(Locale.ROOT))
+          .as("TODO 2: the media type of the Content-Type '%s', which tells the client how to read the body", contentType)
+          .isEqualTo("application/json");
     }
 
     @Test
@@ -190,6 +209,42 @@ class RestVsGrpcTest {
   }
 
   @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: serve the report as Protobuf over gRPC, every query")
+  class Step3Range {
+    @Test
+    @DisplayName("every count requested(...) refuses (negative, too many) fails with INVALID_ARGUMENT and the words of REST's 400")
+    void everyRefusedCount() throws Exception {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        for (int items : new int[] {-1, -10_000, Integer.MIN_VALUE, 10_001, 20_000, Integer.MAX_VALUE}) {
+          URI uri = URI.create("http://127.0.0.1:" + servers.restPort() + "/stock/LYON-1?items=" + items);
+          HttpResponse<String> rest = HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+          String outcome;
+          try {
+            outcome = "it answered " + StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(items).build()).getItemsCount() + " items";
+          } catch (StatusRuntimeException e) {
+            outcome = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+          }
+          assertThat(outcome).as("TODO 3: GetStock for %d items, which REST answers with %d '%s': catch the "
+              + "IllegalArgumentException that requested(...) throws for EVERY count it refuses, and answer "
+              + "INVALID_ARGUMENT with its message; thrown out of the method it reaches the client as UNKNOWN (see hint 3)",
+              items, rest.statusCode(), rest.body()).isEqualTo("INVALID_ARGUMENT: " + rest.body());
+        }
+        for (int items : new int[] {1, 10_000}) {
+          assertThat(StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(items).build()).getItemsCount())
+              .as("TODO 3: items in GetStock's answer for %d, a count it accepts", items).isEqualTo(items);
+        }
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+  }
+
+  @Nested
   @Tag("step4")
   @DisplayName("Step 4: call REST with one shared client")
   class Step4 {
@@ -243,6 +298,45 @@ class RestVsGrpcTest {
         assertThat(outcome).as("TODO 4: what viaRest(\"LYON-1\", 20_000) did when the server answered 400: check the"
             + " status before decoding JSON, and throw an IOException that names it. A failure that returns is counted"
             + " by the harness as a call done").startsWith("IOException").contains("400");
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: call REST with one shared client, every answer")
+  class Step4Range {
+    @Test
+    @DisplayName("every status but 200 (201-599: 204, 301, 304, 404, 503...) becomes an IOException that names it, even with a report as its body")
+    void everyOtherStatus() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        assertThat(clients.viaRest("S200", 20)).as("TODO 4: viaRest on a 200 with the fixture as JSON").isEqualTo(FIXTURE);
+        for (int status = 201; status <= 599; status++) {
+          String outcome;
+          try {
+            outcome = "it returned a report of " + clients.viaRest("S" + status, 20).items().size() + " items";
+          } catch (IOException e) {
+            outcome = "IOException: " + e.getMessage();
+          } catch (RuntimeException e) {
+            outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+          }
+          assertThat(outcome).as("TODO 4: what viaRest did when the server answered %d%s: only a 200 carries the report;"
+              + " throw an IOException that names any other status, before decoding (see hint 4)", status,
+              status == 204 || status == 304 ? " (no body)" : ", with a report as its body")
+              .startsWith("IOException").contains(String.valueOf(status));
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls at once are all in the server at the same moment: nothing makes them wait in line")
+    void callsOverlap() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        stub.together = new Together(8);
+        atOnce(8, () -> clients.viaRest("S200", 20));
+        assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of 8 made at "
+            + "once (each waits up to 5 s for the others): the shared HttpClient is thread-safe and opens a connection "
+            + "per concurrent call; no lock around it").isEqualTo(8);
       }
     }
   }
@@ -334,6 +428,47 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("eight calls at once are all in the server at the same moment: one connection, eight streams, no queue")
+    void callsOverlap() throws Exception {
+      requireStep3("step 5");
+      Together together = new Together(8);
+      io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
+        @Override
+        public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+          together.arrive();
+          responses.onNext(StockCodec.toProto(FIXTURE));
+          responses.onCompleted();
+        }
+      });
+      try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
+        atOnce(8, () -> clients.viaGrpc("LYON-1", 20));
+        assertThat(together.most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of 8 made at once "
+            + "(each waits up to 5 s for the others): the shared stub and channel are thread-safe, and HTTP/2 carries "
+            + "the 8 as streams of one connection; no lock around them").isEqualTo(8);
+      } finally {
+        LocalGrpc.stop(server);
+      }
+    }
+
+    @Test
+    @DisplayName("every refused query (negative, too many) throws, never returns")
+    void everyFailureThrows() throws Exception {
+      requireStep3("step 5");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        for (int items : new int[] {-1, Integer.MIN_VALUE, 10_001, Integer.MAX_VALUE}) {
+          String outcome;
+          try {
+            outcome = "it returned a report of " + clients.viaGrpc("LYON-1", items).items().size() + " items";
+          } catch (StatusRuntimeException e) {
+            outcome = "StatusRuntimeException " + e.getStatus().getCode();
+          }
+          assertThat(outcome).as("TODO 5: what viaGrpc(\"LYON-1\", %d) did when the server refused the query: let the"
+              + " StatusRuntimeException through", items).startsWith("StatusRuntimeException");
+        }
+      }
+    }
+
+    @Test
     @DisplayName("the same report moves about a third of the bytes over gRPC as over REST")
     void fewerBytesOnTheWire() throws Exception {
       requireStep3("step 5");
@@ -354,6 +489,79 @@ class RestVsGrpcTest {
       for (int i = 0; i < 10; i++) call.run();
       return (meter.bytesUp() + meter.bytesDown()) / 10.0;
     }
+  }
+
+  /**
+   * Items over the whole range of each field: the extremes, -1, 0 and 1 of the numbers, empty and non-ASCII text
+   * (accents, CJK, an emoji outside the BMP), both booleans, then 40 random items from {@code seed}.
+   */
+  static StockCodec.Report anyReport(long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    int[] ints = {Integer.MIN_VALUE, -1, 0, 1, 127, 128, Integer.MAX_VALUE};
+    long[] longs = {Long.MIN_VALUE, Integer.MIN_VALUE - 1L, -1, 0, 1, Integer.MAX_VALUE + 1L, Long.MAX_VALUE};
+    String[] texts = {"", "SKU-00001", "Émaillebecher, bleu", "鋳鉄フライパン", "Mug \uD83C\uDF75", " ", "a\"b\\c\n"};
+    List<StockCodec.Item> items = new ArrayList<>();
+    for (int i = 0; i < ints.length; i++) {
+      items.add(new StockCodec.Item(texts[i], texts[texts.length - 1 - i], ints[i], ints[ints.length - 1 - i], longs[i], i % 2 == 0));
+    }
+    for (int i = 0; i < 40; i++) {
+      items.add(new StockCodec.Item(texts[random.nextInt(texts.length)], texts[random.nextInt(texts.length)],
+          random.nextInt(), ints[random.nextInt(ints.length)], random.nextLong(), random.nextBoolean()));
+    }
+    return new StockCodec.Report(texts[random.nextInt(texts.length)], items);
+  }
+
+  /** Counts the calls inside a server at once: each waits (bounded) until {@code expected} are in, or one gave up. */
+  static final class Together {
+    final int expected;
+    final CountDownLatch all;
+    final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger(),
+        most = new java.util.concurrent.atomic.AtomicInteger();
+    volatile boolean gaveUp;
+
+    Together(int expected) {
+      this.expected = expected;
+      all = new CountDownLatch(expected);
+    }
+
+    void arrive() {
+      most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+      all.countDown();
+      try {
+        // Calls made one after another never meet: the first waits 5 s, the rest see it gave up and go on.
+        if (!gaveUp && !all.await(5, TimeUnit.SECONDS)) gaveUp = true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+
+    int most() { return most.get(); }
+  }
+
+  /**
+   * A REST server that answers GET /stock/S{status} with that status and the fixture as JSON (no body for 204 and
+   * 304), on as many threads as calls come in.
+   */
+  static final class StubRest implements AutoCloseable {
+    final io.javalin.Javalin server;
+    volatile Together together;
+
+    StubRest() {
+      byte[] json = StockCodec.toJson(FIXTURE);
+      server = workbook.rest.Rest.start(0, cfg -> cfg.routes.get("/stock/{warehouse}", ctx -> {
+        int status = Integer.parseInt(ctx.pathParam("warehouse").substring(1));
+        if (together != null) together.arrive();
+        ctx.status(status).contentType("application/json");
+        if (status != 204 && status != 304) ctx.result(json);
+      }));
+    }
+
+    int port() { return server.port(); }
+
+    @Override
+    public void close() { server.stop(); }
   }
 
   /** A GetStock that notes, per call, the milliseconds left of its deadline ("none" without one), and answers one item. */
