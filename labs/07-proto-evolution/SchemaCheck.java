@@ -122,7 +122,7 @@ final class SchemaCheck {
     return field.getRealContainingOneof() == null ? "" : field.getRealContainingOneof().getName();
   }
 
-  /** A field's type as the .proto spells it, with its label: "int64", "repeated string", "optional Money". */
+  /** A field's type as the .proto spells it, with its label: "int64", "repeated string", "optional int32", "Product.Money". */
   static String typeOf(FieldDescriptor field) {
     String type = switch (field.getType()) {
       // By name within the package: the two versions of this lab live in different packages (see catalog_old.proto),

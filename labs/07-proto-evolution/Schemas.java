@@ -102,8 +102,9 @@ final class Schemas {
           .setNumber(Integer.parseInt(f.group(5)))
           .setLabel("repeated ".equals(label) ? Label.LABEL_REPEATED : Label.LABEL_OPTIONAL);
       // As protoc resolves a name: a message nested in this one first (even one named Money), then the top-level Money.
-      if (type.equals("Money") && !nested.containsKey(type)) field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(".lab07.Money");
-      else if (Character.isUpperCase(type.charAt(0))) {
+      if (type.equals("Money") && !nested.containsKey(type)) {
+        field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(".lab07.Money");
+      } else if (Character.isUpperCase(type.charAt(0))) {
         field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(fullName + "." + type);
       } else field.setType(FieldDescriptorProto.Type.valueOf("TYPE_" + type.toUpperCase(Locale.ROOT)));
       if (f.group(6) != null) field.setJsonName(f.group(6));
