@@ -224,6 +224,14 @@ class Lab07BufJudgeTest {
     }
     System.out.println("  lab 07 vs buf " + BUF_VERSION + ": " + (count - disagreements.size()) + " of " + count
         + " generated pairs agree (" + breaking + " breaking, " + (count - breaking) + " safe by buf)");
+    // The generator must stay worth its run: every kind of change made, and both verdicts common.
+    Map<String, Integer> kinds = new java.util.TreeMap<>();
+    changes.values().forEach(list -> list.forEach(c -> kinds.merge(c.split(" ")[0], 1, Integer::sum)));
+    System.out.println("  changes made: " + kinds);
+    assertThat(kinds.keySet()).as("kinds of change the generator made in %d pairs (seed %d)", count, seed)
+        .containsAll(SchemaPair.KINDS);
+    assertThat(Math.min(breaking, count - breaking)).as("the rarer verdict of buf in %d pairs (seed %d)", count, seed)
+        .isGreaterThanOrEqualTo(count / 10);
     if (!disagreements.isEmpty()) {
       String smallest = disagreements.stream().min(Comparator.comparingInt(n -> files.get(n)[0].length() + files.get(n)[1].length())).get();
       List<SchemaCheck.Finding> findings = SchemaCheck.check(before.get(smallest + ".proto"), after.get(smallest + ".proto"));
@@ -316,6 +324,9 @@ class Lab07BufJudgeTest {
         "stock", "note", "size_mm", "title", "material", "rating", "active", "width_mm", "depth_mm", "batch_id"};
     static final String[] JSON_NAMES = {"label", "mail", "cost", "heft", "tint", "code"};
     static final String[] ONEOFS = {"contact", "reach"};
+    /** The first word of each kind of change's description (see change()), but the rare "turn" (a map into a scalar). */
+    static final List<String> KINDS = List.of("add", "remove", "rename", "retype", "label", "json_name", "move",
+        "reserve", "unreserve", "reuse:", "renumber", "swap", "deprecate", "reorder", "delete");
     static final String[] MAPS = {"map<string, int32>", "map<string, int64>", "map<int32, string>", "map<string, string>"};
 
     static final class Field {
