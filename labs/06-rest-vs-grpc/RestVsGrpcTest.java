@@ -118,6 +118,45 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("toProto called from eight threads at once gives each its own report: the gRPC server encodes on a thread per call")
+    void manyThreadsAtOnce() throws Exception {
+      int threads = 8, rounds = 10;
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<String>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          StockCodec.Report report = StockCodec.report("W-" + t, 2_000 + 97 * t); // big enough to take a while to encode
+          results.add(pool.submit(() -> {
+            String first = "";
+            for (int round = 0; round < rounds; round++) {
+              together.await(20, TimeUnit.SECONDS); // all eight encode at the same moment, every round
+              StockCodec.Report back;
+              try {
+                back = StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(report).toByteArray()));
+              } catch (RuntimeException e) {
+                if (first.isEmpty()) first = "round " + round + ": toProto(" + report.warehouse() + ") threw " + e;
+                continue;
+              }
+              if (!back.equals(report) && first.isEmpty()) {
+                first = "round " + round + ": toProto(" + report.warehouse() + ", " + report.items().size() + " items) gave "
+                    + back.warehouse() + " with " + back.items().size() + " items";
+              }
+            }
+            return first; // every thread runs every round, so that none waits for one that left
+          }));
+        }
+        for (Future<String> result : results) {
+          assertThat(result.get(60, TimeUnit.SECONDS)).as("TODO 1: toProto called by 8 threads at once, each with a report"
+              + " of its own: a builder kept between calls (a static field) is shared by every call in flight, which fill"
+              + " and clear each other's message; build a new one in each call (see hint 1)").isEmpty();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
+    @Test
     @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
     void size() {
       int size = StockCodec.toProto(FIXTURE).getSerializedSize();
@@ -155,6 +194,21 @@ class RestVsGrpcTest {
       assertThat(bytes.length).as("TODO 2: bytes of the body, which should be StockCodec.toJson(report), "
           + "compact; it began: %.60s", body).isEqualTo(JSON_BYTES);
       assertThat(body).as("TODO 2: the body").isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("each query gets the report it asked for: any warehouse, any count, in any order")
+    void eachQueryItsOwnReport() throws Exception {
+      for (String query : QUERIES) {
+        String warehouse = query.split(" ")[0];
+        int items = Integer.parseInt(query.split(" ")[1]);
+        HttpResponse<byte[]> response = get("/stock/" + warehouse + "?items=" + items);
+        StockCodec.Report report = StockCodec.report(warehouse, items);
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).as("TODO 2: the body of GET /stock/%s?items=%d"
+            + " (status %d), after queries for other warehouses and counts: StockCodec.toJson of the report that"
+            + " requested(...) built for THIS query, nothing kept from an earlier one", warehouse, items,
+            response.statusCode()).isEqualTo(new String(StockCodec.toJson(report), StandardCharsets.UTF_8));
+      }
     }
 
     private HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
@@ -245,6 +299,52 @@ class RestVsGrpcTest {
   }
 
   @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: serve the report as Protobuf over gRPC, every warehouse and count")
+  class Step3Queries {
+    @Test
+    @DisplayName("each query gets the report it asked for: any warehouse, any count, in a row and eight at once")
+    void eachQueryItsOwnReport() throws Exception {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+        List<Future<String>> atOnce = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(QUERIES.size());
+        try {
+          for (String query : QUERIES) assertThat(ownReport(stub, query)).as("TODO 3: %s, in a row", query).isEmpty();
+          CountDownLatch go = new CountDownLatch(1);
+          for (String query : QUERIES) atOnce.add(pool.submit(() -> { go.await(); return ownReport(stub, query); }));
+          go.countDown();
+          for (int i = 0; i < QUERIES.size(); i++) {
+            assertThat(atOnce.get(i).get(30, TimeUnit.SECONDS)).as("TODO 3: %s, with the others at once", QUERIES.get(i)).isEmpty();
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+
+    /** "" if GetStock answers the query ("WAREHOUSE items") with its own report, else what went wrong. */
+    private String ownReport(StockReportsGrpc.StockReportsBlockingStub stub, String query) {
+      String warehouse = query.split(" ")[0];
+      int items = Integer.parseInt(query.split(" ")[1]);
+      try {
+        StockReport reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getStock(StockQuery.newBuilder().setWarehouse(warehouse).setItems(items).build());
+        if (reply.equals(StockCodec.toProto(StockCodec.report(warehouse, items)))) return "";
+        return "GetStock(" + warehouse + ", " + items + ") answered " + reply.getWarehouse() + " with " + reply.getItemsCount()
+            + " items: send StockCodec.toProto of the report requested(...) built for THIS query, nothing kept from an"
+            + " earlier call and nothing shared with a call in flight";
+      } catch (StatusRuntimeException e) {
+        return "GetStock(" + warehouse + ", " + items + ") failed: " + LocalGrpc.describe(e);
+      }
+    }
+  }
+
+  @Nested
   @Tag("step4")
   @DisplayName("Step 4: call REST with one shared client")
   class Step4 {
@@ -324,6 +424,67 @@ class RestVsGrpcTest {
               + " throw an IOException that names any other status, before decoding (see hint 4)", status,
               status == 204 || status == 304 ? " (no body)" : ", with a report as its body")
               .startsWith("IOException").containsPattern("\\b" + status + "\\b");
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("an answer other than 200 leaves its connection free: calls in a row, failed or not, reuse one connection")
+    void errorsKeepTheConnection() throws Exception {
+      try (StubRest stub = new StubRest(); WireMeter meter = new WireMeter(stub.port());
+           StockClients clients = new StockClients(meter.port(), servers.grpcPort())) {
+        List<String> calls = new ArrayList<>();
+        for (int status : new int[] {200, 404, 200, 500, 503, 204, 400, 200, 409, 200}) {
+          String outcome;
+          try {
+            // An error with a body too big to arrive with the headers (an HTML error page, a stack trace): until it is
+            // read or closed, the connection still carries it.
+            outcome = "returned " + clients.viaRest((status == 200 || status == 204 ? "S" : "B") + status, 20).items().size()
+                + " items";
+          } catch (IOException e) {
+            outcome = "IOException";
+          }
+          calls.add(status + " " + outcome);
+          assertThat(meter.connections()).as("TODO 4: TCP connections after these calls in a row, each answered with the"
+              + " status shown: %s. A response's body must be read (or closed) even when the status is an error, or its"
+              + " connection stays busy and the next call opens another (see hint 2)", calls).isEqualTo(1);
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls at once, then eight more from other threads: the second eight reuse the connections kept alive")
+    void burstsReuseConnections() throws Exception {
+      try (StubRest stub = new StubRest(); WireMeter meter = new WireMeter(stub.port());
+           StockClients clients = new StockClients(meter.port(), servers.grpcPort())) {
+        stub.together = new Together(8);
+        atOnce(8, () -> clients.viaRest("S200", 1));
+        long first = meter.connections();
+        stub.together = new Together(8);
+        atOnce(8, () -> clients.viaRest("S200", 1)); // new threads: atOnce starts a pool of its own each time
+        assertThat(meter.connections() - first).as("TODO 4: new connections opened by a second burst of 8 calls, from"
+            + " other threads, after the first burst opened %d and left them idle in the pool: every call should go"
+            + " through the one shared `http` client, whatever thread makes it", first).isLessThanOrEqualTo(1L);
+      }
+    }
+
+    @Test
+    @DisplayName("every call goes through the shared client with a timeout of a few seconds, REST's deadline")
+    void timeoutPerCall() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        RecordingClient spy = new RecordingClient();
+        java.lang.reflect.Field http = StockClients.class.getDeclaredField("http");
+        http.setAccessible(true);
+        http.set(clients, spy);
+        for (int call = 1; call <= 3; call++) {
+          clients.viaRest("S200", 1);
+          assertThat(spy.timeouts).as("TODO 4: requests sent through the shared `http` client after %d calls of viaRest",
+              call).hasSize(call);
+          assertThat(spy.timeouts.get(call - 1)).as("TODO 4: the timeout of request %d: without one, a server that"
+              + " accepts and never answers holds the caller, and the harness, forever; HttpRequest.newBuilder(uri)"
+              + ".timeout(...) (see hint 2)", call).isPresent();
+          assertThat(spy.timeouts.get(call - 1).get()).as("TODO 4: the timeout of request %d: 'a few seconds' is 1 to 60 s",
+              call).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(60));
         }
       }
     }
@@ -511,6 +672,47 @@ class RestVsGrpcTest {
     return new StockCodec.Report(texts[random.nextInt(texts.length)], items);
   }
 
+  /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
+  static final List<String> QUERIES = List.of("LYON-1 20", "PARIS-2 20", "LYON-1 3", "BERLIN-3 1", "PARIS-2 3",
+      "LYON-1 1", "BERLIN-3 20", "MADRID-4 57");
+
+  /** An HttpClient that sends through a real one and notes each request's timeout. */
+  static final class RecordingClient extends HttpClient {
+    final HttpClient real = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final List<java.util.Optional<Duration>> timeouts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override public java.util.Optional<java.net.CookieHandler> cookieHandler() { return real.cookieHandler(); }
+    @Override public java.util.Optional<Duration> connectTimeout() { return real.connectTimeout(); }
+    @Override public Redirect followRedirects() { return real.followRedirects(); }
+    @Override public java.util.Optional<java.net.ProxySelector> proxy() { return real.proxy(); }
+    @Override public javax.net.ssl.SSLContext sslContext() { return real.sslContext(); }
+    @Override public javax.net.ssl.SSLParameters sslParameters() { return real.sslParameters(); }
+    @Override public java.util.Optional<java.net.Authenticator> authenticator() { return real.authenticator(); }
+    @Override public Version version() { return real.version(); }
+    @Override public java.util.Optional<java.util.concurrent.Executor> executor() { return real.executor(); }
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+        throws IOException, InterruptedException {
+      timeouts.add(request.timeout());
+      return real.send(request, handler);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+        HttpResponse.BodyHandler<T> handler) {
+      timeouts.add(request.timeout());
+      return real.sendAsync(request, handler);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+        HttpResponse.BodyHandler<T> handler, HttpResponse.PushPromiseHandler<T> push) {
+      timeouts.add(request.timeout());
+      return real.sendAsync(request, handler, push);
+    }
+  }
+
   /** Counts the calls inside a server at once: each waits (bounded) until {@code expected} are in, or one gave up. */
   static final class Together {
     final int expected;
@@ -542,7 +744,8 @@ class RestVsGrpcTest {
 
   /**
    * A REST server that answers GET /stock/S{status} with that status and a report as JSON (the fixture for 200; no
-   * body for 204 and 304), on as many threads as calls come in.
+   * body for 204 and 304), and GET /stock/B{status} with that status and a big text body, on as many threads as calls
+   * come in.
    */
   static final class StubRest implements AutoCloseable {
     final io.javalin.Javalin server;
@@ -552,9 +755,15 @@ class RestVsGrpcTest {
       byte[] json = StockCodec.toJson(FIXTURE);
       // Not the 200's report: one with no digits in it, so that only the status can put its number in a message.
       byte[] other = StockCodec.toJson(new StockCodec.Report("W", List.of(new StockCodec.Item("SKU", "Mug", 0, 0, 0, false))));
+      // For GET /stock/B{status}: an error's body of 256 KiB, no digits in it either.
+      byte[] big = "Something went wrong. ".repeat(12_000).getBytes(StandardCharsets.US_ASCII);
       server = workbook.rest.Rest.start(0, cfg -> cfg.routes.get("/stock/{warehouse}", ctx -> {
         int status = Integer.parseInt(ctx.pathParam("warehouse").substring(1));
         if (together != null) together.arrive();
+        if (ctx.pathParam("warehouse").startsWith("B")) {
+          ctx.status(status).contentType("text/plain").result(big);
+          return;
+        }
         ctx.status(status).contentType("application/json");
         if (status != 204 && status != 304) ctx.result(status == 200 ? json : other);
       }));
