@@ -114,6 +114,15 @@ class Lab07BufJudgeTest {
     pair("message_field_gains_optional", false, "message P { M m = 1; } message M { string a = 1; }",
         "message P { optional M m = 1; } message M { string a = 1; }");
     pair("renamed_keeping_json_name", true, "message P { int64 price_cents = 3; }", "message P { int64 priceCents = 3; }");
+    // A reservation holds the name as the .proto spells it, never the JSON name (lab 07's step 4, round f1).
+    pair("snake_case_removal_reserved", false, "message P { string sku = 1; string shelf_colour = 4; }",
+        "message P { reserved 4; reserved \"shelf_colour\"; string sku = 1; }");
+    pair("snake_case_removal_json_name_reserved", true, "message P { string sku = 1; string shelf_colour = 4; }",
+        "message P { reserved 4; reserved \"shelfColour\"; string sku = 1; }");
+    pair("kept_field_renamed_to_reserved_name", true, "message P { reserved \"shelf_colour\"; string sku = 1; string title = 2; }",
+        "message P { string sku = 1; string shelf_colour = 2; }");
+    pair("reserved_number_and_name_taken_back", true, "message P { reserved 4; reserved \"shelf_colour\"; string sku = 1; }",
+        "message P { string sku = 1; string shelf_colour = 4; }");
     pair("lab07_real_change", false, product + " message Money { int64 minor_units = 1; string currency = 2; }",
         "message Product { reserved 4; reserved \"colour\"; string sku = 1; string name = 2;"
             + " int64 price_cents = 3 [deprecated = true]; optional int32 weight_grams = 5; Money price = 6; }"
