@@ -431,6 +431,28 @@ class ProtoEvolutionTest {
     }
 
     @Test
+    @DisplayName("compare() flags a reservation lifted once per range, by its first number set free, and not where a field takes it")
+    void liftedRanges() {
+      String[][] cases = { // {before, after, findings}
+          {"reserved 4 to 6", "", "RESERVATION_LIFTED 4"},
+          {"reserved 4 to 6", "reserved 4", "RESERVATION_LIFTED 5"},
+          {"reserved 4 to 6", "reserved 4; reserved 6", "RESERVATION_LIFTED 5"},
+          {"reserved 4 to 6", "reserved 5 to 6", "RESERVATION_LIFTED 4"},
+          {"reserved 4 to 6", "reserved 4 to 5", "RESERVATION_LIFTED 6"},
+          {"reserved 4 to 6", "reserved 4 to 6", ""},
+          {"reserved 4 to 6", "reserved 3 to 9", ""},
+          {"reserved 4 to 6", "reserved 4 to 5; int32 stock = 6", "RESERVED_REUSED 6"},
+          {"reserved 4; reserved 6", "", "RESERVATION_LIFTED 4, RESERVATION_LIFTED 6"},
+          {"reserved \"colour\"; reserved \"shelf_colour\"", "reserved \"colour\"", "RESERVATION_LIFTED 0"}};
+      for (String[] c : cases) {
+        assertFindings("TODO 5", SchemaCheck::compare, "'" + c[0] + "' became '" + c[1] + "': compare() runs your checks and"
+            + " the given lifted(), which reports a range set free once, by its first free number (buf does the same);"
+            + " if you changed lifted(), put it back", "string sku = 1; " + c[0],
+            "string sku = 1" + (c[1].isEmpty() ? "" : "; " + c[1]), c[2].isEmpty() ? List.of() : List.of(c[2].split(", ")));
+      }
+    }
+
+    @Test
     @DisplayName("a careless version of it is flagged three times")
     void carelessContract() {
       assertFindings("TODO 5", SchemaCheck::compare, "rename 2, retype 3, reuse 4",
