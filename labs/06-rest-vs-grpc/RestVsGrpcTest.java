@@ -520,7 +520,8 @@ class RestVsGrpcTest {
         atOnce(8, () -> clients.viaRest("S200", 1)); // new threads: atOnce starts a pool of its own each time
         assertThat(meter.connections() - first).as("TODO 4: new connections opened by a second burst of 8 calls, from"
             + " other threads, after the first burst opened %d and left them idle in the pool: every call should go"
-            + " through the one shared `http` client, whatever thread makes it", first).isLessThanOrEqualTo(1L);
+            + " through the one shared `http` client, whatever thread makes it (a few new ones are allowed: a connection"
+            + " can reach the pool a moment after its call returned)", first).isLessThanOrEqualTo(3L);
       }
     }
 
