@@ -332,8 +332,9 @@ class ProtoEvolutionTest {
         for (String shape : List.of("string %s = 4", "bytes %s = 4", "optional int32 %s = 4", "repeated string %s = 4",
             "Money %s = 4", "oneof look: string %s = 4")) {
           String field = String.format(shape, name), json = name.equals("colour") ? "colour" : "shelfColour";
+          String otherCase = Character.toUpperCase(name.charAt(0)) + name.substring(1); // names are case-sensitive
           for (String reserved : List.of("", "; reserved 4", "; reserved \"" + name + "\"", "; reserved 4; reserved \"" + name
-              + "\"", "; reserved 4; reserved \"" + json + "\"")) {
+              + "\"", "; reserved 4; reserved \"" + json + "\"", "; reserved 4; reserved \"" + otherCase + "\"")) {
             String change = "'" + field + "' removed" + (reserved.isEmpty() ? ", nothing reserved" : ", then" + reserved);
             assertFindings("TODO 4", SchemaCheck::removals, change,
                 "string sku = 1; " + field, "string sku = 1" + reserved,
@@ -355,6 +356,10 @@ class ProtoEvolutionTest {
         assertFindings("TODO 4", SchemaCheck::removals, "one new field takes back both the reserved number 4 and name '"
             + name + "': one change, one finding", was, "string sku = 1; string title = 2; string " + name + " = 4",
             List.of("RESERVED_REUSED 4"));
+        String otherCase = Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        assertFindings("TODO 4", SchemaCheck::removals, "a new field 7 named '" + otherCase + "', not the reserved '" + name
+            + "': names are case-sensitive, so it takes nothing reserved", was,
+            "string sku = 1; string title = 2; reserved 4; reserved \"" + name + "\"; string " + otherCase + " = 7", List.of());
         assertFindings("TODO 4", SchemaCheck::removals, "a new field 4 takes the reserved number, under another name",
             was, "string sku = 1; string title = 2; int32 stock = 4; reserved \"" + name + "\"", List.of("RESERVED_REUSED 4"));
       }
@@ -415,7 +420,8 @@ class ProtoEvolutionTest {
           {"string email = 3", "bytes email = 3", "TYPE_CHANGED 3"},
           {"int32 email = 3", "uint32 email = 3", "TYPE_CHANGED 3"}, // the bytes parse; -1 reads as 4294967295
           {"string email = 3", "bytes mail = 3", "NUMBER_REUSED 3"},
-          {"string email = 3", "string email = 3 [json_name = \"mail\"]", "JSON_NAME_CHANGED 3"}};
+          {"string email = 3", "string email = 3 [json_name = \"mail\"]", "JSON_NAME_CHANGED 3"},
+          {"string email = 3 [json_name = \"mail\"]", "string email = 3 [json_name = \"Mail\"]", "JSON_NAME_CHANGED 3"}};
       // ...and to its oneof: {before, after}
       String[][] oneofs = {{"", ""}, {"", "oneof contact: "}, {"oneof contact: ", ""}, {"oneof contact: ", "oneof reach: "},
           {"oneof contact: ", "oneof contact: "}};
@@ -521,6 +527,10 @@ class ProtoEvolutionTest {
             "string name = 2 [json_name = \"title\"]", "JSON_NAME_CHANGED 2"),
         flagged("dropping a json_name: the JSON name is 'name' again, old JSON says 'title'",
             "string name = 2 [json_name = \"title\"]", "string name = 2", "JSON_NAME_CHANGED 2"),
+        flagged("a json_name changing only its case: JSON names are case-sensitive, old JSON says 'title'",
+            "string name = 2 [json_name = \"title\"]", "string name = 2 [json_name = \"Title\"]", "JSON_NAME_CHANGED 2"),
+        flagged("spelling out the JSON name in another case: old JSON says 'priceCents'", "string price_cents = 3",
+            "string price_cents = 3 [json_name = \"PriceCents\"]", "JSON_NAME_CHANGED 3"),
         safe("spelling out the JSON name a field already had is safe", "string price_cents = 3",
             "string price_cents = 3 [json_name = \"priceCents\"]"),
         flagged("moving a field into a oneof", "string email = 3", "oneof contact: string email = 3", "ONEOF_CHANGED 3"),
@@ -531,7 +541,12 @@ class ProtoEvolutionTest {
         safe("a field staying in its oneof is safe", "oneof contact: string email = 3",
             "oneof contact: string email = 3; string sku = 1"),
         safe("adding a member to a oneof is safe", "oneof contact: string email = 3",
-            "oneof contact: string email = 3; oneof contact: string phone = 4"));
+            "oneof contact: string email = 3; oneof contact: string phone = 4"),
+        safe("declaring a new oneof before a field's own is safe: a oneof is known by its name, not its place",
+            "oneof contact: string email = 3", "oneof reach: string phone = 4; oneof contact: string email = 3"),
+        flagged("moving a field to a oneof in another place, of another name",
+            "oneof contact: string email = 3; oneof reach: string phone = 4",
+            "oneof reach: string phone = 4; oneof reach2: string email = 3", "ONEOF_CHANGED 3"));
   }
 
   static Stream<Arguments> nestedCases() {

@@ -123,6 +123,15 @@ class Lab07BufJudgeTest {
         "message P { string sku = 1; string shelf_colour = 2; }");
     pair("reserved_number_and_name_taken_back", true, "message P { reserved 4; reserved \"shelf_colour\"; string sku = 1; }",
         "message P { string sku = 1; string shelf_colour = 4; }");
+    // Names and JSON names are case-sensitive; a oneof is known by its name, not its place (lab 07, round f2).
+    pair("json_name_case_changed", true, "message P { string name = 2 [json_name = \"title\"]; }",
+        "message P { string name = 2 [json_name = \"Title\"]; }");
+    pair("removal_reserved_name_other_case", true, "message P { string sku = 1; string colour = 4; }",
+        "message P { reserved 4; reserved \"Colour\"; string sku = 1; }");
+    pair("new_field_named_like_reserved_other_case", false, "message P { reserved 4; reserved \"colour\"; string sku = 1; }",
+        "message P { reserved 4; reserved \"colour\"; string sku = 1; string Colour = 7; }");
+    pair("oneof_declared_before_another", false, "message P { oneof contact { string email = 3; } }",
+        "message P { oneof reach { string phone = 4; } oneof contact { string email = 3; } }");
     pair("lab07_real_change", false, product + " message Money { int64 minor_units = 1; string currency = 2; }",
         "message Product { reserved 4; reserved \"colour\"; string sku = 1; string name = 2;"
             + " int64 price_cents = 3 [deprecated = true]; optional int32 weight_grams = 5; Money price = 6; }"
