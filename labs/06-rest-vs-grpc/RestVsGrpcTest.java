@@ -157,6 +157,37 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("eight calls of toProto at once are all inside it at the same moment: no lock makes them wait in line")
+    void encodesAtOnce() throws Exception {
+      Together together = new Together(8);
+      // The fixture's items, in a list that notes when a call of toProto starts reading it.
+      List<StockCodec.Item> items = new java.util.AbstractList<>() {
+        @Override public StockCodec.Item get(int i) {
+          if (i == 0) together.arrive();
+          return FIXTURE.items().get(i);
+        }
+
+        @Override public int size() { return FIXTURE.items().size(); }
+      };
+      atOnce(8, () -> StockCodec.toProto(new StockCodec.Report("LYON-1", items)));
+      assertThat(together.most()).as("TODO 1: calls of toProto inside it at the same moment, of 8 made at once (each waits"
+          + " up to 5 s for the others): the gRPC server encodes each call on a thread of its own, and a lock (a"
+          + " synchronized method guarding a builder kept in a static field) makes every call wait for the one before;"
+          + " build a new message in each call, no lock (see hint 1)").isEqualTo(8);
+    }
+
+    @Test
+    @DisplayName("each call builds a message of its own: nothing is kept from an earlier call, even for the same report")
+    void nothingKept() {
+      StockCodec.Report same = StockCodec.report("LYON-1", 20);
+      StockReport first = StockCodec.toProto(same), again = StockCodec.toProto(same), equal = StockCodec.toProto(FIXTURE);
+      assertThat(List.of(again, equal)).as("TODO 1: toProto called again with the same report, then with an equal one:"
+          + " a message kept from an earlier call (a map of reports already built) makes the encode column measure a"
+          + " look-up, not the mapping; build a new message in each call (see hint 1)").allSatisfy(m -> assertThat(m)
+          .isEqualTo(first).isNotSameAs(first));
+    }
+
+    @Test
     @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
     void size() {
       int size = StockCodec.toProto(FIXTURE).getSerializedSize();
@@ -208,6 +239,26 @@ class RestVsGrpcTest {
             + " (status %d), after queries for other warehouses and counts: StockCodec.toJson of the report that"
             + " requested(...) built for THIS query, nothing kept from an earlier one", warehouse, items,
             response.statusCode()).isEqualTo(new String(StockCodec.toJson(report), StandardCharsets.UTF_8));
+      }
+    }
+
+    @Test
+    @DisplayName("eight requests at once are all in the server's work at the same moment: no lock makes them wait in line")
+    void requestsOverlap() throws Exception {
+      try (StockServers slow = new StockServers(0, 0, Duration.ofSeconds(2))) {
+        URI uri = URI.create("http://127.0.0.1:" + slow.restPort() + "/stock/LYON-1?items=20");
+        List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int most = mostInsideWork(() -> {
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+          answers.add(r.statusCode() + " " + r.body().length + " bytes");
+          return r;
+        });
+        assertThat(answers).as("TODO 2: the answers to 8 requests at once").containsOnly("200 " + JSON_BYTES + " bytes");
+        assertThat(most).as("TODO 2: requests inside the server's 2 s of work at the same moment, of 8 sent at once on 8"
+            + " connections: Javalin serves each on a thread of its own, and a lock around the handler (synchronized)"
+            + " makes every request wait for the one before, so the calls per second measure the lock; no lock")
+            .isEqualTo(8);
       }
     }
 
@@ -324,6 +375,37 @@ class RestVsGrpcTest {
         }
       } finally {
         LocalGrpc.close(channel);
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls at once are all in the server's work at the same moment: no lock makes them wait in line")
+    void callsOverlap() throws Exception {
+      requireStep1("step 3");
+      try (StockServers slow = new StockServers(0, 0, Duration.ofSeconds(2))) {
+        ManagedChannel channel = LocalGrpc.channel(slow.grpcPort());
+        try {
+          StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+          List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+          int most = mostInsideWork(() -> {
+            String answer;
+            try {
+              answer = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+                  .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build()).getSerializedSize() + " bytes";
+            } catch (StatusRuntimeException e) {
+              answer = LocalGrpc.describe(e);
+            }
+            answers.add(answer);
+            return answer;
+          });
+          assertThat(answers).as("TODO 3: the answers to 8 calls at once").containsOnly(PROTO_BYTES + " bytes");
+          assertThat(most).as("TODO 3: calls inside the server's 2 s of work at the same moment, of 8 made at once on one"
+              + " HTTP/2 connection: the server runs each on a thread of its own, and a lock around getStock (synchronized)"
+              + " makes every call wait for the one before, so the calls per second measure the lock; no lock")
+              .isEqualTo(8);
+        } finally {
+          LocalGrpc.close(channel);
+        }
       }
     }
 
@@ -469,9 +551,7 @@ class RestVsGrpcTest {
           try (StockClients clients = new StockClients(Integer.parseInt(c[1]), servers.grpcPort())) {
             RecordingClient spy = new RecordingClient();
             spy.shortenTo = Duration.ofMillis(300);
-            java.lang.reflect.Field http = StockClients.class.getDeclaredField("http");
-            http.setAccessible(true);
-            http.set(clients, spy);
+            sendThrough(clients, spy);
             String outcome;
             try {
               outcome = "it returned a report of " + clients.viaRest("LYON-1", 1).items().size() + " items";
@@ -530,9 +610,7 @@ class RestVsGrpcTest {
     void timeoutPerCall() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
         RecordingClient spy = new RecordingClient();
-        java.lang.reflect.Field http = StockClients.class.getDeclaredField("http");
-        http.setAccessible(true);
-        http.set(clients, spy);
+        sendThrough(clients, spy);
         for (int call = 1; call <= 3; call++) {
           clients.viaRest("S200", 1);
           assertThat(spy.timeouts).as("TODO 4: requests sent through the shared `http` client after %d calls of viaRest",
@@ -892,6 +970,48 @@ class RestVsGrpcTest {
         Object got = field.getAccessor().invoke(actual.items().get(i));
         assertThat(got).as("%s: item %d, %s", todo, i, field.getName()).isEqualTo(want);
       }
+    }
+  }
+
+  /**
+   * Makes 8 calls at once (each with a StockServers whose work takes a few seconds) and returns the most threads seen at
+   * one moment inside that work (StockServers.sleep), watching the JVM's threads until the calls end.
+   */
+  static int mostInsideWork(Call call) throws Exception {
+    java.util.concurrent.CompletableFuture<Void> calls = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        atOnce(8, call);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, Executors.newSingleThreadExecutor(r -> { Thread t = new Thread(r, "calls"); t.setDaemon(true); return t; }));
+    int most = 0;
+    while (!calls.isDone() && most < 8) {
+      int inside = 0;
+      for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
+        for (StackTraceElement frame : stack) {
+          if (frame.getClassName().equals("StockServers") && frame.getMethodName().equals("sleep")) {
+            inside++;
+            break;
+          }
+        }
+      }
+      most = Math.max(most, inside);
+      Thread.sleep(5);
+    }
+    calls.get(60, TimeUnit.SECONDS);
+    return most;
+  }
+
+  /** Puts {@code spy} in the place of the given `http` field of {@code clients}, which step 4's tests watch. */
+  static void sendThrough(StockClients clients, HttpClient spy) {
+    try {
+      java.lang.reflect.Field http = StockClients.class.getDeclaredField("http");
+      http.setAccessible(true);
+      http.set(clients, spy);
+    } catch (NoSuchFieldException | IllegalArgumentException | IllegalAccessException e) {
+      fail("TODO 4: keep the given field `private final HttpClient http` of StockClients and send every call with it, as"
+          + " step 4 says: its tests watch the requests that field sends, and it is gone or changed (%s)", e.toString());
     }
   }
 
