@@ -102,6 +102,92 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("every value in range survives the trip: negative, zero and extreme numbers, empty and non-ASCII text (seed printed)")
+    void everyValue() throws Exception {
+      String fixed = System.getenv("LAB06_SEED");
+      long seed = fixed == null || fixed.isBlank() ? new java.util.Random().nextLong() : Long.parseLong(fixed.strip());
+      System.out.println("      every value: seed " + seed + " (LAB06_SEED=" + seed + " repeats it)");
+      StockCodec.Report report = anyReport(seed);
+      StockCodec.Report back = StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(report).toByteArray()));
+      for (int i = 0; i < report.items().size(); i++) {
+        assertThat(back.items().get(i)).as("TODO 1: item %d after toProto, bytes and fromProto (seed %d): every field as it "
+            + "was, whatever its value; Protobuf itself leaves out only the default (0, false, \"\"), so set every field "
+            + "as it is (see hint 1)", i, seed).isEqualTo(report.items().get(i));
+      }
+      assertThat(back).as("TODO 1: the report after the trip (seed %d)", seed).isEqualTo(report);
+    }
+
+    @Test
+    @DisplayName("toProto called from eight threads at once gives each its own report: the gRPC server encodes on a thread per call")
+    void manyThreadsAtOnce() throws Exception {
+      int threads = 8, rounds = 10;
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<String>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          StockCodec.Report report = StockCodec.report("W-" + t, 2_000 + 97 * t); // big enough to take a while to encode
+          results.add(pool.submit(() -> {
+            String first = "";
+            for (int round = 0; round < rounds; round++) {
+              together.await(20, TimeUnit.SECONDS); // all eight encode at the same moment, every round
+              StockCodec.Report back;
+              try {
+                back = StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(report).toByteArray()));
+              } catch (RuntimeException e) {
+                if (first.isEmpty()) first = "round " + round + ": toProto(" + report.warehouse() + ") threw " + e;
+                continue;
+              }
+              if (!back.equals(report) && first.isEmpty()) {
+                first = "round " + round + ": toProto(" + report.warehouse() + ", " + report.items().size() + " items) gave "
+                    + back.warehouse() + " with " + back.items().size() + " items";
+              }
+            }
+            return first; // every thread runs every round, so that none waits for one that left
+          }));
+        }
+        for (Future<String> result : results) {
+          assertThat(result.get(60, TimeUnit.SECONDS)).as("TODO 1: toProto called by 8 threads at once, each with a report"
+              + " of its own: a builder kept between calls (a static field) is shared by every call in flight, which fill"
+              + " and clear each other's message; build a new one in each call (see hint 1)").isEmpty();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls of toProto at once are all inside it at the same moment: no lock makes them wait in line")
+    void encodesAtOnce() throws Exception {
+      Together together = new Together(8);
+      // The fixture's items, in a list that notes when a call of toProto starts reading it.
+      List<StockCodec.Item> items = new java.util.AbstractList<>() {
+        @Override public StockCodec.Item get(int i) {
+          if (i == 0) together.arrive();
+          return FIXTURE.items().get(i);
+        }
+
+        @Override public int size() { return FIXTURE.items().size(); }
+      };
+      atOnce(8, () -> StockCodec.toProto(new StockCodec.Report("LYON-1", items)));
+      assertThat(together.most()).as("TODO 1: calls of toProto inside it at the same moment, of 8 made at once (each waits"
+          + " up to 5 s for the others): the gRPC server encodes each call on a thread of its own, and a lock (a"
+          + " synchronized method guarding a builder kept in a static field) makes every call wait for the one before;"
+          + " build a new message in each call, no lock (see hint 1)").isEqualTo(8);
+    }
+
+    @Test
+    @DisplayName("each call builds a message of its own: nothing is kept from an earlier call, even for the same report")
+    void nothingKept() {
+      StockCodec.Report same = StockCodec.report("LYON-1", 20);
+      StockReport first = StockCodec.toProto(same), again = StockCodec.toProto(same), equal = StockCodec.toProto(FIXTURE);
+      assertThat(List.of(again, equal)).as("TODO 1: toProto called again with the same report, then with an equal one:"
+          + " a message kept from an earlier call (a map of reports already built) makes the encode column measure a"
+          + " look-up, not the mapping; build a new message in each call (see hint 1)").allSatisfy(m -> assertThat(m)
+          .isEqualTo(first).isNotSameAs(first));
+    }
+
+    @Test
     @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
     void size() {
       int size = StockCodec.toProto(FIXTURE).getSerializedSize();
@@ -122,8 +208,11 @@ class RestVsGrpcTest {
       HttpResponse<byte[]> response = get("/stock/LYON-1");
       assertThat(response.statusCode()).as("TODO 2: status of GET /stock/LYON-1 (body: %s)",
           new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type").orElse("(none)"))
-          .as("TODO 2: the Content-Type, which tells the client how to read the body").startsWith("application/json");
+      String contentType = response.headers().firstValue("Content-Type").orElse("(none)");
+      // RFC 9110: a media type is type/subtype, case-insensitive, then parameters after ';' (a charset, say).
+      assertThat(contentType.split(";")[0].strip().toLowerCase(Locale.ROOT))
+          .as("TODO 2: the media type of the Content-Type '%s', which tells the client how to read the body", contentType)
+          .isEqualTo("application/json");
     }
 
     @Test
@@ -136,6 +225,41 @@ class RestVsGrpcTest {
       assertThat(bytes.length).as("TODO 2: bytes of the body, which should be StockCodec.toJson(report), "
           + "compact; it began: %.60s", body).isEqualTo(JSON_BYTES);
       assertThat(body).as("TODO 2: the body").isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("each query gets the report it asked for: any warehouse, any count, in any order")
+    void eachQueryItsOwnReport() throws Exception {
+      for (String query : QUERIES) {
+        String warehouse = query.split(" ")[0];
+        int items = Integer.parseInt(query.split(" ")[1]);
+        HttpResponse<byte[]> response = get("/stock/" + warehouse + "?items=" + items);
+        StockCodec.Report report = StockCodec.report(warehouse, items);
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).as("TODO 2: the body of GET /stock/%s?items=%d"
+            + " (status %d), after queries for other warehouses and counts: StockCodec.toJson of the report that"
+            + " requested(...) built for THIS query, nothing kept from an earlier one", warehouse, items,
+            response.statusCode()).isEqualTo(new String(StockCodec.toJson(report), StandardCharsets.UTF_8));
+      }
+    }
+
+    @Test
+    @DisplayName("eight requests at once are all in the server's work at the same moment: no lock makes them wait in line")
+    void requestsOverlap() throws Exception {
+      try (StockServers slow = new StockServers(0, 0, Duration.ofSeconds(2))) {
+        URI uri = URI.create("http://127.0.0.1:" + slow.restPort() + "/stock/LYON-1?items=20");
+        List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int most = mostInsideWork(() -> {
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+          answers.add(r.statusCode() + " " + r.body().length + " bytes");
+          return r;
+        });
+        assertThat(answers).as("TODO 2: the answers to 8 requests at once").containsOnly("200 " + JSON_BYTES + " bytes");
+        assertThat(most).as("TODO 2: requests inside the server's 2 s of work at the same moment, of 8 sent at once on 8"
+            + " connections: Javalin serves each on a thread of its own, and a lock around the handler (synchronized)"
+            + " makes every request wait for the one before, so the calls per second measure the lock; no lock")
+            .isEqualTo(8);
+      }
     }
 
     private HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
@@ -185,6 +309,119 @@ class RestVsGrpcTest {
             + " wrong, as the 400's body does").contains("items must be 1..10000");
       } finally {
         LocalGrpc.close(channel);
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: serve the report as Protobuf over gRPC, every query")
+  class Step3Range {
+    @Test
+    @DisplayName("every count requested(...) refuses (negative, too many) fails with INVALID_ARGUMENT and the words of REST's 400")
+    void everyRefusedCount() throws Exception {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        for (int items : new int[] {-1, -10_000, Integer.MIN_VALUE, 10_001, 20_000, Integer.MAX_VALUE}) {
+          URI uri = URI.create("http://127.0.0.1:" + servers.restPort() + "/stock/LYON-1?items=" + items);
+          HttpResponse<String> rest = HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+          String outcome;
+          try {
+            outcome = "it answered " + StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(items).build()).getItemsCount() + " items";
+          } catch (StatusRuntimeException e) {
+            outcome = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+          }
+          assertThat(outcome).as("TODO 3: GetStock for %d items, which REST answers with %d '%s': catch the "
+              + "IllegalArgumentException that requested(...) throws for EVERY count it refuses, and answer "
+              + "INVALID_ARGUMENT with its message; thrown out of the method it reaches the client as UNKNOWN (see hint 3)",
+              items, rest.statusCode(), rest.body()).isEqualTo("INVALID_ARGUMENT: " + rest.body());
+        }
+        for (int items : new int[] {1, 10_000}) {
+          assertThat(StockReportsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(items).build()).getItemsCount())
+              .as("TODO 3: items in GetStock's answer for %d, a count it accepts", items).isEqualTo(items);
+        }
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step3")
+  @DisplayName("Step 3: serve the report as Protobuf over gRPC, every warehouse and count")
+  class Step3Queries {
+    @Test
+    @DisplayName("each query gets the report it asked for: any warehouse, any count, in a row and eight at once")
+    void eachQueryItsOwnReport() throws Exception {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+        List<Future<String>> atOnce = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(QUERIES.size());
+        try {
+          for (String query : QUERIES) assertThat(ownReport(stub, query)).as("TODO 3: %s, in a row", query).isEmpty();
+          CountDownLatch go = new CountDownLatch(1);
+          for (String query : QUERIES) atOnce.add(pool.submit(() -> { go.await(); return ownReport(stub, query); }));
+          go.countDown();
+          for (int i = 0; i < QUERIES.size(); i++) {
+            assertThat(atOnce.get(i).get(30, TimeUnit.SECONDS)).as("TODO 3: %s, with the others at once", QUERIES.get(i)).isEmpty();
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls at once are all in the server's work at the same moment: no lock makes them wait in line")
+    void callsOverlap() throws Exception {
+      requireStep1("step 3");
+      try (StockServers slow = new StockServers(0, 0, Duration.ofSeconds(2))) {
+        ManagedChannel channel = LocalGrpc.channel(slow.grpcPort());
+        try {
+          StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+          List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+          int most = mostInsideWork(() -> {
+            String answer;
+            try {
+              answer = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+                  .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build()).getSerializedSize() + " bytes";
+            } catch (StatusRuntimeException e) {
+              answer = LocalGrpc.describe(e);
+            }
+            answers.add(answer);
+            return answer;
+          });
+          assertThat(answers).as("TODO 3: the answers to 8 calls at once").containsOnly(PROTO_BYTES + " bytes");
+          assertThat(most).as("TODO 3: calls inside the server's 2 s of work at the same moment, of 8 made at once on one"
+              + " HTTP/2 connection: the server runs each on a thread of its own, and a lock around getStock (synchronized)"
+              + " makes every call wait for the one before, so the calls per second measure the lock; no lock")
+              .isEqualTo(8);
+        } finally {
+          LocalGrpc.close(channel);
+        }
+      }
+    }
+
+    /** "" if GetStock answers the query ("WAREHOUSE items") with its own report, else what went wrong. */
+    private String ownReport(StockReportsGrpc.StockReportsBlockingStub stub, String query) {
+      String warehouse = query.split(" ")[0];
+      int items = Integer.parseInt(query.split(" ")[1]);
+      try {
+        StockReport reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getStock(StockQuery.newBuilder().setWarehouse(warehouse).setItems(items).build());
+        if (reply.equals(StockCodec.toProto(StockCodec.report(warehouse, items)))) return "";
+        return "GetStock(" + warehouse + ", " + items + ") answered " + reply.getWarehouse() + " with " + reply.getItemsCount()
+            + " items: send StockCodec.toProto of the report requested(...) built for THIS query, nothing kept from an"
+            + " earlier call and nothing shared with a call in flight";
+      } catch (StatusRuntimeException e) {
+        return "GetStock(" + warehouse + ", " + items + ") failed: " + LocalGrpc.describe(e);
       }
     }
   }
@@ -243,6 +480,159 @@ class RestVsGrpcTest {
         assertThat(outcome).as("TODO 4: what viaRest(\"LYON-1\", 20_000) did when the server answered 400: check the"
             + " status before decoding JSON, and throw an IOException that names it. A failure that returns is counted"
             + " by the harness as a call done").startsWith("IOException").contains("400");
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: call REST with one shared client, every answer")
+  class Step4Range {
+    @Test
+    @DisplayName("every status but 200 (201-599) becomes an IOException that names it, even with a report as its body")
+    void everyOtherStatus() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        assertThat(clients.viaRest("S200", 20)).as("TODO 4: viaRest on a 200 with the fixture as JSON").isEqualTo(FIXTURE);
+        for (int status = 201; status <= 599; status++) {
+          String outcome;
+          try {
+            outcome = "it returned a report of " + clients.viaRest("S" + status, 20).items().size() + " items";
+          } catch (IOException e) {
+            outcome = "IOException: " + e.getMessage();
+          } catch (RuntimeException e) {
+            outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+          }
+          assertThat(outcome).as("TODO 4: what viaRest did when the server answered %d%s: only a 200 carries the report;"
+              + " throw an IOException that names any other status, before decoding (see hint 4)", status,
+              status == 204 || status == 304 ? " (no body)" : ", with a report as its body")
+              .startsWith("IOException").containsPattern("\\b" + status + "\\b");
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("an answer other than 200 leaves its connection free: calls in a row, failed or not, reuse one connection")
+    void errorsKeepTheConnection() throws Exception {
+      try (StubRest stub = new StubRest(); WireMeter meter = new WireMeter(stub.port());
+           StockClients clients = new StockClients(meter.port(), servers.grpcPort())) {
+        List<String> calls = new ArrayList<>();
+        for (int status : new int[] {200, 404, 200, 500, 503, 204, 400, 200, 409, 200}) {
+          String outcome;
+          try {
+            // An error with a body too big to arrive with the headers (an HTML error page, a stack trace): until it is
+            // read or closed, the connection still carries it.
+            outcome = "returned " + clients.viaRest((status == 200 || status == 204 ? "S" : "B") + status, 20).items().size()
+                + " items";
+          } catch (IOException e) {
+            outcome = "IOException";
+          }
+          calls.add(status + " " + outcome);
+          assertThat(meter.connections()).as("TODO 4: TCP connections after these calls in a row, each answered with the"
+              + " status shown: %s. A response's body must be read (or closed) even when the status is an error, or its"
+              + " connection stays busy and the next call opens another (see hint 2)", calls).isEqualTo(1);
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("a call that gets no answer throws: connection refused, cut off, timed out")
+    void noAnswerThrows() throws Exception {
+      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
+      java.net.ServerSocket closed = new java.net.ServerSocket(0, 50, local);
+      closed.close(); // nobody listens on its port any more: the connection is refused
+      try (java.net.ServerSocket cut = new java.net.ServerSocket(0, 50, local);
+           java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, local)) {
+        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        accept(cut, socket -> { try { socket.close(); } catch (IOException e) { } }); // accepts, then hangs up before any answer
+        accept(silent, held::add);             // accepts, reads nothing, answers nothing
+        String[][] cases = {{"refused", "" + closed.getLocalPort()}, {"cut off", "" + cut.getLocalPort()},
+            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort()}};
+        for (String[] c : cases) {
+          try (StockClients clients = new StockClients(Integer.parseInt(c[1]), servers.grpcPort())) {
+            RecordingClient spy = new RecordingClient();
+            spy.shortenTo = Duration.ofMillis(300);
+            sendThrough(clients, spy);
+            String outcome;
+            try {
+              outcome = "it returned a report of " + clients.viaRest("LYON-1", 1).items().size() + " items";
+            } catch (IOException e) {
+              outcome = "IOException";
+            } catch (RuntimeException e) {
+              outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            assertThat(outcome).as("TODO 4: what viaRest did when the call was %s: a call with no answer has no report;"
+                + " let the IOException through, or the harness counts it as a call done", c[0]).isEqualTo("IOException");
+          }
+        }
+        for (java.net.Socket socket : held) socket.close();
+      }
+    }
+
+    /** Accepts connections on a daemon thread until the socket closes, and hands each to {@code then}. */
+    private void accept(java.net.ServerSocket server, java.util.function.Consumer<java.net.Socket> then) {
+      Thread t = new Thread(() -> {
+        try {
+          while (true) {
+            java.net.Socket socket = server.accept();
+            try {
+              if (socket != null) then.accept(socket);
+            } catch (RuntimeException ignored) {
+              // the next connection is handled the same way
+            }
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      }, "test-accept");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    @Test
+    @DisplayName("eight calls at once, then eight more from other threads: the second eight reuse the connections kept alive")
+    void burstsReuseConnections() throws Exception {
+      try (StubRest stub = new StubRest(); WireMeter meter = new WireMeter(stub.port());
+           StockClients clients = new StockClients(meter.port(), servers.grpcPort())) {
+        stub.together = new Together(8);
+        atOnce(8, () -> clients.viaRest("S200", 1));
+        long first = meter.connections();
+        stub.together = new Together(8);
+        atOnce(8, () -> clients.viaRest("S200", 1)); // new threads: atOnce starts a pool of its own each time
+        assertThat(meter.connections() - first).as("TODO 4: new connections opened by a second burst of 8 calls, from"
+            + " other threads, after the first burst opened %d and left them idle in the pool: every call should go"
+            + " through the one shared `http` client, whatever thread makes it (a few new ones are allowed: a connection"
+            + " can reach the pool a moment after its call returned)", first).isLessThanOrEqualTo(3L);
+      }
+    }
+
+    @Test
+    @DisplayName("every call goes through the shared client with a timeout of a few seconds, REST's deadline")
+    void timeoutPerCall() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        RecordingClient spy = new RecordingClient();
+        sendThrough(clients, spy);
+        for (int call = 1; call <= 3; call++) {
+          clients.viaRest("S200", 1);
+          assertThat(spy.timeouts).as("TODO 4: requests sent through the shared `http` client after %d calls of viaRest",
+              call).hasSize(call);
+          assertThat(spy.timeouts.get(call - 1)).as("TODO 4: the timeout of request %d: without one, a server that"
+              + " accepts and never answers holds the caller, and the harness, forever; HttpRequest.newBuilder(uri)"
+              + ".timeout(...) (see hint 2)", call).isPresent();
+          assertThat(spy.timeouts.get(call - 1).get()).as("TODO 4: the timeout of request %d: 'a few seconds' is 1 to 60 s",
+              call).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(60));
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls at once are all in the server at the same moment: nothing makes them wait in line")
+    void callsOverlap() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        stub.together = new Together(8);
+        atOnce(8, () -> clients.viaRest("S200", 20));
+        assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of 8 made at "
+            + "once (each waits up to 5 s for the others): the shared HttpClient is thread-safe and opens a connection "
+            + "per concurrent call; no lock around it").isEqualTo(8);
       }
     }
   }
@@ -334,6 +724,79 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("eight calls at once are all in the server at the same moment: one connection, eight streams, no queue")
+    void callsOverlap() throws Exception {
+      requireStep3("step 5");
+      Together together = new Together(8);
+      io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
+        @Override
+        public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+          together.arrive();
+          responses.onNext(StockCodec.toProto(FIXTURE));
+          responses.onCompleted();
+        }
+      });
+      try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
+        atOnce(8, () -> clients.viaGrpc("LYON-1", 20));
+        assertThat(together.most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of 8 made at once "
+            + "(each waits up to 5 s for the others): the shared stub and channel are thread-safe, and HTTP/2 carries "
+            + "the 8 as streams of one connection; no lock around them").isEqualTo(8);
+      } finally {
+        LocalGrpc.stop(server);
+      }
+    }
+
+    @Test
+    @DisplayName("a call that fails with any of the 16 codes but OK throws with that code, never returns")
+    void everyCodeThrows() throws Exception {
+      requireStep3("step 5");
+      io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
+        @Override
+        public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+          // The warehouse names the code to fail with.
+          responses.onError(io.grpc.Status.fromCode(io.grpc.Status.Code.valueOf(query.getWarehouse()))
+              .withDescription("failed on purpose").asRuntimeException());
+        }
+      });
+      try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
+        for (io.grpc.Status.Code code : io.grpc.Status.Code.values()) {
+          if (code == io.grpc.Status.Code.OK) continue;
+          String outcome;
+          try {
+            outcome = "it returned a report of " + clients.viaGrpc(code.name(), 1).items().size() + " items";
+          } catch (StatusRuntimeException e) {
+            outcome = "StatusRuntimeException " + e.getStatus().getCode();
+          } catch (RuntimeException e) {
+            outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+          }
+          assertThat(outcome).as("TODO 5: what viaGrpc did when the server failed the call with %s: every code but OK is a"
+              + " failure, a server down (UNAVAILABLE) as much as a bad query; let the StatusRuntimeException through, or"
+              + " the harness counts it as a call done", code).isEqualTo("StatusRuntimeException " + code);
+        }
+      } finally {
+        LocalGrpc.stop(server);
+      }
+    }
+
+    @Test
+    @DisplayName("every refused query (negative, too many) throws, never returns")
+    void everyFailureThrows() throws Exception {
+      requireStep3("step 5");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        for (int items : new int[] {-1, Integer.MIN_VALUE, 10_001, Integer.MAX_VALUE}) {
+          String outcome;
+          try {
+            outcome = "it returned a report of " + clients.viaGrpc("LYON-1", items).items().size() + " items";
+          } catch (StatusRuntimeException e) {
+            outcome = "StatusRuntimeException " + e.getStatus().getCode();
+          }
+          assertThat(outcome).as("TODO 5: what viaGrpc(\"LYON-1\", %d) did when the server refused the query: let the"
+              + " StatusRuntimeException through", items).startsWith("StatusRuntimeException");
+        }
+      }
+    }
+
+    @Test
     @DisplayName("the same report moves about a third of the bytes over gRPC as over REST")
     void fewerBytesOnTheWire() throws Exception {
       requireStep3("step 5");
@@ -354,6 +817,134 @@ class RestVsGrpcTest {
       for (int i = 0; i < 10; i++) call.run();
       return (meter.bytesUp() + meter.bytesDown()) / 10.0;
     }
+  }
+
+  /**
+   * Items over the whole range of each field: the extremes, -1, 0 and 1 of the numbers, empty and non-ASCII text
+   * (accents, CJK, an emoji outside the BMP), both booleans, then 40 random items from {@code seed}.
+   */
+  static StockCodec.Report anyReport(long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    int[] ints = {Integer.MIN_VALUE, -1, 0, 1, 127, 128, Integer.MAX_VALUE};
+    long[] longs = {Long.MIN_VALUE, Integer.MIN_VALUE - 1L, -1, 0, 1, Integer.MAX_VALUE + 1L, Long.MAX_VALUE};
+    String[] texts = {"", "SKU-00001", "Émaillebecher, bleu", "鋳鉄フライパン", "Mug \uD83C\uDF75", " ", "a\"b\\c\n"};
+    List<StockCodec.Item> items = new ArrayList<>();
+    for (int i = 0; i < ints.length; i++) {
+      items.add(new StockCodec.Item(texts[i], texts[texts.length - 1 - i], ints[i], ints[ints.length - 1 - i], longs[i], i % 2 == 0));
+    }
+    for (int i = 0; i < 40; i++) {
+      items.add(new StockCodec.Item(texts[random.nextInt(texts.length)], texts[random.nextInt(texts.length)],
+          random.nextInt(), ints[random.nextInt(ints.length)], random.nextLong(), random.nextBoolean()));
+    }
+    return new StockCodec.Report(texts[random.nextInt(texts.length)], items);
+  }
+
+  /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
+  static final List<String> QUERIES = List.of("LYON-1 20", "PARIS-2 20", "LYON-1 3", "BERLIN-3 1", "PARIS-2 3",
+      "LYON-1 1", "BERLIN-3 20", "MADRID-4 57");
+
+  /** An HttpClient that sends through a real one and notes each request's timeout. */
+  static final class RecordingClient extends HttpClient {
+    final HttpClient real = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final List<java.util.Optional<Duration>> timeouts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile Duration shortenTo; // when set, each request is sent with this timeout instead of its own
+
+    private HttpRequest shortened(HttpRequest request) {
+      return shortenTo == null ? request : HttpRequest.newBuilder(request, (name, value) -> true).timeout(shortenTo).build();
+    }
+
+    @Override public java.util.Optional<java.net.CookieHandler> cookieHandler() { return real.cookieHandler(); }
+    @Override public java.util.Optional<Duration> connectTimeout() { return real.connectTimeout(); }
+    @Override public Redirect followRedirects() { return real.followRedirects(); }
+    @Override public java.util.Optional<java.net.ProxySelector> proxy() { return real.proxy(); }
+    @Override public javax.net.ssl.SSLContext sslContext() { return real.sslContext(); }
+    @Override public javax.net.ssl.SSLParameters sslParameters() { return real.sslParameters(); }
+    @Override public java.util.Optional<java.net.Authenticator> authenticator() { return real.authenticator(); }
+    @Override public Version version() { return real.version(); }
+    @Override public java.util.Optional<java.util.concurrent.Executor> executor() { return real.executor(); }
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+        throws IOException, InterruptedException {
+      timeouts.add(request.timeout());
+      return real.send(shortened(request), handler);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+        HttpResponse.BodyHandler<T> handler) {
+      timeouts.add(request.timeout());
+      return real.sendAsync(shortened(request), handler);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+        HttpResponse.BodyHandler<T> handler, HttpResponse.PushPromiseHandler<T> push) {
+      timeouts.add(request.timeout());
+      return real.sendAsync(shortened(request), handler, push);
+    }
+  }
+
+  /** Counts the calls inside a server at once: each waits (bounded) until {@code expected} are in, or one gave up. */
+  static final class Together {
+    final int expected;
+    final CountDownLatch all;
+    final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger(),
+        most = new java.util.concurrent.atomic.AtomicInteger();
+    volatile boolean gaveUp;
+
+    Together(int expected) {
+      this.expected = expected;
+      all = new CountDownLatch(expected);
+    }
+
+    void arrive() {
+      most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+      all.countDown();
+      try {
+        // Calls made one after another never meet: the first waits 5 s, the rest see it gave up and go on.
+        if (!gaveUp && !all.await(5, TimeUnit.SECONDS)) gaveUp = true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+
+    int most() { return most.get(); }
+  }
+
+  /**
+   * A REST server that answers GET /stock/S{status} with that status and a report as JSON (the fixture for 200; no
+   * body for 204 and 304), and GET /stock/B{status} with that status and a big text body, on as many threads as calls
+   * come in.
+   */
+  static final class StubRest implements AutoCloseable {
+    final io.javalin.Javalin server;
+    volatile Together together;
+
+    StubRest() {
+      byte[] json = StockCodec.toJson(FIXTURE);
+      // Not the 200's report: one with no digits in it, so that only the status can put its number in a message.
+      byte[] other = StockCodec.toJson(new StockCodec.Report("W", List.of(new StockCodec.Item("SKU", "Mug", 0, 0, 0, false))));
+      // For GET /stock/B{status}: an error's body of 256 KiB, no digits in it either.
+      byte[] big = "Something went wrong. ".repeat(12_000).getBytes(StandardCharsets.US_ASCII);
+      server = workbook.rest.Rest.start(0, cfg -> cfg.routes.get("/stock/{warehouse}", ctx -> {
+        int status = Integer.parseInt(ctx.pathParam("warehouse").substring(1));
+        if (together != null) together.arrive();
+        if (ctx.pathParam("warehouse").startsWith("B")) {
+          ctx.status(status).contentType("text/plain").result(big);
+          return;
+        }
+        ctx.status(status).contentType("application/json");
+        if (status != 204 && status != 304) ctx.result(status == 200 ? json : other);
+      }));
+    }
+
+    int port() { return server.port(); }
+
+    @Override
+    public void close() { server.stop(); }
   }
 
   /** A GetStock that notes, per call, the milliseconds left of its deadline ("none" without one), and answers one item. */
@@ -379,6 +970,48 @@ class RestVsGrpcTest {
         Object got = field.getAccessor().invoke(actual.items().get(i));
         assertThat(got).as("%s: item %d, %s", todo, i, field.getName()).isEqualTo(want);
       }
+    }
+  }
+
+  /**
+   * Makes 8 calls at once (each with a StockServers whose work takes a few seconds) and returns the most threads seen at
+   * one moment inside that work (StockServers.sleep), watching the JVM's threads until the calls end.
+   */
+  static int mostInsideWork(Call call) throws Exception {
+    java.util.concurrent.CompletableFuture<Void> calls = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        atOnce(8, call);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, Executors.newSingleThreadExecutor(r -> { Thread t = new Thread(r, "calls"); t.setDaemon(true); return t; }));
+    int most = 0;
+    while (!calls.isDone() && most < 8) {
+      int inside = 0;
+      for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
+        for (StackTraceElement frame : stack) {
+          if (frame.getClassName().equals("StockServers") && frame.getMethodName().equals("sleep")) {
+            inside++;
+            break;
+          }
+        }
+      }
+      most = Math.max(most, inside);
+      Thread.sleep(5);
+    }
+    calls.get(60, TimeUnit.SECONDS);
+    return most;
+  }
+
+  /** Puts {@code spy} in the place of the given `http` field of {@code clients}, which step 4's tests watch. */
+  static void sendThrough(StockClients clients, HttpClient spy) {
+    try {
+      java.lang.reflect.Field http = StockClients.class.getDeclaredField("http");
+      http.setAccessible(true);
+      http.set(clients, spy);
+    } catch (NoSuchFieldException | IllegalArgumentException | IllegalAccessException e) {
+      fail("TODO 4: keep the given field `private final HttpClient http` of StockClients and send every call with it, as"
+          + " step 4 says: its tests watch the requests that field sends, and it is gone or changed (%s)", e.toString());
     }
   }
 

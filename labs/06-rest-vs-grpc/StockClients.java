@@ -35,8 +35,8 @@ final class StockClients implements AutoCloseable {
   /** GET /stock/{warehouse}?items=n over the shared HTTP client, decoded from JSON. */
   StockCodec.Report viaRest(String warehouse, int items) throws IOException, InterruptedException {
     URI uri = URI.create(restBase + "/stock/" + warehouse + "?items=" + items);
-    // TODO 4: send a GET for uri with the shared `http` client, throw an IOException naming the
-    // status unless it is 200, and decode the body with StockCodec.fromJson.
+    // TODO 4: send a GET for uri with the shared `http` client and a timeout of a few seconds, throw
+    // an IOException naming the status unless it is 200, and decode the body with StockCodec.fromJson.
     throw new UnsupportedOperationException("TODO 4: call the REST endpoint (see hint 4)");
   }
 

@@ -181,6 +181,22 @@ class ProtoEvolutionTest {
           .isEqualTo(NEW_MUG.getPrice());
       assertThat(renamed.getPriceCents()).as("TODO 1: price_cents after the rewrite").isEqualTo(1299);
     }
+
+    @Test
+    @DisplayName("any new name (empty, accented, long) replaces the old one, and nothing else changes, in new and old products")
+    void anyNameOnly() throws Exception {
+      for (String name : List.of("", "Blue enamel mug", "Émaillebecher ☕ 350 ml", "x".repeat(300))) {
+        for (Product stored : List.of(NEW_MUG, NEW_MUG.toBuilder().setName("").build())) {
+          assertThat(Product.parseFrom(OldCatalog.rename(stored.toByteArray(), name)))
+              .as("TODO 1: rename(a new product named '%s', '%s'): the same product with only its name changed, every "
+                  + "field kept, unknown ones too (see hint 1)", stored.getName(), name)
+              .isEqualTo(stored.toBuilder().setName(name).build());
+        }
+        assertThat(readAsOld(OldCatalog.rename(OldCatalog.MUG.toByteArray(), name)))
+            .as("TODO 1: rename(an old product, '%s'): the same product with only its name changed", name)
+            .isEqualTo(OldCatalog.MUG.toBuilder().setName(name).build());
+      }
+    }
   }
 
   @Nested
@@ -244,6 +260,36 @@ class ProtoEvolutionTest {
           .isEqualTo(Money.newBuilder().setMinorUnits(1500).setCurrency("CHF").build());
     }
 
+    @Test
+    @DisplayName("a price sent is the price whatever its amount (0, negative, the largest) and currency (even none); price_cents alone is euro cents")
+    void anyPrice() throws Exception {
+      for (long units : new long[] {0, -1, 1, 1299, Long.MAX_VALUE, Long.MIN_VALUE}) {
+        // "" too: a Money sent with no currency (0 and "" is Money's default instance) was still sent, and on the wire
+        // it is still there (field 6, 0 bytes long); only hasPrice() tells it from a price never sent.
+        for (String currency : List.of("CHF", "EUR", "JPY", "")) {
+          Money price = Money.newBuilder().setMinorUnits(units).setCurrency(currency).build();
+          Product sent = Product.parseFrom(NEW_MUG.toBuilder().setPrice(price).build().toByteArray());
+          assertThat(NewCatalog.priceOf(sent))
+              .as("TODO 3: priceOf a product sent with price %d '%s' and a stale price_cents 1299: hasPrice() says it was "
+                  + "sent, its amount and currency do not, nor a comparison with getPrice()'s default (see hint 3)", units,
+                  currency).isEqualTo(price);
+        }
+        assertThat(NewCatalog.priceOf(Product.newBuilder().setSku("MUG-350").setPriceCents(units).build()))
+            .as("TODO 3: priceOf an old server's product with price_cents %d and no price", units).isEqualTo(euros(units));
+      }
+    }
+
+    @Test
+    @DisplayName("a weight sent is the weight whatever its value (0, negative, the largest); none sent is empty")
+    void anyWeight() {
+      for (int grams : new int[] {0, -1, 1, 350, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+        assertThat(NewCatalog.weightOf(NEW_MUG.toBuilder().setWeightGrams(grams).build()))
+            .as("TODO 3: weightOf a product sent with weight_grams %d (see hint 3)", grams).contains(grams);
+      }
+      assertThat(NewCatalog.weightOf(NEW_MUG.toBuilder().clearWeightGrams().build()))
+          .as("TODO 3: weightOf a new product sent without weight_grams").isEmpty();
+    }
+
     private Money euros(long cents) {
       return Money.newBuilder().setMinorUnits(cents).setCurrency("EUR").build();
     }
@@ -259,6 +305,64 @@ class ProtoEvolutionTest {
     @MethodSource("ProtoEvolutionTest#removalCases")
     void removals(String change, String before, String after, List<String> expected) {
       assertFindings("TODO 4", SchemaCheck::removals, change, before, after, expected);
+    }
+
+    @Test
+    @DisplayName("a reservation covers exactly its numbers: 'reserved 4 to 6' is 4, 5 and 6; 3 and 7 stay free")
+    void reservedRanges() {
+      for (String range : List.of("reserved 4", "reserved 4 to 6")) {
+        int last = range.endsWith("6") ? 6 : 4;
+        for (int n = 2; n <= 9; n++) {
+          boolean covered = 4 <= n && n <= last;
+          assertFindings("TODO 4", SchemaCheck::removals, "field " + n + " removed, after '" + range + "; reserved \"stock\"'",
+              "string sku = 1; int32 stock = " + n, "string sku = 1; " + range + "; reserved \"stock\"",
+              covered ? List.of() : List.of("REMOVED_NOT_RESERVED " + n));
+          assertFindings("TODO 4", SchemaCheck::removals, "a new field " + n + ", before '" + range + "'",
+              "string sku = 1; " + range, "string sku = 1; int32 stock = " + n,
+              covered ? List.of("RESERVED_REUSED " + n) : List.of());
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("a field of every shape (plain, optional, repeated, message, oneof member) and name removed is judged by its reservations alone")
+    void everyShapeRemoved() {
+      // A reservation holds a name as the .proto spells it: 'shelf_colour', never its JSON name 'shelfColour'.
+      for (String name : List.of("colour", "shelf_colour")) {
+        for (String shape : List.of("string %s = 4", "bytes %s = 4", "optional int32 %s = 4", "repeated string %s = 4",
+            "Money %s = 4", "oneof look: string %s = 4")) {
+          String field = String.format(shape, name), json = name.equals("colour") ? "colour" : "shelfColour";
+          String otherCase = Character.toUpperCase(name.charAt(0)) + name.substring(1); // names are case-sensitive
+          for (String reserved : List.of("", "; reserved 4", "; reserved \"" + name + "\"", "; reserved 4; reserved \"" + name
+              + "\"", "; reserved 4; reserved \"" + json + "\"", "; reserved 4; reserved \"" + otherCase + "\"")) {
+            String change = "'" + field + "' removed" + (reserved.isEmpty() ? ", nothing reserved" : ", then" + reserved);
+            assertFindings("TODO 4", SchemaCheck::removals, change,
+                "string sku = 1; " + field, "string sku = 1" + reserved,
+                reserved.contains("4") && reserved.contains("\"" + name + "\"") ? List.of() : List.of("REMOVED_NOT_RESERVED 4"));
+          }
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("a reserved name or number taken back is flagged once, by a new field or a kept one renamed, whatever its spelling")
+    void everyReuse() {
+      for (String name : List.of("colour", "shelf_colour")) {
+        String was = "string sku = 1; string title = 2; reserved 4; reserved \"" + name + "\"";
+        assertFindings("TODO 4", SchemaCheck::removals, "a new field 7 takes the reserved name '" + name + "'",
+            was, "string sku = 1; string title = 2; reserved 4; string " + name + " = 7", List.of("RESERVED_REUSED 7"));
+        assertFindings("TODO 4", SchemaCheck::removals, "field 2 (kept) is renamed to the reserved name '" + name + "'",
+            was, "string sku = 1; string " + name + " = 2; reserved 4", List.of("RESERVED_REUSED 2"));
+        assertFindings("TODO 4", SchemaCheck::removals, "one new field takes back both the reserved number 4 and name '"
+            + name + "': one change, one finding", was, "string sku = 1; string title = 2; string " + name + " = 4",
+            List.of("RESERVED_REUSED 4"));
+        String otherCase = Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        assertFindings("TODO 4", SchemaCheck::removals, "a new field 7 named '" + otherCase + "', not the reserved '" + name
+            + "': names are case-sensitive, so it takes nothing reserved", was,
+            "string sku = 1; string title = 2; reserved 4; reserved \"" + name + "\"; string " + otherCase + " = 7", List.of());
+        assertFindings("TODO 4", SchemaCheck::removals, "a new field 4 takes the reserved number, under another name",
+            was, "string sku = 1; string title = 2; int32 stock = 4; reserved \"" + name + "\"", List.of("RESERVED_REUSED 4"));
+      }
     }
 
     @Test
@@ -283,6 +387,13 @@ class ProtoEvolutionTest {
       assertFindings("TODO 5", SchemaCheck::changes, change, before, after, expected);
     }
 
+    @ParameterizedTest(name = "{0}, the other way round")
+    @DisplayName("changes() judges each change the same the other way round: a number's meaning is one, read by old or new")
+    @MethodSource("ProtoEvolutionTest#changeCases")
+    void changesReversed(String change, String before, String after, List<String> expected) {
+      assertFindings("TODO 5", SchemaCheck::changes, change + ", the other way round (new version first)", after, before, expected);
+    }
+
     @Test
     @DisplayName("catalog_old.proto -> catalog.proto, this lab's real change, breaks nothing")
     void realContract() {
@@ -295,6 +406,56 @@ class ProtoEvolutionTest {
     @MethodSource("ProtoEvolutionTest#nestedCases")
     void nested(String change, String before, String after, List<String> expected) {
       assertFindings("TODO 5", SchemaCheck::compare, change, before, after, expected);
+    }
+
+    @Test
+    @DisplayName("each change is reported on its own: name, type or JSON name, and a oneof move, in every combination")
+    void everyCombination() {
+      // {before, after, finding}: what happens to field 3 itself...
+      String[][] identities = {
+          {"string email = 3", "string email = 3", null},
+          {"string email = 3", "string mail = 3", "RENAMED 3"},
+          {"string e_mail = 3", "string eMail = 3", "RENAMED 3"}, // the same JSON name 'eMail', another name
+          {"string email = 3", "string Email = 3", "RENAMED 3"},   // names are case-sensitive
+          {"string email = 3", "bytes email = 3", "TYPE_CHANGED 3"},
+          {"int32 email = 3", "uint32 email = 3", "TYPE_CHANGED 3"}, // the bytes parse; -1 reads as 4294967295
+          {"string email = 3", "bytes mail = 3", "NUMBER_REUSED 3"},
+          {"string email = 3", "string email = 3 [json_name = \"mail\"]", "JSON_NAME_CHANGED 3"},
+          {"string email = 3 [json_name = \"mail\"]", "string email = 3 [json_name = \"Mail\"]", "JSON_NAME_CHANGED 3"}};
+      // ...and to its oneof: {before, after}
+      String[][] oneofs = {{"", ""}, {"", "oneof contact: "}, {"oneof contact: ", ""}, {"oneof contact: ", "oneof reach: "},
+          {"oneof contact: ", "oneof contact: "}};
+      for (String[] identity : identities) {
+        for (String[] oneof : oneofs) {
+          List<String> expected = new java.util.ArrayList<>();
+          if (identity[2] != null) expected.add(identity[2]);
+          if (!oneof[0].equals(oneof[1])) expected.add("ONEOF_CHANGED 3");
+          assertFindings("TODO 5", SchemaCheck::changes, "field 3 changed and its oneof too",
+              "string sku = 1; " + oneof[0] + identity[0], "string sku = 1; " + oneof[1] + identity[1], expected);
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("compare() flags a reservation lifted once per range, by its first number set free, and not where a field takes it")
+    void liftedRanges() {
+      String[][] cases = { // {before, after, findings}
+          {"reserved 4 to 6", "", "RESERVATION_LIFTED 4"},
+          {"reserved 4 to 6", "reserved 4", "RESERVATION_LIFTED 5"},
+          {"reserved 4 to 6", "reserved 4; reserved 6", "RESERVATION_LIFTED 5"},
+          {"reserved 4 to 6", "reserved 5 to 6", "RESERVATION_LIFTED 4"},
+          {"reserved 4 to 6", "reserved 4 to 5", "RESERVATION_LIFTED 6"},
+          {"reserved 4 to 6", "reserved 4 to 6", ""},
+          {"reserved 4 to 6", "reserved 3 to 9", ""},
+          {"reserved 4 to 6", "reserved 4 to 5; int32 stock = 6", "RESERVED_REUSED 6"},
+          {"reserved 4; reserved 6", "", "RESERVATION_LIFTED 4, RESERVATION_LIFTED 6"},
+          {"reserved \"colour\"; reserved \"shelf_colour\"", "reserved \"colour\"", "RESERVATION_LIFTED 0"}};
+      for (String[] c : cases) {
+        assertFindings("TODO 5", SchemaCheck::compare, "'" + c[0] + "' became '" + c[1] + "': compare() runs your checks and"
+            + " the given lifted(), which reports a range set free once, by its first free number (buf does the same);"
+            + " if you changed lifted(), put it back", "string sku = 1; " + c[0],
+            "string sku = 1" + (c[1].isEmpty() ? "" : "; " + c[1]), c[2].isEmpty() ? List.of() : List.of(c[2].split(", ")));
+      }
     }
 
     @Test
@@ -357,8 +518,19 @@ class ProtoEvolutionTest {
             "TYPE_CHANGED 9"),
         flagged("a field of message type Money becoming another message", "Money price = 6; in Price: int64 cents = 1",
             "Price price = 6; in Price: int64 cents = 1", "TYPE_CHANGED 6"),
+        flagged("a Money field becoming a nested message of the same shape, also named Money", "Money price = 6",
+            "Money price = 6; in Money: int64 minor_units = 1; in Money: string currency = 2", "TYPE_CHANGED 6"),
+        safe("a message field gaining `optional` is safe: it has presence anyway", "Money price = 6", "optional Money price = 6"),
+        flagged("int32 to uint32: the bytes parse, but -1 reads as 4294967295", "int32 stock = 9", "uint32 stock = 9",
+            "TYPE_CHANGED 9"),
         flagged("changing a field's JSON name: JSON readers look for 'name'", "string name = 2",
             "string name = 2 [json_name = \"title\"]", "JSON_NAME_CHANGED 2"),
+        flagged("dropping a json_name: the JSON name is 'name' again, old JSON says 'title'",
+            "string name = 2 [json_name = \"title\"]", "string name = 2", "JSON_NAME_CHANGED 2"),
+        flagged("a json_name changing only its case: JSON names are case-sensitive, old JSON says 'title'",
+            "string name = 2 [json_name = \"title\"]", "string name = 2 [json_name = \"Title\"]", "JSON_NAME_CHANGED 2"),
+        flagged("spelling out the JSON name in another case: old JSON says 'priceCents'", "string price_cents = 3",
+            "string price_cents = 3 [json_name = \"PriceCents\"]", "JSON_NAME_CHANGED 3"),
         safe("spelling out the JSON name a field already had is safe", "string price_cents = 3",
             "string price_cents = 3 [json_name = \"priceCents\"]"),
         flagged("moving a field into a oneof", "string email = 3", "oneof contact: string email = 3", "ONEOF_CHANGED 3"),
@@ -369,7 +541,12 @@ class ProtoEvolutionTest {
         safe("a field staying in its oneof is safe", "oneof contact: string email = 3",
             "oneof contact: string email = 3; string sku = 1"),
         safe("adding a member to a oneof is safe", "oneof contact: string email = 3",
-            "oneof contact: string email = 3; oneof contact: string phone = 4"));
+            "oneof contact: string email = 3; oneof contact: string phone = 4"),
+        safe("declaring a new oneof before a field's own is safe: a oneof is known by its name, not its place",
+            "oneof contact: string email = 3", "oneof reach: string phone = 4; oneof contact: string email = 3"),
+        flagged("moving a field to a oneof in another place, of another name",
+            "oneof contact: string email = 3; oneof reach: string phone = 4",
+            "oneof reach: string phone = 4; oneof reach2: string email = 3", "ONEOF_CHANGED 3"));
   }
 
   static Stream<Arguments> nestedCases() {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * A message written as .proto lines, turned into the descriptor protoc would make of it, so that
  * a test states a version of a message in one line each:
- * {@code Schemas.product("string sku = 1", "reserved 4", "reserved \"colour\"")}. Also
+ * {@code Schemas.product("string sku = 1", "reserved 4", "reserved 6 to 8", "reserved \"colour\"")}. Also
  * {@code "string email = 3 [json_name = \"mail\"]"}, {@code "oneof contact: string email = 3"} (a
  * member of oneof contact) and {@code "in Dimensions: int32 width_mm = 1"} (a line of the message
  * Dimensions nested in Product, which a field of Product may use as its type).
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 final class Schemas {
   private static final Pattern FIELD = Pattern.compile(
       "(?:oneof (\\w+): )?(optional |repeated )?(\\w+) (\\w+) = (\\d+)(?: \\[json_name = \"(\\w+)\"\\])?");
-  private static final Pattern RESERVED_NUMBER = Pattern.compile("reserved (\\d+)");
+  private static final Pattern RESERVED_NUMBER = Pattern.compile("reserved (\\d+)(?: to (\\d+))?");
   private static final Pattern RESERVED_NAME = Pattern.compile("reserved \"(\\w+)\"");
   private static final Pattern NESTED = Pattern.compile("in (\\w+): (.+)");
   private static int files;
@@ -54,7 +54,7 @@ final class Schemas {
   private static final class Message {
     final String name;
     final List<Matcher> fields = new ArrayList<>();
-    final List<Integer> reservedNumbers = new ArrayList<>();
+    final List<int[]> reservedNumbers = new ArrayList<>();
     final List<String> reservedNames = new ArrayList<>();
     final Map<String, Message> nested = new LinkedHashMap<>();
 
@@ -65,7 +65,8 @@ final class Schemas {
       if ((m = NESTED.matcher(line)).matches()) {
         nested.computeIfAbsent(m.group(1), Message::new).add(m.group(2).strip());
       } else if ((m = RESERVED_NUMBER.matcher(line)).matches()) {
-        reservedNumbers.add(Integer.parseInt(m.group(1)));
+        int from = Integer.parseInt(m.group(1));
+        reservedNumbers.add(new int[] {from, m.group(2) == null ? from : Integer.parseInt(m.group(2))});
       } else if ((m = RESERVED_NAME.matcher(line)).matches()) {
         reservedNames.add(m.group(1));
       } else if ((m = FIELD.matcher(line)).matches()) {
@@ -78,9 +79,9 @@ final class Schemas {
 
     DescriptorProto build(String fullName) {
       DescriptorProto.Builder message = DescriptorProto.newBuilder().setName(name);
-      for (int number : reservedNumbers) {
-        // A reserved range's end is exclusive: "reserved 4" is the range [4, 5).
-        message.addReservedRange(DescriptorProto.ReservedRange.newBuilder().setStart(number).setEnd(number + 1));
+      for (int[] range : reservedNumbers) {
+        // A reserved range's end is exclusive: "reserved 4" is the range [4, 5), "reserved 4 to 6" is [4, 7).
+        message.addReservedRange(DescriptorProto.ReservedRange.newBuilder().setStart(range[0]).setEnd(range[1] + 1));
       }
       message.addAllReservedName(reservedNames);
       // protoc lists a oneof's members together, real oneofs first, then the synthetic ones of `optional`.
@@ -100,8 +101,10 @@ final class Schemas {
       FieldDescriptorProto.Builder field = FieldDescriptorProto.newBuilder().setName(name)
           .setNumber(Integer.parseInt(f.group(5)))
           .setLabel("repeated ".equals(label) ? Label.LABEL_REPEATED : Label.LABEL_OPTIONAL);
-      if (type.equals("Money")) field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(".lab07.Money");
-      else if (Character.isUpperCase(type.charAt(0))) {
+      // As protoc resolves a name: a message nested in this one first (even one named Money), then the top-level Money.
+      if (type.equals("Money") && !nested.containsKey(type)) {
+        field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(".lab07.Money");
+      } else if (Character.isUpperCase(type.charAt(0))) {
         field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(fullName + "." + type);
       } else field.setType(FieldDescriptorProto.Type.valueOf("TYPE_" + type.toUpperCase(Locale.ROOT)));
       if (f.group(6) != null) field.setJsonName(f.group(6));

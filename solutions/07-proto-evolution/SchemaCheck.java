@@ -142,15 +142,23 @@ final class SchemaCheck {
     return field.getRealContainingOneof() == null ? "" : field.getRealContainingOneof().getName();
   }
 
-  /** A field's type as the .proto spells it, with its label: "int64", "repeated string", "optional Money". */
+  /** A field's type as the .proto spells it, with its label: "int64", "repeated string", "optional int32", "Product.Money". */
   static String typeOf(FieldDescriptor field) {
     String type = switch (field.getType()) {
-      // By simple name: the two versions of this lab live in different packages (see catalog_old.proto).
-      case MESSAGE -> field.getMessageType().getName();
-      case ENUM -> field.getEnumType().getName();
+      // By name within the package: the two versions of this lab live in different packages (see catalog_old.proto),
+      // and a nested Product.Money is another type than a top-level Money, even of the same shape.
+      case MESSAGE -> inPackage(field.getMessageType().getFullName(), field);
+      case ENUM -> inPackage(field.getEnumType().getFullName(), field);
       default -> field.getType().name().toLowerCase(Locale.ROOT);
     };
     if (field.isRepeated()) return "repeated " + type;
-    return field.toProto().getProto3Optional() ? "optional " + type : type;
+    // `optional` gives a scalar presence; a message field has it anyway, so there it changes nothing.
+    return field.toProto().getProto3Optional() && field.getType() != FieldDescriptor.Type.MESSAGE ? "optional " + type : type;
+  }
+
+  /** A type's full name without the package of the field's file: "Money", "Product.Dimensions". */
+  private static String inPackage(String fullName, FieldDescriptor field) {
+    String pkg = field.getFile().getPackage();
+    return pkg.isEmpty() || !fullName.startsWith(pkg + ".") ? fullName : fullName.substring(pkg.length() + 1);
   }
 }
