@@ -77,6 +77,8 @@ final class Mutate {
   private long minutes = DEFAULT_MINUTES;
   private boolean keep;
   private volatile Process pit;
+  /** Set when the JVM is ending (Ctrl-C): PIT's end is then no failure to report. */
+  private volatile boolean stopping;
 
   Mutate(Labs labs) { this.labs = labs; }
 
@@ -105,6 +107,7 @@ final class Mutate {
     }
     // Ctrl-C or a kill in the middle: PIT and its child JVMs stop, the temporary folder goes.
     Thread cleanup = new Thread(() -> {
+      stopping = true;
       stopPit();
       if (!keep) Verify.delete(scratch);
     }, "mutate-cleanup");
@@ -153,6 +156,16 @@ final class Mutate {
       return 1;
     }
     List<Path> jars = paths(info.path("resolvedDependencies"), null);
+    if (!jars.stream().allMatch(Files::exists)) {
+      // A //DEPS on a shared .java file (the gRPC labs' LocalGrpc.java) is a jar JBang builds on the lab's first run.
+      Labs.run(labs.root, labs.root, List.of("build", test.toString()), Map.of(), scratch.resolve("build.log"), 900);
+      List<Path> missing = jars.stream().filter(j -> !Files.exists(j)).toList();
+      if (!missing.isEmpty()) {
+        tail(scratch.resolve("build.log"));
+        System.out.println("JBang did not build " + missing + " for " + test.getFileName() + ": see its log above.");
+        return 1;
+      }
+    }
     List<Path> pitJars = paths(pitInfo.path("resolvedDependencies"), null);
 
     // 3. Compile the shared sources, the solution's files (in place of the starter's) and the test.
@@ -220,6 +233,10 @@ final class Mutate {
     int exit = runPit(cmd, env, log);
     double took = (System.nanoTime() - t0) / 1e9;
     Path xml = report.resolve("mutations.xml");
+    if (stopping) {
+      System.out.println("Stopped: PIT and the JVMs it started are ended, its temporary folder removed.");
+      return 1;
+    }
     if (exit != 0 || !Files.exists(xml)) {
       tail(log);
       System.out.println(exit == -1 ? "Stopped after " + minutes + " min (--minutes=N raises the limit): no score."
