@@ -332,8 +332,8 @@ final class Mutate {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
     long started = System.nanoTime();
     try {
-      while (!pit.waitFor(60, TimeUnit.SECONDS)) {
-        if (System.nanoTime() > deadline) {
+      while (!pit.waitFor(Math.max(1, Math.min(60_000, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
+        if (System.nanoTime() >= deadline) {
           stopPit();
           return -1;
         }
