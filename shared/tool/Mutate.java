@@ -42,7 +42,7 @@ final class Mutate {
   private static final Pattern EQUIVALENT = Pattern.compile("^(\\S+\\.java):(\\d+)\\s+(.+?):\\s+(\\S.*)$");
 
   /** One mutant PIT made on a learner's line, and what became of it. */
-  record Mutant(String file, int line, String mutator, String method, String description, String status) {
+  record Mutant(String file, int line, String mutator, String method, String description, String status, int index, String nth) {
     boolean killed() {
       // As PIT counts them: a mutant that made a test time out, run out of memory or crash is detected.
       return List.of("KILLED", "TIMED_OUT", "MEMORY_ERROR", "RUN_ERROR").contains(status);
@@ -58,7 +58,7 @@ final class Mutate {
 
     String show() {
       String why = status.equals("NO_COVERAGE") ? ", no test reaches it" : "";
-      return where() + "  " + description + "  [" + mutatorName() + " in " + method + why + "]";
+      return where() + "  " + description + "  [" + mutatorName() + nth + " in " + method + why + "]";
     }
   }
 
@@ -396,13 +396,28 @@ final class Mutate {
         String file = text(e, "sourceFile");
         int line = Integer.parseInt(text(e, "lineNumber"));
         if (!learner.getOrDefault(file, new TreeSet<>()).contains(line)) continue;
-        out.add(new Mutant(file, line, text(e, "mutator"), text(e, "mutatedMethod"), text(e, "description"), e.getAttribute("status")));
+        String index = text(e, "indexes").replaceAll("\\D.*", "");
+        out.add(new Mutant(file, line, text(e, "mutator"), text(e, "mutatedMethod"), text(e, "description"), e.getAttribute("status"),
+            index.isEmpty() ? 0 : Integer.parseInt(index), ""));
       }
     } catch (Exception e) {
       throw new IllegalStateException("PIT's report " + xml + " could not be read: " + e, e);
     }
-    out.sort(Comparator.comparing(Mutant::file).thenComparingInt(Mutant::line).thenComparing(Mutant::description));
-    return out;
+    out.sort(Comparator.comparing(Mutant::file).thenComparingInt(Mutant::line).thenComparing(Mutant::description)
+        .thenComparingInt(Mutant::index));
+    // The same change twice on one line (two conditions, two calls): say which, in the order of the line's code.
+    List<Mutant> named = new ArrayList<>();
+    for (Mutant m : out) {
+      List<Mutant> same = out.stream().filter(o -> o.file().equals(m.file()) && o.line() == m.line()
+          && o.mutator().equals(m.mutator()) && o.description().equals(m.description())).toList();
+      String nth = same.size() < 2 ? "" : ", " + ordinal(same.indexOf(m) + 1) + " of " + same.size() + " on the line";
+      named.add(new Mutant(m.file(), m.line(), m.mutator(), m.method(), m.description(), m.status(), m.index(), nth));
+    }
+    return named;
+  }
+
+  private static String ordinal(int n) {
+    return n + (n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
   }
 
   private static String text(Element e, String tag) {
@@ -426,6 +441,11 @@ final class Mutate {
       else problems.add(EQUIVALENTS + ":" + (i + 1) + ": not \"File.java:line mutator-or-description: why it cannot be caught\"");
     }
     return out;
+  }
+
+  private static String sourceLine(Labs.Lab lab, Mutant m) {
+    List<String> ls = Labs.read(lab.solutionDir().resolve(m.file())).lines().toList();
+    return m.line() >= 1 && m.line() <= ls.size() ? ls.get(m.line() - 1).strip() : "";
   }
 
   int report(Labs.Lab lab, List<Mutant> mutants, double seconds) {
@@ -452,7 +472,12 @@ final class Mutate {
     String rel = "solutions/" + lab.slug() + "/" + EQUIVALENTS;
     if (!survivors.isEmpty()) {
       System.out.println("Surviving mutants (the code was changed like this and every test still passed):");
-      survivors.forEach(m -> System.out.println("  " + m.show()));
+      for (int k = 0; k < survivors.size(); k++) {
+        Mutant m = survivors.get(k);
+        System.out.println("  " + m.show());
+        boolean lastOfLine = k + 1 == survivors.size() || !survivors.get(k + 1).where().equals(m.where());
+        if (lastOfLine) System.out.println("      | " + sourceLine(lab, m));
+      }
     }
     if (!equivalent.isEmpty()) {
       System.out.println("Equivalent mutants (listed in " + rel + "; left out of the score):");
@@ -462,7 +487,10 @@ final class Mutate {
       System.out.println("Stale lines of " + rel + " (no such mutant survives any more: remove them):");
       stale.forEach(e -> System.out.println("  " + e.text()));
     }
-    problems.forEach(p -> System.out.println("  " + rel.replace(EQUIVALENTS, "") + p));
+    if (!problems.isEmpty()) {
+      System.out.println("Lines of " + rel + " that say nothing mutate can use (each is ignored):");
+      problems.forEach(p -> System.out.println("  " + p));
+    }
     int counted = mutants.size() - equivalent.size();
     long timedOut = mutants.stream().filter(m -> m.status().equals("TIMED_OUT")).count();
     String time = String.format(Locale.ROOT, "%d min %02d s", (long) seconds / 60, (long) seconds % 60);
