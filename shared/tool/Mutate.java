@@ -64,11 +64,17 @@ final class Mutate {
 
   /** One line of equivalent-mutants.txt. */
   record Equivalent(String file, int line, String what, String why, String text) {
+    /**
+     * The mutator (its name as printed, with or without "Mutator", or PIT's class) or PIT's
+     * description, optionally followed by which of several alike ones (", 2nd of 2 on the line");
+     * without that, it names every one of them on the line.
+     */
     boolean matches(Mutant m) {
-      return m.file().equals(file) && m.line() == line
-          && (what.equalsIgnoreCase(m.mutatorName()) || what.equalsIgnoreCase(m.mutator())
-              || what.equalsIgnoreCase(m.mutatorName().replaceFirst("Mutator(_\\d+)?$", ""))
-              || what.equalsIgnoreCase(m.description()));
+      if (!m.file().equals(file) || m.line() != line) return false;
+      for (String name : List.of(m.mutatorName(), m.mutator(), m.mutatorName().replaceFirst("Mutator$", ""), m.description())) {
+        if (what.equalsIgnoreCase(name) || what.equalsIgnoreCase(name + m.nth())) return true;
+      }
+      return false;
     }
   }
 
@@ -220,7 +226,9 @@ final class Mutate {
         "--classPathFile", cp.toString(), "--mutableCodePaths", classes.toString(),
         "--sourceDirs", lab.solutionDir().toString(), "--jvmPath", javaCmd, "--jvmArgs", String.join(",", childOptions),
         "--threads", String.valueOf(threads), "--timeoutFactor", "1.5", "--timeoutConst", "6000",
-        "--failWhenNoMutations", "false", "--verbosity", "QUIET_WITH_PROGRESS"));
+        "--failWhenNoMutations", "false",
+        // PIT's own default (no mutant on a line that logs), and the workbook's story: lines a failing test prints, not what a lab teaches.
+        "--avoidCallsTo", "java.util.logging,org.apache.log4j,org.slf4j,org.apache.commons.logging,workbook.story", "--verbosity", "QUIET_WITH_PROGRESS"));
     Map<String, String> env = new LinkedHashMap<>();
     if (lab.usesBroker()) {
       System.out.println("  (lab " + lab.number() + " needs Kafka: one broker for every mutant's tests)");
