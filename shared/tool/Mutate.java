@@ -404,6 +404,7 @@ final class Mutate {
         String file = text(e, "sourceFile");
         int line = Integer.parseInt(text(e, "lineNumber"));
         if (!learner.getOrDefault(file, new TreeSet<>()).contains(line)) continue;
+        if (e.getAttribute("status").equals("NON_VIABLE")) continue; // bytecode the JVM refused: no mutant to kill
         String index = text(e, "indexes").replaceAll("\\D.*", "");
         out.add(new Mutant(file, line, text(e, "mutator"), text(e, "mutatedMethod"), text(e, "description"), e.getAttribute("status"),
             index.isEmpty() ? 0 : Integer.parseInt(index), ""));
