@@ -238,7 +238,7 @@ final class Mutate {
     Files.write(scratch.resolve("pit-command.txt"), cmd, StandardCharsets.UTF_8); // with --keep: run it again by hand
     System.out.println("  " + lines.size() + " learner's lines in " + learner.keySet() + "; PIT runs with " + threads
         + " thread(s), at most " + minutes + " min (--threads=N, --minutes=N)");
-    int exit = runPit(cmd, env, log);
+    int exit = runPit(cmd, env, log, t0);
     double took = (System.nanoTime() - t0) / 1e9;
     Path xml = report.resolve("mutations.xml");
     if (stopping) {
@@ -332,20 +332,21 @@ final class Mutate {
   }
 
   /** Runs PIT until it ends or the limit passes; -1 when it was stopped. Its output goes to the log. */
-  private int runPit(List<String> cmd, Map<String, String> env, Path log) throws IOException {
+  private int runPit(List<String> cmd, Map<String, String> env, Path log, long t0) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(labs.root.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(Labs.nullFile()));
     pb.environment().putAll(env);
     pit = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
-    long started = System.nanoTime();
+    long deadline = t0 + TimeUnit.MINUTES.toNanos(minutes); // from the command's start: the limit is the whole run's
     try {
       while (!pit.waitFor(Math.max(1, Math.min(60_000, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
         if (System.nanoTime() >= deadline) {
           stopPit();
           return -1;
         }
-        System.out.printf(Locale.ROOT, "  ... %d min%s%n", TimeUnit.NANOSECONDS.toMinutes(System.nanoTime() - started), progress(log));
+        if (System.nanoTime() < deadline) {
+          System.out.printf(Locale.ROOT, "  ... %d min%s%n", TimeUnit.NANOSECONDS.toMinutes(System.nanoTime() - t0), progress(log));
+        }
       }
       return pit.exitValue();
     } catch (InterruptedException e) {
