@@ -82,6 +82,7 @@ final class Mutate {
   private int threads = 2;
   private long minutes = DEFAULT_MINUTES;
   private boolean keep;
+  private String mutators = "STRONGER";
   private volatile Process pit;
   /** Set when the JVM is ending (Ctrl-C): PIT's end is then no failure to report. */
   private volatile boolean stopping;
@@ -94,7 +95,8 @@ final class Mutate {
       if (a.startsWith("--threads=")) threads = positive(a, "--threads=N: how many mutants PIT runs at once, e.g. --threads=2");
       else if (a.startsWith("--minutes=")) minutes = positive(a, "--minutes=N: the overall limit, e.g. --minutes=60");
       else if (a.equals("--keep")) keep = true;
-      else if (a.startsWith("-")) throw new Workbook.UserError("Unknown option '" + a + "': mutate takes NN, --threads=N, --minutes=N and --keep.");
+      else if (a.matches("--mutators=[A-Za-z0-9_,]+")) mutators = a.substring(a.indexOf('=') + 1);
+      else if (a.startsWith("-")) throw new Workbook.UserError("Unknown option '" + a + "': mutate takes NN, --threads=N, --minutes=N, --mutators=GROUP and --keep.");
       else if (lab != null) throw new Workbook.UserError("mutate takes one lab at a time, e.g. ./jbang workbook@. mutate 01");
       else lab = labs.lab(a);
     }
@@ -103,7 +105,7 @@ final class Mutate {
     Path test = lab.testFile().orElseThrow(() -> new Workbook.UserError("Lab " + chosen.number() + " has no *Test.java file."));
     if (!Files.isDirectory(lab.solutionDir())) throw new Workbook.UserError("Lab " + lab.number() + " has no solutions/" + lab.slug() + " folder.");
     long t0 = System.nanoTime();
-    System.out.println("Mutation testing lab " + lab.number() + " (" + lab.title() + "): PIT's STRONGER mutators on the"
+    System.out.println("Mutation testing lab " + lab.number() + " (" + lab.title() + "): PIT's " + mutators + " mutators on the"
         + " solution's TODO regions, against " + test.getFileName() + "...");
     Path scratch;
     try {
@@ -221,7 +223,7 @@ final class Mutate {
             + String.join(java.io.File.pathSeparator, pitJars.stream().map(Path::toString).toList()),
         "org.pitest.mutationtest.commandline.MutationCoverageReport",
         "--reportDir", report.toString(), "--outputFormats", "XML", "--timestampedReports", "false",
-        "--mutators", "STRONGER", "--targetClasses", String.join(",", targets),
+        "--mutators", mutators, "--targetClasses", String.join(",", targets),
         "--targetTests", testClass + "," + testClass + "$*",
         "--classPathFile", cp.toString(), "--mutableCodePaths", classes.toString(),
         "--sourceDirs", lab.solutionDir().toString(), "--jvmPath", javaCmd, "--jvmArgs", String.join(",", childOptions),
