@@ -206,6 +206,9 @@ final class Mutate {
     Path cp = scratch.resolve("classpath.txt");
     List<String> classPath = new ArrayList<>(List.of(classes.toString()));
     jars.forEach(j -> classPath.add(j.toString()));
+    // PIT's own jars last: where PIT and a lab need the same library, the lab's version wins in the
+    // test JVMs (PIT's jopt-simple 4.9 before Kafka's 5.0 stopped the embedded broker of lab 10).
+    pitJars.forEach(j -> classPath.add(j.toString()));
     Files.write(cp, classPath, StandardCharsets.UTF_8);
     Path tmp = Files.createDirectories(scratch.resolve("tmp"));
     List<String> childOptions = new ArrayList<>();
@@ -225,7 +228,7 @@ final class Mutate {
         "--reportDir", report.toString(), "--outputFormats", "XML", "--timestampedReports", "false",
         "--mutators", mutators, "--targetClasses", String.join(",", targets),
         "--targetTests", testClass + "," + testClass + "$*",
-        "--classPathFile", cp.toString(), "--mutableCodePaths", classes.toString(),
+        "--classPathFile", cp.toString(), "--includeLaunchClasspath", "false", "--mutableCodePaths", classes.toString(),
         "--sourceDirs", lab.solutionDir().toString(), "--jvmPath", javaCmd, "--jvmArgs", String.join(",", childOptions),
         "--threads", String.valueOf(threads), "--timeoutFactor", "1.5", "--timeoutConst", "6000",
         "--failWhenNoMutations", "false",
