@@ -86,6 +86,7 @@ final class Mutate {
   private volatile Process pit;
   /** Set when the JVM is ending (Ctrl-C): PIT's end is then no failure to report. */
   private volatile boolean stopping;
+  private volatile Path minionTmp;
 
   Mutate(Labs labs) { this.labs = labs; }
 
@@ -117,6 +118,7 @@ final class Mutate {
     Thread cleanup = new Thread(() -> {
       stopping = true;
       stopPit();
+      if (minionTmp != null) Verify.delete(minionTmp);
       if (!keep) Verify.delete(scratch);
     }, "mutate-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
@@ -126,6 +128,7 @@ final class Mutate {
       throw new UncheckedIOException(e);
     } finally {
       stopPit();
+      if (minionTmp != null) Verify.delete(minionTmp);
       if (keep) System.out.println("Kept " + scratch + " (PIT's log pit.log, its report report/mutations.xml): remove it when done.");
       else Verify.delete(scratch);
       try {
@@ -210,7 +213,12 @@ final class Mutate {
     // test JVMs (PIT's jopt-simple 4.9 before Kafka's 5.0 stopped the embedded broker of lab 10).
     pitJars.forEach(j -> classPath.add(j.toString()));
     Files.write(cp, classPath, StandardCharsets.UTF_8);
-    Path tmp = Files.createDirectories(scratch.resolve("tmp"));
+    // The test JVMs' temporary files, removed with the rest. A short path: Chromium (lab 16) puts a
+    // Unix socket under it, and a socket's path must stay under 108 characters.
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "wbm-" + ProcessHandle.current().pid());
+    Verify.delete(tmp); // left by a run that was killed outright (kill -9), whose number this one has now
+    Files.createDirectories(tmp);
+    minionTmp = tmp;
     List<String> childOptions = new ArrayList<>();
     info.path("runtimeOptions").forEach(o -> childOptions.add(o.asText()));
     // What LabTests asks of JUnit, as system properties (JUnit reads them there too).
