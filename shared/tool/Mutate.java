@@ -124,8 +124,10 @@ final class Mutate {
     Runtime.getRuntime().addShutdownHook(cleanup);
     try {
       return mutate(lab, test, scratch, t0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      // Ctrl-C while this thread still compiles or lists: the hook has removed the folder under it.
+      if (stopping) return 1;
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     } finally {
       stopPit();
       if (minionTmp != null) Verify.delete(minionTmp);
