@@ -225,6 +225,18 @@ class WorkbookToolTest {
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("the warm runner after daemon stop").isFalse();
   }
 
+  @Test
+  @Order(8)
+  @DisplayName("mutate refuses a lab that does not exist, or none, with exit 2 and before PIT is resolved or run")
+  void mutateBadInput() throws Exception {
+    Result none = workbook(copy, "mutate", "98");
+    assertThat(none.out()).as("the output of mutate 98").contains("There is no lab '98'").doesNotContain("PIT");
+    assertThat(none.exit()).as("exit code of mutate 98").isEqualTo(2);
+    Result missing = workbook(copy, "mutate");
+    assertThat(missing.out()).as("the output of mutate with no lab").contains("Which lab?");
+    assertThat(missing.exit()).as("exit code of mutate with no lab").isEqualTo(2);
+  }
+
   // --- helpers ----------------------------------------------------------------------------
 
   /** A command run through JBang alone, as with WORKBOOK_DAEMON=off. */

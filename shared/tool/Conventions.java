@@ -288,7 +288,7 @@ final class Conventions {
       int d = depthBefore[i];
       int start = opening(depthBefore, i, d);
       // Widen to the whole member: a TODO inside a loop still owns the rest of its method.
-      while (d > 1 && !TYPE_DECLARATION.matcher(src.get(opening(depthBefore, start, d - 1))).find()) {
+      while (d > 1 && !declaresType(src, opening(depthBefore, start, d - 1))) {
         d--;
         start = opening(depthBefore, start, d);
       }
@@ -300,6 +300,20 @@ final class Conventions {
       for (int k = top; k <= Math.min(end, src.size() - 1); k++) allowed[k] = true;
     }
     return allowed;
+  }
+
+  /**
+   * Whether the block opened on this line is a type's body: its header may span lines (a record's
+   * components often do), so the lines before it that end neither a statement nor a block count too.
+   */
+  private static boolean declaresType(List<String> src, int line) {
+    StringBuilder header = new StringBuilder(code(src.get(line)));
+    for (int k = line - 1; k >= 0 && k >= line - 8; k--) {
+      String t = code(src.get(k)).strip();
+      if (t.isEmpty() || t.endsWith(";") || t.endsWith("{") || t.endsWith("}") || t.startsWith("*") || t.startsWith("/")) break;
+      header.insert(0, t + " ");
+    }
+    return TYPE_DECLARATION.matcher(header).find();
   }
 
   /** The line that opened the block of depth d holding line i. */

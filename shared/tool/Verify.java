@@ -17,7 +17,8 @@ import workbook.kafka.Broker;
  * Checks the workbook's invariants for every lab, in temporary copies laid out like the repo,
  * never touching the learner's files: (1) the starter compiles and its demo runs, (2) every step
  * fails on the starter, (3) every test passes with the solution laid over it, (4) the solution
- * holds only files the starter has, plus its catalogue of mistakes/, (5) every mistake laid over
+ * holds only files the starter has, plus its catalogue of mistakes/ (and mutate's
+ * equivalent-mutants.txt), (5) every mistake laid over
  * the solution turns a test of its own step red, with a message naming that step's TODO.
  * Ends with the line "N passed, N failed".
  */
@@ -253,16 +254,17 @@ final class Verify {
     if (!Files.isDirectory(lab.solutionDir())) return List.of("(no solutions/" + lab.slug() + " folder)");
     try (Stream<Path> files = Files.walk(lab.solutionDir())) {
       return files.filter(Files::isRegularFile).map(p -> lab.solutionDir().relativize(p))
-          .filter(p -> !p.startsWith("mistakes")) // the catalogue of wrong answers: the one exception
+          .filter(p -> !p.startsWith("mistakes")) // the catalogue of wrong answers
+          .filter(p -> !p.toString().equals(Mutate.EQUIVALENTS)) // mutate's list of mutants no test can catch
           .filter(p -> !Files.exists(lab.dir().resolve(p))).map(Path::toString).toList();
     }
   }
 
-  /** The solution's files over the starter's in a lab copy (its mistakes/ stay out). */
+  /** The solution's files over the starter's in a lab copy (its mistakes/ and equivalent mutants stay out). */
   static void overlaySolution(Path solutionDir, Path copy) throws IOException {
     try (Stream<Path> files = Files.walk(solutionDir)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        if (solutionDir.relativize(f).startsWith("mistakes")) continue;
+        if (solutionDir.relativize(f).startsWith("mistakes") || f.getFileName().toString().equals(Mutate.EQUIVALENTS)) continue;
         Path dst = copy.resolve(solutionDir.relativize(f));
         Files.createDirectories(dst.getParent());
         Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING);
