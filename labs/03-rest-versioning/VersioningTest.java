@@ -8,13 +8,17 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -34,6 +38,26 @@ class VersioningTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String V1 = "application/vnd.shop.v1+json";
   private static final String V2 = "application/vnd.shop.v2+json";
+  private static final String PLAIN_JSON = "application/json";
+  /** The products the API serves: id, name, amount (every currency is EUR). */
+  private static final String[][] PRODUCTS = {{"1", "Espresso cup", "7.50"}, {"2", "Milk jug", "12.90"}};
+  /**
+   * Accept headers and the Content-Type each must get by README step 2 and RFC 9110 12.5.1 (null: 406):
+   * case, parameters, the client's order, q-values (a higher q first, q=0 never), and types that
+   * merely look like a served one.
+   */
+  private static final String[][] NEGOTIATION = {
+      {null, PLAIN_JSON}, {PLAIN_JSON, PLAIN_JSON}, {"application/*", PLAIN_JSON}, {"*/*", PLAIN_JSON},
+      {V1, V1}, {V2, V2}, {"APPLICATION/VND.SHOP.V2+JSON", V2}, {"Application/Json", PLAIN_JSON},
+      {V2 + "; charset=utf-8", V2}, {V1 + " ;q=0.8", V1},
+      {V1 + ", " + V2, V1}, {V2 + ", " + V1, V2}, {PLAIN_JSON + ", " + V2, PLAIN_JSON}, {"*/*, " + V2, PLAIN_JSON},
+      {V1 + ";q=0.5, " + V2, V2}, {PLAIN_JSON + ";q=0.1, " + V2 + ";q=0.2", V2},
+      {V1 + ";q=0.9, " + V2 + ";q=0.9", V1}, {"application/vnd.shop.v3+json, " + V2 + ";q=0.9, application/json;q=0.5", V2},
+      {V2 + ";q=0, application/json", PLAIN_JSON}, {V2 + ";Q=0, */*", PLAIN_JSON}, {V2 + ";q=0.000, " + V1, V1},
+      {"text/html, */*;q=0.8", PLAIN_JSON},
+      {"*/*;q=0", null}, {V2 + ";q=0", null}, {"text/*", null}, {"text/html", null}, {"image/*", null},
+      {"application/xml", null}, {"application/vnd.shop.v3+json", null}, {"application/vnd.shop.v2+xml", null},
+      {"application/vnd.other.v2+json", null}, {"application/vnd.shop.v1+json-seq", null}};
   private CatalogApi api;
 
   @BeforeEach
@@ -75,6 +99,18 @@ class VersioningTest {
       JsonNode price = priceOf(get("/api/v1/products/1", null));
       assertThat(price.isNumber())
           .as("TODO 1: leave v1 as it was: its clients did not ask for a change, and got %s", price).isTrue();
+    }
+
+    @Test
+    @DisplayName("/api/v1 and /api/v2 send the same products, every one of them, v2 with the price as {amount, currency}")
+    void everyProductByUrl() throws Exception {
+      for (String[] product : PRODUCTS) {
+        HttpResponse<String> v1 = get("/api/v1/products/" + product[0], null);
+        assertProduct(v1, product, false, "TODO 1: /api/v1 is left as it was");
+        HttpResponse<String> v2 = get("/api/v2/products/" + product[0], null);
+        assertThat(v2.statusCode()).as("TODO 1: GET /api/v2/products/%s", product[0]).isEqualTo(200);
+        assertProduct(v2, product, true, "TODO 1: /api/v2 sends the same product with the v2 price");
+      }
     }
 
     @Test
@@ -131,6 +167,46 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("every Accept header gets the version and Content-Type the README names: case, parameters, order, q-values, look-alikes")
+    void everyAcceptHeader() throws Exception {
+      for (String[] row : NEGOTIATION) {
+        for (String[] product : PRODUCTS) {
+          HttpResponse<String> response = get("/api/products/" + product[0], row[0]);
+          String sent = row[0] == null ? "(none)" : row[0];
+          String got = response.statusCode() + " " + contentType(response) + " " + response.body();
+          if (row[1] == null) {
+            assertThat(response.statusCode())
+                .as("TODO 2: Accept: %s names nothing this API serves (a media type matches only by its whole name,"
+                    + " in any case; a range only its own types; q=0 means never), so 406; got %s", sent, got)
+                .isEqualTo(406);
+            assertThat(contentType(response)).as("TODO 2: the 406 for Accept: %s is a problem document", sent)
+                .startsWith("application/problem+json");
+          } else {
+            assertThat(response.statusCode()).as("TODO 2: Accept: %s should get %s; got %s", sent, row[1], got).isEqualTo(200);
+            assertThat(mediaType(response))
+                .as("TODO 2: Accept: %s should get Content-Type %s (the first type served in the client's order of"
+                    + " preference; a client that named no version gets v1 as application/json); got %s", sent, row[1], got)
+                .isEqualTo(row[1]);
+            assertProduct(response, product, row[1].equals(V2), "TODO 2: Accept: " + sent);
+          }
+          assertThat(varyNames(response)).as("TODO 2: Vary must name Accept for Accept: %s; it was %s", sent,
+              response.headers().allValues("Vary")).contains("accept");
+        }
+        // An id that is unknown (404) or not a number (400) is still answered after the Accept header was read.
+        for (String[] wrongId : new String[][] {{"99", "404"}, {"abc", "400"}}) {
+          HttpResponse<String> response = get("/api/products/" + wrongId[0], row[0]);
+          int forTheId = Integer.parseInt(wrongId[1]);
+          // Nothing acceptable and a wrong id: either answer is right, the 406 or the one for the id.
+          List<Integer> expected = row[1] == null ? List.of(406, forTheId) : List.of(forTheId);
+          assertThat(response.statusCode()).as("TODO 2: GET /api/products/%s with Accept: %s", wrongId[0], row[0])
+              .isIn(expected);
+          assertThat(varyNames(response)).as("TODO 2: the %d for Accept: %s must say Vary: Accept too; it was %s",
+              response.statusCode(), row[0], response.headers().allValues("Vary")).contains("accept");
+        }
+      }
+    }
+
+    @Test
     @DisplayName("a version the API does not serve gets 406 Not Acceptable")
     void unknownVersionIs406() throws Exception {
       for (String accept : new String[] {"application/vnd.shop.v3+json", "application/xml"}) {
@@ -163,16 +239,25 @@ class VersioningTest {
                 + "Accept; set Vary: Accept before you decide anything. Vary was \"%s\"",
                 response.statusCode(), request[1] == null ? "(none)" : request[1], vary)
             .contains("accept");
+        assertThat(varyNames(response))
+            .as("TODO 2: Vary is a list of header names, and Accept must be one of them (Accept-Encoding is another"
+                + " header). Vary was \"%s\"", vary)
+            .contains("accept");
       }
     }
 
     @Test
     @DisplayName("the answer says Vary: Accept, so caches keep v1 and v2 apart")
     void variesOnAccept() throws Exception {
-      String vary = get("/api/products/1", V2).headers().firstValue("Vary").orElse("");
+      HttpResponse<String> response = get("/api/products/1", V2);
+      String vary = response.headers().firstValue("Vary").orElse("");
       assertThat(vary.toLowerCase())
           .as("TODO 2: the same URL now has two bodies; without Vary: Accept a cache (lab 02) would hand the "
               + "v2 body to a v1 client. Vary was \"%s\"", vary)
+          .contains("accept");
+      assertThat(varyNames(response))
+          .as("TODO 2: Vary must name the Accept header itself (RFC 9110 12.5.5: a list of field names), not one that"
+              + " only contains the word. Vary was \"%s\"", vary)
           .contains("accept");
     }
   }
@@ -221,6 +306,48 @@ class VersioningTest {
       assertThat(product.price().currency())
           .as("TODO 3: the contract says currency defaults to EUR; read a missing one as \"EUR\"").isEqualTo("EUR");
       assertThat(product.price().amount()).as("TODO 3: and keep the amount").isEqualByComparingTo("7.50");
+    }
+
+    @Test
+    @DisplayName("fields it does not know are ignored, of every kind, before and after the known ones, at every level")
+    void ignoresEveryUnknownField() {
+      String[] unknown = {"4", "\"x\"", "true", "null", "[1,{\"a\":[]}]", "{\"rate\":0.2,\"tiers\":[{\"from\":1}]}"};
+      String price = "\"amount\":7.50,\"currency\":\"USD\"";
+      for (String value : unknown) {
+        String field = "\"added\":" + value;
+        for (String body : new String[] {
+            "{" + field + ",\"id\":1,\"name\":\"Espresso cup\",\"price\":{" + price + "}}",
+            "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{" + price + "}," + field + "}",
+            "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{" + field + "," + price + "}}",
+            "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{" + price + "," + field + "}}"}) {
+          Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+          assertThat(thrown == null)
+              .as("TODO 3: a field the reader does not know must be ignored, whatever its value and wherever it is;"
+                  + " %s failed with: %s", body, message(thrown))
+              .isTrue();
+          ProductReader.Product product = ProductReader.read(body);
+          assertThat(List.of(product.id(), product.name(), product.price().currency()))
+              .as("TODO 3: the known fields of %s", body).containsExactly(1, "Espresso cup", "USD");
+          assertThat(product.price().amount()).as("TODO 3: price.amount of %s", body).isEqualByComparingTo("7.50");
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("an amount that is missing in any way (no price, a null price or amount, not a number) is an error")
+    void rejectsEveryMissingAmount() {
+      for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\"}",
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":null}", "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{}}",
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":null,\"currency\":\"EUR\"}}",
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":{},\"currency\":\"EUR\"}}",
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":true}}"}) {
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        assertThat(thrown)
+            .as("TODO 3: %s has no usable amount: throw IllegalArgumentException naming price.amount, never read it"
+                + " as 0 or leave the price null", body)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("amount");
+      }
     }
 
     @Test
@@ -298,6 +425,69 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("the contract's currency defaults to EUR where readers look: the default of the currency schema, on both v2 answers")
+    void currencyDefaultInTheContract() throws Exception {
+      JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
+      String[][] answers = {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2}};
+      for (String[] answer : answers) {
+        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
+            .path("content").path(answer[1]).path("schema");
+        JsonNode currency = resolve(document, resolve(document, resolve(document, schema).path("properties").path("price"))
+            .path("properties").path("currency"));
+        assertThat(currency.path("default").asText(null))
+            .as("TODO 4: the %s answer of %s: its price's currency schema must say default: EUR (the reader of step 3"
+                + " and every generated client take the default from there); it is %s", answer[1], answer[0], currency)
+            .isEqualTo("EUR");
+      }
+    }
+
+    @Test
+    @DisplayName("the contract types the price: amount a number, currency a string, any currency code")
+    void priceIsTyped() {
+      for (String price : new String[] {"\"7.50\"", "null", "true", "{}", "[7.5]"}) {
+        assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":" + price + ",\"currency\":\"EUR\"}}"))
+            .as("TODO 4: an amount of %s is not a number, and the contract must say amount is one (type: number)", price)
+            .isNotEmpty();
+      }
+      for (String currency : new String[] {"978", "true", "{}", "null"}) {
+        assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":" + currency + "}}"))
+            .as("TODO 4: a currency of %s is not a string, and the contract must say currency is one (type: string)", currency)
+            .isNotEmpty();
+      }
+      for (String currency : new String[] {"USD", "GBP", "JPY", "CHF", "SEK"}) {
+        assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7,\"currency\":\"" + currency + "\"}}"))
+            .as("TODO 4: the shop is going international: a price in %s must be valid (do not close currency to the codes"
+                + " sold today)", currency)
+            .isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("every route, product and Accept header of step 2 gets an answer the contract describes and accepts")
+    void everyNegotiatedAnswerIsDescribed() throws Exception {
+      List<String[]> requests = new ArrayList<>();
+      for (String id : new String[] {"1", "2", "99", "abc"}) {
+        for (String[] row : NEGOTIATION) requests.add(new String[] {"/api/products/" + id, row[0]});
+        for (String accept : new String[] {null, PLAIN_JSON, V2, "text/html"}) {
+          requests.add(new String[] {"/api/v1/products/" + id, accept});
+          requests.add(new String[] {"/api/v2/products/" + id, accept});
+        }
+      }
+      for (String[] request : requests) {
+        HttpResponse<String> response = get(request[0], request[1]);
+        String template = request[0].replaceFirst("/[^/]+$", "/{id}");
+        String type = mediaType(response);
+        String answer = "GET " + request[0] + (request[1] == null ? "" : " (Accept: " + request[1] + ")") + " -> "
+            + response.statusCode() + " " + type;
+        assertThat(contract.describes("GET", template, response.statusCode(), type))
+            .as("TODO 4: the server answered %s, and the contract has no schema for it (see hint 4)", answer).isTrue();
+        assertThat(contract.problems("GET", template, response.statusCode(), type, response.body()))
+            .as("TODO 4: %s sent %s, which the contract's schema for it rejects (see hint 4)", answer, response.body())
+            .isEmpty();
+      }
+    }
+
+    @Test
     @DisplayName("the contract rejects a price without amount")
     void rejectsMissingAmount() {
       assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"currency\":\"EUR\"}}"))
@@ -332,6 +522,41 @@ class VersioningTest {
     assertThat(price.path("amount").decimalValue()).as("%s: price.amount", todo).isEqualByComparingTo(new BigDecimal("7.50"));
     assertThat(price.path("currency").asText()).as("%s: price.currency", todo).isEqualTo("EUR");
     assertThat(product.path("name").asText()).as("%s: the same product as v1", todo).isEqualTo("Espresso cup");
+  }
+
+  /** Checks one product body: the same id, name and amount in either version, the price's shape by version. */
+  private void assertProduct(HttpResponse<String> response, String[] expected, boolean v2, String todo) throws Exception {
+    JsonNode product = JSON.readTree(response.body());
+    JsonNode price = product.path("price");
+    assertThat(product.path("id").asText()).as("%s: the id of product %s in %s", todo, expected[0], response.body())
+        .isEqualTo(expected[0]);
+    assertThat(product.path("name").asText()).as("%s: the name of product %s", todo, expected[0]).isEqualTo(expected[1]);
+    if (v2) {
+      assertThat(price.isObject()).as("%s: v2 sends price as an object {amount, currency}, but got %s", todo, price).isTrue();
+      assertThat(price.path("amount").isNumber()).as("%s: price.amount is a number, got %s", todo, price).isTrue();
+      assertThat(price.path("amount").decimalValue()).as("%s: price.amount", todo).isEqualByComparingTo(expected[2]);
+      assertThat(price.path("currency").asText()).as("%s: price.currency", todo).isEqualTo("EUR");
+    } else {
+      assertThat(price.isNumber()).as("%s: v1 sends price as a number, but got %s", todo, price).isTrue();
+      assertThat(price.decimalValue()).as("%s: the v1 price", todo).isEqualByComparingTo(expected[2]);
+    }
+  }
+
+  /** The header names listed in every Vary field of the answer, in lower case (RFC 9110 12.5.5). */
+  private static List<String> varyNames(HttpResponse<String> response) {
+    return response.headers().allValues("Vary").stream().flatMap(value -> Arrays.stream(value.split(",")))
+        .map(name -> name.trim().toLowerCase(Locale.ROOT)).toList();
+  }
+
+  /** The Content-Type without parameters, in lower case (media types are case-insensitive). */
+  private static String mediaType(HttpResponse<String> response) {
+    return contentType(response).split(";")[0].trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** The schema a $ref inside the document points to (followed until it is no $ref), or the schema itself. */
+  private static JsonNode resolve(JsonNode document, JsonNode schema) {
+    while (schema.path("$ref").asText("").startsWith("#/")) schema = document.at(schema.path("$ref").asText().substring(1));
+    return schema;
   }
 
   private HttpResponse<String> get(String path, String accept) throws Exception {
