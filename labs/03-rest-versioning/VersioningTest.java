@@ -207,6 +207,20 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("a malformed Accept header (a q that is no qvalue, empty elements) is never a server error")
+    void malformedAcceptIsNoServerError() throws Exception {
+      for (String accept : new String[] {V2 + ";q=abc", V2 + ";q=", V2 + ";q", V2 + ";q=1.5", V2 + ";q=-1", V2 + ";q=0.1234",
+          V2 + ";q=0.5;q=x", V2 + ";;", ",,", " , */*", ";q=0.5", "application/vnd.shop.v2+json;q=0.5e1"}) {
+        HttpResponse<String> response = get("/api/products/1", accept);
+        assertThat(response.statusCode())
+            .as("TODO 2: Accept: %s is malformed (RFC 9110 12.4.2: qvalue = 0[.ddd] or 1[.000]), which the server may"
+                + " ignore, never crash on: answer 200 or 406; got %d %s", accept, response.statusCode(), response.body())
+            .isIn(200, 406);
+        assertThat(varyNames(response)).as("TODO 2: Vary: Accept for Accept: %s", accept).contains("accept");
+      }
+    }
+
+    @Test
     @DisplayName("a version the API does not serve gets 406 Not Acceptable")
     void unknownVersionIs406() throws Exception {
       for (String accept : new String[] {"application/vnd.shop.v3+json", "application/xml"}) {
@@ -297,6 +311,22 @@ class VersioningTest {
           .as("TODO 3: the server added stock and price.taxRate, which is allowed; a strict reader breaks on "
               + "them, a tolerant one ignores them (see hint 3). The reader said: %s", message(thrown))
           .isTrue();
+    }
+
+    @Test
+    @DisplayName("an amount in any JSON number form is read exactly: whole, with a fraction, with an exponent, long")
+    void everyNumberIsAnAmount() {
+      String[][] amounts = {{"7", "7"}, {"0.10", "0.1"}, {"19.99", "19.99"}, {"1e2", "100"}, {"2.5E-1", "0.25"},
+          {"12345678901234567", "12345678901234567"}, {"98765432109876543.21", "98765432109876543.21"}};
+      for (String[] amount : amounts) {
+        String body = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":" + amount[0] + ",\"currency\":\"EUR\"}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        assertThat(thrown == null)
+            .as("TODO 3: %s is a JSON number, so it is an amount (a whole number too); the reader said: %s", amount[0], message(thrown))
+            .isTrue();
+        assertThat(ProductReader.read(body).price().amount()).as("TODO 3: the amount %s, exactly", amount[0])
+            .isEqualByComparingTo(amount[1]);
+      }
     }
 
     @Test
