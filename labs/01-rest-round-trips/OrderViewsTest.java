@@ -176,6 +176,25 @@ class OrderViewsTest {
     }
 
     @Test
+    @DisplayName("one client serves callers at the same time: blocking calls from three threads overlap too")
+    void oneClientOverlappingCallers() throws Exception {
+      services.expectTogether();
+      RestClient shared = new RestClient(Services.TOKEN);
+      ExecutorService callers = Executors.newFixedThreadPool(3);
+      try {
+        java.util.List<Future<Services.Order>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) calls.add(callers.submit(() -> shared.get(services.orders.url() + "/orders/42", Services.Order.class)));
+        for (Future<Services.Order> call : calls) assertThat(call.get()).as("TODO 1: the order").isEqualTo(Services.ORDERS.get("42"));
+      } finally {
+        callers.shutdownNow();
+      }
+      assertThat(services.metTogether())
+          .as("TODO 1: three threads called get() on one RestClient, and their requests never were at the service at the"
+              + " same time: the client serialises its callers (a lock, a shared connection); the view service shares one")
+          .isTrue();
+    }
+
+    @Test
     @DisplayName("two views built at the same time each get their own order, customer and shipment")
     void overlappingViewsStayApart() throws Exception {
       OrderViews.OrderView[] built = twoAtOnce(views::concurrent);
