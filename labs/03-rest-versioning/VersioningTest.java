@@ -487,6 +487,25 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("the contract never tells a generated client to read money as a binary float (format: float or double)")
+    void moneyIsNoBinaryFloat() throws Exception {
+      JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
+      String[][] answers = {{"/api/v2/products/{id}", PLAIN_JSON, "amount"}, {"/api/products/{id}", V2, "amount"},
+          {"/api/v1/products/{id}", PLAIN_JSON, null}, {"/api/products/{id}", V1, null}};
+      for (String[] answer : answers) {
+        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
+            .path("content").path(answer[1]).path("schema");
+        JsonNode money = resolve(document, resolve(document, schema).path("properties").path("price"));
+        if (answer[2] != null) money = resolve(document, money.path("properties").path(answer[2]));
+        assertThat(money.path("format").asText(""))
+            .as("TODO 4: the money of the %s answer of %s says format: %s, and a generated client then reads 19.99"
+                + " as a binary float that cannot hold it; leave the format out (type: number)", answer[1], answer[0],
+                money.path("format").asText())
+            .isNotIn("float", "double");
+      }
+    }
+
+    @Test
     @DisplayName("the contract types the price: amount a number, currency a string, any currency code")
     void priceIsTyped() {
       for (String price : new String[] {"\"7.50\"", "null", "true", "{}", "[7.5]"}) {
