@@ -57,7 +57,8 @@ class VersioningTest {
       {"text/html, */*;q=0.8", PLAIN_JSON},
       {"*/*;q=0", null}, {V2 + ";q=0", null}, {"text/*", null}, {"text/html", null}, {"image/*", null},
       {"application/xml", null}, {"application/vnd.shop.v3+json", null}, {"application/vnd.shop.v2+xml", null},
-      {"application/vnd.other.v2+json", null}, {"application/vnd.shop.v1+json-seq", null}};
+      {"application/vnd.other.v2+json", null}, {"application/vnd.shop.v1+json-seq", null},
+      {"application/vnd.shop+json", null}, {"application/vnd.shop.v2", null}};
   private CatalogApi api;
 
   @BeforeEach
@@ -554,6 +555,24 @@ class VersioningTest {
         assertThat(contract.problems("GET", template, response.statusCode(), type, response.body()))
             .as("TODO 4: %s sent %s, which the contract's schema for it rejects (see hint 4)", answer, response.body())
             .isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("the contract requires what every answer has: a product without its id, name or price is invalid, v1 and v2")
+    void requiresWhatTheServerAlwaysSends() {
+      String[][] versions = {{"/api/v2/products/{id}", "{\"amount\":7.50,\"currency\":\"EUR\"}"}, {"/api/v1/products/{id}", "7.50"}};
+      for (String[] version : versions) {
+        String[] fields = {"\"id\":1", "\"name\":\"Espresso cup\"", "\"price\":" + version[1]};
+        for (int left = 0; left < fields.length; left++) {
+          List<String> kept = new ArrayList<>(Arrays.asList(fields));
+          String without = kept.remove(left);
+          String body = "{" + String.join(",", kept) + "}";
+          assertThat(contract.problems("GET", version[0], 200, "application/json", body))
+              .as("TODO 4: every answer of %s has %s, so the contract must require it (required: [id, name, price]);"
+                  + " it accepted %s", version[0], without, body)
+              .isNotEmpty();
+        }
       }
     }
 
