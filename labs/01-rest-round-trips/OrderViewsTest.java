@@ -248,6 +248,9 @@ class OrderViewsTest {
     @DisplayName("any failure behind the view is a 502 Bad Gateway: each service down, a part not found, a refused token, a service gone")
     void everyFailureBehindIsBadGateway() throws Exception {
       String view = viewService.url() + "/order-views/42?customerId=7";
+      // The same view once while all is well: what the view service answers next must not come from it.
+      HttpResponse<String> before = PLAIN.send(HttpRequest.newBuilder(URI.create(view)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(before.statusCode()).as("TODO 2: GET %s while every service is up", view).isEqualTo(200);
       for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
         down.down(true);
         try {
