@@ -40,9 +40,14 @@ public final class CatalogApi implements AutoCloseable {
   private static final Map<Integer, Product> PRODUCTS = Map.of(
       1, new Product(1, "Espresso cup", new BigDecimal("7.50"), "EUR"),
       2, new Product(2, "Milk jug", new BigDecimal("12.90"), "EUR"));
+  private final Map<Integer, Product> products;
   private final Javalin app;
 
-  CatalogApi(int port) {
+  CatalogApi(int port) { this(port, PRODUCTS); }
+
+  /** The same API over other products: the tests add one priced in another currency. */
+  CatalogApi(int port, Map<Integer, Product> products) {
+    this.products = products;
     app = Rest.start(port, cfg -> {
       cfg.routes.get("/api/v1/products/{id}", ctx -> ctx.json(v1(find(ctx))));
       // TODO 1: serve GET /api/v2/products/{id} with the v2 representation (ProductV2: price as {amount, currency}).
@@ -98,8 +103,8 @@ public final class CatalogApi implements AutoCloseable {
     return 1;
   }
 
-  private static Product find(Context ctx) {
-    Product product = PRODUCTS.get(ctx.pathParamAsClass("id", Integer.class).get());
+  private Product find(Context ctx) {
+    Product product = products.get(ctx.pathParamAsClass("id", Integer.class).get());
     if (product == null) throw new NotFoundResponse("no such product");
     return product;
   }
