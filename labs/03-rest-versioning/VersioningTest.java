@@ -243,6 +243,39 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("a v1 and a v2 request at the same time each get their own version")
+    void overlappingRequestsKeepTheirVersion() throws Exception {
+      // Each request waits inside the product lookup until the other one is there too: both have read
+      // their Accept header, neither has answered. No timing: they meet, or the test says they did not.
+      java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+      CatalogApi.Product cup = new CatalogApi.Product(1, "Espresso cup", new BigDecimal("7.50"), "EUR");
+      java.util.Map<Integer, CatalogApi.Product> meeting = new java.util.AbstractMap<>() {
+        @Override public CatalogApi.Product get(Object id) {
+          both.countDown();
+          try {
+            both.await(5, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return Integer.valueOf(1).equals(id) ? cup : null;
+        }
+
+        @Override public java.util.Set<Entry<Integer, CatalogApi.Product>> entrySet() { return java.util.Set.of(); }
+      };
+      try (CatalogApi shared = new CatalogApi(0, meeting)) {
+        var v1 = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(shared.url() + "/api/products/1")).header("Accept", V1).build(),
+            HttpResponse.BodyHandlers.ofString());
+        var v2 = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(shared.url() + "/api/products/1")).header("Accept", V2).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(mediaType(v1.get())).as("TODO 2: the v1 request, answered while a v2 request was in hand: keep the"
+            + " negotiated type in a local variable, never in a field every request shares; got %s", v1.get().body()).isEqualTo(V1);
+        assertThat(mediaType(v2.get())).as("TODO 2: the v2 request, answered while a v1 request was in hand; got %s",
+            v2.get().body()).isEqualTo(V2);
+        assertThat(both.getCount()).as("TODO 2: the two requests never were in the server at the same time").isZero();
+      }
+    }
+
+    @Test
     @DisplayName("a malformed Accept header (a q that is no qvalue, empty elements) is never a server error")
     void malformedAcceptIsNoServerError() throws Exception {
       for (String accept : new String[] {V2 + ";q=abc", V2 + ";q=", V2 + ";q", V2 + ";q=1.5", V2 + ";q=-1", V2 + ";q=0.1234",
