@@ -433,6 +433,21 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("an added field called amount or currency somewhere else is not the price's")
+    void namesElsewhereAreNotThePrice() {
+      String elsewhere = "\"amount\":1,\"currency\":\"XXX\",\"stock\":{\"amount\":3,\"currency\":\"YYY\"}";
+      ProductReader.Product product = ProductReader.read(
+          "{" + elsewhere + ",\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"USD\"}}");
+      assertThat(product.price().amount()).as("TODO 3: the amount is price.amount, not a field of that name elsewhere")
+          .isEqualByComparingTo("7.50");
+      assertThat(product.price().currency()).as("TODO 3: the currency is price.currency").isEqualTo("USD");
+      String noAmount = "{" + elsewhere + ",\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"currency\":\"USD\"}}";
+      assertThat(catchThrowable(() -> ProductReader.read(noAmount)))
+          .as("TODO 3: %s has no price.amount, whatever else is called amount: reject it", noAmount)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     @DisplayName("a currency sent as null is a missing currency: EUR")
     void nullCurrencyIsEur() {
       ProductReader.Product product = ProductReader.read(
@@ -548,6 +563,23 @@ class VersioningTest {
             .as("TODO 4: the %s answer of %s: its price's currency schema must say default: EUR (the reader of step 3"
                 + " and every generated client take the default from there); it is %s", answer[1], answer[0], currency)
             .isEqualTo("EUR");
+      }
+    }
+
+    @Test
+    @DisplayName("the contract gives the amount no default: it has no safe one")
+    void amountHasNoDefault() throws Exception {
+      JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
+      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2}}) {
+        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
+            .path("content").path(answer[1]).path("schema");
+        JsonNode price = resolve(document, resolve(document, schema).path("properties").path("price"));
+        JsonNode amount = resolve(document, price.path("properties").path("amount"));
+        assertThat(amount.has("default") || price.path("default").has("amount"))
+            .as("TODO 4: the amount of the %s answer of %s has a default (%s): a generated client would fill a missing"
+                + " amount with it and sell the product for that; leave it required, without default", answer[1], answer[0],
+                amount.has("default") ? amount.get("default") : price.path("default"))
+            .isFalse();
       }
     }
 
