@@ -238,6 +238,10 @@ class OrderViewsTest {
           .as("TODO 2: shipments answered 503, yet the page got a view; a view with a missing part must come back"
               + " as an error status (5xx), or the page shows an order that has no shipment")
           .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
+      assertThat(thrown)
+          .as("TODO 2: the page's one call failed with %s: fetch the view with one client.get(...), whose failure is"
+              + " the error itself; getAsync(...).join() hands the page a CompletionException it must unwrap", describe(thrown))
+          .isNotInstanceOf(CompletionException.class);
       if (thrown instanceof RestClient.HttpError error) {
         assertThat(error.status() / 100).as("TODO 2: the view service failed, so its status is 5xx, not %d", error.status())
             .isEqualTo(5);

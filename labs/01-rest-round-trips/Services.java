@@ -95,9 +95,11 @@ final class Services implements AutoCloseable {
   }
 
   private void checkToken(io.javalin.http.Context ctx) {
-    // Exactly one Authorization header with exactly this value: a second one (or a list) is no identity.
+    // Exactly one Authorization header: the scheme Bearer (in any case, RFC 9110 11.1), one or more spaces,
+    // exactly this token. A second header (or a list) is no identity.
     List<String> sent = Collections.list(ctx.req().getHeaders("Authorization"));
-    if (requireToken && !List.of("Bearer " + TOKEN).equals(sent)) {
+    boolean valid = sent.size() == 1 && sent.get(0).matches("(?i:bearer) +" + java.util.regex.Pattern.quote(TOKEN));
+    if (requireToken && !valid) {
       ctx.status(401).result("missing or wrong bearer token");
       ctx.skipRemainingHandlers();
     }
