@@ -134,7 +134,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("an unknown product is a 404 on /api/v2 too")
+    @DisplayName("an unknown product is a 404 on /api/v2 too, and an id that is no number a 400, as problem documents")
     void unknownIs404() throws Exception {
       HttpResponse<String> response = get("/api/v2/products/99", null);
       assertThat(response.statusCode())
@@ -142,6 +142,12 @@ class VersioningTest {
       assertThat(contentType(response))
           .as("TODO 1: the 404 is a problem document like every error of this API: find(ctx) throws, the given handler"
               + " answers").startsWith("application/problem+json");
+      HttpResponse<String> notANumber = get("/api/v2/products/abc", null);
+      assertThat(notANumber.statusCode())
+          .as("TODO 1: GET /api/v2/products/abc is the client's mistake, a 400 as on /api/v1; got %d %s: reuse find(ctx),"
+              + " whose ctx.pathParamAsClass(...) the given handler answers", notANumber.statusCode(), notANumber.body())
+          .isEqualTo(400);
+      assertThat(contentType(notANumber)).as("TODO 1: the 400 is a problem document").startsWith("application/problem+json");
     }
   }
 
@@ -458,7 +464,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("an amount that is missing in any way (no price, a null price or amount, not a number) is an error")
+    @DisplayName("an amount that is missing in any way (no price, a null price or amount, not a number, a v1 price) is an error")
     void rejectsEveryMissingAmount() {
       for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\"}",
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":null}", "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{}}",
@@ -466,7 +472,10 @@ class VersioningTest {
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":{},\"currency\":\"EUR\"}}",
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":true}}",
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":\"7.50\"}}",
-          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":\"seven\"}}"}) {
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":\"seven\"}}",
+          // The v1 shape and its look-alikes have a price but no price.amount: tolerant is not "either shape".
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":7.50}", "{\"id\":1,\"name\":\"Espresso cup\",\"price\":\"7.50\"}",
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":[7.50]}"}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
             .as("TODO 3: %s has no usable amount (the contract says a number): throw IllegalArgumentException naming"
@@ -604,7 +613,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("the contract types the price: amount a number, currency a string, any currency code")
+    @DisplayName("the contract types the price: an object, its amount any number (0 too), its currency a string, any currency code")
     void priceIsTyped() {
       for (String price : new String[] {"\"7.50\"", "null", "true", "{}", "[7.5]"}) {
         assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":" + price + ",\"currency\":\"EUR\"}}"))
@@ -615,6 +624,18 @@ class VersioningTest {
         assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":" + currency + "}}"))
             .as("TODO 4: a currency of %s is not a string, and the contract must say currency is one (type: string)", currency)
             .isNotEmpty();
+      }
+      for (String price : new String[] {"null", "7.50", "\"7.50\"", "[]", "true"}) {
+        assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":" + price + "}"))
+            .as("TODO 4: every v2 answer has a price object, so the contract must reject a price of %s (type: object,"
+                + " nothing else)", price)
+            .isNotEmpty();
+      }
+      for (String amount : new String[] {"0", "0.00", "7", "19.99", "2.5E-1", "12345678901234567"}) {
+        assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":" + amount + ",\"currency\":\"EUR\"}}"))
+            .as("TODO 4: an amount of %s is a number and a price (0 too: a free sample), so the contract must accept it;"
+                + " type: number is the whole rule", amount)
+            .isEmpty();
       }
       long seed = System.nanoTime();
       java.util.Random random = new java.util.Random(seed);
