@@ -6,7 +6,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +45,9 @@ class OrderViewsTest {
   static SimulatedService viewService;
   static final OrderViews.OrderView EXPECTED = new OrderViews.OrderView(
       Services.ORDERS.get("42"), Services.CUSTOMERS.get("7"), Services.SHIPMENTS.get("42"));
+  // A second page, built at the same time as the first, must get its own order and nobody else's.
+  static final OrderViews.OrderView OTHER = new OrderViews.OrderView(
+      Services.ORDERS.get("43"), Services.CUSTOMERS.get("8"), Services.SHIPMENTS.get("43"));
 
   @BeforeAll
   static void startServices() {
@@ -60,6 +77,32 @@ class OrderViewsTest {
     }
   }
 
+  /** The HttpError a call failed with, thrown as it is or inside a future's CompletionException; else null. */
+  static RestClient.HttpError httpError(Throwable thrown) {
+    Throwable t = thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+    return t instanceof RestClient.HttpError error ? error : null;
+  }
+
+  /** How a failure looks in a message: its class and message, and its cause's. */
+  static String describe(Throwable t) {
+    if (t == null) return "no exception";
+    return t.getClass().getSimpleName() + ": " + t.getMessage() + (t.getCause() == null ? "" : " (cause " + describe(t.getCause()) + ")");
+  }
+
+  /** Builds the two views "42" and "43" on two threads at once; their six requests must meet at the services. */
+  static OrderViews.OrderView[] twoAtOnce(java.util.function.BiFunction<String, String, OrderViews.OrderView> build)
+      throws Exception {
+    services.expectTogether(6);
+    ExecutorService pages = Executors.newFixedThreadPool(2);
+    try {
+      Future<OrderViews.OrderView> first = pages.submit(() -> build.apply("42", "7"));
+      Future<OrderViews.OrderView> second = pages.submit(() -> build.apply("43", "8"));
+      return new OrderViews.OrderView[] {first.get(), second.get()};
+    } finally {
+      pages.shutdownNow();
+    }
+  }
+
   static long millis(Runnable r) {
     long t0 = System.nanoTime();
     r.run();
@@ -71,6 +114,19 @@ class OrderViewsTest {
   void sequentialCostsThreeRoundTrips() {
     long ms = millis(() -> assertThat(views.sequential("42", "7")).isEqualTo(EXPECTED));
     assertThat(ms).as("three calls of %d ms in a row", LATENCY_MS).isGreaterThanOrEqualTo(3 * LATENCY_MS);
+  }
+
+  /** A client without the lab's code, to see what the view service itself answers. */
+  static final HttpClient PLAIN = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** An answer with any status at all, 1xx included (HttpClient keeps interim answers to itself). */
+  record Answer(int statusCode, String body) implements HttpResponse<String> {
+    public HttpRequest request() { return HttpRequest.newBuilder(URI.create("http://127.0.0.1/orders/42")).build(); }
+    public Optional<HttpResponse<String>> previousResponse() { return Optional.empty(); }
+    public HttpHeaders headers() { return HttpHeaders.of(Map.of(), (name, value) -> true); }
+    public Optional<SSLSession> sslSession() { return Optional.empty(); }
+    public URI uri() { return request().uri(); }
+    public HttpClient.Version version() { return HttpClient.Version.HTTP_1_1; }
   }
 
   @Nested
@@ -100,6 +156,53 @@ class OrderViewsTest {
           .as("TODO 1: the three requests never were at the services at the same time, so the page still waits"
               + " for one call after the other: start all three with getAsync before you join any of them (see hint 1)")
           .isTrue();
+    }
+
+    @Test
+    @DisplayName("a failed call fails the view, whichever of the three it is: no view with a hole in it")
+    void anyFailedCallFailsTheView() {
+      for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
+        down.down(true);
+        try {
+          Throwable thrown = catchThrowable(() -> views.concurrent("42", "7"));
+          assertThat(thrown)
+              .as("TODO 1: %s answered 503, yet concurrent(...) returned a view: every part is needed, so join every"
+                  + " future and let its failure through (no exceptionally(...) that fills in null)", down.name())
+              .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
+        } finally {
+          down.down(false);
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("one client serves callers at the same time: blocking calls from three threads overlap too")
+    void oneClientOverlappingCallers() throws Exception {
+      services.expectTogether();
+      RestClient shared = new RestClient(Services.TOKEN);
+      ExecutorService callers = Executors.newFixedThreadPool(3);
+      try {
+        java.util.List<Future<Services.Order>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) calls.add(callers.submit(() -> shared.get(services.orders.url() + "/orders/42", Services.Order.class)));
+        for (Future<Services.Order> call : calls) assertThat(call.get()).as("TODO 1: the order").isEqualTo(Services.ORDERS.get("42"));
+      } finally {
+        callers.shutdownNow();
+      }
+      assertThat(services.metTogether())
+          .as("TODO 1: three threads called get() on one RestClient, and their requests never were at the service at the"
+              + " same time: the client serialises its callers (a lock, a shared connection); the view service shares one")
+          .isTrue();
+    }
+
+    @Test
+    @DisplayName("two views built at the same time each get their own order, customer and shipment")
+    void overlappingViewsStayApart() throws Exception {
+      OrderViews.OrderView[] built = twoAtOnce(views::concurrent);
+      assertThat(built)
+          .as("TODO 1: two views built at once (the view service serves many pages) got each other's parts:"
+              + " keep the futures in local variables, not in fields that the other call overwrites")
+          .containsExactly(EXPECTED, OTHER);
+      assertThat(services.metTogether()).as("TODO 1: the six requests of two views were not in flight together").isTrue();
     }
   }
 
@@ -135,10 +238,73 @@ class OrderViewsTest {
           .as("TODO 2: shipments answered 503, yet the page got a view; a view with a missing part must come back"
               + " as an error status (5xx), or the page shows an order that has no shipment")
           .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
+      assertThat(thrown)
+          .as("TODO 2: the page's one call failed with %s: fetch the view with one client.get(...), whose failure is"
+              + " the error itself; getAsync(...).join() hands the page a CompletionException it must unwrap", describe(thrown))
+          .isNotInstanceOf(CompletionException.class);
       if (thrown instanceof RestClient.HttpError error) {
         assertThat(error.status() / 100).as("TODO 2: the view service failed, so its status is 5xx, not %d", error.status())
             .isEqualTo(5);
       }
+    }
+
+    @Test
+    @DisplayName("any failure behind the view is a 502 Bad Gateway: each service down, a part not found, a refused token, a service gone")
+    void everyFailureBehindIsBadGateway() throws Exception {
+      String view = viewService.url() + "/order-views/42?customerId=7";
+      // The same view once while all is well: what the view service answers next must not come from it.
+      HttpResponse<String> before = PLAIN.send(HttpRequest.newBuilder(URI.create(view)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(before.statusCode()).as("TODO 2: GET %s while every service is up", view).isEqualTo(200);
+      for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
+        down.down(true);
+        try {
+          assertBadGateway(view, down.name() + " answered 503");
+        } finally {
+          down.down(false);
+        }
+      }
+      assertBadGateway(viewService.url() + "/order-views/42?customerId=999", "customers answered 404");
+      assertBadGateway(viewService.url() + "/order-views/999?customerId=7", "orders and shipments answered 404");
+      services.requireToken(true);
+      try (SimulatedService refused = ViewService.start(new OrderViews(new RestClient("not-the-token"), services), 0)) {
+        assertBadGateway(refused.url() + "/order-views/42?customerId=7", "the services refused the view service's token with 401");
+      }
+      Services gone = new Services(Duration.ZERO);
+      OrderViews nobodyHome = new OrderViews(new RestClient(Services.TOKEN), gone);
+      gone.close();
+      try (SimulatedService orphan = ViewService.start(nobodyHome, 0)) {
+        assertBadGateway(orphan.url() + "/order-views/42?customerId=7", "the services behind it were gone (connection refused)");
+      }
+    }
+
+    void assertBadGateway(String url, String behind) throws Exception {
+      HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode())
+          .as("TODO 2: %s, so the page must get 502 Bad Gateway from the view service (the given exception handler),"
+              + " not its own copy of that status, a 500 or a view; body was: %s", behind, answer.body())
+          .isEqualTo(502);
+    }
+
+    @Test
+    @DisplayName("a request without customerId gets no view: the page's own ids or nothing")
+    void noCustomerNoView() throws Exception {
+      HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(viewService.url() + "/order-views/42")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode())
+          .as("TODO 2: GET /order-views/42 names no customer, yet the view service answered a view (%s): read the"
+              + " customer from ctx.queryParam(\"customerId\") and never make one up", answer.body())
+          .isNotEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("two pages at the same time each get their own view")
+    void overlappingPagesStayApart() throws Exception {
+      OrderViews.OrderView[] built = twoAtOnce((order, customer) ->
+          OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), order, customer));
+      assertThat(built)
+          .as("TODO 2: two pages asked the view service at once and got each other's parts: the view must be built"
+              + " from this request's own ids, with nothing shared between requests")
+          .containsExactly(EXPECTED, OTHER);
     }
 
     @Test
@@ -200,6 +366,103 @@ class OrderViewsTest {
     }
 
     @Test
+    @DisplayName("every status from 200 to 599, from get and getAsync alike: a 2xx is the resource, anything else an HttpError with its status and body")
+    void everyStatusOnBothPaths() {
+      Javalin any = Rest.start(cfg -> cfg.routes.get("/status/{code}", ctx -> {
+        int code = Integer.parseInt(ctx.pathParam("code"));
+        if (code / 100 == 2) ctx.status(code).json(Services.ORDERS.get("42"));
+        else ctx.status(code).result("answer " + code);
+      }));
+      try {
+        RestClient client = new RestClient(Services.TOKEN);
+        for (int first = 200; first <= 599; first += 50) {
+          // getAsync: fifty statuses in flight at once, each checked when its answer is in.
+          Map<Integer, CompletableFuture<Throwable>> async = new TreeMap<>();
+          for (int status = first; status < first + 50; status++) {
+            async.put(status, client.getAsync(Rest.url(any) + "/status/" + status, Services.Order.class).handle((order, e) -> e));
+          }
+          for (int status = first; status < first + 50; status++) {
+            String url = Rest.url(any) + "/status/" + status;
+            checkAnswer(status, "get", catchThrowable(() -> client.get(url, Services.Order.class)));
+          }
+          async.forEach((status, failure) -> checkAnswer(status, "getAsync", failure.join()));
+        }
+      } finally {
+        any.stop();
+      }
+    }
+
+    /** thrown: what the call failed with (null: it returned). Only the statuses that allow a body carry one. */
+    void checkAnswer(int status, String path, Throwable thrown) {
+      boolean noBody = status == 204 || status == 205 || status == 304;
+      if (status / 100 == 2) {
+        assertThat(httpError(thrown))
+            .as("TODO 3: %d is a 2xx, a success, yet %s failed with an HttpError: check status / 100 == 2 (see hint 2)", status, path)
+            .isNull();
+        if (!noBody) assertThat(thrown).as("TODO 3: a %d with the order in its body, from %s", status, path).isNull();
+        return;
+      }
+      RestClient.HttpError error = httpError(thrown);
+      assertThat(error)
+          .as("TODO 3: %d is not a 2xx, so %s must fail with RestClient.HttpError (from getAsync: the future fails with it);"
+              + " it failed with %s", status, path, describe(thrown))
+          .isNotNull();
+      assertThat(error.status()).as("TODO 3: the status in the HttpError from %s", path).isEqualTo(status);
+      if (!noBody) assertThat(error.body()).as("TODO 3: the server's body in the HttpError from %s", path).isEqualTo("answer " + status);
+    }
+
+    @Test
+    @DisplayName("a 1xx is not a success either (RestClient.parse is handed every status from 100 to 199)")
+    void informationalIsAnError() {
+      String order = "{\"id\":\"42\",\"customerId\":\"7\",\"item\":\"espresso machine\",\"totalCents\":24900}";
+      for (int status = 100; status <= 199; status++) {
+        int code = status;
+        Throwable thrown = catchThrowable(() -> RestClient.parse(new Answer(code, order), Services.Order.class));
+        assertThat(thrown)
+            .as("TODO 3: a %d is an interim answer, not the resource: parse must throw an HttpError for it"
+                + " (only 2xx is a success, so compare status / 100 with 2, not status with 300)", code)
+            .isInstanceOf(RestClient.HttpError.class);
+        assertThat(((RestClient.HttpError) thrown).status()).as("TODO 3: the status in the HttpError").isEqualTo(code);
+      }
+    }
+
+    @Test
+    @DisplayName("the concurrent view fails with the HttpError of the service that is down, whichever it is")
+    void concurrentServiceDown() {
+      for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
+        down.down(true);
+        try {
+          Throwable thrown = catchThrowable(() -> views.concurrent("42", "7"));
+          RestClient.HttpError error = httpError(thrown);
+          assertThat(error)
+              .as("TODO 3: %s answered 503; the concurrent view should fail with its HttpError (join() wraps it in a"
+                  + " CompletionException, nothing else should), but failed with %s", down.name(), describe(thrown))
+              .isNotNull();
+          assertThat(error.status()).as("TODO 3: the status in the HttpError").isEqualTo(503);
+        } finally {
+          down.down(false);
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("a service that cannot be reached is an error on get and getAsync alike, never an empty answer")
+    void unreachableIsAnError() throws Exception {
+      int closed;
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        closed = socket.getLocalPort();  // free, and nobody listens once it is closed
+      }
+      String url = "http://127.0.0.1:" + closed + "/orders/42";
+      RestClient client = new RestClient(Services.TOKEN);
+      assertThat(catchThrowable(() -> client.get(url, Services.Order.class)))
+          .as("TODO 3: nobody answers at %s, yet get() returned: a call that failed must throw, or the view gets a hole", url)
+          .isNotNull();
+      assertThat(client.getAsync(url, Services.Order.class).handle((order, e) -> e).join())
+          .as("TODO 3: nobody answers at %s, yet the future of getAsync completed with a value: it must fail", url)
+          .isNotNull();
+    }
+
+    @Test
     @DisplayName("a service that is down becomes an HttpError 503")
     void serviceDown() {
       services.shipments.down(true);
@@ -241,6 +504,42 @@ class OrderViewsTest {
       assertThat(thrown).as("TODO 4: a wrong token should get a 401 HttpError (steps 3 and 4)")
           .isInstanceOf(RestClient.HttpError.class);
       assertThat(((RestClient.HttpError) thrown).status()).as("TODO 4: status for a wrong token").isEqualTo(401);
+      Throwable async = new RestClient("not-the-token").getAsync(services.orders.url() + "/orders/42", Services.Order.class)
+          .handle((order, e) -> e).join();
+      assertThat(httpError(async)).as("TODO 4: a wrong token on getAsync should fail its future with a 401 HttpError, not %s",
+          describe(async)).isNotNull().extracting(RestClient.HttpError::status).isEqualTo(401);
+    }
+
+    @Test
+    @DisplayName("each client sends its own token, whatever other clients were made after it")
+    void eachClientItsOwnToken() {
+      services.requireToken(true);
+      RestClient mine = new RestClient(Services.TOKEN);
+      RestClient other = new RestClient("another-callers-token");
+      String url = services.orders.url() + "/orders/42";
+      assertThat(catchThrowable(() -> mine.get(url, Services.Order.class)))
+          .as("TODO 4: a client made with the right token was refused once another client was made: keep the token"
+              + " in the instance (this.token), not in a static field shared by every client").isNull();
+      assertThat(httpError(catchThrowable(() -> other.get(url, Services.Order.class))))
+          .as("TODO 4: the other client's token is wrong, so its request must get a 401 HttpError").isNotNull()
+          .extracting(RestClient.HttpError::status).isEqualTo(401);
+    }
+
+    @Test
+    @DisplayName("every request carries exactly one Authorization header, the sixth as well as the first")
+    void oneAuthorizationHeaderPerRequest() {
+      services.requireToken(true);
+      RestClient client = new RestClient(Services.TOKEN);
+      for (int i = 1; i <= 6; i++) {
+        int call = i;
+        String url = services.orders.url() + "/orders/42";
+        Throwable thrown = call % 2 == 0 ? client.getAsync(url, Services.Order.class).handle((order, e) -> e).join()
+            : catchThrowable(() -> client.get(url, Services.Order.class));
+        assertThat(thrown)
+            .as("TODO 4: call %d of one client was refused (401): each request needs its own 'Authorization: Bearer <token>',"
+                + " once; build a new request for every call instead of adding to a shared builder", call)
+            .isNull();
+      }
     }
   }
 }

@@ -1,4 +1,6 @@
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -13,9 +15,12 @@ final class Services implements AutoCloseable {
   record Customer(String id, String name, String email) {}
   record Shipment(String id, String orderId, String status, String carrier) {}
 
-  static final Map<String, Order> ORDERS = Map.of("42", new Order("42", "7", "espresso machine", 24900));
-  static final Map<String, Customer> CUSTOMERS = Map.of("7", new Customer("7", "Ada", "ada@example.com"));
-  static final Map<String, Shipment> SHIPMENTS = Map.of("42", new Shipment("s-9", "42", "in transit", "PostNL"));
+  static final Map<String, Order> ORDERS = Map.of("42", new Order("42", "7", "espresso machine", 24900),
+      "43", new Order("43", "8", "milk frother", 3900));
+  static final Map<String, Customer> CUSTOMERS = Map.of("7", new Customer("7", "Ada", "ada@example.com"),
+      "8", new Customer("8", "Grace", "grace@example.com"));
+  static final Map<String, Shipment> SHIPMENTS = Map.of("42", new Shipment("s-9", "42", "in transit", "PostNL"),
+      "43", new Shipment("s-10", "43", "delivered", "DHL"));
 
   /** The token every service expects when requireToken is on (between services, not from browsers). */
   static final String TOKEN = "lab01-service-token";
@@ -62,9 +67,12 @@ final class Services implements AutoCloseable {
    * three have arrived. Calls that are really in flight together meet at once; calls made one
    * after the other cannot, and {@link #metTogether()} then says false. No timing is measured.
    */
-  void expectTogether() {
+  void expectTogether() { expectTogether(3); }
+
+  /** The same for the next {@code requests} requests (two views built at once make six). */
+  void expectTogether(int requests) {
     apart = false;
-    together = new CountDownLatch(3);
+    together = new CountDownLatch(requests);
   }
 
   /** Back to normal: requests wait for nobody. */
@@ -73,7 +81,7 @@ final class Services implements AutoCloseable {
     apart = false;
   }
 
-  /** Whether the three requests since {@link #expectTogether()} were all in flight at the same time. */
+  /** Whether the requests since {@link #expectTogether()} were all in flight at the same time. */
   boolean metTogether() {
     CountDownLatch latch = together;
     return latch != null && latch.getCount() == 0 && !apart;
@@ -87,7 +95,11 @@ final class Services implements AutoCloseable {
   }
 
   private void checkToken(io.javalin.http.Context ctx) {
-    if (requireToken && !("Bearer " + TOKEN).equals(ctx.header("Authorization"))) {
+    // Exactly one Authorization header: the scheme Bearer (in any case, RFC 9110 11.1), one or more spaces,
+    // exactly this token. A second header (or a list) is no identity.
+    List<String> sent = Collections.list(ctx.req().getHeaders("Authorization"));
+    boolean valid = sent.size() == 1 && sent.get(0).matches("(?i:bearer) +" + java.util.regex.Pattern.quote(TOKEN));
+    if (requireToken && !valid) {
       ctx.status(401).result("missing or wrong bearer token");
       ctx.skipRemainingHandlers();
     }

@@ -12,7 +12,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,7 @@ import workbook.rest.Rest;
 public final class CatalogApi implements AutoCloseable {
   static final String V1 = "application/vnd.shop.v1+json";
   static final String V2 = "application/vnd.shop.v2+json";
+  static final String ANY_TYPE = "*/*";
 
   record Product(int id, String name, BigDecimal amount, String currency) {}
   record ProductV1(int id, String name, BigDecimal price) {}
@@ -38,9 +40,14 @@ public final class CatalogApi implements AutoCloseable {
   private static final Map<Integer, Product> PRODUCTS = Map.of(
       1, new Product(1, "Espresso cup", new BigDecimal("7.50"), "EUR"),
       2, new Product(2, "Milk jug", new BigDecimal("12.90"), "EUR"));
+  private final Map<Integer, Product> products;
   private final Javalin app;
 
-  CatalogApi(int port) {
+  CatalogApi(int port) { this(port, PRODUCTS); }
+
+  /** The same API over other products: the tests add one priced in another currency. */
+  CatalogApi(int port, Map<Integer, Product> products) {
+    this.products = products;
     app = Rest.start(port, cfg -> {
       cfg.routes.get("/api/v1/products/{id}", ctx -> ctx.json(v1(find(ctx))));
       // v2 gets a URL of its own next to v1: old clients keep theirs, new clients opt in by path.
@@ -73,7 +80,6 @@ public final class CatalogApi implements AutoCloseable {
    * was written against v1, so it gets v1 as application/json, exactly as before v2 existed.
    */
   static String negotiate(List<String> accepted) {
-    if (accepted.isEmpty()) return "application/json";
     for (String type : accepted) {
       if (type.equals(V1) || type.equals(V2)) return type;
       if (List.of("application/json", "application/*", "*/*").contains(type)) return "application/json";
@@ -87,18 +93,39 @@ public final class CatalogApi implements AutoCloseable {
         .contentType("application/problem+json");
   }
 
-  /** The media types of the Accept header, in order, without parameters; empty when there is none. */
+  /**
+   * The media ranges of the Accept header in the client's order of preference (RFC 9110, 12.5.1):
+   * highest q first, the client's order among equal q, in lower case and without parameters. A
+   * range refused with q=0 is left out. No Accept header at all is a client that takes any type.
+   */
   static List<String> acceptedTypes(Context ctx) {
     String accept = ctx.header("Accept");
-    if (accept == null || accept.isBlank()) return List.of();
-    return Arrays.stream(accept.split(","))
-        .map(type -> type.split(";")[0].trim().toLowerCase(Locale.ROOT))
-        .filter(type -> !type.isEmpty())
-        .toList();
+    if (accept == null || accept.isBlank()) return List.of(ANY_TYPE);
+    record Range(String type, double q) {}
+    List<Range> ranges = new ArrayList<>();
+    for (String element : accept.split(",")) {
+      String[] parts = element.split(";");
+      String type = parts[0].trim().toLowerCase(Locale.ROOT);
+      double q = weight(parts);
+      if (!type.isEmpty() && q > 0) ranges.add(new Range(type, q));
+    }
+    ranges.sort(Comparator.comparingDouble(Range::q).reversed());  // a stable sort: equal q keep their order
+    return ranges.stream().map(Range::type).toList();
   }
 
-  private static Product find(Context ctx) {
-    Product product = PRODUCTS.get(ctx.pathParamAsClass("id", Integer.class).get());
+  /** The q parameter of one element (its name in any case), 1 without one or with a malformed one. */
+  private static double weight(String[] parameters) {
+    for (int i = 1; i < parameters.length; i++) {
+      String[] pair = parameters[i].trim().split("=", 2);
+      boolean q = pair.length == 2 && pair[0].trim().equalsIgnoreCase("q");
+      // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+      if (q && pair[1].trim().matches("0(\\.\\d{0,3})?|1(\\.0{0,3})?")) return Double.parseDouble(pair[1].trim());
+    }
+    return 1;
+  }
+
+  private Product find(Context ctx) {
+    Product product = products.get(ctx.pathParamAsClass("id", Integer.class).get());
     if (product == null) throw new NotFoundResponse("no such product");
     return product;
   }
