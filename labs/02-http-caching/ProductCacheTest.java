@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ProductApi.java ../../shared/src/workbook/test/*.java
+//SOURCES ProductApi.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/httpcache/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,16 +15,27 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.rest.Rest;
 import workbook.story.Story;
@@ -90,12 +101,16 @@ class ProductCacheTest {
     }
 
     @Test
-    @DisplayName("a 404 is not made cacheable for 60 s (a new product would stay invisible)")
+    @DisplayName("a 404 (GET or HEAD) is made cacheable for no time at all (a new product would stay invisible)")
     void notFoundIsNotCacheable() throws Exception {
-      String header = get("/products/99").headers().firstValue("Cache-Control").orElse("");
-      assertThat(header)
-          .as("TODO 1: set Cache-Control on the 200 answer only; the 404 said \"%s\"", header)
-          .doesNotContain("max-age=60");
+      for (HttpResponse<String> missing : List.of(get("/products/99"), head("/products/99"))) {
+        String header = String.join(", ", missing.headers().allValues("Cache-Control"));
+        assertThat(directives(header))
+            .as("TODO 1: set Cache-Control on the 200 answer only; a %s 404 said \"%s\", and any freshness on it "
+                + "(max-age, s-maxage, public) lets caches hide a product created meanwhile", missing.request().method(), header)
+            .noneMatch(d -> d.startsWith("max-age") || d.startsWith("s-maxage") || d.equals("public") || d.equals("immutable"));
+        assertThat(missing.headers().firstValue("Expires")).as("TODO 1: nor an Expires on the 404").isEmpty();
+      }
     }
   }
 
@@ -156,6 +171,7 @@ class ProductCacheTest {
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step3")
   @DisplayName("Step 3: conditional GET")
   class Step3 {
@@ -288,6 +304,63 @@ class ProductCacheTest {
           .isTrue();
     }
 
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("generated If-None-Match headers: a 304 exactly when one member matches the current ETag weakly, or the header is *")
+    void generatedIfNoneMatch() throws Exception {
+      String etag = currentEtag();
+      long seed = Versus.seed();
+      Random random = new Random(seed);
+      for (int c = 0; c < 120; c++) {
+        boolean star = random.nextInt(12) == 0;
+        List<String> members = new ArrayList<>();
+        for (int n = 1 + random.nextInt(4); members.size() < n; ) members.add(member(random, etag));
+        boolean viaHead = random.nextInt(4) == 0;
+        if (answersRight(star, members, etag, viaHead)) continue;
+        for (int i = members.size() - 1; i >= 0 && members.size() > 1; i--) {  // the smallest list that still fails
+          List<String> fewer = new ArrayList<>(members);
+          fewer.remove(i);
+          if (!answersRight(star, fewer, etag, viaHead)) members = fewer;
+        }
+        String header = star ? "*" : String.join(", ", members);
+        assertThat(answersRight(star, members, etag, viaHead))
+            .as("TODO 3: %s /products/1 with If-None-Match: %s (the current ETag is %s) must be a %s: If-None-Match is a "
+                + "list of entity-tags, each compared weakly (W/ dropped) and WHOLE with the current one, and * alone "
+                + "means any version; a tag that merely contains the ETag or a star is another version. Case %d "
+                + "generated from seed %d (LAB02_SEED=<seed> ./jbang labs/02-http-caching/ProductCacheTest.java "
+                + "repeats it; see hint 3)", viaHead ? "HEAD" : "GET", header, etag,
+                expected(star, members, etag) ? "304" : "200", c + 1, seed)
+            .isTrue();
+      }
+    }
+
+    /** One member of an If-None-Match list: the current tag (strong or weak) or a near miss. */
+    private String member(Random random, String etag) {
+      String opaque = etag.substring(1, etag.length() - 1);
+      String weak = random.nextInt(3) == 0 ? "W/" : "";
+      return weak + switch (random.nextInt(8)) {
+        case 0, 1 -> etag;
+        case 2 -> "\"" + opaque + random.nextInt(10) + "\"";        // longer: contains the current tag's text
+        case 3 -> "\"" + opaque.substring(1) + "\"";                 // shorter: contained in it
+        case 4 -> "\"*\"";                                            // a tag whose text is a star, not the wildcard
+        case 5 -> "\"v*" + random.nextInt(100) + "\"";               // a tag with a star inside
+        case 6 -> "\"" + opaque.toUpperCase(Locale.ROOT) + "\"";     // tags are case-sensitive
+        default -> "\"" + Integer.toHexString(random.nextInt()) + "\"";
+      };
+    }
+
+    private static boolean expected(boolean star, List<String> members, String etag) {
+      return star || members.stream().map(m -> m.startsWith("W/") ? m.substring(2) : m).anyMatch(etag::equals);
+    }
+
+    private boolean answersRight(boolean star, List<String> members, String etag, boolean viaHead) throws Exception {
+      String[] separators = {",", ", ", " , ", ",\t"};
+      String header = star ? "*" : String.join(separators[members.size() % 4], members);
+      HttpRequest.Builder request = request("/products/1", "If-None-Match", header);
+      if (viaHead) request.method("HEAD", HttpRequest.BodyPublishers.noBody());
+      return send(request).statusCode() == (expected(star, members, etag) ? 304 : 200);
+    }
+
     private String currentEtag() throws Exception {
       String etag = etagOf("/products/1");
       assertThat(etag).as("Step 3 needs the ETag of step 2: do step 2 first").isNotNull();
@@ -296,6 +369,7 @@ class ProductCacheTest {
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step4")
   @DisplayName("Step 4: the client reuses fresh answers")
   class Step4 extends ClientSteps {
@@ -370,6 +444,92 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("no-cache is never reused without asking, even with max-age")
+    void noCacheIsNotServedFresh() throws Exception {
+      origin.cacheControl = "max-age=60, no-cache";
+      client.get("/products/1");
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: Cache-Control: %s lets you keep the answer but not reuse it without asking the server first "
+              + "(RFC 9111, 5.2.2.4): store it fresh for 0 s, not for its max-age (see hint 4)", origin.cacheControl)
+          .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("stale at exactly max-age: 60 s after a max-age=60 answer the client asks again")
+    void staleAtExactlyMaxAge() throws Exception {
+      client.get("/products/1");
+      later(60);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: an answer is fresh only while its age is BELOW max-age (RFC 9111, 4.2): at 60 s a max-age=60 "
+              + "copy is stale and must not be served without asking").isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("Age counts: a max-age=60 answer that arrives 50 s old is fresh for 10 s more, not 60")
+    void ageHeaderCounts() throws Exception {
+      origin.age = "50";
+      client.get("/products/1");
+      later(9);
+      client.get("/products/1");
+      assertThat(origin.requests()).as("TODO 4: 59 s old of 60 is still fresh").isEqualTo(1);
+      later(1);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: the answer said Age: 50, so it spent 50 s in caches before it reached you; 10 s later its "
+              + "age is 60 and it is stale: store it as received now minus its Age (RFC 9111, 4.2.3, see hint 4)")
+          .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("Cache-Control directives are read by name in any letter case, on every Cache-Control line")
+    void directivesByTheirLetter() throws Exception {
+      for (String cacheControl : List.of("max-age=60, No-Store", "MAX-AGE=60,NO-STORE", "max-age=60,\tno-store", "max-age=60\nno-store")) {
+        origin.cacheControl = cacheControl;
+        int before = origin.requests();
+        client.get("/products/1");
+        client.get("/products/1");
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s says no-store (a \\n starts a second Cache-Control line, part of the same "
+                + "list): directive names are case-insensitive (RFC 9111, 5.2); read them through cacheControl(response), "
+                + "never by searching the header's text", cacheControl)
+            .isEqualTo(2);
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("only a 200 is reused: every other status from 201 to 599 is asked for again, even with max-age")
+    void onlyTwoHundredIsReused() throws Exception {
+      List<Integer> reused = new ArrayList<>();
+      for (int status = 201; status <= 599; status++) {
+        if (status == 304) continue;  // the origin never sends a 304 unasked
+        origin.status = status;
+        int before = origin.requests();
+        client.get("/products/" + status);
+        client.get("/products/" + status);
+        if (origin.requests() - before < 2) reused.add(status);
+      }
+      assertThat(reused)
+          .as("TODO 4: these answers were reused from the cache although the client keeps only 200 answers "
+              + "(a 206 is a part, a 3xx points elsewhere, a 4xx or 5xx is an error the next read may not see)")
+          .isEmpty();
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 2)
+    @DisplayName("generated answers without ETag: the client reuses exactly what a real HTTP cache reuses")
+    void agreesWithRealCacheOnFreshness() throws Exception {
+      try (Versus versus = new Versus()) {
+        versus.compare(Versus.seed(), 150, false, "TODO 4: the client reused an answer a real HTTP cache (RFC 9111) would not, "
+            + "or asked where it would reuse: keep a 200 with max-age and without no-store (directive names in any "
+            + "letter case, on every Cache-Control line); no-cache is kept but fresh for 0 s; an Age header says how "
+            + "old the answer already is (see hint 4)");
+      }
+    }
+
+    @Test
     @DisplayName("every URL has its own entry")
     void entryPerUrl() throws Exception {
       client.get("/products/1");
@@ -381,6 +541,7 @@ class ProductCacheTest {
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step5")
   @DisplayName("Step 5: the client revalidates stale answers")
   class Step5 extends ClientSteps {
@@ -438,6 +599,99 @@ class ProductCacheTest {
       assertThat(origin.ifNoneMatchSeen)
           .as("TODO 5: the next revalidation must send the new ETag").endsWith("\"v2\"");
     }
+
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("any answer but a 304 to a revalidation (201 to 599) reaches the caller as it came, never the stale copy")
+    void revalidationAnswerPassedOn() throws Exception {
+      for (int status = 201; status <= 599; status++) client.get("/products/" + status);
+      later(61);
+      List<String> covered = new ArrayList<>();
+      for (int status = 201; status <= 599; status++) {
+        if (status == 304) continue;
+        origin.status = status;
+        CachingClient.Reply reply = client.get("/products/" + status);
+        if (reply.status() != status) covered.add(status + " became " + reply.status());
+      }
+      assertThat(covered)
+          .as("TODO 5: the server answered these revalidations with something other than 304, and the caller got "
+              + "something else: a stale copy may be served only when the server allows it (RFC 9111, 4.2.4), so pass "
+              + "the answer on with handle()")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("each entry is revalidated with its own ETag, whatever was read in between")
+    void eachEntryItsOwnEtag() throws Exception {
+      client.get("/products/1");
+      client.get("/products/2");
+      later(61);
+      client.get("/products/1");
+      client.get("/products/2");
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: /products/1 holds ETag \"v1\" and /products/2 holds \"v1-2\": each revalidation sends the ETag "
+              + "stored in that path's entry, never the last one the client happened to see")
+          .containsExactly("(none)", "(none)", "\"v1\"", "\"v1-2\"");
+    }
+
+    @Test
+    @DisplayName("no-cache is kept but revalidated before every reuse")
+    void noCacheRevalidatesEveryTime() throws Exception {
+      origin.cacheControl = "max-age=60, no-cache";
+      client.get("/products/1");
+      client.get("/products/1");
+      later(1);
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: no-cache means \"ask before you reuse it\" (RFC 9111, 5.2.2.4), not \"do not keep it\": "
+              + "kept fresh for 0 s (hint 4), every read revalidates with its ETag, and a 304 that repeats no-cache "
+              + "leaves it fresh for 0 s again")
+          .containsExactly("(none)", "\"v1\"", "\"v1\"");
+    }
+
+    @Test
+    @DisplayName("a new 200 that may not be kept replaces the old copy: the next read does not revalidate an outdated ETag")
+    void unkeepableAnswerDropsOldCopy() throws Exception {
+      client.get("/products/1");
+      later(61);
+      origin.version = 2;
+      origin.cacheControl = "no-store";
+      assertThat(client.get("/products/1").body()).as("the new version").contains("\"version\":2");
+      origin.cacheControl = "public, max-age=60";
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: the server answered the revalidation with version 2 and no-store; the stored version 1 is now "
+              + "known to be outdated, so drop it: asking If-None-Match: \"v1\" names a version the server replaced")
+          .containsExactly("(none)", "\"v1\"", "(none)");
+    }
+
+    @Test
+    @DisplayName("a 304 that brings an Age counts it: max-age=60 with Age: 30 is fresh for 30 s more")
+    void notModifiedAgeCounts() throws Exception {
+      client.get("/products/1");
+      later(61);
+      origin.age = "30";
+      client.get("/products/1");
+      later(30);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 5: the 304 said Age: 30: the entry it refreshes is already 30 s old, so 30 s later it is stale "
+              + "(store it as received now minus the 304's Age)")
+          .isEqualTo(3);
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 2)
+    @DisplayName("generated answers with ETags and 304s: the client asks, revalidates and refreshes exactly as a real HTTP cache does")
+    void agreesWithRealCacheOnRevalidation() throws Exception {
+      try (Versus versus = new Versus()) {
+        versus.compare(Versus.seed(), 150, true, "TODO 5: the client disagreed with a real HTTP cache (RFC 9111) on a stale "
+            + "answer: revalidate with If-None-Match carrying the stored entry's own ETag; a 304 makes the entry fresh "
+            + "again for the max-age it repeats (0 s when it says no-cache), counted from now minus its Age; any other "
+            + "answer is handled like a fresh fetch (see hint 5)");
+      }
+    }
   }
 
   /** The client's steps run against a scripted origin server and a clock the test moves. */
@@ -461,14 +715,19 @@ class ProductCacheTest {
     volatile int status = 200;
     volatile String cacheControl = "public, max-age=60";
     volatile int version = 1;
+    volatile String age = null;
     final List<String> ifNoneMatchSeen = new CopyOnWriteArrayList<>();
     private final Javalin app = Rest.start(cfg -> cfg.routes.get("/products/{id}", this::answer));
 
     private void answer(Context ctx) {
       String asked = ctx.header("If-None-Match");
       ifNoneMatchSeen.add(asked == null ? "(none)" : asked);
-      String etag = "\"v" + version + "\"";
-      ctx.header("Cache-Control", cacheControl).header("ETag", etag);
+      String id = ctx.pathParam("id");
+      String etag = "\"v" + version + (id.equals("1") ? "" : "-" + id) + "\"";  // each product its own tags
+      for (String line : cacheControl.split("\n")) ctx.res().addHeader("Cache-Control", line);  // \n: one more line
+      // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
+      if (status == 200) ctx.header("ETag", etag);
+      if (age != null) ctx.header("Age", age);
       boolean same = status == 200 && etag.equals(asked);  // strict: the client must echo the ETag as is
       if (same) ctx.status(304);
       else ctx.status(status).result("{\"path\":\"" + ctx.path() + "\",\"version\":" + version + "}");
@@ -482,6 +741,296 @@ class ProductCacheTest {
 
     @Override
     public void close() { app.stop(); }
+  }
+
+  /**
+   * Generated scenarios, each read by the lab's client and by a real HTTP cache (Apache HttpClient
+   * 5's, RFC 9111, configured as a private cache like a browser's) on the same clock against the
+   * same scripted answers: both must ask the server at the same reads, with the same If-None-Match,
+   * and give the caller the same status and body. A failure prints the seed and the smallest case.
+   */
+  static final class Versus implements AutoCloseable {
+    /** One scripted answer; cacheControl304 and age304 are what a 304 for it carries. */
+    record Answer(int status, int version, boolean etag, List<String> cacheControl, Integer age,
+                  List<String> cacheControl304, Integer age304) {
+      @Override public String toString() {
+        return status + (etag && status == 200 ? " ETag \"<key>-v" + version + "\"" : " (no ETag, version " + version + ")")
+            + (cacheControl.isEmpty() ? "" : " " + cacheControl.stream().map(l -> "Cache-Control: " + l).collect(Collectors.joining(" + ")))
+            + (age == null ? "" : " Age: " + age)
+            + (etag && status == 200 ? "; its 304 carries " + (cacheControl304.isEmpty() ? "no Cache-Control"
+                : cacheControl304.stream().map(l -> "Cache-Control: " + l).collect(Collectors.joining(" + ")))
+                + (age304 == null ? "" : " Age: " + age304) : "");
+      }
+    }
+    /** The clock moves on `advance` seconds, then both caches read once while the server answers `answer`. */
+    record Step(long advance, Answer answer) {
+      @Override public String toString() { return "+" + advance + " s, server would answer " + answer; }
+    }
+    /** What one cache did at one read: the request it sent ("no request", or its If-None-Match) and what the caller got. */
+    record Seen(String request, int status, String body) {
+      @Override public String toString() { return request + " -> caller got " + status + " " + body; }
+    }
+
+    private static final int[] OTHER_STATUSES = {201, 203, 204, 300, 301, 302, 307, 308, 400, 403, 404, 405, 410, 414, 500, 501, 502, 503};
+    private static final Instant START = Instant.parse("2030-01-01T12:00:00Z");
+    final AtomicReference<Instant> now = new AtomicReference<>(START);
+    private final Map<String, Answer> script = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> asked = new ConcurrentHashMap<>();
+    private final Javalin origin = Rest.start(cfg -> cfg.routes.get("/g/{who}/{key}", this::answer));
+    private final CachingClient lab = new CachingClient(Rest.url(origin), now::get);
+    private final workbook.httpcache.RealCache real = new workbook.httpcache.RealCache(now::get);
+    private int keys;
+
+    private void answer(Context ctx) {
+      Answer a = script.get(ctx.pathParam("key"));
+      String inm = ctx.header("If-None-Match");
+      asked.computeIfAbsent(ctx.path(), k -> new CopyOnWriteArrayList<>()).add(inm == null ? "GET without If-None-Match" : "If-None-Match: " + inm);
+      String etag = "\"" + ctx.pathParam("key") + "-v" + a.version() + "\"";  // every key its own tags
+      boolean notModified = a.status() == 200 && a.etag() && etag.equals(inm);
+      // Real time, as servers send it: the real cache ages its entries by the test's clock (see RealCache).
+      ctx.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atZone(ZoneOffset.UTC)));
+      // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
+      if (a.etag() && a.status() == 200) ctx.header("ETag", etag);
+      (notModified ? a.cacheControl304() : a.cacheControl()).forEach(line -> ctx.res().addHeader("Cache-Control", line));
+      Integer age = notModified ? a.age304() : a.age();
+      if (age != null) ctx.header("Age", String.valueOf(age));
+      if (notModified) ctx.status(304);
+      else ctx.status(a.status()).result("{\"key\":\"" + ctx.pathParam("key") + "\",\"version\":" + a.version() + "}");
+    }
+
+    /** Plays a scenario on fresh keys; returns the first disagreement, or null when both caches agreed at every read. */
+    String play(List<Step> steps) throws Exception {
+      String key = "k" + (++keys);
+      List<String> story = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        Step step = steps.get(i);
+        now.set(now.get().plusSeconds(step.advance()));
+        script.put(key, step.answer());
+        Seen mine = read("/g/lab/" + key, true);
+        Seen theirs = read("/g/real/" + key, false);
+        story.add("  read " + (i + 1) + ": " + step);
+        if (!agree(mine, theirs, step.answer().status())) {
+          story.add("    lab's client: " + mine);
+          story.add("    real cache:   " + theirs);
+          return String.join("\n", story);
+        }
+        story.add("    both: " + mine);
+        if (step.answer().status() != 200 && !mine.request().equals("no request")) {
+          // The real cache may keep some non-200 answers (a 404 with max-age); the lab keeps 200s only.
+          script.put(key, new Answer(200, step.answer().version(), false, List.of("max-age=60"), null, List.of(), null));
+          Seen next = read("/g/lab/" + key, true);
+          if (next.request().equals("no request")) {
+            story.add("  read " + (i + 2) + ": +0 s: the lab's client answered from its cache, with " + next.status()
+                + "; it keeps only 200 answers, so it must ask again");
+            return String.join("\n", story);
+          }
+          return null;
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Both ask the server at the same reads; when both revalidate, with the same If-None-Match; the
+     * caller gets the same answer. Storing is never required (RFC 9111, 3), so a real cache that
+     * fetches in full where the lab's revalidates (or the reverse) still agrees, and so does a
+     * non-200 answer the lab passes on as it came.
+     */
+    private static boolean agree(Seen mine, Seen theirs, int status) {
+      if (mine.request().equals("no request") != theirs.request().equals("no request")) return false;
+      boolean bothRevalidate = mine.request().startsWith("If-None-Match") && theirs.request().startsWith("If-None-Match");
+      if (bothRevalidate && !mine.request().equals(theirs.request())) return false;
+      if (status != 200 && !mine.request().equals("no request")) return mine.status() == status;
+      return mine.status() == theirs.status() && mine.body().equals(theirs.body());
+    }
+
+    private Seen read(String path, boolean isLab) throws Exception {
+      int before = asked.getOrDefault(path, List.of()).size();
+      int status;
+      String body;
+      if (isLab) {
+        CachingClient.Reply reply = lab.get(path);
+        status = reply.status();
+        body = reply.body();
+      } else {
+        workbook.httpcache.RealCache.Reply reply = real.get(Rest.url(origin) + path);
+        status = reply.status();
+        body = reply.body();
+      }
+      List<String> seen = asked.getOrDefault(path, List.of());
+      String request = seen.size() == before ? "no request" : String.join(", then ", seen.subList(before, seen.size()));
+      return new Seen(request, status, body == null ? "" : body);
+    }
+
+    /**
+     * A scenario of 2 to 5 reads. Without ETags (step 4) every kind of answer is tried. With ETags
+     * (step 5) the 200s are those both caches keep (a max-age of 1 s or more, no no-store), and
+     * Age is on every answer of a scenario or on none: the RFC leaves open whether the Age of a
+     * stored 200 still counts after a 304 that carries none, and HttpClient keeps it.
+     */
+    static List<Step> scenario(Random random, boolean withEtags) {
+      List<Step> steps = new ArrayList<>();
+      int n = 2 + random.nextInt(4);
+      int version = 1;
+      long lifetime = 60;
+      boolean ages = random.nextInt(3) == 0;
+      for (int i = 0; i < n; i++) {
+        long advance = i == 0 ? 0 : switch (random.nextInt(6)) {
+          case 0 -> 0;
+          case 1 -> lifetime - 1;
+          case 2 -> lifetime;
+          case 3 -> lifetime + 1;
+          default -> random.nextInt(300);
+        };
+        boolean last = i == n - 1;
+        int status = last && random.nextInt(3) == 0 ? OTHER_STATUSES[random.nextInt(OTHER_STATUSES.length)] : 200;
+        if (random.nextInt(3) == 0) version++;
+        List<String> directives = directives(random, !withEtags);
+        Integer age = withEtags ? (ages ? Integer.valueOf(random.nextInt(120)) : null)
+            : random.nextInt(3) == 0 ? Integer.valueOf(random.nextInt(120)) : null;
+        List<String> directives304 = random.nextInt(3) == 0 ? List.of() : directives(random, false);
+        Integer age304 = withEtags ? (ages ? Integer.valueOf(random.nextInt(120)) : null) : null;
+        boolean etag = withEtags && random.nextInt(8) != 0;
+        steps.add(new Step(Math.max(0, advance), new Answer(status, version, etag, lines(random, directives), age,
+            lines(random, directives304), age304)));
+        lifetime = Math.max(0, maxAgeIn(directives) - (age == null ? 0 : age));
+      }
+      return steps;
+    }
+
+    private static final String[] NAMES = {"public", "private", "no-store", "no-cache", "must-revalidate",
+        "proxy-revalidate", "no-transform", "s-maxage", "private=\"Set-Cookie, Authorization\"", "community=\"UCI\"", "x-ext"};
+
+    /**
+     * Cache-Control directives in random order, letter case and argument form. With any=false (the
+     * answers of step 5, and every 304) there is always a max-age of 1 s or more and no no-store.
+     */
+    static List<String> directives(Random random, boolean any) {
+      List<String> out = new ArrayList<>();
+      if (!any || random.nextInt(5) != 0) {
+        int[] ages = {0, 1, 5, 59, 60, 61, 120, 3600, 31536000};
+        int maxAge = random.nextBoolean() ? ages[random.nextInt(ages.length)] : random.nextInt(400);
+        if (!any) maxAge = Math.max(1, maxAge);
+        // Only the token form: RFC 9111 (5.2.2.1) forbids sending max-age="60", and HttpClient ignores it.
+        out.add(randomCase(random, "max-age") + "=" + maxAge);
+      }
+      int extra = random.nextInt(3);
+      for (int j = 0; j < extra; j++) {
+        String name = NAMES[random.nextInt(NAMES.length)];
+        if (!any && name.equals("no-store")) continue;
+        if (name.equals("s-maxage")) name = randomCase(random, name) + "=" + random.nextInt(400);
+        else if (!name.contains("=")) name = randomCase(random, name);
+        out.add(name);
+      }
+      Collections.shuffle(out, random);
+      return out;
+    }
+
+    private static String randomCase(Random random, String name) {
+      return switch (random.nextInt(4)) {
+        case 0 -> name.toUpperCase(Locale.ROOT);
+        case 1 -> Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        default -> name;
+      };
+    }
+
+    /** The directives as header lines: one line or two, commas with or without spaces. */
+    private static List<String> lines(Random random, List<String> directives) {
+      if (directives.isEmpty()) return List.of();
+      String[] separators = {", ", ",", " , ", ",  "};
+      if (directives.size() > 1 && random.nextInt(3) == 0) {
+        int cut = 1 + random.nextInt(directives.size() - 1);
+        return List.of(String.join(separators[random.nextInt(4)], directives.subList(0, cut)),
+            String.join(separators[random.nextInt(4)], directives.subList(cut, directives.size())));
+      }
+      return List.of(String.join(separators[random.nextInt(4)], directives));
+    }
+
+    private static long maxAgeIn(List<String> directives) {
+      for (String d : directives) {
+        if (d.toLowerCase(Locale.ROOT).startsWith("max-age=")) return Long.parseLong(d.substring(8).replace("\"", ""));
+      }
+      return 0;
+    }
+
+    /** Runs `count` generated scenarios from `seed`; fails with the seed and the smallest disagreement found. */
+    void compare(long seed, int count, boolean withEtags, String todo) throws Exception {
+      Random random = new Random(seed);
+      for (int c = 0; c < count; c++) {
+        List<Step> steps = scenario(random, withEtags);
+        String failure = play(steps);
+        if (failure == null) continue;
+        List<Step> smallest = shrink(steps);
+        String shown = play(smallest);
+        throw new AssertionError(todo + "\nScenario " + (c + 1) + " of " + count + " generated from seed " + seed
+            + " (LAB02_SEED=" + seed + " ./jbang labs/02-http-caching/ProductCacheTest.java runs the same cases)" + "; the smallest disagreement found:\n" + (shown == null ? failure : shown));
+      }
+    }
+
+    /**
+     * Greedy: drops reads and simplifies answers while the lab's client and the real cache still
+     * disagree, within 60 replays so that a failing run stays quick.
+     */
+    private List<Step> shrink(List<Step> steps) throws Exception {
+      List<Step> best = steps;
+      int replays = 0;
+      while (replays < 60) {
+        List<Step> next = null;
+        for (List<Step> candidate : smaller(best)) {
+          if (++replays > 60) break;
+          if (play(candidate) != null) { next = candidate; break; }
+        }
+        if (next == null) return best;
+        best = next;
+      }
+      return best;
+    }
+
+    private static List<List<Step>> smaller(List<Step> steps) {
+      List<List<Step>> out = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        if (steps.size() > 1) {
+          List<Step> fewer = new ArrayList<>(steps);
+          fewer.remove(i);
+          out.add(fewer);
+        }
+        Step s = steps.get(i);
+        Answer a = s.answer();
+        if (s.advance() > 0) out.add(with(steps, i, new Step(0, a)));
+        if (a.age() != null) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), a.cacheControl(), null, a.cacheControl304(), a.age304()))));
+        if (a.age304() != null) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), a.cacheControl(), a.age(), a.cacheControl304(), null))));
+        if (!a.cacheControl304().isEmpty()) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), a.cacheControl(), a.age(), List.of(), a.age304()))));
+        if (a.cacheControl().size() > 1) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), List.of(String.join(", ", a.cacheControl())), a.age(), a.cacheControl304(), a.age304()))));
+        List<String> parts = a.cacheControl().isEmpty() ? List.of() : List.of(String.join(",", a.cacheControl()).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)"));
+        for (int p = 0; p < parts.size() && parts.size() > 1; p++) {
+          List<String> rest = new ArrayList<>(parts);
+          rest.remove(p);
+          out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(),
+              List.of(rest.stream().map(String::trim).collect(Collectors.joining(", "))), a.age(), a.cacheControl304(), a.age304()))));
+        }
+      }
+      return out;
+    }
+
+    private static List<Step> with(List<Step> steps, int i, Step step) {
+      List<Step> copy = new ArrayList<>(steps);
+      copy.set(i, step);
+      return copy;
+    }
+
+    /** The seed: LAB02_SEED=N (or -Dlab02.seed=N) repeats a run; otherwise a new one each run, printed. */
+    static long seed() {
+      String given = System.getProperty("lab02.seed", System.getenv("LAB02_SEED"));
+      long seed = given != null ? Long.parseLong(given) : new Random().nextLong();
+      System.out.println("lab 02 generated cases: seed " + seed);
+      return seed;
+    }
+
+    @Override
+    public void close() throws Exception {
+      real.close();
+      origin.stop();
+    }
   }
 
   private HttpResponse<String> get(String pathOrUrl, String... headers) throws Exception {
