@@ -148,6 +148,23 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("two prices whose bodies share a 32-bit String.hashCode still get different ETags")
+    void noCollisionOfShortHashes() throws Exception {
+      // Found by search: these two bodies differ, yet their String.hashCode values are equal.
+      api.changePrice(1, "898739675.75");
+      HttpResponse<String> first = get("/products/1");
+      api.changePrice(1, "363903106.83");
+      HttpResponse<String> second = get("/products/1");
+      assertThat(first.body().hashCode()).as("the test's premise: the two bodies collide in String.hashCode")
+          .isEqualTo(second.body().hashCode());
+      assertThat(second.headers().firstValue("ETag"))
+          .as("TODO 2: the price changed but the ETag did not: a 32-bit hash (String.hashCode, CRC32) gives two "
+              + "bodies the same tag far too easily, and a cache is then told its old price is current; hash the "
+              + "bytes with SHA-256 (see hint 2)")
+          .isNotEqualTo(first.headers().firstValue("ETag"));
+    }
+
+    @Test
     @DisplayName("two products have different ETags, and HEAD gives the same ETag as GET")
     void etagPerRepresentation() throws Exception {
       String one = etagOf("/products/1");
@@ -480,6 +497,29 @@ class ProductCacheTest {
           .as("TODO 4: the answer said Age: 50, so it spent 50 s in caches before it reached you; 10 s later its "
               + "age is 60 and it is stale: store it as received now minus its Age (RFC 9111, 4.2.3, see hint 4)")
           .isEqualTo(2);
+      for (String age : List.of("60", "70", "100000")) {
+        origin.age = age;
+        int before = origin.requests();
+        client.get("/products/3");
+        client.get("/products/3");
+        assertThat(origin.requests() - before)
+            .as("TODO 4: an answer with max-age=60 and Age: %s is already stale when it arrives: the next read must ask "
+                + "again (an Age at or beyond max-age is not an error to ignore)", age)
+            .isEqualTo(2);
+      }
+    }
+
+    @Test
+    @DisplayName("a max-age on a second Cache-Control line counts as much as on the first")
+    void maxAgeOnSecondLine() throws Exception {
+      origin.cacheControl = "public\nmax-age=60";
+      client.get("/products/1");
+      later(30);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: the answer said Cache-Control: public and, on a second line, Cache-Control: max-age=60; both "
+              + "lines are one list (RFC 9110, 5.3), so keep it for 60 s (read it through cacheControl(response))")
+          .isEqualTo(1);
     }
 
     @Test
@@ -621,6 +661,44 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a 304 without Cache-Control refreshes the entry for the max-age it had")
+    void notModifiedWithoutCacheControlRefreshes() throws Exception {
+      origin.cacheControlOn304 = "";
+      client.get("/products/1");
+      later(61);
+      client.get("/products/1");
+      later(59);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 5: the 304 repeated no Cache-Control: the stored answer keeps its own (max-age=60) and is fresh "
+              + "again from now (RFC 9111, 4.3.4), so 59 s later it needs no request (use stale.maxAge())")
+          .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("revalidations of two entries overlap: one slow server answer does not hold up the other")
+    void revalidationsOverlap() throws Exception {
+      client.get("/products/1");
+      client.get("/products/2");
+      later(61);
+      origin.gate = new java.util.concurrent.CountDownLatch(2);
+      java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        var first = readers.submit(() -> client.get("/products/1"));
+        var second = readers.submit(() -> client.get("/products/2"));
+        first.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        second.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        readers.shutdownNow();
+      }
+      assertThat(origin.metAtGate)
+          .as("TODO 5: two readers revalidated two different entries, and the server held each request until the "
+              + "other arrived (5 s at most): they never were in flight together. Do not serialise revalidation "
+              + "(synchronized, a shared lock): the map is concurrent already, and one slow answer would stall every reader")
+          .containsExactly(true, true);
+    }
+
+    @Test
     @DisplayName("each entry is revalidated with its own ETag, whatever was read in between")
     void eachEntryItsOwnEtag() throws Exception {
       client.get("/products/1");
@@ -716,19 +794,28 @@ class ProductCacheTest {
     volatile String cacheControl = "public, max-age=60";
     volatile int version = 1;
     volatile String age = null;
+    volatile String cacheControlOn304 = null;  // null: the same as on a 200; "": none at all
+    volatile java.util.concurrent.CountDownLatch gate = null;  // when set, every request waits (5 s at most) for the others
+    final List<Boolean> metAtGate = new CopyOnWriteArrayList<>();
     final List<String> ifNoneMatchSeen = new CopyOnWriteArrayList<>();
     private final Javalin app = Rest.start(cfg -> cfg.routes.get("/products/{id}", this::answer));
 
-    private void answer(Context ctx) {
+    private void answer(Context ctx) throws InterruptedException {
       String asked = ctx.header("If-None-Match");
       ifNoneMatchSeen.add(asked == null ? "(none)" : asked);
+      java.util.concurrent.CountDownLatch latch = gate;
+      if (latch != null) {
+        latch.countDown();
+        metAtGate.add(latch.await(5, java.util.concurrent.TimeUnit.SECONDS));
+      }
       String id = ctx.pathParam("id");
       String etag = "\"v" + version + (id.equals("1") ? "" : "-" + id) + "\"";  // each product its own tags
-      for (String line : cacheControl.split("\n")) ctx.res().addHeader("Cache-Control", line);  // \n: one more line
+      boolean same = status == 200 && etag.equals(asked);  // strict: the client must echo the ETag as is
+      String lines = same && cacheControlOn304 != null ? cacheControlOn304 : cacheControl;
+      for (String line : lines.split("\n")) if (!line.isEmpty()) ctx.res().addHeader("Cache-Control", line);  // \n: one more line
       // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
       if (status == 200) ctx.header("ETag", etag);
       if (age != null) ctx.header("Age", age);
-      boolean same = status == 200 && etag.equals(asked);  // strict: the client must echo the ETag as is
       if (same) ctx.status(304);
       else ctx.status(status).result("{\"path\":\"" + ctx.path() + "\",\"version\":" + version + "}");
       Story.add("origin: GET " + ctx.path() + (asked == null ? "" : " If-None-Match: " + asked)
