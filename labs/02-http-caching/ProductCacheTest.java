@@ -216,9 +216,15 @@ class ProductCacheTest {
       assertThat(response.statusCode()).as("TODO 3: If-None-Match: %s should get a 304", etag).isEqualTo(304);
       assertThat(response.headers().firstValue("ETag"))
           .as("TODO 3: set the headers before you decide to answer 304").hasValue(etag);
-      assertThat(response.headers().firstValue("Cache-Control"))
-          .as("TODO 3: a 304 must carry the same Cache-Control as the 200 would (see hint 3)")
-          .hasValueSatisfying(value -> assertThat(value).contains("max-age=60"));
+      List<String> full = directives(String.join(", ", get("/products/1").headers().allValues("Cache-Control")));
+      for (String asked : List.of(etag, "W/" + etag)) {
+        HttpResponse<String> notModified = get("/products/1", "If-None-Match", asked);
+        String header = String.join(", ", notModified.headers().allValues("Cache-Control"));
+        assertThat(directives(header))
+            .as("TODO 3: a 304 must carry the same Cache-Control as the 200 would (%s), since caches replace what "
+                + "they stored with it (RFC 9111, 4.3.4); for If-None-Match: %s it said \"%s\" (see hint 3)", full, asked, header)
+            .containsExactlyInAnyOrderElementsOf(full);
+      }
     }
 
     @Test
@@ -510,6 +516,26 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a private cache: private and public change nothing, and s-maxage (for shared caches) does not apply")
+    void privateCacheDirectives() throws Exception {
+      String[][] cases = {{"private, max-age=60", "30", "1"}, {"public, max-age=60", "30", "1"},
+          {"max-age=60, s-maxage=5", "30", "1"}, {"s-maxage=600, max-age=5", "6", "2"}, {"s-maxage=600", "1", "2"}};
+      for (String[] c : cases) {
+        origin.cacheControl = c[0];
+        String path = "/products/" + (100 + java.util.Arrays.asList(cases).indexOf(c));
+        int before = origin.requests();
+        client.get(path);
+        later(Integer.parseInt(c[1]));
+        client.get(path);
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s read again %s s later: this client is a browser's own (private) cache, so "
+                + "private does not stop it and s-maxage is not its max-age (RFC 9111, 5.2.2.7 and 5.2.2.10); "
+                + "the server should have been asked %s time(s)", c[0], c[1], c[2])
+            .isEqualTo(Integer.parseInt(c[2]));
+      }
+    }
+
+    @Test
     @DisplayName("a max-age on a second Cache-Control line counts as much as on the first")
     void maxAgeOnSecondLine() throws Exception {
       origin.cacheControl = "public\nmax-age=60";
@@ -605,10 +631,33 @@ class ProductCacheTest {
       later(61);
       client.get("/products/1");
       later(30);
-      client.get("/products/1");
+      CachingClient.Reply fromCache = client.get("/products/1");
       assertThat(origin.requests())
           .as("TODO 5: after the 304 the entry is fresh for another max-age; store it again with now as its time")
           .isEqualTo(2);
+      assertThat(fromCache.body())
+          .as("TODO 5: the refreshed entry keeps the body stored before (a 304 has none of its own)")
+          .contains("\"version\":1");
+    }
+
+    @Test
+    @DisplayName("a 304 that says no-cache, with or without max-age, is revalidated before the next reuse")
+    void notModifiedNoCache() throws Exception {
+      List<String> on304s = List.of("no-cache", "max-age=600, no-cache", "No-Cache");
+      for (String on304 : on304s) {
+        origin.cacheControlOn304 = on304;
+        String path = "/products/" + (10 + on304s.indexOf(on304));
+        client.get(path);
+        later(61);
+        client.get(path);
+        int before = origin.requests();
+        later(1);
+        client.get(path);
+        assertThat(origin.requests() - before)
+            .as("TODO 5: the 304 said Cache-Control: %s: the entry may be kept but must be revalidated before every "
+                + "reuse (RFC 9111, 5.2.2.4), whether or not the 304 also repeats a max-age", on304)
+            .isEqualTo(1);
+      }
     }
 
     @Test
