@@ -115,6 +115,7 @@ class ProductCacheTest {
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step2")
   @DisplayName("Step 2: ETag")
   class Step2 {
@@ -162,6 +163,44 @@ class ProductCacheTest {
               + "bodies the same tag far too easily, and a cache is then told its old price is current; hash the "
               + "bytes with SHA-256 (see hint 2)")
           .isNotEqualTo(first.headers().firstValue("ETag"));
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("generated prices: every version of the body gets its own ETag, from a hash of 48 bits or more")
+    void everyVersionItsOwnEtag() throws Exception {
+      long seed = Versus.seed();
+      Random random = new Random(seed);
+      Map<String, String> priceByEtag = new java.util.HashMap<>();
+      List<String> opaques = new ArrayList<>();
+      for (int c = 0; c < 200; c++) {
+        String price = random.nextInt(1_000_000) + "." + (10 + random.nextInt(90));
+        api.changePrice(1, price);
+        String etag = etagOf("/products/1");
+        assertThat(etag).as("TODO 2: send an ETag on every 200").isNotNull();
+        String earlier = priceByEtag.putIfAbsent(etag, price);
+        assertThat(earlier == null || earlier.equals(price))
+            .as("TODO 2: the prices %s and %s gave two different bodies the same ETag %s: a cache holding one is told it is "
+                + "current when the other is (generated from seed %d; LAB02_SEED=<seed> ./jbang "
+                + "labs/02-http-caching/ProductCacheTest.java repeats it; see hint 2)", earlier, price, etag, seed)
+            .isTrue();
+        String opaque = etag.startsWith("W/") ? etag.substring(2) : etag;
+        opaques.add(opaque.length() >= 2 ? opaque.substring(1, opaque.length() - 1) : opaque);
+      }
+      // How many versions the tag can tell apart: per position, log2 of the characters seen there over 200 versions.
+      int longest = opaques.stream().mapToInt(String::length).max().orElse(0);
+      double bits = 0;
+      for (int i = 0; i < longest; i++) {
+        final int at = i;
+        long seen = opaques.stream().map(o -> at < o.length() ? o.charAt(at) : '\0').distinct().count();
+        bits += Math.log(seen) / Math.log(2);
+      }
+      assertThat(bits)
+          .as("TODO 2: over 200 versions the ETags used about %.0f bits (e.g. %s): a tag of 32 bits (String.hashCode, "
+              + "CRC32, a hash cut to 8 hex digits, a record's hashCode) is shared by two versions far too easily (half the "
+              + "time within 77,000 of them), and a cache is then told its old price is current; send a hash of 48 bits or "
+              + "more of the body, e.g. 128 bits of SHA-256 (see hint 2)", bits, opaques.get(0))
+          .isGreaterThanOrEqualTo(48);
     }
 
     @Test
@@ -270,6 +309,25 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("only an entity-tag by its letter matches: quotes required, W/ in capitals, on GET and HEAD")
+    void onlyEntityTagsMatch() throws Exception {
+      String etag = currentEtag();
+      String opaque = etag.substring(1, etag.length() - 1);
+      for (String asked : List.of("w/" + etag, opaque, "W/" + opaque, "\"" + opaque, opaque + "\"", "\"x\", " + opaque)) {
+        for (String method : List.of("GET", "HEAD")) {
+          int status = send(request("/products/1", "If-None-Match", asked).method(method, HttpRequest.BodyPublishers.noBody()))
+              .statusCode();
+          assertThat(status)
+              .as("TODO 3: %s with If-None-Match: %s (the ETag is %s) must get the full 200: an entity-tag is a quoted "
+                  + "string, and its weak prefix is W/ in capitals (RFC 9110, 8.8.3); without the quotes or with w/ it "
+                  + "is not this ETag, so compare each member whole, dropping only a leading W/ (see hint 3)",
+                  method, asked, etag)
+              .isEqualTo(200);
+        }
+      }
+    }
+
+    @Test
     @DisplayName("another product's ETag is not a match")
     void otherProductsEtagIsNoMatch() throws Exception {
       currentEtag();
@@ -361,13 +419,16 @@ class ProductCacheTest {
     private String member(Random random, String etag) {
       String opaque = etag.substring(1, etag.length() - 1);
       String weak = random.nextInt(3) == 0 ? "W/" : "";
-      return weak + switch (random.nextInt(8)) {
+      return weak + switch (random.nextInt(11)) {
         case 0, 1 -> etag;
         case 2 -> "\"" + opaque + random.nextInt(10) + "\"";        // longer: contains the current tag's text
         case 3 -> "\"" + opaque.substring(1) + "\"";                 // shorter: contained in it
         case 4 -> "\"*\"";                                            // a tag whose text is a star, not the wildcard
         case 5 -> "\"v*" + random.nextInt(100) + "\"";               // a tag with a star inside
         case 6 -> "\"" + opaque.toUpperCase(Locale.ROOT) + "\"";     // tags are case-sensitive
+        case 7 -> "w/" + etag;                                         // the weak prefix is W/, in capitals
+        case 8 -> opaque;                                             // no quotes: not an entity-tag
+        case 9 -> "\"" + opaque;                                      // an unclosed quote
         default -> "\"" + Integer.toHexString(random.nextInt()) + "\"";
       };
     }
@@ -554,6 +615,25 @@ class ProductCacheTest {
           .as("TODO 4: the answer said Cache-Control: public and, on a second line, Cache-Control: max-age=60; both "
               + "lines are one list (RFC 9110, 5.3), so keep it for 60 s (read it through cacheControl(response))")
           .isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a directive given twice counts with its first value, never its last")
+    void repeatedDirectiveFirstValue() throws Exception {
+      List<String> cases = List.of("max-age=5, max-age=600", "max-age=5\nmax-age=600", "Max-Age=5, MAX-AGE=600, public");
+      for (String cacheControl : cases) {
+        origin.cacheControl = cacheControl;
+        String path = "/products/" + (200 + cases.indexOf(cacheControl));
+        int before = origin.requests();
+        client.get(path);
+        later(6);
+        client.get(path);
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s (a \\n starts a second line) gives max-age twice: a cache uses the first "
+                + "value or takes the answer as stale (RFC 9111, 4.2.1), so 6 s later it asks again; never the last "
+                + "value (the given cacheControl keeps the first: read max-age through it)", cacheControl)
+            .isEqualTo(2);
+      }
     }
 
     @Test
