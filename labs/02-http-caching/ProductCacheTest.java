@@ -836,6 +836,40 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a 304 that arrives late freshens only the entry it validated: a newer answer stored meanwhile stays")
+    void late304KeepsNewerAnswer() throws Exception {
+      client.get("/products/1");
+      later(61);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      origin.hold304 = release;
+      java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        var slow = reader.submit(() -> client.get("/products/1"));
+        long until = System.nanoTime() + 10_000_000_000L;  // wait for the 304 to be decided, or the read to end without one
+        while (!origin.held304.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !slow.isDone() && System.nanoTime() < until) { }
+        assertThat(origin.held304.getCount())
+            .as("TODO 5: a stale entry with an ETag must be revalidated with If-None-Match: \"v1\"; the server saw %s",
+                origin.ifNoneMatchSeen)
+            .isZero();
+        origin.version = 2;  // the price changes while that 304 is on its way
+        assertThat(client.get("/products/1").body())
+            .as("TODO 5: a second reader revalidated while the first one's 304 was still on its way, after the product "
+                + "changed; it must get the new 200 (revalidations must not wait for each other)")
+            .contains("\"version\":2");
+        release.countDown();
+        slow.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        release.countDown();
+        reader.shutdownNow();
+      }
+      assertThat(client.get("/products/1").body())
+          .as("TODO 5: the entry held version 2 when the late 304 for \"v1\" arrived, and now holds version 1 again: a "
+              + "304 freshens only the stored answer whose ETag it confirms (RFC 9111, 4.3.4), so refresh the entry only "
+              + "if it is still the stale one you revalidated: cache.replace(path, stale, ...), not cache.put (see hint 5)")
+          .contains("\"version\":2");
+    }
+
+    @Test
     @DisplayName("each entry is revalidated with its own ETag, whatever was read in between")
     void eachEntryItsOwnEtag() throws Exception {
       client.get("/products/1");
@@ -940,6 +974,8 @@ class ProductCacheTest {
     volatile boolean etags = true;
     volatile String cacheControlOn304 = null;  // null: the same as on a 200; "": none at all
     volatile java.util.concurrent.CountDownLatch gate = null;  // when set, every request waits (5 s at most) for the others
+    volatile java.util.concurrent.CountDownLatch hold304 = null;  // when set, the next 304 waits for it (5 s at most) before it leaves
+    final java.util.concurrent.CountDownLatch held304 = new java.util.concurrent.CountDownLatch(1);  // that 304 is decided
     final List<Boolean> metAtGate = new CopyOnWriteArrayList<>();
     final List<String> ifNoneMatchSeen = new CopyOnWriteArrayList<>();
     private final Javalin app = Rest.start(cfg -> cfg.routes.get("/products/{id}", this::answer));
@@ -964,6 +1000,12 @@ class ProductCacheTest {
       else ctx.status(status).result("{\"path\":\"" + ctx.path() + "\",\"version\":" + version + "}");
       Story.add("origin: GET " + ctx.path() + (asked == null ? "" : " If-None-Match: " + asked)
           + " -> " + ctx.statusCode() + ", Cache-Control: " + cacheControl + ", ETag: " + etag);
+      java.util.concurrent.CountDownLatch hold = hold304;
+      if (same && hold != null) {
+        hold304 = null;
+        held304.countDown();
+        hold.await(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
     }
 
     int requests() { return ifNoneMatchSeen.size(); }

@@ -68,7 +68,8 @@ public final class CachingClient {
     String maxAge = directives.get("max-age");
     Duration fresh = directives.containsKey("no-cache") ? Duration.ZERO
         : maxAge == null ? stale.maxAge() : Duration.ofSeconds(Long.parseLong(maxAge));
-    cache.put(path, new Entry(stale.body(), stale.etag(), clock.instant().minusSeconds(age(response)), fresh));
+    // Only the entry this 304 vouches for: a newer answer another reader stored meanwhile stays (RFC 9111, 4.3.4).
+    cache.replace(path, stale, new Entry(stale.body(), stale.etag(), clock.instant().minusSeconds(age(response)), fresh));
     return new Reply(200, stale.body());
   }
 
