@@ -90,10 +90,14 @@ public final class CachingClient {
     return directives;
   }
 
-  /** How many seconds the answer already spent in caches on its way here (its Age header), or 0. */
+  /**
+   * How many seconds the answer already spent in caches on its way here (its Age header), or 0. A value
+   * too large to count is taken as 2^31 seconds, never as 0 (RFC 9111, 1.2.2).
+   */
   static long age(HttpResponse<?> response) {
     String age = response.headers().firstValue("Age").orElse("0").trim();
-    return age.matches("\\d{1,18}") ? Long.parseLong(age) : 0;
+    if (!age.matches("\\d+")) return 0;
+    return age.length() > 10 ? 2147483648L : Math.min(Long.parseLong(age), 2147483648L);
   }
 
   /** Splits a list on the commas that are not inside a quoted string: private="a, b" stays whole. */
