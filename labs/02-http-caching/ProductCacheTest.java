@@ -636,6 +636,31 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a max-age that is no number of seconds is stale, one too large to count is 2^31 s: never an exception")
+    void invalidOrHugeMaxAge() throws Exception {
+      String[][] cases = {{"max-age=abc", "2"}, {"max-age=-5", "2"}, {"max-age=1.5", "2"}, {"max-age=99999999999999999999", "1"}};
+      for (String[] c : cases) {
+        origin.cacheControl = c[0];
+        String path = "/products/" + (300 + java.util.Arrays.asList(cases).indexOf(c));
+        int before = origin.requests();
+        try {
+          assertThat(client.get(path).status()).as("the origin answers 200").isEqualTo(200);
+          later(1);
+          client.get(path);
+        } catch (RuntimeException e) {
+          throw new AssertionError("TODO 4: Cache-Control: " + c[0] + " made the client throw " + e + "; a max-age that is "
+              + "not a number of seconds means stale (RFC 9111, 4.2.1), and one too large to count means 2^31 s (1.2.2): "
+              + "read it through the given cacheControl, which gives \"0\" and \"2147483648\" for them", e);
+        }
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s read again 1 s later: a max-age that is not a number of seconds is stale "
+                + "(RFC 9111, 4.2.1), one too large to count is 2^31 s (1.2.2); the server should have been asked %s time(s)",
+                c[0], c[1])
+            .isEqualTo(Integer.parseInt(c[1]));
+      }
+    }
+
+    @Test
     @DisplayName("a directive given twice counts with its first value, never its last")
     void repeatedDirectiveFirstValue() throws Exception {
       List<String> cases = List.of("max-age=5, max-age=600", "max-age=5\nmax-age=600", "Max-Age=5, MAX-AGE=600, public");

@@ -95,7 +95,9 @@ public final class CachingClient {
   /**
    * The directives of Cache-Control: "public, Max-Age=60" gives {public=, max-age=60}. Names are
    * compared in lower case, every Cache-Control line counts (two lines are one comma-separated
-   * list), a quoted value loses its quotes, and a directive given twice keeps its first value.
+   * list), a quoted value loses its quotes, and a directive given twice keeps its first value. A
+   * max-age or s-maxage that is not a number of seconds reads as "0" (stale, RFC 9111, 4.2.1), and one
+   * too large to count as "2147483648" (1.2.2), so Long.parseLong can always read them.
    */
   static Map<String, String> cacheControl(HttpResponse<?> response) {
     Map<String, String> directives = new LinkedHashMap<>();
@@ -104,7 +106,9 @@ public final class CachingClient {
       if (nameValue[0].isEmpty()) continue;
       String value = nameValue.length > 1 ? nameValue[1].trim() : "";
       if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) value = value.substring(1, value.length() - 1);
-      directives.putIfAbsent(nameValue[0].trim().toLowerCase(Locale.ROOT), value);
+      String name = nameValue[0].trim().toLowerCase(Locale.ROOT);
+      if (name.equals("max-age") || name.equals("s-maxage")) value = deltaSeconds(value);
+      directives.putIfAbsent(name, value);
     }
     return directives;
   }
@@ -117,6 +121,12 @@ public final class CachingClient {
     String age = response.headers().firstValue("Age").orElse("0").trim();
     if (!age.matches("\\d+")) return 0;
     return age.length() > 10 ? 2147483648L : Math.min(Long.parseLong(age), 2147483648L);
+  }
+
+  /** Delta-seconds as Long.parseLong can read them: "0" when not a number, at most "2147483648". */
+  private static String deltaSeconds(String value) {
+    if (!value.matches("\\d+")) return "0";
+    return value.length() > 10 || Long.parseLong(value) > 2147483648L ? "2147483648" : value;
   }
 
   /** Splits a list on the commas that are not inside a quoted string: private="a, b" stays whole. */
