@@ -123,6 +123,10 @@ public final class ProductApi implements AutoCloseable {
     products.computeIfPresent(id, (k, p) -> new Product(p.id(), p.name(), new BigDecimal(price)));
   }
 
+  void rename(int id, String name) {
+    products.computeIfPresent(id, (k, p) -> new Product(p.id(), name, p.price()));
+  }
+
   String url() { return Rest.url(app); }
 
   @Override
