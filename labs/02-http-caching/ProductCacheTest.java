@@ -765,6 +765,24 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a weak ETag W/\"...\" is kept and sent back exactly as received: If-None-Match compares weakly, so it validates too")
+    void weakEtagRevalidates() throws Exception {
+      origin.weakEtags = true;
+      CachingClient.Reply first = client.get("/products/1");
+      later(61);
+      CachingClient.Reply second = client.get("/products/1");
+      later(30);
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: the answer came with ETag: W/\"v1\", a weak validator, and If-None-Match compares weakly "
+              + "(RFC 9110, 13.1.2), so the stale entry is revalidated with it like any ETag: keep it as received "
+              + "(W/ and quotes included) and send it back unchanged; then the 304 makes the entry fresh for 60 s more "
+              + "(see hint 5)")
+          .containsExactly("(none)", "W/\"v1\"");
+      assertThat(second).as("TODO 5: on 304 the caller gets the cached 200 and its body").isEqualTo(first);
+    }
+
+    @Test
     @DisplayName("a 304 makes the entry fresh again: the next read needs no request")
     void notModifiedRefreshes() throws Exception {
       client.get("/products/1");
@@ -1024,6 +1042,7 @@ class ProductCacheTest {
     volatile int version = 1;
     volatile String age = null;
     volatile boolean etags = true;
+    volatile boolean weakEtags = false;  // W/"v1": a weak validator, good for If-None-Match all the same
     volatile String cacheControlOn304 = null;  // null: the same as on a 200; "": none at all
     volatile java.util.concurrent.CountDownLatch gate = null;  // when set, every request waits (5 s at most) for the others
     volatile java.util.concurrent.CountDownLatch hold304 = null;  // when set, the next 304 waits for it (5 s at most) before it leaves
@@ -1041,7 +1060,7 @@ class ProductCacheTest {
         metAtGate.add(latch.await(5, java.util.concurrent.TimeUnit.SECONDS));
       }
       String id = ctx.pathParam("id");
-      String etag = "\"v" + version + (id.equals("1") ? "" : "-" + id) + "\"";  // each product its own tags
+      String etag = (weakEtags ? "W/" : "") + "\"v" + version + (id.equals("1") ? "" : "-" + id) + "\"";  // each product its own tags
       boolean same = status == 200 && etag.equals(asked);  // strict: the client must echo the ETag as is
       String lines = same && cacheControlOn304 != null ? cacheControlOn304 : cacheControl;
       for (String line : lines.split("\n")) if (!line.isEmpty()) ctx.res().addHeader("Cache-Control", line);  // \n: one more line
@@ -1079,7 +1098,7 @@ class ProductCacheTest {
     record Answer(int status, int version, boolean etag, List<String> cacheControl, Integer age,
                   List<String> cacheControl304, Integer age304) {
       @Override public String toString() {
-        return status + (etag && status == 200 ? " ETag \"<key>-v" + version + "\"" : " (no ETag, version " + version + ")")
+        return status + (etag && status == 200 ? " ETag " + (version % 2 == 0 ? "W/" : "") + "\"<key>-v" + version + "\"" : " (no ETag, version " + version + ")")
             + (cacheControl.isEmpty() ? "" : " " + cacheControl.stream().map(l -> "Cache-Control: " + l).collect(Collectors.joining(" + ")))
             + (age == null ? "" : " Age: " + age)
             + (etag && status == 200 ? "; its 304 carries " + (cacheControl304.isEmpty() ? "no Cache-Control"
@@ -1110,7 +1129,8 @@ class ProductCacheTest {
       Answer a = script.get(ctx.pathParam("key"));
       String inm = ctx.header("If-None-Match");
       asked.computeIfAbsent(ctx.path(), k -> new CopyOnWriteArrayList<>()).add(inm == null ? "GET without If-None-Match" : "If-None-Match: " + inm);
-      String etag = "\"" + ctx.pathParam("key") + "-v" + a.version() + "\"";  // every key its own tags
+      // Every key its own tags; every even version's is weak: If-None-Match compares weakly, so a weak tag validates too.
+      String etag = (a.version() % 2 == 0 ? "W/" : "") + "\"" + ctx.pathParam("key") + "-v" + a.version() + "\"";
       boolean notModified = a.status() == 200 && a.etag() && etag.equals(inm);
       // Real time, as servers send it: the real cache ages its entries by the test's clock (see RealCache).
       ctx.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atZone(ZoneOffset.UTC)));
