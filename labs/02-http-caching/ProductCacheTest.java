@@ -970,6 +970,29 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("an answer stale on arrival (max-age=0, or an Age at max-age) is kept too, and revalidated at every read")
+    void staleOnArrivalRevalidates() throws Exception {
+      String[][] cases = {{"max-age=0", null}, {"public, max-age=0", "0"}, {"max-age=60", "60"}, {"max-age=5", "90"}};
+      for (int i = 0; i < cases.length; i++) {
+        origin.cacheControl = cases[i][0];
+        origin.age = cases[i][1];
+        String path = "/products/" + (30 + i);
+        int before = origin.requests();
+        CachingClient.Reply first = client.get(path);
+        CachingClient.Reply second = client.get(path);
+        later(1);
+        client.get(path);
+        String tag = "\"v1-" + (30 + i) + "\"";
+        assertThat(origin.ifNoneMatchSeen.subList(before, origin.requests()))
+            .as("TODO 5: Cache-Control: %s%s: the answer is stale on arrival, yet it has an ETag: like no-cache, it is "
+                + "kept (fresh for 0 s, hint 4) and every later read revalidates it with If-None-Match; only no-store "
+                + "or a missing max-age keeps an answer out of the cache", cases[i][0], cases[i][1] == null ? "" : ", Age: " + cases[i][1])
+            .containsExactly("(none)", tag, tag);
+        assertThat(second).as("TODO 5: the 304 gives the caller the stored 200").isEqualTo(first);
+      }
+    }
+
+    @Test
     @DisplayName("a new 200 that may not be kept replaces the old copy: the next read does not revalidate an outdated ETag")
     void unkeepableAnswerDropsOldCopy() throws Exception {
       client.get("/products/1");
