@@ -63,11 +63,12 @@ public final class CachingClient {
       return handle(path, response);
     }
     // 304 says "what you hold is current": it counts as just received (minus its Age), fresh again for
-    // the max-age the 304 repeats (0 s if it says no-cache), or the one stored before.
+    // the max-age the 304 repeats (0 s if it says no-cache), or the one stored before if it repeats no
+    // Cache-Control; its Cache-Control replaces the stored one (RFC 9111, 4.3.4): without max-age, 0 s.
     Map<String, String> directives = cacheControl(response);
     String maxAge = directives.get("max-age");
     Duration fresh = directives.containsKey("no-cache") ? Duration.ZERO
-        : maxAge == null ? stale.maxAge() : Duration.ofSeconds(Long.parseLong(maxAge));
+        : maxAge == null ? (directives.isEmpty() ? stale.maxAge() : Duration.ZERO) : Duration.ofSeconds(Long.parseLong(maxAge));
     // Only the entry this 304 vouches for: a newer answer another reader stored meanwhile stays (RFC 9111, 4.3.4).
     cache.replace(path, stale, new Entry(stale.body(), stale.etag(), clock.instant().minusSeconds(age(response)), fresh));
     return new Reply(200, stale.body());
