@@ -6,7 +6,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,14 +73,58 @@ public final class CachingClient {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The directives of the Cache-Control header: "public, max-age=60" gives {public=, max-age=60}. */
+  /**
+   * The directives of Cache-Control: "public, Max-Age=60" gives {public=, max-age=60}. Names are
+   * compared in lower case, every Cache-Control line counts (two lines are one comma-separated
+   * list), a quoted value loses its quotes, and a directive given twice keeps its first value. A
+   * max-age or s-maxage that is not a number of seconds reads as "0" (stale, RFC 9111, 4.2.1), and one
+   * too large to count as "2147483648" (1.2.2), so Long.parseLong can always read them.
+   */
   static Map<String, String> cacheControl(HttpResponse<?> response) {
     Map<String, String> directives = new LinkedHashMap<>();
-    for (String part : response.headers().firstValue("Cache-Control").orElse("").split(",")) {
+    for (String part : splitOutsideQuotes(String.join(",", response.headers().allValues("Cache-Control")))) {
       String[] nameValue = part.trim().split("=", 2);
       if (nameValue[0].isEmpty()) continue;
-      directives.put(nameValue[0].toLowerCase(Locale.ROOT), nameValue.length > 1 ? nameValue[1].trim() : "");
+      String value = nameValue.length > 1 ? nameValue[1].trim() : "";
+      if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) value = value.substring(1, value.length() - 1);
+      String name = nameValue[0].trim().toLowerCase(Locale.ROOT);
+      if (name.equals("max-age") || name.equals("s-maxage")) value = deltaSeconds(value);
+      directives.putIfAbsent(name, value);
     }
     return directives;
+  }
+
+  /**
+   * How many seconds the answer already spent in caches on its way here (its Age header), or 0. A value
+   * too large to count is taken as 2^31 seconds, never as 0 (RFC 9111, 1.2.2).
+   */
+  static long age(HttpResponse<?> response) {
+    String age = response.headers().firstValue("Age").orElse("0").trim();
+    if (!age.matches("\\d+")) return 0;
+    return age.length() > 10 ? 2147483648L : Math.min(Long.parseLong(age), 2147483648L);
+  }
+
+  /** Delta-seconds as Long.parseLong can read them: "0" when not a number, at most "2147483648". */
+  private static String deltaSeconds(String value) {
+    if (!value.matches("\\d+")) return "0";
+    return value.length() > 10 || Long.parseLong(value) > 2147483648L ? "2147483648" : value;
+  }
+
+  /** Splits a list on the commas that are not inside a quoted string: private="a, b" stays whole. */
+  private static List<String> splitOutsideQuotes(String list) {
+    List<String> parts = new ArrayList<>();
+    StringBuilder part = new StringBuilder();
+    boolean quoted = false;
+    for (char c : list.toCharArray()) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted) {
+        parts.add(part.toString());
+        part.setLength(0);
+      } else {
+        part.append(c);
+      }
+    }
+    parts.add(part.toString());
+    return parts;
   }
 }

@@ -47,8 +47,17 @@ public final class ProductApi implements AutoCloseable {
     String body = ctx.jsonMapper().toJsonString(product, Product.class);
     // TODO 1: let every cache reuse this answer for 60 seconds (a Cache-Control header).
     // TODO 2: send an ETag header: a quoted, strong validator computed from the body, so it changes whenever the body does.
-    // TODO 3: when the request's If-None-Match names the current ETag, answer 304 Not Modified with no body.
+    // TODO 3: when the request's If-None-Match (read it with ifNoneMatch) names the current ETag, answer 304 Not Modified with no body.
     ctx.contentType("application/json").result(body);
+  }
+
+  /**
+   * Given: the request's If-None-Match as one list, every line of it (two If-None-Match lines mean the same
+   * as one line with a comma between them, RFC 9110, 5.3), or null when there is none.
+   */
+  static String ifNoneMatch(Context ctx) {
+    List<String> lines = java.util.Collections.list(ctx.req().getHeaders("If-None-Match"));
+    return lines.isEmpty() ? null : String.join(", ", lines);
   }
 
   /** One line per exchange, shown under a failing test and printed by the demo. */
@@ -81,6 +90,10 @@ public final class ProductApi implements AutoCloseable {
 
   void changePrice(int id, String price) {
     products.computeIfPresent(id, (k, p) -> new Product(p.id(), p.name(), new BigDecimal(price)));
+  }
+
+  void rename(int id, String name) {
+    products.computeIfPresent(id, (k, p) -> new Product(p.id(), name, p.price()));
   }
 
   String url() { return Rest.url(app); }

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ProductApi.java ../../shared/src/workbook/test/*.java
+//SOURCES ProductApi.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/httpcache/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,16 +15,27 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import workbook.rest.Rest;
 import workbook.story.Story;
@@ -90,16 +101,21 @@ class ProductCacheTest {
     }
 
     @Test
-    @DisplayName("a 404 is not made cacheable for 60 s (a new product would stay invisible)")
+    @DisplayName("a 404 (GET or HEAD) is made cacheable for no time at all (a new product would stay invisible)")
     void notFoundIsNotCacheable() throws Exception {
-      String header = get("/products/99").headers().firstValue("Cache-Control").orElse("");
-      assertThat(header)
-          .as("TODO 1: set Cache-Control on the 200 answer only; the 404 said \"%s\"", header)
-          .doesNotContain("max-age=60");
+      for (HttpResponse<String> missing : List.of(get("/products/99"), head("/products/99"))) {
+        String header = String.join(", ", missing.headers().allValues("Cache-Control"));
+        assertThat(directives(header))
+            .as("TODO 1: set Cache-Control on the 200 answer only; a %s 404 said \"%s\", and any freshness on it "
+                + "(max-age, s-maxage, public) lets caches hide a product created meanwhile", missing.request().method(), header)
+            .noneMatch(d -> d.startsWith("max-age") || d.startsWith("s-maxage") || d.equals("public") || d.equals("immutable"));
+        assertThat(missing.headers().firstValue("Expires")).as("TODO 1: nor an Expires on the 404").isEmpty();
+      }
     }
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step2")
   @DisplayName("Step 2: ETag")
   class Step2 {
@@ -122,14 +138,78 @@ class ProductCacheTest {
     }
 
     @Test
-    @DisplayName("a price change gives a new ETag")
+    @DisplayName("a change of the price, or of the name alone, gives a new ETag")
     void changeChangesEtag() throws Exception {
       String before = etagOf("/products/1");
       api.changePrice(1, "8.20");
-      assertThat(etagOf("/products/1"))
+      String repriced = etagOf("/products/1");
+      assertThat(repriced)
           .as("TODO 2: the body changed but the ETag did not, so caches would keep the old price; "
               + "derive the ETag from the body, not from the id or a constant (see hint 2)")
           .isNotNull().isNotEqualTo(before);
+      api.rename(1, "Espresso cup, large");
+      HttpResponse<String> renamed = get("/products/1");
+      assertThat(renamed.body()).as("the test's premise: the body shows the new name").contains("Espresso cup, large");
+      assertThat(renamed.headers().firstValue("ETag").orElse(null))
+          .as("TODO 2: only the name changed, and the ETag stayed %s: an ETag made from some fields (the id, the price) "
+              + "misses a change of the others, and caches keep the old name; hash the body you send, all of it "
+              + "(see hint 2)", repriced)
+          .isNotNull().isNotEqualTo(repriced);
+    }
+
+    @Test
+    @DisplayName("two prices whose bodies share a 32-bit String.hashCode still get different ETags")
+    void noCollisionOfShortHashes() throws Exception {
+      // Found by search: these two bodies differ, yet their String.hashCode values are equal.
+      api.changePrice(1, "898739675.75");
+      HttpResponse<String> first = get("/products/1");
+      api.changePrice(1, "363903106.83");
+      HttpResponse<String> second = get("/products/1");
+      assertThat(first.body().hashCode()).as("the test's premise: the two bodies collide in String.hashCode")
+          .isEqualTo(second.body().hashCode());
+      assertThat(second.headers().firstValue("ETag"))
+          .as("TODO 2: the price changed but the ETag did not: a 32-bit hash (String.hashCode, CRC32) gives two "
+              + "bodies the same tag far too easily, and a cache is then told its old price is current; hash the "
+              + "bytes with SHA-256 (see hint 2)")
+          .isNotEqualTo(first.headers().firstValue("ETag"));
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("generated prices: every version of the body gets its own ETag, from a hash of 48 bits or more")
+    void everyVersionItsOwnEtag() throws Exception {
+      long seed = Versus.seed();
+      Random random = new Random(seed);
+      Map<String, String> priceByEtag = new java.util.HashMap<>();
+      List<String> opaques = new ArrayList<>();
+      for (int c = 0; c < 200; c++) {
+        String price = random.nextInt(1_000_000) + "." + (10 + random.nextInt(90));
+        api.changePrice(1, price);
+        String etag = etagOf("/products/1");
+        assertThat(etag).as("TODO 2: send an ETag on every 200").isNotNull();
+        String earlier = priceByEtag.putIfAbsent(etag, price);
+        assertThat(earlier == null || earlier.equals(price))
+            .as("TODO 2: the prices %s and %s gave two different bodies the same ETag %s: a cache holding one is told it is "
+                + "current when the other is (generated from seed %d; LAB02_SEED=<seed> ./jbang "
+                + "labs/02-http-caching/ProductCacheTest.java repeats it; see hint 2)", earlier, price, etag, seed)
+            .isTrue();
+        String opaque = etag.startsWith("W/") ? etag.substring(2) : etag;
+        opaques.add(opaque.length() >= 2 ? opaque.substring(1, opaque.length() - 1) : opaque);
+      }
+      // How many versions the tag can tell apart: per position, log2 of the characters seen there over 200 versions.
+      int longest = opaques.stream().mapToInt(String::length).max().orElse(0);
+      double bits = 0;
+      for (int i = 0; i < longest; i++) {
+        final int at = i;
+        long seen = opaques.stream().map(o -> at < o.length() ? o.charAt(at) : '\0').distinct().count();
+        bits += Math.log(seen) / Math.log(2);
+      }
+      assertThat(bits)
+          .as("TODO 2: over 200 versions the ETags used about %.0f bits (e.g. %s): a tag of 32 bits (String.hashCode, "
+              + "CRC32, a hash cut to 8 hex digits, a record's hashCode) is shared by two versions far too easily (half the "
+              + "time within 77,000 of them), and a cache is then told its old price is current; send a hash of 48 bits or "
+              + "more of the body, e.g. 128 bits of SHA-256 (see hint 2)", bits, opaques.get(0))
+          .isGreaterThanOrEqualTo(48);
     }
 
     @Test
@@ -156,6 +236,7 @@ class ProductCacheTest {
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step3")
   @DisplayName("Step 3: conditional GET")
   class Step3 {
@@ -183,9 +264,15 @@ class ProductCacheTest {
       assertThat(response.statusCode()).as("TODO 3: If-None-Match: %s should get a 304", etag).isEqualTo(304);
       assertThat(response.headers().firstValue("ETag"))
           .as("TODO 3: set the headers before you decide to answer 304").hasValue(etag);
-      assertThat(response.headers().firstValue("Cache-Control"))
-          .as("TODO 3: a 304 must carry the same Cache-Control as the 200 would (see hint 3)")
-          .hasValueSatisfying(value -> assertThat(value).contains("max-age=60"));
+      List<String> full = directives(String.join(", ", get("/products/1").headers().allValues("Cache-Control")));
+      for (String asked : List.of(etag, "W/" + etag)) {
+        HttpResponse<String> notModified = get("/products/1", "If-None-Match", asked);
+        String header = String.join(", ", notModified.headers().allValues("Cache-Control"));
+        assertThat(directives(header))
+            .as("TODO 3: a 304 must carry the same Cache-Control as the 200 would (%s), since caches replace what "
+                + "they stored with it (RFC 9111, 4.3.4); for If-None-Match: %s it said \"%s\" (see hint 3)", full, asked, header)
+            .containsExactlyInAnyOrderElementsOf(full);
+      }
     }
 
     @Test
@@ -211,6 +298,23 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("If-None-Match on two lines is one list: the current ETag on the second line is a 304, on GET and HEAD")
+    void ifNoneMatchOnTwoLines() throws Exception {
+      String etag = currentEtag();
+      for (String second : List.of(etag, "W/" + etag)) {
+        for (String method : List.of("GET", "HEAD")) {
+          HttpRequest.Builder request = request("/products/1", "If-None-Match", "\"some-older-one\"", "If-None-Match", second);
+          int status = send(request.method(method, HttpRequest.BodyPublishers.noBody())).statusCode();
+          assertThat(status)
+              .as("TODO 3: %s sent If-None-Match: \"some-older-one\" and, on a second line, If-None-Match: %s; two lines "
+                  + "are one list (RFC 9110, 5.3), so the current ETag is in it: 304. Read the header with the given "
+                  + "ifNoneMatch(ctx), not ctx.header (see hint 3)", method, second)
+              .isEqualTo(304);
+        }
+      }
+    }
+
+    @Test
     @DisplayName("the weak form W/\"...\" of the current ETag is a 304 too")
     void weakFormMatches() throws Exception {
       String header = "W/" + currentEtag();
@@ -228,6 +332,25 @@ class ProductCacheTest {
           .as("TODO 3: the commas in If-None-Match may have no space after them; split on the comma and trim "
               + "each part. Sent: %s (see hint 3)", header)
           .isEqualTo(304);
+    }
+
+    @Test
+    @DisplayName("only an entity-tag by its letter matches: quotes required, W/ in capitals, on GET and HEAD")
+    void onlyEntityTagsMatch() throws Exception {
+      String etag = currentEtag();
+      String opaque = etag.substring(1, etag.length() - 1);
+      for (String asked : List.of("w/" + etag, opaque, "W/" + opaque, "\"" + opaque, opaque + "\"", "\"x\", " + opaque)) {
+        for (String method : List.of("GET", "HEAD")) {
+          int status = send(request("/products/1", "If-None-Match", asked).method(method, HttpRequest.BodyPublishers.noBody()))
+              .statusCode();
+          assertThat(status)
+              .as("TODO 3: %s with If-None-Match: %s (the ETag is %s) must get the full 200: an entity-tag is a quoted "
+                  + "string, and its weak prefix is W/ in capitals (RFC 9110, 8.8.3); without the quotes or with w/ it "
+                  + "is not this ETag, so compare each member whole, dropping only a leading W/ (see hint 3)",
+                  method, asked, etag)
+              .isEqualTo(200);
+        }
+      }
     }
 
     @Test
@@ -288,6 +411,66 @@ class ProductCacheTest {
           .isTrue();
     }
 
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("generated If-None-Match headers: a 304 exactly when one member matches the current ETag weakly, or the header is *")
+    void generatedIfNoneMatch() throws Exception {
+      String etag = currentEtag();
+      long seed = Versus.seed();
+      Random random = new Random(seed);
+      for (int c = 0; c < 120; c++) {
+        boolean star = random.nextInt(12) == 0;
+        List<String> members = new ArrayList<>();
+        for (int n = 1 + random.nextInt(4); members.size() < n; ) members.add(member(random, etag));
+        boolean viaHead = random.nextInt(4) == 0;
+        if (answersRight(star, members, etag, viaHead)) continue;
+        for (int i = members.size() - 1; i >= 0 && members.size() > 1; i--) {  // the smallest list that still fails
+          List<String> fewer = new ArrayList<>(members);
+          fewer.remove(i);
+          if (!answersRight(star, fewer, etag, viaHead)) members = fewer;
+        }
+        String header = star ? "*" : String.join(", ", members);
+        assertThat(answersRight(star, members, etag, viaHead))
+            .as("TODO 3: %s /products/1 with If-None-Match: %s (the current ETag is %s) must be a %s: If-None-Match is a "
+                + "list of entity-tags, each compared weakly (W/ dropped) and WHOLE with the current one, and * alone "
+                + "means any version; a tag that merely contains the ETag or a star is another version. Case %d "
+                + "generated from seed %d (LAB02_SEED=<seed> ./jbang labs/02-http-caching/ProductCacheTest.java "
+                + "repeats it; see hint 3)", viaHead ? "HEAD" : "GET", header, etag,
+                expected(star, members, etag) ? "304" : "200", c + 1, seed)
+            .isTrue();
+      }
+    }
+
+    /** One member of an If-None-Match list: the current tag (strong or weak) or a near miss. */
+    private String member(Random random, String etag) {
+      String opaque = etag.substring(1, etag.length() - 1);
+      String weak = random.nextInt(3) == 0 ? "W/" : "";
+      return weak + switch (random.nextInt(11)) {
+        case 0, 1 -> etag;
+        case 2 -> "\"" + opaque + random.nextInt(10) + "\"";        // longer: contains the current tag's text
+        case 3 -> "\"" + opaque.substring(1) + "\"";                 // shorter: contained in it
+        case 4 -> "\"*\"";                                            // a tag whose text is a star, not the wildcard
+        case 5 -> "\"v*" + random.nextInt(100) + "\"";               // a tag with a star inside
+        case 6 -> "\"" + opaque.toUpperCase(Locale.ROOT) + "\"";     // tags are case-sensitive
+        case 7 -> "w/" + etag;                                         // the weak prefix is W/, in capitals
+        case 8 -> opaque;                                             // no quotes: not an entity-tag
+        case 9 -> "\"" + opaque;                                      // an unclosed quote
+        default -> "\"" + Integer.toHexString(random.nextInt()) + "\"";
+      };
+    }
+
+    private static boolean expected(boolean star, List<String> members, String etag) {
+      return star || members.stream().map(m -> m.startsWith("W/") ? m.substring(2) : m).anyMatch(etag::equals);
+    }
+
+    private boolean answersRight(boolean star, List<String> members, String etag, boolean viaHead) throws Exception {
+      String[] separators = {",", ", ", " , ", ",\t"};
+      String header = star ? "*" : String.join(separators[members.size() % 4], members);
+      HttpRequest.Builder request = request("/products/1", "If-None-Match", header);
+      if (viaHead) request.method("HEAD", HttpRequest.BodyPublishers.noBody());
+      return send(request).statusCode() == (expected(star, members, etag) ? 304 : 200);
+    }
+
     private String currentEtag() throws Exception {
       String etag = etagOf("/products/1");
       assertThat(etag).as("Step 3 needs the ETag of step 2: do step 2 first").isNotNull();
@@ -296,6 +479,7 @@ class ProductCacheTest {
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step4")
   @DisplayName("Step 4: the client reuses fresh answers")
   class Step4 extends ClientSteps {
@@ -356,6 +540,14 @@ class ProductCacheTest {
       assertThat(origin.requests())
           .as("TODO 4: max-age=5 is 5 seconds: 6 s later the copy is stale and must not be served without asking")
           .isEqualTo(2);
+      origin.etags = false;
+      client.get("/products/2");
+      later(6);
+      client.get("/products/2");
+      assertThat(origin.requests())
+          .as("TODO 4: a stale copy without ETag cannot be revalidated, so it is fetched again, never served as it is "
+              + "(RFC 9111, 4.2.4)")
+          .isEqualTo(4);
     }
 
     @Test
@@ -370,6 +562,180 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("no-cache is never reused without asking, even with max-age")
+    void noCacheIsNotServedFresh() throws Exception {
+      origin.cacheControl = "max-age=60, no-cache";
+      client.get("/products/1");
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: Cache-Control: %s lets you keep the answer but not reuse it without asking the server first "
+              + "(RFC 9111, 5.2.2.4): store it fresh for 0 s, not for its max-age (see hint 4)", origin.cacheControl)
+          .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("stale at exactly max-age: 60 s after a max-age=60 answer the client asks again")
+    void staleAtExactlyMaxAge() throws Exception {
+      client.get("/products/1");
+      later(60);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: an answer is fresh only while its age is BELOW max-age (RFC 9111, 4.2): at 60 s a max-age=60 "
+              + "copy is stale and must not be served without asking").isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("Age counts: a max-age=60 answer that arrives 50 s old is fresh for 10 s more, not 60")
+    void ageHeaderCounts() throws Exception {
+      origin.age = "50";
+      client.get("/products/1");
+      later(9);
+      client.get("/products/1");
+      assertThat(origin.requests()).as("TODO 4: 59 s old of 60 is still fresh").isEqualTo(1);
+      later(1);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: the answer said Age: 50, so it spent 50 s in caches before it reached you; 10 s later its "
+              + "age is 60 and it is stale: store it as received now minus its Age (RFC 9111, 4.2.3, see hint 4)")
+          .isEqualTo(2);
+      for (String age : List.of("60", "70", "100000", "2147483648", "99999999999999999999")) {
+        origin.age = age;
+        int before = origin.requests();
+        client.get("/products/3");
+        client.get("/products/3");
+        assertThat(origin.requests() - before)
+            .as("TODO 4: an answer with max-age=60 and Age: %s is already stale when it arrives: the next read must ask "
+                + "again (an Age at or beyond max-age is not an error to ignore, and one too large to count is 2^31 s, "
+                + "never 0: RFC 9111, 1.2.2; read it with the given age)", age)
+            .isEqualTo(2);
+      }
+    }
+
+    @Test
+    @DisplayName("a private cache: private and public change nothing, and s-maxage (for shared caches) does not apply")
+    void privateCacheDirectives() throws Exception {
+      String[][] cases = {{"private, max-age=60", "30", "1"}, {"public, max-age=60", "30", "1"},
+          {"max-age=60, s-maxage=5", "30", "1"}, {"s-maxage=600, max-age=5", "6", "2"}, {"s-maxage=600", "1", "2"}};
+      for (String[] c : cases) {
+        origin.cacheControl = c[0];
+        String path = "/products/" + (100 + java.util.Arrays.asList(cases).indexOf(c));
+        int before = origin.requests();
+        client.get(path);
+        later(Integer.parseInt(c[1]));
+        client.get(path);
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s read again %s s later: this client is a browser's own (private) cache, so "
+                + "private does not stop it and s-maxage is not its max-age (RFC 9111, 5.2.2.7 and 5.2.2.10); "
+                + "the server should have been asked %s time(s)", c[0], c[1], c[2])
+            .isEqualTo(Integer.parseInt(c[2]));
+      }
+    }
+
+    @Test
+    @DisplayName("a max-age on a second Cache-Control line counts as much as on the first")
+    void maxAgeOnSecondLine() throws Exception {
+      origin.cacheControl = "public\nmax-age=60";
+      client.get("/products/1");
+      later(30);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: the answer said Cache-Control: public and, on a second line, Cache-Control: max-age=60; both "
+              + "lines are one list (RFC 9110, 5.3), so keep it for 60 s (read it through cacheControl(response))")
+          .isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a max-age that is no number of seconds is stale, one too large to count is 2^31 s: never an exception")
+    void invalidOrHugeMaxAge() throws Exception {
+      String[][] cases = {{"max-age=abc", "2"}, {"max-age=-5", "2"}, {"max-age=1.5", "2"}, {"max-age=99999999999999999999", "1"}};
+      for (String[] c : cases) {
+        origin.cacheControl = c[0];
+        String path = "/products/" + (300 + java.util.Arrays.asList(cases).indexOf(c));
+        int before = origin.requests();
+        try {
+          assertThat(client.get(path).status()).as("the origin answers 200").isEqualTo(200);
+          later(1);
+          client.get(path);
+        } catch (RuntimeException e) {
+          throw new AssertionError("TODO 4: Cache-Control: " + c[0] + " made the client throw " + e + "; a max-age that is "
+              + "not a number of seconds means stale (RFC 9111, 4.2.1), and one too large to count means 2^31 s (1.2.2): "
+              + "read it through the given cacheControl, which gives \"0\" and \"2147483648\" for them", e);
+        }
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s read again 1 s later: a max-age that is not a number of seconds is stale "
+                + "(RFC 9111, 4.2.1), one too large to count is 2^31 s (1.2.2); the server should have been asked %s time(s)",
+                c[0], c[1])
+            .isEqualTo(Integer.parseInt(c[1]));
+      }
+    }
+
+    @Test
+    @DisplayName("a directive given twice counts with its first value, never its last")
+    void repeatedDirectiveFirstValue() throws Exception {
+      List<String> cases = List.of("max-age=5, max-age=600", "max-age=5\nmax-age=600", "Max-Age=5, MAX-AGE=600, public");
+      for (String cacheControl : cases) {
+        origin.cacheControl = cacheControl;
+        String path = "/products/" + (200 + cases.indexOf(cacheControl));
+        int before = origin.requests();
+        client.get(path);
+        later(6);
+        client.get(path);
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s (a \\n starts a second line) gives max-age twice: a cache uses the first "
+                + "value or takes the answer as stale (RFC 9111, 4.2.1), so 6 s later it asks again; never the last "
+                + "value (the given cacheControl keeps the first: read max-age through it)", cacheControl)
+            .isEqualTo(2);
+      }
+    }
+
+    @Test
+    @DisplayName("Cache-Control directives are read by name in any letter case, on every Cache-Control line")
+    void directivesByTheirLetter() throws Exception {
+      for (String cacheControl : List.of("max-age=60, No-Store", "MAX-AGE=60,NO-STORE", "max-age=60,\tno-store", "max-age=60\nno-store")) {
+        origin.cacheControl = cacheControl;
+        int before = origin.requests();
+        client.get("/products/1");
+        client.get("/products/1");
+        assertThat(origin.requests() - before)
+            .as("TODO 4: Cache-Control: %s says no-store (a \\n starts a second Cache-Control line, part of the same "
+                + "list): directive names are case-insensitive (RFC 9111, 5.2); read them through cacheControl(response), "
+                + "never by searching the header's text", cacheControl)
+            .isEqualTo(2);
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("only a 200 is reused: every other status from 201 to 599 is asked for again, even with max-age")
+    void onlyTwoHundredIsReused() throws Exception {
+      List<Integer> reused = new ArrayList<>();
+      for (int status = 201; status <= 599; status++) {
+        if (status == 304) continue;  // the origin never sends a 304 unasked
+        origin.status = status;
+        int before = origin.requests();
+        client.get("/products/" + status);
+        client.get("/products/" + status);
+        if (origin.requests() - before < 2) reused.add(status);
+      }
+      assertThat(reused)
+          .as("TODO 4: these answers were reused from the cache although the client keeps only 200 answers "
+              + "(a 206 is a part, a 3xx points elsewhere, a 4xx or 5xx is an error the next read may not see)")
+          .isEmpty();
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 2)
+    @DisplayName("generated answers without ETag: the client reuses exactly what a real HTTP cache reuses")
+    void agreesWithRealCacheOnFreshness() throws Exception {
+      try (Versus versus = new Versus()) {
+        versus.compare(Versus.seed(), 150, false, "TODO 4: the client reused an answer a real HTTP cache (RFC 9111) would not, "
+            + "or asked where it would reuse: keep a 200 with max-age and without no-store (directive names in any "
+            + "letter case, on every Cache-Control line); no-cache is kept but fresh for 0 s; an Age header says how "
+            + "old the answer already is (see hint 4)");
+      }
+    }
+
+    @Test
     @DisplayName("every URL has its own entry")
     void entryPerUrl() throws Exception {
       client.get("/products/1");
@@ -381,6 +747,7 @@ class ProductCacheTest {
   }
 
   @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
   @Tag("step5")
   @DisplayName("Step 5: the client revalidates stale answers")
   class Step5 extends ClientSteps {
@@ -398,16 +765,57 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a weak ETag W/\"...\" is kept and sent back exactly as received: If-None-Match compares weakly, so it validates too")
+    void weakEtagRevalidates() throws Exception {
+      origin.weakEtags = true;
+      CachingClient.Reply first = client.get("/products/1");
+      later(61);
+      CachingClient.Reply second = client.get("/products/1");
+      later(30);
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: the answer came with ETag: W/\"v1\", a weak validator, and If-None-Match compares weakly "
+              + "(RFC 9110, 13.1.2), so the stale entry is revalidated with it like any ETag: keep it as received "
+              + "(W/ and quotes included) and send it back unchanged; then the 304 makes the entry fresh for 60 s more "
+              + "(see hint 5)")
+          .containsExactly("(none)", "W/\"v1\"");
+      assertThat(second).as("TODO 5: on 304 the caller gets the cached 200 and its body").isEqualTo(first);
+    }
+
+    @Test
     @DisplayName("a 304 makes the entry fresh again: the next read needs no request")
     void notModifiedRefreshes() throws Exception {
       client.get("/products/1");
       later(61);
       client.get("/products/1");
       later(30);
-      client.get("/products/1");
+      CachingClient.Reply fromCache = client.get("/products/1");
       assertThat(origin.requests())
           .as("TODO 5: after the 304 the entry is fresh for another max-age; store it again with now as its time")
           .isEqualTo(2);
+      assertThat(fromCache.body())
+          .as("TODO 5: the refreshed entry keeps the body stored before (a 304 has none of its own)")
+          .contains("\"version\":1");
+    }
+
+    @Test
+    @DisplayName("a 304 that says no-cache, with or without max-age, is revalidated before the next reuse")
+    void notModifiedNoCache() throws Exception {
+      List<String> on304s = List.of("no-cache", "max-age=600, no-cache", "No-Cache");
+      for (String on304 : on304s) {
+        origin.cacheControlOn304 = on304;
+        String path = "/products/" + (10 + on304s.indexOf(on304));
+        client.get(path);
+        later(61);
+        client.get(path);
+        int before = origin.requests();
+        later(1);
+        client.get(path);
+        assertThat(origin.requests() - before)
+            .as("TODO 5: the 304 said Cache-Control: %s: the entry may be kept but must be revalidated before every "
+                + "reuse (RFC 9111, 5.2.2.4), whether or not the 304 also repeats a max-age", on304)
+            .isEqualTo(1);
+      }
     }
 
     @Test
@@ -438,6 +846,223 @@ class ProductCacheTest {
       assertThat(origin.ifNoneMatchSeen)
           .as("TODO 5: the next revalidation must send the new ETag").endsWith("\"v2\"");
     }
+
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("any answer but a 304 to a revalidation (201 to 599) reaches the caller as it came, never the stale copy")
+    void revalidationAnswerPassedOn() throws Exception {
+      for (int status = 201; status <= 599; status++) client.get("/products/" + status);
+      later(61);
+      List<String> covered = new ArrayList<>();
+      for (int status = 201; status <= 599; status++) {
+        if (status == 304) continue;
+        origin.status = status;
+        CachingClient.Reply reply = client.get("/products/" + status);
+        if (reply.status() != status) covered.add(status + " became " + reply.status());
+      }
+      assertThat(covered)
+          .as("TODO 5: the server answered these revalidations with something other than 304, and the caller got "
+              + "something else: a stale copy may be served only when the server allows it (RFC 9111, 4.2.4), so pass "
+              + "the answer on with handle()")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("a 304 without Cache-Control refreshes the entry for the max-age it had")
+    void notModifiedWithoutCacheControlRefreshes() throws Exception {
+      origin.cacheControlOn304 = "";
+      client.get("/products/1");
+      later(61);
+      client.get("/products/1");
+      later(59);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 5: the 304 repeated no Cache-Control: the stored answer keeps its own (max-age=60) and is fresh "
+              + "again from now (RFC 9111, 4.3.4), so 59 s later it needs no request (use stale.maxAge())")
+          .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("a 304 whose Cache-Control has no max-age replaces the stored one: the entry is stale, revalidated at the next read")
+    void notModifiedCacheControlWithoutMaxAge() throws Exception {
+      List<String> on304s = List.of("public", "private", "must-revalidate", "public\nNo-Transform");
+      for (String on304 : on304s) {
+        origin.cacheControlOn304 = on304;
+        String path = "/products/" + (40 + on304s.indexOf(on304));
+        int before = origin.requests();
+        client.get(path);
+        later(61);
+        client.get(path);
+        later(1);
+        CachingClient.Reply third = client.get(path);
+        String tag = "\"v1-" + (40 + on304s.indexOf(on304)) + "\"";
+        assertThat(origin.ifNoneMatchSeen.subList(before, origin.requests()))
+            .as("TODO 5: the 304 said Cache-Control: %s, with no max-age. A 304's Cache-Control replaces the stored one "
+                + "(RFC 9111, 4.3.4), so the entry no longer has a max-age: 0 s, revalidated at the next read. Keep the "
+                + "stored max-age only when the 304 repeats no Cache-Control at all (see hint 5)", on304.replace("\n", " + "))
+            .containsExactly("(none)", tag, tag);
+        assertThat(third.body()).as("TODO 5: the 304 gives the caller the stored 200").contains("\"version\":1");
+      }
+    }
+
+    @Test
+    @DisplayName("revalidations of two entries overlap: one slow server answer does not hold up the other")
+    void revalidationsOverlap() throws Exception {
+      client.get("/products/1");
+      client.get("/products/2");
+      later(61);
+      origin.gate = new java.util.concurrent.CountDownLatch(2);
+      java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        var first = readers.submit(() -> client.get("/products/1"));
+        var second = readers.submit(() -> client.get("/products/2"));
+        first.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        second.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        readers.shutdownNow();
+      }
+      assertThat(origin.metAtGate)
+          .as("TODO 5: two readers revalidated two different entries, and the server held each request until the "
+              + "other arrived (5 s at most): they never were in flight together. Do not serialise revalidation "
+              + "(synchronized, a shared lock): the map is concurrent already, and one slow answer would stall every reader")
+          .containsExactly(true, true);
+    }
+
+    @Test
+    @DisplayName("a 304 that arrives late freshens only the entry it validated: a newer answer stored meanwhile stays")
+    void late304KeepsNewerAnswer() throws Exception {
+      client.get("/products/1");
+      later(61);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      origin.hold304 = release;
+      java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        var slow = reader.submit(() -> client.get("/products/1"));
+        long until = System.nanoTime() + 10_000_000_000L;  // wait for the 304 to be decided, or the read to end without one
+        while (!origin.held304.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !slow.isDone() && System.nanoTime() < until) { }
+        assertThat(origin.held304.getCount())
+            .as("TODO 5: a stale entry with an ETag must be revalidated with If-None-Match: \"v1\"; the server saw %s",
+                origin.ifNoneMatchSeen)
+            .isZero();
+        origin.version = 2;  // the price changes while that 304 is on its way
+        assertThat(client.get("/products/1").body())
+            .as("TODO 5: a second reader revalidated while the first one's 304 was still on its way, after the product "
+                + "changed; it must get the new 200 (revalidations must not wait for each other)")
+            .contains("\"version\":2");
+        release.countDown();
+        slow.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        release.countDown();
+        reader.shutdownNow();
+      }
+      assertThat(client.get("/products/1").body())
+          .as("TODO 5: the entry held version 2 when the late 304 for \"v1\" arrived, and now holds version 1 again: a "
+              + "304 freshens only the stored answer whose ETag it confirms (RFC 9111, 4.3.4), so refresh the entry only "
+              + "if it is still the stale one you revalidated: cache.replace(path, stale, ...), not cache.put (see hint 5)")
+          .contains("\"version\":2");
+    }
+
+    @Test
+    @DisplayName("each entry is revalidated with its own ETag, whatever was read in between")
+    void eachEntryItsOwnEtag() throws Exception {
+      client.get("/products/1");
+      client.get("/products/2");
+      later(61);
+      client.get("/products/1");
+      client.get("/products/2");
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: /products/1 holds ETag \"v1\" and /products/2 holds \"v1-2\": each revalidation sends the ETag "
+              + "stored in that path's entry, never the last one the client happened to see")
+          .containsExactly("(none)", "(none)", "\"v1\"", "\"v1-2\"");
+    }
+
+    @Test
+    @DisplayName("no-cache is kept but revalidated before every reuse")
+    void noCacheRevalidatesEveryTime() throws Exception {
+      origin.cacheControl = "max-age=60, no-cache";
+      client.get("/products/1");
+      client.get("/products/1");
+      later(1);
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: no-cache means \"ask before you reuse it\" (RFC 9111, 5.2.2.4), not \"do not keep it\": "
+              + "kept fresh for 0 s (hint 4), every read revalidates with its ETag, and a 304 that repeats no-cache "
+              + "leaves it fresh for 0 s again")
+          .containsExactly("(none)", "\"v1\"", "\"v1\"");
+    }
+
+    @Test
+    @DisplayName("an answer stale on arrival (max-age=0, or an Age at max-age) is kept too, and revalidated at every read")
+    void staleOnArrivalRevalidates() throws Exception {
+      String[][] cases = {{"max-age=0", null}, {"public, max-age=0", "0"}, {"max-age=60", "60"}, {"max-age=5", "90"}};
+      for (int i = 0; i < cases.length; i++) {
+        origin.cacheControl = cases[i][0];
+        origin.age = cases[i][1];
+        String path = "/products/" + (30 + i);
+        int before = origin.requests();
+        CachingClient.Reply first = client.get(path);
+        CachingClient.Reply second = client.get(path);
+        later(1);
+        client.get(path);
+        String tag = "\"v1-" + (30 + i) + "\"";
+        assertThat(origin.ifNoneMatchSeen.subList(before, origin.requests()))
+            .as("TODO 5: Cache-Control: %s%s: the answer is stale on arrival, yet it has an ETag: like no-cache, it is "
+                + "kept (fresh for 0 s, hint 4) and every later read revalidates it with If-None-Match; only no-store "
+                + "or a missing max-age keeps an answer out of the cache", cases[i][0], cases[i][1] == null ? "" : ", Age: " + cases[i][1])
+            .containsExactly("(none)", tag, tag);
+        assertThat(second).as("TODO 5: the 304 gives the caller the stored 200").isEqualTo(first);
+      }
+    }
+
+    @Test
+    @DisplayName("a new 200 that may not be kept replaces the old copy: the next read does not revalidate an outdated ETag")
+    void unkeepableAnswerDropsOldCopy() throws Exception {
+      client.get("/products/1");
+      later(61);
+      origin.version = 2;
+      origin.cacheControl = "no-store";
+      assertThat(client.get("/products/1").body()).as("the new version").contains("\"version\":2");
+      origin.cacheControl = "public, max-age=60";
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: the server answered the revalidation with version 2 and no-store; the stored version 1 is now "
+              + "known to be outdated, so drop it: asking If-None-Match: \"v1\" names a version the server replaced")
+          .containsExactly("(none)", "\"v1\"", "(none)");
+    }
+
+    @Test
+    @DisplayName("a 304 that brings an Age counts it: max-age=60 with Age: 30 is fresh for 30 s more")
+    void notModifiedAgeCounts() throws Exception {
+      client.get("/products/1");
+      later(61);
+      origin.age = "30";
+      client.get("/products/1");
+      later(29);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 5: the 304 said Age: 30 and max-age=60: the refreshed entry is 59 s old now, still fresh (take the "
+              + "Age off once: from the time stored, not from max-age as well)")
+          .isEqualTo(2);
+      later(1);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 5: the 304 said Age: 30: the entry it refreshes is already 30 s old, so 30 s later it is stale "
+              + "(store it as received now minus the 304's Age)")
+          .isEqualTo(3);
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 2)
+    @DisplayName("generated answers with ETags and 304s: the client asks, revalidates and refreshes exactly as a real HTTP cache does")
+    void agreesWithRealCacheOnRevalidation() throws Exception {
+      try (Versus versus = new Versus()) {
+        versus.compare(Versus.seed(), 150, true, "TODO 5: the client disagreed with a real HTTP cache (RFC 9111) on a stale "
+            + "answer: revalidate with If-None-Match carrying the stored entry's own ETag; a 304 makes the entry fresh "
+            + "again for the max-age it repeats (0 s when it says no-cache), counted from now minus its Age; any other "
+            + "answer is handled like a fresh fetch (see hint 5)");
+      }
+    }
   }
 
   /** The client's steps run against a scripted origin server and a clock the test moves. */
@@ -461,19 +1086,43 @@ class ProductCacheTest {
     volatile int status = 200;
     volatile String cacheControl = "public, max-age=60";
     volatile int version = 1;
+    volatile String age = null;
+    volatile boolean etags = true;
+    volatile boolean weakEtags = false;  // W/"v1": a weak validator, good for If-None-Match all the same
+    volatile String cacheControlOn304 = null;  // null: the same as on a 200; "": none at all
+    volatile java.util.concurrent.CountDownLatch gate = null;  // when set, every request waits (5 s at most) for the others
+    volatile java.util.concurrent.CountDownLatch hold304 = null;  // when set, the next 304 waits for it (5 s at most) before it leaves
+    final java.util.concurrent.CountDownLatch held304 = new java.util.concurrent.CountDownLatch(1);  // that 304 is decided
+    final List<Boolean> metAtGate = new CopyOnWriteArrayList<>();
     final List<String> ifNoneMatchSeen = new CopyOnWriteArrayList<>();
     private final Javalin app = Rest.start(cfg -> cfg.routes.get("/products/{id}", this::answer));
 
-    private void answer(Context ctx) {
+    private void answer(Context ctx) throws InterruptedException {
       String asked = ctx.header("If-None-Match");
       ifNoneMatchSeen.add(asked == null ? "(none)" : asked);
-      String etag = "\"v" + version + "\"";
-      ctx.header("Cache-Control", cacheControl).header("ETag", etag);
+      java.util.concurrent.CountDownLatch latch = gate;
+      if (latch != null) {
+        latch.countDown();
+        metAtGate.add(latch.await(5, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      String id = ctx.pathParam("id");
+      String etag = (weakEtags ? "W/" : "") + "\"v" + version + (id.equals("1") ? "" : "-" + id) + "\"";  // each product its own tags
       boolean same = status == 200 && etag.equals(asked);  // strict: the client must echo the ETag as is
+      String lines = same && cacheControlOn304 != null ? cacheControlOn304 : cacheControl;
+      for (String line : lines.split("\n")) if (!line.isEmpty()) ctx.res().addHeader("Cache-Control", line);  // \n: one more line
+      // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
+      if (status == 200 && etags) ctx.header("ETag", etag);
+      if (age != null) ctx.header("Age", age);
       if (same) ctx.status(304);
       else ctx.status(status).result("{\"path\":\"" + ctx.path() + "\",\"version\":" + version + "}");
       Story.add("origin: GET " + ctx.path() + (asked == null ? "" : " If-None-Match: " + asked)
           + " -> " + ctx.statusCode() + ", Cache-Control: " + cacheControl + ", ETag: " + etag);
+      java.util.concurrent.CountDownLatch hold = hold304;
+      if (same && hold != null) {
+        hold304 = null;
+        held304.countDown();
+        hold.await(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
     }
 
     int requests() { return ifNoneMatchSeen.size(); }
@@ -482,6 +1131,310 @@ class ProductCacheTest {
 
     @Override
     public void close() { app.stop(); }
+  }
+
+  /**
+   * Generated scenarios, each read by the lab's client and by a real HTTP cache (Apache HttpClient
+   * 5's, RFC 9111, configured as a private cache like a browser's) on the same clock against the
+   * same scripted answers: both must ask the server at the same reads, with the same If-None-Match,
+   * and give the caller the same status and body. A failure prints the seed and the smallest case.
+   */
+  static final class Versus implements AutoCloseable {
+    /** One scripted answer; cacheControl304 and age304 are what a 304 for it carries. */
+    record Answer(int status, int version, boolean etag, List<String> cacheControl, Integer age,
+                  List<String> cacheControl304, Integer age304) {
+      @Override public String toString() {
+        return status + (etag && status == 200 ? " ETag " + (version % 2 == 0 ? "W/" : "") + "\"<key>-v" + version + "\"" : " (no ETag, version " + version + ")")
+            + (cacheControl.isEmpty() ? "" : " " + cacheControl.stream().map(l -> "Cache-Control: " + l).collect(Collectors.joining(" + ")))
+            + (age == null ? "" : " Age: " + age)
+            + (etag && status == 200 ? "; its 304 carries " + (cacheControl304.isEmpty() ? "no Cache-Control"
+                : cacheControl304.stream().map(l -> "Cache-Control: " + l).collect(Collectors.joining(" + ")))
+                + (age304 == null ? "" : " Age: " + age304) : "");
+      }
+    }
+    /** The clock moves on `advance` seconds, then both caches read once while the server answers `answer`. */
+    record Step(long advance, Answer answer) {
+      @Override public String toString() { return "+" + advance + " s, server would answer " + answer; }
+    }
+    /** What one cache did at one read: the request it sent ("no request", or its If-None-Match) and what the caller got. */
+    record Seen(String request, int status, String body) {
+      @Override public String toString() { return request + " -> caller got " + status + " " + body; }
+    }
+
+    private static final int[] OTHER_STATUSES = {201, 203, 204, 300, 301, 302, 307, 308, 400, 403, 404, 405, 410, 414, 500, 501, 502, 503};
+    private static final Instant START = Instant.parse("2030-01-01T12:00:00Z");
+    final AtomicReference<Instant> now = new AtomicReference<>(START);
+    private final Map<String, Answer> script = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> asked = new ConcurrentHashMap<>();
+    private final Javalin origin = Rest.start(cfg -> cfg.routes.get("/g/{who}/{key}", this::answer));
+    private final CachingClient lab = new CachingClient(Rest.url(origin), now::get);
+    private final workbook.httpcache.RealCache real = new workbook.httpcache.RealCache(now::get);
+    private int keys;
+
+    private void answer(Context ctx) {
+      Answer a = script.get(ctx.pathParam("key"));
+      String inm = ctx.header("If-None-Match");
+      asked.computeIfAbsent(ctx.path(), k -> new CopyOnWriteArrayList<>()).add(inm == null ? "GET without If-None-Match" : "If-None-Match: " + inm);
+      // Every key its own tags; every even version's is weak: If-None-Match compares weakly, so a weak tag validates too.
+      String etag = (a.version() % 2 == 0 ? "W/" : "") + "\"" + ctx.pathParam("key") + "-v" + a.version() + "\"";
+      boolean notModified = a.status() == 200 && a.etag() && etag.equals(inm);
+      // Real time, as servers send it: the real cache ages its entries by the test's clock (see RealCache).
+      ctx.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atZone(ZoneOffset.UTC)));
+      // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
+      if (a.etag() && a.status() == 200) ctx.header("ETag", etag);
+      (notModified ? a.cacheControl304() : a.cacheControl()).forEach(line -> ctx.res().addHeader("Cache-Control", line));
+      Integer age = notModified ? a.age304() : a.age();
+      if (age != null) ctx.header("Age", String.valueOf(age));
+      if (notModified) ctx.status(304);
+      else ctx.status(a.status()).result("{\"key\":\"" + ctx.pathParam("key") + "\",\"version\":" + a.version() + "}");
+    }
+
+    /** Plays a scenario on fresh keys; returns the first disagreement, or null when both caches agreed at every read. */
+    String play(List<Step> steps) throws Exception {
+      String key = "k" + (++keys);
+      List<String> story = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        Step step = steps.get(i);
+        now.set(now.get().plusSeconds(step.advance()));
+        script.put(key, step.answer());
+        Seen mine = read("/g/lab/" + key, true);
+        Seen theirs = read("/g/real/" + key, false);
+        story.add("  read " + (i + 1) + ": " + step);
+        if (!agree(mine, theirs, step.answer().status())) {
+          story.add("    lab's client: " + mine);
+          story.add("    real cache:   " + theirs);
+          return String.join("\n", story);
+        }
+        story.add("    both: " + mine);
+        if (step.answer().status() != 200 && !mine.request().equals("no request")) {
+          // The real cache may keep some non-200 answers (a 404 with max-age); the lab keeps 200s only.
+          script.put(key, new Answer(200, step.answer().version(), false, List.of("max-age=60"), null, List.of(), null));
+          Seen next = read("/g/lab/" + key, true);
+          if (next.request().equals("no request")) {
+            story.add("  read " + (i + 2) + ": +0 s: the lab's client answered from its cache, with " + next.status()
+                + "; it keeps only 200 answers, so it must ask again");
+            return String.join("\n", story);
+          }
+          return null;
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Both ask the server at the same reads; when both revalidate, with the same If-None-Match; the
+     * caller gets the same answer. Storing is never required (RFC 9111, 3), so a real cache that
+     * fetches in full where the lab's revalidates (or the reverse) still agrees, and so does a
+     * non-200 answer the lab passes on as it came.
+     */
+    private static boolean agree(Seen mine, Seen theirs, int status) {
+      if (mine.request().equals("no request") != theirs.request().equals("no request")) return false;
+      boolean bothRevalidate = mine.request().startsWith("If-None-Match") && theirs.request().startsWith("If-None-Match");
+      if (bothRevalidate && !mine.request().equals(theirs.request())) return false;
+      if (status != 200 && !mine.request().equals("no request")) return mine.status() == status;
+      return mine.status() == theirs.status() && mine.body().equals(theirs.body());
+    }
+
+    private Seen read(String path, boolean isLab) throws Exception {
+      int before = asked.getOrDefault(path, List.of()).size();
+      int status;
+      String body;
+      if (isLab) {
+        CachingClient.Reply reply = lab.get(path);
+        status = reply.status();
+        body = reply.body();
+      } else {
+        workbook.httpcache.RealCache.Reply reply = real.get(Rest.url(origin) + path);
+        status = reply.status();
+        body = reply.body();
+      }
+      List<String> seen = asked.getOrDefault(path, List.of());
+      String request = seen.size() == before ? "no request" : String.join(", then ", seen.subList(before, seen.size()));
+      return new Seen(request, status, body == null ? "" : body);
+    }
+
+    /**
+     * A scenario of 2 to 5 reads. Without ETags (step 4) every kind of answer is tried. With ETags
+     * (step 5) the 200s are those both caches keep (a max-age of 1 s or more, no no-store), and
+     * Age is on every answer of a scenario or on none: the RFC leaves open whether the Age of a
+     * stored 200 still counts after a 304 that carries none, and HttpClient keeps it.
+     */
+    static List<Step> scenario(Random random, boolean withEtags) {
+      List<Step> steps = new ArrayList<>();
+      int n = 2 + random.nextInt(4);
+      int version = 1;
+      long lifetime = 60;
+      boolean ages = random.nextInt(3) == 0;
+      for (int i = 0; i < n; i++) {
+        long advance = i == 0 ? 0 : switch (random.nextInt(6)) {
+          case 0 -> 0;
+          case 1 -> lifetime - 1;
+          case 2 -> lifetime;
+          case 3 -> lifetime + 1;
+          default -> random.nextInt(300);
+        };
+        boolean last = i == n - 1;
+        int status = last && random.nextInt(3) == 0 ? OTHER_STATUSES[random.nextInt(OTHER_STATUSES.length)] : 200;
+        if (random.nextInt(3) == 0) version++;
+        List<String> directives = directives(random, !withEtags);
+        Integer age = withEtags ? (ages ? Integer.valueOf(random.nextInt(120)) : null)
+            : random.nextInt(3) == 0 ? Integer.valueOf(random.nextInt(120)) : null;
+        // A 304 repeats no Cache-Control, one with max-age, or one without (which replaces the stored one: stale).
+        List<String> directives304 = switch (random.nextInt(4)) {
+          case 0 -> List.of();
+          case 1 -> withoutMaxAge(random, directives(random, false));
+          default -> directives(random, false);
+        };
+        Integer age304 = withEtags ? (ages ? Integer.valueOf(random.nextInt(120)) : null) : null;
+        boolean etag = withEtags && random.nextInt(8) != 0;
+        steps.add(new Step(Math.max(0, advance), new Answer(status, version, etag, lines(random, directives), age,
+            lines(random, directives304), age304)));
+        lifetime = Math.max(0, maxAgeIn(directives) - (age == null ? 0 : age));
+      }
+      return steps;
+    }
+
+    private static final String[] NAMES = {"public", "private", "no-store", "no-cache", "must-revalidate",
+        "proxy-revalidate", "no-transform", "s-maxage", "private=\"Set-Cookie, Authorization\"", "community=\"UCI\"", "x-ext"};
+
+    /**
+     * Cache-Control directives in random order, letter case and argument form. With any=false (the
+     * answers of step 5, and every 304 that repeats one) there is always a max-age of 1 s or more and no no-store.
+     */
+    static List<String> directives(Random random, boolean any) {
+      List<String> out = new ArrayList<>();
+      if (!any || random.nextInt(5) != 0) {
+        int[] ages = {0, 1, 5, 59, 60, 61, 120, 3600, 31536000};
+        int maxAge = random.nextBoolean() ? ages[random.nextInt(ages.length)] : random.nextInt(400);
+        if (!any) maxAge = Math.max(1, maxAge);
+        // Only the token form: RFC 9111 (5.2.2.1) forbids sending max-age="60", and HttpClient ignores it.
+        out.add(randomCase(random, "max-age") + "=" + maxAge);
+      }
+      int extra = random.nextInt(3);
+      for (int j = 0; j < extra; j++) {
+        String name = NAMES[random.nextInt(NAMES.length)];
+        if (!any && name.equals("no-store")) continue;
+        if (name.equals("s-maxage")) name = randomCase(random, name) + "=" + random.nextInt(400);
+        else if (!name.contains("=")) name = randomCase(random, name);
+        out.add(name);
+      }
+      Collections.shuffle(out, random);
+      return out;
+    }
+
+    /** The directives with max-age taken out; at least one is left. */
+    private static List<String> withoutMaxAge(Random random, List<String> directives) {
+      List<String> out = new ArrayList<>(directives);
+      out.removeIf(d -> d.toLowerCase(Locale.ROOT).startsWith("max-age"));
+      if (out.isEmpty()) out.add(randomCase(random, "public"));
+      return out;
+    }
+
+    private static String randomCase(Random random, String name) {
+      return switch (random.nextInt(4)) {
+        case 0 -> name.toUpperCase(Locale.ROOT);
+        case 1 -> Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        default -> name;
+      };
+    }
+
+    /** The directives as header lines: one line or two, commas with or without spaces. */
+    private static List<String> lines(Random random, List<String> directives) {
+      if (directives.isEmpty()) return List.of();
+      String[] separators = {", ", ",", " , ", ",  "};
+      if (directives.size() > 1 && random.nextInt(3) == 0) {
+        int cut = 1 + random.nextInt(directives.size() - 1);
+        return List.of(String.join(separators[random.nextInt(4)], directives.subList(0, cut)),
+            String.join(separators[random.nextInt(4)], directives.subList(cut, directives.size())));
+      }
+      return List.of(String.join(separators[random.nextInt(4)], directives));
+    }
+
+    private static long maxAgeIn(List<String> directives) {
+      for (String d : directives) {
+        if (d.toLowerCase(Locale.ROOT).startsWith("max-age=")) return Long.parseLong(d.substring(8).replace("\"", ""));
+      }
+      return 0;
+    }
+
+    /** Runs `count` generated scenarios from `seed`; fails with the seed and the smallest disagreement found. */
+    void compare(long seed, int count, boolean withEtags, String todo) throws Exception {
+      Random random = new Random(seed);
+      for (int c = 0; c < count; c++) {
+        List<Step> steps = scenario(random, withEtags);
+        String failure = play(steps);
+        if (failure == null) continue;
+        List<Step> smallest = shrink(steps);
+        String shown = play(smallest);
+        throw new AssertionError(todo + "\nScenario " + (c + 1) + " of " + count + " generated from seed " + seed
+            + " (LAB02_SEED=" + seed + " ./jbang labs/02-http-caching/ProductCacheTest.java runs the same cases)" + "; the smallest disagreement found:\n" + (shown == null ? failure : shown));
+      }
+    }
+
+    /**
+     * Greedy: drops reads and simplifies answers while the lab's client and the real cache still
+     * disagree, within 60 replays so that a failing run stays quick.
+     */
+    private List<Step> shrink(List<Step> steps) throws Exception {
+      List<Step> best = steps;
+      int replays = 0;
+      while (replays < 60) {
+        List<Step> next = null;
+        for (List<Step> candidate : smaller(best)) {
+          if (++replays > 60) break;
+          if (play(candidate) != null) { next = candidate; break; }
+        }
+        if (next == null) return best;
+        best = next;
+      }
+      return best;
+    }
+
+    private static List<List<Step>> smaller(List<Step> steps) {
+      List<List<Step>> out = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        if (steps.size() > 1) {
+          List<Step> fewer = new ArrayList<>(steps);
+          fewer.remove(i);
+          out.add(fewer);
+        }
+        Step s = steps.get(i);
+        Answer a = s.answer();
+        if (s.advance() > 0) out.add(with(steps, i, new Step(0, a)));
+        if (a.age() != null) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), a.cacheControl(), null, a.cacheControl304(), a.age304()))));
+        if (a.age304() != null) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), a.cacheControl(), a.age(), a.cacheControl304(), null))));
+        if (!a.cacheControl304().isEmpty()) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), a.cacheControl(), a.age(), List.of(), a.age304()))));
+        if (a.cacheControl().size() > 1) out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(), List.of(String.join(", ", a.cacheControl())), a.age(), a.cacheControl304(), a.age304()))));
+        List<String> parts = a.cacheControl().isEmpty() ? List.of() : List.of(String.join(",", a.cacheControl()).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)"));
+        for (int p = 0; p < parts.size() && parts.size() > 1; p++) {
+          List<String> rest = new ArrayList<>(parts);
+          rest.remove(p);
+          out.add(with(steps, i, new Step(s.advance(), new Answer(a.status(), a.version(), a.etag(),
+              List.of(rest.stream().map(String::trim).collect(Collectors.joining(", "))), a.age(), a.cacheControl304(), a.age304()))));
+        }
+      }
+      return out;
+    }
+
+    private static List<Step> with(List<Step> steps, int i, Step step) {
+      List<Step> copy = new ArrayList<>(steps);
+      copy.set(i, step);
+      return copy;
+    }
+
+    /** The seed: LAB02_SEED=N (or -Dlab02.seed=N) repeats a run; otherwise a new one each run, printed. */
+    static long seed() {
+      String given = System.getProperty("lab02.seed", System.getenv("LAB02_SEED"));
+      long seed = given != null ? Long.parseLong(given) : new Random().nextLong();
+      System.out.println("lab 02 generated cases: seed " + seed);
+      return seed;
+    }
+
+    @Override
+    public void close() throws Exception {
+      real.close();
+      origin.stop();
+    }
   }
 
   private HttpResponse<String> get(String pathOrUrl, String... headers) throws Exception {

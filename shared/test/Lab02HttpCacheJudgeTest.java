@@ -1,7 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS org.apache.httpcomponents.client5:httpclient5-cache:5.6.5
-//SOURCES ../../solutions/02-http-caching/ProductApi.java ../src/workbook/test/*.java
+//SOURCES ../../solutions/02-http-caching/ProductApi.java ../src/workbook/test/*.java ../src/workbook/httpcache/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 

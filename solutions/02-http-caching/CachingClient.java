@@ -6,7 +6,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,12 +58,19 @@ public final class CachingClient {
   private Reply revalidate(String path, Entry stale) throws IOException, InterruptedException {
     // The ETag goes back exactly as received, quotes included: the server compares validators, not ids.
     HttpResponse<String> response = send(request(path).header("If-None-Match", stale.etag()));
-    if (response.statusCode() != 304) return handle(path, response);
-    // 304 says "what you hold is current": it counts as just received, fresh again for the max-age
-    // the 304 repeats (the server may have changed it), or the one stored before.
-    String maxAge = cacheControl(response).get("max-age");
-    Duration fresh = maxAge == null ? stale.maxAge() : Duration.ofSeconds(Long.parseLong(maxAge));
-    cache.put(path, new Entry(stale.body(), stale.etag(), clock.instant(), fresh));
+    if (response.statusCode() != 304) {
+      cache.remove(path);  // the server did not vouch for the stale copy: it is kept only if the new answer may be
+      return handle(path, response);
+    }
+    // 304 says "what you hold is current": it counts as just received (minus its Age), fresh again for
+    // the max-age the 304 repeats (0 s if it says no-cache), or the one stored before if it repeats no
+    // Cache-Control; its Cache-Control replaces the stored one (RFC 9111, 4.3.4): without max-age, 0 s.
+    Map<String, String> directives = cacheControl(response);
+    String maxAge = directives.get("max-age");
+    Duration fresh = directives.containsKey("no-cache") ? Duration.ZERO
+        : maxAge == null ? (directives.isEmpty() ? stale.maxAge() : Duration.ZERO) : Duration.ofSeconds(Long.parseLong(maxAge));
+    // Only the entry this 304 vouches for: a newer answer another reader stored meanwhile stays (RFC 9111, 4.3.4).
+    cache.replace(path, stale, new Entry(stale.body(), stale.etag(), clock.instant().minusSeconds(age(response)), fresh));
     return new Reply(200, stale.body());
   }
 
@@ -70,9 +79,10 @@ public final class CachingClient {
     // Only a 200 the server declared reusable: an error or a no-store answer must be asked for again.
     Map<String, String> directives = cacheControl(response);
     if (response.statusCode() != 200 || directives.containsKey("no-store") || !directives.containsKey("max-age")) return;
-    Duration maxAge = Duration.ofSeconds(Long.parseLong(directives.get("max-age")));
     String etag = response.headers().firstValue("ETag").orElse(null);
-    cache.put(path, new Entry(response.body(), etag, clock.instant(), maxAge));
+    // no-cache: keep it, but ask before every reuse. Age: it was already that old when it arrived.
+    Duration maxAge = directives.containsKey("no-cache") ? Duration.ZERO : Duration.ofSeconds(Long.parseLong(directives.get("max-age")));
+    cache.put(path, new Entry(response.body(), etag, clock.instant().minusSeconds(age(response)), maxAge));
   }
 
   private HttpRequest.Builder request(String path) {
@@ -83,14 +93,58 @@ public final class CachingClient {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The directives of the Cache-Control header: "public, max-age=60" gives {public=, max-age=60}. */
+  /**
+   * The directives of Cache-Control: "public, Max-Age=60" gives {public=, max-age=60}. Names are
+   * compared in lower case, every Cache-Control line counts (two lines are one comma-separated
+   * list), a quoted value loses its quotes, and a directive given twice keeps its first value. A
+   * max-age or s-maxage that is not a number of seconds reads as "0" (stale, RFC 9111, 4.2.1), and one
+   * too large to count as "2147483648" (1.2.2), so Long.parseLong can always read them.
+   */
   static Map<String, String> cacheControl(HttpResponse<?> response) {
     Map<String, String> directives = new LinkedHashMap<>();
-    for (String part : response.headers().firstValue("Cache-Control").orElse("").split(",")) {
+    for (String part : splitOutsideQuotes(String.join(",", response.headers().allValues("Cache-Control")))) {
       String[] nameValue = part.trim().split("=", 2);
       if (nameValue[0].isEmpty()) continue;
-      directives.put(nameValue[0].toLowerCase(Locale.ROOT), nameValue.length > 1 ? nameValue[1].trim() : "");
+      String value = nameValue.length > 1 ? nameValue[1].trim() : "";
+      if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) value = value.substring(1, value.length() - 1);
+      String name = nameValue[0].trim().toLowerCase(Locale.ROOT);
+      if (name.equals("max-age") || name.equals("s-maxage")) value = deltaSeconds(value);
+      directives.putIfAbsent(name, value);
     }
     return directives;
+  }
+
+  /**
+   * How many seconds the answer already spent in caches on its way here (its Age header), or 0. A value
+   * too large to count is taken as 2^31 seconds, never as 0 (RFC 9111, 1.2.2).
+   */
+  static long age(HttpResponse<?> response) {
+    String age = response.headers().firstValue("Age").orElse("0").trim();
+    if (!age.matches("\\d+")) return 0;
+    return age.length() > 10 ? 2147483648L : Math.min(Long.parseLong(age), 2147483648L);
+  }
+
+  /** Delta-seconds as Long.parseLong can read them: "0" when not a number, at most "2147483648". */
+  private static String deltaSeconds(String value) {
+    if (!value.matches("\\d+")) return "0";
+    return value.length() > 10 || Long.parseLong(value) > 2147483648L ? "2147483648" : value;
+  }
+
+  /** Splits a list on the commas that are not inside a quoted string: private="a, b" stays whole. */
+  private static List<String> splitOutsideQuotes(String list) {
+    List<String> parts = new ArrayList<>();
+    StringBuilder part = new StringBuilder();
+    boolean quoted = false;
+    for (char c : list.toCharArray()) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted) {
+        parts.add(part.toString());
+        part.setLength(0);
+      } else {
+        part.append(c);
+      }
+    }
+    parts.add(part.toString());
+    return parts;
   }
 }

@@ -56,7 +56,7 @@ public final class ProductApi implements AutoCloseable {
     // Computed from the bytes we send: same body, same ETag on every replica; any change, a new one.
     ctx.header("ETag", etag);
     // The client holds these very bytes already: confirm them with headers only (set above), no body.
-    if (matches(ctx.header("If-None-Match"), etag)) {
+    if (matches(ifNoneMatch(ctx), etag)) {
       ctx.status(304);
       return;
     }
@@ -80,6 +80,15 @@ public final class ProductApi implements AutoCloseable {
         .map(String::trim)
         .map(tag -> tag.startsWith("W/") ? tag.substring(2) : tag)
         .anyMatch(tag -> tag.equals(etag) || tag.equals("*"));
+  }
+
+  /**
+   * Given: the request's If-None-Match as one list, every line of it (two If-None-Match lines mean the same
+   * as one line with a comma between them, RFC 9110, 5.3), or null when there is none.
+   */
+  static String ifNoneMatch(Context ctx) {
+    List<String> lines = java.util.Collections.list(ctx.req().getHeaders("If-None-Match"));
+    return lines.isEmpty() ? null : String.join(", ", lines);
   }
 
   /** One line per exchange, shown under a failing test and printed by the demo. */
@@ -112,6 +121,10 @@ public final class ProductApi implements AutoCloseable {
 
   void changePrice(int id, String price) {
     products.computeIfPresent(id, (k, p) -> new Product(p.id(), p.name(), new BigDecimal(price)));
+  }
+
+  void rename(int id, String name) {
+    products.computeIfPresent(id, (k, p) -> new Product(p.id(), name, p.price()));
   }
 
   String url() { return Rest.url(app); }
