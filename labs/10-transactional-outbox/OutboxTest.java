@@ -396,9 +396,10 @@ class OutboxTest {
     @Test
     @DisplayName("outages, failed sends, lost acks, relay crashes and late commits, generated: every event arrives, in order per key, twice only after a crash or a lost ack")
     void survivesGeneratedFaults() throws Exception {
-      // Each schedule holds every fault kind once or more, at places its seed picks (printed; FAULTS_SEED=n runs
-      // one again, FAULTS_SCHEDULES=n runs more). Faults are injected at the producer: no broker restarts, no sleeps.
-      Schedules.check("lab 10's relay under faults", 2, Episode::schedule, schedule -> new RelayUnderFaults().run(schedule));
+      // One schedule by default: each holds every fault kind once or more, at places its seed picks (printed;
+      // FAULTS_SEED=n plays one again, FAULTS_SCHEDULES=n plays more). Faults are injected at the producer: no
+      // broker restarts, no sleeps.
+      Schedules.check("lab 10's relay under faults", 1, Episode::schedule, schedule -> new RelayUnderFaults().run(schedule));
     }
   }
 

@@ -11,8 +11,11 @@ import java.util.function.Function;
  * lab's invariant. The seed is printed before each schedule, and a failure names the schedule and
  * the seed that made it, so any failure can be run again exactly:
  *
- * <pre>  FAULTS_SEED=12345 ./jbang workbook@. test 10 3     one schedule, the one that failed
- *   FAULTS_SCHEDULES=50 ./jbang workbook@. test 11 2   fifty schedules instead of the test's few</pre>
+ * <pre>  WORKBOOK_DAEMON=off FAULTS_SEED=12345 ./jbang workbook@. test 10 3     one schedule, the one that failed
+ *   WORKBOOK_DAEMON=off FAULTS_SCHEDULES=50 ./jbang workbook@. test 11 2   fifty schedules instead of the test's few</pre>
+ *
+ * (The warm runner that `test` uses keeps the environment it started with: WORKBOOK_DAEMON=off runs
+ * the test in a JVM of its own, which sees these variables.)
  *
  * A generator must put every fault kind the invariant is about into every schedule (at places the
  * seed picks), so that a few schedules per run prove each rule every time; more schedules only
@@ -45,7 +48,7 @@ public final class Schedules {
         throw todo; // the starter's "not done yet": the runner names the TODO
       } catch (AssertionError | Exception e) {
         throw new AssertionError(e.getMessage() + "\n[faults] under the schedule " + named
-            + "\n[faults] run it again: FAULTS_SEED=" + seed, e);
+            + "\n[faults] run it again: WORKBOOK_DAEMON=off FAULTS_SEED=" + seed + " ./jbang workbook@. test NN", e);
       }
     }
   }
