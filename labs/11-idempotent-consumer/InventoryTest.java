@@ -481,6 +481,31 @@ class InventoryTest {
             break; // everything committed; or every event applied and three polls found nothing more: the lag stays
           }
         }
+        // then: once the group is at lag 0, one more event arrives alone in a poll, and the consumer dies just before
+        // its database commit: its offset must not have been committed before it was applied
+        if (Topics.lag(group, topic) == 0) {
+          var late = new Inventory.OrderConfirmed("e-late", "order.confirmed", "o-late", SKU, 50);
+          faulty.at(1, FaultyDatabase.Fault.CRASH_BEFORE_COMMIT);
+          publish(topic, late);
+          distinct.put(late.eventId(), late.quantity());
+          Timeline.note("e-late is published alone; its consumer will die just before its database commit");
+          for (int idle = 0; System.nanoTime() < deadline; ) {
+            boolean restart = false;
+            int read = -1;
+            try {
+              read = consumer.pollOnce(Duration.ofMillis(100));
+            } catch (Crash | SQLException e) {
+              restart = true;
+            }
+            if (restart) {
+              consumer.close();
+              restarts++;
+              consumer = new InventoryConsumer(new Inventory(faulty), topic, group, "inventory-" + (restarts + 1));
+            } else if (read == 0 && (Topics.lag(group, topic) == 0 && faulty.faultsPending() == 0 || ++idle == 5)) {
+              break;
+            }
+          }
+        }
       } finally {
         consumer.close();
       }

@@ -34,7 +34,13 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
     /** The process dies before the record leaves. */
     CRASH_BEFORE_SEND,
     /** The process dies right after the broker acknowledged the record. */
-    CRASH_AFTER_ACK
+    CRASH_AFTER_ACK,
+    /**
+     * Not sent, and the answer comes later than any wait: a timed get() times out at once (as it
+     * would after however long it waited), and the answer, when it comes (get() without a limit, a
+     * callback), is a failure. Silence is not an acknowledgement.
+     */
+    ANSWERS_LATE_WITH_A_FAILURE
   }
 
   private record Planned<K, V>(Predicate<ProducerRecord<K, V>> which, Fault fault) {}
@@ -88,6 +94,19 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
     switch (fault) {
       case FAILS:
         return failed(record, callback, "not sent: the send failed (a fault the test injects)");
+      case ANSWERS_LATE_WITH_A_FAILURE: {
+        Future<RecordMetadata> failure = failed(record, callback,
+            "not sent: its answer comes later than any wait, and is a failure (a fault the test injects)");
+        return new Future<>() {
+          @Override public boolean cancel(boolean mayInterrupt) { return false; }
+          @Override public boolean isCancelled() { return false; }
+          @Override public boolean isDone() { return false; }
+          @Override public RecordMetadata get() throws InterruptedException, ExecutionException { return failure.get(); }
+          @Override public RecordMetadata get(long timeout, TimeUnit unit) throws java.util.concurrent.TimeoutException {
+            throw new java.util.concurrent.TimeoutException("no answer within " + timeout + " " + unit + " (the test's late answer)");
+          }
+        };
+      }
       case CRASH_BEFORE_SEND:
         Timeline.note("the process dies before sending " + record.key());
         throw new Crash("the process died before sending " + record.key());
