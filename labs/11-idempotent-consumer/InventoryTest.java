@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -277,6 +280,34 @@ class InventoryTest {
           + " processed_events breaks the primary key (SQLState 23505): that means \"already processed\", so"
           + " recordOnce returns false and apply changes nothing").isFalse();
       assertThat(inventory.stock(SKU)).as("TODO 3: stock after e-1 (2 of 100) was delivered twice").isEqualTo(98);
+    }
+
+    @Test
+    @DisplayName("a duplicate is told by its SQLState, the code every driver reports the same: also under a driver whose vendor codes and messages are not H2's")
+    void duplicateBySqlStateOnEveryDriver() throws Exception {
+      // given: the same database, reached through a driver that reports errors as PostgreSQL's does: the standard
+      // SQLState, a vendor code of 0 and its own wording (H2 puts 23505 in its vendor code and its message too)
+      Inventory elsewhere = new Inventory(otherVendor(db.dataSource()));
+      elsewhere.apply(event("e-1", 2));
+      // when
+      Object outcome;
+      try {
+        outcome = elsewhere.apply(event("e-1", 2));
+      } catch (SQLException | RuntimeException thrown) {
+        outcome = thrown;
+      }
+      if (outcome instanceof UnsupportedOperationException todo) throw todo;
+      // then
+      assertThat(outcome).as("TODO 3: apply() of e-1 a second time, through a driver whose duplicate key has SQLState"
+          + " 23505, vendor code 0 and no 23505 in its message (as PostgreSQL's). Only getSQLState() is the standard's"
+          + " code: getErrorCode() and the message are each driver's own, and H2 merely happens to repeat 23505 there")
+          .isEqualTo(false);
+      assertThat(inventory.stock(SKU)).as("TODO 3: stock after e-1 (2 of 100) was delivered twice").isEqualTo(98);
+      // and: a refusal that is not a duplicate is still a failure through that driver
+      Throwable notNull = catchThrowable(() -> elsewhere.apply(new Inventory.OrderConfirmed(null, "order.confirmed", "o-8", SKU, 2)));
+      assertThat(notNull).as("TODO 3: apply() of an event without an id (NOT NULL, SQLState 23502) through the other"
+          + " driver: only 23505 means \"already processed\"").isInstanceOf(SQLException.class);
+      assertThat(inventory.stock(SKU)).as("TODO 3: stock after an event the database refused to record").isEqualTo(98);
     }
 
     @Test
@@ -612,6 +643,36 @@ class InventoryTest {
       c.rollback();
       c.close();
     }
+  }
+
+  /**
+   * The same database through a driver that reports errors as PostgreSQL's does: every SQLException keeps its
+   * SQLState, but its vendor code is 0 and its message is that driver's own (no H2 error code in it).
+   */
+  static DataSource otherVendor(DataSource real) {
+    return (DataSource) reporting(real, DataSource.class);
+  }
+
+  private static Object reporting(Object target, Class<?> type) {
+    return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+      Object result;
+      try {
+        result = method.invoke(target, args);
+      } catch (InvocationTargetException e) {
+        if (!(e.getCause() instanceof SQLException h2)) throw e.getCause();
+        String state = h2.getSQLState();
+        String message = switch (String.valueOf(state)) {
+          case "23505" -> "ERROR: duplicate key value violates unique constraint \"processed_events_pkey\"";
+          case "23502" -> "ERROR: null value in column \"event_id\" violates not-null constraint";
+          case "23513" -> "ERROR: new row violates check constraint";
+          default -> "ERROR: " + String.valueOf(h2.getMessage()).replaceAll("\\s*\\[\\d+-\\d+\\]", "");
+        };
+        throw new SQLException(message, state, 0);
+      }
+      Class<?> returns = method.getReturnType();
+      return result != null && returns.isInterface() && returns.getPackageName().equals("java.sql")
+          ? reporting(result, returns) : result;
+    });
   }
 
   static Inventory.OrderConfirmed event(String eventId, int quantity) {
