@@ -107,6 +107,19 @@ class OrderingTest {
               + " only some partitions?)", placed.perPartition(), fair)
           .isLessThanOrEqualTo(fair * 3 / 2);
     }
+
+    @Test
+    @DisplayName("on a topic of another partition count (eight), every partition gets events too, and each order stays on one")
+    void anotherPartitionCount() throws Exception {
+      int partitions = 8;
+      Placement placed = publish(Topics.fresh("order-events", partitions), EVENTS.subList(0, 800), OrderEvents::record);
+      assertThat(placed.perPartition().keySet()).as("TODO 1: the partitions of an eight-partition topic that got"
+          + " events, %s. The partition follows from the key and the topic's own partition count: a partition"
+          + " computed from a count written into the code (six) leaves the other partitions, and their workers,"
+          + " idle. Leave the partition to Kafka's default partitioner", placed.perPartition())
+          .containsExactlyInAnyOrderElementsOf(IntStream.range(0, partitions).boxed().toList());
+      assertThat(scattered(placed.byOrder())).as("TODO 1: orders on more than one partition of the eight").isEmpty();
+    }
   }
 
   @Nested
@@ -120,17 +133,27 @@ class OrderingTest {
           .mapToObj(i -> Workers.groupFor("order-events", "worker-" + i)).collect(Collectors.toCollection(TreeSet::new));
       assertThat(groups).as("TODO 2: the groups of worker-1, worker-2 and worker-3: in groups of their own, each"
           + " worker reads every partition and every event is handled three times").hasSize(1);
+      assertThat(Workers.groupFor("payment-events", "worker-1")).as("TODO 2: the group of the workers of another topic"
+          + " (payment-events). A group is one set of workers sharing one stream: name it after its topic, so that the"
+          + " workers of another topic (another service) are another group, with their own offsets and rebalances")
+          .isNotEqualTo(Workers.groupFor("order-events", "worker-1"));
     }
 
     @Test
-    @DisplayName("the workers share the six partitions, each takes part, and each event is handled once")
+    @DisplayName("the workers share the six partitions, each takes part, and each event is handled once, those published before they started too")
     void shareThePartitions() throws Exception {
       String topic = Topics.fresh("order-events", PARTITIONS);
+      // given: a backlog: the shop published the first half of the events before any worker ran
+      int backlog = EVENTS.size() / 2;
+      publish(topic, EVENTS.subList(0, backlog), OrderingTest::keyedByOrder);
       Handled handled = new Handled();
       Workers workers = start(topic, handled);
       assertOneReaderPerPartition(workers);
-      publish(topic, OrderingTest::keyedByOrder);
-      awaitAll(handled, EVENTS.size(), "");
+      publish(topic, EVENTS.subList(backlog, EVENTS.size()), OrderingTest::keyedByOrder);
+      awaitAll(handled, EVENTS.size(), "TODO 2: events never handled. " + backlog + " of them were published before the"
+          + " workers started: a new group reads a topic from its oldest record (auto.offset.reset=earliest, as"
+          + " Clients.consumerConfig sets it); starting at the end (latest) skips every event published before the"
+          + " group first committed: ");
       assertThat(handled.duplicates()).as("TODO 2: events handled more than once").isZero();
       assertThat(handled.perWorker()).as("events handled by each worker").hasSize(WORKERS).allSatisfy((w, n) ->
           assertThat(n).as("events handled by %s", w).isPositive());

@@ -1,11 +1,13 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES InventoryConsumer.java ../../shared/src/workbook/test/*.java
+//SOURCES InventoryConsumer.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,12 +15,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,6 +39,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import workbook.db.Db;
+import workbook.faults.Crash;
+import workbook.faults.FaultyDatabase;
+import workbook.faults.Schedules;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
 import workbook.kafka.Poll;
@@ -274,6 +283,34 @@ class InventoryTest {
     }
 
     @Test
+    @DisplayName("a duplicate is told by its SQLState, the code every driver reports the same: also under a driver whose vendor codes and messages are not H2's")
+    void duplicateBySqlStateOnEveryDriver() throws Exception {
+      // given: the same database, reached through a driver that reports errors as PostgreSQL's does: the standard
+      // SQLState, a vendor code of 0 and its own wording (H2 puts 23505 in its vendor code and its message too)
+      Inventory elsewhere = new Inventory(otherVendor(db.dataSource()));
+      elsewhere.apply(event("e-1", 2));
+      // when
+      Object outcome;
+      try {
+        outcome = elsewhere.apply(event("e-1", 2));
+      } catch (SQLException | RuntimeException thrown) {
+        outcome = thrown;
+      }
+      if (outcome instanceof UnsupportedOperationException todo) throw todo;
+      // then
+      assertThat(outcome).as("TODO 3: apply() of e-1 a second time, through a driver whose duplicate key has SQLState"
+          + " 23505, vendor code 0 and no 23505 in its message (as PostgreSQL's). Only getSQLState() is the standard's"
+          + " code: getErrorCode() and the message are each driver's own, and H2 merely happens to repeat 23505 there")
+          .isEqualTo(false);
+      assertThat(inventory.stock(SKU)).as("TODO 3: stock after e-1 (2 of 100) was delivered twice").isEqualTo(98);
+      // and: a refusal that is not a duplicate is still a failure through that driver
+      Throwable notNull = catchThrowable(() -> elsewhere.apply(new Inventory.OrderConfirmed(null, "order.confirmed", "o-8", SKU, 2)));
+      assertThat(notNull).as("TODO 3: apply() of an event without an id (NOT NULL, SQLState 23502) through the other"
+          + " driver: only 23505 means \"already processed\"").isInstanceOf(SQLException.class);
+      assertThat(inventory.stock(SKU)).as("TODO 3: stock after an event the database refused to record").isEqualTo(98);
+    }
+
+    @Test
     @DisplayName("a failure that is not a duplicate (a lock timeout) is let out, and the event is applied on the retry")
     void lockTimeoutIsNotADuplicate() throws Exception {
       // given: another consumer is inside its transaction for e-1 (it inserted e-1, not yet committed)
@@ -306,6 +343,30 @@ class InventoryTest {
       assertThat(inventory.stock(SKU)).as("TODO 3: stock after e-1 (2 of 100) was applied on the retry").isEqualTo(98);
     }
 
+    @Test
+    @DisplayName("only a duplicate key means \"already processed\": an insert refused for another reason (NOT NULL, CHECK) fails the apply")
+    void otherRefusalsAreNotDuplicates() throws Exception {
+      // given: events the database refuses to record for reasons other than a duplicate
+      db.execute("ALTER TABLE processed_events ADD CONSTRAINT test_refuses_x_ids CHECK (event_id NOT LIKE 'x-%')");
+      var refused = Map.of(
+          "an event without an id (NOT NULL, SQLState 23502)", new Inventory.OrderConfirmed(null, "order.confirmed", "o-8", SKU, 2),
+          "an id the CHECK constraint refuses (23513)", new Inventory.OrderConfirmed("x-9", "order.confirmed", "o-9", SKU, 3));
+      for (var e : refused.entrySet()) {
+        Object outcome;
+        try {
+          outcome = inventory.apply(e.getValue());
+        } catch (SQLException | RuntimeException thrown) {
+          outcome = thrown;
+        }
+        if (outcome instanceof UnsupportedOperationException todo) throw todo;
+        assertThat(outcome).as("TODO 3: what apply() did with %s. Only a duplicate key (SQLState 23505 exactly) means"
+            + " \"already processed\"; any other refusal of the insert (another integrity rule of class 23 too) is a"
+            + " failure: let it out, or the consumer commits the offset of an event nobody applied", e.getKey())
+            .isInstanceOf(SQLException.class);
+      }
+      assertThat(inventory.stock(SKU)).as("TODO 3: stock after two events the database refused to record").isEqualTo(100);
+    }
+
     /** A consumer on its own thread, named for it: reads e-1 from offset 0, waits until the other has too, applies it. */
     private CompletableFuture<Boolean> readAndApply(String topic, String group, String name, CountDownLatch bothRead) {
       CompletableFuture<Boolean> result = new CompletableFuture<>();
@@ -327,6 +388,228 @@ class InventoryTest {
       consumer.setDaemon(true);
       consumer.start();
       return result;
+    }
+  }
+
+  @Nested
+  @Tag("step1")
+  @DisplayName("Step 1 under generated faults")
+  class Step1UnderFaults {
+    @Test
+    @DisplayName("crashes just before and just after a commit, failed commits and redeliveries, generated: each event takes stock once")
+    void eachEffectOnceUnderCrashes() throws Exception {
+      // Each schedule crashes the service just before a commit, just after one, and fails one, at places its seed
+      // picks (printed; FAULTS_SEED=n plays one again, FAULTS_SCHEDULES=n plays more); no broker, no sleeps.
+      Schedules.check("lab 11's apply() under crashes", 3, Delivery::schedule, schedule -> applyUnderFaults(schedule));
+    }
+
+    /** Delivers each event until apply() returns, as a broker redelivers what a dead or failed consumer never acknowledged. */
+    void applyUnderFaults(List<Delivery> schedule) throws Exception {
+      db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100");
+      FaultyDatabase faulty = new FaultyDatabase(db.dataSource());
+      Inventory service = new Inventory(faulty);
+      Map<String, Integer> delivered = new LinkedHashMap<>();
+      for (Delivery d : schedule) {
+        if (d.fault() != null) faulty.at(d.atCommit(), d.fault());
+        for (int attempt = 1; ; attempt++) {
+          try {
+            service.apply(event(d.eventId(), d.quantity()));
+            break;
+          } catch (Crash | SQLException e) {
+            if (attempt == 4) throw new IllegalStateException("apply() of " + d.eventId() + " failed 4 times in a row", e);
+            service = new Inventory(faulty);
+            Timeline.note("the service restarts; " + d.eventId() + " was not acknowledged, so it is delivered again");
+          }
+        }
+        delivered.put(d.eventId(), d.quantity());
+      }
+      assertThat(processedIds()).as("TODO 1: ids in processed_events after every event was delivered until apply()"
+          + " returned, through crashes and failed commits. An id recorded without its stock change (its own"
+          + " transaction, or a commit between the two) makes the redelivered event look processed: it is lost")
+          .containsExactlyInAnyOrderElementsOf(delivered.keySet());
+      assertThat(inventory.stock(SKU)).as("TODO 1: stock after events %s (quantities %s), each delivered until apply()"
+          + " returned, some of them twice or more. Each must take stock exactly once: the id and the stock change"
+          + " commit in one transaction, or a crash between two commits takes stock again on the redelivery",
+          delivered.keySet(), delivered.values()).isEqualTo(100 - delivered.values().stream().mapToInt(Integer::intValue).sum());
+    }
+  }
+
+  /** One delivery of an event to apply(), and the fault planned at a commit from then on (1 = the next commit). */
+  record Delivery(String eventId, int quantity, FaultyDatabase.Fault fault, int atCommit) {
+    @Override public String toString() { return eventId + (fault == null ? "" : " " + fault + "@" + atCommit); }
+
+    /** New events e-1..e-n, each fault kind on a new event's first commit once at least, and redeliveries of earlier events. */
+    static List<Delivery> schedule(Random random) {
+      FaultyDatabase.Fault[] kinds = FaultyDatabase.Fault.values();
+      int n = 6 + random.nextInt(5);
+      List<Integer> places = Schedules.places(random, n, kinds.length);
+      List<FaultyDatabase.Fault> musts = new ArrayList<>(List.of(kinds));
+      Collections.shuffle(musts, random);
+      List<Delivery> deliveries = new ArrayList<>();
+      for (int i = 1; i <= n; i++) {
+        FaultyDatabase.Fault fault = places.contains(i - 1) ? musts.get(places.indexOf(i - 1))
+            : random.nextInt(4) == 0 ? kinds[random.nextInt(kinds.length)] : null;
+        deliveries.add(new Delivery("e-" + i, i, fault, places.contains(i - 1) ? 1 : 1 + random.nextInt(2)));
+        if (random.nextBoolean() || i == n) {
+          int again = 1 + random.nextInt(i);
+          deliveries.add(new Delivery("e-" + again, again, random.nextInt(3) == 0 ? kinds[random.nextInt(kinds.length)] : null, 1));
+        }
+      }
+      return deliveries;
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2 under generated faults")
+  class Step2UnderFaults {
+    @Test
+    @DisplayName("consumers dying before and after their commits, failed commits, duplicates and restarts on three partitions, generated: each event once, none lost, lag 0")
+    void eachEffectOnceAcrossRestarts() throws Exception {
+      Schedules.check("lab 11's consumer under crashes", 1, Run::schedule, schedule -> consumeUnderFaults(schedule));
+    }
+
+    void consumeUnderFaults(List<Run.Step> schedule) throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      String group = Topics.unique("inventory");
+      List<Inventory.OrderConfirmed> events = new ArrayList<>();
+      Map<String, Integer> distinct = new LinkedHashMap<>();
+      FaultyDatabase faulty = new FaultyDatabase(db.dataSource());
+      List<Integer> restartAfterPoll = new ArrayList<>();
+      for (Run.Step s : schedule) {
+        switch (s.kind()) {
+          case PUBLISH -> {
+            var e = new Inventory.OrderConfirmed(s.eventId(), "order.confirmed", s.key(), SKU, s.n());
+            events.add(e);
+            distinct.putIfAbsent(s.eventId(), s.n());
+          }
+          case RESTART_AFTER_POLL -> restartAfterPoll.add(s.n());
+          default -> faulty.at(s.n(), FaultyDatabase.Fault.valueOf(s.kind().name()));
+        }
+      }
+      publish(topic, events.toArray(Inventory.OrderConfirmed[]::new));
+      int restarts = 0;
+      int polls = 0;
+      int idleWithLag = 0;
+      InventoryConsumer consumer = new InventoryConsumer(new Inventory(faulty), topic, group, "inventory-1");
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      try {
+        while (System.nanoTime() < deadline) {
+          boolean restart;
+          int read = -1;
+          try {
+            read = consumer.pollOnce(Duration.ofMillis(100));
+            restart = restartAfterPoll.contains(++polls);
+          } catch (Crash | SQLException e) {
+            restart = true;
+          }
+          if (restart) {
+            consumer.close();
+            restarts++;
+            Timeline.note("inventory-" + restarts + " is gone; inventory-" + (restarts + 1) + " starts in the group");
+            consumer = new InventoryConsumer(new Inventory(faulty), topic, group, "inventory-" + (restarts + 1));
+          } else if (read == 0 && (Topics.lag(group, topic) == 0 || ++idleWithLag == 3 && processedIds().containsAll(distinct.keySet()))) {
+            break; // everything committed; or every event applied and three polls found nothing more: the lag stays
+          }
+        }
+        // then: once the group is at lag 0, one more event arrives alone in a poll, and the consumer dies just before
+        // its database commit: its offset must not have been committed before it was applied
+        if (Topics.lag(group, topic) == 0) {
+          var late = new Inventory.OrderConfirmed("e-late", "order.confirmed", "o-late", SKU, 50);
+          faulty.at(1, FaultyDatabase.Fault.CRASH_BEFORE_COMMIT);
+          publish(topic, late);
+          distinct.put(late.eventId(), late.quantity());
+          Timeline.note("e-late is published alone; its consumer will die just before its database commit");
+          for (int idle = 0; System.nanoTime() < deadline; ) {
+            boolean restart = false;
+            int read = -1;
+            try {
+              read = consumer.pollOnce(Duration.ofMillis(100));
+            } catch (Crash | SQLException e) {
+              restart = true;
+            }
+            if (restart) {
+              consumer.close();
+              restarts++;
+              consumer = new InventoryConsumer(new Inventory(faulty), topic, group, "inventory-" + (restarts + 1));
+            } else if (read == 0 && (Topics.lag(group, topic) == 0 && faulty.faultsPending() == 0 || ++idle == 5)) {
+              break;
+            }
+          }
+        }
+      } finally {
+        consumer.close();
+      }
+      List<String> lost = new ArrayList<>(distinct.keySet());
+      lost.removeAll(processedIds());
+      assertThat(lost).as("TODO 2: events never applied, although the group committed past them (or they stayed"
+          + " uncommitted for 20 s). Commit only once every record of the poll is applied: commitSync() without"
+          + " arguments commits the whole poll, including records not applied yet").isEmpty();
+      assertThat(inventory.stock(SKU)).as("TODO 2: stock after every event (%s) was applied, through crashes, duplicates"
+          + " and restarts: each takes stock once", distinct.keySet())
+          .isEqualTo(100 - distinct.values().stream().mapToInt(Integer::intValue).sum());
+      assertThat(Topics.lag(group, topic)).as("TODO 2: the group's lag at the end, over all three partitions: every"
+          + " partition's records were applied, so every partition's offset must be committed (the position after"
+          + " its last record), not only the partition of the poll's last record").isZero();
+    }
+  }
+
+  /** A consumer run: the events published, and where the consumers die or restart. */
+  static final class Run {
+    enum Kind { PUBLISH, CRASH_BEFORE_COMMIT, CRASH_AFTER_COMMIT, COMMIT_FAILS, RESTART_AFTER_POLL }
+
+    record Step(Kind kind, String eventId, String key, int n) {
+      @Override public String toString() {
+        return kind == Kind.PUBLISH ? eventId + "(" + key + ")" : kind + "@" + n;
+      }
+    }
+
+    /**
+     * Events of three orders, one per partition, at least two each; copies of earlier events, each followed by a
+     * new event of its order; the first consumer dies just before its second database commit (inside its first
+     * poll); one more fault (a crash before or after a commit, or a failed commit) at a commit the seed picks; a
+     * restart after a poll (after its offset commit). Each restart costs a group join (about a second), so a schedule
+     * holds three; FAULTS_SCHEDULES=n plays more of them.
+     */
+    static List<Step> schedule(Random random) {
+      List<String> keys = keysOnePerPartition(3);
+      List<Step> steps = new ArrayList<>();
+      List<String> order = new ArrayList<>();
+      for (String k : keys) { order.add(k); order.add(k); }
+      for (int more = random.nextInt(4); more > 0; more--) order.add(keys.get(random.nextInt(3)));
+      Collections.shuffle(order, random);
+      Map<String, String> keyOf = new LinkedHashMap<>();
+      int n = 0;
+      for (String k : order) {
+        n++;
+        steps.add(new Step(Kind.PUBLISH, "e-" + n, k, n));
+        keyOf.put("e-" + n, k);
+        if (n > 2 && random.nextInt(3) == 0) {
+          String again = "e-" + (1 + random.nextInt(n));
+          steps.add(new Step(Kind.PUBLISH, again, keyOf.get(again), Integer.parseInt(again.substring(2))));
+        }
+      }
+      String again = "e-" + (1 + random.nextInt(n));
+      steps.add(new Step(Kind.PUBLISH, again, keyOf.get(again), Integer.parseInt(again.substring(2))));
+      n++;
+      steps.add(new Step(Kind.PUBLISH, "e-" + n, keyOf.get(again), n));
+      steps.add(new Step(Kind.CRASH_BEFORE_COMMIT, null, null, 2));
+      List<Kind> faults = List.of(Kind.CRASH_BEFORE_COMMIT, Kind.CRASH_AFTER_COMMIT, Kind.COMMIT_FAILS);
+      steps.add(new Step(faults.get(random.nextInt(3)), null, null, 3 + random.nextInt(n - 2)));
+      steps.add(new Step(Kind.RESTART_AFTER_POLL, null, null, 1 + random.nextInt(3)));
+      return steps;
+    }
+
+    /** Order ids that the producer's partitioner puts on partitions 0, 1, 2... of a topic of {@code partitions}. */
+    static List<String> keysOnePerPartition(int partitions) {
+      String[] found = new String[partitions];
+      for (int i = 1, left = partitions; left > 0; i++) {
+        String key = "o-" + i;
+        int p = org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
+            key.getBytes(java.nio.charset.StandardCharsets.UTF_8), partitions);
+        if (found[p] == null) { found[p] = key; left--; }
+      }
+      return List.of(found);
     }
   }
 
@@ -360,6 +643,36 @@ class InventoryTest {
       c.rollback();
       c.close();
     }
+  }
+
+  /**
+   * The same database through a driver that reports errors as PostgreSQL's does: every SQLException keeps its
+   * SQLState, but its vendor code is 0 and its message is that driver's own (no H2 error code in it).
+   */
+  static DataSource otherVendor(DataSource real) {
+    return (DataSource) reporting(real, DataSource.class);
+  }
+
+  private static Object reporting(Object target, Class<?> type) {
+    return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+      Object result;
+      try {
+        result = method.invoke(target, args);
+      } catch (InvocationTargetException e) {
+        if (!(e.getCause() instanceof SQLException h2)) throw e.getCause();
+        String state = h2.getSQLState();
+        String message = switch (String.valueOf(state)) {
+          case "23505" -> "ERROR: duplicate key value violates unique constraint \"processed_events_pkey\"";
+          case "23502" -> "ERROR: null value in column \"event_id\" violates not-null constraint";
+          case "23513" -> "ERROR: new row violates check constraint";
+          default -> "ERROR: " + String.valueOf(h2.getMessage()).replaceAll("\\s*\\[\\d+-\\d+\\]", "");
+        };
+        throw new SQLException(message, state, 0);
+      }
+      Class<?> returns = method.getReturnType();
+      return result != null && returns.isInterface() && returns.getPackageName().equals("java.sql")
+          ? reporting(result, returns) : result;
+    });
   }
 
   static Inventory.OrderConfirmed event(String eventId, int quantity) {

@@ -1,0 +1,85 @@
+package workbook.faults;
+
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import workbook.kafka.Timeline;
+
+/**
+ * The real database, with faults at counted commits: the process dies just before the n-th
+ * commit (the transaction is rolled back), just after it (the transaction is saved, whatever the
+ * process meant to do next is not done), or the commit fails (rolled back, an SQLException).
+ * Commits are counted over every connection, from 1; only explicit commit() calls count.
+ */
+public final class FaultyDatabase implements DataSource {
+  /** What happens at a counted commit. */
+  public enum Fault { CRASH_BEFORE_COMMIT, CRASH_AFTER_COMMIT, COMMIT_FAILS }
+
+  private final DataSource real;
+  private final AtomicInteger commits = new AtomicInteger();
+  private final Map<Integer, Fault> planned = new ConcurrentHashMap<>();
+
+  public FaultyDatabase(DataSource real) { this.real = real; }
+
+  /** The {@code n}-th commit from now on (1 = the next one) meets {@code fault}. */
+  public void at(int n, Fault fault) { planned.put(commits.get() + n, fault); }
+
+  /** Commits so far (whether a fault met them or not). */
+  public int commits() { return commits.get(); }
+
+  /** Faults planned and not met yet. */
+  public int faultsPending() { return planned.size(); }
+
+  @Override public Connection getConnection() throws SQLException { return faulty(real.getConnection()); }
+
+  @Override public Connection getConnection(String user, String password) throws SQLException {
+    return faulty(real.getConnection(user, password));
+  }
+
+  private Connection faulty(Connection c) {
+    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("commit") && (args == null || args.length == 0)) {
+            int n = commits.incrementAndGet();
+            Fault fault = planned.remove(n);
+            if (fault == Fault.CRASH_BEFORE_COMMIT) {
+              c.rollback();
+              Timeline.note("the process dies just before database commit " + n + " (it is rolled back)");
+              throw new Crash("the process died just before database commit " + n);
+            }
+            if (fault == Fault.COMMIT_FAILS) {
+              c.rollback();
+              Timeline.note("database commit " + n + " fails (rolled back)");
+              throw new SQLException("could not commit: rolled back (a fault the test injects)", "40001");
+            }
+            c.commit();
+            if (fault == Fault.CRASH_AFTER_COMMIT) {
+              Timeline.note("the process dies just after database commit " + n);
+              throw new Crash("the process died just after database commit " + n);
+            }
+            return null;
+          }
+          try {
+            return method.invoke(c, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
+  @Override public void setLogWriter(PrintWriter out) throws SQLException { real.setLogWriter(out); }
+  @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
+  @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
+  @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
+  @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
+  @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
+}

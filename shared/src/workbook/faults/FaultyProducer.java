@@ -1,0 +1,141 @@
+package workbook.faults;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
+import workbook.kafka.Timeline;
+
+/**
+ * A real producer on a real broker, with faults a schedule injects at counted points instead of
+ * stopping the broker (which takes seconds): an outage (every send fails, nothing reaches the
+ * broker, until {@link #up()}), and one-shot faults for the next send (see {@link Fault}). The code
+ * under test sees what it would see in production: a future that fails with Kafka's
+ * TimeoutException, or its process dying (a {@link Crash}).
+ */
+public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
+  /** What happens to the next send. */
+  public enum Fault {
+    /** Not sent; its future fails (TimeoutException): the broker never saw it. */
+    FAILS,
+    /** Sent and stored, but the answer is lost: its future fails although the broker has it. */
+    ACK_LOST,
+    /** The process dies before the record leaves. */
+    CRASH_BEFORE_SEND,
+    /** The process dies right after the broker acknowledged the record. */
+    CRASH_AFTER_ACK,
+    /**
+     * Not sent, and the answer comes later than any wait: a timed get() times out at once (as it
+     * would after however long it waited), and the answer, when it comes (get() without a limit, a
+     * callback), is a failure. Silence is not an acknowledgement.
+     */
+    ANSWERS_LATE_WITH_A_FAILURE
+  }
+
+  private record Planned<K, V>(Predicate<ProducerRecord<K, V>> which, Fault fault) {}
+
+  private final List<Planned<K, V>> planned = new CopyOnWriteArrayList<>();
+  private final Queue<Runnable> beforeNext = new ConcurrentLinkedQueue<>();
+  private volatile boolean down;
+  /** Every record handed to send(), in order, faults or not. */
+  public final List<ProducerRecord<K, V>> handed = new CopyOnWriteArrayList<>();
+
+  public FaultyProducer(Map<String, Object> config) { super(config); }
+
+  /** An outage from now on: every send fails until up(). */
+  public void down() {
+    down = true;
+    Timeline.note("the broker becomes unreachable (an outage the test injects)");
+  }
+
+  public void up() {
+    down = false;
+    Timeline.note("the broker is reachable again");
+  }
+
+  public boolean isDown() { return down; }
+
+  /** The next send (with the broker up) meets {@code fault}; several queue up in order. */
+  public void next(Fault fault) { on(record -> true, fault); }
+
+  /** The first send (with the broker up) of a record that matches {@code which} meets {@code fault}. */
+  public void on(Predicate<ProducerRecord<K, V>> which, Fault fault) { planned.add(new Planned<>(which, fault)); }
+
+  /** Runs {@code action} when the next record is handed to send(), before anything else: something that happens meanwhile. */
+  public void beforeNextSend(Runnable action) { beforeNext.add(action); }
+
+  /** Faults queued and not met yet (a schedule that ends with some left did not prove them). */
+  public int faultsPending() { return planned.size(); }
+
+  @Override
+  public Future<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
+    handed.add(record);
+    for (Runnable action; (action = beforeNext.poll()) != null; ) action.run();
+    if (down) return failed(record, callback, "not sent: the broker is unreachable (an outage the test injects)");
+    Fault fault = null;
+    for (Planned<K, V> p : planned) {
+      if (p.which().test(record) && planned.remove(p)) {
+        fault = p.fault();
+        break;
+      }
+    }
+    if (fault == null) return super.send(record, callback);
+    switch (fault) {
+      case FAILS:
+        return failed(record, callback, "not sent: the send failed (a fault the test injects)");
+      case ANSWERS_LATE_WITH_A_FAILURE: {
+        Future<RecordMetadata> failure = failed(record, callback,
+            "not sent: its answer comes later than any wait, and is a failure (a fault the test injects)");
+        return new Future<>() {
+          @Override public boolean cancel(boolean mayInterrupt) { return false; }
+          @Override public boolean isCancelled() { return false; }
+          @Override public boolean isDone() { return false; }
+          @Override public RecordMetadata get() throws InterruptedException, ExecutionException { return failure.get(); }
+          @Override public RecordMetadata get(long timeout, TimeUnit unit) throws java.util.concurrent.TimeoutException {
+            throw new java.util.concurrent.TimeoutException("no answer within " + timeout + " " + unit + " (the test's late answer)");
+          }
+        };
+      }
+      case CRASH_BEFORE_SEND:
+        Timeline.note("the process dies before sending " + record.key());
+        throw new Crash("the process died before sending " + record.key());
+      case ACK_LOST:
+        acknowledged(record);
+        return failed(record, callback, "stored by the broker, but its answer was lost (a fault the test injects)");
+      case CRASH_AFTER_ACK:
+      default:
+        RecordMetadata acked = acknowledged(record);
+        Timeline.note("the process dies right after the broker acknowledged " + record.key() + " (offset " + acked.offset() + ")");
+        throw new Crash("the process died after the broker acknowledged " + record.key());
+    }
+  }
+
+  private RecordMetadata acknowledged(ProducerRecord<K, V> record) {
+    try {
+      return super.send(record, null).get(15, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the test's producer sent " + record.key(), e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the test's producer could not send " + record.key() + " with the broker up", e);
+    }
+  }
+
+  private Future<RecordMetadata> failed(ProducerRecord<K, V> record, Callback callback, String why) {
+    Timeline.note("send of " + record.key() + " " + why);
+    TimeoutException e = new TimeoutException(why);
+    if (callback != null) callback.onCompletion(null, e);
+    return CompletableFuture.failedFuture(e);
+  }
+}
