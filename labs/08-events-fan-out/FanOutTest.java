@@ -272,6 +272,32 @@ class FanOutTest {
       }
     }
 
+    @Test
+    @DisplayName("two instances of one service are one group: they share the events, each read by one of them")
+    void instancesOfOneServiceShare() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      String name = Topics.unique("analytics");
+      var analytics = new Reactions.Analytics();
+      Service one = start(name, topic, analytics);
+      Service two = start(name, topic, analytics);
+      // The first instance learns at its next poll that the second took partitions from it.
+      Poll.until(() -> one.position().size() + two.position().size() == 3, WAIT, () -> "TODO 3: partitions held by"
+          + " the two instances of " + name + ": " + at(one.position()) + " and " + at(two.position()) + " (of 3)");
+      List<Envelope> events = publish(topic, 1, 12);
+      List<String> ids = events.stream().map(Envelope::eventId).toList();
+      Poll.until(() -> one.seen().size() + two.seen().size() >= events.size(), WAIT, () -> "TODO 3: events read by"
+          + " the two instances of " + name + ": " + one.seen().size() + " and " + two.seen().size() + " (of 12)");
+      List<String> both = new ArrayList<>(one.seen());
+      both.addAll(two.seen());
+      assertThat(count(both, ids)).as("TODO 3: the events the two instances of %s read between them (%d and %d): two"
+          + " instances of one service are members of one group, which gives each event to one member",
+          name, one.seen().size(), two.seen().size()).isEqualTo(count(ids, ids));
+      assertThat(List.of(one.seen().size(), two.seen().size())).as("TODO 3: events read by each instance: members of"
+          + " one group share the partitions, so both do part of the work").allMatch(n -> n > 0);
+      assertThat(analytics.conversions()).as("analytics: conversions counted by the two instances together")
+          .isEqualTo(events.size());
+    }
+
     private void assertReactions(List<Envelope> events, Reactions.Inventory inventory,
         Reactions.Notification notification, Reactions.Analytics analytics, Reactions.Shipping shipping) {
       List<Shop.Order> orders = events.stream().map(e -> e.data(Shop.Order.class)).toList();
