@@ -89,13 +89,30 @@ class FanOutTest {
     }
 
     @Test
-    @DisplayName("every event gets an id of its own, even two events of the same order and action")
-    void newIdEveryTime() {
+    @DisplayName("every event gets an id of its own, even two events of the same order and action, or of one cause, or of another process")
+    void newIdEveryTime() throws Exception {
       Set<String> ids = IntStream.range(0, 5)
           .mapToObj(i -> Envelope.first("order.confirmed", "shop", "checkout-7", order(7)).eventId())
-          .collect(Collectors.toSet());
+          .collect(Collectors.toCollection(java.util.HashSet::new));
       assertThat(ids).as("TODO 1: the eventIds of five events: consumers recognise a redelivered event by its id,"
           + " so no two events may share one").hasSize(5).doesNotContainNull();
+      // One event may cause two of one type (an order shipped from two warehouses): two events, two ids.
+      Envelope cause = Envelope.first("order.confirmed", "shop", "checkout-7", order(7));
+      List<String> caused = List.of(cause.causes("shipment.requested", "shipping", Map.of("orderId", "o-7", "box", 1)),
+          cause.causes("shipment.requested", "shipping", Map.of("orderId", "o-7", "box", 2))).stream()
+          .map(Envelope::eventId).toList();
+      assertThat(caused).as("TODO 1: the eventIds of two shipment.requested events caused by one order.confirmed"
+          + " (%s): an id made from the cause and the type is the same for both, and consumers drop the second as a"
+          + " redelivery. Every event gets a new random id", Envelope.shortId(cause.eventId()))
+          .doesNotHaveDuplicates().doesNotContainNull().noneMatch(ids::contains);
+      ids.addAll(caused);
+      ids.add(cause.eventId());
+      // A restarted shop, or a second instance of it, is another process: its ids are new as well.
+      List<String> other = inANewProcess(EventIds.class).lines().toList();
+      assertThat(other).as("TODO 1: the eventIds of events made by a new process (a restarted shop, or a second"
+          + " instance), against this process's %s: an id counted up in one process (1, 2, 3, ...) starts over in the"
+          + " next one, and consumers drop its events as redeliveries. Every event gets a new random id (UUID)", ids)
+          .hasSize(3).doesNotHaveDuplicates().noneMatch(ids::contains);
     }
 
     @Test
@@ -485,6 +502,11 @@ class FanOutTest {
 
   /** What {@code Service.groupFor(service)} says in a new JVM: a restarted service is a new process. */
   static String groupInANewProcess(String service) throws Exception {
+    return inANewProcess(GroupOf.class, service).lines().reduce((a, b) -> b).orElse("");
+  }
+
+  /** What a main class of this test prints when run in a new JVM, on this run's class path. */
+  static String inANewProcess(Class<?> main, String... args) throws Exception {
     List<String> classPath = new ArrayList<>();
     for (ClassLoader l = Service.class.getClassLoader(); l != null; l = l.getParent()) {
       if (l instanceof java.net.URLClassLoader u) {
@@ -493,12 +515,25 @@ class FanOutTest {
     }
     classPath.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
     String jvm = ProcessHandle.current().info().command().orElse("java");
-    Process process = new ProcessBuilder(jvm, "-cp", String.join(java.io.File.pathSeparator, classPath),
-        GroupOf.class.getName(), service).redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(jvm, "-cp", String.join(java.io.File.pathSeparator, classPath),
+        main.getName()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM asked for the group of " + service).isTrue();
-    assertThat(process.exitValue()).as("a new JVM asked for the group of %s, said: %s", service, out).isZero();
-    return out.lines().reduce((a, b) -> b).orElse("");
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running " + main.getSimpleName()).isTrue();
+    assertThat(process.exitValue()).as("a new JVM running %s %s, said: %s", main.getSimpleName(), List.of(args), out)
+        .isZero();
+    return out;
+  }
+
+  /** Prints the ids of three events made in a new JVM (run by {@link #inANewProcess}): two first, one caused. */
+  public static final class EventIds {
+    public static void main(String[] args) {
+      Envelope first = Envelope.first("order.confirmed", "shop", "checkout-7", order(7));
+      System.out.println(first.eventId());
+      System.out.println(Envelope.first("order.confirmed", "shop", "checkout-8", order(8)).eventId());
+      System.out.println(first.causes("shipment.requested", "shipping", Map.of("orderId", "o-7")).eventId());
+    }
   }
 
   /** Prints the group of the service named as its argument (run in a new JVM by {@link #groupInANewProcess}). */
