@@ -89,13 +89,30 @@ class FanOutTest {
     }
 
     @Test
-    @DisplayName("every event gets an id of its own, even two events of the same order and action")
-    void newIdEveryTime() {
+    @DisplayName("every event gets an id of its own, even two events of the same order and action, or of one cause, or of another process")
+    void newIdEveryTime() throws Exception {
       Set<String> ids = IntStream.range(0, 5)
           .mapToObj(i -> Envelope.first("order.confirmed", "shop", "checkout-7", order(7)).eventId())
-          .collect(Collectors.toSet());
+          .collect(Collectors.toCollection(java.util.HashSet::new));
       assertThat(ids).as("TODO 1: the eventIds of five events: consumers recognise a redelivered event by its id,"
           + " so no two events may share one").hasSize(5).doesNotContainNull();
+      // One event may cause two of one type (an order shipped from two warehouses): two events, two ids.
+      Envelope cause = Envelope.first("order.confirmed", "shop", "checkout-7", order(7));
+      List<String> caused = List.of(cause.causes("shipment.requested", "shipping", Map.of("orderId", "o-7", "box", 1)),
+          cause.causes("shipment.requested", "shipping", Map.of("orderId", "o-7", "box", 2))).stream()
+          .map(Envelope::eventId).toList();
+      assertThat(caused).as("TODO 1: the eventIds of two shipment.requested events caused by one order.confirmed"
+          + " (%s): an id made from the cause and the type is the same for both, and consumers drop the second as a"
+          + " redelivery. Every event gets a new random id", Envelope.shortId(cause.eventId()))
+          .doesNotHaveDuplicates().doesNotContainNull().noneMatch(ids::contains);
+      ids.addAll(caused);
+      ids.add(cause.eventId());
+      // A restarted shop, or a second instance of it, is another process: its ids are new as well.
+      List<String> other = inANewProcess(EventIds.class).lines().toList();
+      assertThat(other).as("TODO 1: the eventIds of events made by a new process (a restarted shop, or a second"
+          + " instance), against this process's %s: an id counted up in one process (1, 2, 3, ...) starts over in the"
+          + " next one, and consumers drop its events as redeliveries. Every event gets a new random id (UUID)", ids)
+          .hasSize(3).doesNotHaveDuplicates().noneMatch(ids::contains);
     }
 
     @Test
@@ -149,6 +166,32 @@ class FanOutTest {
     }
 
     @Test
+    @DisplayName("the key decides the partition: each order's events share the one Kafka's partitioner picks for its id")
+    void keyDecidesThePartition() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      KafkaProducer<String, String> producer = use(Clients.producer("shop"));
+      // Two events for each of twelve orders: the orders spread over all three partitions.
+      Map<String, List<Future<RecordMetadata>>> sent = new java.util.TreeMap<>();
+      for (int round = 0; round < 2; round++) {
+        for (int n = 1; n <= 12; n++) {
+          sent.computeIfAbsent("o-" + n, k -> new ArrayList<>()).add(Shop.publish(producer, topic, envelope(n)));
+        }
+      }
+      producer.flush();
+      for (var order : sent.entrySet()) {
+        int expected = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+            order.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8))) % 3;
+        for (Future<RecordMetadata> f : order.getValue()) {
+          assertThat(f.get(WAIT.toSeconds(), TimeUnit.SECONDS).partition()).as("TODO 2: the partition of an event of"
+              + " order %s: leave the partition to the key (new ProducerRecord<>(topic, key, value)), so that Kafka's"
+              + " partitioner puts all of one order's events on partition %d of 3, and other orders elsewhere;"
+              + " a partition named by the producer takes that choice away", order.getKey(), expected)
+              .isEqualTo(expected);
+        }
+      }
+    }
+
+    @Test
     @DisplayName("publishing needs no consumer and waits for none: publish returns at once, confirm once the broker has the event")
     void noConsumerNeeded() throws Exception {
       String topic = Topics.fresh("orders", 3);
@@ -174,13 +217,22 @@ class FanOutTest {
           throw new java.util.concurrent.CompletionException(e);
         }
       });
+      Envelope confirmed = null;
       try {
-        confirming.get(10, TimeUnit.SECONDS);
+        confirmed = confirming.get(10, TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
         fail("TODO 2: Shop.confirm did not return within 10 s while no service was running (" + e + "): it"
             + " waits for a consumer (inventory's lag, a reply). The shop waits for the broker's acknowledgement"
             + " only; a consumer that is down reads the event when it is back, and nothing cascades to the shop");
       }
+      // The producer tells its interceptors (the timeline) of the broker's acknowledgement before send()'s
+      // future completes: a confirm that waited for it finds it recorded when it returns.
+      String id = confirmed.eventId();
+      assertThat(workbook.story.Story.entries().stream().filter(e -> e.kind() == workbook.story.Story.Kind.SENT
+          && !e.failed() && id.equals(e.eventId())).count()).as("TODO 2: acknowledgements from the broker for the"
+          + " event confirm returned (%s) at the moment it returned: confirm should wait for the broker to say"
+          + " \"stored\" (publish(...).get()) before telling the user the order is confirmed; without it, a shop"
+          + " that stops now loses an order it called confirmed", Envelope.shortId(id)).isEqualTo(1);
       assertThat(total(Topics.endOffsets(topic))).as("TODO 2: records kept on %s after confirm", topic).isEqualTo(2);
     }
   }
@@ -191,7 +243,7 @@ class FanOutTest {
   class Step3 {
     @Test
     @DisplayName("each service reads in a group of its own, and finds the same group after a restart")
-    void ownGroups() {
+    void ownGroups() throws Exception {
       List<String> services = new ArrayList<>(ROLES);
       services.add("inventory-v2");
       List<String> groups = services.stream().map(Service::groupFor).toList();
@@ -201,6 +253,12 @@ class FanOutTest {
           .doesNotHaveDuplicates();
       assertThat(Service.groupFor("inventory")).as("TODO 3: inventory's group, asked twice: a restarted service must"
           + " rejoin its group to resume from its committed offsets").isEqualTo(Service.groupFor("inventory"));
+      // A restart is usually a new process (a deploy, a crash): the group may depend on the service alone.
+      assertThat(groupInANewProcess("inventory")).as("TODO 3: inventory's group as a new process (a restarted"
+          + " service) names it, against this process's %s: a group named after anything but the service (a process"
+          + " id, a start time, a random id made once) is a new group at every restart, with no committed offsets,"
+          + " and the service replays the whole log", Service.groupFor("inventory"))
+          .isEqualTo(Service.groupFor("inventory"));
     }
 
     @Test
@@ -223,6 +281,38 @@ class FanOutTest {
             .isEqualTo(count(ids, ids));
       }
       assertReactions(events, inventory, notification, analytics, shipping);
+      for (Service s : services) s.close();
+      for (Service s : services) {
+        assertThat(Topics.lag(Service.groupFor(s.name()), topic)).as("TODO 3: the lag of %s's group %s once it read"
+            + " every event and stopped: each group commits its own offsets, and ends at the end of the log", s.name(),
+            Service.groupFor(s.name())).isZero();
+      }
+    }
+
+    @Test
+    @DisplayName("two instances of one service are one group: they share the events, each read by one of them")
+    void instancesOfOneServiceShare() throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      String name = Topics.unique("analytics");
+      var analytics = new Reactions.Analytics();
+      Service one = start(name, topic, analytics);
+      Service two = start(name, topic, analytics);
+      // The first instance learns at its next poll that the second took partitions from it.
+      Poll.until(() -> one.position().size() + two.position().size() == 3, WAIT, () -> "TODO 3: partitions held by"
+          + " the two instances of " + name + ": " + at(one.position()) + " and " + at(two.position()) + " (of 3)");
+      List<Envelope> events = publish(topic, 1, 12);
+      List<String> ids = events.stream().map(Envelope::eventId).toList();
+      Poll.until(() -> one.seen().size() + two.seen().size() >= events.size(), WAIT, () -> "TODO 3: events read by"
+          + " the two instances of " + name + ": " + one.seen().size() + " and " + two.seen().size() + " (of 12)");
+      List<String> both = new ArrayList<>(one.seen());
+      both.addAll(two.seen());
+      assertThat(count(both, ids)).as("TODO 3: the events the two instances of %s read between them (%d and %d): two"
+          + " instances of one service are members of one group, which gives each event to one member",
+          name, one.seen().size(), two.seen().size()).isEqualTo(count(ids, ids));
+      assertThat(List.of(one.seen().size(), two.seen().size())).as("TODO 3: events read by each instance: members of"
+          + " one group share the partitions, so both do part of the work").allMatch(n -> n > 0);
+      assertThat(analytics.conversions()).as("analytics: conversions counted by the two instances together")
+          .isEqualTo(events.size());
     }
 
     private void assertReactions(List<Envelope> events, Reactions.Inventory inventory,
@@ -339,6 +429,14 @@ class FanOutTest {
       List<Envelope> events = publish(topic, 1, 3);
       assertThat(reacting.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("inventory started reacting to the second event")
           .isTrue();
+      // o-1, o-2 and o-3 are at offsets 0, 1 and 2 of the one partition; inventory is busy with o-2.
+      long committed = 3 - Topics.lag(Service.groupFor(name), topic);
+      if (committed > 1) gate.countDown(); // the test fails: let the reaction finish, so that closing does not wait
+      assertThat(committed).as("TODO 4: the offset inventory's group has committed"
+          + " while inventory is still reacting to o-2 (offset 1): a committed offset says \"handled up to here\", so"
+          + " it may not pass an event whose reaction has not finished (at most 1). Committing a poll before reacting"
+          + " to it (commitSync() right after poll, or a reaction handed to another thread) loses the rest of the"
+          + " batch if the service dies now").isLessThanOrEqualTo(1);
       Timeline.note("inventory is stopped while it reacts to the second event");
       Thread stopping = new Thread(first::close, "stopping");
       stopping.start();
@@ -366,6 +464,29 @@ class FanOutTest {
       assertThat(inventory.stock("mug")).as("TODO 4: mugs after inventory stopped in the middle of the second of 3"
           + " orders and started again (%d mugs ordered in all). %s", mugs, why).isEqualTo(100 - mugs);
     }
+    @Test
+    @DisplayName("a reaction that throws is logged and skipped: the service goes on with the next events and commits past it")
+    void failedReactionIsSkipped() throws Exception {
+      String topic = Topics.fresh("orders", 1);
+      String name = Topics.unique("inventory");
+      var inventory = new Reactions.Inventory();
+      Service service = start(name, topic, event -> {
+        if (event.data(Shop.Order.class).orderId().equals("o-2")) throw new IllegalStateException("o-2 cannot be handled");
+        inventory.on(event);
+      });
+      List<Envelope> events = publish(topic, 1, 3);
+      Poll.until(() -> service.seen().size() >= 3, WAIT, () -> "TODO 4: inventory read " + service.seen().size()
+          + " of 3 events after its reaction to the second one threw: a reaction that throws is logged and skipped"
+          + " (Service.handle catches it), the service goes on with the next event instead of stopping");
+      int mugs = events.stream().filter(e -> !e.data(Shop.Order.class).orderId().equals("o-2"))
+          .flatMap(e -> e.data(Shop.Order.class).lines().stream())
+          .filter(l -> l.sku().equals("mug")).mapToInt(Shop.Line::quantity).sum();
+      Poll.until(() -> inventory.stock("mug") == 100 - mugs, WAIT, () -> "TODO 4: mugs after o-1 and o-3 (o-2's"
+          + " reaction threw): " + inventory.stock("mug") + ", expected " + (100 - mugs));
+      service.close();
+      assertThat(Topics.lag(Service.groupFor(name), topic)).as("TODO 4: the lag of inventory's group once it stopped:"
+          + " the skipped event counts as read, so the group ends at the end of the log").isZero();
+    }
   }
 
   // ---- helpers ----
@@ -377,6 +498,49 @@ class FanOutTest {
 
   Service start(String name, String topic, Service.Reaction reaction) {
     return use(Service.start(name, topic, reaction));
+  }
+
+  /** What {@code Service.groupFor(service)} says in a new JVM: a restarted service is a new process. */
+  static String groupInANewProcess(String service) throws Exception {
+    return inANewProcess(GroupOf.class, service).lines().reduce((a, b) -> b).orElse("");
+  }
+
+  /** What a main class of this test prints when run in a new JVM, on this run's class path. */
+  static String inANewProcess(Class<?> main, String... args) throws Exception {
+    List<String> classPath = new ArrayList<>();
+    for (ClassLoader l = Service.class.getClassLoader(); l != null; l = l.getParent()) {
+      if (l instanceof java.net.URLClassLoader u) {
+        for (java.net.URL url : u.getURLs()) classPath.add(java.nio.file.Path.of(url.toURI()).toString());
+      }
+    }
+    classPath.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+    String jvm = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>(List.of(jvm, "-cp", String.join(java.io.File.pathSeparator, classPath),
+        main.getName()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running " + main.getSimpleName()).isTrue();
+    assertThat(process.exitValue()).as("a new JVM running %s %s, said: %s", main.getSimpleName(), List.of(args), out)
+        .isZero();
+    return out;
+  }
+
+  /** Prints the ids of three events made in a new JVM (run by {@link #inANewProcess}): two first, one caused. */
+  public static final class EventIds {
+    public static void main(String[] args) {
+      Envelope first = Envelope.first("order.confirmed", "shop", "checkout-7", order(7));
+      System.out.println(first.eventId());
+      System.out.println(Envelope.first("order.confirmed", "shop", "checkout-8", order(8)).eventId());
+      System.out.println(first.causes("shipment.requested", "shipping", Map.of("orderId", "o-7")).eventId());
+    }
+  }
+
+  /** Prints the group of the service named as its argument (run in a new JVM by {@link #groupInANewProcess}). */
+  public static final class GroupOf {
+    public static void main(String[] args) {
+      System.out.println(Service.groupFor(args[0]));
+    }
   }
 
   static Shop.Order order(int n) {

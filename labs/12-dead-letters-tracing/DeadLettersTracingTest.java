@@ -102,6 +102,18 @@ class DeadLettersTracingTest {
       assertThat(letters).extracting(r -> header(r, Tracing.CORRELATION_HEADER))
           .as("TODO 1: the original headers are kept: the correlation id tells who sent it")
           .containsExactly("corr-o-2", "corr-o-4");
+      // Every header of the original, byte for byte and in its order (a key may come twice), then the four of
+      // the dead letter: the record on the DLT is the record that failed, with where it came from and why.
+      List<ConsumerRecord<String, String>> originals = Topics.readAll(shop.topic);
+      for (int i = 0; i < 2; i++) {
+        ConsumerRecord<String, String> letter = letters.get(i), original = originals.get(i == 0 ? 1 : 3);
+        List<String> expected = new ArrayList<>(headers(original));
+        List.of(StockConsumer.ORIGINAL_TOPIC, StockConsumer.ORIGINAL_PARTITION, StockConsumer.ORIGINAL_OFFSET,
+            StockConsumer.ERROR).forEach(name -> expected.add(name + "=" + header(letter, name)));
+        assertThat(headers(letter)).as("TODO 1: the headers of %s on the dead-letter topic: a copy of all the"
+            + " original's headers (new RecordHeaders(record.headers().toArray())), then the four dlt.* headers",
+            letter.key()).containsExactlyElementsOf(expected);
+      }
     }
 
     @Test @Order(3)
@@ -128,7 +140,11 @@ class DeadLettersTracingTest {
             StockConsumer.ERROR, letter.key()).isNotBlank();
       }
       assertThat(header(letters.get(0), StockConsumer.ERROR)).as("TODO 1: header %s of o-2: the PoisonMessage's"
-          + " message, which says why it failed", StockConsumer.ERROR).contains("teapot");
+          + " message (error.getMessage()), which says why it failed", StockConsumer.ERROR)
+          .isEqualTo("unknown sku 'teapot'");
+      String notJson = catchIllegal(() -> Json.read(NOT_JSON, OrderService.OrderPlaced.class));
+      assertThat(header(letters.get(1), StockConsumer.ERROR)).as("TODO 1: header %s of o-4: the PoisonMessage's"
+          + " message (error.getMessage()): here the parser's own words", StockConsumer.ERROR).isEqualTo(notJson);
     }
 
     @Test @Order(4)
@@ -196,6 +212,124 @@ class DeadLettersTracingTest {
       assertThat(call.causationId()).as(causationMessage(2, call.causationId(), "the gateway's step (CURRENT_STEP on"
           + " the client side, CAUSED_BY on the server side)")).isEqualTo(gateway.id());
     }
+
+    @Test @Order(3)
+    @DisplayName("the server side gives each call the ids of its own metadata, the second call too")
+    void serverSideEachCallItsOwn() {
+      Tracing.ServerSide server = new Tracing.ServerSide();
+      for (String n : List.of("1", "2", "3")) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(Tracing.CORRELATION_ID, "corr-" + n);
+        headers.put(Tracing.CAUSATION_ID, "step-" + n);
+        List<String> seen = new ArrayList<>();
+        server.interceptCall(new NoServerCall(), headers, (call, h) -> {
+          seen.add(Tracing.CORRELATION.get() + " " + Tracing.CAUSED_BY.get());
+          return new io.grpc.ServerCall.Listener<Object>() {};
+        });
+        assertThat(seen).as("TODO 2: the ids in the Context the service method starts in, for call %s (metadata"
+            + " corr-%s, step-%s): read them from this call's headers, each time", n, n, n)
+            .containsExactly("corr-" + n + " step-" + n);
+      }
+      io.grpc.Metadata none = new io.grpc.Metadata();
+      List<String> seen = new ArrayList<>();
+      server.interceptCall(new NoServerCall(), none, (call, h) -> {
+        seen.add(Tracing.CORRELATION.get() + " " + Tracing.CAUSED_BY.get());
+        return new io.grpc.ServerCall.Listener<Object>() {};
+      });
+      assertThat(seen).as("TODO 2: the ids of a call whose metadata has none, after three that had: nothing is"
+          + " remembered from an earlier call (the order service then starts a new correlation)")
+          .containsExactly("null null");
+    }
+
+    @Test @Order(4)
+    @DisplayName("the client side sends each call the ids of its own caller, also when calls overlap")
+    void clientSideEachCallItsOwn() throws Exception {
+      Tracing.ClientSide client = new Tracing.ClientSide();
+      io.grpc.MethodDescriptor<Object, Object> method = io.grpc.MethodDescriptor.newBuilder()
+          .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("workbook.Test/Call")
+          .setRequestMarshaller(new NoMarshaller()).setResponseMarshaller(new NoMarshaller()).build();
+      java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+      int threads = 4, each = 25_000;
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+      List<Thread> callers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String me = "corr-" + t;
+        callers.add(new Thread(() -> {
+          try {
+            together.await(10, TimeUnit.SECONDS);
+            for (int i = 0; i < each; i++) {
+              String step = me + "-step-" + i;
+              Tracing.callAs(me, step, () -> {
+                // A channel that only looks at the metadata each call starts with.
+                io.grpc.ClientCall<Object, Object> call = client.interceptCall(method, io.grpc.CallOptions.DEFAULT,
+                    new RecordingChannel(headers -> {
+                      calls.incrementAndGet();
+                      String got = headers.get(Tracing.CORRELATION_ID) + " " + headers.get(Tracing.CAUSATION_ID)
+                          + " (" + all(headers, Tracing.CORRELATION_ID) + ")";
+                      String expected = me + " " + step + " ([" + me + "])";
+                      if (!got.equals(expected) && wrong.size() < 5) wrong.add("sent " + got + ", expected " + expected);
+                    }));
+                call.start(new io.grpc.ClientCall.Listener<Object>() {}, new io.grpc.Metadata());
+                return null;
+              });
+            }
+          } catch (Exception e) {
+            wrong.add(e.toString());
+          }
+        }, "caller-" + t));
+      }
+      callers.forEach(Thread::start);
+      for (Thread c : callers) c.join(30_000);
+      assertThat(wrong).as("TODO 2: calls whose metadata did not carry their own caller's correlation id and step,"
+          + " once each (%d threads making %d calls each at the same time): put the ids into the headers of the call"
+          + " being started, nothing kept between calls", threads, each).isEmpty();
+      assertThat(calls.get()).as("TODO 2: calls that reached the channel (the interceptor should call super.start)")
+          .isEqualTo(threads * each);
+    }
+  }
+
+  /** Every value of a metadata key, as a list ([] if none). */
+  static List<String> all(io.grpc.Metadata headers, io.grpc.Metadata.Key<String> key) {
+    List<String> values = new ArrayList<>();
+    Iterable<String> found = headers.getAll(key);
+    if (found != null) found.forEach(values::add);
+    return values;
+  }
+
+  /** A server call that is never answered: the server side's test only looks at the Context it starts in. */
+  static final class NoServerCall extends io.grpc.ServerCall<Object, Object> {
+    @Override public void request(int numMessages) {}
+    @Override public void sendHeaders(io.grpc.Metadata headers) {}
+    @Override public void sendMessage(Object message) {}
+    @Override public void close(io.grpc.Status status, io.grpc.Metadata trailers) {}
+    @Override public boolean isCancelled() { return false; }
+    @Override public io.grpc.MethodDescriptor<Object, Object> getMethodDescriptor() { return null; }
+  }
+
+  static final class NoMarshaller implements io.grpc.MethodDescriptor.Marshaller<Object> {
+    @Override public java.io.InputStream stream(Object value) { return java.io.InputStream.nullInputStream(); }
+    @Override public Object parse(java.io.InputStream stream) { return null; }
+  }
+
+  /** A channel whose calls hand the metadata they start with to {@code started}, and do nothing else. */
+  static final class RecordingChannel extends io.grpc.Channel {
+    final java.util.function.Consumer<io.grpc.Metadata> started;
+
+    RecordingChannel(java.util.function.Consumer<io.grpc.Metadata> started) { this.started = started; }
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> newCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options) {
+      return new io.grpc.ClientCall<>() {
+        @Override public void start(Listener<A> listener, io.grpc.Metadata headers) { started.accept(headers); }
+        @Override public void request(int numMessages) {}
+        @Override public void cancel(String message, Throwable cause) {}
+        @Override public void halfClose() {}
+        @Override public void sendMessage(Q message) {}
+      };
+    }
+
+    @Override public String authority() { return "test"; }
   }
 
   @Nested @Tag("step3")
@@ -216,6 +350,41 @@ class DeadLettersTracingTest {
       String eventId = Json.mapper().readTree(placed.body()).path("eventId").asText();
       assertThat(header(event, Tracing.EVENT_ID_HEADER)).as("TODO 3: header %s of order.placed (the eventId the"
           + " service answered with)", Tracing.EVENT_ID_HEADER).isEqualTo(eventId);
+    }
+
+    @Test @Order(3)
+    @DisplayName("a call that arrives without ids starts a new chain: its event carries the id the service made")
+    void callWithoutIdsStartsAChain() throws Exception {
+      // given: the order service called in a Context without ids, as a gRPC client without the interceptor would
+      String topic = Topics.fresh("orders", 1);
+      TraceLog log = new TraceLog();
+      try (var producer = Clients.producer("orders")) {
+        List<Object> answers = new ArrayList<>();
+        try {
+          new OrderService(log, producer, topic).placeOrder(workbook.grpc.orders.PlaceOrderRequest.newBuilder()
+              .setOrderId("o-9").setProductId("grinder").setQuantity(1).build(), new io.grpc.stub.StreamObserver<>() {
+                @Override public void onNext(workbook.grpc.orders.PlaceOrderReply reply) { answers.add(reply); }
+                @Override public void onError(Throwable t) { answers.add(t); }
+                @Override public void onCompleted() {}
+              });
+        } catch (RuntimeException e) {
+          fail("TODO 3: placeOrder threw " + e + " for a call that carried no ids. The given code makes a correlation"
+              + " id when the call has none (the local variable correlation): put that one in the event's header,"
+              + " not CORRELATION.get(), which is null here", e);
+        }
+        // then
+        assertThat(answers).as("TODO 3: what placeOrder answered when the call carried no ids: it should make a"
+            + " correlation id of its own (the given code does: the local variable correlation) and go on")
+            .singleElement().isInstanceOf(workbook.grpc.orders.PlaceOrderReply.class);
+      }
+      TraceLog.Hop call = log.all().stream().filter(h -> h.service().equals("orders") && h.what().startsWith("PlaceOrder"))
+          .findFirst().orElseThrow();
+      ConsumerRecord<String, String> event = Topics.readAll(topic).get(0);
+      assertThat(header(event, Tracing.CORRELATION_HEADER)).as("TODO 3: header %s of order.placed, for a call that"
+          + " came without one: the correlation id the service made for it (the same as its hop's)",
+          Tracing.CORRELATION_HEADER).isNotBlank().isEqualTo(call.correlationId());
+      assertThat(header(event, Tracing.CAUSATION_HEADER)).as("TODO 3: header %s of order.placed: the call",
+          Tracing.CAUSATION_HEADER).isEqualTo(call.id());
     }
 
     @Test @Order(2)
@@ -247,10 +416,18 @@ class DeadLettersTracingTest {
       TraceLog.Hop a = entry("a", "c-1", null, "gateway", 0), b = entry("b", "c-1", "a", "orders", 40);
       TraceLog.Hop c = entry("c", "c-1", "b", "orders", 60), d = entry("d", "c-1", "c", "stock", -900);
       TraceLog.Hop x = entry("x", "c-2", null, "gateway", 10), y = entry("y", "c-2", "x", "orders", 50);
-      List.of(c, x, d, a, y, b).forEach(log::add);
+      // z starts another user action's work (a job the order started), caused by c but in correlation c-2
+      TraceLog.Hop z = entry("z", "c-2", "c", "jobs", 70);
+      List.of(c, x, z, d, a, y, b).forEach(log::add);
       // when, then
-      assertThat(ids(log.chain("c-1"))).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x d a y b, d's clock is 1 s"
-          + " behind: start at the hop with no cause, then follow causationId links").containsExactly("a", "b", "c", "d");
+      assertThat(ids(log.chain("c-1"))).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x z d a y b, d's clock is 1 s"
+          + " behind: start at the hop with no cause, then follow causationId links among c-1's hops only (z, caused"
+          + " by c, belongs to c-2)").containsExactly("a", "b", "c", "d");
+      List<String> other = ids(log.chain("c-2"));
+      assertThat(other).as("TODO 4: ids of chain(\"c-2\"): x, y, and z, whose cause is in another chain")
+          .containsExactlyInAnyOrder("x", "y", "z");
+      assertThat(other.indexOf("x")).as("TODO 4: in %s, x comes before y, which it caused", other)
+          .isLessThan(other.indexOf("y"));
     }
 
     @Test @Order(2)
@@ -270,6 +447,26 @@ class DeadLettersTracingTest {
     }
 
     @Test @Order(3)
+    @DisplayName("one correlation id with two starts (one session, two orders): every hop, each after its cause")
+    void twoStarts() {
+      // given: a session placed two orders; each gateway hop starts a tree of its own, logged interleaved
+      TraceLog log = new TraceLog();
+      List.of(entry("b2", "s-1", "a2", "orders", 540), entry("a1", "s-1", null, "gateway", 0),
+          entry("c1", "s-1", "b1", "stock", 60), entry("a2", "s-1", null, "gateway", 500),
+          entry("b1", "s-1", "a1", "orders", 40), entry("c2", "s-1", "b2", "stock", 560)).forEach(log::add);
+      // when
+      List<String> chain = ids(log.chain("s-1"));
+      // then
+      assertThat(chain).as("TODO 4: ids of chain(\"s-1\"): every hop without a known cause starts a part of the"
+          + " chain, a1 and a2 both").containsExactlyInAnyOrder("a1", "b1", "c1", "a2", "b2", "c2");
+      for (String[] link : List.of(new String[] {"a1", "b1"}, new String[] {"b1", "c1"}, new String[] {"a2", "b2"},
+          new String[] {"b2", "c2"})) {
+        assertThat(chain.indexOf(link[0])).as("TODO 4: in %s, %s comes before %s, which it caused", chain, link[0],
+            link[1]).isLessThan(chain.indexOf(link[1]));
+      }
+    }
+
+    @Test @Order(4)
     @DisplayName("one REST call: its correlation id rebuilds gateway, gRPC call, event and stock, in order")
     void endToEnd() throws Exception {
       // when
@@ -280,6 +477,53 @@ class DeadLettersTracingTest {
           .as("TODO 4: the chain of corr-e2e; a missing hop lost the id on its way in (step 2: gRPC, step 3: Kafka)")
           .containsExactly("gateway: POST /orders o-7", "orders: PlaceOrder o-7", "orders: published order.placed",
               "stock: reserved 2 milk-jug for o-7");
+    }
+
+    @Test @Order(5)
+    @DisplayName("the gateway keeps a caller's correlation id, makes one only when it is missing, and answers with it")
+    void gatewayCorrelation() throws Exception {
+      // when
+      OrderSystem.Placed kept = shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), "corr-kept");
+      OrderSystem.Placed made = shop().post(new OrderSystem.NewOrder("o-2", "grinder", 1), null);
+      hop("stock", "for o-1");
+      hop("stock", "for o-2");
+      // then
+      assertThat(kept.correlationId()).as("the %s the gateway answered to a caller that sent corr-kept",
+          Tracing.HTTP_CORRELATION).isEqualTo("corr-kept");
+      assertThat(made.correlationId()).as("the %s the gateway answered to a caller that sent none: a new one",
+          Tracing.HTTP_CORRELATION).isNotBlank().isNotEqualTo("corr-kept");
+      for (OrderSystem.Placed placed : List.of(kept, made)) {
+        String order = placed == kept ? "o-1" : "o-2";
+        assertThat(shop.trace.chain(placed.correlationId())).extracting(h -> h.service() + ": " + h.what())
+            .as("TODO 4: the chain of %s, the id the gateway answered for %s (steps 2 and 3 carry it)",
+                placed.correlationId(), order)
+            .containsExactly("gateway: POST /orders " + order, "orders: PlaceOrder " + order,
+                "orders: published order.placed", "stock: reserved 1 grinder for " + order);
+      }
+    }
+
+    @Test @Order(6)
+    @DisplayName("a poison order placed over REST: its dead letter carries the chain's ids, and the chain ends with it")
+    void poisonOverRest() throws Exception {
+      // when
+      OrderSystem.Placed placed = shop().post(new OrderSystem.NewOrder("o-8", "teapot", 1), "corr-poison");
+      TraceLog.Hop call = hop("orders", "PlaceOrder o-8");
+      hop("stock", "dead-lettered");
+      // then
+      String eventId = Json.mapper().readTree(placed.body()).path("eventId").asText();
+      List<ConsumerRecord<String, String>> letters = Topics.readAll(shop.deadLetterTopic);
+      assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: keys on %s", shop.deadLetterTopic)
+          .containsExactly("o-8");
+      ConsumerRecord<String, String> letter = letters.get(0);
+      assertThat(List.of(String.valueOf(header(letter, Tracing.CORRELATION_HEADER)),
+          String.valueOf(header(letter, Tracing.CAUSATION_HEADER)), String.valueOf(header(letter, Tracing.EVENT_ID_HEADER))))
+          .as("TODO 1 and 3: the correlationId, causationId and eventId headers of o-8's dead letter: the ids the event"
+              + " carried (step 3), kept on the dead-letter topic (step 1)")
+          .containsExactly("corr-poison", call.id(), eventId);
+      assertThat(shop.trace.chain("corr-poison")).extracting(h -> h.service() + ": " + h.what())
+          .as("TODO 4: the chain of corr-poison, a teapot nobody sells")
+          .containsExactly("gateway: POST /orders o-8", "orders: PlaceOrder o-8", "orders: published order.placed",
+              "stock: dead-lettered: unknown sku 'teapot'");
     }
 
     private TraceLog.Hop entry(String id, String correlation, String cause, String service, int millis) {
@@ -304,6 +548,13 @@ class DeadLettersTracingTest {
         String key = "o-" + (i + 1);
         ProducerRecord<String, String> record = new ProducerRecord<>(shop().topic, key, values.get(i));
         record.headers().add(Tracing.CORRELATION_HEADER, ("corr-" + key).getBytes(StandardCharsets.UTF_8));
+        // Headers other producers add: ids, a binary header, and a key that comes twice.
+        record.headers().add(Tracing.CAUSATION_HEADER, ("import-" + key).getBytes(StandardCharsets.UTF_8));
+        record.headers().add(Tracing.EVENT_ID_HEADER, ("e-" + key).getBytes(StandardCharsets.UTF_8));
+        record.headers().add("eventType", "order.placed".getBytes(StandardCharsets.UTF_8));
+        record.headers().add("trace-flags", new byte[] {0, 1, (byte) 0xff});
+        record.headers().add("hop", "importer".getBytes(StandardCharsets.UTF_8));
+        record.headers().add("hop", "batch-7".getBytes(StandardCharsets.UTF_8));
         producer.send(record).get();
       }
     }
@@ -365,6 +616,27 @@ class DeadLettersTracingTest {
 
   static String header(ConsumerRecord<String, String> record, String name) {
     return StockConsumer.header(record, name);
+  }
+
+  /** Every header of a record, in order, as name=value (a value that is not UTF-8 text in hex). */
+  static List<String> headers(ConsumerRecord<String, String> record) {
+    List<String> all = new ArrayList<>();
+    for (org.apache.kafka.common.header.Header h : record.headers()) {
+      byte[] v = h.value();
+      boolean text = v != null && new String(v, StandardCharsets.UTF_8).chars().allMatch(c -> c >= 0x20 && c < 0xfffd);
+      all.add(h.key() + "=" + (v == null ? "null" : text ? new String(v, StandardCharsets.UTF_8)
+          : "0x" + java.util.HexFormat.of().formatHex(v)));
+    }
+    return all;
+  }
+
+  static String catchIllegal(Runnable r) {
+    try {
+      r.run();
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    return fail("expected an IllegalArgumentException");
   }
 
   /** Names the classic mistake when the causation id is a copy of the correlation id. */

@@ -43,17 +43,26 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     private static final HttpClient HTTP = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final SimulatedService server;
+    private volatile SimulatedService server;
+    private volatile String url;
+    private volatile java.net.ServerSocket crashed; // while crashed: takes connections and drops them unanswered
+    private final java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
     private final String path;
+    private final Duration latency;
     private final List<String> handled = new CopyOnWriteArrayList<>();
 
     private Service(String name, int latencyMillis, String path) {
       this.path = path;
-      this.server = SimulatedService.start(name, Duration.ofMillis(latencyMillis), cfg ->
-          cfg.routes.post(path, ctx -> {
-            handled.add(ctx.bodyAsClass(OrderRef.class).orderId());
-            ctx.status(201);
-          }));
+      this.latency = Duration.ofMillis(latencyMillis);
+      this.server = SimulatedService.start(name, latency, routes());
+      this.url = server.url();
+    }
+
+    private java.util.function.Consumer<io.javalin.config.JavalinConfig> routes() {
+      return cfg -> cfg.routes.post(path, ctx -> {
+        handled.add(ctx.bodyAsClass(OrderRef.class).orderId());
+        ctx.status(201);
+      });
     }
 
     static Service start(String name, int latencyMillis, String path) {
@@ -62,7 +71,7 @@ record Shop(Service inventory, Service payment, Service notification, Service an
 
     /** Asks this service to do its part for the order; throws ServiceFailed unless it answers 2xx. */
     void call(String orderId) {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + path))
+      HttpRequest request = HttpRequest.newBuilder(URI.create(url + path))
           .timeout(Duration.ofSeconds(10))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(Json.write(new OrderRef(orderId))))
@@ -89,8 +98,55 @@ record Shop(Service inventory, Service payment, Service notification, Service an
 
     void down(boolean down) { server.down(down); }
 
+    /**
+     * Stops its process: until {@link #restart}, a call gets no answer at all, not even a 503 (its
+     * connection is dropped, and call throws ServiceFailed "could not be reached").
+     */
+    void crash() {
+      server.close();
+      try {
+        java.net.ServerSocket dropping = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        crashed = dropping;
+        Thread accepting = new Thread(() -> {
+          while (true) {
+            try (java.net.Socket connection = dropping.accept()) {
+              dropped.incrementAndGet();
+            } catch (IOException closed) {
+              return;
+            }
+          }
+        }, name() + " (crashed)");
+        accepting.setDaemon(true);
+        accepting.start();
+        url = "http://127.0.0.1:" + dropping.getLocalPort();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    /** Calls that found it crashed: their connection was dropped unanswered. */
+    int dropped() { return dropped.get(); }
+
+    /** Starts it again (a new process, at a new address), with the orders it handled before. */
+    void restart() {
+      server = SimulatedService.start(name(), latency, routes());
+      url = server.url();
+      closeCrashed();
+    }
+
+    private void closeCrashed() {
+      try {
+        if (crashed != null) crashed.close();
+      } catch (IOException ignored) {
+        // closing a listener that only dropped connections
+      }
+    }
+
     @Override
-    public void close() { server.close(); }
+    public void close() {
+      server.close();
+      closeCrashed();
+    }
   }
 
   record OrderRef(String orderId) {}
