@@ -5,6 +5,7 @@
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -15,6 +16,7 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,11 +108,20 @@ class CheckStockTest {
 
   /** A client on a connected channel, so that short deadlines measure calls, not the connection's set-up. */
   StockClient clientOf(Server s, Duration deadline) throws InterruptedException {
+    return new StockClient(channelTo(s), deadline);
+  }
+
+  /** A channel to {@code s}, connected (bounded), closed after the test. */
+  ManagedChannel channelTo(Server s) throws InterruptedException {
     ManagedChannel c = LocalGrpc.channel(s.getPort());
     extraChannels.add(c);
     long end = System.nanoTime() + TEST_DEADLINE.toNanos();
     while (c.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < end) Thread.sleep(10);
-    return new StockClient(c, deadline);
+    return c;
+  }
+
+  static CheckStockRequest request(String productId) {
+    return CheckStockRequest.newBuilder().setProductId(productId).build();
   }
 
   /** Runs a client call in the background and waits at most {@code limit}: a call without a deadline cannot hang the test. */
@@ -177,6 +188,29 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("any stock table's product comes back as the table has it: id, quantity, updated_at to the nanosecond")
+    void answersAsTheTableHasIt() throws InterruptedException {
+      Map<String, StockService.Item> table = Map.of(
+          "kettle", new StockService.Item(Integer.MAX_VALUE, Instant.parse("2026-03-02T09:30:00.123456789Z")),
+          "tamper", new StockService.Item(1, Instant.parse("1969-12-31T23:59:59.500Z")),
+          "scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")));
+      ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
+      for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
+        String id = product.getKey();
+        Instant updatedAt = product.getValue().updatedAt();
+        StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(product.getValue().quantity())
+            .setUpdatedAt(Timestamp.newBuilder().setSeconds(updatedAt.getEpochSecond()).setNanos(updatedAt.getNano())).build();
+        Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
+        assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table failed with %s", id, meaning(status)).isTrue();
+        assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
+            .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
+                + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt()))",
+                id, product.getValue())
+            .isEqualTo(expected);
+      }
+    }
+
+    @Test
     @DisplayName("the service answers once, then completes the call")
     void answersOnceThenCompletes() {
       assertThat(Recorder.call("espresso-machine")).as("TODO 1: what checkStock(espresso-machine) did with its"
@@ -201,11 +235,29 @@ class CheckStockTest {
     @Test
     @DisplayName("a blank product id fails with INVALID_ARGUMENT")
     void blankIsInvalid() {
-      for (String blank : new String[] {"", "   "}) {
+      for (String blank : new String[] {"", "   ", "\t\n", "\u2003", "\u3000 \u2028"}) {
         Status status = statusOf(() -> checkStock(blank));
         assertThat(status.getCode()).as("TODO 2: CheckStock(\"" + blank + "\") ended with " + meaning(status)
             + "; a request that can never succeed is INVALID_ARGUMENT (String.isBlank())").isEqualTo(Status.Code.INVALID_ARGUMENT);
       }
+    }
+
+    @Test
+    @DisplayName("all 65,536 one-character ids: the blank ones are INVALID_ARGUMENT, every other one NOT_FOUND")
+    void blankMeansIsBlank() {
+      StockService service = new StockService(StockService.STOCK, Duration.ZERO);
+      List<String> wrong = new ArrayList<>();
+      for (int c = Character.MIN_VALUE; c <= Character.MAX_VALUE; c++) {
+        String id = String.valueOf((char) c);
+        String expected = id.isBlank() ? "onError INVALID_ARGUMENT" : "onError NOT_FOUND";
+        List<String> did = Recorder.call(service, id);
+        if (!did.equals(List.of(expected))) wrong.add(String.format("U+%04X %s, not %s", c, did, expected));
+      }
+      assertThat(wrong.stream().limit(8).toList()).as("TODO 2: one-character product ids the service answered wrongly (%d of them, the first"
+          + " ones shown). Blank is String.isBlank(): nothing but whitespace, by Character.isWhitespace, which knows more"
+          + " than trim() (em space U+2003, line separator U+2028) and not every control character. A blank id is"
+          + " INVALID_ARGUMENT, any other id the table lacks is NOT_FOUND", wrong.size())
+          .isEmpty();
     }
 
     @Test
@@ -244,18 +296,29 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("every call gets its own deadline, counted from when it starts")
+    @DisplayName("every call gets its own whole deadline, counted from when it starts, also one made soon after another")
     void deadlinePerCall() throws Exception {
-      StockClient client = clientOf(serve(new ScriptedInventory(Duration.ZERO)), Duration.ofSeconds(2));
-      Status first = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
-      assertThat(first.getCode()).as("TODO 3: the first call, with a 2 s deadline, to a server that answers at once,"
-          + " ended with %s: is the deadline in the right unit (withDeadlineAfter(deadline) takes the Duration as it is)?",
-          LocalGrpc.describe(first)).isEqualTo(Status.Code.OK);
-      Thread.sleep(2_100); // on purpose: more than one deadline's length passes between two calls
-      Status second = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
-      assertThat(second.getCode()).as("TODO 3: a second call, 2.1 s later, with a 2 s deadline, to a server that answers"
-          + " at once, failed: a stub given withDeadlineAfter once carries one fixed point in time, which later calls have"
-          + " passed. Call withDeadlineAfter inside fetch, for each call").isEqualTo(Status.Code.OK);
+      DeadlineInventory inventory = new DeadlineInventory();
+      StockClient client = clientOf(serve(inventory), Duration.ofSeconds(2));
+      long first = System.nanoTime();
+      for (int call = 1; call <= 3; call++) {
+        if (call > 1) Thread.sleep(1_050); // on purpose: the second call starts within the first's deadline, the third after it
+        long after = (System.nanoTime() - first) / 1_000_000;
+        Status status = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
+        String seen = inventory.seen.poll();
+        assertThat(seen).as("TODO 3: call %d of one client, %d ms after its first, with a 2 s deadline, to a server that"
+            + " answers at once, ended with %s before reaching the server: is the deadline in the right unit"
+            + " (withDeadlineAfter(deadline) takes the Duration as it is), and made for this call? A stub given"
+            + " withDeadlineAfter once carries one fixed point in time, which later calls have passed",
+            call, after, LocalGrpc.describe(status)).isNotNull();
+        assertThat(seen).as("TODO 3: call %d reached the server with no deadline at all: give every call"
+            + " stub.withDeadlineAfter(deadline)", call).isNotEqualTo("none");
+        assertThat(Long.parseLong(seen)).as("TODO 3: ms left of call %d's deadline when it reached the server, %d ms after"
+            + " the client's first call, with a 2 s deadline: each call gets the whole 2 s, counted from its own start. A stub"
+            + " kept from an earlier call (made once, or made again only once its deadline passed) gives a later call only"
+            + " what is left of an older deadline: call withDeadlineAfter inside fetch, for each call", call, after)
+            .isBetween(1_100L, 2_000L);
+      }
     }
 
     @Test
@@ -281,6 +344,30 @@ class CheckStockTest {
             + " built with a %d ms deadline: each call must carry the caller's deadline, as it is (not a number of your own,"
             + " not rounded to seconds)", deadline.toMillis())
             .isBetween(Math.max(deadline.toMillis() / 2, deadline.toMillis() - 900), deadline.toMillis());
+      }
+    }
+
+    @Test
+    @DisplayName("when the caller's deadline passes, or it cancels, the service stops its work and answers nobody")
+    void serviceStopsForNobody() throws Exception {
+      for (String givingUp : new String[] {"its 300 ms deadline passed", "it cancelled the call"}) {
+        CallWatch watch = new CallWatch();
+        Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(20)), watch));
+        ManagedChannel c = channelTo(s);
+        if (givingUp.startsWith("its")) {
+          Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(Duration.ofMillis(300)).checkStock(request("grinder")));
+          assertThat(status.getCode()).as("a 300 ms call to a service that takes 20 s").isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        } else {
+          var call = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
+          assertThat(watch.entered.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("the call reached checkStock").isTrue();
+          call.cancel(true);
+        }
+        assertThat(watch.returned.await(5, TimeUnit.SECONDS)).as("TODO 3: the caller gave up (%s), yet 5 s later the"
+            + " service's checkStock, whose look-up takes 20 s, was still working for nobody. The deadline travels to the"
+            + " server, which cancels the call's Context when it passes or the client cancels: StockService.lookUpTakes"
+            + " listens for that and returns false, and checkStock must then return at once", givingUp).isTrue();
+        assertThat(watch.afterGivingUp).as("TODO 3: what the service sent after the caller gave up (%s): nobody waits for"
+            + " it. When lookUpTakes(latency) returns false, checkStock returns without answering", givingUp).isEmpty();
       }
     }
 
@@ -340,6 +427,53 @@ class CheckStockTest {
       assertThat(thrownBy(() -> client.check(""))).as("TODO 4: what check(\"\") threw when the inventory said"
           + " INVALID_ARGUMENT: asking again cannot help, so it must not look like an answer; keep the server's"
           + " description in the message").startsWith("IllegalArgumentException: ").contains(ScriptedInventory.BLANK);
+    }
+
+    @Test
+    @DisplayName("all 17 status codes: each gets the README's decision, and check asks the inventory once")
+    void everyCode() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      List<String> askedAgain = new ArrayList<>();
+      for (Status.Code code : Status.Code.values()) {
+        String id = code == Status.Code.OK ? "grinder" : "status:" + code;
+        String expected = switch (code) {
+          case OK -> "returned " + new StockClient.InStock(id, 7);
+          case NOT_FOUND -> "returned " + new StockClient.NoSuchProduct(id);
+          case UNAVAILABLE, DEADLINE_EXCEEDED -> "returned " + new StockClient.TryLater(code);
+          case INVALID_ARGUMENT -> "threw IllegalArgumentException with the server's description";
+          default -> "threw StatusRuntimeException " + code + ": scripted " + code + ", with the server's trailers";
+        };
+        String did = reaction(() -> client.check(id));
+        if (!did.equals(expected)) wrong.add(code + " -> " + did + "; should have " + expected);
+        int calls = inventory.calls.getOrDefault(id, 0);
+        if (calls != 1) askedAgain.add(code + ": " + calls + " calls");
+      }
+      assertThat(wrong).as("TODO 4: how check(...) met each status code, where it differs from the README: NOT_FOUND is"
+          + " NoSuchProduct; UNAVAILABLE and DEADLINE_EXCEEDED are TryLater(code), nothing else is; INVALID_ARGUMENT is an"
+          + " IllegalArgumentException with the server's description; every other code is rethrown as it is (throw e):"
+          + " the same StatusRuntimeException, its description and trailers, so a failure nobody planned for stays"
+          + " visible").isEmpty();
+      assertThat(askedAgain).as("TODO 4: check(...) must make one call and turn its outcome into an answer: whether to"
+          + " ask again later is the caller's decision (TryLater), and for NOT_FOUND, INVALID_ARGUMENT or a server's bug"
+          + " asking again cannot help. Calls the inventory got for one check, by the code it answered").isEmpty();
+    }
+
+    /** What a call returned or threw, in the words of everyCode's expectations. */
+    static String reaction(Supplier<?> call) {
+      try {
+        return "returned " + call.get();
+      } catch (StatusRuntimeException e) {
+        return "threw StatusRuntimeException " + e.getStatus().getCode() + ": " + e.getStatus().getDescription()
+            + (e.getTrailers() != null && "inventory".equals(e.getTrailers().get(ScriptedInventory.SCRIPTED))
+                ? ", with the server's trailers" : ", without the server's trailers (a new exception, not the one fetch threw)");
+      } catch (IllegalArgumentException e) {
+        return "threw IllegalArgumentException " + (String.valueOf(e.getMessage()).contains("scripted INVALID_ARGUMENT")
+            ? "with the server's description" : "without the server's description: " + e.getMessage());
+      } catch (RuntimeException e) {
+        return "threw " + e.getClass().getSimpleName() + ": " + e.getMessage();
+      }
     }
 
     @Test
@@ -406,10 +540,14 @@ class CheckStockTest {
 
     /** What checkStock did, in order: "onNext", "onCompleted", "onError CODE", "threw X: message". */
     static List<String> call(String productId) {
+      return call(new StockService(StockService.STOCK, Duration.ZERO), productId);
+    }
+
+    /** The same, on {@code service}. */
+    static List<String> call(StockService service, String productId) {
       Recorder recorder = new Recorder();
       try {
-        new StockService(StockService.STOCK, Duration.ZERO)
-            .checkStock(CheckStockRequest.newBuilder().setProductId(productId).build(), recorder);
+        service.checkStock(request(productId), recorder);
       } catch (RuntimeException e) {
         recorder.events.add("threw " + e.getClass().getSimpleName() + ": " + e.getMessage());
       }
@@ -427,6 +565,43 @@ class CheckStockTest {
     }
   }
 
+  /**
+   * Watches the calls of the service it wraps, on the server: when its method was entered and when it returned,
+   * and whatever it sent after the caller had given up (its deadline passed, or it cancelled).
+   */
+  static final class CallWatch implements io.grpc.ServerInterceptor {
+    final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
+    final List<String> afterGivingUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      io.grpc.Context context = io.grpc.Context.current(); // the call's own: cancelled when the caller gives up
+      io.grpc.ServerCall<Q, A> watched = new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override public void sendMessage(A message) {
+          if (context.isCancelled()) afterGivingUp.add("onNext(" + LocalGrpc.text(message) + ")");
+          super.sendMessage(message);
+        }
+
+        @Override public void close(Status status, io.grpc.Metadata trailers) {
+          if (context.isCancelled() && status.isOk()) afterGivingUp.add("onCompleted()");
+          super.close(status, trailers);
+        }
+      };
+      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(watched, headers)) {
+        @Override public void onHalfClose() { // a unary method runs here, once the request is in
+          entered.countDown();
+          try {
+            super.onHalfClose();
+          } finally {
+            returned.countDown();
+          }
+        }
+      };
+    }
+  }
+
   /** A stand-in inventory that notes how many ms were left of each call's deadline when it arrived ("none" without one). */
   static final class DeadlineInventory extends InventoryGrpc.InventoryImplBase {
     final java.util.concurrent.BlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -440,9 +615,15 @@ class CheckStockTest {
     }
   }
 
-  /** A stand-in inventory for the client's steps: 7 units of anything, after a delay, except a few scripted failures. */
+  /**
+   * A stand-in inventory for the client's steps: 7 units of anything, after a delay, except a few scripted failures;
+   * "status:CODE" fails with that code, the description "scripted CODE" and a trailer {@link #SCRIPTED}.
+   */
   static final class ScriptedInventory extends InventoryGrpc.InventoryImplBase {
     static final String BLANK = "product_id is blank";
+    static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    /** How many calls asked for each product id. */
+    final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
     static final Map<String, Status> FAILURES = Map.of(
         "unicorn", Status.NOT_FOUND.withDescription("no product 'unicorn'"),
         "", Status.INVALID_ARGUMENT.withDescription(BLANK),
@@ -458,7 +639,15 @@ class CheckStockTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      calls.merge(request.getProductId(), 1, Integer::sum);
       if (request.getProductId().equals("crash")) throw new IllegalStateException("the stock table is gone");
+      if (request.getProductId().startsWith("status:")) {
+        Status.Code code = Status.Code.valueOf(request.getProductId().substring("status:".length()));
+        io.grpc.Metadata trailers = new io.grpc.Metadata();
+        trailers.put(SCRIPTED, "inventory");
+        responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException(trailers));
+        return;
+      }
       Status failure = FAILURES.get(request.getProductId());
       if (failure != null) {
         responseObserver.onError(failure.asRuntimeException());
