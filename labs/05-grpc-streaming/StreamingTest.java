@@ -144,6 +144,31 @@ class StreamingTest {
           .isEqualTo(java.util.stream.IntStream.rangeClosed(6, 105).boxed().toList());
       assertThat(watch.endNow()).as("TODO 1: how the stream ended while the client was still watching (it should still be open)").isNull();
     }
+
+    @Test
+    @DisplayName("a watch on several products sends each one's level, then the changes to any of them, and nothing else")
+    void severalProducts() {
+      Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("milk-frother", "grinder");
+      List<String> first = List.of(text(watch.next("TODO 1: the first current level of a watch on the milk frother and the grinder")),
+          text(watch.next("TODO 1: the second current level of a watch on the milk frother and the grinder: watch every"
+              + " product asked for (request.getProductIdsList())")));
+      assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first, in the order asked")
+          .containsExactly("milk-frother 0", "grinder 5");
+      returned.await(1, WAIT);
+      levels.adjust("espresso-machine", 1); // not watched: must not arrive
+      levels.adjust("grinder", 2);
+      levels.adjust("milk-frother", 3);
+      List<String> changes = List.of(text(watch.next("TODO 1: the first change after the current levels")),
+          text(watch.next("TODO 1: the second change after the current levels (the milk frother's, to 3): every"
+              + " product asked for is watched, not only the first")));
+      assertThat(changes).as("TODO 1: what the watch on [milk-frother, grinder] sent after the espresso machine (not"
+          + " watched), the grinder and the milk frother changed, in that order").containsExactly("grinder 7", "milk-frother 3");
+      senders.assertNone();
+    }
+  }
+
+  static String text(StockLevel level) {
+    return level.getProductId() + " " + level.getQuantity();
   }
 
   @Nested
@@ -186,6 +211,51 @@ class StreamingTest {
       int latest = levels.quantity("grinder");
       for (int heard = 0; heard != latest; ) {
         heard = staying.next("TODO 2: the change to " + latest + " units, for the client still watching").getQuantity();
+      }
+    }
+
+    @Test
+    @DisplayName("whichever way a client leaves (cancel, deadline, dropped connection), every watch it opened is closed")
+    void everyWayOfLeaving() throws Exception {
+      for (String leaving : new String[] {"it cancelled", "its 500 ms deadline passed", "its connection dropped"}) {
+        ManagedChannel own = LocalGrpc.channel(server.getPort());
+        cleanup.add(() -> LocalGrpc.close(own));
+        connected(own);
+        InventoryGrpc.InventoryStub ownStub = InventoryGrpc.newStub(own);
+        if (leaving.contains("deadline")) ownStub = ownStub.withDeadlineAfter(Duration.ofMillis(500));
+        int before = returned.count();
+        Inbox<WatchStockLevelsRequest, StockLevel> watch = new Inbox<>();
+        ownStub.watchStockLevels(WatchStockLevelsRequest.newBuilder()
+            .addAllProductIds(List.of("espresso-machine", "grinder", "milk-frother")).build(), watch);
+        for (int i = 1; i <= 3; i++) watch.next("TODO 1 (step 2 needs it): current level " + i + " of 3 of a watch on three products");
+        returned.await(before + 1, WAIT);
+        if (leaving.contains("cancelled")) watch.cancel();
+        if (leaving.contains("connection")) own.shutdownNow();
+        watch.end(WAIT);
+        String[] adjusting = {"fine"};
+        eventually(WAIT, () -> {
+          for (String id : List.of("espresso-machine", "grinder", "milk-frother")) {
+            if (adjusting[0].equals("fine")) adjusting[0] = attemptAdjust(id);
+          }
+          return !adjusting[0].equals("fine") || levels.openWatches() == 0;
+        });
+        assertThat(adjusting[0]).as("TODO 2: adjusting stock after a client watching three products left (%s): the"
+            + " server sent the change to a call that is gone, and the error hit the writer", leaving).isEqualTo("fine");
+        assertThat(levels.openWatches()).as("TODO 2: open watches on the server %s s after a client watching three"
+            + " products left (%s): the cancel handler runs whether the client cancelled, its deadline passed or its"
+            + " connection dropped, and it must close everything the call opened: one watch on all the products asked"
+            + " for, closed in call.setOnCancelHandler(...)", WAIT.toSeconds(), leaving).isZero();
+      }
+    }
+
+    private String attemptAdjust(String productId) {
+      try {
+        levels.adjust(productId, 1);
+        return "fine";
+      } catch (io.grpc.StatusRuntimeException e) {
+        return "it threw " + LocalGrpc.describe(e);
+      } catch (RuntimeException e) {
+        return "it threw " + e;
       }
     }
 
@@ -279,6 +349,74 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("generated deliveries: the summary counts every message (zeros, new products, negatives) and all are applied")
+    void everyMessageCounted() {
+      long seed = new java.util.Random().nextLong();
+      java.util.Random random = new java.util.Random(seed);
+      List<String> products = List.of("espresso-machine", "grinder", "milk-frother", "kettle", "tamper");
+      Map<String, Integer> expected = new java.util.HashMap<>(Map.of("espresso-machine", 12, "grinder", 5, "milk-frother", 0));
+      List<StockAdjustment> sent = new ArrayList<>(List.of(adjustment("scale", 0))); // a product only ever adjusted by 0
+      expected.put("scale", 0);
+      for (int i = 0, n = 50 + random.nextInt(150); i < n; i++) {
+        sent.add(adjustment(products.get(random.nextInt(products.size())), random.nextInt(7) - 3));
+      }
+      java.util.Collections.shuffle(sent, random);
+      sent.forEach(a -> expected.merge(a.getProductId(), a.getDelta(), Integer::sum));
+      BulkUpdateSummary summary = send(sent);
+      String delivery = sent.size() + " adjustments generated from seed " + seed + " (" + sent.stream()
+          .filter(a -> a.getDelta() == 0).count() + " of them by 0), over " + sent.stream().map(StockAdjustment::getProductId)
+          .distinct().count() + " products";
+      assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
+          .as("TODO 3: [adjustments, products, net change] of a delivery of %s: every message the client sent is one"
+              + " adjustment, an adjustment by 0 and a product new to the stock too", delivery)
+          .containsExactly(sent.size(), (int) sent.stream().map(StockAdjustment::getProductId).distinct().count(),
+              sent.stream().mapToInt(StockAdjustment::getDelta).sum());
+      Map<String, Integer> stock = new java.util.HashMap<>();
+      expected.keySet().forEach(id -> stock.put(id, levels.quantity(id)));
+      assertThat(stock).as("TODO 3: stock after a delivery of %s (levels.adjust for each one)", delivery).isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("each adjustment is applied as it arrives, before the client has finished sending")
+    void appliedAsTheyArrive() throws InterruptedException {
+      Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
+      StreamObserver<StockAdjustment> requests = stub.bulkUpdateStock(answers);
+      requests.onNext(adjustment("grinder", 3));
+      requests.onNext(adjustment("kettle", 2));
+      boolean applied = eventually(WAIT, () -> levels.quantity("grinder") == 8 && levels.quantity("kettle") == 2);
+      assertThat(List.of(levels.quantity("grinder"), levels.quantity("kettle"))).as("TODO 3: [grinder, kettle] in stock"
+          + " %s s after the client sent grinder +3 and kettle +2 (5 and 0 before), while it is still sending: apply each"
+          + " adjustment in onNext, as it arrives (whoever watches the stock hears of it then), not all at the end",
+          WAIT.toSeconds()).containsExactly(8, 2);
+      requests.onCompleted();
+      assertThat(answers.next("TODO 3: the summary, after the client completed").getAdjustments()).as("TODO 3: adjustments counted").isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("the server answers exactly once when the client completes, and sends nothing when the client gave up")
+    void answersOnceOrNotAtAll() {
+      Recorder<BulkUpdateSummary> completed = new Recorder<>();
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(completed);
+      requests.onNext(adjustment("grinder", 1));
+      requests.onNext(adjustment("grinder", 1));
+      requests.onCompleted();
+      assertThat(completed.events).as("TODO 3: what bulkUpdateStock did with its responseObserver, for a client that sent"
+          + " two adjustments and completed: one summary, then onCompleted, once").containsExactly(
+              "onNext adjustments: 2 products: 1 net_change: 2", "onCompleted");
+      Recorder<BulkUpdateSummary> gaveUp = new Recorder<>();
+      requests = new StreamingInventory(levels).bulkUpdateStock(gaveUp);
+      requests.onNext(adjustment("grinder", 1));
+      requests.onNext(adjustment("milk-frother", 4));
+      gaveUp.cancel(requests);
+      assertThat(gaveUp.events).as("TODO 3: what bulkUpdateStock did with its responseObserver after the client sent two"
+          + " adjustments and then cancelled (its stream ended with onError CANCELLED; a passed deadline looks the same):"
+          + " the call is over, nobody waits for a summary, so onError sends nothing").isEmpty();
+      assertThat(List.of(levels.quantity("grinder"), levels.quantity("milk-frother"))).as("TODO 3: [grinder,"
+          + " milk-frother] after a completed delivery of grinder +1 +1, then a cancelled one of grinder +1 and milk-frother"
+          + " +4 (5 and 0 before): each adjustment is applied as it arrives").containsExactly(8, 4);
+    }
+
+    @Test
     @DisplayName("the server answers once, after the client has sent everything")
     void answersOnlyAtTheEnd() throws Exception {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
@@ -336,6 +474,28 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("the server completes once when the client does, and sends nothing more when the client gave up")
+    void completesOnceOrNotAtAll() {
+      Recorder<ReserveStockReply> completed = new Recorder<>();
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(completed);
+      requests.onNext(reservation("order-1", 1));
+      requests.onNext(reservation("order-2", 9));
+      requests.onCompleted();
+      assertThat(completed.events).as("TODO 4: what reserveStock did with its responseObserver, for a client that sent two"
+          + " reservations (1, then 9 of the 4 left) and completed: an answer to each, then onCompleted, once")
+          .containsExactly("onNext order_id: \"order-1\" reserved: true remaining: 4", "onNext order_id: \"order-2\" remaining: 4",
+              "onCompleted");
+      Recorder<ReserveStockReply> gaveUp = new Recorder<>();
+      requests = new StreamingInventory(levels).reserveStock(gaveUp);
+      requests.onNext(reservation("order-3", 1));
+      gaveUp.cancel(requests);
+      assertThat(gaveUp.events).as("TODO 4: what reserveStock did with its responseObserver for a client that sent one"
+          + " reservation and then cancelled (its stream ended with onError CANCELLED; a passed deadline looks the same):"
+          + " the answer, then nothing: the call is over, so onError neither completes nor answers")
+          .containsExactly("onNext order_id: \"order-3\" reserved: true remaining: 3");
+    }
+
+    @Test
     @DisplayName("the server completes the call when the client does")
     void completesWithTheClient() {
       Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
@@ -374,42 +534,92 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("each call carries the caller's deadline, counted from when it starts")
+    @DisplayName("each call carries the caller's whole deadline, counted from when it starts, also one made soon after another")
     void deadlinePerCallFromTheCaller() throws Exception {
       // Two deadlines a hard-coded one cannot both match; 1.95 s is 1 s when rounded down to whole seconds.
       for (Duration deadline : new Duration[] {Duration.ofMillis(1_950), Duration.ofMillis(4_500)}) {
         CountingInventory inventory = new CountingInventory();
         StockClient client = clientOf(inventory, deadline);
-        for (int call = 1; call <= (deadline.toMillis() < 2_000 ? 2 : 1); call++) {
-          if (call == 2) Thread.sleep(deadline.toMillis() + 100); // on purpose: the first call's deadline has passed
+        long first = System.nanoTime();
+        for (int call = 1; call <= (deadline.toMillis() < 2_000 ? 3 : 1); call++) {
+          // on purpose: the second call starts within the first one's deadline, the third after it has passed
+          if (call > 1) Thread.sleep(1_100);
+          long after = (System.nanoTime() - first) / 1_000_000;
           String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
           String seen = inventory.deadlines.poll();
           assertThat(seen).as("TODO 5: call %d of a client built with a %d ms deadline%s ended with '%s' before the"
               + " server saw it: its deadline had passed before the call started (fixed on the stub when the client was"
               + " built, or rounded down to 0 s?). Start each call with stub.withDeadlineAfter(deadline)", call,
-              deadline.toMillis(), call == 2 ? ", made " + (deadline.toMillis() + 100) + " ms after the first," : "", result)
+              deadline.toMillis(), call > 1 ? ", made " + after + " ms after the first," : "", result)
               .isNotNull();
           assertThat(seen).as("TODO 5: call %d reached the server with no deadline: it travels with the call (the"
               + " grpc-timeout header) only when the call is started with stub.withDeadlineAfter(deadline)", call)
               .isNotEqualTo("none");
           assertThat(Long.parseLong(seen)).as("TODO 5: milliseconds left of call %d's deadline when the server got it,"
-              + " for a client built with a %d ms deadline: each call carries the caller's deadline as it is (not a"
-              + " number of your own, not rounded)", call, deadline.toMillis())
+              + " %d ms after the client's first call, for a client built with a %d ms deadline: each call carries the"
+              + " caller's whole deadline as it is (not a number of your own, not rounded), counted from its own start; a"
+              + " stub kept from an earlier call (made once, or again only once its deadline passed) gives only what is"
+              + " left of an older one", call, after, deadline.toMillis())
               .isBetween(Math.max(deadline.toMillis() / 2, deadline.toMillis() - 900), deadline.toMillis());
         }
       }
     }
 
     @Test
+    @DisplayName("every status the call ends with comes back to the caller as it is, after one call: no retry")
+    void everyFailureOnce() throws Exception {
+      FailingInventory inventory = new FailingInventory();
+      StockClient client = clientOf(inventory, Duration.ofSeconds(5));
+      List<String> wrong = new ArrayList<>();
+      for (Status.Code code : Status.Code.values()) {
+        if (code == Status.Code.OK) continue;
+        String id = "status:" + code;
+        String result = describe(() -> client.bulkUpdate(List.of(adjustment(id, 1), adjustment(id, 2))));
+        String expected = LocalGrpc.describe(Status.fromCode(code).withDescription("scripted " + code));
+        int calls = inventory.calls.getOrDefault(id, 0);
+        if (!result.equals(expected) || calls != 1) wrong.add(code + ": " + calls + " call(s), then '" + result + "'");
+      }
+      assertThat(wrong).as("TODO 5: bulkUpdate against a server that reads the adjustments and then fails with each"
+          + " status code, where it did not make one call and end with that status as it is. Adjustments add up, so a"
+          + " bulk update is not idempotent: sent again after a failure (even UNAVAILABLE or DEADLINE_EXCEEDED, which"
+          + " lab 04 tries later), they could be applied twice. One call; await(summary) rethrows the failure").isEmpty();
+    }
+
+    @Test
+    @DisplayName("300 adjustments reach the server in the order given, sent one at a time")
+    void inOrderOneAtATime() throws Exception {
+      CountingInventory inventory = new CountingInventory();
+      Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
+      ManagedChannel c = LocalGrpc.channel(s.getPort());
+      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      connected(c);
+      OneClientSender sender = new OneClientSender();
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(10));
+      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300).mapToObj(i -> adjustment("grinder", i)).toList();
+      String result = describe(() -> client.bulkUpdate(sent));
+      assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
+          + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
+          result).isNull();
+      assertThat(result).as("TODO 5: bulkUpdate of 300 adjustments").startsWith("no failure");
+      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 1, 2, ..., 300 sent: a"
+          + " stream keeps the order it is given, so send them in order").isEqualTo(
+              sent.stream().map(StockAdjustment::getDelta).toList());
+    }
+
+    @Test
     @DisplayName("a server that never answers is cut off by the deadline")
     void deadlineCutsOff() {
-      StockClient client = clientOf(new SilentInventory(), Duration.ofMillis(500));
+      SilentInventory silent = new SilentInventory();
+      StockClient client = clientOf(silent, Duration.ofMillis(500));
       long t0 = System.nanoTime();
       String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(result).as("TODO 5: bulkUpdate against a server that never answers: start the call with"
           + " stub.withDeadlineAfter(deadline), so gRPC ends it").startsWith("DEADLINE_EXCEEDED");
       assertThat(ms).as("TODO 5: milliseconds until bulkUpdate gave up, with a 500 ms deadline").isLessThan(2_500);
+      assertThat(silent.calls.get()).as("TODO 5: bulk updates the silent server received for one bulkUpdate that ran"
+          + " out of time: the server may have applied them all, so sending them again could apply them twice; one"
+          + " call, and DEADLINE_EXCEEDED goes to the caller").isEqualTo(1);
     }
 
     interface Call<T> { T call() throws Exception; }
@@ -499,6 +709,36 @@ class StreamingTest {
    * as CANCELLED or INTERNAL) or the messages arrive out of order. Each send lingers a little, so two
    * threads that race are caught racing.
    */
+  /**
+   * A stand-in for gRPC's responseObserver, for calling a service method directly: records what the service
+   * did with it, in order ("onNext <message>", "onCompleted", "onError CODE"), also what gRPC would drop.
+   */
+  static final class Recorder<T> extends io.grpc.stub.ServerCallStreamObserver<T> {
+    final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean cancelled;
+    private volatile Runnable onCancel;
+
+    @Override public void onNext(T message) { events.add("onNext " + com.google.protobuf.TextFormat.shortDebugString((com.google.protobuf.MessageOrBuilder) message)); }
+    @Override public void onError(Throwable t) { events.add("onError " + Status.fromThrowable(t).getCode()); }
+    @Override public void onCompleted() { events.add("onCompleted"); }
+
+    /** The client cancels, as gRPC tells a service: the cancel handler runs, then the request stream's onError. */
+    void cancel(StreamObserver<?> requests) {
+      cancelled = true;
+      if (onCancel != null) onCancel.run();
+      requests.onError(Status.CANCELLED.withDescription("the client cancelled").asRuntimeException());
+    }
+
+    @Override public boolean isCancelled() { return cancelled; }
+    @Override public void setOnCancelHandler(Runnable handler) { onCancel = handler; }
+    @Override public void setCompression(String compression) { }
+    @Override public boolean isReady() { return true; }
+    @Override public void setOnReadyHandler(Runnable handler) { }
+    @Override public void disableAutoInboundFlowControl() { }
+    @Override public void request(int count) { }
+    @Override public void setMessageCompression(boolean enable) { }
+  }
+
   /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
   static final class MethodsReturned implements io.grpc.ServerInterceptor {
     private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
@@ -596,6 +836,8 @@ class StreamingTest {
   static final class CountingInventory extends InventoryGrpc.InventoryImplBase {
     /** Per call, the milliseconds left of its deadline when it arrived ("none" without one). */
     final BlockingQueue<String> deadlines = new LinkedBlockingQueue<>();
+    /** Every delta received, in the order it arrived. */
+    final List<Integer> received = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
@@ -605,7 +847,7 @@ class StreamingTest {
         private int count;
         private final Set<String> products = new HashSet<>();
 
-        @Override public void onNext(StockAdjustment a) { count++; products.add(a.getProductId()); }
+        @Override public void onNext(StockAdjustment a) { count++; products.add(a.getProductId()); received.add(a.getDelta()); }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() {
           responseObserver.onNext(BulkUpdateSummary.newBuilder().setAdjustments(count).setProducts(products.size()).build());
@@ -617,12 +859,59 @@ class StreamingTest {
 
   /** A stand-in server for step 5 that reads everything and never answers. */
   static final class SilentInventory extends InventoryGrpc.InventoryImplBase {
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      calls.incrementAndGet();
       return new StreamObserver<>() {
         @Override public void onNext(StockAdjustment a) { }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() { }
+      };
+    }
+  }
+
+  /** A stand-in server for step 5: reads every adjustment of "status:CODE", then fails with CODE; counts the calls per id. */
+  static final class FailingInventory extends InventoryGrpc.InventoryImplBase {
+    final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      return new StreamObserver<>() {
+        private String id;
+
+        @Override public void onNext(StockAdjustment a) {
+          if (id == null) calls.merge(id = a.getProductId(), 1, Integer::sum);
+        }
+        @Override public void onError(Throwable t) { }
+        @Override public void onCompleted() {
+          Status.Code code = Status.Code.valueOf(id.substring("status:".length()));
+          responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException());
+        }
+      };
+    }
+  }
+
+  /** On the client's side: notes a request StreamObserver called from a second thread while a first is still sending. */
+  static final class OneClientSender implements io.grpc.ClientInterceptor {
+    volatile String found;
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      java.util.concurrent.atomic.AtomicReference<Thread> sending = new java.util.concurrent.atomic.AtomicReference<>();
+      return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override public void sendMessage(Q message) {
+          Thread me = Thread.currentThread(), other = sending.compareAndExchange(null, me);
+          if (other != null && found == null) found = "onNext on thread '" + me.getName() + "' while thread '" + other.getName() + "' was still in it";
+          try {
+            super.sendMessage(message);
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000); // linger: a racing thread arrives meanwhile
+          } finally {
+            sending.compareAndSet(me, null);
+          }
+        }
       };
     }
   }
