@@ -192,6 +192,7 @@ class CheckStockTest {
     void answersAsTheTableHasIt() throws InterruptedException {
       Map<String, StockService.Item> table = Map.of(
           "kettle", new StockService.Item(Integer.MAX_VALUE, Instant.parse("2026-03-02T09:30:00.123456789Z")),
+          "grinder", new StockService.Item(3, Instant.parse("2026-03-05T10:00:00.250Z")), // not as in StockService.STOCK
           "tamper", new StockService.Item(1, Instant.parse("1969-12-31T23:59:59.500Z")),
           "scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")));
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
@@ -368,6 +369,29 @@ class CheckStockTest {
             + " listens for that and returns false, and checkStock must then return at once", givingUp).isTrue();
         assertThat(watch.afterGivingUp).as("TODO 3: what the service sent after the caller gave up (%s): nobody waits for"
             + " it. When lookUpTakes(latency) returns false, checkStock returns without answering", givingUp).isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("each call's deadline is the caller's to the millisecond, from 1 ms to an hour, counted from the call")
+    void deadlineAsGiven() throws Exception {
+      Server s = serve(new ScriptedInventory(Duration.ZERO));
+      DeadlineAtStart watch = new DeadlineAtStart();
+      io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(s), watch);
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
+          Duration.ofMillis(4_500), Duration.ofHours(1)}) {
+        StockClient timed = new StockClient(watched, deadline);
+        long before = System.nanoTime();
+        within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
+        long[] seen = watch.calls.poll();
+        assertThat(seen).as("TODO 3: fetch made no call").isNotNull();
+        assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
+            + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
+        long elapsed = seen[1] - before, left = seen[0];
+        assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started its call, %d ns after fetch was"
+            + " called, for a client built with a %s deadline: the call's deadline is the caller's, as it is (no margin of"
+            + " your own, not rounded), counted from this call's start", elapsed, deadline)
+            .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
       }
     }
 
@@ -599,6 +623,20 @@ class CheckStockTest {
           }
         }
       };
+    }
+  }
+
+  /** On the client's side: for each call, the ns left of its deadline when it started (MIN_VALUE: none), and when. */
+  static final class DeadlineAtStart implements io.grpc.ClientInterceptor {
+    final java.util.concurrent.BlockingQueue<long[]> calls = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      io.grpc.Deadline deadline = options.getDeadline();
+      long left = deadline == null ? Long.MIN_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      calls.add(new long[] {left, System.nanoTime()}); // read after the deadline: never more time than there was
+      return next.newCall(method, options);
     }
   }
 

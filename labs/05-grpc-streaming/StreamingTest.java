@@ -54,12 +54,14 @@ class StreamingTest {
   final OneSenderAtATime senders = new OneSenderAtATime();
   /** Counts the calls whose service method has returned (a server stream lives on after its method returns). */
   final MethodsReturned returned = new MethodsReturned();
+  /** Notes a call the service completed after gRPC told it the client had gone. */
+  final AfterTheClientLeft afterLeaving = new AfterTheClientLeft();
 
   @BeforeEach
   void startInventory() throws InterruptedException {
     levels = StockLevels.sample();
     io.grpc.BindableService told = CallStory.narrate(new StreamingInventory(levels));
-    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned));
+    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned, afterLeaving));
     channel = LocalGrpc.channel(server.getPort());
     stub = InventoryGrpc.newStub(channel).withDeadlineAfter(Duration.ofSeconds(20)); // a bound on every test call
     connected(channel);
@@ -152,8 +154,8 @@ class StreamingTest {
       List<String> first = List.of(text(watch.next("TODO 1: the first current level of a watch on the milk frother and the grinder")),
           text(watch.next("TODO 1: the second current level of a watch on the milk frother and the grinder: watch every"
               + " product asked for (request.getProductIdsList())")));
-      assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first, in the order asked")
-          .containsExactly("milk-frother 0", "grinder 5");
+      assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first")
+          .containsExactlyInAnyOrder("milk-frother 0", "grinder 5");
       returned.await(1, WAIT);
       levels.adjust("espresso-machine", 1); // not watched: must not arrive
       levels.adjust("grinder", 2);
@@ -241,6 +243,9 @@ class StreamingTest {
         });
         assertThat(adjusting[0]).as("TODO 2: adjusting stock after a client watching three products left (%s): the"
             + " server sent the change to a call that is gone, and the error hit the writer", leaving).isEqualTo("fine");
+        assertThat(afterLeaving.found).as("TODO 2: what the server did with the call of a client watching three products"
+            + " after it left (%s): a call the client has left takes nothing more, not even onCompleted; the cancel"
+            + " handler only closes the watch", leaving).isNull();
         assertThat(levels.openWatches()).as("TODO 2: open watches on the server %s s after a client watching three"
             + " products left (%s): the cancel handler runs whether the client cancelled, its deadline passed or its"
             + " connection dropped, and it must close everything the call opened: one watch on all the products asked"
@@ -474,6 +479,27 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("every reservation is answered, whatever its quantity: negative, 0, too many, all that is left, one more")
+    void everyQuantityAnswered() {
+      Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
+      StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
+      int[] quantities = {-1, 0, 6, 5, 1};
+      List<String> seen = new ArrayList<>();
+      for (int i = 0; i < quantities.length; i++) {
+        requests.onNext(reservation("order-" + (i + 1), quantities[i]));
+        ReserveStockReply reply = replies.next("TODO 4: the answer to order-" + (i + 1) + " of " + quantities[i]
+            + " grinders: every request of a bidirectional stream gets its answer, a refusal too (levels.reserve says"
+            + " reserved = false); ending the stream for one request loses the others");
+        seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
+      }
+      requests.onCompleted();
+      assertThat(seen).as("TODO 4: the answers to orders of -1, 0, 6, 5 and 1 grinders (5 in stock), from levels.reserve(...)")
+          .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 5 left",
+              "order-4 reserved, 0 left", "order-5 refused, 0 left");
+      assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
+    }
+
+    @Test
     @DisplayName("the server completes once when the client does, and sends nothing more when the client gave up")
     void completesOnceOrNotAtAll() {
       Recorder<ReserveStockReply> completed = new Recorder<>();
@@ -566,6 +592,32 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to an hour, counted from the call")
+    void deadlineAsGiven() throws Exception {
+      Server s = LocalGrpc.serve(0, CallStory.narrate(new CountingInventory()));
+      ManagedChannel c = LocalGrpc.channel(s.getPort());
+      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      connected(c);
+      DeadlineAtStart watch = new DeadlineAtStart();
+      io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(c, watch);
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
+          Duration.ofMillis(4_500), Duration.ofHours(1)}) {
+        StockClient client = new StockClient(watched, deadline);
+        long before = System.nanoTime();
+        describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+        long[] seen = watch.calls.poll();
+        assertThat(seen).as("TODO 5: bulkUpdate made no call").isNotNull();
+        assertThat(seen[0]).as("TODO 5: a bulk update of a client built with a %s deadline started without one: start"
+            + " each call with stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
+        long elapsed = seen[1] - before, left = seen[0];
+        assertThat(left).as("TODO 5: nanoseconds left of the deadline when bulkUpdate started its call, %d ns after"
+            + " bulkUpdate was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
+            + " is (no margin of your own, not rounded), counted from this call's start", elapsed, deadline)
+            .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+      }
+    }
+
+    @Test
     @DisplayName("every status the call ends with comes back to the caller as it is, after one call: no retry")
     void everyFailureOnce() throws Exception {
       FailingInventory inventory = new FailingInventory();
@@ -586,7 +638,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("300 adjustments reach the server in the order given, sent one at a time")
+    @DisplayName("300 adjustments, repeats too, reach the server in the order given, sent one at a time")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
       Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
@@ -595,14 +647,15 @@ class StreamingTest {
       connected(c);
       OneClientSender sender = new OneClientSender();
       StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(10));
-      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300).mapToObj(i -> adjustment("grinder", i)).toList();
+      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent.
+      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300).mapToObj(i -> adjustment("grinder", i % 2 == 0 ? i : 1)).toList();
       String result = describe(() -> client.bulkUpdate(sent));
       assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
           + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
           result).isNull();
       assertThat(result).as("TODO 5: bulkUpdate of 300 adjustments").startsWith("no failure");
-      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 1, 2, ..., 300 sent: a"
-          + " stream keeps the order it is given, so send them in order").isEqualTo(
+      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 1,"
+          + " 6, ...: every adjustment, repeats too, in the order given; a stream keeps the order it is given)").isEqualTo(
               sent.stream().map(StockAdjustment::getDelta).toList());
     }
 
@@ -769,6 +822,33 @@ class StreamingTest {
     }
   }
 
+  /** Notes onCompleted on a call after gRPC began telling the service that the client has gone (onCancel). */
+  static final class AfterTheClientLeft implements io.grpc.ServerInterceptor {
+    volatile String found;
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      String method = call.getMethodDescriptor().getBareMethodName();
+      java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+      io.grpc.ServerCall<Q, A> watched = new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override public void close(Status status, io.grpc.Metadata trailers) {
+          if (gone.get() && status.isOk() && found == null) {
+            found = "the service completed " + method + " (onCompleted) after the client had gone";
+            workbook.story.Story.add("server " + method + ": onCompleted after the client had gone  <- nobody is there");
+          }
+          super.close(status, trailers);
+        }
+      };
+      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(watched, headers)) {
+        @Override public void onCancel() {
+          gone.set(true); // before the service hears of it: whatever it does from here on is after the client left
+          super.onCancel();
+        }
+      };
+    }
+  }
+
   static final class OneSenderAtATime implements io.grpc.ServerInterceptor {
     private static final Map<String, String> TODO = Map.of("WatchStockLevels", "TODO 1", "BulkUpdateStock", "TODO 3",
         "ReserveStock", "TODO 4");
@@ -890,6 +970,20 @@ class StreamingTest {
           responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException());
         }
       };
+    }
+  }
+
+  /** On the client's side: for each call, the ns left of its deadline when it started (MIN_VALUE: none), and when. */
+  static final class DeadlineAtStart implements io.grpc.ClientInterceptor {
+    final BlockingQueue<long[]> calls = new LinkedBlockingQueue<>();
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      io.grpc.Deadline deadline = options.getDeadline();
+      long left = deadline == null ? Long.MIN_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      calls.add(new long[] {left, System.nanoTime()}); // read after the deadline: never more time than there was
+      return next.newCall(method, options);
     }
   }
 
