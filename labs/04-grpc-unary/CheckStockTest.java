@@ -150,18 +150,6 @@ class CheckStockTest {
     }
   }
 
-  @Test
-  @DisplayName("a call to an inventory that is down fails at once with UNAVAILABLE")
-  void downIsUnavailable() throws InterruptedException {
-    Server gone = serve(new ScriptedInventory(Duration.ZERO));
-    StockClient client = clientOf(gone, Duration.ofSeconds(5));
-    LocalGrpc.stop(gone);
-    long t0 = System.nanoTime();
-    Status status = statusOf(() -> client.fetch("grinder"));
-    assertThat(status.getCode()).as("nobody listens on the port any more").isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("a refused connection needs no deadline").isLessThan(Duration.ofSeconds(3));
-  }
-
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: answer CheckStock")
@@ -385,6 +373,8 @@ class CheckStockTest {
         within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
         long[] seen = watch.calls.poll();
         assertThat(seen).as("TODO 3: fetch made no call").isNotNull();
+        assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
+            + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
         assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
             + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
         long elapsed = seen[1] - before, left = seen[0];
@@ -393,6 +383,22 @@ class CheckStockTest {
             + " your own, not rounded), counted from this call's start", elapsed, deadline)
             .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
       }
+    }
+
+    @Test
+    @DisplayName("a call to an inventory that is down fails at once with UNAVAILABLE, not at its deadline")
+    void downIsUnavailable() throws InterruptedException {
+      Server gone = serve(new ScriptedInventory(Duration.ZERO));
+      StockClient client = clientOf(gone, Duration.ofSeconds(5));
+      LocalGrpc.stop(gone);
+      long t0 = System.nanoTime();
+      Status status = statusOf(() -> client.fetch("grinder"));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(status.getCode()).as("TODO 3: a call (5 s deadline) to an inventory nobody listens for any more ended"
+          + " with %s after %d ms: a refused connection fails at once with UNAVAILABLE, so the caller can decide; a call"
+          + " made withWaitForReady() waits out its deadline instead", LocalGrpc.describe(status), ms)
+          .isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(ms).as("TODO 3: ms until a call to an inventory that is down failed: a refused connection needs no deadline").isLessThan(3_000);
     }
 
     @Test
@@ -415,13 +421,16 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("an answer is InStock, and NOT_FOUND is NoSuchProduct")
+    @DisplayName("an answer is InStock (0 units too), and NOT_FOUND is NoSuchProduct")
     void inStockAndNoSuchProduct() throws InterruptedException {
       StockClient client = client(TEST_DEADLINE);
       assertThat(client.check("grinder")).as("TODO 4: check(grinder) when the inventory answers 7 units")
           .isEqualTo(new StockClient.InStock("grinder", 7));
       assertThat(client.check("unicorn")).as("TODO 4: check(unicorn) when the inventory says NOT_FOUND")
           .isEqualTo(new StockClient.NoSuchProduct("unicorn"));
+      assertThat(client.check(ScriptedInventory.NONE_LEFT)).as("TODO 4: check(%s) when the inventory answers 0 units: the"
+          + " product exists, so it is InStock with quantity 0; NoSuchProduct is for NOT_FOUND only", ScriptedInventory.NONE_LEFT)
+          .isEqualTo(new StockClient.InStock(ScriptedInventory.NONE_LEFT, 0));
     }
 
     @Test
@@ -654,11 +663,13 @@ class CheckStockTest {
   }
 
   /**
-   * A stand-in inventory for the client's steps: 7 units of anything, after a delay, except a few scripted failures;
+   * A stand-in inventory for the client's steps: 7 units of anything (0 of NONE_LEFT), after a delay, except a few scripted failures;
    * "status:CODE" fails with that code, the description "scripted CODE" and a trailer {@link #SCRIPTED}.
    */
   static final class ScriptedInventory extends InventoryGrpc.InventoryImplBase {
     static final String BLANK = "product_id is blank";
+    /** A product it has, with 0 units. */
+    static final String NONE_LEFT = "milk-frother";
     static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
     /** How many calls asked for each product id. */
     final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
@@ -691,7 +702,8 @@ class CheckStockTest {
         responseObserver.onError(failure.asRuntimeException());
         return;
       }
-      responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(7).build());
+      int quantity = request.getProductId().equals(NONE_LEFT) ? 0 : 7;
+      responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(quantity).build());
       responseObserver.onCompleted();
     }
   }
