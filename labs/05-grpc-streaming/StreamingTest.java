@@ -365,7 +365,9 @@ class StreamingTest {
         @SuppressWarnings("unchecked") StreamObserver<StockAdjustment> call = (StreamObserver<StockAdjustment>) step[0];
         call.onNext(adjustment("grinder", (int) step[1]));
         int expected = (int) step[2];
-        eventually(WAIT, () -> levels.quantity("grinder") == expected);
+        assertThat(eventually(WAIT, () -> levels.quantity("grinder") == expected)).as("TODO 3: the grinder's stock"
+            + " reached %d within %s s of an adjustment by %d, sent while two calls are open: apply each adjustment as it"
+            + " arrives", expected, WAIT.toSeconds(), step[1]).isTrue();
       }
       two.onCompleted();
       BulkUpdateSummary secondSummary = second.next("TODO 3: the summary of the second call, after it completed");
@@ -620,7 +622,7 @@ class StreamingTest {
     @Test
     @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to an hour, counted from the call")
     void deadlineAsGiven() throws Exception {
-      Server s = LocalGrpc.serve(0, CallStory.narrate(new CountingInventory()));
+      Server s = LocalGrpc.serve(0, CallStory.narrate(new AnsweringAtOnce()));
       ManagedChannel c = LocalGrpc.channel(s.getPort());
       cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
       connected(c);
@@ -657,7 +659,7 @@ class StreamingTest {
         int calls = inventory.calls.getOrDefault(id, 0);
         if (!result.equals(expected) || calls != 1) wrong.add(code + ": " + calls + " call(s), then '" + result + "'");
       }
-      assertThat(wrong).as("TODO 5: bulkUpdate against a server that reads the adjustments and then fails with each"
+      assertThat(wrong).as("TODO 5: bulkUpdate against a server that refuses the first adjustment with each"
           + " status code, where it did not make one call and end with that status as it is. Adjustments add up, so a"
           + " bulk update is not idempotent: sent again after a failure (even UNAVAILABLE or DEADLINE_EXCEEDED, which"
           + " lab 04 tries later), they could be applied twice. One call; await(summary) rethrows the failure").isEmpty();
@@ -672,7 +674,7 @@ class StreamingTest {
       cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
       connected(c);
       OneClientSender sender = new OneClientSender();
-      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(10));
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(3));
       // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent.
       List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300).mapToObj(i -> adjustment("grinder", i % 2 == 0 ? i : 1)).toList();
       String result = describe(() -> client.bulkUpdate(sent));
@@ -968,6 +970,20 @@ class StreamingTest {
     }
   }
 
+  /** A stand-in server for step 5 that answers an empty summary as soon as a call starts: no call waits on it. */
+  static final class AnsweringAtOnce extends InventoryGrpc.InventoryImplBase {
+    @Override
+    public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      responseObserver.onNext(BulkUpdateSummary.getDefaultInstance());
+      responseObserver.onCompleted();
+      return new StreamObserver<>() {
+        @Override public void onNext(StockAdjustment a) { }
+        @Override public void onError(Throwable t) { }
+        @Override public void onCompleted() { }
+      };
+    }
+  }
+
   /** A stand-in server for step 5 that reads everything and never answers. */
   static final class SilentInventory extends InventoryGrpc.InventoryImplBase {
     final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
@@ -983,23 +999,24 @@ class StreamingTest {
     }
   }
 
-  /** A stand-in server for step 5: reads every adjustment of "status:CODE", then fails with CODE; counts the calls per id. */
+  /** A stand-in server for step 5: refuses the first adjustment of "status:CODE" with CODE at once; counts the calls per id. */
   static final class FailingInventory extends InventoryGrpc.InventoryImplBase {
     final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
       return new StreamObserver<>() {
-        private String id;
+        private boolean refused;
 
         @Override public void onNext(StockAdjustment a) {
-          if (id == null) calls.merge(id = a.getProductId(), 1, Integer::sum);
-        }
-        @Override public void onError(Throwable t) { }
-        @Override public void onCompleted() {
-          Status.Code code = Status.Code.valueOf(id.substring("status:".length()));
+          if (refused) return;
+          refused = true;
+          calls.merge(a.getProductId(), 1, Integer::sum);
+          Status.Code code = Status.Code.valueOf(a.getProductId().substring("status:".length()));
           responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException());
         }
+        @Override public void onError(Throwable t) { }
+        @Override public void onCompleted() { }
       };
     }
   }
