@@ -148,23 +148,32 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("a watch on several products sends each one's level, then the changes to any of them, and nothing else")
+    @DisplayName("a watch on several products sends every level the stock gives it, as it is: current ones, then each change to any of them")
     void severalProducts() {
       Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("milk-frother", "grinder");
-      List<String> first = List.of(text(watch.next("TODO 1: the first current level of a watch on the milk frother and the grinder")),
-          text(watch.next("TODO 1: the second current level of a watch on the milk frother and the grinder: watch every"
-              + " product asked for (request.getProductIdsList())")));
-      assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first")
-          .containsExactlyInAnyOrder("milk-frother 0", "grinder 5");
+      List<StockLevel> first = List.of(watch.next("TODO 1: the first current level of a watch on the milk frother and the grinder"),
+          watch.next("TODO 1: the second current level of a watch on the milk frother and the grinder: watch every"
+              + " product asked for (request.getProductIdsList())"));
       returned.await(1, WAIT);
+      List<StockLevel> given = new java.util.concurrent.CopyOnWriteArrayList<>(); // what the stock gives a watcher
+      StockLevels.Watch reference = levels.watch(List.of("milk-frother", "grinder"), given::add);
+      cleanup.add(reference);
+      assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first, each as the"
+          + " stock gives it (quantity and updated_at)").containsExactlyInAnyOrderElementsOf(given);
+      given.clear();
       levels.adjust("espresso-machine", 1); // not watched: must not arrive
       levels.adjust("grinder", 2);
+      levels.adjust("grinder", 0); // a change too: its updated_at moves
       levels.adjust("milk-frother", 3);
-      List<String> changes = List.of(text(watch.next("TODO 1: the first change after the current levels")),
-          text(watch.next("TODO 1: the second change after the current levels (the milk frother's, to 3): every"
-              + " product asked for is watched, not only the first")));
+      List<StockLevel> changes = new ArrayList<>();
+      for (int i = 1; i <= given.size(); i++) {
+        changes.add(watch.next("TODO 1: change " + i + " of " + given.size() + " after the current levels (" + given.stream()
+            .map(StreamingTest::text).toList() + "): send every level the watch gives you, as it is, an adjustment by 0"
+            + " too, for every product asked for"));
+      }
       assertThat(changes).as("TODO 1: what the watch on [milk-frother, grinder] sent after the espresso machine (not"
-          + " watched), the grinder and the milk frother changed, in that order").containsExactly("grinder 7", "milk-frother 3");
+          + " watched) changed, then the grinder by +2 and by 0, then the milk frother: every level as the stock gave it,"
+          + " in order, with its updated_at").isEqualTo(List.copyOf(given));
       senders.assertNone();
     }
   }
@@ -525,6 +534,29 @@ class StreamingTest {
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 5 left",
               "order-4 reserved, 0 left", "order-5 refused, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
+    }
+
+    @Test
+    @DisplayName("two streams reserving the same product in turns: each answer counts the other's reservations")
+    void overlappingStreams() {
+      Inbox<ReserveStockRequest, ReserveStockReply> first = new Inbox<>(), second = new Inbox<>();
+      StreamObserver<ReserveStockRequest> a = stub.reserveStock(first), b = stub.reserveStock(second);
+      List<String> seen = new ArrayList<>();
+      Object[][] turns = {{b, second, "b-1", 1}, {a, first, "a-1", 3}, {b, second, "b-2", 3}, {a, first, "a-2", 1}};
+      for (Object[] turn : turns) {
+        @SuppressWarnings("unchecked") StreamObserver<ReserveStockRequest> requests = (StreamObserver<ReserveStockRequest>) turn[0];
+        @SuppressWarnings("unchecked") Inbox<ReserveStockRequest, ReserveStockReply> replies = (Inbox<ReserveStockRequest, ReserveStockReply>) turn[1];
+        requests.onNext(reservation((String) turn[2], (int) turn[3]));
+        ReserveStockReply reply = replies.next("TODO 4: the answer to " + turn[2] + ", while another stream is open");
+        seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
+      }
+      a.onCompleted();
+      b.onCompleted();
+      assertThat(seen).as("TODO 4: the answers of two streams reserving grinders in turns (5 in stock): b-1 of 1, a-1 of 3,"
+          + " b-2 of 3, a-2 of 1. The stock is shared by every stream: decide each request with levels.reserve(request),"
+          + " never from a copy a stream kept").containsExactly("b-1 reserved, 4 left", "a-1 reserved, 1 left",
+              "b-2 refused, 1 left", "a-2 reserved, 0 left");
+      assertThat(levels.quantity("grinder")).as("TODO 4: grinders left after the two streams").isZero();
     }
 
     @Test
