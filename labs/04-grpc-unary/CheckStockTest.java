@@ -250,7 +250,7 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("generated ids, 2 to 10,000 characters of any kind: blank ones INVALID_ARGUMENT, the others NOT_FOUND")
+    @DisplayName("generated ids, 2 to 10,000 characters of any kind: blank ones INVALID_ARGUMENT, the others NOT_FOUND naming them")
     void anyOtherIdIsNotFound() {
       long seed = new java.util.Random().nextLong();
       java.util.Random random = new java.util.Random(seed);
@@ -266,15 +266,19 @@ class CheckStockTest {
           id.append(blank ? whitespace.charAt(random.nextInt(whitespace.length())) : (char) (0x21 + random.nextInt(0xD7FF - 0x21)));
         }
         String expected = id.toString().isBlank() ? "onError INVALID_ARGUMENT" : "onError NOT_FOUND";
-        List<String> did = Recorder.call(service, id.toString());
+        Recorder recorder = Recorder.on(service, id.toString());
+        List<String> did = recorder.events;
+        String what = "an id of " + length + " characters starting " + id.codePoints().limit(6).mapToObj(c -> String.format("U+%04X", c)).toList();
         if (!did.equals(List.of(expected))) {
-          wrong.add(did + ", not " + expected + ", for an id of " + length + " characters starting "
-              + id.codePoints().limit(6).mapToObj(c -> String.format("U+%04X", c)).toList());
+          wrong.add(did + ", not " + expected + ", for " + what);
+        } else if (!blank && !String.valueOf(recorder.error.getDescription()).contains(id)) {
+          wrong.add("NOT_FOUND whose description does not name the whole id, for " + what);
         }
       }
       assertThat(wrong).as("TODO 2: ids (generated from seed %d) the service answered wrongly: a blank id (any length,"
           + " any whitespace) is INVALID_ARGUMENT; every other id is a valid question, whatever its length or characters,"
-          + " and one the table lacks is NOT_FOUND, with no limit or format of your own", seed).isEmpty();
+          + " and one the table lacks is NOT_FOUND, whose description names the whole id, with no limit or format of"
+          + " your own", seed).isEmpty();
       Status status = statusOf(() -> checkStock("Grinder/" + "x".repeat(300) + " \u00fc"));
       assertThat(status.getCode()).as("TODO 2: CheckStock of a 310-character id with capitals, a slash, a space and"
           + " a \u00fc ended with %s: an id the table lacks is NOT_FOUND", meaning(status)).isEqualTo(Status.Code.NOT_FOUND);
@@ -609,17 +613,25 @@ class CheckStockTest {
 
     /** The same, on {@code service}. */
     static List<String> call(StockService service, String productId) {
+      return on(service, productId).events;
+    }
+
+    /** The recorder after checkStock(productId) on {@code service}. */
+    static Recorder on(StockService service, String productId) {
       Recorder recorder = new Recorder();
       try {
         service.checkStock(request(productId), recorder);
       } catch (RuntimeException e) {
         recorder.events.add("threw " + e.getClass().getSimpleName() + ": " + e.getMessage());
       }
-      return recorder.events;
+      return recorder;
     }
 
+    /** The status of the last onError, if any. */
+    Status error;
+
     @Override public void onNext(StockLevel level) { record("onNext"); }
-    @Override public void onError(Throwable t) { record("onError " + Status.fromThrowable(t).getCode()); ended = true; }
+    @Override public void onError(Throwable t) { error = Status.fromThrowable(t); record("onError " + error.getCode()); ended = true; }
     @Override public void onCompleted() { record("onCompleted"); ended = true; }
 
     /** Like gRPC's own observer, refuses anything after the call has ended. */

@@ -148,6 +148,26 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a reader that is slow (not ready) loses no level: each is sent at once, or once it is ready")
+    void slowReaderLosesNothing() {
+      Recorder<StockLevel> slow = new Recorder<>();
+      slow.ready = false;
+      new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), slow);
+      List<StockLevel> given = new java.util.concurrent.CopyOnWriteArrayList<>(); // what the stock gives a watcher
+      StockLevels.Watch reference = levels.watch(List.of("grinder"), given::add);
+      cleanup.add(reference);
+      levels.adjust("grinder", 1);
+      levels.adjust("grinder", 0);
+      levels.adjust("grinder", 2);
+      slow.becomeReady();
+      slow.cancel(); // the watch is closed by the cancel handler (step 2), or stays until this test's stock is gone
+      assertThat(sent(slow)).as("TODO 1: what watchStockLevels sent on a call whose reader was slow (isReady() false)"
+          + " while the grinder changed by +1, 0 and +2, and then caught up: every level the watch gives you, in order."
+          + " isReady() is for pacing a sender that can wait; a watch cannot, so send each level (gRPC queues it), never"
+          + " drop one").isEqualTo(given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList());
+    }
+
+    @Test
     @DisplayName("a watch on several products sends every level the stock gives it, as it is: current ones, then each change to any of them")
     void severalProducts() {
       Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("milk-frother", "grinder");
@@ -419,6 +439,14 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("an empty delivery is answered too, with a summary of zeros")
+    void emptyDelivery() {
+      BulkUpdateSummary summary = send(List.of());
+      assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
+          .as("TODO 3: [adjustments, products, net change] of a call that sent nothing and completed").containsExactly(0, 0, 0);
+    }
+
+    @Test
     @DisplayName("each adjustment is applied as it arrives, before the client has finished sending")
     void appliedAsTheyArrive() throws InterruptedException {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
@@ -579,6 +607,15 @@ class StreamingTest {
           + " reservation and then cancelled (its stream ended with onError CANCELLED; a passed deadline looks the same):"
           + " the answer, then nothing: the call is over, so onError neither completes nor answers")
           .containsExactly("onNext order_id: \"order-3\" reserved: true remaining: 3");
+    }
+
+    @Test
+    @DisplayName("a client that completes without a request gets its call completed too")
+    void emptyStreamCompletes() {
+      Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
+      stub.reserveStock(replies).onCompleted();
+      assertThat(replies.end(WAIT)).as("TODO 4: how a call ended whose client completed without a request, %s s later:"
+          + " the server completes when the client does, whatever came before (nothing, here)", WAIT.toSeconds()).isEqualTo(Status.OK);
     }
 
     @Test
@@ -835,6 +872,9 @@ class StreamingTest {
     final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean cancelled;
     private volatile Runnable onCancel;
+    /** Whether the reader keeps up (isReady); false plays a slow reader, until becomeReady(). */
+    volatile boolean ready = true;
+    private volatile Runnable onReady;
 
     @Override public void onNext(T message) { events.add("onNext " + com.google.protobuf.TextFormat.shortDebugString((com.google.protobuf.MessageOrBuilder) message)); }
     @Override public void onError(Throwable t) { events.add("onError " + Status.fromThrowable(t).getCode()); }
@@ -842,16 +882,27 @@ class StreamingTest {
 
     /** The client cancels, as gRPC tells a service: the cancel handler runs, then the request stream's onError. */
     void cancel(StreamObserver<?> requests) {
+      cancel();
+      requests.onError(Status.CANCELLED.withDescription("the client cancelled").asRuntimeException());
+    }
+
+    /** The client cancels a server stream: the cancel handler runs. */
+    void cancel() {
       cancelled = true;
       if (onCancel != null) onCancel.run();
-      requests.onError(Status.CANCELLED.withDescription("the client cancelled").asRuntimeException());
+    }
+
+    /** The slow reader has caught up: isReady() turns true and the on-ready handler, if any, runs. */
+    void becomeReady() {
+      ready = true;
+      if (onReady != null) onReady.run();
     }
 
     @Override public boolean isCancelled() { return cancelled; }
     @Override public void setOnCancelHandler(Runnable handler) { onCancel = handler; }
     @Override public void setCompression(String compression) { }
-    @Override public boolean isReady() { return true; }
-    @Override public void setOnReadyHandler(Runnable handler) { }
+    @Override public boolean isReady() { return ready; }
+    @Override public void setOnReadyHandler(Runnable handler) { onReady = handler; }
     @Override public void disableAutoInboundFlowControl() { }
     @Override public void request(int count) { }
     @Override public void setMessageCompression(boolean enable) { }
