@@ -250,7 +250,7 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("generated ids, 2 to 10,000 characters of any kind: blank ones INVALID_ARGUMENT, the others NOT_FOUND naming them")
+    @DisplayName("generated ids, 2 to 10,000 characters of any kind, and near misses of the table's: blank ones INVALID_ARGUMENT, the others NOT_FOUND naming them")
     void anyOtherIdIsNotFound() {
       long seed = new java.util.Random().nextLong();
       java.util.Random random = new java.util.Random(seed);
@@ -275,10 +275,17 @@ class CheckStockTest {
           wrong.add("NOT_FOUND whose description does not name the whole id, for " + what);
         }
       }
+      for (String known : StockService.STOCK.keySet()) { // near misses of the table's ids are other ids
+        for (String near : List.of(" " + known, known + " ", known + "\n", known.toUpperCase(java.util.Locale.ROOT),
+            Character.toUpperCase(known.charAt(0)) + known.substring(1), known + "s", known.substring(1))) {
+          List<String> did = Recorder.call(service, near);
+          if (!did.equals(List.of("onError NOT_FOUND"))) wrong.add(did + ", not [onError NOT_FOUND], for \"" + near + "\" (the table has \"" + known + "\")");
+        }
+      }
       assertThat(wrong).as("TODO 2: ids (generated from seed %d) the service answered wrongly: a blank id (any length,"
           + " any whitespace) is INVALID_ARGUMENT; every other id is a valid question, whatever its length or characters,"
           + " and one the table lacks is NOT_FOUND, whose description names the whole id, with no limit or format of"
-          + " your own", seed).isEmpty();
+          + " your own; the table's ids are exact (no trimming, no case folding)", seed).isEmpty();
       Status status = statusOf(() -> checkStock("Grinder/" + "x".repeat(300) + " \u00fc"));
       assertThat(status.getCode()).as("TODO 2: CheckStock of a 310-character id with capitals, a slash, a space and"
           + " a \u00fc ended with %s: an id the table lacks is NOT_FOUND", meaning(status)).isEqualTo(Status.Code.NOT_FOUND);
