@@ -906,6 +906,8 @@ class StreamingTest {
     @Override public void disableAutoInboundFlowControl() { }
     @Override public void request(int count) { }
     @Override public void setMessageCompression(boolean enable) { }
+    @Override public void setOnCloseHandler(Runnable handler) { } // runs when a call completes normally: never here
+    @Override public void disableAutoRequest() { }
   }
 
   /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
