@@ -182,7 +182,9 @@ class CheckStockTest {
           "kettle", new StockService.Item(Integer.MAX_VALUE, Instant.parse("2026-03-02T09:30:00.123456789Z")),
           "grinder", new StockService.Item(3, Instant.parse("2026-03-05T10:00:00.250Z")), // not as in StockService.STOCK
           "tamper", new StockService.Item(1, Instant.parse("1969-12-31T23:59:59.500Z")),
-          "scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")));
+          "scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")),
+          "descaler", new StockService.Item(-3, Instant.parse("2026-02-14T08:00:00Z")), // on backorder: 3 promised, none here
+          "cup", new StockService.Item(Integer.MIN_VALUE, Instant.parse("2026-02-15T08:00:00Z")));
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
       for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
         String id = product.getKey();
@@ -398,8 +400,43 @@ class CheckStockTest {
             + " server, which cancels the call's Context when it passes or the client cancels: StockService.lookUpTakes"
             + " listens for that and returns false, and checkStock must then return at once", givingUp).isTrue();
         assertThat(watch.afterGivingUp).as("TODO 3: what the service sent after the caller gave up (%s): nobody waits for"
-            + " it. When lookUpTakes(latency) returns false, checkStock returns without answering", givingUp).isEmpty();
+            + " it, not even for an error: gRPC has already ended the call for the caller. When lookUpTakes(latency)"
+            + " returns false, checkStock returns without answering", givingUp).isEmpty();
       }
+    }
+
+    @Test
+    @DisplayName("two callers of a slow inventory are served at once: one's look-up holds up no other")
+    void overlappingCallsOverlap() throws Exception {
+      List<Thread> serving = new java.util.concurrent.CopyOnWriteArrayList<>(); // the thread running each call's checkStock
+      io.grpc.ServerInterceptor threads = new io.grpc.ServerInterceptor() {
+        @Override
+        public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+            io.grpc.ServerCallHandler<Q, A> next) {
+          return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+            @Override public void onHalfClose() { // a unary method runs here
+              serving.add(Thread.currentThread());
+              super.onHalfClose();
+            }
+          };
+        }
+      };
+      Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(20)), threads));
+      ManagedChannel c = channelTo(s);
+      var first = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
+      var second = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("espresso-machine"));
+      List<Thread.State> states = List.of();
+      for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() / 2; System.nanoTime() < end; Thread.sleep(10)) {
+        states = serving.stream().map(Thread::getState).toList();
+        if (states.size() == 2 && states.stream().allMatch(st -> st == Thread.State.TIMED_WAITING || st == Thread.State.WAITING)) break;
+      }
+      first.cancel(true);
+      second.cancel(true);
+      assertThat(states).as("TODO 3: what the threads serving two overlapping calls to an inventory whose look-up takes"
+          + " 20 s were doing (BLOCKED: waiting for the other call's lock). gRPC runs calls at once, each on its own"
+          + " thread: a lock around checkStock (synchronized) makes every caller wait for the slow look-ups of the ones"
+          + " before it, and a deadline run out in that queue. The stock table is only read: no lock is needed")
+          .hasSize(2).doesNotContain(Thread.State.BLOCKED);
     }
 
     @Test
@@ -411,19 +448,23 @@ class CheckStockTest {
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
           Duration.ofMillis(4_500), Duration.ofHours(1)}) {
         StockClient timed = new StockClient(watched, deadline);
-        long before = System.nanoTime();
-        within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
-        long[] seen = watch.calls.poll();
-        assertThat(seen).as("TODO 3: fetch made no call").isNotNull();
-        assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
-            + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
-        assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
-            + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
-        long elapsed = seen[1] - before, left = seen[0];
-        assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started its call, %d ns after fetch was"
-            + " called, for a client built with a %s deadline: the call's deadline is the caller's, as it is (no margin of"
-            + " your own, not rounded), counted from this call's start", elapsed, deadline)
-            .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+        for (int call = 1; call <= 2; call++) { // the second call, 20 ms after the first, gets the whole deadline too
+          if (call == 2) Thread.sleep(20);
+          long before = System.nanoTime();
+          within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
+          long[] seen = watch.calls.poll();
+          assertThat(seen).as("TODO 3: fetch made no call").isNotNull();
+          assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
+              + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
+          assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
+              + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
+          long elapsed = seen[1] - before, left = seen[0];
+          assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started call %d of one client, %d ns"
+              + " after fetch was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
+              + " is (no margin of your own, not rounded), counted from this call's start; a stub kept from an earlier call,"
+              + " for however short a time, gives only what is left of an older deadline", call, elapsed, deadline)
+              .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+        }
       }
     }
 
@@ -671,7 +712,7 @@ class CheckStockTest {
         }
 
         @Override public void close(Status status, io.grpc.Metadata trailers) {
-          if (context.isCancelled() && status.isOk()) afterGivingUp.add("onCompleted()");
+          if (context.isCancelled()) afterGivingUp.add(status.isOk() ? "onCompleted()" : "onError(" + status.getCode() + ")");
           super.close(status, trailers);
         }
       };
