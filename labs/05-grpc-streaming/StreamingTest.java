@@ -272,8 +272,8 @@ class StreamingTest {
         assertThat(adjusting[0]).as("TODO 2: adjusting stock after a client watching three products left (%s): the"
             + " server sent the change to a call that is gone, and the error hit the writer", leaving).isEqualTo("fine");
         assertThat(afterLeaving.found).as("TODO 2: what the server did with the call of a client watching three products"
-            + " after it left (%s): a call the client has left takes nothing more, not even onCompleted; the cancel"
-            + " handler only closes the watch", leaving).isNull();
+            + " after it left (%s): a call the client has left takes nothing more, not even onCompleted or onError"
+            + " (gRPC has ended it already); the cancel handler only closes the watch", leaving).isNull();
         assertThat(levels.openWatches()).as("TODO 2: open watches on the server %s s after a client watching three"
             + " products left (%s): the cancel handler runs whether the client cancelled, its deadline passed or its"
             + " connection dropped, and it must close everything the call opened: one watch on all the products asked"
@@ -966,9 +966,10 @@ class StreamingTest {
       java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
       io.grpc.ServerCall<Q, A> watched = new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
         @Override public void close(Status status, io.grpc.Metadata trailers) {
-          if (gone.get() && status.isOk() && found == null) {
-            found = "the service completed " + method + " (onCompleted) after the client had gone";
-            workbook.story.Story.add("server " + method + ": onCompleted after the client had gone  <- nobody is there");
+          if (gone.get() && found == null) {
+            String what = status.isOk() ? "onCompleted" : "onError " + status.getCode();
+            found = "the service ended " + method + " (" + what + ") after the client had gone";
+            workbook.story.Story.add("server " + method + ": " + what + " after the client had gone  <- nobody is there");
           }
           super.close(status, trailers);
         }
