@@ -5,6 +5,7 @@
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -15,6 +16,7 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,11 +108,20 @@ class CheckStockTest {
 
   /** A client on a connected channel, so that short deadlines measure calls, not the connection's set-up. */
   StockClient clientOf(Server s, Duration deadline) throws InterruptedException {
+    return new StockClient(channelTo(s), deadline);
+  }
+
+  /** A channel to {@code s}, connected (bounded), closed after the test. */
+  ManagedChannel channelTo(Server s) throws InterruptedException {
     ManagedChannel c = LocalGrpc.channel(s.getPort());
     extraChannels.add(c);
     long end = System.nanoTime() + TEST_DEADLINE.toNanos();
     while (c.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < end) Thread.sleep(10);
-    return new StockClient(c, deadline);
+    return c;
+  }
+
+  static CheckStockRequest request(String productId) {
+    return CheckStockRequest.newBuilder().setProductId(productId).build();
   }
 
   /** Runs a client call in the background and waits at most {@code limit}: a call without a deadline cannot hang the test. */
@@ -139,18 +150,6 @@ class CheckStockTest {
     }
   }
 
-  @Test
-  @DisplayName("a call to an inventory that is down fails at once with UNAVAILABLE")
-  void downIsUnavailable() throws InterruptedException {
-    Server gone = serve(new ScriptedInventory(Duration.ZERO));
-    StockClient client = clientOf(gone, Duration.ofSeconds(5));
-    LocalGrpc.stop(gone);
-    long t0 = System.nanoTime();
-    Status status = statusOf(() -> client.fetch("grinder"));
-    assertThat(status.getCode()).as("nobody listens on the port any more").isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("a refused connection needs no deadline").isLessThan(Duration.ofSeconds(3));
-  }
-
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: answer CheckStock")
@@ -174,6 +173,32 @@ class CheckStockTest {
           .as("TODO 1: updated_at should be the time in the stock table (StockService.timestamp(item.updatedAt())),"
               + " not the time of the request: a reader compares it with what it saw before")
           .isEqualTo(StockService.timestamp(StockService.STOCK.get("grinder").updatedAt()));
+    }
+
+    @Test
+    @DisplayName("any stock table's product comes back as the table has it: id, quantity, updated_at to the nanosecond")
+    void answersAsTheTableHasIt() throws InterruptedException {
+      Map<String, StockService.Item> table = Map.of(
+          "kettle", new StockService.Item(Integer.MAX_VALUE, Instant.parse("2026-03-02T09:30:00.123456789Z")),
+          "grinder", new StockService.Item(3, Instant.parse("2026-03-05T10:00:00.250Z")), // not as in StockService.STOCK
+          "tamper", new StockService.Item(1, Instant.parse("1969-12-31T23:59:59.500Z")),
+          "scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")),
+          "descaler", new StockService.Item(-3, Instant.parse("2026-02-14T08:00:00Z")), // on backorder: 3 promised, none here
+          "cup", new StockService.Item(Integer.MIN_VALUE, Instant.parse("2026-02-15T08:00:00Z")));
+      ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
+      for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
+        String id = product.getKey();
+        Instant updatedAt = product.getValue().updatedAt();
+        StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(product.getValue().quantity())
+            .setUpdatedAt(Timestamp.newBuilder().setSeconds(updatedAt.getEpochSecond()).setNanos(updatedAt.getNano())).build();
+        Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
+        assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table failed with %s", id, meaning(status)).isTrue();
+        assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
+            .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
+                + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt()))",
+                id, product.getValue())
+            .isEqualTo(expected);
+      }
     }
 
     @Test
@@ -201,11 +226,71 @@ class CheckStockTest {
     @Test
     @DisplayName("a blank product id fails with INVALID_ARGUMENT")
     void blankIsInvalid() {
-      for (String blank : new String[] {"", "   "}) {
+      for (String blank : new String[] {"", "   ", "\t\n", "\u2003", "\u3000 \u2028"}) {
         Status status = statusOf(() -> checkStock(blank));
         assertThat(status.getCode()).as("TODO 2: CheckStock(\"" + blank + "\") ended with " + meaning(status)
             + "; a request that can never succeed is INVALID_ARGUMENT (String.isBlank())").isEqualTo(Status.Code.INVALID_ARGUMENT);
       }
+    }
+
+    @Test
+    @DisplayName("all 65,536 one-character ids: the blank ones are INVALID_ARGUMENT, every other one NOT_FOUND")
+    void blankMeansIsBlank() {
+      StockService service = new StockService(StockService.STOCK, Duration.ZERO);
+      List<String> wrong = new ArrayList<>();
+      for (int c = Character.MIN_VALUE; c <= Character.MAX_VALUE; c++) {
+        String id = String.valueOf((char) c);
+        String expected = id.isBlank() ? "onError INVALID_ARGUMENT" : "onError NOT_FOUND";
+        List<String> did = Recorder.call(service, id);
+        if (!did.equals(List.of(expected))) wrong.add(String.format("U+%04X %s, not %s", c, did, expected));
+      }
+      assertThat(wrong.stream().limit(8).toList()).as("TODO 2: one-character product ids the service answered wrongly (%d of them, the first"
+          + " ones shown). Blank is String.isBlank(): nothing but whitespace, by Character.isWhitespace, which knows more"
+          + " than trim() (em space U+2003, line separator U+2028) and not every control character. A blank id is"
+          + " INVALID_ARGUMENT, any other id the table lacks is NOT_FOUND", wrong.size())
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("generated ids, 2 to 10,000 characters of any kind, and near misses of the table's: blank ones INVALID_ARGUMENT, the others NOT_FOUND naming them")
+    void anyOtherIdIsNotFound() {
+      long seed = new java.util.Random().nextLong();
+      java.util.Random random = new java.util.Random(seed);
+      StockService service = new StockService(StockService.STOCK, Duration.ZERO);
+      String whitespace = " \t\n\u000B\f\r\u001C\u001D\u001E\u001F\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200A\u2028\u2029\u205F\u3000";
+      int[] lengths = {2, 3, 5, 8, 13, 63, 64, 65, 100, 255, 256, 1_000, 10_000};
+      List<String> wrong = new ArrayList<>();
+      for (int i = 0; i < 400 && wrong.size() < 5; i++) {
+        int length = lengths[random.nextInt(lengths.length)];
+        boolean blank = i % 4 == 0;
+        StringBuilder id = new StringBuilder();
+        while (id.length() < length) {
+          id.append(blank ? whitespace.charAt(random.nextInt(whitespace.length())) : (char) (0x21 + random.nextInt(0xD7FF - 0x21)));
+        }
+        String expected = id.toString().isBlank() ? "onError INVALID_ARGUMENT" : "onError NOT_FOUND";
+        Recorder recorder = Recorder.on(service, id.toString());
+        List<String> did = recorder.events;
+        String what = "an id of " + length + " characters starting " + id.codePoints().limit(6).mapToObj(c -> String.format("U+%04X", c)).toList();
+        if (!did.equals(List.of(expected))) {
+          wrong.add(did + ", not " + expected + ", for " + what);
+        } else if (!blank && !String.valueOf(recorder.error.getDescription()).contains(id)) {
+          wrong.add("NOT_FOUND whose description does not name the whole id, for " + what);
+        }
+      }
+      for (String known : StockService.STOCK.keySet()) { // near misses of the table's ids are other ids
+        for (String near : List.of(" " + known, known + " ", known + "\n", known.toUpperCase(java.util.Locale.ROOT),
+            Character.toUpperCase(known.charAt(0)) + known.substring(1), known + "s", known.substring(1))) {
+          List<String> did = Recorder.call(service, near);
+          if (!did.equals(List.of("onError NOT_FOUND"))) wrong.add(did + ", not [onError NOT_FOUND], for \"" + near + "\" (the table has \"" + known + "\")");
+        }
+      }
+      assertThat(wrong).as("TODO 2: ids (generated from seed %d) the service answered wrongly: a blank id (any length,"
+          + " any whitespace) is INVALID_ARGUMENT; every other id is a valid question, whatever its length or characters,"
+          + " and one the table lacks is NOT_FOUND, whose description names the whole id, with no limit or format of"
+          + " your own; the table's ids are exact (no trimming, no case folding)", seed).isEmpty();
+      Status status = statusOf(() -> checkStock("Grinder/" + "x".repeat(300) + " \u00fc"));
+      assertThat(status.getCode()).as("TODO 2: CheckStock of a 310-character id with capitals, a slash, a space and"
+          + " a \u00fc ended with %s: an id the table lacks is NOT_FOUND", meaning(status)).isEqualTo(Status.Code.NOT_FOUND);
     }
 
     @Test
@@ -244,18 +329,29 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("every call gets its own deadline, counted from when it starts")
+    @DisplayName("every call gets its own whole deadline, counted from when it starts, also one made soon after another")
     void deadlinePerCall() throws Exception {
-      StockClient client = clientOf(serve(new ScriptedInventory(Duration.ZERO)), Duration.ofSeconds(2));
-      Status first = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
-      assertThat(first.getCode()).as("TODO 3: the first call, with a 2 s deadline, to a server that answers at once,"
-          + " ended with %s: is the deadline in the right unit (withDeadlineAfter(deadline) takes the Duration as it is)?",
-          LocalGrpc.describe(first)).isEqualTo(Status.Code.OK);
-      Thread.sleep(2_100); // on purpose: more than one deadline's length passes between two calls
-      Status second = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
-      assertThat(second.getCode()).as("TODO 3: a second call, 2.1 s later, with a 2 s deadline, to a server that answers"
-          + " at once, failed: a stub given withDeadlineAfter once carries one fixed point in time, which later calls have"
-          + " passed. Call withDeadlineAfter inside fetch, for each call").isEqualTo(Status.Code.OK);
+      DeadlineInventory inventory = new DeadlineInventory();
+      StockClient client = clientOf(serve(inventory), Duration.ofSeconds(2));
+      long first = System.nanoTime();
+      for (int call = 1; call <= 3; call++) {
+        if (call > 1) Thread.sleep(1_050); // on purpose: the second call starts within the first's deadline, the third after it
+        long after = (System.nanoTime() - first) / 1_000_000;
+        Status status = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
+        String seen = inventory.seen.poll();
+        assertThat(seen).as("TODO 3: call %d of one client, %d ms after its first, with a 2 s deadline, to a server that"
+            + " answers at once, ended with %s before reaching the server: is the deadline in the right unit"
+            + " (withDeadlineAfter(deadline) takes the Duration as it is), and made for this call? A stub given"
+            + " withDeadlineAfter once carries one fixed point in time, which later calls have passed",
+            call, after, LocalGrpc.describe(status)).isNotNull();
+        assertThat(seen).as("TODO 3: call %d reached the server with no deadline at all: give every call"
+            + " stub.withDeadlineAfter(deadline)", call).isNotEqualTo("none");
+        assertThat(Long.parseLong(seen)).as("TODO 3: ms left of call %d's deadline when it reached the server, %d ms after"
+            + " the client's first call, with a 2 s deadline: each call gets the whole 2 s, counted from its own start. A stub"
+            + " kept from an earlier call (made once, or made again only once its deadline passed) gives a later call only"
+            + " what is left of an older deadline: call withDeadlineAfter inside fetch, for each call", call, after)
+            .isBetween(1_100L, 2_000L);
+      }
     }
 
     @Test
@@ -285,6 +381,110 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("when the caller's deadline passes, or it cancels, the service stops its work and answers nobody")
+    void serviceStopsForNobody() throws Exception {
+      for (String givingUp : new String[] {"its 300 ms deadline passed", "it cancelled the call"}) {
+        CallWatch watch = new CallWatch();
+        Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(20)), watch));
+        ManagedChannel c = channelTo(s);
+        if (givingUp.startsWith("its")) {
+          Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(Duration.ofMillis(300)).checkStock(request("grinder")));
+          assertThat(status.getCode()).as("a 300 ms call to a service that takes 20 s").isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        } else {
+          var call = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
+          assertThat(watch.entered.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("the call reached checkStock").isTrue();
+          call.cancel(true);
+        }
+        assertThat(watch.returned.await(5, TimeUnit.SECONDS)).as("TODO 3: the caller gave up (%s), yet 5 s later the"
+            + " service's checkStock, whose look-up takes 20 s, was still working for nobody. The deadline travels to the"
+            + " server, which cancels the call's Context when it passes or the client cancels: StockService.lookUpTakes"
+            + " listens for that and returns false, and checkStock must then return at once", givingUp).isTrue();
+        assertThat(watch.afterGivingUp).as("TODO 3: what the service sent after the caller gave up (%s): nobody waits for"
+            + " it, not even for an error: gRPC has already ended the call for the caller. When lookUpTakes(latency)"
+            + " returns false, checkStock returns without answering", givingUp).isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("two callers of a slow inventory are served at once: one's look-up holds up no other")
+    void overlappingCallsOverlap() throws Exception {
+      List<Thread> serving = new java.util.concurrent.CopyOnWriteArrayList<>(); // the thread running each call's checkStock
+      io.grpc.ServerInterceptor threads = new io.grpc.ServerInterceptor() {
+        @Override
+        public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+            io.grpc.ServerCallHandler<Q, A> next) {
+          return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+            @Override public void onHalfClose() { // a unary method runs here
+              serving.add(Thread.currentThread());
+              super.onHalfClose();
+            }
+          };
+        }
+      };
+      Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(20)), threads));
+      ManagedChannel c = channelTo(s);
+      var first = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
+      var second = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("espresso-machine"));
+      List<Thread.State> states = List.of();
+      for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() / 2; System.nanoTime() < end; Thread.sleep(10)) {
+        states = serving.stream().map(Thread::getState).toList();
+        if (states.size() == 2 && states.stream().allMatch(st -> st == Thread.State.TIMED_WAITING || st == Thread.State.WAITING)) break;
+      }
+      first.cancel(true);
+      second.cancel(true);
+      assertThat(states).as("TODO 3: what the threads serving two overlapping calls to an inventory whose look-up takes"
+          + " 20 s were doing (BLOCKED: waiting for the other call's lock). gRPC runs calls at once, each on its own"
+          + " thread: a lock around checkStock (synchronized) makes every caller wait for the slow look-ups of the ones"
+          + " before it, and a deadline run out in that queue. The stock table is only read: no lock is needed")
+          .hasSize(2).doesNotContain(Thread.State.BLOCKED);
+    }
+
+    @Test
+    @DisplayName("each call's deadline is the caller's to the millisecond, from 1 ms to an hour, counted from the call")
+    void deadlineAsGiven() throws Exception {
+      Server s = serve(new ScriptedInventory(Duration.ZERO));
+      DeadlineAtStart watch = new DeadlineAtStart();
+      io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(s), watch);
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
+          Duration.ofMillis(4_500), Duration.ofHours(1)}) {
+        StockClient timed = new StockClient(watched, deadline);
+        for (int call = 1; call <= 2; call++) { // the second call, 20 ms after the first, gets the whole deadline too
+          if (call == 2) Thread.sleep(20);
+          long before = System.nanoTime();
+          within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
+          long[] seen = watch.calls.poll();
+          assertThat(seen).as("TODO 3: fetch made no call").isNotNull();
+          assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
+              + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
+          assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
+              + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
+          long elapsed = seen[1] - before, left = seen[0];
+          assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started call %d of one client, %d ns"
+              + " after fetch was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
+              + " is (no margin of your own, not rounded), counted from this call's start; a stub kept from an earlier call,"
+              + " for however short a time, gives only what is left of an older deadline", call, elapsed, deadline)
+              .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("a call to an inventory that is down fails at once with UNAVAILABLE, not at its deadline")
+    void downIsUnavailable() throws InterruptedException {
+      Server gone = serve(new ScriptedInventory(Duration.ZERO));
+      StockClient client = clientOf(gone, Duration.ofSeconds(5));
+      LocalGrpc.stop(gone);
+      long t0 = System.nanoTime();
+      Status status = statusOf(() -> client.fetch("grinder"));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(status.getCode()).as("TODO 3: a call (5 s deadline) to an inventory nobody listens for any more ended"
+          + " with %s after %d ms: a refused connection fails at once with UNAVAILABLE, so the caller can decide; a call"
+          + " made withWaitForReady() waits out its deadline instead", LocalGrpc.describe(status), ms)
+          .isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(ms).as("TODO 3: ms until a call to an inventory that is down failed: a refused connection needs no deadline").isLessThan(3_000);
+    }
+
+    @Test
     @DisplayName("a server slower than usual but within the deadline still answers")
     void withinDeadlineAnswers() throws Exception {
       StockClient client = clientOf(serve(new ScriptedInventory(Duration.ofMillis(150))), Duration.ofSeconds(3));
@@ -304,13 +504,16 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("an answer is InStock, and NOT_FOUND is NoSuchProduct")
+    @DisplayName("an answer is InStock (0 units too), and NOT_FOUND is NoSuchProduct")
     void inStockAndNoSuchProduct() throws InterruptedException {
       StockClient client = client(TEST_DEADLINE);
       assertThat(client.check("grinder")).as("TODO 4: check(grinder) when the inventory answers 7 units")
           .isEqualTo(new StockClient.InStock("grinder", 7));
       assertThat(client.check("unicorn")).as("TODO 4: check(unicorn) when the inventory says NOT_FOUND")
           .isEqualTo(new StockClient.NoSuchProduct("unicorn"));
+      assertThat(client.check(ScriptedInventory.NONE_LEFT)).as("TODO 4: check(%s) when the inventory answers 0 units: the"
+          + " product exists, so it is InStock with quantity 0; NoSuchProduct is for NOT_FOUND only", ScriptedInventory.NONE_LEFT)
+          .isEqualTo(new StockClient.InStock(ScriptedInventory.NONE_LEFT, 0));
     }
 
     @Test
@@ -340,6 +543,56 @@ class CheckStockTest {
       assertThat(thrownBy(() -> client.check(""))).as("TODO 4: what check(\"\") threw when the inventory said"
           + " INVALID_ARGUMENT: asking again cannot help, so it must not look like an answer; keep the server's"
           + " description in the message").startsWith("IllegalArgumentException: ").contains(ScriptedInventory.BLANK);
+    }
+
+    @Test
+    @DisplayName("all 17 status codes: each gets the README's decision, and each check asks the inventory once")
+    void everyCode() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      List<String> askedAgain = new ArrayList<>();
+      for (Status.Code code : Status.Code.values()) {
+        String id = code == Status.Code.OK ? "grinder" : "status:" + code;
+        String expected = switch (code) {
+          case OK -> "returned " + new StockClient.InStock(id, 7);
+          case NOT_FOUND -> "returned " + new StockClient.NoSuchProduct(id);
+          case UNAVAILABLE, DEADLINE_EXCEEDED -> "returned " + new StockClient.TryLater(code);
+          case INVALID_ARGUMENT -> "threw IllegalArgumentException with the server's description";
+          default -> "threw StatusRuntimeException " + code + ": scripted " + code + ", with the server's trailers";
+        };
+        for (int check = 1; check <= 2; check++) { // the second check asks again: nothing is remembered
+          String did = reaction(() -> client.check(id));
+          if (!did.equals(expected)) wrong.add(code + " (check " + check + ") -> " + did + "; should have " + expected);
+        }
+        int calls = inventory.calls.getOrDefault(id, 0);
+        if (calls != 2) askedAgain.add(code + ": " + calls + " calls for two checks");
+      }
+      assertThat(wrong).as("TODO 4: how check(...) met each status code, where it differs from the README: NOT_FOUND is"
+          + " NoSuchProduct; UNAVAILABLE and DEADLINE_EXCEEDED are TryLater(code), nothing else is; INVALID_ARGUMENT is an"
+          + " IllegalArgumentException with the server's description; every other code is rethrown as it is (throw e):"
+          + " the same StatusRuntimeException, its description and trailers, so a failure nobody planned for stays"
+          + " visible").isEmpty();
+      assertThat(askedAgain).as("TODO 4: each check(...) must make one call and turn its outcome into an answer: whether"
+          + " to ask again later is the caller's decision (TryLater), and for NOT_FOUND, INVALID_ARGUMENT or a server's bug"
+          + " asking again cannot help; nor may check answer from what an earlier call said (a quantity changes, a product"
+          + " is added). Calls the inventory got for two checks of one id, by the code it answered").isEmpty();
+    }
+
+    /** What a call returned or threw, in the words of everyCode's expectations. */
+    static String reaction(Supplier<?> call) {
+      try {
+        return "returned " + call.get();
+      } catch (StatusRuntimeException e) {
+        return "threw StatusRuntimeException " + e.getStatus().getCode() + ": " + e.getStatus().getDescription()
+            + (e.getTrailers() != null && "inventory".equals(e.getTrailers().get(ScriptedInventory.SCRIPTED))
+                ? ", with the server's trailers" : ", without the server's trailers (a new exception, not the one fetch threw)");
+      } catch (IllegalArgumentException e) {
+        return "threw IllegalArgumentException " + (String.valueOf(e.getMessage()).contains("scripted INVALID_ARGUMENT")
+            ? "with the server's description" : "without the server's description: " + e.getMessage());
+      } catch (RuntimeException e) {
+        return "threw " + e.getClass().getSimpleName() + ": " + e.getMessage();
+      }
     }
 
     @Test
@@ -406,24 +659,87 @@ class CheckStockTest {
 
     /** What checkStock did, in order: "onNext", "onCompleted", "onError CODE", "threw X: message". */
     static List<String> call(String productId) {
+      return call(new StockService(StockService.STOCK, Duration.ZERO), productId);
+    }
+
+    /** The same, on {@code service}. */
+    static List<String> call(StockService service, String productId) {
+      return on(service, productId).events;
+    }
+
+    /** The recorder after checkStock(productId) on {@code service}. */
+    static Recorder on(StockService service, String productId) {
       Recorder recorder = new Recorder();
       try {
-        new StockService(StockService.STOCK, Duration.ZERO)
-            .checkStock(CheckStockRequest.newBuilder().setProductId(productId).build(), recorder);
+        service.checkStock(request(productId), recorder);
       } catch (RuntimeException e) {
         recorder.events.add("threw " + e.getClass().getSimpleName() + ": " + e.getMessage());
       }
-      return recorder.events;
+      return recorder;
     }
 
+    /** The status of the last onError, if any. */
+    Status error;
+
     @Override public void onNext(StockLevel level) { record("onNext"); }
-    @Override public void onError(Throwable t) { record("onError " + Status.fromThrowable(t).getCode()); ended = true; }
+    @Override public void onError(Throwable t) { error = Status.fromThrowable(t); record("onError " + error.getCode()); ended = true; }
     @Override public void onCompleted() { record("onCompleted"); ended = true; }
 
     /** Like gRPC's own observer, refuses anything after the call has ended. */
     private void record(String event) {
       events.add(event);
       if (ended) throw new IllegalStateException("call already closed, yet " + event);
+    }
+  }
+
+  /**
+   * Watches the calls of the service it wraps, on the server: when its method was entered and when it returned,
+   * and whatever it sent after the caller had given up (its deadline passed, or it cancelled).
+   */
+  static final class CallWatch implements io.grpc.ServerInterceptor {
+    final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
+    final List<String> afterGivingUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      io.grpc.Context context = io.grpc.Context.current(); // the call's own: cancelled when the caller gives up
+      io.grpc.ServerCall<Q, A> watched = new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override public void sendMessage(A message) {
+          if (context.isCancelled()) afterGivingUp.add("onNext(" + LocalGrpc.text(message) + ")");
+          super.sendMessage(message);
+        }
+
+        @Override public void close(Status status, io.grpc.Metadata trailers) {
+          if (context.isCancelled()) afterGivingUp.add(status.isOk() ? "onCompleted()" : "onError(" + status.getCode() + ")");
+          super.close(status, trailers);
+        }
+      };
+      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(watched, headers)) {
+        @Override public void onHalfClose() { // a unary method runs here, once the request is in
+          entered.countDown();
+          try {
+            super.onHalfClose();
+          } finally {
+            returned.countDown();
+          }
+        }
+      };
+    }
+  }
+
+  /** On the client's side: for each call, the ns left of its deadline when it started (MIN_VALUE: none), and when. */
+  static final class DeadlineAtStart implements io.grpc.ClientInterceptor {
+    final java.util.concurrent.BlockingQueue<long[]> calls = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      io.grpc.Deadline deadline = options.getDeadline();
+      long left = deadline == null ? Long.MIN_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      calls.add(new long[] {left, System.nanoTime()}); // read after the deadline: never more time than there was
+      return next.newCall(method, options);
     }
   }
 
@@ -440,9 +756,17 @@ class CheckStockTest {
     }
   }
 
-  /** A stand-in inventory for the client's steps: 7 units of anything, after a delay, except a few scripted failures. */
+  /**
+   * A stand-in inventory for the client's steps: 7 units of anything (0 of NONE_LEFT), after a delay, except a few scripted failures;
+   * "status:CODE" fails with that code, the description "scripted CODE" and a trailer {@link #SCRIPTED}.
+   */
   static final class ScriptedInventory extends InventoryGrpc.InventoryImplBase {
     static final String BLANK = "product_id is blank";
+    /** A product it has, with 0 units. */
+    static final String NONE_LEFT = "milk-frother";
+    static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    /** How many calls asked for each product id. */
+    final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
     static final Map<String, Status> FAILURES = Map.of(
         "unicorn", Status.NOT_FOUND.withDescription("no product 'unicorn'"),
         "", Status.INVALID_ARGUMENT.withDescription(BLANK),
@@ -458,13 +782,22 @@ class CheckStockTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      calls.merge(request.getProductId(), 1, Integer::sum);
       if (request.getProductId().equals("crash")) throw new IllegalStateException("the stock table is gone");
+      if (request.getProductId().startsWith("status:")) {
+        Status.Code code = Status.Code.valueOf(request.getProductId().substring("status:".length()));
+        io.grpc.Metadata trailers = new io.grpc.Metadata();
+        trailers.put(SCRIPTED, "inventory");
+        responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException(trailers));
+        return;
+      }
       Status failure = FAILURES.get(request.getProductId());
       if (failure != null) {
         responseObserver.onError(failure.asRuntimeException());
         return;
       }
-      responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(7).build());
+      int quantity = request.getProductId().equals(NONE_LEFT) ? 0 : 7;
+      responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(quantity).build());
       responseObserver.onCompleted();
     }
   }

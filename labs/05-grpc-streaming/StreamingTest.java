@@ -54,12 +54,14 @@ class StreamingTest {
   final OneSenderAtATime senders = new OneSenderAtATime();
   /** Counts the calls whose service method has returned (a server stream lives on after its method returns). */
   final MethodsReturned returned = new MethodsReturned();
+  /** Notes a call the service completed after gRPC told it the client had gone. */
+  final AfterTheClientLeft afterLeaving = new AfterTheClientLeft();
 
   @BeforeEach
   void startInventory() throws InterruptedException {
     levels = StockLevels.sample();
     io.grpc.BindableService told = CallStory.narrate(new StreamingInventory(levels));
-    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned));
+    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned, afterLeaving));
     channel = LocalGrpc.channel(server.getPort());
     stub = InventoryGrpc.newStub(channel).withDeadlineAfter(Duration.ofSeconds(20)); // a bound on every test call
     connected(channel);
@@ -144,6 +146,60 @@ class StreamingTest {
           .isEqualTo(java.util.stream.IntStream.rangeClosed(6, 105).boxed().toList());
       assertThat(watch.endNow()).as("TODO 1: how the stream ended while the client was still watching (it should still be open)").isNull();
     }
+
+    @Test
+    @DisplayName("a reader that is slow (not ready) loses no level: each is sent at once, or once it is ready")
+    void slowReaderLosesNothing() {
+      Recorder<StockLevel> slow = new Recorder<>();
+      slow.ready = false;
+      new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), slow);
+      List<StockLevel> given = new java.util.concurrent.CopyOnWriteArrayList<>(); // what the stock gives a watcher
+      StockLevels.Watch reference = levels.watch(List.of("grinder"), given::add);
+      cleanup.add(reference);
+      levels.adjust("grinder", 1);
+      levels.adjust("grinder", 0);
+      levels.adjust("grinder", 2);
+      slow.becomeReady();
+      slow.cancel(); // the watch is closed by the cancel handler (step 2), or stays until this test's stock is gone
+      assertThat(sent(slow)).as("TODO 1: what watchStockLevels sent on a call whose reader was slow (isReady() false)"
+          + " while the grinder changed by +1, 0 and +2, and then caught up: every level the watch gives you, in order."
+          + " isReady() is for pacing a sender that can wait; a watch cannot, so send each level (gRPC queues it), never"
+          + " drop one").isEqualTo(given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList());
+    }
+
+    @Test
+    @DisplayName("a watch on several products sends every level the stock gives it, as it is: current ones, then each change to any of them")
+    void severalProducts() {
+      Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("milk-frother", "grinder");
+      List<StockLevel> first = List.of(watch.next("TODO 1: the first current level of a watch on the milk frother and the grinder"),
+          watch.next("TODO 1: the second current level of a watch on the milk frother and the grinder: watch every"
+              + " product asked for (request.getProductIdsList())"));
+      returned.await(1, WAIT);
+      List<StockLevel> given = new java.util.concurrent.CopyOnWriteArrayList<>(); // what the stock gives a watcher
+      StockLevels.Watch reference = levels.watch(List.of("milk-frother", "grinder"), given::add);
+      cleanup.add(reference);
+      assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first, each as the"
+          + " stock gives it (quantity and updated_at)").containsExactlyInAnyOrderElementsOf(given);
+      given.clear();
+      levels.adjust("espresso-machine", 1); // not watched: must not arrive
+      levels.adjust("grinder", 2);
+      levels.adjust("grinder", 0); // a change too: its updated_at moves
+      levels.adjust("milk-frother", 3);
+      List<StockLevel> changes = new ArrayList<>();
+      for (int i = 1; i <= given.size(); i++) {
+        changes.add(watch.next("TODO 1: change " + i + " of " + given.size() + " after the current levels (" + given.stream()
+            .map(StreamingTest::text).toList() + "): send every level the watch gives you, as it is, an adjustment by 0"
+            + " too, for every product asked for"));
+      }
+      assertThat(changes).as("TODO 1: what the watch on [milk-frother, grinder] sent after the espresso machine (not"
+          + " watched) changed, then the grinder by +2 and by 0, then the milk frother: every level as the stock gave it,"
+          + " in order, with its updated_at").isEqualTo(List.copyOf(given));
+      senders.assertNone();
+    }
+  }
+
+  static String text(StockLevel level) {
+    return level.getProductId() + " " + level.getQuantity();
   }
 
   @Nested
@@ -156,15 +212,14 @@ class StreamingTest {
       Inbox<WatchStockLevelsRequest, StockLevel> watch = openWatch();
       watch.cancel();
       watch.end(WAIT);
-      String[] adjusting = {"fine"};
-      eventually(WAIT, () -> {
-        adjusting[0] = attemptAdjust(); // a change also lets a server that checks call.isCancelled() notice
-        return !adjusting[0].equals("fine") || levels.openWatches() == 0;
-      });
-      assertThat(adjusting[0]).as("TODO 2: adjusting stock after the client cancelled its watch: the server sent the change"
-          + " to a call that is gone, and the error hit the writer").isEqualTo("fine");
-      assertThat(levels.openWatches()).as("TODO 2: open watches on the server %s s after the client cancelled: one leaks"
-          + " per client that leaves. Close it in call.setOnCancelHandler(...)", WAIT.toSeconds()).isZero();
+      // No change to the stock meanwhile: a watch on a product that rarely changes must not wait for one to be closed.
+      eventually(WAIT, () -> levels.openWatches() == 0);
+      assertThat(levels.openWatches()).as("TODO 2: open watches on the server %s s after the client cancelled, while the"
+          + " stock did not change: one leaks per client that leaves, for as long as its products do not change (a"
+          + " server that looks at call.isCancelled() only when the next level comes learns it too late). Close it in"
+          + " call.setOnCancelHandler(...), which runs as soon as the client is gone", WAIT.toSeconds()).isZero();
+      assertThat(attemptAdjust()).as("TODO 2: adjusting stock after the client cancelled its watch: the server sent the"
+          + " change to a call that is gone, and the error hit the writer").isEqualTo("fine");
     }
 
     @Test
@@ -186,6 +241,54 @@ class StreamingTest {
       int latest = levels.quantity("grinder");
       for (int heard = 0; heard != latest; ) {
         heard = staying.next("TODO 2: the change to " + latest + " units, for the client still watching").getQuantity();
+      }
+    }
+
+    @Test
+    @DisplayName("whichever way a client leaves (cancel, deadline, dropped connection), every watch it opened is closed")
+    void everyWayOfLeaving() throws Exception {
+      for (String leaving : new String[] {"it cancelled", "its 500 ms deadline passed", "its connection dropped"}) {
+        ManagedChannel own = LocalGrpc.channel(server.getPort());
+        cleanup.add(() -> LocalGrpc.close(own));
+        connected(own);
+        InventoryGrpc.InventoryStub ownStub = InventoryGrpc.newStub(own);
+        if (leaving.contains("deadline")) ownStub = ownStub.withDeadlineAfter(Duration.ofMillis(500));
+        int before = returned.count();
+        Inbox<WatchStockLevelsRequest, StockLevel> watch = new Inbox<>();
+        ownStub.watchStockLevels(WatchStockLevelsRequest.newBuilder()
+            .addAllProductIds(List.of("espresso-machine", "grinder", "milk-frother")).build(), watch);
+        for (int i = 1; i <= 3; i++) watch.next("TODO 1 (step 2 needs it): current level " + i + " of 3 of a watch on three products");
+        returned.await(before + 1, WAIT);
+        if (leaving.contains("cancelled")) watch.cancel();
+        if (leaving.contains("connection")) own.shutdownNow();
+        watch.end(WAIT);
+        String[] adjusting = {"fine"};
+        eventually(WAIT, () -> {
+          for (String id : List.of("espresso-machine", "grinder", "milk-frother")) {
+            if (adjusting[0].equals("fine")) adjusting[0] = attemptAdjust(id);
+          }
+          return !adjusting[0].equals("fine") || levels.openWatches() == 0;
+        });
+        assertThat(adjusting[0]).as("TODO 2: adjusting stock after a client watching three products left (%s): the"
+            + " server sent the change to a call that is gone, and the error hit the writer", leaving).isEqualTo("fine");
+        assertThat(afterLeaving.found).as("TODO 2: what the server did with the call of a client watching three products"
+            + " after it left (%s): a call the client has left takes nothing more, not even onCompleted or onError"
+            + " (gRPC has ended it already); the cancel handler only closes the watch", leaving).isNull();
+        assertThat(levels.openWatches()).as("TODO 2: open watches on the server %s s after a client watching three"
+            + " products left (%s): the cancel handler runs whether the client cancelled, its deadline passed or its"
+            + " connection dropped, and it must close everything the call opened: one watch on all the products asked"
+            + " for, closed in call.setOnCancelHandler(...)", WAIT.toSeconds(), leaving).isZero();
+      }
+    }
+
+    private String attemptAdjust(String productId) {
+      try {
+        levels.adjust(productId, 1);
+        return "fine";
+      } catch (io.grpc.StatusRuntimeException e) {
+        return "it threw " + LocalGrpc.describe(e);
+      } catch (RuntimeException e) {
+        return "it threw " + e;
       }
     }
 
@@ -279,6 +382,120 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("two calls adjusting the same product at the same time: each summary counts only its own")
+    void overlappingOnTheSameProduct() throws InterruptedException {
+      Inbox<StockAdjustment, BulkUpdateSummary> first = new Inbox<>(), second = new Inbox<>();
+      StreamObserver<StockAdjustment> one = stub.bulkUpdateStock(first);
+      StreamObserver<StockAdjustment> two = stub.bulkUpdateStock(second);
+      // Each adjustment is applied before the next is sent, so the two calls' changes to the grinder interleave.
+      Object[][] steps = {{one, 1, 6}, {two, 5, 11}, {one, 2, 13}, {two, -4, 9}};
+      for (Object[] step : steps) {
+        @SuppressWarnings("unchecked") StreamObserver<StockAdjustment> call = (StreamObserver<StockAdjustment>) step[0];
+        call.onNext(adjustment("grinder", (int) step[1]));
+        int expected = (int) step[2];
+        assertThat(eventually(WAIT, () -> levels.quantity("grinder") == expected)).as("TODO 3: the grinder's stock"
+            + " reached %d within %s s of an adjustment by %d, sent while two calls are open: apply each adjustment as it"
+            + " arrives", expected, WAIT.toSeconds(), step[1]).isTrue();
+      }
+      two.onCompleted();
+      BulkUpdateSummary secondSummary = second.next("TODO 3: the summary of the second call, after it completed");
+      one.onCompleted();
+      BulkUpdateSummary firstSummary = first.next("TODO 3: the summary of the first call, after it completed");
+      assertThat(List.of(List.of(firstSummary.getAdjustments(), firstSummary.getProducts(), firstSummary.getNetChange()),
+          List.of(secondSummary.getAdjustments(), secondSummary.getProducts(), secondSummary.getNetChange())))
+          .as("TODO 3: [adjustments, products, net change] of two calls that adjusted the grinder in turns, the first by"
+              + " +1 and +2, the second by +5 and -4: each summary adds up its own call's deltas, never read from the"
+              + " stock, which the other call changes meanwhile")
+          .containsExactly(List.of(2, 1, 3), List.of(2, 1, 1));
+    }
+
+    @Test
+    @DisplayName("generated deliveries: the summary counts every message (zeros, new products, negatives) and all are applied")
+    void everyMessageCounted() {
+      long seed = new java.util.Random().nextLong();
+      java.util.Random random = new java.util.Random(seed);
+      List<String> products = List.of("espresso-machine", "grinder", "milk-frother", "kettle", "tamper");
+      Map<String, Integer> expected = new java.util.HashMap<>(Map.of("espresso-machine", 12, "grinder", 5, "milk-frother", 0));
+      List<StockAdjustment> sent = new ArrayList<>(List.of(adjustment("scale", 0))); // a product only ever adjusted by 0
+      expected.put("scale", 0);
+      for (int i = 0, n = 50 + random.nextInt(150); i < n; i++) {
+        sent.add(adjustment(products.get(random.nextInt(products.size())), random.nextInt(7) - 3));
+      }
+      java.util.Collections.shuffle(sent, random);
+      sent.forEach(a -> expected.merge(a.getProductId(), a.getDelta(), Integer::sum));
+      List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>(); // what a watcher of every product hears
+      Set<String> all = new HashSet<>(products);
+      all.add("scale");
+      StockLevels.Watch watcher = levels.watch(all, level -> heard.add(level.getProductId()));
+      cleanup.add(watcher);
+      heard.clear(); // the current levels: only the changes count below
+      BulkUpdateSummary summary = send(sent);
+      String delivery = sent.size() + " adjustments generated from seed " + seed + " (" + sent.stream()
+          .filter(a -> a.getDelta() == 0).count() + " of them by 0), over " + sent.stream().map(StockAdjustment::getProductId)
+          .distinct().count() + " products";
+      assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
+          .as("TODO 3: [adjustments, products, net change] of a delivery of %s: every message the client sent is one"
+              + " adjustment, an adjustment by 0 and a product new to the stock too", delivery)
+          .containsExactly(sent.size(), (int) sent.stream().map(StockAdjustment::getProductId).distinct().count(),
+              sent.stream().mapToInt(StockAdjustment::getDelta).sum());
+      Map<String, Integer> stock = new java.util.HashMap<>();
+      expected.keySet().forEach(id -> stock.put(id, levels.quantity(id)));
+      assertThat(stock).as("TODO 3: stock after a delivery of %s (levels.adjust for each one)", delivery).isEqualTo(expected);
+      assertThat(heard).as("TODO 3: the changes a watcher of every product heard during a delivery of %s, product by"
+          + " product: each adjustment is a change to the stock, an adjustment by 0 too (its updated_at moves), so call"
+          + " levels.adjust for every one, as it arrives", delivery)
+          .isEqualTo(sent.stream().map(StockAdjustment::getProductId).toList());
+    }
+
+    @Test
+    @DisplayName("an empty delivery is answered too, with a summary of zeros")
+    void emptyDelivery() {
+      BulkUpdateSummary summary = send(List.of());
+      assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
+          .as("TODO 3: [adjustments, products, net change] of a call that sent nothing and completed").containsExactly(0, 0, 0);
+    }
+
+    @Test
+    @DisplayName("each adjustment is applied as it arrives, before the client has finished sending")
+    void appliedAsTheyArrive() throws InterruptedException {
+      Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
+      StreamObserver<StockAdjustment> requests = stub.bulkUpdateStock(answers);
+      requests.onNext(adjustment("grinder", 3));
+      requests.onNext(adjustment("kettle", 2));
+      boolean applied = eventually(WAIT, () -> levels.quantity("grinder") == 8 && levels.quantity("kettle") == 2);
+      assertThat(List.of(levels.quantity("grinder"), levels.quantity("kettle"))).as("TODO 3: [grinder, kettle] in stock"
+          + " %s s after the client sent grinder +3 and kettle +2 (5 and 0 before), while it is still sending: apply each"
+          + " adjustment in onNext, as it arrives (whoever watches the stock hears of it then), not all at the end",
+          WAIT.toSeconds()).containsExactly(8, 2);
+      requests.onCompleted();
+      assertThat(answers.next("TODO 3: the summary, after the client completed").getAdjustments()).as("TODO 3: adjustments counted").isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("the server answers exactly once when the client completes, and sends nothing when the client gave up")
+    void answersOnceOrNotAtAll() {
+      Recorder<BulkUpdateSummary> completed = new Recorder<>();
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(completed);
+      requests.onNext(adjustment("grinder", 1));
+      requests.onNext(adjustment("grinder", 1));
+      requests.onCompleted();
+      assertThat(completed.events).as("TODO 3: what bulkUpdateStock did with its responseObserver, for a client that sent"
+          + " two adjustments and completed: one summary, then onCompleted, once").containsExactly(
+              "onNext adjustments: 2 products: 1 net_change: 2", "onCompleted");
+      Recorder<BulkUpdateSummary> gaveUp = new Recorder<>();
+      requests = new StreamingInventory(levels).bulkUpdateStock(gaveUp);
+      requests.onNext(adjustment("grinder", 1));
+      requests.onNext(adjustment("milk-frother", 4));
+      gaveUp.cancel(requests);
+      assertThat(sent(gaveUp)).as("TODO 3: what bulkUpdateStock did with its responseObserver after the client sent two"
+          + " adjustments and then cancelled (its stream ended with onError CANCELLED; a passed deadline looks the same):"
+          + " the call is over, nobody waits for a summary, so onError neither answers nor completes").isEmpty();
+      assertThat(List.of(levels.quantity("grinder"), levels.quantity("milk-frother"))).as("TODO 3: [grinder,"
+          + " milk-frother] after a completed delivery of grinder +1 +1, then a cancelled one of grinder +1 and milk-frother"
+          + " +4 (5 and 0 before): each adjustment is applied as it arrives").containsExactly(8, 4);
+    }
+
+    @Test
     @DisplayName("the server answers once, after the client has sent everything")
     void answersOnlyAtTheEnd() throws Exception {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
@@ -336,6 +553,81 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("every reservation is answered, whatever its quantity: negative, 0, too many, all that is left, one more")
+    void everyQuantityAnswered() {
+      Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
+      StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
+      int[] quantities = {-1, 0, 6, 5, 1};
+      List<String> seen = new ArrayList<>();
+      for (int i = 0; i < quantities.length; i++) {
+        requests.onNext(reservation("order-" + (i + 1), quantities[i]));
+        ReserveStockReply reply = replies.next("TODO 4: the answer to order-" + (i + 1) + " of " + quantities[i]
+            + " grinders: every request of a bidirectional stream gets its answer, a refusal too (levels.reserve says"
+            + " reserved = false); ending the stream for one request loses the others");
+        seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
+      }
+      requests.onCompleted();
+      assertThat(seen).as("TODO 4: the answers to orders of -1, 0, 6, 5 and 1 grinders (5 in stock), from levels.reserve(...)")
+          .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 5 left",
+              "order-4 reserved, 0 left", "order-5 refused, 0 left");
+      assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
+    }
+
+    @Test
+    @DisplayName("two streams reserving the same product in turns: each answer counts the other's reservations")
+    void overlappingStreams() {
+      Inbox<ReserveStockRequest, ReserveStockReply> first = new Inbox<>(), second = new Inbox<>();
+      StreamObserver<ReserveStockRequest> a = stub.reserveStock(first), b = stub.reserveStock(second);
+      List<String> seen = new ArrayList<>();
+      Object[][] turns = {{b, second, "b-1", 1}, {a, first, "a-1", 3}, {b, second, "b-2", 3}, {a, first, "a-2", 1}};
+      for (Object[] turn : turns) {
+        @SuppressWarnings("unchecked") StreamObserver<ReserveStockRequest> requests = (StreamObserver<ReserveStockRequest>) turn[0];
+        @SuppressWarnings("unchecked") Inbox<ReserveStockRequest, ReserveStockReply> replies = (Inbox<ReserveStockRequest, ReserveStockReply>) turn[1];
+        requests.onNext(reservation((String) turn[2], (int) turn[3]));
+        ReserveStockReply reply = replies.next("TODO 4: the answer to " + turn[2] + ", while another stream is open");
+        seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
+      }
+      a.onCompleted();
+      b.onCompleted();
+      assertThat(seen).as("TODO 4: the answers of two streams reserving grinders in turns (5 in stock): b-1 of 1, a-1 of 3,"
+          + " b-2 of 3, a-2 of 1. The stock is shared by every stream: decide each request with levels.reserve(request),"
+          + " never from a copy a stream kept").containsExactly("b-1 reserved, 4 left", "a-1 reserved, 1 left",
+              "b-2 refused, 1 left", "a-2 reserved, 0 left");
+      assertThat(levels.quantity("grinder")).as("TODO 4: grinders left after the two streams").isZero();
+    }
+
+    @Test
+    @DisplayName("the server completes once when the client does, and sends nothing more when the client gave up")
+    void completesOnceOrNotAtAll() {
+      Recorder<ReserveStockReply> completed = new Recorder<>();
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(completed);
+      requests.onNext(reservation("order-1", 1));
+      requests.onNext(reservation("order-2", 9));
+      requests.onCompleted();
+      assertThat(completed.events).as("TODO 4: what reserveStock did with its responseObserver, for a client that sent two"
+          + " reservations (1, then 9 of the 4 left) and completed: an answer to each, then onCompleted, once")
+          .containsExactly("onNext order_id: \"order-1\" reserved: true remaining: 4", "onNext order_id: \"order-2\" remaining: 4",
+              "onCompleted");
+      Recorder<ReserveStockReply> gaveUp = new Recorder<>();
+      requests = new StreamingInventory(levels).reserveStock(gaveUp);
+      requests.onNext(reservation("order-3", 1));
+      gaveUp.cancel(requests);
+      assertThat(sent(gaveUp)).as("TODO 4: what reserveStock did with its responseObserver for a client that sent one"
+          + " reservation and then cancelled (its stream ended with onError CANCELLED; a passed deadline looks the same):"
+          + " the answer, then nothing: the call is over, so onError neither completes nor answers")
+          .containsExactly("onNext order_id: \"order-3\" reserved: true remaining: 3");
+    }
+
+    @Test
+    @DisplayName("a client that completes without a request gets its call completed too")
+    void emptyStreamCompletes() {
+      Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
+      stub.reserveStock(replies).onCompleted();
+      assertThat(replies.end(WAIT)).as("TODO 4: how a call ended whose client completed without a request, %s s later:"
+          + " the server completes when the client does, whatever came before (nothing, here)", WAIT.toSeconds()).isEqualTo(Status.OK);
+    }
+
+    @Test
     @DisplayName("the server completes the call when the client does")
     void completesWithTheClient() {
       Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
@@ -367,49 +659,132 @@ class StreamingTest {
     @Test
     @DisplayName("the summary comes back for everything sent")
     void summaryForEverything() throws Exception {
-      StockClient client = clientOf(new CountingInventory(), Duration.ofSeconds(2));
+      CountingInventory inventory = new CountingInventory();
+      StockClient client = clientOf(inventory, Duration.ofSeconds(2));
       List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("grinder", -1), adjustment("espresso-machine", 4));
       BulkUpdateSummary summary = outcome(() -> client.bulkUpdate(sent));
       assertThat(summary.getAdjustments()).as("TODO 5: adjustments the server received, of 3 sent").isEqualTo(3);
+      BulkUpdateSummary empty = outcome(() -> client.bulkUpdate(List.of()));
+      assertThat(inventory.deadlines).as("TODO 5: calls the server got (ms left of each one's deadline) for two bulk"
+          + " updates, the second one empty: an empty delivery is a call too, whose summary (or failure: the inventory"
+          + " may be down) is the server's to give; start it, send nothing, half-close, and await its summary").hasSize(2);
+      assertThat(empty.getAdjustments()).as("TODO 5: adjustments in the summary of an empty delivery").isZero();
     }
 
     @Test
-    @DisplayName("each call carries the caller's deadline, counted from when it starts")
+    @DisplayName("each call carries the caller's whole deadline, counted from when it starts, also one made soon after another")
     void deadlinePerCallFromTheCaller() throws Exception {
       // Two deadlines a hard-coded one cannot both match; 1.95 s is 1 s when rounded down to whole seconds.
       for (Duration deadline : new Duration[] {Duration.ofMillis(1_950), Duration.ofMillis(4_500)}) {
         CountingInventory inventory = new CountingInventory();
         StockClient client = clientOf(inventory, deadline);
-        for (int call = 1; call <= (deadline.toMillis() < 2_000 ? 2 : 1); call++) {
-          if (call == 2) Thread.sleep(deadline.toMillis() + 100); // on purpose: the first call's deadline has passed
+        long first = System.nanoTime();
+        for (int call = 1; call <= (deadline.toMillis() < 2_000 ? 3 : 1); call++) {
+          // on purpose: the second call starts within the first one's deadline, the third after it has passed
+          if (call > 1) Thread.sleep(1_100);
+          long after = (System.nanoTime() - first) / 1_000_000;
           String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
           String seen = inventory.deadlines.poll();
           assertThat(seen).as("TODO 5: call %d of a client built with a %d ms deadline%s ended with '%s' before the"
               + " server saw it: its deadline had passed before the call started (fixed on the stub when the client was"
               + " built, or rounded down to 0 s?). Start each call with stub.withDeadlineAfter(deadline)", call,
-              deadline.toMillis(), call == 2 ? ", made " + (deadline.toMillis() + 100) + " ms after the first," : "", result)
+              deadline.toMillis(), call > 1 ? ", made " + after + " ms after the first," : "", result)
               .isNotNull();
           assertThat(seen).as("TODO 5: call %d reached the server with no deadline: it travels with the call (the"
               + " grpc-timeout header) only when the call is started with stub.withDeadlineAfter(deadline)", call)
               .isNotEqualTo("none");
           assertThat(Long.parseLong(seen)).as("TODO 5: milliseconds left of call %d's deadline when the server got it,"
-              + " for a client built with a %d ms deadline: each call carries the caller's deadline as it is (not a"
-              + " number of your own, not rounded)", call, deadline.toMillis())
+              + " %d ms after the client's first call, for a client built with a %d ms deadline: each call carries the"
+              + " caller's whole deadline as it is (not a number of your own, not rounded), counted from its own start; a"
+              + " stub kept from an earlier call (made once, or again only once its deadline passed) gives only what is"
+              + " left of an older one", call, after, deadline.toMillis())
               .isBetween(Math.max(deadline.toMillis() / 2, deadline.toMillis() - 900), deadline.toMillis());
         }
       }
     }
 
     @Test
+    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to an hour, counted from the call")
+    void deadlineAsGiven() throws Exception {
+      Server s = LocalGrpc.serve(0, CallStory.narrate(new AnsweringAtOnce()));
+      ManagedChannel c = LocalGrpc.channel(s.getPort());
+      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      connected(c);
+      DeadlineAtStart watch = new DeadlineAtStart();
+      io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(c, watch);
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
+          Duration.ofMillis(4_500), Duration.ofHours(1)}) {
+        StockClient client = new StockClient(watched, deadline);
+        long before = System.nanoTime();
+        describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+        long[] seen = watch.calls.poll();
+        assertThat(seen).as("TODO 5: bulkUpdate made no call").isNotNull();
+        assertThat(seen[0]).as("TODO 5: a bulk update of a client built with a %s deadline started without one: start"
+            + " each call with stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
+        long elapsed = seen[1] - before, left = seen[0];
+        assertThat(left).as("TODO 5: nanoseconds left of the deadline when bulkUpdate started its call, %d ns after"
+            + " bulkUpdate was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
+            + " is (no margin of your own, not rounded), counted from this call's start", elapsed, deadline)
+            .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+      }
+    }
+
+    @Test
+    @DisplayName("every status the call ends with comes back to the caller as it is, after one call: no retry")
+    void everyFailureOnce() throws Exception {
+      FailingInventory inventory = new FailingInventory();
+      StockClient client = clientOf(inventory, Duration.ofSeconds(5));
+      List<String> wrong = new ArrayList<>();
+      for (Status.Code code : Status.Code.values()) {
+        if (code == Status.Code.OK) continue;
+        String id = "status:" + code;
+        String result = describe(() -> client.bulkUpdate(List.of(adjustment(id, 1), adjustment(id, 2))));
+        String expected = LocalGrpc.describe(Status.fromCode(code).withDescription("scripted " + code));
+        int calls = inventory.calls.getOrDefault(id, 0);
+        if (!result.equals(expected) || calls != 1) wrong.add(code + ": " + calls + " call(s), then '" + result + "'");
+      }
+      assertThat(wrong).as("TODO 5: bulkUpdate against a server that refuses the first adjustment with each"
+          + " status code, where it did not make one call and end with that status as it is. Adjustments add up, so a"
+          + " bulk update is not idempotent: sent again after a failure (even UNAVAILABLE or DEADLINE_EXCEEDED, which"
+          + " lab 04 tries later), they could be applied twice. One call; await(summary) rethrows the failure").isEmpty();
+    }
+
+    @Test
+    @DisplayName("300 adjustments, repeats too, reach the server in the order given, sent one at a time")
+    void inOrderOneAtATime() throws Exception {
+      CountingInventory inventory = new CountingInventory();
+      Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
+      ManagedChannel c = LocalGrpc.channel(s.getPort());
+      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      connected(c);
+      OneClientSender sender = new OneClientSender();
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(3));
+      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent.
+      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300).mapToObj(i -> adjustment("grinder", i % 2 == 0 ? i : 1)).toList();
+      String result = describe(() -> client.bulkUpdate(sent));
+      assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
+          + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
+          result).isNull();
+      assertThat(result).as("TODO 5: bulkUpdate of 300 adjustments").startsWith("no failure");
+      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 1,"
+          + " 6, ...: every adjustment, repeats too, in the order given; a stream keeps the order it is given)").isEqualTo(
+              sent.stream().map(StockAdjustment::getDelta).toList());
+    }
+
+    @Test
     @DisplayName("a server that never answers is cut off by the deadline")
     void deadlineCutsOff() {
-      StockClient client = clientOf(new SilentInventory(), Duration.ofMillis(500));
+      SilentInventory silent = new SilentInventory();
+      StockClient client = clientOf(silent, Duration.ofMillis(500));
       long t0 = System.nanoTime();
       String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(result).as("TODO 5: bulkUpdate against a server that never answers: start the call with"
           + " stub.withDeadlineAfter(deadline), so gRPC ends it").startsWith("DEADLINE_EXCEEDED");
       assertThat(ms).as("TODO 5: milliseconds until bulkUpdate gave up, with a 500 ms deadline").isLessThan(2_500);
+      assertThat(silent.calls.get()).as("TODO 5: bulk updates the silent server received for one bulkUpdate that ran"
+          + " out of time: the server may have applied them all, so sending them again could apply them twice; one"
+          + " call, and DEADLINE_EXCEEDED goes to the caller").isEqualTo(1);
     }
 
     interface Call<T> { T call() throws Exception; }
@@ -499,6 +874,57 @@ class StreamingTest {
    * as CANCELLED or INTERNAL) or the messages arrive out of order. Each send lingers a little, so two
    * threads that race are caught racing.
    */
+  /** What a service sent or completed on a Recorder (an onError passed on to a call the client left is harmless: not listed). */
+  static List<String> sent(Recorder<?> recorder) {
+    return recorder.events.stream().filter(event -> !event.startsWith("onError")).toList();
+  }
+
+  /**
+   * A stand-in for gRPC's responseObserver, for calling a service method directly: records what the service
+   * did with it, in order ("onNext <message>", "onCompleted", "onError CODE"), also what gRPC would drop.
+   */
+  static final class Recorder<T> extends io.grpc.stub.ServerCallStreamObserver<T> {
+    final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean cancelled;
+    private volatile Runnable onCancel;
+    /** Whether the reader keeps up (isReady); false plays a slow reader, until becomeReady(). */
+    volatile boolean ready = true;
+    private volatile Runnable onReady;
+
+    @Override public void onNext(T message) { events.add("onNext " + com.google.protobuf.TextFormat.shortDebugString((com.google.protobuf.MessageOrBuilder) message)); }
+    @Override public void onError(Throwable t) { events.add("onError " + Status.fromThrowable(t).getCode()); }
+    @Override public void onCompleted() { events.add("onCompleted"); }
+
+    /** The client cancels, as gRPC tells a service: the cancel handler runs, then the request stream's onError. */
+    void cancel(StreamObserver<?> requests) {
+      cancel();
+      requests.onError(Status.CANCELLED.withDescription("the client cancelled").asRuntimeException());
+    }
+
+    /** The client cancels a server stream: the cancel handler runs. */
+    void cancel() {
+      cancelled = true;
+      if (onCancel != null) onCancel.run();
+    }
+
+    /** The slow reader has caught up: isReady() turns true and the on-ready handler, if any, runs. */
+    void becomeReady() {
+      ready = true;
+      if (onReady != null) onReady.run();
+    }
+
+    @Override public boolean isCancelled() { return cancelled; }
+    @Override public void setOnCancelHandler(Runnable handler) { onCancel = handler; }
+    @Override public void setCompression(String compression) { }
+    @Override public boolean isReady() { return ready; }
+    @Override public void setOnReadyHandler(Runnable handler) { onReady = handler; }
+    @Override public void disableAutoInboundFlowControl() { }
+    @Override public void request(int count) { }
+    @Override public void setMessageCompression(boolean enable) { }
+    @Override public void setOnCloseHandler(Runnable handler) { } // runs when a call completes normally: never here
+    @Override public void disableAutoRequest() { }
+  }
+
   /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
   static final class MethodsReturned implements io.grpc.ServerInterceptor {
     private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
@@ -526,6 +952,34 @@ class StreamingTest {
     void await(int calls, Duration limit) {
       long end = System.nanoTime() + limit.toNanos();
       while (count.get() < calls && System.nanoTime() < end) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+  }
+
+  /** Notes onCompleted on a call after gRPC began telling the service that the client has gone (onCancel). */
+  static final class AfterTheClientLeft implements io.grpc.ServerInterceptor {
+    volatile String found;
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      String method = call.getMethodDescriptor().getBareMethodName();
+      java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+      io.grpc.ServerCall<Q, A> watched = new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override public void close(Status status, io.grpc.Metadata trailers) {
+          if (gone.get() && found == null) {
+            String what = status.isOk() ? "onCompleted" : "onError " + status.getCode();
+            found = "the service ended " + method + " (" + what + ") after the client had gone";
+            workbook.story.Story.add("server " + method + ": " + what + " after the client had gone  <- nobody is there");
+          }
+          super.close(status, trailers);
+        }
+      };
+      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(watched, headers)) {
+        @Override public void onCancel() {
+          gone.set(true); // before the service hears of it: whatever it does from here on is after the client left
+          super.onCancel();
+        }
+      };
     }
   }
 
@@ -596,6 +1050,8 @@ class StreamingTest {
   static final class CountingInventory extends InventoryGrpc.InventoryImplBase {
     /** Per call, the milliseconds left of its deadline when it arrived ("none" without one). */
     final BlockingQueue<String> deadlines = new LinkedBlockingQueue<>();
+    /** Every delta received, in the order it arrived. */
+    final List<Integer> received = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
@@ -605,7 +1061,7 @@ class StreamingTest {
         private int count;
         private final Set<String> products = new HashSet<>();
 
-        @Override public void onNext(StockAdjustment a) { count++; products.add(a.getProductId()); }
+        @Override public void onNext(StockAdjustment a) { count++; products.add(a.getProductId()); received.add(a.getDelta()); }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() {
           responseObserver.onNext(BulkUpdateSummary.newBuilder().setAdjustments(count).setProducts(products.size()).build());
@@ -615,14 +1071,90 @@ class StreamingTest {
     }
   }
 
-  /** A stand-in server for step 5 that reads everything and never answers. */
-  static final class SilentInventory extends InventoryGrpc.InventoryImplBase {
+  /** A stand-in server for step 5 that answers an empty summary as soon as a call starts: no call waits on it. */
+  static final class AnsweringAtOnce extends InventoryGrpc.InventoryImplBase {
     @Override
     public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      responseObserver.onNext(BulkUpdateSummary.getDefaultInstance());
+      responseObserver.onCompleted();
       return new StreamObserver<>() {
         @Override public void onNext(StockAdjustment a) { }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() { }
+      };
+    }
+  }
+
+  /** A stand-in server for step 5 that reads everything and never answers. */
+  static final class SilentInventory extends InventoryGrpc.InventoryImplBase {
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      calls.incrementAndGet();
+      return new StreamObserver<>() {
+        @Override public void onNext(StockAdjustment a) { }
+        @Override public void onError(Throwable t) { }
+        @Override public void onCompleted() { }
+      };
+    }
+  }
+
+  /** A stand-in server for step 5: refuses the first adjustment of "status:CODE" with CODE at once; counts the calls per id. */
+  static final class FailingInventory extends InventoryGrpc.InventoryImplBase {
+    final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+      return new StreamObserver<>() {
+        private boolean refused;
+
+        @Override public void onNext(StockAdjustment a) {
+          if (refused) return;
+          refused = true;
+          calls.merge(a.getProductId(), 1, Integer::sum);
+          Status.Code code = Status.Code.valueOf(a.getProductId().substring("status:".length()));
+          responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException());
+        }
+        @Override public void onError(Throwable t) { }
+        @Override public void onCompleted() { }
+      };
+    }
+  }
+
+  /** On the client's side: for each call, the ns left of its deadline when it started (MIN_VALUE: none), and when. */
+  static final class DeadlineAtStart implements io.grpc.ClientInterceptor {
+    final BlockingQueue<long[]> calls = new LinkedBlockingQueue<>();
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      io.grpc.Deadline deadline = options.getDeadline();
+      long left = deadline == null ? Long.MIN_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      calls.add(new long[] {left, System.nanoTime()}); // read after the deadline: never more time than there was
+      return next.newCall(method, options);
+    }
+  }
+
+  /** On the client's side: notes a request StreamObserver called from a second thread while a first is still sending. */
+  static final class OneClientSender implements io.grpc.ClientInterceptor {
+    volatile String found;
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      java.util.concurrent.atomic.AtomicReference<Thread> sending = new java.util.concurrent.atomic.AtomicReference<>();
+      return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override public void sendMessage(Q message) {
+          Thread me = Thread.currentThread(), other = sending.compareAndExchange(null, me);
+          if (other != null && found == null) found = "onNext on thread '" + me.getName() + "' while thread '" + other.getName() + "' was still in it";
+          try {
+            super.sendMessage(message);
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000); // linger: a racing thread arrives meanwhile
+          } finally {
+            sending.compareAndSet(me, null);
+          }
+        }
       };
     }
   }
