@@ -339,14 +339,16 @@ class ProductCacheTest {
     void onlyEntityTagsMatch() throws Exception {
       String etag = currentEtag();
       String opaque = etag.substring(1, etag.length() - 1);
-      for (String asked : List.of("w/" + etag, opaque, "W/" + opaque, "\"" + opaque, opaque + "\"", "\"x\", " + opaque)) {
+      for (String asked : List.of("w/" + etag, opaque, "W/" + opaque, "\"" + opaque, opaque + "\"", "\"x\", " + opaque,
+          "W/ " + etag, "W/\t" + etag, "W/W/" + etag, "\"x\", W/W/" + etag)) {
         for (String method : List.of("GET", "HEAD")) {
           int status = send(request("/products/1", "If-None-Match", asked).method(method, HttpRequest.BodyPublishers.noBody()))
               .statusCode();
           assertThat(status)
               .as("TODO 3: %s with If-None-Match: %s (the ETag is %s) must get the full 200: an entity-tag is a quoted "
                   + "string, and its weak prefix is W/ in capitals (RFC 9110, 8.8.3); without the quotes or with w/ it "
-                  + "is not this ETag, so compare each member whole, dropping only a leading W/ (see hint 3)",
+                  + "is not this ETag, and nothing may stand between W/ and the quote, nor a second W/: compare each "
+                  + "member whole, dropping only one leading W/ and trimming nothing after it (see hint 3)",
                   method, asked, etag)
               .isEqualTo(200);
         }
@@ -880,6 +882,32 @@ class ProductCacheTest {
           .as("TODO 5: the 304 repeated no Cache-Control: the stored answer keeps its own (max-age=60) and is fresh "
               + "again from now (RFC 9111, 4.3.4), so 59 s later it needs no request (use stale.maxAge())")
           .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("a 304 without Cache-Control keeps the whole max-age it had, counted from now minus the 304's Age")
+    void notModifiedWithoutCacheControlCountsAges() throws Exception {
+      origin.cacheControlOn304 = "";
+      origin.age = "20";  // on the 200 and on the 304 alike
+      String path = "/products/50";
+      client.get(path);
+      later(41);  // 20 + 41 = 61 s old: stale
+      client.get(path);
+      later(39);  // the 304 was 20 s old: 59 s now, fresh for the whole max-age=60
+      client.get(path);
+      assertThat(origin.requests())
+          .as("TODO 5: the stored answer said max-age=60 and Age: 20, and the 304 (no Cache-Control, Age: 20) makes it "
+              + "fresh again for that same max-age=60, counted from now minus the 304's Age: 39 s later it is 59 s old "
+              + "and needs no request. The stored max-age is the answer's own, not what its Age left of it: keep the Age "
+              + "in the time stored (TODO 4), never take it off max-age (RFC 9111, 4.2.3 and 4.3.4)")
+          .isEqualTo(2);
+      later(1);  // 60 s old
+      client.get(path);
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: the 304 said Age: 20, so it was 20 s old when it arrived, with or without Cache-Control: 40 s "
+              + "after it the entry is 60 s old and stale, and the read must ask again (store it as received now minus "
+              + "the 304's Age, see hint 5)")
+          .containsExactly("(none)", "\"v1-50\"", "\"v1-50\"");
     }
 
     @Test
