@@ -59,6 +59,7 @@ class VersioningTest {
       {"*/*;q=0", null}, {"*/*;q=0.", null}, {V2 + ";q=0", null}, {"text/*", null}, {"text/html", null}, {"image/*", null},
       {"application/xml", null}, {"application/vnd.shop.v3+json", null}, {"application/vnd.shop.v2+xml", null},
       {"application/vnd.other.v2+json", null}, {"application/vnd.shop.v1+json-seq", null},
+      {"application/json-seq", null}, {"application/json-patch+json", null}, {"application/jsonl", null},
       {"application/vnd.shop+json", null}, {"application/vnd.shop.v2", null}};
   private CatalogApi api;
 
