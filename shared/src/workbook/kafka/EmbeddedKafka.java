@@ -43,8 +43,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a folder for the embedded broker", e);
     }
-    port = Ports.free();
-    controllerPort = Ports.free();
+    // Outside the ephemeral range: the broker gets the same port back after stop() (BrokerTest and
+    // lab 10 restart it), where a server binding port 0 in a test running beside it could take it.
+    port = Ports.freeForRestarts();
+    controllerPort = Ports.freeForRestarts();
     Runtime.getRuntime().addShutdownHook(cleanup);
   }
 

@@ -25,6 +25,27 @@ public final class Ports {
     }
   }
 
+  /**
+   * A free port below every system's range of ephemeral ports (Linux starts it at 32768, macOS and
+   * Windows at 49152), for a server that must get its port back after a restart (the embedded
+   * broker): a port taken with {@link #free()} comes from that range, where any server binding port
+   * 0 or any outgoing connection may take it while the first server is stopped.
+   */
+  public static int freeForRestarts() {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int tries = 0; tries < 100; tries++) {
+      int port = random.nextInt(20_000, 32_000);
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    return free();
+  }
+
   /** True when something accepts connections on 127.0.0.1:port. */
   public static boolean inUse(int port) {
     try (Socket s = new Socket()) {
