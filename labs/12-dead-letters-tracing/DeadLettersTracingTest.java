@@ -230,6 +230,20 @@ class DeadLettersTracingTest {
             + " corr-%s, step-%s): read them from this call's headers, each time", n, n, n)
             .containsExactly("corr-" + n + " step-" + n);
       }
+      // A caller with a correlation id but no step of its own (or the other way round): each id on its own.
+      for (String[] ids : new String[][] {{"corr-4", null}, {null, "step-5"}}) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        if (ids[0] != null) headers.put(Tracing.CORRELATION_ID, ids[0]);
+        if (ids[1] != null) headers.put(Tracing.CAUSATION_ID, ids[1]);
+        List<String> seen = new ArrayList<>();
+        server.interceptCall(new NoServerCall(), headers, (call, h) -> {
+          seen.add(Tracing.CORRELATION.get() + " " + Tracing.CAUSED_BY.get());
+          return new io.grpc.ServerCall.Listener<Object>() {};
+        });
+        assertThat(seen).as("TODO 2: the ids in the Context for a call whose metadata has only %s: read each id"
+            + " on its own, a missing one is null", ids[0] != null ? "a correlation id" : "a causation id")
+            .containsExactly(ids[0] + " " + ids[1]);
+      }
       io.grpc.Metadata none = new io.grpc.Metadata();
       List<String> seen = new ArrayList<>();
       server.interceptCall(new NoServerCall(), none, (call, h) -> {
@@ -286,6 +300,25 @@ class DeadLettersTracingTest {
           + " being started, nothing kept between calls", threads, each).isEmpty();
       assertThat(calls.get()).as("TODO 2: calls that reached the channel (the interceptor should call super.start)")
           .isEqualTo(threads * each);
+      // A call made outside any user action (a batch job, a health check) has no ids, or a correlation and no step:
+      // it goes out with what there is (Metadata refuses a null value), and nothing else stands in for the cause.
+      for (String correlation : new String[] {null, "corr-job"}) {
+        List<String> sent = new ArrayList<>();
+        try {
+          Tracing.callAs(correlation, null, () -> {
+            client.interceptCall(method, io.grpc.CallOptions.DEFAULT, new RecordingChannel(headers -> sent.add(
+                all(headers, Tracing.CORRELATION_ID) + " " + all(headers, Tracing.CAUSATION_ID))))
+                .start(new io.grpc.ClientCall.Listener<Object>() {}, new io.grpc.Metadata());
+            return null;
+          });
+        } catch (RuntimeException e) {
+          fail("TODO 2: the client side failed a call made with correlation " + correlation + " and no step: " + e
+              + ". Skip an id that is null (Metadata refuses null values); the call goes out without it", e);
+        }
+        assertThat(sent).as("TODO 2: the ids sent by a call made with correlation %s and no step: the ones there are,"
+            + " each under its own key, and no cause when the caller has no step", correlation)
+            .containsExactly((correlation == null ? "[]" : "[" + correlation + "]") + " []");
+      }
     }
   }
 
@@ -358,8 +391,8 @@ class DeadLettersTracingTest {
       // given: the order service called in a Context without ids, as a gRPC client without the interceptor would
       String topic = Topics.fresh("orders", 1);
       TraceLog log = new TraceLog();
+      List<Object> answers = new ArrayList<>();
       try (var producer = Clients.producer("orders")) {
-        List<Object> answers = new ArrayList<>();
         try {
           new OrderService(log, producer, topic).placeOrder(workbook.grpc.orders.PlaceOrderRequest.newBuilder()
               .setOrderId("o-9").setProductId("grinder").setQuantity(1).build(), new io.grpc.stub.StreamObserver<>() {
@@ -385,6 +418,9 @@ class DeadLettersTracingTest {
           Tracing.CORRELATION_HEADER).isNotBlank().isEqualTo(call.correlationId());
       assertThat(header(event, Tracing.CAUSATION_HEADER)).as("TODO 3: header %s of order.placed: the call",
           Tracing.CAUSATION_HEADER).isEqualTo(call.id());
+      assertThat(header(event, Tracing.EVENT_ID_HEADER)).as("TODO 3: header %s of order.placed: the event's own id,"
+          + " the eventId placeOrder answered with", Tracing.EVENT_ID_HEADER)
+          .isEqualTo(((workbook.grpc.orders.PlaceOrderReply) answers.get(0)).getEventId());
     }
 
     @Test @Order(2)
