@@ -781,9 +781,11 @@ class RestVsGrpcTest {
     @DisplayName("a call that fails with any of the 16 codes but OK throws with that code, never returns")
     void everyCodeThrows() throws Exception {
       requireStep3("step 5");
+      java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
       io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
         @Override
         public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+          received.incrementAndGet();
           // The warehouse names the code to fail with.
           responses.onError(io.grpc.Status.fromCode(io.grpc.Status.Code.valueOf(query.getWarehouse()))
               .withDescription("failed on purpose").asRuntimeException());
@@ -803,6 +805,9 @@ class RestVsGrpcTest {
           assertThat(outcome).as("TODO 5: what viaGrpc did when the server failed the call with %s: every code but OK is a"
               + " failure, a server down (UNAVAILABLE) as much as a bad query; let the StatusRuntimeException through, or"
               + " the harness counts it as a call done", code).isEqualTo("StatusRuntimeException " + code);
+          assertThat(received.getAndSet(0)).as("TODO 5: calls the server got for one call of viaGrpc that failed with %s:"
+              + " its deadline is the longest the caller waits; a second try waits a second deadline, makes the server"
+              + " work twice, and hides the failure from the harness for as long", code).isEqualTo(1);
         }
       } finally {
         LocalGrpc.stop(server);
