@@ -347,6 +347,34 @@ class RestVsGrpcTest {
         LocalGrpc.close(channel);
       }
     }
+
+    @Test
+    @DisplayName("each call is answered once: a refused query gets onError and nothing after it, an accepted one onNext then onCompleted")
+    void answeredOnce() throws Exception {
+      requireStep1("step 3");
+      // The service itself, called as gRPC calls it, with an observer that writes down every call it gets.
+      Class<?> type = Class.forName("StockServers$StockService");
+      java.lang.reflect.Constructor<?> made = type.getDeclaredConstructor(StockServers.class);
+      made.setAccessible(true);
+      StockReportsGrpc.StockReportsImplBase service = (StockReportsGrpc.StockReportsImplBase) made.newInstance(servers);
+      for (int items : new int[] {-1, 10_001, 20_000, 1, 20}) {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.grpc.stub.StreamObserver<StockReport> observer = new io.grpc.stub.StreamObserver<>() {
+          @Override public void onNext(StockReport value) { events.add("onNext"); }
+          @Override public void onError(Throwable t) { events.add("onError " + io.grpc.Status.fromThrowable(t).getCode()); }
+          @Override public void onCompleted() { events.add("onCompleted"); }
+        };
+        try {
+          service.getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(items).build(), observer);
+        } catch (RuntimeException e) {
+          events.add("threw " + e);
+        }
+        assertThat(events).as("TODO 3: what getStock did to its StreamObserver for %d items: a unary call is answered"
+            + " once, and a call closed by onError takes nothing more (no onNext, no onCompleted: gRPC throws 'call"
+            + " already closed'); return right after onError (see hint 3)", items)
+            .isEqualTo(items < 1 || items > 10_000 ? List.of("onError INVALID_ARGUMENT") : List.of("onNext", "onCompleted"));
+      }
+    }
   }
 
   @Nested
@@ -562,6 +590,9 @@ class RestVsGrpcTest {
             }
             assertThat(outcome).as("TODO 4: what viaRest did when the call was %s: a call with no answer has no report;"
                 + " let the IOException through, or the harness counts it as a call done", c[0]).isEqualTo("IOException");
+            assertThat(spy.timeouts).as("TODO 4: requests viaRest sent for one call that was %s: its timeout is REST's"
+                + " deadline, the longest the caller waits; a second try waits a second timeout, and hides the failure"
+                + " from the harness for as long", c[0]).hasSize(1);
           }
         }
         for (java.net.Socket socket : held) socket.close();
@@ -750,9 +781,11 @@ class RestVsGrpcTest {
     @DisplayName("a call that fails with any of the 16 codes but OK throws with that code, never returns")
     void everyCodeThrows() throws Exception {
       requireStep3("step 5");
+      java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
       io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
         @Override
         public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+          received.incrementAndGet();
           // The warehouse names the code to fail with.
           responses.onError(io.grpc.Status.fromCode(io.grpc.Status.Code.valueOf(query.getWarehouse()))
               .withDescription("failed on purpose").asRuntimeException());
@@ -772,6 +805,9 @@ class RestVsGrpcTest {
           assertThat(outcome).as("TODO 5: what viaGrpc did when the server failed the call with %s: every code but OK is a"
               + " failure, a server down (UNAVAILABLE) as much as a bad query; let the StatusRuntimeException through, or"
               + " the harness counts it as a call done", code).isEqualTo("StatusRuntimeException " + code);
+          assertThat(received.getAndSet(0)).as("TODO 5: calls the server got for one call of viaGrpc that failed with %s:"
+              + " its deadline is the longest the caller waits; a second try waits a second deadline, makes the server"
+              + " work twice, and hides the failure from the harness for as long", code).isEqualTo(1);
         }
       } finally {
         LocalGrpc.stop(server);
