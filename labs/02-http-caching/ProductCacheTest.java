@@ -257,7 +257,7 @@ class ProductCacheTest {
     }
 
     @Test
-    @DisplayName("the 304 repeats ETag and Cache-Control, so caches can refresh their entry")
+    @DisplayName("the 304 repeats ETag and Cache-Control, so caches can refresh their entry, for every If-None-Match that gets one (strong, weak, list, *), on GET and HEAD")
     void notModifiedKeepsHeaders() throws Exception {
       String etag = currentEtag();
       HttpResponse<String> response = get("/products/1", "If-None-Match", etag);
@@ -265,13 +265,26 @@ class ProductCacheTest {
       assertThat(response.headers().firstValue("ETag"))
           .as("TODO 3: set the headers before you decide to answer 304").hasValue(etag);
       List<String> full = directives(String.join(", ", get("/products/1").headers().allValues("Cache-Control")));
-      for (String asked : List.of(etag, "W/" + etag)) {
-        HttpResponse<String> notModified = get("/products/1", "If-None-Match", asked);
-        String header = String.join(", ", notModified.headers().allValues("Cache-Control"));
-        assertThat(directives(header))
-            .as("TODO 3: a 304 must carry the same Cache-Control as the 200 would (%s), since caches replace what "
-                + "they stored with it (RFC 9111, 4.3.4); for If-None-Match: %s it said \"%s\" (see hint 3)", full, asked, header)
-            .containsExactlyInAnyOrderElementsOf(full);
+      // Every way of asking that gets a 304 (strong, weak, in a list, *), on GET and HEAD: each 304 names the current ETag.
+      for (String asked : List.of(etag, "W/" + etag, "\"some-older-one\", W/" + etag, "*")) {
+        for (String method : List.of("GET", "HEAD")) {
+          HttpResponse<String> notModified = send(request("/products/1", "If-None-Match", asked)
+              .method(method, HttpRequest.BodyPublishers.noBody()));
+          assertThat(notModified.statusCode()).as("TODO 3: %s with If-None-Match: %s should get a 304", method, asked)
+              .isEqualTo(304);
+          assertThat(notModified.headers().allValues("ETag"))
+              .as("TODO 3: the 304 to %s with If-None-Match: %s must repeat the current ETag %s, the one the 200 sends, "
+                  + "never the tags the client asked with nor none: a cache refreshes the stored answer that ETag names "
+                  + "(RFC 9110, 15.4.5; RFC 9111, 4.3.4). Set the headers first, then decide on 304, for * too (see hint 3)",
+                  method, asked, etag)
+              .containsExactly(etag);
+          String header = String.join(", ", notModified.headers().allValues("Cache-Control"));
+          assertThat(directives(header))
+              .as("TODO 3: a 304 must carry the same Cache-Control as the 200 would (%s), since caches replace what "
+                  + "they stored with it (RFC 9111, 4.3.4); for %s with If-None-Match: %s it said \"%s\" (see hint 3)",
+                  full, method, asked, header)
+              .containsExactlyInAnyOrderElementsOf(full);
+        }
       }
     }
 
@@ -836,6 +849,54 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a 304's max-age that is no number of seconds is stale, one too large to count is 2^31 s: never an exception")
+    void notModifiedInvalidOrHugeMaxAge() throws Exception {
+      String[][] cases = {{"max-age=abc", "1"}, {"max-age=-5", "1"}, {"max-age=99999999999999999999", "0"}, {"Max-Age=2147483648", "0"}};
+      for (int i = 0; i < cases.length; i++) {
+        origin.cacheControlOn304 = cases[i][0];
+        String path = "/products/" + (60 + i);
+        client.get(path);
+        later(61);
+        int before = origin.requests();
+        try {
+          assertThat(client.get(path).body()).as("TODO 5: the 304 gives the caller the stored 200").contains("\"version\":1");
+          later(3600);
+          client.get(path);
+        } catch (RuntimeException e) {
+          throw new AssertionError("TODO 5: a 304 with Cache-Control: " + cases[i][0] + " made the client throw " + e + "; "
+              + "its max-age counts as on a 200: not a number of seconds means stale (RFC 9111, 4.2.1), too large to count "
+              + "means 2^31 s (1.2.2); read it as a long through the given cacheControl, on the 304 as on the 200", e);
+        }
+        assertThat(origin.requests() - before - 1)
+            .as("TODO 5: the 304 said Cache-Control: %s; an hour later the server should have been asked %s more time(s): "
+                + "a max-age that is no number of seconds is stale, one too large to count is 2^31 s", cases[i][0], cases[i][1])
+            .isEqualTo(Integer.parseInt(cases[i][1]));
+      }
+    }
+
+    @Test
+    @DisplayName("a 304's Age comes off the time stored, not off its max-age: a later 304 without Cache-Control keeps that whole max-age")
+    void notModifiedAgeKeepsWholeMaxAge() throws Exception {
+      String path = "/products/70";
+      client.get(path);
+      later(61);
+      origin.age = "20";  // the first 304 repeats max-age=60 and is 20 s old
+      client.get(path);
+      later(41);  // 61 s old: stale
+      origin.age = null;
+      origin.cacheControlOn304 = "";  // the second 304 repeats no Cache-Control: the stored max-age=60 stays
+      client.get(path);
+      later(50);
+      client.get(path);
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: the first 304 said max-age=60 and Age: 20, so the entry's max-age is 60 and it was 20 s old; the "
+              + "second 304 repeats no Cache-Control, so it is fresh again for that max-age=60 and 50 s later needs no "
+              + "request. Take a 304's Age off the time stored (now minus its Age), never off the max-age it brings "
+              + "(RFC 9111, 4.2.3 and 4.3.4; see hint 5)")
+          .containsExactly("(none)", "\"v1-70\"", "\"v1-70\"");
+    }
+
+    @Test
     @DisplayName("a changed answer replaces the entry, and its new ETag is used next time")
     void changedReplaces() throws Exception {
       client.get("/products/1");
@@ -988,6 +1049,41 @@ class ProductCacheTest {
               + "304 freshens only the stored answer whose ETag it confirms (RFC 9111, 4.3.4), so refresh the entry only "
               + "if it is still the stale one you revalidated: cache.replace(path, stale, ...), not cache.put (see hint 5)")
           .contains("\"version\":2");
+    }
+
+    @Test
+    @DisplayName("a 304 that arrives late brings back no entry: an answer that may not be kept, received meanwhile, dropped it for good")
+    void late304RecreatesNothing() throws Exception {
+      client.get("/products/1");
+      later(61);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      origin.hold304 = release;
+      java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        var slow = reader.submit(() -> client.get("/products/1"));
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!origin.held304.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !slow.isDone() && System.nanoTime() < until) { }
+        assertThat(origin.held304.getCount())
+            .as("TODO 5: a stale entry with an ETag must be revalidated with If-None-Match: \"v1\"; the server saw %s",
+                origin.ifNoneMatchSeen)
+            .isZero();
+        origin.version = 2;  // the product changes, and its new answer may not be kept
+        origin.cacheControl = "no-store";
+        assertThat(client.get("/products/1").body()).as("TODO 5: the second reader gets the new 200").contains("\"version\":2");
+        release.countDown();
+        slow.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        release.countDown();
+        reader.shutdownNow();
+      }
+      int before = origin.requests();
+      CachingClient.Reply after = client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen.subList(before, origin.requests()))
+          .as("TODO 5: version 2 came with no-store, so the client held no entry when the late 304 for \"v1\" arrived; "
+              + "that 304 vouches for no stored answer (RFC 9111, 4.3.4) and must not bring version 1 back: the next read "
+              + "asks without If-None-Match, and got %s. Refresh only the entry you revalidated, if the map still holds it: "
+              + "cache.replace(path, stale, ...) (see hint 5)", after.body())
+          .containsExactly("(none)");
     }
 
     @Test
