@@ -426,12 +426,20 @@ class CheckStockTest {
       var first = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
       var second = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("espresso-machine"));
       List<Thread.State> states = List.of();
+      List<String> doing = List.of(); // per serving thread: in its look-up, or where it waits instead
       for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() / 2; System.nanoTime() < end; Thread.sleep(10)) {
         states = serving.stream().map(Thread::getState).toList();
-        if (states.size() == 2 && states.stream().allMatch(st -> st == Thread.State.TIMED_WAITING || st == Thread.State.WAITING)) break;
+        doing = serving.stream().map(CheckStockTest::lookingUp).toList();
+        if (doing.size() == 2 && doing.stream().allMatch("in its look-up"::equals)) break;
       }
       first.cancel(true);
       second.cancel(true);
+      assertThat(doing).as("TODO 3: what the threads serving two overlapping calls to an inventory whose look-up takes"
+          + " 20 s were doing: both calls must be in their look-up (StockService.lookUpTakes) at once. gRPC runs calls at"
+          + " once, each on its own thread: a lock or a semaphore around checkStock (synchronized, ReentrantLock,"
+          + " Semaphore(1)) makes every caller wait for the slow look-ups of the ones before it, and a deadline run out in"
+          + " that queue. The stock table is only read: no lock is needed")
+          .containsExactly("in its look-up", "in its look-up");
       assertThat(states).as("TODO 3: what the threads serving two overlapping calls to an inventory whose look-up takes"
           + " 20 s were doing (BLOCKED: waiting for the other call's lock). gRPC runs calls at once, each on its own"
           + " thread: a lock around checkStock (synchronized) makes every caller wait for the slow look-ups of the ones"
@@ -521,9 +529,13 @@ class CheckStockTest {
     void downIsTryLater() throws InterruptedException {
       Server gone = serve(new ScriptedInventory(Duration.ZERO));
       StockClient client = clientOf(gone, TEST_DEADLINE);
+      assertThat(client.check("grinder")).as("TODO 4: check(grinder) while the inventory answers 7 units")
+          .isEqualTo(new StockClient.InStock("grinder", 7));
       LocalGrpc.stop(gone);
-      assertThat(client.check("grinder")).as("TODO 4: check(...) when nobody listens: worth trying again later, not"
-          + " 'no such product'").isEqualTo(new StockClient.TryLater(Status.Code.UNAVAILABLE));
+      assertThat(client.check("grinder")).as("TODO 4: check(grinder) when nobody listens any more, after an earlier"
+          + " check had answered 7 units: worth trying again later, not 'no such product', and not the earlier answer"
+          + " (the stock may have changed since; each check is one call, nothing remembered)")
+          .isEqualTo(new StockClient.TryLater(Status.Code.UNAVAILABLE));
     }
 
     @Test
@@ -577,6 +589,33 @@ class CheckStockTest {
           + " to ask again later is the caller's decision (TryLater), and for NOT_FOUND, INVALID_ARGUMENT or a server's bug"
           + " asking again cannot help; nor may check answer from what an earlier call said (a quantity changes, a product"
           + " is added). Calls the inventory got for two checks of one id, by the code it answered").isEmpty();
+    }
+
+    @Test
+    @DisplayName("each status code after an answer for the same product gets the same decision: nothing is remembered")
+    void everyCodeAfterAnAnswer() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      for (Status.Code code : Status.Code.values()) {
+        if (code == Status.Code.OK) continue;
+        inventory.failing = null;
+        String answered = reaction(() -> client.check("grinder"));
+        inventory.failing = code;
+        String did = reaction(() -> client.check("grinder"));
+        String expected = switch (code) {
+          case NOT_FOUND -> "returned " + new StockClient.NoSuchProduct("grinder");
+          case UNAVAILABLE, DEADLINE_EXCEEDED -> "returned " + new StockClient.TryLater(code);
+          case INVALID_ARGUMENT -> "threw IllegalArgumentException with the server's description";
+          default -> "threw StatusRuntimeException " + code + ": scripted " + code + ", with the server's trailers";
+        };
+        if (!did.equals(expected)) wrong.add(code + " after '" + answered + "' -> " + did + "; should have " + expected);
+      }
+      inventory.failing = null;
+      assertThat(wrong).as("TODO 4: how check(grinder) met each status code right after an earlier check of grinder had"
+          + " answered 7 units, where it differs from the README: each check is one call, and its outcome alone decides"
+          + " (TryLater for UNAVAILABLE and DEADLINE_EXCEEDED, not the last answer: the stock may have changed since)")
+          .isEmpty();
     }
 
     /** What a call returned or threw, in the words of everyCode's expectations. */
@@ -650,6 +689,16 @@ class CheckStockTest {
             + " to the server; the older ProtoReflectionService speaks only the deprecated v1alpha (see hint 5)");
       }
     }
+  }
+
+  /** "in its look-up" if {@code t} is inside StockService.lookUpTakes, else its state and where it waits. */
+  static String lookingUp(Thread t) {
+    StackTraceElement[] stack = t.getStackTrace();
+    for (StackTraceElement frame : stack) {
+      if (frame.getMethodName().equals("lookUpTakes") && frame.getClassName().endsWith("StockService")) return "in its look-up";
+    }
+    return t.getState() + " in " + java.util.Arrays.stream(stack).limit(4).map(f -> f.getClassName()
+        .replaceAll(".*[.$]", "") + "." + f.getMethodName()).toList() + ", not in its look-up";
   }
 
   /** Calls the service directly with a stand-in responseObserver that records what the service did. */
@@ -772,6 +821,8 @@ class CheckStockTest {
         "", Status.INVALID_ARGUMENT.withDescription(BLANK),
         "broken", Status.INTERNAL.withDescription("the stock table is corrupt"));
     private final Duration delay;
+    /** When set, every call fails with this code (description "scripted CODE", trailer SCRIPTED). */
+    volatile Status.Code failing;
 
     ScriptedInventory(Duration delay) { this.delay = delay; }
 
@@ -783,6 +834,14 @@ class CheckStockTest {
         Thread.currentThread().interrupt();
       }
       calls.merge(request.getProductId(), 1, Integer::sum);
+      Status.Code fail = failing;
+      if (fail != null) {
+        io.grpc.Metadata trailers = new io.grpc.Metadata();
+        trailers.put(SCRIPTED, "inventory");
+        String description = fail == Status.Code.INVALID_ARGUMENT ? "scripted INVALID_ARGUMENT" : "scripted " + fail;
+        responseObserver.onError(Status.fromCode(fail).withDescription(description).asRuntimeException(trailers));
+        return;
+      }
       if (request.getProductId().equals("crash")) throw new IllegalStateException("the stock table is gone");
       if (request.getProductId().startsWith("status:")) {
         Status.Code code = Status.Code.valueOf(request.getProductId().substring("status:".length()));

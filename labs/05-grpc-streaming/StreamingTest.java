@@ -738,15 +738,27 @@ class StreamingTest {
       for (Status.Code code : Status.Code.values()) {
         if (code == Status.Code.OK) continue;
         String id = "status:" + code;
-        String result = describe(() -> client.bulkUpdate(List.of(adjustment(id, 1), adjustment(id, 2))));
+        io.grpc.Metadata[] trailers = {null};
+        String result = describe(() -> {
+          try {
+            return client.bulkUpdate(List.of(adjustment(id, 1), adjustment(id, 2)));
+          } catch (io.grpc.StatusRuntimeException e) {
+            trailers[0] = e.getTrailers();
+            throw e;
+          }
+        });
         String expected = LocalGrpc.describe(Status.fromCode(code).withDescription("scripted " + code));
         int calls = inventory.calls.getOrDefault(id, 0);
         if (!result.equals(expected) || calls != 1) wrong.add(code + ": " + calls + " call(s), then '" + result + "'");
+        else if (trailers[0] == null || !"inventory".equals(trailers[0].get(FailingInventory.SCRIPTED))) {
+          wrong.add(code + ": the status came back without the server's trailers (a new exception, not the call's own)");
+        }
       }
       assertThat(wrong).as("TODO 5: bulkUpdate against a server that refuses the first adjustment with each"
           + " status code, where it did not make one call and end with that status as it is. Adjustments add up, so a"
           + " bulk update is not idempotent: sent again after a failure (even UNAVAILABLE or DEADLINE_EXCEEDED, which"
-          + " lab 04 tries later), they could be applied twice. One call; await(summary) rethrows the failure").isEmpty();
+          + " lab 04 tries later), they could be applied twice. One call; await(summary) rethrows the failure, the call's own"
+          + " StatusRuntimeException with its trailers").isEmpty();
     }
 
     @Test
@@ -1102,6 +1114,7 @@ class StreamingTest {
 
   /** A stand-in server for step 5: refuses the first adjustment of "status:CODE" with CODE at once; counts the calls per id. */
   static final class FailingInventory extends InventoryGrpc.InventoryImplBase {
+    static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
     final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
@@ -1114,7 +1127,9 @@ class StreamingTest {
           refused = true;
           calls.merge(a.getProductId(), 1, Integer::sum);
           Status.Code code = Status.Code.valueOf(a.getProductId().substring("status:".length()));
-          responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException());
+          io.grpc.Metadata trailers = new io.grpc.Metadata();
+          trailers.put(SCRIPTED, "inventory");
+          responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException(trailers));
         }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() { }
