@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -84,8 +85,9 @@ public final class CatalogApi implements AutoCloseable {
    * type it did not refuse, V1, or for nothing. No Accept header at all takes any type.
    */
   static List<String> acceptedTypes(Context ctx) {
-    String accept = ctx.header("Accept");
-    if (accept == null || accept.isBlank()) return List.of(ANY_TYPE);
+    // Accept sent on several lines is one list, as if joined by commas (RFC 9110, 5.3).
+    String accept = String.join(",", Collections.list(ctx.req().getHeaders("Accept")));
+    if (accept.isBlank()) return List.of(ANY_TYPE);
     List<Range> ranges = new ArrayList<>();
     for (String element : accept.split(",")) {
       String[] parts = element.split(";");

@@ -194,6 +194,21 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("an Accept header sent on several lines is one list (RFC 9110 5.3)")
+    void acceptOnSeveralLines() throws Exception {
+      String[][] cases = {{"text/html", V2 + ";q=0.9", V2}, {PLAIN_JSON + ";q=0", "*/*", V1}, {V1 + ";q=0.5", V2, V2}};
+      for (String[] lines : cases) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api.url() + "/api/products/1")).timeout(Duration.ofSeconds(25))
+            .header("Accept", lines[0]).header("Accept", lines[1]).build();
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode() + " " + mediaType(response))
+            .as("TODO 2: Accept: %s and Accept: %s on two lines are the list '%s, %s'; got %s", lines[0], lines[1],
+                lines[0], lines[1], response.body())
+            .isEqualTo("200 " + lines[2]);
+      }
+    }
+
+    @Test
     @DisplayName("a list of types gets the first one the API serves")
     void firstServedTypeWins() throws Exception {
       String accept = "application/vnd.shop.v3+json, " + V2 + ";q=0.9, application/json;q=0.5";
