@@ -129,6 +129,35 @@ class OrderViewsTest {
     public HttpClient.Version version() { return HttpClient.Version.HTTP_1_1; }
   }
 
+  /** An HttpClient that sends nothing: it answers every request at once with an order whose id is the last
+   * segment of the request's path and whose item is the request's Authorization header. */
+  static final class EchoClient extends HttpClient {
+    @SuppressWarnings("unchecked")
+    private static <T> HttpResponse<T> echo(HttpRequest request) {
+      String path = request.uri().getPath();
+      String id = path.substring(path.lastIndexOf('/') + 1);
+      String auth = request.headers().allValues("Authorization").size() == 1 ? request.headers().firstValue("Authorization").get() : "";
+      return (HttpResponse<T>) new Answer(200,
+          "{\"id\":\"" + id + "\",\"customerId\":\"-\",\"item\":\"" + auth + "\",\"totalCents\":1}");
+    }
+
+    @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) { return echo(request); }
+    @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+      return CompletableFuture.completedFuture(echo(request));
+    }
+    @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+        HttpResponse.PushPromiseHandler<T> push) { return sendAsync(request, handler); }
+    @Override public Optional<java.net.CookieHandler> cookieHandler() { return Optional.empty(); }
+    @Override public Optional<Duration> connectTimeout() { return Optional.empty(); }
+    @Override public Redirect followRedirects() { return Redirect.NEVER; }
+    @Override public Optional<java.net.ProxySelector> proxy() { return Optional.empty(); }
+    @Override public javax.net.ssl.SSLContext sslContext() { return null; }
+    @Override public javax.net.ssl.SSLParameters sslParameters() { return null; }
+    @Override public Optional<java.net.Authenticator> authenticator() { return Optional.empty(); }
+    @Override public Version version() { return Version.HTTP_1_1; }
+    @Override public Optional<java.util.concurrent.Executor> executor() { return Optional.empty(); }
+  }
+
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: concurrent calls")
@@ -526,6 +555,54 @@ class OrderViewsTest {
       assertThat(httpError(catchThrowable(() -> other.get(url, Services.Order.class))))
           .as("TODO 4: the other client's token is wrong, so its request must get a 401 HttpError").isNotNull()
           .extracting(RestClient.HttpError::status).isEqualTo(401);
+    }
+
+    @Test
+    @DisplayName("callers on several threads each get the answer to their own URL, with the token: every call builds its own request")
+    void eachCallBuildsItsOwnRequest() throws Exception {
+      RestClient client = new RestClient(Services.TOKEN);
+      // The client's HttpClient swapped for one that answers at once with what it was asked (the id in
+      // the path, the Authorization header as the item), so the callers spend their time building requests.
+      java.lang.reflect.Field field = java.util.Arrays.stream(RestClient.class.getDeclaredFields())
+          .filter(f -> f.getType() == HttpClient.class).findFirst().orElse(null);
+      if (field == null) return;  // a client without an HttpClient field builds a new one per call, and its requests too
+      field.setAccessible(true);
+      field.set(client, new EchoClient());
+      int threads = 4;
+      int callsEach = 50000;
+      ExecutorService callers = Executors.newFixedThreadPool(threads);
+      try {
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger wrongCount = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<Future<java.util.List<String>>> results = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          results.add(callers.submit(() -> {
+            start.await();
+            java.util.List<String> wrong = new java.util.ArrayList<>();
+            for (int i = 0; i < callsEach; i++) {
+              String id = thread + "-" + i;
+              String url = "http://127.0.0.1:9/orders/" + id;
+              Services.Order order = i % 2 == 0 ? client.get(url, Services.Order.class) : client.getAsync(url, Services.Order.class).join();
+              if ((!order.id().equals(id) || !order.item().equalsIgnoreCase("Bearer " + Services.TOKEN))
+                  && wrongCount.incrementAndGet() <= 5) {
+                wrong.add("asked for " + id + ", got " + order.id() + " with Authorization: '" + order.item() + "'");
+              }
+            }
+            return wrong;
+          }));
+        }
+        start.countDown();
+        java.util.List<String> wrong = new java.util.ArrayList<>();
+        for (Future<java.util.List<String>> result : results) wrong.addAll(result.get());
+        assertThat(wrong)
+            .as("TODO 4: %d threads made %d calls each on one RestClient; %d got another call's answer or no token (the first are below):"
+                + " build a new request (URI, headers, token) for every call; a builder kept in a field is shared by"
+                + " every thread, and one caller's uri(...) overwrites another's before it builds", threads, callsEach, wrongCount.get())
+            .isEmpty();
+      } finally {
+        callers.shutdownNow();
+      }
     }
 
     @Test

@@ -43,7 +43,8 @@ class VersioningTest {
   private static final String[][] PRODUCTS = {{"1", "Espresso cup", "7.50"}, {"2", "Milk jug", "12.90"}};
   /**
    * Accept headers and the Content-Type each must get by README step 2 and RFC 9110 12.5.1 (null: 406):
-   * case, parameters, the client's order, q-values (a higher q first, q=0 never), and types that
+   * case, parameters, the client's order, q-values (a higher q first, q=0 never, the most specific range deciding a
+   * type's q), and types that
    * merely look like a served one.
    */
   private static final String[][] NEGOTIATION = {
@@ -60,7 +61,13 @@ class VersioningTest {
       {"application/xml", null}, {"application/vnd.shop.v3+json", null}, {"application/vnd.shop.v2+xml", null},
       {"application/vnd.other.v2+json", null}, {"application/vnd.shop.v1+json-seq", null},
       {"application/json-seq", null}, {"application/json-patch+json", null}, {"application/jsonl", null},
-      {"application/vnd.shop+json", null}, {"application/vnd.shop.v2", null}};
+      {"application/vnd.shop+json", null}, {"application/vnd.shop.v2", null},
+      // The most specific range decides a type's q (RFC 9110 12.5.1): a refused application/json is out of */* too.
+      {PLAIN_JSON + ";q=0, */*", V1}, {"*/*, " + PLAIN_JSON + ";q=0", V1}, {PLAIN_JSON + ";q=0, application/*", V1},
+      {"application/*;q=0, */*", null}, {"*/*, application/*;q=0", null}, {PLAIN_JSON + ";q=0, " + V1 + ";q=0, */*", null},
+      {PLAIN_JSON + ";q=0, " + V2 + ";q=0.5, */*", V1}, {PLAIN_JSON + ";q=0, */*;q=0.5, " + V2 + ";q=0.8", V2},
+      {"application/*;q=0.5, " + PLAIN_JSON + ";q=0, */*", V1}, {"*/*;q=0, application/*", PLAIN_JSON},
+      {"text/*;q=0, */*", PLAIN_JSON}, {"Application/JSON;Q=0, */*", V1}};
   private CatalogApi api;
 
   @BeforeEach
@@ -187,6 +194,21 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("an Accept header sent on several lines is one list (RFC 9110 5.3)")
+    void acceptOnSeveralLines() throws Exception {
+      String[][] cases = {{"text/html", V2 + ";q=0.9", V2}, {PLAIN_JSON + ";q=0", "*/*", V1}, {V1 + ";q=0.5", V2, V2}};
+      for (String[] lines : cases) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api.url() + "/api/products/1")).timeout(Duration.ofSeconds(25))
+            .header("Accept", lines[0]).header("Accept", lines[1]).build();
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode() + " " + mediaType(response))
+            .as("TODO 2: Accept: %s and Accept: %s on two lines are the list '%s, %s'; got %s", lines[0], lines[1],
+                lines[0], lines[1], response.body())
+            .isEqualTo("200 " + lines[2]);
+      }
+    }
+
+    @Test
     @DisplayName("a list of types gets the first one the API serves")
     void firstServedTypeWins() throws Exception {
       String accept = "application/vnd.shop.v3+json, " + V2 + ";q=0.9, application/json;q=0.5";
@@ -216,7 +238,8 @@ class VersioningTest {
             assertThat(response.statusCode()).as("TODO 2: Accept: %s should get %s; got %s", sent, row[1], got).isEqualTo(200);
             assertThat(mediaType(response))
                 .as("TODO 2: Accept: %s should get Content-Type %s (the first type served in the client's order of"
-                    + " preference; a client that named no version gets v1 as application/json); got %s", sent, row[1], got)
+                    + " preference, a type's q being that of the most specific range that matches it; a client that"
+                    + " named no version gets v1 as application/json); got %s", sent, row[1], got)
                 .isEqualTo(row[1]);
             assertProduct(response, product, row[1].equals(V2), "TODO 2: Accept: " + sent);
           }

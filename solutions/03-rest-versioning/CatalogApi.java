@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -93,24 +94,52 @@ public final class CatalogApi implements AutoCloseable {
         .contentType("application/problem+json");
   }
 
+  /** One media range of an Accept header, in lower case without parameters, and its q. */
+  private record Range(String type, double q) {}
+
   /**
    * The media ranges of the Accept header in the client's order of preference (RFC 9110, 12.5.1):
    * highest q first, the client's order among equal q, in lower case and without parameters. A
-   * range refused with q=0 is left out. No Accept header at all is a client that takes any type.
+   * range refused with q=0 is left out. A type takes its q from the most specific range that
+   * matches it, so a refusal holds inside a wider range too: where the client refused
+   * application/json (application/json;q=0 next to a wildcard), the wildcard stands for the v1
+   * type it did not refuse, V1, or for nothing. No Accept header at all takes any type.
    */
   static List<String> acceptedTypes(Context ctx) {
-    String accept = ctx.header("Accept");
-    if (accept == null || accept.isBlank()) return List.of(ANY_TYPE);
-    record Range(String type, double q) {}
+    // Accept sent on several lines is one list, as if joined by commas (RFC 9110, 5.3).
+    String accept = String.join(",", Collections.list(ctx.req().getHeaders("Accept")));
+    if (accept.isBlank()) return List.of(ANY_TYPE);
     List<Range> ranges = new ArrayList<>();
     for (String element : accept.split(",")) {
       String[] parts = element.split(";");
       String type = parts[0].trim().toLowerCase(Locale.ROOT);
-      double q = weight(parts);
-      if (!type.isEmpty() && q > 0) ranges.add(new Range(type, q));
+      if (!type.isEmpty()) ranges.add(new Range(type, weight(parts)));
     }
-    ranges.sort(Comparator.comparingDouble(Range::q).reversed());  // a stable sort: equal q keep their order
-    return ranges.stream().map(Range::type).toList();
+    List<Range> wanted = new ArrayList<>(ranges.stream().filter(range -> range.q() > 0).toList());
+    wanted.sort(Comparator.comparingDouble(Range::q).reversed());  // a stable sort: equal q keep their order
+    List<String> types = new ArrayList<>();
+    for (Range range : wanted) {
+      boolean wide = range.type().endsWith("/*") && specificity(range.type(), "application/json") >= 0;
+      if (!wide || !refused("application/json", ranges)) types.add(range.type());
+      else if (!refused(V1, ranges)) types.add(V1);
+    }
+    return types;
+  }
+
+  /** Whether the most specific range that matches the type (RFC 9110, 12.5.1) gives it q=0. */
+  private static boolean refused(String type, List<Range> ranges) {
+    Range decides = null;
+    for (Range range : ranges) {
+      if (specificity(range.type(), type) > (decides == null ? -1 : specificity(decides.type(), type))) decides = range;
+    }
+    return decides != null && decides.q() == 0;
+  }
+
+  /** How closely a range matches a type: 2 the type itself, 1 its "type/*" range, 0 the any-type range, -1 no match. */
+  private static int specificity(String range, String type) {
+    if (range.equals(type)) return 2;
+    if (range.equals(type.substring(0, type.indexOf('/') + 1) + "*")) return 1;
+    return range.equals(ANY_TYPE) ? 0 : -1;
   }
 
   /** The q parameter of one element (its name in any case), 1 without one or with a malformed one. */
