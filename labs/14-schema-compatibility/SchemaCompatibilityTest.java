@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import workbook.test.LockStep;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -260,7 +261,7 @@ class SchemaCompatibilityTest {
       TwoChecks checks = TwoChecks.of(2, 1);
       List<Object> alone = List.of(describe(Compatibility.problems(checks.readerA, checks.writerA)),
           describe(Compatibility.problems(checks.readerB, checks.writerB)));
-      LockStep lockStep = new LockStep();
+      LockStep lockStep = new LockStep(java.time.Duration.ofSeconds(1));
       List<Object> both = lockStep.run(() -> describe(Compatibility.problems(inLockStep(checks.readerA, lockStep), inLockStep(checks.writerA, lockStep))),
           () -> describe(Compatibility.problems(inLockStep(checks.readerB, lockStep), inLockStep(checks.writerB, lockStep))));
       if (!both.equals(alone)) wrong.add("two checks at once, field for field in lock-step: " + both + ", each alone: " + alone);
@@ -340,7 +341,7 @@ class SchemaCompatibilityTest {
       for (SchemaRegistry.Mode mode : SchemaRegistry.Mode.values()) {
         List<Compatibility.Problem> keptA = SchemaRegistry.problems(mode, checks.readerA(), checks.writerA());
         List<Object> alone = List.of(describe(keptA), describe(SchemaRegistry.problems(mode, checks.readerB(), checks.writerB())));
-        LockStep lockStep = new LockStep();
+        LockStep lockStep = new LockStep(java.time.Duration.ofSeconds(1));
         List<Object> both = lockStep.run(
             () -> describe(SchemaRegistry.problems(mode, inLockStep(checks.readerA(), lockStep), inLockStep(checks.writerA(), lockStep))),
             () -> describe(SchemaRegistry.problems(mode, inLockStep(checks.readerB(), lockStep), inLockStep(checks.writerB(), lockStep))));
@@ -846,7 +847,7 @@ class SchemaCompatibilityTest {
         Schema readerB = oneConsumer ? V1 : other;
         Map<String, Object> secondEvent = oneConsumer ? eventC : eventB;
         List<Object> alone = List.of(List.copyOf(readAs(V1, eventA).entrySet()), List.copyOf(readAs(readerB, secondEvent).entrySet()));
-        LockStep lockStep = new LockStep();
+        LockStep lockStep = new LockStep(java.time.Duration.ofSeconds(1));
         MigratingConsumer first = new MigratingConsumer(inLockStep(V1, lockStep));
         MigratingConsumer second = oneConsumer ? first : new MigratingConsumer(inLockStep(readerB, lockStep));
         List<Map<String, Object>> records = new ArrayList<>(List.of(Map.of(), Map.of()));
@@ -1099,43 +1100,6 @@ class SchemaCompatibilityTest {
   }
 
   /**
-   * Two threads that meet before every read of a field, so that two checks are in progress at once,
-   * field for field, every run. Once one call has returned, the other goes on alone; a call that
-   * never arrives (a lock serialising the two) lets the other go on after a moment.
-   */
-  static final class LockStep {
-    final java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
-    volatile boolean alone;
-
-    void await() {
-      if (alone) return;
-      try {
-        barrier.await(1, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (java.util.concurrent.BrokenBarrierException | java.util.concurrent.TimeoutException alone) {
-        // the other call is not running alongside: go on alone
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    /** Both calls' results, or each one's exception as text. */
-    List<Object> run(java.util.concurrent.Callable<?> first, java.util.concurrent.Callable<?> second) throws InterruptedException {
-      return both(alone(first), alone(second));
-    }
-
-    private java.util.concurrent.Callable<?> alone(java.util.concurrent.Callable<?> call) {
-      return () -> {
-        try {
-          return call.call();
-        } finally {
-          alone = true; // the other call need not wait for this one any more
-          barrier.reset();
-        }
-      };
-    }
-  }
-
-  /**
    * Two registrations forced to overlap: the first, at its first read of its candidate's fields, waits
    * until the second is reading its own candidate's fields too, or is held back by the registry (its
    * thread blocked or waiting on a lock), or has returned. Bounded: after 5 s the first goes on.
@@ -1178,7 +1142,7 @@ class SchemaCompatibilityTest {
 
     /** The first call, then the second once the first is checking; both results, or each one's exception as text. */
     List<Object> run(java.util.concurrent.Callable<?> first, java.util.concurrent.Callable<?> second) throws InterruptedException {
-      return both(() -> {
+      return LockStep.both(() -> {
         firstThread = Thread.currentThread();
         try {
           return first.call();
@@ -1195,26 +1159,6 @@ class SchemaCompatibilityTest {
           secondDone = true;
         }
       });
-    }
-  }
-
-  /** Runs two calls on two threads; both results, or each one's exception as text (a TODO's own is thrown on). */
-  static List<Object> both(java.util.concurrent.Callable<?> first, java.util.concurrent.Callable<?> second) throws InterruptedException {
-    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
-    try {
-      List<java.util.concurrent.Future<?>> calls = List.of(threads.submit(first), threads.submit(second));
-      List<Object> results = new ArrayList<>();
-      for (java.util.concurrent.Future<?> call : calls) {
-        try {
-          results.add(call.get());
-        } catch (java.util.concurrent.ExecutionException failed) {
-          if (failed.getCause() instanceof UnsupportedOperationException todo) throw todo;
-          results.add("threw " + failed.getCause());
-        }
-      }
-      return results;
-    } finally {
-      threads.shutdownNow();
     }
   }
 

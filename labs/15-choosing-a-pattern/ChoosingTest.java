@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import workbook.test.LockStep;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -220,7 +221,7 @@ class ChoosingTest {
       for (TradeOffs.Style[] pair : List.of(new TradeOffs.Style[] {TradeOffs.Style.GRPC, TradeOffs.Style.REST},
           new TradeOffs.Style[] {TradeOffs.Style.EVENTS, TradeOffs.Style.GRPC})) {
         TradeOffs.Trade alone = TradeOffs.versus(pair[0], pair[1]), reversedAlone = TradeOffs.versus(pair[1], pair[0]);
-        LockStep lockStep = new LockStep();
+        LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
         List<TradeOffs.Row> table = new java.util.AbstractList<>() {
           @Override public TradeOffs.Row get(int index) { lockStep.await(); return TradeOffs.TABLE.get(index); }
           @Override public int size() { return TradeOffs.TABLE.size(); }
@@ -323,45 +324,6 @@ class ChoosingTest {
 
   static Leaf leafOf(Set<Question> yes) { return LEAVES.stream().filter(l -> l.reachedBy(yes)).findFirst().orElseThrow(); }
 
-  /**
-   * Two threads that meet before every step (a question asked, a row read), so that two calls are
-   * in progress at once, step for step, every run. A call that never arrives (a lock serialising
-   * the two) lets the other go on after a moment.
-   */
-  static final class LockStep {
-    final java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
-
-    void await() {
-      try {
-        barrier.await(500, java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.BrokenBarrierException | java.util.concurrent.TimeoutException alone) {
-        // the other call is not running alongside: go on alone
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    /** Both calls' results, or each one's exception as text. */
-    List<Object> run(java.util.concurrent.Callable<?> first, java.util.concurrent.Callable<?> second) throws InterruptedException {
-      java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
-      try {
-        List<java.util.concurrent.Future<?>> calls = List.of(threads.submit(first), threads.submit(second));
-        List<Object> results = new ArrayList<>();
-        for (java.util.concurrent.Future<?> call : calls) {
-          try {
-            results.add(call.get());
-          } catch (java.util.concurrent.ExecutionException failed) {
-            if (failed.getCause() instanceof UnsupportedOperationException todo) throw todo;
-            results.add("threw " + failed.getCause());
-          }
-        }
-        return results;
-      } finally {
-        threads.shutdownNow();
-      }
-    }
-  }
-
   /** A scenario whose answers are given one question at a time, in lock-step with another decision. */
   static Scenario lockStepScenario(Set<Question> yes, LockStep lockStep) {
     return new Scenario("one interaction", new java.util.AbstractSet<>() {
@@ -375,7 +337,7 @@ class ChoosingTest {
   static void assertDecisionsAtOnce(String todo, Set<Question> first, Set<Question> second) throws InterruptedException {
     String firstAlone = show(DecisionTree.decide(Scenario.of("one interaction", first.toArray(Question[]::new))));
     String secondAlone = show(DecisionTree.decide(Scenario.of("one interaction", second.toArray(Question[]::new))));
-    LockStep lockStep = new LockStep();
+    LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
     List<Object> both = lockStep.run(() -> show(DecisionTree.decide(lockStepScenario(first, lockStep))),
         () -> show(DecisionTree.decide(lockStepScenario(second, lockStep))));
     assertThat(both).as("%s: the decisions for yes to %s and yes to %s, made at the same time; each path is its own decision's "
