@@ -372,7 +372,7 @@ class OutboxTest {
       Throwable crash = catchThrowable(() -> relay(new DyingProducer()).relayOnce());
       if (crash instanceof UnsupportedOperationException todo) throw todo;
       assertThat(crash).as("TODO 3: the simulated crash must reach relayOnce()'s caller (do not catch Errors)")
-          .isInstanceOf(RelayCrash.class);
+          .isInstanceOf(Crash.class);
       // when: the relay restarts (a new producer, the same database)
       relayUntilEmpty(relay());
       // then
@@ -723,11 +723,6 @@ class OutboxTest {
     @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
   }
 
-  /** A relay process that dies right after the broker acknowledged its first record. */
-  static final class RelayCrash extends Error {
-    RelayCrash(String message) { super(message); }
-  }
-
   final class DyingProducer extends KafkaProducer<String, String> {
     DyingProducer() {
       super(patient(OutboxRelay.producerConfig(kafka().bootstrapServers(), "dying-relay")));
@@ -743,7 +738,7 @@ class OutboxTest {
       } catch (InterruptedException | ExecutionException | TimeoutException e) {
         throw new IllegalStateException("the test's dying relay could not send " + record.key(), e);
       }
-      throw new RelayCrash("simulated crash: the relay died after the broker acknowledged " + record.key());
+      throw new Crash("the relay died after the broker acknowledged " + record.key());
     }
   }
 
