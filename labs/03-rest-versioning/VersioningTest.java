@@ -68,6 +68,11 @@ class VersioningTest {
       {PLAIN_JSON + ";q=0, " + V2 + ";q=0.5, */*", V1}, {PLAIN_JSON + ";q=0, */*;q=0.5, " + V2 + ";q=0.8", V2},
       {"application/*;q=0.5, " + PLAIN_JSON + ";q=0, */*", V1}, {"*/*;q=0, application/*", PLAIN_JSON},
       {"text/*;q=0, */*", PLAIN_JSON}, {"Application/JSON;Q=0, */*", V1}};
+  /** Products whose amounts a double cannot carry (20 significant digits) or that money in other currencies has. */
+  private static final java.util.Map<Integer, CatalogApi.Product> EXACT_PRODUCTS = java.util.Map.of(
+      7, new CatalogApi.Product(7, "Roastery", new BigDecimal("98765432109876543.21"), "EUR"),
+      8, new CatalogApi.Product(8, "Dates", new BigDecimal("1.234"), "KWD"),
+      9, new CatalogApi.Product(9, "Sugar", new BigDecimal("0.10"), "EUR"));
   private CatalogApi api;
 
   @BeforeEach
@@ -138,6 +143,27 @@ class VersioningTest {
             .as("TODO 1: a product priced in GBP came out of /api/v2 as %s: take the currency from the product", price)
             .isEqualTo("GBP");
         assertThat(price.path("amount").decimalValue()).as("TODO 1: its amount").isEqualByComparingTo("4.20");
+      }
+    }
+
+    @Test
+    @DisplayName("v2 sends each product's amount exactly, as v1 does: 20 significant digits, 3 decimals, 0.10")
+    void exactAmountsByUrl() throws Exception {
+      try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
+        for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
+          for (String version : new String[] {"v1", "v2"}) {
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/" + version + "/products/" + product.id()))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+            JsonNode price = exactJson(body).path("price");
+            JsonNode amount = version.equals("v1") ? price : price.path("amount");
+            assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
+                .as("TODO 1: the amount of a product whose price is %s %s came out of /api/%s as %s in %s: the amount goes"
+                    + " from the product to the answer as the BigDecimal it is (new Price(p.amount(), ...)), never through"
+                    + " a double, which keeps about 16 digits", product.amount().toPlainString(), product.currency(), version,
+                    amount, body)
+                .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
+          }
+        }
       }
     }
 
@@ -270,6 +296,26 @@ class VersioningTest {
         assertThat(price.path("currency").asText())
             .as("TODO 2: a product priced in GBP came out as v2 by Accept as %s: build it as /api/v2 does", price)
             .isEqualTo("GBP");
+      }
+    }
+
+    @Test
+    @DisplayName("every version chosen by Accept sends each product's amount exactly: 20 significant digits, 3 decimals, 0.10")
+    void exactAmountsByAccept() throws Exception {
+      try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
+        for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
+          for (String accept : new String[] {V1, V2, PLAIN_JSON}) {
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/products/" + product.id()))
+                .header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString()).body();
+            JsonNode price = exactJson(body).path("price");
+            JsonNode amount = accept.equals(V2) ? price.path("amount") : price;
+            assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
+                .as("TODO 2: the amount of a product whose price is %s %s came out for Accept: %s as %s in %s: build the"
+                    + " body with v1(product) or v2(product), which keep the BigDecimal as it is", product.amount().toPlainString(),
+                    product.currency(), accept, amount, body)
+                .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
+          }
+        }
       }
     }
 
@@ -476,6 +522,42 @@ class VersioningTest {
       assertThat(catchThrowable(() -> ProductReader.read(noAmount)))
           .as("TODO 3: %s has no price.amount, whatever else is called amount: reject it", noAmount)
           .isInstanceOf(IllegalArgumentException.class);
+      // Inside price as well: an added field of price (a discount, a tax) may hold an amount and a currency of its own.
+      for (String added : new String[] {"\"discount\":{\"amount\":1,\"currency\":\"XXX\"}",
+          "\"taxes\":[{\"amount\":2,\"currency\":\"YYY\"}]", "\"was\":{\"price\":{\"amount\":3,\"currency\":\"ZZZ\"}}"}) {
+        for (String[] price : new String[][] {{"\"amount\":7.50,\"currency\":\"USD\"", "USD"}, {"\"amount\":7.50", "EUR"}}) {
+          for (String inside : new String[] {added + "," + price[0], price[0] + "," + added}) {
+            String body = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{" + inside + "}}";
+            Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+            assertThat(thrown == null).as("TODO 3: %s failed with: %s", body, message(thrown)).isTrue();
+            ProductReader.Product read = ProductReader.read(body);
+            assertThat(read.price().amount().stripTrailingZeros().toPlainString() + " " + read.price().currency())
+                .as("TODO 3: the price of %s is its own amount and currency (EUR when it has none); a field price does not"
+                    + " know is ignored even when it holds an amount or a currency: read price.amount and price.currency"
+                    + " by their path, not the first field of that name found anywhere (findPath, findValue)", body)
+                .isEqualTo("7.5 " + price[1]);
+          }
+        }
+        String noAmountInside = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{" + added + ",\"currency\":\"USD\"}}";
+        assertThat(catchThrowable(() -> ProductReader.read(noAmountInside)))
+            .as("TODO 3: %s has no price.amount, only an added field inside price that holds one: reject it", noAmountInside)
+            .isInstanceOf(IllegalArgumentException.class);
+      }
+    }
+
+    @Test
+    @DisplayName("a body that is no JSON, or cut off, is an IllegalArgumentException too, like every body it cannot use")
+    void unreadableIsIllegalArgument() {
+      for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.",
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}", "<html>502 Bad Gateway</html>",
+          "", "null", "[]", "\"7.50\""}) {
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        assertThat(thrown)
+            .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off or no JSON at all, is an"
+                + " IllegalArgumentException (the given code wraps Jackson's JsonProcessingException in one; keep that),"
+                + " so a caller has one exception to catch", body, thrown == null ? "nothing" : thrown.getClass().getName())
+            .isInstanceOf(IllegalArgumentException.class);
+      }
     }
 
     @Test
@@ -655,10 +737,12 @@ class VersioningTest {
                 + " nothing else)", price)
             .isNotEmpty();
       }
-      for (String amount : new String[] {"0", "0.00", "7", "19.99", "2.5E-1", "12345678901234567"}) {
+      for (String amount : new String[] {"0", "0.00", "7", "19.99", "2.5E-1", "12345678901234567", "1.234", "0.001",
+          "0.333", "1E+3", "98765432109876543.21", "-1.50"}) {
         assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":" + amount + ",\"currency\":\"EUR\"}}"))
-            .as("TODO 4: an amount of %s is a number and a price (0 too: a free sample), so the contract must accept it;"
-                + " type: number is the whole rule", amount)
+            .as("TODO 4: an amount of %s is a number and a price (0 too: a free sample; 3 decimals: dinars; below 0: a"
+                + " credit), so the contract must accept it; type: number is the whole rule, with no multipleOf, minimum or"
+                + " maximum of your own", amount)
             .isEmpty();
       }
       long seed = System.nanoTime();
@@ -819,6 +903,11 @@ class VersioningTest {
     Story.add("GET " + path + (accept == null ? "" : "  Accept: " + accept) + "  -> " + response.statusCode()
         + " " + contentType(response) + " " + body);
     return response;
+  }
+
+  /** A body read with every number as a BigDecimal, so the test itself loses no digit. */
+  private static JsonNode exactJson(String body) throws Exception {
+    return new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(body);
   }
 
   private static JsonNode priceOf(HttpResponse<String> response) {
