@@ -202,6 +202,36 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("each answer is the stock table as it is at that call: a row that changed, came or went shows in the next answer")
+    void answersTheTableAsItIsNow() {
+      Map<String, StockService.Item> table = new java.util.concurrent.ConcurrentHashMap<>(
+          Map.of("grinder", new StockService.Item(5, Instant.parse("2026-03-01T16:05:00Z"))));
+      StockService service = new StockService(table, Duration.ZERO);
+      String[][] script = { // what changes in the table, then the product asked for
+          {"", "grinder"}, {"grinder=4@2026-03-02T08:00:00.5Z", "grinder"}, {"kettle=2@2026-03-02T09:00:00Z", "kettle"},
+          {"grinder=0@2026-03-03T10:00:00Z", "grinder"}, {"grinder=-", "grinder"}, {"grinder=9@2026-03-04T11:00:00Z", "grinder"},
+          {"kettle=-", "kettle"}};
+      List<String> history = new ArrayList<>();
+      for (String[] step : script) {
+        if (!step[0].isEmpty()) {
+          String[] change = step[0].split("=");
+          if (change[1].equals("-")) table.remove(change[0]);
+          else table.put(change[0], new StockService.Item(Integer.parseInt(change[1].split("@")[0]), Instant.parse(change[1].split("@")[1])));
+          history.add("table " + (change[1].equals("-") ? "loses " + change[0] : "sets " + step[0]));
+        }
+        StockService.Item row = table.get(step[1]);
+        Recorder recorder = Recorder.on(service, step[1]);
+        String expected = row == null ? "[onError NOT_FOUND]" : "[onNext, onCompleted] " + LocalGrpc.text(StockLevel.newBuilder()
+            .setProductId(step[1]).setQuantity(row.quantity()).setUpdatedAt(StockService.timestamp(row.updatedAt())).build());
+        String did = recorder.events + (recorder.answers.isEmpty() ? "" : " " + LocalGrpc.text(recorder.answers.get(0)));
+        history.add("checkStock(" + step[1] + ") -> " + did);
+        assertThat(did).as("TODO 1: a service over a stock table that changes between calls (the warehouse books goods in"
+            + " and out) answered from an older row; each answer is read from the table at that call, nothing kept from"
+            + " an earlier one. What happened: %s", history).isEqualTo(expected);
+      }
+    }
+
+    @Test
     @DisplayName("the service answers once, then completes the call")
     void answersOnceThenCompletes() {
       assertThat(Recorder.call("espresso-machine")).as("TODO 1: what checkStock(espresso-machine) did with its"
@@ -291,6 +321,15 @@ class CheckStockTest {
       Status status = statusOf(() -> checkStock("Grinder/" + "x".repeat(300) + " \u00fc"));
       assertThat(status.getCode()).as("TODO 2: CheckStock of a 310-character id with capitals, a slash, a space and"
           + " a \u00fc ended with %s: an id the table lacks is NOT_FOUND", meaning(status)).isEqualTo(Status.Code.NOT_FOUND);
+      // Over the wire too, to the server StockServer.start builds: 10,000 three-byte characters are 30,000 bytes of request.
+      for (String[] id : new String[][] {{"\u3000".repeat(10_000), "INVALID_ARGUMENT"}, {" ".repeat(10_000), "INVALID_ARGUMENT"},
+          {"x".repeat(2_000), "NOT_FOUND"}, {"g".repeat(5_000), "NOT_FOUND"}}) {
+        Status far = statusOf(() -> checkStock(id[0]));
+        assertThat(far.getCode()).as("TODO 2: CheckStock over the wire, to the server StockServer.start builds, of an id of %d"
+            + " characters (%d bytes) ended with %s: an id of any length is a valid question (blank: INVALID_ARGUMENT, else"
+            + " NOT_FOUND); no limit of your own, in checkStock or on the server (maxInboundMessageSize)", id[0].length(),
+            id[0].getBytes(java.nio.charset.StandardCharsets.UTF_8).length, meaning(far)).isEqualTo(Status.Code.valueOf(id[1]));
+      }
     }
 
     @Test
@@ -335,7 +374,9 @@ class CheckStockTest {
       StockClient client = clientOf(serve(inventory), Duration.ofSeconds(2));
       long first = System.nanoTime();
       for (int call = 1; call <= 3; call++) {
-        if (call > 1) Thread.sleep(1_050); // on purpose: the second call starts within the first's deadline, the third after it
+        // Soon after the one before: a stub kept from an earlier call shows in the exact per-call check
+        // (deadlineAsGiven, to the nanosecond); here the server sees that each call brings the deadline along.
+        if (call > 1) Thread.sleep(20);
         long after = (System.nanoTime() - first) / 1_000_000;
         Status status = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
         String seen = inventory.seen.poll();
@@ -427,7 +468,8 @@ class CheckStockTest {
       var second = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("espresso-machine"));
       List<Thread.State> states = List.of();
       List<String> doing = List.of(); // per serving thread: in its look-up, or where it waits instead
-      for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() / 2; System.nanoTime() < end; Thread.sleep(10)) {
+      // Wait until both are in their look-up, bounded below the calls' deadline: a busy machine may take seconds to start both.
+      for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() * 4 / 5; System.nanoTime() < end; Thread.sleep(10)) {
         states = serving.stream().map(Thread::getState).toList();
         doing = serving.stream().map(CheckStockTest::lookingUp).toList();
         if (doing.size() == 2 && doing.stream().allMatch("in its look-up"::equals)) break;
@@ -445,6 +487,39 @@ class CheckStockTest {
           + " thread: a lock around checkStock (synchronized) makes every caller wait for the slow look-ups of the ones"
           + " before it, and a deadline run out in that queue. The stock table is only read: no lock is needed")
           .hasSize(2).doesNotContain(Thread.State.BLOCKED);
+    }
+
+    @Test
+    @DisplayName("two checkouts calling fetch on one client at once are both in the inventory at once: the client queues no call")
+    void overlappingFetchesOverlap() throws Exception {
+      // The inventory holds each call until the other one is there too (at most 2 s): both arrive at once, or the client queued one.
+      java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+      InventoryGrpc.InventoryImplBase meeting = new InventoryGrpc.InventoryImplBase() {
+        @Override
+        public void checkStock(CheckStockRequest request, StreamObserver<StockLevel> responseObserver) {
+          both.countDown();
+          boolean together = false;
+          try {
+            together = both.await(2, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(together ? 1 : 0).build());
+          responseObserver.onCompleted();
+        }
+      };
+      StockClient client = clientOf(serve(meeting), TEST_DEADLINE);
+      List<Object> results = workbook.test.LockStep.both(() -> LocalGrpc.text(client.fetch("grinder")),
+          () -> LocalGrpc.text(client.fetch("kettle")));
+      String met = "quantity: 1";
+      assertThat(results).as("TODO 3: two fetches of one StockClient made at the same time (two checkout threads), to an"
+          + " inventory that answers quantity 1 once both calls are in it and 0 when one waited 2 s alone: fetch must not"
+          + " hold a lock (synchronized) while its call waits for the inventory, or each caller waits for the calls before"
+          + " it, beyond its own deadline. A stub is safe to share; each call builds its own request. Results: %s", results)
+          .hasSize(2).allMatch(result -> String.valueOf(result).contains(met));
+      assertThat(results.get(0) + " | " + results.get(1)).as("TODO 3: each of two fetches made at once asks for its own"
+          + " product: build each call's request inside fetch, never in a field both calls share")
+          .contains("grinder").contains("kettle");
     }
 
     @Test
@@ -522,6 +597,24 @@ class CheckStockTest {
       assertThat(client.check(ScriptedInventory.NONE_LEFT)).as("TODO 4: check(%s) when the inventory answers 0 units: the"
           + " product exists, so it is InStock with quantity 0; NoSuchProduct is for NOT_FOUND only", ScriptedInventory.NONE_LEFT)
           .isEqualTo(new StockClient.InStock(ScriptedInventory.NONE_LEFT, 0));
+    }
+
+    @Test
+    @DisplayName("check asks for the caller's id exactly and answers with it: no trimming or case folding on the client either")
+    void clientKeepsTheIdAsGiven() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      for (String id : new String[] {" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder"}) {
+        String did = reaction(() -> client.check(id));
+        String expected = "returned " + new StockClient.InStock(id, 7);
+        if (!did.equals(expected) || inventory.calls.getOrDefault(id, 0) != 1) {
+          wrong.add("check(\"" + id + "\") " + did + ", the inventory asked for " + inventory.calls.keySet());
+        }
+      }
+      assertThat(wrong).as("TODO 4: ids check changed on their way: the inventory must be asked for the id the caller gave,"
+          + " exactly (the inventory decides what it knows; ' grinder' is not the grinder), and the Answer names that id")
+          .isEmpty();
     }
 
     @Test
@@ -730,7 +823,10 @@ class CheckStockTest {
     /** The status of the last onError, if any. */
     Status error;
 
-    @Override public void onNext(StockLevel level) { record("onNext"); }
+    /** Every StockLevel the service sent, in order. */
+    final List<StockLevel> answers = new ArrayList<>();
+
+    @Override public void onNext(StockLevel level) { answers.add(level); record("onNext"); }
     @Override public void onError(Throwable t) { error = Status.fromThrowable(t); record("onError " + error.getCode()); ended = true; }
     @Override public void onCompleted() { record("onCompleted"); ended = true; }
 
