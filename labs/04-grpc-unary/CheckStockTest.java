@@ -470,8 +470,9 @@ class CheckStockTest {
       List<String> doing = List.of(); // per serving thread: in its look-up, or where it waits instead
       // Wait until both are in their look-up, bounded below the calls' deadline: a busy machine may take seconds to start both.
       for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() * 4 / 5; System.nanoTime() < end; Thread.sleep(10)) {
-        states = serving.stream().map(Thread::getState).toList();
-        doing = serving.stream().map(CheckStockTest::lookingUp).toList();
+        List<Thread> now = List.copyOf(serving); // one snapshot for both: a call may arrive between two reads of the list
+        states = now.stream().map(Thread::getState).toList();
+        doing = now.stream().map(CheckStockTest::lookingUp).toList();
         if (doing.size() == 2 && doing.stream().allMatch("in its look-up"::equals)) break;
       }
       first.cancel(true);
