@@ -56,13 +56,13 @@ public final class CachingClient {
 
   /** Asks the server whether a stale entry still holds: 304 means "yes, keep using it". */
   private Reply revalidate(String path, Entry stale) throws IOException, InterruptedException {
-    // TODO 5: send If-None-Match with the stale ETag; on 304 reuse its body and make it fresh again, else handle() the answer.
+    // TODO 5: send If-None-Match with the stale ETag; on a 304 for that ETag reuse its body and make it fresh again, else handle() the answer.
     return fetch(path);
   }
 
   /** Keeps an answer the server allows us to reuse, for as long as it allows. */
   private void remember(String path, HttpResponse<String> response) {
-    // TODO 4: store a 200 whose Cache-Control has a max-age and no no-store, fresh for max-age seconds from now.
+    // TODO 4: store a 200 whose Cache-Control has a max-age or no-cache and no no-store, fresh for max-age seconds from now.
   }
 
   private HttpRequest.Builder request(String path) {

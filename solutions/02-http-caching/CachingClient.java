@@ -62,6 +62,11 @@ public final class CachingClient {
       cache.remove(path);  // the server did not vouch for the stale copy: it is kept only if the new answer may be
       return handle(path, response);
     }
+    // A 304 naming another version (its ETag, W/ aside, is not ours) vouches for bytes we do not hold (RFC 9111, 4.3.4).
+    if (!response.headers().firstValue("ETag").orElse(stale.etag()).replaceFirst("^W/", "").equals(stale.etag().replaceFirst("^W/", ""))) {
+      cache.remove(path, stale);
+      return fetch(path);
+    }
     // 304 says "what you hold is current": it counts as just received (minus its Age), fresh again for
     // the max-age the 304 repeats (0 s if it says no-cache), or the one stored before if it repeats no
     // Cache-Control; its Cache-Control replaces the stored one (RFC 9111, 4.3.4): without max-age, 0 s.
@@ -78,9 +83,10 @@ public final class CachingClient {
   private void remember(String path, HttpResponse<String> response) {
     // Only a 200 the server declared reusable: an error or a no-store answer must be asked for again.
     Map<String, String> directives = cacheControl(response);
-    if (response.statusCode() != 200 || directives.containsKey("no-store") || !directives.containsKey("max-age")) return;
+    if (response.statusCode() != 200 || directives.containsKey("no-store")) return;
+    if (!directives.containsKey("max-age") && !directives.containsKey("no-cache")) return;  // no freshness promised
     String etag = response.headers().firstValue("ETag").orElse(null);
-    // no-cache: keep it, but ask before every reuse. Age: it was already that old when it arrived.
+    // no-cache (with or without max-age): keep it, but ask before every reuse. Age: it was already that old when it arrived.
     Duration maxAge = directives.containsKey("no-cache") ? Duration.ZERO : Duration.ofSeconds(Long.parseLong(directives.get("max-age")));
     cache.put(path, new Entry(response.body(), etag, clock.instant().minusSeconds(age(response)), maxAge));
   }
