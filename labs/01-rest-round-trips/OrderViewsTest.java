@@ -373,14 +373,20 @@ class OrderViewsTest {
       }
     }
 
-    /** said: what the failed call behind may have said (any one of them); none: only the status is checked. */
+    /** said: what the failed call behind may have said (any one of them); none: nobody answered, the error is named. */
     void assertBadGateway(String url, String behind, String... said) throws Exception {
       HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(answer.statusCode())
           .as("TODO 2: %s, so the page must get 502 Bad Gateway from the view service (the given exception handler),"
               + " not its own copy of that status, a 500 or a view; body was: %s", behind, answer.body())
           .isEqualTo(502);
-      if (said.length == 0) return;
+      if (said.length == 0) {
+        assertThat(answer.body())
+            .as("TODO 2: %s, and the 502 must still say what went wrong, as the given handler writes it (the error's"
+                + " message, or its name when it has none), never \"null\"", behind)
+            .startsWith(BAD_GATEWAY).isNotEqualTo(BAD_GATEWAY + "null");
+        return;
+      }
       assertThat(answer.body())
           .as("TODO 2: %s, and the 502 must say what that service said, as the given handler writes it: let the call's"
               + " HttpError reach the handler (a view service that catches it and answers its own text hides which"
