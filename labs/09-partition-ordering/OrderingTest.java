@@ -4,6 +4,7 @@
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -84,6 +86,7 @@ class OrderingTest {
           + " (round robin) or remembers its own choices breaks that. Leave the partition to Kafka's default"
           + " partitioner (OrderEvents.producerConfig)", scattered.size(), scattered.stream().limit(3).toList())
           .isEmpty();
+      assertWhereTheKeyHashes(placed, PARTITIONS);
     }
 
     @Test
@@ -106,6 +109,7 @@ class OrderingTest {
               + " that share alone while the others wait: the partitioning is skewed (a custom partitioner that uses"
               + " only some partitions?)", placed.perPartition(), fair)
           .isLessThanOrEqualTo(fair * 3 / 2);
+      assertWhereTheKeyHashes(placed, PARTITIONS);
     }
 
     @Test
@@ -119,6 +123,7 @@ class OrderingTest {
           + " idle. Leave the partition to Kafka's default partitioner", placed.perPartition())
           .containsExactlyInAnyOrderElementsOf(IntStream.range(0, partitions).boxed().toList());
       assertThat(scattered(placed.byOrder())).as("TODO 1: orders on more than one partition of the eight").isEmpty();
+      assertWhereTheKeyHashes(placed, partitions);
     }
   }
 
@@ -238,7 +243,7 @@ class OrderingTest {
 
   /** Where the events landed: the partitions and keys of each order, and how many events each partition got. */
   record Placement(Map<String, Set<Integer>> byOrder, Map<String, Set<String>> keysByOrder,
-      Map<Integer, Integer> perPartition) {}
+      Map<Integer, Integer> perPartition, List<String> notWhereTheKeyHashes) {}
 
   static ProducerRecord<String, String> keyedByOrder(String topic, OrderEvents.OrderEvent e) {
     return new ProducerRecord<>(topic, e.orderId(), Json.write(e));
@@ -283,15 +288,41 @@ class OrderingTest {
     Map<String, Set<Integer>> byOrder = new TreeMap<>();
     Map<String, Set<String>> keysByOrder = new TreeMap<>();
     Map<Integer, Integer> perPartition = new TreeMap<>();
+    List<String> notWhereTheKeyHashes = new ArrayList<>();
+    int partitions = records.isEmpty() ? 1 : Topics.endOffsets(records.get(0).topic()).size();
     for (int i = 0; i < events.size(); i++) {
       int partition = sent.get(i).get().partition();
+      String key = records.get(i).key();
+      int hashed = key == null ? partition : defaultPartition(key, partitions);
+      if (hashed != partition) {
+        notWhereTheKeyHashes.add(events.get(i).orderId() + " (key " + key + ") on p" + partition + ", its key hashes to p" + hashed);
+      }
       byOrder.computeIfAbsent(events.get(i).orderId(), k -> new TreeSet<>()).add(partition);
       keysByOrder.computeIfAbsent(events.get(i).orderId(), k -> new LinkedHashSet<>()).add(records.get(i).key());
       perPartition.merge(partition, 1, Integer::sum);
     }
     Timeline.note("shop published " + events.size() + " events for " + byOrder.size() + " orders, per partition "
         + perPartition);
-    return new Placement(byOrder, keysByOrder, perPartition);
+    return new Placement(byOrder, keysByOrder, perPartition, notWhereTheKeyHashes);
+  }
+
+  /**
+   * The partition Kafka's default partitioner gives a key: murmur2 of its bytes, modulo the topic's
+   * partition count. Every producer of the topic with Kafka's defaults computes the same, in any process.
+   */
+  static int defaultPartition(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /** Events that landed elsewhere than their key hashes to: the partition is not a function of the key alone. */
+  static void assertWhereTheKeyHashes(Placement placed, int partitions) {
+    assertThat(placed.notWhereTheKeyHashes()).as("TODO 1: events that did not land on the partition their key hashes"
+        + " to (murmur2 of the key, modulo the topic's %d partitions), e.g. %s. That partition is the one every producer"
+        + " of the topic computes for the key, in any process: another instance of the shop, another service, this"
+        + " one after a restart. A partitioner that takes turns, balances load or remembers its choices (even in a"
+        + " static map shared by the producers of one process) sends the same order elsewhere after a restart."
+        + " Leave the partition to Kafka's default partitioner (OrderEvents.producerConfig)", partitions,
+        placed.notWhereTheKeyHashes().stream().limit(3).toList()).isEmpty();
   }
 
   static List<String> scattered(Map<String, Set<Integer>> byOrder) {
