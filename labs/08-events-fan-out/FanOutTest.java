@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import workbook.kafka.Broker;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
 import workbook.kafka.Poll;
@@ -76,6 +78,7 @@ class FanOutTest {
       Instant after = Instant.now();
       assertThat(e.eventId()).as("TODO 1: eventId should be a new random id (UUID), not the action's or the order's")
           .isNotBlank().isNotEqualTo("checkout-7").isNotEqualTo("o-7");
+      assertRandomUuid(e.eventId());
       assertThat(e.correlationId()).as("TODO 1: correlationId should be the user action's id, shared by everything it causes")
           .isEqualTo("checkout-7");
       assertThat(e.causationId()).as("TODO 1: causationId of the first event should be the action that caused it")
@@ -107,12 +110,14 @@ class FanOutTest {
           .doesNotHaveDuplicates().doesNotContainNull().noneMatch(ids::contains);
       ids.addAll(caused);
       ids.add(cause.eventId());
+      ids.forEach(FanOutTest::assertRandomUuid);
       // A restarted shop, or a second instance of it, is another process: its ids are new as well.
       List<String> other = inANewProcess(EventIds.class).lines().toList();
       assertThat(other).as("TODO 1: the eventIds of events made by a new process (a restarted shop, or a second"
           + " instance), against this process's %s: an id counted up in one process (1, 2, 3, ...) starts over in the"
           + " next one, and consumers drop its events as redeliveries. Every event gets a new random id (UUID)", ids)
           .hasSize(3).doesNotHaveDuplicates().noneMatch(ids::contains);
+      other.forEach(FanOutTest::assertRandomUuid);
     }
 
     @Test
@@ -127,6 +132,7 @@ class FanOutTest {
       assertThat(shipment.eventId()).as("TODO 1: the caused event's eventId should be new: a consumer that already"
           + " saw %s would drop it as a redelivery", confirmed.eventId())
           .isNotBlank().isNotEqualTo(confirmed.eventId()).isNotEqualTo("checkout-7");
+      assertRandomUuid(shipment.eventId());
       assertThat(shipment.correlationId()).as("TODO 1: correlationId should stay the same along the whole chain of"
           + " one user action (checkout-7), so one search finds all of it").isEqualTo("checkout-7");
       assertThat(shipment.causationId()).as("TODO 1: causationId should be the eventId of the event that caused this"
@@ -238,6 +244,108 @@ class FanOutTest {
   }
 
   @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: Publish and move on, when the broker says no")
+  class Step2WhenTheBrokerSaysNo {
+    @Test
+    @DisplayName("confirm returns only with the broker's answer: it waits for a slow broker, and fails when the broker refuses the event, at once or later")
+    void confirmWaitsForTheBrokersAnswer() throws Exception {
+      // given: a topic that takes only records of 100 bytes or less: the broker refuses every event for good
+      String small = Topics.create(Broker.bootstrapServers(), Topics.unique("orders-small"), 1,
+          Map.of("max.message.bytes", "100"));
+      CompletableFuture<Envelope> refused;
+      try (Shop shop = new Shop(small)) {
+        refused = confirming(shop, 5);
+        Throwable failure = failureOf(refused);
+        assertThat(failure).as("TODO 2: what confirm did when the broker refused the event for good (a record larger"
+            + " than the topic takes): it returned the order as confirmed, and the order is in no log. confirm may"
+            + " return only once the broker acknowledged the event: publish(...).get() throws the broker's refusal. A"
+            + " confirm that flushes the producer (flush() returns on an error as well), or a producer with acks=0 (its"
+            + " send completes before the broker answers), tells the user \"confirmed\" about an event that never was")
+            .isNotNull();
+      }
+      // given: a broker that is slow to answer: the test holds the acknowledgement (a producer whose answers it gives)
+      var slow = new org.apache.kafka.clients.producer.MockProducer<String, String>(false, null,
+          new org.apache.kafka.common.serialization.StringSerializer(),
+          new org.apache.kafka.common.serialization.StringSerializer());
+      try (Shop shop = new Shop(Topics.unique("orders"), slow)) {
+        CompletableFuture<Envelope> confirm = confirming(shop, 6);
+        Poll.until(() -> !slow.history().isEmpty() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
+        // A confirm parked in get() waits for the answer, however long it takes: answer at once. One that waits with a
+        // deadline of its own (get(timeout)) gets a broker that answers after a second.
+        Thread.State state = awaitParked(confirm);
+        if (state == Thread.State.TIMED_WAITING) {
+          try {
+            confirm.get(1, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.TimeoutException stillWaiting) {
+            // as it should
+          } catch (java.util.concurrent.ExecutionException failed) {
+            // told below
+          }
+        }
+        boolean early = confirm.isDone();
+        String how = !early ? "waited" : failureOf(confirm) == null ? "returned the order as confirmed"
+            : "failed: " + failureOf(confirm);
+        Timeline.note("the broker answers: stored");
+        slow.completeNext();
+        assertThat(early).as("TODO 2: while the broker had not answered yet (slow, for a second), confirm %s. It"
+            + " should wait for the broker's answer as long as the producer tries (delivery.timeout.ms):"
+            + " publish(...).get(), not a wait of a fixed few milliseconds. A confirm that gives up after 50 ms and"
+            + " calls the order confirmed tells the user about an event the broker may never store; one that fails"
+            + " calls an order failed that is stored a moment later", how).isFalse();
+        assertThat(failureOf(confirm)).as("TODO 2: what confirm did once the broker stored the event").isNull();
+      }
+      // given: the broker refuses the event after a while (the test's producer answers with an error)
+      var refusing = new org.apache.kafka.clients.producer.MockProducer<String, String>(false, null,
+          new org.apache.kafka.common.serialization.StringSerializer(),
+          new org.apache.kafka.common.serialization.StringSerializer());
+      try (Shop shop = new Shop(Topics.unique("orders"), refusing)) {
+        CompletableFuture<Envelope> confirm = confirming(shop, 7);
+        Poll.until(() -> !refusing.history().isEmpty() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
+        awaitParked(confirm);
+        refusing.errorNext(new org.apache.kafka.common.errors.NotEnoughReplicasException("not enough in-sync replicas"));
+        assertThat(failureOf(confirm)).as("TODO 2: what confirm did when the broker refused the event: it returned the"
+            + " order as confirmed. confirm returns only once the broker acknowledged the event, and fails with its"
+            + " refusal (publish(...).get() throws it)").isNotNull();
+      }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Thread> confirmer = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** Waits (bounded) until the confirming thread is parked, or done; says how it waits. */
+    Thread.State awaitParked(CompletableFuture<Envelope> confirm) {
+      Poll.until(() -> confirm.isDone() || confirmer.get() != null && confirmer.get().getState() != Thread.State.RUNNABLE,
+          WAIT, () -> "confirm neither waited nor returned");
+      return confirm.isDone() ? Thread.State.TERMINATED : confirmer.get().getState();
+    }
+
+    CompletableFuture<Envelope> confirming(Shop shop, int n) {
+      confirmer.set(null);
+      return CompletableFuture.supplyAsync(() -> {
+        confirmer.set(Thread.currentThread());
+        try {
+          return shop.confirm(order(n), "checkout-" + n);
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+    }
+
+    /** What a confirm failed with, or null if it returned (within WAIT). */
+    Throwable failureOf(CompletableFuture<Envelope> confirm) {
+      try {
+        confirm.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return null;
+      } catch (java.util.concurrent.ExecutionException e) {
+        return e.getCause();
+      } catch (Exception e) {
+        return e;
+      }
+    }
+
+  }
+
+  @Nested
   @Tag("step3")
   @DisplayName("Step 3: One group per service")
   class Step3 {
@@ -255,10 +363,22 @@ class FanOutTest {
           + " rejoin its group to resume from its committed offsets").isEqualTo(Service.groupFor("inventory"));
       // A restart is usually a new process (a deploy, a crash): the group may depend on the service alone.
       assertThat(groupInANewProcess("inventory")).as("TODO 3: inventory's group as a new process (a restarted"
-          + " service) names it, against this process's %s: a group named after anything but the service (a process"
-          + " id, a start time, a random id made once) is a new group at every restart, with no committed offsets,"
-          + " and the service replays the whole log", Service.groupFor("inventory"))
+          + " service, on another machine, as another user) names it, against this process's %s: a group named after"
+          + " anything but the service (a process id, a start time, a random id made once, the host or the user) is"
+          + " a new group at every restart or on every machine, with no committed offsets, and the service replays"
+          + " the whole log; two instances on two machines would each get every event", Service.groupFor("inventory"))
           .isEqualTo(Service.groupFor("inventory"));
+      // Another machine cannot be started from a test: the group may name nothing of this one either.
+      String host = java.net.InetAddress.getLocalHost().getHostName();
+      List<String> machine = List.of(host, host.split("\\.")[0], String.valueOf(ProcessHandle.current().pid()),
+          System.getProperty("user.name"));
+      for (String service : services) {
+        assertThat(Service.groupFor(service)).as("TODO 3: %s's group, which names something of the machine or the"
+            + " process it runs on (%s): two instances of one service on two machines must be one group, sharing the"
+            + " events, and a restart anywhere must find it again. Name the group after the service alone", service,
+            machine).satisfies(g -> assertThat(machine.stream().filter(m -> m.length() >= 2 && g.contains(m)
+                && !service.contains(m)).toList()).isEmpty());
+      }
     }
 
     @Test
@@ -491,6 +611,25 @@ class FanOutTest {
 
   // ---- helpers ----
 
+  /**
+   * An eventId must be a random UUID as UUID.randomUUID() writes it (version 4: 122 random bits), so that
+   * no two events clash, made by one process or by many, however many there are.
+   */
+  static void assertRandomUuid(String id) {
+    java.util.UUID uuid = null;
+    try {
+      uuid = UUID.fromString(String.valueOf(id));
+    } catch (IllegalArgumentException notOne) {
+      // told below
+    }
+    assertThat(uuid != null && uuid.toString().equals(id) && uuid.version() == 4 && uuid.variant() == 2)
+        .as("TODO 1: the eventId %s should be a new random UUID (UUID.randomUUID().toString(), 36 characters, 122"
+            + " random bits). Consumers drop an event whose id they saw as a redelivery: an id made from the clock and"
+            + " a counter clashes when two instances of the shop make an event in the same millisecond, and a"
+            + " shortened UUID (8 hex digits, 32 bits) clashes once there are some ten thousand events", id)
+        .isTrue();
+  }
+
   <T extends AutoCloseable> T use(T closeable) {
     open.push(closeable);
     return closeable;
@@ -502,11 +641,19 @@ class FanOutTest {
 
   /** What {@code Service.groupFor(service)} says in a new JVM: a restarted service is a new process. */
   static String groupInANewProcess(String service) throws Exception {
-    return inANewProcess(GroupOf.class, service).lines().reduce((a, b) -> b).orElse("");
+    // Another machine's name, another user, another working directory: all the new process can be given.
+    Map<String, String> elsewhere = Map.of("HOSTNAME", "another-machine", "HOST", "another-machine",
+        "COMPUTERNAME", "another-machine", "USER", "someone-else", "USERNAME", "someone-else");
+    return inANewProcess(GroupOf.class, elsewhere, service).lines().reduce((a, b) -> b).orElse("");
   }
 
   /** What a main class of this test prints when run in a new JVM, on this run's class path. */
   static String inANewProcess(Class<?> main, String... args) throws Exception {
+    return inANewProcess(main, Map.of(), args);
+  }
+
+  /** The same, with these environment variables changed, from a working directory of its own. */
+  static String inANewProcess(Class<?> main, Map<String, String> env, String... args) throws Exception {
     List<String> classPath = new ArrayList<>();
     for (ClassLoader l = Service.class.getClassLoader(); l != null; l = l.getParent()) {
       if (l instanceof java.net.URLClassLoader u) {
@@ -515,10 +662,18 @@ class FanOutTest {
     }
     classPath.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
     String jvm = ProcessHandle.current().info().command().orElse("java");
+    classPath.replaceAll(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString());
     List<String> command = new ArrayList<>(List.of(jvm, "-cp", String.join(java.io.File.pathSeparator, classPath),
         main.getName()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    if (!env.isEmpty()) {
+      builder.directory(java.nio.file.Files.createTempDirectory("elsewhere").toFile());
+      command.add(command.size() - 1 - args.length, "-Duser.name=" + env.getOrDefault("USER", "someone-else"));
+      builder.command(command);
+    }
+    Process process = builder.start();
     String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running " + main.getSimpleName()).isTrue();
     assertThat(process.exitValue()).as("a new JVM running %s %s, said: %s", main.getSimpleName(), List.of(args), out)
