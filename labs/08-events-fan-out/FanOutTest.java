@@ -266,13 +266,14 @@ class FanOutTest {
             + " send completes before the broker answers), tells the user \"confirmed\" about an event that never was")
             .isNotNull();
       }
-      // given: a broker that is slow to answer: the test holds the acknowledgement (a producer whose answers it gives)
-      var slow = new org.apache.kafka.clients.producer.MockProducer<String, String>(false, null,
-          new org.apache.kafka.common.serialization.StringSerializer(),
-          new org.apache.kafka.common.serialization.StringSerializer());
-      try (Shop shop = new Shop(Topics.unique("orders"), slow)) {
+      // given: a broker that is slow to answer: the test holds the acknowledgement (a real producer on the real
+      // broker whose record leaves only when the test says so)
+      String orders = Topics.create(Broker.bootstrapServers(), Topics.unique("orders"), 1);
+      var slow = new workbook.faults.FaultyProducer<String, String>(Clients.producerConfig("shop"));
+      var held = slow.holdNext();
+      try (Shop shop = new Shop(orders, slow)) {
         CompletableFuture<Envelope> confirm = confirming(shop, 6);
-        Poll.until(() -> !slow.history().isEmpty() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
+        Poll.until(() -> held.handed() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
         // A confirm parked in get() waits for the answer, however long it takes: answer at once. One that waits with a
         // deadline of its own (get(timeout)) gets a broker that answers after a second.
         Thread.State state = awaitParked(confirm);
@@ -289,7 +290,7 @@ class FanOutTest {
         String how = !early ? "waited" : failureOf(confirm) == null ? "returned the order as confirmed"
             : "failed: " + failureOf(confirm);
         Timeline.note("the broker answers: stored");
-        slow.completeNext();
+        held.answer();
         assertThat(early).as("TODO 2: while the broker had not answered yet (slow, for a second), confirm %s. It"
             + " should wait for the broker's answer as long as the producer tries (delivery.timeout.ms):"
             + " publish(...).get(), not a wait of a fixed few milliseconds. A confirm that gives up after 50 ms and"
@@ -298,14 +299,13 @@ class FanOutTest {
         assertThat(failureOf(confirm)).as("TODO 2: what confirm did once the broker stored the event").isNull();
       }
       // given: the broker refuses the event after a while (the test's producer answers with an error)
-      var refusing = new org.apache.kafka.clients.producer.MockProducer<String, String>(false, null,
-          new org.apache.kafka.common.serialization.StringSerializer(),
-          new org.apache.kafka.common.serialization.StringSerializer());
-      try (Shop shop = new Shop(Topics.unique("orders"), refusing)) {
+      var refusing = new workbook.faults.FaultyProducer<String, String>(Clients.producerConfig("shop"));
+      var refusal = refusing.holdNext();
+      try (Shop shop = new Shop(orders, refusing)) {
         CompletableFuture<Envelope> confirm = confirming(shop, 7);
-        Poll.until(() -> !refusing.history().isEmpty() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
+        Poll.until(() -> refusal.handed() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
         awaitParked(confirm);
-        refusing.errorNext(new org.apache.kafka.common.errors.NotEnoughReplicasException("not enough in-sync replicas"));
+        refusal.refuse(new org.apache.kafka.common.errors.NotEnoughReplicasException("not enough in-sync replicas"));
         assertThat(failureOf(confirm)).as("TODO 2: what confirm did when the broker refused the event: it returned the"
             + " order as confirmed. confirm returns only once the broker acknowledged the event, and fails with its"
             + " refusal (publish(...).get() throws it)").isNotNull();
