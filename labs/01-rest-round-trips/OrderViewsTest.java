@@ -158,6 +158,32 @@ class OrderViewsTest {
     @Override public Optional<java.util.concurrent.Executor> executor() { return Optional.empty(); }
   }
 
+  /** A request builder that meets the other call (LockStep) after each uri(...) and before each build(). */
+  static final class SteppedBuilder implements HttpRequest.Builder {
+    private final HttpRequest.Builder builder;
+    private final workbook.test.LockStep step;
+
+    SteppedBuilder(HttpRequest.Builder builder, workbook.test.LockStep step) {
+      this.builder = builder;
+      this.step = step;
+    }
+
+    @Override public HttpRequest.Builder uri(URI uri) { builder.uri(uri); step.await(); return this; }
+    @Override public HttpRequest build() { step.await(); return builder.build(); }
+    @Override public HttpRequest.Builder copy() { return builder.copy(); }  // a copy is the call's own
+    @Override public HttpRequest.Builder expectContinue(boolean enable) { builder.expectContinue(enable); return this; }
+    @Override public HttpRequest.Builder version(HttpClient.Version version) { builder.version(version); return this; }
+    @Override public HttpRequest.Builder header(String name, String value) { builder.header(name, value); return this; }
+    @Override public HttpRequest.Builder headers(String... headers) { builder.headers(headers); return this; }
+    @Override public HttpRequest.Builder timeout(Duration duration) { builder.timeout(duration); return this; }
+    @Override public HttpRequest.Builder setHeader(String name, String value) { builder.setHeader(name, value); return this; }
+    @Override public HttpRequest.Builder GET() { builder.GET(); return this; }
+    @Override public HttpRequest.Builder POST(HttpRequest.BodyPublisher body) { builder.POST(body); return this; }
+    @Override public HttpRequest.Builder PUT(HttpRequest.BodyPublisher body) { builder.PUT(body); return this; }
+    @Override public HttpRequest.Builder DELETE() { builder.DELETE(); return this; }
+    @Override public HttpRequest.Builder method(String method, HttpRequest.BodyPublisher body) { builder.method(method, body); return this; }
+  }
+
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: concurrent calls")
@@ -192,12 +218,19 @@ class OrderViewsTest {
     void anyFailedCallFailsTheView() {
       for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
         down.down(true);
+        for (SimulatedService s : new SimulatedService[] {services.orders, services.customers, services.shipments}) s.resetCount();
         try {
           Throwable thrown = catchThrowable(() -> views.concurrent("42", "7"));
           assertThat(thrown)
               .as("TODO 1: %s answered 503, yet concurrent(...) returned a view: every part is needed, so join every"
                   + " future and let its failure through (no exceptionally(...) that fills in null)", down.name())
               .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
+          assertThat(new int[] {services.orders.requests(), services.customers.requests(), services.shipments.requests()})
+              .as("TODO 1: %s answered 503 and the view failed, but orders, customers and shipments were asked this many"
+                  + " times: each service is asked once per view, failed or not; a retry is one more round-trip, and a"
+                  + " service that is down is only asked again (no exceptionallyCompose(...) that calls again)",
+                  down.name())
+              .containsExactly(1, 1, 1);
         } finally {
           down.down(false);
         }
@@ -248,6 +281,20 @@ class OrderViewsTest {
     }
 
     @Test
+    @DisplayName("the view comes as JSON: 200 with Content-Type application/json, the media type the page asked for")
+    void viewIsJson() throws Exception {
+      String view = viewService.url() + "/order-views/42?customerId=7";
+      HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(view)).header("Accept", "application/json").build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as("TODO 2: GET %s while every service is up", view).isEqualTo(200);
+      String type = answer.headers().firstValue("Content-Type").orElse("(none)");
+      assertThat(type.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT))
+          .as("TODO 2: the view went out with Content-Type: %s; the page asked for application/json and reads the body as"
+              + " JSON, so say so: ctx.json(view) writes the view and its media type, ctx.result(text) says text/plain", type)
+          .isEqualTo("application/json");
+    }
+
+    @Test
     @DisplayName("the view service makes its three calls concurrently")
     void viewServiceCallsConcurrently() {
       services.expectTogether();
@@ -259,23 +306,39 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("when a service behind it is down, the page gets an error, not a view with holes")
+    @DisplayName("when a service behind it is down, the page gets an error, not a view with holes: the HttpError 502 itself, saying what that service said")
     void failureIsAnError() {
-      services.shipments.down(true);
-      Throwable thrown = catchThrowable(() -> OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), "42", "7"));
-      assertThat(thrown)
-          .as("TODO 2: shipments answered 503, yet the page got a view; a view with a missing part must come back"
-              + " as an error status (5xx), or the page shows an order that has no shipment")
-          .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
-      assertThat(thrown)
-          .as("TODO 2: the page's one call failed with %s: fetch the view with one client.get(...), whose failure is"
-              + " the error itself; getAsync(...).join() hands the page a CompletionException it must unwrap", describe(thrown))
-          .isNotInstanceOf(CompletionException.class);
-      if (thrown instanceof RestClient.HttpError error) {
-        assertThat(error.status() / 100).as("TODO 2: the view service failed, so its status is 5xx, not %d", error.status())
-            .isEqualTo(5);
+      for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
+        down.down(true);
+        try {
+          Throwable thrown = catchThrowable(() -> OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), "42", "7"));
+          assertThat(thrown)
+              .as("TODO 2: %s answered 503, yet the page got a view; a view with a missing part must come back"
+                  + " as an error status (5xx), or the page shows a view with a hole in it", down.name())
+              .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
+          assertThat(thrown)
+              .as("TODO 2: the page's one call failed with %s: fetch the view with one client.get(...), whose failure is"
+                  + " the HttpError itself; getAsync(...).join() or .get() hands the page the error wrapped in another"
+                  + " exception it must unwrap", describe(thrown))
+              .isInstanceOf(RestClient.HttpError.class);
+          RestClient.HttpError error = (RestClient.HttpError) thrown;
+          assertThat(error.status())
+              .as("TODO 2: %s answered 503, and the page's HttpError says %d: the view service answers 502 Bad Gateway"
+                  + " (the given handler), never the failed service's own status, since the page did nothing wrong",
+                  down.name(), error.status())
+              .isEqualTo(502);
+          assertThat(error.body())
+              .as("TODO 2: the page's HttpError 502 must carry what the view service said: the given handler names the"
+                  + " failed call's own error (%s answered 503 \"%s is down\")", down.name(), down.name())
+              .isEqualTo(BAD_GATEWAY + "HTTP 503: " + down.name() + " is down");
+        } finally {
+          down.down(false);
+        }
       }
     }
+
+    /** How the given handler begins every 502 it answers. */
+    static final String BAD_GATEWAY = "a service behind the view failed: ";
 
     @Test
     @DisplayName("any failure behind the view is a 502 Bad Gateway: each service down, a part not found, a refused token, a service gone")
@@ -287,16 +350,20 @@ class OrderViewsTest {
       for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
         down.down(true);
         try {
-          assertBadGateway(view, down.name() + " answered 503");
+          assertBadGateway(view, down.name() + " answered 503", "HTTP 503: " + down.name() + " is down");
         } finally {
           down.down(false);
         }
       }
-      assertBadGateway(viewService.url() + "/order-views/42?customerId=999", "customers answered 404");
-      assertBadGateway(viewService.url() + "/order-views/999?customerId=7", "orders and shipments answered 404");
+      assertBadGateway(viewService.url() + "/order-views/42?customerId=999", "customers answered 404",
+          "HTTP 404: no customer with that id");
+      // Two calls fail: the 502 names the one the view was waiting for first, whichever that is.
+      assertBadGateway(viewService.url() + "/order-views/999?customerId=7", "orders and shipments answered 404",
+          "HTTP 404: no order with that id", "HTTP 404: no shipment with that id");
       services.requireToken(true);
       try (SimulatedService refused = ViewService.start(new OrderViews(new RestClient("not-the-token"), services), 0)) {
-        assertBadGateway(refused.url() + "/order-views/42?customerId=7", "the services refused the view service's token with 401");
+        assertBadGateway(refused.url() + "/order-views/42?customerId=7", "the services refused the view service's token with 401",
+            "HTTP 401: missing or wrong bearer token");
       }
       Services gone = new Services(Duration.ZERO);
       OrderViews nobodyHome = new OrderViews(new RestClient(Services.TOKEN), gone);
@@ -306,12 +373,25 @@ class OrderViewsTest {
       }
     }
 
-    void assertBadGateway(String url, String behind) throws Exception {
+    /** said: what the failed call behind may have said (any one of them); none: nobody answered, the error is named. */
+    void assertBadGateway(String url, String behind, String... said) throws Exception {
       HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(answer.statusCode())
           .as("TODO 2: %s, so the page must get 502 Bad Gateway from the view service (the given exception handler),"
               + " not its own copy of that status, a 500 or a view; body was: %s", behind, answer.body())
           .isEqualTo(502);
+      if (said.length == 0) {
+        assertThat(answer.body())
+            .as("TODO 2: %s, and the 502 must still say what went wrong, as the given handler writes it (the error's"
+                + " message, or its name when it has none), never \"null\"", behind)
+            .startsWith(BAD_GATEWAY).isNotEqualTo(BAD_GATEWAY + "null");
+        return;
+      }
+      assertThat(answer.body())
+          .as("TODO 2: %s, and the 502 must say what that service said, as the given handler writes it: let the call's"
+              + " HttpError reach the handler (a view service that catches it and answers its own text hides which"
+              + " service failed and how)", behind)
+          .isIn(java.util.Arrays.stream(said).map(s -> BAD_GATEWAY + s).toArray());
     }
 
     @Test
@@ -486,12 +566,23 @@ class OrderViewsTest {
       }
       String url = "http://127.0.0.1:" + closed + "/orders/42";
       RestClient client = new RestClient(Services.TOKEN);
-      assertThat(catchThrowable(() -> client.get(url, Services.Order.class)))
+      Throwable blocking = catchThrowable(() -> client.get(url, Services.Order.class));
+      assertThat(blocking)
           .as("TODO 3: nobody answers at %s, yet get() returned: a call that failed must throw, or the view gets a hole", url)
           .isNotNull();
-      assertThat(client.getAsync(url, Services.Order.class).handle((order, e) -> e).join())
+      Throwable async = client.getAsync(url, Services.Order.class).handle((order, e) -> e).join();
+      assertThat(async)
           .as("TODO 3: nobody answers at %s, yet the future of getAsync completed with a value: it must fail", url)
           .isNotNull();
+      for (Throwable failed : new Throwable[] {blocking, async}) {
+        RestClient.HttpError madeUp = httpError(failed);
+        assertThat(madeUp)
+            .as("TODO 3: nobody answers at %s, yet the call failed with HttpError %s: an HttpError carries a status and a"
+                + " body a server sent, and no server sent any; let the connection's own failure through (the given"
+                + " UncheckedIOException from get, the IOException in getAsync's future), so callers can tell \"the"
+                + " service said 503\" from \"nobody answered\"", url, madeUp == null ? 0 : madeUp.status())
+            .isNull();
+      }
     }
 
     @Test
@@ -603,6 +694,33 @@ class OrderViewsTest {
       } finally {
         callers.shutdownNow();
       }
+    }
+
+    @Test
+    @DisplayName("two calls at the same time on one client each get their own URL, even when both build their request at once")
+    void overlappingCallsBuildTheirOwnRequests() throws Exception {
+      RestClient client = new RestClient(Services.TOKEN);
+      java.lang.reflect.Field http = java.util.Arrays.stream(RestClient.class.getDeclaredFields())
+          .filter(f -> f.getType() == HttpClient.class).findFirst().orElse(null);
+      if (http == null) return;  // a client without an HttpClient field builds a new one per call, and its requests too
+      http.setAccessible(true);
+      http.set(client, new EchoClient());
+      // A request builder kept in the client is made to step with the other call: both set their URI, then both build.
+      workbook.test.LockStep step = new workbook.test.LockStep(Duration.ofSeconds(2));
+      for (java.lang.reflect.Field kept : RestClient.class.getDeclaredFields()) {
+        if (kept.getType() != HttpRequest.Builder.class || java.lang.reflect.Modifier.isStatic(kept.getModifiers())) continue;
+        kept.setAccessible(true);
+        kept.set(client, new SteppedBuilder((HttpRequest.Builder) kept.get(client), step));
+      }
+      java.util.List<Object> got = step.run(
+          () -> client.get("http://127.0.0.1:9/orders/first", Services.Order.class).id(),
+          () -> client.getAsync("http://127.0.0.1:9/orders/second", Services.Order.class).join().id());
+      assertThat(got)
+          .as("TODO 4: two threads called get(\".../orders/first\") and getAsync(\".../orders/second\") on one RestClient"
+              + " at the same time and got the orders with these ids: a request builder kept in a field is shared by both"
+              + " calls, and one call's uri(...) overwrites the other's before it builds; build a new request (URI,"
+              + " headers, token) in every call")
+          .containsExactly("first", "second");
     }
 
     @Test

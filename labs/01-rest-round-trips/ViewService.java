@@ -1,5 +1,4 @@
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import workbook.rest.SimulatedService;
 
 /**
@@ -12,11 +11,11 @@ final class ViewService {
   /** Starts the view service in front of the three services (port 0 picks a free port). */
   static SimulatedService start(OrderViews views, int port) {
     return SimulatedService.start("views", Duration.ZERO, port, cfg -> {
-      // Given: a call behind the view failed, so the page gets 502 Bad Gateway and what that service said.
-      cfg.routes.exception(Exception.class, (e, ctx) -> {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        ctx.status(502).result("a service behind the view failed: " + cause.getMessage());
-      });
+      // Given: a call behind the view failed, so the page gets 502 Bad Gateway and what that service said
+      // (Javalin hands this handler the HttpError itself, never the CompletionException join() wrapped it in;
+      // an error without a message, such as a refused connection, is named by its class).
+      cfg.routes.exception(Exception.class, (e, ctx) ->
+          ctx.status(502).result("a service behind the view failed: " + java.util.Objects.toString(e.getMessage(), e.toString())));
       // TODO 2: serve GET /order-views/{orderId}?customerId=... as JSON, built with views.concurrent(...).
     });
   }

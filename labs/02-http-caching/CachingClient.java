@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A client with its own HTTP cache, like a browser's: it reuses a fresh answer without asking,
@@ -28,6 +29,10 @@ public final class CachingClient {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+  // Given: each request's number, in the order they leave, and per path the number of the newest answer handled.
+  private final AtomicLong sent = new AtomicLong();
+  private final Map<HttpResponse<String>, Long> askedAs = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private final Map<String, Long> newest = new ConcurrentHashMap<>();
   private final String baseUrl;
   // The time comes from outside so that tests and the demo can let a minute pass at once.
   private final InstantSource clock;
@@ -50,19 +55,27 @@ public final class CachingClient {
   }
 
   private Reply handle(String path, HttpResponse<String> response) {
-    remember(path, response);
+    // Given: two answers for one path can be on their way at once; the one to the request sent last wins
+    // (RFC 9111, 4: the most recent), and an older one that arrives after it is passed on, never stored over it.
+    Long number = askedAs.remove(response);
+    long asked = number != null ? number : sent.incrementAndGet();  // a response not from send(): as if asked now
+    newest.compute(path, (p, handled) -> {
+      if (handled != null && handled > asked) return handled;
+      remember(path, response);
+      return asked;
+    });
     return new Reply(response.statusCode(), response.body());
   }
 
   /** Asks the server whether a stale entry still holds: 304 means "yes, keep using it". */
   private Reply revalidate(String path, Entry stale) throws IOException, InterruptedException {
-    // TODO 5: send If-None-Match with the stale ETag; on 304 reuse its body and make it fresh again, else handle() the answer.
+    // TODO 5: send If-None-Match with the stale ETag; on a 304 for that ETag reuse its body and make it fresh again, else handle() the answer.
     return fetch(path);
   }
 
   /** Keeps an answer the server allows us to reuse, for as long as it allows. */
   private void remember(String path, HttpResponse<String> response) {
-    // TODO 4: store a 200 whose Cache-Control has a max-age and no no-store, fresh for max-age seconds from now.
+    // TODO 4: store a 200 whose Cache-Control has a max-age or no-cache and no no-store, fresh for max-age seconds from now.
   }
 
   private HttpRequest.Builder request(String path) {
@@ -70,7 +83,10 @@ public final class CachingClient {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    long number = sent.incrementAndGet();
+    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    askedAs.put(response, number);
+    return response;
   }
 
   /**

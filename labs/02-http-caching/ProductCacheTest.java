@@ -223,7 +223,7 @@ class ProductCacheTest {
     }
 
     @Test
-    @DisplayName("two replicas with the same product agree on its ETag")
+    @DisplayName("two replicas with the same product agree on its ETag, a replica started afresh (as another process) too")
     void replicasAgree() throws Exception {
       try (ProductApi replica = new ProductApi(0)) {
         String fromReplica = etagOf(replica.url() + "/products/1");
@@ -231,6 +231,59 @@ class ProductCacheTest {
             .as("TODO 2: behind a load balancer the next request may reach another replica; an ETag "
                 + "made from a counter, a clock or a random value differs there (see hint 2)")
             .isNotNull().isEqualTo(fromReplica);
+      }
+      // Another process: ProductApi loaded once more, so its static fields start afresh as on another machine.
+      ClassLoader fresh = new FreshProductApi(ProductApi.class.getClassLoader());
+      Class<?> type = fresh.loadClass("ProductApi");
+      java.lang.reflect.Constructor<?> make = type.getDeclaredConstructor(int.class);
+      make.setAccessible(true);
+      try (AutoCloseable other = (AutoCloseable) make.newInstance(0)) {
+        java.lang.reflect.Method url = type.getDeclaredMethod("url");
+        url.setAccessible(true);
+        String fromOtherProcess = etagOf(url.invoke(other) + "/products/1");
+        assertThat(etagOf("/products/1"))
+            .as("TODO 2: a replica started afresh, as another process would (its static fields made anew), sent ETag %s"
+                + " for the same body: an ETag salted with a value drawn once per process (a random UUID, the start"
+                + " time, a static counter) differs on every replica, and each revalidation that reaches another one"
+                + " costs a full 200; hash the body and nothing else (see hint 2)", fromOtherProcess)
+            .isNotNull().isEqualTo(fromOtherProcess);
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1)
+    @DisplayName("requests at the same time get the same ETag for the same body: nothing in the hash is shared between requests")
+    void overlappingRequestsSameEtag() throws Exception {
+      // A large body keeps each request's hashing busy long enough for two requests to hash at the same time.
+      api.rename(1, "Espresso cup " + "x".repeat(1_000_000));
+      String alone = etagOf("/products/1");
+      assertThat(alone).as("TODO 2: send an ETag on every 200").isNotNull();
+      int rounds = 8;
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+      java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        List<java.util.concurrent.Future<List<String>>> both = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+          both.add(readers.submit(() -> {
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+              together.await(20, java.util.concurrent.TimeUnit.SECONDS);  // both requests leave at once
+              seen.add(send(request("/products/1").method("HEAD", HttpRequest.BodyPublishers.noBody()))
+                  .headers().firstValue("ETag").orElse("(none)"));
+            }
+            return seen;
+          }));
+        }
+        List<String> other = new ArrayList<>();
+        for (var reader : both) for (String etag : reader.get(50, java.util.concurrent.TimeUnit.SECONDS)) if (!etag.equals(alone)) other.add(etag);
+        assertThat(other)
+            .as("TODO 2: two readers asked for the same unchanged product %d times each, always at the same time, and"
+                + " these answers carried another ETag than %s: the hash of a body must be the same whatever else the"
+                + " server is doing; a MessageDigest kept in a field is shared by requests at the same time and mixes"
+                + " their bytes (it is not thread-safe): get a new one in every call (see hint 2)", rounds, alone)
+            .isEmpty();
+      } finally {
+        readers.shutdownNow();
       }
     }
   }
@@ -751,6 +804,38 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("two answers for one URL at the same time: the newer one stays, an older one arriving last is passed on but not kept")
+    void overlappingAnswersNewerStays() throws Exception {
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      origin.hold200 = release;
+      java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+      CachingClient.Reply late;
+      try {
+        var slow = reader.submit(() -> client.get("/products/1"));
+        long until = System.nanoTime() + 10_000_000_000L;  // wait until version 1 is made and held, or the read ended
+        while (!origin.held200.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !slow.isDone() && System.nanoTime() < until) { }
+        assertThat(origin.held200.getCount()).as("the test's premise: the first read reached the server").isZero();
+        origin.version = 2;  // the product changes while version 1 is on its way
+        assertThat(client.get("/products/1").body()).as("TODO 4: the second reader gets version 2").contains("\"version\":2");
+        release.countDown();
+        late = slow.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        release.countDown();
+        reader.shutdownNow();
+      }
+      assertThat(late.body()).as("TODO 4: the first reader gets the answer to its own request").contains("\"version\":1");
+      later(30);
+      CachingClient.Reply after = client.get("/products/1");
+      assertThat(after.body())
+          .as("TODO 4: version 1 was asked for first but arrived after version 2 was stored, and now the client serves"
+              + " version 1 again for a minute: of two answers for one URL the newer one stays (RFC 9111, 4), so an"
+              + " older answer that arrives last is passed on to its caller but never stored over the newer one. The"
+              + " given handle() does that: call remember(...) from there, leave its guard in place")
+          .contains("\"version\":2");
+      assertThat(origin.ifNoneMatchSeen).as("TODO 4: version 2 is fresh for 60 s: no request 30 s later").hasSize(2);
+    }
+
+    @Test
     @DisplayName("every URL has its own entry")
     void entryPerUrl() throws Exception {
       client.get("/products/1");
@@ -795,6 +880,35 @@ class ProductCacheTest {
               + "(see hint 5)")
           .containsExactly("(none)", "W/\"v1\"");
       assertThat(second).as("TODO 5: on 304 the caller gets the cached 200 and its body").isEqualTo(first);
+    }
+
+    @Test
+    @DisplayName("a 304 that names another ETag vouches for nothing the client holds: it asks for the whole answer, and a 304 with the weak form of its own ETag still counts")
+    void notModifiedForAnotherEtag() throws Exception {
+      client.get("/products/1");
+      later(61);
+      origin.etagOn304 = "\"v9\"";
+      CachingClient.Reply second = client.get("/products/1");
+      origin.etagOn304 = null;
+      later(30);
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen)
+          .as("TODO 5: the client held ETag \"v1\" and the server answered its If-None-Match with a 304 whose ETag is"
+              + " \"v9\": that 304 confirms another version, not the bytes the client holds, so it may not freshen the"
+              + " entry (RFC 9111, 4.3.4). Drop the entry and fetch the whole answer (no If-None-Match); that 200 is then"
+              + " fresh for 30 s more. Compare the 304's ETag, W/ aside, with the stored one (see hint 5)")
+          .containsExactly("(none)", "\"v1\"", "(none)");
+      assertThat(second.body()).as("TODO 5: the caller gets the whole answer fetched after that 304").contains("\"version\":1");
+      origin.weakEtagOn304 = true;  // the same tag, weak: a proxy that compresses marks it W/
+      client.get("/products/2");
+      later(61);
+      client.get("/products/2");
+      later(30);
+      client.get("/products/2");
+      assertThat(origin.ifNoneMatchSeen.subList(3, origin.requests()))
+          .as("TODO 5: the 304 repeated the stored ETag \"v1-2\" in its weak form W/\"v1-2\": the same version, compared"
+              + " weakly as If-None-Match is, so it freshens the entry and 30 s later no request is needed")
+          .containsExactly("(none)", "\"v1-2\"");
     }
 
     @Test
@@ -1104,16 +1218,24 @@ class ProductCacheTest {
     @Test
     @DisplayName("no-cache is kept but revalidated before every reuse")
     void noCacheRevalidatesEveryTime() throws Exception {
-      origin.cacheControl = "max-age=60, no-cache";
-      client.get("/products/1");
-      client.get("/products/1");
-      later(1);
-      client.get("/products/1");
-      assertThat(origin.ifNoneMatchSeen)
-          .as("TODO 5: no-cache means \"ask before you reuse it\" (RFC 9111, 5.2.2.4), not \"do not keep it\": "
-              + "kept fresh for 0 s (hint 4), every read revalidates with its ETag, and a 304 that repeats no-cache "
-              + "leaves it fresh for 0 s again")
-          .containsExactly("(none)", "\"v1\"", "\"v1\"");
+      List<String> cases = List.of("max-age=60, no-cache", "no-cache", "public, No-Cache", "private\nno-cache");
+      for (String cacheControl : cases) {
+        origin.cacheControl = cacheControl;
+        String path = "/products/" + (80 + cases.indexOf(cacheControl));
+        int before = origin.requests();
+        CachingClient.Reply first = client.get(path);
+        CachingClient.Reply second = client.get(path);
+        later(1);
+        client.get(path);
+        String tag = "\"v1-" + (80 + cases.indexOf(cacheControl)) + "\"";
+        assertThat(origin.ifNoneMatchSeen.subList(before, origin.requests()))
+            .as("TODO 5: Cache-Control: %s (a \\n starts a second line): no-cache means \"ask before you reuse it\""
+                + " (RFC 9111, 5.2.2.4), not \"do not keep it\": keep the answer, with or without max-age, fresh for 0 s"
+                + " (TODO 4), so every read revalidates it with its ETag and a 304 costs no body; only no-store keeps it"
+                + " out, and a client that fetches it whole every time treats no-cache as no-store", cacheControl.replace("\n", "\\n"))
+            .containsExactly("(none)", tag, tag);
+        assertThat(second).as("TODO 5: the 304 gives the caller the stored 200").isEqualTo(first);
+      }
     }
 
     @Test
@@ -1214,8 +1336,12 @@ class ProductCacheTest {
     volatile boolean etags = true;
     volatile boolean weakEtags = false;  // W/"v1": a weak validator, good for If-None-Match all the same
     volatile String cacheControlOn304 = null;  // null: the same as on a 200; "": none at all
+    volatile String etagOn304 = null;  // null: the ETag the 304 confirms; else the one it names instead
+    volatile boolean weakEtagOn304 = false;  // the 304 names the ETag it confirms in its weak form W/"..."
     volatile java.util.concurrent.CountDownLatch gate = null;  // when set, every request waits (5 s at most) for the others
     volatile java.util.concurrent.CountDownLatch hold304 = null;  // when set, the next 304 waits for it (5 s at most) before it leaves
+    volatile java.util.concurrent.CountDownLatch hold200 = null;  // when set, the next 200 waits for it (5 s at most) before it leaves
+    final java.util.concurrent.CountDownLatch held200 = new java.util.concurrent.CountDownLatch(1);  // that 200 is made
     final java.util.concurrent.CountDownLatch held304 = new java.util.concurrent.CountDownLatch(1);  // that 304 is decided
     final List<Boolean> metAtGate = new CopyOnWriteArrayList<>();
     final List<String> ifNoneMatchSeen = new CopyOnWriteArrayList<>();
@@ -1235,7 +1361,7 @@ class ProductCacheTest {
       String lines = same && cacheControlOn304 != null ? cacheControlOn304 : cacheControl;
       for (String line : lines.split("\n")) if (!line.isEmpty()) ctx.res().addHeader("Cache-Control", line);  // \n: one more line
       // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
-      if (status == 200 && etags) ctx.header("ETag", etag);
+      if (status == 200 && etags) ctx.header("ETag", !same ? etag : etagOn304 != null ? etagOn304 : weakEtagOn304 && !etag.startsWith("W/") ? "W/" + etag : etag);
       if (age != null) ctx.header("Age", age);
       if (same) ctx.status(304);
       else ctx.status(status).result("{\"path\":\"" + ctx.path() + "\",\"version\":" + version + "}");
@@ -1246,6 +1372,12 @@ class ProductCacheTest {
         hold304 = null;
         held304.countDown();
         hold.await(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      java.util.concurrent.CountDownLatch hold2 = hold200;
+      if (!same && status == 200 && hold2 != null) {
+        hold200 = null;
+        held200.countDown();
+        hold2.await(5, java.util.concurrent.TimeUnit.SECONDS);
       }
     }
 
@@ -1558,6 +1690,27 @@ class ProductCacheTest {
     public void close() throws Exception {
       real.close();
       origin.stop();
+    }
+  }
+
+  /** Loads ProductApi (and its nested classes) once more, from the same bytes: a replica with static fields of its own. */
+  static final class FreshProductApi extends ClassLoader {
+    FreshProductApi(ClassLoader parent) { super(parent); }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+      if (!name.equals("ProductApi") && !name.startsWith("ProductApi$")) return super.loadClass(name, resolve);
+      synchronized (getClassLoadingLock(name)) {
+        Class<?> loaded = findLoadedClass(name);
+        if (loaded != null) return loaded;
+        try (java.io.InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
+          if (in == null) throw new ClassNotFoundException(name);
+          byte[] bytes = in.readAllBytes();
+          return defineClass(name, bytes, 0, bytes.length);
+        } catch (IOException e) {
+          throw new ClassNotFoundException(name, e);
+        }
+      }
     }
   }
 

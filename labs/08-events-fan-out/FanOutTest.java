@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES FanOut.java ../../shared/src/workbook/test/*.java
+//SOURCES FanOut.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -31,6 +32,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import workbook.faults.Crash;
+import workbook.faults.Schedules;
+import workbook.kafka.Broker;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
 import workbook.kafka.Poll;
@@ -76,6 +80,7 @@ class FanOutTest {
       Instant after = Instant.now();
       assertThat(e.eventId()).as("TODO 1: eventId should be a new random id (UUID), not the action's or the order's")
           .isNotBlank().isNotEqualTo("checkout-7").isNotEqualTo("o-7");
+      assertRandomUuid(e.eventId());
       assertThat(e.correlationId()).as("TODO 1: correlationId should be the user action's id, shared by everything it causes")
           .isEqualTo("checkout-7");
       assertThat(e.causationId()).as("TODO 1: causationId of the first event should be the action that caused it")
@@ -107,12 +112,14 @@ class FanOutTest {
           .doesNotHaveDuplicates().doesNotContainNull().noneMatch(ids::contains);
       ids.addAll(caused);
       ids.add(cause.eventId());
+      ids.forEach(FanOutTest::assertRandomUuid);
       // A restarted shop, or a second instance of it, is another process: its ids are new as well.
       List<String> other = inANewProcess(EventIds.class).lines().toList();
       assertThat(other).as("TODO 1: the eventIds of events made by a new process (a restarted shop, or a second"
           + " instance), against this process's %s: an id counted up in one process (1, 2, 3, ...) starts over in the"
           + " next one, and consumers drop its events as redeliveries. Every event gets a new random id (UUID)", ids)
           .hasSize(3).doesNotHaveDuplicates().noneMatch(ids::contains);
+      other.forEach(FanOutTest::assertRandomUuid);
     }
 
     @Test
@@ -127,6 +134,7 @@ class FanOutTest {
       assertThat(shipment.eventId()).as("TODO 1: the caused event's eventId should be new: a consumer that already"
           + " saw %s would drop it as a redelivery", confirmed.eventId())
           .isNotBlank().isNotEqualTo(confirmed.eventId()).isNotEqualTo("checkout-7");
+      assertRandomUuid(shipment.eventId());
       assertThat(shipment.correlationId()).as("TODO 1: correlationId should stay the same along the whole chain of"
           + " one user action (checkout-7), so one search finds all of it").isEqualTo("checkout-7");
       assertThat(shipment.causationId()).as("TODO 1: causationId should be the eventId of the event that caused this"
@@ -238,6 +246,108 @@ class FanOutTest {
   }
 
   @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: Publish and move on, when the broker says no")
+  class Step2WhenTheBrokerSaysNo {
+    @Test
+    @DisplayName("confirm returns only with the broker's answer: it waits for a slow broker, and fails when the broker refuses the event, at once or later")
+    void confirmWaitsForTheBrokersAnswer() throws Exception {
+      // given: a topic that takes only records of 100 bytes or less: the broker refuses every event for good
+      String small = Topics.create(Broker.bootstrapServers(), Topics.unique("orders-small"), 1,
+          Map.of("max.message.bytes", "100"));
+      CompletableFuture<Envelope> refused;
+      try (Shop shop = new Shop(small)) {
+        refused = confirming(shop, 5);
+        Throwable failure = failureOf(refused);
+        assertThat(failure).as("TODO 2: what confirm did when the broker refused the event for good (a record larger"
+            + " than the topic takes): it returned the order as confirmed, and the order is in no log. confirm may"
+            + " return only once the broker acknowledged the event: publish(...).get() throws the broker's refusal. A"
+            + " confirm that flushes the producer (flush() returns on an error as well), or a producer with acks=0 (its"
+            + " send completes before the broker answers), tells the user \"confirmed\" about an event that never was")
+            .isNotNull();
+      }
+      // given: a broker that is slow to answer: the test holds the acknowledgement (a real producer on the real
+      // broker whose record leaves only when the test says so)
+      String orders = Topics.create(Broker.bootstrapServers(), Topics.unique("orders"), 1);
+      var slow = new workbook.faults.FaultyProducer<String, String>(Clients.producerConfig("shop"));
+      var held = slow.holdNext();
+      try (Shop shop = new Shop(orders, slow)) {
+        CompletableFuture<Envelope> confirm = confirming(shop, 6);
+        Poll.until(() -> held.handed() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
+        // A confirm parked in get() waits for the answer, however long it takes: answer at once. One that waits with a
+        // deadline of its own (get(timeout)) gets a broker that answers after a second.
+        Thread.State state = awaitParked(confirm);
+        if (state == Thread.State.TIMED_WAITING) {
+          try {
+            confirm.get(1, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.TimeoutException stillWaiting) {
+            // as it should
+          } catch (java.util.concurrent.ExecutionException failed) {
+            // told below
+          }
+        }
+        boolean early = confirm.isDone();
+        String how = !early ? "waited" : failureOf(confirm) == null ? "returned the order as confirmed"
+            : "failed: " + failureOf(confirm);
+        Timeline.note("the broker answers: stored");
+        held.answer();
+        assertThat(early).as("TODO 2: while the broker had not answered yet (slow, for a second), confirm %s. It"
+            + " should wait for the broker's answer as long as the producer tries (delivery.timeout.ms):"
+            + " publish(...).get(), not a wait of a fixed few milliseconds. A confirm that gives up after 50 ms and"
+            + " calls the order confirmed tells the user about an event the broker may never store; one that fails"
+            + " calls an order failed that is stored a moment later", how).isFalse();
+        assertThat(failureOf(confirm)).as("TODO 2: what confirm did once the broker stored the event").isNull();
+      }
+      // given: the broker refuses the event after a while (the test's producer answers with an error)
+      var refusing = new workbook.faults.FaultyProducer<String, String>(Clients.producerConfig("shop"));
+      var refusal = refusing.holdNext();
+      try (Shop shop = new Shop(orders, refusing)) {
+        CompletableFuture<Envelope> confirm = confirming(shop, 7);
+        Poll.until(() -> refusal.handed() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
+        awaitParked(confirm);
+        refusal.refuse(new org.apache.kafka.common.errors.NotEnoughReplicasException("not enough in-sync replicas"));
+        assertThat(failureOf(confirm)).as("TODO 2: what confirm did when the broker refused the event: it returned the"
+            + " order as confirmed. confirm returns only once the broker acknowledged the event, and fails with its"
+            + " refusal (publish(...).get() throws it)").isNotNull();
+      }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Thread> confirmer = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** Waits (bounded) until the confirming thread is parked, or done; says how it waits. */
+    Thread.State awaitParked(CompletableFuture<Envelope> confirm) {
+      Poll.until(() -> confirm.isDone() || confirmer.get() != null && confirmer.get().getState() != Thread.State.RUNNABLE,
+          WAIT, () -> "confirm neither waited nor returned");
+      return confirm.isDone() ? Thread.State.TERMINATED : confirmer.get().getState();
+    }
+
+    CompletableFuture<Envelope> confirming(Shop shop, int n) {
+      confirmer.set(null);
+      return CompletableFuture.supplyAsync(() -> {
+        confirmer.set(Thread.currentThread());
+        try {
+          return shop.confirm(order(n), "checkout-" + n);
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+    }
+
+    /** What a confirm failed with, or null if it returned (within WAIT). */
+    Throwable failureOf(CompletableFuture<Envelope> confirm) {
+      try {
+        confirm.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return null;
+      } catch (java.util.concurrent.ExecutionException e) {
+        return e.getCause();
+      } catch (Exception e) {
+        return e;
+      }
+    }
+
+  }
+
+  @Nested
   @Tag("step3")
   @DisplayName("Step 3: One group per service")
   class Step3 {
@@ -255,10 +365,22 @@ class FanOutTest {
           + " rejoin its group to resume from its committed offsets").isEqualTo(Service.groupFor("inventory"));
       // A restart is usually a new process (a deploy, a crash): the group may depend on the service alone.
       assertThat(groupInANewProcess("inventory")).as("TODO 3: inventory's group as a new process (a restarted"
-          + " service) names it, against this process's %s: a group named after anything but the service (a process"
-          + " id, a start time, a random id made once) is a new group at every restart, with no committed offsets,"
-          + " and the service replays the whole log", Service.groupFor("inventory"))
+          + " service, on another machine, as another user) names it, against this process's %s: a group named after"
+          + " anything but the service (a process id, a start time, a random id made once, the host or the user) is"
+          + " a new group at every restart or on every machine, with no committed offsets, and the service replays"
+          + " the whole log; two instances on two machines would each get every event", Service.groupFor("inventory"))
           .isEqualTo(Service.groupFor("inventory"));
+      // Another machine cannot be started from a test: the group may name nothing of this one either.
+      String host = java.net.InetAddress.getLocalHost().getHostName();
+      List<String> machine = List.of(host, host.split("\\.")[0], String.valueOf(ProcessHandle.current().pid()),
+          System.getProperty("user.name"));
+      for (String service : services) {
+        assertThat(Service.groupFor(service)).as("TODO 3: %s's group, which names something of the machine or the"
+            + " process it runs on (%s): two instances of one service on two machines must be one group, sharing the"
+            + " events, and a restart anywhere must find it again. Name the group after the service alone", service,
+            machine).satisfies(g -> assertThat(machine.stream().filter(m -> m.length() >= 2 && g.contains(m)
+                && !service.contains(m)).toList()).isEmpty());
+      }
     }
 
     @Test
@@ -489,7 +611,131 @@ class FanOutTest {
     }
   }
 
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4 under generated faults")
+  class Step4UnderFaults {
+    @Test
+    @DisplayName("inventory dying or stopped in the middle of an event and started again, generated: no event lost, lag 0 at the end")
+    void inventoryUnderFaults() throws Exception {
+      // Each schedule makes inventory die (as after a kill -9) and stop (a deploy) in the middle of an event, at events
+      // its seed picks (printed; FAULTS_SEED=n plays one again, FAULTS_SCHEDULES=n plays more). No sleeps: a fault
+      // happens at the n-th event a run of inventory reacts to.
+      Schedules.check("lab 08's inventory under faults", 1, Halt::schedule, schedule -> underFaults(schedule));
+    }
+
+    void underFaults(List<Halt> schedule) throws Exception {
+      String topic = Topics.fresh("orders", 3);
+      String name = Topics.unique("inventory");
+      Set<String> reacted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      List<String> published = new ArrayList<>();
+      int run = 0;
+      for (Halt h : schedule) {
+        run++;
+        // a few new events before each run, so that each has events to react to
+        publish(topic, 100 * run, 4).forEach(e -> published.add(e.eventId()));
+        var reached = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var dead = new java.util.concurrent.atomic.AtomicBoolean();
+        var blockedOn = new java.util.concurrent.atomic.AtomicReference<Thread>();
+        var count = new java.util.concurrent.atomic.AtomicInteger();
+        Service service = Service.start(name, topic, event -> {
+          if (dead.get()) throw new Crash(name + " is dead and reacts to nothing more");
+          if (count.incrementAndGet() == h.atEvent()) {
+            blockedOn.set(Thread.currentThread());
+            reached.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new Crash(name + " was interrupted in the middle of an event");
+            }
+            if (dead.get()) throw new Crash(name + " dies in the middle of " + Envelope.shortId(event.eventId()));
+          }
+          reacted.add(event.eventId());
+        });
+        try {
+          assertThat(reached.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("TODO 4: inventory never reacted to its"
+              + " %s event after it started (it stands at %s)", Halt.nth(h.atEvent()), at(service.position())).isTrue();
+          if (h.dies()) {
+            Timeline.note("inventory dies in the middle of its " + Halt.nth(h.atEvent()) + " event");
+            // The broker gives up on a dead member when its session times out: the test removes it from the group.
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Broker.bootstrapServers()))) {
+              admin.removeMembersFromConsumerGroup(Service.groupFor(name),
+                  new org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions()).all().get(10, TimeUnit.SECONDS);
+            }
+            dead.set(true);
+            release.countDown();
+            service.close();
+          } else {
+            Timeline.note("inventory is stopped in the middle of its " + Halt.nth(h.atEvent()) + " event");
+            Thread stopping = new Thread(service::close, "stopping");
+            stopping.start();
+            // Reacting on its own thread, close() waits for the reaction; reacting elsewhere, close() returns first.
+            if (!blockedOn.get().getName().equals(name)) stopping.join(WAIT.toMillis());
+            release.countDown();
+            stopping.join(WAIT.toMillis());
+          }
+        } finally {
+          release.countDown();
+          service.close();
+        }
+      }
+      Timeline.note("inventory starts again, for good");
+      Service last = start(name, topic, event -> reacted.add(event.eventId()));
+      Map<Integer, Long> end = Topics.endOffsets(topic);
+      Poll.until(() -> reached(last.position(), end), WAIT, () -> "inventory stands at " + at(last.position()));
+      last.close();
+      List<String> lost = published.stream().filter(id -> !reacted.contains(id)).map(Envelope::shortId).toList();
+      assertThat(lost).as("TODO 4: events inventory never reacted to, after it died or was stopped in the middle of an"
+          + " event and started again (%s): their offsets were committed before inventory had reacted to them (a"
+          + " commit right after poll, or a reaction on another thread while the poll loop goes on and commits), so"
+          + " no restart read them again. React on the polling thread: the next poll commits only what was handled",
+          schedule).isEmpty();
+      assertThat(Topics.lag(Service.groupFor(name), topic)).as("TODO 4: inventory's lag once it read every event and"
+          + " stopped: the committed position is the next event to read").isZero();
+    }
+  }
+
+  /** Inventory dies (kill -9) or is stopped (a deploy) in the middle of the n-th event of a run. */
+  record Halt(boolean dies, int atEvent) {
+    @Override public String toString() {
+      return "inventory " + (dies ? "dies" : "is stopped") + " at its " + nth(atEvent) + " event";
+    }
+
+    static String nth(int n) {
+      return n + (n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
+    }
+
+    /** Two deaths and a stop, in an order and at events the seed picks. */
+    static List<Halt> schedule(java.util.Random random) {
+      List<Boolean> dies = new ArrayList<>(List.of(true, true, false));
+      java.util.Collections.shuffle(dies, random);
+      return dies.stream().map(d -> new Halt(d, 1 + random.nextInt(4))).toList();
+    }
+  }
+
   // ---- helpers ----
+
+  /**
+   * An eventId must be a random UUID as UUID.randomUUID() writes it (version 4: 122 random bits), so that
+   * no two events clash, made by one process or by many, however many there are.
+   */
+  static void assertRandomUuid(String id) {
+    java.util.UUID uuid = null;
+    try {
+      uuid = UUID.fromString(String.valueOf(id));
+    } catch (IllegalArgumentException notOne) {
+      // told below
+    }
+    assertThat(uuid != null && uuid.toString().equals(id) && uuid.version() == 4 && uuid.variant() == 2)
+        .as("TODO 1: the eventId %s should be a new random UUID (UUID.randomUUID().toString(), 36 characters, 122"
+            + " random bits). Consumers drop an event whose id they saw as a redelivery: an id made from the clock and"
+            + " a counter clashes when two instances of the shop make an event in the same millisecond, and a"
+            + " shortened UUID (8 hex digits, 32 bits) clashes once there are some ten thousand events", id)
+        .isTrue();
+  }
 
   <T extends AutoCloseable> T use(T closeable) {
     open.push(closeable);
@@ -502,11 +748,19 @@ class FanOutTest {
 
   /** What {@code Service.groupFor(service)} says in a new JVM: a restarted service is a new process. */
   static String groupInANewProcess(String service) throws Exception {
-    return inANewProcess(GroupOf.class, service).lines().reduce((a, b) -> b).orElse("");
+    // Another machine's name, another user, another working directory: all the new process can be given.
+    Map<String, String> elsewhere = Map.of("HOSTNAME", "another-machine", "HOST", "another-machine",
+        "COMPUTERNAME", "another-machine", "USER", "someone-else", "USERNAME", "someone-else");
+    return inANewProcess(GroupOf.class, elsewhere, service).lines().reduce((a, b) -> b).orElse("");
   }
 
   /** What a main class of this test prints when run in a new JVM, on this run's class path. */
   static String inANewProcess(Class<?> main, String... args) throws Exception {
+    return inANewProcess(main, Map.of(), args);
+  }
+
+  /** The same, with these environment variables changed, from a working directory of its own. */
+  static String inANewProcess(Class<?> main, Map<String, String> env, String... args) throws Exception {
     List<String> classPath = new ArrayList<>();
     for (ClassLoader l = Service.class.getClassLoader(); l != null; l = l.getParent()) {
       if (l instanceof java.net.URLClassLoader u) {
@@ -515,10 +769,18 @@ class FanOutTest {
     }
     classPath.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
     String jvm = ProcessHandle.current().info().command().orElse("java");
+    classPath.replaceAll(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString());
     List<String> command = new ArrayList<>(List.of(jvm, "-cp", String.join(java.io.File.pathSeparator, classPath),
         main.getName()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    if (!env.isEmpty()) {
+      builder.directory(java.nio.file.Files.createTempDirectory("elsewhere").toFile());
+      command.add(command.size() - 1 - args.length, "-Duser.name=" + env.getOrDefault("USER", "someone-else"));
+      builder.command(command);
+    }
+    Process process = builder.start();
     String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running " + main.getSimpleName()).isTrue();
     assertThat(process.exitValue()).as("a new JVM running %s %s, said: %s", main.getSimpleName(), List.of(args), out)

@@ -1,5 +1,6 @@
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,7 +25,15 @@ final class Handled {
     }
   }
 
+  /** Called before each record is handled, on the handling thread: a test's faults and pauses (nothing by default). */
+  interface Before {
+    void handling(String worker, ConsumerRecord<String, String> record);
+  }
+
   private final long workNanos;
+  private final Handled root; // a view of another Handled (see named) shares its record of what was handled
+  private final String prefix;
+  private volatile Before before = (worker, record) -> { };
   private final Set<String> eventIds = new HashSet<>();
   private final Map<String, Seen> latest = new HashMap<>();
   private final Set<String> invertedOrders = new HashSet<>();
@@ -34,6 +43,7 @@ final class Handled {
   private final Map<Integer, Seen> lastOfPartition = new HashMap<>();
   private final List<String> partitionDisorder = new ArrayList<>();
   private final List<String> redelivered = new ArrayList<>();
+  private final Map<Integer, BitSet> offsetsHandled = new HashMap<>();
   private int partitionDisorderCount;
   private int duplicates;
 
@@ -45,10 +55,36 @@ final class Handled {
   /** Handling each event takes {@code work} (a database write, an email), as real handlers do. */
   Handled(Duration work) {
     this.workNanos = work.toNanos();
+    this.root = this;
+    this.prefix = "";
+  }
+
+  private Handled(Handled root, String prefix) {
+    this.workNanos = root.workNanos;
+    this.root = root;
+    this.prefix = prefix;
+  }
+
+  /**
+   * The same record of what was handled, for another set of workers: their worker-1 is counted as
+   * {@code prefix + "worker-1"}, so that workers started later (a restart, one more worker) are told apart.
+   */
+  Handled named(String prefix) {
+    return new Handled(root, prefix + this.prefix);
+  }
+
+  /** Runs {@code before} ahead of handling each record, with the worker's full name. */
+  void before(Before before) {
+    root.before = before;
   }
 
   /** Called by a worker for each record, in the order it handles them. */
   void add(String worker, ConsumerRecord<String, String> record) {
+    if (root != this) {
+      root.add(prefix + worker, record);
+      return;
+    }
+    before.handling(worker, record);
     if (workNanos > 0) LockSupport.parkNanos(workNanos); // the work itself, before it counts as handled
     done(worker, record);
   }
@@ -56,6 +92,7 @@ final class Handled {
   private synchronized void done(String worker, ConsumerRecord<String, String> record) {
     OrderEvents.OrderEvent event = Json.read(record.value(), OrderEvents.OrderEvent.class);
     Seen now = new Seen(event, record.partition(), record.offset(), worker);
+    offsetsHandled.computeIfAbsent(record.partition(), p -> new BitSet()).set((int) record.offset());
     if (!eventIds.add(event.eventId())) {
       duplicates++; // the same event again (another group, or a redelivery): counted apart
       if (redelivered.size() < 3) redelivered.add(event.orderId() + ": " + now + " was handled a second time");
@@ -80,32 +117,70 @@ final class Handled {
   }
 
   /** Different events handled (each counted once). */
-  synchronized int count() { return eventIds.size(); }
+  int count() {
+    if (root != this) return root.count();
+    synchronized (this) { return eventIds.size(); }
+  }
 
   /** Events handled a second time or more. */
-  synchronized int duplicates() { return duplicates; }
+  int duplicates() {
+    if (root != this) return root.duplicates();
+    synchronized (this) { return duplicates; }
+  }
 
   /** Up to three events handled a second time, in words. */
-  synchronized List<String> redelivered() { return List.copyOf(redelivered); }
+  List<String> redelivered() {
+    if (root != this) return root.redelivered();
+    synchronized (this) { return List.copyOf(redelivered); }
+  }
 
   /** Orders with at least one event handled after a later event of the same order. */
-  synchronized int invertedOrders() { return invertedOrders.size(); }
+  int invertedOrders() {
+    if (root != this) return root.invertedOrders();
+    synchronized (this) { return invertedOrders.size(); }
+  }
 
   /** Up to three inversions, in words. */
-  synchronized List<String> examples() { return List.copyOf(examples); }
+  List<String> examples() {
+    if (root != this) return root.examples();
+    synchronized (this) { return List.copyOf(examples); }
+  }
 
   /** Orders whose events came from more than one partition, as "order-0007 on p1,p4". */
-  synchronized List<String> scatteredOrders() {
+  List<String> scatteredOrders() {
+    if (root != this) return root.scatteredOrders();
+    synchronized (this) { return scatteredOrders0(); }
+  }
+
+  private List<String> scatteredOrders0() {
     return partitionsOfOrder.entrySet().stream().filter(e -> e.getValue().size() > 1).sorted(Map.Entry.comparingByKey())
         .map(e -> e.getKey() + " on p" + String.join(",p", e.getValue().stream().map(String::valueOf).toList())).toList();
   }
 
   /** Records handled after a later record of the same partition (a higher offset). */
-  synchronized int partitionDisorder() { return partitionDisorderCount; }
+  int partitionDisorder() {
+    if (root != this) return root.partitionDisorder();
+    synchronized (this) { return partitionDisorderCount; }
+  }
 
   /** Up to three of them, in words. */
-  synchronized List<String> partitionDisorderExamples() { return List.copyOf(partitionDisorder); }
+  List<String> partitionDisorderExamples() {
+    if (root != this) return root.partitionDisorderExamples();
+    synchronized (this) { return List.copyOf(partitionDisorder); }
+  }
+
+  /** The lowest offset of {@code partition} that no worker has handled yet. */
+  long firstUnhandled(int partition) {
+    if (root != this) return root.firstUnhandled(partition);
+    synchronized (this) {
+      BitSet handled = offsetsHandled.get(partition);
+      return handled == null ? 0 : handled.nextClearBit(0);
+    }
+  }
 
   /** How many different events each worker handled. */
-  synchronized Map<String, Integer> perWorker() { return new TreeMap<>(perWorker); }
+  Map<String, Integer> perWorker() {
+    if (root != this) return root.perWorker();
+    synchronized (this) { return new TreeMap<>(perWorker); }
+  }
 }

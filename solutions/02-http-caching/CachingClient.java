@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A client with its own HTTP cache, like a browser's: it reuses a fresh answer without asking,
@@ -28,6 +29,10 @@ public final class CachingClient {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+  // Given: each request's number, in the order they leave, and per path the number of the newest answer handled.
+  private final AtomicLong sent = new AtomicLong();
+  private final Map<HttpResponse<String>, Long> askedAs = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private final Map<String, Long> newest = new ConcurrentHashMap<>();
   private final String baseUrl;
   // The time comes from outside so that tests and the demo can let a minute pass at once.
   private final InstantSource clock;
@@ -50,7 +55,15 @@ public final class CachingClient {
   }
 
   private Reply handle(String path, HttpResponse<String> response) {
-    remember(path, response);
+    // Given: two answers for one path can be on their way at once; the one to the request sent last wins
+    // (RFC 9111, 4: the most recent), and an older one that arrives after it is passed on, never stored over it.
+    Long number = askedAs.remove(response);
+    long asked = number != null ? number : sent.incrementAndGet();  // a response not from send(): as if asked now
+    newest.compute(path, (p, handled) -> {
+      if (handled != null && handled > asked) return handled;
+      remember(path, response);
+      return asked;
+    });
     return new Reply(response.statusCode(), response.body());
   }
 
@@ -61,6 +74,11 @@ public final class CachingClient {
     if (response.statusCode() != 304) {
       cache.remove(path);  // the server did not vouch for the stale copy: it is kept only if the new answer may be
       return handle(path, response);
+    }
+    // A 304 naming another version (its ETag, W/ aside, is not ours) vouches for bytes we do not hold (RFC 9111, 4.3.4).
+    if (!response.headers().firstValue("ETag").orElse(stale.etag()).replaceFirst("^W/", "").equals(stale.etag().replaceFirst("^W/", ""))) {
+      cache.remove(path, stale);
+      return fetch(path);
     }
     // 304 says "what you hold is current": it counts as just received (minus its Age), fresh again for
     // the max-age the 304 repeats (0 s if it says no-cache), or the one stored before if it repeats no
@@ -78,9 +96,10 @@ public final class CachingClient {
   private void remember(String path, HttpResponse<String> response) {
     // Only a 200 the server declared reusable: an error or a no-store answer must be asked for again.
     Map<String, String> directives = cacheControl(response);
-    if (response.statusCode() != 200 || directives.containsKey("no-store") || !directives.containsKey("max-age")) return;
+    if (response.statusCode() != 200 || directives.containsKey("no-store")) return;
+    if (!directives.containsKey("max-age") && !directives.containsKey("no-cache")) return;  // no freshness promised
     String etag = response.headers().firstValue("ETag").orElse(null);
-    // no-cache: keep it, but ask before every reuse. Age: it was already that old when it arrived.
+    // no-cache (with or without max-age): keep it, but ask before every reuse. Age: it was already that old when it arrived.
     Duration maxAge = directives.containsKey("no-cache") ? Duration.ZERO : Duration.ofSeconds(Long.parseLong(directives.get("max-age")));
     cache.put(path, new Entry(response.body(), etag, clock.instant().minusSeconds(age(response)), maxAge));
   }
@@ -90,7 +109,10 @@ public final class CachingClient {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    long number = sent.incrementAndGet();
+    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    askedAs.put(response, number);
+    return response;
   }
 
   /**

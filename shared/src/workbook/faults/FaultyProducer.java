@@ -47,7 +47,35 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
 
   private final List<Planned<K, V>> planned = new CopyOnWriteArrayList<>();
   private final Queue<Runnable> beforeNext = new ConcurrentLinkedQueue<>();
+  private final Queue<Hold> holds = new ConcurrentLinkedQueue<>();
   private volatile boolean down;
+  /**
+   * The answer to a send the test holds: nothing reaches the broker, and the sender's future stays
+   * open, until the test lets the record go ({@link #answer()}: sent to the real broker, its real
+   * answer passed on) or refuses it ({@link #refuse}: never sent, the future fails). A slow broker
+   * or a refusal after a while, at the moment the test chooses instead of after a sleep.
+   */
+  public final class Hold {
+    private final CompletableFuture<RuntimeException> decision = new CompletableFuture<>();
+    private volatile boolean handed;
+
+    /** The held record goes to the broker now; the sender gets the broker's answer. */
+    public void answer() { decision.complete(null); }
+
+    /** The held record is refused with {@code why}, never sent. */
+    public void refuse(RuntimeException why) { decision.complete(why); }
+
+    /** Whether a send has reached this hold yet. */
+    public boolean handed() { return handed; }
+  }
+
+  /** Holds the answer to the next send until the test decides (see {@link Hold}). */
+  public Hold holdNext() {
+    Hold hold = new Hold();
+    holds.add(hold);
+    return hold;
+  }
+
   /** Every record handed to send(), in order, faults or not. */
   public final List<ProducerRecord<K, V>> handed = new CopyOnWriteArrayList<>();
 
@@ -83,6 +111,8 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
     handed.add(record);
     for (Runnable action; (action = beforeNext.poll()) != null; ) action.run();
     if (down) return failed(record, callback, "not sent: the broker is unreachable (an outage the test injects)");
+    Hold hold = holds.poll();
+    if (hold != null) return held(hold, record, callback);
     Fault fault = null;
     for (Planned<K, V> p : planned) {
       if (p.which().test(record) && planned.remove(p)) {
@@ -119,6 +149,26 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
         Timeline.note("the process dies right after the broker acknowledged " + record.key() + " (offset " + acked.offset() + ")");
         throw new Crash("the process died after the broker acknowledged " + record.key());
     }
+  }
+
+  private Future<RecordMetadata> held(Hold hold, ProducerRecord<K, V> record, Callback callback) {
+    Timeline.note("the broker's answer to " + record.key() + " is held by the test");
+    CompletableFuture<RecordMetadata> answer = new CompletableFuture<>();
+    hold.handed = true;
+    hold.decision.thenAccept(refusal -> {
+      if (refusal != null) {
+        Timeline.note("send of " + record.key() + " refused: " + refusal.getMessage() + " (a fault the test injects)");
+        if (callback != null) callback.onCompletion(null, refusal);
+        answer.completeExceptionally(refusal);
+        return;
+      }
+      super.send(record, (metadata, e) -> {
+        if (callback != null) callback.onCompletion(metadata, e);
+        if (e != null) answer.completeExceptionally(e);
+        else answer.complete(metadata);
+      });
+    });
+    return answer;
   }
 
   private RecordMetadata acknowledged(ProducerRecord<K, V> record) {
