@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Checkout.java ../../shared/src/workbook/test/*.java
+//SOURCES Checkout.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -244,9 +244,10 @@ class FanOutTrapTest {
     @Test @Order(2)
     @DisplayName("an event published while notification is down waits, and is delivered once it is back")
     void retriesUntilTheServiceIsBack() {
-      // given
+      // given: a reaction pausing 150 ms between attempts (RETRY_PAUSE is 250 ms; the tests keep it short)
       shop.notification().down(true);
-      react(shop.notification());
+      Duration pause = Duration.ofMillis(150);
+      react(shop.notification(), Topics.unique("notification"), pause);
       // when
       checkout.publish(checkout.orderConfirmed("o-1"));
       checkout.publish(checkout.orderConfirmed("o-2"));
@@ -257,16 +258,87 @@ class FanOutTrapTest {
           + " should keep trying (backOff(), then call again); it stopped after "
           + shop.notification().requests() + " call(s)");
       assertThat((System.nanoTime() - firstCall) / 1_000_000).as("TODO 2: ms between the 1st and 5th call to"
-          + " a service that is down; call backOff() between attempts, so a struggling service is not"
-          + " hammered and close() can stop the loop").isGreaterThanOrEqualTo(1000);
-      // An outage outlasts any fixed number of attempts: this one lasts at least 16 (about 4 s).
-      await(() -> shop.notification().requests() >= 16, () -> "TODO 2: while notification is down the reaction"
-          + " should keep trying; it stopped after " + shop.notification().requests() + " call(s)");
+          + " a service that is down, with a pause of %d ms; call backOff() between attempts, so a struggling"
+          + " service is not hammered and close() can stop the loop", pause.toMillis())
+          .isGreaterThanOrEqualTo(4 * pause.toMillis());
+      // (An outage outlasts any fixed number of attempts: the next test's lasts 300.)
       shop.notification().down(false);
       await(() -> shop.notification().handled().size() >= 2, "TODO 2: notification is back, but did not get"
           + " o-1 and o-2: did the reaction give up on an event, or skip it?");
       assertThat(shop.notification().handled()).as("TODO 2: notifications sent, once each, in order")
           .containsExactly("o-1", "o-2");
+    }
+
+    @Test @Order(2)
+    @DisplayName("every answer that is not a 2xx is an outage to wait for: 300 in a row, one of each status from 300 to"
+        + " 599, and then the event is delivered, once")
+    void everyFailureIsRetriedWithoutBudget() {
+      // given: a notification answering each of the 300 statuses 300..599 once, in a row, then as usual; a reaction
+      // that pauses 1 ms between attempts, so 300 of them take a moment, not 75 s
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      try {
+        List<Integer> statuses = java.util.stream.IntStream.rangeClosed(300, 599).boxed().toList();
+        notification.answerNext(statuses);
+        String group = Topics.unique("notification");
+        react(notification, group, Duration.ofMillis(1));
+        // when
+        checkout.publish(checkout.orderConfirmed("o-1"));
+        // then
+        await(() -> notification.handled().contains("o-1") || notification.callsAt().size() > statuses.size(),
+            () -> "TODO 2: the reaction stopped calling notification after " + notification.callsAt().size()
+                + " call(s), answered " + statuses.subList(0, Math.min(notification.callsAt().size(), statuses.size()))
+                + " (no retry budget: keep calling until it succeeds)");
+        assertThat(notification.handled()).as("TODO 2: orders notification handled after answering %d failures in a"
+            + " row (%d..%d, a 4xx and a 3xx as well as a 5xx): each is a ServiceFailed, an outage to wait for (a 429"
+            + " or a 409 during a deploy passes too); a budget of attempts, or a skip of some statuses, commits o-1"
+            + " unsent", statuses.size(), statuses.get(0), statuses.get(statuses.size() - 1)).containsExactly("o-1");
+        assertThat(notification.callsAt()).as("TODO 2: calls notification got for o-1: one for each of the %d"
+            + " failures, then the one that worked", statuses.size()).hasSize(statuses.size() + 1);
+        await(() -> Topics.lag(group, topic) == 0, "TODO 2: o-1 is delivered, but the group never committed it");
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        notification.close();
+      }
+    }
+
+    @Test @Order(2)
+    @DisplayName("every attempt after a failure waits the pause first: after an answer that is not 2xx, and when there is"
+        + " no answer at all")
+    void pausesBeforeEveryAttempt() {
+      Duration pause = Duration.ofMillis(100);
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      try {
+        String group = Topics.unique("notification");
+        react(notification, group, pause);
+        // given, when: five answers that are not 2xx (503, 500, 429, 502, 504), then as usual
+        notification.answerNext(List.of(503, 500, 429, 502, 504));
+        checkout.publish(checkout.orderConfirmed("o-1"));
+        await(() -> notification.handled().contains("o-1"), "TODO 2: notification never got o-1 after five failures");
+        List<Long> answered = notification.callsAt();
+        // and: no answer at all (its process stopped), for five calls, then back
+        notification.crash();
+        checkout.publish(checkout.orderConfirmed("o-2"));
+        await(() -> notification.dropped() >= 5, () -> "TODO 2: while notification cannot be reached the reaction"
+            + " should keep trying; it tried " + notification.dropped() + " time(s)");
+        List<Long> dropped = notification.callsAt().subList(answered.size(), answered.size() + 5);
+        notification.restart();
+        await(() -> notification.handled().contains("o-2"), "TODO 2: notification is back, but never got o-2");
+        // then
+        for (List<Long> calls : List.of(answered, dropped)) {
+          String how = calls == answered ? "answered 503, 500, 429, 502 and 504" : "could not be reached (no answer)";
+          List<Long> gaps = new ArrayList<>();
+          for (int i = 1; i < calls.size(); i++) gaps.add((calls.get(i) - calls.get(i - 1)) / 1_000_000);
+          assertThat(gaps).as("TODO 2: ms between one call and the next, while notification %s; the pause is %d ms:"
+              + " call backOff() after every failure before the next attempt (a quick retry first, or none when"
+              + " nobody answers, hammers a service that is struggling to come back)", how, pause.toMillis())
+              .allMatch(ms -> ms >= pause.toMillis() - 1);
+        }
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        notification.close();
+      }
     }
 
     @Test @Order(3)
@@ -362,6 +434,54 @@ class FanOutTrapTest {
     }
 
     @Test @Order(6)
+    @DisplayName("under generated faults (runs of failed answers of every kind, the reaction stopped and started again"
+        + " while it retries, events delivered again after a restart): every order delivered, in order, none lost, lag 0")
+    void deliversUnderFaults() throws Exception {
+      workbook.faults.Schedules.check("lab 13's reaction under faults", 2, FanOutTrapTest::faultSchedule,
+          schedule -> deliverUnderFaults(schedule));
+    }
+
+    void deliverUnderFaults(List<Delivery> schedule) {
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      try {
+        // given: each order's calls answered as the schedule says (its failures, then a 201)
+        List<Integer> answers = new ArrayList<>();
+        List<Integer> restartAtCall = new ArrayList<>();
+        for (Delivery d : schedule) {
+          if (d.restartWhileRetrying()) restartAtCall.add(answers.size() + 1); // after its first failed call
+          answers.addAll(d.failures());
+          answers.add(201);
+        }
+        notification.answerNext(answers);
+        String group = Topics.unique("notification");
+        Duration pause = Duration.ofMillis(5);
+        Reaction reaction = react(notification, group, pause);
+        // when
+        schedule.forEach(d -> checkout.publish(checkout.orderConfirmed(d.orderId())));
+        int restarts = 0;
+        for (int call : restartAtCall) {
+          await(() -> notification.callsAt().size() >= call, () -> "TODO 2: the reaction stopped calling notification"
+              + " after " + notification.callsAt().size() + " call(s); the schedule's failures go on to call " + call);
+          reaction.close(); // stopped while it retries: the event it was on stays uncommitted
+          restarts++;
+          reaction = react(notification, group, pause);
+        }
+        List<String> orders = schedule.stream().map(Delivery::orderId).toList();
+        await(() -> notification.handled().containsAll(orders) && Topics.lag(group, topic) == 0, () -> "TODO 2:"
+            + " notification handled " + notification.handled() + " of " + orders + ", lag " + Topics.lag(group, topic));
+        // then
+        assertThat(notification.handled().stream().distinct().toList()).as("TODO 2: orders notification handled"
+            + " through the schedule's failures and %d restart(s) of the reaction, each counted once, in the order they"
+            + " were confirmed (a restart may deliver the last one again: it was not committed yet)", restarts)
+            .containsExactlyElementsOf(orders);
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        notification.close();
+      }
+    }
+
+    @Test @Order(6)
     @DisplayName("with both steps done, a notification outage at checkout delays the email but not the order")
     void endToEnd() {
       // given
@@ -375,6 +495,27 @@ class FanOutTrapTest {
       await(() -> shop.notification().handled().contains("o-1"), "TODO 2: the email for o-1 never went out");
       assertThat(shop.notification().handled()).as("TODO 2: emails sent").containsExactly("o-1");
     }
+  }
+
+  /** One order of a fault schedule: the answers its calls get before a 201, and whether the reaction restarts meanwhile. */
+  record Delivery(String orderId, List<Integer> failures, boolean restartWhileRetrying) {}
+
+  /**
+   * Five orders; each fails 0 to 3 times, with statuses drawn from 3xx, 4xx and 5xx; two of them (where the seed says)
+   * fail at least twice and see the reaction restarted after their first failure.
+   */
+  static List<Delivery> faultSchedule(java.util.Random random) {
+    List<Integer> kinds = List.of(301, 400, 404, 408, 409, 429, 500, 502, 503, 504);
+    List<Integer> restarts = workbook.faults.Schedules.places(random, 5, 2);
+    List<Delivery> schedule = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      boolean restart = restarts.contains(i);
+      int n = restart ? 2 + random.nextInt(2) : random.nextInt(4);
+      List<Integer> failures = new ArrayList<>();
+      for (int k = 0; k < n; k++) failures.add(kinds.get(random.nextInt(kinds.size())));
+      schedule.add(new Delivery("o-" + (i + 1), List.copyOf(failures), restart));
+    }
+    return schedule;
   }
 
   private void confirmOrFail(String orderId, String message) {
@@ -396,7 +537,12 @@ class FanOutTrapTest {
   }
 
   private Reaction react(Shop.Service service, String group) {
-    Reaction r = new Reaction(topic, group, service);
+    return react(service, group, Reaction.RETRY_PAUSE);
+  }
+
+  /** A reaction whose backOff() pauses {@code pause}. */
+  private Reaction react(Shop.Service service, String group, Duration pause) {
+    Reaction r = new Reaction(topic, group, service, pause);
     reactions.add(r);
     groups.put(group, service);
     return r;

@@ -50,6 +50,9 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     private final String path;
     private final Duration latency;
     private final List<String> handled = new CopyOnWriteArrayList<>();
+    // A test's outage of many kinds: the next calls get these statuses, one each (see answerNext).
+    private final java.util.Queue<Integer> nextAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final List<Long> callsAt = new CopyOnWriteArrayList<>(); // System.nanoTime() of each call (see callsAt())
 
     private Service(String name, int latencyMillis, String path) {
       this.path = path;
@@ -60,6 +63,12 @@ record Shop(Service inventory, Service payment, Service notification, Service an
 
     private java.util.function.Consumer<io.javalin.config.JavalinConfig> routes() {
       return cfg -> cfg.routes.post(path, ctx -> {
+        callsAt.add(System.nanoTime());
+        Integer status = nextAnswers.poll();
+        if (status != null && status / 100 != 2) {
+          ctx.status(status);
+          return;
+        }
         handled.add(ctx.bodyAsClass(OrderRef.class).orderId());
         ctx.status(201);
       });
@@ -110,6 +119,7 @@ record Shop(Service inventory, Service payment, Service notification, Service an
         Thread accepting = new Thread(() -> {
           while (true) {
             try (java.net.Socket connection = dropping.accept()) {
+              callsAt.add(System.nanoTime());
               dropped.incrementAndGet();
             } catch (IOException closed) {
               return;
@@ -123,6 +133,22 @@ record Shop(Service inventory, Service payment, Service notification, Service an
         throw new java.io.UncheckedIOException(e);
       }
     }
+
+    /**
+     * The next calls, one status each, are answered with {@code statuses} (any status, 4xx and 3xx too: call
+     * throws ServiceFailed for each that is not 2xx, as for a 503; a 2xx in the list is a call handled as usual);
+     * then it answers as usual again.
+     */
+    void answerNext(List<Integer> statuses) { nextAnswers.addAll(statuses); }
+
+    /** Forgets the statuses answerNext had left: from now on it answers as usual. */
+    void answerAsUsual() { nextAnswers.clear(); }
+
+    /**
+     * When (System.nanoTime()) each call arrived that reached its handler or, while crashed, was dropped (not
+     * the ones answered 503 by down(true)).
+     */
+    List<Long> callsAt() { return List.copyOf(callsAt); }
 
     /** Calls that found it crashed: their connection was dropped unanswered. */
     int dropped() { return dropped.get(); }

@@ -1,6 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES Shop.java ../../shared/src/workbook/browser/*.java ../../shared/src/workbook/test/*.java
+//SOURCES ../../shared/src/workbook/faults/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -146,6 +147,19 @@ class ShopTest {
           .contains("\"orderId\":\"o-fake-1\"");
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received over gRPC").containsExactly("espresso-cup x2");
+    }
+
+    @Test
+    @DisplayName("the order service gets the form's quantity as it is, 0 and below too: it decides what is valid")
+    void formQuantityUnchanged() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      Gateway gateway = gatewayTo(orders);
+      List<Integer> quantities = List.of(0, -1, Integer.MIN_VALUE, 1, 7, Integer.MAX_VALUE);
+      for (int q : quantities) post(gateway.url(), "beans-1kg", q);
+      assertThat(orders.received).extracting(PlaceOrderRequest::getQuantity).as("TODO 1: the quantities the order"
+          + " service received for forms of %s: each as the form sent it. A gateway that changes a quantity (0 to 1)"
+          + " places an order nobody asked for, where the order service would answer INVALID_ARGUMENT, a 400",
+          quantities).containsExactlyElementsOf(quantities);
     }
 
     @Test
@@ -343,8 +357,9 @@ class ShopTest {
   @DisplayName("Step 3: the order and its event in one transaction (the outbox)")
   class Step3 {
     Db db = later(Db.fresh("orders").execute(OrderService.SCHEMA));
+    // A database that commits a transaction left open at close (as Oracle's driver does): only a rollback undoes it.
     OrdersGrpc.OrdersBlockingStub orders = OrdersGrpc.newBlockingStub(
-        channel(serve(new OrderService(db.dataSource(), "orders-topic")).getPort()));
+        channel(serve(new OrderService(commitsOnClose(db.dataSource()), "orders-topic")).getPort()));
 
     @Test
     @DisplayName("PlaceOrder stores the order and a pending order.confirmed outbox row keyed by the order id")
@@ -371,7 +386,8 @@ class ShopTest {
           + " cannot be written (%s)", Status.fromThrowable(failure)).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(rows("SELECT product_id FROM orders")).as("TODO 3: orders stored. An order whose event cannot be written"
           + " would never reach inventory or notification: it must roll back with the outbox row (one transaction,"
-          + " committed after both inserts)").isEmpty();
+          + " committed after both inserts, and rolled back with c.rollback() when one fails: this database, as"
+          + " Oracle's, commits what a closed connection left open)").isEmpty();
     }
 
     @Test
@@ -383,7 +399,8 @@ class ShopTest {
       assertThat(Status.fromThrowable(failure).getCode()).as("TODO 3: the status of PlaceOrder when its order row"
           + " cannot be written (%s)", Status.fromThrowable(failure)).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(rows("SELECT payload FROM outbox")).as("TODO 3: outbox rows. An event for an order that was never"
-          + " stored tells everyone a lie: the outbox row must roll back with the order").isEmpty();
+          + " stored tells everyone a lie: the outbox row must roll back with the order (c.rollback() when one"
+          + " fails: this database, as Oracle's, commits what a closed connection left open)").isEmpty();
     }
 
     @Test
@@ -400,6 +417,30 @@ class ShopTest {
           + " although the commit failed: each insert committed on its own (auto-commit on, or setAutoCommit(true)"
           + " before the commit), so the caller hears 'failed' about an order that is stored and will be published")
           .isEmpty();
+    }
+
+    @Test
+    @DisplayName("whichever commit fails, the first or a later one, the order and its outbox row are both stored or neither")
+    void bothOrNeitherWhicheverCommitFails() throws Exception {
+      List<String> wrong = new ArrayList<>();
+      for (int n = 1; n <= 3; n++) {
+        try (Db own = Db.fresh("orders").execute(OrderService.SCHEMA)) {
+          OrdersGrpc.OrdersBlockingStub failing = OrdersGrpc.newBlockingStub(
+              channel(serve(new OrderService(nthCommitFails(own.dataSource(), n), "orders-topic")).getPort()));
+          Throwable failure = catchThrowable(() -> failing.withDeadlineAfter(Duration.ofSeconds(20))
+              .placeOrder(PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build()));
+          List<String> orders = ShopTest.rows(own, "SELECT id FROM orders");
+          List<String> outbox = ShopTest.rows(own, "SELECT message_key FROM outbox");
+          String answer = failure == null ? "OK" : String.valueOf(Status.fromThrowable(failure).getCode());
+          boolean right = failure == null ? orders.size() == 1 && outbox.equals(orders)
+              : answer.equals("UNAVAILABLE") && orders.isEmpty() && outbox.isEmpty();
+          if (!right) wrong.add("commit " + n + " failing: answered " + answer + ", orders " + orders + ", outbox " + outbox);
+        }
+      }
+      assertThat(wrong).as("TODO 3: runs in which one commit (the 1st, 2nd or 3rd the order service makes) failed and"
+          + " the order and its outbox row were not both stored (and the call answered OK) or both not stored (and the"
+          + " call answered UNAVAILABLE). Two connections, each committed on its own, are two transactions: when the"
+          + " second commit fails, the first is already stored. Both inserts on one connection, one commit").isEmpty();
     }
 
     @Test
@@ -525,7 +566,8 @@ class ShopTest {
     void failureRollsBack() throws Exception {
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
-      IdempotentConsumer reader = new IdempotentConsumer("notification", db.dataSource(),
+      // A database that commits a transaction left open at close (as Oracle's driver does): only a rollback undoes it.
+      IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()),
           new FailingAfter(notification, 1), "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
 
@@ -534,7 +576,9 @@ class ShopTest {
       assertThat(failure).as("TODO 4: applyOnce must let the reaction's failure out (the consumer then commits no offset)")
           .isNotNull();
       assertThat(rows(db, "SELECT event_id FROM processed_events")).as("TODO 4: processed_events after the failed"
-          + " attempt: the email rolled back, so the event must not count as processed (same transaction)").isEmpty();
+          + " attempt: the email rolled back, so the event must not count as processed (same transaction, and"
+          + " c.rollback() when the reaction fails: this database, as Oracle's, commits what a closed connection left"
+          + " open)").isEmpty();
       assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of the retry").isTrue();
       assertThat(notification.emailedOrders()).as("TODO 4: emails after the failure and the retry").containsExactly("o-1");
     }
@@ -562,7 +606,7 @@ class ShopTest {
     void longFailureNeverSkips() throws Exception {
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
-      IdempotentConsumer reader = new IdempotentConsumer("notification", db.dataSource(),
+      IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()),
           new FailingAfter(notification, 5), "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
 
@@ -583,6 +627,55 @@ class ShopTest {
           + " was recorded in a transaction apart from the effect: the retry finds it)")
           .doesNotContain("skipped").endsWith("applied");
       assertThat(notification.emailedOrders()).as("TODO 4: emails once the failure was over").containsExactly("o-1");
+    }
+
+    @Test
+    @DisplayName("a failure recording the event's id (a lock timeout) is a failure, not a second copy: the event is applied once it passes")
+    void idRecordFailureIsNoDuplicate() throws Exception {
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      IdempotentConsumer reader = new IdempotentConsumer("notification", idInsertFails(db.dataSource(), 2),
+          notification, "unused", "unused");
+      OrderService.OrderConfirmed event = event("o-1");
+
+      List<String> attempts = new ArrayList<>();
+      for (int attempt = 1; attempt <= 5 && !attempts.contains("applied"); attempt++) {
+        try {
+          attempts.add(reader.applyOnce(event) ? "applied" : "skipped");
+        } catch (UnsupportedOperationException todo) {
+          throw todo;
+        } catch (Exception e) {
+          attempts.add("failed");
+        }
+      }
+      assertThat(attempts).as("TODO 4: what applyOnce answered, call after call, while recording the event's id failed"
+          + " twice with a lock timeout (SQLState HYT00). Only a duplicate key (SQLState 23505, DUPLICATE_KEY) means"
+          + " 'seen before'; any other failure must come out as an exception (the offset stays, the event comes"
+          + " again). 'skipped' commits the offset of an event that was never applied").containsExactly("failed",
+          "failed", "applied");
+      assertThat(notification.emailedOrders()).as("TODO 4: emails once the lock timeouts were over").containsExactly("o-1");
+    }
+
+    @Test
+    @DisplayName("applyOnce leaves telling the outside world to the loop, after the commit: a watcher never hears of an uncommitted change")
+    void toldOnlyAfterCommit() throws Exception {
+      Db db = later(Db.fresh("inventory").execute(Inventory.SCHEMA));
+      Inventory inventory = new Inventory(db.dataSource());
+      List<String> told = new CopyOnWriteArrayList<>();
+      // Inventory's reaction; its afterCommit notes the stock level that other connections (a watcher's) read then.
+      IdempotentConsumer.Reaction watched = new IdempotentConsumer.Reaction() {
+        @Override public void apply(Connection c, OrderService.OrderConfirmed e) throws SQLException { inventory.apply(c, e); }
+        @Override public void afterCommit(OrderService.OrderConfirmed e) { told.add("told " + inventory.stock(e.productId())); }
+      };
+      IdempotentConsumer reader = new IdempotentConsumer("inventory", db.dataSource(), watched, "unused", "unused");
+      OrderService.OrderConfirmed event = event("o-1"); // 1 x espresso-cup, of 12
+
+      assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of a new event").isTrue();
+      if (reader.applyOnce(event)) fail("TODO 4: applyOnce of the same event again returned true");
+      assertThat(told).as("TODO 4: what applyOnce told the service's watchers (afterCommit) while applying o-1's event"
+          + " twice: nothing. The loop (pollOnce) calls afterCommit once applyOnce returned true, after the commit;"
+          + " called inside applyOnce it pushes a level read before the commit (12, not 11), and twice").isEmpty();
+      assertThat(inventory.stock("espresso-cup")).as("TODO 4: espresso cups after o-1's event").isEqualTo(11);
     }
 
     @Test
@@ -623,6 +716,58 @@ class ShopTest {
           + " events Kafka delivered twice: record each eventId and skip one already recorded").isEqualTo(9);
       assertThat(shop.notification.emailedOrders()).as("TODO 4: emails, one per order").hasSize(3).doesNotHaveDuplicates();
       assertThat(shop.analytics.unitsSold("espresso-cup")).as("TODO 4: units counted by analytics").isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("under generated faults (the process dying just before and just after a database commit, a failed"
+        + " commit, an event delivered twice), each restart reading on from the committed offset: every event applied"
+        + " once, none lost, lag 0")
+    void eachEventOnceUnderFaults() throws Exception {
+      requireApplyOnce();
+      workbook.faults.Schedules.check("lab 16's consumer under crashes", 2, ShopTest::faultSchedule,
+          schedule -> consumeUnderFaults(schedule));
+    }
+
+    void consumeUnderFaults(List<Fault> schedule) throws Exception {
+      try (Db db = Db.fresh("notification").execute(Notification.SCHEMA)) {
+        workbook.faults.FaultyDatabase faulty = new workbook.faults.FaultyDatabase(db.dataSource());
+        schedule.forEach(f -> faulty.at(f.atCommit(), f.kind()));
+        Notification notification = new Notification(db.dataSource());
+        String topic = Topics.fresh("orders", 1);
+        String group = Topics.unique("notification");
+        List<OrderService.OrderConfirmed> events = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) events.add(event("o-" + i));
+        // e-2 and e-5 are delivered twice (a relay that died after the broker's ack sends its row again)
+        publish(topic, events.get(0), events.get(1), events.get(1), events.get(2), events.get(3), events.get(4),
+            events.get(4), events.get(5));
+        IdempotentConsumer reader = new IdempotentConsumer("notification", faulty, notification, topic, group);
+        int restarts = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        boolean done = false;
+        while (!done && System.nanoTime() < deadline) {
+          java.util.Map<String, Object> config = Clients.consumerConfig(group, "notification-" + (restarts + 1));
+          config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+          try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer = Clients.consumer(config)) {
+            Clients.subscribe(consumer, topic);
+            while (System.nanoTime() < deadline) {
+              if (reader.pollOnce(consumer) == 0 && Topics.lag(group, topic) == 0) {
+                done = true;
+                break;
+              }
+            }
+          } catch (workbook.faults.Crash | SQLException e) {
+            restarts++; // the process is gone; the next one reads on from the group's committed offset
+          }
+        }
+        assertThat(faulty.faultsPending()).as("faults of the schedule not met (commits made: %d)", faulty.commits())
+            .isZero();
+        assertThat(notification.emailedOrders()).as("TODO 4: emails after 6 orders' events (2 of them delivered twice)"
+            + " were read through %d restart(s), the process dying just before and just after a database commit and a"
+            + " commit failing: each order once. A missing one was committed before it was applied (or skipped after a"
+            + " failure); a second one was applied again (its id recorded apart from the effect, or not at all)",
+            restarts).containsExactlyInAnyOrder("o-1", "o-2", "o-3", "o-4", "o-5", "o-6");
+        assertThat(Topics.lag(group, topic)).as("TODO 4: the group's lag at the end").isZero();
+      }
     }
 
     /** Fails at once, naming TODO 4, while applyOnce is not written yet (instead of waiting for Kafka). */
@@ -820,6 +965,22 @@ class ShopTest {
     }
   }
 
+  /** A fault of a schedule: what happens at the n-th database commit. */
+  record Fault(workbook.faults.FaultyDatabase.Fault kind, int atCommit) {}
+
+  /**
+   * Each kind of fault once, at commits the seed picks among the first six: six events to store make at least six
+   * commits, so every fault placed there is met (a later place could come after the last event was stored).
+   */
+  static List<Fault> faultSchedule(java.util.Random random) {
+    List<workbook.faults.FaultyDatabase.Fault> kinds = new ArrayList<>(List.of(workbook.faults.FaultyDatabase.Fault.values()));
+    java.util.Collections.shuffle(kinds, random);
+    List<Integer> places = workbook.faults.Schedules.places(random, 6, kinds.size());
+    List<Fault> schedule = new ArrayList<>();
+    for (int i = 0; i < kinds.size(); i++) schedule.add(new Fault(kinds.get(i), places.get(i) + 1));
+    return schedule;
+  }
+
   /** A reaction whose first {@code failures} attempts fail after doing their work: only a rollback undoes it. */
   static final class FailingAfter implements IdempotentConsumer.Reaction {
     private final IdempotentConsumer.Reaction reaction;
@@ -991,6 +1152,70 @@ class ShopTest {
                     || m.getName().equals("setAutoCommit") && Boolean.TRUE.equals(a[0]) && !c.getAutoCommit();
                 if (commits) throw new SQLException("simulated: the database refused the commit (disk full)");
                 return invoke(m, c, a);
+              });
+        });
+  }
+
+  /**
+   * The same database, but a connection closed in the middle of a transaction commits it, as Oracle's driver does
+   * (JDBC leaves it to the driver; H2 rolls back): only an explicit rollback() keeps a failed transaction's work out.
+   */
+  static DataSource commitsOnClose(DataSource real) {
+    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (ds, method, args) -> {
+          Object result = invoke(method, real, args);
+          if (!(result instanceof Connection c)) return result;
+          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+              (conn, m, a) -> {
+                if (m.getName().equals("close") && !c.isClosed() && !c.getAutoCommit()) c.commit();
+                return invoke(m, c, a);
+              });
+        });
+  }
+
+  /** The same database, but its n-th commit (counting every connection's) fails; the others go through. */
+  static DataSource nthCommitFails(DataSource real, int n) {
+    AtomicInteger commits = new AtomicInteger();
+    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (ds, method, args) -> {
+          Object result = invoke(method, real, args);
+          if (!(result instanceof Connection c)) return result;
+          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+              (conn, m, a) -> {
+                boolean commits1 = m.getName().equals("commit")
+                    || m.getName().equals("setAutoCommit") && Boolean.TRUE.equals(a[0]) && !c.getAutoCommit();
+                if (commits1 && commits.incrementAndGet() == n) {
+                  throw new SQLException("simulated: the database refused commit " + n + " (disk full)");
+                }
+                return invoke(m, c, a);
+              });
+        });
+  }
+
+  /**
+   * The same database, but the first {@code failures} inserts into processed_events fail as a lock timeout does
+   * (SQLState HYT00), not as a duplicate key (23505): the database could not say whether the id is there.
+   */
+  static DataSource idInsertFails(DataSource real, int failures) {
+    AtomicInteger left = new AtomicInteger(failures);
+    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (ds, method, args) -> {
+          Object result = invoke(method, real, args);
+          if (!(result instanceof Connection c)) return result;
+          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+              (conn, m, a) -> {
+                Object made = invoke(m, c, a);
+                if (!(made instanceof java.sql.PreparedStatement ps) || !String.valueOf(a[0]).contains("processed_events")
+                    || !String.valueOf(a[0]).toUpperCase().startsWith("INSERT")) {
+                  return made;
+                }
+                return Proxy.newProxyInstance(ShopTest.class.getClassLoader(),
+                    new Class<?>[] {java.sql.PreparedStatement.class}, (st, sm, sa) -> {
+                      if (sm.getName().startsWith("execute") && left.getAndDecrement() > 0) {
+                        throw new SQLException("simulated: timeout trying to lock table PROCESSED_EVENTS", "HYT00");
+                      }
+                      return invoke(sm, ps, sa);
+                    });
               });
         });
   }

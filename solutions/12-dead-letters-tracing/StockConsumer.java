@@ -35,7 +35,7 @@ final class StockConsumer implements AutoCloseable {
   static final Set<String> CATALOG = Set.of("espresso-cup", "milk-jug", "grinder");
 
   private final KafkaConsumer<String, String> consumer;
-  private final KafkaProducer<String, String> deadLetters = Clients.producer("stock-dlt");
+  private final KafkaProducer<String, String> deadLetters;
   private final TraceLog trace;
   private final List<String> reserved = new CopyOnWriteArrayList<>();
   private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
@@ -43,7 +43,13 @@ final class StockConsumer implements AutoCloseable {
   private volatile boolean closing;
 
   StockConsumer(String topic, String group, TraceLog trace) {
+    this(topic, group, trace, Clients.producer("stock-dlt"));
+  }
+
+  /** deadLetters: the producer for the dead-letter topic, closed with this consumer (the tests pass one with faults). */
+  StockConsumer(String topic, String group, TraceLog trace, KafkaProducer<String, String> deadLetters) {
     this.trace = trace;
+    this.deadLetters = deadLetters;
     Map<String, Object> config = Clients.consumerConfig(group, "stock");
     // We commit each record ourselves once it is handled (reserved, or safely dead-lettered).
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -133,6 +139,9 @@ final class StockConsumer implements AutoCloseable {
       closing = true;
     }
   }
+
+  /** False once its thread has ended: closed, or its process died (a Crash the tests inject). */
+  boolean running() { return thread.isAlive(); }
 
   /** The order ids reserved so far, in order. */
   List<String> reserved() { return List.copyOf(reserved); }

@@ -20,13 +20,20 @@ final class Reaction implements AutoCloseable {
   static final Duration RETRY_PAUSE = Duration.ofMillis(250);
 
   private final Shop.Service service;
+  private final Duration retryPause;
   private final KafkaConsumer<String, String> consumer;
   private final CountDownLatch closing = new CountDownLatch(1);
   private final Thread thread;
   private volatile RuntimeException stoppedBy;
 
   Reaction(String topic, String group, Shop.Service service) {
+    this(topic, group, service, RETRY_PAUSE);
+  }
+
+  /** retryPause: how long backOff() waits (RETRY_PAUSE; the tests pass shorter ones, to get through outages fast). */
+  Reaction(String topic, String group, Shop.Service service, Duration retryPause) {
     this.service = service;
+    this.retryPause = retryPause;
     Map<String, Object> config = Clients.consumerConfig(group, service.name() + "-reaction");
     // We commit ourselves, and only after the service did its part (see run()).
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -44,16 +51,16 @@ final class Reaction implements AutoCloseable {
         service.call(orderId);
         return;
       } catch (Shop.ServiceFailed e) {
-        Story.add(service.name() + " reaction: " + e.getMessage() + "; again in " + RETRY_PAUSE.toMillis() + " ms");
+        Story.add(service.name() + " reaction: " + e.getMessage() + "; again in " + retryPause.toMillis() + " ms");
         backOff();
       }
     }
   }
 
-  /** Waits RETRY_PAUSE before the next attempt; throws Closing when this reaction is being closed. */
+  /** Waits the retry pause (RETRY_PAUSE) before the next attempt; throws Closing when this reaction is being closed. */
   void backOff() {
     try {
-      if (closing.await(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS)) throw new Closing();
+      if (closing.await(retryPause.toNanos(), TimeUnit.NANOSECONDS)) throw new Closing();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Closing();
