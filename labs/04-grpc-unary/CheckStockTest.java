@@ -401,7 +401,8 @@ class CheckStockTest {
           wrong.add(blank.chars().mapToObj(c -> String.format("U+%04X", c)).toList() + " " + did);
         }
       }
-      assertThat(Recorder.call(service, "grinder")).as("TODO 2: the table's grinder").containsExactly("onNext", "onCompleted");
+      assertThat(Recorder.call(service, "grinder")).as("TODO 2: what checkStock(grinder) did on a stock table that also holds"
+          + " rows under blank ids: grinder is a known product, so one onNext, then onCompleted").containsExactly("onNext", "onCompleted");
       assertThat(wrong).as("TODO 2: blank ids a stock table held a row under (an import gone wrong), and what the service did"
           + " with them: a blank id is the caller's bug whatever the table holds, so check productId.isBlank() before you"
           + " look the id up, not only when the table lacks it")
