@@ -476,6 +476,82 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("an amount of any sign, size and number of decimals is read exactly (generated, seed printed)")
+    void everyAmountIsReadExactly() {
+      long seed = System.nanoTime();
+      java.util.Random random = new java.util.Random(seed);
+      List<String> amounts = new ArrayList<>(List.of("1.234", "0.001", "0.0001", "1.23456789", "-1.50", "-0.01", "-2000000",
+          "1E-10", "1E+30", "-98765432109876543.21"));
+      for (int i = 0; i < 40; i++) {
+        // 1 to 20 digits, 0 to 8 of them decimals, either sign: every amount a currency or a unit price can have.
+        StringBuilder digits = new StringBuilder().append(1 + random.nextInt(9));
+        int length = 1 + random.nextInt(20);
+        while (digits.length() < length) digits.append(random.nextInt(10));
+        BigDecimal amount = new BigDecimal(new java.math.BigInteger(digits.toString()), random.nextInt(9));
+        amounts.add((random.nextBoolean() ? amount.negate() : amount).toPlainString());
+      }
+      List<String> wrong = new ArrayList<>();
+      for (String amount : amounts) {
+        String body = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":" + amount + ",\"currency\":\"KWD\"}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        if (thrown != null) {
+          wrong.add(amount + " was rejected: " + message(thrown));
+        } else if (ProductReader.read(body).price().amount().compareTo(new BigDecimal(amount)) != 0) {
+          wrong.add(amount + " was read as " + ProductReader.read(body).price().amount().toPlainString());
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 3: every JSON number in price.amount is the amount, read exactly as sent: a dinar has three decimals, a"
+              + " unit price more, a credit is below 0; no rounding to cents, no bounds of the reader's own (amounts after"
+              + " the first ten drawn with seed %d). Amounts read otherwise", seed)
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("a currency that is there is kept as sent, whatever its code (generated, seed printed)")
+    void keepsEveryCurrency() {
+      long seed = System.nanoTime();
+      java.util.Random random = new java.util.Random(seed);
+      List<String> codes = new ArrayList<>(List.of("USD", "KWD", "XAU", "USDC", "CLF", "XX", "EUR"));
+      for (int i = 0; i < 20; i++) {
+        StringBuilder code = new StringBuilder();
+        for (int length = 1 + random.nextInt(8); code.length() < length; ) code.append((char) ('A' + random.nextInt(26)));
+        codes.add(code.toString());
+      }
+      List<String> wrong = new ArrayList<>();
+      for (String code : codes) {
+        String body = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"" + code + "\"}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        String got = thrown != null ? "an error: " + message(thrown) : ProductReader.read(body).price().currency();
+        if (!code.equals(got)) wrong.add(code + " -> " + got);
+      }
+      assertThat(wrong)
+          .as("TODO 3: EUR is the default for a currency that is missing (absent or null) only; a currency that is there is"
+              + " the price's, whatever code it has (the shop is going international), and must be kept as sent, never"
+              + " replaced by EUR or rejected (codes after the first seven drawn with seed %d). Sent -> read", seed)
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("a body without the fields the reader can do without (id, name, currency) still reads: only the amount is needed")
+    void onlyTheAmountIsNeeded() {
+      for (String body : new String[] {"{\"price\":{\"amount\":7.50}}", "{\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}",
+          "{\"id\":1,\"price\":{\"amount\":7.50}}", "{\"id\":1,\"name\":null,\"price\":{\"amount\":7.50}}",
+          "{\"id\":null,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}"}) {
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        assertThat(thrown == null)
+            .as("TODO 3: %s has a price.amount, the one field without a safe default, so it can be used; the reader failed"
+                + " with %s: %s. A tolerant reader rejects a body only when the amount is missing, so read id and name by"
+                + " path (product.path(\"name\")), never get(...), which is null for a field that is not there", body,
+                thrown == null ? "" : thrown.getClass().getSimpleName(), message(thrown))
+            .isTrue();
+        ProductReader.Product product = ProductReader.read(body);
+        assertThat(product.price().amount().stripTrailingZeros().toPlainString() + " " + product.price().currency())
+            .as("TODO 3: the price read from %s: its amount, and EUR for the currency it lacks", body).isEqualTo("7.5 EUR");
+      }
+    }
+
+    @Test
     @DisplayName("a missing currency becomes EUR")
     void defaultsCurrency() {
       ProductReader.Product product = ProductReader.read("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}");
@@ -755,6 +831,49 @@ class VersioningTest {
         assertThat(problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7,\"currency\":\"" + currency + "\"}}"))
             .as("TODO 4: the shop is going international: a price in %s must be valid (do not close currency to the codes"
                 + " sold today; codes after the first five are drawn with seed %d)", currency, seed)
+            .isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("the contract accepts every amount: any sign, size and number of decimals, with no bound of its own (generated, seed printed)")
+    void acceptsEveryAmount() throws Exception {
+      long seed = System.nanoTime();
+      java.util.Random random = new java.util.Random(seed);
+      List<String> amounts = new ArrayList<>(List.of("0.0001", "1.23456789", "1E-10", "-0.01", "-2000000", "-1E+30", "1E+30",
+          "-98765432109876543.21", "123456789012345678901234567890"));
+      for (int i = 0; i < 30; i++) {
+        StringBuilder digits = new StringBuilder().append(1 + random.nextInt(9));
+        int length = 1 + random.nextInt(24);
+        while (digits.length() < length) digits.append(random.nextInt(10));
+        BigDecimal amount = new BigDecimal(new java.math.BigInteger(digits.toString()), random.nextInt(9));
+        amounts.add((random.nextBoolean() ? amount.negate() : amount).toPlainString());
+      }
+      List<String> rejected = new ArrayList<>();
+      for (String amount : amounts) {
+        if (!problems("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":" + amount + ",\"currency\":\"EUR\"}}").isEmpty()) {
+          rejected.add(amount);
+        }
+      }
+      assertThat(rejected)
+          .as("TODO 4: the amount is any number (a currency with four decimals, a unit price, a credit, a large order):"
+              + " type: number is the whole rule, so no multipleOf, minimum or maximum, not even a generous one (amounts"
+              + " after the first nine drawn with seed %d). Amounts the contract rejected", seed)
+          .isEmpty();
+      // The same rule by its letter, on both v2 answers: the amount's schema bounds nothing, whatever values were drawn.
+      JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
+      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2}}) {
+        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
+            .path("content").path(answer[1]).path("schema");
+        JsonNode amount = resolve(document, resolve(document, resolve(document, schema).path("properties").path("price"))
+            .path("properties").path("amount"));
+        List<String> bounds = new ArrayList<>();
+        for (String keyword : new String[] {"multipleOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const"}) {
+          if (amount.has(keyword)) bounds.add(keyword + ": " + amount.get(keyword));
+        }
+        assertThat(bounds)
+            .as("TODO 4: the amount of the %s answer of %s is %s: type: number is the whole rule, leave out the bounds", answer[1],
+                answer[0], amount)
             .isEmpty();
       }
     }

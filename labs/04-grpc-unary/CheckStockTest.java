@@ -136,6 +136,71 @@ class CheckStockTest {
     }
   }
 
+  /** The fields of {@code type} (static ones too) that hold a protobuf builder, which every call through them would share. */
+  static List<String> builderFields(Class<?> type) {
+    return java.util.Arrays.stream(type.getDeclaredFields())
+        .filter(field -> com.google.protobuf.Message.Builder.class.isAssignableFrom(field.getType())
+            || com.google.protobuf.MessageLite.Builder.class.isAssignableFrom(field.getType()))
+        .map(field -> field.getType().getName().replaceAll(".*[.]", "") + " " + field.getName()).toList();
+  }
+
+  /**
+   * An inventory that holds each call until a second one is there too (at most 2 s), then answers quantity 1 (0 when a
+   * call waited alone): two calls that both get 1 were in it at once, or the client queued one.
+   */
+  static InventoryGrpc.InventoryImplBase meeting() {
+    java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+    return new InventoryGrpc.InventoryImplBase() {
+      @Override
+      public void checkStock(CheckStockRequest request, StreamObserver<StockLevel> responseObserver) {
+        both.countDown();
+        boolean together = false;
+        try {
+          together = both.await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(together ? 1 : 0).build());
+        responseObserver.onCompleted();
+      }
+    };
+  }
+
+  /**
+   * A channel without a network: each call is answered at once, in the caller's thread, with a StockLevel naming the id
+   * its request carried. Calls through it take microseconds, so calls made at once by several threads really overlap.
+   */
+  static final class EchoChannel extends io.grpc.Channel {
+    final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger together = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override public String authority() { return "echo"; }
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> newCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options) {
+      together.accumulateAndGet(inside.incrementAndGet(), Math::max);
+      return new io.grpc.ClientCall<>() {
+        private Listener<A> listener;
+        private Q request;
+
+        @Override public void start(Listener<A> responses, io.grpc.Metadata headers) { listener = responses; }
+        @Override public void request(int count) {}
+        @Override public void cancel(String message, Throwable cause) {}
+        @Override public void sendMessage(Q message) { request = message; }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void halfClose() {
+          inside.decrementAndGet();
+          String id = request instanceof CheckStockRequest asked ? asked.getProductId() : "(no CheckStockRequest sent)";
+          listener.onHeaders(new io.grpc.Metadata());
+          listener.onMessage((A) StockLevel.newBuilder().setProductId(id).build());
+          listener.onClose(Status.OK, new io.grpc.Metadata());
+        }
+      };
+    }
+  }
+
   /** A call to a server that takes 10 s, still waiting after 3 s: the message for a call with no deadline. */
   static final String NO_DEADLINE = "TODO 3: after 3 s the call was still waiting for a server that takes 10 s."
       + " Without a deadline a gRPC call waits as long as the server takes, forever if it hangs: give every call"
@@ -232,6 +297,62 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("answers built at the same time each carry their own product's row: no builder shared between calls")
+    void answersAtOnceKeepTheirRow() throws Exception {
+      // One builder in a field is used by every call: a race that needs two threads in it at the same nanosecond, which a
+      // busy machine may not give the run below. So the rule is checked by its letter first, then by calls.
+      assertThat(builderFields(StockService.class)).as("TODO 1: StockService keeps a protobuf builder in a field, which every"
+          + " call shares: two calls answered at once can send one product's id with the other's quantity. Build each"
+          + " answer with its own StockLevel.newBuilder()").isEmpty();
+      Map<String, StockService.Item> rows = new java.util.HashMap<>();
+      for (int p = 0; p < 4; p++) rows.put("product-" + p, new StockService.Item(p * 11, Instant.parse("2026-03-0" + (p + 1) + "T10:00:00Z")));
+      java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicInteger together = new java.util.concurrent.atomic.AtomicInteger();
+      Map<String, StockService.Item> table = new java.util.AbstractMap<>() { // the table, noting how many calls read it at once
+        @Override public StockService.Item get(Object id) {
+          together.accumulateAndGet(inside.incrementAndGet(), Math::max);
+          try {
+            return rows.get(id);
+          } finally {
+            inside.decrementAndGet();
+          }
+        }
+
+        @Override public java.util.Set<Entry<String, StockService.Item>> entrySet() { return rows.entrySet(); }
+      };
+      StockService service = new StockService(table, Duration.ZERO);
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+      List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Thread> callers = new ArrayList<>();
+      for (int p = 0; p < 4; p++) {
+        String id = "product-" + p;
+        StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(rows.get(id).quantity())
+            .setUpdatedAt(StockService.timestamp(rows.get(id).updatedAt())).build();
+        Thread caller = new Thread(() -> {
+          try {
+            start.await(5, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            return; // a caller that could not start alongside the others: the count below says so
+          }
+          for (int i = 0; i < 20_000 && wrong.size() < 3; i++) {
+            Recorder recorder = Recorder.on(service, id);
+            if (recorder.answers.size() != 1 || !recorder.answers.get(0).equals(expected)) {
+              wrong.add(id + " got " + (recorder.answers.isEmpty() ? recorder.events : LocalGrpc.text(recorder.answers.get(0))));
+            }
+          }
+        });
+        callers.add(caller);
+        caller.start();
+      }
+      for (Thread caller : callers) caller.join(30_000);
+      assertThat(wrong).as("TODO 1: calls answered at the same time by one service, each for its own product (4 threads, up"
+          + " to 20,000 calls each; at most %d read the table at once): an answer carried another call's id, quantity or"
+          + " updated_at. Build each answer with its own StockLevel.newBuilder(), never one builder kept in a field that"
+          + " every call shares", together.get())
+          .isEmpty();
+    }
+
+    @Test
     @DisplayName("the service answers once, then completes the call")
     void answersOnceThenCompletes() {
       assertThat(Recorder.call("espresso-machine")).as("TODO 1: what checkStock(espresso-machine) did with its"
@@ -261,6 +382,31 @@ class CheckStockTest {
         assertThat(status.getCode()).as("TODO 2: CheckStock(\"" + blank + "\") ended with " + meaning(status)
             + "; a request that can never succeed is INVALID_ARGUMENT (String.isBlank())").isEqualTo(Status.Code.INVALID_ARGUMENT);
       }
+    }
+
+    @Test
+    @DisplayName("a blank id is INVALID_ARGUMENT even when the stock table holds a row under it: blank is checked before the look-up")
+    void blankEvenWhenTheTableHasIt() {
+      Map<String, StockService.Item> table = new java.util.HashMap<>(StockService.STOCK);
+      List<String> blanks = new ArrayList<>(List.of("", "   ", "\t\n", "\u3000 \u2028"));
+      for (int c = Character.MIN_VALUE; c <= Character.MAX_VALUE; c++) {
+        if (String.valueOf((char) c).isBlank()) blanks.add(String.valueOf((char) c));
+      }
+      for (String blank : blanks) table.put(blank, new StockService.Item(3, Instant.parse("2026-03-04T10:00:00Z")));
+      StockService service = new StockService(table, Duration.ZERO);
+      List<String> wrong = new ArrayList<>();
+      for (String blank : blanks) {
+        List<String> did = Recorder.call(service, blank);
+        if (!did.equals(List.of("onError INVALID_ARGUMENT"))) {
+          wrong.add(blank.chars().mapToObj(c -> String.format("U+%04X", c)).toList() + " " + did);
+        }
+      }
+      assertThat(Recorder.call(service, "grinder")).as("TODO 2: what checkStock(grinder) did on a stock table that also holds"
+          + " rows under blank ids: grinder is a known product, so one onNext, then onCompleted").containsExactly("onNext", "onCompleted");
+      assertThat(wrong).as("TODO 2: blank ids a stock table held a row under (an import gone wrong), and what the service did"
+          + " with them: a blank id is the caller's bug whatever the table holds, so check productId.isBlank() before you"
+          + " look the id up, not only when the table lacks it")
+          .isEmpty();
     }
 
     @Test
@@ -447,7 +593,7 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("two callers of a slow inventory are served at once: one's look-up holds up no other")
+    @DisplayName("sixteen callers of a slow inventory are served at once, more than a pool per core: one's look-up holds up no other")
     void overlappingCallsOverlap() throws Exception {
       List<Thread> serving = new java.util.concurrent.CopyOnWriteArrayList<>(); // the thread running each call's checkStock
       io.grpc.ServerInterceptor threads = new io.grpc.ServerInterceptor() {
@@ -464,52 +610,40 @@ class CheckStockTest {
       };
       Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(20)), threads));
       ManagedChannel c = channelTo(s);
-      var first = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
-      var second = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("espresso-machine"));
+      // More callers than any pool sized by the machine (a thread per core, or two): none may wait for another's look-up.
+      int callers = Math.max(16, 2 * Runtime.getRuntime().availableProcessors() + 1);
+      List<com.google.common.util.concurrent.ListenableFuture<StockLevel>> calls = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        calls.add(InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(i % 2 == 0 ? "grinder" : "espresso-machine")));
+      }
       List<Thread.State> states = List.of();
       List<String> doing = List.of(); // per serving thread: in its look-up, or where it waits instead
-      // Wait until both are in their look-up, bounded below the calls' deadline: a busy machine may take seconds to start both.
+      // Wait until all are in their look-up, bounded below the calls' deadline: a busy machine may take seconds to start them.
       for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() * 4 / 5; System.nanoTime() < end; Thread.sleep(10)) {
-        List<Thread> now = List.copyOf(serving); // one snapshot for both: a call may arrive between two reads of the list
+        List<Thread> now = List.copyOf(serving); // one snapshot for all: a call may arrive between two reads of the list
         states = now.stream().map(Thread::getState).toList();
         doing = now.stream().map(CheckStockTest::lookingUp).toList();
-        if (doing.size() == 2 && doing.stream().allMatch("in its look-up"::equals)) break;
+        if (doing.size() == callers && doing.stream().allMatch("in its look-up"::equals)) break;
       }
-      first.cancel(true);
-      second.cancel(true);
-      assertThat(doing).as("TODO 3: what the threads serving two overlapping calls to an inventory whose look-up takes"
-          + " 20 s were doing: both calls must be in their look-up (StockService.lookUpTakes) at once. gRPC runs calls at"
-          + " once, each on its own thread: a lock or a semaphore around checkStock (synchronized, ReentrantLock,"
-          + " Semaphore(1)) makes every caller wait for the slow look-ups of the ones before it, and a deadline run out in"
-          + " that queue. The stock table is only read: no lock is needed")
-          .containsExactly("in its look-up", "in its look-up");
-      assertThat(states).as("TODO 3: what the threads serving two overlapping calls to an inventory whose look-up takes"
-          + " 20 s were doing (BLOCKED: waiting for the other call's lock). gRPC runs calls at once, each on its own"
+      calls.forEach(call -> call.cancel(true));
+      assertThat(doing).as("TODO 3: what the threads serving %d overlapping calls to an inventory whose look-up takes"
+          + " 20 s were doing (%d had started): every call must be in its look-up (StockService.lookUpTakes) at once. gRPC"
+          + " runs calls at once, each on its own thread: a lock or a semaphore around checkStock (synchronized,"
+          + " ReentrantLock, Semaphore(1)), or a fixed pool of threads for the server (executor(...) in StockServer.start),"
+          + " makes every caller wait for the slow look-ups of the ones before it, and a deadline run out in that queue."
+          + " The stock table is only read: no lock is needed", callers, doing.size())
+          .hasSize(callers).allMatch("in its look-up"::equals);
+      assertThat(states).as("TODO 3: what the threads serving %d overlapping calls to an inventory whose look-up takes"
+          + " 20 s were doing (BLOCKED: waiting for another call's lock). gRPC runs calls at once, each on its own"
           + " thread: a lock around checkStock (synchronized) makes every caller wait for the slow look-ups of the ones"
-          + " before it, and a deadline run out in that queue. The stock table is only read: no lock is needed")
-          .hasSize(2).doesNotContain(Thread.State.BLOCKED);
+          + " before it, and a deadline run out in that queue. The stock table is only read: no lock is needed", callers)
+          .hasSize(callers).doesNotContain(Thread.State.BLOCKED);
     }
 
     @Test
     @DisplayName("two checkouts calling fetch on one client at once are both in the inventory at once: the client queues no call")
     void overlappingFetchesOverlap() throws Exception {
-      // The inventory holds each call until the other one is there too (at most 2 s): both arrive at once, or the client queued one.
-      java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
-      InventoryGrpc.InventoryImplBase meeting = new InventoryGrpc.InventoryImplBase() {
-        @Override
-        public void checkStock(CheckStockRequest request, StreamObserver<StockLevel> responseObserver) {
-          both.countDown();
-          boolean together = false;
-          try {
-            together = both.await(2, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(together ? 1 : 0).build());
-          responseObserver.onCompleted();
-        }
-      };
-      StockClient client = clientOf(serve(meeting), TEST_DEADLINE);
+      StockClient client = clientOf(serve(meeting()), TEST_DEADLINE);
       List<Object> results = workbook.test.LockStep.both(() -> LocalGrpc.text(client.fetch("grinder")),
           () -> LocalGrpc.text(client.fetch("kettle")));
       String met = "quantity: 1";
@@ -521,6 +655,48 @@ class CheckStockTest {
       assertThat(results.get(0) + " | " + results.get(1)).as("TODO 3: each of two fetches made at once asks for its own"
           + " product: build each call's request inside fetch, never in a field both calls share")
           .contains("grinder").contains("kettle");
+    }
+
+    @Test
+    @DisplayName("fetches made at the same time on one client each ask for their own product: no request builder shared between calls")
+    void fetchesAtOnceAskForTheirOwn() throws Exception {
+      // One builder in a field is used by every call: a race that needs two threads inside fetch at the same nanosecond,
+      // which a busy machine may not give the run below. So the rule is checked by its letter first, then by calls.
+      assertThat(builderFields(StockClient.class)).as("TODO 3: StockClient keeps a protobuf builder in a field, which every"
+          + " fetch on this client shares: two checkout threads fetching at once can each send the id the other one set."
+          + " Build each call's request inside fetch (CheckStockRequest.newBuilder()...build())").isEmpty();
+      EchoChannel echo = new EchoChannel();
+      StockClient client = new StockClient(echo, TEST_DEADLINE);
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+      List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Thread> callers = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int caller = t;
+        Thread thread = new Thread(() -> {
+          try {
+            start.await(5, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            return;
+          }
+          for (int i = 0; i < 20_000 && wrong.size() < 3; i++) {
+            String id = "product-" + caller + "-" + i;
+            try {
+              String got = client.fetch(id).getProductId();
+              if (!got.equals(id)) wrong.add("fetch(" + id + ") asked for " + got);
+            } catch (RuntimeException e) {
+              wrong.add("fetch(" + id + ") threw " + e);
+            }
+          }
+        });
+        callers.add(thread);
+        thread.start();
+      }
+      for (Thread thread : callers) thread.join(30_000);
+      assertThat(wrong).as("TODO 3: four checkout threads calling fetch on one StockClient at the same time (up to 20,000"
+          + " calls each, at most %d in fetch at once), on a channel that answers each request with the id it carried: a"
+          + " call sent another call's id. Build each call's request inside fetch (CheckStockRequest.newBuilder()), never"
+          + " with one builder kept in a field every call shares", echo.together.get())
+          .isEmpty();
     }
 
     @Test
@@ -616,6 +792,18 @@ class CheckStockTest {
       assertThat(wrong).as("TODO 4: ids check changed on their way: the inventory must be asked for the id the caller gave,"
           + " exactly (the inventory decides what it knows; ' grinder' is not the grinder), and the Answer names that id")
           .isEmpty();
+    }
+
+    @Test
+    @DisplayName("two checkouts calling check on one client at once are both in the inventory at once: check queues no call either")
+    void overlappingChecksOverlap() throws Exception {
+      StockClient client = clientOf(serve(meeting()), TEST_DEADLINE);
+      List<Object> results = workbook.test.LockStep.both(() -> client.check("grinder"), () -> client.check("kettle"));
+      assertThat(results).as("TODO 4: two checks on one StockClient made at the same time (two checkout threads), to an"
+          + " inventory that answers quantity 1 once both calls are in it and 0 when one waited 2 s alone: check must not"
+          + " hold a lock (synchronized) while its call waits for the inventory, or each checkout waits for the calls before"
+          + " it; the decision needs no lock, it uses only what its own call returned. Results: %s", results)
+          .containsExactly(new StockClient.InStock("grinder", 1), new StockClient.InStock("kettle", 1));
     }
 
     @Test
