@@ -48,7 +48,9 @@ import workbook.story.StoryPage;
  * interceptors, no broker needed) is drawn by the test launcher, loaded in a headless Chromium,
  * and its lanes and arrows found through the DOM; so are a race of two consumers in a real (H2)
  * database and a bulk load drawn in batches; a 10,000-entry page must open in under 2 s; and
- * watch --web's server must make an open page reload after a new run.
+ * watch --web's server must make an open page reload after a new run. The page follows the
+ * tool's advice (the first red step first and alone open), a run of notes only draws no empty
+ * diagram, and the legend names only the arrows drawn.
  */
 @DisplayName("Workbook: the run's story page")
 @Timeout(180)
@@ -225,6 +227,73 @@ class StoryPageTest {
     System.out.printf(Locale.ROOT, "    opening it in Chromium: %.0f ms%n", loaded);
     assertThat(loaded).as("ms from navigation to the end of the load event").isLessThan(2000);
     assertThat(eval("String(document.querySelectorAll('svg.diagram g.entry.arrow').length)")).as("arrows drawn").isEqualTo("1000");
+  }
+
+  @Test
+  @DisplayName("the page follows the tool's advice: failing steps in order, the first red step first and alone open")
+  void firstRedStepFirst() throws Exception {
+    List<StoryPage.Section> sections = new ArrayList<>();
+    sections.add(section("given \u203a the service answers", false, "", () -> call("client", "Stock")));
+    sections.add(section("Step 1: send \u203a the order is sent", false, "", () -> send("shop", 0)));
+    sections.add(section("Step 3: read \u203a the order is read", true, "TODO 3: not read", () -> send("shop", 1)));
+    sections.add(section("Step 2: key \u203a no story", true, "TODO 2: no key", () -> { }));
+    sections.add(section("Step 2: key \u203a the key is kept", true, "TODO 2: wrong key", () -> call("client", "Stock")));
+    Path page = dir.resolve("advice.html");
+    StoryPage.write(page, "Advice run", sections);
+    String html = Files.readString(page);
+    assertThat(html).as("the header's advice").contains("Fix step 2 first");
+    needBrowser();
+    load(page.toUri().toString());
+    assertThat(eval("[...document.querySelectorAll('details.test')].map(d => d.dataset.test.replace(/ \u203a .*/, '')"
+        + " + (d.open ? ' open' : '')).join(', ')")).as("the sections, top to bottom")
+        .isEqualTo("Step 2: key open, Step 2: key open, Step 3: read, given, Step 1: send");
+    assertThat(eval("document.querySelector('details.test').dataset.test")).as("the first section: step 2's, with a story")
+        .endsWith("the key is kept");
+    assertThat(eval("[...document.querySelectorAll('svg.legend text')].map(t => t.textContent).join(', ')"))
+        .as("the legend: only the arrows the page draws (sends, calls)").isEqualTo("sent / read (colour: key), call / answer");
+  }
+
+  @Test
+  @DisplayName("a run with notes only (no message, call or statement): its verdicts as lists, no diagram, no legend")
+  void notesOnly() throws Exception {
+    List<StoryPage.Section> sections = List.of(
+        section("Step 1: modes \u203a BACKWARD accepts an added field with a default", true, "TODO 1: wrong verdict",
+            () -> { Story.add("BACKWARD: v2 checked against [v1], accepted"); Story.add("BACKWARD: v3 checked against [v2], turned down"); }),
+        section("Step 1: modes \u203a NONE accepts anything", false, "", () -> Story.add("NONE: v2 accepted")),
+        section("Step 2: reasons \u203a a verdict says why", true, "TODO 2: no reason", () -> { }));
+    Path page = dir.resolve("notes.html");
+    StoryPage.write(page, "Notes run", sections);
+    needBrowser();
+    load(page.toUri().toString());
+    assertThat(eval("String(document.querySelectorAll('svg').length)")).as("svg elements (diagrams and legend)").isEqualTo("0");
+    assertThat(eval("document.querySelector('header').textContent")).as("the header")
+        .contains("Fix step 1 first").doesNotContain("hover an arrow");
+    String first = "document.querySelector('details.test')";
+    assertThat(eval(first + ".open + ' ' + [..." + first + ".querySelectorAll('ol.notes li')].map(l => l.textContent.replace(/^\\S+ ms /, '')).join(' | ')"))
+        .as("the first red test: open, its verdicts in order")
+        .isEqualTo("true BACKWARD: v2 checked against [v1], accepted | BACKWARD: v3 checked against [v2], turned down");
+    assertThat(eval("String(document.querySelectorAll('ol.notes li').length)")).as("notes listed on the page").isEqualTo("3");
+  }
+
+  interface Recording { void run(); }
+
+  /** One test's section, its entries recorded as a lab's test records them. */
+  static StoryPage.Section section(String name, boolean failed, String message, Recording recording) {
+    Story.begin(name);
+    recording.run();
+    List<Story.Entry> entries = Story.entries();
+    Story.drain();
+    return new StoryPage.Section(name, failed, message, entries, 0);
+  }
+
+  static void send(String producer, int offset) {
+    Story.entry(Story.Kind.SENT, producer).topic("orders").at(0, offset).key("order-1").eventType("order.placed")
+        .line("sent orders p0@" + offset).add();
+  }
+
+  static void call(String caller, String service) {
+    Story.entry(Story.Kind.CALL, caller).peer(service).eventType("CheckStock").line(caller + " calls " + service).add();
+    Story.entry(Story.Kind.ANSWER, service).peer(caller).eventType("CheckStock OK").line(service + " answers").add();
   }
 
   @Test

@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 /**
  * Hints in tiers, like a good teaching assistant: the first ask gets a question that nudges,
  * the next the approach, the last where to read more and how to see the solution. They are the
- * numbered items under "### Step N" in the "## Hints" section of the lab's README.
+ * numbered items under "### Step N" in the "## Hints" section of the lab's README, each folded
+ * in a {@code <details>} of its own so that reading the page never shows an answer unasked
+ * (conventions checks it).
  */
 final class Hints {
   private static final Pattern ITEM = Pattern.compile("^\\s*\\d+\\.\\s+(.*)$");
@@ -51,6 +53,7 @@ final class Hints {
       if (!inHints) continue;
       if (line.startsWith("### ")) { inStep = line.matches("###\\s+Step\\s+" + n + "\\b.*"); continue; }
       if (!inStep) continue;
+      if (line.strip().startsWith("<")) continue; // <details>, <summary>, </details>: the fold, not the hint
       Matcher m = ITEM.matcher(line);
       if (m.matches()) items.add(m.group(1).trim());
       else if (!line.isBlank() && !items.isEmpty()) items.set(items.size() - 1, items.get(items.size() - 1) + " " + line.trim());

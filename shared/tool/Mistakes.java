@@ -89,13 +89,18 @@ final class Mistakes {
     Path results = Files.createTempFile("workbook-mistake-", ".tsv");
     System.setProperty("workbook.stopWhenCaught", "true");
     List<String> lines = new ArrayList<>();
+    List<String> firstMessages = new ArrayList<>(); // for the message report (Messages): read here, never run again
     try {
       for (Mistake m : of(solutionDir)) {
         restore(labCopy, solution);
         long t0 = System.nanoTime();
         watch(m, report, lines);
         System.out.println("=== mistake " + m.name() + " (step " + m.step() + ")");
+        Files.deleteIfExists(results); // a patch that does not apply must not leave the last mistake's results
         Outcome o = check(m, labCopy, warm, results);
+        Results.read(results).map(r -> r.failureMessages("step" + m.step())).filter(f -> !f.isEmpty()).ifPresent(f ->
+            firstMessages.add(m.name() + "\t" + m.step() + "\t" + f.get(0).replaceAll("[\\t\\r\\n]+", " ")));
+        Files.write(report.resolveSibling(Messages.MISTAKE_FILE), firstMessages, StandardCharsets.UTF_8);
         System.out.printf(Locale.ROOT, "=== %s: %s [%.1f s]%n", o.caught() ? "caught" : "NOT caught", o.detail(), (System.nanoTime() - t0) / 1e9);
         lines.add(o.name() + "\t" + o.step() + "\t" + (o.caught() ? "caught" : "bad") + "\t" + o.detail().replaceAll("[\\t\\r\\n]+", " "));
         synchronized (lines) { Files.write(report, lines, StandardCharsets.UTF_8); }

@@ -19,7 +19,9 @@ import workbook.kafka.Broker;
  * fails on the starter, (3) every test passes with the solution laid over it, (4) the solution
  * holds only files the starter has, plus its catalogue of mistakes/ (and mutate's
  * equivalent-mutants.txt), (5) every mistake laid over
- * the solution turns a test of its own step red, with a message naming that step's TODO.
+ * the solution turns a test of its own step red, with a message naming that step's TODO, (6) the
+ * first failure message of the starter at each step, and of each mistake, names its step
+ * (recorded for {@code messages} in .workbook/messages/NN.tsv).
  * Ends with the line "N passed, N failed".
  */
 final class Verify {
@@ -33,6 +35,8 @@ final class Verify {
   private int failed;
   private int mistakesTried;
   private int mistakesCaught;
+  private int messagesRecorded;
+  private int messagesUnnamed;
   private boolean asIs;
   private boolean keep;
   private Path scratch;
@@ -71,6 +75,8 @@ final class Verify {
     }
     System.out.printf(Locale.ROOT, "Verify took %.0f s.%n", (System.nanoTime() - t0) / 1e9);
     System.out.println("Mistakes: " + mistakesTried + " tried, " + mistakesCaught + " caught at their own step.");
+    System.out.println("First messages: " + messagesRecorded + " recorded in .workbook/messages/, " + messagesUnnamed
+        + " do not name their step (./jbang workbook@. messages shows them side by side).");
     System.out.println(passed + " passed, " + failed + " failed");
     return failed == 0 ? 0 : 1;
   }
@@ -181,6 +187,7 @@ final class Verify {
       if (!d.ok()) return bad("the starter's demo did not run to the end (invariant 1)", d);
       long limit = 2 * TEST_SECONDS + 60L * count; // the starter's run, the solution's, a minute a mistake
       Labs.Run r = Labs.runTool(work, List.of("_labcheck", copy.toString(), work.toString(), lab.solutionDir().toString()), env, log(lab.number() + " tests"), limit);
+      List<Messages.Row> firstMessages = Messages.record(labs.root, lab, work); // what the starter and the mistakes said first
       if (r.timedOut()) return bad("its tests were stopped after " + limit + " s", r);
       Results starter = Results.read(work.resolve("starter.tsv")).orElse(new Results(List.of()));
       String starterProblem = starterProblem(starter);
@@ -193,7 +200,7 @@ final class Verify {
         return bad(summary + ", but " + count + " mistakes in solutions/" + lab.slug() + "/mistakes/: a lab keeps at least "
             + MIN_MISTAKES + " (docs/lab-anatomy.md, \"The catalogue of mistakes\")", null);
       }
-      return mistakes(lab, work.resolve("mistakes.tsv"), r, summary);
+      return messages(mistakes(lab, work.resolve("mistakes.tsv"), r, summary), firstMessages);
     } finally {
       if (keep) System.out.println("    kept " + work);
       else delete(work);
@@ -222,6 +229,21 @@ final class Verify {
     }
     if (missed.isEmpty()) return ok(summary + ", " + counts);
     return bad(summary + ", but only " + counts + "; not caught:\n      " + String.join("\n      ", missed), rows.isEmpty() ? r : null);
+  }
+
+  /**
+   * Invariant 6: the first message a learner reads, on the starter at each step and with each
+   * mistake, names its step ("TODO N" or "step N"): it is all they have to go on.
+   */
+  private Verdict messages(Verdict v, List<Messages.Row> rows) {
+    List<String> unnamed = Messages.unnamed(rows);
+    synchronized (this) {
+      messagesRecorded += rows.size();
+      messagesUnnamed += unnamed.size();
+    }
+    if (unnamed.isEmpty()) return v.ok() ? ok(v.detail() + ", every first message names its step") : v;
+    return bad(v.detail() + "; " + unnamed.size() + " of " + rows.size() + " first messages do not name their step"
+        + " (invariant 6):\n      " + String.join("\n      ", unnamed), v.run());
   }
 
   /** Invariant 2: every step has a failing test on the starter, and the given tests pass. */

@@ -4,7 +4,7 @@
 // The quick JIT tier only: a warm run is over in a second, before the optimising compiler would
 // pay back the core it takes from the tests (watch 14's saves: about 1.0 s with it, 0.5 s without).
 //JAVA_OPTIONS -Xss8m -XX:TieredStopAtLevel=1
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -40,6 +40,8 @@ public class Workbook {
         solution NN     show how your files differ from lab NN's solution
         verify [NN...]  check every lab (or these): starter red step by step, solution green, mistakes caught
         conventions     check the maintainers' conventions only (verify checks them too)
+        messages [NN...]  the first failure message of each step and each mistake, as the last verify
+                        recorded them, side by side; ✘ for one that does not name its step
         mutate NN       PIT's mutants of lab NN's solution (its TODO regions) against its tests: score, survivors
         lists           write the lists of labs (catalog, README, docs) from the labs' README cards
         daemon stop     stop the warm runner that makes test fast (it also stops itself when idle)
@@ -82,6 +84,7 @@ public class Workbook {
       case "solution": return solution(labs, labs.lab(one(rest, "solution")));
       case "verify": return new Verify(labs).run(rest);
       case "conventions": return conventions(labs);
+      case "messages": return Messages.command(labs, rest);
       case "mutate": return new Mutate(labs).run(rest);
       case "lists": return lists(labs);
       case "daemon": return Daemon.command(labs, rest);

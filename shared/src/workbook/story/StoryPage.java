@@ -23,11 +23,14 @@ import workbook.story.Story.Kind;
 
 /**
  * A run's story drawn as a sequence diagram: one self-contained HTML page (inline SVG and a few
- * lines of script, nothing fetched), one section per test, the failing ones first and open. A
+ * lines of script, nothing fetched), one section per test, as the tool advises: the failing ones
+ * first, step by step, the first red step's open and the page saying to fix it first. A
  * lane per producer, consumer (with its group), service and caller, a lane per topic partition;
  * time goes down; an arrow per record sent, read or committed and per call and answer. Hovering
  * an arrow shows its key, offset, event type and correlation id. Past a limit a test's middle
- * entries are counted, not drawn, and the page says so.
+ * entries are counted, not drawn, and the page says so. A test that records no message, call or
+ * statement (only notes, as a lab of pure logic does) shows its notes as a list, with no empty
+ * diagram, and the legend names only the kinds of arrow the page draws.
  */
 public final class StoryPage {
   /** One test's part of the page. */
@@ -40,6 +43,7 @@ public final class StoryPage {
   private static final int LEFT = 64, TOP = 58, ROW = 18, PAGE_W = 1170, MIN_TEXT_W = 300;
   private static final Pattern NOTE_ACTOR = Pattern.compile("^(?:hop\\s+(\\S+)|([a-z][\\w-]{1,19})(?::\\s| {2,}))");
   private static final Pattern CORRELATION = Pattern.compile("correlation(?:Id)?=([^\\s,;)]+)");
+  private static final Pattern STEP = Pattern.compile("^Step (\\d+)\\b");
 
   private StoryPage() {}
 
@@ -89,27 +93,47 @@ public final class StoryPage {
     for (int i = 0; i < 3; i++) html("warm-up", sections);
   }
 
+  /** The step a test belongs to, from its name ("Step 3: ... › ..."); 0 for a test outside any step. */
+  static int step(Section s) {
+    Matcher m = STEP.matcher(s.name());
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  /**
+   * The order the tool advises: the failing tests first, step by step (within a step, those with a
+   * story before those without, then as they ran), then the passing ones, step by step.
+   */
+  static List<Section> ordered(List<Section> sections) {
+    java.util.Comparator<Section> byStep = java.util.Comparator.comparingInt(StoryPage::step);
+    List<Section> ordered = new ArrayList<>(sections.stream().filter(Section::failed)
+        .sorted(byStep.thenComparing(s -> s.entries().isEmpty())).toList());
+    ordered.addAll(sections.stream().filter(s -> !s.failed()).sorted(byStep).toList());
+    return ordered;
+  }
+
   /** The whole page. */
   public static String html(String title, List<Section> sections) {
-    // Failing tests first (those with a story before those without), then the passing ones.
-    List<Section> ordered = new ArrayList<>(sections.stream().filter(s -> s.failed() && !s.entries().isEmpty()).toList());
-    ordered.addAll(sections.stream().filter(s -> s.failed() && s.entries().isEmpty()).toList());
-    ordered.addAll(sections.stream().filter(s -> !s.failed()).toList());
+    List<Section> ordered = ordered(sections);
     long failed = sections.stream().filter(Section::failed).count();
+    int firstRed = ordered.isEmpty() || !ordered.get(0).failed() ? -1 : step(ordered.get(0));
     int entries = 0;
     for (Section s : sections) entries += Math.min(s.entries().size(), DRAWN_FAILING);
-    StringBuilder sb = new StringBuilder(16 * 1024 + entries * 900);
+    StringBuilder body = new StringBuilder(16 * 1024 + entries * 900);
+    Set<String> drawn = new TreeSet<>(); // the kinds of arrow drawn, for the legend
+    int n = 0;
+    for (Section s : ordered) section(body, s, n++, s.failed() && step(s) == firstRed, drawn);
+    if (sections.isEmpty()) body.append("<p>No test ran.</p>");
+    StringBuilder sb = new StringBuilder(body.length() + 8 * 1024);
     sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
         .append(esc(title)).append(" - what happened</title>\n<meta name=\"run\" content=\"")
         .append(System.nanoTime()).append("\">\n<style>").append(CSS).append("</style></head>\n<body>\n<header><h1>")
         .append(esc(title)).append("</h1><p class=\"run\">Run of ")
         .append(now()).append(": ")
-        .append(sections.size() - failed).append(" passed, ").append(failed).append(" failed. ")
-        .append("Time goes down; hover an arrow for its key, offset, event type and correlation id.</p>")
-        .append(LEGEND).append("</header>\n");
-    int n = 0;
-    for (Section s : ordered) section(sb, s, n++);
-    if (sections.isEmpty()) sb.append("<p>No test ran.</p>");
+        .append(sections.size() - failed).append(" passed, ").append(failed).append(" failed.");
+    if (firstRed > 0) sb.append(" <b class=\"first-red\">Fix step ").append(firstRed).append(" first</b>: its tests are open below.");
+    else if (firstRed == 0) sb.append(" <b class=\"first-red\">Tests outside any step fail</b>: they are open below.");
+    if (!drawn.isEmpty()) sb.append(" Time goes down; hover an arrow for its key, offset, event type and correlation id.");
+    sb.append("</p>").append(legend(drawn)).append("</header>\n").append(body);
     sb.append("<div id=\"tip\" hidden></div>\n<script>").append(SCRIPT).append("</script>\n</body></html>\n");
     return sb.toString();
   }
@@ -166,7 +190,7 @@ public final class StoryPage {
     return m.group(1) != null ? m.group(1) : m.group(2);
   }
 
-  private static void section(StringBuilder sb, Section s, int index) {
+  private static void section(StringBuilder sb, Section s, int index, boolean open, Set<String> drawn) {
     // In the order things happened (a send is stamped when handed over, though told at its answer).
     List<Entry> all = new ArrayList<>(s.entries());
     all.sort(java.util.Comparator.comparingLong(Entry::micros));
@@ -191,7 +215,7 @@ public final class StoryPage {
     Facts facts = facts(all);
 
     sb.append("<details class=\"test ").append(s.failed() ? "failed" : "passed").append("\" id=\"test-").append(index)
-        .append('"').append(s.failed() && !all.isEmpty() ? " open" : "").append(" data-test=\"").append(esc(s.name()))
+        .append('"').append(open ? " open" : "").append(" data-step=\"").append(step(s)).append("\" data-test=\"").append(esc(s.name()))
         .append("\" data-entries=\"").append(all.size()).append("\"><summary>").append(s.failed() ? "&#10008; " : "&#10004; ")
         .append(esc(s.name())).append(" <span class=\"count\">(").append(all.size()).append(all.size() == 1 ? " entry" : " entries")
         .append(")</span></summary>\n");
@@ -203,6 +227,11 @@ public final class StoryPage {
       return;
     }
     facts.html(sb);
+    if (lanes.isEmpty()) { // notes only (a lab of pure logic): its verdicts as a list, no empty diagram
+      notes(sb, all, head, tailFrom);
+      sb.append("</details>\n");
+      return;
+    }
     int records = 0, batched = 0;
     for (Entry e : all) if (e.records() != null) { records += e.records().count(); batched++; }
     if (tailFrom > head || s.notKept() > 0 || batched > 0) {
@@ -245,7 +274,7 @@ public final class StoryPage {
     sb.append("</g>\n<g class=\"entries\">\n");
     Set<Entry> dups = facts.readAgain();
     int[] row = {0};
-    draw(sb, rows, ends, 0, head, x, textX, textW * 10 / 66, row, dups);
+    draw(sb, rows, ends, 0, head, x, textX, textW * 10 / 66, row, dups, drawn);
     if (tailFrom > head) {
       int y = TOP + row[0] * ROW + ROW / 2;
       sb.append("<g class=\"gap\"><rect x=\"").append(LEFT).append("\" y=\"").append(y - 4).append("\" width=\"")
@@ -254,7 +283,7 @@ public final class StoryPage {
           .append(" not drawn here: ").append(esc(counts(all.subList(head, tailFrom)))).append("</text></g>\n");
       row[0] += 2;
     }
-    draw(sb, rows, ends, tailFrom, rows.size(), x, textX, textW * 10 / 66, row, dups);
+    draw(sb, rows, ends, tailFrom, rows.size(), x, textX, textW * 10 / 66, row, dups, drawn);
     sb.append("</g></svg></div></details>\n");
   }
 
@@ -309,7 +338,7 @@ public final class StoryPage {
   }
 
   private static void draw(StringBuilder sb, List<Entry> all, List<String[]> ends, int from,
-      int to, Map<String, Integer> x, int textX, int textChars, int[] row, Set<Entry> dups) {
+      int to, Map<String, Integer> x, int textX, int textChars, int[] row, Set<Entry> dups, Set<String> drawn) {
     for (int i = from; i < to; i++) {
       Entry e = all.get(i);
       if (!sharesRow(all, i, from)) row[0]++;
@@ -348,6 +377,7 @@ public final class StoryPage {
       String color = colorKey != null && (e.kind() == Kind.SENT || e.kind() == Kind.READ)
           ? " style=\"stroke:" + keyColor(colorKey) + "\"" : "";
       if (arrow) {
+        drawn.add(legendKind(e, dup));
         sb.append("<line x1=\"").append(x1).append("\" y1=\"").append(y).append("\" x2=\"").append(x2 + (x2 > x1 ? -4 : 4))
             .append("\" y2=\"").append(y).append("\" marker-end=\"url(#").append(marker(e, dup)).append(")\"").append(color).append("/>");
         String label = b == null ? label(e, dup) : b.label(dup);
@@ -755,16 +785,65 @@ public final class StoryPage {
         + "\" y2=\"11\" marker-end=\"url(#" + marker + ")\"/></g><text x=\"" + (x + 42) + "\" y=\"15\">" + text + "</text>";
   }
 
-  /** The legend, which also holds the arrow heads every diagram of the page refers to. */
-  private static final String LEGEND = "<svg class=\"legend\" width=\"840\" height=\"22\"><defs>"
-      + markerDef("head", "#455a64") + markerDef("head-commit", "#2e7d32") + markerDef("head-call", "#6a1b9a")
-      + markerDef("head-dup", "#e65100") + markerDef("head-failed", "#c62828") + markerDef("head-db", "#00695c") + "</defs>"
-      + legendItem(4, "sent", "head", "sent / read (colour: key)")
-      + legendItem(230, "committed", "head-commit", "commit")
-      + legendItem(340, "call", "head-call", "call / answer")
-      + legendItem(490, "read dup", "head-dup", "read again")
-      + legendItem(620, "failed", "head-failed", "failed")
-      + legendItem(720, "statement", "head-db", "database") + "</svg>";
+  private static final String MARKERS = "<defs>" + markerDef("head", "#455a64") + markerDef("head-commit", "#2e7d32")
+      + markerDef("head-call", "#6a1b9a") + markerDef("head-dup", "#e65100") + markerDef("head-failed", "#c62828")
+      + markerDef("head-db", "#00695c") + "</defs>";
+
+  /** The legend's items, in its order: kind, the arrow's classes, its head, its text, the width it takes. */
+  private static final String[][] LEGEND_ITEMS = {
+      {"sent", "sent", "head", "sent / read (colour: key)", "226"},
+      {"committed", "committed", "head-commit", "commit", "110"},
+      {"call", "call", "head-call", "call / answer", "150"},
+      {"dup", "read dup", "head-dup", "read again", "130"},
+      {"failed", "failed", "head-failed", "failed", "100"},
+      {"statement", "statement", "head-db", "database", "120"}};
+
+  /** Which item of the legend an arrow is drawn as. */
+  private static String legendKind(Entry e, boolean dup) {
+    if (dup) return "dup";
+    if (e.failed()) return "failed";
+    return switch (e.kind()) {
+      case COMMITTED -> "committed";
+      case CALL, ANSWER -> "call";
+      case STATEMENT -> "statement";
+      default -> "sent";
+    };
+  }
+
+  /**
+   * The legend of the arrows the page draws, and only those (none: no legend); it also holds the
+   * arrow heads every diagram of the page refers to.
+   */
+  static String legend(Set<String> drawn) {
+    if (drawn.isEmpty()) return "";
+    StringBuilder items = new StringBuilder();
+    int x = 4;
+    for (String[] item : LEGEND_ITEMS) {
+      if (!drawn.contains(item[0])) continue;
+      items.append(legendItem(x, item[1], item[2], item[3]));
+      x += Integer.parseInt(item[4]);
+    }
+    return "<svg class=\"legend\" width=\"" + x + "\" height=\"22\">" + MARKERS + items + "</svg>";
+  }
+
+  /** A test with notes only: each as a line of a list (time, text), summarised past the limit as a diagram is. */
+  private static void notes(StringBuilder sb, List<Entry> all, int head, int tailFrom) {
+    sb.append("<ol class=\"notes\">\n");
+    for (int i = 0; i < all.size(); i++) {
+      if (i == head && tailFrom > head) {
+        sb.append("<li class=\"gap\">&#8230; ").append(tailFrom - head).append(" entries not shown here: ")
+            .append(esc(counts(all.subList(head, tailFrom)))).append("</li>\n");
+        i = tailFrom - 1;
+        continue;
+      }
+      Entry e = all.get(i);
+      String text = e.line() != null ? e.line() : e.eventType() != null ? e.eventType() : e.kind().word();
+      sb.append("<li class=\"entry ").append(e.kind().word()).append(e.failed() ? " failed" : "").append("\" data-kind=\"")
+          .append(e.kind().word()).append("\"><span class=\"t\">").append(millis(e.micros())).append(" ms</span> ")
+          .append(esc(text)).append("</li>\n");
+    }
+    sb.append("</ol>\n");
+  }
 
   private static final String CSS = """
       body{font:14px/1.4 system-ui,sans-serif;margin:0 16px 40px;color:#1d1d1f;background:#fff}
@@ -793,6 +872,10 @@ public final class StoryPage {
       .entry:hover line{stroke-width:4}.entry:hover text.line{fill:#000}
       .gap rect{fill:#fff3e0;stroke:#e0a060;stroke-dasharray:4 3}.gap text{fill:#8a4b00}
       .legend{display:block;margin:2px 0}.legend text{font-size:11px;fill:#333}
+      .first-red{color:#b71c1c}
+      ol.notes{list-style:none;margin:4px 0;padding-left:4px;font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+      ol.notes li{padding:1px 0}ol.notes .t{display:inline-block;min-width:6em;color:#999}ol.notes li.failed{color:#c62828}
+      ol.notes li.gap{color:#8a4b00}
       #tip{position:fixed;z-index:5;background:#263238;color:#fff;padding:6px 8px;border-radius:4px;font:12px ui-monospace,monospace;white-space:pre;pointer-events:none;max-width:640px;overflow:hidden}
       """;
 
