@@ -13,13 +13,23 @@ import java.util.regex.Pattern;
  * the starter and with each catalogued mistake, side by side, so a maintainer reads them all at
  * once. Verify already runs the starter and every mistake: it records each first message in
  * .workbook/messages/NN.tsv as it goes (nothing is run again for the report), and a lab whose
- * first messages do not all name their step ("TODO N" or "step N") fails verify.
+ * first messages do not all name their step ("TODO N" or "step N"; on the starter, a later step
+ * may name the earlier one whose TODO stops it) fails verify.
  * {@code ./jbang workbook@. messages [NN...]} prints the recorded messages and checks them.
  */
 final class Messages {
   /** One first message: whose (the starter, or a mistake by name), at which step, and what it said. */
   record Row(String kind, String name, int step, String message) {
-    boolean namesStep() { return Messages.namesStep(message, step); }
+    /**
+     * A mistake's message names its own step. On the untouched starter a later step's test may
+     * fail on an earlier step's unwritten TODO, and naming that step is the real cause: any step up
+     * to its own will do there.
+     */
+    boolean namesStep() {
+      if (!kind.equals("starter")) return Messages.namesStep(message, step);
+      for (int n = 1; n <= step; n++) if (Messages.namesStep(message, n)) return true;
+      return false;
+    }
 
     String who() { return kind.equals("starter") ? "(starter)" : name; }
   }
