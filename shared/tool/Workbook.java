@@ -4,7 +4,7 @@
 // The quick JIT tier only: a warm run is over in a second, before the optimising compiler would
 // pay back the core it takes from the tests (watch 14's saves: about 1.0 s with it, 0.5 s without).
 //JAVA_OPTIONS -Xss8m -XX:TieredStopAtLevel=1
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -78,7 +78,7 @@ public class Workbook {
       case "hint": return Hints.next(labs, labs.lab(one(rest, "hint")));
       case "reset": return reset(labs, labs.lab(one(rest, "reset")), rest.contains("--yes"));
       case "restore": return restore(labs, labs.lab(one(rest, "restore")));
-      case "open": return open(labs, labs.lab(one(rest, "open")), rest.subList(1, rest.size()));
+      case "open": return IdeProject.open(labs, labs.lab(one(rest, "open")), rest.subList(1, rest.size()));
       case "solution": return solution(labs, labs.lab(one(rest, "solution")));
       case "verify": return new Verify(labs).run(rest);
       case "conventions": return conventions(labs);
@@ -250,45 +250,6 @@ public class Workbook {
     System.out.println("Lab " + lab.number() + " is back to its starter. Your files are in " + labs.root.relativize(backup)
         + "; ./jbang workbook@. restore " + lab.number() + " brings them back.");
     return 0;
-  }
-
-  /**
-   * JBang's sandbox project for the lab's test file: links to the lab's own files (edits land in
-   * labs/NN-slug) and a build file naming every library, so the IDE completes and navigates.
-   */
-  static int open(Labs labs, Labs.Lab lab, List<String> editor) {
-    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no test file."));
-    List<String> args = new ArrayList<>(List.of("edit", "-b", editor.isEmpty() ? "--no-open" : "--open=" + editor.get(0),
-        labs.root.relativize(test).toString()));
-    Path log;
-    try {
-      log = Files.createTempFile("workbook-open-", ".log");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    try {
-      System.out.println("Making an IDE project for lab " + lab.number() + "...");
-      Labs.Run r = Labs.run(labs.root, labs.root, args, Map.of(), log, 600);
-      List<String> out = Files.readAllLines(log).stream().filter(l -> !l.isBlank() && !l.startsWith("[jbang]")).toList();
-      if (!r.ok() || out.isEmpty()) {
-        System.out.println("JBang could not make the project:");
-        Files.readAllLines(log).forEach(l -> System.out.println("  " + l));
-        return 1;
-      }
-      String project = out.get(out.size() - 1).strip();
-      System.out.println("Open this folder in IntelliJ IDEA or VS Code (it has a build.gradle naming every library):");
-      System.out.println("  " + project);
-      System.out.println("Its src/ files are links to labs/" + lab.slug() + ": what you edit there is your lab.");
-      return 0;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      try {
-        Files.deleteIfExists(log);
-      } catch (IOException ignored) {
-        // a temp file
-      }
-    }
   }
 
   /** Puts back the files of the latest reset of a lab (keeping the current ones in a new backup first). */
