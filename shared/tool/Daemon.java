@@ -208,7 +208,11 @@ final class Daemon {
     try {
       List<String> rest = args.isEmpty() ? List.of() : args.get(0).equals("test") ? args.subList(1, args.size()) : args;
       if (rest.isEmpty()) throw new Workbook.UserError("Which lab? Give its number, e.g. ./jbang workbook@. test 01");
-      exit = Workbook.test(labs, rest.get(0), rest.subList(1, rest.size()), this::warmRun);
+      exit = Workbook.test(labs, rest.get(0), rest.subList(1, rest.size()), (l, lab, test, steps, results) -> {
+        Labs.Run run = warmRun(l, lab, test, steps, results);
+        // The client is gone (Ctrl-C in its terminal, seen as a failed write): this run is not recorded.
+        return out.checkError() ? new Labs.Run(130, false, null) : run;
+      });
     } catch (Workbook.UserError e) {
       out.println(e.getMessage());
       exit = 2;

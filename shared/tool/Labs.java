@@ -123,6 +123,9 @@ final class Labs {
     Run(int exit, boolean timedOut, Path log) { this(exit, timedOut, log, false); }
 
     boolean ok() { return exit == 0 && !timedOut; }
+
+    /** Ended by Ctrl-C (SIGINT) or a kill (SIGTERM), as a shell reports it: 128 + the signal. */
+    boolean interrupted() { return !timedOut && (exit == 130 || exit == 143); }
   }
 
   /**

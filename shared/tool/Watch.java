@@ -62,13 +62,17 @@ final class Watch {
     }
   }
 
-  /** One warm run; a run that does not compile is recorded as red, so list never shows an old green. */
+  /**
+   * One warm run, recorded only when complete (Ctrl-C in the middle keeps the last result); a run
+   * that does not compile is recorded as red, so list never shows an old green.
+   */
   private boolean warmRun(WarmRunner warm) throws IOException {
-    Path results = Results.file(labs.root, lab);
-    java.nio.file.Files.deleteIfExists(results);
-    boolean green = warm.run(results);
-    if (!java.nio.file.Files.exists(results)) Results.markUnfinished(results, false);
-    return green;
+    try (Results.Pending pending = new Results.Pending(Results.file(labs.root, lab), lab.number())) {
+      boolean green = warm.run(pending.file);
+      if (!java.nio.file.Files.exists(pending.file)) Results.markUnfinished(pending.file, false);
+      pending.commit(false);
+      return green;
+    }
   }
 
   /**

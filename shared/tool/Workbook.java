@@ -176,6 +176,7 @@ public class Workbook {
     System.out.println("Testing lab " + lab.number() + what + " (" + lab.title() + ")...");
     long started = System.currentTimeMillis();
     Labs.Run run = runTests(labs, lab, test, steps, runner);
+    if (run.interrupted()) return 130; // Ctrl-C: one line has said so, nothing more to say
     if (!run.ok()) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
     if (run.exit() == 2) return 2; // a wrong step number: the launcher has said which steps exist
     if (run.timedOut()) {
@@ -217,19 +218,20 @@ public class Workbook {
   }
 
   static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, TestRunner runner) {
-    Path results = Results.file(labs.root, lab);
-    // A one-step run must not hide the other steps' last results: it writes aside, then merges.
-    Path target = steps.isEmpty() ? results : results.resolveSibling(lab.number() + ".step.tsv");
-    try {
-      Files.deleteIfExists(target);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Could not clear " + target, e);
+    // A new file for this run, moved into place only when it is complete: Ctrl-C keeps the last result.
+    try (Results.Pending pending = new Results.Pending(Results.file(labs.root, lab), lab.number())) {
+      Labs.Run run = runner.run(labs, lab, test, steps, pending.file);
+      boolean noResults = !Files.exists(pending.file);
+      if (run.exit() == 2) return new Labs.Run(2, false, run.log(), noResults); // a wrong step number: nothing ran
+      if (run.interrupted()) { // the test JVM was ended by Ctrl-C (or a kill)
+        pending.interrupted();
+        return new Labs.Run(run.exit(), false, run.log(), noResults);
+      }
+      if (noResults) Results.markUnfinished(pending.file, run.timedOut());
+      // A one-step run must not hide the other steps' last results: its rows replace only theirs.
+      pending.commit(!steps.isEmpty());
+      return new Labs.Run(run.exit(), run.timedOut(), run.log(), noResults);
     }
-    Labs.Run run = runner.run(labs, lab, test, steps, target);
-    boolean noResults = !Files.exists(target);
-    if (noResults && run.exit() != 2) Results.markUnfinished(target, run.timedOut());
-    if (!steps.isEmpty()) Results.merge(results, target);
-    return new Labs.Run(run.exit(), run.timedOut(), run.log(), noResults);
   }
 
   static int reset(Labs labs, Labs.Lab lab, boolean yes) {
