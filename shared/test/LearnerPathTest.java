@@ -125,6 +125,24 @@ class LearnerPathTest {
     assertInterrupted(stopped, before);
   }
 
+  @Test
+  @Order(3)
+  @DisplayName("compile errors read as javac shows them (file, line, source line, caret), the first five, cold and warm")
+  void compileErrors() throws Exception {
+    Path adder = copy.resolve(LAB + "/Adder.java");
+    StringBuilder six = new StringBuilder();
+    for (int i = 1; i <= 6; i++) six.append("    String s").append(i).append(" = ").append(i).append(";\n");
+    Files.writeString(adder, ADDER.replace("    // TODO 1: return the sum.\n", "    // TODO 1: return the sum.\n" + six));
+
+    Result cold = run(copy, "off", "test", "99", "1");
+    assertJavacErrors(cold.out(), "the cold run (through JBang)");
+    assertThat(cold.out()).as("the cold run's verdict").contains("It does not compile yet");
+
+    Result warm = watchUntil(out -> out.contains("Not green yet"));
+    assertJavacErrors(warm.out(), "the warm run (watch)");
+    assertThat(warm.out()).as("the warm run's file names").contains(LAB + "/Adder.java:5: error: incompatible types");
+    Files.writeString(adder, ADDER);
+  }
 
 
   // --- helpers ----------------------------------------------------------------------------

@@ -195,7 +195,8 @@ public class Workbook {
   }
 
   static Labs.Run jbangRun(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results) {
-    List<String> args = new ArrayList<>(List.of(test.toString()));
+    List<String> args = new ArrayList<>(Labs.FIRST_ERRORS);
+    args.add(test.toString());
     args.addAll(steps);
     return Labs.run(labs.root, labs.root, args, Map.of("WORKBOOK_RESULTS", results.toString()), null, TEST_SECONDS);
   }
@@ -209,7 +210,8 @@ public class Workbook {
    */
   static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, Map<String, String> env, Path log) {
     return runTests(labs, lab, test, steps, (l, b, t, s, results) -> {
-      List<String> args = new ArrayList<>(List.of(t.toString()));
+      List<String> args = new ArrayList<>(Labs.FIRST_ERRORS);
+      args.add(t.toString());
       args.addAll(s);
       Map<String, String> withResults = new HashMap<>(env);
       withResults.put("WORKBOOK_RESULTS", results.toString());
