@@ -144,6 +144,17 @@ class LearnerPathTest {
     Files.writeString(adder, ADDER);
   }
 
+  @Test
+  @Order(4)
+  @DisplayName("a mistyped command gets \"did you mean\"; JBang's list of labs names labs only")
+  void typos() throws Exception {
+    Result typo = run(copy, "off", "tets", "99");
+    assertThat(typo.out()).as("the answer to tets 99").contains("did you mean test? ./jbang workbook@. test 99");
+    assertThat(typo.exit()).as("its exit code").isEqualTo(2);
+    Result unknown = runRaw(copy, List.of("bash", "jbang", "lab98@."));
+    assertThat(unknown.out()).as("the answer to ./jbang lab98@.").contains("lab01", "lab16").doesNotContain("protos");
+    assertThat(unknown.exit()).as("its exit code").isEqualTo(2);
+  }
 
   // --- helpers ----------------------------------------------------------------------------
 

@@ -89,9 +89,43 @@ public class Workbook {
       case "prefetch": return new Doctor(labs).prefetch();
       default:
         if (verb.matches("(lab)?\\d{1,2}")) return test(labs, verb, rest);
+        Optional<String> meant = didYouMean(verb);
+        if (meant.isPresent()) {
+          List<String> again = new ArrayList<>(List.of("./jbang", "workbook@.", meant.get()));
+          again.addAll(rest);
+          throw new UserError("Unknown command '" + verb + "': did you mean " + meant.get() + "? " + String.join(" ", again));
+        }
         throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, restore, open, "
             + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
     }
+  }
+
+  /** The commands a person types (the ones starting with _ are the tool's own). */
+  static final List<String> VERBS = List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution",
+      "verify", "conventions", "mutate", "lists", "daemon", "doctor", "prefetch", "help");
+
+  /** The command a typo was probably meant to be: one or two keys off (a swap of two counts as one). */
+  static Optional<String> didYouMean(String typed) {
+    String t = typed.toLowerCase(java.util.Locale.ROOT);
+    int limit = t.length() <= 4 ? 1 : 2;
+    return VERBS.stream().filter(v -> keysOff(t, v) <= limit).min(java.util.Comparator.comparingInt(v -> keysOff(t, v)));
+  }
+
+  /** Edit distance with transpositions (optimal string alignment): "tets" is 1 from "test". */
+  static int keysOff(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+    for (int j = 0; j <= b.length(); j++) d[0][j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   static int conventions(Labs labs) {
