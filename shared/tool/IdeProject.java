@@ -27,6 +27,9 @@ final class IdeProject {
   static final String SUREFIRE_PLUGIN = "3.5.2";
   static final String RESOURCES_PLUGIN = "3.3.1";
 
+  /** Left in a project whose src/ holds copies: the system would not make links (Windows without the right). */
+  private static final String COPIES = "COPIES.txt";
+
   /** A //DEPS line that names another source file (shared/src/workbook/grpc/LocalGrpc.java). */
   private static final Pattern SOURCE_DEP = Pattern.compile("^//DEPS\\s+(.*)$", Pattern.MULTILINE);
 
@@ -44,7 +47,12 @@ final class IdeProject {
     Path project = write(labs, lab);
     System.out.println("Open this folder in IntelliJ IDEA or VS Code: a Maven project whose pom.xml names every library the lab uses:");
     System.out.println("  " + project);
-    System.out.println("Its src/ files are links to labs/" + lab.slug() + ": what you edit there is your lab (its README.md says how to run the tests).");
+    if (Files.exists(project.resolve(COPIES))) {
+      System.out.println("Its src/ files are copies (this system would not make links): edit labs/" + lab.slug()
+          + " itself, and run open again to refresh them.");
+    } else {
+      System.out.println("Its src/ files are links to labs/" + lab.slug() + ": what you edit there is your lab (its README.md says how to run the tests).");
+    }
     if (!editor.isEmpty()) launch(editor.get(0), project);
     return 0;
   }
@@ -68,6 +76,7 @@ final class IdeProject {
     Path dir = labs.root.resolve(".workbook/ide/" + lab.slug());
     try {
       Verify.delete(dir.resolve("src")); // links to files the lab may no longer have
+      Files.deleteIfExists(dir.resolve(COPIES));
       Files.createDirectories(dir);
       for (Path source : d.sources()) link(labs.root, lab, dir, source);
       Path props = Files.createDirectories(dir.resolve("src/test/resources")).resolve("junit-platform.properties");
@@ -192,7 +201,7 @@ final class IdeProject {
     } catch (UnsupportedOperationException | IOException e) {
       // Windows without the right to make links: a copy, which the README then warns about.
       Files.copy(source, link);
-      Files.writeString(dir.resolve("COPIES"), "src/ holds copies, not links: edit the files in labs/" + lab.slug() + "\n");
+      Files.writeString(dir.resolve(COPIES), "src/ holds copies, not links: edit the files in labs/" + lab.slug() + "\n");
     }
   }
 
@@ -232,8 +241,11 @@ final class IdeProject {
   static String pom(Path root, Labs.Lab lab, Described d) {
     StringBuilder deps = new StringBuilder();
     Path repo = repository();
+    Set<String> named = new LinkedHashSet<>();
     for (Path jar : d.jars()) {
       Optional<Coordinates> c = coordinates(repo, jar);
+      // One version of a library: the first, as the lab's own class path (the test's) orders them.
+      if (c.isPresent() && !named.add(c.get().group() + ":" + c.get().artifact() + ":" + c.get().classifier())) continue;
       if (c.isPresent()) {
         deps.append("    <dependency><groupId>").append(c.get().group()).append("</groupId><artifactId>").append(c.get().artifact())
             .append("</artifactId><version>").append(c.get().version()).append("</version>");
