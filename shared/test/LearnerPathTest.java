@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * What a learner's hands do wrong, in a scratch copy of the workbook with a tiny lab 99 whose
- * step 2 takes 20 s (it leaves a file when it starts, so a test can press Ctrl-C in the middle):
+ * step 2 takes 8 s (it leaves a file when it starts, so a test can press Ctrl-C in the middle):
  * Ctrl-C in the middle of test or watch keeps the last complete result; compile errors read as
  * javac shows them, cold and warm; a mistyped command gets a suggestion; the list of labs JBang's
- * launcher offers holds labs only.
+ * launcher offers holds labs only; watch runs in test's warm runner (one JVM, so one broker).
  */
 @DisplayName("Workbook: the learner's path (Ctrl-C, compile errors, typos)")
 @Timeout(300)
@@ -88,9 +88,9 @@ class LearnerPathTest {
         }
 
         static int slow() throws Exception {
-          // TODO 2: a step that takes 20 s, and says when it has started.
+          // TODO 2: a step that takes 8 s, and says when it has started.
           java.nio.file.Files.writeString(java.nio.file.Path.of("slow.started"), "");
-          Thread.sleep(20_000);
+          Thread.sleep(8_000);
           return 42;
         }
       }
@@ -156,6 +156,32 @@ class LearnerPathTest {
     assertThat(unknown.exit()).as("its exit code").isEqualTo(2);
   }
 
+  @Test
+  @Order(5)
+  @DisplayName("watch sends its runs to test's warm runner (one JVM, so one broker), and Ctrl-C there records nothing")
+  void watchThroughTheWarmRunner() throws Exception {
+    Path port = copy.resolve(".workbook/daemon/port");
+    run(copy, "on", "test", "99", "1"); // starts the warm runner in the background
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(port) && System.nanoTime() < deadline) Thread.sleep(200);
+    assertThat(port).as("the warm runner's port file").exists();
+    long pid = Long.parseLong(Files.readString(port).trim().split("\\s+")[2]);
+    try {
+      String before = Files.readString(results());
+      Result stopped = interruptWhenStarted("on", "watch", "99");
+      assertThat(stopped.out()).as("what watch 99 printed").contains("Each run goes to the warm runner, process " + pid)
+          .doesNotContain("Getting lab 99 ready to watch...\n(Running each time");
+      assertInterrupted(stopped, before, false);
+      // The warm runner finishes the run it was given, then takes the next request: by then it has decided.
+      assertThat(run(copy, "on", "test", "99", "1").out()).as("a warm run after it").contains("Lab 99 step 1 is green");
+      assertThat(Files.readString(results())).as("lab 99's results: the interrupted run's step 2 is not among them")
+          .doesNotContain("step2");
+    } finally {
+      run(copy, "on", "daemon", "stop");
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+    }
+  }
+
   // --- helpers ----------------------------------------------------------------------------
 
   private static Path results() {
@@ -163,13 +189,17 @@ class LearnerPathTest {
   }
 
   private static void assertInterrupted(Result stopped, String before) throws Exception {
+    assertInterrupted(stopped, before, true);
+  }
+
+  private static void assertInterrupted(Result stopped, String before, boolean listToo) throws Exception {
     assertThat(stopped.out().lines().filter(l -> l.contains("Interrupted: this run of lab 99 is not recorded")).count())
         .as("lines saying the run was interrupted, in:%n%s", stopped.out()).isEqualTo(1);
     assertThat(Files.readString(results())).as("lab 99's results after Ctrl-C").isEqualTo(before);
     try (Stream<Path> files = Files.list(results().getParent())) {
       assertThat(files.map(p -> p.getFileName().toString()).toList()).as("files in .workbook/results").containsExactly("99.tsv");
     }
-    assertThat(run(copy, "off", "list").out()).as("list after Ctrl-C").contains("1 passed, 0 failed");
+    if (listToo) assertThat(run(copy, "off", "list").out()).as("list after Ctrl-C").contains("1 passed, 0 failed");
   }
 
   private static void assertJavacErrors(String out, String what) {
@@ -212,7 +242,9 @@ class LearnerPathTest {
   }
 
   private static Result background(String daemon, Ready ready, Path log, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("setsid", "bash", "jbang", "workbook@."));
+    // As a terminal's Ctrl-C: SIGINT to a process group of its own, with SIGINT's default action
+    // (a job started in the background by a script, or under nohup, inherits it ignored).
+    List<String> cmd = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT", "bash", "jbang", "workbook@."));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(copy.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
