@@ -143,22 +143,23 @@ final class IdeProject {
     into.sources().addAll(sources);
     info.path("runtimeOptions").forEach(o -> into.runtimeOptions().add(o.asText()));
     info.path("compileOptions").forEach(o -> into.compileOptions().add(o.asText()));
-    Set<String> builtFromSource = new LinkedHashSet<>();
+    List<Path> sourceDeps = new ArrayList<>();
     for (Path source : sources) {
       Matcher m = SOURCE_DEP.matcher(Labs.read(source));
       while (m.find()) {
         for (String dep : m.group(1).trim().split("\\s+")) {
-          if (!dep.endsWith(".java")) continue;
-          Path depFile = source.getParent().resolve(dep).normalize();
-          builtFromSource.add(depFile.getFileName().toString().replaceFirst("\\.java$", ".jar"));
-          describe(root, depFile, into, seen);
+          if (dep.endsWith(".java")) sourceDeps.add(source.getParent().resolve(dep).normalize());
         }
       }
     }
+    Set<String> builtFromSource = new LinkedHashSet<>();
+    sourceDeps.forEach(depFile -> builtFromSource.add(depFile.getFileName().toString().replaceFirst("\\.java$", ".jar")));
+    // This file's class path first (it holds what the source //DEPS bring, as its run has them), then theirs.
     info.path("resolvedDependencies").forEach(j -> {
       Path jar = Path.of(j.asText());
       if (!builtFromSource.contains(jar.getFileName().toString())) into.jars().add(jar);
     });
+    for (Path dep : sourceDeps) describe(root, dep, into, seen);
   }
 
   private static JsonNode info(Path root, Path file) {
