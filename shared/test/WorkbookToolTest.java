@@ -170,10 +170,10 @@ class WorkbookToolTest {
     Result r = workbook(copy, "open", "99");
     String[] lines = r.out().strip().split("\\R");
     Path project = Path.of(lines[lines.length - 2].strip());
-    Path src = project.resolve("src/Adder.java");
-    assertThat(Files.isSymbolicLink(src)).as("src/Adder.java in %s is a link", project).isTrue();
-    assertThat(Files.readSymbolicLink(src).toString()).as("where src/Adder.java points").endsWith(LAB + "/Adder.java");
-    assertThat(Files.readString(project.resolve("build.gradle"))).as("the project's build.gradle")
+    Path src = project.resolve("src/main/java/Adder.java");
+    assertThat(Files.isSymbolicLink(src)).as("src/main/java/Adder.java in %s is a link", project).isTrue();
+    assertThat(Files.readSymbolicLink(src).toString()).as("where src/main/java/Adder.java points").endsWith(LAB + "/Adder.java");
+    assertThat(Files.readString(project.resolve("pom.xml"))).as("the project's pom.xml")
         .contains("junit-jupiter", "assertj-core");
   }
 

@@ -112,6 +112,51 @@ final class Daemon {
     }
   }
 
+  /**
+   * The running warm runner, started now if there is none: watch sends its runs there, so test and
+   * watch share one JVM and one broker. Empty when it is off, or does not answer within two minutes.
+   */
+  static Optional<String[]> ensureRunning(Labs labs) {
+    if (!enabled()) return Optional.empty();
+    Optional<String[]> daemon = running(labs.root);
+    if (daemon.isPresent()) return daemon;
+    startInBackground(labs);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      daemon = running(labs.root);
+      if (daemon.isPresent()) return daemon;
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Asks the running warm runner to run a command (as ./jbang's warm_test does), passing on each
+   * line it prints; its exit code, or empty when there is none, or it is stale or stopped midway.
+   */
+  static java.util.OptionalInt request(Path root, List<String> args, java.util.function.Consumer<String> lines) {
+    Optional<String[]> daemon = running(root);
+    if (daemon.isEmpty()) return java.util.OptionalInt.empty();
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(daemon.get()[0]))) {
+      s.getOutputStream().write((daemon.get()[1] + "\n" + String.join("\t", args) + "\n").getBytes(StandardCharsets.UTF_8));
+      s.getOutputStream().flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      for (String line; (line = in.readLine()) != null; ) {
+        if (line.startsWith(EXIT)) return java.util.OptionalInt.of(Integer.parseInt(line.substring(EXIT.length()).trim()));
+        if (line.equals(STALE)) return java.util.OptionalInt.empty();
+        lines.accept(line);
+      }
+      return java.util.OptionalInt.empty();
+    } catch (IOException | RuntimeException e) {
+      return java.util.OptionalInt.empty();
+    }
+  }
+
   static int command(Labs labs, List<String> rest) {
     String what = rest.isEmpty() ? "status" : rest.get(0);
     Optional<String[]> daemon = running(labs.root);
@@ -208,7 +253,11 @@ final class Daemon {
     try {
       List<String> rest = args.isEmpty() ? List.of() : args.get(0).equals("test") ? args.subList(1, args.size()) : args;
       if (rest.isEmpty()) throw new Workbook.UserError("Which lab? Give its number, e.g. ./jbang workbook@. test 01");
-      exit = Workbook.test(labs, rest.get(0), rest.subList(1, rest.size()), this::warmRun);
+      exit = Workbook.test(labs, rest.get(0), rest.subList(1, rest.size()), (l, lab, test, steps, results) -> {
+        Labs.Run run = warmRun(l, lab, test, steps, results);
+        // The client is gone (Ctrl-C in its terminal): this run is not recorded.
+        return out.checkError() || closed(client, in) ? new Labs.Run(130, false, null) : run;
+      });
     } catch (Workbook.UserError e) {
       out.println(e.getMessage());
       exit = 2;
@@ -226,6 +275,21 @@ final class Daemon {
     }
     out.print(EXIT + exit + "\n");
     out.flush();
+  }
+
+  /**
+   * Whether the client has closed its end: it sends nothing after its request, so a read that
+   * finds the end of the stream (rather than waiting) means it is gone.
+   */
+  private static boolean closed(Socket client, BufferedReader in) {
+    try {
+      client.setSoTimeout(1);
+      return in.read() == -1;
+    } catch (SocketTimeoutException stillThere) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   /** A test that timed out may leave its thread running (it ignored the interrupt): start clean. */

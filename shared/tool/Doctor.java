@@ -203,6 +203,9 @@ final class Doctor {
       System.out.println((r.ok() ? "  ✔ " : "  ✘ ") + labs.root.relativize(f));
       if (!r.ok()) failed.add(labs.root.relativize(f).toString());
     }
+    boolean maven = IdeProject.prefetchMaven(labs);
+    System.out.println((maven ? "  ✔ " : "  ✘ ") + "Maven's plugins for the IDE projects of open NN");
+    if (!maven) failed.add("the IDE project of lab " + labs.all().get(0).number() + " (mvn test in .workbook/ide/)");
     List<String> notPulled = pullImages();
     if (!failed.isEmpty()) {
       System.out.println("Could not build " + failed + ": check the network or proxy (docs/troubleshooting.md) and run prefetch again.");

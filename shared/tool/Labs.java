@@ -118,11 +118,17 @@ final class Labs {
         : List.of("bash", root.resolve("jbang").toString());
   }
 
+  /** JBang's options for a learner's run: javac shows the first five errors, as the warm runner does. */
+  static final List<String> FIRST_ERRORS = List.of("-C=-Xmaxerrs", "-C=" + WarmRunner.MAX_ERRORS);
+
   /** Result of a finished child process: exit code (or -1 on timeout) and where its output went. */
   record Run(int exit, boolean timedOut, Path log, boolean noResults) {
     Run(int exit, boolean timedOut, Path log) { this(exit, timedOut, log, false); }
 
     boolean ok() { return exit == 0 && !timedOut; }
+
+    /** Ended by Ctrl-C (SIGINT) or a kill (SIGTERM), as a shell reports it: 128 + the signal. */
+    boolean interrupted() { return !timedOut && (exit == 130 || exit == 143); }
   }
 
   /**
@@ -210,6 +216,9 @@ final class Labs {
       try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = in.readLine()) != null; ) {
           if (line.startsWith("[jbang] Run with --verbose") || line.startsWith("[jbang] [ERROR] Error during compile")) continue;
+          // javac's own note names a compiler option; a learner needs only what to do.
+          Matcher more = MORE_ERRORS.matcher(line);
+          if (more.matches()) line = "(only the first " + more.group(1) + " of " + more.group(2) + " errors are shown: fix these, then run it again)";
           System.out.println(line);
         }
       } catch (IOException ignored) {
@@ -220,6 +229,8 @@ final class Labs {
     t.start();
     COPIERS.add(t);
   }
+
+  private static final Pattern MORE_ERRORS = Pattern.compile("only showing the first (\\d+) errors, of (\\d+) total.*");
 
   private static final List<Thread> COPIERS = new java.util.concurrent.CopyOnWriteArrayList<>();
 

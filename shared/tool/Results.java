@@ -1,7 +1,9 @@
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +27,7 @@ record Results(List<String[]> rows) {
     return dir.resolve(lab.number() + ".tsv");
   }
 
-  /** Replaces, in the results file, the rows of the steps that the partial file holds. */
+  /** Replaces, in the results file, the rows of the steps that the partial file holds (one atomic move). */
   static void merge(Path results, Path partial) {
     Optional<Results> part = read(partial);
     if (part.isEmpty()) return;
@@ -36,10 +38,105 @@ record Results(List<String[]> rows) {
         .forEach(r -> lines.add(String.join("\t", r))));
     part.get().rows().forEach(r -> lines.add(String.join("\t", r)));
     try {
-      Files.write(results, lines);
-      Files.deleteIfExists(partial);
+      Files.write(partial, lines);
+      moveIntoPlace(partial, results);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not update " + results, e);
+    }
+  }
+
+  /** A complete file replaces the results at once: a reader (or a Ctrl-C) never sees half of one. */
+  static void moveIntoPlace(Path complete, Path results) throws IOException {
+    try {
+      Files.move(complete, results, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(complete, results, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  static final String INTERRUPTED = "Interrupted: this run of lab %s is not recorded; its last complete result is kept"
+      + " (./jbang workbook@. list shows it).";
+
+  /**
+   * One run's results: the test launcher writes them to a new file of their own, moved into place
+   * only when the run is complete. A run interrupted on the way (Ctrl-C ends the JVM: this
+   * object's shutdown hook runs; or the test JVM was ended by a signal) records nothing, says so
+   * in one line, and the lab's last complete result stays.
+   */
+  static final class Pending implements AutoCloseable {
+    private static final java.util.concurrent.atomic.AtomicInteger COUNT = new java.util.concurrent.atomic.AtomicInteger();
+    private final Path results;
+    private final String lab;
+    final Path file;
+    private final Thread hook = new Thread(this::interrupted, "results-interrupted");
+    private boolean settled;
+
+    Pending(Path results, String lab) {
+      this.results = results;
+      this.lab = lab;
+      sweep(results.getParent(), lab);
+      // The name starts with the lab's number: the launcher names the story page after it (NN.html).
+      file = results.resolveSibling(lab + ".partial-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet() + ".tsv");
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** The run was interrupted: nothing moves into place. Says so once. */
+    synchronized void interrupted() {
+      if (settled) return;
+      settled = true;
+      deleteQuietly(file);
+      System.out.println(INTERRUPTED.formatted(lab));
+      System.out.flush();
+    }
+
+    /** The run is complete: its results replace the lab's, or (one step's run) that step's rows. */
+    synchronized void commit(boolean onlyItsSteps) {
+      if (settled) return;
+      settled = true;
+      try {
+        if (onlyItsSteps) merge(results, file);
+        else if (Files.exists(file)) moveIntoPlace(file, results);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Could not record the results in " + results, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (!settled) {
+          settled = true; // a wrong step number, or an error: nothing to record
+          deleteQuietly(file);
+        }
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs, and finds the run settled
+      }
+    }
+
+    /** Partial files of runs whose JVM is gone (killed outright): they are no result of anyone's. */
+    private static void sweep(Path dir, String lab) {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.filter(p -> p.getFileName().toString().startsWith(lab + ".partial-")).toList()) {
+          String[] parts = f.getFileName().toString().split("[-.]");
+          long pid = parts.length > 2 && parts[2].matches("\\d+") ? Long.parseLong(parts[2]) : -1;
+          if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == false) {
+            deleteQuietly(f);
+          }
+        }
+      } catch (IOException ignored) {
+        // nothing to sweep
+      }
+    }
+
+    private static void deleteQuietly(Path f) {
+      try {
+        Files.deleteIfExists(f);
+      } catch (IOException ignored) {
+        // a leftover partial file is swept by the next run
+      }
     }
   }
 

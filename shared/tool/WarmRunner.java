@@ -253,13 +253,52 @@ final class WarmRunner implements AutoCloseable {
       });
     }
     boolean ok = task.call();
-    for (Diagnostic<? extends JavaFileObject> d : problems.getDiagnostics()) {
-      if (d.getKind() != Diagnostic.Kind.ERROR) continue;
-      String where = d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName() + ":" + d.getLineNumber() + ": ";
-      System.out.println(where + d.getMessage(Locale.ROOT));
+    List<Diagnostic<? extends JavaFileObject>> errors = problems.getDiagnostics().stream()
+        .filter(d -> d.getKind() == Diagnostic.Kind.ERROR).toList();
+    errors.stream().limit(MAX_ERRORS).forEach(d -> System.out.print(asJavac(d, labDir.getParent().getParent())));
+    int shown = Math.min(errors.size(), MAX_ERRORS);
+    if (shown > 0) System.out.println(shown == 1 ? "1 error" : shown + " errors");
+    if (errors.size() > MAX_ERRORS) {
+      System.out.println("(only the first " + MAX_ERRORS + " of " + errors.size() + " errors are shown: fix these, then run it again)");
     }
     if (!ok && !compileVerdict.isEmpty()) System.out.println(compileVerdict);
     return ok;
+  }
+
+  /** Errors shown after a failed compile, as JBang's run shows them too (javac -Xmaxerrs 5). */
+  static final int MAX_ERRORS = 5;
+
+  /**
+   * One error as javac prints it: the file and line, the message's first line, the source line
+   * with a caret under the column, then the rest of the message (symbol: ..., location: ...).
+   */
+  static String asJavac(Diagnostic<? extends JavaFileObject> d, Path root) {
+    String[] message = d.getMessage(Locale.ROOT).split("\\R", -1);
+    StringBuilder out = new StringBuilder();
+    String sourceLine = null;
+    if (d.getSource() != null) {
+      Path file = Path.of(d.getSource().toUri()).toAbsolutePath().normalize();
+      out.append(file.startsWith(root) ? root.relativize(file) : file).append(':').append(d.getLineNumber()).append(": ");
+      try {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        long n = d.getLineNumber();
+        if (n >= 1 && n <= lines.size()) sourceLine = lines.get((int) n - 1);
+      } catch (IOException | RuntimeException e) {
+        // no source line to show: the message still names the line
+      }
+    }
+    out.append("error: ").append(message[0]).append('\n');
+    if (sourceLine != null) {
+      out.append(sourceLine).append('\n');
+      long column = d.getColumnNumber();
+      if (column >= 1) {
+        StringBuilder caret = new StringBuilder();
+        for (int i = 0; i < column - 1 && i < sourceLine.length(); i++) caret.append(sourceLine.charAt(i) == '\t' ? '\t' : ' ');
+        out.append(caret).append("^\n");
+      }
+    }
+    for (int i = 1; i < message.length; i++) out.append(message[i]).append('\n');
+    return out.toString();
   }
 
   private boolean runTests(Path classes, Path results, String[] steps) throws IOException {

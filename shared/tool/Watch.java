@@ -9,13 +9,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import workbook.kafka.Broker;
 
 /**
  * Runs a lab's tests again every time one of its .java files is saved, in one warm JVM: the
  * compiler, the libraries and the broker (when the lab needs one) are loaded once, and each run
- * compiles the lab and runs its tests in a fresh class loader (see WarmRunner).
+ * compiles the lab and runs its tests in a fresh class loader (see WarmRunner). That JVM is the
+ * warm runner behind test (Daemon), so the two share one broker; with it off, this one.
  */
 final class Watch {
   private final Labs labs;
@@ -29,17 +32,15 @@ final class Watch {
     this.webPort = webPort;
   }
 
+  /** Set while a run is under way in the warm runner: Ctrl-C then says the run is not recorded. */
+  private volatile boolean inFlight;
+  /** The runs go to the warm runner, which says itself where a red run's story is drawn. */
+  private boolean viaDaemon;
+
   int run() {
     Path test = lab.testFile().orElseThrow(() -> new Workbook.UserError("Lab " + lab.number() + " has no test file."));
-    Map<String, String> env = Map.of();
-    if (lab.usesBroker()) {
-      String servers = Broker.bootstrapServers();
-      env = Map.of("KAFKA_BOOTSTRAP_SERVERS", servers);
-      System.setProperty("kafka.bootstrap.servers", servers); // for the warm runs in this JVM
-    }
     System.out.println("Getting lab " + lab.number() + " ready to watch...");
-    Optional<WarmRunner> warm = WarmRunner.prepare(labs.root, test);
-    if (warm.isEmpty()) System.out.println("(Running each time through JBang: slower, but the same tests.)");
+    BooleanSupplier once = Daemon.enabled() ? throughDaemon(test) : alone(test);
     try (WatchService watcher = FileSystems.getDefault().newWatchService();
         WebWatch web = webPort < 0 ? null : WebWatch.serve(WebWatch.page(labs.root, lab.number()), webPort)) {
       if (web != null) System.out.println("Each run's story, drawn: " + web.url() + " (the page reloads after every run)");
@@ -47,9 +48,8 @@ final class Watch {
       while (true) {
         long t0 = System.nanoTime();
         long started = System.currentTimeMillis();
-        boolean green = warm.isPresent() ? warmRun(warm.get())
-            : Workbook.runTests(labs, lab, test, List.of(), env, null).ok();
-        if (!green && web == null) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
+        boolean green = once.getAsBoolean();
+        if (!green && web == null && !viaDaemon) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
         System.out.printf(Locale.ROOT, "%s in %.1f s. Watching labs/%s for changes (Ctrl-C to stop)...%n",
             green ? "Green" : "Not green yet", (System.nanoTime() - t0) / 1e9, lab.slug());
         awaitJavaChange(watcher);
@@ -62,13 +62,69 @@ final class Watch {
     }
   }
 
-  /** One warm run; a run that does not compile is recorded as red, so list never shows an old green. */
+  /**
+   * Each run goes to the workbook's warm runner (the one behind test, started if need be): one JVM
+   * and one broker for test and watch, where a watch of its own started a second broker beside it.
+   */
+  private BooleanSupplier throughDaemon(Path test) {
+    Optional<String[]> daemon = Daemon.ensureRunning(labs);
+    if (daemon.isEmpty()) {
+      System.out.println("(The warm runner did not answer: this watch runs the tests itself.)");
+      return alone(test);
+    }
+    viaDaemon = true;
+    System.out.println("(Each run goes to the warm runner, process " + daemon.get()[2] + ": test and watch share one JVM"
+        + (lab.usesBroker() ? " and one broker" : "") + ".)");
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // The warm runner sees this end of the socket close and does not record the run.
+      if (inFlight) System.out.println(Results.INTERRUPTED.formatted(lab.number()));
+    }, "watch-interrupted"));
+    List<String> request = List.of("test", lab.number());
+    return () -> {
+      inFlight = true;
+      try {
+        OptionalInt exit = Daemon.request(labs.root, request, System.out::println);
+        // It had stopped (idle for long, or the workbook's code changed): a new one, asked once more.
+        if (exit.isEmpty() && Daemon.ensureRunning(labs).isPresent()) exit = Daemon.request(labs.root, request, System.out::println);
+        if (exit.isPresent()) return exit.getAsInt() == 0;
+        return Workbook.test(labs, lab.number(), List.of(), Workbook::jbangRun) == 0; // through JBang, as without it
+      } finally {
+        inFlight = false;
+      }
+    };
+  }
+
+  /** This JVM runs the tests itself (WORKBOOK_DAEMON=off, CI): its own warm runner and, if needed, broker. */
+  private BooleanSupplier alone(Path test) {
+    Map<String, String> env = Map.of();
+    if (lab.usesBroker()) {
+      String servers = Broker.bootstrapServers();
+      env = Map.of("KAFKA_BOOTSTRAP_SERVERS", servers);
+      System.setProperty("kafka.bootstrap.servers", servers); // for the warm runs in this JVM
+    }
+    Optional<WarmRunner> warm = WarmRunner.prepare(labs.root, test);
+    if (warm.isEmpty()) System.out.println("(Running each time through JBang: slower, but the same tests.)");
+    Map<String, String> brokerEnv = env;
+    return () -> {
+      try {
+        return warm.isPresent() ? warmRun(warm.get()) : Workbook.runTests(labs, lab, test, List.of(), brokerEnv, null).ok();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+  }
+
+  /**
+   * One warm run, recorded only when complete (Ctrl-C in the middle keeps the last result); a run
+   * that does not compile is recorded as red, so list never shows an old green.
+   */
   private boolean warmRun(WarmRunner warm) throws IOException {
-    Path results = Results.file(labs.root, lab);
-    java.nio.file.Files.deleteIfExists(results);
-    boolean green = warm.run(results);
-    if (!java.nio.file.Files.exists(results)) Results.markUnfinished(results, false);
-    return green;
+    try (Results.Pending pending = new Results.Pending(Results.file(labs.root, lab), lab.number())) {
+      boolean green = warm.run(pending.file);
+      if (!java.nio.file.Files.exists(pending.file)) Results.markUnfinished(pending.file, false);
+      pending.commit(false);
+      return green;
+    }
   }
 
   /**

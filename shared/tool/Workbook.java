@@ -4,7 +4,7 @@
 // The quick JIT tier only: a warm run is over in a second, before the optimising compiler would
 // pay back the core it takes from the tests (watch 14's saves: about 1.0 s with it, 0.5 s without).
 //JAVA_OPTIONS -Xss8m -XX:TieredStopAtLevel=1
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java
+//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
@@ -80,7 +80,7 @@ public class Workbook {
       case "hint": return Hints.next(labs, labs.lab(one(rest, "hint")));
       case "reset": return reset(labs, labs.lab(one(rest, "reset")), rest.contains("--yes"));
       case "restore": return restore(labs, labs.lab(one(rest, "restore")));
-      case "open": return open(labs, labs.lab(one(rest, "open")), rest.subList(1, rest.size()));
+      case "open": return IdeProject.open(labs, labs.lab(one(rest, "open")), rest.subList(1, rest.size()));
       case "solution": return solution(labs, labs.lab(one(rest, "solution")));
       case "verify": return new Verify(labs).run(rest);
       case "conventions": return conventions(labs);
@@ -92,9 +92,43 @@ public class Workbook {
       case "prefetch": return new Doctor(labs).prefetch();
       default:
         if (verb.matches("(lab)?\\d{1,2}")) return test(labs, verb, rest);
+        Optional<String> meant = didYouMean(verb);
+        if (meant.isPresent()) {
+          List<String> again = new ArrayList<>(List.of("./jbang", "workbook@.", meant.get()));
+          again.addAll(rest);
+          throw new UserError("Unknown command '" + verb + "': did you mean " + meant.get() + "? " + String.join(" ", again));
+        }
         throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, restore, open, "
             + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
     }
+  }
+
+  /** The commands a person types (the ones starting with _ are the tool's own). */
+  static final List<String> VERBS = List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution",
+      "verify", "conventions", "mutate", "lists", "daemon", "doctor", "prefetch", "help");
+
+  /** The command a typo was probably meant to be: one or two keys off (a swap of two counts as one). */
+  static Optional<String> didYouMean(String typed) {
+    String t = typed.toLowerCase(java.util.Locale.ROOT);
+    int limit = t.length() <= 4 ? 1 : 2;
+    return VERBS.stream().filter(v -> keysOff(t, v) <= limit).min(java.util.Comparator.comparingInt(v -> keysOff(t, v)));
+  }
+
+  /** Edit distance with transpositions (optimal string alignment): "tets" is 1 from "test". */
+  static int keysOff(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+    for (int j = 0; j <= b.length(); j++) d[0][j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   static int conventions(Labs labs) {
@@ -179,6 +213,7 @@ public class Workbook {
     System.out.println("Testing lab " + lab.number() + what + " (" + lab.title() + ")...");
     long started = System.currentTimeMillis();
     Labs.Run run = runTests(labs, lab, test, steps, runner);
+    if (run.interrupted()) return 130; // Ctrl-C: one line has said so, nothing more to say
     if (!run.ok()) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
     if (run.exit() == 2) return 2; // a wrong step number: the launcher has said which steps exist
     if (run.timedOut()) {
@@ -197,7 +232,8 @@ public class Workbook {
   }
 
   static Labs.Run jbangRun(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results) {
-    List<String> args = new ArrayList<>(List.of(test.toString()));
+    List<String> args = new ArrayList<>(Labs.FIRST_ERRORS);
+    args.add(test.toString());
     args.addAll(steps);
     return Labs.run(labs.root, labs.root, args, Map.of("WORKBOOK_RESULTS", results.toString()), null, TEST_SECONDS);
   }
@@ -211,7 +247,8 @@ public class Workbook {
    */
   static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, Map<String, String> env, Path log) {
     return runTests(labs, lab, test, steps, (l, b, t, s, results) -> {
-      List<String> args = new ArrayList<>(List.of(t.toString()));
+      List<String> args = new ArrayList<>(Labs.FIRST_ERRORS);
+      args.add(t.toString());
       args.addAll(s);
       Map<String, String> withResults = new HashMap<>(env);
       withResults.put("WORKBOOK_RESULTS", results.toString());
@@ -220,19 +257,20 @@ public class Workbook {
   }
 
   static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, TestRunner runner) {
-    Path results = Results.file(labs.root, lab);
-    // A one-step run must not hide the other steps' last results: it writes aside, then merges.
-    Path target = steps.isEmpty() ? results : results.resolveSibling(lab.number() + ".step.tsv");
-    try {
-      Files.deleteIfExists(target);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Could not clear " + target, e);
+    // A new file for this run, moved into place only when it is complete: Ctrl-C keeps the last result.
+    try (Results.Pending pending = new Results.Pending(Results.file(labs.root, lab), lab.number())) {
+      Labs.Run run = runner.run(labs, lab, test, steps, pending.file);
+      boolean noResults = !Files.exists(pending.file);
+      if (run.exit() == 2) return new Labs.Run(2, false, run.log(), noResults); // a wrong step number: nothing ran
+      if (run.interrupted()) { // the test JVM was ended by Ctrl-C (or a kill)
+        pending.interrupted();
+        return new Labs.Run(run.exit(), false, run.log(), noResults);
+      }
+      if (noResults) Results.markUnfinished(pending.file, run.timedOut());
+      // A one-step run must not hide the other steps' last results: its rows replace only theirs.
+      pending.commit(!steps.isEmpty());
+      return new Labs.Run(run.exit(), run.timedOut(), run.log(), noResults);
     }
-    Labs.Run run = runner.run(labs, lab, test, steps, target);
-    boolean noResults = !Files.exists(target);
-    if (noResults && run.exit() != 2) Results.markUnfinished(target, run.timedOut());
-    if (!steps.isEmpty()) Results.merge(results, target);
-    return new Labs.Run(run.exit(), run.timedOut(), run.log(), noResults);
   }
 
   static int reset(Labs labs, Labs.Lab lab, boolean yes) {
@@ -253,45 +291,6 @@ public class Workbook {
     System.out.println("Lab " + lab.number() + " is back to its starter. Your files are in " + labs.root.relativize(backup)
         + "; ./jbang workbook@. restore " + lab.number() + " brings them back.");
     return 0;
-  }
-
-  /**
-   * JBang's sandbox project for the lab's test file: links to the lab's own files (edits land in
-   * labs/NN-slug) and a build file naming every library, so the IDE completes and navigates.
-   */
-  static int open(Labs labs, Labs.Lab lab, List<String> editor) {
-    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no test file."));
-    List<String> args = new ArrayList<>(List.of("edit", "-b", editor.isEmpty() ? "--no-open" : "--open=" + editor.get(0),
-        labs.root.relativize(test).toString()));
-    Path log;
-    try {
-      log = Files.createTempFile("workbook-open-", ".log");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    try {
-      System.out.println("Making an IDE project for lab " + lab.number() + "...");
-      Labs.Run r = Labs.run(labs.root, labs.root, args, Map.of(), log, 600);
-      List<String> out = Files.readAllLines(log).stream().filter(l -> !l.isBlank() && !l.startsWith("[jbang]")).toList();
-      if (!r.ok() || out.isEmpty()) {
-        System.out.println("JBang could not make the project:");
-        Files.readAllLines(log).forEach(l -> System.out.println("  " + l));
-        return 1;
-      }
-      String project = out.get(out.size() - 1).strip();
-      System.out.println("Open this folder in IntelliJ IDEA or VS Code (it has a build.gradle naming every library):");
-      System.out.println("  " + project);
-      System.out.println("Its src/ files are links to labs/" + lab.slug() + ": what you edit there is your lab.");
-      return 0;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      try {
-        Files.deleteIfExists(log);
-      } catch (IOException ignored) {
-        // a temp file
-      }
-    }
   }
 
   /** Puts back the files of the latest reset of a lab (keeping the current ones in a new backup first). */
