@@ -105,7 +105,7 @@ public class Workbook {
 
   /** The commands a person types (the ones starting with _ are the tool's own). */
   static final List<String> VERBS = List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution",
-      "verify", "conventions", "mutate", "lists", "daemon", "doctor", "prefetch", "help");
+      "verify", "conventions", "messages", "mutate", "lists", "daemon", "doctor", "prefetch", "help");
 
   /** The command a typo was probably meant to be: one or two keys off (a swap of two counts as one). */
   static Optional<String> didYouMean(String typed) {
