@@ -496,6 +496,22 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a client that is slow (not ready) still gets its summary, then the call completes")
+    void slowReaderGetsItsSummary() {
+      Recorder<BulkUpdateSummary> slow = new Recorder<>();
+      slow.ready = false;
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(slow);
+      requests.onNext(adjustment("grinder", 2));
+      requests.onNext(adjustment("kettle", 1));
+      requests.onCompleted();
+      slow.becomeReady();
+      assertThat(sent(slow)).as("TODO 3: what bulkUpdateStock sent on a call whose client was slow (isReady() false) when"
+          + " it completed, and then caught up: the summary, then onCompleted. isReady() is for pacing a sender that can"
+          + " wait; gRPC queues the one summary, so send it (never skip it), or send it from the on-ready handler, and"
+          + " complete after it").containsExactly("onNext adjustments: 2 products: 2 net_change: 3", "onCompleted");
+    }
+
+    @Test
     @DisplayName("the server answers once, after the client has sent everything")
     void answersOnlyAtTheEnd() throws Exception {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
@@ -553,24 +569,75 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("every reservation is answered, whatever its quantity: negative, 0, too many, all that is left, one more")
+    @DisplayName("every reservation is answered, whatever its quantity or product: negative, 0, too many, all that is left, one more, a product not in stock")
     void everyQuantityAnswered() {
       Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
       StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
-      int[] quantities = {-1, 0, 6, 5, 1};
+      // A kettle, which the inventory has never had, between the grinders: refused like any order it cannot fill.
+      String[] products = {"grinder", "grinder", "kettle", "grinder", "grinder", "grinder"};
+      int[] quantities = {-1, 0, 1, 6, 5, 1};
       List<String> seen = new ArrayList<>();
       for (int i = 0; i < quantities.length; i++) {
-        requests.onNext(reservation("order-" + (i + 1), quantities[i]));
-        ReserveStockReply reply = replies.next("TODO 4: the answer to order-" + (i + 1) + " of " + quantities[i]
-            + " grinders: every request of a bidirectional stream gets its answer, a refusal too (levels.reserve says"
-            + " reserved = false); ending the stream for one request loses the others");
+        requests.onNext(reservation("order-" + (i + 1), quantities[i]).toBuilder().setProductId(products[i]).build());
+        ReserveStockReply reply = replies.next("TODO 4: the answer to order-" + (i + 1) + " of " + quantities[i] + " "
+            + products[i] + (products[i].equals("kettle") ? " (a product the inventory does not have)" : "") + ": every"
+            + " request of a bidirectional stream gets its answer from levels.reserve(request), a refusal too (reserved ="
+            + " false, an unknown product as well); skipping a request, or ending the stream for one, loses it and the"
+            + " others");
         seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
       }
       requests.onCompleted();
-      assertThat(seen).as("TODO 4: the answers to orders of -1, 0, 6, 5 and 1 grinders (5 in stock), from levels.reserve(...)")
-          .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 5 left",
-              "order-4 reserved, 0 left", "order-5 refused, 0 left");
+      assertThat(seen).as("TODO 4: the answers to orders of -1 and 0 grinders, 1 kettle (not in the inventory), then 6, 5"
+          + " and 1 grinders (5 in stock), from levels.reserve(...)")
+          .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
+              "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
+    }
+
+    @Test
+    @DisplayName("a client that is slow (not ready) still gets every answer, in order, then the call completes")
+    void slowReaderGetsEveryAnswer() {
+      Recorder<ReserveStockReply> slow = new Recorder<>();
+      slow.ready = false;
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(slow);
+      requests.onNext(reservation("order-1", 2));
+      requests.onNext(reservation("order-2", 9));
+      requests.onNext(reservation("order-3", 3));
+      requests.onCompleted();
+      slow.becomeReady();
+      assertThat(sent(slow)).as("TODO 4: what reserveStock sent on a call whose client was slow (isReady() false) while it"
+          + " reserved 2, 9 and 3 grinders (5 in stock), and then caught up: every reservation made is answered, in"
+          + " order, then onCompleted. isReady() is for pacing a sender that can wait; a reservation is already made, so"
+          + " send its answer (gRPC queues it), never drop it")
+          .containsExactly("onNext order_id: \"order-1\" reserved: true remaining: 3", "onNext order_id: \"order-2\" remaining: 3",
+              "onNext order_id: \"order-3\" reserved: true", "onCompleted");
+    }
+
+    @Test
+    @DisplayName("eight streams reserving the last grinders at the same moment never reserve more than there is")
+    void sameMomentNeverOversells() throws Exception {
+      int streams = 8, stock = 3;
+      levels.adjust("grinder", stock - levels.quantity("grinder"));
+      // A busy server, played deterministically: a stream that reads the grinder's stock on its own (not inside
+      // levels.reserve) waits there, without the stock's lock, until every stream has read it too.
+      ReadsMeet meet = ReadsMeet.install(levels, "grinder", streams);
+      List<Inbox<ReserveStockRequest, ReserveStockReply>> replies = new ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        replies.add(new Inbox<>());
+        stub.reserveStock(replies.get(i)).onNext(reservation("s" + (i + 1), 1));
+      }
+      List<String> reserved = new ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        ReserveStockReply reply = replies.get(i).next("TODO 4: the answer to s" + (i + 1) + ", one of " + streams
+            + " reservations of 1 grinder made at the same moment, each on a stream of its own");
+        if (reply.getReserved()) reserved.add(reply.getOrderId() + " (" + reply.getRemaining() + " left)");
+      }
+      meet.close();
+      assertThat(reserved).as("TODO 4: the reservations granted of %d made at the same moment (one per stream) for 1"
+          + " grinder each, with %d in stock (now %d; %d streams read the stock on their own before taking): deciding"
+          + " and taking must be one step, levels.reserve(request), which holds the stock's lock for both; reading"
+          + " levels.quantity(...) and then adjusting lets several streams see the same last grinders and all take them",
+          streams, stock, levels.quantity("grinder"), meet.readers()).hasSize(stock);
     }
 
     @Test
@@ -762,7 +829,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("300 adjustments, repeats too, reach the server in the order given, sent one at a time")
+    @DisplayName("300 adjustments, repeats and adjustments by 0 too, reach the server in the order given, sent one at a time")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
       Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
@@ -771,15 +838,17 @@ class StreamingTest {
       connected(c);
       OneClientSender sender = new OneClientSender();
       StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(3));
-      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent.
-      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300).mapToObj(i -> adjustment("grinder", i % 2 == 0 ? i : 1)).toList();
+      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too.
+      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300)
+          .mapToObj(i -> adjustment("grinder", i % 5 == 0 ? 0 : i % 2 == 0 ? i : 1)).toList();
       String result = describe(() -> client.bulkUpdate(sent));
       assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
           + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
           result).isNull();
       assertThat(result).as("TODO 5: bulkUpdate of 300 adjustments").startsWith("no failure");
-      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 1,"
-          + " 6, ...: every adjustment, repeats too, in the order given; a stream keeps the order it is given)").isEqualTo(
+      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 0,"
+          + " 6, ...: every adjustment, repeats and adjustments by 0 too, in the order given; the server counts each one"
+          + " and its watchers hear each one, so send them all as given)").isEqualTo(
               sent.stream().map(StockAdjustment::getDelta).toList());
     }
 
@@ -797,6 +866,28 @@ class StreamingTest {
       assertThat(silent.calls.get()).as("TODO 5: bulk updates the silent server received for one bulkUpdate that ran"
           + " out of time: the server may have applied them all, so sending them again could apply them twice; one"
           + " call, and DEADLINE_EXCEEDED goes to the caller").isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a server that is down: UNAVAILABLE comes back at once, as it is, not after the deadline")
+    void serverDownFailsAtOnce() throws Exception {
+      java.net.ServerSocket closed = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+      int port = closed.getLocalPort();
+      closed.close(); // nobody listens there any more: every connection is refused
+      ManagedChannel c = LocalGrpc.channel(port);
+      cleanup.add(() -> LocalGrpc.close(c));
+      Duration deadline = Duration.ofSeconds(3);
+      StockClient client = new StockClient(c, deadline);
+      long t0 = System.nanoTime();
+      String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(result + " after " + ms + " ms").as("TODO 5: bulkUpdate against a server that is down (its connection"
+          + " refused), with a %d ms deadline: the call fails at once with UNAVAILABLE, and that goes to the caller as it"
+          + " is (who may try again later, or elsewhere). A call made with waitForReady waits out its whole deadline for"
+          + " the server to come back and ends DEADLINE_EXCEEDED, which hides why; start it with"
+          + " stub.withDeadlineAfter(deadline) only", deadline.toMillis()).startsWith("UNAVAILABLE");
+      assertThat(ms).as("TODO 5: milliseconds until bulkUpdate gave up on a server that is down, with a %d ms deadline:"
+          + " a refused connection is known at once", deadline.toMillis()).isLessThan(deadline.toMillis() - 500);
     }
 
     interface Call<T> { T call() throws Exception; }
@@ -1055,6 +1146,68 @@ class StreamingTest {
     /** Fails with what was found, if the service ever sent from two threads at once. */
     void assertNone() {
       if (found != null) throw new AssertionError(found);
+    }
+  }
+
+  /**
+   * The stock's map, swapped in for one test: a read of one product made by a caller of StockLevels.quantity (not
+   * from inside reserve or adjust) waits there, releasing the stock's lock, until {@code expected} such reads have
+   * met or WAIT has passed. Every reader of the stock then holds the same number, as on a busy server.
+   */
+  static final class ReadsMeet extends java.util.LinkedHashMap<String, StockLevel> {
+    private final transient StockLevels owner;
+    private final String productId;
+    private final int expected;
+    private int readers;
+    private volatile boolean open = true;
+
+    private ReadsMeet(StockLevels owner, Map<String, StockLevel> levels, String productId, int expected) {
+      super(levels);
+      this.owner = owner;
+      this.productId = productId;
+      this.expected = expected;
+    }
+
+    static ReadsMeet install(StockLevels levels, String productId, int expected) throws ReflectiveOperationException {
+      java.lang.reflect.Field field = StockLevels.class.getDeclaredField("levels");
+      field.setAccessible(true);
+      synchronized (levels) {
+        @SuppressWarnings("unchecked") Map<String, StockLevel> now = (Map<String, StockLevel>) field.get(levels);
+        ReadsMeet meet = new ReadsMeet(levels, now, productId, expected);
+        field.set(levels, meet);
+        return meet;
+      }
+    }
+
+    synchronized int readers() {
+      return readers;
+    }
+
+    /** From now on, reads go straight through. */
+    void close() {
+      open = false;
+    }
+
+    @Override public StockLevel get(Object key) {
+      StockLevel level = super.get(key); // what this reader sees, before the others move on
+      if (open && productId.equals(key) && Thread.holdsLock(owner) && readOnItsOwn()) {
+        synchronized (this) { readers++; }
+        owner.notifyAll();
+        long end = System.nanoTime() + WAIT.toNanos();
+        try {
+          while (readers() < expected && System.nanoTime() < end) owner.wait(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return level;
+    }
+
+    /** Whether StockLevels.quantity was called from outside the stock (a decision its lock does not cover). */
+    private static boolean readOnItsOwn() {
+      List<String> frames = java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+          .filter(f -> f.getClassName().equals("StockLevels")).map(StackTraceElement::getMethodName).toList();
+      return frames.equals(List.of("quantity"));
     }
   }
 
