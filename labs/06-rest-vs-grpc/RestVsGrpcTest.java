@@ -45,6 +45,8 @@ class RestVsGrpcTest {
   static final StockCodec.Report FIXTURE = StockCodec.report("LYON-1", 20);
   static final int JSON_BYTES = 2_217;
   static final int PROTO_BYTES = 746;
+  /** Items in a report big enough that encoding or decoding it takes a while: calls at once overlap there. */
+  static final int BIG = 5_000;
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static StockServers servers;
   static String step3Problem; // null until asked, then "" when the gRPC method works
@@ -243,6 +245,44 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("a query asked again after the stock changed gets the new report: nothing is kept from an earlier answer")
+    void answersTheStockAsItIsNow() throws Exception {
+      String before = new String(get("/stock/LYON-1?items=20").body(), StandardCharsets.UTF_8);
+      String after = withRenamedStock(() -> new String(get("/stock/LYON-1?items=20").body(), StandardCharsets.UTF_8));
+      assertThat(List.of(before, after)).as("TODO 2: the bodies of GET /stock/LYON-1?items=20, asked twice, the product"
+          + " names changed in between: each answer is StockCodec.toJson of the report requested(...) built for THIS"
+          + " request; JSON kept from an earlier answer (a map of bodies already written) is out of date as soon as the"
+          + " stock changes, and makes REST's calls per second measure a look-up, not the encoding").containsExactly(
+              new String(StockCodec.toJson(FIXTURE), StandardCharsets.UTF_8), renamedFixtureAs(r -> new String(
+                  StockCodec.toJson(r), StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    @DisplayName("eight big answers at once are encoded side by side: no lock in the handler makes them wait in line")
+    void answersEncodedSideBySide() throws Exception {
+      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(300))) {
+        URI uri = URI.create("http://127.0.0.1:" + slow.restPort() + "/stock/LYON-1?items=" + BIG);
+        List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.Set<String> waits = lockWaitsIn(() -> {
+          atOnce(8, () -> {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+            answers.add(r.statusCode() + " " + r.body().length + " bytes");
+            return r;
+          });
+          return null;
+        });
+        assertThat(answers).as("TODO 2: the answers to 8 requests at once for %d items", BIG)
+            .containsOnly("200 " + StockCodec.toJson(StockCodec.report("LYON-1", BIG)).length + " bytes");
+        assertThat(waits).as("TODO 2: where the server's threads waited for a lock while answering 8 requests at once for"
+            + " %d items (the flight recorder lists each contended synchronized in the lab's code): Javalin answers each"
+            + " request on a thread of its own, and StockCodec.toJson is safe from any number of them; a lock around the"
+            + " encoding (synchronized) makes each answer wait for the one before, so the calls per second measure the"
+            + " lock; no lock", BIG).isEmpty();
+      }
+    }
+
+    @Test
     @DisplayName("eight requests at once are all in the server's work at the same moment: no lock makes them wait in line")
     void requestsOverlap() throws Exception {
       try (StockServers slow = new StockServers(0, 0, Duration.ofSeconds(2))) {
@@ -353,10 +393,7 @@ class RestVsGrpcTest {
     void answeredOnce() throws Exception {
       requireStep1("step 3");
       // The service itself, called as gRPC calls it, with an observer that writes down every call it gets.
-      Class<?> type = Class.forName("StockServers$StockService");
-      java.lang.reflect.Constructor<?> made = type.getDeclaredConstructor(StockServers.class);
-      made.setAccessible(true);
-      StockReportsGrpc.StockReportsImplBase service = (StockReportsGrpc.StockReportsImplBase) made.newInstance(servers);
+      StockReportsGrpc.StockReportsImplBase service = service();
       for (int items : new int[] {-1, 10_001, 20_000, 1, 20}) {
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         io.grpc.stub.StreamObserver<StockReport> observer = new io.grpc.stub.StreamObserver<>() {
@@ -404,6 +441,91 @@ class RestVsGrpcTest {
       } finally {
         LocalGrpc.close(channel);
       }
+    }
+
+    @Test
+    @DisplayName("a query asked again after the stock changed gets the new report: nothing is kept from an earlier call")
+    void answersTheStockAsItIsNow() throws Exception {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+        StockQuery query = StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build();
+        StockReport before = stub.withDeadlineAfter(10, TimeUnit.SECONDS).getStock(query);
+        StockReport after = withRenamedStock(() -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).getStock(query));
+        assertThat(List.of(StockCodec.fromProto(before), StockCodec.fromProto(after))).as("TODO 3: the reports GetStock"
+            + " sent for LYON-1 and 20 items, asked twice, the product names changed in between: each answer is"
+            + " StockCodec.toProto of the report requested(...) built for THIS call; a message kept from an earlier call"
+            + " (a map of replies already built) is out of date as soon as the stock changes, and makes gRPC's calls per"
+            + " second measure a look-up, not the encoding").containsExactly(FIXTURE, renamedFixtureAs(r -> r));
+      } catch (StatusRuntimeException e) {
+        fail("TODO 3: the call failed with %s. %s (see hint 3)", e.getStatus().getCode(), whyGrpcFailed(e));
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+
+    @Test
+    @DisplayName("eight big replies at once are encoded side by side: no lock in getStock makes them wait in line")
+    void repliesEncodedSideBySide() throws Exception {
+      requireStep1("step 3");
+      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(300))) {
+        ManagedChannel channel = LocalGrpc.channel(slow.grpcPort());
+        try {
+          StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+          List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+          java.util.Set<String> waits = lockWaitsIn(() -> {
+            atOnce(8, () -> {
+              String answer;
+              try {
+                answer = stub.withDeadlineAfter(60, TimeUnit.SECONDS).getStock(StockQuery.newBuilder().setWarehouse("LYON-1")
+                    .setItems(BIG).build()).getItemsCount() + " items";
+              } catch (StatusRuntimeException e) {
+                answer = LocalGrpc.describe(e);
+              }
+              answers.add(answer);
+              return answer;
+            });
+            return null;
+          });
+          assertThat(answers).as("TODO 3: the answers to 8 calls at once for %d items", BIG).containsOnly(BIG + " items");
+          assertThat(waits).as("TODO 3: where the server's threads waited for a lock while answering 8 calls at once for"
+              + " %d items (the flight recorder lists each contended synchronized in the lab's code): gRPC runs each call"
+              + " on a thread of its own, with a StreamObserver of its own, and toProto builds a new message each time;"
+              + " a lock around toProto or onNext makes each reply wait for the one before, so the calls per second"
+              + " measure the lock; no lock", BIG).isEmpty();
+        } finally {
+          LocalGrpc.close(channel);
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("eight calls at once send their replies at the same moment: no lock around encoding and sending")
+    void repliesAtOnce() throws Exception {
+      requireStep1("step 3");
+      // The service itself, called as gRPC calls it, by eight threads at once, with observers that meet in onNext.
+      StockReportsGrpc.StockReportsImplBase service = service();
+      Together together = new Together(8);
+      List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+      atOnce(8, () -> {
+        try {
+          service.getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build(), new io.grpc.stub.StreamObserver<>() {
+            @Override public void onNext(StockReport value) { together.arrive(); events.add("onNext"); }
+            @Override public void onError(Throwable t) { events.add("onError " + io.grpc.Status.fromThrowable(t).getCode()); }
+            @Override public void onCompleted() { events.add("onCompleted"); }
+          });
+        } catch (RuntimeException e) {
+          events.add("threw " + e);
+        }
+        return null;
+      });
+      assertThat(events).as("TODO 3: what getStock did to the StreamObservers of 8 calls made at once").containsOnly(
+          "onNext", "onCompleted").hasSize(16);
+      assertThat(together.most()).as("TODO 3: calls of getStock inside onNext at the same moment, of 8 made at once"
+          + " (each waits up to 5 s for the others): each call has a StreamObserver of its own, used by one thread, so"
+          + " nothing needs a lock; one shared by every call (synchronized around toProto and onNext) makes each reply"
+          + " wait for the one before, and the calls per second measure the lock").isEqualTo(8);
     }
 
     @Test
@@ -660,10 +782,16 @@ class RestVsGrpcTest {
     void callsOverlap() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
         stub.together = new Together(8);
-        atOnce(8, () -> clients.viaRest("S200", 20));
+        // Big answers, sent at the same moment once all 8 are in: the 8 calls then decode side by side.
+        java.util.Set<String> waits = lockWaitsIn(() -> { atOnce(8, () -> clients.viaRest("L200", BIG)); return null; });
         assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of 8 made at "
             + "once (each waits up to 5 s for the others): the shared HttpClient is thread-safe and opens a connection "
             + "per concurrent call; no lock around it").isEqualTo(8);
+        assertThat(waits).as("TODO 4: where the callers' threads waited for a lock in the lab's code while 8 calls of"
+            + " viaRest decoded answers of %d items that arrived at the same moment (the flight recorder lists each"
+            + " contended synchronized): HttpClient and StockCodec.fromJson are safe from any number of threads; a lock"
+            + " around sending or decoding makes each call wait for the one before, so the calls per second measure the"
+            + " lock; no lock", BIG).isEmpty();
       }
     }
   }
@@ -758,20 +886,36 @@ class RestVsGrpcTest {
     @DisplayName("eight calls at once are all in the server at the same moment: one connection, eight streams, no queue")
     void callsOverlap() throws Exception {
       requireStep3("step 5");
-      Together together = new Together(8);
+      java.util.concurrent.atomic.AtomicReference<Together> together = new java.util.concurrent.atomic.AtomicReference<>();
+      StockReport large = StockCodec.toProto(StockCodec.report("LYON-1", BIG));
       io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
         @Override
         public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
-          together.arrive();
-          responses.onNext(StockCodec.toProto(FIXTURE));
+          together.get().arrive();
+          responses.onNext(large);
           responses.onCompleted();
         }
       });
       try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
-        atOnce(8, () -> clients.viaGrpc("LYON-1", 20));
-        assertThat(together.most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of 8 made at once "
+        // Big replies, sent at the same moment once all 8 are in: the 8 calls then decode side by side (five times over,
+        // as the one connection delivers the replies one after another).
+        int[] most = {8};
+        java.util.Set<String> waits = lockWaitsIn(() -> {
+          for (int round = 0; round < 5; round++) {
+            together.set(new Together(8));
+            atOnce(8, () -> clients.viaGrpc("LYON-1", BIG));
+            most[0] = Math.min(most[0], together.get().most());
+          }
+          return null;
+        });
+        assertThat(most[0]).as("TODO 5: calls of viaGrpc inside the server at the same moment, of 8 made at once "
             + "(each waits up to 5 s for the others): the shared stub and channel are thread-safe, and HTTP/2 carries "
             + "the 8 as streams of one connection; no lock around them").isEqualTo(8);
+        assertThat(waits).as("TODO 5: where the callers' threads waited for a lock in the lab's code while 8 calls of"
+            + " viaGrpc decoded replies of %d items that arrived at the same moment (the flight recorder lists each"
+            + " contended synchronized): the stub and StockCodec.fromProto are safe from any number of threads; a lock"
+            + " around calling or decoding makes each call wait for the one before, so the calls per second measure the"
+            + " lock; no lock", BIG).isEmpty();
       } finally {
         LocalGrpc.stop(server);
       }
@@ -952,8 +1096,8 @@ class RestVsGrpcTest {
 
   /**
    * A REST server that answers GET /stock/S{status} with that status and a report as JSON (the fixture for 200; no
-   * body for 204 and 304), and GET /stock/B{status} with that status and a big text body, on as many threads as calls
-   * come in.
+   * body for 204 and 304), GET /stock/L{status} with that status and a report of BIG items, and GET /stock/B{status}
+   * with that status and a big text body, on as many threads as calls come in.
    */
   static final class StubRest implements AutoCloseable {
     final io.javalin.Javalin server;
@@ -965,9 +1109,15 @@ class RestVsGrpcTest {
       byte[] other = StockCodec.toJson(new StockCodec.Report("W", List.of(new StockCodec.Item("SKU", "Mug", 0, 0, 0, false))));
       // For GET /stock/B{status}: an error's body of 256 KiB, no digits in it either.
       byte[] big = "Something went wrong. ".repeat(12_000).getBytes(StandardCharsets.US_ASCII);
+      // For GET /stock/L{status}: a report of BIG items.
+      byte[] large = StockCodec.toJson(StockCodec.report("LYON-1", BIG));
       server = workbook.rest.Rest.start(0, cfg -> cfg.routes.get("/stock/{warehouse}", ctx -> {
         int status = Integer.parseInt(ctx.pathParam("warehouse").substring(1));
         if (together != null) together.arrive();
+        if (ctx.pathParam("warehouse").startsWith("L")) {
+          ctx.status(status).contentType("application/json").result(large);
+          return;
+        }
         if (ctx.pathParam("warehouse").startsWith("B")) {
           ctx.status(status).contentType("text/plain").result(big);
           return;
@@ -1063,6 +1213,68 @@ class RestVsGrpcTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * Runs {@code call} under the JVM's flight recorder and returns where a thread waited to enter a lock (a contended
+   * synchronized) taken by the lab's own code (StockCodec, StockServers, StockClients), one "Class.method" per place.
+   */
+  static java.util.Set<String> lockWaitsIn(Call call) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("lab06-locks", ".jfr");
+    try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+      recording.enable("jdk.JavaMonitorEnter").withThreshold(Duration.ZERO).withStackTrace();
+      recording.start();
+      call.run();
+      recording.stop();
+      recording.dump(file);
+      java.util.Set<String> places = new java.util.TreeSet<>();
+      for (jdk.jfr.consumer.RecordedEvent event : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+        if (event.getStackTrace() == null || event.getStackTrace().getFrames().isEmpty()) continue;
+        jdk.jfr.consumer.RecordedMethod top = event.getStackTrace().getFrames().get(0).getMethod();
+        String type = top.getType().getName();
+        if (type.matches("(StockCodec|StockServers|StockClients)(\\$.*)?")) places.add(type + "." + top.getName());
+      }
+      return places;
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  /** The gRPC service of the shared servers, to call directly as gRPC calls it. */
+  static StockReportsGrpc.StockReportsImplBase service() throws Exception {
+    Class<?> type = Class.forName("StockServers$StockService");
+    java.lang.reflect.Constructor<?> made = type.getDeclaredConstructor(StockServers.class);
+    made.setAccessible(true);
+    return (StockReportsGrpc.StockReportsImplBase) made.newInstance(servers);
+  }
+
+  /** The product names the fixture is built from (StockCodec.NAMES, given code), changed during one call. */
+  static final String[] RENAMED = {"Espresso cup, black", "Oak board", "Linen towel", "Iron pan", "Jar", "Spoon", "Mug",
+      "Whisk"};
+
+  /** Runs {@code call} while the stock's product names are RENAMED: the same query now has another report. */
+  static <T> T withRenamedStock(java.util.concurrent.Callable<T> call) throws Exception {
+    String[] names;
+    try {
+      java.lang.reflect.Field field = StockCodec.class.getDeclaredField("NAMES");
+      field.setAccessible(true);
+      names = (String[]) field.get(null);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("keep the given field `NAMES` of StockCodec as it is: this test changes the stock through"
+          + " it (" + e + ")");
+    }
+    String[] was = names.clone();
+    System.arraycopy(RENAMED, 0, names, 0, Math.min(RENAMED.length, names.length));
+    try {
+      return call.call();
+    } finally {
+      System.arraycopy(was, 0, names, 0, was.length);
+    }
+  }
+
+  /** The fixture's report once the stock is renamed, mapped by {@code as}, as the server should answer it. */
+  static <T> T renamedFixtureAs(java.util.function.Function<StockCodec.Report, T> as) throws Exception {
+    return withRenamedStock(() -> as.apply(StockCodec.report(FIXTURE.warehouse(), FIXTURE.items().size())));
   }
 
   static void requireStep1(String step) {
