@@ -56,12 +56,14 @@ class StreamingTest {
   final MethodsReturned returned = new MethodsReturned();
   /** Notes a call the service completed after gRPC told it the client had gone. */
   final AfterTheClientLeft afterLeaving = new AfterTheClientLeft();
+  /** Notes a single-reply call (BulkUpdateStock) whose reply the service sent without completing the call. */
+  final HeldReplies held = new HeldReplies();
 
   @BeforeEach
   void startInventory() throws InterruptedException {
     levels = StockLevels.sample();
     io.grpc.BindableService told = CallStory.narrate(new StreamingInventory(levels));
-    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned, afterLeaving));
+    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned, afterLeaving, held));
     channel = LocalGrpc.channel(server.getPort());
     stub = InventoryGrpc.newStub(channel).withDeadlineAfter(Duration.ofSeconds(20)); // a bound on every test call
     connected(channel);
@@ -107,7 +109,10 @@ class StreamingTest {
   @Test
   @DisplayName("watching a product the inventory does not have fails with NOT_FOUND")
   void unknownProduct() {
-    assertThat(watch("grinder", "unicorn").end(WAIT).getCode()).as("how the watch ended").isEqualTo(Status.Code.NOT_FOUND);
+    Status ended = watch("grinder", "unicorn").end(WAIT);
+    assertThat(ended == null ? "still open after " + WAIT.toSeconds() + " s" : ended.getCode().toString()).as("how a watch on"
+        + " the grinder and a unicorn (which the inventory does not have) ended: the given check at the top of"
+        + " watchStockLevels answers NOT_FOUND before any watch opens (keep it above your TODO 1)").isEqualTo("NOT_FOUND");
   }
 
   @Nested
@@ -196,6 +201,13 @@ class StreamingTest {
           + " in order, with its updated_at").isEqualTo(List.copyOf(given));
       senders.assertNone();
     }
+  }
+
+  /** 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st, 22nd: how a failure counts. */
+  static String ordinal(int n) {
+    int tens = n % 100, units = n % 10;
+    String suffix = tens >= 11 && tens <= 13 ? "th" : units == 1 ? "st" : units == 2 ? "nd" : units == 3 ? "rd" : "th";
+    return n + suffix;
   }
 
   static String text(StockLevel level) {
@@ -556,7 +568,7 @@ class StreamingTest {
       requests.onCompleted();
       List<String> seen = new ArrayList<>();
       for (int order = 1; order <= 40; order++) {
-        ReserveStockReply reply = replies.next("TODO 4: the answer to the " + order + "th of 40 reservations sent at once ("
+        ReserveStockReply reply = replies.next("TODO 4: the answer to the " + ordinal(order) + " of 40 reservations sent at once ("
             + seen.size() + " arrived, the call ended with " + replies.endNow() + "): every request gets its answer, and"
             + " the call completes only after the last one");
         seen.add(reply.getOrderId() + " " + reply.getRemaining());
@@ -892,10 +904,19 @@ class StreamingTest {
 
     interface Call<T> { T call() throws Exception; }
 
+    /** What the learner reads when bulkUpdate still throws the starter's UnsupportedOperationException. */
+    AssertionError notWritten(UnsupportedOperationException e) {
+      return new AssertionError("TODO 5: StockClient.bulkUpdate is not written yet (it threw " + e.getMessage() + "):"
+          + " start the call with stub.withDeadlineAfter(deadline).bulkUpdateStock(answers), send every adjustment with"
+          + " onNext, call onCompleted() (the half-close), then return await(summary)", e);
+    }
+
     /** The call's result; a failure becomes an assertion error that says what to fix. */
     <T> T outcome(Call<T> call) {
       try {
         return call.call();
+      } catch (UnsupportedOperationException e) {
+        throw notWritten(e);
       } catch (Exception e) {
         String status = LocalGrpc.describe(e);
         throw new AssertionError("TODO 5: bulkUpdate failed with " + (status.startsWith("DEADLINE_EXCEEDED")
@@ -907,6 +928,8 @@ class StreamingTest {
     <T> String describe(Call<T> call) {
       try {
         return "no failure: it returned " + call.call();
+      } catch (UnsupportedOperationException e) {
+        throw notWritten(e);
       } catch (Exception e) {
         return e instanceof io.grpc.StatusRuntimeException ? LocalGrpc.describe(e) : e.toString();
       }
@@ -930,14 +953,22 @@ class StreamingTest {
     /** The next message; fails with {@code whenMissing} (and how the stream ended) if none comes within WAIT. */
     T next(String whenMissing) {
       long deadline = System.nanoTime() + WAIT.toNanos();
+      String heldBack = null;
       while (System.nanoTime() < deadline && !(end.isDone() && messages.isEmpty())) {
         T message = within(Duration.ofMillis(20));
         if (message != null) return message;
+        // A reply sent on a call that is never completed does not come: no need to wait out the whole WAIT for it.
+        if ((heldBack = held.olderThan(Duration.ofMillis(300))) != null) break;
       }
       T last = messages.poll(); // arrived just before the stream ended
       if (last != null) return last;
       senders.assertNone(); // two threads in onNext at once break the stream: that is the cause to report
       Status status = endNow();
+      if (status == null && heldBack != null) {
+        throw new AssertionError(whenMissing + ": the server sent its reply (" + heldBack + ", see 'sends'"
+            + " below) but never completed the call, so it never arrived: a call with one reply delivers it when the"
+            + " server completes the call. In onCompleted, call responseObserver.onCompleted() right after onNext");
+      }
       throw new AssertionError(whenMissing + ": " + (status == null
           ? "nothing arrived within " + WAIT.toSeconds() + " s, and the stream is still open"
           : "nothing arrived, and the stream ended with " + LocalGrpc.describe(status)));
@@ -1083,6 +1114,45 @@ class StreamingTest {
           super.onCancel();
         }
       };
+    }
+  }
+
+  /**
+   * Notes, per call whose method answers with one message (client streaming), when the service sent that message, and
+   * forgets it once the call is closed: gRPC holds such a reply until the call completes, so one never completed never
+   * reaches the client.
+   */
+  static final class HeldReplies implements io.grpc.ServerInterceptor {
+    private final Map<Object, Long> sentAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Object, String> methods = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      if (!call.getMethodDescriptor().getType().serverSendsOneMessage()) return next.startCall(call, headers);
+      Object key = new Object();
+      methods.put(key, call.getMethodDescriptor().getBareMethodName());
+      return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override public void sendMessage(A message) {
+          sentAt.putIfAbsent(key, System.nanoTime());
+          super.sendMessage(message);
+        }
+
+        @Override public void close(Status status, io.grpc.Metadata trailers) {
+          sentAt.remove(key);
+          methods.remove(key);
+          super.close(status, trailers);
+        }
+      }, headers);
+    }
+
+    /** The method of a call whose one reply was sent more than {@code limit} ago and which is still not closed, or null. */
+    String olderThan(Duration limit) {
+      long now = System.nanoTime();
+      for (Map.Entry<Object, Long> e : sentAt.entrySet()) {
+        if (now - e.getValue() > limit.toNanos()) return "its " + methods.getOrDefault(e.getKey(), "call") + " reply";
+      }
+      return null;
     }
   }
 
