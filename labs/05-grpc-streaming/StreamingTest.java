@@ -56,12 +56,14 @@ class StreamingTest {
   final MethodsReturned returned = new MethodsReturned();
   /** Notes a call the service completed after gRPC told it the client had gone. */
   final AfterTheClientLeft afterLeaving = new AfterTheClientLeft();
+  /** Notes a single-reply call (BulkUpdateStock) whose reply the service sent without completing the call. */
+  final HeldReplies held = new HeldReplies();
 
   @BeforeEach
   void startInventory() throws InterruptedException {
     levels = StockLevels.sample();
     io.grpc.BindableService told = CallStory.narrate(new StreamingInventory(levels));
-    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned, afterLeaving));
+    server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(told, senders, returned, afterLeaving, held));
     channel = LocalGrpc.channel(server.getPort());
     stub = InventoryGrpc.newStub(channel).withDeadlineAfter(Duration.ofSeconds(20)); // a bound on every test call
     connected(channel);
@@ -107,7 +109,10 @@ class StreamingTest {
   @Test
   @DisplayName("watching a product the inventory does not have fails with NOT_FOUND")
   void unknownProduct() {
-    assertThat(watch("grinder", "unicorn").end(WAIT).getCode()).as("how the watch ended").isEqualTo(Status.Code.NOT_FOUND);
+    Status ended = watch("grinder", "unicorn").end(WAIT);
+    assertThat(ended == null ? "still open after " + WAIT.toSeconds() + " s" : ended.getCode().toString()).as("how a watch on"
+        + " the grinder and a unicorn (which the inventory does not have) ended: the given check at the top of"
+        + " watchStockLevels answers NOT_FOUND before any watch opens (keep it above your TODO 1)").isEqualTo("NOT_FOUND");
   }
 
   @Nested
@@ -181,10 +186,10 @@ class StreamingTest {
       assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first, each as the"
           + " stock gives it (quantity and updated_at)").containsExactlyInAnyOrderElementsOf(given);
       given.clear();
-      levels.adjust("espresso-machine", 1); // not watched: must not arrive
-      levels.adjust("grinder", 2);
-      levels.adjust("grinder", 0); // a change too: its updated_at moves
-      levels.adjust("milk-frother", 3);
+      changeWhileWatched("espresso-machine", 1); // not watched: must not arrive
+      changeWhileWatched("grinder", 2);
+      changeWhileWatched("grinder", 0); // a change too: its updated_at moves
+      changeWhileWatched("milk-frother", 3);
       List<StockLevel> changes = new ArrayList<>();
       for (int i = 1; i <= given.size(); i++) {
         changes.add(watch.next("TODO 1: change " + i + " of " + given.size() + " after the current levels (" + given.stream()
@@ -195,6 +200,24 @@ class StreamingTest {
           + " watched) changed, then the grinder by +2 and by 0, then the milk frother: every level as the stock gave it,"
           + " in order, with its updated_at").isEqualTo(List.copyOf(given));
       senders.assertNone();
+    }
+  }
+
+  /** 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st, 22nd: how a failure counts. */
+  static String ordinal(int n) {
+    int tens = n % 100, units = n % 10;
+    String suffix = tens >= 11 && tens <= 13 ? "th" : units == 1 ? "st" : units == 2 ? "nd" : units == 3 ? "rd" : "th";
+    return n + suffix;
+  }
+
+  /** An adjustment while a watch is open; what it runs into there (a call already ended) is step 1's to fix. */
+  void changeWhileWatched(String productId, int delta) {
+    try {
+      levels.adjust(productId, delta);
+    } catch (RuntimeException e) {
+      throw new AssertionError("TODO 1: adjusting the " + productId + " by " + delta + " while a client watches it failed,"
+          + " because sending the change to the watch threw " + e.getClass().getSimpleName() + " (" + e.getMessage() + "):"
+          + " a watch stays open and sends every change, so no onCompleted", e);
     }
   }
 
@@ -496,6 +519,22 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a client that is slow (not ready) still gets its summary, then the call completes")
+    void slowReaderGetsItsSummary() {
+      Recorder<BulkUpdateSummary> slow = new Recorder<>();
+      slow.ready = false;
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(slow);
+      requests.onNext(adjustment("grinder", 2));
+      requests.onNext(adjustment("kettle", 1));
+      requests.onCompleted();
+      slow.becomeReady();
+      assertThat(sent(slow)).as("TODO 3: what bulkUpdateStock sent on a call whose client was slow (isReady() false) when"
+          + " it completed, and then caught up: the summary, then onCompleted. isReady() is for pacing a sender that can"
+          + " wait; gRPC queues the one summary, so send it (never skip it), or send it from the on-ready handler, and"
+          + " complete after it").containsExactly("onNext adjustments: 2 products: 2 net_change: 3", "onCompleted");
+    }
+
+    @Test
     @DisplayName("the server answers once, after the client has sent everything")
     void answersOnlyAtTheEnd() throws Exception {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
@@ -540,7 +579,7 @@ class StreamingTest {
       requests.onCompleted();
       List<String> seen = new ArrayList<>();
       for (int order = 1; order <= 40; order++) {
-        ReserveStockReply reply = replies.next("TODO 4: the answer to the " + order + "th of 40 reservations sent at once ("
+        ReserveStockReply reply = replies.next("TODO 4: the answer to the " + ordinal(order) + " of 40 reservations sent at once ("
             + seen.size() + " arrived, the call ended with " + replies.endNow() + "): every request gets its answer, and"
             + " the call completes only after the last one");
         seen.add(reply.getOrderId() + " " + reply.getRemaining());
@@ -553,24 +592,75 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("every reservation is answered, whatever its quantity: negative, 0, too many, all that is left, one more")
+    @DisplayName("every reservation is answered, whatever its quantity or product: negative, 0, too many, all that is left, one more, a product not in stock")
     void everyQuantityAnswered() {
       Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
       StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
-      int[] quantities = {-1, 0, 6, 5, 1};
+      // A kettle, which the inventory has never had, between the grinders: refused like any order it cannot fill.
+      String[] products = {"grinder", "grinder", "kettle", "grinder", "grinder", "grinder"};
+      int[] quantities = {-1, 0, 1, 6, 5, 1};
       List<String> seen = new ArrayList<>();
       for (int i = 0; i < quantities.length; i++) {
-        requests.onNext(reservation("order-" + (i + 1), quantities[i]));
-        ReserveStockReply reply = replies.next("TODO 4: the answer to order-" + (i + 1) + " of " + quantities[i]
-            + " grinders: every request of a bidirectional stream gets its answer, a refusal too (levels.reserve says"
-            + " reserved = false); ending the stream for one request loses the others");
+        requests.onNext(reservation("order-" + (i + 1), quantities[i]).toBuilder().setProductId(products[i]).build());
+        ReserveStockReply reply = replies.next("TODO 4: the answer to order-" + (i + 1) + " of " + quantities[i] + " "
+            + products[i] + (products[i].equals("kettle") ? " (a product the inventory does not have)" : "") + ": every"
+            + " request of a bidirectional stream gets its answer from levels.reserve(request), a refusal too (reserved ="
+            + " false, an unknown product as well); skipping a request, or ending the stream for one, loses it and the"
+            + " others");
         seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
       }
       requests.onCompleted();
-      assertThat(seen).as("TODO 4: the answers to orders of -1, 0, 6, 5 and 1 grinders (5 in stock), from levels.reserve(...)")
-          .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 5 left",
-              "order-4 reserved, 0 left", "order-5 refused, 0 left");
+      assertThat(seen).as("TODO 4: the answers to orders of -1 and 0 grinders, 1 kettle (not in the inventory), then 6, 5"
+          + " and 1 grinders (5 in stock), from levels.reserve(...)")
+          .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
+              "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
+    }
+
+    @Test
+    @DisplayName("a client that is slow (not ready) still gets every answer, in order, then the call completes")
+    void slowReaderGetsEveryAnswer() {
+      Recorder<ReserveStockReply> slow = new Recorder<>();
+      slow.ready = false;
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(slow);
+      requests.onNext(reservation("order-1", 2));
+      requests.onNext(reservation("order-2", 9));
+      requests.onNext(reservation("order-3", 3));
+      requests.onCompleted();
+      slow.becomeReady();
+      assertThat(sent(slow)).as("TODO 4: what reserveStock sent on a call whose client was slow (isReady() false) while it"
+          + " reserved 2, 9 and 3 grinders (5 in stock), and then caught up: every reservation made is answered, in"
+          + " order, then onCompleted. isReady() is for pacing a sender that can wait; a reservation is already made, so"
+          + " send its answer (gRPC queues it), never drop it")
+          .containsExactly("onNext order_id: \"order-1\" reserved: true remaining: 3", "onNext order_id: \"order-2\" remaining: 3",
+              "onNext order_id: \"order-3\" reserved: true", "onCompleted");
+    }
+
+    @Test
+    @DisplayName("eight streams reserving the last grinders at the same moment never reserve more than there is")
+    void sameMomentNeverOversells() throws Exception {
+      int streams = 8, stock = 3;
+      levels.adjust("grinder", stock - levels.quantity("grinder"));
+      // A busy server, played deterministically: a stream that reads the grinder's stock on its own (not inside
+      // levels.reserve) waits there, without the stock's lock, until every stream has read it too.
+      ReadsMeet meet = ReadsMeet.install(levels, "grinder", streams);
+      List<Inbox<ReserveStockRequest, ReserveStockReply>> replies = new ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        replies.add(new Inbox<>());
+        stub.reserveStock(replies.get(i)).onNext(reservation("s" + (i + 1), 1));
+      }
+      List<String> reserved = new ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        ReserveStockReply reply = replies.get(i).next("TODO 4: the answer to s" + (i + 1) + ", one of " + streams
+            + " reservations of 1 grinder made at the same moment, each on a stream of its own");
+        if (reply.getReserved()) reserved.add(reply.getOrderId() + " (" + reply.getRemaining() + " left)");
+      }
+      meet.close();
+      assertThat(reserved).as("TODO 4: the reservations granted of %d made at the same moment (one per stream) for 1"
+          + " grinder each, with %d in stock (now %d; %d streams read the stock on their own before taking): deciding"
+          + " and taking must be one step, levels.reserve(request), which holds the stock's lock for both; reading"
+          + " levels.quantity(...) and then adjusting lets several streams see the same last grinders and all take them",
+          streams, stock, levels.quantity("grinder"), meet.readers()).hasSize(stock);
     }
 
     @Test
@@ -762,7 +852,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("300 adjustments, repeats too, reach the server in the order given, sent one at a time")
+    @DisplayName("300 adjustments, repeats and adjustments by 0 too, reach the server in the order given, sent one at a time")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
       Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
@@ -771,15 +861,17 @@ class StreamingTest {
       connected(c);
       OneClientSender sender = new OneClientSender();
       StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(3));
-      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent.
-      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300).mapToObj(i -> adjustment("grinder", i % 2 == 0 ? i : 1)).toList();
+      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too.
+      List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300)
+          .mapToObj(i -> adjustment("grinder", i % 5 == 0 ? 0 : i % 2 == 0 ? i : 1)).toList();
       String result = describe(() -> client.bulkUpdate(sent));
       assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
           + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
           result).isNull();
       assertThat(result).as("TODO 5: bulkUpdate of 300 adjustments").startsWith("no failure");
-      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 1,"
-          + " 6, ...: every adjustment, repeats too, in the order given; a stream keeps the order it is given)").isEqualTo(
+      assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 0,"
+          + " 6, ...: every adjustment, repeats and adjustments by 0 too, in the order given; the server counts each one"
+          + " and its watchers hear each one, so send them all as given)").isEqualTo(
               sent.stream().map(StockAdjustment::getDelta).toList());
     }
 
@@ -799,12 +891,43 @@ class StreamingTest {
           + " call, and DEADLINE_EXCEEDED goes to the caller").isEqualTo(1);
     }
 
+    @Test
+    @DisplayName("a server that is down: UNAVAILABLE comes back at once, as it is, not after the deadline")
+    void serverDownFailsAtOnce() throws Exception {
+      java.net.ServerSocket closed = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+      int port = closed.getLocalPort();
+      closed.close(); // nobody listens there any more: every connection is refused
+      ManagedChannel c = LocalGrpc.channel(port);
+      cleanup.add(() -> LocalGrpc.close(c));
+      Duration deadline = Duration.ofSeconds(3);
+      StockClient client = new StockClient(c, deadline);
+      long t0 = System.nanoTime();
+      String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(result + " after " + ms + " ms").as("TODO 5: bulkUpdate against a server that is down (its connection"
+          + " refused), with a %d ms deadline: the call fails at once with UNAVAILABLE, and that goes to the caller as it"
+          + " is (who may try again later, or elsewhere). A call made with waitForReady waits out its whole deadline for"
+          + " the server to come back and ends DEADLINE_EXCEEDED, which hides why; start it with"
+          + " stub.withDeadlineAfter(deadline) only", deadline.toMillis()).startsWith("UNAVAILABLE");
+      assertThat(ms).as("TODO 5: milliseconds until bulkUpdate gave up on a server that is down, with a %d ms deadline:"
+          + " a refused connection is known at once", deadline.toMillis()).isLessThan(deadline.toMillis() - 500);
+    }
+
     interface Call<T> { T call() throws Exception; }
+
+    /** What the learner reads when bulkUpdate still throws the starter's UnsupportedOperationException. */
+    AssertionError notWritten(UnsupportedOperationException e) {
+      return new AssertionError("TODO 5: StockClient.bulkUpdate is not written yet (it threw " + e.getMessage() + "):"
+          + " start the call with stub.withDeadlineAfter(deadline).bulkUpdateStock(answers), send every adjustment with"
+          + " onNext, call onCompleted() (the half-close), then return await(summary)", e);
+    }
 
     /** The call's result; a failure becomes an assertion error that says what to fix. */
     <T> T outcome(Call<T> call) {
       try {
         return call.call();
+      } catch (UnsupportedOperationException e) {
+        throw notWritten(e);
       } catch (Exception e) {
         String status = LocalGrpc.describe(e);
         throw new AssertionError("TODO 5: bulkUpdate failed with " + (status.startsWith("DEADLINE_EXCEEDED")
@@ -816,6 +939,8 @@ class StreamingTest {
     <T> String describe(Call<T> call) {
       try {
         return "no failure: it returned " + call.call();
+      } catch (UnsupportedOperationException e) {
+        throw notWritten(e);
       } catch (Exception e) {
         return e instanceof io.grpc.StatusRuntimeException ? LocalGrpc.describe(e) : e.toString();
       }
@@ -839,14 +964,22 @@ class StreamingTest {
     /** The next message; fails with {@code whenMissing} (and how the stream ended) if none comes within WAIT. */
     T next(String whenMissing) {
       long deadline = System.nanoTime() + WAIT.toNanos();
+      String heldBack = null;
       while (System.nanoTime() < deadline && !(end.isDone() && messages.isEmpty())) {
         T message = within(Duration.ofMillis(20));
         if (message != null) return message;
+        // A reply sent on a call that is never completed does not come: no need to wait out the whole WAIT for it.
+        if ((heldBack = held.olderThan(Duration.ofMillis(300))) != null) break;
       }
       T last = messages.poll(); // arrived just before the stream ended
       if (last != null) return last;
       senders.assertNone(); // two threads in onNext at once break the stream: that is the cause to report
       Status status = endNow();
+      if (status == null && heldBack != null) {
+        throw new AssertionError(whenMissing + ": the server sent its reply (" + heldBack + ", see 'sends'"
+            + " below) but never completed the call, so it never arrived: a call with one reply delivers it when the"
+            + " server completes the call. In onCompleted, call responseObserver.onCompleted() right after onNext");
+      }
       throw new AssertionError(whenMissing + ": " + (status == null
           ? "nothing arrived within " + WAIT.toSeconds() + " s, and the stream is still open"
           : "nothing arrived, and the stream ended with " + LocalGrpc.describe(status)));
@@ -995,6 +1128,45 @@ class StreamingTest {
     }
   }
 
+  /**
+   * Notes, per call whose method answers with one message (client streaming), when the service sent that message, and
+   * forgets it once the call is closed: gRPC holds such a reply until the call completes, so one never completed never
+   * reaches the client.
+   */
+  static final class HeldReplies implements io.grpc.ServerInterceptor {
+    private final Map<Object, Long> sentAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Object, String> methods = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, A> next) {
+      if (!call.getMethodDescriptor().getType().serverSendsOneMessage()) return next.startCall(call, headers);
+      Object key = new Object();
+      methods.put(key, call.getMethodDescriptor().getBareMethodName());
+      return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override public void sendMessage(A message) {
+          sentAt.putIfAbsent(key, System.nanoTime());
+          super.sendMessage(message);
+        }
+
+        @Override public void close(Status status, io.grpc.Metadata trailers) {
+          sentAt.remove(key);
+          methods.remove(key);
+          super.close(status, trailers);
+        }
+      }, headers);
+    }
+
+    /** The method of a call whose one reply was sent more than {@code limit} ago and which is still not closed, or null. */
+    String olderThan(Duration limit) {
+      long now = System.nanoTime();
+      for (Map.Entry<Object, Long> e : sentAt.entrySet()) {
+        if (now - e.getValue() > limit.toNanos()) return "its " + methods.getOrDefault(e.getKey(), "call") + " reply";
+      }
+      return null;
+    }
+  }
+
   static final class OneSenderAtATime implements io.grpc.ServerInterceptor {
     private static final Map<String, String> TODO = Map.of("WatchStockLevels", "TODO 1", "BulkUpdateStock", "TODO 3",
         "ReserveStock", "TODO 4");
@@ -1055,6 +1227,68 @@ class StreamingTest {
     /** Fails with what was found, if the service ever sent from two threads at once. */
     void assertNone() {
       if (found != null) throw new AssertionError(found);
+    }
+  }
+
+  /**
+   * The stock's map, swapped in for one test: a read of one product made by a caller of StockLevels.quantity (not
+   * from inside reserve or adjust) waits there, releasing the stock's lock, until {@code expected} such reads have
+   * met or WAIT has passed. Every reader of the stock then holds the same number, as on a busy server.
+   */
+  static final class ReadsMeet extends java.util.LinkedHashMap<String, StockLevel> {
+    private final transient StockLevels owner;
+    private final String productId;
+    private final int expected;
+    private int readers;
+    private volatile boolean open = true;
+
+    private ReadsMeet(StockLevels owner, Map<String, StockLevel> levels, String productId, int expected) {
+      super(levels);
+      this.owner = owner;
+      this.productId = productId;
+      this.expected = expected;
+    }
+
+    static ReadsMeet install(StockLevels levels, String productId, int expected) throws ReflectiveOperationException {
+      java.lang.reflect.Field field = StockLevels.class.getDeclaredField("levels");
+      field.setAccessible(true);
+      synchronized (levels) {
+        @SuppressWarnings("unchecked") Map<String, StockLevel> now = (Map<String, StockLevel>) field.get(levels);
+        ReadsMeet meet = new ReadsMeet(levels, now, productId, expected);
+        field.set(levels, meet);
+        return meet;
+      }
+    }
+
+    synchronized int readers() {
+      return readers;
+    }
+
+    /** From now on, reads go straight through. */
+    void close() {
+      open = false;
+    }
+
+    @Override public StockLevel get(Object key) {
+      StockLevel level = super.get(key); // what this reader sees, before the others move on
+      if (open && productId.equals(key) && Thread.holdsLock(owner) && readOnItsOwn()) {
+        synchronized (this) { readers++; }
+        owner.notifyAll();
+        long end = System.nanoTime() + WAIT.toNanos();
+        try {
+          while (readers() < expected && System.nanoTime() < end) owner.wait(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return level;
+    }
+
+    /** Whether StockLevels.quantity was called from outside the stock (a decision its lock does not cover). */
+    private static boolean readOnItsOwn() {
+      List<String> frames = java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+          .filter(f -> f.getClassName().equals("StockLevels")).map(StackTraceElement::getMethodName).toList();
+      return frames.equals(List.of("quantity"));
     }
   }
 
