@@ -506,6 +506,7 @@ class InventoryTest {
     }
 
     void consumeUnderFaults(List<Run.Step> schedule) throws Exception {
+      db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100"); // each schedule from the start
       String topic = Topics.fresh("orders", 3);
       String group = Topics.unique("inventory");
       List<Inventory.OrderConfirmed> events = new ArrayList<>();
@@ -609,6 +610,9 @@ class InventoryTest {
     final Map<String, Integer> distinct = new LinkedHashMap<>();
 
     void consumeUnderRebalances(List<Wave> schedule) throws Exception {
+      db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100"); // each schedule from the start
+      distinct.clear();
+      second = null;
       topic = Topics.fresh("orders", 3);
       group = Topics.unique("inventory");
       firstsDatabase = new FaultyDatabase(db.dataSource());
