@@ -684,12 +684,17 @@ class InventoryTest {
       while (System.nanoTime() < deadline && poll(ofFirst) == 0) { }
     }
 
-    /** Both members poll until every event is applied and three rounds of polls find nothing; then the group must be at lag 0. */
+    /**
+     * Both members poll until every event is applied and every member holds partitions, and then until the group is at
+     * lag 0 or two rounds of polls in a row found nothing more (at most 20 s); then it is checked.
+     */
     void settle(Wave wave) throws Exception {
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      for (int idle = 0; idle < 3 && System.nanoTime() < deadline; ) {
+      for (int idle = 0; idle < 2 && System.nanoTime() < deadline; ) {
         int read = poll(true) + poll(false);
-        idle = read == 0 && processedIds().containsAll(distinct.keySet()) && assignedMembers() == (second == null ? 1 : 2) ? idle + 1 : 0;
+        boolean applied = processedIds().containsAll(distinct.keySet()) && assignedMembers() == (second == null ? 1 : 2);
+        if (applied && Topics.lag(group, topic) == 0) break;
+        idle = applied && read == 0 ? idle + 1 : 0;
       }
       String after = "the wave " + wave + " (" + (second == null ? "inventory-1 alone" : "two members") + ")";
       List<String> lost = new ArrayList<>(distinct.keySet());
