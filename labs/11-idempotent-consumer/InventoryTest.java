@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Timeout;
 import workbook.db.Db;
 import workbook.faults.Crash;
 import workbook.faults.FaultyDatabase;
+import workbook.faults.OnePooledConnection;
 import workbook.faults.Schedules;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
@@ -831,47 +832,6 @@ class InventoryTest {
   }
 
   // ---- the test's own tools -------------------------------------------------------------------
-
-  /**
-   * A pool of one connection that hands it out again as it was returned: close() neither rolls back nor resets
-   * auto-commit (Tomcat's jdbc-pool by default), so whatever the last user left uncommitted, the next one commits.
-   */
-  static final class OnePooledConnection implements DataSource, AutoCloseable {
-    private final DataSource real;
-    private final Connection physical;
-
-    OnePooledConnection(DataSource real) throws SQLException {
-      this.real = real;
-      this.physical = real.getConnection();
-    }
-
-    @Override public Connection getConnection() {
-      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-          (proxy, method, args) -> {
-            if (method.getName().equals("close")) return null; // back to the pool, as it is
-            if (method.getName().equals("isClosed")) return false;
-            try {
-              return method.invoke(physical, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-    }
-
-    @Override public Connection getConnection(String user, String password) { return getConnection(); }
-    @Override public java.io.PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-    @Override public void setLogWriter(java.io.PrintWriter out) throws SQLException { real.setLogWriter(out); }
-    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-    @Override public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException { return real.getParentLogger(); }
-    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
-
-    @Override public void close() throws SQLException {
-      physical.rollback();
-      physical.close();
-    }
-  }
 
   /** Another transaction (a long report, say) that holds the stock row until closed. */
   final class StockLock implements AutoCloseable {
