@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Timeout;
 import workbook.db.Db;
 import workbook.faults.Crash;
 import workbook.faults.FaultyDatabase;
+import workbook.faults.OnePooledConnection;
 import workbook.faults.Schedules;
 import workbook.kafka.Clients;
 import workbook.kafka.Json;
@@ -157,6 +158,39 @@ class InventoryTest {
       assertThat(inventory.apply(event("e-1", 2))).as("TODO 1: apply() of e-1 again, once the lock is gone").isTrue();
       assertThat(inventory.stock(SKU)).as("TODO 1: stock after the retry of e-1 (2 of 100)").isEqualTo(98);
     }
+
+    @Test
+    @DisplayName("from a pool that hands a connection on as it was returned, a failed apply and a duplicate leave nothing for the next event to commit")
+    void pooledConnectionLeftClean() throws Exception {
+      // given: a pool of one connection whose close() returns it to the pool as it is, open transaction and all (as
+      // Tomcat's jdbc-pool does unless told to roll back on return): every apply() gets the same connection
+      db.execute("SET DEFAULT_LOCK_TIMEOUT 200");
+      try (OnePooledConnection pool = new OnePooledConnection(db.dataSource())) {
+        Inventory pooled = new Inventory(pool);
+        pooled.apply(event("e-1", 2));
+        // when: e-3 fails (the stock row is locked), then e-2 is applied on the same connection
+        Throwable failure;
+        try (StockLock lock = new StockLock()) {
+          failure = catchThrowable(() -> pooled.apply(event("e-3", 5)));
+        }
+        if (failure instanceof UnsupportedOperationException todo) throw todo;
+        assertThat(failure).as("TODO 1: apply() of e-3 while the stock row is locked must fail").isNotNull();
+        assertThat(pooled.apply(event("e-2", 3))).as("TODO 1: apply() of e-2 on the pooled connection").isTrue();
+        // then: e-2's commit committed e-2 alone
+        assertThat(processedIds()).as("TODO 1: ids in processed_events once e-2 committed on the connection that e-3's"
+            + " failed apply() had used. e-3 took no stock, yet it is recorded: its insert was never rolled back, and the"
+            + " next commit on that connection saved it. Roll back whenever apply() does not commit (a failure, a"
+            + " duplicate): close() returns a pooled connection as it is").containsExactly("e-1", "e-2");
+        // and when: e-1 comes again, then e-4 is applied on the same connection
+        assertThat(pooled.apply(event("e-1", 2))).as("TODO 1: apply() of e-1 a second time").isFalse();
+        assertThat(pooled.apply(event("e-4", 1))).as("TODO 1: apply() of e-4 on the pooled connection").isTrue();
+        assertThat(inventory.stock(SKU)).as("TODO 1: stock after e-1 (2), e-2 (3), e-1 again and e-4 (1), on one pooled"
+            + " connection. A change the duplicate's apply() made and did not commit was saved by e-4's commit: roll back"
+            + " whenever apply() does not commit").isEqualTo(94);
+        assertThat(pooled.apply(event("e-3", 5))).as("TODO 1: apply() of e-3 again, once the lock is gone").isTrue();
+        assertThat(inventory.stock(SKU)).as("TODO 1: stock after the retry of e-3 (5)").isEqualTo(89);
+      }
+    }
   }
 
   @Nested
@@ -200,6 +234,9 @@ class InventoryTest {
       assertThat(read).as("TODO 2: records inventory-2 read (Kafka delivers both again)").isEqualTo(2);
       assertThat(inventory.stock(SKU)).as("TODO 2: stock after e-1 (1) and e-2 (2) were each delivered twice")
           .isEqualTo(97);
+      assertThat(Topics.lag(group, topic)).as("TODO 2: records the group left uncommitted after inventory-2 read e-1 and"
+          + " e-2 again and found both processed already. A duplicate is handled too (skipped on purpose): commit it like"
+          + " any record the poll gave you, or every restart reads it again and the group never reaches lag 0").isZero();
     }
 
     @Test
@@ -470,6 +507,7 @@ class InventoryTest {
     }
 
     void consumeUnderFaults(List<Run.Step> schedule) throws Exception {
+      db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100"); // each schedule from the start
       String topic = Topics.fresh("orders", 3);
       String group = Topics.unique("inventory");
       List<Inventory.OrderConfirmed> events = new ArrayList<>();
@@ -551,6 +589,186 @@ class InventoryTest {
       assertThat(Topics.lag(group, topic)).as("TODO 2: the group's lag at the end, over all three partitions: every"
           + " partition's records were applied, so every partition's offset must be committed (the position after"
           + " its last record), not only the partition of the poll's last record").isZero();
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2 under generated rebalances")
+  class Step2UnderRebalances {
+    @Test
+    @DisplayName("a second member joins while the first holds a poll's work, each member commits last in turn, then the second leaves while the first holds work, generated: each event once, none lost, lag 0 after every wave")
+    void eachEffectOnceAcrossRebalances() throws Exception {
+      Schedules.check("lab 11's two consumers under rebalances", 1, Wave::schedule, schedule -> consumeUnderRebalances(schedule));
+    }
+
+    String topic;
+    String group;
+    /** The database as inventory-1 sees it: its commits are counted, so that inventory-2 joins and leaves in the middle of its work. */
+    FaultyDatabase firstsDatabase;
+    InventoryConsumer first;
+    InventoryConsumer second;
+    final Map<String, Integer> distinct = new LinkedHashMap<>();
+
+    void consumeUnderRebalances(List<Wave> schedule) throws Exception {
+      db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100"); // each schedule from the start
+      distinct.clear();
+      second = null;
+      topic = Topics.fresh("orders", 3);
+      group = Topics.unique("inventory");
+      firstsDatabase = new FaultyDatabase(db.dataSource());
+      first = member("inventory-1");
+      try {
+        for (Wave wave : schedule) play(wave);
+        assertThat(firstsDatabase.actionsPending()).as("the schedule's joins and leaves all happened").isZero();
+      } finally {
+        if (first != null) first.close();
+        if (second != null) second.close();
+      }
+    }
+
+    void play(Wave wave) throws Exception {
+      publish(topic, wave.events().toArray(Inventory.OrderConfirmed[]::new));
+      for (var e : wave.events()) distinct.putIfAbsent(e.eventId(), e.quantity());
+      switch (wave.what()) {
+        case JOIN -> {
+          firstsDatabase.before(wave.at(), () -> {
+            Timeline.note("inventory-2 joins the group while inventory-1 holds the rest of its poll, not yet committed");
+            second = member("inventory-2");
+            try {
+              poll(false); // its first poll asks to join: the group rebalances, and waits for inventory-1 to rejoin
+            } catch (SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+          pollUntilRead(true);
+        }
+        case FIRST_COMMITS_LAST, SECOND_COMMITS_LAST -> {
+          boolean firstLast = wave.what() == Wave.What.FIRST_COMMITS_LAST;
+          Timeline.note((firstLast ? "inventory-2" : "inventory-1") + " reads and commits its records of this wave first");
+          pollUntilRead(!firstLast);
+          pollUntilRead(firstLast);
+        }
+        case LEAVE -> {
+          firstsDatabase.before(wave.at(), () -> {
+            Timeline.note("inventory-2 leaves the group while inventory-1 holds the rest of its poll, not yet committed");
+            second.close();
+            second = null;
+          });
+          pollUntilRead(true);
+        }
+      }
+      settle(wave);
+    }
+
+    InventoryConsumer member(String name) {
+      return new InventoryConsumer(new Inventory(name.equals("inventory-1") ? firstsDatabase : db.dataSource()), topic, group, name);
+    }
+
+    /** One poll of inventory-1 (or inventory-2); a member whose commit the group refused is closed and started again, as pollOnce() asks. */
+    int poll(boolean ofFirst) throws SQLException {
+      InventoryConsumer c = ofFirst ? first : second;
+      if (c == null) return 0;
+      try {
+        return c.pollOnce(Duration.ofMillis(100));
+      } catch (org.apache.kafka.common.KafkaException e) {
+        String name = ofFirst ? "inventory-1" : "inventory-2";
+        Timeline.note(name + "'s poll failed (" + e.getClass().getSimpleName() + "); it is closed and started again");
+        c.close();
+        if (ofFirst) first = member(name); else second = member(name);
+        return 0;
+      }
+    }
+
+    void pollUntilRead(boolean ofFirst) throws SQLException {
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline && poll(ofFirst) == 0) { }
+    }
+
+    /**
+     * Both members poll until every event is applied and every member holds partitions, and then until the group is at
+     * lag 0 or two rounds of polls in a row found nothing more (at most 20 s); then it is checked.
+     */
+    void settle(Wave wave) throws Exception {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      for (int idle = 0; idle < 2 && System.nanoTime() < deadline; ) {
+        int read = poll(true) + poll(false);
+        boolean applied = processedIds().containsAll(distinct.keySet()) && assignedMembers() == (second == null ? 1 : 2);
+        if (applied && Topics.lag(group, topic) == 0) break;
+        idle = applied && read == 0 ? idle + 1 : 0;
+      }
+      String after = "the wave " + wave + " (" + (second == null ? "inventory-1 alone" : "two members") + ")";
+      List<String> lost = new ArrayList<>(distinct.keySet());
+      lost.removeAll(processedIds());
+      assertThat(lost).as("TODO 2: events never applied after %s, every member polling for 20 s: commit only what was"
+          + " applied", after).isEmpty();
+      assertThat(inventory.stock(SKU)).as("TODO 2: stock after %s: every event (%s) takes stock once", after, distinct.keySet())
+          .isEqualTo(100 - distinct.values().stream().mapToInt(Integer::intValue).sum());
+      assertThat(Topics.lag(group, topic)).as("TODO 2: the group's lag after %s, once every event was applied and the"
+          + " members polled again finding nothing. After each poll a member commits the positions of the partitions it"
+          + " owns now, past the records it applied (commitSync() without arguments does exactly that): positions"
+          + " remembered from before a rebalance belong to partitions another member may own now, and committing them"
+          + " moves that member's partition back", after).isZero();
+    }
+
+    /** Members of the group that hold partitions, as the broker sees it. */
+    int assignedMembers() {
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+          Map.<String, Object>of("bootstrap.servers", workbook.kafka.Broker.bootstrapServers()))) {
+        var d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(5, TimeUnit.SECONDS);
+        return (int) d.members().stream().filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+      } catch (Exception e) {
+        return -1;
+      }
+    }
+  }
+
+  /** A wave of events for a group of up to two members, and what happens to the group while it is read. */
+  record Wave(List<Inventory.OrderConfirmed> events, What what, int at) {
+    enum What {
+      /** inventory-2 joins just before inventory-1's at-th database commit: inventory-1 still holds the rest of its poll. */
+      JOIN,
+      /** inventory-2 reads and commits its records first, inventory-1 last. */
+      FIRST_COMMITS_LAST,
+      /** inventory-1 reads and commits its records first, inventory-2 last. */
+      SECOND_COMMITS_LAST,
+      /** inventory-2 leaves just before inventory-1's at-th database commit of the wave. */
+      LEAVE
+    }
+
+    @Override public String toString() {
+      return events.stream().map(e -> e.eventId() + "(" + e.orderId() + ")").toList() + " " + what
+          + (what == What.JOIN || what == What.LEAVE ? "@" + at : "");
+    }
+
+    /** A join, each member committing last once (in an order the seed picks), a leave; one or two new events per partition each, and copies. */
+    static List<Wave> schedule(Random random) {
+      List<String> keys = Run.keysOnePerPartition(3);
+      List<What> middle = new ArrayList<>(List.of(What.FIRST_COMMITS_LAST, What.SECOND_COMMITS_LAST));
+      Collections.shuffle(middle, random);
+      List<What> whats = new ArrayList<>();
+      whats.add(What.JOIN);
+      whats.addAll(middle);
+      whats.add(What.LEAVE);
+      List<Wave> waves = new ArrayList<>();
+      List<Inventory.OrderConfirmed> all = new ArrayList<>();
+      int n = 0;
+      for (What what : whats) {
+        List<Inventory.OrderConfirmed> wave = new ArrayList<>();
+        for (String key : keys) {
+          for (int more = 1 + random.nextInt(2); more > 0; more--) {
+            n++;
+            var e = new Inventory.OrderConfirmed("e-" + n, "order.confirmed", key, SKU, 1 + n % 3);
+            wave.add(e);
+            all.add(e);
+          }
+        }
+        int fresh = wave.size();
+        if (what != What.JOIN || random.nextBoolean()) wave.add(random.nextInt(wave.size() + 1), all.get(random.nextInt(all.size() - fresh + (what == What.JOIN ? fresh : 0))));
+        // JOIN: at any of inventory-1's commits of the wave (it reads them all, alone); LEAVE: at its first (it owns some partitions only)
+        waves.add(new Wave(wave, what, what == What.JOIN ? 1 + random.nextInt(fresh) : 1));
+      }
+      return waves;
     }
   }
 

@@ -26,11 +26,22 @@ public final class FaultyDatabase implements DataSource {
   private final DataSource real;
   private final AtomicInteger commits = new AtomicInteger();
   private final Map<Integer, Fault> planned = new ConcurrentHashMap<>();
+  private final Map<Integer, Runnable> meanwhile = new ConcurrentHashMap<>();
 
   public FaultyDatabase(DataSource real) { this.real = real; }
 
   /** The {@code n}-th commit from now on (1 = the next one) meets {@code fault}. */
   public void at(int n, Fault fault) { planned.put(commits.get() + n, fault); }
+
+  /**
+   * Runs {@code action} when the {@code n}-th commit from now on (1 = the next one) is called, before that commit
+   * happens: something that happens meanwhile, while the caller holds work it has not committed (another member
+   * joins the group, say).
+   */
+  public void before(int n, Runnable action) { meanwhile.put(commits.get() + n, action); }
+
+  /** Actions planned with {@link #before} and not run yet. */
+  public int actionsPending() { return meanwhile.size(); }
 
   /** Commits so far (whether a fault met them or not). */
   public int commits() { return commits.get(); }
@@ -49,6 +60,8 @@ public final class FaultyDatabase implements DataSource {
         (proxy, method, args) -> {
           if (method.getName().equals("commit") && (args == null || args.length == 0)) {
             int n = commits.incrementAndGet();
+            Runnable action = meanwhile.remove(n);
+            if (action != null) action.run();
             Fault fault = planned.remove(n);
             if (fault == Fault.CRASH_BEFORE_COMMIT) {
               c.rollback();
