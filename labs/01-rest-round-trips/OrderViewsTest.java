@@ -306,10 +306,11 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("when a service behind it is down, the page gets an error, not a view with holes: the HttpError 502 itself, saying what that service said")
+    @DisplayName("when a service behind it is down, the page gets an error, not a view with holes: the HttpError 502 itself, saying what that service said, in one round-trip")
     void failureIsAnError() {
       for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
         down.down(true);
+        for (SimulatedService s : new SimulatedService[] {services.orders, services.customers, services.shipments, viewService}) s.resetCount();
         try {
           Throwable thrown = catchThrowable(() -> OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), "42", "7"));
           assertThat(thrown)
@@ -331,6 +332,12 @@ class OrderViewsTest {
               .as("TODO 2: the page's HttpError 502 must carry what the view service said: the given handler names the"
                   + " failed call's own error (%s answered 503 \"%s is down\")", down.name(), down.name())
               .isEqualTo(BAD_GATEWAY + "HTTP 503: " + down.name() + " is down");
+          assertThat(viewService.requests())
+              .as("TODO 2: %s answered 503 and the page's view failed after %d requests to the view service: the page pays"
+                  + " one round-trip per view, failed or not; a 502 is the answer, not a reason to ask again (no retry in"
+                  + " composite, nor in RestClient.get)", down.name(), viewService.requests())
+              .isEqualTo(1);
+          assertCalledOnceEach(down.name() + " answered 503");
         } finally {
           down.down(false);
         }
@@ -339,6 +346,16 @@ class OrderViewsTest {
 
     /** How the given handler begins every 502 it answers. */
     static final String BAD_GATEWAY = "a service behind the view failed: ";
+
+    /** Behind one failed view, each service was asked once: no retry, no second way round. */
+    void assertCalledOnceEach(String behind) {
+      assertThat(new int[] {services.orders.requests(), services.customers.requests(), services.shipments.requests()})
+          .as("TODO 2: %s, and the view service asked orders, customers and shipments this many times for one page:"
+              + " it builds the view once with views.concurrent(...) and lets the failure reach the given handler; a"
+              + " second try (again, or views.sequential as a fallback) costs the page more calls behind its one"
+              + " round-trip and asks a service that is down once more", behind)
+          .containsExactly(1, 1, 1);
+    }
 
     @Test
     @DisplayName("any failure behind the view is a 502 Bad Gateway: each service down, a part not found, a refused token, a service gone")
@@ -375,6 +392,7 @@ class OrderViewsTest {
 
     /** said: what the failed call behind may have said (any one of them); none: nobody answered, the error is named. */
     void assertBadGateway(String url, String behind, String... said) throws Exception {
+      for (SimulatedService s : new SimulatedService[] {services.orders, services.customers, services.shipments}) s.resetCount();
       HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(answer.statusCode())
           .as("TODO 2: %s, so the page must get 502 Bad Gateway from the view service (the given exception handler),"
@@ -392,6 +410,7 @@ class OrderViewsTest {
               + " HttpError reach the handler (a view service that catches it and answers its own text hides which"
               + " service failed and how)", behind)
           .isIn(java.util.Arrays.stream(said).map(s -> BAD_GATEWAY + s).toArray());
+      assertCalledOnceEach(behind);
     }
 
     @Test
@@ -475,10 +494,12 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("every status from 200 to 599, from get and getAsync alike: a 2xx is the resource, anything else an HttpError with its status and body")
+    @DisplayName("every status from 200 to 599, from get and getAsync alike: a 2xx is the resource, anything else an HttpError with its status and body, each asked once")
     void everyStatusOnBothPaths() {
+      Map<Integer, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
       Javalin any = Rest.start(cfg -> cfg.routes.get("/status/{code}", ctx -> {
         int code = Integer.parseInt(ctx.pathParam("code"));
+        asked.computeIfAbsent(code, c -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         if (code / 100 == 2) ctx.status(code).json(Services.ORDERS.get("42"));
         else ctx.status(code).result("answer " + code);
       }));
@@ -496,6 +517,15 @@ class OrderViewsTest {
           }
           async.forEach((status, failure) -> checkAnswer(status, "getAsync", failure.join()));
         }
+        // One get and one getAsync per status: each asks once, whatever the answer.
+        Map<Integer, Integer> askedAgain = new TreeMap<>();
+        asked.forEach((status, times) -> { if (times.get() != 2) askedAgain.put(status, times.get()); });
+        assertThat(askedAgain)
+            .as("TODO 3: each status was asked for by one get and one getAsync, yet the server was asked this many times for"
+                + " these statuses (status=times): a call is one round-trip, and an answer that is not a 2xx becomes the"
+                + " HttpError as it came; a retry (in get, getAsync or parse's caller) asks a service that is down again"
+                + " and makes every failure cost the caller one more round-trip")
+            .isEmpty();
       } finally {
         any.stop();
       }
@@ -586,12 +616,17 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a service that is down becomes an HttpError 503")
+    @DisplayName("a service that is down becomes an HttpError 503, and is asked once")
     void serviceDown() {
       services.shipments.down(true);
       Throwable thrown = catchThrowable(() -> views.sequential("42", "7"));
       assertThat(thrown).as("TODO 3: a 503 from shipments").isInstanceOf(RestClient.HttpError.class);
       assertThat(((RestClient.HttpError) thrown).status()).as("TODO 3: the status in the HttpError").isEqualTo(503);
+      assertThat(new int[] {services.orders.requests(), services.customers.requests(), services.shipments.requests()})
+          .as("TODO 3: shipments answered 503 to the sequential view, and orders, customers and shipments were asked this"
+              + " many times: each call of get is one round-trip; the 503 becomes the HttpError at once, never a reason to"
+              + " ask again")
+          .containsExactly(1, 1, 1);
     }
   }
 
