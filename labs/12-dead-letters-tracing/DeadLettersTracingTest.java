@@ -81,6 +81,10 @@ class DeadLettersTracingTest {
       Poll.until(() -> Topics.lag(shop.stockGroup, shop.topic) == 0, WAIT, () -> "TODO 1: the stock group has not"
           + " committed past all 5 records (lag " + Topics.lag(shop.stockGroup, shop.topic) + ")");
       assertThat(shop.stock.reserved()).as("TODO 1: orders reserved, each once").containsExactly("o-1", "o-3", "o-5");
+      assertThat(shop.stock.mostAttempts()).as("TODO 1: the most times one record failed and was read again, here"
+          + " where the dead-letter topic takes every record: a poison message (o-2: unknown sku, o-4: not JSON) can"
+          + " never succeed, so it goes to the dead-letter topic at its first failure; trying it again only holds up"
+          + " every record behind it (dead-letter it in handle's catch, do not rethrow it first)").isZero();
     }
 
     @Test @Order(2)
@@ -183,6 +187,34 @@ class DeadLettersTracingTest {
       assertThat(stock.reserved()).as("TODO 1: orders reserved; each once: a retry starts again at the failed"
           + " record, not at the start of its batch (o-1 was already handled and committed)")
           .containsExactly("o-1", "o-3");
+    }
+
+    @Test @Order(4)
+    @DisplayName("every kind of poison message goes to the DLT at its first failure: no sku, JSON null, quantity 0 and"
+        + " below, not an object")
+    void everyKindOfPoison() throws Exception {
+      // given: two good orders around five records no retry can fix, all on the topic before the consumer starts
+      String topic = Topics.fresh("orders", 1);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      send(topic, List.of(order("o-1", "grinder"), "{\"orderId\":\"o-2\",\"quantity\":1}", "null",
+          "{\"orderId\":\"o-4\",\"sku\":\"grinder\",\"quantity\":0}",
+          "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":-2}", "[]", order("o-7", "milk-jug")));
+      String group = Topics.unique("stock");
+      StockConsumer stock = new StockConsumer(topic, group, new TraceLog());
+      own = stock;
+      // when
+      Poll.until(() -> Topics.lag(group, topic) == 0 || stock.mostAttempts() >= 3, WAIT, () -> "TODO 1: the stock"
+          + " service did not get through the 7 records (lag " + Topics.lag(group, topic) + ", reserved "
+          + stock.reserved() + ")");
+      // then
+      assertThat(stock.mostAttempts()).as("TODO 1: the most times one record failed and was read again; o-2 (no sku),"
+          + " o-3 (JSON null), o-4 (quantity 0), o-5 (quantity -2) and o-6 (not an object) can never succeed: reserve"
+          + " throws PoisonMessage for each, and handle dead-letters it at its first failure").isZero();
+      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s", dlt)
+          .containsExactly("o-2", "o-3", "o-4", "o-5", "o-6");
+      assertThat(stock.reserved()).as("TODO 1: orders reserved, each once").containsExactly("o-1", "o-7");
+      Poll.until(() -> Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock group's lag at the end: "
+          + Topics.lag(group, topic));
     }
 
     @Test @Order(5)

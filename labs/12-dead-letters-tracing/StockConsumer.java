@@ -72,7 +72,8 @@ final class StockConsumer implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new PoisonMessage(e.getMessage());
     }
-    if (!CATALOG.contains(order.sku())) throw new PoisonMessage("unknown sku '" + order.sku() + "'");
+    if (order == null || order.orderId() == null) throw new PoisonMessage("not an order: " + record.value());
+    if (order.sku() == null || !CATALOG.contains(order.sku())) throw new PoisonMessage("unknown sku '" + order.sku() + "'");
     if (order.quantity() <= 0) throw new PoisonMessage("quantity must be positive, was " + order.quantity());
     reserved.add(order.orderId());
     trace.record("stock", "reserved " + order.quantity() + " " + order.sku() + " for " + order.orderId(),

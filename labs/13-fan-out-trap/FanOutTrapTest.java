@@ -133,7 +133,16 @@ class FanOutTrapTest {
       assertThat(events).extracting(ConsumerRecord::key).as("TODO 1: keys of the events on %s after"
           + " confirmOrder(\"o-1\") returned (call publish(orderConfirmed(orderId)), which waits for the broker)", topic)
           .containsExactly("o-1");
-      assertThat(events.get(0).value()).as("TODO 1: the event").contains("order.confirmed");
+      com.fasterxml.jackson.databind.JsonNode value;
+      try {
+        value = workbook.kafka.Json.mapper().readTree(events.get(0).value());
+      } catch (Exception e) {
+        throw new AssertionError("TODO 1: the value of o-1's event is not JSON: " + events.get(0).value() + " (publish"
+            + " orderConfirmed(orderId), whose value is the OrderConfirmed event as JSON)", e);
+      }
+      assertThat(value.path("eventType").asText(null) + " " + value.path("orderId").asText(null)).as("TODO 1: the"
+          + " eventType and orderId fields of o-1's event %s: every reader of the value learns what happened and to"
+          + " which order (publish orderConfirmed(orderId))", events.get(0).value()).isEqualTo("order.confirmed o-1");
     }
 
     @Test @Order(5)
@@ -294,6 +303,42 @@ class FanOutTrapTest {
             + " unsent", statuses.size(), statuses.get(0), statuses.get(statuses.size() - 1)).containsExactly("o-1");
         assertThat(notification.callsAt()).as("TODO 2: calls notification got for o-1: one for each of the %d"
             + " failures, then the one that worked", statuses.size()).hasSize(statuses.size() + 1);
+        await(() -> Topics.lag(group, topic) == 0, "TODO 2: o-1 is delivered, but the group never committed it");
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        notification.close();
+      }
+    }
+
+    @Test @Order(2)
+    @DisplayName("an outage outlasts any budget of attempts: 100000 failures in a row are waited out, then the event is"
+        + " delivered, once")
+    void noBudgetOfAttempts() {
+      // given: a notification that cannot be reached for the next 100000 calls (each fails at once, no network) and
+      // a reaction with no pause: hours of a real outage at 250 ms a try, in a second or two
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      try {
+        long failures = 100_000;
+        notification.unreachableFor(failures);
+        String group = Topics.unique("notification");
+        react(notification, group, Duration.ZERO);
+        // when
+        checkout.publish(checkout.orderConfirmed("o-1"));
+        // then
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        long last = -1;
+        while (!notification.handled().contains("o-1") && System.nanoTime() < deadline) {
+          long now = notification.unreachableCalled();
+          if (now == last && now < failures) break; // it stopped calling
+          last = now;
+          pause(200);
+        }
+        assertThat(notification.handled()).as("TODO 2: orders notification handled after %d failed calls in a row"
+            + " (it made %d): the reaction stopped calling before the outage ended. An outage outlasts any number of"
+            + " attempts you pick; a budget gives up and commits o-1 unsent, or stops the reaction: call again after"
+            + " each backOff() until the service succeeds", failures, notification.unreachableCalled())
+            .containsExactly("o-1");
         await(() -> Topics.lag(group, topic) == 0, "TODO 2: o-1 is delivered, but the group never committed it");
       } finally {
         reactions.forEach(Reaction::close); // before their service stops

@@ -52,6 +52,8 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     private final List<String> handled = new CopyOnWriteArrayList<>();
     // A test's outage of many kinds: the next calls get these statuses, one each (see answerNext).
     private final java.util.Queue<Integer> nextAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong unreachableCalls = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong unreachableCalled = new java.util.concurrent.atomic.AtomicLong();
     private final List<Long> callsAt = new CopyOnWriteArrayList<>(); // System.nanoTime() of each call (see callsAt())
 
     private Service(String name, int latencyMillis, String path) {
@@ -80,6 +82,10 @@ record Shop(Service inventory, Service payment, Service notification, Service an
 
     /** Asks this service to do its part for the order; throws ServiceFailed unless it answers 2xx. */
     void call(String orderId) {
+      if (unreachableCalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        unreachableCalled.incrementAndGet();
+        throw new ServiceFailed(name() + " could not be reached (its network is down)");
+      }
       HttpRequest request = HttpRequest.newBuilder(URI.create(url + path))
           .timeout(Duration.ofSeconds(10))
           .header("Content-Type", "application/json")
@@ -140,6 +146,15 @@ record Shop(Service inventory, Service payment, Service notification, Service an
      * then it answers as usual again.
      */
     void answerNext(List<Integer> statuses) { nextAnswers.addAll(statuses); }
+
+    /**
+     * A long outage in a moment: the next {@code calls} calls fail at once, as if its network were down (no
+     * request is sent, so a hundred thousand of them take a second or two, not hours).
+     */
+    void unreachableFor(long calls) { unreachableCalls.set(calls); }
+
+    /** Calls that failed while unreachableFor was in force. */
+    long unreachableCalled() { return unreachableCalled.get(); }
 
     /** Forgets the statuses answerNext had left: from now on it answers as usual. */
     void answerAsUsual() { nextAnswers.clear(); }

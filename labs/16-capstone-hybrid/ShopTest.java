@@ -224,6 +224,24 @@ class ShopTest {
     }
 
     @Test
+    @DisplayName("one POST is one PlaceOrder call, whatever the call ends with: the gateway never calls again on its own")
+    void oneCallPerPost() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      Gateway gateway = gatewayTo(orders);
+      List<String> wrong = new ArrayList<>();
+      for (Status.Code code : Status.Code.values()) {
+        orders.failWith = code == Status.Code.OK ? null : code.toStatus().withDescription("the service says " + code);
+        int before = orders.received.size();
+        Answer answer = post(gateway.url(), "espresso-cup", 1);
+        int calls = orders.received.size() - before;
+        if (calls != 1) wrong.add(code + ": " + calls + " calls (answered " + answer.status() + ")");
+      }
+      assertThat(wrong).as("TODO 1: POSTs that did not become exactly one PlaceOrder call, by the code the call ended"
+          + " with. A call made again gets a deadline of its own, so the browser waits longer than the budget (and"
+          + " the order may be placed twice): call once, and let a StatusRuntimeException out of placeOrder").isEmpty();
+    }
+
+    @Test
     @DisplayName("a slow order service costs the browser the budget, not the whole wait, and the failure reaches the handler")
     void slowServiceIsCutOff() throws Exception {
       Duration budget = Duration.ofMillis(1500);
@@ -388,6 +406,23 @@ class ShopTest {
           + " would never reach inventory or notification: it must roll back with the outbox row (one transaction,"
           + " committed after both inserts, and rolled back with c.rollback() when one fails: this database, as"
           + " Oracle's, commits what a closed connection left open)").isEmpty();
+    }
+
+    @Test
+    @DisplayName("when the outbox insert fails with an unchecked exception (a driver's bug), the order is not stored either")
+    void uncheckedFailureRollsBack() throws Exception {
+      // A driver that throws a RuntimeException, not an SQLException, on the outbox insert; closing commits, as Oracle's
+      OrdersGrpc.OrdersBlockingStub failing = OrdersGrpc.newBlockingStub(channel(serve(new OrderService(
+          outboxInsertThrows(commitsOnClose(db.dataSource())), "orders-topic")).getPort()));
+      Throwable failure = catchThrowable(() -> failing.withDeadlineAfter(Duration.ofSeconds(20))
+          .placeOrder(PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build()));
+
+      assertThat(Status.fromThrowable(failure).getCode()).as("TODO 3: the status of PlaceOrder when its outbox insert"
+          + " threw a RuntimeException (%s): a failure, not an order taken", Status.fromThrowable(failure))
+          .isNotIn(Status.Code.OK, Status.Code.UNIMPLEMENTED);
+      assertThat(rows("SELECT product_id FROM orders")).as("TODO 3: orders stored although the outbox insert failed with"
+          + " a RuntimeException: roll back on any failure, SQLException or RuntimeException (catch both), not only"
+          + " on an SQLException; this database, as Oracle's, commits what a closed connection left open").isEmpty();
     }
 
     @Test
@@ -564,23 +599,29 @@ class ShopTest {
     @Test
     @DisplayName("a failure inside the reaction leaves the event unrecorded, so the retry applies it")
     void failureRollsBack() throws Exception {
-      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
-      Notification notification = new Notification(db.dataSource());
-      // A database that commits a transaction left open at close (as Oracle's driver does): only a rollback undoes it.
-      IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()),
-          new FailingAfter(notification, 1), "unused", "unused");
-      OrderService.OrderConfirmed event = event("o-1");
+      // The reaction fails the way a database does (an SQLException) and the way its own code does (a
+      // RuntimeException: a bug, a check that refuses): either way the transaction must be rolled back.
+      for (boolean unchecked : new boolean[] {false, true}) {
+        String kind = unchecked ? "a RuntimeException (the reaction's own code failed)" : "an SQLException";
+        Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+        Notification notification = new Notification(db.dataSource());
+        // A database that commits a transaction left open at close (as Oracle's driver does): only a rollback undoes it.
+        IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()),
+            new FailingAfter(notification, 1, unchecked), "unused", "unused");
+        OrderService.OrderConfirmed event = event("o-1");
 
-      Throwable failure = catchThrowable(() -> reader.applyOnce(event));
-      if (failure instanceof UnsupportedOperationException todo) throw todo;
-      assertThat(failure).as("TODO 4: applyOnce must let the reaction's failure out (the consumer then commits no offset)")
-          .isNotNull();
-      assertThat(rows(db, "SELECT event_id FROM processed_events")).as("TODO 4: processed_events after the failed"
-          + " attempt: the email rolled back, so the event must not count as processed (same transaction, and"
-          + " c.rollback() when the reaction fails: this database, as Oracle's, commits what a closed connection left"
-          + " open)").isEmpty();
-      assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of the retry").isTrue();
-      assertThat(notification.emailedOrders()).as("TODO 4: emails after the failure and the retry").containsExactly("o-1");
+        Throwable failure = catchThrowable(() -> reader.applyOnce(event));
+        if (failure instanceof UnsupportedOperationException todo) throw todo;
+        assertThat(failure).as("TODO 4: applyOnce must let the reaction's failure (%s) out (the consumer then commits"
+            + " no offset)", kind).isNotNull();
+        assertThat(rows(db, "SELECT event_id FROM processed_events")).as("TODO 4: processed_events after an attempt"
+            + " whose reaction failed with %s: the email rolled back, so the event must not count as processed (same"
+            + " transaction, and c.rollback() whatever the reaction threw, SQLException or RuntimeException: this"
+            + " database, as Oracle's, commits what a closed connection left open)", kind).isEmpty();
+        assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of the retry, after %s", kind).isTrue();
+        assertThat(notification.emailedOrders()).as("TODO 4: emails after the failure (%s) and the retry", kind)
+            .containsExactly("o-1");
+      }
     }
 
     @Test
@@ -632,9 +673,23 @@ class ShopTest {
     @Test
     @DisplayName("a failure recording the event's id (a lock timeout) is a failure, not a second copy: the event is applied once it passes")
     void idRecordFailureIsNoDuplicate() throws Exception {
+      // A lock timeout, and every integrity violation that is not a duplicate key (a NOT NULL, a foreign key, a check,
+      // an unspecified one): the table refused the id for another reason, so nobody knows whether it was seen before.
+      List<java.util.function.Supplier<SQLException>> kinds = List.of(
+          () -> new SQLException("simulated: timeout trying to lock table PROCESSED_EVENTS", "HYT00"),
+          () -> new java.sql.SQLIntegrityConstraintViolationException("simulated: NULL not allowed for EVENT_ID", "23502"),
+          () -> new java.sql.SQLIntegrityConstraintViolationException("simulated: referential integrity", "23503"),
+          () -> new java.sql.SQLIntegrityConstraintViolationException("simulated: check constraint violated", "23513"),
+          () -> new java.sql.SQLIntegrityConstraintViolationException("simulated: integrity constraint violated", "23000"));
+      for (java.util.function.Supplier<SQLException> kind : kinds) idRecordFailureIsNoDuplicate(kind);
+    }
+
+    void idRecordFailureIsNoDuplicate(java.util.function.Supplier<SQLException> kind) throws Exception {
+      SQLException sample = kind.get();
+      String what = sample.getClass().getSimpleName() + " with SQLState " + sample.getSQLState();
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
-      IdempotentConsumer reader = new IdempotentConsumer("notification", idInsertFails(db.dataSource(), 2),
+      IdempotentConsumer reader = new IdempotentConsumer("notification", idInsertFails(db.dataSource(), 2, kind),
           notification, "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
 
@@ -649,11 +704,12 @@ class ShopTest {
         }
       }
       assertThat(attempts).as("TODO 4: what applyOnce answered, call after call, while recording the event's id failed"
-          + " twice with a lock timeout (SQLState HYT00). Only a duplicate key (SQLState 23505, DUPLICATE_KEY) means"
-          + " 'seen before'; any other failure must come out as an exception (the offset stays, the event comes"
-          + " again). 'skipped' commits the offset of an event that was never applied").containsExactly("failed",
-          "failed", "applied");
-      assertThat(notification.emailedOrders()).as("TODO 4: emails once the lock timeouts were over").containsExactly("o-1");
+          + " twice with %s. Only a duplicate key (SQLState 23505, DUPLICATE_KEY) means 'seen before'; any other"
+          + " failure, another integrity violation too, must come out as an exception (the offset stays, the event"
+          + " comes again). 'skipped' commits the offset of an event that was never applied", what)
+          .containsExactly("failed", "failed", "applied");
+      assertThat(notification.emailedOrders()).as("TODO 4: emails once the failures (%s) were over", what)
+          .containsExactly("o-1");
     }
 
     @Test
@@ -986,15 +1042,26 @@ class ShopTest {
     private final IdempotentConsumer.Reaction reaction;
     private final AtomicInteger failures;
 
+    private final boolean unchecked;
+
     FailingAfter(IdempotentConsumer.Reaction reaction, int failures) {
+      this(reaction, failures, false);
+    }
+
+    /** unchecked: fail with a RuntimeException (the reaction's own code), not an SQLException (the database). */
+    FailingAfter(IdempotentConsumer.Reaction reaction, int failures, boolean unchecked) {
       this.reaction = reaction;
       this.failures = new AtomicInteger(failures);
+      this.unchecked = unchecked;
     }
 
     @Override
     public void apply(Connection c, OrderService.OrderConfirmed event) throws SQLException {
       reaction.apply(c, event);
-      if (failures.getAndDecrement() > 0) throw new SQLException("simulated: the database failed mid-transaction");
+      if (failures.getAndDecrement() > 0) {
+        if (unchecked) throw new IllegalStateException("simulated: the reaction failed after its update");
+        throw new SQLException("simulated: the database failed mid-transaction");
+      }
     }
   }
 
@@ -1173,6 +1240,23 @@ class ShopTest {
         });
   }
 
+  /** The same database, but preparing the outbox insert throws an unchecked exception, as a driver's bug would. */
+  static DataSource outboxInsertThrows(DataSource real) {
+    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (ds, method, args) -> {
+          Object result = invoke(method, real, args);
+          if (!(result instanceof Connection c)) return result;
+          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+              (conn, m, a) -> {
+                if (m.getName().equals("prepareStatement") && String.valueOf(a[0]).trim().toUpperCase()
+                    .startsWith("INSERT INTO OUTBOX")) {
+                  throw new IllegalStateException("simulated: the driver failed on the outbox insert");
+                }
+                return invoke(m, c, a);
+              });
+        });
+  }
+
   /** The same database, but its n-th commit (counting every connection's) fails; the others go through. */
   static DataSource nthCommitFails(DataSource real, int n) {
     AtomicInteger commits = new AtomicInteger();
@@ -1197,6 +1281,12 @@ class ShopTest {
    * (SQLState HYT00), not as a duplicate key (23505): the database could not say whether the id is there.
    */
   static DataSource idInsertFails(DataSource real, int failures) {
+    return idInsertFails(real, failures, () -> new SQLException("simulated: timeout trying to lock table"
+        + " PROCESSED_EVENTS", "HYT00"));
+  }
+
+  /** The same database, but the first {@code failures} inserts into processed_events throw what {@code kind} makes. */
+  static DataSource idInsertFails(DataSource real, int failures, java.util.function.Supplier<SQLException> kind) {
     AtomicInteger left = new AtomicInteger(failures);
     return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
         (ds, method, args) -> {
@@ -1212,7 +1302,7 @@ class ShopTest {
                 return Proxy.newProxyInstance(ShopTest.class.getClassLoader(),
                     new Class<?>[] {java.sql.PreparedStatement.class}, (st, sm, sa) -> {
                       if (sm.getName().startsWith("execute") && left.getAndDecrement() > 0) {
-                        throw new SQLException("simulated: timeout trying to lock table PROCESSED_EVENTS", "HYT00");
+                        throw kind.get();
                       }
                       return invoke(sm, ps, sa);
                     });
