@@ -709,7 +709,13 @@ class OrderViewsTest {
             for (int i = 0; i < callsEach; i++) {
               String id = thread + "-" + i;
               String url = "http://127.0.0.1:9/orders/" + id;
-              Services.Order order = i % 2 == 0 ? client.get(url, Services.Order.class) : client.getAsync(url, Services.Order.class).join();
+              Services.Order order;
+              try {
+                order = i % 2 == 0 ? client.get(url, Services.Order.class) : client.getAsync(url, Services.Order.class).join();
+              } catch (RuntimeException e) { // a builder two threads change at once can also break inside
+                if (wrongCount.incrementAndGet() <= 5) wrong.add("asked for " + id + ", the call threw " + e);
+                continue;
+              }
               if ((!order.id().equals(id) || !order.item().equalsIgnoreCase("Bearer " + Services.TOKEN))
                   && wrongCount.incrementAndGet() <= 5) {
                 wrong.add("asked for " + id + ", got " + order.id() + " with Authorization: '" + order.item() + "'");
@@ -722,7 +728,7 @@ class OrderViewsTest {
         java.util.List<String> wrong = new java.util.ArrayList<>();
         for (Future<java.util.List<String>> result : results) wrong.addAll(result.get());
         assertThat(wrong)
-            .as("TODO 4: %d threads made %d calls each on one RestClient; %d got another call's answer or no token (the first are below):"
+            .as("TODO 4: %d threads made %d calls each on one RestClient; %d got another call's answer, no token or an exception (the first are below):"
                 + " build a new request (URI, headers, token) for every call; a builder kept in a field is shared by"
                 + " every thread, and one caller's uri(...) overwrites another's before it builds", threads, callsEach, wrongCount.get())
             .isEmpty();
