@@ -261,6 +261,34 @@ class OrderingTest {
       assertThat(handled.invertedOrders()).as("TODO 2: orders handled out of order across the rebalance, e.g. %s",
           handled.examples()).isZero();
     }
+    @Test
+    @DisplayName("closing the workers returns only once each has finished the record in hand and left: a restart never overlaps the workers it replaces")
+    void closeWaitsForTheWorkers() throws Exception {
+      String topic = Topics.fresh("order-events", PARTITIONS);
+      Handled handled = new Handled();
+      Pauses pauses = new Pauses();
+      handled.before(pauses);
+      Workers workers = start(topic, handled);
+      // given: worker-1 in the middle of its first record when the workers are closed (a deploy, a restart)
+      pauses.hold("worker-1", 1);
+      publish(topic, EVENTS.subList(0, 300), OrderingTest::keyedByOrder);
+      Pauses.Held held = pauses.awaitHeld(WAIT);
+      Thread closer = new Thread(workers::close, "closer");
+      closer.start();
+      // Waits (bounded) until close() either returned or waits for the workers; no sleep.
+      Poll.until(() -> Set.of(Thread.State.TERMINATED, Thread.State.WAITING, Thread.State.TIMED_WAITING)
+          .contains(closer.getState()), WAIT, () -> "Workers.close() neither returned nor waited");
+      boolean returnedFirst = closer.getState() == Thread.State.TERMINATED;
+      Timeline.note("the workers are closed while " + held + (returnedFirst ? "; close() returned at once" : ""));
+      pauses.release();
+      closer.join(WAIT.toMillis());
+      assertThat(returnedFirst).as("TODO 2: Workers.close() returned while a worker was still in the middle of a record"
+          + " (%s). close()"
+          + " should wait for each worker's thread (join it): the worker finishes the records in hand, and closing"
+          + " its consumer commits what it handled and leaves the group. Returning first lets the workers that"
+          + " replace these join while they still handle and commit: two readers of one partition at once, and"
+          + " commits that land after the new workers started from the old ones", held).isFalse();
+    }
   }
 
   @Nested
