@@ -262,33 +262,50 @@ class OrderingTest {
           handled.examples()).isZero();
     }
     @Test
-    @DisplayName("closing the workers returns only once each has finished the record in hand and left: a restart never overlaps the workers it replaces")
-    void closeWaitsForTheWorkers() throws Exception {
+    @DisplayName("stopping a worker, or closing the workers, returns only once each has finished the record in hand and left: a restart never overlaps the workers it replaces")
+    void stopAndCloseWaitForTheWorkers() throws Exception {
       String topic = Topics.fresh("order-events", PARTITIONS);
       Handled handled = new Handled();
       Pauses pauses = new Pauses();
       handled.before(pauses);
       Workers workers = start(topic, handled);
-      // given: worker-1 in the middle of its first record when the workers are closed (a deploy, a restart)
-      pauses.hold("worker-1", 1);
+      // given: worker-2 in the middle of its first record when it alone is stopped (a scale-down)
+      pauses.hold("worker-2", 1);
       publish(topic, EVENTS.subList(0, 300), OrderingTest::keyedByOrder);
       Pauses.Held held = pauses.awaitHeld(WAIT);
-      Thread closer = new Thread(workers::close, "closer");
-      closer.start();
-      // Waits (bounded) until close() either returned or waits for the workers; no sleep.
-      Poll.until(() -> Set.of(Thread.State.TERMINATED, Thread.State.WAITING, Thread.State.TIMED_WAITING)
-          .contains(closer.getState()), WAIT, () -> "Workers.close() neither returned nor waited");
-      boolean returnedFirst = closer.getState() == Thread.State.TERMINATED;
-      Timeline.note("the workers are closed while " + held + (returnedFirst ? "; close() returned at once" : ""));
-      pauses.release();
-      closer.join(WAIT.toMillis());
-      assertThat(returnedFirst).as("TODO 2: Workers.close() returned while a worker was still in the middle of a record"
-          + " (%s). close()"
-          + " should wait for each worker's thread (join it): the worker finishes the records in hand, and closing"
-          + " its consumer commits what it handled and leaves the group. Returning first lets the workers that"
-          + " replace these join while they still handle and commit: two readers of one partition at once, and"
-          + " commits that land after the new workers started from the old ones", held).isFalse();
+      assertThat(returnsFirst(() -> workers.stop("worker-2"), pauses, "worker-2 is stopped while " + held))
+          .as("TODO 2: Workers.stop(\"worker-2\") returned while worker-2 was still in the middle of a record (%s)."
+              + " stop() should wait for the worker's thread (join it): the worker finishes the records in hand, and"
+              + " closing its consumer commits what it handled and leaves the group. Returning first lets the caller"
+              + " go on (start another worker, report the scale-down done) while this one still handles and commits",
+              held).isFalse();
+      // given: worker-1 in the middle of its first record when all the workers are closed (a deploy, a restart)
+      pauses.hold("worker-1", 1);
+      publish(topic, EVENTS.subList(300, 600), OrderingTest::keyedByOrder);
+      held = pauses.awaitHeld(WAIT);
+      assertThat(returnsFirst(workers::close, pauses, "the workers are closed while " + held))
+          .as("TODO 2: Workers.close() returned while a worker was still in the middle of a record (%s). close()"
+              + " should wait for each worker's thread (join it): the worker finishes the records in hand, and closing"
+              + " its consumer commits what it handled and leaves the group. Returning first lets the workers that"
+              + " replace these join while they still handle and commit: two readers of one partition at once, and"
+              + " commits that land after the new workers started from the old ones", held).isFalse();
     }
+  }
+
+  /**
+   * Runs {@code action} on a thread of its own while a worker is held in the middle of a record; says whether it
+   * returned before the worker was released. Waits (bounded) until it returned or waits; no sleep.
+   */
+  static boolean returnsFirst(Runnable action, Pauses pauses, String what) throws InterruptedException {
+    Thread thread = new Thread(action, "stopper");
+    thread.start();
+    Poll.until(() -> Set.of(Thread.State.TERMINATED, Thread.State.WAITING, Thread.State.TIMED_WAITING)
+        .contains(thread.getState()), WAIT, () -> what + ": it neither returned nor waited");
+    boolean first = thread.getState() == Thread.State.TERMINATED;
+    Timeline.note(what + (first ? ": it returned at once" : ""));
+    pauses.release();
+    thread.join(WAIT.toMillis());
+    return first;
   }
 
   @Nested
