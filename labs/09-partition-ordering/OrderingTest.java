@@ -145,7 +145,7 @@ class OrderingTest {
   class Step2 {
     @Test
     @DisplayName("the three workers of a topic are in one group")
-    void oneGroup() {
+    void oneGroup() throws Exception {
       Set<String> groups = IntStream.rangeClosed(1, WORKERS)
           .mapToObj(i -> Workers.groupFor("order-events", "worker-" + i)).collect(Collectors.toCollection(TreeSet::new));
       assertThat(groups).as("TODO 2: the groups of worker-1, worker-2 and worker-3: in groups of their own, each"
@@ -154,6 +154,36 @@ class OrderingTest {
           + " (payment-events). A group is one set of workers sharing one stream: name it after its topic, so that the"
           + " workers of another topic (another service) are another group, with their own offsets and rebalances")
           .isNotEqualTo(Workers.groupFor("order-events", "worker-1"));
+      List<String> topics = List.of("order-events", "order-audit", "payment-events", "order-events-v2", "orders");
+      List<String> perTopic = topics.stream().map(t -> Workers.groupFor(t, "worker-1")).toList();
+      assertThat(perTopic).as("TODO 2: the groups of the workers of the topics %s: each topic's workers are a group of"
+          + " their own, named after the whole topic (not a part of its name, not a name shared by several topics):"
+          + " workers of two topics in one group share its rebalances and its offsets", topics).doesNotHaveDuplicates();
+      // A restart or a deploy starts a new process, perhaps on another machine: the group may depend on the topic alone.
+      String here = Workers.groupFor("order-events", "worker-1");
+      assertThat(groupInANewProcess("order-events", "worker-1")).as("TODO 2: the group of worker-1 of order-events as"
+          + " a new process (a restarted or redeployed service, on another machine, as another user), against this"
+          + " process's %s: a group named after anything but the topic (a process id, a start time, a random id made"
+          + " once, the host or the user) is a new group at every restart, with no committed offsets, that handles the"
+          + " whole topic again from its oldest record; and the workers on two machines would be two groups, each"
+          + " handling every event", here).isEqualTo(here);
+      // Another machine cannot be started from a test: the group may name nothing of this one either.
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        host = "localhost";
+      }
+      List<String> machine = List.of(host, host.split("\\.")[0], String.valueOf(ProcessHandle.current().pid()),
+          System.getProperty("user.name"));
+      for (int i = 1; i <= WORKERS; i++) {
+        String group = Workers.groupFor("order-events", "worker-" + i);
+        assertThat(machine.stream().filter(m -> m.length() >= 2 && group.contains(m) && !"order-events".contains(m))
+            .toList()).as("TODO 2: the group %s of worker-%d names something of the machine or the process it runs on"
+                + " (%s): the workers of one topic on two machines must be one group, sharing the partitions, and a"
+                + " restart anywhere must find it again. Name the group after the topic alone", group, i, machine)
+            .isEmpty();
+      }
     }
 
     @Test
@@ -217,6 +247,12 @@ class OrderingTest {
           + "): records it had taken from the broker but not handled yet had their offsets committed already (a"
           + " commit right after poll, or records handed to another thread while the poll loop goes on and commits),"
           + " so nobody reads them again. Commit only what was handled (poll, handle every record, then poll again): ");
+      // then more events, on every partition: the worker that took over one of worker-1's partitions reads them
+      // only after whatever it starts the partition from, so once they are handled, anything handled again is counted
+      List<OrderEvents.OrderEvent> more = EVENTS.subList(events.size(), events.size() + 200);
+      publish(topic, more, OrderingTest::keyedByOrder);
+      awaitAll(handled, topic, events.size() + more.size(), "TODO 2: events published after worker-1 left, never"
+          + " handled: ");
       tell(handled);
       assertThat(handled.duplicates()).as("TODO 2: events handled a second time after worker-1 left (e.g. %s): the"
           + " worker that takes over a partition should resume at the group's committed offset; starting the"
@@ -225,6 +261,51 @@ class OrderingTest {
       assertThat(handled.invertedOrders()).as("TODO 2: orders handled out of order across the rebalance, e.g. %s",
           handled.examples()).isZero();
     }
+    @Test
+    @DisplayName("stopping a worker, or closing the workers, returns only once each has finished the record in hand and left: a restart never overlaps the workers it replaces")
+    void stopAndCloseWaitForTheWorkers() throws Exception {
+      String topic = Topics.fresh("order-events", PARTITIONS);
+      Handled handled = new Handled();
+      Pauses pauses = new Pauses();
+      handled.before(pauses);
+      Workers workers = start(topic, handled);
+      // given: worker-2 in the middle of its first record when it alone is stopped (a scale-down)
+      pauses.hold("worker-2", 1);
+      publish(topic, EVENTS.subList(0, 300), OrderingTest::keyedByOrder);
+      Pauses.Held held = pauses.awaitHeld(WAIT);
+      assertThat(returnsFirst(() -> workers.stop("worker-2"), pauses, "worker-2 is stopped while " + held))
+          .as("TODO 2: Workers.stop(\"worker-2\") returned while worker-2 was still in the middle of a record (%s)."
+              + " stop() should wait for the worker's thread (join it): the worker finishes the records in hand, and"
+              + " closing its consumer commits what it handled and leaves the group. Returning first lets the caller"
+              + " go on (start another worker, report the scale-down done) while this one still handles and commits",
+              held).isFalse();
+      // given: worker-1 in the middle of its first record when all the workers are closed (a deploy, a restart)
+      pauses.hold("worker-1", 1);
+      publish(topic, EVENTS.subList(300, 600), OrderingTest::keyedByOrder);
+      held = pauses.awaitHeld(WAIT);
+      assertThat(returnsFirst(workers::close, pauses, "the workers are closed while " + held))
+          .as("TODO 2: Workers.close() returned while a worker was still in the middle of a record (%s). close()"
+              + " should wait for each worker's thread (join it): the worker finishes the records in hand, and closing"
+              + " its consumer commits what it handled and leaves the group. Returning first lets the workers that"
+              + " replace these join while they still handle and commit: two readers of one partition at once, and"
+              + " commits that land after the new workers started from the old ones", held).isFalse();
+    }
+  }
+
+  /**
+   * Runs {@code action} on a thread of its own while a worker is held in the middle of a record; says whether it
+   * returned before the worker was released. Waits (bounded) until it returned or waits; no sleep.
+   */
+  static boolean returnsFirst(Runnable action, Pauses pauses, String what) throws InterruptedException {
+    Thread thread = new Thread(action, "stopper");
+    thread.start();
+    Poll.until(() -> Set.of(Thread.State.TERMINATED, Thread.State.WAITING, Thread.State.TIMED_WAITING)
+        .contains(thread.getState()), WAIT, () -> what + ": it neither returned nor waited");
+    boolean first = thread.getState() == Thread.State.TERMINATED;
+    Timeline.note(what + (first ? ": it returned at once" : ""));
+    pauses.release();
+    thread.join(WAIT.toMillis());
+    return first;
   }
 
   @Nested
@@ -496,6 +577,36 @@ class OrderingTest {
 
   // ---- helpers ----
 
+  /** What {@code Workers.groupFor(topic, worker)} says in a new JVM, on another machine's name, as another user. */
+  static String groupInANewProcess(String topic, String worker) throws Exception {
+    List<String> classPath = new ArrayList<>();
+    for (ClassLoader l = Workers.class.getClassLoader(); l != null; l = l.getParent()) {
+      if (l instanceof java.net.URLClassLoader u) {
+        for (java.net.URL url : u.getURLs()) classPath.add(java.nio.file.Path.of(url.toURI()).toString());
+      }
+    }
+    classPath.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+    classPath.replaceAll(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString());
+    String jvm = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder builder = new ProcessBuilder(jvm, "-Duser.name=someone-else", "-cp",
+        String.join(java.io.File.pathSeparator, classPath), GroupOf.class.getName(), topic, worker)
+        .redirectErrorStream(true).directory(java.nio.file.Files.createTempDirectory("elsewhere").toFile());
+    builder.environment().putAll(Map.of("HOSTNAME", "another-machine", "HOST", "another-machine",
+        "COMPUTERNAME", "another-machine", "USER", "someone-else", "USERNAME", "someone-else"));
+    Process process = builder.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running GroupOf").isTrue();
+    assertThat(process.exitValue()).as("a new JVM running GroupOf %s %s, said: %s", topic, worker, out).isZero();
+    return out.lines().reduce((a, b) -> b).orElse("");
+  }
+
+  /** Prints the group of a worker of a topic (run in a new JVM by {@link #groupInANewProcess}). */
+  public static final class GroupOf {
+    public static void main(String[] args) {
+      System.out.println(Workers.groupFor(args[0], args[1]));
+    }
+  }
+
   /** Where the events landed: the partitions and keys of each order, and how many events each partition got. */
   record Placement(Map<String, Set<Integer>> byOrder, Map<String, Set<String>> keysByOrder,
       Map<Integer, Integer> perPartition, List<String> notWhereTheKeyHashes) {}
@@ -609,6 +720,7 @@ class OrderingTest {
         try {
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
               .forEach((tp, committed) -> {
+                if (!tp.topic().equals(topic)) return; // a group of several topics is told by oneGroup
                 long first = handled.firstUnhandled(tp.partition());
                 if (committed != null && committed.offset() > first) {
                   lost.add("p" + tp.partition() + " committed at " + committed.offset() + ", p" + tp.partition() + "@"

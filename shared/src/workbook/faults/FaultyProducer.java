@@ -57,7 +57,10 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
    */
   public final class Hold {
     private final CompletableFuture<RuntimeException> decision = new CompletableFuture<>();
+    private final boolean pastTimedWaits;
     private volatile boolean handed;
+
+    private Hold(boolean pastTimedWaits) { this.pastTimedWaits = pastTimedWaits; }
 
     /** The held record goes to the broker now; the sender gets the broker's answer. */
     public void answer() { decision.complete(null); }
@@ -71,7 +74,19 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
 
   /** Holds the answer to the next send until the test decides (see {@link Hold}). */
   public Hold holdNext() {
-    Hold hold = new Hold();
+    Hold hold = new Hold(false);
+    holds.add(hold);
+    return hold;
+  }
+
+  /**
+   * Holds the answer to the next send, as {@link #holdNext()}, and the broker is slower than any
+   * wait shorter than the producer's own delivery.timeout.ms: until the test decides, a timed
+   * get() with a shorter limit times out at once (as it would after waiting that long). get()
+   * without a limit, a limit as long as the producer tries, or a callback get the answer.
+   */
+  public Hold holdNextPastTimedWaits() {
+    Hold hold = new Hold(true);
     holds.add(hold);
     return hold;
   }
@@ -79,7 +94,13 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
   /** Every record handed to send(), in order, faults or not. */
   public final List<ProducerRecord<K, V>> handed = new CopyOnWriteArrayList<>();
 
-  public FaultyProducer(Map<String, Object> config) { super(config); }
+  private final long deliveryTimeoutMs;
+
+  public FaultyProducer(Map<String, Object> config) {
+    super(config);
+    Object limit = config.get(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+    deliveryTimeoutMs = limit == null ? 120_000 : Long.parseLong(String.valueOf(limit));
+  }
 
   /** An outage from now on: every send fails until up(). */
   public void down() {
@@ -168,7 +189,21 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
         else answer.complete(metadata);
       });
     });
-    return answer;
+    if (!hold.pastTimedWaits) return answer;
+    return new Future<>() {
+      @Override public boolean cancel(boolean mayInterrupt) { return false; }
+      @Override public boolean isCancelled() { return false; }
+      @Override public boolean isDone() { return answer.isDone(); }
+      @Override public RecordMetadata get() throws InterruptedException, ExecutionException { return answer.get(); }
+      @Override public RecordMetadata get(long timeout, TimeUnit unit)
+          throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        if (!answer.isDone() && unit.toMillis(timeout) < deliveryTimeoutMs) {
+          throw new java.util.concurrent.TimeoutException("no answer within " + timeout + " " + unit + " (the broker is"
+              + " slower than that; the producer tries for " + deliveryTimeoutMs + " ms)");
+        }
+        return answer.get(timeout, unit);
+      }
+    };
   }
 
   private RecordMetadata acknowledged(ProducerRecord<K, V> record) {
