@@ -128,6 +128,20 @@ class OutboxTest {
           .isEqualTo("o-1");
       assertThat(row.payload()).as("TODO 1: the outbox row's payload (order.confirmed() of the order)")
           .contains("\"eventType\":\"order.confirmed\"", "\"orderId\":\"o-1\"");
+      OrderService.OrderConfirmed event;
+      try {
+        event = workbook.kafka.Json.read(row.payload(), OrderService.OrderConfirmed.class);
+      } catch (RuntimeException e) {
+        event = fail("TODO 1: the outbox row's payload %s is not an order.confirmed event as JSON (%s): write"
+            + " order.confirmedEvent() into the outbox", row.payload(), e.getMessage());
+      }
+      assertThat(event).as("TODO 1: the outbox row's payload, read as an order.confirmed event: it must be"
+          + " order.confirmedEvent() of the order placed, with its sku and quantity, and an eventId that every copy"
+          + " the relay ever sends will carry (consumers dedupe by it, lab 11)")
+          .extracting(OrderService.OrderConfirmed::eventType, OrderService.OrderConfirmed::orderId,
+              OrderService.OrderConfirmed::sku, OrderService.OrderConfirmed::quantity)
+          .containsExactly("order.confirmed", "o-1", "sku-1", 2);
+      assertThat(event.eventId()).as("TODO 1: the eventId in the outbox row's payload").isNotBlank();
     }
 
     @Test
