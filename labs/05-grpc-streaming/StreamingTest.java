@@ -158,18 +158,77 @@ class StreamingTest {
       Recorder<StockLevel> slow = new Recorder<>();
       slow.ready = false;
       new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), slow);
+      slow.returned();
       List<StockLevel> given = new java.util.concurrent.CopyOnWriteArrayList<>(); // what the stock gives a watcher
       StockLevels.Watch reference = levels.watch(List.of("grinder"), given::add);
       cleanup.add(reference);
-      levels.adjust("grinder", 1);
-      levels.adjust("grinder", 0);
-      levels.adjust("grinder", 2);
-      slow.becomeReady();
+      client("TODO 1", "adjusting the grinder by +1, 0 and +2 while its watcher was slow (not ready)", () -> {
+        levels.adjust("grinder", 1);
+        levels.adjust("grinder", 0);
+        levels.adjust("grinder", 2);
+      });
+      client("TODO 1", "the slow watcher catching up (gRPC runs the on-ready handler)", slow::becomeReady);
       slow.cancel(); // the watch is closed by the cancel handler (step 2), or stays until this test's stock is gone
       assertThat(sent(slow)).as("TODO 1: what watchStockLevels sent on a call whose reader was slow (isReady() false)"
           + " while the grinder changed by +1, 0 and +2, and then caught up: every level the watch gives you, in order."
           + " isReady() is for pacing a sender that can wait; a watch cannot, so send each level (gRPC queues it), never"
           + " drop one").isEqualTo(given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList());
+    }
+
+    @Test
+    @DisplayName("a reader that catches up while the stock changes gets every level, in order, from one thread at a time")
+    void catchingUpWhileTheStockChanges() throws InterruptedException {
+      Recorder<StockLevel> slow = new Recorder<>();
+      slow.ready = false;
+      new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), slow);
+      slow.returned();
+      List<StockLevel> given = new java.util.concurrent.CopyOnWriteArrayList<>(); // what the stock gives a watcher
+      cleanup.add(levels.watch(List.of("grinder"), given::add));
+      client("TODO 1", "adjusting the grinder by +1 while its watcher was slow (not ready)", () -> levels.adjust("grinder", 1));
+      // gRPC runs the on-ready handler on a thread of its own, and a change comes on the thread that makes it: here one
+      // comes while the first message after catching up is being sent.
+      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread[] change = new Thread[1];
+      slow.duringOnNext = () -> {
+        change[0] = new Thread(() -> {
+          try {
+            levels.adjust("grinder", 2);
+          } catch (RuntimeException e) {
+            failures.add(e);
+          }
+        }, "stock-change");
+        change[0].start();
+        try {
+          change[0].join(1_000); // bounded: a sender that waits for this one to finish goes on after a second
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      };
+      Thread onReady = new Thread(() -> {
+        try {
+          slow.becomeReady();
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }, "grpc-on-ready");
+      onReady.start();
+      onReady.join(WAIT.toMillis());
+      if (slow.duringOnNext != null) { // nothing was left to send when the reader caught up: the change comes now
+        slow.duringOnNext = null;
+        client("TODO 1", "adjusting the grinder by +2 after its watcher caught up", () -> levels.adjust("grinder", 2));
+      }
+      if (change[0] != null) change[0].join(WAIT.toMillis());
+      slow.cancel();
+      assertThat(failures).as("TODO 1: what was thrown while a slow watcher caught up (on gRPC's on-ready thread) and the"
+          + " grinder changed meanwhile (on the thread that changed it)").isEmpty();
+      assertThat(slow.overlap).as("TODO 1: a slow watcher caught up, and while its first waiting level was being sent the"
+          + " grinder changed on another thread: the server called the watcher's StreamObserver from two threads at once."
+          + " Levels kept for a slow reader and sent from the on-ready handler race with the ones the stock sends; a"
+          + " StreamObserver takes one call at a time, in order. Send each level from the watch's listener (gRPC queues"
+          + " what a slow reader has not read), or let one thread at a time send").isNull();
+      assertThat(sent(slow)).as("TODO 1: what watchStockLevels sent on a call whose slow reader caught up while the grinder"
+          + " changed by +1 (before) and +2 (meanwhile): every level the watch gives you, in order").isEqualTo(
+              given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList());
     }
 
     @Test
@@ -243,6 +302,25 @@ class StreamingTest {
           + " call.setOnCancelHandler(...), which runs as soon as the client is gone", WAIT.toSeconds()).isZero();
       assertThat(attemptAdjust()).as("TODO 2: adjusting stock after the client cancelled its watch: the server sent the"
           + " change to a call that is gone, and the error hit the writer").isEqualTo("fine");
+    }
+
+    @Test
+    @DisplayName("the watch is closed when gRPC tells the service the client has gone, in its cancel handler, not later")
+    void closedInTheCancelHandler() {
+      Recorder<StockLevel> call = new Recorder<>();
+      new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder()
+          .addProductIds("grinder").addProductIds("milk-frother").build(), call);
+      call.returned();
+      int open = levels.openWatches();
+      client("TODO 2", "the client leaving (gRPC runs the call's cancel handler)", call::cancel);
+      assertThat(List.of(open, levels.openWatches())).as("TODO 2: open watches on the stock [before, right after] gRPC ran"
+          + " the cancel handler of a call watching the grinder and the milk frother (as it does when the client cancels,"
+          + " its deadline passes or its connection drops): the cancel handler is where gRPC tells the service, and the"
+          + " call's observer is already cancelled then, so the next change sent to it would throw at whoever changed the"
+          + " stock. Close the watch in call.setOnCancelHandler(...), not in a listener that hears of it later (a"
+          + " Context listener, the next change)").containsExactly(1, 0);
+      assertThat(sent(call)).as("TODO 2: what watchStockLevels sent before the client left: the current levels only, and"
+          + " nothing after (no onCompleted or onError: gRPC has ended the call)").hasSize(2);
     }
 
     @Test
@@ -499,6 +577,7 @@ class StreamingTest {
     void answersOnceOrNotAtAll() {
       Recorder<BulkUpdateSummary> completed = new Recorder<>();
       StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(completed);
+      completed.returned();
       requests.onNext(adjustment("grinder", 1));
       requests.onNext(adjustment("grinder", 1));
       requests.onCompleted();
@@ -507,6 +586,7 @@ class StreamingTest {
               "onNext adjustments: 2 products: 1 net_change: 2", "onCompleted");
       Recorder<BulkUpdateSummary> gaveUp = new Recorder<>();
       requests = new StreamingInventory(levels).bulkUpdateStock(gaveUp);
+      gaveUp.returned();
       requests.onNext(adjustment("grinder", 1));
       requests.onNext(adjustment("milk-frother", 4));
       gaveUp.cancel(requests);
@@ -524,10 +604,13 @@ class StreamingTest {
       Recorder<BulkUpdateSummary> slow = new Recorder<>();
       slow.ready = false;
       StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(slow);
-      requests.onNext(adjustment("grinder", 2));
-      requests.onNext(adjustment("kettle", 1));
-      requests.onCompleted();
-      slow.becomeReady();
+      slow.returned();
+      client("TODO 3", "bulkUpdateStock's observer, given grinder +2 and kettle +1 by a slow client (not ready)", () -> {
+        requests.onNext(adjustment("grinder", 2));
+        requests.onNext(adjustment("kettle", 1));
+      });
+      client("TODO 3", "bulkUpdateStock's observer, when the slow client (not ready) completed", requests::onCompleted);
+      client("TODO 3", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
       assertThat(sent(slow)).as("TODO 3: what bulkUpdateStock sent on a call whose client was slow (isReady() false) when"
           + " it completed, and then caught up: the summary, then onCompleted. isReady() is for pacing a sender that can"
           + " wait; gRPC queues the one summary, so send it (never skip it), or send it from the on-ready handler, and"
@@ -623,11 +706,14 @@ class StreamingTest {
       Recorder<ReserveStockReply> slow = new Recorder<>();
       slow.ready = false;
       StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(slow);
-      requests.onNext(reservation("order-1", 2));
-      requests.onNext(reservation("order-2", 9));
-      requests.onNext(reservation("order-3", 3));
-      requests.onCompleted();
-      slow.becomeReady();
+      slow.returned();
+      client("TODO 4", "reserveStock's observer, given reservations of 2, 9 and 3 grinders by a slow client (not ready)", () -> {
+        requests.onNext(reservation("order-1", 2));
+        requests.onNext(reservation("order-2", 9));
+        requests.onNext(reservation("order-3", 3));
+      });
+      client("TODO 4", "reserveStock's observer, when the slow client (not ready) completed", requests::onCompleted);
+      client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
       assertThat(sent(slow)).as("TODO 4: what reserveStock sent on a call whose client was slow (isReady() false) while it"
           + " reserved 2, 9 and 3 grinders (5 in stock), and then caught up: every reservation made is answered, in"
           + " order, then onCompleted. isReady() is for pacing a sender that can wait; a reservation is already made, so"
@@ -691,6 +777,7 @@ class StreamingTest {
     void completesOnceOrNotAtAll() {
       Recorder<ReserveStockReply> completed = new Recorder<>();
       StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(completed);
+      completed.returned();
       requests.onNext(reservation("order-1", 1));
       requests.onNext(reservation("order-2", 9));
       requests.onCompleted();
@@ -700,6 +787,7 @@ class StreamingTest {
               "onCompleted");
       Recorder<ReserveStockReply> gaveUp = new Recorder<>();
       requests = new StreamingInventory(levels).reserveStock(gaveUp);
+      gaveUp.returned();
       requests.onNext(reservation("order-3", 1));
       gaveUp.cancel(requests);
       assertThat(sent(gaveUp)).as("TODO 4: what reserveStock did with its responseObserver for a client that sent one"
@@ -1025,6 +1113,22 @@ class StreamingTest {
    * threads that race are caught racing.
    */
   /** What a service sent or completed on a Recorder (an onError passed on to a call the client left is harmless: not listed). */
+  /**
+   * What a client does next on a call served with a Recorder (a message, its completion, catching up); what the
+   * service throws there, as gRPC would make it throw, fails the step with its cause.
+   */
+  static void client(String todo, String what, Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      boolean late = e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("after initialization");
+      throw new AssertionError(todo + ": " + what + " threw " + e.getClass().getSimpleName() + " (" + e.getMessage() + ")"
+          + (late ? ". gRPC takes an on-ready (or cancel) handler only while the service method runs, before it returns:"
+              + " set on a slow client's call later, it throws, and what was waiting for it is never sent. Set the handler"
+              + " in the method, or simply send: gRPC queues what a slow client has not read yet" : ""), e);
+    }
+  }
+
   static List<String> sent(Recorder<?> recorder) {
     return recorder.events.stream().filter(event -> !event.startsWith("onError")).toList();
   }
@@ -1041,7 +1145,37 @@ class StreamingTest {
     volatile boolean ready = true;
     private volatile Runnable onReady;
 
-    @Override public void onNext(T message) { events.add("onNext " + com.google.protobuf.TextFormat.shortDebugString((com.google.protobuf.MessageOrBuilder) message)); }
+    /** Set once the service method has returned (returned()): gRPC then takes no handler any more. */
+    private volatile boolean frozen;
+    /** Run once, inside the next onNext: what happens elsewhere while a message is being sent. */
+    volatile Runnable duringOnNext;
+    /** The thread inside onNext, and what was seen when a second one came in meanwhile (null: never). */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> sending = new java.util.concurrent.atomic.AtomicReference<>();
+    volatile String overlap;
+
+    @Override public void onNext(T message) {
+      Thread me = Thread.currentThread(), other = sending.compareAndExchange(null, me);
+      if (other != null && overlap == null) overlap = "onNext on thread '" + me.getName() + "' while thread '" + other.getName() + "' was still in onNext";
+      try {
+        events.add("onNext " + com.google.protobuf.TextFormat.shortDebugString((com.google.protobuf.MessageOrBuilder) message));
+        Runnable during = duringOnNext;
+        duringOnNext = null;
+        if (during != null) during.run();
+      } finally {
+        sending.compareAndSet(me, null);
+      }
+    }
+
+    /** The service method has returned its observer (or, for a server stream, returned): as in gRPC, handlers are fixed now. */
+    void returned() {
+      frozen = true;
+    }
+
+    private void beforeReturn(String handler) {
+      // gRPC's own words (io.grpc.stub.ServerCalls): a handler is set while the method runs, never later.
+      if (frozen) throw new IllegalStateException("Cannot alter " + handler + " after initialization. May only be called"
+          + " during the initial call to the application, before the service returns its StreamObserver");
+    }
     @Override public void onError(Throwable t) { events.add("onError " + Status.fromThrowable(t).getCode()); }
     @Override public void onCompleted() { events.add("onCompleted"); }
 
@@ -1064,14 +1198,14 @@ class StreamingTest {
     }
 
     @Override public boolean isCancelled() { return cancelled; }
-    @Override public void setOnCancelHandler(Runnable handler) { onCancel = handler; }
+    @Override public void setOnCancelHandler(Runnable handler) { beforeReturn("onCancelHandler"); onCancel = handler; }
     @Override public void setCompression(String compression) { }
     @Override public boolean isReady() { return ready; }
-    @Override public void setOnReadyHandler(Runnable handler) { onReady = handler; }
+    @Override public void setOnReadyHandler(Runnable handler) { beforeReturn("onReadyHandler"); onReady = handler; }
     @Override public void disableAutoInboundFlowControl() { }
     @Override public void request(int count) { }
     @Override public void setMessageCompression(boolean enable) { }
-    @Override public void setOnCloseHandler(Runnable handler) { } // runs when a call completes normally: never here
+    @Override public void setOnCloseHandler(Runnable handler) { beforeReturn("onCloseHandler"); } // runs when a call completes normally: never here
     @Override public void disableAutoRequest() { }
   }
 
