@@ -159,6 +159,17 @@ class OrderingTest {
       assertThat(perTopic).as("TODO 2: the groups of the workers of the topics %s: each topic's workers are a group of"
           + " their own, named after the whole topic (not a part of its name, not a name shared by several topics):"
           + " workers of two topics in one group share its rebalances and its offsets", topics).doesNotHaveDuplicates();
+      // Any two topic names are two topics: names that differ only in case, share a long beginning, or are long
+      // (generated, seed printed) each get a group of their own.
+      long seed = new java.util.Random().nextLong();
+      List<String> names = distinctNames(new java.util.Random(seed), "order-events");
+      java.util.Map<String, List<String>> byGroup = names.stream().collect(Collectors.groupingBy(
+          t -> Workers.groupFor(t, "worker-1"), java.util.LinkedHashMap::new, Collectors.toList()));
+      assertThat(byGroup.values().stream().filter(shared -> shared.size() > 1).toList()).as("TODO 2: the workers of"
+          + " these topics share a group (generated names, seed %d): each topic's workers are a group of their own,"
+          + " named after the whole topic as it is (Kafka's topic names and group ids are case-sensitive and may be"
+          + " long): no lower-casing, cutting or other tidying that puts two topics' workers in one group", seed)
+          .isEmpty();
       // A restart or a deploy starts a new process, perhaps on another machine: the group may depend on the topic alone.
       String here = Workers.groupFor("order-events", "worker-1");
       assertThat(groupInANewProcess("order-events", "worker-1")).as("TODO 2: the group of worker-1 of order-events as"
@@ -576,6 +587,29 @@ class OrderingTest {
   }
 
   // ---- helpers ----
+
+  /**
+   * Distinct names around {@code base}, as Kafka allows them ([a-zA-Z0-9._-]): the same name in other
+   * cases, long names that share a beginning of 16 to 60 characters, names with dots, dashes and
+   * underscores, and random ones of 1 to 120 characters.
+   */
+  static List<String> distinctNames(java.util.Random random, String base) {
+    java.util.Set<String> names = new java.util.LinkedHashSet<>(List.of(base, base.toUpperCase(java.util.Locale.ROOT),
+        Character.toUpperCase(base.charAt(0)) + base.substring(1), base + ".v2", base + "_v2", base + "-v2"));
+    String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+    java.util.function.IntFunction<String> word = n -> random.ints(n, 0, alphabet.length())
+        .mapToObj(i -> String.valueOf(alphabet.charAt(i))).collect(Collectors.joining());
+    for (int i = 0; i < 12; i++) {
+      String prefix = base + "-" + word.apply(16 + random.nextInt(45));
+      names.add(prefix + "-a");
+      names.add(prefix + "-b");
+      String mixed = word.apply(1 + random.nextInt(120));
+      names.add(mixed);
+      names.add(mixed.toLowerCase(java.util.Locale.ROOT));
+      names.add(mixed.toUpperCase(java.util.Locale.ROOT));
+    }
+    return new ArrayList<>(names);
+  }
 
   /** What {@code Workers.groupFor(topic, worker)} says in a new JVM, on another machine's name, as another user. */
   static String groupInANewProcess(String topic, String worker) throws Exception {
