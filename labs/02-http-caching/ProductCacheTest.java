@@ -926,6 +926,58 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a 304 confirms the stored answer only when it names no ETag or the stored one (W/ aside, on either side, letters exact), on every pairing")
+    void notModifiedConfirmsOnlyItsOwnTag() throws Exception {
+      List<String> wrong = new ArrayList<>();
+      int id = 100;
+      for (boolean storedWeak : new boolean[] {false, true}) {
+        for (String named : List.of("same", "W/same", "none", "other", "W/other", "SAME", "W/SAME")) {
+          String path = "/products/" + ++id;
+          String tag = "v1-" + id;  // the opaque tag the server gives version 1 of this product
+          origin.weakEtags = storedWeak;
+          origin.version = 1;
+          client.get(path);
+          later(61);
+          boolean none = named.equals("none");
+          String quoted = switch (named.replace("W/", "")) {
+            case "same" -> "\"" + tag + "\"";
+            case "other" -> "\"v9-" + id + "\"";
+            default -> "\"" + tag.toUpperCase(Locale.ROOT) + "\"";
+          };
+          String on304 = none ? "no ETag" : (named.startsWith("W/") ? "W/" : "") + quoted;
+          boolean confirms = none || quoted.equals("\"" + tag + "\"");
+          origin.noEtagOn304 = none;
+          origin.etagOn304 = none ? null : on304;
+          origin.versionAfter304 = confirms ? 0 : 9;  // a 304 naming another tag: the server has another version
+          int before = origin.requests();
+          CachingClient.Reply reply = client.get(path);
+          List<String> asked = List.copyOf(origin.ifNoneMatchSeen.subList(before, origin.requests()));
+          origin.noEtagOn304 = false;
+          origin.etagOn304 = null;
+          origin.versionAfter304 = 0;
+          later(30);
+          int beforeThird = origin.requests();
+          CachingClient.Reply third = client.get(path);
+          int askedLater = origin.requests() - beforeThird;
+          String stored = (storedWeak ? "W/" : "") + "\"" + tag + "\"";
+          List<String> expected = confirms ? List.of(stored) : List.of(stored, "(none)");
+          String version = "\"version\":" + (confirms ? 1 : 9);
+          if (!asked.equals(expected) || !reply.body().contains(version) || askedLater != 0 || !third.body().contains(version)) {
+            wrong.add("stored " + stored + ", the 304 names " + on304 + ": expected " + (confirms ? "the stored body, freshened"
+                : "a whole new fetch (no If-None-Match) in the same read, its body given") + "; the read sent If-None-Match "
+                + asked + " and gave " + reply.body() + ", and 30 s later it asked " + askedLater + " more time(s)");
+          }
+        }
+      }
+      origin.weakEtags = false;
+      origin.version = 1;
+      assertThat(wrong).as("TODO 5: a 304 confirms the stored answer only when it names no ETag, or the stored one compared"
+          + " as entity-tags are: W/ aside on either side, every letter exact (\"V1\" is not \"v1\"). Any other tag vouches for"
+          + " bytes the client does not hold: drop the entry and fetch the whole answer in the same read (RFC 9110 8.8.3.2,"
+          + " RFC 9111 4.3.4; see hint 5)").isEmpty();
+    }
+
+    @Test
     @DisplayName("a 304 makes the entry fresh again: the next read needs no request")
     void notModifiedRefreshes() throws Exception {
       client.get("/products/1");
@@ -1397,6 +1449,7 @@ class ProductCacheTest {
     volatile String cacheControlOn304 = null;  // null: the same as on a 200; "": none at all
     volatile String etagOn304 = null;  // null: the ETag the 304 confirms; else the one it names instead
     volatile boolean weakEtagOn304 = false;  // the 304 names the ETag it confirms in its weak form W/"..."
+    volatile boolean noEtagOn304 = false;  // the 304 names no ETag at all
     volatile int versionAfter304 = 0;  // when set, the product becomes this version right after the next 304 leaves
     volatile java.util.concurrent.CountDownLatch gate = null;  // when set, every request waits (5 s at most) for the others
     volatile java.util.concurrent.CountDownLatch hold304 = null;  // when set, the next 304 waits for it (5 s at most) before it leaves
@@ -1421,7 +1474,7 @@ class ProductCacheTest {
       String lines = same && cacheControlOn304 != null ? cacheControlOn304 : cacheControl;
       for (String line : lines.split("\n")) if (!line.isEmpty()) ctx.res().addHeader("Cache-Control", line);  // \n: one more line
       // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
-      if (status == 200 && etags) ctx.header("ETag", !same ? etag : etagOn304 != null ? etagOn304 : weakEtagOn304 && !etag.startsWith("W/") ? "W/" + etag : etag);
+      if (status == 200 && etags && !(same && noEtagOn304)) ctx.header("ETag", !same ? etag : etagOn304 != null ? etagOn304 : weakEtagOn304 && !etag.startsWith("W/") ? "W/" + etag : etag);
       if (age != null) ctx.header("Age", age);
       if (same) ctx.status(304);
       else ctx.status(status).result("{\"path\":\"" + ctx.path() + "\",\"version\":" + version + "}");
