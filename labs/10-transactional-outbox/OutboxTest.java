@@ -201,7 +201,8 @@ class OutboxTest {
         String kind = unchecked ? "an unchecked exception (IllegalStateException)" : "an SQLException";
         db.execute("DELETE FROM outbox; DELETE FROM orders");
         try (OnePooledConnection pool = new OnePooledConnection(db.dataSource())) {
-          OutboxInsertFails failing = new OutboxInsertFails(pool, unchecked);
+          workbook.faults.StatementFails failing =
+              new workbook.faults.StatementFails(pool, "INSERT INTO outbox", "the outbox insert", unchecked);
           OrderService pooled = new OrderService(failing, topic);
           pooled.place(new OrderService.Order("o-12", "sku-1", 1));
           // when: o-13's outbox insert fails, then o-14 is placed on the same connection
@@ -827,52 +828,6 @@ class OutboxTest {
               c.rollback();
               Timeline.note("the database fails to commit the transaction that holds the order (it is rolled back)");
               throw new SQLException("could not commit: the transaction was rolled back (a failure the test injected)", "40001");
-            }
-            try {
-              return method.invoke(c, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-    }
-
-    @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-    @Override public void setLogWriter(PrintWriter out) throws SQLException { real.setLogWriter(out); }
-    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-    @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
-  }
-
-  /**
-   * A data source over another whose insert into the outbox fails while {@code armed}: with an SQLException, or with an
-   * unchecked exception, as a pool, a proxy or a driver wrapper may report a failure. Nothing is written by it.
-   */
-  static final class OutboxInsertFails implements DataSource {
-    private final DataSource real;
-    private final boolean unchecked;
-    volatile boolean armed;
-
-    OutboxInsertFails(DataSource real, boolean unchecked) {
-      this.real = real;
-      this.unchecked = unchecked;
-    }
-
-    @Override public Connection getConnection() throws SQLException { return failing(real.getConnection()); }
-
-    @Override public Connection getConnection(String user, String password) throws SQLException {
-      return failing(real.getConnection(user, password));
-    }
-
-    private Connection failing(Connection c) {
-      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-          (proxy, method, args) -> {
-            if (armed && method.getName().startsWith("prepare") && args != null && args[0] instanceof String sql
-                && sql.strip().toUpperCase(Locale.ROOT).startsWith("INSERT INTO OUTBOX")) {
-              Timeline.note("the outbox insert fails with " + (unchecked ? "an unchecked exception" : "an SQLException"));
-              if (unchecked) throw new IllegalStateException("the outbox insert failed (an unchecked failure the test injected)");
-              throw new SQLException("the outbox insert failed (a failure the test injected)", "08006");
             }
             try {
               return method.invoke(c, args);

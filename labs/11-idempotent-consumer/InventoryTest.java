@@ -222,7 +222,8 @@ class InventoryTest {
         String kind = unchecked ? "an unchecked exception (IllegalStateException)" : "an SQLException";
         db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100");
         try (OnePooledConnection pool = new OnePooledConnection(db.dataSource())) {
-          StockChangeFails failing = new StockChangeFails(pool, unchecked);
+          workbook.faults.StatementFails failing =
+              new workbook.faults.StatementFails(pool, "UPDATE stock", "the stock change", unchecked);
           Inventory pooled = new Inventory(failing);
           // when: e-3's stock change fails, then e-2 is applied on the same connection
           failing.armed = true;
@@ -883,52 +884,6 @@ class InventoryTest {
   }
 
   // ---- the test's own tools -------------------------------------------------------------------
-
-  /**
-   * A data source over another whose stock change fails while {@code armed}: with an SQLException, or with an unchecked
-   * exception, as a pool, a proxy or a driver wrapper may report a failure. Nothing is changed by it.
-   */
-  static final class StockChangeFails implements DataSource {
-    private final DataSource real;
-    private final boolean unchecked;
-    volatile boolean armed;
-
-    StockChangeFails(DataSource real, boolean unchecked) {
-      this.real = real;
-      this.unchecked = unchecked;
-    }
-
-    @Override public Connection getConnection() throws SQLException { return failing(real.getConnection()); }
-
-    @Override public Connection getConnection(String user, String password) throws SQLException {
-      return failing(real.getConnection(user, password));
-    }
-
-    private Connection failing(Connection c) {
-      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-          (proxy, method, args) -> {
-            if (armed && method.getName().startsWith("prepare") && args != null && args[0] instanceof String sql
-                && sql.strip().toUpperCase(java.util.Locale.ROOT).startsWith("UPDATE STOCK")) {
-              Timeline.note("the stock change fails with " + (unchecked ? "an unchecked exception" : "an SQLException"));
-              if (unchecked) throw new IllegalStateException("the stock change failed (an unchecked failure the test injected)");
-              throw new SQLException("the stock change failed (a failure the test injected)", "08006");
-            }
-            try {
-              return method.invoke(c, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-    }
-
-    @Override public java.io.PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-    @Override public void setLogWriter(java.io.PrintWriter out) throws SQLException { real.setLogWriter(out); }
-    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-    @Override public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException { return real.getParentLogger(); }
-    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
-  }
 
   /** Another transaction (a long report, say) that holds the stock row until closed. */
   final class StockLock implements AutoCloseable {
