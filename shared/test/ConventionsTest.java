@@ -1,20 +1,17 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../src/workbook/test/*.java
+//SOURCES Scratch.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -61,26 +58,13 @@ class ConventionsTest {
 
   @BeforeAll
   static void scratchCopy() throws Exception {
-    Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-    while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
-    copy = Files.createTempDirectory("conventions-test-");
-    Process ls = new ProcessBuilder("git", "ls-files", "-z").directory(root.toFile()).redirectErrorStream(true).start();
-    String files = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(ls.waitFor(60, TimeUnit.SECONDS) && ls.exitValue() == 0).as("git ls-files in " + root).isTrue();
-    for (String f : files.split("\0")) {
-      if (f.isEmpty() || !Files.isRegularFile(root.resolve(f))) continue;
-      Path to = copy.resolve(f);
-      Files.createDirectories(to.getParent());
-      Files.copy(root.resolve(f), to);
-    }
+    Path root = Scratch.root();
+    copy = Scratch.tracked(root, "conventions-test-");
   }
 
   @AfterAll
   static void removeCopy() throws IOException {
-    if (copy == null) return;
-    try (Stream<Path> all = Files.walk(copy)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    }
+    Scratch.delete(copy);
   }
 
   @Test @Order(1) @DisplayName("the workbook as committed keeps every convention")

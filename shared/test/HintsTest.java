@@ -1,15 +1,13 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../src/workbook/test/*.java
+//SOURCES Scratch.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -43,26 +41,13 @@ class HintsTest {
 
   @BeforeAll
   static void scratchCopy() throws Exception {
-    root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-    while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
-    copy = Files.createTempDirectory("hints-test-");
-    Process ls = new ProcessBuilder("git", "ls-files", "-z").directory(root.toFile()).redirectErrorStream(true).start();
-    String files = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(ls.waitFor(60, TimeUnit.SECONDS) && ls.exitValue() == 0).as("git ls-files in " + root).isTrue();
-    for (String f : files.split("\0")) {
-      if (f.isEmpty() || !Files.isRegularFile(root.resolve(f))) continue;
-      Path to = copy.resolve(f);
-      Files.createDirectories(to.getParent());
-      Files.copy(root.resolve(f), to);
-    }
+    root = Scratch.root();
+    copy = Scratch.tracked(root, "hints-test-");
   }
 
   @AfterAll
   static void removeCopy() throws IOException {
-    if (copy == null) return;
-    try (Stream<Path> all = Files.walk(copy)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    }
+    Scratch.delete(copy);
   }
 
   @Test @Order(1) @DisplayName("no lab README shows a hint tier outside a <details> of its own, and each says how to ask")

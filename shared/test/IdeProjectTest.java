@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../src/workbook/test/*.java
+//SOURCES Scratch.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,10 +39,10 @@ class IdeProjectTest {
     Path root = Path.of(System.getProperty("user.dir"));
     while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
     copy = Files.createTempDirectory("workbook-ide-test-");
-    for (String dir : List.of("shared/src", "shared/tool", "shared/generated")) copyTree(root.resolve(dir), copy.resolve(dir));
+    for (String dir : List.of("shared/src", "shared/tool", "shared/generated")) Scratch.copyTree(root.resolve(dir), copy.resolve(dir));
     for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));
     for (String lab : LABS) {
-      copyTree(root.resolve("labs/" + lab), copy.resolve("labs/" + lab));
+      Scratch.copyTree(root.resolve("labs/" + lab), copy.resolve("labs/" + lab));
       try (Stream<Path> files = Files.list(root.resolve("solutions/" + lab))) {
         for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
           Files.copy(f, copy.resolve("labs/" + lab).resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -113,13 +113,4 @@ class IdeProjectTest {
     return new Result(p.isAlive() ? -1 : p.exitValue(), text);
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path dst = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) Files.createDirectories(dst);
-        else Files.copy(f, dst);
-      }
-    }
-  }
 }

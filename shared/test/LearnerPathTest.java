@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../src/workbook/test/*.java
+//SOURCES Scratch.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,8 +46,8 @@ class LearnerPathTest {
     Path root = Path.of(System.getProperty("user.dir"));
     while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
     copy = Files.createTempDirectory("workbook-path-test-");
-    copyTree(root.resolve("shared/src"), copy.resolve("shared/src"));
-    copyTree(root.resolve("shared/tool"), copy.resolve("shared/tool"));
+    Scratch.copyTree(root.resolve("shared/src"), copy.resolve("shared/src"));
+    Scratch.copyTree(root.resolve("shared/tool"), copy.resolve("shared/tool"));
     for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));
     Path lab = Files.createDirectories(copy.resolve(LAB));
     Files.writeString(lab.resolve("README.md"), "# Lab 99: Self-test\n\n## Step 1: add\n\n## Step 2: wait\n\n## Hints\n");
@@ -289,13 +289,4 @@ class LearnerPathTest {
     return new Result(p.isAlive() ? -1 : p.exitValue(), text);
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path dst = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) Files.createDirectories(dst);
-        else Files.copy(f, dst);
-      }
-    }
-  }
 }

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../src/workbook/test/*.java
+//SOURCES Scratch.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -76,8 +76,8 @@ class MessagesTest {
     Path root = Path.of(System.getProperty("user.dir"));
     while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
     copy = Files.createTempDirectory("messages-test-");
-    copyTree(root.resolve("shared/src"), copy.resolve("shared/src"));
-    copyTree(root.resolve("shared/tool"), copy.resolve("shared/tool"));
+    Scratch.copyTree(root.resolve("shared/src"), copy.resolve("shared/src"));
+    Scratch.copyTree(root.resolve("shared/tool"), copy.resolve("shared/tool"));
     Files.copy(root.resolve("jbang"), copy.resolve("jbang"));
     Files.writeString(copy.resolve("jbang-catalog.json"), """
         { "aliases": {
@@ -236,13 +236,4 @@ class MessagesTest {
     assertThat(p.waitFor()).as("git %s", String.join(" ", args)).isZero();
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path dst = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) Files.createDirectories(dst);
-        else Files.copy(f, dst);
-      }
-    }
-  }
 }
