@@ -3,6 +3,7 @@
 # of the design (architecture.md). A benchmark, not a test: it reports, it never fails a build.
 #
 #   shared/bench/feedback-loop.sh [-n RUNS] [--verify] [NN ...]   (default: labs 14 01 09, 5 runs)
+#   shared/bench/feedback-loop.sh --green [-n RUNS] [NN ...]        (default: every lab, 3 runs)
 #
 # For each lab, in a temporary copy of the repo (your files are never touched):
 #   after edit : `./jbang workbook@. test NN` right after a one-line change to the exercise file
@@ -14,19 +15,29 @@
 #                runner's tree (the daemon and a broker it started), when one serves the run
 #   watch      : `./jbang workbook@. watch NN` kept running; from a save to its next verdict line
 # Then each figure that has a goal in the feedback-loop issue, next to that goal.
+# With --green, the loop at the END of a lab instead: for each lab, `test NN` after an edit on the
+# starter (red), then with the solution laid over (green), warm, each against the green-run goal
+# (3 s; lab 16, which starts a browser, 8 s).
 # With --verify, also the time of `./jbang workbook@. verify NN...`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-runs=5; do_verify=false; labs=()
+runs=; do_verify=false; green=false; labs=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) runs=$2; shift 2 ;;
     --verify) do_verify=true; shift ;;
+    --green) green=true; shift ;;
     [0-9][0-9]) labs+=("$1"); shift ;;
     *) echo "Usage: $0 [-n RUNS] [--verify] [NN ...]   (e.g. $0 -n 5 01 08)" >&2; exit 2 ;;
   esac
 done
-[ ${#labs[@]} -gt 0 ] || labs=(14 01 09)
+if $green; then
+  runs=${runs:-3}
+  [ ${#labs[@]} -gt 0 ] || labs=($(cd "$root/labs" && ls -d [0-9][0-9]-* | cut -c1-2))
+else
+  runs=${runs:-5}
+  [ ${#labs[@]} -gt 0 ] || labs=(14 01 09)
+fi
 
 work=$(mktemp -d -t workbook-bench-XXXX)
 # The warm runner started in the copy stops with the benchmark: nothing outlives it.
@@ -99,6 +110,34 @@ watch_ms() {
   kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   printf '%s\n' "${out[@]}" | median
 }
+
+# The end of a lab: red runs on the starter, then green runs with the solution laid over (its
+# mistakes/ and notes stay out, as verify lays it), each after a one-line edit, warm.
+if $green; then
+  declare -A RED GREEN
+  printf '%-5s %16s %16s %10s  %s\n' lab "starter (red)" "solution (green)" goal verdict
+  for n in "${labs[@]}"; do
+    d=$(ls -d labs/"$n"-* | sed -n 1p); s="solutions/${d#labs/}"
+    f=$(basename "$(grep -l "TODO 1" "$d"/*.java | grep -v Test.java | sed -n 1p)")
+    ./jbang workbook@. test "$n" >/dev/null 2>&1 </dev/null || true   # warm-up
+    r=(); g=()
+    for _ in $(seq "$runs"); do
+      echo "// edited at $(now_ms)" >> "$d/$f"; read -r ms _ < <(measure ./jbang workbook@. test "$n"); r+=("$ms")
+    done
+    (cd "$s" && find . -path ./mistakes -prune -o -type f ! -name equivalent-mutants.txt -print) |
+      while read -r x; do mkdir -p "$d/$(dirname "$x")"; cp "$s/$x" "$d/$x"; done
+    ./jbang workbook@. test "$n" >/dev/null 2>&1 </dev/null || true   # warm-up on the solution
+    for _ in $(seq "$runs"); do
+      echo "// edited at $(now_ms)" >> "$d/$f"; read -r ms _ < <(measure ./jbang workbook@. test "$n"); g+=("$ms")
+      grep -q "passed, 0 failed\|all passed\| 0 failed" "$work/last.log" || echo "  (lab $n: the solution's run was not green; see the run's output)" >&2
+    done
+    rm_=$(printf '%s\n' "${r[@]}" | median); gm=$(printf '%s\n' "${g[@]}" | median)
+    limit=3000; [ "$n" = 16 ] && limit=8000
+    verdict=over; [ "$gm" -le "$limit" ] && verdict=met
+    printf '%-5s %14s s %14s s %8s s  %s\n' "$n" "$(secs "$rm_")" "$(secs "$gm")" "$(secs "$limit")" "$verdict"
+  done
+  exit 0
+fi
 
 declare -A AFTER UNCHANGED WATCH PEAK PAGE
 printf '%-5s %-8s %12s %12s %12s %10s %10s\n' lab broker "after edit" unchanged direct "peak RSS" "watch save"
