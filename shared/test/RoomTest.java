@@ -1,0 +1,417 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES Scratch.java ../src/workbook/test/*.java ../src/workbook/browser/*.java ../src/workbook/room/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import workbook.browser.Browser;
+import workbook.room.Membership;
+import workbook.room.Reporter;
+import workbook.room.Report;
+import workbook.room.Room;
+import workbook.room.RoomCommand;
+import workbook.room.RoomPage;
+import workbook.room.RoomServer;
+
+/**
+ * The room, tested as it is used but on loopback only: a room is opened on 127.0.0.1, learners'
+ * workbooks (scratch folders) join it and report, and the page is read in headless Chromium.
+ * No other address is ever a target.
+ */
+@DisplayName("The room: an instructor's live view of every learner's step")
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class RoomTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(RoomTest.class, args); }
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final List<Room.Lab> LABS = List.of(new Room.Lab("01", "REST round-trips", 4), new Room.Lab("05", "gRPC streaming", 5),
+      new Room.Lab("09", "Partition ordering", 2));
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  static Browser browser;
+
+  Path dir;
+  final AtomicLong clock = new AtomicLong(1_800_000_000_000L);
+  final List<String> log = new CopyOnWriteArrayList<>();
+  Room room;
+  RoomServer server;
+
+  @BeforeAll
+  static void startBrowser() throws Exception {
+    Path chromium = Browser.find().orElse(null);
+    if (chromium == null && System.getenv("CI") != null) fail("CI must run the room's page test, but no Chromium or Chrome was found");
+    if (chromium != null) browser = Browser.start(chromium, 1280, 900);
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    if (browser != null) browser.close();
+  }
+
+  @BeforeEach
+  void open() throws Exception {
+    dir = Files.createTempDirectory("workbook-room-test-");
+    room = new Room(LABS, dir.resolve("session.jsonl"), 100, clock::get);
+    server = RoomServer.start(room, "ABCD-1234", RoomPage.html("./jbang workbook@. join 127.0.0.1:0 ABCD-1234 --name <your name>", 10),
+        LOOPBACK, log::add);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    server.close();
+    room.close();
+    Scratch.delete(dir);
+  }
+
+  ObjectNode report(String learner, String name, String lab, int step, boolean green, String message) {
+    return new Report("ABCD-1234", learner, name, lab, step, green, green ? "" : "a test of step " + step, message, 1.5, "test")
+        .toJson(JSON.createObjectNode());
+  }
+
+  HttpResponse<String> post(String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/report"))
+        .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  JsonNode state() throws Exception {
+    return JSON.readTree(get("/api/state").body());
+  }
+
+  @Test
+  @DisplayName("a report is taken (204) and the room shows the learner's lab, step, state and time on that step")
+  void reportTaken() throws Exception {
+    assertThat(post(report("learner-0001", "Ana", "05", 3, false, "TODO 3: the summary never came").toString()).statusCode())
+        .as("a good report").isEqualTo(204);
+    clock.addAndGet(60_000);
+    post(report("learner-0001", "Ana", "05", 3, false, "TODO 3: the summary never came, again").toString());
+    JsonNode ana = state().path("learners").get(0);
+    assertThat(ana.path("name").asText()).isEqualTo("Ana");
+    assertThat(ana.path("lab").asText() + " " + ana.path("step").asInt() + " " + ana.path("state").asText()).isEqualTo("05 3 red");
+    assertThat(ana.path("since").asLong()).as("a second red run of the same step keeps the time she arrived on it")
+        .isEqualTo(1_800_000_000_000L);
+    clock.addAndGet(60_000);
+    post(report("learner-0001", "Ana", "05", 4, false, "TODO 4: ...").toString());
+    assertThat(state().path("learners").get(0).path("since").asLong()).as("a new step starts a new time").isEqualTo(clock.get());
+    post(report("learner-0001", "Ana", "05", 5, true, "").toString());
+    JsonNode green = state().path("learners").get(0);
+    assertThat(green.path("state").asText()).isEqualTo("green");
+    assertThat(green.has("since")).as("a green learner is on no red step").isFalse();
+    assertThat(green.path("progress").path("05").path("green").asBoolean()).isTrue();
+  }
+
+  @Test
+  @DisplayName("bad input gets its status and one logged line: wrong code 403 (counted), too big 413, not JSON 400, unknown lab or step 422, a missing field 400")
+  void badInput() throws Exception {
+    ObjectNode wrong = report("learner-0002", "Bo", "01", 1, false, "x").put("code", "ZZZZ-0000");
+    assertThat(post(wrong.toString()).statusCode()).as("a wrong room code").isEqualTo(403);
+    assertThat(post("x".repeat(Report.MAX_BYTES + 1)).statusCode()).as("a report over 4 KB").isEqualTo(413);
+    assertThat(post(report("learner-0002", "Bo", "01", 1, false, "m".repeat(5000)).toString()).statusCode())
+        .as("a report over 4 KB, even as good JSON").isEqualTo(413);
+    assertThat(post("{\"code\": \"ABCD-1234\",").statusCode()).as("malformed JSON").isEqualTo(400);
+    assertThat(post("[1, 2]").statusCode()).as("JSON that is not an object").isEqualTo(400);
+    assertThat(post(report("learner-0002", "Bo", "02", 1, false, "x").toString()).statusCode()).as("a lab the workbook lacks").isEqualTo(422);
+    for (int step : new int[] {0, -1, 5, 1000})
+      assertThat(post(report("learner-0002", "Bo", "01", step, false, "x").toString()).statusCode()).as("step " + step + " of a 4-step lab").isEqualTo(422);
+    for (String field : List.of("code", "learner", "name", "lab", "step", "state", "seconds")) {
+      ObjectNode missing = report("learner-0002", "Bo", "01", 1, false, "x");
+      missing.remove(field);
+      HttpResponse<String> r = post(missing.toString());
+      assertThat(r.statusCode()).as("no \"" + field + "\"").isEqualTo(400);
+      assertThat(r.body()).as("the answer names the field").contains(field);
+    }
+    assertThat(post(report("learner-0002", "Bo", "01", 1, false, "x").put("step", "1").toString()).statusCode()).as("a step as a string").isEqualTo(400);
+    assertThat(post(report("learner-0002", "Bo", "01", 1, false, "x").put("state", "blue").toString()).statusCode()).as("a state not red or green").isEqualTo(400);
+    assertThat(post(report("bad id", "Bo", "01", 1, false, "x").toString()).statusCode()).as("a learner id join did not make").isEqualTo(400);
+    assertThat(post(report("learner-0002", "Bo", "01", 1, false, "x").put("newer", "a field the room does not know").toString()).statusCode())
+        .as("a field the room does not know is ignored (a newer tool may send more)").isEqualTo(204);
+    JsonNode s = state();
+    assertThat(s.path("wrongCode").asInt()).as("wrong codes counted for the page").isEqualTo(1);
+    assertThat(s.path("refused").asInt()).as("other refusals counted").isEqualTo(19);
+    assertThat(s.path("learners").size()).as("only the good report counts").isEqualTo(1);
+    assertThat(log).as("one line per refusal, with its status").hasSizeGreaterThanOrEqualTo(10)
+        .allSatisfy(l -> assertThat(l).matches("refused 4\\d\\d from 127\\.0\\.0\\.1: .*").doesNotContain("\n"));
+    assertThat(get("/api/report").statusCode()).as("GET on the intake").isEqualTo(405);
+  }
+
+  @Test
+  @DisplayName("a sender is rate-limited (429 with Retry-After) and a full room says so (409), while its learners still report")
+  void limits() throws Exception {
+    int taken = 0, limited = 0;
+    for (int i = 0; i < RoomServer.BURST + 15; i++) {
+      HttpResponse<String> r = post(report("learner-0003", "Cy", "01", 1, false, "x").toString());
+      if (r.statusCode() == 204) taken++;
+      if (r.statusCode() == 429) {
+        limited++;
+        assertThat(r.headers().firstValue("Retry-After")).as("a 429 says when to try again").hasValue("1");
+      }
+    }
+    assertThat(taken).as("a burst is taken").isGreaterThanOrEqualTo(RoomServer.BURST);
+    assertThat(limited).as("then the sender waits").isGreaterThanOrEqualTo(1);
+
+    server.close();
+    room.close();
+    room = new Room(LABS, dir.resolve("small.jsonl"), 2, clock::get);
+    server = RoomServer.start(room, "ABCD-1234", "", LOOPBACK, log::add);
+    assertThat(post(report("learner-0010", "A", "01", 1, false, "x").toString()).statusCode()).isEqualTo(204);
+    assertThat(post(report("learner-0011", "B", "01", 1, false, "x").toString()).statusCode()).isEqualTo(204);
+    HttpResponse<String> full = post(report("learner-0012", "C", "01", 1, false, "x").toString());
+    assertThat(full.statusCode()).as("a third learner in a room for two").isEqualTo(409);
+    assertThat(full.body()).as("the answer says the room is full and what to do").contains("full", "--max");
+    assertThat(post(report("learner-0010", "A", "01", 2, false, "x").toString()).statusCode()).as("a learner already in still reports").isEqualTo(204);
+  }
+
+  @Test
+  @DisplayName("a room restarted from its session file knows every learner again, with the time each arrived on their step")
+  void restart() throws Exception {
+    post(report("learner-0004", "Dee", "09", 2, false, "TODO 2: order broken").toString());
+    clock.addAndGet(5_000);
+    post(report("learner-0005", "Eli", "01", 4, true, "").toString());
+    JsonNode before = state();
+    server.close();
+    room.close();
+    room = new Room(LABS, dir.resolve("session.jsonl"), 100, clock::get);
+    server = RoomServer.start(room, "ABCD-1234", "", LOOPBACK, log::add);
+    JsonNode after = state();
+    assertThat(after.path("learners")).as("the learners after a restart").isEqualTo(before.path("learners"));
+    Files.writeString(dir.resolve("session.jsonl"), "{\"name\": \"cut sh", java.nio.file.StandardOpenOption.APPEND);
+    server.close();
+    room.close();
+    room = new Room(LABS, dir.resolve("session.jsonl"), 100, clock::get);
+    server = RoomServer.start(room, "ABCD-1234", "", LOOPBACK, log::add);
+    assertThat(state().path("learners").size()).as("a last line cut short by a crash is skipped, the rest kept").isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("per red step, how many are there and the message most of them read, the busiest step first")
+  void commonMessages() throws Exception {
+    for (int i = 0; i < 3; i++) post(report("learner-010" + i, "L" + i, "05", 3, false, "TODO 3: the stream was never completed").toString());
+    post(report("learner-0110", "M", "05", 3, false, "TODO 3: something else").toString());
+    post(report("learner-0111", "N", "01", 2, false, "TODO 2: sequential").toString());
+    post(report("learner-0112", "O", "01", 4, true, "").toString());
+    JsonNode steps = state().path("steps");
+    assertThat(steps.size()).as("red steps (a green learner is on none)").isEqualTo(2);
+    assertThat(steps.get(0).path("lab").asText() + "/" + steps.get(0).path("step").asInt() + " " + steps.get(0).path("count").asInt())
+        .isEqualTo("05/3 4");
+    assertThat(steps.get(0).path("message").asText()).isEqualTo("TODO 3: the stream was never completed");
+    assertThat(steps.get(0).path("messageCount").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  @DisplayName("the session as CSV: a row per report, a formula-looking cell made text, only for the instructor's own machine")
+  void csv() throws Exception {
+    post(report("learner-0020", "=HYPERLINK(\"x\")", "01", 1, false, "a, \"quoted\" message").toString());
+    HttpResponse<String> r = get("/api/session.csv");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
+    List<String> lines = r.body().lines().toList();
+    assertThat(lines.get(0)).isEqualTo("time,name,lab,step,state,test,message,seconds,version");
+    assertThat(lines.get(1)).contains(",\"'=HYPERLINK(\"\"x\"\")\",01,1,red,", ",\"a, \"\"quoted\"\" message\",1.5,test");
+  }
+
+  @Test
+  @DisplayName("the page is told of every change at once (server-sent events), without asking again")
+  void liveEvents() throws Exception {
+    CompletableFuture<List<String>> events = CompletableFuture.supplyAsync(() -> {
+      List<String> got = new ArrayList<>();
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+        s.setSoTimeout(5000);
+        s.getOutputStream().write(("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null && got.size() < 2; )
+          if (line.startsWith("data: ")) {
+            got.add(line.substring(6));
+            if (got.size() == 1) post(report("learner-0030", "Fay", "09", 1, false, "TODO 1: key").toString());
+          }
+      } catch (Exception e) {
+        got.add("failed: " + e);
+      }
+      return got;
+    });
+    List<String> got = events.get(10, TimeUnit.SECONDS);
+    assertThat(got).as("the first event (the room as it is) and the one after a report").hasSize(2);
+    assertThat(JSON.readTree(got.get(0)).path("learners").size()).isEqualTo(0);
+    assertThat(JSON.readTree(got.get(1)).path("learners").get(0).path("name").asText()).isEqualTo("Fay");
+  }
+
+  @Test
+  @DisplayName("a learner's side: join checks the code, reports reach the room, leave stops them; bad input is one sentence, exit 2")
+  void joinReportLeave() throws Exception {
+    Path workbook = Files.createDirectories(dir.resolve("clone"));
+    String address = "127.0.0.1:" + server.port();
+    PrintStream err = System.err;
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(RoomCommand.join(workbook, "not an address", "ABCD-1234", "Gus", System.out)).as("a bad address").isEqualTo(2);
+      assertThat(RoomCommand.join(workbook, address, "ABCD", "Gus", System.out)).as("a bad code").isEqualTo(2);
+      assertThat(RoomCommand.join(workbook, address, "ZZZZ-9999", "Gus", System.out)).as("another room's code").isEqualTo(2);
+      assertThat(RoomCommand.join(workbook, address, "ABCD-1234", "  ", System.out)).as("no name").isEqualTo(2);
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(errors.toString(StandardCharsets.UTF_8).lines().toList()).as("each refusal is one sentence on standard error")
+        .hasSize(4).allSatisfy(l -> assertThat(l).startsWith("Not joined: ").endsWith("."));
+    assertThat(Membership.load(workbook)).as("nothing saved after a refusal").isEmpty();
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(RoomCommand.join(workbook, address, "abcd-1234", "Gus", new PrintStream(out, true, StandardCharsets.UTF_8))).isEqualTo(0);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Joined the room at " + address + " as Gus.", "leave");
+    String saved = Files.readString(Membership.file(workbook));
+    assertThat(saved).as("what join keeps: no path, no user name of this machine").doesNotContain(workbook.toString(), System.getProperty("user.name") + "\"");
+    Membership m = Membership.load(workbook).orElseThrow();
+    String line = Reporter.report(m, new Report(m.code(), m.learner(), m.name(), "01", 2, false, "step 2", "TODO 2: sequential", 0.8, "test"));
+    Reporter.drain(Duration.ofSeconds(3));
+    assertThat(line).as("the run's one line").isIn("Reported to the room at " + address + " as Gus.", "Reporting to the room at " + address + " in the background.");
+    assertThat(state().path("learners").get(0).path("name").asText()).as("the report reached the room").isEqualTo("Gus");
+
+    ByteArrayOutputStream left = new ByteArrayOutputStream();
+    assertThat(RoomCommand.leave(workbook, new PrintStream(left, true, StandardCharsets.UTF_8))).isEqualTo(0);
+    assertThat(left.toString(StandardCharsets.UTF_8)).contains("Left the room at " + address);
+    assertThat(Membership.load(workbook)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a room that is down or silent costs a run one line and at most a moment; nothing piles up behind a slow room")
+  void neverInTheWay() throws Exception {
+    int down;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      down = probe.getLocalPort();
+    }
+    Membership gone = Membership.of("127.0.0.1:" + down, "ABCD-1234", "Hal");
+    Report r = new Report("ABCD-1234", gone.learner(), "Hal", "01", 1, false, "t", "m", 1, "test");
+    long t0 = System.nanoTime();
+    String line = Reporter.report(gone, r);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("a hang check, not a benchmark: a room that is down never holds a run")
+        .isLessThan(Duration.ofSeconds(2));
+    assertThat(line).isIn("The room at 127.0.0.1:" + down + " could not be reached; your next run will be reported.",
+        "Reporting to the room at 127.0.0.1:" + down + " in the background.");
+    Reporter.drain(Duration.ofSeconds(3));
+
+    // A room that accepts connections and never answers: each run waits only its moment, and while one
+    // report is stuck on its way, the later ones wait in one slot where the newest replaces the older.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      List<Socket> held = new CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) held.add(silent.accept());
+        } catch (Exception closed) {
+          // test over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Membership slow = Membership.of("127.0.0.1:" + silent.getLocalPort(), "ABCD-1234", "Ivy");
+      List<String> lines = new ArrayList<>();
+      t0 = System.nanoTime();
+      for (int i = 0; i < 20; i++)
+        lines.add(Reporter.report(slow, new Report("ABCD-1234", slow.learner(), "Ivy", "01", 1 + i % 4, false, "t", "m", 1, "test")));
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("20 runs against a silent room (a hang check)").isLessThan(Duration.ofSeconds(3));
+      assertThat(lines.get(0)).isEqualTo("Reporting to the room at 127.0.0.1:" + silent.getLocalPort() + " in the background.");
+      assertThat(lines.subList(1, 20)).as("later runs while the first is on its way").allSatisfy(l -> assertThat(l).contains("still taking your previous run"));
+      Reporter.drain(Duration.ofSeconds(4));
+      assertThat(held.size()).as("connections the silent room saw: the first report, then only the newest waiting one").isLessThanOrEqualTo(2);
+      for (Socket s : held) s.close();
+    }
+  }
+
+  @Test
+  @DisplayName("100 learners reporting at once: every report taken, none lost")
+  void hundredAtOnce() throws Exception {
+    List<CompletableFuture<Integer>> sent = new ArrayList<>();
+    for (int i = 0; i < 100; i++)
+      for (int run = 0; run < 3; run++) {
+        String body = report(String.format("learner-%04d", 1000 + i), "P" + i, "05", 1 + run, false, "TODO " + (1 + run)).toString();
+        sent.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/report"))
+            .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding())
+            .thenApply(HttpResponse::statusCode));
+      }
+    List<Integer> statuses = sent.stream().map(CompletableFuture::join).toList();
+    assertThat(statuses).as("300 reports from 100 learners, 3 each (within the burst)").containsOnly(204);
+    assertThat(state().path("learners").size()).isEqualTo(100);
+    assertThat(get("/api/session.csv").body().lines().count()).as("every report in the session, plus the header").isEqualTo(301);
+  }
+
+  @Test
+  @DisplayName("the page: a row per learner, a cell per step, stuck marks, the common message, names as text, live updates")
+  void page() throws Exception {
+    assumeTrue(browser != null, "no Chromium or Chrome on this machine (CI has one)");
+    post(report("learner-0040", "<b>Jo</b>", "05", 3, false, "TODO 3: never <i>completed</i>").toString());
+    post(report("learner-0041", "Kim", "05", 3, false, "TODO 3: never <i>completed</i>").toString());
+    post(report("learner-0042", "Lee", "01", 4, true, "").toString());
+    clock.addAndGet(11 * 60_000); // Jo and Kim have been on step 3 for 11 minutes: over the 10-minute mark
+    post(report("learner-0043", "Mo", "09", 1, false, "TODO 1: key").toString());
+    browser.open("http://127.0.0.1:" + server.port() + "/");
+    String rows = "[...document.querySelectorAll('#grid tbody tr')]";
+    waitFor(rows + ".length === 4", "four rows");
+    assertThat(browser.evaluate(rows + ".map(r => r.querySelector('td.name').textContent)").toString())
+        .as("the stuck first, names as text (never HTML)").isEqualTo("[\"<b>Jo</b>\",\"Kim\",\"Mo\",\"Lee\"]");
+    assertThat(browser.evaluate("document.querySelectorAll('#grid tbody b').length").asInt()).as("no name became markup").isZero();
+    assertThat(browser.evaluate(rows + "[0].querySelectorAll('td.cell').length").asInt()).as("a cell per step of every lab").isEqualTo(11);
+    assertThat(browser.evaluate(rows + "[0].querySelectorAll('td.cell.done').length + ' ' + " + rows + "[0].querySelectorAll('td.cell.here').length").asText())
+        .as("Jo: steps 1-2 of lab 05 done, on step 3").isEqualTo("2 1");
+    assertThat(browser.evaluate(rows + "[3].querySelectorAll('td.cell.done').length").asInt()).as("Lee: lab 01 green, all 4 steps").isEqualTo(4);
+    assertThat(browser.evaluate(rows + ".map(r => r.classList.contains('stuck'))").toString()).as("stuck after 10 minutes").isEqualTo("[true,true,false,false]");
+    assertThat(browser.text("#hot li")).as("the step most are on, with what most of them read")
+        .contains("Lab 05 · step 3", "2 learners", "TODO 3: never <i>completed</i>", "(2 of 2 read this)");
+    assertThat(browser.evaluate("document.querySelectorAll('#hot i').length").asInt()).as("no message became markup").isZero();
+
+    post(report("learner-0044", "Ned", "01", 1, false, "TODO 1: x").toString());
+    waitFor(rows + ".length === 5", "a fifth row, live, without reloading");
+    browser.evaluate("(() => { const i = document.getElementById('stuckAfter'); i.value = 20; i.dispatchEvent(new Event('change')); })()");
+    assertThat(browser.evaluate("document.querySelectorAll('tr.stuck').length").asInt()).as("a threshold of 20 minutes: nobody stuck yet").isZero();
+    assertThat(browser.console()).as("the page's console").noneMatch(l -> l.toLowerCase().contains("error"));
+    browser.evaluate("localStorage.clear()");
+  }
+
+  void waitFor(String condition, String what) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < end) {
+      try {
+        if (browser.evaluate(condition).asBoolean()) return;
+      } catch (IllegalStateException notYet) {
+        // page still loading
+      }
+      Thread.sleep(50);
+    }
+    fail("the page never showed " + what + " within 10 s");
+  }
+}
