@@ -1,3 +1,4 @@
+//SOURCES ../json/*.java
 package workbook.room;
 
 import com.fasterxml.jackson.databind.JsonNode;
