@@ -375,8 +375,9 @@ class FanOutTest {
       try (Shop shop = new Shop(Topics.unique("orders"))) {
         List<Map<String, Object>> settings = workbook.kafka.Timeline.producersMade();
         settings = settings.subList(Math.min(made, settings.size()), settings.size());
-        assertThat(settings).as("the producers new Shop(topic) made, as Clients.producer(\"shop\") makes them (with"
-            + " the timeline's interceptor): the test reads what the shop's producer waits for from them").hasSize(1);
+        assertThat(settings).as("TODO 2: the producers new Shop(topic) made with the timeline's interceptor, through"
+            + " which the test reads what the shop's producer waits for (acks): make it as given, from"
+            + " Clients.producerConfig(\"shop\") (Clients.producer(\"shop\")), and change only what the lab asks").hasSize(1);
         // Kafka's default since 3.0 is acks=all; "-1" is its other name.
         String acks = String.valueOf(settings.get(0).getOrDefault(ProducerConfig.ACKS_CONFIG, "all")).strip();
         assertThat(acks).as("TODO 2: the acks of the shop's producer: confirm waits for the broker to say \"stored\","
