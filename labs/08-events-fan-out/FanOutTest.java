@@ -125,9 +125,16 @@ class FanOutTest {
     @Test
     @DisplayName("an event caused by another keeps its correlation id, names that event as its cause, and has its own id and time")
     void causedEvent() {
-      // The cause was made a minute ago by another service, so its fields are all told apart.
+      // The cause was made by another service a minute, half a second or a millisecond ago, so its fields are all
+      // told apart: a caused event has its own time, however close to its cause's.
+      for (Duration age : List.of(Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofMillis(1))) {
+        causedEvent(Instant.now().minus(age));
+      }
+    }
+
+    void causedEvent(Instant causeMade) {
       Envelope confirmed = new Envelope(UUID.randomUUID().toString(), "order.confirmed", "checkout-7", "request-41",
-          Instant.now().minusSeconds(60), "shop", Json.tree(order(7)));
+          causeMade, "shop", Json.tree(order(7)));
       Instant before = Instant.now();
       Envelope shipment = confirmed.causes("shipment.requested", "shipping", Map.of("orderId", "o-7"));
       Instant after = Instant.now();
@@ -143,7 +150,9 @@ class FanOutTest {
       assertThat(List.of(String.valueOf(shipment.eventType()), String.valueOf(shipment.source())))
           .as("TODO 1: eventType and source, as given").containsExactly("shipment.requested", "shipping");
       assertThat(shipment.timestamp()).as("TODO 1: timestamp should be when the caused event was made"
-          + " (Instant.now()), not its cause's (%s)", confirmed.timestamp()).isBetween(before, after);
+          + " (Instant.now()), not its cause's (%s, made %d ms earlier): every event carries the moment it was made,"
+          + " however close to its cause's", confirmed.timestamp(), Duration.between(causeMade, before).toMillis())
+          .isBetween(before, after);
       assertThat(shipment.data()).as("TODO 1: data should be the caused event's own data (Json.tree(data)), not its"
           + " cause's").isEqualTo(Json.tree(Map.of("orderId", "o-7")));
     }
@@ -307,30 +316,70 @@ class FanOutTest {
         CompletableFuture<Envelope> confirm = confirming(shop, 7);
         Poll.until(() -> refusal.handed() || confirm.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
         awaitParked(confirm);
+        long before = total(Topics.endOffsets(orders));
         refusal.refuse(new org.apache.kafka.common.errors.NotEnoughReplicasException("not enough in-sync replicas"));
         assertThat(failureOf(confirm)).as("TODO 2: what confirm did when the broker refused the event: it returned the"
             + " order as confirmed. confirm returns only once the broker acknowledged the event, and fails with its"
             + " refusal (publish(...).get() throws it)").isNotNull();
+        refusing.flush(); // whatever the shop sent after the refusal has its answer now
+        assertThat(List.of(refusing.handed.size(), total(Topics.endOffsets(orders)) - before)).as("TODO 2: records the"
+            + " shop handed to its producer, and records stored on the topic, for one confirm the broker refused:"
+            + " confirm told the user the order failed, so its event must not be stored behind its back. One publish"
+            + " is one send(); the producer retries what may be retried itself (retries, delivery.timeout.ms), and a"
+            + " send again from the callback stores an event every service reacts to, for an order the user was told"
+            + " failed").containsExactly(1, 0L);
+      }
+      // given: the user's request is cancelled (its thread interrupted) while the broker has not answered yet
+      var cancelled = new workbook.faults.FaultyProducer<String, String>(Clients.producerConfig("shop"));
+      var unanswered = cancelled.holdNext();
+      try (Shop shop = new Shop(orders, cancelled)) {
+        var outcome = new CompletableFuture<Envelope>();
+        Thread request = new Thread(() -> {
+          try {
+            outcome.complete(shop.confirm(order(8), "checkout-8"));
+          } catch (Throwable e) {
+            outcome.completeExceptionally(e);
+          }
+        }, "checkout-8");
+        request.start();
+        Poll.until(() -> unanswered.handed() || outcome.isDone(), WAIT, () -> "TODO 2: confirm sent nothing");
+        Poll.until(() -> outcome.isDone() || request.getState() == Thread.State.WAITING
+            || request.getState() == Thread.State.TIMED_WAITING, WAIT, () -> "confirm neither waited nor returned");
+        Timeline.note("the user's request is cancelled: its thread is interrupted while confirm waits for the broker");
+        request.interrupt();
+        Throwable failure;
+        try {
+          outcome.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+          failure = null;
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+          failure = e;
+        } finally {
+          unanswered.refuse(new org.apache.kafka.common.errors.TimeoutException("the request was cancelled"));
+        }
+        assertThat(failure).as("TODO 2: what confirm did when its thread was interrupted (the user's request"
+            + " cancelled) before the broker answered: it returned the order as confirmed, with no answer from the"
+            + " broker. confirm returns only with the broker's acknowledgement: let get()'s InterruptedException out"
+            + " (confirm throws Exception) instead of catching it and going on to return the event").isNotNull();
       }
     }
 
     @Test
     @DisplayName("the shop's producer waits for every in-sync copy of an event (acks=all) before confirm may call the order confirmed")
     void shopWaitsForEveryInSyncCopy() throws Exception {
-      // On the one-node broker of the tests every copy is the leader's, so acks=1 and acks=all answer alike: the
-      // test asks the shop's producer what it waits for.
+      // On the one-node broker of the tests a partition has one copy, so acks=1 and acks=all answer alike (the broker
+      // caps min.insync.replicas at the copies there are): the test asks the settings the shop's producer was made
+      // with, as Kafka hands them to the producer's interceptors (the timeline's; Kafka's default where not set).
+      int made = workbook.kafka.Timeline.producersMade().size();
       try (Shop shop = new Shop(Topics.unique("orders"))) {
-        Object producer = null;
-        for (var field : Shop.class.getDeclaredFields()) {
-          if (org.apache.kafka.clients.producer.Producer.class.isAssignableFrom(field.getType())) {
-            field.setAccessible(true);
-            producer = field.get(shop);
-          }
-        }
-        assertThat(producer).as("the shop's producer (new Shop(topic))").isInstanceOf(KafkaProducer.class);
-        var config = KafkaProducer.class.getDeclaredField("producerConfig");
-        config.setAccessible(true);
-        String acks = ((ProducerConfig) config.get(producer)).getString(ProducerConfig.ACKS_CONFIG);
+        List<Map<String, Object>> settings = workbook.kafka.Timeline.producersMade();
+        settings = settings.subList(Math.min(made, settings.size()), settings.size());
+        assertThat(settings).as("TODO 2: the producers new Shop(topic) made with the timeline's interceptor, through"
+            + " which the test reads what the shop's producer waits for (acks): make it as given, from"
+            + " Clients.producerConfig(\"shop\") (Clients.producer(\"shop\")), and change only what the lab asks").hasSize(1);
+        // Kafka's default since 3.0 is acks=all; "-1" is its other name.
+        String acks = String.valueOf(settings.get(0).getOrDefault(ProducerConfig.ACKS_CONFIG, "all")).strip();
         assertThat(acks).as("TODO 2: the acks of the shop's producer: confirm waits for the broker to say \"stored\","
             + " and stored means every in-sync copy has the event (acks=all, as Clients.producerConfig sets it). With"
             + " acks=1 only the partition's leader has it, and a leader lost a moment later loses an order the user"
@@ -429,6 +478,14 @@ class FanOutTest {
           + " share a group (generated names, seed %d): each service is a group of its own, named after the whole name"
           + " as it is (Kafka's group ids are case-sensitive and may be long): no lower-casing, cutting or other"
           + " tidying that makes two services one group and splits their events", seed).isEmpty();
+      // The group is named after the service: its whole name is in it (a hash or a number made from the name is not,
+      // and two names can hash alike).
+      assertThat(names.stream().filter(n -> !Service.groupFor(n).contains(n)).map(n -> n + " -> " + Service.groupFor(n))
+          .toList()).as("TODO 3: services whose group does not hold their name (generated names, seed %d): name each"
+          + " service's group after the service, its whole name as it is, so that two services are two groups and an"
+          + " operator reading the group list sees whose it is. A group made from a hash of the name (hashCode(), a"
+          + " digest) is one group for two names that hash alike: inventory-Aa and inventory-BB share one", seed)
+          .isEmpty();
       // A restart is usually a new process (a deploy, a crash): the group may depend on the service alone.
       assertThat(groupInANewProcess("inventory")).as("TODO 3: inventory's group as a new process (a restarted"
           + " service, on another machine, as another user) names it, against this process's %s: a group named after"
@@ -662,24 +719,34 @@ class FanOutTest {
           + " orders and started again (%d mugs ordered in all). %s", mugs, why).isEqualTo(100 - mugs);
     }
     @Test
-    @DisplayName("a reaction that throws is logged and skipped: the service goes on with the next events and commits past it")
+    @DisplayName("a reaction that throws is logged and skipped, whatever it throws: the service goes on with the next events and commits past it")
     void failedReactionIsSkipped() throws Exception {
       String topic = Topics.fresh("orders", 1);
       String name = Topics.unique("inventory");
       var inventory = new Reactions.Inventory();
+      // The reactions to o-2 to o-5 throw, each something else a reaction may throw; o-1 and o-6 succeed.
+      Map<String, RuntimeException> failures = Map.of(
+          "o-2", new IllegalStateException("o-2 cannot be handled"),
+          "o-3", new NullPointerException("o-3 has no customer"),
+          "o-4", new IllegalArgumentException("o-4 is not an order this inventory knows"),
+          "o-5", new java.io.UncheckedIOException("o-5's warehouse did not answer", new java.io.IOException("timeout")));
       Service service = start(name, topic, event -> {
-        if (event.data(Shop.Order.class).orderId().equals("o-2")) throw new IllegalStateException("o-2 cannot be handled");
+        RuntimeException failure = failures.get(event.data(Shop.Order.class).orderId());
+        if (failure != null) throw failure;
         inventory.on(event);
       });
-      List<Envelope> events = publish(topic, 1, 3);
-      Poll.until(() -> service.seen().size() >= 3, WAIT, () -> "TODO 4: inventory read " + service.seen().size()
-          + " of 3 events after its reaction to the second one threw: a reaction that throws is logged and skipped"
-          + " (Service.handle catches it), the service goes on with the next event instead of stopping");
-      int mugs = events.stream().filter(e -> !e.data(Shop.Order.class).orderId().equals("o-2"))
+      List<Envelope> events = publish(topic, 1, 6);
+      Poll.until(() -> service.seen().size() >= events.size(), WAIT, () -> "TODO 4: inventory read "
+          + service.seen().size() + " of 6 events while the reactions to the 2nd to 5th threw (in turn "
+          + "IllegalStateException, NullPointerException, IllegalArgumentException, UncheckedIOException): a reaction"
+          + " that throws, whatever it throws, is logged and skipped (Service.handle catches every RuntimeException),"
+          + " and the service goes on with the next event; one it let through stopped its poll loop, and closing the"
+          + " consumer committed the rest of the poll unhandled");
+      int mugs = events.stream().filter(e -> !failures.containsKey(e.data(Shop.Order.class).orderId()))
           .flatMap(e -> e.data(Shop.Order.class).lines().stream())
           .filter(l -> l.sku().equals("mug")).mapToInt(Shop.Line::quantity).sum();
-      Poll.until(() -> inventory.stock("mug") == 100 - mugs, WAIT, () -> "TODO 4: mugs after o-1 and o-3 (o-2's"
-          + " reaction threw): " + inventory.stock("mug") + ", expected " + (100 - mugs));
+      Poll.until(() -> inventory.stock("mug") == 100 - mugs, WAIT, () -> "TODO 4: mugs after o-1 and o-6 (the"
+          + " reactions to o-2 to o-5 threw): " + inventory.stock("mug") + ", expected " + (100 - mugs));
       service.close();
       assertThat(Topics.lag(Service.groupFor(name), topic)).as("TODO 4: the lag of inventory's group once it stopped:"
           + " the skipped event counts as read, so the group ends at the end of the log").isZero();
@@ -849,7 +916,7 @@ class FanOutTest {
   /**
    * Distinct names around {@code base}, as Kafka allows them ([a-zA-Z0-9._-]): the same name in other
    * cases, long names that share a beginning of 16 to 60 characters, names with dots, dashes and
-   * underscores, and random ones of 1 to 120 characters.
+   * underscores, pairs with the same String.hashCode(), and random ones of 1 to 120 characters.
    */
   static List<String> distinctNames(java.util.Random random, String base) {
     java.util.Set<String> names = new java.util.LinkedHashSet<>(List.of(base, base.toUpperCase(java.util.Locale.ROOT),
@@ -861,6 +928,10 @@ class FanOutTest {
       String prefix = base + "-" + word.apply(16 + random.nextInt(45));
       names.add(prefix + "-a");
       names.add(prefix + "-b");
+      // Two names that differ only where one has "Aa" and the other "BB" have the same String.hashCode().
+      String head = base + "-" + word.apply(random.nextInt(20)), tail = word.apply(random.nextInt(20));
+      names.add(head + "Aa" + tail);
+      names.add(head + "BB" + tail);
       String mixed = word.apply(1 + random.nextInt(120));
       names.add(mixed);
       names.add(mixed.toLowerCase(java.util.Locale.ROOT));

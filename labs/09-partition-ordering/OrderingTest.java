@@ -170,6 +170,14 @@ class OrderingTest {
           + " named after the whole topic as it is (Kafka's topic names and group ids are case-sensitive and may be"
           + " long): no lower-casing, cutting or other tidying that puts two topics' workers in one group", seed)
           .isEmpty();
+      // The group is named after the topic: its whole name is in it (a hash or a part of the name is not).
+      assertThat(names.stream().filter(t -> !Workers.groupFor(t, "worker-1").contains(t))
+          .map(t -> t + " -> " + Workers.groupFor(t, "worker-1")).toList()).as("TODO 2: topics whose workers' group does"
+          + " not hold the topic's name (generated names, seed %d): name the group after the topic, its whole name as it"
+          + " is, so that the workers of two topics are two groups and an operator reading the group list sees whose it"
+          + " is. A group made from a hash of the name is one group for two names that hash alike (order-Aa and"
+          + " order-BB); one made from a part of it (order-events without -events) one group for order-events and order",
+          seed).isEmpty();
       // A restart or a deploy starts a new process, perhaps on another machine: the group may depend on the topic alone.
       String here = Workers.groupFor("order-events", "worker-1");
       assertThat(groupInANewProcess("order-events", "worker-1")).as("TODO 2: the group of worker-1 of order-events as"
@@ -291,6 +299,7 @@ class OrderingTest {
               + " closing its consumer commits what it handled and leaves the group. Returning first lets the caller"
               + " go on (start another worker, report the scale-down done) while this one still handles and commits",
               held).isFalse();
+      assertCommittedWhatItHandled("Workers.stop(\"worker-2\")", topic, pauses, "worker-2");
       // given: worker-1 in the middle of its first record when all the workers are closed (a deploy, a restart)
       pauses.hold("worker-1", 1);
       publish(topic, EVENTS.subList(300, 600), OrderingTest::keyedByOrder);
@@ -301,6 +310,36 @@ class OrderingTest {
               + " its consumer commits what it handled and leaves the group. Returning first lets the workers that"
               + " replace these join while they still handle and commit: two readers of one partition at once, and"
               + " commits that land after the new workers started from the old ones", held).isFalse();
+      assertCommittedWhatItHandled("Workers.close()", topic, pauses, "worker-1", "worker-3");
+    }
+  }
+
+  /**
+   * When stop() or close() has returned, the broker has acknowledged to each stopped worker the commit of every
+   * record it handled: for each partition, the next offset after the last record it handled (the consumer's
+   * interceptor hears of a commit only once the broker answered it).
+   */
+  static void assertCommittedWhatItHandled(String what, String topic, Pauses pauses, String... workers) {
+    String group = Workers.groupFor(topic, "worker-1");
+    for (String worker : workers) {
+      Map<Integer, Long> acknowledged = new TreeMap<>();
+      for (var e : workbook.story.Story.entries()) {
+        if (e.kind() == workbook.story.Story.Kind.COMMITTED && worker.equals(e.actor()) && group.equals(e.group())
+            && topic.equals(e.topic())) {
+          acknowledged.merge(e.partition(), e.offset(), Math::max);
+        }
+      }
+      Map<Integer, Long> handledUpTo = new TreeMap<>();
+      pauses.lastStarted(worker).forEach((p, last) -> handledUpTo.put(p, last + 1));
+      List<String> unacknowledged = handledUpTo.entrySet().stream()
+          .filter(h -> acknowledged.getOrDefault(h.getKey(), 0L) < h.getValue())
+          .map(h -> "p" + h.getKey() + ": handled up to " + h.getValue() + ", acknowledged "
+              + acknowledged.getOrDefault(h.getKey(), 0L)).toList();
+      assertThat(unacknowledged).as("TODO 2: what %s had committed, as the broker acknowledged it to %s, when %s returned:"
+          + " the committed position of each partition it handled is the next record to read. Closing the consumer"
+          + " commits what was handled and waits for the broker's answer; a close(Duration.ZERO), or a stop that"
+          + " returns before the consumer is closed, gives that commit up, and whoever takes the partitions over"
+          + " handles those records again", worker, worker, what).isEmpty();
     }
   }
 
@@ -510,6 +549,7 @@ class OrderingTest {
     }
 
     private final Set<String> dead = ConcurrentHashMap.newKeySet();
+    private final Map<String, Map<Integer, Long>> lastStarted = new ConcurrentHashMap<>();
     private String target;
     private int left;
     private CountDownLatch reached = new CountDownLatch(1);
@@ -527,6 +567,7 @@ class OrderingTest {
 
     @Override public void handling(String worker, ConsumerRecord<String, String> record) {
       if (dead.contains(worker)) throw new Crash(worker + " is dead and handles nothing more");
+      lastStarted.computeIfAbsent(worker, w -> new ConcurrentHashMap<>()).merge(record.partition(), record.offset(), Math::max);
       CountDownLatch wait;
       synchronized (this) {
         if (!worker.equals(target) || --left > 0) return;
@@ -558,6 +599,9 @@ class OrderingTest {
     }
 
     void kill(String worker) { dead.add(worker); }
+
+    /** For each partition, the offset of the last record {@code worker} started to handle. */
+    Map<Integer, Long> lastStarted(String worker) { return Map.copyOf(lastStarted.getOrDefault(worker, Map.of())); }
 
     synchronized void release() { release.countDown(); }
   }
@@ -592,11 +636,13 @@ class OrderingTest {
   /**
    * Distinct names around {@code base}, as Kafka allows them ([a-zA-Z0-9._-]): the same name in other
    * cases, long names that share a beginning of 16 to 60 characters, names with dots, dashes and
-   * underscores, and random ones of 1 to 120 characters.
+   * underscores, the name without its last part or its dashes, pairs with the same String.hashCode(),
+   * and random ones of 1 to 120 characters.
    */
   static List<String> distinctNames(java.util.Random random, String base) {
     java.util.Set<String> names = new java.util.LinkedHashSet<>(List.of(base, base.toUpperCase(java.util.Locale.ROOT),
-        Character.toUpperCase(base.charAt(0)) + base.substring(1), base + ".v2", base + "_v2", base + "-v2"));
+        Character.toUpperCase(base.charAt(0)) + base.substring(1), base + ".v2", base + "_v2", base + "-v2",
+        base.substring(0, Math.max(1, base.lastIndexOf('-'))), base.replace("-", "")));
     String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
     java.util.function.IntFunction<String> word = n -> random.ints(n, 0, alphabet.length())
         .mapToObj(i -> String.valueOf(alphabet.charAt(i))).collect(Collectors.joining());
@@ -604,6 +650,10 @@ class OrderingTest {
       String prefix = base + "-" + word.apply(16 + random.nextInt(45));
       names.add(prefix + "-a");
       names.add(prefix + "-b");
+      // Two names that differ only where one has "Aa" and the other "BB" have the same String.hashCode().
+      String head = base + "-" + word.apply(random.nextInt(20)), tail = word.apply(random.nextInt(20));
+      names.add(head + "Aa" + tail);
+      names.add(head + "BB" + tail);
       String mixed = word.apply(1 + random.nextInt(120));
       names.add(mixed);
       names.add(mixed.toLowerCase(java.util.Locale.ROOT));

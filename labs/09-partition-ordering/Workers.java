@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -34,8 +35,11 @@ final class Workers implements AutoCloseable {
     for (int i = 1; i <= count; i++) {
       String name = "worker-" + i;
       // Thousands of records would bury the timeline: the test tells the story instead.
-      KafkaConsumer<String, String> consumer = Clients.consumer(
-          Clients.withoutTimeline(Clients.consumerConfig(groupFor(topic, name), name)));
+      Map<String, Object> config = Clients.withoutTimeline(Clients.consumerConfig(groupFor(topic, name), name));
+      // Members hear of a rebalance at their next heartbeat: every 100 ms, so the group settles at once when a worker
+      // comes or goes (the tests start, stop and restart workers many times).
+      config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 100);
+      KafkaConsumer<String, String> consumer = Clients.consumer(config);
       Clients.subscribe(consumer, topic);
       consumers.put(name, consumer);
       held.put(name, Set.of());

@@ -35,7 +35,18 @@ public final class Timeline {
   private static final Pattern EVENT_ID = Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]{1,80})\"");
   private static final Pattern ORDER_ID = Pattern.compile("\"orderId\"\\s*:\\s*\"([^\"]{1,60})\"");
 
+  private static final List<Map<String, Object>> PRODUCERS_MADE = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private Timeline() {}
+
+  /**
+   * The settings of every traced producer made in this process, in the order they were made, as
+   * Kafka hands them to the producer's interceptors (what is left out takes Kafka's default): a
+   * test can ask what a producer waits for (acks) without reaching into the producer.
+   */
+  public static List<Map<String, Object>> producersMade() {
+    return List.copyOf(PRODUCERS_MADE);
+  }
 
   /** A line of your own between the records, e.g. {@code Timeline.note("inventory is down")}. */
   public static void note(String line) {
@@ -140,6 +151,10 @@ public final class Timeline {
     @Override public void configure(Map<String, ?> configs) {
       Object id = configs.get("client.id");
       if (id != null && !id.toString().isBlank()) client = id.toString();
+      Map<String, Object> settings = new HashMap<>();
+      configs.forEach((k, v) -> settings.put(k, v));
+      PRODUCERS_MADE.add(java.util.Collections.unmodifiableMap(settings));
+      if (PRODUCERS_MADE.size() > 1_000) PRODUCERS_MADE.remove(0); // bounded: a long run makes many
     }
 
     @Override public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
