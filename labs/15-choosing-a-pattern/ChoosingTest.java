@@ -177,7 +177,7 @@ class ChoosingTest {
       }
     }
 
-    @Order(7) @Test @DisplayName("every pair of styles on a row of every possible ordering (13, ties included): the places decide")
+    @Order(7) @Test @DisplayName("every pair of styles on a row of every possible ordering (13, ties included): the places decide, and each trade keeps them, even when its caller tries to add to them")
     void everyOrdering() {
       List<String> wrong = new ArrayList<>();
       List<TradeOffs.Trade> trades = new ArrayList<>();
@@ -201,8 +201,36 @@ class ChoosingTest {
         String now = trades.get(i).gains() + " " + trades.get(i).costs();
         if (!now.equals(asReturned.get(i))) wrong.add(compared.get(i) + " gained and cost " + asReturned.get(i) + " when returned, and " + now + " after the other comparisons");
       }
+      // then a caller tries to write a note on every trade it got (a gain it hopes for, a cost it fears): the trade keeps
+      // what the table said, and every comparison made again, on the same table or an equal one, says it again
+      for (TradeOffs.Trade trade : trades) {
+        tryToAdd(trade.gains(), TradeOffs.Dimension.OPERATIONS);
+        tryToAdd(trade.costs(), TradeOffs.Dimension.DEBUGGING);
+      }
+      int i = 0;
+      for (String bestFirst : ORDERINGS) {
+        List<TradeOffs.Row> table = List.of(new TradeOffs.Row(TradeOffs.Dimension.LATENCY, bestFirst, "one ordering"));
+        for (TradeOffs.Style a : TradeOffs.Style.values()) {
+          for (TradeOffs.Style b : TradeOffs.Style.values()) {
+            String kept = trades.get(i).gains() + " " + trades.get(i).costs();
+            TradeOffs.Trade again = TradeOffs.versus(a, b, table);
+            String now = again.gains() + " " + again.costs();
+            if (!kept.equals(asReturned.get(i)) && wrong.size() < 6) {
+              wrong.add(compared.get(i) + " gained and cost " + asReturned.get(i) + " when returned, and " + kept
+                  + " after its caller tried to add to them");
+            }
+            if (!now.equals(asReturned.get(i)) && wrong.size() < 6) {
+              wrong.add(compared.get(i) + ", compared again after a caller tried to add to the trades it got: " + now
+                  + ", should be " + asReturned.get(i));
+            }
+            i++;
+          }
+        }
+      }
       assertThat(wrong).as("TODO 3: compare the two places on each row: smaller is a gain, larger a cost, equal neither; and a Trade keeps "
-          + "its gains and costs once returned: new lists in each call, copied (List.copyOf), never a view of lists the next comparison fills").isEmpty();
+          + "its gains and costs once returned, even when its caller tries to add to them: new lists in each call, copied "
+          + "(List.copyOf), never the working lists themselves, nor a view of lists the next comparison fills, nor a trade kept "
+          + "from an earlier comparison and handed out again").isEmpty();
     }
 
     @Order(8) @Test @DisplayName("gains and costs come in the table's row order, whatever the table's order")
@@ -235,6 +263,39 @@ class ChoosingTest {
           + "comparison running at the same time also writes").isEmpty();
     }
 
+    @Order(10) @Test @DisplayName("on the given table, every pair twice over: each trade keeps its gains and costs, and is the same again, after its caller tried to add to them")
+    void tradesOnTheTableAreKept() {
+      List<String> wrong = new ArrayList<>();
+      for (int round = 1; round <= 2; round++) {
+        for (TradeOffs.Style a : TradeOffs.Style.values()) {
+          for (TradeOffs.Style b : TradeOffs.Style.values()) {
+            List<TradeOffs.Row> table = round == 1 ? TradeOffs.TABLE : List.copyOf(TradeOffs.TABLE);
+            String expected = expectedTrade(a, b);
+            TradeOffs.Trade trade = round == 1 ? TradeOffs.versus(a, b) : TradeOffs.versus(a, b, table);
+            String returned = trade.gains() + " " + trade.costs();
+            tryToAdd(trade.gains(), TradeOffs.Dimension.OPERATIONS);
+            tryToAdd(trade.costs(), TradeOffs.Dimension.LATENCY);
+            String kept = trade.gains() + " " + trade.costs();
+            if (!returned.equals(expected)) wrong.add(a + " instead of " + b + (round == 1 ? "" : ", compared again") + ": " + returned + ", should be " + expected);
+            else if (!kept.equals(returned)) wrong.add(a + " instead of " + b + ": " + returned + " when returned, " + kept + " after its caller tried to add to it");
+          }
+        }
+      }
+      assertThat(wrong).as("TODO 3: a Trade is what the table says, for whoever asks and however often: its caller may try to add a "
+          + "gain or a cost to it, and neither that trade nor the next comparison of the same styles may show it. Return new "
+          + "lists copied with List.copyOf, never the working lists, nor a trade kept from before").isEmpty();
+    }
+
+    /** The gains and costs of one style over another on the given table, worked out here, as "[gains] [costs]". */
+    static String expectedTrade(TradeOffs.Style chosen, TradeOffs.Style instead) {
+      List<TradeOffs.Dimension> gains = new ArrayList<>(), costs = new ArrayList<>();
+      for (TradeOffs.Row row : TradeOffs.TABLE) {
+        if (row.place(chosen) < row.place(instead)) gains.add(row.dimension());
+        if (row.place(chosen) > row.place(instead)) costs.add(row.dimension());
+      }
+      return gains + " " + costs;
+    }
+
     @Order(6) @Test @DisplayName("no style beats another on every row: every choice has a price")
     void noFreeLunch() {
       for (TradeOffs.Style a : TradeOffs.Style.values()) {
@@ -247,6 +308,15 @@ class ChoosingTest {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  /** What a caller may try on a list it got: add to it (a list it cannot change changes nothing else either). */
+  static <T> void tryToAdd(List<T> list, T added) {
+    try {
+      list.add(added);
+    } catch (UnsupportedOperationException readOnly) {
+      // read-only: nothing to change
+    }
+  }
 
   /** Every way to order three styles, best first, ties joined by "=". */
   static final List<String> ORDERINGS = List.of("REST, gRPC, events", "REST, events, gRPC", "gRPC, REST, events",
@@ -314,12 +384,21 @@ class ChoosingTest {
           // a path nobody can change
         }
       }
+      // the decision a caller tried to add to still gives the tree's reasons, and only those
+      for (int i = 0; i < decided.size(); i++) {
+        Leaf leaf = leafOf(asked.get(i));
+        if (!describe(decided.get(i).path()).equals(leaf.path())) {
+          wrong.add("yes to " + asked.get(i) + ": its decision's path read " + leaf.path() + " when returned, and "
+              + describe(decided.get(i).path()) + " after its caller tried to add an answer to it");
+        }
+      }
     }
     assertThat(wrong).as("%s: scenarios, all named 'one interaction', whose pattern or path is not the flowchart's (ask each "
         + "question on the way, through ask(), and nothing else: a question the branch does not ask must not change its answer, "
-        + "and neither does the scenario's name or an earlier decision); and a decision keeps its path once returned: decide "
-        + "returns a copy of a new list (List.copyOf), never a view (Collections.unmodifiableList) of a list the next decision "
-        + "fills again, nor a decision kept from before whose path a caller could change", todo).isEmpty();
+        + "and neither does the scenario's name or an earlier decision); and a decision keeps its path once returned, even when "
+        + "its caller tries to add to it: decide returns a copy of a new list (List.copyOf, as given), never the working list "
+        + "itself, nor a view (Collections.unmodifiableList) of a list the next decision fills again, nor a decision kept from "
+        + "before whose path a caller could change", todo).isEmpty();
   }
 
   static Leaf leafOf(Set<Question> yes) { return LEAVES.stream().filter(l -> l.reachedBy(yes)).findFirst().orElseThrow(); }
