@@ -492,6 +492,7 @@ class SchemaCompatibilityTest {
     }
 
     @Order(10) @Test @DisplayName("every mode, after a generated history of 7 to 300 versions, and over 1000 in one transitive mode: a transitive mode still checks v1, and every other one")
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a thousand registrations, each checking every version
     void longHistories() {
       // "every version ever registered" has no end: a topic that keeps its events forever (compacted, or replayed from
       // offset 0) still holds v1's. Each vK has a field of its own, hK: int = 0; a few, v1 among them, also have
