@@ -286,7 +286,7 @@ class ChoosingTest {
           + "lists copied with List.copyOf, never the working lists, nor a trade kept from before").isEmpty();
     }
 
-    @Order(11) @Test @DisplayName("the table given is the one compared: an empty table gains and costs nothing, and a table a caller changes between two comparisons is compared as it is now")
+    @Order(11) @Test @DisplayName("the table given is the one compared: an empty table gains and costs nothing, a table a caller changes between two comparisons is compared as it is now, and trades returned before keep what they said")
     void theTableAsGiven() {
       List<String> wrong = new ArrayList<>();
       for (TradeOffs.Style a : TradeOffs.Style.values()) {
@@ -300,6 +300,8 @@ class ChoosingTest {
       // one table, kept by its caller and edited (a row's ordering revised, rows added, the order turned round), compared
       // again after every edit: each comparison is of the rows the table holds at that moment
       List<TradeOffs.Row> table = new ArrayList<>();
+      List<TradeOffs.Trade> earlier = new ArrayList<>();
+      List<String> earlierReturned = new ArrayList<>(), earlierCompared = new ArrayList<>();
       java.util.Random random = new java.util.Random(ORDERINGS.size());
       for (int edit = 0; edit < 40; edit++) {
         TradeOffs.Dimension dimension = TradeOffs.Dimension.values()[random.nextInt(TradeOffs.Dimension.values().length)];
@@ -315,12 +317,25 @@ class ChoosingTest {
               wrong.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList()
                   + " (the same table object, edited after earlier comparisons): " + yours + ", should be " + expected);
             }
+            if (edit % 10 == 0) {
+              earlier.add(trade);
+              earlierReturned.add(yours);
+              earlierCompared.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList());
+            }
           }
         }
       }
+      // and a trade returned before an edit still says what the table said when it was compared
+      for (int i = 0; i < earlier.size() && wrong.size() < 6; i++) {
+        String now = earlier.get(i).gains() + " " + earlier.get(i).costs();
+        if (!now.equals(earlierReturned.get(i))) {
+          wrong.add(earlierCompared.get(i) + ": " + earlierReturned.get(i) + " when returned, and " + now + " after its caller edited the table");
+        }
+      }
       assertThat(wrong).as("TODO 3: compare the rows of the table you are given, as they are at this call: no rows, no gain and no "
-          + "cost (never the standard TABLE in their place), and a table edited since an earlier comparison is read again, never "
-          + "answered from what was worked out for it before").isEmpty();
+          + "cost (never the standard TABLE in their place), a table edited since an earlier comparison is read again, never "
+          + "answered from what was worked out for it before, and a trade already returned keeps what it said: work the lists "
+          + "out in the call and copy them (List.copyOf), never views that read the table later").isEmpty();
     }
 
     /** The gains and costs of one style over another on the given table, worked out here, as "[gains] [costs]". */
@@ -412,6 +427,8 @@ class ChoosingTest {
       // one scenario, challenged one answer at a time: the same object, its answers changed before each decision (all 32 in
       // turn, one answer flipped from each to the next, as a Gray code): each decision follows the answers as they are now
       Set<Question> current = EnumSet.noneOf(Question.class);
+      List<DecisionTree.Decision> challengedDecisions = new ArrayList<>();
+      List<List<String>> challengedPaths = new ArrayList<>();
       Scenario challenged = new Scenario("one interaction, challenged", current);
       for (int step = 0; step < 1 << others.size(); step++) {
         int bits = step ^ (step >> 1);
@@ -423,6 +440,15 @@ class ChoosingTest {
         if ((decision.pattern() != leaf.pattern() || !describe(decision.path()).equals(leaf.path())) && wrong.size() < 6) {
           wrong.add("one scenario, its answers changed to yes to " + current + ": " + decision.pattern() + " by " + describe(decision.path())
               + ", should be " + leaf.pattern() + " by " + leaf.path() + " (an answer challenged, then decided again)");
+        }
+        challengedDecisions.add(decision);
+        challengedPaths.add(leaf.path());
+      }
+      // a decision made before an answer was challenged still gives the reasons it was made for
+      for (int i = 0; i < challengedDecisions.size() && wrong.size() < 6; i++) {
+        if (!describe(challengedDecisions.get(i).path()).equals(challengedPaths.get(i))) {
+          wrong.add("one scenario, decided by " + challengedPaths.get(i) + ": after its answers were challenged and changed, that "
+              + "decision's path reads " + describe(challengedDecisions.get(i).path()));
         }
       }
       for (int i = 0; i < decided.size(); i++) {
