@@ -249,14 +249,25 @@ class ChoosingTest {
       for (TradeOffs.Style[] pair : List.of(new TradeOffs.Style[] {TradeOffs.Style.GRPC, TradeOffs.Style.REST},
           new TradeOffs.Style[] {TradeOffs.Style.EVENTS, TradeOffs.Style.GRPC})) {
         TradeOffs.Trade alone = TradeOffs.versus(pair[0], pair[1]), reversedAlone = TradeOffs.versus(pair[1], pair[0]);
-        LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
-        List<TradeOffs.Row> table = new java.util.AbstractList<>() {
-          @Override public TradeOffs.Row get(int index) { lockStep.await(); return TradeOffs.TABLE.get(index); }
-          @Override public int size() { return TradeOffs.TABLE.size(); }
-        };
-        List<Object> both = lockStep.run(() -> TradeOffs.versus(pair[0], pair[1], table), () -> TradeOffs.versus(pair[1], pair[0], table));
-        if (!both.equals(List.of(alone, reversedAlone))) {
-          wrong.add(pair[0] + " instead of " + pair[1] + " and the reverse, at once: " + both + ", each alone: " + List.of(alone, reversedAlone));
+        // at the same pace, then each in turn a row behind the other (what one writes early is there when the other reads late)
+        for (int[] pace : List.of(new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2})) {
+          LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
+          List<List<TradeOffs.Row>> tables = new ArrayList<>();
+          for (int p : pace) {
+            tables.add(new java.util.AbstractList<>() {
+              @Override public TradeOffs.Row get(int index) {
+                for (int i = 0; i < p; i++) lockStep.await();
+                return TradeOffs.TABLE.get(index);
+              }
+              @Override public int size() { return TradeOffs.TABLE.size(); }
+            });
+          }
+          List<Object> both = lockStep.run(() -> TradeOffs.versus(pair[0], pair[1], tables.get(0)),
+              () -> TradeOffs.versus(pair[1], pair[0], tables.get(1)));
+          if (!both.equals(List.of(alone, reversedAlone))) {
+            wrong.add(pair[0] + " instead of " + pair[1] + " and the reverse, at once" + (pace[0] == pace[1] ? "" : ", the "
+                + (pace[0] > pace[1] ? "first" : "second") + " a row behind") + ": " + both + ", each alone: " + List.of(alone, reversedAlone));
+          }
         }
       }
       assertThat(wrong).as("TODO 3: a comparison's gains and costs are its own: keep them in local lists, not in fields that another "
@@ -485,25 +496,39 @@ class ChoosingTest {
 
   static Leaf leafOf(Set<Question> yes) { return LEAVES.stream().filter(l -> l.reachedBy(yes)).findFirst().orElseThrow(); }
 
-  /** A scenario whose answers are given one question at a time, in lock-step with another decision. */
-  static Scenario lockStepScenario(Set<Question> yes, LockStep lockStep) {
+  /**
+   * A scenario whose answers are given one question at a time, in lock-step with another decision: each answer waits
+   * {@code pace} steps, so a scenario of pace 2 is asked each question while the other decision asks two.
+   */
+  static Scenario lockStepScenario(Set<Question> yes, LockStep lockStep, int pace) {
     return new Scenario("one interaction", new java.util.AbstractSet<>() {
-      @Override public boolean contains(Object question) { lockStep.await(); return yes.contains(question); }
+      @Override public boolean contains(Object question) {
+        for (int i = 0; i < pace; i++) lockStep.await();
+        return yes.contains(question);
+      }
       @Override public java.util.Iterator<Question> iterator() { return yes.iterator(); }
       @Override public int size() { return yes.size(); }
     });
   }
 
-  /** Two decisions made at once, asking their questions in lock-step: each must be the one it is alone. */
+  /**
+   * Two decisions made at once, asking their questions in lock-step: each must be the one it is alone. Once at the same
+   * pace, then each in turn at half the other's, so that what one decision writes early is there when the other,
+   * a question behind, reads late (and the other way round): a clash over shared state happens on every run.
+   */
   static void assertDecisionsAtOnce(String todo, Set<Question> first, Set<Question> second) throws InterruptedException {
     String firstAlone = show(DecisionTree.decide(Scenario.of("one interaction", first.toArray(Question[]::new))));
     String secondAlone = show(DecisionTree.decide(Scenario.of("one interaction", second.toArray(Question[]::new))));
-    LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
-    List<Object> both = lockStep.run(() -> show(DecisionTree.decide(lockStepScenario(first, lockStep))),
-        () -> show(DecisionTree.decide(lockStepScenario(second, lockStep))));
-    assertThat(both).as("%s: the decisions for yes to %s and yes to %s, made at the same time; each path is its own decision's "
-        + "reasons: keep it in decide's own list, never in a field two decisions share", todo, first, second)
-        .isEqualTo(List.of(firstAlone, secondAlone));
+    for (int[] pace : List.of(new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2})) {
+      LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
+      List<Object> both = lockStep.run(() -> show(DecisionTree.decide(lockStepScenario(first, lockStep, pace[0]))),
+          () -> show(DecisionTree.decide(lockStepScenario(second, lockStep, pace[1]))));
+      assertThat(both).as("%s: the decisions for yes to %s and yes to %s, made at the same time%s; each pattern and path is its own "
+          + "decision's: keep them in decide's own variables (the path in its own list, the pattern a local or a return value), "
+          + "never in a field two decisions share", todo, first, second,
+          pace[0] == pace[1] ? "" : ", the " + (pace[0] > pace[1] ? "first" : "second") + " a question behind the other")
+          .isEqualTo(List.of(firstAlone, secondAlone));
+    }
   }
 
   static String show(DecisionTree.Decision decision) { return decision.pattern() + " by " + describe(decision.path()); }
