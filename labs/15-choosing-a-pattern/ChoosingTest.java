@@ -177,7 +177,7 @@ class ChoosingTest {
       }
     }
 
-    @Order(7) @Test @DisplayName("every pair of styles on a row of every possible ordering (13, ties included): the places decide")
+    @Order(7) @Test @DisplayName("every pair of styles on a row of every possible ordering (13, ties included): the places decide, and each trade keeps them, even when its caller tries to add to them")
     void everyOrdering() {
       List<String> wrong = new ArrayList<>();
       List<TradeOffs.Trade> trades = new ArrayList<>();
@@ -201,8 +201,36 @@ class ChoosingTest {
         String now = trades.get(i).gains() + " " + trades.get(i).costs();
         if (!now.equals(asReturned.get(i))) wrong.add(compared.get(i) + " gained and cost " + asReturned.get(i) + " when returned, and " + now + " after the other comparisons");
       }
+      // then a caller tries to write a note on every trade it got (a gain it hopes for, a cost it fears): the trade keeps
+      // what the table said, and every comparison made again, on the same table or an equal one, says it again
+      for (TradeOffs.Trade trade : trades) {
+        tryToAdd(trade.gains(), TradeOffs.Dimension.OPERATIONS);
+        tryToAdd(trade.costs(), TradeOffs.Dimension.DEBUGGING);
+      }
+      int i = 0;
+      for (String bestFirst : ORDERINGS) {
+        List<TradeOffs.Row> table = List.of(new TradeOffs.Row(TradeOffs.Dimension.LATENCY, bestFirst, "one ordering"));
+        for (TradeOffs.Style a : TradeOffs.Style.values()) {
+          for (TradeOffs.Style b : TradeOffs.Style.values()) {
+            String kept = trades.get(i).gains() + " " + trades.get(i).costs();
+            TradeOffs.Trade again = TradeOffs.versus(a, b, table);
+            String now = again.gains() + " " + again.costs();
+            if (!kept.equals(asReturned.get(i)) && wrong.size() < 6) {
+              wrong.add(compared.get(i) + " gained and cost " + asReturned.get(i) + " when returned, and " + kept
+                  + " after its caller tried to add to them");
+            }
+            if (!now.equals(asReturned.get(i)) && wrong.size() < 6) {
+              wrong.add(compared.get(i) + ", compared again after a caller tried to add to the trades it got: " + now
+                  + ", should be " + asReturned.get(i));
+            }
+            i++;
+          }
+        }
+      }
       assertThat(wrong).as("TODO 3: compare the two places on each row: smaller is a gain, larger a cost, equal neither; and a Trade keeps "
-          + "its gains and costs once returned: new lists in each call, copied (List.copyOf), never a view of lists the next comparison fills").isEmpty();
+          + "its gains and costs once returned, even when its caller tries to add to them: new lists in each call, copied "
+          + "(List.copyOf), never the working lists themselves, nor a view of lists the next comparison fills, nor a trade kept "
+          + "from an earlier comparison and handed out again").isEmpty();
     }
 
     @Order(8) @Test @DisplayName("gains and costs come in the table's row order, whatever the table's order")
@@ -221,18 +249,116 @@ class ChoosingTest {
       for (TradeOffs.Style[] pair : List.of(new TradeOffs.Style[] {TradeOffs.Style.GRPC, TradeOffs.Style.REST},
           new TradeOffs.Style[] {TradeOffs.Style.EVENTS, TradeOffs.Style.GRPC})) {
         TradeOffs.Trade alone = TradeOffs.versus(pair[0], pair[1]), reversedAlone = TradeOffs.versus(pair[1], pair[0]);
-        LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
-        List<TradeOffs.Row> table = new java.util.AbstractList<>() {
-          @Override public TradeOffs.Row get(int index) { lockStep.await(); return TradeOffs.TABLE.get(index); }
-          @Override public int size() { return TradeOffs.TABLE.size(); }
-        };
-        List<Object> both = lockStep.run(() -> TradeOffs.versus(pair[0], pair[1], table), () -> TradeOffs.versus(pair[1], pair[0], table));
-        if (!both.equals(List.of(alone, reversedAlone))) {
-          wrong.add(pair[0] + " instead of " + pair[1] + " and the reverse, at once: " + both + ", each alone: " + List.of(alone, reversedAlone));
+        // at the same pace, then each in turn a row behind the other (what one writes early is there when the other reads late)
+        for (int[] pace : List.of(new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2})) {
+          LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
+          List<List<TradeOffs.Row>> tables = new ArrayList<>();
+          for (int p : pace) {
+            tables.add(new java.util.AbstractList<>() {
+              @Override public TradeOffs.Row get(int index) {
+                for (int i = 0; i < p; i++) lockStep.await();
+                return TradeOffs.TABLE.get(index);
+              }
+              @Override public int size() { return TradeOffs.TABLE.size(); }
+            });
+          }
+          List<Object> both = lockStep.run(() -> TradeOffs.versus(pair[0], pair[1], tables.get(0)),
+              () -> TradeOffs.versus(pair[1], pair[0], tables.get(1)));
+          if (!both.equals(List.of(alone, reversedAlone))) {
+            wrong.add(pair[0] + " instead of " + pair[1] + " and the reverse, at once" + (pace[0] == pace[1] ? "" : ", the "
+                + (pace[0] > pace[1] ? "first" : "second") + " a row behind") + ": " + both + ", each alone: " + List.of(alone, reversedAlone));
+          }
         }
       }
       assertThat(wrong).as("TODO 3: a comparison's gains and costs are its own: keep them in local lists, not in fields that another "
           + "comparison running at the same time also writes").isEmpty();
+    }
+
+    @Order(10) @Test @DisplayName("on the given table, every pair twice over: each trade keeps its gains and costs, and is the same again, after its caller tried to add to them")
+    void tradesOnTheTableAreKept() {
+      List<String> wrong = new ArrayList<>();
+      for (int round = 1; round <= 2; round++) {
+        for (TradeOffs.Style a : TradeOffs.Style.values()) {
+          for (TradeOffs.Style b : TradeOffs.Style.values()) {
+            List<TradeOffs.Row> table = round == 1 ? TradeOffs.TABLE : List.copyOf(TradeOffs.TABLE);
+            String expected = expectedTrade(a, b);
+            TradeOffs.Trade trade = round == 1 ? TradeOffs.versus(a, b) : TradeOffs.versus(a, b, table);
+            String returned = trade.gains() + " " + trade.costs();
+            tryToAdd(trade.gains(), TradeOffs.Dimension.OPERATIONS);
+            tryToAdd(trade.costs(), TradeOffs.Dimension.LATENCY);
+            String kept = trade.gains() + " " + trade.costs();
+            if (!returned.equals(expected)) wrong.add(a + " instead of " + b + (round == 1 ? "" : ", compared again") + ": " + returned + ", should be " + expected);
+            else if (!kept.equals(returned)) wrong.add(a + " instead of " + b + ": " + returned + " when returned, " + kept + " after its caller tried to add to it");
+          }
+        }
+      }
+      assertThat(wrong).as("TODO 3: a Trade is what the table says, for whoever asks and however often: its caller may try to add a "
+          + "gain or a cost to it, and neither that trade nor the next comparison of the same styles may show it. Return new "
+          + "lists copied with List.copyOf, never the working lists, nor a trade kept from before").isEmpty();
+    }
+
+    @Order(11) @Test @DisplayName("the table given is the one compared: an empty table gains and costs nothing, a table a caller changes between two comparisons is compared as it is now, and trades returned before keep what they said")
+    void theTableAsGiven() {
+      List<String> wrong = new ArrayList<>();
+      for (TradeOffs.Style a : TradeOffs.Style.values()) {
+        for (TradeOffs.Style b : TradeOffs.Style.values()) {
+          TradeOffs.Trade trade = TradeOffs.versus(a, b, List.of());
+          if (!trade.gains().isEmpty() || !trade.costs().isEmpty()) {
+            wrong.add(a + " instead of " + b + " on an empty table: " + trade.gains() + " " + trade.costs() + ", should be [] []");
+          }
+        }
+      }
+      // one table, kept by its caller and edited (a row's ordering revised, rows added, the order turned round), compared
+      // again after every edit: each comparison is of the rows the table holds at that moment
+      List<TradeOffs.Row> table = new ArrayList<>();
+      List<TradeOffs.Trade> earlier = new ArrayList<>();
+      List<String> earlierReturned = new ArrayList<>(), earlierCompared = new ArrayList<>();
+      java.util.Random random = new java.util.Random(ORDERINGS.size());
+      for (int edit = 0; edit < 40; edit++) {
+        TradeOffs.Dimension dimension = TradeOffs.Dimension.values()[random.nextInt(TradeOffs.Dimension.values().length)];
+        TradeOffs.Row row = new TradeOffs.Row(dimension, ORDERINGS.get(random.nextInt(ORDERINGS.size())), "revised");
+        int at = table.indexOf(table.stream().filter(r -> r.dimension() == dimension).findFirst().orElse(null));
+        if (at >= 0) table.set(at, row); else table.add(row);
+        if (edit % 10 == 9) java.util.Collections.reverse(table);
+        for (TradeOffs.Style a : TradeOffs.Style.values()) {
+          for (TradeOffs.Style b : TradeOffs.Style.values()) {
+            TradeOffs.Trade trade = TradeOffs.versus(a, b, table);
+            String yours = trade.gains() + " " + trade.costs(), expected = expectedTrade(a, b, table);
+            if (!yours.equals(expected) && wrong.size() < 6) {
+              wrong.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList()
+                  + " (the same table object, edited after earlier comparisons): " + yours + ", should be " + expected);
+            }
+            if (edit % 10 == 0) {
+              earlier.add(trade);
+              earlierReturned.add(yours);
+              earlierCompared.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList());
+            }
+          }
+        }
+      }
+      // and a trade returned before an edit still says what the table said when it was compared
+      for (int i = 0; i < earlier.size() && wrong.size() < 6; i++) {
+        String now = earlier.get(i).gains() + " " + earlier.get(i).costs();
+        if (!now.equals(earlierReturned.get(i))) {
+          wrong.add(earlierCompared.get(i) + ": " + earlierReturned.get(i) + " when returned, and " + now + " after its caller edited the table");
+        }
+      }
+      assertThat(wrong).as("TODO 3: compare the rows of the table you are given, as they are at this call: no rows, no gain and no "
+          + "cost (never the standard TABLE in their place), a table edited since an earlier comparison is read again, never "
+          + "answered from what was worked out for it before, and a trade already returned keeps what it said: work the lists "
+          + "out in the call and copy them (List.copyOf), never views that read the table later").isEmpty();
+    }
+
+    /** The gains and costs of one style over another on the given table, worked out here, as "[gains] [costs]". */
+    static String expectedTrade(TradeOffs.Style chosen, TradeOffs.Style instead) { return expectedTrade(chosen, instead, TradeOffs.TABLE); }
+
+    static String expectedTrade(TradeOffs.Style chosen, TradeOffs.Style instead, List<TradeOffs.Row> table) {
+      List<TradeOffs.Dimension> gains = new ArrayList<>(), costs = new ArrayList<>();
+      for (TradeOffs.Row row : table) {
+        if (row.place(chosen) < row.place(instead)) gains.add(row.dimension());
+        if (row.place(chosen) > row.place(instead)) costs.add(row.dimension());
+      }
+      return gains + " " + costs;
     }
 
     @Order(6) @Test @DisplayName("no style beats another on every row: every choice has a price")
@@ -247,6 +373,15 @@ class ChoosingTest {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  /** What a caller may try on a list it got: add to it (a list it cannot change changes nothing else either). */
+  static <T> void tryToAdd(List<T> list, T added) {
+    try {
+      list.add(added);
+    } catch (UnsupportedOperationException readOnly) {
+      // read-only: nothing to change
+    }
+  }
 
   /** Every way to order three styles, best first, ties joined by "=". */
   static final List<String> ORDERINGS = List.of("REST, gRPC, events", "REST, events, gRPC", "gRPC, REST, events",
@@ -300,6 +435,33 @@ class ChoosingTest {
         }
       }
       if (round == 2) break;
+      // one scenario, challenged one answer at a time: the same object, its answers changed before each decision (all 32 in
+      // turn, one answer flipped from each to the next, as a Gray code): each decision follows the answers as they are now
+      Set<Question> current = EnumSet.noneOf(Question.class);
+      List<DecisionTree.Decision> challengedDecisions = new ArrayList<>();
+      List<List<String>> challengedPaths = new ArrayList<>();
+      Scenario challenged = new Scenario("one interaction, challenged", current);
+      for (int step = 0; step < 1 << others.size(); step++) {
+        int bits = step ^ (step >> 1);
+        current.clear();
+        if (answerNow) current.add(Question.ANSWER_NOW);
+        for (int i = 0; i < others.size(); i++) if ((bits & 1 << i) != 0) current.add(others.get(i));
+        Leaf leaf = leafOf(current);
+        DecisionTree.Decision decision = DecisionTree.decide(challenged);
+        if ((decision.pattern() != leaf.pattern() || !describe(decision.path()).equals(leaf.path())) && wrong.size() < 6) {
+          wrong.add("one scenario, its answers changed to yes to " + current + ": " + decision.pattern() + " by " + describe(decision.path())
+              + ", should be " + leaf.pattern() + " by " + leaf.path() + " (an answer challenged, then decided again)");
+        }
+        challengedDecisions.add(decision);
+        challengedPaths.add(leaf.path());
+      }
+      // a decision made before an answer was challenged still gives the reasons it was made for
+      for (int i = 0; i < challengedDecisions.size() && wrong.size() < 6; i++) {
+        if (!describe(challengedDecisions.get(i).path()).equals(challengedPaths.get(i))) {
+          wrong.add("one scenario, decided by " + challengedPaths.get(i) + ": after its answers were challenged and changed, that "
+              + "decision's path reads " + describe(challengedDecisions.get(i).path()));
+        }
+      }
       for (int i = 0; i < decided.size(); i++) {
         Leaf leaf = leafOf(asked.get(i));
         if (!describe(decided.get(i).path()).equals(leaf.path())) {
@@ -314,35 +476,59 @@ class ChoosingTest {
           // a path nobody can change
         }
       }
+      // the decision a caller tried to add to still gives the tree's reasons, and only those
+      for (int i = 0; i < decided.size(); i++) {
+        Leaf leaf = leafOf(asked.get(i));
+        if (!describe(decided.get(i).path()).equals(leaf.path())) {
+          wrong.add("yes to " + asked.get(i) + ": its decision's path read " + leaf.path() + " when returned, and "
+              + describe(decided.get(i).path()) + " after its caller tried to add an answer to it");
+        }
+      }
     }
     assertThat(wrong).as("%s: scenarios, all named 'one interaction', whose pattern or path is not the flowchart's (ask each "
         + "question on the way, through ask(), and nothing else: a question the branch does not ask must not change its answer, "
-        + "and neither does the scenario's name or an earlier decision); and a decision keeps its path once returned: decide "
-        + "returns a copy of a new list (List.copyOf), never a view (Collections.unmodifiableList) of a list the next decision "
-        + "fills again, nor a decision kept from before whose path a caller could change", todo).isEmpty();
+        + "and neither does the scenario's name or an earlier decision, even of the same scenario object whose answers have "
+        + "changed since); and a decision keeps its path once returned, even when "
+        + "its caller tries to add to it: decide returns a copy of a new list (List.copyOf, as given), never the working list "
+        + "itself, nor a view (Collections.unmodifiableList) of a list the next decision fills again, nor a decision kept from "
+        + "before whose path a caller could change", todo).isEmpty();
   }
 
   static Leaf leafOf(Set<Question> yes) { return LEAVES.stream().filter(l -> l.reachedBy(yes)).findFirst().orElseThrow(); }
 
-  /** A scenario whose answers are given one question at a time, in lock-step with another decision. */
-  static Scenario lockStepScenario(Set<Question> yes, LockStep lockStep) {
+  /**
+   * A scenario whose answers are given one question at a time, in lock-step with another decision: each answer waits
+   * {@code pace} steps, so a scenario of pace 2 is asked each question while the other decision asks two.
+   */
+  static Scenario lockStepScenario(Set<Question> yes, LockStep lockStep, int pace) {
     return new Scenario("one interaction", new java.util.AbstractSet<>() {
-      @Override public boolean contains(Object question) { lockStep.await(); return yes.contains(question); }
+      @Override public boolean contains(Object question) {
+        for (int i = 0; i < pace; i++) lockStep.await();
+        return yes.contains(question);
+      }
       @Override public java.util.Iterator<Question> iterator() { return yes.iterator(); }
       @Override public int size() { return yes.size(); }
     });
   }
 
-  /** Two decisions made at once, asking their questions in lock-step: each must be the one it is alone. */
+  /**
+   * Two decisions made at once, asking their questions in lock-step: each must be the one it is alone. Once at the same
+   * pace, then each in turn at half the other's, so that what one decision writes early is there when the other,
+   * a question behind, reads late (and the other way round): a clash over shared state happens on every run.
+   */
   static void assertDecisionsAtOnce(String todo, Set<Question> first, Set<Question> second) throws InterruptedException {
     String firstAlone = show(DecisionTree.decide(Scenario.of("one interaction", first.toArray(Question[]::new))));
     String secondAlone = show(DecisionTree.decide(Scenario.of("one interaction", second.toArray(Question[]::new))));
-    LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
-    List<Object> both = lockStep.run(() -> show(DecisionTree.decide(lockStepScenario(first, lockStep))),
-        () -> show(DecisionTree.decide(lockStepScenario(second, lockStep))));
-    assertThat(both).as("%s: the decisions for yes to %s and yes to %s, made at the same time; each path is its own decision's "
-        + "reasons: keep it in decide's own list, never in a field two decisions share", todo, first, second)
-        .isEqualTo(List.of(firstAlone, secondAlone));
+    for (int[] pace : List.of(new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2})) {
+      LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
+      List<Object> both = lockStep.run(() -> show(DecisionTree.decide(lockStepScenario(first, lockStep, pace[0]))),
+          () -> show(DecisionTree.decide(lockStepScenario(second, lockStep, pace[1]))));
+      assertThat(both).as("%s: the decisions for yes to %s and yes to %s, made at the same time%s; each pattern and path is its own "
+          + "decision's: keep them in decide's own variables (the path in its own list, the pattern a local or a return value), "
+          + "never in a field two decisions share", todo, first, second,
+          pace[0] == pace[1] ? "" : ", the " + (pace[0] > pace[1] ? "first" : "second") + " a question behind the other")
+          .isEqualTo(List.of(firstAlone, secondAlone));
+    }
   }
 
   static String show(DecisionTree.Decision decision) { return decision.pattern() + " by " + describe(decision.path()); }
