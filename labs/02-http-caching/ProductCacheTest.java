@@ -51,6 +51,60 @@ class ProductCacheTest {
   @BeforeEach
   void startApi() { api = new ProductApi(0); }
 
+  // The JDK's digests, first in line, so that a test can make two requests' hashing step together (SteppingDigests).
+  @org.junit.jupiter.api.BeforeAll
+  static void steppingDigests() {
+    java.security.Security.removeProvider(SteppingDigests.NAME);  // one left by an earlier run in this JVM
+    java.security.Security.insertProviderAt(new SteppingDigests(), 1);
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void plainDigests() { java.security.Security.removeProvider(SteppingDigests.NAME); }
+
+  /**
+   * The JDK's own message digests (SUN's), which, while a test sets {@link #step}, meet the other request's after every
+   * update and before every digest (LockStep): a digest shared between requests then mixes their bytes on every run,
+   * not only when two requests happen to hash in the same instant. Without a step they are the JDK's, unchanged.
+   */
+  static final class SteppingDigests extends java.security.Provider {
+    static final String NAME = "Lab02SteppingDigests";
+    static volatile workbook.test.LockStep step;
+
+    SteppingDigests() {
+      super(NAME, "1.0", "the JDK's message digests, stepping with another request while a test asks");
+      Map<String, List<String>> algorithms = Map.of("SHA-256", List.of("SHA256"), "SHA-1", List.of("SHA", "SHA1"),
+          "MD5", List.of(), "SHA-224", List.of("SHA224"), "SHA-384", List.of("SHA384"), "SHA-512", List.of("SHA512"),
+          "SHA-512/256", List.of("SHA512/256"), "SHA3-256", List.of(), "SHA3-512", List.of());
+      algorithms.forEach((algorithm, aliases) -> putService(
+          new Service(this, "MessageDigest", algorithm, Stepping.class.getName(), aliases, null) {
+            @Override public Object newInstance(Object parameter) throws java.security.NoSuchAlgorithmException {
+              try {
+                return new Stepping(java.security.MessageDigest.getInstance(algorithm, "SUN"));
+              } catch (java.security.NoSuchProviderException e) {
+                throw new java.security.NoSuchAlgorithmException(e);
+              }
+            }
+          }));
+    }
+  }
+
+  static final class Stepping extends java.security.MessageDigestSpi {
+    private final java.security.MessageDigest real;
+
+    Stepping(java.security.MessageDigest real) { this.real = real; }
+
+    @Override protected void engineUpdate(byte input) { real.update(input); meet(); }
+    @Override protected void engineUpdate(byte[] input, int offset, int length) { real.update(input, offset, length); meet(); }
+    @Override protected byte[] engineDigest() { meet(); return real.digest(); }
+    @Override protected void engineReset() { real.reset(); }
+    @Override protected int engineGetDigestLength() { return real.getDigestLength(); }
+
+    private static void meet() {
+      workbook.test.LockStep step = SteppingDigests.step;
+      if (step != null) step.await();
+    }
+  }
+
   @AfterEach
   void stopApi() { api.close(); }
 
@@ -276,10 +330,26 @@ class ProductCacheTest {
     @Order(Order.DEFAULT + 1)
     @DisplayName("requests at the same time get the same ETag for the same body: nothing in the hash is shared between requests")
     void overlappingRequestsSameEtag() throws Exception {
-      // A large body keeps each request's hashing busy long enough for two requests to hash at the same time.
-      api.rename(1, "Espresso cup " + "x".repeat(1_000_000));
+      String small = etagOf("/products/1");
+      assertThat(small).as("TODO 2: send an ETag on every 200").isNotNull();
+      // Two requests whose hashing steps together: each update and each digest meets the other request's.
+      SteppingDigests.step = new workbook.test.LockStep(Duration.ofSeconds(2));
+      List<Object> stepped;
+      try {
+        stepped = SteppingDigests.step.run(
+            () -> head("/products/1").headers().firstValue("ETag").orElse("(none)"),
+            () -> head("/products/1").headers().firstValue("ETag").orElse("(none)"));
+      } finally {
+        SteppingDigests.step = null;
+      }
+      assertThat(stepped)
+          .as("TODO 2: two requests for the same unchanged product hashed its body at the same time, step for step, and"
+              + " got these ETags instead of %s twice: a MessageDigest kept in a field is shared by requests at the same"
+              + " time and mixes their bytes (it is not thread-safe): get a new one in every call (see hint 2)", small)
+          .containsExactly(small, small);
+      // Other state shared between requests: a large body keeps each request busy long enough to overlap.
+      api.rename(1, "Espresso cup " + "x".repeat(200_000));
       String alone = etagOf("/products/1");
-      assertThat(alone).as("TODO 2: send an ETag on every 200").isNotNull();
       int rounds = 8;
       java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
       java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
