@@ -31,22 +31,26 @@ final class Services implements AutoCloseable {
   private volatile boolean requireToken;
   private volatile CountDownLatch together;
   private volatile boolean apart;
+  private final Map<String, Integer> answers = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Starts the services on free ports (ports[] empty) or on the given three ports. */
   Services(Duration latency, int... ports) {
     orders = SimulatedService.start("orders", latency, port(ports, 0), cfg -> {
       cfg.routes.before(this::checkToken);
       cfg.routes.before(this::meet);
+      cfg.routes.before(ctx -> answerAs(ctx, "orders"));
       cfg.routes.get("/orders/{id}", ctx -> found(ctx, ORDERS.get(ctx.pathParam("id")), "order"));
     });
     customers = SimulatedService.start("customers", latency, port(ports, 1), cfg -> {
       cfg.routes.before(this::checkToken);
       cfg.routes.before(this::meet);
+      cfg.routes.before(ctx -> answerAs(ctx, "customers"));
       cfg.routes.get("/customers/{id}", ctx -> found(ctx, CUSTOMERS.get(ctx.pathParam("id")), "customer"));
     });
     shipments = SimulatedService.start("shipments", latency, port(ports, 2), cfg -> {
       cfg.routes.before(this::checkToken);
       cfg.routes.before(this::meet);
+      cfg.routes.before(ctx -> answerAs(ctx, "shipments"));
       // Shipments are found by the order they ship: the caller needs only the order id.
       cfg.routes.get("/shipments", ctx -> found(ctx, SHIPMENTS.get(ctx.queryParam("orderId")), "shipment"));
     });
@@ -81,6 +85,16 @@ final class Services implements AutoCloseable {
     apart = false;
   }
 
+  /**
+   * For tests: from now on the service named {@code service} ("orders", "customers", "shipments")
+   * answers every request with {@code status} and a body that says so ("shipments answered 404"),
+   * as a real one answers a 404 or a 401; {@code 0} brings back its real answers.
+   */
+  void answer(String service, int status) {
+    if (status == 0) answers.remove(service);
+    else answers.put(service, status);
+  }
+
   /** Whether the requests since {@link #expectTogether()} were all in flight at the same time. */
   boolean metTogether() {
     CountDownLatch latch = together;
@@ -92,6 +106,13 @@ final class Services implements AutoCloseable {
     if (latch == null || latch.getCount() == 0) return;
     latch.countDown();
     if (!latch.await(3, TimeUnit.SECONDS)) apart = true;
+  }
+
+  private void answerAs(io.javalin.http.Context ctx, String service) {
+    Integer status = answers.get(service);
+    if (status == null) return;
+    ctx.status(status).result(service + " answered " + status);
+    ctx.skipRemainingHandlers();
   }
 
   private void checkToken(io.javalin.http.Context ctx) {

@@ -51,6 +51,60 @@ class ProductCacheTest {
   @BeforeEach
   void startApi() { api = new ProductApi(0); }
 
+  // The JDK's digests, first in line, so that a test can make two requests' hashing step together (SteppingDigests).
+  @org.junit.jupiter.api.BeforeAll
+  static void steppingDigests() {
+    java.security.Security.removeProvider(SteppingDigests.NAME);  // one left by an earlier run in this JVM
+    java.security.Security.insertProviderAt(new SteppingDigests(), 1);
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void plainDigests() { java.security.Security.removeProvider(SteppingDigests.NAME); }
+
+  /**
+   * The JDK's own message digests (SUN's), which, while a test sets {@link #step}, meet the other request's after every
+   * update and before every digest (LockStep): a digest shared between requests then mixes their bytes on every run,
+   * not only when two requests happen to hash in the same instant. Without a step they are the JDK's, unchanged.
+   */
+  static final class SteppingDigests extends java.security.Provider {
+    static final String NAME = "Lab02SteppingDigests";
+    static volatile workbook.test.LockStep step;
+
+    SteppingDigests() {
+      super(NAME, "1.0", "the JDK's message digests, stepping with another request while a test asks");
+      Map<String, List<String>> algorithms = Map.of("SHA-256", List.of("SHA256"), "SHA-1", List.of("SHA", "SHA1"),
+          "MD5", List.of(), "SHA-224", List.of("SHA224"), "SHA-384", List.of("SHA384"), "SHA-512", List.of("SHA512"),
+          "SHA-512/256", List.of("SHA512/256"), "SHA3-256", List.of(), "SHA3-512", List.of());
+      algorithms.forEach((algorithm, aliases) -> putService(
+          new Service(this, "MessageDigest", algorithm, Stepping.class.getName(), aliases, null) {
+            @Override public Object newInstance(Object parameter) throws java.security.NoSuchAlgorithmException {
+              try {
+                return new Stepping(java.security.MessageDigest.getInstance(algorithm, "SUN"));
+              } catch (java.security.NoSuchProviderException e) {
+                throw new java.security.NoSuchAlgorithmException(e);
+              }
+            }
+          }));
+    }
+  }
+
+  static final class Stepping extends java.security.MessageDigestSpi {
+    private final java.security.MessageDigest real;
+
+    Stepping(java.security.MessageDigest real) { this.real = real; }
+
+    @Override protected void engineUpdate(byte input) { real.update(input); meet(); }
+    @Override protected void engineUpdate(byte[] input, int offset, int length) { real.update(input, offset, length); meet(); }
+    @Override protected byte[] engineDigest() { meet(); return real.digest(); }
+    @Override protected void engineReset() { real.reset(); }
+    @Override protected int engineGetDigestLength() { return real.getDigestLength(); }
+
+    private static void meet() {
+      workbook.test.LockStep step = SteppingDigests.step;
+      if (step != null) step.await();
+    }
+  }
+
   @AfterEach
   void stopApi() { api.close(); }
 
@@ -155,6 +209,22 @@ class ProductCacheTest {
               + "misses a change of the others, and caches keep the old name; hash the body you send, all of it "
               + "(see hint 2)", repriced)
           .isNotNull().isNotEqualTo(repriced);
+      // Other bodies whose name and price, run together, read the same text: each body is another version.
+      String original = etagOf("/products/1");
+      String text = "Espresso cup, large" + "8.20";
+      for (int cut = text.length() - 1; cut > text.length() - 4; cut--) {
+        String name = text.substring(0, cut);
+        String price = text.substring(cut);
+        if (!price.matches("\\d+(\\.\\d+)?")) continue;
+        api.rename(1, name);
+        api.changePrice(1, price);
+        HttpResponse<String> other = get("/products/1");
+        assertThat(other.headers().firstValue("ETag").orElse(null))
+            .as("TODO 2: the body %s is not the body with name \"Espresso cup, large\" and price 8.20, yet both got the ETag"
+                + " %s: an ETag made from the fields run together (name + price) gives two bodies one tag; hash the body you"
+                + " send, all of it (see hint 2)", other.body(), original)
+            .isNotNull().isNotEqualTo(original);
+      }
     }
 
     @Test
@@ -218,6 +288,12 @@ class ProductCacheTest {
       String one = etagOf("/products/1");
       assertThat(etagOf("/products/2")).as("TODO 2: products 1 and 2 have different bodies, so different ETags")
           .isNotNull().isNotEqualTo(one);
+      api.rename(2, "Espresso cup");  // product 2 now alike product 1 but for its id, which its body shows
+      api.changePrice(2, "7.50");
+      assertThat(etagOf("/products/2"))
+          .as("TODO 2: products 1 and 2 now have the same name and price but their bodies differ by the id, yet they share"
+              + " the ETag %s: hash the body you send, all of it, not some of the product's fields (see hint 2)", one)
+          .isNotNull().isNotEqualTo(one);
       assertThat(head("/products/1").headers().firstValue("ETag"))
           .as("TODO 2: HEAD describes the same representation as GET, so it has the same ETag").hasValue(one);
     }
@@ -254,10 +330,26 @@ class ProductCacheTest {
     @Order(Order.DEFAULT + 1)
     @DisplayName("requests at the same time get the same ETag for the same body: nothing in the hash is shared between requests")
     void overlappingRequestsSameEtag() throws Exception {
-      // A large body keeps each request's hashing busy long enough for two requests to hash at the same time.
-      api.rename(1, "Espresso cup " + "x".repeat(1_000_000));
+      String small = etagOf("/products/1");
+      assertThat(small).as("TODO 2: send an ETag on every 200").isNotNull();
+      // Two requests whose hashing steps together: each update and each digest meets the other request's.
+      SteppingDigests.step = new workbook.test.LockStep(Duration.ofSeconds(2));
+      List<Object> stepped;
+      try {
+        stepped = SteppingDigests.step.run(
+            () -> head("/products/1").headers().firstValue("ETag").orElse("(none)"),
+            () -> head("/products/1").headers().firstValue("ETag").orElse("(none)"));
+      } finally {
+        SteppingDigests.step = null;
+      }
+      assertThat(stepped)
+          .as("TODO 2: two requests for the same unchanged product hashed its body at the same time, step for step, and"
+              + " got these ETags instead of %s twice: a MessageDigest kept in a field is shared by requests at the same"
+              + " time and mixes their bytes (it is not thread-safe): get a new one in every call (see hint 2)", small)
+          .containsExactly(small, small);
+      // Other state shared between requests: a large body keeps each request busy long enough to overlap.
+      api.rename(1, "Espresso cup " + "x".repeat(200_000));
       String alone = etagOf("/products/1");
-      assertThat(alone).as("TODO 2: send an ETag on every 200").isNotNull();
       int rounds = 8;
       java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
       java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
@@ -671,11 +763,13 @@ class ProductCacheTest {
           .as("TODO 4: the answer said Age: 50, so it spent 50 s in caches before it reached you; 10 s later its "
               + "age is 60 and it is stale: store it as received now minus its Age (RFC 9111, 4.2.3, see hint 4)")
           .isEqualTo(2);
-      for (String age : List.of("60", "70", "100000", "2147483648", "99999999999999999999")) {
+      List<String> ages = List.of("60", "70", "100000", "2147483648", "99999999999999999999");
+      for (String age : ages) {
         origin.age = age;
         int before = origin.requests();
-        client.get("/products/3");
-        client.get("/products/3");
+        String path = "/products/" + (30 + ages.indexOf(age));  // a URL of its own: this Age reaches the 200 path too
+        client.get(path);
+        client.get(path);
         assertThat(origin.requests() - before)
             .as("TODO 4: an answer with max-age=60 and Age: %s is already stale when it arrives: the next read must ask "
                 + "again (an Age at or beyond max-age is not an error to ignore, and one too large to count is 2^31 s, "
@@ -923,6 +1017,22 @@ class ProductCacheTest {
           .as("TODO 5: the 304 repeated the stored ETag \"v1-2\" in its weak form W/\"v1-2\": the same version, compared"
               + " weakly as If-None-Match is, so it freshens the entry and 30 s later no request is needed")
           .containsExactly("(none)", "\"v1-2\"");
+      // A 304 for another version, and the whole answer fetched after it may not be kept: nothing is left to revalidate.
+      origin.weakEtagOn304 = false;
+      client.get("/products/3");
+      later(61);
+      origin.etagOn304 = "\"v9-3\"";
+      origin.versionAfter304 = 9;
+      origin.cacheControl = "no-store";
+      client.get("/products/3");
+      origin.etagOn304 = null;
+      int before = origin.requests();
+      client.get("/products/3");
+      assertThat(origin.ifNoneMatchSeen.subList(before, origin.requests()))
+          .as("TODO 5: the client held \"v1-3\", a 304 named \"v9-3\", and the whole answer fetched after it said no-store:"
+              + " the stale copy was confirmed by nobody and must be gone, so the next read asks without If-None-Match;"
+              + " drop the stale entry (cache.remove(path, stale)) before you fetch (see hint 5)")
+          .containsExactly("(none)");
     }
 
     @Test
@@ -1215,6 +1325,7 @@ class ProductCacheTest {
       later(61);
       java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
       origin.hold304 = release;
+      origin.cacheControlOn304 = "max-age=600";  // the late 304 would make an entry fresh for ten minutes
       java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
       try {
         var slow = reader.submit(() -> client.get("/products/1"));
@@ -1240,6 +1351,15 @@ class ProductCacheTest {
               + "304 freshens only the stored answer whose ETag it confirms (RFC 9111, 4.3.4), so refresh the entry only "
               + "if it is still the stale one you revalidated: cache.replace(path, stale, ...), not cache.put (see hint 5)")
           .contains("\"version\":2");
+      later(61);
+      int before = origin.requests();
+      client.get("/products/1");
+      assertThat(origin.ifNoneMatchSeen.subList(before, origin.requests()))
+          .as("TODO 5: version 2 came with max-age=60, and 61 s later the client served it without asking: the late 304 for"
+              + " \"v1\" (max-age=600) freshened version 2, which it never validated. Refresh only the stale entry you"
+              + " revalidated, if the map still holds it: cache.replace(path, stale, ...), not whatever the path holds"
+              + " now (see hint 5)")
+          .containsExactly("\"v2\"");
     }
 
     @Test
@@ -1303,12 +1423,66 @@ class ProductCacheTest {
       }
       assertThat(late.body()).as("TODO 5: the first reader gets the answer to its own request").contains("\"version\":2");
       later(30);
-      assertThat(client.get("/products/1").body())
+      int before = origin.requests();
+      CachingClient.Reply after = client.get("/products/1");
+      assertThat(origin.requests() - before)
+          .as("TODO 5: version 3 was stored with max-age=60, then the older answer to the other revalidation (version 2)"
+              + " arrived and 30 s later the client had to ask again (it got %s): handling that older answer dropped the"
+              + " newer entry. Drop only the stale entry you revalidated, if the map still holds it:"
+              + " cache.remove(path, stale), not cache.remove(path)", after.body())
+          .isZero();
+      assertThat(after.body())
           .as("TODO 5: two readers revalidated at once; version 2 was asked for first but arrived after version 3, and now"
               + " the client serves version 2: of two answers for one URL the newer one stays (RFC 9111, 4), on a"
               + " revalidation as on a first fetch. Send the revalidation with the given send(...) and hand its answer to"
               + " handle(...), whose guard passes an older answer on without storing it (see hint 5)")
           .contains("\"version\":3");
+    }
+
+    @Test
+    @DisplayName("a 304 for another version that arrives late drops only the stale entry: a newer answer stored meanwhile serves readers while the whole answer is fetched")
+    void lateForeign304KeepsNewerAnswer() throws Exception {
+      client.get("/products/1");
+      later(61);
+      java.util.concurrent.CountDownLatch release304 = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release200 = new java.util.concurrent.CountDownLatch(1);
+      origin.etagOn304 = "\"v9\"";  // the first reader's 304 names another version, and is held on its way
+      origin.hold304 = release304;
+      java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        var slow = reader.submit(() -> client.get("/products/1"));
+        long until = System.nanoTime() + 10_000_000_000L;  // wait for the 304 to be decided, or the read to end without one
+        while (!origin.held304.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !slow.isDone() && System.nanoTime() < until) { }
+        assertThat(origin.held304.getCount())
+            .as("TODO 5: a stale entry with an ETag must be revalidated with If-None-Match: \"v1\"; the server saw %s",
+                origin.ifNoneMatchSeen)
+            .isZero();
+        origin.version = 2;  // a second reader revalidates meanwhile and stores version 2
+        assertThat(client.get("/products/1").body()).as("TODO 5: the second reader gets the new 200").contains("\"version\":2");
+        origin.hold200 = release200;  // the whole answer the first reader fetches after its 304 is held on its way too
+        release304.countDown();
+        until = System.nanoTime() + 10_000_000_000L;
+        while (!origin.held200.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !slow.isDone() && System.nanoTime() < until) { }
+        assertThat(origin.held200.getCount())
+            .as("TODO 5: the 304 named \"v9\", not the \"v1\" the first reader held: it must fetch the whole answer; the"
+                + " server saw %s", origin.ifNoneMatchSeen)
+            .isZero();
+        int before = origin.requests();
+        CachingClient.Reply third = client.get("/products/1");
+        assertThat(origin.requests() - before)
+            .as("TODO 5: version 2 was stored fresh for 60 s, then the first reader's late 304 for another version arrived,"
+                + " and a third reader found nothing stored (it asked the server and got %s): that 304 vouches against the"
+                + " stale \"v1\" only; drop that entry, if the map still holds it: cache.remove(path, stale), not"
+                + " cache.remove(path)", third.body())
+            .isZero();
+        release200.countDown();
+        assertThat(slow.get(10, java.util.concurrent.TimeUnit.SECONDS).body())
+            .as("TODO 5: the first reader gets the whole answer fetched after its 304").contains("\"version\":2");
+      } finally {
+        release304.countDown();
+        release200.countDown();
+        reader.shutdownNow();
+      }
     }
 
     @Test

@@ -72,7 +72,9 @@ public final class CachingClient {
     // The ETag goes back exactly as received, quotes included: the server compares validators, not ids.
     HttpResponse<String> response = send(request(path).header("If-None-Match", stale.etag()));
     if (response.statusCode() != 304) {
-      cache.remove(path);  // the server did not vouch for the stale copy: it is kept only if the new answer may be
+      // The server did not vouch for the stale copy: drop it (only it: a newer answer another reader stored meanwhile
+      // stays), and keep the new answer if it may be kept.
+      cache.remove(path, stale);
       return handle(path, response);
     }
     // A 304 naming another version (its ETag, W/ aside, is not ours) vouches for bytes we do not hold (RFC 9111, 4.3.4).
