@@ -48,6 +48,7 @@ import workbook.db.Db;
 import workbook.faults.Crash;
 import workbook.faults.FaultyDatabase;
 import workbook.faults.FaultyProducer;
+import workbook.faults.Lender;
 import workbook.faults.OnePooledConnection;
 import workbook.faults.Schedules;
 import workbook.kafka.Broker;
@@ -117,7 +118,12 @@ class OutboxTest {
     @Test
     @DisplayName("placing an order writes the order row and a pending order.confirmed outbox row")
     void writesBothRows() throws Exception {
-      service().place(new OrderService.Order("o-1", "sku-1", 2));
+      Lender lender = new Lender(db.dataSource());
+      new OrderService(lender, topic).place(new OrderService.Order("o-1", "sku-1", 2));
+      assertThat(lender.problems()).as("TODO 1: connections place(o-1) took and did not give back as it found them,"
+          + " although it succeeded. Close the connection on every path, success too (try-with-resources): a pool lends"
+          + " a connection, and one kept by the service is shared by every later order (their transactions mix)")
+          .isEmpty();
 
       assertThat(count("orders")).as("TODO 1: rows in orders after placing o-1").isEqualTo(1);
       List<OutboxRelay.Row> rows = outbox().pending();
@@ -151,9 +157,13 @@ class OutboxTest {
       service().place(new OrderService.Order("o-12", "sku-1", 1));
       db.execute("ALTER TABLE outbox ADD CONSTRAINT test_rejects_o_13 CHECK (payload NOT LIKE '%\"orderId\":\"o-13\"%')");
       // when
-      Throwable thrown = catchThrowable(() -> service().place(new OrderService.Order("o-13", "sku-1", 1)));
+      Lender lender = new Lender(db.dataSource());
+      Throwable thrown = catchThrowable(() -> new OrderService(lender, topic).place(new OrderService.Order("o-13", "sku-1", 1)));
       // then
       assertThat(thrown).as("TODO 1: place(o-13) when its outbox row cannot be written must fail").isNotNull();
+      assertThat(lender.problems()).as("TODO 1: connections the failed place(o-13) did not give back as it found"
+          + " them. Roll the transaction back (rollback(), not a rollback to a savepoint, which leaves the transaction"
+          + " open) and close the connection on every path").isEmpty();
       assertThat(orderIds()).as("TODO 1: orders saved: o-13 without its event would never reach anyone,"
           + " so its order row must roll back with the failed outbox insert (one transaction)").containsExactly("o-12");
       // and: the failed place() left nothing open behind it, so the caller's retry of o-13 goes through
@@ -175,13 +185,18 @@ class OutboxTest {
       // given: a pool of one connection whose close() returns it as it is, open transaction and all (as Tomcat's
       // jdbc-pool does unless told to roll back on return): every place() gets the same connection
       try (OnePooledConnection pool = new OnePooledConnection(db.dataSource())) {
-        OrderService pooled = new OrderService(pool, topic);
+        Lender lender = new Lender(pool);
+        OrderService pooled = new OrderService(lender, topic);
         pooled.place(new OrderService.Order("o-12", "sku-1", 1));
         db.execute("ALTER TABLE outbox ADD CONSTRAINT test_rejects_o_13 CHECK (payload NOT LIKE '%\"orderId\":\"o-13\"%')");
         // when: o-13's outbox row is refused, then o-14 is placed on the same connection
         Throwable thrown = catchThrowable(() -> pooled.place(new OrderService.Order("o-13", "sku-1", 1)));
         if (thrown instanceof UnsupportedOperationException todo) throw todo;
         assertThat(thrown).as("TODO 1: place(o-13) when its outbox row cannot be written must fail").isNotNull();
+        assertThat(lender.problems()).as("TODO 1: connections the pool got back from o-12's place() and o-13's failed"
+            + " one not as they were lent. The pool hands the connection to the next order as it is: end the failed"
+            + " transaction with rollback() (a rollback to a savepoint leaves it open) and close the connection")
+            .isEmpty();
         pooled.place(new OrderService.Order("o-14", "sku-1", 1));
         // then
         assertThat(orderIds()).as("TODO 1: orders saved once o-14 committed on the connection that o-13's failed place()"
@@ -203,7 +218,8 @@ class OutboxTest {
         try (OnePooledConnection pool = new OnePooledConnection(db.dataSource())) {
           workbook.faults.StatementFails failing =
               new workbook.faults.StatementFails(pool, "INSERT INTO outbox", "the outbox insert", unchecked);
-          OrderService pooled = new OrderService(failing, topic);
+          Lender lender = new Lender(failing);
+          OrderService pooled = new OrderService(lender, topic);
           pooled.place(new OrderService.Order("o-12", "sku-1", 1));
           // when: o-13's outbox insert fails, then o-14 is placed on the same connection
           failing.armed = true;
@@ -212,6 +228,9 @@ class OutboxTest {
           if (thrown instanceof UnsupportedOperationException todo) throw todo;
           assertThat(thrown).as("TODO 1: place(o-13) when its outbox insert failed with %s: the failure must reach the"
               + " caller", kind).isNotNull();
+          assertThat(lender.problems()).as("TODO 1: connections the pool got back from o-12's place() and o-13's"
+              + " failed one (%s) not as they were lent: end the failed transaction with rollback() whatever failed,"
+              + " and close the connection", kind).isEmpty();
           pooled.place(new OrderService.Order("o-14", "sku-1", 1));
           // then
           assertThat(orderIds()).as("TODO 1: orders saved once o-14 committed on the connection that o-13's failed"
@@ -225,14 +244,62 @@ class OutboxTest {
     }
 
     @Test
+    @DisplayName("two orders placed at the same time by one service: each commits or rolls back only its own order and outbox row")
+    void overlappingOrdersKeepTheirOwnTransactions() throws Exception {
+      for (boolean firstFails : new boolean[] {true, false}) {
+        db.execute("DELETE FROM outbox; DELETE FROM orders");
+        // given: one OrderService (as one application serves every request), and o-1's place() paused between its
+        // order insert and its outbox insert while o-2 is placed; then o-1's outbox insert fails, or o-2's did
+        Overlap overlap = new Overlap(db.dataSource());
+        overlap.firstFails = firstFails;
+        overlap.secondFails = !firstFails;
+        OrderService service = new OrderService(overlap, topic);
+        CompletableFuture<Throwable> firstPlace = new CompletableFuture<>();
+        Thread first = new Thread(() -> firstPlace.complete(
+            catchThrowable(() -> service.place(new OrderService.Order("o-1", "sku-1", 1)))), "place o-1");
+        first.setDaemon(true);
+        overlap.first = first;
+        // when
+        first.start();
+        if (!overlap.firstBetweenInserts.await(10, TimeUnit.SECONDS)) {
+          Throwable t = firstPlace.getNow(null);
+          if (t instanceof UnsupportedOperationException todo) throw todo;
+          fail("TODO 1: place(o-1) never reached its outbox insert (%s)", t);
+        }
+        Throwable second = catchThrowable(() -> service.place(new OrderService.Order("o-2", "sku-1", 1)));
+        overlap.secondReturned.countDown();
+        Throwable firstThrown = firstPlace.get(15, TimeUnit.SECONDS);
+        // then
+        String failed = firstFails ? "o-1" : "o-2";
+        String placed = firstFails ? "o-2" : "o-1";
+        String story = firstFails ? "o-1's place() inserted its order, o-2 was placed meanwhile, then o-1's outbox insert"
+            + " failed" : "o-1's place() inserted its order, o-2 was placed meanwhile and its outbox insert failed, then"
+            + " o-1's went on";
+        assertThat(firstFails ? firstThrown : second).as("TODO 1: place(%s), whose outbox insert failed, must fail", failed)
+            .isNotNull();
+        assertThat(firstFails ? second : firstThrown).as("TODO 1: place(%s), nothing of which failed", placed).isNull();
+        assertThat(orderIds()).as("TODO 1: orders saved when %s. Each place() must be its own transaction on its own"
+            + " connection (taken from the data source for this call, closed at its end): on a connection the service"
+            + " keeps and shares, one order's commit saves the other's half-written order, and one's rollback"
+            + " undoes the other's", story).containsExactly(placed);
+        assertThat(outbox().pending()).extracting(OutboxRelay.Row::key).as("TODO 1: outbox rows saved when %s", story)
+            .containsExactly(placed);
+      }
+    }
+
+    @Test
     @DisplayName("when the order insert fails, no outbox row is left behind")
     void orderFailureRollsBackTheOutboxRow() throws Exception {
       // given: o-1 exists, so a second o-1 breaks the primary key of orders
       service().place(new OrderService.Order("o-1", "sku-1", 1));
       // when
-      Throwable thrown = catchThrowable(() -> service().place(new OrderService.Order("o-1", "sku-2", 5)));
+      Lender lender = new Lender(db.dataSource());
+      Throwable thrown = catchThrowable(() -> new OrderService(lender, topic).place(new OrderService.Order("o-1", "sku-2", 5)));
       // then
       assertThat(thrown).as("TODO 1: placing o-1 a second time must fail (orders.id is the primary key)").isNotNull();
+      assertThat(lender.problems()).as("TODO 1: connections the failed 2nd place(o-1) did not give back as it found"
+          + " them. Roll the transaction back (rollback(), which ends it) and close the connection on every path")
+          .isEmpty();
       assertThat(outbox().pending()).as("TODO 1: outbox rows: the failed order's event must roll back"
           + " with it, or consumers hear about an order that does not exist").hasSize(1);
       assertThat(openTransactions()).as("TODO 1: transactions left open by the failed place(o-1): roll back when"
@@ -281,8 +348,9 @@ class OutboxTest {
     void commitFailureLeavesNoOutboxRow() throws Exception {
       // given: a database whose commit of the transaction holding o-1's order row fails once
       CommitFailsOnce database = new CommitFailsOnce(db.dataSource());
+      Lender lender = new Lender(database);
       // when
-      Throwable thrown = catchThrowable(() -> new OrderService(database, topic).place(new OrderService.Order("o-1", "sku-1", 1)));
+      Throwable thrown = catchThrowable(() -> new OrderService(lender, topic).place(new OrderService.Order("o-1", "sku-1", 1)));
       if (thrown instanceof UnsupportedOperationException todo) throw todo;
       // then
       assertThat(database.failed).as("TODO 1: place() never called commit() on the connection that inserted the"
@@ -295,6 +363,9 @@ class OutboxTest {
           + " on the same connection, in the same transaction, as the order (not in a transaction of its own,"
           + " nor with auto-commit), or the relay publishes an order that does not exist").isEmpty();
       assertThat(count("orders")).as("TODO 1: orders saved after the commit failed").isZero();
+      assertThat(lender.problems()).as("TODO 1: connections the place() whose commit failed did not give back as it"
+          + " found them: after a failed commit the transaction's state is unknown, roll it back, and close the"
+          + " connection").isEmpty();
       // and: the caller's retry goes through, with one event
       service().place(new OrderService.Order("o-1", "sku-1", 1));
       assertThat(outbox().pending()).as("TODO 1: outbox rows after the retry of o-1").hasSize(1);
@@ -541,7 +612,7 @@ class OutboxTest {
     @BeforeAll @Timeout(100) static void startBroker() { bootstrap(); }
 
     @Test
-    @DisplayName("outages, failed sends, lost acks, late answers, relay crashes and late commits, generated: every event arrives, in order per key, twice only after a crash or a lost ack")
+    @DisplayName("outages, failed sends, lost acks, late answers, relay crashes, late commits, rollbacks, a clock stepping back and failed marks, generated: every committed event arrives, in order per key, twice only after a crash, a lost ack or a failed mark")
     void survivesGeneratedFaults() throws Exception {
       // One schedule by default: each holds every fault kind once or more, at places its seed picks (printed;
       // FAULTS_SEED=n plays one again, FAULTS_SCHEDULES=n plays more). Faults are injected at the producer: no
@@ -553,7 +624,7 @@ class OutboxTest {
   /** One part of a relay's life in a generated schedule: events are written, then something happens. */
   record Episode(Kind kind, List<String> writes, int passes) {
     enum Kind {
-      /** Rows written two days ago, while the relay was down, wait at the head of the outbox. */
+      /** Rows written from ten years to two days ago, while the relay was down, wait at the head of the outbox. */
       OLD_ROWS,
       /** A pass whose send of one row fails (nothing reached the broker). */
       FAILS,
@@ -569,6 +640,12 @@ class OutboxTest {
       OUTAGE,
       /** An order's transaction, begun before these rows were written, commits during the pass: its row has a lower id than rows already being published. */
       LATE_COMMIT,
+      /** An order's transaction inserts its outbox row, the relay passes, then the transaction rolls back. */
+      ROLLED_BACK,
+      /** The database's clock steps back: each row written carries an earlier created_at than the row before it. */
+      CLOCK_BACK,
+      /** The broker acknowledged one row, and marking it sent fails (the database refuses the update once). */
+      MARK_FAILS,
       /** The relay restarts between passes. */
       RESTART,
       /** A plain pass. */
@@ -614,13 +691,16 @@ class OutboxTest {
     final Map<String, Integer> mayRepeat = new HashMap<>();
     int events;
     int restarts;
+    /** The relay's database: an update of one row (its mark) can be made to fail once. */
+    final MarkFails marks;
 
     RelayUnderFaults() {
       topic = Topics.unique("faults");
       withTopic();
       producer = new FaultyProducer<>(patient(OutboxRelay.producerConfig(bootstrap(), "outbox-relay")));
       producers.add(producer);
-      relay = new OutboxRelay(db.dataSource(), producer);
+      marks = new MarkFails(db.dataSource());
+      relay = new OutboxRelay(marks, producer);
     }
 
     void run(List<Episode> schedule) throws Exception {
@@ -631,8 +711,36 @@ class OutboxTest {
     void play(Episode e) throws Exception {
       switch (e.kind()) {
         case OLD_ROWS -> {
-          int hoursAgo = 48;
-          for (String key : e.writes()) write(key, hoursAgo--);
+          // ten years, a year, a month, then two days old: a relay never gives up on a row, however old
+          int[] ages = {87_600, 8_760, 720, 48};
+          for (int i = 0; i < e.writes().size(); i++) write(e.writes().get(i), i < ages.length ? ages[i] : 48 - i);
+          pass();
+        }
+        case CLOCK_BACK -> {
+          // each row one hour older than the one written before it: the ids give the order, not created_at
+          for (int i = 0; i < e.writes().size(); i++) write(e.writes().get(i), i + 1);
+          Timeline.note("the database's clock stepped back: each row written carries an earlier created_at than the one before");
+          pass();
+        }
+        case ROLLED_BACK -> {
+          String key = "o-gone-" + (events + 1);
+          String payload = event(key);
+          try (Connection gone = db.dataSource().getConnection()) {
+            gone.setAutoCommit(false);
+            OrderService.insertOutbox(gone, topic, key, payload);
+            Timeline.note("an order's transaction inserted its outbox row " + key + " and has not committed yet");
+            writeAll(e.writes());
+            pass();
+            gone.rollback();
+            Timeline.note("the order's transaction of " + key + " rolls back: its event must never exist");
+          }
+          pass();
+        }
+        case MARK_FAILS -> {
+          writeAll(e.writes());
+          String target = rowToFault();
+          mayRepeat.merge(target, 1, Integer::sum);
+          marks.failOnce(idOf(target));
           pass();
         }
         case OUTAGE -> {
@@ -698,13 +806,30 @@ class OutboxTest {
         relay.relayOnce();
       } catch (Crash crash) {
         restart(crash.getMessage());
+      } catch (UnsupportedOperationException todo) {
+        throw todo;
+      } catch (SQLException | RuntimeException failedPass) {
+        // a pass that failed (a mark the database refused): the relay's next pass starts again; what it left behind
+        // is judged at the end
+        Timeline.note("the relay's pass failed (" + failedPass + "); its next pass starts again");
       }
     }
 
     void restart(String why) {
       restarts++;
       Timeline.note(why + ": a new relay over the same database (restart " + restarts + ")");
-      relay = new OutboxRelay(db.dataSource(), producer);
+      relay = new OutboxRelay(marks, producer);
+    }
+
+    long idOf(String payload) throws SQLException {
+      try (Connection c = db.dataSource().getConnection();
+          var s = c.prepareStatement("SELECT id FROM outbox WHERE payload = ?")) {
+        s.setString(1, payload);
+        try (ResultSet r = s.executeQuery()) {
+          r.next();
+          return r.getLong(1);
+        }
+      }
     }
 
     void finish() throws Exception {
@@ -719,22 +844,42 @@ class OutboxTest {
           + " never by a range or a batch; every pass reads all rows still pending (a row can commit late, with a"
           + " lower id than rows already published); a relay never gives up on a row, however long the outage or"
           + " however old the row", pending).isEmpty();
+      List<String> neverCommitted = published.stream().distinct().filter(p -> !committed.contains(p)).toList();
+      assertThat(neverCommitted).as("TODO 3: events on the topic whose outbox row was never committed (its order's"
+          + " transaction rolled back). The relay must read only committed rows: pending() with the database's default"
+          + " isolation (READ COMMITTED), never READ UNCOMMITTED, or it publishes an order that never existed")
+          .isEmpty();
       Map<String, List<String>> expectedPerOrder = new LinkedHashMap<>();
       Map<String, List<String>> firstSeenPerOrder = new LinkedHashMap<>();
       for (String p : committed) expectedPerOrder.computeIfAbsent(keyOf.get(p), k -> new ArrayList<>()).add(p);
       for (String p : published.stream().distinct().toList()) {
-        if (keyOf.containsKey(p)) firstSeenPerOrder.computeIfAbsent(keyOf.get(p), k -> new ArrayList<>()).add(p);
+        if (keyOf.containsKey(p) && committed.contains(p)) firstSeenPerOrder.computeIfAbsent(keyOf.get(p), k -> new ArrayList<>()).add(p);
       }
       assertThat(firstSeenPerOrder).as("TODO 3: each order's events on the topic (first copies), against the order they"
-          + " were committed in. A later event of an order overtook an earlier one that had failed: stop the pass at"
-          + " the first row that fails, and wait for each row's acknowledgement before sending the next")
+          + " were committed in. A later event of an order went out before an earlier one: read pending rows oldest"
+          + " first by outbox id (the order they were written; not by created_at, a transaction's start on a clock that"
+          + " can step back), stop the pass at the first row that fails, and wait for each row's acknowledgement before"
+          + " sending the next")
           .isEqualTo(expectedPerOrder);
+      Map<String, List<String>> goingBack = new LinkedHashMap<>();
+      Map<String, Integer> latest = new HashMap<>();
+      for (String p : published) {
+        if (!keyOf.containsKey(p) || !committed.contains(p)) continue;
+        int at = committed.indexOf(p);
+        Integer before = latest.get(keyOf.get(p));
+        if (before != null && at < before) goingBack.computeIfAbsent(keyOf.get(p), k -> new ArrayList<>()).add(p);
+        else latest.put(keyOf.get(p), at);
+      }
+      assertThat(goingBack).as("TODO 3: copies of events that reached the topic after a later event of their own order"
+          + " (a consumer ends on the older one). A row that failed anywhere, in its send or in its mark, stops the"
+          + " pass: the next pass sends it again before anything behind it; do not go on past a row whose markSent()"
+          + " failed").isEmpty();
       Map<String, Integer> copies = new LinkedHashMap<>();
       for (String p : published) copies.merge(p, 1, Integer::sum);
       List<String> tooMany = copies.entrySet().stream()
           .filter(c -> c.getValue() > 1 + mayRepeat.getOrDefault(c.getKey(), 0)).map(c -> c.getValue() + "x " + c.getKey()).toList();
-      assertThat(tooMany).as("TODO 3: events published more often than a crash after the ack or a lost ack explains"
-          + " (those may send a row once more). Mark each row sent as soon as its acknowledgement came back").isEmpty();
+      assertThat(tooMany).as("TODO 3: events published more often than a crash after the ack, a lost ack or a failed"
+          + " mark explains (those may send a row once more). Mark each row sent as soon as its acknowledgement came back").isEmpty();
       assertThat(pending).as("TODO 3: rows still pending with the broker back for several passes").isEmpty();
       assertThat(count("outbox WHERE topic = '" + topic + "'")).as("TODO 3: outbox rows kept (marked sent, not deleted)")
           .isEqualTo(committed.size());
@@ -797,6 +942,125 @@ class OutboxTest {
   }
 
   // ---- the test's own tools -------------------------------------------------------------------
+
+  /**
+   * The real database, except that the next update of the outbox that names one row id (the relay's markSent of that
+   * row) fails once, as a database that refuses a write for a moment: the row is not marked.
+   */
+  static final class MarkFails implements DataSource {
+    private final DataSource real;
+    private volatile long failId = -1;
+
+    MarkFails(DataSource real) { this.real = real; }
+
+    void failOnce(long rowId) { failId = rowId; }
+
+    @Override public Connection getConnection() throws SQLException { return failing(real.getConnection()); }
+
+    @Override public Connection getConnection(String user, String password) throws SQLException {
+      return failing(real.getConnection(user, password));
+    }
+
+    private Connection failing(Connection c) {
+      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+          (proxy, method, args) -> {
+            Object result;
+            try {
+              result = method.invoke(c, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+            if (method.getName().equals("prepareStatement") && args[0] instanceof String sql
+                && sql.strip().toUpperCase(Locale.ROOT).startsWith("UPDATE OUTBOX")) {
+              return failingUpdate((java.sql.PreparedStatement) result);
+            }
+            return result;
+          });
+    }
+
+    private java.sql.PreparedStatement failingUpdate(java.sql.PreparedStatement s) {
+      List<Object> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
+      return (java.sql.PreparedStatement) Proxy.newProxyInstance(java.sql.PreparedStatement.class.getClassLoader(),
+          new Class<?>[] {java.sql.PreparedStatement.class}, (proxy, method, args) -> {
+            String name = method.getName();
+            if (name.startsWith("set") && args != null && args.length >= 2 && args[1] instanceof Number id) bound.add(id.longValue());
+            if (name.startsWith("execute") && failId >= 0 && bound.contains(failId)) {
+              long id = failId;
+              failId = -1;
+              Timeline.note("the database fails to mark outbox row " + id + " sent (a failure the test injects)");
+              throw new SQLException("could not mark outbox row " + id + " sent (a failure the test injects)", "08006");
+            }
+            try {
+              return method.invoke(s, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+
+    @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
+    @Override public void setLogWriter(PrintWriter w) throws SQLException { real.setLogWriter(w); }
+    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
+    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
+    @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
+    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
+    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
+  }
+
+  /**
+   * The real database, where two place() calls overlap on cue: the 1st caller's outbox insert waits (its order row
+   * inserted, not committed) until the 2nd place() has returned, then goes on. Either caller's outbox insert can be
+   * made to fail. Latches, no sleeps: the overlap happens every time.
+   */
+  static final class Overlap implements DataSource {
+    private final DataSource real;
+    final java.util.concurrent.CountDownLatch firstBetweenInserts = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch secondReturned = new java.util.concurrent.CountDownLatch(1);
+    volatile Thread first;
+    volatile boolean firstFails;
+    volatile boolean secondFails;
+
+    Overlap(DataSource real) { this.real = real; }
+
+    @Override public Connection getConnection() throws SQLException { return overlapping(real.getConnection()); }
+
+    @Override public Connection getConnection(String user, String password) throws SQLException {
+      return overlapping(real.getConnection(user, password));
+    }
+
+    private Connection overlapping(Connection c) {
+      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+          (proxy, method, args) -> {
+            if (method.getName().startsWith("prepare") && args != null && args[0] instanceof String sql
+                && sql.strip().toUpperCase(Locale.ROOT).startsWith("INSERT INTO OUTBOX")) {
+              boolean isFirst = Thread.currentThread() == first;
+              if (isFirst) {
+                firstBetweenInserts.countDown();
+                // bounded: a place() that makes the 2nd caller wait for the 1st (a lock) is let go after 5 s
+                secondReturned.await(5, TimeUnit.SECONDS);
+              }
+              if (isFirst ? firstFails : secondFails) {
+                String who = isFirst ? "the 1st order's" : "the 2nd order's";
+                Timeline.note(who + " outbox insert fails (a failure the test injects)");
+                throw new SQLException(who + " outbox insert failed (a failure the test injects)", "08006");
+              }
+            }
+            try {
+              return method.invoke(c, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+
+    @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
+    @Override public void setLogWriter(PrintWriter w) throws SQLException { real.setLogWriter(w); }
+    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
+    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
+    @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
+    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
+    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
+  }
 
   /**
    * The real database, except that the first commit of a transaction that inserted an order fails:
