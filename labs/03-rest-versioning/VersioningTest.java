@@ -654,18 +654,24 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("a body that is no JSON, or cut off, is an IllegalArgumentException too, like every body it cannot use")
+    @DisplayName("a body that is no JSON, cut off, or followed by more, is an IllegalArgumentException too, like every body it cannot use")
     void unreadableIsIllegalArgument() {
+      String whole = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}";
       for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.",
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}", "<html>502 Bad Gateway</html>",
-          "", "null", "[]", "\"7.50\""}) {
+          "", "null", "[]", "\"7.50\"", whole + " {\"price\":{\"amount\":0}}", whole + "<html>502 Bad Gateway</html>",
+          whole + "}", whole + " x"}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
-            .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off or no JSON at all, is an"
-                + " IllegalArgumentException (the given code wraps Jackson's JsonProcessingException in one; keep that),"
-                + " so a caller has one exception to catch", body, thrown == null ? "nothing" : thrown.getClass().getName())
+            .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off, no JSON at all, or one JSON value"
+                + " followed by more (a second body, an error page: no JSON either), is an IllegalArgumentException (the"
+                + " given code wraps Jackson's JsonProcessingException in one, and the given mapper refuses what follows the"
+                + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch", body,
+                thrown == null ? "nothing" : thrown.getClass().getName())
             .isInstanceOf(IllegalArgumentException.class);
       }
+      assertThat(catchThrowable(() -> ProductReader.read(whole + " \n\t "))).as("TODO 3: whitespace after the JSON value is"
+          + " still JSON: ProductReader.read of a whole body followed by spaces must read it").isNull();
     }
 
     @Test
