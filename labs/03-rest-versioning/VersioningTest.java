@@ -68,11 +68,17 @@ class VersioningTest {
       {PLAIN_JSON + ";q=0, " + V2 + ";q=0.5, */*", V1}, {PLAIN_JSON + ";q=0, */*;q=0.5, " + V2 + ";q=0.8", V2},
       {"application/*;q=0.5, " + PLAIN_JSON + ";q=0, */*", V1}, {"*/*;q=0, application/*", PLAIN_JSON},
       {"text/*;q=0, */*", PLAIN_JSON}, {"Application/JSON;Q=0, */*", V1}};
-  /** Products whose amounts a double cannot carry (20 significant digits) or that money in other currencies has. */
+  /**
+   * Another shop's catalog: under ids 1 and 2 other products than the API's own, and amounts a double cannot carry (20
+   * significant digits), with more decimals than their currency has (a unit price), in currencies Java does not know.
+   */
   private static final java.util.Map<Integer, CatalogApi.Product> EXACT_PRODUCTS = java.util.Map.of(
-      7, new CatalogApi.Product(7, "Roastery", new BigDecimal("98765432109876543.21"), "EUR"),
-      8, new CatalogApi.Product(8, "Dates", new BigDecimal("1.234"), "KWD"),
-      9, new CatalogApi.Product(9, "Sugar", new BigDecimal("0.10"), "EUR"));
+      1, new CatalogApi.Product(1, "Roastery", new BigDecimal("98765432109876543.21"), "EUR"),
+      2, new CatalogApi.Product(2, "Dates", new BigDecimal("1.234"), "KWD"),
+      9, new CatalogApi.Product(9, "Sugar", new BigDecimal("0.10"), "EUR"),
+      10, new CatalogApi.Product(10, "Beans by the gram", new BigDecimal("0.0125"), "EUR"),
+      11, new CatalogApi.Product(11, "Matcha", new BigDecimal("1234.5"), "JPY"),
+      12, new CatalogApi.Product(12, "Gift card", new BigDecimal("25.005"), "USDC"));
   private CatalogApi api;
 
   @BeforeEach
@@ -147,20 +153,28 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("v2 sends each product's amount exactly, as v1 does: 20 significant digits, 3 decimals, 0.10")
+    @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: 20 significant digits, more decimals than its currency has, any currency")
     void exactAmountsByUrl() throws Exception {
+      for (String id : new String[] {"1", "2"}) get("/api/v2/products/" + id, null); // the API's own products 1 and 2 first
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
         for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
           for (String version : new String[] {"v1", "v2"}) {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/" + version + "/products/" + product.id()))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
-            JsonNode price = exactJson(body).path("price");
-            JsonNode amount = version.equals("v1") ? price : price.path("amount");
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/" + version
+                + "/products/" + product.id())).build(), HttpResponse.BodyHandlers.ofString());
+            String body = response.statusCode() + " " + response.body();
+            JsonNode sent = exactJson(response.body());
+            assertThat(sent.path("name").asText() + " " + (version.equals("v1") ? product.currency() : sent.path("price").path("currency").asText()))
+                .as("TODO 1: /api/%s/products/%d of a second catalog, whose product %d is %s, answered %s: each answer is built"
+                    + " from the product find(ctx) found in this catalog, with its own currency, whatever Java knows of it"
+                    + " (nothing kept from an earlier answer or another catalog)", version, product.id(), product.id(), product,
+                    body)
+                .isEqualTo(product.name() + " " + product.currency());
+            JsonNode amount = version.equals("v1") ? sent.path("price") : sent.path("price").path("amount");
             assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
                 .as("TODO 1: the amount of a product whose price is %s %s came out of /api/%s as %s in %s: the amount goes"
                     + " from the product to the answer as the BigDecimal it is (new Price(p.amount(), ...)), never through"
-                    + " a double, which keeps about 16 digits", product.amount().toPlainString(), product.currency(), version,
-                    amount, body)
+                    + " a double, which keeps about 16 digits, and never rounded to the decimals its currency has (a unit"
+                    + " price has more)", product.amount().toPlainString(), product.currency(), version, amount, body)
                 .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
           }
         }
@@ -300,15 +314,22 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("every version chosen by Accept sends each product's amount exactly: 20 significant digits, 3 decimals, 0.10")
+    @DisplayName("every version chosen by Accept sends each product of its own catalog, its amount exactly: 20 significant digits, more decimals than its currency has, any currency")
     void exactAmountsByAccept() throws Exception {
+      for (String id : new String[] {"1", "2"}) get("/api/products/" + id, V2); // the API's own products 1 and 2 first
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
         for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
           for (String accept : new String[] {V1, V2, PLAIN_JSON}) {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/products/" + product.id()))
-                .header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString()).body();
-            JsonNode price = exactJson(body).path("price");
-            JsonNode amount = accept.equals(V2) ? price.path("amount") : price;
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/products/"
+                + product.id())).header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString());
+            String body = response.statusCode() + " " + response.body();
+            JsonNode sent = exactJson(response.body());
+            assertThat(sent.path("name").asText() + " " + (accept.equals(V2) ? sent.path("price").path("currency").asText() : product.currency()))
+                .as("TODO 2: /api/products/%d with Accept: %s, of a second catalog whose product %d is %s, answered %s: build"
+                    + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog",
+                    product.id(), accept, product.id(), product, body)
+                .isEqualTo(product.name() + " " + product.currency());
+            JsonNode amount = accept.equals(V2) ? sent.path("price").path("amount") : sent.path("price");
             assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
                 .as("TODO 2: the amount of a product whose price is %s %s came out for Accept: %s as %s in %s: build the"
                     + " body with v1(product) or v2(product), which keep the BigDecimal as it is", product.amount().toPlainString(),
@@ -633,18 +654,24 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("a body that is no JSON, or cut off, is an IllegalArgumentException too, like every body it cannot use")
+    @DisplayName("a body that is no JSON, cut off, or followed by more, is an IllegalArgumentException too, like every body it cannot use")
     void unreadableIsIllegalArgument() {
+      String whole = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}";
       for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.",
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}", "<html>502 Bad Gateway</html>",
-          "", "null", "[]", "\"7.50\""}) {
+          "", "null", "[]", "\"7.50\"", whole + " {\"price\":{\"amount\":0}}", whole + "<html>502 Bad Gateway</html>",
+          whole + "}", whole + " x"}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
-            .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off or no JSON at all, is an"
-                + " IllegalArgumentException (the given code wraps Jackson's JsonProcessingException in one; keep that),"
-                + " so a caller has one exception to catch", body, thrown == null ? "nothing" : thrown.getClass().getName())
+            .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off, no JSON at all, or one JSON value"
+                + " followed by more (a second body, an error page: no JSON either), is an IllegalArgumentException (the"
+                + " given code wraps Jackson's JsonProcessingException in one, and the given mapper refuses what follows the"
+                + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch", body,
+                thrown == null ? "nothing" : thrown.getClass().getName())
             .isInstanceOf(IllegalArgumentException.class);
       }
+      assertThat(catchThrowable(() -> ProductReader.read(whole + " \n\t "))).as("TODO 3: whitespace after the JSON value is"
+          + " still JSON: ProductReader.read of a whole body followed by spaces must read it").isNull();
     }
 
     @Test
@@ -1077,9 +1104,13 @@ class VersioningTest {
     return response;
   }
 
-  /** A body read with every number as a BigDecimal, so the test itself loses no digit. */
-  private static JsonNode exactJson(String body) throws Exception {
-    return new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(body);
+  /** A body read with every number as a BigDecimal, so the test itself loses no digit (a missing node if it is no JSON). */
+  private static JsonNode exactJson(String body) {
+    try {
+      return new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+      return MissingNode.getInstance();  // the assertion then shows what came instead
+    }
   }
 
   private static JsonNode priceOf(HttpResponse<String> response) {

@@ -101,7 +101,12 @@ class CheckStockTest {
   }
 
   Server serve(io.grpc.BindableService service) {
-    Server s = StockServer.start(0, CallStory.narrate(service));
+    return serve(service, true);
+  }
+
+  /** A server StockServer.start builds for {@code service}, stopped after the test; narrated, its calls go into the story. */
+  Server serve(io.grpc.BindableService service, boolean narrated) {
+    Server s = StockServer.start(0, narrated ? CallStory.narrate(service) : service);
     extraServers.add(s);
     return s;
   }
@@ -353,6 +358,46 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("a call reads its row once: a row that goes, or comes, while the call runs gives the row or NOT_FOUND, never UNKNOWN")
+    void readsItsRowOnce() {
+      StockService.Item row = new StockService.Item(4, Instant.parse("2026-03-02T08:00:00.5Z"));
+      String answered = "[onNext, onCompleted] " + LocalGrpc.text(StockLevel.newBuilder().setProductId("grinder")
+          .setQuantity(row.quantity()).setUpdatedAt(StockService.timestamp(row.updatedAt())).build());
+      List<String> wrong = new ArrayList<>();
+      for (boolean goes : new boolean[] {true, false}) {
+        // The warehouse changes the row right after the call's first read of the table: sold out and removed, or booked in.
+        Map<String, StockService.Item> table = new java.util.AbstractMap<>() {
+          boolean there = goes;
+          boolean read;
+
+          private boolean readNow(Object id) {
+            boolean was = there && "grinder".equals(id);
+            if (!read) there = !goes;
+            read = true;
+            return was;
+          }
+
+          @Override public StockService.Item get(Object id) { return readNow(id) ? row : null; }
+          @Override public boolean containsKey(Object id) { return readNow(id); }
+          @Override public StockService.Item getOrDefault(Object id, StockService.Item otherwise) { return readNow(id) ? row : otherwise; }
+          @Override public java.util.Set<Entry<String, StockService.Item>> entrySet() {
+            return readNow("grinder") ? java.util.Set.of(Map.entry("grinder", row)) : java.util.Set.of();
+          }
+        };
+        Recorder recorder = Recorder.on(new StockService(table, Duration.ZERO), "grinder");
+        String did = recorder.events + (recorder.answers.isEmpty() ? "" : " " + LocalGrpc.text(recorder.answers.get(0)));
+        String first = goes ? answered : "[onError NOT_FOUND]";
+        if (!did.equals(first)) {
+          wrong.add("grinder's row " + (goes ? "removed" : "added") + " right after the call's first read of the table: "
+              + did + ", where its first read says " + first);
+        }
+      }
+      assertThat(wrong).as("TODO 1: a call that reads the stock table twice (containsKey, then get) can see two tables: a row"
+          + " removed between the reads gives a NullPointerException (the caller gets UNKNOWN), a row added between them"
+          + " the same. Read the row once (Item item = stock.get(productId)) and decide from that read alone").isEmpty();
+    }
+
+    @Test
     @DisplayName("the service answers once, then completes the call")
     void answersOnceThenCompletes() {
       assertThat(Recorder.call("espresso-machine")).as("TODO 1: what checkStock(espresso-machine) did with its"
@@ -489,6 +534,52 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("over the wire, any id up to gRPC's 4 MiB message, of any characters: NOT_FOUND naming it (a long description shortened by StockServer.start), never INTERNAL")
+    void anyIdOverTheWire() throws InterruptedException {
+      long seed = new java.util.Random().nextLong();
+      java.util.Random random = new java.util.Random(seed);
+      // 1-, 2-, 3- and 4-byte characters of UTF-8, which gRPC percent-encodes into the description's header: 3, 6, 9, 12 bytes.
+      String[][] alphabets = {{"ASCII", "abcdefghijklmnopqrstuvwxyz0123456789-_/.~"}, {"2-byte", "\u00e9\u00fc\u00f1\u00df\u0416\u05d0"},
+          {"3-byte", "\u3042\u4e2d\u20ac\u2603\uac00"}, {"4-byte", "\ud83d\ude00\ud83c\udf75\ud800\udf48"}};
+      int[] lengths = {1, 99, 100, 101, 199, 200, 201, 909, 1_000, 2_730, 5_000, 10_000};
+      // Not narrated: the story would print each request into the run's record, 4 MB of it at the end.
+      ManagedChannel wire = channelTo(serve(new StockService(StockService.STOCK, Duration.ZERO), false));
+      List<String> wrong = new ArrayList<>();
+      for (String[] alphabet : alphabets) {
+        for (int length : lengths) {
+          StringBuilder built = new StringBuilder();
+          while (built.length() < length) {
+            int at = random.nextInt(alphabet[1].length());
+            if (Character.isLowSurrogate(alphabet[1].charAt(at))) at--;
+            built.append(alphabet[1], at, Character.isHighSurrogate(alphabet[1].charAt(at)) ? at + 2 : at + 1);
+          }
+          wrong.addAll(notFoundOverTheWire(wire, alphabet[0] + " id of " + built.length() + " characters", built.toString()));
+        }
+      }
+      // gRPC's own limit on a message is 4 MiB (4,194,304 bytes): a request just under it is still a question to answer.
+      wrong.addAll(notFoundOverTheWire(wire, "ASCII id of 4,000,000 characters, a request just under gRPC's own 4 MiB",
+          "z".repeat(4_000_000)));
+      assertThat(wrong).as("TODO 2: unknown ids (generated from seed %d) CheckStock answered wrongly over the wire, to the server"
+          + " StockServer.start builds: any id up to gRPC's own message limit of 4 MiB is a valid question, so no"
+          + " maxInboundMessageSize of your own (on the server) and no limit in checkStock; one the table lacks is NOT_FOUND,"
+          + " whose description names it. A description travels in a header, percent-encoded, and a caller refuses a call's"
+          + " headers beyond 8 KiB (INTERNAL): the given ShortDescriptions in StockServer.start cuts a long one to its first"
+          + " %d characters, keep it there", seed, StockServer.ShortDescriptions.MAX_DESCRIPTION).isEmpty();
+    }
+
+    /** What went wrong with CheckStock(id) over the wire, for an id the table lacks: nothing, or one line. */
+    static List<String> notFoundOverTheWire(ManagedChannel wire, String what, String id) {
+      Status status = statusOf(() -> InventoryGrpc.newBlockingStub(wire).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
+      if (status.getCode() != Status.Code.NOT_FOUND) return List.of(what + ": " + meaning(status) + ", not NOT_FOUND");
+      String named = id.substring(0, Math.min(id.length(), 100)); // what any description of up to 200 characters keeps
+      if (!String.valueOf(status.getDescription()).contains(named)) {
+        return List.of(what + ": NOT_FOUND whose description (" + String.valueOf(status.getDescription()).length()
+            + " characters) does not name the id's first " + named.length() + " characters");
+      }
+      return List.of();
+    }
+
+    @Test
     @DisplayName("a product with no units left is found, with quantity 0")
     void zeroIsNotMissing() {
       Status status = statusOf(() -> checkStock("milk-frother"));
@@ -515,10 +606,15 @@ class CheckStockTest {
     @Test
     @DisplayName("a slow server trips the client's deadline: DEADLINE_EXCEEDED, soon after it")
     void slowServerTripsDeadline() throws Exception {
-      StockClient client = clientOf(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10))), Duration.ofMillis(200));
+      DeadlineAtStart watch = new DeadlineAtStart(); // notes each call fetch makes
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(
+          channelTo(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10)))), watch), Duration.ofMillis(200));
       long t0 = System.nanoTime();
       Status status = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> client.fetch("grinder")));
       long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(watch.calls.size()).as("TODO 3: calls one fetch made with a 200 ms deadline on a 10 s server (it ended with"
+          + " %s): one fetch is one call, within the caller's deadline; a second call after it passed gives the caller an"
+          + " answer later than it asked for", LocalGrpc.describe(status)).isEqualTo(1);
       assertThat(status.getCode()).as("TODO 3: the call's status with a 200 ms deadline on a 10 s server").isEqualTo(Status.Code.DEADLINE_EXCEEDED);
       assertThat(ms).as("TODO 3: the call took %d ms with a 200 ms deadline: use the Duration the client was given", ms).isLessThan(2_000);
     }
@@ -652,6 +748,31 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("the server StockServer.start builds runs each call on a thread of its own, however many overlap: no pool of a fixed size")
+    void noFixedPool() throws Exception {
+      Server s = serve(new ScriptedInventory(Duration.ZERO));
+      // 128 callers (above) cannot rule out a pool of 200 or 1,000; a pool's own settings can. gRPC keeps the executor it
+      // was given (or its own, a cached pool) in the server it builds.
+      java.lang.reflect.Field field = s.getClass().getDeclaredField("executor");
+      field.setAccessible(true);
+      Object executor = field.get(s);
+      String queues = null;
+      if (executor instanceof java.util.concurrent.ThreadPoolExecutor pool && pool.getCorePoolSize() < Integer.MAX_VALUE
+          && !(pool.getMaximumPoolSize() == Integer.MAX_VALUE && pool.getQueue() instanceof java.util.concurrent.SynchronousQueue)) {
+        queues = "a ThreadPoolExecutor of " + pool.getCorePoolSize() + " to " + pool.getMaximumPoolSize() + " threads with a "
+            + pool.getQueue().getClass().getSimpleName() + ": past " + (pool.getQueue() instanceof java.util.concurrent.SynchronousQueue
+                ? pool.getMaximumPoolSize() + " overlapping calls, the next is refused" : pool.getCorePoolSize()
+                + " overlapping calls, the next waits in its queue for a slow look-up to end");
+      } else if (executor instanceof java.util.concurrent.ForkJoinPool pool) {
+        queues = "a ForkJoinPool of " + pool.getParallelism() + " workers: past them, a call waits for a slow look-up to end";
+      }
+      assertThat(queues).as("TODO 3: the server StockServer.start builds runs its calls on %s. gRPC runs each call on a thread"
+          + " of its own by default (a pool that grows, Executors.newCachedThreadPool()); a fixed pool (executor(...) in"
+          + " StockServer.start), however large, makes the caller after the last thread wait, past its deadline, for others'"
+          + " slow look-ups. Leave the server's executor as gRPC chooses it", queues).isNull();
+    }
+
+    @Test
     @DisplayName("two checkouts calling fetch on one client at once are both in the inventory at once: the client queues no call")
     void overlappingFetchesOverlap() throws Exception {
       StockClient client = clientOf(serve(meeting()), TEST_DEADLINE);
@@ -743,11 +864,15 @@ class CheckStockTest {
     @DisplayName("a call to an inventory that is down fails at once with UNAVAILABLE, not at its deadline")
     void downIsUnavailable() throws InterruptedException {
       Server gone = serve(new ScriptedInventory(Duration.ZERO));
-      StockClient client = clientOf(gone, Duration.ofSeconds(5));
+      DeadlineAtStart watch = new DeadlineAtStart(); // notes each call fetch makes
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(gone), watch), Duration.ofSeconds(5));
       LocalGrpc.stop(gone);
       long t0 = System.nanoTime();
       Status status = statusOf(() -> client.fetch("grinder"));
       long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(watch.calls.size()).as("TODO 3: calls one fetch made to an inventory nobody listens for any more (it ended"
+          + " with %s): one fetch is one call, whatever its outcome. UNAVAILABLE is safe to retry, but whether and when to"
+          + " ask again is the caller's decision (check gives it TryLater), not fetch's", LocalGrpc.describe(status)).isEqualTo(1);
       assertThat(status.getCode()).as("TODO 3: a call (5 s deadline) to an inventory nobody listens for any more ended"
           + " with %s after %d ms: a refused connection fails at once with UNAVAILABLE, so the caller can decide; a call"
           + " made withWaitForReady() waits out its deadline instead", LocalGrpc.describe(status), ms)
@@ -821,10 +946,15 @@ class CheckStockTest {
     @DisplayName("an inventory that is down is TryLater(UNAVAILABLE)")
     void downIsTryLater() throws InterruptedException {
       Server gone = serve(new ScriptedInventory(Duration.ZERO));
-      StockClient client = clientOf(gone, TEST_DEADLINE);
+      DeadlineAtStart watch = new DeadlineAtStart(); // notes each call check makes
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(gone), watch), TEST_DEADLINE);
       assertThat(client.check("grinder")).as("TODO 4: check(grinder) while the inventory answers 7 units")
           .isEqualTo(new StockClient.InStock("grinder", 7));
       LocalGrpc.stop(gone);
+      watch.calls.clear();
+      String did = reaction(() -> client.check("grinder"));
+      assertThat(watch.calls.size()).as("TODO 4: calls one check(grinder) made when nobody listens any more (it %s): each"
+          + " check is one call; asking again later is what TryLater tells the caller", did).isEqualTo(1);
       assertThat(client.check("grinder")).as("TODO 4: check(grinder) when nobody listens any more, after an earlier"
           + " check had answered 7 units: worth trying again later, not 'no such product', and not the earlier answer"
           + " (the stock may have changed since; each check is one call, nothing remembered)")
@@ -834,20 +964,32 @@ class CheckStockTest {
     @Test
     @DisplayName("a deadline that passed is TryLater(DEADLINE_EXCEEDED)")
     void deadlineIsTryLater() throws Exception {
-      StockClient client = clientOf(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10))), Duration.ofMillis(200));
+      DeadlineAtStart watch = new DeadlineAtStart(); // notes each call check makes
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(
+          channelTo(serve(new StockService(StockService.STOCK, Duration.ofSeconds(10)))), watch), Duration.ofMillis(200));
       assertThat(within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> thrownBy(() -> client.check("grinder"))))
           .as("TODO 4: what check(...) gave on a server slower than the 200 ms deadline: DEADLINE_EXCEEDED means 'no answer"
               + " in time', worth trying later like UNAVAILABLE, so it is an Answer, not an exception")
           .isEqualTo("nothing, it returned " + new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
+      assertThat(watch.calls.size()).as("TODO 4: calls one check(grinder) made on a server slower than its 200 ms deadline:"
+          + " each check is one call, within the caller's deadline").isEqualTo(1);
     }
 
     @Test
     @DisplayName("INVALID_ARGUMENT is a bug on our side: an IllegalArgumentException, not an Answer")
     void invalidIsOurBug() throws InterruptedException {
-      StockClient client = client(TEST_DEADLINE);
-      assertThat(thrownBy(() -> client.check(""))).as("TODO 4: what check(\"\") threw when the inventory said"
-          + " INVALID_ARGUMENT: asking again cannot help, so it must not look like an answer; keep the server's"
-          + " description in the message").startsWith("IllegalArgumentException: ").contains(ScriptedInventory.BLANK);
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      for (String blank : new String[] {"", "   ", "\t\n", "\u2003"}) {
+        String shown = blank.isEmpty() ? "\"\"" : blank.chars().mapToObj(c -> String.format("U+%04X", c)).toList().toString();
+        assertThat(thrownBy(() -> client.check(blank))).as("TODO 4: what check(%s) threw when the inventory said"
+            + " INVALID_ARGUMENT (\"%s\"): asking again cannot help, so it must not look like an answer; keep the server's"
+            + " description in the message, as the inventory worded it", shown, ScriptedInventory.BLANK)
+            .startsWith("IllegalArgumentException: ").contains(ScriptedInventory.BLANK);
+        assertThat(inventory.calls.getOrDefault(blank, 0)).as("TODO 4: calls the inventory got for one check(%s): the id goes"
+            + " to the inventory as the caller gave it, blank too, and the inventory decides what is valid; a check of your"
+            + " own on the client is a second copy of the server's rule, which drifts from it", shown).isEqualTo(1);
+      }
     }
 
     @Test
@@ -1106,7 +1248,8 @@ class CheckStockTest {
    * "status:CODE" fails with that code, the description "scripted CODE" and a trailer {@link #SCRIPTED}.
    */
   static final class ScriptedInventory extends InventoryGrpc.InventoryImplBase {
-    static final String BLANK = "product_id is blank";
+    /** Its description for a blank id, in its own words: the caller's exception must carry what the inventory said. */
+    static final String BLANK = "scripted: product_id is blank, said the inventory";
     /** A product it has, with 0 units. */
     static final String NONE_LEFT = "milk-frother";
     static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
@@ -1114,7 +1257,6 @@ class CheckStockTest {
     final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
     static final Map<String, Status> FAILURES = Map.of(
         "unicorn", Status.NOT_FOUND.withDescription("no product 'unicorn'"),
-        "", Status.INVALID_ARGUMENT.withDescription(BLANK),
         "broken", Status.INTERNAL.withDescription("the stock table is corrupt"));
     private final Duration delay;
     /** When set, every call fails with this code (description "scripted CODE", trailer SCRIPTED). */
@@ -1146,7 +1288,8 @@ class CheckStockTest {
         responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException(trailers));
         return;
       }
-      Status failure = FAILURES.get(request.getProductId());
+      Status failure = request.getProductId().isBlank() ? Status.INVALID_ARGUMENT.withDescription(BLANK)
+          : FAILURES.get(request.getProductId());
       if (failure != null) {
         responseObserver.onError(failure.asRuntimeException());
         return;

@@ -4,9 +4,16 @@
 //SOURCES StockService.java StockClient.java ../../shared/src/workbook/net/*.java
 
 import io.grpc.BindableService;
+import io.grpc.ForwardingServerCall;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -34,12 +41,37 @@ public class StockServer {
     // Plaintext on the loopback address: nothing leaves this machine. Between real services, TLS credentials go here.
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new InetSocketAddress("127.0.0.1", port), InsecureServerCredentials.create())
-        .addService(service);
+        // A status description travels in a header, and a caller refuses a call's headers beyond 8 KiB (it sees
+        // INTERNAL instead): ShortDescriptions cuts a long one (a NOT_FOUND quoting a 10,000-character id) to fit.
+        .addService(ServerInterceptors.intercept(service, new ShortDescriptions()));
     // TODO 5: add server reflection (ProtoReflectionServiceV1.newInstance()) so grpcurl can list and call the service.
     try {
       return builder.build().start();
     } catch (IOException e) {
       throw new UncheckedIOException("Could not start the gRPC server on 127.0.0.1:" + port, e);
+    }
+  }
+
+  /**
+   * Sends every status description of at most {@link #MAX_DESCRIPTION} characters as it is, and a longer one as its
+   * first {@code MAX_DESCRIPTION} characters, then "..." and its length. gRPC percent-encodes a description into the
+   * grpc-message header (up to 9 bytes a character), and a caller accepts at most 8 KiB of headers per call.
+   */
+  static final class ShortDescriptions implements ServerInterceptor {
+    static final int MAX_DESCRIPTION = 200;
+
+    @Override
+    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+      return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override public void close(Status status, Metadata trailers) {
+          String description = status.getDescription();
+          if (description != null && description.length() > MAX_DESCRIPTION) {
+            int end = Character.isHighSurrogate(description.charAt(MAX_DESCRIPTION - 1)) ? MAX_DESCRIPTION - 1 : MAX_DESCRIPTION;
+            status = status.withDescription(description.substring(0, end) + "... (" + description.length() + " characters)");
+          }
+          super.close(status, trailers);
+        }
+      }, headers);
     }
   }
 

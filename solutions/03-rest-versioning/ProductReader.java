@@ -15,7 +15,9 @@ final class ProductReader {
 
   // Jackson's default is strict: any field the records do not declare fails the whole read.
   // BigDecimal for every JSON number with a fraction: money must never pass through double.
-  private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  // A body is one JSON value: whatever follows it (a second body, an error page) makes it no JSON.
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ProductReader() {}
 
