@@ -176,6 +176,52 @@ class FanOutTrapTest {
           + " refused").isEmpty();
     }
 
+    @Test @Order(6)
+    @DisplayName("one failure of inventory or of payment fails checkout with that service's own ServiceFailed, after one"
+        + " call: nothing on the critical path is tried again")
+    void oneFailureFailsCheckout() {
+      List<String> wrong = new ArrayList<>();
+      int n = 0;
+      for (Shop.Service failing : List.of(shop.inventory(), shop.payment())) {
+        for (boolean answered : new boolean[] {true, false}) {
+          String orderId = "o-" + (++n);
+          // given: the service fails this one call (a 503, or no answer at all), and would answer the next as usual
+          String expected;
+          if (answered) {
+            failing.answerNext(List.of(503));
+            expected = failing.name() + " answered 503 for " + orderId;
+          } else {
+            failing.unreachableFor(1);
+            expected = failing.name() + " could not be reached (its network is down)";
+          }
+          int inventoryBefore = calls(shop.inventory()), paymentBefore = calls(shop.payment());
+          // when
+          Throwable thrown = catchThrowable(() -> checkout.confirmOrder(orderId));
+          // then
+          int inventoryCalls = calls(shop.inventory()) - inventoryBefore, paymentCalls = calls(shop.payment()) - paymentBefore;
+          int expectedPayment = failing == shop.inventory() ? 0 : 1;
+          String how = failing.name() + (answered ? " answered 503 once" : " could not be reached once");
+          if (!(thrown instanceof Shop.ServiceFailed) || !expected.equals(thrown.getMessage())) {
+            wrong.add(how + ": checkout " + (thrown == null ? "said confirmed" : "threw " + thrown) + ", not the"
+                + " service's own ServiceFailed \"" + expected + "\"");
+          }
+          if (inventoryCalls != 1 || paymentCalls != expectedPayment) {
+            wrong.add(how + ": " + inventoryCalls + " call(s) to inventory and " + paymentCalls + " to payment, expected"
+                + " 1 and " + expectedPayment);
+          }
+          failing.answerAsUsual();
+          failing.unreachableFor(0);
+        }
+      }
+      assertThat(wrong).as("TODO 1: orders whose inventory or payment failed once (and would have answered a second"
+          + " call). A failure on the critical path fails checkout, one call each, with the failing service's own"
+          + " ServiceFailed: a second try may charge twice (a payment whose answer was lost was made), keeps the"
+          + " customer waiting, and a new exception hides what failed (\"out of stock\" when inventory was down)")
+          .isEmpty();
+      assertThat(Topics.readAll(topic)).extracting(ConsumerRecord::key).as("TODO 1: events published for orders whose"
+          + " inventory or payment failed").isEmpty();
+    }
+
     @Test @Order(7)
     @DisplayName("when the broker refuses order.confirmed, checkout fails instead of saying confirmed")
     void unpublishedEventFailsCheckout() {
@@ -565,6 +611,11 @@ class FanOutTrapTest {
     } catch (RuntimeException e) {
       fail(message + "\nbut confirmOrder(\"" + orderId + "\") threw " + e);
     }
+  }
+
+  /** Calls a service got: those that reached it, and those that found it unreachable. */
+  private static int calls(Shop.Service service) {
+    return service.callsAt().size() + (int) service.unreachableCalled();
   }
 
   private long timed(String orderId) {
