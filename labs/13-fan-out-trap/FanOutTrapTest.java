@@ -176,6 +176,52 @@ class FanOutTrapTest {
           + " refused").isEmpty();
     }
 
+    @Test @Order(6)
+    @DisplayName("one failure of inventory or of payment fails checkout with that service's own ServiceFailed, after one"
+        + " call: nothing on the critical path is tried again")
+    void oneFailureFailsCheckout() {
+      List<String> wrong = new ArrayList<>();
+      int n = 0;
+      for (Shop.Service failing : List.of(shop.inventory(), shop.payment())) {
+        for (boolean answered : new boolean[] {true, false}) {
+          String orderId = "o-" + (++n);
+          // given: the service fails this one call (a 503, or no answer at all), and would answer the next as usual
+          String expected;
+          if (answered) {
+            failing.answerNext(List.of(503));
+            expected = failing.name() + " answered 503 for " + orderId;
+          } else {
+            failing.unreachableFor(1);
+            expected = failing.name() + " could not be reached (its network is down)";
+          }
+          int inventoryBefore = calls(shop.inventory()), paymentBefore = calls(shop.payment());
+          // when
+          Throwable thrown = catchThrowable(() -> checkout.confirmOrder(orderId));
+          // then
+          int inventoryCalls = calls(shop.inventory()) - inventoryBefore, paymentCalls = calls(shop.payment()) - paymentBefore;
+          int expectedPayment = failing == shop.inventory() ? 0 : 1;
+          String how = failing.name() + (answered ? " answered 503 once" : " could not be reached once");
+          if (!(thrown instanceof Shop.ServiceFailed) || !expected.equals(thrown.getMessage())) {
+            wrong.add(how + ": checkout " + (thrown == null ? "said confirmed" : "threw " + thrown) + ", not the"
+                + " service's own ServiceFailed \"" + expected + "\"");
+          }
+          if (inventoryCalls != 1 || paymentCalls != expectedPayment) {
+            wrong.add(how + ": " + inventoryCalls + " call(s) to inventory and " + paymentCalls + " to payment, expected"
+                + " 1 and " + expectedPayment);
+          }
+          failing.answerAsUsual();
+          failing.unreachableFor(0);
+        }
+      }
+      assertThat(wrong).as("TODO 1: orders whose inventory or payment failed once (and would have answered a second"
+          + " call). A failure on the critical path fails checkout, one call each, with the failing service's own"
+          + " ServiceFailed: a second try may charge twice (a payment whose answer was lost was made), keeps the"
+          + " customer waiting, and a new exception hides what failed (\"out of stock\" when inventory was down)")
+          .isEmpty();
+      assertThat(Topics.readAll(topic)).extracting(ConsumerRecord::key).as("TODO 1: events published for orders whose"
+          + " inventory or payment failed").isEmpty();
+    }
+
     @Test @Order(7)
     @DisplayName("when the broker refuses order.confirmed, checkout fails instead of saying confirmed")
     void unpublishedEventFailsCheckout() {
@@ -474,6 +520,40 @@ class FanOutTrapTest {
       }
     }
 
+    @Test @Order(5)
+    @DisplayName("a failure that is no outage (a bug: an exception other than ServiceFailed) is not retried: the reaction"
+        + " stops, its event uncommitted")
+    void aBugIsNoOutage() {
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      try {
+        // given: the reaction's next call fails with a bug of the caller's own, then the service would answer as usual
+        IllegalStateException bug = new IllegalStateException("simulated: a bug in the notification client");
+        notification.failNextWith(bug);
+        String group = Topics.unique("notification");
+        Reaction reaction = new Reaction(topic, group, notification, Duration.ofMillis(1));
+        reactions.add(reaction);
+        // when
+        checkout.publish(checkout.orderConfirmed("o-1"));
+        // then: it stops at once, or (wrongly) calls again a moment later; whichever comes first ends the wait
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (reaction.stoppedBy() == null && notification.callsAt().isEmpty() && System.nanoTime() < deadline) {
+          pause(10);
+        }
+        assertThat(notification.callsAt()).as("TODO 2: calls that reached notification after the reaction's first"
+            + " call failed with %s, a bug, not an outage (stopped by: %s). backOff() and call again only on"
+            + " Shop.ServiceFailed: a bug retried forever holds the partition without anyone hearing of it, where the"
+            + " loop stops the reaction and tells why (stoppedBy)", bug, reaction.stoppedBy()).isEmpty();
+        assertThat(reaction.stoppedBy()).as("TODO 2: why the reaction stopped, after its call failed with a bug")
+            .isSameAs(bug);
+        assertThat(Topics.lag(group, topic)).as("TODO 2: events of group %s left uncommitted after the bug stopped the"
+            + " reaction: o-1 was never handled", group).isEqualTo(1);
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        notification.close();
+      }
+    }
+
     @Test @Order(6)
     @DisplayName("under generated faults (runs of failed answers of every kind, the reaction stopped and started again"
         + " while it retries, events delivered again after a restart): every order delivered, in order, none lost, lag 0")
@@ -565,6 +645,11 @@ class FanOutTrapTest {
     } catch (RuntimeException e) {
       fail(message + "\nbut confirmOrder(\"" + orderId + "\") threw " + e);
     }
+  }
+
+  /** Calls a service got: those that reached it, and those that found it unreachable. */
+  private static int calls(Shop.Service service) {
+    return service.callsAt().size() + (int) service.unreachableCalled();
   }
 
   private long timed(String orderId) {

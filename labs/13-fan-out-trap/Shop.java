@@ -53,6 +53,8 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     // A test's outage of many kinds: the next calls get these statuses, one each (see answerNext).
     private final java.util.Queue<Integer> nextAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicLong unreachableCalls = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<RuntimeException> nextBug =
+        new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicLong unreachableCalled = new java.util.concurrent.atomic.AtomicLong();
     private final List<Long> callsAt = new CopyOnWriteArrayList<>(); // System.nanoTime() of each call (see callsAt())
 
@@ -82,6 +84,8 @@ record Shop(Service inventory, Service payment, Service notification, Service an
 
     /** Asks this service to do its part for the order; throws ServiceFailed unless it answers 2xx. */
     void call(String orderId) {
+      RuntimeException bug = nextBug.getAndSet(null);
+      if (bug != null) throw bug;
       if (unreachableCalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         unreachableCalled.incrementAndGet();
         throw new ServiceFailed(name() + " could not be reached (its network is down)");
@@ -152,6 +156,12 @@ record Shop(Service inventory, Service payment, Service notification, Service an
      * request is sent, so a hundred thousand of them take a second or two, not hours).
      */
     void unreachableFor(long calls) { unreachableCalls.set(calls); }
+
+    /**
+     * The next call throws {@code bug} before it sends anything, as a bug in the caller's own code would (a
+     * RuntimeException that is not a ServiceFailed: no outage, nothing to wait for); the calls after it go out as usual.
+     */
+    void failNextWith(RuntimeException bug) { nextBug.set(bug); }
 
     /** Calls that failed while unreachableFor was in force. */
     long unreachableCalled() { return unreachableCalled.get(); }

@@ -145,6 +145,11 @@ class ShopTest {
           + " by event); body %s", answer.body()).isEqualTo(202);
       assertThat(answer.body()).as("TODO 1: the body: the order id the order service answered")
           .contains("\"orderId\":\"o-fake-1\"");
+      assertThat(answer.contentType()).as("TODO 1: the Content-Type of the 202 (body %s): the page reads it as JSON,"
+          + " and a JSON body says so (application/json). ctx.json(new Accepted(...)) sets it; a body written by hand"
+          + " with ctx.result(...) goes out as text/plain", answer.body()).startsWith("application/json");
+      assertThat(workbook.kafka.Json.read(answer.body(), Gateway.Accepted.class)).as("TODO 1: the 202's body, read"
+          + " as an Accepted").isEqualTo(new Gateway.Accepted("o-fake-1"));
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received over gRPC").containsExactly("espresso-cup x2");
     }
@@ -160,6 +165,65 @@ class ShopTest {
           + " service received for forms of %s: each as the form sent it. A gateway that changes a quantity (0 to 1)"
           + " places an order nobody asked for, where the order service would answer INVALID_ARGUMENT, a 400",
           quantities).containsExactlyElementsOf(quantities);
+    }
+
+    @Test
+    @DisplayName("the order service gets the form's product as it is, one it does not sell too: it decides what exists")
+    void formProductUnchanged() throws Exception {
+      FakeOrders orders = new FakeOrders(); // answers every call: here the order service sells everything
+      Gateway gateway = gatewayTo(orders);
+      List<String> products = List.of("teapot", "beans-1kg", "", "Espresso-Cup", "espresso-cup ");
+      List<String> answers = new ArrayList<>();
+      for (String p : products) answers.add(post(gateway.url(), p, 1).status() + "");
+      assertThat(orders.received).extracting(PlaceOrderRequest::getProductId).as("TODO 1: the product ids the order"
+          + " service received for forms of %s (answered %s): each as the form sent it, one call each. The order"
+          + " service decides what it sells and answers NOT_FOUND for the rest; a gateway that checks the catalog"
+          + " itself (or trims, or changes case) answers for the order service without asking it", products, answers)
+          .containsExactlyElementsOf(products);
+    }
+
+    @Test
+    @DisplayName("every call's deadline is the whole budget counted from that call: never an earlier call's, never cut")
+    void deadlineCountsFromEachCall() throws Exception {
+      Duration budget = Duration.ofMillis(1500);
+      FakeOrders orders = new FakeOrders();
+      List<long[]> calls = new CopyOnWriteArrayList<>(); // {nanoTime at the call, its deadline as a nanoTime, or none}
+      Gateway gateway = gatewayTo(orders, budget, new io.grpc.ClientInterceptor() {
+        @Override public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method,
+            io.grpc.CallOptions options, io.grpc.Channel next) {
+          Deadline d = options.getDeadline();
+          long left = d == null ? 0 : d.timeRemaining(TimeUnit.NANOSECONDS);
+          long now = System.nanoTime(); // read after the deadline's own clock: now + left is never before it ends
+          calls.add(d == null ? new long[] {now} : new long[] {now, now + left});
+          return next.newCall(method, options);
+        }
+      });
+      List<String> wrong = new ArrayList<>();
+      for (int i = 1; i <= 4; i++) {
+        int before = calls.size();
+        long sent = System.nanoTime();
+        Answer answer = post(gateway.url(), "espresso-cup", 1);
+        if (calls.size() != before + 1) {
+          wrong.add("POST " + i + ": " + (calls.size() - before) + " calls (answered " + answer.status() + ")");
+          continue;
+        }
+        long[] call = calls.get(before);
+        if (call.length == 1) {
+          wrong.add("POST " + i + ": a call with no deadline");
+        } else if (call[1] < sent + budget.toNanos()) {
+          wrong.add("POST " + i + ": deadline " + (sent + budget.toNanos() - call[1]) / 1_000_000 + " ms before the"
+              + " budget counted from the moment the browser sent it");
+        } else if (call[1] > call[0] + budget.toNanos()) {
+          wrong.add("POST " + i + ": deadline " + (call[1] - call[0] - budget.toNanos()) / 1_000_000 + " ms after the"
+              + " budget counted from the call");
+        }
+      }
+      // Exact, with no tolerance: a deadline made by withDeadlineAfter(budget) while this POST is served ends between
+      // "sent + budget" and "call + budget", whatever the machine's speed.
+      assertThat(wrong).as("TODO 1: four POSTs one after the other, with a budget of %d ms: each call's deadline must"
+          + " end the whole budget after a moment of that request (withDeadlineAfter(budget) on each call). One"
+          + " kept from an earlier call (renewed only once it ran out), or a budget cut by a margin of your own, ends"
+          + " before that; one longer than the budget ends after", budget.toMillis()).isEmpty();
     }
 
     @Test
@@ -392,6 +456,15 @@ class ShopTest {
       assertThat(rows("SELECT payload FROM outbox")).singleElement().as("TODO 3: the outbox row's payload")
           .asString().contains("\"eventType\":\"order.confirmed\"", "\"orderId\":\"" + reply.getOrderId() + "\"",
               "\"productId\":\"espresso-cup\"", "\"quantity\":2", "\"eventId\":\"");
+      PlaceOrderReply second = place("espresso-cup", 2);
+      List<OrderService.OrderConfirmed> events = rows("SELECT payload FROM outbox ORDER BY id").stream()
+          .map(OrderService.OrderConfirmed::fromJson).toList();
+      List<String> orderIds = List.of(reply.getOrderId(), second.getOrderId());
+      assertThat(events).extracting(OrderService.OrderConfirmed::eventId).as("TODO 3: the eventIds of the outbox rows"
+          + " of orders %s: each event's own new id (OrderConfirmed.of makes one), never the order's id. A consumer"
+          + " remembers event ids to skip a second copy of one event; an order's id as the event's makes every later"
+          + " event of that order look like a copy", orderIds)
+          .doesNotContainNull().doesNotHaveDuplicates().doesNotContainAnyElementsOf(orderIds).noneMatch(String::isBlank);
     }
 
     @Test
@@ -418,8 +491,10 @@ class ShopTest {
           .placeOrder(PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build()));
 
       assertThat(Status.fromThrowable(failure).getCode()).as("TODO 3: the status of PlaceOrder when its outbox insert"
-          + " threw a RuntimeException (%s): a failure, not an order taken", Status.fromThrowable(failure))
-          .isNotIn(Status.Code.OK, Status.Code.UNIMPLEMENTED);
+          + " threw a RuntimeException (%s): a failure, not an order taken, and not UNAVAILABLE either, which tells the"
+          + " caller to try again later: a driver's bug is no outage. Roll back and let the exception out as it is"
+          + " (wrapped in an SQLException, placeOrder takes it for the database's outage)", Status.fromThrowable(failure))
+          .isNotIn(Status.Code.OK, Status.Code.UNIMPLEMENTED, Status.Code.UNAVAILABLE);
       assertThat(rows("SELECT product_id FROM orders")).as("TODO 3: orders stored although the outbox insert failed with"
           + " a RuntimeException: roll back on any failure, SQLException or RuntimeException (catch both), not only"
           + " on an SQLException; this database, as Oracle's, commits what a closed connection left open").isEmpty();
@@ -713,6 +788,73 @@ class ShopTest {
     }
 
     @Test
+    @DisplayName("a duplicate key from the reaction's own tables is a failure, not a second copy: the event is applied once it passes")
+    void reactionsDuplicateIsNoCopy() throws Exception {
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      AtomicInteger failures = new AtomicInteger(1);
+      // Its first attempt does its work, then its own table refuses a row (two replicas inserting a product's first
+      // sales row at once, say): a duplicate key, SQLState 23505, but not in processed_events.
+      IdempotentConsumer.Reaction clashing = (c, e) -> {
+        notification.apply(c, e);
+        if (failures.getAndDecrement() > 0) {
+          throw new java.sql.SQLIntegrityConstraintViolationException("simulated: Unique index or primary key"
+              + " violation: PUBLIC.SALES(PRODUCT_ID)", IdempotentConsumer.DUPLICATE_KEY, 23505);
+        }
+      };
+      IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()), clashing,
+          "unused", "unused");
+      OrderService.OrderConfirmed event = event("o-1");
+
+      List<String> attempts = new ArrayList<>();
+      for (int attempt = 1; attempt <= 3 && !attempts.contains("applied"); attempt++) {
+        try {
+          attempts.add(reader.applyOnce(event) ? "applied" : "skipped");
+        } catch (UnsupportedOperationException todo) {
+          throw todo;
+        } catch (Exception e) {
+          attempts.add("failed");
+        }
+      }
+      assertThat(attempts).as("TODO 4: what applyOnce answered, call after call, when the reaction's own table refused"
+          + " a row with a duplicate key (SQLState 23505) once. Only recordOnce's insert into processed_events says"
+          + " 'seen before'; a duplicate key from the reaction is its failure: roll back and let it out (the event"
+          + " comes again). A catch of 23505 around the whole transaction skips the event, and the loop commits its"
+          + " offset unapplied").containsExactly("failed", "applied");
+      assertThat(notification.emailedOrders()).as("TODO 4: emails once the reaction's failure was over")
+          .containsExactly("o-1");
+    }
+
+    @Test
+    @DisplayName("a duplicate key is known by its SQLState alone, as every database reports it: the second copy changes nothing")
+    void duplicateKnownBySqlState() throws Exception {
+      // PostgreSQL's driver reports a duplicate as a plain SQLException with SQLState 23505, vendor code 0, and words
+      // of its own; H2's says "Unique index or primary key violation", vendor code 23505.
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      IdempotentConsumer reader = new IdempotentConsumer("notification", idInsertThrowsAt(db.dataSource(), 2,
+          () -> new SQLException("ERROR: duplicate key value violates unique constraint \"processed_events_pkey\"",
+              IdempotentConsumer.DUPLICATE_KEY, 0)), notification, "unused", "unused");
+      OrderService.OrderConfirmed event = event("o-1");
+
+      assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of a new event").isTrue();
+      String second;
+      try {
+        second = String.valueOf(reader.applyOnce(event));
+      } catch (UnsupportedOperationException todo) {
+        throw todo;
+      } catch (Exception e) {
+        second = "threw " + e;
+      }
+      assertThat(second).as("TODO 4: what applyOnce answered for a second copy whose id the database refused with"
+          + " SQLState 23505 in PostgreSQL's words (vendor code 0, a plain SQLException): false, seen before. Only the"
+          + " SQLState says 'duplicate key' the same way in every database (recordOnce compares it with DUPLICATE_KEY);"
+          + " a vendor code, an exception class or the message's words belong to one driver, and turn every"
+          + " redelivery into a failure that comes again forever").isEqualTo("false");
+      assertThat(notification.emailedOrders()).as("TODO 4: emails after o-1's event came twice").containsExactly("o-1");
+    }
+
+    @Test
     @DisplayName("applyOnce leaves telling the outside world to the loop, after the commit: a watcher never hears of an uncommitted change")
     void toldOnlyAfterCommit() throws Exception {
       Db db = later(Db.fresh("inventory").execute(Inventory.SCHEMA));
@@ -931,6 +1073,30 @@ class ShopTest {
     }
 
     @Test
+    @DisplayName("when inventory ends a page's call, finished or failed, the page's stream ends too, so its browser reconnects")
+    void streamEndsWithItsCall() throws Exception {
+      Server server = serve(inventory);
+      ManagedChannel channel = channel(server.getPort());
+      Gateway gateway = later(new Gateway(0, channel, channel, Gateway.DEADLINE, Duration.ofMillis(200)));
+      List<String> wrong = new ArrayList<>();
+      // finished: inventory ends every watch, as when it shuts down in good order
+      EventStream finished = later(new EventStream(gateway.url() + "/api/stock"));
+      finished.take(3, Duration.ofSeconds(10), "step 5's first test must pass first");
+      inventory.endWatches();
+      // (a closed call closes its stream at once: 3 s is room for a loaded machine, not a race)
+      if (!finished.ends(Duration.ofSeconds(3))) wrong.add("inventory finished the call (onCompleted)");
+      // failed: inventory's server goes away in the middle of the call
+      EventStream failed = later(new EventStream(gateway.url() + "/api/stock"));
+      failed.take(3, Duration.ofSeconds(10), "step 5's first test must pass first");
+      server.shutdownNow();
+      if (!failed.ends(Duration.ofSeconds(3))) wrong.add("inventory's call failed (onError)");
+      assertThat(wrong).as("TODO 5: the ways inventory ended a page's call after which the page's stream stayed open (3 s). A stream"
+          + " nobody feeds shows a stale stock forever; a closed one makes the browser's EventSource reconnect, which"
+          + " starts a new call. Pass watchStock the observer toBrowser(client) makes: its onCompleted and onError"
+          + " close the client").isEmpty();
+    }
+
+    @Test
     @DisplayName("when the browser goes away, the gateway cancels its gRPC call to inventory")
     void cancelsWhenTheBrowserLeaves() throws Exception {
       EventStream stream = new EventStream(gatewayTo(inventory).url() + "/api/stock");
@@ -1114,6 +1280,15 @@ class ShopTest {
       return got;
     }
 
+    /** True if the stream ends within {@code within} (whatever events come before its end). */
+    boolean ends(Duration within) throws InterruptedException {
+      long deadline = System.nanoTime() + within.toNanos();
+      for (String e; (e = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) != null; ) {
+        if (e.equals(END)) return true;
+      }
+      return false;
+    }
+
     @Override
     public void close() throws Exception { body.close(); }
   }
@@ -1155,6 +1330,11 @@ class ShopTest {
    * not the first connection.
    */
   Gateway gatewayTo(FakeOrders orders, Duration budget) {
+    return gatewayTo(orders, budget, null);
+  }
+
+  /** The same, with {@code watching} (if not null) seeing each of the gateway's calls on their way out. */
+  Gateway gatewayTo(FakeOrders orders, Duration budget, io.grpc.ClientInterceptor watching) {
     ManagedChannel channel = channel(orders.server.getPort());
     try {
       OrdersGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofSeconds(20))
@@ -1164,7 +1344,8 @@ class ShopTest {
     }
     orders.received.clear();
     orders.deadlineLeft = Optional.empty();
-    return later(new Gateway(0, channel, channel, budget, Duration.ofMillis(200)));
+    io.grpc.Channel toOrders = watching == null ? channel : io.grpc.ClientInterceptors.intercept(channel, watching);
+    return later(new Gateway(0, toOrders, channel, budget, Duration.ofMillis(200)));
   }
 
   Gateway gatewayTo(Inventory inventory) {
@@ -1304,6 +1485,29 @@ class ShopTest {
                       if (sm.getName().startsWith("execute") && left.getAndDecrement() > 0) {
                         throw kind.get();
                       }
+                      return invoke(sm, ps, sa);
+                    });
+              });
+        });
+  }
+
+  /** The same database, but its {@code n}-th insert into processed_events throws what {@code kind} makes instead. */
+  static DataSource idInsertThrowsAt(DataSource real, int n, java.util.function.Supplier<SQLException> kind) {
+    AtomicInteger inserts = new AtomicInteger();
+    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (ds, method, args) -> {
+          Object result = invoke(method, real, args);
+          if (!(result instanceof Connection c)) return result;
+          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+              (conn, m, a) -> {
+                Object made = invoke(m, c, a);
+                if (!(made instanceof java.sql.PreparedStatement ps) || !String.valueOf(a[0]).contains("processed_events")
+                    || !String.valueOf(a[0]).toUpperCase().startsWith("INSERT")) {
+                  return made;
+                }
+                return Proxy.newProxyInstance(ShopTest.class.getClassLoader(),
+                    new Class<?>[] {java.sql.PreparedStatement.class}, (st, sm, sa) -> {
+                      if (sm.getName().startsWith("execute") && inserts.incrementAndGet() == n) throw kind.get();
                       return invoke(sm, ps, sa);
                     });
               });
