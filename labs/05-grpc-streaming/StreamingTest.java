@@ -1034,8 +1034,8 @@ class StreamingTest {
       ManagedChannel c = LocalGrpc.channel(s.getPort());
       cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
       connected(c);
-      // The first call waits after its first adjustment until the second call has sent one: they overlap, every time.
-      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new FirstWaitsForSecond()), Duration.ofSeconds(3));
+      // Each call waits after its first adjustment until the other has sent one: they overlap, every time.
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new FirstMessagesMeet()), Duration.ofSeconds(3));
       List<List<StockAdjustment>> deliveries = List.of(
           List.of(adjustment("grinder", 1), adjustment("grinder", 1), adjustment("grinder", 1)),
           List.of(adjustment("espresso-machine", 10), adjustment("espresso-machine", 10)));
@@ -1707,26 +1707,28 @@ class StreamingTest {
   }
 
   /**
-   * On the client's side: the first call made sends its first message, then waits (bounded) until the second call
-   * made has sent its first: two calls in progress at the same moment, every time.
+   * On the client's side: each of the first two calls, once it has sent its first message, waits (bounded) until the
+   * other has sent its first too. Both calls are then in progress, each with more to send, at the same moment, every
+   * time, whichever starts first.
    */
-  static final class FirstWaitsForSecond implements io.grpc.ClientInterceptor {
+  static final class FirstMessagesMeet implements io.grpc.ClientInterceptor {
     private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.CountDownLatch secondSent = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch[] firstSent = {new java.util.concurrent.CountDownLatch(1),
+        new java.util.concurrent.CountDownLatch(1)};
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
-      int n = calls.incrementAndGet();
+      int n = calls.getAndIncrement();
       java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
       return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
         @Override public void sendMessage(Q message) {
           boolean first = sent.compareAndSet(false, true);
           super.sendMessage(message);
-          if (first && n == 2) secondSent.countDown();
-          if (first && n == 1) {
+          if (first && n < 2) {
+            firstSent[n].countDown();
             try {
-              secondSent.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+              firstSent[1 - n].await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }
