@@ -58,7 +58,10 @@ final class StockClient {
     StreamObserver<BulkUpdateSummary> answers = new StreamObserver<>() {
       @Override public void onNext(BulkUpdateSummary s) { summary.complete(s); }
       @Override public void onError(Throwable t) { summary.completeExceptionally(t); }
-      @Override public void onCompleted() { }
+      // The call ended OK: after its summary, or without one (a server's bug), which fails it, as gRPC's own stubs do.
+      @Override public void onCompleted() {
+        summary.completeExceptionally(Status.INTERNAL.withDescription("the server completed the call without a summary").asRuntimeException());
+      }
     };
     // TODO 5: start the call with this.deadline (stub.withDeadlineAfter(...).bulkUpdateStock(answers)), send each adjustment, then say you are done.
     throw new UnsupportedOperationException("TODO 5: send the adjustments on a client stream");

@@ -511,6 +511,35 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("two calls adjusting the same product at the same moment: each net change is the sum of its own deltas")
+    void sameMomentNetChange() throws Exception {
+      // A busy server, played deterministically: a call that reads the grinder's stock on its own (not inside
+      // levels.adjust) waits there, without the stock's lock, until the other call has read it too.
+      ReadsMeet meet = ReadsMeet.install(levels, "grinder", 2);
+      Inbox<StockAdjustment, BulkUpdateSummary> first = new Inbox<>(), second = new Inbox<>();
+      StreamObserver<StockAdjustment> one = stub.bulkUpdateStock(first);
+      StreamObserver<StockAdjustment> two = stub.bulkUpdateStock(second);
+      one.onNext(adjustment("grinder", 1));
+      two.onNext(adjustment("grinder", 5));
+      one.onCompleted();
+      two.onCompleted();
+      BulkUpdateSummary firstSummary, secondSummary;
+      try {
+        firstSummary = first.next("TODO 3: the summary of the first call, after it completed");
+        secondSummary = second.next("TODO 3: the summary of the second call, after it completed");
+      } finally {
+        meet.close(); // the test reads the stock from here on
+      }
+      assertThat(levels.quantity("grinder")).as("TODO 3: the grinder's stock after two calls adjusted it by +1 and +5 at"
+          + " the same moment (5 before): each adjustment applied once, with levels.adjust").isEqualTo(11);
+      assertThat(List.of(firstSummary.getNetChange(), secondSummary.getNetChange())).as("TODO 3: [net change of the call"
+          + " that sent +1, of the call that sent +5], both sent at the same moment on the grinder (%d calls read the"
+          + " stock on their own): a net change is the sum of the call's own deltas; measured on the stock (the level"
+          + " after minus the quantity before), it counts what the other call did between the two reads",
+          meet.readers()).containsExactly(1, 5);
+    }
+
+    @Test
     @DisplayName("generated deliveries: the summary counts every message (zeros, new products, negatives) and all are applied")
     void everyMessageCounted() {
       long seed = new java.util.Random().nextLong();
@@ -723,7 +752,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("eight streams reserving the last grinders at the same moment never reserve more than there is")
+    @DisplayName("eight streams reserving the last grinders at the same moment never reserve more than there is, and each answer says what its own reservation left")
     void sameMomentNeverOversells() throws Exception {
       int streams = 8, stock = 3;
       levels.adjust("grinder", stock - levels.quantity("grinder"));
@@ -736,10 +765,12 @@ class StreamingTest {
         stub.reserveStock(replies.get(i)).onNext(reservation("s" + (i + 1), 1));
       }
       List<String> reserved = new ArrayList<>();
+      List<Integer> left = new ArrayList<>();
       for (int i = 0; i < streams; i++) {
         ReserveStockReply reply = replies.get(i).next("TODO 4: the answer to s" + (i + 1) + ", one of " + streams
             + " reservations of 1 grinder made at the same moment, each on a stream of its own");
         if (reply.getReserved()) reserved.add(reply.getOrderId() + " (" + reply.getRemaining() + " left)");
+        if (reply.getReserved()) left.add(reply.getRemaining());
       }
       meet.close();
       assertThat(reserved).as("TODO 4: the reservations granted of %d made at the same moment (one per stream) for 1"
@@ -747,6 +778,12 @@ class StreamingTest {
           + " and taking must be one step, levels.reserve(request), which holds the stock's lock for both; reading"
           + " levels.quantity(...) and then adjusting lets several streams see the same last grinders and all take them",
           streams, stock, levels.quantity("grinder"), meet.readers()).hasSize(stock);
+      java.util.Collections.sort(left);
+      assertThat(left).as("TODO 4: the grinders left, as the %d granted answers reported them, of %d reservations of 1"
+          + " grinder made at the same moment with %d in stock (%d streams read the stock on their own): each answer is"
+          + " levels.reserve(request) as it is, whose remaining is the stock right after that reservation; read again"
+          + " afterwards, it is what the other streams left", reserved.size(), streams, stock, meet.readers())
+          .containsExactly(0, 1, 2);
     }
 
     @Test
@@ -966,6 +1003,111 @@ class StreamingTest {
           + " 6, ...: every adjustment, repeats and adjustments by 0 too, in the order given; the server counts each one"
           + " and its watchers hear each one, so send them all as given)").isEqualTo(
               sent.stream().map(StockAdjustment::getDelta).toList());
+      assertThat(inventory.summaries).as("TODO 5: the summaries the server sent for one bulkUpdate of 300 adjustments:"
+          + " one bulk update is one call").hasSize(1);
+    }
+
+    @Test
+    @DisplayName("a bulk update is one call whatever its size (1 to 10,001 adjustments), and returns the server's summary as it is")
+    void oneCallWhateverTheSize() throws Exception {
+      CountingInventory inventory = new CountingInventory();
+      StockClient client = clientOf(inventory, Duration.ofSeconds(10));
+      for (int size : new int[] {1, 101, 1_025, 10_001}) {
+        inventory.summaries.clear();
+        List<StockAdjustment> sent = java.util.stream.IntStream.range(0, size)
+            .mapToObj(i -> adjustment(i % 3 == 0 ? "grinder" : "kettle", i % 2 == 0 ? 1 : -2)).toList();
+        String result = describe(() -> client.bulkUpdate(sent));
+        assertThat(inventory.summaries.size()).as("TODO 5: calls the server answered for one bulkUpdate of %d adjustments"
+            + " (it ended: %s): one bulk update is one call, whatever its size. Split into several, a failure half-way"
+            + " leaves part of the delivery applied, and the summary is no longer the server's; gRPC streams any number"
+            + " of messages on one call", size, result.lines().findFirst().orElse("")).isEqualTo(1);
+        assertThat(result).as("TODO 5: what bulkUpdate of %d adjustments returned: the server's one summary, as it is",
+            size).isEqualTo("no failure: it returned " + inventory.summaries.get(0));
+      }
+    }
+
+    @Test
+    @DisplayName("two bulk updates at the same time on one client are two calls, each with its own adjustments and summary")
+    void overlappingOnOneClient() throws Exception {
+      CountingInventory inventory = new CountingInventory();
+      Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
+      ManagedChannel c = LocalGrpc.channel(s.getPort());
+      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      connected(c);
+      // Each call waits after its first adjustment until the other has sent one: they overlap, every time.
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new FirstMessagesMeet()), Duration.ofSeconds(3));
+      List<List<StockAdjustment>> deliveries = List.of(
+          List.of(adjustment("grinder", 1), adjustment("grinder", 1), adjustment("grinder", 1)),
+          List.of(adjustment("espresso-machine", 10), adjustment("espresso-machine", 10)));
+      String[] results = new String[2];
+      Thread[] callers = new Thread[2];
+      for (int i = 0; i < 2; i++) {
+        int which = i;
+        callers[i] = new Thread(() -> {
+          try {
+            results[which] = describe(() -> client.bulkUpdate(deliveries.get(which)));
+          } catch (AssertionError e) {
+            results[which] = e.getMessage();
+          }
+        }, "caller-" + (i + 1));
+        callers[i].start();
+      }
+      for (Thread caller : callers) caller.join(2 * WAIT.toMillis());
+      assertThat(List.of(String.valueOf(results[0]).lines().toList(), String.valueOf(results[1]).lines().toList()))
+          .as("TODO 5: what two bulkUpdates made at the same time on one StockClient returned, one of grinder +1 x3, one"
+              + " of espresso-machine +10 x2: each bulk update is its own call, with its own request stream and its own"
+              + " summary. Kept in a field of the client, the second call's stream replaces the first's, and"
+              + " adjustments (or the half-close) go to the wrong call: keep them in local variables")
+          .containsExactly(
+              ("no failure: it returned " + BulkUpdateSummary.newBuilder().setAdjustments(3).setProducts(1).setNetChange(3).build()).lines().toList(),
+              ("no failure: it returned " + BulkUpdateSummary.newBuilder().setAdjustments(2).setProducts(1).setNetChange(20).build()).lines().toList());
+    }
+
+    @Test
+    @DisplayName("a call that ends without its summary fails: no summary is made up")
+    void noSummaryNoSuccess() throws Exception {
+      Server s = LocalGrpc.serve(0, CallStory.narrate(new CountingInventory()));
+      ManagedChannel c = LocalGrpc.channel(s.getPort());
+      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
+      connected(c);
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new AnswerLost()), Duration.ofSeconds(2));
+      String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+      assertThat(result.lines().findFirst().orElse("")).as("TODO 5: bulkUpdate of a call that ended OK without its"
+          + " summary reaching the client (a server's bug, or a proxy's): the caller must learn that the call failed (the"
+          + " given answers observer fails it with INTERNAL, as gRPC's own stubs do). A summary the client makes up"
+          + " (zeros) tells the caller nothing was applied, which nobody knows").doesNotStartWith("no failure");
+    }
+
+    @Test
+    @DisplayName("the given watch carries no deadline and stays open, and its cancel reaches the server")
+    void givenWatchUntilCancelled() throws Exception {
+      WatchingInventory inventory = new WatchingInventory();
+      StockClient client = clientOf(inventory, Duration.ofMillis(300));
+      BlockingQueue<StockLevel> heard = new LinkedBlockingQueue<>();
+      CompletableFuture<Status> ended = new CompletableFuture<>();
+      StockClient.Watching watching = client.watch(List.of("grinder"), heard::add, ended::complete);
+      StockLevel first = heard.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(first).as("TODO 5 (StockClient.watch is given: keep it as it is): the first level of a watch, from a"
+          + " server that sends it at once (the watch ended: %s)", ended.getNow(null)).isNotNull();
+      assertThat(inventory.deadlines.poll()).as("TODO 5 (StockClient.watch is given: keep it as it is): the deadline of"
+          + " a watch, as the server saw it, made by a client built with a 300 ms deadline: a watch stays open for as"
+          + " long as the client wants it, so it carries no deadline (the client's deadline is for each bulk update); with"
+          + " one, every watch ends DEADLINE_EXCEEDED").isEqualTo("none");
+      try {
+        watching.cancel();
+      } catch (RuntimeException e) {
+        throw new AssertionError("TODO 5 (StockClient.watch is given: keep it as it is): Watching.cancel() threw "
+            + e.getClass().getSimpleName() + " (" + e.getMessage() + "): it cancels the call"
+            + " (ClientCallStreamObserver.cancel); onCompleted() is a half-close, which a server stream's client has"
+            + " made already, and after which it still listens", e);
+      }
+      assertThat(inventory.cancelled.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("TODO 5 (StockClient.watch is"
+          + " given: keep it as it is): the server heard the client's cancel within %s s of Watching.cancel(): cancel()"
+          + " cancels the call, which runs the server's cancel handler; a half-close (onCompleted) is not a cancel, the"
+          + " server's watch would stay open", WAIT.toSeconds()).isTrue();
+      Status end = ended.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(end.getCode()).as("TODO 5 (StockClient.watch is given): how the watch ended for the client after"
+          + " cancel()").isEqualTo(Status.Code.CANCELLED);
     }
 
     @Test
@@ -1372,13 +1514,16 @@ class StreamingTest {
   /**
    * The stock's map, swapped in for one test: a read of one product made by a caller of StockLevels.quantity (not
    * from inside reserve or adjust) waits there, releasing the stock's lock, until {@code expected} such reads have
-   * met or WAIT has passed. Every reader of the stock then holds the same number, as on a busy server.
+   * met or WAIT has passed; each then reads the level as it was when the last of them arrived. Every reader of the
+   * stock then holds the same number, as on a busy server.
    */
   static final class ReadsMeet extends java.util.LinkedHashMap<String, StockLevel> {
     private final transient StockLevels owner;
     private final String productId;
     private final int expected;
     private int readers;
+    /** The product's level when the last expected reader arrived (read under the stock's lock, as every wait ends). */
+    private StockLevel met;
     private volatile boolean open = true;
 
     private ReadsMeet(StockLevels owner, Map<String, StockLevel> levels, String productId, int expected) {
@@ -1409,9 +1554,12 @@ class StreamingTest {
     }
 
     @Override public StockLevel get(Object key) {
-      StockLevel level = super.get(key); // what this reader sees, before the others move on
       if (open && productId.equals(key) && Thread.holdsLock(owner) && readOnItsOwn()) {
-        synchronized (this) { readers++; }
+        int arrived;
+        synchronized (this) { arrived = ++readers; }
+        if (arrived > expected) return super.get(key); // after the meeting: as it is
+        // The reader that completes the meeting reads for all (the stock's lock is held: nothing changes meanwhile).
+        if (arrived == expected) met = super.get(key);
         owner.notifyAll();
         long end = System.nanoTime() + WAIT.toNanos();
         try {
@@ -1419,8 +1567,12 @@ class StreamingTest {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
+        // Every reader gets the stock as it was when the last one arrived: one that decides before taking sees what
+        // none has taken yet; one that reads again after its own change sees what the others changed meanwhile.
+        StockLevel level = met;
+        if (level != null) return level;
       }
-      return level;
+      return super.get(key);
     }
 
     /** Whether StockLevels.quantity was called from outside the stock (a decision its lock does not cover). */
@@ -1436,7 +1588,9 @@ class StreamingTest {
     /** Per call, the milliseconds left of its deadline when it arrived ("none" without one). */
     final BlockingQueue<String> deadlines = new LinkedBlockingQueue<>();
     /** Every delta received, in the order it arrived. */
-    final List<Integer> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Integer> received = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Every summary it sent, in order. */
+    final List<BulkUpdateSummary> summaries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
@@ -1444,12 +1598,21 @@ class StreamingTest {
       deadlines.add(deadline == null ? "none" : String.valueOf(deadline.timeRemaining(TimeUnit.MILLISECONDS)));
       return new StreamObserver<>() {
         private int count;
+        private int netChange;
         private final Set<String> products = new HashSet<>();
 
-        @Override public void onNext(StockAdjustment a) { count++; products.add(a.getProductId()); received.add(a.getDelta()); }
+        @Override public void onNext(StockAdjustment a) {
+          count++;
+          netChange += a.getDelta();
+          products.add(a.getProductId());
+          received.add(a.getDelta());
+        }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() {
-          responseObserver.onNext(BulkUpdateSummary.newBuilder().setAdjustments(count).setProducts(products.size()).build());
+          BulkUpdateSummary summary = BulkUpdateSummary.newBuilder().setAdjustments(count).setProducts(products.size())
+              .setNetChange(netChange).build();
+          summaries.add(summary);
+          responseObserver.onNext(summary);
           responseObserver.onCompleted();
         }
       };
@@ -1506,6 +1669,71 @@ class StreamingTest {
         }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() { }
+      };
+    }
+  }
+
+  /**
+   * On the client's side: the answer of each call never reaches the client, and the call then ends OK. A grpc-java
+   * server never ends a client stream that way (it fails it, INTERNAL "Completed without a response"); another
+   * server, or a proxy, could.
+   */
+  static final class AnswerLost implements io.grpc.ClientInterceptor {
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
+          super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override public void onMessage(A message) { } // lost on the way
+          }, headers);
+        }
+      };
+    }
+  }
+
+  /** A stand-in server for the given StockClient.watch: notes each watch's deadline, sends one level each, hears the cancel. */
+  static final class WatchingInventory extends InventoryGrpc.InventoryImplBase {
+    final BlockingQueue<String> deadlines = new LinkedBlockingQueue<>();
+    final java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void watchStockLevels(WatchStockLevelsRequest request, StreamObserver<StockLevel> responseObserver) {
+      io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+      deadlines.add(deadline == null ? "none" : deadline.timeRemaining(TimeUnit.MILLISECONDS) + " ms left");
+      ((io.grpc.stub.ServerCallStreamObserver<StockLevel>) responseObserver).setOnCancelHandler(cancelled::countDown);
+      for (String id : request.getProductIdsList()) responseObserver.onNext(StockLevel.newBuilder().setProductId(id).setQuantity(7).build());
+    }
+  }
+
+  /**
+   * On the client's side: each of the first two calls, once it has sent its first message, waits (bounded) until the
+   * other has sent its first too. Both calls are then in progress, each with more to send, at the same moment, every
+   * time, whichever starts first.
+   */
+  static final class FirstMessagesMeet implements io.grpc.ClientInterceptor {
+    private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.CountDownLatch[] firstSent = {new java.util.concurrent.CountDownLatch(1),
+        new java.util.concurrent.CountDownLatch(1)};
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      int n = calls.getAndIncrement();
+      java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+      return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override public void sendMessage(Q message) {
+          boolean first = sent.compareAndSet(false, true);
+          super.sendMessage(message);
+          if (first && n < 2) {
+            firstSent[n].countDown();
+            try {
+              firstSent[1 - n].await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }
       };
     }
   }

@@ -262,10 +262,45 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("names in any script travel as they are: the body is the report's JSON bytes, UTF-8")
+    void anyScript() throws Exception {
+      byte[] body = withStockNamed(ANY_SCRIPT, () -> get("/stock/LYON-1?items=20").body());
+      byte[] expected = withStockNamed(ANY_SCRIPT, () -> StockCodec.toJson(StockCodec.report("LYON-1", 20)));
+      assertThat(new String(body, StandardCharsets.UTF_8)).as("TODO 2: the body of GET /stock/LYON-1?items=20 (as UTF-8)"
+          + " while the products have names in several scripts (%s): send the bytes of StockCodec.toJson as they are;"
+          + " turned into a String with another charset (or the platform's) first, every character outside ASCII"
+          + " arrives changed", String.join(", ", ANY_SCRIPT)).isEqualTo(new String(expected, StandardCharsets.UTF_8));
+      assertThat(body.length).as("TODO 2: bytes of that body").isEqualTo(expected.length);
+    }
+
+    @Test
+    @DisplayName("every warehouse is answered as asked: lower case, punctuation, a space, non-ASCII")
+    void everyWarehouse() throws Exception {
+      List<String> wrong = new ArrayList<>();
+      for (String warehouse : WAREHOUSES) {
+        if (warehouse.isEmpty()) continue; // a path cannot carry an empty segment: gRPC only
+        String path = "/stock/" + java.net.URLEncoder.encode(warehouse, StandardCharsets.UTF_8).replace("+", "%20") + "?items=3";
+        HttpResponse<byte[]> response = get(path);
+        String body = new String(response.body(), StandardCharsets.UTF_8);
+        String expected = new String(StockCodec.toJson(StockCodec.report(warehouse, 3)), StandardCharsets.UTF_8);
+        if (response.statusCode() != 200 || !body.equals(expected)) {
+          wrong.add("GET " + path + " (warehouse '" + warehouse + "') answered " + response.statusCode() + ": " + body.lines()
+              .findFirst().orElse("").substring(0, Math.min(80, body.length())));
+        }
+      }
+      assertThat(wrong).as("TODO 2: queries for warehouses named in every way (%s) whose answer was not the report of that"
+          + " warehouse, exactly as named: pass ctx.pathParam(\"warehouse\") to requested(...) as it is (no upper-casing,"
+          + " trimming or check of your own), so REST and gRPC answer the same query alike", WAREHOUSES).isEmpty();
+    }
+
+    @Test
     @DisplayName("eight big answers at once are encoded side by side: no lock in the handler makes them wait in line")
     void answersEncodedSideBySide() throws Exception {
-      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(300))) {
-        URI uri = URI.create("http://127.0.0.1:" + slow.restPort() + "/stock/LYON-1?items=" + BIG);
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        // The stock's items note when an encoding starts reading them: the 8 answers meet inside the encoding.
+        Together together = new Together(8);
+        own.stock = (warehouse, items) -> meetingInside(StockCodec.report(warehouse, items), together);
+        URI uri = URI.create("http://127.0.0.1:" + own.restPort() + "/stock/LYON-1?items=" + BIG);
         List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.Set<String> waits = lockWaitsIn(() -> {
           atOnce(8, () -> {
@@ -278,8 +313,14 @@ class RestVsGrpcTest {
         });
         assertThat(answers).as("TODO 2: the answers to 8 requests at once for %d items", BIG)
             .containsOnly("200 " + StockCodec.toJson(StockCodec.report("LYON-1", BIG)).length + " bytes");
+        assertThat(together.most()).as("TODO 2: answers being encoded as JSON at the same moment, of 8 requests made at"
+            + " once for %d items (each encoding waits up to 5 s for the others): Javalin answers each request on a"
+            + " thread of its own, and StockCodec.toJson is safe from any number of them; a lock around the encoding"
+            + " (synchronized, a ReentrantLock, a Semaphore) or one thread that encodes every answer makes each wait for"
+            + " the one before, and the calls per second measure the queue; encode on the request's thread, no lock",
+            BIG).isEqualTo(8);
         assertThat(waits).as("TODO 2: where the server's threads waited for a lock while answering 8 requests at once for"
-            + " %d items (the flight recorder lists each contended synchronized in the lab's code): Javalin answers each"
+            + " %d items (the flight recorder lists each wait in the lab's code: a contended synchronized, a ReentrantLock, a Semaphore, another thread's result): Javalin answers each"
             + " request on a thread of its own, and StockCodec.toJson is safe from any number of them; a lock around the"
             + " encoding (synchronized) makes each answer wait for the one before, so the calls per second measure the"
             + " lock; no lock", BIG).isEmpty();
@@ -459,6 +500,34 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("every warehouse is answered as asked, as REST answers it: empty, blank, lower case, punctuation, non-ASCII")
+    void everyWarehouse() throws Exception {
+      requireStep1("step 3");
+      ManagedChannel channel = LocalGrpc.channel(servers.grpcPort());
+      try {
+        StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+        List<String> wrong = new ArrayList<>();
+        for (String warehouse : WAREHOUSES) {
+          try {
+            StockReport reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getStock(StockQuery.newBuilder().setWarehouse(warehouse).setItems(3).build());
+            if (!reply.equals(StockCodec.toProto(StockCodec.report(warehouse, 3)))) {
+              wrong.add("'" + warehouse + "' answered the report of '" + reply.getWarehouse() + "'");
+            }
+          } catch (StatusRuntimeException e) {
+            wrong.add("'" + warehouse + "' failed with " + LocalGrpc.describe(e));
+          }
+        }
+        assertThat(wrong).as("TODO 3: GetStock for 3 items of warehouses named in every way (%s), where the answer was"
+            + " not that warehouse's report: requested(...) decides what is refused, for REST and gRPC alike (it refuses"
+            + " counts, never a name); a check of your own (a blank warehouse, say) refuses queries REST answers",
+            WAREHOUSES).isEmpty();
+      } finally {
+        LocalGrpc.close(channel);
+      }
+    }
+
+    @Test
     @DisplayName("a query asked again after the stock changed gets the new report: nothing is kept from an earlier call")
     void answersTheStockAsItIsNow() throws Exception {
       requireStep1("step 3");
@@ -484,8 +553,11 @@ class RestVsGrpcTest {
     @DisplayName("eight big replies at once are encoded side by side: no lock in getStock makes them wait in line")
     void repliesEncodedSideBySide() throws Exception {
       requireStep1("step 3");
-      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(300))) {
-        ManagedChannel channel = LocalGrpc.channel(slow.grpcPort());
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        // The stock's items note when an encoding starts reading them: the 8 replies meet inside toProto.
+        Together together = new Together(8);
+        own.stock = (warehouse, items) -> meetingInside(StockCodec.report(warehouse, items), together);
+        ManagedChannel channel = LocalGrpc.channel(own.grpcPort());
         try {
           StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
           List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -493,7 +565,7 @@ class RestVsGrpcTest {
             atOnce(8, () -> {
               String answer;
               try {
-                answer = stub.withDeadlineAfter(10, TimeUnit.SECONDS).getStock(StockQuery.newBuilder().setWarehouse("LYON-1")
+                answer = stub.withDeadlineAfter(30, TimeUnit.SECONDS).getStock(StockQuery.newBuilder().setWarehouse("LYON-1")
                     .setItems(BIG).build()).getItemsCount() + " items";
               } catch (StatusRuntimeException e) {
                 answer = LocalGrpc.describe(e);
@@ -504,8 +576,13 @@ class RestVsGrpcTest {
             return null;
           });
           assertThat(answers).as("TODO 3: the answers to 8 calls at once for %d items", BIG).containsOnly(BIG + " items");
+          assertThat(together.most()).as("TODO 3: replies being encoded by toProto at the same moment, of 8 calls made"
+              + " at once for %d items (each encoding waits up to 5 s for the others): gRPC runs each call on a thread of"
+              + " its own, and toProto builds a new message each time; a lock around it (synchronized, a ReentrantLock, a"
+              + " Semaphore) or one thread that encodes every reply makes each wait for the one before, and the calls per"
+              + " second measure the queue; encode on the call's thread, no lock", BIG).isEqualTo(8);
           assertThat(waits).as("TODO 3: where the server's threads waited for a lock while answering 8 calls at once for"
-              + " %d items (the flight recorder lists each contended synchronized in the lab's code): gRPC runs each call"
+              + " %d items (the flight recorder lists each wait in the lab's code: a contended synchronized, a ReentrantLock, a Semaphore, another thread's result): gRPC runs each call"
               + " on a thread of its own, with a StreamObserver of its own, and toProto builds a new message each time;"
               + " a lock around toProto or onNext makes each reply wait for the one before, so the calls per second"
               + " measure the lock; no lock", BIG).isEmpty();
@@ -611,6 +688,21 @@ class RestVsGrpcTest {
       requireStep2("step 4");
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
         assertSameReport("TODO 4: viaRest(\"LYON-1\", 20)", rest(clients, "LYON-1", 20));
+      }
+    }
+
+    @Test
+    @DisplayName("viaRest reads names in any script as they were sent")
+    void anyScript() throws Exception {
+      requireStep2("step 4");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        StockCodec.Report got = withStockNamed(ANY_SCRIPT, () -> rest(clients, "LYON-1", 20));
+        StockCodec.Report sent = withStockNamed(ANY_SCRIPT, () -> StockCodec.report("LYON-1", 20));
+        assertThat(got.items().stream().map(StockCodec.Item::name).toList()).as("TODO 4: the product names viaRest"
+            + " returned while they are written in several scripts: decode the body's bytes with StockCodec.fromJson as"
+            + " they are (JSON is UTF-8); read as a String in another charset (or the platform's) first, every character"
+            + " outside ASCII comes back changed").isEqualTo(sent.items().stream().map(StockCodec.Item::name).toList());
+        assertThat(got).as("TODO 4: the report viaRest returned").isEqualTo(sent);
       }
     }
 
@@ -818,15 +910,17 @@ class RestVsGrpcTest {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
         RecordingClient spy = new RecordingClient();
         sendThrough(clients, spy);
-        for (int call = 1; call <= 3; call++) {
-          rest(clients, "S200", 1);
+        int[] counts = {1, 10_000, 20}; // the stub answers its report whatever the count; the timeout is the call's
+        for (int call = 1; call <= counts.length; call++) {
+          rest(clients, "S200", counts[call - 1]);
           assertThat(spy.timeouts).as("TODO 4: requests sent through the shared `http` client after %d calls of viaRest",
               call).hasSize(call);
           assertThat(spy.timeouts.get(call - 1)).as("TODO 4: the timeout of request %d: without one, a server that"
               + " accepts and never answers holds the caller, and the harness, forever; HttpRequest.newBuilder(uri)"
               + ".timeout(...) (see hint 2)", call).isPresent();
-          assertThat(spy.timeouts.get(call - 1).get()).as("TODO 4: the timeout of request %d: 'a few seconds' is 1 to 60 s",
-              call).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(60));
+          assertThat(spy.timeouts.get(call - 1).get()).as("TODO 4: the timeout of request %d, for %d items: 'a few seconds'"
+              + " is 1 to 60 s, whatever the count: it is the longest the caller waits, however big the report",
+              call, counts[call - 1]).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(60));
         }
       }
     }
@@ -843,7 +937,7 @@ class RestVsGrpcTest {
             + "per concurrent call; no lock around it").isEqualTo(8);
         assertThat(waits).as("TODO 4: where the callers' threads waited for a lock in the lab's code while 8 calls of"
             + " viaRest decoded answers of %d items that arrived at the same moment (the flight recorder lists each"
-            + " contended synchronized): HttpClient and StockCodec.fromJson are safe from any number of threads; a lock"
+            + " wait in the lab's code: a contended synchronized, a ReentrantLock, a Semaphore, another thread's result): HttpClient and StockCodec.fromJson are safe from any number of threads; a lock"
             + " around sending or decoding makes each call wait for the one before, so the calls per second measure the"
             + " lock; no lock", BIG).isEmpty();
       }
@@ -895,6 +989,20 @@ class RestVsGrpcTest {
         assertThat(left[0] - left[1]).as("TODO 5: milliseconds the second call's deadline had lost, made 2 s after the"
             + " first (%d ms left, then %d): a deadline set on the stub once is a fixed instant that every later call"
             + " shares; give each call its own with withDeadlineAfter in viaGrpc", left[0], left[1]).isLessThan(1_000L);
+        for (int items : new int[] {10_000, 20}) { // the spy answers one item whatever the count
+          String outcome;
+          try {
+            outcome = "it returned " + clients.viaGrpc("LYON-1", items).items().size() + " item";
+          } catch (StatusRuntimeException e) {
+            outcome = "it failed with " + LocalGrpc.describe(e);
+          }
+          String seen = spy.seen.poll();
+          assertThat(seen).as("TODO 5: viaGrpc for %d items never reached the server with a deadline (%s)", items, outcome)
+              .isNotNull().isNotEqualTo("none");
+          assertThat(Long.parseLong(seen)).as("TODO 5: milliseconds left of the deadline of a call for %d items when the"
+              + " server got it: 'a few seconds' is 1 to 60 s, whatever the count; it is the longest the caller waits,"
+              + " however big the report", items).isBetween(900L, 60_000L);
+        }
       } finally {
         LocalGrpc.stop(server);
       }
@@ -1006,7 +1114,7 @@ class RestVsGrpcTest {
             + "the 8 as streams of one connection; no lock around them").isEqualTo(8);
         assertThat(waits).as("TODO 5: where the callers' threads waited for a lock in the lab's code while 8 calls of"
             + " viaGrpc decoded replies of %d items that arrived at the same moment (the flight recorder lists each"
-            + " contended synchronized): the stub and StockCodec.fromProto are safe from any number of threads; a lock"
+            + " wait in the lab's code: a contended synchronized, a ReentrantLock, a Semaphore, another thread's result): the stub and StockCodec.fromProto are safe from any number of threads; a lock"
             + " around calling or decoding makes each call wait for the one before, so the calls per second measure the"
             + " lock; no lock", BIG).isEmpty();
       } finally {
@@ -1113,6 +1221,9 @@ class RestVsGrpcTest {
     }
     return new StockCodec.Report(texts[random.nextInt(texts.length)], items);
   }
+
+  /** Warehouse names of every kind: empty, blank, lower and mixed case, punctuation, non-ASCII. */
+  static final List<String> WAREHOUSES = List.of("", " ", "lyon-1", "Lyon-1", "a.b_c~d", "ZÜRICH-1", "倉庫-7");
 
   /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
   static final List<String> QUERIES = List.of("LYON-1 20", "PARIS-2 20", "LYON-1 3", "BERLIN-3 1", "PARIS-2 3",
@@ -1378,13 +1489,15 @@ class RestVsGrpcTest {
   }
 
   /**
-   * Runs {@code call} under the JVM's flight recorder and returns where a thread waited to enter a lock (a contended
-   * synchronized) taken by the lab's own code (StockCodec, StockServers, StockClients), one "Class.method" per place.
+   * Runs {@code call} under the JVM's flight recorder and returns where a thread waited in the lab's own code
+   * (StockCodec, StockServers, StockClients) to enter a lock (a contended synchronized) or was parked there by
+   * java.util.concurrent (a ReentrantLock, a Semaphore, a future of another thread), one "Class.method" per place.
    */
   static java.util.Set<String> lockWaitsIn(Call call) throws Exception {
     java.nio.file.Path file = java.nio.file.Files.createTempFile("lab06-locks", ".jfr");
     try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
       recording.enable("jdk.JavaMonitorEnter").withThreshold(Duration.ZERO).withStackTrace();
+      recording.enable("jdk.ThreadPark").withThreshold(Duration.ZERO).withStackTrace();
       recording.start();
       call.run();
       recording.stop();
@@ -1392,6 +1505,23 @@ class RestVsGrpcTest {
       java.util.Set<String> places = new java.util.TreeSet<>();
       for (jdk.jfr.consumer.RecordedEvent event : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
         if (event.getStackTrace() == null || event.getStackTrace().getFrames().isEmpty()) continue;
+        if (event.getEventType().getName().equals("jdk.ThreadPark")) {
+          // A thread parked by a lock, a semaphore or a future (java.util.concurrent) that the lab's code waits on
+          // directly; a wait inside HttpClient or gRPC (for an answer) has their frames in between, and is not counted.
+          String by = "a wait";
+          for (jdk.jfr.consumer.RecordedFrame frame : event.getStackTrace().getFrames()) {
+            String type = frame.getMethod().getType().getName();
+            if (type.startsWith("java.util.concurrent.") || type.startsWith("jdk.internal.misc.")) {
+              if (type.startsWith("java.util.concurrent.")) by = type + "." + frame.getMethod().getName();
+              continue;
+            }
+            if (type.matches("(StockCodec|StockServers|StockClients)(\\$.*)?")) {
+              places.add(type + "." + frame.getMethod().getName() + " (parked in " + by + ")");
+            }
+            break;
+          }
+          continue;
+        }
         jdk.jfr.consumer.RecordedMethod top = event.getStackTrace().getFrames().get(0).getMethod();
         String type = top.getType().getName();
         if (type.matches("(StockCodec|StockServers|StockClients)(\\$.*)?")) places.add(type + "." + top.getName());
@@ -1400,6 +1530,19 @@ class RestVsGrpcTest {
     } finally {
       java.nio.file.Files.deleteIfExists(file);
     }
+  }
+
+  /** {@code report} with the same items, in a list that makes each reader meet the others (Together) as it starts. */
+  static StockCodec.Report meetingInside(StockCodec.Report report, Together together) {
+    List<StockCodec.Item> items = report.items();
+    return new StockCodec.Report(report.warehouse(), new java.util.AbstractList<>() {
+      @Override public StockCodec.Item get(int i) {
+        if (i == 0) together.arrive();
+        return items.get(i);
+      }
+
+      @Override public int size() { return items.size(); }
+    });
   }
 
   /** The gRPC service of the shared servers, to call directly as gRPC calls it. */
@@ -1416,6 +1559,15 @@ class RestVsGrpcTest {
 
   /** Runs {@code call} while the stock's product names are RENAMED: the same query now has another report. */
   static <T> T withRenamedStock(java.util.concurrent.Callable<T> call) throws Exception {
+    return withStockNamed(RENAMED, call);
+  }
+
+  /** Product names in several scripts: accents, Cyrillic, Japanese, an emoji outside the BMP, quotes and a backslash. */
+  static final String[] ANY_SCRIPT = {"Tasse à café, bleue", "Ёмкость 1 л", "鋳鉄フライパン 28 cm", "Mug \uD83C\uDF75",
+      "Zoë's \"jar\" \\ lid", "Bambus-Löffel", "Émaillebecher", "Whisk ™"};
+
+  /** Runs {@code call} while the stock's product names are {@code renamed}. */
+  static <T> T withStockNamed(String[] renamed, java.util.concurrent.Callable<T> call) throws Exception {
     String[] names;
     try {
       java.lang.reflect.Field field = StockCodec.class.getDeclaredField("NAMES");
@@ -1426,7 +1578,7 @@ class RestVsGrpcTest {
           + " it (" + e + ")");
     }
     String[] was = names.clone();
-    System.arraycopy(RENAMED, 0, names, 0, Math.min(RENAMED.length, names.length));
+    System.arraycopy(renamed, 0, names, 0, Math.min(renamed.length, names.length));
     try {
       return call.call();
     } finally {

@@ -58,7 +58,10 @@ final class StockClient {
     StreamObserver<BulkUpdateSummary> answers = new StreamObserver<>() {
       @Override public void onNext(BulkUpdateSummary s) { summary.complete(s); }
       @Override public void onError(Throwable t) { summary.completeExceptionally(t); }
-      @Override public void onCompleted() { }
+      // The call ended OK: after its summary, or without one (a server's bug), which fails it, as gRPC's own stubs do.
+      @Override public void onCompleted() {
+        summary.completeExceptionally(Status.INTERNAL.withDescription("the server completed the call without a summary").asRuntimeException());
+      }
     };
     // One deadline covers the whole stream; onCompleted is the half-close that tells the server "that was all".
     StreamObserver<StockAdjustment> requests = stub.withDeadlineAfter(deadline).bulkUpdateStock(answers);

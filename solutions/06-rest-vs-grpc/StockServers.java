@@ -16,6 +16,8 @@ import workbook.rest.Rest;
  */
 final class StockServers implements AutoCloseable {
   private final Duration work;
+  /** Where the stock comes from: StockCodec.report (a test may put stock of its own in its place). */
+  java.util.function.BiFunction<String, Integer, StockCodec.Report> stock = StockCodec::report;
   private final Javalin rest;
   private final Server grpc;
 
@@ -65,7 +67,7 @@ final class StockServers implements AutoCloseable {
     int count = items == null || items.isBlank() || items.equals("0") ? 20 : Integer.parseInt(items);
     if (count < 1 || count > 10_000) throw new IllegalArgumentException("items must be 1..10000, was " + count);
     sleep(work);
-    return StockCodec.report(warehouse, count);
+    return stock.apply(warehouse, count);
   }
 
   private static void sleep(Duration d) {
