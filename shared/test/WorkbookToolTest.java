@@ -92,6 +92,32 @@ class WorkbookToolTest {
         }
         """);
     git("init", "-q");
+    // Lab 97 gets a helper the way lab 04 gets LocalGrpc: a //DEPS on a source file, which JBang
+    // builds into a jar of its own (in a new scratch folder, never built before this run).
+    Path helper = Files.createDirectories(copy.resolve("shared/src/workbook/selftest"));
+    Files.writeString(helper.resolve("Four.java"), "package workbook.selftest;\n\npublic final class Four {\n"
+        + "  public static int value() { return 4; }\n}\n");
+    Path deps = Files.createDirectories(copy.resolve("labs/97-deps"));
+    Files.writeString(deps.resolve("README.md"), "# Lab 97: Deps\n\n## Step 1: four\n\n## Hints\n");
+    Files.writeString(deps.resolve("FourTest.java"), """
+        ///usr/bin/env jbang "$0" "$@" ; exit $?
+        //JAVA 17+
+        //DEPS ../../shared/src/workbook/selftest/Four.java
+        //SOURCES ../../shared/src/workbook/test/*.java
+        import static org.assertj.core.api.Assertions.assertThat;
+        import org.junit.jupiter.api.*;
+
+        @DisplayName("Lab 97: Deps")
+        class FourTest {
+          public static void main(String[] args) { workbook.test.LabTests.run(FourTest.class, args); }
+
+          @Nested @Tag("step1") @DisplayName("Step 1: four")
+          class Step1 {
+            @Test @DisplayName("the helper says four")
+            void four() { assertThat(workbook.selftest.Four.value()).as("TODO 1: four").isEqualTo(4); }
+          }
+        }
+        """);
     git("add", "-A");
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "scratch");
   }
@@ -191,6 +217,12 @@ class WorkbookToolTest {
     assertThat(port).as("the warm runner's port file").exists();
     long pid = Long.parseLong(Files.readString(port).trim().split("\\s+")[2]);
     try {
+      // A lab whose first run is warm, and whose //DEPS names a source file no run has built yet
+      // (lab 04 after lab 02: "package workbook.grpc does not exist").
+      Result deps = warm(copy, "test", "97");
+      assertThat(deps.out()).as("the first run of lab 97 (a //DEPS on a source file), warm")
+          .contains("Lab 97 is green").doesNotContain("does not exist");
+      assertThat(deps.exit()).as("its exit code").isZero();
       Result warm = warm(copy, "test", "99", "1");
       assertThat(warm.out()).as("a warm run's output").contains("Lab 99 step 1 is green").doesNotContain("A warm runner starts");
       Files.writeString(adder, Files.readString(adder).replace("return a + b;", "return a - b;"));

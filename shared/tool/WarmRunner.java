@@ -90,13 +90,30 @@ final class WarmRunner implements AutoCloseable {
         info.path("resolvedDependencies").forEach(j -> runner.jars.add(Path.of(j.asText())));
         // The lab's JAVA_OPTIONS: system properties apply here; JVM flags only matter at start-up.
         info.path("runtimeOptions").forEach(o -> setProperty(o.asText()));
-        return runner.sources.isEmpty() ? Optional.empty() : Optional.of(runner);
+        if (runner.sources.isEmpty() || !jarsBuilt(root, test, runner.jars, out)) {
+          runner.close();
+          return Optional.empty();
+        }
+        return Optional.of(runner);
       } finally {
         Files.deleteIfExists(out);
       }
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether every jar the lab needs is there. `jbang info` names the jar of a //DEPS on a source
+   * file (lab 04's LocalGrpc.java) without building it: only a cold run or a build does. A lab
+   * whose first run is warm (after another lab's run started the warm runner) got a class path
+   * with a missing jar, and "package workbook.grpc does not exist" even for the solution. So JBang
+   * builds the lab once (its own files need not compile: the dependencies are built first).
+   */
+  private static boolean jarsBuilt(Path root, Path test, List<Path> jars, Path log) {
+    if (jars.stream().allMatch(Files::exists)) return true;
+    Labs.run(root, root, List.of("build", test.toString()), java.util.Map.of(), log, 300);
+    return jars.stream().allMatch(Files::exists);
   }
 
   private static void setProperty(String option) {
