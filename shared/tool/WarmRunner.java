@@ -231,9 +231,12 @@ final class WarmRunner implements AutoCloseable {
     Path shared = Files.createDirectories(workDir.resolve("shared"));
     List<Path> others = sources.stream().filter(p -> !p.toAbsolutePath().startsWith(labDir)).toList();
     if (!others.isEmpty() && !compile(others, shared)) return false;
-    // Found by JUnit only when a run turns extension auto-detection on (verify's mistakes).
+    // The workbook's JUnit extensions, found through auto-detection (LabTests turns it on): a cold
+    // run finds them in the test's jar (HangOnce.java's //FILES line), a warm one here.
     Path services = Files.createDirectories(shared.resolve("META-INF/services"));
-    Files.writeString(services.resolve("org.junit.jupiter.api.extension.Extension"), "workbook.test.StopWhenCaught\n");
+    Path listed = labDir.getParent().getParent().resolve("shared/src/workbook/test/extensions.txt");
+    Files.writeString(services.resolve("org.junit.jupiter.api.extension.Extension"),
+        Files.exists(listed) ? Files.readString(listed) : "workbook.test.StopWhenCaught\n");
     List<URL> urls = new ArrayList<>(List.of(shared.toUri().toURL()));
     for (Path jar : jars) urls.add(url(jar));
     libraries = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());

@@ -102,11 +102,10 @@ public final class LabTests {
       }
       request.filters(TagFilter.includeTags(steps));
     }
-    if (Boolean.getBoolean("workbook.stopWhenCaught")) {
-      // verify's mistakes: the step's remaining tests add nothing once one names its TODO.
-      StopWhenCaught.reset();
-      request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
-    }
+    // The workbook's extensions (extensions.txt): HangOnce always; StopWhenCaught for verify's mistakes,
+    // whose step's remaining tests add nothing once one names its TODO.
+    request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
+    if (Boolean.getBoolean("workbook.stopWhenCaught")) StopWhenCaught.reset();
     String results = System.getenv("WORKBOOK_RESULTS");
     String resultsFile = results != null ? results : System.getProperty("workbook.results");
     // verify's mistakes draw no page: nobody reads it.
