@@ -13,9 +13,10 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * A hang is found once, not once per test. A test whose thread waits with no bound (join(),
  * get(), take(), await() with no timeout) called straight from a lab's own code (a class of the
- * default package: the exercise or its test) is stopped after {@link #firstSeconds} seconds of it
- * (5; 20 where Kafka is on the class path: a broker's group join takes seconds), however long
- * its {@code @Timeout} allows. Once one test of a run has hung (so, or by its own limit), a later
+ * default package: the exercise or its test) while the whole JVM is idle (under a tenth of a core:
+ * threads busy elsewhere are work the test waits for, not a hang) is stopped after
+ * {@link #firstSeconds} seconds of it (5; 20 where Kafka is on the class path: a broker's group
+ * join takes seconds), however long its {@code @Timeout} allows. Once one test of a run has hung (so, or by its own limit), a later
  * test waiting with no bound is stopped after {@link #AGAIN_SECONDS}, naming the first: the same
  * unfinished code usually hangs every test that reaches it, each at its own line (the page's
  * server thread waits where the first hung, the test's thread waits for the page).
@@ -50,6 +51,7 @@ public final class HangOnce implements InvocationInterceptor, TestWatcher {
     test.start();
     String stuckAt = null;
     long since = 0;
+    long cpuSince = 0;
     while (test.isAlive()) {
       try {
         test.join(100);
@@ -60,9 +62,12 @@ public final class HangOnce implements InvocationInterceptor, TestWatcher {
       if (!test.isAlive()) break;
       String site = unboundedWait(test);
       long now = System.nanoTime();
-      if (site == null || !site.equals(stuckAt)) {
+      long cpu = processCpu();
+      // Waiting somewhere else, or the JVM busy (other threads working for the test): not stuck, start again.
+      if (site == null || !site.equals(stuckAt) || cpu - cpuSince > (now - since) / 10) {
         stuckAt = site;
         since = now;
+        cpuSince = cpu;
         continue;
       }
       Hang first = context.getRoot().getStore(NS).get("hang", Hang.class);
@@ -75,6 +80,12 @@ public final class HangOnce implements InvocationInterceptor, TestWatcher {
       }
     }
     if (thrown.get() != null) throw thrown.get();
+  }
+
+  /** CPU time this JVM has used, in nanoseconds (0 where the JVM does not tell: then only the wait counts). */
+  private static long processCpu() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? Math.max(0, os.getProcessCpuTime()) : 0;
   }
 
   /** Seconds of waiting with no bound that make the run's first hang: more where a broker is in the lesson. */
