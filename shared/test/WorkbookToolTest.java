@@ -120,6 +120,8 @@ class WorkbookToolTest {
         """);
     git("add", "-A");
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "scratch");
+    // As a clone has it: the branch it was cloned from, which reset takes the starter from.
+    git("update-ref", "refs/remotes/origin/main", "HEAD");
   }
 
   @AfterAll
@@ -161,6 +163,9 @@ class WorkbookToolTest {
     Result r = workbook(copy.resolve(LAB), "test", "99", "1");
     assertThat(r.out()).as("the verdict of test 99 1, run from labs/99-self-test with ../../jbang")
         .contains("Lab 99 step 1 is green").doesNotContain("Lab 99 is green");
+    assertThat(r.exit()).as("exit code of a green run").isZero();
+    Result plain = workbook(copy, "test", "99", "1", "--plain");
+    assertThat(plain.out()).as("test 99 1 --plain").contains("[ok] two and two make four").doesNotContain("✔");
   }
 
   @Test
@@ -172,15 +177,18 @@ class WorkbookToolTest {
     Result r = workbook(copy, "test", "99", "1");
     assertThat(r.out()).as("the verdict on code that does not compile")
         .contains("It does not compile yet").doesNotContain("--verbose").doesNotContain("fix the first red step");
+    assertThat(r.exit()).as("exit code of a red run (it does not compile)").isEqualTo(1);
     assertThat(lineOf(workbook(copy, "list").out(), "99")).as("list's line for lab 99").contains("✘");
   }
 
   @Test
   @Order(5)
-  @DisplayName("reset puts the starter back and says how to restore; restore brings the learner's file back")
+  @DisplayName("reset puts the starter back as shipped, even after the learner committed, and says how to restore; restore brings the learner's file back")
   void resetAndRestore() throws Exception {
     Path adder = copy.resolve(LAB + "/Adder.java");
     String mine = Files.readString(adder);
+    git("add", LAB);
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "my work"); // as many learners are taught to
     Result reset = workbook(copy, "reset", "99", "--yes");
     assertThat(reset.out()).as("reset's last line").contains("restore 99");
     assertThat(Files.readString(adder)).as("Adder.java after reset").contains("throw new UnsupportedOperationException");
@@ -228,6 +236,13 @@ class WorkbookToolTest {
       Files.writeString(adder, Files.readString(adder).replace("return a + b;", "return a - b;"));
       Result edited = warm(copy, "test", "99", "1");
       assertThat(edited.out()).as("a warm run right after an edit").contains("✘ two and two make four", "0 passed, 1 failed");
+      assertThat(edited.exit()).as("exit code of a red warm run").isEqualTo(1);
+      Result refused = warm(copy, "test", "99", "--bogus");
+      assertThat(refused.out()).as("an unknown option, warm: one sentence, as the cold path says it")
+          .contains("Unknown option '--bogus' for test").doesNotContain("passed");
+      assertThat(refused.exit()).as("its exit code").isEqualTo(2);
+      assertThat(warm(copy, "test", "99", "1", "--plain").out()).as("a warm run with --plain")
+          .contains("[FAIL] two and two make four").doesNotContain("✘");
       // Only the edited file is compiled again, unless what it declares changed: then every file is.
       Path test = copy.resolve(LAB + "/AdderTest.java");
       String adderBefore = Files.readString(adder);

@@ -129,11 +129,7 @@ final class Verify {
    * time is waiting (on a broker, a deadline, a simulated latency), so a few at once fit two cores.
    */
   private static int runsAtOnce() {
-    try {
-      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "4")));
-    } catch (NumberFormatException e) {
-      throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of labs checked at once, e.g. 2.");
-    }
+    return (int) Math.min(64, Workbook.envNumber("WORKBOOK_VERIFY_PARALLEL", 4, 1, "how many labs verify checks at once, e.g. 2"));
   }
 
   private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(runsAtOnce(), r -> {
@@ -304,8 +300,23 @@ final class Verify {
 
   interface Check { Verdict get() throws IOException; }
 
+  /** Checks started and ended, for the progress lines: a check can take minutes, the whole run ten. */
+  private final java.util.concurrent.atomic.AtomicInteger begun = new java.util.concurrent.atomic.AtomicInteger();
+  private int ended;
+  private final long verifyStarted = System.nanoTime();
+
+  private String progress() {
+    int total = pending.size();
+    return String.format(Locale.ROOT, "%d of %d done, %.0f s in, %d left", ended, total,
+        (System.nanoTime() - verifyStarted) / 1e9, total - ended);
+  }
+
   private void timed(String name, Check check) {
     long t0 = System.nanoTime();
+    int nth = begun.incrementAndGet();
+    synchronized (this) {
+      System.out.printf(Locale.ROOT, "  started %s  [%.0f s in; %d running]%n", name, (t0 - verifyStarted) / 1e9, nth - ended);
+    }
     Verdict v;
     try {
       v = check.get();
@@ -314,7 +325,8 @@ final class Verify {
     }
     String secs = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9);
     synchronized (this) {
-      System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "]");
+      ended++;
+      System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "; " + progress() + "]");
       if (v.ok()) passed++;
       else { failed++; showLog(v.run()); }
     }
