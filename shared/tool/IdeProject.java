@@ -75,7 +75,7 @@ final class IdeProject {
         .ifPresent(demo -> describe(labs.root, demo, d, new LinkedHashSet<>()));
     Path dir = labs.root.resolve(".workbook/ide/" + lab.slug());
     try {
-      Verify.delete(dir.resolve("src")); // links to files the lab may no longer have
+      Fs.delete(dir.resolve("src")); // links to files the lab may no longer have
       Files.deleteIfExists(dir.resolve(COPIES));
       Files.createDirectories(dir);
       for (Path source : d.sources()) link(labs.root, lab, dir, source);

@@ -63,14 +63,14 @@ final class WarmRunner implements AutoCloseable {
     this.javac = javac;
     this.files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
     try {
-      this.workDir = Files.createTempDirectory("workbook-watch-");
+      this.workDir = Fs.tempDir("watch");
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a folder for compiled classes", e);
     }
     // Ctrl-C ends watch in the middle of anything: the hook still removes the compiled classes.
     // (It holds the folder, not this runner: a runner the daemon lets go must not stay in memory.)
     Path dir = workDir;
-    cleanup = new Thread(() -> Verify.delete(dir), "watch-cleanup");
+    cleanup = new Thread(() -> Fs.delete(dir), "watch-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
   }
 
@@ -144,17 +144,17 @@ final class WarmRunner implements AutoCloseable {
     List<Path> changed = all.stream().filter(p -> !content.get(p).equals(compiledContent.get(p))).toList();
     if (lastGood != null && content.keySet().equals(compiledContent.keySet()) && changed.size() < all.size()) {
       if (changed.isEmpty()) { // nothing was saved since: the last classes run again, in a new loader
-        Verify.delete(classes);
+        Fs.delete(classes);
         return lastGood;
       }
-      copyClasses(lastGood, classes);
+      Fs.copyTree(lastGood, classes);
       Map<Path, String> api = new HashMap<>();
       if (!compile(changed, classes, classes, api)) return failed(classes);
       if (changed.stream().allMatch(p -> api.get(p) != null && api.get(p).equals(compiledApi.get(p)))) {
         changed.forEach(p -> compiledContent.put(p, content.get(p)));
         return good(classes);
       }
-      Verify.delete(classes);
+      Fs.delete(classes);
       Files.createDirectories(classes);
     }
     Map<Path, String> api = new HashMap<>();
@@ -167,24 +167,14 @@ final class WarmRunner implements AutoCloseable {
   }
 
   private Path good(Path classes) {
-    if (lastGood != null) Verify.delete(lastGood);
+    if (lastGood != null) Fs.delete(lastGood);
     lastGood = classes;
     return classes;
   }
 
   private static Path failed(Path classes) {
-    Verify.delete(classes);
+    Fs.delete(classes);
     return null;
-  }
-
-  private static void copyClasses(Path from, Path to) throws IOException {
-    try (var paths = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) paths::iterator) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) Files.createDirectories(target);
-        else Files.copy(p, target);
-      }
-    }
   }
 
   private static String digest(Path file) throws IOException {
@@ -357,7 +347,7 @@ final class WarmRunner implements AutoCloseable {
     } catch (IOException ignored) {
       // its jars are closed as far as they can be; the classes go when nothing uses them
     }
-    Verify.delete(workDir);
+    Fs.delete(workDir);
     try {
       Runtime.getRuntime().removeShutdownHook(cleanup);
     } catch (IllegalStateException shuttingDown) {
