@@ -134,6 +134,32 @@ class CliTest {
     assertThat(workbook(Map.of(), "list").out()).as("list").contains("  · 01");
   }
 
+  @Test
+  @DisplayName("the warm runner that test starts stops by itself once its work tree is deleted")
+  void warmRunnerGoesWithItsWorkTree() throws Exception {
+    Path tree = Files.createTempDirectory("workbook-cli-gone-");
+    long pid = -1;
+    try {
+      Scratch.copyTree(copy, tree);
+      Scratch.delete(tree.resolve(".workbook"));
+      Result cold = run(tree, Map.of("WORKBOOK_DAEMON", "on", "WORKBOOK_DAEMON_IDLE", "600"), "bash", "jbang", "workbook@.", "test", "01", "1");
+      assertThat(cold.out()).as("the first run; it printed:%n%s%s", cold.out(), cold.err()).contains("A warm runner starts in the background");
+      Path port = tree.resolve(".workbook/daemon/port");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.exists(port) && System.nanoTime() < deadline) Thread.sleep(200);
+      assertThat(port).as("the warm runner's port file").exists();
+      pid = Long.parseLong(Files.readString(port).trim().split("\\s+")[2]);
+      Scratch.delete(tree);
+      long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < gone) Thread.sleep(200);
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .as("the warm runner 30 s after its work tree was deleted").isFalse();
+    } finally {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      Scratch.delete(tree);
+    }
+  }
+
   // --- helpers ----------------------------------------------------------------------------
 
   private static Result workbook(Map<String, String> env, String... args) throws Exception {
