@@ -13,6 +13,8 @@ if %ERRORLEVEL% EQU 0 (
   )
 )
 
+rem For the workbook tool's --version (no warm runner here: this script never talks to one).
+set WORKBOOK_JBANG_VERSION=%JBANG_VERSION%
 if defined JAVA_HOME ( set "JAVA=%JAVA_HOME%\bin\java.exe" ) else ( set JAVA=java )
 "%JAVA%" -version >nul 2>nul || ( echo jbang: no Java found: install a JDK 17 or newer and run this again. & exit /b 1 )
 

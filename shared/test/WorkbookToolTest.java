@@ -92,8 +92,36 @@ class WorkbookToolTest {
         }
         """);
     git("init", "-q");
+    // Lab 97 gets a helper the way lab 04 gets LocalGrpc: a //DEPS on a source file, which JBang
+    // builds into a jar of its own (in a new scratch folder, never built before this run).
+    Path helper = Files.createDirectories(copy.resolve("shared/src/workbook/selftest"));
+    Files.writeString(helper.resolve("Four.java"), "package workbook.selftest;\n\npublic final class Four {\n"
+        + "  public static int value() { return 4; }\n}\n");
+    Path deps = Files.createDirectories(copy.resolve("labs/97-deps"));
+    Files.writeString(deps.resolve("README.md"), "# Lab 97: Deps\n\n## Step 1: four\n\n## Hints\n");
+    Files.writeString(deps.resolve("FourTest.java"), """
+        ///usr/bin/env jbang "$0" "$@" ; exit $?
+        //JAVA 17+
+        //DEPS ../../shared/src/workbook/selftest/Four.java
+        //SOURCES ../../shared/src/workbook/test/*.java
+        import static org.assertj.core.api.Assertions.assertThat;
+        import org.junit.jupiter.api.*;
+
+        @DisplayName("Lab 97: Deps")
+        class FourTest {
+          public static void main(String[] args) { workbook.test.LabTests.run(FourTest.class, args); }
+
+          @Nested @Tag("step1") @DisplayName("Step 1: four")
+          class Step1 {
+            @Test @DisplayName("the helper says four")
+            void four() { assertThat(workbook.selftest.Four.value()).as("TODO 1: four").isEqualTo(4); }
+          }
+        }
+        """);
     git("add", "-A");
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "scratch");
+    // As a clone has it: the branch it was cloned from, which reset takes the starter from.
+    git("update-ref", "refs/remotes/origin/main", "HEAD");
   }
 
   @AfterAll
@@ -135,6 +163,9 @@ class WorkbookToolTest {
     Result r = workbook(copy.resolve(LAB), "test", "99", "1");
     assertThat(r.out()).as("the verdict of test 99 1, run from labs/99-self-test with ../../jbang")
         .contains("Lab 99 step 1 is green").doesNotContain("Lab 99 is green");
+    assertThat(r.exit()).as("exit code of a green run").isZero();
+    Result plain = workbook(copy, "test", "99", "1", "--plain");
+    assertThat(plain.out()).as("test 99 1 --plain").contains("[ok] two and two make four").doesNotContain("✔");
   }
 
   @Test
@@ -146,15 +177,18 @@ class WorkbookToolTest {
     Result r = workbook(copy, "test", "99", "1");
     assertThat(r.out()).as("the verdict on code that does not compile")
         .contains("It does not compile yet").doesNotContain("--verbose").doesNotContain("fix the first red step");
+    assertThat(r.exit()).as("exit code of a red run (it does not compile)").isEqualTo(1);
     assertThat(lineOf(workbook(copy, "list").out(), "99")).as("list's line for lab 99").contains("✘");
   }
 
   @Test
   @Order(5)
-  @DisplayName("reset puts the starter back and says how to restore; restore brings the learner's file back")
+  @DisplayName("reset puts the starter back as shipped, even after the learner committed, and says how to restore; restore brings the learner's file back")
   void resetAndRestore() throws Exception {
     Path adder = copy.resolve(LAB + "/Adder.java");
     String mine = Files.readString(adder);
+    git("add", LAB);
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "my work"); // as many learners are taught to
     Result reset = workbook(copy, "reset", "99", "--yes");
     assertThat(reset.out()).as("reset's last line").contains("restore 99");
     assertThat(Files.readString(adder)).as("Adder.java after reset").contains("throw new UnsupportedOperationException");
@@ -191,11 +225,24 @@ class WorkbookToolTest {
     assertThat(port).as("the warm runner's port file").exists();
     long pid = Long.parseLong(Files.readString(port).trim().split("\\s+")[2]);
     try {
+      // A lab whose first run is warm, and whose //DEPS names a source file no run has built yet
+      // (lab 04 after lab 02: "package workbook.grpc does not exist").
+      Result deps = warm(copy, "test", "97");
+      assertThat(deps.out()).as("the first run of lab 97 (a //DEPS on a source file), warm")
+          .contains("Lab 97 is green").doesNotContain("does not exist");
+      assertThat(deps.exit()).as("its exit code").isZero();
       Result warm = warm(copy, "test", "99", "1");
       assertThat(warm.out()).as("a warm run's output").contains("Lab 99 step 1 is green").doesNotContain("A warm runner starts");
       Files.writeString(adder, Files.readString(adder).replace("return a + b;", "return a - b;"));
       Result edited = warm(copy, "test", "99", "1");
       assertThat(edited.out()).as("a warm run right after an edit").contains("✘ two and two make four", "0 passed, 1 failed");
+      assertThat(edited.exit()).as("exit code of a red warm run").isEqualTo(1);
+      Result refused = warm(copy, "test", "99", "--bogus");
+      assertThat(refused.out()).as("an unknown option, warm: one sentence, as the cold path says it")
+          .contains("Unknown option '--bogus' for test").doesNotContain("passed");
+      assertThat(refused.exit()).as("its exit code").isEqualTo(2);
+      assertThat(warm(copy, "test", "99", "1", "--plain").out()).as("a warm run with --plain")
+          .contains("[FAIL] two and two make four").doesNotContain("✘");
       // Only the edited file is compiled again, unless what it declares changed: then every file is.
       Path test = copy.resolve(LAB + "/AdderTest.java");
       String adderBefore = Files.readString(adder);

@@ -37,6 +37,8 @@ final class Daemon {
   private static final String EXIT = "\u0001exit ";
   private static final String STALE = "\u0001stale";
   private static final String STOP = "\u0001stop";
+  /** A line the command wrote to standard error: the client prints it there (./jbang's warm_test, watch). */
+  static final char STDERR = '\u0002';
 
   private final Labs labs;
   /** The warm runners of the labs used last, the most recent last: a lab's libraries take 20-60 MB. */
@@ -53,6 +55,7 @@ final class Daemon {
 
   static boolean enabled() {
     String flag = System.getenv().getOrDefault("WORKBOOK_DAEMON", "");
+    if (!flag.matches("|on|off")) throw new Workbook.UserError("WORKBOOK_DAEMON must be on or off (or unset): it is '" + flag + "'.");
     if (flag.equals("off")) return false;
     return flag.equals("on") || !"true".equals(System.getenv("CI"));
   }
@@ -75,8 +78,22 @@ final class Daemon {
   static final List<String> DAEMON_OPTIONS = List.of("-Xshare:auto", "-Xms32m", "-Xmx768m", "-XX:+UseSerialGC",
       "-XX:+ExitOnOutOfMemoryError");
 
-  /** Starts the daemon for the next run, unless one is running (or starting), or it is off. */
+  /**
+   * Whether the command was started by a client that talks to the warm runner: ./jbang (bash)
+   * says so in WORKBOOK_WARM_CLIENT; Windows' jbang.cmd and a bare JBang do not, so no warm
+   * runner starts there that nothing would ever use.
+   */
+  static boolean clientUsesIt() {
+    return "1".equals(System.getenv("WORKBOOK_WARM_CLIENT"));
+  }
+
+  /** Starts the daemon for the next run, unless one is running (or starting), it is off, or no client would use it. */
   static void startInBackground(Labs labs) {
+    if (clientUsesIt()) start(labs);
+  }
+
+  /** Starts the daemon (watch uses it itself), unless one is running (or starting), or it is off. */
+  private static void start(Labs labs) {
     if (!enabled() || running(labs.root).isPresent()) return;
     Path dir = dir(labs.root);
     try {
@@ -120,7 +137,7 @@ final class Daemon {
     if (!enabled()) return Optional.empty();
     Optional<String[]> daemon = running(labs.root);
     if (daemon.isPresent()) return daemon;
-    startInBackground(labs);
+    start(labs);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
       daemon = running(labs.root);
@@ -149,7 +166,8 @@ final class Daemon {
       for (String line; (line = in.readLine()) != null; ) {
         if (line.startsWith(EXIT)) return java.util.OptionalInt.of(Integer.parseInt(line.substring(EXIT.length()).trim()));
         if (line.equals(STALE)) return java.util.OptionalInt.empty();
-        lines.accept(line);
+        if (!line.isEmpty() && line.charAt(0) == STDERR) System.err.println(line.substring(1));
+        else lines.accept(line);
       }
       return java.util.OptionalInt.empty();
     } catch (IOException | RuntimeException e) {
@@ -176,7 +194,8 @@ final class Daemon {
     }
     if (what.equals("status")) {
       System.out.println(daemon.map(d -> "A warm runner is running (process " + d[2] + ", port " + d[0] + ").")
-          .orElse("No warm runner is running" + (enabled() ? ": the next test starts one." : " (WORKBOOK_DAEMON=off or CI)")));
+          .orElse("No warm runner is running" + (!enabled() ? " (WORKBOOK_DAEMON=off or CI)"
+              : clientUsesIt() ? ": the next test starts one." : ": only ./jbang (bash) starts one, and talks to it.")));
       return 0;
     }
     throw new Workbook.UserError("Unknown 'daemon " + what + "': use daemon stop or daemon status.");
@@ -198,18 +217,28 @@ final class Daemon {
       Files.move(tmp, portFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       Files.deleteIfExists(dir.resolve("starting"));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteIfOurs(portFile, token), "daemon-cleanup"));
-      server.setSoTimeout((int) TimeUnit.SECONDS.toMillis(idleSeconds()));
+      // Woken every few seconds to see whether its work tree (or its port file: another runner
+      // took over) is still there; stopped after idleSeconds() without a request.
+      server.setSoTimeout((int) TimeUnit.SECONDS.toMillis(CHECK_SECONDS));
+      long idleSince = System.nanoTime();
       System.out.println("[daemon] serving " + labs.root + " on port " + server.getLocalPort());
       while (!daemon.stopping) {
         try (Socket client = server.accept()) {
           daemon.handle(client, token);
+          idleSince = System.nanoTime();
           if (worn()) {
             System.out.println("[daemon] " + MAX_METASPACE_MB + " MB of classes loaded: stopping, the next test starts a new one");
             break;
           }
-        } catch (SocketTimeoutException idle) {
-          System.out.println("[daemon] idle for " + idleSeconds() + " s: stopping");
-          break;
+        } catch (SocketTimeoutException tick) {
+          if (!ours(portFile, token)) {
+            System.out.println("[daemon] its work tree (or its port file) is gone: stopping");
+            break;
+          }
+          if (System.nanoTime() - idleSince >= TimeUnit.SECONDS.toNanos(idleSeconds())) {
+            System.out.println("[daemon] idle for " + idleSeconds() + " s: stopping");
+            break;
+          }
         }
       }
     } catch (IOException e) {
@@ -217,6 +246,18 @@ final class Daemon {
     }
     System.exit(0);
     return 0;
+  }
+
+  /** How often the daemon looks whether its work tree is still there. */
+  private static final int CHECK_SECONDS = 5;
+
+  /** Whether the port file still names this daemon: gone with the work tree, or taken by another runner. */
+  private static boolean ours(Path portFile, String token) {
+    try {
+      return Files.readString(portFile).contains(token);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static void deleteIfOurs(Path portFile, String token) {
@@ -245,27 +286,27 @@ final class Daemon {
     }
     List<String> args = Arrays.stream(request.split("\t")).filter(a -> !a.isEmpty()).toList();
     PrintStream out = new PrintStream(raw, true, StandardCharsets.UTF_8);
+    // Standard error goes down the same socket, each line marked, and the client prints it on its own standard error.
+    PrintStream err = new PrintStream(new MarkedLines(raw), true, StandardCharsets.UTF_8);
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     int exit;
     System.setOut(out);
-    System.setErr(out);
+    System.setErr(err);
     try {
-      List<String> rest = args.isEmpty() ? List.of() : args.get(0).equals("test") ? args.subList(1, args.size()) : args;
-      if (rest.isEmpty()) throw new Workbook.UserError("Which lab? Give its number, e.g. ./jbang workbook@. test 01");
-      exit = Workbook.test(labs, rest.get(0), rest.subList(1, rest.size()), (l, lab, test, steps, results) -> {
+      // The same command line as the cold path (picocli's, with its help, refusals and exit codes); only how a lab runs differs.
+      exit = Workbook.execute(new Workbook((l, lab, test, steps, results) -> {
         Labs.Run run = warmRun(l, lab, test, steps, results);
         // The client is gone (Ctrl-C in its terminal): this run is not recorded.
         return out.checkError() || closed(client, in) ? new Labs.Run(130, false, null) : run;
-      });
-    } catch (Workbook.UserError e) {
-      out.println(e.getMessage());
-      exit = 2;
+      }, false), args.toArray(String[]::new));
+      if (exit == Workbook.INTERNAL) stopping = true; // said on standard error; the next run starts afresh
     } catch (RuntimeException | Error e) {
-      out.println("The warm runner failed (" + e + "); run the command again: it starts afresh.");
-      exit = 1;
+      err.println("The warm runner failed (" + e + "); run the command again: it starts afresh.");
+      exit = Workbook.INTERNAL;
       stopping = true;
     } finally {
+      err.flush();
       System.setOut(oldOut);
       System.setErr(oldErr);
     }
@@ -377,10 +418,26 @@ final class Daemon {
   }
 
   static long idleSeconds() {
-    try {
-      return Long.parseLong(System.getenv().getOrDefault("WORKBOOK_DAEMON_IDLE", "900"));
-    } catch (NumberFormatException e) {
-      return 900;
+    return Workbook.envNumber("WORKBOOK_DAEMON_IDLE", 900, 1, "seconds the warm runner waits for a request before it stops, e.g. 900");
+  }
+
+  /** Bytes as they are, with STDERR at the start of each line. */
+  private static final class MarkedLines extends OutputStream {
+    private final OutputStream raw;
+    private boolean lineStart = true;
+
+    MarkedLines(OutputStream raw) { this.raw = raw; }
+
+    @Override
+    public void write(int b) throws IOException {
+      synchronized (raw) {
+        if (lineStart) raw.write(STDERR);
+        raw.write(b);
+        lineStart = b == '\n';
+      }
     }
+
+    @Override
+    public void flush() throws IOException { raw.flush(); }
   }
 }

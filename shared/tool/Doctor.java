@@ -49,7 +49,7 @@ final class Doctor {
     System.out.println(problems == 0
         ? "Ready: this machine can run every lab. Before a workshop, also run ./jbang workbook@. prefetch"
         : "Not ready: fix the " + problems + " line(s) marked ✘ above (docs/troubleshooting.md explains each), then run doctor again.");
-    return problems == 0 ? 0 : 1;
+    return problems == 0 ? 0 : Workbook.ENVIRONMENT; // this machine needs a fix, not the labs
   }
 
   private void checkPorts() {
@@ -216,7 +216,7 @@ final class Doctor {
     } else {
       System.out.println("Ready to work offline: every lab and tool is downloaded and compiled.");
     }
-    return failed.isEmpty() && notPulled.isEmpty() ? 0 : 1;
+    return failed.isEmpty() && notPulled.isEmpty() ? 0 : Workbook.ENVIRONMENT; // the network or the engine, not the labs
   }
 
   /**

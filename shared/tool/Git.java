@@ -9,9 +9,23 @@ import java.util.concurrent.TimeUnit;
 final class Git {
   private Git() {}
 
-  /** Tracked files under path that differ from the last commit (the starter as cloned). */
+  /**
+   * The commit the workbook was shipped as: where the learner's branch leaves the one it was
+   * cloned from (its upstream, else origin's default branch), so that what the learner committed
+   * since counts as theirs; HEAD when the clone has no remote to tell.
+   */
+  static String shipped(Path root) {
+    for (String upstream : List.of("@{upstream}", "refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/remotes/origin/master")) {
+      if (git(root, "rev-parse", "--verify", "-q", upstream).exit != 0) continue;
+      Result base = git(root, "merge-base", "HEAD", upstream);
+      if (base.exit == 0 && !base.out.isBlank()) return base.out.strip();
+    }
+    return "HEAD";
+  }
+
+  /** Tracked files under path that differ from the starter as shipped (committed since, or not), and that it has. */
   static List<String> changedFiles(Path root, String path) {
-    Result r = git(root, "diff", "--name-only", "HEAD", "--", path);
+    Result r = git(root, "diff", "--name-only", "--diff-filter=a", shipped(root), "--", path);
     if (r.exit != 0) {
       throw new Workbook.UserError("This copy of the workbook is not a git clone, so the starter cannot be"
           + " restored from it: clone it with git, or copy the lab's files again from a fresh download.");
@@ -19,11 +33,17 @@ final class Git {
     return r.lines();
   }
 
+  /** The workbook's version: git describe of HEAD (a tag, or the commit), "-dirty" when files changed; empty without git. */
+  static java.util.Optional<String> describe(Path root) {
+    Result r = git(root, "describe", "--tags", "--always", "--dirty");
+    return r.exit == 0 && !r.out.isBlank() ? java.util.Optional.of(r.out.strip()) : java.util.Optional.empty();
+  }
+
   static void restore(Path root, List<String> files) {
-    List<String> args = new ArrayList<>(List.of("checkout", "HEAD", "--"));
+    List<String> args = new ArrayList<>(List.of("checkout", shipped(root), "--"));
     args.addAll(files);
     if (git(root, args.toArray(String[]::new)).exit != 0) {
-      throw new Workbook.UserError("git could not restore the files; your backup is kept. Try: git checkout HEAD -- "
+      throw new Workbook.UserError("git could not restore the files; your backup is kept. Try: git checkout " + shipped(root) + " -- "
           + String.join(" ", files));
     }
   }

@@ -75,12 +75,18 @@ final class IdeProject {
         .ifPresent(demo -> describe(labs.root, demo, d, new LinkedHashSet<>()));
     Path dir = labs.root.resolve(".workbook/ide/" + lab.slug());
     try {
-      Verify.delete(dir.resolve("src")); // links to files the lab may no longer have
+      Fs.delete(dir.resolve("src")); // links to files the lab may no longer have
       Files.deleteIfExists(dir.resolve(COPIES));
       Files.createDirectories(dir);
       for (Path source : d.sources()) link(labs.root, lab, dir, source);
       Path props = Files.createDirectories(dir.resolve("src/test/resources")).resolve("junit-platform.properties");
       Files.writeString(props, JUNIT_PROPERTIES);
+      // The workbook's JUnit extensions (HangOnce: a hang is found once), as the tool's runs have them.
+      Path extensions = labs.root.resolve("shared/src/workbook/test/extensions.txt");
+      if (Files.exists(extensions)) {
+        Path services = Files.createDirectories(props.getParent().resolve("META-INF/services"));
+        Files.copy(extensions, services.resolve("org.junit.jupiter.api.extension.Extension"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
       Files.writeString(dir.resolve("pom.xml"), pom(labs.root, lab, d));
       Files.writeString(dir.resolve("README.md"), readme(labs.root, lab));
     } catch (IOException e) {
@@ -126,6 +132,8 @@ final class IdeProject {
       junit.jupiter.displayname.generator.default=org.junit.jupiter.api.DisplayNameGenerator$ReplaceUnderscores
       junit.jupiter.testclass.order.default=org.junit.jupiter.api.ClassOrderer$DisplayName
       junit.jupiter.testmethod.order.default=org.junit.jupiter.api.MethodOrderer$OrderAnnotation
+      # The workbook's extensions (src/test/resources/META-INF/services): a hang is found once.
+      junit.jupiter.extensions.autodetection.enabled=true
       """;
 
   /**

@@ -186,6 +186,7 @@ final class Labs {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
     pb.environment().putAll(env);
+    if (Boolean.getBoolean("workbook.plain")) pb.environment().put("WORKBOOK_PLAIN", "1"); // the test JVM's marks too
     if (log == null) {
       // To the console, less JBang's advice about --verbose, which only misleads a learner.
       pb.redirectErrorStream(true);

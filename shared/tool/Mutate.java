@@ -110,7 +110,7 @@ final class Mutate {
         + " solution's TODO regions, against " + test.getFileName() + "...");
     Path scratch;
     try {
-      scratch = Files.createTempDirectory("workbook-mutate-");
+      scratch = Fs.tempDir("mutate");
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for mutate", e);
     }
@@ -118,8 +118,8 @@ final class Mutate {
     Thread cleanup = new Thread(() -> {
       stopping = true;
       stopPit();
-      if (minionTmp != null) Verify.delete(minionTmp);
-      if (!keep) Verify.delete(scratch);
+      if (minionTmp != null) Fs.delete(minionTmp);
+      if (!keep) Fs.delete(scratch);
     }, "mutate-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     try {
@@ -130,9 +130,9 @@ final class Mutate {
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     } finally {
       stopPit();
-      if (minionTmp != null) Verify.delete(minionTmp);
+      if (minionTmp != null) Fs.delete(minionTmp);
       if (keep) System.out.println("Kept " + scratch + " (PIT's log pit.log, its report report/mutations.xml): remove it when done.");
-      else Verify.delete(scratch);
+      else Fs.delete(scratch);
       try {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       } catch (IllegalStateException shuttingDown) {
@@ -218,7 +218,7 @@ final class Mutate {
     // The test JVMs' temporary files, removed with the rest. A short path: Chromium (lab 16) puts a
     // Unix socket under it, and a socket's path must stay under 108 characters.
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "wbm-" + ProcessHandle.current().pid());
-    Verify.delete(tmp); // left by a run that was killed outright (kill -9), whose number this one has now
+    Fs.delete(tmp); // left by a run that was killed outright (kill -9), whose number this one has now
     Files.createDirectories(tmp);
     minionTmp = tmp;
     List<String> childOptions = new ArrayList<>();

@@ -57,10 +57,10 @@ final class Verify {
         + (asIs ? ", as they are in the work tree" : ", each as committed where you changed it") + "...");
     shareOneBroker(chosen);
     try {
-      scratch = Files.createTempDirectory("workbook-verify-");
+      scratch = Fs.tempDir("verify");
       Path dir = scratch;
       // Ctrl-C in the middle of a lab: the hook still removes the temporary copies.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "verify-cleanup"));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> Fs.delete(dir), "verify-cleanup"));
       // The slowest first, so the run does not end waiting on one long check: the labs with a
       // broker, then the workbook's own checks, then the other labs (more mistakes first).
       Map<Boolean, List<Labs.Lab>> byBroker = chosen.stream().collect(java.util.stream.Collectors.partitioningBy(Labs.Lab::usesBroker));
@@ -71,7 +71,7 @@ final class Verify {
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for verify", e);
     } finally {
-      if (scratch != null) delete(scratch);
+      if (scratch != null) Fs.delete(scratch);
     }
     System.out.printf(Locale.ROOT, "Verify took %.0f s.%n", (System.nanoTime() - t0) / 1e9);
     System.out.println("Mistakes: " + mistakesTried + " tried, " + mistakesCaught + " caught at their own step.");
@@ -129,11 +129,7 @@ final class Verify {
    * time is waiting (on a broker, a deadline, a simulated latency), so a few at once fit two cores.
    */
   private static int runsAtOnce() {
-    try {
-      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("WORKBOOK_VERIFY_PARALLEL", "4")));
-    } catch (NumberFormatException e) {
-      throw new Workbook.UserError("WORKBOOK_VERIFY_PARALLEL must be a number of labs checked at once, e.g. 2.");
-    }
+    return (int) Math.min(64, Workbook.envNumber("WORKBOOK_VERIFY_PARALLEL", 4, 1, "how many labs verify checks at once, e.g. 2"));
   }
 
   private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(runsAtOnce(), r -> {
@@ -174,7 +170,7 @@ final class Verify {
    * ({@code _labcheck}) runs the starter's tests, the solution's, and every mistake's step.
    */
   private Verdict checkLab(Labs.Lab lab) throws IOException {
-    Path work = keep ? Files.createTempDirectory("workbook-verify-" + lab.number() + "-")
+    Path work = keep ? Fs.tempDir("verify-" + lab.number())
         : Files.createDirectories(scratch.resolve(lab.number()));
     try {
       Path copy = layOut(lab, work);
@@ -203,7 +199,7 @@ final class Verify {
       return messages(mistakes(lab, work.resolve("mistakes.tsv"), r, summary), firstMessages);
     } finally {
       if (keep) System.out.println("    kept " + work);
-      else delete(work);
+      else Fs.delete(work);
     }
   }
 
@@ -258,7 +254,7 @@ final class Verify {
 
   /** The lab's folder as committed (or as it is, with --as-is or for a new lab), plus shared/. */
   private Path layOut(Labs.Lab lab, Path work) throws IOException {
-    copyTree(labs.root.resolve("shared"), work.resolve("shared"));
+    Fs.copyTree(labs.root.resolve("shared"), work.resolve("shared"));
     for (String f : List.of("jbang", "jbang.cmd", "jbang-catalog.json")) {
       if (Files.exists(labs.root.resolve(f))) Files.copy(labs.root.resolve(f), work.resolve(f));
     }
@@ -267,7 +263,7 @@ final class Verify {
       System.out.println("    (labs/" + lab.slug() + " has changes: checking the committed starter; --as-is checks your files)");
       if (!Git.exportHead(labs.root, rel, work)) throw new IOException("git could not export " + rel);
     } else {
-      copyTree(lab.dir(), work.resolve(rel));
+      Fs.copyTree(lab.dir(), work.resolve(rel));
     }
     return work.resolve(rel);
   }
@@ -304,8 +300,23 @@ final class Verify {
 
   interface Check { Verdict get() throws IOException; }
 
+  /** Checks started and ended, for the progress lines: a check can take minutes, the whole run ten. */
+  private final java.util.concurrent.atomic.AtomicInteger begun = new java.util.concurrent.atomic.AtomicInteger();
+  private int ended;
+  private final long verifyStarted = System.nanoTime();
+
+  private String progress() {
+    int total = pending.size();
+    return String.format(Locale.ROOT, "%d of %d done, %.0f s in, %d left", ended, total,
+        (System.nanoTime() - verifyStarted) / 1e9, total - ended);
+  }
+
   private void timed(String name, Check check) {
     long t0 = System.nanoTime();
+    int nth = begun.incrementAndGet();
+    synchronized (this) {
+      System.out.printf(Locale.ROOT, "  started %s  [%.0f s in; %d running]%n", name, (t0 - verifyStarted) / 1e9, nth - ended);
+    }
     Verdict v;
     try {
       v = check.get();
@@ -314,7 +325,8 @@ final class Verify {
     }
     String secs = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9);
     synchronized (this) {
-      System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "]");
+      ended++;
+      System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "; " + progress() + "]");
       if (v.ok()) passed++;
       else { failed++; showLog(v.run()); }
     }
@@ -333,23 +345,5 @@ final class Verify {
 
   private Path log(String name) {
     return scratch.resolve(name.replaceAll("\\W+", "-") + ".log");
-  }
-
-  static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path dst = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) Files.createDirectories(dst);
-        else Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-      }
-    }
-  }
-
-  static void delete(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // already gone
-    }
   }
 }

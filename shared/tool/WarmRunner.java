@@ -63,14 +63,14 @@ final class WarmRunner implements AutoCloseable {
     this.javac = javac;
     this.files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
     try {
-      this.workDir = Files.createTempDirectory("workbook-watch-");
+      this.workDir = Fs.tempDir("watch");
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a folder for compiled classes", e);
     }
     // Ctrl-C ends watch in the middle of anything: the hook still removes the compiled classes.
     // (It holds the folder, not this runner: a runner the daemon lets go must not stay in memory.)
     Path dir = workDir;
-    cleanup = new Thread(() -> Verify.delete(dir), "watch-cleanup");
+    cleanup = new Thread(() -> Fs.delete(dir), "watch-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
   }
 
@@ -90,13 +90,30 @@ final class WarmRunner implements AutoCloseable {
         info.path("resolvedDependencies").forEach(j -> runner.jars.add(Path.of(j.asText())));
         // The lab's JAVA_OPTIONS: system properties apply here; JVM flags only matter at start-up.
         info.path("runtimeOptions").forEach(o -> setProperty(o.asText()));
-        return runner.sources.isEmpty() ? Optional.empty() : Optional.of(runner);
+        if (runner.sources.isEmpty() || !jarsBuilt(root, test, runner.jars, out)) {
+          runner.close();
+          return Optional.empty();
+        }
+        return Optional.of(runner);
       } finally {
         Files.deleteIfExists(out);
       }
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether every jar the lab needs is there. `jbang info` names the jar of a //DEPS on a source
+   * file (lab 04's LocalGrpc.java) without building it: only a cold run or a build does. A lab
+   * whose first run is warm (after another lab's run started the warm runner) got a class path
+   * with a missing jar, and "package workbook.grpc does not exist" even for the solution. So JBang
+   * builds the lab once (its own files need not compile: the dependencies are built first).
+   */
+  private static boolean jarsBuilt(Path root, Path test, List<Path> jars, Path log) {
+    if (jars.stream().allMatch(Files::exists)) return true;
+    Labs.run(root, root, List.of("build", test.toString()), java.util.Map.of(), log, 300);
+    return jars.stream().allMatch(Files::exists);
   }
 
   private static void setProperty(String option) {
@@ -127,17 +144,17 @@ final class WarmRunner implements AutoCloseable {
     List<Path> changed = all.stream().filter(p -> !content.get(p).equals(compiledContent.get(p))).toList();
     if (lastGood != null && content.keySet().equals(compiledContent.keySet()) && changed.size() < all.size()) {
       if (changed.isEmpty()) { // nothing was saved since: the last classes run again, in a new loader
-        Verify.delete(classes);
+        Fs.delete(classes);
         return lastGood;
       }
-      copyClasses(lastGood, classes);
+      Fs.copyTree(lastGood, classes);
       Map<Path, String> api = new HashMap<>();
       if (!compile(changed, classes, classes, api)) return failed(classes);
       if (changed.stream().allMatch(p -> api.get(p) != null && api.get(p).equals(compiledApi.get(p)))) {
         changed.forEach(p -> compiledContent.put(p, content.get(p)));
         return good(classes);
       }
-      Verify.delete(classes);
+      Fs.delete(classes);
       Files.createDirectories(classes);
     }
     Map<Path, String> api = new HashMap<>();
@@ -150,24 +167,14 @@ final class WarmRunner implements AutoCloseable {
   }
 
   private Path good(Path classes) {
-    if (lastGood != null) Verify.delete(lastGood);
+    if (lastGood != null) Fs.delete(lastGood);
     lastGood = classes;
     return classes;
   }
 
   private static Path failed(Path classes) {
-    Verify.delete(classes);
+    Fs.delete(classes);
     return null;
-  }
-
-  private static void copyClasses(Path from, Path to) throws IOException {
-    try (var paths = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) paths::iterator) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) Files.createDirectories(target);
-        else Files.copy(p, target);
-      }
-    }
   }
 
   private static String digest(Path file) throws IOException {
@@ -214,9 +221,12 @@ final class WarmRunner implements AutoCloseable {
     Path shared = Files.createDirectories(workDir.resolve("shared"));
     List<Path> others = sources.stream().filter(p -> !p.toAbsolutePath().startsWith(labDir)).toList();
     if (!others.isEmpty() && !compile(others, shared)) return false;
-    // Found by JUnit only when a run turns extension auto-detection on (verify's mistakes).
+    // The workbook's JUnit extensions, found through auto-detection (LabTests turns it on): a cold
+    // run finds them in the test's jar (HangOnce.java's //FILES line), a warm one here.
     Path services = Files.createDirectories(shared.resolve("META-INF/services"));
-    Files.writeString(services.resolve("org.junit.jupiter.api.extension.Extension"), "workbook.test.StopWhenCaught\n");
+    Path listed = labDir.getParent().getParent().resolve("shared/src/workbook/test/extensions.txt");
+    Files.writeString(services.resolve("org.junit.jupiter.api.extension.Extension"),
+        Files.exists(listed) ? Files.readString(listed) : "workbook.test.StopWhenCaught\n");
     List<URL> urls = new ArrayList<>(List.of(shared.toUri().toURL()));
     for (Path jar : jars) urls.add(url(jar));
     libraries = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
@@ -337,7 +347,7 @@ final class WarmRunner implements AutoCloseable {
     } catch (IOException ignored) {
       // its jars are closed as far as they can be; the classes go when nothing uses them
     }
-    Verify.delete(workDir);
+    Fs.delete(workDir);
     try {
       Runtime.getRuntime().removeShutdownHook(cleanup);
     } catch (IllegalStateException shuttingDown) {

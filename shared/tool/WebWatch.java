@@ -45,22 +45,7 @@ final class WebWatch implements AutoCloseable {
     }
   }
 
-  /** {@code --web} or {@code --web=8080} among a command's arguments: the port (0: any free one), or -1. */
-  static int portOption(List<String> args) {
-    for (String a : args) {
-      if (a.equals("--web")) return 0;
-      if (a.startsWith("--web=")) {
-        try {
-          return Integer.parseInt(a.substring(6));
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("--web takes a port number, e.g. --web=8080 (or --web for any free port).");
-        }
-      }
-    }
-    return -1;
-  }
-
-  /** Serves {@code page} at http://127.0.0.1:port/ (0: a free port) until closed. */
+    /** Serves {@code page} at http://127.0.0.1:port/ (0: a free port) until closed. */
   static WebWatch serve(Path page, int port) throws IOException {
     return new WebWatch(page, port);
   }

@@ -4,11 +4,13 @@
 // The quick JIT tier only: a warm run is over in a second, before the optimising compiler would
 // pay back the core it takes from the tests (watch 14's saves: about 1.0 s with it, 0.5 s without).
 //JAVA_OPTIONS -Xss8m -XX:TieredStopAtLevel=1
-//SOURCES Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES Fs.java Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
 
 import java.io.Console;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,96 +18,430 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The workbook tool: shows every lab and what to do next, runs a lab's tests (once or on every
  * save), gives hints in tiers, resets a lab, shows the solution, and verifies the whole workbook.
+ * Its command line is picocli's: every verb has --help (and help VERB), --version names the
+ * workbook, the JDK and JBang, and a mistake in the command is refused in one sentence, exit 2.
  */
-public class Workbook {
-  static final String USAGE = """
-      Usage: ./jbang workbook@. [command]
-        list            every lab, red or green, and what to do next (the default)
-        test NN [step]  run lab NN's tests (all, or one step)
-        watch NN [--web]  run lab NN's tests again on every save (Ctrl-C to stop); --web also serves
-                        each run's story, drawn, on http://127.0.0.1 (--web=PORT to choose the port)
-        hint NN         the next hint for the first unfinished step of lab NN
-        reset NN        put lab NN back as it was (asks first, keeps a backup)
-        restore NN      bring back the files the last reset of lab NN put aside
-        open NN [idea|code]  a project for your IDE with lab NN's files and every library it needs
-        solution NN     show how your files differ from lab NN's solution
-        verify [NN...]  check every lab (or these): starter red step by step, solution green, mistakes caught
-        conventions     check the maintainers' conventions only (verify checks them too)
-        messages [NN...]  the first failure message of each step and each mistake, as the last verify
-                        recorded them, side by side; ✘ for one that does not name its step
-        mutate NN       PIT's mutants of lab NN's solution (its TODO regions) against its tests: score, survivors
-        lists           write the lists of labs (catalog, README, docs) from the labs' README cards
-        daemon stop     stop the warm runner that makes test fast (it also stops itself when idle)
-        doctor          check this machine before a workshop
-        prefetch        download and compile everything, so the labs work offline""";
-
+@Command(name = "./jbang workbook@.", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+    subcommands = CommandLine.HelpCommand.class,
+    versionProvider = Workbook.Version.class, usageHelpAutoWidth = true,
+    description = "The workbook's tool: every lab, red or green; a lab's tests; hints; reset; verify.%n"
+        + "With no command: list.",
+    commandListHeading = "%nCommands (./jbang workbook@. help COMMAND, or COMMAND --help, tells more):%n",
+    exitCodeListHeading = "%nExit codes (the same through the warm runner; errors go to standard error):%n",
+    exitCodeList = {
+        "0:green, or done",
+        "1:tests red (or a check found problems)",
+        "2:usage or bad input: a lab that does not exist, an unknown option, a bad variable",
+        "3:the environment: no broker, no browser, a port taken, no network",
+        "4:an internal error: its cause in one line, and where the log is"})
+public class Workbook implements java.util.concurrent.Callable<Integer> {
   /** A mistake of the person typing: one sentence, no stack trace, exit 2. */
   static final class UserError extends RuntimeException {
     UserError(String message) { super(message, null, false, false); }
   }
 
-  public static void main(String[] args) {
-    try {
-      System.exit(run(args));
-    } catch (UserError | workbook.kafka.BrokerProblem e) {
-      // A setting or a command the person can fix: one sentence, no stack trace.
-      System.err.println(e.getMessage());
-      System.exit(2);
-    }
+  /** Something about this machine (a port taken, no broker, no network): one sentence, exit 3. */
+  static final class EnvironmentProblem extends RuntimeException {
+    EnvironmentProblem(String message) { super(message, null, false, false); }
   }
 
-  static int run(String[] args) {
-    String verb = args.length == 0 ? "list" : args[0];
-    List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
-    if (verb.equals("help") || verb.equals("--help") || verb.equals("-h")) {
-      System.out.println(USAGE);
-      return 0;
+  static final int GREEN = 0, RED = 1, USAGE = 2, ENVIRONMENT = 3, INTERNAL = 4;
+
+  @Option(names = "--plain", scope = ScopeType.INHERIT,
+      description = "[ok] and [FAIL] instead of ✔ and ✘ (also WORKBOOK_PLAIN=1; on by itself where the console cannot show them)")
+  boolean plain;
+
+  /** How test runs a lab: through JBang (and starts the warm runner after), or the warm runner's own way. */
+  private final TestRunner runner;
+  private final boolean startWarmRunner;
+
+  Workbook(TestRunner runner, boolean startWarmRunner) {
+    this.runner = runner;
+    this.startWarmRunner = startWarmRunner;
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(new Workbook(Workbook::jbangRun, true), args));
+  }
+
+  /** Runs a command line (the cold path's main, or a request to the warm runner) and returns its exit code. */
+  static int execute(Workbook workbook, String[] args) {
+    List<String> line = new ArrayList<>(List.of(args));
+    // A lab's number alone runs its tests: ./jbang workbook@. 03 is ./jbang workbook@. test 03.
+    if (!line.isEmpty() && line.get(0).matches("(lab)?\\d{1,2}")) line.add(0, "test");
+    CommandLine cli = new CommandLine(workbook);
+    cli.addSubcommand("completion", new AutoComplete.GenerateCompletion());
+    cli.getSubcommands().get("completion").getCommandSpec().name("completion").usageMessage().hidden(false)
+        .description("a completion script for bash or zsh: source <(./jbang workbook@. completion)");
+    cli.setOut(new PrintWriter(System.out, true));
+    cli.setErr(new PrintWriter(System.err, true));
+    cli.setColorScheme(CommandLine.Help.defaultColorScheme(Plain.ansi()));
+    cli.setParameterExceptionHandler((e, typed) -> {
+      System.err.println(oneSentence(e));
+      return USAGE;
+    });
+    cli.setExecutionExceptionHandler((e, c, parsed) -> exitFor(e));
+    cli.setExecutionStrategy(parsed -> {
+      if (!workbook.plain && !Plain.wanted()) return new CommandLine.RunLast().execute(parsed);
+      // Plain marks for this command, and for the test JVMs it starts (WORKBOOK_PLAIN, read by LabTests).
+      java.io.PrintStream before = System.out;
+      System.setOut(Plain.marks(before));
+      System.setProperty("workbook.plain", "true");
+      try {
+        return new CommandLine.RunLast().execute(parsed);
+      } finally {
+        System.out.flush();
+        System.setOut(before);
+        System.clearProperty("workbook.plain");
+      }
+    });
+    return cli.execute(line.toArray(String[]::new));
+  }
+
+  /** The exit code for what a command threw, after saying it on standard error. */
+  static int exitFor(Throwable e) {
+    while ((e instanceof CommandLine.ExecutionException || e instanceof java.lang.reflect.InvocationTargetException) && e.getCause() != null) {
+      e = e.getCause();
     }
-    if (verb.equals("_labcheck")) return labCheck(rest); // verify's child JVM, not for people
-    if (verb.equals("_daemon")) return Daemon.serve(new Labs(Labs.findRoot())); // started by test, not for people
-    Labs labs = new Labs(Labs.findRoot());
-    switch (verb) {
-      case "list": return list(labs);
-      case "test": return test(labs, one(rest, "test"), rest.subList(1, rest.size()));
-      case "watch": return new Watch(labs, labs.lab(one(rest, "watch")), webPort(rest)).run();
-      case "hint": return Hints.next(labs, labs.lab(one(rest, "hint")));
-      case "reset": return reset(labs, labs.lab(one(rest, "reset")), rest.contains("--yes"));
-      case "restore": return restore(labs, labs.lab(one(rest, "restore")));
-      case "open": return IdeProject.open(labs, labs.lab(one(rest, "open")), rest.subList(1, rest.size()));
-      case "solution": return solution(labs, labs.lab(one(rest, "solution")));
-      case "verify": return new Verify(labs).run(rest);
-      case "conventions": return conventions(labs);
-      case "messages": return Messages.command(labs, rest);
-      case "mutate": return new Mutate(labs).run(rest);
-      case "lists": return lists(labs);
-      case "daemon": return Daemon.command(labs, rest);
-      case "doctor": return new Doctor(labs).doctor();
-      case "prefetch": return new Doctor(labs).prefetch();
-      default:
-        if (verb.matches("(lab)?\\d{1,2}")) return test(labs, verb, rest);
-        Optional<String> meant = didYouMean(verb);
+    if (e instanceof UserError) {
+      System.err.println(e.getMessage());
+      return USAGE;
+    }
+    if (e instanceof EnvironmentProblem || e instanceof workbook.kafka.BrokerProblem) {
+      System.err.println(e.getMessage());
+      return ENVIRONMENT;
+    }
+    Path log = Path.of(System.getProperty("java.io.tmpdir"), "workbook-tool-error.log");
+    try {
+      Path root = Labs.findRoot();
+      Files.createDirectories(root.resolve(".workbook"));
+      log = root.resolve(".workbook/tool-error.log");
+    } catch (RuntimeException | IOException notInside) {
+      // the temporary folder, then
+    }
+    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(log))) {
+      e.printStackTrace(w);
+    } catch (IOException ignored) {
+      // the one line below still says what failed
+    }
+    System.err.println("The workbook tool failed: " + e + " (the details are in " + log + "; please report them).");
+    return INTERNAL;
+  }
+
+  /** A refused command line in one sentence, pointing at the verb's --help. */
+  static String oneSentence(CommandLine.ParameterException e) {
+    CommandLine c = e.getCommandLine();
+    String verb = c.getParent() == null ? "" : c.getCommandName();
+    String help = "./jbang workbook@. " + (verb.isEmpty() ? "" : verb + " ") + "--help";
+    if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+      String first = u.getUnmatched().get(0);
+      if (verb.isEmpty() && !first.startsWith("-")) {
+        List<String> rest = u.getUnmatched().subList(1, u.getUnmatched().size());
+        Optional<String> meant = didYouMean(first);
         if (meant.isPresent()) {
           List<String> again = new ArrayList<>(List.of("./jbang", "workbook@.", meant.get()));
           again.addAll(rest);
-          throw new UserError("Unknown command '" + verb + "': did you mean " + meant.get() + "? " + String.join(" ", again));
+          return "Unknown command '" + first + "': did you mean " + meant.get() + "? " + String.join(" ", again);
         }
-        throw new UserError("Unknown command '" + verb + "': use one of list, test, watch, hint, reset, restore, open, "
-            + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).");
+        return "Unknown command '" + first + "': use one of list, test, watch, hint, reset, restore, open, "
+            + "solution, verify, doctor, prefetch (./jbang workbook@. help explains each).";
+      }
+      if (first.startsWith("-")) return "Unknown option '" + first + "'" + (verb.isEmpty() ? "" : " for " + verb) + ": " + help + " shows what it takes.";
+      return (verb.isEmpty() ? "The tool" : verb) + " does not take '" + first + "': " + help + " shows what it takes.";
     }
+    if (e instanceof CommandLine.MissingParameterException m && m.getMissing().stream().anyMatch(a -> a.paramLabel().equals("NN"))) {
+      return "Which lab? Give its number, e.g. ./jbang workbook@. " + verb + " 01";
+    }
+    String message = e.getMessage().replaceFirst("\\.?$", "");
+    return message + ": " + help + " shows what it takes.";
   }
 
   /** The commands a person types (the ones starting with _ are the tool's own). */
   static final List<String> VERBS = List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution",
-      "verify", "conventions", "messages", "mutate", "lists", "daemon", "doctor", "prefetch", "help");
+      "verify", "conventions", "messages", "mutate", "lists", "daemon", "doctor", "prefetch", "help", "completion");
+
+  private static Labs labs() {
+    return new Labs(Labs.findRoot());
+  }
+
+  @Override
+  public Integer call() {
+    return list(labs());
+  }
+
+  @Command(name = "list", description = "every lab, red or green, and what to do next (the default)")
+  int listCommand() {
+    return list(labs());
+  }
+
+  @Command(name = "test", description = "run lab NN's tests (all, or the steps given)")
+  int testCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab,
+      @Parameters(index = "1..*", arity = "0..*", paramLabel = "STEP", description = "only these steps, e.g. 2") List<String> steps) {
+    Labs labs = labs();
+    int exit = test(labs, lab, steps == null ? List.of() : steps, runner);
+    if (startWarmRunner) Daemon.startInBackground(labs); // the next run of any lab is warm
+    return exit;
+  }
+
+  @Command(name = "watch", description = "run lab NN's tests again on every save (Ctrl-C to stop)")
+  int watchCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab,
+      @Option(names = "--web", arity = "0..1", fallbackValue = "0", paramLabel = "PORT",
+          description = "also serve each run's story, drawn, on http://127.0.0.1:PORT (any free port without one)") Integer web) {
+    Labs labs = labs();
+    Labs.Lab chosen = labs.lab(lab);
+    return new Watch(labs, chosen, webPort(web)).run();
+  }
+
+  @Command(name = "hint", description = "the next hint for the first unfinished step of lab NN")
+  int hintCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab) {
+    Labs labs = labs();
+    return Hints.next(labs, labs.lab(lab));
+  }
+
+  @Command(name = "reset", description = "put lab NN back as the workbook shipped it (asks first, keeps a backup)")
+  int resetCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab,
+      @Option(names = "--yes", description = "do not ask (your files are backed up either way)") boolean yes) {
+    Labs labs = labs();
+    return reset(labs, labs.lab(lab), yes);
+  }
+
+  @Command(name = "restore", description = "bring back the files the last reset of lab NN put aside")
+  int restoreCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab) {
+    Labs labs = labs();
+    return restore(labs, labs.lab(lab));
+  }
+
+  @Command(name = "open", description = "a project for your IDE with lab NN's files and every library it needs")
+  int openCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab,
+      @Parameters(index = "1", arity = "0..1", paramLabel = "EDITOR", description = "idea or code: also open it there") String editor) {
+    Labs labs = labs();
+    return IdeProject.open(labs, labs.lab(lab), editor == null ? List.of() : List.of(editor));
+  }
+
+  @Command(name = "solution", description = "show how your files differ from lab NN's solution (changes nothing)")
+  int solutionCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab) {
+    Labs labs = labs();
+    return solution(labs, labs.lab(lab));
+  }
+
+  @Command(name = "verify", description = "check every lab (or these): starter red step by step, solution green, mistakes caught")
+  int verifyCommand(@Parameters(arity = "0..*", paramLabel = "NN", description = "only these labs") List<String> chosen,
+      @Option(names = "--as-is", description = "check the files as they are in the work tree, not as committed") boolean asIs,
+      @Option(names = "--keep", description = "keep each lab's scratch copy (for a look after)") boolean keep) {
+    List<String> args = new ArrayList<>(chosen == null ? List.of() : chosen);
+    if (asIs) args.add("--as-is");
+    if (keep) args.add("--keep");
+    return new Verify(labs()).run(args);
+  }
+
+  @Command(name = "conventions", description = "check the maintainers' conventions only (verify checks them too)")
+  int conventionsCommand() {
+    return conventions(labs());
+  }
+
+  @Command(name = "messages", description = "the first failure message of each step and each mistake, as the last verify recorded them")
+  int messagesCommand(@Parameters(arity = "0..*", paramLabel = "NN", description = "only these labs") List<String> chosen,
+      @Option(names = "--run", description = "verify these labs first, to record their messages") boolean run) {
+    List<String> args = new ArrayList<>(chosen == null ? List.of() : chosen);
+    if (run) args.add("--run");
+    return Messages.command(labs(), args);
+  }
+
+  @Command(name = "mutate", description = "PIT's mutants of lab NN's solution (its TODO regions) against its tests: score, survivors")
+  int mutateCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab,
+      @Option(names = "--threads", paramLabel = "N", description = "mutants run at once") Integer threads,
+      @Option(names = "--minutes", paramLabel = "N", description = "the overall limit") Integer minutes,
+      @Option(names = "--mutators", paramLabel = "GROUP", description = "PIT's mutator group, e.g. STRONGER") String mutators,
+      @Option(names = "--keep", description = "keep the scratch copy and PIT's report") boolean keep) {
+    List<String> args = new ArrayList<>(List.of(lab));
+    if (threads != null) args.add("--threads=" + threads);
+    if (minutes != null) args.add("--minutes=" + minutes);
+    if (mutators != null) args.add("--mutators=" + mutators);
+    if (keep) args.add("--keep");
+    return new Mutate(labs()).run(args);
+  }
+
+  @Command(name = "lists", description = "write the lists of labs (catalog, README, docs) from the labs' README cards")
+  int listsCommand() {
+    return lists(labs());
+  }
+
+  @Command(name = "daemon", description = "the warm runner that makes test fast: daemon status, or daemon stop (it also stops itself when idle)")
+  int daemonCommand(@Parameters(arity = "0..1", paramLabel = "stop|status", description = "status (the default) or stop") String what) {
+    return Daemon.command(labs(), what == null ? List.of() : List.of(what));
+  }
+
+  @Command(name = "doctor", description = "check this machine before a workshop")
+  int doctorCommand() {
+    return new Doctor(labs()).doctor();
+  }
+
+  @Command(name = "prefetch", description = "download and compile everything, so the labs work offline")
+  int prefetchCommand() {
+    return new Doctor(labs()).prefetch();
+  }
+
+  @Command(name = "_labcheck", hidden = true, description = "verify's child JVM, not for people")
+  int labCheck(@Parameters(index = "0") Path copy, @Parameters(index = "1") Path work, @Parameters(index = "2") Path solution) {
+    try {
+      return Mistakes.checkLab(copy, work, solution);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Command(name = "_daemon", hidden = true, description = "the warm runner, started by test, not for people")
+  int daemon() {
+    return Daemon.serve(labs());
+  }
+
+  /** --web with no port is 0 (any free one); none at all is -1 (no page served). */
+  private static int webPort(Integer web) {
+    if (web == null) return -1;
+    if (web < 0 || web > 65535) throw new UserError("--web takes a port number from 1 to 65535, e.g. --web 8080 (or --web for any free port).");
+    if (web > 0 && workbook.net.Ports.inUse(web)) {
+      throw new EnvironmentProblem("Port " + web + " is already in use: choose another with --web PORT, or --web for any free one.");
+    }
+    return web;
+  }
+
+  /** The workbook's version (git describe, or the VERSION file of a copy without git), the JDK's and JBang's, in one line. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String jdk = System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")";
+      String jbang = Optional.ofNullable(System.getenv("WORKBOOK_JBANG_VERSION")).orElseGet(Version::installedJBang);
+      return new String[] {"workbook " + workbookVersion() + ", JDK " + jdk + ", JBang " + jbang};
+    }
+
+    /** The version of a JBang of one's own (on the PATH): ./jbang names the one it fetched itself. */
+    static String installedJBang() {
+      try {
+        Process p = new ProcessBuilder("jbang", "version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        return p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0 && !out.isEmpty() ? out.lines().findFirst().orElse(out) : "(unknown)";
+      } catch (IOException e) {
+        return "(unknown)";
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "(unknown)";
+      }
+    }
+
+    static String workbookVersion() {
+      try {
+        Path root = Labs.findRoot();
+        Optional<String> described = Git.describe(root);
+        if (described.isPresent()) return described.get();
+        Path file = root.resolve("VERSION");
+        if (Files.exists(file)) return Files.readString(file).strip();
+      } catch (IOException | RuntimeException e) {
+        // not inside the workbook: unknown
+      }
+      return "(unknown)";
+    }
+  }
+
+  /** Whether the tool speaks plain ASCII and no escape codes: NO_COLOR, TERM=dumb, not a terminal. */
+  static final class Plain {
+    private Plain() {}
+
+    /** [ok]/[FAIL] asked for (WORKBOOK_PLAIN=1), or needed: standard output's charset cannot encode ✔ and ✘. */
+    static boolean wanted() {
+      String env = System.getenv("WORKBOOK_PLAIN");
+      if (env != null && !env.isBlank()) {
+        if (!env.matches("1|true|0|false")) throw new UserError("WORKBOOK_PLAIN must be 1 or 0 (or unset): it is '" + env + "'.");
+        return env.matches("1|true");
+      }
+      String stdout = System.getProperty("sun.stdout.encoding");
+      try {
+        java.nio.charset.Charset cs = stdout != null ? java.nio.charset.Charset.forName(stdout) : java.nio.charset.Charset.defaultCharset();
+        return !cs.newEncoder().canEncode("✔✘·");
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+
+    /** The stream with ✔, ✘ and · as [ok], [FAIL] and -, written as UTF-8 (the rest is unchanged). */
+    static java.io.PrintStream marks(java.io.OutputStream out) {
+      return new java.io.PrintStream(new PlainMarks(out), true, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static CommandLine.Help.Ansi ansi() {
+      boolean off = System.getenv("NO_COLOR") != null || "dumb".equals(System.getenv("TERM")) || System.console() == null;
+      return off ? CommandLine.Help.Ansi.OFF : CommandLine.Help.Ansi.AUTO;
+    }
+  }
+
+  /**
+   * A number the person set in an environment variable, or its default when unset: one rule for
+   * every such variable, a bad value is refused in one sentence (exit 2), never silently replaced.
+   */
+  static long envNumber(String name, long fallback, long min, String meaning) {
+    String value = System.getenv(name);
+    if (value == null || value.isBlank()) return fallback;
+    try {
+      long n = Long.parseLong(value.strip());
+      if (n >= min) return n;
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new UserError(name + " must be a whole number of at least " + min + " (" + meaning + "): it is '" + value + "'.");
+  }
+
+  /** Rewrites the UTF-8 of ✔, ✘ and · as plain ASCII, byte by byte (a mark may come split across writes). */
+  static final class PlainMarks extends java.io.FilterOutputStream {
+    private static final byte[][] FROM = {"✔".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        "✘".getBytes(java.nio.charset.StandardCharsets.UTF_8), "·".getBytes(java.nio.charset.StandardCharsets.UTF_8)};
+    private static final String[] TO = {"[ok]", "[FAIL]", "-"};
+    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+    PlainMarks(java.io.OutputStream out) { super(out); }
+
+    @Override
+    public synchronized void write(int b) throws IOException {
+      pending.write(b);
+      byte[] p = pending.toByteArray();
+      boolean prefix = false;
+      for (int i = 0; i < FROM.length; i++) {
+        if (p.length > FROM[i].length || !java.util.Arrays.equals(p, 0, p.length, FROM[i], 0, p.length)) continue;
+        if (p.length == FROM[i].length) {
+          out.write(TO[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          pending.reset();
+          return;
+        }
+        prefix = true;
+      }
+      if (!prefix) {
+        out.write(p);
+        pending.reset();
+      }
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+      for (int i = off; i < off + len; i++) write(b[i]);
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+      out.flush();
+    }
+  }
 
   /** The command a typo was probably meant to be: one or two keys off (a swap of two counts as one). */
   static Optional<String> didYouMean(String typed) {
@@ -149,33 +485,8 @@ public class Workbook {
     return 0;
   }
 
-  private static int labCheck(List<String> rest) {
-    try {
-      return Mistakes.checkLab(Path.of(rest.get(0)), Path.of(rest.get(1)), Path.of(rest.get(2)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
-  private static int webPort(List<String> rest) {
-    int port;
-    try {
-      port = WebWatch.portOption(rest);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
-    if (port > 0 && workbook.net.Ports.inUse(port)) {
-      throw new UserError("Port " + port + " is already in use: choose another with --web=PORT, or --web for any free one.");
-    }
-    return port;
-  }
 
-  private static String one(List<String> rest, String verb) {
-    if (rest.isEmpty() || rest.get(0).startsWith("-")) {
-      throw new UserError("Which lab? Give its number, e.g. ./jbang workbook@. " + verb + " 01");
-    }
-    return rest.get(0);
-  }
 
   static int list(Labs labs) {
     System.out.println("Labs (status from your last test run of each):");
@@ -200,11 +511,6 @@ public class Workbook {
     Labs.Run run(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results);
   }
 
-  static int test(Labs labs, String number, List<String> steps) {
-    int exit = test(labs, number, steps, Workbook::jbangRun);
-    Daemon.startInBackground(labs); // the next run of any lab is warm
-    return exit;
-  }
 
   static int test(Labs labs, String number, List<String> steps, TestRunner runner) {
     Labs.Lab lab = labs.lab(number);

@@ -102,22 +102,59 @@ public final class LabTests {
       }
       request.filters(TagFilter.includeTags(steps));
     }
-    if (Boolean.getBoolean("workbook.stopWhenCaught")) {
-      // verify's mistakes: the step's remaining tests add nothing once one names its TODO.
-      StopWhenCaught.reset();
-      request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
-    }
+    // The workbook's extensions (extensions.txt): HangOnce always; StopWhenCaught for verify's mistakes,
+    // whose step's remaining tests add nothing once one names its TODO.
+    request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
+    if (Boolean.getBoolean("workbook.stopWhenCaught")) StopWhenCaught.reset();
     String results = System.getenv("WORKBOOK_RESULTS");
     String resultsFile = results != null ? results : System.getProperty("workbook.results");
     // verify's mistakes draw no page: nobody reads it.
     Path page = Boolean.getBoolean("workbook.stopWhenCaught") ? null : TreePrinter.pageFile(testClass, resultsFile);
-    TreePrinter printer = new TreePrinter(System.out, page);
+    TreePrinter printer = new TreePrinter(plain() ? plainMarks(System.out) : System.out, page);
     LauncherFactory.create().execute(request.build(), printer);
     printer.writeResults(resultsFile);
     printer.writePage(testClass, resultsFile);
     System.out.println(printer.summary());
     System.out.flush();
     return new int[] {printer.passed, printer.failed};
+  }
+
+  /** [ok] and [FAIL] instead of ✔ and ✘: asked for by the workbook tool (--plain, WORKBOOK_PLAIN=1) or its warm runner. */
+  static boolean plain() {
+    return Boolean.getBoolean("workbook.plain") || "1".equals(System.getenv("WORKBOOK_PLAIN")) || "true".equals(System.getenv("WORKBOOK_PLAIN"));
+  }
+
+  /** The tree's marks in plain ASCII; the warm runner's own stream already does this (the tool's Workbook.PlainMarks). */
+  private static PrintStream plainMarks(PrintStream out) {
+    if (Boolean.getBoolean("workbook.plain")) return out;
+    return new PrintStream(new java.io.FilterOutputStream(out) {
+      private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+      private final byte[][] from = {"✔".getBytes(StandardCharsets.UTF_8), "✘".getBytes(StandardCharsets.UTF_8)};
+      private final String[] to = {"[ok]", "[FAIL]"};
+
+      @Override public void write(int b) throws IOException {
+        pending.write(b);
+        byte[] p = pending.toByteArray();
+        boolean prefix = false;
+        for (int i = 0; i < from.length; i++) {
+          if (p.length > from[i].length || !java.util.Arrays.equals(p, 0, p.length, from[i], 0, p.length)) continue;
+          if (p.length == from[i].length) {
+            out.write(to[i].getBytes(StandardCharsets.US_ASCII));
+            pending.reset();
+            return;
+          }
+          prefix = true;
+        }
+        if (!prefix) {
+          out.write(p);
+          pending.reset();
+        }
+      }
+
+      @Override public void write(byte[] b, int off, int len) throws IOException {
+        for (int i = off; i < off + len; i++) write(b[i]);
+      }
+    }, true, StandardCharsets.UTF_8);
   }
 
   /** The steps ("step1", "step2", ...) that the tests of a plan are tagged with, in number order. */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * For verify's catalogue of mistakes only: once a test fails with a message naming its own
  * step's TODO, the mistake is caught and the step's remaining tests are skipped. Loaded through
- * JUnit's extension auto-detection, which the launcher turns on for that run alone.
+ * JUnit's extension auto-detection (with HangOnce, for every run): it acts only when the system
+ * property workbook.stopWhenCaught is true, which verify sets for the mistakes' runs alone.
  */
 public final class StopWhenCaught implements ExecutionCondition, TestWatcher {
   private static final AtomicBoolean CAUGHT = new AtomicBoolean();
@@ -21,12 +22,13 @@ public final class StopWhenCaught implements ExecutionCondition, TestWatcher {
   static void reset() { CAUGHT.set(false); }
 
   @Override public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-    return CAUGHT.get() && context.getTestMethod().isPresent()
+    return Boolean.getBoolean("workbook.stopWhenCaught") && CAUGHT.get() && context.getTestMethod().isPresent()
         ? ConditionEvaluationResult.disabled("the mistake is already caught")
         : ConditionEvaluationResult.enabled("not caught yet");
   }
 
   @Override public void testFailed(ExtensionContext context, Throwable cause) {
+    if (!Boolean.getBoolean("workbook.stopWhenCaught")) return;
     String message = Optional.ofNullable(cause.getMessage()).orElse("");
     boolean timeout = cause instanceof java.util.concurrent.TimeoutException; // told as the step's TODO by LabTests
     for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {

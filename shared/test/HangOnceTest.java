@@ -1,0 +1,146 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES Scratch.java ../src/workbook/test/*.java
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A hang is found once (workbook.test.HangOnce), in a scratch copy of the workbook where lab 01
+ * is solved except for one classic first try: a join() on a future nothing ever completes, in
+ * step 1's concurrent(...). Twelve of the lab's tests reach it, each allowed 60 s by the lab's
+ * @Timeout (the tool stopped the run at its 600 s limit before): the run ends within 30 s, the
+ * first test that hung named, in the tool's cold run, its warm runner and the IDE project's Maven build.
+ */
+@DisplayName("Workbook: a hang is found once")
+@Timeout(400)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HangOnceTest {
+  public static void main(String[] args) { workbook.test.LabTests.run(HangOnceTest.class, args); }
+
+  private static final String LAB = "labs/01-rest-round-trips";
+  private static Path copy;
+
+  record Result(int exit, String out, double seconds) {}
+
+  @BeforeAll
+  static void scratchWorkbook() throws Exception {
+    Path root = Scratch.root();
+    copy = Files.createTempDirectory("workbook-hang-test-");
+    for (String dir : List.of("shared/src", "shared/tool", LAB)) Scratch.copyTree(root.resolve(dir), copy.resolve(dir));
+    for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));
+    try (Stream<Path> files = Files.list(root.resolve("solutions/01-rest-round-trips"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+        Files.copy(f, copy.resolve(LAB).resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    Path views = copy.resolve(LAB + "/OrderViews.java");
+    String solved = Files.readString(views);
+    String joined = "return new OrderView(order.join(), customer.join(), shipment.join());";
+    assertThat(solved).as("the solution's concurrent(...)").contains(joined);
+    Files.writeString(views, solved.replace(joined,
+        "var all = new java.util.concurrent.CompletableFuture<OrderView>(); // nothing completes it\n    return all.join();"));
+  }
+
+  @AfterAll
+  static void removeScratch() throws Exception {
+    try {
+      run(copy, "on", "bash", "jbang", "workbook@.", "daemon", "stop");
+    } finally {
+      Scratch.delete(copy);
+    }
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("the tool's cold run stops the first test waiting with no bound in 5 s, every later one in 1 s")
+  void cold() throws Exception {
+    Result r = run(copy, "on", "bash", "jbang", "workbook@.", "test", "01");
+    assertHungOnce(r, "the cold run of test 01");
+    assertThat(r.seconds()).as("seconds the cold run took (JBang compiles the lab first)").isLessThan(150);
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("the warm runner's run stops the hang the same way")
+  void warm() throws Exception {
+    Path port = copy.resolve(".workbook/daemon/port");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(port) && System.nanoTime() < deadline) Thread.sleep(200);
+    assertThat(port).as("the warm runner's port file").exists();
+    Result r = run(copy, "on", "bash", "jbang", "workbook@.", "test", "01");
+    assertHungOnce(r, "the warm run of test 01");
+    assertThat(r.seconds()).as("seconds the warm run took (its first: JBang describes the lab)").isLessThan(150);
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("an IDE's run (the project open writes, built by Maven) stops the hang the same way")
+  void ide() throws Exception {
+    Result open = run(copy, "off", "bash", "jbang", "workbook@.", "open", "01");
+    assertThat(open.exit()).as("exit code of open 01; it printed:%n%s", open.out()).isZero();
+    Path project = copy.resolve(".workbook/ide/01-rest-round-trips");
+    List<String> mvn = new ArrayList<>(List.of("mvn", "-o", "-q", "-B", "test", "-Dgroups=step1"));
+    Result build = run(project, "off", mvn.toArray(String[]::new));
+    if (build.out().contains("in offline mode")) {
+      mvn.remove("-o");
+      build = run(project, "off", mvn.toArray(String[]::new));
+    }
+    assertThat(build.seconds()).as("seconds Maven's step 1 run took; it printed:%n%s", build.out()).isLessThan(120);
+    Path report = project.resolve("target/surefire-reports/TEST-OrderViewsTest$Step1.xml");
+    assertThat(report).as("Surefire's report of step 1").exists();
+    String xml = Files.readString(report);
+    assertThat(xml).as("Surefire's report of step 1")
+        .contains("timed out after 5 seconds, waiting with no bound at ", "hung first").doesNotContain("timed out after 60 seconds");
+    java.util.regex.Matcher time = java.util.regex.Pattern.compile("<testsuite [^>]*time=\"([0-9.]+)\"").matcher(xml);
+    assertThat(time.find()).as("the time in Surefire's report").isTrue();
+    assertThat(Double.parseDouble(time.group(1))).as("seconds step 1's tests took in Maven").isLessThan(30);
+  }
+
+  private static void assertHungOnce(Result r, String what) {
+    assertThat(r.exit()).as("exit code of %s; it printed:%n%s", what, r.out()).isEqualTo(1);
+    assertThat(r.out()).as("what %s printed", what)
+        .containsOnlyOnce("was stopped after 5 seconds, waiting with no bound at ")
+        .contains("was stopped after 1 second, waiting with no bound at OrderViews.concurrent(OrderViews.java:")
+        .contains("hung first (at ")
+        .doesNotContain("after 60 seconds");
+    // What the hang costs: the time of the tests it stopped, as the tree prints it (whatever JBang
+    // and a busy machine add to the rest); 60 s each, 600 s and more in all, before.
+    double hung = java.util.regex.Pattern.compile("\\((\\d+\\.\\d) s\\)\\R.*was stopped after").matcher(r.out())
+        .results().mapToDouble(m -> Double.parseDouble(m.group(1))).sum();
+    assertThat(hung).as("seconds the tests stopped in %s took in all", what).isBetween(5.0, 30.0);
+  }
+
+  private static Result run(Path dir, String daemon, String... cmd) throws Exception {
+    Path out = Files.createTempFile("hang-test-", ".log");
+    long t0 = System.nanoTime();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("WORKBOOK_DAEMON", daemon);
+    pb.environment().put("WORKBOOK_DAEMON_IDLE", "120");
+    Process p = pb.start();
+    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    String text = Files.readString(out, StandardCharsets.UTF_8);
+    Files.delete(out);
+    return new Result(p.isAlive() ? -1 : p.exitValue(), text, (System.nanoTime() - t0) / 1e9);
+  }
+}
