@@ -402,6 +402,75 @@ class RoomTest {
     browser.evaluate("localStorage.clear()");
   }
 
+  @Test
+  @DisplayName("through the tool, as a learner uses it: join, a red run and a green run of lab 15 reach the room, leave stops them")
+  void throughTheTool() throws Exception {
+    Path copy = Scratch.tracked(Scratch.root(), "workbook-room-tool-");
+    try {
+      List<Room.Lab> labs = new ArrayList<>();
+      try (var dirs = Files.list(copy.resolve("labs"))) {
+        for (Path d : dirs.sorted().toList())
+          labs.add(new Room.Lab(d.getFileName().toString().substring(0, 2), d.getFileName().toString(),
+              (int) Files.readAllLines(d.resolve("README.md")).stream().filter(l -> l.matches("## Step \\d+\\b.*")).count()));
+      }
+      server.close();
+      room.close();
+      RoomCommand.Open open = RoomCommand.open(copy, labs, new RoomCommand.Options(0, false, false, 10, 100), System.out);
+      try {
+        String[] join = open.join().split(" ");
+        String address = join[3], code = join[4];
+        assertThat(address).as("the room listens on loopback only, unless --lan").startsWith("127.0.0.1:");
+        String joined = tool(copy, "join", address, code, "--name", "Ana");
+        assertThat(joined).contains("Joined the room at " + address + " as Ana.");
+        String red = tool(copy, "test", "15");
+        assertThat(red).as("a red run's one line about the room").containsPattern("(Reported to|Reporting to) the room at " + address);
+        Reporter.drain(Duration.ofSeconds(3));
+        JsonNode ana = JSON.readTree(new java.net.URL(open.url() + "api/state").openStream().readAllBytes()).path("learners").get(0);
+        assertThat(ana.path("name").asText() + " " + ana.path("lab").asText() + " " + ana.path("step").asInt() + " " + ana.path("state").asText())
+            .as("the room after the starter's run").isEqualTo("Ana 15 1 red");
+        assertThat(ana.path("message").asText()).as("the first line of the first failure").contains("TODO 1");
+        try (var files = Files.list(copy.resolve("solutions/15-choosing-a-pattern"))) {
+          for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList())
+            Files.copy(f, copy.resolve("labs/15-choosing-a-pattern").resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        tool(copy, "test", "15");
+        JsonNode green = JSON.readTree(new java.net.URL(open.url() + "api/state").openStream().readAllBytes()).path("learners").get(0);
+        assertThat(green.path("state").asText() + " " + green.path("step").asInt()).as("the room after the solution's run").isEqualTo("green 3");
+        assertThat(tool(copy, "leave")).contains("Left the room at " + address);
+        assertThat(tool(copy, "test", "15")).as("a run after leave").doesNotContain("room");
+      } finally {
+        open.close();
+        room = new Room(LABS, dir.resolve("session.jsonl"), 100, clock::get); // for close() after each test
+        server = RoomServer.start(room, "ABCD-1234", "", LOOPBACK, log::add);
+      }
+    } finally {
+      Scratch.delete(copy);
+    }
+  }
+
+  /** A command of the tool in the copy, through JBang alone (no warm runner to leave behind). */
+  static String tool(Path copy, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("bash", "jbang", "workbook@."));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(copy.toFile()).redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("WORKBOOK_DAEMON", "off");
+    Process p = pb.start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        return e.toString();
+      }
+    });
+    if (!p.waitFor(150, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      fail("./jbang workbook@. " + String.join(" ", args) + " did not end within 150 s");
+    }
+    return out.get(10, TimeUnit.SECONDS);
+  }
+
   void waitFor(String condition, String what) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < end) {

@@ -84,8 +84,7 @@ final class LabList {
     if (!fields.getOrDefault("demo", "").isEmpty() && !Files.exists(lab.dir().resolve(fields.get("demo")))) {
       problems.add(where + "'s lab card names demo " + fields.get("demo") + ", which is not a file of labs/" + lab.slug() + ".");
     }
-    int steps = (int) text.lines().filter(l -> l.matches("## Step \\d+\\b.*")).count();
-    cards.add(new Card(lab, title.group(1).strip(), fields, steps));
+    cards.add(new Card(lab, title.group(1).strip(), fields, lab.steps()));
   }
 
   /** Every file the lists live in, with what it should hold: relative path to full text. */

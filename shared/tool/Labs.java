@@ -31,6 +31,15 @@ final class Labs {
       }
     }
 
+    /** How many steps the lab has: its README's "## Step N" sections. */
+    int steps() {
+      try (Stream<String> lines = Files.lines(dir.resolve("README.md"))) {
+        return (int) lines.filter(l -> l.matches("## Step \\d+\\b.*")).count();
+      } catch (IOException e) {
+        return 0;
+      }
+    }
+
     Optional<Path> testFile() {
       try (Stream<Path> files = Files.list(dir)) {
         return files.filter(p -> p.getFileName().toString().endsWith("Test.java")).sorted().findFirst();

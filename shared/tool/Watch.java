@@ -119,12 +119,15 @@ final class Watch {
    * that does not compile is recorded as red, so list never shows an old green.
    */
   private boolean warmRun(WarmRunner warm) throws IOException {
+    long started = System.currentTimeMillis();
+    boolean green;
     try (Results.Pending pending = new Results.Pending(Results.file(labs.root, lab), lab.number())) {
-      boolean green = warm.run(pending.file);
+      green = warm.run(pending.file);
       if (!java.nio.file.Files.exists(pending.file)) Results.markUnfinished(pending.file, false);
       pending.commit(false);
-      return green;
     }
+    RoomReport.after(labs, lab, (System.currentTimeMillis() - started) / 1000.0); // only in a workbook that joined a room
+    return green;
   }
 
   /**

@@ -5,8 +5,8 @@
 // pay back the core it takes from the tests (watch 14's saves: about 1.0 s with it, 0.5 s without).
 //JAVA_OPTIONS -Xss8m -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Fs.java Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
-//SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
+//SOURCES RoomReport.java Fs.java Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
+//SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java ../src/workbook/room/*.java
 
 import java.io.Console;
 import java.io.IOException;
@@ -172,7 +172,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
 
   /** The commands a person types (the ones starting with _ are the tool's own). */
   static final List<String> VERBS = List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution",
-      "verify", "conventions", "messages", "mutate", "lists", "daemon", "doctor", "prefetch", "help", "completion");
+      "verify", "conventions", "messages", "mutate", "lists", "daemon", "doctor", "prefetch", "room", "join", "leave", "help", "completion");
 
   private static Labs labs() {
     return new Labs(Labs.findRoot());
@@ -293,6 +293,35 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
   @Command(name = "prefetch", description = "download and compile everything, so the labs work offline")
   int prefetchCommand() {
     return new Doctor(labs()).prefetch();
+  }
+
+  @Command(name = "room", description = "for the instructor: a live page of which step every learner is on (learners opt in with join)")
+  int roomCommand(
+      @Option(names = "--port", paramLabel = "N", description = "the port to serve on (default 7070)") Integer port,
+      @Option(names = "--lan", description = "listen on this laptop's network address, for the room (without it: this machine only, a rehearsal)") boolean lan,
+      @Option(names = "--reset", description = "start a new session with a new code (the last one is kept aside in .workbook/room/)") boolean reset,
+      @Option(names = "--stuck", paramLabel = "MINUTES", description = "a learner is marked stuck after this long on one red step (default 10)") Integer stuck,
+      @Option(names = "--max", paramLabel = "N", description = "the most learners the room takes (default 100)") Integer max) {
+    var defaults = workbook.room.RoomCommand.Options.DEFAULTS;
+    int p = port == null ? defaults.port() : port;
+    if (p < 1 || p > 65535) throw new UserError("--port takes a port number from 1 to 65535, e.g. --port 7070.");
+    if (stuck != null && (stuck < 1 || stuck > 600)) throw new UserError("--stuck takes minutes from 1 to 600, e.g. --stuck 10.");
+    if (max != null && (max < 1 || max > 1000)) throw new UserError("--max takes a number of learners from 1 to 1000, e.g. --max 100.");
+    Labs labs = labs();
+    return workbook.room.RoomCommand.room(labs.root, RoomReport.labs(labs), new workbook.room.RoomCommand.Options(p, lan, reset,
+        stuck == null ? defaults.stuckMinutes() : stuck, max == null ? defaults.max() : max), System.out);
+  }
+
+  @Command(name = "join", description = "send the room one line about each of your test runs (lab, step, red or green; never your code)")
+  int joinCommand(@Parameters(index = "0", paramLabel = "HOST:PORT", description = "the room's address, as the instructor shows it") String address,
+      @Parameters(index = "1", paramLabel = "CODE", description = "the room's code, e.g. ABCD-1234") String code,
+      @Option(names = "--name", required = true, paramLabel = "NAME", description = "the name the room shows for you") String name) {
+    return workbook.room.RoomCommand.join(labs().root, address, code, name, System.out);
+  }
+
+  @Command(name = "leave", description = "stop sending the room anything")
+  int leaveCommand() {
+    return workbook.room.RoomCommand.leave(labs().root, System.out);
   }
 
   @Command(name = "_labcheck", hidden = true, description = "verify's child JVM, not for people")
@@ -534,6 +563,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
     } else {
       System.out.println("Lab " + lab.number() + " is green. Next: ./jbang workbook@. list");
     }
+    RoomReport.after(labs, lab, (System.currentTimeMillis() - started) / 1000.0); // only in a workbook that joined a room
     return run.ok() ? 0 : 1;
   }
 

@@ -1,0 +1,47 @@
+import java.util.List;
+import java.util.Optional;
+import workbook.room.Membership;
+import workbook.room.Report;
+import workbook.room.Reporter;
+import workbook.room.Room;
+
+/**
+ * The tool's side of the room (workbook.room holds the room itself): the labs as the room draws
+ * them, and after a run in a workbook that joined a room, its one report and the one line saying
+ * so. A workbook that never joined sends nothing and prints nothing.
+ */
+final class RoomReport {
+  private RoomReport() {}
+
+  /** Every lab with its title and number of steps, for the room's page and its checks of a report. */
+  static List<Room.Lab> labs(Labs labs) {
+    return labs.all().stream().map(l -> new Room.Lab(l.number(), l.title(), l.steps())).toList();
+  }
+
+  /** After a run of lab's tests (its results recorded): reports it if this workbook joined a room. */
+  static void after(Labs labs, Labs.Lab lab, double seconds) {
+    Optional<Membership> joined = Membership.load(labs.root);
+    if (joined.isEmpty()) return;
+    Optional<Results> results = Results.last(labs.root, lab);
+    Optional<Report> report = results.flatMap(r -> of(joined.get(), lab, r, seconds, Workbook.Version.workbookVersion()));
+    System.out.println(report.map(r -> Reporter.report(joined.get(), r))
+        .orElse("Not reported to the room: this run did not compile or did not finish (the room still shows your last run)."));
+  }
+
+  /**
+   * What the room is told of one run: the step reached (the first red one, or the lab's last when
+   * all are green), the first failing test of that step and the first line of its message. A run
+   * with no step results (it did not compile) tells nothing: the room keeps the last state, and the
+   * time on that step goes on counting, which is the truth.
+   */
+  static Optional<Report> of(Membership m, Labs.Lab lab, Results r, double seconds, String version) {
+    if (r.green()) return Optional.of(new Report(m.code(), m.learner(), m.name(), lab.number(), Math.max(1, lab.steps()), true, "", "", seconds, version));
+    Optional<String> red = r.firstRedStep();
+    if (red.isEmpty()) return Optional.empty();
+    String[] first = r.rows().stream().filter(row -> row[0].equals(red.get()) && row[1].equals("failed")).findFirst().orElseThrow();
+    String message = first.length > 3 ? first[3].lines().findFirst().orElse("") : "";
+    int step = Math.min(Results.num(red.get()), Math.max(1, lab.steps()));
+    return Optional.of(new Report(m.code(), m.learner(), m.name(), lab.number(), step, false, first[2], message, seconds, version));
+  }
+
+}
