@@ -86,6 +86,14 @@ final class IdempotentConsumer implements AutoCloseable {
     return this;
   }
 
+  /** How long a failed consumer waits before it reads again, as a restarted process would; a test sets it short. */
+  private volatile Duration restartPause = Duration.ofMillis(500);
+
+  IdempotentConsumer restartAfter(Duration pause) {
+    restartPause = pause;
+    return this;
+  }
+
   private void run() {
     while (running) {
       try (KafkaConsumer<String, String> consumer = newConsumer()) {
@@ -96,7 +104,7 @@ final class IdempotentConsumer implements AutoCloseable {
       } catch (Exception e) {
         // Like a crashed process that its platform restarts: uncommitted records come again.
         Story.add(who + " failed (" + e.getMessage() + "), restarting from the last committed offset");
-        sleep(Duration.ofMillis(500));
+        sleep(restartPause);
       }
     }
   }

@@ -264,7 +264,9 @@ class ShopTest {
     @Test
     @DisplayName("every call gets its own deadline: an order placed after the first budget ran out still goes through")
     void deadlinePerCall() throws Exception {
-      Duration budget = Duration.ofMillis(1500);
+      // The test waits out this budget (the lesson: a deadline fixed once has run out by the next order), so it is
+      // short: 1 s, still leaving a loaded machine room for each call.
+      Duration budget = Duration.ofMillis(1000);
       FakeOrders orders = new FakeOrders();
       Gateway gateway = gatewayTo(orders, budget);
       long built = System.nanoTime(); // after the constructor: a deadline fixed there ends before built + budget
@@ -308,7 +310,9 @@ class ShopTest {
     @Test
     @DisplayName("a slow order service costs the browser the budget, not the whole wait, and the failure reaches the handler")
     void slowServiceIsCutOff() throws Exception {
-      Duration budget = Duration.ofMillis(1500);
+      // The wait here IS the lesson: the browser waits the whole budget, then the deadline cuts the call off. So the
+      // budget is short, 500 ms, against an order service that takes 6 s (far beyond the budget and the room below).
+      Duration budget = Duration.ofMillis(500);
       FakeOrders orders = new FakeOrders();
       Gateway gateway = gatewayTo(orders, budget);
       orders.delay = Duration.ofSeconds(6);
@@ -655,8 +659,17 @@ class ShopTest {
       }
       Thread second = new Thread(apply, "copy-2");
       second.start();
-      // The second copy either waits for the first's primary key (as it should), or gets into the reaction too.
-      boolean overlapped = secondInside.await(1500, TimeUnit.MILLISECONDS);
+      // The second copy either waits for the first's primary key (as it should), or gets into the reaction too, or
+      // ends. Once it spins on the key the first holds (H2 retries the insert until the first transaction ends), what
+      // it does next no longer depends on how long the first stays inside: the first is released then, or once the
+      // second entered the reaction or ended, instead of after a fixed 1.5 s, which stays only as the bound.
+      long holdUntil = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+      int seenWaiting = 0; // two looks in a row, 5 ms apart: a key check that does not wait takes microseconds
+      while (secondInside.getCount() > 0 && second.isAlive() && seenWaiting < 2 && System.nanoTime() < holdUntil) {
+        Thread.sleep(5);
+        seenWaiting = waitsForAKey(second) ? seenWaiting + 1 : 0;
+      }
+      boolean overlapped = secondInside.getCount() == 0;
       release.countDown();
       first.join(20_000);
       second.join(20_000);
@@ -669,6 +682,17 @@ class ShopTest {
           overlapped ? "entered" : "did not enter").containsExactly("o-1");
       assertThat(outcomes).as("TODO 4: what applyOnce answered for the two copies (and a redelivery of one that failed)")
           .contains("applied").doesNotHaveDuplicates();
+    }
+
+    /** Whether a thread is in H2's check of a unique key (where an insert spins while another transaction holds the
+     *  key) or in its wait for another transaction's lock. */
+    boolean waitsForAKey(Thread thread) {
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        String at = frame.getClassName() + "." + frame.getMethodName();
+        if (at.equals("org.h2.mvstore.db.MVSecondaryIndex.checkUnique")
+            || at.equals("org.h2.mvstore.tx.Transaction.waitForThisToEnd")) return true;
+      }
+      return false;
     }
 
     @Test
@@ -884,7 +908,7 @@ class ShopTest {
       Notification notification = new Notification(db.dataSource());
       String topic = Topics.fresh("orders", 1);
       later(new IdempotentConsumer("notification", db.dataSource(), new FailingAfter(notification, 1), topic,
-          Topics.unique("notification")).start());
+          Topics.unique("notification")).restartAfter(Duration.ofMillis(10)).start()); // the pause is not the lesson
       publish(topic, event("o-1"), event("o-2"));
 
       Poll.until(() -> notification.emailedOrders().size() >= 2, Duration.ofSeconds(20),
@@ -1350,7 +1374,9 @@ class ShopTest {
 
   Gateway gatewayTo(Inventory inventory) {
     ManagedChannel channel = channel(serve(inventory).getPort());
-    return later(new Gateway(0, channel, channel, Gateway.DEADLINE, Duration.ofMillis(200)));
+    // A heartbeat every 50 ms: a page that left is noticed at the first write that fails, so its test waits 50 ms a
+    // beat, not 200 (how often is not the lesson; that the gateway notices and cancels is).
+    return later(new Gateway(0, channel, channel, Gateway.DEADLINE, Duration.ofMillis(50)));
   }
 
   Server serve(io.grpc.BindableService service) {
