@@ -240,9 +240,13 @@ public final class Browser implements AutoCloseable {
     if (page != null) page.abort();
     List<ProcessHandle> family = Stream.concat(process.descendants(), Stream.of(process.toHandle())).toList();
     family.forEach(ProcessHandle::destroy); // a polite stop first: Chromium ends its helpers itself
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (family.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) pause(50);
+    // Chromium's own shutdown takes about 2 s (it saves a profile this class deletes anyway): a short
+    // grace, then every process of the family is killed and waited for, so none outlives the run.
+    long deadline = System.nanoTime() + Duration.ofMillis(300).toNanos();
+    while (family.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) pause(20);
     family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (family.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) pause(20);
     deleteHome();
   }
 
