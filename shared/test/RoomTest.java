@@ -406,9 +406,10 @@ class RoomTest {
   }
 
   @Test
-  @DisplayName("through the tool, as a learner uses it: join, a red run and a green run of lab 15 reach the room, leave stops them")
+  @DisplayName("through the tool, as learners use it: two workbooks join, their red and green runs reach the room, leave stops them")
   void throughTheTool() throws Exception {
     Path copy = Scratch.tracked(Scratch.root(), "workbook-room-tool-");
+    Path other = Scratch.tracked(Scratch.root(), "workbook-room-tool-");
     try {
       List<Room.Lab> labs = new ArrayList<>();
       try (var dirs = Files.list(copy.resolve("labs"))) {
@@ -432,12 +433,20 @@ class RoomTest {
         assertThat(ana.path("name").asText() + " " + ana.path("lab").asText() + " " + ana.path("step").asInt() + " " + ana.path("state").asText())
             .as("the room after the starter's run").isEqualTo("Ana 15 1 red");
         assertThat(ana.path("message").asText()).as("the first line of the first failure").contains("TODO 1");
+        assertThat(tool(other, "join", address, code, "--name", "Bo")).contains("as Bo.");
+        assertThat(tool(other, "test", "14")).containsPattern("(Reported to|Reporting to) the room at " + address);
+        Reporter.drain(Duration.ofSeconds(3));
+        JsonNode both = JSON.readTree(new java.net.URL(open.url() + "api/state").openStream().readAllBytes()).path("learners");
+        assertThat(both.findValuesAsText("name")).as("two workbooks, two rows").containsExactlyInAnyOrder("Ana", "Bo");
         try (var files = Files.list(copy.resolve("solutions/15-choosing-a-pattern"))) {
           for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList())
             Files.copy(f, copy.resolve("labs/15-choosing-a-pattern").resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         tool(copy, "test", "15");
-        JsonNode green = JSON.readTree(new java.net.URL(open.url() + "api/state").openStream().readAllBytes()).path("learners").get(0);
+        JsonNode green = null;
+        for (JsonNode l : JSON.readTree(new java.net.URL(open.url() + "api/state").openStream().readAllBytes()).path("learners"))
+          if (l.path("name").asText().equals("Ana")) green = l;
+        assertThat(green).as("Ana's row").isNotNull();
         assertThat(green.path("state").asText() + " " + green.path("step").asInt()).as("the room after the solution's run").isEqualTo("green 3");
         assertThat(tool(copy, "leave")).contains("Left the room at " + address);
         assertThat(tool(copy, "test", "15")).as("a run after leave").doesNotContain("room");
@@ -448,6 +457,35 @@ class RoomTest {
       }
     } finally {
       Scratch.delete(copy);
+      Scratch.delete(other);
+    }
+  }
+
+  @Test
+  @DisplayName("a room opened again keeps its code and its learners; --reset starts a new session with a new code and keeps the old one aside")
+  void reopenAndReset() throws Exception {
+    Path workbook = Files.createDirectories(dir.resolve("instructor"));
+    RoomCommand.Options options = new RoomCommand.Options(0, false, false, 10, 100);
+    String code;
+    try (RoomCommand.Open open = RoomCommand.open(workbook, LABS, options, System.out)) {
+      code = open.join().split(" ")[4];
+      assertThat(code).matches("[A-Z]{4}-[0-9]{4}");
+      Membership m = Membership.of(open.join().split(" ")[3], code, "Pat");
+      Reporter.report(m, new Report(code, m.learner(), "Pat", "09", 1, false, "t", "TODO 1", 1, "test"));
+      Reporter.drain(Duration.ofSeconds(3));
+      assertThat(open.room().size()).isEqualTo(1);
+    }
+    try (RoomCommand.Open again = RoomCommand.open(workbook, LABS, options, System.out)) {
+      assertThat(again.join().split(" ")[4]).as("the code after a restart: learners stay joined").isEqualTo(code);
+      assertThat(again.room().size()).as("the learners after a restart").isEqualTo(1);
+    }
+    try (RoomCommand.Open reset = RoomCommand.open(workbook, LABS, new RoomCommand.Options(0, false, true, 10, 100), System.out)) {
+      assertThat(reset.join().split(" ")[4]).as("a new session's code").isNotEqualTo(code);
+      assertThat(reset.room().size()).as("a new session's learners").isZero();
+    }
+    try (var kept = Files.list(workbook.resolve(".workbook/room"))) {
+      assertThat(kept.map(p -> p.getFileName().toString()).filter(n -> n.matches("session-\\d{8}-\\d{6}\\.jsonl")).count())
+          .as("the last session, kept aside").isEqualTo(1);
     }
   }
 
