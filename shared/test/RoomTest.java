@@ -345,10 +345,12 @@ class RoomTest {
       Membership slow = Membership.of("127.0.0.1:" + silent.getLocalPort(), "ABCD-1234", "Ivy");
       List<String> lines = new ArrayList<>();
       t0 = System.nanoTime();
-      for (int i = 0; i < 20; i++)
+      lines.add(Reporter.report(slow, new Report("ABCD-1234", slow.learner(), "Ivy", "01", 1, false, "t", "m", 1, "test"),
+          Reporter.WAIT, false)); // a run's own JVM, which ends with the run: the line must not promise a send behind it
+      for (int i = 1; i < 20; i++)
         lines.add(Reporter.report(slow, new Report("ABCD-1234", slow.learner(), "Ivy", "01", 1 + i % 4, false, "t", "m", 1, "test")));
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("20 runs against a silent room (a hang check)").isLessThan(Duration.ofSeconds(3));
-      assertThat(lines.get(0)).isEqualTo("Reporting to the room at 127.0.0.1:" + silent.getLocalPort() + " in the background.");
+      assertThat(lines.get(0)).isEqualTo("The room at 127.0.0.1:" + silent.getLocalPort() + " did not answer within 100 ms; it will get your next run.");
       assertThat(lines.subList(1, 20)).as("later runs while the first is on its way").allSatisfy(l -> assertThat(l).contains("still taking your previous run"));
       Reporter.drain(Duration.ofSeconds(4));
       assertThat(held.size()).as("connections the silent room saw: the first report, then only the newest waiting one").isLessThanOrEqualTo(2);
@@ -427,14 +429,14 @@ class RoomTest {
         String joined = tool(copy, "join", address, code, "--name", "Ana");
         assertThat(joined).contains("Joined the room at " + address + " as Ana.");
         String red = tool(copy, "test", "15");
-        assertThat(red).as("a red run's one line about the room").containsPattern("(Reported to|Reporting to) the room at " + address);
+        assertThat(red).as("a red run's one line about the room").contains("Reported to the room at " + address + " as Ana.");
         Reporter.drain(Duration.ofSeconds(3));
         JsonNode ana = JSON.readTree(new java.net.URL(open.url() + "api/state").openStream().readAllBytes()).path("learners").get(0);
         assertThat(ana.path("name").asText() + " " + ana.path("lab").asText() + " " + ana.path("step").asInt() + " " + ana.path("state").asText())
             .as("the room after the starter's run").isEqualTo("Ana 15 1 red");
         assertThat(ana.path("message").asText()).as("the first line of the first failure").contains("TODO 1");
         assertThat(tool(other, "join", address, code, "--name", "Bo")).contains("as Bo.");
-        assertThat(tool(other, "test", "14")).containsPattern("(Reported to|Reporting to) the room at " + address);
+        assertThat(tool(other, "test", "14")).contains("Reported to the room at " + address + " as Bo.");
         Reporter.drain(Duration.ofSeconds(3));
         JsonNode both = JSON.readTree(new java.net.URL(open.url() + "api/state").openStream().readAllBytes()).path("learners");
         assertThat(both.findValuesAsText("name")).as("two workbooks, two rows").containsExactlyInAnyOrder("Ana", "Bo");
@@ -496,6 +498,9 @@ class RoomTest {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(copy.toFile()).redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("WORKBOOK_DAEMON", "off");
+    // A run's own JVM ends with the run: a report still on its way then is lost (the next run's is sent). This test
+    // checks the plumbing, not the wait, so it gives the report time on a loaded machine; neverInTheWay checks the wait.
+    pb.environment().put("WORKBOOK_ROOM_WAIT_MS", "3000");
     Process p = pb.start();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
       try {

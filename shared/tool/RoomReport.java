@@ -18,13 +18,25 @@ final class RoomReport {
     return labs.all().stream().map(l -> new Room.Lab(l.number(), l.title(), l.steps())).toList();
   }
 
+  /** Set by the warm runner and by a watch that runs its own tests: this JVM outlives each run, so a slow report may finish behind it. */
+  static volatile boolean longLived;
+
+  /** Before a run: in a workbook that joined a room, the connection to it is opened while the tests run. */
+  static void before(Labs labs) {
+    Membership.load(labs.root).ifPresent(Reporter::warmUp);
+  }
+
   /** After a run of lab's tests (its results recorded): reports it if this workbook joined a room. */
   static void after(Labs labs, Labs.Lab lab, double seconds) {
     Optional<Membership> joined = Membership.load(labs.root);
     if (joined.isEmpty()) return;
     Optional<Results> results = Results.last(labs.root, lab);
     Optional<Report> report = results.flatMap(r -> of(joined.get(), lab, r, seconds, Workbook.Version.workbookVersion()));
-    System.out.println(report.map(r -> Reporter.report(joined.get(), r))
+    // How long a run waits for the room's answer: Reporter.WAIT (100 ms), or what WORKBOOK_ROOM_WAIT_MS says (a test of
+    // the plumbing on a loaded machine gives it longer; a learner has no reason to).
+    java.time.Duration wait = java.time.Duration.ofMillis(Workbook.envNumber("WORKBOOK_ROOM_WAIT_MS", Reporter.WAIT.toMillis(), 0,
+        "how long a run waits for the room's answer"));
+    System.out.println(report.map(r -> Reporter.report(joined.get(), r, wait, longLived))
         .orElse("Not reported to the room: this run did not compile or did not finish (the room still shows your last run)."));
   }
 

@@ -96,6 +96,7 @@ final class Watch {
 
   /** This JVM runs the tests itself (WORKBOOK_DAEMON=off, CI): its own warm runner and, if needed, broker. */
   private BooleanSupplier alone(Path test) {
+    RoomReport.longLived = true; // this JVM runs every save's tests: a slow report may finish behind a run
     Map<String, String> env = Map.of();
     if (lab.usesBroker()) {
       String servers = Broker.bootstrapServers();

@@ -335,6 +335,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
 
   @Command(name = "_daemon", hidden = true, description = "the warm runner, started by test, not for people")
   int daemon() {
+    RoomReport.longLived = true;
     return Daemon.serve(labs());
   }
 
@@ -547,6 +548,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
     String what = steps.isEmpty() ? "" : " step" + (steps.size() > 1 ? "s " : " ") + String.join(", ", steps);
     System.out.println("Testing lab " + lab.number() + what + " (" + lab.title() + ")...");
     long started = System.currentTimeMillis();
+    RoomReport.before(labs); // only in a workbook that joined a room
     Labs.Run run = runTests(labs, lab, test, steps, runner);
     if (run.interrupted()) return 130; // Ctrl-C: one line has said so, nothing more to say
     if (!run.ok()) WebWatch.tellIfDrawn(labs.root, lab.number(), started);

@@ -41,10 +41,25 @@ public final class Reporter {
 
   /** Sends the report and returns the one line the run prints about it. */
   public static String report(Membership m, Report r) {
-    return report(m, r, WAIT);
+    return report(m, r, WAIT, true);
   }
 
-  static String report(Membership m, Report r, Duration wait) {
+  /**
+   * Opens the connection to the room (and loads the HTTP client) while the tests run, so that the
+   * report at the end costs a round-trip, not a JVM's first HTTP request: in a run's own JVM, that
+   * first request alone can take longer than the wait.
+   */
+  public static void warmUp(Membership m) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(m.url() + "/api/ping?code=" + m.code())).timeout(BUDGET).GET().build();
+    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.discarding()); // the answer does not matter: the connection does
+  }
+
+  /**
+   * Sends the report, waits for the room's answer at most wait, and returns the line to print.
+   * staysAlive says whether this JVM outlives the run (the warm runner): if not, a report still on
+   * its way when the run ends is lost, and the line says so rather than "in the background".
+   */
+  public static String report(Membership m, Report r, Duration wait, boolean staysAlive) {
     CompletableFuture<String> sent;
     synchronized (LOCK) {
       if (inFlight != null && !inFlight.isDone()) {
@@ -56,7 +71,8 @@ public final class Reporter {
     try {
       return sent.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException slow) {
-      return "Reporting to the room at " + m.address() + " in the background.";
+      return staysAlive ? "Reporting to the room at " + m.address() + " in the background."
+          : "The room at " + m.address() + " did not answer within " + wait.toMillis() + " ms; it will get your next run.";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "Not reported to the room (interrupted).";
