@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../src/workbook/room/*.java
+//SOURCES ../src/workbook/room/*.java ../src/workbook/browser/*.java
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import workbook.browser.Browser;
 import workbook.room.Report;
 import workbook.room.Room;
 import workbook.room.RoomPage;
@@ -31,7 +32,8 @@ import workbook.room.RoomServer;
  * report a run every 1 to 3 s (a learner in watch saving often) for S seconds (default 60), with
  * the page open on the live stream. A benchmark, not a test: it reports reports per second held,
  * the latency of a report (median, p99, worst), how many were lost (anything but 204), and the
- * room's heap with every learner in it.
+ * room's heap with every learner in it. Where Chromium is found, the page itself is open too, at a
+ * projector's 1920 x 1080, and the time it takes to redraw the whole grid is reported with it.
  *
  *   jbang shared/bench/RoomLoad.java [LEARNERS] [SECONDS]
  */
@@ -60,6 +62,20 @@ public class RoomLoad {
     });
     page.setDaemon(true);
     page.start();
+    Browser browser = Browser.find().map(chromium -> {
+      try {
+        Browser b = Browser.start(chromium, 1920, 1080);
+        b.open(base + "/");
+        for (int tries = 0; tries < 100 && !b.evaluate("typeof draw === 'function'").asBoolean(false); tries++) Thread.sleep(50);
+        // Time every redraw of the grid: draw() is the page's one function that builds it.
+        b.evaluate("window.draws = []; { const whole = draw; draw = function () { const t = performance.now(); whole();"
+            + " draws.push(performance.now() - t); }; } true");
+        return b;
+      } catch (Exception e) {
+        System.out.println("Chromium did not start (" + e.getMessage() + "): the page's figures are left out");
+        return null;
+      }
+    }).orElse(null);
 
     ObjectMapper json = new ObjectMapper();
     List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
@@ -101,6 +117,16 @@ public class RoomLoad {
     System.out.printf("latency of a report: median %.1f ms, p99 %.1f ms, worst %.1f ms%n", ms(sorted, 0.5), ms(sorted, 0.99),
         sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e6);
     System.out.printf("heap after a GC, with %d learners in the room (this JVM, the load's clients included): %d MB%n", room.size(), heap);
+    if (browser != null) {
+      Thread.sleep(500); // the last push (every 200 ms) reaches the page
+      var draws = browser.evaluate("draws.slice().sort((a, b) => a - b)");
+      int n = draws.size();
+      System.out.printf("the page at 1920 x 1080: %d redraws of the whole grid (%d rows), median %.1f ms, p99 %.1f ms, worst %.1f ms%n", n,
+          browser.evaluate("document.querySelectorAll('#grid tbody tr').length").asInt(),
+          n == 0 ? 0 : draws.get(n / 2).asDouble(), n == 0 ? 0 : draws.get(Math.max(0, (int) Math.ceil(0.99 * n) - 1)).asDouble(),
+          n == 0 ? 0 : draws.get(n - 1).asDouble());
+      browser.close();
+    }
     server.close();
     room.close();
     try (var files = Files.walk(dir)) {

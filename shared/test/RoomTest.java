@@ -408,6 +408,61 @@ class RoomTest {
   }
 
   @Test
+  @DisplayName("a full room on a projector: 100 learners over all 16 labs, every row and cell drawn, the stuck on top, nothing wider than 1920 px")
+  void fullRoomOnAProjector() throws Exception {
+    assumeTrue(browser != null, "no Chromium or Chrome on this machine (CI has one)");
+    server.close();
+    room.close();
+    List<Room.Lab> labs = new ArrayList<>(); // the workbook's own labs, as `room` reads them
+    try (var dirs = Files.list(Path.of("labs"))) {
+      for (Path d : dirs.filter(Files::isDirectory).sorted().toList())
+        labs.add(new Room.Lab(d.getFileName().toString().substring(0, 2), d.getFileName().toString(),
+            (int) Files.readAllLines(d.resolve("README.md")).stream().filter(l -> l.matches("## Step \\d+\\b.*")).count()));
+    }
+    assertThat(labs).as("the workbook's labs, read from labs/").hasSize(16);
+    int cells = labs.stream().mapToInt(Room.Lab::steps).sum();
+    room = new Room(labs, dir.resolve("full.jsonl"), 100, clock::get);
+    server = RoomServer.start(room, "ABCD-1234", RoomPage.html("./jbang workbook@. join 127.0.0.1:0 ABCD-1234 --name <your name>", 10),
+        LOOPBACK, log::add);
+    java.util.Random random = new java.util.Random(21);
+    for (int i = 0; i < 100; i++) {
+      Room.Lab lab = labs.get(random.nextInt(labs.size()));
+      int step = 1 + random.nextInt(lab.steps());
+      if (i == 30) clock.addAndGet(11 * 60_000); // the first 30 have been on their step for 11 minutes: stuck
+      String name = i % 10 == 0 ? "Maximiliana Alexandrovna Konstantinopoulou-" + i : "Learner " + i;
+      assertThat(post(report(String.format("learner-%04d", i), name, lab.id(), step, i % 7 == 6,
+          "TODO " + step + ": expected one thing, got another").toString()).statusCode()).isEqualTo(204);
+    }
+    String rows = "[...document.querySelectorAll('#grid tbody tr')]";
+    try {
+      browser.screenshot(dir.resolve("projector.png"), 1920, 1080); // lays the page out at a projector's size
+      browser.open("http://127.0.0.1:" + server.port() + "/");
+      waitFor(rows + ".length === 100", "100 rows");
+      assertThat(browser.evaluate(rows + ".every(r => r.querySelectorAll('td.cell').length === " + cells + ")").asBoolean())
+          .as("every row has a cell for each of the " + cells + " steps of the 16 labs").isTrue();
+      assertThat(browser.evaluate("document.documentElement.scrollWidth").asInt())
+          .as("the page's width at 1920 px: the grid of 100 learners x " + cells + " steps must fit, no sideways scrolling on a projector")
+          .isLessThanOrEqualTo(1920);
+      assertThat(browser.evaluate(rows + ".findIndex(r => !r.classList.contains('stuck'))").asInt())
+          .as("rows before the first learner who is not stuck: the stuck come first").isEqualTo(
+              browser.evaluate("document.querySelectorAll('tr.stuck').length").asInt());
+      assertThat(browser.evaluate("document.querySelectorAll('tr.stuck').length").asInt()).as("stuck learners (red for 11 minutes)").isPositive();
+      assertThat(browser.evaluate(rows + ".every(r => r.querySelector('td.name').getBoundingClientRect().width <= 260)").asBoolean())
+          .as("a long name is cut with an ellipsis (its full text in the tooltip), not widening every row").isTrue();
+      assertThat(browser.evaluate("Math.min(...[...document.querySelectorAll('td.name, td.now, #hot li')].map(e => parseFloat(getComputedStyle(e).fontSize)))").asDouble())
+          .as("the smallest text a projector must show, in px").isGreaterThanOrEqualTo(13);
+      assertThat(browser.evaluate("document.querySelectorAll('#hot li').length").asInt()).as("the steps most of the room is on, at most six").isEqualTo(6);
+      assertThat(browser.console()).as("the page's console").noneMatch(l -> l.toLowerCase().contains("error"));
+      browser.screenshot(dir.resolve("projector.png"), 1920, 1080);
+      String keep = System.getenv("WORKBOOK_ROOM_SCREENSHOT");
+      if (keep != null) Files.copy(dir.resolve("projector.png"), Path.of(keep), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      browser.open("about:blank"); // before the room closes: a page left open would log its reconnects for the next test
+      browser.screenshot(dir.resolve("back.png"), 1280, 900); // back to the size the other tests use
+    }
+  }
+
+  @Test
   @DisplayName("through the tool, as learners use it: two workbooks join, their red and green runs reach the room, leave stops them")
   void throughTheTool() throws Exception {
     Path copy = Scratch.tracked(Scratch.root(), "workbook-room-tool-");
