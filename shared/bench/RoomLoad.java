@@ -26,6 +26,7 @@ import workbook.room.Report;
 import workbook.room.Room;
 import workbook.room.RoomPage;
 import workbook.room.RoomServer;
+import workbook.room.Workshop;
 
 /**
  * The room's intake under a workshop's load, on loopback: N simulated learners (default 100) each
@@ -35,15 +36,18 @@ import workbook.room.RoomServer;
  * room's heap with every learner in it. Where Chromium is found, the page itself is open too, at a
  * projector's 1920 x 1080, and the time it takes to redraw the whole grid is reported with it.
  *
- *   jbang shared/bench/RoomLoad.java [LEARNERS] [SECONDS]
+ *   jbang shared/bench/RoomLoad.java [LEARNERS] [SECONDS]      (from the workbook's root)
  */
 public class RoomLoad {
   public static void main(String[] args) throws Exception {
     int learners = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
-    List<Room.Lab> labs = new ArrayList<>();
-    int[] steps = {4, 5, 4, 5, 5, 5, 5, 4, 2, 3, 3, 4, 2, 4, 3, 5};
-    for (int i = 0; i < steps.length; i++) labs.add(new Room.Lab(String.format("%02d", i + 1), "lab " + (i + 1), steps[i]));
+    List<Room.Lab> labs = new ArrayList<>(); // the workbook's own labs and their steps, as `room` reads them
+    try (var dirs = Files.list(Path.of("labs"))) {
+      for (Path d : dirs.filter(Files::isDirectory).sorted().toList())
+        labs.add(new Room.Lab(d.getFileName().toString().substring(0, 2), d.getFileName().toString(),
+            (int) Files.readAllLines(d.resolve("README.md")).stream().filter(l -> l.matches("## Step \\d+\\b.*")).count()));
+    }
     Path dir = Files.createTempDirectory("workbook-room-load-");
     Room room = new Room(labs, dir.resolve("session.jsonl"), learners, System::currentTimeMillis);
     RoomServer server = RoomServer.start(room, "LOAD-0000", RoomPage.html("join", 10),
@@ -77,48 +81,16 @@ public class RoomLoad {
       }
     }).orElse(null);
 
-    ObjectMapper json = new ObjectMapper();
-    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger sent = new AtomicInteger(), lost = new AtomicInteger();
-    ScheduledExecutorService runs = Executors.newScheduledThreadPool(8);
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    for (int i = 0; i < learners; i++) {
-      String id = String.format("learner-%06d", i);
-      Random random = new Random(i);
-      Runnable[] next = new Runnable[1];
-      next[0] = () -> {
-        if (System.nanoTime() > end) return;
-        int lab = 1 + random.nextInt(16);
-        int step = 1 + random.nextInt(steps[lab - 1]);
-        String body = new Report("LOAD-0000", id, "Learner " + i(id), String.format("%02d", lab), step, random.nextInt(5) == 0,
-            "a test of step " + step, "TODO " + step + ": expected something, got something else", 1.2, "bench")
-            .toJson(json.createObjectNode()).toString();
-        long t0 = System.nanoTime();
-        sent.incrementAndGet();
-        http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/report")).timeout(Duration.ofSeconds(1))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding())
-            .whenComplete((r, e) -> {
-              latencies.add(System.nanoTime() - t0);
-              if (e != null || r.statusCode() != 204) lost.incrementAndGet();
-              runs.schedule(next[0], 1000 + random.nextInt(2000), TimeUnit.MILLISECONDS);
-            });
-      };
-      runs.schedule(next[0], random.nextInt(1000), TimeUnit.MILLISECONDS);
-    }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(seconds) + 1500);
-    runs.shutdownNow();
+    Workshop.Result load = Workshop.run(URI.create(base), "LOAD-0000", labs, learners, Duration.ofSeconds(seconds), Duration.ofSeconds(1));
+    Thread.sleep(500); // the last push (every 200 ms) reaches the page
     System.gc();
     long heap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024);
-    List<Long> sorted = new ArrayList<>(latencies);
-    Collections.sort(sorted);
     System.out.printf("Machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
     System.out.printf("%d learners for %d s, the page open on the live stream (%d lines of events read)%n", learners, seconds, events.get());
-    System.out.printf("reports: %d sent, %.1f per second held, %d lost (not 204)%n", sent.get(), sent.get() / (double) seconds, lost.get());
-    System.out.printf("latency of a report: median %.1f ms, p99 %.1f ms, worst %.1f ms%n", ms(sorted, 0.5), ms(sorted, 0.99),
-        sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e6);
+    System.out.printf("reports: %d sent, %.1f per second held, %d lost (not 204 within 1 s)%n", load.sent(), load.sent() / (double) seconds, load.lost());
+    System.out.printf("latency of a report: median %.1f ms, p99 %.1f ms, worst %.1f ms%n", load.ms(0.5), load.ms(0.99), load.ms(1));
     System.out.printf("heap after a GC, with %d learners in the room (this JVM, the load's clients included): %d MB%n", room.size(), heap);
     if (browser != null) {
-      Thread.sleep(500); // the last push (every 200 ms) reaches the page
       var draws = browser.evaluate("draws.slice().sort((a, b) => a - b)");
       int n = draws.size();
       System.out.printf("the page at 1920 x 1080: %d redraws of the whole grid (%d rows), median %.1f ms, p99 %.1f ms, worst %.1f ms%n", n,
@@ -135,10 +107,4 @@ public class RoomLoad {
     System.exit(0);
   }
 
-  private static String i(String id) { return id.substring(id.length() - 3); }
-
-  private static double ms(List<Long> sorted, double q) {
-    if (sorted.isEmpty()) return 0;
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1)) / 1e6;
-  }
 }
