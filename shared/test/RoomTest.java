@@ -13,6 +13,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -396,6 +397,68 @@ class RoomTest {
     assertThat(load.lost()).as("reports not taken (any answer but 204 within 5 s)").isZero();
     assertThat(state().path("learners").size()).as("learners in the room").isEqualTo(100);
     assertThat(get("/api/session.csv").body().lines().count()).as("every report in the session, plus the header").isEqualTo(load.sent() + 1);
+  }
+
+  @Test
+  @DisplayName("--lan: the room listens on the laptop's network address only, a private one first (checked in a network namespace of its own)")
+  void lanInANamespace() throws Exception {
+    boolean canIsolate = System.getProperty("os.name").startsWith("Linux") && "root".equals(System.getProperty("user.name"))
+        && Files.isExecutable(Path.of("/usr/bin/unshare")) && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")));
+    assumeTrue(canIsolate, "needs Linux, root, unshare and ip to give the room a network of its own");
+    // Two interfaces as a laptop on a venue's network may have: one with a public-looking address
+    // (a documentation range, never routed) and one with a private one. No address outside this
+    // namespace exists in it, so nothing else is ever a target.
+    String both = lanProbe("ip addr add 192.0.2.9/24 dev wlp1 && ip addr add 10.77.0.1/24 dev wlp0");
+    assertThat(both).as("the room's own account, opened with --lan in a namespace with 10.77.0.1 (private) and 192.0.2.9")
+        .contains("URL http://10.77.0.1:", "JOIN ./jbang workbook@. join 10.77.0.1:", "REPORT 204", "LOOPBACK refused");
+    String publicOnly = lanProbe("ip addr add 192.0.2.9/24 dev wlp1");
+    assertThat(publicOnly).as("the same with only 192.0.2.9: a venue that hands out public addresses").contains("URL http://192.0.2.9:", "REPORT 204",
+        "LOOPBACK refused");
+    String none = lanProbe("true");
+    assertThat(none).as("the same with no address but loopback").contains("REFUSED this machine has no network address: join the room's Wi-Fi");
+  }
+
+  /** Runs LanProbe in a network namespace of its own, set up by the given ip commands; returns what it printed. */
+  String lanProbe(String addresses) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String setup = "ip link set lo up && ip link add wlp0 type veth peer name wlp1 && ip link set wlp0 up && ip link set wlp1 up && "
+        + addresses + " && exec \"$0\" -cp \"$1\" RoomTest\\$LanProbe \"$2\"";
+    Process p = new ProcessBuilder("unshare", "--net", "sh", "-c", setup, java, System.getProperty("java.class.path"), dir.toString())
+        .redirectErrorStream(true).start();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("the room in its namespace did not answer within 30 s");
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return out;
+  }
+
+  /** Inside the namespace: opens the room with --lan, then reaches it as a learner would, and on loopback. */
+  public static final class LanProbe {
+    public static void main(String[] args) throws Exception {
+      Path root = Path.of(args[0]);
+      RoomCommand.Open open;
+      try {
+        open = RoomCommand.open(root, LABS, new RoomCommand.Options(0, true, false, 10, 100), new PrintStream(OutputStream.nullOutputStream()));
+      } catch (IllegalStateException e) {
+        System.out.println("REFUSED " + e.getMessage());
+        return;
+      }
+      try (open) {
+        System.out.println("URL " + open.url());
+        System.out.println("JOIN " + open.join());
+        String code = Files.readString(root.resolve(".workbook/room/code")).strip();
+        String body = new Report(code, "learner-0001", "Ana", "05", 2, false, "a test", "TODO 2: x", 1.0, "probe").toJson(JSON.createObjectNode()).toString();
+        System.out.println("REPORT " + HTTP.send(HttpRequest.newBuilder(URI.create(open.url() + "api/report")).timeout(Duration.ofSeconds(5))
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+        try (Socket s = new Socket()) {
+          s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), open.server().port()), 2000);
+          System.out.println("LOOPBACK answered");
+        } catch (java.net.ConnectException refused) {
+          System.out.println("LOOPBACK refused");
+        }
+      }
+    }
   }
 
   /** The workbook's own labs and their steps, read from labs/ as `room` reads them. */

@@ -160,18 +160,23 @@ public final class RoomCommand {
     return b.toString();
   }
 
-  /** The laptop's address on the room's network: an IPv4 address of an interface that is up, not loopback, not virtual. */
+  /**
+   * The laptop's address on the room's network: an IPv4 address of an interface that is up, not
+   * loopback, not virtual, not Docker's. A private address (192.168.x, 10.x, 172.16-31.x) first, as
+   * a room's Wi-Fi gives; failing that any other that is not link-local (some venues hand out public
+   * or carrier-grade addresses).
+   */
   static Optional<InetAddress> lanAddress() {
+    List<Inet4Address> found = new ArrayList<>();
     try {
-      List<NetworkInterface> all = new ArrayList<>(Collections.list(NetworkInterface.getNetworkInterfaces()));
-      for (NetworkInterface ni : all) {
+      for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
         if (!ni.isUp() || ni.isLoopback() || ni.isVirtual() || ni.getName().startsWith("docker") || ni.getName().startsWith("veth")) continue;
         for (InetAddress a : Collections.list(ni.getInetAddresses()))
-          if (a instanceof Inet4Address && a.isSiteLocalAddress()) return Optional.of(a);
+          if (a instanceof Inet4Address v4 && !v4.isLoopbackAddress() && !v4.isLinkLocalAddress() && !v4.isAnyLocalAddress()) found.add(v4);
       }
     } catch (SocketException e) {
       // no interfaces to read: no address
     }
-    return Optional.empty();
+    return found.stream().filter(InetAddress::isSiteLocalAddress).findFirst().or(() -> found.stream().findFirst()).map(a -> a);
   }
 }
