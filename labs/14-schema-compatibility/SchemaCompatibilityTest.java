@@ -1105,13 +1105,27 @@ class SchemaCompatibilityTest {
         LockStep lockStep = new LockStep(java.time.Duration.ofSeconds(1));
         MigratingConsumer first = new MigratingConsumer(inLockStep(pair.readerA(), lockStep));
         MigratingConsumer second = pair.oneConsumer() ? first : new MigratingConsumer(inLockStep(pair.readerB(), lockStep));
-        List<Object> atOnce = lockStep.run(() -> outcome(first, pair.eventA()), () -> outcome(second, pair.eventB()));
+        // each event, when a message prints it, waits for the other read too: a message built in one shared builder is
+        // then half written by each read on every run, not by chance
+        Map<String, Object> eventA = printedInLockStep(pair.eventA(), lockStep), eventB = printedInLockStep(pair.eventB(), lockStep);
+        List<Object> atOnce = lockStep.run(() -> outcome(first, eventA), () -> outcome(second, eventB));
         if (!atOnce.equals(alone)) wrong.add(pair.what() + ", reading " + pair.eventA() + " and " + pair.eventB() + " at once: " + atOnce
             + "; each alone: " + alone);
       }
       assertThat(wrong).as("TODO 4: each read finds its own missing field and builds its own message, in local variables of read(): "
-          + "a builder or a list of missing fields kept in a field (static, or the consumer's own) is filled by the other read "
-          + "running at the same time, so one failure names the other's field, or a read that should succeed fails").isEmpty();
+          + "a builder (StringBuilder) or a list of missing fields kept in a field (static, or the consumer's own) is filled by the "
+          + "other read running at the same time, so one failure names the other's field or event, or a read that should succeed "
+          + "fails").isEmpty();
+    }
+
+    /** The same event, whose printing (a failure's message names it) first waits for the other read's next step. */
+    static Map<String, Object> printedInLockStep(Map<String, Object> event, LockStep lockStep) {
+      return new LinkedHashMap<>(event) {
+        @Override public String toString() {
+          lockStep.await();
+          return super.toString();
+        }
+      };
     }
 
     /** What a read gives: its record's fields, or the exception's class and message (a TODO's own exception is thrown on). */
