@@ -37,9 +37,10 @@ import workbook.rest.SimulatedService;
 class OrderViewsTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OrderViewsTest.class, args); }
 
-  // Long enough to tell three calls in a row from one, short enough to keep the run quick; the demo
-  // shows 150 ms. No test here measures concurrency by time: the services meet in a latch instead.
-  static final long LATENCY_MS = 30;
+  // Only the sequential test reads a clock (three calls in a row take at least three latencies, a sleep
+  // guarantees that), so the latency is short: every call of the run pays it. The demo shows 150 ms. No
+  // test here measures concurrency by time: the services meet in a latch instead.
+  static final long LATENCY_MS = 5;
   static Services services;
   static OrderViews views;
   static SimulatedService viewService;
@@ -819,7 +820,7 @@ class OrderViewsTest {
 
     @Test
     @DisplayName("every status from 200 to 599, from get and getAsync alike: a 2xx is the resource, anything else an HttpError with its status and body, each asked once")
-    void everyStatusOnBothPaths() {
+    void everyStatusOnBothPaths() throws Exception {
       Map<Integer, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
       Javalin any = Rest.start(cfg -> cfg.routes.get("/status/{code}", ctx -> {
         int code = Integer.parseInt(ctx.pathParam("code"));
@@ -827,6 +828,7 @@ class OrderViewsTest {
         if (code / 100 == 2) ctx.status(code).json(Services.ORDERS.get("42"));
         else ctx.status(code).result(" answer " + code + "\n");  // the body as it comes, spaces and newline too
       }));
+      ExecutorService callers = Executors.newFixedThreadPool(4);
       try {
         RestClient client = new RestClient(Services.TOKEN);
         for (int first = 200; first <= 599; first += 50) {
@@ -835,10 +837,13 @@ class OrderViewsTest {
           for (int status = first; status < first + 50; status++) {
             async.put(status, client.getAsync(Rest.url(any) + "/status/" + status, Services.Order.class).handle((order, e) -> e));
           }
+          // get: the same fifty from four callers at once (each call blocks), each checked when its answer is in.
+          Map<Integer, Future<Throwable>> blocking = new TreeMap<>();
           for (int status = first; status < first + 50; status++) {
             String url = Rest.url(any) + "/status/" + status;
-            checkAnswer(status, "get", catchThrowable(() -> client.get(url, Services.Order.class)));
+            blocking.put(status, callers.submit(() -> catchThrowable(() -> client.get(url, Services.Order.class))));
           }
+          for (var call : blocking.entrySet()) checkAnswer(call.getKey(), "get", call.getValue().get());
           async.forEach((status, failure) -> checkAnswer(status, "getAsync", failure.join()));
         }
         // One get and one getAsync per status: each asks once, whatever the answer.
@@ -851,6 +856,7 @@ class OrderViewsTest {
                 + " and makes every failure cost the caller one more round-trip")
             .isEmpty();
       } finally {
+        callers.shutdownNow();
         any.stop();
       }
     }
