@@ -150,6 +150,22 @@ class CheckStockTest {
   }
 
   /**
+   * The fields of {@code types} and their nested classes (static ones too) that hold a lock or a semaphore: whatever their
+   * size, past it the next call waits for the ones before it. Nothing in this lab needs one: the stock table is only read.
+   */
+  static List<String> queueFields(Class<?>... types) {
+    return java.util.Arrays.stream(types)
+        .flatMap(type -> java.util.stream.Stream.concat(java.util.stream.Stream.of(type), java.util.Arrays.stream(type.getDeclaredClasses())))
+        .flatMap(type -> java.util.Arrays.stream(type.getDeclaredFields()))
+        .filter(field -> java.util.concurrent.Semaphore.class.isAssignableFrom(field.getType())
+            || java.util.concurrent.locks.Lock.class.isAssignableFrom(field.getType())
+            || java.util.concurrent.locks.ReadWriteLock.class.isAssignableFrom(field.getType())
+            || java.util.concurrent.locks.StampedLock.class.isAssignableFrom(field.getType()))
+        .map(field -> field.getDeclaringClass().getSimpleName() + "." + field.getName() + " (" + field.getType().getSimpleName() + ")")
+        .toList();
+  }
+
+  /**
    * An inventory that holds each call until a second one is there too (at most 2 s), then answers quantity 1 (0 when a
    * call waited alone): two calls that both get 1 were in it at once, or the client queued one.
    */
@@ -701,6 +717,11 @@ class CheckStockTest {
     @Test
     @DisplayName("128 callers of a slow inventory are served at once, more than any fixed pool: one's look-up holds up no other")
     void overlappingCallsOverlap() throws Exception {
+      // A semaphore of more permits than the callers below would let them all in; its field shows it, whatever its size.
+      assertThat(queueFields(StockService.class, StockServer.class)).as("TODO 3: the inventory keeps a lock or a semaphore,"
+          + " which makes the call after its last permit wait for others' slow look-ups, past its deadline, however many"
+          + " permits it has. gRPC runs calls at once, each on its own thread, and the stock table is only read: no lock"
+          + " or semaphore is needed").isEmpty();
       List<Thread> serving = new java.util.concurrent.CopyOnWriteArrayList<>(); // the thread running each call's checkStock
       io.grpc.ServerInterceptor threads = new io.grpc.ServerInterceptor() {
         @Override
@@ -748,33 +769,124 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("the server StockServer.start builds runs each call on a thread of its own, however many overlap: no pool of a fixed size")
+    @DisplayName("the server StockServer.start builds runs each call on a thread of its own, however many overlap: no pool of a fixed size, no cap on calls at once")
     void noFixedPool() throws Exception {
-      Server s = serve(new ScriptedInventory(Duration.ZERO));
+      List<Thread> serving = new java.util.concurrent.CopyOnWriteArrayList<>(); // the thread that ran each call's checkStock
+      io.grpc.ServerInterceptor threads = new io.grpc.ServerInterceptor() {
+        @Override
+        public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+            io.grpc.ServerCallHandler<Q, A> next) {
+          return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+            @Override public void onHalfClose() {
+              serving.add(Thread.currentThread());
+              super.onHalfClose();
+            }
+          };
+        }
+      };
+      Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new ScriptedInventory(Duration.ZERO), threads));
       // 128 callers (above) cannot rule out a pool of 200 or 1,000; a pool's own settings can. gRPC keeps the executor it
-      // was given (or its own, a cached pool) in the server it builds.
-      java.lang.reflect.Field field = s.getClass().getDeclaredField("executor");
-      field.setAccessible(true);
-      Object executor = field.get(s);
-      String queues = null;
+      // was given (or its own, a cached pool), and the supplier given to callExecutor(...), in the server it builds.
+      List<String> queues = new ArrayList<>();
+      Object executor = field(s, "executor");
+      String pool = fixedPool(executor);
+      if (pool != null) queues.add("executor(...) is " + pool);
+      Object supplier = field(s, "executorSupplier");
+      if (supplier instanceof io.grpc.ServerCallExecutorSupplier calls) {
+        pool = fixedPool(calls.getExecutor(new ProbeCall(), new io.grpc.Metadata()));
+        if (pool != null) queues.add("callExecutor(...) gives a call " + pool);
+      }
+      // However the pool is wrapped (a lambda, a class of your own, an interceptor that hands calls over), the thread
+      // that ran a call shows it once the call is done: a worker of a pool that grows waits for a call handed to it
+      // (SynchronousQueue), one of a fixed pool waits on the queue where calls line up for it.
+      ManagedChannel c = channelTo(s);
+      within(Duration.ofSeconds(6), "TODO 3: a call to the server StockServer.start builds took more than 6 s",
+          () -> statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"))));
+      assertThat(serving).as("TODO 3: calls that reached checkStock on the server StockServer.start builds, for one call").hasSize(1);
+      String waits = idleIn(serving.get(0));
+      if (!waits.startsWith("waits for a call handed to it")) queues.add("the thread that ran a call, once done, " + waits);
+      Object transport = field(s, "transportServer");
+      Object streams = transport == null ? null : field(transport, "maxStreamsPerConnection");
+      if (streams instanceof Integer most && most != Integer.MAX_VALUE) {
+        queues.add("maxConcurrentCallsPerConnection(" + most + "): past " + most + " calls at once on one connection, the next"
+            + " waits for a slow look-up to end");
+      }
+      assertThat(queues).as("TODO 3: the server StockServer.start builds queues calls: %s. gRPC runs each call on a thread"
+          + " of its own by default (a pool that grows, Executors.newCachedThreadPool()); a fixed pool (executor(...) or"
+          + " callExecutor(...) in StockServer.start, as it is or wrapped), however large, or a cap on calls at once, makes"
+          + " the caller after the last one wait, past its deadline, for others' slow look-ups. Leave the server's executor"
+          + " and limits as gRPC chooses them", queues).isEmpty();
+    }
+
+    /** The value of {@code name}, declared on {@code target}'s class or a superclass; null if there is none. */
+    static Object field(Object target, String name) throws IllegalAccessException {
+      for (Class<?> type = target.getClass(); type != null; type = type.getSuperclass()) {
+        try {
+          java.lang.reflect.Field field = type.getDeclaredField(name);
+          field.setAccessible(true);
+          return field.get(target);
+        } catch (NoSuchFieldException e) {
+          // on to the superclass
+        }
+      }
+      return null;
+    }
+
+    /** How {@code executor} queues calls beyond a fixed number of threads, or null if it is a pool that grows (or none). */
+    static String fixedPool(Object executor) {
       if (executor instanceof java.util.concurrent.ThreadPoolExecutor pool && pool.getCorePoolSize() < Integer.MAX_VALUE
           && !(pool.getMaximumPoolSize() == Integer.MAX_VALUE && pool.getQueue() instanceof java.util.concurrent.SynchronousQueue)) {
-        queues = "a ThreadPoolExecutor of " + pool.getCorePoolSize() + " to " + pool.getMaximumPoolSize() + " threads with a "
+        return "a ThreadPoolExecutor of " + pool.getCorePoolSize() + " to " + pool.getMaximumPoolSize() + " threads with a "
             + pool.getQueue().getClass().getSimpleName() + ": past " + (pool.getQueue() instanceof java.util.concurrent.SynchronousQueue
                 ? pool.getMaximumPoolSize() + " overlapping calls, the next is refused" : pool.getCorePoolSize()
                 + " overlapping calls, the next waits in its queue for a slow look-up to end");
       } else if (executor instanceof java.util.concurrent.ForkJoinPool pool) {
-        queues = "a ForkJoinPool of " + pool.getParallelism() + " workers: past them, a call waits for a slow look-up to end";
+        return "a ForkJoinPool of " + pool.getParallelism() + " workers: past them, a call waits for a slow look-up to end";
       }
-      assertThat(queues).as("TODO 3: the server StockServer.start builds runs its calls on %s. gRPC runs each call on a thread"
-          + " of its own by default (a pool that grows, Executors.newCachedThreadPool()); a fixed pool (executor(...) in"
-          + " StockServer.start), however large, makes the caller after the last thread wait, past its deadline, for others'"
-          + " slow look-ups. Leave the server's executor as gRPC chooses it", queues).isNull();
+      return null;
+    }
+
+    /** Where {@code t}, which ran a call, waits once it is done (bounded): for a call handed to it, or on a queue. */
+    static String idleIn(Thread t) throws InterruptedException {
+      List<String> frames = List.of();
+      for (long end = System.nanoTime() + TEST_DEADLINE.toNanos(); System.nanoTime() < end; Thread.sleep(5)) {
+        if (t.getState() == Thread.State.TERMINATED) return "waits for a call handed to it (it ended)";
+        StackTraceElement[] stack = t.getStackTrace();
+        frames = java.util.Arrays.stream(stack).limit(6).map(f -> f.getClassName().replaceAll(".*[.]", "") + "." + f.getMethodName()).toList();
+        boolean parked = t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING;
+        for (int i = 0; parked && i < stack.length; i++) {
+          if (stack[i].getMethodName().equals("getTask") && stack[i].getClassName().endsWith("ThreadPoolExecutor")) {
+            boolean handed = java.util.Arrays.stream(stack, 0, i).anyMatch(f -> f.getClassName().contains("SynchronousQueue"));
+            String queue = i > 0 ? stack[i - 1].getClassName().replaceAll(".*[.]", "") + "." + stack[i - 1].getMethodName() : "?";
+            return handed ? "waits for a call handed to it" : "waits in " + queue + " (ThreadPoolExecutor.getTask): the queue"
+                + " where calls line up for a fixed number of threads";
+          }
+          if (stack[i].getMethodName().equals("awaitWork") && stack[i].getClassName().endsWith("ForkJoinPool")) {
+            return "waits in a ForkJoinPool " + frames + ", a fixed number of workers";
+          }
+        }
+      }
+      return "never went back to a pool that grows: it waits in " + frames + ", a thread of a fixed set";
+    }
+
+    /** A call as callExecutor(...) is asked about: CheckStock, no more. */
+    static final class ProbeCall extends io.grpc.ServerCall<CheckStockRequest, StockLevel> {
+      @Override public void request(int count) {}
+      @Override public void sendHeaders(io.grpc.Metadata headers) {}
+      @Override public void sendMessage(StockLevel message) {}
+      @Override public void close(Status status, io.grpc.Metadata trailers) {}
+      @Override public boolean isCancelled() { return false; }
+      @Override public io.grpc.MethodDescriptor<CheckStockRequest, StockLevel> getMethodDescriptor() { return InventoryGrpc.getCheckStockMethod(); }
     }
 
     @Test
     @DisplayName("two checkouts calling fetch on one client at once are both in the inventory at once: the client queues no call")
     void overlappingFetchesOverlap() throws Exception {
+      // Two fetches fit a semaphore of two permits or more; its field shows it, whatever its size.
+      assertThat(queueFields(StockClient.class)).as("TODO 3: StockClient keeps a lock or a semaphore, which makes the"
+          + " checkout after its last permit wait for others' calls, past its own deadline, however many permits it has. A"
+          + " stub is safe to share between threads and each call builds its own request: no lock or semaphore is needed")
+          .isEmpty();
       StockClient client = clientOf(serve(meeting()), TEST_DEADLINE);
       List<Object> results = workbook.test.LockStep.both(() -> LocalGrpc.text(client.fetch("grinder")),
           () -> LocalGrpc.text(client.fetch("kettle")));
@@ -913,20 +1025,33 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("check asks for the caller's id exactly and answers with it: no trimming or case folding on the client either")
+    @DisplayName("check asks for the caller's id exactly, of any length, and answers with it: no trimming, case folding or limit on the client either")
     void clientKeepsTheIdAsGiven() throws InterruptedException {
       ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
       StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      long seed = new java.util.Random().nextLong();
+      java.util.Random random = new java.util.Random(seed);
+      List<String> ids = new ArrayList<>(List.of(" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder"));
+      // Ids of every length up to 10,000 characters are questions for the inventory too, not only the short ones.
+      for (int length : new int[] {1, 2, 63, 64, 65, 99, 100, 101, 127, 128, 129, 255, 256, 257, 512, 1_000, 1_024, 4_096, 10_000}) {
+        StringBuilder id = new StringBuilder("p");
+        while (id.length() < length) id.append(random.nextInt(8) == 0 ? ' ' : (char) (0x21 + random.nextInt(0x7E - 0x21)));
+        ids.add(id.toString());
+      }
       List<String> wrong = new ArrayList<>();
-      for (String id : new String[] {" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder"}) {
+      for (String id : ids) {
         String did = reaction(() -> client.check(id));
         String expected = "returned " + new StockClient.InStock(id, 7);
         if (!did.equals(expected) || inventory.calls.getOrDefault(id, 0) != 1) {
-          wrong.add("check(\"" + id + "\") " + did + ", the inventory asked for " + inventory.calls.keySet());
+          String shown = id.length() <= 20 ? "\"" + id + "\"" : "an id of " + id.length() + " characters";
+          wrong.add("check(" + shown + ") " + (did.length() > 200 ? did.substring(0, 200) + "..." : did) + ", and the inventory was"
+              + " asked for it " + inventory.calls.getOrDefault(id, 0) + " times");
         }
       }
-      assertThat(wrong).as("TODO 4: ids check changed on their way: the inventory must be asked for the id the caller gave,"
-          + " exactly (the inventory decides what it knows; ' grinder' is not the grinder), and the Answer names that id")
+      assertThat(wrong).as("TODO 4: ids check changed or kept to itself (generated from seed %d): the inventory must be asked"
+          + " once for the id the caller gave, exactly and whatever its length (the inventory decides what it knows; ' grinder'"
+          + " is not the grinder, and a long id is not NoSuchProduct until the inventory says NOT_FOUND), and the Answer names"
+          + " that id", seed)
           .isEmpty();
     }
 
