@@ -17,27 +17,22 @@ import java.util.stream.Stream;
 /** Finds the labs of the workbook and runs their files through the project's ./jbang. */
 final class Labs {
   private static final Pattern LAB_DIR = Pattern.compile("(\\d\\d)-[a-z0-9-]+");
-  private static final Pattern ALIAS = Pattern.compile(
-      "\"(lab\\d\\d)\"\\s*:\\s*\\{[^}]*?\"script-ref\"\\s*:\\s*\"([^\"]+)\"", Pattern.DOTALL);
 
   /** One lab: its number, folders and files. */
   record Lab(String number, String slug, Path dir, Path solutionDir, Optional<Path> demo) {
+    /** The title its README gives it ("# Lab NN: Title"), or its folder's name. */
     String title() {
-      try (Stream<String> lines = Files.lines(dir.resolve("README.md"))) {
-        return lines.findFirst().map(l -> l.replaceFirst("^#\\s*", "").replaceFirst("^Lab \\d+:\\s*", ""))
-            .orElse(slug);
-      } catch (IOException e) {
-        return slug;
-      }
+      return readme().title().orElse(slug);
     }
 
     /** How many steps the lab has: its README's "## Step N" sections. */
     int steps() {
-      try (Stream<String> lines = Files.lines(dir.resolve("README.md"))) {
-        return (int) lines.filter(l -> l.matches("## Step \\d+\\b.*")).count();
-      } catch (IOException e) {
-        return 0;
-      }
+      return readme().steps().size();
+    }
+
+    /** Its README, parsed once (again only when the file changes). */
+    LabReadme readme() {
+      return LabReadme.of(dir.resolve("README.md"), "labs/" + slug + "/README.md", number);
     }
 
     Optional<Path> testFile() {
@@ -107,8 +102,13 @@ final class Labs {
 
   private Map<String, String> demosFromCatalog() {
     Map<String, String> demos = new LinkedHashMap<>();
-    Matcher m = ALIAS.matcher(read(root.resolve("jbang-catalog.json")));
-    while (m.find()) demos.put(m.group(1), m.group(2));
+    try {
+      Catalog.parse(read(root.resolve("jbang-catalog.json"))).aliases().forEach((name, alias) -> {
+        if (name.matches("lab\\d\\d") && !alias.scriptRef().isEmpty()) demos.put(name, alias.scriptRef());
+      });
+    } catch (IllegalArgumentException e) {
+      throw new Workbook.UserError(e.getMessage());
+    }
     return demos;
   }
 
