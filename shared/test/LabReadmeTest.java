@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../tool/LabReadme.java ../tool/Catalog.java ../src/workbook/test/*.java
+//SOURCES ../tool/LabReadme.java ../tool/Catalog.java ../tool/Json.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,25 +1,20 @@
-//SOURCES ../src/workbook/json/Jackson.java
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * jbang-catalog.json, read and written as JSON (Jackson): its aliases, each a script-ref and a
+ * jbang-catalog.json, read and written as JSON (Jackson, through Json): its aliases, each a script-ref and a
  * description. Written back the way it is laid out in the repository (two-space indent,
  * {@code "key": value}, a newline at the end), so that an unchanged catalog is the same bytes.
  */
 final class Catalog {
   /** One alias: the file it runs (from the workbook's root) and what JBang says of it. */
   record Alias(String scriptRef, String description) {}
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectNode root;
 
@@ -30,7 +25,7 @@ final class Catalog {
   /** The catalog in text; a catalog that is not a JSON object is refused in one sentence. */
   static Catalog parse(String text) {
     try {
-      JsonNode node = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+      JsonNode node = text.isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(text);
       if (!(node instanceof ObjectNode object)) throw new IllegalArgumentException("jbang-catalog.json is not a JSON object: write it as {\"aliases\": {...}}.");
       return new Catalog(object);
     } catch (JsonProcessingException e) {
@@ -56,8 +51,8 @@ final class Catalog {
    */
   Catalog withLabs(Map<String, Alias> labs) {
     ObjectNode copy = root.deepCopy();
-    ObjectNode old = root.path("aliases") instanceof ObjectNode o ? o : JSON.createObjectNode();
-    ObjectNode aliases = JSON.createObjectNode();
+    ObjectNode old = root.path("aliases") instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
+    ObjectNode aliases = Json.MAPPER.createObjectNode();
     for (Map.Entry<String, JsonNode> e : old.properties()) {
       if (!e.getKey().matches("lab\\d\\d")) aliases.set(e.getKey(), e.getValue());
     }
@@ -78,7 +73,7 @@ final class Catalog {
     printer.indentObjectsWith(indent);
     printer.indentArraysWith(indent);
     try {
-      return JSON.writer(printer).writeValueAsString(root) + "\n";
+      return Json.MAPPER.writer(printer).writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

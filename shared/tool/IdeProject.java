@@ -1,5 +1,4 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -171,29 +170,19 @@ final class IdeProject {
   }
 
   private static JsonNode info(Path root, Path file) {
-    Path out = null;
     try {
-      out = Files.createTempFile("workbook-ide-", ".json");
-      Labs.Run r = Labs.run(root, root, List.of("info", "tools", file.toString()), Map.of(), out, 600);
-      String json = Files.readString(out);
-      if (!r.ok() || json.indexOf('{') < 0) {
-        System.out.println(json.strip());
+      Labs.JbangInfo described = Labs.jbangInfo(root, file, null, 600);
+      if (described.json().isEmpty()) {
+        System.out.println(described.said().strip());
         throw new Workbook.UserError("JBang could not describe " + root.relativize(file) + " (above): fix it, or run "
             + "./jbang workbook@. test with its lab to see why, then open again.");
       }
-      return new ObjectMapper().readTree(json.substring(json.indexOf('{')));
+      return described.json().get();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } finally {
-      if (out != null) {
-        try {
-          Files.deleteIfExists(out);
-        } catch (IOException ignored) {
-          // a temp file
-        }
-      }
     }
   }
+
 
   /**
    * One source as a link in the project: the lab's tests and the shared test helpers under

@@ -152,6 +152,27 @@ final class Labs {
     return r;
   }
 
+  /** JBang's description of a file: its JSON, or none and what JBang said instead. */
+  record JbangInfo(Optional<com.fasterxml.jackson.databind.JsonNode> json, String said) {}
+
+  /**
+   * `jbang info tools FILE` (sources, resolved jars, JVM and compiler options), run from the
+   * workbook's root with its output in a temporary file of folder (the system's when null).
+   * A JBang that fails, or prints no JSON, gives an empty description and its output.
+   */
+  static JbangInfo jbangInfo(Path root, Path file, Path folder, long timeoutSeconds) throws IOException {
+    Path out = folder == null ? Files.createTempFile("workbook-info-", ".json") : Files.createTempFile(folder, "info-", ".json");
+    try {
+      Run r = run(root, root, List.of("info", "tools", file.toString()), Map.of(), out, timeoutSeconds);
+      String text = Files.readString(out);
+      int brace = text.indexOf('{');
+      if (!r.ok() || brace < 0) return new JbangInfo(Optional.empty(), text);
+      return new JbangInfo(Optional.of(Json.MAPPER.readTree(text.substring(brace))), text);
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+
   /**
    * JBang 0.132 (the newest Maven Central serves here) can read its dependency cache while
    * another JBang process rewrites it, and stops with gson's "malformed JSON" before anything of

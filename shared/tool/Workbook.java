@@ -5,7 +5,7 @@
 // pay back the core it takes from the tests (watch 14's saves: about 1.0 s with it, 0.5 s without).
 //JAVA_OPTIONS -Xss8m -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES RoomReport.java Fs.java Labs.java LabReadme.java Catalog.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
+//SOURCES RoomReport.java Fs.java Labs.java LabReadme.java Catalog.java Json.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java ../src/workbook/room/*.java
 
 import java.io.Console;
