@@ -128,7 +128,9 @@ final class Labs {
   }
 
   /** JBang's options for a learner's run: javac shows the first five errors, as the warm runner does. */
-  static final List<String> FIRST_ERRORS = List.of("-C=-Xmaxerrs", "-C=" + WarmRunner.MAX_ERRORS);
+  static final List<String> FIRST_ERRORS = List.of("-C=-Xmaxerrs", "-C=" + WarmRunner.MAX_ERRORS,
+      // The sources are UTF-8 (LabTests prints ✔): in an ASCII locale (LANG=C) javac would refuse them.
+      "-C=-encoding", "-C=UTF-8");
 
   /** Result of a finished child process: exit code (or -1 on timeout) and where its output went. */
   record Run(int exit, boolean timedOut, Path log, boolean noResults) {
