@@ -135,6 +135,15 @@ class CliTest {
   }
 
   @Test
+  @DisplayName("where the console's charset cannot show ✔ and ✘ (LC_ALL=C), the marks are plain by themselves, and the tool still compiles there")
+  void plainByItself() throws Exception {
+    Result ascii = workbook(Map.of("LC_ALL", "C", "LANG", "C"), "list");
+    assertThat(ascii.exit()).as("list in an ASCII locale:\n" + ascii.out() + ascii.err()).isZero();
+    assertThat(ascii.out()).as("list in an ASCII locale").contains("  - 01").doesNotContain("·", "✔", "✘", "?");
+    assertThat(workbook(Map.of("LC_ALL", "C.UTF-8"), "list").out()).as("list in a UTF-8 locale").contains("  · 01");
+  }
+
+  @Test
   @DisplayName("the warm runner that test starts stops by itself once its work tree is deleted")
   void warmRunnerGoesWithItsWorkTree() throws Exception {
     Path tree = Files.createTempDirectory("workbook-cli-gone-");

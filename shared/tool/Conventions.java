@@ -13,14 +13,13 @@ import java.util.stream.Stream;
 
 /**
  * The conventions a maintainer relies on and nothing else checks, each broken one told in one
- * sentence naming the file (and line): a step's number agrees across the README, its hints, the
- * TODO markers, the tags and the messages; a hint waits folded until it is asked for; every fact a lab cites is defined; every lab is in
- * every list; a library version is pinned once; a solution changes its starter only where a
- * TODO says.
+ * sentence naming the file (and line): what LabReadme finds wrong in a lab's README (steps
+ * counted 1, 2, 3, hints in tiers and folded until asked for, the rules list); a step's number
+ * agrees across the README, the TODO markers, the tags and the messages; every fact a lab cites
+ * is defined; every lab is in every list; a library version is pinned once; a solution changes
+ * its starter only where a TODO says.
  */
 final class Conventions {
-  private static final Pattern README_STEP = Pattern.compile("^## Step (\\d+)\\b");
-  private static final Pattern HINT_STEP = Pattern.compile("^### Step (\\d+)\\b");
   // In Java comments, and in the YAML or text blocks some labs keep inside a Java string.
   private static final Pattern TODO_MARKER = Pattern.compile("(//|#)\\s*TODO (\\d+)\\b");
   private static final Pattern TYPE_DECLARATION = Pattern.compile("\\b(class|record|interface|enum)\\s+\\w+");
@@ -39,7 +38,6 @@ final class Conventions {
   List<String> check() {
     for (Labs.Lab lab : labs.all()) {
       steps(lab);
-      foldedHints(lab);
       drift(lab);
       timeouts(lab);
     }
@@ -52,38 +50,11 @@ final class Conventions {
   // --- steps ----------------------------------------------------------------------------------
 
   private void steps(Labs.Lab lab) {
-    Path readme = lab.dir().resolve("README.md");
-    List<String> lines = lines(readme);
-    Map<Integer, Integer> stepLines = new TreeMap<>();
-    Map<Integer, Integer> hintLines = new TreeMap<>();
-    boolean inHints = false;
-    for (int i = 0; i < lines.size(); i++) {
-      String l = lines.get(i);
-      if (l.startsWith("## ")) inHints = l.startsWith("## Hints");
-      Matcher s = README_STEP.matcher(l);
-      if (s.find()) stepLines.put(Integer.parseInt(s.group(1)), i + 1);
-      Matcher h = HINT_STEP.matcher(l);
-      if (inHints && h.find()) {
-        int n = Integer.parseInt(h.group(1));
-        hintLines.put(n, i + 1);
-        Set<String> tiers = new TreeSet<>();
-        for (int j = i + 1; j < lines.size() && !lines.get(j).startsWith("#"); j++) {
-          Matcher t = Pattern.compile("^([1-9])\\. ").matcher(lines.get(j));
-          if (t.find()) tiers.add(t.group(1));
-        }
-        for (String tier : List.of("1", "2", "3")) {
-          if (!tiers.contains(tier)) problem(readme, i + 1, "the hints of step " + n + " have no tier " + tier + " (a line \"" + tier + ". ...\")");
-        }
-      }
-    }
-    String where = rel(readme);
-    Set<Integer> steps = stepLines.keySet();
-    int expect = 1;
-    for (int n : steps) {
-      if (n != expect) problem(readme, stepLines.get(n), "\"## Step " + n + "\" should be step " + expect + " (steps count 1, 2, 3, ...)");
-      expect = n + 1;
-    }
-    compare(where + "'s hints (### Step N under ## Hints)", steps, hintLines.keySet());
+    LabReadme readme = lab.readme();
+    problems.addAll(readme.problems()); // steps counted 1, 2, 3; hints per step, in tiers, folded; the rules list
+    String where = "labs/" + lab.slug() + "/README.md";
+    Set<Integer> steps = new TreeSet<>();
+    readme.steps().forEach(s -> steps.add(s.number()));
     Map<Integer, String> todos = new TreeMap<>();
     Path test = lab.testFile().orElse(null);
     for (Path f : javaFiles(lab.dir())) {
@@ -110,96 +81,6 @@ final class Conventions {
       List<String> src = lines(f);
       for (int i = 0; i < src.size(); i++) {
         if (TODO_MARKER.matcher(src.get(i)).find()) problem(f, i + 1, "a solution keeps no TODO marker: say in one line why the code is right");
-      }
-    }
-  }
-
-  // --- hints ----------------------------------------------------------------------------------
-
-  private static final Pattern TIER = Pattern.compile("^(\\d+)\\. ");
-
-  /**
-   * Hints wait to be asked: under "## Hints", every tier is folded in a {@code <details>} of its
-   * own (one tier each, so opening one never shows the next), nothing of a step's hints is shown
-   * outside one (least of all code), and the section says that {@code hint NN} gives them one at
-   * a time. A reader scrolling to the next step then never sees this one's answer.
-   */
-  private void foldedHints(Labs.Lab lab) {
-    Path readme = lab.dir().resolve("README.md");
-    List<String> lines = lines(readme);
-    boolean inHints = false;
-    boolean intro = false;
-    boolean saysHowToAsk = false;
-    int hintsLine = 0;
-    int open = -1; // the line of the <details> we are in, or -1
-    List<String> tiersInFold = new ArrayList<>();
-    String step = null;
-    boolean stepReported = false;
-    for (int i = 0; i <= lines.size(); i++) {
-      String l = i < lines.size() ? lines.get(i) : "## (end)";
-      String t = l.strip();
-      if (inHints && (l.startsWith("#") || i == lines.size()) && open >= 0) {
-        problem(readme, open + 1, "a <details> of the hints is never closed before \"" + t + "\": add </details>");
-        open = -1;
-      }
-      if (l.startsWith("## ")) {
-        if (inHints && !saysHowToAsk) {
-          problem(readme, hintsLine, "the hints do not say that ./jbang workbook@. hint " + lab.number()
-              + " gives them one at a time (a sentence under \"## Hints\", before \"### Step 1\")");
-        }
-        inHints = t.equalsIgnoreCase("## Hints");
-        intro = inHints;
-        hintsLine = i + 1;
-        saysHowToAsk = false;
-        continue;
-      }
-      if (!inHints) continue;
-      if (l.startsWith("### ")) {
-        intro = false;
-        step = t.substring(4);
-        stepReported = false;
-        continue;
-      }
-      if (t.startsWith("<details")) {
-        if (open >= 0) problem(readme, i + 1, "a <details> inside another one: fold each hint once");
-        open = i;
-        tiersInFold.clear();
-        if (t.contains("<summary>") && t.contains("`")) problem(readme, i + 1, "a <summary> with code in it shows that code unasked: name the hint (\"Hint 2: the approach\") instead");
-        continue;
-      }
-      if (t.startsWith("</details>")) {
-        open = -1;
-        continue;
-      }
-      if (t.startsWith("<summary>")) {
-        if (t.contains("`")) problem(readme, i + 1, "a <summary> with code in it shows that code unasked: name the hint (\"Hint 2: the approach\") instead");
-        continue;
-      }
-      Matcher tier = TIER.matcher(l);
-      if (open >= 0) {
-        if (tier.find()) {
-          tiersInFold.add(tier.group(1));
-          if (tiersInFold.size() == 2) {
-            problem(readme, i + 1, "one <details> holds hints " + tiersInFold.get(0) + " and " + tiersInFold.get(1)
-                + ": opening the first shows the next; fold each in its own <details>");
-          }
-        }
-        continue;
-      }
-      if (t.isEmpty()) continue;
-      if (intro) {
-        if (t.contains("workbook@. hint " + lab.number())) saysHowToAsk = true;
-        if (tier.find() || t.startsWith("```") || l.startsWith("    ")) {
-          problem(readme, i + 1, "a hint or code under \"## Hints\" outside any <details>: a reader sees it unasked;"
-              + " put it under its \"### Step N\", folded in <details>");
-        }
-        continue;
-      }
-      if (!stepReported) {
-        stepReported = true;
-        problem(readme, i + 1, "the hints of \"" + step + "\" show " + (t.contains("`") || t.startsWith("```") ? "code" : "text")
-            + " outside <details>, so reading the step shows its answer: fold each tier in its own"
-            + " <details><summary>Hint N</summary> ... </details>");
       }
     }
   }

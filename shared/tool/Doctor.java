@@ -199,7 +199,10 @@ final class Doctor {
     System.out.println("Downloading dependencies and compiling " + files.size() + " files (the first time takes minutes)...");
     List<String> failed = new ArrayList<>();
     for (Path f : files) {
-      Labs.Run r = Labs.run(labs.root, labs.root, List.of("build", f.toString()), Map.of(), null, 900);
+      Labs.Run r;
+      try (Progress p = Progress.start("building " + labs.root.relativize(f))) {
+        r = Labs.run(labs.root, labs.root, List.of("build", f.toString()), Map.of(), null, 900);
+      }
       System.out.println((r.ok() ? "  ✔ " : "  ✘ ") + labs.root.relativize(f));
       if (!r.ok()) failed.add(labs.root.relativize(f).toString());
     }

@@ -1,21 +1,16 @@
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Hints in tiers, like a good teaching assistant: the first ask gets a question that nudges,
  * the next the approach, the last where to read more and how to see the solution. They are the
  * numbered items under "### Step N" in the "## Hints" section of the lab's README, each folded
  * in a {@code <details>} of its own so that reading the page never shows an answer unasked
- * (conventions checks it).
+ * (conventions checks it). The README is read by LabReadme, as everywhere in the tool.
  */
 final class Hints {
-  private static final Pattern ITEM = Pattern.compile("^\\s*\\d+\\.\\s+(.*)$");
-
   private Hints() {}
 
   static int next(Labs labs, Labs.Lab lab) {
@@ -26,7 +21,7 @@ final class Hints {
     }
     if (step == null) step = "step1";
     int n = Results.num(step);
-    List<String> tiers = tiers(lab.dir().resolve("README.md"), n);
+    List<String> tiers = lab.readme().hints(n).stream().map(LabReadme.Tier::text).toList();
     if (tiers.isEmpty()) {
       System.out.println("Lab " + lab.number() + " has no hints for step " + n + ": read its README's Step " + n + ".");
       return 0;
@@ -42,31 +37,6 @@ final class Hints {
     }
     writeInt(counter, tier + 1);
     return 0;
-  }
-
-  /** The numbered items under "### Step n" inside "## Hints" (continuation lines joined). */
-  static List<String> tiers(Path readme, int n) {
-    List<String> items = new ArrayList<>();
-    boolean inHints = false, inStep = false;
-    for (String line : lines(readme)) {
-      if (line.startsWith("## ")) { inHints = line.trim().equalsIgnoreCase("## Hints"); inStep = false; continue; }
-      if (!inHints) continue;
-      if (line.startsWith("### ")) { inStep = line.matches("###\\s+Step\\s+" + n + "\\b.*"); continue; }
-      if (!inStep) continue;
-      if (line.strip().startsWith("<")) continue; // <details>, <summary>, </details>: the fold, not the hint
-      Matcher m = ITEM.matcher(line);
-      if (m.matches()) items.add(m.group(1).trim());
-      else if (!line.isBlank() && !items.isEmpty()) items.set(items.size() - 1, items.get(items.size() - 1) + " " + line.trim());
-    }
-    return items;
-  }
-
-  private static List<String> lines(Path p) {
-    try {
-      return Files.readAllLines(p);
-    } catch (IOException e) {
-      return List.of();
-    }
   }
 
   private static int readInt(Path p) {

@@ -1,5 +1,4 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -70,9 +69,12 @@ final class IdeProject {
   static Path write(Labs labs, Labs.Lab lab) {
     Path test = lab.testFile().orElseThrow(() -> new Workbook.UserError("Lab " + lab.number() + " has no test file."));
     Described d = new Described();
-    describe(labs.root, test, d, new LinkedHashSet<>());
-    lab.demo().filter(demo -> !d.sources().contains(demo.toAbsolutePath().normalize()))
-        .ifPresent(demo -> describe(labs.root, demo, d, new LinkedHashSet<>()));
+    // JBang resolves what is missing first (minutes on a first run, on a slow network).
+    try (Progress p = Progress.start("asking JBang what lab " + lab.number() + "'s files need (it downloads what is missing)")) {
+      describe(labs.root, test, d, new LinkedHashSet<>());
+      lab.demo().filter(demo -> !d.sources().contains(demo.toAbsolutePath().normalize()))
+          .ifPresent(demo -> describe(labs.root, demo, d, new LinkedHashSet<>()));
+    }
     Path dir = labs.root.resolve(".workbook/ide/" + lab.slug());
     try {
       Fs.delete(dir.resolve("src")); // links to files the lab may no longer have
@@ -105,7 +107,7 @@ final class IdeProject {
     Path project = write(labs, lab);
     List<String> cmd = new ArrayList<>(java.io.File.separatorChar == '\\' ? List.of("cmd", "/c", "mvn") : List.of("mvn"));
     cmd.addAll(List.of("-q", "-B", "test", "-Dgroups=step1", "-Dmaven.test.failure.ignore=true"));
-    try {
+    try (Progress progress = Progress.start("running Maven once on lab " + lab.number() + "'s IDE project, so its plugins work offline")) {
       Process p = new ProcessBuilder(cmd).directory(project.toFile()).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(Labs.nullFile())).start();
       if (!p.waitFor(600, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -171,29 +173,19 @@ final class IdeProject {
   }
 
   private static JsonNode info(Path root, Path file) {
-    Path out = null;
     try {
-      out = Files.createTempFile("workbook-ide-", ".json");
-      Labs.Run r = Labs.run(root, root, List.of("info", "tools", file.toString()), Map.of(), out, 600);
-      String json = Files.readString(out);
-      if (!r.ok() || json.indexOf('{') < 0) {
-        System.out.println(json.strip());
+      Labs.JbangInfo described = Labs.jbangInfo(root, file, null, 600);
+      if (described.json().isEmpty()) {
+        System.out.println(described.said().strip());
         throw new Workbook.UserError("JBang could not describe " + root.relativize(file) + " (above): fix it, or run "
             + "./jbang workbook@. test with its lab to see why, then open again.");
       }
-      return new ObjectMapper().readTree(json.substring(json.indexOf('{')));
+      return described.json().get();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } finally {
-      if (out != null) {
-        try {
-          Files.deleteIfExists(out);
-        } catch (IOException ignored) {
-          // a temp file
-        }
-      }
     }
   }
+
 
   /**
    * One source as a link in the project: the lab's tests and the shared test helpers under

@@ -7,13 +7,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The workbook's lists of labs, written from one place: each lab README's title line
- * ("# Lab NN: Title") and the card under it, an HTML comment a reader of the rendered page never
- * sees:
+ * ("# Lab NN: Title") and the card under it (as LabReadme reads them), an HTML comment a reader
+ * of the rendered page never sees:
  *
  * <pre>
  * &lt;!-- lab card: ...
@@ -34,9 +32,7 @@ import java.util.regex.Pattern;
  */
 final class LabList {
   static final String COMMAND = "./jbang workbook@. lists";
-  static final List<String> KEYS = List.of("concept", "see", "demo", "part", "guide", "minutes", "slows");
-  private static final Pattern CARD = Pattern.compile("(?s)<!-- lab card:[^\\n]*\\n(.*?)-->");
-  private static final Pattern ENTRY = Pattern.compile("(?s)\\n    \"([\\w-]+)\": \\{.*?\\n    }");
+  static final List<String> KEYS = LabReadme.CARD_KEYS;
 
   /** One lab's card. */
   record Card(Labs.Lab lab, String title, Map<String, String> fields, int steps) {
@@ -58,33 +54,10 @@ final class LabList {
   List<String> cardProblems() { return problems; }
 
   private void card(Labs.Lab lab) {
-    Path readme = lab.dir().resolve("README.md");
-    String where = "labs/" + lab.slug() + "/README.md";
-    String text = Labs.read(readme);
-    String first = text.lines().findFirst().orElse("");
-    Matcher title = Pattern.compile("^# Lab " + lab.number() + ": (.+)$").matcher(first);
-    if (!title.find()) {
-      problems.add(where + ":1: the first line should be \"# Lab " + lab.number() + ": Title\".");
-      return;
-    }
-    Matcher card = CARD.matcher(text);
-    if (!card.find()) {
-      problems.add(where + " has no lab card (an HTML comment \"<!-- lab card: ...\" under the title, with "
-          + String.join(", ", KEYS) + "; see CONTRIBUTING.md, \"Add a lab\").");
-      return;
-    }
-    Map<String, String> fields = new LinkedHashMap<>();
-    for (String line : card.group(1).split("\n")) {
-      int colon = line.indexOf(':');
-      if (colon > 0) fields.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
-    }
-    for (String key : KEYS) {
-      if (fields.getOrDefault(key, "").isEmpty()) problems.add(where + "'s lab card has no \"" + key + ": ...\" line.");
-    }
-    if (!fields.getOrDefault("demo", "").isEmpty() && !Files.exists(lab.dir().resolve(fields.get("demo")))) {
-      problems.add(where + "'s lab card names demo " + fields.get("demo") + ", which is not a file of labs/" + lab.slug() + ".");
-    }
-    cards.add(new Card(lab, title.group(1).strip(), fields, lab.steps()));
+    LabReadme readme = lab.readme();
+    problems.addAll(readme.cardProblems());
+    if (!readme.cardProblems().isEmpty() || readme.card().isEmpty() || readme.title().isEmpty()) return;
+    cards.add(new Card(lab, readme.title().get(), readme.card().get(), lab.steps()));
   }
 
   /** Every file the lists live in, with what it should hold: relative path to full text. */
@@ -207,21 +180,16 @@ final class LabList {
 
   /** The catalog with its lab aliases written from the cards; every other alias kept as it is. */
   private String catalog(String current) {
-    List<String> entries = new ArrayList<>();
-    Matcher m = ENTRY.matcher(current);
-    while (m.find()) if (!m.group(1).matches("lab\\d\\d")) entries.add(m.group().substring(1));
+    Map<String, Catalog.Alias> aliases = new LinkedHashMap<>();
     for (Card c : cards) {
       String n = c.lab().number();
-      entries.add("    \"lab" + n + "\": {\n"
-          + "      \"script-ref\": \"" + json(c.link() + "/" + c.get("demo")) + "\",\n"
-          + "      \"description\": \"" + json("Lab " + n + ": " + c.title() + " (" + c.get("concept") + ")") + "\"\n"
-          + "    }");
+      aliases.put("lab" + n, new Catalog.Alias(c.link() + "/" + c.get("demo"), "Lab " + n + ": " + c.title() + " (" + c.get("concept") + ")"));
     }
-    return "{\n  \"aliases\": {\n" + String.join(",\n", entries) + "\n  }\n}\n";
-  }
-
-  private static String json(String s) {
-    return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    try {
+      return Catalog.parse(current).withLabs(aliases).text();
+    } catch (IllegalArgumentException e) {
+      throw new Workbook.UserError(e.getMessage());
+    }
   }
 
   // --- regions in markdown --------------------------------------------------------------------

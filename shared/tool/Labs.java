@@ -17,27 +17,22 @@ import java.util.stream.Stream;
 /** Finds the labs of the workbook and runs their files through the project's ./jbang. */
 final class Labs {
   private static final Pattern LAB_DIR = Pattern.compile("(\\d\\d)-[a-z0-9-]+");
-  private static final Pattern ALIAS = Pattern.compile(
-      "\"(lab\\d\\d)\"\\s*:\\s*\\{[^}]*?\"script-ref\"\\s*:\\s*\"([^\"]+)\"", Pattern.DOTALL);
 
   /** One lab: its number, folders and files. */
   record Lab(String number, String slug, Path dir, Path solutionDir, Optional<Path> demo) {
+    /** The title its README gives it ("# Lab NN: Title"), or its folder's name. */
     String title() {
-      try (Stream<String> lines = Files.lines(dir.resolve("README.md"))) {
-        return lines.findFirst().map(l -> l.replaceFirst("^#\\s*", "").replaceFirst("^Lab \\d+:\\s*", ""))
-            .orElse(slug);
-      } catch (IOException e) {
-        return slug;
-      }
+      return readme().title().orElse(slug);
     }
 
     /** How many steps the lab has: its README's "## Step N" sections. */
     int steps() {
-      try (Stream<String> lines = Files.lines(dir.resolve("README.md"))) {
-        return (int) lines.filter(l -> l.matches("## Step \\d+\\b.*")).count();
-      } catch (IOException e) {
-        return 0;
-      }
+      return readme().steps().size();
+    }
+
+    /** Its README, parsed once (again only when the file changes). */
+    LabReadme readme() {
+      return LabReadme.of(dir.resolve("README.md"), "labs/" + slug + "/README.md", number);
     }
 
     Optional<Path> testFile() {
@@ -107,8 +102,13 @@ final class Labs {
 
   private Map<String, String> demosFromCatalog() {
     Map<String, String> demos = new LinkedHashMap<>();
-    Matcher m = ALIAS.matcher(read(root.resolve("jbang-catalog.json")));
-    while (m.find()) demos.put(m.group(1), m.group(2));
+    try {
+      Catalog.parse(read(root.resolve("jbang-catalog.json"))).aliases().forEach((name, alias) -> {
+        if (name.matches("lab\\d\\d") && !alias.scriptRef().isEmpty()) demos.put(name, alias.scriptRef());
+      });
+    } catch (IllegalArgumentException e) {
+      throw new Workbook.UserError(e.getMessage());
+    }
     return demos;
   }
 
@@ -128,7 +128,9 @@ final class Labs {
   }
 
   /** JBang's options for a learner's run: javac shows the first five errors, as the warm runner does. */
-  static final List<String> FIRST_ERRORS = List.of("-C=-Xmaxerrs", "-C=" + WarmRunner.MAX_ERRORS);
+  static final List<String> FIRST_ERRORS = List.of("-C=-Xmaxerrs", "-C=" + WarmRunner.MAX_ERRORS,
+      // The sources are UTF-8 (LabTests prints ✔): in an ASCII locale (LANG=C) javac would refuse them.
+      "-C=-encoding", "-C=UTF-8");
 
   /** Result of a finished child process: exit code (or -1 on timeout) and where its output went. */
   record Run(int exit, boolean timedOut, Path log, boolean noResults) {
@@ -150,6 +152,27 @@ final class Labs {
     Run r = runCommand(cmd, dir, env, log, timeoutSeconds);
     if (!r.ok() && !r.timedOut() && jbangCacheRace(log)) r = runCommand(cmd, dir, env, log, timeoutSeconds);
     return r;
+  }
+
+  /** JBang's description of a file: its JSON, or none and what JBang said instead. */
+  record JbangInfo(Optional<com.fasterxml.jackson.databind.JsonNode> json, String said) {}
+
+  /**
+   * `jbang info tools FILE` (sources, resolved jars, JVM and compiler options), run from the
+   * workbook's root with its output in a temporary file of folder (the system's when null).
+   * A JBang that fails, or prints no JSON, gives an empty description and its output.
+   */
+  static JbangInfo jbangInfo(Path root, Path file, Path folder, long timeoutSeconds) throws IOException {
+    Path out = folder == null ? Files.createTempFile("workbook-info-", ".json") : Files.createTempFile(folder, "info-", ".json");
+    try {
+      Run r = run(root, root, List.of("info", "tools", file.toString()), Map.of(), out, timeoutSeconds);
+      String text = Files.readString(out);
+      int brace = text.indexOf('{');
+      if (!r.ok() || brace < 0) return new JbangInfo(Optional.empty(), text);
+      return new JbangInfo(Optional.of(Json.MAPPER.readTree(text.substring(brace))), text);
+    } finally {
+      Files.deleteIfExists(out);
+    }
   }
 
   /**

@@ -1,5 +1,4 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -308,14 +307,13 @@ final class Mutate {
   // --- JBang, javac, PIT ----------------------------------------------------------------------
 
   private JsonNode jbangInfo(Path file, Path scratch) throws IOException {
-    Path out = Files.createTempFile(scratch, "info-", ".json");
-    Labs.Run r = Labs.run(labs.root, labs.root, List.of("info", "tools", file.toString()), Map.of(), out, 600);
-    String json = Files.readString(out);
-    if (!r.ok() || json.indexOf('{') < 0) {
-      tail(out);
+    Labs.JbangInfo described = Labs.jbangInfo(labs.root, file, scratch, 600);
+    if (described.json().isEmpty()) {
+      List<String> ls = described.said().lines().filter(l -> !l.startsWith("[jbang]")).toList();
+      ls.subList(Math.max(0, ls.size() - 40), ls.size()).forEach(l -> System.out.println("    | " + l));
       return null;
     }
-    return new ObjectMapper().readTree(json.substring(json.indexOf('{')));
+    return described.json().get();
   }
 
   private static List<Path> paths(JsonNode array, String field) {

@@ -1,5 +1,4 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.source.util.JavacTask;
 import com.sun.source.util.TaskEvent;
 import com.sun.source.util.TaskListener;
@@ -30,9 +29,11 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
 /**
- * The warm half of watch: asks JBang once what a lab's tests need (sources, resolved jars,
- * JVM options), then on every save compiles the lab's own files with the compiler already loaded
- * in this JVM and runs the tests in a fresh class loader. No JVM start, no JBang, per run.
+ * A lab's tests run warm, in this JVM: for watch (every save), for the daemon (the warm runner
+ * that test sends its runs to) and for verify's catalogue of mistakes (one per mistake). It asks
+ * JBang once what the tests need (sources, resolved jars, JVM options), then on every run
+ * compiles the lab's own files with the compiler already loaded in this JVM and runs the tests
+ * in a fresh class loader. No JVM start, no JBang, per run.
  * The libraries and the shared sources (which a learner never edits) are compiled and loaded
  * once, in a parent loader that every run reuses: a run pays only for the lab's own classes.
  */
@@ -79,25 +80,19 @@ final class WarmRunner implements AutoCloseable {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     if (javac == null) return Optional.empty();
     try {
-      Path out = Files.createTempFile("workbook-info-", ".json");
-      try {
-        Labs.Run r = Labs.run(root, root, List.of("info", "tools", test.toString()), java.util.Map.of(), out, 300);
-        if (!r.ok()) return Optional.empty();
-        String json = Files.readString(out);
-        JsonNode info = new ObjectMapper().readTree(json.substring(json.indexOf('{')));
-        WarmRunner runner = new WarmRunner(test, javac);
-        info.path("sources").forEach(s -> runner.sources.add(Path.of(s.path("backingResource").asText())));
-        info.path("resolvedDependencies").forEach(j -> runner.jars.add(Path.of(j.asText())));
-        // The lab's JAVA_OPTIONS: system properties apply here; JVM flags only matter at start-up.
-        info.path("runtimeOptions").forEach(o -> setProperty(o.asText()));
-        if (runner.sources.isEmpty() || !jarsBuilt(root, test, runner.jars, out)) {
-          runner.close();
-          return Optional.empty();
-        }
-        return Optional.of(runner);
-      } finally {
-        Files.deleteIfExists(out);
+      Labs.JbangInfo described = Labs.jbangInfo(root, test, null, 300);
+      if (described.json().isEmpty()) return Optional.empty();
+      JsonNode info = described.json().get();
+      WarmRunner runner = new WarmRunner(test, javac);
+      info.path("sources").forEach(s -> runner.sources.add(Path.of(s.path("backingResource").asText())));
+      info.path("resolvedDependencies").forEach(j -> runner.jars.add(Path.of(j.asText())));
+      // The lab's JAVA_OPTIONS: system properties apply here; JVM flags only matter at start-up.
+      info.path("runtimeOptions").forEach(o -> setProperty(o.asText()));
+      if (runner.sources.isEmpty() || !jarsBuilt(root, test, runner.jars)) {
+        runner.close();
+        return Optional.empty();
       }
+      return Optional.of(runner);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -110,9 +105,14 @@ final class WarmRunner implements AutoCloseable {
    * with a missing jar, and "package workbook.grpc does not exist" even for the solution. So JBang
    * builds the lab once (its own files need not compile: the dependencies are built first).
    */
-  private static boolean jarsBuilt(Path root, Path test, List<Path> jars, Path log) {
+  private static boolean jarsBuilt(Path root, Path test, List<Path> jars) throws IOException {
     if (jars.stream().allMatch(Files::exists)) return true;
-    Labs.run(root, root, List.of("build", test.toString()), java.util.Map.of(), log, 300);
+    Path log = Files.createTempFile("workbook-build-", ".log");
+    try {
+      Labs.run(root, root, List.of("build", test.toString()), java.util.Map.of(), log, 300);
+    } finally {
+      Files.deleteIfExists(log);
+    }
     return jars.stream().allMatch(Files::exists);
   }
 

@@ -5,7 +5,10 @@
 // pay back the core it takes from the tests (watch 14's saves: about 1.0 s with it, 0.5 s without).
 //JAVA_OPTIONS -Xss8m -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES RoomReport.java Fs.java Labs.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
+// The tool's sources are UTF-8 (✔, ✘): javac would read them in the locale's charset, and in a
+// plain ASCII one (LANG=C, the consoles that most need the plain marks) not compile them at all.
+//COMPILE_OPTIONS -encoding UTF-8
+//SOURCES RoomReport.java Fs.java Labs.java LabReadme.java Catalog.java Json.java Progress.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
 //SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java ../src/workbook/room/*.java
 
 import java.io.Console;
@@ -397,13 +400,25 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
         if (!env.matches("1|true|0|false")) throw new UserError("WORKBOOK_PLAIN must be 1 or 0 (or unset): it is '" + env + "'.");
         return env.matches("1|true");
       }
-      String stdout = System.getProperty("sun.stdout.encoding");
-      try {
-        java.nio.charset.Charset cs = stdout != null ? java.nio.charset.Charset.forName(stdout) : java.nio.charset.Charset.defaultCharset();
-        return !cs.newEncoder().canEncode("✔✘·");
-      } catch (RuntimeException e) {
-        return false;
+      return !consoleCharset().newEncoder().canEncode("✔✘·");
+    }
+
+    /**
+     * The charset standard output is shown in: stdout.encoding (JDK 19+: the console's, or the
+     * locale's), sun.stdout.encoding (a Windows console), else the locale's (native.encoding;
+     * JDK 18+ default to UTF-8 whatever the console, so the default charset is the last guess).
+     */
+    static java.nio.charset.Charset consoleCharset() {
+      for (String property : List.of("stdout.encoding", "sun.stdout.encoding", "native.encoding")) {
+        String name = System.getProperty(property);
+        if (name == null || name.isBlank()) continue;
+        try {
+          return java.nio.charset.Charset.forName(name);
+        } catch (RuntimeException unknown) {
+          // an encoding this JVM cannot name: the next guess
+        }
       }
+      return java.nio.charset.Charset.defaultCharset();
     }
 
     /** The stream with ✔, ✘ and · as [ok], [FAIL] and -, written as UTF-8 (the rest is unchanged). */
