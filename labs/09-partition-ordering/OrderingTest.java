@@ -137,6 +137,25 @@ class OrderingTest {
       assertThat(scattered(placed.byOrder())).as("TODO 1: orders on more than one partition of the eight").isEmpty();
       assertWhereTheKeyHashes(placed, partitions);
     }
+    @Test
+    @DisplayName("the shop's producer keeps each partition in the order it sent, also when it retries a batch: idempotence on, as given")
+    void producerKeepsThePartitionInOrder() {
+      // On the tests' broker a send is hardly ever retried, so a reordering retry cannot be waited for: the test reads
+      // the settings as Kafka's producer reads them from OrderEvents.producerConfig (Kafka's defaults where not set,
+      // and idempotence turned off in silence where acks is not all).
+      var config = new org.apache.kafka.clients.producer.ProducerConfig(OrderEvents.producerConfig());
+      boolean idempotent = config.getBoolean(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+      int inFlight = config.getInt(org.apache.kafka.clients.producer.ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+      int retries = config.getInt(org.apache.kafka.clients.producer.ProducerConfig.RETRIES_CONFIG);
+      String acks = config.getString(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG);
+      assertThat(idempotent || inFlight == 1).as("TODO 1: the shop's producer (OrderEvents.producerConfig), as Kafka"
+          + " reads it: enable.idempotence=%s, max.in.flight.requests.per.connection=%d, retries=%d, acks=%s. The key"
+          + " puts an order's events on one partition, but the partition keeps them in the order sent only if a"
+          + " retried batch cannot be stored after a later one: with idempotence off and more than one request in"
+          + " flight, a batch that fails once is retried behind the next, and an order's cancel is stored before its"
+          + " confirm. Keep the producer idempotent, as Clients.producerConfig makes it (acks other than all turn"
+          + " idempotence off in silence)", idempotent, inFlight, retries, acks).isTrue();
+    }
   }
 
   @Nested
@@ -162,7 +181,7 @@ class OrderingTest {
       // Any two topic names are two topics: names that differ only in case, share a long beginning, or are long
       // (generated, seed printed) each get a group of their own.
       long seed = new java.util.Random().nextLong();
-      List<String> names = distinctNames(new java.util.Random(seed), "order-events");
+      List<String> names = Topics.distinctNames(new java.util.Random(seed), "order-events");
       java.util.Map<String, List<String>> byGroup = names.stream().collect(Collectors.groupingBy(
           t -> Workers.groupFor(t, "worker-1"), java.util.LinkedHashMap::new, Collectors.toList()));
       assertThat(byGroup.values().stream().filter(shared -> shared.size() > 1).toList()).as("TODO 2: the workers of"
@@ -295,7 +314,8 @@ class OrderingTest {
       Pauses.Held held = pauses.awaitHeld(WAIT);
       assertThat(returnsFirst(() -> workers.stop("worker-2"), pauses, "worker-2 is stopped while " + held))
           .as("TODO 2: Workers.stop(\"worker-2\") returned while worker-2 was still in the middle of a record (%s)."
-              + " stop() should wait for the worker's thread (join it): the worker finishes the records in hand, and"
+              + " stop() should wait for the worker's thread (join it as the given code does, join(10_000); a join(100) gives up after a moment): the"
+              + " worker finishes the records in hand, and"
               + " closing its consumer commits what it handled and leaves the group. Returning first lets the caller"
               + " go on (start another worker, report the scale-down done) while this one still handles and commits",
               held).isFalse();
@@ -306,7 +326,8 @@ class OrderingTest {
       held = pauses.awaitHeld(WAIT);
       assertThat(returnsFirst(workers::close, pauses, "the workers are closed while " + held))
           .as("TODO 2: Workers.close() returned while a worker was still in the middle of a record (%s). close()"
-              + " should wait for each worker's thread (join it): the worker finishes the records in hand, and closing"
+              + " should wait for each worker's thread (join it as the given code does, join(10_000); a join(100) gives up after a moment): the worker"
+              + " finishes the records in hand, and closing"
               + " its consumer commits what it handled and leaves the group. Returning first lets the workers that"
               + " replace these join while they still handle and commit: two readers of one partition at once, and"
               + " commits that land after the new workers started from the old ones", held).isFalse();
@@ -345,15 +366,18 @@ class OrderingTest {
 
   /**
    * Runs {@code action} on a thread of its own while a worker is held in the middle of a record; says whether it
-   * returned before the worker was released. Waits (bounded) until it returned or waits; no sleep.
+   * returned before the worker was released: the worker is released once the action returned, or after half a second.
    */
   static boolean returnsFirst(Runnable action, Pauses pauses, String what) throws InterruptedException {
     Thread thread = new Thread(action, "stopper");
     thread.start();
     Poll.until(() -> Set.of(Thread.State.TERMINATED, Thread.State.WAITING, Thread.State.TIMED_WAITING)
         .contains(thread.getState()), WAIT, () -> what + ": it neither returned nor waited");
+    // The worker stays held until the action returns, bounded by half a second: an action that waits only a moment
+    // (a join(100)) returns while the worker is still in the middle of its record.
+    if (thread.getState() != Thread.State.TERMINATED) thread.join(500);
     boolean first = thread.getState() == Thread.State.TERMINATED;
-    Timeline.note(what + (first ? ": it returned at once" : ""));
+    Timeline.note(what + (first ? ": it returned while the worker was still held" : ""));
     pauses.release();
     thread.join(WAIT.toMillis());
     return first;
@@ -429,8 +453,9 @@ class OrderingTest {
           }
           published += chunk.size();
           awaitAll(handled, topic, published, "TODO 2: events lost after \"" + f + "\": the offsets of records a worker had"
-              + " taken but not handled were committed (a commit right after poll, or records handed to another thread"
-              + " while the poll loop goes on and commits), so when it died or left with them in hand nobody read them"
+              + " taken but not handled were committed (a commit right after poll, records handed to another thread"
+              + " while the poll loop goes on and commits, or a poll loop that, told to stop, drops the rest of its"
+              + " poll while closing the consumer commits past it), so when it died or left with them in hand nobody read them"
               + " again. Commit only what was handled: handle every record a poll returned, on the polling thread, then"
               + " poll again: ");
           assertHandledInOffsetOrder(handled);
@@ -524,8 +549,14 @@ class OrderingTest {
    */
   static void leaveHolding(Pauses pauses, Pauses.Held held, Runnable stop) throws InterruptedException {
     if (held.onItsPollingThread()) {
+      // told to stop while it holds the record: released once the stop waits for it (bounded), so that a worker that
+      // drops the rest of its poll when told to stop shows, whoever is faster
+      Thread stopper = new Thread(stop, "stopper");
+      stopper.start();
+      Poll.until(() -> stopper.getState() != Thread.State.NEW && stopper.getState() != Thread.State.RUNNABLE
+          && stopper.getState() != Thread.State.BLOCKED, WAIT, () -> "the stop neither waited nor returned");
       pauses.release();
-      stop.run();
+      stopper.join();
       return;
     }
     Thread stopper = new Thread(stop, "stopper");
@@ -632,35 +663,6 @@ class OrderingTest {
   }
 
   // ---- helpers ----
-
-  /**
-   * Distinct names around {@code base}, as Kafka allows them ([a-zA-Z0-9._-]): the same name in other
-   * cases, long names that share a beginning of 16 to 60 characters, names with dots, dashes and
-   * underscores, the name without its last part or its dashes, pairs with the same String.hashCode(),
-   * and random ones of 1 to 120 characters.
-   */
-  static List<String> distinctNames(java.util.Random random, String base) {
-    java.util.Set<String> names = new java.util.LinkedHashSet<>(List.of(base, base.toUpperCase(java.util.Locale.ROOT),
-        Character.toUpperCase(base.charAt(0)) + base.substring(1), base + ".v2", base + "_v2", base + "-v2",
-        base.substring(0, Math.max(1, base.lastIndexOf('-'))), base.replace("-", "")));
-    String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
-    java.util.function.IntFunction<String> word = n -> random.ints(n, 0, alphabet.length())
-        .mapToObj(i -> String.valueOf(alphabet.charAt(i))).collect(Collectors.joining());
-    for (int i = 0; i < 12; i++) {
-      String prefix = base + "-" + word.apply(16 + random.nextInt(45));
-      names.add(prefix + "-a");
-      names.add(prefix + "-b");
-      // Two names that differ only where one has "Aa" and the other "BB" have the same String.hashCode().
-      String head = base + "-" + word.apply(random.nextInt(20)), tail = word.apply(random.nextInt(20));
-      names.add(head + "Aa" + tail);
-      names.add(head + "BB" + tail);
-      String mixed = word.apply(1 + random.nextInt(120));
-      names.add(mixed);
-      names.add(mixed.toLowerCase(java.util.Locale.ROOT));
-      names.add(mixed.toUpperCase(java.util.Locale.ROOT));
-    }
-    return new ArrayList<>(names);
-  }
 
   /** What {@code Workers.groupFor(topic, worker)} says in a new JVM, on another machine's name, as another user. */
   static String groupInANewProcess(String topic, String worker) throws Exception {

@@ -115,7 +115,8 @@ class DeadLettersTracingTest {
         List.of(StockConsumer.ORIGINAL_TOPIC, StockConsumer.ORIGINAL_PARTITION, StockConsumer.ORIGINAL_OFFSET,
             StockConsumer.ERROR).forEach(name -> expected.add(name + "=" + header(letter, name)));
         assertThat(headers(letter)).as("TODO 1: the headers of %s on the dead-letter topic: a copy of all the"
-            + " original's headers (new RecordHeaders(record.headers().toArray())), then the four dlt.* headers. o-4"
+            + " original's headers (new RecordHeaders(record.headers().toArray())), a header with no value (replayed)"
+            + " and a binary one (trace-flags) included, then the four dlt.* headers. o-4"
             + " was replayed from an older dead-letter topic and carries that dead letter's dlt.* headers: they are"
             + " part of the original and stay (its history), the new four come after them (lastHeader reads the"
             + " newest)", letter.key()).containsExactlyElementsOf(expected);
@@ -146,8 +147,9 @@ class DeadLettersTracingTest {
             StockConsumer.ERROR, letter.key()).isNotBlank();
       }
       assertThat(header(letters.get(0), StockConsumer.ERROR)).as("TODO 1: header %s of o-2: the PoisonMessage's"
-          + " message (error.getMessage()), which says why it failed", StockConsumer.ERROR)
-          .isEqualTo("unknown sku 'teapot'");
+          + " message (error.getMessage()), which says why it failed, as UTF-8 text: the product's name is not ASCII,"
+          + " and a header written in US-ASCII or Latin-1 reads back as question marks or other letters",
+          StockConsumer.ERROR).isEqualTo("unknown sku 'th\u00e9i\u00e8re'");
       String notJson = catchIllegal(() -> Json.read(NOT_JSON, OrderService.OrderPlaced.class));
       assertThat(header(letters.get(1), StockConsumer.ERROR)).as("TODO 1: header %s of o-4: the PoisonMessage's"
           + " message (error.getMessage()): here the parser's own words", StockConsumer.ERROR).isEqualTo(notJson);
@@ -221,6 +223,49 @@ class DeadLettersTracingTest {
       Poll.until(() -> stock.reserved().contains("o-2") && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the"
           + " dead-letter topic answers again, but the group did not get past o-1 (reserved " + stock.reserved()
           + ", lag " + Topics.lag(group, topic) + ")");
+    }
+
+    @Test @Order(4)
+    @DisplayName("a stock process killed at a poison record has committed every record it handled before it: the next"
+        + " one reserves none of them again")
+    void killedProcessCommittedWhatItHandled() throws Exception {
+      // given: o-1 (good), o-2 (poison) and o-3 (good), in the log before the consumer starts: its first poll takes all
+      String topic = Topics.fresh("orders", 1);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      send(topic, List.of(order("o-1", "grinder"), order("o-2", "teapot"), order("o-3", "milk-jug")));
+      String group = Topics.unique("stock");
+      // when: the process dies (as after a kill -9) as it sends o-2 to the dead-letter topic, having reserved o-1
+      workbook.faults.FaultyProducer<String, String> dying =
+          new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
+      dying.on(r -> "o-2".equals(r.key()), workbook.faults.FaultyProducer.Fault.CRASH_BEFORE_SEND);
+      java.util.concurrent.atomic.AtomicLong committedAtDeath = new java.util.concurrent.atomic.AtomicLong(-1);
+      dying.beforeNextSend(() -> committedAtDeath.set(3 - Topics.lag(group, topic)));
+      StockConsumer first = new StockConsumer(topic, group, new TraceLog(), dying);
+      own = first;
+      Poll.until(() -> !first.running(), WAIT, () -> "TODO 1: the stock service never sent o-2 to the dead-letter"
+          + " topic (reserved " + first.reserved() + ")");
+      try {
+        first.close();
+      } catch (RuntimeException alreadyGone) {
+        // its thread died with the process
+      }
+      // then: a killed process runs no finally block and no close: what it had not committed by then is not committed
+      assertThat(committedAtDeath.get()).as("TODO 1: the offset group %s had committed when the process died at o-2"
+          + " (offset 1), having reserved %s: 1, the record after o-1. Commit each record as soon as it is handled"
+          + " (the given loop: commitSync of offset + 1 after each record), not once per poll or in a finally block: a"
+          + " process killed in the middle of a poll runs neither, and the next process reserves o-1 again", group,
+          first.reserved()).isEqualTo(1);
+      StockConsumer next = new StockConsumer(topic, group, new TraceLog());
+      own = next;
+      Poll.until(() -> next.reserved().contains("o-3") && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the next"
+          + " stock process did not get through o-2 and o-3 (reserved " + next.reserved() + ", lag "
+          + Topics.lag(group, topic) + ")");
+      List<String> reserved = new ArrayList<>(first.reserved());
+      reserved.addAll(next.reserved());
+      assertThat(reserved).as("TODO 1: orders reserved by the killed process and the next one, each once")
+          .containsExactly("o-1", "o-3");
+      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s", dlt)
+          .containsExactly("o-2");
     }
 
     @Test @Order(4)
@@ -575,6 +620,21 @@ class DeadLettersTracingTest {
       assertThat(header(event, Tracing.EVENT_ID_HEADER)).as("TODO 3: header %s of order.placed: the event's own id,"
           + " the eventId placeOrder answered with", Tracing.EVENT_ID_HEADER)
           .isEqualTo(((workbook.grpc.orders.PlaceOrderReply) answers.get(0)).getEventId());
+      // the second call for the same order, again without ids (a retry, a cancel from a batch job): another action
+      try (var producer = Clients.producer("orders")) {
+        new OrderService(log, producer, topic).placeOrder(workbook.grpc.orders.PlaceOrderRequest.newBuilder()
+            .setOrderId("o-9").setProductId("grinder").setQuantity(2).build(), new io.grpc.stub.StreamObserver<>() {
+              @Override public void onNext(workbook.grpc.orders.PlaceOrderReply reply) { answers.add(reply); }
+              @Override public void onError(Throwable t) { answers.add(t); }
+              @Override public void onCompleted() {}
+            });
+      }
+      List<String> correlations = Topics.readAll(topic).stream().map(r -> header(r, Tracing.CORRELATION_HEADER)).toList();
+      assertThat(correlations).as("TODO 3: the correlation ids of the two order.placed events of o-9, each placed by a"
+          + " call that came without ids: each such call starts a chain of its own, with an id made for it (the given"
+          + " code: Tracing.newId()), never one made from the order (o-9): every later call about the order would"
+          + " join the first one's chain, and one search would mix user actions").hasSize(2).doesNotHaveDuplicates()
+          .doesNotContain("o-9");
     }
 
     @Test @Order(2)
@@ -629,6 +689,14 @@ class DeadLettersTracingTest {
           .containsExactlyInAnyOrder("x", "y", "z");
       assertThat(other.indexOf("x")).as("TODO 4: in %s, x comes before y, which it caused", other)
           .isLessThan(other.indexOf("y"));
+      // the second call: the log goes on (a consumer that reads late, a retry), and a chain is the log as it is now
+      log.add(entry("e", "c-1", "d", "email", 100));
+      log.add(entry("w", "c-2", "y", "stock", 110));
+      assertThat(ids(log.chain("c-1"))).as("TODO 4: chain(\"c-1\") asked a second time, after email logged e (caused by"
+          + " d): every hop of c-1 logged so far, each after its cause. A chain worked out once and kept (a cache)"
+          + " misses every hop logged since the first call").containsExactly("a", "b", "c", "d", "e");
+      assertThat(ids(log.chain("c-2"))).as("TODO 4: chain(\"c-2\") asked a second time, after stock logged w (caused by"
+          + " y)").containsExactlyInAnyOrder("x", "y", "z", "w");
     }
 
     @Test @Order(2)
@@ -752,7 +820,8 @@ class DeadLettersTracingTest {
     return schedule;
   }
 
-  static final String TEAPOT = "{\"orderId\":\"o-2\",\"sku\":\"teapot\",\"quantity\":1}";
+  /** A product nobody sells, named with letters outside ASCII (a French teapot): its error is UTF-8 text. */
+  static final String TEAPOT = "{\"orderId\":\"o-2\",\"sku\":\"th\u00e9i\u00e8re\",\"quantity\":1}";
   static final String NOT_JSON = "{\"orderId\": \"o-4\", \"sku\": ";
 
   /** Five records straight onto the topic, as other producers would send them: two are poison. */
@@ -772,6 +841,7 @@ class DeadLettersTracingTest {
         record.headers().add("trace-flags", new byte[] {0, 1, (byte) 0xff});
         record.headers().add("hop", "importer".getBytes(StandardCharsets.UTF_8));
         record.headers().add("hop", "batch-7".getBytes(StandardCharsets.UTF_8));
+        record.headers().add("replayed", null); // a header with no value (a flag): part of the record as well
         if (key.equals("o-4")) { // replayed from an older dead-letter topic: it carries that dead letter's headers
           record.headers().add(StockConsumer.ORIGINAL_TOPIC, "orders-v1".getBytes(StandardCharsets.UTF_8));
           record.headers().add(StockConsumer.ORIGINAL_PARTITION, "3".getBytes(StandardCharsets.UTF_8));

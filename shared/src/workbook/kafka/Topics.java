@@ -156,6 +156,36 @@ public final class Topics {
     }
   }
 
+  /**
+   * Distinct names around {@code base}, as Kafka allows them in topic names and group ids
+   * ([a-zA-Z0-9._-]), for a test that checks a name is kept whole and as it is: the same name in
+   * other cases, long names that share a beginning of 16 to 60 characters, names with dots,
+   * dashes and underscores, the name without its last part or its dashes, pairs with the same
+   * String.hashCode(), and random ones of 1 to 120 characters. The same for the same random.
+   */
+  public static List<String> distinctNames(java.util.Random random, String base) {
+    java.util.Set<String> names = new java.util.LinkedHashSet<>(List.of(base, base.toUpperCase(java.util.Locale.ROOT),
+        Character.toUpperCase(base.charAt(0)) + base.substring(1), base + ".v2", base + "_v2", base + "-v2",
+        base.substring(0, Math.max(1, base.lastIndexOf('-'))), base.replace("-", "")));
+    String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+    java.util.function.IntFunction<String> word = n -> random.ints(n, 0, alphabet.length())
+        .mapToObj(i -> String.valueOf(alphabet.charAt(i))).collect(Collectors.joining());
+    for (int i = 0; i < 12; i++) {
+      String prefix = base + "-" + word.apply(16 + random.nextInt(45));
+      names.add(prefix + "-a");
+      names.add(prefix + "-b");
+      // Two names that differ only where one has "Aa" and the other "BB" have the same String.hashCode().
+      String head = base + "-" + word.apply(random.nextInt(20)), tail = word.apply(random.nextInt(20));
+      names.add(head + "Aa" + tail);
+      names.add(head + "BB" + tail);
+      String mixed = word.apply(1 + random.nextInt(120));
+      names.add(mixed);
+      names.add(mixed.toLowerCase(java.util.Locale.ROOT));
+      names.add(mixed.toUpperCase(java.util.Locale.ROOT));
+    }
+    return new java.util.ArrayList<>(names);
+  }
+
   public static long lag(String group, String topic) {
     try (Admin admin = admin(Broker.bootstrapServers())) {
       Map<TopicPartition, OffsetAndMetadata> committed = await(
