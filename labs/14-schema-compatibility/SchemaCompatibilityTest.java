@@ -819,10 +819,10 @@ class SchemaCompatibilityTest {
     /** Values of other types than {@code type}: other numbers (one that an int cannot hold), text a parser would take, and more. */
     static List<Object> otherTypes(Schema.Type type) {
       return switch (type) {
-        case STRING -> List.of(3, 2.5, true);
-        case INT -> List.of(2.5, 3L, 1L << 40, 7.0, "7", "sent", true);
-        case LONG -> List.of(3, 2.5, 7.0, "7", "sent", true);
-        case DOUBLE -> List.of(3, 3L, "2.5", "sent", true);
+        case STRING -> List.of(3, 2.5, true, 'x');
+        case INT -> List.of(2.5, 3L, 1L << 40, 7.0, (short) 3, new java.math.BigInteger("7"), "7", "sent", true);
+        case LONG -> List.of(3, 2.5, 7.0, new java.math.BigInteger("7"), "7", "sent", true);
+        case DOUBLE -> List.of(3, 3L, 2.5f, new java.math.BigDecimal("2.5"), "2.5", "sent", true);
         case BOOLEAN -> List.of("true", "false", 1, "sent");
       };
     }
