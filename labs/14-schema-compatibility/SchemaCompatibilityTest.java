@@ -1036,8 +1036,8 @@ class SchemaCompatibilityTest {
         Map<String, Object> secondEvent = oneConsumer ? eventC : eventB;
         List<Object> alone = List.of(List.copyOf(readAs(V1, eventA).entrySet()), List.copyOf(readAs(readerB, secondEvent).entrySet()));
         LockStep lockStep = new LockStep(java.time.Duration.ofSeconds(1));
-        MigratingConsumer first = new MigratingConsumer(inLockStep(V1, lockStep));
-        MigratingConsumer second = oneConsumer ? first : new MigratingConsumer(inLockStep(readerB, lockStep));
+        MigratingConsumer first = new MigratingConsumer(inLockStepBuiltHere(V1, lockStep));
+        MigratingConsumer second = oneConsumer ? first : new MigratingConsumer(inLockStepBuiltHere(readerB, lockStep));
         List<Map<String, Object>> records = new ArrayList<>(List.of(Map.of(), Map.of()));
         lockStep.run(() -> records.set(0, first.read(eventA)), () -> records.set(1, second.read(secondEvent)));
         List<Object> both = List.of(List.copyOf(records.get(0).entrySet()), List.copyOf(records.get(1).entrySet()));
@@ -1055,7 +1055,7 @@ class SchemaCompatibilityTest {
       Map<String, Object> shared = event("orderId", "o-4");
       List<Object> alone = List.of(List.copyOf(readAs(early, shared).entrySet()), List.copyOf(readAs(late, shared).entrySet()));
       LockStep lockStep = new LockStep(java.time.Duration.ofSeconds(1));
-      MigratingConsumer first = new MigratingConsumer(inLockStep(early, lockStep)), second = new MigratingConsumer(inLockStep(late, lockStep));
+      MigratingConsumer first = new MigratingConsumer(inLockStepBuiltHere(early, lockStep)), second = new MigratingConsumer(inLockStepBuiltHere(late, lockStep));
       List<Object> both = lockStep.run(() -> List.copyOf(first.read(shared).entrySet()), () -> List.copyOf(second.read(shared).entrySet()));
       if (!both.equals(alone)) {
         wrong.add("a consumer on v2 and one on v3 reading the same event " + event("orderId", "o-4") + ", at once: " + both
@@ -1121,8 +1121,8 @@ class SchemaCompatibilityTest {
         List<Object> alone = List.of(outcome(new MigratingConsumer(pair.readerA()), pair.eventA()),
             outcome(new MigratingConsumer(pair.readerB()), pair.eventB()));
         LockStep lockStep = new LockStep(java.time.Duration.ofSeconds(1));
-        MigratingConsumer first = new MigratingConsumer(inLockStep(pair.readerA(), lockStep));
-        MigratingConsumer second = pair.oneConsumer() ? first : new MigratingConsumer(inLockStep(pair.readerB(), lockStep));
+        MigratingConsumer first = new MigratingConsumer(inLockStepBuiltHere(pair.readerA(), lockStep));
+        MigratingConsumer second = pair.oneConsumer() ? first : new MigratingConsumer(inLockStepBuiltHere(pair.readerB(), lockStep));
         // each event, when a message prints it, waits for the other read too: a message built in one shared builder is
         // then half written by each read on every run, not by chance
         Map<String, Object> eventA = printedInLockStep(pair.eventA(), lockStep), eventB = printedInLockStep(pair.eventB(), lockStep);
@@ -1563,15 +1563,18 @@ class SchemaCompatibilityTest {
     }
   }
 
+  /** The same schema, whose every field read waits for the other call's (see LockStep). */
+  static Schema inLockStep(Schema schema, LockStep lockStep) { return watched(schema, lockStep::await); }
+
   /**
-   * The same schema, whose every field read waits for the other call's (see LockStep). Only the two calls' reads wait: a
-   * read on the test's own thread (a consumer that reads its schema's fields in its constructor) is not a step of either
-   * call, and must not break the lock-step for the reads that follow.
+   * The same, for a schema handed to a consumer built on this (the test's) thread, outside the two calls: only the two
+   * calls' reads wait, so a consumer that reads its schema's fields in its constructor, on this thread, does not break the
+   * lock-step for the reads that follow (a wait no other call answers would, and every later wait would return at once).
    */
-  static Schema inLockStep(Schema schema, LockStep lockStep) {
-    Thread outside = Thread.currentThread();
+  static Schema inLockStepBuiltHere(Schema schema, LockStep lockStep) {
+    Thread here = Thread.currentThread();
     return watched(schema, () -> {
-      if (Thread.currentThread() != outside) lockStep.await();
+      if (Thread.currentThread() != here) lockStep.await();
     });
   }
 
