@@ -1014,6 +1014,7 @@ class RestVsGrpcTest {
         // Big answers, sent at the same moment once all 8 are in; each decoding then waits inside fromJson (bounded)
         // until all 8 are there: the 8 calls decode side by side, whatever the timing, unless a lock keeps them out.
         Together decoding = new Together(8);
+        decoding.before = stub.together;
         java.util.Set<String> waits = lockWaitsIn(() -> meetingInFromJson(decoding, () -> {
           atOnce(8, () -> rest(clients, "M200", BIG));
           return null;
@@ -1257,6 +1258,7 @@ class RestVsGrpcTest {
           for (int round = 0; round < 5; round++) {
             together.set(new Together(8));
             replied.set(new Together(8));
+            replied.get().before = together.get();
             atOnce(8, () -> grpc(clients, "LYON-1", BIG));
             most[0] = Math.min(most[0], together.get().most());
             if (most[0] < 8) break; // they did not meet: that says it already
@@ -1432,6 +1434,8 @@ class RestVsGrpcTest {
     final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger(),
         most = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean gaveUp;
+    /** A Together met before this one: once the calls failed to meet there, waiting here would only cost time. */
+    volatile Together before;
 
     Together(int expected) {
       this.expected = expected;
@@ -1443,6 +1447,7 @@ class RestVsGrpcTest {
       all.countDown();
       try {
         // Calls made one after another never meet: the first waits 5 s, the rest see it gave up and go on.
+        if (before != null && before.gaveUp) gaveUp = true;
         if (!gaveUp && !all.await(5, TimeUnit.SECONDS)) gaveUp = true;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
