@@ -126,20 +126,25 @@ class RestVsGrpcTest {
     @Test
     @DisplayName("toProto called from eight threads at once gives each its own report: the gRPC server encodes on a thread per call")
     void manyThreadsAtOnce() throws Exception {
-      int threads = 8, rounds = 10;
+      int threads = 8, rounds = 4;
       java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+      // In round 0 the 8 calls meet inside toProto, each as it starts reading its items (bounded wait): by then each
+      // has begun its message, so a builder shared between calls holds parts of all 8 every time, not by chance.
+      Together inside = new Together(threads);
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       try {
         List<Future<String>> results = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
           StockCodec.Report report = StockCodec.report("W-" + t, 2_000 + 97 * t); // big enough to take a while to encode
+          StockCodec.Report meeting = meetingInside(report, inside);
           results.add(pool.submit(() -> {
             String first = "";
             for (int round = 0; round < rounds; round++) {
               together.await(20, TimeUnit.SECONDS); // all eight encode at the same moment, every round
               StockCodec.Report back;
               try {
-                back = StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(report).toByteArray()));
+                back = StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(round == 0 ? meeting : report)
+                    .toByteArray()));
               } catch (RuntimeException e) {
                 if (first.isEmpty()) first = "round " + round + ": toProto(" + report.warehouse() + ") threw " + e;
                 continue;
@@ -259,6 +264,29 @@ class RestVsGrpcTest {
           + " stock changes, and makes REST's calls per second measure a look-up, not the encoding").containsExactly(
               new String(StockCodec.toJson(FIXTURE), StandardCharsets.UTF_8), renamedFixtureAs(r -> new String(
                   StockCodec.toJson(r), StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    @DisplayName("the same query asked three times is encoded three times: no answer is kept, not even for the same report")
+    void encodesEveryAnswer() throws Exception {
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
+        StockCodec.Report same = countingEncodings(FIXTURE, "com.fasterxml.jackson.databind.ser.", encodings);
+        own.stock = (warehouse, items) -> same; // the very same report for every request
+        URI uri = URI.create("http://127.0.0.1:" + own.restPort() + "/stock/LYON-1?items=20");
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+          answers.add(r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1?items=20, asked 3 times")
+            .containsOnly("200 " + new String(StockCodec.toJson(FIXTURE), StandardCharsets.UTF_8));
+        assertThat(encodings.get()).as("TODO 2: times the report was encoded as JSON for 3 requests of the same query,"
+            + " the stock unchanged; expected one encoding per request (3): a server keeps no answer from an earlier"
+            + " request, even one that is still right (JSON kept in a map, keyed by the query or by the report itself);"
+            + " else REST's calls per second measure a look-up, not the encoding this lab compares").isGreaterThanOrEqualTo(3);
+      }
     }
 
     @Test
@@ -550,6 +578,39 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("the same query asked three times is encoded three times: no reply is kept, not even for the same report")
+    void encodesEveryReply() throws Exception {
+      requireStep1("step 3");
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
+        StockCodec.Report same = countingEncodings(FIXTURE, "StockCodec.toProto", encodings);
+        own.stock = (warehouse, items) -> same; // the very same report for every call
+        ManagedChannel channel = LocalGrpc.channel(own.grpcPort());
+        try {
+          StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+          List<String> answers = new ArrayList<>();
+          for (int i = 0; i < 3; i++) {
+            try {
+              StockReport reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build());
+              answers.add(reply.equals(StockCodec.toProto(FIXTURE)) ? "the fixture" : "another report: " + reply.getWarehouse());
+            } catch (StatusRuntimeException e) {
+              answers.add("it failed with " + LocalGrpc.describe(e) + ". " + whyGrpcFailed(e));
+            }
+          }
+          assertThat(answers).as("TODO 3: the replies to GetStock for LYON-1 and 20 items, asked 3 times")
+              .containsOnly("the fixture");
+          assertThat(encodings.get()).as("TODO 3: times toProto encoded the report for 3 calls of the same query, the"
+              + " stock unchanged; expected one encoding per call (3): a server keeps no reply from an earlier call, even"
+              + " one that is still right (a message kept in a map, keyed by the query or by the report itself); else"
+              + " gRPC's calls per second measure a look-up, not the encoding this lab compares").isGreaterThanOrEqualTo(3);
+        } finally {
+          LocalGrpc.close(channel);
+        }
+      }
+    }
+
+    @Test
     @DisplayName("eight big replies at once are encoded side by side: no lock in getStock makes them wait in line")
     void repliesEncodedSideBySide() throws Exception {
       requireStep1("step 3");
@@ -692,6 +753,21 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("viaRest returns the report of every count the server answers: 1, 20 and 10,000 items")
+    void everyCount() throws Exception {
+      requireStep2("step 4");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        for (int items : new int[] {1, 10_000, 20}) {
+          StockCodec.Report got = rest(clients, "LYON-1", items);
+          assertThat(got.equals(StockCodec.report("LYON-1", items)) ? "the report of " + items + " items"
+              : "a report of " + got.warehouse() + " with " + got.items().size() + " items")
+              .as("TODO 4: what viaRest(\"LYON-1\", %d) returned, a count the server answers (1 to 10,000): the"
+              + " whole report as the server sent it, whatever its size", items).isEqualTo("the report of " + items + " items");
+        }
+      }
+    }
+
+    @Test
     @DisplayName("viaRest reads names in any script as they were sent")
     void anyScript() throws Exception {
       requireStep2("step 4");
@@ -789,6 +865,7 @@ class RestVsGrpcTest {
         assertThat(clients.viaRest("S200", 20)).as("TODO 4: viaRest on a 200 with the fixture as JSON").isEqualTo(FIXTURE);
         for (int status = 201; status <= 599; status++) {
           String outcome;
+          stub.requests.set(0);
           try {
             outcome = "it returned a report of " + clients.viaRest("S" + status, 20).items().size() + " items";
           } catch (IOException e) {
@@ -800,6 +877,10 @@ class RestVsGrpcTest {
               + " throw an IOException that names any other status, before decoding (see hint 4)", status,
               status == 204 || status == 304 ? " (no body)" : ", with a report as its body")
               .startsWith("IOException").containsPattern("\\b" + status + "\\b");
+          assertThat(stub.requests.get()).as("TODO 4: requests the server got for one call of viaRest that it answered"
+              + " with %d; expected 1: a status is the server's answer, and the call throws on it; a second try (a 5xx"
+              + " 'may be transient') makes the server work twice and hides the failure from the harness for another"
+              + " round trip, or another timeout", status).isEqualTo(1);
         }
       }
     }
@@ -930,11 +1011,23 @@ class RestVsGrpcTest {
     void callsOverlap() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
         stub.together = new Together(8);
-        // Big answers, sent at the same moment once all 8 are in: the 8 calls then decode side by side.
-        java.util.Set<String> waits = lockWaitsIn(() -> { atOnce(8, () -> rest(clients, "L200", BIG)); return null; });
+        // Big answers, sent at the same moment once all 8 are in; each decoding then waits inside fromJson (bounded)
+        // until all 8 are there: the 8 calls decode side by side, whatever the timing, unless a lock keeps them out.
+        Together decoding = new Together(8);
+        decoding.before = stub.together;
+        java.util.Set<String> waits = lockWaitsIn(() -> meetingInFromJson(decoding, () -> {
+          atOnce(8, () -> rest(clients, "M200", BIG));
+          return null;
+        }));
         assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of 8 made at "
             + "once (each waits up to 5 s for the others): the shared HttpClient is thread-safe and opens a connection "
             + "per concurrent call; no lock around it").isEqualTo(8);
+        assertThat(decoding.most()).as("TODO 4: calls of viaRest decoding their answers (inside StockCodec.fromJson) at the"
+            + " same moment, of 8 whose answers of %d items came in together (each decoding waits up to 5 s for the"
+            + " others); expected all 8: fromJson is safe from any number of threads, and a lock around it (synchronized,"
+            + " a ReentrantLock, a Semaphore of fewer than 8 permits) lets only that many decode at once while the rest"
+            + " wait in line, so the calls per second measure the lock; decode on the caller's thread, no lock", BIG)
+            .isEqualTo(8);
         assertThat(waits).as("TODO 4: where the callers' threads waited for a lock in the lab's code while 8 calls of"
             + " viaRest decoded answers of %d items that arrived at the same moment (the flight recorder lists each"
             + " wait in the lab's code: a contended synchronized, a ReentrantLock, a Semaphore, another thread's result): HttpClient and StockCodec.fromJson are safe from any number of threads; a lock"
@@ -960,6 +1053,56 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("viaGrpc returns the report of every count the server answers: 1, 20 and 10,000 items")
+    void everyCount() throws Exception {
+      requireStep3("step 5");
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        for (int items : new int[] {1, 10_000, 20}) {
+          String outcome;
+          try {
+            StockCodec.Report got = clients.viaGrpc("LYON-1", items);
+            outcome = got.equals(StockCodec.report("LYON-1", items)) ? "the report of " + items + " items"
+                : "a report of " + got.warehouse() + " with " + got.items().size() + " items";
+          } catch (StatusRuntimeException e) {
+            outcome = "it failed with " + LocalGrpc.describe(e);
+          }
+          assertThat(outcome).as("TODO 5: what viaGrpc(\"LYON-1\", %d) returned, a count the server answers (1 to"
+              + " 10,000; 10,000 items are about 370 KB of Protobuf): the whole reply, whatever its size; a cap on the"
+              + " reply's size below that (withMaxInboundMessageSize) fails the biggest queries with RESOURCE_EXHAUSTED",
+              items).isEqualTo("the report of " + items + " items");
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("the harness stops at a failed call: it never counts one as a call done")
+    void harnessStopsAtAFailure() throws Exception {
+      // Harness is given code: this test says what it guarantees, so that a 'tidied' harness cannot lose it.
+      Harness harness = new Harness(Duration.ofMillis(30), 1);
+      String[] ways = {"nanosPerCall (1 caller)", "callsPerSecond with 1 caller", "callsPerSecond with 4 callers"};
+      for (String way : ways) {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Harness.Call call = () -> {
+          if (calls.incrementAndGet() % 5 == 0) throw new IOException("failed on purpose");
+          return "a report";
+        };
+        String outcome;
+        try {
+          double measured = way.startsWith("nanos") ? harness.nanosPerCall(call)
+              : harness.callsPerSecond(way.contains("4") ? 4 : 1, call);
+          outcome = "it measured " + measured;
+        } catch (Exception e) {
+          Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+          outcome = "it threw " + cause.getMessage();
+        }
+        assertThat(outcome).as("TODO 5: what Harness.%s did with a call that fails every 5th time (Harness is given"
+            + " code: keep it as it is): a failed call stops the measurement with its error; caught and counted as a"
+            + " call done, failures make a broken side look fast, and that is why viaRest and viaGrpc throw", way)
+            .isEqualTo("it threw failed on purpose");
+      }
+    }
+
+    @Test
     @DisplayName("every call carries a deadline of a few seconds, set when the call starts")
     void deadlinePerCall() throws Exception {
       requireStep3("step 5");
@@ -968,7 +1111,9 @@ class RestVsGrpcTest {
       try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
         long[] left = new long[2];
         for (int call = 0; call < 2; call++) {
-          if (call == 1) Thread.sleep(2_000); // on purpose: time passes between two calls of one client
+          // On purpose: time passes between two calls of one client, more than the 1 s the check below allows (a
+          // deadline fixed on the stub loses all of it, a deadline per call none): the wait is the lesson.
+          if (call == 1) Thread.sleep(1_200);
           String outcome;
           try {
             outcome = "it returned " + clients.viaGrpc("LYON-1", 1).items().size() + " item";
@@ -977,7 +1122,7 @@ class RestVsGrpcTest {
           }
           String seen = spy.seen.poll();
           assertThat(seen).as("TODO 5: call %d of viaGrpc never reached the server (%s)%s", call + 1, outcome,
-              call == 1 ? ": made 2 s after the first, its deadline had already passed. A deadline is one instant:"
+              call == 1 ? ": made 1.2 s after the first, its deadline had already passed. A deadline is one instant:"
                   + " set on the stub in the constructor, it is long past for later calls. Use withDeadlineAfter in viaGrpc" : "")
               .isNotNull();
           assertThat(seen).as("TODO 5: viaGrpc's call reached the server with no deadline: without one, a stuck server"
@@ -986,7 +1131,7 @@ class RestVsGrpcTest {
           assertThat(left[call]).as("TODO 5: milliseconds left of the call's deadline when the server got it: 'a few"
               + " seconds' is 1 to 60 s; check the unit").isBetween(900L, 60_000L);
         }
-        assertThat(left[0] - left[1]).as("TODO 5: milliseconds the second call's deadline had lost, made 2 s after the"
+        assertThat(left[0] - left[1]).as("TODO 5: milliseconds the second call's deadline had lost, made 1.2 s after the"
             + " first (%d ms left, then %d): a deadline set on the stub once is a fixed instant that every later call"
             + " shares; give each call its own with withDeadlineAfter in viaGrpc", left[0], left[1]).isLessThan(1_000L);
         for (int items : new int[] {10_000, 20}) { // the spy answers one item whatever the count
@@ -1027,6 +1172,8 @@ class RestVsGrpcTest {
       int port = closed.getLocalPort();
       closed.close(); // nobody listens there any more: every connection is refused
       try (StockClients clients = new StockClients(servers.restPort(), port)) {
+        java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+        callThrough(clients, counting(started, new java.util.concurrent.atomic.AtomicReference<>()));
         long t0 = System.nanoTime();
         String outcome;
         try {
@@ -1043,6 +1190,10 @@ class RestVsGrpcTest {
             + " refused): a call fails fast with UNAVAILABLE, and the harness sees the failure at once; a call made to"
             + " wait for the channel to be ready (withWaitForReady) holds the caller for its whole deadline and ends"
             + " DEADLINE_EXCEEDED, which hides what went wrong", ms).isEqualTo("StatusRuntimeException UNAVAILABLE");
+        assertThat(started.get()).as("TODO 5: calls viaGrpc made on the shared stub for one call to a server that is down"
+            + " (its connection refused; that one call took %d ms); expected 1: the failure is thrown at once; trying"
+            + " again (even 'it never reached the server') holds the caller and the harness while the server stays"
+            + " down, and the harness sees the failure late", ms).isEqualTo(1);
       }
     }
 
@@ -1070,7 +1221,7 @@ class RestVsGrpcTest {
     @DisplayName("three calls in a row, then eight at once, all travel on one connection")
     void oneConnection() throws Exception {
       requireStep3("step 5");
-      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(200));
+      try (StockServers slow = new StockServers(0, 0, Duration.ofMillis(50));
            WireMeter meter = new WireMeter(slow.grpcPort());
            StockClients clients = new StockClients(slow.restPort(), meter.port())) {
         for (int i = 0; i < 3; i++) grpc(clients, "LYON-1", 1);
@@ -1097,12 +1248,17 @@ class RestVsGrpcTest {
         }
       });
       try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
-        // Big replies, sent at the same moment once all 8 are in: the 8 calls then decode side by side (five times over,
-        // as the one connection delivers the replies one after another).
+        // Big replies, sent at the same moment once all 8 are in. The one connection delivers them one after another,
+        // so each call, its reply in, waits (bounded) for the other 7 before the stub hands it back: the 8 then decode
+        // at the same moment, and a lock around the decoding is contended (five times over).
+        java.util.concurrent.atomic.AtomicReference<Together> replied = new java.util.concurrent.atomic.AtomicReference<>();
+        callThrough(clients, counting(new java.util.concurrent.atomic.AtomicInteger(), replied));
         int[] most = {8};
         java.util.Set<String> waits = lockWaitsIn(() -> {
           for (int round = 0; round < 5; round++) {
             together.set(new Together(8));
+            replied.set(new Together(8));
+            replied.get().before = together.get();
             atOnce(8, () -> grpc(clients, "LYON-1", BIG));
             most[0] = Math.min(most[0], together.get().most());
             if (most[0] < 8) break; // they did not meet: that says it already
@@ -1278,6 +1434,8 @@ class RestVsGrpcTest {
     final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger(),
         most = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean gaveUp;
+    /** A Together met before this one: once the calls failed to meet there, waiting here would only cost time. */
+    volatile Together before;
 
     Together(int expected) {
       this.expected = expected;
@@ -1289,6 +1447,7 @@ class RestVsGrpcTest {
       all.countDown();
       try {
         // Calls made one after another never meet: the first waits 5 s, the rest see it gave up and go on.
+        if (before != null && before.gaveUp) gaveUp = true;
         if (!gaveUp && !all.await(5, TimeUnit.SECONDS)) gaveUp = true;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -1302,14 +1461,17 @@ class RestVsGrpcTest {
 
   /**
    * A REST server that answers GET /stock/S{status} with that status and a report as JSON (the fixture for 200; no
-   * body for 204 and 304), GET /stock/L{status} with that status and a report of BIG items, and GET /stock/B{status}
-   * with that status and a big text body, on as many threads as calls come in.
+   * body for 204 and 304), GET /stock/L{status} with that status and a report of BIG items, GET /stock/M{status} the
+   * same report with one more property, MEET (which viaRest's decoding meets, see meetingInFromJson), and GET
+   * /stock/B{status} with that status and a big text body, on as many threads as calls come in.
    */
   static final class StubRest implements AutoCloseable {
     final io.javalin.Javalin server;
     volatile Together together;
     /** Each request that asked to change protocol (its Upgrade header), and how it came: plain HTTP/1.1 asks none. */
     final List<String> upgrades = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Requests the stub got, all paths together. */
+    final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
     StubRest() {
       byte[] json = StockCodec.toJson(FIXTURE);
@@ -1319,10 +1481,16 @@ class RestVsGrpcTest {
       byte[] big = "Something went wrong. ".repeat(12_000).getBytes(StandardCharsets.US_ASCII);
       // For GET /stock/L{status}: a report of BIG items.
       byte[] large = StockCodec.toJson(StockCodec.report("LYON-1", BIG));
+      byte[] meeting = ("{\"" + MEET + "\":1," + new String(large, StandardCharsets.UTF_8).substring(1)).getBytes(StandardCharsets.UTF_8);
       server = workbook.rest.Rest.start(0, cfg -> cfg.routes.get("/stock/{warehouse}", ctx -> {
         int status = Integer.parseInt(ctx.pathParam("warehouse").substring(1));
         if (ctx.header("Upgrade") != null) upgrades.add(ctx.protocol() + " with Upgrade: " + ctx.header("Upgrade"));
+        requests.incrementAndGet();
         if (together != null) together.arrive();
+        if (ctx.pathParam("warehouse").startsWith("M")) {
+          ctx.status(status).contentType("application/json").result(meeting);
+          return;
+        }
         if (ctx.pathParam("warehouse").startsWith("L")) {
           ctx.status(status).contentType("application/json").result(large);
           return;
@@ -1412,6 +1580,87 @@ class RestVsGrpcTest {
       fail("TODO 4: keep the given field `private final HttpClient http` of StockClients and send every call with it, as"
           + " step 4 says: its tests watch the requests that field sends, and it is gone or changed (%s)", e.toString());
     }
+  }
+
+  /** A property the stub's GET /stock/M{status} adds to its report, unknown to StockCodec.Report: see meetingInFromJson. */
+  static final String MEET = "meetInsideFromJson";
+
+  /**
+   * Runs {@code call} while every StockCodec.fromJson that reads the property MEET waits there (a Together) for the
+   * others: the decodings of answers from GET /stock/M{status} meet inside fromJson, whatever the timing. It asks the
+   * given ObjectMapper of StockCodec (its field JSON) to hand that property to a problem handler, and takes it back.
+   */
+  static <T> T meetingInFromJson(Together together, java.util.concurrent.Callable<T> call) throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json;
+    try {
+      java.lang.reflect.Field field = StockCodec.class.getDeclaredField("JSON");
+      field.setAccessible(true);
+      json = (com.fasterxml.jackson.databind.ObjectMapper) field.get(null);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new AssertionError("keep the given field `JSON` of StockCodec as it is: this test watches the decoding"
+          + " through it (" + e + ")");
+    }
+    json.addHandler(new com.fasterxml.jackson.databind.deser.DeserializationProblemHandler() {
+      @Override
+      public boolean handleUnknownProperty(com.fasterxml.jackson.databind.DeserializationContext context,
+          com.fasterxml.jackson.core.JsonParser parser, com.fasterxml.jackson.databind.JsonDeserializer<?> deserializer,
+          Object bean, String name) throws IOException {
+        if (!name.equals(MEET)) return false;
+        together.arrive();
+        parser.skipChildren();
+        return true;
+      }
+    });
+    try {
+      return call.call();
+    } finally {
+      json.clearProblemHandlers();
+    }
+  }
+
+  /**
+   * Puts a stub with {@code interceptor} in the place of the given `grpc` field of {@code clients}: every call viaGrpc
+   * makes through it passes the interceptor, which step 5's tests use to count and to hold calls.
+   */
+  static void callThrough(StockClients clients, io.grpc.ClientInterceptor interceptor) {
+    try {
+      java.lang.reflect.Field grpc = StockClients.class.getDeclaredField("grpc");
+      grpc.setAccessible(true);
+      grpc.set(clients, ((StockReportsGrpc.StockReportsBlockingStub) grpc.get(clients)).withInterceptors(interceptor));
+    } catch (NoSuchFieldException | IllegalArgumentException | IllegalAccessException | ClassCastException e) {
+      fail("TODO 5: keep the given field `private final StockReportsGrpc.StockReportsBlockingStub grpc` of StockClients"
+          + " and make every call with it, as step 5 says: its tests watch the calls that stub makes, and it is gone or"
+          + " changed (%s)", e.toString());
+    }
+  }
+
+  /**
+   * An interceptor that counts the calls started through it and, while {@code meet} holds a Together, makes each call
+   * wait there once its reply is in (at its close, on the caller's thread, before the stub returns it): calls made
+   * at once then get their replies back at the same moment, and decode them side by side unless a lock stops them.
+   */
+  static io.grpc.ClientInterceptor counting(java.util.concurrent.atomic.AtomicInteger started,
+      java.util.concurrent.atomic.AtomicReference<Together> meet) {
+    return new io.grpc.ClientInterceptor() {
+      @Override
+      public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method,
+          io.grpc.CallOptions options, io.grpc.Channel next) {
+        started.incrementAndGet();
+        return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<A> listener, io.grpc.Metadata headers) {
+            super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onClose(io.grpc.Status status, io.grpc.Metadata trailers) {
+                Together together = meet.get();
+                if (together != null) together.arrive();
+                super.onClose(status, trailers);
+              }
+            }, headers);
+          }
+        };
+      }
+    };
   }
 
   /** Runs n calls at the same moment on n threads and waits for all of them. */
@@ -1530,6 +1779,26 @@ class RestVsGrpcTest {
     } finally {
       java.nio.file.Files.deleteIfExists(file);
     }
+  }
+
+  /**
+   * {@code report} with the same items, in a list that counts the encodings that read it: a read of its first item
+   * with {@code encoder} on the stack (the start of a frame's "class.method"), not a hash or a comparison of it.
+   */
+  static StockCodec.Report countingEncodings(StockCodec.Report report, String encoder,
+      java.util.concurrent.atomic.AtomicInteger encodings) {
+    List<StockCodec.Item> items = report.items();
+    return new StockCodec.Report(report.warehouse(), new java.util.AbstractList<>() {
+      @Override public StockCodec.Item get(int i) {
+        if (i == 0 && StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> (f.getClassName() + "."
+            + f.getMethodName()).startsWith(encoder)))) {
+          encodings.incrementAndGet();
+        }
+        return items.get(i);
+      }
+
+      @Override public int size() { return items.size(); }
+    });
   }
 
   /** {@code report} with the same items, in a list that makes each reader meet the others (Together) as it starts. */

@@ -19,8 +19,10 @@ import java.util.regex.Pattern;
  * a test states a version of a message in one line each:
  * {@code Schemas.product("string sku = 1", "reserved 4", "reserved 6 to 8", "reserved \"colour\"")}. Also
  * {@code "string email = 3 [json_name = \"mail\"]"}, {@code "oneof contact: string email = 3"} (a
- * member of oneof contact) and {@code "in Dimensions: int32 width_mm = 1"} (a line of the message
- * Dimensions nested in Product, which a field of Product may use as its type).
+ * member of oneof contact), {@code "in Dimensions: int32 width_mm = 1"} (a line of the message
+ * Dimensions nested in Product, which a field of Product may use as its type) and {@code "enum Status"}
+ * (an enum Status nested in Product, of the same shape as the file's own Status). Every file also
+ * defines the message Money and the enums Status and Colour, which a field may use as its type.
  */
 final class Schemas {
   private static final Pattern FIELD = Pattern.compile(
@@ -28,42 +30,66 @@ final class Schemas {
   private static final Pattern RESERVED_NUMBER = Pattern.compile("reserved (\\d+)(?: to (\\d+))?");
   private static final Pattern RESERVED_NAME = Pattern.compile("reserved \"(\\w+)\"");
   private static final Pattern NESTED = Pattern.compile("in (\\w+): (.+)");
+  private static final Pattern ENUM = Pattern.compile("enum (\\w+)");
+  /** The enums every file defines at its top level, each with two values. */
+  private static final List<String> TOP_LEVEL_ENUMS = List.of("Status", "Colour");
   private static int files;
 
   private Schemas() {}
 
-  /** A message named Product made of these lines, in a file that also defines Money. */
-  static synchronized Descriptor product(String... lines) {
-    Message product = new Message("Product");
+  /** A message named Product made of these lines, in a file of package lab07 that also defines Money, Status and Colour. */
+  static Descriptor product(String... lines) {
+    return productIn("lab07", lines);
+  }
+
+  /** The same, in a file of package {@code pkg}: two versions of a contract in two packages, as this lab's two files. */
+  static synchronized Descriptor productIn(String pkg, String... lines) {
+    Message product = new Message("Product", pkg);
     for (String line : lines) product.add(line.strip());
-    Message money = new Message("Money");
+    Message money = new Message("Money", pkg);
     money.add("int64 minor_units = 1");
     money.add("string currency = 2");
-    FileDescriptorProto file = FileDescriptorProto.newBuilder().setName("schema" + ++files + ".proto")
-        .setPackage("lab07").setSyntax("proto3").addMessageType(product.build(".lab07.Product"))
-        .addMessageType(money.build(".lab07.Money")).build();
+    FileDescriptorProto.Builder file = FileDescriptorProto.newBuilder().setName("schema" + ++files + ".proto")
+        .setPackage(pkg).setSyntax("proto3").addMessageType(product.build("." + pkg + ".Product"))
+        .addMessageType(money.build("." + pkg + ".Money"));
+    for (String name : TOP_LEVEL_ENUMS) file.addEnumType(enumNamed(name));
     try {
-      return FileDescriptor.buildFrom(file, new FileDescriptor[0]).findMessageTypeByName("Product");
+      return FileDescriptor.buildFrom(file.build(), new FileDescriptor[0]).findMessageTypeByName("Product");
     } catch (DescriptorValidationException e) {
       throw new IllegalArgumentException("Not a valid message (" + e.getMessage() + "): "
           + String.join("; ", lines), e);
     }
   }
 
+  /** An enum of two values, NAME_UNKNOWN = 0 and NAME_ACTIVE = 1: every enum here has that shape. */
+  private static com.google.protobuf.DescriptorProtos.EnumDescriptorProto enumNamed(String name) {
+    String prefix = name.toUpperCase(Locale.ROOT);
+    return com.google.protobuf.DescriptorProtos.EnumDescriptorProto.newBuilder().setName(name)
+        .addValue(com.google.protobuf.DescriptorProtos.EnumValueDescriptorProto.newBuilder().setName(prefix + "_UNKNOWN").setNumber(0))
+        .addValue(com.google.protobuf.DescriptorProtos.EnumValueDescriptorProto.newBuilder().setName(prefix + "_ACTIVE").setNumber(1))
+        .build();
+  }
+
   /** A message being written: its lines, kept so that the members of a oneof end up side by side. */
   private static final class Message {
-    final String name;
+    final String name, pkg;
     final List<Matcher> fields = new ArrayList<>();
     final List<int[]> reservedNumbers = new ArrayList<>();
     final List<String> reservedNames = new ArrayList<>();
     final Map<String, Message> nested = new LinkedHashMap<>();
+    final List<String> enums = new ArrayList<>();
 
-    Message(String name) { this.name = name; }
+    Message(String name, String pkg) {
+      this.name = name;
+      this.pkg = pkg;
+    }
 
     void add(String line) {
       Matcher m;
       if ((m = NESTED.matcher(line)).matches()) {
-        nested.computeIfAbsent(m.group(1), Message::new).add(m.group(2).strip());
+        nested.computeIfAbsent(m.group(1), n -> new Message(n, pkg)).add(m.group(2).strip());
+      } else if ((m = ENUM.matcher(line)).matches()) {
+        enums.add(m.group(1));
       } else if ((m = RESERVED_NUMBER.matcher(line)).matches()) {
         int from = Integer.parseInt(m.group(1));
         reservedNumbers.add(new int[] {from, m.group(2) == null ? from : Integer.parseInt(m.group(2))});
@@ -93,6 +119,7 @@ final class Schemas {
       for (String oneof : oneofs) for (Matcher f : fields) if (oneof.equals(f.group(1))) ordered.add(f);
       for (Matcher f : ordered) message.addField(field(message, f, oneofs, fullName));
       for (Message inner : nested.values()) message.addNestedType(inner.build(fullName + "." + inner.name));
+      for (String inner : enums) message.addEnumType(enumNamed(inner));
       return message.build();
     }
 
@@ -101,9 +128,14 @@ final class Schemas {
       FieldDescriptorProto.Builder field = FieldDescriptorProto.newBuilder().setName(name)
           .setNumber(Integer.parseInt(f.group(5)))
           .setLabel("repeated ".equals(label) ? Label.LABEL_REPEATED : Label.LABEL_OPTIONAL);
-      // As protoc resolves a name: a message nested in this one first (even one named Money), then the top-level Money.
-      if (type.equals("Money") && !nested.containsKey(type)) {
-        field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(".lab07.Money");
+      // As protoc resolves a name: a type nested in this message first (even one named Money or Status), then the
+      // file's top-level Money, Status and Colour.
+      if (enums.contains(type)) {
+        field.setType(FieldDescriptorProto.Type.TYPE_ENUM).setTypeName(fullName + "." + type);
+      } else if (TOP_LEVEL_ENUMS.contains(type) && !nested.containsKey(type)) {
+        field.setType(FieldDescriptorProto.Type.TYPE_ENUM).setTypeName("." + pkg + "." + type);
+      } else if (type.equals("Money") && !nested.containsKey(type)) {
+        field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName("." + pkg + ".Money");
       } else if (Character.isUpperCase(type.charAt(0))) {
         field.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(fullName + "." + type);
       } else field.setType(FieldDescriptorProto.Type.valueOf("TYPE_" + type.toUpperCase(Locale.ROOT)));
