@@ -232,6 +232,13 @@ class OrderViewsTest {
    * {@link #apart()} says so and nobody waits.
    */
   static final class Backends extends HttpClient {
+    /** A timer of the tests' own: CompletableFuture's is left to the page (see timeoutPending). */
+    private static final java.util.concurrent.ScheduledExecutorService APART_TIMER =
+        Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "apart-timer");
+          t.setDaemon(true);
+          return t;
+        });
     private final boolean together;
     private volatile boolean apart;
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
@@ -302,9 +309,9 @@ class OrderViewsTest {
       else {
         in.thenRun(settle);
         // Three calls that never come together (one after the other): answered after a bounded wait, once.
-        CompletableFuture.delayedExecutor(2, java.util.concurrent.TimeUnit.SECONDS).execute(() -> {
+        APART_TIMER.schedule(() -> {
           if (in.complete(null)) apart = true;
-        });
+        }, 2, java.util.concurrent.TimeUnit.SECONDS);
       }
       return (CompletableFuture) answer;
     }
@@ -334,11 +341,20 @@ class OrderViewsTest {
     @Override public Optional<java.util.concurrent.Executor> executor() { return Optional.empty(); }
   }
 
-  /** A RestClient whose HttpClient is {@code http}; null for a client without an HttpClient field (it makes one per call). */
-  static RestClient clientOn(HttpClient http) throws Exception {
+  /**
+   * A RestClient whose HttpClient is {@code http}: stand-in services that can give every answer a real one can (each
+   * status, a timeout, a broken connection, an answer that comes late). The given RestClient keeps one HttpClient in a
+   * field for all its calls; one without it (a client made per call) fails here, in the step {@code todo} names.
+   */
+  static RestClient clientOn(HttpClient http, String todo) throws Exception {
     java.lang.reflect.Field field = java.util.Arrays.stream(RestClient.class.getDeclaredFields())
         .filter(f -> f.getType() == HttpClient.class).findFirst().orElse(null);
-    if (field == null) return null;
+    assertThat(field != null && !java.lang.reflect.Modifier.isStatic(field.getModifiers()))
+        .as("%s: RestClient keeps no HttpClient of its own in a field (found: %s): the given RestClient makes one"
+            + " HttpClient and uses it for every call, so connections stay open and are reused (HTTP/1.1 keep-alive), where"
+            + " a client made per call opens a new connection for each; keep the given field `http`: these tests put"
+            + " stand-in services behind it to try every answer a service can give", todo, field)
+        .isTrue();
     RestClient client = new RestClient(Services.TOKEN);
     field.setAccessible(true);
     field.set(client, http);
@@ -432,8 +448,7 @@ class OrderViewsTest {
     @DisplayName("whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection), the concurrent view fails and each service is asked once")
     void everyFailedAnswerFailsTheViewOnce() throws Exception {
       Backends backends = new Backends(true);
-      RestClient client = clientOn(backends);
-      if (client == null) return;  // a client without an HttpClient field: the tests above use the real services
+      RestClient client = clientOn(backends, "TODO 1");
       OrderViews fake = new OrderViews(client, services);
       java.util.List<String> wrong = new java.util.ArrayList<>();
       for (String part : PARTS) {
@@ -472,35 +487,78 @@ class OrderViewsTest {
     void latePartIsWaitedFor() throws Exception {
       for (String part : PARTS) {
         Backends backends = new Backends(false);
-        RestClient client = clientOn(backends);
-        if (client == null) return;  // a client without an HttpClient field: the tests above use the real services
-        OrderViews fake = new OrderViews(client, services);
+        OrderViews page = new OrderViews(clientOn(backends, "TODO 1"), services);
         String id = part + ".late";
         CompletableFuture<OrderViews.OrderView> built = new CompletableFuture<>();
-        Thread page = new Thread(() -> {
+        Thread caller = new Thread(() -> {
           try {
-            built.complete(fake.concurrent(id, id));
+            built.complete(page.concurrent(id, id));
           } catch (Throwable e) {
             built.completeExceptionally(e);
           }
         }, "page");
-        page.start();
-        // The late part answers only once the page waits for a future (or is done): by then any timeout the page set
-        // on it has run out (Late runs every timeout out at once). Polling a state, not timing: the wait is bounded.
-        long until = System.nanoTime() + 5_000_000_000L;
-        while (page.isAlive() && !parkedOnAFuture(page) && System.nanoTime() < until) Thread.sleep(1);
-        backends.release(part, id);
-        page.join(10_000);
+        caller.start();
+        try {
+          // The late part answers only once the page waits for a future with no clock running (or is done), so it comes
+          // later than any timeout the page set: one on the part's own future has run out at once (Late runs every timeout
+          // out at once); with any other (allOf(...).orTimeout(...), completeOnTimeout(...) on a future of its own, a
+          // get(timeout), a loop that polls until a deadline) the page is waited for until it is done. The other two parts
+          // have answered before the page waits, so a page parked with no clock waits for the late part alone. States,
+          // not timing: the waits are bounded.
+          long until = System.nanoTime() + 5_000_000_000L;
+          while (caller.isAlive() && !parkedOnAFuture(caller) && System.nanoTime() < until) Thread.sleep(1);
+          until = System.nanoTime() + 10_000_000_000L;
+          boolean clock = false;
+          while (caller.isAlive() && System.nanoTime() < until && (clock |= clockRunning(caller))) Thread.sleep(5);
+        } finally {
+          backends.release(part, id);
+        }
+        caller.join(20_000);
         Throwable failed = built.handle((view, e) -> e).getNow(null);
         if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view with a late %s", part).isNull();
         if (failed != null) continue;  // a view that fails has no hole: only a view returned must be whole
         assertThat(built.getNow(null))
-            .as("TODO 1: %s answered late (later than any timeout the view set), and concurrent(...) returned a view"
-                + " without it: a view with a hole in it; every part is needed, so wait for every future (join), and"
+            .as("TODO 1: %s answered late (after every timeout the view set had run out), and concurrent(...) returned a"
+                + " view without it: a view with a hole in it; every part is needed, so wait for every future (join), and"
                 + " never fill in a part that has not come (completeOnTimeout(null, ...), orTimeout(...) then"
-                + " exceptionally(...), get(timeout) then null)", part)
+                + " exceptionally(...), get(timeout) then null, on a part's future or on allOf(...) alike)", part)
             .isEqualTo(Backends.view(id));
       }
+    }
+
+    /**
+     * Whether the page still has a clock running: it waits with a timeout (a timed get, a sleep), is not parked on a
+     * future, or a timeout is pending on CompletableFuture's timer (orTimeout, completeOnTimeout, delayedExecutor).
+     */
+    static boolean clockRunning(Thread page) throws InterruptedException {
+      if (page.getState() != Thread.State.WAITING || !parkedOnAFuture(page)) return true;
+      return timeoutPending();
+    }
+
+    /**
+     * Whether CompletableFuture's timer thread has a timeout to run later: a task of ours runs on it now, and once
+     * done the thread waits either for the next timeout (TIMED_WAITING) or for nothing (WAITING). The tests set no
+     * timeout of their own there (Backends uses its own timer), so a pending one is the page's.
+     */
+    static boolean timeoutPending() throws InterruptedException {
+      java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+      Thread[] timer = new Thread[1];
+      CompletableFuture.delayedExecutor(0, java.util.concurrent.TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+        timer[0] = Thread.currentThread();
+        ran.countDown();
+      });
+      if (!ran.await(5, java.util.concurrent.TimeUnit.SECONDS)) return true;
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (System.nanoTime() < until) {
+        Thread.State state = timer[0].getState();
+        Object blocker = java.util.concurrent.locks.LockSupport.getBlocker(timer[0]);
+        // Waiting on its queue's condition, not for the queue's lock: what it waits for is what is queued.
+        boolean onQueue = blocker != null && blocker.getClass().getName().endsWith("ConditionObject");
+        if (onQueue && state == Thread.State.TIMED_WAITING) return true;
+        if (onQueue && state == Thread.State.WAITING) return false;
+        Thread.sleep(1);
+      }
+      return true;
     }
 
     /** Whether the thread is parked waiting for a CompletableFuture (join, get, allOf(...).join()). */
@@ -734,8 +792,7 @@ class OrderViewsTest {
     @DisplayName("behind the view, whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection) is one 502 saying what it said, each service asked once")
     void everyFailedAnswerBehindIsOneBadGateway() throws Exception {
       Backends backends = new Backends(true);
-      RestClient client = clientOn(backends);
-      if (client == null) return;  // a client without an HttpClient field: the tests above use the real services
+      RestClient client = clientOn(backends, "TODO 2");
       java.util.List<String> wrong = new java.util.ArrayList<>();
       try (SimulatedService fakeViews = ViewService.start(new OrderViews(client, services), 0)) {
         for (int i = 0; i < FAILED_ANSWERS.size() && wrong.size() < 5 && !backends.apart(); i++) {
@@ -992,8 +1049,7 @@ class OrderViewsTest {
     @DisplayName("a call that times out or whose connection breaks is made once, on get and getAsync alike: an error that is not an HttpError, never a second try")
     void timedOutCallIsNotRetried() throws Exception {
       Backends backends = new Backends(false);
-      RestClient client = clientOn(backends);
-      if (client == null) return;  // a client without an HttpClient field: the test above uses a real socket
+      RestClient client = clientOn(backends, "TODO 3");
       for (String what : new String[] {"timeout", "reset"}) {
         String id = "orders." + what;
         String url = services.orders.url() + "/orders/" + id;

@@ -814,7 +814,9 @@ class ProductCacheTest {
     @Test
     @DisplayName("a max-age that is no number of seconds is stale, one too large to count is 2^31 s: never an exception")
     void invalidOrHugeMaxAge() throws Exception {
-      String[][] cases = {{"max-age=abc", "2"}, {"max-age=-5", "2"}, {"max-age=1.5", "2"}, {"max-age=99999999999999999999", "1"}};
+      // delta-seconds is digits and nothing else (RFC 9111, 1.2.2): a sign, even "+", makes it no number of seconds.
+      String[][] cases = {{"max-age=abc", "2"}, {"max-age=-5", "2"}, {"max-age=1.5", "2"}, {"max-age=99999999999999999999", "1"},
+          {"max-age=+60", "2"}};
       for (String[] c : cases) {
         origin.cacheControl = c[0];
         String path = "/products/" + (300 + java.util.Arrays.asList(cases).indexOf(c));
@@ -869,6 +871,24 @@ class ProductCacheTest {
                 + "never by searching the header's text", cacheControl)
             .isEqualTo(2);
       }
+    }
+
+    @Test
+    @DisplayName("a max-age in quotes (max-age=\"60\") counts as max-age=60: a directive's value is read in both forms")
+    void quotedMaxAgeCounts() throws Exception {
+      // RFC 9111, 5.2: a sender should write max-age=60, and recipients ought to accept the quoted form too.
+      origin.cacheControl = "public, max-age=\"60\"";
+      client.get("/products/1");
+      later(30);
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: Cache-Control: public, max-age=\"60\" read again 30 s later: a quoted value is the same value"
+              + " (RFC 9111, 5.2), so the answer is fresh for 60 s; read it through the given cacheControl, which takes"
+              + " the quotes off, never with quotes kept (\"60\" with quotes is no number: stale)")
+          .isEqualTo(1);
+      later(31);
+      client.get("/products/1");
+      assertThat(origin.requests()).as("TODO 4: max-age=\"60\", read again 61 s after it came: stale, asked again").isEqualTo(2);
     }
 
     @Test
@@ -942,6 +962,17 @@ class ProductCacheTest {
       assertThat(other.body()).as("TODO 4: key the cache by path").contains("/products/2");
       assertThat(client.get("/products/2")).as("TODO 4: /products/2 is now cached too").isEqualTo(other);
       assertThat(origin.requests()).as("TODO 4: two URLs, two requests").isEqualTo(2);
+      // The query is part of the URL (RFC 9111, 2: the cache key is the whole target URI): another query, another entry.
+      client.get("/products/1?lang=nl");
+      assertThat(origin.requests())
+          .as("TODO 4: /products/1 was cached, then /products/1?lang=nl was read: another URL (its query is part of it),"
+              + " so it has an entry of its own and the server is asked; key the cache by the whole path, query included")
+          .isEqualTo(3);
+      client.get("/products/1?lang=nl");
+      client.get("/products/1");
+      assertThat(origin.requests())
+          .as("TODO 4: /products/1 and /products/1?lang=nl were both read within their max-age: each from its own entry")
+          .isEqualTo(3);
     }
   }
 
@@ -1141,7 +1172,8 @@ class ProductCacheTest {
     @Test
     @DisplayName("a 304's max-age that is no number of seconds is stale, one too large to count is 2^31 s: never an exception")
     void notModifiedInvalidOrHugeMaxAge() throws Exception {
-      String[][] cases = {{"max-age=abc", "1"}, {"max-age=-5", "1"}, {"max-age=99999999999999999999", "0"}, {"Max-Age=2147483648", "0"}};
+      String[][] cases = {{"max-age=abc", "1"}, {"max-age=-5", "1"}, {"max-age=99999999999999999999", "0"}, {"Max-Age=2147483648", "0"},
+          {"max-age=+7200", "1"}};  // delta-seconds is digits only (RFC 9111, 1.2.2): "+7200" is no number of seconds
       for (int i = 0; i < cases.length; i++) {
         origin.cacheControlOn304 = cases[i][0];
         String path = "/products/" + (60 + i);
