@@ -94,7 +94,8 @@ public final class CachingClient {
    * compared in lower case, every Cache-Control line counts (two lines are one comma-separated
    * list), a quoted value loses its quotes, and a directive given twice keeps its first value. A
    * max-age or s-maxage that is not a number of seconds reads as "0" (stale, RFC 9111, 4.2.1), and one
-   * too large to count as "2147483648" (1.2.2), so Long.parseLong can always read them.
+   * too large to count as "2147483648" (1.2.2), so Long.parseLong can always read them (leading zeros
+   * count for nothing: "000000000060" is 60).
    */
   static Map<String, String> cacheControl(HttpResponse<?> response) {
     Map<String, String> directives = new LinkedHashMap<>();
@@ -117,13 +118,13 @@ public final class CachingClient {
   static long age(HttpResponse<?> response) {
     String age = response.headers().firstValue("Age").orElse("0").trim();
     if (!age.matches("\\d+")) return 0;
-    return age.length() > 10 ? 2147483648L : Math.min(Long.parseLong(age), 2147483648L);
+    return age.replaceFirst("^0+(?=\\d)", "").length() > 10 ? 2147483648L : Math.min(Long.parseLong(age), 2147483648L);
   }
 
   /** Delta-seconds as Long.parseLong can read them: "0" when not a number, at most "2147483648". */
   private static String deltaSeconds(String value) {
     if (!value.matches("\\d+")) return "0";
-    return value.length() > 10 || Long.parseLong(value) > 2147483648L ? "2147483648" : value;
+    return value.replaceFirst("^0+(?=\\d)", "").length() > 10 || Long.parseLong(value) > 2147483648L ? "2147483648" : value;
   }
 
   /** Splits a list on the commas that are not inside a quoted string: private="a, b" stays whole. */
