@@ -790,11 +790,15 @@ class FanOutTrapTest {
    * failure; else the caller's assertions say what is wrong), or after a minute. A busy machine slows
    * the calls down but does not stop them, so no fixed total time decides a long outage.
    */
-  private static void awaitWhileCalling(BooleanSupplier done, java.util.function.LongSupplier calls, Supplier<String> why) {
+  private void awaitWhileCalling(BooleanSupplier done, java.util.function.LongSupplier calls, Supplier<String> why) {
     long cap = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     long last = calls.getAsLong();
     long since = System.nanoTime();
     while (!done.getAsBoolean()) {
+      // a reaction that stopped calls no more: say why at once, instead of waiting out the stall
+      reactions.stream().filter(r -> r.stoppedBy() != null).findFirst().ifPresent(r -> fail("TODO 2: a reaction"
+          + " stopped with " + r.stoppedBy() + " after " + calls.getAsLong() + " call(s)" + (why.get().isEmpty() ? ""
+          : "\n(" + why.get() + ")")));
       long now = calls.getAsLong();
       if (now != last) {
         last = now;
