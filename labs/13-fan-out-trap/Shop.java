@@ -70,6 +70,9 @@ record Shop(Service inventory, Service payment, Service notification, Service an
         new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicLong unreachableCalled = new java.util.concurrent.atomic.AtomicLong();
     private final List<Long> callsAt = new CopyOnWriteArrayList<>(); // System.nanoTime() of each call (see callsAt())
+    // A test's long outage of many kinds in a moment: the next calls fail at once with these statuses (see failNext).
+    private final java.util.Queue<Integer> failing = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile java.util.function.BooleanSupplier holdUntil; // see holdNextUntil
 
     private Service(String name, int latencyMillis, String path) {
       this.path = path;
@@ -81,6 +84,12 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     private java.util.function.Consumer<io.javalin.config.JavalinConfig> routes() {
       return cfg -> cfg.routes.post(path, ctx -> {
         callsAt.add(System.nanoTime());
+        java.util.function.BooleanSupplier hold = holdUntil;
+        if (hold != null) {
+          holdUntil = null;
+          long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+          while (!hold.getAsBoolean() && System.nanoTime() < end) Thread.sleep(1);
+        }
         Integer status = nextAnswers.poll();
         if (status != null && status / 100 != 2) {
           ctx.status(status);
@@ -102,6 +111,11 @@ record Shop(Service inventory, Service payment, Service notification, Service an
       if (unreachableCalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         unreachableCalled.incrementAndGet();
         throw new ServiceFailed(name() + " could not be reached (its network is down)");
+      }
+      Integer quick = failing.poll();
+      if (quick != null) {
+        callsAt.add(System.nanoTime());
+        throw new ServiceFailed(name() + " answered " + quick + " for " + orderId);
       }
       HttpRequest request = HttpRequest.newBuilder(URI.create(url + path))
           .timeout(Duration.ofSeconds(10))
@@ -175,6 +189,18 @@ record Shop(Service inventory, Service payment, Service notification, Service an
      * RuntimeException that is not a ServiceFailed: no outage, nothing to wait for); the calls after it go out as usual.
      */
     void failNextWith(RuntimeException bug) { nextBug.set(bug); }
+
+    /**
+     * The next calls, one status each, fail as an answer of {@code statuses} does (a ServiceFailed "answered ...",
+     * timed in callsAt), but at once, without the network: an outage of thousands of answers in a moment.
+     */
+    void failNext(List<Integer> statuses) { failing.addAll(statuses); }
+
+    /**
+     * The next call that reaches the service waits there (10 s at most) until {@code until} holds, then is answered
+     * as usual (or as answerNext said): a call that is on its way while something else happens.
+     */
+    void holdNextUntil(java.util.function.BooleanSupplier until) { holdUntil = until; }
 
     /** Calls that failed while unreachableFor was in force. */
     long unreachableCalled() { return unreachableCalled.get(); }
