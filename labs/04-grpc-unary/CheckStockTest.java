@@ -534,10 +534,19 @@ class CheckStockTest {
           }
         }
       }
+      // Ids with the characters a description might escape or quote (quotes, backslash, percent, markup): named as sent too.
+      for (String odd : List.of("grinder's", "o'brien's 'best' mill", "say \"hi\"", "back\\slash", "100% arabica", "<b>mug</b>", "a\u0000b")) {
+        Recorder recorder = Recorder.on(service, odd);
+        if (!recorder.events.equals(List.of("onError NOT_FOUND"))) {
+          wrong.add(recorder.events + ", not [onError NOT_FOUND], for \"" + odd + "\"");
+        } else if (!String.valueOf(recorder.error.getDescription()).contains(odd)) {
+          wrong.add("NOT_FOUND whose description (" + recorder.error.getDescription() + ") does not name the id as sent, \"" + odd + "\"");
+        }
+      }
       assertThat(wrong).as("TODO 2: ids (generated from seed %d) the service answered wrongly: a blank id (any length,"
           + " any whitespace) is INVALID_ARGUMENT; every other id is a valid question, whatever its length or characters,"
           + " and one the table lacks is NOT_FOUND, whose description names the whole id exactly as sent (spaces"
-          + " around it too: not stripped or trimmed), with no limit or format of your own; the table's ids are exact (no"
+          + " around it too: not stripped or trimmed, its quotes and backslashes not escaped), with no limit or format of your own; the table's ids are exact (no"
           + " trimming, no case folding)", seed).isEmpty();
       Status status = statusOf(() -> checkStock("Grinder/" + "x".repeat(300) + " \u00fc"));
       assertThat(status.getCode()).as("TODO 2: CheckStock of a 310-character id with capitals, a slash, a space and"
