@@ -270,7 +270,10 @@ class CheckStockTest {
           "tamper", new StockService.Item(1, Instant.parse("1969-12-31T23:59:59.500Z")),
           "scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")),
           "descaler", new StockService.Item(-3, Instant.parse("2026-02-14T08:00:00Z")), // on backorder: 3 promised, none here
-          "cup", new StockService.Item(Integer.MIN_VALUE, Instant.parse("2026-02-15T08:00:00Z")));
+          "cup", new StockService.Item(Integer.MIN_VALUE, Instant.parse("2026-02-15T08:00:00Z")),
+          // Two products whose rows are equal (same quantity, same time): each answer still names its own product.
+          "filter", new StockService.Item(8, Instant.parse("2026-03-06T07:00:00Z")),
+          "filter-paper", new StockService.Item(8, Instant.parse("2026-03-06T07:00:00Z")));
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
       for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
         String id = product.getKey();
@@ -281,7 +284,8 @@ class CheckStockTest {
         assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table failed with %s", id, meaning(status)).isTrue();
         assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
             .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
-                + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt()))",
+                + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt()));"
+            + " each answer is built for its own call (another product may have an equal row: filter and filter-paper)",
                 id, product.getValue())
             .isEqualTo(expected);
       }
@@ -530,10 +534,19 @@ class CheckStockTest {
           }
         }
       }
+      // Ids with the characters a description might escape or quote (quotes, backslash, percent, markup): named as sent too.
+      for (String odd : List.of("grinder's", "o'brien's 'best' mill", "say \"hi\"", "back\\slash", "100% arabica", "<b>mug</b>", "a\u0000b")) {
+        Recorder recorder = Recorder.on(service, odd);
+        if (!recorder.events.equals(List.of("onError NOT_FOUND"))) {
+          wrong.add(recorder.events + ", not [onError NOT_FOUND], for \"" + odd + "\"");
+        } else if (!String.valueOf(recorder.error.getDescription()).contains(odd)) {
+          wrong.add("NOT_FOUND whose description (" + recorder.error.getDescription() + ") does not name the id as sent, \"" + odd + "\"");
+        }
+      }
       assertThat(wrong).as("TODO 2: ids (generated from seed %d) the service answered wrongly: a blank id (any length,"
           + " any whitespace) is INVALID_ARGUMENT; every other id is a valid question, whatever its length or characters,"
           + " and one the table lacks is NOT_FOUND, whose description names the whole id exactly as sent (spaces"
-          + " around it too: not stripped or trimmed), with no limit or format of your own; the table's ids are exact (no"
+          + " around it too: not stripped or trimmed, its quotes and backslashes not escaped), with no limit or format of your own; the table's ids are exact (no"
           + " trimming, no case folding)", seed).isEmpty();
       Status status = statusOf(() -> checkStock("Grinder/" + "x".repeat(300) + " \u00fc"));
       assertThat(status.getCode()).as("TODO 2: CheckStock of a 310-character id with capitals, a slash, a space and"
@@ -692,7 +705,7 @@ class CheckStockTest {
     @Test
     @DisplayName("when the caller's deadline passes, or it cancels, the service stops its work and answers nobody")
     void serviceStopsForNobody() throws Exception {
-      for (String givingUp : new String[] {"its 300 ms deadline passed", "it cancelled the call"}) {
+      for (String givingUp : new String[] {"its 300 ms deadline passed", "it cancelled the call, 60 s before its deadline"}) {
         CallWatch watch = new CallWatch();
         Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(20)), watch));
         ManagedChannel c = channelTo(s);
@@ -700,14 +713,16 @@ class CheckStockTest {
           Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(Duration.ofMillis(300)).checkStock(request("grinder")));
           assertThat(status.getCode()).as("a 300 ms call to a service that takes 20 s").isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         } else {
-          var call = InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
+          // A deadline far beyond the 5 s waited below: the service must stop because the caller cancelled, not at its deadline.
+          var call = InventoryGrpc.newFutureStub(c).withDeadlineAfter(Duration.ofSeconds(60)).checkStock(request("grinder"));
           assertThat(watch.entered.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("the call reached checkStock").isTrue();
           call.cancel(true);
         }
         assertThat(watch.returned.await(5, TimeUnit.SECONDS)).as("TODO 3: the caller gave up (%s), yet 5 s later the"
             + " service's checkStock, whose look-up takes 20 s, was still working for nobody. The deadline travels to the"
             + " server, which cancels the call's Context when it passes or the client cancels: StockService.lookUpTakes"
-            + " listens for that and returns false, and checkStock must then return at once", givingUp).isTrue();
+            + " listens for that and returns false, and checkStock must then return at once (a look-up that sleeps until"
+            + " its deadline and only then asks isCancelled() misses a cancel)", givingUp).isTrue();
         assertThat(watch.afterGivingUp).as("TODO 3: what the service sent after the caller gave up (%s): nobody waits for"
             + " it, not even for an error: gRPC has already ended the call for the caller. When lookUpTakes(latency)"
             + " returns false, checkStock returns without answering", givingUp).isEmpty();
@@ -715,7 +730,7 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("128 callers of a slow inventory are served at once, more than any fixed pool: one's look-up holds up no other")
+    @DisplayName("1,100 callers of a slow inventory are served at once, more than any pool, cap or semaphore of a round size: none waits for another's look-up, none is refused")
     void overlappingCallsOverlap() throws Exception {
       // A semaphore of more permits than the callers below would let them all in; its field shows it, whatever its size.
       assertThat(queueFields(StockService.class, StockServer.class)).as("TODO 3: the inventory keeps a lock or a semaphore,"
@@ -735,34 +750,76 @@ class CheckStockTest {
           };
         }
       };
-      Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(20)), threads));
+      Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new StockService(StockService.STOCK, Duration.ofSeconds(30)), threads));
       ManagedChannel c = channelTo(s);
-      // More callers than any pool sized by the machine (a thread per core, or two) or by a round number (16, 32, 64,
-      // 100): none may wait for another's look-up. A waiting call costs a parked thread, so 128 stay cheap.
-      int callers = Math.max(128, 2 * Runtime.getRuntime().availableProcessors() + 1);
+      // More callers than any pool, cap or semaphore sized by the machine (a thread per core, or two) or by a round number
+      // (16 to 1,024, wherever it is kept): none may wait for another's look-up or be refused. Every call is still in its
+      // 30 s look-up when the last one starts, so a limit of fewer than 1,100 is reached every run. A waiting call costs a
+      // parked thread, so 1,100 stay cheap.
+      int callers = Math.max(1_100, 2 * Runtime.getRuntime().availableProcessors() + 1);
       List<com.google.common.util.concurrent.ListenableFuture<StockLevel>> calls = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
-        calls.add(InventoryGrpc.newFutureStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(i % 2 == 0 ? "grinder" : "espresso-machine")));
+        calls.add(InventoryGrpc.newFutureStub(c).withDeadlineAfter(Duration.ofSeconds(20)).checkStock(request(i % 2 == 0 ? "grinder" : "espresso-machine")));
       }
       List<Thread.State> states = List.of();
       List<String> doing = List.of(); // per serving thread: in its look-up, or where it waits instead
-      // Wait until all are in their look-up, bounded below the calls' deadline: a busy machine may take seconds to start them.
-      for (long end = System.nanoTime() + TEST_DEADLINE.toNanos() * 4 / 5; System.nanoTime() < end; Thread.sleep(10)) {
+      List<String> refused = List.of(); // calls that ended before the test cancelled them: refused, or answered early
+      // Wait until all are in their look-up (bounded, below the calls' 20 s deadline: a busy machine may take seconds to
+      // start them), or until every call is accounted for and those not in their look-up have sat parked elsewhere for 500 ms.
+      long parkedSince = 0, firstRefused = 0;
+      java.util.Set<Thread> lookedUp = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      for (long end = System.nanoTime() + Duration.ofSeconds(15).toNanos(); System.nanoTime() < end; Thread.sleep(10)) {
         List<Thread> now = List.copyOf(serving); // one snapshot for all: a call may arrive between two reads of the list
+        refused = calls.stream().filter(java.util.concurrent.Future::isDone).map(call -> statusOf(() -> {
+          try {
+            call.get();
+          } catch (Exception e) {
+            throw e.getCause() instanceof StatusRuntimeException sre ? sre : new RuntimeException(e);
+          }
+        })).map(LocalGrpc::describe).toList();
+        // A call ended while every look-up takes 30 s: it was refused. Give the others 300 ms to show theirs, then report.
+        if (!refused.isEmpty() && firstRefused == 0) firstRefused = System.nanoTime();
+        if (firstRefused != 0 && System.nanoTime() - firstRefused > 300_000_000L) break;
+        if (now.size() + refused.size() < callers && System.nanoTime() < end - 1_000_000_000L) continue; // not all there yet
         states = now.stream().map(Thread::getState).toList();
-        doing = now.stream().map(CheckStockTest::lookingUp).toList();
+        // A thread in its look-up stays there for 30 s: its stack is read until it is seen there, then no more.
+        doing = now.stream().map(t -> lookedUp.contains(t) ? "in its look-up" : lookingUp(t)).toList();
+        for (int i = 0; i < now.size(); i++) if (doing.get(i).equals("in its look-up")) lookedUp.add(now.get(i));
         if (doing.size() == callers && doing.stream().allMatch("in its look-up"::equals)) break;
+        boolean parked = true;
+        for (int i = 0; i < now.size() && parked; i++) {
+          parked = doing.get(i).equals("in its look-up") || states.get(i) != Thread.State.RUNNABLE;
+        }
+        if (!(parked && doing.size() + refused.size() >= callers)) {
+          parkedSince = 0;
+        } else if (parkedSince == 0) {
+          parkedSince = System.nanoTime();
+        } else if (System.nanoTime() - parkedSince > 500_000_000L) {
+          break;
+        }
       }
       calls.forEach(call -> call.cancel(true));
-      assertThat(doing).as("TODO 3: what the threads serving %d overlapping calls to an inventory whose look-up takes"
-          + " 20 s were doing (%d had started): every call must be in its look-up (StockService.lookUpTakes) at once. gRPC"
-          + " runs calls at once, each on its own thread: a lock or a semaphore around checkStock (synchronized,"
-          + " ReentrantLock, Semaphore(1)), or a fixed pool of threads for the server (executor(...) in StockServer.start),"
-          + " makes every caller wait for the slow look-ups of the ones before it, and a deadline run out in that queue."
-          + " The stock table is only read: no lock is needed", callers, doing.size())
-          .hasSize(callers).allMatch("in its look-up"::equals);
+      assertThat(refused.stream().distinct().limit(3).toList()).as("TODO 3: %,d of %,d overlapping calls to an inventory whose"
+          + " look-up takes 30 s ended while the others were still in theirs (the first kinds shown): a pool of a bounded"
+          + " size (however it is wrapped) refuses the call after its last thread, and a cap of your own on calls at once"
+          + " refuses or queues it. gRPC runs calls at once, each on its own thread: leave StockServer.start's executor and"
+          + " limits as gRPC chooses them", refused.size(), callers)
+          .isEmpty();
+      long inLookUp = doing.stream().filter("in its look-up"::equals).count();
+      assertThat(doing.stream().filter(d -> !d.equals("in its look-up")).distinct().limit(3).toList()).as("TODO 3: %,d"
+          + " overlapping calls to an inventory whose look-up takes 30 s: %,d had reached checkStock and %,d were in their"
+          + " look-up (StockService.lookUpTakes) at once; where the others waited instead is shown. gRPC runs calls at once,"
+          + " each on its own thread: a lock or a semaphore around the look-up, however many permits and wherever it is"
+          + " kept (synchronized, ReentrantLock, a Semaphore in a class of your own), or a fixed pool of threads for the server"
+          + " (executor(...) in StockServer.start), makes every caller past it wait for the slow look-ups of the ones before"
+          + " it, and a deadline run out in that queue. The stock table is only read: no lock is needed", callers,
+          doing.size(), inLookUp)
+          .isEmpty();
+      assertThat(doing).as("TODO 3: calls that reached checkStock, of %d overlapping calls to an inventory whose look-up takes"
+          + " 30 s, within 15 s: the others waited before checkStock, in a queue of the server's (a pool of fixed size, or"
+          + " a limit on calls at once)", callers).hasSize(callers);
       assertThat(states).as("TODO 3: what the threads serving %d overlapping calls to an inventory whose look-up takes"
-          + " 20 s were doing (BLOCKED: waiting for another call's lock). gRPC runs calls at once, each on its own"
+          + " 30 s were doing (BLOCKED: waiting for another call's lock). gRPC runs calls at once, each on its own"
           + " thread: a lock around checkStock (synchronized) makes every caller wait for the slow look-ups of the ones"
           + " before it, and a deadline run out in that queue. The stock table is only read: no lock is needed", callers)
           .hasSize(callers).doesNotContain(Thread.State.BLOCKED);
@@ -785,15 +842,15 @@ class CheckStockTest {
         }
       };
       Server s = serve(() -> io.grpc.ServerInterceptors.intercept(new ScriptedInventory(Duration.ZERO), threads));
-      // 128 callers (above) cannot rule out a pool of 200 or 1,000; a pool's own settings can. gRPC keeps the executor it
+      // 1,100 callers (above) cannot rule out a pool of 2,000; a pool's own settings can. gRPC keeps the executor it
       // was given (or its own, a cached pool), and the supplier given to callExecutor(...), in the server it builds.
       List<String> queues = new ArrayList<>();
       Object executor = field(s, "executor");
-      String pool = fixedPool(executor);
+      String pool = fixedPoolWithin(executor);
       if (pool != null) queues.add("executor(...) is " + pool);
       Object supplier = field(s, "executorSupplier");
       if (supplier instanceof io.grpc.ServerCallExecutorSupplier calls) {
-        pool = fixedPool(calls.getExecutor(new ProbeCall(), new io.grpc.Metadata()));
+        pool = fixedPoolWithin(calls.getExecutor(new ProbeCall(), new io.grpc.Metadata()));
         if (pool != null) queues.add("callExecutor(...) gives a call " + pool);
       }
       // However the pool is wrapped (a lambda, a class of your own, an interceptor that hands calls over), the thread
@@ -828,6 +885,38 @@ class CheckStockTest {
         } catch (NoSuchFieldException e) {
           // on to the superclass
         }
+      }
+      return null;
+    }
+
+    /**
+     * How {@code executor}, or a pool it holds (a lambda's captured pool, a field of a wrapper class of the lab's own, up
+     * to three steps away), queues or refuses calls beyond a fixed number of threads; null if none does.
+     */
+    static String fixedPoolWithin(Object executor) throws IllegalAccessException {
+      List<Object> seen = new ArrayList<>();
+      List<Object> level = new ArrayList<>(java.util.Collections.singletonList(executor));
+      for (int depth = 0; depth <= 3 && !level.isEmpty(); depth++) {
+        List<Object> next = new ArrayList<>();
+        for (Object held : level) {
+          if (held == null || seen.stream().anyMatch(o -> o == held)) continue;
+          seen.add(held);
+          String pool = fixedPool(held);
+          if (pool != null) return depth == 0 ? pool : pool + " (held by " + executor.getClass().getSimpleName() + ", as it wraps it)";
+          if (!held.getClass().getPackageName().isEmpty()) continue; // only the lab's own classes and lambdas are opened
+          for (Class<?> type = held.getClass(); type != null && type != Object.class; type = type.getSuperclass()) {
+            for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+              if (f.getType().isPrimitive()) continue;
+              try {
+                f.setAccessible(true);
+                next.add(f.get(java.lang.reflect.Modifier.isStatic(f.getModifiers()) ? null : held));
+              } catch (RuntimeException e) {
+                // a field that cannot be opened: not one of the lab's own
+              }
+            }
+          }
+        }
+        level = next;
       }
       return null;
     }

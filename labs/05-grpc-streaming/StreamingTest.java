@@ -153,9 +153,9 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("a reader that is slow (not ready) loses no level, however far behind (3 changes, then 2,000): each is sent at once, or once it is ready")
+    @DisplayName("a reader that is slow (not ready) loses no level, however far behind (3 changes, then 70,000): each is sent at once, or once it is ready")
     void slowReaderLosesNothing() {
-      for (int changes : new int[] {3, 2_000}) {
+      for (int changes : new int[] {3, 70_000}) { // more than any queue of a round size (4,096, 65,536) would keep
         Recorder<StockLevel> slow = new Recorder<>();
         slow.ready = false;
         new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), slow);
@@ -171,7 +171,7 @@ class StreamingTest {
         reference.close();
         assertThat(firstDifference(sent(slow), given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList()))
             .as("TODO 1: what watchStockLevels sent on a call whose reader was slow (isReady() false) while the grinder"
-                + " changed %d times (+1, 0, +2, ...), and then caught up, against every level the watch gave: all of them,"
+                + " changed %,d times (+1, 0, +2, ...), and then caught up, against every level the watch gave: all of them,"
                 + " in order, however far behind the reader is. isReady() is for pacing a sender that can wait; a watch"
                 + " cannot, so send each level (gRPC queues it), never drop one, nor keep only the last ones", changes)
             .isNull();
@@ -338,6 +338,28 @@ class StreamingTest {
           + " watched) changed, then the grinder by +2 and by 0, then the milk frother: every level as the stock gave it,"
           + " in order, with its updated_at").isEqualTo(List.copyOf(given));
       senders.assertNone();
+    }
+
+    @Test
+    @DisplayName("the current levels come as the stock gives them for the ids as asked, in every order of three products")
+    void currentLevelsAsAsked() {
+      List<String> wrong = new ArrayList<>();
+      String[] ids = {"grinder", "milk-frother", "espresso-machine"};
+      for (int[] order : new int[][] {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}) {
+        List<String> asked = java.util.Arrays.stream(order).mapToObj(i -> ids[i]).toList();
+        Recorder<StockLevel> call = new Recorder<>();
+        new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addAllProductIds(asked).build(), call);
+        call.returned();
+        List<String> given = new ArrayList<>(); // what the stock gives a watcher of the ids as asked: their current levels
+        levels.watch(asked, level -> given.add("onNext " + com.google.protobuf.TextFormat.shortDebugString(level))).close();
+        if (!sent(call).equals(given)) {
+          wrong.add("asked " + asked + ", sent " + sent(call).stream().map(line -> line.replaceAll("^onNext product_id: \"([^\"]*)\".*", "$1")).toList());
+        }
+        call.cancel();
+      }
+      assertThat(wrong).as("TODO 1: watches on three products, asked in each order, whose current levels did not come as the"
+          + " stock gives them for the ids as asked (its order): pass request.getProductIdsList() to levels.watch as it is;"
+          + " a Set of your own (HashSet, TreeSet) sends them in its own order").isEmpty();
     }
   }
 
@@ -632,9 +654,11 @@ class StreamingTest {
     void everyMessageCounted() {
       long seed = new java.util.Random().nextLong();
       java.util.Random random = new java.util.Random(seed);
-      List<String> products = List.of("espresso-machine", "grinder", "milk-frother", "kettle", "tamper");
+      // "Grinder" and "grinder " are products of their own: ids are exact, so a summary counts them apart.
+      List<String> products = List.of("espresso-machine", "grinder", "milk-frother", "kettle", "tamper", "Grinder", "grinder ", "KETTLE");
       Map<String, Integer> expected = new java.util.HashMap<>(Map.of("espresso-machine", 12, "grinder", 5, "milk-frother", 0));
-      List<StockAdjustment> sent = new ArrayList<>(List.of(adjustment("scale", 0))); // a product only ever adjusted by 0
+      // A product only ever adjusted by 0, and, every run, the grinder's id written with a capital and with a space.
+      List<StockAdjustment> sent = new ArrayList<>(List.of(adjustment("scale", 0), adjustment("Grinder", 1), adjustment("grinder ", -1)));
       expected.put("scale", 0);
       for (int i = 0, n = 50 + random.nextInt(150); i < n; i++) {
         sent.add(adjustment(products.get(random.nextInt(products.size())), random.nextInt(7) - 3));
@@ -653,7 +677,8 @@ class StreamingTest {
           .distinct().count() + " products";
       assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
           .as("TODO 3: [adjustments, products, net change] of a delivery of %s: every message the client sent is one"
-              + " adjustment, an adjustment by 0 and a product new to the stock too", delivery)
+              + " adjustment, an adjustment by 0 and a product new to the stock too; products are counted by their exact"
+              + " ids (grinder, Grinder and 'grinder ' are three)", delivery)
           .containsExactly(sent.size(), (int) sent.stream().map(StockAdjustment::getProductId).distinct().count(),
               sent.stream().mapToInt(StockAdjustment::getDelta).sum());
       Map<String, Integer> stock = new java.util.HashMap<>();
@@ -809,16 +834,23 @@ class StreamingTest {
             + " others");
         seen.add(reply.getOrderId() + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
       }
+      // Two grinders come in, and order-6 is sent again: a request like any other, which levels.reserve answers now.
+      levels.adjust("grinder", 2);
+      requests.onNext(reservation("order-6", 1));
+      ReserveStockReply again = replies.next("TODO 4: the answer to order-6 sent a second time, after 2 grinders came in");
+      seen.add(again.getOrderId() + (again.getReserved() ? " reserved, " : " refused, ") + again.getRemaining() + " left");
       requests.onCompleted();
       assertThat(seen).as("TODO 4: the answers to orders of -1 and 0 grinders, 1 kettle (not in the inventory), then 6, 5"
-          + " and 1 grinders (5 in stock), from levels.reserve(...)")
+          + " and 1 grinders (5 in stock), then, after 2 grinders came in, order-6 of 1 grinder again, from"
+          + " levels.reserve(...) for each request: an order id seen before is still a request to answer now (no reply kept"
+          + " by order id; the stock has changed since)")
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
-              "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left");
+              "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
     }
 
     @Test
-    @DisplayName("a client that is slow (not ready) still gets every answer, in order, however far behind (3 answers, then 2,000), then the call completes")
+    @DisplayName("a client that is slow (not ready) still gets every answer, in order, however far behind (3 answers, then 70,000), then the call completes")
     void slowReaderGetsEveryAnswer() {
       Recorder<ReserveStockReply> slow = new Recorder<>();
       slow.ready = false;
@@ -837,8 +869,9 @@ class StreamingTest {
           + " send its answer (gRPC queues it), never drop it")
           .containsExactly("onNext order_id: \"order-1\" reserved: true remaining: 3", "onNext order_id: \"order-2\" remaining: 3",
               "onNext order_id: \"order-3\" reserved: true", "onCompleted");
-      // Far behind: 2,000 reservations of 1 grinder, 1,000 in stock, all made while the client reads nothing.
-      int orders = 2_000, stock = 1_000;
+      // Far behind: 70,000 reservations of 1 grinder (more than any queue of a round size, 4,096 or 65,536, would keep),
+      // 35,000 in stock, all made while the client reads nothing.
+      int orders = 70_000, stock = 35_000;
       levels.adjust("grinder", stock - levels.quantity("grinder"));
       Recorder<ReserveStockReply> behind = new Recorder<>();
       behind.ready = false;
@@ -856,7 +889,7 @@ class StreamingTest {
       }
       expected.add("onCompleted");
       assertThat(firstDifference(sent(behind), expected)).as("TODO 4: what reserveStock sent on a call whose client was"
-          + " slow (isReady() false) while it made %d reservations of 1 grinder (%d in stock), then completed and caught"
+          + " slow (isReady() false) while it made %,d reservations of 1 grinder (%,d in stock), then completed and caught"
           + " up: an answer to every reservation, in order, however far behind the client is, then onCompleted. Each"
           + " reservation is made: dropping its answer (a bounded queue that forgets the oldest) leaves the client not"
           + " knowing what it holds; gRPC queues what a slow client has not read", orders, stock).isNull();
