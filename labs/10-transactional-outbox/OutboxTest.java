@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,7 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Callback;
@@ -1009,29 +1005,17 @@ class OutboxTest {
    * The real database, except that the next update of the outbox that names one row id (the relay's markSent of that
    * row) fails once, as a database that refuses a write for a moment: the row is not marked.
    */
-  static final class MarkFails implements DataSource {
-    private final DataSource real;
+  static final class MarkFails extends workbook.faults.DelegatingDataSource {
     private volatile long failId = -1;
 
-    MarkFails(DataSource real) { this.real = real; }
+    MarkFails(DataSource real) { super(real); }
 
     void failOnce(long rowId) { failId = rowId; }
 
-    @Override public Connection getConnection() throws SQLException { return failing(real.getConnection()); }
-
-    @Override public Connection getConnection(String user, String password) throws SQLException {
-      return failing(real.getConnection(user, password));
-    }
-
-    private Connection failing(Connection c) {
+    @Override protected Connection connection(Connection c) {
       return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
           (proxy, method, args) -> {
-            Object result;
-            try {
-              result = method.invoke(c, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
+            Object result = invoke(c, method, args);
             if (method.getName().equals("prepareStatement") && args[0] instanceof String sql
                 && sql.strip().toUpperCase(Locale.ROOT).startsWith("UPDATE OUTBOX")) {
               return failingUpdate((java.sql.PreparedStatement) result);
@@ -1052,21 +1036,9 @@ class OutboxTest {
               Timeline.note("the database fails to mark outbox row " + id + " sent (a failure the test injects)");
               throw new SQLException("could not mark outbox row " + id + " sent (a failure the test injects)", "08006");
             }
-            try {
-              return method.invoke(s, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
+            return invoke(s, method, args);
           });
     }
-
-    @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-    @Override public void setLogWriter(PrintWriter w) throws SQLException { real.setLogWriter(w); }
-    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-    @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
   }
 
   /**
@@ -1074,23 +1046,16 @@ class OutboxTest {
    * inserted, not committed) until the 2nd place() has returned, then goes on. Either caller's outbox insert can be
    * made to fail. Latches, no sleeps: the overlap happens every time.
    */
-  static final class Overlap implements DataSource {
-    private final DataSource real;
+  static final class Overlap extends workbook.faults.DelegatingDataSource {
     final java.util.concurrent.CountDownLatch firstBetweenInserts = new java.util.concurrent.CountDownLatch(1);
     final java.util.concurrent.CountDownLatch secondReturned = new java.util.concurrent.CountDownLatch(1);
     volatile Thread first;
     volatile boolean firstFails;
     volatile boolean secondFails;
 
-    Overlap(DataSource real) { this.real = real; }
+    Overlap(DataSource real) { super(real); }
 
-    @Override public Connection getConnection() throws SQLException { return overlapping(real.getConnection()); }
-
-    @Override public Connection getConnection(String user, String password) throws SQLException {
-      return overlapping(real.getConnection(user, password));
-    }
-
-    private Connection overlapping(Connection c) {
+    @Override protected Connection connection(Connection c) {
       return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
           (proxy, method, args) -> {
             if (method.getName().startsWith("prepare") && args != null && args[0] instanceof String sql
@@ -1107,21 +1072,9 @@ class OutboxTest {
                 throw new SQLException(who + " outbox insert failed (a failure the test injects)", "08006");
               }
             }
-            try {
-              return method.invoke(c, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
+            return invoke(c, method, args);
           });
     }
-
-    @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-    @Override public void setLogWriter(PrintWriter w) throws SQLException { real.setLogWriter(w); }
-    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-    @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
   }
 
   /**
@@ -1129,19 +1082,12 @@ class OutboxTest {
    * the transaction is rolled back and commit() throws, as when a database loses its disk or its
    * connection at the last moment, or refuses the commit (serialization failure, SQLState 40001).
    */
-  static final class CommitFailsOnce implements DataSource {
-    private final DataSource real;
+  static final class CommitFailsOnce extends workbook.faults.DelegatingDataSource {
     volatile boolean failed;
 
-    CommitFailsOnce(DataSource real) { this.real = real; }
+    CommitFailsOnce(DataSource real) { super(real); }
 
-    @Override public Connection getConnection() throws SQLException { return failingCommit(real.getConnection()); }
-
-    @Override public Connection getConnection(String user, String password) throws SQLException {
-      return failingCommit(real.getConnection(user, password));
-    }
-
-    private Connection failingCommit(Connection c) {
+    @Override protected Connection connection(Connection c) {
       boolean[] insertedAnOrder = {false};
       return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
           (proxy, method, args) -> {
@@ -1155,21 +1101,9 @@ class OutboxTest {
               Timeline.note("the database fails to commit the transaction that holds the order (it is rolled back)");
               throw new SQLException("could not commit: the transaction was rolled back (a failure the test injected)", "40001");
             }
-            try {
-              return method.invoke(c, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
+            return invoke(c, method, args);
           });
     }
-
-    @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-    @Override public void setLogWriter(PrintWriter out) throws SQLException { real.setLogWriter(out); }
-    @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-    @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-    @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-    @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-    @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
   }
 
   final class DyingProducer extends KafkaProducer<String, String> {
