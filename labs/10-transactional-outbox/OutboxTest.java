@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -399,6 +400,7 @@ class OutboxTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // after the quicker tests of this step: it waits out the producer's max.block.ms
     @DisplayName("publish() returns false when no broker answers")
     void reportsNoAnswer() throws Exception {
       // given: a relay whose broker is down: nothing listens at its address
@@ -437,6 +439,7 @@ class OutboxTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 2) // last in this step: a topic of four partitions and a reader of each take the longest
     @DisplayName("publish() lets the row's key choose the partition: each order's events go to its key's partition")
     void theKeyChoosesThePartition() throws Exception {
       // given: a topic of four partitions, and rows of eight orders
