@@ -455,6 +455,7 @@ class InventoryTest {
   @DisplayName("Step 3: two consumers, one event, at the same moment")
   class Step3 {
     @Test
+    @Order(Order.DEFAULT + 1) // after the quicker tests of this step: two consumers each read the topic, twice
     @DisplayName("the same event reaching two consumers at once takes stock once: two threads of one service, and two instances of the service")
     void raceTakesStockOnce() throws Exception {
       // given: e-1 on a one-partition topic
