@@ -1,15 +1,11 @@
 package workbook.faults;
 
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import workbook.kafka.Timeline;
 
@@ -19,16 +15,15 @@ import workbook.kafka.Timeline;
  * process meant to do next is not done), or the commit fails (rolled back, an SQLException).
  * Commits are counted over every connection, from 1; only explicit commit() calls count.
  */
-public final class FaultyDatabase implements DataSource {
+public final class FaultyDatabase extends DelegatingDataSource {
   /** What happens at a counted commit. */
   public enum Fault { CRASH_BEFORE_COMMIT, CRASH_AFTER_COMMIT, COMMIT_FAILS }
 
-  private final DataSource real;
   private final AtomicInteger commits = new AtomicInteger();
   private final Map<Integer, Fault> planned = new ConcurrentHashMap<>();
   private final Map<Integer, Runnable> meanwhile = new ConcurrentHashMap<>();
 
-  public FaultyDatabase(DataSource real) { this.real = real; }
+  public FaultyDatabase(DataSource real) { super(real); }
 
   /** The {@code n}-th commit from now on (1 = the next one) meets {@code fault}. */
   public void at(int n, Fault fault) { planned.put(commits.get() + n, fault); }
@@ -49,13 +44,7 @@ public final class FaultyDatabase implements DataSource {
   /** Faults planned and not met yet. */
   public int faultsPending() { return planned.size(); }
 
-  @Override public Connection getConnection() throws SQLException { return faulty(real.getConnection()); }
-
-  @Override public Connection getConnection(String user, String password) throws SQLException {
-    return faulty(real.getConnection(user, password));
-  }
-
-  private Connection faulty(Connection c) {
+  @Override protected Connection connection(Connection c) {
     return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
           if (method.getName().equals("commit") && (args == null || args.length == 0)) {
@@ -80,19 +69,7 @@ public final class FaultyDatabase implements DataSource {
             }
             return null;
           }
-          try {
-            return method.invoke(c, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
+          return invoke(c, method, args);
         });
   }
-
-  @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-  @Override public void setLogWriter(PrintWriter out) throws SQLException { real.setLogWriter(out); }
-  @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-  @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-  @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-  @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-  @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
 }

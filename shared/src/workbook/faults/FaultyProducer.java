@@ -47,6 +47,10 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
 
   private final List<Planned<K, V>> planned = new CopyOnWriteArrayList<>();
   private final Queue<Runnable> beforeNext = new ConcurrentLinkedQueue<>();
+  private record Meanwhile<K, V>(Predicate<ProducerRecord<K, V>> which, Runnable action) {}
+  private final List<Meanwhile<K, V>> beforeSendOf = new CopyOnWriteArrayList<>();
+  /** The answers to held sends not known yet: flush() waits for them, as a real producer's does for its sends. */
+  private final Queue<CompletableFuture<RecordMetadata>> heldAnswers = new ConcurrentLinkedQueue<>();
   private final Queue<Hold> holds = new ConcurrentLinkedQueue<>();
   private volatile boolean down;
   /**
@@ -124,6 +128,14 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
   /** Runs {@code action} when the next record is handed to send(), before anything else: something that happens meanwhile. */
   public void beforeNextSend(Runnable action) { beforeNext.add(action); }
 
+  /**
+   * Runs {@code action} once, when the first record that matches {@code which} is handed to send(), before anything
+   * else: something that happens meanwhile at a chosen record (another transaction commits, say).
+   */
+  public void beforeSend(Predicate<ProducerRecord<K, V>> which, Runnable action) {
+    beforeSendOf.add(new Meanwhile<>(which, action));
+  }
+
   /** Faults queued and not met yet (a schedule that ends with some left did not prove them). */
   public int faultsPending() { return planned.size(); }
 
@@ -131,6 +143,7 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
   public Future<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
     handed.add(record);
     for (Runnable action; (action = beforeNext.poll()) != null; ) action.run();
+    for (Meanwhile<K, V> m : beforeSendOf) if (m.which().test(record) && beforeSendOf.remove(m)) m.action().run();
     if (down) return failed(record, callback, "not sent: the broker is unreachable (an outage the test injects)");
     Hold hold = holds.poll();
     if (hold != null) return held(hold, record, callback);
@@ -175,6 +188,8 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
   private Future<RecordMetadata> held(Hold hold, ProducerRecord<K, V> record, Callback callback) {
     Timeline.note("the broker's answer to " + record.key() + " is held by the test");
     CompletableFuture<RecordMetadata> answer = new CompletableFuture<>();
+    heldAnswers.add(answer);
+    answer.whenComplete((m, e) -> heldAnswers.remove(answer));
     hold.handed = true;
     hold.decision.thenAccept(refusal -> {
       if (refusal != null) {
@@ -204,6 +219,19 @@ public class FaultyProducer<K, V> extends KafkaProducer<K, V> {
         return answer.get(timeout, unit);
       }
     };
+  }
+
+  /** Waits, as a real producer's flush() does, until every record sent has its answer: the held ones too. */
+  @Override
+  public void flush() {
+    for (CompletableFuture<RecordMetadata> answer : heldAnswers) {
+      try {
+        answer.join();
+      } catch (RuntimeException failed) {
+        // flush() only waits; the sender's future or callback carries the failure
+      }
+    }
+    super.flush();
   }
 
   private RecordMetadata acknowledged(ProducerRecord<K, V> record) {

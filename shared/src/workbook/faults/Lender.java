@@ -1,18 +1,14 @@
 package workbook.faults;
 
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -21,13 +17,12 @@ import javax.sql.DataSource;
  * off and a statement since the last commit() or rollback(); a rollback to a savepoint does not end
  * the transaction), which a pool hands to its next user as it is (labs 10, 11).
  */
-public final class Lender implements DataSource {
-  private final DataSource real;
+public final class Lender extends DelegatingDataSource {
   private final AtomicInteger lent = new AtomicInteger();
   private final Map<Integer, String> out = new ConcurrentSkipListMap<>();
   private final List<String> badReturns = new CopyOnWriteArrayList<>();
 
-  public Lender(DataSource real) { this.real = real; }
+  public Lender(DataSource real) { super(real); }
 
   /** What came back wrong, and what never came back; empty when every connection was returned as it was lent. */
   public List<String> problems() {
@@ -36,13 +31,7 @@ public final class Lender implements DataSource {
     return all;
   }
 
-  @Override public Connection getConnection() throws SQLException { return watched(real.getConnection()); }
-
-  @Override public Connection getConnection(String user, String password) throws SQLException {
-    return watched(real.getConnection(user, password));
-  }
-
-  private Connection watched(Connection c) throws SQLException {
+  @Override protected Connection connection(Connection c) throws SQLException {
     int n = lent.incrementAndGet();
     out.put(n, "lent on thread " + Thread.currentThread().getName());
     boolean[] autoCommit = {c.getAutoCommit()};
@@ -55,12 +44,7 @@ public final class Lender implements DataSource {
             badReturns.add("the " + ordinal(n) + " connection was closed with its transaction still open (auto-commit"
                 + " off, statements run, neither commit() nor rollback() since)");
           }
-          Object result;
-          try {
-            result = method.invoke(c, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
+          Object result = invoke(c, method, args);
           if (name.equals("setAutoCommit")) {
             autoCommit[0] = (Boolean) args[0];
             if (autoCommit[0]) inTransaction[0] = false; // turning auto-commit on commits
@@ -84,12 +68,4 @@ public final class Lender implements DataSource {
     };
     return n + suffix;
   }
-
-  @Override public PrintWriter getLogWriter() throws SQLException { return real.getLogWriter(); }
-  @Override public void setLogWriter(PrintWriter w) throws SQLException { real.setLogWriter(w); }
-  @Override public void setLoginTimeout(int seconds) throws SQLException { real.setLoginTimeout(seconds); }
-  @Override public int getLoginTimeout() throws SQLException { return real.getLoginTimeout(); }
-  @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException { return real.getParentLogger(); }
-  @Override public <T> T unwrap(Class<T> iface) throws SQLException { return real.unwrap(iface); }
-  @Override public boolean isWrapperFor(Class<?> iface) throws SQLException { return real.isWrapperFor(iface); }
 }
