@@ -108,9 +108,13 @@ class HangOnceTest {
     String xml = Files.readString(report);
     assertThat(xml).as("Surefire's report of step 1")
         .contains("timed out after 5 seconds, waiting with no bound at ", "hung first").doesNotContain("timed out after 60 seconds");
-    java.util.regex.Matcher time = java.util.regex.Pattern.compile("<testsuite [^>]*time=\"([0-9.]+)\"").matcher(xml);
-    assertThat(time.find()).as("the time in Surefire's report").isTrue();
-    assertThat(Double.parseDouble(time.group(1))).as("seconds step 1's tests took in Maven").isLessThan(30);
+    // What the hang costs, as in the tool's runs: the time of the tests it stopped (Surefire's own
+    // figures), not the step's other tests, which a busy machine slows as it likes.
+    List<Double> stopped = java.util.regex.Pattern.compile("<testcase [^>]*time=\"([0-9.]+)\"[^>]*>\\s*<(?:error|failure) message=\"[^\"]*timed out after")
+        .matcher(xml).results().map(m -> Double.parseDouble(m.group(1))).toList();
+    assertThat(stopped).as("the step 1 tests Maven's run stopped").hasSizeGreaterThan(1);
+    assertThat(stopped.stream().mapToDouble(Double::doubleValue).sum()).as("seconds the tests stopped in Maven's run took in all")
+        .isBetween(5.0, 30.0);
   }
 
   private static void assertHungOnce(Result r, String what) {
