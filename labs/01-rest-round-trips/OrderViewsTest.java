@@ -133,7 +133,7 @@ class OrderViewsTest {
 
   /** An HttpClient that sends nothing: it answers every request at once with an order whose id is the last
    * segment of the request's path and whose item is the request's Authorization header. */
-  static final class EchoClient extends HttpClient {
+  static final class EchoClient extends workbook.test.StandInHttpClient {
     @SuppressWarnings("unchecked")
     private static <T> HttpResponse<T> echo(HttpRequest request) {
       String path = request.uri().getPath();
@@ -147,17 +147,6 @@ class OrderViewsTest {
     @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
       return CompletableFuture.completedFuture(echo(request));
     }
-    @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-        HttpResponse.PushPromiseHandler<T> push) { return sendAsync(request, handler); }
-    @Override public Optional<java.net.CookieHandler> cookieHandler() { return Optional.empty(); }
-    @Override public Optional<Duration> connectTimeout() { return Optional.empty(); }
-    @Override public Redirect followRedirects() { return Redirect.NEVER; }
-    @Override public Optional<java.net.ProxySelector> proxy() { return Optional.empty(); }
-    @Override public javax.net.ssl.SSLContext sslContext() { return null; }
-    @Override public javax.net.ssl.SSLParameters sslParameters() { return null; }
-    @Override public Optional<java.net.Authenticator> authenticator() { return Optional.empty(); }
-    @Override public Version version() { return Version.HTTP_1_1; }
-    @Override public Optional<java.util.concurrent.Executor> executor() { return Optional.empty(); }
   }
 
   /** A request builder that meets the other call (LockStep) after each uri(...) and before each build(). */
@@ -231,7 +220,7 @@ class OrderViewsTest {
    * that never come together (calls made one after the other) are answered after two seconds, once: from then on
    * {@link #apart()} says so and nobody waits.
    */
-  static final class Backends extends HttpClient {
+  static final class Backends extends workbook.test.StandInHttpClient {
     /** A timer of the tests' own: CompletableFuture's is left to the page (see timeoutPending). */
     private static final java.util.concurrent.ScheduledExecutorService APART_TIMER =
         Executors.newSingleThreadScheduledExecutor(r -> {
@@ -328,17 +317,6 @@ class OrderViewsTest {
     @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
       return answer(request);
     }
-    @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-        HttpResponse.PushPromiseHandler<T> push) { return sendAsync(request, handler); }
-    @Override public Optional<java.net.CookieHandler> cookieHandler() { return Optional.empty(); }
-    @Override public Optional<Duration> connectTimeout() { return Optional.empty(); }
-    @Override public Redirect followRedirects() { return Redirect.NEVER; }
-    @Override public Optional<java.net.ProxySelector> proxy() { return Optional.empty(); }
-    @Override public javax.net.ssl.SSLContext sslContext() { return null; }
-    @Override public javax.net.ssl.SSLParameters sslParameters() { return null; }
-    @Override public Optional<java.net.Authenticator> authenticator() { return Optional.empty(); }
-    @Override public Version version() { return Version.HTTP_1_1; }
-    @Override public Optional<java.util.concurrent.Executor> executor() { return Optional.empty(); }
   }
 
   /**
