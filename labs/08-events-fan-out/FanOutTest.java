@@ -337,6 +337,17 @@ class FanOutTest {
             || request.getState() == Thread.State.TIMED_WAITING, WAIT, () -> "confirm neither waited nor returned");
         Timeline.note("the user's request is cancelled: its thread is interrupted while confirm waits for the broker");
         request.interrupt();
+        // Until confirm is done, or it took the interrupt (its flag cleared) and waits on: a confirm that swallows the
+        // interrupt to wait for the answer regardless. Then the broker answers "stored", so that such a confirm shows.
+        boolean waitedOn;
+        try {
+          Poll.until(() -> outcome.isDone() || !request.isInterrupted() && (request.getState() == Thread.State.WAITING
+              || request.getState() == Thread.State.TIMED_WAITING), WAIT, () -> "confirm neither failed nor waited on");
+          waitedOn = !outcome.isDone();
+        } finally {
+          Timeline.note("the broker answers: stored");
+          unanswered.answer();
+        }
         Throwable failure;
         try {
           outcome.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -345,13 +356,14 @@ class FanOutTest {
           failure = e.getCause();
         } catch (java.util.concurrent.TimeoutException e) {
           failure = e;
-        } finally {
-          unanswered.refuse(new org.apache.kafka.common.errors.TimeoutException("the request was cancelled"));
         }
         assertThat(failure).as("TODO 2: what confirm did when its thread was interrupted (the user's request"
-            + " cancelled) before the broker answered: it returned the order as confirmed, with no answer from the"
-            + " broker. confirm returns only with the broker's acknowledgement: let get()'s InterruptedException out"
-            + " (confirm throws Exception) instead of catching it and going on to return the event").isNotNull();
+            + " cancelled) before the broker answered: %s. confirm returns only with the broker's acknowledgement, and"
+            + " a cancelled request fails at once: let get()'s InterruptedException out (confirm throws Exception)"
+            + " instead of catching it and going on to return the event, or to wait on for the answer (a cancelled"
+            + " request whose thread is held until the broker answers, then told \"confirmed\")", waitedOn
+            ? "it took the interrupt, waited on for the answer, and returned the order as confirmed once the broker"
+              + " stored it" : "it returned the order as confirmed, with no answer from the broker").isNotNull();
       }
     }
 
@@ -382,11 +394,13 @@ class FanOutTest {
     }
 
     @Test
-    @DisplayName("the shop's producer waits for every in-sync copy of an event (acks=all) before confirm may call the order confirmed")
+    @DisplayName("the shop's producer waits for every in-sync copy of an event (acks=all), stores a retried send once (idempotence), and tries as long as given (delivery.timeout.ms 30 s) before confirm may answer")
     void shopWaitsForEveryInSyncCopy() throws Exception {
       // On the one-node broker of the tests a partition has one copy, so acks=1 and acks=all answer alike (the broker
-      // caps min.insync.replicas at the copies there are): the test asks the settings the shop's producer was made
-      // with, as Kafka hands them to the producer's interceptors (the timeline's; Kafka's default where not set).
+      // caps min.insync.replicas at the copies there are), it hardly ever loses an acknowledgement (where a retry without
+      // idempotence stores a second copy) and it never takes seconds to answer: the test asks the settings the shop's
+      // producer was made with, as Kafka hands them to the producer's interceptors (the timeline's; Kafka's default
+      // where not set).
       int made = workbook.kafka.Timeline.producersMade().size();
       try (Shop shop = new Shop(Topics.unique("orders"))) {
         List<Map<String, Object>> settings = workbook.kafka.Timeline.producersMade();
@@ -394,12 +408,30 @@ class FanOutTest {
         assertThat(settings).as("TODO 2: the producers new Shop(topic) made with the timeline's interceptor, through"
             + " which the test reads what the shop's producer waits for (acks): make it as given, from"
             + " Clients.producerConfig(\"shop\") (Clients.producer(\"shop\")), and change only what the lab asks").hasSize(1);
+        Map<String, Object> shops = settings.get(0);
         // Kafka's default since 3.0 is acks=all; "-1" is its other name.
-        String acks = String.valueOf(settings.get(0).getOrDefault(ProducerConfig.ACKS_CONFIG, "all")).strip();
+        String acks = String.valueOf(shops.getOrDefault(ProducerConfig.ACKS_CONFIG, "all")).strip();
         assertThat(acks).as("TODO 2: the acks of the shop's producer: confirm waits for the broker to say \"stored\","
             + " and stored means every in-sync copy has the event (acks=all, as Clients.producerConfig sets it). With"
             + " acks=1 only the partition's leader has it, and a leader lost a moment later loses an order the user"
             + " was told is confirmed; with acks=0 the producer hears no answer at all").isIn("all", "-1");
+        // The producer retries a send whose answer was lost (retries: Kafka's default, as many as fit in
+        // delivery.timeout.ms): only an idempotent producer lets the broker drop the second copy.
+        String idempotent = String.valueOf(shops.getOrDefault(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)).strip();
+        String retries = String.valueOf(shops.getOrDefault(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE)).strip();
+        assertThat("true".equalsIgnoreCase(idempotent) && Long.parseLong(retries) > 0).as("TODO 2: enable.idempotence"
+            + " and retries of the shop's producer (expected true, and retries left to Kafka, as"
+            + " Clients.producerConfig(\"shop\") makes it; were %s and %s): one publish is one record. The producer"
+            + " retries a send whose acknowledgement was lost, and without idempotence the broker stores that event a"
+            + " second time and every service reacts to the order twice; with retries=0 a refusal of a moment (a leader"
+            + " moving) fails an order the broker would have stored. Leave both as given", idempotent, retries).isTrue();
+        long given = Long.parseLong(String.valueOf(Clients.producerConfig("shop").get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)));
+        long tries = Long.parseLong(String.valueOf(shops.getOrDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000)).strip());
+        assertThat(tries).as("TODO 2: delivery.timeout.ms of the shop's producer, how long it tries before confirm hears"
+            + " \"failed\" (%d ms; Clients.producerConfig(\"shop\") gives it %d ms): confirm waits for a slow broker as"
+            + " long as the producer tries, and a producer that gives up after a few seconds is the same deadline of"
+            + " its own as get(5, SECONDS), moved into the producer: a leader election or a slow disk fails an order"
+            + " the broker would have stored a moment later. Leave it as given", tries, given).isGreaterThanOrEqualTo(given);
       }
     }
 
@@ -766,7 +798,10 @@ class FanOutTest {
           "o-3", new NullPointerException("o-3 has no customer"),
           "o-4", new IllegalArgumentException("o-4 is not an order this inventory knows"),
           "o-5", new java.io.UncheckedIOException("o-5's warehouse did not answer", new java.io.IOException("timeout")));
+      // How many times each order was handed to the reaction: once, a failure included (skipped, not retried).
+      Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
       Service service = start(name, topic, event -> {
+        calls.merge(event.data(Shop.Order.class).orderId(), 1, Integer::sum);
         RuntimeException failure = failures.get(event.data(Shop.Order.class).orderId());
         if (failure != null) throw failure;
         inventory.on(event);
@@ -784,6 +819,12 @@ class FanOutTest {
       Poll.until(() -> inventory.stock("mug") == 100 - mugs, WAIT, () -> "TODO 4: mugs after o-1 and o-6 (the"
           + " reactions to o-2 to o-5 threw): " + inventory.stock("mug") + ", expected " + (100 - mugs));
       service.close();
+      assertThat(new java.util.TreeMap<>(calls)).as("TODO 4: how many times each order was handed to inventory's"
+          + " reaction (the reactions to o-2 to o-5 threw): once each, expected {o-1=1, ..., o-6=1}. A reaction that"
+          + " throws is logged and skipped, not tried again: a reaction that took one line of an order out of stock and"
+          + " then threw would take it out again at every try (retries belong to lab 12, with a dead letter at the end)")
+          .isEqualTo(events.stream().collect(Collectors.toMap(e -> e.data(Shop.Order.class).orderId(), e -> 1,
+              (a, b) -> a, java.util.TreeMap::new)));
       assertThat(Topics.lag(Service.groupFor(name), topic)).as("TODO 4: the lag of inventory's group once it stopped:"
           + " the skipped event counts as read, so the group ends at the end of the log").isZero();
     }
