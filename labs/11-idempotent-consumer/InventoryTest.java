@@ -197,7 +197,12 @@ class InventoryTest {
       Inventory.OrderConfirmed e1 = event("e-1", 2);
       // when: e-1 is delivered to it again and again, failing each time
       Timeline.note("the stock changes fail at once, " + FAILED_APPLIES + " times (a stand-in store the test injects)");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       for (int attempt = 1; attempt <= FAILED_APPLIES; attempt++) {
+        if ((attempt & 1023) == 0 && System.nanoTime() > deadline) {
+          fail("TODO 1: %d failed apply() calls of e-1 took more than 30 s (%d to go): let a failure out at once, without"
+              + " waiting or retrying inside apply(); the next delivery is the retry", attempt, FAILED_APPLIES - attempt);
+        }
         Object outcome = outcomeOf(() -> service.apply(e1));
         if (outcome instanceof SQLException && store.committedIds.isEmpty()) continue;
         if (outcome instanceof UnsupportedOperationException todo) throw todo;
@@ -438,6 +443,7 @@ class InventoryTest {
       Redelivery partition = new Redelivery(topic, Json.write(event("e-1", 2)));
       Timeline.note("e-1's stock change fails at once, in " + FAILED_DELIVERIES + " consumers in a row (stand-ins the test"
           + " injects)");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       for (int n = 1; n <= FAILED_DELIVERIES + 1; n++) {
         Long committed = partition.startAgain(); // the next member starts from the offset the last one committed
         if (committed != null) {
@@ -447,6 +453,11 @@ class InventoryTest {
               Lender.ordinal(n - 1)).isNull();
         }
         if (n > FAILED_DELIVERIES) break;
+        if ((n & 1023) == 0 && System.nanoTime() > deadline) {
+          fail("TODO 2: %d failed deliveries of e-1 took more than 30 s (%d to go): let a failure out of pollOnce() at"
+              + " once, without waiting or retrying inside it; the next consumer's delivery is the retry", n,
+              FAILED_DELIVERIES - n);
+        }
         InventoryConsumer failed = new InventoryConsumer(service, partition);
         Object outcome = outcomeOf(() -> failed.pollOnce(Duration.ofMillis(200)));
         failed.close();
