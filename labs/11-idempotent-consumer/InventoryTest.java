@@ -1357,14 +1357,22 @@ class InventoryTest {
       return null;
     }
 
-    static boolean isStockChange(String sql) {
-      return sql != null && sql.strip().regionMatches(true, 0, "UPDATE stock", 0, 12);
+    /** What each statement's SQL is, worked out once per text (apply() prepares the same few texts again and again). */
+    private static final Map<String, Integer> KINDS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int OTHER = 0, STOCK_CHANGE = 1, ID_INSERT = 2;
+
+    static int kind(String sql) {
+      if (sql == null) return OTHER;
+      return KINDS.computeIfAbsent(sql, text -> {
+        if (text.strip().regionMatches(true, 0, "UPDATE stock", 0, 12)) return STOCK_CHANGE;
+        String upper = text.toUpperCase(java.util.Locale.ROOT);
+        return upper.contains("INSERT") && upper.contains("PROCESSED_EVENTS") ? ID_INSERT : OTHER;
+      });
     }
 
-    static boolean isIdInsert(String sql) {
-      String upper = sql.toUpperCase(java.util.Locale.ROOT);
-      return upper.contains("INSERT") && upper.contains("PROCESSED_EVENTS");
-    }
+    static boolean isStockChange(String sql) { return kind(sql) == STOCK_CHANGE; }
+
+    static boolean isIdInsert(String sql) { return kind(sql) == ID_INSERT; }
 
     SQLException stockChangeFails() {
       stockChanges++;
@@ -1559,6 +1567,11 @@ class InventoryTest {
      */
     Long startAgain() {
       member++;
+      if (!committedAny) { // nothing committed yet: the cheap way to the same start, at offset 0
+        seek(partition, 0);
+        addRecord(record);
+        return null;
+      }
       Long committed = committedOffset();
       long from = committed == null ? 0 : committed;
       seek(partition, from);
@@ -1567,6 +1580,20 @@ class InventoryTest {
     }
 
     private int member;
+    /** Whether any commit was made (every commit of MockConsumer goes through one of the two methods below). */
+    private boolean committedAny;
+
+    @Override public synchronized void commitSync(
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets) {
+      committedAny = true;
+      super.commitSync(offsets);
+    }
+
+    @Override public synchronized void commitAsync(Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+        org.apache.kafka.clients.consumer.OffsetCommitCallback callback) {
+      committedAny = true;
+      super.commitAsync(offsets, callback);
+    }
 
     @Override public synchronized org.apache.kafka.clients.consumer.ConsumerGroupMetadata groupMetadata() {
       return new org.apache.kafka.clients.consumer.ConsumerGroupMetadata("inventory", member, "inventory-" + member,
