@@ -574,38 +574,84 @@ class OutboxTest {
           + " published and when, which the relay's lag and any replay are read from").isEqualTo(ids.size());
     }
 
-    /** Passes during the outage: more than any retry budget a relay might count before it gives up on a row. */
-    static final int OUTAGE_PASSES = 1_000;
+    /**
+     * Passes of the long outage: as many as the relay's loop runs in about a second when each send fails at once (every
+     * pass still reads the outbox from the database, which sets the pace), and no round number: far past any count a
+     * relay might keep before it gives up on a row. Each failed send also moves the relay's clock an hour on, so a
+     * budget of time read from that clock (ten minutes, a day, a year: 8,760 hours) is spent many times over.
+     */
+    static final int OUTAGE_PASSES = 40_009;
+    /** Rows pending behind the oldest in the outage's last passes: past any backlog a relay might start shedding rows at. */
+    static final int BACKLOG_ROWS = 20_011;
+    static final int BACKLOG_PASSES = 2;
 
     @Test
-    @DisplayName("broker down: orders still succeed; back up: every event is published, in order")
+    @DisplayName("broker down: orders still succeed; back up: every event is published, in order. A relay never gives up on a row: through a long outage whose sends fail at once, each an hour later on the relay's clock, every pass tries the oldest row again and every row stays pending, however many wait behind it")
     void survivesAnOutage() throws Exception {
-      // given: o-1 is placed, then the broker goes down, and orders keep coming
+      // given: o-1 is placed, then the broker goes down (every send fails at once, for a long time), and orders keep coming
       withTopic();
-      FaultyProducer<String, String> producer = outageProducer("outbox-relay");
-      OutboxRelay relay = relay(producer);
+      MovableClock clock = new MovableClock();
+      LongOutage outage = new LongOutage(patientProducer("outbox-relay"), clock);
       service().place(new OrderService.Order("o-1", "sku-1", 1));
-      producer.down();
+      Timeline.note("the broker becomes unreachable for " + OUTAGE_PASSES + " passes; each send fails at once and"
+          + " moves the relay's clock an hour on (an outage the test injects)");
       for (String id : List.of("o-2", "o-3")) service().place(new OrderService.Order(id, "sku-1", 1));
       assertThat(count("orders")).as("orders placed, two of them while the broker was down: none may fail").isEqualTo(3);
-      // when: the relay keeps trying, pass after pass (each fails at once): a thousand passes, more than any "give up
-      // after N" a relay might count, since an outage can outlast any number of them (at a pass a second, 17 minutes)
-      within(Duration.ofSeconds(30), "TODO 3: " + OUTAGE_PASSES + " passes of relayOnce() while the broker is down", () -> {
-        for (int pass = 1; pass <= OUTAGE_PASSES; pass++) {
-          assertThat(relay.relayOnce()).as("TODO 3: rows relayOnce() counted as published while the broker was down"
-              + " (pass %d; publish() may say true only once the broker acknowledged)", pass).isZero();
-          if (pass > 12 && pass % 100 != 0 && pass != OUTAGE_PASSES) continue; // the first passes, then every 100th
-          assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending after pass %d"
-              + " while the broker is down. A row marked sent (or deleted) without the broker's acknowledgement is an"
-              + " event lost; an outage can outlast any number of passes, so a relay never gives up on a row, however"
-              + " many passes it failed", pass).containsExactly("o-1", "o-2", "o-3");
+      try (workbook.faults.OnePooledConnection outbox = new workbook.faults.OnePooledConnection(h2(db))) {
+        OutboxRelay relay = new OutboxRelay(outbox, outage.producer(), clock);
+        // when: the relay keeps trying, pass after pass
+        within(Duration.ofSeconds(30), "TODO 3: " + OUTAGE_PASSES + " passes of relayOnce() while every send fails", () -> {
+          for (int pass = 1; pass <= OUTAGE_PASSES; pass++) {
+            int published = relay.relayOnce();
+            if (published != 0 || outage.sends < pass || outage.otherKey != null) {
+              assertThat(published).as("TODO 3: rows relayOnce() counted as published at pass %d of the outage, when"
+                  + " every send failed (publish() may say true only once the broker acknowledged)", pass).isZero();
+              assertThat(outage.otherKey).as("TODO 3: the row sent at pass %d of the outage, while o-1, the oldest"
+                  + " pending row, had failed every pass: a relay that goes on to a later row has given up on o-1 (marked"
+                  + " it, deleted it or set it aside), and o-1's event is lost or overtaken", pass).isNull();
+              assertThat(outage.sends).as("TODO 3: sends the relay tried in %d passes of the outage, each failing at"
+                  + " once. Each pass tries the oldest pending row again (the next pass starts again from the row that"
+                  + " failed): a relay that stops trying a row after so many failures, or so long on its clock, has given"
+                  + " up on it", pass).isGreaterThanOrEqualTo(pass);
+            }
+          }
+          return null;
+        });
+        // then: nothing was given up on
+        assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending after %d failed"
+            + " passes, the relay's clock %d hours on. A row marked sent (or deleted) without the broker's"
+            + " acknowledgement is an event lost: an outage can outlast any budget of passes or of time, so a relay never"
+            + " gives up on a row", OUTAGE_PASSES, OUTAGE_PASSES).containsExactly("o-1", "o-2", "o-3");
+        // and: however many rows wait behind the oldest one (a backlog past any a relay might shed its oldest rows at)
+        try (Connection c = db.dataSource().getConnection()) {
+          c.createStatement().executeUpdate("INSERT INTO outbox (topic, message_key, payload) SELECT '" + topic
+              + "', 'backlog-' || X, '{}' FROM SYSTEM_RANGE(1, " + BACKLOG_ROWS + ")");
         }
-        return null;
-      });
-      // then: it comes back, and the next passes catch up
-      producer.up();
-      relayUntilEmpty(relay);
-      assertThat(keysOnTopic()).as("TODO 3: events on the topic after the outage: all of them, once, in order")
+        Timeline.note(BACKLOG_ROWS + " more rows written behind o-1, o-2 and o-3 while the broker is still down");
+        for (int pass = 1; pass <= BACKLOG_PASSES; pass++) {
+          int sendsBefore = outage.sends;
+          assertThat(relay.relayOnce()).as("TODO 3: rows relayOnce() counted as published while every send failed, with"
+              + " %d rows pending (backlog pass %d)", BACKLOG_ROWS + 3, pass).isZero();
+          assertThat(outage.otherKey).as("TODO 3: the row sent at backlog pass %d, with %d rows pending behind o-1, the"
+              + " oldest, which failed every pass: a relay that goes on to a later row because so many wait behind it"
+              + " has given up on o-1 (marked it, deleted it or set it aside): however long the outbox grows, its oldest"
+              + " row is the next to go", pass, BACKLOG_ROWS + 2).isNull();
+          assertThat(outage.sends - sendsBefore).as("TODO 3: sends tried at backlog pass %d: each pass tries the oldest"
+              + " pending row again, however many rows wait behind it", pass).isPositive();
+        }
+        assertThat(count("outbox WHERE sent_at IS NULL")).as("TODO 3: rows still pending after %d passes with %d rows"
+            + " waiting: a row marked sent (or deleted) without its acknowledgement is an event lost, however long the"
+            + " backlog", BACKLOG_PASSES, BACKLOG_ROWS + 3).isEqualTo(BACKLOG_ROWS + 3);
+        // (the backlog is the test's: it goes before the broker comes back, as sending it one ack at a time takes minutes)
+        try (Connection c = db.dataSource().getConnection()) {
+          c.createStatement().executeUpdate("DELETE FROM outbox WHERE message_key LIKE 'backlog-%'");
+        }
+        // and: back up, the next passes catch up
+        outage.down = false;
+        Timeline.note("the broker is reachable again");
+        relayUntilEmpty(relay);
+      }
+      assertThat(keysOnTopic()).as("TODO 3: events on the topic after the long outage: all of them, once, in order")
           .containsExactly("o-1", "o-2", "o-3");
     }
 
@@ -641,9 +687,11 @@ class OutboxTest {
       // when
       int published = relay.relayOnce();
       // then
-      assertThat(producer.keys).as("TODO 3: the rows handed to the producer in this pass. o-3 was sent before o-2's"
-          + " acknowledgement came back (o-2 was then refused): when the earlier one fails, the later one is already on"
-          + " its way and lands ahead of it. Wait for each row's acknowledgement before sending the next")
+      assertThat(producer.keys).as("TODO 3: the rows handed to the producer in this pass. o-3 was sent after o-2,"
+          + " which the broker refused: either before o-2's acknowledgement came back (when the earlier one fails, the"
+          + " later one is already on its way and lands ahead of it: wait for each row's acknowledgement before sending"
+          + " the next), or after publish() said true for the refused o-2 (a refusal is no acknowledgement, whatever"
+          + " kind of error it is)")
           .containsExactly("o-1", "o-2");
       assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending after the broker"
           + " refused o-2 (and acknowledged o-1). o-2 never reached the topic, so it must stay pending: a row marked"
@@ -1149,6 +1197,67 @@ class OutboxTest {
         throw new IllegalStateException(e);
       }
       return super.send(record, callback);
+    }
+  }
+
+  /** The database's own connections, without the story's recording: the long outage's passes read it many times. */
+  static DataSource h2(Db db) {
+    org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+    h2.setURL(db.url());
+    return h2;
+  }
+
+  /** A clock the test moves: the relay reads its time from it. */
+  static final class MovableClock extends java.time.Clock {
+    private volatile java.time.Instant now = java.time.Instant.now();
+
+    void step(Duration by) { now = now.plus(by); }
+
+    @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+    @Override public java.time.Clock withZone(java.time.ZoneId zone) { return this; }
+    @Override public java.time.Instant instant() { return now; }
+  }
+
+  /**
+   * The relay's producer in a long outage: while down, each send fails at once (its future and its callback, with the
+   * TimeoutException a real producer gives once it gave up on a broker that is down), nothing reaches the broker, and
+   * the relay's clock moves an hour on; it counts the sends and notes the first of another row than o-1. Up, it sends
+   * through the real producer.
+   */
+  static final class LongOutage implements java.lang.reflect.InvocationHandler {
+    static final org.apache.kafka.common.errors.TimeoutException REFUSED = new org.apache.kafka.common.errors.TimeoutException(
+        "not sent: the broker is unreachable (a long outage the test injects)");
+    final KafkaProducer<String, String> real;
+    final MovableClock clock;
+    volatile boolean down = true;
+    int sends;
+    String otherKey;
+
+    LongOutage(KafkaProducer<String, String> real, MovableClock clock) {
+      this.real = real;
+      this.clock = clock;
+    }
+
+    @SuppressWarnings("unchecked")
+    org.apache.kafka.clients.producer.Producer<String, String> producer() {
+      return (org.apache.kafka.clients.producer.Producer<String, String>) Proxy.newProxyInstance(
+          OutboxTest.class.getClassLoader(), new Class<?>[] {org.apache.kafka.clients.producer.Producer.class}, this);
+    }
+
+    @Override public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args) throws Throwable {
+      if (down && m.getName().equals("send")) {
+        sends++;
+        String key = String.valueOf(((ProducerRecord<?, ?>) args[0]).key());
+        if (otherKey == null && !key.equals("o-1")) otherKey = key;
+        clock.step(Duration.ofHours(1));
+        if (args.length > 1 && args[1] != null) ((Callback) args[1]).onCompletion(null, REFUSED);
+        return CompletableFuture.failedFuture(REFUSED);
+      }
+      try {
+        return m.invoke(real, args);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw e.getCause();
+      }
     }
   }
 

@@ -57,9 +57,18 @@ class InventoryTest {
   public static void main(String[] args) { workbook.test.LabTests.run(InventoryTest.class, args); }
 
   static final String SKU = "sku-1";
-  /** Failures of one event in a row, on one service or in one consumer after another: more than any "give up after N". */
-  static final int FAILED_ATTEMPTS = 20;
-  static final int FAILED_CONSUMERS = 5;
+  /**
+   * Failures of one event in a row on one service: as many as apply() runs in about a second against a stand-in store
+   * whose stock change fails at once (no broker, no SQL engine), and no round number: far past any count a service
+   * might keep before it sets an event aside as poison.
+   */
+  static final int FAILED_APPLIES = 1_000_003;
+  /**
+   * Failed deliveries of one record, each to a new consumer of the group starting from its committed offset: as many as
+   * run in about a second through a stand-in consumer (Kafka's MockConsumer: no broker, no group to join) and the
+   * stand-in store (each delivery still parses the record's JSON, which sets the pace), and no round number.
+   */
+  static final int FAILED_DELIVERIES = 100_019;
   Db db;
   Inventory inventory;
   final List<AutoCloseable> toClose = new ArrayList<>();
@@ -178,30 +187,42 @@ class InventoryTest {
     }
 
     @Test
-    @DisplayName("an event whose stock change fails again and again, on one service, stays unprocessed and is applied once it can be: apply() never gives up on an event")
+    @DisplayName("an event whose stock change fails again and again, on one service, stays unprocessed and is applied once it can be: apply() never gives up on an event, through a million failures")
     void neverGivesUpOnAnEvent() throws Exception {
-      // given: one service whose stock change fails (an SQLException) as often as it is tried, for a while
-      workbook.faults.StatementFails failing =
-          new workbook.faults.StatementFails(db.dataSource(), "UPDATE stock", "the stock change", false);
-      Inventory service = new Inventory(failing);
-      failing.armed = true;
+      // given: one service whose stock change fails at once (an SQLException) as often as it is tried, for a while: a
+      // stand-in store, so that a failure costs a microsecond and the sample can be far past any budget
+      StandInStore store = new StandInStore();
+      Switching database = new Switching(store.dataSource());
+      Inventory service = new Inventory(database);
+      Inventory.OrderConfirmed e1 = event("e-1", 2);
       // when: e-1 is delivered to it again and again, failing each time
-      for (int attempt = 1; attempt <= FAILED_ATTEMPTS; attempt++) {
-        Object outcome = outcomeOf(() -> service.apply(event("e-1", 2)));
+      Timeline.note("the stock changes fail at once, " + FAILED_APPLIES + " times (a stand-in store the test injects)");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      for (int attempt = 1; attempt <= FAILED_APPLIES; attempt++) {
+        if ((attempt & 1023) == 0 && System.nanoTime() > deadline) {
+          fail("TODO 1: %d failed apply() calls of e-1 took more than 30 s (%d to go): let a failure out at once, without"
+              + " waiting or retrying inside apply(); the next delivery is the retry", attempt, FAILED_APPLIES - attempt);
+        }
+        Object outcome = outcomeOf(() -> service.apply(e1));
+        if (outcome instanceof SQLException && store.committedIds.isEmpty()) continue;
         if (outcome instanceof UnsupportedOperationException todo) throw todo;
         assertThat(outcome).as("TODO 1: what the %s apply() of e-1 did while its stock change failed. A failure is let"
             + " out every time, however often the event failed before: an event set aside (recorded as processed, or"
-            + " skipped) after a few failures is lost once the database works again", Lender.ordinal(attempt))
+            + " skipped) after so many failures is lost once the database works again", Lender.ordinal(attempt))
             .isInstanceOf(SQLException.class);
-        assertThat(processedIds()).as("TODO 1: ids in processed_events after the %s failed apply() of e-1: no stock was"
-            + " taken, so it must not be recorded", Lender.ordinal(attempt)).isEmpty();
+        assertThat(store.committedIds).as("TODO 1: ids committed to processed_events by the %s failed apply() of e-1:"
+            + " no stock was taken, so it must not be recorded, however often it failed before (an id recorded as"
+            + " poison is an event lost)", Lender.ordinal(attempt)).isEmpty();
       }
-      failing.armed = false;
+      database.to = db.dataSource();
+      Timeline.note("the stock changes work again");
       // then
-      assertThat(service.apply(event("e-1", 2))).as("TODO 1: apply() of e-1 by the same service once its stock change"
-          + " works, after %d failures", FAILED_ATTEMPTS).isTrue();
+      assertThat(service.apply(e1)).as("TODO 1: apply() of e-1 by the same service once its stock change works, after"
+          + " %d failures: it was never applied, so it takes stock now, however often it failed before", FAILED_APPLIES)
+          .isTrue();
       assertThat(inventory.stock(SKU)).as("TODO 1: stock once e-1 (2 of 100) was applied after %d failures",
-          FAILED_ATTEMPTS).isEqualTo(98);
+          FAILED_APPLIES).isEqualTo(98);
+      assertThat(processedIds()).as("TODO 1: ids in processed_events once e-1 was applied").containsExactly("e-1");
     }
 
     @Test
@@ -411,36 +432,55 @@ class InventoryTest {
     }
 
     @Test
-    @Order(Order.DEFAULT + 1) // after the quicker tests of this step: five consumers join the group in turn
-    @DisplayName("a record whose apply fails in consumer after consumer is never committed: the first consumer that can apply it does")
+    @DisplayName("a record whose apply fails in consumer after consumer is never committed nor skipped, through a hundred thousand failed deliveries: the first consumer that can apply it does")
     void failingAgainAndAgainIsNeverSkipped() throws Exception {
-      // given: stock changes that fail (an SQLException) for a while, and one consumer after another taking the group
-      // over from the last, each closed after its failed poll, as pollOnce() asks
-      publish(topic, event("e-1", 2));
-      workbook.faults.StatementFails failing =
-          new workbook.faults.StatementFails(db.dataSource(), "UPDATE stock", "the stock change", false);
-      failing.armed = true;
-      Inventory failingService = new Inventory(failing);
-      for (int n = 1; n <= FAILED_CONSUMERS; n++) {
-        try (InventoryConsumer failed = new InventoryConsumer(failingService, topic, group, "inventory-" + n)) {
-          for (long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos(); System.nanoTime() < deadline; ) {
-            Object read = outcomeOf(() -> failed.pollOnce(Duration.ofMillis(200)));
-            if (read instanceof UnsupportedOperationException todo) throw todo;
-            if (!Integer.valueOf(0).equals(read)) break; // its poll failed, or it read e-1 without failing
-          }
+      // given: stock changes that fail at once (an SQLException), and e-1 delivered to one consumer after another, each
+      // a new member of the group that starts from the committed offset and is closed after its failed poll, as
+      // pollOnce() asks. Stand-ins (Kafka's MockConsumer, a store without SQL) make a delivery cost microseconds.
+      StandInStore store = new StandInStore();
+      Switching database = new Switching(store.dataSource());
+      Inventory service = new Inventory(database);
+      Redelivery partition = new Redelivery(topic, Json.write(event("e-1", 2)));
+      Timeline.note("e-1's stock change fails at once, in " + FAILED_DELIVERIES + " consumers in a row (stand-ins the test"
+          + " injects)");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      for (int n = 1; n <= FAILED_DELIVERIES + 1; n++) {
+        Long committed = partition.startAgain(); // the next member starts from the offset the last one committed
+        if (committed != null) {
+          assertThat(committed).as("TODO 2: offset the group committed after the %s consumer in a row failed to apply"
+              + " e-1 (offset 0) and was closed: it was not applied, so it may not be committed, however many consumers"
+              + " failed on it before (a record skipped as poison after so many failures is an event lost)",
+              Lender.ordinal(n - 1)).isNull();
         }
-        assertThat(Topics.lag(group, topic)).as("TODO 2: records the group left uncommitted after the %s consumer in a"
-            + " row failed to apply e-1 and was closed: it was not applied, so it may not be committed, however many"
-            + " consumers failed on it before (a record skipped as poison after a few failures is an event lost)",
-            Lender.ordinal(n)).isEqualTo(1);
+        if (n > FAILED_DELIVERIES) break;
+        if ((n & 1023) == 0 && System.nanoTime() > deadline) {
+          fail("TODO 2: %d failed deliveries of e-1 took more than 30 s (%d to go): let a failure out of pollOnce() at"
+              + " once, without waiting or retrying inside it; the next consumer's delivery is the retry", n,
+              FAILED_DELIVERIES - n);
+        }
+        InventoryConsumer failed = new InventoryConsumer(service, partition);
+        Object outcome = outcomeOf(() -> failed.pollOnce(Duration.ofMillis(200)));
+        failed.close();
+        if (outcome instanceof SQLException && store.stockChanges >= n) continue;
+        if (outcome instanceof UnsupportedOperationException todo) throw todo;
+        assertThat(outcome).as("TODO 2: what pollOnce() of the %s consumer in a row did when its apply() of e-1 failed:"
+            + " let the failure out and commit nothing, every time", Lender.ordinal(n)).isInstanceOf(SQLException.class);
+        assertThat(store.stockChanges).as("TODO 2: stock changes of e-1 tried in %d deliveries, each to a new consumer"
+            + " that read it at offset 0: each delivery applies the record it read, however often it failed before", n)
+            .isGreaterThanOrEqualTo(n);
       }
-      failing.armed = false;
+      database.to = db.dataSource();
       Timeline.note("the stock changes work again");
-      // when: the next consumer takes over
-      InventoryConsumer next = consumer("inventory-" + (FAILED_CONSUMERS + 1));
+      // when: the next consumer takes over (it started again above, from no commit)
+      InventoryConsumer next = new InventoryConsumer(service, partition);
       // then
-      pollUntilStockIs(next, 98, "TODO 2: stock once the consumer after " + FAILED_CONSUMERS + " failed ones took over:"
-          + " e-1 (2 of 100) must come again and be applied now, however many consumers failed on it before");
+      assertThat(next.pollOnce(Duration.ofMillis(200))).as("TODO 2: records the consumer after %d failed ones read",
+          FAILED_DELIVERIES).isEqualTo(1);
+      assertThat(inventory.stock(SKU)).as("TODO 2: stock once the consumer after %d failed ones took over: e-1 (2 of"
+          + " 100) must come again and be applied now, however many consumers failed on it before", FAILED_DELIVERIES)
+          .isEqualTo(98);
+      assertThat(partition.committedOffset()).as("TODO 2: offset the group committed once e-1 (offset 0) was applied:"
+          + " the next record to read").isEqualTo(1L);
     }
 
     InventoryConsumer consumer(String name) {
@@ -1252,6 +1292,323 @@ class InventoryTest {
       case "HY" -> new java.sql.SQLTimeoutException(message, state, 0);
       default -> new SQLException(message, state, 0);
     };
+  }
+
+  /** A DataSource that hands out the connections of {@code to}, which the test switches. */
+  static final class Switching implements DataSource {
+    volatile DataSource to;
+
+    Switching(DataSource to) { this.to = to; }
+
+    @Override public Connection getConnection() throws SQLException { return to.getConnection(); }
+    @Override public Connection getConnection(String user, String password) throws SQLException { return to.getConnection(); }
+    @Override public java.io.PrintWriter getLogWriter() { return null; }
+    @Override public void setLogWriter(java.io.PrintWriter out) { }
+    @Override public void setLoginTimeout(int seconds) { }
+    @Override public int getLoginTimeout() { return 0; }
+    @Override public java.util.logging.Logger getParentLogger() { return java.util.logging.Logger.getLogger("switching"); }
+    @Override public <T> T unwrap(Class<T> type) throws SQLException { throw new SQLException("not a wrapper"); }
+    @Override public boolean isWrapperFor(Class<?> type) { return false; }
+  }
+
+  /** The stock change's failure in the stand-in store: an SQLException, without the cost of a stack trace. */
+  static final class StockChangeFailed extends SQLException {
+    StockChangeFailed() { super("the stock change failed (a failure the test injected)", "08006"); }
+
+    @Override public synchronized Throwable fillInStackTrace() { return this; }
+  }
+
+  /**
+   * A stand-in for the inventory's database, for the tests that fail an event a million times: every stock change
+   * (UPDATE stock) fails at once with an SQLException; the insert of an event's id into processed_events works; what a
+   * connection commits, or writes with auto-commit on, is kept in {@link #committedIds}, and a second insert of a kept
+   * id is refused as a duplicate key (23505), as a count of it says 1. No SQL engine: the statements of apply() and
+   * recordOnce(); any other statement changes nothing. Its connections and statements are handed out again once
+   * closed, so that a failure costs no more than a few calls. One thread at a time.
+   */
+  static final class StandInStore {
+    final java.util.Set<String> committedIds = new java.util.HashSet<>();
+    /** Stock changes tried (every one failed). */
+    int stockChanges;
+    private final java.util.ArrayDeque<Tx> idle = new java.util.ArrayDeque<>();
+
+    DataSource dataSource() {
+      return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+          (proxy, m, args) -> switch (m.getName()) {
+            case "getConnection" -> {
+              Tx tx = idle.poll();
+              yield (tx == null ? new Tx() : tx).open();
+            }
+            case "isWrapperFor" -> false;
+            case "unwrap" -> throw new SQLException("not a wrapper");
+            default -> nothing(m.getReturnType());
+          });
+    }
+
+    static Object nothing(Class<?> type) {
+      if (type == boolean.class) return false;
+      if (type == int.class) return 0;
+      if (type == long.class) return 0L;
+      if (type == short.class) return (short) 0;
+      if (type == byte.class) return (byte) 0;
+      if (type == double.class) return 0d;
+      if (type == float.class) return 0f;
+      if (type == char.class) return '\0';
+      return null;
+    }
+
+    /** What each statement's SQL is, worked out once per text (apply() prepares the same few texts again and again). */
+    private static final Map<String, Integer> KINDS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int OTHER = 0, STOCK_CHANGE = 1, ID_INSERT = 2;
+
+    static int kind(String sql) {
+      if (sql == null) return OTHER;
+      return KINDS.computeIfAbsent(sql, text -> {
+        if (text.strip().regionMatches(true, 0, "UPDATE stock", 0, 12)) return STOCK_CHANGE;
+        String upper = text.toUpperCase(java.util.Locale.ROOT);
+        return upper.contains("INSERT") && upper.contains("PROCESSED_EVENTS") ? ID_INSERT : OTHER;
+      });
+    }
+
+    static boolean isStockChange(String sql) { return kind(sql) == STOCK_CHANGE; }
+
+    static boolean isIdInsert(String sql) { return kind(sql) == ID_INSERT; }
+
+    SQLException stockChangeFails() {
+      stockChanges++;
+      return new StockChangeFailed();
+    }
+
+    /** One connection: its transaction's inserted ids, kept until commit or rollback. */
+    final class Tx implements java.lang.reflect.InvocationHandler {
+      final List<String> pending = new ArrayList<>(1);
+      final java.util.ArrayDeque<Statement> idleStatements = new java.util.ArrayDeque<>();
+      final Connection connection = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+          new Class<?>[] {Connection.class}, this);
+      boolean autoCommit;
+      boolean closed;
+
+      Connection open() {
+        autoCommit = true;
+        closed = false;
+        return connection;
+      }
+
+      @Override public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args) throws Throwable {
+        switch (m.getName()) {
+          case "setAutoCommit" -> {
+            if ((Boolean) args[0] && !autoCommit) commit();
+            autoCommit = (Boolean) args[0];
+            return null;
+          }
+          case "getAutoCommit" -> {
+            return autoCommit;
+          }
+          case "commit" -> {
+            commit();
+            return null;
+          }
+          case "rollback" -> {
+            if (args == null) pending.clear(); // a rollback to a savepoint keeps the transaction as it is
+            return null;
+          }
+          case "close" -> {
+            if (!closed) {
+              pending.clear();
+              closed = true;
+              idle.push(this);
+            }
+            return null;
+          }
+          case "isClosed" -> {
+            return closed;
+          }
+          case "getTransactionIsolation" -> {
+            return Connection.TRANSACTION_READ_COMMITTED;
+          }
+          case "setSavepoint" -> {
+            return Proxy.newProxyInstance(java.sql.Savepoint.class.getClassLoader(), new Class<?>[] {java.sql.Savepoint.class},
+                (p, sm, sargs) -> nothing(sm.getReturnType()));
+          }
+          case "prepareStatement", "createStatement" -> {
+            String sql = args != null && args.length > 0 && args[0] instanceof String text ? text : null;
+            if (isStockChange(sql)) throw stockChangeFails();
+            Statement statement = idleStatements.poll();
+            return (statement == null ? new Statement() : statement).open(sql, m.getName().equals("prepareStatement"));
+          }
+          case "isWrapperFor" -> {
+            return false;
+          }
+          case "unwrap" -> throw new SQLException("not a wrapper");
+          default -> {
+            return nothing(m.getReturnType());
+          }
+        }
+      }
+
+      void commit() {
+        committedIds.addAll(pending);
+        pending.clear();
+      }
+
+      /** A statement of this connection: the values bound to it, and what executing it does to the store. */
+      final class Statement implements java.lang.reflect.InvocationHandler {
+        final Object[] values = new Object[4];
+        final java.sql.PreparedStatement prepared = (java.sql.PreparedStatement) Proxy.newProxyInstance(
+            java.sql.PreparedStatement.class.getClassLoader(), new Class<?>[] {java.sql.PreparedStatement.class}, this);
+        final java.sql.Statement plain = (java.sql.Statement) Proxy.newProxyInstance(
+            java.sql.Statement.class.getClassLoader(), new Class<?>[] {java.sql.Statement.class}, this);
+        String sql;
+        boolean closed;
+
+        boolean insertsId;
+
+        Object open(String sql, boolean isPrepared) {
+          this.sql = sql;
+          insertsId = sql != null && isIdInsert(sql);
+          closed = false;
+          java.util.Arrays.fill(values, null);
+          return isPrepared ? prepared : plain;
+        }
+
+        @Override public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args) throws Throwable {
+          String name = m.getName();
+          if (name.startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer i) {
+            if (i >= 1 && i <= values.length) values[i - 1] = args[1];
+            return null;
+          }
+          String text = sql != null ? sql : args != null && args.length > 0 && args[0] instanceof String s ? s : "";
+          switch (name) {
+            case "executeUpdate", "execute", "executeLargeUpdate" -> {
+              if (isStockChange(text)) throw stockChangeFails();
+              if (sql != null ? insertsId : isIdInsert(text)) {
+                String id = String.valueOf(values[0]);
+                if (committedIds.contains(id) || pending.contains(id)) {
+                  throw new java.sql.SQLIntegrityConstraintViolationException("duplicate key: " + id, "23505");
+                }
+                if (autoCommit) committedIds.add(id);
+                else pending.add(id);
+              }
+              return name.equals("execute") ? Boolean.FALSE : name.equals("executeLargeUpdate") ? (Object) 1L : (Object) 1;
+            }
+            case "executeQuery" -> {
+              String id = String.valueOf(values[0]);
+              String upper = text.toUpperCase(java.util.Locale.ROOT);
+              boolean known = upper.contains("PROCESSED_EVENTS") && (committedIds.contains(id) || pending.contains(id));
+              return resultSet(upper.contains("COUNT(") ? List.of(known ? 1 : 0) : known ? List.of(id) : List.of());
+            }
+            case "close" -> {
+              if (!closed) {
+                closed = true;
+                idleStatements.push(this);
+              }
+              return null;
+            }
+            case "isClosed" -> {
+              return closed;
+            }
+            case "isWrapperFor" -> {
+              return false;
+            }
+            default -> {
+              return nothing(m.getReturnType());
+            }
+          }
+        }
+      }
+
+      /** A result of one column, one row per value. */
+      Object resultSet(List<?> rows) {
+        int[] at = {-1};
+        return Proxy.newProxyInstance(ResultSet.class.getClassLoader(), new Class<?>[] {ResultSet.class}, (proxy, m, args) -> {
+          switch (m.getName()) {
+            case "next" -> {
+              return ++at[0] < rows.size();
+            }
+            case "getInt" -> {
+              return ((Number) rows.get(at[0])).intValue();
+            }
+            case "getLong" -> {
+              return ((Number) rows.get(at[0])).longValue();
+            }
+            case "getString", "getObject" -> {
+              return String.valueOf(rows.get(at[0]));
+            }
+            default -> {
+              return nothing(m.getReturnType());
+            }
+          }
+        });
+      }
+    }
+  }
+
+  /**
+   * One partition holding one record, e-1 at offset 0, read through Kafka's MockConsumer by one member of the group after
+   * another: {@link #startAgain()} is what a new member does, start from the group's committed offset (the record comes
+   * again unless it was committed). close() leaves it open for the next member; commits are kept as the group's.
+   */
+  static final class Redelivery extends org.apache.kafka.clients.consumer.MockConsumer<String, String> {
+    final TopicPartition partition;
+    final ConsumerRecord<String, String> record;
+
+    Redelivery(String topic, String json) {
+      super("earliest");
+      partition = new TopicPartition(topic, 0);
+      record = new ConsumerRecord<>(topic, 0, 0L, "o-1", json);
+      assign(List.of(partition));
+      updateBeginningOffsets(Map.of(partition, 0L));
+      updateEndOffsets(Map.of(partition, 1L));
+    }
+
+    /**
+     * A new member of the group takes the partition over, under a member id of its own, from the committed offset
+     * (returned, null if none): e-1 comes again unless it was committed.
+     */
+    Long startAgain() {
+      member++;
+      if (!committedAny) { // nothing committed yet: the cheap way to the same start, at offset 0
+        seek(partition, 0);
+        addRecord(record);
+        return null;
+      }
+      Long committed = committedOffset();
+      long from = committed == null ? 0 : committed;
+      seek(partition, from);
+      if (from == 0) addRecord(record);
+      return committed;
+    }
+
+    private int member;
+    /** Whether any commit was made (every commit of MockConsumer goes through one of the two methods below). */
+    private boolean committedAny;
+
+    @Override public synchronized void commitSync(
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets) {
+      committedAny = true;
+      super.commitSync(offsets);
+    }
+
+    @Override public synchronized void commitAsync(Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+        org.apache.kafka.clients.consumer.OffsetCommitCallback callback) {
+      committedAny = true;
+      super.commitAsync(offsets, callback);
+    }
+
+    @Override public synchronized org.apache.kafka.clients.consumer.ConsumerGroupMetadata groupMetadata() {
+      return new org.apache.kafka.clients.consumer.ConsumerGroupMetadata("inventory", member, "inventory-" + member,
+          java.util.Optional.empty());
+    }
+
+    /** The offset the group committed for the partition, null if none. */
+    Long committedOffset() {
+      org.apache.kafka.clients.consumer.OffsetAndMetadata committed = committed(java.util.Set.of(partition)).get(partition);
+      return committed == null ? null : committed.offset();
+    }
+
+    @Override public void close() { }
+    @Override public synchronized void close(Duration timeout) { }
+    @Override public void close(org.apache.kafka.clients.consumer.CloseOptions options) { }
   }
 
   static String described(Object outcome) {

@@ -2,6 +2,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +31,18 @@ final class OutboxRelay {
   OutboxRelay(DataSource db, Producer<String, String> producer) {
     this.db = db;
     this.producer = producer;
+    this.clock = Clock.systemUTC();
   }
+
+  /** A relay that reads the time from {@code clock} (the tests give it one they move). */
+  OutboxRelay(DataSource db, Producer<String, String> producer, Clock clock) {
+    this.db = db;
+    this.producer = producer;
+    this.clock = clock;
+  }
+
+  /** The relay's only source of the time: markSent stamps sent_at with it, and nothing else here reads a clock. */
+  private final Clock clock;
 
   /**
    * Producer settings for the relay; each one is part of the no-loss guarantee, so this lab spells
@@ -97,8 +110,9 @@ final class OutboxRelay {
 
   void markSent(Row row) throws SQLException {
     try (Connection c = db.getConnection();
-        PreparedStatement s = c.prepareStatement("UPDATE outbox SET sent_at = CURRENT_TIMESTAMP WHERE id = ?")) {
-      s.setLong(1, row.id());
+        PreparedStatement s = c.prepareStatement("UPDATE outbox SET sent_at = ? WHERE id = ?")) {
+      s.setObject(1, OffsetDateTime.now(clock));
+      s.setLong(2, row.id());
       s.executeUpdate();
     }
     Timeline.note("relay: outbox row " + row.id() + " (" + row.key() + ") marked sent");

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -26,7 +27,7 @@ import workbook.story.Story;
  * comes again (never that it is lost), and Inventory.apply makes the second delivery harmless.
  */
 public final class InventoryConsumer implements AutoCloseable {
-  private final KafkaConsumer<String, String> consumer;
+  private final Consumer<String, String> consumer;
   private final Inventory inventory;
 
   InventoryConsumer(Inventory inventory, String topic, String groupId, String name) {
@@ -35,8 +36,15 @@ public final class InventoryConsumer implements AutoCloseable {
     // Commit by hand, after the database commit. Auto-commit can commit an offset whose record
     // was never applied (the consumer dies in between): that event would be lost for this group.
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = Clients.consumer(config);
-    Clients.subscribe(consumer, topic);
+    KafkaConsumer<String, String> kafka = Clients.consumer(config);
+    Clients.subscribe(kafka, topic);
+    this.consumer = kafka;
+  }
+
+  /** A consumer that reads through {@code consumer}, already subscribed (the tests give it one they drive). */
+  InventoryConsumer(Inventory inventory, Consumer<String, String> consumer) {
+    this.inventory = inventory;
+    this.consumer = consumer;
   }
 
   /**
