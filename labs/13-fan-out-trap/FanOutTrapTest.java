@@ -283,6 +283,93 @@ class FanOutTrapTest {
       assertThat(bounds).as("TODO 1: how long checkout was ready to wait for the broker").singleElement()
           .satisfies(d -> assertThat(d).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30)));
     }
+
+    @Test @Order(9)
+    @DisplayName("checkouts of different customers overlap: four confirmed at once are in inventory, in payment and in"
+        + " the broker's wait all together")
+    void checkoutsOverlap() throws Exception {
+      // given: inventory, payment and the broker each hold every call until the four checkouts are all in it at once
+      // (a latch the test opens, not a race: a checkout that waits for another customer's never gets there, and after
+      // a bound the holds let everything through, so that the wrong answer is told rather than hung)
+      int customers = 4;
+      long bound = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+      Together atInventory = new Together(() -> shop.inventory().callsAt().size(), customers, bound);
+      Together atPayment = new Together(() -> shop.payment().callsAt().size(), customers, bound);
+      Together atBroker = new Together(sends::get, customers, bound);
+      shop.inventory().holdEachUntil(atInventory);
+      shop.payment().holdEachUntil(atPayment);
+      @SuppressWarnings("unchecked")
+      Producer<String, String> held = (Producer<String, String>) java.lang.reflect.Proxy.newProxyInstance(
+          Producer.class.getClassLoader(), new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+            if (method.getName().equals("send")) {
+              sends.incrementAndGet();
+              while (!atBroker.getAsBoolean()) pause(1);
+            }
+            try {
+              return method.invoke(producer, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+      Checkout shared = new Checkout(shop, held, topic);
+      java.util.concurrent.ExecutorService customersAtOnce = java.util.concurrent.Executors.newFixedThreadPool(customers);
+      try {
+        // when: four customers confirm their orders at the same moment, through the one Checkout
+        List<java.util.concurrent.Future<?>> checkouts = new ArrayList<>();
+        for (int i = 1; i <= customers; i++) {
+          String orderId = "o-" + i;
+          checkouts.add(customersAtOnce.submit(() -> shared.confirmOrder(orderId)));
+        }
+        for (int i = 0; i < customers; i++) {
+          try {
+            checkouts.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (java.util.concurrent.ExecutionException e) {
+            fail("TODO 1: confirmOrder(\"o-" + (i + 1) + "\"), one of " + customers + " confirmed at the same moment"
+                + " with every service up, threw " + e.getCause() + ": checkouts of different customers must not get"
+                + " in each other's way", e.getCause());
+          }
+        }
+      } finally {
+        customersAtOnce.shutdownNow();
+      }
+      // then
+      assertThat(List.of(atInventory.together(), atPayment.together(), atBroker.together()))
+          .as("TODO 1: of %d checkouts confirmed at the same moment, how many were in inventory's call, in payment's"
+              + " and waiting for the broker, all at once (each held until all %d were there, or 10 s passed): a"
+              + " customer waits for their own inventory and payment, never for another customer's checkout. A lock"
+              + " around confirmOrder (synchronized) or around a call in it makes every customer wait for every other"
+              + " one in flight: stock before money is an order within one checkout, not between customers",
+              customers, customers)
+          .containsExactly(customers, customers, customers);
+    }
+  }
+
+  /**
+   * A hold for calls that must all be on their way at once: it opens once {@code n} have arrived, or the bound has
+   * passed; {@link #together()} is how many had arrived when it opened.
+   */
+  static final class Together implements BooleanSupplier {
+    private final IntSupplier arrived;
+    private final int n;
+    private final long bound;
+    private volatile int together = -1;
+
+    Together(IntSupplier arrived, int n, long bound) {
+      this.arrived = arrived;
+      this.n = n;
+      this.bound = bound;
+    }
+
+    @Override
+    public boolean getAsBoolean() {
+      int now = arrived.getAsInt();
+      boolean open = now >= n || System.nanoTime() > bound;
+      if (open && together < 0) together = Math.min(now, n);
+      return open;
+    }
+
+    int together() { return together; }
   }
 
   @Nested
@@ -416,6 +503,7 @@ class FanOutTrapTest {
         notification.close();
       }
     }
+
 
     @Test @Order(2)
     @DisplayName("every attempt after a failure waits the pause first: after an answer that is not 2xx, and when there is"

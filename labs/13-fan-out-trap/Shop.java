@@ -73,6 +73,7 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     // A test's long outage of many kinds in a moment: the next calls fail at once with these statuses (see failNext).
     private final java.util.Queue<Integer> failing = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile java.util.function.BooleanSupplier holdUntil; // see holdNextUntil
+    private volatile java.util.function.BooleanSupplier holdEach; // see holdEachUntil
 
     private Service(String name, int latencyMillis, String path) {
       this.path = path;
@@ -89,6 +90,11 @@ record Shop(Service inventory, Service payment, Service notification, Service an
           holdUntil = null;
           long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
           while (!hold.getAsBoolean() && System.nanoTime() < end) Thread.sleep(1);
+        }
+        java.util.function.BooleanSupplier each = holdEach;
+        if (each != null) {
+          long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+          while (!each.getAsBoolean() && System.nanoTime() < end) Thread.sleep(1);
         }
         Integer status = nextAnswers.poll();
         if (status != null && status / 100 != 2) {
@@ -133,6 +139,12 @@ record Shop(Service inventory, Service payment, Service notification, Service an
       }
       if (status / 100 != 2) throw new ServiceFailed(name() + " answered " + status + " for " + orderId);
     }
+
+    /**
+     * Every call that reaches the service from now on waits there (10 s at most) until {@code until} holds, then
+     * is answered as usual: calls that must all be on their way at once.
+     */
+    void holdEachUntil(java.util.function.BooleanSupplier until) { holdEach = until; }
 
     String name() { return server.name(); }
 
