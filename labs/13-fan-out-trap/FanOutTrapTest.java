@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -467,36 +468,42 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(2)
-    @DisplayName("an outage outlasts any budget of attempts: 280000 failures in a row, the same one over and over, are"
-        + " waited out, then the event is delivered, once")
-    void noBudgetOfAttempts() {
-      // given: a notification that cannot be reached for the next 250000 calls, then answers each status from 300 to
-      // 599 a hundred times in a row (each call fails at once, no network), and a reaction with no pause: days of a
-      // real outage at 250 ms a try, in a second or two
+    @Test @Order(7) // last of its step: it makes 3 million calls, and a wrong answer caught before it ends the run there
+    @DisplayName("an outage outlasts any budget: deliver returns only once the service succeeded, after 3 million failures"
+        + " in a row (each status from 300 to 599, and no answer at all, 5000 times in a row each, then 1.5 million"
+        + " mixed), while the reaction's clock runs an hour ahead at every read")
+    void noBudget() {
+      // given: a notification whose next 3 million calls fail at once (no network: each throws a ServiceFailed made
+      // beforehand), first each kind of failure 5000 times in a row, then 1.5 million drawn at random from all of them
+      // (the seed is printed), then the call that works; a reaction with no pause, whose clock runs an hour ahead each
+      // time it is read: years of a real outage, in a second or two
       Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
       try {
-        long unreachable = 250_000;
-        notification.unreachableFor(unreachable);
-        List<Integer> repeated = new ArrayList<>();
-        for (int status = 300; status <= 599; status++) repeated.addAll(java.util.Collections.nCopies(100, status));
-        notification.failNext(repeated);
-        long failures = unreachable + repeated.size();
-        String group = Topics.unique("notification");
-        react(notification, group, Duration.ZERO);
+        String orderId = "o-1";
+        Shop.ServiceFailed[] kinds = failureKinds(notification, orderId);
+        int run = 5_000;
+        long inRuns = (long) kinds.length * run, mixed = 1_500_000, failures = inRuns + mixed;
+        long seed = System.nanoTime();
+        System.out.println("[lab 13] the mix of failures in 'an outage outlasts any budget' drawn with seed " + seed);
+        java.util.function.LongFunction<Shop.ServiceFailed> failure = call -> call < inRuns
+            ? kinds[(int) (call / run)] : kinds[(int) Math.floorMod(mix(seed + call), (long) kinds.length)];
+        notification.script(call -> call < failures ? failure.apply(call) : null);
+        HoursPerRead clock = new HoursPerRead();
+        Reaction reaction = reactDirectly(notification, Duration.ZERO, clock);
         // when
-        checkout.publish(checkout.orderConfirmed("o-1"));
+        Delivered d = deliver(reaction, notification, orderId);
         // then
-        awaitWhileCalling(() -> notification.handled().contains("o-1"),
-            () -> notification.unreachableCalled() + notification.callsAt().size(), () -> "");
-        assertThat(notification.handled()).as("TODO 2: orders notification handled after %d failed calls in a row"
-            + " (%d unreachable, then each status from 300 to 599 a hundred times in a row; it made %d and %d): the"
-            + " reaction stopped calling before the outage ended. An outage outlasts any number of attempts you pick,"
-            + " and the same failure over and over is still an outage (a 400 a hundred times is no proof the request"
-            + " is bad); a budget gives up and commits o-1 unsent, or stops the reaction: call again after each"
-            + " backOff() until the service succeeds", failures, unreachable, notification.unreachableCalled(),
-            notification.callsAt().size()).containsExactly("o-1");
-        await(() -> Topics.lag(group, topic) == 0, "TODO 2: o-1 is delivered, but the group never committed it");
+        long made = d.calls();
+        String lastFailure = made == 0 ? "none" : made <= failures ? failure.apply(made - 1).getMessage() : "none";
+        assertThat(d.outcome()).as("TODO 2: how deliver(%s) ended, after %d calls (the first %d fail, then one works)"
+            + " with the last failure \"%s\" and the reaction's clock %d hours on: an outage outlasts any budget you"
+            + " pick, of attempts, of time (read on the reaction's clock) or of the same failure in a row (a 400 five"
+            + " thousand times is still an outage, not proof the request is bad). A deliver that gives up and returns"
+            + " lets the loop commit o-1 unsent; one that throws stops the reaction: call again after each backOff()"
+            + " until the service succeeds", orderId, made, failures, lastFailure, clock.hours())
+            .isEqualTo("returned after the service succeeded");
+        assertThat(made).as("TODO 2: calls deliver made for o-1: one for each of the %d failures, then the one that"
+            + " worked (and none after it)", failures).isEqualTo(failures + 1);
       } finally {
         reactions.forEach(Reaction::close); // before their service stops
         reactions.clear();
@@ -831,6 +838,97 @@ class FanOutTrapTest {
       schedule.add(new Delivery("o-" + (i + 1), List.copyOf(failures), restart));
     }
     return schedule;
+  }
+
+  /** The failures a call may end in, each made once: no answer at all, then an answer of each status from 300 to 599. */
+  static Shop.ServiceFailed[] failureKinds(Shop.Service service, String orderId) {
+    Shop.ServiceFailed[] kinds = new Shop.ServiceFailed[301];
+    kinds[0] = service.unreachable();
+    for (int status = 300; status <= 599; status++) kinds[status - 299] = service.answered(status, orderId);
+    return kinds;
+  }
+
+  /** A well-mixed long from a long (SplitMix64's finaliser): the n-th draw of a seeded mix, without state. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  /** A clock an hour ahead each time it is read: any budget of time read on it runs out within its first reads. */
+  static final class HoursPerRead extends Clock {
+    private final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.time.Instant START = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+    @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+    @Override public java.time.Instant instant() { return START.plus(Duration.ofHours(reads.getAndIncrement())); }
+    @Override public long millis() { return instant().toEpochMilli(); }
+
+    /** How many hours it ran ahead: how often it was read. */
+    long hours() { return reads.get(); }
+  }
+
+  /** A reaction whose deliver the test calls itself (its own loop reads a topic nobody writes to). */
+  private Reaction reactDirectly(Shop.Service service, Duration pause, Clock clock) {
+    Reaction r = new Reaction(topic, Topics.unique(service.name()), service, pause, clock);
+    reactions.add(r);
+    return r;
+  }
+
+  /** How deliver ended: returned, or threw; and how many calls it made (of a service given a script). */
+  record Delivered(boolean returned, Throwable thrown, long calls, boolean succeeded) {
+    String outcome() {
+      return returned ? (succeeded ? "returned after the service succeeded" : "returned (gave up) while the service"
+          + " had failed every call") : thrown != null ? "threw " + thrown : "neither returned nor threw";
+    }
+  }
+
+  private Delivered deliver(Reaction reaction, Shop.Service service, String orderId) {
+    return deliver(reaction, service, orderId, false);
+  }
+
+  /**
+   * Calls reaction.deliver(orderId) on a thread of its own, as the reaction's loop would (interrupted first if
+   * {@code interrupted}), and waits for it to end while it keeps calling the service (given a script); a deliver that
+   * stops calling without ending for STALLED is interrupted, and counted as neither returned nor threw.
+   */
+  private Delivered deliver(Reaction reaction, Shop.Service service, String orderId, boolean interrupted) {
+    java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread thread = new Thread(() -> {
+      if (interrupted) Thread.currentThread().interrupt();
+      try {
+        reaction.deliver(orderId);
+        returned.set(true);
+      } catch (Throwable e) {
+        thrown.set(e);
+      }
+    }, "deliver " + orderId);
+    thread.setDaemon(true);
+    thread.start();
+    long cap = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    long last = service.scriptedCalls(), since = System.nanoTime();
+    while (thread.isAlive()) {
+      try {
+        thread.join(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      long now = service.scriptedCalls();
+      if (now != last) {
+        last = now;
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since > STALLED.toNanos() || System.nanoTime() > cap) {
+        thread.interrupt();
+        break;
+      }
+    }
+    boolean ended = !thread.isAlive();
+    // a deliver that returned before its service succeeded says "returned": the caller compares with handled()
+    return new Delivered(ended && returned.get() && thrown.get() == null, thrown.get(), service.scriptedCalls(),
+        service.handled().contains(orderId));
   }
 
   private void confirmOrFail(String orderId, String message) {
