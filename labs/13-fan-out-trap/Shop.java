@@ -142,7 +142,7 @@ record Shop(Service inventory, Service payment, Service notification, Service an
         throw new ServiceFailed(name() + " could not be reached: " + e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new ServiceFailed("interrupted while calling " + name());
+        throw interrupted();
       }
       if (status / 100 != 2) throw answered(status, orderId);
     }
@@ -155,6 +155,11 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     /** The ServiceFailed of a call that could not reach this service at all, as call throws it. */
     ServiceFailed unreachable() {
       return new ServiceFailed(name() + " could not be reached (its network is down)");
+    }
+
+    /** The ServiceFailed of a call whose thread was interrupted while it waited for the answer, as call throws it. */
+    ServiceFailed interrupted() {
+      return new ServiceFailed("interrupted while calling " + name());
     }
 
     /**
