@@ -73,6 +73,9 @@ record Shop(Service inventory, Service payment, Service notification, Service an
     // A test's long outage of many kinds in a moment: the next calls fail at once with these statuses (see failNext).
     private final java.util.Queue<Integer> failing = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile java.util.function.BooleanSupplier holdUntil; // see holdNextUntil
+    private volatile java.util.function.BooleanSupplier holdEach; // see holdEachUntil
+    private volatile java.util.function.LongFunction<Throwable> script; // see script
+    private final java.util.concurrent.atomic.AtomicLong scripted = new java.util.concurrent.atomic.AtomicLong();
 
     private Service(String name, int latencyMillis, String path) {
       this.path = path;
@@ -90,6 +93,11 @@ record Shop(Service inventory, Service payment, Service notification, Service an
           long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
           while (!hold.getAsBoolean() && System.nanoTime() < end) Thread.sleep(1);
         }
+        java.util.function.BooleanSupplier each = holdEach;
+        if (each != null) {
+          long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+          while (!each.getAsBoolean() && System.nanoTime() < end) Thread.sleep(1);
+        }
         Integer status = nextAnswers.poll();
         if (status != null && status / 100 != 2) {
           ctx.status(status);
@@ -106,16 +114,21 @@ record Shop(Service inventory, Service payment, Service notification, Service an
 
     /** Asks this service to do its part for the order; throws ServiceFailed unless it answers 2xx. */
     void call(String orderId) {
+      java.util.function.LongFunction<Throwable> plan = script;
+      if (plan != null) {
+        Throwable failure = plan.apply(scripted.getAndIncrement());
+        if (failure != null) throw Service.<RuntimeException>thrown(failure);
+      }
       RuntimeException bug = nextBug.getAndSet(null);
       if (bug != null) throw bug;
       if (unreachableCalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         unreachableCalled.incrementAndGet();
-        throw new ServiceFailed(name() + " could not be reached (its network is down)");
+        throw unreachable();
       }
       Integer quick = failing.poll();
       if (quick != null) {
         callsAt.add(System.nanoTime());
-        throw new ServiceFailed(name() + " answered " + quick + " for " + orderId);
+        throw answered(quick, orderId);
       }
       HttpRequest request = HttpRequest.newBuilder(URI.create(url + path))
           .timeout(Duration.ofSeconds(10))
@@ -129,9 +142,49 @@ record Shop(Service inventory, Service payment, Service notification, Service an
         throw new ServiceFailed(name() + " could not be reached: " + e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new ServiceFailed("interrupted while calling " + name());
+        throw interrupted();
       }
-      if (status / 100 != 2) throw new ServiceFailed(name() + " answered " + status + " for " + orderId);
+      if (status / 100 != 2) throw answered(status, orderId);
+    }
+
+    /** The ServiceFailed of a call this service answered with {@code status}, as call throws it. */
+    ServiceFailed answered(int status, String orderId) {
+      return new ServiceFailed(name() + " answered " + status + " for " + orderId);
+    }
+
+    /** The ServiceFailed of a call that could not reach this service at all, as call throws it. */
+    ServiceFailed unreachable() {
+      return new ServiceFailed(name() + " could not be reached (its network is down)");
+    }
+
+    /** The ServiceFailed of a call whose thread was interrupted while it waited for the answer, as call throws it. */
+    ServiceFailed interrupted() {
+      return new ServiceFailed("interrupted while calling " + name());
+    }
+
+    /**
+     * A test's plan for every call from now on, asked first with the call's number (0, 1, 2, ...): when it gives
+     * a failure, call throws that very object at once (no request is sent; the same preallocated ServiceFailed
+     * millions of times costs next to nothing, and a checked exception is thrown as it is); null lets the call go
+     * out as usual. The plan runs on the caller's thread.
+     */
+    void script(java.util.function.LongFunction<Throwable> plan) {
+      scripted.set(0);
+      script = plan;
+    }
+
+    /** How many calls asked the plan given to {@link #script}. */
+    long scriptedCalls() { return scripted.get(); }
+
+    /**
+     * Every call that reaches the service from now on waits there (10 s at most) until {@code until} holds, then
+     * is answered as usual: calls that must all be on their way at once.
+     */
+    void holdEachUntil(java.util.function.BooleanSupplier until) { holdEach = until; }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T thrown(Throwable failure) throws T {
+      throw (T) failure;
     }
 
     String name() { return server.name(); }

@@ -1,3 +1,4 @@
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +22,11 @@ final class Reaction implements AutoCloseable {
 
   private final Shop.Service service;
   private final Duration retryPause;
+  /**
+   * The reaction's time: whatever it does with the time, it reads it here, never from System.nanoTime() or
+   * currentTimeMillis() (the tests give it a clock of their own, which runs hours ahead while they watch).
+   */
+  final Clock clock;
   private final KafkaConsumer<String, String> consumer;
   private final CountDownLatch closing = new CountDownLatch(1);
   private final Thread thread;
@@ -32,8 +38,14 @@ final class Reaction implements AutoCloseable {
 
   /** retryPause: how long backOff() waits (RETRY_PAUSE; the tests pass shorter ones, to get through outages fast). */
   Reaction(String topic, String group, Shop.Service service, Duration retryPause) {
+    this(topic, group, service, retryPause, Clock.systemUTC());
+  }
+
+  /** clock: where the reaction reads the time (the system's; a test passes its own). */
+  Reaction(String topic, String group, Shop.Service service, Duration retryPause, Clock clock) {
     this.service = service;
     this.retryPause = retryPause;
+    this.clock = clock;
     Map<String, Object> config = Clients.consumerConfig(group, service.name() + "-reaction");
     // We commit ourselves, and only after the service did its part (see run()).
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
