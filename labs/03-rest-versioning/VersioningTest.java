@@ -1133,7 +1133,8 @@ class VersioningTest {
 
   /**
    * Every schema that applies to a value the given schema describes: itself, what its $ref points to (in OpenAPI 3.1
-   * the keywords beside a $ref apply too), and the members of its allOf, anyOf and oneOf, each followed to its end.
+   * the keywords beside a $ref apply too), the members of its allOf, anyOf and oneOf, and its then and else, each
+   * followed to its end.
    */
   private static List<JsonNode> applying(JsonNode document, JsonNode schema) {
     List<JsonNode> all = new ArrayList<>();
@@ -1144,6 +1145,7 @@ class VersioningTest {
       all.add(next);
       if (next.path("$ref").asText("").startsWith("#/")) todo.add(document.at(next.path("$ref").asText().substring(1)));
       for (String list : new String[] {"allOf", "anyOf", "oneOf"}) next.path(list).forEach(todo::add);
+      for (String branch : new String[] {"then", "else"}) if (next.has(branch)) todo.add(next.get(branch));
     }
     return all;
   }
