@@ -1068,26 +1068,33 @@ class RestVsGrpcTest {
         List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
         accept(cut, socket -> { try { socket.close(); } catch (IOException e) { } }); // accepts, then hangs up before any answer
         accept(silent, held::add);             // accepts, reads nothing, answers nothing
-        String[][] cases = {{"refused", "" + closed.getLocalPort()}, {"cut off", "" + cut.getLocalPort()},
-            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort()}};
+        // Each at the counts 1, 20 and 10,000 (timed out: 1 and 10,000, each costs 300 ms): a retry kept for big
+        // queries, or for small ones, fails here too.
+        String[][] cases = {{"refused", "" + closed.getLocalPort(), "1"}, {"refused", "" + closed.getLocalPort(), "20"},
+            {"refused", "" + closed.getLocalPort(), "10000"}, {"cut off", "" + cut.getLocalPort(), "1"},
+            {"cut off", "" + cut.getLocalPort(), "20"}, {"cut off", "" + cut.getLocalPort(), "10000"},
+            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort(), "1"},
+            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort(), "10000"}};
         for (String[] c : cases) {
+          int items = Integer.parseInt(c[2]);
           try (StockClients clients = new StockClients(Integer.parseInt(c[1]), servers.grpcPort())) {
             RecordingClient spy = new RecordingClient();
             spy.shortenTo = Duration.ofMillis(300);
             sendThrough(clients, spy);
             String outcome;
             try {
-              outcome = "it returned a report of " + clients.viaRest("LYON-1", 1).items().size() + " items";
+              outcome = "it returned a report of " + clients.viaRest("LYON-1", items).items().size() + " items";
             } catch (IOException e) {
               outcome = "IOException";
             } catch (RuntimeException e) {
               outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
             }
-            assertThat(outcome).as("TODO 4: what viaRest did when the call was %s: a call with no answer has no report;"
-                + " let the IOException through, or the harness counts it as a call done", c[0]).isEqualTo("IOException");
-            assertThat(spy.timeouts).as("TODO 4: requests viaRest sent for one call that was %s: its timeout is REST's"
-                + " deadline, the longest the caller waits; a second try waits a second timeout, and hides the failure"
-                + " from the harness for as long", c[0]).hasSize(1);
+            assertThat(outcome).as("TODO 4: what viaRest(\"LYON-1\", %d) did when the call was %s: a call with no answer"
+                + " has no report; let the IOException through, or the harness counts it as a call done", items, c[0])
+                .isEqualTo("IOException");
+            assertThat(spy.timeouts).as("TODO 4: requests viaRest sent for one call (%d items) that was %s: its timeout is"
+                + " REST's deadline, the longest the caller waits; a second try (for a big query, say) waits a second"
+                + " timeout, and hides the failure from the harness for as long", items, c[0]).hasSize(1);
           }
         }
         for (java.net.Socket socket : held) socket.close();
@@ -1350,27 +1357,32 @@ class RestVsGrpcTest {
       closed.close(); // nobody listens there any more: every connection is refused
       try (StockClients clients = new StockClients(servers.restPort(), port)) {
         java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
-        callThrough(clients, counting(started, new java.util.concurrent.atomic.AtomicReference<>()));
-        long t0 = System.nanoTime();
-        String outcome;
-        try {
-          outcome = "it returned a report of " + clients.viaGrpc("LYON-1", 1).items().size() + " items";
-        } catch (StatusRuntimeException e) {
-          outcome = "StatusRuntimeException " + e.getStatus().getCode();
-        } catch (UnsupportedOperationException e) {
-          throw new AssertionError("TODO 5: viaGrpc is not written yet (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-          outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+        // Counts the calls, and cuts a deadline longer than 2 s to 2 s: a call that waits for the server is told fast.
+        callThrough(clients, shortening(Duration.ofSeconds(2), started));
+        for (int items : new int[] {1, 20, 10_000}) { // a wait or a retry kept for big queries (or small ones) fails too
+          started.set(0);
+          long t0 = System.nanoTime();
+          String outcome;
+          try {
+            outcome = "it returned a report of " + clients.viaGrpc("LYON-1", items).items().size() + " items";
+          } catch (StatusRuntimeException e) {
+            outcome = "StatusRuntimeException " + e.getStatus().getCode();
+          } catch (UnsupportedOperationException e) {
+            throw new AssertionError("TODO 5: viaGrpc is not written yet (" + e.getMessage() + ")", e);
+          } catch (RuntimeException e) {
+            outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+          }
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertThat(outcome).as("TODO 5: what viaGrpc(\"LYON-1\", %d) did, after %d ms, against a server that is down"
+              + " (its connection refused): a call fails fast with UNAVAILABLE, and the harness sees the failure at once;"
+              + " a call made to wait for the channel to be ready (withWaitForReady) holds the caller for its whole"
+              + " deadline (the test cuts it to 2 s) and ends DEADLINE_EXCEEDED, which hides what went wrong", items, ms)
+              .isEqualTo("StatusRuntimeException UNAVAILABLE");
+          assertThat(started.get()).as("TODO 5: calls viaGrpc made on the shared stub for one call (%d items) to a server"
+              + " that is down (its connection refused; that one call took %d ms); expected 1: the failure is thrown at"
+              + " once; trying again (even 'it never reached the server') holds the caller and the harness while the"
+              + " server stays down, and the harness sees the failure late", items, ms).isEqualTo(1);
         }
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(outcome).as("TODO 5: what viaGrpc did, after %d ms, against a server that is down (its connection"
-            + " refused): a call fails fast with UNAVAILABLE, and the harness sees the failure at once; a call made to"
-            + " wait for the channel to be ready (withWaitForReady) holds the caller for its whole deadline and ends"
-            + " DEADLINE_EXCEEDED, which hides what went wrong", ms).isEqualTo("StatusRuntimeException UNAVAILABLE");
-        assertThat(started.get()).as("TODO 5: calls viaGrpc made on the shared stub for one call to a server that is down"
-            + " (its connection refused; that one call took %d ms); expected 1: the failure is thrown at once; trying"
-            + " again (even 'it never reached the server') holds the caller and the harness while the server stays"
-            + " down, and the harness sees the failure late", ms).isEqualTo(1);
       }
     }
 
