@@ -1,9 +1,11 @@
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import workbook.grpc.LocalGrpc;
@@ -34,7 +36,10 @@ final class StockClients implements AutoCloseable {
 
   /** GET /stock/{warehouse}?items=n over the shared HTTP client, decoded from JSON. */
   StockCodec.Report viaRest(String warehouse, int items) throws IOException, InterruptedException {
-    URI uri = URI.create(restBase + "/stock/" + warehouse + "?items=" + items);
+    // The warehouse as one path segment (RFC 3986): its UTF-8 bytes percent-encoded, a space as %20. URLEncoder
+    // writes form encoding, where a space is '+'; in a path '+' is a plus, so the server would read another warehouse.
+    String segment = URLEncoder.encode(warehouse, StandardCharsets.UTF_8).replace("+", "%20");
+    URI uri = URI.create(restBase + "/stock/" + segment + "?items=" + items);
     // TODO 4: send a GET for uri with the shared `http` client and a timeout of a few seconds, throw
     // an IOException naming the status unless it is 200, and decode the body with StockCodec.fromJson.
     throw new UnsupportedOperationException("TODO 4: call the REST endpoint (see hint 4)");
