@@ -66,9 +66,9 @@ public class LateAsyncCommits<K, V> extends KafkaConsumer<K, V> {
   }
 
   @Override
-  public void close(Duration timeout) {
+  public void close(org.apache.kafka.clients.consumer.CloseOptions options) {
     deliver();
-    super.close(timeout);
+    super.close(options);
   }
 
   /** The late answer: the held offsets reach the group now, in the order they were given. */
