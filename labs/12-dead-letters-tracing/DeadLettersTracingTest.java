@@ -240,7 +240,8 @@ class DeadLettersTracingTest {
       dying.on(r -> "o-2".equals(r.key()), workbook.faults.FaultyProducer.Fault.CRASH_BEFORE_SEND);
       java.util.concurrent.atomic.AtomicLong committedAtDeath = new java.util.concurrent.atomic.AtomicLong(-1);
       dying.beforeNextSend(() -> committedAtDeath.set(3 - Topics.lag(group, topic)));
-      StockConsumer first = new StockConsumer(topic, group, new TraceLog(), dying);
+      // and its group coordinator answers an async commit late (at the next poll), never before the next record
+      StockConsumer first = new StockConsumer(topic, group, new TraceLog(), dying, workbook.faults.LateAsyncCommits::new);
       own = first;
       Poll.until(() -> !first.running(), WAIT, () -> "TODO 1: the stock service never sent o-2 to the dead-letter"
           + " topic (reserved " + first.reserved() + ")");
@@ -253,7 +254,9 @@ class DeadLettersTracingTest {
       assertThat(committedAtDeath.get()).as("TODO 1: the offset group %s had committed when the process died at o-2"
           + " (offset 1), having reserved %s: 1, the record after o-1. Commit each record as soon as it is handled"
           + " (the given loop: commitSync of offset + 1 after each record), not once per poll or in a finally block: a"
-          + " process killed in the middle of a poll runs neither, and the next process reserves o-1 again", group,
+          + " process killed in the middle of a poll runs neither, and the next process reserves o-1 again. Not"
+          + " commitAsync either: its answer may come after the next record (here it does), and a process killed"
+          + " before it has not committed o-1", group,
           first.reserved()).isEqualTo(1);
       StockConsumer next = new StockConsumer(topic, group, new TraceLog());
       own = next;
@@ -294,6 +297,38 @@ class DeadLettersTracingTest {
       assertThat(stock.reserved()).as("TODO 1: orders reserved, each once").containsExactly("o-1", "o-7");
       Poll.until(() -> Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock group's lag at the end: "
           + Topics.lag(group, topic));
+    }
+
+    @Test @Order(4)
+    @DisplayName("a failure the next try may fix (the stock store down) is tried again, not dead-lettered")
+    void passingFailureIsRetried() throws Exception {
+      // given: the stock store is down before the first record exists, so every try meets it down until it is back
+      String topic = Topics.fresh("orders", 1);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      String group = Topics.unique("stock");
+      StockConsumer stock = new StockConsumer(topic, group, new TraceLog());
+      own = stock;
+      stock.storeDown(true);
+      send(topic, List.of(order("o-1", "grinder"), order("o-2", "milk-jug")));
+      // when: o-1 fails (a good order, the store is down) and is read again, twice
+      Poll.until(() -> stock.mostAttempts() >= 2 || Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock"
+          + " service did not read o-1 again while the stock store was down (lag " + Topics.lag(group, topic) + ")");
+      List<String> lettered = Topics.readAll(dlt).stream().map(ConsumerRecord::key).toList();
+      long lag = Topics.lag(group, topic);
+      stock.storeDown(false);
+      // then
+      assertThat(lettered).as("TODO 1: keys on %s while the stock store was down: none. o-1 and o-2 are good orders,"
+          + " and the store's failure (an IllegalStateException) may pass on the next try: only a PoisonMessage goes to"
+          + " the dead-letter topic; anything else reaches the loop, which tries the record again (handle catches"
+          + " PoisonMessage only)", dlt).isEmpty();
+      assertThat(lag).as("TODO 1: records of %s not committed while the stock store was down: both (a record that"
+          + " failed is not handled)", topic).isEqualTo(2);
+      Poll.until(() -> stock.reserved().size() >= 2 && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock"
+          + " store is back, but the group did not get through o-1 and o-2 (reserved " + stock.reserved() + ", lag "
+          + Topics.lag(group, topic) + ")");
+      assertThat(stock.reserved()).as("TODO 1: orders reserved once the stock store was back, each once")
+          .containsExactly("o-1", "o-2");
+      assertThat(Topics.readAll(dlt)).as("TODO 1: records on %s at the end: none, both orders were good", dlt).isEmpty();
     }
 
     @Test @Order(5)
@@ -417,6 +452,28 @@ class DeadLettersTracingTest {
             + " on its own, a missing one is null", ids[0] != null ? "a correlation id" : "a causation id")
             .containsExactly(ids[0] + " " + ids[1]);
       }
+      // Inside the service method, the caller's step is CAUSED_BY only: the service has no step of its own yet (it
+      // makes one when it logs its hop), so a call it makes without one names no cause, never the caller's step.
+      io.grpc.Metadata fromCaller = new io.grpc.Metadata();
+      fromCaller.put(Tracing.CORRELATION_ID, "corr-7");
+      fromCaller.put(Tracing.CAUSATION_ID, "step-7");
+      List<String> inside = new ArrayList<>();
+      server.interceptCall(new NoServerCall(), fromCaller, (call, h) -> {
+        inside.add("CURRENT_STEP " + Tracing.CURRENT_STEP.get());
+        try {
+          new Tracing.ClientSide().interceptCall(UNARY, io.grpc.CallOptions.DEFAULT, new RecordingChannel(sent -> inside.add(
+              "sent " + all(sent, Tracing.CORRELATION_ID) + " " + all(sent, Tracing.CAUSATION_ID))))
+              .start(new io.grpc.ClientCall.Listener<Object>() {}, new io.grpc.Metadata());
+        } catch (RuntimeException e) {
+          inside.add("the call failed: " + e + " (Metadata refuses a null value: the client side skips a missing id)");
+        }
+        return new io.grpc.ServerCall.Listener<Object>() {};
+      });
+      assertThat(inside).as("TODO 2: inside a service method called by step-7 (metadata corr-7, step-7): its"
+          + " CURRENT_STEP, expected null, and the ids a call it makes without a step of its own sends, expected corr-7"
+          + " and no cause. The server side puts the caller's step in CAUSED_BY only (as CURRENT_STEP too, every call the"
+          + " service makes would name step-7, the caller, as its cause instead of the step that makes it); the client"
+          + " side sends the ids there are and skips a null one").containsExactly("CURRENT_STEP null", "sent [corr-7] []");
       io.grpc.Metadata none = new io.grpc.Metadata();
       List<String> seen = new ArrayList<>();
       server.interceptCall(new NoServerCall(), none, (call, h) -> {
@@ -451,9 +508,27 @@ class DeadLettersTracingTest {
     @DisplayName("the client side sends each call the ids of its own caller, also when calls overlap")
     void clientSideEachCallItsOwn() throws Exception {
       Tracing.ClientSide client = new Tracing.ClientSide();
-      io.grpc.MethodDescriptor<Object, Object> method = io.grpc.MethodDescriptor.newBuilder()
-          .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("workbook.Test/Call")
-          .setRequestMarshaller(new NoMarshaller()).setResponseMarshaller(new NoMarshaller()).build();
+      io.grpc.MethodDescriptor<Object, Object> method = UNARY;
+      // Two calls made, then started, one after the other: a call's ids are its own caller's at start(), whatever
+      // call the one interceptor was asked to make in between (on one thread, so every run sees the same order)
+      List<String> sentInTurn = new ArrayList<>();
+      io.grpc.ClientCall<Object, Object> madeFirst = Tracing.callAs("corr-a", "step-a", () -> client.interceptCall(method,
+          io.grpc.CallOptions.DEFAULT, new RecordingChannel(h -> sentInTurn.add("a sent " + all(h, Tracing.CORRELATION_ID)
+              + " " + all(h, Tracing.CAUSATION_ID)))));
+      io.grpc.ClientCall<Object, Object> madeSecond = Tracing.callAs("corr-b", "step-b", () -> client.interceptCall(method,
+          io.grpc.CallOptions.DEFAULT, new RecordingChannel(h -> sentInTurn.add("b sent " + all(h, Tracing.CORRELATION_ID)
+              + " " + all(h, Tracing.CAUSATION_ID)))));
+      for (Object[] turn : new Object[][] {{"corr-a", "step-a", madeFirst}, {"corr-b", "step-b", madeSecond}}) {
+        @SuppressWarnings("unchecked") io.grpc.ClientCall<Object, Object> call = (io.grpc.ClientCall<Object, Object>) turn[2];
+        Tracing.callAs((String) turn[0], (String) turn[1], () -> {
+          call.start(new io.grpc.ClientCall.Listener<Object>() {}, new io.grpc.Metadata());
+          return null;
+        });
+      }
+      assertThat(sentInTurn).as("TODO 2: the ids sent by call a (made and started by corr-a's step-a) and call b (made"
+          + " by corr-b's step-b after a was made, started after a started): each its own caller's. The interceptor"
+          + " is one object for every call of the stub: keep nothing of one call in it for another")
+          .containsExactly("a sent [corr-a] [step-a]", "b sent [corr-b] [step-b]");
       java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
       java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
       int threads = 4, each = 25_000;
@@ -520,6 +595,11 @@ class DeadLettersTracingTest {
       }
     }
   }
+
+  /** A unary method for calls that go nowhere (the interceptors' tests only look at their metadata and Context). */
+  static final io.grpc.MethodDescriptor<Object, Object> UNARY = io.grpc.MethodDescriptor.newBuilder()
+      .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("workbook.Test/Call")
+      .setRequestMarshaller(new NoMarshaller()).setResponseMarshaller(new NoMarshaller()).build();
 
   /** Every value of a metadata key, as a list ([] if none). */
   static List<String> all(io.grpc.Metadata headers, io.grpc.Metadata.Key<String> key) {
@@ -629,6 +709,13 @@ class DeadLettersTracingTest {
               @Override public void onCompleted() {}
             });
       }
+      List<String> eventIds = Topics.readAll(topic).stream().map(r -> header(r, Tracing.EVENT_ID_HEADER)).toList();
+      List<String> answered = answers.stream().map(a -> a instanceof workbook.grpc.orders.PlaceOrderReply r
+          ? r.getEventId() : String.valueOf(a)).toList();
+      assertThat(eventIds).as("TODO 3: the eventId headers of the two order.placed events of o-9 (placeOrder answered"
+          + " %s): each event has an id of its own, made for it (the given code: Tracing.newId()), never the order's"
+          + " id: the event a hop was caused by, and a consumer's duplicate check, must tell two events about one order"
+          + " apart", answered).hasSize(2).doesNotHaveDuplicates().doesNotContain("o-9").containsExactlyElementsOf(answered);
       List<String> correlations = Topics.readAll(topic).stream().map(r -> header(r, Tracing.CORRELATION_HEADER)).toList();
       assertThat(correlations).as("TODO 3: the correlation ids of the two order.placed events of o-9, each placed by a"
           + " call that came without ids: each such call starts a chain of its own, with an id made for it (the given"

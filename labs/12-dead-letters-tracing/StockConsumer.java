@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -39,6 +40,8 @@ final class StockConsumer implements AutoCloseable {
   private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
   private final Thread thread;
   private volatile boolean closing;
+  /** The stock store (here a list) can be down for a while, as a database blips: a failure the next try may fix. */
+  private volatile boolean storeDown;
 
   StockConsumer(String topic, String group, TraceLog trace) {
     this(topic, group, trace, Clients.producer("stock-dlt"));
@@ -46,12 +49,18 @@ final class StockConsumer implements AutoCloseable {
 
   /** deadLetters: the producer for the dead-letter topic, closed with this consumer (the tests pass one with faults). */
   StockConsumer(String topic, String group, TraceLog trace, KafkaProducer<String, String> deadLetters) {
+    this(topic, group, trace, deadLetters, Clients::consumer);
+  }
+
+  /** consumers: makes the consumer from its config (the tests pass one whose async commits are answered late). */
+  StockConsumer(String topic, String group, TraceLog trace, KafkaProducer<String, String> deadLetters,
+      Function<Map<String, Object>, KafkaConsumer<String, String>> consumers) {
     this.trace = trace;
     this.deadLetters = deadLetters;
     Map<String, Object> config = Clients.consumerConfig(group, "stock");
     // We commit each record ourselves once it is handled (reserved, or safely dead-lettered).
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    consumer = Clients.consumer(config);
+    consumer = consumers.apply(config);
     thread = new Thread(() -> run(topic), "stock-consumer");
     thread.setDaemon(true);
     thread.start();
@@ -75,6 +84,7 @@ final class StockConsumer implements AutoCloseable {
     if (order == null || order.orderId() == null) throw new PoisonMessage("not an order: " + record.value());
     if (order.sku() == null || !CATALOG.contains(order.sku())) throw new PoisonMessage("unknown sku '" + order.sku() + "'");
     if (order.quantity() <= 0) throw new PoisonMessage("quantity must be positive, was " + order.quantity());
+    if (storeDown) throw new IllegalStateException("the stock store is down: not poison, the next try may work");
     reserved.add(order.orderId());
     trace.record("stock", "reserved " + order.quantity() + " " + order.sku() + " for " + order.orderId(),
         header(record, Tracing.CORRELATION_HEADER),
@@ -128,6 +138,9 @@ final class StockConsumer implements AutoCloseable {
       closing = true;
     }
   }
+
+  /** Takes the stock store down (true) or brings it back (false): reserve fails meanwhile, and the loop retries. */
+  void storeDown(boolean down) { storeDown = down; }
 
   /** False once its thread has ended: closed, or its process died (a Crash the tests inject). */
   boolean running() { return thread.isAlive(); }

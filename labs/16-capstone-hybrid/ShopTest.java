@@ -426,6 +426,17 @@ class ShopTest {
           + " status httpStatus gives the code, and a Problem as JSON with the code and the service's message. Let"
           + " every StatusRuntimeException out of placeOrder; one answered by hand is plain text the page cannot read")
           .isEmpty();
+      // The handler is the one place a failure is answered: it also writes the gateway's log line for it
+      List<String> logged = workbook.story.Story.entries().stream().map(workbook.story.Story.Entry::line)
+          .filter(line -> line != null && line.contains("the order service answered ")).toList();
+      List<Status.Code> notLogged = java.util.Arrays.stream(Status.Code.values()).filter(code -> code != Status.Code.OK
+          && logged.stream().noneMatch(line -> line.contains("answered " + code + ": the service says " + code))).toList();
+      assertThat(notLogged).as("TODO 2: codes of failed calls the gateway's handler (failed) never saw: it logs each"
+          + " one it answers (\"gateway the order service answered CODE: ...\"), and it saw %d of %d. A"
+          + " StatusRuntimeException caught in placeOrder and answered there, even with the same status and body, is"
+          + " a second place that answers failures, which the log (and every later change to the handler) misses:"
+          + " let it out of placeOrder", Status.Code.values().length - 1 - notLogged.size(), Status.Code.values().length - 1)
+          .isEmpty();
     }
 
     @Test
@@ -583,6 +594,62 @@ class ShopTest {
           + " the order and its outbox row were not both stored (and the call answered OK) or both not stored (and the"
           + " call answered UNAVAILABLE). Two connections, each committed on its own, are two transactions: when the"
           + " second commit fails, the first is already stored. Both inserts on one connection, one commit").isEmpty();
+    }
+
+    @Test
+    @DisplayName("two orders at once, one whose outbox row cannot be written: the other is stored whole, the failed one"
+        + " not at all")
+    void twoOrdersAtOnceEachItsOwnTransaction() throws Exception {
+      // given: the outbox refuses grinders; the good order's outbox insert waits (5 s at most) until the grinder's
+      // call has ended, so the grinder's inserts and rollback happen while the good order's transaction is open
+      db.execute("ALTER TABLE outbox ADD CONSTRAINT test_refuses_grinders CHECK (payload NOT LIKE '%hand-grinder%')");
+      java.util.concurrent.CountDownLatch goodInside = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch grinderEnded = new java.util.concurrent.CountDownLatch(1);
+      OrdersGrpc.OrdersBlockingStub overlapping = OrdersGrpc.newBlockingStub(channel(serve(new OrderService(
+          firstOutboxInsertWaits(commitsOnClose(db.dataSource()), goodInside, grinderEnded), "orders-topic")).getPort()));
+      // when
+      var good = java.util.concurrent.CompletableFuture.supplyAsync(() -> answerOf(() -> overlapping
+          .withDeadlineAfter(Duration.ofSeconds(20)).placeOrder(PlaceOrderRequest.newBuilder()
+              .setProductId("espresso-cup").setQuantity(1).build())));
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (goodInside.getCount() > 0 && !good.isDone() && System.nanoTime() < until) Thread.sleep(5);
+      if (goodInside.getCount() > 0) grinderEnded.countDown();
+      assertThat(goodInside.getCount()).as("TODO 3: the espresso-cup order never reached its outbox insert (answered %s)",
+          good.getNow("nothing within 10 s")).isZero();
+      var grinder = java.util.concurrent.CompletableFuture.supplyAsync(() -> answerOf(() -> overlapping
+          .withDeadlineAfter(Duration.ofSeconds(20)).placeOrder(PlaceOrderRequest.newBuilder()
+              .setProductId("hand-grinder").setQuantity(1).build())));
+      String grinderAnswer;
+      try {
+        grinderAnswer = grinder.get(5, TimeUnit.SECONDS); // one at a time (a lock) ends it only after the good one
+      } catch (java.util.concurrent.TimeoutException oneAtATime) {
+        grinderAnswer = null;
+      }
+      grinderEnded.countDown();
+      String goodAnswer = good.get(30, TimeUnit.SECONDS);
+      if (grinderAnswer == null) grinderAnswer = grinder.get(30, TimeUnit.SECONDS);
+      // then
+      String answers = "espresso-cup answered " + goodAnswer + ", hand-grinder " + grinderAnswer;
+      assertThat(List.of(goodAnswer.startsWith("OK "), grinderAnswer)).as("TODO 3: what two PlaceOrder calls at once"
+          + " answered (%s): the espresso-cup stored, the hand-grinder, whose outbox row the database refuses,"
+          + " UNAVAILABLE", answers).containsExactly(true, "UNAVAILABLE");
+      String goodId = goodAnswer.substring(3);
+      assertThat(List.of(rows("SELECT id || ' ' || product_id FROM orders"), rows("SELECT message_key FROM outbox")))
+          .as("TODO 3: orders, then outbox keys, after two PlaceOrder calls at once (%s): the espresso-cup order and its"
+              + " outbox row, nothing of the grinder. Each call is its own transaction on its own connection"
+              + " (db.getConnection() in store, closed at its end): one connection kept for every call makes one"
+              + " transaction of both, so the grinder's rollback undoes the espresso-cup's order row, or its commit"
+              + " takes the grinder's", answers)
+          .containsExactly(List.of(goodId + " espresso-cup"), List.of(goodId));
+    }
+
+    /** OK and the order id, or the call's status code. */
+    String answerOf(java.util.function.Supplier<PlaceOrderReply> call) {
+      try {
+        return "OK " + call.get().getOrderId();
+      } catch (StatusRuntimeException e) {
+        return e.getStatus().getCode().name();
+      }
     }
 
     @Test
@@ -1558,6 +1625,29 @@ class ShopTest {
                 if (m.getName().equals("prepareStatement") && String.valueOf(a[0]).trim().toUpperCase()
                     .startsWith("INSERT INTO OUTBOX")) {
                   throw new IllegalStateException("simulated: the driver failed on the outbox insert");
+                }
+                return invoke(m, c, a);
+              });
+        });
+  }
+
+  /**
+   * The same database, but the first insert into the outbox (whichever connection makes it) counts {@code inside}
+   * down and waits (5 s at most) for {@code release} before it runs: another call's work happens meanwhile.
+   */
+  static DataSource firstOutboxInsertWaits(DataSource real, java.util.concurrent.CountDownLatch inside,
+      java.util.concurrent.CountDownLatch release) {
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (ds, method, args) -> {
+          Object result = invoke(method, real, args);
+          if (!(result instanceof Connection c)) return result;
+          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+              (conn, m, a) -> {
+                if (m.getName().equals("prepareStatement") && String.valueOf(a[0]).trim().toUpperCase()
+                    .startsWith("INSERT INTO OUTBOX") && first.compareAndSet(true, false)) {
+                  inside.countDown();
+                  release.await(5, TimeUnit.SECONDS);
                 }
                 return invoke(m, c, a);
               });
