@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../tool/LabReadme.java ../tool/Catalog.java ../tool/Json.java ../src/workbook/test/*.java
+//SOURCES ../tool/workbook/tool/content/LabReadme.java ../tool/workbook/tool/content/Catalog.java ../tool/workbook/tool/base/Json.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +20,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import workbook.tool.content.Catalog;
+import workbook.tool.content.LabReadme;
 
 /**
  * The one model of a lab's README (LabReadme) on every real lab README and on broken ones, and

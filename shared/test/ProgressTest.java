@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../tool/Progress.java ../src/workbook/test/*.java
+//SOURCES ../tool/workbook/tool/base/Progress.java ../src/workbook/test/*.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import workbook.tool.base.Progress;
 
 /** Progress (issue 19): long work says what it is doing; quick work says nothing. */
 @DisplayName("Progress: no silent minutes, no noise on quick work")

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES ../src/workbook/kafka/*.java ../src/workbook/db/*.java ../src/workbook/test/*.java ../src/workbook/browser/*.java ../tool/WebWatch.java
+//SOURCES ../src/workbook/kafka/*.java ../src/workbook/db/*.java ../src/workbook/test/*.java ../src/workbook/browser/*.java ../tool/workbook/tool/run/WebWatch.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -42,6 +42,7 @@ import workbook.kafka.Poll;
 import workbook.kafka.Timeline;
 import workbook.story.Story;
 import workbook.story.StoryPage;
+import workbook.tool.run.WebWatch;
 
 /**
  * The workbook's own check of the run's story page: a known run (recorded through the real Kafka

@@ -1,3 +1,5 @@
+//SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +26,9 @@ import workbook.kafka.Broker;
 import workbook.kafka.BrokerProblem;
 import workbook.kafka.Docker;
 import workbook.net.Ports;
+import workbook.tool.base.Exit;
+import workbook.tool.base.Progress;
+import workbook.tool.content.Labs;
 
 /** Checks a machine before a workshop (doctor) and makes it ready to work offline (prefetch). */
 final class Doctor {
@@ -49,7 +54,7 @@ final class Doctor {
     System.out.println(problems == 0
         ? "Ready: this machine can run every lab. Before a workshop, also run ./jbang workbook@. prefetch"
         : "Not ready: fix the " + problems + " line(s) marked ✘ above (docs/troubleshooting.md explains each), then run doctor again.");
-    return problems == 0 ? 0 : Workbook.ENVIRONMENT; // this machine needs a fix, not the labs
+    return problems == 0 ? 0 : Exit.ENVIRONMENT; // this machine needs a fix, not the labs
   }
 
   private void checkPorts() {
@@ -219,7 +224,7 @@ final class Doctor {
     } else {
       System.out.println("Ready to work offline: every lab and tool is downloaded and compiled.");
     }
-    return failed.isEmpty() && notPulled.isEmpty() ? 0 : Workbook.ENVIRONMENT; // the network or the engine, not the labs
+    return failed.isEmpty() && notPulled.isEmpty() ? 0 : Exit.ENVIRONMENT; // the network or the engine, not the labs
   }
 
   /**

@@ -2,6 +2,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import workbook.tool.content.LabReadme;
+import workbook.tool.content.Labs;
+import workbook.tool.content.Results;
 
 /**
  * Hints in tiers, like a good teaching assistant: the first ask gets a question that nudges,

@@ -6,11 +6,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import workbook.tool.base.Fs;
+import workbook.tool.base.Progress;
+import workbook.tool.base.UserError;
+import workbook.tool.content.Labs;
 
 /**
  * `open NN`: a Maven project of one lab that IntelliJ IDEA and VS Code import as it is. Its
@@ -67,7 +70,7 @@ final class IdeProject {
 
   /** Writes (or writes again) the project of a lab under .workbook/ide/ and returns its folder. */
   static Path write(Labs labs, Labs.Lab lab) {
-    Path test = lab.testFile().orElseThrow(() -> new Workbook.UserError("Lab " + lab.number() + " has no test file."));
+    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no test file."));
     Described d = new Described();
     // JBang resolves what is missing first (minutes on a first run, on a slow network).
     try (Progress p = Progress.start("asking JBang what lab " + lab.number() + "'s files need (it downloads what is missing)")) {
@@ -177,7 +180,7 @@ final class IdeProject {
       Labs.JbangInfo described = Labs.jbangInfo(root, file, null, 600);
       if (described.json().isEmpty()) {
         System.out.println(described.said().strip());
-        throw new Workbook.UserError("JBang could not describe " + root.relativize(file) + " (above): fix it, or run "
+        throw new UserError("JBang could not describe " + root.relativize(file) + " (above): fix it, or run "
             + "./jbang workbook@. test with its lab to see why, then open again.");
       }
       return described.json().get();

@@ -8,8 +8,15 @@
 // The tool's sources are UTF-8 (✔, ✘): javac would read them in the locale's charset, and in a
 // plain ASCII one (LANG=C, the consoles that most need the plain marks) not compile them at all.
 //COMPILE_OPTIONS -encoding UTF-8
-//SOURCES RoomReport.java Fs.java Labs.java LabReadme.java Catalog.java Json.java Progress.java Git.java Results.java Hints.java Verify.java Doctor.java Watch.java WarmRunner.java Mistakes.java Messages.java Conventions.java LabList.java Daemon.java WebWatch.java Mutate.java IdeProject.java
-//SOURCES ../src/workbook/kafka/*.java ../src/workbook/net/*.java ../src/workbook/room/*.java
+// The CLI (this file, Hints, Doctor, IdeProject) on the packages of workbook.tool (docs/architecture.md); each file
+// names the shared sources it uses itself (the broker: run, verify and doctor).
+//SOURCES Hints.java Doctor.java IdeProject.java
+//SOURCES workbook/tool/base/*.java workbook/tool/content/*.java workbook/tool/run/*.java workbook/tool/verify/*.java
+//SOURCES ../src/workbook/net/*.java ../src/workbook/room/*.java
+
+import static workbook.tool.base.Exit.ENVIRONMENT;
+import static workbook.tool.base.Exit.INTERNAL;
+import static workbook.tool.base.Exit.USAGE;
 
 import java.io.Console;
 import java.io.IOException;
@@ -21,9 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -31,6 +36,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
+import workbook.tool.base.EnvironmentProblem;
+import workbook.tool.base.Git;
+import workbook.tool.base.UserError;
+import workbook.tool.content.LabList;
+import workbook.tool.content.Labs;
+import workbook.tool.content.Results;
+import workbook.tool.run.Daemon;
+import workbook.tool.run.LabRun;
+import workbook.tool.run.RoomReport;
+import workbook.tool.run.Watch;
+import workbook.tool.verify.Conventions;
+import workbook.tool.verify.Messages;
+import workbook.tool.verify.Mistakes;
+import workbook.tool.verify.Mutate;
+import workbook.tool.verify.Verify;
 
 /**
  * The workbook tool: shows every lab and what to do next, runs a lab's tests (once or on every
@@ -52,33 +72,21 @@ import picocli.CommandLine.ScopeType;
         "3:the environment: no broker, no browser, a port taken, no network",
         "4:an internal error: its cause in one line, and where the log is"})
 public class Workbook implements java.util.concurrent.Callable<Integer> {
-  /** A mistake of the person typing: one sentence, no stack trace, exit 2. */
-  static final class UserError extends RuntimeException {
-    UserError(String message) { super(message, null, false, false); }
-  }
-
-  /** Something about this machine (a port taken, no broker, no network): one sentence, exit 3. */
-  static final class EnvironmentProblem extends RuntimeException {
-    EnvironmentProblem(String message) { super(message, null, false, false); }
-  }
-
-  static final int GREEN = 0, RED = 1, USAGE = 2, ENVIRONMENT = 3, INTERNAL = 4;
-
   @Option(names = "--plain", scope = ScopeType.INHERIT,
       description = "[ok] and [FAIL] instead of ✔ and ✘ (also WORKBOOK_PLAIN=1; on by itself where the console cannot show them)")
   boolean plain;
 
   /** How test runs a lab: through JBang (and starts the warm runner after), or the warm runner's own way. */
-  private final TestRunner runner;
+  private final LabRun.Runner runner;
   private final boolean startWarmRunner;
 
-  Workbook(TestRunner runner, boolean startWarmRunner) {
+  Workbook(LabRun.Runner runner, boolean startWarmRunner) {
     this.runner = runner;
     this.startWarmRunner = startWarmRunner;
   }
 
   public static void main(String[] args) {
-    System.exit(execute(new Workbook(Workbook::jbangRun, true), args));
+    System.exit(execute(new Workbook(LabRun::jbangRun, true), args));
   }
 
   /** Runs a command line (the cold path's main, or a request to the warm runner) and returns its exit code. */
@@ -195,7 +203,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
   int testCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab,
       @Parameters(index = "1..*", arity = "0..*", paramLabel = "STEP", description = "only these steps, e.g. 2") List<String> steps) {
     Labs labs = labs();
-    int exit = test(labs, lab, steps == null ? List.of() : steps, runner);
+    int exit = LabRun.test(labs, lab, steps == null ? List.of() : steps, runner);
     if (startWarmRunner) Daemon.startInBackground(labs); // the next run of any lab is warm
     return exit;
   }
@@ -339,7 +347,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
   @Command(name = "_daemon", hidden = true, description = "the warm runner, started by test, not for people")
   int daemon() {
     RoomReport.longLived = true;
-    return Daemon.serve(labs());
+    return Daemon.serve(labs(), (runner, args) -> execute(new Workbook(runner, false), args));
   }
 
   /** --web with no port is 0 (any free one); none at all is -1 (no page served). */
@@ -377,15 +385,10 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
 
     static String workbookVersion() {
       try {
-        Path root = Labs.findRoot();
-        Optional<String> described = Git.describe(root);
-        if (described.isPresent()) return described.get();
-        Path file = root.resolve("VERSION");
-        if (Files.exists(file)) return Files.readString(file).strip();
-      } catch (IOException | RuntimeException e) {
-        // not inside the workbook: unknown
+        return Git.workbookVersion(Labs.findRoot());
+      } catch (RuntimeException e) {
+        return "(unknown)"; // not inside the workbook
       }
-      return "(unknown)";
     }
   }
 
@@ -430,22 +433,6 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
       boolean off = System.getenv("NO_COLOR") != null || "dumb".equals(System.getenv("TERM")) || System.console() == null;
       return off ? CommandLine.Help.Ansi.OFF : CommandLine.Help.Ansi.AUTO;
     }
-  }
-
-  /**
-   * A number the person set in an environment variable, or its default when unset: one rule for
-   * every such variable, a bad value is refused in one sentence (exit 2), never silently replaced.
-   */
-  static long envNumber(String name, long fallback, long min, String meaning) {
-    String value = System.getenv(name);
-    if (value == null || value.isBlank()) return fallback;
-    try {
-      long n = Long.parseLong(value.strip());
-      if (n >= min) return n;
-    } catch (NumberFormatException e) {
-      // said below
-    }
-    throw new UserError(name + " must be a whole number of at least " + min + " (" + meaning + "): it is '" + value + "'.");
   }
 
   /** Rewrites the UTF-8 of ✔, ✘ and · as plain ASCII, byte by byte (a mark may come split across writes). */
@@ -549,81 +536,6 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
       System.out.println("Next: read labs/" + next.slug() + "/README.md, then ./jbang workbook@. test " + next.number());
     }
     return 0;
-  }
-
-  /** How a test run is carried out: through JBang in a new JVM, or warm in the workbook's daemon. */
-  interface TestRunner {
-    Labs.Run run(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results);
-  }
-
-
-  static int test(Labs labs, String number, List<String> steps, TestRunner runner) {
-    Labs.Lab lab = labs.lab(number);
-    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no *Test.java file."));
-    String what = steps.isEmpty() ? "" : " step" + (steps.size() > 1 ? "s " : " ") + String.join(", ", steps);
-    System.out.println("Testing lab " + lab.number() + what + " (" + lab.title() + ")...");
-    long started = System.currentTimeMillis();
-    RoomReport.before(labs); // only in a workbook that joined a room
-    Labs.Run run = runTests(labs, lab, test, steps, runner);
-    if (run.interrupted()) return 130; // Ctrl-C: one line has said so, nothing more to say
-    if (!run.ok()) WebWatch.tellIfDrawn(labs.root, lab.number(), started);
-    if (run.exit() == 2) return 2; // a wrong step number: the launcher has said which steps exist
-    if (run.timedOut()) {
-      System.out.println("Stopped after " + TEST_SECONDS + " s: the tests never finished. Look for a wait with no bound in your code.");
-    } else if (!run.ok() && run.noResults()) {
-      System.out.println("It does not compile yet (or did not start): fix the first error above and run it again.");
-    } else if (!run.ok()) {
-      System.out.println("Not green yet: fix the first red step, or ./jbang workbook@. hint " + lab.number());
-    } else if (!steps.isEmpty()) {
-      System.out.println("Lab " + lab.number() + what + " is green. Next: ./jbang workbook@. test " + lab.number()
-          + " (every step)");
-    } else {
-      System.out.println("Lab " + lab.number() + " is green. Next: ./jbang workbook@. list");
-    }
-    RoomReport.after(labs, lab, (System.currentTimeMillis() - started) / 1000.0); // only in a workbook that joined a room
-    return run.ok() ? 0 : 1;
-  }
-
-  static Labs.Run jbangRun(Labs labs, Labs.Lab lab, Path test, List<String> steps, Path results) {
-    List<String> args = new ArrayList<>(Labs.FIRST_ERRORS);
-    args.add(test.toString());
-    args.addAll(steps);
-    return Labs.run(labs.root, labs.root, args, Map.of("WORKBOOK_RESULTS", results.toString()), null, TEST_SECONDS);
-  }
-
-  static final long TEST_SECONDS = 600;
-
-  /**
-   * Runs the lab's test file and keeps the per-test results for list and hint. A run that leaves
-   * no results (it did not compile, or was stopped) is recorded as red, so list never shows an
-   * old green.
-   */
-  static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, Map<String, String> env, Path log) {
-    return runTests(labs, lab, test, steps, (l, b, t, s, results) -> {
-      List<String> args = new ArrayList<>(Labs.FIRST_ERRORS);
-      args.add(t.toString());
-      args.addAll(s);
-      Map<String, String> withResults = new HashMap<>(env);
-      withResults.put("WORKBOOK_RESULTS", results.toString());
-      return Labs.run(labs.root, labs.root, args, withResults, log, TEST_SECONDS);
-    });
-  }
-
-  static Labs.Run runTests(Labs labs, Labs.Lab lab, Path test, List<String> steps, TestRunner runner) {
-    // A new file for this run, moved into place only when it is complete: Ctrl-C keeps the last result.
-    try (Results.Pending pending = new Results.Pending(Results.file(labs.root, lab), lab.number())) {
-      Labs.Run run = runner.run(labs, lab, test, steps, pending.file);
-      boolean noResults = !Files.exists(pending.file);
-      if (run.exit() == 2) return new Labs.Run(2, false, run.log(), noResults); // a wrong step number: nothing ran
-      if (run.interrupted()) { // the test JVM was ended by Ctrl-C (or a kill)
-        pending.interrupted();
-        return new Labs.Run(run.exit(), false, run.log(), noResults);
-      }
-      if (noResults) Results.markUnfinished(pending.file, run.timedOut());
-      // A one-step run must not hide the other steps' last results: its rows replace only theirs.
-      pending.commit(!steps.isEmpty());
-      return new Labs.Run(run.exit(), run.timedOut(), run.log(), noResults);
-    }
   }
 
   static int reset(Labs labs, Labs.Lab lab, boolean yes) {

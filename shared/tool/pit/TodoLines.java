@@ -17,7 +17,7 @@ import org.pitest.mutationtest.engine.Mutater;
 import org.pitest.plugin.Feature;
 
 /**
- * A PIT plugin for the workbook's mutate command (shared/tool/Mutate.java): keeps only the
+ * A PIT plugin for the workbook's mutate command (shared/tool/workbook/tool/verify/Mutate.java): keeps only the
  * mutants on the learner's lines of a lab's solution (its TODO regions), so PIT never spends a
  * test run on the given code. The lines come from the file named by -Dworkbook.todoLines, one
  * "File.java:line" a line. This file is also the one place PIT's version is pinned: mutate

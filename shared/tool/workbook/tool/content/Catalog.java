@@ -1,3 +1,5 @@
+package workbook.tool.content;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -6,15 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import workbook.tool.base.Json;
 
 /**
  * jbang-catalog.json, read and written as JSON (Jackson, through Json): its aliases, each a script-ref and a
  * description. Written back the way it is laid out in the repository (two-space indent,
  * {@code "key": value}, a newline at the end), so that an unchanged catalog is the same bytes.
  */
-final class Catalog {
+public final class Catalog {
   /** One alias: the file it runs (from the workbook's root) and what JBang says of it. */
-  record Alias(String scriptRef, String description) {}
+  public record Alias(String scriptRef, String description) {}
 
   private final ObjectNode root;
 
@@ -23,7 +26,7 @@ final class Catalog {
   }
 
   /** The catalog in text; a catalog that is not a JSON object is refused in one sentence. */
-  static Catalog parse(String text) {
+  public static Catalog parse(String text) {
     try {
       JsonNode node = text.isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(text);
       if (!(node instanceof ObjectNode object)) throw new IllegalArgumentException("jbang-catalog.json is not a JSON object: write it as {\"aliases\": {...}}.");
@@ -35,7 +38,7 @@ final class Catalog {
   }
 
   /** Every alias in the catalog's order. */
-  Map<String, Alias> aliases() {
+  public Map<String, Alias> aliases() {
     Map<String, Alias> out = new LinkedHashMap<>();
     JsonNode aliases = root.path("aliases");
     for (Map.Entry<String, JsonNode> e : aliases.properties()) {
@@ -49,7 +52,7 @@ final class Catalog {
    * The catalog with these lab aliases: every other alias kept as it is, first and in its order,
    * then the labs' in the given order (their old entries replaced).
    */
-  Catalog withLabs(Map<String, Alias> labs) {
+  public Catalog withLabs(Map<String, Alias> labs) {
     ObjectNode copy = root.deepCopy();
     ObjectNode old = root.path("aliases") instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
     ObjectNode aliases = Json.MAPPER.createObjectNode();
@@ -66,7 +69,7 @@ final class Catalog {
   }
 
   /** The text to write: as the repository lays it out. */
-  String text() {
+  public String text() {
     DefaultIndenter indent = new DefaultIndenter("  ", "\n");
     DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
         .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));

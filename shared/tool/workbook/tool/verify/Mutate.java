@@ -1,3 +1,7 @@
+//SOURCES ../../../../src/workbook/kafka/*.java
+
+package workbook.tool.verify;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +24,9 @@ import javax.tools.ToolProvider;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
+import workbook.tool.base.Fs;
+import workbook.tool.base.UserError;
+import workbook.tool.content.Labs;
 
 /**
  * {@code mutate NN}: PIT's STRONGER mutators on the learner's code of lab NN's solution (the
@@ -33,7 +40,7 @@ import org.w3c.dom.NodeList;
  * temporary folder (compiled classes, PIT's report, its child JVMs' temporary files) that is
  * removed at the end, after a time limit, or on Ctrl-C, with every process PIT started.
  */
-final class Mutate {
+public final class Mutate {
   static final double GOAL = 90.0;
   static final String EQUIVALENTS = "equivalent-mutants.txt";
   private static final long DEFAULT_MINUTES = 30;
@@ -87,23 +94,23 @@ final class Mutate {
   private volatile boolean stopping;
   private volatile Path minionTmp;
 
-  Mutate(Labs labs) { this.labs = labs; }
+  public Mutate(Labs labs) { this.labs = labs; }
 
-  int run(List<String> args) {
+  public int run(List<String> args) {
     Labs.Lab lab = null;
     for (String a : args) {
       if (a.startsWith("--threads=")) threads = positive(a, "--threads=N: how many mutants PIT runs at once, e.g. --threads=2");
       else if (a.startsWith("--minutes=")) minutes = positive(a, "--minutes=N: the overall limit, e.g. --minutes=60");
       else if (a.equals("--keep")) keep = true;
       else if (a.matches("--mutators=[A-Za-z0-9_,]+")) mutators = a.substring(a.indexOf('=') + 1);
-      else if (a.startsWith("-")) throw new Workbook.UserError("Unknown option '" + a + "': mutate takes NN, --threads=N, --minutes=N, --mutators=GROUP and --keep.");
-      else if (lab != null) throw new Workbook.UserError("mutate takes one lab at a time, e.g. ./jbang workbook@. mutate 01");
+      else if (a.startsWith("-")) throw new UserError("Unknown option '" + a + "': mutate takes NN, --threads=N, --minutes=N, --mutators=GROUP and --keep.");
+      else if (lab != null) throw new UserError("mutate takes one lab at a time, e.g. ./jbang workbook@. mutate 01");
       else lab = labs.lab(a);
     }
-    if (lab == null) throw new Workbook.UserError("Which lab? Give its number, e.g. ./jbang workbook@. mutate 01");
+    if (lab == null) throw new UserError("Which lab? Give its number, e.g. ./jbang workbook@. mutate 01");
     Labs.Lab chosen = lab;
-    Path test = lab.testFile().orElseThrow(() -> new Workbook.UserError("Lab " + chosen.number() + " has no *Test.java file."));
-    if (!Files.isDirectory(lab.solutionDir())) throw new Workbook.UserError("Lab " + lab.number() + " has no solutions/" + lab.slug() + " folder.");
+    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + chosen.number() + " has no *Test.java file."));
+    if (!Files.isDirectory(lab.solutionDir())) throw new UserError("Lab " + lab.number() + " has no solutions/" + lab.slug() + " folder.");
     long t0 = System.nanoTime();
     System.out.println("Mutation testing lab " + lab.number() + " (" + lab.title() + "): PIT's " + mutators + " mutators on the"
         + " solution's TODO regions, against " + test.getFileName() + "...");
@@ -147,7 +154,7 @@ final class Mutate {
     } catch (NumberFormatException e) {
       // below
     }
-    throw new Workbook.UserError(usage);
+    throw new UserError(usage);
   }
 
   private int mutate(Labs.Lab lab, Path test, Path scratch, long t0) throws IOException {
@@ -324,7 +331,7 @@ final class Mutate {
 
   private static boolean compile(List<Path> sources, List<Path> classPath, Path classes, List<String> extra) {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    if (javac == null) throw new Workbook.UserError("mutate needs a JDK (javac), not only a JRE.");
+    if (javac == null) throw new UserError("mutate needs a JDK (javac), not only a JRE.");
     List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-proc:none", "-g", "-encoding", "UTF-8", "-nowarn",
         "-classpath", String.join(java.io.File.pathSeparator, classPath.stream().map(Path::toString).toList())));
     extra.stream().filter(o -> !o.equals("-g") && !o.startsWith("-proc")).forEach(args::add);

@@ -1,3 +1,5 @@
+package workbook.tool.verify;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +12,9 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import workbook.tool.content.LabList;
+import workbook.tool.content.LabReadme;
+import workbook.tool.content.Labs;
 
 /**
  * The conventions a maintainer relies on and nothing else checks, each broken one told in one
@@ -19,7 +24,7 @@ import java.util.stream.Stream;
  * is defined; every lab is in every list; a library version is pinned once; a solution changes
  * its starter only where a TODO says.
  */
-final class Conventions {
+public final class Conventions {
   // In Java comments, and in the YAML or text blocks some labs keep inside a Java string.
   private static final Pattern TODO_MARKER = Pattern.compile("(//|#)\\s*TODO (\\d+)\\b");
   private static final Pattern TYPE_DECLARATION = Pattern.compile("\\b(class|record|interface|enum)\\s+\\w+");
@@ -32,10 +37,10 @@ final class Conventions {
   private final Labs labs;
   private final List<String> problems = new ArrayList<>();
 
-  Conventions(Labs labs) { this.labs = labs; }
+  public Conventions(Labs labs) { this.labs = labs; }
 
   /** Every problem found, one sentence each; empty when the workbook keeps its conventions. */
-  List<String> check() {
+  public List<String> check() {
     for (Labs.Lab lab : labs.all()) {
       steps(lab);
       drift(lab);

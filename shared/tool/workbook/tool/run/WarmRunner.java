@@ -1,3 +1,5 @@
+package workbook.tool.run;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.source.util.JavacTask;
 import com.sun.source.util.TaskEvent;
@@ -27,6 +29,8 @@ import javax.tools.JavaCompiler;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
+import workbook.tool.base.Fs;
+import workbook.tool.content.Labs;
 
 /**
  * A lab's tests run warm, in this JVM: for watch (every save), for the daemon (the warm runner
@@ -37,7 +41,7 @@ import javax.tools.ToolProvider;
  * The libraries and the shared sources (which a learner never edits) are compiled and loaded
  * once, in a parent loader that every run reuses: a run pays only for the lab's own classes.
  */
-final class WarmRunner implements AutoCloseable {
+public final class WarmRunner implements AutoCloseable {
   private final List<Path> sources = new ArrayList<>();
   private final List<Path> jars = new ArrayList<>();
   private final String testClass;
@@ -54,7 +58,7 @@ final class WarmRunner implements AutoCloseable {
   private boolean sharedCompiled;
   private int runs;
   /** What to say when the lab does not compile (watch: save again; test: run again). */
-  String compileVerdict = "It does not compile yet: fix the line above and save again.";
+  public String compileVerdict = "It does not compile yet: fix the line above and save again.";
   /** The last run was refused before any test ran (a step number the lab does not have). */
   boolean usageError;
 
@@ -76,7 +80,7 @@ final class WarmRunner implements AutoCloseable {
   }
 
   /** Empty when this JVM has no compiler or JBang cannot describe the lab: watch then runs cold. */
-  static Optional<WarmRunner> prepare(Path root, Path test) {
+  public static Optional<WarmRunner> prepare(Path root, Path test) {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     if (javac == null) return Optional.empty();
     try {
@@ -123,7 +127,7 @@ final class WarmRunner implements AutoCloseable {
   }
 
   /** Compiles and runs the tests (all, or only the steps given, e.g. "2"); true when they are all green. */
-  boolean run(Path results, String... steps) throws IOException {
+  public boolean run(Path results, String... steps) throws IOException {
     if (!sharedReady()) return false;
     Path classes = compileLab();
     return classes != null && runTests(classes, results, steps);
@@ -265,18 +269,16 @@ final class WarmRunner implements AutoCloseable {
     boolean ok = task.call();
     List<Diagnostic<? extends JavaFileObject>> errors = problems.getDiagnostics().stream()
         .filter(d -> d.getKind() == Diagnostic.Kind.ERROR).toList();
-    errors.stream().limit(MAX_ERRORS).forEach(d -> System.out.print(asJavac(d, labDir.getParent().getParent())));
-    int shown = Math.min(errors.size(), MAX_ERRORS);
+    errors.stream().limit(Labs.MAX_ERRORS).forEach(d -> System.out.print(asJavac(d, labDir.getParent().getParent())));
+    int shown = Math.min(errors.size(), Labs.MAX_ERRORS);
     if (shown > 0) System.out.println(shown == 1 ? "1 error" : shown + " errors");
-    if (errors.size() > MAX_ERRORS) {
-      System.out.println("(only the first " + MAX_ERRORS + " of " + errors.size() + " errors are shown: fix these, then run it again)");
+    if (errors.size() > Labs.MAX_ERRORS) {
+      System.out.println("(only the first " + Labs.MAX_ERRORS + " of " + errors.size() + " errors are shown: fix these, then run it again)");
     }
     if (!ok && !compileVerdict.isEmpty()) System.out.println(compileVerdict);
     return ok;
   }
 
-  /** Errors shown after a failed compile, as JBang's run shows them too (javac -Xmaxerrs 5). */
-  static final int MAX_ERRORS = 5;
 
   /**
    * One error as javac prints it: the file and line, the message's first line, the source line

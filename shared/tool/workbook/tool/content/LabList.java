@@ -1,3 +1,5 @@
+package workbook.tool.content;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import workbook.tool.base.UserError;
 
 /**
  * The workbook's lists of labs, written from one place: each lab README's title line
@@ -30,8 +33,8 @@ import java.util.Map;
  * docs/instructor-guide.md and docs/lab-anatomy.md. {@code ./jbang workbook@. lists} writes them;
  * conventions fails, naming the file, when one is out of date.
  */
-final class LabList {
-  static final String COMMAND = "./jbang workbook@. lists";
+public final class LabList {
+  public static final String COMMAND = "./jbang workbook@. lists";
   static final List<String> KEYS = LabReadme.CARD_KEYS;
 
   /** One lab's card. */
@@ -45,13 +48,13 @@ final class LabList {
   private final List<String> problems = new ArrayList<>();
   private final List<Card> cards = new ArrayList<>();
 
-  LabList(Labs labs) {
+  public LabList(Labs labs) {
     this.labs = labs;
     for (Labs.Lab lab : labs.all()) card(lab);
   }
 
   /** Cards that are missing or incomplete, one sentence each; lists are written only without them. */
-  List<String> cardProblems() { return problems; }
+  public List<String> cardProblems() { return problems; }
 
   private void card(Labs.Lab lab) {
     LabReadme readme = lab.readme();
@@ -61,7 +64,7 @@ final class LabList {
   }
 
   /** Every file the lists live in, with what it should hold: relative path to full text. */
-  Map<String, String> expected() {
+  public Map<String, String> expected() {
     Map<String, String> files = new LinkedHashMap<>();
     files.put("jbang-catalog.json", catalog(Labs.read(labs.root.resolve("jbang-catalog.json"))));
     files.put("README.md", region(Labs.read(labs.root.resolve("README.md")), "labs", readmeTable()));
@@ -73,7 +76,7 @@ final class LabList {
   }
 
   /** The files whose lists are out of date. */
-  List<String> stale() {
+  public List<String> stale() {
     List<String> out = new ArrayList<>();
     expected().forEach((file, text) -> {
       if (!text.equals(Labs.read(labs.root.resolve(file)))) out.add(file);
@@ -82,7 +85,7 @@ final class LabList {
   }
 
   /** Writes every list; returns the files it changed. */
-  List<String> write() {
+  public List<String> write() {
     List<String> changed = new ArrayList<>();
     expected().forEach((file, text) -> {
       Path p = labs.root.resolve(file);
@@ -98,7 +101,7 @@ final class LabList {
   }
 
   /** Why a file cannot be written (its markers are missing), or null. */
-  String missingRegion(String file) {
+  public String missingRegion(String file) {
     return switch (file) {
       case "README.md" -> markers(file, "labs");
       case "docs/index.md" -> markers(file, "chart") != null ? markers(file, "chart") : markers(file, "table");
@@ -188,7 +191,7 @@ final class LabList {
     try {
       return Catalog.parse(current).withLabs(aliases).text();
     } catch (IllegalArgumentException e) {
-      throw new Workbook.UserError(e.getMessage());
+      throw new UserError(e.getMessage());
     }
   }
 

@@ -1,3 +1,5 @@
+package workbook.tool.run;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -20,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * {@code watch NN --web} serves it on 127.0.0.1, telling the open page to reload (Server-Sent
  * Events) each time a run writes it again.
  */
-final class WebWatch implements AutoCloseable {
+public final class WebWatch implements AutoCloseable {
   private final Path page;
   private final HttpServer server;
   private final ExecutorService pool;
@@ -46,7 +48,7 @@ final class WebWatch implements AutoCloseable {
   }
 
     /** Serves {@code page} at http://127.0.0.1:port/ (0: a free port) until closed. */
-  static WebWatch serve(Path page, int port) throws IOException {
+  public static WebWatch serve(Path page, int port) throws IOException {
     return new WebWatch(page, port);
   }
 
@@ -67,7 +69,7 @@ final class WebWatch implements AutoCloseable {
     watcher.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
   }
 

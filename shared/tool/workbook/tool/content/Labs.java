@@ -1,3 +1,5 @@
+package workbook.tool.content;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,29 +15,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import workbook.tool.base.Json;
+import workbook.tool.base.UserError;
 
 /** Finds the labs of the workbook and runs their files through the project's ./jbang. */
-final class Labs {
+public final class Labs {
   private static final Pattern LAB_DIR = Pattern.compile("(\\d\\d)-[a-z0-9-]+");
 
   /** One lab: its number, folders and files. */
-  record Lab(String number, String slug, Path dir, Path solutionDir, Optional<Path> demo) {
+  public record Lab(String number, String slug, Path dir, Path solutionDir, Optional<Path> demo) {
     /** The title its README gives it ("# Lab NN: Title"), or its folder's name. */
-    String title() {
+    public String title() {
       return readme().title().orElse(slug);
     }
 
     /** How many steps the lab has: its README's "## Step N" sections. */
-    int steps() {
+    public int steps() {
       return readme().steps().size();
     }
 
     /** Its README, parsed once (again only when the file changes). */
-    LabReadme readme() {
+    public LabReadme readme() {
       return LabReadme.of(dir.resolve("README.md"), "labs/" + slug + "/README.md", number);
     }
 
-    Optional<Path> testFile() {
+    public Optional<Path> testFile() {
       try (Stream<Path> files = Files.list(dir)) {
         return files.filter(p -> p.getFileName().toString().endsWith("Test.java")).sorted().findFirst();
       } catch (IOException e) {
@@ -43,7 +47,7 @@ final class Labs {
       }
     }
 
-    boolean usesBroker() {
+    public boolean usesBroker() {
       return sourcesMention("workbook/kafka");
     }
 
@@ -56,10 +60,10 @@ final class Labs {
     }
   }
 
-  final Path root;
+  public final Path root;
   final Map<String, Lab> byNumber = new LinkedHashMap<>();
 
-  Labs(Path root) {
+  public Labs(Path root) {
     this.root = root;
     Map<String, String> demos = demosFromCatalog();
     try (Stream<Path> dirs = Files.list(root.resolve("labs"))) {
@@ -77,26 +81,26 @@ final class Labs {
   }
 
   /** The workbook's root: this folder or the nearest parent holding jbang-catalog.json and labs/. */
-  static Path findRoot() {
+  public static Path findRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.exists(p.resolve("jbang-catalog.json")) && Files.isDirectory(p.resolve("labs"))) return p;
     }
-    throw new Workbook.UserError("This is not inside the workbook: cd into the folder you cloned, then run the command again.");
+    throw new UserError("This is not inside the workbook: cd into the folder you cloned, then run the command again.");
   }
 
   /** The lab for "3", "03" or "lab03", or a sentence listing the valid numbers. */
-  Lab lab(String arg) {
+  public Lab lab(String arg) {
     String n = arg.replaceFirst("^lab", "");
     if (n.matches("\\d")) n = "0" + n;
     Lab lab = byNumber.get(n);
     if (lab == null) {
-      throw new Workbook.UserError("There is no lab '" + arg + "': use one of " + String.join(", ", byNumber.keySet())
+      throw new UserError("There is no lab '" + arg + "': use one of " + String.join(", ", byNumber.keySet())
           + " (e.g. ./jbang workbook@. test " + byNumber.keySet().iterator().next() + ").");
     }
     return lab;
   }
 
-  List<Lab> all() {
+  public List<Lab> all() {
     return new ArrayList<>(byNumber.values());
   }
 
@@ -107,12 +111,12 @@ final class Labs {
         if (name.matches("lab\\d\\d") && !alias.scriptRef().isEmpty()) demos.put(name, alias.scriptRef());
       });
     } catch (IllegalArgumentException e) {
-      throw new Workbook.UserError(e.getMessage());
+      throw new UserError(e.getMessage());
     }
     return demos;
   }
 
-  static String read(Path p) {
+  public static String read(Path p) {
     try {
       return Files.readString(p, StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -127,26 +131,29 @@ final class Labs {
         : List.of("bash", root.resolve("jbang").toString());
   }
 
+  /** Errors shown after a failed compile, as JBang's run shows them too (javac -Xmaxerrs 5). */
+  public static final int MAX_ERRORS = 5;
+
   /** JBang's options for a learner's run: javac shows the first five errors, as the warm runner does. */
-  static final List<String> FIRST_ERRORS = List.of("-C=-Xmaxerrs", "-C=" + WarmRunner.MAX_ERRORS,
+  public static final List<String> FIRST_ERRORS = List.of("-C=-Xmaxerrs", "-C=" + MAX_ERRORS,
       // The sources are UTF-8 (LabTests prints ✔): in an ASCII locale (LANG=C) javac would refuse them.
       "-C=-encoding", "-C=UTF-8");
 
   /** Result of a finished child process: exit code (or -1 on timeout) and where its output went. */
-  record Run(int exit, boolean timedOut, Path log, boolean noResults) {
-    Run(int exit, boolean timedOut, Path log) { this(exit, timedOut, log, false); }
+  public record Run(int exit, boolean timedOut, Path log, boolean noResults) {
+    public Run(int exit, boolean timedOut, Path log) { this(exit, timedOut, log, false); }
 
-    boolean ok() { return exit == 0 && !timedOut; }
+    public boolean ok() { return exit == 0 && !timedOut; }
 
     /** Ended by Ctrl-C (SIGINT) or a kill (SIGTERM), as a shell reports it: 128 + the signal. */
-    boolean interrupted() { return !timedOut && (exit == 130 || exit == 143); }
+    public boolean interrupted() { return !timedOut && (exit == 130 || exit == 143); }
   }
 
   /**
    * Runs ./jbang with args in dir, output to a log file (or to our console if log is null),
    * stdin closed, killed with its children after the timeout.
    */
-  static Run run(Path root, Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
+  public static Run run(Path root, Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
     List<String> cmd = new ArrayList<>(jbang(root));
     cmd.addAll(args);
     Run r = runCommand(cmd, dir, env, log, timeoutSeconds);
@@ -155,14 +162,14 @@ final class Labs {
   }
 
   /** JBang's description of a file: its JSON, or none and what JBang said instead. */
-  record JbangInfo(Optional<com.fasterxml.jackson.databind.JsonNode> json, String said) {}
+  public record JbangInfo(Optional<com.fasterxml.jackson.databind.JsonNode> json, String said) {}
 
   /**
    * `jbang info tools FILE` (sources, resolved jars, JVM and compiler options), run from the
    * workbook's root with its output in a temporary file of folder (the system's when null).
    * A JBang that fails, or prints no JSON, gives an empty description and its output.
    */
-  static JbangInfo jbangInfo(Path root, Path file, Path folder, long timeoutSeconds) throws IOException {
+  public static JbangInfo jbangInfo(Path root, Path file, Path folder, long timeoutSeconds) throws IOException {
     Path out = folder == null ? Files.createTempFile("workbook-info-", ".json") : Files.createTempFile(folder, "info-", ".json");
     try {
       Run r = run(root, root, List.of("info", "tools", file.toString()), Map.of(), out, timeoutSeconds);
@@ -196,7 +203,7 @@ final class Labs {
    * without JBang: nothing is resolved or compiled again, and an edit to the tool's sources
    * in the middle of a run cannot change (or race to rebuild) the code the children run.
    */
-  static Run runTool(Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
+  public static Run runTool(Path dir, List<String> args, Map<String, String> env, Path log, long timeoutSeconds) {
     // Most of a child's time is waiting on sockets: the quick JIT tier and one GC thread spend
     // far less of two shared cores than the optimising compiler and parallel GC would.
     List<String> cmd = toolCommand(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), args);
@@ -204,7 +211,7 @@ final class Labs {
   }
 
   /** The command that starts this tool again (verify's children, the daemon): this JVM's options, plus some. */
-  static List<String> toolCommand(List<String> moreOptions, List<String> args) {
+  public static List<String> toolCommand(List<String> moreOptions, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -237,7 +244,7 @@ final class Labs {
       COPIERS.clear();
       return new Run(p.exitValue(), false, log);
     } catch (IOException e) {
-      throw new Workbook.UserError("Could not run " + cmd.get(0) + ": " + e.getMessage());
+      throw new UserError("Could not run " + cmd.get(0) + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Run(-1, true, log);
@@ -267,7 +274,7 @@ final class Labs {
 
   private static final List<Thread> COPIERS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  static File nullFile() {
+  public static File nullFile() {
     return new File(File.separatorChar == '\\' ? "NUL" : "/dev/null");
   }
 }

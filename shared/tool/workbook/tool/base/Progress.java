@@ -1,3 +1,5 @@
+package workbook.tool.base;
+
 /**
  * One line when work a person waits for takes more than 2 seconds, and one every 30 seconds after
  * it, so that no command is silent for minutes (open asking JBang, prefetch's builds and Maven).
@@ -7,7 +9,7 @@
  * try (Progress p = Progress.start("asking JBang what lab 01's tests need")) { ... }
  * </pre>
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
   private final Thread thread;
 
   private Progress(String what, long firstMillis, long everyMillis) {
@@ -29,12 +31,12 @@ final class Progress implements AutoCloseable {
   }
 
   /** Says what is being done once it has taken 2 s, then every 30 s, until closed. */
-  static Progress start(String what) {
+  public static Progress start(String what) {
     return new Progress(what, 2000, 30_000);
   }
 
   /** The same with other delays (for the tool's tests). */
-  static Progress start(String what, long firstMillis, long everyMillis) {
+  public static Progress start(String what, long firstMillis, long everyMillis) {
     return new Progress(what, firstMillis, everyMillis);
   }
 

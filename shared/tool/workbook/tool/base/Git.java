@@ -1,3 +1,5 @@
+package workbook.tool.base;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -6,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The little of git the tool needs: what the learner changed, and how to put it back. */
-final class Git {
+public final class Git {
   private Git() {}
 
   /**
@@ -24,13 +26,26 @@ final class Git {
   }
 
   /** Tracked files under path that differ from the starter as shipped (committed since, or not), and that it has. */
-  static List<String> changedFiles(Path root, String path) {
+  public static List<String> changedFiles(Path root, String path) {
     Result r = git(root, "diff", "--name-only", "--diff-filter=a", shipped(root), "--", path);
     if (r.exit != 0) {
-      throw new Workbook.UserError("This copy of the workbook is not a git clone, so the starter cannot be"
+      throw new UserError("This copy of the workbook is not a git clone, so the starter cannot be"
           + " restored from it: clone it with git, or copy the lab's files again from a fresh download.");
     }
     return r.lines();
+  }
+
+  /** The workbook's version: git describe, or the VERSION file of a copy without git; "(unknown)" when neither says. */
+  public static String workbookVersion(Path root) {
+    try {
+      java.util.Optional<String> described = describe(root);
+      if (described.isPresent()) return described.get();
+      Path file = root.resolve("VERSION");
+      if (java.nio.file.Files.exists(file)) return java.nio.file.Files.readString(file).strip();
+    } catch (IOException | RuntimeException e) {
+      // unknown
+    }
+    return "(unknown)";
   }
 
   /** The workbook's version: git describe of HEAD (a tag, or the commit), "-dirty" when files changed; empty without git. */
@@ -39,24 +54,24 @@ final class Git {
     return r.exit == 0 && !r.out.isBlank() ? java.util.Optional.of(r.out.strip()) : java.util.Optional.empty();
   }
 
-  static void restore(Path root, List<String> files) {
+  public static void restore(Path root, List<String> files) {
     List<String> args = new ArrayList<>(List.of("checkout", shipped(root), "--"));
     args.addAll(files);
     if (git(root, args.toArray(String[]::new)).exit != 0) {
-      throw new Workbook.UserError("git could not restore the files; your backup is kept. Try: git checkout " + shipped(root) + " -- "
+      throw new UserError("git could not restore the files; your backup is kept. Try: git checkout " + shipped(root) + " -- "
           + String.join(" ", files));
     }
   }
 
   /** True when the path has changes against HEAD, or is not tracked at all. */
-  static boolean differsFromHead(Path root, String path) {
+  public static boolean differsFromHead(Path root, String path) {
     Result tracked = git(root, "ls-files", "--", path);
     if (tracked.exit != 0 || tracked.out.isBlank()) return false; // not a clone, or a new folder: use as is
     return !git(root, "status", "--porcelain", "--", path).out.isBlank();
   }
 
   /** Writes the committed version of path (a folder) into target, keeping its relative layout. */
-  static boolean exportHead(Path root, String path, Path target) {
+  public static boolean exportHead(Path root, String path, Path target) {
     try {
       Process archive = new ProcessBuilder("git", "archive", "--format=tar", "HEAD", "--", path)
           .directory(root.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -73,12 +88,12 @@ final class Git {
     }
   }
 
-  static void diff(Path root, String mine, String solution) {
+  public static void diff(Path root, String mine, String solution) {
     try {
       new ProcessBuilder("git", "--no-pager", "diff", "--no-index", "--", mine, solution)
           .directory(root.toFile()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
     } catch (IOException e) {
-      throw new Workbook.UserError("Showing a diff needs git on the PATH: compare " + mine + " with " + solution + " yourself.");
+      throw new UserError("Showing a diff needs git on the PATH: compare " + mine + " with " + solution + " yourself.");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

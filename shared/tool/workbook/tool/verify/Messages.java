@@ -1,3 +1,5 @@
+package workbook.tool.verify;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import workbook.tool.content.Labs;
+import workbook.tool.content.Results;
 
 /**
  * The message report: for every lab, the first failure message a learner reads at each step of
@@ -17,7 +21,7 @@ import java.util.regex.Pattern;
  * may name the earlier one whose TODO stops it) fails verify.
  * {@code ./jbang workbook@. messages [NN...]} prints the recorded messages and checks them.
  */
-final class Messages {
+public final class Messages {
   /** One first message: whose (the starter, or a mistake by name), at which step, and what it said. */
   record Row(String kind, String name, int step, String message) {
     /**
@@ -102,7 +106,7 @@ final class Messages {
   }
 
   /** {@code messages [NN...] [--run]}: the recorded first messages, checked; --run verifies those labs first. */
-  static int command(Labs labs, List<String> args) {
+  public static int command(Labs labs, List<String> args) {
     List<Labs.Lab> chosen = new ArrayList<>();
     boolean run = false;
     for (String a : args) {

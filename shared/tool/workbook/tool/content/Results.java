@@ -1,7 +1,9 @@
+package workbook.tool.content;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -15,9 +17,9 @@ import java.util.TreeSet;
  * message on one line), read back to
  * show a lab's status, find its first unfinished step, and check verify's invariants.
  */
-record Results(List<String[]> rows) {
+public record Results(List<String[]> rows) {
 
-  static Path file(Path root, Labs.Lab lab) {
+  public static Path file(Path root, Labs.Lab lab) {
     Path dir = root.resolve(".workbook/results");
     try {
       Files.createDirectories(dir);
@@ -54,7 +56,7 @@ record Results(List<String[]> rows) {
     }
   }
 
-  static final String INTERRUPTED = "Interrupted: this run of lab %s is not recorded; its last complete result is kept"
+  public static final String INTERRUPTED = "Interrupted: this run of lab %s is not recorded; its last complete result is kept"
       + " (./jbang workbook@. list shows it).";
 
   /**
@@ -63,15 +65,15 @@ record Results(List<String[]> rows) {
    * object's shutdown hook runs; or the test JVM was ended by a signal) records nothing, says so
    * in one line, and the lab's last complete result stays.
    */
-  static final class Pending implements AutoCloseable {
+  public static final class Pending implements AutoCloseable {
     private static final java.util.concurrent.atomic.AtomicInteger COUNT = new java.util.concurrent.atomic.AtomicInteger();
     private final Path results;
     private final String lab;
-    final Path file;
+    public final Path file;
     private final Thread hook = new Thread(this::interrupted, "results-interrupted");
     private boolean settled;
 
-    Pending(Path results, String lab) {
+    public Pending(Path results, String lab) {
       this.results = results;
       this.lab = lab;
       sweep(results.getParent(), lab);
@@ -81,7 +83,7 @@ record Results(List<String[]> rows) {
     }
 
     /** The run was interrupted: nothing moves into place. Says so once. */
-    synchronized void interrupted() {
+    public synchronized void interrupted() {
       if (settled) return;
       settled = true;
       deleteQuietly(file);
@@ -90,7 +92,7 @@ record Results(List<String[]> rows) {
     }
 
     /** The run is complete: its results replace the lab's, or (one step's run) that step's rows. */
-    synchronized void commit(boolean onlyItsSteps) {
+    public synchronized void commit(boolean onlyItsSteps) {
       if (settled) return;
       settled = true;
       try {
@@ -141,7 +143,7 @@ record Results(List<String[]> rows) {
   }
 
   /** Records a run that left no results (it did not compile, or it was stopped) as one red row. */
-  static void markUnfinished(Path file, boolean stopped) {
+  public static void markUnfinished(Path file, boolean stopped) {
     String why = stopped ? "the run was stopped: it never finished" : "it did not compile or did not start";
     try {
       Files.writeString(file, "given\tfailed\t(" + why + ")\t" + why + "\n");
@@ -151,7 +153,7 @@ record Results(List<String[]> rows) {
   }
 
   /** Forgets a lab's last results (after reset or restore, they describe other files). */
-  static void forget(Path root, Labs.Lab lab) {
+  public static void forget(Path root, Labs.Lab lab) {
     try {
       Files.deleteIfExists(root.resolve(".workbook/results/" + lab.number() + ".tsv"));
     } catch (IOException ignored) {
@@ -159,11 +161,11 @@ record Results(List<String[]> rows) {
     }
   }
 
-  static Optional<Results> last(Path root, Labs.Lab lab) {
+  public static Optional<Results> last(Path root, Labs.Lab lab) {
     return read(root.resolve(".workbook/results/" + lab.number() + ".tsv"));
   }
 
-  static Optional<Results> read(Path file) {
+  public static Optional<Results> read(Path file) {
     if (!Files.exists(file)) return Optional.empty();
     try {
       List<String[]> rows = new ArrayList<>();
@@ -177,46 +179,46 @@ record Results(List<String[]> rows) {
     }
   }
 
-  long count(String status) {
+  public long count(String status) {
     return rows.stream().filter(r -> r[1].equals(status)).count();
   }
 
-  boolean green() {
+  public boolean green() {
     return !rows.isEmpty() && count("failed") == 0 && count("passed") > 0;
   }
 
-  String summary() {
+  public String summary() {
     return count("passed") + " passed, " + count("failed") + " failed";
   }
 
   /** Steps (step1, step2, ...) in number order. */
-  Set<String> steps() {
+  public Set<String> steps() {
     Set<String> steps = new TreeSet<>((a, b) -> Integer.compare(num(a), num(b)));
     rows.stream().map(r -> r[0]).filter(s -> s.startsWith("step")).forEach(steps::add);
     return steps;
   }
 
-  boolean stepFailed(String step) {
+  public boolean stepFailed(String step) {
     return rows.stream().anyMatch(r -> r[0].equals(step) && r[1].equals("failed"));
   }
 
   /** The messages of the failing tests of one step ("step2"), in run order. */
-  List<String> failureMessages(String step) {
+  public List<String> failureMessages(String step) {
     return rows.stream().filter(r -> r[0].equals(step) && r[1].equals("failed"))
         .map(r -> r.length > 3 ? r[3] : "").toList();
   }
 
   /** The first step with a failing test, if any. */
-  Optional<String> firstRedStep() {
+  public Optional<String> firstRedStep() {
     return steps().stream().filter(this::stepFailed).findFirst();
   }
 
   /** Tests that fail outside any step: the given part of the lab is broken. */
-  List<String> failingGiven() {
+  public List<String> failingGiven() {
     return rows.stream().filter(r -> r[0].equals("given") && r[1].equals("failed")).map(r -> r[2]).toList();
   }
 
-  static int num(String step) {
+  public static int num(String step) {
     return Integer.parseInt(step.replaceAll("\\D", ""));
   }
 }

@@ -1,3 +1,5 @@
+package workbook.tool.verify;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import workbook.tool.content.Labs;
+import workbook.tool.content.Results;
+import workbook.tool.run.WarmRunner;
 
 /**
  * A lab's catalogue of plausible wrong answers (solutions/NN-slug/mistakes/NAME.patch) and the
@@ -21,7 +26,7 @@ import java.util.stream.Stream;
  * then the starter, the solution and each mistake are compiled in-process; a mistake runs only
  * its step's tests.
  */
-final class Mistakes {
+public final class Mistakes {
   /** Line 1 of a patch: "step N: why the code is wrong". */
   private static final Pattern HEADER = Pattern.compile("^step (\\d+): (\\S.*)$");
   static final long SECONDS_EACH = 150;
@@ -60,7 +65,7 @@ final class Mistakes {
    * phase whose outcome makes the next one pointless, so the log ends with what went wrong.
    * The lab copy holds the lab inside a copy of the workbook (shared/, jbang).
    */
-  static int checkLab(Path labCopy, Path out, Path solutionDir) throws IOException {
+  public static int checkLab(Path labCopy, Path out, Path solutionDir) throws IOException {
     Path root = labCopy.getParent().getParent();
     Path test;
     try (Stream<Path> files = Files.list(labCopy)) {

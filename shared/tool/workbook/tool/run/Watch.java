@@ -1,3 +1,7 @@
+//SOURCES ../../../../src/workbook/kafka/*.java
+
+package workbook.tool.run;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
@@ -13,6 +17,9 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import workbook.kafka.Broker;
+import workbook.tool.base.UserError;
+import workbook.tool.content.Labs;
+import workbook.tool.content.Results;
 
 /**
  * Runs a lab's tests again every time one of its .java files is saved, in one warm JVM: the
@@ -20,13 +27,13 @@ import workbook.kafka.Broker;
  * compiles the lab and runs its tests in a fresh class loader (see WarmRunner). That JVM is the
  * warm runner behind test (Daemon), so the two share one broker; with it off, this one.
  */
-final class Watch {
+public final class Watch {
   private final Labs labs;
   private final Labs.Lab lab;
   private final int webPort;
 
   /** webPort: -1 serves nothing; 0 or a port serves each run's story page there (watch --web). */
-  Watch(Labs labs, Labs.Lab lab, int webPort) {
+  public Watch(Labs labs, Labs.Lab lab, int webPort) {
     this.labs = labs;
     this.lab = lab;
     this.webPort = webPort;
@@ -37,8 +44,8 @@ final class Watch {
   /** The runs go to the warm runner, which says itself where a red run's story is drawn. */
   private boolean viaDaemon;
 
-  int run() {
-    Path test = lab.testFile().orElseThrow(() -> new Workbook.UserError("Lab " + lab.number() + " has no test file."));
+  public int run() {
+    Path test = lab.testFile().orElseThrow(() -> new UserError("Lab " + lab.number() + " has no test file."));
     System.out.println("Getting lab " + lab.number() + " ready to watch...");
     BooleanSupplier once = Daemon.enabled() ? throughDaemon(test) : alone(test);
     try (WatchService watcher = FileSystems.getDefault().newWatchService();
@@ -87,7 +94,7 @@ final class Watch {
         // It had stopped (idle for long, or the workbook's code changed): a new one, asked once more.
         if (exit.isEmpty() && Daemon.ensureRunning(labs).isPresent()) exit = Daemon.request(labs.root, request, System.out::println);
         if (exit.isPresent()) return exit.getAsInt() == 0;
-        return Workbook.test(labs, lab.number(), List.of(), Workbook::jbangRun) == 0; // through JBang, as without it
+        return LabRun.test(labs, lab.number(), List.of(), LabRun::jbangRun) == 0; // through JBang, as without it
       } finally {
         inFlight = false;
       }
@@ -108,7 +115,7 @@ final class Watch {
     Map<String, String> brokerEnv = env;
     return () -> {
       try {
-        return warm.isPresent() ? warmRun(warm.get()) : Workbook.runTests(labs, lab, test, List.of(), brokerEnv, null).ok();
+        return warm.isPresent() ? warmRun(warm.get()) : LabRun.runTests(labs, lab, test, List.of(), brokerEnv, null).ok();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

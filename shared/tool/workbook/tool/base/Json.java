@@ -1,4 +1,6 @@
-//SOURCES ../src/workbook/json/Jackson.java
+//SOURCES ../../../../src/workbook/json/Jackson.java
+
+package workbook.tool.base;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -7,8 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * names for the whole workbook, and one mapper. Through it Catalog reads and writes
  * jbang-catalog.json, and Labs.jbangInfo reads what JBang says it compiles and runs for a file.
  */
-final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+public final class Json {
+  public static final ObjectMapper MAPPER = new ObjectMapper();
 
   private Json() {}
 }

@@ -1,3 +1,7 @@
+//SOURCES ../../../../src/workbook/kafka/*.java
+
+package workbook.tool.run;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,6 +27,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import workbook.kafka.Broker;
+import workbook.tool.base.Env;
+import workbook.tool.base.Exit;
+import workbook.tool.base.UserError;
+import workbook.tool.content.Labs;
 
 /**
  * The warm runner behind `test`: one JVM per checkout that keeps the compiler, the libraries, the
@@ -33,7 +41,7 @@ import workbook.kafka.Broker;
  * without a request (900 by default), by `daemon stop`, or when the workbook's own code changes.
  * WORKBOOK_DAEMON=off (and CI=true) turn it off: every test then runs through JBang as before.
  */
-final class Daemon {
+public final class Daemon {
   private static final String EXIT = "\u0001exit ";
   private static final String STALE = "\u0001stale";
   private static final String STOP = "\u0001stop";
@@ -41,6 +49,7 @@ final class Daemon {
   static final char STDERR = '\u0002';
 
   private final Labs labs;
+  private final CommandLine commandLine;
   /** The warm runners of the labs used last, the most recent last: a lab's libraries take 20-60 MB. */
   private final Map<String, WarmRunner> runners = new java.util.LinkedHashMap<>(4, 0.75f, true);
   private static final int RUNNERS_KEPT = 2;
@@ -48,14 +57,15 @@ final class Daemon {
   private final String version;
   private boolean stopping;
 
-  private Daemon(Labs labs) {
+  private Daemon(Labs labs, CommandLine commandLine) {
     this.labs = labs;
+    this.commandLine = commandLine;
     this.version = version(labs.root);
   }
 
   static boolean enabled() {
     String flag = System.getenv().getOrDefault("WORKBOOK_DAEMON", "");
-    if (!flag.matches("|on|off")) throw new Workbook.UserError("WORKBOOK_DAEMON must be on or off (or unset): it is '" + flag + "'.");
+    if (!flag.matches("|on|off")) throw new UserError("WORKBOOK_DAEMON must be on or off (or unset): it is '" + flag + "'.");
     if (flag.equals("off")) return false;
     return flag.equals("on") || !"true".equals(System.getenv("CI"));
   }
@@ -88,7 +98,7 @@ final class Daemon {
   }
 
   /** Starts the daemon for the next run, unless one is running (or starting), it is off, or no client would use it. */
-  static void startInBackground(Labs labs) {
+  public static void startInBackground(Labs labs) {
     if (clientUsesIt()) start(labs);
   }
 
@@ -175,7 +185,7 @@ final class Daemon {
     }
   }
 
-  static int command(Labs labs, List<String> rest) {
+  public static int command(Labs labs, List<String> rest) {
     String what = rest.isEmpty() ? "status" : rest.get(0);
     Optional<String[]> daemon = running(labs.root);
     if (what.equals("stop")) {
@@ -198,13 +208,18 @@ final class Daemon {
               : clientUsesIt() ? ": the next test starts one." : ": only ./jbang (bash) starts one, and talks to it.")));
       return 0;
     }
-    throw new Workbook.UserError("Unknown 'daemon " + what + "': use daemon stop or daemon status.");
+    throw new UserError("Unknown 'daemon " + what + "': use daemon stop or daemon status.");
   }
 
   // --- the daemon itself ---------------------------------------------------------------------
 
-  static int serve(Labs labs) {
-    Daemon daemon = new Daemon(labs);
+  /** The tool's command line, handed over by the CLI: runs args with this way of running a lab's tests, returns the exit code. */
+  public interface CommandLine {
+    int execute(LabRun.Runner runner, String[] args);
+  }
+
+  public static int serve(Labs labs, CommandLine commandLine) {
+    Daemon daemon = new Daemon(labs, commandLine);
     Path dir = dir(labs.root);
     Path portFile = dir.resolve("port");
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -295,15 +310,15 @@ final class Daemon {
     System.setErr(err);
     try {
       // The same command line as the cold path (picocli's, with its help, refusals and exit codes); only how a lab runs differs.
-      exit = Workbook.execute(new Workbook((l, lab, test, steps, results) -> {
+      exit = commandLine.execute((l, lab, test, steps, results) -> {
         Labs.Run run = warmRun(l, lab, test, steps, results);
         // The client is gone (Ctrl-C in its terminal): this run is not recorded.
         return out.checkError() || closed(client, in) ? new Labs.Run(130, false, null) : run;
-      }, false), args.toArray(String[]::new));
-      if (exit == Workbook.INTERNAL) stopping = true; // said on standard error; the next run starts afresh
+      }, args.toArray(String[]::new));
+      if (exit == Exit.INTERNAL) stopping = true; // said on standard error; the next run starts afresh
     } catch (RuntimeException | Error e) {
       err.println("The warm runner failed (" + e + "); run the command again: it starts afresh.");
-      exit = Workbook.INTERNAL;
+      exit = Exit.INTERNAL;
       stopping = true;
     } finally {
       err.flush();
@@ -344,7 +359,7 @@ final class Daemon {
     if (runner == null || !wanted.equals(directives.get(lab.number()))) {
       // First run of this lab here, or its //DEPS or //SOURCES changed: ask JBang once more.
       runner = WarmRunner.prepare(labs.root, test).orElse(null);
-      if (runner == null) return Workbook.jbangRun(labs, lab, test, steps, results); // the cold path, as before
+      if (runner == null) return LabRun.jbangRun(labs, lab, test, steps, results); // the cold path, as before
       runner.compileVerdict = "";
       WarmRunner replaced = runners.put(lab.number(), runner);
       if (replaced != null) replaced.close();
@@ -418,7 +433,7 @@ final class Daemon {
   }
 
   static long idleSeconds() {
-    return Workbook.envNumber("WORKBOOK_DAEMON_IDLE", 900, 1, "seconds the warm runner waits for a request before it stops, e.g. 900");
+    return Env.number("WORKBOOK_DAEMON_IDLE", 900, 1, "seconds the warm runner waits for a request before it stops, e.g. 900");
   }
 
   /** Bytes as they are, with STDERR at the start of each line. */

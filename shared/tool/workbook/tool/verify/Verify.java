@@ -1,3 +1,7 @@
+//SOURCES ../../../../src/workbook/kafka/*.java
+
+package workbook.tool.verify;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,6 +16,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import workbook.kafka.Broker;
+import workbook.tool.base.Env;
+import workbook.tool.base.Fs;
+import workbook.tool.base.Git;
+import workbook.tool.content.Labs;
+import workbook.tool.content.Results;
 
 /**
  * Checks the workbook's invariants for every lab, in temporary copies laid out like the repo,
@@ -24,7 +33,7 @@ import workbook.kafka.Broker;
  * (recorded for {@code messages} in .workbook/messages/NN.tsv).
  * Ends with the line "N passed, N failed".
  */
-final class Verify {
+public final class Verify {
   private static final long DEMO_SECONDS = 240; // a few seconds on a quiet laptop; generous for a loaded CI machine
   private static final long TEST_SECONDS = 600;
   private static final int MIN_MISTAKES = 8;
@@ -41,9 +50,9 @@ final class Verify {
   private boolean keep;
   private Path scratch;
 
-  Verify(Labs labs) { this.labs = labs; }
+  public Verify(Labs labs) { this.labs = labs; }
 
-  int run(List<String> args) {
+  public int run(List<String> args) {
     List<Labs.Lab> chosen = new ArrayList<>();
     for (String a : args) {
       if (a.equals("--as-is")) asIs = true;
@@ -129,7 +138,7 @@ final class Verify {
    * time is waiting (on a broker, a deadline, a simulated latency), so a few at once fit two cores.
    */
   private static int runsAtOnce() {
-    return (int) Math.min(64, Workbook.envNumber("WORKBOOK_VERIFY_PARALLEL", 4, 1, "how many labs verify checks at once, e.g. 2"));
+    return (int) Math.min(64, Env.number("WORKBOOK_VERIFY_PARALLEL", 4, 1, "how many labs verify checks at once, e.g. 2"));
   }
 
   private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(runsAtOnce(), r -> {

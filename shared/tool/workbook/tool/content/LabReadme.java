@@ -1,5 +1,7 @@
 //DEPS org.commonmark:commonmark:0.32.0
 
+package workbook.tool.content;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,18 +44,18 @@ import org.commonmark.parser.Parser;
  * {@link #cardProblems()} (title and card, which the lists of labs need) or {@link #problems()}
  * (the rest), naming the file and line and what to fix.
  */
-final class LabReadme {
+public final class LabReadme {
   /** A "## Step N" section: its number, its heading as written (without "## ") and its line. */
-  record Step(int number, String heading, int line) {}
+  public record Step(int number, String heading, int line) {}
 
   /** One hint: its tier (the item's number as written), its text, its line, and whether a {@code <details>} folds it. */
-  record Tier(int number, String text, int line, boolean folded) {}
+  public record Tier(int number, String text, int line, boolean folded) {}
 
   /** One rule of "## What the tests check": its text and its line. */
-  record Rule(String text, int line) {}
+  public record Rule(String text, int line) {}
 
   /** The keys every card has, in the order CONTRIBUTING.md lists them. */
-  static final List<String> CARD_KEYS = List.of("concept", "see", "demo", "part", "guide", "minutes", "slows");
+  public static final List<String> CARD_KEYS = List.of("concept", "see", "demo", "part", "guide", "minutes", "slows");
 
   private static final Parser PARSER = Parser.builder().includeSourceSpans(IncludeSourceSpans.BLOCKS).build();
   private static final Pattern STEP = Pattern.compile("Step (\\d+)\\b.*");
@@ -90,7 +92,7 @@ final class LabReadme {
    * The README's text as a lab numbered NUMBER has it; where names the file in problems (a path
    * from the workbook's root) and dir is the lab's folder (where the card's demo must be), or null.
    */
-  static LabReadme parse(String where, String number, Path dir, String text) {
+  public static LabReadme parse(String where, String number, Path dir, String text) {
     return new LabReadme(where, number, dir, text);
   }
 
@@ -102,7 +104,7 @@ final class LabReadme {
    * The README at file (of lab NUMBER, named where in problems), parsed again only when the file
    * changed: the warm runner lives for hours.
    */
-  static LabReadme of(Path file, String where, String number) {
+  public static LabReadme of(Path file, String where, String number) {
     file = file.toAbsolutePath();
     FileTime modified;
     long size;
@@ -128,43 +130,43 @@ final class LabReadme {
   // --- what it says ---------------------------------------------------------------------------
 
   /** "Title" of "# Lab NN: Title"; without that line, the first heading (less any "Lab N:"), if any. */
-  Optional<String> title() {
+  public Optional<String> title() {
     if (title != null) return Optional.of(title);
     return Optional.ofNullable(titleLine).map(t -> t.replaceFirst("^Lab \\d+:\\s*", "")).filter(t -> !t.isBlank());
   }
 
   /** The card's lines (key to value), when it has a card. */
-  Optional<Map<String, String>> card() {
+  public Optional<Map<String, String>> card() {
     return Optional.ofNullable(card).map(Collections::unmodifiableMap);
   }
 
   /** The "## Step N" sections in order. */
-  List<Step> steps() {
+  public List<Step> steps() {
     return Collections.unmodifiableList(steps);
   }
 
   /** Step n's hints in tier order as written, or none. */
-  List<Tier> hints(int n) {
+  public List<Tier> hints(int n) {
     return hints.getOrDefault(n, List.of());
   }
 
   /** The rules of "## What the tests check". */
-  List<Rule> rules() {
+  public List<Rule> rules() {
     return Collections.unmodifiableList(rules);
   }
 
   /** Line n (from 1) as written, or "" past the end. */
-  String line(int n) {
+  public String line(int n) {
     return n >= 1 && n <= lines.size() ? lines.get(n - 1) : "";
   }
 
   /** What is wrong with the title or the card, one sentence each (the lists of labs cannot be written then). */
-  List<String> cardProblems() {
+  public List<String> cardProblems() {
     return Collections.unmodifiableList(cardProblems);
   }
 
   /** What else is wrong: steps, hints, rules; one sentence each, naming the file and line. */
-  List<String> problems() {
+  public List<String> problems() {
     return Collections.unmodifiableList(problems);
   }
 
