@@ -121,11 +121,16 @@ class OrderViewsTest {
   /** A client without the lab's code, to see what the view service itself answers. */
   static final HttpClient PLAIN = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  /** An answer with any status at all, 1xx included (HttpClient keeps interim answers to itself). */
+  /**
+   * An answer with any status at all, 1xx included (HttpClient keeps interim answers to itself). Every answer that is
+   * not a 2xx says "Retry-After: 0", as a service that is down or busy may: a call is still one round-trip.
+   */
   record Answer(int statusCode, String body) implements HttpResponse<String> {
     public HttpRequest request() { return HttpRequest.newBuilder(URI.create("http://127.0.0.1/orders/42")).build(); }
     public Optional<HttpResponse<String>> previousResponse() { return Optional.empty(); }
-    public HttpHeaders headers() { return HttpHeaders.of(Map.of(), (name, value) -> true); }
+    public HttpHeaders headers() {
+      return HttpHeaders.of(statusCode / 100 == 2 ? Map.of() : Map.of("Retry-After", java.util.List.of("0")), (name, value) -> true);
+    }
     public Optional<SSLSession> sslSession() { return Optional.empty(); }
     public URI uri() { return request().uri(); }
     public HttpClient.Version version() { return HttpClient.Version.HTTP_1_1; }
@@ -442,7 +447,10 @@ class OrderViewsTest {
           int[] asked = backends.asked(id);
           if (thrown instanceof UnsupportedOperationException) wrong.add("concurrent(...) is not written yet: " + thrown.getMessage());
           else if (thrown == null) wrong.add(part + " answered " + what + ", yet concurrent(...) returned a view: " + view);
-          else if (!java.util.Arrays.equals(asked, new int[] {1, 1, 1})) {
+          else if (!ownFailure(thrown, what)) {
+            wrong.add(part + " answered " + what + ", and the view failed with " + describe(thrown) + ", not with that call's own"
+                + (Character.isDigit(what.charAt(0)) ? " HttpError " + what : " IOException"));
+          } else if (!java.util.Arrays.equals(asked, new int[] {1, 1, 1})) {
             wrong.add(part + " answered " + what + ", and orders, customers, shipments were asked " + java.util.Arrays.toString(asked) + " times");
           }
           if (backends.apart()) wrong.add("the three requests of the view " + id + " were never in flight together (two seconds"
@@ -455,9 +463,25 @@ class OrderViewsTest {
           .as("TODO 1: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out or broke"
               + " its connection (the other two answered their parts); the first views that went wrong are below: any"
               + " answer that is not the part fails the view (no exceptionally(...) that fills in null, whatever the"
-              + " status: a 408 or a timeout as much as a 404), and each service is asked once per view, failed or not"
-              + " (no exceptionallyCompose(...) that asks again: a retry is one more round-trip)")
+              + " status: a 408 or a timeout as much as a 404), the view fails with the failed call's own error (its"
+              + " HttpError, or the timeout or broken connection, as it is or inside join()'s CompletionException, so the"
+              + " caller can tell \"the service said 503\" from \"nobody answered\": no cast that turns an IOException into"
+              + " a ClassCastException), and each service is asked once per view, failed or not (no exceptionallyCompose(...)"
+              + " that asks again: a retry is one more round-trip)")
           .isEmpty();
+    }
+
+    /**
+     * Whether {@code thrown} is the failure of the call that answered {@code what}: its HttpError with that status (as it
+     * is or in a CompletionException), or for a timeout or a broken connection an IOException in its causes.
+     */
+    static boolean ownFailure(Throwable thrown, String what) {
+      if (Character.isDigit(what.charAt(0))) {
+        RestClient.HttpError error = httpError(thrown);
+        return error != null && error.status() == Integer.parseInt(what);
+      }
+      for (Throwable t = thrown; t != null; t = t.getCause()) if (t instanceof java.io.IOException) return httpError(thrown) == null;
+      return false;
     }
 
     @Test
@@ -657,6 +681,13 @@ class OrderViewsTest {
 
     /** Behind one failed view, each service was asked once: no retry, no second way round. */
     void assertCalledOnceEach(String behind) {
+      // The view fails as soon as one call has failed, while the others may still be on their way: wait (bounded) until
+      // each service has had its request, so the counts do not depend on how fast the machine is.
+      long until = System.nanoTime() + 2_000_000_000L;
+      while ((services.orders.requests() == 0 || services.customers.requests() == 0 || services.shipments.requests() == 0)
+          && System.nanoTime() < until) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
       assertThat(new int[] {services.orders.requests(), services.customers.requests(), services.shipments.requests()})
           .as("TODO 2: %s, and the view service asked orders, customers and shipments this many times for one page:"
               + " it builds the view once with views.concurrent(...) and lets the failure reach the given handler; a"
@@ -756,6 +787,77 @@ class OrderViewsTest {
               + " around views.concurrent?); pages that arrive together must be served together, each with its own"
               + " concurrent calls")
           .isTrue();
+    }
+
+    @Test
+    @DisplayName("whatever the view service itself answers instead of a view (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection), the page asks once and gets that call's own error")
+    void pageAsksTheViewServiceOnce() throws Exception {
+      ViewServiceStandIn standIn = new ViewServiceStandIn();
+      RestClient client = clientOn(standIn, "TODO 2");
+      java.util.List<String> wrong = new java.util.ArrayList<>();
+      for (String what : FAILED_ANSWERS) {
+        Throwable thrown = catchThrowable(() -> OrderViews.composite(client, "http://127.0.0.1:9", what, "7"));
+        int asked = standIn.asked(what);
+        boolean status = Character.isDigit(what.charAt(0));
+        if (thrown == null || thrown instanceof UnsupportedOperationException) {
+          wrong.add("the view service answered " + what + ", and composite(...) " + (thrown == null ? "returned a view" : "threw " + describe(thrown)));
+        } else if (status && !(thrown instanceof RestClient.HttpError error && error.status() == Integer.parseInt(what)
+            && error.body().equals("views answered " + what))) {
+          wrong.add("the view service answered " + what + ", and the page's call threw " + describe(thrown) + ", not that HttpError itself");
+        } else if (!status && !Step1.ownFailure(thrown, what)) {
+          wrong.add("the view service's answer " + (what.equals("timeout") ? "timed out" : "broke off") + ", and the page's call threw " + describe(thrown));
+        } else if (asked != 1) {
+          wrong.add("the view service answered " + what + ", and the page asked it " + asked + " times");
+        }
+        if (wrong.size() >= 5) break;
+      }
+      assertThat(wrong)
+          .as("TODO 2: the view service itself answered every status from 100 to 599 that is not a 2xx (a 503 when it is"
+              + " down, a 502 for a part, ...), timed out or broke the connection; the first pages that went wrong are below:"
+              + " composite(...) makes its one client.get(...) and lets its failure through as it is (the HttpError with the"
+              + " view service's status and body, or the connection's own error); no second try, not for a 503 either: the"
+              + " page pays one round-trip per view, failed or not")
+          .isEmpty();
+    }
+
+    /**
+     * An HttpClient standing in for the view service, with no network: GET /order-views/{what} answers {@code what}
+     * (a status with the body "views answered {status}" and Retry-After: 0, "timeout", "reset"); each request counted.
+     */
+    static final class ViewServiceStandIn extends workbook.test.StandInHttpClient {
+      private final Map<String, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
+
+      int asked(String what) {
+        var count = asked.get(what);
+        return count == null ? 0 : count.get();
+      }
+
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      private CompletableFuture answer(HttpRequest request) {
+        String path = request.uri().getPath();
+        String what = path.substring(path.lastIndexOf('/') + 1);
+        asked.computeIfAbsent(what, key -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        return switch (what) {
+          case "timeout" -> CompletableFuture.failedFuture(new java.net.http.HttpTimeoutException("request timed out"));
+          case "reset" -> CompletableFuture.failedFuture(new java.io.IOException("connection reset"));
+          default -> CompletableFuture.completedFuture(new Answer(Integer.parseInt(what), "views answered " + what));
+        };
+      }
+
+      @SuppressWarnings("unchecked")
+      @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+          throws java.io.IOException, InterruptedException {
+        try {
+          return (HttpResponse<T>) answer(request).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof java.io.IOException io) throw io;
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+      @SuppressWarnings("unchecked")
+      @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return answer(request);
+      }
     }
 
     @Test
@@ -861,7 +963,9 @@ class OrderViewsTest {
         int code = Integer.parseInt(ctx.pathParam("code"));
         asked.computeIfAbsent(code, c -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         if (code / 100 == 2) ctx.status(code).json(Services.ORDERS.get("42"));
-        else ctx.status(code).result(" answer " + code + "\n");  // the body as it comes, spaces and newline too
+        // The body as it comes, spaces, newlines and length (0 to 8 KB) too; and Retry-After, as a service that is
+        // down or busy may say: the call is still made once.
+        else ctx.status(code).header("Retry-After", "0").result(errorBody(code));
       }));
       ExecutorService callers = Executors.newFixedThreadPool(4);
       try {
@@ -887,13 +991,19 @@ class OrderViewsTest {
         assertThat(askedAgain)
             .as("TODO 3: each status was asked for by one get and one getAsync, yet the server was asked this many times for"
                 + " these statuses (status=times): a call is one round-trip, and an answer that is not a 2xx becomes the"
-                + " HttpError as it came; a retry (in get, getAsync or parse's caller) asks a service that is down again"
-                + " and makes every failure cost the caller one more round-trip")
+                + " HttpError as it came, even when it says \"Retry-After: 0\" (as every one here does); a retry (in get,"
+                + " getAsync or parse's caller) asks a service that is down again and makes every failure cost the caller one"
+                + " more round-trip")
             .isEmpty();
       } finally {
         callers.shutdownNow();
         any.stop();
       }
+    }
+
+    /** The body the status sweep's server sends with a status that is not a 2xx: its lengths spread over 0 to 8 KB. */
+    static String errorBody(int status) {
+      return " answer " + status + "\n" + "<p>error page</p>\n".repeat((status * 37) % 480);
     }
 
     /** thrown: what the call failed with (null: it returned). Only the statuses that allow a body carry one. */
@@ -916,7 +1026,7 @@ class OrderViewsTest {
           .isNotNull();
       assertThat(error.status()).as("TODO 3: the status in the HttpError from %s", path).isEqualTo(status);
       if (!noBody) assertThat(error.body()).as("TODO 3: the server's body in the HttpError from %s, as it came (not trimmed, not rewritten): the caller"
-          + " reads what the server said", path).isEqualTo(" answer " + status + "\n");
+          + " reads what the server said, an error page of 8 KB as much as one of ten bytes", path).isEqualTo(errorBody(status));
     }
 
     @Test
@@ -1069,6 +1179,40 @@ class OrderViewsTest {
               + " ask again")
           .containsExactly(1, 1, 1);
     }
+
+    @Test
+    @DisplayName("the sequential view has no holes either: whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection), it fails with that call's own error, and nothing is asked twice")
+    void sequentialViewHasNoHoles() throws Exception {
+      Backends backends = new Backends(false);
+      OrderViews page = new OrderViews(clientOn(backends, "TODO 3"), services);
+      java.util.List<String> wrong = new java.util.ArrayList<>();
+      for (int p = 0; p < PARTS.length && wrong.size() < 5; p++) {
+        for (String what : FAILED_ANSWERS) {
+          String id = PARTS[p] + "." + what;  // `part` answers `what`, the other two their parts
+          Throwable thrown = null;
+          OrderViews.OrderView view = null;
+          try {
+            view = page.sequential(id, id);
+          } catch (RuntimeException e) {
+            thrown = e;
+          }
+          int[] asked = backends.asked(id);
+          if (thrown == null) wrong.add(PARTS[p] + " answered " + what + ", yet sequential(...) returned a view: " + view);
+          else if (!Step1.ownFailure(thrown, what)) wrong.add(PARTS[p] + " answered " + what + ", and the view failed with " + describe(thrown));
+          else if (asked[p] != 1 || java.util.Arrays.stream(asked).anyMatch(n -> n > 1)) {
+            wrong.add(PARTS[p] + " answered " + what + ", and orders, customers, shipments were asked " + java.util.Arrays.toString(asked) + " times");
+          }
+          if (wrong.size() >= 5) break;
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 3: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out or broke its"
+              + " connection, to the given sequential view; the first views that went wrong are below: a view has no holes"
+              + " on any path, so every answer that is not the part is the call's own error (an HttpError with its status"
+              + " from get, or the given UncheckedIOException), never a null part (no catch that fills in \"not shipped"
+              + " yet\"), and no part is asked for twice")
+          .isEmpty();
+    }
   }
 
   @Nested
@@ -1204,6 +1348,41 @@ class OrderViewsTest {
               + " calls, and one call's uri(...) overwrites the other's before it builds; build a new request (URI,"
               + " headers, token) in every call")
           .containsExactly("first", "second");
+    }
+
+    @Test
+    @DisplayName("the token goes as it is, whatever its letters: capitals, digits and - . _ ~ + / =, on get and getAsync")
+    void tokenGoesAsItIs() throws Exception {
+      long seed = Long.getLong("lab01.seed", System.nanoTime());
+      java.util.Random random = new java.util.Random(seed);
+      // RFC 6750's b64token: letters in both cases, digits, - . _ ~ + /, then any number of =.
+      String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+      clientOn(new EchoClient(), "TODO 4");  // the client keeps its HttpClient in a field: the echo goes there
+      java.lang.reflect.Field http = java.util.Arrays.stream(RestClient.class.getDeclaredFields())
+          .filter(f -> f.getType() == HttpClient.class).findFirst().orElseThrow();
+      http.setAccessible(true);
+      EchoClient echo = new EchoClient();
+      java.util.List<String> wrong = new java.util.ArrayList<>();
+      for (int i = 0; i < 200 && wrong.size() < 5; i++) {
+        StringBuilder token = new StringBuilder();
+        // The first tokens hold every character once (capitals first); the rest are drawn at random.
+        if (i == 0) token.append(alphabet);
+        else for (int n = 1 + random.nextInt(40); n > 0; n--) token.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        token.append("=".repeat(i % 3));
+        RestClient mine = new RestClient(token.toString());
+        http.set(mine, echo);
+        String url = "http://127.0.0.1:9/orders/" + i;
+        String sent = i % 2 == 0 ? mine.get(url, Services.Order.class).item() : mine.getAsync(url, Services.Order.class).join().item();
+        if (!sent.matches("(?i:bearer) +" + java.util.regex.Pattern.quote(token.toString()))) {
+          wrong.add((i % 2 == 0 ? "get" : "getAsync") + " with the token '" + token + "' sent Authorization: '" + sent + "'");
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 4: clients made with tokens of every letter a bearer token may hold (seed %d, -Dlab01.seed=%d repeats"
+              + " it) sent these Authorization headers: the scheme Bearer, one space, the token as it is; only the scheme"
+              + " is case-insensitive (RFC 9110 11.1), the token is not (RFC 6750), and it is no URL: no lower-casing, no"
+              + " encoding, no trimming", seed, seed)
+          .isEmpty();
     }
 
     @Test
