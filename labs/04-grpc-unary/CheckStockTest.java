@@ -150,18 +150,60 @@ class CheckStockTest {
   }
 
   /**
-   * The fields of {@code types} and their nested classes (static ones too) that hold a lock or a semaphore: whatever their
-   * size, past it the next call waits for the ones before it. Nothing in this lab needs one: the stock table is only read.
+   * The lab's own top-level classes (the default package, as compiled with this test), so that a field is found
+   * wherever the lab keeps it: in StockService, StockServer, StockClient or a helper class of its own next to them.
+   */
+  static List<Class<?>> labClasses() {
+    List<Class<?>> found = new ArrayList<>();
+    try {
+      java.security.CodeSource source = CheckStockTest.class.getProtectionDomain().getCodeSource();
+      java.nio.file.Path where = java.nio.file.Path.of(source.getLocation().toURI());
+      List<String> names = new ArrayList<>();
+      if (java.nio.file.Files.isDirectory(where)) {
+        try (var files = java.nio.file.Files.list(where)) {
+          files.map(f -> f.getFileName().toString()).forEach(names::add);
+        }
+      } else {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) {
+          jar.stream().map(java.util.jar.JarEntry::getName).forEach(names::add);
+        }
+      }
+      for (String name : names) {
+        if (!name.endsWith(".class") || name.contains("/") || name.contains("$") || name.startsWith("CheckStockTest")) continue;
+        found.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, CheckStockTest.class.getClassLoader()));
+      }
+    } catch (Exception | LinkageError e) {
+      throw new IllegalStateException("could not list the lab's classes next to CheckStockTest", e);
+    }
+    return found;
+  }
+
+  /**
+   * The fields of {@code types}, of every other class of the lab's own (a helper class next to them) and of their nested
+   * classes (static ones too) that hold a lock or a semaphore, or a static field holding a pool of a fixed size: whatever
+   * their size, past it the next call waits for the ones before it (or is refused). Nothing in this lab needs one: the
+   * stock table is only read.
    */
   static List<String> queueFields(Class<?>... types) {
-    return java.util.Arrays.stream(types)
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(types), labClasses().stream()).distinct()
         .flatMap(type -> java.util.stream.Stream.concat(java.util.stream.Stream.of(type), java.util.Arrays.stream(type.getDeclaredClasses())))
         .flatMap(type -> java.util.Arrays.stream(type.getDeclaredFields()))
-        .filter(field -> java.util.concurrent.Semaphore.class.isAssignableFrom(field.getType())
-            || java.util.concurrent.locks.Lock.class.isAssignableFrom(field.getType())
-            || java.util.concurrent.locks.ReadWriteLock.class.isAssignableFrom(field.getType())
-            || java.util.concurrent.locks.StampedLock.class.isAssignableFrom(field.getType()))
-        .map(field -> field.getDeclaringClass().getSimpleName() + "." + field.getName() + " (" + field.getType().getSimpleName() + ")")
+        .map(field -> {
+          String where = field.getDeclaringClass().getSimpleName() + "." + field.getName() + " (" + field.getType().getSimpleName() + ")";
+          if (java.util.concurrent.Semaphore.class.isAssignableFrom(field.getType())
+              || java.util.concurrent.locks.Lock.class.isAssignableFrom(field.getType())
+              || java.util.concurrent.locks.ReadWriteLock.class.isAssignableFrom(field.getType())
+              || java.util.concurrent.locks.StampedLock.class.isAssignableFrom(field.getType())) return where;
+          if (!java.lang.reflect.Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()) return null;
+          try {
+            field.setAccessible(true);
+            String pool = Step3.fixedPool(field.get(null));
+            return pool == null ? null : where + ", " + pool;
+          } catch (IllegalAccessException | RuntimeException e) {
+            return null; // a field that cannot be opened: not one of the lab's own
+          }
+        })
+        .filter(java.util.Objects::nonNull)
         .toList();
   }
 
@@ -736,9 +778,10 @@ class CheckStockTest {
     @DisplayName("1,100 callers of a slow inventory are served at once, more than any pool, cap or semaphore of a round size: none waits for another's look-up, none is refused")
     void overlappingCallsOverlap() throws Exception {
       // A semaphore of more permits than the callers below would let them all in; its field shows it, whatever its size.
-      assertThat(queueFields(StockService.class, StockServer.class)).as("TODO 3: the inventory keeps a lock or a semaphore,"
-          + " which makes the call after its last permit wait for others' slow look-ups, past its deadline, however many"
-          + " permits it has. gRPC runs calls at once, each on its own thread, and the stock table is only read: no lock"
+      assertThat(queueFields(StockService.class, StockServer.class)).as("TODO 3: the lab keeps a lock, a semaphore or a"
+          + " fixed pool of threads (listed below, in StockService, StockServer or a class of your own next to them, the"
+          + " client's too), which makes the call after its last permit or thread wait for others' slow calls, past its"
+          + " deadline (or be refused), however many it has. gRPC runs calls at once, each on its own thread, and the stock table is only read: no lock"
           + " or semaphore is needed").isEmpty();
       List<Thread> serving = new java.util.concurrent.CopyOnWriteArrayList<>(); // the thread running each call's checkStock
       io.grpc.ServerInterceptor threads = new io.grpc.ServerInterceptor() {
@@ -975,8 +1018,9 @@ class CheckStockTest {
     @DisplayName("two checkouts calling fetch on one client at once are both in the inventory at once: the client queues no call")
     void overlappingFetchesOverlap() throws Exception {
       // Two fetches fit a semaphore of two permits or more; its field shows it, whatever its size.
-      assertThat(queueFields(StockClient.class)).as("TODO 3: StockClient keeps a lock or a semaphore, which makes the"
-          + " checkout after its last permit wait for others' calls, past its own deadline, however many permits it has. A"
+      assertThat(queueFields(StockClient.class)).as("TODO 3: the lab keeps a lock, a semaphore or a fixed pool of"
+          + " threads (listed below, in StockClient or a class of your own next to it, the inventory's too), which makes the"
+          + " checkout after its last permit or thread wait for others' calls, past its own deadline, however many it has. A"
           + " stub is safe to share between threads and each call builds its own request: no lock or semaphore is needed")
           .isEmpty();
       StockClient client = clientOf(serve(meeting()), TEST_DEADLINE);
