@@ -1638,20 +1638,19 @@ class ShopTest {
   static DataSource firstOutboxInsertWaits(DataSource real, java.util.concurrent.CountDownLatch inside,
       java.util.concurrent.CountDownLatch release) {
     java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
-    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (ds, method, args) -> {
-          Object result = invoke(method, real, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-              (conn, m, a) -> {
-                if (m.getName().equals("prepareStatement") && String.valueOf(a[0]).trim().toUpperCase()
-                    .startsWith("INSERT INTO OUTBOX") && first.compareAndSet(true, false)) {
-                  inside.countDown();
-                  release.await(5, TimeUnit.SECONDS);
-                }
-                return invoke(m, c, a);
-              });
-        });
+    return new workbook.faults.DelegatingDataSource(real) {
+      @Override protected Connection connection(Connection c) {
+        return (Connection) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+            (conn, m, a) -> {
+              if (m.getName().equals("prepareStatement") && String.valueOf(a[0]).trim().toUpperCase()
+                  .startsWith("INSERT INTO OUTBOX") && first.compareAndSet(true, false)) {
+                inside.countDown();
+                release.await(5, TimeUnit.SECONDS);
+              }
+              return invoke(c, m, a);
+            });
+      }
+    };
   }
 
   /** The same database, but its n-th commit (counting every connection's) fails; the others go through. */
