@@ -191,6 +191,12 @@ public record Results(List<String[]> rows) {
     return count("passed") + " passed, " + count("failed") + " failed";
   }
 
+  /** Each failing test as "its name: its message", in run order. */
+  public List<String> failures() {
+    return rows.stream().filter(r -> r[1].equals("failed"))
+        .map(r -> (r.length > 2 ? r[2] : "?") + (r.length > 3 && !r[3].isBlank() ? ": " + r[3] : "")).toList();
+  }
+
   /** Steps (step1, step2, ...) in number order. */
   public Set<String> steps() {
     Set<String> steps = new TreeSet<>((a, b) -> Integer.compare(num(a), num(b)));

@@ -198,7 +198,11 @@ public final class Verify {
       String starterProblem = starterProblem(starter);
       if (starterProblem != null) return bad(starterProblem, r);
       Results solution = Results.read(work.resolve("solution.tsv")).orElse(new Results(List.of()));
-      if (!solution.green()) return bad("with the solution, " + solution.summary() + " (invariant 3)", r);
+      if (!solution.green()) {
+        // The failing tests by name and first message: the log's tail (shown below) may hold only the tests after them.
+        return bad("with the solution, " + solution.summary() + " (invariant 3)" + solution.failures().stream()
+            .map(f -> "\n      " + (f.length() > 600 ? f.substring(0, 597) + "..." : f)).collect(java.util.stream.Collectors.joining()), r);
+      }
       String summary = "starter red in " + starter.steps().size() + "/" + starter.steps().size() + " steps, solution green ("
           + solution.count("passed") + " tests), demo runs";
       if (count < MIN_MISTAKES) {
