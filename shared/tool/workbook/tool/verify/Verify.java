@@ -70,13 +70,14 @@ public final class Verify {
       Path dir = scratch;
       // Ctrl-C in the middle of a lab: the hook still removes the temporary copies.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> Fs.delete(dir), "verify-cleanup"));
-      // The slowest first, so the run does not end waiting on one long check: the labs with a
-      // broker, then the workbook's own checks, then the other labs (more mistakes first).
-      Map<Boolean, List<Labs.Lab>> byBroker = chosen.stream().collect(java.util.stream.Collectors.partitioningBy(Labs.Lab::usesBroker));
-      mostMistakesFirst(byBroker.get(true)).forEach(lab -> later(() -> check(lab)));
+      // The longest first, so the run does not end waiting on one long check that started late.
+      for (Labs.Lab lab : chosen) {
+        later(name(lab), 30 + 3L * Mistakes.of(lab.solutionDir()).size(), () -> check(lab));
+      }
       if (everything) selfChecks();
-      mostMistakesFirst(byBroker.get(false)).forEach(lab -> later(() -> check(lab)));
+      startLongestFirst();
       awaitAll();
+      Seconds.remember(labs.root, took);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a temporary folder for verify", e);
     } finally {
@@ -99,7 +100,8 @@ public final class Verify {
 
   /** The workbook's own tests (shared/test) and the generated-code check, if present. */
   private void selfChecks() {
-    later(() -> timed("conventions (step numbers, hints, facts, lists, versions, starter and solution)", () -> {
+    String conventions = "conventions (step numbers, hints, facts, lists, versions, starter and solution)";
+    later(conventions, 10, () -> timed(conventions, () -> {
       List<String> problems = new Conventions(labs).check();
       if (problems.isEmpty()) return ok("all kept");
       problems.forEach(p -> System.out.println("    " + p));
@@ -108,7 +110,7 @@ public final class Verify {
     try (Stream<Path> files = Files.list(labs.root.resolve("shared/test"))) {
       for (Path test : files.filter(p -> p.toString().endsWith("Test.java")).sorted().toList()) {
         String name = "workbook self-test " + test.getFileName();
-        later(() -> timed(name, () -> {
+        later(name, 30, () -> timed(name, () -> {
           Labs.Run r = Labs.run(labs.root, labs.root, List.of(test.toString()), env, log(name), TEST_SECONDS);
           return r.ok() ? ok("all green") : bad("red", r);
         }));
@@ -119,7 +121,7 @@ public final class Verify {
     try (Stream<Path> files = Files.list(labs.root.resolve("shared/tool"))) {
       for (Path gen : files.filter(p -> p.getFileName().toString().matches("Generate.*\\.java")).toList()) {
         String name = "generated code is up to date (" + gen.getFileName() + " --check)";
-        later(() -> timed(name, () -> {
+        later(name, 30, () -> timed(name, () -> {
           Labs.Run r = Labs.run(labs.root, labs.root, List.of(gen.toString(), "--check"), Map.of(), log("gen"), TEST_SECONDS);
           return r.ok() ? ok("no difference") : bad("generated sources differ from the .proto files: run it without --check and commit", r);
         }));
@@ -130,7 +132,11 @@ public final class Verify {
   }
 
   private void check(Labs.Lab lab) {
-    timed(lab.number() + " " + lab.title(), () -> checkLab(lab));
+    timed(name(lab), () -> checkLab(lab));
+  }
+
+  private static String name(Labs.Lab lab) {
+    return lab.number() + " " + lab.title();
   }
 
   /**
@@ -147,16 +153,27 @@ public final class Verify {
     return t;
   });
   private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+  private final List<Planned> planned = new ArrayList<>();
+  private final Map<String, Long> took = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private void later(Runnable check) {
-    pending.add(pool.submit(check));
+  /** A check to start, and how long it is expected to take (seconds). */
+  private record Planned(String name, long expected, Runnable check) {}
+
+  /** Plans a check; {@code guess} is its expected seconds when no earlier run measured it. */
+  private void later(String name, long guess, Runnable check) {
+    planned.add(new Planned(name, guess, check));
   }
 
-  /** Each mistake is a run of its step's tests: the labs with more of them take longer. */
-  private static List<Labs.Lab> mostMistakesFirst(List<Labs.Lab> labs) {
-    Map<Labs.Lab, Integer> count = new HashMap<>(); // read once each: the sort asks many times
-    labs.forEach(l -> count.put(l, Mistakes.of(l.solutionDir()).size()));
-    return labs.stream().sorted(Comparator.comparing((Labs.Lab l) -> -count.get(l))).toList();
+  /**
+   * Starts the planned checks, the longest expected first (as the last run on this machine
+   * measured them, else as shared/tool/verify-seconds.tsv records a CI run): the pool then ends
+   * with short checks filling the slots, never with one long check started last.
+   */
+  private void startLongestFirst() {
+    Map<String, Long> last = Seconds.last(labs.root);
+    planned.stream()
+        .sorted(Comparator.comparingLong((Planned p) -> -last.getOrDefault(p.name(), p.expected())))
+        .forEach(p -> pending.add(pool.submit(p.check())));
   }
 
   private void awaitAll() {
@@ -337,6 +354,7 @@ public final class Verify {
       v = bad("could not be checked: " + e.getMessage(), null);
     }
     String secs = String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9);
+    took.put(name, Math.round((System.nanoTime() - t0) / 1e9));
     synchronized (this) {
       ended++;
       System.out.println((v.ok() ? "✔ " : "✘ ") + name + ": " + v.detail() + "  [" + secs + "; " + progress() + "]");
