@@ -52,7 +52,7 @@ class CliTest {
   @DisplayName("every verb answers --help with its usage and the exit codes; help VERB says the same")
   void helpForEveryVerb() throws Exception {
     for (String verb : List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution", "verify",
-        "conventions", "messages", "mutate", "lists", "daemon", "doctor", "prefetch", "completion")) {
+        "conventions", "messages", "mutate", "sync", "mistakes", "lists", "daemon", "doctor", "prefetch", "completion")) {
       Result r = workbook(Map.of(), verb, "--help");
       assertThat(r.exit()).as("exit code of %s --help; it printed:%n%s%s", verb, r.out(), r.err()).isZero();
       assertThat(r.out()).as("%s --help", verb).contains("Usage: ./jbang workbook@. " + verb);

@@ -47,6 +47,7 @@ import workbook.tool.run.LabRun;
 import workbook.tool.run.RoomReport;
 import workbook.tool.run.Watch;
 import workbook.tool.verify.Conventions;
+import workbook.tool.verify.Given;
 import workbook.tool.verify.Messages;
 import workbook.tool.verify.Mistakes;
 import workbook.tool.verify.Mutate;
@@ -183,7 +184,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
 
   /** The commands a person types (the ones starting with _ are the tool's own). */
   static final List<String> VERBS = List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution",
-      "verify", "conventions", "messages", "mutate", "lists", "daemon", "doctor", "prefetch", "room", "join", "leave", "help", "completion");
+      "verify", "conventions", "messages", "mutate", "sync", "mistakes", "lists", "daemon", "doctor", "prefetch", "room", "join", "leave", "help", "completion");
 
   private static Labs labs() {
     return new Labs(Labs.findRoot());
@@ -284,6 +285,24 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
     if (mutators != null) args.add("--mutators=" + mutators);
     if (keep) args.add("--keep");
     return new Mutate(labs()).run(args);
+  }
+
+  @Command(name = "sync", description = "for maintainers: write lab NN's starter code outside its TODO regions from its solution")
+  int syncCommand(@Parameters(index = "0", paramLabel = "NN", description = "the lab, e.g. 01") String lab) throws IOException {
+    Labs labs = labs();
+    return Given.sync(labs, labs.lab(lab));
+  }
+
+  /** What mistakes does: one action so far. */
+  enum MistakesAction { rebase }
+
+  @Command(name = "mistakes", description = "for maintainers: mistakes rebase NN re-makes lab NN's mistake patches on its solution as it is now")
+  int mistakesCommand(@Parameters(index = "0", paramLabel = "rebase", description = "rebase: re-make each patch on today's solution; list those that no longer apply") MistakesAction action,
+      @Parameters(index = "1", paramLabel = "NN", description = "the lab, e.g. 01") String lab,
+      @Option(names = "--from", paramLabel = "REV", defaultValue = "HEAD",
+          description = "the git revision whose solution the patches were made on (default: ${DEFAULT-VALUE})") String from) throws IOException {
+    Labs labs = labs();
+    return Given.rebase(labs, labs.lab(lab), from);
   }
 
   @Command(name = "lists", description = "write the lists of labs (catalog, README, docs) from the labs' README cards")

@@ -99,13 +99,13 @@ public final class Git {
     }
   }
 
-  record Result(int exit, String out) {
-    List<String> lines() {
+  public record Result(int exit, String out) {
+    public List<String> lines() {
       return out.lines().filter(l -> !l.isBlank()).toList();
     }
   }
 
-  static Result git(Path root, String... args) {
+  public static Result git(Path root, String... args) {
     List<String> cmd = new ArrayList<>(List.of("git"));
     cmd.addAll(List.of(args));
     try {

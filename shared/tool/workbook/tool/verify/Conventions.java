@@ -203,20 +203,31 @@ public final class Conventions {
       List<String> b = lines(sol);
       boolean[] allowed = todoRegions(a);
       for (int[] hunk : changedStarterLines(a, b)) {
-        int from = hunk[0];
-        int to = hunk[1]; // exclusive; from == to: lines inserted before `from`
-        boolean ok = true;
-        for (int i = from; i < to; i++) if (!allowed[i] && !isImport(a.get(i))) ok = false;
-        if (from == to) {
-          ok = (from < a.size() && allowed[from]) || (from > 0 && allowed[from - 1])
-              || insertedImports(b, hunk[2], hunk[3]) || wholeMembers(b, hunk[2], hunk[3]);
-        }
-        if (!ok) {
-          problem(starter, from + 1, "differs from " + rel(sol) + " outside any TODO region (a fix made in one file only is undone when verify lays the solution over the starter)");
+        if (!mayDiffer(a, b, allowed, hunk)) {
+          problem(starter, hunk[0] + 1, "differs from " + rel(sol) + " outside any TODO region (a fix made in one file only is"
+              + " undone when verify lays the solution over the starter; ./jbang workbook@. sync " + lab.number()
+              + " writes the starter's given code from the solution)");
           break;
         }
       }
     }
+  }
+
+  /**
+   * Whether one hunk of the difference between a starter (a) and its solution (b) lies where the
+   * two may differ: inside a TODO region (allowed, from {@link #todoRegions}), in the imports, or
+   * as whole members the solution adds. A hunk is {from, to, bFrom, bTo}, as
+   * {@link #changedStarterLines} gives it.
+   */
+  static boolean mayDiffer(List<String> a, List<String> b, boolean[] allowed, int[] hunk) {
+    int from = hunk[0];
+    int to = hunk[1]; // exclusive; from == to: lines inserted before `from`
+    if (from == to) {
+      return (from < a.size() && allowed[from]) || (from > 0 && allowed[from - 1])
+          || insertedImports(b, hunk[2], hunk[3]) || wholeMembers(b, hunk[2], hunk[3]);
+    }
+    for (int i = from; i < to; i++) if (!allowed[i] && !isImport(a.get(i))) return false;
+    return true;
   }
 
   private static boolean isImport(String line) {

@@ -175,7 +175,7 @@ public final class Mistakes {
   }
 
   /** Applies a patch with git in the lab copy (which is no repository); null when it applied, else why not. */
-  private static String apply(Path patch, Path labCopy) {
+  static String apply(Path patch, Path labCopy) {
     ProcessBuilder pb = new ProcessBuilder("git", "apply", "--whitespace=nowarn", patch.toAbsolutePath().toString())
         .directory(labCopy.toFile()).redirectErrorStream(true);
     // Never let git find a repository above the copy: the paths are relative to the lab folder.
