@@ -131,7 +131,7 @@ class CheckStockTest {
 
   /** Runs a client call in the background and waits at most {@code limit}: a call without a deadline cannot hang the test. */
   static <T> T within(Duration limit, String whenStuck, Supplier<T> call) throws Exception {
-    CompletableFuture<T> future = CompletableFuture.supplyAsync(call);
+    CompletableFuture<T> future = CompletableFuture.supplyAsync(call, workbook.test.Background.OWN_THREAD);
     try {
       return future.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

@@ -233,7 +233,7 @@ class FanOutTest {
         } catch (Exception e) {
           throw new java.util.concurrent.CompletionException(e);
         }
-      });
+      }, workbook.test.Background.OWN_THREAD);
       Envelope confirmed = null;
       try {
         confirmed = confirming.get(10, TimeUnit.SECONDS);
@@ -483,7 +483,7 @@ class FanOutTest {
         } catch (Exception e) {
           throw new java.util.concurrent.CompletionException(e);
         }
-      });
+      }, workbook.test.Background.OWN_THREAD);
     }
 
     /** What a confirm failed with, or null if it returned (within WAIT). */

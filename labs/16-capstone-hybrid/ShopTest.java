@@ -321,8 +321,8 @@ class ShopTest {
       // Each call waits inside the order service until the other is inside too (5 s at most): calls that go out
       // as their requests come meet at once; a gateway that lets one through at a time never has two inside.
       orders.meet = new java.util.concurrent.CountDownLatch(2);
-      var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1));
-      var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "beans-1kg", 2));
+      var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1), workbook.test.Background.OWN_THREAD);
+      var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "beans-1kg", 2), workbook.test.Background.OWN_THREAD);
       List<String> answers = List.of(first.get(30, TimeUnit.SECONDS), second.get(30, TimeUnit.SECONDS));
       assertThat(answers).as("TODO 1: what two POSTs sent at the same time answered").allMatch(a -> a.startsWith("202"));
       assertThat(orders.met.get()).as("TODO 1: calls of two POSTs sent at the same time that were inside the order"
@@ -610,7 +610,7 @@ class ShopTest {
       // when
       var good = java.util.concurrent.CompletableFuture.supplyAsync(() -> answerOf(() -> overlapping
           .withDeadlineAfter(Duration.ofSeconds(20)).placeOrder(PlaceOrderRequest.newBuilder()
-              .setProductId("espresso-cup").setQuantity(1).build())));
+              .setProductId("espresso-cup").setQuantity(1).build())), workbook.test.Background.OWN_THREAD);
       long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (goodInside.getCount() > 0 && !good.isDone() && System.nanoTime() < until) Thread.sleep(5);
       if (goodInside.getCount() > 0) grinderEnded.countDown();
@@ -618,7 +618,7 @@ class ShopTest {
           good.getNow("nothing within 10 s")).isZero();
       var grinder = java.util.concurrent.CompletableFuture.supplyAsync(() -> answerOf(() -> overlapping
           .withDeadlineAfter(Duration.ofSeconds(20)).placeOrder(PlaceOrderRequest.newBuilder()
-              .setProductId("hand-grinder").setQuantity(1).build())));
+              .setProductId("hand-grinder").setQuantity(1).build())), workbook.test.Background.OWN_THREAD);
       String grinderAnswer;
       try {
         grinderAnswer = grinder.get(5, TimeUnit.SECONDS); // one at a time (a lock) ends it only after the good one
