@@ -3,11 +3,12 @@ package workbook.test;
 import java.util.concurrent.Executor;
 
 /**
- * Where a test runs a call it waits for with a bound: a new thread per call. Never
- * ForkJoinPool.commonPool() (what CompletableFuture.supplyAsync(call) uses): on a two-core
- * machine it has one worker, so a call left blocked by an earlier test, an earlier run in the
- * same JVM (verify runs the starter, the solution and every mistake in one) or another lab's
- * code holds back every later call, and a test times out for a reason that is not its own.
+ * Where a test runs a call it waits for with a bound: a new thread per call. Not
+ * ForkJoinPool.commonPool(), which CompletableFuture.supplyAsync(call) uses on a machine of
+ * three or more cores: its few workers are shared by the whole JVM, so calls left blocked by an
+ * earlier test or an earlier run in the same JVM (the warm runner keeps one JVM across runs;
+ * verify runs the starter, the solution and every mistake in one) hold back later ones, and a
+ * test times out for a reason that is not its own.
  */
 public final class Background {
   private Background() {}
