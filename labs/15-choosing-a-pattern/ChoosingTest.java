@@ -249,6 +249,25 @@ class ChoosingTest {
       for (TradeOffs.Style[] pair : List.of(new TradeOffs.Style[] {TradeOffs.Style.GRPC, TradeOffs.Style.REST},
           new TradeOffs.Style[] {TradeOffs.Style.EVENTS, TradeOffs.Style.GRPC})) {
         TradeOffs.Trade alone = TradeOffs.versus(pair[0], pair[1]), reversedAlone = TradeOffs.versus(pair[1], pair[0]);
+        // each in turn waits inside its reading of each row while the other is made whole, start to end: whatever it wrote
+        // before that row and reads after it, the other has written over in between, on every run, not by chance
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger heldBack = new java.util.concurrent.atomic.AtomicInteger();
+        for (int k = 0; k < TradeOffs.TABLE.size(); k++) {
+          for (boolean reversed : new boolean[] {false, true}) {
+            TradeOffs.Style waiting = reversed ? pair[1] : pair[0], whole = reversed ? pair[0] : pair[1];
+            runs.incrementAndGet();
+            List<Object> both = comparedWhileWaiting(waiting, whole, k, heldBack);
+            List<Object> each = reversed ? List.of(reversedAlone, alone) : List.of(alone, reversedAlone);
+            if (!both.equals(each) && wrong.size() < 6) {
+              wrong.add(waiting + " instead of " + whole + ", waiting inside its reading of row " + (k + 1) + " while " + whole
+                  + " instead of " + waiting + " was compared whole: " + both + ", each alone: " + each);
+            }
+          }
+        }
+        // comparisons that never run at once (a lock around versus, correct) cannot meet row for row either: lock-step
+        // would only wait out its bound, so it is left out; comparisons that do run at once meet in lock-step on every run
+        if (heldBack.get() == runs.get()) continue;
         // at the same pace, then each in turn a row behind the other (what one writes early is there when the other reads late)
         for (int[] pace : List.of(new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2})) {
           LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
@@ -272,6 +291,79 @@ class ChoosingTest {
       }
       assertThat(wrong).as("TODO 3: a comparison's gains and costs are its own: keep them in local lists, not in fields that another "
           + "comparison running at the same time also writes").isEmpty();
+    }
+
+    /**
+     * The comparison of {@code chosen} instead of {@code instead} waits inside its reading of row {@code k} (0 for the
+     * first) while the reverse comparison is made on another thread, start to end; then it goes on. Both trades, the
+     * waiting one's first. A reverse comparison that cannot start while the first waits (a lock around versus: correct,
+     * one at a time) is seen waiting itself, counted in {@code heldBack}, and the first is let go at once. Every wait is
+     * bounded.
+     */
+    static List<Object> comparedWhileWaiting(TradeOffs.Style chosen, TradeOffs.Style instead, int k,
+        java.util.concurrent.atomic.AtomicInteger heldBack) throws InterruptedException {
+      java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+      List<TradeOffs.Row> waitingTable = new java.util.AbstractList<>() {
+        @Override public TradeOffs.Row get(int index) {
+          if (index == k && inside.getCount() > 0) {
+            inside.countDown();
+            try {
+              goOn.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return TradeOffs.TABLE.get(index);
+        }
+        @Override public int size() { return TradeOffs.TABLE.size(); }
+      };
+      java.util.concurrent.CompletableFuture<Object> first = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Object> second = new java.util.concurrent.CompletableFuture<>();
+      Thread firstThread = new Thread(() -> compareInto(() -> TradeOffs.versus(chosen, instead, waitingTable), first, inside),
+          "comparison-waiting");
+      Thread secondThread = new Thread(() -> compareInto(() -> TradeOffs.versus(instead, chosen, TradeOffs.TABLE), second, null),
+          "comparison-whole");
+      try {
+        firstThread.start();
+        inside.await(5, java.util.concurrent.TimeUnit.SECONDS); // inside row k, or done without reading it
+        secondThread.start();
+        long bound = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (!second.isDone() && System.nanoTime() < bound) {
+          Thread.State state = secondThread.getState();
+          if (state == Thread.State.BLOCKED || state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) break;
+          Thread.onSpinWait();
+        }
+        if (!second.isDone()) heldBack.incrementAndGet(); // seen waiting, not done, while the other was inside its row
+        goOn.countDown();
+        return List.of(outcome(first), outcome(second));
+      } finally {
+        goOn.countDown();
+        firstThread.join(5_000);
+        secondThread.join(5_000);
+      }
+    }
+
+    private static void compareInto(java.util.function.Supplier<Object> comparison,
+        java.util.concurrent.CompletableFuture<Object> result, java.util.concurrent.CountDownLatch done) {
+      try {
+        result.complete(comparison.get());
+      } catch (Throwable failed) {
+        result.completeExceptionally(failed);
+      } finally {
+        if (done != null) done.countDown();
+      }
+    }
+
+    private static Object outcome(java.util.concurrent.CompletableFuture<Object> result) throws InterruptedException {
+      try {
+        return result.get(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException failed) {
+        if (failed.getCause() instanceof UnsupportedOperationException todo) throw todo; // an unwritten step says so
+        return "threw " + failed.getCause();
+      } catch (java.util.concurrent.TimeoutException never) {
+        return "no answer within 5 s";
+      }
     }
 
     @Order(10) @Test @DisplayName("on the given table, every pair twice over: each trade keeps its gains and costs, and is the same again, after its caller tried to add to them")
@@ -320,19 +412,22 @@ class ChoosingTest {
         int at = table.indexOf(table.stream().filter(r -> r.dimension() == dimension).findFirst().orElse(null));
         if (at >= 0) table.set(at, row); else table.add(row);
         if (edit % 10 == 9) java.util.Collections.reverse(table);
-        for (TradeOffs.Style a : TradeOffs.Style.values()) {
-          for (TradeOffs.Style b : TradeOffs.Style.values()) {
-            TradeOffs.Trade trade = TradeOffs.versus(a, b, table);
-            String yours = trade.gains() + " " + trade.costs(), expected = expectedTrade(a, b, table);
-            if (!yours.equals(expected) && wrong.size() < 6) {
-              wrong.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList()
-                  + " (the same table object, edited after earlier comparisons): " + yours + ", should be " + expected);
-            }
-            if (edit % 10 == 0) {
-              earlier.add(trade);
-              earlierReturned.add(yours);
-              earlierCompared.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList());
-            }
+        // every pair, forwards after one edit and backwards after the next: the pair compared last before an edit is the
+        // first compared after it (two different styles, so the edit can change the trade), the same styles on the same
+        // table object, nothing else asked in between
+        for (int n = 0; n < PAIRS_TWO_STYLES_AT_THE_ENDS.size(); n++) {
+          TradeOffs.Style[] pair = PAIRS_TWO_STYLES_AT_THE_ENDS.get(edit % 2 == 0 ? n : PAIRS_TWO_STYLES_AT_THE_ENDS.size() - 1 - n);
+          TradeOffs.Style a = pair[0], b = pair[1];
+          TradeOffs.Trade trade = TradeOffs.versus(a, b, table);
+          String yours = trade.gains() + " " + trade.costs(), expected = expectedTrade(a, b, table);
+          if (!yours.equals(expected) && wrong.size() < 6) {
+            wrong.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList()
+                + " (the same table object, edited after earlier comparisons): " + yours + ", should be " + expected);
+          }
+          if (edit % 10 == 0) {
+            earlier.add(trade);
+            earlierReturned.add(yours);
+            earlierCompared.add(a + " instead of " + b + " on " + table.stream().map(r -> r.dimension() + " '" + r.bestFirst() + "'").toList());
           }
         }
       }
@@ -348,6 +443,12 @@ class ChoosingTest {
           + "answered from what was worked out for it before, and a trade already returned keeps what it said: work the lists "
           + "out in the call and copy them (List.copyOf), never views that read the table later").isEmpty();
     }
+
+    /** Every ordered pair of styles, the two at each end of the list two different styles. */
+    static final List<TradeOffs.Style[]> PAIRS_TWO_STYLES_AT_THE_ENDS = Stream.of("REST gRPC", "REST REST", "gRPC gRPC",
+        "events events", "REST events", "gRPC REST", "gRPC events", "events REST", "events gRPC").map(pair -> Stream.of(pair.split(" "))
+            .map(label -> Stream.of(TradeOffs.Style.values()).filter(s -> s.label.equals(label)).findFirst().orElseThrow())
+            .toArray(TradeOffs.Style[]::new)).toList();
 
     @Order(12) @Test @DisplayName("a table with several rows on one dimension (latency at p50 and at p99): each row is a gain, a cost or neither of its own, in the table's row order")
     void rowsOnOneDimension() {
@@ -569,22 +670,31 @@ class ChoosingTest {
         // before that question and reads after it, the other has written over in between, on every run, not by chance
         int firstAsks = DecisionTree.decide(Scenario.of("one interaction", first.toArray(Question[]::new))).path().size();
         int secondAsks = DecisionTree.decide(Scenario.of("one interaction", second.toArray(Question[]::new))).path().size();
+        // how many of those runs found the whole decision unable to start while the other waited (a lock around decide)
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger heldBack = new java.util.concurrent.atomic.AtomicInteger();
         for (int k = 1; k <= Math.max(firstAsks, secondAsks); k++) {
           if (k <= firstAsks) {
-            List<String> both = decidedWhileWaiting(first, k, second);
+            runs.incrementAndGet();
+            List<String> both = decidedWhileWaiting(first, k, second, heldBack);
             if (!both.equals(List.of(firstAlone, secondAlone)) && wrong.size() < 6) {
               wrong.add("yes to " + first + ", waiting inside its " + ordinal(k) + " question while yes to " + second
                   + " was decided whole: " + both + ", each alone: " + List.of(firstAlone, secondAlone));
             }
           }
           if (k <= secondAsks) {
-            List<String> both = decidedWhileWaiting(second, k, first);
+            runs.incrementAndGet();
+            List<String> both = decidedWhileWaiting(second, k, first, heldBack);
             if (!both.equals(List.of(secondAlone, firstAlone)) && wrong.size() < 6) {
               wrong.add("yes to " + second + ", waiting inside its " + ordinal(k) + " question while yes to " + first
                   + " was decided whole: " + both + ", each alone: " + List.of(secondAlone, firstAlone));
             }
           }
         }
+        // decisions that never run at once (every run above saw the whole one held back until the other went on: a lock
+        // around decide, correct) cannot meet question for question either: lock-step would only wait out its bound at
+        // each question, so it is left out; decisions that do run at once meet in lock-step on every run
+        if (heldBack.get() == runs.get()) continue;
         for (int[] pace : List.of(new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2})) {
           LockStep lockStep = new LockStep(java.time.Duration.ofMillis(500));
           List<Object> both = lockStep.run(() -> show(DecisionTree.decide(lockStepScenario(first, lockStep, pace[0]))),
@@ -614,7 +724,8 @@ class ChoosingTest {
    * correct, one at a time) is seen waiting itself, and the first is let go at once: the two then finish one after the
    * other. Every wait is bounded, so a decision that never returns fails instead of hanging the run.
    */
-  static List<String> decidedWhileWaiting(Set<Question> waitingYes, int k, Set<Question> otherYes) throws InterruptedException {
+  static List<String> decidedWhileWaiting(Set<Question> waitingYes, int k, Set<Question> otherYes,
+      java.util.concurrent.atomic.AtomicInteger heldBack) throws InterruptedException {
     java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
@@ -648,6 +759,7 @@ class ChoosingTest {
         if (state == Thread.State.BLOCKED || state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) break;
         Thread.onSpinWait();
       }
+      if (!second.isDone()) heldBack.incrementAndGet(); // seen waiting, not done, while the other was inside its question
       goOn.countDown();
       return List.of(outcome(first), outcome(second));
     } finally {

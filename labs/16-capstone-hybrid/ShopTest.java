@@ -16,8 +16,6 @@ import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,6 +49,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIf;
 import workbook.browser.Browser;
 import workbook.db.Db;
+import workbook.faults.CommitFails;
+import workbook.faults.CommitsOnClose;
+import workbook.faults.ExecutionFails;
+import workbook.faults.Lender;
+import workbook.faults.StatementFails;
 import workbook.grpc.CallStory;
 import workbook.grpc.LocalGrpc;
 import workbook.grpc.inventory.InventoryGrpc;
@@ -484,7 +487,41 @@ class ShopTest {
     Db db = later(Db.fresh("orders").execute(OrderService.SCHEMA));
     // A database that commits a transaction left open at close (as Oracle's driver does): only a rollback undoes it.
     OrdersGrpc.OrdersBlockingStub orders = OrdersGrpc.newBlockingStub(
-        channel(serve(new OrderService(commitsOnClose(db.dataSource()), "orders-topic")).getPort()));
+        channel(serve(new OrderService(new CommitsOnClose(db.dataSource()), "orders-topic")).getPort()));
+
+    @Test
+    @org.junit.jupiter.api.Order(1) // no server, no broker: milliseconds
+    @DisplayName("every store gives its connection back closed, its transaction ended by commit() or rollback(), whether"
+        + " the order was stored or a part of it failed")
+    void connectionComesBackClosed() throws Exception {
+      // each way a store can end, on a database that lends its connections as a pool does and sees how they come back
+      Map<String, java.util.function.UnaryOperator<DataSource>> ends = new java.util.LinkedHashMap<>();
+      ends.put("stored", real -> real);
+      ends.put("the order insert failed (an SQLException)",
+          real -> armed(new StatementFails(real, "INSERT INTO orders", "the order insert", false)));
+      ends.put("the outbox insert failed (an SQLException)",
+          real -> armed(new StatementFails(real, "INSERT INTO outbox", "the outbox insert", false)));
+      ends.put("the outbox insert failed (a RuntimeException)",
+          real -> armed(new StatementFails(real, "INSERT INTO outbox", "the outbox insert", true)));
+      ends.put("the commit failed", CommitFails::every);
+      List<String> wrong = new ArrayList<>();
+      int n = 0;
+      for (Map.Entry<String, java.util.function.UnaryOperator<DataSource>> end : ends.entrySet()) {
+        Lender lender = new Lender(end.getValue().apply(db.dataSource()));
+        String orderId = "o-lent-" + ++n;
+        Throwable failure = catchThrowable(() -> new OrderService(lender, "orders-topic").store(orderId,
+            PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build()));
+        if (failure instanceof UnsupportedOperationException todo) throw todo;
+        lender.problems().forEach(problem -> wrong.add(end.getKey() + ": " + problem));
+      }
+      assertThat(wrong).as("TODO 3: how store gave back its connection, by the way the call ended. Each call takes its"
+          + " own connection and closes it on every path, the failed ones too (try (Connection c = db.getConnection())):"
+          + " one never closed is one a pool never gets back, and after as many failed orders as it holds no order gets"
+          + " a connection. A failed transaction ends with c.rollback(), whatever was thrown (SQLException or"
+          + " RuntimeException): a rollback to a savepoint undoes the inserts but leaves the transaction open, and so"
+          + " does a setAutoCommit(true) that fails (it commits, and a commit may fail), and a pool hands it to its next"
+          + " user as it is").isEmpty();
+    }
 
     @Test
     @DisplayName("PlaceOrder stores the order and a pending order.confirmed outbox row keyed by the order id")
@@ -529,7 +566,8 @@ class ShopTest {
     void uncheckedFailureRollsBack() throws Exception {
       // A driver that throws a RuntimeException, not an SQLException, on the outbox insert; closing commits, as Oracle's
       OrdersGrpc.OrdersBlockingStub failing = OrdersGrpc.newBlockingStub(channel(serve(new OrderService(
-          outboxInsertThrows(commitsOnClose(db.dataSource())), "orders-topic")).getPort()));
+          armed(new StatementFails(new CommitsOnClose(db.dataSource()), "INSERT INTO outbox",
+          "the outbox insert (a driver's bug)", true)), "orders-topic")).getPort()));
       Throwable failure = catchThrowable(() -> failing.withDeadlineAfter(Duration.ofSeconds(20))
           .placeOrder(PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build()));
 
@@ -560,7 +598,7 @@ class ShopTest {
     @DisplayName("when the commit itself fails, after both inserts, nothing is stored and the caller hears UNAVAILABLE")
     void commitFailureStoresNothing() throws Exception {
       OrdersGrpc.OrdersBlockingStub failing = OrdersGrpc.newBlockingStub(
-          channel(serve(new OrderService(commitFails(db.dataSource()), "orders-topic")).getPort()));
+          channel(serve(new OrderService(CommitFails.every(db.dataSource()), "orders-topic")).getPort()));
       Throwable failure = catchThrowable(() -> failing.withDeadlineAfter(Duration.ofSeconds(20))
           .placeOrder(PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build()));
 
@@ -579,7 +617,7 @@ class ShopTest {
       for (int n = 1; n <= 3; n++) {
         try (Db own = Db.fresh("orders").execute(OrderService.SCHEMA)) {
           OrdersGrpc.OrdersBlockingStub failing = OrdersGrpc.newBlockingStub(
-              channel(serve(new OrderService(nthCommitFails(own.dataSource(), n), "orders-topic")).getPort()));
+              channel(serve(new OrderService(CommitFails.nth(own.dataSource(), n), "orders-topic")).getPort()));
           Throwable failure = catchThrowable(() -> failing.withDeadlineAfter(Duration.ofSeconds(20))
               .placeOrder(PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build()));
           List<String> orders = ShopTest.rows(own, "SELECT id FROM orders");
@@ -606,7 +644,7 @@ class ShopTest {
       java.util.concurrent.CountDownLatch goodInside = new java.util.concurrent.CountDownLatch(1);
       java.util.concurrent.CountDownLatch grinderEnded = new java.util.concurrent.CountDownLatch(1);
       OrdersGrpc.OrdersBlockingStub overlapping = OrdersGrpc.newBlockingStub(channel(serve(new OrderService(
-          firstOutboxInsertWaits(commitsOnClose(db.dataSource()), goodInside, grinderEnded), "orders-topic")).getPort()));
+          firstOutboxInsertWaits(new CommitsOnClose(db.dataSource()), goodInside, grinderEnded), "orders-topic")).getPort()));
       // when
       var good = java.util.concurrent.CompletableFuture.supplyAsync(() -> answerOf(() -> overlapping
           .withDeadlineAfter(Duration.ofSeconds(20)).placeOrder(PlaceOrderRequest.newBuilder()
@@ -690,17 +728,60 @@ class ShopTest {
   @DisplayName("Step 4: consumers that apply each event once")
   class Step4 {
     @Test
+    @org.junit.jupiter.api.Order(1) // no broker: milliseconds
+    @DisplayName("every applyOnce gives its connection back closed, its transaction ended by commit() or rollback():"
+        + " applied, a second copy skipped, or failed")
+    void connectionComesBackClosed() throws Exception {
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      OrderService.OrderConfirmed seen = event("o-seen");
+      new IdempotentConsumer("notification", db.dataSource(), notification, "unused", "unused").applyOnce(seen);
+      // each way applyOnce can end, on a database that lends its connections as a pool does and sees how they come back
+      record End(String what, java.util.function.UnaryOperator<DataSource> database, IdempotentConsumer.Reaction reaction,
+          OrderService.OrderConfirmed event) {}
+      List<End> ends = List.of(
+          new End("applied", real -> real, notification, event("o-1")),
+          new End("a second copy, skipped", real -> real, notification, seen),
+          new End("the reaction failed (an SQLException)", real -> real, new FailingAfter(notification, 1), event("o-2")),
+          new End("the reaction failed (a RuntimeException)", real -> real, new FailingAfter(notification, 1, true),
+              event("o-3")),
+          new End("recording the id failed (a lock timeout)", real -> ExecutionFails.first(real, RECORD_ID, 1,
+              () -> new SQLException("simulated: timeout trying to lock table PROCESSED_EVENTS", "HYT00")), notification,
+              event("o-4")),
+          new End("the commit failed", CommitFails::every, notification, event("o-5")));
+      List<String> wrong = new ArrayList<>();
+      for (End end : ends) {
+        Lender lender = new Lender(end.database().apply(db.dataSource()));
+        Throwable failure = catchThrowable(() -> new IdempotentConsumer("notification", lender, end.reaction(), "unused",
+            "unused").applyOnce(end.event()));
+        if (failure instanceof UnsupportedOperationException todo) throw todo;
+        lender.problems().forEach(problem -> wrong.add(end.what() + ": " + problem));
+      }
+      assertThat(wrong).as("TODO 4: how applyOnce gave back its connection, by the way it ended. Take it in"
+          + " try (Connection c = db.getConnection()), so that it is closed on every path, the failures too (one never"
+          + " closed is one a pool never gets back), and end every transaction with commit() or rollback(), the skip of"
+          + " a second copy too (c.rollback() before return false): a transaction left open at close is committed by"
+          + " some databases (Oracle's driver), with whatever ran in it, and a pool hands it to its next user as it is")
+          .isEmpty();
+    }
+
+    @Test
     @DisplayName("an event is applied once; the same event again changes nothing")
     void appliesOnce() throws Exception {
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
-      IdempotentConsumer reader = new IdempotentConsumer("notification", db.dataSource(), notification, "unused", "unused");
+      // A database that commits a transaction left open at close (as Oracle's driver does): a second copy whose work is
+      // only closed, not rolled back, is committed
+      IdempotentConsumer reader = new IdempotentConsumer("notification", new CommitsOnClose(db.dataSource()), notification,
+          "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
 
       assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of a new event returns true").isTrue();
       assertThat(reader.applyOnce(event)).as("TODO 4: applyOnce of the same event again returns false").isFalse();
       assertThat(notification.emailedOrders()).as("TODO 4: emails queued after o-1's event came twice: the customer"
-          + " must get one").containsExactly("o-1");
+          + " must get one. A second copy changes nothing: when recordOnce returns false, c.rollback() before returning"
+          + " false (this database, as Oracle's, commits what a closed connection left open, a reaction run before the"
+          + " id was recorded too)").containsExactly("o-1");
       assertThat(rows(db, "SELECT event_id FROM processed_events")).as("TODO 4: ids in processed_events")
           .containsExactly(event.eventId());
     }
@@ -805,7 +886,7 @@ class ShopTest {
         Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
         Notification notification = new Notification(db.dataSource());
         // A database that commits a transaction left open at close (as Oracle's driver does): only a rollback undoes it.
-        IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()),
+        IdempotentConsumer reader = new IdempotentConsumer("notification", new CommitsOnClose(db.dataSource()),
             new FailingAfter(notification, 1, unchecked), "unused", "unused");
         OrderService.OrderConfirmed event = event("o-1");
 
@@ -846,7 +927,7 @@ class ShopTest {
     void longFailureNeverSkips() throws Exception {
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
-      IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()),
+      IdempotentConsumer reader = new IdempotentConsumer("notification", new CommitsOnClose(db.dataSource()),
           new FailingAfter(notification, 5), "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
 
@@ -888,7 +969,7 @@ class ShopTest {
       String what = sample.getClass().getSimpleName() + " with SQLState " + sample.getSQLState();
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
-      IdempotentConsumer reader = new IdempotentConsumer("notification", idInsertFails(db.dataSource(), 2, kind),
+      IdempotentConsumer reader = new IdempotentConsumer("notification", ExecutionFails.first(db.dataSource(), RECORD_ID, 2, kind),
           notification, "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
 
@@ -926,7 +1007,7 @@ class ShopTest {
               + " violation: PUBLIC.SALES(PRODUCT_ID)", IdempotentConsumer.DUPLICATE_KEY, 23505);
         }
       };
-      IdempotentConsumer reader = new IdempotentConsumer("notification", commitsOnClose(db.dataSource()), clashing,
+      IdempotentConsumer reader = new IdempotentConsumer("notification", new CommitsOnClose(db.dataSource()), clashing,
           "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
 
@@ -956,7 +1037,7 @@ class ShopTest {
       // of its own; H2's says "Unique index or primary key violation", vendor code 23505.
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
-      IdempotentConsumer reader = new IdempotentConsumer("notification", idInsertThrowsAt(db.dataSource(), 2,
+      IdempotentConsumer reader = new IdempotentConsumer("notification", ExecutionFails.nth(db.dataSource(), RECORD_ID, 2,
           () -> new SQLException("ERROR: duplicate key value violates unique constraint \"processed_events_pkey\"",
               IdempotentConsumer.DUPLICATE_KEY, 0)), notification, "unused", "unused");
       OrderService.OrderConfirmed event = event("o-1");
@@ -1578,57 +1659,13 @@ class ShopTest {
     }
   }
 
-  /**
-   * The same database, but every commit fails, as when the disk fills up at the last moment: a real H2
-   * connection whose commit (and setAutoCommit(true), which commits) throws after the work was done.
-   */
-  static DataSource commitFails(DataSource real) {
-    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (ds, method, args) -> {
-          Object result = invoke(method, real, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-              (conn, m, a) -> {
-                boolean commits = m.getName().equals("commit")
-                    || m.getName().equals("setAutoCommit") && Boolean.TRUE.equals(a[0]) && !c.getAutoCommit();
-                if (commits) throw new SQLException("simulated: the database refused the commit (disk full)");
-                return invoke(m, c, a);
-              });
-        });
-  }
+  /** recordOnce's statement: the insert of an event's id into processed_events. */
+  static final String RECORD_ID = "INSERT INTO processed_events";
 
-  /**
-   * The same database, but a connection closed in the middle of a transaction commits it, as Oracle's driver does
-   * (JDBC leaves it to the driver; H2 rolls back): only an explicit rollback() keeps a failed transaction's work out.
-   */
-  static DataSource commitsOnClose(DataSource real) {
-    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (ds, method, args) -> {
-          Object result = invoke(method, real, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-              (conn, m, a) -> {
-                if (m.getName().equals("close") && !c.isClosed() && !c.getAutoCommit()) c.commit();
-                return invoke(m, c, a);
-              });
-        });
-  }
-
-  /** The same database, but preparing the outbox insert throws an unchecked exception, as a driver's bug would. */
-  static DataSource outboxInsertThrows(DataSource real) {
-    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (ds, method, args) -> {
-          Object result = invoke(method, real, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-              (conn, m, a) -> {
-                if (m.getName().equals("prepareStatement") && String.valueOf(a[0]).trim().toUpperCase()
-                    .startsWith("INSERT INTO OUTBOX")) {
-                  throw new IllegalStateException("simulated: the driver failed on the outbox insert");
-                }
-                return invoke(m, c, a);
-              });
-        });
+  /** The failure armed from the start: every statement with its prefix fails. */
+  static StatementFails armed(StatementFails fails) {
+    fails.armed = true;
+    return fails;
   }
 
   /**
@@ -1651,90 +1688,6 @@ class ShopTest {
             });
       }
     };
-  }
-
-  /** The same database, but its n-th commit (counting every connection's) fails; the others go through. */
-  static DataSource nthCommitFails(DataSource real, int n) {
-    AtomicInteger commits = new AtomicInteger();
-    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (ds, method, args) -> {
-          Object result = invoke(method, real, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-              (conn, m, a) -> {
-                boolean commits1 = m.getName().equals("commit")
-                    || m.getName().equals("setAutoCommit") && Boolean.TRUE.equals(a[0]) && !c.getAutoCommit();
-                if (commits1 && commits.incrementAndGet() == n) {
-                  throw new SQLException("simulated: the database refused commit " + n + " (disk full)");
-                }
-                return invoke(m, c, a);
-              });
-        });
-  }
-
-  /**
-   * The same database, but the first {@code failures} inserts into processed_events fail as a lock timeout does
-   * (SQLState HYT00), not as a duplicate key (23505): the database could not say whether the id is there.
-   */
-  static DataSource idInsertFails(DataSource real, int failures) {
-    return idInsertFails(real, failures, () -> new SQLException("simulated: timeout trying to lock table"
-        + " PROCESSED_EVENTS", "HYT00"));
-  }
-
-  /** The same database, but the first {@code failures} inserts into processed_events throw what {@code kind} makes. */
-  static DataSource idInsertFails(DataSource real, int failures, java.util.function.Supplier<SQLException> kind) {
-    AtomicInteger left = new AtomicInteger(failures);
-    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (ds, method, args) -> {
-          Object result = invoke(method, real, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-              (conn, m, a) -> {
-                Object made = invoke(m, c, a);
-                if (!(made instanceof java.sql.PreparedStatement ps) || !String.valueOf(a[0]).contains("processed_events")
-                    || !String.valueOf(a[0]).toUpperCase().startsWith("INSERT")) {
-                  return made;
-                }
-                return Proxy.newProxyInstance(ShopTest.class.getClassLoader(),
-                    new Class<?>[] {java.sql.PreparedStatement.class}, (st, sm, sa) -> {
-                      if (sm.getName().startsWith("execute") && left.getAndDecrement() > 0) {
-                        throw kind.get();
-                      }
-                      return invoke(sm, ps, sa);
-                    });
-              });
-        });
-  }
-
-  /** The same database, but its {@code n}-th insert into processed_events throws what {@code kind} makes instead. */
-  static DataSource idInsertThrowsAt(DataSource real, int n, java.util.function.Supplier<SQLException> kind) {
-    AtomicInteger inserts = new AtomicInteger();
-    return (DataSource) Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (ds, method, args) -> {
-          Object result = invoke(method, real, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(ShopTest.class.getClassLoader(), new Class<?>[] {Connection.class},
-              (conn, m, a) -> {
-                Object made = invoke(m, c, a);
-                if (!(made instanceof java.sql.PreparedStatement ps) || !String.valueOf(a[0]).contains("processed_events")
-                    || !String.valueOf(a[0]).toUpperCase().startsWith("INSERT")) {
-                  return made;
-                }
-                return Proxy.newProxyInstance(ShopTest.class.getClassLoader(),
-                    new Class<?>[] {java.sql.PreparedStatement.class}, (st, sm, sa) -> {
-                      if (sm.getName().startsWith("execute") && inserts.incrementAndGet() == n) throw kind.get();
-                      return invoke(sm, ps, sa);
-                    });
-              });
-        });
-  }
-
-  static Object invoke(Method method, Object target, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 
   static List<String> rows(Db db, String sql) throws SQLException {
