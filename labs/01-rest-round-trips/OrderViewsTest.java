@@ -219,7 +219,8 @@ class OrderViewsTest {
   /**
    * An HttpClient standing in for orders, customers and shipments, with no network: each answers its part,
    * except the part named in the id ("shipments.404": shipments answers 404 "shipments answered 404";
-   * ".timeout": its request times out; ".reset": its connection breaks; ".late": it answers when released).
+   * ".timeout": its request times out; ".reset": its connection breaks; ".refused": nobody takes the connection;
+   * ".late": it answers when released).
    * Every request is counted. Made with {@code together}, no request of a view is answered before all three of
    * its requests are in (as the real services meet in a latch): when the view fails, its counts are final. Three
    * that never come together (calls made one after the other) are answered after two seconds, once: from then on
@@ -240,7 +241,12 @@ class OrderViewsTest {
     private final Map<String, CompletableFuture<Void>> allIn = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<HttpResponse<String>>> held = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final java.util.concurrent.atomic.AtomicLong longestTimeout = new java.util.concurrent.atomic.AtomicLong();
+
     Backends(boolean together) { this.together = together; }
+
+    /** The longest timeout a request sent here carried (the given client's calls time out at 15 s), or 0. */
+    long longestTimeoutNanos() { return longestTimeout.get(); }
 
     /** Whether the three requests of a view once failed to come together. */
     boolean apart() { return apart; }
@@ -284,6 +290,7 @@ class OrderViewsTest {
       String id = part.equals("shipments") ? String.valueOf(uri.getQuery()).replaceFirst("^orderId=", "")
           : path.substring(path.lastIndexOf('/') + 1);
       asked.computeIfAbsent(part + " " + id, key -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+      request.timeout().ifPresent(t -> longestTimeout.accumulateAndGet(t.toNanos(), Math::max));
       CompletableFuture<Void> in = allIn.computeIfAbsent(id, key -> new CompletableFuture<>());
       java.util.Set<String> parts = partsIn.computeIfAbsent(id, key -> java.util.concurrent.ConcurrentHashMap.newKeySet());
       parts.add(part);
@@ -295,6 +302,7 @@ class OrderViewsTest {
           case "" -> answer.complete(new Answer(200, json(part, id)));
           case "timeout" -> answer.completeExceptionally(new java.net.http.HttpTimeoutException("request timed out"));
           case "reset" -> answer.completeExceptionally(new java.io.IOException("connection reset"));
+          case "refused" -> answer.completeExceptionally(new java.net.ConnectException("Connection refused"));
           case "late" -> held.put(part + " " + id, answer);
           default -> answer.complete(new Answer(Integer.parseInt(what), part + " answered " + what));
         }
@@ -487,6 +495,7 @@ class OrderViewsTest {
     @Test
     @DisplayName("a part that comes late is waited for, however late: the view never leaves it out (no timeout that fills in null)")
     void latePartIsWaitedFor() throws Exception {
+      boolean first = true;
       for (String part : PARTS) {
         Backends backends = new Backends(false);
         OrderViews page = new OrderViews(clientOn(backends, "TODO 1"), services);
@@ -504,14 +513,18 @@ class OrderViewsTest {
           // The late part answers only once the page waits for a future with no clock running (or is done), so it comes
           // later than any timeout the page set: one on the part's own future has run out at once (Late runs every timeout
           // out at once); with any other (allOf(...).orTimeout(...), completeOnTimeout(...) on a future of its own, a
-          // get(timeout), a loop that polls until a deadline) the page is waited for until it is done. The other two parts
-          // have answered before the page waits, so a page parked with no clock waits for the late part alone. States,
-          // not timing: the waits are bounded.
+          // get(timeout), a loop that polls until a deadline) the page is waited for until it is done: with the first late
+          // part, however long its clock runs, up to its calls' own timeout (the given 15 s; a part later than that fails
+          // its call, and the view with it); a page's deadline is the same for every part, so the other two wait less.
+          // The other two parts have answered before the page waits, so a page parked with no clock waits for the late
+          // part alone. States, not timing: the waits are bounded.
           long until = System.nanoTime() + 5_000_000_000L;
           while (caller.isAlive() && !parkedOnAFuture(caller) && System.nanoTime() < until) Thread.sleep(1);
-          until = System.nanoTime() + 10_000_000_000L;
-          boolean clock = false;
-          while (caller.isAlive() && System.nanoTime() < until && (clock |= clockRunning(caller))) Thread.sleep(5);
+          long callTimeout = Math.min(Math.max(backends.longestTimeoutNanos(), 15_000_000_000L), 40_000_000_000L);
+          until = System.nanoTime() + (first ? callTimeout + 1_000_000_000L : 10_000_000_000L);
+          first = false;
+          boolean clock = false;  // once seen running, the page is waited for until it is done (or the bound)
+          while (caller.isAlive() && System.nanoTime() < until && (clock |= clockRunning(java.util.List.of(caller)))) Thread.sleep(5);
         } finally {
           backends.release(part, id);
         }
@@ -520,21 +533,27 @@ class OrderViewsTest {
         if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view with a late %s", part).isNull();
         if (failed != null) continue;  // a view that fails has no hole: only a view returned must be whole
         assertThat(built.getNow(null))
-            .as("TODO 1: %s answered late (after every timeout the view set had run out), and concurrent(...) returned a"
-                + " view without it: a view with a hole in it; every part is needed, so wait for every future (join), and"
-                + " never fill in a part that has not come (completeOnTimeout(null, ...), orTimeout(...) then"
-                + " exceptionally(...), get(timeout) then null, on a part's future or on allOf(...) alike)", part)
+            .as("TODO 1: %s answered late (after every timeout the view set had run out, however long: up to the calls' own"
+                + " 15 s timeout), and concurrent(...) returned a view without it: a view with a hole in it; every part is"
+                + " needed, so wait for every future (join), and never fill in a part that has not come"
+                + " (completeOnTimeout(null, ...), orTimeout(...) then exceptionally(...), get(timeout) then null, on a part's"
+                + " future or on allOf(...) alike, whatever its length)", part)
             .isEqualTo(Backends.view(id));
       }
     }
 
     /**
-     * Whether the page still has a clock running: it waits with a timeout (a timed get, a sleep), is not parked on a
-     * future, or a timeout is pending on CompletableFuture's timer (orTimeout, completeOnTimeout, delayedExecutor).
+     * Whether a page still running has a clock running: it waits with a timeout (a timed get, a sleep), is not parked on
+     * a future, or a timeout is pending on CompletableFuture's timer (orTimeout, completeOnTimeout, delayedExecutor).
      */
-    static boolean clockRunning(Thread page) throws InterruptedException {
-      if (page.getState() != Thread.State.WAITING || !parkedOnAFuture(page)) return true;
-      return timeoutPending();
+    static boolean clockRunning(java.util.List<Thread> pages) throws InterruptedException {
+      boolean alive = false;
+      for (Thread page : pages) {
+        if (!page.isAlive()) continue;
+        alive = true;
+        if (page.getState() != Thread.State.WAITING || !parkedOnAFuture(page)) return true;
+      }
+      return alive && timeoutPending();
     }
 
     /**
@@ -963,7 +982,7 @@ class OrderViewsTest {
         int code = Integer.parseInt(ctx.pathParam("code"));
         asked.computeIfAbsent(code, c -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         if (code / 100 == 2) ctx.status(code).json(Services.ORDERS.get("42"));
-        // The body as it comes, spaces, newlines and length (0 to 8 KB) too; and Retry-After, as a service that is
+        // The body as it comes, spaces, newlines and length (none at all, or up to 8 KB) too; and Retry-After, as a service that is
         // down or busy may say: the call is still made once.
         else ctx.status(code).header("Retry-After", "0").result(errorBody(code));
       }));
@@ -1001,8 +1020,9 @@ class OrderViewsTest {
       }
     }
 
-    /** The body the status sweep's server sends with a status that is not a 2xx: its lengths spread over 0 to 8 KB. */
+    /** The body the status sweep's server sends with a status that is not a 2xx: none at all (300, 325, ...), or ten bytes to 8 KB. */
     static String errorBody(int status) {
+      if (status % 25 == 0) return "";
       return " answer " + status + "\n" + "<p>error page</p>\n".repeat((status * 37) % 480);
     }
 
@@ -1026,7 +1046,8 @@ class OrderViewsTest {
           .isNotNull();
       assertThat(error.status()).as("TODO 3: the status in the HttpError from %s", path).isEqualTo(status);
       if (!noBody) assertThat(error.body()).as("TODO 3: the server's body in the HttpError from %s, as it came (not trimmed, not rewritten): the caller"
-          + " reads what the server said, an error page of 8 KB as much as one of ten bytes", path).isEqualTo(errorBody(status));
+          + " reads what the server said, an error page of 8 KB as much as one of ten bytes, and an empty body as empty (no text made"
+          + " up for it: the status says what it needs to)", path).isEqualTo(errorBody(status));
     }
 
     @Test
@@ -1134,21 +1155,23 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a call that times out or whose connection breaks is made once, on get and getAsync alike: an error that is not an HttpError, never a second try")
+    @DisplayName("a call that times out, whose connection breaks or is refused is made once, on get and getAsync alike: an error that is not an HttpError, never a second try")
     void timedOutCallIsNotRetried() throws Exception {
       Backends backends = new Backends(false);
       RestClient client = clientOn(backends, "TODO 3");
-      for (String what : new String[] {"timeout", "reset"}) {
+      for (String what : new String[] {"timeout", "reset", "refused"}) {
         String id = "orders." + what;
         String url = services.orders.url() + "/orders/" + id;
-        String how = what.equals("timeout") ? "timed out" : "broke its connection";
+        String how = what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke its connection" : "found its connection refused";
         Throwable blocking = catchThrowable(() -> client.get(url, Services.Order.class));
         assertThat(blocking).as("TODO 3: the request %s, yet get() returned: a failed call must throw", how)
             .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
         assertThat(backends.asked(id)[0])
-            .as("TODO 3: get() was called once and its request %s (the service may have had it and done the work), yet"
-                + " it was sent %d times: a failed call is not made again, not even a GET (a retry is one more round-trip"
-                + " the caller did not ask for); let the given UncheckedIOException through", how, backends.asked(id)[0])
+            .as("TODO 3: get() was called once and its request %s (%s), yet it was sent %d times: a failed call is not made"
+                + " again, not even a GET (a retry is one more round-trip the caller did not ask for); let the given"
+                + " UncheckedIOException through", how, what.equals("refused") ? "a service that is restarting refuses the"
+                + " second try as well, and the caller waits for two failures instead of one"
+                : "the service may have had it and done the work", backends.asked(id)[0])
             .isEqualTo(1);
         Throwable async = client.getAsync(url, Services.Order.class).handle((order, e) -> e).join();
         assertThat(async).as("TODO 3: the request %s, yet getAsync's future completed with a value", how).isNotNull();

@@ -665,6 +665,27 @@ class ProductCacheTest {
   @DisplayName("Step 4: the client reuses fresh answers")
   class Step4 extends ClientSteps {
     @Test
+    @DisplayName("first reads of two entries overlap: one slow server answer does not hold up the other")
+    void fetchesOverlap() throws Exception {
+      origin.gate = new java.util.concurrent.CountDownLatch(2);
+      java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        var first = readers.submit(() -> client.get("/products/1"));
+        var second = readers.submit(() -> client.get("/products/2"));
+        first.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        second.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        readers.shutdownNow();
+      }
+      assertThat(origin.metAtGate)
+          .as("TODO 4: two readers read two different entries for the first time, and the server held each request until"
+              + " the other arrived (5 s at most): they never were in flight together. Do not serialise fetching and storing"
+              + " (synchronized on fetch, get or a shared lock): the map is concurrent already, and the given handle keeps"
+              + " the newest answer per URL, so one slow answer would stall every reader for nothing")
+          .containsExactly(true, true);
+    }
+
+    @Test
     @DisplayName("a fresh answer is served from the cache, without a request")
     void freshFromCache() throws Exception {
       CachingClient.Reply first = client.get("/products/1");
@@ -860,6 +881,23 @@ class ProductCacheTest {
                 c[0], c[1])
             .isEqualTo(Integer.parseInt(c[1]));
       }
+      // Too large to count is 2^31 s, all of it: fresh a second before, stale at 2^31 s (no cap of a day or a year).
+      origin.cacheControl = "max-age=99999999999999999999";
+      client.get("/products/399");
+      int before = origin.requests();
+      later(2_147_483_647);
+      client.get("/products/399");
+      assertThat(origin.requests() - before)
+          .as("TODO 4: Cache-Control: max-age=99999999999999999999 read again 2^31 - 1 s later was asked for again: a"
+              + " max-age too large to count is 2^31 s (RFC 9111, 1.2.2), all of it, so the copy is still fresh; keep the"
+              + " max-age the given cacheControl reads (\"2147483648\"), with no cap of your own (a day, a year)")
+          .isEqualTo(0);
+      later(1);
+      client.get("/products/399");
+      assertThat(origin.requests() - before)
+          .as("TODO 4: Cache-Control: max-age=99999999999999999999 read again exactly 2^31 s later was not asked for: at"
+              + " its max-age an answer is stale")
+          .isEqualTo(1);
     }
 
     @Test
@@ -1223,6 +1261,19 @@ class ProductCacheTest {
                 + "a max-age that is no number of seconds is stale, one too large to count is 2^31 s", cases[i][0], cases[i][1])
             .isEqualTo(Integer.parseInt(cases[i][1]));
       }
+      // Too large to count is 2^31 s, all of it, on a 304 as on a 200.
+      origin.cacheControlOn304 = "max-age=99999999999999999999";
+      client.get("/products/69");
+      later(61);
+      client.get("/products/69");  // the 304
+      int before = origin.requests();
+      later(2_147_483_647);
+      client.get("/products/69");
+      assertThat(origin.requests() - before)
+          .as("TODO 5: a 304 said Cache-Control: max-age=99999999999999999999, and 2^31 - 1 s later the client asked"
+              + " again: a max-age too large to count is 2^31 s (RFC 9111, 1.2.2), all of it, on a 304 as on a 200; keep"
+              + " the max-age the given cacheControl reads, with no cap of your own (a day, a year)")
+          .isEqualTo(0);
     }
 
     @Test
