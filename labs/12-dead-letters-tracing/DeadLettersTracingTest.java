@@ -272,63 +272,84 @@ class DeadLettersTracingTest {
     }
 
     @Test @Order(4)
-    @DisplayName("every kind of poison message goes to the DLT at its first failure: no sku, JSON null, quantity 0 and"
-        + " below, not an object")
+    @DisplayName("every kind of poison message goes to the DLT at its first failure, on any partition: no sku, no order"
+        + " id, JSON null, quantity 0 and below, not an object")
     void everyKindOfPoison() throws Exception {
-      // given: two good orders around five records no retry can fix, all on the topic before the consumer starts
-      String topic = Topics.fresh("orders", 1);
+      // given: two good orders around six records no retry can fix, all on the topic before the consumer starts, on
+      // partition 1 of a topic of two (its dead-letter topic has one: the producer picks the DLT's partition)
+      String topic = Topics.fresh("orders", 2);
       String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
-      send(topic, List.of(order("o-1", "grinder"), "{\"orderId\":\"o-2\",\"quantity\":1}", "null",
+      send(topic, 1, List.of(order("o-1", "grinder"), "{\"orderId\":\"o-2\",\"quantity\":1}", "null",
           "{\"orderId\":\"o-4\",\"sku\":\"grinder\",\"quantity\":0}",
-          "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":-2}", "[]", order("o-7", "milk-jug")));
+          "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":-2}", "[]",
+          "{\"sku\":\"grinder\",\"quantity\":1}", order("o-8", "milk-jug")));
       String group = Topics.unique("stock");
       StockConsumer stock = new StockConsumer(topic, group, new TraceLog());
       own = stock;
-      // when
-      Poll.until(() -> Topics.lag(group, topic) == 0 || stock.mostAttempts() >= 3, WAIT, () -> "TODO 1: the stock"
-          + " service did not get through the 7 records (lag " + Topics.lag(group, topic) + ", reserved "
-          + stock.reserved() + ")");
+      // when (a record read again is already a failure of this test: the wait ends at the first one)
+      Poll.until(() -> Topics.lag(group, topic) == 0 || stock.mostAttempts() >= 1, WAIT, () -> "TODO 1: the stock"
+          + " service did not get through the 8 records on partition 1 of " + topic + " (lag " + Topics.lag(group, topic)
+          + ", reserved " + stock.reserved() + "); its dead-letter topic has one partition: send each dead letter to"
+          + " record.topic() + DLT_SUFFIX and let the producer pick its partition (a partition number the DLT does not"
+          + " have makes the send wait, then fail)");
       // then
       assertThat(stock.mostAttempts()).as("TODO 1: the most times one record failed and was read again; o-2 (no sku),"
-          + " o-3 (JSON null), o-4 (quantity 0), o-5 (quantity -2) and o-6 (not an object) can never succeed: reserve"
-          + " throws PoisonMessage for each, and handle dead-letters it at its first failure").isZero();
-      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s", dlt)
-          .containsExactly("o-2", "o-3", "o-4", "o-5", "o-6");
-      assertThat(stock.reserved()).as("TODO 1: orders reserved, each once").containsExactly("o-1", "o-7");
+          + " o-3 (JSON null), o-4 (quantity 0), o-5 (quantity -2), o-6 (not an object) and o-7 (no orderId) can never"
+          + " succeed: reserve throws PoisonMessage for each, and handle dead-letters it at its first failure. Or a"
+          + " dead-letter send failed: these records are on partition 1, and the dead-letter topic has one partition;"
+          + " send to record.topic() + DLT_SUFFIX with no partition number (null), the producer picks one").isZero();
+      List<ConsumerRecord<String, String>> letters = Topics.readAll(dlt);
+      assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: keys on %s: o-2 (no sku), o-3 (JSON null), o-4"
+          + " (quantity 0), o-5 (quantity -2), o-6 (not an object), and o-7, an order with no orderId: no retry gives it"
+          + " one, so it is poison too (never reserved as an order for null)", dlt)
+          .containsExactly("o-2", "o-3", "o-4", "o-5", "o-6", "o-7");
+      assertThat(letters).extracting(r -> header(r, StockConsumer.ORIGINAL_PARTITION)).as("TODO 1: header %s of each"
+          + " dead letter, as UTF-8 text: the records came from partition 1 (record.partition()), not 0", StockConsumer
+          .ORIGINAL_PARTITION).containsOnly("1");
+      assertThat(letters).extracting(r -> header(r, StockConsumer.ORIGINAL_OFFSET)).as("TODO 1: header %s of each"
+          + " dead letter: the poison record's own offset on partition 1", StockConsumer.ORIGINAL_OFFSET)
+          .containsExactly("1", "2", "3", "4", "5", "6");
+      assertThat(stock.reserved()).as("TODO 1: orders reserved, each once").containsExactly("o-1", "o-8");
       Poll.until(() -> Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock group's lag at the end: "
           + Topics.lag(group, topic));
     }
 
     @Test @Order(4)
-    @DisplayName("a failure the next try may fix (the stock store down) is tried again, not dead-lettered")
+    @DisplayName("a failure the next try may fix (the stock store down) is tried again, not dead-lettered; a poison"
+        + " message met meanwhile still goes to the DLT at its first failure")
     void passingFailureIsRetried() throws Exception {
-      // given: the stock store is down before the first record exists, so every try meets it down until it is back
+      // given: the stock store is down before the first record exists, so every try meets it down until it is back;
+      // o-1 is poison (a product nobody sells: no store is needed to know it), o-2 and o-3 are good orders
       String topic = Topics.fresh("orders", 1);
       String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
       String group = Topics.unique("stock");
       StockConsumer stock = new StockConsumer(topic, group, new TraceLog());
       own = stock;
       stock.storeDown(true);
-      send(topic, List.of(order("o-1", "grinder"), order("o-2", "milk-jug")));
-      // when: o-1 fails (a good order, the store is down) and is read again, twice
+      send(topic, List.of(order("o-1", "teapot"), order("o-2", "grinder"), order("o-3", "milk-jug")));
+      // when: a record fails (o-2, a good order, the store is down; or o-1 if poison waits for the store) and is read
+      // again, twice
       Poll.until(() -> stock.mostAttempts() >= 2 || Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock"
-          + " service did not read o-1 again while the stock store was down (lag " + Topics.lag(group, topic) + ")");
+          + " service did not read o-2 again while the stock store was down (lag " + Topics.lag(group, topic) + ")");
       List<String> lettered = Topics.readAll(dlt).stream().map(ConsumerRecord::key).toList();
       long lag = Topics.lag(group, topic);
       stock.storeDown(false);
       // then
-      assertThat(lettered).as("TODO 1: keys on %s while the stock store was down: none. o-1 and o-2 are good orders,"
-          + " and the store's failure (an IllegalStateException) may pass on the next try: only a PoisonMessage goes to"
-          + " the dead-letter topic; anything else reaches the loop, which tries the record again (handle catches"
-          + " PoisonMessage only)", dlt).isEmpty();
-      assertThat(lag).as("TODO 1: records of %s not committed while the stock store was down: both (a record that"
-          + " failed is not handled)", topic).isEqualTo(2);
+      assertThat(lettered).as("TODO 1: keys on %s while the stock store was down: o-1 only. o-1 sells a teapot, poison"
+          + " whether the store is up or not: dead-lettered at its first failure, it holds up nothing (none means it was"
+          + " retried, waiting for a store it does not need: tell poison before anything that may pass). o-2 and o-3 are"
+          + " good orders, and the store's failure (an IllegalStateException) may pass on the next try: only a"
+          + " PoisonMessage goes to the dead-letter topic; anything else reaches the loop, which tries the record again"
+          + " (handle catches PoisonMessage only)", dlt).containsExactly("o-1");
+      assertThat(lag).as("TODO 1: records of %s not committed while the stock store was down: o-2 and o-3 (a record that"
+          + " failed is not handled; o-1, dead-lettered, is)", topic).isEqualTo(2);
       Poll.until(() -> stock.reserved().size() >= 2 && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock"
-          + " store is back, but the group did not get through o-1 and o-2 (reserved " + stock.reserved() + ", lag "
+          + " store is back, but the group did not get through o-2 and o-3 (reserved " + stock.reserved() + ", lag "
           + Topics.lag(group, topic) + ")");
       assertThat(stock.reserved()).as("TODO 1: orders reserved once the stock store was back, each once")
-          .containsExactly("o-1", "o-2");
-      assertThat(Topics.readAll(dlt)).as("TODO 1: records on %s at the end: none, both orders were good", dlt).isEmpty();
+          .containsExactly("o-2", "o-3");
+      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s at the end: o-1 once,"
+          + " the two other orders were good", dlt).containsExactly("o-1");
     }
 
     @Test @Order(5)
@@ -738,6 +759,34 @@ class DeadLettersTracingTest {
       assertThat(stock.causationId()).as("TODO 3: the stock step's cause, read from the event's %s header",
           Tracing.EVENT_ID_HEADER).isEqualTo(eventId);
     }
+    @Test @Order(4)
+    @DisplayName("an order is accepted only once the broker stored its order.placed: a send that fails answers UNAVAILABLE")
+    void acceptedMeansStored() throws Exception {
+      // given: the broker does not store the event (its send fails, as in an outage)
+      String topic = Topics.fresh("orders", 1);
+      TraceLog log = new TraceLog();
+      List<String> answers = new ArrayList<>();
+      try (var producer = new workbook.faults.FaultyProducer<String, String>(Clients.producerConfig("orders"))) {
+        producer.next(workbook.faults.FaultyProducer.Fault.FAILS);
+        // when
+        new OrderService(log, producer, topic).placeOrder(workbook.grpc.orders.PlaceOrderRequest.newBuilder()
+            .setOrderId("o-9").setProductId("grinder").setQuantity(1).build(), new io.grpc.stub.StreamObserver<>() {
+              @Override public void onNext(workbook.grpc.orders.PlaceOrderReply reply) {
+                answers.add("a reply with eventId " + reply.getEventId());
+              }
+              @Override public void onError(Throwable t) { answers.add("error " + io.grpc.Status.fromThrowable(t).getCode()); }
+              @Override public void onCompleted() { answers.add("completed"); }
+            });
+      }
+      // then
+      assertThat(answers).as("TODO 3: what placeOrder answered when the broker did not store order.placed: an error,"
+          + " UNAVAILABLE (the given code). A reply means \"your order is placed\" for an event no one will ever read:"
+          + " send it with sendAndWait, as given, never a send whose answer nobody waits for").containsExactly(
+          "error UNAVAILABLE");
+      assertThat(log.all()).extracting(h -> h.service() + ": " + h.what()).as("TODO 3: the hops the order service"
+          + " logged: its call, and no \"published\" hop for an event the broker did not store")
+          .containsExactly("orders: PlaceOrder o-9");
+    }
   }
 
   @Nested @Tag("step4")
@@ -950,10 +999,15 @@ class DeadLettersTracingTest {
 
   /** Sends values keyed o-1, o-2, ... and waits until the broker stored them all. */
   static void send(String topic, List<String> values) throws Exception {
+    send(topic, null, values);
+  }
+
+  /** The same, all on one partition of the topic (null: the partition the key hashes to). */
+  static void send(String topic, Integer partition, List<String> values) throws Exception {
     try (var producer = Clients.producer("importer")) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (int i = 0; i < values.size(); i++) {
-        sent.add(producer.send(new ProducerRecord<>(topic, "o-" + (i + 1), values.get(i))));
+        sent.add(producer.send(new ProducerRecord<>(topic, partition, "o-" + (i + 1), values.get(i))));
       }
       for (Future<RecordMetadata> f : sent) f.get(10, TimeUnit.SECONDS);
     }
