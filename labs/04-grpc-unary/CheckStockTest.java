@@ -920,14 +920,18 @@ class CheckStockTest {
       }, "checkStock, cancelled");
       serving.setDaemon(true);
       serving.start();
-      String doing = "";
-      for (long end = System.nanoTime() + TEST_DEADLINE.toNanos(); System.nanoTime() < end && returned.getCount() > 0; Thread.sleep(5)) {
-        doing = lookingUp(serving);
-        if (doing.equals("in its look-up")) break;
-      }
       java.lang.reflect.Method listenerCount = io.grpc.Context.class.getDeclaredMethod("listenerCount");
       listenerCount.setAccessible(true);
-      int listening = (int) listenerCount.invoke(context);
+      // Until it listens, or waits in its look-up without listening (parked there: whatever it set up came before).
+      String doing = "";
+      int listening = 0;
+      for (long end = System.nanoTime() + 2 * TEST_DEADLINE.toNanos(); System.nanoTime() < end && returned.getCount() > 0; Thread.sleep(5)) {
+        Thread.State state = serving.getState();
+        doing = lookingUp(serving);
+        listening = (int) listenerCount.invoke(context);
+        if (listening > 0 || doing.equals("in its look-up") && (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)) break;
+      }
+      if (listening > 0) doing = lookingUp(serving); // it listens from within its look-up, where it waits 20 s
       context.cancel(null);
       boolean stopped = returned.await(5, TimeUnit.SECONDS);
       assertThat(doing).as("TODO 3: where checkStock was, on a service whose look-up takes 20 s, before its call was"
