@@ -291,6 +291,8 @@ class CheckStockTest {
               || held instanceof java.util.concurrent.locks.AbstractQueuedLongSynchronizer ? "a synchronizer of your own"
           : held instanceof java.util.concurrent.BlockingQueue<?> ? "a " + held.getClass().getSimpleName() + " (a queue a call waits on, or a semaphore of tokens)"
           : held instanceof java.util.concurrent.Phaser || held instanceof java.util.concurrent.CyclicBarrier ? "a barrier (" + held.getClass().getSimpleName() + ")"
+          : held instanceof com.google.common.util.concurrent.Monitor || held instanceof com.google.common.util.concurrent.RateLimiter
+              ? "Guava's " + held.getClass().getSimpleName() + " (a lock, or a limit on calls)"
           : held.getClass().getName().startsWith("java.util.concurrent.Executors$") && held instanceof java.util.concurrent.ExecutorService
               ? "a pool Executors wraps (newSingleThreadExecutor: one thread)"
           : Step3.fixedPool(held);
@@ -300,7 +302,8 @@ class CheckStockTest {
   }
 
   /**
-   * The counts kept in the lab's own objects among {@code roots} (int and long fields, AtomicInteger and AtomicLong), each
+   * The counts kept in the lab's own objects among {@code roots} (int and long fields, AtomicInteger, AtomicLong,
+   * LongAdder, an int[] or long[] a lambda changes, AtomicIntegerArray), each
    * set to {@code value} for {@code call}, then put back: a call is served whatever such a count says, so none of them
    * may be a limit of calls at once (a semaphore written by hand). The outcome of {@code call}, or null if there are none.
    */
@@ -319,7 +322,8 @@ class CheckStockTest {
         for (Class<?> c = held.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
           for (java.lang.reflect.Field f : c.getDeclaredFields()) {
             if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
-            if (count(f, held, value, restore)) counts.add(entry.getValue() + " -> " + c.getSimpleName() + "." + f.getName());
+            String name = c.getSimpleName().isEmpty() ? c.getName().replaceAll(".*[.]", "") : c.getSimpleName();
+            if (count(f, held, value, restore)) counts.add(entry.getValue() + " -> " + name + "." + f.getName());
           }
         }
       }
@@ -356,6 +360,27 @@ class CheckStockTest {
       } else if (f.get(target) instanceof java.util.concurrent.atomic.AtomicLong atomic) {
         long was = atomic.getAndSet(value);
         restore.add(() -> atomic.set(was));
+      } else if (f.get(target) instanceof java.util.concurrent.atomic.LongAdder adder) {
+        long was = adder.sumThenReset();
+        adder.add(value);
+        restore.add(() -> {
+          adder.reset();
+          adder.add(was);
+        });
+      } else if (f.get(target) instanceof int[] counts && counts.length > 0) { // a count a lambda can change
+        int[] was = counts.clone();
+        java.util.Arrays.fill(counts, (int) value);
+        restore.add(() -> System.arraycopy(was, 0, counts, 0, was.length));
+      } else if (f.get(target) instanceof long[] counts && counts.length > 0) {
+        long[] was = counts.clone();
+        java.util.Arrays.fill(counts, value);
+        restore.add(() -> System.arraycopy(was, 0, counts, 0, was.length));
+      } else if (f.get(target) instanceof java.util.concurrent.atomic.AtomicIntegerArray counts && counts.length() > 0) {
+        int[] was = new int[counts.length()];
+        for (int i = 0; i < was.length; i++) was[i] = counts.getAndSet(i, (int) value);
+        restore.add(() -> {
+          for (int i = 0; i < was.length; i++) counts.set(i, was[i]);
+        });
       } else {
         return false;
       }
