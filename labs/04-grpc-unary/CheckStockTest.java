@@ -281,8 +281,24 @@ class CheckStockTest {
    * What, among everything {@code roots} hold, makes a call wait for others or refuses it: a lock, a semaphore (however
    * written: a queue of tokens is one), a barrier, or a pool of a fixed size, each with where it is kept.
    */
-  static List<String> queuesWithin(java.util.Map<Object, String> roots) {
+  static List<String> queuesWithin(java.util.Map<Object, String> given, boolean statics) {
     List<String> queues = new ArrayList<>();
+    // And what the lab's classes keep in static fields (a map of semaphores per product, say), followed as deep.
+    java.util.Map<Object, String> roots = new java.util.IdentityHashMap<>(given);
+    for (Class<?> type : statics ? labClasses() : List.<Class<?>>of()) {
+      for (Class<?> c : java.util.stream.Stream.concat(java.util.stream.Stream.of(type), java.util.Arrays.stream(type.getDeclaredClasses())).toList()) {
+        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+          if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+          try {
+            f.setAccessible(true);
+            Object value = f.get(null);
+            if (value != null) roots.putIfAbsent(value, c.getSimpleName() + "." + f.getName());
+          } catch (IllegalAccessException | RuntimeException e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
+    }
     reachable(roots).forEach((held, where) -> {
       String what = held instanceof java.util.concurrent.Semaphore ? "a Semaphore"
           : held instanceof java.util.concurrent.locks.Lock || held instanceof java.util.concurrent.locks.ReadWriteLock
@@ -1009,12 +1025,15 @@ class CheckStockTest {
       Server plain = serve(held, false);
       java.util.Map<Object, String> roots = new java.util.LinkedHashMap<>(handlersOf(plain));
       roots.put(held, "StockService");
-      assertThat(queuesWithin(roots)).as("TODO 3: a StockService and the server StockServer.start builds for it hold"
+      ManagedChannel toPlain = channelTo(plain);
+      // One call first, so that what a call makes (a semaphore per product, kept in a map) is there to be found.
+      statusOf(() -> InventoryGrpc.newBlockingStub(toPlain).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder")));
+      assertThat(queuesWithin(roots, true)).as("TODO 3: a StockService and the server StockServer.start builds for it hold"
           + " what makes a call wait for others' calls, or refuses it, past its last permit or thread, however many it has"
-          + " (listed below, where it is kept: a field of the service, or what an interceptor keeps). gRPC runs calls at"
+          + " (listed below, where it is kept: a field of the service or of a class of the lab, or what an interceptor"
+          + " keeps). gRPC runs calls at"
           + " once, each on its own thread, and the stock table is only read: no lock, semaphore, queue of tokens or fixed"
           + " pool is needed").isEmpty();
-      ManagedChannel toPlain = channelTo(plain);
       List<String> counts = new ArrayList<>();
       for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
         Status status = withCountsAt(roots, count, counts, () -> statusOf(() -> InventoryGrpc.newBlockingStub(toPlain)
@@ -1269,7 +1288,7 @@ class CheckStockTest {
       // What a client holds, whatever its size: two fetches fit in a pool or a bulkhead of two threads or more.
       StockClient probe = new StockClient(new EchoChannel(), TEST_DEADLINE);
       java.util.Map<Object, String> roots = Map.of(probe, "StockClient");
-      assertThat(queuesWithin(roots)).as("TODO 3: a StockClient holds what makes a checkout wait for others' calls, or"
+      assertThat(queuesWithin(roots, false)).as("TODO 3: a StockClient holds what makes a checkout wait for others' calls, or"
           + " refuses it, past its last permit or thread, however many it has (listed below, where it is kept: a bulkhead"
           + " of threads, a semaphore, a queue of tokens). A stub is safe to share between threads and each call builds its"
           + " own request: make the call in fetch, on the caller's thread").isEmpty();
