@@ -153,7 +153,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("a reader that is slow (not ready) loses no level, however far behind (3 changes, then 70,000): each is sent at once, or once it is ready")
+    @DisplayName("a reader that is slow (not ready) loses no level, however far behind (3 changes, then 70,000): each is sent at once, gRPC queues it")
     void slowReaderLosesNothing() {
       for (int changes : new int[] {3, 70_000}) { // more than any queue of a round size (4,096, 65,536) would keep
         Recorder<StockLevel> slow = new Recorder<>();
@@ -166,6 +166,14 @@ class StreamingTest {
         client("TODO 1", "adjusting the grinder " + changes + " times (+1, 0, +2, ...) while its watcher was slow (not ready)", () -> {
           for (int i = 0; i < changes; i++) levels.adjust("grinder", i % 3 == 0 ? 1 : i % 3 == 1 ? 0 : 2);
         });
+        // Before it catches up: each level went out as the stock gave it. A queue of the service's own, of whatever size,
+        // shows here, before the one that drops the oldest ever fills.
+        int early = sent(slow).size();
+        assertThat(early).as("TODO 1: levels watchStockLevels had sent, of the %,d the stock gave, on a call whose reader"
+            + " was slow (isReady() false) while the grinder changed %,d times: a watch sends each level as the stock"
+            + " gives it, ready or not, and gRPC queues it for the reader. isReady() is for pacing a sender that can wait; a"
+            + " watch cannot, and a queue of your own (whatever its size) is one that fills, then drops or waits",
+            given.size(), changes).isEqualTo(given.size());
         client("TODO 1", "the slow watcher catching up (gRPC runs the on-ready handler)", slow::becomeReady);
         slow.cancel(); // the watch is closed by the cancel handler (step 2), or stays until this test's stock is gone
         reference.close();
@@ -662,6 +670,10 @@ class StreamingTest {
       // A product only ever adjusted by 0, and, every run, the grinder's id written with a capital and with a space.
       List<StockAdjustment> sent = new ArrayList<>(List.of(adjustment("scale", 0), adjustment("Grinder", 1), adjustment("grinder ", -1)));
       expected.put("scale", 0);
+      // And, every run, ids of the same String.hashCode ("Aa" and "BB", "AaAa" and "BBBB"...): a product is its id, not a hash of it.
+      List<String> sameHash = new ArrayList<>(List.of("Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa"));
+      java.util.Collections.shuffle(sameHash, random);
+      for (String id : sameHash.subList(0, 2 + random.nextInt(sameHash.size() - 1))) sent.add(adjustment(id, random.nextInt(7) - 3));
       for (int i = 0, n = 50 + random.nextInt(150); i < n; i++) {
         sent.add(adjustment(products.get(random.nextInt(products.size())), random.nextInt(7) - 3));
       }
@@ -670,6 +682,7 @@ class StreamingTest {
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>(); // what a watcher of every product hears
       Set<String> all = new HashSet<>(products);
       all.add("scale");
+      all.addAll(sameHash);
       StockLevels.Watch watcher = levels.watch(all, level -> heard.add(level.getProductId()));
       cleanup.add(watcher);
       heard.clear(); // the current levels: only the changes count below
@@ -680,7 +693,8 @@ class StreamingTest {
       assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
           .as("TODO 3: [adjustments, products, net change] of a delivery of %s: every message the client sent is one"
               + " adjustment, an adjustment by 0 and a product new to the stock too; products are counted by their exact"
-              + " ids (grinder, Grinder and 'grinder ' are three)", delivery)
+              + " ids (grinder, Grinder and 'grinder ' are three, and so are Aa, BB and AaBB, whose String.hashCode is the"
+              + " same: a set of hashes counts them as one)", delivery)
           .containsExactly(sent.size(), (int) sent.stream().map(StockAdjustment::getProductId).distinct().count(),
               sent.stream().mapToInt(StockAdjustment::getDelta).sum());
       Map<String, Integer> stock = new java.util.HashMap<>();
@@ -841,18 +855,24 @@ class StreamingTest {
       requests.onNext(reservation("order-6", 1));
       ReserveStockReply again = replies.next("TODO 4: the answer to order-6 sent a second time, after 2 grinders came in");
       seen.add(again.getOrderId() + (again.getReserved() ? " reserved, " : " refused, ") + again.getRemaining() + " left");
+      // And, after 3 more grinders came in, order-5, granted before, sent again: a request like any other too.
+      levels.adjust("grinder", 3);
+      requests.onNext(reservation("order-5", 1));
+      ReserveStockReply granted = replies.next("TODO 4: the answer to order-5 (granted before) sent a second time");
+      seen.add(granted.getOrderId() + (granted.getReserved() ? " reserved, " : " refused, ") + granted.getRemaining() + " left");
       requests.onCompleted();
       assertThat(seen).as("TODO 4: the answers to orders of -1 and 0 grinders, 1 kettle (not in the inventory), then 6, 5"
-          + " and 1 grinders (5 in stock), then, after 2 grinders came in, order-6 of 1 grinder again, from"
-          + " levels.reserve(...) for each request: an order id seen before is still a request to answer now (no reply kept"
-          + " by order id; the stock has changed since)")
+          + " and 1 grinders (5 in stock), then, after 2 grinders came in, order-6 of 1 grinder again, then, after 3 more came in, order-5"
+          + " (granted before) of 1 again, from levels.reserve(...) for each request: an order id seen before, refused or granted, is"
+          + " still a request to answer now (no reply kept by order id; the stock has changed since)")
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
-              "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left");
+              "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left",
+              "order-5 reserved, 3 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
     }
 
     @Test
-    @DisplayName("a client that is slow (not ready) still gets every answer, in order, however far behind (3 answers, then 70,000), then the call completes")
+    @DisplayName("a client that is slow (not ready) still gets every answer, in order, however far behind (3 answers, then 70,000), each sent in its onNext, then the call completes")
     void slowReaderGetsEveryAnswer() {
       Recorder<ReserveStockReply> slow = new Recorder<>();
       slow.ready = false;
@@ -863,6 +883,10 @@ class StreamingTest {
         requests.onNext(reservation("order-2", 9));
         requests.onNext(reservation("order-3", 3));
       });
+      assertThat(sent(slow)).as("TODO 4: what reserveStock had sent on a call whose client was slow (isReady() false), once"
+          + " it had been given reservations of 2, 9 and 3 grinders (5 in stock): each request is answered in its onNext,"
+          + " ready or not, and gRPC queues the answer for the client; a queue of your own, of whatever size, fills, then"
+          + " drops or waits").hasSize(3);
       client("TODO 4", "reserveStock's observer, when the slow client (not ready) completed", requests::onCompleted);
       client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
       assertThat(sent(slow)).as("TODO 4: what reserveStock sent on a call whose client was slow (isReady() false) while it"
@@ -882,6 +906,9 @@ class StreamingTest {
       client("TODO 4", "reserveStock's observer, given " + orders + " reservations of 1 grinder by a slow client (not ready)", () -> {
         for (int i = 1; i <= orders; i++) many.onNext(reservation("order-" + i, 1));
       });
+      assertThat(sent(behind).size()).as("TODO 4: answers reserveStock had sent, once a slow client (isReady() false) had"
+          + " sent %,d reservations of 1 grinder: each request is answered in its onNext, ready or not (gRPC queues the"
+          + " answer); a queue of your own fills, then drops or waits", orders).isEqualTo(orders);
       client("TODO 4", "reserveStock's observer, when the slow client (not ready) completed", many::onCompleted);
       client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", behind::becomeReady);
       List<String> expected = new ArrayList<>();
@@ -1163,7 +1190,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("a bulk update is one call whatever its size (1 to 10,001 adjustments), and returns the server's summary as it is")
+    @DisplayName("a bulk update is one call whatever its size (1 to 10,001 adjustments, and 3,000,000 on a channel without a network), and returns the server's summary as it is")
     void oneCallWhateverTheSize() throws Exception {
       CountingInventory inventory = new CountingInventory();
       // Not narrated: the story would note each of the 11,128 messages, which takes longer than sending them.
@@ -1183,6 +1210,55 @@ class StreamingTest {
             + " of messages on one call", size, result.lines().findFirst().orElse("")).isEqualTo(1);
         assertThat(result).as("TODO 5: what bulkUpdate of %d adjustments returned: the server's one summary, as it is",
             size).isEqualTo("no failure: it returned " + inventory.summaries.get(0));
+      }
+      // Past any count or size a client might split a delivery at (65,536, a million, 4 MiB of messages), on a channel
+      // without a network, where a message costs next to nothing: the same adjustment 3,000,000 times, 1 KB each.
+      CountingChannel counting = new CountingChannel();
+      StockClient far = new StockClient(counting, Duration.ofSeconds(10));
+      int many = 3_000_000;
+      StockAdjustment large = adjustment("grinder-" + "x".repeat(1_000), 1);
+      String result = describe(() -> far.bulkUpdate(java.util.Collections.nCopies(many, large)));
+      assertThat(counting.sentPerCall).as("TODO 5: messages sent on each call one bulkUpdate of %,d adjustments (%,d"
+          + " bytes each, %,d MB in all) made, on a channel without a network (it ended: %s): one bulk update is one call,"
+          + " whatever its size. gRPC's 4 MiB limit is per message, not per stream: a stream carries any number of them;"
+          + " split, a failure half-way leaves part of the delivery applied, and the summary is no longer the server's",
+          many, large.getSerializedSize(), (long) many * large.getSerializedSize() / 1_000_000, result.lines().findFirst().orElse(""))
+          .containsExactly((long) many);
+      assertThat(result).as("TODO 5: what bulkUpdate of %,d adjustments returned, on a channel that answers each call with"
+          + " a summary of the messages it carried: that one summary, as it is", many)
+          .isEqualTo("no failure: it returned " + BulkUpdateSummary.newBuilder().setAdjustments(many).setProducts(1).build());
+    }
+
+    /**
+     * A channel without a network, for BulkUpdateStock: notes how many messages each call carried, and answers each
+     * call, once the client half-closes, with a summary counting them (1 product).
+     */
+    static final class CountingChannel extends io.grpc.Channel {
+      final List<Long> sentPerCall = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+      @Override public String authority() { return "counting"; }
+
+      @Override
+      public <Q, A> io.grpc.ClientCall<Q, A> newCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options) {
+        return new io.grpc.ClientCall<>() {
+          private Listener<A> listener;
+          private long sent;
+
+          @Override public void start(Listener<A> responses, io.grpc.Metadata headers) { listener = responses; }
+          @Override public void request(int count) {}
+          @Override public void cancel(String message, Throwable cause) {}
+          @Override public void sendMessage(Q message) { sent++; }
+          @Override public boolean isReady() { return true; }
+
+          @Override
+          @SuppressWarnings("unchecked")
+          public void halfClose() {
+            sentPerCall.add(sent);
+            listener.onHeaders(new io.grpc.Metadata());
+            listener.onMessage((A) BulkUpdateSummary.newBuilder().setAdjustments((int) sent).setProducts(1).build());
+            listener.onClose(Status.OK, new io.grpc.Metadata());
+          }
+        };
       }
     }
 
