@@ -187,6 +187,15 @@ class VersioningTest {
                 .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
           }
         }
+        // The first catalog, asked again while the second runs: still its own products, on both URLs.
+        for (String[] product : PRODUCTS) {
+          for (String version : new String[] {"v1", "v2"}) {
+            assertProduct(get("/api/" + version + "/products/" + product[0], null), product, version.equals("v2"),
+                "TODO 1: /api/" + version + "/products/" + product[0] + " of the first catalog, asked while a second CatalogApi"
+                    + " over other products runs, answers from the products of the API it asks: keep them in the instance"
+                    + " (this.products), never in a static field that the next CatalogApi overwrites");
+          }
+        }
       }
     }
 
@@ -447,6 +456,15 @@ class VersioningTest {
                     + " body with v1(product) or v2(product), which keep the BigDecimal as it is", product.amount().toPlainString(),
                     product.currency(), accept, amount, body)
                 .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
+          }
+        }
+        // The first catalog, asked again by Accept while the second runs: still its own products.
+        for (String[] product : PRODUCTS) {
+          for (String accept : new String[] {V1, V2}) {
+            assertProduct(get("/api/products/" + product[0], accept), product, accept.equals(V2), "TODO 2: /api/products/"
+                + product[0] + " with Accept: " + accept + " of the first catalog, asked while a second CatalogApi over other"
+                + " products runs, answers from the products of the API it asks (find(ctx)), never from state another"
+                + " CatalogApi or an earlier answer left");
           }
         }
       }
