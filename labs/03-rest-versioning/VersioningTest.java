@@ -724,6 +724,24 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("a currency that is there but no string (840, the number of the US dollar) is kept as its JSON text, never taken for EUR")
+    void currencyThatIsNoStringIsKept() {
+      List<String> wrong = new ArrayList<>();
+      for (String currency : new String[] {"840", "978", "36", "true"}) {
+        String body = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":" + currency + "}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        String got = thrown != null ? "an error: " + message(thrown) : readOrFail(body).price().currency();
+        if (!currency.equals(got)) wrong.add(currency + " -> " + got);
+      }
+      assertThat(wrong)
+          .as("TODO 3: a currency that is there is the price's, even when it is no string (840 is the ISO 4217 number of the"
+              + " US dollar): EUR is the default only for a currency that is missing (absent or null), so keep its JSON text"
+              + " (asText(\"EUR\"), not textValue(), which is null for a number), never EUR and never an error, as the"
+              + " reader rejects only a missing amount. Sent -> read")
+          .isEmpty();
+    }
+
+    @Test
     @DisplayName("a missing currency becomes EUR")
     void defaultsCurrency() {
       ProductReader.Product product = readOrFail("{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}");
@@ -1159,8 +1177,8 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("the contract accepts an added field of any kind, on the product and in its price")
-    void acceptsAddedFieldsOfEveryKind() {
+    @DisplayName("the contract accepts added fields of any kind and number, on the product and in its price: nothing closes them")
+    void acceptsAddedFieldsOfEveryKind() throws Exception {
       for (String value : new String[] {"4", "\"a label\"", "true", "null", "[1,\"x\"]", "{\"from\":\"2025-01\"}"}) {
         String price = "\"amount\":7.50,\"currency\":\"EUR\"";
         for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\",\"added\":" + value + ",\"price\":{" + price + "}}",
@@ -1170,6 +1188,39 @@ class VersioningTest {
                   + " at all: not false, not a type)", body)
               .isEmpty();
         }
+      }
+      // Any number of them: twenty on the product and twenty in its price.
+      StringBuilder added = new StringBuilder();
+      for (int i = 1; i <= 20; i++) added.append(",\"added").append(i).append("\":").append(i % 2 == 0 ? "\"x\"" : i);
+      String many = "{\"id\":1,\"name\":\"Espresso cup\"" + added + ",\"price\":{\"amount\":7.50,\"currency\":\"EUR\"" + added + "}}";
+      assertThat(problems(many))
+          .as("TODO 4: v2.x may add many fields, to the product and to its price; the contract rejected a body with twenty"
+              + " added to each: leave Product and Price open, with no maxProperties either, not even a generous one")
+          .isEmpty();
+      // The same rule by its letter, for every answer of a product: no schema of the product or its price closes it.
+      JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
+      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
+          {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}}) {
+        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200").path("content")
+            .path(answer[1]).path("schema");
+        List<JsonNode> product = applying(document, schema);
+        List<JsonNode> objects = new ArrayList<>(product);
+        objects.addAll(property(document, product, "price"));
+        List<String> closing = new ArrayList<>(keywords(objects, "maxProperties", "propertyNames", "patternProperties",
+            "dependentRequired", "dependentSchemas"));
+        for (JsonNode object : objects) {
+          for (String keyword : new String[] {"additionalProperties", "unevaluatedProperties"}) {
+            JsonNode value = object.get(keyword);
+            if (value != null && !(value.isBoolean() && value.booleanValue()) && !(value.isObject() && value.isEmpty())) {
+              closing.add(keyword + ": " + value);
+            }
+          }
+        }
+        assertThat(closing)
+            .as("TODO 4: the %s answer of %s: its product or price schema (itself, beside a $ref, or one it reaches through"
+                + " $ref, allOf, anyOf, oneOf) bounds the fields a later version may add; an object the contract keeps open"
+                + " has none of these. Found", answer[1], answer[0])
+            .isEmpty();
       }
     }
 
