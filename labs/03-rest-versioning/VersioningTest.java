@@ -809,6 +809,25 @@ class VersioningTest {
             .as("TODO 3: %s has no price.amount, only an added field inside price that holds one: reject it", noAmountInside)
             .isInstanceOf(IllegalArgumentException.class);
       }
+      // A field called price inside another field (an old price, an offer, a bundle) is not the product's price either.
+      for (String added : new String[] {"\"was\":{\"price\":{\"amount\":3,\"currency\":\"ZZZ\"}}",
+          "\"offers\":[{\"price\":{\"amount\":2,\"currency\":\"YYY\"}}]", "\"bundle\":{\"items\":[{\"price\":{\"amount\":1}}]}"}) {
+        for (String body : new String[] {"{\"id\":1," + added + ",\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"USD\"}}",
+            "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"USD\"}," + added + "}"}) {
+          Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+          String got = thrown != null ? "an error: " + message(thrown)
+              : readOrFail(body).price().amount().stripTrailingZeros().toPlainString() + " " + readOrFail(body).price().currency();
+          assertThat(got)
+              .as("TODO 3: the price of %s is the product's own price field: read it by its path, product.path(\"price\"), not"
+                  + " the first field called price found anywhere (findPath, findValue), which here is the price of another"
+                  + " thing the server added", body)
+              .isEqualTo("7.5 USD");
+        }
+        String onlyNested = "{\"id\":1,\"name\":\"Espresso cup\"," + added + "}";
+        assertThat(catchThrowable(() -> ProductReader.read(onlyNested)))
+            .as("TODO 3: %s has no price of its own, only another thing's price inside an added field: reject it", onlyNested)
+            .isInstanceOf(IllegalArgumentException.class);
+      }
     }
 
     @Test
@@ -830,6 +849,18 @@ class VersioningTest {
       }
       assertThat(catchThrowable(() -> ProductReader.read(whole + " \n\t "))).as("TODO 3: whitespace after the JSON value is"
           + " still JSON: ProductReader.read of a whole body followed by spaces must read it").isNull();
+      // Tolerant is about fields, not syntax: what RFC 8259 does not call JSON is no JSON, however readable it looks.
+      for (String body : new String[] {"{'price':{'amount':7.50}}", "{price:{amount:7.50}}", "/* v2 */ " + whole,
+          whole + " // end", "{\"price\":{\"amount\":7.50,},}", "{\"price\":{\"amount\":007.50}}", "{\"price\":{\"amount\":+7.50}}",
+          "{\"price\":{\"amount\":.5}}", "{\"price\":{\"amount\":NaN}}", "{\"price\":{\"amount\":7.50,\"currency\":'USD'}}"}) {
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        assertThat(thrown)
+            .as("TODO 3: ProductReader.read(%s) threw %s: single quotes, unquoted names, comments, trailing commas, leading"
+                + " zeros or a plus, NaN are no JSON (RFC 8259), so the body cannot be used: an IllegalArgumentException. A"
+                + " tolerant reader ignores fields it does not know, it does not guess at broken syntax: keep the given mapper"
+                + " as strict as Jackson's default (no JsonReadFeature.ALLOW_...)", body, thrown == null ? "nothing" : thrown.getClass().getName())
+            .isInstanceOf(IllegalArgumentException.class);
+      }
     }
 
     @Test
