@@ -90,8 +90,8 @@ public final class CatalogApi implements AutoCloseable {
     String accept = String.join(",", Collections.list(ctx.req().getHeaders("Accept")));
     if (accept.isBlank()) return List.of(ANY_TYPE);
     List<Range> ranges = new ArrayList<>();
-    for (String element : accept.split(",")) {
-      String[] parts = element.split(";");
+    for (String element : split(accept, ',')) {
+      String[] parts = split(element, ';');
       String type = parts[0].trim().toLowerCase(Locale.ROOT);
       if (!type.isEmpty()) ranges.add(new Range(type, weight(parts)));
     }
@@ -130,6 +130,26 @@ public final class CatalogApi implements AutoCloseable {
     if (range.equals(type)) return 2;
     if (range.equals(type.substring(0, type.indexOf('/') + 1) + "*")) return 1;
     return range.equals(ANY_TYPE) ? 0 : -1;
+  }
+
+  /** The pieces of text between separators; one inside a quoted string ("a,b;c") separates nothing (RFC 9110, 5.6.4). */
+  private static String[] split(String text, char separator) {
+    List<String> pieces = new ArrayList<>();
+    boolean quoted = false;
+    int start = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quoted && c == '\\') {
+        i++;  // a quoted-pair: the next character stands for itself
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == separator && !quoted) {
+        pieces.add(text.substring(start, i));
+        start = i + 1;
+      }
+    }
+    pieces.add(text.substring(start));
+    return pieces.toArray(String[]::new);
   }
 
   /** The q parameter of one element (its name in any case), 1 without one or with a malformed one. */

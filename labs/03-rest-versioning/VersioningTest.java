@@ -76,7 +76,9 @@ class VersioningTest {
       {PLAIN_JSON + ";q=0, " + V1 + ";q=0, */*", V2}, {"application/*;q=0.1, " + V1 + ";q=0, " + PLAIN_JSON + ";q=0", V2},
       // The q is the q parameter wherever it stands among the parameters; a range of other types holds none of ours.
       {V2 + ";charset=utf-8;q=0, " + V1, V1}, {V2 + "; charset=utf-8 ; q=0", null}, {V1 + ";level=1;q=0.2, " + V2 + ";q=0.5", V2},
-      {PLAIN_JSON + ";q=0, text/*", null}, {"text/*, " + PLAIN_JSON + ";q=0, " + V1 + ";q=0", null}};
+      {PLAIN_JSON + ";q=0, text/*", null}, {"text/*, " + PLAIN_JSON + ";q=0, " + V1 + ";q=0", null},
+      // A comma or a semicolon inside a quoted parameter value separates nothing (RFC 9110 5.6.4).
+      {V2 + ";profile=\"a,b\";q=0, " + PLAIN_JSON, PLAIN_JSON}, {V1 + ";note=\"x;q=0\", " + V2 + ";q=0.5", V1}};
   /**
    * Another shop's catalog: under ids 1 and 2 other products than the API's own, and amounts a double cannot carry (20
    * significant digits), with more decimals than their currency has (a unit price), in currencies Java does not know.
@@ -343,7 +345,7 @@ class VersioningTest {
       String[] types = {"*/*", "application/*", "text/*", PLAIN_JSON, V1, V2, "application/vnd.shop.v3+json", "text/html",
           "application/vnd.shop.v2+xml", "application/json-seq"};
       String[] qs = {"0", "0.", "0.000", "0.001", "0.1", "0.5", "0.5", "0.8", "0.9", "1", "1.0", "1.000"};
-      String[] parameters = {"charset=utf-8", "level=1", "v=2", "Charset=UTF-8"};
+      String[] parameters = {"charset=utf-8", "level=1", "v=2", "Charset=UTF-8", "profile=\"a,b\"", "note=\"x;q=0\""};
       List<String> wrong = new ArrayList<>();
       for (int i = 0; i < 120; i++) {
         List<String> names = new ArrayList<>(Arrays.asList(types));
@@ -376,7 +378,7 @@ class VersioningTest {
       assertThat(wrong)
           .as("TODO 2: Accept headers drawn with seed %d were answered otherwise than RFC 9110 12.5.1 and README step 2 say:"
               + " each type this API has takes the q of the most specific range that matches it (q parameter wherever it"
-              + " stands among the parameters), q=0 never; the highest q wins, among equal q the range the client listed"
+              + " stands among the parameters; a comma or semicolon inside a quoted value separates nothing), q=0 never; the highest q wins, among equal q the range the client listed"
               + " first, and a range that holds application/json stands for application/json, else the v1 type, else the v2"
               + " type. Answer the first of acceptedTypes(ctx) you serve, and leave the given acceptedTypes as it is."
               + " Answered otherwise (shortest first)", seed)
@@ -1292,15 +1294,18 @@ class VersioningTest {
    * The answer README step 2 and RFC 9110 12.5.1 give for an Accept header, written from their letter apart from the lab's
    * code, for headers whose q-values are well formed and that list each type once: each type this API has (application/json
    * and the v1 type with the v1 body, the v2 type with the v2 body) takes the q of the most specific range that matches it
-   * (the type itself, then its type/* range, then the any-type range; parameters other than q do not count), 0 if none
+   * (the type itself, then its type/* range, then the any-type range; parameters other than q do not count, and a comma
+   * or semicolon inside a quoted parameter value separates nothing), 0 if none
    * does; the highest q wins, among equal q the type whose range the client listed first, and among the types one range
    * gives its q, application/json, then v1, then v2 (a client that names no version gets v1). Null: none has q above 0.
    */
   private static String referenceAnswer(String accept) {
     List<String> rangeTypes = new ArrayList<>();
     List<BigDecimal> rangeQs = new ArrayList<>();
-    for (String element : (accept == null || accept.isBlank() ? "*/*" : accept).split(",")) {
-      String[] parts = element.split(";");
+    // A separator counts outside quoted strings only: one followed by an even number of quotes.
+    String outsideQuotes = "(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)";
+    for (String element : (accept == null || accept.isBlank() ? "*/*" : accept).split("," + outsideQuotes)) {
+      String[] parts = element.split(";" + outsideQuotes);
       if (parts[0].isBlank()) continue;
       BigDecimal q = BigDecimal.ONE;
       for (int i = parts.length - 1; i > 0; i--) {
