@@ -56,6 +56,7 @@ class VersioningTest {
       {V1 + ";q=0.5, " + V2, V2}, {PLAIN_JSON + ";q=0.1, " + V2 + ";q=0.2", V2},
       {V1 + ";q=0.9, " + V2 + ";q=0.9", V1}, {"application/vnd.shop.v3+json, " + V2 + ";q=0.9, application/json;q=0.5", V2},
       {V2 + ";q=0, application/json", PLAIN_JSON}, {V2 + ";Q=0, */*", PLAIN_JSON}, {V2 + ";q=0.000, " + V1, V1}, {V2 + ";q=0., " + V1, V1},
+      {V2 + ";q=0.001", V2}, {"*/*;q=0.001, " + V2 + ";q=0", PLAIN_JSON},
       {"text/html, */*;q=0.8", PLAIN_JSON}, {"text/html,*/*;q=0.8", PLAIN_JSON}, {V2 + "," + V1, V2},
       {V2 + ";q=0.5  ,   " + V1, V1}, {"application/vnd.shop.v3+json," + V1 + ";q=0.2", V1},
       {"*/*;q=0", null}, {"*/*;q=0.", null}, {V2 + ";q=0", null}, {"text/*", null}, {"text/html", null}, {"image/*", null},
