@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -241,6 +242,8 @@ class VersioningTest {
   @Tag("step2")
   @DisplayName("Step 2: the version in the Accept header")
   class Step2 {
+    // The tests of one or a few requests first: a wrong answer is told at once, before the tables and the generated headers.
+    @Order(1)
     @Test
     @DisplayName("Accept: application/vnd.shop.v2+json gets v2, and says so in Content-Type")
     void acceptV2() throws Exception {
@@ -250,6 +253,7 @@ class VersioningTest {
       assertThat(contentType(response)).as("TODO 2: the Content-Type must name the version sent").startsWith(V2);
     }
 
+    @Order(1)
     @Test
     @DisplayName("Accept: application/vnd.shop.v1+json gets v1, and says so in Content-Type")
     void acceptV1() throws Exception {
@@ -258,6 +262,7 @@ class VersioningTest {
       assertThat(contentType(response)).as("TODO 2: the Content-Type must name the version sent").startsWith(V1);
     }
 
+    @Order(1)
     @Test
     @DisplayName("no Accept, application/json or */* get v1: clients from before v2 keep working")
     void defaultIsV1() throws Exception {
@@ -271,6 +276,7 @@ class VersioningTest {
       }
     }
 
+    @Order(1)
     @Test
     @DisplayName("an Accept header sent on several lines is one list (RFC 9110 5.3)")
     void acceptOnSeveralLines() throws Exception {
@@ -286,6 +292,7 @@ class VersioningTest {
       }
     }
 
+    @Order(1)
     @Test
     @DisplayName("a list of types gets the first one the API serves")
     void firstServedTypeWins() throws Exception {
@@ -424,6 +431,7 @@ class VersioningTest {
           .isEmpty();
     }
 
+    @Order(1)
     @Test
     @DisplayName("Accept: application/vnd.shop.v2+json sends each product's own currency too")
     void acceptV2OwnCurrency() throws Exception {
@@ -520,6 +528,7 @@ class VersioningTest {
       }
     }
 
+    @Order(1)
     @Test
     @DisplayName("a version the API does not serve gets 406 Not Acceptable")
     void unknownVersionIs406() throws Exception {
@@ -530,6 +539,7 @@ class VersioningTest {
       }
     }
 
+    @Order(1)
     @Test
     @DisplayName("the 406 is a problem document (application/problem+json), like every other error")
     void notAcceptableIsAProblem() throws Exception {
@@ -541,6 +551,7 @@ class VersioningTest {
           .startsWith("application/problem+json");
     }
 
+    @Order(1)
     @Test
     @DisplayName("every answer of the URL says Vary: Accept, the 406 and the 404 too")
     void everyAnswerVaries() throws Exception {
@@ -560,6 +571,7 @@ class VersioningTest {
       }
     }
 
+    @Order(1)
     @Test
     @DisplayName("the answer says Vary: Accept, so caches keep v1 and v2 apart")
     void variesOnAccept() throws Exception {
