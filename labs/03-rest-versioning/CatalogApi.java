@@ -80,17 +80,18 @@ public final class CatalogApi implements AutoCloseable {
    * The media ranges of the Accept header in the client's order of preference (RFC 9110, 12.5.1):
    * highest q first, the client's order among equal q, in lower case and without parameters. A
    * range refused with q=0 is left out. A type takes its q from the most specific range that
-   * matches it, so a refusal holds inside a wider range too: where the client refused
-   * application/json (application/json;q=0 next to a wildcard), the wildcard stands for the v1
-   * type it did not refuse, V1, or for nothing. No Accept header at all takes any type.
+   * matches it, whatever that q is, so a wildcard stands only for the types no more specific range
+   * speaks for: application/json as itself, else the v1 type, else the v2 type, else nothing (next
+   * to application/json;q=0.5, a wildcard of q=1 stands for V1, and application/json comes after
+   * it). No Accept header at all takes any type.
    */
   static List<String> acceptedTypes(Context ctx) {
     // Accept sent on several lines is one list, as if joined by commas (RFC 9110, 5.3).
     String accept = String.join(",", Collections.list(ctx.req().getHeaders("Accept")));
     if (accept.isBlank()) return List.of(ANY_TYPE);
     List<Range> ranges = new ArrayList<>();
-    for (String element : accept.split(",")) {
-      String[] parts = element.split(";");
+    for (String element : split(accept, ',')) {
+      String[] parts = split(element, ';');
       String type = parts[0].trim().toLowerCase(Locale.ROOT);
       if (!type.isEmpty()) ranges.add(new Range(type, weight(parts)));
     }
@@ -98,20 +99,30 @@ public final class CatalogApi implements AutoCloseable {
     wanted.sort(Comparator.comparingDouble(Range::q).reversed());  // a stable sort: equal q keep their order
     List<String> types = new ArrayList<>();
     for (Range range : wanted) {
-      boolean wide = range.type().endsWith("/*") && specificity(range.type(), "application/json") >= 0;
-      if (!wide || !refused("application/json", ranges)) types.add(range.type());
-      else if (!refused(V1, ranges)) types.add(V1);
+      if (specificity(range.type(), "application/json") < 0) {
+        // A type, or a range of none of this API's types (text/*): where its q comes from (a type listed twice, once).
+        if (decides(range.type(), ranges) == range) types.add(range.type());
+        continue;
+      }
+      // application/json, application/* and the any-type range stand for those of this API's types whose q
+      // they give, as application/json first: a client that names no version gets v1.
+      List<String> standsFor = WIDE_TYPES.stream().filter(type -> decides(type, ranges) == range).toList();
+      if (standsFor.isEmpty()) continue;
+      types.add(standsFor.get(0).equals("application/json") ? range.type() : standsFor.get(0));
     }
     return types;
   }
 
-  /** Whether the most specific range that matches the type (RFC 9110, 12.5.1) gives it q=0. */
-  private static boolean refused(String type, List<Range> ranges) {
+  /** What a range that holds application/json can stand for, in the order a client that names no version wants it. */
+  private static final List<String> WIDE_TYPES = List.of("application/json", V1, V2);
+
+  /** The range that gives the type its q (RFC 9110, 12.5.1): the most specific that matches it, the first of equals; null if none. */
+  private static Range decides(String type, List<Range> ranges) {
     Range decides = null;
     for (Range range : ranges) {
       if (specificity(range.type(), type) > (decides == null ? -1 : specificity(decides.type(), type))) decides = range;
     }
-    return decides != null && decides.q() == 0;
+    return decides;
   }
 
   /** How closely a range matches a type: 2 the type itself, 1 its "type/*" range, 0 the any-type range, -1 no match. */
@@ -119,6 +130,26 @@ public final class CatalogApi implements AutoCloseable {
     if (range.equals(type)) return 2;
     if (range.equals(type.substring(0, type.indexOf('/') + 1) + "*")) return 1;
     return range.equals(ANY_TYPE) ? 0 : -1;
+  }
+
+  /** The pieces of text between separators; one inside a quoted string ("a,b;c") separates nothing (RFC 9110, 5.6.4). */
+  private static String[] split(String text, char separator) {
+    List<String> pieces = new ArrayList<>();
+    boolean quoted = false;
+    int start = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quoted && c == '\\') {
+        i++;  // a quoted-pair: the next character stands for itself
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == separator && !quoted) {
+        pieces.add(text.substring(start, i));
+        start = i + 1;
+      }
+    }
+    pieces.add(text.substring(start));
+    return pieces.toArray(String[]::new);
   }
 
   /** The q parameter of one element (its name in any case), 1 without one or with a malformed one. */
