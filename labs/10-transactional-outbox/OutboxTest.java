@@ -400,11 +400,13 @@ class OutboxTest {
     }
 
     @Test
-    @Order(Order.DEFAULT + 1) // after the quicker tests of this step: it waits out the producer's max.block.ms
     @DisplayName("publish() returns false when no broker answers")
     void reportsNoAnswer() throws Exception {
-      // given: a relay whose broker is down: nothing listens at its address
-      OutboxRelay relay = relay(producer("127.0.0.1:" + Ports.free(), "outbox-relay"));
+      // given: a relay whose broker is down: each send fails at once with the TimeoutException a real producer gives
+      // once max.block.ms ran out (its own settings, checked above, keep that within seconds: no need to wait it out)
+      FaultyProducer<String, String> producer = outageProducer("outbox-relay");
+      producer.down();
+      OutboxRelay relay = relay(producer);
       OutboxRelay.Row row = new OutboxRelay.Row(1, topic, "o-1", "{\"orderId\":\"o-1\"}");
 
       assertThat(publish(relay, row)).as("TODO 2: publish() while no broker answers. The producer gave up on the"
@@ -414,28 +416,54 @@ class OutboxTest {
     }
 
     @Test
-    @DisplayName("the relay's producer asks for the acknowledgement of every in-sync replica, and its own retries write no duplicate")
-    void producerAsksEveryReplica() {
-      ProducerConfig config = new ProducerConfig(OutboxRelay.producerConfig("127.0.0.1:9092", "outbox-relay"));
-      assertThat(config.getString(ProducerConfig.ACKS_CONFIG)).as("TODO 2: acks in OutboxRelay.producerConfig. publish()"
-          + " returning true must mean the record is stored by every in-sync replica (acks=all, or -1): with acks=1 the"
-          + " leader alone answers, and a record it acknowledged is lost with it when it fails before a follower copied"
-          + " it, after the relay marked the row sent").isIn("all", "-1");
-      assertThat(config.getBoolean(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)).as("TODO 2: enable.idempotence in"
-          + " OutboxRelay.producerConfig: without it, the producer's own retry of a send whose answer was lost writes"
-          + " the record twice, and can put it behind a later one").isTrue();
+    @DisplayName("the relay's producer asks for the acknowledgement of every in-sync replica, and its own retries write no duplicate, in producerConfig and in the producer that producer() builds")
+    void producerAsksEveryReplica() throws Exception {
+      for (Map.Entry<String, ProducerConfig> relayProducer : relayProducerConfigs().entrySet()) {
+        String where = relayProducer.getKey();
+        ProducerConfig config = relayProducer.getValue();
+        assertThat(config.getString(ProducerConfig.ACKS_CONFIG)).as("TODO 2: acks in %s. publish() returning true must"
+            + " mean the record is stored by every in-sync replica (acks=all, or -1): with acks=1 the leader alone"
+            + " answers, and a record it acknowledged is lost with it when it fails before a follower copied it, after"
+            + " the relay marked the row sent", where).isIn("all", "-1");
+        assertThat(config.getBoolean(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)).as("TODO 2: enable.idempotence in %s:"
+            + " without it, the producer's own retry of a send whose answer was lost writes the record twice, and can"
+            + " put it behind a later one", where).isTrue();
+      }
     }
 
     @Test
-    @DisplayName("the relay's producer gives up on a send within seconds while the broker is down: the outbox, not the producer, is the retry queue")
-    void producerGivesUpWithinSeconds() {
-      ProducerConfig config = new ProducerConfig(OutboxRelay.producerConfig("127.0.0.1:9092", "outbox-relay"));
-      assertThat(config.getLong(ProducerConfig.MAX_BLOCK_MS_CONFIG)).as("TODO 2: max.block.ms in OutboxRelay.producerConfig,"
-          + " how long send() may wait for a broker it cannot reach. Each pass of the relay waits that long for every"
-          + " outage: give up within seconds, the row stays pending and the next pass tries again").isBetween(1L, 5_000L);
-      assertThat(config.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).as("TODO 2: delivery.timeout.ms in"
-          + " OutboxRelay.producerConfig, how long publish() waits for the answer of a record the broker went away with."
-          + " Give up within seconds: the outbox keeps the row, the next pass sends it again").isBetween(1, 5_000);
+    @DisplayName("the relay's producer gives up on a send within seconds while the broker is down, in producerConfig and in the producer that producer() builds: the outbox, not the producer, is the retry queue")
+    void producerGivesUpWithinSeconds() throws Exception {
+      for (Map.Entry<String, ProducerConfig> relayProducer : relayProducerConfigs().entrySet()) {
+        String where = relayProducer.getKey();
+        ProducerConfig config = relayProducer.getValue();
+        assertThat(config.getLong(ProducerConfig.MAX_BLOCK_MS_CONFIG)).as("TODO 2: max.block.ms in %s, how long send()"
+            + " may wait for a broker it cannot reach. Each pass of the relay waits that long for every outage: give up"
+            + " within seconds, the row stays pending and the next pass tries again", where).isBetween(1L, 5_000L);
+        assertThat(config.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).as("TODO 2: delivery.timeout.ms in %s, how"
+            + " long publish() waits for the answer of a record the broker went away with. Give up within seconds: the"
+            + " outbox keeps the row, the next pass sends it again", where).isBetween(1, 5_000);
+      }
+    }
+
+    /**
+     * The settings the relay's producer runs with, on both paths: the map producerConfig() returns, and the producer
+     * that producer() builds (the one the demo and an application run the relay with), read from that producer itself.
+     */
+    private Map<String, ProducerConfig> relayProducerConfigs() throws Exception {
+      Map<String, ProducerConfig> configs = new LinkedHashMap<>();
+      configs.put("OutboxRelay.producerConfig", new ProducerConfig(OutboxRelay.producerConfig("127.0.0.1:9092", "outbox-relay")));
+      KafkaProducer<String, String> built = OutboxRelay.producer("127.0.0.1:" + Ports.free(), "outbox-relay");
+      try {
+        java.lang.reflect.Field settings = KafkaProducer.class.getDeclaredField("producerConfig");
+        settings.setAccessible(true);
+        configs.put("the producer OutboxRelay.producer() builds (the relay's producer in the demo and in an"
+            + " application: build it from producerConfig, and change nothing there that the rule needs)",
+            (ProducerConfig) settings.get(built));
+      } finally {
+        built.close(Duration.ZERO);
+      }
+      return configs;
     }
 
     @Test
@@ -1298,12 +1326,6 @@ class OutboxTest {
 
   /** The relay's view of the outbox: reading pending rows needs no producer. */
   OutboxRelay outbox() { return new OutboxRelay(db.dataSource(), null); }
-
-  KafkaProducer<String, String> producer(String bootstrapServers, String clientId) {
-    KafkaProducer<String, String> producer = OutboxRelay.producer(bootstrapServers, clientId);
-    producers.add(producer);
-    return producer;
-  }
 
   /**
    * The lab's producer settings, but with the time limits of a loaded machine: with the broker up,
