@@ -579,27 +579,56 @@ class OutboxTest {
     @DisplayName("a pass publishes every pending row, oldest first, marks them sent, and the next pass sends nothing")
     void publishesInOrder() throws Exception {
       withTopic();
+      // an index on the pending rows by topic and key (as a relay per key range would want): a query without ORDER BY
+      // now gets them in the index's order, grouped by key, as a real database returns rows in whatever order its
+      // plan reads them
+      db.execute("CREATE INDEX test_pending_by_key ON outbox (sent_at, topic, message_key)");
       // rows of five orders, written interleaved and out of key order: "oldest first" is the order of the outbox ids,
       // across orders too, not one order's events after another's
       List<String> ids = List.of("o-3", "o-1", "o-3", "o-2", "o-1", "o-7", "o-5", "o-2");
       writeOutbox(ids.toArray(String[]::new));
-      CountingProducer producer = new CountingProducer("outbox-relay");
-      OutboxRelay relay = relay(producer);
+      // the relay's clock, years from the database's, moving one second on at each send
+      MovableClock clock = new MovableClock(java.time.Instant.parse("2031-03-01T09:00:00Z"));
+      CountingProducer producer = new CountingProducer("outbox-relay", clock);
+      OutboxRelay relay = new OutboxRelay(db.dataSource(), producer, clock);
 
       assertThat(relay.relayOnce()).as("TODO 3: relayOnce() returns how many rows it published").isEqualTo(ids.size());
       assertThat(relay.pending()).as("TODO 3: rows still pending after a pass with the broker up").isEmpty();
+      List<java.time.Instant> sentAt = sentAt();
+      // and: a century later on the relay's clock, the next pass
+      clock.step(Duration.ofDays(36_525));
       assertThat(relay.relayOnce()).as("TODO 3: a second pass has nothing left to publish").isZero();
       assertThat(keysOnTopic()).as("TODO 3: events on the topic, in the order they were written, across orders (one"
           + " row after the other, oldest id first: publish, wait for the ack, mark, then the next; not several at once,"
-          + " not grouped by order)").containsExactlyElementsOf(ids);
+          + " not grouped by order). pending() must say ORDER BY id: without it the database returns the rows in"
+          + " whatever order its plan reads them (here an index on topic and key groups them by order)")
+          .containsExactlyElementsOf(ids);
       assertThat(producer.markedAtSend).as("TODO 3: rows already marked sent each time the relay handed the producer"
           + " its next row (0 before the first). Mark each row as soon as its own acknowledgement came back, before the"
           + " next send: marks kept for the end of the pass (even in a finally) are gone when the relay is killed in the"
           + " middle of it, and every row it had published is sent again")
           .containsExactlyElementsOf(java.util.stream.IntStream.range(0, ids.size()).boxed().toList());
-      assertThat(count("outbox WHERE sent_at IS NOT NULL")).as("TODO 3: outbox rows kept and marked sent (markSent)."
-          + " A published row stays in the outbox with its sent_at: deleting it erases the record of what was"
-          + " published and when, which the relay's lag and any replay are read from").isEqualTo(ids.size());
+      assertThat(count("outbox WHERE sent_at IS NOT NULL")).as("TODO 3: outbox rows kept and marked sent (markSent),"
+          + " after a second pass a century later on the relay's clock. A published row stays in the outbox with its"
+          + " sent_at, however long ago it was sent: deleting it erases the record of what was published and when,"
+          + " which the relay's lag and any replay are read from").isEqualTo(ids.size());
+      assertThat(sentAt).as("TODO 3: the sent_at of each row, oldest first, against the relay's clock when the broker"
+          + " acknowledged that row (its clock moved a second on at each send). markSent stamps sent_at with the"
+          + " relay's clock, read when the row is marked: not the database's CURRENT_TIMESTAMP, nor Instant.now(), nor"
+          + " one time for the whole pass").containsExactlyElementsOf(producer.clockAtSend);
+    }
+
+    /** The sent_at of every outbox row, oldest row first (null where it is not marked). */
+    List<java.time.Instant> sentAt() throws SQLException {
+      List<java.time.Instant> stamps = new ArrayList<>();
+      try (Connection c = db.dataSource().getConnection();
+          ResultSet r = c.createStatement().executeQuery("SELECT sent_at FROM outbox ORDER BY id")) {
+        while (r.next()) {
+          java.time.OffsetDateTime at = r.getObject(1, java.time.OffsetDateTime.class);
+          stamps.add(at == null ? null : at.toInstant());
+        }
+      }
+      return stamps;
     }
 
     /**
@@ -1232,14 +1261,25 @@ class OutboxTest {
     /** How many outbox rows were marked sent at each send: what a relay killed at that moment has written down. */
     final List<Integer> markedAtSend = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    CountingProducer(String clientId) {
+    /** With a clock: it moves a second on at each send, and this is its time after each move. */
+    final List<java.time.Instant> clockAtSend = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final MovableClock clock;
+
+    CountingProducer(String clientId) { this(clientId, null); }
+
+    CountingProducer(String clientId, MovableClock clock) {
       super(patient(OutboxRelay.producerConfig(bootstrap(), clientId)));
+      this.clock = clock;
       producers.add(this);
     }
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<String, String> record, Callback callback) {
       keys.add(record.key());
+      if (clock != null) {
+        clock.step(Duration.ofSeconds(1));
+        clockAtSend.add(clock.instant());
+      }
       try {
         markedAtSend.add(count("outbox WHERE sent_at IS NOT NULL"));
       } catch (SQLException e) {
@@ -1258,7 +1298,11 @@ class OutboxTest {
 
   /** A clock the test moves: the relay reads its time from it. */
   static final class MovableClock extends java.time.Clock {
-    private volatile java.time.Instant now = java.time.Instant.now();
+    private volatile java.time.Instant now;
+
+    MovableClock() { this(java.time.Instant.now()); }
+
+    MovableClock(java.time.Instant start) { now = start; }
 
     void step(Duration by) { now = now.plus(by); }
 
