@@ -638,7 +638,10 @@ class OutboxTest {
      * budget of time read from that clock (ten minutes, a day, a year: 8,760 hours) is spent many times over.
      */
     static final int OUTAGE_PASSES = 40_009;
-    /** Rows pending behind the oldest in the outage's last passes: past any backlog a relay might start shedding rows at. */
+    /**
+     * Rows pending behind the oldest in the outage's last passes: past the thousand or ten thousand rows a relay might
+     * start shedding its oldest at. A sample, like the passes: a larger cap is not caught (each row costs the run time).
+     */
     static final int BACKLOG_ROWS = 20_011;
     static final int BACKLOG_PASSES = 2;
 
@@ -699,9 +702,14 @@ class OutboxTest {
         assertThat(count("outbox WHERE sent_at IS NULL")).as("TODO 3: rows still pending after %d passes with %d rows"
             + " waiting: a row marked sent (or deleted) without its acknowledgement is an event lost, however long the"
             + " backlog", BACKLOG_PASSES, BACKLOG_ROWS + 3).isEqualTo(BACKLOG_ROWS + 3);
-        // (the backlog is the test's: it goes before the broker comes back, as sending it one ack at a time takes minutes)
-        try (Connection c = db.dataSource().getConnection()) {
-          c.createStatement().executeUpdate("DELETE FROM outbox WHERE message_key LIKE 'backlog-%'");
+        // (the backlog is the test's: it goes before the broker comes back, as sending it one ack at a time takes minutes;
+        // the outbox is emptied at once and o-1, o-2 and o-3 put back as they were, ids and all, which is quicker than
+        // deleting twenty thousand rows one by one)
+        try (Connection c = db.dataSource().getConnection(); var s = c.createStatement()) {
+          s.execute("CREATE LOCAL TEMPORARY TABLE test_kept AS SELECT * FROM outbox WHERE message_key NOT LIKE 'backlog-%'");
+          s.execute("TRUNCATE TABLE outbox");
+          s.execute("INSERT INTO outbox OVERRIDING SYSTEM VALUE SELECT * FROM test_kept");
+          s.execute("DROP TABLE test_kept");
         }
         // and: back up, the next passes catch up
         outage.down = false;
