@@ -416,6 +416,7 @@ class OutboxTest {
     }
 
     @Test
+    @Order(Order.DEFAULT - 1) // before the tests that send: it reads settings, and costs nothing
     @DisplayName("the relay's producer asks for the acknowledgement of every in-sync replica, and its own retries write no duplicate, in producerConfig and in the producer that producer() builds")
     void producerAsksEveryReplica() throws Exception {
       for (Map.Entry<String, ProducerConfig> relayProducer : relayProducerConfigs().entrySet()) {
@@ -432,6 +433,7 @@ class OutboxTest {
     }
 
     @Test
+    @Order(Order.DEFAULT - 1) // before the tests that send: it reads settings, and costs nothing
     @DisplayName("the relay's producer gives up on a send within seconds while the broker is down, in producerConfig and in the producer that producer() builds: the outbox, not the producer, is the retry queue")
     void producerGivesUpWithinSeconds() throws Exception {
       for (Map.Entry<String, ProducerConfig> relayProducer : relayProducerConfigs().entrySet()) {
@@ -576,6 +578,7 @@ class OutboxTest {
     @BeforeAll @Timeout(100) static void startBroker() { bootstrap(); }
 
     @Test
+    @Order(Order.DEFAULT - 2) // first in this step: the quickest, and the only one for several rules (verify stops at the first red)
     @DisplayName("a pass publishes every pending row, oldest first, marks them sent, and the next pass sends nothing")
     void publishesInOrder() throws Exception {
       withTopic();
@@ -646,6 +649,7 @@ class OutboxTest {
     static final int BACKLOG_PASSES = 2;
 
     @Test
+    @Order(Order.DEFAULT - 1) // next: the only test for giving up on a row
     @DisplayName("broker down: orders still succeed; back up: every event is published, in order. A relay never gives up on a row: through a long outage whose sends fail at once, each an hour later on the relay's clock, every pass tries the oldest row again and every row stays pending, however many wait behind it")
     void survivesAnOutage() throws Exception {
       // given: o-1 is placed, then the broker goes down (every send fails at once, for a long time), and orders keep coming
