@@ -1531,7 +1531,9 @@ class OutboxTest {
         org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
         org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, "reader",
         org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringDeserializer.class,
-        org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringDeserializer.class);
+        org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringDeserializer.class,
+        // the broker answers a fetch at once when it has nothing more: closing the reader waits for its last fetch
+        org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(config)) {
       List<org.apache.kafka.common.TopicPartition> all = new ArrayList<>();
       for (int p = 0; p < partitions; p++) all.add(new org.apache.kafka.common.TopicPartition(topic, p));
