@@ -32,7 +32,10 @@ final class OrdersTopic {
         ConsumerConfig.CLIENT_ID_CONFIG, "reader",
         ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-        ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, List.of(Timeline.ConsumerTrace.class));
+        ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, List.of(Timeline.ConsumerTrace.class),
+        // the broker answers a fetch at once when it has nothing more, instead of after half a second: closing the
+        // reader waits for its last fetch
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
