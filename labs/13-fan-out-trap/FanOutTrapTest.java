@@ -96,7 +96,7 @@ class FanOutTrapTest {
           .isLessThan(450);
     }
 
-    @Test @Order(8)
+    @Test @Order(9)
     @DisplayName("checkout succeeds while notification, analytics or shipping is down, each of them and all three")
     void survivesOutages() {
       List<Shop.Service> later = List.of(shop.notification(), shop.analytics(), shop.shipping());
@@ -121,7 +121,7 @@ class FanOutTrapTest {
           .containsExactlyElementsOf(confirmed);
     }
 
-    @Test @Order(9)
+    @Test @Order(10)
     @DisplayName("checkout never calls notification, analytics or shipping itself")
     void leavesTheRestToReactions() {
       // when
@@ -134,7 +134,7 @@ class FanOutTrapTest {
           + " and let a reaction call them, so their outages are retried");
     }
 
-    @Test @Order(7)
+    @Test @Order(8)
     @DisplayName("a confirmed order publishes one order.confirmed event, keyed by the order id")
     void publishesTheEvent() {
       // when
@@ -156,7 +156,7 @@ class FanOutTrapTest {
           + " which order (publish orderConfirmed(orderId))", events.get(0).value()).isEqualTo("order.confirmed o-1");
     }
 
-    @Test @Order(5)
+    @Test @Order(6)
     @DisplayName("a payment failure fails checkout and publishes nothing")
     void paymentFailurePublishesNothing() {
       // given
@@ -170,7 +170,7 @@ class FanOutTrapTest {
           + " whose payment failed: publish only after payment succeeded, or shipping sends unpaid orders").isEmpty();
     }
 
-    @Test @Order(6)
+    @Test @Order(7)
     @DisplayName("when inventory fails, payment is never charged")
     void inventoryBeforePayment() {
       // given
@@ -187,7 +187,7 @@ class FanOutTrapTest {
           + " refused").isEmpty();
     }
 
-    @Test @Order(3)
+    @Test @Order(4)
     @DisplayName("one failure of inventory or of payment fails checkout with that service's own ServiceFailed, after one"
         + " call: nothing on the critical path is tried again")
     void oneFailureFailsCheckout() {
@@ -233,7 +233,7 @@ class FanOutTrapTest {
           + " inventory or payment failed").isEmpty();
     }
 
-    @Test @Order(4) // no broker: failures told at once, without the network (a working inventory answers at once)
+    @Test @Order(5) // no broker: failures told at once, without the network (a working inventory answers at once)
     @DisplayName("every failure of inventory or of payment fails checkout with that service's own ServiceFailed, whatever"
         + " the status: each of 300 to 599, and no answer at all")
     void everyFailureOfTheCriticalPathFailsCheckout() {
@@ -294,7 +294,7 @@ class FanOutTrapTest {
           });
     }
 
-    @Test @Order(10)
+    @Test @Order(11)
     @DisplayName("when the broker refuses order.confirmed, checkout fails instead of saying confirmed")
     void unpublishedEventFailsCheckout() {
       // given: a topic that refuses every record (max.message.bytes 10)
@@ -440,7 +440,7 @@ class FanOutTrapTest {
           });
     }
 
-    @Test @Order(11)
+    @Test @Order(3)
     @DisplayName("checkouts of different customers overlap: four confirmed at once are in inventory, in payment and in"
         + " the broker's wait all together")
     void checkoutsOverlap() throws Exception {
@@ -631,6 +631,12 @@ class FanOutTrapTest {
         orders.forEach(id -> byPartition.computeIfAbsent(org.apache.kafka.clients.producer.internals.BuiltInPartitioner
             .partitionForKey(id.getBytes(java.nio.charset.StandardCharsets.UTF_8), 3), p -> new ArrayList<>()).add(id));
         assertThat(byPartition).as("the partitions %s's orders landed on (the test needs more than one)", spread).hasSizeGreaterThan(1);
+        // (once it delivered one, the reaction is in its group with the partitions it reads: all three, it is alone)
+        await(() -> !notification.handled().isEmpty(), "TODO 2: notification's reaction never delivered an order of " + spread);
+        assertThat(assigned(group, spread)).as("TODO 2: the partitions of %s that group %s's members read, once its"
+            + " reaction delivered an order: subscribe to the topic in the reaction's group (as given), which hands a lone"
+            + " member every partition; a consumer that assigns itself partitions reads only those, outside the group,"
+            + " and the orders keyed to the others never reach its service", spread, group).containsExactly(0, 1, 2);
         await(() -> notification.handled().size() >= orders.size(), () -> "TODO 2: notification got "
             + notification.handled() + " of " + orders + ", spread over " + byPartition.size() + " partitions "
             + byPartition + ": read the topic with subscribe, in the reaction's group (as given), so that every"
@@ -667,6 +673,7 @@ class FanOutTrapTest {
       // shipping has o-1, or 10 s have passed
       Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
       Shop.Service shipping = Shop.Service.start("shipping", 0, "/shipments");
+      java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
       try {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
         java.util.concurrent.atomic.AtomicReference<Thread> hanging = new java.util.concurrent.atomic.AtomicReference<>();
@@ -678,7 +685,7 @@ class FanOutTrapTest {
             long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             hangs.incrementAndGet();
             hanging.set(Thread.currentThread());
-            while (!shipping.handled().contains("o-1") && System.nanoTime() < end) pause(1);
+            while (!shipping.handled().contains("o-1") && !released.get() && System.nanoTime() < end) pause(1);
             hanging.set(null);
             hangs.incrementAndGet();
           }
@@ -710,6 +717,7 @@ class FanOutTrapTest {
         down.set(false);
         await(() -> notification.handled().contains("o-1"), "TODO 2: notification is back, but never got o-1");
       } finally {
+        released.set(true); // a hanging call ends now, so that close() need not wait for it
         reactions.forEach(Reaction::close); // before their service stops
         reactions.clear();
         notification.close();
@@ -904,12 +912,12 @@ class FanOutTrapTest {
         for (long at : new long[] {-1, 0, 1, 99}) {
           String orderId = "o-" + (at + 2);
           Shop.ServiceFailed failed = notification.answered(503, orderId), cut = notification.interrupted();
-          // (a deliver still calling 1000 calls after the one that would work is stopped by a bug it lets through: a
+          // (a deliver still calling 10 calls after the one that would work is stopped by a bug it lets through: a
           // thread that stays interrupted makes every call fail, "interrupted while calling", and never succeeds)
           long works = Math.max(at, 0) + 1001;
-          Error runaway = new Error("simulated: the test stops a deliver still calling 1000 calls after the one that would work");
+          Error runaway = new Error("simulated: the test stops a deliver still calling 10 calls after the one that would work");
           notification.script(call -> {
-            if (call > works + 1000) return runaway;
+            if (call > works + 10) return runaway;
             if (call != at) return call < works ? failed : null;
             Thread.currentThread().interrupt(); // as a thread interrupted while it waits for the answer
             return cut;
@@ -923,6 +931,7 @@ class FanOutTrapTest {
                 + " calls past the one that would have worked, each failing because its thread stayed interrupted (a"
                 + " pause that swallows the interrupt, such as Thread.sleep in a try/catch, never ends the loop)");
           }
+          if (!wrong.isEmpty()) break; // (the later cases take longer: the first one wrong is told at once)
         }
         // and: deliver on a reaction closed before it began (its loop would stop at the next backOff()), its first call
         // failing, or working
@@ -1485,6 +1494,19 @@ class FanOutTrapTest {
     reactions.add(r);
     groups.put(group, service);
     return r;
+  }
+
+  /** The partitions of {@code topic} assigned to the members of {@code group}, in order (none when it has no member). */
+  private static List<Integer> assigned(String group, String topic) {
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        Map.of("bootstrap.servers", Broker.bootstrapServers()))) {
+      return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+          .get(30, java.util.concurrent.TimeUnit.SECONDS).members().stream()
+          .flatMap(m -> m.assignment().topicPartitions().stream()).filter(tp -> tp.topic().equals(topic))
+          .map(org.apache.kafka.common.TopicPartition::partition).sorted().toList();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not describe group " + group + ": " + e, e);
+    }
   }
 
   /** The offsets {@code group} committed on {@code topic}, by partition (partitions it never committed are absent). */
