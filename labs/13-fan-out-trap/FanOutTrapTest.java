@@ -17,6 +17,7 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -74,7 +75,7 @@ class FanOutTrapTest {
   @Tag("step1")
   @DisplayName("Step 1: only inventory and payment on the critical path")
   class Step1 {
-    @Test @Order(1)
+    @Test @Order(12) // last of its step: it takes five real-latency checkouts, and the faster checks before it catch most
     @DisplayName("checkout takes at least inventory + payment (250 ms) and well under all five (580 ms)")
     void waitsOnlyForTheCriticalPath() {
       // given: the five services with their real latencies (the other tests use a tenth of them): here the time
@@ -95,7 +96,7 @@ class FanOutTrapTest {
           .isLessThan(450);
     }
 
-    @Test @Order(2)
+    @Test @Order(9)
     @DisplayName("checkout succeeds while notification, analytics or shipping is down, each of them and all three")
     void survivesOutages() {
       List<Shop.Service> later = List.of(shop.notification(), shop.analytics(), shop.shipping());
@@ -120,7 +121,7 @@ class FanOutTrapTest {
           .containsExactlyElementsOf(confirmed);
     }
 
-    @Test @Order(3)
+    @Test @Order(10)
     @DisplayName("checkout never calls notification, analytics or shipping itself")
     void leavesTheRestToReactions() {
       // when
@@ -133,7 +134,7 @@ class FanOutTrapTest {
           + " and let a reaction call them, so their outages are retried");
     }
 
-    @Test @Order(4)
+    @Test @Order(8)
     @DisplayName("a confirmed order publishes one order.confirmed event, keyed by the order id")
     void publishesTheEvent() {
       // when
@@ -155,7 +156,7 @@ class FanOutTrapTest {
           + " which order (publish orderConfirmed(orderId))", events.get(0).value()).isEqualTo("order.confirmed o-1");
     }
 
-    @Test @Order(5)
+    @Test @Order(6)
     @DisplayName("a payment failure fails checkout and publishes nothing")
     void paymentFailurePublishesNothing() {
       // given
@@ -169,7 +170,7 @@ class FanOutTrapTest {
           + " whose payment failed: publish only after payment succeeded, or shipping sends unpaid orders").isEmpty();
     }
 
-    @Test @Order(6)
+    @Test @Order(7)
     @DisplayName("when inventory fails, payment is never charged")
     void inventoryBeforePayment() {
       // given
@@ -186,7 +187,7 @@ class FanOutTrapTest {
           + " refused").isEmpty();
     }
 
-    @Test @Order(6)
+    @Test @Order(4)
     @DisplayName("one failure of inventory or of payment fails checkout with that service's own ServiceFailed, after one"
         + " call: nothing on the critical path is tried again")
     void oneFailureFailsCheckout() {
@@ -232,7 +233,68 @@ class FanOutTrapTest {
           + " inventory or payment failed").isEmpty();
     }
 
-    @Test @Order(7)
+    @Test @Order(5) // no broker: failures told at once, without the network (a working inventory answers at once)
+    @DisplayName("every failure of inventory or of payment fails checkout with that service's own ServiceFailed, whatever"
+        + " the status: each of 300 to 599, and no answer at all")
+    void everyFailureOfTheCriticalPathFailsCheckout() {
+      // given: an inventory and a payment that answer at once, and fail one call each, with each status from 300 to 599
+      // in turn (told without the network: a ServiceFailed "answered N", as a call throws it), or with no answer at all
+      Shop.Service inventory = Shop.Service.start("inventory", 0, "/reservations");
+      Shop.Service payment = Shop.Service.start("payment", 0, "/payments");
+      Shop fast = new Shop(inventory, payment, shop.notification(), shop.analytics(), shop.shipping());
+      try {
+        List<String> wrong = new ArrayList<>();
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Checkout checking = new Checkout(fast, producerNoting(published), topic);
+        int n = 0;
+        for (Shop.Service failing : List.of(inventory, payment)) {
+          for (int status = 299; status <= 599; status++) {
+            String orderId = "o-" + (++n);
+            String expected;
+            if (status == 299) {
+              failing.unreachableFor(1);
+              expected = failing.unreachable().getMessage();
+            } else {
+              failing.failNext(List.of(status));
+              expected = failing.answered(status, orderId).getMessage();
+            }
+            String how = failing.name() + (status == 299 ? " could not be reached" : " answered " + status);
+            Throwable thrown = catchThrowable(() -> checking.confirmOrder(orderId));
+            if (!(thrown instanceof Shop.ServiceFailed) || !expected.equals(thrown.getMessage())) {
+              wrong.add(how + ": checkout " + (thrown == null ? "said confirmed" : "threw " + thrown));
+            }
+            failing.unreachableFor(0);
+          }
+        }
+        assertThat(wrong.subList(0, Math.min(wrong.size(), 12))).as("TODO 1: orders whose inventory or payment failed"
+            + " once, of each kind in turn (no answer, and each status from 300 to 599; the first of %d shown). Every"
+            + " answer that is not a 2xx is a failure of the critical path (a 409 is no reservation, a 3xx no charge):"
+            + " checkout fails with the failing service's own ServiceFailed", wrong.size()).isEmpty();
+        assertThat(published).as("TODO 1: events published for orders whose inventory or payment failed").isEmpty();
+      } finally {
+        inventory.close();
+        payment.close();
+      }
+    }
+
+    /** A producer that notes the key of each event sent, and tells each stored at once (nothing reaches a broker). */
+    @SuppressWarnings("unchecked")
+    private Producer<String, String> producerNoting(List<String> keys) {
+      return (Producer<String, String>) java.lang.reflect.Proxy.newProxyInstance(Producer.class.getClassLoader(),
+          new Class<?>[] {Producer.class}, (proxy, method, args) -> switch (method.getName()) {
+            case "send" -> {
+              ProducerRecord<String, String> record = (ProducerRecord<String, String>) args[0];
+              keys.add(record.key());
+              yield java.util.concurrent.CompletableFuture.completedFuture(new org.apache.kafka.clients.producer.RecordMetadata(
+                  new org.apache.kafka.common.TopicPartition(record.topic(), 0), keys.size() - 1, 0, 0L, 0, 0));
+            }
+            case "close", "flush" -> null;
+            case "toString" -> "a producer that notes what is sent";
+            default -> throw new UnsupportedOperationException(method.getName());
+          });
+    }
+
+    @Test @Order(11)
     @DisplayName("when the broker refuses order.confirmed, checkout fails instead of saying confirmed")
     void unpublishedEventFailsCheckout() {
       // given: a topic that refuses every record (max.message.bytes 10)
@@ -247,7 +309,7 @@ class FanOutTrapTest {
           .isInstanceOf(Shop.ServiceFailed.class);
     }
 
-    @Test @Order(8)
+    @Test @Order(1) // first of its step: no broker, no network, a moment
     @DisplayName("when the broker never answers, checkout fails within a bounded wait instead of hanging")
     void brokerThatNeverAnswers() {
       // given: a producer whose acknowledgements never come. A wait with a bound is told at once that the bound
@@ -264,6 +326,11 @@ class FanOutTrapTest {
         }
         public org.apache.kafka.clients.producer.RecordMetadata get(long timeout, java.util.concurrent.TimeUnit unit)
             throws java.util.concurrent.TimeoutException {
+          if (!bounds.isEmpty()) {
+            throw new AssertionError("TODO 1: checkout waited again for an acknowledgement that did not come within its"
+                + " bound (" + bounds.get(0) + "): waits added to waits are a wait without a bound, and a broker that"
+                + " never answers keeps the customer waiting forever; when the bound passes, fail the checkout");
+          }
           bounds.add(Duration.ofNanos(unit.toNanos(timeout)));
           throw new java.util.concurrent.TimeoutException("no acknowledgement within " + timeout + " " + unit);
         }
@@ -285,42 +352,158 @@ class FanOutTrapTest {
           .satisfies(d -> assertThat(d).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30)));
     }
 
-    @Test @Order(9)
+    @Test @Order(2) // no broker, no network: a producer whose first answer is a failure, of each kind
+    @DisplayName("whatever way the broker's answer fails (a refusal of any kind, retriable or not, no answer in time, the"
+        + " wait interrupted), checkout fails after one send, and the same event is never sent again")
+    void everyPublishFailureFailsCheckout() {
+      // given: for each kind of failure, a producer whose first send's answer is that failure and whose later sends
+      // would be stored at once (a second send would succeed; and a first send whose answer was lost may be stored
+      // already, so a second one could make two events of one order)
+      Map<String, Throwable> kinds = new java.util.LinkedHashMap<>();
+      kinds.put("refused: record too large", new java.util.concurrent.ExecutionException(
+          new org.apache.kafka.common.errors.RecordTooLargeException("simulated")));
+      kinds.put("refused: not enough replicas (retriable)", new java.util.concurrent.ExecutionException(
+          new org.apache.kafka.common.errors.NotEnoughReplicasException("simulated")));
+      kinds.put("the producer's own delivery timeout (retriable)", new java.util.concurrent.ExecutionException(
+          new org.apache.kafka.common.errors.TimeoutException("simulated: expiring 1 record(s)")));
+      kinds.put("the connection dropped (retriable)", new java.util.concurrent.ExecutionException(
+          new org.apache.kafka.common.errors.NetworkException("simulated")));
+      kinds.put("the producer was closed", new java.util.concurrent.ExecutionException(
+          new org.apache.kafka.common.KafkaException("simulated: producer closed while send in progress")));
+      kinds.put("no answer within the wait", new java.util.concurrent.TimeoutException("simulated"));
+      kinds.put("the wait interrupted", new InterruptedException("simulated"));
+      List<String> wrong = new ArrayList<>();
+      int n = 0;
+      for (Map.Entry<String, Throwable> kind : kinds.entrySet()) {
+        String orderId = "o-" + (++n);
+        List<String> sends = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Producer<String, String> failingOnce = failingFirst(kind.getValue(), sends);
+        Throwable thrown = catchThrowable(() -> new Checkout(shop, failingOnce, topic).confirmOrder(orderId));
+        boolean interrupted = Thread.interrupted(); // (cleared: the next order's calls must not find it set)
+        if (!(thrown instanceof Shop.ServiceFailed)) {
+          wrong.add(kind.getKey() + ": checkout " + (thrown == null ? "said confirmed" : "threw " + thrown));
+        }
+        if (sends.size() != 1) wrong.add(kind.getKey() + ": " + sends.size() + " sends of " + orderId + "'s event " + sends);
+        if (kind.getValue() instanceof InterruptedException && !interrupted) {
+          wrong.add(kind.getKey() + ": the thread's interrupt was swallowed (restore it: Thread.currentThread().interrupt())");
+        }
+      }
+      assertThat(wrong).as("TODO 1: checkouts whose event the broker did not confirm (its answer failed, of each kind in"
+          + " turn; a second send would have succeeded). Only an acknowledgement means the broker has the event: a"
+          + " failed answer, retriable or not (the producer already retried it), no answer in time, or an interrupted"
+          + " wait fails the checkout with a ServiceFailed, after exactly one send (publish(...) as given does this):"
+          + " sending again may store the event twice (an answer lost after the broker stored it), and returning"
+          + " quietly tells the customer \"confirmed\" for an order nobody downstream will hear of").isEmpty();
+    }
+
+    /** A producer whose first send's answer is {@code failure} (thrown by get), and whose later sends are stored at once. */
+    @SuppressWarnings("unchecked")
+    private Producer<String, String> failingFirst(Throwable failure, List<String> sends) {
+      return (Producer<String, String>) java.lang.reflect.Proxy.newProxyInstance(Producer.class.getClassLoader(),
+          new Class<?>[] {Producer.class}, (proxy, method, args) -> switch (method.getName()) {
+            case "send" -> {
+              ProducerRecord<String, String> record = (ProducerRecord<String, String>) args[0];
+              sends.add(record.key());
+              if (sends.size() > 1) {
+                yield java.util.concurrent.CompletableFuture.completedFuture(new org.apache.kafka.clients.producer.RecordMetadata(
+                    new org.apache.kafka.common.TopicPartition(record.topic(), 0), sends.size() - 1, 0, 0L, 0, 0));
+              }
+              yield new java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata>() {
+                private final java.util.concurrent.atomic.AtomicInteger waits = new java.util.concurrent.atomic.AtomicInteger();
+
+                @Override public org.apache.kafka.clients.producer.RecordMetadata get()
+                    throws InterruptedException, java.util.concurrent.ExecutionException {
+                  return fail(failure);
+                }
+                @Override public org.apache.kafka.clients.producer.RecordMetadata get(long timeout,
+                    java.util.concurrent.TimeUnit unit) throws InterruptedException, java.util.concurrent.ExecutionException,
+                    java.util.concurrent.TimeoutException {
+                  if (waits.incrementAndGet() > 1) {
+                    throw new AssertionError("TODO 1: checkout waited again for an acknowledgement whose answer had"
+                        + " failed (" + failure + "): the first answer is the answer; fail the checkout");
+                  }
+                  if (failure instanceof java.util.concurrent.TimeoutException t) throw t;
+                  return fail(failure);
+                }
+                private org.apache.kafka.clients.producer.RecordMetadata fail(Throwable f)
+                    throws InterruptedException, java.util.concurrent.ExecutionException {
+                  if (f instanceof InterruptedException i) throw i;
+                  if (f instanceof java.util.concurrent.ExecutionException e) throw e;
+                  throw new AssertionError("TODO 1: checkout waited for the broker's acknowledgement without a bound"
+                      + " (get() with no timeout): wait with a timeout (publish(...) waits 10 s)");
+                }
+              };
+            }
+            case "close", "flush" -> null;
+            case "toString" -> "a producer whose first answer fails";
+            default -> throw new UnsupportedOperationException(method.getName());
+          });
+    }
+
+    @Test @Order(3)
     @DisplayName("checkouts of different customers overlap: four confirmed at once are in inventory, in payment and in"
         + " the broker's wait all together")
     void checkoutsOverlap() throws Exception {
-      // given: inventory, payment and the broker each hold every call until the four checkouts are all in it at once
-      // (a latch the test opens, not a race: a checkout that waits for another customer's never gets there, and after
-      // a bound the holds let everything through, so that the wrong answer is told rather than hung)
+      // given: inventory's and payment's calls and the wait for the broker's acknowledgement each hold every checkout
+      // (on the customer's own thread) until the four are all in it at once: a latch the test opens, not a race. It
+      // opens early when the customers not there yet wait for a lock that a held customer holds (they can never get
+      // there: a customer waits for another's checkout), or after a bound, so that the wrong answer is told, not hung
       int customers = 4;
       long bound = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
-      Together atInventory = new Together(() -> shop.inventory().callsAt().size(), customers, bound);
-      Together atPayment = new Together(() -> shop.payment().callsAt().size(), customers, bound);
-      Together atBroker = new Together(sends::get, customers, bound);
-      shop.inventory().holdEachUntil(atInventory);
-      shop.payment().holdEachUntil(atPayment);
+      java.util.Set<Thread> customerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      Together atInventory = new Together(customers, bound, customerThreads);
+      Together atPayment = new Together(customers, bound, customerThreads);
+      Together atBroker = new Together(customers, bound, customerThreads);
+      shop.inventory().script(call -> {
+        atInventory.arrive();
+        return null;
+      });
+      shop.payment().script(call -> {
+        atPayment.arrive();
+        return null;
+      });
       @SuppressWarnings("unchecked")
       Producer<String, String> held = (Producer<String, String>) java.lang.reflect.Proxy.newProxyInstance(
           Producer.class.getClassLoader(), new Class<?>[] {Producer.class}, (proxy, method, args) -> {
-            if (method.getName().equals("send")) {
-              sends.incrementAndGet();
-              while (!atBroker.getAsBoolean()) pause(1);
-            }
+            Object result;
             try {
-              return method.invoke(producer, args);
+              result = method.invoke(producer, args);
             } catch (java.lang.reflect.InvocationTargetException e) {
               throw e.getCause();
             }
+            if (!method.getName().equals("send")) return result;
+            @SuppressWarnings("unchecked")
+            java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> sent =
+                (java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>) result;
+            return new java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>() {
+              public boolean cancel(boolean interrupt) { return sent.cancel(interrupt); }
+              public boolean isCancelled() { return sent.isCancelled(); }
+              public boolean isDone() { return sent.isDone(); }
+              public org.apache.kafka.clients.producer.RecordMetadata get()
+                  throws InterruptedException, java.util.concurrent.ExecutionException {
+                atBroker.arrive();
+                return sent.get();
+              }
+              public org.apache.kafka.clients.producer.RecordMetadata get(long timeout, java.util.concurrent.TimeUnit unit)
+                  throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+                atBroker.arrive();
+                return sent.get(timeout, unit);
+              }
+            };
           });
       Checkout shared = new Checkout(shop, held, topic);
       java.util.concurrent.ExecutorService customersAtOnce = java.util.concurrent.Executors.newFixedThreadPool(customers);
+      List<String> orders = new ArrayList<>();
       try {
         // when: four customers confirm their orders at the same moment, through the one Checkout
         List<java.util.concurrent.Future<?>> checkouts = new ArrayList<>();
         for (int i = 1; i <= customers; i++) {
           String orderId = "o-" + i;
-          checkouts.add(customersAtOnce.submit(() -> shared.confirmOrder(orderId)));
+          orders.add(orderId);
+          checkouts.add(customersAtOnce.submit(() -> {
+            customerThreads.add(Thread.currentThread());
+            shared.confirmOrder(orderId);
+          }));
         }
         for (int i = 0; i < customers; i++) {
           try {
@@ -337,48 +520,88 @@ class FanOutTrapTest {
       // then
       assertThat(List.of(atInventory.together(), atPayment.together(), atBroker.together()))
           .as("TODO 1: of %d checkouts confirmed at the same moment, how many were in inventory's call, in payment's"
-              + " and waiting for the broker, all at once (each held until all %d were there, or 10 s passed): a"
+              + " and waiting for the broker's acknowledgement, all at once (each held until all %d were there)%s: a"
               + " customer waits for their own inventory and payment, never for another customer's checkout. A lock"
-              + " around confirmOrder (synchronized) or around a call in it makes every customer wait for every other"
-              + " one in flight: stock before money is an order within one checkout, not between customers",
-              customers, customers)
+              + " around confirmOrder (synchronized) or around a call in it, or around the wait for the broker, makes"
+              + " every customer wait for every other one in flight: stock before money is an order within one"
+              + " checkout, not between customers", customers, customers,
+              java.util.stream.Stream.of(atInventory, atPayment, atBroker).map(Together::stuck)
+                  .filter(w -> !w.isEmpty()).findFirst().map(w -> " (" + w + ")").orElse(""))
           .containsExactly(customers, customers, customers);
+      // and: each customer's checkout reserved, charged and published its own order, once
+      List<String> inEvents = Topics.readAll(topic).stream().map(ConsumerRecord::key).toList();
+      assertThat(List.of(shop.inventory().handled(), shop.payment().handled(), inEvents))
+          .as("TODO 1: the orders inventory reserved, payment charged and the events' keys, after %s were confirmed"
+              + " at the same moment through one Checkout: each checkout works on its own order id (a field of the"
+              + " shared Checkout, written by every customer, hands one customer's order to another's payment)", orders)
+          .allSatisfy(ids -> assertThat(ids).containsExactlyInAnyOrderElementsOf(orders));
     }
   }
 
   /**
-   * A hold for calls that must all be on their way at once: it opens once {@code n} have arrived, or the bound has
-   * passed; {@link #together()} is how many had arrived when it opened.
+   * A hold for calls that must all be on their way at once, each held on its customer's own thread (arrive): it opens
+   * once {@code n} have arrived; or once every customer not there yet waits for a lock held by a customer that is
+   * (none of them can come while it is held: a customer waits for another's checkout); or when the bound has passed.
+   * {@link #together()} is how many had arrived when it opened.
    */
-  static final class Together implements BooleanSupplier {
-    private final IntSupplier arrived;
+  static final class Together {
     private final int n;
     private final long bound;
-    private volatile int together = -1;
+    private final java.util.Set<Thread> customers;
+    private final java.util.Set<Long> arrived = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger together = new java.util.concurrent.atomic.AtomicInteger(-1);
+    private volatile String stuck = "";
 
-    Together(IntSupplier arrived, int n, long bound) {
-      this.arrived = arrived;
+    Together(int n, long bound, java.util.Set<Thread> customers) {
       this.n = n;
       this.bound = bound;
+      this.customers = customers;
     }
 
-    @Override
-    public boolean getAsBoolean() {
-      int now = arrived.getAsInt();
-      boolean open = now >= n || System.nanoTime() > bound;
-      if (open && together < 0) together = Math.min(now, n);
-      return open;
+    /** Holds the calling customer here until the hold opens. */
+    void arrive() {
+      arrived.add(Thread.currentThread().getId());
+      while (!open()) pause(1);
     }
 
-    int together() { return together; }
+    private boolean open() {
+      if (together.get() >= 0) return true;
+      int now = arrived.size();
+      String waiting = now >= n ? "" : waitingForAHeldOne();
+      if (now >= n || !waiting.isEmpty() || System.nanoTime() > bound) {
+        if (together.compareAndSet(-1, Math.min(now, n))) stuck = waiting;
+        return true;
+      }
+      return false;
+    }
+
+    /** Each customer not here yet, waiting for a lock held by one that is here; empty unless all of them are. */
+    private String waitingForAHeldOne() {
+      if (customers.size() < n) return "";
+      List<String> waiting = new ArrayList<>();
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      for (Thread customer : customers) {
+        if (arrived.contains(customer.getId())) continue;
+        java.lang.management.ThreadInfo info = threads.getThreadInfo(customer.getId());
+        if (info == null || !arrived.contains(info.getLockOwnerId())) return "";
+        waiting.add(info.getThreadName() + " waited for " + info.getLockName() + ", held by " + info.getLockOwnerName());
+      }
+      return String.join("; ", waiting);
+    }
+
+    int together() { return together.get(); }
+
+    /** The customers that waited for a lock a held one had, when the hold opened early for them. */
+    String stuck() { return stuck; }
   }
 
   @Nested
   @Tag("step2")
   @DisplayName("Step 2: reactions deliver order.confirmed, retrying through outages")
   class Step2 {
-    @Test @Order(1)
-    @DisplayName("notification, analytics and shipping each get every confirmed order once, in order")
+    @Test @Order(5)
+    @DisplayName("notification, analytics and shipping each get every confirmed order once, in order: on a topic of one"
+        + " partition, and of three")
     void everyReactionGetsEveryOrder() {
       // given
       List<Shop.Service> after = List.of(shop.notification(), shop.analytics(), shop.shipping());
@@ -391,33 +614,110 @@ class FanOutTrapTest {
         assertThat(s.handled()).as("TODO 2: orders %s handled, once each, in order", s.name())
             .containsExactly("o-1", "o-2", "o-3");
       }
+      // and: on a topic of three partitions (order.confirmed is keyed by order id, so its orders spread over all of
+      // them), a reaction gets every order once, each partition's in the order it holds them (the loop that reads is
+      // the same in every reaction: one of them is enough)
+      String spread = Topics.fresh("order.confirmed", 3);
+      Checkout onSpread = new Checkout(shop, producer, spread);
+      List<String> orders = java.util.stream.IntStream.rangeClosed(4, 12).mapToObj(i -> "o-" + i).toList();
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      List<Shop.Service> more = List.of(notification);
+      try {
+        String group = Topics.unique("notification");
+        reactions.add(new Reaction(spread, group, notification, SHORT_PAUSE));
+        orders.forEach(id -> onSpread.publish(onSpread.orderConfirmed(id)));
+        // (each order's partition as the producer chose it: its key's hash, Kafka's built-in partitioner)
+        Map<Integer, List<String>> byPartition = new java.util.TreeMap<>();
+        orders.forEach(id -> byPartition.computeIfAbsent(org.apache.kafka.clients.producer.internals.BuiltInPartitioner
+            .partitionForKey(id.getBytes(java.nio.charset.StandardCharsets.UTF_8), 3), p -> new ArrayList<>()).add(id));
+        assertThat(byPartition).as("the partitions %s's orders landed on (the test needs more than one)", spread).hasSizeGreaterThan(1);
+        // (once it delivered one, the reaction is in its group with the partitions it reads: all three, it is alone)
+        await(() -> !notification.handled().isEmpty(), "TODO 2: notification's reaction never delivered an order of " + spread);
+        assertThat(assigned(group, spread)).as("TODO 2: the partitions of %s that group %s's members read, once its"
+            + " reaction delivered an order: subscribe to the topic in the reaction's group (as given), which hands a lone"
+            + " member every partition; a consumer that assigns itself partitions reads only those, outside the group,"
+            + " and the orders keyed to the others never reach its service", spread, group).containsExactly(0, 1, 2);
+        await(() -> notification.handled().size() >= orders.size(), () -> "TODO 2: notification got "
+            + notification.handled() + " of " + orders + ", spread over " + byPartition.size() + " partitions "
+            + byPartition + ": read the topic with subscribe, in the reaction's group (as given), so that every"
+            + " partition is read");
+        assertThat(notification.handled()).as("TODO 2: orders notification handled from a topic of %d partitions %s:"
+            + " each once", byPartition.size(), byPartition).containsExactlyInAnyOrderElementsOf(orders);
+        byPartition.values().forEach(keys -> assertThat(notification.handled().stream().filter(keys::contains).toList())
+            .as("TODO 2: orders notification handled of one partition, which holds them in this order")
+            .containsExactlyElementsOf(keys));
+        // and: once the reaction has moved on to one more order (whose calls fail: it stays in hand), every delivered
+        // event is committed on its own partition: each partition's commit names its next event, the count of its orders
+        notification.answerNext(java.util.Collections.nCopies(100_000, 503));
+        onSpread.publish(onSpread.orderConfirmed("o-13"));
+        await(() -> notification.callsAt().size() > orders.size(), "TODO 2: notification's reaction never called for o-13");
+        Map<Integer, Long> expected = new java.util.TreeMap<>();
+        byPartition.forEach((partition, keys) -> expected.put(partition, (long) keys.size()));
+        assertThat(committed(group, spread)).as("TODO 2: the offsets group %s committed, by partition, once every order"
+            + " of %s was delivered (and the reaction was on to the next): commit each event on its own partition"
+            + " (event.partition()), its offset + 1: a commit on another partition skips or repeats that partition's"
+            + " events after a restart, and leaves its own to be delivered again", group, byPartition).isEqualTo(expected);
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        more.forEach(Shop.Service::close);
+      }
     }
 
-    @Test @Order(2)
+    @Test @Order(8)
     @DisplayName("an outage of one reaction's service delays only that reaction: shipping gets the order while"
         + " notification's reaction is still retrying it")
     void oneOutageDelaysOneReaction() {
-      // given: notification fails every call at once until the test ends its outage, and its reaction is retrying o-1
+      // given: notification fails every call until the test ends its outage, and its reaction is retrying o-1; from its
+      // third call on, each call also hangs (as a call to a service that is down often does: up to its timeout) until
+      // shipping has o-1, or 10 s have passed
       Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
       Shop.Service shipping = Shop.Service.start("shipping", 0, "/shipments");
+      java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
       try {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<Thread> hanging = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong hangs = new java.util.concurrent.atomic.AtomicLong();
         Shop.ServiceFailed outage = notification.answered(503, "o-1");
-        notification.script(call -> down.get() ? outage : null);
+        notification.script(call -> {
+          if (!down.get()) return null;
+          if (call >= 2) {
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            hangs.incrementAndGet();
+            hanging.set(Thread.currentThread());
+            while (!shipping.handled().contains("o-1") && !released.get() && System.nanoTime() < end) pause(1);
+            hanging.set(null);
+            hangs.incrementAndGet();
+          }
+          return outage;
+        });
         checkout.publish(checkout.orderConfirmed("o-1"));
         react(notification, Topics.unique("notification"), Duration.ofMillis(1));
         await(() -> notification.scriptedCalls() >= 3, "TODO 2: the notification reaction never retried o-1");
         // when: shipping's reaction starts, in its own group, in the middle of notification's outage
         react(shipping, Topics.unique("shipping"), Duration.ofMillis(1));
-        // then
-        await(() -> shipping.handled().contains("o-1"), () -> "TODO 2: shipping never got o-1 while notification was"
-            + " down (notification's reaction retried it " + notification.scriptedCalls() + " times meanwhile): each"
-            + " reaction does its part on its own schedule, so an outage delays one email, not every parcel. Nothing"
-            + " in deliver may make one reaction wait for another (a lock on Reaction.class or a static object, a"
-            + " shared single-threaded executor)");
+        // then: shipping gets o-1; a thread that waits for a lock notification's reaction holds while its call hangs
+        // can never get on while it hangs, and ends the wait at once
+        Supplier<String> why = () -> "TODO 2: shipping never got o-1 while notification was down (notification's"
+            + " reaction retried it " + notification.scriptedCalls() + " times meanwhile): each reaction does its part"
+            + " on its own schedule, so an outage delays one email, not every parcel. Nothing in deliver may make one"
+            + " reaction wait for another (a lock on Reaction.class or a static object, around deliver or around the"
+            + " call, a shared single-threaded executor)";
+        await(() -> {
+          if (shipping.handled().contains("o-1")) return true;
+          long before = hangs.get();
+          Thread held = hanging.get();
+          String waiting = held == null ? "" : waitingFor(held);
+          if (!waiting.isEmpty() && before % 2 == 1 && hangs.get() == before) {
+            fail(why.get() + "\n(" + waiting + ", while notification's call hung: shipping's reaction cannot go on"
+                + " until notification's call ends)");
+          }
+          return false;
+        }, why);
         down.set(false);
         await(() -> notification.handled().contains("o-1"), "TODO 2: notification is back, but never got o-1");
       } finally {
+        released.set(true); // a hanging call ends now, so that close() need not wait for it
         reactions.forEach(Reaction::close); // before their service stops
         reactions.clear();
         notification.close();
@@ -425,7 +725,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(2)
+    @Test @Order(12)
     @DisplayName("an event published while notification is down waits, and is delivered once it is back")
     void retriesUntilTheServiceIsBack() {
       // given: a reaction pausing 80 ms between attempts (RETRY_PAUSE is 250 ms; the tests keep it short: the four
@@ -465,7 +765,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(2)
+    @Test @Order(11)
     @DisplayName("every answer that is not a 2xx is an outage to wait for: 300 in a row, one of each status from 300 to"
         + " 599, and then the event is delivered, once")
     void everyFailureIsRetriedWithoutBudget() {
@@ -501,7 +801,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(7) // last of its step: it makes 3 million calls, and a wrong answer caught before it ends the run there
+    @Test @Order(18) // last of its step: it makes 3 million calls, and a wrong answer caught before it ends the run there
     @DisplayName("an outage outlasts any budget: deliver returns only once the service succeeded, after 3 million failures"
         + " in a row (each status from 300 to 599, and no answer at all, 5000 times in a row each, then 1.5 million"
         + " mixed), while the reaction's clock runs an hour ahead at every read")
@@ -510,14 +810,29 @@ class FanOutTrapTest {
       // beforehand), first each kind of failure 5000 times in a row, then 1.5 million drawn at random from all of them
       // (the seed is printed), then the call that works; a reaction with no pause, whose clock runs an hour ahead each
       // time it is read: years of a real outage, in a second or two
+      outlastsBudget(5_000, 1_500_000);
+    }
+
+    @Test @Order(3) // early in its step: 300 thousand calls in a moment catch every budget but a very large one
+    @DisplayName("an outage outlasts any budget, the short run: 300 thousand failures in a row (no answer at all, and each"
+        + " status from 300 to 599, 1001 times in a row each), while the reaction's clock runs an hour ahead at every read")
+    void noBudgetShortRun() {
+      outlastsBudget(1_001, 0);
+    }
+
+    /**
+     * deliver on a notification whose next calls fail at once, each kind ({@link #failureKinds}) {@code run} times in a
+     * row, then {@code mixed} drawn from all kinds (the seed is printed), then one that works; no pause, and a clock
+     * an hour ahead at each read: deliver must return after the one that works, and only then.
+     */
+    void outlastsBudget(int run, long mixed) {
       Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
       try {
         String orderId = "o-1";
         Shop.ServiceFailed[] kinds = failureKinds(notification, orderId);
-        int run = 5_000;
-        long inRuns = (long) kinds.length * run, mixed = 1_500_000, failures = inRuns + mixed;
+        long inRuns = (long) kinds.length * run, failures = inRuns + mixed;
         long seed = System.nanoTime();
-        System.out.println("[lab 13] the mix of failures in 'an outage outlasts any budget' drawn with seed " + seed);
+        if (mixed > 0) System.out.println("[lab 13] the mix of failures in 'an outage outlasts any budget' drawn with seed " + seed);
         java.util.function.LongFunction<Shop.ServiceFailed> failure = call -> call < inRuns
             ? kinds[(int) (call / run)] : kinds[(int) Math.floorMod(mix(seed + call), (long) kinds.length)];
         notification.script(call -> call < failures ? failure.apply(call) : null);
@@ -530,10 +845,10 @@ class FanOutTrapTest {
         String lastFailure = made == 0 ? "none" : made <= failures ? failure.apply(made - 1).getMessage() : "none";
         assertThat(d.outcome()).as("TODO 2: how deliver(%s) ended, after %d calls (the first %d fail, then one works)"
             + " with the last failure \"%s\" and the reaction's clock %d hours on: an outage outlasts any budget you"
-            + " pick, of attempts, of time (read on the reaction's clock) or of the same failure in a row (a 400 five"
-            + " thousand times is still an outage, not proof the request is bad). A deliver that gives up and returns"
+            + " pick, of attempts, of time (read on the reaction's clock) or of the same failure in a row (a 400 %d"
+            + " times in a row is still an outage, not proof the request is bad). A deliver that gives up and returns"
             + " lets the loop commit o-1 unsent; one that throws stops the reaction: call again after each backOff()"
-            + " until the service succeeds", orderId, made, failures, lastFailure, clock.hours())
+            + " until the service succeeds", orderId, made, failures, lastFailure, clock.hours(), run)
             .isEqualTo("returned after the service succeeded");
         assertThat(made).as("TODO 2: calls deliver made for o-1: one for each of the %d failures, then the one that"
             + " worked (and none after it)", failures).isEqualTo(failures + 1);
@@ -544,8 +859,48 @@ class FanOutTrapTest {
       }
     }
 
+    @Test @Order(4) // early in its step: deliver called directly, 301 failures at once, a pause of 2 ms after each
+    @DisplayName("deliver waits the pause before every attempt after a failure, whatever the failure: no answer at all,"
+        + " and each status from 300 to 599")
+    void deliverPausesAfterEveryKindOfFailure() {
+      // given: a notification whose next 301 calls fail at once, one of each kind (no answer, then each status from 300
+      // to 599), then one works; deliver called directly with a pause of 2 ms. A retry made without the pause comes
+      // within microseconds; the time of each call is noted as it starts, on deliver's own thread.
+      Duration pause = Duration.ofMillis(2);
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      try {
+        Shop.ServiceFailed[] kinds = failureKinds(notification, "o-1");
+        List<Long> callsAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+        notification.script(call -> {
+          callsAt.add(System.nanoTime());
+          return call < kinds.length ? kinds[(int) call] : null;
+        });
+        Reaction reaction = reactDirectly(notification, pause, Clock.systemUTC());
+        // when
+        Delivered d = deliver(reaction, notification, "o-1");
+        // then: the gap after each failure, by the failure
+        List<String> quick = new ArrayList<>();
+        for (int i = 1; i < callsAt.size() && i <= kinds.length; i++) {
+          long micros = (callsAt.get(i) - callsAt.get(i - 1)) / 1_000;
+          if (micros < pause.toNanos() / 1_000) quick.add(kinds[i - 1].getMessage() + " (next call " + micros + " µs later)");
+        }
+        assertThat(quick).as("TODO 2: failures after which deliver called again without the pause (%d ms), of one of"
+            + " each kind (no answer, and each status from 300 to 599; deliver %s): call backOff() after every"
+            + " ServiceFailed, whatever it says, before the next attempt (a quick retry of a 409, or of a service"
+            + " nobody answers for, hammers a service that is struggling to come back as much as one of a 503)",
+            pause.toMillis(), d.outcome()).isEmpty();
+        assertThat(d.outcome()).as("TODO 2: how deliver(o-1) ended after %d failures, one of each kind, then a call that"
+            + " works", kinds.length).isEqualTo("returned after the service succeeded");
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        notification.close();
+      }
+    }
+
     @Test @Order(1) // first of its step: it calls deliver directly, in a moment, so a mistake it catches stops the run early
-    @DisplayName("deliver never returns before the service succeeded, even when its thread is interrupted while it retries")
+    @DisplayName("deliver never returns before the service succeeded, even when its thread is interrupted while it retries,"
+        + " or its reaction is closed")
     void interruptedWhileRetrying() {
       // given: a notification that fails at once, and interrupts the calling thread in the call the test picks (the
       // first, the second, the hundredth; or the thread was interrupted before deliver began), that call failing as
@@ -557,8 +912,13 @@ class FanOutTrapTest {
         for (long at : new long[] {-1, 0, 1, 99}) {
           String orderId = "o-" + (at + 2);
           Shop.ServiceFailed failed = notification.answered(503, orderId), cut = notification.interrupted();
+          // (a deliver still calling 10 calls after the one that would work is stopped by a bug it lets through: a
+          // thread that stays interrupted makes every call fail, "interrupted while calling", and never succeeds)
+          long works = Math.max(at, 0) + 1001;
+          Error runaway = new Error("simulated: the test stops a deliver still calling 10 calls after the one that would work");
           notification.script(call -> {
-            if (call != at) return call <= Math.max(at, 0) + 1000 ? failed : null;
+            if (call > works + 10) return runaway;
+            if (call != at) return call < works ? failed : null;
             Thread.currentThread().interrupt(); // as a thread interrupted while it waits for the answer
             return cut;
           });
@@ -566,12 +926,32 @@ class FanOutTrapTest {
           Delivered d = deliver(reaction, notification, orderId, at < 0);
           if (d.returned() && !d.succeeded()) {
             wrong.add("interrupted " + when + ": deliver returned after " + d.calls() + " call(s), none of them a success");
+          } else if (d.thrown() == runaway) {
+            wrong.add("interrupted " + when + ": deliver went on calling without ever stopping, " + (d.calls() - works)
+                + " calls past the one that would have worked, each failing because its thread stayed interrupted (a"
+                + " pause that swallows the interrupt, such as Thread.sleep in a try/catch, never ends the loop)");
+          }
+          if (!wrong.isEmpty()) break; // (the later cases take longer: the first one wrong is told at once)
+        }
+        // and: deliver on a reaction closed before it began (its loop would stop at the next backOff()), its first call
+        // failing, or working
+        reaction.close();
+        for (long failing : new long[] {1, 0}) {
+          String orderId = "o-closed-" + failing;
+          Shop.ServiceFailed failed = notification.answered(503, orderId);
+          notification.script(call -> call < failing ? failed : null);
+          Delivered d = deliver(reaction, notification, orderId);
+          if (d.returned() && !d.succeeded()) {
+            wrong.add("on a closed reaction, its first call " + (failing > 0 ? "failing" : "working") + ": deliver returned"
+                + " after " + d.calls() + " call(s), none of them a success (a loop that runs only while the reaction"
+                + " is open returns without the service's part done, and the loop commits it)");
           }
         }
         assertThat(wrong).as("TODO 2: deliver interrupted while it retried (its thread asked to stop: an executor or"
             + " a container shutting down). The loop commits every event deliver returns from, so returning now"
-            + " loses the email: after a failure call backOff(), which throws (Closing) when the thread is interrupted,"
-            + " and never return early").isEmpty();
+            + " loses the email, and a loop that goes on while its thread stays interrupted never gets an answer: after"
+            + " a failure call backOff(), which throws (Closing) when the thread is interrupted, and never return"
+            + " early").isEmpty();
       } finally {
         reactions.forEach(Reaction::close); // before their service stops
         reactions.clear();
@@ -579,7 +959,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(1) // first of its step: it calls deliver directly, in a moment, so a mistake it catches stops the run early
+    @Test @Order(2) // early in its step: it calls deliver directly, in a moment, so a mistake it catches stops the run early
     @DisplayName("no kind of failure but ServiceFailed is retried: each unchecked exception, error and checked exception"
         + " is let through at once, on the first call and after failures")
     void onlyServiceFailedIsRetried() {
@@ -632,7 +1012,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(2)
+    @Test @Order(14)
     @DisplayName("every attempt after a failure waits the pause first: after an answer that is not 2xx, and when there is"
         + " no answer at all")
     void pausesBeforeEveryAttempt() {
@@ -672,7 +1052,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(2)
+    @Test @Order(13)
     @DisplayName("every attempt after a failure waits the pause first, whatever the status: each of 300 to 599")
     void pausesAfterEveryStatus() {
       // 2 ms: each of 300 failures (at once, no network) is followed by the pause, and a retry made without it comes
@@ -705,21 +1085,36 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(3)
+    @Test @Order(9)
     @DisplayName("a reaction closed while its call is on the way: when that call fails, the event stays for the next one")
     void closedWhileCalling() {
       Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
       try {
-        // given: notification fails the first call, and holds it until the reaction has begun to close
+        // given: notification fails the first call, and holds it until the reaction has begun to close and close()
+        // either waits (for the reaction to stop) or has returned
         notification.answerNext(List.of(503));
         String group = Topics.unique("notification");
         Reaction first = react(notification, group, SHORT_PAUSE);
-        notification.holdNextUntil(() -> closing(first));
+        Thread closer = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Boolean> closedBeforeTheCallEnded = new java.util.concurrent.atomic.AtomicReference<>();
+        notification.holdNextUntil(() -> {
+          boolean waits = closer.getState() == Thread.State.WAITING || closer.getState() == Thread.State.TIMED_WAITING;
+          if (!closing(first) || !(waits || closed.get())) return false;
+          closedBeforeTheCallEnded.compareAndSet(null, closed.get());
+          return true;
+        });
         checkout.publish(checkout.orderConfirmed("o-1"));
         await(() -> notification.callsAt().size() >= 1, "TODO 2: the reaction never called notification");
         // when: the reaction is closed while that call is on its way; then the call fails
         first.close();
+        closed.set(true);
+        await(() -> closedBeforeTheCallEnded.get() != null, "the held call to notification never ended");
         // then
+        assertThat(closedBeforeTheCallEnded.get()).as("TODO 2: whether close() returned while the reaction's call for o-1"
+            + " was still on its way: close() returns once the reaction has stopped (as given, it joins the reaction's"
+            + " thread), or a reaction started next in the same group delivers o-1 beside the one still finishing it,"
+            + " and a service stopped after close() still gets its call").isNotEqualTo(Boolean.TRUE);
         assertThat(Topics.lag(group, topic)).as("TODO 2: events of group %s left uncommitted after the reaction was"
             + " closed while its call for o-1 was on its way, and that call failed: o-1 was never handled, so it"
             + " stays for the next reaction. A deliver() that returns when it sees the reaction closing lets the loop"
@@ -735,6 +1130,18 @@ class FanOutTrapTest {
       }
     }
 
+    /** The threads waiting for a lock {@code owner} holds, and the lock, or empty if none. */
+    static String waitingFor(Thread owner) {
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      List<String> waiting = new ArrayList<>();
+      for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (info != null && info.getLockOwnerId() == owner.getId()) {
+          waiting.add(info.getThreadName() + " waited for " + info.getLockName() + ", held by " + owner.getName());
+        }
+      }
+      return String.join("; ", waiting);
+    }
+
     /** Whether close() has begun on this reaction (its closing latch is open). */
     static boolean closing(Reaction reaction) {
       try {
@@ -746,7 +1153,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(3)
+    @Test @Order(7)
     @DisplayName("an event not delivered when its reaction stops is delivered by the next one")
     void undeliveredEventsWaitInTheBroker() {
       // given: notification is down and the first reaction is trying (pausing 50 ms, not RETRY_PAUSE: no lesson here)
@@ -778,7 +1185,7 @@ class FanOutTrapTest {
       assertThat(shop.notification().handled()).as("TODO 2: notifications sent").containsExactly("o-1");
     }
 
-    @Test @Order(4)
+    @Test @Order(6)
     @DisplayName("an event read in the same poll as a delivered one stays uncommitted until it is delivered itself")
     void commitsEachEventOnlyOnceDelivered() {
       // given: o-1 and o-2 wait in the broker, so the reaction's first poll gives it both. A notification of its
@@ -813,7 +1220,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(5)
+    @Test @Order(15)
     @DisplayName("an event waits while notification cannot be reached at all, and is delivered once it is back")
     void retriesWhileTheServiceCannotBeReached() {
       // given: notification's process has stopped; a call to it gets no answer at all
@@ -841,7 +1248,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(5)
+    @Test @Order(10)
     @DisplayName("a failure that is no outage (a bug: an exception other than ServiceFailed) is not retried: the reaction"
         + " stops, its event uncommitted")
     void aBugIsNoOutage() {
@@ -875,7 +1282,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(6)
+    @Test @Order(16)
     @DisplayName("under generated faults (runs of failed answers of every kind, the reaction stopped and started again"
         + " while it retries, events delivered again after a restart): every order delivered, in order, none lost, lag 0")
     void deliversUnderFaults() throws Exception {
@@ -923,7 +1330,7 @@ class FanOutTrapTest {
       }
     }
 
-    @Test @Order(6)
+    @Test @Order(17)
     @DisplayName("with both steps done, a notification outage at checkout delays the email but not the order")
     void endToEnd() {
       // given
@@ -1087,6 +1494,34 @@ class FanOutTrapTest {
     reactions.add(r);
     groups.put(group, service);
     return r;
+  }
+
+  /** The partitions of {@code topic} assigned to the members of {@code group}, in order (none when it has no member). */
+  private static List<Integer> assigned(String group, String topic) {
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        Map.of("bootstrap.servers", Broker.bootstrapServers()))) {
+      return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+          .get(30, java.util.concurrent.TimeUnit.SECONDS).members().stream()
+          .flatMap(m -> m.assignment().topicPartitions().stream()).filter(tp -> tp.topic().equals(topic))
+          .map(org.apache.kafka.common.TopicPartition::partition).sorted().toList();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not describe group " + group + ": " + e, e);
+    }
+  }
+
+  /** The offsets {@code group} committed on {@code topic}, by partition (partitions it never committed are absent). */
+  private static Map<Integer, Long> committed(String group, String topic) {
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        Map.of("bootstrap.servers", Broker.bootstrapServers()))) {
+      Map<Integer, Long> offsets = new java.util.TreeMap<>();
+      admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, java.util.concurrent.TimeUnit.SECONDS)
+          .forEach((tp, offset) -> {
+            if (tp.topic().equals(topic) && offset != null) offsets.put(tp.partition(), offset.offset());
+          });
+      return offsets;
+    } catch (Exception e) {
+      throw new IllegalStateException("could not read the offsets group " + group + " committed: " + e, e);
+    }
   }
 
   /** Polls until the condition holds; fails early with the reason if a reaction stopped. */
