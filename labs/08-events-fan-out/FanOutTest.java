@@ -40,6 +40,7 @@ import workbook.kafka.Json;
 import workbook.kafka.Poll;
 import workbook.kafka.Timeline;
 import workbook.kafka.Topics;
+import workbook.test.WaitsLong;
 
 @DisplayName("Lab 08: Events and fan-out")
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
@@ -700,7 +701,7 @@ class FanOutTest {
       assertThat(inventory.stock("mug")).as("mugs once inventory caught up").isEqualTo(before - mugs);
     }
 
-    @Test
+    @Test @WaitsLong
     @DisplayName("a service stopped in the middle of an event loses nothing it read: it finishes, or reads it again after its restart")
     void stoppedWhileReacting() throws Exception {
       String topic = Topics.fresh("orders", 1);
@@ -836,9 +837,9 @@ class FanOutTest {
 
   @Nested
   @Tag("step4")
-  @DisplayName("Step 4 under generated faults")
+  @DisplayName("Step 4: under generated faults")
   class Step4UnderFaults {
-    @Test
+    @Test @WaitsLong
     @DisplayName("inventory dying or stopped in the middle of an event and started again, generated: no event lost, lag 0 at the end")
     void inventoryUnderFaults() throws Exception {
       // Each schedule makes inventory die (as after a kill -9) and stop (a deploy) in the middle of an event, at events

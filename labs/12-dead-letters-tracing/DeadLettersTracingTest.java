@@ -34,6 +34,7 @@ import workbook.kafka.Clients;
 import workbook.kafka.Json;
 import workbook.kafka.Poll;
 import workbook.kafka.Topics;
+import workbook.test.WaitsLong;
 
 @DisplayName("Lab 12: Dead letters and tracing")
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
@@ -155,7 +156,7 @@ class DeadLettersTracingTest {
           + " message (error.getMessage()): here the parser's own words", StockConsumer.ERROR).isEqualTo(notJson);
     }
 
-    @Test @Order(4)
+    @Test @WaitsLong @Order(4)
     @DisplayName("while the dead-letter topic refuses a poison record, the group does not commit past it; then it is"
         + " dead-lettered, and every other record is handled once")
     void deadLetterSendFails() throws Exception {
@@ -193,7 +194,7 @@ class DeadLettersTracingTest {
           .containsExactly("o-1", "o-3");
     }
 
-    @Test @Order(4)
+    @Test @WaitsLong @Order(4)
     @DisplayName("when the dead-letter topic's answer never comes, the wait for it ends, and the record is tried again")
     void deadLetterAnswerNeverComes() throws Exception {
       // given: a poison record and a good one; the broker's answer to the first dead-letter send is held back longer
@@ -225,7 +226,7 @@ class DeadLettersTracingTest {
           + ", lag " + Topics.lag(group, topic) + ")");
     }
 
-    @Test @Order(4)
+    @Test @WaitsLong @Order(4)
     @DisplayName("a stock process killed at a poison record has committed every record it handled before it: the next"
         + " one reserves none of them again")
     void killedProcessCommittedWhatItHandled() throws Exception {
@@ -352,7 +353,7 @@ class DeadLettersTracingTest {
           + " the two other orders were good", dlt).containsExactly("o-1");
     }
 
-    @Test @Order(5)
+    @Test @WaitsLong @Order(5)
     @DisplayName("under generated faults of the dead-letter send (failing, its answer lost after the broker stored it, its"
         + " answer never coming, the process dying before it and after the broker's ack), each restart reading on"
         + " from the committed offset: every order reserved once, every poison message on the DLT, lag 0")
@@ -907,7 +908,7 @@ class DeadLettersTracingTest {
       }
     }
 
-    @Test @Order(6)
+    @Test @WaitsLong @Order(6)
     @DisplayName("a poison order placed over REST: its dead letter carries the chain's ids, and the chain ends with it")
     void poisonOverRest() throws Exception {
       // when
