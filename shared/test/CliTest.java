@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +32,6 @@ class CliTest {
 
   private static Path copy;
 
-  record Result(int exit, String out, String err) {}
 
   @BeforeAll
   static void scratchWorkbook() throws Exception {
@@ -53,22 +51,22 @@ class CliTest {
   void helpForEveryVerb() throws Exception {
     for (String verb : List.of("list", "test", "watch", "hint", "reset", "restore", "open", "solution", "verify",
         "conventions", "messages", "mutate", "sync", "mistakes", "lists", "daemon", "doctor", "prefetch", "completion")) {
-      Result r = workbook(Map.of(), verb, "--help");
+      Scratch.Ran r = workbook(Map.of(), verb, "--help");
       assertThat(r.exit()).as("exit code of %s --help; it printed:%n%s%s", verb, r.out(), r.err()).isZero();
       assertThat(r.out()).as("%s --help", verb).contains("Usage: ./jbang workbook@. " + verb);
       if (!verb.equals("completion")) assertThat(r.out()).as("%s --help", verb).contains("Exit codes", "3   the environment");
     }
-    Result help = workbook(Map.of(), "help", "test");
+    Scratch.Ran help = workbook(Map.of(), "help", "test");
     assertThat(help.exit()).as("exit code of help test").isZero();
     assertThat(help.out()).as("help test").contains("Usage: ./jbang workbook@. test", "STEP");
-    Result all = workbook(Map.of(), "--help");
+    Scratch.Ran all = workbook(Map.of(), "--help");
     assertThat(all.out()).as("--help").contains("verify", "watch", "Exit codes", "4   an internal error");
   }
 
   @Test
   @DisplayName("--version is one line: the workbook's version, the JDK's and JBang's")
   void version() throws Exception {
-    Result r = workbook(Map.of(), "--version");
+    Scratch.Ran r = workbook(Map.of(), "--version");
     assertThat(r.exit()).as("exit code of --version").isZero();
     assertThat(r.out().strip()).as("--version").matches("workbook \\S+, JDK \\S+.*, JBang \\S+.*").doesNotContain("\n");
   }
@@ -78,7 +76,7 @@ class CliTest {
   void refusals() throws Exception {
     for (List<String> args : List.of(List.of("test", "01", "--bogus"), List.of("watch", "01", "extra"),
         List.of("hint", "01", "02"), List.of("tets", "01"), List.of("verify", "98"), List.of("test"), List.of("daemon", "bogus"))) {
-      Result r = workbook(Map.of(), args.toArray(String[]::new));
+      Scratch.Ran r = workbook(Map.of(), args.toArray(String[]::new));
       String what = String.join(" ", args);
       assertThat(r.exit()).as("exit code of %s; it printed:%n%s%s", what, r.out(), r.err()).isEqualTo(2);
       assertThat(r.out()).as("standard output of %s", what).isEmpty();
@@ -92,10 +90,10 @@ class CliTest {
   @Test
   @DisplayName("a bad WORKBOOK_* variable is refused the same way, whichever it is: exit 2, its name and value")
   void badVariables() throws Exception {
-    Result parallel = workbook(Map.of("WORKBOOK_VERIFY_PARALLEL", "two"), "verify", "01");
+    Scratch.Ran parallel = workbook(Map.of("WORKBOOK_VERIFY_PARALLEL", "two"), "verify", "01");
     assertThat(parallel.exit()).as("exit code with WORKBOOK_VERIFY_PARALLEL=two; it printed:%n%s%s", parallel.out(), parallel.err()).isEqualTo(2);
     assertThat(parallel.err()).as("WORKBOOK_VERIFY_PARALLEL=two").contains("WORKBOOK_VERIFY_PARALLEL must be", "'two'");
-    Result daemon = workbook(Map.of("WORKBOOK_DAEMON", "maybe"), "daemon", "status");
+    Scratch.Ran daemon = workbook(Map.of("WORKBOOK_DAEMON", "maybe"), "daemon", "status");
     assertThat(daemon.exit()).as("exit code with WORKBOOK_DAEMON=maybe").isEqualTo(2);
     assertThat(daemon.err()).as("WORKBOOK_DAEMON=maybe").contains("WORKBOOK_DAEMON must be", "'maybe'");
   }
@@ -106,7 +104,7 @@ class CliTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String port = String.valueOf(taken.getLocalPort());
       for (List<String> args : List.of(List.of("watch", "01", "--web", port), List.of("watch", "01", "--web=" + port))) {
-        Result r = workbook(Map.of(), args.toArray(String[]::new));
+        Scratch.Ran r = workbook(Map.of(), args.toArray(String[]::new));
         assertThat(r.exit()).as("exit code of %s; it printed:%n%s%s", args, r.out(), r.err()).isEqualTo(3);
         assertThat(r.err()).as("%s", args).contains("Port " + port + " is already in use");
       }
@@ -119,7 +117,7 @@ class CliTest {
     assertThat(workbook(Map.of(), "--help").out()).as("--help into a pipe").doesNotContain("\u001b[");
     assumeThat(Path.of("/usr/bin/script")).as("script(1), to give the tool a terminal").exists();
     for (Map<String, String> env : List.of(Map.of("NO_COLOR", "1"), Map.of("TERM", "dumb"))) {
-      Result r = run(copy, env, "script", "-qec", "bash jbang workbook@. test --help", "/dev/null");
+      Scratch.Ran r = run(copy, env, "script", "-qec", "bash jbang workbook@. test --help", "/dev/null");
       assertThat(r.out()).as("test --help on a terminal with %s", env).contains("Usage:").doesNotContain("\u001b[");
     }
   }
@@ -127,7 +125,7 @@ class CliTest {
   @Test
   @DisplayName("--plain and WORKBOOK_PLAIN=1 write [ok], [FAIL] and - instead of ✔, ✘ and ·")
   void plainMarks() throws Exception {
-    for (Result r : List.of(workbook(Map.of(), "list", "--plain"), workbook(Map.of(), "--plain", "list"),
+    for (Scratch.Ran r : List.of(workbook(Map.of(), "list", "--plain"), workbook(Map.of(), "--plain", "list"),
         workbook(Map.of("WORKBOOK_PLAIN", "1"), "list"))) {
       assertThat(r.out()).as("list, plain").contains("  - 01").doesNotContain("·", "✔", "✘");
     }
@@ -137,7 +135,7 @@ class CliTest {
   @Test
   @DisplayName("where the console's charset cannot show ✔ and ✘ (LC_ALL=C), the marks are plain by themselves, and the tool still compiles there")
   void plainByItself() throws Exception {
-    Result ascii = workbook(Map.of("LC_ALL", "C", "LANG", "C"), "list");
+    Scratch.Ran ascii = workbook(Map.of("LC_ALL", "C", "LANG", "C"), "list");
     assertThat(ascii.exit()).as("list in an ASCII locale:\n" + ascii.out() + ascii.err()).isZero();
     assertThat(ascii.out()).as("list in an ASCII locale").contains("  - 01").doesNotContain("·", "✔", "✘", "?");
     assertThat(workbook(Map.of("LC_ALL", "C.UTF-8"), "list").out()).as("list in a UTF-8 locale").contains("  · 01");
@@ -151,7 +149,7 @@ class CliTest {
     try {
       Scratch.copyTree(copy, tree);
       Scratch.delete(tree.resolve(".workbook"));
-      Result cold = run(tree, Map.of("WORKBOOK_DAEMON", "on", "WORKBOOK_DAEMON_IDLE", "600"), "bash", "jbang", "workbook@.", "test", "01", "1");
+      Scratch.Ran cold = run(tree, Map.of("WORKBOOK_DAEMON", "on", "WORKBOOK_DAEMON_IDLE", "600"), "bash", "jbang", "workbook@.", "test", "01", "1");
       assertThat(cold.out()).as("the first run; it printed:%n%s%s", cold.out(), cold.err()).contains("A warm runner starts in the background");
       Path port = tree.resolve(".workbook/daemon/port");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -171,28 +169,15 @@ class CliTest {
 
   // --- helpers ----------------------------------------------------------------------------
 
-  private static Result workbook(Map<String, String> env, String... args) throws Exception {
+  private static Scratch.Ran workbook(Map<String, String> env, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("bash", "jbang", "workbook@."));
     cmd.addAll(List.of(args));
     return run(copy, env, cmd.toArray(String[]::new));
   }
 
-  private static Result run(Path dir, Map<String, String> env, String... cmd) throws Exception {
-    Path out = Files.createTempFile("cli-test-", ".out");
-    Path err = Files.createTempFile("cli-test-", ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.environment().put("WORKBOOK_DAEMON", "off");
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-    Result r = new Result(p.isAlive() ? -1 : p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("[jbang]")).reduce("", (a, b) -> a + b + "\n"));
-    Files.delete(out);
-    Files.delete(err);
-    return r;
+  private static Scratch.Ran run(Path dir, Map<String, String> env, String... cmd) {
+    Scratch.Ran r = Scratch.runApart(dir, env, 120, List.of(cmd));
+    return new Scratch.Ran(r.exit(), r.out(), r.err().lines().filter(l -> !l.startsWith("[jbang]"))
+        .reduce("", (a, b) -> a + b + "\n"), r.seconds());
   }
 }

@@ -5,13 +5,11 @@
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.Timeout;
 class ConventionsTest {
   public static void main(String[] args) { workbook.test.LabTests.run(ConventionsTest.class, args); }
 
-  record Result(int exit, String out) {}
 
   private static Path copy;
   /** Each break: its file, the text before and after, and what the report must then say. */
@@ -69,7 +66,7 @@ class ConventionsTest {
 
   @Test @Order(1) @DisplayName("the workbook as committed keeps every convention")
   void cleanToBegin() {
-    Result r = conventions();
+    Scratch.Ran r = conventions();
     assertThat(r.exit()).as("conventions on the committed files:\n" + r.out()).isZero();
   }
 
@@ -83,7 +80,7 @@ class ConventionsTest {
       Files.writeString(p, b.from().isEmpty() ? b.to() + text : text.replaceFirst(java.util.regex.Pattern.quote(b.from()),
           java.util.regex.Matcher.quoteReplacement(b.to())));
     }
-    Result broken = conventions();
+    Scratch.Ran broken = conventions();
     assertThat(broken.exit()).as("conventions with every break:\n" + broken.out()).isEqualTo(1);
     for (Break b : BREAKS) {
       assertThat(broken.out().lines().filter(l -> l.contains(b.reported()) && l.endsWith(".")))
@@ -92,33 +89,13 @@ class ConventionsTest {
           .isNotEmpty();
     }
     for (Map.Entry<String, String> o : originals.entrySet()) Files.writeString(copy.resolve(o.getKey()), o.getValue());
-    Result again = conventions();
+    Scratch.Ran again = conventions();
     assertThat(again.exit()).as("conventions with every file put back:\n" + again.out()).isZero();
     assertThat(again.out()).contains("Every convention is kept.");
   }
 
   /** ./jbang workbook@. conventions in the scratch copy, as a maintainer types it (bounded: 180 s). */
-  private static Result conventions() {
-    try {
-      Path log = Files.createTempFile("conventions-test-", ".log");
-      try {
-        Process p = new ProcessBuilder("bash", copy.resolve("jbang").toString(), "workbook@.", "conventions")
-            .directory(copy.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close(); // no input: nothing may wait for a keyboard
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-          return new Result(-1, "(stopped after 180 s)\n" + Files.readString(log));
-        }
-        return new Result(p.exitValue(), Files.readString(log));
-      } finally {
-        Files.deleteIfExists(log);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  private static Scratch.Ran conventions() {
+    return Scratch.run(copy, Map.of(), 180, List.of("bash", copy.resolve("jbang").toString(), "workbook@.", "conventions"));
   }
 }

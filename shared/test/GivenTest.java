@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.Timeout;
 class GivenTest {
   public static void main(String[] args) { workbook.test.LabTests.run(GivenTest.class, args); }
 
-  record Result(int exit, String out) {}
 
   private static final String LAB = "labs/15-choosing-a-pattern";
   private static final String SOLUTION = "solutions/15-choosing-a-pattern";
@@ -66,14 +66,14 @@ class GivenTest {
   @Order(1)
   @DisplayName("sync writes the solution's given code into the starter, never into a TODO region")
   void sync() throws Exception {
-    Result r = workbook("sync", "15");
+    Scratch.Ran r = workbook("sync", "15");
     assertThat(r.exit()).as("exit code of sync 15; it printed:%n%s", r.out()).isZero();
     assertThat(r.out()).as("what sync 15 printed").contains(LAB + "/DecisionTree.java: given code written from the solution");
     String starter = Files.readString(copy.resolve(LAB + "/DecisionTree.java"));
     assertThat(starter).as("the starter after sync 15").contains("as code written once.").doesNotContain("always:");
-    Result conventions = workbook("conventions");
+    Scratch.Ran conventions = workbook("conventions");
     assertThat(conventions.exit()).as("conventions after sync 15; it printed:%n%s", conventions.out()).isZero();
-    Result again = workbook("sync", "15");
+    Scratch.Ran again = workbook("sync", "15");
     assertThat(again.out()).as("sync 15 a second time").contains("the starter's given code is the solution's already");
   }
 
@@ -81,7 +81,7 @@ class GivenTest {
   @Order(2)
   @DisplayName("mistakes rebase re-makes the patches on the edited solution: each one not listed applies to it")
   void rebase() throws Exception {
-    Result r = workbook("mistakes", "rebase", "15");
+    Scratch.Ran r = workbook("mistakes", "rebase", "15");
     assertThat(r.out()).as("what mistakes rebase 15 printed").containsPattern("re-made on today's solution");
     List<String> listed = r.out().lines().filter(l -> l.startsWith("  ")).map(l -> l.strip().split(":")[0]).toList();
     assertThat(r.exit()).as("exit code of mistakes rebase 15 (1 when it lists patches to redo by hand); it printed:%n%s", r.out())
@@ -109,33 +109,19 @@ class GivenTest {
       }
     }
     assertThat(refused).as("patches mistakes rebase did not list that do not apply to the edited solution").isEmpty();
-    Result again = workbook("mistakes", "rebase", "15", "--from", "HEAD");
+    Scratch.Ran again = workbook("mistakes", "rebase", "15", "--from", "HEAD");
     assertThat(again.out()).as("mistakes rebase 15 a second time, from the same revision: every patch it re-made now"
         + " counts as unchanged, or is listed again").contains(" 0 re-made");
   }
 
-  private static Result workbook(String... args) throws Exception {
+  private static Scratch.Ran workbook(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("bash", copy.resolve("jbang").toString(), "workbook@."));
     cmd.addAll(List.of(args));
     return run(cmd);
   }
 
   /** A command in the scratch copy, bounded (180 s), its output and error together. */
-  private static Result run(List<String> cmd) throws Exception {
-    Path log = Files.createTempFile("given-test-", ".log");
-    try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(copy.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().put("WORKBOOK_DAEMON", "off");
-      Process p = pb.start();
-      p.getOutputStream().close();
-      if (!p.waitFor(180, TimeUnit.SECONDS)) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        return new Result(-1, "(stopped after 180 s)\n" + Files.readString(log));
-      }
-      return new Result(p.exitValue(), Files.readString(log));
-    } finally {
-      Files.deleteIfExists(log);
-    }
+  private static Scratch.Ran run(List<String> cmd) {
+    return Scratch.run(copy, Map.of(), 180, cmd);
   }
 }

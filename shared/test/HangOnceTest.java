@@ -4,12 +4,12 @@
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +37,6 @@ class HangOnceTest {
   private static final String LAB = "labs/01-rest-round-trips";
   private static Path copy;
 
-  record Result(int exit, String out, double seconds) {}
 
   @BeforeAll
   static void scratchWorkbook() throws Exception {
@@ -71,7 +70,7 @@ class HangOnceTest {
   @Order(1)
   @DisplayName("the tool's cold run stops the first test waiting with no bound in 5 s, every later one in 1 s")
   void cold() throws Exception {
-    Result r = run(copy, "on", "bash", "jbang", "workbook@.", "test", "01");
+    Scratch.Ran r = run(copy, "on", "bash", "jbang", "workbook@.", "test", "01");
     assertHungOnce(r, "the cold run of test 01");
     assertThat(r.seconds()).as("seconds the cold run took (JBang compiles the lab first)").isLessThan(150);
   }
@@ -84,7 +83,7 @@ class HangOnceTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!Files.exists(port) && System.nanoTime() < deadline) Thread.sleep(200);
     assertThat(port).as("the warm runner's port file").exists();
-    Result r = run(copy, "on", "bash", "jbang", "workbook@.", "test", "01");
+    Scratch.Ran r = run(copy, "on", "bash", "jbang", "workbook@.", "test", "01");
     assertHungOnce(r, "the warm run of test 01");
     assertThat(r.seconds()).as("seconds the warm run took (its first: JBang describes the lab)").isLessThan(150);
   }
@@ -93,11 +92,11 @@ class HangOnceTest {
   @Order(3)
   @DisplayName("an IDE's run (the project open writes, built by Maven) stops the hang the same way")
   void ide() throws Exception {
-    Result open = run(copy, "off", "bash", "jbang", "workbook@.", "open", "01");
+    Scratch.Ran open = run(copy, "off", "bash", "jbang", "workbook@.", "open", "01");
     assertThat(open.exit()).as("exit code of open 01; it printed:%n%s", open.out()).isZero();
     Path project = copy.resolve(".workbook/ide/01-rest-round-trips");
     List<String> mvn = new ArrayList<>(List.of("mvn", "-o", "-q", "-B", "test", "-Dgroups=step1"));
-    Result build = run(project, "off", mvn.toArray(String[]::new));
+    Scratch.Ran build = run(project, "off", mvn.toArray(String[]::new));
     if (build.out().contains("in offline mode")) {
       mvn.remove("-o");
       build = run(project, "off", mvn.toArray(String[]::new));
@@ -117,7 +116,7 @@ class HangOnceTest {
         .isBetween(5.0, 30.0);
   }
 
-  private static void assertHungOnce(Result r, String what) {
+  private static void assertHungOnce(Scratch.Ran r, String what) {
     assertThat(r.exit()).as("exit code of %s; it printed:%n%s", what, r.out()).isEqualTo(1);
     assertThat(r.out()).as("what %s printed", what)
         .containsOnlyOnce("was stopped after 5 seconds, waiting with no bound at ")
@@ -131,20 +130,7 @@ class HangOnceTest {
     assertThat(hung).as("seconds the tests stopped in %s took in all", what).isBetween(5.0, 30.0);
   }
 
-  private static Result run(Path dir, String daemon, String... cmd) throws Exception {
-    Path out = Files.createTempFile("hang-test-", ".log");
-    long t0 = System.nanoTime();
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.environment().put("WORKBOOK_DAEMON", daemon);
-    pb.environment().put("WORKBOOK_DAEMON_IDLE", "120");
-    Process p = pb.start();
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-    String text = Files.readString(out, StandardCharsets.UTF_8);
-    Files.delete(out);
-    return new Result(p.isAlive() ? -1 : p.exitValue(), text, (System.nanoTime() - t0) / 1e9);
+  private static Scratch.Ran run(Path dir, String daemon, String... cmd) {
+    return Scratch.run(dir, Map.of("WORKBOOK_DAEMON", daemon, "WORKBOOK_DAEMON_IDLE", "120"), 300, List.of(cmd));
   }
 }

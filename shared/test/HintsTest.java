@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -33,7 +33,6 @@ import org.junit.jupiter.api.Timeout;
 class HintsTest {
   public static void main(String[] args) { workbook.test.LabTests.run(HintsTest.class, args); }
 
-  record Result(int exit, String out) {}
 
   private static final Pattern TIER = Pattern.compile("^(\\d+)\\. (.*)$");
   private static Path root;
@@ -80,7 +79,7 @@ class HintsTest {
     List<String> expected = tiers(Files.readAllLines(copy.resolve("labs/09-partition-ordering/README.md")), 1);
     assertThat(expected).as("lab 09's step 1 hints, read by this test").hasSize(3);
     for (int i = 0; i < 4; i++) {
-      Result r = workbook("hint", "09");
+      Scratch.Ran r = workbook("hint", "09");
       int tier = Math.min(i, 2);
       assertThat(r.out()).as("hint 09, ask " + (i + 1))
           .contains("Lab 09, step 1, hint " + (tier + 1) + " of 3:")
@@ -92,7 +91,7 @@ class HintsTest {
 
   @Test @Order(3) @DisplayName("conventions names a README whose hint shows unasked, shares a fold, or never says how to ask")
   void conventionsNamesUnfoldedHints() throws IOException {
-    Result clean = workbook("conventions");
+    Scratch.Ran clean = workbook("conventions");
     assertThat(clean.exit()).as("conventions on the committed files:\n" + clean.out()).isZero();
     Path lab05 = copy.resolve("labs/05-grpc-streaming/README.md");
     Path lab09 = copy.resolve("labs/09-partition-ordering/README.md");
@@ -106,7 +105,7 @@ class HintsTest {
     Files.writeString(lab09, replaceFirst(t09, "Ask for them one at a time: `./jbang workbook@. hint 09`", "Ask for them one at a time: `hint`"));
     // 13: tiers 1 and 2 of step 1 share one fold.
     Files.writeString(lab13, replaceFirst(t13, "\n</details>\n\n<details><summary>Hint 2: the approach</summary>\n", "\n"));
-    Result broken = workbook("conventions");
+    Scratch.Ran broken = workbook("conventions");
     assertThat(broken.exit()).as("conventions with three READMEs broken:\n" + broken.out()).isEqualTo(1);
     assertThat(broken.out()).as("the sentences of conventions")
         .containsPattern("labs/05-grpc-streaming/README.md:\\d+: the hints of \"Step 1\" show code outside <details>")
@@ -150,30 +149,9 @@ class HintsTest {
   }
 
   /** ./jbang workbook@. ARGS in the scratch copy, as typed, with no warm runner (bounded: 180 s). */
-  private static Result workbook(String... args) {
-    try {
-      Path log = Files.createTempFile("hints-test-", ".log");
-      try {
-        List<String> cmd = new ArrayList<>(List.of("bash", copy.resolve("jbang").toString(), "workbook@."));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(copy.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("WORKBOOK_DAEMON", "off");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-          return new Result(-1, "(stopped after 180 s)\n" + Files.readString(log));
-        }
-        return new Result(p.exitValue(), Files.readString(log));
-      } finally {
-        Files.deleteIfExists(log);
-      }
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  private static Scratch.Ran workbook(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("bash", copy.resolve("jbang").toString(), "workbook@."));
+    cmd.addAll(List.of(args));
+    return Scratch.run(copy, Map.of(), 180, cmd);
   }
 }

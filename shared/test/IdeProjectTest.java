@@ -5,13 +5,12 @@
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +65,7 @@ class IdeProjectTest {
       "08, FanOutTest, kafka-clients"})
   @DisplayName("the project compiles and runs the lab's step 1 tests with mvn -q -o test, and its files are links to the lab")
   void buildsOffline(String number, String test, String library) throws Exception {
-    Result open = run(copy, List.of("bash", "jbang", "workbook@.", "open", number), 300);
+    Scratch.Ran open = run(copy, List.of("bash", "jbang", "workbook@.", "open", number), 300);
     assertThat(open.exit()).as("exit code of open %s; it printed:%n%s", number, open.out()).isZero();
     String slug = LABS.stream().filter(l -> l.startsWith(number)).findFirst().orElseThrow();
     Path project = copy.resolve(".workbook/ide/" + slug);
@@ -81,7 +80,7 @@ class IdeProjectTest {
     assertThat(Files.readSymbolicLink(link)).as("where %s points", link).isEqualTo(copy.resolve("labs/" + slug + "/" + test + ".java"));
 
     List<String> mvn = new ArrayList<>(List.of("mvn", "-o", "-q", "-B", "test", "-Dgroups=step1"));
-    Result build = run(project, mvn, 300);
+    Scratch.Ran build = run(project, mvn, 300);
     if (build.exit() != 0 && build.out().contains("in offline mode")) {
       // Maven's own plugins are not here yet (a clean CI machine; prefetch fetches them for a learner): once online.
       mvn.remove("-o");
@@ -96,21 +95,9 @@ class IdeProjectTest {
 
   // --- helpers ----------------------------------------------------------------------------
 
-  record Result(int exit, String out) {}
 
-  private static Result run(Path dir, List<String> cmd, long seconds) throws Exception {
-    Path out = Files.createTempFile("ide-test-", ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.environment().put("WORKBOOK_DAEMON", "off");
-    Process p = pb.start();
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-    String text = Files.readString(out, StandardCharsets.UTF_8);
-    Files.delete(out);
-    return new Result(p.isAlive() ? -1 : p.exitValue(), text);
+  private static Scratch.Ran run(Path dir, List<String> cmd, long seconds) {
+    return Scratch.run(dir, Map.of(), seconds, cmd);
   }
 
 }

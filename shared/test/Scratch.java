@@ -1,8 +1,12 @@
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -52,6 +56,61 @@ final class Scratch {
     if (dir == null || !Files.exists(dir)) return;
     try (Stream<Path> all = Files.walk(dir)) {
       for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
+  /**
+   * What a command did: its exit status (-1 when it was stopped at its bound, said on the first
+   * line of out), what it wrote (standard error in out too, unless asked apart), and its seconds.
+   */
+  record Ran(int exit, String out, String err, double seconds) {}
+
+  /**
+   * Runs cmd in dir as a person would type it, with no input and no warm runner
+   * (WORKBOOK_DAEMON=off unless env sets it), its output and error together; after the given
+   * seconds it is stopped with every process it started.
+   */
+  static Ran run(Path dir, Map<String, String> env, long seconds, List<String> cmd) {
+    return run(dir, env, seconds, cmd, false);
+  }
+
+  /** As {@link #run}, with standard error kept apart from standard output. */
+  static Ran runApart(Path dir, Map<String, String> env, long seconds, List<String> cmd) {
+    return run(dir, env, seconds, cmd, true);
+  }
+
+  private static Ran run(Path dir, Map<String, String> env, long seconds, List<String> cmd, boolean apart) {
+    Path out = null, err = null;
+    try {
+      out = Files.createTempFile("workbook-self-test-", ".out");
+      err = apart ? Files.createTempFile("workbook-self-test-", ".err") : null;
+      long t0 = System.nanoTime();
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      if (apart) pb.redirectError(err.toFile()); else pb.redirectErrorStream(true);
+      pb.environment().put("WORKBOOK_DAEMON", "off");
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      boolean ended = p.waitFor(seconds, TimeUnit.SECONDS);
+      if (!ended) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      String said = Files.readString(out, StandardCharsets.UTF_8);
+      return new Ran(ended ? p.exitValue() : -1, ended ? said : "(stopped after " + seconds + " s)\n" + said,
+          apart ? Files.readString(err, StandardCharsets.UTF_8) : "", (System.nanoTime() - t0) / 1e9);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + cmd + " ran", e);
+    } finally {
+      try {
+        if (out != null) Files.deleteIfExists(out);
+        if (err != null) Files.deleteIfExists(err);
+      } catch (IOException e) {
+        // a temp file left: the OS's temp cleaning takes it
+      }
     }
   }
 }
