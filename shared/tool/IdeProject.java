@@ -4,8 +4,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -35,10 +37,14 @@ final class IdeProject {
   /** A //DEPS line that names another source file (shared/src/workbook/grpc/LocalGrpc.java). */
   private static final Pattern SOURCE_DEP = Pattern.compile("^//DEPS\\s+(.*)$", Pattern.MULTILINE);
 
-  /** What JBang runs for a file: its sources, the jars of its class path, its JVM options. */
-  record Described(Set<Path> sources, Set<Path> jars, Set<String> runtimeOptions, Set<String> compileOptions) {
+  /**
+   * What JBang runs for a file: its sources, the jars of its class path, its JVM options, and the
+   * files its sources' //FILES lines put in the class path (target path -> the file).
+   */
+  record Described(Set<Path> sources, Set<Path> jars, Set<String> runtimeOptions, Set<String> compileOptions,
+      Map<String, Path> resources) {
     Described() {
-      this(new LinkedHashSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>());
+      this(new LinkedHashSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>(), new LinkedHashMap<>());
     }
   }
 
@@ -86,11 +92,14 @@ final class IdeProject {
       for (Path source : d.sources()) link(labs.root, lab, dir, source);
       Path props = Files.createDirectories(dir.resolve("src/test/resources")).resolve("junit-platform.properties");
       Files.writeString(props, JUNIT_PROPERTIES);
-      // The workbook's JUnit extensions (HangOnce: a hang is found once), as the tool's runs have them.
-      Path extensions = labs.root.resolve("shared/src/workbook/test/extensions.txt");
-      if (Files.exists(extensions)) {
-        Path services = Files.createDirectories(props.getParent().resolve("META-INF/services"));
-        Files.copy(extensions, services.resolve("org.junit.jupiter.api.extension.Extension"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      // What the sources' //FILES lines put in the class path (the workbook's JUnit extensions, HangOnce
+      // and StepGate among them; the story page's style and script), as the tool's runs have them.
+      Path resources = props.getParent();
+      for (Map.Entry<String, Path> file : d.resources().entrySet()) {
+        Path to = resources.resolve(file.getKey()).normalize();
+        if (!to.startsWith(resources)) continue;
+        Files.createDirectories(to.getParent());
+        Files.copy(file.getValue(), to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
       Files.writeString(dir.resolve("pom.xml"), pom(labs.root, lab, d));
       Files.writeString(dir.resolve("README.md"), readme(labs.root, lab));
@@ -154,6 +163,8 @@ final class IdeProject {
     info.path("sources").forEach(s -> sources.add(Path.of(s.path("backingResource").asText()).toAbsolutePath().normalize()));
     if (sources.isEmpty()) sources.add(f);
     into.sources().addAll(sources);
+    info.path("files").forEach(r -> into.resources().put(r.path("target").asText(),
+        Path.of(r.path("backingResource").asText()).toAbsolutePath().normalize()));
     info.path("runtimeOptions").forEach(o -> into.runtimeOptions().add(o.asText()));
     info.path("compileOptions").forEach(o -> into.compileOptions().add(o.asText()));
     List<Path> sourceDeps = new ArrayList<>();

@@ -1,3 +1,5 @@
+//FILES workbook/story/story.css=story.css
+//FILES workbook/story/story.js=story.js
 package workbook.story;
 
 import java.io.IOException;
@@ -845,53 +847,17 @@ public final class StoryPage {
     sb.append("</ol>\n");
   }
 
-  private static final String CSS = """
-      body{font:14px/1.4 system-ui,sans-serif;margin:0 16px 40px;color:#1d1d1f;background:#fff}
-      header{position:sticky;top:0;background:#fff;padding:8px 0 4px;border-bottom:1px solid #ddd;z-index:2}
-      h1{font-size:18px;margin:0}.run{margin:2px 0;color:#555}
-      details.test{margin:12px 0;border:1px solid #ccc;border-radius:6px;padding:4px 10px}
-      details.test.failed{border:2px solid #c62828;background:#fff8f7}
-      summary{cursor:pointer;font-weight:600;padding:4px 0}details.failed>summary{color:#b71c1c}
-      .count{font-weight:400;color:#666}
-      pre.message{white-space:pre-wrap;background:#fdecea;border-left:4px solid #c62828;padding:6px 8px;margin:4px 0;font-size:12.5px}
-      ul.facts{margin:4px 0;padding-left:20px;font-size:13px}.summarised{color:#8a4b00;font-size:13px}
-      .scroll{overflow:auto;max-height:80vh;border-top:1px solid #eee}
-      svg{font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-      .lane rect{fill:#eef3fb;stroke:#7b9ccc}.lane.partition rect{fill:#f4f4f4;stroke:#999}
-      .lane.consumer rect{fill:#eefaf0;stroke:#6aa87a}.lane.service rect{fill:#fbf4e8;stroke:#c49a4c}
-      .lane text{text-anchor:middle;font-weight:600}.lane text.sub{font-weight:400;fill:#555;font-size:10px}
-      .lane line{stroke:#bbb;stroke-dasharray:3 4}
-      .entry line{stroke:#455a64;stroke-width:1.6}.entry.committed line{stroke:#2e7d32;stroke-dasharray:5 3}
-      .lane.database rect{fill:#e0f2f1;stroke:#4db6ac}.entry.statement line{stroke:#00695c}
-      .entry.call line{stroke:#6a1b9a}.entry.answer line{stroke:#6a1b9a;stroke-dasharray:2 3}
-      .entry.dup line{stroke:#e65100 !important;stroke-width:3.2}.entry.failed line{stroke:#c62828 !important;stroke-width:2.4}
-      .entry circle{fill:#78909c}.entry.failed circle{fill:#c62828}
-      .entry text.label{text-anchor:middle;fill:#333;font-size:10px}.entry.dup text.label{fill:#e65100;font-weight:700}
-      .entry text.t{text-anchor:end;fill:#999;font-size:10px}.entry text.line{fill:#666}.entry text.line.drawn{fill:#00695c}.entry.note text.line{fill:#111}
-      .entry.failed text.line{fill:#c62828}details.failed .entry.failed text.line,details.failed .entry.dup text.line{font-weight:700}
-      .entry:hover line{stroke-width:4}.entry:hover text.line{fill:#000}
-      .gap rect{fill:#fff3e0;stroke:#e0a060;stroke-dasharray:4 3}.gap text{fill:#8a4b00}
-      .legend{display:block;margin:2px 0}.legend text{font-size:11px;fill:#333}
-      .first-red{color:#b71c1c}
-      ol.notes{list-style:none;margin:4px 0;padding-left:4px;font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-      ol.notes li{padding:1px 0}ol.notes .t{display:inline-block;min-width:6em;color:#999}ol.notes li.failed{color:#c62828}
-      ol.notes li.gap{color:#8a4b00}
-      #tip{position:fixed;z-index:5;background:#263238;color:#fff;padding:6px 8px;border-radius:4px;font:12px ui-monospace,monospace;white-space:pre;pointer-events:none;max-width:640px;overflow:hidden}
-      """;
+  /** The page's style and script: files beside this one, put in the class path by the //FILES lines at its top. */
+  private static final String CSS = resource("story.css");
+  private static final String SCRIPT = resource("story.js");
 
-  private static final String SCRIPT = """
-      (function(){
-        var tip=document.getElementById('tip');
-        document.addEventListener('mouseover',function(ev){
-          var g=ev.target.closest&&ev.target.closest('g.entry[data-kind]');
-          if(!g){tip.hidden=true;return;}
-          var t=g.querySelector('title');tip.textContent=t?t.textContent:'';tip.hidden=false;
-          tip.style.left=Math.min(ev.clientX+14,innerWidth-420)+'px';tip.style.top=(ev.clientY+14)+'px';
-        });
-        // Served by `watch NN --web`: the page reloads itself when a new run has written it.
-        if(location.protocol.indexOf('http')===0&&window.EventSource){
-          new EventSource('/events').onmessage=function(){location.reload();};
-        }
-      })();
-      """;
+  private static String resource(String name) {
+    try (java.io.InputStream in = StoryPage.class.getResourceAsStream(name)) {
+      if (in == null) throw new IllegalStateException("workbook/story/" + name + " is not on the class path: a run that compiles"
+          + " shared/src itself must put there what the //FILES lines of its sources name (JBang's info tools lists them)");
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,6 +44,8 @@ import workbook.tool.content.Labs;
  */
 public final class WarmRunner implements AutoCloseable {
   private final List<Path> sources = new ArrayList<>();
+  /** The //FILES of the sources: where each goes in the class path, and the file it comes from. */
+  private final Map<String, Path> resources = new LinkedHashMap<>();
   private final List<Path> jars = new ArrayList<>();
   private final String testClass;
   private final JavaCompiler javac;
@@ -89,6 +92,7 @@ public final class WarmRunner implements AutoCloseable {
       JsonNode info = described.json().get();
       WarmRunner runner = new WarmRunner(test, javac);
       info.path("sources").forEach(s -> runner.sources.add(Path.of(s.path("backingResource").asText())));
+      info.path("files").forEach(f -> runner.resources.put(f.path("target").asText(), Path.of(f.path("backingResource").asText())));
       info.path("resolvedDependencies").forEach(j -> runner.jars.add(Path.of(j.asText())));
       // The lab's JAVA_OPTIONS: system properties apply here; JVM flags only matter at start-up.
       info.path("runtimeOptions").forEach(o -> setProperty(o.asText()));
@@ -225,12 +229,14 @@ public final class WarmRunner implements AutoCloseable {
     Path shared = Files.createDirectories(workDir.resolve("shared"));
     List<Path> others = sources.stream().filter(p -> !p.toAbsolutePath().startsWith(labDir)).toList();
     if (!others.isEmpty() && !compile(others, shared)) return false;
-    // The workbook's JUnit extensions, found through auto-detection (LabTests turns it on): a cold
-    // run finds them in the test's jar (HangOnce.java's //FILES line), a warm one here.
-    Path services = Files.createDirectories(shared.resolve("META-INF/services"));
-    Path listed = labDir.getParent().getParent().resolve("shared/src/workbook/test/extensions.txt");
-    Files.writeString(services.resolve("org.junit.jupiter.api.extension.Extension"),
-        Files.exists(listed) ? Files.readString(listed) : "workbook.test.StopWhenCaught\n");
+    // What the sources' //FILES lines put in a cold run's jar (the JUnit extensions' services file,
+    // the story page's style and script), put in the same places of the shared class path here.
+    for (Map.Entry<String, Path> file : resources.entrySet()) {
+      Path to = shared.resolve(file.getKey()).normalize();
+      if (!to.startsWith(shared)) continue; // a target outside the class path: JBang would not put it there either
+      Files.createDirectories(to.getParent());
+      Files.copy(file.getValue(), to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
     List<URL> urls = new ArrayList<>(List.of(shared.toUri().toURL()));
     for (Path jar : jars) urls.add(url(jar));
     libraries = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
