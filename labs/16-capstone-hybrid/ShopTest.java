@@ -336,6 +336,18 @@ class ShopTest {
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received for two forms sent at the same time: each as its form said")
           .containsExactlyInAnyOrder("espresso-cup x1", "beans-1kg x2");
+      // Two requests can also meet between two lines of placeOrder, where no test can hold them: what one request leaves
+      // in the gateway's fields (a request builder kept for the next order, a deadline, a form), another request at the
+      // same time reads or writes over. So one more POST, another form, alone: every field must read as it did before.
+      orders.meet = null;
+      java.util.Map<String, String> before = fieldsOf(gateway, java.util.Set.of());
+      String third = postQuietly(gateway, "hand-grinder", 3);
+      assertThat(changes(before, fieldsOf(gateway, java.util.Set.of()))).as("TODO 1: the gateway's fields that a POST of 3 x"
+          + " hand-grinder (answered %s) changed, as field: before -> after. Whatever one request keeps in a field of the"
+          + " gateway (a PlaceOrderRequest.Builder reused for the next order, a deadline, a form), two browsers ordering"
+          + " at once share: one sets its product, the other its own, and the first call goes out with the second's."
+          + " Build each request in placeOrder, from its own form (PlaceOrderRequest.newBuilder()...build()), and keep"
+          + " it in local variables", third).isEmpty();
     }
 
     @Test
@@ -1274,6 +1286,10 @@ class ShopTest {
       // Opened one after the other; the one opened second leaves (neither the first nor the last).
       EventStream first = later(new EventStream(gateway.url() + "/api/stock"));
       first.take(3, Duration.ofSeconds(10), "step 5's first test must pass first");
+      java.lang.reflect.Field stockField = Gateway.class.getDeclaredField("stock");
+      stockField.setAccessible(true);
+      Object feed = stockField.get(gateway);
+      java.util.Map<String, String> feedOnePage = fieldsOf(feed, GIVEN_FEED_FIELDS);
       EventStream leaving = new EventStream(gateway.url() + "/api/stock");
       EventStream last;
       try (leaving) {
@@ -1282,6 +1298,14 @@ class ShopTest {
         last.take(3, Duration.ofSeconds(10), "step 5's first test must pass first");
         assertThat(inventory.watchers()).as("TODO 5: gRPC calls watching inventory while three pages are open")
             .isEqualTo(3);
+        // Two pages can also connect at once, and meet between two lines of stream, where no test can hold them: what a
+        // page leaves in the feed's own fields (its cancel, its call), a page connecting at the same time writes over.
+        // The fields the given code keeps for every page (the stub, the open clients, the heartbeat) are shared on purpose.
+        assertThat(changes(feedOnePage, fieldsOf(feed, GIVEN_FEED_FIELDS))).as("TODO 5: StockFeed's fields that the pages"
+            + " opened after the first one changed, as field: before -> after. A page's cancel kept in a field of the"
+            + " feed belongs to whichever page set it last: two pages connecting at once can each register the other's,"
+            + " and then one page going away ends another page's call. Keep each page's cancel in a local variable of"
+            + " stream and give it to that page's own client.onClose").isEmpty();
       }
       Poll.until(() -> inventory.watchers() <= 2, Duration.ofSeconds(10), () -> "TODO 5: one of three pages left, but"
           + " the gateway still has " + inventory.watchers() + " calls open: run that page's cancel in its onClose");
@@ -1432,6 +1456,83 @@ class ShopTest {
         reply.onCompleted();
       }
     }
+  }
+
+  /** The fields of StockFeed that the given code keeps for every page: shared by design. */
+  static final java.util.Set<String> GIVEN_FEED_FIELDS = java.util.Set.of("inventory", "browsers", "heartbeat");
+
+  // --- what a call leaves behind in an object's fields --------------------------------------------------------
+
+  /**
+   * Each field of {@code target} (and each static field of its class) but those named in {@code shared}, with what it
+   * holds as text: values, a protobuf message or builder by its content, collections and maps by their elements, one
+   * of the lab's own objects (a lambda too) by its fields, a few levels deep, anything else as that very object. A
+   * request or a page that leaves something of its own in a field changes it; the next one at the same time shares it.
+   */
+  static java.util.Map<String, String> fieldsOf(Object target, java.util.Set<String> shared) {
+    java.util.Map<String, String> state = new java.util.TreeMap<>();
+    for (java.lang.reflect.Field field : target.getClass().getDeclaredFields()) {
+      if (field.isSynthetic() || shared.contains(field.getName())) continue;
+      try {
+        field.setAccessible(true);
+        boolean isStatic = java.lang.reflect.Modifier.isStatic(field.getModifiers());
+        state.put(field.getName(), render(field.get(isStatic ? null : target), 0));
+      } catch (ReflectiveOperationException | RuntimeException unreadable) {
+        state.put(field.getName(), "unreadable");
+      }
+    }
+    return state;
+  }
+
+  private static String render(Object value, int depth) throws IllegalAccessException {
+    if (value == null) return "null";
+    if (value instanceof CharSequence || value instanceof Number || value instanceof Boolean || value instanceof Character
+        || value instanceof Enum<?> || value instanceof Duration) {
+      return value.toString();
+    }
+    if (value instanceof com.google.protobuf.MessageOrBuilder message) return "{" + com.google.protobuf.TextFormat.shortDebugString(message) + "}";
+    if (value instanceof ThreadLocal<?>) return "a ThreadLocal";
+    if (depth > 3) return "...";
+    if (value.getClass().isArray()) {
+      List<String> items = new ArrayList<>();
+      for (int i = 0; i < java.lang.reflect.Array.getLength(value); i++) items.add(render(java.lang.reflect.Array.get(value, i), depth + 1));
+      return items.toString();
+    }
+    if (value instanceof java.util.Map<?, ?> map) {
+      List<String> entries = new ArrayList<>();
+      for (java.util.Map.Entry<?, ?> entry : new ArrayList<>(map.entrySet())) {
+        entries.add(render(entry.getKey(), depth + 1) + "=" + render(entry.getValue(), depth + 1));
+      }
+      return "{" + String.join(", ", entries) + "}";
+    }
+    if (value instanceof java.util.Collection<?> items) {
+      List<String> rendered = new ArrayList<>();
+      for (Object item : new ArrayList<>(items)) rendered.add(render(item, depth + 1));
+      return rendered.toString();
+    }
+    if (value instanceof java.util.concurrent.atomic.AtomicReference<?> ref) return "ref(" + render(ref.get(), depth + 1) + ")";
+    ClassLoader lab = Gateway.class.getClassLoader();
+    if (value.getClass().getClassLoader() != lab || value.getClass().getName().startsWith("workbook.")) {
+      return value.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(value));
+    }
+    List<String> fields = new ArrayList<>();
+    for (Class<?> type = value.getClass(); type != null && type.getClassLoader() == lab; type = type.getSuperclass()) {
+      for (java.lang.reflect.Field field : type.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(field.getModifiers())) continue;
+        field.setAccessible(true);
+        fields.add(field.getName() + "=" + render(field.get(value), depth + 1));
+      }
+    }
+    return value.getClass().getSimpleName() + "(" + String.join(", ", fields) + ")";
+  }
+
+  /** The fields whose content differs between two readings, "field: before -> after". */
+  static List<String> changes(java.util.Map<String, String> before, java.util.Map<String, String> after) {
+    List<String> changed = new ArrayList<>();
+    for (String field : after.keySet()) {
+      if (!after.get(field).equals(before.get(field))) changed.add(field + ": " + before.get(field) + " -> " + after.get(field));
+    }
+    return changed;
   }
 
   /** A fault of a schedule: what happens at the n-th database commit. */
