@@ -70,23 +70,31 @@ public final class StoryPage {
       warmedUp = true;
     }
     List<Entry> entries = new ArrayList<>();
+    String w = "warm-up";
     for (int i = 0; i < 200; i++) {
       int p = i % 3;
-      entries.add(new Entry(i * 10L, "warm-up", Kind.SENT, "shop", null, null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i, "c-1", false, "sent   orders  p" + p + "@" + i, "o-" + i % 7, null));
-      entries.add(new Entry(i * 10L + 1, "warm-up", Kind.READ, "inventory", "group", null, "orders", p, i, "order-" + i % 7, "order.placed", "e-" + i % 150, null, false, "read   orders", null, null));
-      entries.add(new Entry(i * 10L + 2, "warm-up", Kind.COMMITTED, "inventory", "group", null, "orders", p, i + 1, null, null, null, null, false, i % 2 == 0 ? "commit" : null, null, null));
-      entries.add(new Entry(i * 10L + 3, "warm-up", Kind.CALL, "client", null, "Inventory", null, -1, -1, null, "CheckStock", null, null, false, "server CheckStock receives", null, null));
-      entries.add(new Entry(i * 10L + 4, "warm-up", Kind.ANSWER, "Inventory", null, "client", null, -1, -1, null, "CheckStock OK", null, null, i % 5 == 0, "server CheckStock ends", null, null));
-      entries.add(new Entry(i * 10L + 5, "warm-up", Kind.NOTE, null, null, null, null, -1, -1, null, null, null, null, false, "note   relay: row " + i + " correlation=c-" + i, null, null));
-      entries.add(new Entry(i * 10L + 6, "warm-up", Kind.STATEMENT, "inventory", "group", "database lab", null, -1, -1, "INSERT INTO t VALUES ('e-1')", "INSERT t e-1", null, null, i % 7 == 0, null, null, null));
-      entries.add(new Entry(i * 10L + 7, "warm-up", Kind.READ, "worker", "group", null, "load", 0, i, null, null, null, null, false, null, "o-" + i % 9, null));
+      long t = i * 10L;
+      entries.add(Story.entry(Kind.SENT, "shop").topic("orders").at(p, i).key("order-" + i % 7).eventType("order.placed")
+          .eventId("e-" + i).correlationId("c-1").line("sent   orders  p" + p + "@" + i).subject("o-" + i % 7).build(w, t));
+      entries.add(Story.entry(Kind.READ, "inventory").group("group").topic("orders").at(p, i).key("order-" + i % 7)
+          .eventType("order.placed").eventId("e-" + i % 150).line("read   orders").build(w, t + 1));
+      entries.add(Story.entry(Kind.COMMITTED, "inventory").group("group").topic("orders").at(p, i + 1)
+          .line(i % 2 == 0 ? "commit" : null).build(w, t + 2));
+      entries.add(Story.entry(Kind.CALL, "client").peer("Inventory").eventType("CheckStock").line("server CheckStock receives")
+          .build(w, t + 3));
+      entries.add(Story.entry(Kind.ANSWER, "Inventory").peer("client").eventType("CheckStock OK").failed(i % 5 == 0)
+          .line("server CheckStock ends").build(w, t + 4));
+      entries.add(Story.entry(Kind.NOTE, null).line("note   relay: row " + i + " correlation=c-" + i).build(w, t + 5));
+      entries.add(Story.entry(Kind.STATEMENT, "inventory").group("group").peer("database lab").key("INSERT INTO t VALUES ('e-1')")
+          .eventType("INSERT t e-1").failed(i % 7 == 0).build(w, t + 6));
+      entries.add(Story.entry(Kind.READ, "worker").group("group").topic("load").at(0, i).subject("o-" + i % 9).build(w, t + 7));
     }
     // A bulk load: one poll's records from one partition, drawn as one arrow.
     for (int i = 0; i < 120; i++) {
       List<String> orders = new ArrayList<>();
       for (int o = 0; o < 20; o++) orders.add("order-" + (i * 20 + o) % 97);
-      entries.add(new Entry(3000 + i, "warm-up", i % 2 == 0 ? Kind.SENT : Kind.READ, i % 2 == 0 ? "loader" : "worker", i % 2 == 0 ? null : "g",
-          null, "load", i % 6, i * 40, null, null, null, null, false, null, null, new Story.Records(20, i * 40 + 19, orders, orders)));
+      entries.add(Story.entry(i % 2 == 0 ? Kind.SENT : Kind.READ, i % 2 == 0 ? "loader" : "worker").group(i % 2 == 0 ? null : "g")
+          .topic("load").at(i % 6, i * 40).records(new Story.Records(20, i * 40 + 19, orders, orders)).build(w, 3000 + i));
     }
     List<Section> sections = List.of(new Section("failing", true, "TODO 1: warm-up", entries, 0),
         new Section("passing", false, "", entries.subList(0, 60), 0));
