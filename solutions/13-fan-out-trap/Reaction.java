@@ -69,10 +69,18 @@ final class Reaction implements AutoCloseable {
     }
   }
 
-  /** Waits the retry pause (RETRY_PAUSE) before the next attempt; throws Closing when this reaction is being closed. */
+  /**
+   * Waits the retry pause (RETRY_PAUSE) before the next attempt, as the reaction's clock tells it; throws Closing when
+   * this reaction is being closed.
+   */
   void backOff() {
+    java.time.Instant until = clock.instant().plus(retryPause);
     try {
-      if (closing.await(retryPause.toNanos(), TimeUnit.NANOSECONDS)) throw new Closing();
+      long left;
+      do {
+        left = Math.max(0, Duration.between(clock.instant(), until).toNanos());
+        if (closing.await(left, TimeUnit.NANOSECONDS)) throw new Closing();
+      } while (left > 0);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Closing();
