@@ -335,52 +335,8 @@ class ChoosingTest {
         }
         @Override public int size() { return TradeOffs.TABLE.size(); }
       };
-      java.util.concurrent.CompletableFuture<Object> first = new java.util.concurrent.CompletableFuture<>();
-      java.util.concurrent.CompletableFuture<Object> second = new java.util.concurrent.CompletableFuture<>();
-      Thread firstThread = new Thread(() -> compareInto(() -> TradeOffs.versus(chosen, instead, waitingTable), first, inside),
-          "comparison-waiting");
-      Thread secondThread = new Thread(() -> compareInto(() -> TradeOffs.versus(instead, chosen, TradeOffs.TABLE), second, null),
-          "comparison-whole");
-      try {
-        firstThread.start();
-        inside.await(5, java.util.concurrent.TimeUnit.SECONDS); // inside row k, or done without reading it
-        secondThread.start();
-        long bound = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (!second.isDone() && System.nanoTime() < bound) {
-          Thread.State state = secondThread.getState();
-          if (state == Thread.State.BLOCKED || state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) break;
-          Thread.onSpinWait();
-        }
-        if (!second.isDone()) heldBack.incrementAndGet(); // seen waiting, not done, while the other was inside its row
-        goOn.countDown();
-        return List.of(outcome(first), outcome(second));
-      } finally {
-        goOn.countDown();
-        firstThread.join(5_000);
-        secondThread.join(5_000);
-      }
-    }
-
-    private static void compareInto(java.util.function.Supplier<Object> comparison,
-        java.util.concurrent.CompletableFuture<Object> result, java.util.concurrent.CountDownLatch done) {
-      try {
-        result.complete(comparison.get());
-      } catch (Throwable failed) {
-        result.completeExceptionally(failed);
-      } finally {
-        if (done != null) done.countDown();
-      }
-    }
-
-    private static Object outcome(java.util.concurrent.CompletableFuture<Object> result) throws InterruptedException {
-      try {
-        return result.get(5, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (java.util.concurrent.ExecutionException failed) {
-        if (failed.getCause() instanceof UnsupportedOperationException todo) throw todo; // an unwritten step says so
-        return "threw " + failed.getCause();
-      } catch (java.util.concurrent.TimeoutException never) {
-        return "no answer within 5 s";
-      }
+      return whileOneWaits(() -> TradeOffs.versus(chosen, instead, waitingTable), () -> TradeOffs.versus(instead, chosen,
+          TradeOffs.TABLE), inside, goOn, heldBack, "comparison");
     }
 
     @Order(10) @Test @DisplayName("on the given table, every pair twice over: each trade keeps its gains and costs, and is the same again, after its caller tried to add to them")
@@ -796,7 +752,7 @@ class ChoosingTest {
         for (int k = 1; k <= Math.max(firstAsks, secondAsks); k++) {
           if (k <= firstAsks) {
             runs.incrementAndGet();
-            List<String> both = decidedWhileWaiting(first, k, second, heldBack);
+            List<Object> both = decidedWhileWaiting(first, k, second, heldBack);
             if (!both.equals(List.of(firstAlone, secondAlone)) && wrong.size() < 6) {
               wrong.add("yes to " + first + ", waiting inside its " + ordinal(k) + " question while yes to " + second
                   + " was decided whole: " + both + ", each alone: " + List.of(firstAlone, secondAlone));
@@ -804,7 +760,7 @@ class ChoosingTest {
           }
           if (k <= secondAsks) {
             runs.incrementAndGet();
-            List<String> both = decidedWhileWaiting(second, k, first, heldBack);
+            List<Object> both = decidedWhileWaiting(second, k, first, heldBack);
             if (!both.equals(List.of(secondAlone, firstAlone)) && wrong.size() < 6) {
               wrong.add("yes to " + second + ", waiting inside its " + ordinal(k) + " question while yes to " + first
                   + " was decided whole: " + both + ", each alone: " + List.of(secondAlone, firstAlone));
@@ -854,7 +810,7 @@ class ChoosingTest {
    * correct, one at a time) is seen waiting itself, and the first is let go at once: the two then finish one after the
    * other. Every wait is bounded, so a decision that never returns fails instead of hanging the run.
    */
-  static List<String> decidedWhileWaiting(Set<Question> waitingYes, int k, Set<Question> otherYes,
+  static List<Object> decidedWhileWaiting(Set<Question> waitingYes, int k, Set<Question> otherYes,
       java.util.concurrent.atomic.AtomicInteger heldBack) throws InterruptedException {
     java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
@@ -875,13 +831,27 @@ class ChoosingTest {
       @Override public int size() { return waitingYes.size(); }
     });
     Scenario other = Scenario.of("one interaction", otherYes.toArray(Question[]::new));
-    java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
-    java.util.concurrent.CompletableFuture<String> second = new java.util.concurrent.CompletableFuture<>();
-    Thread firstThread = new Thread(() -> decideInto(waiting, first, inside), "decision-waiting");
-    Thread secondThread = new Thread(() -> decideInto(other, second, null), "decision-whole");
+    return whileOneWaits(() -> show(DecisionTree.decide(waiting)), () -> show(DecisionTree.decide(other)), inside, goOn,
+        heldBack, "decision");
+  }
+
+  /**
+   * Two calls at once, one held inside: {@code waiting} runs on a thread of its own until it is inside (it counts
+   * {@code inside} down, then waits for {@code goOn}), then {@code whole} runs on another, start to end. A whole call
+   * that cannot start while the first waits (a lock around the method: correct, one at a time) is seen waiting itself,
+   * counted in {@code heldBack}, and the first is let go at once. Both outcomes, the waiting one's first: what each
+   * returned, or what it threw. Every wait is bounded.
+   */
+  static List<Object> whileOneWaits(java.util.function.Supplier<?> waiting, java.util.function.Supplier<?> whole,
+      java.util.concurrent.CountDownLatch inside, java.util.concurrent.CountDownLatch goOn,
+      java.util.concurrent.atomic.AtomicInteger heldBack, String what) throws InterruptedException {
+    java.util.concurrent.CompletableFuture<Object> first = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Object> second = new java.util.concurrent.CompletableFuture<>();
+    Thread firstThread = new Thread(() -> into(waiting, first, inside), what + "-waiting");
+    Thread secondThread = new Thread(() -> into(whole, second, null), what + "-whole");
     try {
       firstThread.start();
-      inside.await(5, java.util.concurrent.TimeUnit.SECONDS); // inside its k-th question, or done with fewer
+      inside.await(5, java.util.concurrent.TimeUnit.SECONDS); // inside, or done before it got there
       secondThread.start();
       long bound = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
       while (!second.isDone() && System.nanoTime() < bound) {
@@ -889,7 +859,7 @@ class ChoosingTest {
         if (state == Thread.State.BLOCKED || state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) break;
         Thread.onSpinWait();
       }
-      if (!second.isDone()) heldBack.incrementAndGet(); // seen waiting, not done, while the other was inside its question
+      if (!second.isDone()) heldBack.incrementAndGet(); // seen waiting, not done, while the other was inside
       goOn.countDown();
       return List.of(outcome(first), outcome(second));
     } finally {
@@ -899,10 +869,10 @@ class ChoosingTest {
     }
   }
 
-  private static void decideInto(Scenario scenario, java.util.concurrent.CompletableFuture<String> result,
+  private static void into(java.util.function.Supplier<?> call, java.util.concurrent.CompletableFuture<Object> result,
       java.util.concurrent.CountDownLatch done) {
     try {
-      result.complete(show(DecisionTree.decide(scenario)));
+      result.complete(call.get());
     } catch (Throwable failed) {
       result.completeExceptionally(failed);
     } finally {
@@ -910,7 +880,7 @@ class ChoosingTest {
     }
   }
 
-  private static String outcome(java.util.concurrent.CompletableFuture<String> result) throws InterruptedException {
+  private static Object outcome(java.util.concurrent.CompletableFuture<Object> result) throws InterruptedException {
     try {
       return result.get(5, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException failed) {
