@@ -487,74 +487,14 @@ class ChoosingTest {
   static final Class<?>[] DECISION_TYPES = {DecisionTree.class, Question.class, Scenario.class};
   static final Class<?>[] TRADE_TYPES = {TradeOffs.class};
 
-  /**
-   * Every static field of the given types and of the types nested in them, each with what it holds, read field by field
-   * (a list's elements, a map's entries, an atomic's value, a lab object's own fields, a few levels deep): a call that
-   * leaves something behind in a field changes it. A ThreadLocal is each thread's own and reads as itself.
-   */
+  /** The lab's static fields, read as text, a few levels deep (FieldState): a call that leaves something behind changes them. */
   static java.util.Map<String, String> staticState(Class<?>... types) {
-    java.util.Map<String, String> state = new java.util.TreeMap<>();
-    java.util.Deque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(types));
-    while (!todo.isEmpty()) {
-      Class<?> type = todo.pop();
-      todo.addAll(List.of(type.getDeclaredClasses()));
-      for (java.lang.reflect.Field field : type.getDeclaredFields()) {
-        if (!java.lang.reflect.Modifier.isStatic(field.getModifiers()) || field.isSynthetic()) continue;
-        try {
-          field.setAccessible(true);
-          state.put(type.getSimpleName() + "." + field.getName(), render(field.get(null), 0));
-        } catch (ReflectiveOperationException | RuntimeException unreadable) {
-          state.put(type.getSimpleName() + "." + field.getName(), "unreadable");
-        }
-      }
-    }
-    return state;
-  }
-
-  private static String render(Object value, int depth) throws IllegalAccessException {
-    if (value == null) return "null";
-    if (value instanceof CharSequence || value instanceof Number || value instanceof Boolean || value instanceof Character) return value.toString();
-    if (value instanceof ThreadLocal<?>) return "a ThreadLocal";
-    if (depth > 4) return "...";
-    if (value.getClass().isArray()) {
-      List<String> items = new ArrayList<>();
-      for (int i = 0; i < java.lang.reflect.Array.getLength(value); i++) items.add(render(java.lang.reflect.Array.get(value, i), depth + 1));
-      return items.toString();
-    }
-    if (value instanceof java.util.Map<?, ?> map) {
-      List<String> entries = new ArrayList<>();
-      for (java.util.Map.Entry<?, ?> entry : new ArrayList<>(map.entrySet())) {
-        entries.add(render(entry.getKey(), depth + 1) + "=" + render(entry.getValue(), depth + 1));
-      }
-      return "{" + String.join(", ", entries) + "}";
-    }
-    if (value instanceof Iterable<?> items) {
-      List<String> rendered = new ArrayList<>();
-      for (Object item : items) rendered.add(render(item, depth + 1));
-      return rendered.toString();
-    }
-    if (value instanceof java.util.concurrent.atomic.AtomicReference<?> ref) return "ref(" + render(ref.get(), depth + 1) + ")";
-    ClassLoader lab = DecisionTree.class.getClassLoader();
-    if (value.getClass().getClassLoader() != lab) return String.valueOf(value);
-    // one of the lab's own objects (a pattern, a decision, a row, an object of the learner's): its fields
-    List<String> fields = new ArrayList<>();
-    for (Class<?> type = value.getClass(); type != null && type.getClassLoader() == lab; type = type.getSuperclass()) {
-      for (java.lang.reflect.Field field : type.getDeclaredFields()) {
-        if (java.lang.reflect.Modifier.isStatic(field.getModifiers())) continue;
-        field.setAccessible(true);
-        fields.add(field.getName() + "=" + render(field.get(value), depth + 1));
-      }
-    }
-    return (value instanceof Enum<?> constant ? constant.name() : value.getClass().getSimpleName()) + "(" + String.join(", ", fields) + ")";
+    return new workbook.test.FieldState(DecisionTree.class.getClassLoader(), 4, false, null).ofStatics(types);
   }
 
   /** The fields whose content differs between two readings of the static state, "what: field: before -> after". */
   static List<String> changes(java.util.Map<String, String> before, java.util.Map<String, String> after, String what) {
-    List<String> changed = new ArrayList<>();
-    for (String field : after.keySet()) {
-      if (!after.get(field).equals(before.get(field))) changed.add(what + ": " + field + ": " + before.get(field) + " -> " + after.get(field));
-    }
-    return changed;
+    return workbook.test.FieldState.changes(before, after, what + ": ");
   }
 
   /** Every way to order three styles, best first, ties joined by "=". */

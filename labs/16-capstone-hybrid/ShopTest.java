@@ -1465,74 +1465,19 @@ class ShopTest {
 
   /**
    * Each field of {@code target} (and each static field of its class) but those named in {@code shared}, with what it
-   * holds as text: values, a protobuf message or builder by its content, collections and maps by their elements, one
-   * of the lab's own objects (a lambda too) by its fields, a few levels deep, anything else as that very object. A
-   * request or a page that leaves something of its own in a field changes it; the next one at the same time shares it.
+   * holds as text (FieldState): a protobuf message or builder by its content, one of the lab's own objects (a lambda
+   * too) by its fields, anything else as that very object. A request or a page that leaves something of its own in a
+   * field changes it; the next one at the same time shares it.
    */
   static java.util.Map<String, String> fieldsOf(Object target, java.util.Set<String> shared) {
-    java.util.Map<String, String> state = new java.util.TreeMap<>();
-    for (java.lang.reflect.Field field : target.getClass().getDeclaredFields()) {
-      if (field.isSynthetic() || shared.contains(field.getName())) continue;
-      try {
-        field.setAccessible(true);
-        boolean isStatic = java.lang.reflect.Modifier.isStatic(field.getModifiers());
-        state.put(field.getName(), render(field.get(isStatic ? null : target), 0));
-      } catch (ReflectiveOperationException | RuntimeException unreadable) {
-        state.put(field.getName(), "unreadable");
-      }
-    }
-    return state;
-  }
-
-  private static String render(Object value, int depth) throws IllegalAccessException {
-    if (value == null) return "null";
-    if (value instanceof CharSequence || value instanceof Number || value instanceof Boolean || value instanceof Character
-        || value instanceof Enum<?> || value instanceof Duration) {
-      return value.toString();
-    }
-    if (value instanceof com.google.protobuf.MessageOrBuilder message) return "{" + com.google.protobuf.TextFormat.shortDebugString(message) + "}";
-    if (value instanceof ThreadLocal<?>) return "a ThreadLocal";
-    if (depth > 3) return "...";
-    if (value.getClass().isArray()) {
-      List<String> items = new ArrayList<>();
-      for (int i = 0; i < java.lang.reflect.Array.getLength(value); i++) items.add(render(java.lang.reflect.Array.get(value, i), depth + 1));
-      return items.toString();
-    }
-    if (value instanceof java.util.Map<?, ?> map) {
-      List<String> entries = new ArrayList<>();
-      for (java.util.Map.Entry<?, ?> entry : new ArrayList<>(map.entrySet())) {
-        entries.add(render(entry.getKey(), depth + 1) + "=" + render(entry.getValue(), depth + 1));
-      }
-      return "{" + String.join(", ", entries) + "}";
-    }
-    if (value instanceof java.util.Collection<?> items) {
-      List<String> rendered = new ArrayList<>();
-      for (Object item : new ArrayList<>(items)) rendered.add(render(item, depth + 1));
-      return rendered.toString();
-    }
-    if (value instanceof java.util.concurrent.atomic.AtomicReference<?> ref) return "ref(" + render(ref.get(), depth + 1) + ")";
-    ClassLoader lab = Gateway.class.getClassLoader();
-    if (value.getClass().getClassLoader() != lab || value.getClass().getName().startsWith("workbook.")) {
-      return value.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(value));
-    }
-    List<String> fields = new ArrayList<>();
-    for (Class<?> type = value.getClass(); type != null && type.getClassLoader() == lab; type = type.getSuperclass()) {
-      for (java.lang.reflect.Field field : type.getDeclaredFields()) {
-        if (java.lang.reflect.Modifier.isStatic(field.getModifiers())) continue;
-        field.setAccessible(true);
-        fields.add(field.getName() + "=" + render(field.get(value), depth + 1));
-      }
-    }
-    return value.getClass().getSimpleName() + "(" + String.join(", ", fields) + ")";
+    return new workbook.test.FieldState(Gateway.class.getClassLoader(), 3, true, value -> value instanceof
+        com.google.protobuf.MessageOrBuilder message ? "{" + com.google.protobuf.TextFormat.shortDebugString(message) + "}" : null)
+        .of(target, shared);
   }
 
   /** The fields whose content differs between two readings, "field: before -> after". */
   static List<String> changes(java.util.Map<String, String> before, java.util.Map<String, String> after) {
-    List<String> changed = new ArrayList<>();
-    for (String field : after.keySet()) {
-      if (!after.get(field).equals(before.get(field))) changed.add(field + ": " + before.get(field) + " -> " + after.get(field));
-    }
-    return changed;
+    return workbook.test.FieldState.changes(before, after, "");
   }
 
   /** A fault of a schedule: what happens at the n-th database commit. */
