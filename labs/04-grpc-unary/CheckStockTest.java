@@ -210,7 +210,8 @@ class CheckStockTest {
   /**
    * Everything the lab's own objects hold, from {@code roots} on: their fields, the fields of what those hold, and so on,
    * through every class of the lab's own (nested, anonymous and lambdas too, which keep what they capture in fields),
-   * through gRPC's wrappers around a server's handlers, and through arrays, collections and maps. Each with where it was
+   * through gRPC's wrappers around a server's handlers, through arrays, collections and maps, and through a ThreadLocal
+ * (the value a thread gets from it first). Each with where it was
    * found ("StockService.connections").
    */
   static java.util.Map<Object, String> reachable(java.util.Map<Object, String> roots) {
@@ -243,6 +244,15 @@ class CheckStockTest {
           for (Object o : worthWalking(List.copyOf(collection))) next.add(new Object[] {o, where + "[]"});
         } catch (RuntimeException e) {
           // a collection that cannot be read: nothing of the lab's own in it
+        }
+        continue;
+      }
+      if (held instanceof ThreadLocal<?> local) {
+        // What every thread gets from it first (withInitial's shared value): a semaphore kept there limits all of them.
+        try {
+          next.add(new Object[] {local.get(), where + ".get()"});
+        } catch (RuntimeException e) {
+          // a ThreadLocal whose initial value cannot be made here: nothing of the lab's own to see
         }
         continue;
       }
