@@ -210,7 +210,8 @@ class CheckStockTest {
   /**
    * Everything the lab's own objects hold, from {@code roots} on: their fields, the fields of what those hold, and so on,
    * through every class of the lab's own (nested, anonymous and lambdas too, which keep what they capture in fields),
-   * through gRPC's wrappers around a server's handlers, and through arrays, collections and maps. Each with where it was
+   * through gRPC's wrappers around a server's handlers, through arrays, collections and maps, and through a ThreadLocal
+ * (the value a thread gets from it first). Each with where it was
    * found ("StockService.connections").
    */
   static java.util.Map<Object, String> reachable(java.util.Map<Object, String> roots) {
@@ -224,15 +225,15 @@ class CheckStockTest {
       if (held == null || found.containsKey(held)) continue;
       found.put(held, where);
       if (held instanceof Object[] array) {
-        for (Object o : array) next.add(new Object[] {o, where + "[]"});
+        for (Object o : worthWalking(java.util.Arrays.asList(array))) next.add(new Object[] {o, where + "[]"});
         continue;
       }
-      if (held instanceof java.util.Map<?, ?> map && !(held instanceof java.util.concurrent.ConcurrentHashMap<?, ?> && map.size() > 1_000)) {
+      if (held instanceof java.util.Map<?, ?> map) {
         try {
-          for (var e : List.copyOf(map.entrySet())) {
-            next.add(new Object[] {e.getKey(), where + "{}"});
-            next.add(new Object[] {e.getValue(), where + "{}"});
-          }
+          // However big (a static map of a semaphore per product, after 65,536 ids were asked): one of each kind is walked.
+          List<? extends java.util.Map.Entry<?, ?>> entries = List.copyOf(map.entrySet());
+          for (Object key : worthWalking(entries.stream().map(e -> (Object) e.getKey()).toList())) next.add(new Object[] {key, where + "{}"});
+          for (Object value : worthWalking(entries.stream().map(e -> (Object) e.getValue()).toList())) next.add(new Object[] {value, where + "{}"});
         } catch (RuntimeException e) {
           // a map that cannot be read: nothing of the lab's own in it
         }
@@ -240,9 +241,18 @@ class CheckStockTest {
       }
       if (held instanceof java.util.Collection<?> collection && !(held instanceof java.util.concurrent.BlockingQueue<?>)) {
         try {
-          for (Object o : List.copyOf(collection)) next.add(new Object[] {o, where + "[]"});
+          for (Object o : worthWalking(List.copyOf(collection))) next.add(new Object[] {o, where + "[]"});
         } catch (RuntimeException e) {
           // a collection that cannot be read: nothing of the lab's own in it
+        }
+        continue;
+      }
+      if (held instanceof ThreadLocal<?> local) {
+        // What every thread gets from it first (withInitial's shared value): a semaphore kept there limits all of them.
+        try {
+          next.add(new Object[] {local.get(), where + ".get()"});
+        } catch (RuntimeException e) {
+          // a ThreadLocal whose initial value cannot be made here: nothing of the lab's own to see
         }
         continue;
       }
@@ -264,6 +274,21 @@ class CheckStockTest {
       }
     }
     return found;
+  }
+
+  /**
+   * What of a container's elements {@link #reachable} walks: the first 1,000, then one of each further class, so that a
+   * container of any size (65,536 entries, after step 2 asked that many ids) is judged by what kinds it holds.
+   */
+  static List<Object> worthWalking(List<?> items) {
+    List<Object> kept = new ArrayList<>();
+    java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      Object o = items.get(i);
+      if (o == null) continue;
+      if (seen.add(o.getClass()) || i < 1_000) kept.add(o);
+    }
+    return kept;
   }
 
   /** The roots of a server StockServer.start built: the handler of each of its methods, wrappers and all. */
@@ -314,7 +339,7 @@ class CheckStockTest {
           : Step3.fixedPool(held);
       if (what != null) queues.add(where + ": " + what);
     });
-    return queues;
+    return queues.stream().distinct().toList();
   }
 
   /**
@@ -541,7 +566,10 @@ class CheckStockTest {
       String[][] script = { // what changes in the table, then the product asked for
           {"", "grinder"}, {"grinder=4@2026-03-02T08:00:00.5Z", "grinder"}, {"kettle=2@2026-03-02T09:00:00Z", "kettle"},
           {"grinder=0@2026-03-03T10:00:00Z", "grinder"}, {"grinder=-", "grinder"}, {"grinder=9@2026-03-04T11:00:00Z", "grinder"},
-          {"kettle=-", "kettle"}};
+          // A row changes in one column only: a stocktake finds the same count (a later updated_at, to the second, then to
+          // the nanosecond), and a miscount is corrected in place (the quantity, same updated_at). Each answer shows it.
+          {"grinder=9@2026-03-05T12:00:00Z", "grinder"}, {"grinder=9@2026-03-05T12:00:00.000000001Z", "grinder"},
+          {"grinder=8@2026-03-05T12:00:00.000000001Z", "grinder"}, {"kettle=-", "kettle"}};
       List<String> history = new ArrayList<>();
       for (String[] step : script) {
         if (!step[0].isEmpty()) {
@@ -558,7 +586,8 @@ class CheckStockTest {
         history.add("checkStock(" + step[1] + ") -> " + did);
         assertThat(did).as("TODO 1: a service over a stock table that changes between calls (the warehouse books goods in"
             + " and out) answered from an older row; each answer is read from the table at that call, nothing kept from"
-            + " an earlier one. What happened: %s", history).isEqualTo(expected);
+            + " an earlier one (not even an answer kept until its quantity, or its updated_at, changes: a row may change in"
+            + " either alone). What happened: %s", history).isEqualTo(expected);
       }
     }
 
@@ -1453,6 +1482,8 @@ class CheckStockTest {
         while (id.length() < length) id.append(random.nextInt(8) == 0 ? ' ' : (char) (0x21 + random.nextInt(0x7E - 0x21)));
         ids.add(id.toString());
       }
+      // The longest ids again in wider characters (2, 3 and 4 bytes each in UTF-8): up to 30,000 bytes on the wire, in every run.
+      for (String wide : new String[] {"\u00e9", "\u4e2d", "\ud83c\udf75"}) ids.add("p" + wide.repeat((10_000 - 1) / wide.length()));
       List<String> wrong = new ArrayList<>();
       for (String id : ids) {
         String did = reaction(() -> client.check(id));
@@ -1464,7 +1495,8 @@ class CheckStockTest {
         }
       }
       assertThat(wrong).as("TODO 4: ids check changed or kept to itself (generated from seed %d): the inventory must be asked"
-          + " once for the id the caller gave, exactly and whatever its length (the inventory decides what it knows; ' grinder'"
+          + " once for the id the caller gave, exactly and whatever its length or characters (no size limit of the client's own, on"
+          + " its stub either: withMaxOutboundMessageSize; the inventory decides what it knows; ' grinder'"
           + " is not the grinder, and a long id is not NoSuchProduct until the inventory says NOT_FOUND), and the Answer names"
           + " that id", seed)
           .isEmpty();
@@ -1626,6 +1658,21 @@ class CheckStockTest {
   @Tag("step5")
   @DisplayName("Step 5: server reflection, for grpcurl")
   class Step5 {
+    @Test
+    @DisplayName("the server StockServer.start builds listens on the loopback address only: its plaintext reaches no other machine")
+    void loopbackOnly() {
+      List<String> addresses = server.getListenSockets().stream().map(String::valueOf).toList();
+      List<String> beyond = server.getListenSockets().stream()
+          .filter(a -> !(a instanceof java.net.InetSocketAddress socket && socket.getAddress() != null && socket.getAddress().isLoopbackAddress()))
+          .map(String::valueOf).toList();
+      assertThat(beyond).as("TODO 5: the addresses the server StockServer.start builds listens on (all of them: %s) that are"
+          + " not the loopback address: a server without TLS (InsecureServerCredentials) must listen on 127.0.0.1 only, as the"
+          + " given forAddress(new InetSocketAddress(\"127.0.0.1\", port), ...) does. NettyServerBuilder.forPort(port) listens"
+          + " on every network interface, where any machine that reaches this one can call the inventory, and read its"
+          + " contract through reflection, in plaintext", addresses).isEmpty();
+      assertThat(addresses).as("TODO 5: the addresses the server StockServer.start builds listens on").isNotEmpty();
+    }
+
     @Test
     @DisplayName("asked which services it has (grpcurl list), the server names inventory.v1.Inventory")
     void listsServices() throws Exception {

@@ -184,6 +184,26 @@ class StreamingTest {
                 + " cannot, so send each level (gRPC queues it), never drop one, nor keep only the last ones", changes)
             .isNull();
       }
+      // However far behind: the counts the service keeps (levels sent to a reader not ready, say) set as if 2^30 had gone
+      // out unread, or none, and the next change still goes out. A limit of any size is reached without sending that many.
+      StreamingInventory service = new StreamingInventory(levels);
+      for (long count : new long[] {0, 1L << 30}) {
+        Recorder<StockLevel> far = new Recorder<>();
+        far.ready = false;
+        service.watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), far);
+        far.returned();
+        int before = sent(far).size();
+        List<String> counts = new ArrayList<>();
+        withCountsAt(List.of(service, levels), count, counts, () -> boundedly("TODO 1", "adjusting the grinder by +1 while its"
+            + " watcher was slow (not ready)", () -> levels.adjust("grinder", 1)));
+        int more = sent(far).size() - before;
+        far.cancel();
+        assertThat(more).as("TODO 1: levels watchStockLevels sent for one change of the grinder, to a reader that was slow"
+            + " (isReady() false), once the counts the service keeps (%s) were set to %,d, as if that many levels had gone out"
+            + " unread (or none): a watch sends each level however far behind its reader is (gRPC queues it); a count of"
+            + " your own past which a level is dropped, or waits, loses levels once a reader is that far behind, whatever"
+            + " its limit", counts, count).isEqualTo(1);
+      }
     }
 
     @Test
@@ -925,6 +945,24 @@ class StreamingTest {
           + " up: an answer to every reservation, in order, however far behind the client is, then onCompleted. Each"
           + " reservation is made: dropping its answer (a bounded queue that forgets the oldest) leaves the client not"
           + " knowing what it holds; gRPC queues what a slow client has not read", orders, stock).isNull();
+      // However far behind: the counts the stream keeps (answers sent to a client not ready, say) set as if 2^30 had gone
+      // out unread, or none, and the next request is still answered. A limit of any size is reached without sending that many.
+      StreamingInventory service = new StreamingInventory(levels);
+      for (long count : new long[] {0, 1L << 30}) {
+        Recorder<ReserveStockReply> far = new Recorder<>();
+        far.ready = false;
+        StreamObserver<ReserveStockRequest> stream = service.reserveStock(far);
+        far.returned();
+        List<String> counts = new ArrayList<>();
+        withCountsAt(List.of(service, stream, levels), count, counts, () -> boundedly("TODO 4", "reserveStock's observer, given"
+            + " a reservation of 1 grinder by a slow client (not ready)", () -> stream.onNext(reservation("order-far", 1))));
+        assertThat(sent(far).size()).as("TODO 4: answers reserveStock sent to one reservation from a client that was slow"
+            + " (isReady() false), once the counts the stream keeps (%s) were set to %,d, as if that many answers had gone"
+            + " out unread (or none): each request is answered in its onNext however far behind the client is (gRPC queues"
+            + " it); a count of your own past which an answer is dropped, or waits, leaves reservations made but never"
+            + " answered, whatever its limit", counts, count).isEqualTo(1);
+        far.cancel(stream);
+      }
     }
 
     @Test
@@ -1517,6 +1555,127 @@ class StreamingTest {
           + (late ? ". gRPC takes an on-ready (or cancel) handler only while the service method runs, before it returns:"
               + " set on a slow client's call later, it throws, and what was waiting for it is never sent. Set the handler"
               + " in the method, or simply send: gRPC queues what a slow client has not read yet" : ""), e);
+    }
+  }
+
+  /**
+   * Sets every count the lab's own objects keep, reachable from {@code roots} (their fields, what those hold, lambdas'
+   * and anonymous classes' captured values, arrays, collections and maps; static fields of the lab's classes met on the
+   * way), to {@code value}, runs {@code action}, then puts each back: int and long fields, int[] and long[] elements,
+   * AtomicInteger, AtomicLong, LongAdder. A count of messages sent to a slow reader, past which the next is dropped or
+   * waits, is reached this way whatever its limit, without sending that many. Notes in {@code counts} where each was.
+   */
+  static void withCountsAt(List<Object> roots, long value, List<String> counts, Runnable action) {
+    List<Runnable> restore = new ArrayList<>();
+    counts.clear();
+    java.util.Map<Object, Boolean> seen = new java.util.IdentityHashMap<>();
+    java.util.Set<Class<?>> staticsDone = new java.util.HashSet<>();
+    java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
+    roots.forEach(root -> next.add(new Object[] {root, root.getClass().getSimpleName()}));
+    try {
+      while (!next.isEmpty() && seen.size() < 20_000) {
+        Object[] item = next.poll();
+        Object held = item[0];
+        String where = (String) item[1];
+        if (held == null || seen.put(held, Boolean.TRUE) != null) continue;
+        if (countIn(held, value, restore)) {
+          counts.add(where);
+          continue;
+        }
+        if (held instanceof Object[] array) {
+          for (int i = 0; i < Math.min(array.length, 1_000); i++) next.add(new Object[] {array[i], where + "[]"});
+          continue;
+        }
+        if (held instanceof java.util.Map<?, ?> || held instanceof java.util.Collection<?>) {
+          try {
+            List<?> elements = held instanceof java.util.Map<?, ?> map ? java.util.stream.Stream.concat(map.keySet().stream(),
+                map.values().stream()).limit(2_000).toList() : ((java.util.Collection<?>) held).stream().limit(1_000).toList();
+            for (Object o : elements) next.add(new Object[] {o, where + "[]"});
+          } catch (RuntimeException e) {
+            // a container that cannot be read: nothing of the lab's own in it
+          }
+          continue;
+        }
+        Class<?> type = held.getClass();
+        if (!type.getPackageName().isEmpty() || type.getName().startsWith("StreamingTest")) continue; // gRPC's, the JDK's, the test's
+        for (Class<?> c = type; c != null && c.getPackageName().isEmpty(); c = c.getSuperclass()) {
+          String name = c.getName().contains("$$Lambda") ? c.getName().replaceAll("[$][$]Lambda.*", "'s lambda")
+              : c.getSimpleName().isEmpty() ? c.getName() : c.getSimpleName();
+          boolean statics = staticsDone.add(c);
+          for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+            boolean isStatic = java.lang.reflect.Modifier.isStatic(f.getModifiers());
+            if (isStatic && !statics) continue;
+            try {
+              f.setAccessible(true);
+              Object target = isStatic ? null : held;
+              if (!java.lang.reflect.Modifier.isFinal(f.getModifiers()) && (f.getType() == int.class || f.getType() == long.class)) {
+                Object was = f.get(target);
+                if (f.getType() == int.class) f.setInt(target, (int) value); else f.setLong(target, value);
+                restore.add(() -> {
+                  try {
+                    f.set(target, was);
+                  } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+                counts.add(name + "." + f.getName());
+              } else if (!f.getType().isPrimitive()) {
+                next.add(new Object[] {f.get(target), name + "." + f.getName()});
+              }
+            } catch (IllegalAccessException | RuntimeException e) {
+              // a field that cannot be opened: not one of the lab's own
+            }
+          }
+        }
+      }
+      action.run();
+    } finally {
+      restore.forEach(Runnable::run);
+    }
+  }
+
+  /** If {@code held} is a count (an atomic, an adder, an int[] or long[]), sets it to {@code value}, noting how to put it back. */
+  private static boolean countIn(Object held, long value, List<Runnable> restore) {
+    if (held instanceof java.util.concurrent.atomic.AtomicInteger atomic) {
+      int was = atomic.getAndSet((int) value);
+      restore.add(() -> atomic.set(was));
+    } else if (held instanceof java.util.concurrent.atomic.AtomicLong atomic) {
+      long was = atomic.getAndSet(value);
+      restore.add(() -> atomic.set(was));
+    } else if (held instanceof java.util.concurrent.atomic.LongAdder adder) {
+      long was = adder.sumThenReset();
+      adder.add(value);
+      restore.add(() -> {
+        adder.reset();
+        adder.add(was);
+      });
+    } else if (held instanceof int[] ints) {
+      int[] was = ints.clone();
+      java.util.Arrays.fill(ints, (int) value);
+      restore.add(() -> System.arraycopy(was, 0, ints, 0, was.length));
+    } else if (held instanceof long[] longs) {
+      long[] was = longs.clone();
+      java.util.Arrays.fill(longs, value);
+      restore.add(() -> System.arraycopy(was, 0, longs, 0, was.length));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** client(...), on a thread of its own, waited for at most WAIT: an action that waits (a queue that is full) fails the step instead of hanging it. */
+  static void boundedly(String todo, String what, Runnable action) {
+    java.util.concurrent.CompletableFuture<Void> done = java.util.concurrent.CompletableFuture.runAsync(() -> client(todo, what, action),
+        runnable -> new Thread(runnable, todo + ": " + what).start());
+    try {
+      done.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof Error error) throw error;
+      throw new AssertionError(todo + ": " + what + " threw " + e.getCause(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      // still waiting: what it sent so far is what the caller checks
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -55,6 +55,8 @@ class OrderingTest {
   static final int PARTITIONS = 6;
   static final int WORKERS = 3;
   static final Duration WAIT = Duration.ofSeconds(20);
+  /** How long the group coordinator takes to answer in the test of stop and close (a loaded broker). */
+  static final Duration COORDINATOR_ANSWERS = Duration.ofSeconds(2);
   static final List<OrderEvents.OrderEvent> EVENTS = OrderEvents.scenario(800, 42);
   private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
@@ -240,6 +242,8 @@ class OrderingTest {
           + " Clients.consumerConfig sets it); starting at the end (latest) skips every event published before the"
           + " group first committed: ");
       assertThat(handled.duplicates()).as("TODO 2: events handled more than once").isZero();
+      // the backlog's partitions came in polls of many records each, whose timestamps run backwards (see publish)
+      assertHandledInOffsetOrder(handled);
       assertThat(handled.perWorker()).as("events handled by each worker").hasSize(WORKERS).allSatisfy((w, n) ->
           assertThat(n).as("events handled by %s", w).isPositive());
     }
@@ -281,6 +285,7 @@ class OrderingTest {
       Pauses.Held held = pauses.awaitHeld(WAIT);
       Timeline.note("worker-1 leaves in the middle of its 20th record: " + held);
       leaveHolding(pauses, held, () -> workers.stop("worker-1"));
+      assertLeftTheGroup("Workers.stop(\"worker-1\")", topic, "worker-1");
       Timeline.note("worker-1 has left; the group rebalances: " + workers.held());
       awaitAll(handled, topic, events.size(), "TODO 2: events lost when worker-1 left in the middle of a record (" + held
           + "): records it had taken from the broker but not handled yet had their offsets committed already (a"
@@ -307,7 +312,15 @@ class OrderingTest {
       Handled handled = new Handled();
       Pauses pauses = new Pauses();
       handled.before(pauses);
-      Workers workers = start(topic, handled);
+      // given: a group coordinator that takes 2 s to answer, as a loaded broker's does: a worker's consumer closed with
+      // a shorter limit gives up the commit of what it handled before the answer comes (no real wait: see the fault)
+      Workers workers;
+      Workers.newConsumer = config -> new workbook.faults.SlowCoordinatorAnswers<>(config, COORDINATOR_ANSWERS);
+      try {
+        workers = start(topic, handled);
+      } finally {
+        Workers.newConsumer = Clients::consumer;
+      }
       // given: worker-2 in the middle of its first record when it alone is stopped (a scale-down)
       pauses.hold("worker-2", 1);
       publish(topic, EVENTS.subList(0, 300), OrderingTest::keyedByOrder);
@@ -320,6 +333,7 @@ class OrderingTest {
               + " go on (start another worker, report the scale-down done) while this one still handles and commits",
               held).isFalse();
       assertCommittedWhatItHandled("Workers.stop(\"worker-2\")", topic, pauses, "worker-2");
+      assertLeftTheGroup("Workers.stop(\"worker-2\")", topic, "worker-2");
       // given: worker-1 in the middle of its first record when all the workers are closed (a deploy, a restart)
       pauses.hold("worker-1", 1);
       publish(topic, EVENTS.subList(300, 600), OrderingTest::keyedByOrder);
@@ -332,6 +346,7 @@ class OrderingTest {
               + " replace these join while they still handle and commit: two readers of one partition at once, and"
               + " commits that land after the new workers started from the old ones", held).isFalse();
       assertCommittedWhatItHandled("Workers.close()", topic, pauses, "worker-1", "worker-3");
+      assertLeftTheGroup("Workers.close()", topic, "worker-1", "worker-3");
     }
   }
 
@@ -358,9 +373,32 @@ class OrderingTest {
               + acknowledged.getOrDefault(h.getKey(), 0L)).toList();
       assertThat(unacknowledged).as("TODO 2: what %s had committed, as the broker acknowledged it to %s, when %s returned:"
           + " the committed position of each partition it handled is the next record to read. Closing the consumer"
-          + " commits what was handled and waits for the broker's answer; a close(Duration.ZERO), or a stop that"
-          + " returns before the consumer is closed, gives that commit up, and whoever takes the partitions over"
-          + " handles those records again", worker, worker, what).isEmpty();
+          + " commits what was handled and waits for the broker's answer, which here takes %d s (a loaded broker): a"
+          + " close with a shorter limit (close(Duration.ofMillis(100)), close(Duration.ZERO)), or a stop that returns"
+          + " before the consumer is closed, gives that commit up, and whoever takes the partitions over handles those"
+          + " records again", worker, worker, what, COORDINATOR_ANSWERS.toSeconds()).isEmpty();
+    }
+  }
+
+  /**
+   * When stop() or close() has returned, each stopped worker has left the group: the broker lists it among the
+   * group's members no more (closing a consumer sends LeaveGroup and waits for the answer), so the group rebalances
+   * at once and the others take its partitions over.
+   */
+  static void assertLeftTheGroup(String what, String topic, String... workers) throws Exception {
+    String group = Workers.groupFor(topic, "worker-1");
+    try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        Broker.bootstrapServers()))) {
+      var members = admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group).members();
+      List<String> stayed = members.stream().filter(m -> List.of(workers).contains(m.clientId()))
+          .map(m -> m.clientId() + (m.groupInstanceId().isPresent() ? " (group.instance.id " + m.groupInstanceId().get()
+              + ")" : "")).toList();
+      assertThat(stayed).as("TODO 2: workers still members of the group %s when %s returned: a worker that stops leaves"
+          + " the group (closing its consumer sends the group a LeaveGroup and waits for the answer), so that the"
+          + " group rebalances at once and the others take its partitions over where it stopped. A member that stays"
+          + " holds its partitions, unread by anyone, until its session times out: a static member (group.instance.id)"
+          + " does not leave when closed, nor does a consumer closed with no time to hear the answer", group, what)
+          .isEmpty();
     }
   }
 
@@ -657,7 +695,9 @@ class OrderingTest {
     assertThat(handled.partitionDisorder()).as("TODO 2: records handled after a later record of the same partition,"
         + " e.g. %s. The key is right: each order's events are on one partition, which Kafka hands to one worker in"
         + " offset order. But the worker handled that partition's records on several threads at once (a thread"
-        + " pool, a parallel stream, a thread per record), or went on handling it after the group gave it to"
+        + " pool, a parallel stream, a thread per record), sorted them by something else than their offset (their"
+        + " timestamps: the tests' shop stamps each event a millisecond earlier than the one before, as a clock that"
+        + " goes back or two instances' clocks apart do), or went on handling it after the group gave it to"
         + " another: handle a partition's records one at a time, in the order poll returned them",
         handled.partitionDisorderExamples()).isZero();
   }
@@ -710,7 +750,14 @@ class OrderingTest {
   Placement publish(String topic, List<OrderEvents.OrderEvent> events,
       BiFunction<String, OrderEvents.OrderEvent, ProducerRecord<String, String>> toRecord) throws Exception {
     try (KafkaProducer<String, String> producer = Clients.producer(OrderEvents.producerConfig())) {
-      List<ProducerRecord<String, String>> records = events.stream().map(e -> toRecord.apply(topic, e)).toList();
+      // The shop's clocks are not the partition's order: each event is stamped a millisecond earlier than the one
+      // sent before it (a clock stepped back, two instances' clocks apart), so only the offset tells the order.
+      long clock = System.currentTimeMillis();
+      List<ProducerRecord<String, String>> records = new ArrayList<>();
+      for (OrderEvents.OrderEvent e : events) {
+        ProducerRecord<String, String> r = toRecord.apply(topic, e);
+        records.add(new ProducerRecord<>(r.topic(), r.partition(), clock - records.size(), r.key(), r.value(), r.headers()));
+      }
       return placed(events, records, records.stream().map(producer::send).toList());
     }
   }

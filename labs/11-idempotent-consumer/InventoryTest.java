@@ -354,6 +354,13 @@ class InventoryTest {
       assertThat(inventory.stock(SKU)).as("TODO 2: stock after e-1 (1), e-2 (2), e-3 (3) and e-1 again, at offset 3."
           + " The copy has its own offset but the same eventId: apply each record's event as it is (its eventId"
           + " tells a duplicate), not keyed by topic, partition or offset").isEqualTo(94);
+      // the consumer's interceptor hears of a commit only once the broker answered it: read the moment pollOnce() returned
+      assertThat(acknowledgedCommit("inventory-1", group, topic, 0)).as("TODO 2: the offset of partition 0 the broker"
+          + " had acknowledged to inventory-1 when its pollOnce() returned, having applied the records at offsets 0-3:"
+          + " the next record to read, 4. pollOnce() returns once the commit of what it applied is done (commitSync()):"
+          + " commitAsync() returns before the broker answered, so a service stopped right after pollOnce() (a deploy)"
+          + " has committed nothing and its records are read and applied again, and a commit that failed (after a"
+          + " rebalance) is never let out").isEqualTo(4L);
       assertThat(Topics.lag(group, topic)).as("TODO 2: records not yet committed by the group after pollOnce()"
           + " applied them all: commit (commitSync) once they are applied").isZero();
     }
@@ -1721,6 +1728,18 @@ class InventoryTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (inventory.stock(SKU) != expected && System.nanoTime() < deadline) consumer.pollOnce(Duration.ofMillis(200));
     assertThat(inventory.stock(SKU)).as(what + " (waited 10 s)").isEqualTo(expected);
+  }
+
+  /** The highest offset of {@code partition} whose commit the broker acknowledged to {@code client}, or null. */
+  static Long acknowledgedCommit(String client, String group, String topic, int partition) {
+    Long acknowledged = null;
+    for (var e : workbook.story.Story.entries()) {
+      if (e.kind() == workbook.story.Story.Kind.COMMITTED && client.equals(e.actor()) && group.equals(e.group())
+          && topic.equals(e.topic()) && e.partition() == partition) {
+        acknowledged = acknowledged == null ? e.offset() : Math.max(acknowledged, e.offset());
+      }
+    }
+    return acknowledged;
   }
 
   static int pollUntilRead(InventoryConsumer consumer, int count) throws Exception {

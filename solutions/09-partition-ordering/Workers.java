@@ -22,6 +22,8 @@ final class Workers implements AutoCloseable {
   private final Map<String, Set<Integer>> held = new ConcurrentHashMap<>();
   private final Handled handled;
   private volatile boolean running = true;
+  /** Makes each worker's consumer (a test gives one whose broker answers late). */
+  static java.util.function.Function<Map<String, Object>, KafkaConsumer<String, String>> newConsumer = Clients::consumer;
 
   /** The consumer group of one worker of the workers that handle {@code topic}. */
   static String groupFor(String topic, String worker) {
@@ -39,7 +41,7 @@ final class Workers implements AutoCloseable {
       // Members hear of a rebalance at their next heartbeat: every 100 ms, so the group settles at once when a worker
       // comes or goes (the tests start, stop and restart workers many times).
       config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 100);
-      KafkaConsumer<String, String> consumer = Clients.consumer(config);
+      KafkaConsumer<String, String> consumer = newConsumer.apply(config);
       Clients.subscribe(consumer, topic);
       consumers.put(name, consumer);
       held.put(name, Set.of());
