@@ -705,10 +705,13 @@ class OutboxTest {
           + " not grouped by order). pending() must say ORDER BY id: without it the database returns the rows in"
           + " whatever order its plan reads them (here an index on topic and key groups them by order)")
           .containsExactlyElementsOf(ids);
-      assertThat(producer.markedAtSend).as("TODO 3: rows already marked sent each time the relay handed the producer"
-          + " its next row (%d, the outbox's history, before the first). Mark each row as soon as its own acknowledgement"
-          + " came back, before the next send: marks kept for the end of the pass (even in a finally) are gone when the"
-          + " relay is killed in the middle of it, and every row it had published is sent again", SENT_BEFORE)
+      assertThat(producer.markedAtSend).as("TODO 3: rows marked sent (sent_at set, the row kept) each time the relay"
+          + " handed the producer its next row (%d, the outbox's history, before the first): one more at each send, the"
+          + " row just acknowledged. Mark each row, and only that row, as soon as its own acknowledgement came back (never"
+          + " before: a row marked before its send is lost when the send fails), before the next send: marks kept for the end of the pass (even in a finally) are gone when the relay is"
+          + " killed in the middle of it, and every row it had published is sent again; a mark of more than its own row"
+          + " (every row of its order, a range of ids) marks rows no acknowledgement came back for; a row deleted instead"
+          + " of marked leaves no record of what was published", SENT_BEFORE)
           .containsExactlyElementsOf(java.util.stream.IntStream.range(0, ids.size()).map(i -> SENT_BEFORE + i).boxed().toList());
       assertThat(count("outbox WHERE sent_at IS NOT NULL")).as("TODO 3: outbox rows kept and marked sent (markSent): the"
           + " %d of the outbox's history, sent a year before the first pass, and the %d this pass published, after a"
@@ -725,7 +728,8 @@ class OutboxTest {
       assertThat(sentAt).as("TODO 3: the sent_at of each row, oldest first, against the relay's clock when the broker"
           + " acknowledged that row (its clock moved a second on at each send). markSent stamps sent_at with the"
           + " relay's clock, read when the row is marked: not the database's CURRENT_TIMESTAMP, nor Instant.now(), nor"
-          + " one time for the whole pass; and as the instant it is: the clock runs in the zone %s, so its wall time"
+          + " one time for the whole pass; on its own row only (an UPDATE of a range of ids, or of every row of its order,"
+          + " stamps rows acknowledged earlier again); and as the instant it is: the clock runs in the zone %s, so its wall time"
           + " (a LocalDateTime of it, or Timestamp.valueOf of one) stored as this machine's zone is hours off: stamp"
           + " OffsetDateTime.now(clock) or the clock's Instant", clock.getZone()).containsExactlyElementsOf(producer.clockAtSend);
     }
@@ -797,9 +801,9 @@ class OutboxTest {
                   + " every send failed (publish() may say true only once the broker acknowledged)", pass).isZero();
               assertThat(outage.otherKey).as("TODO 3: the row sent at pass %d of the outage, while o-1, the oldest"
                   + " pending row (written ten years before), had failed every pass: a relay that goes on to a later row"
-                  + " has given up on o-1 (marked it, deleted it or set it aside), however many passes it failed, however"
-                  + " long it failed on the relay's clock or however old the row is by created_at, and o-1's event is lost"
-                  + " or overtaken", pass).isNull();
+                  + " has given up on o-1 (marked it, deleted it, set it aside or left it out of pending()), however many"
+                  + " passes it failed, however long it failed on the relay's clock or however old the row is by"
+                  + " created_at, and o-1's event is lost or overtaken", pass).isNull();
               assertThat(outage.sends).as("TODO 3: sends the relay tried in %d passes of the outage, each failing at"
                   + " once. Each pass tries the oldest pending row again (the next pass starts again from the row that"
                   + " failed): a relay that stops trying a row after so many failures, or so long on its clock, has given"
@@ -922,7 +926,7 @@ class OutboxTest {
 
   @Nested
   @Tag("step3")
-  @DisplayName("Step 3 under generated faults")
+  @DisplayName("Step 3: under generated faults") // after the step's other tests (classes run in the order of their names): their quick checks stop most mistakes first
   class Step3UnderFaults {
     @BeforeAll @Timeout(100) static void startBroker() { bootstrap(); }
 
