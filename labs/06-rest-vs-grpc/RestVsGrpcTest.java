@@ -1369,6 +1369,21 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: only a cap on the calls in flight needs it (a lock is caught by callsOverlap)
+    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight")
+    void demoCallersAtOnce() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        stub.together = new Together(DEMO_CALLERS);
+        atOnce(DEMO_CALLERS, () -> rest(clients, "S200", 1));
+        assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of %d made at"
+            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared HttpClient is"
+            + " thread-safe and opens a connection per concurrent call; a lock around it, or a cap on the calls in flight"
+            + " (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers' rows measure the"
+            + " queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+      }
+    }
+
+    @Test
     @DisplayName("every call goes through the shared client with a timeout of a few seconds, REST's deadline")
     void timeoutPerCall() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
@@ -1390,18 +1405,9 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment, and 8 decode side by side: nothing makes them wait in line")
+    @DisplayName("eight calls at once are all in the server at the same moment: nothing makes them wait in line")
     void callsOverlap() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
-        // First as many small calls at once as the demo's callers: a cap on the calls in flight (a Semaphore) below
-        // that many lets only some in, and the '32 callers' rows measure fewer.
-        stub.together = new Together(DEMO_CALLERS);
-        atOnce(DEMO_CALLERS, () -> rest(clients, "S200", 1));
-        assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of %d made at"
-            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared HttpClient is"
-            + " thread-safe and opens a connection per concurrent call; a lock around it, or a cap on the calls in flight"
-            + " (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers' rows measure the"
-            + " queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
         stub.together = new Together(8);
         // Big answers, sent at the same moment once all 8 are in; each decoding then waits inside fromJson (bounded)
         // until all 8 are there: the 8 calls decode side by side, whatever the timing, unless a lock keeps them out.
@@ -1755,17 +1761,16 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment, and 8 decode side by side: one connection, a stream each, no queue")
+    @DisplayName("eight calls at once are all in the server at the same moment: one connection, eight streams, no queue")
     void callsOverlap() throws Exception {
       requireStep3("step 5");
       java.util.concurrent.atomic.AtomicReference<Together> together = new java.util.concurrent.atomic.AtomicReference<>();
       StockReport large = StockCodec.toProto(StockCodec.report("LYON-1", BIG));
-      StockReport small = StockCodec.toProto(StockCodec.report("LYON-1", 1));
       io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
         @Override
         public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
           together.get().arrive();
-          responses.onNext(query.getItems() == 1 ? small : large);
+          responses.onNext(large);
           responses.onCompleted();
         }
       });
@@ -1775,15 +1780,6 @@ class RestVsGrpcTest {
         // at the same moment, and a lock around the decoding is contended (five times over).
         java.util.concurrent.atomic.AtomicReference<Together> replied = new java.util.concurrent.atomic.AtomicReference<>();
         callThrough(clients, counting(new java.util.concurrent.atomic.AtomicInteger(), replied));
-        // First as many small calls at once as the demo's callers: a cap on the calls in flight (a Semaphore) below
-        // that many lets only some in, and the '32 callers' rows measure fewer.
-        together.set(new Together(DEMO_CALLERS));
-        atOnce(DEMO_CALLERS, () -> grpc(clients, "LYON-1", 1));
-        assertThat(together.get().most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of %d made at"
-            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared stub and channel"
-            + " are thread-safe, and HTTP/2 carries them all as streams of one connection; a lock around them, or a cap on"
-            + " the calls in flight (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers'"
-            + " rows measure the queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
         int[] most = {8};
         java.util.Set<String> waits = lockWaitsIn(() -> {
           for (int round = 0; round < 5; round++) {
@@ -1804,6 +1800,33 @@ class RestVsGrpcTest {
             + " wait in the lab's code: a contended synchronized, a ReentrantLock, a Semaphore, another thread's result): the stub and StockCodec.fromProto are safe from any number of threads; a lock"
             + " around calling or decoding makes each call wait for the one before, so the calls per second measure the"
             + " lock; no lock", BIG).isEmpty();
+      } finally {
+        LocalGrpc.stop(server);
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: only a cap on the calls in flight needs it (a lock is caught by callsOverlap)
+    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight")
+    void demoCallersAtOnce() throws Exception {
+      requireStep3("step 5");
+      Together together = new Together(DEMO_CALLERS);
+      StockReport small = StockCodec.toProto(StockCodec.report("LYON-1", 1));
+      io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
+        @Override
+        public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+          together.arrive();
+          responses.onNext(small);
+          responses.onCompleted();
+        }
+      });
+      try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
+        atOnce(DEMO_CALLERS, () -> grpc(clients, "LYON-1", 1));
+        assertThat(together.most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of %d made at"
+            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared stub and channel"
+            + " are thread-safe, and HTTP/2 carries them all as streams of one connection; a lock around them, or a cap on"
+            + " the calls in flight (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers'"
+            + " rows measure the queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
       } finally {
         LocalGrpc.stop(server);
       }
