@@ -47,7 +47,9 @@ class RestVsGrpcTest {
   static final int PROTO_BYTES = 746;
   /** Items in a report big enough that encoding or decoding it takes a while: calls at once overlap there. */
   static final int BIG = 5_000;
-  /** The server's work in the overlap tests: long enough for 8 calls to meet in it; cut short once they have. */
+  /** The callers the demo runs at once (RestVsGrpc's "32 callers" rows): servers and clients serve that many side by side. */
+  static final int DEMO_CALLERS = 32;
+  /** The server's work in the overlap tests: long enough for all the calls to meet in it; cut short once they have. */
   static final Duration WORK = Duration.ofSeconds(20);
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static StockServers servers;
@@ -263,6 +265,45 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("JSON is written by the one shared ObjectMapper, as given: a mapper built per call is what the encode row would measure")
+    void oneSharedMapper() throws Exception {
+      // Every JSON generator made through the given mapper (StockCodec's field JSON) is noted while toJson runs.
+      com.fasterxml.jackson.databind.ObjectMapper json;
+      try {
+        java.lang.reflect.Field field = StockCodec.class.getDeclaredField("JSON");
+        field.setAccessible(true);
+        json = (com.fasterxml.jackson.databind.ObjectMapper) field.get(null);
+      } catch (ReflectiveOperationException | ClassCastException e) {
+        throw new AssertionError("TODO 2: keep the given field `JSON` of StockCodec as it is, the one ObjectMapper that"
+            + " toJson and fromJson share (" + e + ")");
+      }
+      java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+      com.fasterxml.jackson.core.JsonFactory factory = json.getFactory();
+      com.fasterxml.jackson.core.io.OutputDecorator was = factory.getOutputDecorator();
+      factory.setOutputDecorator(new com.fasterxml.jackson.core.io.OutputDecorator() {
+        @Override public java.io.OutputStream decorate(com.fasterxml.jackson.core.io.IOContext context, java.io.OutputStream out) {
+          written.incrementAndGet();
+          return out;
+        }
+
+        @Override public java.io.Writer decorate(com.fasterxml.jackson.core.io.IOContext context, java.io.Writer out) {
+          written.incrementAndGet();
+          return out;
+        }
+      });
+      try {
+        for (int i = 0; i < 3; i++) StockCodec.toJson(FIXTURE);
+      } finally {
+        factory.setOutputDecorator(was);
+      }
+      assertThat(written.get()).as("TODO 2: calls of StockCodec.toJson, of 3, that wrote through the given shared"
+          + " ObjectMapper (StockCodec's field JSON): toJson is given code, keep it as it is. An ObjectMapper is"
+          + " thread-safe once configured, and costly to build (it finds each type's serializer by reflection and keeps"
+          + " it): one built per call makes the encode row and REST's calls per second measure building mappers, not"
+          + " writing JSON").isEqualTo(3);
+    }
+
+    @Test
     @DisplayName("no answer lets an HTTP cache keep it as fresh (RFC 9111): no max-age, s-maxage or Expires ahead, the refusal too")
     void noFreshnessGranted() throws Exception {
       List<String> granted = new ArrayList<>();
@@ -396,25 +437,31 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("the same query asked three times is encoded three times: no answer is kept, not even for the same report")
+    @DisplayName("the same query asked three times is encoded three times, for 1, 20, 1,000 and 10,000 items: no answer is kept, not even for the same report")
     void encodesEveryAnswer() throws Exception {
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
-        java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
-        StockCodec.Report same = countingEncodings(FIXTURE, "com.fasterxml.jackson.databind.ser.", encodings);
-        own.stock = (warehouse, items) -> same; // the very same report for every request
-        URI uri = URI.create("http://127.0.0.1:" + own.restPort() + "/stock/LYON-1?items=20");
-        List<String> answers = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-          answers.add(r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        for (int items : COUNTS_ASKED_AGAIN) {
+          java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
+          StockCodec.Report report = StockCodec.report("LYON-1", items);
+          StockCodec.Report same = countingEncodings(report, "com.fasterxml.jackson.databind.ser.", encodings);
+          own.stock = (warehouse, n) -> same; // the very same report for every request
+          URI uri = URI.create("http://127.0.0.1:" + own.restPort() + "/stock/LYON-1?items=" + items);
+          List<String> answers = new ArrayList<>();
+          for (int i = 0; i < 3; i++) {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+            answers.add(r.statusCode() + " " + r.body().length + " bytes"
+                + (java.util.Arrays.equals(r.body(), StockCodec.toJson(report)) ? "" : ", not the report's JSON"));
+          }
+          assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1?items=%d, asked 3 times", items)
+              .containsOnly("200 " + StockCodec.toJson(report).length + " bytes");
+          assertThat(encodings.get()).as("TODO 2: times the report of %d items was encoded as JSON for 3 requests of the"
+              + " same query, the stock unchanged; expected one encoding per request (3), whatever the count: a server"
+              + " keeps no answer from an earlier request, even one that is still right (JSON kept in a map, keyed by the"
+              + " query or by the report itself, for big reports or small); else REST's calls per second measure a"
+              + " look-up, not the encoding this lab compares, and a query asked after the stock changed gets the old"
+              + " report", items).isGreaterThanOrEqualTo(3);
         }
-        assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1?items=20, asked 3 times")
-            .containsOnly("200 " + new String(StockCodec.toJson(FIXTURE), StandardCharsets.UTF_8));
-        assertThat(encodings.get()).as("TODO 2: times the report was encoded as JSON for 3 requests of the same query,"
-            + " the stock unchanged; expected one encoding per request (3): a server keeps no answer from an earlier"
-            + " request, even one that is still right (JSON kept in a map, keyed by the query or by the report itself);"
-            + " else REST's calls per second measure a look-up, not the encoding this lab compares").isGreaterThanOrEqualTo(3);
       }
     }
 
@@ -494,22 +541,24 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: slow, and only its own rule's mistakes need it
-    @DisplayName("eight requests at once are all in the server's work at the same moment: no lock makes them wait in line")
+    @DisplayName("32 requests at once, the demo's callers, are all in the server's work at the same moment: no lock or cap makes them wait in line")
     void requestsOverlap() throws Exception {
       try (StockServers slow = new StockServers(0, 0, WORK)) {
         URI uri = URI.create("http://127.0.0.1:" + slow.restPort() + "/stock/LYON-1?items=20");
         List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
-        int most = mostInsideWork(() -> {
+        int most = mostInsideWork(DEMO_CALLERS, () -> {
           HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
               HttpResponse.BodyHandlers.ofByteArray());
           answers.add(r.statusCode() + " " + r.body().length + " bytes");
           return r;
         });
-        assertThat(answers).as("TODO 2: the answers to 8 requests at once").containsOnly("200 " + JSON_BYTES + " bytes");
-        assertThat(most).as("TODO 2: requests inside the server's work at the same moment, of 8 sent at once on 8"
-            + " connections: Javalin serves each on a thread of its own, and a lock around the handler (synchronized)"
-            + " makes every request wait for the one before, so the calls per second measure the lock; no lock")
-            .isEqualTo(8);
+        assertThat(answers).as("TODO 2: the answers to %d requests at once", DEMO_CALLERS)
+            .containsOnly("200 " + JSON_BYTES + " bytes");
+        assertThat(most).as("TODO 2: requests inside the server's work at the same moment, of %d sent at once on %d"
+            + " connections, as the demo's callers send them: Javalin serves each on a thread of its own, and a lock"
+            + " around the handler (synchronized) makes every request wait for the one before, or a cap on the requests"
+            + " at work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure the lock"
+            + " or the cap; no lock, no cap", DEMO_CALLERS, DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
       }
     }
 
@@ -783,32 +832,39 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("the same query asked three times is encoded three times: no reply is kept, not even for the same report")
+    @DisplayName("the same query asked three times is encoded three times, for 1, 20, 1,000 and 10,000 items: no reply is kept, not even for the same report")
     void encodesEveryReply() throws Exception {
       requireStep1("step 3");
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
-        java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
-        StockCodec.Report same = countingEncodings(FIXTURE, "StockCodec.toProto", encodings);
-        own.stock = (warehouse, items) -> same; // the very same report for every call
         ManagedChannel channel = LocalGrpc.channel(own.grpcPort());
         try {
           StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
-          List<String> answers = new ArrayList<>();
-          for (int i = 0; i < 3; i++) {
-            try {
-              StockReport reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-                  .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(20).build());
-              answers.add(reply.equals(StockCodec.toProto(FIXTURE)) ? "the fixture" : "another report: " + reply.getWarehouse());
-            } catch (StatusRuntimeException e) {
-              answers.add("it failed with " + LocalGrpc.describe(e) + ". " + whyGrpcFailed(e));
+          for (int items : COUNTS_ASKED_AGAIN) {
+            java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
+            StockCodec.Report report = StockCodec.report("LYON-1", items);
+            StockCodec.Report same = countingEncodings(report, "StockCodec.toProto", encodings);
+            own.stock = (warehouse, n) -> same; // the very same report for every call
+            StockReport expected = StockCodec.toProto(report);
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+              try {
+                StockReport reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(items).build());
+                answers.add(reply.equals(expected) ? "the report asked" : "another report: " + reply.getWarehouse()
+                    + " with " + reply.getItemsCount() + " items");
+              } catch (StatusRuntimeException e) {
+                answers.add("it failed with " + LocalGrpc.describe(e) + ". " + whyGrpcFailed(e));
+              }
             }
+            assertThat(answers).as("TODO 3: the replies to GetStock for LYON-1 and %d items, asked 3 times", items)
+                .containsOnly("the report asked");
+            assertThat(encodings.get()).as("TODO 3: times toProto encoded the report of %d items for 3 calls of the same"
+                + " query, the stock unchanged; expected one encoding per call (3), whatever the count: a server keeps no"
+                + " reply from an earlier call, even one that is still right (a message kept in a map, keyed by the query"
+                + " or by the report itself, for big reports or small); else gRPC's calls per second measure a look-up,"
+                + " not the encoding this lab compares, and a query asked after the stock changed gets the old report",
+                items).isGreaterThanOrEqualTo(3);
           }
-          assertThat(answers).as("TODO 3: the replies to GetStock for LYON-1 and 20 items, asked 3 times")
-              .containsOnly("the fixture");
-          assertThat(encodings.get()).as("TODO 3: times toProto encoded the report for 3 calls of the same query, the"
-              + " stock unchanged; expected one encoding per call (3): a server keeps no reply from an earlier call, even"
-              + " one that is still right (a message kept in a map, keyed by the query or by the report itself); else"
-              + " gRPC's calls per second measure a look-up, not the encoding this lab compares").isGreaterThanOrEqualTo(3);
         } finally {
           LocalGrpc.close(channel);
         }
@@ -899,7 +955,7 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: slow, and only its own rule's mistakes need it
-    @DisplayName("eight calls at once are all in the server's work at the same moment: no lock makes them wait in line")
+    @DisplayName("32 calls at once, the demo's callers, are all in the server's work at the same moment: no lock or cap makes them wait in line")
     void callsOverlap() throws Exception {
       requireStep1("step 3");
       try (StockServers slow = new StockServers(0, 0, WORK)) {
@@ -907,7 +963,7 @@ class RestVsGrpcTest {
         try {
           StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
           List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
-          int most = mostInsideWork(() -> {
+          int most = mostInsideWork(DEMO_CALLERS, () -> {
             String answer;
             try {
               answer = stub.withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -918,11 +974,12 @@ class RestVsGrpcTest {
             answers.add(answer);
             return answer;
           });
-          assertThat(answers).as("TODO 3: the answers to 8 calls at once").containsOnly(PROTO_BYTES + " bytes");
-          assertThat(most).as("TODO 3: calls inside the server's work at the same moment, of 8 made at once on one"
-              + " HTTP/2 connection: the server runs each on a thread of its own, and a lock around getStock (synchronized)"
-              + " makes every call wait for the one before, so the calls per second measure the lock; no lock")
-              .isEqualTo(8);
+          assertThat(answers).as("TODO 3: the answers to %d calls at once", DEMO_CALLERS).containsOnly(PROTO_BYTES + " bytes");
+          assertThat(most).as("TODO 3: calls inside the server's work at the same moment, of %d made at once on one"
+              + " HTTP/2 connection, as the demo's callers make them: the server runs each on a thread of its own, and a"
+              + " lock around getStock (synchronized) makes every call wait for the one before, or a cap on the calls at"
+              + " work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure the lock or"
+              + " the cap; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
         } finally {
           LocalGrpc.close(channel);
         }
@@ -960,17 +1017,30 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("viaRest returns the report of every count the server answers: 1, 20 and 10,000 items")
+    @DisplayName("viaRest returns the report of every count the server answers: 1, 20, 1,000 and 10,000 items, each asked twice, each call asking the server")
     void everyCount() throws Exception {
       requireStep2("step 4");
+      java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.function.BiFunction<String, Integer, StockCodec.Report> was = servers.stock;
+      servers.stock = (warehouse, items) -> {
+        asked.incrementAndGet();
+        return was.apply(warehouse, items);
+      };
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
-        for (int items : new int[] {1, 10_000, 20}) {
+        for (int items : COUNTS_ASKED_AGAIN) for (int call = 1; call <= 2; call++) {
+          asked.set(0);
           StockCodec.Report got = rest(clients, "LYON-1", items);
           assertThat(got.equals(StockCodec.report("LYON-1", items)) ? "the report of " + items + " items"
               : "a report of " + got.warehouse() + " with " + got.items().size() + " items")
               .as("TODO 4: what viaRest(\"LYON-1\", %d) returned, a count the server answers (1 to 10,000): the"
               + " whole report as the server sent it, whatever its size", items).isEqualTo("the report of " + items + " items");
+          assertThat(asked.get()).as("TODO 4: requests the server answered for call %d of viaRest(\"LYON-1\", %d): each"
+              + " call asks the server, whatever the count; a report kept from an earlier call and handed back (for big"
+              + " queries, say, 'slow to fetch') makes REST's calls per second for that count measure a look-up, and the"
+              + " stock a caller sees is out of date; send the GET every time", call, items).isEqualTo(1);
         }
+      } finally {
+        servers.stock = was;
       }
     }
 
@@ -1299,6 +1369,21 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: only a cap on the calls in flight needs it (a lock is caught by callsOverlap)
+    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight")
+    void demoCallersAtOnce() throws Exception {
+      try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
+        stub.together = new Together(DEMO_CALLERS);
+        atOnce(DEMO_CALLERS, () -> rest(clients, "S200", 1));
+        assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of %d made at"
+            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared HttpClient is"
+            + " thread-safe and opens a connection per concurrent call; a lock around it, or a cap on the calls in flight"
+            + " (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers' rows measure the"
+            + " queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+      }
+    }
+
+    @Test
     @DisplayName("every call goes through the shared client with a timeout of a few seconds, REST's deadline")
     void timeoutPerCall() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
@@ -1366,11 +1451,18 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("viaGrpc returns the report of every count the server answers: 1, 20 and 10,000 items")
+    @DisplayName("viaGrpc returns the report of every count the server answers: 1, 20, 1,000 and 10,000 items, each asked twice, each call asking the server")
     void everyCount() throws Exception {
       requireStep3("step 5");
+      java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.function.BiFunction<String, Integer, StockCodec.Report> was = servers.stock;
+      servers.stock = (warehouse, items) -> {
+        asked.incrementAndGet();
+        return was.apply(warehouse, items);
+      };
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
-        for (int items : new int[] {1, 10_000, 20}) {
+        for (int items : COUNTS_ASKED_AGAIN) for (int call = 1; call <= 2; call++) {
+          asked.set(0);
           String outcome;
           try {
             StockCodec.Report got = clients.viaGrpc("LYON-1", items);
@@ -1383,7 +1475,13 @@ class RestVsGrpcTest {
               + " 10,000; 10,000 items are about 370 KB of Protobuf): the whole reply, whatever its size; a cap on the"
               + " reply's size below that (withMaxInboundMessageSize) fails the biggest queries with RESOURCE_EXHAUSTED",
               items).isEqualTo("the report of " + items + " items");
+          assertThat(asked.get()).as("TODO 5: calls the server answered for call %d of viaGrpc(\"LYON-1\", %d): each call"
+              + " asks the server, whatever the count; a reply kept from an earlier call and handed back (for big queries,"
+              + " say, 'slow to fetch') makes gRPC's calls per second for that count measure a look-up, and the stock a"
+              + " caller sees is out of date; call getStock every time", call, items).isEqualTo(1);
         }
+      } finally {
+        servers.stock = was;
       }
     }
 
@@ -1486,6 +1584,43 @@ class RestVsGrpcTest {
           assertThat(Long.parseLong(seen)).as("TODO 5: milliseconds left of the deadline of a call for %d items when the"
               + " server got it: 'a few seconds' is 1 to 60 s, whatever the count; it is the longest the caller waits,"
               + " however big the report; check the unit", items).isBetween(900L, 60_000L);
+        }
+      } finally {
+        LocalGrpc.stop(server);
+      }
+    }
+
+    @Test
+    @DisplayName("viaGrpc sends its queries as they are, not compressed, whatever the count asked for")
+    void queriesNotCompressed() throws Exception {
+      requireStep3("step 5");
+      // The spy's service, behind an interceptor that notes each query's grpc-encoding ("identity" when it says none).
+      DeadlineSpy spy = new DeadlineSpy();
+      List<String> encodings = new java.util.concurrent.CopyOnWriteArrayList<>();
+      io.grpc.Metadata.Key<String> key = io.grpc.Metadata.Key.of("grpc-encoding", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+      io.grpc.Server server = LocalGrpc.serve(0, () -> io.grpc.ServerInterceptors.intercept(spy, new io.grpc.ServerInterceptor() {
+        @Override
+        public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, io.grpc.Metadata headers,
+            io.grpc.ServerCallHandler<Q, A> next) {
+          String encoding = headers.get(key);
+          encodings.add(encoding == null ? "identity" : encoding);
+          return next.startCall(call, headers);
+        }
+      }));
+      try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
+        for (int items : new int[] {1, 20, 10_000}) { // the spy answers one item whatever the count
+          encodings.clear();
+          String outcome;
+          try {
+            outcome = "it returned " + clients.viaGrpc("LYON-1", items).items().size() + " item";
+          } catch (StatusRuntimeException e) {
+            outcome = "it failed with " + LocalGrpc.describe(e);
+          }
+          assertThat(encodings).as("TODO 5: the grpc-encoding of the query viaGrpc(\"LYON-1\", %d) sent (%s): each side"
+              + " sends its encoding as it is, the query too; compressed (withCompression(\"gzip\") on the stub), every"
+              + " call pays a compressor on both ends, and gRPC's wire bytes and calls per second measure gzip, not the"
+              + " Protobuf this lab compares with JSON. Call getStock with a deadline only", items, outcome)
+              .containsExactly("identity");
         }
       } finally {
         LocalGrpc.stop(server);
@@ -1665,6 +1800,33 @@ class RestVsGrpcTest {
             + " wait in the lab's code: a contended synchronized, a ReentrantLock, a Semaphore, another thread's result): the stub and StockCodec.fromProto are safe from any number of threads; a lock"
             + " around calling or decoding makes each call wait for the one before, so the calls per second measure the"
             + " lock; no lock", BIG).isEmpty();
+      } finally {
+        LocalGrpc.stop(server);
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: only a cap on the calls in flight needs it (a lock is caught by callsOverlap)
+    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight")
+    void demoCallersAtOnce() throws Exception {
+      requireStep3("step 5");
+      Together together = new Together(DEMO_CALLERS);
+      StockReport small = StockCodec.toProto(StockCodec.report("LYON-1", 1));
+      io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
+        @Override
+        public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
+          together.arrive();
+          responses.onNext(small);
+          responses.onCompleted();
+        }
+      });
+      try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
+        atOnce(DEMO_CALLERS, () -> grpc(clients, "LYON-1", 1));
+        assertThat(together.most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of %d made at"
+            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared stub and channel"
+            + " are thread-safe, and HTTP/2 carries them all as streams of one connection; a lock around them, or a cap on"
+            + " the calls in flight (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers'"
+            + " rows measure the queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
       } finally {
         LocalGrpc.stop(server);
       }
@@ -1990,6 +2152,13 @@ class RestVsGrpcTest {
     };
   }
 
+  /**
+   * Counts a query is asked again with, to see that nothing is kept from an earlier call: the smallest, the fixture's,
+   * the demo's big one and the largest the server answers, so a cache kept only for small or only for big reports
+   * is seen.
+   */
+  static final int[] COUNTS_ASKED_AGAIN = {1, 20, 1_000, 10_000};
+
   /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
   static final List<String> QUERIES = List.of("LYON-1 20", "PARIS-2 20", "LYON-1 3", "BERLIN-3 1", "PARIS-2 3",
       "LYON-1 1", "BERLIN-3 20", "MADRID-4 57");
@@ -2275,15 +2444,15 @@ class RestVsGrpcTest {
   }
 
   /**
-   * Makes 8 calls at once (each with a StockServers whose work would take WORK) and returns the most threads seen at one
+   * Makes n calls at once (each with a StockServers whose work would take WORK) and returns the most threads seen at one
    * moment inside that work (StockServers.sleep), watching the JVM's threads until the calls end. The work is cut short
-   * (the sleeping threads are interrupted, which StockServers.sleep takes as the end of its work) as soon as all 8 are
+   * (the sleeping threads are interrupted, which StockServers.sleep takes as the end of its work) as soon as all n are
    * in, or once 3 s have passed without them: then it has shown all it can.
    */
-  static int mostInsideWork(Call call) throws Exception {
+  static int mostInsideWork(int n, Call call) throws Exception {
     java.util.concurrent.CompletableFuture<Void> calls = java.util.concurrent.CompletableFuture.runAsync(() -> {
       try {
-        atOnce(8, call);
+        atOnce(n, call);
       } catch (Exception e) {
         throw new java.util.concurrent.CompletionException(e);
       }
@@ -2301,7 +2470,7 @@ class RestVsGrpcTest {
         }
       }
       most = Math.max(most, inside.size());
-      if (most >= 8 || System.nanoTime() > enough) inside.forEach(Thread::interrupt);
+      if (most >= n || System.nanoTime() > enough) inside.forEach(Thread::interrupt);
       Thread.sleep(5);
     }
     calls.get(60, TimeUnit.SECONDS);
