@@ -374,11 +374,13 @@ class DeadLettersTracingTest {
         + " are handled too, none dropped, each partition in order")
     void failureDropsNothingOfItsPoll() throws Exception {
       // given: the stock store down before any record exists, so every try fails until it is back; then three good
-      // orders on each partition of a topic of two: a poll returns records of both, and the first record of each fails
+      // orders on each partition of a topic of two, read by a consumer whose polls hold records of both partitions
+      // (workbook.faults.PollsOfEveryPartition: as a busy consumer's polls do), so the first record of each fails
       String topic = Topics.fresh("orders", 2);
       Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
       String group = Topics.unique("stock");
-      StockConsumer stock = new StockConsumer(topic, group, new TraceLog());
+      StockConsumer stock = new StockConsumer(topic, group, new TraceLog(), Clients.producer("stock-dlt"),
+          config -> new workbook.faults.PollsOfEveryPartition<>(config, 2));
       own = stock;
       stock.storeDown(true);
       send(topic, 0, List.of(order("a-1", "grinder"), order("a-2", "grinder"), order("a-3", "grinder")));
