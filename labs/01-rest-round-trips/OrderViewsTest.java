@@ -577,7 +577,7 @@ class OrderViewsTest {
     /**
      * Whether a page still running has a clock running: it waits with a timeout (a timed get, a sleep), is not parked on
      * a future, a timeout is pending on CompletableFuture's timer (orTimeout, completeOnTimeout, delayedExecutor), or a
-     * task on a scheduler or Timer that was idle (or not there) before the page started.
+     * task on a scheduler or Timer of its own.
      */
     static boolean clockRunning(java.util.List<Thread> pages, Baseline before) throws InterruptedException {
       boolean alive = false;
@@ -589,23 +589,20 @@ class OrderViewsTest {
       return alive && (timeoutPending() || schedulerPending(before, pages));
     }
 
-    /** The threads alive before a page started, and those of them that were schedulers with a task to run later. */
-    record Baseline(java.util.Set<Long> ids, java.util.Set<Long> timedSchedulers) {
+    /** The threads alive before a page started. */
+    record Baseline(java.util.Set<Long> ids) {
       static Baseline now() {
         java.util.Set<Long> ids = new java.util.HashSet<>();
-        java.util.Set<Long> timed = new java.util.HashSet<>();
-        Thread.getAllStackTraces().forEach((thread, stack) -> {
-          ids.add(thread.getId());
-          if (thread.getState() == Thread.State.TIMED_WAITING && scheduler(stack)) timed.add(thread.getId());
-        });
-        return new Baseline(ids, timed);
+        for (Thread thread : Thread.getAllStackTraces().keySet()) ids.add(thread.getId());
+        return new Baseline(ids);
       }
     }
 
     /**
-     * Whether a scheduler's thread (a ScheduledExecutorService's, a java.util.Timer's) that was idle or not there before
-     * the page started now waits for a task to run later: a deadline of the page's own, on a timer the tests cannot see
-     * into. A thread started since the page began settles first (it starts, then waits for its task), bounded.
+     * Whether a scheduler's thread (a ScheduledExecutorService's, a java.util.Timer's) waits for a task to run later: a
+     * deadline of the page's own, on a timer the tests cannot see into (the servers' own schedulers, named "Scheduler-"
+     * by Jetty, and the tests' "apart-timer" aside). A thread started since the page began settles first (it starts,
+     * then waits for its task), bounded.
      */
     static boolean schedulerPending(Baseline before, java.util.List<Thread> pages) throws InterruptedException {
       long until = System.nanoTime() + 2_000_000_000L;
@@ -619,7 +616,8 @@ class OrderViewsTest {
         if (settling) Thread.sleep(1);
       }
       for (var thread : Thread.getAllStackTraces().entrySet()) {
-        if (pages.contains(thread.getKey()) || before.timedSchedulers().contains(thread.getKey().getId())) continue;
+        String name = thread.getKey().getName();
+        if (pages.contains(thread.getKey()) || name.startsWith("Scheduler-") || name.equals("apart-timer")) continue;
         if (thread.getKey().getState() == Thread.State.TIMED_WAITING && scheduler(thread.getValue())) return true;
       }
       return false;
