@@ -1981,8 +1981,12 @@ class ProductCacheTest {
       // Every key its own tags; every even version's is weak: If-None-Match compares weakly, so a weak tag validates too.
       String etag = (a.version() % 2 == 0 ? "W/" : "") + "\"" + ctx.pathParam("key") + "-v" + a.version() + "\"";
       boolean notModified = a.status() == 200 && a.etag() && etag.equals(inm);
-      // Real time, as servers send it: the real cache ages its entries by the test's clock (see RealCache).
-      ctx.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atZone(ZoneOffset.UTC)));
+      // Real time, as servers send it: the real cache ages its entries by the test's clock (see RealCache). Five seconds
+      // ahead (a server clock a little fast): the real cache keeps the entry it holds when a new answer's Date is older
+      // than the entry's, and RealCache moves an entry's Date with real time, so on a slow machine a second could tick
+      // between this answer and that comparison and the real cache would keep the old answer; a Date ahead of the
+      // arrival counts as no age (RFC 9111, 4.2.3: apparent_age is at least 0), so nothing else changes.
+      ctx.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().plusSeconds(5).atZone(ZoneOffset.UTC)));
       // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
       if (a.etag() && a.status() == 200) ctx.header("ETag", etag);
       (notModified ? a.cacheControl304() : a.cacheControl()).forEach(line -> ctx.res().addHeader("Cache-Control", line));
