@@ -873,8 +873,9 @@ class OrderViewsTest {
     @Test
     @DisplayName("sixteen pages at the same time each get their own view, and are served at the same time")
     void overlappingPagesStayApart() throws Exception {
+      RestClient browser = new RestClient(Services.TOKEN);  // one client for every page: its calls overlap (step 1)
       OrderViews.OrderView[] built = pagesAtOnce(PAGES_AT_ONCE, (order, customer) ->
-          OrderViews.composite(new RestClient(Services.TOKEN), viewService.url(), order, customer));
+          OrderViews.composite(browser, viewService.url(), order, customer));
       OrderViews.OrderView[] expected = new OrderViews.OrderView[PAGES_AT_ONCE];
       for (int p = 0; p < PAGES_AT_ONCE; p++) expected[p] = p % 2 == 0 ? EXPECTED : OTHER;
       assertThat(built)
