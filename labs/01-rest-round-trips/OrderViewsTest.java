@@ -1439,6 +1439,26 @@ class OrderViewsTest {
       if (http == null) return;  // a client without an HttpClient field builds a new one per call, and its requests too
       http.setAccessible(true);
       http.set(client, new EchoClient());
+      // A request builder kept in a static field is shared by every call of every client, on every thread: a call that
+      // sets its URI on it (instead of on a copy) leaves that URI there for the next caller to overwrite, or to build.
+      for (java.lang.reflect.Field kept : RestClient.class.getDeclaredFields()) {
+        if (kept.getType() != HttpRequest.Builder.class || !java.lang.reflect.Modifier.isStatic(kept.getModifiers())) continue;
+        kept.setAccessible(true);
+        String url = "http://127.0.0.1:9/orders/left-behind";
+        client.get(url, Services.Order.class);
+        URI left = null;
+        try {
+          left = ((HttpRequest.Builder) kept.get(null)).copy().build().uri();
+        } catch (IllegalStateException noUri) {
+          // a builder without a URI: the call set its URI on a copy of its own
+        }
+        assertThat(left)
+            .as("TODO 4: after get(\"%s\"), the request builder in the static field %s holds that URI: every call of every"
+                + " client, on every thread, sets its URI (and token) on that one builder, and two at once build each other's"
+                + " request; build a new request in every call (HttpRequest.newBuilder(...), or copy() of a shared base)",
+                url, kept.getName())
+            .isNotEqualTo(URI.create(url));
+      }
       // A request builder kept in the client is made to step with the other call: both set their URI, then both build.
       workbook.test.LockStep step = new workbook.test.LockStep(Duration.ofSeconds(2));
       for (java.lang.reflect.Field kept : RestClient.class.getDeclaredFields()) {
