@@ -315,6 +315,15 @@ class ProductCacheTest {
               + " body.getBytes(StandardCharsets.UTF_8), the bytes the server sends (see hint 2)",
               there.body(), here, there.headers().firstValue("ETag").orElse("(none)"), other)
           .isEqualTo(here);
+      // Two names that differ only in a letter no one-byte charset (ISO-8859-1, ASCII) holds: both would be "?" there.
+      api.rename(1, "Tasse \u20ac");  // the euro sign
+      String euro = etagOf("/products/1");
+      api.rename(1, "Tasse \u20a4");  // the lira sign
+      assertThat(etagOf("/products/1"))
+          .as("TODO 2: the names \"Tasse \u20ac\" and \"Tasse \u20a4\" make two bodies, yet both got the ETag %s: bytes of a"
+              + " charset without these letters (ISO-8859-1, US-ASCII) turn both into \"?\"; hash the body's UTF-8 bytes,"
+              + " the bytes the server sends (see hint 2)", euro)
+          .isNotNull().isNotEqualTo(euro);
     }
 
     @Test
