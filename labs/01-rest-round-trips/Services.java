@@ -103,7 +103,8 @@ final class Services implements AutoCloseable {
 
   private void meet(io.javalin.http.Context ctx) throws InterruptedException {
     CountDownLatch latch = together;
-    if (latch == null || latch.getCount() == 0) return;
+    // Once some requests waited in vain, nobody waits any more: metTogether() says false already.
+    if (latch == null || latch.getCount() == 0 || apart) return;
     latch.countDown();
     if (!latch.await(3, TimeUnit.SECONDS)) apart = true;
   }

@@ -299,6 +299,34 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("a replica on a machine with another default charset agrees on the ETag of a name with accents: the bytes hashed are the body's UTF-8")
+    void replicaWithAnotherCharsetAgrees() throws Exception {
+      api.rename(1, "Café crème, tasse à 7½ cl");  // letters outside ASCII: their bytes differ from charset to charset
+      String here = etagOf("/products/1");
+      assertThat(here).as("TODO 2: send an ETag on every 200").isNotNull();
+      // Another machine: on Java 17 the default charset follows its locale (cp1252 on Windows, ASCII under LANG=C).
+      java.nio.charset.Charset other = java.nio.charset.Charset.defaultCharset().equals(StandardCharsets.ISO_8859_1)
+          ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1;
+      HttpResponse<String> there = withPlatformCharset(other, () -> get("/products/1"));
+      assertThat(there.headers().firstValue("ETag").orElse(null))
+          .as("TODO 2: the same body %s got the ETag %s here and %s on a replica whose default charset is %s (a Windows"
+              + " machine, or Java 17 under another locale): the bytes hashed depend on the machine, so a revalidation that"
+              + " reaches the other replica costs a full 200; String.getBytes() without a charset uses the machine's: hash"
+              + " body.getBytes(StandardCharsets.UTF_8), the bytes the server sends (see hint 2)",
+              there.body(), here, there.headers().firstValue("ETag").orElse("(none)"), other)
+          .isEqualTo(here);
+      // Two names that differ only in a letter no one-byte charset (ISO-8859-1, ASCII) holds: both would be "?" there.
+      api.rename(1, "Tasse \u20ac");  // the euro sign
+      String euro = etagOf("/products/1");
+      api.rename(1, "Tasse \u20a4");  // the lira sign
+      assertThat(etagOf("/products/1"))
+          .as("TODO 2: the names \"Tasse \u20ac\" and \"Tasse \u20a4\" make two bodies, yet both got the ETag %s: bytes of a"
+              + " charset without these letters (ISO-8859-1, US-ASCII) turn both into \"?\"; hash the body's UTF-8 bytes,"
+              + " the bytes the server sends (see hint 2)", euro)
+          .isNotNull().isNotEqualTo(euro);
+    }
+
+    @Test
     @DisplayName("two replicas with the same product agree on its ETag, a replica started afresh (as another process) too")
     void replicasAgree() throws Exception {
       try (ProductApi replica = new ProductApi(0)) {
@@ -1962,8 +1990,12 @@ class ProductCacheTest {
       // Every key its own tags; every even version's is weak: If-None-Match compares weakly, so a weak tag validates too.
       String etag = (a.version() % 2 == 0 ? "W/" : "") + "\"" + ctx.pathParam("key") + "-v" + a.version() + "\"";
       boolean notModified = a.status() == 200 && a.etag() && etag.equals(inm);
-      // Real time, as servers send it: the real cache ages its entries by the test's clock (see RealCache).
-      ctx.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().atZone(ZoneOffset.UTC)));
+      // Real time, as servers send it: the real cache ages its entries by the test's clock (see RealCache). Five seconds
+      // ahead (a server clock a little fast): the real cache keeps the entry it holds when a new answer's Date is older
+      // than the entry's, and RealCache moves an entry's Date with real time, so on a slow machine a second could tick
+      // between this answer and that comparison and the real cache would keep the old answer; a Date ahead of the
+      // arrival counts as no age (RFC 9111, 4.2.3: apparent_age is at least 0), so nothing else changes.
+      ctx.header("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().plusSeconds(5).atZone(ZoneOffset.UTC)));
       // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
       if (a.etag() && a.status() == 200) ctx.header("ETag", etag);
       (notModified ? a.cacheControl304() : a.cacheControl()).forEach(line -> ctx.res().addHeader("Cache-Control", line));
@@ -2218,6 +2250,37 @@ class ProductCacheTest {
     public void close() throws Exception {
       real.close();
       origin.stop();
+    }
+  }
+
+  /**
+   * Runs {@code call} while the JVM's default charset (what String.getBytes() and new String(bytes) use without one) is
+   * {@code charset}, whatever the machine's, as on another machine: set where the JVM keeps it, and put back after. Only
+   * on Java 17, the one release where that charset still follows the machine's locale: from Java 18 on it is UTF-8
+   * everywhere (JEP 400), so the call runs as it is. (The same as lab 06's test.)
+   */
+  static <T> T withPlatformCharset(java.nio.charset.Charset charset, java.util.concurrent.Callable<T> call) throws Exception {
+    if (Runtime.version().feature() >= 18) return call.call();
+    // sun.misc.Unsafe (module jdk.unsupported) writes the field that java.base keeps closed to reflection.
+    Class<?> type = Class.forName("sun.misc.Unsafe");
+    java.lang.reflect.Field theUnsafe = type.getDeclaredField("theUnsafe");
+    theUnsafe.setAccessible(true);
+    Object unsafe = theUnsafe.get(null);
+    java.lang.reflect.Field field = java.nio.charset.Charset.class.getDeclaredField("defaultCharset");
+    java.nio.charset.Charset.defaultCharset(); // set once, before it is replaced
+    Object base = type.getMethod("staticFieldBase", java.lang.reflect.Field.class).invoke(unsafe, field);
+    long offset = (long) type.getMethod("staticFieldOffset", java.lang.reflect.Field.class).invoke(unsafe, field);
+    java.lang.reflect.Method get = type.getMethod("getObjectVolatile", Object.class, long.class);
+    java.lang.reflect.Method put = type.getMethod("putObjectVolatile", Object.class, long.class, Object.class);
+    Object was = get.invoke(unsafe, base, offset);
+    put.invoke(unsafe, base, offset, charset);
+    try {
+      if (!java.nio.charset.Charset.defaultCharset().equals(charset)) {
+        throw new IllegalStateException("the default charset could not be set to " + charset + " for this test");
+      }
+      return call.call();
+    } finally {
+      put.invoke(unsafe, base, offset, was);
     }
   }
 

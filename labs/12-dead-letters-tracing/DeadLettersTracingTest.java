@@ -167,7 +167,8 @@ class DeadLettersTracingTest {
           Map.of("max.message.bytes", "1000"));
       send(topic, List.of(order("o-1", "grinder"), BIG_TEAPOT, order("o-3", "milk-jug")));
       String group = Topics.unique("stock");
-      own = new StockConsumer(topic, group, new TraceLog());
+      TraceLog log = new TraceLog();
+      own = new StockConsumer(topic, group, log);
       // when: the dead-letter topic refuses o-2 for a while
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (own.mostAttempts() < 3 && Topics.lag(group, topic) >= 2 && System.nanoTime() < deadline) pause(100);
@@ -180,6 +181,10 @@ class DeadLettersTracingTest {
           dlt).isLessThanOrEqualTo(1);
       assertThat(own.mostAttempts()).as("TODO 1: times o-2 was tried while %s refused it: a failed dead-letter send"
           + " must fail the record, so the loop tries it again", dlt).isGreaterThanOrEqualTo(3);
+      assertThat(deadLettered(log)).as("TODO 1: the \"dead-lettered\" hops the stock service logged while %s refused"
+          + " o-2 (tried %d times): none. Dead-lettered means stored on the DLT: handle logs that hop only once"
+          + " deadLetter returned, never before the send (the trace would say o-2 is on the DLT, once per try, while it"
+          + " is on no topic but this one)", dlt, own.mostAttempts()).isEmpty();
       // when: the dead-letter topic takes records that big again
       allowBigRecords(dlt);
       // then
@@ -189,6 +194,8 @@ class DeadLettersTracingTest {
           + Topics.lag(group, topic) + ")");
       assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s once it took o-2", dlt)
           .containsExactly("o-2");
+      assertThat(deadLettered(log)).as("TODO 1: the \"dead-lettered\" hops logged once %s took o-2: one", dlt)
+          .hasSize(1);
       assertThat(stock.reserved()).as("TODO 1: orders reserved; each once: a retry starts again at the failed"
           + " record, not at the start of its batch (o-1 was already handled and committed)")
           .containsExactly("o-1", "o-3");
@@ -227,49 +234,58 @@ class DeadLettersTracingTest {
     }
 
     @Test @WaitsLong @Order(4)
-    @DisplayName("a stock process killed at a poison record has committed every record it handled before it: the next"
-        + " one reserves none of them again")
+    @DisplayName("a stock process killed at a poison record has committed every record it handled before it, reserved"
+        + " or dead-lettered: the next one handles none of them again")
     void killedProcessCommittedWhatItHandled() throws Exception {
-      // given: o-1 (good), o-2 (poison) and o-3 (good), in the log before the consumer starts: its first poll takes all
+      // given: o-1 (good), o-2 (poison), o-3 (poison) and o-4 (good), in the log before the consumer starts: its first
+      // poll takes all
       String topic = Topics.fresh("orders", 1);
       String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
-      send(topic, List.of(order("o-1", "grinder"), order("o-2", "teapot"), order("o-3", "milk-jug")));
+      send(topic, List.of(order("o-1", "grinder"), order("o-2", "teapot"), order("o-3", "teapot"),
+          order("o-4", "milk-jug")));
       String group = Topics.unique("stock");
-      // when: the process dies (as after a kill -9) as it sends o-2 to the dead-letter topic, having reserved o-1
+      // when: the process dies (as after a kill -9) as it sends o-3 to the dead-letter topic, having reserved o-1 and
+      // dead-lettered o-2
       workbook.faults.FaultyProducer<String, String> dying =
           new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
-      dying.on(r -> "o-2".equals(r.key()), workbook.faults.FaultyProducer.Fault.CRASH_BEFORE_SEND);
+      dying.on(r -> "o-3".equals(r.key()), workbook.faults.FaultyProducer.Fault.CRASH_BEFORE_SEND);
       java.util.concurrent.atomic.AtomicLong committedAtDeath = new java.util.concurrent.atomic.AtomicLong(-1);
-      dying.beforeNextSend(() -> committedAtDeath.set(3 - Topics.lag(group, topic)));
+      dying.beforeSend(r -> "o-3".equals(r.key()), () -> committedAtDeath.set(4 - Topics.lag(group, topic)));
       // and its group coordinator answers an async commit late (at the next poll), never before the next record
-      StockConsumer first = new StockConsumer(topic, group, new TraceLog(), dying, workbook.faults.LateAsyncCommits::new);
+      TraceLog firstLog = new TraceLog();
+      StockConsumer first = new StockConsumer(topic, group, firstLog, dying, workbook.faults.LateAsyncCommits::new);
       own = first;
-      Poll.until(() -> !first.running(), WAIT, () -> "TODO 1: the stock service never sent o-2 to the dead-letter"
-          + " topic (reserved " + first.reserved() + ")");
+      Poll.until(() -> !first.running(), WAIT, () -> "TODO 1: the stock service never sent o-3 to the dead-letter"
+          + " topic (reserved " + first.reserved() + ", dead-letter sends " + dying.handed.size() + ")");
       try {
         first.close();
       } catch (RuntimeException alreadyGone) {
         // its thread died with the process
       }
       // then: a killed process runs no finally block and no close: what it had not committed by then is not committed
-      assertThat(committedAtDeath.get()).as("TODO 1: the offset group %s had committed when the process died at o-2"
-          + " (offset 1), having reserved %s: 1, the record after o-1. Commit each record as soon as it is handled"
-          + " (the given loop: commitSync of offset + 1 after each record), not once per poll or in a finally block: a"
-          + " process killed in the middle of a poll runs neither, and the next process reserves o-1 again. Not"
-          + " commitAsync either: its answer may come after the next record (here it does), and a process killed"
-          + " before it has not committed o-1", group,
-          first.reserved()).isEqualTo(1);
+      assertThat(committedAtDeath.get()).as("TODO 1: the offset group %s had committed when the process died at o-3"
+          + " (offset 2), having reserved %s and dead-lettered o-2: 2, the record after o-2. Commit each record as soon"
+          + " as it is handled, reserved or stored on the DLT alike (the given loop: commitSync of offset + 1 after each"
+          + " record), not once per poll or in a finally block: a process killed in the middle of a poll runs neither,"
+          + " and the next process handles o-1 or o-2 again. Not commitAsync either, for any record: its answer may"
+          + " come after the next record (here it does), and a process killed before it has not committed", group,
+          first.reserved()).isEqualTo(2);
+      assertThat(deadLettered(firstLog)).as("TODO 1: the \"dead-lettered\" hops the killed process logged: one, for"
+          + " o-2. o-3's dead-letter send never left, so no hop may say it is dead-lettered: handle logs that hop only"
+          + " once deadLetter returned (dead-lettered means stored on the DLT; the trace is the evidence someone reads)")
+          .hasSize(1);
       StockConsumer next = new StockConsumer(topic, group, new TraceLog());
       own = next;
-      Poll.until(() -> next.reserved().contains("o-3") && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the next"
-          + " stock process did not get through o-2 and o-3 (reserved " + next.reserved() + ", lag "
+      Poll.until(() -> next.reserved().contains("o-4") && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the next"
+          + " stock process did not get through o-3 and o-4 (reserved " + next.reserved() + ", lag "
           + Topics.lag(group, topic) + ")");
       List<String> reserved = new ArrayList<>(first.reserved());
       reserved.addAll(next.reserved());
       assertThat(reserved).as("TODO 1: orders reserved by the killed process and the next one, each once")
-          .containsExactly("o-1", "o-3");
-      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s", dlt)
-          .containsExactly("o-2");
+          .containsExactly("o-1", "o-4");
+      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s: o-2 once (the killed"
+          + " process had committed it: the next one does not send it again), then o-3", dlt)
+          .containsExactly("o-2", "o-3");
     }
 
     @Test @Order(4)
@@ -351,6 +367,40 @@ class DeadLettersTracingTest {
           .containsExactly("o-2", "o-3");
       assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s at the end: o-1 once,"
           + " the two other orders were good", dlt).containsExactly("o-1");
+    }
+
+    @Test @WaitsLong @Order(4)
+    @DisplayName("a record that fails holds up its own partition only: the other partition's records of the same poll"
+        + " are handled too, none dropped, each partition in order")
+    void failureDropsNothingOfItsPoll() throws Exception {
+      // given: the stock store down before any record exists, so every try fails until it is back; then three good
+      // orders on each partition of a topic of two, read by a consumer whose polls hold records of both partitions
+      // (workbook.faults.PollsOfEveryPartition: as a busy consumer's polls do), so the first record of each fails
+      String topic = Topics.fresh("orders", 2);
+      Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      String group = Topics.unique("stock");
+      StockConsumer stock = new StockConsumer(topic, group, new TraceLog(), Clients.producer("stock-dlt"),
+          config -> new workbook.faults.PollsOfEveryPartition<>(config, 2));
+      own = stock;
+      stock.storeDown(true);
+      send(topic, 0, List.of(order("a-1", "grinder"), order("a-2", "grinder"), order("a-3", "grinder")));
+      send(topic, 1, List.of(order("b-1", "grinder"), order("b-2", "grinder"), order("b-3", "grinder")));
+      // when: records fail and are read again, then the store is back
+      Poll.until(() -> stock.mostAttempts() >= 2, WAIT, () -> "TODO 1: the stock service did not read a failed record"
+          + " again while the stock store was down (lag " + Topics.lag(group, topic) + ")");
+      stock.storeDown(false);
+      Poll.until(() -> stock.reserved().size() >= 6 && Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock"
+          + " store is back, but the group did not get through both partitions (reserved " + stock.reserved() + ", lag "
+          + Topics.lag(group, topic) + "). The consumer's position is already past every record a poll returned: a"
+          + " record left unhandled in the batch after a failure is never read again unless its partition is sought"
+          + " back to it. The given pollOnce handles a batch partition by partition and, at a failure, seeks that"
+          + " partition back and goes on with the next one");
+      // then
+      List<String> reserved = stock.reserved();
+      assertThat(reserved.stream().filter(o -> o.startsWith("a-")).toList()).as("TODO 1: orders of partition 0 reserved,"
+          + " in order, each once (all reserved: %s)", reserved).containsExactly("a-1", "a-2", "a-3");
+      assertThat(reserved.stream().filter(o -> o.startsWith("b-")).toList()).as("TODO 1: orders of partition 1 reserved,"
+          + " in order, each once (all reserved: %s)", reserved).containsExactly("b-1", "b-2", "b-3");
     }
 
     @Test @WaitsLong @Order(5)
@@ -872,6 +922,48 @@ class DeadLettersTracingTest {
       }
     }
 
+    @Test @Order(3)
+    @DisplayName("each hop comes after its cause under every order of the clocks and of arrival: two starts, chains of"
+        + " three")
+    void everyClockAndArrivalOrder() {
+      // given: one session, two starts: a -> b -> c, and e (caused by a click the log never saw) -> f. Every way the
+      // services' clocks can order these five hops (120), each logged in six arrival orders, so that every arrival
+      // order (120) comes six times too (a fixed pairing: every run tries the same 720 logs)
+      String[][] hops = {{"a", null}, {"b", "a"}, {"c", "b"}, {"e", "click-9"}, {"f", "e"}};
+      List<List<Integer>> orders = permutations(hops.length);
+      for (int k = 0; k < orders.size(); k++) {
+        List<Integer> clocks = orders.get(k);
+        for (int j = 0; j < 6; j++) {
+          List<Integer> arrival = orders.get((k + 20 * j) % orders.size());
+          TraceLog log = new TraceLog();
+          for (int i : arrival) log.add(entry(hops[i][0], "s-1", hops[i][1], "svc-" + i, 100 * clocks.get(i)));
+          List<String> chain = ids(log.chain("s-1"));
+          String wrong = null;
+          if (chain.size() != hops.length || !chain.containsAll(List.of("a", "b", "c", "e", "f"))) {
+            wrong = "not every hop once";
+          } else {
+            for (String[] hop : hops) {
+              if (chain.contains(hop[1]) && chain.indexOf(hop[1]) > chain.indexOf(hop[0])) {
+                wrong = hop[0] + " comes before " + hop[1] + ", its cause";
+                break;
+              }
+            }
+          }
+          if (wrong != null) {
+            List<String> logged = arrival.stream().map(i -> hops[i][0]).toList();
+            List<String> byClock = orders.get(0).stream().sorted(java.util.Comparator.comparing(clocks::get))
+                .map(i -> hops[i][0]).toList();
+            fail("TODO 4: chain(\"s-1\") for a -> b -> c and e -> f (e's cause not in the log), logged in the order "
+                + logged + ", the clocks putting them in the order " + byClock + ": " + chain + ", " + wrong + ". Each"
+                + " hop comes after the hop its causationId names, whatever the clocks say: here several hops of one"
+                + " chain are skewed, or the second start's. Start at every hop whose cause is not in the chain and"
+                + " follow the links; sorting by time and then moving a hop or two does not put every hop after its"
+                + " cause");
+          }
+        }
+      }
+    }
+
     @Test @Order(4)
     @DisplayName("one REST call: its correlation id rebuilds gateway, gRPC call, event and stock, in order")
     void endToEnd() throws Exception {
@@ -938,6 +1030,20 @@ class DeadLettersTracingTest {
 
     private List<String> ids(List<TraceLog.Hop> hops) {
       return hops.stream().map(TraceLog.Hop::id).toList();
+    }
+
+    /** Every order of 0..n-1, each once. */
+    private List<List<Integer>> permutations(int n) {
+      if (n == 0) return List.of(List.of());
+      List<List<Integer>> all = new ArrayList<>();
+      for (List<Integer> shorter : permutations(n - 1)) {
+        for (int at = 0; at <= shorter.size(); at++) {
+          List<Integer> one = new ArrayList<>(shorter);
+          one.add(at, n - 1);
+          all.add(List.copyOf(one));
+        }
+      }
+      return all;
     }
   }
 
@@ -1051,6 +1157,11 @@ class DeadLettersTracingTest {
 
   static String header(ConsumerRecord<String, String> record, String name) {
     return StockConsumer.header(record, name);
+  }
+
+  /** The hops a log holds that say a record was dead-lettered. */
+  static List<String> deadLettered(TraceLog log) {
+    return log.all().stream().map(TraceLog.Hop::what).filter(w -> w.startsWith("dead-lettered")).toList();
   }
 
   /** Every header of a record, in order, as name=value (a value that is not UTF-8 text in hex). */

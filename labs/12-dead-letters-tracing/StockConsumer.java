@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,7 +38,7 @@ final class StockConsumer implements AutoCloseable {
   private final KafkaProducer<String, String> deadLetters;
   private final TraceLog trace;
   private final List<String> reserved = new CopyOnWriteArrayList<>();
-  private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
+  private final Map<String, Integer> failures = new ConcurrentHashMap<>(); // tries of each record, by "partition@offset"
   private final Thread thread;
   private volatile boolean closing;
   /** The stock store (here a list) can be down for a while, as a database blips: a failure the next try may fix. */
@@ -104,15 +105,21 @@ final class StockConsumer implements AutoCloseable {
   }
 
   private void pollOnce() {
-    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-      try {
-        handle(record);
-      } catch (RuntimeException e) {
-        retryLater(record, e);
-        return; // the rest of this batch comes again after the seek
+    ConsumerRecords<String, String> batch = consumer.poll(Duration.ofMillis(200));
+    // Partition by partition: a record that fails holds up the records after it on its own partition
+    // only. Each partition's records of this batch are handled or sought back to, never dropped: the
+    // consumer's position is already past every record the poll returned.
+    for (TopicPartition partition : batch.partitions()) {
+      for (ConsumerRecord<String, String> record : batch.records(partition)) {
+        try {
+          handle(record);
+        } catch (RuntimeException e) {
+          retryLater(record, e);
+          break; // the rest of this partition comes again after the seek; the other partitions go on
+        }
+        // Commit each record once handled: after a crash we redo at most this one.
+        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
       }
-      // Commit each record once handled: after a crash we redo at most this one.
-      consumer.commitSync(Map.of(partition(record), new OffsetAndMetadata(record.offset() + 1)));
     }
   }
 
@@ -128,7 +135,7 @@ final class StockConsumer implements AutoCloseable {
 
   /** Any other failure might pass (a database blip): read the same record again after a pause. */
   private void retryLater(ConsumerRecord<String, String> record, RuntimeException e) {
-    int attempt = failures.merge(record.offset(), 1, Integer::sum);
+    int attempt = failures.merge(record.partition() + "@" + record.offset(), 1, Integer::sum);
     Story.add("stock: offset " + record.offset() + " failed (attempt " + attempt + "): " + e.getMessage());
     consumer.seek(partition(record), record.offset());
     try {
