@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import workbook.rest.Rest;
 import workbook.rest.SimulatedService;
+import workbook.test.WaitsLong;
 
 @DisplayName("Lab 01: REST round-trips")
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // in an IDE too, a hang that ignores interrupts fails
@@ -521,7 +522,7 @@ class OrderViewsTest {
       return false;
     }
 
-    @Test
+    @Test @WaitsLong // on unfinished code it waits out its 20 s bound for the view
     @DisplayName("a part that comes late is waited for, however late: the view never leaves it out (no timeout that fills in null)")
     void latePartIsWaitedFor() throws Exception {
       boolean first = true;

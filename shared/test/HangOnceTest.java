@@ -120,7 +120,7 @@ class HangOnceTest {
     assertThat(r.exit()).as("exit code of %s; it printed:%n%s", what, r.out()).isEqualTo(1);
     assertThat(r.out()).as("what %s printed", what)
         .containsOnlyOnce("was stopped after 5 seconds, waiting with no bound at ")
-        .contains("was stopped after 1 second, waiting with no bound at OrderViews.concurrent(OrderViews.java:")
+        .contains("was stopped after 0.5 seconds, waiting with no bound at OrderViews.concurrent(OrderViews.java:")
         .contains("hung first (at ")
         .doesNotContain("after 60 seconds");
     // What the hang costs: the time of the tests it stopped, as the tree prints it (whatever JBang

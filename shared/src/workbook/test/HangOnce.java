@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * threads busy elsewhere are work the test waits for, not a hang) is stopped after
  * {@link #firstSeconds} seconds of it (5; 20 where Kafka is on the class path: a broker's group
  * join takes seconds), however long its {@code @Timeout} allows. Once one test of a run has hung (so, or by its own limit), a later
- * test waiting with no bound is stopped after {@link #AGAIN_SECONDS}, naming the first: the same
+ * test waiting with no bound is stopped after {@link #AGAIN_MILLIS} ms, naming the first: the same
  * unfinished code usually hangs every test that reaches it, each at its own line (the page's
  * server thread waits where the first hung, the test's thread waits for the page).
  * Both are told as a timeout (LabTests prints them as one, verify counts them as one).
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * class path by the tool), turned on by LabTests and by the IDE project's junit-platform.properties.
  */
 public final class HangOnce implements InvocationInterceptor, TestWatcher {
-  static final long AGAIN_SECONDS = Long.getLong("workbook.hang.again", 1);
+  static final long AGAIN_MILLIS = Long.getLong("workbook.hang.againMillis", 500);
   private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(HangOnce.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -71,12 +71,13 @@ public final class HangOnce implements InvocationInterceptor, TestWatcher {
         continue;
       }
       Hang first = context.getRoot().getStore(NS).get("hang", Hang.class);
-      long limit = first != null ? AGAIN_SECONDS : firstSeconds(context);
-      if (now - since >= limit * 1_000_000_000L) {
+      long limit = first != null ? AGAIN_MILLIS : firstSeconds(context) * 1000;
+      if (now - since >= limit * 1_000_000L) {
         if (first == null) context.getRoot().getStore(NS).put("hang", new Hang(site, context.getDisplayName()));
         String where = first == null ? ", waiting with no bound at " + site
             : ", waiting with no bound at " + site + " after \"" + first.test() + "\" hung first (at " + first.site() + ")";
-        throw new TimeoutException(context.getDisplayName() + " timed out after " + limit + (limit == 1 ? " second" : " seconds") + where);
+        String seconds = limit % 1000 == 0 ? String.valueOf(limit / 1000) : String.valueOf(limit / 1000.0);
+        throw new TimeoutException(context.getDisplayName() + " timed out after " + seconds + (limit == 1000 ? " second" : " seconds") + where);
       }
     }
     if (thrown.get() != null) throw thrown.get();
