@@ -68,7 +68,7 @@ class HangOnceTest {
 
   @Test
   @Order(1)
-  @DisplayName("the tool's cold run stops the first test waiting with no bound in 5 s, every later one in 1 s")
+  @DisplayName("the tool's cold run stops the first test waiting with no bound in 5 s, every later one in half a second")
   void cold() throws Exception {
     Scratch.Ran r = run(copy, "on", "bash", "jbang", "workbook@.", "test", "01");
     assertHungOnce(r, "the cold run of test 01");
