@@ -157,8 +157,25 @@ public final class Labs {
     List<String> cmd = new ArrayList<>(jbang(root));
     cmd.addAll(args);
     Run r = runCommand(cmd, dir, env, log, timeoutSeconds);
-    if (!r.ok() && !r.timedOut() && jbangCacheRace(log)) r = runCommand(cmd, dir, env, log, timeoutSeconds);
+    if (!r.ok() && !r.timedOut() && (jbangCacheRace(log) || onlyJbangSpoke(log))) {
+      r = runCommand(cmd, dir, env, log, timeoutSeconds);
+    }
     return r;
+  }
+
+  /**
+   * A run that failed before anything of ours ran: every line it printed is JBang's own ("[jbang] ..."),
+   * as when it cannot read or write its cache while other JBang processes do (verify starts four at once).
+   * A compile error is not one of these (javac's lines come without the prefix); such a run is tried once more.
+   */
+  private static boolean onlyJbangSpoke(Path log) {
+    if (log == null) return false;
+    try {
+      List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+      return !lines.isEmpty() && lines.stream().allMatch(l -> l.startsWith("[jbang]"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** JBang's description of a file: its JSON, or none and what JBang said instead. */

@@ -367,7 +367,9 @@ public final class Verify {
     if (run == null || run.log() == null || !Files.exists(run.log())) return;
     if (run.timedOut()) System.out.println("    (it was stopped after its time limit)");
     try {
-      List<String> lines = Files.readAllLines(run.log()).stream().filter(l -> !l.startsWith("[jbang]")).toList();
+      List<String> all = Files.readAllLines(run.log());
+      List<String> ours = all.stream().filter(l -> !l.startsWith("[jbang]")).toList();
+      List<String> lines = ours.stream().anyMatch(l -> !l.isBlank()) ? ours : all; // only JBang spoke: what it said
       lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> System.out.println("    | " + l));
     } catch (IOException | UncheckedIOException e) {
       System.out.println("    (its log could not be read)");
