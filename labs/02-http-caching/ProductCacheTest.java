@@ -307,7 +307,7 @@ class ProductCacheTest {
       // Another machine: on Java 17 the default charset follows its locale (cp1252 on Windows, ASCII under LANG=C).
       java.nio.charset.Charset other = java.nio.charset.Charset.defaultCharset().equals(StandardCharsets.ISO_8859_1)
           ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1;
-      HttpResponse<String> there = withPlatformCharset(other, () -> get("/products/1"));
+      HttpResponse<String> there = workbook.test.PlatformCharset.with(other, () -> get("/products/1"));
       assertThat(there.headers().firstValue("ETag").orElse(null))
           .as("TODO 2: the same body %s got the ETag %s here and %s on a replica whose default charset is %s (a Windows"
               + " machine, or Java 17 under another locale): the bytes hashed depend on the machine, so a revalidation that"
@@ -2250,37 +2250,6 @@ class ProductCacheTest {
     public void close() throws Exception {
       real.close();
       origin.stop();
-    }
-  }
-
-  /**
-   * Runs {@code call} while the JVM's default charset (what String.getBytes() and new String(bytes) use without one) is
-   * {@code charset}, whatever the machine's, as on another machine: set where the JVM keeps it, and put back after. Only
-   * on Java 17, the one release where that charset still follows the machine's locale: from Java 18 on it is UTF-8
-   * everywhere (JEP 400), so the call runs as it is. (The same as lab 06's test.)
-   */
-  static <T> T withPlatformCharset(java.nio.charset.Charset charset, java.util.concurrent.Callable<T> call) throws Exception {
-    if (Runtime.version().feature() >= 18) return call.call();
-    // sun.misc.Unsafe (module jdk.unsupported) writes the field that java.base keeps closed to reflection.
-    Class<?> type = Class.forName("sun.misc.Unsafe");
-    java.lang.reflect.Field theUnsafe = type.getDeclaredField("theUnsafe");
-    theUnsafe.setAccessible(true);
-    Object unsafe = theUnsafe.get(null);
-    java.lang.reflect.Field field = java.nio.charset.Charset.class.getDeclaredField("defaultCharset");
-    java.nio.charset.Charset.defaultCharset(); // set once, before it is replaced
-    Object base = type.getMethod("staticFieldBase", java.lang.reflect.Field.class).invoke(unsafe, field);
-    long offset = (long) type.getMethod("staticFieldOffset", java.lang.reflect.Field.class).invoke(unsafe, field);
-    java.lang.reflect.Method get = type.getMethod("getObjectVolatile", Object.class, long.class);
-    java.lang.reflect.Method put = type.getMethod("putObjectVolatile", Object.class, long.class, Object.class);
-    Object was = get.invoke(unsafe, base, offset);
-    put.invoke(unsafe, base, offset, charset);
-    try {
-      if (!java.nio.charset.Charset.defaultCharset().equals(charset)) {
-        throw new IllegalStateException("the default charset could not be set to " + charset + " for this test");
-      }
-      return call.call();
-    } finally {
-      put.invoke(unsafe, base, offset, was);
     }
   }
 
