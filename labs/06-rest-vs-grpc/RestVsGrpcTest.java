@@ -268,15 +268,8 @@ class RestVsGrpcTest {
     @DisplayName("JSON is written by the one shared ObjectMapper, as given: a mapper built per call is what the encode row would measure")
     void oneSharedMapper() throws Exception {
       // Every JSON generator made through the given mapper (StockCodec's field JSON) is noted while toJson runs.
-      com.fasterxml.jackson.databind.ObjectMapper json;
-      try {
-        java.lang.reflect.Field field = StockCodec.class.getDeclaredField("JSON");
-        field.setAccessible(true);
-        json = (com.fasterxml.jackson.databind.ObjectMapper) field.get(null);
-      } catch (ReflectiveOperationException | ClassCastException e) {
-        throw new AssertionError("TODO 2: keep the given field `JSON` of StockCodec as it is, the one ObjectMapper that"
-            + " toJson and fromJson share (" + e + ")");
-      }
+      com.fasterxml.jackson.databind.ObjectMapper json = givenMapper("TODO 2: keep the given field `JSON` of StockCodec as it"
+          + " is, the one ObjectMapper that toJson and fromJson share");
       java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
       com.fasterxml.jackson.core.JsonFactory factory = json.getFactory();
       com.fasterxml.jackson.core.io.OutputDecorator was = factory.getOutputDecorator();
@@ -470,7 +463,7 @@ class RestVsGrpcTest {
     void anyScript() throws Exception {
       // The JVM's default charset is US-ASCII during the call, whatever the machine's: the server's answer must not
       // depend on it (client and servers share this JVM).
-      byte[] body = withStockNamed(ANY_SCRIPT, () -> withPlatformCharset(StandardCharsets.US_ASCII,
+      byte[] body = withStockNamed(ANY_SCRIPT, () -> workbook.test.PlatformCharset.with(StandardCharsets.US_ASCII,
           () -> get("/stock/LYON-1?items=20").body()));
       byte[] expected = withStockNamed(ANY_SCRIPT, () -> StockCodec.toJson(StockCodec.report("LYON-1", 20)));
       assertThat(new String(body, StandardCharsets.UTF_8)).as("TODO 2: the body of GET /stock/LYON-1?items=20 (as UTF-8)"
@@ -1051,7 +1044,7 @@ class RestVsGrpcTest {
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
         // The JVM's default charset is made US-ASCII for the call, whatever the machine's is (UTF-8 on most Linux
         // machines, windows-1252 on many Windows ones): the answer must not depend on it.
-        StockCodec.Report got = withStockNamed(ANY_SCRIPT, () -> withPlatformCharset(StandardCharsets.US_ASCII,
+        StockCodec.Report got = withStockNamed(ANY_SCRIPT, () -> workbook.test.PlatformCharset.with(StandardCharsets.US_ASCII,
             () -> rest(clients, "LYON-1", 20)));
         StockCodec.Report sent = withStockNamed(ANY_SCRIPT, () -> StockCodec.report("LYON-1", 20));
         assertThat(got.items().stream().map(StockCodec.Item::name).toList()).as("TODO 4: the product names viaRest"
@@ -2103,37 +2096,6 @@ class RestVsGrpcTest {
     return all;
   }
 
-  /**
-   * Runs {@code call} while the JVM's default charset (what String.getBytes() and new String(bytes) use without one)
-   * is {@code charset}, whatever the machine's: set in the place the JVM keeps it, and put back after.
-   * Only on Java 17, the one release where that charset still follows the machine's locale (cp1252 on Windows, ASCII
-   * under LANG=C): from Java 18 on it is UTF-8 everywhere (JEP 400), so code that leans on it reads names right there,
-   * and sun.misc.Unsafe's field access warns (Java 24) and is to be withdrawn: the call then runs as it is.
-   */
-  static <T> T withPlatformCharset(java.nio.charset.Charset charset, java.util.concurrent.Callable<T> call) throws Exception {
-    if (Runtime.version().feature() >= 18) return call.call();
-    // sun.misc.Unsafe (module jdk.unsupported) writes the field that java.base keeps closed to reflection.
-    Class<?> type = Class.forName("sun.misc.Unsafe");
-    java.lang.reflect.Field theUnsafe = type.getDeclaredField("theUnsafe");
-    theUnsafe.setAccessible(true);
-    Object unsafe = theUnsafe.get(null);
-    java.lang.reflect.Field field = java.nio.charset.Charset.class.getDeclaredField("defaultCharset");
-    java.nio.charset.Charset.defaultCharset(); // set once, before it is replaced
-    Object base = type.getMethod("staticFieldBase", java.lang.reflect.Field.class).invoke(unsafe, field);
-    long offset = (long) type.getMethod("staticFieldOffset", java.lang.reflect.Field.class).invoke(unsafe, field);
-    java.lang.reflect.Method get = type.getMethod("getObjectVolatile", Object.class, long.class);
-    java.lang.reflect.Method put = type.getMethod("putObjectVolatile", Object.class, long.class, Object.class);
-    Object was = get.invoke(unsafe, base, offset);
-    put.invoke(unsafe, base, offset, charset);
-    try {
-      if (!java.nio.charset.Charset.defaultCharset().equals(charset)) {
-        throw new IllegalStateException("the default charset could not be set to " + charset + " for this test");
-      }
-      return call.call();
-    } finally {
-      put.invoke(unsafe, base, offset, was);
-    }
-  }
 
   /**
    * An interceptor that counts the calls started through it and gives each a deadline {@code after} from its start
@@ -2489,6 +2451,17 @@ class RestVsGrpcTest {
     }
   }
 
+  /** The given ObjectMapper of StockCodec (its field JSON), or an AssertionError saying {@code keep} and why not. */
+  static com.fasterxml.jackson.databind.ObjectMapper givenMapper(String keep) {
+    try {
+      java.lang.reflect.Field field = StockCodec.class.getDeclaredField("JSON");
+      field.setAccessible(true);
+      return (com.fasterxml.jackson.databind.ObjectMapper) field.get(null);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new AssertionError(keep + " (" + e + ")");
+    }
+  }
+
   /** A property the stub's GET /stock/M{status} adds to its report, unknown to StockCodec.Report: see meetingInFromJson. */
   static final String MEET = "meetInsideFromJson";
 
@@ -2498,15 +2471,8 @@ class RestVsGrpcTest {
    * given ObjectMapper of StockCodec (its field JSON) to hand that property to a problem handler, and takes it back.
    */
   static <T> T meetingInFromJson(Together together, java.util.concurrent.Callable<T> call) throws Exception {
-    com.fasterxml.jackson.databind.ObjectMapper json;
-    try {
-      java.lang.reflect.Field field = StockCodec.class.getDeclaredField("JSON");
-      field.setAccessible(true);
-      json = (com.fasterxml.jackson.databind.ObjectMapper) field.get(null);
-    } catch (ReflectiveOperationException | ClassCastException e) {
-      throw new AssertionError("keep the given field `JSON` of StockCodec as it is: this test watches the decoding"
-          + " through it (" + e + ")");
-    }
+    com.fasterxml.jackson.databind.ObjectMapper json = givenMapper("keep the given field `JSON` of StockCodec as it is: this"
+        + " test watches the decoding through it");
     json.addHandler(new com.fasterxml.jackson.databind.deser.DeserializationProblemHandler() {
       @Override
       public boolean handleUnknownProperty(com.fasterxml.jackson.databind.DeserializationContext context,
