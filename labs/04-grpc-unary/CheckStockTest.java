@@ -376,56 +376,16 @@ class CheckStockTest {
       }
       return restore.isEmpty() ? null : call.call();
     } finally {
-      restore.forEach(Runnable::run);
+      workbook.test.Counts.restore(restore);
     }
   }
 
   /** Sets the count {@code f} holds (in {@code target}, or static) to {@code value}, noting how to put it back; false if it holds none. */
   private static boolean count(java.lang.reflect.Field f, Object target, long value, List<Runnable> restore) {
+    if (workbook.test.Counts.setField(f, target, value, restore)) return true;
     try {
       f.setAccessible(true);
-      boolean fixed = java.lang.reflect.Modifier.isFinal(f.getModifiers());
-      if (!fixed && (f.getType() == int.class || f.getType() == long.class)) {
-        Object was = f.get(target);
-        if (f.getType() == int.class) f.setInt(target, (int) value); else f.setLong(target, value);
-        restore.add(() -> {
-          try {
-            f.set(target, was);
-          } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-          }
-        });
-      } else if (f.get(target) instanceof java.util.concurrent.atomic.AtomicInteger atomic) {
-        int was = atomic.getAndSet((int) value);
-        restore.add(() -> atomic.set(was));
-      } else if (f.get(target) instanceof java.util.concurrent.atomic.AtomicLong atomic) {
-        long was = atomic.getAndSet(value);
-        restore.add(() -> atomic.set(was));
-      } else if (f.get(target) instanceof java.util.concurrent.atomic.LongAdder adder) {
-        long was = adder.sumThenReset();
-        adder.add(value);
-        restore.add(() -> {
-          adder.reset();
-          adder.add(was);
-        });
-      } else if (f.get(target) instanceof int[] counts && counts.length > 0) { // a count a lambda can change
-        int[] was = counts.clone();
-        java.util.Arrays.fill(counts, (int) value);
-        restore.add(() -> System.arraycopy(was, 0, counts, 0, was.length));
-      } else if (f.get(target) instanceof long[] counts && counts.length > 0) {
-        long[] was = counts.clone();
-        java.util.Arrays.fill(counts, value);
-        restore.add(() -> System.arraycopy(was, 0, counts, 0, was.length));
-      } else if (f.get(target) instanceof java.util.concurrent.atomic.AtomicIntegerArray counts && counts.length() > 0) {
-        int[] was = new int[counts.length()];
-        for (int i = 0; i < was.length; i++) was[i] = counts.getAndSet(i, (int) value);
-        restore.add(() -> {
-          for (int i = 0; i < was.length; i++) counts.set(i, was[i]);
-        });
-      } else {
-        return false;
-      }
-      return true;
+      return workbook.test.Counts.setHeld(f.get(target), value, restore);
     } catch (IllegalAccessException | RuntimeException e) {
       return false; // a field that cannot be opened: not one of the lab's own
     }

@@ -1578,7 +1578,7 @@ class StreamingTest {
         Object held = item[0];
         String where = (String) item[1];
         if (held == null || seen.put(held, Boolean.TRUE) != null) continue;
-        if (countIn(held, value, restore)) {
+        if (workbook.test.Counts.setHeld(held, value, restore)) {
           counts.add(where);
           continue;
         }
@@ -1608,16 +1608,7 @@ class StreamingTest {
             try {
               f.setAccessible(true);
               Object target = isStatic ? null : held;
-              if (!java.lang.reflect.Modifier.isFinal(f.getModifiers()) && (f.getType() == int.class || f.getType() == long.class)) {
-                Object was = f.get(target);
-                if (f.getType() == int.class) f.setInt(target, (int) value); else f.setLong(target, value);
-                restore.add(() -> {
-                  try {
-                    f.set(target, was);
-                  } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                  }
-                });
+              if (workbook.test.Counts.setField(f, target, value, restore)) {
                 counts.add(name + "." + f.getName());
               } else if (!f.getType().isPrimitive()) {
                 next.add(new Object[] {f.get(target), name + "." + f.getName()});
@@ -1630,37 +1621,8 @@ class StreamingTest {
       }
       action.run();
     } finally {
-      restore.forEach(Runnable::run);
+      workbook.test.Counts.restore(restore);
     }
-  }
-
-  /** If {@code held} is a count (an atomic, an adder, an int[] or long[]), sets it to {@code value}, noting how to put it back. */
-  private static boolean countIn(Object held, long value, List<Runnable> restore) {
-    if (held instanceof java.util.concurrent.atomic.AtomicInteger atomic) {
-      int was = atomic.getAndSet((int) value);
-      restore.add(() -> atomic.set(was));
-    } else if (held instanceof java.util.concurrent.atomic.AtomicLong atomic) {
-      long was = atomic.getAndSet(value);
-      restore.add(() -> atomic.set(was));
-    } else if (held instanceof java.util.concurrent.atomic.LongAdder adder) {
-      long was = adder.sumThenReset();
-      adder.add(value);
-      restore.add(() -> {
-        adder.reset();
-        adder.add(was);
-      });
-    } else if (held instanceof int[] ints) {
-      int[] was = ints.clone();
-      java.util.Arrays.fill(ints, (int) value);
-      restore.add(() -> System.arraycopy(was, 0, ints, 0, was.length));
-    } else if (held instanceof long[] longs) {
-      long[] was = longs.clone();
-      java.util.Arrays.fill(longs, value);
-      restore.add(() -> System.arraycopy(was, 0, longs, 0, was.length));
-    } else {
-      return false;
-    }
-    return true;
   }
 
   /** client(...), on a thread of its own, waited for at most WAIT: an action that waits (a queue that is full) fails the step instead of hanging it. */
