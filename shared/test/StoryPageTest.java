@@ -94,6 +94,30 @@ class StoryPageTest {
   }
 
   @Test
+  @DisplayName("each run of tests has its own story: a new run starts empty, and who acted on a thread in one run is not carried into the next")
+  void oneStoryPerRun() {
+    String thread = Thread.currentThread().getName();
+    String asItself = thread.equals("main") || thread.startsWith("junit") ? "test" : thread;
+    try (Story.Run first = Story.startRun()) {
+      first.begin("same name");
+      Story.add("in the first run");
+      Story.actingOnThisThread("inventory", "inventory-group");
+      assertThat(Story.actorOnThisThread()).as("within the test that said so").containsExactly("inventory", "inventory-group");
+      try (Story.Run second = Story.startRun()) {
+        second.begin("same name"); // a warm JVM runs the same test again
+        assertThat(Story.current()).as("the run under way").isSameAs(second);
+        assertThat(second.entries()).as("a new run starts empty").isEmpty();
+        assertThat(Story.actorOnThisThread()).as("the same thread, in a test of the same name, in the next run: drawn as itself")
+            .containsExactly(asItself, null);
+        Story.add("in the second run");
+        assertThat(second.drain()).containsExactly("in the second run");
+      }
+      assertThat(Story.current()).as("closing a run gives the story back to the one before").isSameAs(first);
+      assertThat(first.drain()).as("the first run's story, untouched by the second").containsExactly("in the first run");
+    }
+  }
+
+  @Test
   @DisplayName("a run's page: failing test first, a lane per producer, partition and consumer, arrows, a duplicate, hover")
   void knownRun() throws Exception {
     Path page = run(dir.resolve("known.html"));
@@ -282,11 +306,11 @@ class StoryPageTest {
 
   /** One test's section, its entries recorded as a lab's test records them. */
   static StoryPage.Section section(String name, boolean failed, String message, Recording recording) {
-    Story.begin(name);
-    recording.run();
-    List<Story.Entry> entries = Story.entries();
-    Story.drain();
-    return new StoryPage.Section(name, failed, message, entries, 0);
+    try (Story.Run run = Story.startRun()) { // a run of its own: the launcher's story stays as it was
+      run.begin(name);
+      recording.run();
+      return new StoryPage.Section(name, failed, message, run.entries(), 0);
+    }
   }
 
   static void send(String producer, int offset) {

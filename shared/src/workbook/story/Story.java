@@ -9,6 +9,8 @@ import java.util.List;
  * call, answer, note) with the record's topic, partition, offset, key and event type; each entry
  * is also one text line. The launcher prints the lines under a failing test ("What happened, in
  * order") and draws the entries of every test as a sequence diagram (see {@link StoryPage}).
+ * Recorders write through these static methods to the {@link Run} under way: the launcher starts
+ * one per run of tests, so a warm JVM that runs a lab many times keeps each run's story apart.
  */
 public final class Story {
   /** What an entry tells. */
@@ -54,18 +56,29 @@ public final class Story {
     else FLUSHERS.remove(flush);
   }
 
-  private static final List<String> LINES = new ArrayList<>();
-  private static final int MAX_LINES = 200;
-  private static final List<Entry> ENTRIES = new ArrayList<>();
-  /** Entries kept per test for the diagram; past this they are counted, and the page says so. */
-  static final int MAX_ENTRIES = 50_000;
-  private static int notKept;
-  private static String last;
-  private static int repeats;
-  private static volatile String test;
-  private static long startedAt = System.nanoTime();
+  /** The run recorders write to now; each run of tests starts its own ({@link #startRun()}). */
+  private static volatile Run current = new Run(null);
 
   private Story() {}
+
+  /**
+   * Starts a new story for a run of tests (the launcher calls this once per run, a warm JVM runs
+   * many) and makes it the one every recorder writes to until it is closed; closing it gives the
+   * story back to the run before it. Nothing of an earlier run (its lines, its entries, who was
+   * acting on a thread) reaches this one.
+   */
+  public static Run startRun() {
+    synchronized (Story.class) {
+      Run run = new Run(current);
+      current = run;
+      return run;
+    }
+  }
+
+  /** The story of the run under way. */
+  public static Run current() {
+    return current;
+  }
 
   /**
    * Adds one line to the current test's story (kept to the first 200): a note. The same line
@@ -75,28 +88,29 @@ public final class Story {
     entry(Kind.NOTE, null).line(line).add();
   }
 
-  private static final ThreadLocal<String[]> ACTING = new ThreadLocal<>();
+  /** {actor, group, the test it was set in}: who acts on this thread, for the test it was said in. */
+  private static final ThreadLocal<Object[]> ACTING = new ThreadLocal<>();
 
   /**
    * Says who is at work on this thread from now on (a consumer that just read a record, with its
    * group): what this thread does next, e.g. in the database, is drawn on that lane.
    */
   public static void actingOnThisThread(String actor, String group) {
-    String[] now = ACTING.get();
-    String current = test;
-    if (now == null || !now[0].equals(actor) || !java.util.Objects.equals(now[1], group) || !java.util.Objects.equals(now[2], current)) {
-      ACTING.set(new String[] {actor, group, current});
+    Object[] now = ACTING.get();
+    Object currentTest = current.testToken;
+    if (now == null || !now[0].equals(actor) || !java.util.Objects.equals(now[1], group) || now[2] != currentTest) {
+      ACTING.set(new Object[] {actor, group, currentTest});
     }
   }
 
   /**
    * Who is at work on this thread: {actor, group}, the consumer that last read a record on it in
-   * this test (a thread can outlive a test: JUnit and the warm runner reuse threads), else the
-   * thread's name ("test" for the test's own thread) and no group.
+   * this very test of this run (a thread can outlive a test and a run: JUnit and the warm runner
+   * reuse threads), else the thread's name ("test" for the test's own thread) and no group.
    */
   public static String[] actorOnThisThread() {
-    String[] a = ACTING.get();
-    if (a != null && java.util.Objects.equals(a[2], test)) return new String[] {a[0], a[1]};
+    Object[] a = ACTING.get();
+    if (a != null && a[2] == current.testToken) return new String[] {(String) a[0], (String) a[1]};
     String name = Thread.currentThread().getName();
     return new String[] {name.equals("main") || name.startsWith("junit") ? "test" : name, null};
   }
@@ -106,68 +120,127 @@ public final class Story {
     return new Builder(kind, actor);
   }
 
-  private static synchronized void record(Builder b) {
-    long micros = ((b.nanoTime != 0 ? b.nanoTime : System.nanoTime()) - startedAt) / 1000;
-    if (ENTRIES.size() < MAX_ENTRIES) {
-      ENTRIES.add(b.build(test, micros));
-    } else {
-      notKept++;
-    }
-    if (b.line == null) return;
-    if (b.line.equals(last)) {
-      repeats++;
-      return;
-    }
-    flushRepeats();
-    last = b.line;
-    append(b.line);
+  /** Forgets the current story (the test's name stays). */
+  public static void clear() {
+    current.clear();
   }
 
-  private static void append(String line) {
-    if (LINES.size() < MAX_LINES) LINES.add(line);
-    else if (LINES.size() == MAX_LINES) LINES.add("... (more left out)");
+  /** Starts the current run's next test: a new story, its clock at zero. */
+  public static void begin(String testName) {
+    current.begin(testName);
   }
 
-  private static void flushRepeats() {
-    if (repeats > 0) append("  (the line above " + repeats + " more time" + (repeats == 1 ? "" : "s") + ")");
-    repeats = 0;
+  /** Returns the current story's lines so far and forgets the story. */
+  public static List<String> drain() {
+    return current.drain();
   }
 
-  /** Forgets the story (the test's name stays). */
-  public static synchronized void clear() {
-    LINES.clear();
-    ENTRIES.clear();
-    notKept = 0;
-    last = null;
-    repeats = 0;
-  }
-
-  /** The launcher calls this as each test starts: a new story, its clock at zero. */
-  public static synchronized void begin(String testName) {
-    clear();
-    test = testName;
-    startedAt = System.nanoTime();
-  }
-
-  /** Returns the story's lines so far and forgets the story. */
-  public static synchronized List<String> drain() {
-    flushRepeats();
-    List<String> copy = new ArrayList<>(LINES);
-    clear();
-    return copy;
-  }
-
-  /** The entries so far (a copy; the story goes on), with what recorders still held. */
+  /** The current story's entries so far (a copy; the story goes on), with what recorders still held. */
   public static List<Entry> entries() {
-    for (Runnable flush : FLUSHERS) flush.run(); // outside the lock: a recorder takes its own lock first, then ours
-    synchronized (Story.class) {
-      return new ArrayList<>(ENTRIES);
-    }
+    return current.entries();
   }
 
-  /** How many entries of this test were counted but not kept (past {@value #MAX_ENTRIES}). */
-  public static synchronized int notKept() {
-    return notKept;
+  /** How many entries of the current test were counted but not kept (past {@value #MAX_ENTRIES}). */
+  public static int notKept() {
+    return current.notKept();
+  }
+
+  /** Entries kept per test for the diagram; past this they are counted, and the page says so. */
+  static final int MAX_ENTRIES = 50_000;
+  private static final int MAX_LINES = 200;
+
+  /**
+   * The story of one run of tests: the current test's lines (what is printed under a failure)
+   * and entries (what is drawn). One per run; {@link #close()} hands the story back to the run
+   * that was current before it.
+   */
+  public static final class Run implements AutoCloseable {
+    private final Run before;
+    private final List<String> lines = new ArrayList<>();
+    private final List<Entry> entries = new ArrayList<>();
+    private int notKept;
+    private String last;
+    private int repeats;
+    private volatile String test;
+    /** A new object for each test: who acts on a thread is remembered for this test only. */
+    private volatile Object testToken = new Object();
+    private long startedAt = System.nanoTime();
+
+    private Run(Run before) {
+      this.before = before;
+    }
+
+    /** As each test starts: a new story, its clock at zero. */
+    public synchronized void begin(String testName) {
+      clear();
+      test = testName;
+      testToken = new Object();
+      startedAt = System.nanoTime();
+    }
+
+    /** Forgets the story (the test's name stays). */
+    public synchronized void clear() {
+      lines.clear();
+      entries.clear();
+      notKept = 0;
+      last = null;
+      repeats = 0;
+    }
+
+    /** Returns the story's lines so far and forgets the story. */
+    public synchronized List<String> drain() {
+      flushRepeats();
+      List<String> copy = new ArrayList<>(lines);
+      clear();
+      return copy;
+    }
+
+    /** The entries so far (a copy; the story goes on), with what recorders still held. */
+    public List<Entry> entries() {
+      for (Runnable flush : FLUSHERS) flush.run(); // outside the lock: a recorder takes its own lock first, then ours
+      synchronized (this) {
+        return new ArrayList<>(entries);
+      }
+    }
+
+    /** How many entries of this test were counted but not kept (past {@value #MAX_ENTRIES}). */
+    public synchronized int notKept() {
+      return notKept;
+    }
+
+    /** Ends this run: recorders write to the run before it again (if this one is still current). */
+    @Override public void close() {
+      synchronized (Story.class) {
+        if (current == this) current = before != null ? before : new Run(null);
+      }
+    }
+
+    private synchronized void record(Builder b) {
+      long micros = ((b.nanoTime != 0 ? b.nanoTime : System.nanoTime()) - startedAt) / 1000;
+      if (entries.size() < MAX_ENTRIES) {
+        entries.add(b.build(test, micros));
+      } else {
+        notKept++;
+      }
+      if (b.line == null) return;
+      if (b.line.equals(last)) {
+        repeats++;
+        return;
+      }
+      flushRepeats();
+      last = b.line;
+      append(b.line);
+    }
+
+    private void append(String line) {
+      if (lines.size() < MAX_LINES) lines.add(line);
+      else if (lines.size() == MAX_LINES) lines.add("... (more left out)");
+    }
+
+    private void flushRepeats() {
+      if (repeats > 0) append("  (the line above " + repeats + " more time" + (repeats == 1 ? "" : "s") + ")");
+      repeats = 0;
+    }
   }
 
   /** The parts of an entry, each optional; {@link #add()} records it. */
@@ -220,7 +293,8 @@ public final class Story {
     /** The text line printed under a failing test; without one, the entry is only drawn. */
     public Builder line(String line) { this.line = line; return this; }
 
-    public void add() { record(this); }
+    /** Records the entry in the current run's story. */
+    public void add() { current.record(this); }
 
     /** The entry itself, recorded nowhere: for a page drawn from entries of its own (the page's warm-up, its tests). */
     public Entry build(String test, long micros) {

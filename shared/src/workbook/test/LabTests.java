@@ -110,13 +110,15 @@ public final class LabTests {
     String resultsFile = results != null ? results : System.getProperty("workbook.results");
     // verify's mistakes draw no page: nobody reads it.
     Path page = Boolean.getBoolean("workbook.stopWhenCaught") ? null : TreePrinter.pageFile(testClass, resultsFile);
-    TreePrinter printer = new TreePrinter(plain() ? plainMarks(System.out) : System.out, page);
-    LauncherFactory.create().execute(request.build(), printer);
-    printer.writeResults(resultsFile);
-    printer.writePage(testClass, resultsFile);
-    System.out.println(printer.summary());
-    System.out.flush();
-    return new int[] {printer.passed, printer.failed};
+    try (Story.Run story = Story.startRun()) {
+      TreePrinter printer = new TreePrinter(plain() ? plainMarks(System.out) : System.out, page, story);
+      LauncherFactory.create().execute(request.build(), printer);
+      printer.writeResults(resultsFile);
+      printer.writePage(testClass, resultsFile);
+      System.out.println(printer.summary());
+      System.out.flush();
+      return new int[] {printer.passed, printer.failed};
+    }
   }
 
   /** [ok] and [FAIL] instead of ✔ and ✘: asked for by the workbook tool (--plain, WORKBOOK_PLAIN=1) or its warm runner. */
@@ -196,11 +198,13 @@ public final class LabTests {
     int passed, failed, skipped;
 
     private final Path page;
+    private final Story.Run story;
 
     /** page: where to draw the run's story, or null for no page. */
-    TreePrinter(PrintStream out, Path page) {
+    TreePrinter(PrintStream out, Path page, Story.Run story) {
       this.out = out;
       this.page = page;
+      this.story = story;
     }
 
     @Override public void testPlanExecutionStarted(TestPlan testPlan) {
@@ -219,7 +223,7 @@ public final class LabTests {
     }
 
     @Override public void executionStarted(TestIdentifier id) {
-      if (id.isTest()) { startedAt = System.nanoTime(); Story.begin(id.getDisplayName()); }
+      if (id.isTest()) { startedAt = System.nanoTime(); story.begin(id.getDisplayName()); }
     }
 
     @Override public void executionSkipped(TestIdentifier id, String reason) {
@@ -270,7 +274,7 @@ public final class LabTests {
         Throwable t = result.getThrowable().orElse(null);
         message = isTimeout(t) ? timedOut(id, t) : describe(t);
       }
-      sections.add(new StoryPage.Section(path(id), failedTest, message, Story.entries(), Story.notKept()));
+      sections.add(new StoryPage.Section(path(id), failedTest, message, story.entries(), story.notKept()));
     }
 
     /** "Step 3: two consumers › the same event ..." : the test's name under its groups. */
@@ -343,10 +347,10 @@ public final class LabTests {
       Throwable t = result.getThrowable().orElse(null);
       String message = isTimeout(t) ? timedOut(id, t) : describe(t);
       for (String line : message.strip().split("\\R")) out.println(pad + line);
-      List<String> story = Story.drain();
-      if (!story.isEmpty()) {
+      List<String> lines = story.drain();
+      if (!lines.isEmpty()) {
         out.println(pad + "What happened, in order:");
-        for (String line : story) out.println(pad + "  " + line);
+        for (String line : lines) out.println(pad + "  " + line);
       }
       return message;
     }
