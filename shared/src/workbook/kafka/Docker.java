@@ -1,19 +1,20 @@
+//DEPS com.github.docker-java:docker-java-transport-zerodep:3.7.1
+//DEPS org.immutables:value-annotations:2.12.2
+//SOURCES ../json/*.java
 package workbook.kafka;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,14 +26,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A few questions to a Docker engine, asked quickly and with a time limit, with nothing but the
@@ -42,9 +40,11 @@ import java.util.regex.Pattern;
  *
  * It looks for the engine where Testcontainers does, in the same order: tc.host in
  * ~/.testcontainers.properties, DOCKER_HOST (or docker.host there), the rootless socket, the
- * standard /var/run/docker.sock, Docker Desktop's socket, Windows' named pipe. It speaks plain
- * HTTP over a Unix socket, TCP without TLS or the named pipe; a TLS engine (DOCKER_TLS_VERIFY)
- * is left to Testcontainers.
+ * standard /var/run/docker.sock, Docker Desktop's socket, Windows' named pipe. It asks through
+ * docker-java's own HTTP transport (the one Testcontainers uses) over a Unix socket, TCP without TLS
+ * or the named pipe, and reads the answers with Jackson; a TLS engine (DOCKER_TLS_VERIFY) is left to
+ * Testcontainers. The transport's read timeout does not hold on a Unix socket (docker-java issue
+ * 1726), so each question also runs under a watchdog that closes the connection at its limit.
  */
 public final class Docker {
   /** The broker WORKBOOK_BROKER=redpanda starts; docker-compose.yml names the same (a self-test checks). */
@@ -123,8 +123,8 @@ public final class Docker {
   public String version() {
     Response r = ask("GET", "/version", ASK, null);
     if (r.status != 200) throw new Failure("Docker at " + endpoint() + " answered " + r.status + ": " + r.message());
-    Matcher m = Pattern.compile("\"Version\"\\s*:\\s*\"([^\"]+)\"").matcher(r.body);
-    return m.find() ? m.group(1) : "unknown version";
+    String version = json(r.body).path("Version").asText("");
+    return version.isEmpty() ? "unknown version" : version;
   }
 
   /** True when the engine has this image (no pull, no registry: a local look-up). */
@@ -162,7 +162,6 @@ public final class Docker {
 
   /** Adds the layers' downloaded bytes and reports every few seconds; keeps the first error. */
   private static final class PullProgress implements Consumer<String> {
-    private static final Pattern FIELD = Pattern.compile("\"(id|status|error|current|total)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|\\d+)");
     private final Consumer<String> progress;
     private final Map<String, long[]> layers = new HashMap<>();
     private long lastReport = System.nanoTime();
@@ -171,14 +170,15 @@ public final class Docker {
     PullProgress(Consumer<String> progress) { this.progress = progress; }
 
     @Override public void accept(String line) {
-      Map<String, String> f = new HashMap<>();
-      Matcher m = FIELD.matcher(line);
-      while (m.find()) f.putIfAbsent(m.group(1), m.group(3) != null ? m.group(3) : m.group(2));
-      if (f.containsKey("error") && error == null) error = f.get("error").replace("\\\"", "\"");
-      String id = f.get("id");
-      if (id != null && "Downloading".equals(f.get("status")) && f.containsKey("total")) {
-        layers.put(id, new long[] {Long.parseLong(f.getOrDefault("current", "0")), Long.parseLong(f.get("total"))});
-      } else if (id != null && "Download complete".equals(f.get("status")) && layers.containsKey(id)) {
+      if (line.isBlank()) return;
+      JsonNode f = json(line);
+      if (f.hasNonNull("error") && error == null) error = f.get("error").asText();
+      String id = f.path("id").asText(null);
+      String status = f.path("status").asText("");
+      JsonNode detail = f.path("progressDetail");
+      if (id != null && status.equals("Downloading") && detail.has("total")) {
+        layers.put(id, new long[] {detail.path("current").asLong(0), detail.path("total").asLong()});
+      } else if (id != null && status.equals("Download complete") && layers.containsKey(id)) {
         layers.get(id)[0] = layers.get(id)[1];
       }
       if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(3) && !layers.isEmpty()) {
@@ -195,15 +195,31 @@ public final class Docker {
     Failure(String message) { super(message, null, false, false); }
   }
 
-  // --- HTTP/1.1 over a socket or pipe, with a deadline ---------------------------------------
+  // --- one question through docker-java's transport, with a deadline -------------------------
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A JSON answer as a tree; what is not JSON reads as an empty object. */
+  private static JsonNode json(String text) {
+    try {
+      JsonNode node = JSON.readTree(text);
+      return node == null ? JSON.createObjectNode() : node;
+    } catch (IOException notJson) {
+      return JSON.createObjectNode();
+    }
+  }
 
   private record Response(int status, String body) {
     /** Docker's error body is {"message":"..."}: the message alone, on one line. */
     String message() {
-      Matcher m = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(body);
-      String text = m.find() ? m.group(1).replace("\\\"", "\"") : body.strip();
+      String text = json(body).path("message").asText(body.strip());
       return text.isEmpty() ? "HTTP " + status : text.lines().findFirst().orElse(text);
     }
+  }
+
+  /** The address as docker-java's transport names it (it says tcp:// where a person may write http://). */
+  private URI transportAddress() {
+    return "http".equals(endpoint.getScheme()) ? URI.create("tcp" + endpoint.toString().substring(4)) : endpoint;
   }
 
   /**
@@ -213,16 +229,15 @@ public final class Docker {
    */
   private Response ask(String method, String path, Duration deadline, Consumer<String> lines) {
     if (!canAsk()) throw new Failure("Docker at " + endpoint() + " needs TLS or an unknown transport, which the workbook does not speak");
-    Connection[] open = new Connection[1];
+    DockerHttpClient http = new ZerodepDockerHttpClient.Builder().dockerHost(transportAddress())
+        .connectionTimeout(deadline).responseTimeout(deadline).maxConnections(1).build();
     long[] lastHeard = {System.nanoTime()};
     FutureTask<Response> task = new FutureTask<>(() -> {
-      try (Connection c = connect()) {
-        open[0] = c;
-        String request = method + " " + path + " HTTP/1.1\r\nHost: docker\r\nUser-Agent: workbook\r\n"
-            + "Connection: close\r\nContent-Length: 0\r\n\r\n";
-        c.out.write(request.getBytes(StandardCharsets.US_ASCII));
-        c.out.flush();
-        return read(c.in, lines, lastHeard);
+      DockerHttpClient.Request request = DockerHttpClient.Request.builder()
+          .method(DockerHttpClient.Request.Method.valueOf(method)).path(path).build();
+      try (DockerHttpClient.Response r = http.execute(request)) {
+        lastHeard[0] = System.nanoTime();
+        return read(r.getStatusCode(), r.getBody(), lines, lastHeard);
       }
     });
     Thread t = new Thread(task, "workbook-docker");
@@ -235,7 +250,6 @@ public final class Docker {
         } catch (TimeoutException notYet) {
           if (System.nanoTime() - lastHeard[0] > deadline.toNanos()) {
             task.cancel(true);
-            close(open[0]);
             throw new Failure("Docker at " + endpoint() + " did not answer within " + deadline.toSeconds() + " s");
           }
         }
@@ -243,136 +257,34 @@ public final class Docker {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof Failure f) throw new Failure("Docker at " + endpoint() + " " + f.getMessage());
+      while (cause.getCause() != null && cause.getCause() != cause) cause = cause.getCause(); // the transport wraps the socket's own reason
       String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
       throw new Failure("Docker at " + endpoint() + " could not be reached (" + why + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Failure("interrupted while asking Docker");
+    } finally {
+      close(http); // closes the connection, which ends a read the deadline cut short
     }
   }
 
-  private record Connection(InputStream in, OutputStream out, Closeable closer) implements Closeable {
-    @Override public void close() throws IOException { closer.close(); }
-  }
-
-  private Connection connect() throws IOException {
-    switch (endpoint.getScheme()) {
-      case "unix": {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(endpoint.getPath()));
-        return new Connection(Channels.newInputStream(ch), Channels.newOutputStream(ch), ch);
-      }
-      case "npipe": {
-        // npipe:////./pipe/docker_engine names the file \\.\pipe\docker_engine
-        RandomAccessFile pipe = new RandomAccessFile(endpoint.getPath().replace('/', '\\'), "rw");
-        InputStream in = new InputStream() {
-          @Override public int read() throws IOException { return pipe.read(); }
-          @Override public int read(byte[] b, int off, int len) throws IOException { return pipe.read(b, off, len); }
-        };
-        OutputStream out = new OutputStream() {
-          @Override public void write(int b) throws IOException { pipe.write(b); }
-          @Override public void write(byte[] b, int off, int len) throws IOException { pipe.write(b, off, len); }
-        };
-        return new Connection(in, out, pipe);
-      }
-      default: {
-        SocketChannel ch = SocketChannel.open(new InetSocketAddress(endpoint.getHost(), endpoint.getPort() < 0 ? 2375 : endpoint.getPort()));
-        return new Connection(Channels.newInputStream(ch), Channels.newOutputStream(ch), ch);
-      }
-    }
-  }
-
-  private static Response read(InputStream in, Consumer<String> lines, long[] lastHeard) throws IOException {
-    String statusLine = line(in);
-    String[] parts = statusLine.split(" ", 3);
-    if (parts.length < 2 || !parts[0].startsWith("HTTP/")) throw new Failure("did not answer like a Docker engine (\"" + statusLine + "\")");
-    int status = Integer.parseInt(parts[1]);
-    boolean chunked = false;
-    long length = -1;
-    for (String h = line(in); !h.isEmpty(); h = line(in)) {
-      String lower = h.toLowerCase(Locale.ROOT);
-      if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) chunked = true;
-      if (lower.startsWith("content-length:")) length = Long.parseLong(lower.substring(15).strip());
-    }
-    InputStream body = chunked ? new Chunked(in) : length >= 0 ? new Bounded(in, length) : in;
-    ByteArrayOutputStream all = new ByteArrayOutputStream();
-    ByteArrayOutputStream current = new ByteArrayOutputStream();
-    byte[] buf = new byte[8192];
-    for (int n; (n = body.read(buf)) != -1; ) {
-      lastHeard[0] = System.nanoTime();
-      if (lines == null || status != 200) {
+  /** The body: whole (up to 1 MB) for a question, or streamed line by line to {@code lines} for a pull. */
+  private static Response read(int status, InputStream body, Consumer<String> lines, long[] lastHeard) throws IOException {
+    if (lines == null || status != 200) {
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      for (int n; (n = body.read(buf)) != -1; ) {
+        lastHeard[0] = System.nanoTime();
         if (all.size() < 1 << 20) all.write(buf, 0, n);
-        continue;
       }
-      for (int i = 0; i < n; i++) {
-        if (buf[i] == '\n') {
-          lines.accept(current.toString(StandardCharsets.UTF_8));
-          current.reset();
-        } else {
-          current.write(buf[i]);
-        }
-      }
+      return new Response(status, all.toString(StandardCharsets.UTF_8));
     }
-    if (lines != null && current.size() > 0) lines.accept(current.toString(StandardCharsets.UTF_8));
-    return new Response(status, all.toString(StandardCharsets.UTF_8));
-  }
-
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (int c; (c = in.read()) != '\n'; ) {
-      if (c == -1) throw new EOFException("the connection closed in the middle of an answer");
-      if (c != '\r') b.write(c);
+    BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+    for (String line; (line = reader.readLine()) != null; ) {
+      lastHeard[0] = System.nanoTime();
+      lines.accept(line);
     }
-    return b.toString(StandardCharsets.US_ASCII);
-  }
-
-  /** HTTP/1.1 chunked transfer coding: a hex size line, that many bytes, CRLF; size 0 ends it. */
-  private static final class Chunked extends InputStream {
-    private final InputStream in;
-    private long left;
-    private boolean done;
-
-    Chunked(InputStream in) { this.in = in; }
-
-    @Override public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
-    }
-
-    @Override public int read(byte[] b, int off, int len) throws IOException {
-      if (done) return -1;
-      if (left == 0) {
-        String size = line(in);
-        if (size.isEmpty()) size = line(in); // the CRLF after the previous chunk
-        left = Long.parseLong(size.split(";")[0].strip(), 16);
-        if (left == 0) { done = true; return -1; }
-      }
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n == -1) throw new EOFException("the connection closed in the middle of an answer");
-      left -= n;
-      return n;
-    }
-  }
-
-  private static final class Bounded extends InputStream {
-    private final InputStream in;
-    private long left;
-
-    Bounded(InputStream in, long length) { this.in = in; this.left = length; }
-
-    @Override public int read() throws IOException {
-      if (left <= 0) return -1;
-      int c = in.read();
-      if (c != -1) left--;
-      return c;
-    }
-
-    @Override public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) return -1;
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n > 0) left -= n;
-      return n;
-    }
+    return new Response(status, "");
   }
 
   private static void close(Closeable c) {
