@@ -1,6 +1,5 @@
 //DEPS org.apache.kafka:kafka-clients:4.1.1
 //DEPS org.apache.kafka:kafka_2.13:4.1.1
-//DEPS org.testcontainers:testcontainers-redpanda:2.0.5
 //SOURCES ../log/*.java ../net/*.java ../story/*.java
 package workbook.kafka;
 

@@ -1,6 +1,6 @@
-//DEPS com.github.docker-java:docker-java-transport-zerodep:3.7.1
+//DEPS org.testcontainers:testcontainers-redpanda:2.0.5
 //DEPS org.immutables:value-annotations:2.12.2
-//SOURCES ../json/*.java
+//SOURCES ../json/*.java ../log/*.java
 package workbook.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
