@@ -172,8 +172,8 @@ class InventoryTest {
     @Test
     @DisplayName("a failure inside the transaction leaves the event unprocessed, and a retry applies it")
     void failureLeavesItUnprocessed() throws Exception {
-      // given: another transaction holds the stock row, so taking stock times out after 200 ms
-      db.execute("SET DEFAULT_LOCK_TIMEOUT 200");
+      // given: another transaction holds the stock row, so taking stock times out after 50 ms (the lock is held throughout: the wait fails every time, and soon)
+      db.execute("SET DEFAULT_LOCK_TIMEOUT 50");
       Throwable failure;
       Lender lender = new Lender(db.dataSource());
       try (StockLock lock = new StockLock()) {
@@ -256,7 +256,7 @@ class InventoryTest {
     void pooledConnectionLeftClean() throws Exception {
       // given: a pool of one connection whose close() returns it to the pool as it is, open transaction and all (as
       // Tomcat's jdbc-pool does unless told to roll back on return): every apply() gets the same connection
-      db.execute("SET DEFAULT_LOCK_TIMEOUT 200");
+      db.execute("SET DEFAULT_LOCK_TIMEOUT 50");
       try (OnePooledConnection pool = new OnePooledConnection(db.dataSource())) {
         Lender lender = new Lender(pool);
         Inventory pooled = new Inventory(lender);
@@ -435,9 +435,9 @@ class InventoryTest {
     @Test
     @DisplayName("a failure while applying leaves the offset uncommitted, so the events come again")
     void failureIsRedelivered() throws Exception {
-      // given: the stock row is locked, so applying fails (after 200 ms) while inventory-1 reads
+      // given: the stock row is locked, so applying fails (after 50 ms) while inventory-1 reads
       publish(topic, event("e-1", 1), event("e-2", 2), event("e-3", 3));
-      db.execute("SET DEFAULT_LOCK_TIMEOUT 200");
+      db.execute("SET DEFAULT_LOCK_TIMEOUT 50");
       try (StockLock lock = new StockLock();
           InventoryConsumer first = new InventoryConsumer(inventory, topic, group, "inventory-1")) {
         pollUntilFailure(first);
@@ -689,7 +689,7 @@ class InventoryTest {
     @DisplayName("a failure that is not a duplicate (a lock timeout) is let out, and the event is applied on the retry")
     void lockTimeoutIsNotADuplicate() throws Exception {
       // given: another consumer is inside its transaction for e-1 (it inserted e-1, not yet committed)
-      db.execute("SET DEFAULT_LOCK_TIMEOUT 200");
+      db.execute("SET DEFAULT_LOCK_TIMEOUT 50");
       Object outcome; // what apply() returned, or what it threw
       try (Connection other = db.dataSource().getConnection()) {
         other.setAutoCommit(false);
