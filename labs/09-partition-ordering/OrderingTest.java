@@ -55,8 +55,12 @@ class OrderingTest {
   static final int PARTITIONS = 6;
   static final int WORKERS = 3;
   static final Duration WAIT = Duration.ofSeconds(20);
-  /** How long the group coordinator takes to answer in the test of stop and close (a loaded broker). */
-  static final Duration COORDINATOR_ANSWERS = Duration.ofSeconds(2);
+  /**
+   * How long the group coordinator takes to answer in the test of stop and close (a broker under heavy load), simulated
+   * (no real wait): as long as KafkaConsumer's own close() waits, 30 s, so that a close with any shorter limit gives the
+   * commit up (a limit is a guess at how slow the broker may be, and the guess that is wrong on the day loses it).
+   */
+  static final Duration COORDINATOR_ANSWERS = Duration.ofSeconds(30);
   static final List<OrderEvents.OrderEvent> EVENTS = OrderEvents.scenario(800, 42);
   private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
@@ -312,8 +316,9 @@ class OrderingTest {
       Handled handled = new Handled();
       Pauses pauses = new Pauses();
       handled.before(pauses);
-      // given: a group coordinator that takes 2 s to answer, as a loaded broker's does: a worker's consumer closed with
-      // a shorter limit gives up the commit of what it handled before the answer comes (no real wait: see the fault)
+      // given: a group coordinator that takes 30 s to answer (as long as KafkaConsumer's close() waits by default), as a
+      // broker under heavy load does: a worker's consumer closed with a shorter limit gives up the commit of what it
+      // handled before the answer comes (no real wait: see the fault)
       Workers workers;
       Workers.newConsumer = config -> new workbook.faults.SlowCoordinatorAnswers<>(config, COORDINATOR_ANSWERS);
       try {
@@ -373,8 +378,9 @@ class OrderingTest {
               + acknowledged.getOrDefault(h.getKey(), 0L)).toList();
       assertThat(unacknowledged).as("TODO 2: what %s had committed, as the broker acknowledged it to %s, when %s returned:"
           + " the committed position of each partition it handled is the next record to read. Closing the consumer"
-          + " commits what was handled and waits for the broker's answer, which here takes %d s (a loaded broker): a"
-          + " close with a shorter limit (close(Duration.ofMillis(100)), close(Duration.ZERO)), or a stop that returns"
+          + " commits what was handled and waits for the broker's answer, which here takes %d s (a broker under heavy load;"
+          + " as long as KafkaConsumer's close() waits by default): a close with any shorter limit (close(Duration.ofSeconds(5)),"
+          + " close(Duration.ofMillis(100)), close(Duration.ZERO)), or a stop that returns"
           + " before the consumer is closed, gives that commit up, and whoever takes the partitions over handles those"
           + " records again", worker, worker, what, COORDINATOR_ANSWERS.toSeconds()).isEmpty();
     }
