@@ -83,7 +83,8 @@ class VersioningTest {
       {V2 + ";profile=\"a,b\";q=0, " + PLAIN_JSON, PLAIN_JSON}, {V1 + ";note=\"x;q=0\", " + V2 + ";q=0.5", V1}};
   /**
    * Another shop's catalog: under ids 1 and 2 other products than the API's own, and amounts a double cannot carry (20
-   * significant digits), with more decimals than their currency has (a unit price), in currencies Java does not know.
+   * significant digits), nor decimal128 (40), with more decimals than their currency has (a unit price, 12 decimals: more
+   * than the four of any ISO 4217 currency), in currencies Java does not know.
    */
   private static final java.util.Map<Integer, CatalogApi.Product> EXACT_PRODUCTS = java.util.Map.of(
       1, new CatalogApi.Product(1, "Roastery", new BigDecimal("98765432109876543.21"), "EUR"),
@@ -91,7 +92,9 @@ class VersioningTest {
       9, new CatalogApi.Product(9, "Sugar", new BigDecimal("0.10"), "EUR"),
       10, new CatalogApi.Product(10, "Beans by the gram", new BigDecimal("0.0125"), "EUR"),
       11, new CatalogApi.Product(11, "Matcha", new BigDecimal("1234.5"), "JPY"),
-      12, new CatalogApi.Product(12, "Gift card", new BigDecimal("25.005"), "USDC"));
+      12, new CatalogApi.Product(12, "Gift card", new BigDecimal("25.005"), "USDC"),
+      13, new CatalogApi.Product(13, "Saffron by the microgram", new BigDecimal("0.000000000375"), "EUR"),
+      14, new CatalogApi.Product(14, "Port concession", new BigDecimal("1234567890123456789012345678901234567.891"), "KWD"));
   private CatalogApi api;
 
   /** The contracts parsed in this run, by their text: the served document is the same for every test of a run. */
@@ -198,7 +201,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: 20 significant digits, more decimals than its currency has, any currency")
+    @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: 40 significant digits, 12 decimals, any currency")
     void exactAmountsByUrl() throws Exception {
       for (String id : new String[] {"1", "2"}) get("/api/v2/products/" + id, null); // the API's own products 1 and 2 first
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
@@ -218,8 +221,9 @@ class VersioningTest {
             assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
                 .as("TODO 1: the amount of a product whose price is %s %s came out of /api/%s as %s in %s: the amount goes"
                     + " from the product to the answer as the BigDecimal it is (new Price(p.amount(), ...)), never through"
-                    + " a double, which keeps about 16 digits, and never rounded to the decimals its currency has (a unit"
-                    + " price has more)", product.amount().toPlainString(), product.currency(), version, amount, body)
+                    + " a double, which keeps about 16 digits, never rounded to a precision (decimal128 keeps 34 digits) or to"
+                    + " the decimals of a currency (a unit price has more than any currency's four)", product.amount().toPlainString(),
+                    product.currency(), version, amount, body)
                 .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
           }
         }
@@ -351,6 +355,7 @@ class VersioningTest {
                 .isEqualTo(406);
             assertThat(contentType(response)).as("TODO 2: the 406 for Accept: %s is a problem document", sent)
                 .startsWith("application/problem+json");
+            assertProblem(response, 406);
           } else {
             assertThat(response.statusCode()).as("TODO 2: Accept: %s should get %s; got %s", sent, row[1], got).isEqualTo(200);
             assertThat(mediaType(response))
@@ -479,7 +484,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("every version chosen by Accept sends each product of its own catalog, its amount exactly: 20 significant digits, more decimals than its currency has, any currency")
+    @DisplayName("every version chosen by Accept sends each product of its own catalog, its amount exactly: 40 significant digits, 12 decimals, any currency")
     void exactAmountsByAccept() throws Exception {
       for (String id : new String[] {"1", "2"}) get("/api/products/" + id, V2); // the API's own products 1 and 2 first
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
@@ -497,7 +502,8 @@ class VersioningTest {
             JsonNode amount = accept.equals(V2) ? sent.path("price").path("amount") : sent.path("price");
             assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
                 .as("TODO 2: the amount of a product whose price is %s %s came out for Accept: %s as %s in %s: build the"
-                    + " body with v1(product) or v2(product), which keep the BigDecimal as it is", product.amount().toPlainString(),
+                    + " body with v1(product) or v2(product), which keep the BigDecimal as it is: no rounding to a precision"
+                    + " or a number of decimals", product.amount().toPlainString(),
                     product.currency(), accept, amount, body)
                 .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
           }
@@ -612,6 +618,7 @@ class VersioningTest {
           .as("TODO 2: answer the 406 with problem(ctx, 406, ...), the one error shape the contract promises "
               + "(see hint 2); it came as %s", contentType(response))
           .startsWith("application/problem+json");
+      assertProblem(response, 406);
     }
 
     @Order(1)
@@ -705,20 +712,25 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("an amount of any sign, size and number of decimals is read exactly (generated, seed printed)")
+    @DisplayName("an amount of any sign, size and number of decimals is read exactly: 40 digits and more, 12 decimals and more (generated, seed printed)")
     void everyAmountIsReadExactly() {
       long seed = System.nanoTime();
       java.util.Random random = new java.util.Random(seed);
       List<String> amounts = new ArrayList<>(List.of("1.234", "0.001", "0.0001", "1.23456789", "-1.50", "-0.01", "-2000000",
           "1E-10", "1E+30", "-98765432109876543.21",
           // Whole amounts past a long (a large order in a currency of small units): a whole number is an amount of any size too.
-          "9223372036854775807", "9223372036854775808", "-9223372036854775809", "123456789012345678901234567890"));
+          "9223372036854775807", "9223372036854775808", "-9223372036854775809", "123456789012345678901234567890",
+          // Past every bound a reader might think generous: more digits than decimal128's 34, more decimals than ten.
+          "1234567890123456789012345678901234567.891", "-12345678901234567890.12345678901234567890", "0.000000000001",
+          "1E-40", "0.0000000000000000000000000000000000000000000000001", "1" + "0".repeat(99), "1E+400",
+          "3.14159265358979323846264338327950288419716939937510582097494459"));
+      int fixed = amounts.size();
       for (int i = 0; i < 40; i++) {
-        // 1 to 20 digits, 0 to 8 of them decimals, either sign: every amount a currency or a unit price can have.
+        // 1 to 45 digits, 0 to 45 of them decimals, either sign: every amount a currency or a unit price can have.
         StringBuilder digits = new StringBuilder().append(1 + random.nextInt(9));
-        int length = 1 + random.nextInt(20);
+        int length = 1 + random.nextInt(45);
         while (digits.length() < length) digits.append(random.nextInt(10));
-        BigDecimal amount = new BigDecimal(new java.math.BigInteger(digits.toString()), random.nextInt(9));
+        BigDecimal amount = new BigDecimal(new java.math.BigInteger(digits.toString()), random.nextInt(46));
         amounts.add((random.nextBoolean() ? amount.negate() : amount).toPlainString());
       }
       List<String> wrong = new ArrayList<>();
@@ -734,8 +746,8 @@ class VersioningTest {
       assertThat(wrong)
           .as("TODO 3: every JSON number in price.amount is the amount, read exactly as sent: a dinar has three decimals, a"
               + " unit price more, a credit is below 0; no rounding to cents, no bounds of the reader's own, a whole number of"
-              + " any size too, never through a long (amounts after the first fourteen drawn with seed %d). Amounts read"
-              + " otherwise", seed)
+              + " any size too, never through a long, nor rounded to a precision (decimal128 keeps 34 digits) or a number of"
+              + " decimals (amounts after the first %d drawn with seed %d). Amounts read otherwise", fixed, seed)
           .isEmpty();
     }
 
@@ -964,13 +976,16 @@ class VersioningTest {
           "{\"price\":{\"amount\":NaN}}", "{\"price\":{\"amount\":Infinity}}", "{\"price\":{\"amount\":-Infinity}}",
           "{\"price\":{\"amount\":7.50,\"currency\":'USD'}}", "{\"name\":\"Espresso\tcup\",\"price\":{\"amount\":7.50}}",
           "{\"name\":\"Espresso\ncup\",\"price\":{\"amount\":7.50}}", "{\"name\":\"Espresso \\q cup\",\"price\":{\"amount\":7.50}}",
-          "{\"tags\":[1,,2],\"price\":{\"amount\":7.50}}", "{\"tags\":[,1],\"price\":{\"amount\":7.50}}"}) {
+          "{\"tags\":[1,,2],\"price\":{\"amount\":7.50}}", "{\"tags\":[,1],\"price\":{\"amount\":7.50}}",
+          // A record separator before the body makes it a JSON text sequence (RFC 7464), not a JSON text.
+          "\u001e" + whole}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
             .as("TODO 3: ProductReader.read(%s) threw %s: single quotes, unquoted names, comments (// /* # too), trailing"
                 + " commas, a missing value in a list, leading zeros or a plus, a decimal point with no digit before or after"
                 + " it, NaN or Infinity, a raw control character (tab, newline) or an escape JSON does not have (\\q) in a"
-                + " string are no JSON (RFC 8259), so the body cannot be used: an IllegalArgumentException. A"
+                + " string, or a record separator (U+001E) before the body, are no JSON (RFC 8259), so the body cannot be"
+                + " used: an IllegalArgumentException. A"
                 + " tolerant reader ignores fields it does not know, it does not guess at broken syntax: keep the given mapper"
                 + " as strict as Jackson's default (no JsonReadFeature.ALLOW_...)", body, thrown == null ? "nothing" : thrown.getClass().getName())
             .isInstanceOf(IllegalArgumentException.class);
@@ -1373,6 +1388,16 @@ class VersioningTest {
       Story.add("checked against the contract: " + body);
       return contract.problems("GET", PRODUCT, 200, "application/json", body);
     }
+  }
+
+  /** The 406 is a problem document (RFC 9457) by its members, not by its Content-Type alone: its status and a title. */
+  private static void assertProblem(HttpResponse<String> response, int status) {
+    JsonNode problem = exactJson(response.body());
+    assertThat(problem.path("status").isInt() && problem.path("status").intValue() == status && problem.path("title").isTextual())
+        .as("TODO 2: the %d says application/problem+json, but its body %s is no problem document (RFC 9457: an object whose"
+            + " status is the answer's, %d, with a title; the contract's Problem requires both): answer with the given"
+            + " problem(ctx, %d, \"...\"), which writes them", status, response.body(), status, status)
+        .isTrue();
   }
 
   private void assertPriceObject(HttpResponse<String> response, String todo) throws Exception {
