@@ -136,6 +136,30 @@ class Lab07BufJudgeTest {
         "message Product { reserved 4; reserved \"colour\"; string sku = 1; string name = 2;"
             + " int64 price_cents = 3 [deprecated = true]; optional int32 weight_grams = 5; Money price = 6; }"
             + " message Money { int64 minor_units = 1; string currency = 2; }");
+    // f15b: a message or enum type swapped for one of the same shape elsewhere, in every place a field can be.
+    pair("f15_swap_for_nested_in_another_message", true, "message P { Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; } message Other { message Money { int64 minor_units = 1; string currency = 2; } }",
+        "message P { Other.Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; } message Other { message Money { int64 minor_units = 1; string currency = 2; } }");
+    pair("f15_swap_nested_for_top_level", true, "message P { message Money { int64 minor_units = 1; string currency = 2; } Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { message Money { int64 minor_units = 1; string currency = 2; } .f15_swap_nested_for_top_level.Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_swap_inside_nested_message", true, "message P { message D { Money m = 1; } D d = 2; } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { message D { message Money { int64 minor_units = 1; string currency = 2; } Money m = 1; } D d = 2; } message Money { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_swap_repeated", true, "message P { repeated Money prices = 6; } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { message Money { int64 minor_units = 1; string currency = 2; } repeated Money prices = 6; } message Money { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_swap_oneof_member", true, "message P { oneof p { Money price = 6; string free = 7; } } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { message Money { int64 minor_units = 1; string currency = 2; } oneof p { Money price = 6; string free = 7; } } message Money { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_swap_optional_message", true, "message P { optional Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { message Money { int64 minor_units = 1; string currency = 2; } optional Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_swap_map_value", true, "message P { map<string, Money> prices = 6; } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { message Money { int64 minor_units = 1; string currency = 2; } map<string, Money> prices = 6; } message Money { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_message_renamed_same_shape", true, "message P { Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { Price price = 6; } message Price { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_enum_swap_for_nested", true, "message P { Status s = 1; } enum Status { STATUS_UNKNOWN = 0; STATUS_ACTIVE = 1; }",
+        "message P { enum Status { STATUS_UNKNOWN = 0; STATUS_ACTIVE = 1; } Status s = 1; } enum Status { STATUS_UNKNOWN = 0; STATUS_ACTIVE = 1; }");
+    pair("f15_enum_swap_for_other", true, "message P { Status s = 1; } enum Status { STATUS_UNKNOWN = 0; STATUS_ACTIVE = 1; } enum Colour { COLOUR_UNKNOWN = 0; COLOUR_ACTIVE = 1; }",
+        "message P { Colour s = 1; } enum Status { STATUS_UNKNOWN = 0; STATUS_ACTIVE = 1; } enum Colour { COLOUR_UNKNOWN = 0; COLOUR_ACTIVE = 1; }");
+    pair("f15_same_message_kept", false, "message P { message Money { int64 minor_units = 1; string currency = 2; } Money price = 6; } message Money { int64 minor_units = 1; string currency = 2; }", "message P { message Money { int64 minor_units = 1; string currency = 2; } Money price = 6; string sku = 1; } message Money { int64 minor_units = 1; string currency = 2; }");
+    pair("f15_nested_message_kept_reordered", false, "message P { message D { Money m = 1; } D d = 2; } message Money { int64 minor_units = 1; string currency = 2; }",
+        "message P { D d = 2; message D { Money m = 1; } } message Money { int64 minor_units = 1; string currency = 2; }");
     pair("lab07_careless_change", true, product,
         "message Product { string sku = 1; string title = 2; string price_cents = 3; int32 weight_grams = 4; }");
   }
