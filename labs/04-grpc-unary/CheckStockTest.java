@@ -380,15 +380,85 @@ class CheckStockTest {
     }
   }
 
-  /** Sets the count {@code f} holds (in {@code target}, or static) to {@code value}, noting how to put it back; false if it holds none. */
+  /**
+   * Sets the count {@code f} holds (in {@code target}, or static) to {@code value}, noting how to put it back; false if it
+   * holds none. A map or a collection it holds counts too: the counts kept in it (a count per product: AtomicInteger,
+   * Integer or Long values), and, when it holds something, its size (a set of the calls under way, compared with a
+   * limit), which {@link #FILL} placeholders make that large, and which are taken out again afterwards.
+   */
   private static boolean count(java.lang.reflect.Field f, Object target, long value, List<Runnable> restore) {
     if (workbook.test.Counts.setField(f, target, value, restore)) return true;
     try {
       f.setAccessible(true);
-      return workbook.test.Counts.setHeld(f.get(target), value, restore);
+      Object held = f.get(target);
+      if (workbook.test.Counts.setHeld(held, value, restore)) return true;
+      // A size cannot be made 0 (the calls under way are there): only made larger.
+      if (held instanceof java.util.Map<?, ?> map) return countsIn(map, value, restore) | (value > 0 && filled(map, restore));
+      if (held instanceof java.util.Collection<?> collection && !(held instanceof java.util.concurrent.BlockingQueue<?>)) {
+        boolean found = false;
+        for (Object element : List.copyOf(collection)) found |= workbook.test.Counts.setHeld(element, value, restore);
+        return found | (value > 0 && filled(collection, restore));
+      }
+      return false;
     } catch (IllegalAccessException | RuntimeException e) {
       return false; // a field that cannot be opened: not one of the lab's own
     }
+  }
+
+  /** How large a map or a collection of the lab's own is made, by placeholders, for a call: far more calls than run at once. */
+  static final int FILL = 1 << 20;
+
+  /** The counts a map of the lab's own keeps as its values (per product, say), set to {@code value}; false if none. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static boolean countsIn(java.util.Map<?, ?> map, long value, List<Runnable> restore) {
+    boolean found = false;
+    for (java.util.Map.Entry<?, ?> entry : List.copyOf(map.entrySet())) {
+      Object key = entry.getKey(), was = entry.getValue();
+      if (workbook.test.Counts.setHeld(was, value, restore)) {
+        found = true;
+      } else if (was instanceof Integer || was instanceof Long) {
+        try {
+          ((java.util.Map) map).replace(key, was instanceof Integer ? (Object) (int) value : (Object) value);
+          restore.add(() -> ((java.util.Map) map).replace(key, was));
+          found = true;
+        } catch (RuntimeException e) {
+          // a map that cannot be changed: no count kept in it
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Makes a map or a collection of the lab's own that holds something {@link #FILL} entries larger, with placeholders; false if it cannot grow. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static boolean filled(Object container, List<Runnable> restore) {
+    try {
+      if (container instanceof java.util.Map<?, ?> map && !map.isEmpty()) {
+        java.util.Map.Entry<?, ?> one = map.entrySet().iterator().next();
+        java.util.Map<Object, Object> more = new java.util.HashMap<>();
+        java.util.function.IntFunction<Object> key = i -> one.getKey() instanceof String ? "(placeholder " + i + ")" : new Object();
+        Object first = key.apply(0);
+        ((java.util.Map) map).put(first, one.getValue()); // a map that cannot grow (the given stock table) throws here, at once
+        more.put(first, one.getValue());
+        restore.add(() -> map.keySet().removeAll(more.keySet()));
+        for (int i = 1; i < FILL; i++) more.put(key.apply(i), one.getValue());
+        ((java.util.Map) map).putAll(more);
+        return true;
+      }
+      if (container instanceof java.util.Collection<?> collection && !collection.isEmpty()) {
+        java.util.Set<Object> more = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Object first = new Object();
+        ((java.util.Collection) collection).add(first); // a collection that cannot grow throws here, at once
+        more.add(first);
+        restore.add(() -> collection.removeIf(more::contains));
+        for (int i = 1; i < FILL; i++) more.add(new Object());
+        ((java.util.Collection) collection).addAll(more);
+        return true;
+      }
+    } catch (RuntimeException e) {
+      // a container that cannot grow (immutable, or of another element type): no count kept in it
+    }
+    return false;
   }
 
   /**
@@ -420,6 +490,10 @@ class CheckStockTest {
   static final class EchoChannel extends io.grpc.Channel {
     final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger together = new java.util.concurrent.atomic.AtomicInteger();
+    /** When set, the next call waits in the channel (its caller in fetch) until {@link #release} opens. */
+    final java.util.concurrent.atomic.AtomicBoolean holdNext = new java.util.concurrent.atomic.AtomicBoolean();
+    final java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     @Override public String authority() { return "echo"; }
 
@@ -439,6 +513,14 @@ class CheckStockTest {
         @SuppressWarnings("unchecked")
         public void halfClose() {
           inside.decrementAndGet();
+          if (holdNext.getAndSet(false)) {
+            holding.countDown();
+            try {
+              release.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           String id = request instanceof CheckStockRequest asked ? asked.getProductId() : "(no CheckStockRequest sent)";
           listener.onHeaders(new io.grpc.Metadata());
           listener.onMessage((A) StockLevel.newBuilder().setProductId(id).build());
@@ -815,9 +897,10 @@ class CheckStockTest {
           wrong.addAll(notFoundOverTheWire(wire, alphabet[0] + " id of " + built.length() + " characters", built.toString()));
         }
       }
-      // gRPC's own limit on a message is 4 MiB (4,194,304 bytes): a request just under it is still a question to answer.
-      wrong.addAll(notFoundOverTheWire(wire, "ASCII id of 4,000,000 characters, a request just under gRPC's own 4 MiB",
-          "z".repeat(4_000_000)));
+      // gRPC's own limit on a message is 4 MiB (4,194,304 bytes): a request of exactly that is still a question to answer
+      // (4,194,299 characters, a 1-byte tag and a 4-byte length), so a limit of one's own anywhere below it shows.
+      wrong.addAll(notFoundOverTheWire(wire, "ASCII id of 4,194,299 characters, a request of exactly gRPC's own 4 MiB (4,194,304 bytes)",
+          "z".repeat(4_194_299)));
       assertThat(wrong).as("TODO 2: unknown ids (generated from seed %d) CheckStock answered wrongly over the wire, to the server"
           + " StockServer.start builds: any id up to gRPC's own message limit of 4 MiB is a valid question, so no"
           + " maxInboundMessageSize of your own (on the server) and no limit in checkStock; one the table lacks is NOT_FOUND,"
@@ -1008,9 +1091,29 @@ class CheckStockTest {
           + " client's too), which makes the call after its last permit or thread wait for others' slow calls, past its"
           + " deadline (or be refused), however many it has. gRPC runs calls at once, each on its own thread, and the stock table is only read: no lock"
           + " or semaphore is needed").isEmpty();
+      // The counts are set while a call for the grinder is under way (held in its read of the stock table), so that a
+      // count kept only then (per product, in a map whose entry goes when its last call ends) is there to be set too.
+      java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean holdOne = new java.util.concurrent.atomic.AtomicBoolean();
+      Map<String, StockService.Item> holding = new java.util.AbstractMap<>() { // the stock table, holding one read (once told) until released
+        @Override public StockService.Item get(Object id) {
+          if (holdOne.getAndSet(false)) {
+            reading.countDown();
+            try {
+              release.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return StockService.STOCK.get(id);
+        }
+
+        @Override public java.util.Set<Entry<String, StockService.Item>> entrySet() { return StockService.STOCK.entrySet(); }
+      };
       // What a service and the server StockServer.start builds hold, an interceptor's captured fields too: a limit of more
       // permits than the callers below would let them all in, so it is found where it is kept, whatever its size.
-      StockService held = new StockService(StockService.STOCK, Duration.ZERO);
+      StockService held = new StockService(holding, Duration.ZERO);
       Server plain = serve(held, false);
       java.util.Map<Object, String> roots = new java.util.LinkedHashMap<>(handlersOf(plain));
       roots.put(held, "StockService");
@@ -1023,16 +1126,33 @@ class CheckStockTest {
           + " keeps). gRPC runs calls at"
           + " once, each on its own thread, and the stock table is only read: no lock, semaphore, queue of tokens or fixed"
           + " pool is needed").isEmpty();
+      holdOne.set(true);
+      var underWay = InventoryGrpc.newFutureStub(toPlain).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"));
       List<String> counts = new ArrayList<>();
-      for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
-        Status status = withCountsAt(roots, count, counts, () -> statusOf(() -> InventoryGrpc.newBlockingStub(toPlain)
-            .withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"))));
-        assertThat(status == null ? Status.Code.OK : status.getCode()).as("TODO 3: a call to the server StockServer.start"
-            + " builds, with the counts the lab keeps (%s) set to %,d, as if that many calls were under way, or no permit"
-            + " left, ended %s: a count of calls at once that queues or refuses the next call (a semaphore written by hand,"
-            + " a cap that sheds load) makes callers wait for others' slow look-ups, or fail, whatever its limit. gRPC runs"
-            + " calls at once, each on its own thread: serve every call", counts, count,
-            status == null ? "OK" : LocalGrpc.describe(status)).isEqualTo(Status.Code.OK);
+      try {
+        assertThat(reading.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("TODO 3: a call for the grinder to the"
+            + " server StockServer.start builds reached the stock table within %d s (it ended: %s)", TEST_DEADLINE.toSeconds(),
+            underWay.isDone() ? statusOf(() -> {
+              try {
+                underWay.get();
+              } catch (Exception e) {
+                throw e.getCause() instanceof StatusRuntimeException sre ? sre : new RuntimeException(e);
+              }
+            }) : "still under way").isTrue();
+        for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
+          Status status = withCountsAt(roots, count, counts, () -> statusOf(() -> InventoryGrpc.newBlockingStub(toPlain)
+              .withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"))));
+          assertThat(status == null ? Status.Code.OK : status.getCode()).as("TODO 3: a call for the grinder to the server"
+              + " StockServer.start builds, made while another call for the grinder was under way, with the counts the lab"
+              + " keeps (%s) set to %,d, as if that many calls were under way, or no permit left (a map or a set of the calls"
+              + " under way made %,d entries larger), ended %s: a count of calls at once, of your own, that queues or refuses the"
+              + " next call (a semaphore written by hand, a cap that sheds load, per product or for all, a number or the size"
+              + " of a set) makes callers wait for others' slow look-ups, or fail, whatever its limit. gRPC runs calls at"
+              + " once, each on its own thread: serve every call", counts, count, FILL,
+              status == null ? "OK" : LocalGrpc.describe(status)).isEqualTo(Status.Code.OK);
+        }
+      } finally {
+        release.countDown();
       }
       List<Thread> serving = new java.util.concurrent.CopyOnWriteArrayList<>(); // the thread running each call's checkStock
       io.grpc.ServerInterceptor threads = new io.grpc.ServerInterceptor() {
@@ -1275,21 +1395,36 @@ class CheckStockTest {
           + " stub is safe to share between threads and each call builds its own request: no lock or semaphore is needed")
           .isEmpty();
       // What a client holds, whatever its size: two fetches fit in a pool or a bulkhead of two threads or more.
-      StockClient probe = new StockClient(new EchoChannel(), TEST_DEADLINE);
+      EchoChannel echo = new EchoChannel();
+      StockClient probe = new StockClient(echo, TEST_DEADLINE);
       java.util.Map<Object, String> roots = Map.of(probe, "StockClient");
       assertThat(queuesWithin(roots, false)).as("TODO 3: a StockClient holds what makes a checkout wait for others' calls, or"
           + " refuses it, past its last permit or thread, however many it has (listed below, where it is kept: a bulkhead"
           + " of threads, a semaphore, a queue of tokens). A stub is safe to share between threads and each call builds its"
           + " own request: make the call in fetch, on the caller's thread").isEmpty();
+      // The counts are set while a fetch of the grinder is under way (held in the channel), so that a count kept only
+      // then (per product, in a map whose entry goes when its last call ends) is there to be set too.
+      echo.holdNext.set(true);
+      Thread underWay = new Thread(() -> thrownBy(() -> probe.fetch("grinder")), "a checkout whose fetch is under way");
+      underWay.setDaemon(true);
+      underWay.start();
       List<String> counts = new ArrayList<>();
-      for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
-        String outcome = withCountsAt(roots, count, counts, () -> within(Duration.ofSeconds(6), "TODO 3: fetch on a"
-            + " StockClient whose counts (" + counts + ") were set to " + count + " was still waiting 6 s later, on a"
-            + " channel that answers at once: a count of calls at once that makes the next wait (a semaphore written by"
-            + " hand) queues checkouts behind others' calls, whatever its limit", () -> thrownBy(() -> probe.fetch("grinder"))));
-        assertThat(outcome == null ? "nothing" : outcome).as("TODO 3: what fetch threw on a StockClient whose counts (%s)"
-            + " were set to %,d, as if that many calls were under way, or no permit left, on a channel that answers at once:"
-            + " a cap of your own on calls at once refuses checkouts, whatever its limit", counts, count).startsWith("nothing");
+      try {
+        assertThat(echo.holding.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("TODO 3: a fetch of the grinder"
+            + " reached the channel within %d s", TEST_DEADLINE.toSeconds()).isTrue();
+        for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
+          String outcome = withCountsAt(roots, count, counts, () -> within(Duration.ofSeconds(6), "TODO 3: fetch on a"
+              + " StockClient whose counts (" + counts + ") were set to " + count + " was still waiting 6 s later, on a"
+              + " channel that answers at once: a count of calls at once that makes the next wait (a semaphore written by"
+              + " hand) queues checkouts behind others' calls, whatever its limit", () -> thrownBy(() -> probe.fetch("grinder"))));
+          assertThat(outcome == null ? "nothing" : outcome).as("TODO 3: what fetch of the grinder threw, made while another"
+              + " fetch of the grinder was under way, on a StockClient whose counts (%s) were set to %,d, as if that many"
+              + " calls were under way, or no permit left (a map or a set of the calls under way made %,d entries larger),"
+              + " on a channel that answers at once: a cap of your own on calls at once, per product or for all, a number or"
+              + " the size of a set, refuses checkouts, whatever its limit", counts, count, FILL).startsWith("nothing");
+        }
+      } finally {
+        echo.release.countDown();
       }
       StockClient client = clientOf(serve(meeting()), TEST_DEADLINE);
       List<Object> results = workbook.test.LockStep.both(() -> LocalGrpc.text(client.fetch("grinder")),
@@ -1348,13 +1483,13 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("each call's deadline is the caller's to the millisecond, from 1 ms to an hour, counted from the call")
+    @DisplayName("each call's deadline is the caller's to the millisecond, from 1 ms to a year, counted from the call")
     void deadlineAsGiven() throws Exception {
       Server s = serve(new ScriptedInventory(Duration.ZERO));
       DeadlineAtStart watch = new DeadlineAtStart();
       io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(s), watch);
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
-          Duration.ofMillis(4_500), Duration.ofHours(1)}) {
+          Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365)}) {
         StockClient timed = new StockClient(watched, deadline);
         for (int call = 1; call <= 2; call++) { // the second call, 20 ms after the first, gets the whole deadline too
           if (call == 2) Thread.sleep(20);
@@ -1432,7 +1567,8 @@ class CheckStockTest {
     @DisplayName("check asks for the caller's id exactly, of any length, and answers with it: no trimming, case folding or limit on the client either")
     void clientKeepsTheIdAsGiven() throws InterruptedException {
       ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
-      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      // Not narrated: the story would print each request into the run's record, 4 MB of it for the longest id.
+      StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
       long seed = new java.util.Random().nextLong();
       java.util.Random random = new java.util.Random(seed);
       List<String> ids = new ArrayList<>(List.of(" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder"));
@@ -1444,6 +1580,9 @@ class CheckStockTest {
       }
       // The longest ids again in wider characters (2, 3 and 4 bytes each in UTF-8): up to 30,000 bytes on the wire, in every run.
       for (String wide : new String[] {"\u00e9", "\u4e2d", "\ud83c\udf75"}) ids.add("p" + wide.repeat((10_000 - 1) / wide.length()));
+      // And up to gRPC's own 4 MiB message, in every run: a request of 4,194,302 bytes, whose answer (the id and 7 units) is
+      // exactly 4 MiB, so that a limit of the client's own anywhere below it shows.
+      ids.add("p" + "q".repeat(4_194_296));
       List<String> wrong = new ArrayList<>();
       for (String id : ids) {
         String did = reaction(() -> client.check(id));
@@ -1455,8 +1594,8 @@ class CheckStockTest {
         }
       }
       assertThat(wrong).as("TODO 4: ids check changed or kept to itself (generated from seed %d): the inventory must be asked"
-          + " once for the id the caller gave, exactly and whatever its length or characters (no size limit of the client's own, on"
-          + " its stub either: withMaxOutboundMessageSize; the inventory decides what it knows; ' grinder'"
+          + " once for the id the caller gave, exactly and whatever its length or characters, up to gRPC's own 4 MiB message (no size limit of the client's own, on"
+          + " its stub either: withMaxOutboundMessageSize; nor of the server's, in StockServer.start: maxInboundMessageSize; the inventory decides what it knows; ' grinder'"
           + " is not the grinder, and a long id is not NoSuchProduct until the inventory says NOT_FOUND), and the Answer names"
           + " that id", seed)
           .isEmpty();
@@ -1620,17 +1759,35 @@ class CheckStockTest {
   class Step5 {
     @Test
     @DisplayName("the server StockServer.start builds listens on the loopback address only: its plaintext reaches no other machine")
-    void loopbackOnly() {
-      List<String> addresses = server.getListenSockets().stream().map(String::valueOf).toList();
-      List<String> beyond = server.getListenSockets().stream()
-          .filter(a -> !(a instanceof java.net.InetSocketAddress socket && socket.getAddress() != null && socket.getAddress().isLoopbackAddress()))
-          .map(String::valueOf).toList();
-      assertThat(beyond).as("TODO 5: the addresses the server StockServer.start builds listens on (all of them: %s) that are"
-          + " not the loopback address: a server without TLS (InsecureServerCredentials) must listen on 127.0.0.1 only, as the"
-          + " given forAddress(new InetSocketAddress(\"127.0.0.1\", port), ...) does. NettyServerBuilder.forPort(port) listens"
-          + " on every network interface, where any machine that reaches this one can call the inventory, and read its"
-          + " contract through reflection, in plaintext", addresses).isEmpty();
-      assertThat(addresses).as("TODO 5: the addresses the server StockServer.start builds listens on").isNotEmpty();
+    void loopbackOnly() throws java.io.IOException {
+      // On a free port (0, as the tests start it) and on a port given (as --serve gives 9090): both paths of start.
+      int given = 0;
+      Server onGiven = null;
+      for (int attempt = 1; onGiven == null; attempt++) { // a port found free may be taken by another process meanwhile
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+          given = free.getLocalPort();
+        }
+        try {
+          onGiven = StockServer.start(given, new StockService(StockService.STOCK, Duration.ZERO));
+        } catch (java.io.UncheckedIOException e) {
+          if (attempt == 3) throw e;
+        }
+      }
+      extraServers.add(onGiven);
+      for (Server s : List.of(server, onGiven)) {
+        String port = s == server ? "0 (a free one)" : given + " (given, as --serve gives one)";
+        List<String> addresses = s.getListenSockets().stream().map(String::valueOf).toList();
+        List<String> beyond = s.getListenSockets().stream()
+            .filter(a -> !(a instanceof java.net.InetSocketAddress socket && socket.getAddress() != null && socket.getAddress().isLoopbackAddress()))
+            .map(String::valueOf).toList();
+        assertThat(beyond).as("TODO 5: the addresses the server StockServer.start builds on port %s listens on (all of them:"
+            + " %s) that are not the loopback address: a server without TLS (InsecureServerCredentials) must listen on"
+            + " 127.0.0.1 only, whatever the port, as the given forAddress(new InetSocketAddress(\"127.0.0.1\", port), ...) does."
+            + " NettyServerBuilder.forPort(port), or new InetSocketAddress(port), listens on every network interface, where any"
+            + " machine that reaches this one can call the inventory, and read its contract through reflection, in plaintext",
+            port, addresses).isEmpty();
+        assertThat(addresses).as("TODO 5: the addresses the server StockServer.start builds on port %s listens on", port).isNotEmpty();
+      }
     }
 
     @Test

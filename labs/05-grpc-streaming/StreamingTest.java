@@ -369,7 +369,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("the current levels come as the stock gives them for the ids as asked, in every order of three products, and for a product asked twice")
+    @DisplayName("the current levels, then each change, come as the stock gives them to one watch of the ids as asked, in every order of three products, and for a product asked twice")
     void currentLevelsAsAsked() {
       List<String> wrong = new ArrayList<>();
       String[] ids = {"grinder", "milk-frother", "espresso-machine"};
@@ -379,17 +379,26 @@ class StreamingTest {
         Recorder<StockLevel> call = new Recorder<>();
         new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addAllProductIds(asked).build(), call);
         call.returned();
-        List<String> given = new ArrayList<>(); // what the stock gives a watcher of the ids as asked: their current levels
-        levels.watch(asked, level -> given.add("onNext " + com.google.protobuf.TextFormat.shortDebugString(level))).close();
+        // What the stock gives one watch of the ids as asked: their current levels, then a change to the first one asked
+        // (asked twice in the last two orders: one watch hears each change once).
+        List<String> given = new ArrayList<>();
+        StockLevels.Watch reference = levels.watch(asked, level -> given.add("onNext " + com.google.protobuf.TextFormat.shortDebugString(level)));
+        try {
+          levels.adjust(asked.get(0), 0);
+        } finally {
+          reference.close();
+        }
         if (!sent(call).equals(given)) {
           wrong.add("asked " + asked + ", sent " + sent(call).stream().map(line -> line.replaceAll("^onNext product_id: \"([^\"]*)\".*", "$1")).toList());
         }
         call.cancel();
       }
       assertThat(wrong).as("TODO 1: watches on three products, asked in each order (and with a product asked twice), whose"
-          + " current levels did not come as the stock gives them for the ids as asked (its order, a repeated id as often as"
-          + " asked): pass request.getProductIdsList() to levels.watch as it is; a Set of your own (HashSet, TreeSet) sends"
-          + " them in its own order, and any set (a LinkedHashSet too) sends a product asked twice once").isEmpty();
+          + " current levels, and then a change to the first product asked, did not come as the stock gives them to one watch"
+          + " of the ids as asked (its order, a repeated id's current level as often as asked, each change once): pass"
+          + " request.getProductIdsList() to one levels.watch as it is; a Set of your own (HashSet, TreeSet) sends them in"
+          + " its own order, any set (a LinkedHashSet too) sends a product asked twice once, and a watch per product sends"
+          + " each change to a product asked twice twice").isEmpty();
     }
   }
 
@@ -901,15 +910,24 @@ class StreamingTest {
       slow.ready = false;
       StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(slow);
       slow.returned();
-      client("TODO 4", "reserveStock's observer, given reservations of 2, 9 and 3 grinders by a slow client (not ready)", () -> {
-        requests.onNext(reservation("order-1", 2));
-        requests.onNext(reservation("order-2", 9));
-        requests.onNext(reservation("order-3", 3));
-      });
-      assertThat(sent(slow)).as("TODO 4: what reserveStock had sent on a call whose client was slow (isReady() false), once"
-          + " it had been given reservations of 2, 9 and 3 grinders (5 in stock): each request is answered in its onNext,"
-          + " ready or not, and gRPC queues the answer for the client; a queue of your own, of whatever size, fills, then"
-          + " drops or waits").hasSize(3);
+      // Each answer is sent in its request's onNext, on the thread that hands the request over: counted right after each
+      // onNext returns (an answer not sent yet shows), and its thread noted (an answer sent on another thread shows).
+      slow.answersFrom = Thread.currentThread();
+      int[] quantities = {2, 9, 3};
+      for (int i = 0; i < quantities.length; i++) {
+        int order = i + 1;
+        client("TODO 4", "reserveStock's observer, given a reservation of " + quantities[i] + " grinders by a slow client (not"
+            + " ready)", () -> requests.onNext(reservation("order-" + order, quantities[order - 1])));
+        int answered = sent(slow).size(); // read before where it was sent from: an answer counted here has been noted there
+        String where = slow.elsewhere;
+        assertThat(answered + " answered, " + (where == null ? "each in its onNext" : where)).as("TODO 4: what reserveStock"
+            + " had sent on a call whose client was slow (isReady() false), right after its onNext returned for reservation"
+            + " %d of 2, 9 and 3 grinders (5 in stock): each request is answered in its onNext, on the thread that hands it"
+            + " over, ready or not, and gRPC queues the answer for the client; a queue of your own, of whatever size, fills,"
+            + " then drops or waits, and an answer left to another thread (an executor) comes after onNext returned, or"
+            + " from a thread gRPC never gave the call", order).isEqualTo(order + " answered, each in its onNext");
+      }
+      slow.answersFrom = null;
       client("TODO 4", "reserveStock's observer, when the slow client (not ready) completed", requests::onCompleted);
       client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
       assertThat(sent(slow)).as("TODO 4: what reserveStock sent on a call whose client was slow (isReady() false) while it"
@@ -1137,7 +1155,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to an hour, counted from the call, the second call's too")
+    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to a year, counted from the call, the second call's too")
     void deadlineAsGiven() throws Exception {
       Server s = LocalGrpc.serve(0, CallStory.narrate(new AnsweringAtOnce()));
       ManagedChannel c = LocalGrpc.channel(s.getPort());
@@ -1146,7 +1164,7 @@ class StreamingTest {
       DeadlineAtStart watch = new DeadlineAtStart();
       io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(c, watch);
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
-          Duration.ofMillis(4_500), Duration.ofHours(1)}) {
+          Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365)}) {
         StockClient client = new StockClient(watched, deadline);
         for (int call = 1; call <= 2; call++) { // the second, 20 ms after the first, gets the whole deadline too
           if (call == 2) Thread.sleep(20);
@@ -1284,9 +1302,18 @@ class StreamingTest {
         return new io.grpc.ClientCall<>() {
           private Listener<A> listener;
           private long sent;
+          private boolean readyTold;
 
           @Override public void start(Listener<A> responses, io.grpc.Metadata headers) { listener = responses; }
-          @Override public void request(int count) {}
+
+          @Override public void request(int count) {
+            // Ready once started, as a call on a network says when its stream opens: a client that sends as the call
+            // is ready (an on-ready handler) starts sending here.
+            if (!readyTold) {
+              readyTold = true;
+              listener.onReady();
+            }
+          }
           @Override public void cancel(String message, Throwable cause) {}
           @Override public void sendMessage(Q message) { sent++; }
           @Override public boolean isReady() { return true; }
@@ -1667,10 +1694,15 @@ class StreamingTest {
     /** The thread inside onNext, and what was seen when a second one came in meanwhile (null: never). */
     private final java.util.concurrent.atomic.AtomicReference<Thread> sending = new java.util.concurrent.atomic.AtomicReference<>();
     volatile String overlap;
+    /** When set, the thread every onNext must come from (the one that hands the service its requests); elsewhere notes the first that did not. */
+    volatile Thread answersFrom;
+    volatile String elsewhere;
 
     @Override public void onNext(T message) {
       Thread me = Thread.currentThread(), other = sending.compareAndExchange(null, me);
       if (other != null && overlap == null) overlap = "onNext on thread '" + me.getName() + "' while thread '" + other.getName() + "' was still in onNext";
+      Thread from = answersFrom;
+      if (from != null && me != from && elsewhere == null) elsewhere = "an answer sent on thread '" + me.getName() + "', not in the request's onNext";
       try {
         events.add("onNext " + com.google.protobuf.TextFormat.shortDebugString((com.google.protobuf.MessageOrBuilder) message));
         Runnable during = duringOnNext;
