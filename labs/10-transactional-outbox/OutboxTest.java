@@ -111,6 +111,11 @@ class OutboxTest {
     }
   }
 
+  /** Why a failed place() must throw the failure itself (its end of a TODO 1 message). */
+  static final String RETHROWN = " Let the very exception reach the caller: roll back, then rethrow it (place() declares"
+      + " SQLException; wrapped in an unchecked exception it slips past every caller that catches SQLException to"
+      + " answer \"try again\")";
+
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: the order and its outbox row in one transaction")
@@ -160,7 +165,8 @@ class OutboxTest {
       Lender lender = new Lender(db.dataSource());
       Throwable thrown = catchThrowable(() -> new OrderService(lender, topic).place(new OrderService.Order("o-13", "sku-1", 1)));
       // then
-      assertThat(thrown).as("TODO 1: place(o-13) when its outbox row cannot be written must fail").isNotNull();
+      assertThat(thrown).as("TODO 1: what place(o-13) threw when its outbox row could not be written: it must fail, with"
+          + " the database's SQLException." + RETHROWN).isInstanceOf(SQLException.class);
       assertThat(lender.problems()).as("TODO 1: connections the failed place(o-13) did not give back as it found"
           + " them. Roll the transaction back (rollback(), not a rollback to a savepoint, which leaves the transaction"
           + " open) and close the connection on every path").isEmpty();
@@ -192,7 +198,8 @@ class OutboxTest {
         // when: o-13's outbox row is refused, then o-14 is placed on the same connection
         Throwable thrown = catchThrowable(() -> pooled.place(new OrderService.Order("o-13", "sku-1", 1)));
         if (thrown instanceof UnsupportedOperationException todo) throw todo;
-        assertThat(thrown).as("TODO 1: place(o-13) when its outbox row cannot be written must fail").isNotNull();
+        assertThat(thrown).as("TODO 1: what place(o-13) threw when its outbox row could not be written: it must fail, with"
+          + " the database's SQLException." + RETHROWN).isInstanceOf(SQLException.class);
         assertThat(lender.problems()).as("TODO 1: connections the pool got back from o-12's place() and o-13's failed"
             + " one not as they were lent. The pool hands the connection to the next order as it is: end the failed"
             + " transaction with rollback() (a rollback to a savepoint leaves it open) and close the connection")
@@ -228,6 +235,8 @@ class OutboxTest {
           if (thrown instanceof UnsupportedOperationException todo) throw todo;
           assertThat(thrown).as("TODO 1: place(o-13) when its outbox insert failed with %s: the failure must reach the"
               + " caller", kind).isNotNull();
+          assertThat(thrown).as("TODO 1: what place(o-13) threw when its outbox insert failed with %s: that very"
+              + " failure." + RETHROWN, kind).isInstanceOf(unchecked ? IllegalStateException.class : SQLException.class);
           assertThat(lender.problems()).as("TODO 1: connections the pool got back from o-12's place() and o-13's"
               + " failed one (%s) not as they were lent: end the failed transaction with rollback() whatever failed,"
               + " and close the connection", kind).isEmpty();
@@ -296,7 +305,8 @@ class OutboxTest {
       Lender lender = new Lender(db.dataSource());
       Throwable thrown = catchThrowable(() -> new OrderService(lender, topic).place(new OrderService.Order("o-1", "sku-2", 5)));
       // then
-      assertThat(thrown).as("TODO 1: placing o-1 a second time must fail (orders.id is the primary key)").isNotNull();
+      assertThat(thrown).as("TODO 1: what placing o-1 a second time threw: it must fail (orders.id is the primary key),"
+          + " with the database's SQLException." + RETHROWN).isInstanceOf(SQLException.class);
       assertThat(lender.problems()).as("TODO 1: connections the failed 2nd place(o-1) did not give back as it found"
           + " them. Roll the transaction back (rollback(), which ends it) and close the connection on every path")
           .isEmpty();
@@ -358,6 +368,8 @@ class OutboxTest {
           + " order and its outbox row together").isTrue();
       assertThat(thrown).as("TODO 1: place() when the database could not commit must fail: the caller must"
           + " not be told \"placed\"").isNotNull();
+      assertThat(thrown).as("TODO 1: what place() threw when the database could not commit: the database's"
+          + " SQLException." + RETHROWN).isInstanceOf(SQLException.class);
       assertThat(outbox().pending()).extracting(OutboxRelay.Row::key).as("TODO 1: outbox rows after the order's"
           + " commit failed. The order was never saved, so its event must not exist either: insert the outbox row"
           + " on the same connection, in the same transaction, as the order (not in a transaction of its own,"
@@ -687,7 +699,8 @@ class OutboxTest {
       Map<Long, String> written = rowsAsWritten();
       // the relay's clock, a year after the history was sent, moving one second on at each send; its zone is not this
       // machine's (a relay's clock may run in any zone): sent_at is the instant it says, whatever the zone
-      java.time.Instant start = java.time.Instant.parse("2031-03-01T09:00:00Z");
+      // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows)
+      java.time.Instant start = java.time.Instant.parse("2031-03-01T09:00:00.123456Z");
       java.time.ZoneId zone = java.time.ZoneOffset.ofHoursMinutes(5, 45);
       if (java.time.ZoneId.systemDefault().getRules().getOffset(start).equals(zone)) zone = java.time.ZoneOffset.ofHoursMinutes(-3, -30);
       MovableClock clock = new MovableClock(start, zone);
@@ -730,8 +743,9 @@ class OutboxTest {
           + " relay's clock, read when the row is marked: not the database's CURRENT_TIMESTAMP, nor Instant.now(), nor"
           + " one time for the whole pass; on its own row only (an UPDATE of a range of ids, or of every row of its order,"
           + " stamps rows acknowledged earlier again); and as the instant it is: the clock runs in the zone %s, so its wall time"
-          + " (a LocalDateTime of it, or Timestamp.valueOf of one) stored as this machine's zone is hours off: stamp"
-          + " OffsetDateTime.now(clock) or the clock's Instant", clock.getZone()).containsExactlyElementsOf(producer.clockAtSend);
+          + " (a LocalDateTime of it, or Timestamp.valueOf of one) stored as this machine's zone is hours off; and whole:"
+          + " the clock says microseconds (the column keeps them), so sent_at cut to seconds or milliseconds is another"
+          + " instant: stamp OffsetDateTime.now(clock) or the clock's Instant", clock.getZone()).containsExactlyElementsOf(producer.clockAtSend);
     }
 
     /** Rows of the outbox's history, sent before the test's pass: past the thousand a relay might keep, no round number. */

@@ -750,64 +750,127 @@ class FanOutTrapTest {
     }
 
     @Test @Order(8)
-    @DisplayName("an outage of one reaction's service delays only that reaction: shipping gets the order while"
-        + " notification's reaction is still retrying it")
+    @DisplayName("an outage delays only the reactions whose services are down: analytics' reaction gets going while"
+        + " notification's call hangs, and shipping gets the order while both of theirs hang")
     void oneOutageDelaysOneReaction() {
-      // given: notification fails every call until the test ends its outage, and its reaction is retrying o-1; from its
-      // third call on, each call also hangs (as a call to a service that is down often does: up to its timeout) until
-      // shipping has o-1, or 10 s have passed
+      // given: notification and analytics fail every call until the test ends their outage; from each one's third call
+      // on, each call also hangs (as a call to a service that is down often does: up to its timeout) until shipping has
+      // o-1, or 10 s have passed. Their reactions start one after the other: analytics' while notification's call
+      // hangs, then shipping's while both hang (one hung call, and two: a pool or permits shared by two reactions)
       Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      Shop.Service analytics = Shop.Service.start("analytics", 0, "/events");
       Shop.Service shipping = Shop.Service.start("shipping", 0, "/shipments");
       java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
       try {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
-        java.util.concurrent.atomic.AtomicReference<Thread> hanging = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicLong hangs = new java.util.concurrent.atomic.AtomicLong();
-        Shop.ServiceFailed outage = notification.answered(503, "o-1");
-        notification.script(call -> {
-          if (!down.get()) return null;
-          if (call >= 2) {
-            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            hangs.incrementAndGet();
-            hanging.set(Thread.currentThread());
-            while (!shipping.handled().contains("o-1") && !released.get() && System.nanoTime() < end) pause(1);
-            hanging.set(null);
-            hangs.incrementAndGet();
-          }
-          return outage;
-        });
+        java.util.Set<Thread> hanging = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+        for (Shop.Service failing : List.of(notification, analytics)) {
+          Shop.ServiceFailed outage = failing.answered(503, "o-1");
+          failing.script(call -> {
+            if (!down.get()) return null;
+            if (call >= 2) {
+              long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+              hanging.add(Thread.currentThread());
+              changes.incrementAndGet();
+              while (!shipping.handled().contains("o-1") && !released.get() && System.nanoTime() < end) pause(1);
+              hanging.remove(Thread.currentThread());
+              changes.incrementAndGet();
+            }
+            return outage;
+          });
+        }
+        shipping.script(call -> null); // (counts the calls that start)
         checkout.publish(checkout.orderConfirmed("o-1"));
         react(notification, Topics.unique("notification"), Duration.ofMillis(1));
         await(() -> notification.scriptedCalls() >= 3, "TODO 2: the notification reaction never retried o-1");
-        // when: shipping's reaction starts, in its own group, in the middle of notification's outage
-        react(shipping, Topics.unique("shipping"), Duration.ofMillis(1));
-        // then: shipping gets o-1; a thread that waits for a lock notification's reaction holds while its call hangs
-        // can never get on while it hangs, and ends the wait at once
-        Supplier<String> why = () -> "TODO 2: shipping never got o-1 while notification was down (notification's"
-            + " reaction retried it " + notification.scriptedCalls() + " times meanwhile): each reaction does its part"
-            + " on its own schedule, so an outage delays one email, not every parcel. Nothing in deliver may make one"
-            + " reaction wait for another (a lock on Reaction.class or a static object, around deliver or around the"
-            + " call, a shared single-threaded executor)";
-        await(() -> {
-          if (shipping.handled().contains("o-1")) return true;
-          long before = hangs.get();
-          Thread held = hanging.get();
-          String waiting = held == null ? "" : waitingFor(held);
-          if (waiting.isEmpty() && held != null) waiting = parkedInDeliver();
-          if (!waiting.isEmpty() && before % 2 == 1 && hangs.get() == before) {
-            fail(why.get() + "\n(" + waiting + ", while notification's call hung: shipping's reaction cannot go on"
-                + " until notification's call ends)");
-          }
-          return false;
-        }, why);
+        // when: analytics' reaction starts, in its own group, while notification's call hangs; then shipping's, while
+        // both hang
+        HeldBehind analyticsHeld = new HeldBehind(analytics, react(analytics, Topics.unique("analytics"), Duration.ofMillis(1)),
+            1, hanging, changes);
+        await(() -> analytics.scriptedCalls() >= 3 || analyticsHeld.check(), () -> "TODO 2: analytics' reaction never"
+            + " called analytics while notification's call hung (notification's reaction retried o-1 "
+            + notification.scriptedCalls() + " times): each reaction does its part on its own schedule");
+        HeldBehind shippingHeld = new HeldBehind(shipping, react(shipping, Topics.unique("shipping"), Duration.ofMillis(1)),
+            2, hanging, changes);
+        // then: shipping gets o-1; a reaction that waits for a lock a hung call's reaction holds, or parks in its deliver
+        // (outside its call and its pause) before its first call while the hung calls go on, can never get on while
+        // they hang: told at once (a lock, a Semaphore), or once it has waited half a second (a Future of a shared pool)
+        await(() -> shipping.handled().contains("o-1") || shippingHeld.check(), () -> "TODO 2: shipping never got o-1"
+            + " while notification and analytics were down (their reactions retried it " + notification.scriptedCalls()
+            + " and " + analytics.scriptedCalls() + " times meanwhile): each reaction does its part on its own"
+            + " schedule, so an outage delays one email, not every parcel");
         down.set(false);
-        await(() -> notification.handled().contains("o-1"), "TODO 2: notification is back, but never got o-1");
+        await(() -> notification.handled().contains("o-1") && analytics.handled().contains("o-1"), "TODO 2: notification"
+            + " and analytics are back, but never got o-1");
       } finally {
         released.set(true); // a hanging call ends now, so that close() need not wait for it
         reactions.forEach(Reaction::close); // before their service stops
         reactions.clear();
         notification.close();
+        analytics.close();
         shipping.close();
+      }
+    }
+
+    /**
+     * A reaction started while {@code hung} calls of other reactions hang: {@link #check()} fails the test when it waits
+     * behind them, that is, while exactly that many calls hang (none began or ended meanwhile) and its service has
+     * had no call yet, its thread waits for a lock a hanging thread holds, or is parked in its deliver outside its call
+     * and its pause: on a synchronizer (a Semaphore, a lock: told at once), or on anything else (a Future of a pool the
+     * reactions share) without a break for half a second, far longer than a pool of its own takes to start a call.
+     */
+    final class HeldBehind {
+      private final Shop.Service service;
+      private final Thread thread;
+      private final int hung;
+      private final java.util.Set<Thread> hanging;
+      private final java.util.concurrent.atomic.AtomicLong changes;
+      private long parkedSince = -1, parkedAt = -1;
+
+      HeldBehind(Shop.Service service, Reaction reaction, int hung, java.util.Set<Thread> hanging,
+          java.util.concurrent.atomic.AtomicLong changes) {
+        this.service = service;
+        this.thread = reactionThread(reaction);
+        this.hung = hung;
+        this.hanging = hanging;
+        this.changes = changes;
+      }
+
+      /** False while it is not seen waiting behind the hung calls; fails the test when it is. */
+      boolean check() {
+        long before = changes.get();
+        List<Thread> held = List.copyOf(hanging);
+        if (held.size() != hung || service.scriptedCalls() > 0) {
+          parkedSince = -1;
+          return false;
+        }
+        String waiting = held.stream().map(FanOutTrapTest.Step2::waitingFor).filter(w -> w.contains(thread.getName()))
+            .findFirst().orElse("");
+        String parked = parkedInDeliver(thread);
+        if (changes.get() != before || service.scriptedCalls() > 0) {
+          parkedSince = -1;
+          return false;
+        }
+        if (waiting.isEmpty() && parked.startsWith("at ")) waiting = thread.getName() + " waited in its deliver, " + parked;
+        if (waiting.isEmpty() && !parked.isEmpty()) {
+          if (parkedSince < 0 || parkedAt != before) {
+            parkedSince = System.nanoTime();
+            parkedAt = before;
+          } else if (System.nanoTime() - parkedSince > 500_000_000L) {
+            waiting = thread.getName() + " waited in its deliver for " + (System.nanoTime() - parkedSince) / 1_000_000
+                + " ms, " + parked;
+          }
+        } else if (parked.isEmpty()) {
+          parkedSince = -1;
+        }
+        if (!waiting.isEmpty()) {
+          fail("TODO 2: the reaction of " + service.name() + " never called " + service.name() + " while " + hung
+              + " other reaction(s)' call(s) hung (" + waiting + "): each reaction does its part on its own schedule."
+              + " Nothing in deliver may make one reaction wait for another: a lock on Reaction.class or a static"
+              + " object, a Semaphore, or an executor the reactions share (its threads busy with the hung calls)");
+        }
+        return false;
       }
     }
 
@@ -1239,37 +1302,35 @@ class FanOutTrapTest {
     }
 
     /**
-     * A thread waiting on a synchronizer (a Semaphore, a lock, a latch, Object.wait) in a reaction's deliver, outside
-     * its service call and its backOff(): one reaction waiting for another (a Semaphore has no owner to name); empty
-     * if none.
+     * Where {@code thread} waits in a reaction's deliver, outside its service call and its backOff(): "at" and the
+     * synchronizer (a Semaphore, a lock, a latch, Object.wait), or "parked on" what it waits for (a Future); empty if
+     * it does not.
      */
-    static String parkedInDeliver() {
-      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-      for (java.lang.management.ThreadInfo info : threads.dumpAllThreads(false, false)) {
-        Thread.State state = info.getThreadState();
-        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) continue;
-        StackTraceElement[] stack = info.getStackTrace();
-        if (java.util.Arrays.stream(stack).noneMatch(f -> f.getClassName().equals("Reaction")
-            && f.getMethodName().equals("deliver"))) {
-          continue;
+    static String parkedInDeliver(Thread thread) {
+      java.lang.management.ThreadInfo info = java.lang.management.ManagementFactory.getThreadMXBean()
+          .getThreadInfo(thread.getId(), Integer.MAX_VALUE);
+      if (info == null) return "";
+      Thread.State state = info.getThreadState();
+      if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING && state != Thread.State.BLOCKED) return "";
+      StackTraceElement[] stack = info.getStackTrace();
+      if (java.util.Arrays.stream(stack).noneMatch(f -> f.getClassName().equals("Reaction")
+          && f.getMethodName().equals("deliver"))) {
+        return "";
+      }
+      String synchronizer = null;
+      for (StackTraceElement frame : stack) {
+        String c = frame.getClassName(), m = frame.getMethodName();
+        if (c.startsWith("Shop$") || c.startsWith("org.apache.kafka.") || c.startsWith("FanOutTrapTest")
+            || c.equals("Reaction") && (m.equals("backOff") || m.equals("run"))) {
+          return ""; // in its call, or in its pause
         }
-        String synchronizer = null;
-        for (StackTraceElement frame : stack) {
-          String c = frame.getClassName(), m = frame.getMethodName();
-          if (c.startsWith("Shop$") || c.startsWith("org.apache.kafka.") || c.startsWith("FanOutTrapTest")
-              || c.equals("Reaction") && m.equals("backOff")) {
-            break; // in its call, or in its pause
-          }
-          if (synchronizer == null && (c.startsWith("java.util.concurrent.locks.AbstractQueuedSynchronizer")
-              || c.equals("java.lang.Object") && m.equals("wait"))) {
-            synchronizer = c + "." + m;
-          }
-          if (c.equals("Reaction") || c.startsWith("Reaction$")) {
-            if (synchronizer != null) {
-              return info.getThreadName() + " waited in Reaction." + m + ", at " + synchronizer + " (" + info.getLockName() + ")";
-            }
-            break;
-          }
+        if (synchronizer == null && (c.startsWith("java.util.concurrent.locks.AbstractQueuedSynchronizer")
+            || c.equals("java.lang.Object") && m.equals("wait"))) {
+          synchronizer = c + "." + m;
+        }
+        if (c.equals("Reaction") || c.startsWith("Reaction$")) {
+          return synchronizer != null ? "at " + synchronizer + " (" + info.getLockName() + ")"
+              : "parked on " + info.getLockName();
         }
       }
       return "";
@@ -1383,35 +1444,51 @@ class FanOutTrapTest {
 
     @Test @Order(10)
     @DisplayName("a failure that is no outage (a bug: an exception other than ServiceFailed) is not retried: the reaction"
-        + " stops, its event uncommitted")
+        + " stops, its event uncommitted, and goes no further: the order after it is not called for either")
     void aBugIsNoOutage() {
       Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
       try {
-        // given: the reaction's next call fails with a bug of the caller's own, then the service would answer as usual
+        // given: o-1 and o-2 wait in the broker; the reaction's first call (o-1's) fails with a bug of the caller's own,
+        // then the service would answer as usual
         IllegalStateException bug = new IllegalStateException("simulated: a bug in the notification client");
         notification.failNextWith(bug);
+        checkout.publish(checkout.orderConfirmed("o-1"));
+        checkout.publish(checkout.orderConfirmed("o-2"));
         String group = Topics.unique("notification");
         Reaction reaction = new Reaction(topic, group, notification, Duration.ofMillis(1));
         reactions.add(reaction);
-        // when
-        checkout.publish(checkout.orderConfirmed("o-1"));
-        // then: it stops at once, or (wrongly) calls again a moment later; whichever comes first ends the wait
+        // when, then: its thread ends (it stopped), or (wrongly) a call reaches notification, o-1's again or o-2's; a
+        // reaction that goes on calls within moments, one that stopped never does: whichever comes first ends the wait
+        Thread thread = reactionThread(reaction);
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (reaction.stoppedBy() == null && notification.callsAt().isEmpty() && System.nanoTime() < deadline) {
+        while (thread.isAlive() && notification.callsAt().isEmpty() && System.nanoTime() < deadline) {
           pause(10);
         }
-        assertThat(notification.callsAt()).as("TODO 2: calls that reached notification after the reaction's first"
-            + " call failed with %s, a bug, not an outage (stopped by: %s). backOff() and call again only on"
-            + " Shop.ServiceFailed: a bug retried forever holds the partition without anyone hearing of it, where the"
-            + " loop stops the reaction and tells why (stoppedBy)", bug, reaction.stoppedBy()).isEmpty();
+        assertThat(notification.callsAt().isEmpty() ? "none" : notification.handled().toString()).as("TODO 2: calls"
+            + " that reached notification after the reaction's first call, for o-1, failed with %s, a bug, not an"
+            + " outage (stopped by: %s; the orders it then handled shown). backOff() and call again only on"
+            + " Shop.ServiceFailed, and let the bug through: the loop stops the reaction and tells why (stoppedBy). A bug"
+            + " retried forever holds the partition without anyone hearing of it; a loop that notes it and goes on to"
+            + " o-2 commits o-2's offset, which counts o-1 done: o-1 is lost", bug, reaction.stoppedBy()).isEqualTo("none");
         assertThat(reaction.stoppedBy()).as("TODO 2: why the reaction stopped, after its call failed with a bug")
             .isSameAs(bug);
         assertThat(Topics.lag(group, topic)).as("TODO 2: events of group %s left uncommitted after the bug stopped the"
-            + " reaction: o-1 was never handled", group).isEqualTo(1);
+            + " reaction: neither o-1 nor o-2 was handled", group).isEqualTo(2);
       } finally {
         reactions.forEach(Reaction::close); // before their service stops
         reactions.clear();
         notification.close();
+      }
+    }
+
+    /** The thread that runs a reaction's loop (given code: the field {@code thread}). */
+    static Thread reactionThread(Reaction reaction) {
+      try {
+        java.lang.reflect.Field field = Reaction.class.getDeclaredField("thread");
+        field.setAccessible(true);
+        return (Thread) field.get(reaction);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("the test reads Reaction's thread, given code: " + e, e);
       }
     }
 
