@@ -186,53 +186,60 @@ class ShopTest {
     }
 
     @Test
-    @DisplayName("every call's deadline is the whole budget counted from that call: never an earlier call's, never cut")
+    @DisplayName("every call's deadline is the whole budget counted from that call, whatever the budget (under a second, over the demo's 2 s): never an earlier call's, never cut, never stretched")
     void deadlineCountsFromEachCall() throws Exception {
-      Duration budget = Duration.ofMillis(1500);
-      FakeOrders orders = new FakeOrders();
-      List<long[]> calls = new CopyOnWriteArrayList<>(); // {nanoTime at the call, its deadline as a nanoTime, or none}
-      Gateway gateway = gatewayTo(orders, budget, new io.grpc.ClientInterceptor() {
-        @Override public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method,
-            io.grpc.CallOptions options, io.grpc.Channel next) {
-          Deadline d = options.getDeadline();
-          long left = d == null ? 0 : d.timeRemaining(TimeUnit.NANOSECONDS);
-          long now = System.nanoTime(); // read after the deadline's own clock: now + left is never before it ends
-          calls.add(d == null ? new long[] {now} : new long[] {now, now + left});
-          return next.newCall(method, options);
-        }
-      });
-      // nanoTime as the gateway began each POST, on its own thread, before placeOrder ran: any deadline set while
-      // this request is served ends no earlier than that + budget, however slow the way from the browser was
-      List<Long> began = onEachOrder(gateway);
+      // The budget the gateway is given, whatever it is: the one of the other deadline tests, one under a second, and one
+      // over the demo's DEADLINE (2 s). A floor of its own ("at least a second") or a cap ("never more than DEADLINE")
+      // shows on one side; the calls are seen on their way out, so nothing here waits on the budget.
       List<String> wrong = new ArrayList<>();
-      for (int i = 1; i <= 4; i++) {
-        int before = calls.size();
-        int beganBefore = began.size();
-        Answer answer = post(gateway.url(), "espresso-cup", 1);
-        if (calls.size() != before + 1 || began.size() != beganBefore + 1) {
-          wrong.add("POST " + i + ": " + (calls.size() - before) + " calls (answered " + answer.status() + ")");
-          continue;
-        }
-        long[] call = calls.get(before);
-        long start = began.get(beganBefore);
-        if (call.length == 1) {
-          wrong.add("POST " + i + ": a call with no deadline");
-        } else if (call[1] < start + budget.toNanos()) {
-          wrong.add("POST " + i + ": deadline " + (start + budget.toNanos() - call[1]) / 1_000 + " µs before the"
-              + " budget counted from the moment the gateway began this request");
-        } else if (call[1] > call[0] + budget.toNanos()) {
-          wrong.add("POST " + i + ": deadline " + (call[1] - call[0] - budget.toNanos()) / 1_000_000 + " ms after the"
-              + " budget counted from the call");
+      for (Duration budget : List.of(Duration.ofMillis(1500), Duration.ofMillis(250), Duration.ofMillis(5000))) {
+        FakeOrders orders = new FakeOrders();
+        List<long[]> calls = new CopyOnWriteArrayList<>(); // {nanoTime at the call, its deadline as a nanoTime, or none}
+        Gateway gateway = gatewayTo(orders, budget, new io.grpc.ClientInterceptor() {
+          @Override public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method,
+              io.grpc.CallOptions options, io.grpc.Channel next) {
+            Deadline d = options.getDeadline();
+            long left = d == null ? 0 : d.timeRemaining(TimeUnit.NANOSECONDS);
+            long now = System.nanoTime(); // read after the deadline's own clock: now + left is never before it ends
+            calls.add(d == null ? new long[] {now} : new long[] {now, now + left});
+            return next.newCall(method, options);
+          }
+        });
+        // nanoTime as the gateway began each POST, on its own thread, before placeOrder ran: any deadline set while
+        // this request is served ends no earlier than that + budget, however slow the way from the browser was
+        List<Long> began = onEachOrder(gateway);
+        int posts = budget.toMillis() == 1500 ? 4 : 2;
+        for (int i = 1; i <= posts; i++) {
+          int before = calls.size();
+          int beganBefore = began.size();
+          Answer answer = post(gateway.url(), "espresso-cup", 1);
+          String which = "budget " + budget.toMillis() + " ms, POST " + i + ": ";
+          if (calls.size() != before + 1 || began.size() != beganBefore + 1) {
+            wrong.add(which + (calls.size() - before) + " calls (answered " + answer.status() + ")");
+            continue;
+          }
+          long[] call = calls.get(before);
+          long start = began.get(beganBefore);
+          if (call.length == 1) {
+            wrong.add(which + "a call with no deadline");
+          } else if (call[1] < start + budget.toNanos()) {
+            wrong.add(which + "deadline " + (start + budget.toNanos() - call[1]) / 1_000 + " µs before the"
+                + " budget counted from the moment the gateway began this request");
+          } else if (call[1] > call[0] + budget.toNanos()) {
+            wrong.add(which + "deadline " + (call[1] - call[0] - budget.toNanos()) / 1_000_000 + " ms after the"
+                + " budget counted from the call");
+          }
         }
       }
       // Exact, with no tolerance: a deadline made by withDeadlineAfter(budget) while this POST is served ends between
       // "the gateway began the request + budget" and "call + budget", whatever the machine's speed; a margin cut from
       // the budget shows as soon as the gateway takes less than the margin between those two moments (microseconds).
-      assertThat(wrong).as("TODO 1: four POSTs one after the other, with a budget of %d ms: each call's deadline must"
-          + " end the whole budget after a moment of that request (withDeadlineAfter(budget) on each call). One"
-          + " kept from an earlier call (renewed only once it ran out), or a budget cut by a margin of your own (even"
-          + " a millisecond kept back for the gateway's answer), ends before that; one longer than the budget ends"
-          + " after", budget.toMillis()).isEmpty();
+      assertThat(wrong).as("TODO 1: POSTs one after the other to gateways given budgets of 1500, 250 and 5000 ms: each"
+          + " call's deadline must end the whole budget after a moment of that request (withDeadlineAfter(budget) on each"
+          + " call), whatever the budget. One kept from an earlier call (renewed only once it ran out), a budget cut by a"
+          + " margin of your own (even a millisecond kept back for the gateway's answer) or capped (at the demo's"
+          + " DEADLINE), ends before that; one longer than the budget (a floor of your own, \"at least a second\") ends"
+          + " after").isEmpty();
     }
 
     @Test
@@ -336,6 +343,22 @@ class ShopTest {
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received for two forms sent at the same time: each as its form said")
           .containsExactlyInAnyOrder("espresso-cup x1", "beans-1kg x2");
+      // and two browsers ordering the same product at once: the order service decides what it has in stock, so the
+      // gateway holds neither back (a lock per product makes the second wait for the first's call, two budgets)
+      orders.received.clear();
+      orders.met.set(0);
+      orders.meet = new java.util.concurrent.CountDownLatch(2);
+      var same = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1), workbook.test.Background.OWN_THREAD);
+      var sameAgain = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 2), workbook.test.Background.OWN_THREAD);
+      List<String> sameAnswers = List.of(same.get(30, TimeUnit.SECONDS), sameAgain.get(30, TimeUnit.SECONDS));
+      assertThat(orders.met.get()).as("TODO 1: calls of two POSTs for the same product (espresso-cup) sent at the same"
+          + " time that were inside the order service together (answers %s). A gateway that lets one order of a product"
+          + " through at a time (a lock per product, to keep the last one in stock from going twice) makes the second"
+          + " browser wait for the first's call, two budgets behind a slow order service; the order service decides"
+          + " what is in stock: call it from each request as it comes", sameAnswers).isEqualTo(2);
+      assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
+          .as("TODO 1: what the order service received for two forms for the same product sent at the same time")
+          .containsExactlyInAnyOrder("espresso-cup x1", "espresso-cup x2");
       // Two requests can also meet between two lines of placeOrder, where no test can hold them: what one request leaves
       // in the gateway's fields (a request builder kept for the next order, a deadline, a form), another request at the
       // same time reads or writes over. So one more POST, another form, alone: every field must read as it did before.
@@ -1286,10 +1309,9 @@ class ShopTest {
       // Opened one after the other; the one opened second leaves (neither the first nor the last).
       EventStream first = later(new EventStream(gateway.url() + "/api/stock"));
       first.take(3, Duration.ofSeconds(10), "step 5's first test must pass first");
-      java.lang.reflect.Field stockField = Gateway.class.getDeclaredField("stock");
-      stockField.setAccessible(true);
-      Object feed = stockField.get(gateway);
-      java.util.Map<String, String> feedOnePage = fieldsOf(feed, GIVEN_FEED_FIELDS);
+      Object feed = fieldOfType(gateway, StockFeed.class);
+      java.util.Set<String> sharedOnOnePage = sharedFeedFields(feed);
+      java.util.Map<String, String> feedOnePage = fieldsOf(feed, sharedOnOnePage);
       EventStream leaving = new EventStream(gateway.url() + "/api/stock");
       EventStream last;
       try (leaving) {
@@ -1300,12 +1322,16 @@ class ShopTest {
             .isEqualTo(3);
         // Two pages can also connect at once, and meet between two lines of stream, where no test can hold them: what a
         // page leaves in the feed's own fields (its cancel, its call), a page connecting at the same time writes over.
-        // The fields the given code keeps for every page (the stub, the open clients, the heartbeat) are shared on purpose.
-        assertThat(changes(feedOnePage, fieldsOf(feed, GIVEN_FEED_FIELDS))).as("TODO 5: StockFeed's fields that the pages"
+        // The fields the given code keeps for every page (the stub, the open clients, the heartbeat) are shared on purpose,
+        // and so is what each page keeps under its own client (a map from client to its cancel): no page reads another's.
+        java.util.Set<String> shared = new java.util.HashSet<>(sharedOnOnePage);
+        shared.retainAll(sharedFeedFields(feed)); // shared while one page was open and while three were
+        assertThat(changes(feedOnePage, fieldsOf(feed, shared))).as("TODO 5: StockFeed's fields that the pages"
             + " opened after the first one changed, as field: before -> after. A page's cancel kept in a field of the"
             + " feed belongs to whichever page set it last: two pages connecting at once can each register the other's,"
             + " and then one page going away ends another page's call. Keep each page's cancel in a local variable of"
-            + " stream and give it to that page's own client.onClose").isEmpty();
+            + " stream and give it to that page's own client.onClose (or, if the feed must hold it, under that page's own"
+            + " client, in a map keyed by the client)").isEmpty();
       }
       Poll.until(() -> inventory.watchers() <= 2, Duration.ofSeconds(10), () -> "TODO 5: one of three pages left, but"
           + " the gateway still has " + inventory.watchers() + " calls open: run that page's cancel in its onClose");
@@ -1458,8 +1484,38 @@ class ShopTest {
     }
   }
 
-  /** The fields of StockFeed that the given code keeps for every page: shared by design. */
-  static final java.util.Set<String> GIVEN_FEED_FIELDS = java.util.Set.of("inventory", "browsers", "heartbeat");
+  /**
+   * The fields of StockFeed kept for every page, shared by design, found by what they hold (so a given field renamed is
+   * the same field): the stub, the heartbeat, and the pages' own clients, in a set of them or in a map from each page's
+   * client to what is that page's own (its cancel, say), where no page reads another's entry.
+   */
+  static java.util.Set<String> sharedFeedFields(Object feed) throws IllegalAccessException {
+    java.util.Set<String> shared = new java.util.HashSet<>();
+    for (java.lang.reflect.Field field : feed.getClass().getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) || field.isSynthetic()) continue;
+      field.setAccessible(true);
+      Object value = field.get(feed);
+      boolean perPage = value instanceof java.util.Collection<?> items && !items.isEmpty()
+          && items.stream().allMatch(item -> item instanceof io.javalin.http.sse.SseClient)
+          || value instanceof java.util.Map<?, ?> map && !map.isEmpty()
+          && map.keySet().stream().allMatch(key -> key instanceof io.javalin.http.sse.SseClient);
+      if (perPage || value instanceof io.grpc.stub.AbstractStub<?> || value instanceof java.util.concurrent.ExecutorService) {
+        shared.add(field.getName());
+      }
+    }
+    return shared;
+  }
+
+  /** The value of the one field of {@code owner} of this type, found by its type, so a given field renamed is found too. */
+  static Object fieldOfType(Object owner, Class<?> type) throws IllegalAccessException {
+    for (java.lang.reflect.Field field : owner.getClass().getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) || !type.isAssignableFrom(field.getType())) continue;
+      field.setAccessible(true);
+      return field.get(owner);
+    }
+    throw new AssertionError(owner.getClass().getSimpleName() + " has no field of type " + type.getSimpleName()
+        + ": the given code keeps one; put it back");
+  }
 
   // --- what a call leaves behind in an object's fields --------------------------------------------------------
 
@@ -1657,9 +1713,7 @@ class ShopTest {
    * count from before.
    */
   static List<Long> onEachOrder(Gateway gateway) throws Exception {
-    java.lang.reflect.Field field = Gateway.class.getDeclaredField("app");
-    field.setAccessible(true);
-    io.javalin.Javalin app = (io.javalin.Javalin) field.get(gateway);
+    io.javalin.Javalin app = (io.javalin.Javalin) fieldOfType(gateway, io.javalin.Javalin.class);
     List<Long> began = new CopyOnWriteArrayList<>();
     app.unsafe.internalRouter.addHttpEndpoint(new io.javalin.router.Endpoint(io.javalin.http.HandlerType.BEFORE,
         "/api/orders", ctx -> began.add(System.nanoTime()), java.util.Set.of()));
