@@ -250,6 +250,7 @@ class OrderViewsTest {
    * An HttpClient standing in for orders, customers and shipments, with no network: each answers its part,
    * except the part named in the id ("shipments.404": shipments answers 404 "shipments answered 404";
    * ".timeout": its request times out; ".reset": its connection breaks; ".refused": nobody takes the connection;
+   * ".connect": its connection is not made in time (a connect timeout);
    * ".late": it answers when released).
    * Every request is counted. Made with {@code together}, no request of a view is answered before all three of
    * its requests are in (as the real services meet in a latch): when the view fails, its counts are final. Three
@@ -272,6 +273,7 @@ class OrderViewsTest {
     private final Map<String, CompletableFuture<HttpResponse<String>>> held = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final java.util.concurrent.atomic.AtomicLong longestTimeout = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger blockingSends = new java.util.concurrent.atomic.AtomicInteger();
 
     Backends(boolean together) { this.together = together; }
 
@@ -280,6 +282,9 @@ class OrderViewsTest {
 
     /** Whether the three requests of a view once failed to come together. */
     boolean apart() { return apart; }
+
+    /** How many requests were sent with the blocking send (get), not sendAsync (getAsync). */
+    int blockingSends() { return blockingSends.get(); }
 
     /** How many times orders, customers and shipments were asked for the view with this id. */
     int[] asked(String id) {
@@ -331,8 +336,9 @@ class OrderViewsTest {
         switch (what) {
           case "" -> answer.complete(new Answer(200, json(part, id)));
           case "timeout" -> answer.completeExceptionally(new java.net.http.HttpTimeoutException("request timed out"));
-          case "reset" -> answer.completeExceptionally(new java.io.IOException("connection reset"));
+          case "reset" -> answer.completeExceptionally(new java.net.SocketException("connection reset"));
           case "refused" -> answer.completeExceptionally(new java.net.ConnectException("Connection refused"));
+          case "connect" -> answer.completeExceptionally(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
           case "late" -> held.put(part + " " + id, answer);
           default -> answer.complete(new Answer(Integer.parseInt(what), part + " answered " + what));
         }
@@ -350,6 +356,7 @@ class OrderViewsTest {
 
     @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
         throws java.io.IOException, InterruptedException {
+      blockingSends.incrementAndGet();
       try {
         return this.<T>answer(request).get();  // get() without a timeout: Late runs out only timeouts
       } catch (java.util.concurrent.ExecutionException e) {
@@ -423,6 +430,13 @@ class OrderViewsTest {
               .as("TODO 1: %s answered 503, yet concurrent(...) returned a view: every part is needed, so join every"
                   + " future and let its failure through (no exceptionally(...) that fills in null)", down.name())
               .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
+          // The view fails as soon as the 503 is in, while the other two requests may still be on their way: wait (bounded)
+          // until each service has had its request, so the counts are final whatever the machine's load.
+          long until = System.nanoTime() + 2_000_000_000L;
+          while ((services.orders.requests() == 0 || services.customers.requests() == 0 || services.shipments.requests() == 0)
+              && System.nanoTime() < until) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+          }
           assertThat(new int[] {services.orders.requests(), services.customers.requests(), services.shipments.requests()})
               .as("TODO 1: %s answered 503 and the view failed, but orders, customers and shipments were asked this many"
                   + " times: each service is asked once per view, failed or not; a retry is one more round-trip, and a"
@@ -471,6 +485,15 @@ class OrderViewsTest {
       Backends backends = new Backends(true);
       RestClient client = clientOn(backends, "TODO 1");
       OrderViews fake = new OrderViews(client, services);
+      // First a whole view: its three calls go out with getAsync, so no thread is held per call while it waits.
+      assertThat(fake.concurrent("whole", "whole")).as("TODO 1: the concurrent view while every part answers").isEqualTo(Backends.view("whole"));
+      assertThat(backends.blockingSends())
+          .as("TODO 1: the concurrent view made %d of its three calls with the blocking get(...) (on threads of its own, such"
+              + " as supplyAsync(() -> client.get(...))): start them with client.getAsync(...), which holds no thread while"
+              + " the answer is on its way; a pool of threads that each block in get serves only as many calls at once as it"
+              + " has threads (the common pool has one fewer than the machine's cores), so pages that arrive together at the"
+              + " view service wait for each other", backends.blockingSends())
+          .isZero();
       java.util.List<String> wrong = new java.util.ArrayList<>();
       for (String part : PARTS) {
         for (String what : FAILED_ANSWERS) {
@@ -487,7 +510,8 @@ class OrderViewsTest {
           else if (thrown == null) wrong.add(part + " answered " + what + ", yet concurrent(...) returned a view: " + view);
           else if (!ownFailure(thrown, what)) {
             wrong.add(part + " answered " + what + ", and the view failed with " + describe(thrown) + ", not with that call's own"
-                + (Character.isDigit(what.charAt(0)) ? " HttpError " + what : " IOException"));
+                + (Character.isDigit(what.charAt(0)) ? " HttpError " + what : " " + ownClass(what).getSimpleName()
+                + " (as it is or as the cause of another exception, never a new IOException made of its message)"));
           } else if (!java.util.Arrays.equals(asked, new int[] {1, 1, 1})) {
             wrong.add(part + " answered " + what + ", and orders, customers, shipments were asked " + java.util.Arrays.toString(asked) + " times");
           }
@@ -511,15 +535,27 @@ class OrderViewsTest {
 
     /**
      * Whether {@code thrown} is the failure of the call that answered {@code what}: its HttpError with that status (as it
-     * is or in a CompletionException), or for a timeout or a broken connection an IOException in its causes.
+     * is or in a CompletionException), or for a timeout or a broken connection that very failure in its causes (the
+     * HttpTimeoutException of a timeout, the SocketException of a reset, the ConnectException of a refused connection,
+     * the HttpConnectTimeoutException of a connection not made in time), not another IOException made of its message.
      */
     static boolean ownFailure(Throwable thrown, String what) {
       if (Character.isDigit(what.charAt(0))) {
         RestClient.HttpError error = httpError(thrown);
         return error != null && error.status() == Integer.parseInt(what);
       }
-      for (Throwable t = thrown; t != null; t = t.getCause()) if (t instanceof java.io.IOException) return httpError(thrown) == null;
+      for (Throwable t = thrown; t != null; t = t.getCause()) if (ownClass(what).isInstance(t)) return httpError(thrown) == null;
       return false;
+    }
+
+    /** The exception a call that answered {@code what} ("timeout", "reset", "refused", "connect") fails with. */
+    static Class<? extends java.io.IOException> ownClass(String what) {
+      return switch (what) {
+        case "timeout" -> java.net.http.HttpTimeoutException.class;
+        case "reset" -> java.net.SocketException.class;
+        case "refused" -> java.net.ConnectException.class;
+        default -> java.net.http.HttpConnectTimeoutException.class;
+      };
     }
 
     @Test @WaitsLong // on unfinished code it waits out its 20 s bound for the view
@@ -587,7 +623,29 @@ class OrderViewsTest {
         alive = true;
         if (page.getState() != Thread.State.WAITING || !parkedOnAFuture(page)) return true;
       }
-      return alive && (timeoutPending() || schedulerPending(before, pages));
+      return alive && (labThreadOnAClock(pages) || timeoutPending() || schedulerPending(before, pages));
+    }
+
+    /**
+     * Whether a thread of the lab's own other than the pages (one whose stack runs the lab's code: a thread it started, a
+     * task it gave a pool) sleeps, waits with a timeout or runs: a deadline of the page's own kept by a plain thread
+     * (Thread.sleep, then the view completed with what has come), whenever that thread was started.
+     */
+    static boolean labThreadOnAClock(java.util.List<Thread> pages) {
+      for (var thread : Thread.getAllStackTraces().entrySet()) {
+        Thread.State state = thread.getKey().getState();
+        if (pages.contains(thread.getKey()) || (state != Thread.State.TIMED_WAITING && state != Thread.State.RUNNABLE)) continue;
+        for (StackTraceElement frame : thread.getValue()) if (labClass(frame.getClassName())) return true;
+      }
+      return false;
+    }
+
+    /** Whether a class is the lab's own (OrderViews, RestClient, ViewService, their nested classes and lambdas), not a test's. */
+    static boolean labClass(String name) {
+      for (String lab : new String[] {"OrderViews", "RestClient", "ViewService"}) {
+        if (name.equals(lab) || name.startsWith(lab + "$")) return true;
+      }
+      return false;
     }
 
     /** The threads alive before a page started. */
@@ -942,7 +1000,7 @@ class OrderViewsTest {
         asked.computeIfAbsent(what, key -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         return switch (what) {
           case "timeout" -> CompletableFuture.failedFuture(new java.net.http.HttpTimeoutException("request timed out"));
-          case "reset" -> CompletableFuture.failedFuture(new java.io.IOException("connection reset"));
+          case "reset" -> CompletableFuture.failedFuture(new java.net.SocketException("connection reset"));
           default -> CompletableFuture.completedFuture(new Answer(Integer.parseInt(what), "views answered " + what));
         };
       }
@@ -1066,7 +1124,7 @@ class OrderViewsTest {
         int code = Integer.parseInt(ctx.pathParam("code"));
         asked.computeIfAbsent(code, c -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         if (code / 100 == 2) ctx.status(code).json(Services.ORDERS.get("42"));
-        // The body as it comes, spaces, newlines and length (none at all, or up to 8 KB) too; and Retry-After (0 s or 1 s), as a
+        // The body as it comes, spaces, newlines and length (none at all, up to 8 KB, and one of more than 1 MB) too; and Retry-After (0 s or 1 s), as a
         // service that is down or busy may say: the call is still made once.
         else ctx.status(code).header("Retry-After", retryAfter(code)).result(errorBody(code));
       }));
@@ -1105,9 +1163,13 @@ class OrderViewsTest {
       }
     }
 
-    /** The body the status sweep's server sends with a status that is not a 2xx: none at all (300, 325, ...), or ten bytes to 8 KB. */
+    /**
+     * The body the status sweep's server sends with a status that is not a 2xx: none at all (300, 325, ...), ten bytes to
+     * 8 KB, or for a 502 an error page of more than 1 MB (a body is kept whole, whatever its length: no cap).
+     */
     static String errorBody(int status) {
       if (status % 25 == 0) return "";
+      if (status == 502) return " answer 502\n" + "<p>error page</p>\n".repeat(58_300);
       return " answer " + status + "\n" + "<p>error page</p>\n".repeat((status * 37) % 480);
     }
 
@@ -1130,9 +1192,16 @@ class OrderViewsTest {
               + " it failed with %s", status, path, describe(thrown))
           .isNotNull();
       assertThat(error.status()).as("TODO 3: the status in the HttpError from %s", path).isEqualTo(status);
-      if (!noBody) assertThat(error.body()).as("TODO 3: the server's body in the HttpError from %s, as it came (not trimmed, not rewritten): the caller"
-          + " reads what the server said, an error page of 8 KB as much as one of ten bytes, and an empty body as empty (no text made"
-          + " up for it: the status says what it needs to)", path).isEqualTo(errorBody(status));
+      if (noBody) return;
+      String sent = errorBody(status);
+      // The length first: a body cut short is told in one line, not in two pages of error page.
+      assertThat(error.body().length()).as("TODO 3: the server sent %d a body of %d characters, and the HttpError from %s"
+          + " keeps %d of them: keep the body whole, an error page of more than 1 MB as much as one of ten bytes (no cap on"
+          + " its length, no trimming, nothing made up for an empty one)", status, sent.length(), path, error.body().length())
+          .isEqualTo(sent.length());
+      assertThat(error.body()).as("TODO 3: the server's body in the HttpError from %s, as it came (not trimmed, not rewritten): the caller"
+          + " reads what the server said, an error page of more than 1 MB as much as one of ten bytes (no cap on its length), and an empty body as empty (no text made"
+          + " up for it: the status says what it needs to)", path).isEqualTo(sent);
     }
 
     @Test
@@ -1240,22 +1309,23 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a call that times out, whose connection breaks or is refused is made once, on get and getAsync alike: an error that is not an HttpError, never a second try")
+    @DisplayName("a call that times out, whose connection breaks, is refused or is not made in time is made once, on get and getAsync alike: its own error, not an HttpError, never a second try")
     void timedOutCallIsNotRetried() throws Exception {
       Backends backends = new Backends(false);
       RestClient client = clientOn(backends, "TODO 3");
-      for (String what : new String[] {"timeout", "reset", "refused"}) {
+      for (String what : new String[] {"timeout", "reset", "refused", "connect"}) {
         String id = "orders." + what;
         String url = services.orders.url() + "/orders/" + id;
-        String how = what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke its connection" : "found its connection refused";
+        String how = what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke its connection"
+            : what.equals("refused") ? "found its connection refused" : "could not connect in time (a connect timeout)";
         Throwable blocking = catchThrowable(() -> client.get(url, Services.Order.class));
         assertThat(blocking).as("TODO 3: the request %s, yet get() returned: a failed call must throw", how)
             .isNotNull().isNotInstanceOf(UnsupportedOperationException.class);
         assertThat(backends.asked(id)[0])
             .as("TODO 3: get() was called once and its request %s (%s), yet it was sent %d times: a failed call is not made"
                 + " again, not even a GET (a retry is one more round-trip the caller did not ask for); let the given"
-                + " UncheckedIOException through", how, what.equals("refused") ? "a service that is restarting refuses the"
-                + " second try as well, and the caller waits for two failures instead of one"
+                + " UncheckedIOException through", how, what.equals("refused") || what.equals("connect") ? "a service that is"
+                + " restarting or overloaded refuses the second try as well, and the caller waits for two failures instead of one"
                 : "the service may have had it and done the work", backends.asked(id)[0])
             .isEqualTo(1);
         Throwable async = client.getAsync(url, Services.Order.class).handle((order, e) -> e).join();
@@ -1270,6 +1340,13 @@ class OrderViewsTest {
               .as("TODO 3: the request %s, and the call failed with HttpError %s: no server sent a status, so let the"
                   + " failure itself through, as for a service nobody answers at", how, madeUp == null ? 0 : madeUp.status())
               .isNull();
+          assertThat(Step1.ownFailure(failed, what))
+              .as("TODO 3: the request %s, and %s failed with %s: the caller must get that call's own failure, the %s, as"
+                  + " it is or as the cause of the given UncheckedIOException (get) or of the future's CompletionException"
+                  + " (getAsync), so it can tell a timeout from a broken or refused connection; a new IOException made of its"
+                  + " message hides which it was", how, failed == blocking ? "get()" : "getAsync()", describe(failed),
+                  Step1.ownClass(what).getSimpleName())
+              .isTrue();
         }
       }
     }

@@ -139,7 +139,9 @@ class ProductCacheTest {
     @Test
     @DisplayName("a product says Cache-Control: public, max-age=60")
     void publicForSixtySeconds() throws Exception {
-      String header = get("/products/1").headers().firstValue("Cache-Control").orElse(null);
+      // Every Cache-Control line: two lines are one list (RFC 9110, 5.3), "public" on one and "max-age=60" on another too.
+      List<String> lines = get("/products/1").headers().allValues("Cache-Control");
+      String header = lines.isEmpty() ? null : String.join(", ", lines);
       assertThat(directives(header))
           .as("TODO 1: Cache-Control should be \"public, max-age=60\" (see hint 1), but was %s", header)
           .containsExactlyInAnyOrder("public", "max-age=60");
@@ -148,7 +150,8 @@ class ProductCacheTest {
     @Test
     @DisplayName("HEAD says the same Cache-Control as GET")
     void headSaysTheSame() throws Exception {
-      String header = head("/products/1").headers().firstValue("Cache-Control").orElse(null);
+      List<String> lines = head("/products/1").headers().allValues("Cache-Control");
+      String header = lines.isEmpty() ? null : String.join(", ", lines);
       assertThat(directives(header))
           .as("TODO 1: a HEAD answer carries the headers GET would send; Cache-Control was %s", header)
           .containsExactlyInAnyOrder("public", "max-age=60");
@@ -225,23 +228,48 @@ class ProductCacheTest {
                 + " send, all of it (see hint 2)", other.body(), original)
             .isNotNull().isNotEqualTo(original);
       }
+      // A body of more than 1 MB whose last letter changes: the whole body is hashed, not its first kilobytes.
+      String longName = "Espresso cup " + "x".repeat(1 << 20);
+      api.rename(1, longName + "A");
+      String endsInA = etagOf("/products/1");
+      api.rename(1, longName + "B");
+      assertThat(etagOf("/products/1"))
+          .as("TODO 2: a name of more than a million letters changed only in its last letter, and the ETag stayed %s: the"
+              + " tag was made from part of the body (its first characters); hash the body you send, all of it, however"
+              + " long (see hint 2)", endsInA)
+          .isNotNull().isNotEqualTo(endsInA);
     }
 
     @Test
-    @DisplayName("two prices whose bodies share a 32-bit String.hashCode still get different ETags")
+    @DisplayName("two prices whose bodies share a 32-bit String.hashCode, CRC32 or Adler-32 still get different ETags")
     void noCollisionOfShortHashes() throws Exception {
-      // Found by search: these two bodies differ, yet their String.hashCode values are equal.
-      api.changePrice(1, "898739675.75");
-      HttpResponse<String> first = get("/products/1");
-      api.changePrice(1, "363903106.83");
-      HttpResponse<String> second = get("/products/1");
-      assertThat(first.body().hashCode()).as("the test's premise: the two bodies collide in String.hashCode")
-          .isEqualTo(second.body().hashCode());
-      assertThat(second.headers().firstValue("ETag"))
-          .as("TODO 2: the price changed but the ETag did not: a 32-bit hash (String.hashCode, CRC32) gives two "
-              + "bodies the same tag far too easily, and a cache is then told its old price is current; hash the "
-              + "bytes with SHA-256 (see hint 2)")
-          .isNotEqualTo(first.headers().firstValue("ETag"));
+      // Found by search: each pair's two bodies differ, yet share that 32-bit hash (however the tag prints it: 8 hex
+      // digits, or spread over 16 by a multiplier, two versions still share it).
+      String[][] pairs = {{"String.hashCode", "898739675.75", "363903106.83"}, {"CRC32", "355614183.38", "796639057.68"},
+          {"Adler-32", "876309004.97", "882535018.67"}};
+      for (String[] pair : pairs) {
+        api.changePrice(1, pair[1]);
+        HttpResponse<String> first = get("/products/1");
+        api.changePrice(1, pair[2]);
+        HttpResponse<String> second = get("/products/1");
+        assertThat(hash32(pair[0], first.body())).as("the test's premise: the two bodies collide in %s", pair[0])
+            .isEqualTo(hash32(pair[0], second.body()));
+        assertThat(second.headers().firstValue("ETag"))
+            .as("TODO 2: the price changed from %s to %s but the ETag stayed %s: the two bodies share their %s, and a"
+                + " 32-bit hash (String.hashCode, CRC32, Adler-32), however many digits it is printed with, gives two"
+                + " bodies the same tag far too easily, and a cache is then told its old price is current; hash the"
+                + " bytes with SHA-256 (see hint 2)", pair[1], pair[2], first.headers().firstValue("ETag").orElse("(none)"), pair[0])
+            .isNotEqualTo(first.headers().firstValue("ETag"));
+      }
+    }
+
+    /** The 32-bit hash {@code name} of a body: String.hashCode, or CRC32 / Adler-32 of its UTF-8 bytes. */
+    static long hash32(String name, String body) {
+      if (name.equals("String.hashCode")) return body.hashCode();
+      java.util.zip.Checksum sum = name.equals("CRC32") ? new java.util.zip.CRC32() : new java.util.zip.Adler32();
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      sum.update(bytes, 0, bytes.length);
+      return sum.getValue();
     }
 
     @Test
@@ -852,10 +880,11 @@ class ProductCacheTest {
     }
 
     @Test
-    @DisplayName("a private cache: private and public change nothing, and s-maxage (for shared caches) does not apply")
+    @DisplayName("a private cache: private and public change nothing, and s-maxage (for shared caches) does not apply; must-revalidate waits for max-age")
     void privateCacheDirectives() throws Exception {
       String[][] cases = {{"private, max-age=60", "30", "1"}, {"public, max-age=60", "30", "1"},
-          {"max-age=60, s-maxage=5", "30", "1"}, {"s-maxage=600, max-age=5", "6", "2"}, {"s-maxage=600", "1", "2"}};
+          {"max-age=60, s-maxage=5", "30", "1"}, {"s-maxage=600, max-age=5", "6", "2"}, {"s-maxage=600", "1", "2"},
+          {"max-age=60, must-revalidate", "30", "1"}, {"Proxy-Revalidate, max-age=60", "30", "1"}};
       for (String[] c : cases) {
         origin.cacheControl = c[0];
         String path = "/products/" + (100 + java.util.Arrays.asList(cases).indexOf(c));
@@ -865,7 +894,8 @@ class ProductCacheTest {
         client.get(path);
         assertThat(origin.requests() - before)
             .as("TODO 4: Cache-Control: %s read again %s s later: this client is a browser's own (private) cache, so "
-                + "private does not stop it and s-maxage is not its max-age (RFC 9111, 5.2.2.7 and 5.2.2.10); "
+                + "private does not stop it and s-maxage is not its max-age (RFC 9111, 5.2.2.7 and 5.2.2.10), and "
+                + "must-revalidate and proxy-revalidate speak of stale answers only: a fresh one is reused (5.2.2.2, 5.2.2.8); "
                 + "the server should have been asked %s time(s)", c[0], c[1], c[2])
             .isEqualTo(Integer.parseInt(c[2]));
       }
@@ -986,16 +1016,27 @@ class ProductCacheTest {
     @DisplayName("only a 200 is reused: every other status from 201 to 599 is asked for again, even with max-age")
     void onlyTwoHundredIsReused() throws Exception {
       List<Integer> reused = new ArrayList<>();
+      List<String> notAsSent = new ArrayList<>();
+      origin.location = "/products/moved";  // every 3xx points where a 200 is found: the caller gets the 3xx all the same
       for (int status = 201; status <= 599; status++) {
         if (status == 304) continue;  // the origin never sends a 304 unasked
         origin.status = status;
         int before = origin.requests();
-        client.get("/products/" + status);
-        client.get("/products/" + status);
-        if (origin.requests() - before < 2) reused.add(status);
+        CachingClient.Reply first = client.get("/products/" + status);
+        CachingClient.Reply second = client.get("/products/" + status);
+        if (origin.requests() - before != 2) reused.add(status);
+        if (first.status() != status || second.status() != status) {
+          notAsSent.add(status + " (the caller got " + first.status() + ", then " + second.status() + ")");
+        }
       }
+      origin.location = null;
+      assertThat(notAsSent)
+          .as("TODO 4: the server answered these statuses (each 3xx with a Location), and the caller got another: every"
+              + " answer reaches the caller as it came, a redirect too (the given HttpClient follows none: a 200 fetched from"
+              + " the Location would be stored and served under the URL that was read)")
+          .isEmpty();
       assertThat(reused)
-          .as("TODO 4: these answers were reused from the cache although the client keeps only 200 answers "
+          .as("TODO 4: these answers were reused from the cache (or asked for more than once a read) although the client keeps only 200 answers "
               + "(a 206 is a part, a 3xx points elsewhere, a 4xx or 5xx is an error the next read may not see)")
           .isEmpty();
     }
@@ -1063,6 +1104,14 @@ class ProductCacheTest {
       assertThat(origin.requests())
           .as("TODO 4: /products/1 and /products/1?lang=nl were both read within their max-age: each from its own entry")
           .isEqualTo(3);
+      // A URL's letters count as they are (RFC 3986, 6.2.2.1: only the scheme and host are case-insensitive).
+      client.get("/products/1?lang=NL");
+      assertThat(origin.requests())
+          .as("TODO 4: /products/1?lang=nl was cached, then /products/1?lang=NL was read: another URL (a path and a query"
+              + " are compared letter for letter, case included), so it has an entry of its own and the server is asked;"
+              + " key the cache by the path exactly as it was read, never lower-cased")
+          .isEqualTo(4);
+
     }
   }
 
@@ -1164,7 +1213,9 @@ class ProductCacheTest {
       for (boolean storedWeak : new boolean[] {false, true}) {
         // Besides the stored tag, another, none and another case: the stored letters behind a prefix that is not the one
         // weak prefix W/ (w/, W/W/, W/ and a space): no entity-tag, or another one, so nothing the client holds.
-        for (String named : List.of("same", "W/same", "none", "other", "W/other", "SAME", "W/SAME", "w/same", "W/W/same", "W/ same")) {
+        // A longer tag (the stored one with a proxy's -gzip) or a shorter one is another tag too.
+        for (String named : List.of("same", "W/same", "none", "other", "W/other", "SAME", "W/SAME", "w/same", "W/W/same", "W/ same",
+            "longer", "W/longer", "shorter")) {
           String path = "/products/" + ++id;
           String tag = "v1-" + id;  // the opaque tag the server gives version 1 of this product
           origin.weakEtags = storedWeak;
@@ -1176,6 +1227,8 @@ class ProductCacheTest {
           String quoted = switch (base) {
             case "same" -> "\"" + tag + "\"";
             case "other" -> "\"v9-" + id + "\"";
+            case "longer" -> "\"" + tag + "-gzip\"";
+            case "shorter" -> "\"" + tag.substring(0, tag.length() - 1) + "\"";
             default -> "\"" + tag.toUpperCase(Locale.ROOT) + "\"";
           };
           String on304 = none ? "no ETag" : named.substring(0, named.length() - base.length()) + quoted;
@@ -1207,7 +1260,8 @@ class ProductCacheTest {
       origin.version = 1;
       assertThat(wrong).as("TODO 5: a 304 confirms the stored answer only when it names no ETag, or the stored one compared"
           + " as entity-tags are: W/ aside on either side (W/ in capitals, once, right before the quote: w/\"v1\", W/W/\"v1\""
-          + " and a tag that merely ends in the stored one are others), every letter exact (\"V1\" is not \"v1\"). Any other tag vouches for"
+          + " and a tag that merely ends in the stored one are others), every letter exact and the tag whole (\"v1-gzip\", a"
+          + " proxy's compressed representation, and \"v\" are others) (\"V1\" is not \"v1\"). Any other tag vouches for"
           + " bytes the client does not hold: drop the entry and fetch the whole answer in the same read (RFC 9110 8.8.3.2,"
           + " RFC 9111 4.3.4; see hint 5)").isEmpty();
     }
@@ -1880,6 +1934,7 @@ class ProductCacheTest {
   /** A product server whose answers the test scripts: status, Cache-Control, version of the body. */
   static final class Origin implements AutoCloseable {
     volatile int status = 200;
+    volatile String location = null;  // when set, every 3xx says Location: this path, which answers 200
     volatile String cacheControl = "public, max-age=60";
     volatile int version = 1;
     volatile String age = null;
@@ -1902,6 +1957,7 @@ class ProductCacheTest {
     private void answer(Context ctx) throws InterruptedException {
       String asked = ctx.header("If-None-Match");
       ifNoneMatchSeen.add(asked == null ? "(none)" : asked);
+      int status = ctx.path().equals(location) ? 200 : this.status;  // where a 3xx points, a 200 is found
       java.util.concurrent.CountDownLatch latch = gate;
       if (latch != null) {
         latch.countDown();
@@ -1915,6 +1971,7 @@ class ProductCacheTest {
       // Only a 200 has an ETag: Javalin itself would turn any answer whose ETag the request names into a 304.
       if (status == 200 && etags && !(same && noEtagOn304)) ctx.header("ETag", !same ? etag : etagOn304 != null ? etagOn304 : weakEtagOn304 && !etag.startsWith("W/") ? "W/" + etag : etag);
       if (age != null) ctx.header("Age", age);
+      if (location != null && status / 100 == 3) ctx.header("Location", location);
       if (same) ctx.status(304);
       else ctx.status(status).result("{\"path\":\"" + ctx.path() + "\",\"version\":" + version + "}");
       if (same && versionAfter304 != 0) {
