@@ -487,7 +487,7 @@ class DeadLettersTracingTest {
         workbook.faults.FaultyProducer<String, String> producer =
             new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
         left.forEach((key, faults) -> faults.forEach(f -> producer.on(r -> key.equals(r.key()), f)));
-        StockConsumer stock = new StockConsumer(topic, group, new TraceLog(), producer);
+        StockConsumer stock = new StockConsumer(topic, group, new TraceLog(), producer, DeadLettersTracingTest::quickFetches);
         own = stock;
         incarnations++;
         Poll.until(() -> !stock.running() || producer.faultsPending() == 0 && Topics.lag(group, topic) == 0,
