@@ -31,7 +31,7 @@ final class StockConsumer implements AutoCloseable {
   static final String ORIGINAL_PARTITION = "dlt.original.partition";
   static final String ORIGINAL_OFFSET = "dlt.original.offset";
   static final String ERROR = "dlt.error";
-  static final Duration RETRY_PAUSE = Duration.ofMillis(200);
+  static final Duration RETRY_PAUSE = Duration.ofMillis(20);
   static final Set<String> CATALOG = Set.of("espresso-cup", "milk-jug", "grinder");
 
   private final KafkaConsumer<String, String> consumer;
