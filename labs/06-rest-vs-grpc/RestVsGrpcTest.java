@@ -1585,6 +1585,7 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(2) // early: fast, and the connections and bytes this step counts are read from the meter
     @DisplayName("the wire meter counts each connection and the bytes each way, and reset starts every count afresh")
     void wireMeterCounts() throws Exception {
       byte[] request = ("GET /stock/LYON-1?items=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -1908,6 +1909,7 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(2) // early: fast, and a reply kept or a call tried again shows here first
     @DisplayName("a call that fails with any of the 16 codes but OK throws with that code, never returns, even right after the same query was answered")
     void everyCodeThrows() throws Exception {
       requireStep3("step 5");
