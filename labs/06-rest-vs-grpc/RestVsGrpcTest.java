@@ -1301,18 +1301,18 @@ class RestVsGrpcTest {
         List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
         accept(cut, socket -> { try { socket.close(); } catch (IOException e) { } }); // accepts, then hangs up before any answer
         accept(silent, held::add);             // accepts, reads nothing, answers nothing
-        // Each at the counts 1, 20 and 10,000 (timed out: 1 and 10,000, each costs 300 ms): a retry kept for big
+        // Each at the counts 1, 20 and 10,000 (timed out: 1 and 10,000, each costs 100 ms): a retry kept for big
         // queries, or for small ones, fails here too.
         String[][] cases = {{"refused", "" + closed.getLocalPort(), "1"}, {"refused", "" + closed.getLocalPort(), "20"},
             {"refused", "" + closed.getLocalPort(), "10000"}, {"cut off", "" + cut.getLocalPort(), "1"},
             {"cut off", "" + cut.getLocalPort(), "20"}, {"cut off", "" + cut.getLocalPort(), "10000"},
-            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort(), "1"},
-            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort(), "10000"}};
+            {"timed out (the test shortens the request's timeout to 100 ms)", "" + silent.getLocalPort(), "1"},
+            {"timed out (the test shortens the request's timeout to 100 ms)", "" + silent.getLocalPort(), "10000"}};
         for (String[] c : cases) {
           int items = Integer.parseInt(c[2]);
           try (StockClients clients = new StockClients(Integer.parseInt(c[1]), servers.grpcPort())) {
             RecordingClient spy = new RecordingClient();
-            spy.shortenTo = Duration.ofMillis(300);
+            spy.shortenTo = Duration.ofMillis(100);
             sendThrough(clients, spy);
             String outcome;
             try {
