@@ -430,30 +430,36 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("the same query asked three times is encoded three times, for 1, 20, 1,000 and 10,000 items: no answer is kept, not even for the same report")
+    @DisplayName("the same query asked three times is encoded three times, the default one and every count from 1 to 10,000: no answer is kept, not even for the same report")
     void encodesEveryAnswer() throws Exception {
+      // The default query first (no count, an empty one, 0: the report of 20), then counts 1 to 10,000.
+      List<String> queries = new ArrayList<>(List.of("", "?items=", "?items=0"));
+      for (int items : COUNTS_ASKED_AGAIN) queries.add("?items=" + items);
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
-        for (int items : COUNTS_ASKED_AGAIN) {
+        for (String query : queries) {
+          int items = query.matches("\\?items=[1-9]\\d*") ? Integer.parseInt(query.substring(7)) : 20;
           java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
           StockCodec.Report report = StockCodec.report("LYON-1", items);
+          byte[] json = StockCodec.toJson(report);
           StockCodec.Report same = countingEncodings(report, "com.fasterxml.jackson.databind.ser.", encodings);
           own.stock = (warehouse, n) -> same; // the very same report for every request
-          URI uri = URI.create("http://127.0.0.1:" + own.restPort() + "/stock/LYON-1?items=" + items);
+          URI uri = URI.create("http://127.0.0.1:" + own.restPort() + "/stock/LYON-1" + query);
           List<String> answers = new ArrayList<>();
           for (int i = 0; i < 3; i++) {
             HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
             answers.add(r.statusCode() + " " + r.body().length + " bytes"
-                + (java.util.Arrays.equals(r.body(), StockCodec.toJson(report)) ? "" : ", not the report's JSON"));
+                + (java.util.Arrays.equals(r.body(), json) ? "" : ", not the report's JSON"));
           }
-          assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1?items=%d, asked 3 times", items)
-              .containsOnly("200 " + StockCodec.toJson(report).length + " bytes");
+          assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1%s, asked 3 times", query)
+              .containsOnly("200 " + json.length + " bytes");
           assertThat(encodings.get()).as("TODO 2: times the report of %d items was encoded as JSON for 3 requests of the"
-              + " same query, the stock unchanged; expected one encoding per request (3), whatever the count: a server"
-              + " keeps no answer from an earlier request, even one that is still right (JSON kept in a map, keyed by the"
-              + " query or by the report itself, for big reports or small); else REST's calls per second measure a"
-              + " look-up, not the encoding this lab compares, and a query asked after the stock changed gets the old"
-              + " report", items).isGreaterThanOrEqualTo(3);
+              + " same query, GET /stock/LYON-1%s, the stock unchanged; expected one encoding per request (3), whatever the"
+              + " query, the default one (no count, 0) too: a server keeps no answer from an earlier request, even one that"
+              + " is still right (JSON kept in a map, keyed by the query or by the report itself, for big reports or small,"
+              + " or for the query most callers ask); else REST's calls per second measure a look-up, not the encoding this"
+              + " lab compares, and a query asked after the stock changed gets the old report", items, query)
+              .isGreaterThanOrEqualTo(3);
         }
       }
     }
@@ -825,16 +831,19 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("the same query asked three times is encoded three times, for 1, 20, 1,000 and 10,000 items: no reply is kept, not even for the same report")
+    @DisplayName("the same query asked three times is encoded three times, the default one (0) and every count from 1 to 10,000: no reply is kept, not even for the same report")
     void encodesEveryReply() throws Exception {
       requireStep1("step 3");
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
         ManagedChannel channel = LocalGrpc.channel(own.grpcPort());
         try {
           StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
-          for (int items : COUNTS_ASKED_AGAIN) {
+          // The default query first (0, proto3's unset field: the report of 20), then counts 1 to 10,000.
+          int[] counts = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(0),
+              java.util.Arrays.stream(COUNTS_ASKED_AGAIN)).toArray();
+          for (int items : counts) {
             java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
-            StockCodec.Report report = StockCodec.report("LYON-1", items);
+            StockCodec.Report report = StockCodec.report("LYON-1", items == 0 ? 20 : items);
             StockCodec.Report same = countingEncodings(report, "StockCodec.toProto", encodings);
             own.stock = (warehouse, n) -> same; // the very same report for every call
             StockReport expected = StockCodec.toProto(report);
@@ -852,11 +861,12 @@ class RestVsGrpcTest {
             assertThat(answers).as("TODO 3: the replies to GetStock for LYON-1 and %d items, asked 3 times", items)
                 .containsOnly("the report asked");
             assertThat(encodings.get()).as("TODO 3: times toProto encoded the report of %d items for 3 calls of the same"
-                + " query, the stock unchanged; expected one encoding per call (3), whatever the count: a server keeps no"
-                + " reply from an earlier call, even one that is still right (a message kept in a map, keyed by the query"
-                + " or by the report itself, for big reports or small); else gRPC's calls per second measure a look-up,"
-                + " not the encoding this lab compares, and a query asked after the stock changed gets the old report",
-                items).isGreaterThanOrEqualTo(3);
+                + " query (items %d), the stock unchanged; expected one encoding per call (3), whatever the count, the"
+                + " default query (0, the unset field) too: a server keeps no reply from an earlier call, even one that is"
+                + " still right (a message kept in a map, keyed by the query or by the report itself, for big reports or"
+                + " small, or for the query most callers ask); else gRPC's calls per second measure a look-up, not the"
+                + " encoding this lab compares, and a query asked after the stock changed gets the old report",
+                report.items().size(), items).isGreaterThanOrEqualTo(3);
           }
         } finally {
           LocalGrpc.close(channel);
@@ -1010,7 +1020,7 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("viaRest returns the report of every count the server answers: 1, 20, 1,000 and 10,000 items, each asked twice, each call asking the server")
+    @DisplayName("viaRest returns the report of every count the server answers, 1 to 10,000 on a log scale, each asked twice, each call asking the server")
     void everyCount() throws Exception {
       requireStep2("step 4");
       java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
@@ -1291,18 +1301,18 @@ class RestVsGrpcTest {
         List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
         accept(cut, socket -> { try { socket.close(); } catch (IOException e) { } }); // accepts, then hangs up before any answer
         accept(silent, held::add);             // accepts, reads nothing, answers nothing
-        // Each at the counts 1, 20 and 10,000 (timed out: 1 and 10,000, each costs 300 ms): a retry kept for big
+        // Each at the counts 1, 20 and 10,000 (timed out: 1 and 10,000, each costs 100 ms): a retry kept for big
         // queries, or for small ones, fails here too.
         String[][] cases = {{"refused", "" + closed.getLocalPort(), "1"}, {"refused", "" + closed.getLocalPort(), "20"},
             {"refused", "" + closed.getLocalPort(), "10000"}, {"cut off", "" + cut.getLocalPort(), "1"},
             {"cut off", "" + cut.getLocalPort(), "20"}, {"cut off", "" + cut.getLocalPort(), "10000"},
-            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort(), "1"},
-            {"timed out (the test shortens the request's timeout to 300 ms)", "" + silent.getLocalPort(), "10000"}};
+            {"timed out (the test shortens the request's timeout to 100 ms)", "" + silent.getLocalPort(), "1"},
+            {"timed out (the test shortens the request's timeout to 100 ms)", "" + silent.getLocalPort(), "10000"}};
         for (String[] c : cases) {
           int items = Integer.parseInt(c[2]);
           try (StockClients clients = new StockClients(Integer.parseInt(c[1]), servers.grpcPort())) {
             RecordingClient spy = new RecordingClient();
-            spy.shortenTo = Duration.ofMillis(300);
+            spy.shortenTo = Duration.ofMillis(100);
             sendThrough(clients, spy);
             String outcome;
             try {
@@ -1321,6 +1331,49 @@ class RestVsGrpcTest {
           }
         }
         for (java.net.Socket socket : held) socket.close();
+      }
+    }
+
+    @Test
+    @DisplayName("a call that fails right after the same query was answered throws too: an error status, then a server gone")
+    void failureAfterAnAnswerThrows() throws Exception {
+      requireStep2("step 4");
+      StockServers own = new StockServers(0, 0, Duration.ZERO);
+      boolean open = true;
+      try (StockClients clients = new StockClients(own.restPort(), servers.grpcPort())) {
+        List<String> returned = new ArrayList<>();
+        int[] counts = {1, 20, 10_000};
+        // First the server fails on its own (500), then it is gone (the connection refused): each time right after the
+        // same query was answered, so a report kept from that answer could be handed back.
+        for (String failure : List.of("answered 500", "was gone")) {
+          for (int items : counts) {
+            if (open) {
+              own.stock = StockCodec::report;
+              rest(clients, "LYON-1", items);
+            }
+            if (failure.equals("answered 500")) {
+              own.stock = (warehouse, n) -> { throw new IllegalStateException("stock down"); };
+            } else if (open) {
+              own.close();
+              open = false;
+            }
+            try {
+              StockCodec.Report got = clients.viaRest("LYON-1", items);
+              returned.add("viaRest(\"LYON-1\", " + items + ") when the server " + failure + ": it returned a report of "
+                  + got.items().size() + " items");
+            } catch (IOException e) {
+              // a failure, thrown
+            } catch (RuntimeException e) {
+              returned.add("viaRest(\"LYON-1\", " + items + ") when the server " + failure + ": it threw " + e);
+            }
+          }
+        }
+        assertThat(returned).as("TODO 4: calls of viaRest that did not throw an IOException when the server failed (an"
+            + " error status, then no answer at all), each right after the same query was answered: a call that fails"
+            + " has no report; let the IOException through, never hand back a report kept from an earlier answer"
+            + " ('better than nothing'), or the harness counts the failure as a call done").isEmpty();
+      } finally {
+        if (open) own.close();
       }
     }
 
@@ -1444,7 +1497,7 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("viaGrpc returns the report of every count the server answers: 1, 20, 1,000 and 10,000 items, each asked twice, each call asking the server")
+    @DisplayName("viaGrpc returns the report of every count the server answers, 1 to 10,000 on a log scale, each asked twice, each call asking the server")
     void everyCount() throws Exception {
       requireStep3("step 5");
       java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
@@ -1528,6 +1581,36 @@ class RestVsGrpcTest {
         if (problem == null || problem.isEmpty()) continue;
         fail("TODO 5: what Harness.%s measured (Harness is given code: keep it as it is), in 3 rounds of 10 ms after a"
             + " warm-up round, 1 caller: %s", way, problem);
+      }
+    }
+
+    @Test
+    @Order(2) // early: fast, and the connections and bytes this step counts are read from the meter
+    @DisplayName("the wire meter counts each connection and the bytes each way, and reset starts every count afresh")
+    void wireMeterCounts() throws Exception {
+      byte[] request = ("GET /stock/LYON-1?items=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII);
+      try (WireMeter meter = new WireMeter(servers.restPort())) {
+        List<String> counted = new ArrayList<>();
+        for (int connection = 1; connection <= 2; connection++) {
+          long down;
+          try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), meter.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request);
+            socket.getOutputStream().flush();
+            down = socket.getInputStream().readAllBytes().length; // the whole answer: the server closes after it
+          }
+          // The meter counts each chunk before it passes it on, so all of the answer is counted once it has arrived.
+          counted.add("connection " + connection + ": " + meter.connections() + " connections, " + meter.bytesUp()
+              + " bytes up, " + meter.bytesDown() + " down");
+          assertThat(counted.get(counted.size() - 1)).as("TODO 5: what the given WireMeter counted for one raw HTTP"
+              + " request of %d bytes answered with %d bytes%s (%s): WireMeter is given code, keep it as it is; every row"
+              + " of the demo that says bytes or connections is read from it, and reset() must start every count, the"
+              + " connections too, afresh (the demo resets it before it counts the 32 callers' connections)",
+              request.length, down, connection == 1 ? "" : ", after reset()", counted).isEqualTo("connection " + connection
+              + ": 1 connections, " + request.length + " bytes up, " + down + " down");
+          meter.reset();
+        }
       }
     }
 
@@ -1826,22 +1909,33 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("a call that fails with any of the 16 codes but OK throws with that code, never returns")
+    @Order(2) // early: fast, and a reply kept or a call tried again shows here first
+    @DisplayName("a call that fails with any of the 16 codes but OK throws with that code, never returns, even right after the same query was answered")
     void everyCodeThrows() throws Exception {
       requireStep3("step 5");
       java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicReference<io.grpc.Status.Code> failWith = new java.util.concurrent.atomic.AtomicReference<>();
       io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
         @Override
         public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
           received.incrementAndGet();
-          // The warehouse names the code to fail with.
-          responses.onError(io.grpc.Status.fromCode(io.grpc.Status.Code.valueOf(query.getWarehouse()))
-              .withDescription("failed on purpose").asRuntimeException());
+          io.grpc.Status.Code code = failWith.get();
+          if (code == null) { // answered: one item, whatever the count
+            responses.onNext(StockCodec.toProto(StockCodec.report(query.getWarehouse(), 1)));
+            responses.onCompleted();
+            return;
+          }
+          responses.onError(io.grpc.Status.fromCode(code).withDescription("failed on purpose").asRuntimeException());
         }
       });
       try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
         for (io.grpc.Status.Code code : io.grpc.Status.Code.values()) for (int items : new int[] {1, 20, 10_000}) {
           if (code == io.grpc.Status.Code.OK) continue;
+          // The same query answered first, so a report kept from it could be handed back; then the call fails.
+          failWith.set(null);
+          grpc(clients, code.name(), items);
+          failWith.set(code);
+          received.set(0);
           String outcome;
           try {
             outcome = "it returned a report of " + clients.viaGrpc(code.name(), items).items().size() + " items";
@@ -1850,9 +1944,10 @@ class RestVsGrpcTest {
           } catch (RuntimeException e) {
             outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
           }
-          assertThat(outcome).as("TODO 5: what viaGrpc(\"%s\", %d) did when the server failed the call with %s: every"
-              + " code but OK is a failure, a server down (UNAVAILABLE) as much as a bad query; let the"
-              + " StatusRuntimeException through, or the harness counts it as a call done", code, items, code)
+          assertThat(outcome).as("TODO 5: what viaGrpc(\"%s\", %d) did when the server failed the call with %s, right"
+              + " after it answered the same query: every code but OK is a failure, a server down (UNAVAILABLE) as much as"
+              + " a bad query; let the StatusRuntimeException through, never hand back a report kept from an earlier call"
+              + " ('better than nothing'), or the harness counts the failure as a call done", code, items, code)
               .isEqualTo("StatusRuntimeException " + code);
           assertThat(received.getAndSet(0)).as("TODO 5: calls the server got for one call of viaGrpc (%d items) that failed"
               + " with %s: its deadline is the longest the caller waits; a second try (a smaller query after"
@@ -2001,6 +2096,13 @@ class RestVsGrpcTest {
           @Override public StockCodec.Item get(int i) { throw new IllegalStateException("item " + i + " unreadable"); }
           @Override public int size() { return n; }
         }));
+    // An IllegalArgumentException too, the very type requested(...) refuses a query with: thrown by the encoding, it is
+    // still the server's own failure, and a catch wrapped around more than requested(...) turns it into a refusal.
+    bugs.put("the report's items threw IllegalArgumentException while encoded", (w, n) -> new StockCodec.Report(w,
+        new java.util.AbstractList<StockCodec.Item>() {
+          @Override public StockCodec.Item get(int i) { throw new IllegalArgumentException("item " + i + " unreadable"); }
+          @Override public int size() { return n; }
+        }));
     SERVER_BUGS = java.util.Collections.unmodifiableMap(bugs);
   }
 
@@ -2115,11 +2217,11 @@ class RestVsGrpcTest {
   }
 
   /**
-   * Counts a query is asked again with, to see that nothing is kept from an earlier call: the smallest, the fixture's,
-   * the demo's big one and the largest the server answers, so a cache kept only for small or only for big reports
-   * is seen.
+   * Counts a query is asked again with, to see that nothing is kept from an earlier call: 1 to 10,000 on a log scale
+   * with the boundaries around the fixture's 20, the demo's 1,000 and the largest the server answers, so a cache kept
+   * only for small, middling or big reports is seen.
    */
-  static final int[] COUNTS_ASKED_AGAIN = {1, 20, 1_000, 10_000};
+  static final int[] COUNTS_ASKED_AGAIN = {1, 2, 5, 19, 20, 21, 50, 100, 200, 500, 999, 1_000, 1_001, 2_000, 5_000, 9_999, 10_000};
 
   /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
   static final List<String> QUERIES = List.of("LYON-1 20", "PARIS-2 20", "LYON-1 3", "BERLIN-3 1", "PARIS-2 3",
