@@ -80,21 +80,30 @@ class VersioningTest {
       {V2 + ";charset=utf-8;q=0, " + V1, V1}, {V2 + "; charset=utf-8 ; q=0", null}, {V1 + ";level=1;q=0.2, " + V2 + ";q=0.5", V2},
       {PLAIN_JSON + ";q=0, text/*", null}, {"text/*, " + PLAIN_JSON + ";q=0, " + V1 + ";q=0", null},
       // A comma or a semicolon inside a quoted parameter value separates nothing (RFC 9110 5.6.4).
-      {V2 + ";profile=\"a,b\";q=0, " + PLAIN_JSON, PLAIN_JSON}, {V1 + ";note=\"x;q=0\", " + V2 + ";q=0.5", V1}};
+      {V2 + ";profile=\"a,b\";q=0, " + PLAIN_JSON, PLAIN_JSON}, {V1 + ";note=\"x;q=0\", " + V2 + ";q=0.5", V1},
+      // Text after a quoted ;q=0 (a split on every semicolon takes it for the q), and a quoted-pair (\") that ends nothing.
+      {V1 + ";note=\"a;q=0;b\", " + V2 + ";q=0.5", V1}, {V2 + ";profile=\"a\\\",b\";q=0, " + PLAIN_JSON, PLAIN_JSON},
+      {V1 + ";note=\"say \\\"hi\\\";q=0\", " + V2 + ";q=0.5", V1}};
   /**
    * Another shop's catalog: under ids 1 and 2 other products than the API's own, and amounts a double cannot carry (20
-   * significant digits), nor decimal128 (40), with more decimals than their currency has (a unit price, 12 decimals: more
-   * than the four of any ISO 4217 currency), in currencies Java does not know.
+   * significant digits), nor decimal128 (40), nor a precision of 64 (80), with more decimals than their currency has (a unit
+   * price, 12 and 22 decimals: more than the four of any ISO 4217 currency), a credit, in currencies Java does not know,
+   * one of them in lower and upper case as it is written (mBTC).
    */
-  private static final java.util.Map<Integer, CatalogApi.Product> EXACT_PRODUCTS = java.util.Map.of(
-      1, new CatalogApi.Product(1, "Roastery", new BigDecimal("98765432109876543.21"), "EUR"),
-      2, new CatalogApi.Product(2, "Dates", new BigDecimal("1.234"), "KWD"),
-      9, new CatalogApi.Product(9, "Sugar", new BigDecimal("0.10"), "EUR"),
-      10, new CatalogApi.Product(10, "Beans by the gram", new BigDecimal("0.0125"), "EUR"),
-      11, new CatalogApi.Product(11, "Matcha", new BigDecimal("1234.5"), "JPY"),
-      12, new CatalogApi.Product(12, "Gift card", new BigDecimal("25.005"), "USDC"),
-      13, new CatalogApi.Product(13, "Saffron by the microgram", new BigDecimal("0.000000000375"), "EUR"),
-      14, new CatalogApi.Product(14, "Port concession", new BigDecimal("1234567890123456789012345678901234567.891"), "KWD"));
+  private static final java.util.Map<Integer, CatalogApi.Product> EXACT_PRODUCTS = java.util.Map.ofEntries(
+      java.util.Map.entry(1, new CatalogApi.Product(1, "Roastery", new BigDecimal("98765432109876543.21"), "EUR")),
+      java.util.Map.entry(2, new CatalogApi.Product(2, "Dates", new BigDecimal("1.234"), "KWD")),
+      java.util.Map.entry(9, new CatalogApi.Product(9, "Sugar", new BigDecimal("0.10"), "EUR")),
+      java.util.Map.entry(10, new CatalogApi.Product(10, "Beans by the gram", new BigDecimal("0.0125"), "EUR")),
+      java.util.Map.entry(11, new CatalogApi.Product(11, "Matcha", new BigDecimal("1234.5"), "JPY")),
+      java.util.Map.entry(12, new CatalogApi.Product(12, "Gift card", new BigDecimal("25.005"), "USDC")),
+      java.util.Map.entry(13, new CatalogApi.Product(13, "Saffron by the microgram", new BigDecimal("0.000000000375"), "EUR")),
+      java.util.Map.entry(14, new CatalogApi.Product(14, "Port concession", new BigDecimal("1234567890123456789012345678901234567.891"), "KWD")),
+      java.util.Map.entry(15, new CatalogApi.Product(15, "Saffron by the picogram", new BigDecimal("0.0000000000000000000375"), "EUR")),
+      java.util.Map.entry(16, new CatalogApi.Product(16, "Harbour", new BigDecimal(
+          "12345678901234567890123456789012345678901234567890123456789012345678901234567890.5"), "KWD")),
+      java.util.Map.entry(17, new CatalogApi.Product(17, "Returned deposit", new BigDecimal("-0.25"), "EUR")),
+      java.util.Map.entry(18, new CatalogApi.Product(18, "Sats bundle", new BigDecimal("0.00042"), "mBTC")));
   private CatalogApi api;
 
   /** The contracts parsed in this run, by their text: the served document is the same for every test of a run. */
@@ -201,7 +210,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: 40 significant digits, 12 decimals, any currency")
+    @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: any number of digits and decimals, any sign, any currency")
     void exactAmountsByUrl() throws Exception {
       for (String id : new String[] {"1", "2"}) get("/api/v2/products/" + id, null); // the API's own products 1 and 2 first
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
@@ -316,7 +325,9 @@ class VersioningTest {
     @Test
     @DisplayName("an Accept header sent on several lines is one list (RFC 9110 5.3)")
     void acceptOnSeveralLines() throws Exception {
-      String[][] cases = {{"text/html", V2 + ";q=0.9", V2}, {PLAIN_JSON + ";q=0", "*/*", V1}, {V1 + ";q=0.5", V2, V2}};
+      // Each first line twice, with other lines after it: every line counts on every call, not only the first time.
+      String[][] cases = {{"text/html", V2 + ";q=0.9", V2}, {"text/html", V1 + ";q=0.9", V1}, {PLAIN_JSON + ";q=0", "*/*", V1},
+          {PLAIN_JSON + ";q=0", V2, V2}, {V1 + ";q=0.5", V2, V2}, {V1 + ";q=0.5", "text/html", V1}, {"text/html", V2 + ";q=0.9", V2}};
       for (String[] lines : cases) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(api.url() + "/api/products/1")).timeout(Duration.ofSeconds(25))
             .header("Accept", lines[0]).header("Accept", lines[1]).build();
@@ -391,7 +402,8 @@ class VersioningTest {
       String[] types = {"*/*", "application/*", "text/*", PLAIN_JSON, V1, V2, "application/vnd.shop.v3+json", "text/html",
           "application/vnd.shop.v2+xml", "application/json-seq"};
       String[] qs = {"0", "0.", "0.000", "0.001", "0.1", "0.5", "0.5", "0.8", "0.9", "1", "1.0", "1.000"};
-      String[] parameters = {"charset=utf-8", "level=1", "v=2", "Charset=UTF-8", "profile=\"a,b\"", "note=\"x;q=0\""};
+      String[] parameters = {"charset=utf-8", "level=1", "v=2", "Charset=UTF-8", "profile=\"a,b\"", "note=\"x;q=0\"",
+          "note=\"a;q=0;b\"", "profile=\"a\\\",b\""};
       List<String> wrong = new ArrayList<>();
       for (int i = 0; i < 120; i++) {
         List<String> names = new ArrayList<>(Arrays.asList(types));
@@ -484,7 +496,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("every version chosen by Accept sends each product of its own catalog, its amount exactly: 40 significant digits, 12 decimals, any currency")
+    @DisplayName("every version chosen by Accept sends each product of its own catalog, its amount exactly: any number of digits and decimals, any sign, any currency")
     void exactAmountsByAccept() throws Exception {
       for (String id : new String[] {"1", "2"}) get("/api/products/" + id, V2); // the API's own products 1 and 2 first
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
@@ -723,7 +735,10 @@ class VersioningTest {
           // Past every bound a reader might think generous: more digits than decimal128's 34, more decimals than ten.
           "1234567890123456789012345678901234567.891", "-12345678901234567890.12345678901234567890", "0.000000000001",
           "1E-40", "0.0000000000000000000000000000000000000000000000001", "1" + "0".repeat(99), "1E+400",
-          "3.14159265358979323846264338327950288419716939937510582097494459"));
+          "3.14159265358979323846264338327950288419716939937510582097494459",
+          // Past a precision of 64 digits, which looks generous: 81 and 101 significant digits, whole and with decimals.
+          "12345678901234567890123456789012345678901234567890123456789012345678901234567890.5",
+          "-1" + "0".repeat(49) + ".0000000000" + "1".repeat(40) + "7"));
       int fixed = amounts.size();
       for (int i = 0; i < 40; i++) {
         // 1 to 45 digits, 0 to 45 of them decimals, either sign: every amount a currency or a unit price can have.
@@ -792,7 +807,10 @@ class VersioningTest {
     void onlyTheAmountIsNeeded() {
       for (String body : new String[] {"{\"price\":{\"amount\":7.50}}", "{\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}",
           "{\"id\":1,\"price\":{\"amount\":7.50}}", "{\"id\":1,\"name\":null,\"price\":{\"amount\":7.50}}",
-          "{\"id\":null,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}"}) {
+          "{\"id\":null,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}",
+          // A name that is there is the product's, whatever text it is: "null" and "" too.
+          "{\"id\":7,\"name\":\"null\",\"price\":{\"amount\":7.50}}", "{\"id\":8,\"name\":\"\",\"price\":{\"amount\":7.50}}",
+          "{\"id\":-3,\"name\":\"NULL\",\"price\":{\"amount\":7.50}}"}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown == null)
             .as("TODO 3: %s has a price.amount, the one field without a safe default, so it can be used; the reader failed"
@@ -804,11 +822,14 @@ class VersioningTest {
         assertThat(product.price().amount().stripTrailingZeros().toPlainString() + " " + product.price().currency())
             .as("TODO 3: the price read from %s: its amount, and EUR for the currency it lacks", body).isEqualTo("7.5 EUR");
         // A field sent as null says as little as one left out: no id is 0, no name the empty name.
-        List<Object> due = List.of(body.contains("\"id\":1") ? 1 : 0, body.contains("\"name\":\"") ? "Espresso cup" : "");
+        JsonNode sent = readTree(body);
+        List<Object> due = List.of(sent.path("id").isInt() ? sent.path("id").intValue() : 0,
+            sent.path("name").isTextual() ? sent.path("name").textValue() : "");
         assertThat(Arrays.asList(product.id(), product.name()))
             .as("TODO 3: the id and name read from %s: a field that is missing, absent or null (as for the currency), reads"
                 + " as its empty value, id 0 and name \"\" (asInt(), asText(\"\")), never as a value the body does not"
-                + " hold, such as the name \"null\" (asText() of a JSON null)", body)
+                + " hold, such as the name \"null\" (asText() of a JSON null); a name that is there is kept as sent, the"
+                + " text \"null\" too", body)
             .isEqualTo(due);
       }
     }
@@ -1088,6 +1109,41 @@ class VersioningTest {
             .as("TODO 4: %s sent %s, which the contract's schema for it rejects (see hint 4)", answer, response.body())
             .isEmpty();
       }
+    }
+
+    @Test
+    @DisplayName("every answer for a catalog of any amounts (dinars, unit prices, credits, large orders), v1 and v2, by URL and by Accept, is described by the contract and valid against it")
+    void everyCatalogsAnswersAreDescribed() throws Exception {
+      List<String> wrong = new ArrayList<>();
+      try (CatalogApi other = new CatalogApi(0, EXACT_PRODUCTS)) {
+        for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
+          String[][] requests = {{"/api/v1/products/", null}, {"/api/v2/products/", null}, {"/api/products/", null},
+              {"/api/products/", V1}, {"/api/products/", V2}};
+          for (String[] request : requests) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(other.url() + request[0] + product.id()))
+                .timeout(Duration.ofSeconds(25));
+            if (request[1] != null) builder.header("Accept", request[1]);
+            HttpResponse<String> response = HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            String template = request[0] + "{id}";
+            String type = mediaType(response);
+            String answer = "GET " + request[0] + product.id() + (request[1] == null ? "" : " (Accept: " + request[1] + ")")
+                + " -> " + response.statusCode() + " " + type + " " + response.body();
+            if (!contract.describes("GET", template, response.statusCode(), type)) {
+              wrong.add(answer + ": no schema for it");
+            } else {
+              List<String> problems = contract.problems("GET", template, response.statusCode(), type, response.body());
+              if (!problems.isEmpty()) wrong.add(answer + ": " + problems);
+            }
+          }
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 4: a second catalog (its products %s) got answers the served contract does not describe or rejects:"
+              + " the contract describes what the server really sends, for every catalog, so a price, v1's number as"
+              + " v2's amount, is any number (type: number is the whole rule: no multipleOf, minimum or maximum of your"
+              + " own, not even a generous one, in the given v1 schema either) and a currency any string. Answers refused",
+              EXACT_PRODUCTS.values())
+          .isEmpty();
     }
 
     @Test
@@ -1441,7 +1497,9 @@ class VersioningTest {
     List<BigDecimal> rangeQs = new ArrayList<>();
     // A separator counts outside quoted strings only: one followed by an even number of quotes.
     String outsideQuotes = "(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)";
-    for (String element : (accept == null || accept.isBlank() ? "*/*" : accept).split("," + outsideQuotes)) {
+    // A quoted-pair (backslash and the character after it) stands for that character: it ends no quoted string.
+    String unescaped = accept == null ? null : accept.replaceAll("\\\\.", "_");
+    for (String element : (unescaped == null || unescaped.isBlank() ? "*/*" : unescaped).split("," + outsideQuotes)) {
       String[] parts = element.split(";" + outsideQuotes);
       if (parts[0].isBlank()) continue;
       BigDecimal q = BigDecimal.ONE;
@@ -1475,6 +1533,15 @@ class VersioningTest {
       }
     }
     return best;
+  }
+
+  /** A JSON text the test itself wrote, as a tree. */
+  private static JsonNode readTree(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The header names listed in every Vary field of the answer, in lower case (RFC 9110 12.5.5). */
