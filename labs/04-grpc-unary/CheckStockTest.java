@@ -1561,6 +1561,54 @@ class CheckStockTest {
       assertThat(client.check(ScriptedInventory.NONE_LEFT)).as("TODO 4: check(%s) when the inventory answers 0 units: the"
           + " product exists, so it is InStock with quantity 0; NoSuchProduct is for NOT_FOUND only", ScriptedInventory.NONE_LEFT)
           .isEqualTo(new StockClient.InStock(ScriptedInventory.NONE_LEFT, 0));
+      // Whatever level the inventory answers is the answer, over int32's whole range: a negative level (units promised
+      // already, on backorder) is as much an answer as 0, and no bound of the client's own changes it.
+      List<String> wrong = new ArrayList<>();
+      for (int quantity : new int[] {-1, -3, -1_000, Integer.MIN_VALUE, Integer.MIN_VALUE + 1, 1, 8, 1_000_000, Integer.MAX_VALUE}) {
+        String id = ScriptedInventory.LEVEL + quantity;
+        String did = reaction(() -> client.check(id));
+        String expected = "returned " + new StockClient.InStock(id, quantity);
+        if (!did.equals(expected)) wrong.add("the inventory answered " + quantity + " units, check " + did);
+      }
+      assertThat(wrong).as("TODO 4: check(...) when the inventory answers a level: InStock carries the quantity exactly as"
+          + " the inventory said it, negative ones too (units already promised), no clamping or bound of the client's own")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("many TryLater checks in a row, then the inventory answers again: each check is one call, the next answer is InStock")
+    void manyTryLaterThenAnswer() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      int checks = 0;
+      // Long runs of each TryLater code and of both mixed, then an answer: no breaker, back-off or memory between checks.
+      Status.Code[][] runs = {
+          {Status.Code.UNAVAILABLE}, {Status.Code.DEADLINE_EXCEEDED}, {Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED}};
+      for (Status.Code[] run : runs) {
+        for (int i = 0; i < 12; i++) {
+          Status.Code code = run[i % run.length];
+          inventory.failing = code;
+          String did = reaction(() -> client.check("grinder"));
+          checks++;
+          String expected = "returned " + new StockClient.TryLater(code);
+          if (!did.equals(expected)) wrong.add("check " + checks + " (inventory says " + code + ") " + did + "; should have " + expected);
+          int calls = inventory.calls.getOrDefault("grinder", 0);
+          if (calls != checks) wrong.add("after check " + checks + " (inventory says " + code + ") the inventory had " + calls + " calls, not " + checks);
+        }
+        inventory.failing = null;
+        String did = reaction(() -> client.check("grinder"));
+        checks++;
+        String expected = "returned " + new StockClient.InStock("grinder", 7);
+        if (!did.equals(expected)) wrong.add("check " + checks + " (the inventory answers 7 units again) " + did + "; should have " + expected);
+        int calls = inventory.calls.getOrDefault("grinder", 0);
+        if (calls != checks) wrong.add("after check " + checks + " (the inventory answers again) it had " + calls + " calls, not " + checks);
+      }
+      inventory.failing = null;
+      assertThat(wrong).as("TODO 4: check(grinder) through long runs of UNAVAILABLE and DEADLINE_EXCEEDED, each run followed"
+          + " by the inventory answering again: every check is one call and its own outcome decides (TryLater for each failure,"
+          + " InStock as soon as the inventory answers); no circuit breaker, back-off or memory of earlier checks: when to"
+          + " ask again is the caller's decision").isEmpty();
     }
 
     @Test
@@ -1571,7 +1619,10 @@ class CheckStockTest {
       StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
       long seed = new java.util.Random().nextLong();
       java.util.Random random = new java.util.Random(seed);
-      List<String> ids = new ArrayList<>(List.of(" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder"));
+      List<String> ids = new ArrayList<>(List.of(" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder",
+          // Ids that Unicode normalisation (NFC, NFD, NFKC, NFKD) would change: decomposed accents, compatibility
+          // characters, full-width letters, a ligature; the inventory is asked for them as they are, not for their canonical form.
+          "cafe\u0301-cup", "gri\u0308nder", "\u212B", "\u2126hm", "\uFB01lter", "\uFF47rinder", "\u00e9\u0301", "\u1100\u1161", "x\u00b2"));
       // Ids of every length up to 10,000 characters are questions for the inventory too, not only the short ones.
       for (int length : new int[] {1, 2, 63, 64, 65, 99, 100, 101, 127, 128, 129, 255, 256, 257, 512, 1_000, 1_024, 4_096, 10_000}) {
         StringBuilder id = new StringBuilder("p");
@@ -1956,6 +2007,8 @@ class CheckStockTest {
     static final String BLANK = "scripted: product_id is blank, said the inventory";
     /** A product it has, with 0 units. */
     static final String NONE_LEFT = "milk-frother";
+    /** An id that starts with this answers the level written after it (level:-3 answers -3 units). */
+    static final String LEVEL = "level:";
     static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
     /** How many calls asked for each product id. */
     final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
@@ -1998,7 +2051,8 @@ class CheckStockTest {
         responseObserver.onError(failure.asRuntimeException());
         return;
       }
-      int quantity = request.getProductId().equals(NONE_LEFT) ? 0 : 7;
+      int quantity = request.getProductId().equals(NONE_LEFT) ? 0
+          : request.getProductId().startsWith(LEVEL) ? Integer.parseInt(request.getProductId().substring(LEVEL.length())) : 7;
       responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(quantity).build());
       responseObserver.onCompleted();
     }
