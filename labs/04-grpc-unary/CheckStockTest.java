@@ -1438,6 +1438,16 @@ class CheckStockTest {
       assertThat(results.get(0) + " | " + results.get(1)).as("TODO 3: each of two fetches made at once asks for its own"
           + " product: build each call's request inside fetch, never in a field both calls share")
           .contains("grinder").contains("kettle");
+      // Two checkouts asking for the SAME product at once are two calls too, both in the inventory together: no lock
+      // per product, and no sharing of a call already under way (it runs under another caller's deadline).
+      StockClient same = clientOf(serve(meeting()), TEST_DEADLINE);
+      List<Object> twins = workbook.test.LockStep.both(() -> LocalGrpc.text(same.fetch("grinder")),
+          () -> LocalGrpc.text(same.fetch("grinder")));
+      assertThat(twins).as("TODO 3: two fetches of the grinder on one StockClient made at the same time, to an inventory"
+          + " that answers quantity 1 once both calls are in it and 0 when one waited 2 s alone: each fetch is its own call,"
+          + " in the inventory at once with the other, also for the same product (no lock per product, no joining a call"
+          + " already under way: it runs under another caller's deadline). Results: %s", twins)
+          .hasSize(2).allMatch(result -> String.valueOf(result).contains(met));
     }
 
     @Test
@@ -1662,6 +1672,13 @@ class CheckStockTest {
           + " hold a lock (synchronized) while its call waits for the inventory, or each checkout waits for the calls before"
           + " it; the decision needs no lock, it uses only what its own call returned. Results: %s", results)
           .containsExactly(new StockClient.InStock("grinder", 1), new StockClient.InStock("kettle", 1));
+      StockClient same = clientOf(serve(meeting()), TEST_DEADLINE);
+      List<Object> twins = workbook.test.LockStep.both(() -> same.check("grinder"), () -> same.check("grinder"));
+      assertThat(twins).as("TODO 4: two checks of the grinder on one StockClient made at the same time, to an inventory"
+          + " that answers quantity 1 once both calls are in it and 0 when one waited 2 s alone: each check is its own"
+          + " call, in the inventory at once with the other, also for the same product (no lock per product, no answer"
+          + " shared from a call under way). Results: %s", twins)
+          .containsExactly(new StockClient.InStock("grinder", 1), new StockClient.InStock("grinder", 1));
     }
 
     @Test
