@@ -897,6 +897,13 @@ class CheckStockTest {
           wrong.addAll(notFoundOverTheWire(wire, alphabet[0] + " id of " + built.length() + " characters", built.toString()));
         }
       }
+      // In every run: 4-byte characters at both parities from the id's start (and ASCII runs of every length before
+      // them), so that wherever a description's wording puts the id, the cut at its last kept character falls on the
+      // first half of a 4-byte character for some id: the description must keep whole characters only.
+      for (int ascii = 0; ascii <= 40; ascii++) {
+        String id = "a".repeat(ascii) + "\ud83c\udf75".repeat(150);
+        wrong.addAll(notFoundOverTheWire(wire, ascii + " ASCII characters then 150 4-byte ones", id));
+      }
       // gRPC's own limit on a message is 4 MiB (4,194,304 bytes): a request of exactly that is still a question to answer
       // (4,194,299 characters, a 1-byte tag and a 4-byte length), so a limit of one's own anywhere below it shows.
       wrong.addAll(notFoundOverTheWire(wire, "ASCII id of 4,194,299 characters, a request of exactly gRPC's own 4 MiB (4,194,304 bytes)",
@@ -917,6 +924,20 @@ class CheckStockTest {
       if (!String.valueOf(status.getDescription()).contains(named)) {
         return List.of(what + ": NOT_FOUND whose description (" + String.valueOf(status.getDescription()).length()
             + " characters) does not name the id's first " + named.length() + " characters");
+      }
+      // What the description keeps of the id is the id's own characters: where it stops following the id (a cut), the
+      // next is not half a character, nor what gRPC sends for a lone half ('?').
+      String description = status.getDescription();
+      int at = description.indexOf(named);
+      int same = 0;
+      while (same < id.length() && at + same < description.length() && description.charAt(at + same) == id.charAt(same)) same++;
+      if (same < id.length() && at + same < description.length()) {
+        char next = description.charAt(at + same);
+        if (next == '?' || next == '\ufffd' || Character.isSurrogate(next) || Character.isHighSurrogate(id.charAt(Math.max(0, same - 1)))
+            && same > 0 && Character.isLowSurrogate(id.charAt(same))) {
+          return List.of(what + ": NOT_FOUND whose description cuts the id inside a 4-byte character after its first " + same
+              + " characters (the half left travels as '" + next + "'): shorten a description between whole characters");
+        }
       }
       return List.of();
     }
