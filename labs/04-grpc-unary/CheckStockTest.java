@@ -1540,6 +1540,27 @@ class CheckStockTest {
               .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
         }
       }
+      // Below the range: a deadline of 0 or less is one already passed, never 'no deadline'. A client may refuse it when
+      // built (IllegalArgumentException); one that takes it gives its calls that deadline, and they fail DEADLINE_EXCEEDED.
+      for (Duration passed : new Duration[] {Duration.ZERO, Duration.ofNanos(-1), Duration.ofMillis(-1), Duration.ofSeconds(-30)}) {
+        StockClient built;
+        try {
+          built = new StockClient(watched, passed);
+        } catch (IllegalArgumentException refused) {
+          continue;
+        }
+        StockClient timed = built;
+        watch.calls.clear();
+        Status status = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
+        long[] seen = watch.calls.poll();
+        assertThat(seen == null ? "no call" : seen[0] == Long.MIN_VALUE ? "a call without a deadline" : "a call with "
+            + seen[0] + " ns left of its deadline").as("TODO 3: the call fetch made on a client built with a deadline of %s"
+            + " (or refuse it in the constructor, IllegalArgumentException): a deadline of 0 or less has passed already,"
+            + " it is not 'no deadline'; a call without one can wait forever. Give every call stub.withDeadlineAfter(deadline)", passed)
+            .matches("no call|a call with (-\\d+|0) ns left of its deadline");
+        assertThat(status.getCode()).as("TODO 3: what fetch met on a client built with a deadline of %s (%s): a deadline"
+            + " that has passed fails the call with DEADLINE_EXCEEDED", passed, status).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      }
     }
 
     @Test
