@@ -897,6 +897,13 @@ class CheckStockTest {
           wrong.addAll(notFoundOverTheWire(wire, alphabet[0] + " id of " + built.length() + " characters", built.toString()));
         }
       }
+      // In every run: 4-byte characters at both parities from the id's start (and ASCII runs of every length before
+      // them), so that wherever a description's wording puts the id, the cut at its last kept character falls on the
+      // first half of a 4-byte character for some id: the description must keep whole characters only.
+      for (int ascii = 0; ascii <= 40; ascii++) {
+        String id = "a".repeat(ascii) + "\ud83c\udf75".repeat(150);
+        wrong.addAll(notFoundOverTheWire(wire, ascii + " ASCII characters then 150 4-byte ones", id));
+      }
       // gRPC's own limit on a message is 4 MiB (4,194,304 bytes): a request of exactly that is still a question to answer
       // (4,194,299 characters, a 1-byte tag and a 4-byte length), so a limit of one's own anywhere below it shows.
       wrong.addAll(notFoundOverTheWire(wire, "ASCII id of 4,194,299 characters, a request of exactly gRPC's own 4 MiB (4,194,304 bytes)",
@@ -917,6 +924,20 @@ class CheckStockTest {
       if (!String.valueOf(status.getDescription()).contains(named)) {
         return List.of(what + ": NOT_FOUND whose description (" + String.valueOf(status.getDescription()).length()
             + " characters) does not name the id's first " + named.length() + " characters");
+      }
+      // What the description keeps of the id is the id's own characters: where it stops following the id (a cut), the
+      // next is not half a character, nor what gRPC sends for a lone half ('?').
+      String description = status.getDescription();
+      int at = description.indexOf(named);
+      int same = 0;
+      while (same < id.length() && at + same < description.length() && description.charAt(at + same) == id.charAt(same)) same++;
+      if (same < id.length() && at + same < description.length()) {
+        char next = description.charAt(at + same);
+        if (next == '?' || next == '\ufffd' || Character.isSurrogate(next) || Character.isHighSurrogate(id.charAt(Math.max(0, same - 1)))
+            && same > 0 && Character.isLowSurrogate(id.charAt(same))) {
+          return List.of(what + ": NOT_FOUND whose description cuts the id inside a 4-byte character after its first " + same
+              + " characters (the half left travels as '" + next + "'): shorten a description between whole characters");
+        }
       }
       return List.of();
     }
@@ -1438,6 +1459,16 @@ class CheckStockTest {
       assertThat(results.get(0) + " | " + results.get(1)).as("TODO 3: each of two fetches made at once asks for its own"
           + " product: build each call's request inside fetch, never in a field both calls share")
           .contains("grinder").contains("kettle");
+      // Two checkouts asking for the SAME product at once are two calls too, both in the inventory together: no lock
+      // per product, and no sharing of a call already under way (it runs under another caller's deadline).
+      StockClient same = clientOf(serve(meeting()), TEST_DEADLINE);
+      List<Object> twins = workbook.test.LockStep.both(() -> LocalGrpc.text(same.fetch("grinder")),
+          () -> LocalGrpc.text(same.fetch("grinder")));
+      assertThat(twins).as("TODO 3: two fetches of the grinder on one StockClient made at the same time, to an inventory"
+          + " that answers quantity 1 once both calls are in it and 0 when one waited 2 s alone: each fetch is its own call,"
+          + " in the inventory at once with the other, also for the same product (no lock per product, no joining a call"
+          + " already under way: it runs under another caller's deadline). Results: %s", twins)
+          .hasSize(2).allMatch(result -> String.valueOf(result).contains(met));
     }
 
     @Test
@@ -1509,6 +1540,27 @@ class CheckStockTest {
               .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
         }
       }
+      // Below the range: a deadline of 0 or less is one already passed, never 'no deadline'. A client may refuse it when
+      // built (IllegalArgumentException); one that takes it gives its calls that deadline, and they fail DEADLINE_EXCEEDED.
+      for (Duration passed : new Duration[] {Duration.ZERO, Duration.ofNanos(-1), Duration.ofMillis(-1), Duration.ofSeconds(-30)}) {
+        StockClient built;
+        try {
+          built = new StockClient(watched, passed);
+        } catch (IllegalArgumentException refused) {
+          continue;
+        }
+        StockClient timed = built;
+        watch.calls.clear();
+        Status status = within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
+        long[] seen = watch.calls.poll();
+        assertThat(seen == null ? "no call" : seen[0] == Long.MIN_VALUE ? "a call without a deadline" : "a call with "
+            + seen[0] + " ns left of its deadline").as("TODO 3: the call fetch made on a client built with a deadline of %s"
+            + " (or refuse it in the constructor, IllegalArgumentException): a deadline of 0 or less has passed already,"
+            + " it is not 'no deadline'; a call without one can wait forever. Give every call stub.withDeadlineAfter(deadline)", passed)
+            .matches("no call|a call with (-\\d+|0) ns left of its deadline");
+        assertThat(status.getCode()).as("TODO 3: what fetch met on a client built with a deadline of %s (%s): a deadline"
+            + " that has passed fails the call with DEADLINE_EXCEEDED", passed, status).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      }
     }
 
     @Test
@@ -1561,6 +1613,54 @@ class CheckStockTest {
       assertThat(client.check(ScriptedInventory.NONE_LEFT)).as("TODO 4: check(%s) when the inventory answers 0 units: the"
           + " product exists, so it is InStock with quantity 0; NoSuchProduct is for NOT_FOUND only", ScriptedInventory.NONE_LEFT)
           .isEqualTo(new StockClient.InStock(ScriptedInventory.NONE_LEFT, 0));
+      // Whatever level the inventory answers is the answer, over int32's whole range: a negative level (units promised
+      // already, on backorder) is as much an answer as 0, and no bound of the client's own changes it.
+      List<String> wrong = new ArrayList<>();
+      for (int quantity : new int[] {-1, -3, -1_000, Integer.MIN_VALUE, Integer.MIN_VALUE + 1, 1, 8, 1_000_000, Integer.MAX_VALUE}) {
+        String id = ScriptedInventory.LEVEL + quantity;
+        String did = reaction(() -> client.check(id));
+        String expected = "returned " + new StockClient.InStock(id, quantity);
+        if (!did.equals(expected)) wrong.add("the inventory answered " + quantity + " units, check " + did);
+      }
+      assertThat(wrong).as("TODO 4: check(...) when the inventory answers a level: InStock carries the quantity exactly as"
+          + " the inventory said it, negative ones too (units already promised), no clamping or bound of the client's own")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("many TryLater checks in a row, then the inventory answers again: each check is one call, the next answer is InStock")
+    void manyTryLaterThenAnswer() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      int checks = 0;
+      // Long runs of each TryLater code and of both mixed, then an answer: no breaker, back-off or memory between checks.
+      Status.Code[][] runs = {
+          {Status.Code.UNAVAILABLE}, {Status.Code.DEADLINE_EXCEEDED}, {Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED}};
+      for (Status.Code[] run : runs) {
+        for (int i = 0; i < 12; i++) {
+          Status.Code code = run[i % run.length];
+          inventory.failing = code;
+          String did = reaction(() -> client.check("grinder"));
+          checks++;
+          String expected = "returned " + new StockClient.TryLater(code);
+          if (!did.equals(expected)) wrong.add("check " + checks + " (inventory says " + code + ") " + did + "; should have " + expected);
+          int calls = inventory.calls.getOrDefault("grinder", 0);
+          if (calls != checks) wrong.add("after check " + checks + " (inventory says " + code + ") the inventory had " + calls + " calls, not " + checks);
+        }
+        inventory.failing = null;
+        String did = reaction(() -> client.check("grinder"));
+        checks++;
+        String expected = "returned " + new StockClient.InStock("grinder", 7);
+        if (!did.equals(expected)) wrong.add("check " + checks + " (the inventory answers 7 units again) " + did + "; should have " + expected);
+        int calls = inventory.calls.getOrDefault("grinder", 0);
+        if (calls != checks) wrong.add("after check " + checks + " (the inventory answers again) it had " + calls + " calls, not " + checks);
+      }
+      inventory.failing = null;
+      assertThat(wrong).as("TODO 4: check(grinder) through long runs of UNAVAILABLE and DEADLINE_EXCEEDED, each run followed"
+          + " by the inventory answering again: every check is one call and its own outcome decides (TryLater for each failure,"
+          + " InStock as soon as the inventory answers); no circuit breaker, back-off or memory of earlier checks: when to"
+          + " ask again is the caller's decision").isEmpty();
     }
 
     @Test
@@ -1571,7 +1671,10 @@ class CheckStockTest {
       StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
       long seed = new java.util.Random().nextLong();
       java.util.Random random = new java.util.Random(seed);
-      List<String> ids = new ArrayList<>(List.of(" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder"));
+      List<String> ids = new ArrayList<>(List.of(" grinder", "grinder ", "grinder\n", "\u2003grinder", "Grinder", "GRINDER", "gr\u00efnder",
+          // Ids that Unicode normalisation (NFC, NFD, NFKC, NFKD) would change: decomposed accents, compatibility
+          // characters, full-width letters, a ligature; the inventory is asked for them as they are, not for their canonical form.
+          "cafe\u0301-cup", "gri\u0308nder", "\u212B", "\u2126hm", "\uFB01lter", "\uFF47rinder", "\u00e9\u0301", "\u1100\u1161", "x\u00b2"));
       // Ids of every length up to 10,000 characters are questions for the inventory too, not only the short ones.
       for (int length : new int[] {1, 2, 63, 64, 65, 99, 100, 101, 127, 128, 129, 255, 256, 257, 512, 1_000, 1_024, 4_096, 10_000}) {
         StringBuilder id = new StringBuilder("p");
@@ -1611,6 +1714,13 @@ class CheckStockTest {
           + " hold a lock (synchronized) while its call waits for the inventory, or each checkout waits for the calls before"
           + " it; the decision needs no lock, it uses only what its own call returned. Results: %s", results)
           .containsExactly(new StockClient.InStock("grinder", 1), new StockClient.InStock("kettle", 1));
+      StockClient same = clientOf(serve(meeting()), TEST_DEADLINE);
+      List<Object> twins = workbook.test.LockStep.both(() -> same.check("grinder"), () -> same.check("grinder"));
+      assertThat(twins).as("TODO 4: two checks of the grinder on one StockClient made at the same time, to an inventory"
+          + " that answers quantity 1 once both calls are in it and 0 when one waited 2 s alone: each check is its own"
+          + " call, in the inventory at once with the other, also for the same product (no lock per product, no answer"
+          + " shared from a call under way). Results: %s", twins)
+          .containsExactly(new StockClient.InStock("grinder", 1), new StockClient.InStock("grinder", 1));
     }
 
     @Test
@@ -1956,6 +2066,8 @@ class CheckStockTest {
     static final String BLANK = "scripted: product_id is blank, said the inventory";
     /** A product it has, with 0 units. */
     static final String NONE_LEFT = "milk-frother";
+    /** An id that starts with this answers the level written after it (level:-3 answers -3 units). */
+    static final String LEVEL = "level:";
     static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
     /** How many calls asked for each product id. */
     final Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
@@ -1998,7 +2110,8 @@ class CheckStockTest {
         responseObserver.onError(failure.asRuntimeException());
         return;
       }
-      int quantity = request.getProductId().equals(NONE_LEFT) ? 0 : 7;
+      int quantity = request.getProductId().equals(NONE_LEFT) ? 0
+          : request.getProductId().startsWith(LEVEL) ? Integer.parseInt(request.getProductId().substring(LEVEL.length())) : 7;
       responseObserver.onNext(StockLevel.newBuilder().setProductId(request.getProductId()).setQuantity(quantity).build());
       responseObserver.onCompleted();
     }
