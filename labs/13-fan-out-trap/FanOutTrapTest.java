@@ -839,14 +839,26 @@ class FanOutTrapTest {
         await(() -> analytics.scriptedCalls() >= 3 || analyticsHeld.check(), () -> "TODO 2: analytics' reaction never"
             + " called analytics while notification's call hung (notification's reaction retried o-1 "
             + notification.scriptedCalls() + " times): each reaction does its part on its own schedule");
+        // and: a second reaction of notification (another group of its own: two services that email) starts while
+        // both hang, and must get to notification, its call hanging too: nothing of a service's own (a lock on the
+        // service) holds one of its reactions behind another's hung call
+        long notificationCalls = notification.scriptedCalls();
+        HeldBehind secondHeld = new HeldBehind(notification, notificationCalls, react(notification,
+            Topics.unique("notification"), Duration.ofMillis(1)), 2, hanging, changes);
+        await(() -> hanging.size() >= 3 || secondHeld.check(), () -> "TODO 2: a second reaction of notification, in a"
+            + " group of its own, never had a call of its own hang at notification while the first one's call and"
+            + " analytics' hung (" + (notification.scriptedCalls() - notificationCalls) + " call(s) of it): each"
+            + " reaction does its part on its own schedule, two of one service as well");
+        // then: shipping's, while three hang (one hung call, two, three: a pool or permits shared by the reactions)
         HeldBehind shippingHeld = new HeldBehind(shipping, react(shipping, Topics.unique("shipping"), Duration.ofMillis(1)),
-            2, hanging, changes);
+            3, hanging, changes);
         // then: shipping gets o-1; a reaction that waits for a lock a hung call's reaction holds, or parks in its deliver
         // (outside its call and its pause) before its first call while the hung calls go on, can never get on while
         // they hang: told at once (a lock, a Semaphore), or once it has waited half a second (a Future of a shared pool)
         await(() -> shipping.handled().contains("o-1") || shippingHeld.check(), () -> "TODO 2: shipping never got o-1"
             + " while notification and analytics were down (their reactions retried it " + notification.scriptedCalls()
-            + " and " + analytics.scriptedCalls() + " times meanwhile): each reaction does its part on its own"
+            + " and " + analytics.scriptedCalls() + " times meanwhile, with a second reaction of notification): each"
+            + " reaction does its part on its own"
             + " schedule, so an outage delays one email, not every parcel");
         down.set(false);
         await(() -> notification.handled().contains("o-1") && analytics.handled().contains("o-1"), "TODO 2: notification"
@@ -875,9 +887,17 @@ class FanOutTrapTest {
       private final java.util.Set<Thread> hanging;
       private final java.util.concurrent.atomic.AtomicLong changes;
       private long parkedSince = -1, parkedAt = -1;
+      private final long before;
 
       HeldBehind(Shop.Service service, Reaction reaction, int hung, java.util.Set<Thread> hanging,
           java.util.concurrent.atomic.AtomicLong changes) {
+        this(service, 0, reaction, hung, hanging, changes);
+      }
+
+      /** before: the calls the service had before this reaction started (another reaction of it made them). */
+      HeldBehind(Shop.Service service, long before, Reaction reaction, int hung, java.util.Set<Thread> hanging,
+          java.util.concurrent.atomic.AtomicLong changes) {
+        this.before = before;
         this.service = service;
         this.thread = reactionThread(reaction);
         this.hung = hung;
@@ -889,14 +909,14 @@ class FanOutTrapTest {
       boolean check() {
         long before = changes.get();
         List<Thread> held = List.copyOf(hanging);
-        if (held.size() != hung || service.scriptedCalls() > 0) {
+        if (held.size() != hung || service.scriptedCalls() > this.before) {
           parkedSince = -1;
           return false;
         }
         String waiting = held.stream().map(FanOutTrapTest.Step2::waitingFor).filter(w -> w.contains(thread.getName()))
             .findFirst().orElse("");
         String parked = parkedInDeliver(thread);
-        if (changes.get() != before || service.scriptedCalls() > 0) {
+        if (changes.get() != before || service.scriptedCalls() > this.before) {
           parkedSince = -1;
           return false;
         }
@@ -915,8 +935,8 @@ class FanOutTrapTest {
         if (!waiting.isEmpty()) {
           fail("TODO 2: the reaction of " + service.name() + " never called " + service.name() + " while " + hung
               + " other reaction(s)' call(s) hung (" + waiting + "): each reaction does its part on its own schedule."
-              + " Nothing in deliver may make one reaction wait for another: a lock on Reaction.class or a static"
-              + " object, a Semaphore, or an executor the reactions share (its threads busy with the hung calls)");
+              + " Nothing in deliver may make one reaction wait for another: a lock on Reaction.class, a static"
+              + " object or the service, a Semaphore, or an executor the reactions share (its threads busy with the hung calls)");
         }
         return false;
       }
