@@ -1047,17 +1047,23 @@ class FanOutTest {
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
+    java.nio.file.Path elsewhere = null;
     if (!env.isEmpty()) {
-      builder.directory(java.nio.file.Files.createTempDirectory("elsewhere").toFile());
+      elsewhere = java.nio.file.Files.createTempDirectory("workbook-elsewhere-");
+      builder.directory(elsewhere.toFile());
       command.add(command.size() - 1 - args.length, "-Duser.name=" + env.getOrDefault("USER", "someone-else"));
       builder.command(command);
     }
-    Process process = builder.start();
-    String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running " + main.getSimpleName()).isTrue();
-    assertThat(process.exitValue()).as("a new JVM running %s %s, said: %s", main.getSimpleName(), List.of(args), out)
-        .isZero();
-    return out;
+    try {
+      Process process = builder.start();
+      String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running " + main.getSimpleName()).isTrue();
+      assertThat(process.exitValue()).as("a new JVM running %s %s, said: %s", main.getSimpleName(), List.of(args), out)
+          .isZero();
+      return out;
+    } finally {
+      if (elsewhere != null) workbook.test.TempFolders.delete(elsewhere); // nothing of a run outlives it
+    }
   }
 
   /** Prints the ids of three events made in a new JVM (run by {@link #inANewProcess}): two first, one caused. */

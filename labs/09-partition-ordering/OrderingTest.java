@@ -721,16 +721,21 @@ class OrderingTest {
     classPath.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
     classPath.replaceAll(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString());
     String jvm = ProcessHandle.current().info().command().orElse("java");
+    java.nio.file.Path elsewhere = java.nio.file.Files.createTempDirectory("workbook-elsewhere-");
     ProcessBuilder builder = new ProcessBuilder(jvm, "-Duser.name=someone-else", "-cp",
         String.join(java.io.File.pathSeparator, classPath), GroupOf.class.getName(), topic, worker)
-        .redirectErrorStream(true).directory(java.nio.file.Files.createTempDirectory("elsewhere").toFile());
+        .redirectErrorStream(true).directory(elsewhere.toFile());
     builder.environment().putAll(Map.of("HOSTNAME", "another-machine", "HOST", "another-machine",
         "COMPUTERNAME", "another-machine", "USER", "someone-else", "USERNAME", "someone-else"));
-    Process process = builder.start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running GroupOf").isTrue();
-    assertThat(process.exitValue()).as("a new JVM running GroupOf %s %s, said: %s", topic, worker, out).isZero();
-    return out.lines().reduce((a, b) -> b).orElse("");
+    try {
+      Process process = builder.start();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running GroupOf").isTrue();
+      assertThat(process.exitValue()).as("a new JVM running GroupOf %s %s, said: %s", topic, worker, out).isZero();
+      return out.lines().reduce((a, b) -> b).orElse("");
+    } finally {
+      workbook.test.TempFolders.delete(elsewhere); // nothing of a run outlives it
+    }
   }
 
   /** Prints the group of a worker of a topic (run in a new JVM by {@link #groupInANewProcess}). */

@@ -43,6 +43,43 @@ class BrokerTest {
   }
 
   @Test
+  @DisplayName("a run killed at once (no shutdown hook runs) leaves neither its broker nor the broker's folder behind")
+  void killedRunLeavesNothing() throws Exception {
+    List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+        System.getProperty("java.class.path"), StartsABroker.class.getName());
+    Process run = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(run.getInputStream()))) {
+      String line;
+      java.nio.file.Path folder = null;
+      while ((line = out.readLine()) != null) {
+        if (line.startsWith("folder ")) { folder = java.nio.file.Path.of(line.substring(7)); break; }
+      }
+      assertThat(folder).as("the folder the run's broker printed").isNotNull();
+      assertThat(folder).as("the broker's folder while the run is alive").exists();
+      List<ProcessHandle> broker = run.descendants().toList();
+      run.destroyForcibly().waitFor(); // SIGKILL on Unix: no shutdown hook, no close()
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while ((java.nio.file.Files.exists(folder) || broker.stream().anyMatch(ProcessHandle::isAlive)) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(broker.stream().filter(ProcessHandle::isAlive).toList()).as("the broker's JVM, 20 s after its run was killed").isEmpty();
+      assertThat(folder).as("the broker's folder, 20 s after its run was killed").doesNotExist();
+    } finally {
+      run.destroyForcibly();
+    }
+  }
+
+  /** A run that starts a broker, says where its folder is, and waits to be killed. */
+  public static final class StartsABroker {
+    public static void main(String[] args) throws Exception {
+      EmbeddedKafka kafka = EmbeddedKafka.start();
+      System.out.println("folder " + kafka.folder());
+      System.out.flush();
+      Thread.sleep(Duration.ofMinutes(2).toMillis());
+    }
+  }
+
+  @Test
   @DisplayName("a stopped and restarted broker keeps its address and its data")
   void restartKeepsAddressAndData() throws Exception {
     try (EmbeddedKafka kafka = Broker.startOwn()) {

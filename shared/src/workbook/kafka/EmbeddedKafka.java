@@ -87,6 +87,12 @@ public final class EmbeddedKafka implements AutoCloseable {
   public synchronized void stop() {
     if (process == null) return;
     try {
+      lifeline.write(KafkaServerMain.KEEP_DATA); // a stop we asked for: the folder stays, for startAgain() or close()
+      lifeline.flush();
+    } catch (IOException ignored) {
+      // already gone
+    }
+    try {
       lifeline.close(); // the child sees end-of-file and exits through Kafka's shutdown hook
     } catch (IOException ignored) {
       // already gone
@@ -232,6 +238,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The broker's folder (its data and logs): close() deletes it, and so does the broker if its JVM is killed. */
+  public Path folder() {
+    return dir;
   }
 
   @Override

@@ -11,24 +11,39 @@ import org.apache.kafka.common.utils.Exit;
 public final class KafkaServerMain {
   private KafkaServerMain() {}
 
+  /** What the parent writes on the lifeline before closing it when it stops the broker itself: keep the folder. */
+  static final int KEEP_DATA = 'k';
+
   public static void main(String[] args) throws Exception {
     String properties = args[0];
     String clusterId = args[1];
-    exitWhenParentGoes();
+    exitWhenParentGoes(java.nio.file.Path.of(properties).toAbsolutePath().getParent());
     format(properties, clusterId);
     kafka.Kafka.main(new String[] {properties});
   }
 
   /**
    * The parent holds our standard input open for as long as it wants the broker. When it closes
-   * it, or dies without a chance to clean up, we read end-of-file and shut down: no orphans.
+   * it, or dies without a chance to clean up, we read end-of-file and shut down: no orphans. A
+   * parent that stops us says so first ({@link #KEEP_DATA}) and deletes the folder itself when it
+   * is done with it; a parent that was killed (a run stopped at once, a closed terminal) said
+   * nothing, and nobody else will delete the broker's folder: we take it with us.
    */
-  private static void exitWhenParentGoes() {
+  private static void exitWhenParentGoes(java.nio.file.Path folder) {
     Thread watcher = new Thread(() -> {
+      boolean keep = false;
       try {
-        while (System.in.read() != -1) { /* nothing is ever sent; we only wait for EOF */ }
+        for (int b; (b = System.in.read()) != -1; ) keep |= b == KEEP_DATA;
       } catch (IOException ignored) {
         // a broken pipe means the same thing as EOF
+      }
+      if (!keep) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(folder)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+          // as much as could be deleted
+        }
+        Runtime.getRuntime().halt(0); // nobody is left to read a controlled shutdown's logs
       }
       System.exit(0); // runs Kafka's shutdown hook: a controlled shutdown, logs flushed
     }, "parent-watcher");
