@@ -1062,7 +1062,7 @@ class FanOutTest {
           .isZero();
       return out;
     } finally {
-      if (elsewhere != null) workbook.test.TempFolders.delete(elsewhere); // nothing of a run outlives it
+      if (elsewhere != null) workbook.files.Folders.delete(elsewhere); // nothing of a run outlives it
     }
   }
 

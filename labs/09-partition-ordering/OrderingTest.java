@@ -734,7 +734,7 @@ class OrderingTest {
       assertThat(process.exitValue()).as("a new JVM running GroupOf %s %s, said: %s", topic, worker, out).isZero();
       return out.lines().reduce((a, b) -> b).orElse("");
     } finally {
-      workbook.test.TempFolders.delete(elsewhere); // nothing of a run outlives it
+      workbook.files.Folders.delete(elsewhere); // nothing of a run outlives it
     }
   }
 

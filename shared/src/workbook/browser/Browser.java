@@ -1,4 +1,4 @@
-//SOURCES ../json/*.java
+//SOURCES ../json/*.java ../files/*.java
 package workbook.browser;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -252,11 +251,8 @@ public final class Browser implements AutoCloseable {
 
   private void deleteHome() {
     for (int attempt = 0; attempt < 3 && Files.exists(home); attempt++) {
-      try (Stream<Path> files = Files.walk(home)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException | java.io.UncheckedIOException e) {
-        pause(200); // a helper process may still be writing its last file
-      }
+      if (attempt > 0) pause(200); // a helper process may still be writing its last file
+      workbook.files.Folders.delete(home);
     }
   }
 

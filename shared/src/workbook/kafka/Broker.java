@@ -1,6 +1,6 @@
 //DEPS org.apache.kafka:kafka-clients:4.1.1
 //DEPS org.apache.kafka:kafka_2.13:4.1.1
-//SOURCES ../log/*.java ../net/*.java ../story/*.java
+//SOURCES ../log/*.java ../net/*.java ../story/*.java ../files/*.java
 package workbook.kafka;
 
 import java.time.Duration;

@@ -38,11 +38,7 @@ public final class KafkaServerMain {
         // a broken pipe means the same thing as EOF
       }
       if (!keep) {
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(folder)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | java.io.UncheckedIOException ignored) {
-          // as much as could be deleted
-        }
+        workbook.files.Folders.delete(folder);
         Runtime.getRuntime().halt(0); // nobody is left to read a controlled shutdown's logs
       }
       System.exit(0); // runs Kafka's shutdown hook: a controlled shutdown, logs flushed
