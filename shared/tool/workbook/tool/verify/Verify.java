@@ -65,6 +65,7 @@ public final class Verify {
     System.out.println("Verifying " + (everything ? "the workbook and all " + chosen.size() + " labs" : chosen.size() + " lab(s)")
         + (asIs ? ", as they are in the work tree" : ", each as committed where you changed it") + "...");
     shareOneBroker(chosen);
+    buildScriptDependencies(chosen, everything);
     try {
       scratch = Fs.tempDir("verify");
       Path dir = scratch;
@@ -95,6 +96,44 @@ public final class Verify {
   private void shareOneBroker(List<Labs.Lab> chosen) {
     if (chosen.stream().anyMatch(Labs.Lab::usesBroker)) {
       env.put("KAFKA_BOOTSTRAP_SERVERS", Broker.bootstrapServers());
+    }
+  }
+
+  private static final java.util.regex.Pattern DEPS_LINE = java.util.regex.Pattern.compile("(?m)^//DEPS\\s+(.+)$");
+
+  /**
+   * Several files depend on the same script (//DEPS ../../shared/src/workbook/grpc/LocalGrpc.java),
+   * which JBang builds into one jar of its cache. Checks started at once on a fresh machine would
+   * each build it and read one another's half-written jar ("package workbook.grpc does not
+   * exist"), so each such script is built here first, one at a time: seconds on a fresh machine,
+   * a cache hit after that.
+   */
+  private void buildScriptDependencies(List<Labs.Lab> chosen, boolean everything) {
+    java.util.Set<Path> scripts = new java.util.TreeSet<>();
+    List<Path> dirs = new ArrayList<>();
+    for (Labs.Lab lab : chosen) {
+      dirs.add(lab.dir());
+      dirs.add(lab.solutionDir());
+    }
+    if (everything) dirs.add(labs.root.resolve("shared/test"));
+    for (Path dir : dirs) {
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+          java.util.regex.Matcher m = DEPS_LINE.matcher(Labs.read(f));
+          while (m.find()) {
+            for (String dep : m.group(1).trim().split("\\s+")) {
+              if (dep.endsWith(".java")) scripts.add(f.getParent().resolve(dep).normalize());
+            }
+          }
+        }
+      } catch (IOException | UncheckedIOException e) {
+        // a folder that is not there has nothing to build
+      }
+    }
+    for (Path script : scripts) {
+      if (!Files.isRegularFile(script)) continue; // the check that uses it reports it
+      Labs.Run r = Labs.run(labs.root, labs.root, List.of("build", script.toString()), Map.of(), null, 900);
+      if (!r.ok()) System.out.println("  could not build " + labs.root.relativize(script) + " first; the checks that use it will say why");
     }
   }
 
@@ -209,6 +248,7 @@ public final class Verify {
       if (!d.ok()) return bad("the starter's demo did not run to the end (invariant 1)", d);
       long limit = 2 * TEST_SECONDS + 60L * count; // the starter's run, the solution's, a minute a mistake
       Labs.Run r = Labs.runTool(work, List.of("_labcheck", copy.toString(), work.toString(), lab.solutionDir().toString()), env, log(lab.number() + " tests"), limit);
+      keepLog(lab, r);
       List<Messages.Row> firstMessages = Messages.record(labs.root, lab, work); // what the starter and the mistakes said first
       if (r.timedOut()) return bad("its tests were stopped after " + limit + " s", r);
       Results starter = Results.read(work.resolve("starter.tsv")).orElse(new Results(List.of()));
@@ -230,6 +270,20 @@ public final class Verify {
     } finally {
       if (keep) System.out.println("    kept " + work);
       else Fs.delete(work);
+    }
+  }
+
+  /**
+   * The lab's test log is kept as .workbook/verify-logs/NN.log (the last verify of that lab):
+   * its "=== caught: ... [4.2 s]" lines say which mistakes cost verify its time.
+   */
+  private void keepLog(Labs.Lab lab, Labs.Run r) {
+    if (r.log() == null || !Files.exists(r.log())) return;
+    try {
+      Path kept = Files.createDirectories(labs.root.resolve(".workbook/verify-logs")).resolve(lab.number() + ".log");
+      Files.copy(r.log(), kept, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      // only a maintainer's aid: verify's outcome does not depend on it
     }
   }
 
