@@ -324,8 +324,8 @@ class StoryPageTest {
   }
 
   @Test
-  @DisplayName("writing the page of a typical run costs little (the loop's budget is 50 ms)")
-  void cost() throws Exception {
+  @DisplayName("the page of a typical run (12 tests, 480 entries) holds every test and every entry")
+  void typicalRun() throws Exception {
     List<StoryPage.Section> sections = new ArrayList<>();
     for (int t = 0; t < 12; t++) {
       Story.begin("t" + t);
@@ -336,9 +336,13 @@ class StoryPageTest {
       sections.add(new StoryPage.Section("test " + t, t % 3 == 0, "TODO 1: no", Story.entries(), 0));
     }
     Story.drain();
+    // What it costs is measured, not asserted here: shared/bench/feedback-loop.sh reports the page's
+    // share of each lab's run against the loop's 50 ms goal. This prints it for whoever reads the log.
     double ms = fastest(() -> StoryPage.write(dir.resolve("typical.html"), "Typical run", sections));
     System.out.printf(Locale.ROOT, "    writing a typical page (12 tests, 480 entries): %.1f ms%n", ms);
-    assertThat(ms).as("ms to write a typical run's page (budget 50 ms; generous here for a loaded machine)").isLessThan(250);
+    String html = Files.readString(dir.resolve("typical.html"));
+    for (int t = 0; t < 12; t++) assertThat(html).as("the page names test " + t).contains("test " + t);
+    for (int i = 0; i < 40; i++) assertThat(html).as("the page shows entry " + i).contains("line " + i);
   }
 
   @Test
