@@ -149,11 +149,14 @@ class OrderViewsTest {
    * not a 2xx says "Retry-After: 0" or "Retry-After: 1" ({@link #retryAfter}), as a service that is down or busy may: a
    * call is still one round-trip.
    */
-  record Answer(int statusCode, String body) implements HttpResponse<String> {
+  record Answer(int statusCode, String body, String retryAfterSays) implements HttpResponse<String> {
+    /** An answer that, when it is not a 2xx, says the Retry-After {@link #retryAfter} gives its status. */
+    Answer(int statusCode, String body) { this(statusCode, body, statusCode / 100 == 2 ? null : OrderViewsTest.retryAfter(statusCode)); }
+
     public HttpRequest request() { return HttpRequest.newBuilder(URI.create("http://127.0.0.1/orders/42")).build(); }
     public Optional<HttpResponse<String>> previousResponse() { return Optional.empty(); }
     public HttpHeaders headers() {
-      return HttpHeaders.of(statusCode / 100 == 2 ? Map.of() : Map.of("Retry-After", java.util.List.of(retryAfter(statusCode))), (name, value) -> true);
+      return HttpHeaders.of(retryAfterSays == null ? Map.of() : Map.of("Retry-After", java.util.List.of(retryAfterSays)), (name, value) -> true);
     }
     public Optional<SSLSession> sslSession() { return Optional.empty(); }
     public URI uri() { return request().uri(); }
@@ -167,7 +170,8 @@ class OrderViewsTest {
   static String retryAfter(int status) { return String.valueOf(status % 2); }
 
   /** An HttpClient that sends nothing: it answers every request at once with an order whose id is the last
-   * segment of the request's path and whose item is the request's Authorization header. */
+   * segment of the request's path, whose customerId is the request's whole URI and whose item is the request's
+   * Authorization header. */
   static final class EchoClient extends workbook.test.StandInHttpClient {
     @SuppressWarnings("unchecked")
     private static <T> HttpResponse<T> echo(HttpRequest request) {
@@ -175,7 +179,7 @@ class OrderViewsTest {
       String id = path.substring(path.lastIndexOf('/') + 1);
       String auth = request.headers().allValues("Authorization").size() == 1 ? request.headers().firstValue("Authorization").get() : "";
       return (HttpResponse<T>) new Answer(200,
-          "{\"id\":\"" + id + "\",\"customerId\":\"-\",\"item\":\"" + auth + "\",\"totalCents\":1}");
+          "{\"id\":\"" + id + "\",\"customerId\":\"" + request.uri() + "\",\"item\":\"" + auth + "\",\"totalCents\":1}");
     }
 
     @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) { return echo(request); }
@@ -214,7 +218,8 @@ class OrderViewsTest {
   static final String[] PARTS = {"orders", "customers", "shipments"};
 
   /** Every answer a part can give instead of itself: each status from 100 to 599 that is not a 2xx, a
-   * request that timed out, a connection that broke. */
+   * request that timed out, a connection that broke, one that was refused, one not made in time (a connect timeout):
+   * the last two never reached the service, and are still not asked again. */
   static final java.util.List<String> FAILED_ANSWERS = failedAnswers();
 
   static java.util.List<String> failedAnswers() {
@@ -222,6 +227,8 @@ class OrderViewsTest {
     for (int status = 100; status <= 599; status++) if (status / 100 != 2) all.add(String.valueOf(status));
     all.add("timeout");
     all.add("reset");
+    all.add("refused");
+    all.add("connect");
     return all;
   }
 
@@ -322,7 +329,9 @@ class OrderViewsTest {
       URI uri = request.uri();
       String path = uri.getPath();
       String part = path.startsWith("/orders/") ? "orders" : path.startsWith("/customers/") ? "customers" : "shipments";
-      String id = part.equals("shipments") ? String.valueOf(uri.getQuery()).replaceFirst("^orderId=", "")
+      // the shipment by its orderId parameter, wherever it stands in the query (a token in the query is step 4's to see)
+      String id = part.equals("shipments") ? java.util.Arrays.stream(String.valueOf(uri.getQuery()).split("&"))
+          .filter(p -> p.startsWith("orderId=")).map(p -> p.substring("orderId=".length())).findFirst().orElse("")
           : path.substring(path.lastIndexOf('/') + 1);
       asked.computeIfAbsent(part + " " + id, key -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
       request.timeout().ifPresent(t -> longestTimeout.accumulateAndGet(t.toNanos(), Math::max));
@@ -480,7 +489,7 @@ class OrderViewsTest {
     static final int[] FAILURES = {301, 400, 401, 403, 404, 409, 410, 429, 500, 501, 502, 503, 504};
 
     @Test
-    @DisplayName("whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection), the concurrent view fails and each service is asked once")
+    @DisplayName("whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time), the concurrent view fails and each service is asked once")
     void everyFailedAnswerFailsTheViewOnce() throws Exception {
       Backends backends = new Backends(true);
       RestClient client = clientOn(backends, "TODO 1");
@@ -522,14 +531,17 @@ class OrderViewsTest {
         if (wrong.size() >= 5 || backends.apart()) break;
       }
       assertThat(wrong)
-          .as("TODO 1: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out or broke"
-              + " its connection (the other two answered their parts); the first views that went wrong are below: any"
+          .as("TODO 1: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out, or had"
+              + " its connection broken, refused or not made in time (the other two answered their parts); the first views"
+              + " that went wrong are below: any"
               + " answer that is not the part fails the view (no exceptionally(...) that fills in null, whatever the"
               + " status: a 408 or a timeout as much as a 404), the view fails with the failed call's own error (its"
               + " HttpError, or the timeout or broken connection, as it is or inside join()'s CompletionException, so the"
               + " caller can tell \"the service said 503\" from \"nobody answered\": no cast that turns an IOException into"
               + " a ClassCastException), and each service is asked once per view, failed or not (no exceptionallyCompose(...)"
-              + " that asks again: a retry is one more round-trip)")
+              + " that asks again: a retry is one more round-trip; not after a refused connection or a connect timeout either,"
+              + " which reached no service: a service that is restarting or overloaded refuses the second try as well, and"
+              + " the view waits for two failures instead of one)")
           .isEmpty();
     }
 
@@ -951,7 +963,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("whatever the view service itself answers instead of a view (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection), the page asks once and gets that call's own error")
+    @DisplayName("whatever the view service itself answers instead of a view (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time), the page asks once and gets that call's own error")
     void pageAsksTheViewServiceOnce() throws Exception {
       ViewServiceStandIn standIn = new ViewServiceStandIn();
       RestClient client = clientOn(standIn, "TODO 2");
@@ -966,7 +978,8 @@ class OrderViewsTest {
             && error.body().equals("views answered " + what))) {
           wrong.add("the view service answered " + what + ", and the page's call threw " + describe(thrown) + ", not that HttpError itself");
         } else if (!status && !Step1.ownFailure(thrown, what)) {
-          wrong.add("the view service's answer " + (what.equals("timeout") ? "timed out" : "broke off") + ", and the page's call threw " + describe(thrown));
+          wrong.add("the view service's answer " + (what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke off"
+              : what.equals("refused") ? "was a refused connection" : "was a connection not made in time") + ", and the page's call threw " + describe(thrown));
         } else if (asked != 1) {
           wrong.add("the view service answered " + what + ", and the page asked it " + asked + " times");
         }
@@ -974,16 +987,19 @@ class OrderViewsTest {
       }
       assertThat(wrong)
           .as("TODO 2: the view service itself answered every status from 100 to 599 that is not a 2xx (a 503 when it is"
-              + " down, a 502 for a part, ...), timed out or broke the connection; the first pages that went wrong are below:"
+              + " down, a 502 for a part, ...), timed out, broke the connection, refused it or did not take it in time; the"
+              + " first pages that went wrong are below:"
               + " composite(...) makes its one client.get(...) and lets its failure through as it is (the HttpError with the"
-              + " view service's status and body, or the connection's own error); no second try, not for a 503 either: the"
+              + " view service's status and body, or the connection's own error); no second try, not for a 503 either, nor"
+              + " for a refused connection (a view service that is restarting refuses the second as well): the"
               + " page pays one round-trip per view, failed or not")
           .isEmpty();
     }
 
     /**
      * An HttpClient standing in for the view service, with no network: GET /order-views/{what} answers {@code what}
-     * (a status with the body "views answered {status}" and Retry-After: 0 or 1, "timeout", "reset"); each request counted.
+     * (a status with the body "views answered {status}" and Retry-After: 0 or 1, "timeout", "reset", "refused", "connect");
+     * each request counted.
      */
     static final class ViewServiceStandIn extends workbook.test.StandInHttpClient {
       private final Map<String, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
@@ -1001,6 +1017,8 @@ class OrderViewsTest {
         return switch (what) {
           case "timeout" -> CompletableFuture.failedFuture(new java.net.http.HttpTimeoutException("request timed out"));
           case "reset" -> CompletableFuture.failedFuture(new java.net.SocketException("connection reset"));
+          case "refused" -> CompletableFuture.failedFuture(new java.net.ConnectException("Connection refused"));
+          case "connect" -> CompletableFuture.failedFuture(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
           default -> CompletableFuture.completedFuture(new Answer(Integer.parseInt(what), "views answered " + what));
         };
       }
@@ -1030,7 +1048,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("behind the view, whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection) is one 502 saying what it said, each service asked once")
+    @DisplayName("behind the view, whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time) is one 502 saying what it said, each service asked once")
     void everyFailedAnswerBehindIsOneBadGateway() throws Exception {
       Backends backends = new Backends(true);
       RestClient client = clientOn(backends, "TODO 2");
@@ -1058,11 +1076,13 @@ class OrderViewsTest {
         }
       }
       assertThat(wrong)
-          .as("TODO 2: the parts took turns answering every status from 100 to 599 that is not a 2xx, timing out and"
-              + " breaking the connection; the first pages that went wrong are below: the view service builds the view"
+          .as("TODO 2: the parts took turns answering every status from 100 to 599 that is not a 2xx, timing out,"
+              + " breaking the connection, refusing it and not taking it in time; the first pages that went wrong are below:"
+              + " the view service builds the view"
               + " once with views.concurrent(...) and lets any failure reach the given handler, which answers 502 with"
               + " what the failed call said; no second try of the view (not for a 504 or a 408 either: a retry asks"
-              + " every service again behind the page's one round-trip)")
+              + " every service again behind the page's one round-trip, nor for a refused connection, which the other two"
+              + " services did answer)")
           .isEmpty();
     }
   }
@@ -1160,6 +1180,69 @@ class OrderViewsTest {
       } finally {
         callers.shutdownNow();
         any.stop();
+      }
+    }
+
+    @Test
+    @DisplayName("every answer that is not a 2xx is one round-trip whether it says Retry-After: 0, 1 or nothing at all, on get and getAsync alike")
+    void retryAfterOrNotEachAskedOnce() throws Exception {
+      RetryAfterStandIn standIn = new RetryAfterStandIn();
+      RestClient client = clientOn(standIn, "TODO 3");
+      java.util.List<String> wrong = new java.util.ArrayList<>();
+      for (int status = 100; status <= 599 && wrong.size() < 5; status++) {
+        if (status / 100 == 2) continue;
+        for (String says : new String[] {"-", "0", "1"}) {
+          for (boolean async : new boolean[] {false, true}) {
+            String what = status + "." + says + (async ? ".async" : ".get");
+            String url = "http://127.0.0.1:9/orders/" + what;
+            Throwable thrown = async ? client.getAsync(url, Services.Order.class).handle((order, e) -> e).join()
+                : catchThrowable(() -> client.get(url, Services.Order.class));
+            RestClient.HttpError error = httpError(thrown);
+            String header = says.equals("-") ? "no Retry-After" : "Retry-After: " + says;
+            if (error == null || error.status() != status) {
+              wrong.add((async ? "getAsync" : "get") + " of a " + status + " with " + header + " failed with " + describe(thrown));
+            } else if (standIn.asked(what) != 1) {
+              wrong.add((async ? "getAsync" : "get") + " of a " + status + " with " + header + " asked " + standIn.asked(what) + " times");
+            }
+            if (wrong.size() >= 5) break;
+          }
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 3: every status from 100 to 599 that is not a 2xx came once with no Retry-After, once with \"Retry-After: 0\""
+              + " and once with \"Retry-After: 1\", to get and to getAsync; the first calls that went wrong are below: each"
+              + " becomes the HttpError with its status at once, and the call is one round-trip whatever the answer says about"
+              + " coming back, or does not say (no retry of a 408, a 502 or a 504 \"when the server named no Retry-After\","
+              + " nor a wait for the one it names): a retry asks a service that is down again and makes every failure cost the"
+              + " caller one more round-trip")
+          .isEmpty();
+    }
+
+    /**
+     * An HttpClient standing in for a service, with no network: GET /orders/{status}.{says}.{path} answers that status
+     * with the body "answered {status}" and "Retry-After: {says}", or none for "-"; each request counted.
+     */
+    static final class RetryAfterStandIn extends workbook.test.StandInHttpClient {
+      private final Map<String, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
+
+      int asked(String what) {
+        var count = asked.get(what);
+        return count == null ? 0 : count.get();
+      }
+
+      @SuppressWarnings("unchecked")
+      private <T> HttpResponse<T> answer(HttpRequest request) {
+        String path = request.uri().getPath();
+        String what = path.substring(path.lastIndexOf('/') + 1);
+        asked.computeIfAbsent(what, key -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        String[] parts = what.split("\\.");
+        int status = Integer.parseInt(parts[0]);
+        return (HttpResponse<T>) new Answer(status, "answered " + status, parts[1].equals("-") ? null : parts[1]);
+      }
+
+      @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) { return answer(request); }
+      @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return CompletableFuture.completedFuture(answer(request));
       }
     }
 
@@ -1366,7 +1449,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("the sequential view has no holes either: whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a broken connection), it fails with that call's own error, and nothing is asked twice")
+    @DisplayName("the sequential view has no holes either: whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time), it fails with that call's own error, and nothing is asked twice")
     void sequentialViewHasNoHoles() throws Exception {
       Backends backends = new Backends(false);
       OrderViews page = new OrderViews(clientOn(backends, "TODO 3"), services);
@@ -1391,11 +1474,12 @@ class OrderViewsTest {
         }
       }
       assertThat(wrong)
-          .as("TODO 3: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out or broke its"
-              + " connection, to the given sequential view; the first views that went wrong are below: a view has no holes"
+          .as("TODO 3: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out, or had its"
+              + " connection broken, refused or not made in time, to the given sequential view; the first views that went wrong are below: a view has no holes"
               + " on any path, so every answer that is not the part is the call's own error (an HttpError with its status"
               + " from get, or the given UncheckedIOException), never a null part (no catch that fills in \"not shipped"
-              + " yet\"), and no part is asked for twice")
+              + " yet\"), and no part is asked for twice (not after a refused connection or a connect timeout either: the"
+              + " given get is one round-trip whatever its failure)")
           .isEmpty();
     }
   }
@@ -1556,7 +1640,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("the token goes as it is, whatever its letters: capitals, digits and - . _ ~ + / =, on get and getAsync")
+    @DisplayName("the token goes as it is, whatever its letters: capitals, digits and - . _ ~ + / =, on get and getAsync, in the Authorization header and nowhere else")
     void tokenGoesAsItIs() throws Exception {
       long seed = Long.getLong("lab01.seed", System.nanoTime());
       java.util.Random random = new java.util.Random(seed);
@@ -1577,16 +1661,21 @@ class OrderViewsTest {
         RestClient mine = new RestClient(token.toString());
         http.set(mine, echo);
         String url = "http://127.0.0.1:9/orders/" + i;
-        String sent = i % 2 == 0 ? mine.get(url, Services.Order.class).item() : mine.getAsync(url, Services.Order.class).join().item();
+        Services.Order echoed = i % 2 == 0 ? mine.get(url, Services.Order.class) : mine.getAsync(url, Services.Order.class).join();
+        String sent = echoed.item();
         if (!sent.matches("(?i:bearer) +" + java.util.regex.Pattern.quote(token.toString()))) {
           wrong.add((i % 2 == 0 ? "get" : "getAsync") + " with the token '" + token + "' sent Authorization: '" + sent + "'");
+        } else if (!echoed.customerId().equals(url)) {
+          wrong.add((i % 2 == 0 ? "get" : "getAsync") + " of " + url + " with the token '" + token + "' asked for " + echoed.customerId());
         }
       }
       assertThat(wrong)
           .as("TODO 4: clients made with tokens of every letter a bearer token may hold (seed %d, -Dlab01.seed=%d repeats"
               + " it) sent these Authorization headers: the scheme Bearer, one space, the token as it is; only the scheme"
               + " is case-insensitive (RFC 9110 11.1), the token is not (RFC 6750), and it is no URL: no lower-casing, no"
-              + " encoding, no trimming", seed, seed)
+              + " encoding, no trimming; and the header is the one place it goes: the request asks for the URL the caller"
+              + " gave, as it is (no access_token in the query as well: RFC 6750 2 says a client MUST NOT send the token in"
+              + " more than one way in a request, and a URL with a token in it ends up in every access log)", seed, seed)
           .isEmpty();
     }
 

@@ -428,16 +428,19 @@ class ChoosingTest {
             .map(label -> Stream.of(TradeOffs.Style.values()).filter(s -> s.label.equals(label)).findFirst().orElseThrow())
             .toArray(TradeOffs.Style[]::new)).toList();
 
-    @Order(12) @Test @DisplayName("a table with several rows on one dimension (latency at p50 and at p99): each row is a gain, a cost or neither of its own, in the table's row order")
+    @Order(12) @Test @DisplayName("a table with several rows on one dimension (latency at p50 and at p99, in the same order or not, a row listed twice): each row is a gain, a cost or neither of its own, in the table's row order")
     void rowsOnOneDimension() {
       List<String> wrong = new ArrayList<>();
-      // every ordering on a row of its own, all on latency, then the same rows with two dimensions taking turns
-      List<TradeOffs.Row> oneDimension = new ArrayList<>(), twoInTurn = new ArrayList<>();
+      // every ordering on a row of its own, all on latency, then the same rows with two dimensions taking turns, then each
+      // ordering on three rows that agree: at p50, the very same row listed again, and at p99 (an equal ordering, another why)
+      List<TradeOffs.Row> oneDimension = new ArrayList<>(), twoInTurn = new ArrayList<>(), agreeing = new ArrayList<>();
       for (int i = 0; i < ORDERINGS.size(); i++) {
         oneDimension.add(new TradeOffs.Row(TradeOffs.Dimension.LATENCY, ORDERINGS.get(i), "latency, measured one more way"));
         twoInTurn.add(new TradeOffs.Row(i % 2 == 0 ? TradeOffs.Dimension.LATENCY : TradeOffs.Dimension.OPERATIONS, ORDERINGS.get(i), "in turn"));
+        TradeOffs.Row p50 = new TradeOffs.Row(TradeOffs.Dimension.LATENCY, ORDERINGS.get(i), "at p50");
+        agreeing.addAll(List.of(p50, p50, new TradeOffs.Row(TradeOffs.Dimension.LATENCY, ORDERINGS.get(i), "at p99")));
       }
-      for (List<TradeOffs.Row> table : List.of(oneDimension, twoInTurn)) {
+      for (List<TradeOffs.Row> table : List.of(oneDimension, twoInTurn, agreeing)) {
         for (TradeOffs.Style a : TradeOffs.Style.values()) {
           for (TradeOffs.Style b : TradeOffs.Style.values()) {
             TradeOffs.Trade trade = TradeOffs.versus(a, b, table);
@@ -450,8 +453,9 @@ class ChoosingTest {
         }
       }
       assertThat(wrong).as("TODO 3: each row of the table is one comparison: a row the chosen style wins is a gain, even when an "
-          + "earlier row on the same dimension was a gain already (latency measured at p50 and at p99 counts twice), in the "
-          + "table's row order; gather them in lists, one entry per row, never a set that keeps a dimension once").isEmpty();
+          + "earlier row on the same dimension was a gain already (latency measured at p50 and at p99 counts twice), even when "
+          + "it orders the styles as an earlier row does, or is that very row listed again, in the table's row order; gather "
+          + "them in lists, one entry per row, never a set that keeps a dimension, an ordering or a row once (no distinct())").isEmpty();
     }
 
     /** The gains and costs of one style over another on the given table, worked out here, as "[gains] [costs]". */
