@@ -632,6 +632,55 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a call leaves the service's fields as they were: what it counts and builds is its own, for calls that complete at the same moment")
+    void leavesTheServiceAsItWas() {
+      // One service serves every call, also two completing at the same moment on two threads, between any two lines of
+      // onCompleted, where no test can hold them. So: one call, alone, and every field of the service must read as before.
+      StreamingInventory service = new StreamingInventory(levels);
+      Map<String, String> before = fieldsOf(service);
+      Recorder<BulkUpdateSummary> call = new Recorder<>();
+      StreamObserver<StockAdjustment> requests = service.bulkUpdateStock(call);
+      call.returned();
+      client("TODO 3", "bulkUpdateStock's observer, given grinder +2 and kettle +1, then completed", () -> {
+        requests.onNext(adjustment("grinder", 2));
+        requests.onNext(adjustment("kettle", 1));
+        requests.onCompleted();
+      });
+      Map<String, String> after = fieldsOf(service);
+      List<String> changed = before.keySet().stream().filter(f -> !before.get(f).equals(after.get(f)))
+          .map(f -> f + ": '" + before.get(f) + "' -> '" + after.get(f) + "'").toList();
+      assertThat(changed).as("TODO 3: the fields of StreamingInventory that one bulk update (grinder +2, kettle +1, then"
+          + " completed; it sent %s) changed, as field: before -> after. One service serves every call at once: what a call"
+          + " keeps in a field of it (its counts, a BulkUpdateSummary.Builder reused for each summary, its products) two"
+          + " calls completing at the same moment share, and one sends the other's numbers. Keep a call's counts in the"
+          + " observer you return for it, and build its summary in its onCompleted (BulkUpdateSummary.newBuilder()...build())",
+          sent(call)).isEmpty();
+    }
+
+    /** Each field of a lab class's object (its own and inherited, static ones too), as text; the stock, shared on purpose, left out. */
+    static Map<String, String> fieldsOf(Object service) {
+      Map<String, String> fields = new java.util.TreeMap<>();
+      for (Class<?> c = service.getClass(); c != null && c.getPackageName().isEmpty(); c = c.getSuperclass()) {
+        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+          if (f.isSynthetic()) continue;
+          try {
+            f.setAccessible(true);
+            Object value = f.get(java.lang.reflect.Modifier.isStatic(f.getModifiers()) ? null : service);
+            if (value instanceof StockLevels) continue;
+            String text = value instanceof com.google.protobuf.MessageOrBuilder m ? com.google.protobuf.TextFormat.shortDebugString(m)
+                : value instanceof Object[] array ? java.util.Arrays.deepToString(array)
+                : value != null && value.getClass().isArray() ? java.util.Arrays.deepToString(new Object[] {value})
+                : String.valueOf(value);
+            fields.put(c.getSimpleName() + "." + f.getName(), text);
+          } catch (RuntimeException | IllegalAccessException e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
+      return fields;
+    }
+
+    @Test
     @DisplayName("two calls adjusting the same product at the same time: each summary counts only its own")
     void overlappingOnTheSameProduct() throws InterruptedException {
       Inbox<StockAdjustment, BulkUpdateSummary> first = new Inbox<>(), second = new Inbox<>();
@@ -709,19 +758,23 @@ class StreamingTest {
       for (int i = 0, n = 50 + random.nextInt(150); i < n; i++) {
         sent.add(adjustment(products.get(random.nextInt(products.size())), random.nextInt(7) - 3));
       }
+      // And, every run, a delivery and a write-off as large as an int32 holds, less room for the small ones (no sum in any
+      // order overflows): each is applied and counted as it is, whatever its size (no limit of your own clamps it).
+      int huge = Integer.MAX_VALUE - 1_000;
+      sent.addAll(List.of(adjustment("crate", huge), adjustment("pallet", -huge)));
       java.util.Collections.shuffle(sent, random);
       sent.forEach(a -> expected.merge(a.getProductId(), a.getDelta(), Integer::sum));
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>(); // what a watcher of every product hears
       Set<String> all = new HashSet<>(products);
-      all.add("scale");
+      all.addAll(List.of("scale", "crate", "pallet"));
       all.addAll(sameHash);
       StockLevels.Watch watcher = levels.watch(all, level -> heard.add(level.getProductId()));
       cleanup.add(watcher);
       heard.clear(); // the current levels: only the changes count below
       BulkUpdateSummary summary = send(sent);
       String delivery = sent.size() + " adjustments generated from seed " + seed + " (" + sent.stream()
-          .filter(a -> a.getDelta() == 0).count() + " of them by 0), over " + sent.stream().map(StockAdjustment::getProductId)
-          .distinct().count() + " products";
+          .filter(a -> a.getDelta() == 0).count() + " of them by 0, and crate +" + huge + " and pallet -" + huge + "), over "
+          + sent.stream().map(StockAdjustment::getProductId).distinct().count() + " products";
       assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
           .as("TODO 3: [adjustments, products, net change] of a delivery of %s: every message the client sent is one"
               + " adjustment, an adjustment by 0 and a product new to the stock too; products are counted by their exact"
@@ -731,7 +784,8 @@ class StreamingTest {
               sent.stream().mapToInt(StockAdjustment::getDelta).sum());
       Map<String, Integer> stock = new java.util.HashMap<>();
       expected.keySet().forEach(id -> stock.put(id, levels.quantity(id)));
-      assertThat(stock).as("TODO 3: stock after a delivery of %s (levels.adjust for each one)", delivery).isEqualTo(expected);
+      assertThat(stock).as("TODO 3: stock after a delivery of %s (levels.adjust for each one, with its delta as it is,"
+          + " whatever its size)", delivery).isEqualTo(expected);
       assertThat(heard).as("TODO 3: the changes a watcher of every product heard during a delivery of %s, product by"
           + " product: each adjustment is a change to the stock, an adjustment by 0 too (its updated_at moves), so call"
           + " levels.adjust for every one, as it arrives", delivery)
@@ -865,7 +919,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("every reservation is answered, whatever its quantity or product: negative, 0, too many, all that is left, one more, a product not in stock")
+    @DisplayName("every reservation is answered, whatever its quantity or product: negative, 0, too many, all that is left, one more, a product not in stock (ids exact), the most an int32 holds")
     void everyQuantityAnswered() {
       Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
       StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
@@ -892,14 +946,30 @@ class StreamingTest {
       requests.onNext(reservation("order-5", 1));
       ReserveStockReply granted = replies.next("TODO 4: the answer to order-5 (granted before) sent a second time");
       seen.add(granted.getOrderId() + (granted.getReserved() ? " reserved, " : " refused, ") + granted.getRemaining() + " left");
+      // Ids are exact: 'Grinder' and 'grinder ' are products the inventory does not have, refused as the kettle was.
+      // And then the grinders' stock raised to the most an int32 holds, and all of it reserved at once: whatever the
+      // quantity, levels.reserve decides (a limit of your own, of any size, refuses what the stock has).
+      for (String product : new String[] {"Grinder", "grinder "}) {
+        requests.onNext(reservation("order-" + product.strip().toLowerCase() + "-" + product.length(), 1).toBuilder().setProductId(product).build());
+        ReserveStockReply other = replies.next("TODO 4: the answer to a reservation of 1 '" + product + "' (a product the inventory"
+            + " does not have: ids are exact)");
+        seen.add("'" + product + "'" + (other.getReserved() ? " reserved, " : " refused, ") + other.getRemaining() + " left");
+      }
+      levels.adjust("grinder", Integer.MAX_VALUE - levels.quantity("grinder"));
+      requests.onNext(reservation("order-all", Integer.MAX_VALUE));
+      ReserveStockReply all = replies.next("TODO 4: the answer to order-all of " + Integer.MAX_VALUE + " grinders, with as many in stock");
+      seen.add(all.getOrderId() + (all.getReserved() ? " reserved, " : " refused, ") + all.getRemaining() + " left");
       requests.onCompleted();
       assertThat(seen).as("TODO 4: the answers to orders of -1 and 0 grinders, 1 kettle (not in the inventory), then 6, 5"
           + " and 1 grinders (5 in stock), then, after 2 grinders came in, order-6 of 1 grinder again, then, after 3 more came in, order-5"
           + " (granted before) of 1 again, from levels.reserve(...) for each request: an order id seen before, refused or granted, is"
-          + " still a request to answer now (no reply kept by order id; the stock has changed since)")
+          + " still a request to answer now (no reply kept by order id; the stock has changed since); then 1 'Grinder' and 1"
+          + " 'grinder ' (ids are exact: products the inventory does not have, so refused, not changed into 'grinder'), then,"
+          + " with %,d grinders in stock, all of them at once (no limit of your own on a quantity: the request goes to"
+          + " levels.reserve as it is, whatever its size)", Integer.MAX_VALUE)
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
               "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left",
-              "order-5 reserved, 3 left");
+              "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "order-all reserved, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
     }
 
@@ -1249,7 +1319,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("a bulk update is one call whatever its size (1 to 10,001 adjustments, and 3,000,000 on a channel without a network), and returns the server's summary as it is")
+    @DisplayName("a bulk update is one call whatever its size (1 to 10,001 adjustments, and 3,000,000 on a channel without a network that is not ready after each 1,024), carries every adjustment before its half-close, and returns the server's summary as it is")
     void oneCallWhateverTheSize() throws Exception {
       CountingInventory inventory = new CountingInventory();
       // Not narrated: the story would note each of the 11,128 messages, which takes longer than sending them.
@@ -1269,18 +1339,29 @@ class StreamingTest {
             + " of messages on one call", size, result.lines().findFirst().orElse("")).isEqualTo(1);
         assertThat(result).as("TODO 5: what bulkUpdate of %d adjustments returned: the server's one summary, as it is",
             size).isEqualTo("no failure: it returned " + inventory.summaries.get(0));
+        assertThat(inventory.summaries.get(0).getAdjustments()).as("TODO 5: adjustments the server received on the one call"
+            + " of a bulkUpdate of %d: every one, before the half-close. A client paced by isReady() waits for onReady when"
+            + " the call is not ready (it never skips an adjustment), and half-closes only once all are sent", size)
+            .isEqualTo(size);
       }
       // Past any count or size a client might split a delivery at (65,536, a million, 4 MiB of messages), on a channel
       // without a network, where a message costs next to nothing: the same adjustment 3,000,000 times, 1 KB each.
-      CountingChannel counting = new CountingChannel();
+      // Not ready after each 1,024 messages (1 MB) until its network catches up: a client paced by isReady() waits for
+      // onReady there, and goes on; one that skips a message, or half-closes, when the call is not ready shows.
+      CountingChannel counting = new CountingChannel(1_024);
+      cleanup.add(counting);
       StockClient far = new StockClient(counting, Duration.ofSeconds(10));
       int many = 3_000_000;
       StockAdjustment large = adjustment("grinder-" + "x".repeat(1_000), 1);
       String result = describe(() -> far.bulkUpdate(java.util.Collections.nCopies(many, large)));
       assertThat(counting.sentPerCall).as("TODO 5: messages sent on each call one bulkUpdate of %,d adjustments (%,d"
           + " bytes each, %,d MB in all) made, on a channel without a network (it ended: %s): one bulk update is one call,"
-          + " whatever its size. gRPC's 4 MiB limit is per message, not per stream: a stream carries any number of them;"
-          + " split, a failure half-way leaves part of the delivery applied, and the summary is no longer the server's",
+          + " whatever its size, and carries every adjustment before its half-close. gRPC's 4 MiB limit is per message,"
+          + " not per stream: a stream carries any number of them; split, a failure half-way leaves part of the delivery"
+          + " applied, and the summary is no longer the server's. This channel is not ready (isReady() false) after each"
+          + " 1,024 messages until its network catches up, and then says so with onReady: a client paced by isReady()"
+          + " stops there and goes on in the next onReady, never skipping an adjustment, and half-closes only once all"
+          + " are sent (a half-close after a loop that stopped because the call was not ready says 'that was all' too early)",
           many, large.getSerializedSize(), (long) many * large.getSerializedSize() / 1_000_000, result.lines().findFirst().orElse(""))
           .containsExactly((long) many);
       assertThat(result).as("TODO 5: what bulkUpdate of %,d adjustments returned, on a channel that answers each call with"
@@ -1290,41 +1371,71 @@ class StreamingTest {
 
     /**
      * A channel without a network, for BulkUpdateStock: notes how many messages each call carried, and answers each
-     * call, once the client half-closes, with a summary counting them (1 product).
+     * call, once the client half-closes, with a summary counting them (1 product). Like a call on a network, it takes
+     * {@code window} messages, then is not ready (isReady() false) until its network has caught up, which it says with
+     * onReady; it tells the call's listener everything on a thread of its own, one callback at a time, in order, as
+     * gRPC's call executor does.
      */
-    static final class CountingChannel extends io.grpc.Channel {
+    static final class CountingChannel extends io.grpc.Channel implements AutoCloseable {
       final List<Long> sentPerCall = new java.util.concurrent.CopyOnWriteArrayList<>();
+      private final int window;
+      private final java.util.concurrent.ExecutorService network = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "counting-channel");
+        t.setDaemon(true);
+        return t;
+      });
+
+      CountingChannel(int window) { this.window = window; }
 
       @Override public String authority() { return "counting"; }
+
+      @Override public void close() { network.shutdownNow(); }
 
       @Override
       public <Q, A> io.grpc.ClientCall<Q, A> newCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options) {
         return new io.grpc.ClientCall<>() {
-          private Listener<A> listener;
-          private long sent;
-          private boolean readyTold;
+          private volatile Listener<A> listener;
+          private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+          private volatile boolean ready = true;
+          private volatile boolean readyTold;
+          private volatile boolean closed;
 
           @Override public void start(Listener<A> responses, io.grpc.Metadata headers) { listener = responses; }
 
           @Override public void request(int count) {
             // Ready once started, as a call on a network says when its stream opens: a client that sends as the call
-            // is ready (an on-ready handler) starts sending here.
+            // is ready (an on-ready handler) starts sending then.
             if (!readyTold) {
               readyTold = true;
-              listener.onReady();
+              network.execute(() -> { if (!closed) listener.onReady(); });
             }
           }
           @Override public void cancel(String message, Throwable cause) {}
-          @Override public void sendMessage(Q message) { sent++; }
-          @Override public boolean isReady() { return true; }
+
+          @Override public void sendMessage(Q message) {
+            // Its window is full: not ready until the network has taken what it holds (a message sent meanwhile is
+            // still carried, as gRPC queues it); then ready again, and onReady says so.
+            if (sent.incrementAndGet() % window == 0) {
+              ready = false;
+              network.execute(() -> {
+                ready = true;
+                if (!closed) listener.onReady();
+              });
+            }
+          }
+          @Override public boolean isReady() { return ready; }
 
           @Override
           @SuppressWarnings("unchecked")
           public void halfClose() {
-            sentPerCall.add(sent);
-            listener.onHeaders(new io.grpc.Metadata());
-            listener.onMessage((A) BulkUpdateSummary.newBuilder().setAdjustments((int) sent).setProducts(1).build());
-            listener.onClose(Status.OK, new io.grpc.Metadata());
+            long carried = sent.get();
+            sentPerCall.add(carried);
+            network.execute(() -> {
+              closed = true;
+              listener.onHeaders(new io.grpc.Metadata());
+              listener.onMessage((A) BulkUpdateSummary.newBuilder().setAdjustments((int) carried).setProducts(1).build());
+              listener.onClose(Status.OK, new io.grpc.Metadata());
+            });
           }
         };
       }
