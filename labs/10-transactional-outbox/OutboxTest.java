@@ -524,72 +524,21 @@ class OutboxTest {
       // given: a producer whose answer never comes (its future and its callback say nothing until the test ends); the
       // future notes whether a wait on it was interrupted
       HeldAnswer answer = new HeldAnswer();
-      boolean[] sent = new boolean[1];
-      @SuppressWarnings("unchecked")
-      org.apache.kafka.clients.producer.Producer<String, String> silent = (org.apache.kafka.clients.producer.Producer<String, String>)
-          Proxy.newProxyInstance(OutboxTest.class.getClassLoader(), new Class<?>[] {org.apache.kafka.clients.producer.Producer.class},
-              (proxy, method, args) -> switch (method.getName()) {
-                case "send" -> {
-                  sent[0] = true;
-                  if (args.length > 1 && args[1] != null) answer.callbacks.add((Callback) args[1]);
-                  yield answer;
-                }
-                case "partitionsFor" -> List.of(new org.apache.kafka.common.PartitionInfo((String) args[0], 0, null,
-                    new org.apache.kafka.common.Node[0], new org.apache.kafka.common.Node[0]));
-                case "metrics" -> Map.of();
-                case "toString" -> "the test's producer whose answer never comes";
-                case "hashCode" -> System.identityHashCode(proxy);
-                case "equals" -> proxy == args[0];
-                default -> null;
-              });
-      OutboxRelay relay = new OutboxRelay(db.dataSource(), silent);
+      OutboxRelay relay = new OutboxRelay(db.dataSource(), answer.producer());
       OutboxRelay.Row row = new OutboxRelay.Row(1, topic, "o-1", "{\"orderId\":\"o-1\"}");
-      CompletableFuture<Object> outcome = new CompletableFuture<>();
-      boolean[] interruptedAfter = new boolean[1];
-      Thread publishing = new Thread(() -> {
-        try {
-          boolean published = relay.publish(row);
-          interruptedAfter[0] = Thread.currentThread().isInterrupted();
-          outcome.complete(published);
-        } catch (Throwable e) {
-          outcome.complete(e);
-        }
-      }, "outbox-relay");
-      publishing.setDaemon(true);
-      publishing.start();
       // when: publish() waits for the answer (on the future, or on a callback), and the relay's thread is interrupted, as
       // a shutdown of the relay does (an executor's shutdownNow(), a service that stops)
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (!outcome.isDone() && answer.waiting.getCount() > 0 && System.nanoTime() < deadline
-          && !(sent[0] && publishing.getState() == Thread.State.WAITING)) {
-        publishing.join(5);
-      }
-      boolean waitingWithoutLimit = answer.waiting.getCount() > 0 && publishing.getState() == Thread.State.WAITING;
-      boolean interrupted = !outcome.isDone();
-      if (interrupted) {
-        Timeline.note("the relay's thread is interrupted while publish() waits for the broker's answer (the test asks it to stop)");
-        publishing.interrupt();
-      }
-      Object result;
-      try {
-        result = outcome.get(10, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        result = fail("TODO 2: publish() was still waiting 10 s after its thread was interrupted: an interrupt ends the"
-            + " wait for the broker's answer (let the InterruptedException out)");
-      } finally {
-        answer.fail(new org.apache.kafka.common.errors.TimeoutException("no answer (the test ends)"));
-      }
+      Interrupted outcome = interruptWhileWaiting("TODO 2", answer, () -> relay.publish(row));
       // then
-      if (result instanceof UnsupportedOperationException todo) throw todo;
-      assertThat(result).as("TODO 2: publish() of a record the broker never answered, its thread interrupted while it"
-          + " waited: no acknowledgement came, so never true").isNotEqualTo(true);
-      if (interrupted && (answer.interruptedWhileWaiting || waitingWithoutLimit) && !(result instanceof InterruptedException)) {
-        assertThat(interruptedAfter[0]).as("TODO 2: the interrupt status of the relay's thread once publish() %s, the"
+      assertThat(outcome.result()).as("TODO 2: publish() of a record the broker never answered, its thread interrupted"
+          + " while it waited: no acknowledgement came, so never true").isNotEqualTo(true);
+      if (outcome.judged()) {
+        assertThat(outcome.statusKept()).as("TODO 2: the interrupt status of the relay's thread once publish() %s, the"
             + " thread having been interrupted while publish() waited for the broker's answer. An interrupt asks the"
             + " thread to stop (a relay shut down): it is no failed send. Let the InterruptedException out (publish()"
             + " declares it; catch only ExecutionException, never Exception), or set the status again"
             + " (Thread.currentThread().interrupt()) before returning false; swallowed, the relay goes on with its next"
-            + " pass as if nobody had asked", result instanceof Throwable t ? "threw " + t : "returned " + result).isTrue();
+            + " pass as if nobody had asked", outcome.described()).isTrue();
       }
     }
 
@@ -986,6 +935,29 @@ class OutboxTest {
       }
       assertThat(keysOnTopic()).as("TODO 3: events on the topic after the long outage: all of them, once, in order")
           .containsExactly("o-1", "o-2", "o-3");
+    }
+
+    @Test
+    @Order(Order.DEFAULT - 2) // no broker, one thread: quick
+    @DisplayName("a pass whose thread is interrupted while it waits for an answer lets the interrupt reach the relay's loop, and the row stays pending")
+    void aPassLetsAnInterruptOut() throws Exception {
+      // given: o-1 and o-2 pending, and a producer whose answer never comes
+      writeOutbox("o-1", "o-2");
+      HeldAnswer answer = new HeldAnswer();
+      OutboxRelay relay = new OutboxRelay(db.dataSource(), answer.producer());
+      // when: the relay's thread is interrupted while the pass waits for o-1's answer (the relay is being stopped)
+      Interrupted outcome = interruptWhileWaiting("TODO 3", answer, relay::relayOnce);
+      // then
+      if (outcome.judged()) {
+        assertThat(outcome.statusKept()).as("TODO 3: the interrupt status of the relay's thread once relayOnce() %s, the"
+            + " thread having been interrupted while the pass waited for o-1's answer. An interrupt asks the relay to stop:"
+            + " it is no failed send. Let the InterruptedException out of relayOnce() (it declares it; catch nothing"
+            + " around publish()), or set the status again before the pass returns; swallowed, the relay's loop runs"
+            + " its next pass as if nobody had asked", outcome.described()).isTrue();
+      }
+      assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending after a pass"
+          + " interrupted while it waited for o-1's answer, which never came: no row may be marked sent without its"
+          + " acknowledgement").containsExactly("o-1", "o-2");
     }
 
     @Test
@@ -1621,6 +1593,57 @@ class OutboxTest {
     @Override public java.time.Instant instant() { return now; }
   }
 
+  /** What a call interrupted while it waited did: its result (or what it threw), and whether its interrupt can be judged. */
+  record Interrupted(Object result, boolean judged, boolean statusKept) {
+    String described() { return result instanceof Throwable t ? "threw " + t : "returned " + result; }
+  }
+
+  /**
+   * Runs {@code call} on a relay thread ({@code step} names the TODO a call that never returns fails), interrupts that thread once it waits for {@code answer} (on its future, or on
+   * anything without a limit after the send), and reports what the call did. Judged when the interrupt certainly came
+   * during that wait, and the call did not let the InterruptedException out: the thread's interrupt status must then
+   * be set again. A timed wait that ran out by itself before the interrupt is not judged: no timing decides a verdict.
+   */
+  static Interrupted interruptWhileWaiting(String step, HeldAnswer answer, Callable<?> call) throws Exception {
+    CompletableFuture<Object> outcome = new CompletableFuture<>();
+    boolean[] statusAfter = new boolean[1];
+    Thread relayThread = new Thread(() -> {
+      try {
+        Object result = call.call();
+        statusAfter[0] = Thread.currentThread().isInterrupted();
+        outcome.complete(result);
+      } catch (Throwable e) {
+        statusAfter[0] = Thread.currentThread().isInterrupted();
+        outcome.complete(e);
+      }
+    }, "outbox-relay");
+    relayThread.setDaemon(true);
+    relayThread.start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!outcome.isDone() && answer.waiting.getCount() > 0 && System.nanoTime() < deadline
+        && !(answer.sent && relayThread.getState() == Thread.State.WAITING)) {
+      relayThread.join(5);
+    }
+    boolean waitingWithoutLimit = answer.waiting.getCount() > 0 && relayThread.getState() == Thread.State.WAITING;
+    boolean interrupted = !outcome.isDone();
+    if (interrupted) {
+      Timeline.note("the relay's thread is interrupted while it waits for the broker's answer (the test asks it to stop)");
+      relayThread.interrupt();
+    }
+    Object result;
+    try {
+      result = outcome.get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      result = fail("%s: the relay's thread was still waiting 10 s after it was interrupted: an interrupt ends the"
+          + " wait for the broker's answer (let the InterruptedException out)", step);
+    } finally {
+      answer.fail(new org.apache.kafka.common.errors.TimeoutException("no answer (the test ends)"));
+    }
+    if (result instanceof UnsupportedOperationException todo) throw todo;
+    boolean judged = interrupted && (answer.interruptedWhileWaiting || waitingWithoutLimit) && !(result instanceof InterruptedException);
+    return new Interrupted(result, judged, statusAfter[0]);
+  }
+
   /** A send's answer that never comes until the test ends it; it notes a wait on it that was interrupted. */
   static final class HeldAnswer implements Future<RecordMetadata> {
     final java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
@@ -1628,6 +1651,28 @@ class OutboxTest {
     final List<Callback> callbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile boolean interruptedWhileWaiting;
     volatile RuntimeException failure;
+    volatile boolean sent;
+
+    /** A producer whose every send gets this answer: none, until the test ends. */
+    @SuppressWarnings("unchecked")
+    org.apache.kafka.clients.producer.Producer<String, String> producer() {
+      return (org.apache.kafka.clients.producer.Producer<String, String>) Proxy.newProxyInstance(
+          OutboxTest.class.getClassLoader(), new Class<?>[] {org.apache.kafka.clients.producer.Producer.class},
+          (proxy, method, args) -> switch (method.getName()) {
+            case "send" -> {
+              if (args.length > 1 && args[1] != null) callbacks.add((Callback) args[1]);
+              sent = true;
+              yield this;
+            }
+            case "partitionsFor" -> List.of(new org.apache.kafka.common.PartitionInfo((String) args[0], 0, null,
+                new org.apache.kafka.common.Node[0], new org.apache.kafka.common.Node[0]));
+            case "metrics" -> Map.of();
+            case "toString" -> "the test's producer whose answer never comes";
+            case "hashCode" -> System.identityHashCode(proxy);
+            case "equals" -> proxy == args[0];
+            default -> null;
+          });
+    }
 
     void fail(RuntimeException e) {
       failure = e;
