@@ -116,6 +116,21 @@ class OutboxTest {
       + " SQLException; wrapped in an unchecked exception it slips past every caller that catches SQLException to"
       + " answer \"try again\")";
 
+  /** Why a failed place() must throw the database's own exception, not a new one (its end of a TODO 1 message). */
+  static final String VERY = " Rethrow the very exception (throw e): a new SQLException around it, even one that copies"
+      + " its SQLState, loses what a caller reads to decide what to do: the JDBC class the driver chose"
+      + " (SQLTransactionRollbackException: try again; SQLIntegrityConstraintViolationException: the order exists), its"
+      + " SQLState and its error code";
+
+  /** The database's own exception for a refused statement: the JDBC 4 class of its SQLState, and the SQLState. */
+  static void assertVeryFailure(Throwable thrown, String what, String state) {
+    assertThat(thrown).as("TODO 1: what %s threw: the database's own exception, the JDBC class its driver chose for"
+        + " SQLState %s (SQLIntegrityConstraintViolationException)." + VERY, what, state)
+        .isInstanceOf(java.sql.SQLIntegrityConstraintViolationException.class);
+    assertThat(((SQLException) thrown).getSQLState()).as("TODO 1: the SQLState of what %s threw." + VERY, what)
+        .isEqualTo(state);
+  }
+
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: the order and its outbox row in one transaction")
@@ -167,6 +182,7 @@ class OutboxTest {
       // then
       assertThat(thrown).as("TODO 1: what place(o-13) threw when its outbox row could not be written: it must fail, with"
           + " the database's SQLException." + RETHROWN).isInstanceOf(SQLException.class);
+      assertVeryFailure(thrown, "place(o-13) (its outbox row broke a CHECK)", "23513");
       assertThat(lender.problems()).as("TODO 1: connections the failed place(o-13) did not give back as it found"
           + " them. Roll the transaction back (rollback(), not a rollback to a savepoint, which leaves the transaction"
           + " open) and close the connection on every path").isEmpty();
@@ -307,6 +323,7 @@ class OutboxTest {
       // then
       assertThat(thrown).as("TODO 1: what placing o-1 a second time threw: it must fail (orders.id is the primary key),"
           + " with the database's SQLException." + RETHROWN).isInstanceOf(SQLException.class);
+      assertVeryFailure(thrown, "the 2nd place(o-1) (its order broke the primary key)", "23505");
       assertThat(lender.problems()).as("TODO 1: connections the failed 2nd place(o-1) did not give back as it found"
           + " them. Roll the transaction back (rollback(), which ends it) and close the connection on every path")
           .isEmpty();
@@ -370,6 +387,9 @@ class OutboxTest {
           + " not be told \"placed\"").isNotNull();
       assertThat(thrown).as("TODO 1: what place() threw when the database could not commit: the database's"
           + " SQLException." + RETHROWN).isInstanceOf(SQLException.class);
+      assertThat(thrown).as("TODO 1: what place() threw when the database could not commit: the very SQLException that"
+          + " commit() threw (SQLState 40001, a serialization failure: the caller may try again), not a new one around it"
+          + " nor a copy of its SQLState." + VERY).isSameAs(database.thrown);
       assertThat(outbox().pending()).extracting(OutboxRelay.Row::key).as("TODO 1: outbox rows after the order's"
           + " commit failed. The order was never saved, so its event must not exist either: insert the outbox row"
           + " on the same connection, in the same transaction, as the order (not in a transaction of its own,"
@@ -495,6 +515,31 @@ class OutboxTest {
           + " a relay the broker does not authorise. Return false and let the relay's next pass try again: never true,"
           + " which marks an unacknowledged row sent, and never an exception (the relay decides what a failure means)",
           errors.size()).isEmpty();
+    }
+
+    @Test
+    @Order(Order.DEFAULT - 1) // before the tests that send: no broker, one thread
+    @DisplayName("publish() lets an interrupt of its wait for the broker's answer reach the relay: the InterruptedException, or false with the thread's interrupt status set again, never swallowed")
+    void anInterruptIsNeverSwallowed() throws Exception {
+      // given: a producer whose answer never comes (its future and its callback say nothing until the test ends); the
+      // future notes whether a wait on it was interrupted
+      HeldAnswer answer = new HeldAnswer();
+      OutboxRelay relay = new OutboxRelay(db.dataSource(), answer.producer());
+      OutboxRelay.Row row = new OutboxRelay.Row(1, topic, "o-1", "{\"orderId\":\"o-1\"}");
+      // when: publish() waits for the answer (on the future, or on a callback), and the relay's thread is interrupted, as
+      // a shutdown of the relay does (an executor's shutdownNow(), a service that stops)
+      Interrupted outcome = interruptWhileWaiting("TODO 2", answer, () -> relay.publish(row));
+      // then
+      assertThat(outcome.result()).as("TODO 2: publish() of a record the broker never answered, its thread interrupted"
+          + " while it waited: no acknowledgement came, so never true").isNotEqualTo(true);
+      if (outcome.judged()) {
+        assertThat(outcome.statusKept()).as("TODO 2: the interrupt status of the relay's thread once publish() %s, the"
+            + " thread having been interrupted while publish() waited for the broker's answer. An interrupt asks the"
+            + " thread to stop (a relay shut down): it is no failed send. Let the InterruptedException out (publish()"
+            + " declares it; catch only ExecutionException, never Exception), or set the status again"
+            + " (Thread.currentThread().interrupt()) before returning false; swallowed, the relay goes on with its next"
+            + " pass as if nobody had asked", outcome.described()).isTrue();
+      }
     }
 
     @Test
@@ -697,17 +742,17 @@ class OutboxTest {
       List<String> ids = List.of("o-3", "o-1", "o-3", "o-2", "o-1", "o-7", "o-5", "o-2");
       writeOutbox(ids.toArray(String[]::new));
       Map<Long, String> written = rowsAsWritten();
-      // the relay's clock, a year after the history was sent, moving one second on at each send; its zone is not this
-      // machine's (a relay's clock may run in any zone): sent_at is the instant it says, whatever the zone
+      // the relay's clock, a year after the history was sent, moving one second on at each send; its zone is not the
+      // machine's (a relay's clock may run in any zone), and the machine's is not UTC (the pass runs as on a machine in
+      // MACHINE_ZONE): sent_at is the instant the clock says, whatever either zone
       // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows)
       java.time.Instant start = java.time.Instant.parse("2031-03-01T09:00:00.123456Z");
       java.time.ZoneId zone = java.time.ZoneOffset.ofHoursMinutes(5, 45);
-      if (java.time.ZoneId.systemDefault().getRules().getOffset(start).equals(zone)) zone = java.time.ZoneOffset.ofHoursMinutes(-3, -30);
       MovableClock clock = new MovableClock(start, zone);
       CountingProducer producer = new CountingProducer("outbox-relay", clock);
       OutboxRelay relay = new OutboxRelay(db.dataSource(), producer, clock);
 
-      assertThat(relay.relayOnce()).as("TODO 3: relayOnce() returns how many rows it published").isEqualTo(ids.size());
+      assertThat(onAMachineIn(MACHINE_ZONE, relay::relayOnce)).as("TODO 3: relayOnce() returns how many rows it published").isEqualTo(ids.size());
       assertThat(relay.pending()).as("TODO 3: rows still pending after a pass with the broker up").isEmpty();
       List<java.time.Instant> sentAt = sentAt(SENT_BEFORE);
       // and: a century later on the relay's clock, the next pass
@@ -742,10 +787,33 @@ class OutboxTest {
           + " acknowledged that row (its clock moved a second on at each send). markSent stamps sent_at with the"
           + " relay's clock, read when the row is marked: not the database's CURRENT_TIMESTAMP, nor Instant.now(), nor"
           + " one time for the whole pass; on its own row only (an UPDATE of a range of ids, or of every row of its order,"
-          + " stamps rows acknowledged earlier again); and as the instant it is: the clock runs in the zone %s, so its wall time"
-          + " (a LocalDateTime of it, or Timestamp.valueOf of one) stored as this machine's zone is hours off; and whole:"
+          + " stamps rows acknowledged earlier again); and as the instant it is: the clock runs in the zone %s and the pass"
+          + " ran as on a machine in %s, so a wall time (a LocalDateTime, or Timestamp.valueOf of one), the clock's or"
+          + " UTC's, is read in the machine's zone and stored hours off (a UTC wall time is right only on a machine that"
+          + " runs in UTC); and whole:"
           + " the clock says microseconds (the column keeps them), so sent_at cut to seconds or milliseconds is another"
-          + " instant: stamp OffsetDateTime.now(clock) or the clock's Instant", clock.getZone()).containsExactlyElementsOf(producer.clockAtSend);
+          + " instant: stamp OffsetDateTime.now(clock) or the clock's Instant", clock.getZone(), MACHINE_ZONE)
+          .containsExactlyElementsOf(producer.clockAtSend);
+    }
+
+    /** The zone of the machine the first pass of publishesInOrder runs as on: not UTC, not the relay's clock's zone. */
+    static final java.time.ZoneOffset MACHINE_ZONE = java.time.ZoneOffset.ofHoursMinutes(-3, -30);
+
+    /**
+     * Runs {@code call} as on a machine whose zone is {@code zone}: the JVM's default zone, and H2's copy of it (which
+     * reads a Timestamp or a LocalDateTime in that zone), for the call's length only. The tests of a lab run one at a
+     * time, and nothing else of this test reads the default zone meanwhile.
+     */
+    static <T> T onAMachineIn(java.time.ZoneId zone, Callable<T> call) throws Exception {
+      java.util.TimeZone was = java.util.TimeZone.getDefault();
+      java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone(zone));
+      org.h2.util.DateTimeUtils.resetCalendar();
+      try {
+        return call.call();
+      } finally {
+        java.util.TimeZone.setDefault(was);
+        org.h2.util.DateTimeUtils.resetCalendar();
+      }
     }
 
     /** Rows of the outbox's history, sent before the test's pass: past the thousand a relay might keep, no round number. */
@@ -867,6 +935,29 @@ class OutboxTest {
       }
       assertThat(keysOnTopic()).as("TODO 3: events on the topic after the long outage: all of them, once, in order")
           .containsExactly("o-1", "o-2", "o-3");
+    }
+
+    @Test
+    @Order(Order.DEFAULT - 2) // no broker, one thread: quick
+    @DisplayName("a pass whose thread is interrupted while it waits for an answer lets the interrupt reach the relay's loop, and the row stays pending")
+    void aPassLetsAnInterruptOut() throws Exception {
+      // given: o-1 and o-2 pending, and a producer whose answer never comes
+      writeOutbox("o-1", "o-2");
+      HeldAnswer answer = new HeldAnswer();
+      OutboxRelay relay = new OutboxRelay(db.dataSource(), answer.producer());
+      // when: the relay's thread is interrupted while the pass waits for o-1's answer (the relay is being stopped)
+      Interrupted outcome = interruptWhileWaiting("TODO 3", answer, relay::relayOnce);
+      // then
+      if (outcome.judged()) {
+        assertThat(outcome.statusKept()).as("TODO 3: the interrupt status of the relay's thread once relayOnce() %s, the"
+            + " thread having been interrupted while the pass waited for o-1's answer. An interrupt asks the relay to stop:"
+            + " it is no failed send. Let the InterruptedException out of relayOnce() (it declares it; catch nothing"
+            + " around publish()), or set the status again before the pass returns; swallowed, the relay's loop runs"
+            + " its next pass as if nobody had asked", outcome.described()).isTrue();
+      }
+      assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending after a pass"
+          + " interrupted while it waited for o-1's answer, which never came: no row may be marked sent without its"
+          + " acknowledgement").containsExactly("o-1", "o-2");
     }
 
     @Test
@@ -1388,6 +1479,8 @@ class OutboxTest {
    */
   static final class CommitFailsOnce extends workbook.faults.DelegatingDataSource {
     volatile boolean failed;
+    /** What the failed commit threw. */
+    volatile SQLException thrown;
 
     CommitFailsOnce(DataSource real) { super(real); }
 
@@ -1403,7 +1496,9 @@ class OutboxTest {
               failed = true;
               c.rollback();
               Timeline.note("the database fails to commit the transaction that holds the order (it is rolled back)");
-              throw new SQLException("could not commit: the transaction was rolled back (a failure the test injected)", "40001");
+              thrown = new java.sql.SQLTransactionRollbackException("could not commit: the transaction was rolled back (a"
+                  + " failure the test injected)", "40001");
+              throw thrown;
             }
             return invoke(c, method, args);
           });
@@ -1486,8 +1581,130 @@ class OutboxTest {
     void step(Duration by) { now = now.plus(by); }
 
     @Override public java.time.ZoneId getZone() { return zone; }
-    @Override public java.time.Clock withZone(java.time.ZoneId zone) { return this; }
+    /** The same clock, moving with this one, seen in {@code zone}. */
+    @Override public java.time.Clock withZone(java.time.ZoneId zone) {
+      MovableClock self = this;
+      return zone.equals(this.zone) ? this : new java.time.Clock() {
+        @Override public java.time.ZoneId getZone() { return zone; }
+        @Override public java.time.Clock withZone(java.time.ZoneId other) { return self.withZone(other); }
+        @Override public java.time.Instant instant() { return self.instant(); }
+      };
+    }
     @Override public java.time.Instant instant() { return now; }
+  }
+
+  /** What a call interrupted while it waited did: its result (or what it threw), and whether its interrupt can be judged. */
+  record Interrupted(Object result, boolean judged, boolean statusKept) {
+    String described() { return result instanceof Throwable t ? "threw " + t : "returned " + result; }
+  }
+
+  /**
+   * Runs {@code call} on a relay thread ({@code step} names the TODO a call that never returns fails), interrupts that thread once it waits for {@code answer} (on its future, or on
+   * anything without a limit after the send), and reports what the call did. Judged when the interrupt certainly came
+   * during that wait, and the call did not let the InterruptedException out: the thread's interrupt status must then
+   * be set again. A timed wait that ran out by itself before the interrupt is not judged: no timing decides a verdict.
+   */
+  static Interrupted interruptWhileWaiting(String step, HeldAnswer answer, Callable<?> call) throws Exception {
+    CompletableFuture<Object> outcome = new CompletableFuture<>();
+    boolean[] statusAfter = new boolean[1];
+    Thread relayThread = new Thread(() -> {
+      try {
+        Object result = call.call();
+        statusAfter[0] = Thread.currentThread().isInterrupted();
+        outcome.complete(result);
+      } catch (Throwable e) {
+        statusAfter[0] = Thread.currentThread().isInterrupted();
+        outcome.complete(e);
+      }
+    }, "outbox-relay");
+    relayThread.setDaemon(true);
+    relayThread.start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!outcome.isDone() && answer.waiting.getCount() > 0 && System.nanoTime() < deadline
+        && !(answer.sent && relayThread.getState() == Thread.State.WAITING)) {
+      relayThread.join(5);
+    }
+    boolean waitingWithoutLimit = answer.waiting.getCount() > 0 && relayThread.getState() == Thread.State.WAITING;
+    boolean interrupted = !outcome.isDone();
+    if (interrupted) {
+      Timeline.note("the relay's thread is interrupted while it waits for the broker's answer (the test asks it to stop)");
+      relayThread.interrupt();
+    }
+    Object result;
+    try {
+      result = outcome.get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      result = fail("%s: the relay's thread was still waiting 10 s after it was interrupted: an interrupt ends the"
+          + " wait for the broker's answer (let the InterruptedException out)", step);
+    } finally {
+      answer.fail(new org.apache.kafka.common.errors.TimeoutException("no answer (the test ends)"));
+    }
+    if (result instanceof UnsupportedOperationException todo) throw todo;
+    boolean judged = interrupted && (answer.interruptedWhileWaiting || waitingWithoutLimit) && !(result instanceof InterruptedException);
+    return new Interrupted(result, judged, statusAfter[0]);
+  }
+
+  /** A send's answer that never comes until the test ends it; it notes a wait on it that was interrupted. */
+  static final class HeldAnswer implements Future<RecordMetadata> {
+    final java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+    final List<Callback> callbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile boolean interruptedWhileWaiting;
+    volatile RuntimeException failure;
+    volatile boolean sent;
+
+    /** A producer whose every send gets this answer: none, until the test ends. */
+    @SuppressWarnings("unchecked")
+    org.apache.kafka.clients.producer.Producer<String, String> producer() {
+      return (org.apache.kafka.clients.producer.Producer<String, String>) Proxy.newProxyInstance(
+          OutboxTest.class.getClassLoader(), new Class<?>[] {org.apache.kafka.clients.producer.Producer.class},
+          (proxy, method, args) -> switch (method.getName()) {
+            case "send" -> {
+              if (args.length > 1 && args[1] != null) callbacks.add((Callback) args[1]);
+              sent = true;
+              yield this;
+            }
+            case "partitionsFor" -> List.of(new org.apache.kafka.common.PartitionInfo((String) args[0], 0, null,
+                new org.apache.kafka.common.Node[0], new org.apache.kafka.common.Node[0]));
+            case "metrics" -> Map.of();
+            case "toString" -> "the test's producer whose answer never comes";
+            case "hashCode" -> System.identityHashCode(proxy);
+            case "equals" -> proxy == args[0];
+            default -> null;
+          });
+    }
+
+    void fail(RuntimeException e) {
+      failure = e;
+      answered.countDown();
+      callbacks.forEach(c -> c.onCompletion(null, e));
+    }
+
+    @Override public RecordMetadata get() throws InterruptedException, ExecutionException {
+      waiting.countDown();
+      try {
+        answered.await();
+      } catch (InterruptedException e) {
+        interruptedWhileWaiting = true;
+        throw e;
+      }
+      throw new ExecutionException(failure);
+    }
+
+    @Override public RecordMetadata get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+      waiting.countDown();
+      try {
+        if (!answered.await(timeout, unit)) throw new TimeoutException("no answer within " + timeout + " " + unit);
+      } catch (InterruptedException e) {
+        interruptedWhileWaiting = true;
+        throw e;
+      }
+      throw new ExecutionException(failure);
+    }
+
+    @Override public boolean cancel(boolean mayInterrupt) { return false; }
+    @Override public boolean isCancelled() { return false; }
+    @Override public boolean isDone() { return answered.getCount() == 0; }
   }
 
   /**
