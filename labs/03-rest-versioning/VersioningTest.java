@@ -249,19 +249,32 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("only the versions the API serves have a URL: /api/v3, /api/v0, /api/latest and the like are 404, whatever the Accept header")
+    @DisplayName("only the versions the API serves have a URL: /api/v3, /api/v0, /api/v02, /api/latest and the like are 404, whatever the Accept header, and so is a path below a product")
     void unservedUrlVersionsAre404() throws Exception {
-      for (String version : new String[] {"v0", "v3", "v10", "v2.1", "V2", "latest", "current", "vnd.shop.v2", "products", "2"}) {
+      // By their letter: another spelling of a number (v02, v+2, v2.0) is another URL, the API does not have it either.
+      for (String version : new String[] {"v0", "v3", "v10", "v2.1", "V2", "latest", "current", "vnd.shop.v2", "products", "2",
+          "v02", "v002", "v01", "v+2", "v2.0", "v1.0", "v2x", "v-2"}) {
         for (String accept : new String[] {null, V2}) {
           HttpResponse<String> response = get("/api/" + version + "/products/1", accept);
           assertThat(response.statusCode())
               .as("TODO 1: GET /api/%s/products/1%s answered %d %s %s: by URL the API serves /api/v1 and /api/v2 and nothing"
-                  + " else (a URL path is case-sensitive), so any other version is a 404, as the contract, which describes"
+                  + " else, by their letter (a URL path is case-sensitive, and v02 or v2.0 is not v2), so any other version is"
+                  + " a 404, as the contract, which describes"
                   + " no other, promises; register the one route cfg.routes.get(\"/api/v2/products/{id}\", ...), not a"
                   + " path parameter that takes every version", version, accept == null ? "" : " (Accept: " + accept + ")",
                   response.statusCode(), contentType(response), response.body())
               .isEqualTo(404);
         }
+      }
+      // Nor below a product: the id is one path segment, so a longer path is a URL the API does not have either.
+      for (String path : new String[] {"/api/v2/products/1/reviews", "/api/v2/products/1/2", "/api/v1/products/1/reviews"}) {
+        HttpResponse<String> response = get(path, null);
+        assertThat(response.statusCode())
+            .as("TODO 1: GET %s answered %d %s %s: the API has /api/v2/products/{id}, the id one path segment, and no URL"
+                + " below it, so this is a 404 (the URL does not exist), not a 400 about the id; register"
+                + " cfg.routes.get(\"/api/v2/products/{id}\", ...), whose {id} takes no slash", path, response.statusCode(),
+                contentType(response), response.body())
+            .isEqualTo(404);
       }
     }
 
