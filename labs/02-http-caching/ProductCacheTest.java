@@ -831,11 +831,14 @@ class ProductCacheTest {
   }
 
   @Nested
-  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
+  // The quick tests first, those that catch the most mistakes for their time before the others (@Order 1, 2, ...: from
+  // verify's per-mistake seconds), the slow sweeps last: a mistake is named sooner, and verify pays less per mistake.
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
   @Tag("step4")
   @DisplayName("Step 4: the client reuses fresh answers")
   class Step4 extends ClientSteps {
     @Test
+    @Order(13)
     @DisplayName("first reads of two entries overlap: one slow server answer does not hold up the other")
     void fetchesOverlap() throws Exception {
       origin.gate = new java.util.concurrent.CountDownLatch(2);
@@ -857,6 +860,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(15)
     @DisplayName("a fresh answer is served from the cache, without a request")
     void freshFromCache() throws Exception {
       CachingClient.Reply first = client.get("/products/1");
@@ -868,6 +872,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(16)
     @DisplayName("max-age counts in seconds: still fresh at 59 s")
     void freshForWholeMaxAge() throws Exception {
       client.get("/products/1");
@@ -879,6 +884,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(12)
     @DisplayName("an error is never reused, even when it says max-age")
     void errorsAreNotCached() throws Exception {
       origin.status = 500;
@@ -892,6 +898,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(7)
     @DisplayName("an answer without max-age is not reused")
     void noMaxAgeIsNotReused() throws Exception {
       origin.cacheControl = "public";
@@ -904,6 +911,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(10)
     @DisplayName("stale after max-age: 6 s after a max-age=5 answer the client asks again")
     void staleAfterMaxAge() throws Exception {
       origin.cacheControl = "public, max-age=5";
@@ -924,6 +932,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(18)
     @DisplayName("no-store is never kept")
     void noStoreIsNotCached() throws Exception {
       origin.cacheControl = "max-age=60, no-store";
@@ -935,6 +944,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(6)
     @DisplayName("no-cache is never reused without asking, even with max-age")
     void noCacheIsNotServedFresh() throws Exception {
       origin.cacheControl = "max-age=60, no-cache";
@@ -947,6 +957,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(17)
     @DisplayName("stale at exactly max-age: 60 s after a max-age=60 answer the client asks again")
     void staleAtExactlyMaxAge() throws Exception {
       client.get("/products/1");
@@ -958,6 +969,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(2)
     @DisplayName("Age counts: a max-age=60 answer that arrives 50 s old is fresh for 10 s more, not 60")
     void ageHeaderCounts() throws Exception {
       origin.age = "50";
@@ -995,6 +1007,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(9)
     @DisplayName("a private cache: private and public change nothing, and s-maxage (for shared caches) does not apply; must-revalidate waits for max-age")
     void privateCacheDirectives() throws Exception {
       String[][] cases = {{"private, max-age=60", "30", "1"}, {"public, max-age=60", "30", "1"},
@@ -1017,6 +1030,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(3)
     @DisplayName("a max-age on a second Cache-Control line counts as much as on the first")
     void maxAgeOnSecondLine() throws Exception {
       origin.cacheControl = "public\nmax-age=60";
@@ -1030,6 +1044,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(1)
     @DisplayName("a max-age that is no number of seconds is stale, one too large to count is 2^31 s: never an exception")
     void invalidOrHugeMaxAge() throws Exception {
       // delta-seconds is digits and nothing else (RFC 9111, 1.2.2): a sign, even "+", makes it no number of seconds.
@@ -1074,6 +1089,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(11)
     @DisplayName("a directive given twice counts with its first value, never its last")
     void repeatedDirectiveFirstValue() throws Exception {
       List<String> cases = List.of("max-age=5, max-age=600", "max-age=5\nmax-age=600", "Max-Age=5, MAX-AGE=600, public");
@@ -1093,6 +1109,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(5)
     @DisplayName("Cache-Control directives are read by name in any letter case, on every Cache-Control line")
     void directivesByTheirLetter() throws Exception {
       for (String cacheControl : List.of("max-age=60, No-Store", "MAX-AGE=60,NO-STORE", "max-age=60,\tno-store", "max-age=60\nno-store")) {
@@ -1109,6 +1126,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(14)
     @DisplayName("a max-age in quotes (max-age=\"60\") counts as max-age=60: a directive's value is read in both forms")
     void quotedMaxAgeCounts() throws Exception {
       // RFC 9111, 5.2: a sender should write max-age=60, and recipients ought to accept the quoted form too.
@@ -1169,6 +1187,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(8)
     @DisplayName("two answers for one URL at the same time: the newer one stays, an older one arriving last is passed on but not kept")
     void overlappingAnswersNewerStays() throws Exception {
       java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -1201,6 +1220,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(4)
     @DisplayName("every URL has its own entry")
     void entryPerUrl() throws Exception {
       client.get("/products/1");
@@ -1231,11 +1251,14 @@ class ProductCacheTest {
   }
 
   @Nested
-  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)  // the quick tests first: they name a mistake sooner
+  // The quick tests first, those that catch the most mistakes for their time before the others (@Order 1, 2, ...: from
+  // verify's per-mistake seconds), the slow sweeps last: a mistake is named sooner, and verify pays less per mistake.
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
   @Tag("step5")
   @DisplayName("Step 5: the client revalidates stale answers")
   class Step5 extends ClientSteps {
     @Test
+    @Order(10)
     @DisplayName("after max-age it asks with If-None-Match, the ETag sent exactly as received")
     void revalidatesWithEtag() throws Exception {
       CachingClient.Reply first = client.get("/products/1");
@@ -1249,6 +1272,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(5)
     @DisplayName("a weak ETag W/\"...\" is kept and sent back exactly as received: If-None-Match compares weakly, so it validates too")
     void weakEtagRevalidates() throws Exception {
       origin.weakEtags = true;
@@ -1267,6 +1291,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(4)
     @DisplayName("a 304 that names another ETag vouches for nothing the client holds: it asks for the whole answer, and a 304 with the weak form of its own ETag still counts")
     void notModifiedForAnotherEtag() throws Exception {
       client.get("/products/1");
@@ -1321,6 +1346,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(9)
     @DisplayName("a 304 confirms the stored answer only when it names no ETag or the stored one (W/ aside, on either side, letters exact), on every pairing")
     void notModifiedConfirmsOnlyItsOwnTag() throws Exception {
       List<String> wrong = new ArrayList<>();
@@ -1382,6 +1408,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(21)
     @DisplayName("a 304 makes the entry fresh again: the next read needs no request")
     void notModifiedRefreshes() throws Exception {
       client.get("/products/1");
@@ -1398,6 +1425,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(23)
     @DisplayName("a 304 that says no-cache, with or without max-age, is revalidated before the next reuse")
     void notModifiedNoCache() throws Exception {
       List<String> on304s = List.of("no-cache", "max-age=600, no-cache", "No-Cache");
@@ -1418,6 +1446,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(12)
     @DisplayName("a 304 that brings a new max-age is fresh for that long")
     void notModifiedUpdatesMaxAge() throws Exception {
       client.get("/products/1");
@@ -1433,6 +1462,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(16)
     @DisplayName("a 304's max-age that is no number of seconds is stale, one too large to count is 2^31 s: never an exception")
     void notModifiedInvalidOrHugeMaxAge() throws Exception {
       String[][] cases = {{"max-age=abc", "1"}, {"max-age=-5", "1"}, {"max-age=99999999999999999999", "0"}, {"Max-Age=2147483648", "0"},
@@ -1474,6 +1504,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(24)
     @DisplayName("a 304's Age comes off the time stored, not off its max-age: a later 304 without Cache-Control keeps that whole max-age")
     void notModifiedAgeKeepsWholeMaxAge() throws Exception {
       String path = "/products/70";
@@ -1496,6 +1527,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(22)
     @DisplayName("a changed answer replaces the entry, and its new ETag is used next time")
     void changedReplaces() throws Exception {
       client.get("/products/1");
@@ -1541,6 +1573,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(17)
     @DisplayName("a 304 without Cache-Control refreshes the entry for the max-age it had")
     void notModifiedWithoutCacheControlRefreshes() throws Exception {
       origin.cacheControlOn304 = "";
@@ -1556,6 +1589,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(1)
     @DisplayName("a 304 without Cache-Control keeps the whole max-age it had, counted from now minus the 304's Age")
     void notModifiedWithoutCacheControlCountsAges() throws Exception {
       origin.cacheControlOn304 = "";
@@ -1582,6 +1616,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(3)
     @DisplayName("a 304 whose Cache-Control has no max-age replaces the stored one: the entry is stale, revalidated at the next read")
     void notModifiedCacheControlWithoutMaxAge() throws Exception {
       List<String> on304s = List.of("public", "private", "must-revalidate", "public\nNo-Transform");
@@ -1605,6 +1640,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(19)
     @DisplayName("revalidations of two entries overlap: one slow server answer does not hold up the other")
     void revalidationsOverlap() throws Exception {
       client.get("/products/1");
@@ -1628,6 +1664,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(11)
     @DisplayName("a 304 that arrives late freshens only the entry it validated: a newer answer stored meanwhile stays")
     void late304KeepsNewerAnswer() throws Exception {
       client.get("/products/1");
@@ -1672,6 +1709,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(14)
     @DisplayName("a 304 that arrives late brings back no entry: an answer that may not be kept, received meanwhile, dropped it for good")
     void late304RecreatesNothing() throws Exception {
       client.get("/products/1");
@@ -1707,6 +1745,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(15)
     @DisplayName("two answers to revalidations of one URL at the same time: an older one arriving last is passed on, never stored over the newer")
     void overlappingRevalidationsNewerWins() throws Exception {
       client.get("/products/1");
@@ -1749,6 +1788,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(20)
     @DisplayName("a 304 for another version that arrives late drops only the stale entry: a newer answer stored meanwhile serves readers while the whole answer is fetched")
     void lateForeign304KeepsNewerAnswer() throws Exception {
       client.get("/products/1");
@@ -1795,6 +1835,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(2)
     @DisplayName("a revalidation touches only the stale entry, even when another reader stores a newer answer in the very instant between a check and a change: check and change in one step")
     void newerAnswerStoredInTheSameInstantStays() throws Exception {
       String[] cases = {"a 304 for the stored version", "a 304 naming another version", "a 200 that may not be kept"};
@@ -1920,6 +1961,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(8)
     @DisplayName("each entry is revalidated with its own ETag, whatever was read in between")
     void eachEntryItsOwnEtag() throws Exception {
       client.get("/products/1");
@@ -1935,6 +1977,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(7)
     @DisplayName("no-cache is kept but revalidated before every reuse")
     void noCacheRevalidatesEveryTime() throws Exception {
       List<String> cases = List.of("max-age=60, no-cache", "no-cache", "public, No-Cache", "private\nno-cache");
@@ -1958,6 +2001,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(6)
     @DisplayName("an answer stale on arrival (max-age=0, or an Age at max-age) is kept too, and revalidated at every read")
     void staleOnArrivalRevalidates() throws Exception {
       String[][] cases = {{"max-age=0", null}, {"public, max-age=0", "0"}, {"max-age=60", "60"}, {"max-age=5", "90"}};
@@ -1981,6 +2025,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(13)
     @DisplayName("a new 200 that may not be kept replaces the old copy: the next read does not revalidate an outdated ETag")
     void unkeepableAnswerDropsOldCopy() throws Exception {
       client.get("/products/1");
@@ -1997,6 +2042,7 @@ class ProductCacheTest {
     }
 
     @Test
+    @Order(18)
     @DisplayName("a 304 that brings an Age counts it: max-age=60 with Age: 30 is fresh for 30 s more")
     void notModifiedAgeCounts() throws Exception {
       client.get("/products/1");
