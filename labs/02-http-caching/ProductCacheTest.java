@@ -1220,6 +1220,70 @@ class ProductCacheTest {
     }
 
     @Test
+    @DisplayName("the newer answer stays even when the older one is held between the check and the store: the given handle checks and stores in one step")
+    void olderAnswerHeldBetweenCheckAndStore() throws Exception {
+      // A clock that holds the older reader the first time it reads it: while its answer (version 1) is being stored.
+      java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      AtomicReference<Thread> hold = new AtomicReference<>();
+      java.time.InstantSource clock = () -> {
+        Thread self = Thread.currentThread();
+        if (hold.get() == self && hold.compareAndSet(self, null)) {
+          holding.countDown();
+          try {
+            release.await(20, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            self.interrupt();
+          }
+        }
+        return now.get();
+      };
+      CachingClient both = new CachingClient(origin.url(), clock);
+      java.util.concurrent.FutureTask<CachingClient.Reply> older = new java.util.concurrent.FutureTask<>(() -> both.get("/products/1"));
+      java.util.concurrent.FutureTask<CachingClient.Reply> newer = new java.util.concurrent.FutureTask<>(() -> both.get("/products/1"));
+      Thread olderReader = new Thread(older, "older reader");
+      Thread newerReader = new Thread(newer, "newer reader");
+      hold.set(olderReader);
+      try {
+        olderReader.start();
+        while (!holding.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !older.isDone()) { }
+        origin.version = 2;  // the product changes while version 1 is being stored
+        newerReader.start();
+        // Until version 2 is stored, or its reader waits inside the client for the held one (the map's lock, or another).
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!newer.isDone() && !waitsInsideClient(newerReader) && System.nanoTime() < until) newerReader.join(20);
+      } finally {
+        release.countDown();
+      }
+      CachingClient.Reply first = older.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      CachingClient.Reply second = newer.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      if (!first.body().contains("\"version\":1") || !second.body().contains("\"version\":2")) return;  // not held as planned
+      later(30);
+      int before = origin.requests();
+      CachingClient.Reply after = both.get("/products/1");
+      assertThat(after.body() + (origin.requests() > before ? " (asked again)" : ""))
+          .as("TODO 4: version 1 was asked for first, and its reader was held while storing it (after the check \"is this"
+              + " the newest answer?\", before the store) while version 2 was asked for, answered and stored; 30 s later"
+              + " the client served %s: of two answers for one URL the newer one stays (RFC 9111, 4), so the check and the"
+              + " store are one step. The given handle() does both inside newest.compute(...): call remember(...) from"
+              + " there, never after a separate check (a merge, a get)", after.body())
+          .isEqualTo(second.body());
+    }
+
+    /** The thread waits inside the client, for a lock or the map's own (not for the server's answer, in send). */
+    private static boolean waitsInsideClient(Thread thread) {
+      Thread.State state = thread.getState();
+      if (state != Thread.State.BLOCKED && state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) return false;
+      boolean inClient = false;
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (!frame.getClassName().startsWith("CachingClient")) continue;
+        if (frame.getMethodName().equals("send")) return false;
+        inClient = true;
+      }
+      return inClient;
+    }
+
+    @Test
     @Order(4)
     @DisplayName("every URL has its own entry")
     void entryPerUrl() throws Exception {
