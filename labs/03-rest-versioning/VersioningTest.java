@@ -249,19 +249,32 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("only the versions the API serves have a URL: /api/v3, /api/v0, /api/latest and the like are 404, whatever the Accept header")
+    @DisplayName("only the versions the API serves have a URL: /api/v3, /api/v0, /api/v02, /api/latest and the like are 404, whatever the Accept header, and so is a path below a product")
     void unservedUrlVersionsAre404() throws Exception {
-      for (String version : new String[] {"v0", "v3", "v10", "v2.1", "V2", "latest", "current", "vnd.shop.v2", "products", "2"}) {
+      // By their letter: another spelling of a number (v02, v+2, v2.0) is another URL, the API does not have it either.
+      for (String version : new String[] {"v0", "v3", "v10", "v2.1", "V2", "latest", "current", "vnd.shop.v2", "products", "2",
+          "v02", "v002", "v01", "v+2", "v2.0", "v1.0", "v2x", "v-2"}) {
         for (String accept : new String[] {null, V2}) {
           HttpResponse<String> response = get("/api/" + version + "/products/1", accept);
           assertThat(response.statusCode())
               .as("TODO 1: GET /api/%s/products/1%s answered %d %s %s: by URL the API serves /api/v1 and /api/v2 and nothing"
-                  + " else (a URL path is case-sensitive), so any other version is a 404, as the contract, which describes"
+                  + " else, by their letter (a URL path is case-sensitive, and v02 or v2.0 is not v2), so any other version is"
+                  + " a 404, as the contract, which describes"
                   + " no other, promises; register the one route cfg.routes.get(\"/api/v2/products/{id}\", ...), not a"
                   + " path parameter that takes every version", version, accept == null ? "" : " (Accept: " + accept + ")",
                   response.statusCode(), contentType(response), response.body())
               .isEqualTo(404);
         }
+      }
+      // Nor below a product: the id is one path segment, so a longer path is a URL the API does not have either.
+      for (String path : new String[] {"/api/v2/products/1/reviews", "/api/v2/products/1/2", "/api/v1/products/1/reviews"}) {
+        HttpResponse<String> response = get(path, null);
+        assertThat(response.statusCode())
+            .as("TODO 1: GET %s answered %d %s %s: the API has /api/v2/products/{id}, the id one path segment, and no URL"
+                + " below it, so this is a 404 (the URL does not exist), not a 400 about the id; register"
+                + " cfg.routes.get(\"/api/v2/products/{id}\", ...), whose {id} takes no slash", path, response.statusCode(),
+                contentType(response), response.body())
+            .isEqualTo(404);
       }
     }
 
@@ -674,6 +687,44 @@ class VersioningTest {
   @Tag("step3")
   @DisplayName("Step 3: a tolerant reader")
   class Step3 {
+    @Test
+    @Order(Order.DEFAULT + 1)  // after the quick ones: it reads for up to a few seconds
+    @DisplayName("two threads reading two bodies at once each get their own product: the reader keeps nothing between calls")
+    void readsAtOnceKeepTheirOwn() throws Exception {
+      String[] bodies = {"{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"EUR\"}}",
+          "{\"id\":2,\"name\":\"Milk jug\",\"price\":{\"amount\":12.90,\"currency\":\"USD\"},\"stock\":4}"};
+      ProductReader.Product[] own = {readOrFail(bodies[0]), readOrFail(bodies[1])};
+      // Both threads read their own body over and over, from the same start, until one gets another product or both
+      // have read it often enough (or for 3 s): a reader every thread of a client shares must keep nothing of one call
+      // for the next (a body, its tree or its product in a static field), or one thread gets the other's product.
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(2);
+      java.util.concurrent.atomic.AtomicReference<String> mixed = new java.util.concurrent.atomic.AtomicReference<>();
+      long until = System.nanoTime() + 3_000_000_000L;
+      List<Object> done = workbook.test.LockStep.both(() -> readOver(bodies[0], own[0], start, mixed, until),
+          () -> readOver(bodies[1], own[1], start, mixed, until));
+      assertThat(mixed.get())
+          .as("TODO 3: two threads read two bodies with ProductReader.read at the same time, and one got another product:"
+              + " the reader keeps something of one call where the other call finds it (the body, its tree or the product"
+              + " it made, in a static field). A reader shared by every thread of a client keeps everything of a call in"
+              + " local variables (see hint 2). Read (%s)", done)
+          .isNull();
+    }
+
+    private static String readOver(String body, ProductReader.Product own, java.util.concurrent.CountDownLatch start,
+        java.util.concurrent.atomic.AtomicReference<String> mixed, long until) throws InterruptedException {
+      start.countDown();
+      start.await(5, java.util.concurrent.TimeUnit.SECONDS);
+      int reads = 0;
+      while (mixed.get() == null && reads < 2_000_000 && System.nanoTime() < until) {
+        ProductReader.Product read = ProductReader.read(body);
+        reads++;
+        if (!own.equals(read)) {
+          mixed.compareAndSet(null, body + " read as " + read + " after " + reads + " reads, "
+              + (System.nanoTime() - until + 3_000_000_000L) / 1_000_000 + " ms");
+        }
+      }
+      return reads + " reads";
+    }
     @Test
     @DisplayName("a complete v2 body reads as it is")
     void readsCompleteBody() {
