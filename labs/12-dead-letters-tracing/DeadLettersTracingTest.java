@@ -156,7 +156,39 @@ class DeadLettersTracingTest {
           + " message (error.getMessage()): here the parser's own words", StockConsumer.ERROR).isEqualTo(notJson);
     }
 
-    @Test @WaitsLong @Order(4)
+    @Test @Order(9)
+    @DisplayName("a dead letter's headers are UTF-8 text whatever the JVM's default charset: a product named outside ASCII,"
+        + " on partition 1")
+    void deadLetterHeadersAreUtf8() throws Exception {
+      // given: a stock service of its own, and a poison record of partition 1 at offset 7, for a product whose name is
+      // not ASCII
+      String topic = Topics.fresh("orders", 2);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      own = new StockConsumer(topic, Topics.unique("stock"), new TraceLog());
+      ConsumerRecord<String, String> teapot = new ConsumerRecord<>(topic, 1, 7L, "o-9", TEAPOT.replace("o-2", "o-9"));
+      // when: it is dead-lettered on a JVM whose default charset is US-ASCII (Java 17 under LANG=C; Windows' cp1252
+      // alike), whatever this machine's is
+      StockConsumer stock = own;
+      workbook.test.PlatformCharset.with(StandardCharsets.US_ASCII, () -> {
+        stock.deadLetter(teapot, new StockConsumer.PoisonMessage("unknown sku 'th\u00e9i\u00e8re'"));
+        return null;
+      });
+      // then
+      List<ConsumerRecord<String, String>> letters = Topics.readAll(dlt);
+      assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: keys on %s once deadLetter returned", dlt)
+          .containsExactly("o-9");
+      ConsumerRecord<String, String> letter = letters.get(0);
+      assertThat(List.of(String.valueOf(header(letter, StockConsumer.ORIGINAL_TOPIC)),
+          String.valueOf(header(letter, StockConsumer.ORIGINAL_PARTITION)),
+          String.valueOf(header(letter, StockConsumer.ORIGINAL_OFFSET)), String.valueOf(header(letter, StockConsumer.ERROR))))
+          .as("TODO 1: the dlt.* headers of o-9 (partition 1, offset 7, a product named outside ASCII), dead-lettered on a"
+              + " JVM whose default charset is US-ASCII: UTF-8 text whatever the machine's default. Turn text into bytes"
+              + " with getBytes(StandardCharsets.UTF_8); getBytes() with no charset writes the machine's own, and on Java 17"
+              + " under LANG=C (or Windows' cp1252) every letter outside ASCII reads back as '?' or another letter")
+          .containsExactly(topic, "1", "7", "unknown sku 'th\u00e9i\u00e8re'");
+    }
+
+    @Test @WaitsLong @Order(10) // late: slow, and the earlier tests catch its mistakes first
     @DisplayName("while the dead-letter topic refuses a poison record, the group does not commit past it; then it is"
         + " dead-lettered, and every other record is handled once")
     void deadLetterSendFails() throws Exception {
@@ -206,7 +238,7 @@ class DeadLettersTracingTest {
           .containsExactly("o-1", "o-3");
     }
 
-    @Test @WaitsLong @Order(4)
+    @Test @WaitsLong @Order(8)
     @DisplayName("when the dead-letter topic's answer never comes, the wait for it ends, and the record is tried again")
     void deadLetterAnswerNeverComes() throws Exception {
       // given: a poison record and a good one; the broker's answer to the first dead-letter send is held back longer
@@ -312,7 +344,7 @@ class DeadLettersTracingTest {
           .containsExactly("o-2", "o-3");
     }
 
-    @Test @Order(4)
+    @Test @Order(7)
     @DisplayName("every kind of poison message goes to the DLT at its first failure, on any partition: no sku, no order"
         + " id, JSON null, quantity 0 and below, not an object")
     void everyKindOfPoison() throws Exception {
@@ -355,7 +387,7 @@ class DeadLettersTracingTest {
           + Topics.lag(group, topic));
     }
 
-    @Test @Order(4)
+    @Test @Order(6)
     @DisplayName("a failure the next try may fix (the stock store down) is tried again, not dead-lettered; a poison"
         + " message met meanwhile still goes to the DLT at its first failure")
     void passingFailureIsRetried() throws Exception {
@@ -409,7 +441,7 @@ class DeadLettersTracingTest {
           "o-8");
     }
 
-    @Test @WaitsLong @Order(4)
+    @Test @WaitsLong @Order(5)
     @DisplayName("a record that fails holds up its own partition only: the other partition's records of the same poll"
         + " are handled too, none dropped, each partition in order")
     void failureDropsNothingOfItsPoll() throws Exception {
@@ -462,7 +494,7 @@ class DeadLettersTracingTest {
           + " and b-2, each once", dlt).containsExactlyInAnyOrder("0@1", "1@1");
     }
 
-    @Test @WaitsLong @Order(5)
+    @Test @WaitsLong @Order(11) // last: the slowest, a safety net behind the tests above
     @DisplayName("under generated faults of the dead-letter send (failing, its answer lost after the broker stored it, its"
         + " answer never coming, the process dying before it and after the broker's ack), each restart reading on"
         + " from the committed offset: every order reserved once, every poison message on the DLT, lag 0")
@@ -724,7 +756,56 @@ class DeadLettersTracingTest {
               .containsExactly((correlation == null ? "[]" : "[" + correlation + "]") + " []");
         }
       }
+      // A step run inside a service method (Tracing.callAs, given code) runs in the call's own Context, with the ids
+      // added: the caller's deadline and cancellation reach the step, so the gRPC calls it makes carry that deadline
+      // (gRPC takes it from the Context) and end when the caller gives up.
+      java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+      try {
+        io.grpc.Context.CancellableContext incoming = io.grpc.Context.current().withDeadlineAfter(30, TimeUnit.SECONDS, timer);
+        io.grpc.Context step = incoming.call(() -> Tracing.callAs("corr-8", "step-8", io.grpc.Context::current));
+        incoming.cancel(null);
+        assertThat(List.of("ids " + Tracing.CORRELATION.get(step) + " " + Tracing.CURRENT_STEP.get(step),
+            "deadline " + (step.getDeadline() == null ? "none" : "the caller's"), "cancelled " + step.isCancelled()))
+            .as("TODO 2: the Context a step runs in (Tracing.callAs, given code: keep it) inside a service method whose"
+                + " caller set a deadline, then cancelled the call: the step's ids, the caller's deadline, and the"
+                + " cancellation. callAs adds the ids to the current Context (Context.current().withValues); a step"
+                + " started from Context.ROOT drops the deadline and the cancellation, so the calls it makes go out with"
+                + " no deadline and run on for a caller that gave up long ago")
+            .containsExactly("ids corr-8 step-8", "deadline the caller's", "cancelled true");
+      } finally {
+        timer.shutdownNow();
+      }
     }
+  }
+
+  /**
+   * The ids {@code n} calls of Tracing.newId make in a service of its own: Tracing loaded afresh, by a class loader of
+   * its own, as another JVM would load it, sharing nothing with the others but the code.
+   */
+  static List<String> idsOfAProcess(int n) throws Exception {
+    ClassLoader app = Tracing.class.getClassLoader();
+    ClassLoader process = new ClassLoader(app) {
+      @Override
+      protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        if (!name.equals("Tracing") && !name.startsWith("Tracing$")) return super.loadClass(name, resolve);
+        synchronized (getClassLoadingLock(name)) {
+          Class<?> loaded = findLoadedClass(name);
+          if (loaded != null) return loaded;
+          try (java.io.InputStream in = app.getResourceAsStream(name + ".class")) {
+            if (in == null) throw new ClassNotFoundException(name);
+            byte[] code = in.readAllBytes();
+            return defineClass(name, code, 0, code.length);
+          } catch (java.io.IOException e) {
+            throw new ClassNotFoundException(name, e);
+          }
+        }
+      }
+    };
+    java.lang.reflect.Method newId = process.loadClass("Tracing").getDeclaredMethod("newId");
+    newId.setAccessible(true);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) ids.add((String) newId.invoke(null));
+    return ids;
   }
 
   /** A unary method for calls that go nowhere (the interceptors' tests only look at their metadata and Context). */
@@ -869,6 +950,22 @@ class DeadLettersTracingTest {
       assertThat(stock.causationId()).as("TODO 3: the stock step's cause, read from the event's %s header",
           Tracing.EVENT_ID_HEADER).isEqualTo(eventId);
     }
+    @Test @Order(5)
+    @DisplayName("two services make ids without asking each other, and never the same ones: each service is a process of its own")
+    void idsOfTwoProcessesDiffer() throws Exception {
+      // given: the gateway and the order service, each a process of its own, each loading Tracing for itself
+      List<String> gateway = idsOfAProcess(100), orders = idsOfAProcess(100);
+      // then
+      assertThat(gateway).as("TODO 3: ids one service made with Tracing.newId (given code: keep it)").doesNotHaveDuplicates()
+          .doesNotContainNull();
+      assertThat(orders.stream().filter(gateway::contains).toList()).as("TODO 3: ids that two services, each in a process"
+          + " of its own, both made with Tracing.newId (given code: keep it): none. The ids are random, so that any"
+          + " service makes one without asking anybody; a counter (or a clock) of the process starts alike in every"
+          + " service, so a correlation id the gateway made for one click is the one the order service makes for a call"
+          + " without ids, and one search mixes two user actions (an event id alike: a consumer's duplicate check then"
+          + " drops another service's event)").isEmpty();
+    }
+
     @Test @Order(4)
     @DisplayName("an order is accepted only once the broker stored its order.placed: a send that fails answers UNAVAILABLE")
     void acceptedMeansStored() throws Exception {
