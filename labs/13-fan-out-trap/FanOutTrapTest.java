@@ -473,12 +473,14 @@ class FanOutTrapTest {
       kinds.put("no answer within the wait", new java.util.concurrent.TimeoutException("simulated"));
       kinds.put("the wait interrupted", new InterruptedException("simulated"));
       List<String> wrong = new ArrayList<>();
+      List<String> remembered = new ArrayList<>();
       int n = 0;
       for (Map.Entry<String, Throwable> kind : kinds.entrySet()) {
         String orderId = "o-" + (++n);
         List<String> sends = new java.util.concurrent.CopyOnWriteArrayList<>();
         Producer<String, String> failingOnce = failingFirst(kind.getValue(), sends);
-        Throwable thrown = catchThrowable(() -> new Checkout(shop, failingOnce, topic).confirmOrder(orderId));
+        Checkout checking = new Checkout(shop, failingOnce, topic);
+        Throwable thrown = catchThrowable(() -> checking.confirmOrder(orderId));
         boolean interrupted = Thread.interrupted(); // (cleared: the next order's calls must not find it set)
         if (!(thrown instanceof Shop.ServiceFailed)) {
           wrong.add(kind.getKey() + ": checkout " + (thrown == null ? "said confirmed" : "threw " + thrown));
@@ -487,6 +489,22 @@ class FanOutTrapTest {
         if (kind.getValue() instanceof InterruptedException && !interrupted) {
           wrong.add(kind.getKey() + ": the thread's interrupt was swallowed (restore it: Thread.currentThread().interrupt())");
         }
+        // and: the customer confirms the same order again through the same Checkout (the broker now stores at once),
+        // then once more: each event checkout sends follows a reservation and a charge of that same checkout
+        for (String attempt : List.of("again, after the broker's failure", "a third time, after that one was confirmed")) {
+          int inventoryBefore = calls(shop.inventory()), paymentBefore = calls(shop.payment()), sendsBefore = sends.size();
+          Throwable again = catchThrowable(() -> checking.confirmOrder(orderId));
+          int reserved = calls(shop.inventory()) - inventoryBefore, charged = calls(shop.payment()) - paymentBefore;
+          int sent = sends.size() - sendsBefore;
+          boolean afterFailure = attempt.startsWith("again");
+          boolean fresh = again == null && reserved == 1 && charged == 1 && sent == 1;
+          // (after a checkout that was confirmed, one that answers from it without a new event is no harm either)
+          if (afterFailure ? !fresh : !(fresh || reserved == 0 && charged == 0 && sent == 0)) {
+            remembered.add(kind.getKey() + ", " + orderId + " confirmed " + attempt + ": checkout " + (again == null
+                ? "said confirmed" : "threw " + again) + " after " + reserved + " call(s) to inventory, " + charged
+                + " to payment and " + sent + " send(s) of its event");
+          }
+        }
       }
       assertThat(wrong).as("TODO 1: checkouts whose event the broker did not confirm (its answer failed, of each kind in"
           + " turn; a second send would have succeeded). Only an acknowledgement means the broker has the event: a"
@@ -494,6 +512,13 @@ class FanOutTrapTest {
           + " wait fails the checkout with a ServiceFailed, after exactly one send (publish(...) as given does this):"
           + " sending again may store the event twice (an answer lost after the broker stored it), and returning"
           + " quietly tells the customer \"confirmed\" for an order nobody downstream will hear of").isEmpty();
+      assertThat(remembered).as("TODO 1: orders confirmed again by the same customer through the same Checkout, after the"
+          + " broker failed their event, and once more after that worked. Nothing from an earlier checkout answers the"
+          + " next one: each checkout reserves, charges and then publishes, one after the other (after a confirmed one,"
+          + " answering without a new event is no harm either); a Checkout that remembers the orders it charged and"
+          + " publishes for them without reserving and charging again sends an order.confirmed nobody paid for"
+          + " (a second parcel), and after a failed checkout tells the customer \"confirmed\" from a payment of an"
+          + " attempt that failed").isEmpty();
     }
 
     /** A producer whose first send's answer is {@code failure} (thrown by get), and whose later sends are stored at once. */
@@ -544,6 +569,13 @@ class FanOutTrapTest {
     @DisplayName("checkouts of different customers overlap: four confirmed at once are in inventory, in payment and in"
         + " the broker's wait all together")
     void checkoutsOverlap() throws Exception {
+      // first: what one Checkout holds for every customer, whatever its size. Four customers fit a Semaphore of eight
+      // permits or a pool of eight threads; the ninth waits for another customer's checkout
+      assertThat(queuesHeld(Map.of(checkout, "Checkout"), "Checkout")).as("TODO 1: what a Checkout (shared by every"
+          + " customer) holds, or the Checkout class keeps, that makes a customer wait for other customers' checkouts, or"
+          + " refuses one, past its last permit or thread, however many it has (listed where it is kept: a bulkhead of"
+          + " threads, a Semaphore, a lock). A customer waits for their own inventory and payment only: make the calls on"
+          + " the customer's own thread, with nothing around them").isEmpty();
       // given: inventory's and payment's calls and the wait for the broker's acknowledgement each hold every checkout
       // (on the customer's own thread) until the four are all in it at once: a latch the test opens, not a race. It
       // opens early when the customers not there yet wait for a lock that a held customer holds (they can never get
@@ -1138,6 +1170,36 @@ class FanOutTrapTest {
       }
     }
 
+    @Test @Order(0) // first of its step: reflection only, a moment
+    @DisplayName("reactions share nothing that makes one wait for another's calls: no lock, semaphore or fixed pool kept"
+        + " for all of them, whatever its size")
+    void reactionsShareNoQueue() {
+      // Four reactions fit a Semaphore of eight permits, or a pool of eight threads, that every reaction's calls go
+      // through; once eight calls hang at a service that is down, every other reaction waits behind them. What the
+      // Reaction class keeps for all its reactions (its static fields, followed through) shows it, whatever its size.
+      assertThat(queuesHeld(Map.of(), "Reaction")).as("TODO 2: what the Reaction class keeps for every reaction (static"
+          + " fields, listed where they are kept) that makes one reaction's call wait for others', or be refused, past its"
+          + " last permit or thread, however many it has: a bulkhead of threads, a Semaphore, a lock. Each reaction does"
+          + " its part on its own schedule, so an outage delays one email, not every parcel: call the service from"
+          + " deliver, on the reaction's own thread, with nothing shared around the call").isEmpty();
+    }
+
+    @Test @Order(0) // first of its step: it reads Reaction's class file, a moment
+    @DisplayName("the reaction reads the time only from its clock, never from the system (a budget of real time too)")
+    void readsTimeOnlyFromItsClock() throws Exception {
+      // A budget of time read from System.nanoTime() (give up after a day of trying) is still a budget: an outage of a
+      // day and a minute commits the event unsent. No test can wait a day; the reaction's own clock, which the tests run
+      // hours ahead, is the only time it may read, and its class file says where it reads the time.
+      List<String> reads = new ArrayList<>();
+      for (Class<?> type : labClasses()) {
+        if (type.getName().equals("Reaction") || type.getName().startsWith("Reaction$")) reads.addAll(systemTimeReads(type));
+      }
+      assertThat(reads).as("TODO 2: where the reaction reads the system's time instead of its clock field (the README:"
+          + " the reaction reads the time only from clock, never from System.nanoTime() or currentTimeMillis()). No"
+          + " budget of any kind: deliver calls again after each backOff() until the service succeeds, and needs no time"
+          + " of its own (backOff() measures the pause on clock)").isEmpty();
+    }
+
     @Test @Order(1) // first of its step: it calls deliver directly, in a moment, so a mistake it catches stops the run early
     @DisplayName("deliver never returns before the service succeeded, even when its thread is interrupted while it retries,"
         + " or its reaction is closed")
@@ -1653,6 +1715,229 @@ class FanOutTrapTest {
       await(() -> shop.notification().handled().contains("o-1"), "TODO 2: the email for o-1 never went out");
       assertThat(shop.notification().handled()).as("TODO 2: emails sent").containsExactly("o-1");
     }
+  }
+
+  /**
+   * What makes a caller wait for other callers, or refuses it past a number of them, among what {@code roots} hold and
+   * what the static fields of the lab's classes named {@code prefix} (nested ones too) hold, followed through the lab's
+   * own objects (lambdas too), arrays, collections and maps: a lock, a semaphore (however many permits), a barrier, a
+   * queue a caller waits on, or a pool of a fixed number of threads. Each with where it is kept.
+   */
+  static List<String> queuesHeld(Map<Object, String> roots, String prefix) {
+    Map<Object, String> found = new java.util.IdentityHashMap<>();
+    java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
+    roots.forEach((root, where) -> next.add(new Object[] {root, where}));
+    for (Class<?> type : labClasses()) {
+      if (!type.getName().equals(prefix) && !type.getName().startsWith(prefix + "$")) continue;
+      for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+        if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+        try {
+          f.setAccessible(true);
+          next.add(new Object[] {f.get(null), type.getSimpleName() + "." + f.getName() + " (static)"});
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          // a field that cannot be opened: not one of the lab's own
+        }
+      }
+    }
+    List<String> queues = new ArrayList<>();
+    while (!next.isEmpty() && found.size() < 10_000) {
+      Object[] item = next.poll();
+      Object held = item[0];
+      String where = (String) item[1];
+      if (held == null || found.containsKey(held)) continue;
+      found.put(held, where);
+      String what = held instanceof java.util.concurrent.Semaphore ? "a Semaphore"
+          : held instanceof java.util.concurrent.locks.Lock || held instanceof java.util.concurrent.locks.ReadWriteLock
+              || held instanceof java.util.concurrent.locks.StampedLock ? "a lock (" + held.getClass().getSimpleName() + ")"
+          : held instanceof java.util.concurrent.locks.AbstractQueuedSynchronizer ? "a synchronizer of your own"
+          : held instanceof java.util.concurrent.BlockingQueue<?> ? "a " + held.getClass().getSimpleName() + " (a queue callers wait on)"
+          : held instanceof java.util.concurrent.Phaser || held instanceof java.util.concurrent.CyclicBarrier
+              ? "a barrier (" + held.getClass().getSimpleName() + ")"
+          : held instanceof java.util.concurrent.ThreadPoolExecutor pool && !(pool.getMaximumPoolSize() == Integer.MAX_VALUE
+              && pool.getQueue() instanceof java.util.concurrent.SynchronousQueue)
+              ? "a pool of " + pool.getMaximumPoolSize() + " thread(s) at most (" + pool.getQueue().getClass().getSimpleName() + ")"
+          : held instanceof java.util.concurrent.ForkJoinPool pool ? "a ForkJoinPool of " + pool.getParallelism() + " workers"
+          : held.getClass().getName().startsWith("java.util.concurrent.Executors$")
+              && held instanceof java.util.concurrent.ExecutorService ? "a pool Executors wraps (one thread, or a fixed number)"
+          : null;
+      if (what != null) {
+        queues.add(where + ": " + what);
+        continue;
+      }
+      if (held instanceof Object[] array) {
+        for (Object o : java.util.Arrays.asList(array).subList(0, Math.min(array.length, 1_000))) next.add(new Object[] {o, where + "[]"});
+        continue;
+      }
+      try {
+        if (held instanceof Map<?, ?> map) {
+          for (Map.Entry<?, ?> e : List.copyOf(map.entrySet()).subList(0, Math.min(map.size(), 1_000))) {
+            next.add(new Object[] {e.getKey(), where + "{}"});
+            next.add(new Object[] {e.getValue(), where + "{}"});
+          }
+          continue;
+        }
+        if (held instanceof java.util.Collection<?> collection) {
+          for (Object o : List.copyOf(collection).subList(0, Math.min(collection.size(), 1_000))) next.add(new Object[] {o, where + "[]"});
+          continue;
+        }
+      } catch (RuntimeException e) {
+        continue; // a container that cannot be read: nothing of the lab's own in it
+      }
+      String name = held.getClass().getName();
+      // Only the lab's own classes (and the lambdas they make) are opened; Shop is given, and the test's own are not the lab's.
+      if (!held.getClass().getPackageName().isEmpty() || name.startsWith("Shop") || name.startsWith("FanOutTrapTest")) continue;
+      for (Class<?> c = held.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+          if (f.getType().isPrimitive() || java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+          try {
+            f.setAccessible(true);
+            next.add(new Object[] {f.get(held), where + " -> " + c.getSimpleName() + "." + f.getName()});
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
+    }
+    return queues;
+  }
+
+  /** The lab's own top-level classes (the default package, compiled with this test), the test's own excepted. */
+  static List<Class<?>> labClasses() {
+    List<Class<?>> found = new ArrayList<>();
+    try {
+      java.nio.file.Path where = java.nio.file.Path.of(FanOutTrapTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      List<String> names = new ArrayList<>();
+      if (java.nio.file.Files.isDirectory(where)) {
+        try (var files = java.nio.file.Files.list(where)) {
+          files.map(f -> f.getFileName().toString()).forEach(names::add);
+        }
+      } else {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) {
+          jar.stream().map(java.util.jar.JarEntry::getName).forEach(names::add);
+        }
+      }
+      for (String name : names) {
+        if (!name.endsWith(".class") || name.contains("/") || name.startsWith("FanOutTrapTest")) continue;
+        found.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, FanOutTrapTest.class.getClassLoader()));
+      }
+    } catch (Exception | LinkageError e) {
+      throw new IllegalStateException("could not list the lab's classes next to FanOutTrapTest", e);
+    }
+    return found;
+  }
+
+  /**
+   * Where the methods of {@code type} (its constructors excepted: they may hand it a system clock) read the time of the
+   * system rather than a clock they were given: System.nanoTime() or currentTimeMillis(), now() of java.time without a
+   * Clock, new Date(), a Clock.system...() made there; read from the class file's code, method references too.
+   */
+  static List<String> systemTimeReads(Class<?> type) throws java.io.IOException {
+    byte[] bytes = null;
+    String file = type.getName().replace('.', '/') + ".class";
+    try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(file)) {
+      if (in != null) bytes = in.readAllBytes();
+    }
+    if (bytes == null) { // a class loader without resources: read it where the lab's classes are, a jar or a folder
+      try {
+        java.nio.file.Path where = java.nio.file.Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (java.nio.file.Files.isDirectory(where)) {
+          bytes = java.nio.file.Files.readAllBytes(where.resolve(file));
+        } else {
+          try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile()); java.io.InputStream in = jar.getInputStream(jar.getEntry(file))) {
+            bytes = in.readAllBytes();
+          }
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException("the test could not read the class file of " + type.getName() + ": " + e, e);
+      }
+    }
+    java.io.DataInputStream d = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes));
+    d.readInt();
+    d.readUnsignedShort();
+    d.readUnsignedShort();
+    int count = d.readUnsignedShort();
+    String[] utf = new String[count];
+    int[][] refs = new int[count][];
+    int[] tags = new int[count];
+    for (int i = 1; i < count; i++) {
+      int tag = tags[i] = d.readUnsignedByte();
+      switch (tag) {
+        case 1 -> utf[i] = d.readUTF();
+        case 3, 4 -> d.readInt();
+        case 5, 6 -> {
+          d.readLong();
+          i++;
+        }
+        case 7, 8, 16, 19, 20 -> refs[i] = new int[] {d.readUnsignedShort()};
+        case 9, 10, 11, 12, 17, 18 -> refs[i] = new int[] {d.readUnsignedShort(), d.readUnsignedShort()};
+        case 15 -> refs[i] = new int[] {d.readUnsignedByte(), d.readUnsignedShort()};
+        default -> throw new IllegalStateException("unknown constant pool tag " + tag + " in " + type.getName());
+      }
+    }
+    java.util.function.IntFunction<String> timeRead = index -> {
+      if (index <= 0 || index >= count || (tags[index] != 10 && tags[index] != 11)) return null;
+      String owner = utf[refs[refs[index][0]][0]], name = utf[refs[refs[index][1]][0]], desc = utf[refs[refs[index][1]][1]];
+      boolean read = owner.equals("java/lang/System") && (name.equals("nanoTime") || name.equals("currentTimeMillis"))
+          || owner.startsWith("java/time/") && name.equals("now") && !desc.startsWith("(Ljava/time/Clock;)")
+          || owner.equals("java/time/Clock") && name.startsWith("system")
+          || owner.equals("java/util/Date") && name.equals("<init>") && desc.equals("()V");
+      return read ? owner.replace('/', '.') + "." + name : null;
+    };
+    List<String> reads = new ArrayList<>();
+    for (int i = 1; i < count; i++) { // System::nanoTime as a LongSupplier, anywhere in the class
+      if (tags[i] == 15 && timeRead.apply(refs[i][1]) != null) reads.add("a method reference to " + timeRead.apply(refs[i][1]));
+    }
+    d.readUnsignedShort();
+    d.readUnsignedShort();
+    d.readUnsignedShort();
+    d.skipBytes(2 * d.readUnsignedShort());
+    for (int members = 0; members < 2; members++) { // the fields, then the methods
+      int n = d.readUnsignedShort();
+      for (int m = 0; m < n; m++) {
+        d.readUnsignedShort();
+        String method = utf[d.readUnsignedShort()];
+        d.readUnsignedShort();
+        int attributes = d.readUnsignedShort();
+        for (int a = 0; a < attributes; a++) {
+          String attribute = utf[d.readUnsignedShort()];
+          byte[] body = new byte[d.readInt()];
+          d.readFully(body);
+          if (members == 0 || !attribute.equals("Code") || method.equals("<init>")) continue;
+          int length = ((body[4] & 0xff) << 24) | ((body[5] & 0xff) << 16) | ((body[6] & 0xff) << 8) | (body[7] & 0xff);
+          byte[] code = java.util.Arrays.copyOfRange(body, 8, 8 + length);
+          for (int pc = 0; pc < code.length; pc += instructionLength(code, pc)) {
+            int op = code[pc] & 0xff;
+            if (op >= 0xb6 && op <= 0xb9) {
+              String read = timeRead.apply(((code[pc + 1] & 0xff) << 8) | (code[pc + 2] & 0xff));
+              if (read != null) reads.add(type.getSimpleName() + "." + method + " calls " + read);
+            }
+          }
+        }
+      }
+    }
+    return reads;
+  }
+
+  /** The length in bytes of the JVM instruction at {@code pc}. */
+  private static int instructionLength(byte[] code, int pc) {
+    int op = code[pc] & 0xff;
+    java.util.function.IntUnaryOperator at = p -> ((code[p] & 0xff) << 24) | ((code[p + 1] & 0xff) << 16)
+        | ((code[p + 2] & 0xff) << 8) | (code[p + 3] & 0xff);
+    if (op == 0xaa) { // tableswitch
+      int p = (pc + 4) & ~3;
+      return p + 12 + 4 * (at.applyAsInt(p + 8) - at.applyAsInt(p + 4) + 1) - pc;
+    }
+    if (op == 0xab) { // lookupswitch
+      int p = (pc + 4) & ~3;
+      return p + 8 + 8 * at.applyAsInt(p + 4) - pc;
+    }
+    if (op == 0xc4) return (code[pc + 1] & 0xff) == 0x84 ? 6 : 4; // wide
+    if (op == 0x10 || op == 0x12 || op >= 0x15 && op <= 0x19 || op >= 0x36 && op <= 0x3a || op == 0xa9 || op == 0xbc) return 2;
+    if (op == 0x11 || op == 0x13 || op == 0x14 || op == 0x84 || op >= 0x99 && op <= 0xa8 || op >= 0xb2 && op <= 0xb8
+        || op == 0xbb || op == 0xbd || op == 0xc0 || op == 0xc1 || op == 0xc6 || op == 0xc7) return 3;
+    if (op == 0xc5) return 4;
+    if (op == 0xb9 || op == 0xba || op == 0xc8 || op == 0xc9) return 5;
+    return 1;
   }
 
   /** One order of a fault schedule: the answers its calls get before a 201, and whether the reaction restarts meanwhile. */
