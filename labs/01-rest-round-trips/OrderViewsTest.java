@@ -182,8 +182,15 @@ class OrderViewsTest {
           "{\"id\":\"" + id + "\",\"customerId\":\"" + request.uri() + "\",\"item\":\"" + auth + "\",\"totalCents\":1}");
     }
 
-    @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) { return echo(request); }
+    /** The request sent last, headers and all. */
+    volatile HttpRequest last;
+
+    @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+      last = request;
+      return echo(request);
+    }
     @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+      last = request;
       return CompletableFuture.completedFuture(echo(request));
     }
   }
@@ -1303,6 +1310,73 @@ class OrderViewsTest {
     }
 
     @Test
+    @DisplayName("a status past 599 is no success either: every one from 600 to 999 is an HttpError with that status, from parse, get and getAsync alike")
+    void pastTheRangeIsAnError() throws Exception {
+      RestClient client = clientOn(new Answers(what -> new Answer(Integer.parseInt(what), "answered " + what)), "TODO 3");
+      java.util.List<String> wrong = new java.util.ArrayList<>();
+      for (int status = 600; status <= 999 && wrong.size() < 5; status++) {
+        int code = status;
+        String url = "http://127.0.0.1:9/orders/" + status;
+        Throwable[] thrown = {catchThrowable(() -> RestClient.parse(new Answer(code, "{\"id\":\"42\"}"), Services.Order.class)),
+            catchThrowable(() -> client.get(url, Services.Order.class)),
+            client.getAsync(url, Services.Order.class).handle((order, e) -> e).join()};
+        String[] how = {"parse", "get", "getAsync"};
+        for (int i = 0; i < thrown.length; i++) {
+          RestClient.HttpError error = httpError(thrown[i]);
+          if (error == null || error.status() != status) wrong.add(how[i] + " of a " + status + ": " + describe(thrown[i]));
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 3: answers with every status from 600 to 999 (no HTTP status: RFC 9110 15 says a client handles one outside"
+              + " 100 to 599 as a 5xx) did not all fail with an HttpError of that status (the first are below): only a 2xx is the"
+              + " resource, so test that it is a 2xx (status / 100 == 2), not that it is one of the error classes you can"
+              + " list (1xx, 3xx, 4xx, 5xx) or below 600")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("a 2xx without a body is an error, whichever 2xx it is (200 to 299), from parse, get and getAsync alike: never a null order")
+    void emptySuccessIsAnError() throws Exception {
+      RestClient client = clientOn(new Answers(what -> new Answer(Integer.parseInt(what), "")), "TODO 3");
+      java.util.List<String> wrong = new java.util.ArrayList<>();
+      for (int status = 200; status <= 299 && wrong.size() < 5; status++) {
+        int code = status;
+        String url = "http://127.0.0.1:9/orders/" + status;
+        Object[] got = new Object[3];
+        Throwable[] thrown = {catchThrowable(() -> got[0] = RestClient.parse(new Answer(code, ""), Services.Order.class)),
+            catchThrowable(() -> got[1] = client.get(url, Services.Order.class)),
+            client.getAsync(url, Services.Order.class).handle((order, e) -> { got[2] = order; return e; }).join()};
+        String[] how = {"parse", "get", "getAsync"};
+        for (int i = 0; i < thrown.length; i++) {
+          if (thrown[i] == null) wrong.add(how[i] + " of a " + status + " with no body returned " + got[i]);
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 3: answers with every 2xx and no body at all returned instead of failing (the first are below): a 2xx"
+              + " with nothing in it has no order to read, a 205 or a 200 as much as a 204; read every 2xx body as the"
+              + " resource and let an empty one fail, never return null for it (the page would show a view with a hole)")
+          .isEmpty();
+    }
+
+    /** An HttpClient standing in for a service, with no network: GET /orders/{what} gets the answer made of {@code what}. */
+    static final class Answers extends workbook.test.StandInHttpClient {
+      private final java.util.function.Function<String, Answer> answers;
+
+      Answers(java.util.function.Function<String, Answer> answers) { this.answers = answers; }
+
+      @SuppressWarnings("unchecked")
+      private <T> HttpResponse<T> answer(HttpRequest request) {
+        String path = request.uri().getPath();
+        return (HttpResponse<T>) answers.apply(path.substring(path.lastIndexOf('/') + 1));
+      }
+
+      @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) { return answer(request); }
+      @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return CompletableFuture.completedFuture(answer(request));
+      }
+    }
+
+    @Test
     @DisplayName("the concurrent view fails with the HttpError of the service that is down, whichever it is")
     void concurrentServiceDown() {
       for (SimulatedService down : new SimulatedService[] {services.orders, services.customers, services.shipments}) {
@@ -1667,6 +1741,15 @@ class OrderViewsTest {
           wrong.add((i % 2 == 0 ? "get" : "getAsync") + " with the token '" + token + "' sent Authorization: '" + sent + "'");
         } else if (!echoed.customerId().equals(url)) {
           wrong.add((i % 2 == 0 ? "get" : "getAsync") + " of " + url + " with the token '" + token + "' asked for " + echoed.customerId());
+        } else if (token.length() >= 8) {  // long enough that no other header holds it by chance (Accept: application/json)
+          for (var header : echo.last.headers().map().entrySet()) {
+            if (header.getKey().equalsIgnoreCase("Authorization")) continue;
+            if (header.getValue().stream().anyMatch(value -> value.contains(token))) {
+              wrong.add((i % 2 == 0 ? "get" : "getAsync") + " with the token '" + token + "' sent it in " + header.getKey() + ": "
+                  + header.getValue() + " as well");
+              break;
+            }
+          }
         }
       }
       assertThat(wrong)
@@ -1675,7 +1758,9 @@ class OrderViewsTest {
               + " is case-insensitive (RFC 9110 11.1), the token is not (RFC 6750), and it is no URL: no lower-casing, no"
               + " encoding, no trimming; and the header is the one place it goes: the request asks for the URL the caller"
               + " gave, as it is (no access_token in the query as well: RFC 6750 2 says a client MUST NOT send the token in"
-              + " more than one way in a request, and a URL with a token in it ends up in every access log)", seed, seed)
+              + " more than one way in a request, and a URL with a token in it ends up in every access log), and no other"
+              + " header carries it (no X-Api-Key, Cookie or Proxy-Authorization as well: a second way, to whoever reads that"
+              + " header, and logged where Authorization is redacted)", seed, seed)
           .isEmpty();
     }
 

@@ -204,8 +204,8 @@ class ChoosingTest {
       // then a caller tries to write a note on every trade it got (a gain it hopes for, a cost it fears): the trade keeps
       // what the table said, and every comparison made again, on the same table or an equal one, says it again
       for (TradeOffs.Trade trade : trades) {
-        tryToAdd(trade.gains(), TradeOffs.Dimension.OPERATIONS);
-        tryToAdd(trade.costs(), TradeOffs.Dimension.DEBUGGING);
+        tryToChange(trade.gains(), TradeOffs.Dimension.OPERATIONS);
+        tryToChange(trade.costs(), TradeOffs.Dimension.DEBUGGING);
       }
       int i = 0;
       for (String bestFirst : ORDERINGS) {
@@ -217,7 +217,7 @@ class ChoosingTest {
             String now = again.gains() + " " + again.costs();
             if (!kept.equals(asReturned.get(i)) && wrong.size() < 6) {
               wrong.add(compared.get(i) + " gained and cost " + asReturned.get(i) + " when returned, and " + kept
-                  + " after its caller tried to add to them");
+                  + " after its caller tried to add to them and to change their first");
             }
             if (!now.equals(asReturned.get(i)) && wrong.size() < 6) {
               wrong.add(compared.get(i) + ", compared again after a caller tried to add to the trades it got: " + now
@@ -228,9 +228,9 @@ class ChoosingTest {
         }
       }
       assertThat(wrong).as("TODO 3: compare the two places on each row: smaller is a gain, larger a cost, equal neither; and a Trade keeps "
-          + "its gains and costs once returned, even when its caller tries to add to them: new lists in each call, copied "
+          + "its gains and costs once returned, even when its caller tries to add to them or to set one: new lists in each call, copied "
           + "(List.copyOf), never the working lists themselves, nor a view of lists the next comparison fills, nor a trade kept "
-          + "from an earlier comparison and handed out again").isEmpty();
+          + "from an earlier comparison and handed out again, nor a fixed-size list (Arrays.asList) whose entries a caller can set").isEmpty();
     }
 
     @Order(8) @Test @DisplayName("gains and costs come in the table's row order, whatever the table's order")
@@ -354,8 +354,8 @@ class ChoosingTest {
             String expected = expectedTrade(a, b);
             TradeOffs.Trade trade = round == 1 ? TradeOffs.versus(a, b) : TradeOffs.versus(a, b, table);
             String returned = trade.gains() + " " + trade.costs();
-            tryToAdd(trade.gains(), TradeOffs.Dimension.OPERATIONS);
-            tryToAdd(trade.costs(), TradeOffs.Dimension.LATENCY);
+            tryToChange(trade.gains(), TradeOffs.Dimension.OPERATIONS);
+            tryToChange(trade.costs(), TradeOffs.Dimension.LATENCY);
             String kept = trade.gains() + " " + trade.costs();
             if (!returned.equals(expected)) wrong.add(a + " instead of " + b + (round == 1 ? "" : ", compared again") + ": " + returned + ", should be " + expected);
             else if (!kept.equals(returned)) wrong.add(a + " instead of " + b + ": " + returned + " when returned, " + kept + " after its caller tried to add to it");
@@ -363,8 +363,8 @@ class ChoosingTest {
         }
       }
       assertThat(wrong).as("TODO 3: a Trade is what the table says, for whoever asks and however often: its caller may try to add a "
-          + "gain or a cost to it, and neither that trade nor the next comparison of the same styles may show it. Return new "
-          + "lists copied with List.copyOf, never the working lists, nor a trade kept from before").isEmpty();
+          + "gain or a cost to it, or to set one, and neither that trade nor the next comparison of the same styles may show it. Return new "
+          + "lists copied with List.copyOf, never the working lists, nor a trade kept from before, nor a fixed-size list (Arrays.asList)").isEmpty();
     }
 
     @Order(11) @Test @DisplayName("the table given is the one compared: an empty table gains and costs nothing, a table a caller changes between two comparisons is compared as it is now, and trades returned before keep what they said")
@@ -483,18 +483,70 @@ class ChoosingTest {
 
   // --- helpers -------------------------------------------------------------------------------
 
-  /** What a caller may try on a list it got: add to it (a list it cannot change changes nothing else either). */
-  static <T> void tryToAdd(List<T> list, T added) {
+  /**
+   * What a caller may try on a list it got: add to it, and set its first entry to something else (a list it cannot change
+   * changes nothing else either; a fixed-size one, Arrays.asList, refuses the add and takes the set).
+   */
+  static <T> void tryToChange(List<T> list, T added) {
     try {
       list.add(added);
+    } catch (UnsupportedOperationException readOnly) {
+      // read-only: nothing to change
+    }
+    try {
+      if (!list.isEmpty()) list.set(0, added);
     } catch (UnsupportedOperationException readOnly) {
       // read-only: nothing to change
     }
   }
 
   /** The types whose static fields a decision, or a comparison, must leave as they were. */
-  static final Class<?>[] DECISION_TYPES = {DecisionTree.class, Question.class, Scenario.class};
-  static final Class<?>[] TRADE_TYPES = {TradeOffs.class};
+  static final Class<?>[] DECISION_TYPES = withHelpers("DecisionTree.java", DecisionTree.class, Question.class, Scenario.class);
+  static final Class<?>[] TRADE_TYPES = withHelpers("TradeOffs.java", TradeOffs.class);
+
+  /**
+   * The types, and every other top-level class compiled from the learner's source file {@code source} (a helper class
+   * written next to DecisionTree or TradeOffs, "final class Places { static int mine; }"): its static fields are shared
+   * by two calls at once as much as the lab class's own. Found among the compiled classes next to the first type, by the
+   * source file each names; the types alone when those cannot be listed.
+   */
+  static Class<?>[] withHelpers(String source, Class<?>... types) {
+    java.util.Set<Class<?>> all = new java.util.LinkedHashSet<>(List.of(types));
+    ClassLoader loader = types[0].getClassLoader();
+    try {
+      java.nio.file.Path where = java.nio.file.Path.of(types[0].getProtectionDomain().getCodeSource().getLocation().toURI());
+      List<String> names = new ArrayList<>();
+      if (java.nio.file.Files.isDirectory(where)) {
+        try (Stream<java.nio.file.Path> files = java.nio.file.Files.list(where)) { files.forEach(f -> names.add(f.getFileName().toString())); }
+      } else {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) { jar.stream().forEach(e -> names.add(e.getName())); }
+      }
+      byte[] sourceName = source.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      for (String name : names) {
+        if (!name.endsWith(".class") || name.contains("/") || name.contains("$") || name.startsWith("ChoosingTest")) continue;
+        byte[] bytes;
+        try (java.io.InputStream in = loader.getResourceAsStream(name)) {
+          if (in == null) continue;
+          bytes = in.readAllBytes();
+        }
+        // the class file names its source file (its SourceFile attribute): the learner's file, or another
+        if (indexOf(bytes, sourceName) < 0) continue;
+        all.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, loader));
+      }
+    } catch (Exception | LinkageError unlisted) {
+      // the compiled classes cannot be listed here: the lab's own types only
+    }
+    return all.toArray(Class<?>[]::new);
+  }
+
+  private static int indexOf(byte[] bytes, byte[] part) {
+    outer:
+    for (int i = 0; i + part.length <= bytes.length; i++) {
+      for (int j = 0; j < part.length; j++) if (bytes[i + j] != part[j]) continue outer;
+      return i;
+    }
+    return -1;
+  }
 
   /** The lab's static fields, read as text, a few levels deep (FieldState): a call that leaves something behind changes them. */
   static java.util.Map<String, String> staticState(Class<?>... types) {
@@ -532,7 +584,19 @@ class ChoosingTest {
     } catch (ReflectiveOperationException | RuntimeException unreadable) {
       return null;
     }
-    if (value == null || value instanceof Enum<?> || value instanceof ThreadLocal<?>) return null;
+    if (value == null || value instanceof ThreadLocal<?>) return null;
+    // a constant of the lab's own enums (Style, Pattern) is shared by every call: a field of its own that a call can set is
+    // as shared as a static one ("int place" on Style); the JDK's enums hold nothing a call writes
+    if (value instanceof Enum<?> constant) {
+      Class<?> type = constant.getDeclaringClass();
+      if (type.getClassLoader() != DecisionTree.class.getClassLoader() || level >= 2) return null;
+      for (java.lang.reflect.Field inner : type.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(inner.getModifiers()) || inner.isSynthetic()) continue;
+        String why = writable(inner, value, level + 1);
+        if (why != null) return "the constant " + constant.name() + ", whose field " + inner.getName() + " is " + why;
+      }
+      return null;
+    }
     String name = value.getClass().getName();
     if (value.getClass().isArray()) return java.lang.reflect.Array.getLength(value) > 0 ? "an array a call can write into" : null;
     if (value instanceof java.util.Collection<?> || value instanceof java.util.Map<?, ?>) {
@@ -696,19 +760,13 @@ class ChoosingTest {
               + describe(decided.get(i).path()) + " after the other decisions");
         }
       }
-      for (DecisionTree.Decision decision : decided) {
-        try {
-          decision.path().add(new DecisionTree.Answer(Question.ANSWER_NOW, !answerNow));
-        } catch (UnsupportedOperationException readOnly) {
-          // a path nobody can change
-        }
-      }
+      for (DecisionTree.Decision decision : decided) tryToChange(decision.path(), new DecisionTree.Answer(Question.ANSWER_NOW, !answerNow));
       // the decision a caller tried to add to still gives the tree's reasons, and only those
       for (int i = 0; i < decided.size(); i++) {
         Leaf leaf = leafOf(asked.get(i));
         if (!describe(decided.get(i).path()).equals(leaf.path())) {
           wrong.add("yes to " + asked.get(i) + ": its decision's path read " + leaf.path() + " when returned, and "
-              + describe(decided.get(i).path()) + " after its caller tried to add an answer to it");
+              + describe(decided.get(i).path()) + " after its caller tried to add an answer to it and to change its first");
         }
       }
     }
@@ -716,9 +774,9 @@ class ChoosingTest {
         + "question on the way, through ask(), and nothing else: a question the branch does not ask must not change its answer, "
         + "and neither does the scenario's name or an earlier decision, even of the same scenario object whose answers have "
         + "changed since); and a decision keeps its path once returned, even when "
-        + "its caller tries to add to it: decide returns a copy of a new list (List.copyOf, as given), never the working list "
+        + "its caller tries to add to it or to set one of its answers: decide returns a copy of a new list (List.copyOf, as given), never the working list "
         + "itself, nor a view (Collections.unmodifiableList) of a list the next decision fills again, nor a decision kept from "
-        + "before whose path a caller could change", todo).isEmpty();
+        + "before whose path a caller could change, nor a fixed-size list (Arrays.asList) whose answers a caller can set", todo).isEmpty();
   }
 
   /** A scenario named "one interaction" that writes down each question it is asked (through Scenario.says), with its answer. */
