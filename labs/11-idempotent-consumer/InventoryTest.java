@@ -904,7 +904,8 @@ class InventoryTest {
       assertThat(wrong).as("TODO 3: refusals that apply() did not let out. Only SQLState 23505 exactly, and only from"
           + " the insert of the event's id into processed_events, means \"already processed\": not the integrity class"
           + " 23000, not a serialization failure or deadlock (40001, 40P01: the other transaction may yet roll back), not"
-          + " any other error. Catch the duplicate key around recordOnce's insert alone, and let every other failure out,"
+          + " any other error, nor one without any SQLState (getSQLState() is then null: DUPLICATE_KEY.equals(state)"
+          + " never throws). Catch the duplicate key around recordOnce's insert alone, and let every other failure out,"
           + " or the consumer commits the offset of an event nobody applied").isEmpty();
       assertThat(processedIds()).as("TODO 3: ids in processed_events after every apply() was refused").isEmpty();
       assertThat(inventory.stock(SKU)).as("TODO 3: stock after every apply() was refused").isEqualTo(100);
