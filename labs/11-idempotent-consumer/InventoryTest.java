@@ -155,6 +155,29 @@ class InventoryTest {
     }
 
     @Test
+    @DisplayName("a copy is recognised before any stock change: whatever the stock change would do now (refused, its row locked, its sku gone), a copy of an applied event returns false")
+    void aCopyNeverRunsTheStockChange() throws Exception {
+      // given: e-1 applied; then its stock change would fail: refused (a CHECK on a stock now too low, a lock held by
+      // another transaction, a deadlock, a lost connection), or its sku no longer stocked
+      assertThat(inventory.apply(event("e-1", 2))).as("TODO 1: apply() of e-1, a new event").isTrue();
+      List<String> wrong = new ArrayList<>();
+      for (String state : List.of("23513", "HYT00", "40001", "08006")) {
+        Inventory refused = new Inventory(refusing(db.dataSource(), "UPDATE stock", () -> refusal(state)));
+        Object outcome = outcomeOf(() -> refused.apply(event("e-1", 2)));
+        if (outcome instanceof UnsupportedOperationException todo) throw todo;
+        if (!Boolean.FALSE.equals(outcome)) wrong.add("a copy of e-1 whose stock change would be refused with SQLState " + state + ": apply() " + described(outcome));
+      }
+      db.execute("DELETE FROM stock WHERE sku = '" + SKU + "'");
+      Object gone = outcomeOf(() -> inventory.apply(event("e-1", 2)));
+      if (!Boolean.FALSE.equals(gone)) wrong.add("a copy of e-1 once its sku has no stock row: apply() " + described(gone));
+      // then
+      assertThat(wrong).as("TODO 1: copies of e-1, an event already applied, that apply() did not report as already"
+          + " processed. Record the id first (recordOnce) and run the stock change only when that returned true: a copy"
+          + " that runs the stock change first fails whenever that change would fail now, and the consumer, stuck on a"
+          + " copy, never reaches the events behind it").isEmpty();
+    }
+
+    @Test
     @DisplayName("two different events of the same order each take stock: an event is known by its eventId")
     void eventsOfOneOrder() throws Exception {
       // given: two events of order o-7 (it was confirmed, then confirmed again with one more item)
@@ -376,6 +399,38 @@ class InventoryTest {
           + " never applied, so each takes stock now", states.size()).containsOnly(true);
       assertThat(inventory.stock(SKU)).as("TODO 1: stock after the %d redeliveries took 1 each", states.size())
           .isEqualTo(100 - states.size());
+    }
+
+    @Test
+    @DisplayName("a stock change that fails with a deadlock or a serialization failure (SQLState class 40: the database rolled the whole transaction back) fails the apply, or the apply runs the whole transaction again: the redelivery takes stock once in all, and the id is recorded")
+    void aTransactionRolledBackByTheDatabaseIsNotRetriedByHalf() throws Exception {
+      // given: drivers whose stock change fails once with each SQLState of class 40 (transaction rollback), as H2's and
+      // PostgreSQL's do on a deadlock or a serialization failure: the database has rolled the whole transaction back,
+      // the event's id with it, before the statement throws; the stock changes after it work
+      List<String> states = List.of("40001", "40P01", "40002", "40003");
+      List<String> wrong = new ArrayList<>();
+      for (int n = 1; n <= states.size(); n++) {
+        String state = states.get(n - 1);
+        Inventory rolledBack = new Inventory(rolledBackOnce(db.dataSource(), "UPDATE stock", () -> refusal(state)));
+        String id = "e-" + n;
+        int before = inventory.stock(SKU);
+        Object first = outcomeOf(() -> rolledBack.apply(event(id, 1)));
+        if (first instanceof UnsupportedOperationException todo) throw todo;
+        // when: the event comes again (the consumer committed nothing if apply() failed; a copy if it did not)
+        Object again = outcomeOf(() -> rolledBack.apply(event(id, 1)));
+        int taken = before - inventory.stock(SKU);
+        if (taken != 1 || !processedIds().contains(id) || Boolean.FALSE.equals(first)) {
+          wrong.add(id + ", whose stock change failed once with SQLState " + state + " (the transaction rolled back): apply() "
+              + described(first) + ", then on the redelivery " + described(again) + "; stock taken " + taken + " time(s),"
+              + (processedIds().contains(id) ? " id recorded" : " id not recorded"));
+        }
+      }
+      // then
+      assertThat(wrong).as("TODO 1: events whose stock change failed with SQLState class 40 and were not taken exactly"
+          + " once with their id recorded. Class 40 means the database rolled the transaction back, the event's id with"
+          + " it: a retry of the stock change alone runs in a new transaction, which takes stock without the id, and the"
+          + " redelivery takes it again. Roll back and let the failure out (or run the whole transaction again: the id's"
+          + " insert and the stock change)").isEmpty();
     }
   }
 
@@ -840,11 +895,17 @@ class InventoryTest {
       Inventory effectRefused = new Inventory(refusing(db.dataSource(), "UPDATE stock", () -> refusal("23505")));
       Object effect = outcomeOf(() -> effectRefused.apply(event("e-50", 1)));
       if (!(effect instanceof SQLException)) wrong.add("the stock change of e-50 refused with SQLState 23505 (its insert went through): apply() " + described(effect));
+      // and: a driver's (or a pool's) own error that carries no SQLState at all: getSQLState() is null
+      Inventory stateless = new Inventory(refusing(db.dataSource(), "INSERT INTO processed_events",
+          () -> new SQLException("ERROR: connection reset (the driver's own error, without an SQLState: the test injects it)")));
+      Object none = outcomeOf(() -> stateless.apply(event("e-51", 1)));
+      if (!(none instanceof SQLException)) wrong.add("the insert of e-51 refused with an SQLException whose SQLState is null (a driver's own error): apply() " + described(none) + ", not that SQLException (getSQLState() may be null: compare it as DUPLICATE_KEY.equals(state))");
       // then
       assertThat(wrong).as("TODO 3: refusals that apply() did not let out. Only SQLState 23505 exactly, and only from"
           + " the insert of the event's id into processed_events, means \"already processed\": not the integrity class"
           + " 23000, not a serialization failure or deadlock (40001, 40P01: the other transaction may yet roll back), not"
-          + " any other error. Catch the duplicate key around recordOnce's insert alone, and let every other failure out,"
+          + " any other error, nor one without any SQLState (getSQLState() is then null: DUPLICATE_KEY.equals(state)"
+          + " never throws). Catch the duplicate key around recordOnce's insert alone, and let every other failure out,"
           + " or the consumer commits the offset of an event nobody applied").isEmpty();
       assertThat(processedIds()).as("TODO 3: ids in processed_events after every apply() was refused").isEmpty();
       assertThat(inventory.stock(SKU)).as("TODO 3: stock after every apply() was refused").isEqualTo(100);
@@ -1449,6 +1510,39 @@ class InventoryTest {
               if (sm.getName().startsWith("execute") && sql != null && sql.strip().toUpperCase(java.util.Locale.ROOT).startsWith(start)) {
                 SQLException e = refusal.get();
                 Timeline.note("the database refuses " + sql.strip().split("\\s+")[0] + " with SQLState " + e.getSQLState() + " (the test injects it)");
+                throw e;
+              }
+              return invoke(s, sm, sargs);
+            });
+          });
+        });
+  }
+
+  /**
+   * The same database, where the first statement whose SQL starts with {@code prefix} fails as a deadlock or a
+   * serialization failure does: the database rolls the connection's transaction back, then the statement throws what
+   * {@code failure} makes, having written nothing. The statements after it run as usual.
+   */
+  static DataSource rolledBackOnce(DataSource real, String prefix, java.util.function.Supplier<SQLException> failure) {
+    String start = prefix.strip().toUpperCase(java.util.Locale.ROOT);
+    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, method, args) -> {
+          Object result = invoke(real, method, args);
+          if (!(result instanceof Connection c)) return result;
+          return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (cp, cm, cargs) -> {
+            Object made = invoke(c, cm, cargs);
+            if (!(made instanceof java.sql.Statement s)) return made;
+            String prepared = cargs != null && cargs.length > 0 && cargs[0] instanceof String sql ? sql : null;
+            Class<?> type = s instanceof java.sql.PreparedStatement ? java.sql.PreparedStatement.class : java.sql.Statement.class;
+            return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (sp, sm, sargs) -> {
+              String sql = sargs != null && sargs.length > 0 && sargs[0] instanceof String given ? given : prepared;
+              if (sm.getName().startsWith("execute") && sql != null && sql.strip().toUpperCase(java.util.Locale.ROOT).startsWith(start)
+                  && failed.compareAndSet(false, true)) {
+                c.rollback();
+                SQLException e = failure.get();
+                Timeline.note("the database rolls the transaction back and fails " + sql.strip().split("\\s+")[0]
+                    + " with SQLState " + e.getSQLState() + " (a deadlock the test injects)");
                 throw e;
               }
               return invoke(s, sm, sargs);
