@@ -116,6 +116,22 @@ class OrderingTest {
           + " a big customer's orders on one; null is no key at all. Each order needs a key of its own",
           keys.stream().limit(3).toList())
           .isGreaterThanOrEqualTo(800);
+      // Past the scenario's 800 orders: any two orders have two keys, a thousand, ten thousand or a hundred thousand
+      // numbers apart too (generated order ids, seed printed; one customer for all, so only the order tells them apart).
+      long seed = new Random().nextLong();
+      Random random = new Random(seed);
+      Set<String> orderIds = new java.util.LinkedHashSet<>();
+      for (int i = 0; i < 100; i++) {
+        int n = 1 + random.nextInt(900_000);
+        for (int apart : List.of(0, 1, 1_000, 10_000, 100_000)) orderIds.add(String.format("order-%04d", n + apart));
+      }
+      Map<String, List<String>> byKey = orderIds.stream().collect(Collectors.groupingBy(id -> String.valueOf(
+          OrderEvents.keyFor(new OrderEvents.OrderEvent(java.util.UUID.randomUUID().toString(), "order.confirmed", id,
+              "customer-001", 1))), TreeMap::new, Collectors.toList()));
+      assertThat(byKey.values().stream().filter(ids -> ids.size() > 1).limit(3).toList()).as("TODO 1: orders that"
+          + " share a key (generated order ids, seed %d): every order needs a key of its own, whatever its number. A"
+          + " key made from a part of the order id (its last digits, a number modulo a count) gives orders a thousand"
+          + " apart one key: they share a partition and a worker. Key by the whole order id", seed).isEmpty();
       Placement placed = publish(Topics.fresh("order-events", PARTITIONS), OrderEvents::record);
       assertThat(placed.perPartition().values()).as("TODO 1: events per partition %s: every one of the %d partitions"
           + " should get events, or the workers reading the others idle (one key for all, a few keys, or a"
@@ -175,6 +191,21 @@ class OrderingTest {
           .mapToObj(i -> Workers.groupFor("order-events", "worker-" + i)).collect(Collectors.toCollection(TreeSet::new));
       assertThat(groups).as("TODO 2: the groups of worker-1, worker-2 and worker-3: in groups of their own, each"
           + " worker reads every partition and every event is handled three times").hasSize(1);
+      // Workers are numbered on: the tenth, the hundredth and any other worker of a topic is in worker-1's group
+      // (the numbers past ten, a hundred and a thousand, and generated ones, seed printed).
+      long workerSeed = new java.util.Random().nextLong();
+      java.util.Random numbers = new java.util.Random(workerSeed);
+      List<String> workerNames = new ArrayList<>();
+      for (int n : List.of(9, 10, 11, 99, 100, 101, 999, 1000, 1001)) workerNames.add("worker-" + n);
+      for (int i = 0; i < 12; i++) workerNames.add("worker-" + (1 + numbers.nextInt(Integer.MAX_VALUE - 1)));
+      String ofFirst = Workers.groupFor("order-events", "worker-1");
+      assertThat(workerNames.stream().filter(w -> !ofFirst.equals(Workers.groupFor("order-events", w)))
+          .map(w -> w + " -> " + Workers.groupFor("order-events", w)).toList()).as("TODO 2: workers of order-events"
+          + " whose group is not worker-1's (%s) (worker numbers generated, seed %d): every worker of a topic, the"
+          + " tenth or the thousandth as much as the first, is a member of the one group, named after the topic alone."
+          + " A group made from the worker's name (its number cut off by length, a group per range of workers) puts"
+          + " some workers in a group of their own, where they read every partition and handle every event again",
+          ofFirst, workerSeed).isEmpty();
       assertThat(Workers.groupFor("payment-events", "worker-1")).as("TODO 2: the group of the workers of another topic"
           + " (payment-events). A group is one set of workers sharing one stream: name it after its topic, so that the"
           + " workers of another topic (another service) are another group, with their own offsets and rebalances")
