@@ -103,7 +103,21 @@ class VersioningTest {
       java.util.Map.entry(16, new CatalogApi.Product(16, "Harbour", new BigDecimal(
           "12345678901234567890123456789012345678901234567890123456789012345678901234567890.5"), "KWD")),
       java.util.Map.entry(17, new CatalogApi.Product(17, "Returned deposit", new BigDecimal("-0.25"), "EUR")),
-      java.util.Map.entry(18, new CatalogApi.Product(18, "Sats bundle", new BigDecimal("0.00042"), "mBTC")));
+      java.util.Map.entry(18, new CatalogApi.Product(18, "Sats bundle", new BigDecimal("0.00042"), "mBTC")),
+      // As long as a JSON parser reads a number at all: rounded to any precision, however generous, it comes out otherwise.
+      java.util.Map.entry(19, new CatalogApi.Product(19, "Ledger to its last digit", longestAmount(), "EUR")));
+
+  /**
+   * A credit as long as a number Jackson reads at all (its StreamReadConstraints, 1000 characters by default), sign and
+   * point included: an amount never rounded comes out whole, and a cap of any precision below that (64, 100, 128 digits)
+   * shows, so the rule is checked over every amount a JSON reader can carry, not up to a size a test happened to try.
+   */
+  static BigDecimal longestAmount() {
+    int length = com.fasterxml.jackson.core.StreamReadConstraints.defaults().getMaxNumberLength();
+    StringBuilder digits = new StringBuilder("9");
+    for (int i = 1; digits.length() < length - 3; i++) digits.append(i % 10);  // the sign and the point fit beside them
+    return new BigDecimal(new java.math.BigInteger(digits.toString()), 40).negate();
+  }
   private CatalogApi api;
 
   /** The contracts parsed in this run, by their text: the served document is the same for every test of a run. */
@@ -210,7 +224,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: any number of digits and decimals, any sign, any currency")
+    @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: any number of digits and decimals, as long as a JSON parser reads, any sign, any currency")
     void exactAmountsByUrl() throws Exception {
       for (String id : new String[] {"1", "2"}) get("/api/v2/products/" + id, null); // the API's own products 1 and 2 first
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
@@ -230,7 +244,7 @@ class VersioningTest {
             assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
                 .as("TODO 1: the amount of a product whose price is %s %s came out of /api/%s as %s in %s: the amount goes"
                     + " from the product to the answer as the BigDecimal it is (new Price(p.amount(), ...)), never through"
-                    + " a double, which keeps about 16 digits, never rounded to a precision (decimal128 keeps 34 digits) or to"
+                    + " a double, which keeps about 16 digits, never rounded to a precision (decimal128 keeps 34 digits, and a generous MathContext of 100 or 128 rounds the longest amount too) or to"
                     + " the decimals of a currency (a unit price has more than any currency's four)", product.amount().toPlainString(),
                     product.currency(), version, amount, body)
                 .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
@@ -793,7 +807,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("an amount of any sign, size and number of decimals is read exactly: 40 digits and more, 12 decimals and more (generated, seed printed)")
+    @DisplayName("an amount of any sign, size and number of decimals is read exactly: 40 digits and more, 12 decimals and more, as long as the parser reads (generated, seed printed)")
     void everyAmountIsReadExactly() {
       long seed = System.nanoTime();
       java.util.Random random = new java.util.Random(seed);
@@ -807,7 +821,9 @@ class VersioningTest {
           "3.14159265358979323846264338327950288419716939937510582097494459",
           // Past a precision of 64 digits, which looks generous: 81 and 101 significant digits, whole and with decimals.
           "12345678901234567890123456789012345678901234567890123456789012345678901234567890.5",
-          "-1" + "0".repeat(49) + ".0000000000" + "1".repeat(40) + "7"));
+          "-1" + "0".repeat(49) + ".0000000000" + "1".repeat(40) + "7",
+          // As long as the parser reads a number at all: no cap of a precision, however generous (100, 128), passes.
+          longestAmount().toPlainString(), longestAmount().negate().setScale(0, java.math.RoundingMode.DOWN).toPlainString()));
       int fixed = amounts.size();
       for (int i = 0; i < 40; i++) {
         // 1 to 45 digits, 0 to 45 of them decimals, either sign: every amount a currency or a unit price can have.
@@ -830,7 +846,7 @@ class VersioningTest {
       assertThat(wrong)
           .as("TODO 3: every JSON number in price.amount is the amount, read exactly as sent: a dinar has three decimals, a"
               + " unit price more, a credit is below 0; no rounding to cents, no bounds of the reader's own, a whole number of"
-              + " any size too, never through a long, nor rounded to a precision (decimal128 keeps 34 digits) or a number of"
+              + " any size too, never through a long, nor rounded to a precision (decimal128 keeps 34 digits; a generous MathContext of 100 or 128 rounds an amount as long as the parser reads) or a number of"
               + " decimals (amounts after the first %d drawn with seed %d). Amounts read otherwise", fixed, seed)
           .isEmpty();
     }
@@ -1186,6 +1202,9 @@ class VersioningTest {
       List<String> wrong = new ArrayList<>();
       try (CatalogApi other = new CatalogApi(0, EXACT_PRODUCTS)) {
         for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
+          // Not the longest amount (steps 1 to 3 read it exactly): the schema validator reads a multipleOf through a double,
+          // which overflows on it and would throw instead of naming the keyword; 81 digits show a bound of the contract's own.
+          if (product.amount().precision() > 200) continue;
           String[][] requests = {{"/api/v1/products/", null}, {"/api/v2/products/", null}, {"/api/products/", null},
               {"/api/products/", V1}, {"/api/products/", V2}};
           for (String[] request : requests) {
@@ -1211,7 +1230,7 @@ class VersioningTest {
               + " the contract describes what the server really sends, for every catalog, so a price, v1's number as"
               + " v2's amount, is any number (type: number is the whole rule: no multipleOf, minimum or maximum of your"
               + " own, not even a generous one, in the given v1 schema either) and a currency any string. Answers refused",
-              EXACT_PRODUCTS.values())
+              EXACT_PRODUCTS.values().stream().filter(product -> product.amount().precision() <= 200).toList())
           .isEmpty();
     }
 
