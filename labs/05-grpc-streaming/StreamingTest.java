@@ -758,28 +758,35 @@ class StreamingTest {
       for (int i = 0, n = 50 + random.nextInt(150); i < n; i++) {
         sent.add(adjustment(products.get(random.nextInt(products.size())), random.nextInt(7) - 3));
       }
-      // And, every run, a delivery and a write-off as large as an int32 holds, less room for the small ones (no sum in any
-      // order overflows): each is applied and counted as it is, whatever its size (no limit of your own clamps it).
+      // And, every run, deliveries and write-offs as large as an int32 holds, less room for the small ones (no stock ever
+      // passes what an int32 holds): each is applied and counted as it is, whatever its size (no limit of your own clamps
+      // it). Two large deliveries come first (crate, barrel), write-offs later (barrel, pallet): the running sum passes
+      // 2^31 on the way, while the net change, the sum of the deltas, fits. Summed as an int32 (or a long, cast at the
+      // end), it is exact; a sum that clamps, or fails, at the int32's bounds on the way is not.
       int huge = Integer.MAX_VALUE - 1_000;
-      sent.addAll(List.of(adjustment("crate", huge), adjustment("pallet", -huge)));
+      sent.addAll(List.of(adjustment("barrel", -huge), adjustment("pallet", -huge)));
       java.util.Collections.shuffle(sent, random);
+      sent.addAll(0, List.of(adjustment("crate", huge), adjustment("barrel", huge)));
       sent.forEach(a -> expected.merge(a.getProductId(), a.getDelta(), Integer::sum));
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>(); // what a watcher of every product hears
       Set<String> all = new HashSet<>(products);
-      all.addAll(List.of("scale", "crate", "pallet"));
+      all.addAll(List.of("scale", "crate", "pallet", "barrel"));
       all.addAll(sameHash);
       StockLevels.Watch watcher = levels.watch(all, level -> heard.add(level.getProductId()));
       cleanup.add(watcher);
       heard.clear(); // the current levels: only the changes count below
       BulkUpdateSummary summary = send(sent);
       String delivery = sent.size() + " adjustments generated from seed " + seed + " (" + sent.stream()
-          .filter(a -> a.getDelta() == 0).count() + " of them by 0, and crate +" + huge + " and pallet -" + huge + "), over "
+          .filter(a -> a.getDelta() == 0).count() + " of them by 0, crate and barrel +" + huge + " first, then barrel and"
+          + " pallet -" + huge + "), over "
           + sent.stream().map(StockAdjustment::getProductId).distinct().count() + " products";
       assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
           .as("TODO 3: [adjustments, products, net change] of a delivery of %s: every message the client sent is one"
               + " adjustment, an adjustment by 0 and a product new to the stock too; products are counted by their exact"
               + " ids (grinder, Grinder and 'grinder ' are three, and so are Aa, BB and AaBB, whose String.hashCode is the"
-              + " same: a set of hashes counts them as one)", delivery)
+              + " same: a set of hashes counts them as one); the net change is the sum of the deltas, also when the running"
+              + " sum passes what an int32 holds on the way (two large deliveries first): it fits at the end, so an int32"
+              + " sum is exact; one that clamps, or fails, on the way is not", delivery)
           .containsExactly(sent.size(), (int) sent.stream().map(StockAdjustment::getProductId).distinct().count(),
               sent.stream().mapToInt(StockAdjustment::getDelta).sum());
       Map<String, Integer> stock = new java.util.HashMap<>();
@@ -1319,7 +1326,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("a bulk update is one call whatever its size (1 to 10,001 adjustments, and 3,000,000 on a channel without a network that is not ready after each 1,024), carries every adjustment before its half-close, and returns the server's summary as it is")
+    @DisplayName("a bulk update is one call whatever its size (1 to 10,001 adjustments, 0 to 9 on a channel not ready after each 4, and 3,000,000 on a channel without a network that is not ready after each 1,024), carries every adjustment before its one half-close, and returns the server's summary as it is")
     void oneCallWhateverTheSize() throws Exception {
       CountingInventory inventory = new CountingInventory();
       // Not narrated: the story would note each of the 11,128 messages, which takes longer than sending them.
@@ -1343,6 +1350,24 @@ class StreamingTest {
             + " of a bulkUpdate of %d: every one, before the half-close. A client paced by isReady() waits for onReady when"
             + " the call is not ready (it never skips an adjustment), and half-closes only once all are sent", size)
             .isEqualTo(size);
+      }
+      // Every place the last adjustment can fall in a channel's window (a window of 4: 0 to 9 adjustments). One that fills
+      // the window leaves the call not ready, and the onReady that follows comes once everything is sent: a client paced
+      // by an on-ready handler has nothing left to send there, and half-closes nothing again (gRPC throws 'call already
+      // half-closed' and cancels the call). The channel notes each half-close with the messages sent before it.
+      CountingChannel small = new CountingChannel(4);
+      cleanup.add(small);
+      StockClient paced = new StockClient(small, Duration.ofSeconds(10));
+      for (int size = 0; size <= 9; size++) {
+        small.sentPerCall.clear();
+        List<StockAdjustment> sent = java.util.Collections.nCopies(size, adjustment("grinder", 1));
+        String result = describe(() -> paced.bulkUpdate(sent));
+        assertThat(small.sentPerCall).as("TODO 5: the half-closes one bulkUpdate of %d adjustments made on a channel that"
+            + " is not ready after each 4 messages until it says so with onReady (it ended: %s), each with the messages sent"
+            + " before it: one half-close, after every adjustment. A client paced by an on-ready handler half-closes once:"
+            + " an onReady after the last adjustment (the one that filled the window) has nothing to send, and must not"
+            + " half-close again (keep a flag, or half-close where the last one is sent)", size,
+            result.lines().findFirst().orElse("")).containsExactly((long) size);
       }
       // Past any count or size a client might split a delivery at (65,536, a million, 4 MiB of messages), on a channel
       // without a network, where a message costs next to nothing: the same adjustment 3,000,000 times, 1 KB each.
@@ -1370,7 +1395,8 @@ class StreamingTest {
     }
 
     /**
-     * A channel without a network, for BulkUpdateStock: notes how many messages each call carried, and answers each
+     * A channel without a network, for BulkUpdateStock: notes, at each half-close, how many messages the call carried (a
+     * call half-closed twice shows twice), and answers each
      * call, once the client half-closes, with a summary counting them (1 product). Like a call on a network, it takes
      * {@code window} messages, then is not ready (isReady() false) until its network has caught up, which it says with
      * onReady; it tells the call's listener everything on a thread of its own, one callback at a time, in order, as
