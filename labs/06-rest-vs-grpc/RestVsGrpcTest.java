@@ -308,7 +308,8 @@ class RestVsGrpcTest {
       assertThat(granted).as("TODO 2: answers that let a cache on the way keep them as fresh, of every kind (the default"
           + " query, counts 1 to 10,000, other warehouses, a refusal): a server of this lab keeps no answer,"
           + " and neither may anything between it and the client; a freshness lifetime (RFC 9111 4.2.1: Cache-Control"
-          + " max-age or s-maxage above 0, an Expires after the Date; or a field aimed at one cache, such as"
+          + " max-age or s-maxage above 0, an Expires after the Date (an s-maxage=0 beside it binds shared caches only: a"
+          + " private cache still takes the Expires, or guesses a lifetime from a Last-Modified); or a field aimed at one cache, such as"
           + " CDN-Cache-Control, RFC 9213, which that cache obeys instead of Cache-Control) lets a cache answer the same"
           + " query with the stock as it was, and REST's calls per second would measure the cache. Send the report with"
           + " its content type only, for every query").isEmpty();
@@ -545,6 +546,12 @@ class RestVsGrpcTest {
     @DisplayName("32 requests at once, the demo's callers, are all in the server's work at the same moment: no lock or cap makes them wait in line")
     void requestsOverlap() throws Exception {
       try (StockServers slow = new StockServers(0, 0, WORK)) {
+        // Let out of the work together (mostInsideWork interrupts it), the 32 answers then meet inside their encoding.
+        Together encoding = new Together(DEMO_CALLERS);
+        slow.stock = (warehouse, items) -> {
+          Thread.interrupted(); // the interrupt that ended the work, not one for the encoding's wait
+          return meetingInside(StockCodec.report(warehouse, items), encoding);
+        };
         URI uri = URI.create("http://127.0.0.1:" + slow.restPort() + "/stock/LYON-1?items=20");
         List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
         int most = mostInsideWork(DEMO_CALLERS, () -> {
@@ -560,6 +567,11 @@ class RestVsGrpcTest {
             + " around the handler (synchronized) makes every request wait for the one before, or a cap on the requests"
             + " at work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure the lock"
             + " or the cap; no lock, no cap", DEMO_CALLERS, DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+        assertThat(encoding.most()).as("TODO 2: answers being encoded as JSON at the same moment, of the %d requests let"
+            + " out of the server's work together (each encoding waits up to 5 s for the others): the demo's callers"
+            + " encode side by side too; a cap on the encodings (a Semaphore of fewer permits than the callers, 8 say) or"
+            + " a lock around toJson makes the others wait in line, and the calls per second measure the queue; encode"
+            + " on the request's thread, no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
       }
     }
 
@@ -964,6 +976,12 @@ class RestVsGrpcTest {
     void callsOverlap() throws Exception {
       requireStep1("step 3");
       try (StockServers slow = new StockServers(0, 0, WORK)) {
+        // Let out of the work together (mostInsideWork interrupts it), the 32 replies then meet inside toProto.
+        Together encoding = new Together(DEMO_CALLERS);
+        slow.stock = (warehouse, items) -> {
+          Thread.interrupted(); // the interrupt that ended the work, not one for the encoding's wait
+          return meetingInside(StockCodec.report(warehouse, items), encoding);
+        };
         ManagedChannel channel = LocalGrpc.channel(slow.grpcPort());
         try {
           StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
@@ -985,6 +1003,11 @@ class RestVsGrpcTest {
               + " lock around getStock (synchronized) makes every call wait for the one before, or a cap on the calls at"
               + " work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure the lock or"
               + " the cap; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+          assertThat(encoding.most()).as("TODO 3: replies being encoded by toProto at the same moment, of the %d calls let"
+              + " out of the server's work together (each encoding waits up to 5 s for the others): the demo's callers"
+              + " encode side by side too; a cap on the encodings (a Semaphore of fewer permits than the callers, 8 say)"
+              + " or a lock around toProto makes the others wait in line, and the calls per second measure the queue;"
+              + " encode on the call's thread, no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
         } finally {
           LocalGrpc.close(channel);
         }
@@ -2156,7 +2179,7 @@ class RestVsGrpcTest {
   /**
    * What in an answer's headers lets a cache keep it as fresh, by RFC 9111 (4.2.1, 5.2.2, 5.3): a Cache-Control max-age
    * or s-maxage above 0, stale-while-revalidate or stale-if-error above 0 (RFC 5861), an Expires after the Date when no
-   * max-age says otherwise, or a Last-Modified a cache may guess a lifetime from (4.2.2); none of it counts under
+   * max-age says otherwise (an s-maxage does not: it binds shared caches only, and a private cache takes the Expires), or a Last-Modified a cache may guess a lifetime from (4.2.2); none of it counts under
    * no-store or an unqualified no-cache, which make a cache ask the server every time.
    */
   static List<String> freshnessGranted(java.net.http.HttpHeaders headers) {
@@ -2168,7 +2191,9 @@ class RestVsGrpcTest {
         String name = nameValue[0].strip().toLowerCase(Locale.ROOT);
         String value = nameValue.length < 2 ? "" : nameValue[1].strip().replaceAll("^\"|\"$", "");
         if (name.equals("no-store") || (name.equals("no-cache") && nameValue.length < 2)) asksEveryTime = true;
-        if (name.equals("max-age") || name.equals("s-maxage")) maxAge = true;
+        // Only max-age overrides Expires for every cache: s-maxage binds shared caches only (RFC 9111 5.2.2.10), so
+        // beside it a private cache (the browser's) still takes Expires, or guesses a lifetime from Last-Modified.
+        if (name.equals("max-age")) maxAge = true;
         if (List.of("max-age", "s-maxage", "stale-while-revalidate", "stale-if-error").contains(name)
             && value.matches("\\d+") && !value.matches("0+")) {
           granted.add("Cache-Control: " + directive.strip());

@@ -949,6 +949,13 @@ class DeadLettersTracingTest {
           + " headers").isEqualTo(call.correlationId());
       assertThat(stock.causationId()).as("TODO 3: the stock step's cause, read from the event's %s header",
           Tracing.EVENT_ID_HEADER).isEqualTo(eventId);
+      // the cause a hop names is a hop of the log: here the orders service's "published" hop, which is the event
+      hop("orders", "published order.placed");
+      assertThat(shop.trace.all()).extracting(TraceLog.Hop::id).as("TODO 3: the ids of the hops logged; the stock step"
+          + " names the event %s as its cause, so the hop that says the event was published has that id: a hop"
+          + " logged with an id of its own (trace.record makes a new one) leaves the stock step caused by no hop, and"
+          + " its chain breaks in two (the given trace.add(new TraceLog.Hop(eventId, ...)): keep it)", eventId)
+          .contains(eventId);
     }
     @Test @Order(5)
     @DisplayName("two services make ids without asking each other, and never the same ones: each service is a process of its own")
@@ -1139,6 +1146,9 @@ class DeadLettersTracingTest {
       // when
       OrderSystem.Placed kept = shop().post(new OrderSystem.NewOrder("o-1", "grinder", 1), "corr-kept");
       OrderSystem.Placed made = shop().post(new OrderSystem.NewOrder("o-2", "grinder", 1), null);
+      // an empty X-Correlation-Id names no user action: two callers sending one must not share a chain
+      OrderSystem.Placed empty1 = shop().post(new OrderSystem.NewOrder("o-empty-1", "grinder", 1), "");
+      OrderSystem.Placed empty2 = shop().post(new OrderSystem.NewOrder("o-empty-2", "grinder", 1), "");
       hop("stock", "for o-1");
       hop("stock", "for o-2");
       // then
@@ -1146,6 +1156,12 @@ class DeadLettersTracingTest {
           Tracing.HTTP_CORRELATION).isEqualTo("corr-kept");
       assertThat(made.correlationId()).as("the %s the gateway answered to a caller that sent none: a new one",
           Tracing.HTTP_CORRELATION).isNotBlank().isNotEqualTo("corr-kept");
+      assertThat(List.of(empty1.correlationId(), empty2.correlationId()))
+          .as("TODO 4: the %s the gateway answered to two callers that each sent it empty: an empty id names no user"
+              + " action, so it is missing, and each gets a new one of its own; kept as it is, every caller sending an"
+              + " empty header shares one correlation id and their chains merge into one (the given gateway filters out"
+              + " a blank header: keep it)", Tracing.HTTP_CORRELATION)
+          .allSatisfy(id -> assertThat(id).isNotBlank()).doesNotHaveDuplicates();
       for (OrderSystem.Placed placed : List.of(kept, made)) {
         String order = placed == kept ? "o-1" : "o-2";
         assertThat(shop.trace.chain(placed.correlationId())).extracting(h -> h.service() + ": " + h.what())
