@@ -260,6 +260,18 @@ class WorkbookToolTest {
       Files.writeString(adder, Files.readString(adder).replace("FOUR = 4;", "FOUR = 5;"));
       assertThat(warm(copy, "test", "99", "1").out()).as("a warm run after the constant, which the compiler copies"
           + " into the test, changed: the test must be compiled again").contains("0 passed, 1 failed");
+      // A private member is compiled with its file alone, unless it hides an inherited one that another file names.
+      Files.writeString(adder, adderBefore.replace("return a - b;", "return a + b;")
+          .replace("class Adder {", "interface Sums { int FOUR = 4; }\nclass Adder implements Sums {"));
+      assertThat(warm(copy, "test", "99", "1").out()).as("a warm run with the sum's constant inherited from an interface")
+          .contains("Lab 99 step 1 is green");
+      Files.writeString(adder, Files.readString(adder).replace("class Adder implements Sums {",
+          "class Adder implements Sums {\n  private static int calls;\n  private static int count() { return ++calls; }"));
+      assertThat(warm(copy, "test", "99", "1").out()).as("a warm run after a private field and method were added")
+          .contains("Lab 99 step 1 is green");
+      Files.writeString(adder, Files.readString(adder).replace("private static int calls;", "private static int calls;\n  private static final int FOUR = 5;"));
+      assertThat(warm(copy, "test", "99", "1").out()).as("a warm run after a private constant hid the inherited FOUR"
+          + " that the test names: the test must be compiled again").contains("AdderTest.java", "FOUR has private access");
       Files.writeString(adder, adderBefore);
       Files.writeString(test, testBefore);
       Result wrongStep = warm(copy, "test", "99", "7");

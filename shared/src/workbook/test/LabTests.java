@@ -68,6 +68,7 @@ public final class LabTests {
    * WORKBOOK_RESULTS or the system property workbook.results, if either is set.
    */
   public static int[] execute(Class<?> testClass, String... args) {
+    long began = System.nanoTime();
     LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
         .selectors(selectClass(testClass))
         // A safety net under the classes' own @Timeout: unfinished code never hangs a run.
@@ -116,6 +117,10 @@ public final class LabTests {
       printer.writeResults(resultsFile);
       printer.writePage(testClass, resultsFile);
       System.out.println(printer.summary());
+      if (Boolean.getBoolean("workbook.timing")) { // verify's kept logs: where a run's time went
+        System.out.printf(Locale.ROOT, "=== timing: plan ready after %.2f s, first test started after %.2f s, run ended after %.2f s%n",
+            (printer.planAt - began) / 1e9, (printer.firstTestAt - began) / 1e9, (System.nanoTime() - began) / 1e9);
+      }
       System.out.flush();
       return new int[] {printer.passed, printer.failed};
     }
@@ -195,6 +200,7 @@ public final class LabTests {
     private volatile double warmUpCpuMillis;
     private TestPlan plan;
     private long startedAt;
+    long planAt, firstTestAt;
     int passed, failed, skipped;
 
     private final Path page;
@@ -209,6 +215,7 @@ public final class LabTests {
 
     @Override public void testPlanExecutionStarted(TestPlan testPlan) {
       this.plan = testPlan;
+      planAt = System.nanoTime();
       // The page is drawn at the end of the run; its code gets ready meanwhile, off the run's path.
       if (page != null) {
         warmUp = new Thread(() -> {
@@ -223,7 +230,11 @@ public final class LabTests {
     }
 
     @Override public void executionStarted(TestIdentifier id) {
-      if (id.isTest()) { startedAt = System.nanoTime(); story.begin(id.getDisplayName()); }
+      if (id.isTest()) {
+        startedAt = System.nanoTime();
+        if (firstTestAt == 0) firstTestAt = startedAt;
+        story.begin(id.getDisplayName());
+      }
     }
 
     @Override public void executionSkipped(TestIdentifier id, String reason) {

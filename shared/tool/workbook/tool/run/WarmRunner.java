@@ -22,8 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
+import javax.lang.model.util.Elements;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -54,10 +56,18 @@ public final class WarmRunner implements AutoCloseable {
   private final Path labDir;
   private final Thread cleanup;
   private URLClassLoader libraries;
-  /** The last good compile of the lab's files: its classes, and each file's content and declarations. */
-  private Path lastGood;
-  private final Map<Path, String> compiledContent = new HashMap<>();
-  private final Map<Path, String> compiledApi = new HashMap<>();
+  /**
+   * A good compile of the lab's files: its classes, each file's content as compiled there, and
+   * what each file declared at the last compile of every file (the other files were compiled
+   * against exactly that).
+   */
+  private record Base(Path classes, Map<Path, String> content, Map<Path, String> api) {}
+  /** The last good compile, which the next run starts from. */
+  private Base last;
+  /** Set by pin(): the compile every later run starts from, wherever the runs went meanwhile. */
+  private Base pinned;
+  /** The classes of the last run, deleted when a later run no longer needs them. */
+  private Path lastRun;
   private boolean sharedCompiled;
   private int runs;
   /** What to say when the lab does not compile (watch: save again; test: run again). */
@@ -133,55 +143,84 @@ public final class WarmRunner implements AutoCloseable {
   /** Compiles and runs the tests (all, or only the steps given, e.g. "2"); true when they are all green. */
   public boolean run(Path results, String... steps) throws IOException {
     if (!sharedReady()) return false;
+    long t0 = System.nanoTime();
     Path classes = compileLab();
-    return classes != null && runTests(classes, results, steps);
+    long t1 = System.nanoTime();
+    boolean green = classes != null && runTests(classes, results, steps);
+    if (Boolean.getBoolean(TIMING)) {
+      System.out.printf(Locale.ROOT, "=== timing: compiled %d of %d files in %.2f s, tests took %.2f s%n",
+          lastCompiled, labSources().size(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
+    }
+    return green;
   }
+
+  /** Set by verify: each run prints what its compile and its tests cost (a maintainer's aid in the kept logs). */
+  public static final String TIMING = "workbook.timing";
+  /** How many of the lab's files the last run compiled (0 when nothing had changed). */
+  private int lastCompiled;
 
   /**
    * Compiles the lab's files into a new folder and returns it (null if they do not compile).
-   * Only the files changed since the last good compile are compiled, against that compile's
-   * classes, when what they declare (types, members, signatures, constants) is unchanged: the
-   * other classes, the test's among them, were compiled against exactly that. When it changed,
-   * every file is compiled again, so an edit that breaks another file is reported there.
+   * Only the files changed since the base (the last good compile, or the pinned one) are
+   * compiled, against the base's classes, when what they declare to other files (types,
+   * non-private members, signatures, constants) is unchanged: the other classes, the test's among
+   * them, were compiled against exactly that. When it changed, every file is compiled again, so
+   * an edit that breaks another file is reported there.
    */
   private Path compileLab() throws IOException {
     Path classes = Files.createDirectories(workDir.resolve("run-" + (++runs)));
     List<Path> all = labSources().stream().map(p -> p.toAbsolutePath().normalize()).toList();
     Map<Path, String> content = new HashMap<>();
     for (Path p : all) content.put(p, digest(p));
-    List<Path> changed = all.stream().filter(p -> !content.get(p).equals(compiledContent.get(p))).toList();
-    if (lastGood != null && content.keySet().equals(compiledContent.keySet()) && changed.size() < all.size()) {
-      if (changed.isEmpty()) { // nothing was saved since: the last classes run again, in a new loader
+    Base from = pinned != null ? pinned : last;
+    if (from != null && content.keySet().equals(from.content().keySet())) {
+      List<Path> changed = all.stream().filter(p -> !content.get(p).equals(from.content().get(p))).toList();
+      if (changed.isEmpty()) { // nothing was saved since: the base's classes run again, in a new loader
+        lastCompiled = 0;
         Fs.delete(classes);
-        return lastGood;
+        return ran(from.classes());
       }
-      Fs.copyTree(lastGood, classes);
-      Map<Path, String> api = new HashMap<>();
-      if (!compile(changed, classes, classes, api)) return failed(classes);
-      if (changed.stream().allMatch(p -> api.get(p) != null && api.get(p).equals(compiledApi.get(p)))) {
-        changed.forEach(p -> compiledContent.put(p, content.get(p)));
-        return good(classes);
+      if (changed.size() < all.size()) {
+        Fs.copyTree(from.classes(), classes);
+        Map<Path, String> api = new HashMap<>();
+        lastCompiled = changed.size();
+        if (!compile(changed, classes, classes, api)) return failed(classes);
+        if (changed.stream().allMatch(p -> api.get(p) != null && api.get(p).equals(from.api().get(p)))) {
+          if (pinned == null) last = new Base(classes, content, from.api());
+          return ran(classes);
+        }
+        Fs.delete(classes);
+        Files.createDirectories(classes);
       }
-      Fs.delete(classes);
-      Files.createDirectories(classes);
     }
     Map<Path, String> api = new HashMap<>();
+    lastCompiled = all.size();
     if (!compile(all, classes, null, api)) return failed(classes);
-    compiledContent.clear();
-    compiledContent.putAll(content);
-    compiledApi.clear();
-    compiledApi.putAll(api);
-    return good(classes);
+    if (pinned == null) last = new Base(classes, content, api);
+    return ran(classes);
   }
 
-  private Path good(Path classes) {
-    if (lastGood != null) Fs.delete(lastGood);
-    lastGood = classes;
+  /**
+   * From now on every run starts from the last good compile (verify: the solution's), not from
+   * the run before it: a catalogue's mistake, undone, then costs no compile of every file.
+   */
+  public void pin() {
+    pinned = last;
+  }
+
+  /** Classes a run uses; the last run's go unless a base still holds them. */
+  private Path ran(Path classes) {
+    if (lastRun != null && !lastRun.equals(classes) && !held(lastRun)) Fs.delete(lastRun);
+    lastRun = classes;
     return classes;
   }
 
-  private static Path failed(Path classes) {
-    Fs.delete(classes);
+  private boolean held(Path classes) {
+    return last != null && classes.equals(last.classes()) || pinned != null && classes.equals(pinned.classes());
+  }
+
+  private Path failed(Path classes) {
+    if (!held(classes)) Fs.delete(classes);
     return null;
   }
 
@@ -197,8 +236,11 @@ public final class WarmRunner implements AutoCloseable {
    * What a file declares, as other files see it: each type's kind, modifiers, name, type
    * parameters, supertypes and permitted subtypes, and each member's modifiers, name, type,
    * exceptions and constant value (the compiler copies constants into the files that use them).
+   * Private members are left out: no other file can name them (a private field or member type
+   * that hides an inherited one of its name stays in, since it changes what that name means
+   * elsewhere). So a helper field, method or class added in one file compiles that file alone.
    */
-  static void describe(Element e, StringBuilder out) {
+  static void describe(Element e, StringBuilder out, Elements elements) {
     out.append(e.getKind()).append(' ').append(e.getModifiers()).append(' ').append(e.getSimpleName())
         .append(' ').append(e.asType()).append(' ').append(e.getAnnotationMirrors());
     if (e instanceof ExecutableElement m) {
@@ -212,11 +254,29 @@ public final class WarmRunner implements AutoCloseable {
       out.append(" extends ").append(t.getSuperclass()).append(" implements ").append(t.getInterfaces())
           .append(" permits ").append(t.getPermittedSubclasses()).append(" {");
       for (Element member : t.getEnclosedElements()) {
+        if (unseenElsewhere(member, t, elements)) continue;
         out.append('\n');
-        describe(member, out);
+        describe(member, out, elements);
       }
       out.append("\n}");
     }
+  }
+
+  /** A private member that hides nothing of a supertype's: other files cannot see it. */
+  static boolean unseenElsewhere(Element member, TypeElement owner, Elements elements) {
+    if (!member.getModifiers().contains(Modifier.PRIVATE)) return false;
+    if (!member.getKind().isField() && !member.getKind().isClass() && !member.getKind().isInterface()) return true;
+    List<javax.lang.model.type.TypeMirror> supertypes = new ArrayList<>(owner.getInterfaces());
+    supertypes.add(owner.getSuperclass());
+    for (javax.lang.model.type.TypeMirror supertype : supertypes) {
+      if (!(supertype instanceof javax.lang.model.type.DeclaredType declared)) continue;
+      for (Element other : elements.getAllMembers((TypeElement) declared.asElement())) {
+        if (other.getSimpleName().contentEquals(member.getSimpleName()) && other.getKind().isField() == member.getKind().isField()) {
+          return false; // it hides one: code elsewhere that named that one now fails, or means this one
+        }
+      }
+    }
+    return true;
   }
 
   private List<Path> labSources() {
@@ -267,7 +327,7 @@ public final class WarmRunner implements AutoCloseable {
         public void finished(TaskEvent e) {
           if (e.getKind() != TaskEvent.Kind.ANALYZE || e.getTypeElement() == null || e.getSourceFile() == null) return;
           StringBuilder declared = new StringBuilder();
-          describe(e.getTypeElement(), declared);
+          describe(e.getTypeElement(), declared, task.getElements());
           api.merge(Path.of(e.getSourceFile().toUri()).normalize(), declared.toString(), (a, b) -> a + "\n" + b);
         }
       });

@@ -85,6 +85,7 @@ public final class Mistakes {
     System.out.println("=== the solution's tests");
     if (!warm.run(out.resolve("solution.tsv"))) return 0;
     System.out.println("=== the mistakes");
+    warm.pin(); // each mistake is compiled against the solution's classes: its own files alone, most of the time
     return runAll(labCopy, out.resolve("mistakes.tsv"), solutionDir, warm);
   }
 
@@ -93,6 +94,7 @@ public final class Mistakes {
     Map<Path, byte[]> solution = snapshot(labCopy);
     Path results = Files.createTempFile("workbook-mistake-", ".tsv");
     System.setProperty("workbook.stopWhenCaught", "true");
+    System.setProperty(WarmRunner.TIMING, "true");
     List<String> lines = new ArrayList<>();
     List<String> firstMessages = new ArrayList<>(); // for the message report (Messages): read here, never run again
     try {
@@ -113,6 +115,7 @@ public final class Mistakes {
     } finally {
       current = null;
       System.clearProperty("workbook.stopWhenCaught");
+      System.clearProperty(WarmRunner.TIMING);
       restore(labCopy, solution);
       Files.deleteIfExists(results);
     }
