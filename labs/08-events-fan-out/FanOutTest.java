@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,6 +30,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -612,6 +614,7 @@ class FanOutTest {
   @DisplayName("Step 3: One group per service")
   class Step3 {
     @Test
+    @Order(1) // pure and quick: a mistake in the group is told before the tests that start services
     @DisplayName("each service reads in a group of its own, and finds the same group after a restart")
     void ownGroups() throws Exception {
       List<String> services = new ArrayList<>(ROLES);
@@ -696,7 +699,7 @@ class FanOutTest {
       var notification = new Reactions.Notification();
       var analytics = new Reactions.Analytics();
       var shipping = new Reactions.Shipping();
-      List<Service.Reaction> reactions = List.of(inventory, notification, analytics, shipping);
+      List<Counted> reactions = Stream.of(inventory, notification, analytics, shipping).map(Counted::new).toList();
       List<Service> services = IntStream.range(0, 4)
           .mapToObj(i -> start(Topics.unique(ROLES.get(i)), topic, reactions.get(i))).toList();
       List<Envelope> events = publish(topic, 1, 12);
@@ -715,6 +718,7 @@ class FanOutTest {
       producer.flush();
       awaitEveryGroup(services, events.size() + others.size());
       List<String> ids = java.util.stream.Stream.concat(events.stream(), others.stream()).map(Envelope::eventId).toList();
+      for (int i = 0; i < services.size(); i++) reactions.get(i).awaitReturned(services.get(i));
       int mugs = 100 - events.stream().flatMap(e -> e.data(Shop.Order.class).lines().stream())
           .filter(l -> l.sku().equals("mug")).mapToInt(Shop.Line::quantity).sum();
       assertThat(List.of(inventory.stock("mug"), notification.sent().size(), analytics.conversions(),
@@ -743,8 +747,9 @@ class FanOutTest {
       String topic = Topics.fresh("orders", 3);
       String name = Topics.unique("analytics");
       var analytics = new Reactions.Analytics();
-      Service one = start(name, topic, analytics);
-      Service two = start(name, topic, analytics);
+      var counted = new Counted(analytics);
+      Service one = start(name, topic, counted);
+      Service two = start(name, topic, counted);
       // The first instance learns at its next poll that the second took partitions from it.
       Poll.until(() -> one.position().size() + two.position().size() == 3, WAIT, () -> "TODO 3: partitions held by"
           + " the two instances of " + name + ": " + at(one.position()) + " and " + at(two.position()) + " (of 3)");
@@ -752,6 +757,7 @@ class FanOutTest {
       List<String> ids = events.stream().map(Envelope::eventId).toList();
       Poll.until(() -> one.seen().size() + two.seen().size() >= events.size(), WAIT, () -> "TODO 3: events read by"
           + " the two instances of " + name + ": " + one.seen().size() + " and " + two.seen().size() + " (of 12)");
+      counted.awaitReturned(one, two); // before the conversions are read
       List<String> both = new ArrayList<>(one.seen());
       both.addAll(two.seen());
       assertThat(count(both, ids)).as("TODO 3: the events the two instances of %s read between them (%d and %d): two"
@@ -799,16 +805,20 @@ class FanOutTest {
     void lateServiceRebuildsTheSameState() throws Exception {
       String topic = Topics.fresh("orders", 3);
       var inventory = new Reactions.Inventory();
-      Service original = start(Topics.unique("inventory"), topic, inventory);
+      var countedInventory = new Counted(inventory);
+      Service original = start(Topics.unique("inventory"), topic, countedInventory);
       List<Envelope> events = publish(topic, 1, 12);
       Poll.until(() -> original.seen().size() >= events.size(), WAIT,
           () -> "inventory read " + original.seen().size() + " of " + events.size() + " events");
+      countedInventory.awaitReturned(original);
       Map<Integer, Long> end = Topics.endOffsets(topic);
       Timeline.note("inventory-v2 starts now, after all " + events.size() + " events were published");
       var rebuilt = new Reactions.Inventory();
-      Service late = start(Topics.unique("inventory-v2"), topic, rebuilt);
+      var countedRebuilt = new Counted(rebuilt);
+      Service late = start(Topics.unique("inventory-v2"), topic, countedRebuilt);
       Poll.until(() -> late.seen().size() >= events.size() || reached(late.position(), end), WAIT,
           () -> "TODO 4: inventory-v2 read " + late.seen().size() + " events and stands at " + at(late.position()));
+      countedRebuilt.awaitReturned(late);
       List<String> ids = events.stream().map(Envelope::eventId).toList();
       assertThat(count(late.seen(), ids)).as("TODO 4: the events inventory-v2 read after joining late (it stands at"
           + " %s): a new group should start at the oldest event kept, not at the end", at(late.position()))
@@ -1314,6 +1324,35 @@ class FanOutTest {
   static String at(Map<Integer, Long> position) {
     return new java.util.TreeMap<>(position).entrySet().stream().map(e -> "p" + e.getKey() + "@" + e.getValue())
         .collect(Collectors.joining(" "));
+  }
+
+  /**
+   * A reaction that counts its calls once they returned (or threw). A service notes an event as seen just before it
+   * reacts to it, so a test that found every event seen can still read a reaction's state while the last reaction runs
+   * (the race that made "two instances of one service" red under load): it waits for these counts first.
+   */
+  static final class Counted implements Service.Reaction {
+    private final Service.Reaction reaction;
+    private final java.util.concurrent.atomic.AtomicInteger returned = new java.util.concurrent.atomic.AtomicInteger();
+
+    Counted(Service.Reaction reaction) { this.reaction = reaction; }
+
+    @Override public void on(Envelope event) {
+      try {
+        reaction.on(event);
+      } finally {
+        returned.incrementAndGet();
+      }
+    }
+
+    /** Waits (bounded) until this reaction returned for every event the services running it were given so far. */
+    void awaitReturned(Service... services) {
+      // returned is read first: at least the events seen a moment later, once it reaches them (seen comes first)
+      Poll.until(() -> returned.get() >= java.util.Arrays.stream(services).mapToInt(s -> s.seen().size()).sum(), WAIT,
+          () -> "the reactions to the events " + java.util.Arrays.stream(services).map(Service::name).toList()
+              + " were given had not all returned: " + returned.get() + " of " + java.util.Arrays.stream(services)
+              .mapToInt(s -> s.seen().size()).sum());
+    }
   }
 
   /** The members of a consumer group, as the broker lists them (client id, and group.instance.id if static). */

@@ -35,6 +35,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -185,6 +186,7 @@ class OrderingTest {
   @DisplayName("Step 2: Share the partitions in one group")
   class Step2 {
     @Test
+    @Order(1) // pure and quick: a mistake in the group is told before the tests that start services
     @DisplayName("the three workers of a topic are in one group")
     void oneGroup() throws Exception {
       Set<String> groups = IntStream.rangeClosed(1, WORKERS)
