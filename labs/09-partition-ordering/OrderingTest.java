@@ -484,7 +484,7 @@ class OrderingTest {
 
   @Nested
   @Tag("step2")
-  @DisplayName("Step 2 under generated faults")
+  @DisplayName("Step 2: under generated faults")
   class Step2UnderFaults {
     @Test
     @DisplayName("workers dying with a record in hand, leaving, joining and all restarting, generated: nothing lost, each partition and each order in order, lag 0")
