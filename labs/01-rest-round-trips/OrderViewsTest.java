@@ -226,7 +226,8 @@ class OrderViewsTest {
 
   /** Every answer a part can give instead of itself: each status from 100 to 599 that is not a 2xx, a
    * request that timed out, a connection that broke, one that was refused, one not made in time (a connect timeout):
-   * the last two never reached the service, and are still not asked again. */
+   * the last two never reached the service, and are still not asked again; and a 2xx with no body at all ("empty204"),
+   * which has no part to read either (a 200 and a 299 as much as a 204 or a 205). */
   static final java.util.List<String> FAILED_ANSWERS = failedAnswers();
 
   static java.util.List<String> failedAnswers() {
@@ -236,6 +237,7 @@ class OrderViewsTest {
     all.add("reset");
     all.add("refused");
     all.add("connect");
+    for (int status : new int[] {200, 204, 205, 299}) all.add("empty" + status);
     return all;
   }
 
@@ -264,7 +266,7 @@ class OrderViewsTest {
    * An HttpClient standing in for orders, customers and shipments, with no network: each answers its part,
    * except the part named in the id ("shipments.404": shipments answers 404 "shipments answered 404";
    * ".timeout": its request times out; ".reset": its connection breaks; ".refused": nobody takes the connection;
-   * ".connect": its connection is not made in time (a connect timeout);
+   * ".connect": its connection is not made in time (a connect timeout); ".empty204": it answers 204 with no body;
    * ".late": it answers when released).
    * Every request is counted. Made with {@code together}, no request of a view is answered before all three of
    * its requests are in (as the real services meet in a latch): when the view fails, its counts are final. Three
@@ -356,7 +358,8 @@ class OrderViewsTest {
           case "refused" -> answer.completeExceptionally(new java.net.ConnectException("Connection refused"));
           case "connect" -> answer.completeExceptionally(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
           case "late" -> held.put(part + " " + id, answer);
-          default -> answer.complete(new Answer(Integer.parseInt(what), part + " answered " + what));
+          default -> answer.complete(what.startsWith("empty") ? new Answer(Integer.parseInt(what.substring("empty".length())), "")
+              : new Answer(Integer.parseInt(what), part + " answered " + what));
         }
       };
       if (in.isDone()) settle.run();
@@ -496,7 +499,7 @@ class OrderViewsTest {
     static final int[] FAILURES = {301, 400, 401, 403, 404, 409, 410, 429, 500, 501, 502, 503, 504};
 
     @Test
-    @DisplayName("whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time), the concurrent view fails and each service is asked once")
+    @DisplayName("whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a 2xx with no body, a timeout, a connection broken, refused or not made in time), the concurrent view fails and each service is asked once")
     void everyFailedAnswerFailsTheViewOnce() throws Exception {
       Backends backends = new Backends(true);
       RestClient client = clientOn(backends, "TODO 1");
@@ -526,7 +529,8 @@ class OrderViewsTest {
           else if (thrown == null) wrong.add(part + " answered " + what + ", yet concurrent(...) returned a view: " + view);
           else if (!ownFailure(thrown, what)) {
             wrong.add(part + " answered " + what + ", and the view failed with " + describe(thrown) + ", not with that call's own"
-                + (Character.isDigit(what.charAt(0)) ? " HttpError " + what : " " + ownClass(what).getSimpleName()
+                + (what.startsWith("empty") ? " failure to read a part from nothing (an HttpError is for a status that is not a 2xx)"
+                : Character.isDigit(what.charAt(0)) ? " HttpError " + what : " " + ownClass(what).getSimpleName()
                 + " (as it is or as the cause of another exception, never a new IOException made of its message)"));
           } else if (!java.util.Arrays.equals(asked, new int[] {1, 1, 1})) {
             wrong.add(part + " answered " + what + ", and orders, customers, shipments were asked " + java.util.Arrays.toString(asked) + " times");
@@ -538,10 +542,11 @@ class OrderViewsTest {
         if (wrong.size() >= 5 || backends.apart()) break;
       }
       assertThat(wrong)
-          .as("TODO 1: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out, or had"
+          .as("TODO 1: each part in turn answered every status from 100 to 599 that is not a 2xx, a 2xx with no body (a 204"
+              + " \"not shipped yet\" has no part in it either), timed out, or had"
               + " its connection broken, refused or not made in time (the other two answered their parts); the first views"
               + " that went wrong are below: any"
-              + " answer that is not the part fails the view (no exceptionally(...) that fills in null, whatever the"
+              + " answer that is not the part fails the view (no exceptionally(...) or handle(...) that fills in null, whatever the"
               + " status: a 408 or a timeout as much as a 404), the view fails with the failed call's own error (its"
               + " HttpError, or the timeout or broken connection, as it is or inside join()'s CompletionException, so the"
               + " caller can tell \"the service said 503\" from \"nobody answered\": no cast that turns an IOException into"
@@ -559,6 +564,8 @@ class OrderViewsTest {
      * the HttpConnectTimeoutException of a connection not made in time), not another IOException made of its message.
      */
     static boolean ownFailure(Throwable thrown, String what) {
+      // a 2xx with no body: no part to read, so the call fails, but with no HttpError (that is for statuses that are not 2xx)
+      if (what.startsWith("empty")) return thrown != null && !(thrown instanceof UnsupportedOperationException) && httpError(thrown) == null;
       if (Character.isDigit(what.charAt(0))) {
         RestClient.HttpError error = httpError(thrown);
         return error != null && error.status() == Integer.parseInt(what);
@@ -970,7 +977,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("whatever the view service itself answers instead of a view (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time), the page asks once and gets that call's own error")
+    @DisplayName("whatever the view service itself answers instead of a view (every status from 100 to 599 that is not a 2xx, a 2xx with no body, a timeout, a connection broken, refused or not made in time), the page asks once and gets that call's own error")
     void pageAsksTheViewServiceOnce() throws Exception {
       ViewServiceStandIn standIn = new ViewServiceStandIn();
       RestClient client = clientOn(standIn, "TODO 2");
@@ -986,7 +993,9 @@ class OrderViewsTest {
           wrong.add("the view service answered " + what + ", and the page's call threw " + describe(thrown) + ", not that HttpError itself");
         } else if (!status && !Step1.ownFailure(thrown, what)) {
           wrong.add("the view service's answer " + (what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke off"
-              : what.equals("refused") ? "was a refused connection" : "was a connection not made in time") + ", and the page's call threw " + describe(thrown));
+              : what.equals("refused") ? "was a refused connection" : what.startsWith("empty") ? "was a " + what.substring(5)
+              + " with no body (no view to read, and no HttpError: it is a 2xx)" : "was a connection not made in time")
+              + ", and the page's call threw " + describe(thrown));
         } else if (asked != 1) {
           wrong.add("the view service answered " + what + ", and the page asked it " + asked + " times");
         }
@@ -994,7 +1003,7 @@ class OrderViewsTest {
       }
       assertThat(wrong)
           .as("TODO 2: the view service itself answered every status from 100 to 599 that is not a 2xx (a 503 when it is"
-              + " down, a 502 for a part, ...), timed out, broke the connection, refused it or did not take it in time; the"
+              + " down, a 502 for a part, ...), a 2xx with no body, timed out, broke the connection, refused it or did not take it in time; the"
               + " first pages that went wrong are below:"
               + " composite(...) makes its one client.get(...) and lets its failure through as it is (the HttpError with the"
               + " view service's status and body, or the connection's own error); no second try, not for a 503 either, nor"
@@ -1026,7 +1035,8 @@ class OrderViewsTest {
           case "reset" -> CompletableFuture.failedFuture(new java.net.SocketException("connection reset"));
           case "refused" -> CompletableFuture.failedFuture(new java.net.ConnectException("Connection refused"));
           case "connect" -> CompletableFuture.failedFuture(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
-          default -> CompletableFuture.completedFuture(new Answer(Integer.parseInt(what), "views answered " + what));
+          default -> CompletableFuture.completedFuture(what.startsWith("empty")
+              ? new Answer(Integer.parseInt(what.substring("empty".length())), "") : new Answer(Integer.parseInt(what), "views answered " + what));
         };
       }
 
@@ -1055,7 +1065,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("behind the view, whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time) is one 502 saying what it said, each service asked once")
+    @DisplayName("behind the view, whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a 2xx with no body, a timeout, a connection broken, refused or not made in time) is one 502 saying what it said, each service asked once")
     void everyFailedAnswerBehindIsOneBadGateway() throws Exception {
       Backends backends = new Backends(true);
       RestClient client = clientOn(backends, "TODO 2");
@@ -1083,7 +1093,7 @@ class OrderViewsTest {
         }
       }
       assertThat(wrong)
-          .as("TODO 2: the parts took turns answering every status from 100 to 599 that is not a 2xx, timing out,"
+          .as("TODO 2: the parts took turns answering every status from 100 to 599 that is not a 2xx, a 2xx with no body, timing out,"
               + " breaking the connection, refusing it and not taking it in time; the first pages that went wrong are below:"
               + " the view service builds the view"
               + " once with views.concurrent(...) and lets any failure reach the given handler, which answers 502 with"
@@ -1294,6 +1304,23 @@ class OrderViewsTest {
           + " up for it: the status says what it needs to)", path).isEqualTo(sent);
     }
 
+    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // after the cheap ones: it makes 64 MB of text
+    @DisplayName("an error body is kept whole however long: parse keeps an error page of more than 32 MiB as it came, to its last character")
+    void longErrorBodyKeptWhole() {
+      // past the caps a careful client might choose (1 MiB, 10 MB, 10 MiB, 16 MiB, 32 MiB): the rule is no cap at all
+      String sent = "<p>error page</p>\n".repeat((32 << 20) / 18 + 1) + "the last line of the page";
+      Throwable thrown = catchThrowable(() -> RestClient.parse(new Answer(502, sent), Services.Order.class));
+      RestClient.HttpError error = httpError(thrown);
+      assertThat(error).as("TODO 3: a 502 with an error page of %d characters must be an HttpError; parse threw %s", sent.length(),
+          thrown == null ? "nothing" : thrown.getClass().getSimpleName()).isNotNull();
+      int kept = error.body() == null ? -1 : error.body().length();
+      assertThat(kept == sent.length() && error.body().equals(sent))
+          .as("TODO 3: the server sent a 502 with an error page of %d characters, and the HttpError keeps %d (%s): keep the body"
+              + " as it came, whatever its length: no cap (10 MB, 10 MiB or any other), no cut, no trimming", sent.length(), kept,
+              kept == sent.length() ? "as many, but not the same text" : "cut short")
+          .isTrue();
+    }
+
     @Test
     @DisplayName("a 1xx is not a success either (RestClient.parse is handed every status from 100 to 199)")
     void informationalIsAnError() {
@@ -1310,11 +1337,12 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a status past 599 is no success either: every one from 600 to 999 is an HttpError with that status, from parse, get and getAsync alike")
+    @DisplayName("a status outside 100 to 599 is no success either: every one from 0 to 99 and from 600 to 999 is an HttpError with that status, from parse, get and getAsync alike")
     void pastTheRangeIsAnError() throws Exception {
       RestClient client = clientOn(new Answers(what -> new Answer(Integer.parseInt(what), "answered " + what)), "TODO 3");
       java.util.List<String> wrong = new java.util.ArrayList<>();
-      for (int status = 600; status <= 999 && wrong.size() < 5; status++) {
+      // below the range as well as past it: three digits that are no HTTP status, 000 to 099 and 600 to 999
+      for (int status = 0; status <= 999 && wrong.size() < 5; status = status == 99 ? 600 : status + 1) {
         int code = status;
         String url = "http://127.0.0.1:9/orders/" + status;
         Throwable[] thrown = {catchThrowable(() -> RestClient.parse(new Answer(code, "{\"id\":\"42\"}"), Services.Order.class)),
@@ -1327,34 +1355,44 @@ class OrderViewsTest {
         }
       }
       assertThat(wrong)
-          .as("TODO 3: answers with every status from 600 to 999 (no HTTP status: RFC 9110 15 says a client handles one outside"
-              + " 100 to 599 as a 5xx) did not all fail with an HttpError of that status (the first are below): only a 2xx is the"
-              + " resource, so test that it is a 2xx (status / 100 == 2), not that it is one of the error classes you can"
-              + " list (1xx, 3xx, 4xx, 5xx) or below 600")
+          .as("TODO 3: answers with every status from 0 to 99 and from 600 to 999 (no HTTP status: RFC 9110 15 says a client"
+              + " handles one outside 100 to 599 as a 5xx) did not all fail with an HttpError of that status (the first are"
+              + " below): only a 2xx is the resource, so test that it is a 2xx (status / 100 == 2), not that it is one of the"
+              + " error classes you can list (1xx, 3xx, 4xx, 5xx), below 600, or a number whose first digit is 2 (20 is none)")
           .isEmpty();
     }
 
     @Test
-    @DisplayName("a 2xx without a body is an error, whichever 2xx it is (200 to 299), from parse, get and getAsync alike: never a null order")
+    @DisplayName("a 2xx without a body is an error, whichever 2xx it is (200 to 299), and so is one whose body is only the JSON null, from parse, get and getAsync alike: never a null order")
     void emptySuccessIsAnError() throws Exception {
-      RestClient client = clientOn(new Answers(what -> new Answer(Integer.parseInt(what), "")), "TODO 3");
+      // "/orders/204" answers 204 with no body at all; "/orders/204.1" with the JSON literal null, "/orders/204.2" with it between blanks
+      String[] bodies = {"", "null", " null\n"};
+      RestClient client = clientOn(new Answers(what -> new Answer(Integer.parseInt(what.split("\\.")[0]),
+          what.contains(".") ? bodies[Integer.parseInt(what.split("\\.")[1])] : "")), "TODO 3");
       java.util.List<String> wrong = new java.util.ArrayList<>();
       for (int status = 200; status <= 299 && wrong.size() < 5; status++) {
-        int code = status;
-        String url = "http://127.0.0.1:9/orders/" + status;
-        Object[] got = new Object[3];
-        Throwable[] thrown = {catchThrowable(() -> got[0] = RestClient.parse(new Answer(code, ""), Services.Order.class)),
-            catchThrowable(() -> got[1] = client.get(url, Services.Order.class)),
-            client.getAsync(url, Services.Order.class).handle((order, e) -> { got[2] = order; return e; }).join()};
-        String[] how = {"parse", "get", "getAsync"};
-        for (int i = 0; i < thrown.length; i++) {
-          if (thrown[i] == null) wrong.add(how[i] + " of a " + status + " with no body returned " + got[i]);
+        for (int b = 0; b < bodies.length && wrong.size() < 5; b++) {
+          int code = status;
+          String body = bodies[b];
+          String url = "http://127.0.0.1:9/orders/" + status + (b == 0 ? "" : "." + b);
+          Object[] got = new Object[3];
+          Throwable[] thrown = {catchThrowable(() -> got[0] = RestClient.parse(new Answer(code, body), Services.Order.class)),
+              catchThrowable(() -> got[1] = client.get(url, Services.Order.class)),
+              client.getAsync(url, Services.Order.class).handle((order, e) -> { got[2] = order; return e; }).join()};
+          String[] how = {"parse", "get", "getAsync"};
+          for (int i = 0; i < thrown.length; i++) {
+            if (thrown[i] == null) {
+              wrong.add(how[i] + " of a " + status + (b == 0 ? " with no body" : " whose body is '" + body.strip() + "'") + " returned " + got[i]);
+            }
+          }
         }
       }
       assertThat(wrong)
-          .as("TODO 3: answers with every 2xx and no body at all returned instead of failing (the first are below): a 2xx"
-              + " with nothing in it has no order to read, a 205 or a 200 as much as a 204; read every 2xx body as the"
-              + " resource and let an empty one fail, never return null for it (the page would show a view with a hole)")
+          .as("TODO 3: answers with every 2xx and no body at all, or only the JSON literal null, returned instead of failing (the"
+              + " first are below): a 2xx with nothing in it has no order to read, a 205 or a 200 as much as a 204, and a body"
+              + " of null is no order either; read every 2xx body as the resource and let an empty one fail, and keep the"
+              + " given check that refuses a null read from the body: never return null for it (the page would show a view"
+              + " with a hole)")
           .isEmpty();
     }
 
@@ -1523,7 +1561,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("the sequential view has no holes either: whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a timeout, a connection broken, refused or not made in time), it fails with that call's own error, and nothing is asked twice")
+    @DisplayName("the sequential view has no holes either: whatever a part answers instead of itself (every status from 100 to 599 that is not a 2xx, a 2xx with no body, a timeout, a connection broken, refused or not made in time), it fails with that call's own error, and nothing is asked twice")
     void sequentialViewHasNoHoles() throws Exception {
       Backends backends = new Backends(false);
       OrderViews page = new OrderViews(clientOn(backends, "TODO 3"), services);
@@ -1548,7 +1586,7 @@ class OrderViewsTest {
         }
       }
       assertThat(wrong)
-          .as("TODO 3: each part in turn answered every status from 100 to 599 that is not a 2xx, timed out, or had its"
+          .as("TODO 3: each part in turn answered every status from 100 to 599 that is not a 2xx, a 2xx with no body, timed out, or had its"
               + " connection broken, refused or not made in time, to the given sequential view; the first views that went wrong are below: a view has no holes"
               + " on any path, so every answer that is not the part is the call's own error (an HttpError with its status"
               + " from get, or the given UncheckedIOException), never a null part (no catch that fills in \"not shipped"
@@ -1676,41 +1714,168 @@ class OrderViewsTest {
       http.setAccessible(true);
       http.set(client, new EchoClient());
       // A request builder kept in a static field is shared by every call of every client, on every thread: a call that
-      // sets its URI on it (instead of on a copy) leaves that URI there for the next caller to overwrite, or to build.
-      for (java.lang.reflect.Field kept : RestClient.class.getDeclaredFields()) {
-        if (kept.getType() != HttpRequest.Builder.class || !java.lang.reflect.Modifier.isStatic(kept.getModifiers())) continue;
-        kept.setAccessible(true);
-        String url = "http://127.0.0.1:9/orders/left-behind";
-        client.get(url, Services.Order.class);
-        URI left = null;
-        try {
-          left = ((HttpRequest.Builder) kept.get(null)).copy().build().uri();
-        } catch (IllegalStateException noUri) {
-          // a builder without a URI: the call set its URI on a copy of its own
+      // sets its URI on it (instead of on a copy) leaves that URI there for the next caller to overwrite, or to build. A
+      // static field of RestClient, of a class nested in it (a holder of defaults) or of a helper class written next to it.
+      for (Class<?> type : typesOf(RestClient.class, "RestClient.java")) {
+        for (java.lang.reflect.Field kept : type.getDeclaredFields()) {
+          if (!java.lang.reflect.Modifier.isStatic(kept.getModifiers()) || kept.isSynthetic()) continue;
+          Object value;
+          try {
+            kept.setAccessible(true);
+            value = kept.get(null);
+          } catch (ReflectiveOperationException | RuntimeException unreadable) {
+            continue;
+          }
+          java.util.List<HttpRequest.Builder> builders = buildersIn(value, 0);  // the builder itself, or one an object there holds
+          if (builders.isEmpty()) continue;
+          String url = "http://127.0.0.1:9/orders/left-behind";
+          client.get(url, Services.Order.class);
+          URI left = null;
+          for (HttpRequest.Builder builder : builders) {
+            try {
+              URI uri = builder.copy().build().uri();
+              if (uri.equals(URI.create(url))) left = uri;
+            } catch (IllegalStateException noUri) {
+              // a builder without a URI: the call set its URI on a copy of its own
+            }
+          }
+          assertThat(left)
+              .as("TODO 4: after get(\"%s\"), the request builder in (or held by what is in) the static field %s.%s holds that URI: every call of"
+                  + " every client, on every thread, sets its URI (and token) on that one builder, and two at once build each"
+                  + " other's request; build a new request in every call (HttpRequest.newBuilder(...), or copy() of a shared"
+                  + " base)", url, type.getSimpleName(), kept.getName())
+              .isNotEqualTo(URI.create(url));
         }
-        assertThat(left)
-            .as("TODO 4: after get(\"%s\"), the request builder in the static field %s holds that URI: every call of every"
-                + " client, on every thread, sets its URI (and token) on that one builder, and two at once build each other's"
-                + " request; build a new request in every call (HttpRequest.newBuilder(...), or copy() of a shared base)",
-                url, kept.getName())
-            .isNotEqualTo(URI.create(url));
       }
-      // A request builder kept in the client is made to step with the other call: both set their URI, then both build.
+      // A request builder kept in the client, or in an object of the lab's own that the client keeps (a request factory, a
+      // holder of its headers), is made to step with the other call: both set their URI, then both build.
       workbook.test.LockStep step = new workbook.test.LockStep(Duration.ofSeconds(2));
-      for (java.lang.reflect.Field kept : RestClient.class.getDeclaredFields()) {
-        if (kept.getType() != HttpRequest.Builder.class || java.lang.reflect.Modifier.isStatic(kept.getModifiers())) continue;
-        kept.setAccessible(true);
-        kept.set(client, new SteppedBuilder((HttpRequest.Builder) kept.get(client), step));
-      }
+      stepBuilders(client, step, 0);
       java.util.List<Object> got = step.run(
           () -> client.get("http://127.0.0.1:9/orders/first", Services.Order.class).id(),
           () -> client.getAsync("http://127.0.0.1:9/orders/second", Services.Order.class).join().id());
       assertThat(got)
           .as("TODO 4: two threads called get(\".../orders/first\") and getAsync(\".../orders/second\") on one RestClient"
-              + " at the same time and got the orders with these ids: a request builder kept in a field is shared by both"
+              + " at the same time and got the orders with these ids: a request builder kept in a field (the client's own, or"
+              + " one of an object the client keeps, such as a request factory made once with its headers) is shared by both"
               + " calls, and one call's uri(...) overwrites the other's before it builds; build a new request (URI,"
               + " headers, token) in every call")
           .containsExactly("first", "second");
+    }
+
+    /**
+     * Puts a SteppedBuilder in place of every request builder {@code owner} keeps in a field, and in the fields of each object
+     * of the lab's own it keeps (a request factory, a holder of headers), a few levels deep: a builder there is shared by
+     * every call of the client as much as one in the client's own field. A record of the lab's own that holds one (a record
+     * of the client's defaults) is put back as a copy holding the stepped builder.
+     */
+    static void stepBuilders(Object owner, workbook.test.LockStep step, int depth) { stepped(owner, step, depth); }
+
+    /** {@code value} with its builders stepped: the builder wrapped, an object changed in place, a record copied; else itself. */
+    static Object stepped(Object value, workbook.test.LockStep step, int depth) {
+      if (value instanceof HttpRequest.Builder builder) return value instanceof SteppedBuilder ? value : new SteppedBuilder(builder, step);
+      if (!labObject(value) || depth > 3) return value;
+      Class<?> type = value.getClass();
+      try {
+        if (type.isRecord()) {
+          var components = type.getRecordComponents();
+          Object[] args = new Object[components.length];
+          Class<?>[] types = new Class<?>[components.length];
+          boolean changed = false;
+          for (int i = 0; i < components.length; i++) {
+            var accessor = components[i].getAccessor();
+            accessor.setAccessible(true);
+            Object component = accessor.invoke(value);
+            args[i] = stepped(component, step, depth + 1);
+            types[i] = components[i].getType();
+            changed |= args[i] != component;
+          }
+          if (!changed) return value;
+          var canonical = type.getDeclaredConstructor(types);
+          canonical.setAccessible(true);
+          return canonical.newInstance(args);
+        }
+        for (Class<?> t = type; t != null && t != Object.class; t = t.getSuperclass()) {
+          for (java.lang.reflect.Field kept : t.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(kept.getModifiers()) || kept.isSynthetic()) continue;
+            try {
+              kept.setAccessible(true);
+              Object inside = kept.get(value);
+              Object now = stepped(inside, step, depth + 1);
+              if (now != inside) kept.set(value, now);
+            } catch (ReflectiveOperationException | RuntimeException unsettable) {
+              // a hidden class's field: left as it is
+            }
+          }
+        }
+      } catch (ReflectiveOperationException | RuntimeException unreadable) {
+        // left as it is
+      }
+      return value;
+    }
+
+    /** Every request builder {@code value} is or holds, in the fields of objects of the lab's own, records too, a few levels deep. */
+    static java.util.List<HttpRequest.Builder> buildersIn(Object value, int depth) {
+      java.util.List<HttpRequest.Builder> found = new java.util.ArrayList<>();
+      if (value instanceof HttpRequest.Builder builder) found.add(builder);
+      else if (labObject(value) && depth <= 3) {
+        for (Class<?> t = value.getClass(); t != null && t != Object.class; t = t.getSuperclass()) {
+          for (java.lang.reflect.Field kept : t.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(kept.getModifiers()) || kept.isSynthetic()) continue;
+            try {
+              kept.setAccessible(true);
+              found.addAll(buildersIn(kept.get(value), depth + 1));
+            } catch (ReflectiveOperationException | RuntimeException unreadable) {
+              // left out
+            }
+          }
+        }
+      }
+      return found;
+    }
+
+    /** Whether {@code value} is an object of the lab's own (not the JDK's, not an enum constant, not an HttpClient stand-in). */
+    static boolean labObject(Object value) {
+      return value != null && value.getClass().getClassLoader() == RestClient.class.getClassLoader() && !value.getClass().isEnum()
+          && !(value instanceof HttpClient);
+    }
+
+    /**
+     * The type, the classes nested in it, and every other top-level class compiled from the learner's source file
+     * {@code source} (a helper class written next to RestClient): found among the compiled classes next to the type, by the
+     * source file each names; the type and its nested classes alone when those cannot be listed.
+     */
+    static java.util.List<Class<?>> typesOf(Class<?> main, String source) {
+      java.util.Set<Class<?>> all = new java.util.LinkedHashSet<>();
+      java.util.Deque<Class<?>> todo = new java.util.ArrayDeque<>(java.util.List.of(main));
+      try {
+        java.nio.file.Path where = java.nio.file.Path.of(main.getProtectionDomain().getCodeSource().getLocation().toURI());
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (java.nio.file.Files.isDirectory(where)) {
+          try (var files = java.nio.file.Files.list(where)) { files.forEach(f -> names.add(f.getFileName().toString())); }
+        } else {
+          try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) { jar.stream().forEach(e -> names.add(e.getName())); }
+        }
+        byte[] sourceName = source.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (String name : names) {
+          if (!name.endsWith(".class") || name.contains("/") || name.contains("$") || name.startsWith("OrderViewsTest")) continue;
+          byte[] bytes;
+          try (java.io.InputStream in = main.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) continue;
+            bytes = in.readAllBytes();
+          }
+          // the class file names its source file (its SourceFile attribute): the learner's file, or another
+          if (!new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).contains(new String(sourceName, java.nio.charset.StandardCharsets.ISO_8859_1))) continue;
+          todo.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, main.getClassLoader()));
+        }
+      } catch (Exception | LinkageError unlisted) {
+        // the compiled classes cannot be listed here: the type and its nested classes only
+      }
+      while (!todo.isEmpty()) {
+        Class<?> type = todo.pop();
+        if (all.add(type)) todo.addAll(java.util.List.of(type.getDeclaredClasses()));
+      }
+      return new java.util.ArrayList<>(all);
     }
 
     @Test

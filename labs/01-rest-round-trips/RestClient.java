@@ -65,7 +65,10 @@ final class RestClient {
   static <T> T parse(HttpResponse<String> response, Class<T> type) {
     // TODO 3: turn a non-2xx answer into an HttpError carrying its status and body.
     try {
-      return JSON.readValue(response.body(), type);
+      T resource = JSON.readValue(response.body(), type);
+      // The JSON literal null is no resource either: a null here would be a view with a hole in it.
+      if (resource == null) throw new IOException("the body is the JSON null, not " + type.getSimpleName() + " JSON");
+      return resource;
     } catch (IOException e) {
       throw new UncheckedIOException("could not read " + type.getSimpleName() + " from: " + response.body(), e);
     }

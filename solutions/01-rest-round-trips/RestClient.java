@@ -67,7 +67,10 @@ final class RestClient {
     // Only 2xx carries the resource; anything else is an error the caller must be able to tell apart.
     if (response.statusCode() / 100 != 2) throw new HttpError(response.statusCode(), response.body());
     try {
-      return JSON.readValue(response.body(), type);
+      T resource = JSON.readValue(response.body(), type);
+      // The JSON literal null is no resource either: a null here would be a view with a hole in it.
+      if (resource == null) throw new IOException("the body is the JSON null, not " + type.getSimpleName() + " JSON");
+      return resource;
     } catch (IOException e) {
       throw new UncheckedIOException("could not read " + type.getSimpleName() + " from: " + response.body(), e);
     }
