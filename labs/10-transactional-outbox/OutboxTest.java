@@ -794,16 +794,18 @@ class OutboxTest {
       // now gets them in the index's order, grouped by key, as a real database returns rows in whatever order its
       // plan reads them
       db.execute("CREATE INDEX test_pending_by_key ON outbox (sent_at, topic, message_key)");
-      // the outbox's history: rows the relay sent a year ago, more than a relay keeping "the newest thousand" keeps
+      // the outbox's history: rows the relay sent years ago by every clock there is (the relay's, the database's and
+      // the system's: a clean-up that deletes rows sent some time ago, by whichever clock, shows), more than a relay
+      // keeping "the newest thousand" keeps
       db.execute("INSERT INTO outbox (topic, message_key, payload, created_at, sent_at) SELECT '" + topic + "', 'old-' || X,"
-          + " '{\"eventId\":\"old-' || X || '\"}', TIMESTAMP WITH TIME ZONE '2030-03-01 09:00:00Z',"
-          + " TIMESTAMP WITH TIME ZONE '2030-03-01 09:00:00Z' FROM SYSTEM_RANGE(1, " + SENT_BEFORE + ")");
+          + " '{\"eventId\":\"old-' || X || '\"}', TIMESTAMP WITH TIME ZONE '" + HISTORY_SENT + "',"
+          + " TIMESTAMP WITH TIME ZONE '" + HISTORY_SENT + "' FROM SYSTEM_RANGE(1, " + SENT_BEFORE + ")");
       // rows of five orders, written interleaved and out of key order: "oldest first" is the order of the outbox ids,
       // across orders too, not one order's events after another's
       List<String> ids = List.of("o-3", "o-1", "o-3", "o-2", "o-1", "o-7", "o-5", "o-2");
       writeOutbox(ids.toArray(String[]::new));
       Map<Long, String> written = rowsAsWritten();
-      // the relay's clock, a year after the history was sent, moving one second on at each send; its zone is not the
+      // the relay's clock, years after the history was sent, moving one second on at each send; its zone is not the
       // machine's (a relay's clock may run in any zone), and the machine's is not UTC (the pass runs as on a machine in
       // MACHINE_ZONE): sent_at is the instant the clock says, whatever either zone
       // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows)
@@ -833,10 +835,12 @@ class OutboxTest {
           + " of marked leaves no record of what was published", SENT_BEFORE)
           .containsExactlyElementsOf(java.util.stream.IntStream.range(0, ids.size()).map(i -> SENT_BEFORE + i).boxed().toList());
       assertThat(count("outbox WHERE sent_at IS NOT NULL")).as("TODO 3: outbox rows kept and marked sent (markSent): the"
-          + " %d of the outbox's history, sent a year before the first pass, and the %d this pass published, after a"
-          + " second pass a century later on the relay's clock. A published row stays in the outbox with its sent_at,"
-          + " however long ago it was sent and however many were sent after it: deleting it erases the record of what"
-          + " was published and when, which the relay's lag and any replay are read from", SENT_BEFORE, ids.size())
+          + " %d of the outbox's history, sent on %s (years before by the relay's clock, the database's and the"
+          + " system's), and the %d this pass published, after a second pass a century later on the relay's clock. A"
+          + " published row stays in the outbox with its sent_at, however long ago it was sent, by whichever clock, and"
+          + " however many were sent after it: deleting it (a clean-up of rows sent a month ago, by CURRENT_TIMESTAMP,"
+          + " Instant.now() or the relay's clock) erases the record of what was published and when, which the relay's"
+          + " lag and any replay are read from", SENT_BEFORE, HISTORY_SENT, ids.size())
           .isEqualTo(SENT_BEFORE + ids.size());
       Map<Long, String> kept = rowsAsWritten();
       List<String> changed = written.entrySet().stream().filter(w -> !w.getValue().equals(kept.get(w.getKey())))
@@ -876,6 +880,12 @@ class OutboxTest {
         org.h2.util.DateTimeUtils.resetCalendar();
       }
     }
+
+    /**
+     * When the outbox's history was written and sent: years before the relay's clock in the test, and years before the
+     * database's and the system's clocks on any machine that runs it (a date after them would escape a clean-up by them).
+     */
+    static final String HISTORY_SENT = "2016-03-01 09:00:00Z";
 
     /** Rows of the outbox's history, sent before the test's pass: past the thousand a relay might keep, no round number. */
     static final int SENT_BEFORE = 2_003;
@@ -1234,9 +1244,12 @@ class OutboxTest {
           pass();
         }
         case CLOCK_BACK -> {
-          // each row one hour older than the one written before it: the ids give the order, not created_at
-          for (int i = 0; i < e.writes().size(); i++) write(e.writes().get(i), i + 1);
-          Timeline.note("the database's clock stepped back: each row written carries an earlier created_at than the one before");
+          // the database's clock was hours ahead, and steps back an hour at each row: each row is one hour older than the
+          // one written before it, the first ones ahead of the database's now (and of the system's), the last at now. The
+          // ids give the order, not created_at, and a row stamped ahead of now is as committed as any other
+          for (int i = 0; i < e.writes().size(); i++) write(e.writes().get(i), i + 1 - e.writes().size());
+          Timeline.note("the database's clock stepped back: each row written carries an earlier created_at than the one"
+              + " before, the first ones hours ahead of the database's now");
           pass();
         }
         case ROLLED_BACK -> {
@@ -1371,8 +1384,9 @@ class OutboxTest {
       assertThat(lost).as("TODO 3: events whose rows were committed but never reached the topic, with the broker back"
           + " for several passes (still pending: %s). A row may be marked sent only after its own acknowledgement,"
           + " never by a range or a batch; every pass reads all rows still pending (a row can commit late, with a"
-          + " lower id than rows already published); a relay never gives up on a row, however long the outage or"
-          + " however old the row", pending).isEmpty();
+          + " lower id than rows already published, or carry a created_at ahead of the database's now after its clock"
+          + " stepped back: pending() selects by sent_at alone, never by created_at); a relay never gives up on a row,"
+          + " however long the outage or however old the row", pending).isEmpty();
       List<String> neverCommitted = published.stream().distinct().filter(p -> !committed.contains(p)).toList();
       assertThat(neverCommitted).as("TODO 3: events on the topic whose outbox row was never committed (its order's"
           + " transaction rolled back). The relay must read only committed rows: pending() with the database's default"
@@ -1425,7 +1439,7 @@ class OutboxTest {
       for (String key : keys) write(key, 0);
     }
 
-    /** Commits one outbox row for order {@code key}, created {@code hoursAgo} hours ago. */
+    /** Commits one outbox row for order {@code key}, created {@code hoursAgo} hours ago (ahead of now if negative). */
     void write(String key, int hoursAgo) throws SQLException {
       String payload = event(key);
       try (Connection c = db.dataSource().getConnection();
