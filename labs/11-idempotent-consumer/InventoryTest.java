@@ -538,6 +538,36 @@ class InventoryTest {
     }
 
     @Test
+    @DisplayName("an apply the database refuses for any reason (every SQLState a driver may report, a CHECK that keeps stock from going below zero among them) is let out of pollOnce(), which commits nothing: never skipped as an event that can never apply")
+    void everyRefusedApplyIsLetOut() throws Exception {
+      // given: for each SQLState a driver may report (and a duplicate key of the stock's own tables), one poll (Kafka's
+      // MockConsumer) of e-1, whose stock change the database refuses with it
+      List<String> states = new ArrayList<>(OTHER_STATES);
+      states.add("23505");
+      List<String> wrong = new ArrayList<>();
+      for (String state : states) {
+        OnePoll partition = new OnePoll(topic, null, event("e-1", 1));
+        Inventory refused = new Inventory(refusing(db.dataSource(), "UPDATE stock", () -> refusal(state)));
+        // when
+        Object outcome = outcomeOf(() -> new InventoryConsumer(refused, partition).pollOnce(Duration.ofMillis(200)));
+        if (outcome instanceof UnsupportedOperationException todo) throw todo;
+        Long committed = partition.committedOffset();
+        if (!(outcome instanceof Exception) || committed != null) {
+          wrong.add("a stock change refused with SQLState " + state + ": pollOnce() " + described(outcome)
+              + ", offset committed " + committed);
+        }
+      }
+      // then
+      assertThat(wrong).as("TODO 2: polls whose apply() of e-1 the database refused (%d SQLStates tried) and that"
+          + " pollOnce() did not let out, or that it committed. A refusal that looks final (a CHECK that keeps stock at or"
+          + " above zero, a constraint, a missing table) is no reason to skip the record: the stock comes in, the schema"
+          + " is fixed, and the event must apply then; skipped and committed, it never comes again. Let every failure of"
+          + " apply() out of pollOnce(), whatever its SQLState or class, and commit nothing", states.size()).isEmpty();
+      assertThat(processedIds()).as("TODO 2: ids recorded after every apply of e-1 was refused").isEmpty();
+      assertThat(inventory.stock(SKU)).as("TODO 2: stock after every apply of e-1 was refused").isEqualTo(100);
+    }
+
+    @Test
     @DisplayName("a record whose apply fails in consumer after consumer is never committed nor skipped, through a hundred thousand failed deliveries: the first consumer that can apply it does")
     void failingAgainAndAgainIsNeverSkipped() throws Exception {
       // given: stock changes that fail at once (an SQLException), and e-1 delivered to one consumer after another, each
