@@ -212,7 +212,7 @@ class OutboxTest {
       for (int n = 1; n <= states.size(); n++) {
         String state = states.get(n - 1);
         String id = "o-4" + n;
-        Throwable thrown = catchThrowable(() -> new OrderService(new RolledBackOnce(db.dataSource(), state), topic)
+        Throwable thrown = catchThrowable(() -> new OrderService(rolledBackOnce(db.dataSource(), state), topic)
             .place(new OrderService.Order(id, "sku-1", 1)));
         if (thrown instanceof UnsupportedOperationException todo) throw todo;
         boolean order = orderIds().contains(id);
@@ -1585,37 +1585,16 @@ class OutboxTest {
    * database rolls the connection's transaction back, then the statement throws with {@code state}, having written
    * nothing. The statements after it run as usual.
    */
-  static final class RolledBackOnce extends workbook.faults.DelegatingDataSource {
-    final String state;
-    volatile boolean failed;
-
-    RolledBackOnce(DataSource real, String state) {
-      super(real);
-      this.state = state;
-    }
-
-    @Override protected Connection connection(Connection c) {
-      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-          (proxy, method, args) -> {
-            Object made = invoke(c, method, args);
-            if (!(made instanceof java.sql.PreparedStatement s) || !(args[0] instanceof String sql)
-                || !sql.strip().toUpperCase(Locale.ROOT).startsWith("INSERT INTO OUTBOX")) {
-              return made;
-            }
-            return Proxy.newProxyInstance(java.sql.PreparedStatement.class.getClassLoader(),
-                new Class<?>[] {java.sql.PreparedStatement.class}, (sp, sm, sargs) -> {
-                  if (sm.getName().startsWith("execute") && !failed) {
-                    failed = true;
-                    c.rollback();
-                    Timeline.note("the database rolls the transaction back and fails the outbox insert with SQLState "
-                        + state + " (a deadlock the test injects)");
-                    throw new java.sql.SQLTransactionRollbackException("deadlock detected: the transaction was rolled"
-                        + " back (a failure the test injected)", state);
-                  }
-                  return invoke(s, sm, sargs);
-                });
-          });
-    }
+  static DataSource rolledBackOnce(DataSource real, String state) {
+    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    return workbook.db.StatementHook.over(real, (c, sql) -> {
+      if (!workbook.db.StatementHook.startsWith(sql, "INSERT INTO outbox") || !failed.compareAndSet(false, true)) return;
+      c.rollback();
+      Timeline.note("the database rolls the transaction back and fails the outbox insert with SQLState " + state
+          + " (a deadlock the test injects)");
+      throw new java.sql.SQLTransactionRollbackException("deadlock detected: the transaction was rolled back (a failure"
+          + " the test injected)", state);
+    });
   }
 
   /**

@@ -1574,27 +1574,13 @@ class InventoryTest {
    * what {@code refusal} makes, and writes nothing.
    */
   static DataSource refusing(DataSource real, String prefix, java.util.function.Supplier<SQLException> refusal) {
-    String start = prefix.strip().toUpperCase(java.util.Locale.ROOT);
-    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object result = invoke(real, method, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (cp, cm, cargs) -> {
-            Object made = invoke(c, cm, cargs);
-            if (!(made instanceof java.sql.Statement s)) return made;
-            String prepared = cargs != null && cargs.length > 0 && cargs[0] instanceof String sql ? sql : null;
-            Class<?> type = s instanceof java.sql.PreparedStatement ? java.sql.PreparedStatement.class : java.sql.Statement.class;
-            return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (sp, sm, sargs) -> {
-              String sql = sargs != null && sargs.length > 0 && sargs[0] instanceof String given ? given : prepared;
-              if (sm.getName().startsWith("execute") && sql != null && sql.strip().toUpperCase(java.util.Locale.ROOT).startsWith(start)) {
-                SQLException e = refusal.get();
-                Timeline.note("the database refuses " + sql.strip().split("\\s+")[0] + " with SQLState " + e.getSQLState() + " (the test injects it)");
-                throw e;
-              }
-              return invoke(s, sm, sargs);
-            });
-          });
-        });
+    return workbook.db.StatementHook.over(real, (c, sql) -> {
+      if (!workbook.db.StatementHook.startsWith(sql, prefix)) return;
+      SQLException e = refusal.get();
+      Timeline.note("the database refuses " + workbook.db.StatementHook.verb(sql) + " with SQLState " + e.getSQLState()
+          + " (the test injects it)");
+      throw e;
+    });
   }
 
   /**
@@ -1603,31 +1589,15 @@ class InventoryTest {
    * {@code failure} makes, having written nothing. The statements after it run as usual.
    */
   static DataSource rolledBackOnce(DataSource real, String prefix, java.util.function.Supplier<SQLException> failure) {
-    String start = prefix.strip().toUpperCase(java.util.Locale.ROOT);
     java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
-    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object result = invoke(real, method, args);
-          if (!(result instanceof Connection c)) return result;
-          return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (cp, cm, cargs) -> {
-            Object made = invoke(c, cm, cargs);
-            if (!(made instanceof java.sql.Statement s)) return made;
-            String prepared = cargs != null && cargs.length > 0 && cargs[0] instanceof String sql ? sql : null;
-            Class<?> type = s instanceof java.sql.PreparedStatement ? java.sql.PreparedStatement.class : java.sql.Statement.class;
-            return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (sp, sm, sargs) -> {
-              String sql = sargs != null && sargs.length > 0 && sargs[0] instanceof String given ? given : prepared;
-              if (sm.getName().startsWith("execute") && sql != null && sql.strip().toUpperCase(java.util.Locale.ROOT).startsWith(start)
-                  && failed.compareAndSet(false, true)) {
-                c.rollback();
-                SQLException e = failure.get();
-                Timeline.note("the database rolls the transaction back and fails " + sql.strip().split("\\s+")[0]
-                    + " with SQLState " + e.getSQLState() + " (a deadlock the test injects)");
-                throw e;
-              }
-              return invoke(s, sm, sargs);
-            });
-          });
-        });
+    return workbook.db.StatementHook.over(real, (c, sql) -> {
+      if (!workbook.db.StatementHook.startsWith(sql, prefix) || !failed.compareAndSet(false, true)) return;
+      c.rollback();
+      SQLException e = failure.get();
+      Timeline.note("the database rolls the transaction back and fails " + workbook.db.StatementHook.verb(sql)
+          + " with SQLState " + e.getSQLState() + " (a deadlock the test injects)");
+      throw e;
+    });
   }
 
   /** An error with {@code state}, as a JDBC 4 driver throws it: the subclass for its class, vendor code 0, the driver's own words. */
