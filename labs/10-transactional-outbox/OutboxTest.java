@@ -1065,6 +1065,72 @@ class OutboxTest {
     }
 
     @Test
+    @Order(Order.DEFAULT - 2) // no broker, one thread: quick
+    @DisplayName("a mark that fails stops the pass, whatever it fails with (every SQLState a driver may report, transient or not): no row behind it is sent")
+    void aFailedMarkStopsThePassWhateverItFailsWith() throws Exception {
+      // given: two events of o-1 pending, a producer whose every send is acknowledged at once, and a database that
+      // refuses every mark (UPDATE outbox) with one SQLState in turn, each a driver's class for it (a lock timeout, a
+      // serialization failure and a deadlock, a lost connection, a CHECK, a cancelled statement, ...)
+      List<String> wrong = new ArrayList<>();
+      for (String state : MARK_REFUSALS) {
+        db.execute("DELETE FROM outbox");
+        writeOutbox("o-1", "o-1");
+        String behind = outbox().pending().get(1).payload();
+        List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DataSource refusing = workbook.db.StatementHook.over(db.dataSource(), (c, sql) -> {
+          if (!workbook.db.StatementHook.startsWith(sql, "UPDATE outbox")) return;
+          SQLException e = markRefusal(state);
+          Timeline.note("the database refuses the mark with SQLState " + state + " (" + e.getClass().getSimpleName()
+              + ", a failure the test injects)");
+          throw e;
+        });
+        OutboxRelay relay = new OutboxRelay(refusing, acknowledgingProducer(sent::add));
+        // when
+        Object outcome = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while every mark fails with SQLState " + state,
+            () -> {
+              try {
+                return relay.relayOnce();
+              } catch (UnsupportedOperationException todo) {
+                throw todo;
+              } catch (Exception e) {
+                return e;
+              }
+            });
+        if (sent.contains(behind)) {
+          wrong.add("SQLState " + state + " (" + markRefusal(state).getClass().getSimpleName() + "): the pass sent o-1's"
+              + " second event, then relayOnce() " + (outcome instanceof Throwable t ? "threw " + t : "returned " + outcome));
+        }
+      }
+      // then
+      assertThat(wrong).as("TODO 3: passes that sent the row behind o-1's first event although its mark failed (%d"
+          + " SQLStates tried, one pass each). The broker has that event, but the outbox still says pending, so the next"
+          + " pass sends it again: once the pass has gone on, that copy lands after the later event of its order, and a"
+          + " consumer ends on the older one. A failed mark stops the pass whatever it failed with: a lock timeout or a"
+          + " serialization failure \"that will pass\" too (let the SQLException out of relayOnce(), or end the pass)",
+          MARK_REFUSALS.size()).isEmpty();
+    }
+
+    /** SQLStates a driver may report for an UPDATE: transient (a lock timeout, a serialization failure, a deadlock, a connection lost for now) and not. */
+    static final List<String> MARK_REFUSALS = List.of("HYT00", "40001", "40P01", "08001", "08006", "55P03", "57014",
+        "23513", "22001", "53300", "XX000");
+
+    /** An error with {@code state} for the mark, as a JDBC 4 driver throws it: the subclass for its class. */
+    static SQLException markRefusal(String state) {
+      String message = "could not mark the row sent: SQLState " + state + " (a failure the test injects)";
+      return switch (state) {
+        case "HYT00", "57014" -> new java.sql.SQLTimeoutException(message, state);
+        case "08001" -> new java.sql.SQLTransientConnectionException(message, state);
+        case "08006" -> new java.sql.SQLNonTransientConnectionException(message, state);
+        default -> switch (state.substring(0, 2)) {
+          case "40" -> new java.sql.SQLTransactionRollbackException(message, state);
+          case "23" -> new java.sql.SQLIntegrityConstraintViolationException(message, state);
+          case "22" -> new java.sql.SQLDataException(message, state);
+          default -> new SQLException(message, state);
+        };
+      };
+    }
+
+    @Test
     @DisplayName("a relay that dies after the broker acknowledged a row, before marking it, sends it again: a duplicate, never a loss")
     void crashGivesADuplicate() throws Exception {
       // given: a relay process that dies right after the broker acknowledged its first record
@@ -1627,14 +1693,20 @@ class OutboxTest {
   }
 
   /** A producer whose every send is acknowledged at once (its future is already done, its callback already called). */
-  @SuppressWarnings("unchecked")
   static org.apache.kafka.clients.producer.Producer<String, String> acknowledgingProducer() {
+    return acknowledgingProducer(value -> { });
+  }
+
+  /** A producer whose every send is acknowledged at once, the value of each record sent handed to {@code sent}. */
+  @SuppressWarnings("unchecked")
+  static org.apache.kafka.clients.producer.Producer<String, String> acknowledgingProducer(java.util.function.Consumer<String> sent) {
     long[] offset = {0};
     return (org.apache.kafka.clients.producer.Producer<String, String>) Proxy.newProxyInstance(
         OutboxTest.class.getClassLoader(), new Class<?>[] {org.apache.kafka.clients.producer.Producer.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "send" -> {
             ProducerRecord<?, ?> record = (ProducerRecord<?, ?>) args[0];
+            sent.accept(String.valueOf(record.value()));
             RecordMetadata acked = new RecordMetadata(new org.apache.kafka.common.TopicPartition(record.topic(), 0),
                 offset[0]++, 0, System.currentTimeMillis(), 0, 0);
             if (args.length > 1 && args[1] != null) ((Callback) args[1]).onCompletion(acked, null);
