@@ -212,7 +212,7 @@ class OutboxTest {
       for (int n = 1; n <= states.size(); n++) {
         String state = states.get(n - 1);
         String id = "o-4" + n;
-        Throwable thrown = catchThrowable(() -> new OrderService(new RolledBackOnce(db.dataSource(), state), topic)
+        Throwable thrown = catchThrowable(() -> new OrderService(rolledBackOnce(db.dataSource(), state), topic)
             .place(new OrderService.Order(id, "sku-1", 1)));
         if (thrown instanceof UnsupportedOperationException todo) throw todo;
         boolean order = orderIds().contains(id);
@@ -794,16 +794,18 @@ class OutboxTest {
       // now gets them in the index's order, grouped by key, as a real database returns rows in whatever order its
       // plan reads them
       db.execute("CREATE INDEX test_pending_by_key ON outbox (sent_at, topic, message_key)");
-      // the outbox's history: rows the relay sent a year ago, more than a relay keeping "the newest thousand" keeps
+      // the outbox's history: rows the relay sent years ago by every clock there is (the relay's, the database's and
+      // the system's: a clean-up that deletes rows sent some time ago, by whichever clock, shows), more than a relay
+      // keeping "the newest thousand" keeps
       db.execute("INSERT INTO outbox (topic, message_key, payload, created_at, sent_at) SELECT '" + topic + "', 'old-' || X,"
-          + " '{\"eventId\":\"old-' || X || '\"}', TIMESTAMP WITH TIME ZONE '2030-03-01 09:00:00Z',"
-          + " TIMESTAMP WITH TIME ZONE '2030-03-01 09:00:00Z' FROM SYSTEM_RANGE(1, " + SENT_BEFORE + ")");
+          + " '{\"eventId\":\"old-' || X || '\"}', TIMESTAMP WITH TIME ZONE '" + HISTORY_SENT + "',"
+          + " TIMESTAMP WITH TIME ZONE '" + HISTORY_SENT + "' FROM SYSTEM_RANGE(1, " + SENT_BEFORE + ")");
       // rows of five orders, written interleaved and out of key order: "oldest first" is the order of the outbox ids,
       // across orders too, not one order's events after another's
       List<String> ids = List.of("o-3", "o-1", "o-3", "o-2", "o-1", "o-7", "o-5", "o-2");
       writeOutbox(ids.toArray(String[]::new));
       Map<Long, String> written = rowsAsWritten();
-      // the relay's clock, a year after the history was sent, moving one second on at each send; its zone is not the
+      // the relay's clock, years after the history was sent, moving one second on at each send; its zone is not the
       // machine's (a relay's clock may run in any zone), and the machine's is not UTC (the pass runs as on a machine in
       // MACHINE_ZONE): sent_at is the instant the clock says, whatever either zone
       // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows)
@@ -833,10 +835,12 @@ class OutboxTest {
           + " of marked leaves no record of what was published", SENT_BEFORE)
           .containsExactlyElementsOf(java.util.stream.IntStream.range(0, ids.size()).map(i -> SENT_BEFORE + i).boxed().toList());
       assertThat(count("outbox WHERE sent_at IS NOT NULL")).as("TODO 3: outbox rows kept and marked sent (markSent): the"
-          + " %d of the outbox's history, sent a year before the first pass, and the %d this pass published, after a"
-          + " second pass a century later on the relay's clock. A published row stays in the outbox with its sent_at,"
-          + " however long ago it was sent and however many were sent after it: deleting it erases the record of what"
-          + " was published and when, which the relay's lag and any replay are read from", SENT_BEFORE, ids.size())
+          + " %d of the outbox's history, sent on %s (years before by the relay's clock, the database's and the"
+          + " system's), and the %d this pass published, after a second pass a century later on the relay's clock. A"
+          + " published row stays in the outbox with its sent_at, however long ago it was sent, by whichever clock, and"
+          + " however many were sent after it: deleting it (a clean-up of rows sent a month ago, by CURRENT_TIMESTAMP,"
+          + " Instant.now() or the relay's clock) erases the record of what was published and when, which the relay's"
+          + " lag and any replay are read from", SENT_BEFORE, HISTORY_SENT, ids.size())
           .isEqualTo(SENT_BEFORE + ids.size());
       Map<Long, String> kept = rowsAsWritten();
       List<String> changed = written.entrySet().stream().filter(w -> !w.getValue().equals(kept.get(w.getKey())))
@@ -876,6 +880,12 @@ class OutboxTest {
         org.h2.util.DateTimeUtils.resetCalendar();
       }
     }
+
+    /**
+     * When the outbox's history was written and sent: years before the relay's clock in the test, and years before the
+     * database's and the system's clocks on any machine that runs it (a date after them would escape a clean-up by them).
+     */
+    static final String HISTORY_SENT = "2016-03-01 09:00:00Z";
 
     /** Rows of the outbox's history, sent before the test's pass: past the thousand a relay might keep, no round number. */
     static final int SENT_BEFORE = 2_003;
@@ -1052,6 +1062,72 @@ class OutboxTest {
             + " pass that ends on it returns as if nobody had asked: the relay's loop runs its next pass",
             outcome instanceof Throwable t ? "threw " + t : "returned " + outcome).isTrue();
       }
+    }
+
+    @Test
+    @Order(Order.DEFAULT - 2) // no broker, one thread: quick
+    @DisplayName("a mark that fails stops the pass, whatever it fails with (every SQLState a driver may report, transient or not): no row behind it is sent")
+    void aFailedMarkStopsThePassWhateverItFailsWith() throws Exception {
+      // given: two events of o-1 pending, a producer whose every send is acknowledged at once, and a database that
+      // refuses every mark (UPDATE outbox) with one SQLState in turn, each a driver's class for it (a lock timeout, a
+      // serialization failure and a deadlock, a lost connection, a CHECK, a cancelled statement, ...)
+      List<String> wrong = new ArrayList<>();
+      for (String state : MARK_REFUSALS) {
+        db.execute("DELETE FROM outbox");
+        writeOutbox("o-1", "o-1");
+        String behind = outbox().pending().get(1).payload();
+        List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DataSource refusing = workbook.db.StatementHook.over(db.dataSource(), (c, sql) -> {
+          if (!workbook.db.StatementHook.startsWith(sql, "UPDATE outbox")) return;
+          SQLException e = markRefusal(state);
+          Timeline.note("the database refuses the mark with SQLState " + state + " (" + e.getClass().getSimpleName()
+              + ", a failure the test injects)");
+          throw e;
+        });
+        OutboxRelay relay = new OutboxRelay(refusing, acknowledgingProducer(sent::add));
+        // when
+        Object outcome = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while every mark fails with SQLState " + state,
+            () -> {
+              try {
+                return relay.relayOnce();
+              } catch (UnsupportedOperationException todo) {
+                throw todo;
+              } catch (Exception e) {
+                return e;
+              }
+            });
+        if (sent.contains(behind)) {
+          wrong.add("SQLState " + state + " (" + markRefusal(state).getClass().getSimpleName() + "): the pass sent o-1's"
+              + " second event, then relayOnce() " + (outcome instanceof Throwable t ? "threw " + t : "returned " + outcome));
+        }
+      }
+      // then
+      assertThat(wrong).as("TODO 3: passes that sent the row behind o-1's first event although its mark failed (%d"
+          + " SQLStates tried, one pass each). The broker has that event, but the outbox still says pending, so the next"
+          + " pass sends it again: once the pass has gone on, that copy lands after the later event of its order, and a"
+          + " consumer ends on the older one. A failed mark stops the pass whatever it failed with: a lock timeout or a"
+          + " serialization failure \"that will pass\" too (let the SQLException out of relayOnce(), or end the pass)",
+          MARK_REFUSALS.size()).isEmpty();
+    }
+
+    /** SQLStates a driver may report for an UPDATE: transient (a lock timeout, a serialization failure, a deadlock, a connection lost for now) and not. */
+    static final List<String> MARK_REFUSALS = List.of("HYT00", "40001", "40P01", "08001", "08006", "55P03", "57014",
+        "23513", "22001", "53300", "XX000");
+
+    /** An error with {@code state} for the mark, as a JDBC 4 driver throws it: the subclass for its class. */
+    static SQLException markRefusal(String state) {
+      String message = "could not mark the row sent: SQLState " + state + " (a failure the test injects)";
+      return switch (state) {
+        case "HYT00", "57014" -> new java.sql.SQLTimeoutException(message, state);
+        case "08001" -> new java.sql.SQLTransientConnectionException(message, state);
+        case "08006" -> new java.sql.SQLNonTransientConnectionException(message, state);
+        default -> switch (state.substring(0, 2)) {
+          case "40" -> new java.sql.SQLTransactionRollbackException(message, state);
+          case "23" -> new java.sql.SQLIntegrityConstraintViolationException(message, state);
+          case "22" -> new java.sql.SQLDataException(message, state);
+          default -> new SQLException(message, state);
+        };
+      };
     }
 
     @Test
@@ -1234,9 +1310,12 @@ class OutboxTest {
           pass();
         }
         case CLOCK_BACK -> {
-          // each row one hour older than the one written before it: the ids give the order, not created_at
-          for (int i = 0; i < e.writes().size(); i++) write(e.writes().get(i), i + 1);
-          Timeline.note("the database's clock stepped back: each row written carries an earlier created_at than the one before");
+          // the database's clock was hours ahead, and steps back an hour at each row: each row is one hour older than the
+          // one written before it, the first ones ahead of the database's now (and of the system's), the last at now. The
+          // ids give the order, not created_at, and a row stamped ahead of now is as committed as any other
+          for (int i = 0; i < e.writes().size(); i++) write(e.writes().get(i), i + 1 - e.writes().size());
+          Timeline.note("the database's clock stepped back: each row written carries an earlier created_at than the one"
+              + " before, the first ones hours ahead of the database's now");
           pass();
         }
         case ROLLED_BACK -> {
@@ -1371,8 +1450,9 @@ class OutboxTest {
       assertThat(lost).as("TODO 3: events whose rows were committed but never reached the topic, with the broker back"
           + " for several passes (still pending: %s). A row may be marked sent only after its own acknowledgement,"
           + " never by a range or a batch; every pass reads all rows still pending (a row can commit late, with a"
-          + " lower id than rows already published); a relay never gives up on a row, however long the outage or"
-          + " however old the row", pending).isEmpty();
+          + " lower id than rows already published, or carry a created_at ahead of the database's now after its clock"
+          + " stepped back: pending() selects by sent_at alone, never by created_at); a relay never gives up on a row,"
+          + " however long the outage or however old the row", pending).isEmpty();
       List<String> neverCommitted = published.stream().distinct().filter(p -> !committed.contains(p)).toList();
       assertThat(neverCommitted).as("TODO 3: events on the topic whose outbox row was never committed (its order's"
           + " transaction rolled back). The relay must read only committed rows: pending() with the database's default"
@@ -1425,7 +1505,7 @@ class OutboxTest {
       for (String key : keys) write(key, 0);
     }
 
-    /** Commits one outbox row for order {@code key}, created {@code hoursAgo} hours ago. */
+    /** Commits one outbox row for order {@code key}, created {@code hoursAgo} hours ago (ahead of now if negative). */
     void write(String key, int hoursAgo) throws SQLException {
       String payload = event(key);
       try (Connection c = db.dataSource().getConnection();
@@ -1571,37 +1651,16 @@ class OutboxTest {
    * database rolls the connection's transaction back, then the statement throws with {@code state}, having written
    * nothing. The statements after it run as usual.
    */
-  static final class RolledBackOnce extends workbook.faults.DelegatingDataSource {
-    final String state;
-    volatile boolean failed;
-
-    RolledBackOnce(DataSource real, String state) {
-      super(real);
-      this.state = state;
-    }
-
-    @Override protected Connection connection(Connection c) {
-      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-          (proxy, method, args) -> {
-            Object made = invoke(c, method, args);
-            if (!(made instanceof java.sql.PreparedStatement s) || !(args[0] instanceof String sql)
-                || !sql.strip().toUpperCase(Locale.ROOT).startsWith("INSERT INTO OUTBOX")) {
-              return made;
-            }
-            return Proxy.newProxyInstance(java.sql.PreparedStatement.class.getClassLoader(),
-                new Class<?>[] {java.sql.PreparedStatement.class}, (sp, sm, sargs) -> {
-                  if (sm.getName().startsWith("execute") && !failed) {
-                    failed = true;
-                    c.rollback();
-                    Timeline.note("the database rolls the transaction back and fails the outbox insert with SQLState "
-                        + state + " (a deadlock the test injects)");
-                    throw new java.sql.SQLTransactionRollbackException("deadlock detected: the transaction was rolled"
-                        + " back (a failure the test injected)", state);
-                  }
-                  return invoke(s, sm, sargs);
-                });
-          });
-    }
+  static DataSource rolledBackOnce(DataSource real, String state) {
+    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    return workbook.db.StatementHook.over(real, (c, sql) -> {
+      if (!workbook.db.StatementHook.startsWith(sql, "INSERT INTO outbox") || !failed.compareAndSet(false, true)) return;
+      c.rollback();
+      Timeline.note("the database rolls the transaction back and fails the outbox insert with SQLState " + state
+          + " (a deadlock the test injects)");
+      throw new java.sql.SQLTransactionRollbackException("deadlock detected: the transaction was rolled back (a failure"
+          + " the test injected)", state);
+    });
   }
 
   /**
@@ -1634,14 +1693,20 @@ class OutboxTest {
   }
 
   /** A producer whose every send is acknowledged at once (its future is already done, its callback already called). */
-  @SuppressWarnings("unchecked")
   static org.apache.kafka.clients.producer.Producer<String, String> acknowledgingProducer() {
+    return acknowledgingProducer(value -> { });
+  }
+
+  /** A producer whose every send is acknowledged at once, the value of each record sent handed to {@code sent}. */
+  @SuppressWarnings("unchecked")
+  static org.apache.kafka.clients.producer.Producer<String, String> acknowledgingProducer(java.util.function.Consumer<String> sent) {
     long[] offset = {0};
     return (org.apache.kafka.clients.producer.Producer<String, String>) Proxy.newProxyInstance(
         OutboxTest.class.getClassLoader(), new Class<?>[] {org.apache.kafka.clients.producer.Producer.class},
         (proxy, method, args) -> switch (method.getName()) {
           case "send" -> {
             ProducerRecord<?, ?> record = (ProducerRecord<?, ?>) args[0];
+            sent.accept(String.valueOf(record.value()));
             RecordMetadata acked = new RecordMetadata(new org.apache.kafka.common.TopicPartition(record.topic(), 0),
                 offset[0]++, 0, System.currentTimeMillis(), 0, 0);
             if (args.length > 1 && args[1] != null) ((Callback) args[1]).onCompletion(acked, null);
