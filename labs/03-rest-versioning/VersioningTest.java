@@ -298,6 +298,12 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("a request by URL leaves the API's fields as they were: the product it answers is its own")
+    void urlRequestKeepsNoField() throws Exception {
+      assertNoFieldKept("TODO 1", "/api/v2/products/", null, null);
+    }
+
+    @Test
     @DisplayName("an unknown product is a 404 on /api/v2 too, and an id that is no number a 400, as problem documents")
     void unknownIs404() throws Exception {
       HttpResponse<String> response = get("/api/v2/products/99", null);
@@ -639,6 +645,13 @@ class VersioningTest {
             .isIn(200, 406);
         assertThat(varyNames(response)).as("TODO 2: Vary: Accept for Accept: %s", accept).contains("accept");
       }
+    }
+
+    @Order(1)
+    @Test
+    @DisplayName("a request by Accept leaves the API's fields as they were: the type it chose and the product it answers are its own")
+    void acceptRequestKeepsNoField() throws Exception {
+      assertNoFieldKept("TODO 2", "/api/products/", V1, V2);
     }
 
     @Order(1)
@@ -1571,6 +1584,28 @@ class VersioningTest {
       Story.add("checked against the contract: " + body);
       return contract.problems("GET", PRODUCT, 200, "application/json", body);
     }
+  }
+
+  /**
+   * Product 1, then product 2 (in another version where two are given): the API's fields, its static ones too, after the
+   * second request as after the first. A field one request writes (the product it looked up, the type it chose) is one a
+   * request at the same time reads, and then answers with the other's product or version; when two requests overlap
+   * exactly there is a race no test can time, so the rule is checked where it shows every time: what a request leaves.
+   */
+  private void assertNoFieldKept(String todo, String path, String firstAccept, String secondAccept) throws Exception {
+    var fields = new workbook.test.FieldState(CatalogApi.class.getClassLoader(), 3, false, null);
+    java.util.Set<String> server = java.util.Set.of("app");  // Javalin's own
+    assertThat(get(path + "1", firstAccept).statusCode()).as("%s: GET %s1 (do the step first)", todo, path).isEqualTo(200);
+    java.util.Map<String, String> before = fields.of(api, server);  // what a first request makes once (a mapper) is the API's own
+    assertThat(get(path + "2", secondAccept).statusCode()).as("%s: GET %s2 (do the step first)", todo, path).isEqualTo(200);
+    List<String> changed = workbook.test.FieldState.changes(before, fields.of(api, server), "CatalogApi.");
+    assertThat(changed)
+        .as("%s: GET %s2%s, after GET %s1%s, changed the API's fields (each: before -> after): one API serves every request"
+            + " at once, so a product or a type kept in a field is one that a request at the same time finds, and it answers"
+            + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
+            + " handler (Product product = find(ctx))", todo, path, secondAccept == null ? "" : " (Accept: " + secondAccept + ")",
+            path, firstAccept == null ? "" : " (Accept: " + firstAccept + ")")
+        .isEmpty();
   }
 
   /** The 406 is a problem document (RFC 9457) by its members, not by its Content-Type alone: its status and a title. */
