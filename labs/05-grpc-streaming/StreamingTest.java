@@ -1618,30 +1618,33 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("the summary is the server's as it is, also one that counts otherwise than the client sent: the call succeeded")
+    @DisplayName("the summary is the server's as it is, also one that counts otherwise than the client sent, zeros too: the call succeeded")
     void summaryAsTheServerCounts() {
-      // A server that merges repeats (or counts otherwise): its summary is the call's answer, whatever the client sent.
-      BulkUpdateSummary merged = BulkUpdateSummary.newBuilder().setAdjustments(1).setProducts(1).setNetChange(9).build();
-      StockClient client = clientOf(new InventoryGrpc.InventoryImplBase() {
-        @Override
-        public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
-          return new StreamObserver<>() {
-            @Override public void onNext(StockAdjustment adjustment) { }
-            @Override public void onError(Throwable t) { }
-            @Override public void onCompleted() {
-              responseObserver.onNext(merged);
-              responseObserver.onCompleted();
-            }
-          };
-        }
-      }, Duration.ofSeconds(5));
-      List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("grinder", 3), adjustment("grinder", 3));
-      String result = describe(() -> client.bulkUpdate(sent));
-      assertThat(result).as("TODO 5: bulkUpdate of grinder +3 three times, against a server that merges repeats and answers"
-          + " the summary %s: the summary is the server's, and the call succeeded, so return it as it is. A check of your"
-          + " own that throws when it counts otherwise than you sent tells the caller the call failed, and a caller that"
-          + " sends the adjustments again applies them twice", LocalGrpc.text(merged))
-          .isEqualTo("no failure: it returned " + merged);
+      // A server that merges repeats, and one that counts nothing (an older one, or one that leaves the counts out: proto3
+      // sends no 0): whatever it counts, its summary is the call's answer, whatever the client sent.
+      for (BulkUpdateSummary counted : new BulkUpdateSummary[] {
+          BulkUpdateSummary.newBuilder().setAdjustments(1).setProducts(1).setNetChange(9).build(), BulkUpdateSummary.getDefaultInstance()}) {
+        StockClient client = clientOf(new InventoryGrpc.InventoryImplBase() {
+          @Override
+          public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+            return new StreamObserver<>() {
+              @Override public void onNext(StockAdjustment adjustment) { }
+              @Override public void onError(Throwable t) { }
+              @Override public void onCompleted() {
+                responseObserver.onNext(counted);
+                responseObserver.onCompleted();
+              }
+            };
+          }
+        }, Duration.ofSeconds(5));
+        List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("grinder", 3), adjustment("grinder", 3));
+        String result = describe(() -> client.bulkUpdate(sent));
+        assertThat(result).as("TODO 5: bulkUpdate of grinder +3 three times, against a server that answers the summary %s:"
+            + " the summary is the server's, and the call succeeded, so return it as it is. A check of your own that throws"
+            + " when it counts otherwise than you sent tells the caller the call failed (and a caller that sends the"
+            + " adjustments again applies them twice); a count of your own put where the server's is 0 is a made-up one",
+            LocalGrpc.text(counted)).isEqualTo("no failure: it returned " + counted);
+      }
     }
 
     interface Call<T> { T call() throws Exception; }
