@@ -268,16 +268,21 @@ class VersioningTest {
       // By their letter: another spelling of a number (v02, v+2, v2.0) is another URL, the API does not have it either.
       for (String version : new String[] {"v0", "v3", "v10", "v2.1", "V2", "latest", "current", "vnd.shop.v2", "products", "2",
           "v02", "v002", "v01", "v+2", "v2.0", "v1.0", "v2x", "v-2"}) {
-        for (String accept : new String[] {null, V2}) {
-          HttpResponse<String> response = get("/api/" + version + "/products/1", accept);
-          assertThat(response.statusCode())
-              .as("TODO 1: GET /api/%s/products/1%s answered %d %s %s: by URL the API serves /api/v1 and /api/v2 and nothing"
-                  + " else, by their letter (a URL path is case-sensitive, and v02 or v2.0 is not v2), so any other version is"
-                  + " a 404, as the contract, which describes"
-                  + " no other, promises; register the one route cfg.routes.get(\"/api/v2/products/{id}\", ...), not a"
-                  + " path parameter that takes every version", version, accept == null ? "" : " (Accept: " + accept + ")",
-                  response.statusCode(), contentType(response), response.body())
-              .isEqualTo(404);
+        // Whatever the id: a URL the API does not have is a 404 before any product is looked up, so an id that is no
+        // number (a 400 on /api/v2) or one no product has is a 404 there too, never a 400 about the id.
+        for (String id : new String[] {"1", "abc", "99"}) {
+          for (String accept : id.equals("1") ? new String[] {null, V2} : new String[] {null}) {
+            HttpResponse<String> response = get("/api/" + version + "/products/" + id, accept);
+            assertThat(response.statusCode())
+                .as("TODO 1: GET /api/%s/products/%s%s answered %d %s %s: by URL the API serves /api/v1 and /api/v2 and"
+                    + " nothing else, by their letter (a URL path is case-sensitive, and v02 or v2.0 is not v2), so any other"
+                    + " version is a 404 whatever the id (the URL does not exist, so no product is looked up and no id is"
+                    + " wrong: not a 400), as the contract, which describes no other, promises; register the one route"
+                    + " cfg.routes.get(\"/api/v2/products/{id}\", ...), not a path parameter that takes every version",
+                    version, id, accept == null ? "" : " (Accept: " + accept + ")", response.statusCode(), contentType(response),
+                    response.body())
+                .isEqualTo(404);
+          }
         }
       }
       // Nor below a product: the id is one path segment, so a longer path is a URL the API does not have either.
@@ -290,6 +295,12 @@ class VersioningTest {
                 contentType(response), response.body())
             .isEqualTo(404);
       }
+    }
+
+    @Test
+    @DisplayName("a request by URL leaves the API's fields as they were: the product it answers is its own")
+    void urlRequestKeepsNoField() throws Exception {
+      assertNoFieldKept("TODO 1", "/api/v2/products/", null, null);
     }
 
     @Test
@@ -638,6 +649,13 @@ class VersioningTest {
 
     @Order(1)
     @Test
+    @DisplayName("a request by Accept leaves the API's fields as they were: the type it chose and the product it answers are its own")
+    void acceptRequestKeepsNoField() throws Exception {
+      assertNoFieldKept("TODO 2", "/api/products/", V1, V2);
+    }
+
+    @Order(1)
+    @Test
     @DisplayName("a version the API does not serve gets 406 Not Acceptable")
     void unknownVersionIs406() throws Exception {
       for (String accept : new String[] {"application/vnd.shop.v3+json", "application/xml"}) {
@@ -917,6 +935,40 @@ class VersioningTest {
                 + " text \"null\" too", body)
             .isEqualTo(due);
       }
+    }
+
+    @Test
+    @DisplayName("an id, name or currency of another type than the reader expects never fails the read, and a name that is there but no string is kept as its JSON text")
+    void otherTypesNeverFailTheRead() {
+      List<String> wrong = new ArrayList<>();
+      // Only the amount is needed: an id that is a code or past an int, a name or a currency that is an object or a list
+      // (a later version may send them so) leave the product readable, as the given v3 server may.
+      for (String field : new String[] {"\"id\":\"A-17\"", "\"id\":99999999999", "\"id\":{\"sku\":\"A-17\"}", "\"id\":[1]",
+          "\"id\":true", "\"id\":1.5", "\"name\":{\"en\":\"Espresso cup\"}", "\"name\":[\"Espresso cup\"]",
+          "\"price\":{\"amount\":7.50,\"currency\":{\"code\":\"USD\"}}", "\"price\":{\"amount\":7.50,\"currency\":[\"USD\"]}"}) {
+        String body = field.startsWith("\"price\"") ? "{\"id\":1,\"name\":\"Espresso cup\"," + field + "}"
+            : "{" + field + ",\"price\":{\"amount\":7.50,\"currency\":\"EUR\"}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        if (thrown != null) {
+          wrong.add(body + " failed: " + thrown.getClass().getSimpleName() + ": " + message(thrown));
+        } else if (readOrFail(body).price().amount().compareTo(new BigDecimal("7.50")) != 0) {
+          wrong.add(body + " read the amount as " + readOrFail(body).price().amount());
+        }
+      }
+      // A name that is there is kept as sent: one that is no string, as its JSON text (as the currency 840 is "840").
+      for (String name : new String[] {"4711", "true", "false", "12.5"}) {
+        String body = "{\"id\":1,\"name\":" + name + ",\"price\":{\"amount\":7.50}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        String got = thrown != null ? "an error: " + message(thrown) : "[" + readOrFail(body).name() + "]";
+        if (!got.equals("[" + name + "]")) wrong.add(body + " read the name as " + got);
+      }
+      assertThat(wrong)
+          .as("TODO 3: the reader needs the amount and nothing else, so an id, name or currency of another type than it"
+              + " expects (a code for an id, an id past an int, an object or a list) never fails the read, and a name that is"
+              + " there is kept as sent, one that is no string as its JSON text (as the currency 840 is \"840\"), never the"
+              + " empty name: read each by path (asInt(), asText(\"\")), not by binding a record, whose int or String fails the"
+              + " whole read on a value of another type, nor textValue(), which is null for a number. Bodies read otherwise")
+          .isEmpty();
     }
 
     @Test
@@ -1532,6 +1584,28 @@ class VersioningTest {
       Story.add("checked against the contract: " + body);
       return contract.problems("GET", PRODUCT, 200, "application/json", body);
     }
+  }
+
+  /**
+   * Product 1, then product 2 (in another version where two are given): the API's fields, its static ones too, after the
+   * second request as after the first. A field one request writes (the product it looked up, the type it chose) is one a
+   * request at the same time reads, and then answers with the other's product or version; when two requests overlap
+   * exactly there is a race no test can time, so the rule is checked where it shows every time: what a request leaves.
+   */
+  private void assertNoFieldKept(String todo, String path, String firstAccept, String secondAccept) throws Exception {
+    var fields = new workbook.test.FieldState(CatalogApi.class.getClassLoader(), 3, false, null);
+    java.util.Set<String> server = java.util.Set.of("app");  // Javalin's own
+    assertThat(get(path + "1", firstAccept).statusCode()).as("%s: GET %s1 (do the step first)", todo, path).isEqualTo(200);
+    java.util.Map<String, String> before = fields.of(api, server);  // what a first request makes once (a mapper) is the API's own
+    assertThat(get(path + "2", secondAccept).statusCode()).as("%s: GET %s2 (do the step first)", todo, path).isEqualTo(200);
+    List<String> changed = workbook.test.FieldState.changes(before, fields.of(api, server), "CatalogApi.");
+    assertThat(changed)
+        .as("%s: GET %s2%s, after GET %s1%s, changed the API's fields (each: before -> after): one API serves every request"
+            + " at once, so a product or a type kept in a field is one that a request at the same time finds, and it answers"
+            + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
+            + " handler (Product product = find(ctx))", todo, path, secondAccept == null ? "" : " (Accept: " + secondAccept + ")",
+            path, firstAccept == null ? "" : " (Accept: " + firstAccept + ")")
+        .isEmpty();
   }
 
   /** The 406 is a problem document (RFC 9457) by its members, not by its Content-Type alone: its status and a title. */

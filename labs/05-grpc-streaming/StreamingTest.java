@@ -1599,6 +1599,54 @@ class StreamingTest {
           + " a refused connection is known at once", deadline.toMillis()).isLessThan(deadline.toMillis() - 500);
     }
 
+    @Test
+    @DisplayName("a deadline of 0 or below has passed already: the bulk update ends DEADLINE_EXCEEDED, and no adjustment reaches the server")
+    void passedDeadline() {
+      // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out.
+      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1)}) {
+        CountingInventory inventory = new CountingInventory();
+        StockClient client = clientOf(inventory, deadline);
+        String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
+        assertThat(result).as("TODO 5: bulkUpdate of a client built with a %s deadline: a deadline of 0 (or below) has passed"
+            + " already, so gRPC ends the call DEADLINE_EXCEEDED before it starts, and that goes to the caller as it is. A"
+            + " deadline is no socket timeout, where 0 means none: a call started without one runs (and adjusts the stock)"
+            + " for as long as the server takes. Start every call with stub.withDeadlineAfter(deadline), whatever the"
+            + " deadline", deadline).startsWith("DEADLINE_EXCEEDED");
+        assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
+            + " passed before it started: none, the call never reached it", deadline).isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("the summary is the server's as it is, also one that counts otherwise than the client sent, zeros too: the call succeeded")
+    void summaryAsTheServerCounts() {
+      // A server that merges repeats, and one that counts nothing (an older one, or one that leaves the counts out: proto3
+      // sends no 0): whatever it counts, its summary is the call's answer, whatever the client sent.
+      for (BulkUpdateSummary counted : new BulkUpdateSummary[] {
+          BulkUpdateSummary.newBuilder().setAdjustments(1).setProducts(1).setNetChange(9).build(), BulkUpdateSummary.getDefaultInstance()}) {
+        StockClient client = clientOf(new InventoryGrpc.InventoryImplBase() {
+          @Override
+          public StreamObserver<StockAdjustment> bulkUpdateStock(StreamObserver<BulkUpdateSummary> responseObserver) {
+            return new StreamObserver<>() {
+              @Override public void onNext(StockAdjustment adjustment) { }
+              @Override public void onError(Throwable t) { }
+              @Override public void onCompleted() {
+                responseObserver.onNext(counted);
+                responseObserver.onCompleted();
+              }
+            };
+          }
+        }, Duration.ofSeconds(5));
+        List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("grinder", 3), adjustment("grinder", 3));
+        String result = describe(() -> client.bulkUpdate(sent));
+        assertThat(result).as("TODO 5: bulkUpdate of grinder +3 three times, against a server that answers the summary %s:"
+            + " the summary is the server's, and the call succeeded, so return it as it is. A check of your own that throws"
+            + " when it counts otherwise than you sent tells the caller the call failed (and a caller that sends the"
+            + " adjustments again applies them twice); a count of your own put where the server's is 0 is a made-up one",
+            LocalGrpc.text(counted)).isEqualTo("no failure: it returned " + counted);
+      }
+    }
+
     interface Call<T> { T call() throws Exception; }
 
     /** What the learner reads when bulkUpdate still throws the starter's UnsupportedOperationException. */
