@@ -37,6 +37,7 @@ class StepGateTest {
   /** What each sample test did in a run: "passed", "failed", or "skipped: why". */
   static Map<String, String> run(boolean firstPasses) {
     Sample.firstPasses = firstPasses;
+    Sample.built = 0;
     Map<String, String> outcome = new ConcurrentHashMap<>();
     LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(Sample.class))
         .configurationParameter("junit.jupiter.testclass.order.default", "org.junit.jupiter.api.ClassOrderer$ClassName").build(),
@@ -45,8 +46,13 @@ class StepGateTest {
             if (id.isTest()) outcome.put(id.getDisplayName(), "skipped: " + reason);
           }
           @Override public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-            if (id.isTest()) outcome.put(id.getDisplayName(), result.getStatus() == TestExecutionResult.Status.SUCCESSFUL
-                ? "passed" : "failed");
+            if (!id.isTest()) return;
+            // StepGate skips a test before JUnit builds its instance, by aborting it there: told as a skip, with why.
+            outcome.put(id.getDisplayName(), switch (result.getStatus()) {
+              case SUCCESSFUL -> "passed";
+              case ABORTED -> "skipped: " + result.getThrowable().map(Throwable::getMessage).orElse("");
+              case FAILED -> "failed";
+            });
           }
         });
     return outcome;
@@ -61,6 +67,8 @@ class StepGateTest {
     assertThat(outcome.get("long")).as("the long test of the red step").startsWith("skipped: not run: \"first\" of this step is red");
     assertThat(outcome.get("long in a long group")).as("a test of a group marked long, in the red step")
         .startsWith("skipped: not run: \"first\"");
+    // What a skipped test's fields would have started (a server, a client) is never started: no @AfterEach would stop it.
+    assertThat(Sample.built).as("instances built of Step1 (3 tests, one skipped): its field initialisers ran for each").isEqualTo(2);
   }
 
   @Test
@@ -83,9 +91,11 @@ class StepGateTest {
   @ExtendWith(workbook.test.StepGate.class)
   static class Sample {
     static volatile boolean firstPasses;
+    static volatile int built;
 
     @Nested @Tag("step1") @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     class Step1 {
+      { built++; } // as a field that starts a server would be
       @Test @Order(1) @DisplayName("first") void first() { assertThat(firstPasses).as("first").isTrue(); }
       @Test @Order(2) @DisplayName("short") void quick() {}
       @Test @Order(3) @WaitsLong @DisplayName("long") void waits() {}

@@ -4,7 +4,6 @@ import java.lang.reflect.AnnotatedElement;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * every run (the tool's, the warm runner's, an IDE's) starts afresh. Loaded, as HangOnce is,
  * through JUnit's extension auto-detection (extensions.txt).
  */
-public final class StepGate implements ExecutionCondition, TestWatcher {
+public final class StepGate implements SkipBeforeBuilding, TestWatcher {
   private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(StepGate.class);
   private static final Pattern STEP = Pattern.compile("step\\d+");
 

@@ -5,7 +5,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * JUnit's extension auto-detection (with HangOnce, for every run): it acts only when the system
  * property workbook.stopWhenCaught is true, which verify sets for the mistakes' runs alone.
  */
-public final class StopWhenCaught implements ExecutionCondition, TestWatcher {
+public final class StopWhenCaught implements SkipBeforeBuilding, TestWatcher {
   private static final AtomicBoolean CAUGHT = new AtomicBoolean();
   private static final Pattern STEP = Pattern.compile("step(\\d+)");
 
