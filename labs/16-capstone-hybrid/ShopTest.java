@@ -1554,6 +1554,103 @@ class ShopTest {
     }
 
     @Test
+    @DisplayName("one writer at a time on a page's stream: a stock event and the heartbeat's comment never write into each other")
+    void oneWriterAtATime() throws Exception {
+      // given: a page whose response the test holds inside the first write it gets (the snapshot's first stock event,
+      // written on a gRPC thread, or the heartbeat's comment, whichever comes first), and a heartbeat every 10 ms
+      HeldOutput out = new HeldOutput();
+      io.javalin.http.sse.SseClient page = new io.javalin.http.sse.SseClient(pageWritingTo(out));
+      StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMillis(10)));
+      List<String> seen = new ArrayList<>();
+      try {
+        // when: the page connects, its first write is held in the middle, and the other writer comes to write
+        feed.connect(page);
+        assertThat(out.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the page (the snapshot) within"
+            + " 10 s: step 5's first test must pass first").isTrue();
+        // (a writer that waits its turn waits inside StockFeed, not running; one that does not wait writes at once)
+        Poll.until(() -> !out.overlaps.isEmpty() || waitingToWrite(out.holder), Duration.ofSeconds(10), () -> "TODO 5:"
+            + " the other writer (the stream's event or the heartbeat) to come while the page's first write is held (threads: " + Thread.getAllStackTraces().keySet()
+            .stream().map(Thread::getName).sorted().toList() + ")");
+        seen.addAll(out.overlaps);
+      } finally {
+        out.release.countDown();
+      }
+      // then
+      assertThat(seen).as("TODO 5: threads that wrote to the page's response while another was in the middle of a"
+          + " write (the first one to the page, the snapshot's event or the heartbeat's comment, held by the test): none. The gRPC stream's events and the heartbeat's"
+          + " comments share one response, and an event is several lines: written at the same time they interleave, and"
+          + " the page reads a broken event. Every write to a page goes through the given write(client, ...), one writer"
+          + " at a time (synchronized on the client): keep its lock").isEmpty();
+    }
+
+    /** Whether a thread other than {@code holder} waits (blocked, not running) inside StockFeed: its turn to write. */
+    boolean waitingToWrite(Thread holder) {
+      return Thread.getAllStackTraces().entrySet().stream().anyMatch(t -> t.getKey() != holder
+          && t.getKey().getState() != Thread.State.RUNNABLE && t.getKey().getState() != Thread.State.NEW
+          && java.util.Arrays.stream(t.getValue()).anyMatch(f -> f.getClassName().startsWith("StockFeed")
+              && (f.getMethodName().equals("write") || f.getMethodName().equals("ping"))));
+    }
+
+    /** A page's response that holds its first writer inside its write until released, and notes any other writer then. */
+    final class HeldOutput extends jakarta.servlet.ServletOutputStream {
+      final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+      final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      final List<String> overlaps = new CopyOnWriteArrayList<>();
+      volatile Thread holder;
+
+      private void enter() {
+        Thread me = Thread.currentThread();
+        synchronized (this) {
+          if (holder == null) {
+            holder = me;
+          } else if (holder != me) {
+            if (release.getCount() > 0) overlaps.add(me.getName());
+            return;
+          }
+        }
+        if (held.getCount() > 0) {
+          held.countDown();
+          try {
+            release.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+
+      @Override public void write(int b) { enter(); }
+      @Override public void write(byte[] b, int off, int len) { enter(); }
+      @Override public boolean isReady() { return true; }
+      @Override public void setWriteListener(jakarta.servlet.WriteListener listener) {}
+    }
+
+    /** A Javalin Context of a page whose response writes to {@code out} (all an SseClient uses of it). */
+    io.javalin.http.Context pageWritingTo(HeldOutput out) {
+      Object response = Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {jakarta.servlet.http.HttpServletResponse.class}, (proxy, method, args) ->
+              method.getName().equals("getOutputStream") ? out : defaultFor(method.getReturnType()));
+      Object json = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {io.javalin.json.JsonMapper.class},
+          (proxy, method, args) -> method.getName().equals("toJsonString") ? workbook.kafka.Json.write(args[0])
+              : defaultFor(method.getReturnType()));
+      return (io.javalin.http.Context) Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {io.javalin.http.Context.class}, (proxy, method, args) -> switch (method.getName()) {
+            case "res" -> response;
+            case "jsonMapper" -> json;
+            case "hashCode" -> System.identityHashCode(proxy);
+            case "equals" -> proxy == args[0];
+            case "toString" -> "a page held by the test";
+            default -> defaultFor(method.getReturnType());
+          });
+    }
+
+    Object defaultFor(Class<?> type) {
+      if (type == boolean.class) return false;
+      if (type == int.class) return 0;
+      if (type == long.class) return 0L;
+      return null;
+    }
+
+    @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @EnabledIf(value = "ShopTest#browserTestRuns", disabledReason = "no Chromium or Chrome found: install Chromium"
         + " (Debian, Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium) or set CHROME_BIN"
