@@ -188,11 +188,13 @@ class ShopTest {
     @Test
     @DisplayName("every call's deadline is the whole budget counted from that call, whatever the budget (under a second, over the demo's 2 s): never an earlier call's, never cut, never stretched")
     void deadlineCountsFromEachCall() throws Exception {
-      // The budget the gateway is given, whatever it is: the one of the other deadline tests, one under a second, and one
-      // over the demo's DEADLINE (2 s). A floor of its own ("at least a second") or a cap ("never more than DEADLINE")
-      // shows on one side; the calls are seen on their way out, so nothing here waits on the budget.
+      // The budget the gateway is given, whatever it is: the one of the other deadline tests, one under a second, one
+      // over the demo's DEADLINE (2 s), and the ends of the range: a millisecond and a day. A floor of its own ("at least
+      // a second", "at least 100 ms") or a cap ("never more than DEADLINE", "never more than 10 s") shows on one side;
+      // the calls are seen on their way out, so nothing here waits on the budget (the 1 ms call fails at once).
       List<String> wrong = new ArrayList<>();
-      for (Duration budget : List.of(Duration.ofMillis(1500), Duration.ofMillis(250), Duration.ofMillis(5000))) {
+      for (Duration budget : List.of(Duration.ofMillis(1500), Duration.ofMillis(250), Duration.ofMillis(5000),
+          Duration.ofMillis(1), Duration.ofDays(1))) {
         FakeOrders orders = new FakeOrders();
         List<long[]> calls = new CopyOnWriteArrayList<>(); // {nanoTime at the call, its deadline as a nanoTime, or none}
         Gateway gateway = gatewayTo(orders, budget, new io.grpc.ClientInterceptor() {
@@ -234,11 +236,12 @@ class ShopTest {
       // Exact, with no tolerance: a deadline made by withDeadlineAfter(budget) while this POST is served ends between
       // "the gateway began the request + budget" and "call + budget", whatever the machine's speed; a margin cut from
       // the budget shows as soon as the gateway takes less than the margin between those two moments (microseconds).
-      assertThat(wrong).as("TODO 1: POSTs one after the other to gateways given budgets of 1500, 250 and 5000 ms: each"
-          + " call's deadline must end the whole budget after a moment of that request (withDeadlineAfter(budget) on each"
-          + " call), whatever the budget. One kept from an earlier call (renewed only once it ran out), a budget cut by a"
-          + " margin of your own (even a millisecond kept back for the gateway's answer) or capped (at the demo's"
-          + " DEADLINE), ends before that; one longer than the budget (a floor of your own, \"at least a second\") ends"
+      assertThat(wrong).as("TODO 1: POSTs one after the other to gateways given budgets of 1500, 250, 5000 ms, 1 ms and"
+          + " a day: each call's deadline must end the whole budget after a moment of that request"
+          + " (withDeadlineAfter(budget) on each call), whatever the budget. One kept from an earlier call (renewed only"
+          + " once it ran out), a budget cut by a margin of your own (even a millisecond kept back for the gateway's"
+          + " answer) or capped (at the demo's DEADLINE, at 10 s: the gateway's owner chose the budget), ends before that;"
+          + " one longer than the budget (a floor of your own, \"at least a second\", \"at least 100 ms\") ends"
           + " after").isEmpty();
     }
 
@@ -464,12 +467,17 @@ class ShopTest {
       // 503 says "temporary: the same request may work later" (RFC 9110 15.6.4), and a browser may send its order again;
       // 504 says the server behind was too slow (15.6.5). Only codes that mean "try again" may take 503 besides UNAVAILABLE.
       java.util.Set<Status.Code> tryAgain = java.util.Set.of(Status.Code.RESOURCE_EXHAUSTED, Status.Code.ABORTED, Status.Code.CANCELLED);
+      // The 5xx a failure behind the gateway may take: 500 (RFC 9110 15.6.1), 501 (15.6.2) and 502 (15.6.3: a gateway's
+      // upstream failed). The others name a situation of their own that no gRPC code is: 505 the HTTP version, 506 a
+      // negotiation loop (RFC 2295), 507 the server's storage (RFC 4918), 508 a loop (RFC 5842), 510 an extension (RFC
+      // 2774), 511 a captive portal's login between the browser and the network (RFC 6585 6), or none at all.
+      java.util.Set<Integer> behindTheGateway = java.util.Set.of(500, 501, 502);
       List<String> wrong = new ArrayList<>();
       for (Status.Code code : Status.Code.values()) {
         if (code == Status.Code.OK) continue; // a call that failed never ends OK
         int http = httpStatus(code);
         boolean right = named.containsKey(code) ? http == named.get(code)
-            : http >= 500 && http <= 599 && http != 504 && (http != 503 || tryAgain.contains(code))
+            : behindTheGateway.contains(http) || http == 503 && tryAgain.contains(code)
                 || Integer.valueOf(http).equals(codeProto.get(code));
         if (!right) wrong.add(code + " -> " + http);
       }
@@ -480,7 +488,10 @@ class ShopTest {
           + " neither UNAVAILABLE nor DEADLINE_EXCEEDED: 503 says the failure is temporary and the same request may"
           + " be sent again (RFC 9110 15.6.4), which for INTERNAL, UNKNOWN, DATA_LOSS or UNIMPLEMENTED is not so, and"
           + " the browser places its order a second time; 504 says the service was too slow (500 or 501, as"
-          + " google/rpc/code.proto gives them)").isEmpty();
+          + " google/rpc/code.proto gives them). And a 5xx whose meaning fits a failure behind the gateway (500, 501, 502),"
+          + " never one that names another situation: 505 the HTTP version, 506 a negotiation, 507 storage, 508 a loop,"
+          + " 510 an extension, 511 a captive portal's network login (RFC 6585 6, never this request's credentials:"
+          + " UNAUTHENTICATED is 401)").isEmpty();
     }
 
     @Test
@@ -621,6 +632,24 @@ class ShopTest {
           + " remembers event ids to skip a second copy of one event; an order's id as the event's makes every later"
           + " event of that order look like a copy", orderIds)
           .doesNotContainNull().doesNotHaveDuplicates().doesNotContainAnyElementsOf(orderIds).noneMatch(String::isBlank);
+      // Two events of one order: the order o-twice stored by two order services, each on a database of its own. Each
+      // event's id is its own, made for it; one computed from the order (a name-based UUID of its id, a hash) is the
+      // same for every event of that order.
+      List<String> twice = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Db own = later(Db.fresh("orders").execute(OrderService.SCHEMA));
+        new OrderService(own.dataSource(), "orders-topic").store("o-twice",
+            PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build());
+        try (Connection c = own.dataSource().getConnection();
+            ResultSet r = c.createStatement().executeQuery("SELECT payload FROM outbox")) {
+          while (r.next()) twice.add(OrderService.OrderConfirmed.fromJson(r.getString(1)).eventId());
+        }
+      }
+      assertThat(twice).as("TODO 3: the eventIds of two events of one order, o-twice (stored by two order services on"
+          + " databases of their own): two ids, each the event's own, made fresh (OrderConfirmed.of makes one). An id"
+          + " computed from the order (a name-based UUID of its id, a hash of it) is the order's id in another spelling:"
+          + " every event of that order has it, and a consumer that remembers event ids skips all but the first as"
+          + " copies").hasSize(2).doesNotHaveDuplicates();
     }
 
     @Test
@@ -913,6 +942,26 @@ class ShopTest {
           + " id was recorded too)").containsExactly("o-1");
       assertThat(rows(db, "SELECT event_id FROM processed_events")).as("TODO 4: ids in processed_events")
           .containsExactly(event.eventId());
+      // A reaction whose own table takes one row per order (shipments, keyed by the order id): a second copy must never
+      // reach it. recordOnce first, and only an event not seen before runs the reaction.
+      Db shipped = later(Db.fresh("shipping").execute("CREATE TABLE shipments (order_id VARCHAR(40) PRIMARY KEY);\n"
+          + IdempotentConsumer.SCHEMA));
+      IdempotentConsumer.Reaction ship = (c, e) -> {
+        try (java.sql.PreparedStatement s = c.prepareStatement("INSERT INTO shipments (order_id) VALUES (?)")) {
+          s.setString(1, e.orderId());
+          s.executeUpdate();
+        }
+      };
+      IdempotentConsumer shipping = new IdempotentConsumer("shipping", shipped.dataSource(), ship, "unused", "unused");
+      assertThat(shipping.applyOnce(event)).as("TODO 4: applyOnce of o-1's event, new to shipping").isTrue();
+      List<Boolean> second = new ArrayList<>();
+      Throwable failed = catchThrowable(() -> second.add(shipping.applyOnce(event)));
+      assertThat(failed == null ? "returned " + second.get(0) : "threw " + failed).as("TODO 4: applyOnce of a second"
+          + " copy of o-1's event, for a reaction whose own table takes one row per order (shipments, keyed by the order"
+          + " id): a skip, false. recordOnce first, in the transaction, and the reaction only if it returned true: run"
+          + " before the id is recorded (and rolled back after), the copy's reaction fails on its own table's duplicate"
+          + " key, which is a failure, not a copy (the key is the reaction's, not processed_events'), and the event comes"
+          + " again from Kafka, for ever").isEqualTo("returned false");
     }
 
     @Test
@@ -1502,6 +1551,103 @@ class ShopTest {
         }
       }
       return held;
+    }
+
+    @Test
+    @DisplayName("one writer at a time on a page's stream: a stock event and the heartbeat's comment never write into each other")
+    void oneWriterAtATime() throws Exception {
+      // given: a page whose response the test holds inside the first write it gets (the snapshot's first stock event,
+      // written on a gRPC thread, or the heartbeat's comment, whichever comes first), and a heartbeat every 10 ms
+      HeldOutput out = new HeldOutput();
+      io.javalin.http.sse.SseClient page = new io.javalin.http.sse.SseClient(pageWritingTo(out));
+      StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMillis(10)));
+      List<String> seen = new ArrayList<>();
+      try {
+        // when: the page connects, its first write is held in the middle, and the other writer comes to write
+        feed.connect(page);
+        assertThat(out.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the page (the snapshot) within"
+            + " 10 s: step 5's first test must pass first").isTrue();
+        // (a writer that waits its turn waits inside StockFeed, not running; one that does not wait writes at once)
+        Poll.until(() -> !out.overlaps.isEmpty() || waitingToWrite(out.holder), Duration.ofSeconds(10), () -> "TODO 5:"
+            + " the other writer (the stream's event or the heartbeat) to come while the page's first write is held (threads: " + Thread.getAllStackTraces().keySet()
+            .stream().map(Thread::getName).sorted().toList() + ")");
+        seen.addAll(out.overlaps);
+      } finally {
+        out.release.countDown();
+      }
+      // then
+      assertThat(seen).as("TODO 5: threads that wrote to the page's response while another was in the middle of a"
+          + " write (the first one to the page, the snapshot's event or the heartbeat's comment, held by the test): none. The gRPC stream's events and the heartbeat's"
+          + " comments share one response, and an event is several lines: written at the same time they interleave, and"
+          + " the page reads a broken event. Every write to a page goes through the given write(client, ...), one writer"
+          + " at a time (synchronized on the client): keep its lock").isEmpty();
+    }
+
+    /** Whether a thread other than {@code holder} waits (blocked, not running) inside StockFeed: its turn to write. */
+    boolean waitingToWrite(Thread holder) {
+      return Thread.getAllStackTraces().entrySet().stream().anyMatch(t -> t.getKey() != holder
+          && t.getKey().getState() != Thread.State.RUNNABLE && t.getKey().getState() != Thread.State.NEW
+          && java.util.Arrays.stream(t.getValue()).anyMatch(f -> f.getClassName().startsWith("StockFeed")
+              && (f.getMethodName().equals("write") || f.getMethodName().equals("ping"))));
+    }
+
+    /** A page's response that holds its first writer inside its write until released, and notes any other writer then. */
+    final class HeldOutput extends jakarta.servlet.ServletOutputStream {
+      final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+      final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      final List<String> overlaps = new CopyOnWriteArrayList<>();
+      volatile Thread holder;
+
+      private void enter() {
+        Thread me = Thread.currentThread();
+        synchronized (this) {
+          if (holder == null) {
+            holder = me;
+          } else if (holder != me) {
+            if (release.getCount() > 0) overlaps.add(me.getName());
+            return;
+          }
+        }
+        if (held.getCount() > 0) {
+          held.countDown();
+          try {
+            release.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+
+      @Override public void write(int b) { enter(); }
+      @Override public void write(byte[] b, int off, int len) { enter(); }
+      @Override public boolean isReady() { return true; }
+      @Override public void setWriteListener(jakarta.servlet.WriteListener listener) {}
+    }
+
+    /** A Javalin Context of a page whose response writes to {@code out} (all an SseClient uses of it). */
+    io.javalin.http.Context pageWritingTo(HeldOutput out) {
+      Object response = Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {jakarta.servlet.http.HttpServletResponse.class}, (proxy, method, args) ->
+              method.getName().equals("getOutputStream") ? out : defaultFor(method.getReturnType()));
+      Object json = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {io.javalin.json.JsonMapper.class},
+          (proxy, method, args) -> method.getName().equals("toJsonString") ? workbook.kafka.Json.write(args[0])
+              : defaultFor(method.getReturnType()));
+      return (io.javalin.http.Context) Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {io.javalin.http.Context.class}, (proxy, method, args) -> switch (method.getName()) {
+            case "res" -> response;
+            case "jsonMapper" -> json;
+            case "hashCode" -> System.identityHashCode(proxy);
+            case "equals" -> proxy == args[0];
+            case "toString" -> "a page held by the test";
+            default -> defaultFor(method.getReturnType());
+          });
+    }
+
+    Object defaultFor(Class<?> type) {
+      if (type == boolean.class) return false;
+      if (type == int.class) return 0;
+      if (type == long.class) return 0L;
+      return null;
     }
 
     @Test
