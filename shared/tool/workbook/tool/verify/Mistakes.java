@@ -101,10 +101,15 @@ public final class Mistakes {
       for (Mistake m : of(solutionDir)) {
         restore(labCopy, solution);
         long t0 = System.nanoTime();
-        watch(m, report, lines);
+        Thread watchdog = watch(m, report, lines);
         System.out.println("=== mistake " + m.name() + " (step " + m.step() + ")");
         Files.deleteIfExists(results); // a patch that does not apply must not leave the last mistake's results
-        Outcome o = check(m, labCopy, warm, results);
+        Outcome o;
+        try {
+          o = check(m, labCopy, warm, results);
+        } finally {
+          watchdog.interrupt(); // its mistake ended: one sleeping thread per mistake no longer piles up
+        }
         Results.read(results).map(r -> r.failureMessages("step" + m.step())).filter(f -> !f.isEmpty()).ifPresent(f ->
             firstMessages.add(m.name() + "\t" + m.step() + "\t" + f.get(0).replaceAll("[\\t\\r\\n]+", " ")));
         Files.write(report.resolveSibling(Messages.MISTAKE_FILE), firstMessages, StandardCharsets.UTF_8);
@@ -129,7 +134,7 @@ public final class Mistakes {
    * SECONDS_EACH on one mistake, it is reported as not finished and this JVM ends (the rest
    * of the lab's mistakes are then reported as not run).
    */
-  private static void watch(Mistake m, Path report, List<String> lines) {
+  private static Thread watch(Mistake m, Path report, List<String> lines) {
     current = m;
     Thread t = new Thread(() -> {
       try {
@@ -151,6 +156,7 @@ public final class Mistakes {
     }, "mistake-watchdog");
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   private static Outcome check(Mistake m, Path labCopy, WarmRunner warm, Path results) throws IOException {
