@@ -1234,10 +1234,7 @@ class RestVsGrpcTest {
       requireStep2("step 4");
       java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
       java.util.function.BiFunction<String, Integer, StockCodec.Report> was = servers.stock;
-      servers.stock = (warehouse, items) -> {
-        asked.incrementAndGet();
-        return was.apply(warehouse, items);
-      };
+      servers.stock = countingLookups(was, asked);
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
         java.util.Set<Object> first = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (int items : COUNTS_ASKED_AGAIN) for (int call = 1; call <= 2; call++) {
@@ -1603,10 +1600,7 @@ class RestVsGrpcTest {
       requireStep3("step 5");
       java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
       java.util.function.BiFunction<String, Integer, StockCodec.Report> was = servers.stock;
-      servers.stock = (warehouse, items) -> {
-        asked.incrementAndGet();
-        return was.apply(warehouse, items);
-      };
+      servers.stock = countingLookups(was, asked);
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
         java.util.Set<Object> first = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (int items : COUNTS_ASKED_AGAIN) for (int call = 1; call <= 2; call++) {
@@ -2942,6 +2936,15 @@ class RestVsGrpcTest {
    * Harness, waits for its callers' work, then counts the live threads named as this one (its pool's, by the name
    * without its number): "N threads".
    */
+  /** {@code stock}, counting in {@code asked} each report it is asked for: the calls that reached the server's lookup. */
+  static java.util.function.BiFunction<String, Integer, StockCodec.Report> countingLookups(
+      java.util.function.BiFunction<String, Integer, StockCodec.Report> stock, java.util.concurrent.atomic.AtomicInteger asked) {
+    return (warehouse, items) -> {
+      asked.incrementAndGet();
+      return stock.apply(warehouse, items);
+    };
+  }
+
   /** Adds to {@code objects} the report a client returned, its list of items and each item: the objects it handed out. */
   static void objectsOf(StockCodec.Report report, java.util.Set<Object> objects) {
     objects.clear();
