@@ -2209,6 +2209,42 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: it runs the demo's wire rows (a few seconds), and only its own rule's mistakes need it
+    @DisplayName("the demo's connections row counts what clients that had no connection yet open for 32 callers: one for gRPC, several for REST")
+    void demoCountsFreshConnections() throws Exception {
+      requireStep3("step 5");
+      // The demo's own code (RestVsGrpc.wire, given), run against the shared servers, its table read as it prints it.
+      java.lang.reflect.Method wire;
+      try {
+        wire = RestVsGrpc.class.getDeclaredMethod("wire", StockServers.class);
+      } catch (NoSuchMethodException e) {
+        throw new AssertionError("TODO 5: keep the given method wire(StockServers) of RestVsGrpc as it is: this test runs"
+            + " the demo's wire rows through it (" + e + ")");
+      }
+      wire.setAccessible(true);
+      java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream was = System.out;
+      System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+      try {
+        wire.invoke(null, servers);
+      } finally {
+        System.setOut(was);
+      }
+      String label = "connections for " + DEMO_CALLERS + " callers";
+      String row = printed.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(label)).findFirst()
+          .orElse("(no row: " + printed.toString(StandardCharsets.UTF_8).strip() + ")");
+      String[] cells = row.startsWith(label) ? row.substring(label.length()).strip().split("\\s+") : new String[] {"-", "-"};
+      String rest = cells[0], grpc = cells.length > 1 ? cells[1] : "-";
+      assertThat(grpc).as("TODO 5: the gRPC cell of the demo's row '%s' (RestVsGrpc is given code: keep it as it is): the"
+          + " connections a client that had none yet opens for %d callers at once, 1 over HTTP/2; counted from a client"
+          + " already connected (the client of the bytes rows), it says 0, and the REST cell counts only the connections"
+          + " that client lacked", row, DEMO_CALLERS).isEqualTo("1");
+      assertThat(rest.matches("\\d+") ? Integer.parseInt(rest) : 0).as("TODO 5: the REST cell of the demo's row '%s': a"
+          + " client that had no connection yet opens several for %d callers at once over HTTP/1.1", row, DEMO_CALLERS)
+          .isBetween(2, DEMO_CALLERS);
+    }
+
+    @Test
     @DisplayName("the same report moves about a third of the bytes over gRPC as over REST")
     void fewerBytesOnTheWire() throws Exception {
       requireStep3("step 5");
