@@ -468,6 +468,36 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 3) // last: 200 requests, and only its own rule's mistakes need it
+    @DisplayName("the demo's queries asked 100 times in a row are encoded 100 times: no answer is kept once a query comes back often")
+    void encodesHotQueries() throws Exception {
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        // The demo's two queries (1 and 1,000 items), asked again and again as the harness asks them: an answer kept
+        // once its report has come back a few times ("a hot query") is a look-up from then on, whatever the few.
+        for (int items : new int[] {1, 1_000}) {
+          java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
+          StockCodec.Report report = StockCodec.report("LYON-1", items);
+          byte[] json = StockCodec.toJson(report);
+          StockCodec.Report same = countingEncodings(report, "com.fasterxml.jackson.databind.ser.", encodings);
+          own.stock = (warehouse, n) -> same; // the very same report for every request
+          URI uri = URI.create("http://127.0.0.1:" + own.restPort() + "/stock/LYON-1?items=" + items);
+          int answered = 0;
+          for (int i = 0; i < ASKED_IN_A_ROW; i++) {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() == 200 && java.util.Arrays.equals(r.body(), json)) answered++;
+          }
+          assertThat(answered).as("TODO 2: answers that were the report's JSON, of %d requests in a row for GET"
+              + " /stock/LYON-1?items=%d", ASKED_IN_A_ROW, items).isEqualTo(ASKED_IN_A_ROW);
+          assertThat(encodings.get()).as("TODO 2: times the report of %d items was encoded as JSON for %d requests in a row"
+              + " of the same query, as the harness asks it; expected one encoding per request: an answer kept once its"
+              + " query or report has come back a few times (a 'hot' answer) makes REST's calls per second measure a"
+              + " look-up from then on, not the encoding", items, ASKED_IN_A_ROW).isGreaterThanOrEqualTo(ASKED_IN_A_ROW);
+        }
+      }
+    }
+
+    @Test
     @DisplayName("names in any script travel as they are: the body is the report's JSON bytes, UTF-8")
     void anyScript() throws Exception {
       // The JVM's default charset is US-ASCII during the call, whatever the machine's: the server's answer must not
@@ -889,6 +919,45 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 2) // late: 200 calls, and only its own rule's mistakes need it
+    @DisplayName("the demo's queries asked 100 times in a row are encoded 100 times: no reply is kept once a query comes back often")
+    void encodesHotQueries() throws Exception {
+      requireStep1("step 3");
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        ManagedChannel channel = LocalGrpc.channel(own.grpcPort());
+        try {
+          StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+          // The demo's two queries (1 and 1,000 items), asked again and again as the harness asks them: a reply kept
+          // once its report has come back a few times ("a hot query") is a look-up from then on, whatever the few.
+          for (int items : new int[] {1, 1_000}) {
+            java.util.concurrent.atomic.AtomicInteger encodings = new java.util.concurrent.atomic.AtomicInteger();
+            StockCodec.Report report = StockCodec.report("LYON-1", items);
+            StockReport expected = StockCodec.toProto(report);
+            StockCodec.Report same = countingEncodings(report, "StockCodec.toProto", encodings);
+            own.stock = (warehouse, n) -> same; // the very same report for every call
+            int answered = 0;
+            for (int i = 0; i < ASKED_IN_A_ROW; i++) {
+              try {
+                if (stub.withDeadlineAfter(10, TimeUnit.SECONDS).getStock(StockQuery.newBuilder().setWarehouse("LYON-1")
+                    .setItems(items).build()).equals(expected)) answered++;
+              } catch (StatusRuntimeException e) {
+                // counted as not answered
+              }
+            }
+            assertThat(answered).as("TODO 3: replies that were the report asked, of %d calls in a row of GetStock for"
+                + " LYON-1 and %d items", ASKED_IN_A_ROW, items).isEqualTo(ASKED_IN_A_ROW);
+            assertThat(encodings.get()).as("TODO 3: times toProto encoded the report of %d items for %d calls in a row of"
+                + " the same query, as the harness asks it; expected one encoding per call: a reply kept once its query or"
+                + " report has come back a few times (a 'hot' reply) makes gRPC's calls per second measure a look-up from"
+                + " then on, not the encoding", items, ASKED_IN_A_ROW).isGreaterThanOrEqualTo(ASKED_IN_A_ROW);
+          }
+        } finally {
+          LocalGrpc.close(channel);
+        }
+      }
+    }
+
+    @Test
     @Order(Order.DEFAULT + 1) // late: slow, and only its own rule's mistakes need it
     @DisplayName("eight big replies at once are encoded side by side: no lock in getStock makes them wait in line")
     void repliesEncodedSideBySide() throws Exception {
@@ -1165,10 +1234,7 @@ class RestVsGrpcTest {
       requireStep2("step 4");
       java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
       java.util.function.BiFunction<String, Integer, StockCodec.Report> was = servers.stock;
-      servers.stock = (warehouse, items) -> {
-        asked.incrementAndGet();
-        return was.apply(warehouse, items);
-      };
+      servers.stock = countingLookups(was, asked);
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
         java.util.Set<Object> first = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (int items : COUNTS_ASKED_AGAIN) for (int call = 1; call <= 2; call++) {
@@ -1534,10 +1600,7 @@ class RestVsGrpcTest {
       requireStep3("step 5");
       java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
       java.util.function.BiFunction<String, Integer, StockCodec.Report> was = servers.stock;
-      servers.stock = (warehouse, items) -> {
-        asked.incrementAndGet();
-        return was.apply(warehouse, items);
-      };
+      servers.stock = countingLookups(was, asked);
       try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
         java.util.Set<Object> first = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (int items : COUNTS_ASKED_AGAIN) for (int call = 1; call <= 2; call++) {
@@ -1621,6 +1684,89 @@ class RestVsGrpcTest {
         if (problem == null || problem.isEmpty()) continue;
         fail("TODO 5: what Harness.%s measured (Harness is given code: keep it as it is), in 3 rounds of 10 ms after a"
             + " warm-up round, 1 caller: %s", way, problem);
+      }
+    }
+
+    @Test
+    @DisplayName("the harness's median is the middle round, or the mean of the two middle rounds when their number is even (seed printed)")
+    void harnessMedian() {
+      // Harness is given code: this test says what it guarantees, for every number of rounds (the demo runs 3 or 5; a
+      // Harness may be built with any), the even ones too, whose median is the mean of the two middle rounds.
+      String fixed = System.getenv("LAB06_SEED");
+      long seed = fixed == null || fixed.isBlank() ? new java.util.Random().nextLong() : Long.parseLong(fixed.strip());
+      System.out.println("      the harness's median: seed " + seed + " (LAB06_SEED=" + seed + " repeats it)");
+      java.util.Random random = new java.util.Random(seed);
+      List<String> wrong = new ArrayList<>();
+      for (int rounds = 1; rounds <= 8; rounds++) {
+        for (int trial = 0; trial < 10; trial++) {
+          double[] values = new double[rounds];
+          for (int i = 0; i < rounds; i++) values[i] = Math.rint(random.nextDouble() * 100_000) / 10; // distinct, most likely
+          double[] sorted = values.clone();
+          java.util.Arrays.sort(sorted);
+          int mid = rounds / 2;
+          double median = rounds % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+          double got = Harness.median(values.clone());
+          if (got != median && wrong.size() < 3) {
+            wrong.add(java.util.Arrays.toString(values) + " gave " + got + ", expected " + median);
+          }
+        }
+      }
+      assertThat(wrong).as("TODO 5: what Harness.median made of the results of 1 to 8 rounds (seed %d; Harness is given code:"
+          + " keep it as it is): the median round, the middle one when their number is odd and the mean of the two middle"
+          + " ones when it is even; the upper or lower middle round alone, the mean of all, the best or the worst is moved"
+          + " by one slow or fast round that the median is there to leave out", seed).isEmpty();
+    }
+
+    @Test
+    @DisplayName("the harness's callsPerSecond with several callers divides the calls of all of them by the time that really passed")
+    void harnessCountsEveryCaller() throws Exception {
+      // Harness is given code. Eight callers whose every call outlasts a round: each makes one call per round, and the
+      // calls of a round all end before the next round's begin, so the test tells the rounds apart from when each call
+      // began and ended, and bounds what each round measured with no margin of time (see SleepingCallers).
+      int callers = 8;
+      String problem = null;
+      for (int attempt = 0; attempt < 5; attempt++) {
+        SleepingCallers calls = new SleepingCallers();
+        Harness harness = new Harness(Duration.ofNanos(SleepingCallers.ROUND), 3);
+        double measured = harness.callsPerSecond(callers, calls);
+        long after = System.nanoTime();
+        problem = calls.problem(measured, 3, after);
+        if (!"".equals(problem)) break; // "" when the machine paused where a round could hide: measure again
+      }
+      if ("".equals(problem)) System.out.println("      the harness's callsPerSecond with " + callers + " callers: the machine paused in every try");
+      if (problem == null || problem.isEmpty()) return;
+      fail("TODO 5: what Harness.callsPerSecond(%d, ...) measured (Harness is given code: keep it as it is), in 3 rounds of"
+          + " 10 ms after a warm-up round, each caller's call lasting 50 ms: %s", callers, problem);
+    }
+
+    @Test
+    @DisplayName("the wire meter counts each chunk before it passes it on, both ways: a reader never holds a byte the meter has not counted")
+    void wireMeterCountsFirst() throws Exception {
+      // Small receive buffers on both ends, so that the meter's write of a chunk (up to 64 KiB) waits while the reader
+      // takes the chunk's first bytes: a meter that counts after passing a chunk on is seen every time, not by chance.
+      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
+      try (java.net.ServerSocket target = new java.net.ServerSocket()) {
+        target.setReceiveBufferSize(2_048);
+        target.bind(new java.net.InetSocketAddress(local, 0), 50);
+        try (WireMeter meter = new WireMeter(target.getLocalPort()); java.net.Socket client = new java.net.Socket()) {
+          client.setReceiveBufferSize(2_048);
+          client.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
+          client.setSoTimeout(10_000);
+          try (java.net.Socket server = target.accept()) {
+            server.setSoTimeout(10_000);
+            // And small send buffers on the meter's own two sockets (the kernel would grow them): a chunk then waits in
+            // the meter's write until the reader has taken part of it.
+            for (java.net.Socket relayed : meterSockets(meter)) relayed.setSendBufferSize(4_096);
+            List<String> ahead = new ArrayList<>();
+            ahead.add(readerAhead("down (server to client)", server.getOutputStream(), client.getInputStream(), meter::bytesDown));
+            ahead.add(readerAhead("up (client to server)", client.getOutputStream(), server.getInputStream(), meter::bytesUp));
+            ahead.removeIf(String::isEmpty);
+            assertThat(ahead).as("TODO 5: bytes a reader held beyond what the given WireMeter had counted (WireMeter is given"
+                + " code: keep it as it is): it counts each chunk BEFORE passing it on, so that a client that has its answer"
+                + " always finds it counted; counted after, the count races the reader, and the wire rows read a count that"
+                + " lacks the last chunk").isEmpty();
+          }
+        }
       }
     }
 
@@ -2063,6 +2209,42 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: it runs the demo's wire rows (a few seconds), and only its own rule's mistakes need it
+    @DisplayName("the demo's connections row counts what clients that had no connection yet open for 32 callers: one for gRPC, several for REST")
+    void demoCountsFreshConnections() throws Exception {
+      requireStep3("step 5");
+      // The demo's own code (RestVsGrpc.wire, given), run against the shared servers, its table read as it prints it.
+      java.lang.reflect.Method wire;
+      try {
+        wire = RestVsGrpc.class.getDeclaredMethod("wire", StockServers.class);
+      } catch (NoSuchMethodException e) {
+        throw new AssertionError("TODO 5: keep the given method wire(StockServers) of RestVsGrpc as it is: this test runs"
+            + " the demo's wire rows through it (" + e + ")");
+      }
+      wire.setAccessible(true);
+      java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream was = System.out;
+      System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+      try {
+        wire.invoke(null, servers);
+      } finally {
+        System.setOut(was);
+      }
+      String label = "connections for " + DEMO_CALLERS + " callers";
+      String row = printed.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(label)).findFirst()
+          .orElse("(no row: " + printed.toString(StandardCharsets.UTF_8).strip() + ")");
+      String[] cells = row.startsWith(label) ? row.substring(label.length()).strip().split("\\s+") : new String[] {"-", "-"};
+      String rest = cells[0], grpc = cells.length > 1 ? cells[1] : "-";
+      assertThat(grpc).as("TODO 5: the gRPC cell of the demo's row '%s' (RestVsGrpc is given code: keep it as it is): the"
+          + " connections a client that had none yet opens for %d callers at once, 1 over HTTP/2; counted from a client"
+          + " already connected (the client of the bytes rows), it says 0, and the REST cell counts only the connections"
+          + " that client lacked", row, DEMO_CALLERS).isEqualTo("1");
+      assertThat(rest.matches("\\d+") ? Integer.parseInt(rest) : 0).as("TODO 5: the REST cell of the demo's row '%s': a"
+          + " client that had no connection yet opens several for %d callers at once over HTTP/1.1", row, DEMO_CALLERS)
+          .isBetween(2, DEMO_CALLERS);
+    }
+
+    @Test
     @DisplayName("the same report moves about a third of the bytes over gRPC as over REST")
     void fewerBytesOnTheWire() throws Exception {
       requireStep3("step 5");
@@ -2270,6 +2452,9 @@ class RestVsGrpcTest {
    * with the boundaries around the fixture's 20, the demo's 1,000 and the largest the server answers, so a cache kept
    * only for small, middling or big reports is seen.
    */
+  /** Times the demo's queries are asked in a row, as the harness asks one query again and again. */
+  static final int ASKED_IN_A_ROW = 100;
+
   static final int[] COUNTS_ASKED_AGAIN = {1, 2, 5, 19, 20, 21, 50, 100, 200, 500, 999, 1_000, 1_001, 2_000, 5_000, 9_999, 10_000};
 
   /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
@@ -2440,6 +2625,101 @@ class RestVsGrpcTest {
 
     @Override
     public void close() { server.stop(); }
+  }
+
+  /** The sockets of the given WireMeter (its field open), or an AssertionError that says to keep it. */
+  @SuppressWarnings("unchecked")
+  static List<java.net.Socket> meterSockets(WireMeter meter) {
+    try {
+      java.lang.reflect.Field open = WireMeter.class.getDeclaredField("open");
+      open.setAccessible(true);
+      return List.copyOf((List<java.net.Socket>) open.get(meter));
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new AssertionError("TODO 5: keep the given field `open` of WireMeter as it is: this test sets the buffers of"
+          + " the meter's sockets through it (" + e + ")");
+    }
+  }
+
+  /**
+   * Writes 1 MiB into {@code out} on a thread of its own while reading it from {@code in}, 512 bytes at a time: "" if
+   * the meter's {@code counted} always held at least the bytes read so far, else the first time it did not.
+   */
+  static String readerAhead(String way, java.io.OutputStream out, java.io.InputStream in,
+      java.util.function.LongSupplier counted) throws Exception {
+    int size = 1 << 20;
+    long start = counted.getAsLong();
+    Thread writer = new Thread(() -> {
+      try {
+        out.write(new byte[size]);
+        out.flush();
+      } catch (IOException e) {
+        // the reader says what it got
+      }
+    }, "test-writer");
+    writer.setDaemon(true);
+    writer.start();
+    byte[] buffer = new byte[512];
+    String first = "";
+    long read = 0;
+    while (read < size) {
+      int n = in.read(buffer);
+      if (n < 0) break;
+      read += n;
+      long sofar = counted.getAsLong() - start;
+      if (sofar < read && first.isEmpty()) first = way + ": " + read + " bytes read while the meter had counted " + sofar;
+    }
+    writer.join(10_000);
+    return first;
+  }
+
+  /**
+   * Calls for Harness.callsPerSecond with several callers, in rounds of ROUND ns: each call sleeps SLEEP_MS, longer than
+   * a round, so each caller makes one call per round, and every call of a round begins before any of it ends (unless the
+   * machine paused), while all of them end before the next round's begin. From when each call began and ended the test
+   * tells the rounds apart and bounds what each measured: its calls in the time from its first call's start to its last
+   * call's end at most, in the time between the rounds around it at least.
+   */
+  static final class SleepingCallers implements Harness.Call {
+    static final long ROUND = 10_000_000L;
+    static final long SLEEP_MS = 50;
+    final java.util.Queue<long[]> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    @Override
+    public Object run() throws Exception {
+      long began = System.nanoTime();
+      Thread.sleep(SLEEP_MS);
+      calls.add(new long[] {began, System.nanoTime()});
+      return "a report";
+    }
+
+    /** What is wrong with {@code measured}: null if nothing, "" if the calls cannot tell (the machine paused). */
+    String problem(double measured, int rounds, long after) {
+      List<long[]> sorted = new ArrayList<>(calls);
+      sorted.sort(java.util.Comparator.comparingLong(c -> c[0]));
+      List<long[]> groups = new ArrayList<>(); // {calls, first begin, last end}
+      for (long[] call : sorted) {
+        long[] last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
+        if (last == null || call[0] > last[2]) groups.add(new long[] {1, call[0], call[1]});
+        else {
+          last[0]++;
+          last[2] = Math.max(last[2], call[1]);
+        }
+      }
+      if (groups.size() != rounds + 1) return ""; // a round split by a pause, or one with no call: measure again
+      double[] low = new double[rounds], high = new double[rounds];
+      for (int r = 1; r <= rounds; r++) {
+        long[] round = groups.get(r);
+        long around = (r + 1 < groups.size() ? groups.get(r + 1)[1] : after) - groups.get(r - 1)[2];
+        low[r - 1] = round[0] * 1e9 / around;
+        high[r - 1] = round[0] * 1e9 / (round[2] - round[1]);
+      }
+      double lowest = ScheduledCalls.middle(low), highest = ScheduledCalls.middle(high);
+      if (measured >= lowest && measured <= highest) return null;
+      return String.format(Locale.ROOT, "%.1f calls per second; its 3 rounds made %d, %d and %d calls, all callers"
+          + " together, so the median round lies between %.1f and %.1f calls per second. Less is a rate per caller, or"
+          + " the calls of some callers left out; more, a time shorter than what really passed", measured,
+          groups.get(1)[0], groups.get(2)[0], groups.get(3)[0], lowest, highest);
+    }
   }
 
   /**
@@ -2692,6 +2972,15 @@ class RestVsGrpcTest {
    * Harness, waits for its callers' work, then counts the live threads named as this one (its pool's, by the name
    * without its number): "N threads".
    */
+  /** {@code stock}, counting in {@code asked} each report it is asked for: the calls that reached the server's lookup. */
+  static java.util.function.BiFunction<String, Integer, StockCodec.Report> countingLookups(
+      java.util.function.BiFunction<String, Integer, StockCodec.Report> stock, java.util.concurrent.atomic.AtomicInteger asked) {
+    return (warehouse, items) -> {
+      asked.incrementAndGet();
+      return stock.apply(warehouse, items);
+    };
+  }
+
   /** Adds to {@code objects} the report a client returned, its list of items and each item: the objects it handed out. */
   static void objectsOf(StockCodec.Report report, java.util.Set<Object> objects) {
     objects.clear();
