@@ -586,11 +586,17 @@ class FanOutTrapTest {
       Together atInventory = new Together(customers, bound, customerThreads);
       Together atPayment = new Together(customers, bound, customerThreads);
       Together atBroker = new Together(customers, bound, customerThreads);
+      // and where each call is made: a pool of a fixed size that the JVM keeps (no field of Checkout shows it) is one too
+      List<String> pooled = new java.util.concurrent.CopyOnWriteArrayList<>();
       shop.inventory().script(call -> {
+        String pool = sharedPoolOf(Thread.currentThread());
+        if (pool != null) pooled.add("inventory's call on " + pool);
         atInventory.arrive();
         return null;
       });
       shop.payment().script(call -> {
+        String pool = sharedPoolOf(Thread.currentThread());
+        if (pool != null) pooled.add("payment's call on " + pool);
         atPayment.arrive();
         return null;
       });
@@ -658,6 +664,11 @@ class FanOutTrapTest {
         customersAtOnce.shutdownNow();
       }
       // then
+      assertThat(pooled.stream().distinct().toList()).as("TODO 1: where the checkouts of %d customers confirmed at once made"
+          + " their calls: %s. Every checkout goes through that pool, of a fixed size whatever the machine: past its last"
+          + " worker (and the spare ones a managed wait may add, 256 at most), the next customer waits for other customers'"
+          + " checkouts. Make the calls on the customer's own thread, with nothing around them", customers, pooled)
+          .isEmpty();
       assertThat(List.of(atInventory.together(), atPayment.together(), atBroker.together()))
           .as("TODO 1: of %d checkouts confirmed at the same moment, how many were in inventory's call, in payment's"
               + " and waiting for the broker's acknowledgement, all at once (each held until all %d were there)%s: a"
@@ -1715,6 +1726,34 @@ class FanOutTrapTest {
       await(() -> shop.notification().handled().contains("o-1"), "TODO 2: the email for o-1 never went out");
       assertThat(shop.notification().handled()).as("TODO 2: emails sent").containsExactly("o-1");
     }
+  }
+
+  /**
+   * The pool of a fixed size {@code t} belongs to, kept by the JVM rather than by the lab (so no field shows it), or null:
+   * a ForkJoinPool's worker (any ForkJoinPool has a fixed number of workers, and spare ones only while a worker waits in a
+   * managed block, 256 at most), or a thread CompletableFuture started for an ...Async method given no executor: its
+   * stand-in for ForkJoinPool.commonPool() on a machine of one or two cores, where that pool has a single worker. On any
+   * machine of more than two cores those calls share the common pool's cores - 1 workers, so they are judged the same on
+   * every machine.
+   */
+  static String sharedPoolOf(Thread t) {
+    if (t instanceof java.util.concurrent.ForkJoinWorkerThread worker) {
+      java.util.concurrent.ForkJoinPool pool = worker.getPool();
+      return (pool == java.util.concurrent.ForkJoinPool.commonPool() ? "ForkJoinPool.commonPool(), which CompletableFuture's"
+          + " ...Async methods given no executor and parallel streams use," : "a ForkJoinPool") + " of " + pool.getParallelism() + " workers";
+    }
+    StackTraceElement[] stack = t.getStackTrace();
+    for (int i = 0; i < stack.length; i++) {
+      // (CompletableFuture's stand-in starts an unnamed thread per task, only when the common pool has a single worker)
+      if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() <= 1 && t.getName().matches("Thread-\\d+")
+          && stack[i].getClassName().startsWith("java.util.concurrent.CompletableFuture$Async")
+          && java.util.Arrays.stream(stack, i + 1, stack.length).allMatch(f -> f.getClassName().equals("java.lang.Thread"))) {
+        return "CompletableFuture's default executor (an ...Async method given no executor): a new thread per task only on a"
+            + " machine of one or two cores (this one has " + Runtime.getRuntime().availableProcessors() + "), on any bigger one"
+            + " ForkJoinPool.commonPool() and its cores - 1 workers";
+      }
+    }
+    return null;
   }
 
   /**
