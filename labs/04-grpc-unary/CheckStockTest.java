@@ -155,28 +155,7 @@ class CheckStockTest {
    * wherever the lab keeps it: in StockService, StockServer, StockClient or a helper class of its own next to them.
    */
   static List<Class<?>> labClasses() {
-    List<Class<?>> found = new ArrayList<>();
-    try {
-      java.security.CodeSource source = CheckStockTest.class.getProtectionDomain().getCodeSource();
-      java.nio.file.Path where = java.nio.file.Path.of(source.getLocation().toURI());
-      List<String> names = new ArrayList<>();
-      if (java.nio.file.Files.isDirectory(where)) {
-        try (var files = java.nio.file.Files.list(where)) {
-          files.map(f -> f.getFileName().toString()).forEach(names::add);
-        }
-      } else {
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) {
-          jar.stream().map(java.util.jar.JarEntry::getName).forEach(names::add);
-        }
-      }
-      for (String name : names) {
-        if (!name.endsWith(".class") || name.contains("/") || name.contains("$") || name.startsWith("CheckStockTest")) continue;
-        found.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, CheckStockTest.class.getClassLoader()));
-      }
-    } catch (Exception | LinkageError e) {
-      throw new IllegalStateException("could not list the lab's classes next to CheckStockTest", e);
-    }
-    return found;
+    return workbook.test.LabClasses.beside(CheckStockTest.class, false);
   }
 
   /**

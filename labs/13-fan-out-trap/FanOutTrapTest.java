@@ -1840,29 +1840,9 @@ class FanOutTrapTest {
     return queues;
   }
 
-  /** The lab's own top-level classes (the default package, compiled with this test), the test's own excepted. */
+  /** The lab's own classes (the default package, compiled with this test), nested ones too, the test's own excepted. */
   static List<Class<?>> labClasses() {
-    List<Class<?>> found = new ArrayList<>();
-    try {
-      java.nio.file.Path where = java.nio.file.Path.of(FanOutTrapTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      List<String> names = new ArrayList<>();
-      if (java.nio.file.Files.isDirectory(where)) {
-        try (var files = java.nio.file.Files.list(where)) {
-          files.map(f -> f.getFileName().toString()).forEach(names::add);
-        }
-      } else {
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) {
-          jar.stream().map(java.util.jar.JarEntry::getName).forEach(names::add);
-        }
-      }
-      for (String name : names) {
-        if (!name.endsWith(".class") || name.contains("/") || name.startsWith("FanOutTrapTest")) continue;
-        found.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, FanOutTrapTest.class.getClassLoader()));
-      }
-    } catch (Exception | LinkageError e) {
-      throw new IllegalStateException("could not list the lab's classes next to FanOutTrapTest", e);
-    }
-    return found;
+    return workbook.test.LabClasses.beside(FanOutTrapTest.class, true);
   }
 
   /**
