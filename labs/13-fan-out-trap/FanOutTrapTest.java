@@ -664,10 +664,11 @@ class FanOutTrapTest {
         customersAtOnce.shutdownNow();
       }
       // then
-      assertThat(pooled.stream().distinct().toList()).as("TODO 1: where the checkouts of %d customers confirmed at once made"
+      List<String> pools = pooled.stream().distinct().toList();
+      assertThat(pools).as("TODO 1: where the checkouts of %d customers confirmed at once made"
           + " their calls: %s. Every checkout goes through that pool, of a fixed size whatever the machine: past its last"
           + " worker (and the spare ones a managed wait may add, 256 at most), the next customer waits for other customers'"
-          + " checkouts. Make the calls on the customer's own thread, with nothing around them", customers, pooled)
+          + " checkouts. Make the calls on the customer's own thread, with nothing around them", customers, pools)
           .isEmpty();
       assertThat(List.of(atInventory.together(), atPayment.together(), atBroker.together()))
           .as("TODO 1: of %d checkouts confirmed at the same moment, how many were in inventory's call, in payment's"
