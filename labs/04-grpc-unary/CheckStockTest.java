@@ -155,28 +155,7 @@ class CheckStockTest {
    * wherever the lab keeps it: in StockService, StockServer, StockClient or a helper class of its own next to them.
    */
   static List<Class<?>> labClasses() {
-    List<Class<?>> found = new ArrayList<>();
-    try {
-      java.security.CodeSource source = CheckStockTest.class.getProtectionDomain().getCodeSource();
-      java.nio.file.Path where = java.nio.file.Path.of(source.getLocation().toURI());
-      List<String> names = new ArrayList<>();
-      if (java.nio.file.Files.isDirectory(where)) {
-        try (var files = java.nio.file.Files.list(where)) {
-          files.map(f -> f.getFileName().toString()).forEach(names::add);
-        }
-      } else {
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) {
-          jar.stream().map(java.util.jar.JarEntry::getName).forEach(names::add);
-        }
-      }
-      for (String name : names) {
-        if (!name.endsWith(".class") || name.contains("/") || name.contains("$") || name.startsWith("CheckStockTest")) continue;
-        found.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, CheckStockTest.class.getClassLoader()));
-      }
-    } catch (Exception | LinkageError e) {
-      throw new IllegalStateException("could not list the lab's classes next to CheckStockTest", e);
-    }
-    return found;
+    return workbook.test.LabClasses.beside(CheckStockTest.class, false);
   }
 
   /**
@@ -529,6 +508,50 @@ class CheckStockTest {
         }
       };
     }
+  }
+
+  /**
+   * On the client's side: for each call, the pool of a fixed size, outside the lab's own objects, whose thread made it
+   * ({@link #sharedPoolOf}). A blocking stub's call holds its thread until the answer comes.
+   */
+  static final class PoolWatch implements io.grpc.ClientInterceptor {
+    final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      String pool = sharedPoolOf(Thread.currentThread()); // a blocking stub starts its call on the thread that waits for it
+      if (pool != null) seen.add(pool);
+      return next.newCall(method, options);
+    }
+  }
+
+  /**
+   * The pool of a fixed size {@code t} belongs to, kept by the JVM rather than by the lab (so no field shows it), or null:
+   * a ForkJoinPool's worker (any ForkJoinPool has a fixed number of workers, and a call waiting in gRPC's blocking stub
+   * frees none), or a thread CompletableFuture started for an ...Async method given no executor: its stand-in for
+   * ForkJoinPool.commonPool() on a machine of one or two cores, where that pool has a single worker. On any machine of
+   * more than two cores those calls share the common pool's cores - 1 workers, so they are judged the same on every machine.
+   */
+  static String sharedPoolOf(Thread t) {
+    if (t instanceof java.util.concurrent.ForkJoinWorkerThread worker) {
+      java.util.concurrent.ForkJoinPool pool = worker.getPool();
+      return (pool == java.util.concurrent.ForkJoinPool.commonPool() ? "ForkJoinPool.commonPool(), which CompletableFuture's"
+          + " ...Async methods given no executor and parallel streams use," : "a ForkJoinPool") + " of " + pool.getParallelism() + " workers";
+    }
+    StackTraceElement[] stack = t.getStackTrace();
+    for (int i = 0; i < stack.length; i++) {
+      int below = i + 1;
+      // (CompletableFuture's stand-in starts an unnamed thread per task, only when the common pool has a single worker)
+      if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() <= 1 && t.getName().matches("Thread-\\d+")
+          && stack[i].getClassName().startsWith("java.util.concurrent.CompletableFuture$Async")
+          && java.util.Arrays.stream(stack, below, stack.length).allMatch(f -> f.getClassName().equals("java.lang.Thread"))) {
+        return "CompletableFuture's default executor (an ...Async method given no executor): a new thread per task only on a"
+            + " machine of one or two cores (this one has " + Runtime.getRuntime().availableProcessors() + "), on any bigger one"
+            + " ForkJoinPool.commonPool() and its cores - 1 workers";
+      }
+    }
+    return null;
   }
 
   /** A call to a server that takes 10 s, still waiting after 3 s: the message for a call with no deadline. */
@@ -1472,6 +1495,19 @@ class CheckStockTest {
           + " in the inventory at once with the other, also for the same product (no lock per product, no joining a call"
           + " already under way: it runs under another caller's deadline). Results: %s", twins)
           .hasSize(2).allMatch(result -> String.valueOf(result).contains(met));
+      // Nor on a pool of a fixed size that the JVM keeps, which no field of the client shows: the common pool has cores - 1
+      // workers, so two checkouts fit it on most machines, and the checkout after its last worker waits all the same.
+      PoolWatch pools = new PoolWatch();
+      StockClient watched = new StockClient(io.grpc.ClientInterceptors.intercept(new EchoChannel(), pools), TEST_DEADLINE);
+      String[] fetched = {"gave no answer within " + TEST_DEADLINE.toSeconds() + " s"};
+      Thread checkout = new Thread(() -> fetched[0] = thrownBy(() -> watched.fetch("grinder")), "a checkout calling fetch");
+      checkout.setDaemon(true);
+      checkout.start();
+      checkout.join(TEST_DEADLINE.toMillis());
+      assertThat(pools.seen).as("TODO 3: where fetch made its call (it %s): on a thread of %s. A call in gRPC's blocking"
+          + " stub holds its thread until the answer comes, so past the pool's last worker the next checkout waits for others'"
+          + " calls, past its own deadline, whatever the machine. Make the call in fetch, on the caller's thread (the stub is"
+          + " safe to share, and its deadline already bounds the wait)", fetched[0], pools.seen).isEmpty();
     }
 
     @Test
@@ -1741,6 +1777,17 @@ class CheckStockTest {
           + " call, in the inventory at once with the other, also for the same product (no lock per product, no answer"
           + " shared from a call under way). Results: %s", twins)
           .containsExactly(new StockClient.InStock("grinder", 1), new StockClient.InStock("grinder", 1));
+      // Nor through a pool of a fixed size that the JVM keeps (the common pool: cores - 1 workers, so two fit on most machines).
+      PoolWatch pools = new PoolWatch();
+      StockClient watched = new StockClient(io.grpc.ClientInterceptors.intercept(new EchoChannel(), pools), TEST_DEADLINE);
+      String[] checked = {"gave no answer within " + TEST_DEADLINE.toSeconds() + " s"};
+      Thread checkout = new Thread(() -> checked[0] = thrownBy(() -> watched.check("grinder")), "a checkout calling check");
+      checkout.setDaemon(true);
+      checkout.start();
+      checkout.join(TEST_DEADLINE.toMillis());
+      assertThat(pools.seen).as("TODO 4: where check's call was made (it %s): on a thread of %s. A call in gRPC's blocking"
+          + " stub holds its thread until the answer comes, so past the pool's last worker the next checkout waits for others'"
+          + " calls, whatever the machine. Call fetch in check, on the caller's thread", checked[0], pools.seen).isEmpty();
     }
 
     @Test

@@ -586,11 +586,17 @@ class FanOutTrapTest {
       Together atInventory = new Together(customers, bound, customerThreads);
       Together atPayment = new Together(customers, bound, customerThreads);
       Together atBroker = new Together(customers, bound, customerThreads);
+      // and where each call is made: a pool of a fixed size that the JVM keeps (no field of Checkout shows it) is one too
+      List<String> pooled = new java.util.concurrent.CopyOnWriteArrayList<>();
       shop.inventory().script(call -> {
+        String pool = sharedPoolOf(Thread.currentThread());
+        if (pool != null) pooled.add("inventory's call on " + pool);
         atInventory.arrive();
         return null;
       });
       shop.payment().script(call -> {
+        String pool = sharedPoolOf(Thread.currentThread());
+        if (pool != null) pooled.add("payment's call on " + pool);
         atPayment.arrive();
         return null;
       });
@@ -658,6 +664,12 @@ class FanOutTrapTest {
         customersAtOnce.shutdownNow();
       }
       // then
+      List<String> pools = pooled.stream().distinct().toList();
+      assertThat(pools).as("TODO 1: where the checkouts of %d customers confirmed at once made"
+          + " their calls: %s. Every checkout goes through that pool, of a fixed size whatever the machine: past its last"
+          + " worker (and the spare ones a managed wait may add, 256 at most), the next customer waits for other customers'"
+          + " checkouts. Make the calls on the customer's own thread, with nothing around them", customers, pools)
+          .isEmpty();
       assertThat(List.of(atInventory.together(), atPayment.together(), atBroker.together()))
           .as("TODO 1: of %d checkouts confirmed at the same moment, how many were in inventory's call, in payment's"
               + " and waiting for the broker's acknowledgement, all at once (each held until all %d were there)%s: a"
@@ -1718,6 +1730,34 @@ class FanOutTrapTest {
   }
 
   /**
+   * The pool of a fixed size {@code t} belongs to, kept by the JVM rather than by the lab (so no field shows it), or null:
+   * a ForkJoinPool's worker (any ForkJoinPool has a fixed number of workers, and spare ones only while a worker waits in a
+   * managed block, 256 at most), or a thread CompletableFuture started for an ...Async method given no executor: its
+   * stand-in for ForkJoinPool.commonPool() on a machine of one or two cores, where that pool has a single worker. On any
+   * machine of more than two cores those calls share the common pool's cores - 1 workers, so they are judged the same on
+   * every machine.
+   */
+  static String sharedPoolOf(Thread t) {
+    if (t instanceof java.util.concurrent.ForkJoinWorkerThread worker) {
+      java.util.concurrent.ForkJoinPool pool = worker.getPool();
+      return (pool == java.util.concurrent.ForkJoinPool.commonPool() ? "ForkJoinPool.commonPool(), which CompletableFuture's"
+          + " ...Async methods given no executor and parallel streams use," : "a ForkJoinPool") + " of " + pool.getParallelism() + " workers";
+    }
+    StackTraceElement[] stack = t.getStackTrace();
+    for (int i = 0; i < stack.length; i++) {
+      // (CompletableFuture's stand-in starts an unnamed thread per task, only when the common pool has a single worker)
+      if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() <= 1 && t.getName().matches("Thread-\\d+")
+          && stack[i].getClassName().startsWith("java.util.concurrent.CompletableFuture$Async")
+          && java.util.Arrays.stream(stack, i + 1, stack.length).allMatch(f -> f.getClassName().equals("java.lang.Thread"))) {
+        return "CompletableFuture's default executor (an ...Async method given no executor): a new thread per task only on a"
+            + " machine of one or two cores (this one has " + Runtime.getRuntime().availableProcessors() + "), on any bigger one"
+            + " ForkJoinPool.commonPool() and its cores - 1 workers";
+      }
+    }
+    return null;
+  }
+
+  /**
    * What makes a caller wait for other callers, or refuses it past a number of them, among what {@code roots} hold and
    * what the static fields of the lab's classes named {@code prefix} (nested ones too) hold, followed through the lab's
    * own objects (lambdas too), arrays, collections and maps: a lock, a semaphore (however many permits), a barrier, a
@@ -1801,29 +1841,9 @@ class FanOutTrapTest {
     return queues;
   }
 
-  /** The lab's own top-level classes (the default package, compiled with this test), the test's own excepted. */
+  /** The lab's own classes (the default package, compiled with this test), nested ones too, the test's own excepted. */
   static List<Class<?>> labClasses() {
-    List<Class<?>> found = new ArrayList<>();
-    try {
-      java.nio.file.Path where = java.nio.file.Path.of(FanOutTrapTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      List<String> names = new ArrayList<>();
-      if (java.nio.file.Files.isDirectory(where)) {
-        try (var files = java.nio.file.Files.list(where)) {
-          files.map(f -> f.getFileName().toString()).forEach(names::add);
-        }
-      } else {
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) {
-          jar.stream().map(java.util.jar.JarEntry::getName).forEach(names::add);
-        }
-      }
-      for (String name : names) {
-        if (!name.endsWith(".class") || name.contains("/") || name.startsWith("FanOutTrapTest")) continue;
-        found.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, FanOutTrapTest.class.getClassLoader()));
-      }
-    } catch (Exception | LinkageError e) {
-      throw new IllegalStateException("could not list the lab's classes next to FanOutTrapTest", e);
-    }
-    return found;
+    return workbook.test.LabClasses.beside(FanOutTrapTest.class, true);
   }
 
   /**
