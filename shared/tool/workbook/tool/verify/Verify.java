@@ -69,8 +69,12 @@ public final class Verify {
     try {
       scratch = Fs.tempDir("verify");
       Path dir = scratch;
-      // Ctrl-C in the middle of a lab: the hook still removes the temporary copies.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> Fs.delete(dir), "verify-cleanup"));
+      // Ctrl-C in the middle of a lab, or a kill of this JVM alone: the checks' processes (a lab's
+      // JVM, its demo, a JBang build, a self-test) end with it, then the hook removes their copies.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        Fs.delete(dir);
+      }, "verify-cleanup"));
       // The longest first, so the run does not end waiting on one long check that started late.
       for (Labs.Lab lab : chosen) {
         later(name(lab), 30 + 3L * Mistakes.of(lab.solutionDir()).size(), () -> check(lab));
