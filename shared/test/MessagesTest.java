@@ -187,6 +187,28 @@ class MessagesTest {
     assertThat(fixed.exit()).as("its exit code").isZero();
   }
 
+  @Test @Order(4) @DisplayName("verify runs first the test that caught each mistake last time, and the whole step when it no longer does")
+  void catchersFirst() throws Exception {
+    // Test 3's verify (messages --run) recorded, for each mistake, the step's first failing test, which named its TODO.
+    Path known = copy.resolve(".workbook/verify-catchers.tsv");
+    List<String> lines = Files.readAllLines(known);
+    assertThat(lines).as("the catches verify remembers").hasSize(8)
+        .anyMatch(l -> l.startsWith("99\tgreets-nobody\t") && l.endsWith("\tAdderTest$Step2#some"))
+        .anyMatch(l -> l.startsWith("99\tsubtracts\t") && l.endsWith("\tAdderTest$Step1#adds"));
+    Result again = workbook("verify", "99");
+    String log = Files.readString(copy.resolve(".workbook/verify-logs/99.log"));
+    assertThat(again.out()).as("verify 99 again").contains("8 of 8 mistakes caught at their own step", "1 passed, 0 failed");
+    assertThat(log.split("=== first the test that caught it last time", -1)).as("mistakes tried with their last catcher first in:\n" + log).hasSize(9);
+    assertThat(log).as("the log of verify 99 again").doesNotContain("no longer catches it");
+    // A catcher that is gone (or passes now): the whole step runs, and still catches every mistake.
+    Files.write(known, lines.stream().map(l -> l.replaceFirst("\t[^\t]+$", "\tAdderTest\\$Step2#gone")).toList());
+    Result stale = workbook("verify", "99");
+    String staleLog = Files.readString(copy.resolve(".workbook/verify-logs/99.log"));
+    assertThat(stale.out()).as("verify 99 with stale catchers").contains("8 of 8 mistakes caught at their own step", "1 passed, 0 failed");
+    assertThat(staleLog.split("no longer catches it", -1)).as("mistakes whose whole step ran in:\n" + staleLog).hasSize(9);
+    assertThat(Files.readAllLines(known)).as("the catches remembered after it").hasSize(8).noneMatch(l -> l.endsWith("#gone"));
+  }
+
   // --- helpers ----------------------------------------------------------------------------
 
   /** A unified diff of one changed line, as verify's catalogue keeps it (paths relative to the lab). */

@@ -103,6 +103,10 @@ public final class LabTests {
       }
       request.filters(TagFilter.includeTags(steps));
     }
+    // verify's mistakes: the test that caught this mistake last time runs alone first (workbook.only,
+    // "Class$Nested#method"); only when it no longer catches it does the whole step run.
+    String only = System.getProperty(ONLY);
+    if (only != null && !only.isBlank()) request.filters(onlyTest(only));
     // The workbook's extensions (extensions.txt): HangOnce always; StopWhenCaught for verify's mistakes,
     // whose step's remaining tests add nothing once one names its TODO.
     request.configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true");
@@ -124,6 +128,22 @@ public final class LabTests {
       System.out.flush();
       return new int[] {printer.passed, printer.failed};
     }
+  }
+
+  /** For verify: runs one test method alone ("Class$Nested#method", as {@link StopWhenCaught} records a catch). */
+  public static final String ONLY = "workbook.only";
+
+  /** Keeps the test methods named by key (every invocation of a parameterized one); containers stay while they hold one. */
+  static org.junit.platform.launcher.PostDiscoveryFilter onlyTest(String key) {
+    return descriptor -> {
+      boolean match = descriptor.getSource()
+          .filter(src -> src instanceof org.junit.platform.engine.support.descriptor.MethodSource)
+          .map(src -> (org.junit.platform.engine.support.descriptor.MethodSource) src)
+          .map(src -> (src.getClassName() + "#" + src.getMethodName()).equals(key))
+          .orElse(false);
+      return match ? org.junit.platform.engine.FilterResult.included("the test to try first")
+          : org.junit.platform.engine.FilterResult.excluded("not the test to try first");
+    };
   }
 
   /** [ok] and [FAIL] instead of ✔ and ✘: asked for by the workbook tool (--plain, WORKBOOK_PLAIN=1) or its warm runner. */

@@ -16,9 +16,17 @@ import org.junit.jupiter.api.extension.TestWatcher;
  */
 public final class StopWhenCaught implements SkipBeforeBuilding, TestWatcher {
   private static final AtomicBoolean CAUGHT = new AtomicBoolean();
+  private static final AtomicBoolean FAILED = new AtomicBoolean();
   private static final Pattern STEP = Pattern.compile("step(\\d+)");
 
-  static void reset() { CAUGHT.set(false); }
+  /** System property: the test that caught the mistake, as "Class$Nested#method", when it was the step's first to fail. */
+  public static final String CAUGHT_BY = "workbook.caughtBy";
+
+  static void reset() {
+    CAUGHT.set(false);
+    FAILED.set(false);
+    System.clearProperty(CAUGHT_BY);
+  }
 
   @Override public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
     return Boolean.getBoolean("workbook.stopWhenCaught") && CAUGHT.get() && context.getTestMethod().isPresent()
@@ -35,9 +43,16 @@ public final class StopWhenCaught implements SkipBeforeBuilding, TestWatcher {
         Matcher m = STEP.matcher(tag);
         if (m.matches() && (timeout || Pattern.compile("\\bTODO " + Integer.parseInt(m.group(1)) + "\\b").matcher(message).find())) {
           CAUGHT.set(true);
+          // The test that caught it, if it was the step's first to fail: verify runs it alone first next
+          // time (LabTests.ONLY), and its message is still the first a learner reads in this step.
+          if (!FAILED.getAndSet(true)) {
+            context.getTestMethod().ifPresent(method ->
+                System.setProperty(CAUGHT_BY, context.getRequiredTestClass().getName() + "#" + method.getName()));
+          }
           return;
         }
       }
     }
+    FAILED.set(true);
   }
 }

@@ -78,6 +78,7 @@ public final class Mistakes {
     }
     WarmRunner warm = prepared.get();
     warm.compileVerdict = "";
+    String fingerprint = Catchers.fingerprint(labCopy, solutionDir, root.resolve("shared/src")); // before the solution is laid over
     System.out.println("=== the starter's tests");
     warm.run(out.resolve("starter.tsv"));
     if (Verify.starterProblem(Results.read(out.resolve("starter.tsv")).orElse(new Results(List.of()))) != null) return 0;
@@ -86,17 +87,27 @@ public final class Mistakes {
     if (!warm.run(out.resolve("solution.tsv"))) return 0;
     System.out.println("=== the mistakes");
     warm.pin(); // each mistake is compiled against the solution's classes: its own files alone, most of the time
-    return runAll(labCopy, out.resolve("mistakes.tsv"), solutionDir, warm);
+    return runAll(labCopy, out.resolve("mistakes.tsv"), solutionDir, warm, fingerprint);
   }
 
+  /** The lab's tests read these (LabTests.ONLY, StopWhenCaught.CAUGHT_BY): the test to run alone, the test that caught. */
+  static final String ONLY = "workbook.only";
+  static final String CAUGHT_BY = "workbook.caughtBy";
+  /** The tests that caught each mistake in an earlier run (verify writes it beside the report; see Catchers). */
+  static final String KNOWN_CATCHERS = "catchers-known.tsv";
+  /** The tests that caught each mistake in this run, for the next: mistake, digest of what it was checked on, "Class$Nested#method". */
+  static final String CATCHERS = "catchers.tsv";
+
   /** Every mistake laid over the solution in turn; one line per mistake goes to the report. */
-  private static int runAll(Path labCopy, Path report, Path solutionDir, WarmRunner warm) throws IOException {
+  private static int runAll(Path labCopy, Path report, Path solutionDir, WarmRunner warm, String fingerprint) throws IOException {
     Map<Path, byte[]> solution = snapshot(labCopy);
     Path results = Files.createTempFile("workbook-mistake-", ".tsv");
     System.setProperty("workbook.stopWhenCaught", "true");
     System.setProperty(WarmRunner.TIMING, "true");
     List<String> lines = new ArrayList<>();
     List<String> firstMessages = new ArrayList<>(); // for the message report (Messages): read here, never run again
+    Map<String, String> known = Catchers.read(report.resolveSibling(KNOWN_CATCHERS));
+    List<String> catchers = new ArrayList<>();
     try {
       for (Mistake m : of(solutionDir)) {
         restore(labCopy, solution);
@@ -106,7 +117,7 @@ public final class Mistakes {
         Files.deleteIfExists(results); // a patch that does not apply must not leave the last mistake's results
         Outcome o;
         try {
-          o = check(m, labCopy, warm, results);
+          o = check(m, labCopy, warm, results, known.get(m.name() + "\t" + Catchers.digest(fingerprint, m.patch())));
         } finally {
           watchdog.interrupt(); // its mistake ended: one sleeping thread per mistake no longer piles up
         }
@@ -116,6 +127,11 @@ public final class Mistakes {
         System.out.printf(Locale.ROOT, "=== %s: %s [%.1f s]%n", o.caught() ? "caught" : "NOT caught", o.detail(), (System.nanoTime() - t0) / 1e9);
         lines.add(o.name() + "\t" + o.step() + "\t" + (o.caught() ? "caught" : "bad") + "\t" + o.detail().replaceAll("[\\t\\r\\n]+", " "));
         synchronized (lines) { Files.write(report, lines, StandardCharsets.UTF_8); }
+        String by = System.getProperty(CAUGHT_BY);
+        if (o.caught() && by != null) {
+          catchers.add(m.name() + "\t" + Catchers.digest(fingerprint, m.patch()) + "\t" + by);
+          Files.write(report.resolveSibling(CATCHERS), catchers, StandardCharsets.UTF_8);
+        }
       }
     } finally {
       current = null;
@@ -159,12 +175,36 @@ public final class Mistakes {
     return t;
   }
 
-  private static Outcome check(Mistake m, Path labCopy, WarmRunner warm, Path results) throws IOException {
+  /**
+   * Lays the mistake over the solution and runs its step's tests. When an earlier run recorded
+   * which test caught it, that test runs alone first: if it still fails naming the step's TODO,
+   * that is the proof, and the step's other tests (which the mistake passes) cost nothing. If it
+   * no longer catches it (the tests changed), the whole step runs in order, as it always did.
+   */
+  private static Outcome check(Mistake m, Path labCopy, WarmRunner warm, Path results, String catcher) throws IOException {
     if (!m.wellFormed()) return new Outcome(m.name(), 0, false, "line 1 must be \"step N: why this code is wrong\"");
     String applied = apply(m.patch(), labCopy);
     if (applied != null) return new Outcome(m.name(), m.step(), false, "the patch does not apply to the solution: " + applied);
+    if (catcher != null) {
+      System.out.println("=== first the test that caught it last time: " + catcher);
+      Files.deleteIfExists(results);
+      System.setProperty(ONLY, catcher);
+      try {
+        warm.run(results, String.valueOf(m.step()));
+      } finally {
+        System.clearProperty(ONLY);
+      }
+      Outcome first = verdict(m, results);
+      if (first.caught()) return first;
+      System.out.println("=== it no longer catches it (" + first.detail() + "): the whole step runs");
+    }
     Files.deleteIfExists(results);
     warm.run(results, String.valueOf(m.step()));
+    return verdict(m, results);
+  }
+
+  /** Whether the run's results show the mistake caught: a test of its step failed naming its TODO. */
+  private static Outcome verdict(Mistake m, Path results) {
     Optional<Results> r = Results.read(results);
     if (r.isEmpty() || r.get().rows().isEmpty()) {
       return new Outcome(m.name(), m.step(), false, "with this mistake the lab does not compile or its tests did not run (a mistake must compile)");

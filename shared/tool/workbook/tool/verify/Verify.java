@@ -251,8 +251,10 @@ public final class Verify {
       Labs.Run d = Labs.run(work, work, List.of(demo.toString()), env, log(lab.number() + " demo"), DEMO_SECONDS);
       if (!d.ok()) return bad("the starter's demo did not run to the end (invariant 1)", d);
       long limit = 2 * TEST_SECONDS + 60L * count; // the starter's run, the solution's, a minute a mistake
+      Catchers.handOver(labs.root, lab.number(), work.resolve(Mistakes.KNOWN_CATCHERS));
       Labs.Run r = Labs.runTool(work, List.of("_labcheck", copy.toString(), work.toString(), lab.solutionDir().toString()), env, log(lab.number() + " tests"), limit);
       keepLog(lab, r);
+      Catchers.remember(labs.root, lab.number(), work.resolve(Mistakes.CATCHERS));
       List<Messages.Row> firstMessages = Messages.record(labs.root, lab, work); // what the starter and the mistakes said first
       if (r.timedOut()) return bad("its tests were stopped after " + limit + " s", r);
       Results starter = Results.read(work.resolve("starter.tsv")).orElse(new Results(List.of()));
