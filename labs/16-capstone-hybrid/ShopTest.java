@@ -1628,6 +1628,47 @@ class ShopTest {
           + " at a time (synchronized on the client): keep its lock").isEmpty();
     }
 
+    @Test
+    @DisplayName("one page's write never holds up another page's: a page whose browser reads slowly delays its own stream only")
+    void pagesWriteApart() throws Exception {
+      // given: two pages on one feed. The first page's response holds the first write it gets (its snapshot's first event)
+      // until the test lets it go, as the response of a browser that stopped reading does once the connection's buffers
+      // are full; the heartbeat beats once a minute, so each write here is a page's own stream's
+      HeldOutput slow = new HeldOutput();
+      WrittenOutput other = new WrittenOutput();
+      StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMinutes(1)));
+      boolean wrote;
+      try {
+        feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(slow)));
+        assertThat(slow.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the first page (its snapshot)"
+            + " within 10 s: step 5's first test must pass first").isTrue();
+        // when: the second page connects while the first page's write is held
+        feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(other)));
+        // (its snapshot is written at once, or its writer waits inside StockFeed for the first page's write to end)
+        Poll.until(() -> other.written.getCount() == 0 || waitingToWrite(slow.holder), Duration.ofSeconds(10),
+            () -> "TODO 5: the second page's snapshot to be written, or its writer to wait");
+        wrote = other.written.await(2, TimeUnit.SECONDS);
+      } finally {
+        slow.release.countDown();
+      }
+      // then
+      assertThat(wrote).as("TODO 5: whether the second page got its snapshot while the first page's write was held (a"
+          + " browser that reads slowly). Its writer waited inside StockFeed instead: one lock for every page (a"
+          + " synchronized write(), a lock on the feed or the class) makes each page wait for every other page's writes,"
+          + " so one slow browser freezes the stock on every page, and the heartbeat too. One writer at a time per page:"
+          + " keep the given write(client, ...), synchronized on that page's client").isTrue();
+    }
+
+    /** A page's response that only notes that it was written to. */
+    final class WrittenOutput extends jakarta.servlet.ServletOutputStream {
+      final java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+
+      @Override public void write(int b) { written.countDown(); }
+      @Override public void write(byte[] b, int off, int len) { written.countDown(); }
+      @Override public boolean isReady() { return true; }
+      @Override public void setWriteListener(jakarta.servlet.WriteListener listener) {}
+    }
+
     /** Whether a thread other than {@code holder} waits (blocked, not running) inside StockFeed: its turn to write. */
     boolean waitingToWrite(Thread holder) {
       return Thread.getAllStackTraces().entrySet().stream().anyMatch(t -> t.getKey() != holder
@@ -1670,7 +1711,7 @@ class ShopTest {
     }
 
     /** A Javalin Context of a page whose response writes to {@code out} (all an SseClient uses of it). */
-    io.javalin.http.Context pageWritingTo(HeldOutput out) {
+    io.javalin.http.Context pageWritingTo(jakarta.servlet.ServletOutputStream out) {
       Object response = Proxy.newProxyInstance(getClass().getClassLoader(),
           new Class<?>[] {jakarta.servlet.http.HttpServletResponse.class}, (proxy, method, args) ->
               method.getName().equals("getOutputStream") ? out : defaultFor(method.getReturnType()));
