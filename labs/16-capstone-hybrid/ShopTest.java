@@ -374,6 +374,33 @@ class ShopTest {
           + " at once share: one sets its product, the other its own, and the first call goes out with the second's."
           + " Build each request in placeOrder, from its own form (PlaceOrderRequest.newBuilder()...build()), and keep"
           + " it in local variables", third).isEmpty();
+      // And as many browsers as come, one more than the machine has cores (two on one core), each with a form of its own:
+      // a gateway that lets one call per core through (a Semaphore, a pool of availableProcessors() threads) has two
+      // inside at once on any machine of two cores or more, and makes the next browser wait for the others' calls.
+      int browsers = Math.min(Runtime.getRuntime().availableProcessors() + 1, 32);
+      orders.received.clear();
+      orders.met.set(0);
+      orders.meet = new java.util.concurrent.CountDownLatch(browsers);
+      List<String> forms = new ArrayList<>();
+      List<java.util.concurrent.CompletableFuture<String>> posts = new ArrayList<>();
+      for (int i = 0; i < browsers; i++) {
+        String product = List.of("espresso-cup", "beans-1kg", "hand-grinder").get(i % 3);
+        int quantity = i + 1;
+        forms.add(product + " x" + quantity);
+        posts.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, product, quantity),
+            workbook.test.Background.OWN_THREAD));
+      }
+      List<String> manyAnswers = new ArrayList<>();
+      for (var post : posts) manyAnswers.add(post.get(30, TimeUnit.SECONDS));
+      assertThat(orders.met.get()).as("TODO 1: calls of %d POSTs sent at the same time (one more than this machine's"
+          + " %d cores) that were inside the order service together (answers %s). A gateway that lets one call per core"
+          + " through (a Semaphore or a thread pool of availableProcessors()) makes the next browser wait for others'"
+          + " calls: behind a slow order service it waits two budgets, not its own one. Call the stub from each request"
+          + " as it comes: the order service decides what it can take", browsers,
+          Runtime.getRuntime().availableProcessors(), manyAnswers).isEqualTo(browsers);
+      assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
+          .as("TODO 1: what the order service received for %d forms sent at the same time: each as its form said",
+              browsers).containsExactlyInAnyOrderElementsOf(forms);
     }
 
     @Test
@@ -632,24 +659,34 @@ class ShopTest {
           + " remembers event ids to skip a second copy of one event; an order's id as the event's makes every later"
           + " event of that order look like a copy", orderIds)
           .doesNotContainNull().doesNotHaveDuplicates().doesNotContainAnyElementsOf(orderIds).noneMatch(String::isBlank);
-      // Two events of one order: the order o-twice stored by two order services, each on a database of its own. Each
-      // event's id is its own, made for it; one computed from the order (a name-based UUID of its id, a hash) is the
-      // same for every event of that order.
-      List<String> twice = new ArrayList<>();
-      for (int i = 0; i < 2; i++) {
-        Db own = later(Db.fresh("orders").execute(OrderService.SCHEMA));
-        new OrderService(own.dataSource(), "orders-topic").store("o-twice",
-            PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build());
-        try (Connection c = own.dataSource().getConnection();
-            ResultSet r = c.createStatement().executeQuery("SELECT payload FROM outbox")) {
-          while (r.next()) twice.add(OrderService.OrderConfirmed.fromJson(r.getString(1)).eventId());
-        }
+      // Events of one order: the order o-twice stored again and again (as order services on databases of their own would:
+      // this orders table keeps no key), until two stores in a row fell within one millisecond of the clock. Each event's
+      // id is its own, made for it; one computed from the order (a name-based UUID of its id, a hash), or from the order
+      // and the time (its millisecond), is the same for two events of that order.
+      Db own = later(Db.fresh("orders").execute(OrderService.SCHEMA).execute("ALTER TABLE orders DROP PRIMARY KEY"));
+      OrderService storing = new OrderService(own.dataSource(), "orders-topic");
+      PlaceOrderRequest oneCup = PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build();
+      int stored = 0;
+      boolean oneMillisecond = false;
+      while (stored < 2 || !oneMillisecond && stored < 400) {
+        long before = System.currentTimeMillis();
+        storing.store("o-twice", oneCup);
+        storing.store("o-twice", oneCup);
+        oneMillisecond = oneMillisecond || System.currentTimeMillis() == before;
+        stored += 2;
       }
-      assertThat(twice).as("TODO 3: the eventIds of two events of one order, o-twice (stored by two order services on"
-          + " databases of their own): two ids, each the event's own, made fresh (OrderConfirmed.of makes one). An id"
-          + " computed from the order (a name-based UUID of its id, a hash of it) is the order's id in another spelling:"
-          + " every event of that order has it, and a consumer that remembers event ids skips all but the first as"
-          + " copies").hasSize(2).doesNotHaveDuplicates();
+      List<String> twice = new ArrayList<>();
+      try (Connection c = own.dataSource().getConnection();
+          ResultSet r = c.createStatement().executeQuery("SELECT payload FROM outbox")) {
+        while (r.next()) twice.add(OrderService.OrderConfirmed.fromJson(r.getString(1)).eventId());
+      }
+      assertThat(twice).as("TODO 3: the eventIds of %d events of one order, o-twice (stored %d times, %s): %d ids, each"
+          + " the event's own, made fresh (OrderConfirmed.of makes one). An id computed from the order (a name-based UUID"
+          + " of its id, a hash of it) is the order's id in another spelling: every event of that order has it; one made"
+          + " of the order and the time is the same for two events of it made in one tick of the clock (a millisecond)."
+          + " A consumer that remembers event ids skips the later ones as copies", stored, stored,
+          oneMillisecond ? "two of them within one millisecond" : "none two within one millisecond", stored)
+          .hasSize(stored).doesNotHaveDuplicates();
     }
 
     @Test
@@ -816,6 +853,9 @@ class ShopTest {
         OrderService.insertOutbox(c, topic, "o-3", "{\"orderId\":\"o-3\"}");
         // a later event of order o-1 (its cancellation, say): a row of its own, under the same key
         OrderService.insertOutbox(c, topic, "o-1", "{\"orderId\":\"o-1\",\"eventType\":\"order.cancelled\"}");
+        // the database's clock set back a second before each row (as NTP does): "oldest first" is the order the rows were
+        // written in, their ids, never their created_at
+        c.createStatement().executeUpdate("UPDATE outbox SET created_at = DATEADD(SECOND, -id, created_at)");
       }
       KafkaProducer<String, String> producer = Clients.producer("outbox-relay");
       later(() -> producer.close(Duration.ofSeconds(5)));
@@ -827,7 +867,7 @@ class ShopTest {
           + " o-3, then o-1's second event). The outbox promises 'stored means published': the relay (OutboxRelay) may"
           + " mark a row sent only after the broker acknowledged that row (send(...).get()), by the row's own id (a key"
           + " names an order, whose later events are rows of their own, not published yet), and must stop at the first"
-          + " refusal so that o-3 does not overtake o-2").containsExactly("o-2", "o-3", "o-1 (its second event)");
+          + " refusal so that o-3 does not overtake o-2; oldest first is by id, the order the rows were written (ORDER BY id): the clock's created_at, set back here before each row, puts later rows first").containsExactly("o-2", "o-3", "o-1 (its second event)");
       assertThat(Topics.readAll(topic)).extracting(r -> r.key()).as("TODO 3: keys on the topic after that pass")
           .containsExactly("o-1");
     }
@@ -1022,12 +1062,21 @@ class ShopTest {
       // ends. Once it spins on the key the first holds (H2 retries the insert until the first transaction ends), what
       // it does next no longer depends on how long the first stays inside: the first is released then, or once the
       // second entered the reaction or ended, instead of after a fixed 1.5 s, which stays only as the bound.
+      // A second copy that waits in a lock of this JVM instead (synchronized on the class, a static lock: one that every
+      // instance in this process shares) is seen there the same way, and ends the wait as well.
       long holdUntil = System.nanoTime() + Duration.ofMillis(1500).toNanos();
       int seenWaiting = 0; // two looks in a row, 5 ms apart: a key check that does not wait takes microseconds
-      while (secondInside.getCount() > 0 && second.isAlive() && seenWaiting < 2 && System.nanoTime() < holdUntil) {
+      int seenLocked = 0;
+      String lockedAt = null;
+      while (secondInside.getCount() > 0 && second.isAlive() && seenWaiting < 2 && seenLocked < 2
+          && System.nanoTime() < holdUntil) {
         Thread.sleep(5);
         seenWaiting = waitsForAKey(second) ? seenWaiting + 1 : 0;
+        String at = waitsInThisJvm(second);
+        seenLocked = at != null ? seenLocked + 1 : 0;
+        if (at != null) lockedAt = at;
       }
+      boolean heldByTheJvm = seenLocked >= 2;
       boolean overlapped = secondInside.getCount() == 0;
       release.countDown();
       first.join(20_000);
@@ -1041,6 +1090,30 @@ class ShopTest {
           overlapped ? "entered" : "did not enter").containsExactly("o-1");
       assertThat(outcomes).as("TODO 4: what applyOnce answered for the two copies (and a redelivery of one that failed)")
           .contains("applied").doesNotHaveDuplicates();
+      assertThat(heldByTheJvm ? "waited in " + lockedAt : "reached the database").as("TODO 4: where the second copy of"
+          + " o-1's event (given to another instance of the service) waited while the first was inside its transaction"
+          + " (outcomes %s). A lock that every instance in this process shares (synchronized on the class, a static lock)"
+          + " takes the copies one at a time here, but two instances of a service are two processes, which share no lock"
+          + " of the JVM: there a look-up first finds nothing in both, and both apply. Let recordOnce's insert, whose"
+          + " primary key waits for the other transaction, decide (apply only if it returned true): no lock of your own",
+          outcomes).isEqualTo("reached the database");
+    }
+
+    /**
+     * Where a thread waits, as "Class.method (state)", if it waits (blocked or parked) inside IdempotentConsumer but not
+     * in the database's code: a lock of this JVM. Null if it waits in H2 (for a key, a lock of the database) or runs.
+     */
+    String waitsInThisJvm(Thread thread) {
+      Thread.State state = thread.getState();
+      if (state != Thread.State.BLOCKED && state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) return null;
+      StackTraceElement[] frames = thread.getStackTrace();
+      boolean inConsumer = false;
+      for (StackTraceElement frame : frames) {
+        if (frame.getClassName().startsWith("org.h2.") || frame.getClassName().startsWith("workbook.")) return null;
+        if (frame.getClassName().startsWith("IdempotentConsumer")) inConsumer = true;
+      }
+      return inConsumer && frames.length > 0 ? frames[0].getClassName() + "." + frames[0].getMethodName() + " (" + state
+          + ")" : null;
     }
 
     /** Whether a thread is in H2's check of a unique key (where an insert spins while another transaction holds the
@@ -1321,7 +1394,13 @@ class ShopTest {
         // e-2 and e-5 are delivered twice (a relay that died after the broker's ack sends its row again)
         publish(topic, events.get(0), events.get(1), events.get(1), events.get(2), events.get(3), events.get(4),
             events.get(4), events.get(5));
-        IdempotentConsumer reader = new IdempotentConsumer("notification", faulty, notification, topic, group);
+        // what the loop tells the outside world (afterCommit): at most once per event, and only for one it applied then
+        List<String> told = new CopyOnWriteArrayList<>();
+        IdempotentConsumer.Reaction telling = new IdempotentConsumer.Reaction() {
+          @Override public void apply(Connection c, OrderService.OrderConfirmed e) throws SQLException { notification.apply(c, e); }
+          @Override public void afterCommit(OrderService.OrderConfirmed e) { told.add(e.orderId()); }
+        };
+        IdempotentConsumer reader = new IdempotentConsumer("notification", faulty, telling, topic, group);
         int restarts = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         boolean done = false;
@@ -1340,14 +1419,20 @@ class ShopTest {
             restarts++; // the process is gone; the next one reads on from the group's committed offset
           }
         }
-        assertThat(faulty.faultsPending()).as("faults of the schedule not met (commits made: %d)", faulty.commits())
-            .isZero();
         assertThat(notification.emailedOrders()).as("TODO 4: emails after 6 orders' events (2 of them delivered twice)"
             + " were read through %d restart(s), the process dying just before and just after a database commit and a"
             + " commit failing: each order once. A missing one was committed before it was applied (or skipped after a"
             + " failure); a second one was applied again (its id recorded apart from the effect, or not at all)",
             restarts).containsExactlyInAnyOrder("o-1", "o-2", "o-3", "o-4", "o-5", "o-6");
         assertThat(Topics.lag(group, topic)).as("TODO 4: the group's lag at the end").isZero();
+        assertThat(told).as("TODO 4: the orders whose events the loop told the outside world of (afterCommit), read"
+            + " through %d restart(s), 2 of the 6 events delivered twice: each at most once (one whose process died"
+            + " just after its commit is told never: nobody was there to tell). afterCommit follows an applyOnce that"
+            + " returned true: a second copy skipped committed nothing, and told again, a mailer in afterCommit sends its"
+            + " email twice", restarts).doesNotHaveDuplicates();
+        // checked last: a consumer that lost events made fewer commits, and its TODO is told above
+        assertThat(faulty.faultsPending()).as("faults of the schedule not met (commits made: %d)", faulty.commits())
+            .isZero();
       }
     }
 
@@ -1583,6 +1668,47 @@ class ShopTest {
           + " at a time (synchronized on the client): keep its lock").isEmpty();
     }
 
+    @Test
+    @DisplayName("one page's write never holds up another page's: a page whose browser reads slowly delays its own stream only")
+    void pagesWriteApart() throws Exception {
+      // given: two pages on one feed. The first page's response holds the first write it gets (its snapshot's first event)
+      // until the test lets it go, as the response of a browser that stopped reading does once the connection's buffers
+      // are full; the heartbeat beats once a minute, so each write here is a page's own stream's
+      HeldOutput slow = new HeldOutput();
+      WrittenOutput other = new WrittenOutput();
+      StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMinutes(1)));
+      boolean wrote;
+      try {
+        feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(slow)));
+        assertThat(slow.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the first page (its snapshot)"
+            + " within 10 s: step 5's first test must pass first").isTrue();
+        // when: the second page connects while the first page's write is held
+        feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(other)));
+        // (its snapshot is written at once, or its writer waits inside StockFeed for the first page's write to end)
+        Poll.until(() -> other.written.getCount() == 0 || waitingToWrite(slow.holder), Duration.ofSeconds(10),
+            () -> "TODO 5: the second page's snapshot to be written, or its writer to wait");
+        wrote = other.written.await(2, TimeUnit.SECONDS);
+      } finally {
+        slow.release.countDown();
+      }
+      // then
+      assertThat(wrote).as("TODO 5: whether the second page got its snapshot while the first page's write was held (a"
+          + " browser that reads slowly). Its writer waited inside StockFeed instead: one lock for every page (a"
+          + " synchronized write(), a lock on the feed or the class) makes each page wait for every other page's writes,"
+          + " so one slow browser freezes the stock on every page, and the heartbeat too. One writer at a time per page:"
+          + " keep the given write(client, ...), synchronized on that page's client").isTrue();
+    }
+
+    /** A page's response that only notes that it was written to. */
+    final class WrittenOutput extends jakarta.servlet.ServletOutputStream {
+      final java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+
+      @Override public void write(int b) { written.countDown(); }
+      @Override public void write(byte[] b, int off, int len) { written.countDown(); }
+      @Override public boolean isReady() { return true; }
+      @Override public void setWriteListener(jakarta.servlet.WriteListener listener) {}
+    }
+
     /** Whether a thread other than {@code holder} waits (blocked, not running) inside StockFeed: its turn to write. */
     boolean waitingToWrite(Thread holder) {
       return Thread.getAllStackTraces().entrySet().stream().anyMatch(t -> t.getKey() != holder
@@ -1625,7 +1751,7 @@ class ShopTest {
     }
 
     /** A Javalin Context of a page whose response writes to {@code out} (all an SseClient uses of it). */
-    io.javalin.http.Context pageWritingTo(HeldOutput out) {
+    io.javalin.http.Context pageWritingTo(jakarta.servlet.ServletOutputStream out) {
       Object response = Proxy.newProxyInstance(getClass().getClassLoader(),
           new Class<?>[] {jakarta.servlet.http.HttpServletResponse.class}, (proxy, method, args) ->
               method.getName().equals("getOutputStream") ? out : defaultFor(method.getReturnType()));
