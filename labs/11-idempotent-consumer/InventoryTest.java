@@ -443,7 +443,8 @@ class InventoryTest {
       // database (a lock it takes first), or is done (no timing: a latch, and the database's own view of its sessions)
       db.execute("SET DEFAULT_LOCK_TIMEOUT 10000"); // the second write waits for the first transaction, never gives up here
       CountDownLatch atTheWrite = new CountDownLatch(2);
-      List<CompletableFuture<Object>> results = new ArrayList<>();
+      // read by the applies' threads while this one adds the second: a list that is safe to read meanwhile
+      List<CompletableFuture<Object>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
       DataSource meeting = workbook.db.StatementHook.over(db.dataSource(), (c, sql) -> {
         String upper = sql.strip().toUpperCase(java.util.Locale.ROOT);
         boolean writesStock = upper.matches("(UPDATE|MERGE\\s+INTO|INSERT\\s+INTO|DELETE\\s+FROM)\\s+STOCK\\b.*");
