@@ -1184,8 +1184,9 @@ class DeadLettersTracingTest {
       int length = 2053;
       TraceLog log = new TraceLog();
       for (int i = length - 1; i >= 0; i--) log.add(entry("h" + i, "s-9", i == 0 ? null : "h" + (i - 1), "svc", -i));
-      // when: chain() runs on a thread whose stack is large (512 MB of address space), so that a recursive walk is
-      // limited by the chain, not by the JVM's default stack (a depth the JVM's settings decide, not the code)
+      // when: chain() runs on a thread whose stack is large (64 MB; the solution's recursive walk of these hops needs 4),
+      // so that a recursive walk is limited by the chain, not by the JVM's default stack (a depth the JVM's settings
+      // decide, not the code)
       java.util.concurrent.CompletableFuture<Object> walked = new java.util.concurrent.CompletableFuture<>();
       Thread walker = new Thread(null, () -> {
         try {
@@ -1193,14 +1194,14 @@ class DeadLettersTracingTest {
         } catch (Throwable e) {
           walked.complete(e);
         }
-      }, "chain-walker", 512L << 20);
+      }, "chain-walker", 64L << 20);
       walker.setDaemon(true);
       walker.start();
       Object outcome = walked.get(40, TimeUnit.SECONDS);
       if (outcome instanceof RuntimeException e) throw e;
       if (outcome instanceof Throwable e) {
         throw new AssertionError("TODO 4: chain(\"s-9\") of a chain of " + length + " hops threw " + e + " (on a stack of"
-            + " 512 MB: room for a recursive walk of every hop)", e);
+            + " 64 MB: room for a recursive walk of every hop)", e);
       }
       @SuppressWarnings("unchecked")
       List<String> chain = (List<String>) outcome;
