@@ -158,7 +158,7 @@ class DeadLettersTracingTest {
 
     @Test @Order(9)
     @DisplayName("a dead letter's headers are UTF-8 text whatever the JVM's default charset: a product named outside ASCII,"
-        + " on partition 1")
+        + " on partition 1; and a partition and an offset of any size in plain digits (partition 2000, offset 2^53 + 1)")
     void deadLetterHeadersAreUtf8() throws Exception {
       // given: a stock service of its own, and a poison record of partition 1 at offset 7, for a product whose name is
       // not ASCII
@@ -166,6 +166,10 @@ class DeadLettersTracingTest {
       String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
       own = new StockConsumer(topic, Topics.unique("stock"), new TraceLog());
       ConsumerRecord<String, String> teapot = new ConsumerRecord<>(topic, 1, 7L, "o-9", TEAPOT.replace("o-2", "o-9"));
+      // and a record far along a log of a topic with many partitions: an offset is a long (2^53 + 1 is past what a
+      // double holds), and a partition number has no bound of four digits either
+      ConsumerRecord<String, String> far = new ConsumerRecord<>(topic, 2000, 9_007_199_254_740_993L, "o-10",
+          TEAPOT.replace("o-2", "o-10"));
       // when: it is dead-lettered on a JVM whose default charset is US-ASCII (Java 17 under LANG=C; Windows' cp1252
       // alike), whatever this machine's is, and whose default locale writes numbers in digits of its own (ar-EG: the
       // Arabic-Indic digits, as String.format and NumberFormat write them there)
@@ -177,6 +181,7 @@ class DeadLettersTracingTest {
       try {
         workbook.test.PlatformCharset.with(StandardCharsets.US_ASCII, () -> {
           stock.deadLetter(teapot, new StockConsumer.PoisonMessage("unknown sku 'th\u00e9i\u00e8re'"));
+          stock.deadLetter(far, new StockConsumer.PoisonMessage("unknown sku 'th\u00e9i\u00e8re'"));
           return null;
         });
       } finally {
@@ -187,7 +192,7 @@ class DeadLettersTracingTest {
       // then
       List<ConsumerRecord<String, String>> letters = Topics.readAll(dlt);
       assertThat(letters).extracting(ConsumerRecord::key).as("TODO 1: keys on %s once deadLetter returned", dlt)
-          .containsExactly("o-9");
+          .containsExactly("o-9", "o-10");
       ConsumerRecord<String, String> letter = letters.get(0);
       assertThat(List.of(String.valueOf(header(letter, StockConsumer.ORIGINAL_TOPIC)),
           String.valueOf(header(letter, StockConsumer.ORIGINAL_PARTITION)),
@@ -200,6 +205,14 @@ class DeadLettersTracingTest {
               + " number with String.valueOf; String.format(\"%d\") and NumberFormat write the default locale's digits"
               + " (\u0661 for 1 under ar-EG), which no console or tool parses as the partition or offset")
           .containsExactly(topic, "1", "7", "unknown sku 'th\u00e9i\u00e8re'");
+      ConsumerRecord<String, String> farLetter = letters.get(1);
+      assertThat(List.of(String.valueOf(header(farLetter, StockConsumer.ORIGINAL_PARTITION)),
+          String.valueOf(header(farLetter, StockConsumer.ORIGINAL_OFFSET))))
+          .as("TODO 1: the partition and offset headers of o-10 (partition 2000, offset 9007199254740993 = 2^53 + 1),"
+              + " dead-lettered under the same defaults: the number's plain digits, whatever its size. String.valueOf"
+              + " writes them; a NumberFormat groups digits (\"2,000\", \"9,007,199,254,740,993\" under Locale.ROOT or US,"
+              + " other marks elsewhere), and a double rounds past 2^53 (an offset one off names another record)")
+          .containsExactly("2000", "9007199254740993");
     }
 
     @Test @WaitsLong @Order(10) // late: slow, and the earlier tests catch its mistakes first
@@ -996,6 +1009,17 @@ class DeadLettersTracingTest {
           + " service, so a correlation id the gateway made for one click is the one the order service makes for a call"
           + " without ids, and one search mixes two user actions (an event id alike: a consumer's duplicate check then"
           + " drops another service's event)").isEmpty();
+      // and: random from a space large enough that a busy system never makes one twice. Among 400,000 ids (a few days of
+      // a busy service's hops) a 48-bit random id (the given 13 characters of a UUID) repeats about once in 3,500 such
+      // samples, and 3 repeats almost never (once in ~10^11); 32 random bits (8 hex digits) repeat some 18 times.
+      int sample = 400_000;
+      java.util.Set<String> seen = new java.util.HashSet<>(2 * sample);
+      int repeats = 0;
+      for (int i = 0; i < sample; i++) if (!seen.add(Tracing.newId())) repeats++;
+      assertThat(repeats).as("TODO 3: ids Tracing.newId (given code: keep it) made twice among %d: random ids from a"
+          + " small space repeat far sooner than one expects (the birthday bound: 8 hex digits, 32 bits, repeat after"
+          + " some 77,000 ids), and two user actions then share a correlation id, or a consumer's duplicate check drops"
+          + " another event. Keep the id's 48 random bits or more", sample).isLessThanOrEqualTo(2);
     }
 
     @Test @Order(4)
@@ -1153,23 +1177,42 @@ class DeadLettersTracingTest {
     }
 
     @Test @Order(3)
-    @DisplayName("a chain of any length: every hop of a long one (300 hops, each caused by the one before), in order")
-    void longChain() {
-      // given: one user action of 300 steps (a saga, a chain of retries), logged last first, each service's clock behind
-      // the one before it
-      int length = 300;
+    @DisplayName("a chain of any length: every hop of a long one (2053 hops, each caused by the one before), in order")
+    void longChain() throws Exception {
+      // given: one user action of 2053 steps (a saga, a chain of retries), logged last first, each service's clock
+      // behind the one before it: longer than the round limits a guard against a cause loop is given (1000, 1024, 2048)
+      int length = 2053;
       TraceLog log = new TraceLog();
       for (int i = length - 1; i >= 0; i--) log.add(entry("h" + i, "s-9", i == 0 ? null : "h" + (i - 1), "svc", -i));
-      // when
-      List<String> chain = ids(log.chain("s-9"));
+      // when: chain() runs on a thread whose stack is large (64 MB; the solution's recursive walk of these hops needs 4),
+      // so that a recursive walk is limited by the chain, not by the JVM's default stack (a depth the JVM's settings
+      // decide, not the code)
+      java.util.concurrent.CompletableFuture<Object> walked = new java.util.concurrent.CompletableFuture<>();
+      Thread walker = new Thread(null, () -> {
+        try {
+          walked.complete(ids(log.chain("s-9")));
+        } catch (Throwable e) {
+          walked.complete(e);
+        }
+      }, "chain-walker", 64L << 20);
+      walker.setDaemon(true);
+      walker.start();
+      Object outcome = walked.get(40, TimeUnit.SECONDS);
+      if (outcome instanceof RuntimeException e) throw e;
+      if (outcome instanceof Throwable e) {
+        throw new AssertionError("TODO 4: chain(\"s-9\") of a chain of " + length + " hops threw " + e + " (on a stack of"
+            + " 64 MB: room for a recursive walk of every hop)", e);
+      }
+      @SuppressWarnings("unchecked")
+      List<String> chain = (List<String>) outcome;
       // then
       List<String> expected = java.util.stream.IntStream.range(0, length).mapToObj(i -> "h" + i).toList();
       String missing = expected.stream().filter(id -> !chain.contains(id)).findFirst().orElse("none");
       assertThat(chain.equals(expected) ? "every hop, in order" : chain.size() + " hops, the first missing: " + missing)
           .as("TODO 4: chain(\"s-9\") for one action of %d hops h0 -> h1 -> ... -> h%d, logged last first: every hop,"
               + " each after its cause. A chain has no length of its own: a depth limit (a guard against a cause loop)"
-              + " drops every hop past it; if you guard against a loop, skip a hop already in the chain", length,
-              length - 1).isEqualTo("every hop, in order");
+              + " drops every hop past it, whatever the limit; if you guard against a loop, skip a hop already in the"
+              + " chain", length, length - 1).isEqualTo("every hop, in order");
     }
 
     @Test @Order(4)
