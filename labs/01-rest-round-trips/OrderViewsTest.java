@@ -282,6 +282,7 @@ class OrderViewsTest {
           return t;
         });
     private final boolean together;
+    private final long apartMillis;
     private volatile boolean apart;
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, java.util.Set<String>> partsIn = new java.util.concurrent.ConcurrentHashMap<>();
@@ -291,7 +292,13 @@ class OrderViewsTest {
     private final java.util.concurrent.atomic.AtomicLong longestTimeout = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger blockingSends = new java.util.concurrent.atomic.AtomicInteger();
 
-    Backends(boolean together) { this.together = together; }
+    Backends(boolean together) { this(together, 2_000); }
+
+    /** Three requests of a view that have not come together after {@code apartMillis} are answered, once (see apart()). */
+    Backends(boolean together, long apartMillis) {
+      this.together = together;
+      this.apartMillis = apartMillis;
+    }
 
     /** The longest timeout a request sent here carried (the given client's calls time out at 15 s), or 0. */
     long longestTimeoutNanos() { return longestTimeout.get(); }
@@ -301,6 +308,42 @@ class OrderViewsTest {
 
     /** How many requests were sent with the blocking send (get), not sendAsync (getAsync). */
     int blockingSends() { return blockingSends.get(); }
+
+    /** The page watched (see {@link #heldWhileAnswering}): its thread, and the one that sends the last request, are its own. */
+    volatile Thread watched;
+    /** The threads of the lab's own, other than the page's, that waited while the watched view's three requests were in. */
+    final java.util.List<String> heldWhileAnswering = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * The threads running the lab's code, other than {@code page} and this one, that wait for a future (a join, a get, a
+     * blocking send): each holds a thread while an answer is on its way. Threads still running settle first (they may be on their way to wait or
+     * to finish), bounded; a view whose calls went out with getAsync from the page has none.
+     */
+    static java.util.List<String> threadsHeld(Thread page) throws InterruptedException {
+      // Bounded for threads still running the lab's code: a correct view has none, so it pays nothing for the bound.
+      long until = System.nanoTime() + 5_000_000_000L;
+      java.util.Set<Thread> before = null;
+      while (true) {
+        java.util.Set<Thread> held = new java.util.LinkedHashSet<>();
+        boolean settling = false;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+          if (t == page || t == Thread.currentThread()) continue;
+          Thread.State state = t.getState();
+          StackTraceElement[] stack = t.getStackTrace();  // read after the state: a thread that moved on since is settling
+          if (java.util.Arrays.stream(stack).noneMatch(frame -> Step1.labClass(frame.getClassName()))) continue;
+          if (state != t.getState() || state == Thread.State.RUNNABLE || state == Thread.State.NEW) settling = true;
+          else if (state != Thread.State.TERMINATED && Step1.parkedOnAFuture(t)) held.add(t);  // waits for an answer
+        }
+        // held twice in a row (a thread that waits for an answer waits until it comes, after this): not one passing by
+        if (!settling && held.equals(before) || System.nanoTime() > until) {
+          java.util.List<String> names = new java.util.ArrayList<>();
+          for (Thread t : held) names.add(t.getName() + " (" + t.getState() + ")");
+          return names;
+        }
+        before = held;
+        Thread.sleep(2);
+      }
+    }
 
     /** How many times orders, customers and shipments were asked for the view with this id. */
     int[] asked(String id) {
@@ -347,6 +390,15 @@ class OrderViewsTest {
       CompletableFuture<Void> in = allIn.computeIfAbsent(id, key -> new CompletableFuture<>());
       java.util.Set<String> parts = partsIn.computeIfAbsent(id, key -> java.util.concurrent.ConcurrentHashMap.newKeySet());
       parts.add(part);
+      Thread page = watched;
+      if (together && page != null && parts.size() == PARTS.length && !in.isDone()) {
+        watched = null;  // once, for the view watched: all three requests are in and none is answered yet
+        try {
+          heldWhileAnswering.addAll(threadsHeld(page));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       if (!together || apart || parts.size() == PARTS.length) in.complete(null);
       Late<HttpResponse<String>> answer = new Late<>();
       String what = id.startsWith(part + ".") ? id.substring(part.length() + 1) : "";
@@ -368,7 +420,7 @@ class OrderViewsTest {
         // Three calls that never come together (one after the other): answered after a bounded wait, once.
         APART_TIMER.schedule(() -> {
           if (in.complete(null)) apart = true;
-        }, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }, apartMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
       }
       return (CompletableFuture) answer;
     }
@@ -412,6 +464,25 @@ class OrderViewsTest {
   @Tag("step1")
   @DisplayName("Step 1: concurrent calls")
   class Step1 {
+    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT - 1)  // cheap: before the late part's waits
+    @DisplayName("the three calls hold no thread while their answers are on their way: getAsync from the page, not a get nor a join on threads of its own")
+    void noThreadHeldPerCall() throws Exception {
+      // Three requests that do not come together soon are answered at once: this test looks only at views whose calls
+      // overlap (the others are for "all three calls are in flight ..."), and the sweep below looks again, with more time.
+      Backends backends = new Backends(true, 300);
+      OrderViews fake = new OrderViews(clientOn(backends, "TODO 1"), services);
+      backends.watched = Thread.currentThread();
+      assertThat(fake.concurrent("whole", "whole")).as("TODO 1: the concurrent view while every part answers").isEqualTo(Backends.view("whole"));
+      assertThat(backends.heldWhileAnswering).as(HELD, "").isEmpty();
+    }
+
+    /** What a thread held per call means, and what to do instead. */
+    static final String HELD = "TODO 1: while the view's three requests were at the services and none was answered yet, these"
+        + " threads of the view's own waited for the answers%s: a blocking get(...) or a getAsync(...) joined inside"
+        + " supplyAsync(...) (or on a pool of its own) holds a thread per call while its answer is on its way; start the three"
+        + " calls with client.getAsync(...) on the page's thread and join them there: a pool of threads that each wait serves"
+        + " only as many calls at once as it has threads";
+
     @Test
     @DisplayName("build the same view as the sequential calls")
     void sameView() {
@@ -505,6 +576,7 @@ class OrderViewsTest {
       RestClient client = clientOn(backends, "TODO 1");
       OrderViews fake = new OrderViews(client, services);
       // First a whole view: its three calls go out with getAsync, so no thread is held per call while it waits.
+      backends.watched = Thread.currentThread();
       assertThat(fake.concurrent("whole", "whole")).as("TODO 1: the concurrent view while every part answers").isEqualTo(Backends.view("whole"));
       assertThat(backends.blockingSends())
           .as("TODO 1: the concurrent view made %d of its three calls with the blocking get(...) (on threads of its own, such"
@@ -513,6 +585,7 @@ class OrderViewsTest {
               + " has threads (the common pool has one fewer than the machine's cores), so pages that arrive together at the"
               + " view service wait for each other", backends.blockingSends())
           .isZero();
+      assertThat(backends.heldWhileAnswering).as(HELD, " (the sweep's first view)").isEmpty();
       java.util.List<String> wrong = new java.util.ArrayList<>();
       for (String part : PARTS) {
         for (String what : FAILED_ANSWERS) {
@@ -527,10 +600,11 @@ class OrderViewsTest {
           int[] asked = backends.asked(id);
           if (thrown instanceof UnsupportedOperationException) wrong.add("concurrent(...) is not written yet: " + thrown.getMessage());
           else if (thrown == null) wrong.add(part + " answered " + what + ", yet concurrent(...) returned a view: " + view);
-          else if (!ownFailure(thrown, what)) {
+          else if (!ownFailure(thrown, what, part + " answered " + what)) {
             wrong.add(part + " answered " + what + ", and the view failed with " + describe(thrown) + ", not with that call's own"
                 + (what.startsWith("empty") ? " failure to read a part from nothing (an HttpError is for a status that is not a 2xx)"
-                : Character.isDigit(what.charAt(0)) ? " HttpError " + what : " " + ownClass(what).getSimpleName()
+                : Character.isDigit(what.charAt(0)) ? " HttpError " + what + " with the body it sent (\"" + part + " answered " + what
+                + "\")" : " " + ownClass(what).getSimpleName()
                 + " (as it is or as the cause of another exception, never a new IOException made of its message)"));
           } else if (!java.util.Arrays.equals(asked, new int[] {1, 1, 1})) {
             wrong.add(part + " answered " + what + ", and orders, customers, shipments were asked " + java.util.Arrays.toString(asked) + " times");
@@ -548,7 +622,8 @@ class OrderViewsTest {
               + " that went wrong are below: any"
               + " answer that is not the part fails the view (no exceptionally(...) or handle(...) that fills in null, whatever the"
               + " status: a 408 or a timeout as much as a 404), the view fails with the failed call's own error (its"
-              + " HttpError, or the timeout or broken connection, as it is or inside join()'s CompletionException, so the"
+              + " HttpError, with the status and the body the service sent: no new HttpError with a text of the view's own;"
+              + " or the timeout or broken connection, as it is or inside join()'s CompletionException, so the"
               + " caller can tell \"the service said 503\" from \"nobody answered\": no cast that turns an IOException into"
               + " a ClassCastException), and each service is asked once per view, failed or not (no exceptionallyCompose(...)"
               + " that asks again: a retry is one more round-trip; not after a refused connection or a connect timeout either,"
@@ -558,11 +633,17 @@ class OrderViewsTest {
     }
 
     /**
-     * Whether {@code thrown} is the failure of the call that answered {@code what}: its HttpError with that status (as it
-     * is or in a CompletionException), or for a timeout or a broken connection that very failure in its causes (the
+     * Whether {@code thrown} is the failure of the call that answered {@code what}: its HttpError with that status and the
+     * {@code body} the service sent with it (as it is or in a CompletionException, not a new one with a text of its own), or for a timeout or a broken connection that very failure in its causes (the
      * HttpTimeoutException of a timeout, the SocketException of a reset, the ConnectException of a refused connection,
      * the HttpConnectTimeoutException of a connection not made in time), not another IOException made of its message.
      */
+    static boolean ownFailure(Throwable thrown, String what, String body) {
+      RestClient.HttpError error = httpError(thrown);
+      return ownFailure(thrown, what) && (error == null || body.equals(error.body()));
+    }
+
+    /** The same, whatever the body of an HttpError (for answers whose body the caller did not see sent). */
     static boolean ownFailure(Throwable thrown, String what) {
       // a 2xx with no body: no part to read, so the call fails, but with no HttpError (that is for statuses that are not 2xx)
       if (what.startsWith("empty")) return thrown != null && !(thrown instanceof UnsupportedOperationException) && httpError(thrown) == null;
@@ -585,7 +666,7 @@ class OrderViewsTest {
     }
 
     @Test @WaitsLong // on unfinished code it waits out its 20 s bound for the view
-    @DisplayName("a part that comes late is waited for, however late: the view never leaves it out (no timeout that fills in null)")
+    @DisplayName("a part that comes late is waited for, however late: the view never leaves it out (no timeout that fills in null), nor asks for it again")
     void latePartIsWaitedFor() throws Exception {
       boolean first = true;
       for (String part : PARTS) {
@@ -618,13 +699,21 @@ class OrderViewsTest {
           until = System.nanoTime() + (first ? callTimeout + 1_000_000_000L : 10_000_000_000L);
           first = false;
           boolean clock = false;  // once seen running, the page is waited for until it is done (or the bound)
-          while (caller.isAlive() && System.nanoTime() < until && (clock |= clockRunning(java.util.List.of(caller), before))) Thread.sleep(5);
+          // A part asked for again while the first request waits (a hedge, a second try of its own) ends the wait: seen.
+          while (caller.isAlive() && System.nanoTime() < until && java.util.Arrays.stream(backends.asked(id)).allMatch(n -> n <= 1)
+              && (clock |= clockRunning(java.util.List.of(caller), before))) Thread.sleep(5);
         } finally {
           backends.release(part, id);
         }
         caller.join(20_000);
         Throwable failed = built.handle((view, e) -> e).getNow(null);
         if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view with a late %s", part).isNull();
+        assertThat(backends.asked(id))
+            .as("TODO 1: %s answered late, and orders, customers and shipments were asked this many times for the one view:"
+                + " a late part is waited for, not asked again (no hedge that sends a second request when the first is slow,"
+                + " no second try after a wait of the page's own): each is one more round-trip to a service that is slow"
+                + " already, and each service is asked once per view", part)
+            .containsExactly(1, 1, 1);
         if (failed != null) continue;  // a view that fails has no hole: only a view returned must be whole
         assertThat(built.getNow(null))
             .as("TODO 1: %s answered late (after every timeout the view set had run out, however long: up to the calls' own"
@@ -942,14 +1031,22 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a request without customerId gets no view: the page's own ids or nothing")
+    @DisplayName("a request without customerId gets no view: the page's own ids or nothing, and an error status, never a 2xx or a redirect")
     void noCustomerNoView() throws Exception {
-      HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(viewService.url() + "/order-views/42")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(answer.statusCode())
-          .as("TODO 2: GET /order-views/42 names no customer, yet the view service answered a view (%s): read the"
-              + " customer from ctx.queryParam(\"customerId\") and never make one up", answer.body())
-          .isNotEqualTo(200);
+      for (String asked : new String[] {"/order-views/42", "/order-views/42?customerId="}) {
+        HttpResponse<String> answer = PLAIN.send(HttpRequest.newBuilder(URI.create(viewService.url() + asked)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode())
+            .as("TODO 2: GET %s names no customer, yet the view service answered a view (%s): read the"
+                + " customer from ctx.queryParam(\"customerId\") and never make one up", asked, answer.body())
+            .isNotEqualTo(200);
+        assertThat(answer.statusCode())
+            .as("TODO 2: GET %s names no customer, and the view service answered %d: a request it cannot serve gets an error"
+                + " status (4xx or 5xx: a 400 says the page's request lacks its customer), never a 2xx, which tells the page"
+                + " (and every cache on the way) that it succeeded, nor a 3xx, which sends it to a view it did not ask for",
+                asked, answer.statusCode())
+            .isBetween(400, 599);
+      }
     }
 
     /** How many pages arrive at the view service together: more than a bulkhead sized by a machine's cores lets through. */
@@ -1218,6 +1315,9 @@ class OrderViewsTest {
             String header = says.equals("-") ? "no Retry-After" : "Retry-After: " + says;
             if (error == null || error.status() != status) {
               wrong.add((async ? "getAsync" : "get") + " of a " + status + " with " + header + " failed with " + describe(thrown));
+            } else if (!error.body().equals("answered " + status)) {
+              wrong.add((async ? "getAsync" : "get") + " of a " + status + " whose body is \"answered " + status
+                  + "\" failed with an HttpError whose body is \"" + error.body() + "\"");
             } else if (standIn.asked(what) != 1) {
               wrong.add((async ? "getAsync" : "get") + " of a " + status + " with " + header + " asked " + standIn.asked(what) + " times");
             }
@@ -1231,7 +1331,8 @@ class OrderViewsTest {
               + " becomes the HttpError with its status at once, and the call is one round-trip whatever the answer says about"
               + " coming back, or does not say (no retry of a 408, a 502 or a 504 \"when the server named no Retry-After\","
               + " nor a wait for the one it names): a retry asks a service that is down again and makes every failure cost the"
-              + " caller one more round-trip")
+              + " caller one more round-trip; and its HttpError keeps the body the server sent, a 1xx's as much as a"
+              + " 5xx's")
           .isEmpty();
     }
 
@@ -1322,7 +1423,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a 1xx is not a success either (RestClient.parse is handed every status from 100 to 199)")
+    @DisplayName("a 1xx is not a success either (RestClient.parse is handed every status from 100 to 199): an HttpError with its status and body")
     void informationalIsAnError() {
       String order = "{\"id\":\"42\",\"customerId\":\"7\",\"item\":\"espresso machine\",\"totalCents\":24900}";
       for (int status = 100; status <= 199; status++) {
@@ -1333,11 +1434,16 @@ class OrderViewsTest {
                 + " (only 2xx is a success, so compare status / 100 with 2, not status with 300)", code)
             .isInstanceOf(RestClient.HttpError.class);
         assertThat(((RestClient.HttpError) thrown).status()).as("TODO 3: the status in the HttpError").isEqualTo(code);
+        assertThat(((RestClient.HttpError) thrown).body())
+            .as("TODO 3: a %d came with a body, and the HttpError must keep it as it came, as for a 4xx or a 5xx: the"
+                + " caller reads what the server said, whatever the status (nothing dropped for an interim answer, no"
+                + " text of the client's own instead)", code)
+            .isEqualTo(order);
       }
     }
 
     @Test
-    @DisplayName("a status outside 100 to 599 is no success either: every one from 0 to 99 and from 600 to 999 is an HttpError with that status, from parse, get and getAsync alike")
+    @DisplayName("a status outside 100 to 599 is no success either: every one from 0 to 99 and from 600 to 999 is an HttpError with that status and the body sent, from parse, get and getAsync alike")
     void pastTheRangeIsAnError() throws Exception {
       RestClient client = clientOn(new Answers(what -> new Answer(Integer.parseInt(what), "answered " + what)), "TODO 3");
       java.util.List<String> wrong = new java.util.ArrayList<>();
@@ -1349,16 +1455,22 @@ class OrderViewsTest {
             catchThrowable(() -> client.get(url, Services.Order.class)),
             client.getAsync(url, Services.Order.class).handle((order, e) -> e).join()};
         String[] how = {"parse", "get", "getAsync"};
+        String[] sent = {"{\"id\":\"42\"}", "answered " + status, "answered " + status};
         for (int i = 0; i < thrown.length; i++) {
           RestClient.HttpError error = httpError(thrown[i]);
           if (error == null || error.status() != status) wrong.add(how[i] + " of a " + status + ": " + describe(thrown[i]));
+          else if (!sent[i].equals(error.body())) {
+            wrong.add(how[i] + " of a " + status + " whose body is '" + sent[i] + "': an HttpError whose body is '" + error.body() + "'");
+          }
         }
       }
       assertThat(wrong)
           .as("TODO 3: answers with every status from 0 to 99 and from 600 to 999 (no HTTP status: RFC 9110 15 says a client"
               + " handles one outside 100 to 599 as a 5xx) did not all fail with an HttpError of that status (the first are"
               + " below): only a 2xx is the resource, so test that it is a 2xx (status / 100 == 2), not that it is one of the"
-              + " error classes you can list (1xx, 3xx, 4xx, 5xx), below 600, or a number whose first digit is 2 (20 is none)")
+              + " error classes you can list (1xx, 3xx, 4xx, 5xx), below 600, or a number whose first digit is 2 (20 is none);"
+              + " and the HttpError keeps the body the server sent with it, as for any other status (a client handles it as"
+              + " a 5xx, body and all: no text of its own instead)")
           .isEmpty();
     }
 
@@ -1578,7 +1690,9 @@ class OrderViewsTest {
           }
           int[] asked = backends.asked(id);
           if (thrown == null) wrong.add(PARTS[p] + " answered " + what + ", yet sequential(...) returned a view: " + view);
-          else if (!Step1.ownFailure(thrown, what)) wrong.add(PARTS[p] + " answered " + what + ", and the view failed with " + describe(thrown));
+          else if (!Step1.ownFailure(thrown, what, PARTS[p] + " answered " + what)) {
+            wrong.add(PARTS[p] + " answered " + what + ", and the view failed with " + describe(thrown));
+          }
           else if (asked[p] != 1 || java.util.Arrays.stream(asked).anyMatch(n -> n > 1)) {
             wrong.add(PARTS[p] + " answered " + what + ", and orders, customers, shipments were asked " + java.util.Arrays.toString(asked) + " times");
           }
@@ -1726,7 +1840,7 @@ class OrderViewsTest {
           } catch (ReflectiveOperationException | RuntimeException unreadable) {
             continue;
           }
-          java.util.List<HttpRequest.Builder> builders = buildersIn(value, 0);  // the builder itself, or one an object there holds
+          java.util.List<HttpRequest.Builder> builders = buildersIn(value, 0, 8);  // the builder itself, or one an object there holds
           if (builders.isEmpty()) continue;
           String url = "http://127.0.0.1:9/orders/left-behind";
           client.get(url, Services.Order.class);
@@ -1746,6 +1860,26 @@ class OrderViewsTest {
                   + " base)", url, type.getSimpleName(), kept.getName())
               .isNotEqualTo(URI.create(url));
         }
+      }
+      // A request builder the client keeps, however deep (in a lambda it made once, in records of records of its settings),
+      // is shared by every call of the client: after a call it holds that call's URI. Read, never changed, so seen even
+      // where it cannot be stepped (a lambda's captured builder is a final field of a hidden class).
+      String kept = "http://127.0.0.1:9/orders/kept-by-the-client";
+      client.get(kept, Services.Order.class);
+      for (HttpRequest.Builder builder : buildersIn(client, 0, 8)) {
+        URI uri = null;
+        try {
+          uri = builder.copy().build().uri();
+        } catch (IllegalStateException noUri) {
+          // a builder without a URI: a base the calls copy
+        }
+        assertThat(uri)
+            .as("TODO 4: after get(\"%s\"), a request builder the client keeps (in one of its fields, in a lambda it made"
+                + " once, or in an object or record it holds, however deep) holds that URI: every call of the client, on"
+                + " every thread, sets its URI on that one builder, and two at once build each other's request (a lock"
+                + " around it makes the calls wait for each other); build a new request in every call"
+                + " (HttpRequest.newBuilder(...), or copy() of a base that has no URI)", kept)
+            .isNotEqualTo(URI.create(kept));
       }
       // A request builder kept in the client, or in an object of the lab's own that the client keeps (a request factory, a
       // holder of its headers), is made to step with the other call: both set their URI, then both build.
@@ -1815,16 +1949,19 @@ class OrderViewsTest {
     }
 
     /** Every request builder {@code value} is or holds, in the fields of objects of the lab's own, records too, a few levels deep. */
-    static java.util.List<HttpRequest.Builder> buildersIn(Object value, int depth) {
+    static java.util.List<HttpRequest.Builder> buildersIn(Object value, int depth) { return buildersIn(value, depth, 3); }
+
+    /** The same, up to {@code deepest} levels (a lambda's captured values are its fields, read like any other). */
+    static java.util.List<HttpRequest.Builder> buildersIn(Object value, int depth, int deepest) {
       java.util.List<HttpRequest.Builder> found = new java.util.ArrayList<>();
       if (value instanceof HttpRequest.Builder builder) found.add(builder);
-      else if (labObject(value) && depth <= 3) {
+      else if (labObject(value) && depth <= deepest) {
         for (Class<?> t = value.getClass(); t != null && t != Object.class; t = t.getSuperclass()) {
           for (java.lang.reflect.Field kept : t.getDeclaredFields()) {
             if (java.lang.reflect.Modifier.isStatic(kept.getModifiers()) || kept.isSynthetic()) continue;
             try {
               kept.setAccessible(true);
-              found.addAll(buildersIn(kept.get(value), depth + 1));
+              found.addAll(buildersIn(kept.get(value), depth + 1, deepest));
             } catch (ReflectiveOperationException | RuntimeException unreadable) {
               // left out
             }
