@@ -536,6 +536,8 @@ class OutboxTest {
               + (error.getValue() instanceof org.apache.kafka.common.errors.RetriableException ? ", retriable)" : ")");
           try {
             if (relay.publish(row)) wrong.add(which + ": returned true");
+            else if (sends[0] > 1) wrong.add(which + ": returned false after handing the row to the producer " + sends[0]
+                + " times");
           } catch (UnsupportedOperationException todo) {
             throw todo;
           } catch (Exception e) {
@@ -549,7 +551,10 @@ class OutboxTest {
           + " error) for which publish() did not return false. A failed send is no acknowledgement, whatever the error:"
           + " retriable or not, a record \"written to the log\" without every in-sync replica (NOT_ENOUGH_REPLICAS_AFTER_APPEND),"
           + " a relay the broker does not authorise. Return false and let the relay's next pass try again: never true,"
-          + " which marks an unacknowledged row sent, and never an exception (the relay decides what a failure means)",
+          + " which marks an unacknowledged row sent, never an exception (the relay decides what a failure means), and"
+          + " never after sending the row again inside publish(), whatever the error (\"a leader moving passes at once\"):"
+          + " each send is a new record the producer's idempotence cannot recognise (a NOT_ENOUGH_REPLICAS_AFTER_APPEND"
+          + " record is already in the log), and the retry is the relay's next pass",
           errors.size()).isEmpty();
     }
 
