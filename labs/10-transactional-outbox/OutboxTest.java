@@ -206,28 +206,34 @@ class OutboxTest {
     void aTransactionRolledBackByTheDatabaseIsNotRetriedByHalf() throws Exception {
       // given: databases whose outbox insert fails once with each SQLState of class 40 (transaction rollback), as H2's
       // and PostgreSQL's do on a deadlock or a serialization failure: the database has rolled the whole transaction
-      // back, the order row with it, before the statement throws; the statements after it work
+      // back, the order row with it, before the statement throws; the statements after it work. Each state is thrown
+      // as H2's driver does (SQLTransactionRollbackException, JDBC 4's class for class 40), then as PostgreSQL's does
+      // (a plain SQLException, its PSQLException): the SQLState says the transaction is gone, whatever the class
       List<String> states = List.of("40001", "40P01", "40002", "40003");
       List<String> wrong = new ArrayList<>();
-      for (int n = 1; n <= states.size(); n++) {
-        String state = states.get(n - 1);
-        String id = "o-4" + n;
-        Throwable thrown = catchThrowable(() -> new OrderService(rolledBackOnce(db.dataSource(), state), topic)
-            .place(new OrderService.Order(id, "sku-1", 1)));
-        if (thrown instanceof UnsupportedOperationException todo) throw todo;
-        boolean order = orderIds().contains(id);
-        int events = count("outbox WHERE message_key = '" + id + "'");
-        if (order ? events != 1 : events != 0) {
-          wrong.add("place(" + id + "), whose outbox insert failed once with SQLState " + state + " (the transaction"
-              + " rolled back), " + (thrown == null ? "returned" : "threw " + thrown) + ": order row "
-              + (order ? "saved" : "not saved") + ", " + events + " outbox row(s)");
+      for (boolean plain : new boolean[] {false, true}) {
+        for (int n = 1; n <= states.size(); n++) {
+          String state = states.get(n - 1);
+          String id = "o-4" + n + (plain ? "-pg" : "");
+          Throwable thrown = catchThrowable(() -> new OrderService(rolledBackOnce(db.dataSource(), state, plain), topic)
+              .place(new OrderService.Order(id, "sku-1", 1)));
+          if (thrown instanceof UnsupportedOperationException todo) throw todo;
+          boolean order = orderIds().contains(id);
+          int events = count("outbox WHERE message_key = '" + id + "'");
+          if (order ? events != 1 : events != 0) {
+            wrong.add("place(" + id + "), whose outbox insert failed once with SQLState " + state + " as "
+                + (plain ? "a plain SQLException (as PostgreSQL's driver throws it)" : "an SQLTransactionRollbackException")
+                + " (the transaction rolled back), " + (thrown == null ? "returned" : "threw " + thrown) + ": order row "
+                + (order ? "saved" : "not saved") + ", " + events + " outbox row(s)");
+          }
         }
       }
       // then
       assertThat(wrong).as("TODO 1: orders whose outbox insert failed with SQLState class 40 and whose order and event"
           + " are not saved both or neither. Class 40 means the database rolled the transaction back, the order row with"
           + " it: a retry of the outbox insert alone runs in a new transaction, which commits an event for an order that"
-          + " does not exist. Roll back and let the failure out (or run the whole transaction again: both inserts)")
+          + " does not exist. Roll back and let the failure out (or run the whole transaction again: both inserts). Tell"
+          + " class 40 by its SQLState, not by the exception's class: PostgreSQL's driver throws a plain SQLException")
           .isEmpty();
     }
 
@@ -530,6 +536,8 @@ class OutboxTest {
               + (error.getValue() instanceof org.apache.kafka.common.errors.RetriableException ? ", retriable)" : ")");
           try {
             if (relay.publish(row)) wrong.add(which + ": returned true");
+            else if (sends[0] > 1) wrong.add(which + ": returned false after handing the row to the producer " + sends[0]
+                + " times");
           } catch (UnsupportedOperationException todo) {
             throw todo;
           } catch (Exception e) {
@@ -543,7 +551,10 @@ class OutboxTest {
           + " error) for which publish() did not return false. A failed send is no acknowledgement, whatever the error:"
           + " retriable or not, a record \"written to the log\" without every in-sync replica (NOT_ENOUGH_REPLICAS_AFTER_APPEND),"
           + " a relay the broker does not authorise. Return false and let the relay's next pass try again: never true,"
-          + " which marks an unacknowledged row sent, and never an exception (the relay decides what a failure means)",
+          + " which marks an unacknowledged row sent, never an exception (the relay decides what a failure means), and"
+          + " never after sending the row again inside publish(), whatever the error (\"a leader moving passes at once\"):"
+          + " each send is a new record the producer's idempotence cannot recognise (a NOT_ENOUGH_REPLICAS_AFTER_APPEND"
+          + " record is already in the log), and the retry is the relay's next pass",
           errors.size()).isEmpty();
     }
 
@@ -1029,6 +1040,11 @@ class OutboxTest {
       assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending after a pass"
           + " interrupted while it waited for o-1's answer, which never came: no row may be marked sent without its"
           + " acknowledgement").containsExactly("o-1", "o-2");
+      assertThat(answer.sentKeys).as("TODO 3: the rows a pass handed the producer when its thread was interrupted while"
+          + " it waited for o-1's answer, which never came. The interrupt ends the pass: o-1 was not acknowledged, so o-2"
+          + " may not be sent (it would land ahead of o-1 if o-1 fails). Let the InterruptedException out of relayOnce(),"
+          + " or set the status again and stop the pass (break): a catch inside the loop that keeps the status and goes"
+          + " on to the next row sends every row behind the one whose answer never came").containsExactly("o-1");
     }
 
     @Test
@@ -1108,6 +1124,45 @@ class OutboxTest {
           + " consumer ends on the older one. A failed mark stops the pass whatever it failed with: a lock timeout or a"
           + " serialization failure \"that will pass\" too (let the SQLException out of relayOnce(), or end the pass)",
           MARK_REFUSALS.size()).isEmpty();
+    }
+
+    @Test
+    @Order(Order.DEFAULT - 2) // no broker, one thread: quick
+    @DisplayName("a row whose send throws at once (the producer cannot even take its record) stops the pass too: no row behind it is sent")
+    void aSendThatThrowsStopsThePass() throws Exception {
+      // given: o-1, o-2 and o-3 pending, and a producer that acknowledges every send at once, except that it cannot take
+      // o-2's record: send() throws, as KafkaProducer's does for a record its serializer refuses (a KafkaException that is
+      // no failed future)
+      writeOutbox("o-1", "o-2", "o-3");
+      Map<String, String> keyOf = new HashMap<>();
+      for (OutboxRelay.Row row : outbox().pending()) keyOf.put(row.payload(), row.key());
+      List<String> handed = new java.util.concurrent.CopyOnWriteArrayList<>();
+      OutboxRelay relay = new OutboxRelay(db.dataSource(), acknowledgingProducer(value -> {
+        handed.add(keyOf.get(value));
+        if ("o-2".equals(keyOf.get(value))) {
+          Timeline.note("send() of o-2 throws: the producer cannot serialize its record (a failure the test injects)");
+          throw new org.apache.kafka.common.errors.SerializationException("cannot serialize o-2's record (a failure the"
+              + " test injects)");
+        }
+      }));
+      // when
+      Object outcome = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while o-2's send throws", () -> {
+        try {
+          return relay.relayOnce();
+        } catch (UnsupportedOperationException todo) {
+          throw todo;
+        } catch (Exception e) {
+          return e;
+        }
+      });
+      // then
+      assertThat(handed).as("TODO 3: the rows handed to the producer in a pass whose send of o-2 threw at once (relayOnce()"
+          + " %s). A row that fails stops the pass, whichever way it fails: a failed future, false from publish(), or an"
+          + " exception from send() itself. Skipped as \"a poison row\", o-2 is overtaken by o-3, and every event behind it"
+          + " goes out before it: let the exception end the pass (or break), and the next pass tries o-2 again",
+          outcome instanceof Throwable t ? "threw " + t : "returned " + outcome).startsWith("o-1", "o-2").doesNotContain("o-3");
+      assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending after o-1 was"
+          + " acknowledged and o-2's send threw").containsExactly("o-2", "o-3");
     }
 
     /** SQLStates a driver may report for an UPDATE: transient (a lock timeout, a serialization failure, a deadlock, a connection lost for now) and not. */
@@ -1649,17 +1704,18 @@ class OutboxTest {
   /**
    * The real database, except that the first outbox insert fails as a deadlock or a serialization failure does: the
    * database rolls the connection's transaction back, then the statement throws with {@code state}, having written
-   * nothing. The statements after it run as usual.
+   * nothing. The statements after it run as usual. {@code plain}: the failure is a plain SQLException with that
+   * SQLState, as PostgreSQL's driver throws it (its PSQLException), instead of JDBC 4's SQLTransactionRollbackException.
    */
-  static DataSource rolledBackOnce(DataSource real, String state) {
+  static DataSource rolledBackOnce(DataSource real, String state, boolean plain) {
     java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
     return workbook.db.StatementHook.over(real, (c, sql) -> {
       if (!workbook.db.StatementHook.startsWith(sql, "INSERT INTO outbox") || !failed.compareAndSet(false, true)) return;
       c.rollback();
       Timeline.note("the database rolls the transaction back and fails the outbox insert with SQLState " + state
           + " (a deadlock the test injects)");
-      throw new java.sql.SQLTransactionRollbackException("deadlock detected: the transaction was rolled back (a failure"
-          + " the test injected)", state);
+      String message = "deadlock detected: the transaction was rolled back (a failure the test injected)";
+      throw plain ? new SQLException(message, state) : new java.sql.SQLTransactionRollbackException(message, state);
     });
   }
 
@@ -1902,6 +1958,8 @@ class OutboxTest {
     volatile boolean interruptedWhileWaiting;
     volatile RuntimeException failure;
     volatile boolean sent;
+    /** The key of every record handed to the producer, in order. */
+    final List<String> sentKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A producer whose every send gets this answer: none, until the test ends. */
     @SuppressWarnings("unchecked")
@@ -1911,6 +1969,7 @@ class OutboxTest {
           (proxy, method, args) -> switch (method.getName()) {
             case "send" -> {
               if (args.length > 1 && args[1] != null) callbacks.add((Callback) args[1]);
+              sentKeys.add(String.valueOf(((ProducerRecord<?, ?>) args[0]).key()));
               sent = true;
               yield this;
             }

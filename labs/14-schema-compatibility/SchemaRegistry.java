@@ -39,9 +39,23 @@ final class SchemaRegistry {
     for (Schema existing : checked) problems.addAll(problems(mode, candidate, existing));
     Verdict verdict = new Verdict(candidate, List.copyOf(problems));
     if (verdict.accepted()) versions.add(candidate);
-    Story.add(mode + ": v" + candidate.version() + " checked against "
-        + checked.stream().map(s -> "v" + s.version()).toList() + ", " + (verdict.accepted() ? "accepted" : "rejected: " + problems));
+    Story.add(mode + ": v" + candidate.version() + " checked against " + versionsOf(checked) + ", "
+        + (verdict.accepted() ? "accepted" : "rejected: " + problems));
     return verdict;
+  }
+
+  /** The versions for the story, consecutive ones as a run: [v1..v1000, v1002], one line even for a million. */
+  private static String versionsOf(List<Schema> schemas) {
+    StringBuilder text = new StringBuilder("[");
+    int i = 0;
+    while (i < schemas.size()) {
+      int j = i; // the run goes from i to j
+      while (j + 1 < schemas.size() && schemas.get(j + 1).version() == schemas.get(j).version() + 1) j++;
+      text.append(i == 0 ? "v" : ", v").append(schemas.get(i).version());
+      if (j > i) text.append(j == i + 1 ? ", v" : "..v").append(schemas.get(j).version());
+      i = j + 1;
+    }
+    return text.append("]").toString();
   }
 
   /** The problems that stop {@code candidate} from joining {@code existing} under {@code mode}. */
