@@ -81,6 +81,10 @@ final class OutboxRelay {
     } catch (ExecutionException e) {
       Timeline.note("relay: no acknowledgement for outbox row " + row.id() + ": " + e.getCause().getMessage());
       return false;
+    } catch (org.apache.kafka.common.KafkaException e) {
+      // send() itself threw: the record never reached the producer (its serializer refused it, for one)
+      Timeline.note("relay: outbox row " + row.id() + " could not be sent: " + e.getMessage());
+      return false;
     }
   }
 
