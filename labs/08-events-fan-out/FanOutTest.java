@@ -827,6 +827,7 @@ class FanOutTest {
     }
 
     @Test
+    @Order(1) // pure and quick: told before the tests that start services
     @DisplayName("a reaction may take its time: the service stays in its group while it reacts, as long as Kafka gives a poll loop (max.poll.interval.ms as given)")
     void slowReactionKeepsTheServiceInItsGroup() {
       // A reaction that waits minutes cannot be waited for here: the test reads the settings as Kafka's consumer reads
