@@ -833,7 +833,13 @@ class FanOutTest {
       // A reaction that waits minutes cannot be waited for here: the test reads the settings as Kafka's consumer reads
       // them from Service.config (Kafka's defaults where not set), against those Clients.consumerConfig gives.
       var given = new ConsumerConfig(Clients.consumerConfig("inventory", "inventory"));
-      var service = new ConsumerConfig(Service.config("inventory"));
+      ConsumerConfig service;
+      try {
+        service = new ConsumerConfig(Service.config("inventory"));
+      } catch (org.apache.kafka.common.config.ConfigException e) {
+        throw new AssertionError("TODO 4: Kafka refused the service's consumer settings (Service.config): "
+            + e.getMessage() + " auto.offset.reset takes earliest (the oldest event the broker keeps), latest or none", e);
+      }
       int limit = service.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
       assertThat(limit).as("TODO 4: max.poll.interval.ms of the service's consumer, how long a reaction may take"
           + " before the group throws the service out (%d ms; Kafka gives a poll loop %d ms): a service is thrown out of"
