@@ -130,12 +130,26 @@ class FanOutTest {
       ids.add(cause.eventId());
       ids.forEach(FanOutTest::assertRandomUuid);
       // A restarted shop, or a second instance of it, is another process: its ids are new as well.
-      List<String> other = inANewProcess(EventIds.class).lines().toList();
+      List<String> printed = inANewProcess(EventIds.class).lines().toList();
+      List<String> other = printed.stream().filter(l -> !l.startsWith("time ")).toList();
       assertThat(other).as("TODO 1: the eventIds of events made by a new process (a restarted shop, or a second"
           + " instance), against this process's %s: an id counted up in one process (1, 2, 3, ...) starts over in the"
           + " next one, and consumers drop its events as redeliveries. Every event gets a new random id (UUID)", ids)
           .hasSize(3).doesNotHaveDuplicates().noneMatch(ids::contains);
       other.forEach(FanOutTest::assertRandomUuid);
+      // That process also made events on machines in UTC+14 and UTC-12 (its default time zone set to each): an event's
+      // time is the instant it was made, whatever the machine's zone (no wall clock read as if it were UTC).
+      List<String> times = printed.stream().filter(l -> l.startsWith("time ")).toList();
+      assertThat(times).as("the times a new JVM running EventIds printed: %s", printed).hasSize(4);
+      List<String> off = times.stream().map(l -> l.split(" ")).filter(t -> {
+        Instant before = Instant.parse(t[3]), made = Instant.parse(t[4]), after = Instant.parse(t[5]);
+        return made.isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) || made.isAfter(after);
+      }).map(t -> t[2] + " in " + t[1] + ": stamped " + t[4] + ", made between " + t[3] + " and " + t[5]).toList();
+      assertThat(off).as("TODO 1: events stamped with another time than the instant they were made, on a machine"
+          + " whose time zone is not UTC: the timestamp is the moment itself (Instant.now()), the same on every"
+          + " machine. A wall clock read in the machine's zone and called UTC (LocalDateTime.now().toInstant("
+          + "ZoneOffset.UTC)) is hours off everywhere but in UTC, and orders a chain's events by where they were made")
+          .isEmpty();
     }
 
     @Test
@@ -486,7 +500,7 @@ class FanOutTest {
     }
 
     @Test
-    @DisplayName("the shop's producer waits for every in-sync copy of an event (acks=all), stores a retried send once (idempotence), and tries as long as given (delivery.timeout.ms 30 s) before confirm may answer")
+    @DisplayName("the shop's producer waits for every in-sync copy of an event (acks=all), stores a retried send once (idempotence), and tries as long as given (delivery.timeout.ms 30 s, max.block.ms 10 s) before confirm may answer")
     void shopWaitsForEveryInSyncCopy() throws Exception {
       // On the one-node broker of the tests a partition has one copy, so acks=1 and acks=all answer alike (the broker
       // caps min.insync.replicas at the copies there are), it hardly ever loses an acknowledgement (where a retry without
@@ -524,6 +538,16 @@ class FanOutTest {
             + " long as the producer tries, and a producer that gives up after a few seconds is the same deadline of"
             + " its own as get(5, SECONDS), moved into the producer: a leader election or a slow disk fails an order"
             + " the broker would have stored a moment later. Leave it as given", tries, given).isGreaterThanOrEqualTo(given);
+        // send() itself may wait for the topic's metadata (a leader being elected, a broker restarting) or for room in
+        // the producer's buffer, up to max.block.ms, and then fails the send: a deadline too, ahead of the tries.
+        long blockGiven = Long.parseLong(String.valueOf(Clients.producerConfig("shop").get(ProducerConfig.MAX_BLOCK_MS_CONFIG)));
+        long blocks = Long.parseLong(String.valueOf(shops.getOrDefault(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000)).strip());
+        assertThat(blocks).as("TODO 2: max.block.ms of the shop's producer, how long send() waits for the topic's"
+            + " metadata or for room in its buffer before the send fails (%d ms; Clients.producerConfig(\"shop\") gives"
+            + " it %d ms): \"do not wait in publish\" means return send()'s future without waiting for it, not a send()"
+            + " that may not block. A producer that gives up after a second while a leader is elected fails an order"
+            + " the broker would have stored a moment later: a deadline of its own, as get(1, SECONDS) is. Leave it as"
+            + " given", blocks, blockGiven).isGreaterThanOrEqualTo(blockGiven);
       // A count of retries is a deadline too: between tries the producer waits retry.backoff.ms, doubled each time up to
       // retry.backoff.max.ms (Kafka's defaults: 100 ms and 1 s). Against a broker that refuses at once (a leader moving),
       // the retries must not run out before delivery.timeout.ms does.
@@ -669,8 +693,9 @@ class FanOutTest {
           .containsOnly(Service.groupFor("inventory"));
       // Another machine cannot be started from a test: the group may name nothing of this one either.
       String host = java.net.InetAddress.getLocalHost().getHostName();
-      List<String> machine = List.of(host, host.split("\\.")[0], String.valueOf(ProcessHandle.current().pid()),
-          System.getProperty("user.name"));
+      List<String> machine = new ArrayList<>(List.of(host, host.split("\\.")[0],
+          String.valueOf(ProcessHandle.current().pid()), System.getProperty("user.name")));
+      machine.addAll(addresses()); // and its addresses, whichever of its networks
       for (String service : services) {
         assertThat(Service.groupFor(service)).as("TODO 3: %s's group, which names something of the machine or the"
             + " process it runs on (%s): two instances of one service on two machines must be one group, sharing the"
@@ -680,10 +705,11 @@ class FanOutTest {
       }
       // Nor the date by a coarser clock than the day the time zones above tell apart: a group versioned by the month or
       // the year (inventory-2026-12, inventory-2026) is a new group with no committed offsets on the first of the next.
-      java.time.LocalDate today = java.time.LocalDate.now();
-      List<String> date = List.of(String.valueOf(today.getYear()), today.getMonth().name().toLowerCase(java.util.Locale.ROOT));
+      List<String> date = today();
       for (String service : services) {
-        String around = Service.groupFor(service).replace(service, "").toLowerCase(java.util.Locale.ROOT);
+        // what the group holds around the service's name, with no separators (inventory-26-12 shows 2612 too)
+        String around = Service.groupFor(service).replace(service, "").toLowerCase(java.util.Locale.ROOT)
+            .replaceAll("[^\\p{L}\\p{N}]", "");
         assertThat(date.stream().filter(around::contains).toList()).as("TODO 3: %s's group %s names the date it was"
             + " made (it holds these of today's %s): a group named after the year or the month, not only after today,"
             + " is a new group at the turn of each, with no committed offsets, and the service replays the whole log"
@@ -798,6 +824,30 @@ class FanOutTest {
           + " the oldest event kept; with \"latest\" (Kafka's default) it starts at the end of the log and never sees"
           + " the events published before it existed; the client of today knows earliest, latest, none and"
           + " by_duration (\"smallest\" is Kafka 0.8's name, and refused)").isEqualTo("earliest");
+    }
+
+    @Test
+    @Order(1) // pure and quick: told before the tests that start services
+    @DisplayName("a reaction may take its time: the service stays in its group while it reacts, as long as Kafka gives a poll loop (max.poll.interval.ms as given)")
+    void slowReactionKeepsTheServiceInItsGroup() {
+      // A reaction that waits minutes cannot be waited for here: the test reads the settings as Kafka's consumer reads
+      // them from Service.config (Kafka's defaults where not set), against those Clients.consumerConfig gives.
+      var given = new ConsumerConfig(Clients.consumerConfig("inventory", "inventory"));
+      ConsumerConfig service;
+      try {
+        service = new ConsumerConfig(Service.config("inventory"));
+      } catch (org.apache.kafka.common.config.ConfigException e) {
+        throw new AssertionError("TODO 4: Kafka refused the service's consumer settings (Service.config): "
+            + e.getMessage() + " auto.offset.reset takes earliest (the oldest event the broker keeps), latest or none", e);
+      }
+      int limit = service.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+      assertThat(limit).as("TODO 4: max.poll.interval.ms of the service's consumer, how long a reaction may take"
+          + " before the group throws the service out (%d ms; Kafka gives a poll loop %d ms): a service is thrown out of"
+          + " its group in the middle of a reaction that takes longer, its commit refused, and whoever takes the"
+          + " partition over handles the event again. A reaction that takes a few seconds (a warehouse slow to"
+          + " answer) is an ordinary one: leave it as given", limit,
+          given.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG))
+          .isGreaterThanOrEqualTo(given.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
     }
 
     @Test
@@ -1184,6 +1234,32 @@ class FanOutTest {
     }
   }
 
+  /**
+   * Today's date as a version a name may carry: the year (2026), the year and the month either way round with two
+   * digits each (2612, 1226) or four for the year (202612, 122026), the ISO week (26w50), and the month's name
+   * (december). A name that holds one of these is another name next month, or next year.
+   */
+  static List<String> today() {
+    java.time.LocalDate today = java.time.LocalDate.now();
+    String yyyy = String.valueOf(today.getYear()), yy = yyyy.substring(yyyy.length() - 2);
+    String mm = String.format(java.util.Locale.ROOT, "%02d", today.getMonthValue());
+    String ww = String.format(java.util.Locale.ROOT, "%02d", today.get(java.time.temporal.IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+    String month = today.getMonth().name().toLowerCase(java.util.Locale.ROOT);
+    return List.of(yyyy, yy + mm, mm + yy, mm + yyyy, yy + "w" + ww, month);
+  }
+
+  /** The addresses of this machine, on every network it is on (an address names a machine as its host name does). */
+  static List<String> addresses() throws Exception {
+    List<String> addresses = new ArrayList<>(List.of(java.net.InetAddress.getLocalHost().getHostAddress()));
+    for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (var address : java.util.Collections.list(nic.getInetAddresses())) {
+        String text = address.getHostAddress();
+        addresses.add(text.contains("%") ? text.substring(0, text.indexOf('%')) : text);
+      }
+    }
+    return addresses.stream().distinct().toList();
+  }
+
   /** What {@code Service.groupFor(service)} says in a new JVM: a restarted service is a new process. */
   static List<String> groupInANewProcess(String service) throws Exception {
     // Another machine's name, another user, another working directory: all the new process can be given.
@@ -1221,6 +1297,10 @@ class FanOutTest {
       elsewhere = java.nio.file.Files.createTempDirectory("workbook-elsewhere-");
       builder.directory(elsewhere.toFile());
       command.add(command.size() - 1 - args.length, "-Duser.name=" + env.getOrDefault("USER", "someone-else"));
+      // and another machine's cores and language (Turkish, where "i".toUpperCase() is not "I")
+      command.addAll(command.size() - 1 - args.length, List.of("-XX:+IgnoreUnrecognizedVMOptions",
+          "-XX:ActiveProcessorCount=" + (Runtime.getRuntime().availableProcessors() + 3), "-Duser.language=tr",
+          "-Duser.country=TR"));
       builder.command(command);
     }
     try {
@@ -1235,13 +1315,26 @@ class FanOutTest {
     }
   }
 
-  /** Prints the ids of three events made in a new JVM (run by {@link #inANewProcess}): two first, one caused. */
+  /**
+   * Prints the ids of three events made in a new JVM (run by {@link #inANewProcess}): two first, one caused; then the
+   * times of a first and a caused event made as on machines in UTC+14 and UTC-12.
+   */
   public static final class EventIds {
     public static void main(String[] args) {
       Envelope first = Envelope.first("order.confirmed", "shop", "checkout-7", order(7));
       System.out.println(first.eventId());
       System.out.println(Envelope.first("order.confirmed", "shop", "checkout-8", order(8)).eventId());
       System.out.println(first.causes("shipment.requested", "shipping", Map.of("orderId", "o-7")).eventId());
+      // then as on machines in UTC+14 and UTC-12: "time <zone> <which> <before> <stamped> <after>"
+      for (String zone : List.of("Pacific/Kiritimati", "Etc/GMT+12")) {
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone(zone));
+        Instant before = Instant.now();
+        Envelope made = Envelope.first("order.confirmed", "shop", "checkout-9", order(9));
+        System.out.println("time " + zone + " first " + before + " " + made.timestamp() + " " + Instant.now());
+        before = Instant.now();
+        Envelope caused = made.causes("shipment.requested", "shipping", Map.of("orderId", "o-9"));
+        System.out.println("time " + zone + " causes " + before + " " + caused.timestamp() + " " + Instant.now());
+      }
     }
   }
 

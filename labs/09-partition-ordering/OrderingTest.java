@@ -133,6 +133,21 @@ class OrderingTest {
           + " share a key (generated order ids, seed %d): every order needs a key of its own, whatever its number. A"
           + " key made from a part of the order id (its last digits, a number modulo a count) gives orders a thousand"
           + " apart one key: they share a partition and a worker. Key by the whole order id", seed).isEmpty();
+      // and order ids of other shapes, as other shops and systems write them (generated, same seed): ids that differ only
+      // in case, in a prefix or a suffix around the same number, that hash alike (String.hashCode(): ...Aa... and
+      // ...BB...), or are long. Each is an order of its own, with a key of its own: the whole order id as it is.
+      List<String> shapes = new ArrayList<>(Topics.distinctNames(new Random(seed), "order-" + (1 + random.nextInt(9_999))));
+      String number = shapes.get(0).substring("order-".length());
+      shapes.addAll(List.of("return-" + number, "ORD" + number, number, "order-" + number + "-2"));
+      Map<String, List<String>> shapesByKey = shapes.stream().distinct().collect(Collectors.groupingBy(id -> String.valueOf(
+          OrderEvents.keyFor(new OrderEvents.OrderEvent(java.util.UUID.randomUUID().toString(), "order.confirmed", id,
+              "customer-001", 1))), TreeMap::new, Collectors.toList()));
+      assertThat(shapesByKey.values().stream().filter(ids -> ids.size() > 1).limit(3).map(ids -> ids.stream()
+          .map(OrderingTest::shown).toList()).toList()).as("TODO 1: orders that share a key (order ids of other shapes,"
+          + " generated, seed %d): every order needs a key of its own, the whole order id as it is. A key made from its"
+          + " number alone (order-0042 and return-0042), a hash of it (order ids that hash alike), or the id upper- or"
+          + " lower-cased (ids that differ only in case; and upper-cased in the machine's locale, a Turkish machine"
+          + " computes another key for the same order) puts two orders on one key", seed).isEmpty();
       Placement placed = publish(Topics.fresh("order-events", PARTITIONS), OrderEvents::record);
       assertThat(placed.perPartition().values()).as("TODO 1: events per partition %s: every one of the %d partitions"
           + " should get events, or the workers reading the others idle (one key for all, a few keys, or a"
@@ -263,8 +278,9 @@ class OrderingTest {
       } catch (java.net.UnknownHostException e) {
         host = "localhost";
       }
-      List<String> machine = List.of(host, host.split("\\.")[0], String.valueOf(ProcessHandle.current().pid()),
-          System.getProperty("user.name"));
+      List<String> machine = new ArrayList<>(List.of(host, host.split("\\.")[0],
+          String.valueOf(ProcessHandle.current().pid()), System.getProperty("user.name")));
+      machine.addAll(addresses()); // and its addresses, whichever of its networks
       for (int i = 1; i <= WORKERS; i++) {
         String group = Workers.groupFor("order-events", "worker-" + i);
         assertThat(machine.stream().filter(m -> m.length() >= 2 && group.contains(m) && !"order-events".contains(m))
@@ -275,9 +291,9 @@ class OrderingTest {
       }
       // Nor the date by a coarser clock than the day the time zones above tell apart: a group versioned by the month or
       // the year (order-events-workers-2026-12) is a new group with no committed offsets on the first of the next one.
-      java.time.LocalDate today = java.time.LocalDate.now();
-      List<String> date = List.of(String.valueOf(today.getYear()), today.getMonth().name().toLowerCase(java.util.Locale.ROOT));
-      String around = here.replace("order-events", "").toLowerCase(java.util.Locale.ROOT);
+      List<String> date = today();
+      // what the group holds around the topic's name, with no separators (order-events-workers-26-12 shows 2612 too)
+      String around = here.replace("order-events", "").toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]", "");
       assertThat(date.stream().filter(around::contains).toList()).as("TODO 2: the group %s of the workers of"
           + " order-events names the date it was made (it holds these of today's %s): a group named after the year or"
           + " the month, not only after today, is a new group at the turn of each, with no committed offsets, that"
@@ -765,6 +781,36 @@ class OrderingTest {
 
   // ---- helpers ----
 
+  /**
+   * Today's date as a version a name may carry: the year (2026), the year and the month either way round with two
+   * digits each (2612, 1226) or four for the year (122026), the ISO week (26w50), and the month's name (december). A
+   * name that holds one of these is another name next month, or next year.
+   */
+  static List<String> today() {
+    java.time.LocalDate today = java.time.LocalDate.now();
+    String yyyy = String.valueOf(today.getYear()), yy = yyyy.substring(yyyy.length() - 2);
+    String mm = String.format(java.util.Locale.ROOT, "%02d", today.getMonthValue());
+    String ww = String.format(java.util.Locale.ROOT, "%02d", today.get(java.time.temporal.IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+    return List.of(yyyy, yy + mm, mm + yy, mm + yyyy, yy + "w" + ww, today.getMonth().name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** The addresses of this machine, on every network it is on (an address names a machine as its host name does). */
+  static List<String> addresses() throws Exception {
+    List<String> addresses = new ArrayList<>();
+    try {
+      addresses.add(java.net.InetAddress.getLocalHost().getHostAddress());
+    } catch (java.net.UnknownHostException e) {
+      // its interfaces below
+    }
+    for (var nic : Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (var address : Collections.list(nic.getInetAddresses())) {
+        String text = address.getHostAddress();
+        addresses.add(text.contains("%") ? text.substring(0, text.indexOf('%')) : text);
+      }
+    }
+    return addresses.stream().distinct().toList();
+  }
+
   /** What {@code Workers.groupFor(topic, worker)} says in a new JVM, on another machine's name, as another user. */
   static List<String> groupInANewProcess(String topic, String worker) throws Exception {
     List<String> classPath = new ArrayList<>();
@@ -777,7 +823,10 @@ class OrderingTest {
     classPath.replaceAll(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString());
     String jvm = ProcessHandle.current().info().command().orElse("java");
     java.nio.file.Path elsewhere = java.nio.file.Files.createTempDirectory("workbook-elsewhere-");
-    ProcessBuilder builder = new ProcessBuilder(jvm, "-Duser.name=someone-else", "-cp",
+    // another machine's user, cores and language (Turkish, where "i".toUpperCase() is not "I")
+    ProcessBuilder builder = new ProcessBuilder(jvm, "-Duser.name=someone-else", "-XX:+IgnoreUnrecognizedVMOptions",
+        "-XX:ActiveProcessorCount=" + (Runtime.getRuntime().availableProcessors() + 3), "-Duser.language=tr",
+        "-Duser.country=TR", "-cp",
         String.join(java.io.File.pathSeparator, classPath), GroupOf.class.getName(), topic, worker)
         .redirectErrorStream(true).directory(elsewhere.toFile());
     builder.environment().putAll(Map.of("HOSTNAME", "another-machine", "HOST", "another-machine",
