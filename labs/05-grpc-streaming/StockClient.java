@@ -67,10 +67,13 @@ final class StockClient {
     throw new UnsupportedOperationException("TODO 5: send the adjustments on a client stream");
   }
 
-  /** Waits for the summary: the call's deadline ends the wait, the extra second only guards against a lost one. */
+  /**
+   * Waits for the summary: the call's deadline ends the wait, the extra second only guards against a lost one. A deadline
+   * that has passed (0 or below, however far) gets that second too: the call's own DEADLINE_EXCEEDED is on its way.
+   */
   private BulkUpdateSummary await(CompletableFuture<BulkUpdateSummary> summary) throws Exception {
     try {
-      return summary.get(deadline.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      return summary.get(Math.max(deadline.toMillis(), 0) + 1_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     } catch (TimeoutException e) {

@@ -1635,8 +1635,9 @@ class StreamingTest {
     @Test
     @DisplayName("a deadline of 0 or below has passed already: the bulk update ends DEADLINE_EXCEEDED, and no adjustment reaches the server")
     void passedDeadline() {
-      // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out.
-      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1)}) {
+      // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
+      // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none.
+      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1)}) {
         CountingInventory inventory = new CountingInventory();
         StockClient client = clientOf(inventory, deadline);
         String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
