@@ -972,12 +972,19 @@ class StreamingTest {
       }
       // A request without an order id (proto3's default, ""), and one with no field set at all: requests like any other,
       // answered by levels.reserve as they are (the client matches answers to requests by their order on the stream).
+      // Then order-7, so that a request left unanswered shows at once: its answer comes first.
       requests.onNext(reservation("", 1));
-      ReserveStockReply noId = replies.next("TODO 4: the answer to a reservation of 1 grinder without an order id");
-      seen.add("(no order id)" + (noId.getReserved() ? " reserved, " : " refused, ") + noId.getRemaining() + " left");
       requests.onNext(ReserveStockRequest.getDefaultInstance());
-      ReserveStockReply empty = replies.next("TODO 4: the answer to an empty reservation (no order id, no product, quantity 0)");
-      seen.add("(empty)" + (empty.getReserved() ? " reserved, " : " refused, ") + empty.getRemaining() + " left");
+      requests.onNext(reservation("order-7", 1));
+      for (String request : new String[] {"(no order id)", "(empty)", "order-7"}) {
+        ReserveStockReply reply = replies.next("TODO 4: the answer to " + request + ", of a reservation of 1 grinder without an"
+            + " order id, an empty one (no order id, no product, quantity 0) and order-7 of 1 grinder, sent in that order");
+        assertThat(reply.getOrderId()).as("TODO 4: the answers to a reservation without an order id, an empty reservation and"
+            + " order-7, in that order: the answer to %s was that of '%s'. Every request is answered, in order, one without"
+            + " an order id too (levels.reserve decides; the client matches answers to requests by their order on the"
+            + " stream): skip none", request, reply.getOrderId()).isEqualTo(request.startsWith("(") ? "" : request);
+        seen.add(request + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
+      }
       levels.adjust("grinder", Integer.MAX_VALUE - levels.quantity("grinder"));
       requests.onNext(reservation("order-all", Integer.MAX_VALUE));
       ReserveStockReply all = replies.next("TODO 4: the answer to order-all of " + Integer.MAX_VALUE + " grinders, with as many in stock");
@@ -988,13 +995,14 @@ class StreamingTest {
           + " (granted before) of 1 again, from levels.reserve(...) for each request: an order id seen before, refused or granted, is"
           + " still a request to answer now (no reply kept by order id; the stock has changed since); then 1 'Grinder' and 1"
           + " 'grinder ' (ids are exact: products the inventory does not have, so refused, not changed into 'grinder'), then"
-          + " 1 grinder without an order id and an empty request (requests too: each gets its answer, none is skipped), then,"
+          + " 1 grinder without an order id, an empty request (requests too: each gets its answer, none is skipped) and order-7"
+          + " of 1 grinder, then,"
           + " with %,d grinders in stock, all of them at once (no limit of your own on a quantity: the request goes to"
           + " levels.reserve as it is, whatever its size)", Integer.MAX_VALUE)
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
               "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left",
               "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "(no order id) reserved, 2 left",
-              "(empty) refused, 0 left", "order-all reserved, 0 left");
+              "(empty) refused, 0 left", "order-7 reserved, 1 left", "order-all reserved, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
     }
 
