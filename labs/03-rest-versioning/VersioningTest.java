@@ -305,6 +305,7 @@ class VersioningTest {
     @DisplayName("a request by URL leaves the API's fields as they were: the product it answers is its own")
     void urlRequestKeepsNoField() throws Exception {
       assertNoFieldKept("TODO 1", "/api/v2/products/", null, null);
+      assertNoFieldWhileWriting("TODO 1", "/api/v2/products/1", null);
     }
 
     @Test
@@ -667,6 +668,7 @@ class VersioningTest {
       // Headers no request of this run sent before: a memo of the type chosen per header (in a static map too) shows here.
       long run = System.nanoTime();
       assertNoFieldKept("TODO 2", "/api/products/", V1 + ";run=" + run, V2 + ";run=" + run);
+      for (String accept : new String[] {V1, V2}) assertNoFieldWhileWriting("TODO 2", "/api/products/1", accept);
     }
 
     @Order(1)
@@ -1626,6 +1628,57 @@ class VersioningTest {
             + " handler (Product product = find(ctx))", todo, path, secondAccept == null ? "" : " (Accept: " + secondAccept + ")",
             path, firstAccept == null ? "" : " (Accept: " + firstAccept + ")")
         .isEmpty();
+  }
+
+  /**
+   * The API's fields while one request writes its body: a field the handler sets and clears again within the request (the
+   * product or the type kept there "only while answering") is one a request at the same time finds, however briefly. The
+   * product's amount reads the API's fields as Jackson writes it, inside the handler's ctx.json(...): no timing, one
+   * request, and they must read as they did before it.
+   */
+  private static void assertNoFieldWhileWriting(String todo, String path, String accept) throws Exception {
+    var fields = new workbook.test.FieldState(CatalogApi.class.getClassLoader(), 3, false, null);
+    java.util.Set<String> server = java.util.Set.of("app");  // Javalin's own
+    java.util.concurrent.atomic.AtomicReference<CatalogApi> watched = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<java.util.Map<String, String>> during = new java.util.concurrent.atomic.AtomicReference<>();
+    ThreadLocal<Boolean> reading = ThreadLocal.withInitial(() -> false);
+    BigDecimal reporting = new BigDecimal("7.50") {
+      private String read(String text) {
+        CatalogApi api = watched.get();
+        if (api != null && during.get() == null && !reading.get()) {
+          reading.set(true);  // the fields hold this amount too: reading them writes it again
+          try {
+            during.set(fields.of(api, server));
+          } finally {
+            reading.set(false);
+          }
+        }
+        return text;
+      }
+
+      @Override public String toString() { return read(super.toString()); }
+
+      @Override public String toPlainString() { return read(super.toPlainString()); }
+    };
+    CatalogApi.Product cup = new CatalogApi.Product(1, "Espresso cup", reporting, "EUR");
+    try (CatalogApi api = new CatalogApi(0, java.util.Map.of(1, cup))) {
+      java.util.Map<String, String> before = fields.of(api, server);
+      watched.set(api);
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(25));
+      if (accept != null) request.header("Accept", accept);
+      HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as("%s: GET %s%s (do the step first)", todo, path, accept == null ? "" : " (Accept: "
+          + accept + ")").isEqualTo(200);
+      assertThat(during.get()).as("%s: GET %s answered %s without writing the product's amount: build the body with v1(product)"
+          + " or v2(product) and ctx.json(...)", todo, path, response.body()).isNotNull();
+      assertThat(workbook.test.FieldState.changes(before, during.get(), "CatalogApi."))
+          .as("%s: while GET %s%s wrote its body, the API's fields were changed (each: before -> while writing): a field set"
+              + " for the request and cleared after it is still one that a request at the same time reads, and then answers"
+              + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
+              + " handler (Product product = find(ctx)), never in a field, not even for the time of one request", todo, path,
+              accept == null ? "" : " (Accept: " + accept + ")")
+          .isEmpty();
+    }
   }
 
   /** The 406 is a problem document (RFC 9457) by its members, not by its Content-Type alone: its status and a title. */
