@@ -1332,6 +1332,23 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a call that ends with an error after its summary fails: a summary is the answer only of a call that ends OK")
+    void failureAfterTheSummary() throws Exception {
+      FailingInventory inventory = new FailingInventory();
+      StockClient client = clientOf(inventory, Duration.ofSeconds(5));
+      List<String> wrong = new ArrayList<>();
+      for (Status.Code code : new Status.Code[] {Status.Code.DATA_LOSS, Status.Code.INTERNAL, Status.Code.ABORTED}) {
+        String result = describe(() -> client.bulkUpdate(List.of(adjustment("after-summary status:" + code, 1))));
+        String expected = LocalGrpc.describe(Status.fromCode(code).withDescription("scripted " + code));
+        if (!result.equals(expected)) wrong.add(code + ": '" + result + "'");
+      }
+      assertThat(wrong).as("TODO 5: bulkUpdate against a server that sent its summary and then ended the call with each"
+          + " status, where the caller did not get that status as it is: the call failed, so its summary is no answer (gRPC's"
+          + " own stubs take a reply only from a call that ends OK). Keep the given answers observer, which keeps the summary"
+          + " until onCompleted and fails with onError's status, and return await(summary)").isEmpty();
+    }
+
+    @Test
     @DisplayName("300 adjustments, repeats and adjustments by 0 too, over products of every id (none, blank, in any case), reach the server as given, in the order given, sent one at a time")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
@@ -2297,7 +2314,12 @@ class StreamingTest {
           if (refused) return;
           refused = true;
           calls.merge(a.getProductId(), 1, Integer::sum);
-          Status.Code code = Status.Code.valueOf(a.getProductId().substring("status:".length()));
+          String id = a.getProductId();
+          Status.Code code = Status.Code.valueOf(id.substring(id.indexOf("status:") + "status:".length()));
+          // "after-summary status:CODE": a summary first, then the failure (a server that fails while closing the call).
+          if (id.startsWith("after-summary ")) {
+            responseObserver.onNext(BulkUpdateSummary.newBuilder().setAdjustments(1).setProducts(1).setNetChange(a.getDelta()).build());
+          }
           io.grpc.Metadata trailers = new io.grpc.Metadata();
           trailers.put(SCRIPTED, "inventory");
           responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException(trailers));

@@ -56,11 +56,18 @@ final class StockClient {
   BulkUpdateSummary bulkUpdate(List<StockAdjustment> adjustments) throws Exception {
     CompletableFuture<BulkUpdateSummary> summary = new CompletableFuture<>();
     StreamObserver<BulkUpdateSummary> answers = new StreamObserver<>() {
-      @Override public void onNext(BulkUpdateSummary s) { summary.complete(s); }
+      // The summary is the answer only of a call that ends OK: kept here until the call's status says so.
+      private BulkUpdateSummary received;
+      @Override public void onNext(BulkUpdateSummary s) { received = s; }
+      // The call failed, after its summary too: the failure is the caller's, as gRPC's own stubs give it.
       @Override public void onError(Throwable t) { summary.completeExceptionally(t); }
-      // The call ended OK: after its summary, or without one (a server's bug), which fails it, as gRPC's own stubs do.
+      // The call ended OK: with its summary, or without one (a server's bug), which fails it, as gRPC's own stubs do.
       @Override public void onCompleted() {
-        summary.completeExceptionally(Status.INTERNAL.withDescription("the server completed the call without a summary").asRuntimeException());
+        if (received != null) {
+          summary.complete(received);
+        } else {
+          summary.completeExceptionally(Status.INTERNAL.withDescription("the server completed the call without a summary").asRuntimeException());
+        }
       }
     };
     // One deadline covers the whole stream; onCompleted is the half-close that tells the server "that was all".
