@@ -105,7 +105,10 @@ class VersioningTest {
       java.util.Map.entry(17, new CatalogApi.Product(17, "Returned deposit", new BigDecimal("-0.25"), "EUR")),
       java.util.Map.entry(18, new CatalogApi.Product(18, "Sats bundle", new BigDecimal("0.00042"), "mBTC")),
       // As long as a JSON parser reads a number at all: rounded to any precision, however generous, it comes out otherwise.
-      java.util.Map.entry(19, new CatalogApi.Product(19, "Ledger to its last digit", longestAmount(), "EUR")));
+      java.util.Map.entry(19, new CatalogApi.Product(19, "Ledger to its last digit", longestAmount(), "EUR")),
+      // An id is any whole number the catalog has: 0 and below too (a sample, a product of the old system), never a 400.
+      java.util.Map.entry(0, new CatalogApi.Product(0, "Sample sachet", new BigDecimal("0"), "EUR")),
+      java.util.Map.entry(-7, new CatalogApi.Product(-7, "Legacy grinder", new BigDecimal("89.00"), "CHF")));
 
   /**
    * A credit as long as a number Jackson reads at all (its StreamReadConstraints, 1000 characters by default), sign and
@@ -236,8 +239,9 @@ class VersioningTest {
             JsonNode sent = exactJson(response.body());
             assertThat(sent.path("name").asText() + " " + (version.equals("v1") ? product.currency() : sent.path("price").path("currency").asText()))
                 .as("TODO 1: /api/%s/products/%d of a second catalog, whose product %d is %s, answered %s: each answer is built"
-                    + " from the product find(ctx) found in this catalog, with its own currency, whatever Java knows of it"
-                    + " (nothing kept from an earlier answer or another catalog)", version, product.id(), product.id(), product,
+                    + " from the product find(ctx) found in this catalog, with its own currency, whatever Java knows of it, and"
+                    + " whatever its id (0 and below too: an id is any whole number, as find(ctx) takes it; no check of your own"
+                    + " turns one into a 400) (nothing kept from an earlier answer or another catalog)", version, product.id(), product.id(), product,
                     body)
                 .isEqualTo(product.name() + " " + product.currency());
             JsonNode amount = version.equals("v1") ? sent.path("price") : sent.path("price").path("amount");
@@ -301,6 +305,7 @@ class VersioningTest {
     @DisplayName("a request by URL leaves the API's fields as they were: the product it answers is its own")
     void urlRequestKeepsNoField() throws Exception {
       assertNoFieldKept("TODO 1", "/api/v2/products/", null, null);
+      assertNoFieldWhileWriting("TODO 1", "/api/v2/products/1", null);
     }
 
     @Test
@@ -312,6 +317,14 @@ class VersioningTest {
       assertThat(contentType(response))
           .as("TODO 1: the 404 is a problem document like every error of this API: find(ctx) throws, the given handler"
               + " answers").startsWith("application/problem+json");
+      // An id no product has is a 404 whatever whole number it is: 0, below 0, the largest int too (never a 400 of your own).
+      for (String id : new String[] {"0", "-1", "2147483647"}) {
+        HttpResponse<String> unknown = get("/api/v2/products/" + id, null);
+        assertThat(unknown.statusCode())
+            .as("TODO 1: GET /api/v2/products/%s answered %d %s: %s is a whole number no product has, a 404 as on /api/v1"
+                + " (reuse find(ctx); a check of your own, ids from 1, makes it a 400)", id, unknown.statusCode(), unknown.body(), id)
+            .isEqualTo(404);
+      }
       HttpResponse<String> notANumber = get("/api/v2/products/abc", null);
       assertThat(notANumber.statusCode())
           .as("TODO 1: GET /api/v2/products/abc is the client's mistake, a 400 as on /api/v1; got %d %s: reuse find(ctx),"
@@ -546,7 +559,8 @@ class VersioningTest {
             JsonNode sent = exactJson(response.body());
             assertThat(sent.path("name").asText() + " " + (accept.equals(V2) ? sent.path("price").path("currency").asText() : product.currency()))
                 .as("TODO 2: /api/products/%d with Accept: %s, of a second catalog whose product %d is %s, answered %s: build"
-                    + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog",
+                    + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog, whatever"
+                    + " its id (0 and below too: no check of your own turns one into a 400)",
                     product.id(), accept, product.id(), product, body)
                 .isEqualTo(product.name() + " " + product.currency());
             JsonNode amount = accept.equals(V2) ? sent.path("price").path("amount") : sent.path("price");
@@ -651,7 +665,10 @@ class VersioningTest {
     @Test
     @DisplayName("a request by Accept leaves the API's fields as they were: the type it chose and the product it answers are its own")
     void acceptRequestKeepsNoField() throws Exception {
-      assertNoFieldKept("TODO 2", "/api/products/", V1, V2);
+      // Headers no request of this run sent before: a memo of the type chosen per header (in a static map too) shows here.
+      long run = System.nanoTime();
+      assertNoFieldKept("TODO 2", "/api/products/", V1 + ";run=" + run, V2 + ";run=" + run);
+      for (String accept : new String[] {V1, V2}) assertNoFieldWhileWriting("TODO 2", "/api/products/1", accept);
     }
 
     @Order(1)
@@ -1114,11 +1131,14 @@ class VersioningTest {
       for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.",
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}", "<html>502 Bad Gateway</html>",
           "", "null", "[]", "\"7.50\"", whole + " {\"price\":{\"amount\":0}}", whole + "<html>502 Bad Gateway</html>",
-          whole + "}", whole + " x"}) {
+          whole + "}", whole + " x",
+          // A JSON string is no product, even one that holds a product's JSON (a body encoded twice): read once, never again.
+          "\"" + whole.replace("\"", "\\\"") + "\""}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
-            .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off, no JSON at all, or one JSON value"
-                + " followed by more (a second body, an error page: no JSON either), is an IllegalArgumentException (the"
+            .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off, no JSON at all, a JSON value that is"
+                + " no product (a JSON string too, even one holding a product's JSON: a body is read once, never parsed again),"
+                + " or one JSON value followed by more (a second body, an error page: no JSON either), is an IllegalArgumentException (the"
                 + " given code wraps Jackson's JsonProcessingException in one, and the given mapper refuses what follows the"
                 + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch", body,
                 thrown == null ? "nothing" : thrown.getClass().getName())
@@ -1171,7 +1191,9 @@ class VersioningTest {
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":\"seven\"}}",
           // The v1 shape and its look-alikes have a price but no price.amount: tolerant is not "either shape".
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":7.50}", "{\"id\":1,\"name\":\"Espresso cup\",\"price\":\"7.50\"}",
-          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":[7.50]}"}) {
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":[7.50]}",
+          // A price that is a string has no price.amount, even a string that holds one: the body is read once, never again.
+          "{\"id\":1,\"name\":\"Espresso cup\",\"price\":\"{\\\"amount\\\":7.50}\"}"}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
             .as("TODO 3: %s has no usable amount (the contract says a number): throw IllegalArgumentException naming"
@@ -1606,6 +1628,57 @@ class VersioningTest {
             + " handler (Product product = find(ctx))", todo, path, secondAccept == null ? "" : " (Accept: " + secondAccept + ")",
             path, firstAccept == null ? "" : " (Accept: " + firstAccept + ")")
         .isEmpty();
+  }
+
+  /**
+   * The API's fields while one request writes its body: a field the handler sets and clears again within the request (the
+   * product or the type kept there "only while answering") is one a request at the same time finds, however briefly. The
+   * product's amount reads the API's fields as Jackson writes it, inside the handler's ctx.json(...): no timing, one
+   * request, and they must read as they did before it.
+   */
+  private static void assertNoFieldWhileWriting(String todo, String path, String accept) throws Exception {
+    var fields = new workbook.test.FieldState(CatalogApi.class.getClassLoader(), 3, false, null);
+    java.util.Set<String> server = java.util.Set.of("app");  // Javalin's own
+    java.util.concurrent.atomic.AtomicReference<CatalogApi> watched = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<java.util.Map<String, String>> during = new java.util.concurrent.atomic.AtomicReference<>();
+    ThreadLocal<Boolean> reading = ThreadLocal.withInitial(() -> false);
+    BigDecimal reporting = new BigDecimal("7.50") {
+      private String read(String text) {
+        CatalogApi api = watched.get();
+        if (api != null && during.get() == null && !reading.get()) {
+          reading.set(true);  // the fields hold this amount too: reading them writes it again
+          try {
+            during.set(fields.of(api, server));
+          } finally {
+            reading.set(false);
+          }
+        }
+        return text;
+      }
+
+      @Override public String toString() { return read(super.toString()); }
+
+      @Override public String toPlainString() { return read(super.toPlainString()); }
+    };
+    CatalogApi.Product cup = new CatalogApi.Product(1, "Espresso cup", reporting, "EUR");
+    try (CatalogApi api = new CatalogApi(0, java.util.Map.of(1, cup))) {
+      java.util.Map<String, String> before = fields.of(api, server);
+      watched.set(api);
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(25));
+      if (accept != null) request.header("Accept", accept);
+      HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as("%s: GET %s%s (do the step first)", todo, path, accept == null ? "" : " (Accept: "
+          + accept + ")").isEqualTo(200);
+      assertThat(during.get()).as("%s: GET %s answered %s without writing the product's amount: build the body with v1(product)"
+          + " or v2(product) and ctx.json(...)", todo, path, response.body()).isNotNull();
+      assertThat(workbook.test.FieldState.changes(before, during.get(), "CatalogApi."))
+          .as("%s: while GET %s%s wrote its body, the API's fields were changed (each: before -> while writing): a field set"
+              + " for the request and cleared after it is still one that a request at the same time reads, and then answers"
+              + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
+              + " handler (Product product = find(ctx)), never in a field, not even for the time of one request", todo, path,
+              accept == null ? "" : " (Accept: " + accept + ")")
+          .isEmpty();
+    }
   }
 
   /** The 406 is a problem document (RFC 9457) by its members, not by its Content-Type alone: its status and a title. */

@@ -339,8 +339,10 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("a watch on several products sends every level the stock gives it, as it is: current ones, then each change to any of them")
+    @DisplayName("a watch on several products sends every level the stock gives it, as it is, below 0 too: current ones, then each change to any of them")
     void severalProducts() {
+      // More written off than delivered: the milk frother's stock is below 0 when the watch opens, and again later.
+      levels.adjust("milk-frother", -2);
       Inbox<WatchStockLevelsRequest, StockLevel> watch = watch("milk-frother", "grinder");
       List<StockLevel> first = List.of(watch.next("TODO 1: the first current level of a watch on the milk frother and the grinder"),
           watch.next("TODO 1: the second current level of a watch on the milk frother and the grinder: watch every"
@@ -350,12 +352,13 @@ class StreamingTest {
       StockLevels.Watch reference = levels.watch(List.of("milk-frother", "grinder"), given::add);
       cleanup.add(reference);
       assertThat(first).as("TODO 1: the current levels a watch on [milk-frother, grinder] sends first, each as the"
-          + " stock gives it (quantity and updated_at)").containsExactlyInAnyOrderElementsOf(given);
+          + " stock gives it (quantity and updated_at; the milk frother's is -2: more written off than delivered)").containsExactlyInAnyOrderElementsOf(given);
       given.clear();
       changeWhileWatched("espresso-machine", 1); // not watched: must not arrive
       changeWhileWatched("grinder", 2);
       changeWhileWatched("grinder", 0); // a change too: its updated_at moves
       changeWhileWatched("milk-frother", 3);
+      changeWhileWatched("milk-frother", -4);
       List<StockLevel> changes = new ArrayList<>();
       for (int i = 1; i <= given.size(); i++) {
         changes.add(watch.next("TODO 1: change " + i + " of " + given.size() + " after the current levels (" + given.stream()
@@ -363,8 +366,9 @@ class StreamingTest {
             + " too, for every product asked for"));
       }
       assertThat(changes).as("TODO 1: what the watch on [milk-frother, grinder] sent after the espresso machine (not"
-          + " watched) changed, then the grinder by +2 and by 0, then the milk frother: every level as the stock gave it,"
-          + " in order, with its updated_at").isEqualTo(List.copyOf(given));
+          + " watched) changed, then the grinder by +2 and by 0, then the milk frother by +3 and by -4 (to -3: more written"
+          + " off than delivered): every level as the stock gave it, in order, with its updated_at and its quantity, below"
+          + " 0 too (the stock's, not one of your own)").isEqualTo(List.copyOf(given));
       senders.assertNone();
     }
 
@@ -748,6 +752,9 @@ class StreamingTest {
       // A product only ever adjusted by 0, and, every run, the grinder's id written with a capital and with a space.
       List<StockAdjustment> sent = new ArrayList<>(List.of(adjustment("scale", 0), adjustment("Grinder", 1), adjustment("grinder ", -1)));
       expected.put("scale", 0);
+      // And, every run, a message without a product id (proto3's default, "") and one whose id is blank: messages like
+      // any other, each counted and applied as it is (the stock keeps them under their ids): no line is the service's to drop.
+      sent.addAll(List.of(adjustment("", 2), adjustment(" ", 1), adjustment("", -1)));
       // And, every run, ids of the same String.hashCode ("Aa" and "BB", "AaAa" and "BBBB"...): a product is its id, not a hash of it.
       // Aa and BB every run (one pair at least that a set of hashes counts as one), and some of the longer ones.
       List<String> sameHash = new ArrayList<>(List.of("AaAa", "BBBB", "AaBB", "BBAa"));
@@ -770,7 +777,7 @@ class StreamingTest {
       sent.forEach(a -> expected.merge(a.getProductId(), a.getDelta(), Integer::sum));
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>(); // what a watcher of every product hears
       Set<String> all = new HashSet<>(products);
-      all.addAll(List.of("scale", "crate", "pallet", "barrel"));
+      all.addAll(List.of("scale", "crate", "pallet", "barrel", "", " "));
       all.addAll(sameHash);
       StockLevels.Watch watcher = levels.watch(all, level -> heard.add(level.getProductId()));
       cleanup.add(watcher);
@@ -782,7 +789,8 @@ class StreamingTest {
           + sent.stream().map(StockAdjustment::getProductId).distinct().count() + " products";
       assertThat(List.of(summary.getAdjustments(), summary.getProducts(), summary.getNetChange()))
           .as("TODO 3: [adjustments, products, net change] of a delivery of %s: every message the client sent is one"
-              + " adjustment, an adjustment by 0 and a product new to the stock too; products are counted by their exact"
+              + " adjustment, an adjustment by 0, a product new to the stock and one without an id or with a blank one too"
+              + " (never dropped: the summary counts what was sent); products are counted by their exact"
               + " ids (grinder, Grinder and 'grinder ' are three, and so are Aa, BB and AaBB, whose String.hashCode is the"
               + " same: a set of hashes counts them as one); the net change is the sum of the deltas, also when the running"
               + " sum passes what an int32 holds on the way (two large deliveries first): it fits at the end, so an int32"
@@ -926,7 +934,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("every reservation is answered, whatever its quantity or product: negative, 0, too many, all that is left, one more, a product not in stock (ids exact), the most an int32 holds")
+    @DisplayName("every reservation is answered, whatever its quantity or product: negative, 0, too many, all that is left, one more, a product not in stock (ids exact), without an order id, the most an int32 holds")
     void everyQuantityAnswered() {
       Inbox<ReserveStockRequest, ReserveStockReply> replies = new Inbox<>();
       StreamObserver<ReserveStockRequest> requests = stub.reserveStock(replies);
@@ -962,6 +970,21 @@ class StreamingTest {
             + " does not have: ids are exact)");
         seen.add("'" + product + "'" + (other.getReserved() ? " reserved, " : " refused, ") + other.getRemaining() + " left");
       }
+      // A request without an order id (proto3's default, ""), and one with no field set at all: requests like any other,
+      // answered by levels.reserve as they are (the client matches answers to requests by their order on the stream).
+      // Then order-7, so that a request left unanswered shows at once: its answer comes first.
+      requests.onNext(reservation("", 1));
+      requests.onNext(ReserveStockRequest.getDefaultInstance());
+      requests.onNext(reservation("order-7", 1));
+      for (String request : new String[] {"(no order id)", "(empty)", "order-7"}) {
+        ReserveStockReply reply = replies.next("TODO 4: the answer to " + request + ", of a reservation of 1 grinder without an"
+            + " order id, an empty one (no order id, no product, quantity 0) and order-7 of 1 grinder, sent in that order");
+        assertThat(reply.getOrderId()).as("TODO 4: the answers to a reservation without an order id, an empty reservation and"
+            + " order-7, in that order: the answer to %s was that of '%s'. Every request is answered, in order, one without"
+            + " an order id too (levels.reserve decides; the client matches answers to requests by their order on the"
+            + " stream): skip none", request, reply.getOrderId()).isEqualTo(request.startsWith("(") ? "" : request);
+        seen.add(request + (reply.getReserved() ? " reserved, " : " refused, ") + reply.getRemaining() + " left");
+      }
       levels.adjust("grinder", Integer.MAX_VALUE - levels.quantity("grinder"));
       requests.onNext(reservation("order-all", Integer.MAX_VALUE));
       ReserveStockReply all = replies.next("TODO 4: the answer to order-all of " + Integer.MAX_VALUE + " grinders, with as many in stock");
@@ -971,12 +994,15 @@ class StreamingTest {
           + " and 1 grinders (5 in stock), then, after 2 grinders came in, order-6 of 1 grinder again, then, after 3 more came in, order-5"
           + " (granted before) of 1 again, from levels.reserve(...) for each request: an order id seen before, refused or granted, is"
           + " still a request to answer now (no reply kept by order id; the stock has changed since); then 1 'Grinder' and 1"
-          + " 'grinder ' (ids are exact: products the inventory does not have, so refused, not changed into 'grinder'), then,"
+          + " 'grinder ' (ids are exact: products the inventory does not have, so refused, not changed into 'grinder'), then"
+          + " 1 grinder without an order id, an empty request (requests too: each gets its answer, none is skipped) and order-7"
+          + " of 1 grinder, then,"
           + " with %,d grinders in stock, all of them at once (no limit of your own on a quantity: the request goes to"
           + " levels.reserve as it is, whatever its size)", Integer.MAX_VALUE)
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
               "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left",
-              "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "order-all reserved, 0 left");
+              "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "(no order id) reserved, 2 left",
+              "(empty) refused, 0 left", "order-7 reserved, 1 left", "order-all reserved, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
     }
 
@@ -1188,9 +1214,15 @@ class StreamingTest {
     void summaryForEverything() throws Exception {
       CountingInventory inventory = new CountingInventory();
       StockClient client = clientOf(inventory, Duration.ofSeconds(2));
-      List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("grinder", -1), adjustment("espresso-machine", 4));
+      // Products of every id, not in the order of their ids: none (proto3's default), blank, in another case, with a space.
+      List<StockAdjustment> sent = List.of(adjustment("grinder", 3), adjustment("", 2), adjustment("grinder", -1),
+          adjustment(" ", 1), adjustment("Grinder", 0), adjustment("espresso-machine", 4), adjustment("grinder ", 1));
       BulkUpdateSummary summary = outcome(() -> client.bulkUpdate(sent));
-      assertThat(summary.getAdjustments()).as("TODO 5: adjustments the server received, of 3 sent").isEqualTo(3);
+      assertThat(inventory.adjustments).as("TODO 5: the adjustments the server received, [product] delta, of the %d given:"
+          + " the client sends each one as it is given, in the order given, never one left out (an id empty or blank is"
+          + " the server's to judge), tidied (trimmed, lower-cased) or regrouped (sorted by product)", sent.size())
+          .containsExactlyElementsOf(sent.stream().map(a -> "[" + a.getProductId() + "] " + a.getDelta()).toList());
+      assertThat(summary.getAdjustments()).as("TODO 5: adjustments the server received, of %d sent", sent.size()).isEqualTo(sent.size());
       BulkUpdateSummary empty = outcome(() -> client.bulkUpdate(List.of()));
       assertThat(inventory.deadlines).as("TODO 5: calls the server got (ms left of each one's deadline) for two bulk"
           + " updates, the second one empty: an empty delivery is a call too, whose summary (or failure: the inventory"
@@ -1300,7 +1332,24 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("300 adjustments, repeats and adjustments by 0 too, reach the server in the order given, sent one at a time")
+    @DisplayName("a call that ends with an error after its summary fails: a summary is the answer only of a call that ends OK")
+    void failureAfterTheSummary() throws Exception {
+      FailingInventory inventory = new FailingInventory();
+      StockClient client = clientOf(inventory, Duration.ofSeconds(5));
+      List<String> wrong = new ArrayList<>();
+      for (Status.Code code : new Status.Code[] {Status.Code.DATA_LOSS, Status.Code.INTERNAL, Status.Code.ABORTED}) {
+        String result = describe(() -> client.bulkUpdate(List.of(adjustment("after-summary status:" + code, 1))));
+        String expected = LocalGrpc.describe(Status.fromCode(code).withDescription("scripted " + code));
+        if (!result.equals(expected)) wrong.add(code + ": '" + result + "'");
+      }
+      assertThat(wrong).as("TODO 5: bulkUpdate against a server that sent its summary and then ended the call with each"
+          + " status, where the caller did not get that status as it is: the call failed, so its summary is no answer (gRPC's"
+          + " own stubs take a reply only from a call that ends OK). Keep the given answers observer, which keeps the summary"
+          + " until onCompleted and fails with onError's status, and return await(summary)").isEmpty();
+    }
+
+    @Test
+    @DisplayName("300 adjustments, repeats and adjustments by 0 too, over products of every id (none, blank, in any case), reach the server as given, in the order given, sent one at a time")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
       Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
@@ -1309,9 +1358,12 @@ class StreamingTest {
       connected(c);
       OneClientSender sender = new OneClientSender();
       StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(3));
-      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too.
+      // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too. Over
+      // products taken in turn, so the order given is not the order of their ids, and of every id: none (proto3's
+      // default), blank, in another case, with a space: the client sends what it is given, the server decides.
+      List<String> products = List.of("grinder", "", "milk-frother", " ", "Grinder", "espresso-machine", "grinder ");
       List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300)
-          .mapToObj(i -> adjustment("grinder", i % 5 == 0 ? 0 : i % 2 == 0 ? i : 1)).toList();
+          .mapToObj(i -> adjustment(products.get(i * 3 % products.size()), i % 5 == 0 ? 0 : i % 2 == 0 ? i : 1)).toList();
       String result = describe(() -> client.bulkUpdate(sent));
       assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
           + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
@@ -1323,6 +1375,12 @@ class StreamingTest {
               sent.stream().map(StockAdjustment::getDelta).toList());
       assertThat(inventory.summaries).as("TODO 5: the summaries the server sent for one bulkUpdate of 300 adjustments:"
           + " one bulk update is one call").hasSize(1);
+      List<String> given = sent.stream().map(a -> "[" + a.getProductId() + "] " + a.getDelta()).toList();
+      assertThat(firstDifference(inventory.adjustments, given)).as("TODO 5: the adjustments the server received, [product]"
+          + " delta, against the 300 given, over seven products in turn (one without an id, one blank, 'Grinder' and"
+          + " 'grinder ' beside 'grinder'): the client sends each adjustment as it is given, in the order given, never one"
+          + " left out (a product id empty or blank is the server's to judge), tidied (trimmed, lower-cased) or regrouped"
+          + " (sorted by product): send them as given").isNull();
     }
 
     @Test
@@ -1602,8 +1660,9 @@ class StreamingTest {
     @Test
     @DisplayName("a deadline of 0 or below has passed already: the bulk update ends DEADLINE_EXCEEDED, and no adjustment reaches the server")
     void passedDeadline() {
-      // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out.
-      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1)}) {
+      // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
+      // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none.
+      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1)}) {
         CountingInventory inventory = new CountingInventory();
         StockClient client = clientOf(inventory, deadline);
         String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
@@ -2179,6 +2238,8 @@ class StreamingTest {
     final BlockingQueue<String> deadlines = new LinkedBlockingQueue<>();
     /** Every delta received, in the order it arrived. */
     final List<Integer> received = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Every adjustment received, "[product] delta", in the order it arrived. */
+    final List<String> adjustments = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Every summary it sent, in order. */
     final List<BulkUpdateSummary> summaries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -2196,6 +2257,7 @@ class StreamingTest {
           netChange += a.getDelta();
           products.add(a.getProductId());
           received.add(a.getDelta());
+          adjustments.add("[" + a.getProductId() + "] " + a.getDelta());
         }
         @Override public void onError(Throwable t) { }
         @Override public void onCompleted() {
@@ -2252,7 +2314,12 @@ class StreamingTest {
           if (refused) return;
           refused = true;
           calls.merge(a.getProductId(), 1, Integer::sum);
-          Status.Code code = Status.Code.valueOf(a.getProductId().substring("status:".length()));
+          String id = a.getProductId();
+          Status.Code code = Status.Code.valueOf(id.substring(id.indexOf("status:") + "status:".length()));
+          // "after-summary status:CODE": a summary first, then the failure (a server that fails while closing the call).
+          if (id.startsWith("after-summary ")) {
+            responseObserver.onNext(BulkUpdateSummary.newBuilder().setAdjustments(1).setProducts(1).setNetChange(a.getDelta()).build());
+          }
           io.grpc.Metadata trailers = new io.grpc.Metadata();
           trailers.put(SCRIPTED, "inventory");
           responseObserver.onError(Status.fromCode(code).withDescription("scripted " + code).asRuntimeException(trailers));

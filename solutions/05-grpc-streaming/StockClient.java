@@ -56,11 +56,18 @@ final class StockClient {
   BulkUpdateSummary bulkUpdate(List<StockAdjustment> adjustments) throws Exception {
     CompletableFuture<BulkUpdateSummary> summary = new CompletableFuture<>();
     StreamObserver<BulkUpdateSummary> answers = new StreamObserver<>() {
-      @Override public void onNext(BulkUpdateSummary s) { summary.complete(s); }
+      // The summary is the answer only of a call that ends OK: kept here until the call's status says so.
+      private BulkUpdateSummary received;
+      @Override public void onNext(BulkUpdateSummary s) { received = s; }
+      // The call failed, after its summary too: the failure is the caller's, as gRPC's own stubs give it.
       @Override public void onError(Throwable t) { summary.completeExceptionally(t); }
-      // The call ended OK: after its summary, or without one (a server's bug), which fails it, as gRPC's own stubs do.
+      // The call ended OK: with its summary, or without one (a server's bug), which fails it, as gRPC's own stubs do.
       @Override public void onCompleted() {
-        summary.completeExceptionally(Status.INTERNAL.withDescription("the server completed the call without a summary").asRuntimeException());
+        if (received != null) {
+          summary.complete(received);
+        } else {
+          summary.completeExceptionally(Status.INTERNAL.withDescription("the server completed the call without a summary").asRuntimeException());
+        }
       }
     };
     // One deadline covers the whole stream; onCompleted is the half-close that tells the server "that was all".
@@ -70,10 +77,13 @@ final class StockClient {
     return await(summary);
   }
 
-  /** Waits for the summary: the call's deadline ends the wait, the extra second only guards against a lost one. */
+  /**
+   * Waits for the summary: the call's deadline ends the wait, the extra second only guards against a lost one. A deadline
+   * that has passed (0 or below, however far) gets that second too: the call's own DEADLINE_EXCEEDED is on its way.
+   */
   private BulkUpdateSummary await(CompletableFuture<BulkUpdateSummary> summary) throws Exception {
     try {
-      return summary.get(deadline.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      return summary.get(Math.max(deadline.toMillis(), 0) + 1_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     } catch (TimeoutException e) {
