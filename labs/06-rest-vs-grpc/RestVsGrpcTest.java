@@ -257,6 +257,45 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
+    @DisplayName("toProto maps the items on the thread that calls it: no parallel stream hands them to the JVM's common pool")
+    void mapsOnTheCallersThread() {
+      // Every read of the items is checked where it happens: inside toProto, on the caller's own stack, or inside a
+      // fork/join task (a parallel stream), whether the caller runs it or a thread of the common pool does.
+      List<String> forked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      List<StockCodec.Item> fixture = StockCodec.report("LYON-1", 1_000).items();
+      class Items extends java.util.AbstractList<StockCodec.Item> implements java.util.RandomAccess {
+        @Override public StockCodec.Item get(int i) {
+          if (checked.add(Thread.currentThread())) {
+            String where = StackWalker.getInstance().walk(frames -> {
+              for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
+                StackWalker.StackFrame f = it.next();
+                if (f.getClassName().equals("StockCodec")) return "";
+                if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
+                    || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
+                  return Thread.currentThread().getName() + ": inside a fork/join task (" + f.getClassName() + ")";
+                }
+              }
+              return Thread.currentThread().getName() + ": outside StockCodec, on a thread of its own";
+            });
+            if (!where.isEmpty()) forked.add(where);
+          }
+          return fixture.get(i);
+        }
+
+        @Override public int size() { return fixture.size(); }
+      }
+      StockReport message = StockCodec.toProto(new StockCodec.Report("LYON-1", new Items()));
+      assertThat(message.getItemsCount()).as("TODO 1: items in the message toProto built of 1,000").isEqualTo(1_000);
+      assertThat(forked).as("TODO 1: where toProto read the items of a report of 1,000 (the threads, first read each):"
+          + " a parallel stream maps them in fork/join tasks on the JVM's common pool, a thread per core but one,"
+          + " shared by every call at once: the encode row then times a parallel mapping against JSON's sequential"
+          + " one, on as many cores as the machine has, and calls made at once wait for one another's items on the"
+          + " pool's few threads; map the items in a loop on the caller's thread (see hint 1)").isEmpty();
+    }
+
+    @Test
     @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
     void size() {
       int size = StockCodec.toProto(FIXTURE).getSerializedSize();
