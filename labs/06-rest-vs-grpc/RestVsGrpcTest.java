@@ -233,6 +233,69 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: it walks what the lab's code holds, and only its own rule's mistakes need it
+    @DisplayName("nothing of a call stays in the mapping's hands, however often the same report comes back: no message, level or item kept")
+    void nothingHeld() {
+      // Reports whose warehouse and SKUs carry a mark of this test, each mapped 3 times (the demo maps one report again
+      // and again): afterwards nothing StockCodec holds may name them, nor may it hold more than before.
+      String marker = marker();
+      List<String> codec = List.of("StockCodec");
+      StockCodec.toProto(FIXTURE);
+      Held before = Held.byTheLab(marker, codec);
+      List<StockCodec.Report> reports = new ArrayList<>();
+      for (int items : new int[] {1, 20, 1_000}) reports.add(marked(marker, String.valueOf(items), items));
+      for (int call = 0; call < 3; call++) for (StockCodec.Report report : reports) StockCodec.toProto(report);
+      Held after = Held.byTheLab(marker, codec);
+      assertThat(after.naming()).as("TODO 1: what StockCodec still holds of reports it mapped (warehouses and SKUs named"
+          + " %s...), each 3 times: the mapping keeps nothing between calls; a message, a StockLevel or an item kept"
+          + " from an earlier call (in a map keyed by the report, the item or the item itself, IdentityHashMap too) is"
+          + " handed back the next time, and the encode row measures look-ups of what was kept, not the mapping; build"
+          + " every message and level from the report of this call (see hint 1)", marker).isEmpty();
+      assertThat(after.objects()).as("TODO 1: objects StockCodec holds after mapping 3 reports 3 times each, against %d"
+          + " before: more means the mapping keeps something of every call (see hint 1)", before.objects())
+          .isEqualTo(before.objects());
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
+    @DisplayName("toProto maps the items on the thread that calls it: no parallel stream hands them to the JVM's common pool")
+    void mapsOnTheCallersThread() {
+      // Every read of the items is checked where it happens: inside toProto, on the caller's own stack, or inside a
+      // fork/join task (a parallel stream), whether the caller runs it or a thread of the common pool does.
+      List<String> forked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      List<StockCodec.Item> fixture = StockCodec.report("LYON-1", 1_000).items();
+      class Items extends java.util.AbstractList<StockCodec.Item> implements java.util.RandomAccess {
+        @Override public StockCodec.Item get(int i) {
+          if (checked.add(Thread.currentThread())) {
+            String where = StackWalker.getInstance().walk(frames -> {
+              for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
+                StackWalker.StackFrame f = it.next();
+                if (f.getClassName().equals("StockCodec")) return "";
+                if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
+                    || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
+                  return Thread.currentThread().getName() + ": inside a fork/join task (" + f.getClassName() + ")";
+                }
+              }
+              return Thread.currentThread().getName() + ": outside StockCodec, on a thread of its own";
+            });
+            if (!where.isEmpty()) forked.add(where);
+          }
+          return fixture.get(i);
+        }
+
+        @Override public int size() { return fixture.size(); }
+      }
+      StockReport message = StockCodec.toProto(new StockCodec.Report("LYON-1", new Items()));
+      assertThat(message.getItemsCount()).as("TODO 1: items in the message toProto built of 1,000").isEqualTo(1_000);
+      assertThat(forked).as("TODO 1: where toProto read the items of a report of 1,000 (the threads, first read each):"
+          + " a parallel stream maps them in fork/join tasks on the JVM's common pool, a thread per core but one,"
+          + " shared by every call at once: the encode row then times a parallel mapping against JSON's sequential"
+          + " one, on as many cores as the machine has, and calls made at once wait for one another's items on the"
+          + " pool's few threads; map the items in a loop on the caller's thread (see hint 1)").isEmpty();
+    }
+
+    @Test
     @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
     void size() {
       int size = StockCodec.toProto(FIXTURE).getSerializedSize();
@@ -300,10 +363,19 @@ class RestVsGrpcTest {
     @DisplayName("no answer lets an HTTP cache keep it as fresh (RFC 9111): no max-age, s-maxage or Expires ahead, the refusal too")
     void noFreshnessGranted() throws Exception {
       List<String> granted = new ArrayList<>();
-      for (String path : EVERY_KIND_OF_ANSWER) {
-        HttpResponse<byte[]> response = get(path);
-        List<String> lifetime = freshnessGranted(response.headers());
-        if (!lifetime.isEmpty()) granted.add("GET " + path + " (status " + response.statusCode() + "): " + lifetime);
+      // The JVM's time zone is made UTC+14 for the calls, whatever the machine's (client and servers share this JVM): a
+      // date written from the local time and labelled GMT (LocalDateTime.now()) lies 14 hours ahead, as it does on any
+      // machine east of Greenwich, instead of hiding as it does on a machine set to UTC.
+      java.util.TimeZone zone = java.util.TimeZone.getDefault();
+      java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Pacific/Kiritimati"));
+      try {
+        for (String path : EVERY_KIND_OF_ANSWER) {
+          HttpResponse<byte[]> response = get(path);
+          List<String> lifetime = freshnessGranted(response.headers());
+          if (!lifetime.isEmpty()) granted.add("GET " + path + " (status " + response.statusCode() + "): " + lifetime);
+        }
+      } finally {
+        java.util.TimeZone.setDefault(zone);
       }
       assertThat(granted).as("TODO 2: answers that let a cache on the way keep them as fresh, of every kind (the default"
           + " query, counts 1 to 10,000, other warehouses, a refusal): a server of this lab keeps no answer,"
@@ -311,7 +383,9 @@ class RestVsGrpcTest {
           + " max-age or s-maxage above 0, an Expires after the Date (an s-maxage=0 beside it binds shared caches only: a"
           + " private cache still takes the Expires, or guesses a lifetime from a Last-Modified); or a field aimed at one cache, such as"
           + " CDN-Cache-Control, RFC 9213, which that cache obeys instead of Cache-Control) lets a cache answer the same"
-          + " query with the stock as it was, and REST's calls per second would measure the cache. Send the report with"
+          + " query with the stock as it was, and REST's calls per second would measure the cache (the JVM's time zone is"
+          + " UTC+14 for these calls: a date written from the local time, LocalDateTime.now(), and labelled GMT lies 14"
+          + " hours ahead, as on any machine east of Greenwich). Send the report with"
           + " its content type only, for every query").isEmpty();
     }
 
@@ -377,6 +451,66 @@ class RestVsGrpcTest {
           + " requests answered: once per request, as gRPC does; asked twice (to check the query, then again for the"
           + " report), every REST call pays the server's work twice, and the calls per second rows compare unequal"
           + " work", QUERIES.size()).isEqualTo(QUERIES.size());
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: 9 requests up to 10,000 items, and only its own rule's mistakes need it
+    @DisplayName("nothing of a request stays in the server's hands once it is answered: no answer, nor its query, however often it came back")
+    void nothingHeldAfterARequest() throws Exception {
+      // One request for each count, the default and 1 to 10,000 (COUNTS_HELD), each for a warehouse named with a mark of this test:
+      // afterwards nothing the server's code holds may name them, nor may it hold more than before. A cache that keeps
+      // an answer only once its query came back often (100 times, 1,000, any number) starts by counting the query.
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        String marker = marker();
+        List<String> lab = List.of("StockServers", "StockCodec");
+        List<String> queries = new ArrayList<>(List.of("", "?items=0"));
+        for (int items : COUNTS_HELD) queries.add("?items=" + items);
+        List<String> wrong = new ArrayList<>();
+        Held before = null;
+        for (int q = -1; q < queries.size(); q++) {
+          String path = q < 0 ? "/stock/LYON-1?items=1" : "/stock/" + marker + q + queries.get(q);
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.restPort() + path))
+              .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+          if (r.statusCode() != 200) wrong.add("GET " + path + " answered " + r.statusCode());
+          if (q < 0) before = Held.byTheLab(marker, lab, own); // after a first request: what a server sets up once
+        }
+        assertThat(wrong).as("TODO 2: requests of counts the server answers").isEmpty();
+        Held after = Held.byTheLab(marker, lab, own);
+        assertThat(after.naming()).as("TODO 2: what the server's code still holds of %d requests it answered, each for a"
+            + " warehouse of its own (named %s...): a server keeps nothing of a request once it is answered, no answer"
+            + " (JSON kept in a map) nor its query (a count of how often it came back: the start of a 'hot' answer kept"
+            + " once its query was asked a few times, 100 or 1,000, whatever the number); the harness asks one query"
+            + " again and again, so REST's calls per second would measure a look-up, and a query asked after the stock"
+            + " changed would get the old report. Answer each request with StockCodec.toJson of its own report",
+            queries.size(), marker).isEmpty();
+        assertThat(after.objects()).as("TODO 2: objects the server's code holds after %d more requests, against %d after"
+            + " the first: more means it keeps something of every request (a map of queries or answers)", queries.size(),
+            before.objects()).isEqualTo(before.objects());
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
+    @DisplayName("each answer is encoded on the thread that serves its request, not on the JVM's common pool, whose size is the machine's")
+    void encodedOnTheRequestsThread() throws Exception {
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        List<String> pooled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        own.stock = (warehouse, items) -> notingPoolThreads(StockCodec.report(warehouse, items), pooled);
+        List<String> answers = new ArrayList<>();
+        for (int items : new int[] {1, 20, 1_000}) {
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.restPort()
+              + "/stock/LYON-1?items=" + items)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+          answers.add(r.statusCode() + (java.util.Arrays.equals(r.body(), StockCodec.toJson(StockCodec.report("LYON-1", items)))
+              ? " the report's JSON" : " another body"));
+        }
+        assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1 for 1, 20 and 1,000 items").containsOnly("200 the report's JSON");
+        assertThat(pooled).as("TODO 2: threads of the JVM's common pool that read a report to encode it (CompletableFuture"
+            + ".supplyAsync or runAsync without an executor, ctx.future around one, a parallel stream): that pool has a"
+            + " thread per core but one, so on a machine of 4 or 8 cores the demo's 32 callers wait in line for 3 or 7"
+            + " encoders and REST's calls per second measure the queue; on 1 or 2 cores Java starts a thread per task"
+            + " instead, and the wait hides on the very machine it was tried on. Encode on the request's thread:"
+            + " ctx.contentType(\"application/json\").result(StockCodec.toJson(report))").isEmpty();
+      }
     }
 
     @Test
@@ -849,6 +983,46 @@ class RestVsGrpcTest {
             WAREHOUSES).isEmpty();
       } finally {
         LocalGrpc.close(channel);
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: calls up to 10,000 items, and only its own rule's mistakes need it
+    @DisplayName("nothing of a call stays in the server's hands once it is answered: no reply, nor its query, however often it came back")
+    void nothingHeldAfterACall() throws Exception {
+      requireStep1("step 3");
+      // GetStock called as gRPC calls it, once for each count, the default (0) and 1 to 10,000 (COUNTS_HELD), each for a warehouse named
+      // with a mark of this test: afterwards nothing the service's code holds may name them, nor may it hold more.
+      try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
+        java.lang.reflect.Constructor<?> made = Class.forName("StockServers$StockService").getDeclaredConstructor(StockServers.class);
+        made.setAccessible(true);
+        StockReportsGrpc.StockReportsImplBase service = (StockReportsGrpc.StockReportsImplBase) made.newInstance(own);
+        String marker = marker();
+        List<String> lab = List.of("StockServers", "StockCodec");
+        int[] counts = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(0), java.util.Arrays.stream(COUNTS_HELD)).toArray();
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.grpc.stub.StreamObserver<StockReport> observer = new io.grpc.stub.StreamObserver<>() {
+          @Override public void onNext(StockReport value) { }
+          @Override public void onError(Throwable t) { events.add("onError " + io.grpc.Status.fromThrowable(t).getCode()); }
+          @Override public void onCompleted() { }
+        };
+        service.getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(1).build(), observer);
+        Held before = Held.byTheLab(marker, lab, service, own); // after a first call: what a service sets up once
+        for (int q = 0; q < counts.length; q++) {
+          service.getStock(StockQuery.newBuilder().setWarehouse(marker + q).setItems(counts[q]).build(), observer);
+        }
+        assertThat(events).as("TODO 3: calls of GetStock for counts the server answers (see hint 3)").isEmpty();
+        Held after = Held.byTheLab(marker, lab, service, own);
+        assertThat(after.naming()).as("TODO 3: what the service's code still holds of %d calls it answered, each for a"
+            + " warehouse of its own (named %s...): a server keeps nothing of a call once it is answered, no reply (a"
+            + " message kept in a map) nor its query (a count of how often it came back: the start of a 'hot' reply kept"
+            + " once its query was asked a few times, 100 or 1,000, whatever the number); the harness asks one query"
+            + " again and again, so gRPC's calls per second would measure a look-up, and a query asked after the stock"
+            + " changed would get the old report. Answer each call with StockCodec.toProto of its own report (see hint 3)",
+            counts.length, marker).isEmpty();
+        assertThat(after.objects()).as("TODO 3: objects the service's code holds after %d more calls, against %d after the"
+            + " first: more means it keeps something of every call (a map of queries or replies)", counts.length,
+            before.objects()).isEqualTo(before.objects());
       }
     }
 
@@ -1334,6 +1508,32 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: calls up to 10,000 items, and only its own rule's mistakes need it
+    @DisplayName("nothing of a call stays in viaRest's hands once it returned: no report, nor its query, however often it came back")
+    void nothingHeldAfterACall() throws Exception {
+      requireStep2("step 4");
+      // One call for each count, 1 to 10,000 (COUNTS_HELD), each for a warehouse named with a mark of this test: afterwards nothing
+      // StockClients holds may name them, nor may it hold more than before.
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        String marker = marker();
+        List<String> lab = List.of("StockClients", "StockCodec");
+        rest(clients, "LYON-1", 1);
+        Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
+        for (int q = 0; q < COUNTS_HELD.length; q++) rest(clients, marker + q, COUNTS_HELD[q]);
+        Held after = Held.byTheLab(marker, lab, clients);
+        assertThat(after.naming()).as("TODO 4: what StockClients still holds of %d calls of viaRest that returned, each"
+            + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
+            + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
+            + " 'hot' report kept once its query was asked a few times, 100 or 1,000, whatever the number); the harness"
+            + " asks one query again and again, so REST's calls per second would measure a look-up. Send the GET every"
+            + " time", COUNTS_HELD.length, marker).isEmpty();
+        assertThat(after.objects()).as("TODO 4: objects StockClients holds after %d more calls, against %d after the"
+            + " first: more means it keeps something of every call (a map of queries or reports)",
+            COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
+      }
+    }
+
+    @Test
     @DisplayName("viaRest returns the report of the warehouse asked, named in every way: a space, '+', '%', '?', '#', non-ASCII")
     void everyWarehouseAsAsked() throws Exception {
       requireStep2("step 4");
@@ -1631,6 +1831,32 @@ class RestVsGrpcTest {
         }
       } finally {
         servers.stock = was;
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: calls up to 10,000 items, and only its own rule's mistakes need it
+    @DisplayName("nothing of a call stays in viaGrpc's hands once it returned: no report, nor its query, however often it came back")
+    void nothingHeldAfterACall() throws Exception {
+      requireStep3("step 5");
+      // One call for each count, 1 to 10,000 (COUNTS_HELD), each for a warehouse named with a mark of this test: afterwards nothing
+      // StockClients holds may name them, nor may it hold more than before.
+      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+        String marker = marker();
+        List<String> lab = List.of("StockClients", "StockCodec");
+        grpc(clients, "LYON-1", 1);
+        Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
+        for (int q = 0; q < COUNTS_HELD.length; q++) grpc(clients, marker + q, COUNTS_HELD[q]);
+        Held after = Held.byTheLab(marker, lab, clients);
+        assertThat(after.naming()).as("TODO 5: what StockClients still holds of %d calls of viaGrpc that returned, each"
+            + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
+            + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
+            + " 'hot' report kept once its query was asked a few times, 100 or 1,000, whatever the number); the harness"
+            + " asks one query again and again, so gRPC's calls per second would measure a look-up. Call getStock every"
+            + " time", COUNTS_HELD.length, marker).isEmpty();
+        assertThat(after.objects()).as("TODO 5: objects StockClients holds after %d more calls, against %d after the"
+            + " first: more means it keeps something of every call (a map of queries or reports)",
+            COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
       }
     }
 
@@ -2455,6 +2681,12 @@ class RestVsGrpcTest {
   /** Times the demo's queries are asked in a row, as the harness asks one query again and again. */
   static final int ASKED_IN_A_ROW = 100;
 
+  /**
+   * Counts of the calls after which nothing of them may be held (the tests "nothing of a call stays..."): small, the
+   * fixture's, the demo's big one and the largest, with their neighbours, so a query counted only when small or big is seen.
+   */
+  static final int[] COUNTS_HELD = {1, 20, 999, 1_000, 1_001, 10_000};
+
   static final int[] COUNTS_ASKED_AGAIN = {1, 2, 5, 19, 20, 21, 50, 100, 200, 500, 999, 1_000, 1_001, 2_000, 5_000, 9_999, 10_000};
 
   /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
@@ -2987,6 +3219,177 @@ class RestVsGrpcTest {
     objects.add(report);
     objects.add(report.items());
     objects.addAll(report.items());
+  }
+
+  /** A mark that no name of the lab, the fixture or another test holds: warehouses and SKUs named with it are this test's. */
+  static String marker() {
+    return "KEPT-" + Long.toString(System.nanoTime() & 0xFFFFFFFFFFL, 36) + "-";
+  }
+
+  /** A report of {@code count} items of the warehouse {@code marker + suffix}, its SKUs named with the marker too. */
+  static StockCodec.Report marked(String marker, String suffix, int count) {
+    List<StockCodec.Item> items = new ArrayList<>();
+    for (StockCodec.Item i : StockCodec.report("W", count).items()) {
+      items.add(new StockCodec.Item(marker + i.sku(), i.name(), i.onHand(), i.reserved(), i.priceCents(), i.discontinued()));
+    }
+    return new StockCodec.Report(marker + suffix, items);
+  }
+
+  /**
+   * What the lab's own code holds, found by walking from the static fields of {@code classes} (and their nested classes)
+   * and from the fields of {@code roots}: through maps, collections, arrays and references, into the lab's objects and
+   * Protobuf's, not into the frameworks' (Javalin, Jetty, gRPC, Netty, Jackson, the JDK's HttpClient), whose state is
+   * theirs. {@code objects} counts what was reached; {@code naming} lists where a String, bytes or a JDK value (a URI,
+   * say) contains {@code marker}.
+   */
+  record Held(int objects, List<String> naming) {
+    static Held byTheLab(String marker, List<String> classes, Object... roots) {
+      java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      List<String> naming = new ArrayList<>();
+      java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>(); // {object, where it was found}
+      for (String name : classes) {
+        List<Class<?>> types = new ArrayList<>();
+        try {
+          types.add(Class.forName(name));
+        } catch (ClassNotFoundException e) {
+          continue;
+        }
+        for (int t = 0; t < types.size(); t++) {
+          types.addAll(List.of(types.get(t).getDeclaredClasses()));
+          for (java.lang.reflect.Field f : types.get(t).getDeclaredFields()) {
+            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+            Object value = read(f, null);
+            if (value != null) todo.add(new Object[] {value, types.get(t).getName() + "." + f.getName()});
+          }
+        }
+      }
+      for (Object root : roots) todo.add(new Object[] {root, root.getClass().getName()});
+      // Enough to say it: 3 places that name a call, or more objects than a lab's own code holds (it keeps every call).
+      while (!todo.isEmpty() && naming.size() < 3 && seen.size() < 50_000) {
+        Object[] next = todo.poll();
+        Object o = next[0];
+        String where = (String) next[1];
+        if (o == null || framework(o.getClass().getName()) || !seen.add(o)) continue;
+        if (mentions(o, marker)) naming.add(where + " = " + shortly(o));
+        if (o instanceof java.util.Map<?, ?> map) {
+          for (Object e : copy(map.entrySet())) {
+            java.util.Map.Entry<?, ?> entry = (java.util.Map.Entry<?, ?>) e;
+            todo.add(new Object[] {entry.getKey(), where + " (a key)"});
+            todo.add(new Object[] {entry.getValue(), where + "[a value]"});
+          }
+        } else if (o instanceof java.util.Collection<?> collection) {
+          for (Object e : copy(collection)) todo.add(new Object[] {e, where + "[]"});
+        } else if (o instanceof Object[] array) {
+          for (Object e : array) todo.add(new Object[] {e, where + "[]"});
+        } else if (o instanceof java.util.concurrent.atomic.AtomicReference<?> reference) {
+          todo.add(new Object[] {reference.get(), where + ".get()"});
+        } else if (o instanceof java.lang.ref.Reference<?> reference) {
+          todo.add(new Object[] {reference.get(), where + ".get()"});
+        } else if (!o.getClass().isArray() && !o.getClass().getName().startsWith("java.")) {
+          for (Class<?> c = o.getClass(); c != null && !c.getName().startsWith("java."); c = c.getSuperclass()) {
+            if (framework(c.getName())) break;
+            for (java.lang.reflect.Field f : FIELDS.get(c)) todo.add(new Object[] {read(f, o), where + "." + f.getName()});
+          }
+        }
+      }
+      return new Held(seen.size(), naming);
+    }
+
+    /** The instance fields of a class that hold objects, made readable once. */
+    private static final ClassValue<List<java.lang.reflect.Field>> FIELDS = new ClassValue<>() {
+      @Override protected List<java.lang.reflect.Field> computeValue(Class<?> type) {
+        List<java.lang.reflect.Field> fields = new ArrayList<>();
+        for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+          try {
+            f.setAccessible(true);
+            fields.add(f);
+          } catch (RuntimeException closed) {
+            // a field the module system keeps closed: not the lab's
+          }
+        }
+        return fields;
+      }
+    };
+
+    /** The frameworks' objects (and the JVM's own machinery): their state is theirs, not the lab's. */
+    private static final java.util.regex.Pattern FRAMEWORK = java.util.regex.Pattern.compile("(io\\.javalin|org\\.eclipse"
+        + "\\.jetty|io\\.grpc|io\\.netty|com\\.fasterxml|kotlin|jdk|sun|org\\.slf4j|java\\.net\\.http|java\\.lang\\.reflect"
+        + "|java\\.lang\\.invoke)\\..*|java\\.lang\\.(Thread|ThreadGroup|ClassLoader|Class|Module)");
+
+    private static boolean framework(String type) {
+      return FRAMEWORK.matcher(type).matches();
+    }
+
+    private static boolean mentions(Object o, String marker) {
+      try {
+        if (o instanceof byte[] bytes) return new String(bytes, StandardCharsets.ISO_8859_1).contains(marker);
+        if (o instanceof char[] chars) return new String(chars).contains(marker);
+        return (o instanceof String || o.getClass().getName().startsWith("java.") && !o.getClass().isArray()
+            && !(o instanceof java.util.Map<?, ?>) && !(o instanceof java.util.Collection<?>)) && String.valueOf(o).contains(marker);
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+
+    private static String shortly(Object o) {
+      String text = o instanceof byte[] bytes ? bytes.length + " bytes" : String.valueOf(o);
+      return text.length() > 60 ? text.substring(0, 60) + "..." : text;
+    }
+
+    private static Object read(java.lang.reflect.Field f, Object owner) {
+      try {
+        if (owner == null) f.setAccessible(true);
+        return f.get(owner);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    private static List<Object> copy(java.util.Collection<?> collection) {
+      try {
+        return new ArrayList<>(collection);
+      } catch (RuntimeException e) {
+        return List.of();
+      }
+    }
+  }
+
+  /**
+   * Where the running thread is one of the JVM's common pool (CompletableFuture's *Async without an executor, a parallel
+   * stream), as "name (why)", else "": a ForkJoinWorkerThread of ForkJoinPool.commonPool(), or the thread CompletableFuture
+   * starts for each task in its place when the pool has a single thread (a machine of 1 or 2 cores).
+   */
+  static String commonPoolThread() {
+    Thread t = Thread.currentThread();
+    if (t instanceof java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == java.util.concurrent.ForkJoinPool.commonPool()) {
+      return t.getName() + " (a thread of the JVM's common pool)";
+    }
+    StackTraceElement[] stack = t.getStackTrace();
+    for (int i = stack.length - 1; i >= 0; i--) {
+      String type = stack[i].getClassName();
+      if (type.equals("java.lang.Thread")) continue;
+      return type.startsWith("java.util.concurrent.CompletableFuture$Async") ? t.getName() + " (the thread"
+          + " CompletableFuture starts for an async task in place of the common pool, on a machine of 1 or 2 cores)" : "";
+    }
+    return "";
+  }
+
+  /** {@code report} with the same items, in a list that notes in {@code pooled} each common-pool thread that reads it. */
+  static StockCodec.Report notingPoolThreads(StockCodec.Report report, List<String> pooled) {
+    List<StockCodec.Item> items = report.items();
+    java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    return new StockCodec.Report(report.warehouse(), new java.util.AbstractList<>() {
+      @Override public StockCodec.Item get(int i) {
+        if (checked.add(Thread.currentThread())) {
+          String pool = commonPoolThread();
+          if (!pool.isEmpty()) pooled.add(pool);
+        }
+        return items.get(i);
+      }
+
+      @Override public int size() { return items.size(); }
+    });
   }
 
   /** What of {@code got} is the very objects of an earlier report (objectsOf): each decoding makes its own. */
