@@ -175,23 +175,7 @@ class CheckStockTest {
   static List<String> threadCountReads() {
     List<String> reads = new ArrayList<>();
     for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
-      byte[] bytes;
-      String file = type.getName().replace('.', '/') + ".class";
-      try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(file)) {
-        bytes = in != null ? in.readAllBytes() : null;
-        if (bytes == null) { // a class loader without resources: read it where the lab's classes are, a jar or a folder
-          java.nio.file.Path where = java.nio.file.Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
-          if (java.nio.file.Files.isDirectory(where)) {
-            bytes = java.nio.file.Files.readAllBytes(where.resolve(file));
-          } else {
-            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile()); java.io.InputStream entry = jar.getInputStream(jar.getEntry(file))) {
-              bytes = entry.readAllBytes();
-            }
-          }
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException("the test could not read the class file of " + type.getName() + ": " + e, e);
-      }
+      byte[] bytes = classFile(type);
       java.util.function.BiConsumer<String, String> called = (owner, name) -> {
         boolean counts = owner.equals("java/lang/Thread") && List.of("activeCount", "getAllStackTraces", "enumerate").contains(name)
             || owner.equals("java/lang/ThreadGroup") && List.of("activeCount", "activeGroupCount", "enumerate").contains(name)
@@ -584,46 +568,79 @@ class CheckStockTest {
 
   /**
    * On the client's side: for each call, the pool of a fixed size, outside the lab's own objects, whose thread made it
-   * ({@link #sharedPoolOf}). A blocking stub's call holds its thread until the answer comes.
+   * (workbook.test.Pools.sharedPoolOf). A blocking stub's call holds its thread until the answer comes.
    */
   static final class PoolWatch implements io.grpc.ClientInterceptor {
     final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Whether a call was made on a thread running a CompletableFuture ...Async task (its executor's, or the default). */
+    final java.util.concurrent.atomic.AtomicBoolean onAsyncTask = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
-      String pool = sharedPoolOf(Thread.currentThread()); // a blocking stub starts its call on the thread that waits for it
+      String pool = workbook.test.Pools.sharedPoolOf(Thread.currentThread()); // a blocking stub starts its call on the thread that waits for it
       if (pool != null) seen.add(pool);
+      // On a thread running a CompletableFuture task: whose executor ran it, the test reads in the lab's code
+      if (java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+          .anyMatch(f -> f.getClassName().startsWith("java.util.concurrent.CompletableFuture$Async"))) onAsyncTask.set(true);
       return next.newCall(method, options);
     }
   }
 
   /**
-   * The pool of a fixed size {@code t} belongs to, kept by the JVM rather than by the lab (so no field shows it), or null:
-   * a ForkJoinPool's worker (any ForkJoinPool has a fixed number of workers, and a call waiting in gRPC's blocking stub
-   * frees none), or a thread CompletableFuture started for an ...Async method given no executor: its stand-in for
-   * ForkJoinPool.commonPool() on a machine of one or two cores, where that pool has a single worker. On any machine of
-   * more than two cores those calls share the common pool's cores - 1 workers, so they are judged the same on every machine.
+   * Where the client's code calls a CompletableFuture (or CompletionStage) ...Async method given no executor, in the
+   * method {@code method} of StockClient (its lambdas too) or anywhere in a class of your own next to it, read from the
+   * class files with ASM. Such a call runs on CompletableFuture's default executor: ForkJoinPool.commonPool() and its
+   * cores - 1 workers on any machine of more than two cores (a new thread per task only on one of one or two, where the
+   * thread it runs on cannot be told from a correct thread-per-task executor's: so the code is read, on every machine).
    */
-  static String sharedPoolOf(Thread t) {
-    if (t instanceof java.util.concurrent.ForkJoinWorkerThread worker) {
-      java.util.concurrent.ForkJoinPool pool = worker.getPool();
-      return (pool == java.util.concurrent.ForkJoinPool.commonPool() ? "ForkJoinPool.commonPool(), which CompletableFuture's"
-          + " ...Async methods given no executor and parallel streams use," : "a ForkJoinPool") + " of " + pool.getParallelism() + " workers";
+  static List<String> defaultExecutorCalls(String method) {
+    List<String> calls = new ArrayList<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
+      String top = type.getName().split("\\$")[0];
+      if (List.of("StockService", "StockServer").contains(top)) continue; // the server's: judged in their own tests
+      boolean client = top.equals("StockClient");
+      new org.objectweb.asm.ClassReader(classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+        @Override
+        public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+          if (client && !name.equals(method) && !name.startsWith("lambda$" + method + "$")) return null;
+          java.util.function.BiConsumer<String, String[]> called = (owner, nameAndDesc) -> {
+            if ((owner.equals("java/util/concurrent/CompletableFuture") || owner.equals("java/util/concurrent/CompletionStage"))
+                && nameAndDesc[0].endsWith("Async") && !nameAndDesc[1].contains("Ljava/util/concurrent/Executor;")) {
+              calls.add(type.getName() + "." + name + " calls CompletableFuture." + nameAndDesc[0] + " with no executor");
+            }
+          };
+          return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+            @Override public void visitMethodInsn(int opcode, String owner, String called2, String desc, boolean isInterface) {
+              called.accept(owner, new String[] {called2, desc});
+            }
+
+            @Override public void visitInvokeDynamicInsn(String n, String desc, org.objectweb.asm.Handle bootstrap, Object... arguments) {
+              for (Object argument : arguments) {
+                if (argument instanceof org.objectweb.asm.Handle handle) called.accept(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
+              }
+            }
+          };
+        }
+      }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
     }
-    StackTraceElement[] stack = t.getStackTrace();
-    for (int i = 0; i < stack.length; i++) {
-      int below = i + 1;
-      // (CompletableFuture's stand-in starts an unnamed thread per task, only when the common pool has a single worker)
-      if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() <= 1 && t.getName().matches("Thread-\\d+")
-          && stack[i].getClassName().startsWith("java.util.concurrent.CompletableFuture$Async")
-          && java.util.Arrays.stream(stack, below, stack.length).allMatch(f -> f.getClassName().equals("java.lang.Thread"))) {
-        return "CompletableFuture's default executor (an ...Async method given no executor): a new thread per task only on a"
-            + " machine of one or two cores (this one has " + Runtime.getRuntime().availableProcessors() + "), on any bigger one"
-            + " ForkJoinPool.commonPool() and its cores - 1 workers";
+    return calls.stream().distinct().toList();
+  }
+
+  /** The class file of {@code type}, as compiled with this test. */
+  static byte[] classFile(Class<?> type) {
+    String file = type.getName().replace('.', '/') + ".class";
+    try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(file)) {
+      if (in != null) return in.readAllBytes();
+      // a class loader without resources: read it where the lab's classes are, a jar or a folder
+      java.nio.file.Path where = java.nio.file.Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (java.nio.file.Files.isDirectory(where)) return java.nio.file.Files.readAllBytes(where.resolve(file));
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile()); java.io.InputStream entry = jar.getInputStream(jar.getEntry(file))) {
+        return entry.readAllBytes();
       }
+    } catch (Exception e) {
+      throw new IllegalStateException("the test could not read the class file of " + type.getName() + ": " + e, e);
     }
-    return null;
   }
 
   /** A call to a server that takes 10 s, still waiting after 3 s: the message for a call with no deadline. */
@@ -1623,6 +1640,10 @@ class CheckStockTest {
           + " stub holds its thread until the answer comes, so past the pool's last worker the next checkout waits for others'"
           + " calls, past its own deadline, whatever the machine. Make the call in fetch, on the caller's thread (the stub is"
           + " safe to share, and its deadline already bounds the wait)", fetched[0], pools.seen).isEmpty();
+      assertThat(pools.onAsyncTask.get() ? defaultExecutorCalls("fetch") : List.of()).as("TODO 3: where fetch hands its call to CompletableFuture's default executor"
+          + " (an ...Async method given no executor): ForkJoinPool.commonPool() and its cores - 1 workers, which a call waiting"
+          + " in gRPC's blocking stub holds, so past its last worker the next checkout waits for others' calls, past its own"
+          + " deadline. Make the call in fetch, on the caller's thread (the stub is safe to share)").isEmpty();
     }
 
     @Test
@@ -1907,6 +1928,10 @@ class CheckStockTest {
       assertThat(pools.seen).as("TODO 4: where check's call was made (it %s): on a thread of %s. A call in gRPC's blocking"
           + " stub holds its thread until the answer comes, so past the pool's last worker the next checkout waits for others'"
           + " calls, whatever the machine. Call fetch in check, on the caller's thread", checked[0], pools.seen).isEmpty();
+      assertThat(pools.onAsyncTask.get() ? defaultExecutorCalls("check") : List.of()).as("TODO 4: where check hands its call to CompletableFuture's default executor"
+          + " (an ...Async method given no executor): ForkJoinPool.commonPool() and its cores - 1 workers, which a call waiting"
+          + " in gRPC's blocking stub holds, so past its last worker the next checkout waits for others' calls. Call fetch in"
+          + " check, on the caller's thread").isEmpty();
     }
 
     @Test
