@@ -751,7 +751,7 @@ class FanOutTrapTest {
         if (arrived.contains(customer.getId())) continue;
         java.lang.management.ThreadInfo info = threads.getThreadInfo(customer.getId(), Integer.MAX_VALUE);
         if (info == null) return "";
-        if (arrived.contains(info.getLockOwnerId())) {
+        if (arrived.contains(info.getLockOwnerId()) && holdsWhileHeld(threads, info)) {
           waiting.add(info.getThreadName() + " waited for " + info.getLockName() + ", held by " + info.getLockOwnerName());
           continue;
         }
@@ -760,6 +760,24 @@ class FanOutTrapTest {
         waiting.add(info.getThreadName() + " waited in " + parked + " (" + info.getLockName() + ")");
       }
       return String.join("; ", waiting);
+    }
+
+    /**
+     * Whether the lock {@code waiter} waits for is held, now, by its owner while that owner is held here (in arrive): a
+     * customer that waits for it can never come. A lock taken for a moment elsewhere (the producer's own, while four
+     * customers send at once) is no such lock: its owner was seen in arrive only because the snapshots of the two
+     * threads are not taken at the same instant.
+     */
+    private static boolean holdsWhileHeld(java.lang.management.ThreadMXBean threads, java.lang.management.ThreadInfo waiter) {
+      java.lang.management.LockInfo lock = waiter.getLockInfo();
+      java.lang.management.ThreadInfo[] owner = threads.getThreadInfo(new long[] {waiter.getLockOwnerId()}, true, true);
+      if (lock == null || owner.length == 0 || owner[0] == null) return false;
+      boolean held = java.util.stream.Stream.concat(java.util.Arrays.stream(owner[0].getLockedMonitors()),
+              java.util.Arrays.stream(owner[0].getLockedSynchronizers()))
+          .anyMatch(l -> l.getIdentityHashCode() == lock.getIdentityHashCode() && l.getClassName().equals(lock.getClassName()));
+      boolean inArrive = java.util.Arrays.stream(owner[0].getStackTrace())
+          .anyMatch(f -> f.getClassName().endsWith("Together") && f.getMethodName().equals("arrive"));
+      return held && inArrive;
     }
 
     /**
