@@ -1,7 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES StockServer.java ../../shared/src/workbook/test/*.java
-//DEPS org.ow2.asm:asm:9.7.1
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -185,23 +184,25 @@ class CheckStockTest {
                 "getRunningThreadCount", "getLargestPoolSize").contains(name);
         if (counts) reads.add(type.getName() + " calls " + owner.replace('/', '.') + "." + name);
       };
-      // Every call in its code, and every method reference (Thread::activeCount as an IntSupplier), read with ASM.
-      new org.objectweb.asm.ClassReader(bytes).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+      // Every call in its code, and every method reference (Thread::activeCount as an IntSupplier), read with ASM: the copy
+      // Byte Buddy ships (net.bytebuddy.jar.asm), on every lab's classpath through AssertJ, so that org.ow2.asm stays
+      // pinned in one place (lab 13's test).
+      new net.bytebuddy.jar.asm.ClassReader(bytes).accept(new net.bytebuddy.jar.asm.ClassVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
         @Override
-        public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-          return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+          return new net.bytebuddy.jar.asm.MethodVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
             @Override public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
               called.accept(owner, method);
             }
 
-            @Override public void visitInvokeDynamicInsn(String method, String desc, org.objectweb.asm.Handle bootstrap, Object... arguments) {
+            @Override public void visitInvokeDynamicInsn(String method, String desc, net.bytebuddy.jar.asm.Handle bootstrap, Object... arguments) {
               for (Object argument : arguments) {
-                if (argument instanceof org.objectweb.asm.Handle handle) called.accept(handle.getOwner(), handle.getName());
+                if (argument instanceof net.bytebuddy.jar.asm.Handle handle) called.accept(handle.getOwner(), handle.getName());
               }
             }
           };
         }
-      }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+      }, net.bytebuddy.jar.asm.ClassReader.SKIP_DEBUG | net.bytebuddy.jar.asm.ClassReader.SKIP_FRAMES);
     }
     return reads.stream().distinct().toList();
   }
@@ -600,9 +601,9 @@ class CheckStockTest {
       String top = type.getName().split("\\$")[0];
       if (List.of("StockService", "StockServer").contains(top)) continue; // the server's: judged in their own tests
       boolean client = top.equals("StockClient");
-      new org.objectweb.asm.ClassReader(classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+      new net.bytebuddy.jar.asm.ClassReader(classFile(type)).accept(new net.bytebuddy.jar.asm.ClassVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
         @Override
-        public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
           if (client && !name.equals(method) && !name.startsWith("lambda$" + method + "$")) return null;
           java.util.function.BiConsumer<String, String[]> called = (owner, nameAndDesc) -> {
             if ((owner.equals("java/util/concurrent/CompletableFuture") || owner.equals("java/util/concurrent/CompletionStage"))
@@ -610,19 +611,19 @@ class CheckStockTest {
               calls.add(type.getName() + "." + name + " calls CompletableFuture." + nameAndDesc[0] + " with no executor");
             }
           };
-          return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+          return new net.bytebuddy.jar.asm.MethodVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
             @Override public void visitMethodInsn(int opcode, String owner, String called2, String desc, boolean isInterface) {
               called.accept(owner, new String[] {called2, desc});
             }
 
-            @Override public void visitInvokeDynamicInsn(String n, String desc, org.objectweb.asm.Handle bootstrap, Object... arguments) {
+            @Override public void visitInvokeDynamicInsn(String n, String desc, net.bytebuddy.jar.asm.Handle bootstrap, Object... arguments) {
               for (Object argument : arguments) {
-                if (argument instanceof org.objectweb.asm.Handle handle) called.accept(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
+                if (argument instanceof net.bytebuddy.jar.asm.Handle handle) called.accept(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
               }
             }
           };
         }
-      }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+      }, net.bytebuddy.jar.asm.ClassReader.SKIP_DEBUG | net.bytebuddy.jar.asm.ClassReader.SKIP_FRAMES);
     }
     return calls.stream().distinct().toList();
   }
