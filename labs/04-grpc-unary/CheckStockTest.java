@@ -151,6 +151,63 @@ class CheckStockTest {
   }
 
   /**
+   * The fields, static ones too, of every class of the lab's own (StockService, StockServer, StockClient, a helper class next
+   * to them, and their nested, anonymous and local classes) that hold a protobuf builder of a kind {@code kind} accepts:
+   * wherever one builder is kept, every call that uses it shares it.
+   */
+  static List<String> labBuilderFields(java.util.function.Predicate<Class<?>> kind) {
+    return workbook.test.LabClasses.beside(CheckStockTest.class, true).stream()
+        .flatMap(type -> builderFields(type).stream().map(field -> type.getName() + ": " + field)
+            .filter(field -> java.util.Arrays.stream(type.getDeclaredFields()).anyMatch(f -> field.endsWith(" " + f.getName())
+                && kind.test(f.getType()))))
+        .toList();
+  }
+
+  /**
+   * Where the lab's own classes (nested, anonymous and local ones too) read how many threads the JVM or a pool runs:
+   * Thread.activeCount(), getAllStackTraces() or enumerate, ThreadGroup's counts, ThreadMXBean's thread counts, a pool's
+   * getActiveCount() or getPoolSize(), read from their class files (method references too). While calls are served,
+   * each on a thread of its own, that number is a count of the calls under way kept by the JVM instead of a field of the
+   * lab's: a cap on it queues or refuses the next call, whatever its limit, and no test can make the JVM run more
+   * threads than a limit of its choosing. Nothing in this lab needs it.
+   */
+  static List<String> threadCountReads() {
+    List<String> reads = new ArrayList<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
+      byte[] bytes = classFile(type);
+      java.util.function.BiConsumer<String, String> called = (owner, name) -> {
+        boolean counts = owner.equals("java/lang/Thread") && List.of("activeCount", "getAllStackTraces", "enumerate").contains(name)
+            || owner.equals("java/lang/ThreadGroup") && List.of("activeCount", "activeGroupCount", "enumerate").contains(name)
+            || owner.equals("java/lang/management/ThreadMXBean") && List.of("getThreadCount", "getPeakThreadCount",
+                "getDaemonThreadCount", "getAllThreadIds").contains(name)
+            || owner.startsWith("java/util/concurrent/") && List.of("getActiveCount", "getPoolSize", "getActiveThreadCount",
+                "getRunningThreadCount", "getLargestPoolSize").contains(name);
+        if (counts) reads.add(type.getName() + " calls " + owner.replace('/', '.') + "." + name);
+      };
+      // Every call in its code, and every method reference (Thread::activeCount as an IntSupplier), read with ASM: the copy
+      // Byte Buddy ships (net.bytebuddy.jar.asm), on every lab's classpath through AssertJ, so that org.ow2.asm stays
+      // pinned in one place (lab 13's test).
+      new net.bytebuddy.jar.asm.ClassReader(bytes).accept(new net.bytebuddy.jar.asm.ClassVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
+        @Override
+        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+          return new net.bytebuddy.jar.asm.MethodVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
+            @Override public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
+              called.accept(owner, method);
+            }
+
+            @Override public void visitInvokeDynamicInsn(String method, String desc, net.bytebuddy.jar.asm.Handle bootstrap, Object... arguments) {
+              for (Object argument : arguments) {
+                if (argument instanceof net.bytebuddy.jar.asm.Handle handle) called.accept(handle.getOwner(), handle.getName());
+              }
+            }
+          };
+        }
+      }, net.bytebuddy.jar.asm.ClassReader.SKIP_DEBUG | net.bytebuddy.jar.asm.ClassReader.SKIP_FRAMES);
+    }
+    return reads.stream().distinct().toList();
+  }
+
+  /**
    * The lab's own top-level classes (the default package, as compiled with this test), so that a field is found
    * wherever the lab keeps it: in StockService, StockServer, StockClient or a helper class of its own next to them.
    */
@@ -512,46 +569,79 @@ class CheckStockTest {
 
   /**
    * On the client's side: for each call, the pool of a fixed size, outside the lab's own objects, whose thread made it
-   * ({@link #sharedPoolOf}). A blocking stub's call holds its thread until the answer comes.
+   * (workbook.test.Pools.sharedPoolOf). A blocking stub's call holds its thread until the answer comes.
    */
   static final class PoolWatch implements io.grpc.ClientInterceptor {
     final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Whether a call was made on a thread running a CompletableFuture ...Async task (its executor's, or the default). */
+    final java.util.concurrent.atomic.AtomicBoolean onAsyncTask = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
-      String pool = sharedPoolOf(Thread.currentThread()); // a blocking stub starts its call on the thread that waits for it
+      String pool = workbook.test.Pools.sharedPoolOf(Thread.currentThread()); // a blocking stub starts its call on the thread that waits for it
       if (pool != null) seen.add(pool);
+      // On a thread running a CompletableFuture task: whose executor ran it, the test reads in the lab's code
+      if (java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+          .anyMatch(f -> f.getClassName().startsWith("java.util.concurrent.CompletableFuture$Async"))) onAsyncTask.set(true);
       return next.newCall(method, options);
     }
   }
 
   /**
-   * The pool of a fixed size {@code t} belongs to, kept by the JVM rather than by the lab (so no field shows it), or null:
-   * a ForkJoinPool's worker (any ForkJoinPool has a fixed number of workers, and a call waiting in gRPC's blocking stub
-   * frees none), or a thread CompletableFuture started for an ...Async method given no executor: its stand-in for
-   * ForkJoinPool.commonPool() on a machine of one or two cores, where that pool has a single worker. On any machine of
-   * more than two cores those calls share the common pool's cores - 1 workers, so they are judged the same on every machine.
+   * Where the client's code calls a CompletableFuture (or CompletionStage) ...Async method given no executor, in the
+   * method {@code method} of StockClient (its lambdas too) or anywhere in a class of your own next to it, read from the
+   * class files with ASM. Such a call runs on CompletableFuture's default executor: ForkJoinPool.commonPool() and its
+   * cores - 1 workers on any machine of more than two cores (a new thread per task only on one of one or two, where the
+   * thread it runs on cannot be told from a correct thread-per-task executor's: so the code is read, on every machine).
    */
-  static String sharedPoolOf(Thread t) {
-    if (t instanceof java.util.concurrent.ForkJoinWorkerThread worker) {
-      java.util.concurrent.ForkJoinPool pool = worker.getPool();
-      return (pool == java.util.concurrent.ForkJoinPool.commonPool() ? "ForkJoinPool.commonPool(), which CompletableFuture's"
-          + " ...Async methods given no executor and parallel streams use," : "a ForkJoinPool") + " of " + pool.getParallelism() + " workers";
+  static List<String> defaultExecutorCalls(String method) {
+    List<String> calls = new ArrayList<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
+      String top = type.getName().split("\\$")[0];
+      if (List.of("StockService", "StockServer").contains(top)) continue; // the server's: judged in their own tests
+      boolean client = top.equals("StockClient");
+      new net.bytebuddy.jar.asm.ClassReader(classFile(type)).accept(new net.bytebuddy.jar.asm.ClassVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
+        @Override
+        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+          if (client && !name.equals(method) && !name.startsWith("lambda$" + method + "$")) return null;
+          java.util.function.BiConsumer<String, String[]> called = (owner, nameAndDesc) -> {
+            if ((owner.equals("java/util/concurrent/CompletableFuture") || owner.equals("java/util/concurrent/CompletionStage"))
+                && nameAndDesc[0].endsWith("Async") && !nameAndDesc[1].contains("Ljava/util/concurrent/Executor;")) {
+              calls.add(type.getName() + "." + name + " calls CompletableFuture." + nameAndDesc[0] + " with no executor");
+            }
+          };
+          return new net.bytebuddy.jar.asm.MethodVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
+            @Override public void visitMethodInsn(int opcode, String owner, String called2, String desc, boolean isInterface) {
+              called.accept(owner, new String[] {called2, desc});
+            }
+
+            @Override public void visitInvokeDynamicInsn(String n, String desc, net.bytebuddy.jar.asm.Handle bootstrap, Object... arguments) {
+              for (Object argument : arguments) {
+                if (argument instanceof net.bytebuddy.jar.asm.Handle handle) called.accept(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
+              }
+            }
+          };
+        }
+      }, net.bytebuddy.jar.asm.ClassReader.SKIP_DEBUG | net.bytebuddy.jar.asm.ClassReader.SKIP_FRAMES);
     }
-    StackTraceElement[] stack = t.getStackTrace();
-    for (int i = 0; i < stack.length; i++) {
-      int below = i + 1;
-      // (CompletableFuture's stand-in starts an unnamed thread per task, only when the common pool has a single worker)
-      if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() <= 1 && t.getName().matches("Thread-\\d+")
-          && stack[i].getClassName().startsWith("java.util.concurrent.CompletableFuture$Async")
-          && java.util.Arrays.stream(stack, below, stack.length).allMatch(f -> f.getClassName().equals("java.lang.Thread"))) {
-        return "CompletableFuture's default executor (an ...Async method given no executor): a new thread per task only on a"
-            + " machine of one or two cores (this one has " + Runtime.getRuntime().availableProcessors() + "), on any bigger one"
-            + " ForkJoinPool.commonPool() and its cores - 1 workers";
+    return calls.stream().distinct().toList();
+  }
+
+  /** The class file of {@code type}, as compiled with this test. */
+  static byte[] classFile(Class<?> type) {
+    String file = type.getName().replace('.', '/') + ".class";
+    try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(file)) {
+      if (in != null) return in.readAllBytes();
+      // a class loader without resources: read it where the lab's classes are, a jar or a folder
+      java.nio.file.Path where = java.nio.file.Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (java.nio.file.Files.isDirectory(where)) return java.nio.file.Files.readAllBytes(where.resolve(file));
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile()); java.io.InputStream entry = jar.getInputStream(jar.getEntry(file))) {
+        return entry.readAllBytes();
       }
+    } catch (Exception e) {
+      throw new IllegalStateException("the test could not read the class file of " + type.getName() + ": " + e, e);
     }
-    return null;
   }
 
   /** A call to a server that takes 10 s, still waiting after 3 s: the message for a call with no deadline. */
@@ -596,16 +686,30 @@ class CheckStockTest {
     @Test
     @DisplayName("any stock table's product comes back as the table has it: id, quantity, updated_at to the nanosecond")
     void answersAsTheTableHasIt() throws InterruptedException {
-      Map<String, StockService.Item> table = Map.of(
-          "kettle", new StockService.Item(Integer.MAX_VALUE, Instant.parse("2026-03-02T09:30:00.123456789Z")),
-          "grinder", new StockService.Item(3, Instant.parse("2026-03-05T10:00:00.250Z")), // not as in StockService.STOCK
-          "tamper", new StockService.Item(1, Instant.parse("1969-12-31T23:59:59.500Z")),
-          "scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")),
-          "descaler", new StockService.Item(-3, Instant.parse("2026-02-14T08:00:00Z")), // on backorder: 3 promised, none here
-          "cup", new StockService.Item(Integer.MIN_VALUE, Instant.parse("2026-02-15T08:00:00Z")),
-          // Two products whose rows are equal (same quantity, same time): each answer still names its own product.
-          "filter", new StockService.Item(8, Instant.parse("2026-03-06T07:00:00Z")),
-          "filter-paper", new StockService.Item(8, Instant.parse("2026-03-06T07:00:00Z")));
+      Map<String, StockService.Item> table = new java.util.LinkedHashMap<>();
+      table.put("kettle", new StockService.Item(Integer.MAX_VALUE, Instant.parse("2026-03-02T09:30:00.123456789Z")));
+      table.put("grinder", new StockService.Item(3, Instant.parse("2026-03-05T10:00:00.250Z"))); // not as in StockService.STOCK
+      table.put("tamper", new StockService.Item(1, Instant.parse("1969-12-31T23:59:59.500Z")));
+      table.put("scale", new StockService.Item(0, Instant.parse("2026-01-01T00:00:00.000001Z")));
+      table.put("descaler", new StockService.Item(-3, Instant.parse("2026-02-14T08:00:00Z"))); // on backorder: 3 promised, none here
+      table.put("cup", new StockService.Item(Integer.MIN_VALUE, Instant.parse("2026-02-15T08:00:00Z")));
+      // Two products whose rows are equal (same quantity, same time): each answer still names its own product.
+      table.put("filter", new StockService.Item(8, Instant.parse("2026-03-06T07:00:00Z")));
+      table.put("filter-paper", new StockService.Item(8, Instant.parse("2026-03-06T07:00:00Z")));
+      // A table's ids are whatever it holds, looked up exactly as asked: capitals, spaces (around it too), quotes, 2- to
+      // 4-byte characters, any length. Ids that one Unicode normalisation (NFC, NFKC) makes equal are other products,
+      // each with a row of its own; no format, length limit or normalisation of the service's own finds them all.
+      table.put("Espresso Machine (2 L)", new StockService.Item(4, Instant.parse("2026-03-07T07:00:00Z")));
+      table.put(" tamper ", new StockService.Item(21, Instant.parse("2026-03-07T08:00:00Z")));
+      table.put("o'brien's \"best\" mill\\", new StockService.Item(22, Instant.parse("2026-03-07T09:00:00Z")));
+      table.put("caf\u00e9-cup", new StockService.Item(23, Instant.parse("2026-03-07T10:00:00Z")));
+      table.put("cafe\u0301-cup", new StockService.Item(24, Instant.parse("2026-03-07T11:00:00Z")));
+      table.put("\u00c5ngstr\u00f6m-scale", new StockService.Item(25, Instant.parse("2026-03-07T12:00:00Z")));
+      table.put("\u212bngstr\u00f6m-scale", new StockService.Item(26, Instant.parse("2026-03-07T13:00:00Z")));
+      table.put("\ufb01lter", new StockService.Item(27, Instant.parse("2026-03-07T14:00:00Z"))); // the fi ligature: NFKC makes it filter
+      table.put("\ud83c\udf75-set", new StockService.Item(28, Instant.parse("2026-03-07T15:00:00Z")));
+      table.put("k".repeat(65), new StockService.Item(29, Instant.parse("2026-03-07T16:00:00Z")));
+      table.put("Kettle, " + "\u4e2d".repeat(9_992), new StockService.Item(30, Instant.parse("2026-03-07T17:00:00Z")));
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
       for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
         String id = product.getKey();
@@ -613,12 +717,19 @@ class CheckStockTest {
         StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(product.getValue().quantity())
             .setUpdatedAt(Timestamp.newBuilder().setSeconds(updatedAt.getEpochSecond()).setNanos(updatedAt.getNano())).build();
         Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
-        assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table failed with %s", id, meaning(status)).isTrue();
+        assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table, which has a row under"
+            + " that id, failed with %s: an id of any characters or length is looked up exactly as asked (no format, length"
+            + " limit or normalisation of your own)", id.length() <= 30 ? "\"" + id + "\"" : "an id of " + id.length() + " characters",
+            meaning(status)).isTrue();
+        String shown = id.length() <= 30 ? "\"" + id + "\" " + id.codePoints().mapToObj(cp -> String.format("U+%04X", cp)).toList()
+            : "an id of " + id.length() + " characters starting \"" + id.substring(0, 10) + "\"";
         assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
             .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
                 + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt()));"
-            + " each answer is built for its own call (another product may have an equal row: filter and filter-paper)",
-                id, product.getValue())
+            + " each answer is built for its own call (another product may have an equal row: filter and filter-paper);"
+            + " the id is looked up exactly as asked, whatever its characters or length (NOT_FOUND, or another product's"
+            + " row, means a format, a length limit or a normalisation of your own: stock.get(productId) as it came)",
+                shown, product.getValue())
             .isEqualTo(expected);
       }
     }
@@ -665,6 +776,10 @@ class CheckStockTest {
       assertThat(builderFields(StockService.class)).as("TODO 1: StockService keeps a protobuf builder in a field, which every"
           + " call shares: two calls answered at once can send one product's id with the other's quantity. Build each"
           + " answer with its own StockLevel.newBuilder()").isEmpty();
+      assertThat(labBuilderFields(type -> !CheckStockRequest.Builder.class.isAssignableFrom(type))).as("TODO 1: a class of"
+          + " the lab keeps a builder of an answer in a field (listed below, where it is kept: a helper class next to"
+          + " StockService too), which every call that builds its answer there shares: two calls answered at once can send"
+          + " one product's id with the other's quantity. Build each answer with its own StockLevel.newBuilder()").isEmpty();
       Map<String, StockService.Item> rows = new java.util.HashMap<>();
       for (int p = 0; p < 4; p++) rows.put("product-" + p, new StockService.Item(p * 11, Instant.parse("2026-03-0" + (p + 1) + "T10:00:00Z")));
       java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
@@ -879,6 +994,17 @@ class CheckStockTest {
         } else if (!String.valueOf(recorder.error.getDescription()).contains(odd)) {
           wrong.add("NOT_FOUND whose description (" + recorder.error.getDescription() + ") does not name the id as sent, \"" + odd + "\"");
         }
+      }
+      // The whole id, however long: up to gRPC's own 4 MiB message (4,194,299 characters), so that a cut of the service's own,
+      // anywhere below it, shows (StockServer.start's ShortDescriptions shortens a description on the wire, not checkStock).
+      StringBuilder longest = new StringBuilder("p");
+      while (longest.length() < 4_194_299) longest.append((char) (0x21 + random.nextInt(0x7E - 0x21)));
+      Recorder named = Recorder.on(service, longest.toString());
+      if (!named.events.equals(List.of("onError NOT_FOUND"))) {
+        wrong.add(named.events + ", not [onError NOT_FOUND], for an id of 4,194,299 characters (gRPC's own 4 MiB message)");
+      } else if (!String.valueOf(named.error.getDescription()).contains(longest)) {
+        wrong.add("NOT_FOUND whose description (" + String.valueOf(named.error.getDescription()).length() + " characters) does"
+            + " not name the whole id of 4,194,299 characters (gRPC's own 4 MiB message): a cut of your own in checkStock");
       }
       assertThat(wrong).as("TODO 2: ids (generated from seed %d) the service answered wrongly: a blank id (any length,"
           + " any whitespace) is INVALID_ARGUMENT; every other id is a valid question, whatever its length or characters,"
@@ -1132,6 +1258,13 @@ class CheckStockTest {
     @Test
     @DisplayName("1,100 callers of a slow inventory are served at once, more than any pool, cap or semaphore of a round size: none waits for another's look-up, none is refused")
     void overlappingCallsOverlap() throws Exception {
+      // A cap on how many threads the JVM, or a pool, runs is a cap on the calls under way, each on a thread of its own,
+      // counted by the JVM rather than a field the test could set: its class file shows it, whatever its limit.
+      assertThat(threadCountReads()).as("TODO 3: where the lab reads how many threads the JVM or a pool runs (listed"
+          + " below). While calls are served, each on a thread of its own, that number counts the calls under way: a cap on"
+          + " it that sheds load (RESOURCE_EXHAUSTED) or queues the next call refuses callers whom gRPC would serve,"
+          + " whatever its limit. gRPC runs calls at once, each on its own thread, and the stock table is only read: serve"
+          + " every call").isEmpty();
       // A semaphore of more permits than the callers below would let them all in; its field shows it, whatever its size.
       assertThat(queueFields(StockService.class, StockServer.class)).as("TODO 3: the lab keeps a lock, a semaphore or a"
           + " fixed pool of threads (listed below, in StockService, StockServer or a class of your own next to them, the"
@@ -1508,6 +1641,10 @@ class CheckStockTest {
           + " stub holds its thread until the answer comes, so past the pool's last worker the next checkout waits for others'"
           + " calls, past its own deadline, whatever the machine. Make the call in fetch, on the caller's thread (the stub is"
           + " safe to share, and its deadline already bounds the wait)", fetched[0], pools.seen).isEmpty();
+      assertThat(pools.onAsyncTask.get() ? defaultExecutorCalls("fetch") : List.of()).as("TODO 3: where fetch hands its call to CompletableFuture's default executor"
+          + " (an ...Async method given no executor): ForkJoinPool.commonPool() and its cores - 1 workers, which a call waiting"
+          + " in gRPC's blocking stub holds, so past its last worker the next checkout waits for others' calls, past its own"
+          + " deadline. Make the call in fetch, on the caller's thread (the stub is safe to share)").isEmpty();
     }
 
     @Test
@@ -1518,6 +1655,10 @@ class CheckStockTest {
       assertThat(builderFields(StockClient.class)).as("TODO 3: StockClient keeps a protobuf builder in a field, which every"
           + " fetch on this client shares: two checkout threads fetching at once can each send the id the other one set."
           + " Build each call's request inside fetch (CheckStockRequest.newBuilder()...build())").isEmpty();
+      assertThat(labBuilderFields(CheckStockRequest.Builder.class::isAssignableFrom)).as("TODO 3: a class of the lab keeps a"
+          + " request builder in a field (listed below, where it is kept: a helper class next to StockClient too), which"
+          + " every fetch that builds its request there shares: two checkout threads fetching at once can each send the id"
+          + " the other one set. Build each call's request inside fetch (CheckStockRequest.newBuilder()...build())").isEmpty();
       EchoChannel echo = new EchoChannel();
       StockClient client = new StockClient(echo, TEST_DEADLINE);
       java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
@@ -1531,7 +1672,9 @@ class CheckStockTest {
           } catch (Exception e) {
             return;
           }
-          for (int i = 0; i < 20_000 && wrong.size() < 3; i++) {
+          // (at most 5 s of calls: a correct fetch that starts a thread of its own per call pays for 20,000 of them)
+          long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+          for (int i = 0; i < 20_000 && wrong.size() < 3 && System.nanoTime() < until; i++) {
             String id = "product-" + caller + "-" + i;
             try {
               String got = client.fetch(id).getProductId();
@@ -1546,7 +1689,7 @@ class CheckStockTest {
       }
       for (Thread thread : callers) thread.join(30_000);
       assertThat(wrong).as("TODO 3: four checkout threads calling fetch on one StockClient at the same time (up to 20,000"
-          + " calls each, at most %d in fetch at once), on a channel that answers each request with the id it carried: a"
+          + " calls each, within 5 s, at most %d in fetch at once), on a channel that answers each request with the id it carried: a"
           + " call sent another call's id. Build each call's request inside fetch (CheckStockRequest.newBuilder()), never"
           + " with one builder kept in a field every call shares", echo.together.get())
           .isEmpty();
@@ -1788,6 +1931,10 @@ class CheckStockTest {
       assertThat(pools.seen).as("TODO 4: where check's call was made (it %s): on a thread of %s. A call in gRPC's blocking"
           + " stub holds its thread until the answer comes, so past the pool's last worker the next checkout waits for others'"
           + " calls, whatever the machine. Call fetch in check, on the caller's thread", checked[0], pools.seen).isEmpty();
+      assertThat(pools.onAsyncTask.get() ? defaultExecutorCalls("check") : List.of()).as("TODO 4: where check hands its call to CompletableFuture's default executor"
+          + " (an ...Async method given no executor): ForkJoinPool.commonPool() and its cores - 1 workers, which a call waiting"
+          + " in gRPC's blocking stub holds, so past its last worker the next checkout waits for others' calls. Call fetch in"
+          + " check, on the caller's thread").isEmpty();
     }
 
     @Test

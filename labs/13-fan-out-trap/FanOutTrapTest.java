@@ -1,6 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES Checkout.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java
+//DEPS org.ow2.asm:asm:9.7.1
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -588,15 +589,19 @@ class FanOutTrapTest {
       Together atBroker = new Together(customers, bound, customerThreads);
       // and where each call is made: a pool of a fixed size that the JVM keeps (no field of Checkout shows it) is one too
       List<String> pooled = new java.util.concurrent.CopyOnWriteArrayList<>();
+      // and the calls made on a thread running a CompletableFuture ...Async task: whose executor ran it, the lab's code says
+      List<String> asyncTaskCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
       shop.inventory().script(call -> {
-        String pool = sharedPoolOf(Thread.currentThread());
+        String pool = workbook.test.Pools.sharedPoolOf(Thread.currentThread());
         if (pool != null) pooled.add("inventory's call on " + pool);
+        if (onAsyncTask(Thread.currentThread())) asyncTaskCalls.add("inventory");
         atInventory.arrive();
         return null;
       });
       shop.payment().script(call -> {
-        String pool = sharedPoolOf(Thread.currentThread());
+        String pool = workbook.test.Pools.sharedPoolOf(Thread.currentThread());
         if (pool != null) pooled.add("payment's call on " + pool);
+        if (onAsyncTask(Thread.currentThread())) asyncTaskCalls.add("payment");
         atPayment.arrive();
         return null;
       });
@@ -670,6 +675,10 @@ class FanOutTrapTest {
           + " worker (and the spare ones a managed wait may add, 256 at most), the next customer waits for other customers'"
           + " checkouts. Make the calls on the customer's own thread, with nothing around them", customers, pools)
           .isEmpty();
+      assertThat(asyncTaskCalls.isEmpty() ? List.of() : defaultExecutorCalls("Checkout", "Reaction")).as("TODO 1: where checkout hands its calls to CompletableFuture's"
+          + " default executor (an ...Async method given no executor): ForkJoinPool.commonPool() and its cores - 1 workers,"
+          + " shared by the whole JVM, so past its last worker the next customer waits for other customers' checkouts. Make"
+          + " the calls on the customer's own thread, with nothing around them").isEmpty();
       assertThat(List.of(atInventory.together(), atPayment.together(), atBroker.together()))
           .as("TODO 1: of %d checkouts confirmed at the same moment, how many were in inventory's call, in payment's"
               + " and waiting for the broker's acknowledgement, all at once (each held until all %d were there)%s: a"
@@ -742,7 +751,7 @@ class FanOutTrapTest {
         if (arrived.contains(customer.getId())) continue;
         java.lang.management.ThreadInfo info = threads.getThreadInfo(customer.getId(), Integer.MAX_VALUE);
         if (info == null) return "";
-        if (arrived.contains(info.getLockOwnerId())) {
+        if (arrived.contains(info.getLockOwnerId()) && holdsWhileHeld(threads, info)) {
           waiting.add(info.getThreadName() + " waited for " + info.getLockName() + ", held by " + info.getLockOwnerName());
           continue;
         }
@@ -751,6 +760,24 @@ class FanOutTrapTest {
         waiting.add(info.getThreadName() + " waited in " + parked + " (" + info.getLockName() + ")");
       }
       return String.join("; ", waiting);
+    }
+
+    /**
+     * Whether the lock {@code waiter} waits for is held, now, by its owner while that owner is held here (in arrive): a
+     * customer that waits for it can never come. A lock taken for a moment elsewhere (the producer's own, while four
+     * customers send at once) is no such lock: its owner was seen in arrive only because the snapshots of the two
+     * threads are not taken at the same instant.
+     */
+    private static boolean holdsWhileHeld(java.lang.management.ThreadMXBean threads, java.lang.management.ThreadInfo waiter) {
+      java.lang.management.LockInfo lock = waiter.getLockInfo();
+      java.lang.management.ThreadInfo[] owner = threads.getThreadInfo(new long[] {waiter.getLockOwnerId()}, true, true);
+      if (lock == null || owner.length == 0 || owner[0] == null) return false;
+      boolean held = java.util.stream.Stream.concat(java.util.Arrays.stream(owner[0].getLockedMonitors()),
+              java.util.Arrays.stream(owner[0].getLockedSynchronizers()))
+          .anyMatch(l -> l.getIdentityHashCode() == lock.getIdentityHashCode() && l.getClassName().equals(lock.getClassName()));
+      boolean inArrive = java.util.Arrays.stream(owner[0].getStackTrace())
+          .anyMatch(f -> f.getClassName().endsWith("Together") && f.getMethodName().equals("arrive"));
+      return held && inArrive;
     }
 
     /**
@@ -1203,9 +1230,8 @@ class FanOutTrapTest {
       // day and a minute commits the event unsent. No test can wait a day; the reaction's own clock, which the tests run
       // hours ahead, is the only time it may read, and its class file says where it reads the time.
       List<String> reads = new ArrayList<>();
-      for (Class<?> type : labClasses()) {
-        if (type.getName().equals("Reaction") || type.getName().startsWith("Reaction$")) reads.addAll(systemTimeReads(type));
-      }
+      // (in Reaction, its nested classes, and every class of your own its code names: a RetryBudget next to it too)
+      for (Class<?> type : ownClassesOf("Reaction", "Checkout")) reads.addAll(systemTimeReads(type));
       assertThat(reads).as("TODO 2: where the reaction reads the system's time instead of its clock field (the README:"
           + " the reaction reads the time only from clock, never from System.nanoTime() or currentTimeMillis()). No"
           + " budget of any kind: deliver calls again after each backOff() until the service succeeds, and needs no time"
@@ -1730,31 +1756,44 @@ class FanOutTrapTest {
   }
 
   /**
-   * The pool of a fixed size {@code t} belongs to, kept by the JVM rather than by the lab (so no field shows it), or null:
-   * a ForkJoinPool's worker (any ForkJoinPool has a fixed number of workers, and spare ones only while a worker waits in a
-   * managed block, 256 at most), or a thread CompletableFuture started for an ...Async method given no executor: its
-   * stand-in for ForkJoinPool.commonPool() on a machine of one or two cores, where that pool has a single worker. On any
-   * machine of more than two cores those calls share the common pool's cores - 1 workers, so they are judged the same on
-   * every machine.
+   * Where Checkout's code (and a class of your own it uses) calls a CompletableFuture (or CompletionStage) ...Async method
+   * given no executor, read from the class files with ASM: such a call runs on CompletableFuture's default executor,
+   * ForkJoinPool.commonPool() and its cores - 1 workers on any machine of more than two cores (a new thread per task only
+   * on one of one or two, where the thread it runs on cannot be told from a correct thread-per-task executor's: so the
+   * code is read, on every machine).
    */
-  static String sharedPoolOf(Thread t) {
-    if (t instanceof java.util.concurrent.ForkJoinWorkerThread worker) {
-      java.util.concurrent.ForkJoinPool pool = worker.getPool();
-      return (pool == java.util.concurrent.ForkJoinPool.commonPool() ? "ForkJoinPool.commonPool(), which CompletableFuture's"
-          + " ...Async methods given no executor and parallel streams use," : "a ForkJoinPool") + " of " + pool.getParallelism() + " workers";
+  /** Whether {@code t} runs a CompletableFuture ...Async task (on its executor's thread, or the default one's). */
+  static boolean onAsyncTask(Thread t) {
+    return java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().startsWith("java.util.concurrent.CompletableFuture$Async"));
+  }
+
+  static List<String> defaultExecutorCalls(String prefix, String other) throws java.io.IOException {
+    List<String> calls = new ArrayList<>();
+    for (Class<?> type : ownClassesOf(prefix, other)) {
+      new org.objectweb.asm.ClassReader(classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+        @Override
+        public org.objectweb.asm.MethodVisitor visitMethod(int access, String method, String descriptor, String signature, String[] exceptions) {
+          java.util.function.BiConsumer<String, String[]> called = (owner, nameAndDesc) -> {
+            if ((owner.equals("java/util/concurrent/CompletableFuture") || owner.equals("java/util/concurrent/CompletionStage"))
+                && nameAndDesc[0].endsWith("Async") && !nameAndDesc[1].contains("Ljava/util/concurrent/Executor;")) {
+              calls.add(type.getName() + "." + method + " calls CompletableFuture." + nameAndDesc[0] + " with no executor");
+            }
+          };
+          return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+            @Override public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean isInterface) {
+              called.accept(owner, new String[] {name, desc});
+            }
+
+            @Override public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bootstrap, Object... arguments) {
+              for (Object argument : arguments) {
+                if (argument instanceof org.objectweb.asm.Handle handle) called.accept(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
+              }
+            }
+          };
+        }
+      }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
     }
-    StackTraceElement[] stack = t.getStackTrace();
-    for (int i = 0; i < stack.length; i++) {
-      // (CompletableFuture's stand-in starts an unnamed thread per task, only when the common pool has a single worker)
-      if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() <= 1 && t.getName().matches("Thread-\\d+")
-          && stack[i].getClassName().startsWith("java.util.concurrent.CompletableFuture$Async")
-          && java.util.Arrays.stream(stack, i + 1, stack.length).allMatch(f -> f.getClassName().equals("java.lang.Thread"))) {
-        return "CompletableFuture's default executor (an ...Async method given no executor): a new thread per task only on a"
-            + " machine of one or two cores (this one has " + Runtime.getRuntime().availableProcessors() + "), on any bigger one"
-            + " ForkJoinPool.commonPool() and its cores - 1 workers";
-      }
-    }
-    return null;
+    return calls.stream().distinct().toList();
   }
 
   /**
@@ -1767,8 +1806,7 @@ class FanOutTrapTest {
     Map<Object, String> found = new java.util.IdentityHashMap<>();
     java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
     roots.forEach((root, where) -> next.add(new Object[] {root, where}));
-    for (Class<?> type : labClasses()) {
-      if (!type.getName().equals(prefix) && !type.getName().startsWith(prefix + "$")) continue;
+    for (Class<?> type : ownClassesOf(prefix, prefix.equals("Checkout") ? "Reaction" : "Checkout")) {
       for (java.lang.reflect.Field f : type.getDeclaredFields()) {
         if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
         try {
@@ -1852,6 +1890,41 @@ class FanOutTrapTest {
    * Clock, new Date(), a Clock.system...() made there; read from the class file's code, method references too.
    */
   static List<String> systemTimeReads(Class<?> type) throws java.io.IOException {
+    java.util.function.BiFunction<String, String[], String> timeRead = (owner, nameAndDesc) -> {
+      String name = nameAndDesc[0], desc = nameAndDesc[1];
+      boolean read = owner.equals("java/lang/System") && (name.equals("nanoTime") || name.equals("currentTimeMillis"))
+          || owner.startsWith("java/time/") && name.equals("now") && !desc.startsWith("(Ljava/time/Clock;)")
+          || owner.equals("java/time/Clock") && name.startsWith("system")
+          || owner.equals("java/util/Date") && name.equals("<init>") && desc.equals("()V");
+      return read ? owner.replace('/', '.') + "." + name : null;
+    };
+    List<String> reads = new ArrayList<>();
+    // The class file read with ASM: each call in a method's code (its constructors excepted), and each method reference
+    // (System::nanoTime as a LongSupplier) anywhere in the class.
+    new org.objectweb.asm.ClassReader(classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+      @Override
+      public org.objectweb.asm.MethodVisitor visitMethod(int access, String method, String descriptor, String signature, String[] exceptions) {
+        return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+          @Override public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean isInterface) {
+            String read = method.equals("<init>") ? null : timeRead.apply(owner, new String[] {name, desc});
+            if (read != null) reads.add(type.getSimpleName() + "." + method + " calls " + read);
+          }
+
+          @Override public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bootstrap, Object... arguments) {
+            for (Object argument : arguments) {
+              if (!(argument instanceof org.objectweb.asm.Handle handle)) continue;
+              String read = timeRead.apply(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
+              if (read != null) reads.add("a method reference to " + read);
+            }
+          }
+        };
+      }
+    }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+    return reads;
+  }
+
+  /** The class file of {@code type}, as compiled with this test. */
+  static byte[] classFile(Class<?> type) throws java.io.IOException {
     byte[] bytes = null;
     String file = type.getName().replace('.', '/') + ".class";
     try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(file)) {
@@ -1871,93 +1944,42 @@ class FanOutTrapTest {
         throw new IllegalStateException("the test could not read the class file of " + type.getName() + ": " + e, e);
       }
     }
-    java.io.DataInputStream d = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes));
-    d.readInt();
-    d.readUnsignedShort();
-    d.readUnsignedShort();
-    int count = d.readUnsignedShort();
-    String[] utf = new String[count];
-    int[][] refs = new int[count][];
-    int[] tags = new int[count];
-    for (int i = 1; i < count; i++) {
-      int tag = tags[i] = d.readUnsignedByte();
-      switch (tag) {
-        case 1 -> utf[i] = d.readUTF();
-        case 3, 4 -> d.readInt();
-        case 5, 6 -> {
-          d.readLong();
-          i++;
-        }
-        case 7, 8, 16, 19, 20 -> refs[i] = new int[] {d.readUnsignedShort()};
-        case 9, 10, 11, 12, 17, 18 -> refs[i] = new int[] {d.readUnsignedShort(), d.readUnsignedShort()};
-        case 15 -> refs[i] = new int[] {d.readUnsignedByte(), d.readUnsignedShort()};
-        default -> throw new IllegalStateException("unknown constant pool tag " + tag + " in " + type.getName());
-      }
-    }
-    java.util.function.IntFunction<String> timeRead = index -> {
-      if (index <= 0 || index >= count || (tags[index] != 10 && tags[index] != 11)) return null;
-      String owner = utf[refs[refs[index][0]][0]], name = utf[refs[refs[index][1]][0]], desc = utf[refs[refs[index][1]][1]];
-      boolean read = owner.equals("java/lang/System") && (name.equals("nanoTime") || name.equals("currentTimeMillis"))
-          || owner.startsWith("java/time/") && name.equals("now") && !desc.startsWith("(Ljava/time/Clock;)")
-          || owner.equals("java/time/Clock") && name.startsWith("system")
-          || owner.equals("java/util/Date") && name.equals("<init>") && desc.equals("()V");
-      return read ? owner.replace('/', '.') + "." + name : null;
-    };
-    List<String> reads = new ArrayList<>();
-    for (int i = 1; i < count; i++) { // System::nanoTime as a LongSupplier, anywhere in the class
-      if (tags[i] == 15 && timeRead.apply(refs[i][1]) != null) reads.add("a method reference to " + timeRead.apply(refs[i][1]));
-    }
-    d.readUnsignedShort();
-    d.readUnsignedShort();
-    d.readUnsignedShort();
-    d.skipBytes(2 * d.readUnsignedShort());
-    for (int members = 0; members < 2; members++) { // the fields, then the methods
-      int n = d.readUnsignedShort();
-      for (int m = 0; m < n; m++) {
-        d.readUnsignedShort();
-        String method = utf[d.readUnsignedShort()];
-        d.readUnsignedShort();
-        int attributes = d.readUnsignedShort();
-        for (int a = 0; a < attributes; a++) {
-          String attribute = utf[d.readUnsignedShort()];
-          byte[] body = new byte[d.readInt()];
-          d.readFully(body);
-          if (members == 0 || !attribute.equals("Code") || method.equals("<init>")) continue;
-          int length = ((body[4] & 0xff) << 24) | ((body[5] & 0xff) << 16) | ((body[6] & 0xff) << 8) | (body[7] & 0xff);
-          byte[] code = java.util.Arrays.copyOfRange(body, 8, 8 + length);
-          for (int pc = 0; pc < code.length; pc += instructionLength(code, pc)) {
-            int op = code[pc] & 0xff;
-            if (op >= 0xb6 && op <= 0xb9) {
-              String read = timeRead.apply(((code[pc + 1] & 0xff) << 8) | (code[pc + 2] & 0xff));
-              if (read != null) reads.add(type.getSimpleName() + "." + method + " calls " + read);
-            }
-          }
-        }
-      }
-    }
-    return reads;
+    return bytes;
   }
 
-  /** The length in bytes of the JVM instruction at {@code pc}. */
-  private static int instructionLength(byte[] code, int pc) {
-    int op = code[pc] & 0xff;
-    java.util.function.IntUnaryOperator at = p -> ((code[p] & 0xff) << 24) | ((code[p + 1] & 0xff) << 16)
-        | ((code[p + 2] & 0xff) << 8) | (code[p + 3] & 0xff);
-    if (op == 0xaa) { // tableswitch
-      int p = (pc + 4) & ~3;
-      return p + 12 + 4 * (at.applyAsInt(p + 8) - at.applyAsInt(p + 4) + 1) - pc;
+  /**
+   * The lab's classes named {@code prefix} (nested ones too), and every class of the lab's own that their code names,
+   * followed through the classes those name in turn: a helper class of the learner's next to them (a Bulkhead, a
+   * RetryBudget) is theirs too. The given Shop and Demo, the other step's class ({@code other}) and the test's own are
+   * left out, each judged where it belongs.
+   */
+  static List<Class<?>> ownClassesOf(String prefix, String other) {
+    Map<String, Class<?>> lab = new java.util.LinkedHashMap<>();
+    for (Class<?> type : labClasses()) lab.put(type.getName(), type);
+    java.util.function.Predicate<String> ours = name -> !List.of("Shop", "Demo", other, "FanOutTrapTest").contains(name.split("\\$")[0]);
+    List<Class<?>> found = new ArrayList<>();
+    java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>();
+    lab.keySet().stream().filter(name -> name.equals(prefix) || name.startsWith(prefix + "$")).forEach(next::add);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (!next.isEmpty()) {
+      String name = next.poll();
+      if (!seen.add(name) || !lab.containsKey(name) || !ours.test(name)) continue;
+      found.add(lab.get(name));
+      try {
+        // Every class its constant pool names (CONSTANT_Class), read with ASM: what its code uses, nested classes too.
+        org.objectweb.asm.ClassReader reader = new org.objectweb.asm.ClassReader(classFile(lab.get(name)));
+        char[] buffer = new char[reader.getMaxStringLength()];
+        for (int i = 1; i < reader.getItemCount(); i++) {
+          int offset = reader.getItem(i);
+          if (offset <= 0 || reader.readByte(offset - 1) != 7) continue; // 7: CONSTANT_Class
+          String named = reader.readUTF8(offset, buffer);
+          next.add(named.startsWith("[") ? named.replaceAll("^\\[+L|;$", "") : named);
+        }
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("the test could not read the class file of " + name + ": " + e, e);
+      }
     }
-    if (op == 0xab) { // lookupswitch
-      int p = (pc + 4) & ~3;
-      return p + 8 + 8 * at.applyAsInt(p + 4) - pc;
-    }
-    if (op == 0xc4) return (code[pc + 1] & 0xff) == 0x84 ? 6 : 4; // wide
-    if (op == 0x10 || op == 0x12 || op >= 0x15 && op <= 0x19 || op >= 0x36 && op <= 0x3a || op == 0xa9 || op == 0xbc) return 2;
-    if (op == 0x11 || op == 0x13 || op == 0x14 || op == 0x84 || op >= 0x99 && op <= 0xa8 || op >= 0xb2 && op <= 0xb8
-        || op == 0xbb || op == 0xbd || op == 0xc0 || op == 0xc1 || op == 0xc6 || op == 0xc7) return 3;
-    if (op == 0xc5) return 4;
-    if (op == 0xb9 || op == 0xba || op == 0xc8 || op == 0xc9) return 5;
-    return 1;
+    return found;
   }
 
   /** One order of a fault schedule: the answers its calls get before a 201, and whether the reaction restarts meanwhile. */

@@ -507,31 +507,21 @@ class ChoosingTest {
   /**
    * The types, and every other top-level class compiled from the learner's source file {@code source} (a helper class
    * written next to DecisionTree or TradeOffs, "final class Places { static int mine; }"): its static fields are shared
-   * by two calls at once as much as the lab class's own. Found among the compiled classes next to the first type, by the
-   * source file each names; the types alone when those cannot be listed.
+   * by two calls at once as much as the lab class's own. Found among the lab's classes compiled next to this test
+   * (workbook.test.LabClasses), by the source file each names; the types alone when those cannot be listed.
    */
   static Class<?>[] withHelpers(String source, Class<?>... types) {
     java.util.Set<Class<?>> all = new java.util.LinkedHashSet<>(List.of(types));
-    ClassLoader loader = types[0].getClassLoader();
+    byte[] sourceName = source.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     try {
-      java.nio.file.Path where = java.nio.file.Path.of(types[0].getProtectionDomain().getCodeSource().getLocation().toURI());
-      List<String> names = new ArrayList<>();
-      if (java.nio.file.Files.isDirectory(where)) {
-        try (Stream<java.nio.file.Path> files = java.nio.file.Files.list(where)) { files.forEach(f -> names.add(f.getFileName().toString())); }
-      } else {
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile())) { jar.stream().forEach(e -> names.add(e.getName())); }
-      }
-      byte[] sourceName = source.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      for (String name : names) {
-        if (!name.endsWith(".class") || name.contains("/") || name.contains("$") || name.startsWith("ChoosingTest")) continue;
+      for (Class<?> type : workbook.test.LabClasses.beside(ChoosingTest.class, false)) {
         byte[] bytes;
-        try (java.io.InputStream in = loader.getResourceAsStream(name)) {
+        try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(type.getName().replace('.', '/') + ".class")) {
           if (in == null) continue;
           bytes = in.readAllBytes();
         }
         // the class file names its source file (its SourceFile attribute): the learner's file, or another
-        if (indexOf(bytes, sourceName) < 0) continue;
-        all.add(Class.forName(name.substring(0, name.length() - ".class".length()), false, loader));
+        if (indexOf(bytes, sourceName) >= 0) all.add(type);
       }
     } catch (Exception | LinkageError unlisted) {
       // the compiled classes cannot be listed here: the lab's own types only
