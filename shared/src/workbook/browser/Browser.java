@@ -82,6 +82,8 @@ public final class Browser implements AutoCloseable {
 
   private Browser(Path binary, int width, int height) throws IOException {
     home = Files.createTempDirectory("workbook-browser-");
+    // who made it: the workbook's next command removes it if this JVM was killed before its hook ran
+    Files.writeString(home.resolve(".workbook-owner"), String.valueOf(ProcessHandle.current().pid()));
     ProcessBuilder builder = new ProcessBuilder(binary.toString(),
         // Headless, as root in a container (no sandbox: it only ever loads our own page on 127.0.0.1).
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

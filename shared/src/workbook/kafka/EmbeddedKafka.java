@@ -38,6 +38,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   private EmbeddedKafka() {
     try {
       dir = Files.createTempDirectory("workbook-kafka-");
+      // who made it: the workbook's next command removes it if this JVM was killed before its hook ran
+      Files.writeString(dir.resolve(".workbook-owner"), String.valueOf(ProcessHandle.current().pid()));
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create a folder for the embedded broker", e);
     }
