@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES StockServer.java ../../shared/src/workbook/test/*.java
+//SOURCES StockServer.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/bytecode/ClassCode.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -174,7 +174,6 @@ class CheckStockTest {
   static List<String> threadCountReads() {
     List<String> reads = new ArrayList<>();
     for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
-      byte[] bytes = classFile(type);
       java.util.function.BiConsumer<String, String> called = (owner, name) -> {
         boolean counts = owner.equals("java/lang/Thread") && List.of("activeCount", "getAllStackTraces", "enumerate").contains(name)
             || owner.equals("java/lang/ThreadGroup") && List.of("activeCount", "activeGroupCount", "enumerate").contains(name)
@@ -184,25 +183,8 @@ class CheckStockTest {
                 "getRunningThreadCount", "getLargestPoolSize").contains(name);
         if (counts) reads.add(type.getName() + " calls " + owner.replace('/', '.') + "." + name);
       };
-      // Every call in its code, and every method reference (Thread::activeCount as an IntSupplier), read with ASM: the copy
-      // Byte Buddy ships (net.bytebuddy.jar.asm), on every lab's classpath through AssertJ, so that org.ow2.asm stays
-      // pinned in one place (lab 13's test).
-      new net.bytebuddy.jar.asm.ClassReader(bytes).accept(new net.bytebuddy.jar.asm.ClassVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
-        @Override
-        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-          return new net.bytebuddy.jar.asm.MethodVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
-            @Override public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
-              called.accept(owner, method);
-            }
-
-            @Override public void visitInvokeDynamicInsn(String method, String desc, net.bytebuddy.jar.asm.Handle bootstrap, Object... arguments) {
-              for (Object argument : arguments) {
-                if (argument instanceof net.bytebuddy.jar.asm.Handle handle) called.accept(handle.getOwner(), handle.getName());
-              }
-            }
-          };
-        }
-      }, net.bytebuddy.jar.asm.ClassReader.SKIP_DEBUG | net.bytebuddy.jar.asm.ClassReader.SKIP_FRAMES);
+      // Every call in its code, and every method reference (Thread::activeCount as an IntSupplier), read from its class file
+      for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) called.accept(c.owner(), c.name());
     }
     return reads.stream().distinct().toList();
   }
@@ -601,47 +583,15 @@ class CheckStockTest {
       String top = type.getName().split("\\$")[0];
       if (List.of("StockService", "StockServer").contains(top)) continue; // the server's: judged in their own tests
       boolean client = top.equals("StockClient");
-      new net.bytebuddy.jar.asm.ClassReader(classFile(type)).accept(new net.bytebuddy.jar.asm.ClassVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
-        @Override
-        public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-          if (client && !name.equals(method) && !name.startsWith("lambda$" + method + "$")) return null;
-          java.util.function.BiConsumer<String, String[]> called = (owner, nameAndDesc) -> {
-            if ((owner.equals("java/util/concurrent/CompletableFuture") || owner.equals("java/util/concurrent/CompletionStage"))
-                && nameAndDesc[0].endsWith("Async") && !nameAndDesc[1].contains("Ljava/util/concurrent/Executor;")) {
-              calls.add(type.getName() + "." + name + " calls CompletableFuture." + nameAndDesc[0] + " with no executor");
-            }
-          };
-          return new net.bytebuddy.jar.asm.MethodVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
-            @Override public void visitMethodInsn(int opcode, String owner, String called2, String desc, boolean isInterface) {
-              called.accept(owner, new String[] {called2, desc});
-            }
-
-            @Override public void visitInvokeDynamicInsn(String n, String desc, net.bytebuddy.jar.asm.Handle bootstrap, Object... arguments) {
-              for (Object argument : arguments) {
-                if (argument instanceof net.bytebuddy.jar.asm.Handle handle) called.accept(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
-              }
-            }
-          };
+      for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+        if (client && !c.in().equals(method) && !c.in().startsWith("lambda$" + method + "$")) continue;
+        if ((c.owner().equals("java/util/concurrent/CompletableFuture") || c.owner().equals("java/util/concurrent/CompletionStage"))
+            && c.name().endsWith("Async") && !c.descriptor().contains("Ljava/util/concurrent/Executor;")) {
+          calls.add(type.getName() + "." + c.in() + " calls CompletableFuture." + c.name() + " with no executor");
         }
-      }, net.bytebuddy.jar.asm.ClassReader.SKIP_DEBUG | net.bytebuddy.jar.asm.ClassReader.SKIP_FRAMES);
+      }
     }
     return calls.stream().distinct().toList();
-  }
-
-  /** The class file of {@code type}, as compiled with this test. */
-  static byte[] classFile(Class<?> type) {
-    String file = type.getName().replace('.', '/') + ".class";
-    try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(file)) {
-      if (in != null) return in.readAllBytes();
-      // a class loader without resources: read it where the lab's classes are, a jar or a folder
-      java.nio.file.Path where = java.nio.file.Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (java.nio.file.Files.isDirectory(where)) return java.nio.file.Files.readAllBytes(where.resolve(file));
-      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile()); java.io.InputStream entry = jar.getInputStream(jar.getEntry(file))) {
-        return entry.readAllBytes();
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException("the test could not read the class file of " + type.getName() + ": " + e, e);
-    }
   }
 
   /** A call to a server that takes 10 s, still waiting after 3 s: the message for a call with no deadline. */

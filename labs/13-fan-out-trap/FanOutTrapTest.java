@@ -1,7 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES Checkout.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java
-//DEPS org.ow2.asm:asm:9.7.1
+//SOURCES Checkout.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java ../../shared/src/workbook/bytecode/ClassCode.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -1755,43 +1754,27 @@ class FanOutTrapTest {
     }
   }
 
-  /**
-   * Where Checkout's code (and a class of your own it uses) calls a CompletableFuture (or CompletionStage) ...Async method
-   * given no executor, read from the class files with ASM: such a call runs on CompletableFuture's default executor,
-   * ForkJoinPool.commonPool() and its cores - 1 workers on any machine of more than two cores (a new thread per task only
-   * on one of one or two, where the thread it runs on cannot be told from a correct thread-per-task executor's: so the
-   * code is read, on every machine).
-   */
   /** Whether {@code t} runs a CompletableFuture ...Async task (on its executor's thread, or the default one's). */
   static boolean onAsyncTask(Thread t) {
     return java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().startsWith("java.util.concurrent.CompletableFuture$Async"));
   }
 
+  /**
+   * Where Checkout's code (and a class of your own it uses) calls a CompletableFuture (or CompletionStage) ...Async method
+   * given no executor, read from the class files: such a call runs on CompletableFuture's default executor,
+   * ForkJoinPool.commonPool() and its cores - 1 workers on any machine of more than two cores (a new thread per task only
+   * on one of one or two, where the thread it runs on cannot be told from a correct thread-per-task executor's: so the
+   * code is read, on every machine).
+   */
   static List<String> defaultExecutorCalls(String prefix, String other) throws java.io.IOException {
     List<String> calls = new ArrayList<>();
     for (Class<?> type : ownClassesOf(prefix, other)) {
-      new org.objectweb.asm.ClassReader(classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
-        @Override
-        public org.objectweb.asm.MethodVisitor visitMethod(int access, String method, String descriptor, String signature, String[] exceptions) {
-          java.util.function.BiConsumer<String, String[]> called = (owner, nameAndDesc) -> {
-            if ((owner.equals("java/util/concurrent/CompletableFuture") || owner.equals("java/util/concurrent/CompletionStage"))
-                && nameAndDesc[0].endsWith("Async") && !nameAndDesc[1].contains("Ljava/util/concurrent/Executor;")) {
-              calls.add(type.getName() + "." + method + " calls CompletableFuture." + nameAndDesc[0] + " with no executor");
-            }
-          };
-          return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
-            @Override public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean isInterface) {
-              called.accept(owner, new String[] {name, desc});
-            }
-
-            @Override public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bootstrap, Object... arguments) {
-              for (Object argument : arguments) {
-                if (argument instanceof org.objectweb.asm.Handle handle) called.accept(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
-              }
-            }
-          };
+      for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+        if ((c.owner().equals("java/util/concurrent/CompletableFuture") || c.owner().equals("java/util/concurrent/CompletionStage"))
+            && c.name().endsWith("Async") && !c.descriptor().contains("Ljava/util/concurrent/Executor;")) {
+          calls.add(type.getName() + "." + c.in() + " calls CompletableFuture." + c.name() + " with no executor");
         }
-      }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+      }
     }
     return calls.stream().distinct().toList();
   }
@@ -1899,52 +1882,14 @@ class FanOutTrapTest {
       return read ? owner.replace('/', '.') + "." + name : null;
     };
     List<String> reads = new ArrayList<>();
-    // The class file read with ASM: each call in a method's code (its constructors excepted), and each method reference
-    // (System::nanoTime as a LongSupplier) anywhere in the class.
-    new org.objectweb.asm.ClassReader(classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
-      @Override
-      public org.objectweb.asm.MethodVisitor visitMethod(int access, String method, String descriptor, String signature, String[] exceptions) {
-        return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
-          @Override public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean isInterface) {
-            String read = method.equals("<init>") ? null : timeRead.apply(owner, new String[] {name, desc});
-            if (read != null) reads.add(type.getSimpleName() + "." + method + " calls " + read);
-          }
-
-          @Override public void visitInvokeDynamicInsn(String name, String desc, org.objectweb.asm.Handle bootstrap, Object... arguments) {
-            for (Object argument : arguments) {
-              if (!(argument instanceof org.objectweb.asm.Handle handle)) continue;
-              String read = timeRead.apply(handle.getOwner(), new String[] {handle.getName(), handle.getDesc()});
-              if (read != null) reads.add("a method reference to " + read);
-            }
-          }
-        };
-      }
-    }, org.objectweb.asm.ClassReader.SKIP_DEBUG | org.objectweb.asm.ClassReader.SKIP_FRAMES);
+    // Each call in a method's code (its constructors excepted), and each method reference (System::nanoTime as a
+    // LongSupplier) anywhere in the class, read from its class file.
+    for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+      if (!c.reference() && c.in().equals("<init>")) continue;
+      String read = timeRead.apply(c.owner(), new String[] {c.name(), c.descriptor()});
+      if (read != null) reads.add(c.reference() ? "a method reference to " + read : type.getSimpleName() + "." + c.in() + " calls " + read);
+    }
     return reads;
-  }
-
-  /** The class file of {@code type}, as compiled with this test. */
-  static byte[] classFile(Class<?> type) throws java.io.IOException {
-    byte[] bytes = null;
-    String file = type.getName().replace('.', '/') + ".class";
-    try (java.io.InputStream in = type.getClassLoader().getResourceAsStream(file)) {
-      if (in != null) bytes = in.readAllBytes();
-    }
-    if (bytes == null) { // a class loader without resources: read it where the lab's classes are, a jar or a folder
-      try {
-        java.nio.file.Path where = java.nio.file.Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
-        if (java.nio.file.Files.isDirectory(where)) {
-          bytes = java.nio.file.Files.readAllBytes(where.resolve(file));
-        } else {
-          try (java.util.jar.JarFile jar = new java.util.jar.JarFile(where.toFile()); java.io.InputStream in = jar.getInputStream(jar.getEntry(file))) {
-            bytes = in.readAllBytes();
-          }
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException("the test could not read the class file of " + type.getName() + ": " + e, e);
-      }
-    }
-    return bytes;
   }
 
   /**
@@ -1965,19 +1910,8 @@ class FanOutTrapTest {
       String name = next.poll();
       if (!seen.add(name) || !lab.containsKey(name) || !ours.test(name)) continue;
       found.add(lab.get(name));
-      try {
-        // Every class its constant pool names (CONSTANT_Class), read with ASM: what its code uses, nested classes too.
-        org.objectweb.asm.ClassReader reader = new org.objectweb.asm.ClassReader(classFile(lab.get(name)));
-        char[] buffer = new char[reader.getMaxStringLength()];
-        for (int i = 1; i < reader.getItemCount(); i++) {
-          int offset = reader.getItem(i);
-          if (offset <= 0 || reader.readByte(offset - 1) != 7) continue; // 7: CONSTANT_Class
-          String named = reader.readUTF8(offset, buffer);
-          next.add(named.startsWith("[") ? named.replaceAll("^\\[+L|;$", "") : named);
-        }
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException("the test could not read the class file of " + name + ": " + e, e);
-      }
+      // Every class its class file names (its constant pool's classes): what its code uses, nested classes too.
+      next.addAll(workbook.bytecode.ClassCode.classesNamed(lab.get(name)));
     }
     return found;
   }
