@@ -142,6 +142,19 @@ class CliTest {
   }
 
   @Test
+  @DisplayName("resolving workbook@. (or any labNN@.) asks the network for nothing: on a room's Wi-Fi that takes connections and never answers, no command waits on JBang's catalogs")
+  void noCatalogFromTheNetwork() throws Exception {
+    // JBang's own built-in catalog imports JBangHub's from GitHub and, with no timeout, looks there
+    // twice per alias; ./jbang puts a catalog of its own first. --verbose names every request.
+    // A lab's alias resolves the same way (an alias, then its script's path tried as an alias).
+    Scratch.Ran r = Scratch.runApart(copy, Map.of(), 120, List.of("bash", "jbang", "--verbose", "workbook@.", "--version"));
+    assertThat(r.exit()).as("exit code of ./jbang --verbose workbook@. --version; it printed:%n%s%s", r.out(), r.err()).isZero();
+    assertThat(r.err()).as("JBang's account of resolving workbook@.").contains("Resolved resource ref");
+    assertThat(r.err().lines().filter(l -> l.contains("Requesting HTTP") || l.contains("Unable to read catalog")))
+        .as("what JBang fetched over the network to resolve workbook@. (./jbang's own catalog first on JBang's class path)").isEmpty();
+  }
+
+  @Test
   @DisplayName("the warm runner that test starts stops by itself once its work tree is deleted")
   void warmRunnerGoesWithItsWorkTree() throws Exception {
     Path tree = Files.createTempDirectory("workbook-cli-gone-");
