@@ -35,6 +35,19 @@ if not exist "%CP_FILE%" (
   if not exist "%CP_FILE%" ( echo jbang: Maven could not fetch JBang ^(see %HOME_DIR%\maven.log^): check your network or proxy. & exit /b 1 )
 )
 set /p CP=<"%CP_FILE%"
+rem JBang's built-in catalog imports JBangHub's from GitHub and looks it up, with no timeout, for every
+rem workbook@. command (see ./jbang): on Wi-Fi that never answers, every command hung. A catalog of our
+rem own, first on JBang's class path, imports nothing (made once with the JDK's jar tool).
+set "CATALOG_JAR=%HOME_DIR%\builtin-catalog.jar"
+if not exist "%CATALOG_JAR%" (
+  if defined JAVA_HOME ( set "JAR=%JAVA_HOME%\bin\jar.exe" ) else ( set JAR=jar )
+  set "CAT_DIR=%TEMP%\workbook-catalog-%RANDOM%"
+  mkdir "!CAT_DIR!"
+  > "!CAT_DIR!\jbang-catalog.json" echo { "catalogs": {}, "aliases": {}, "templates": {} }
+  "!JAR!" cf "!CAT_DIR!\catalog.jar" -C "!CAT_DIR!" jbang-catalog.json >nul 2>nul && move /y "!CAT_DIR!\catalog.jar" "%CATALOG_JAR%" >nul
+  rmdir /s /q "!CAT_DIR!"
+)
+if exist "%CATALOG_JAR%" set "CP=%CATALOG_JAR%;%CP%"
 
 set JBANG_RUNTIME_SHELL=cmd
 set "JBANG_LAUNCH_CMD=%~f0"
