@@ -276,15 +276,18 @@ class CheckStockTest {
         continue;
       }
       String type = held.getClass().getName();
+      // (and a client's stub's channel, wrapped by ClientInterceptors.intercept: the interceptors a client puts on its calls)
       boolean opened = held.getClass().getPackageName().isEmpty() || type.startsWith("io.grpc.ServerInterceptors")
-          || type.startsWith("io.grpc.stub.ServerCalls") || type.startsWith("workbook.grpc.inventory.InventoryGrpc");
+          || type.startsWith("io.grpc.stub.ServerCalls") || type.startsWith("workbook.grpc.inventory.InventoryGrpc")
+          || type.startsWith("io.grpc.ClientInterceptors");
       if (!opened) continue; // gRPC's and the JDK's own classes are judged by what they are, not opened
       for (Class<?> c = held.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
         for (java.lang.reflect.Field f : c.getDeclaredFields()) {
           if (f.getType().isPrimitive() || java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
           try {
             f.setAccessible(true);
-            String name = c.getSimpleName().isEmpty() ? c.getName().replaceAll(".*[.]", "") : c.getSimpleName();
+            String name = (c.getSimpleName().isEmpty() ? c.getName().replaceAll(".*[.]", "") : c.getSimpleName())
+                .replaceAll("[$][$]Lambda.*", " (a lambda)");
             next.add(new Object[] {f.get(held), name + "." + f.getName()});
           } catch (RuntimeException | IllegalAccessException e) {
             // a field that cannot be opened: not one of the lab's own
@@ -310,7 +313,11 @@ class CheckStockTest {
     return kept;
   }
 
-  /** The roots of a server StockServer.start built: the handler of each of its methods, wrappers and all. */
+  /**
+   * The roots of a server StockServer.start built: the handler of each of its methods, wrappers and all, and what the
+   * server itself runs every call through: its executor (executor(...)), what callExecutor(...) gave it, and its
+   * server-wide interceptors (intercept(...)), where a semaphore or a count around a growing pool queues calls too.
+   */
   static java.util.Map<Object, String> handlersOf(Server s) {
     java.util.Map<Object, String> roots = new java.util.LinkedHashMap<>();
     for (io.grpc.ServerServiceDefinition service : s.getServices()) {
@@ -318,16 +325,20 @@ class CheckStockTest {
         roots.put(method.getServerCallHandler(), "the server's handler of " + method.getMethodDescriptor().getBareMethodName());
       }
     }
+    for (String[] part : new String[][] {{"executor", "the server's executor (executor(...))"},
+        {"executorSupplier", "the server's callExecutor(...)"}, {"interceptors", "the server's interceptors (intercept(...))"}}) {
+      try {
+        Object held = Step3.field(s, part[0]);
+        if (held != null) roots.put(held, part[1]);
+      } catch (IllegalAccessException | RuntimeException e) {
+        // a server of another make: its handlers are all there is to see
+      }
+    }
     return roots;
   }
 
-  /**
-   * What, among everything {@code roots} hold, makes a call wait for others or refuses it: a lock, a semaphore (however
-   * written: a queue of tokens is one), a barrier, or a pool of a fixed size, each with where it is kept.
-   */
-  static List<String> queuesWithin(java.util.Map<Object, String> given, boolean statics) {
-    List<String> queues = new ArrayList<>();
-    // And what the lab's classes keep in static fields (a map of semaphores per product, say), followed as deep.
+  /** {@code given}, and (when {@code statics}) what the lab's classes keep in static fields (a map of semaphores per product, say). */
+  static java.util.Map<Object, String> withStatics(java.util.Map<Object, String> given, boolean statics) {
     java.util.Map<Object, String> roots = new java.util.IdentityHashMap<>(given);
     for (Class<?> type : statics ? labClasses() : List.<Class<?>>of()) {
       for (Class<?> c : java.util.stream.Stream.concat(java.util.stream.Stream.of(type), java.util.Arrays.stream(type.getDeclaredClasses())).toList()) {
@@ -343,6 +354,31 @@ class CheckStockTest {
         }
       }
     }
+    return roots;
+  }
+
+  /**
+   * The protobuf builders among everything {@code roots} and the lab's static fields hold (a map of builders per product,
+   * a field of a helper class), each with where it is kept: every call that builds its answer there shares it. What a
+   * ThreadLocal hands a thread is that thread's own, so it is not counted.
+   */
+  static List<String> buildersWithin(java.util.Map<Object, String> given) {
+    List<String> builders = new ArrayList<>();
+    reachable(withStatics(given, true)).forEach((held, where) -> {
+      if ((held instanceof com.google.protobuf.MessageLite.Builder) && !where.contains(".get()")) {
+        builders.add(where + ": a " + held.getClass().getName().replaceAll(".*[.]", ""));
+      }
+    });
+    return builders.stream().distinct().toList();
+  }
+
+  /**
+   * What, among everything {@code roots} hold, makes a call wait for others or refuses it: a lock, a semaphore (however
+   * written: a queue of tokens is one), a barrier, or a pool of a fixed size, each with where it is kept.
+   */
+  static List<String> queuesWithin(java.util.Map<Object, String> given, boolean statics) {
+    List<String> queues = new ArrayList<>();
+    java.util.Map<Object, String> roots = withStatics(given, statics);
     reachable(roots).forEach((held, where) -> {
       String what = held instanceof java.util.concurrent.Semaphore ? "a Semaphore"
           : held instanceof java.util.concurrent.locks.Lock || held instanceof java.util.concurrent.locks.ReadWriteLock
@@ -732,6 +768,15 @@ class CheckStockTest {
           + " one product's id with the other's quantity. Build each answer with its own StockLevel.newBuilder()").isEmpty();
       Map<String, StockService.Item> rows = new java.util.HashMap<>();
       for (int p = 0; p < 4; p++) rows.put("product-" + p, new StockService.Item(p * 11, Instant.parse("2026-03-0" + (p + 1) + "T10:00:00Z")));
+      // Nor kept where no field's type shows it (a map of builders per product, a list): after a few calls, each product
+      // asked twice, nothing the service or the lab's static fields hold is a builder that a later call would use again.
+      StockService asked = new StockService(new java.util.HashMap<>(rows), Duration.ZERO);
+      for (int round = 0; round < 2; round++) rows.keySet().forEach(id -> Recorder.on(asked, id));
+      assertThat(buildersWithin(Map.of(asked, "StockService"))).as("TODO 1: after each product was asked twice, what the"
+          + " service (or a static field of a class of the lab) still holds that is a protobuf builder (listed below, where"
+          + " it is kept): a builder kept per product is shared by two calls for that product answered at once, which can"
+          + " send one read's quantity with the other's updated_at. Build each answer with its own StockLevel.newBuilder(),"
+          + " and keep nothing of it once sent").isEmpty();
       java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
       java.util.concurrent.atomic.AtomicInteger together = new java.util.concurrent.atomic.AtomicInteger();
       Map<String, StockService.Item> table = new java.util.AbstractMap<>() { // the table, noting how many calls read it at once
@@ -1252,8 +1297,8 @@ class CheckStockTest {
       statusOf(() -> InventoryGrpc.newBlockingStub(toPlain).withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder")));
       assertThat(queuesWithin(roots, true)).as("TODO 3: a StockService and the server StockServer.start builds for it hold"
           + " what makes a call wait for others' calls, or refuses it, past its last permit or thread, however many it has"
-          + " (listed below, where it is kept: a field of the service or of a class of the lab, or what an interceptor"
-          + " keeps). gRPC runs calls at"
+          + " (listed below, where it is kept: a field of the service or of a class of the lab, what an interceptor"
+          + " keeps, or what the server's executor(...), callExecutor(...) or intercept(...) holds around gRPC's pool). gRPC runs calls at"
           + " once, each on its own thread, and the stock table is only read: no lock, semaphore, queue of tokens or fixed"
           + " pool is needed").isEmpty();
       holdOne.set(true);
@@ -1542,6 +1587,12 @@ class CheckStockTest {
       try {
         assertThat(echo.holding.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("TODO 3: a fetch of the grinder"
             + " reached the channel within %d s", TEST_DEADLINE.toSeconds()).isTrue();
+        // What a fetch makes as it starts (a semaphore per product, kept in a map, a static one too) is there now to be found.
+        assertThat(queuesWithin(roots, true)).as("TODO 3: while a fetch of the grinder was under way, the StockClient (or a"
+            + " static field of a class of the lab) held what makes a checkout wait for others' calls, or refuses it, past"
+            + " its last permit, however many it has (listed below, where it is kept: a semaphore per product in a map, a"
+            + " bulkhead in an interceptor on the stub's channel). Each fetch is its own call, for the same product too:"
+            + " make the call in fetch, on the caller's thread, with no permit to wait for").isEmpty();
         for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
           String outcome = withCountsAt(roots, count, counts, () -> within(Duration.ofSeconds(6), "TODO 3: fetch on a"
               + " StockClient whose counts (" + counts + ") were set to " + count + " was still waiting 6 s later, on a"
@@ -1646,20 +1697,36 @@ class CheckStockTest {
     }
 
     @Test
-    @DisplayName("each call's deadline is the caller's to the millisecond, from 1 ms to a year, counted from the call")
+    @DisplayName("each call's deadline is the caller's to the millisecond, from 1 ms to a year and past it (to gRPC's own limit), counted from the call")
     void deadlineAsGiven() throws Exception {
       Server s = serve(new ScriptedInventory(Duration.ZERO));
       DeadlineAtStart watch = new DeadlineAtStart();
       io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(s), watch);
+      // gRPC's own limit on a deadline (Deadline clamps an offset at some 100 years): a longer one is carried as that
+      // limit, as withDeadlineAfter(Duration) gives it, so the range checked reaches past any cap of the client's own.
+      long most = io.grpc.Deadline.after(Long.MAX_VALUE, TimeUnit.NANOSECONDS).timeRemaining(TimeUnit.NANOSECONDS);
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
-          Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365)}) {
+          Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365), Duration.ofDays(366),
+          Duration.ofDays(3_653), Duration.ofDays(36_525), Duration.ofDays(3_652_500)}) {
         StockClient timed = new StockClient(watched, deadline);
-        for (int call = 1; call <= 2; call++) { // the second call, 20 ms after the first, gets the whole deadline too
+        // What the call carries: the caller's deadline, or gRPC's own limit past it (Duration.toNanos saturated, as gRPC does).
+        long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
+        // The second call, 20 ms after the first, gets the whole deadline too (past a year, one call: what it checks is the cap).
+        int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2;
+        for (int call = 1; call <= calls; call++) {
           if (call == 2) Thread.sleep(20);
           long before = System.nanoTime();
-          within(Duration.ofSeconds(3), NO_DEADLINE, () -> statusOf(() -> timed.fetch("grinder")));
+          String ended = within(Duration.ofSeconds(3), NO_DEADLINE, () -> {
+            try {
+              return LocalGrpc.describe(statusOf(() -> timed.fetch("grinder")));
+            } catch (RuntimeException e) {
+              return "fetch threw " + e; // Duration.toNanos() of a deadline past 292 years, say
+            }
+          });
           long[] seen = watch.calls.poll();
-          assertThat(seen).as("TODO 3: fetch made no call").isNotNull();
+          assertThat(seen).as("TODO 3: fetch made no call, for a client built with a %s deadline (it ended: %s): give the"
+              + " call the Duration as it is, stub.withDeadlineAfter(deadline), which carries any deadline (past gRPC's own"
+              + " limit of some 100 years, that limit)", deadline, ended).isNotNull();
           assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
               + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
           assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
@@ -1668,8 +1735,9 @@ class CheckStockTest {
           assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started call %d of one client, %d ns"
               + " after fetch was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
               + " is (no margin of your own, not rounded), counted from this call's start; a stub kept from an earlier call,"
-              + " for however short a time, gives only what is left of an older deadline", call, elapsed, deadline)
-              .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+              + " for however short a time, gives only what is left of an older deadline; no cap of your own either, past a"
+              + " year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed, deadline, most)
+              .isBetween(given - elapsed - 1_000_000, given == most ? most + 1_000_000 : given);
         }
       }
       // Below the range: a deadline of 0 or less is one already passed, never 'no deadline'. A client may refuse it when
