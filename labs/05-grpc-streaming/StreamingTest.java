@@ -1066,10 +1066,12 @@ class StreamingTest {
           + " up: an answer to every reservation, in order, however far behind the client is, then onCompleted. Each"
           + " reservation is made: dropping its answer (a bounded queue that forgets the oldest) leaves the client not"
           + " knowing what it holds; gRPC queues what a slow client has not read", orders, stock).isNull();
-      // However far behind: the counts the stream keeps (answers sent to a client not ready, say) set as if 2^30 had gone
-      // out unread, or none, and the next request is still answered. A limit of any size is reached without sending that many.
+      // However far behind: the counts the stream keeps (answers sent to a client not ready, say, or reservations granted)
+      // set as if 2^30 had gone out unread, or none, and the next request is still answered, by levels.reserve: with 1
+      // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many.
       StreamingInventory service = new StreamingInventory(levels);
       for (long count : new long[] {0, 1L << 30}) {
+        levels.adjust("grinder", 1 - levels.quantity("grinder"));
         Recorder<ReserveStockReply> far = new Recorder<>();
         far.ready = false;
         StreamObserver<ReserveStockRequest> stream = service.reserveStock(far);
@@ -1082,6 +1084,11 @@ class StreamingTest {
             + " out unread (or none): each request is answered in its onNext however far behind the client is (gRPC queues"
             + " it); a count of your own past which an answer is dropped, or waits, leaves reservations made but never"
             + " answered, whatever its limit", counts, count).isEqualTo(1);
+        assertThat(sent(far)).as("TODO 4: the answer reserveStock sent to a reservation of 1 grinder (1 in stock), once the"
+            + " counts the stream keeps (%s) were set to %,d, as if it had granted (or answered) that many: each request is"
+            + " answered by levels.reserve(request) as it is, whatever the stream reserved before; a count of your own past"
+            + " which a request is refused without asking the stock refuses what the stock has, whatever its limit", counts,
+            count).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
       }
     }
