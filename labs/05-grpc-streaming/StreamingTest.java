@@ -642,23 +642,101 @@ class StreamingTest {
       // onCompleted, where no test can hold them. So: one call, alone, and every field of the service must read as before.
       StreamingInventory service = new StreamingInventory(levels);
       Map<String, String> before = fieldsOf(service);
+      // The fields are read at every point a call passes: once its observer is returned, after each adjustment, while its
+      // summary is being sent, and at the end. A call's state kept in a field (a map by call, say) shows while it is open.
+      List<String> changed = new ArrayList<>();
+      java.util.function.Consumer<String> compare = when -> {
+        Map<String, String> now = fieldsOf(service);
+        before.keySet().stream().filter(f -> !before.get(f).equals(now.get(f)) && changed.stream().noneMatch(c -> c.startsWith(f + " ")))
+            .forEach(f -> changed.add(f + " " + when + ": '" + before.get(f) + "' -> '" + now.get(f) + "'"));
+      };
       Recorder<BulkUpdateSummary> call = new Recorder<>();
       StreamObserver<StockAdjustment> requests = service.bulkUpdateStock(call);
       call.returned();
+      compare.accept("once the call's observer was returned");
+      call.duringOnNext = () -> compare.accept("while the summary was being sent");
       client("TODO 3", "bulkUpdateStock's observer, given grinder +2 and kettle +1, then completed", () -> {
         requests.onNext(adjustment("grinder", 2));
+        compare.accept("after grinder +2");
         requests.onNext(adjustment("kettle", 1));
+        compare.accept("after kettle +1");
         requests.onCompleted();
       });
-      Map<String, String> after = fieldsOf(service);
-      List<String> changed = before.keySet().stream().filter(f -> !before.get(f).equals(after.get(f)))
-          .map(f -> f + ": '" + before.get(f) + "' -> '" + after.get(f) + "'").toList();
+      compare.accept("after the call completed");
       assertThat(changed).as("TODO 3: the fields of StreamingInventory that one bulk update (grinder +2, kettle +1, then"
-          + " completed; it sent %s) changed, as field: before -> after. One service serves every call at once: what a call"
-          + " keeps in a field of it (its counts, a BulkUpdateSummary.Builder reused for each summary, its products) two"
-          + " calls completing at the same moment share, and one sends the other's numbers. Keep a call's counts in the"
-          + " observer you return for it, and build its summary in its onCompleted (BulkUpdateSummary.newBuilder()...build())",
-          sent(call)).isEmpty();
+          + " completed; it sent %s) changed, as field when: before -> then. One service serves every call at once: what a"
+          + " call keeps in a field of it (its counts, a map of every call's counts, a BulkUpdateSummary.Builder reused for"
+          + " each summary, its products) calls at the same moment share, and one sends the other's numbers. Keep a call's"
+          + " counts in the observer you return for it, and build its summary in its onCompleted"
+          + " (BulkUpdateSummary.newBuilder()...build())", sent(call)).isEmpty();
+      // A builder that every call shares, cleared after each summary, reads the same before and after: where it lives
+      // is what shows. Two calls completing at the same moment set its fields in turns, and one builds the other's numbers.
+      assertThat(buildersIn(service)).as("TODO 3: fields of StreamingInventory that hold a protobuf builder: a builder"
+          + " in a field of the service is one every call shares, however it is cleared after each summary, and two calls"
+          + " completing at the same moment fill it in turns (one sends the other's numbers). Build each summary in its"
+          + " call's onCompleted, with BulkUpdateSummary.newBuilder()").isEmpty();
+    }
+
+    /** The fields of a lab class's object (its own and inherited, static ones too) that hold a protobuf message builder. */
+    static List<String> buildersIn(Object service) {
+      List<String> found = new ArrayList<>();
+      for (Class<?> c = service.getClass(); c != null && c.getPackageName().isEmpty(); c = c.getSuperclass()) {
+        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+          if (f.isSynthetic()) continue;
+          try {
+            f.setAccessible(true);
+            Object value = f.get(java.lang.reflect.Modifier.isStatic(f.getModifiers()) ? null : service);
+            if (value instanceof com.google.protobuf.Message.Builder) found.add(c.getSimpleName() + "." + f.getName());
+          } catch (RuntimeException | IllegalAccessException e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
+      return found;
+    }
+
+    @Test
+    @DisplayName("each adjustment is applied in its onNext, on the thread that hands it over, however many the call counted before")
+    void appliedInItsOnNext() {
+      // What the stock does for each adjustment, and on which thread: a watcher is told inside levels.adjust.
+      List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+      cleanup.add(levels.watch(List.of("grinder"), level -> heard.add(level.getQuantity() + " on '" + Thread.currentThread().getName() + "'")));
+      String me = Thread.currentThread().getName();
+      StreamingInventory service = new StreamingInventory(levels);
+      // The counts the call keeps set as if 2^30 adjustments had come before (or none): a limit of your own, of any size,
+      // past which an adjustment is refused or left unapplied, is reached without sending that many.
+      for (long count : new long[] {0, 1L << 30}) {
+        Recorder<BulkUpdateSummary> call = new Recorder<>();
+        StreamObserver<StockAdjustment> requests = service.bulkUpdateStock(call);
+        call.returned();
+        heard.clear();
+        int start = levels.quantity("grinder");
+        List<String> counts = new ArrayList<>();
+        withCountsAt(List.of(service, requests, levels), count, counts, () -> client("TODO 3", "bulkUpdateStock's observer,"
+            + " given grinder +2, 0 and -1, then completed", () -> {
+              requests.onNext(adjustment("grinder", 2));
+              requests.onNext(adjustment("grinder", 0));
+              requests.onNext(adjustment("grinder", -1));
+              requests.onCompleted();
+            }));
+        String thread = "'" + me + "'";
+        assertThat(heard).as("TODO 3: the changes to the grinder (%d before) a bulk update of grinder +2, 0 and -1 made, each"
+            + " with the thread it was made on, once the counts the call keeps (%s) were set to %,d (as if that many"
+            + " adjustments had come before, or none): each adjustment is applied with levels.adjust in its onNext, on the"
+            + " thread that hands it over, as it arrives (gRPC calls one observer one message at a time, in order, and that"
+            + " orders what the watchers hear). Handed to a pool (the JVM's common pool, an executor), it is applied later,"
+            + " in another order on more cores, and the summary can go out before the stock has it; past a count of your own"
+            + " it is not applied at all, whatever the limit", start, counts, count)
+            .containsExactly((start + 2) + " on " + thread, (start + 2) + " on " + thread, (start + 1) + " on " + thread);
+        List<String> events;
+        synchronized (call.events) {
+          events = call.events.stream().map(e -> e.startsWith("onNext") ? "a summary" : e).toList();
+        }
+        assertThat(events).as("TODO 3: what bulkUpdateStock did with its responseObserver for a bulk update of three"
+            + " adjustments, once the counts the call keeps (%s) were set to %,d: a summary, then onCompleted, whatever it"
+            + " counted before (no error: no limit of your own on a call's adjustments)", counts, count)
+            .containsExactly("a summary", "onCompleted");
+      }
     }
 
     /** Each field of a lab class's object (its own and inherited, static ones too), as text; the stock, shared on purpose, left out. */
