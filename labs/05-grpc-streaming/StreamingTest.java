@@ -404,6 +404,41 @@ class StreamingTest {
           + " its own order, any set (a LinkedHashSet too) sends a product asked twice once, and a watch per product sends"
           + " each change to a product asked twice twice").isEmpty();
     }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest watch a request carries: after the step's quicker tests
+    @DisplayName("a watch of as many products as a request carries (466,033 ids, 4 MiB, gRPC's most) sends every current level, then each change")
+    void asManyAsARequestCarries() {
+      // gRPC takes a request of up to 4 MiB (its default for a server's inbound message): as many ids as fit in it, the
+      // grinder's (9 bytes each), is the most a watch can be asked for. A limit of your own, of any size below, shows here.
+      int ids = 4 * 1024 * 1024 / WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build().getSerializedSize();
+      WatchStockLevelsRequest request = WatchStockLevelsRequest.newBuilder().addAllProductIds(java.util.Collections.nCopies(ids, "grinder")).build();
+      // A Recorder that keeps only how many levels came, and the first and the last: 466,033 of them, each as text, cost seconds.
+      java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicReference<StockLevel> firstLevel = new java.util.concurrent.atomic.AtomicReference<>(), lastLevel = new java.util.concurrent.atomic.AtomicReference<>();
+      Recorder<StockLevel> call = new Recorder<>() {
+        @Override public void onNext(StockLevel level) {
+          if (count.getAndIncrement() == 0) firstLevel.set(level);
+          lastLevel.set(level);
+        }
+      };
+      client("TODO 1", "watchStockLevels, asked for the grinder " + ids + " times (a request of " + request.getSerializedSize()
+          + " bytes)", () -> new StreamingInventory(levels).watchStockLevels(request, call));
+      call.returned();
+      client("TODO 1", "adjusting the grinder by +1 while it was watched", () -> levels.adjust("grinder", 1));
+      call.cancel();
+      List<String> events = new ArrayList<>(List.of(count.get() + " levels"));
+      for (StockLevel level : java.util.Arrays.asList(firstLevel.get(), lastLevel.get())) { // their updated_at left out
+        events.add(level == null ? "none" : level.getProductId() + " " + level.getQuantity());
+      }
+      events.addAll(sent(call)); // onCompleted, or onError's sends: nothing more than the levels
+      assertThat(events).as("TODO 1: [levels sent, the first, the last, then anything else sent] watchStockLevels sent on a watch of the grinder"
+          + " asked %,d times (a request of %,d bytes, the most gRPC takes by default), then one change of the grinder by +1:"
+          + " the current level once per id asked, then the change once. A watch sends every level the stock gives it, however"
+          + " many products it asks for: a limit of your own on a request (refused, or cut short), of any size, leaves a"
+          + " client without what it asked", ids, request.getSerializedSize())
+          .containsExactly((ids + 1) + " levels", "grinder 5", "grinder 6");
+    }
   }
 
   /** Null if {@code sent} is {@code expected}; else how many of each, and the first place they differ (short: lists can be long). */
@@ -2060,7 +2095,7 @@ class StreamingTest {
    * A stand-in for gRPC's responseObserver, for calling a service method directly: records what the service
    * did with it, in order ("onNext <message>", "onCompleted", "onError CODE"), also what gRPC would drop.
    */
-  static final class Recorder<T> extends io.grpc.stub.ServerCallStreamObserver<T> {
+  static class Recorder<T> extends io.grpc.stub.ServerCallStreamObserver<T> {
     /** Added to from any thread; read it through sent(...), or once the calls are over (a list that copies itself on each add would make 10,000 messages slow). */
     final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean cancelled;
