@@ -1361,7 +1361,12 @@ class StreamingTest {
   @DisplayName("Step 5: the client of a client stream")
   class Step5 {
     StockClient clientOf(InventoryGrpc.InventoryImplBase fake, Duration deadline) {
-      Server s = LocalGrpc.serve(0, CallStory.narrate(fake));
+      return new StockClient(channelTo(CallStory.narrate(fake)), deadline);
+    }
+
+    /** A server of {@code service} on a port of its own and a channel to it, connected, both closed after the test. */
+    ManagedChannel channelTo(io.grpc.BindableService service) {
+      Server s = LocalGrpc.serve(0, service);
       ManagedChannel c = LocalGrpc.channel(s.getPort());
       cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
       try {
@@ -1369,7 +1374,7 @@ class StreamingTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      return new StockClient(c, deadline);
+      return c;
     }
 
     @Test
@@ -1429,10 +1434,7 @@ class StreamingTest {
     @Test
     @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to 100 years (the most gRPC's deadline holds), counted from the call, the second call's too")
     void deadlineAsGiven() throws Exception {
-      Server s = LocalGrpc.serve(0, CallStory.narrate(new AnsweringAtOnce()));
-      ManagedChannel c = LocalGrpc.channel(s.getPort());
-      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
-      connected(c);
+      ManagedChannel c = channelTo(CallStory.narrate(new AnsweringAtOnce()));
       DeadlineAtStart watch = new DeadlineAtStart();
       io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(c, watch);
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
@@ -1519,10 +1521,7 @@ class StreamingTest {
     @DisplayName("300 adjustments, repeats and adjustments by 0 too, over products of every id (none, blank, in any case), reach the server as given, in the order given, sent one at a time")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
-      Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
-      ManagedChannel c = LocalGrpc.channel(s.getPort());
-      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
-      connected(c);
+      ManagedChannel c = channelTo(CallStory.narrate(inventory));
       OneClientSender sender = new OneClientSender();
       StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, sender), Duration.ofSeconds(3));
       // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too. Over
@@ -1555,10 +1554,7 @@ class StreamingTest {
     void oneCallWhateverTheSize() throws Exception {
       CountingInventory inventory = new CountingInventory();
       // Not narrated: the story would note each of the 11,128 messages, which takes longer than sending them.
-      Server s = LocalGrpc.serve(0, inventory);
-      ManagedChannel c = LocalGrpc.channel(s.getPort());
-      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
-      connected(c);
+      ManagedChannel c = channelTo(inventory);
       StockClient client = new StockClient(c, Duration.ofSeconds(10));
       for (int size : new int[] {1, 101, 1_025, 10_001}) {
         inventory.summaries.clear();
@@ -1696,10 +1692,7 @@ class StreamingTest {
     @DisplayName("two bulk updates at the same time on one client are two calls, each with its own adjustments and summary")
     void overlappingOnOneClient() throws Exception {
       CountingInventory inventory = new CountingInventory();
-      Server s = LocalGrpc.serve(0, CallStory.narrate(inventory));
-      ManagedChannel c = LocalGrpc.channel(s.getPort());
-      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
-      connected(c);
+      ManagedChannel c = channelTo(CallStory.narrate(inventory));
       // Each call waits after its first adjustment until the other has sent one: they overlap, every time.
       StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new FirstMessagesMeet()), Duration.ofSeconds(3));
       List<List<StockAdjustment>> deliveries = List.of(
@@ -1732,10 +1725,7 @@ class StreamingTest {
     @Test
     @DisplayName("a call that ends without its summary fails: no summary is made up")
     void noSummaryNoSuccess() throws Exception {
-      Server s = LocalGrpc.serve(0, CallStory.narrate(new CountingInventory()));
-      ManagedChannel c = LocalGrpc.channel(s.getPort());
-      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
-      connected(c);
+      ManagedChannel c = channelTo(CallStory.narrate(new CountingInventory()));
       StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new AnswerLost()), Duration.ofSeconds(2));
       String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
       assertThat(result.lines().findFirst().orElse("")).as("TODO 5: bulkUpdate of a call that ended OK without its"
@@ -1780,10 +1770,7 @@ class StreamingTest {
     @DisplayName("a server that never answers is cut off by the deadline: DEADLINE_EXCEEDED reaches the caller, also when it reaches the client late")
     void deadlineCutsOff() throws InterruptedException {
       SilentInventory silent = new SilentInventory();
-      Server s = LocalGrpc.serve(0, CallStory.narrate(silent));
-      ManagedChannel c = LocalGrpc.channel(s.getPort());
-      cleanup.add(() -> { LocalGrpc.close(c); LocalGrpc.stop(s); });
-      connected(c);
+      ManagedChannel c = channelTo(CallStory.narrate(silent));
       // The deadline is the lesson, so it stays, short: 200 ms.
       // The call's end reaches the client 300 ms after gRPC decided it, as on a busy machine: a wait for the summary
       // that ends with the deadline itself gives up before the call's own DEADLINE_EXCEEDED arrives. Every time, not by a race.
