@@ -53,12 +53,18 @@ final class StockLevels {
     Watcher watcher = new Watcher(Set.copyOf(productIds), listener);
     for (String id : productIds) if (levels.containsKey(id)) listener.accept(levels.get(id));
     watchers.add(watcher);
-    Story.add("stock: a watch on " + productIds + " starts (" + watchers.size() + " open)");
+    Story.add("stock: a watch on " + named(productIds) + " starts (" + watchers.size() + " open)");
     return () -> {
       synchronized (this) { // once close() returns, the listener is never called again
-        if (watchers.remove(watcher)) Story.add("stock: the watch on " + productIds + " is closed (" + watchers.size() + " open)");
+        if (watchers.remove(watcher)) Story.add("stock: the watch on " + named(productIds) + " is closed (" + watchers.size() + " open)");
       }
     };
+  }
+
+  /** The ids of a watch as the story tells them: a long list shortened. */
+  private static String named(Collection<String> productIds) {
+    if (productIds.size() <= 8) return productIds.toString();
+    return productIds.stream().limit(8).toList().toString().replaceAll("]$", ", ... (" + productIds.size() + " ids)]");
   }
 
   /** How many watches are open: a watch nobody closes is a leak that grows with every client. */
