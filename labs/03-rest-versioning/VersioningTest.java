@@ -545,16 +545,17 @@ class VersioningTest {
       assertCatalogChangesShow("TODO 2", true);
     }
 
-    @Order(1)
+    @Order(Order.DEFAULT + 1)  // after the quicker tests of this step: lists of over a thousand types
     @Test
     @DisplayName("the first type served anywhere in the client's list answers: a browser's Accept, and a list as long as a header the server takes")
     void longAcceptLists() throws Exception {
       // Browsers list many types before */* (Chrome eight ranges, */* the seventh), and a client may list any number: the
       // answer is the first type served in the WHOLE list. A header longer than the server takes is refused before any
-      // handler runs (Jetty's 8 KB for all the request's headers), so one of about 6,000 characters holds every list a
-      // handler can be given: a cap on the types looked at, however generous, shows here.
+      // handler runs (Jetty's 8 KB for all the request's headers), so about 7,500 characters of the shortest distinct
+      // types (t/0, t/1, ... t/zz: well over a thousand) hold more types than any list a handler can be given: a cap on the
+      // types looked at, however generous, shows here.
       StringBuilder unserved = new StringBuilder();
-      for (int v = 3; unserved.length() < 6_000; v++) unserved.append("application/vnd.shop.v").append(v).append("+json, ");
+      for (int i = 0; unserved.length() < 7_500; i++) unserved.append("t/").append(Integer.toString(i, 36)).append(',');
       String[][] cases = {
           {"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
               + "application/signed-exchange;v=b3;q=0.7", PLAIN_JSON},
@@ -567,6 +568,8 @@ class VersioningTest {
         String got = response.statusCode() + (response.statusCode() == 200 ? " " + mediaType(response) : "");
         String due = each[1] == null ? "406" : "200 " + each[1];
         int types = each[0].split(",").length;
+        assertThat(response.statusCode()).as("TODO 2: the server refused an Accept header of %d characters (431) before any"
+            + " handler ran: this test sends the longest it takes", each[0].length()).isNotEqualTo(431);
         if (!got.equals(due)) wrong.add("Accept of " + types + " types, ending " + each[0].substring(Math.max(0, each[0].length() - 60)) + " -> " + got + " (due: " + due + ")");
       }
       assertThat(wrong)
