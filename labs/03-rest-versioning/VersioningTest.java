@@ -302,6 +302,12 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("each answer is built from the catalog as it is when asked: a price changed, a product added or withdrawn while the API runs shows on /api/v1 and /api/v2 alike")
+    void catalogChangesShowByUrl() throws Exception {
+      assertCatalogChangesShow("TODO 1", false);
+    }
+
+    @Test
     @DisplayName("a request by URL leaves the API's fields as they were: the product it answers is its own")
     void urlRequestKeepsNoField() throws Exception {
       assertNoFieldKept("TODO 1", "/api/v2/products/", null, null);
@@ -529,6 +535,47 @@ class VersioningTest {
               + " locale Turkish, Accept headers in capitals were answered otherwise than in lower case. acceptedTypes lower-cases"
               + " with toLowerCase(Locale.ROOT) (the machine's locale turns I into a dotless i), and the type you compare"
               + " must be the one it gives. Answered otherwise")
+          .isEmpty();
+    }
+
+    @Order(1)
+    @Test
+    @DisplayName("each version chosen by Accept is built from the catalog as it is when asked: a price changed, a product added or withdrawn while the API runs shows at once")
+    void catalogChangesShowByAccept() throws Exception {
+      assertCatalogChangesShow("TODO 2", true);
+    }
+
+    @Order(Order.DEFAULT + 1)  // after the quicker tests of this step: lists of over a thousand types
+    @Test
+    @DisplayName("the first type served anywhere in the client's list answers: a browser's Accept, and a list as long as a header the server takes")
+    void longAcceptLists() throws Exception {
+      // Browsers list many types before */* (Chrome eight ranges, */* the seventh), and a client may list any number: the
+      // answer is the first type served in the WHOLE list. A header longer than the server takes is refused before any
+      // handler runs (Jetty's 8 KB for all the request's headers), so about 7,500 characters of the shortest distinct
+      // types (t/0, t/1, ... t/zz: well over a thousand) hold more types than any list a handler can be given: a cap on the
+      // types looked at, however generous, shows here.
+      StringBuilder unserved = new StringBuilder();
+      for (int i = 0; unserved.length() < 7_500; i++) unserved.append("t/").append(Integer.toString(i, 36)).append(',');
+      String[][] cases = {
+          {"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+              + "application/signed-exchange;v=b3;q=0.7", PLAIN_JSON},
+          {"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/png,image/svg+xml,*/*;q=0.8", PLAIN_JSON},
+          {unserved + V2, V2}, {unserved + "*/*;q=0.5", PLAIN_JSON}, {unserved + V1 + ";q=0.1, " + V2 + ";q=0.2", V2},
+          {unserved + "text/*", null}};
+      List<String> wrong = new ArrayList<>();
+      for (String[] each : cases) {
+        HttpResponse<String> response = get("/api/products/1", each[0]);
+        String got = response.statusCode() + (response.statusCode() == 200 ? " " + mediaType(response) : "");
+        String due = each[1] == null ? "406" : "200 " + each[1];
+        int types = each[0].split(",").length;
+        assertThat(response.statusCode()).as("TODO 2: the server refused an Accept header of %d characters (431) before any"
+            + " handler ran: this test sends the longest it takes", each[0].length()).isNotEqualTo(431);
+        if (!got.equals(due)) wrong.add("Accept of " + types + " types, ending " + each[0].substring(Math.max(0, each[0].length() - 60)) + " -> " + got + " (due: " + due + ")");
+      }
+      assertThat(wrong)
+          .as("TODO 2: Accept headers of many types were answered otherwise than the first type served in the whole list"
+              + " (in the order acceptedTypes gives): look at every type of acceptedTypes(ctx), not the first few; a"
+              + " browser lists six or more before its */*. Answered otherwise")
           .isEmpty();
     }
 
@@ -773,6 +820,45 @@ class VersioningTest {
               + " it made, in a static field). A reader shared by every thread of a client keeps everything of a call in"
               + " local variables (see hint 2). Read (%s)", done)
           .isNull();
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 2)  // last of this step: it reads bodies of many megabytes
+    @DisplayName("a field it does not know is ignored whatever its size: a string as long and a nesting as deep as the parser reads")
+    void ignoresUnknownFieldsOfAnySize() {
+      // A later version may add a field of any size (a description, a list of images): as long as the parser reads JSON
+      // at all (Jackson's StreamReadConstraints: its longest string, its deepest nesting), the reader reads the product,
+      // so a cap of its own on the body, a string or the nesting, however generous, shows here.
+      var limits = com.fasterxml.jackson.core.StreamReadConstraints.defaults();
+      String longest = "\"" + "x".repeat(limits.getMaxStringLength()) + "\"";
+      int depth = limits.getMaxNestingDepth() - 2;  // inside the product's object, and one for the field's own
+      String deepest = "[".repeat(depth) + "]".repeat(depth);
+      String price = "\"amount\":7.50,\"currency\":\"USD\"";
+      String[][] bodies = {
+          {"{\"id\":1,\"name\":\"Espresso cup\",\"description\":" + longest + ",\"price\":{" + price + "}}",
+              "a description of " + limits.getMaxStringLength() + " characters"},
+          {"{\"id\":1,\"name\":\"Espresso cup\",\"price\":{" + price + ",\"note\":" + longest + "}}",
+              "a note in price of " + limits.getMaxStringLength() + " characters"},
+          {"{\"id\":1,\"name\":\"Espresso cup\",\"tiers\":" + deepest + ",\"price\":{" + price + "}}",
+              "a list nested " + depth + " deep"}};
+      List<String> wrong = new ArrayList<>();
+      for (String[] body : bodies) {
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body[0]));
+        if (thrown != null) {
+          wrong.add("a body with " + body[1] + " threw " + thrown.getClass().getSimpleName() + ": "
+              + String.valueOf(thrown.getMessage()).substring(0, Math.min(160, String.valueOf(thrown.getMessage()).length())));
+          continue;
+        }
+        ProductReader.Product read = ProductReader.read(body[0]);
+        String got = read.id() + " " + read.name() + " " + read.price().amount().stripTrailingZeros().toPlainString() + " " + read.price().currency();
+        if (!got.equals("1 Espresso cup 7.5 USD")) wrong.add("a body with " + body[1] + " read as " + got);
+      }
+      assertThat(wrong)
+          .as("TODO 3: a field the reader does not know is ignored whatever its size, as long as the parser reads JSON at"
+              + " all (the given mapper's limits are Jackson's defaults): no cap of the reader's own on the body's length,"
+              + " a string's length or the nesting (a later version may add a long description), and only a missing"
+              + " amount makes a body unusable. Bodies read otherwise")
+          .isEmpty();
     }
 
     private static String readOver(String body, ProductReader.Product own, java.util.concurrent.CountDownLatch start,
@@ -1331,6 +1417,29 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("the contract never says that what an answer holds is left out of it: nothing of a product, its price, amount or currency is writeOnly")
+    void nothingAnAnswerHoldsIsWriteOnly() throws Exception {
+      JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
+      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
+          {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}}) {
+        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200").path("content")
+            .path(answer[1]).path("schema");
+        List<JsonNode> product = applying(document, schema);
+        List<JsonNode> all = new ArrayList<>(product);
+        for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
+        List<JsonNode> price = property(document, product, "price");
+        for (String name : new String[] {"amount", "currency"}) all.addAll(property(document, price, name));
+        List<String> writeOnly = all.stream().filter(each -> each.path("writeOnly").asBoolean(false)).map(JsonNode::toString).toList();
+        assertThat(writeOnly)
+            .as("TODO 4: the %s answer of %s: a schema of what every answer holds says writeOnly: true, which tells a"
+                + " generated client that the value is never in a response (JSON Schema 2020-12, 9.4), so it leaves the"
+                + " amount (or the currency) out of what it reads; say only what the answer holds (type, required, default)."
+                + " Schemas marked writeOnly", answer[1], answer[0])
+            .isEmpty();
+      }
+    }
+
+    @Test
     @DisplayName("the contract gives the amount no default: it has no safe one")
     void amountHasNoDefault() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
@@ -1618,9 +1727,9 @@ class VersioningTest {
     var fields = new workbook.test.FieldState(CatalogApi.class.getClassLoader(), 3, false, null);
     java.util.Set<String> server = java.util.Set.of("app");  // Javalin's own
     assertThat(get(path + "1", firstAccept).statusCode()).as("%s: GET %s1 (do the step first)", todo, path).isEqualTo(200);
-    java.util.Map<String, String> before = fields.of(api, server);  // what a first request makes once (a mapper) is the API's own
+    java.util.Map<String, String> before = apiFields(fields, api, server);  // what a first request makes once (a mapper) is the API's own
     assertThat(get(path + "2", secondAccept).statusCode()).as("%s: GET %s2 (do the step first)", todo, path).isEqualTo(200);
-    List<String> changed = workbook.test.FieldState.changes(before, fields.of(api, server), "CatalogApi.");
+    List<String> changed = workbook.test.FieldState.changes(before, apiFields(fields, api, server), "CatalogApi.");
     assertThat(changed)
         .as("%s: GET %s2%s, after GET %s1%s, changed the API's fields (each: before -> after): one API serves every request"
             + " at once, so a product or a type kept in a field is one that a request at the same time finds, and it answers"
@@ -1628,6 +1737,65 @@ class VersioningTest {
             + " handler (Product product = find(ctx))", todo, path, secondAccept == null ? "" : " (Accept: " + secondAccept + ")",
             path, firstAccept == null ? "" : " (Accept: " + firstAccept + ")")
         .isEmpty();
+  }
+
+  /**
+   * The API's fields and static fields, those of the classes nested in it too (a memo kept in a holder class is the API's as
+   * much as one in its own static field), "field" or "Type.field" -> what it holds.
+   */
+  private static java.util.Map<String, String> apiFields(workbook.test.FieldState fields, CatalogApi api, java.util.Set<String> skip) {
+    java.util.Map<String, String> all = new java.util.TreeMap<>(fields.of(api, skip));
+    all.putAll(fields.ofStatics(CatalogApi.class));
+    return all;
+  }
+
+  /**
+   * Answers for products 1 to 3 in both versions, by URL or by Accept, before and after the catalog behind the API changes
+   * while it runs (a price and a currency changed, a product added, one withdrawn): each answer is built from the catalog
+   * as it is when asked, as the given find(ctx) looks it up; a body built once at start, or kept from an earlier answer,
+   * sends yesterday's price.
+   */
+  private static void assertCatalogChangesShow(String todo, boolean byAccept) throws Exception {
+    java.util.Map<Integer, CatalogApi.Product> catalog = new java.util.concurrent.ConcurrentHashMap<>(java.util.Map.of(
+        1, new CatalogApi.Product(1, "Espresso cup", new BigDecimal("7.50"), "EUR"),
+        2, new CatalogApi.Product(2, "Milk jug", new BigDecimal("12.90"), "EUR")));
+    try (CatalogApi shop = new CatalogApi(0, catalog)) {
+      List<String> before = catalogAnswers(shop, byAccept);
+      catalog.put(1, new CatalogApi.Product(1, "Espresso cup", new BigDecimal("8.10"), "CHF"));
+      catalog.put(3, new CatalogApi.Product(3, "Tamper", new BigDecimal("24.00"), "EUR"));
+      catalog.remove(2);
+      Story.add("the catalog changes while the API runs: product 1 now 8.10 CHF, product 3 added, product 2 withdrawn");
+      List<String> after = catalogAnswers(shop, byAccept);
+      assertThat(List.of(before, after))
+          .as("%s: what %s answered for products 1 to 3, before and after the catalog behind the API changed while it ran"
+              + " (product 1 repriced to 8.10 CHF, product 3 added, product 2 withdrawn): each answer is built from the"
+              + " catalog's product when it is asked (find(ctx), then v1(product) or v2(product)), never from a body or a"
+              + " view built once at start or kept from an earlier answer, which sends yesterday's price and misses a new"
+              + " product", todo, byAccept ? "/api/products by Accept" : "/api/v1 and /api/v2")
+          .containsExactly(List.of("v1 1: 200 Espresso cup 7.5", "v2 1: 200 Espresso cup 7.5 EUR", "v1 2: 200 Milk jug 12.9",
+              "v2 2: 200 Milk jug 12.9 EUR", "v1 3: 404", "v2 3: 404"),
+              List.of("v1 1: 200 Espresso cup 8.1", "v2 1: 200 Espresso cup 8.1 CHF", "v1 2: 404", "v2 2: 404",
+                  "v1 3: 200 Tamper 24", "v2 3: 200 Tamper 24 EUR"));
+    }
+  }
+
+  /** What the API answers for products 1 to 3 in v1 and v2 (by URL, or by Accept): "v2 1: 200 Espresso cup 7.5 EUR". */
+  private static List<String> catalogAnswers(CatalogApi api, boolean byAccept) throws Exception {
+    List<String> got = new ArrayList<>();
+    for (int id = 1; id <= 3; id++) {
+      for (String version : new String[] {"v1", "v2"}) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url()
+            + (byAccept ? "/api/products/" : "/api/" + version + "/products/") + id)).timeout(Duration.ofSeconds(25));
+        if (byAccept) request.header("Accept", version.equals("v1") ? V1 : V2);
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode sent = exactJson(response.body());
+        JsonNode amount = version.equals("v1") ? sent.path("price") : sent.path("price").path("amount");
+        String text = amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount);
+        got.add(version + " " + id + ": " + response.statusCode() + (response.statusCode() != 200 ? ""
+            : " " + sent.path("name").asText() + " " + text + (version.equals("v2") ? " " + sent.path("price").path("currency").asText() : "")));
+      }
+    }
+    return got;
   }
 
   /**
@@ -1648,7 +1816,7 @@ class VersioningTest {
         if (api != null && during.get() == null && !reading.get()) {
           reading.set(true);  // the fields hold this amount too: reading them writes it again
           try {
-            during.set(fields.of(api, server));
+            during.set(apiFields(fields, api, server));
           } finally {
             reading.set(false);
           }
@@ -1662,7 +1830,7 @@ class VersioningTest {
     };
     CatalogApi.Product cup = new CatalogApi.Product(1, "Espresso cup", reporting, "EUR");
     try (CatalogApi api = new CatalogApi(0, java.util.Map.of(1, cup))) {
-      java.util.Map<String, String> before = fields.of(api, server);
+      java.util.Map<String, String> before = apiFields(fields, api, server);
       watched.set(api);
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(25));
       if (accept != null) request.header("Accept", accept);
