@@ -858,6 +858,179 @@ class OrderViewsTest {
     }
 
     @Test
+    @DisplayName("a page interrupted while it waits for its parts keeps its interrupt, and its view has no hole: join() waits on and says so after, a failure keeps it too")
+    void interruptedPageKeepsTheInterrupt() throws Exception {
+      Backends backends = new Backends(false);
+      OrderViews page = new OrderViews(clientOn(backends, "TODO 1"), services);
+      String id = "shipments.late";  // shipments answers when released, the other two at once
+      CompletableFuture<Throwable> failed = new CompletableFuture<>();
+      CompletableFuture<Boolean> kept = new CompletableFuture<>();
+      OrderViews.OrderView[] built = new OrderViews.OrderView[1];
+      Thread caller = new Thread(() -> {
+        try {
+          built[0] = page.concurrent(id, id);
+          failed.complete(null);
+        } catch (Throwable e) {
+          failed.complete(e);
+        }
+        kept.complete(Thread.interrupted());
+      }, "page");
+      caller.start();
+      try {
+        // States, not timing: the page waits for its late part, is interrupted, and the code that waits has seen it (the
+        // flag is taken: join() keeps it to set again when it returns, get() throws InterruptedException), bounded.
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (caller.isAlive() && !parkedOnAFuture(caller) && System.nanoTime() < until) Thread.sleep(1);
+        caller.interrupt();
+        until = System.nanoTime() + 5_000_000_000L;
+        while (caller.isAlive() && caller.isInterrupted() && System.nanoTime() < until) Thread.sleep(1);
+      } finally {
+        backends.release("shipments", id);
+      }
+      caller.join(20_000);
+      if (failed.getNow(null) instanceof UnsupportedOperationException todo) assertThat(todo).as("TODO 1: the concurrent view").isNull();
+      if (failed.getNow(null) == null) {
+        assertThat(built[0])
+            .as("TODO 1: the page's thread was interrupted while concurrent(...) waited for the shipment, and the view came back"
+                + " without it: an interrupt is no reason for a view with a hole in it; wait on (join() does) or fail, and keep"
+                + " the interrupt either way")
+            .isEqualTo(Backends.view(id));
+      }
+      assertThat(kept.getNow(false))
+          .as("TODO 1: the page's thread was interrupted while concurrent(...) waited for its parts, and %s with its interrupt"
+              + " gone: whoever interrupted it (a page cancelled, a server stopping) is ignored by the code above; join()"
+              + " waits on and sets the interrupt again when it returns, and an InterruptedException caught from get() must"
+              + " set it again (Thread.currentThread().interrupt()) before anything is thrown",
+              failed.getNow(null) == null ? "the view came back" : "the view failed with " + describe(failed.getNow(null)))
+          .isTrue();
+    }
+
+    /** How many calls one client must have in flight at once: the three of each of the pages the view service serves together. */
+    static final int CALLS_AT_ONCE = 3 * Step2.PAGES_AT_ONCE;
+
+    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // last of its step: a client that holds calls back waits out its bound
+    @DisplayName("one client has as many calls in flight as its callers make: forty-eight at once (sixteen views), from getAsync and from get on as many threads, none held back")
+    void noCapOnCallsInFlight() throws Exception {
+      for (boolean async : new boolean[] {true, false}) {
+        HeldAnswers held = new HeldAnswers(CALLS_AT_ONCE);
+        RestClient client = clientOn(held, "TODO 1");
+        java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(async ? 1 : CALLS_AT_ONCE, r -> {
+          Thread t = new Thread(r, "caller");
+          threads.add(t);
+          return t;
+        });
+        java.util.List<Future<?>> calls = new java.util.ArrayList<>();
+        boolean together;
+        try {
+          if (async) {
+            calls.add(callers.submit(() -> {
+              java.util.List<CompletableFuture<Services.Order>> orders = new java.util.ArrayList<>();
+              for (int i = 0; i < CALLS_AT_ONCE; i++) orders.add(client.getAsync("http://127.0.0.1:9/orders/" + i, Services.Order.class));
+              orders.forEach(CompletableFuture::join);
+              return null;
+            }));
+          } else {
+            for (int i = 0; i < CALLS_AT_ONCE; i++) {
+              String url = "http://127.0.0.1:9/orders/" + i;
+              calls.add(callers.submit(() -> client.get(url, Services.Order.class)));
+            }
+          }
+          // States, not timing: a client that lets every call through has them all in at once, and waits for nothing here;
+          // one that holds calls back has every caller waiting while fewer are in (bounded, for a caller that never waits).
+          together = held.allIn(threads, async ? 1 : CALLS_AT_ONCE);
+        } finally {
+          held.answerAll();  // the calls held back go out and are answered, so no caller is left waiting
+        }
+        int most = held.mostAtOnce();
+        try {
+          for (Future<?> call : calls) call.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+          callers.shutdownNow();
+        }
+        assertThat(together)
+            .as("TODO 1: %d calls were made at once on one RestClient (%s), as the view service makes them for sixteen pages,"
+                + " and at most %d of them were at the service together: the client holds calls back (a semaphore, a pool of"
+                + " its own, a lock) until others are answered, so pages that arrive together wait for each other's calls; a"
+                + " limit of the client's own choosing (six per service, as a browser keeps) is not for a client between"
+                + " services: let every call go out when it is made", CALLS_AT_ONCE,
+                async ? "getAsync from one thread" : "get from as many threads", most)
+            .isTrue();
+      }
+    }
+
+    /**
+     * An HttpClient standing in for a service, with no network: it answers no request until {@code expected} are in at once
+     * (or {@link #answerAll()} is called), then every one, and every later one at once, with the order named by its path.
+     */
+    static final class HeldAnswers extends workbook.test.StandInHttpClient {
+      private final java.util.concurrent.CountDownLatch in;
+      private final CompletableFuture<Void> released = new CompletableFuture<>();
+      private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+      private final java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+
+      HeldAnswers(int expected) { in = new java.util.concurrent.CountDownLatch(expected); }
+
+      /**
+       * Whether the expected requests all came in together: true as soon as they are; false once the {@code callers}
+       * (all {@code started} of them) have all been waiting for half a second while no request came in (each waits in the
+       * client, held back, or for an answer held here), or after twenty seconds at most.
+       */
+      boolean allIn(java.util.List<Thread> callers, int started) throws InterruptedException {
+        long until = System.nanoTime() + 20_000_000_000L;
+        long stalledSince = 0;
+        long seen = -1;
+        while (System.nanoTime() < until) {
+          if (in.await(5, java.util.concurrent.TimeUnit.MILLISECONDS)) return true;
+          boolean allWait = callers.size() == started && callers.stream().allMatch(t -> {
+            Thread.State state = t.getState();
+            return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING || state == Thread.State.BLOCKED;
+          });
+          long count = in.getCount();
+          if (!allWait || count != seen) {
+            seen = count;
+            stalledSince = 0;
+          } else if (stalledSince == 0) {
+            stalledSince = System.nanoTime();
+          } else if (System.nanoTime() - stalledSince > 500_000_000L) {
+            return false;
+          }
+        }
+        return in.getCount() == 0;
+      }
+
+      /** The most requests that were in, unanswered, at the same time. */
+      int mostAtOnce() { return most.get(); }
+
+      void answerAll() { released.complete(null); }
+
+      @SuppressWarnings("unchecked")
+      private <T> CompletableFuture<HttpResponse<T>> answer(HttpRequest request) {
+        String path = request.uri().getPath();
+        String id = path.substring(path.lastIndexOf('/') + 1);
+        if (!released.isDone()) most.accumulateAndGet(waiting.incrementAndGet(), Math::max);
+        in.countDown();
+        if (in.getCount() == 0) released.complete(null);
+        return released.thenApply(done -> {
+          waiting.decrementAndGet();
+          return (HttpResponse<T>) new Answer(200, "{\"id\":\"" + id + "\",\"customerId\":\"7\",\"item\":\"item\",\"totalCents\":1}");
+        });
+      }
+
+      @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+          throws java.io.IOException, InterruptedException {
+        try {
+          return this.<T>answer(request).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+      @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return answer(request);
+      }
+    }
+
+    @Test
     @DisplayName("two views built at the same time each get their own order, customer and shipment")
     void overlappingViewsStayApart() throws Exception {
       OrderViews.OrderView[] built = twoAtOnce(views::concurrent);
@@ -1508,6 +1681,29 @@ class OrderViewsTest {
           .isEmpty();
     }
 
+    @Test
+    @DisplayName("a 2xx with fields the client does not know is still the resource, from parse, get and getAsync alike: a tolerant reader")
+    void unknownFieldsAreIgnored() throws Exception {
+      // orders 42 as a newer orders service sends it: a field added at the top and one at the end, an object and a list too
+      String newer = "{\"currency\":\"EUR\",\"id\":\"42\",\"customerId\":\"7\",\"item\":\"espresso machine\","
+          + "\"totalCents\":24900,\"lines\":[{\"sku\":\"em-1\",\"qty\":1}],\"placedAt\":{\"date\":\"2026-12-07\"}}";
+      RestClient client = clientOn(new Answers(what -> new Answer(Integer.parseInt(what), newer)), "TODO 3");
+      Object[] got = new Object[3];
+      Throwable[] thrown = {catchThrowable(() -> got[0] = RestClient.parse(new Answer(200, newer), Services.Order.class)),
+          catchThrowable(() -> got[1] = client.get("http://127.0.0.1:9/orders/200", Services.Order.class)),
+          client.getAsync("http://127.0.0.1:9/orders/203", Services.Order.class).handle((order, e) -> { got[2] = order; return e; }).join()};
+      String[] how = {"parse", "get", "getAsync"};
+      for (int i = 0; i < how.length; i++) {
+        assertThat(thrown[i])
+            .as("TODO 3: a newer orders service answered 2xx with order 42 and fields this client does not know (currency, lines,"
+                + " placedAt), and %s failed with %s: a client between services is a tolerant reader (fact R4): it takes the"
+                + " fields it needs and ignores the rest, so a service can add a field without breaking every caller; keep"
+                + " the given ObjectMapper's FAIL_ON_UNKNOWN_PROPERTIES off", how[i], describe(thrown[i]))
+            .isNull();
+        assertThat(got[i]).as("TODO 3: the order %s read from a newer service's answer", how[i]).isEqualTo(Services.ORDERS.get("42"));
+      }
+    }
+
     /** An HttpClient standing in for a service, with no network: GET /orders/{what} gets the answer made of {@code what}. */
     static final class Answers extends workbook.test.StandInHttpClient {
       private final java.util.function.Function<String, Answer> answers;
@@ -1620,6 +1816,18 @@ class OrderViewsTest {
     void timedOutCallIsNotRetried() throws Exception {
       Backends backends = new Backends(false);
       RestClient client = clientOn(backends, "TODO 3");
+      // The HttpClient the client keeps, as it is made: its connect timeout tells a connection not made from a slow answer.
+      java.lang.reflect.Field kept = java.util.Arrays.stream(RestClient.class.getDeclaredFields())
+          .filter(f -> f.getType() == HttpClient.class).findFirst().orElseThrow();
+      kept.setAccessible(true);
+      Optional<Duration> connect = ((HttpClient) kept.get(new RestClient(Services.TOKEN))).connectTimeout();
+      assertThat(connect.filter(t -> t.compareTo(Duration.ofSeconds(15)) < 0))
+          .as("TODO 3: the HttpClient RestClient keeps has %s: a service whose host takes no connection then holds each call"
+              + " until the request's own 15 s run out, and the caller gets a timeout as if the service were slow; keep the"
+              + " given client's connect timeout (2 s), shorter than the request's, so a connection not made fails as such,"
+              + " with an HttpConnectTimeoutException, and soon", connect.map(t -> "a connect timeout of " + t.toMillis() + " ms")
+              .orElse("no connect timeout (HttpClient.newHttpClient() sets none)"))
+          .isPresent();
       for (String what : new String[] {"timeout", "reset", "refused", "connect"}) {
         String id = "orders." + what;
         String url = services.orders.url() + "/orders/" + id;
@@ -1656,6 +1864,36 @@ class OrderViewsTest {
               .isTrue();
         }
       }
+    }
+
+    @Test
+    @DisplayName("a call interrupted while it waits for its answer fails and keeps its thread's interrupt, so the code above it stops too")
+    void interruptedCallKeepsTheInterrupt() throws Exception {
+      // A send that is interrupted while it waits, as HttpClient's is: it throws InterruptedException, the flag cleared.
+      RestClient client = clientOn(new workbook.test.StandInHttpClient() {
+        @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws InterruptedException {
+          throw new InterruptedException("interrupted while waiting for the answer");
+        }
+        @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+          return CompletableFuture.failedFuture(new IllegalStateException("getAsync is not called here"));
+        }
+      }, "TODO 3");
+      CompletableFuture<Boolean> kept = new CompletableFuture<>();
+      CompletableFuture<Throwable> failed = new CompletableFuture<>();
+      Thread page = new Thread(() -> {
+        failed.complete(catchThrowable(() -> client.get("http://127.0.0.1:9/orders/42", Services.Order.class)));
+        kept.complete(Thread.interrupted());
+      }, "interrupted-page");
+      page.start();
+      page.join(10_000);
+      assertThat(failed.getNow(null))
+          .as("TODO 3: get() was interrupted while it waited for its answer, yet it returned: an interrupted call fails").isNotNull();
+      assertThat(kept.getNow(false))
+          .as("TODO 3: get() was interrupted while it waited for its answer and failed with %s, but its thread is no longer"
+              + " interrupted: the page (or the server stopping it) asked that thread to stop, and the code above the call"
+              + " carries on as if nobody had; catch InterruptedException on its own and set the interrupt again"
+              + " (Thread.currentThread().interrupt()), as the given get does, before you throw", describe(failed.getNow(null)))
+          .isTrue();
     }
 
     @Test
@@ -1954,7 +2192,9 @@ class OrderViewsTest {
     /** The same, up to {@code deepest} levels (a lambda's captured values are its fields, read like any other). */
     static java.util.List<HttpRequest.Builder> buildersIn(Object value, int depth, int deepest) {
       java.util.List<HttpRequest.Builder> found = new java.util.ArrayList<>();
+      java.util.List<?> contents = depth <= deepest ? contentsOf(value) : null;
       if (value instanceof HttpRequest.Builder builder) found.add(builder);
+      else if (contents != null) for (Object inside : contents) found.addAll(buildersIn(inside, depth + 1, deepest));
       else if (labObject(value) && depth <= deepest) {
         for (Class<?> t = value.getClass(); t != null && t != Object.class; t = t.getSuperclass()) {
           for (java.lang.reflect.Field kept : t.getDeclaredFields()) {
@@ -1969,6 +2209,28 @@ class OrderViewsTest {
         }
       }
       return found;
+    }
+
+    /**
+     * What a JDK container holds (a map's keys and values, a collection's or an array's elements, what an AtomicReference or
+     * an Optional holds): a builder in one is kept by the client as much as one in a field (a base builder per service or per
+     * token in a map); else null.
+     */
+    static java.util.List<?> contentsOf(Object value) {
+      try {
+        if (value instanceof Map<?, ?> map) {
+          java.util.List<Object> all = new java.util.ArrayList<>(map.keySet());
+          all.addAll(map.values());
+          return all;
+        }
+        if (value instanceof java.util.Collection<?> collection) return new java.util.ArrayList<>(collection);
+        if (value instanceof Object[] array) return java.util.Arrays.asList(array);
+        if (value instanceof java.util.concurrent.atomic.AtomicReference<?> reference) return java.util.Collections.singletonList(reference.get());
+        if (value instanceof Optional<?> optional) return optional.stream().toList();
+      } catch (RuntimeException unreadable) {
+        // a collection that cannot be copied: left out
+      }
+      return null;
     }
 
     /** Whether {@code value} is an object of the lab's own (not the JDK's, not an enum constant, not an HttpClient stand-in). */
@@ -2064,6 +2326,25 @@ class OrderViewsTest {
               + " header carries it (no X-Api-Key, Cookie or Proxy-Authorization as well: a second way, to whoever reads that"
               + " header, and logged where Authorization is redacted)", seed, seed)
           .isEmpty();
+    }
+
+    @Test
+    @DisplayName("every request carries the given 15 s timeout, on get and getAsync: a service that never answers fails the call, it does not hold the caller for ever")
+    void everyRequestHasTheGivenTimeout() throws Exception {
+      EchoClient echo = new EchoClient();
+      RestClient client = clientOn(echo, "TODO 4");
+      for (boolean async : new boolean[] {false, true}) {
+        String url = "http://127.0.0.1:9/orders/" + (async ? "async" : "get");
+        if (async) client.getAsync(url, Services.Order.class).join();
+        else client.get(url, Services.Order.class);
+        Optional<Duration> timeout = echo.last.timeout();
+        assertThat(timeout.filter(t -> t.compareTo(Duration.ofSeconds(15)) <= 0))
+            .as("TODO 4: the request of %s carries %s: HttpClient sets none of its own, so a service that takes the request and"
+                + " never answers holds the caller (the page, a thread of the view service) %s; keep the given"
+                + " .timeout(Duration.ofSeconds(15)) when you add the header", async ? "getAsync" : "get",
+                timeout.map(t -> "a timeout of " + t.toMillis() + " ms").orElse("no timeout"), timeout.isPresent() ? "that long" : "for ever")
+            .isPresent();
+      }
     }
 
     @Test

@@ -17,8 +17,15 @@ final class ViewService {
       cfg.routes.exception(Exception.class, (e, ctx) ->
           ctx.status(502).result("a service behind the view failed: " + java.util.Objects.toString(e.getMessage(), e.toString())));
       // The server builds the view with the concurrent calls, so the page pays a single round-trip.
-      cfg.routes.get("/order-views/{orderId}", ctx ->
-          ctx.json(views.concurrent(ctx.pathParam("orderId"), ctx.queryParam("customerId"))));
+      cfg.routes.get("/order-views/{orderId}", ctx -> {
+        String customerId = ctx.queryParam("customerId");
+        // No customer named: the page's request is at fault, not a service behind the view (400, RFC 9110 15.5.1).
+        if (customerId == null || customerId.isBlank()) {
+          ctx.status(400).result("missing query parameter customerId: GET /order-views/{orderId}?customerId=...");
+          return;
+        }
+        ctx.json(views.concurrent(ctx.pathParam("orderId"), customerId));
+      });
     });
   }
 }
