@@ -852,8 +852,11 @@ class OutboxTest {
       // the relay's clock, years after the history was sent, moving one second on at each send; its zone is not the
       // machine's (a relay's clock may run in any zone), and the machine's is not UTC (the pass runs as on a machine in
       // MACHINE_ZONE): sent_at is the instant the clock says, whatever either zone
-      // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows)
-      java.time.Instant start = java.time.Instant.parse("2031-03-01T09:00:00.123456Z");
+      // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows). The pass comes in
+      // the hour the machine's clocks go back (01:30 in St John's, the second time that night): its wall time names
+      // that hour twice, so a sent_at that goes through it (a java.sql.Timestamp, which H2 reads as the machine's wall
+      // time, or a LocalDateTime in the machine's zone) is stored an hour off, although right on any fixed offset
+      java.time.Instant start = java.time.Instant.parse("2031-11-02T05:00:00.123456Z");
       java.time.ZoneId zone = java.time.ZoneOffset.ofHoursMinutes(5, 45);
       MovableClock clock = new MovableClock(start, zone);
       CountingProducer producer = new CountingProducer("outbox-relay", clock);
@@ -899,14 +902,19 @@ class OutboxTest {
           + " stamps rows acknowledged earlier again); and as the instant it is: the clock runs in the zone %s and the pass"
           + " ran as on a machine in %s, so a wall time (a LocalDateTime, or Timestamp.valueOf of one), the clock's or"
           + " UTC's, is read in the machine's zone and stored hours off (a UTC wall time is right only on a machine that"
-          + " runs in UTC); and whole:"
+          + " runs in UTC), and the machine's own wall time (a LocalDateTime in the system's zone, or a java.sql.Timestamp,"
+          + " which the driver reads as one) is an hour off here: the pass came in the hour the machine's clocks go back,"
+          + " which its wall time names twice; and whole:"
           + " the clock says microseconds (the column keeps them), so sent_at cut to seconds or milliseconds is another"
           + " instant: stamp OffsetDateTime.now(clock) or the clock's Instant", clock.getZone(), MACHINE_ZONE)
           .containsExactlyElementsOf(producer.clockAtSend);
     }
 
-    /** The zone of the machine the first pass of publishesInOrder runs as on: not UTC, not the relay's clock's zone. */
-    static final java.time.ZoneOffset MACHINE_ZONE = java.time.ZoneOffset.ofHoursMinutes(-3, -30);
+    /**
+     * The zone of the machine the first pass of publishesInOrder runs as on: not UTC, not the relay's clock's zone, and
+     * one whose clocks go back an hour in autumn (UTC-02:30 in summer, UTC-03:30 in winter).
+     */
+    static final java.time.ZoneId MACHINE_ZONE = java.time.ZoneId.of("America/St_Johns");
 
     /**
      * Runs {@code call} as on a machine whose zone is {@code zone}: the JVM's default zone, and H2's copy of it (which
