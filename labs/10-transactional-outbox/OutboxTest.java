@@ -505,15 +505,8 @@ class OutboxTest {
         }));
         OutboxRelay.Row row = new OutboxRelay.Row(1, "orders", "o-1", "{\"orderId\":\"o-1\"}");
         // when
-        Object outcome = within(Duration.ofSeconds(10), "TODO 2: publish() while send() throws " + error.getClass().getSimpleName(), () -> {
-          try {
-            return relay.publish(row);
-          } catch (UnsupportedOperationException todo) {
-            throw todo;
-          } catch (Exception e) {
-            return e;
-          }
-        });
+        Object outcome = outcomeWithin(Duration.ofSeconds(10), "TODO 2: publish() while send() throws "
+            + error.getClass().getSimpleName(), () -> relay.publish(row));
         // then
         assertThat(outcome).as("TODO 2: what publish() did when send() threw %s at once. A send fails in two ways: its"
             + " future fails (get() throws ExecutionException), or send() itself throws a KafkaException before the record is"
@@ -1143,16 +1136,8 @@ class OutboxTest {
         });
         OutboxRelay relay = new OutboxRelay(refusing, acknowledgingProducer(sent::add));
         // when
-        Object outcome = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while every mark fails with SQLState " + state,
-            () -> {
-              try {
-                return relay.relayOnce();
-              } catch (UnsupportedOperationException todo) {
-                throw todo;
-              } catch (Exception e) {
-                return e;
-              }
-            });
+        Object outcome = outcomeWithin(Duration.ofSeconds(10), "TODO 3: relayOnce() while every mark fails with SQLState "
+            + state, relay::relayOnce);
         if (sent.contains(behind)) {
           wrong.add("SQLState " + state + " (" + markRefusal(state).getClass().getSimpleName() + "): the pass sent o-1's"
               + " second event, then relayOnce() " + (outcome instanceof Throwable t ? "threw " + t : "returned " + outcome));
@@ -1187,15 +1172,7 @@ class OutboxTest {
         }
       }));
       // when
-      Object outcome = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while o-2's send throws", () -> {
-        try {
-          return relay.relayOnce();
-        } catch (UnsupportedOperationException todo) {
-          throw todo;
-        } catch (Exception e) {
-          return e;
-        }
-      });
+      Object outcome = outcomeWithin(Duration.ofSeconds(10), "TODO 3: relayOnce() while o-2's send throws", relay::relayOnce);
       // then
       assertThat(handed).as("TODO 3: the rows handed to the producer in a pass whose send of o-2 threw at once (relayOnce()"
           + " %s). A row that fails stops the pass, whichever way it fails: a failed future, false from publish(), or an"
@@ -2201,6 +2178,22 @@ class OutboxTest {
       if (e.getCause() instanceof Exception cause) throw cause;
       throw (Error) e.getCause();
     }
+  }
+
+  /**
+   * What {@code call} came to, run as {@link #within} runs it: its value, or the exception it threw (an
+   * UnsupportedOperationException, a TODO not done yet, is thrown on), so that a test can say what the call did.
+   */
+  static Object outcomeWithin(Duration max, String what, Callable<?> call) throws Exception {
+    return within(max, what, () -> {
+      try {
+        return call.call();
+      } catch (UnsupportedOperationException todo) {
+        throw todo;
+      } catch (Exception e) {
+        return e;
+      }
+    });
   }
 
   /** A one-partition topic that refuses records larger than 1000 bytes (RecordTooLargeException). */
