@@ -850,6 +850,9 @@ class OutboxTest {
       // that hour twice, so a sent_at that goes through it (a java.sql.Timestamp, which H2 reads as the machine's wall
       // time, or a LocalDateTime in the machine's zone) is stored an hour off, although right on any fixed offset
       java.time.Instant start = java.time.Instant.parse("2031-11-02T05:00:00.123456Z");
+      assertThat(MACHINE_ZONE.getRules().getValidOffsets(java.time.LocalDateTime.ofInstant(start, MACHINE_ZONE)))
+          .as("the test's own check: the wall time of %s in %s names two instants in this JVM's time-zone rules (if"
+              + " they no longer do, pick a zone and a night whose clocks go back)", start, MACHINE_ZONE).hasSize(2);
       java.time.ZoneId zone = java.time.ZoneOffset.ofHoursMinutes(5, 45);
       MovableClock clock = new MovableClock(start, zone);
       CountingProducer producer = new CountingProducer("outbox-relay", clock);
