@@ -505,15 +505,8 @@ class OutboxTest {
         }));
         OutboxRelay.Row row = new OutboxRelay.Row(1, "orders", "o-1", "{\"orderId\":\"o-1\"}");
         // when
-        Object outcome = within(Duration.ofSeconds(10), "TODO 2: publish() while send() throws " + error.getClass().getSimpleName(), () -> {
-          try {
-            return relay.publish(row);
-          } catch (UnsupportedOperationException todo) {
-            throw todo;
-          } catch (Exception e) {
-            return e;
-          }
-        });
+        Object outcome = outcomeWithin(Duration.ofSeconds(10), "TODO 2: publish() while send() throws "
+            + error.getClass().getSimpleName(), () -> relay.publish(row));
         // then
         assertThat(outcome).as("TODO 2: what publish() did when send() threw %s at once. A send fails in two ways: its"
             + " future fails (get() throws ExecutionException), or send() itself throws a KafkaException before the record is"
@@ -852,8 +845,14 @@ class OutboxTest {
       // the relay's clock, years after the history was sent, moving one second on at each send; its zone is not the
       // machine's (a relay's clock may run in any zone), and the machine's is not UTC (the pass runs as on a machine in
       // MACHINE_ZONE): sent_at is the instant the clock says, whatever either zone
-      // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows)
-      java.time.Instant start = java.time.Instant.parse("2031-03-01T09:00:00.123456Z");
+      // (to the microsecond, the column's precision: a sent_at cut to seconds or milliseconds shows). The pass comes in
+      // the hour the machine's clocks go back (01:30 in St John's, the second time that night): its wall time names
+      // that hour twice, so a sent_at that goes through it (a java.sql.Timestamp, which H2 reads as the machine's wall
+      // time, or a LocalDateTime in the machine's zone) is stored an hour off, although right on any fixed offset
+      java.time.Instant start = java.time.Instant.parse("2031-11-02T05:00:00.123456Z");
+      assertThat(MACHINE_ZONE.getRules().getValidOffsets(java.time.LocalDateTime.ofInstant(start, MACHINE_ZONE)))
+          .as("the test's own check: the wall time of %s in %s names two instants in this JVM's time-zone rules (if"
+              + " they no longer do, pick a zone and a night whose clocks go back)", start, MACHINE_ZONE).hasSize(2);
       java.time.ZoneId zone = java.time.ZoneOffset.ofHoursMinutes(5, 45);
       MovableClock clock = new MovableClock(start, zone);
       CountingProducer producer = new CountingProducer("outbox-relay", clock);
@@ -899,14 +898,19 @@ class OutboxTest {
           + " stamps rows acknowledged earlier again); and as the instant it is: the clock runs in the zone %s and the pass"
           + " ran as on a machine in %s, so a wall time (a LocalDateTime, or Timestamp.valueOf of one), the clock's or"
           + " UTC's, is read in the machine's zone and stored hours off (a UTC wall time is right only on a machine that"
-          + " runs in UTC); and whole:"
+          + " runs in UTC), and the machine's own wall time (a LocalDateTime in the system's zone, or a java.sql.Timestamp,"
+          + " which the driver reads as one) is an hour off here: the pass came in the hour the machine's clocks go back,"
+          + " which its wall time names twice; and whole:"
           + " the clock says microseconds (the column keeps them), so sent_at cut to seconds or milliseconds is another"
           + " instant: stamp OffsetDateTime.now(clock) or the clock's Instant", clock.getZone(), MACHINE_ZONE)
           .containsExactlyElementsOf(producer.clockAtSend);
     }
 
-    /** The zone of the machine the first pass of publishesInOrder runs as on: not UTC, not the relay's clock's zone. */
-    static final java.time.ZoneOffset MACHINE_ZONE = java.time.ZoneOffset.ofHoursMinutes(-3, -30);
+    /**
+     * The zone of the machine the first pass of publishesInOrder runs as on: not UTC, not the relay's clock's zone, and
+     * one whose clocks go back an hour in autumn (UTC-02:30 in summer, UTC-03:30 in winter).
+     */
+    static final java.time.ZoneId MACHINE_ZONE = java.time.ZoneId.of("America/St_Johns");
 
     /**
      * Runs {@code call} as on a machine whose zone is {@code zone}: the JVM's default zone, and H2's copy of it (which
@@ -1135,16 +1139,8 @@ class OutboxTest {
         });
         OutboxRelay relay = new OutboxRelay(refusing, acknowledgingProducer(sent::add));
         // when
-        Object outcome = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while every mark fails with SQLState " + state,
-            () -> {
-              try {
-                return relay.relayOnce();
-              } catch (UnsupportedOperationException todo) {
-                throw todo;
-              } catch (Exception e) {
-                return e;
-              }
-            });
+        Object outcome = outcomeWithin(Duration.ofSeconds(10), "TODO 3: relayOnce() while every mark fails with SQLState "
+            + state, relay::relayOnce);
         if (sent.contains(behind)) {
           wrong.add("SQLState " + state + " (" + markRefusal(state).getClass().getSimpleName() + "): the pass sent o-1's"
               + " second event, then relayOnce() " + (outcome instanceof Throwable t ? "threw " + t : "returned " + outcome));
@@ -1179,15 +1175,7 @@ class OutboxTest {
         }
       }));
       // when
-      Object outcome = within(Duration.ofSeconds(10), "TODO 3: relayOnce() while o-2's send throws", () -> {
-        try {
-          return relay.relayOnce();
-        } catch (UnsupportedOperationException todo) {
-          throw todo;
-        } catch (Exception e) {
-          return e;
-        }
-      });
+      Object outcome = outcomeWithin(Duration.ofSeconds(10), "TODO 3: relayOnce() while o-2's send throws", relay::relayOnce);
       // then
       assertThat(handed).as("TODO 3: the rows handed to the producer in a pass whose send of o-2 threw at once (relayOnce()"
           + " %s). A row that fails stops the pass, whichever way it fails: a failed future, false from publish(), or an"
@@ -2193,6 +2181,22 @@ class OutboxTest {
       if (e.getCause() instanceof Exception cause) throw cause;
       throw (Error) e.getCause();
     }
+  }
+
+  /**
+   * What {@code call} came to, run as {@link #within} runs it: its value, or the exception it threw (an
+   * UnsupportedOperationException, a TODO not done yet, is thrown on), so that a test can say what the call did.
+   */
+  static Object outcomeWithin(Duration max, String what, Callable<?> call) throws Exception {
+    return within(max, what, () -> {
+      try {
+        return call.call();
+      } catch (UnsupportedOperationException todo) {
+        throw todo;
+      } catch (Exception e) {
+        return e;
+      }
+    });
   }
 
   /** A one-partition topic that refuses records larger than 1000 bytes (RecordTooLargeException). */

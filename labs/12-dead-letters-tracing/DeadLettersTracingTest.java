@@ -1069,7 +1069,9 @@ class DeadLettersTracingTest {
       TraceLog.Hop z = entry("z", "c-2", "c", "jobs", 70);
       // n: stock dead-lettered a record that came without any ids (a buggy producer's): a hop of no chain
       TraceLog.Hop n = entry("n", null, null, "stock", 20);
-      List.of(c, x, n, z, d, a, y, b).forEach(log::add);
+      // k: another user action, whose correlation id c-10 begins with c-1: a chain is one correlation id, not a prefix
+      TraceLog.Hop k = entry("k", "c-10", "c", "gateway", 30);
+      List.of(c, x, n, k, z, d, a, y, b).forEach(log::add);
       // when, then
       List<String> chain;
       try {
@@ -1080,9 +1082,10 @@ class DeadLettersTracingTest {
             + " belongs to no chain and must break none. Compare with correlationId.equals(hop.correlationId()), which"
             + " takes a null; hop.correlationId().equals(...) throws on it", e);
       }
-      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n z d a y b, d's clock is 1 s"
+      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n k z d a y b, d's clock is 1 s"
           + " behind: start at the hop with no cause, then follow causationId links among c-1's hops only (z, caused"
-          + " by c, belongs to c-2; n, with no correlation id, to no chain)").containsExactly("a", "b", "c", "d");
+          + " by c, belongs to c-2; k, caused by c, to c-10, another user action: compare the whole id, equals, not a"
+          + " prefix; n, with no correlation id, to no chain)").containsExactly("a", "b", "c", "d");
       List<String> other = ids(log.chain("c-2"));
       assertThat(other).as("TODO 4: ids of chain(\"c-2\"): x, y, and z, whose cause is in another chain")
           .containsExactlyInAnyOrder("x", "y", "z");
@@ -1096,6 +1099,20 @@ class DeadLettersTracingTest {
           + " misses every hop logged since the first call").containsExactly("a", "b", "c", "d", "e");
       assertThat(ids(log.chain("c-2"))).as("TODO 4: chain(\"c-2\") asked a second time, after stock logged w (caused by"
           + " y)").containsExactlyInAnyOrder("x", "y", "z", "w");
+      // a hop logged before its cause, and chain() asked in between: stock read the event and logged its hop (s, caused
+      // by r, the event) before orders logged r, its "published" hop; a chain asked then starts at s (its cause is not
+      // in the log yet); asked again once r is logged, s comes after r
+      log.add(entry("p", "c-3", null, "gateway", 200));
+      log.add(entry("q", "c-3", "p", "orders", 210));
+      log.add(entry("s", "c-3", "r", "stock", 230));
+      List<String> before = ids(log.chain("c-3"));
+      assertThat(before).as("TODO 4: chain(\"c-3\") of p -> q and s, whose cause r is not logged yet: s starts a part of"
+          + " the chain of its own").containsExactlyInAnyOrder("p", "q", "s");
+      log.add(entry("r", "c-3", "q", "orders", 220));
+      assertThat(ids(log.chain("c-3"))).as("TODO 4: chain(\"c-3\") asked again once r, s's cause, was logged (chain"
+          + " answered %s before): p -> q -> r -> s. A hop's place depends on the hops logged when chain() is asked:"
+          + " one worked out at an earlier call and kept (a depth, a start, a chain) is wrong once its cause arrives",
+          before).containsExactly("p", "q", "r", "s");
     }
 
     @Test @Order(2)
