@@ -228,11 +228,16 @@ class FanOutTest {
           new org.apache.kafka.common.serialization.StringSerializer(),
           new org.apache.kafka.common.serialization.StringSerializer());
       List<String> wrong = new ArrayList<>();
+      List<String> failedConfirms = new ArrayList<>();
       try (Shop shop = new Shop("orders", confirmed)) {
         for (String id : ids) {
           Shop.Order order = new Shop.Order(id, "customer@example.com", List.of(new Shop.Line("mug", 1, 1250)));
           Shop.publish(published, "orders", Envelope.first("order.confirmed", "shop", "checkout-1", order));
-          shop.confirm(order, "checkout-1");
+          try {
+            shop.confirm(order, "checkout-1");
+          } catch (Exception e) { // told below, as a record confirm did not key right
+            if (failedConfirms.size() < 3) failedConfirms.add("\"" + shown(id) + "\": " + e);
+          }
         }
       }
       for (var path : Map.of("publish", published.history(), "confirm", confirmed.history()).entrySet()) {
@@ -246,7 +251,8 @@ class FanOutTest {
           + " the first shown; order ids generated, seed %d): the key"
           + " is the whole order id (event.data().get(\"orderId\").asText()), not lower- or upper-cased, stripped, cut"
           + " or hashed: two orders whose ids differ only there would share a key, and an order's key would differ"
-          + " from the one another producer gives it", wrong.size(), 2 * ids.size(), seed).isEmpty();
+          + " from the one another producer gives it%s", wrong.size(), 2 * ids.size(), seed, failedConfirms.isEmpty() ? ""
+          : " (confirm failed on a producer that acknowledges every send at once, e.g. " + failedConfirms + ")").isEmpty();
     }
 
     @Test
@@ -287,30 +293,6 @@ class FanOutTest {
               partitions).isEqualTo(expected);
         }
       }
-      // And on confirm's path: the shop's own producer (new Shop(topic)) leaves the partition to the key as well. A
-      // partitioner set on it to spread the events evenly (round robin, partitioner.ignore.keys) scatters an order's
-      // events over the partitions, whatever key publish gives them. Where each landed, as the broker acknowledged it.
-      String confirmedOn = Topics.fresh("orders", partitions);
-      List<String> scattered = new ArrayList<>();
-      try (Shop shop = new Shop(confirmedOn)) {
-        for (int round = 0; round < 2; round++) {
-          for (int n = 1; n <= 12; n++) {
-            String id = shop.confirm(order(n), "checkout-" + n + "-" + round).eventId();
-            int expected = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-                ("o-" + n).getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
-            List<Integer> stored = workbook.story.Story.entries().stream().filter(e -> e.kind()
-                == workbook.story.Story.Kind.SENT && !e.failed() && id.equals(e.eventId()) && confirmedOn.equals(e.topic()))
-                .map(workbook.story.Story.Entry::partition).toList();
-            if (!stored.equals(List.of(expected))) scattered.add("o-" + n + " on " + stored + ", its key's p" + expected);
-          }
-        }
-      }
-      assertThat(scattered).as("TODO 2: events confirm published through the shop's own producer (new Shop(topic)) on a"
-          + " topic of %d partitions, that landed elsewhere than the partition Kafka's partitioner picks for their order"
-          + " id (two confirms of each of 12 orders): the key decides the partition on every path, so leave the shop's"
-          + " producer as Clients.producer(\"shop\") makes it. A partitioner that spreads events evenly (round robin,"
-          + " partitioner.ignore.keys=true) puts an order's confirm and its cancel on two partitions, read in no fixed"
-          + " order", partitions).isEmpty();
     }
 
     @Test
@@ -652,6 +634,35 @@ class FanOutTest {
           .containsExactly(String.valueOf(expected.eventType()), String.valueOf(expected.source()),
               String.valueOf(expected.correlationId()), String.valueOf(expected.causationId()));
       assertThat(stored.data()).as("TODO 2: the data of the event confirm published: the order").isEqualTo(expected.data());
+      // And the key decides the partition on confirm's path too: the shop's own producer (new Shop(topic)) leaves the
+      // partition to the key, on the demo's count (three) and another (five). A partitioner set on it to spread the
+      // events evenly (round robin, partitioner.ignore.keys) scatters an order's events, whatever key publish gives them.
+      for (int partitions : List.of(3, 5)) confirmedWhereTheKeyHashes(partitions);
+    }
+
+    /** Two confirms of each of 12 orders through new Shop(topic): each lands where its order id hashes (as acknowledged). */
+    void confirmedWhereTheKeyHashes(int partitions) throws Exception {
+      String confirmedOn = Topics.fresh("orders", partitions);
+      List<String> scattered = new ArrayList<>();
+      try (Shop shop = new Shop(confirmedOn)) {
+        for (int round = 0; round < 2; round++) {
+          for (int n = 1; n <= 12; n++) {
+            String id = shop.confirm(order(n), "checkout-" + n + "-" + round).eventId();
+            int expected = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                ("o-" + n).getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+            List<Integer> stored = workbook.story.Story.entries().stream().filter(e -> e.kind()
+                == workbook.story.Story.Kind.SENT && !e.failed() && id.equals(e.eventId()) && confirmedOn.equals(e.topic()))
+                .map(workbook.story.Story.Entry::partition).toList();
+            if (!stored.equals(List.of(expected))) scattered.add("o-" + n + " on " + stored + ", its key's p" + expected);
+          }
+        }
+      }
+      assertThat(scattered).as("TODO 2: events confirm published through the shop's own producer (new Shop(topic)) on a"
+          + " topic of %d partitions, that landed elsewhere than the partition Kafka's partitioner picks for their order"
+          + " id (two confirms of each of 12 orders): the key decides the partition on every path, so leave the shop's"
+          + " producer as Clients.producer(\"shop\") makes it. A partitioner that spreads events evenly (round robin,"
+          + " partitioner.ignore.keys=true) puts an order's confirm and its cancel on two partitions, read in no fixed"
+          + " order", partitions).isEmpty();
     }
 
     private final java.util.concurrent.atomic.AtomicReference<Thread> confirmer = new java.util.concurrent.atomic.AtomicReference<>();
