@@ -221,6 +221,10 @@ class FanOutTest {
       long seed = new java.util.Random().nextLong();
       List<String> ids = new ArrayList<>(Topics.distinctNames(new java.util.Random(seed), "o-1"));
       for (String other : List.of("O-1", " o-1", "o-1 ", " o-1 ")) if (!ids.contains(other)) ids.add(other);
+      java.util.Random longer = new java.util.Random(seed); // and long ids: a key has no length limit of its own
+      for (int length : List.of(256, 32_000)) {
+        ids.add("o-" + longer.ints(length, 'a', 'z' + 1).mapToObj(c -> String.valueOf((char) c)).collect(Collectors.joining()));
+      }
       var published = new org.apache.kafka.clients.producer.MockProducer<String, String>(true, null,
           new org.apache.kafka.common.serialization.StringSerializer(),
           new org.apache.kafka.common.serialization.StringSerializer());
