@@ -148,6 +148,31 @@ class OrderingTest {
           + " number alone (order-0042 and return-0042), a hash of it (order ids that hash alike), or the id upper- or"
           + " lower-cased (ids that differ only in case; and upper-cased in the machine's locale, a Turkish machine"
           + " computes another key for the same order) puts two orders on one key", seed).isEmpty();
+      // And the key holds the whole order id as it is (same seed): long ids, two by two sharing all but their last
+      // letter (Kafka sets a key no length limit), and ids with spaces around them. A key cut to a length, stripped, or
+      // made from a hash of the id (a name UUID, a digest) is not the order id: it may join two orders, and an operator
+      // or a consumer reading the key does not see which order it is.
+      java.util.Random longer = new java.util.Random(seed);
+      List<String> ids = new ArrayList<>(shapes);
+      for (int length : List.of(101, 129, 256, 1_025, 32_000)) {
+        String beginning = "order-" + longer.ints(length, 'a', 'z' + 1).mapToObj(c -> String.valueOf((char) c))
+            .collect(Collectors.joining());
+        ids.add(beginning + "a");
+        ids.add(beginning + "b");
+      }
+      for (String spaced : List.of(" order-" + number, "order-" + number + " ", " order-" + number + " ")) ids.add(spaced);
+      java.util.function.Function<String, String> keyOf = id -> String.valueOf(OrderEvents.keyFor(new OrderEvents.OrderEvent(
+          java.util.UUID.randomUUID().toString(), "order.confirmed", id, "customer-001", 1)));
+      List<List<String>> sharing = ids.stream().distinct().collect(Collectors.groupingBy(keyOf, TreeMap::new,
+          Collectors.toList())).values().stream().filter(same -> same.size() > 1).limit(3)
+          .map(same -> same.stream().map(OrderingTest::shown).toList()).toList();
+      List<String> notTheId = ids.stream().filter(id -> !keyOf.apply(id).contains(id)).limit(3)
+          .map(id -> shown(id) + " keyed " + shown(keyOf.apply(id))).toList();
+      assertThat(List.of(sharing, notTheId)).as("TODO 1: orders that share a key, and orders whose key does not hold"
+          + " their whole id as it is (long ids and ids with spaces around them, generated, seed %d): key every event by"
+          + " its order id as it is. A key cut to a length (\"keys should be short\"), stripped, or made from a hash of"
+          + " the id (UUID.nameUUIDFromBytes, a digest) is not the order id: a cut or a strip joins two orders on one"
+          + " key, and no one reading the record sees which order it is", seed).isEqualTo(List.of(List.of(), List.of()));
       Placement placed = publish(Topics.fresh("order-events", PARTITIONS), OrderEvents::record);
       assertThat(placed.perPartition().values()).as("TODO 1: events per partition %s: every one of the %d partitions"
           + " should get events, or the workers reading the others idle (one key for all, a few keys, or a"
@@ -299,6 +324,47 @@ class OrderingTest {
           + " the month, not only after today, is a new group at the turn of each, with no committed offsets, that"
           + " handles the whole topic again from its oldest record. Name the group after the topic alone", here, date)
           .isEmpty();
+    }
+
+    @Test
+    @Order(2) // pure and quick: the workers' consumer settings, no broker
+    @DisplayName("a worker may take its time with a poll's records: it stays in its group as long as Kafka gives a poll loop (max.poll.interval.ms as given)")
+    void workerMayTakeItsTime() {
+      // Records that take minutes to handle cannot be waited for here: the test reads the settings each worker's consumer
+      // is made with (Workers.newConsumer), as Kafka's consumer reads them, against those Clients.consumerConfig gives.
+      List<Map<String, Object>> made = new ArrayList<>();
+      final class Made extends RuntimeException {
+        Made() { super("the test read the worker's consumer settings", null, false, false); }
+      }
+      Workers.newConsumer = config -> {
+        made.add(new java.util.HashMap<>(config));
+        throw new Made();
+      };
+      try {
+        new Workers("order-events", 1, new Handled()).close();
+      } catch (Made expected) {
+        // the settings are read: nothing was started
+      } finally {
+        Workers.newConsumer = Clients::consumer;
+      }
+      assertThat(made).as("TODO 2: the consumers new Workers(topic, 1, handled) made through Workers.newConsumer, as"
+          + " given").hasSize(1);
+      var given = new org.apache.kafka.clients.consumer.ConsumerConfig(Clients.consumerConfig("order-events-workers",
+          "worker-1"));
+      int limit;
+      try {
+        limit = new org.apache.kafka.clients.consumer.ConsumerConfig(made.get(0))
+            .getInt(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+      } catch (org.apache.kafka.common.config.ConfigException e) {
+        throw new AssertionError("TODO 2: Kafka refused the workers' consumer settings: " + e.getMessage(), e);
+      }
+      int kafkas = given.getInt(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+      assertThat(limit).as("TODO 2: max.poll.interval.ms of a worker's consumer, how long a poll's records may take to"
+          + " handle before the group throws the worker out (%d ms; Kafka gives a poll loop %d ms). A poll returns up to"
+          + " 500 records: at a few ms each (a database write) a short limit throws the worker out in the middle of them,"
+          + " its partitions go to another worker while it still handles them (two readers of one partition, an order's"
+          + " events handled out of order), and its commit is refused, so they are handled again. A stuck worker is found"
+          + " by its session, not by this limit: leave it as given", limit, kafkas).isGreaterThanOrEqualTo(kafkas);
     }
 
     @Test
