@@ -1729,14 +1729,11 @@ class ShopTest {
       // given: a page whose response the test holds inside the first write it gets (the snapshot's first stock event,
       // written on a gRPC thread, or the heartbeat's comment, whichever comes first), and a heartbeat every 10 ms
       HeldOutput out = new HeldOutput();
-      io.javalin.http.sse.SseClient page = new io.javalin.http.sse.SseClient(pageWritingTo(out));
       StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMillis(10)));
       List<String> seen = new ArrayList<>();
       try {
         // when: the page connects, its first write is held in the middle, and the other writer comes to write
-        feed.connect(page);
-        assertThat(out.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the page (the snapshot) within"
-            + " 10 s: step 5's first test must pass first").isTrue();
+        connectHeld(feed, out, "the page");
         // (a writer that waits its turn waits inside StockFeed, not running; one that does not wait writes at once)
         Poll.until(() -> !out.overlaps.isEmpty() || waitingToWrite(out.holder), Duration.ofSeconds(10), () -> "TODO 5:"
             + " the other writer (the stream's event or the heartbeat) to come while the page's first write is held (threads: " + Thread.getAllStackTraces().keySet()
@@ -1764,9 +1761,7 @@ class ShopTest {
       StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMinutes(1)));
       boolean wrote;
       try {
-        feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(slow)));
-        assertThat(slow.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the first page (its snapshot)"
-            + " within 10 s: step 5's first test must pass first").isTrue();
+        connectHeld(feed, slow, "the first page");
         // when: the second page connects while the first page's write is held
         feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(other)));
         // (its snapshot is written at once, or its writer waits inside StockFeed for the first page's write to end)
@@ -1782,6 +1777,13 @@ class ShopTest {
           + " synchronized write(), a lock on the feed or the class) makes each page wait for every other page's writes,"
           + " so one slow browser freezes the stock on every page, and the heartbeat too. One writer at a time per page:"
           + " keep the given write(client, ...), synchronized on that page's client").isTrue();
+    }
+
+    /** Connects a page whose response holds the first write it gets, and waits (10 s at most) until that write is held. */
+    void connectHeld(StockFeed feed, HeldOutput out, String page) throws InterruptedException {
+      feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(out)));
+      assertThat(out.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to %s (its snapshot) within 10 s:"
+          + " step 5's first test must pass first", page).isTrue();
     }
 
     /** A page's response that only notes that it was written to. */
