@@ -331,6 +331,14 @@ class ShopTest {
     void ordersOverlap() throws Exception {
       FakeOrders orders = new FakeOrders();
       Gateway gateway = gatewayTo(orders);
+      // first: what the gateway holds for every browser, whatever its size. The browsers below (one more than the cores)
+      // fit a Semaphore of two permits per core, or a pool of as many threads; the next browser waits for others' calls
+      assertThat(queuesHeld(gateway)).as("TODO 1: what the gateway (one for every browser) holds, or the Gateway class"
+          + " keeps, that makes a browser wait for other browsers' calls, or refuses one, past its last permit or thread,"
+          + " however many it has (listed where it is kept: a bulkhead of threads, a Semaphore, a lock). Behind a slow"
+          + " order service the browser past the last permit waits two budgets, not its own one: call the stub from"
+          + " each request as it comes, with nothing around the call; the order service decides what it can take")
+          .isEmpty();
       // Each call waits inside the order service until the other is inside too (5 s at most): calls that go out
       // as their requests come meet at once; a gateway that lets one through at a time never has two inside.
       orders.meet = new java.util.concurrent.CountDownLatch(2);
@@ -401,6 +409,89 @@ class ShopTest {
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received for %d forms sent at the same time: each as its form said",
               browsers).containsExactlyInAnyOrderElementsOf(forms);
+    }
+
+    /**
+     * What makes a browser wait for other browsers' calls, or refuses it past a number of them, among what {@code gateway}
+     * holds and what the static fields of Gateway (and its nested classes) hold, followed through the lab's own objects
+     * (lambdas too), arrays, collections and maps, but not into the StockFeed (the pages' streams, given; its heartbeat is
+     * one thread by design): a lock, a semaphore (however many permits), a barrier, a queue a caller waits on, or a pool
+     * of a fixed number of threads. Each with where it is kept.
+     */
+    List<String> queuesHeld(Gateway gateway) {
+      java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
+      next.add(new Object[] {gateway, "the gateway"});
+      for (Class<?> type : java.util.stream.Stream.concat(java.util.stream.Stream.of(Gateway.class),
+          java.util.Arrays.stream(Gateway.class.getDeclaredClasses())).toList()) {
+        for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+          if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+          try {
+            f.setAccessible(true);
+            next.add(new Object[] {f.get(null), type.getSimpleName() + "." + f.getName() + " (static)"});
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
+      java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      List<String> queues = new ArrayList<>();
+      while (!next.isEmpty() && seen.size() < 10_000) {
+        Object[] item = next.poll();
+        Object held = item[0];
+        String where = (String) item[1];
+        if (held == null || held instanceof StockFeed || !seen.add(held)) continue;
+        String what = held instanceof java.util.concurrent.Semaphore ? "a Semaphore"
+            : held instanceof java.util.concurrent.locks.Lock || held instanceof java.util.concurrent.locks.ReadWriteLock
+                || held instanceof java.util.concurrent.locks.StampedLock ? "a lock (" + held.getClass().getSimpleName() + ")"
+            : held instanceof java.util.concurrent.locks.AbstractQueuedSynchronizer ? "a synchronizer of your own"
+            : held instanceof java.util.concurrent.BlockingQueue<?> ? "a " + held.getClass().getSimpleName() + " (a queue callers wait on)"
+            : held instanceof java.util.concurrent.Phaser || held instanceof java.util.concurrent.CyclicBarrier
+                ? "a barrier (" + held.getClass().getSimpleName() + ")"
+            : held instanceof java.util.concurrent.ThreadPoolExecutor pool && !(pool.getMaximumPoolSize() == Integer.MAX_VALUE
+                && pool.getQueue() instanceof java.util.concurrent.SynchronousQueue)
+                ? "a pool of " + pool.getMaximumPoolSize() + " thread(s) at most (" + pool.getQueue().getClass().getSimpleName() + ")"
+            : held instanceof java.util.concurrent.ForkJoinPool pool ? "a ForkJoinPool of " + pool.getParallelism() + " workers"
+            : held.getClass().getName().startsWith("java.util.concurrent.Executors$")
+                && held instanceof java.util.concurrent.ExecutorService ? "a pool Executors wraps (one thread, or a fixed number)"
+            : null;
+        if (what != null) {
+          queues.add(where + ": " + what);
+          continue;
+        }
+        try {
+          if (held instanceof Object[] array) {
+            for (Object o : java.util.Arrays.asList(array).subList(0, Math.min(array.length, 1_000))) next.add(new Object[] {o, where + "[]"});
+            continue;
+          }
+          if (held instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : List.copyOf(map.entrySet()).subList(0, Math.min(map.size(), 1_000))) {
+              next.add(new Object[] {e.getKey(), where + "{}"});
+              next.add(new Object[] {e.getValue(), where + "{}"});
+            }
+            continue;
+          }
+          if (held instanceof java.util.Collection<?> collection) {
+            for (Object o : List.copyOf(collection).subList(0, Math.min(collection.size(), 1_000))) next.add(new Object[] {o, where + "[]"});
+            continue;
+          }
+        } catch (RuntimeException e) {
+          continue; // a container that cannot be read: nothing of the lab's own in it
+        }
+        // Only the lab's own classes (and the lambdas they make) are opened; the test's own are not the lab's.
+        if (!held.getClass().getPackageName().isEmpty() || held.getClass().getName().startsWith("ShopTest")) continue;
+        for (Class<?> c = held.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+          for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+            if (f.getType().isPrimitive() || java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+            try {
+              f.setAccessible(true);
+              next.add(new Object[] {f.get(held), where + " -> " + c.getSimpleName() + "." + f.getName()});
+            } catch (ReflectiveOperationException | RuntimeException e) {
+              // a field that cannot be opened: not one of the lab's own
+            }
+          }
+        }
+      }
+      return queues;
     }
 
     @Test
