@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES Shop.java ../../shared/src/workbook/browser/*.java ../../shared/src/workbook/test/*.java
-//SOURCES ../../shared/src/workbook/faults/*.java
+//SOURCES ../../shared/src/workbook/faults/*.java ../../shared/src/workbook/bytecode/ClassCode.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -412,17 +412,39 @@ class ShopTest {
     }
 
     /**
+     * Gateway (nested classes too), and every class of the lab's own that its code names, followed through the classes
+     * those name in turn: a helper class of the learner's next to it (a Bulkhead) is theirs too. The lab's given classes
+     * (the page, the catalog, the stock feed, the services behind the gateway) and the test's own are left out.
+     */
+    List<Class<?>> gatewayClasses() throws java.io.IOException {
+      Map<String, Class<?>> lab = new java.util.LinkedHashMap<>();
+      for (Class<?> type : workbook.test.LabClasses.beside(ShopTest.class, true)) lab.put(type.getName(), type);
+      java.util.Set<String> given = java.util.Set.of("ShopTest", "Shop", "Page", "Catalog", "StockFeed", "OrderService",
+          "OutboxRelay", "IdempotentConsumer", "Inventory", "Notification", "Analytics");
+      List<Class<?>> found = new ArrayList<>();
+      java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>();
+      lab.keySet().stream().filter(name -> name.equals("Gateway") || name.startsWith("Gateway$")).forEach(next::add);
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      while (!next.isEmpty()) {
+        String name = next.poll();
+        if (!seen.add(name) || !lab.containsKey(name) || given.contains(name.split("\\$")[0])) continue;
+        found.add(lab.get(name));
+        next.addAll(workbook.bytecode.ClassCode.classesNamed(lab.get(name))); // its constant pool's classes
+      }
+      return found;
+    }
+
+    /**
      * What makes a browser wait for other browsers' calls, or refuses it past a number of them, among what {@code gateway}
-     * holds and what the static fields of Gateway (and its nested classes) hold, followed through the lab's own objects
+     * holds and what the static fields of Gateway and of the classes of the lab's own its code uses hold, followed through the lab's own objects
      * (lambdas too), arrays, collections and maps, but not into the StockFeed (the pages' streams, given; its heartbeat is
      * one thread by design): a lock, a semaphore (however many permits), a barrier, a queue a caller waits on, or a pool
      * of a fixed number of threads. Each with where it is kept.
      */
-    List<String> queuesHeld(Gateway gateway) {
+    List<String> queuesHeld(Gateway gateway) throws java.io.IOException {
       java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
       next.add(new Object[] {gateway, "the gateway"});
-      for (Class<?> type : java.util.stream.Stream.concat(java.util.stream.Stream.of(Gateway.class),
-          java.util.Arrays.stream(Gateway.class.getDeclaredClasses())).toList()) {
+      for (Class<?> type : gatewayClasses()) {
         for (java.lang.reflect.Field f : type.getDeclaredFields()) {
           if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
           try {
