@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES Shop.java ../../shared/src/workbook/browser/*.java ../../shared/src/workbook/test/*.java
-//SOURCES ../../shared/src/workbook/faults/*.java
+//SOURCES ../../shared/src/workbook/faults/*.java ../../shared/src/workbook/bytecode/ClassCode.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -331,6 +331,14 @@ class ShopTest {
     void ordersOverlap() throws Exception {
       FakeOrders orders = new FakeOrders();
       Gateway gateway = gatewayTo(orders);
+      // first: what the gateway holds for every browser, whatever its size. The browsers below (one more than the cores)
+      // fit a Semaphore of two permits per core, or a pool of as many threads; the next browser waits for others' calls
+      assertThat(queuesHeld(gateway)).as("TODO 1: what the gateway (one for every browser) holds, or the Gateway class"
+          + " keeps, that makes a browser wait for other browsers' calls, or refuses one, past its last permit or thread,"
+          + " however many it has (listed where it is kept: a bulkhead of threads, a Semaphore, a lock). Behind a slow"
+          + " order service the browser past the last permit waits two budgets, not its own one: call the stub from"
+          + " each request as it comes, with nothing around the call; the order service decides what it can take")
+          .isEmpty();
       // Each call waits inside the order service until the other is inside too (5 s at most): calls that go out
       // as their requests come meet at once; a gateway that lets one through at a time never has two inside.
       orders.meet = new java.util.concurrent.CountDownLatch(2);
@@ -401,6 +409,111 @@ class ShopTest {
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received for %d forms sent at the same time: each as its form said",
               browsers).containsExactlyInAnyOrderElementsOf(forms);
+    }
+
+    /**
+     * Gateway (nested classes too), and every class of the lab's own that its code names, followed through the classes
+     * those name in turn: a helper class of the learner's next to it (a Bulkhead) is theirs too. The lab's given classes
+     * (the page, the catalog, the stock feed, the services behind the gateway) and the test's own are left out.
+     */
+    List<Class<?>> gatewayClasses() throws java.io.IOException {
+      Map<String, Class<?>> lab = new java.util.LinkedHashMap<>();
+      for (Class<?> type : workbook.test.LabClasses.beside(ShopTest.class, true)) lab.put(type.getName(), type);
+      java.util.Set<String> given = java.util.Set.of("ShopTest", "Shop", "Page", "Catalog", "StockFeed", "OrderService",
+          "OutboxRelay", "IdempotentConsumer", "Inventory", "Notification", "Analytics");
+      List<Class<?>> found = new ArrayList<>();
+      java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>();
+      lab.keySet().stream().filter(name -> name.equals("Gateway") || name.startsWith("Gateway$")).forEach(next::add);
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      while (!next.isEmpty()) {
+        String name = next.poll();
+        if (!seen.add(name) || !lab.containsKey(name) || given.contains(name.split("\\$")[0])) continue;
+        found.add(lab.get(name));
+        next.addAll(workbook.bytecode.ClassCode.classesNamed(lab.get(name))); // its constant pool's classes
+      }
+      return found;
+    }
+
+    /**
+     * What makes a browser wait for other browsers' calls, or refuses it past a number of them, among what {@code gateway}
+     * holds and what the static fields of Gateway and of the classes of the lab's own its code uses hold, followed through the lab's own objects
+     * (lambdas too), arrays, collections and maps, but not into the StockFeed (the pages' streams, given; its heartbeat is
+     * one thread by design): a lock, a semaphore (however many permits), a barrier, a queue a caller waits on, or a pool
+     * of a fixed number of threads. Each with where it is kept.
+     */
+    List<String> queuesHeld(Gateway gateway) throws java.io.IOException {
+      java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
+      next.add(new Object[] {gateway, "the gateway"});
+      for (Class<?> type : gatewayClasses()) {
+        for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+          if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+          try {
+            f.setAccessible(true);
+            next.add(new Object[] {f.get(null), type.getSimpleName() + "." + f.getName() + " (static)"});
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
+      java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      List<String> queues = new ArrayList<>();
+      while (!next.isEmpty() && seen.size() < 10_000) {
+        Object[] item = next.poll();
+        Object held = item[0];
+        String where = (String) item[1];
+        if (held == null || held instanceof StockFeed || !seen.add(held)) continue;
+        String what = held instanceof java.util.concurrent.Semaphore ? "a Semaphore"
+            : held instanceof java.util.concurrent.locks.Lock || held instanceof java.util.concurrent.locks.ReadWriteLock
+                || held instanceof java.util.concurrent.locks.StampedLock ? "a lock (" + held.getClass().getSimpleName() + ")"
+            : held instanceof java.util.concurrent.locks.AbstractQueuedSynchronizer ? "a synchronizer of your own"
+            : held instanceof java.util.concurrent.BlockingQueue<?> ? "a " + held.getClass().getSimpleName() + " (a queue callers wait on)"
+            : held instanceof java.util.concurrent.Phaser || held instanceof java.util.concurrent.CyclicBarrier
+                ? "a barrier (" + held.getClass().getSimpleName() + ")"
+            : held instanceof java.util.concurrent.ThreadPoolExecutor pool && !(pool.getMaximumPoolSize() == Integer.MAX_VALUE
+                && pool.getQueue() instanceof java.util.concurrent.SynchronousQueue)
+                ? "a pool of " + pool.getMaximumPoolSize() + " thread(s) at most (" + pool.getQueue().getClass().getSimpleName() + ")"
+            : held instanceof java.util.concurrent.ForkJoinPool pool ? "a ForkJoinPool of " + pool.getParallelism() + " workers"
+            : held.getClass().getName().startsWith("java.util.concurrent.Executors$")
+                && held instanceof java.util.concurrent.ExecutorService ? "a pool Executors wraps (one thread, or a fixed number)"
+            : null;
+        if (what != null) {
+          queues.add(where + ": " + what);
+          continue;
+        }
+        try {
+          if (held instanceof Object[] array) {
+            for (Object o : java.util.Arrays.asList(array).subList(0, Math.min(array.length, 1_000))) next.add(new Object[] {o, where + "[]"});
+            continue;
+          }
+          if (held instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : List.copyOf(map.entrySet()).subList(0, Math.min(map.size(), 1_000))) {
+              next.add(new Object[] {e.getKey(), where + "{}"});
+              next.add(new Object[] {e.getValue(), where + "{}"});
+            }
+            continue;
+          }
+          if (held instanceof java.util.Collection<?> collection) {
+            for (Object o : List.copyOf(collection).subList(0, Math.min(collection.size(), 1_000))) next.add(new Object[] {o, where + "[]"});
+            continue;
+          }
+        } catch (RuntimeException e) {
+          continue; // a container that cannot be read: nothing of the lab's own in it
+        }
+        // Only the lab's own classes (and the lambdas they make) are opened; the test's own are not the lab's.
+        if (!held.getClass().getPackageName().isEmpty() || held.getClass().getName().startsWith("ShopTest")) continue;
+        for (Class<?> c = held.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+          for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+            if (f.getType().isPrimitive() || java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+            try {
+              f.setAccessible(true);
+              next.add(new Object[] {f.get(held), where + " -> " + c.getSimpleName() + "." + f.getName()});
+            } catch (ReflectiveOperationException | RuntimeException e) {
+              // a field that cannot be opened: not one of the lab's own
+            }
+          }
+        }
+      }
+      return queues;
     }
 
     @Test
@@ -909,6 +1022,91 @@ class ShopTest {
       relay.relayOnce();
       assertThat(Topics.readAll(topic)).extracting(r -> r.key()).as("TODO 3: keys on the topic after the next pass")
           .containsExactly("o-2", "o-1");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2) // no server, no broker: milliseconds
+    @DisplayName("the relay marks a row sent only on the broker's acknowledgement: whatever way its answer fails (refused,"
+        + " no answer in time, the wait interrupted), the row stays pending and goes out first on the next pass")
+    void relayMarksSentOnlyOnAnAcknowledgement() throws Exception {
+      // given: for each way the broker's answer can fail, a producer whose first send's answer fails that way and whose
+      // later sends are acknowledged at once (nothing reaches a broker); o-1's row and then o-2's pending
+      Map<String, Throwable> kinds = new java.util.LinkedHashMap<>();
+      kinds.put("refused (record too large)", new java.util.concurrent.ExecutionException(
+          new org.apache.kafka.common.errors.RecordTooLargeException("simulated")));
+      kinds.put("the producer's own delivery timeout", new java.util.concurrent.ExecutionException(
+          new org.apache.kafka.common.errors.TimeoutException("simulated: expiring 1 record(s)")));
+      kinds.put("no answer within the wait", new java.util.concurrent.TimeoutException("simulated"));
+      kinds.put("the wait interrupted", new InterruptedException("simulated"));
+      List<String> wrong = new ArrayList<>();
+      for (Map.Entry<String, Throwable> kind : kinds.entrySet()) {
+        try (Connection c = db.dataSource().getConnection()) {
+          c.createStatement().executeUpdate("DELETE FROM outbox");
+          OrderService.insertOutbox(c, "orders", "o-1", "{\"orderId\":\"o-1\"}");
+          OrderService.insertOutbox(c, "orders", "o-2", "{\"orderId\":\"o-2\"}");
+        }
+        List<String> sent = new CopyOnWriteArrayList<>();
+        OutboxRelay relay = later(new OutboxRelay(db.dataSource(), failingFirst(kind.getValue(), sent)));
+        // when
+        relay.relayOnce();
+        Thread.interrupted(); // (cleared: the database calls below must not find it set)
+        List<String> pending = relay.pending().stream().map(OutboxRelay.Row::key).toList();
+        if (!pending.equals(List.of("o-1", "o-2")) || sent.size() != 1) {
+          wrong.add(kind.getKey() + ": sent " + sent + ", pending " + pending);
+        }
+        relay.relayOnce(); // then: the next pass publishes both, o-1 first
+        Thread.interrupted();
+        if (!relay.pending().isEmpty() || !sent.equals(List.of("o-1", "o-1", "o-2"))) {
+          wrong.add(kind.getKey() + ", then a pass the broker acknowledges: sent " + sent + ", pending "
+              + relay.pending().stream().map(OutboxRelay.Row::key).toList());
+        }
+      }
+      assertThat(wrong).as("TODO 3: passes of the relay (OutboxRelay) in which the broker's answer to o-1's record failed,"
+          + " of each kind in turn (o-2's row after it). Only an acknowledgement says the broker has a record: a"
+          + " refusal, no answer within the wait (the record may never have been stored: 'it most likely has it' is a"
+          + " guess that loses the event when wrong) or an interrupted wait leaves the row pending, and the pass stops"
+          + " there (no later row overtakes it); the next pass sends it again (the consumers skip a second copy). Expected"
+          + " after the failed pass: sent [o-1], pending [o-1, o-2]; after the next: sent [o-1, o-1, o-2], pending []")
+          .isEmpty();
+    }
+
+    /** A producer whose first send's answer is {@code failure} (thrown by get), and whose later sends are acknowledged at once. */
+    @SuppressWarnings("unchecked")
+    private org.apache.kafka.clients.producer.Producer<String, String> failingFirst(Throwable failure, List<String> sent) {
+      return (org.apache.kafka.clients.producer.Producer<String, String>) java.lang.reflect.Proxy.newProxyInstance(
+          org.apache.kafka.clients.producer.Producer.class.getClassLoader(),
+          new Class<?>[] {org.apache.kafka.clients.producer.Producer.class}, (proxy, method, args) -> switch (method.getName()) {
+            case "send" -> {
+              org.apache.kafka.clients.producer.ProducerRecord<String, String> record =
+                  (org.apache.kafka.clients.producer.ProducerRecord<String, String>) args[0];
+              sent.add(record.key());
+              org.apache.kafka.clients.producer.RecordMetadata stored = new org.apache.kafka.clients.producer.RecordMetadata(
+                  new org.apache.kafka.common.TopicPartition(record.topic(), 0), sent.size() - 1, 0, 0L, 0, 0);
+              if (sent.size() > 1) yield java.util.concurrent.CompletableFuture.completedFuture(stored);
+              yield new java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata>() {
+                @Override public org.apache.kafka.clients.producer.RecordMetadata get()
+                    throws InterruptedException, java.util.concurrent.ExecutionException {
+                  return fail();
+                }
+                @Override public org.apache.kafka.clients.producer.RecordMetadata get(long timeout, TimeUnit unit)
+                    throws InterruptedException, java.util.concurrent.ExecutionException,
+                    java.util.concurrent.TimeoutException {
+                  if (failure instanceof java.util.concurrent.TimeoutException t) throw t;
+                  return fail();
+                }
+                private org.apache.kafka.clients.producer.RecordMetadata fail()
+                    throws InterruptedException, java.util.concurrent.ExecutionException {
+                  if (failure instanceof InterruptedException i) throw i;
+                  if (failure instanceof java.util.concurrent.ExecutionException e) throw e;
+                  // a wait with no bound, for an answer that is no answer in time: it would never end
+                  throw new AssertionError("TODO 3: the relay waited for the broker's acknowledgement without a bound");
+                }
+              };
+            }
+            case "close", "flush" -> null;
+            case "toString" -> "a producer whose first answer fails";
+            default -> throw new UnsupportedOperationException(method.getName());
+          });
     }
 
     PlaceOrderReply place(String productId, int quantity) {
@@ -1644,14 +1842,11 @@ class ShopTest {
       // given: a page whose response the test holds inside the first write it gets (the snapshot's first stock event,
       // written on a gRPC thread, or the heartbeat's comment, whichever comes first), and a heartbeat every 10 ms
       HeldOutput out = new HeldOutput();
-      io.javalin.http.sse.SseClient page = new io.javalin.http.sse.SseClient(pageWritingTo(out));
       StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMillis(10)));
       List<String> seen = new ArrayList<>();
       try {
         // when: the page connects, its first write is held in the middle, and the other writer comes to write
-        feed.connect(page);
-        assertThat(out.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the page (the snapshot) within"
-            + " 10 s: step 5's first test must pass first").isTrue();
+        connectHeld(feed, out, "the page");
         // (a writer that waits its turn waits inside StockFeed, not running; one that does not wait writes at once)
         Poll.until(() -> !out.overlaps.isEmpty() || waitingToWrite(out.holder), Duration.ofSeconds(10), () -> "TODO 5:"
             + " the other writer (the stream's event or the heartbeat) to come while the page's first write is held (threads: " + Thread.getAllStackTraces().keySet()
@@ -1679,9 +1874,7 @@ class ShopTest {
       StockFeed feed = later(new StockFeed(channel(serve(inventory).getPort()), Duration.ofMinutes(1)));
       boolean wrote;
       try {
-        feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(slow)));
-        assertThat(slow.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to the first page (its snapshot)"
-            + " within 10 s: step 5's first test must pass first").isTrue();
+        connectHeld(feed, slow, "the first page");
         // when: the second page connects while the first page's write is held
         feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(other)));
         // (its snapshot is written at once, or its writer waits inside StockFeed for the first page's write to end)
@@ -1697,6 +1890,13 @@ class ShopTest {
           + " synchronized write(), a lock on the feed or the class) makes each page wait for every other page's writes,"
           + " so one slow browser freezes the stock on every page, and the heartbeat too. One writer at a time per page:"
           + " keep the given write(client, ...), synchronized on that page's client").isTrue();
+    }
+
+    /** Connects a page whose response holds the first write it gets, and waits (10 s at most) until that write is held. */
+    void connectHeld(StockFeed feed, HeldOutput out, String page) throws InterruptedException {
+      feed.connect(new io.javalin.http.sse.SseClient(pageWritingTo(out)));
+      assertThat(out.held.await(10, TimeUnit.SECONDS)).as("TODO 5: a first write to %s (its snapshot) within 10 s:"
+          + " step 5's first test must pass first", page).isTrue();
     }
 
     /** A page's response that only notes that it was written to. */
