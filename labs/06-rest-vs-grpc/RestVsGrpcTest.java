@@ -474,8 +474,19 @@ class RestVsGrpcTest {
           if (r.statusCode() != 200) wrong.add("GET " + path + " answered " + r.statusCode());
           if (q < 0) before = Held.byTheLab(marker, lab, own); // after a first request: what a server sets up once
         }
-        assertThat(wrong).as("TODO 2: requests of counts the server answers").isEmpty();
         Held after = Held.byTheLab(marker, lab, own);
+        // A second round, as many requests for other counts (and other warehouses): a number the server holds must not
+        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+        List<String> others = new ArrayList<>(List.of("?items=3", "?items=50"));
+        for (int items : COUNTS_HELD_AFTER) others.add("?items=" + items);
+        for (int q = 0; q < others.size(); q++) {
+          String path = "/stock/" + marker + "b" + q + others.get(q);
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.restPort() + path))
+              .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+          if (r.statusCode() != 200) wrong.add("GET " + path + " answered " + r.statusCode());
+        }
+        Held again = Held.byTheLab(marker, lab, own);
+        assertThat(wrong).as("TODO 2: requests of counts the server answers").isEmpty();
         assertThat(after.naming()).as("TODO 2: what the server's code still holds of %d requests it answered, each for a"
             + " warehouse of its own (named %s...): a server keeps nothing of a request once it is answered, no answer"
             + " (JSON kept in a map) nor its query (a count of how often it came back: the start of a 'hot' answer kept"
@@ -486,6 +497,15 @@ class RestVsGrpcTest {
         assertThat(after.objects()).as("TODO 2: objects the server's code holds after %d more requests, against %d after"
             + " the first: more means it keeps something of every request (a map of queries or answers)", queries.size(),
             before.objects()).isEqualTo(before.objects());
+        assertThat(again.naming()).as("TODO 2: what the server's code still holds of %d more requests, each for a warehouse"
+            + " of its own (named %s...b)", others.size(), marker).isEmpty();
+        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 2: numbers the server's code holds that moved"
+            + " otherwise over %d requests for other counts than over the %d before them (where: after the first"
+            + " request, then after the %d, then after the %d more): they follow which queries were asked, a count per"
+            + " query (an array indexed by the count, nothing that grows), the start of a 'hot' answer kept once its"
+            + " query came back 1,000 times, or any number, which no test reaches; a server keeps nothing of a request"
+            + " once it is answered, nor counts its queries. Answer each request with StockCodec.toJson of its own report",
+            others.size(), queries.size(), queries.size(), others.size()).isEmpty();
       }
     }
 
@@ -1011,8 +1031,15 @@ class RestVsGrpcTest {
         for (int q = 0; q < counts.length; q++) {
           service.getStock(StockQuery.newBuilder().setWarehouse(marker + q).setItems(counts[q]).build(), observer);
         }
-        assertThat(events).as("TODO 3: calls of GetStock for counts the server answers (see hint 3)").isEmpty();
         Held after = Held.byTheLab(marker, lab, service, own);
+        // A second round, as many calls for other counts (and other warehouses): a number the service holds must not
+        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+        int[] others = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(3), java.util.Arrays.stream(COUNTS_HELD_AFTER)).toArray();
+        for (int q = 0; q < others.length; q++) {
+          service.getStock(StockQuery.newBuilder().setWarehouse(marker + "b" + q).setItems(others[q]).build(), observer);
+        }
+        Held again = Held.byTheLab(marker, lab, service, own);
+        assertThat(events).as("TODO 3: calls of GetStock for counts the server answers (see hint 3)").isEmpty();
         assertThat(after.naming()).as("TODO 3: what the service's code still holds of %d calls it answered, each for a"
             + " warehouse of its own (named %s...): a server keeps nothing of a call once it is answered, no reply (a"
             + " message kept in a map) nor its query (a count of how often it came back: the start of a 'hot' reply kept"
@@ -1023,6 +1050,15 @@ class RestVsGrpcTest {
         assertThat(after.objects()).as("TODO 3: objects the service's code holds after %d more calls, against %d after the"
             + " first: more means it keeps something of every call (a map of queries or replies)", counts.length,
             before.objects()).isEqualTo(before.objects());
+        assertThat(again.naming()).as("TODO 3: what the service's code still holds of %d more calls, each for a warehouse"
+            + " of its own (named %s...b)", others.length, marker).isEmpty();
+        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 3: numbers the service's code holds that moved"
+            + " otherwise over %d calls for other counts than over the %d before them (where: after the first call, then"
+            + " after the %d, then after the %d more): they follow which queries were asked, a count per query (an array"
+            + " indexed by the count, nothing that grows), the start of a 'hot' reply kept once its query came back 1,000"
+            + " times, or any number, which no test reaches; a server keeps nothing of a call once it is answered, nor"
+            + " counts its queries. Answer each call with StockCodec.toProto of its own report (see hint 3)",
+            others.length, counts.length, counts.length, others.length).isEmpty();
       }
     }
 
@@ -1521,6 +1557,10 @@ class RestVsGrpcTest {
         Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
         for (int q = 0; q < COUNTS_HELD.length; q++) rest(clients, marker + q, COUNTS_HELD[q]);
         Held after = Held.byTheLab(marker, lab, clients);
+        // A second round, as many calls for other counts (and other warehouses): a number the client holds must not
+        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+        for (int q = 0; q < COUNTS_HELD_AFTER.length; q++) rest(clients, marker + "b" + q, COUNTS_HELD_AFTER[q]);
+        Held again = Held.byTheLab(marker, lab, clients);
         assertThat(after.naming()).as("TODO 4: what StockClients still holds of %d calls of viaRest that returned, each"
             + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
             + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
@@ -1530,6 +1570,15 @@ class RestVsGrpcTest {
         assertThat(after.objects()).as("TODO 4: objects StockClients holds after %d more calls, against %d after the"
             + " first: more means it keeps something of every call (a map of queries or reports)",
             COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
+        assertThat(again.naming()).as("TODO 4: what StockClients still holds of %d more calls of viaRest, each for a"
+            + " warehouse of its own (named %s...b)", COUNTS_HELD_AFTER.length, marker).isEmpty();
+        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 4: numbers StockClients holds that moved"
+            + " otherwise over %d calls of viaRest for other counts than over the %d before them (where: after the first"
+            + " call, then after the %d, then after the %d more): they follow which queries were asked, a count per query"
+            + " (an array indexed by the count, nothing that grows), the start of a 'hot' report kept once its query came"
+            + " back 1,000 times, or any number, which no test reaches; a client keeps nothing of a call once it returned,"
+            + " nor counts its queries", COUNTS_HELD_AFTER.length, COUNTS_HELD.length, COUNTS_HELD.length,
+            COUNTS_HELD_AFTER.length).isEmpty();
       }
     }
 
@@ -1848,6 +1897,10 @@ class RestVsGrpcTest {
         Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
         for (int q = 0; q < COUNTS_HELD.length; q++) grpc(clients, marker + q, COUNTS_HELD[q]);
         Held after = Held.byTheLab(marker, lab, clients);
+        // A second round, as many calls for other counts (and other warehouses): a number the client holds must not
+        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+        for (int q = 0; q < COUNTS_HELD_AFTER.length; q++) grpc(clients, marker + "b" + q, COUNTS_HELD_AFTER[q]);
+        Held again = Held.byTheLab(marker, lab, clients);
         assertThat(after.naming()).as("TODO 5: what StockClients still holds of %d calls of viaGrpc that returned, each"
             + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
             + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
@@ -1857,6 +1910,15 @@ class RestVsGrpcTest {
         assertThat(after.objects()).as("TODO 5: objects StockClients holds after %d more calls, against %d after the"
             + " first: more means it keeps something of every call (a map of queries or reports)",
             COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
+        assertThat(again.naming()).as("TODO 5: what StockClients still holds of %d more calls of viaGrpc, each for a"
+            + " warehouse of its own (named %s...b)", COUNTS_HELD_AFTER.length, marker).isEmpty();
+        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 5: numbers StockClients holds that moved"
+            + " otherwise over %d calls of viaGrpc for other counts than over the %d before them (where: after the first"
+            + " call, then after the %d, then after the %d more): they follow which queries were asked, a count per query"
+            + " (an array indexed by the count, nothing that grows), the start of a 'hot' report kept once its query came"
+            + " back 1,000 times, or any number, which no test reaches; a client keeps nothing of a call once it returned,"
+            + " nor counts its queries", COUNTS_HELD_AFTER.length, COUNTS_HELD.length, COUNTS_HELD.length,
+            COUNTS_HELD_AFTER.length).isEmpty();
       }
     }
 
@@ -2687,6 +2749,13 @@ class RestVsGrpcTest {
    */
   static final int[] COUNTS_HELD = {1, 20, 999, 1_000, 1_001, 10_000};
 
+  /**
+   * As many other counts, none of COUNTS_HELD, small and big alike: the second round of those tests. A number the lab
+   * holds that moves otherwise over these calls than over COUNTS_HELD's (a count per query, in an array indexed by the
+   * count) follows the queries themselves: see Held.changedByTheQueries.
+   */
+  static final int[] COUNTS_HELD_AFTER = {2, 21, 998, 1_002, 9_999, 5_000};
+
   static final int[] COUNTS_ASKED_AGAIN = {1, 2, 5, 19, 20, 21, 50, 100, 200, 500, 999, 1_000, 1_001, 2_000, 5_000, 9_999, 10_000};
 
   /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
@@ -3239,12 +3308,16 @@ class RestVsGrpcTest {
    * What the lab's own code holds, found by walking from the static fields of {@code classes} (and their nested classes)
    * and from the fields of {@code roots}: through maps, collections, arrays and references, into the lab's objects and
    * Protobuf's, not into the frameworks' (Javalin, Jetty, gRPC, Netty, Jackson, the JDK's HttpClient), whose state is
-   * theirs. {@code objects} counts what was reached; {@code naming} lists where a String, bytes or a JDK value (a URI,
-   * say) contains {@code marker}.
+   * theirs, except what their public face shows of a call (a request's URI: see face). A ThreadLocal is followed to its
+   * value on this thread, the one that made the calls. {@code objects} counts what was reached; {@code naming} lists
+   * where a String, bytes or a JDK value (a URI, say) contains {@code marker}; {@code values} is every number the lab's
+   * objects hold (primitive fields, primitive arrays, atomic counters), by where it was found (see changedByTheQueries).
    */
-  record Held(int objects, List<String> naming) {
+  record Held(int objects, List<String> naming, java.util.Map<String, Long> values) {
     static Held byTheLab(String marker, List<String> classes, Object... roots) {
       java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      java.util.Set<Object> faced = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      java.util.Map<String, Long> values = new java.util.TreeMap<>();
       List<String> naming = new ArrayList<>();
       java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>(); // {object, where it was found}
       for (String name : classes) {
@@ -3257,7 +3330,12 @@ class RestVsGrpcTest {
         for (int t = 0; t < types.size(); t++) {
           types.addAll(List.of(types.get(t).getDeclaredClasses()));
           for (java.lang.reflect.Field f : types.get(t).getDeclaredFields()) {
-            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+            if (f.getType().isPrimitive()) {
+              Object number = read(f, null);
+              if (number != null) values.put(types.get(t).getName() + "." + f.getName(), asLong(number));
+              continue;
+            }
             Object value = read(f, null);
             if (value != null) todo.add(new Object[] {value, types.get(t).getName() + "." + f.getName()});
           }
@@ -3269,7 +3347,13 @@ class RestVsGrpcTest {
         Object[] next = todo.poll();
         Object o = next[0];
         String where = (String) next[1];
-        if (o == null || framework(o.getClass().getName()) || !seen.add(o)) continue;
+        if (o == null) continue;
+        if (framework(o.getClass().getName())) {
+          Object face = faced.add(o) ? face(o) : null;
+          if (face != null) todo.add(new Object[] {face, where + " (its URI)"});
+          continue;
+        }
+        if (!seen.add(o)) continue;
         if (mentions(o, marker)) naming.add(where + " = " + shortly(o));
         if (o instanceof java.util.Map<?, ?> map) {
           for (Object e : copy(map.entrySet())) {
@@ -3278,22 +3362,103 @@ class RestVsGrpcTest {
             todo.add(new Object[] {entry.getValue(), where + "[a value]"});
           }
         } else if (o instanceof java.util.Collection<?> collection) {
-          for (Object e : copy(collection)) todo.add(new Object[] {e, where + "[]"});
+          List<Object> elements = copy(collection);
+          for (int i = 0; i < elements.size(); i++) todo.add(new Object[] {elements.get(i), where + "[" + i + "]"});
         } else if (o instanceof Object[] array) {
-          for (Object e : array) todo.add(new Object[] {e, where + "[]"});
+          for (int i = 0; i < array.length; i++) todo.add(new Object[] {array[i], where + "[" + i + "]"});
         } else if (o instanceof java.util.concurrent.atomic.AtomicReference<?> reference) {
           todo.add(new Object[] {reference.get(), where + ".get()"});
         } else if (o instanceof java.lang.ref.Reference<?> reference) {
           todo.add(new Object[] {reference.get(), where + ".get()"});
-        } else if (!o.getClass().isArray() && !o.getClass().getName().startsWith("java.")) {
+        } else if (o instanceof ThreadLocal<?> local) {
+          // Its value on this thread, which made the calls: a builder or a cache kept per thread is held all the same.
+          todo.add(new Object[] {local.get(), where + ".get() (this thread's)"});
+        } else if (o.getClass().isArray()) { // an array of numbers: each of them
+          int length = Math.min(java.lang.reflect.Array.getLength(o), 1 << 16);
+          for (int i = 0; i < length; i++) values.put(where + "[" + i + "]", asLong(java.lang.reflect.Array.get(o, i)));
+        } else if (o instanceof Number || o instanceof java.util.concurrent.atomic.AtomicBoolean) { // a counter, atomic too
+          if (o.getClass().getName().startsWith("java.util.concurrent.atomic.")) values.put(where, asLong(o));
+        } else if (o instanceof java.util.concurrent.atomic.AtomicIntegerArray array) {
+          for (int i = 0; i < Math.min(array.length(), 1 << 16); i++) values.put(where + "[" + i + "]", (long) array.get(i));
+        } else if (o instanceof java.util.concurrent.atomic.AtomicLongArray array) {
+          for (int i = 0; i < Math.min(array.length(), 1 << 16); i++) values.put(where + "[" + i + "]", array.get(i));
+        } else if (!o.getClass().getName().startsWith("java.")) {
           for (Class<?> c = o.getClass(); c != null && !c.getName().startsWith("java."); c = c.getSuperclass()) {
             if (framework(c.getName())) break;
             for (java.lang.reflect.Field f : FIELDS.get(c)) todo.add(new Object[] {read(f, o), where + "." + f.getName()});
+            for (java.lang.reflect.Field f : NUMBERS.get(c)) {
+              Object number = read(f, o);
+              if (number != null) values.put(where + "." + f.getName(), asLong(number));
+            }
           }
         }
       }
-      return new Held(seen.size(), naming);
+      return new Held(seen.size(), naming, values);
     }
+
+    /**
+     * Where a number the lab holds moved by another amount over {@code second}'s calls than over {@code first}'s (as
+     * many calls as first's, for other queries), as "where: before, then, then": a value that follows which queries were
+     * asked, such as a count per query kept in an array indexed by the count, is something of those calls held. A
+     * number that every call moves alike (a count of all the calls) moves as much in both.
+     */
+    static List<String> changedByTheQueries(Held before, Held first, Held second) {
+      java.util.Set<String> slots = new java.util.TreeSet<>(before.values().keySet());
+      slots.addAll(first.values().keySet());
+      slots.addAll(second.values().keySet());
+      List<String> changed = new ArrayList<>();
+      for (String slot : slots) {
+        long b = before.values().getOrDefault(slot, 0L), f = first.values().getOrDefault(slot, 0L),
+            s = second.values().getOrDefault(slot, 0L);
+        if (f - b != s - f && changed.size() < 3) changed.add(slot + ": " + b + ", then " + f + ", then " + s);
+      }
+      return changed;
+    }
+
+    /** A number as a long: whole numbers as they are, a float or double by its bits, a boolean or an AtomicBoolean 0 or 1. */
+    private static long asLong(Object number) {
+      if (number instanceof Double d) return Double.doubleToLongBits(d);
+      if (number instanceof Float f) return Float.floatToIntBits(f);
+      if (number instanceof java.util.concurrent.atomic.DoubleAdder d) return Double.doubleToLongBits(d.sum());
+      if (number instanceof java.util.concurrent.atomic.DoubleAccumulator d) return Double.doubleToLongBits(d.get());
+      if (number instanceof Number n) return n.longValue();
+      if (number instanceof Boolean b) return b ? 1 : 0;
+      if (number instanceof java.util.concurrent.atomic.AtomicBoolean b) return b.get() ? 1 : 0;
+      if (number instanceof Character c) return c;
+      return 0;
+    }
+
+    /**
+     * What a framework's object the lab holds shows of a call through its public face: the URI of a JDK HttpRequest,
+     * of a request its builder would build, of an HttpResponse. Their state is theirs; the call they carry is the lab's.
+     */
+    private static Object face(Object o) {
+      try {
+        if (o instanceof java.net.http.HttpRequest request) return request.uri();
+        if (o instanceof java.net.http.HttpRequest.Builder builder) return builder.copy().build().uri();
+        if (o instanceof java.net.http.HttpResponse<?> response) return response.uri();
+      } catch (RuntimeException noRequestYet) {
+        // a builder without a URI yet: nothing of a call
+      }
+      return null;
+    }
+
+    /** The instance fields of a class that hold numbers (primitives), made readable once. */
+    private static final ClassValue<List<java.lang.reflect.Field>> NUMBERS = new ClassValue<>() {
+      @Override protected List<java.lang.reflect.Field> computeValue(Class<?> type) {
+        List<java.lang.reflect.Field> fields = new ArrayList<>();
+        for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || !f.getType().isPrimitive()) continue;
+          try {
+            f.setAccessible(true);
+            fields.add(f);
+          } catch (RuntimeException closed) {
+            // a field the module system keeps closed: not the lab's
+          }
+        }
+        return fields;
+      }
+    };
 
     /** The instance fields of a class that hold objects, made readable once. */
     private static final ClassValue<List<java.lang.reflect.Field>> FIELDS = new ClassValue<>() {
