@@ -1565,38 +1565,7 @@ class RestVsGrpcTest {
     @DisplayName("nothing of a call stays in viaRest's hands once it returned: no report, nor its query, however often it came back")
     void nothingHeldAfterACall() throws Exception {
       requireStep2("step 4");
-      // One call for each count, 1 to 10,000 (COUNTS_HELD), each for a warehouse named with a mark of this test: afterwards nothing
-      // StockClients holds may name them, nor may it hold more than before.
-      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
-        String marker = marker();
-        List<String> lab = List.of("StockClients", "StockCodec");
-        rest(clients, "LYON-1", 1);
-        Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
-        for (int q = 0; q < COUNTS_HELD.length; q++) rest(clients, marker + q, COUNTS_HELD[q]);
-        Held after = Held.byTheLab(marker, lab, clients);
-        // A second round, as many calls for other counts (and other warehouses): a number the client holds must not
-        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
-        for (int q = 0; q < COUNTS_HELD_AFTER.length; q++) rest(clients, marker + "b" + q, COUNTS_HELD_AFTER[q]);
-        Held again = Held.byTheLab(marker, lab, clients);
-        assertThat(after.naming()).as("TODO 4: what StockClients still holds of %d calls of viaRest that returned, each"
-            + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
-            + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
-            + " 'hot' report kept once its query was asked a few times, 100 or 1,000, whatever the number); the harness"
-            + " asks one query again and again, so REST's calls per second would measure a look-up. Send the GET every"
-            + " time", COUNTS_HELD.length, marker).isEmpty();
-        assertThat(after.objects()).as("TODO 4: objects StockClients holds after %d more calls, against %d after the"
-            + " first: more means it keeps something of every call (a map of queries or reports)",
-            COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
-        assertThat(again.naming()).as("TODO 4: what StockClients still holds of %d more calls of viaRest, each for a"
-            + " warehouse of its own (named %s...b)", COUNTS_HELD_AFTER.length, marker).isEmpty();
-        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 4: numbers StockClients holds that moved"
-            + " otherwise over %d calls of viaRest for other counts than over the %d before them (where: after the first"
-            + " call, then after the %d, then after the %d more): they follow which queries were asked, a count per query"
-            + " (an array indexed by the count, nothing that grows), the start of a 'hot' report kept once its query came"
-            + " back 1,000 times, or any number, which no test reaches; a client keeps nothing of a call once it returned,"
-            + " nor counts its queries", COUNTS_HELD_AFTER.length, COUNTS_HELD.length, COUNTS_HELD.length,
-            COUNTS_HELD_AFTER.length).isEmpty();
-      }
+      nothingHeldByTheClient("TODO 4", "viaRest", "REST", "Send the GET every time", RestVsGrpcTest::rest);
     }
 
     @Test
@@ -1905,38 +1874,7 @@ class RestVsGrpcTest {
     @DisplayName("nothing of a call stays in viaGrpc's hands once it returned: no report, nor its query, however often it came back")
     void nothingHeldAfterACall() throws Exception {
       requireStep3("step 5");
-      // One call for each count, 1 to 10,000 (COUNTS_HELD), each for a warehouse named with a mark of this test: afterwards nothing
-      // StockClients holds may name them, nor may it hold more than before.
-      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
-        String marker = marker();
-        List<String> lab = List.of("StockClients", "StockCodec");
-        grpc(clients, "LYON-1", 1);
-        Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
-        for (int q = 0; q < COUNTS_HELD.length; q++) grpc(clients, marker + q, COUNTS_HELD[q]);
-        Held after = Held.byTheLab(marker, lab, clients);
-        // A second round, as many calls for other counts (and other warehouses): a number the client holds must not
-        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
-        for (int q = 0; q < COUNTS_HELD_AFTER.length; q++) grpc(clients, marker + "b" + q, COUNTS_HELD_AFTER[q]);
-        Held again = Held.byTheLab(marker, lab, clients);
-        assertThat(after.naming()).as("TODO 5: what StockClients still holds of %d calls of viaGrpc that returned, each"
-            + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
-            + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
-            + " 'hot' report kept once its query was asked a few times, 100 or 1,000, whatever the number); the harness"
-            + " asks one query again and again, so gRPC's calls per second would measure a look-up. Call getStock every"
-            + " time", COUNTS_HELD.length, marker).isEmpty();
-        assertThat(after.objects()).as("TODO 5: objects StockClients holds after %d more calls, against %d after the"
-            + " first: more means it keeps something of every call (a map of queries or reports)",
-            COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
-        assertThat(again.naming()).as("TODO 5: what StockClients still holds of %d more calls of viaGrpc, each for a"
-            + " warehouse of its own (named %s...b)", COUNTS_HELD_AFTER.length, marker).isEmpty();
-        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 5: numbers StockClients holds that moved"
-            + " otherwise over %d calls of viaGrpc for other counts than over the %d before them (where: after the first"
-            + " call, then after the %d, then after the %d more): they follow which queries were asked, a count per query"
-            + " (an array indexed by the count, nothing that grows), the start of a 'hot' report kept once its query came"
-            + " back 1,000 times, or any number, which no test reaches; a client keeps nothing of a call once it returned,"
-            + " nor counts its queries", COUNTS_HELD_AFTER.length, COUNTS_HELD.length, COUNTS_HELD.length,
-            COUNTS_HELD_AFTER.length).isEmpty();
-      }
+      nothingHeldByTheClient("TODO 5", "viaGrpc", "gRPC", "Call getStock every time", RestVsGrpcTest::grpc);
     }
 
     @Test
@@ -2047,32 +1985,46 @@ class RestVsGrpcTest {
     @Test
     @DisplayName("the wire meter counts each chunk before it passes it on, both ways: a reader never holds a byte the meter has not counted")
     void wireMeterCountsFirst() throws Exception {
-      // Small receive buffers on both ends, so that the meter's write of a chunk (up to 64 KiB) waits while the reader
-      // takes the chunk's first bytes: a meter that counts after passing a chunk on is seen every time, not by chance.
-      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
-      try (java.net.ServerSocket target = new java.net.ServerSocket()) {
-        target.setReceiveBufferSize(2_048);
-        target.bind(new java.net.InetSocketAddress(local, 0), 50);
-        try (WireMeter meter = new WireMeter(target.getLocalPort()); java.net.Socket client = new java.net.Socket()) {
-          client.setReceiveBufferSize(2_048);
-          client.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
-          client.setSoTimeout(10_000);
-          try (java.net.Socket server = target.accept()) {
-            server.setSoTimeout(10_000);
-            // And small send buffers on the meter's own two sockets (the kernel would grow them): a chunk then waits in
-            // the meter's write until the reader has taken part of it.
-            for (java.net.Socket relayed : meterSockets(meter)) relayed.setSendBufferSize(4_096);
-            List<String> ahead = new ArrayList<>();
-            ahead.add(readerAhead("down (server to client)", server.getOutputStream(), client.getInputStream(), meter::bytesDown));
-            ahead.add(readerAhead("up (client to server)", client.getOutputStream(), server.getInputStream(), meter::bytesUp));
-            ahead.removeIf(String::isEmpty);
-            assertThat(ahead).as("TODO 5: bytes a reader held beyond what the given WireMeter had counted (WireMeter is given"
-                + " code: keep it as it is): it counts each chunk BEFORE passing it on, so that a client that has its answer"
-                + " always finds it counted; counted after, the count races the reader, and the wire rows read a count that"
-                + " lacks the last chunk").isEmpty();
+      // The meter passes each chunk on through a stream of the test's (WireMeter's second constructor), which notes at
+      // every write whether the meter has counted the chunk yet: exact, whatever the machine's socket buffers. The bytes
+      // go one way, then the other, so that a count in one direction never covers for the other.
+      java.util.concurrent.atomic.AtomicReference<WireMeter> watched = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicLong passed = new java.util.concurrent.atomic.AtomicLong();
+      List<String> ahead = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.function.UnaryOperator<java.io.OutputStream> watching = out -> new java.io.FilterOutputStream(out) {
+        @Override public void write(byte[] bytes, int offset, int length) throws IOException {
+          long before = passed.get(); // read first: whatever it holds was passed on, so counted, by a meter that counts first
+          long counted = watched.get().bytesUp() + watched.get().bytesDown();
+          if (counted < before + length && ahead.size() < 3) {
+            ahead.add("a chunk of " + length + " bytes passed on while the meter had counted " + counted + " of the "
+                + (before + length) + " bytes passed on by then");
           }
+          passed.addAndGet(length);
+          out.write(bytes, offset, length);
+        }
+
+        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+      };
+      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
+      try (java.net.ServerSocket target = new java.net.ServerSocket(0, 50, local);
+           WireMeter meter = new WireMeter(target.getLocalPort(), watching); java.net.Socket client = new java.net.Socket()) {
+        watched.set(meter);
+        client.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
+        client.setSoTimeout(10_000);
+        try (java.net.Socket server = target.accept()) {
+          server.setSoTimeout(10_000);
+          byte[] data = new byte[200_000]; // several of the meter's 64 KiB chunks each way
+          relayedWhole(data, server.getOutputStream(), client.getInputStream()); // down: server to client
+          relayedWhole(data, client.getOutputStream(), server.getInputStream()); // up: client to server
+          assertThat(meter.bytesDown() + " down, " + meter.bytesUp() + " up").as("TODO 5: bytes the given WireMeter counted"
+              + " for %d bytes each way (WireMeter is given code: keep it as it is)", data.length)
+              .isEqualTo(data.length + " down, " + data.length + " up");
         }
       }
+      assertThat(ahead).as("TODO 5: chunks the given WireMeter passed on before it had counted them (WireMeter is given"
+          + " code: keep it as it is): it counts each chunk BEFORE passing it on, so that a client that has its answer"
+          + " always finds it counted; counted after, the count races the reader, and the wire rows read a count that"
+          + " lacks the last chunk").isEmpty();
     }
 
     @Test
@@ -2945,30 +2897,11 @@ class RestVsGrpcTest {
     public void close() { server.stop(); }
   }
 
-  /** The sockets of the given WireMeter (its field open), or an AssertionError that says to keep it. */
-  @SuppressWarnings("unchecked")
-  static List<java.net.Socket> meterSockets(WireMeter meter) {
-    try {
-      java.lang.reflect.Field open = WireMeter.class.getDeclaredField("open");
-      open.setAccessible(true);
-      return List.copyOf((List<java.net.Socket>) open.get(meter));
-    } catch (ReflectiveOperationException | ClassCastException e) {
-      throw new AssertionError("TODO 5: keep the given field `open` of WireMeter as it is: this test sets the buffers of"
-          + " the meter's sockets through it (" + e + ")");
-    }
-  }
-
-  /**
-   * Writes 1 MiB into {@code out} on a thread of its own while reading it from {@code in}, 512 bytes at a time: "" if
-   * the meter's {@code counted} always held at least the bytes read so far, else the first time it did not.
-   */
-  static String readerAhead(String way, java.io.OutputStream out, java.io.InputStream in,
-      java.util.function.LongSupplier counted) throws Exception {
-    int size = 1 << 20;
-    long start = counted.getAsLong();
+  /** Writes {@code data} into {@code out} on a thread of its own while reading all of it from {@code in} (bounded). */
+  static void relayedWhole(byte[] data, java.io.OutputStream out, java.io.InputStream in) throws Exception {
     Thread writer = new Thread(() -> {
       try {
-        out.write(new byte[size]);
+        out.write(data);
         out.flush();
       } catch (IOException e) {
         // the reader says what it got
@@ -2976,18 +2909,10 @@ class RestVsGrpcTest {
     }, "test-writer");
     writer.setDaemon(true);
     writer.start();
-    byte[] buffer = new byte[512];
-    String first = "";
-    long read = 0;
-    while (read < size) {
-      int n = in.read(buffer);
-      if (n < 0) break;
-      read += n;
-      long sofar = counted.getAsLong() - start;
-      if (sofar < read && first.isEmpty()) first = way + ": " + read + " bytes read while the meter had counted " + sofar;
-    }
+    byte[] read = in.readNBytes(data.length); // the sockets' timeouts bound the wait
     writer.join(10_000);
-    return first;
+    assertThat(read.length).as("TODO 5: bytes that came through the given WireMeter, of %d written", data.length)
+        .isEqualTo(data.length);
   }
 
   /**
@@ -3666,6 +3591,49 @@ class RestVsGrpcTest {
       return null;
     });
     return wrong;
+  }
+
+  /** A client's call, for a test about what the client keeps: viaRest or viaGrpc on {@code clients}. */
+  interface ClientCall { StockCodec.Report ask(StockClients clients, String warehouse, int items) throws Exception; }
+
+  /**
+   * The tests "nothing of a call stays in viaRest's (viaGrpc's) hands", one check for both sides: one call for each count,
+   * 1 to 10,000 (COUNTS_HELD), then as many for other counts (COUNTS_HELD_AFTER), each for a warehouse named with a mark
+   * of this test: afterwards nothing StockClients holds may name them, nor may it hold more than before, nor may a number
+   * it holds follow which queries were asked.
+   */
+  static void nothingHeldByTheClient(String todo, String verb, String side, String fix, ClientCall call) throws Exception {
+    try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+      String marker = marker();
+      List<String> lab = List.of("StockClients", "StockCodec");
+      call.ask(clients, "LYON-1", 1);
+      Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
+      for (int q = 0; q < COUNTS_HELD.length; q++) call.ask(clients, marker + q, COUNTS_HELD[q]);
+      Held after = Held.byTheLab(marker, lab, clients);
+      // A second round, as many calls for other counts (and other warehouses): a number the client holds must not
+      // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+      for (int q = 0; q < COUNTS_HELD_AFTER.length; q++) call.ask(clients, marker + "b" + q, COUNTS_HELD_AFTER[q]);
+      Held again = Held.byTheLab(marker, lab, clients);
+      assertThat(after.naming()).as("%s: what StockClients still holds of %d calls of %s that returned, each for a"
+          + " warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a call once it"
+          + " returned, no report nor its query (a request or query builder kept per thread, a ThreadLocal, or the last"
+          + " request kept to send again, holds it; a count of how often it came back is the start of a 'hot' report kept"
+          + " once its query was asked a few times, 100 or 1,000, whatever the number); the harness asks one query again"
+          + " and again, so %s's calls per second would measure a look-up. %s", todo, COUNTS_HELD.length, verb, marker,
+          side, fix).isEmpty();
+      assertThat(after.objects()).as("%s: objects StockClients holds after %d more calls, against %d after the first:"
+          + " more means it keeps something of every call (a map of queries or reports)", todo, COUNTS_HELD.length,
+          before.objects()).isEqualTo(before.objects());
+      assertThat(again.naming()).as("%s: what StockClients still holds of %d more calls of %s, each for a warehouse of"
+          + " its own (named %s...b)", todo, COUNTS_HELD_AFTER.length, verb, marker).isEmpty();
+      assertThat(Held.changedByTheQueries(before, after, again)).as("%s: numbers StockClients holds that moved otherwise"
+          + " over %d calls of %s for other counts than over the %d before them (where: after the first call, then after"
+          + " the %d, then after the %d more): they follow which queries were asked, a count per query (an array indexed"
+          + " by the count, nothing that grows), the start of a 'hot' report kept once its query came back 1,000 times,"
+          + " or any number, which no test reaches; a client keeps nothing of a call once it returned, nor counts its"
+          + " queries", todo, COUNTS_HELD_AFTER.length, verb, COUNTS_HELD.length, COUNTS_HELD.length,
+          COUNTS_HELD_AFTER.length).isEmpty();
+    }
   }
 
   /** viaRest, for a test about something else: a failure says it came from viaRest (step 4), and why. */
