@@ -95,6 +95,19 @@ class RestVsGrpcTest {
         + " keep them as they are, every size in this lab is measured on them").isEqualTo(JSON_BYTES);
     assertThat(StockCodec.fromJson(json)).as("the fixture after a JSON round trip: StockCodec.toJson and fromJson are"
         + " given code, not a TODO; keep them as they are").isEqualTo(FIXTURE);
+    // The same bytes on every machine: built where the default locale writes other digits (Egyptian Arabic's), too.
+    java.util.Locale was = java.util.Locale.getDefault();
+    StockCodec.Report elsewhere;
+    java.util.Locale.setDefault(java.util.Locale.forLanguageTag("ar-EG"));
+    try {
+      elsewhere = StockCodec.report("LYON-1", 20);
+    } finally {
+      java.util.Locale.setDefault(was);
+    }
+    assertThat(StockCodec.toJson(elsewhere).length).as("bytes of the fixture's JSON built on a machine whose locale is"
+        + " ar-EG, its first SKU %s (StockCodec.report is given code: keep it as it is): it writes its SKUs with"
+        + " Locale.ROOT's digits, or every size this lab asserts depends on the machine", elsewhere.items().get(0).sku())
+        .isEqualTo(JSON_BYTES);
   }
 
   @Nested
@@ -265,10 +278,13 @@ class RestVsGrpcTest {
       List<String> forked = new java.util.concurrent.CopyOnWriteArrayList<>();
       java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
       List<StockCodec.Item> fixture = StockCodec.report("LYON-1", 1_000).items();
+      Thread caller = Thread.currentThread();
       class Items extends java.util.AbstractList<StockCodec.Item> implements java.util.RandomAccess {
         @Override public StockCodec.Item get(int i) {
           if (checked.add(Thread.currentThread())) {
-            String where = StackWalker.getInstance().walk(frames -> {
+            // Another thread than the caller's reads them, whatever its pool (the common pool, one of StockCodec's own).
+            String where = Thread.currentThread() != caller ? Thread.currentThread().getName() + ": not the thread that"
+                + " called toProto" : StackWalker.getInstance().walk(frames -> {
               for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
                 StackWalker.StackFrame f = it.next();
                 if (f.getClassName().equals("StockCodec")) return "";
@@ -292,7 +308,8 @@ class RestVsGrpcTest {
           + " a parallel stream maps them in fork/join tasks on the JVM's common pool, a thread per core but one,"
           + " shared by every call at once: the encode row then times a parallel mapping against JSON's sequential"
           + " one, on as many cores as the machine has, and calls made at once wait for one another's items on the"
-          + " pool's few threads; map the items in a loop on the caller's thread (see hint 1)").isEmpty();
+          + " pool's few threads (a pool of StockCodec's own times the same parallel mapping); map the items in a loop"
+          + " on the caller's thread (see hint 1)").isEmpty();
     }
 
     @Test
@@ -474,8 +491,19 @@ class RestVsGrpcTest {
           if (r.statusCode() != 200) wrong.add("GET " + path + " answered " + r.statusCode());
           if (q < 0) before = Held.byTheLab(marker, lab, own); // after a first request: what a server sets up once
         }
-        assertThat(wrong).as("TODO 2: requests of counts the server answers").isEmpty();
         Held after = Held.byTheLab(marker, lab, own);
+        // A second round, as many requests for other counts (and other warehouses): a number the server holds must not
+        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+        List<String> others = new ArrayList<>(List.of("?items=3", "?items=50"));
+        for (int items : COUNTS_HELD_AFTER) others.add("?items=" + items);
+        for (int q = 0; q < others.size(); q++) {
+          String path = "/stock/" + marker + "b" + q + others.get(q);
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.restPort() + path))
+              .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+          if (r.statusCode() != 200) wrong.add("GET " + path + " answered " + r.statusCode());
+        }
+        Held again = Held.byTheLab(marker, lab, own);
+        assertThat(wrong).as("TODO 2: requests of counts the server answers").isEmpty();
         assertThat(after.naming()).as("TODO 2: what the server's code still holds of %d requests it answered, each for a"
             + " warehouse of its own (named %s...): a server keeps nothing of a request once it is answered, no answer"
             + " (JSON kept in a map) nor its query (a count of how often it came back: the start of a 'hot' answer kept"
@@ -486,6 +514,15 @@ class RestVsGrpcTest {
         assertThat(after.objects()).as("TODO 2: objects the server's code holds after %d more requests, against %d after"
             + " the first: more means it keeps something of every request (a map of queries or answers)", queries.size(),
             before.objects()).isEqualTo(before.objects());
+        assertThat(again.naming()).as("TODO 2: what the server's code still holds of %d more requests, each for a warehouse"
+            + " of its own (named %s...b)", others.size(), marker).isEmpty();
+        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 2: numbers the server's code holds that moved"
+            + " otherwise over %d requests for other counts than over the %d before them (where: after the first"
+            + " request, then after the %d, then after the %d more): they follow which queries were asked, a count per"
+            + " query (an array indexed by the count, nothing that grows), the start of a 'hot' answer kept once its"
+            + " query came back 1,000 times, or any number, which no test reaches; a server keeps nothing of a request"
+            + " once it is answered, nor counts its queries. Answer each request with StockCodec.toJson of its own report",
+            others.size(), queries.size(), queries.size(), others.size()).isEmpty();
       }
     }
 
@@ -1011,8 +1048,15 @@ class RestVsGrpcTest {
         for (int q = 0; q < counts.length; q++) {
           service.getStock(StockQuery.newBuilder().setWarehouse(marker + q).setItems(counts[q]).build(), observer);
         }
-        assertThat(events).as("TODO 3: calls of GetStock for counts the server answers (see hint 3)").isEmpty();
         Held after = Held.byTheLab(marker, lab, service, own);
+        // A second round, as many calls for other counts (and other warehouses): a number the service holds must not
+        // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+        int[] others = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(3), java.util.Arrays.stream(COUNTS_HELD_AFTER)).toArray();
+        for (int q = 0; q < others.length; q++) {
+          service.getStock(StockQuery.newBuilder().setWarehouse(marker + "b" + q).setItems(others[q]).build(), observer);
+        }
+        Held again = Held.byTheLab(marker, lab, service, own);
+        assertThat(events).as("TODO 3: calls of GetStock for counts the server answers (see hint 3)").isEmpty();
         assertThat(after.naming()).as("TODO 3: what the service's code still holds of %d calls it answered, each for a"
             + " warehouse of its own (named %s...): a server keeps nothing of a call once it is answered, no reply (a"
             + " message kept in a map) nor its query (a count of how often it came back: the start of a 'hot' reply kept"
@@ -1023,6 +1067,15 @@ class RestVsGrpcTest {
         assertThat(after.objects()).as("TODO 3: objects the service's code holds after %d more calls, against %d after the"
             + " first: more means it keeps something of every call (a map of queries or replies)", counts.length,
             before.objects()).isEqualTo(before.objects());
+        assertThat(again.naming()).as("TODO 3: what the service's code still holds of %d more calls, each for a warehouse"
+            + " of its own (named %s...b)", others.length, marker).isEmpty();
+        assertThat(Held.changedByTheQueries(before, after, again)).as("TODO 3: numbers the service's code holds that moved"
+            + " otherwise over %d calls for other counts than over the %d before them (where: after the first call, then"
+            + " after the %d, then after the %d more): they follow which queries were asked, a count per query (an array"
+            + " indexed by the count, nothing that grows), the start of a 'hot' reply kept once its query came back 1,000"
+            + " times, or any number, which no test reaches; a server keeps nothing of a call once it is answered, nor"
+            + " counts its queries. Answer each call with StockCodec.toProto of its own report (see hint 3)",
+            others.length, counts.length, counts.length, others.length).isEmpty();
       }
     }
 
@@ -1512,25 +1565,7 @@ class RestVsGrpcTest {
     @DisplayName("nothing of a call stays in viaRest's hands once it returned: no report, nor its query, however often it came back")
     void nothingHeldAfterACall() throws Exception {
       requireStep2("step 4");
-      // One call for each count, 1 to 10,000 (COUNTS_HELD), each for a warehouse named with a mark of this test: afterwards nothing
-      // StockClients holds may name them, nor may it hold more than before.
-      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
-        String marker = marker();
-        List<String> lab = List.of("StockClients", "StockCodec");
-        rest(clients, "LYON-1", 1);
-        Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
-        for (int q = 0; q < COUNTS_HELD.length; q++) rest(clients, marker + q, COUNTS_HELD[q]);
-        Held after = Held.byTheLab(marker, lab, clients);
-        assertThat(after.naming()).as("TODO 4: what StockClients still holds of %d calls of viaRest that returned, each"
-            + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
-            + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
-            + " 'hot' report kept once its query was asked a few times, 100 or 1,000, whatever the number); the harness"
-            + " asks one query again and again, so REST's calls per second would measure a look-up. Send the GET every"
-            + " time", COUNTS_HELD.length, marker).isEmpty();
-        assertThat(after.objects()).as("TODO 4: objects StockClients holds after %d more calls, against %d after the"
-            + " first: more means it keeps something of every call (a map of queries or reports)",
-            COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
-      }
+      nothingHeldByTheClient("TODO 4", "viaRest", "REST", "Send the GET every time", RestVsGrpcTest::rest);
     }
 
     @Test
@@ -1839,25 +1874,7 @@ class RestVsGrpcTest {
     @DisplayName("nothing of a call stays in viaGrpc's hands once it returned: no report, nor its query, however often it came back")
     void nothingHeldAfterACall() throws Exception {
       requireStep3("step 5");
-      // One call for each count, 1 to 10,000 (COUNTS_HELD), each for a warehouse named with a mark of this test: afterwards nothing
-      // StockClients holds may name them, nor may it hold more than before.
-      try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
-        String marker = marker();
-        List<String> lab = List.of("StockClients", "StockCodec");
-        grpc(clients, "LYON-1", 1);
-        Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
-        for (int q = 0; q < COUNTS_HELD.length; q++) grpc(clients, marker + q, COUNTS_HELD[q]);
-        Held after = Held.byTheLab(marker, lab, clients);
-        assertThat(after.naming()).as("TODO 5: what StockClients still holds of %d calls of viaGrpc that returned, each"
-            + " for a warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a"
-            + " call once it returned, no report nor its query (a count of how often it came back: the start of a"
-            + " 'hot' report kept once its query was asked a few times, 100 or 1,000, whatever the number); the harness"
-            + " asks one query again and again, so gRPC's calls per second would measure a look-up. Call getStock every"
-            + " time", COUNTS_HELD.length, marker).isEmpty();
-        assertThat(after.objects()).as("TODO 5: objects StockClients holds after %d more calls, against %d after the"
-            + " first: more means it keeps something of every call (a map of queries or reports)",
-            COUNTS_HELD.length, before.objects()).isEqualTo(before.objects());
-      }
+      nothingHeldByTheClient("TODO 5", "viaGrpc", "gRPC", "Call getStock every time", RestVsGrpcTest::grpc);
     }
 
     @Test
@@ -1968,32 +1985,46 @@ class RestVsGrpcTest {
     @Test
     @DisplayName("the wire meter counts each chunk before it passes it on, both ways: a reader never holds a byte the meter has not counted")
     void wireMeterCountsFirst() throws Exception {
-      // Small receive buffers on both ends, so that the meter's write of a chunk (up to 64 KiB) waits while the reader
-      // takes the chunk's first bytes: a meter that counts after passing a chunk on is seen every time, not by chance.
-      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
-      try (java.net.ServerSocket target = new java.net.ServerSocket()) {
-        target.setReceiveBufferSize(2_048);
-        target.bind(new java.net.InetSocketAddress(local, 0), 50);
-        try (WireMeter meter = new WireMeter(target.getLocalPort()); java.net.Socket client = new java.net.Socket()) {
-          client.setReceiveBufferSize(2_048);
-          client.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
-          client.setSoTimeout(10_000);
-          try (java.net.Socket server = target.accept()) {
-            server.setSoTimeout(10_000);
-            // And small send buffers on the meter's own two sockets (the kernel would grow them): a chunk then waits in
-            // the meter's write until the reader has taken part of it.
-            for (java.net.Socket relayed : meterSockets(meter)) relayed.setSendBufferSize(4_096);
-            List<String> ahead = new ArrayList<>();
-            ahead.add(readerAhead("down (server to client)", server.getOutputStream(), client.getInputStream(), meter::bytesDown));
-            ahead.add(readerAhead("up (client to server)", client.getOutputStream(), server.getInputStream(), meter::bytesUp));
-            ahead.removeIf(String::isEmpty);
-            assertThat(ahead).as("TODO 5: bytes a reader held beyond what the given WireMeter had counted (WireMeter is given"
-                + " code: keep it as it is): it counts each chunk BEFORE passing it on, so that a client that has its answer"
-                + " always finds it counted; counted after, the count races the reader, and the wire rows read a count that"
-                + " lacks the last chunk").isEmpty();
+      // The meter passes each chunk on through a stream of the test's (WireMeter's second constructor), which notes at
+      // every write whether the meter has counted the chunk yet: exact, whatever the machine's socket buffers. The bytes
+      // go one way, then the other, so that a count in one direction never covers for the other.
+      java.util.concurrent.atomic.AtomicReference<WireMeter> watched = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicLong passed = new java.util.concurrent.atomic.AtomicLong();
+      List<String> ahead = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.function.UnaryOperator<java.io.OutputStream> watching = out -> new java.io.FilterOutputStream(out) {
+        @Override public void write(byte[] bytes, int offset, int length) throws IOException {
+          long before = passed.get(); // read first: whatever it holds was passed on, so counted, by a meter that counts first
+          long counted = watched.get().bytesUp() + watched.get().bytesDown();
+          if (counted < before + length && ahead.size() < 3) {
+            ahead.add("a chunk of " + length + " bytes passed on while the meter had counted " + counted + " of the "
+                + (before + length) + " bytes passed on by then");
           }
+          passed.addAndGet(length);
+          out.write(bytes, offset, length);
+        }
+
+        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+      };
+      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
+      try (java.net.ServerSocket target = new java.net.ServerSocket(0, 50, local);
+           WireMeter meter = new WireMeter(target.getLocalPort(), watching); java.net.Socket client = new java.net.Socket()) {
+        watched.set(meter);
+        client.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
+        client.setSoTimeout(10_000);
+        try (java.net.Socket server = target.accept()) {
+          server.setSoTimeout(10_000);
+          byte[] data = new byte[200_000]; // several of the meter's 64 KiB chunks each way
+          relayedWhole(data, server.getOutputStream(), client.getInputStream()); // down: server to client
+          relayedWhole(data, client.getOutputStream(), server.getInputStream()); // up: client to server
+          assertThat(meter.bytesDown() + " down, " + meter.bytesUp() + " up").as("TODO 5: bytes the given WireMeter counted"
+              + " for %d bytes each way (WireMeter is given code: keep it as it is)", data.length)
+              .isEqualTo(data.length + " down, " + data.length + " up");
         }
       }
+      assertThat(ahead).as("TODO 5: chunks the given WireMeter passed on before it had counted them (WireMeter is given"
+          + " code: keep it as it is): it counts each chunk BEFORE passing it on, so that a client that has its answer"
+          + " always finds it counted; counted after, the count races the reader, and the wire rows read a count that"
+          + " lacks the last chunk").isEmpty();
     }
 
     @Test
@@ -2471,6 +2502,55 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("the demo's encode and decode rows time the whole work on every call: a change to what they encode or decode shows in the next call")
+    void demoTimesTheWholeWork() throws Exception {
+      // The demo's timed calls (RestVsGrpc, given), each run, then its input changed (one item of the report, one byte of
+      // the bytes), then run again: a call that did part of its work once, outside the call (the message built, the
+      // bytes parsed), hands back what it did the first time, and its row times only the rest of the work.
+      List<String> stale = new ArrayList<>();
+      StockCodec.Report report = new StockCodec.Report("LYON-1", new ArrayList<>(StockCodec.report("LYON-1", 20).items()));
+      StockCodec.Item was = report.items().get(0);
+      StockCodec.Item changed = new StockCodec.Item(was.sku(), "Changed", was.onHand() + 1, was.reserved(), was.priceCents(),
+          was.discontinued());
+      java.util.Map<String, java.util.function.Function<StockCodec.Report, Harness.Call>> encoders = new java.util.LinkedHashMap<>();
+      encoders.put("encodeJsonCall (the encode row's REST cell)", RestVsGrpc::encodeJsonCall);
+      encoders.put("encodeProtoCall (the encode row's gRPC cell)", RestVsGrpc::encodeProtoCall);
+      for (String name : encoders.keySet()) {
+        report.items().set(0, was);
+        Harness.Call call = encoders.get(name).apply(report);
+        byte[] first = (byte[]) call.run();
+        report.items().set(0, changed);
+        byte[] second = (byte[]) call.run();
+        byte[] expected = name.startsWith("encodeJson") ? StockCodec.toJson(report) : StockCodec.toProto(report).toByteArray();
+        if (!java.util.Arrays.equals(second, expected)) {
+          stale.add(name + ": after its report's first item changed, the next call gave " + (java.util.Arrays.equals(second,
+              first) ? "the bytes of the first call" : "other bytes than the report's"));
+        }
+      }
+      // The warehouse's last letter, changed in the bytes themselves: LYON-1 becomes LYON-2.
+      report.items().set(0, was);
+      java.util.Map<String, byte[]> inputs = new java.util.LinkedHashMap<>();
+      inputs.put("decodeJsonCall (the decode row's REST cell)", StockCodec.toJson(report));
+      inputs.put("decodeProtoCall (the decode row's gRPC cell)", StockCodec.toProto(report).toByteArray());
+      for (String name : inputs.keySet()) {
+        byte[] bytes = inputs.get(name);
+        Harness.Call call = name.startsWith("decodeJson") ? RestVsGrpc.decodeJsonCall(bytes) : RestVsGrpc.decodeProtoCall(bytes);
+        StockCodec.Report first = (StockCodec.Report) call.run();
+        int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("LYON-1") + 5;
+        bytes[at] = '2';
+        StockCodec.Report second = (StockCodec.Report) call.run();
+        if (!first.warehouse().equals("LYON-1") || !second.warehouse().equals("LYON-2")) {
+          stale.add(name + ": its bytes said LYON-1, then LYON-2, and its calls gave " + first.warehouse() + ", then "
+              + second.warehouse());
+        }
+      }
+      assertThat(stale).as("TODO 5: the demo's timed calls (RestVsGrpc is given code: keep it as it is) that handed back"
+          + " what an earlier call did: each call of a row does the whole work it times, from the report to its bytes or"
+          + " from the bytes to a report; a message built once outside the call (only toByteArray timed) or bytes parsed"
+          + " once (only fromProto timed) makes that cell time part of the work against the other side's whole").isEmpty();
+    }
+
+    @Test
     @DisplayName("the same report moves about a third of the bytes over gRPC as over REST")
     void fewerBytesOnTheWire() throws Exception {
       requireStep3("step 5");
@@ -2687,6 +2767,13 @@ class RestVsGrpcTest {
    */
   static final int[] COUNTS_HELD = {1, 20, 999, 1_000, 1_001, 10_000};
 
+  /**
+   * As many other counts, none of COUNTS_HELD, small and big alike: the second round of those tests. A number the lab
+   * holds that moves otherwise over these calls than over COUNTS_HELD's (a count per query, in an array indexed by the
+   * count) follows the queries themselves: see Held.changedByTheQueries.
+   */
+  static final int[] COUNTS_HELD_AFTER = {2, 21, 998, 1_002, 9_999, 5_000};
+
   static final int[] COUNTS_ASKED_AGAIN = {1, 2, 5, 19, 20, 21, 50, 100, 200, 500, 999, 1_000, 1_001, 2_000, 5_000, 9_999, 10_000};
 
   /** Queries of several warehouses and counts, in an order where a count comes back for another warehouse. */
@@ -2859,30 +2946,11 @@ class RestVsGrpcTest {
     public void close() { server.stop(); }
   }
 
-  /** The sockets of the given WireMeter (its field open), or an AssertionError that says to keep it. */
-  @SuppressWarnings("unchecked")
-  static List<java.net.Socket> meterSockets(WireMeter meter) {
-    try {
-      java.lang.reflect.Field open = WireMeter.class.getDeclaredField("open");
-      open.setAccessible(true);
-      return List.copyOf((List<java.net.Socket>) open.get(meter));
-    } catch (ReflectiveOperationException | ClassCastException e) {
-      throw new AssertionError("TODO 5: keep the given field `open` of WireMeter as it is: this test sets the buffers of"
-          + " the meter's sockets through it (" + e + ")");
-    }
-  }
-
-  /**
-   * Writes 1 MiB into {@code out} on a thread of its own while reading it from {@code in}, 512 bytes at a time: "" if
-   * the meter's {@code counted} always held at least the bytes read so far, else the first time it did not.
-   */
-  static String readerAhead(String way, java.io.OutputStream out, java.io.InputStream in,
-      java.util.function.LongSupplier counted) throws Exception {
-    int size = 1 << 20;
-    long start = counted.getAsLong();
+  /** Writes {@code data} into {@code out} on a thread of its own while reading all of it from {@code in} (bounded). */
+  static void relayedWhole(byte[] data, java.io.OutputStream out, java.io.InputStream in) throws Exception {
     Thread writer = new Thread(() -> {
       try {
-        out.write(new byte[size]);
+        out.write(data);
         out.flush();
       } catch (IOException e) {
         // the reader says what it got
@@ -2890,18 +2958,10 @@ class RestVsGrpcTest {
     }, "test-writer");
     writer.setDaemon(true);
     writer.start();
-    byte[] buffer = new byte[512];
-    String first = "";
-    long read = 0;
-    while (read < size) {
-      int n = in.read(buffer);
-      if (n < 0) break;
-      read += n;
-      long sofar = counted.getAsLong() - start;
-      if (sofar < read && first.isEmpty()) first = way + ": " + read + " bytes read while the meter had counted " + sofar;
-    }
+    byte[] read = in.readNBytes(data.length); // the sockets' timeouts bound the wait
     writer.join(10_000);
-    return first;
+    assertThat(read.length).as("TODO 5: bytes that came through the given WireMeter, of %d written", data.length)
+        .isEqualTo(data.length);
   }
 
   /**
@@ -3239,12 +3299,16 @@ class RestVsGrpcTest {
    * What the lab's own code holds, found by walking from the static fields of {@code classes} (and their nested classes)
    * and from the fields of {@code roots}: through maps, collections, arrays and references, into the lab's objects and
    * Protobuf's, not into the frameworks' (Javalin, Jetty, gRPC, Netty, Jackson, the JDK's HttpClient), whose state is
-   * theirs. {@code objects} counts what was reached; {@code naming} lists where a String, bytes or a JDK value (a URI,
-   * say) contains {@code marker}.
+   * theirs, except what their public face shows of a call (a request's URI: see face). A ThreadLocal is followed to its
+   * value on this thread, the one that made the calls. {@code objects} counts what was reached; {@code naming} lists
+   * where a String, bytes or a JDK value (a URI, say) contains {@code marker}; {@code values} is every number the lab's
+   * objects hold (primitive fields, primitive arrays, atomic counters), by where it was found (see changedByTheQueries).
    */
-  record Held(int objects, List<String> naming) {
+  record Held(int objects, List<String> naming, java.util.Map<String, Long> values) {
     static Held byTheLab(String marker, List<String> classes, Object... roots) {
       java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      java.util.Set<Object> faced = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      java.util.Map<String, Long> values = new java.util.TreeMap<>();
       List<String> naming = new ArrayList<>();
       java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>(); // {object, where it was found}
       for (String name : classes) {
@@ -3257,7 +3321,12 @@ class RestVsGrpcTest {
         for (int t = 0; t < types.size(); t++) {
           types.addAll(List.of(types.get(t).getDeclaredClasses()));
           for (java.lang.reflect.Field f : types.get(t).getDeclaredFields()) {
-            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+            if (f.getType().isPrimitive()) {
+              Object number = read(f, null);
+              if (number != null) values.put(types.get(t).getName() + "." + f.getName(), asLong(number));
+              continue;
+            }
             Object value = read(f, null);
             if (value != null) todo.add(new Object[] {value, types.get(t).getName() + "." + f.getName()});
           }
@@ -3269,7 +3338,13 @@ class RestVsGrpcTest {
         Object[] next = todo.poll();
         Object o = next[0];
         String where = (String) next[1];
-        if (o == null || framework(o.getClass().getName()) || !seen.add(o)) continue;
+        if (o == null) continue;
+        if (framework(o.getClass().getName())) {
+          Object face = faced.add(o) ? face(o) : null;
+          if (face != null) todo.add(new Object[] {face, where + " (its URI)"});
+          continue;
+        }
+        if (!seen.add(o)) continue;
         if (mentions(o, marker)) naming.add(where + " = " + shortly(o));
         if (o instanceof java.util.Map<?, ?> map) {
           for (Object e : copy(map.entrySet())) {
@@ -3278,22 +3353,103 @@ class RestVsGrpcTest {
             todo.add(new Object[] {entry.getValue(), where + "[a value]"});
           }
         } else if (o instanceof java.util.Collection<?> collection) {
-          for (Object e : copy(collection)) todo.add(new Object[] {e, where + "[]"});
+          List<Object> elements = copy(collection);
+          for (int i = 0; i < elements.size(); i++) todo.add(new Object[] {elements.get(i), where + "[" + i + "]"});
         } else if (o instanceof Object[] array) {
-          for (Object e : array) todo.add(new Object[] {e, where + "[]"});
+          for (int i = 0; i < array.length; i++) todo.add(new Object[] {array[i], where + "[" + i + "]"});
         } else if (o instanceof java.util.concurrent.atomic.AtomicReference<?> reference) {
           todo.add(new Object[] {reference.get(), where + ".get()"});
         } else if (o instanceof java.lang.ref.Reference<?> reference) {
           todo.add(new Object[] {reference.get(), where + ".get()"});
-        } else if (!o.getClass().isArray() && !o.getClass().getName().startsWith("java.")) {
+        } else if (o instanceof ThreadLocal<?> local) {
+          // Its value on this thread, which made the calls: a builder or a cache kept per thread is held all the same.
+          todo.add(new Object[] {local.get(), where + ".get() (this thread's)"});
+        } else if (o.getClass().isArray()) { // an array of numbers: each of them
+          int length = Math.min(java.lang.reflect.Array.getLength(o), 1 << 16);
+          for (int i = 0; i < length; i++) values.put(where + "[" + i + "]", asLong(java.lang.reflect.Array.get(o, i)));
+        } else if (o instanceof Number || o instanceof java.util.concurrent.atomic.AtomicBoolean) { // a counter, atomic too
+          if (o.getClass().getName().startsWith("java.util.concurrent.atomic.")) values.put(where, asLong(o));
+        } else if (o instanceof java.util.concurrent.atomic.AtomicIntegerArray array) {
+          for (int i = 0; i < Math.min(array.length(), 1 << 16); i++) values.put(where + "[" + i + "]", (long) array.get(i));
+        } else if (o instanceof java.util.concurrent.atomic.AtomicLongArray array) {
+          for (int i = 0; i < Math.min(array.length(), 1 << 16); i++) values.put(where + "[" + i + "]", array.get(i));
+        } else if (!o.getClass().getName().startsWith("java.")) {
           for (Class<?> c = o.getClass(); c != null && !c.getName().startsWith("java."); c = c.getSuperclass()) {
             if (framework(c.getName())) break;
             for (java.lang.reflect.Field f : FIELDS.get(c)) todo.add(new Object[] {read(f, o), where + "." + f.getName()});
+            for (java.lang.reflect.Field f : NUMBERS.get(c)) {
+              Object number = read(f, o);
+              if (number != null) values.put(where + "." + f.getName(), asLong(number));
+            }
           }
         }
       }
-      return new Held(seen.size(), naming);
+      return new Held(seen.size(), naming, values);
     }
+
+    /**
+     * Where a number the lab holds moved by another amount over {@code second}'s calls than over {@code first}'s (as
+     * many calls as first's, for other queries), as "where: before, then, then": a value that follows which queries were
+     * asked, such as a count per query kept in an array indexed by the count, is something of those calls held. A
+     * number that every call moves alike (a count of all the calls) moves as much in both.
+     */
+    static List<String> changedByTheQueries(Held before, Held first, Held second) {
+      java.util.Set<String> slots = new java.util.TreeSet<>(before.values().keySet());
+      slots.addAll(first.values().keySet());
+      slots.addAll(second.values().keySet());
+      List<String> changed = new ArrayList<>();
+      for (String slot : slots) {
+        long b = before.values().getOrDefault(slot, 0L), f = first.values().getOrDefault(slot, 0L),
+            s = second.values().getOrDefault(slot, 0L);
+        if (f - b != s - f && changed.size() < 3) changed.add(slot + ": " + b + ", then " + f + ", then " + s);
+      }
+      return changed;
+    }
+
+    /** A number as a long: whole numbers as they are, a float or double by its bits, a boolean or an AtomicBoolean 0 or 1. */
+    private static long asLong(Object number) {
+      if (number instanceof Double d) return Double.doubleToLongBits(d);
+      if (number instanceof Float f) return Float.floatToIntBits(f);
+      if (number instanceof java.util.concurrent.atomic.DoubleAdder d) return Double.doubleToLongBits(d.sum());
+      if (number instanceof java.util.concurrent.atomic.DoubleAccumulator d) return Double.doubleToLongBits(d.get());
+      if (number instanceof Number n) return n.longValue();
+      if (number instanceof Boolean b) return b ? 1 : 0;
+      if (number instanceof java.util.concurrent.atomic.AtomicBoolean b) return b.get() ? 1 : 0;
+      if (number instanceof Character c) return c;
+      return 0;
+    }
+
+    /**
+     * What a framework's object the lab holds shows of a call through its public face: the URI of a JDK HttpRequest,
+     * of a request its builder would build, of an HttpResponse. Their state is theirs; the call they carry is the lab's.
+     */
+    private static Object face(Object o) {
+      try {
+        if (o instanceof java.net.http.HttpRequest request) return request.uri();
+        if (o instanceof java.net.http.HttpRequest.Builder builder) return builder.copy().build().uri();
+        if (o instanceof java.net.http.HttpResponse<?> response) return response.uri();
+      } catch (RuntimeException noRequestYet) {
+        // a builder without a URI yet: nothing of a call
+      }
+      return null;
+    }
+
+    /** The instance fields of a class that hold numbers (primitives), made readable once. */
+    private static final ClassValue<List<java.lang.reflect.Field>> NUMBERS = new ClassValue<>() {
+      @Override protected List<java.lang.reflect.Field> computeValue(Class<?> type) {
+        List<java.lang.reflect.Field> fields = new ArrayList<>();
+        for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || !f.getType().isPrimitive()) continue;
+          try {
+            f.setAccessible(true);
+            fields.add(f);
+          } catch (RuntimeException closed) {
+            // a field the module system keeps closed: not the lab's
+          }
+        }
+        return fields;
+      }
+    };
 
     /** The instance fields of a class that hold objects, made readable once. */
     private static final ClassValue<List<java.lang.reflect.Field>> FIELDS = new ClassValue<>() {
@@ -3484,6 +3640,49 @@ class RestVsGrpcTest {
       return null;
     });
     return wrong;
+  }
+
+  /** A client's call, for a test about what the client keeps: viaRest or viaGrpc on {@code clients}. */
+  interface ClientCall { StockCodec.Report ask(StockClients clients, String warehouse, int items) throws Exception; }
+
+  /**
+   * The tests "nothing of a call stays in viaRest's (viaGrpc's) hands", one check for both sides: one call for each count,
+   * 1 to 10,000 (COUNTS_HELD), then as many for other counts (COUNTS_HELD_AFTER), each for a warehouse named with a mark
+   * of this test: afterwards nothing StockClients holds may name them, nor may it hold more than before, nor may a number
+   * it holds follow which queries were asked.
+   */
+  static void nothingHeldByTheClient(String todo, String verb, String side, String fix, ClientCall call) throws Exception {
+    try (StockClients clients = new StockClients(servers.restPort(), servers.grpcPort())) {
+      String marker = marker();
+      List<String> lab = List.of("StockClients", "StockCodec");
+      call.ask(clients, "LYON-1", 1);
+      Held before = Held.byTheLab(marker, lab, clients); // after a first call: what a client sets up once
+      for (int q = 0; q < COUNTS_HELD.length; q++) call.ask(clients, marker + q, COUNTS_HELD[q]);
+      Held after = Held.byTheLab(marker, lab, clients);
+      // A second round, as many calls for other counts (and other warehouses): a number the client holds must not
+      // follow which queries were asked (a count per query, in an array indexed by the count, nothing that grows).
+      for (int q = 0; q < COUNTS_HELD_AFTER.length; q++) call.ask(clients, marker + "b" + q, COUNTS_HELD_AFTER[q]);
+      Held again = Held.byTheLab(marker, lab, clients);
+      assertThat(after.naming()).as("%s: what StockClients still holds of %d calls of %s that returned, each for a"
+          + " warehouse of its own (named %s...): each call asks the server, and a client keeps nothing of a call once it"
+          + " returned, no report nor its query (a request or query builder kept per thread, a ThreadLocal, or the last"
+          + " request kept to send again, holds it; a count of how often it came back is the start of a 'hot' report kept"
+          + " once its query was asked a few times, 100 or 1,000, whatever the number); the harness asks one query again"
+          + " and again, so %s's calls per second would measure a look-up. %s", todo, COUNTS_HELD.length, verb, marker,
+          side, fix).isEmpty();
+      assertThat(after.objects()).as("%s: objects StockClients holds after %d more calls, against %d after the first:"
+          + " more means it keeps something of every call (a map of queries or reports)", todo, COUNTS_HELD.length,
+          before.objects()).isEqualTo(before.objects());
+      assertThat(again.naming()).as("%s: what StockClients still holds of %d more calls of %s, each for a warehouse of"
+          + " its own (named %s...b)", todo, COUNTS_HELD_AFTER.length, verb, marker).isEmpty();
+      assertThat(Held.changedByTheQueries(before, after, again)).as("%s: numbers StockClients holds that moved otherwise"
+          + " over %d calls of %s for other counts than over the %d before them (where: after the first call, then after"
+          + " the %d, then after the %d more): they follow which queries were asked, a count per query (an array indexed"
+          + " by the count, nothing that grows), the start of a 'hot' report kept once its query came back 1,000 times,"
+          + " or any number, which no test reaches; a client keeps nothing of a call once it returned, nor counts its"
+          + " queries", todo, COUNTS_HELD_AFTER.length, verb, COUNTS_HELD.length, COUNTS_HELD.length,
+          COUNTS_HELD_AFTER.length).isEmpty();
+    }
   }
 
   /** viaRest, for a test about something else: a failure says it came from viaRest (step 4), and why. */

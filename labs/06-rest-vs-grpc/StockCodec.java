@@ -28,7 +28,8 @@ final class StockCodec {
   static Report report(String warehouse, int count) {
     List<Item> items = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
-      items.add(new Item(String.format("SKU-%05d", i * 7919 % 100_000), NAMES[i % NAMES.length],
+      // Locale.ROOT: the same ASCII digits whatever the machine's locale (Arabic or Persian ones write others).
+      items.add(new Item(String.format(java.util.Locale.ROOT, "SKU-%05d", i * 7919 % 100_000), NAMES[i % NAMES.length],
           i * 37 % 250, i % 4, 199 + i * 431 % 9_000, i % 11 == 0));
     }
     return new Report(warehouse, items);

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * A tiny TCP relay that sits between a client and a server and counts what crosses it: the
@@ -21,10 +22,18 @@ final class WireMeter implements AutoCloseable {
   private final AtomicLong connections = new AtomicLong();
   private final AtomicLong up = new AtomicLong();
   private final AtomicLong down = new AtomicLong();
+  /** What each side's stream is written through: as it is, unless a test watches what is passed on, and when. */
+  private final UnaryOperator<OutputStream> passOn;
 
   /** Starts relaying 127.0.0.1:port() to 127.0.0.1:targetPort. */
   WireMeter(int targetPort) throws IOException {
+    this(targetPort, UnaryOperator.identity());
+  }
+
+  /** The same, each chunk passed on through {@code passOn}'s stream (the lab's test watches the meter there). */
+  WireMeter(int targetPort, UnaryOperator<OutputStream> passOn) throws IOException {
     target = targetPort;
+    this.passOn = passOn;
     listener = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
     daemon("wire-meter-accept", this::acceptLoop);
   }
@@ -59,9 +68,9 @@ final class WireMeter implements AutoCloseable {
 
   /** Copies one direction until it ends, counting each chunk BEFORE passing it on, so that a
    * client that has received a response always finds it counted. */
-  private static void pump(Socket from, Socket to, AtomicLong counter) {
+  private void pump(Socket from, Socket to, AtomicLong counter) {
     byte[] buffer = new byte[64 * 1024];
-    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+    try (InputStream in = from.getInputStream(); OutputStream out = passOn.apply(to.getOutputStream())) {
       for (int n; (n = in.read(buffer)) != -1; ) {
         counter.addAndGet(n);
         out.write(buffer, 0, n);
