@@ -1705,9 +1705,13 @@ class CheckStockTest {
       // gRPC's own limit on a deadline (Deadline clamps an offset at some 100 years): a longer one is carried as that
       // limit, as withDeadlineAfter(Duration) gives it, so the range checked reaches past any cap of the client's own.
       long most = io.grpc.Deadline.after(Long.MAX_VALUE, TimeUnit.NANOSECONDS).timeRemaining(TimeUnit.NANOSECONDS);
+      // Whole milliseconds, and deadlines with a part below the millisecond (999,999 ns of it): a Duration is carried as it
+      // is, so deadline.toMillis() (or toSeconds(), or any rounding) shows as a deadline shorter than the caller's.
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
           Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365), Duration.ofDays(366),
-          Duration.ofDays(3_653), Duration.ofDays(36_525), Duration.ofDays(3_652_500)}) {
+          Duration.ofDays(3_653), Duration.ofDays(36_525), Duration.ofDays(3_652_500), Duration.ofNanos(999_999),
+          Duration.ofMillis(250).plusNanos(999_999), Duration.ofSeconds(4).plusNanos(999_999), Duration.ofDays(1).plusNanos(999_999),
+          Duration.ofDays(3_653).plusNanos(999_999)}) {
         StockClient timed = new StockClient(watched, deadline);
         // What the call carries: the caller's deadline, or gRPC's own limit past it (Duration.toNanos saturated, as gRPC does).
         long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
@@ -1715,9 +1719,10 @@ class CheckStockTest {
         int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2;
         for (int call = 1; call <= calls; call++) {
           if (call == 2) Thread.sleep(20);
-          long before = System.nanoTime();
+          long[] started = new long[1]; // when fetch was called, on the thread that calls it: nothing of the test's between
           String ended = within(Duration.ofSeconds(3), NO_DEADLINE, () -> {
             try {
+              started[0] = System.nanoTime();
               return LocalGrpc.describe(statusOf(() -> timed.fetch("grinder")));
             } catch (RuntimeException e) {
               return "fetch threw " + e; // Duration.toNanos() of a deadline past 292 years, say
@@ -1731,13 +1736,18 @@ class CheckStockTest {
               + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
           assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
               + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
-          long elapsed = seen[1] - before, left = seen[0];
+          // Exact, with no allowance: the call's deadline was made after fetch was called (started) and read before seen[1],
+          // both on System.nanoTime as gRPC's Deadline counts, so what is left of the caller's whole deadline is at least
+          // given - elapsed. Only a deadline shorter than the caller's (a margin, a rounding, one made earlier) is below it.
+          long elapsed = seen[1] - started[0], left = seen[0];
           assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started call %d of one client, %d ns"
               + " after fetch was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
-              + " is (no margin of your own, not rounded), counted from this call's start; a stub kept from an earlier call,"
-              + " for however short a time, gives only what is left of an older deadline; no cap of your own either, past a"
-              + " year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed, deadline, most)
-              .isBetween(given - elapsed - 1_000_000, given == most ? most + 1_000_000 : given);
+              + " is, to the nanosecond (no margin of your own, not rounded: deadline.toMillis() cuts what is below the"
+              + " millisecond, withDeadlineAfter(deadline) takes the Duration whole), counted from this call's start; a stub"
+              + " kept from an earlier call, for however short a time, gives only what is left of an older deadline; no cap of"
+              + " your own either, past a year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed,
+              deadline, most)
+              .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
         }
       }
       // Below the range: a deadline of 0 or less is one already passed, never 'no deadline'. A client may refuse it when
