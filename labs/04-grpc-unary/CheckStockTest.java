@@ -697,26 +697,39 @@ class CheckStockTest {
       table.put("k".repeat(65), new StockService.Item(29, Instant.parse("2026-03-07T16:00:00Z")));
       table.put("Kettle, " + "\u4e2d".repeat(9_992), new StockService.Item(30, Instant.parse("2026-03-07T17:00:00Z")));
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
-      for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
-        String id = product.getKey();
-        Instant updatedAt = product.getValue().updatedAt();
-        StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(product.getValue().quantity())
-            .setUpdatedAt(Timestamp.newBuilder().setSeconds(updatedAt.getEpochSecond()).setNanos(updatedAt.getNano())).build();
-        Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
-        assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table, which has a row under"
-            + " that id, failed with %s: an id of any characters or length is looked up exactly as asked (no format, length"
-            + " limit or normalisation of your own)", id.length() <= 30 ? "\"" + id + "\"" : "an id of " + id.length() + " characters",
-            meaning(status)).isTrue();
-        String shown = id.length() <= 30 ? "\"" + id + "\" " + id.codePoints().mapToObj(cp -> String.format("U+%04X", cp)).toList()
-            : "an id of " + id.length() + " characters starting \"" + id.substring(0, 10) + "\"";
-        assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
-            .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
-                + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt()));"
-            + " each answer is built for its own call (another product may have an equal row: filter and filter-paper);"
-            + " the id is looked up exactly as asked, whatever its characters or length (NOT_FOUND, or another product's"
-            + " row, means a format, a length limit or a normalisation of your own: stock.get(productId) as it came)",
-                shown, product.getValue())
-            .isEqualTo(expected);
+      // updated_at is an instant, the same whatever the machine's time zone: the test machine's own (UTC, often) cannot
+      // tell an instant from a local wall-clock time read as UTC, so the table is asked again under zones east and west
+      // of UTC, one a quarter hour off and one with summer time (the JVM's default zone, put back after).
+      java.util.TimeZone machine = java.util.TimeZone.getDefault();
+      try {
+        for (String zone : List.of(machine.getID(), "Asia/Kathmandu", "America/St_Johns")) {
+          java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone(zone));
+          for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
+            String id = product.getKey();
+            Instant updatedAt = product.getValue().updatedAt();
+            StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(product.getValue().quantity())
+                .setUpdatedAt(Timestamp.newBuilder().setSeconds(updatedAt.getEpochSecond()).setNanos(updatedAt.getNano())).build();
+            Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
+            assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table, which has a row under"
+                + " that id, failed with %s: an id of any characters or length is looked up exactly as asked (no format, length"
+                + " limit or normalisation of your own)", id.length() <= 30 ? "\"" + id + "\"" : "an id of " + id.length() + " characters",
+                meaning(status)).isTrue();
+            String shown = id.length() <= 30 ? "\"" + id + "\" " + id.codePoints().mapToObj(cp -> String.format("U+%04X", cp)).toList()
+                : "an id of " + id.length() + " characters starting \"" + id.substring(0, 10) + "\"";
+            assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
+                .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
+                    + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt())),"
+                + " the instant itself whatever the machine's time zone (this JVM's is now " + zone + "; no LocalDateTime or"
+                + " ZoneId.systemDefault() in between);"
+                + " each answer is built for its own call (another product may have an equal row: filter and filter-paper);"
+                + " the id is looked up exactly as asked, whatever its characters or length (NOT_FOUND, or another product's"
+                + " row, means a format, a length limit or a normalisation of your own: stock.get(productId) as it came)",
+                    shown, product.getValue())
+                .isEqualTo(expected);
+          }
+        }
+      } finally {
+        java.util.TimeZone.setDefault(machine);
       }
     }
 
