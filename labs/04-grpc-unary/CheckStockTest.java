@@ -2012,6 +2012,37 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("each check carries the caller's whole deadline, as fetch does: check's call is fetch's, with no deadline of its own")
+    void checkCarriesTheCallersDeadline() throws Exception {
+      Server s = serve(new ScriptedInventory(Duration.ZERO));
+      DeadlineAtStart watch = new DeadlineAtStart(); // notes each call check makes, and what was left of its deadline
+      io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(s), watch);
+      // Deadlines no number of check's own can match them all (the demo's 500 ms, a second, TEST_DEADLINE), and one with
+      // a part below the millisecond: the call check makes carries the client's Duration, as fetch gives it.
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1_950), Duration.ofMillis(4_500).plusNanos(999_999), Duration.ofDays(1)}) {
+        StockClient client = new StockClient(watched, deadline);
+        for (int call = 1; call <= 2; call++) {
+          long[] started = new long[1];
+          String answer = within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> {
+            started[0] = System.nanoTime();
+            return thrownBy(() -> client.check("grinder"));
+          });
+          long[] seen = watch.calls.poll();
+          assertThat(seen).as("TODO 4: check(grinder) made no call (it gave: %s): check calls fetch", answer).isNotNull();
+          assertThat(watch.calls).as("TODO 4: calls one check made beyond the first: each check is one call").isEmpty();
+          assertThat(seen[0]).as("TODO 4: check(grinder), on a client built with a %s deadline, made a call without a"
+              + " deadline: check calls fetch, whose call carries the caller's deadline", deadline).isNotEqualTo(Long.MIN_VALUE);
+          long elapsed = seen[1] - started[0]; // the call's deadline was made after check was called, and read before seen[1]
+          assertThat(seen[0]).as("TODO 4: nanoseconds left of the deadline of the call check(grinder) made (call %d), %d ns"
+              + " after check was called, on a client built with a %s deadline: check's call is fetch's, carrying the"
+              + " caller's deadline as it is, not a deadline of check's own (the demo's StockServer.DEADLINE, a number, a"
+              + " rounding): call fetch(productId) in check", call, elapsed, deadline)
+              .isBetween(deadline.toNanos() - elapsed, deadline.toNanos());
+        }
+      }
+    }
+
+    @Test
     @DisplayName("INVALID_ARGUMENT is a bug on our side: an IllegalArgumentException, not an Answer")
     void invalidIsOurBug() throws InterruptedException {
       ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
