@@ -697,26 +697,39 @@ class CheckStockTest {
       table.put("k".repeat(65), new StockService.Item(29, Instant.parse("2026-03-07T16:00:00Z")));
       table.put("Kettle, " + "\u4e2d".repeat(9_992), new StockService.Item(30, Instant.parse("2026-03-07T17:00:00Z")));
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
-      for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
-        String id = product.getKey();
-        Instant updatedAt = product.getValue().updatedAt();
-        StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(product.getValue().quantity())
-            .setUpdatedAt(Timestamp.newBuilder().setSeconds(updatedAt.getEpochSecond()).setNanos(updatedAt.getNano())).build();
-        Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
-        assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table, which has a row under"
-            + " that id, failed with %s: an id of any characters or length is looked up exactly as asked (no format, length"
-            + " limit or normalisation of your own)", id.length() <= 30 ? "\"" + id + "\"" : "an id of " + id.length() + " characters",
-            meaning(status)).isTrue();
-        String shown = id.length() <= 30 ? "\"" + id + "\" " + id.codePoints().mapToObj(cp -> String.format("U+%04X", cp)).toList()
-            : "an id of " + id.length() + " characters starting \"" + id.substring(0, 10) + "\"";
-        assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
-            .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
-                + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt()));"
-            + " each answer is built for its own call (another product may have an equal row: filter and filter-paper);"
-            + " the id is looked up exactly as asked, whatever its characters or length (NOT_FOUND, or another product's"
-            + " row, means a format, a length limit or a normalisation of your own: stock.get(productId) as it came)",
-                shown, product.getValue())
-            .isEqualTo(expected);
+      // updated_at is an instant, the same whatever the machine's time zone: the test machine's own (UTC, often) cannot
+      // tell an instant from a local wall-clock time read as UTC, so the table is asked again under zones east and west
+      // of UTC, one a quarter hour off and one with summer time (the JVM's default zone, put back after).
+      java.util.TimeZone machine = java.util.TimeZone.getDefault();
+      try {
+        for (String zone : List.of(machine.getID(), "Asia/Kathmandu", "America/St_Johns")) {
+          java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone(zone));
+          for (Map.Entry<String, StockService.Item> product : table.entrySet()) {
+            String id = product.getKey();
+            Instant updatedAt = product.getValue().updatedAt();
+            StockLevel expected = StockLevel.newBuilder().setProductId(id).setQuantity(product.getValue().quantity())
+                .setUpdatedAt(Timestamp.newBuilder().setSeconds(updatedAt.getEpochSecond()).setNanos(updatedAt.getNano())).build();
+            Status status = statusOf(() -> InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)));
+            assertThat(status.isOk()).as("TODO 1: CheckStock(%s) on a service over another stock table, which has a row under"
+                + " that id, failed with %s: an id of any characters or length is looked up exactly as asked (no format, length"
+                + " limit or normalisation of your own)", id.length() <= 30 ? "\"" + id + "\"" : "an id of " + id.length() + " characters",
+                meaning(status)).isTrue();
+            String shown = id.length() <= 30 ? "\"" + id + "\" " + id.codePoints().mapToObj(cp -> String.format("U+%04X", cp)).toList()
+                : "an id of " + id.length() + " characters starting \"" + id.substring(0, 10) + "\"";
+            assertThat(InventoryGrpc.newBlockingStub(c).withDeadlineAfter(TEST_DEADLINE).checkStock(request(id)))
+                .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
+                    + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt())),"
+                + " the instant itself whatever the machine's time zone (this JVM's is now " + zone + "; no LocalDateTime or"
+                + " ZoneId.systemDefault() in between);"
+                + " each answer is built for its own call (another product may have an equal row: filter and filter-paper);"
+                + " the id is looked up exactly as asked, whatever its characters or length (NOT_FOUND, or another product's"
+                + " row, means a format, a length limit or a normalisation of your own: stock.get(productId) as it came)",
+                    shown, product.getValue())
+                .isEqualTo(expected);
+          }
+        }
+      } finally {
+        java.util.TimeZone.setDefault(machine);
       }
     }
 
@@ -1705,9 +1718,13 @@ class CheckStockTest {
       // gRPC's own limit on a deadline (Deadline clamps an offset at some 100 years): a longer one is carried as that
       // limit, as withDeadlineAfter(Duration) gives it, so the range checked reaches past any cap of the client's own.
       long most = io.grpc.Deadline.after(Long.MAX_VALUE, TimeUnit.NANOSECONDS).timeRemaining(TimeUnit.NANOSECONDS);
+      // Whole milliseconds, and deadlines with a part below the millisecond (999,999 ns of it): a Duration is carried as it
+      // is, so deadline.toMillis() (or toSeconds(), or any rounding) shows as a deadline shorter than the caller's.
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
           Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365), Duration.ofDays(366),
-          Duration.ofDays(3_653), Duration.ofDays(36_525), Duration.ofDays(3_652_500)}) {
+          Duration.ofDays(3_653), Duration.ofDays(36_525), Duration.ofDays(3_652_500), Duration.ofNanos(999_999),
+          Duration.ofMillis(250).plusNanos(999_999), Duration.ofSeconds(4).plusNanos(999_999), Duration.ofDays(1).plusNanos(999_999),
+          Duration.ofDays(3_653).plusNanos(999_999)}) {
         StockClient timed = new StockClient(watched, deadline);
         // What the call carries: the caller's deadline, or gRPC's own limit past it (Duration.toNanos saturated, as gRPC does).
         long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
@@ -1715,9 +1732,10 @@ class CheckStockTest {
         int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2;
         for (int call = 1; call <= calls; call++) {
           if (call == 2) Thread.sleep(20);
-          long before = System.nanoTime();
+          long[] started = new long[1]; // when fetch was called, on the thread that calls it: nothing of the test's between
           String ended = within(Duration.ofSeconds(3), NO_DEADLINE, () -> {
             try {
+              started[0] = System.nanoTime();
               return LocalGrpc.describe(statusOf(() -> timed.fetch("grinder")));
             } catch (RuntimeException e) {
               return "fetch threw " + e; // Duration.toNanos() of a deadline past 292 years, say
@@ -1731,13 +1749,18 @@ class CheckStockTest {
               + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
           assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
               + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
-          long elapsed = seen[1] - before, left = seen[0];
+          // Exact, with no allowance: the call's deadline was made after fetch was called (started) and read before seen[1],
+          // both on System.nanoTime as gRPC's Deadline counts, so what is left of the caller's whole deadline is at least
+          // given - elapsed. Only a deadline shorter than the caller's (a margin, a rounding, one made earlier) is below it.
+          long elapsed = seen[1] - started[0], left = seen[0];
           assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started call %d of one client, %d ns"
               + " after fetch was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
-              + " is (no margin of your own, not rounded), counted from this call's start; a stub kept from an earlier call,"
-              + " for however short a time, gives only what is left of an older deadline; no cap of your own either, past a"
-              + " year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed, deadline, most)
-              .isBetween(given - elapsed - 1_000_000, given == most ? most + 1_000_000 : given);
+              + " is, to the nanosecond (no margin of your own, not rounded: deadline.toMillis() cuts what is below the"
+              + " millisecond, withDeadlineAfter(deadline) takes the Duration whole), counted from this call's start; a stub"
+              + " kept from an earlier call, for however short a time, gives only what is left of an older deadline; no cap of"
+              + " your own either, past a year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed,
+              deadline, most)
+              .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
         }
       }
       // Below the range: a deadline of 0 or less is one already passed, never 'no deadline'. A client may refuse it when
@@ -1986,6 +2009,37 @@ class CheckStockTest {
           .isEqualTo("nothing, it returned " + new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
       assertThat(watch.calls.size()).as("TODO 4: calls one check(grinder) made on a server slower than its 200 ms deadline:"
           + " each check is one call, within the caller's deadline").isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("each check carries the caller's whole deadline, as fetch does: check's call is fetch's, with no deadline of its own")
+    void checkCarriesTheCallersDeadline() throws Exception {
+      Server s = serve(new ScriptedInventory(Duration.ZERO));
+      DeadlineAtStart watch = new DeadlineAtStart(); // notes each call check makes, and what was left of its deadline
+      io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(s), watch);
+      // Deadlines no number of check's own can match them all (the demo's 500 ms, a second, TEST_DEADLINE), and one with
+      // a part below the millisecond: the call check makes carries the client's Duration, as fetch gives it.
+      for (Duration deadline : new Duration[] {Duration.ofMillis(1_950), Duration.ofMillis(4_500).plusNanos(999_999), Duration.ofDays(1)}) {
+        StockClient client = new StockClient(watched, deadline);
+        for (int call = 1; call <= 2; call++) {
+          long[] started = new long[1];
+          String answer = within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> {
+            started[0] = System.nanoTime();
+            return thrownBy(() -> client.check("grinder"));
+          });
+          long[] seen = watch.calls.poll();
+          assertThat(seen).as("TODO 4: check(grinder) made no call (it gave: %s): check calls fetch", answer).isNotNull();
+          assertThat(watch.calls).as("TODO 4: calls one check made beyond the first: each check is one call").isEmpty();
+          assertThat(seen[0]).as("TODO 4: check(grinder), on a client built with a %s deadline, made a call without a"
+              + " deadline: check calls fetch, whose call carries the caller's deadline", deadline).isNotEqualTo(Long.MIN_VALUE);
+          long elapsed = seen[1] - started[0]; // the call's deadline was made after check was called, and read before seen[1]
+          assertThat(seen[0]).as("TODO 4: nanoseconds left of the deadline of the call check(grinder) made (call %d), %d ns"
+              + " after check was called, on a client built with a %s deadline: check's call is fetch's, carrying the"
+              + " caller's deadline as it is, not a deadline of check's own (the demo's StockServer.DEADLINE, a number, a"
+              + " rounding): call fetch(productId) in check", call, elapsed, deadline)
+              .isBetween(deadline.toNanos() - elapsed, deadline.toNanos());
+        }
+      }
     }
 
     @Test
