@@ -1432,7 +1432,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to 100 years (the most gRPC's deadline holds), counted from the call, the second call's too")
+    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to 100 years (the most gRPC's deadline holds; a longer one is that), counted from the call, the second call's too")
     void deadlineAsGiven() throws Exception {
       ManagedChannel c = channelTo(CallStory.narrate(new AnsweringAtOnce()));
       DeadlineAtStart watch = new DeadlineAtStart();
@@ -1440,8 +1440,10 @@ class StreamingTest {
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
           Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365),
           // And the longest deadline gRPC's Deadline holds (36,500 days; a longer one is made that): whatever the caller's
-          // deadline, the call carries it, so no cap of your own, of any size, is left below gRPC's own.
-          Duration.ofDays(36_500)}) {
+          // deadline, the call carries it, so no cap of your own, of any size, is left below gRPC's own. Just past it,
+          // 1,000 years (more nanoseconds than a long counts): gRPC's longest, never an overflow of your own.
+          Duration.ofDays(36_500), Duration.ofDays(365_000)}) {
+        Duration carried = deadline.compareTo(Duration.ofDays(36_500)) > 0 ? Duration.ofDays(36_500) : deadline;
         StockClient client = new StockClient(watched, deadline);
         for (int call = 1; call <= 2; call++) { // the second, 20 ms after the first, gets the whole deadline too
           if (call == 2) Thread.sleep(20);
@@ -1453,7 +1455,11 @@ class StreamingTest {
               + " update is one call, never sent again (adjustments are not idempotent: the server may have applied them"
               + " all before the deadline passed)", deadline, made.size(), ended).hasSizeLessThanOrEqualTo(1);
           long[] seen = made.isEmpty() ? null : made.get(0);
-          assertThat(seen).as("TODO 5: bulkUpdate made no call").isNotNull();
+          assertThat(seen).as("TODO 5: bulkUpdate of a client built with a %s deadline made no call (it ended: %s): whatever"
+              + " the caller's deadline, the call is made with it; one longer than gRPC's Deadline holds (100 years) is"
+              + " gRPC's longest, as stub.withDeadlineAfter(deadline) makes it. A count of nanoseconds of your own"
+              + " (deadline.toNanos()) overflows past 292 years and throws before any call", deadline,
+              ended.lines().findFirst().orElse("")).isNotNull();
           assertThat(seen[0]).as("TODO 5: a bulk update of a client built with a %s deadline started without one: start"
               + " each call with stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
           long elapsed = seen[1] - before, left = seen[0];
@@ -1462,8 +1468,8 @@ class StreamingTest {
               + " caller's, as it is (no margin of your own, not rounded), counted from this call's start; a stub kept from"
               + " an earlier call (made once, or made again only once its deadline passed) gives only what is left of an"
               + " older deadline; and a long one is the caller's too, up to the 100 years gRPC's Deadline holds (no cap of"
-              + " your own: the deadline is the caller's whatever it is)", call, elapsed, deadline)
-              .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+              + " your own: the deadline is the caller's whatever it is; a longer one is gRPC's longest)", call, elapsed, deadline)
+              .isBetween(carried.toNanos() - elapsed - 1_000_000, carried.toNanos());
         }
       }
     }
@@ -1815,8 +1821,9 @@ class StreamingTest {
     @DisplayName("a deadline of 0 or below has passed already: the bulk update ends DEADLINE_EXCEEDED, and no adjustment reaches the server")
     void passedDeadline() {
       // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
-      // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none.
-      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1)}) {
+      // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none;
+      // and 1,000 years below (more nanoseconds than a long counts): passed too, never an overflow of your own.
+      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(-365_000)}) {
         CountingInventory inventory = new CountingInventory();
         StockClient client = clientOf(inventory, deadline);
         String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
@@ -1824,7 +1831,8 @@ class StreamingTest {
             + " already, so gRPC ends the call DEADLINE_EXCEEDED before it starts, and that goes to the caller as it is. A"
             + " deadline is no socket timeout, where 0 means none: a call started without one runs (and adjusts the stock)"
             + " for as long as the server takes. Start every call with stub.withDeadlineAfter(deadline), whatever the"
-            + " deadline", deadline).startsWith("DEADLINE_EXCEEDED");
+            + " deadline, however far below 0 (a count of nanoseconds of your own, deadline.toNanos(), overflows 292 years"
+            + " away and throws instead)", deadline).startsWith("DEADLINE_EXCEEDED");
         assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
             + " passed before it started: none, the call never reached it", deadline).isEmpty();
       }
