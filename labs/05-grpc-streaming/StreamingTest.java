@@ -2035,6 +2035,14 @@ class StreamingTest {
           counts.add(where);
           continue;
         }
+        // Permits that a count uses up (one per level or answer unread, say): all used, as if that many had gone out. A
+        // semaphore of one permit, a lock, is left as it is.
+        if (held instanceof java.util.concurrent.Semaphore permits && value != 0 && permits.availablePermits() > 1) {
+          int drained = permits.drainPermits();
+          restore.add(() -> permits.release(drained));
+          counts.add(where + " (" + drained + " permits, all used)");
+          continue;
+        }
         if (held instanceof Object[] array) {
           for (int i = 0; i < Math.min(array.length, 1_000); i++) next.add(new Object[] {array[i], where + "[]"});
           continue;
