@@ -185,9 +185,10 @@ class StreamingTest {
             .isNull();
       }
       // However far behind: the counts the service keeps (levels sent to a reader not ready, say) set as if 2^30 had gone
-      // out unread, or none, and the next change still goes out. A limit of any size is reached without sending that many.
+      // out unread, or none, or past any limit (an int at its most, a long, of levels or bytes, at 2^62), and the next change
+      // still goes out. A limit of any size is reached without sending that many.
       StreamingInventory service = new StreamingInventory(levels);
-      for (long count : new long[] {0, 1L << 30}) {
+      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
         Recorder<StockLevel> far = new Recorder<>();
         far.ready = false;
         service.watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), far);
@@ -199,10 +200,10 @@ class StreamingTest {
         int more = sent(far).size() - before;
         far.cancel();
         assertThat(more).as("TODO 1: levels watchStockLevels sent for one change of the grinder, to a reader that was slow"
-            + " (isReady() false), once the counts the service keeps (%s) were set to %,d, as if that many levels had gone out"
+            + " (isReady() false), once the counts the service keeps (%s) were set to %s, as if that many levels had gone out"
             + " unread (or none): a watch sends each level however far behind its reader is (gRPC queues it); a count of"
             + " your own past which a level is dropped, or waits, loses levels once a reader is that far behind, whatever"
-            + " its limit", counts, count).isEqualTo(1);
+            + " its limit", counts, counted(count)).isEqualTo(1);
       }
     }
 
@@ -781,9 +782,10 @@ class StreamingTest {
       cleanup.add(levels.watch(List.of("grinder"), level -> heard.add(level.getQuantity() + " on '" + Thread.currentThread().getName() + "'")));
       String me = Thread.currentThread().getName();
       StreamingInventory service = new StreamingInventory(levels);
-      // The counts the call keeps set as if 2^30 adjustments had come before (or none): a limit of your own, of any size,
+      // The counts the call keeps set as if 2^30 adjustments had come before (or none, or past any limit: an int at its most,
+      // a long at 2^62): a limit of your own, of any size,
       // past which an adjustment is refused or left unapplied, is reached without sending that many.
-      for (long count : new long[] {0, 1L << 30}) {
+      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
         Recorder<BulkUpdateSummary> call = new Recorder<>();
         StreamObserver<StockAdjustment> requests = service.bulkUpdateStock(call);
         call.returned();
@@ -799,20 +801,20 @@ class StreamingTest {
             }));
         String thread = "'" + me + "'";
         assertThat(heard).as("TODO 3: the changes to the grinder (%d before) a bulk update of grinder +2, 0 and -1 made, each"
-            + " with the thread it was made on, once the counts the call keeps (%s) were set to %,d (as if that many"
+            + " with the thread it was made on, once the counts the call keeps (%s) were set to %s (as if that many"
             + " adjustments had come before, or none): each adjustment is applied with levels.adjust in its onNext, on the"
             + " thread that hands it over, as it arrives (gRPC calls one observer one message at a time, in order, and that"
             + " orders what the watchers hear). Handed to a pool (the JVM's common pool, an executor), it is applied later,"
             + " in another order on more cores, and the summary can go out before the stock has it; past a count of your own"
-            + " it is not applied at all, whatever the limit", start, counts, count)
+            + " it is not applied at all, whatever the limit", start, counts, counted(count))
             .containsExactly((start + 2) + " on " + thread, (start + 2) + " on " + thread, (start + 1) + " on " + thread);
         List<String> events;
         synchronized (call.events) {
           events = call.events.stream().map(e -> e.startsWith("onNext") ? "a summary" : e).toList();
         }
         assertThat(events).as("TODO 3: what bulkUpdateStock did with its responseObserver for a bulk update of three"
-            + " adjustments, once the counts the call keeps (%s) were set to %,d: a summary, then onCompleted, whatever it"
-            + " counted before (no error: no limit of your own on a call's adjustments)", counts, count)
+            + " adjustments, once the counts the call keeps (%s) were set to %s: a summary, then onCompleted, whatever it"
+            + " counted before (no error: no limit of your own on a call's adjustments)", counts, counted(count))
             .containsExactly("a summary", "onCompleted");
       }
     }
@@ -1223,10 +1225,11 @@ class StreamingTest {
           + " reservation is made: dropping its answer (a bounded queue that forgets the oldest) leaves the client not"
           + " knowing what it holds; gRPC queues what a slow client has not read", orders, stock).isNull();
       // However far behind: the counts the stream keeps (answers sent to a client not ready, say, or reservations granted)
-      // set as if 2^30 had gone out unread, or none, and the next request is still answered, by levels.reserve: with 1
+      // set as if 2^30 had gone out unread, or none, or past any limit (an int at its most, a long, of answers or bytes, at
+      // 2^62), and the next request is still answered, by levels.reserve: with 1
       // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many.
       StreamingInventory service = new StreamingInventory(levels);
-      for (long count : new long[] {0, 1L << 30}) {
+      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
         levels.adjust("grinder", 1 - levels.quantity("grinder"));
         Recorder<ReserveStockReply> far = new Recorder<>();
         far.ready = false;
@@ -1236,15 +1239,15 @@ class StreamingTest {
         withCountsAt(List.of(service, stream, levels), count, counts, () -> boundedly("TODO 4", "reserveStock's observer, given"
             + " a reservation of 1 grinder by a slow client (not ready)", () -> stream.onNext(reservation("order-far", 1))));
         assertThat(sent(far).size()).as("TODO 4: answers reserveStock sent to one reservation from a client that was slow"
-            + " (isReady() false), once the counts the stream keeps (%s) were set to %,d, as if that many answers had gone"
+            + " (isReady() false), once the counts the stream keeps (%s) were set to %s, as if that many answers had gone"
             + " out unread (or none): each request is answered in its onNext however far behind the client is (gRPC queues"
             + " it); a count of your own past which an answer is dropped, or waits, leaves reservations made but never"
-            + " answered, whatever its limit", counts, count).isEqualTo(1);
+            + " answered, whatever its limit", counts, counted(count)).isEqualTo(1);
         assertThat(sent(far)).as("TODO 4: the answer reserveStock sent to a reservation of 1 grinder (1 in stock), once the"
-            + " counts the stream keeps (%s) were set to %,d, as if it had granted (or answered) that many: each request is"
+            + " counts the stream keeps (%s) were set to %s, as if it had granted (or answered) that many: each request is"
             + " answered by levels.reserve(request) as it is, whatever the stream reserved before; a count of your own past"
             + " which a request is refused without asking the stock refuses what the stock has, whatever its limit", counts,
-            count).containsExactly("onNext order_id: \"order-far\" reserved: true");
+            counted(count)).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
       }
     }
@@ -1432,7 +1435,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to 100 years (the most gRPC's deadline holds), counted from the call, the second call's too")
+    @DisplayName("each bulk update's deadline is the caller's to the millisecond, from 1 ms to 100 years (the most gRPC's deadline holds; a longer one is that), counted from the call, the second call's too")
     void deadlineAsGiven() throws Exception {
       ManagedChannel c = channelTo(CallStory.narrate(new AnsweringAtOnce()));
       DeadlineAtStart watch = new DeadlineAtStart();
@@ -1440,8 +1443,10 @@ class StreamingTest {
       for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
           Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365),
           // And the longest deadline gRPC's Deadline holds (36,500 days; a longer one is made that): whatever the caller's
-          // deadline, the call carries it, so no cap of your own, of any size, is left below gRPC's own.
-          Duration.ofDays(36_500)}) {
+          // deadline, the call carries it, so no cap of your own, of any size, is left below gRPC's own. Just past it,
+          // 1,000 years (more nanoseconds than a long counts): gRPC's longest, never an overflow of your own.
+          Duration.ofDays(36_500), Duration.ofDays(365_000)}) {
+        Duration carried = deadline.compareTo(Duration.ofDays(36_500)) > 0 ? Duration.ofDays(36_500) : deadline;
         StockClient client = new StockClient(watched, deadline);
         for (int call = 1; call <= 2; call++) { // the second, 20 ms after the first, gets the whole deadline too
           if (call == 2) Thread.sleep(20);
@@ -1453,7 +1458,11 @@ class StreamingTest {
               + " update is one call, never sent again (adjustments are not idempotent: the server may have applied them"
               + " all before the deadline passed)", deadline, made.size(), ended).hasSizeLessThanOrEqualTo(1);
           long[] seen = made.isEmpty() ? null : made.get(0);
-          assertThat(seen).as("TODO 5: bulkUpdate made no call").isNotNull();
+          assertThat(seen).as("TODO 5: bulkUpdate of a client built with a %s deadline made no call (it ended: %s): whatever"
+              + " the caller's deadline, the call is made with it; one longer than gRPC's Deadline holds (100 years) is"
+              + " gRPC's longest, as stub.withDeadlineAfter(deadline) makes it. A count of nanoseconds of your own"
+              + " (deadline.toNanos()) overflows past 292 years and throws before any call", deadline,
+              ended.lines().findFirst().orElse("")).isNotNull();
           assertThat(seen[0]).as("TODO 5: a bulk update of a client built with a %s deadline started without one: start"
               + " each call with stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
           long elapsed = seen[1] - before, left = seen[0];
@@ -1462,8 +1471,8 @@ class StreamingTest {
               + " caller's, as it is (no margin of your own, not rounded), counted from this call's start; a stub kept from"
               + " an earlier call (made once, or made again only once its deadline passed) gives only what is left of an"
               + " older deadline; and a long one is the caller's too, up to the 100 years gRPC's Deadline holds (no cap of"
-              + " your own: the deadline is the caller's whatever it is)", call, elapsed, deadline)
-              .isBetween(deadline.toNanos() - elapsed - 1_000_000, deadline.toNanos());
+              + " your own: the deadline is the caller's whatever it is; a longer one is gRPC's longest)", call, elapsed, deadline)
+              .isBetween(carried.toNanos() - elapsed - 1_000_000, carried.toNanos());
         }
       }
     }
@@ -1815,8 +1824,9 @@ class StreamingTest {
     @DisplayName("a deadline of 0 or below has passed already: the bulk update ends DEADLINE_EXCEEDED, and no adjustment reaches the server")
     void passedDeadline() {
       // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
-      // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none.
-      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1)}) {
+      // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none;
+      // and 1,000 years below (more nanoseconds than a long counts): passed too, never an overflow of your own.
+      for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(-365_000)}) {
         CountingInventory inventory = new CountingInventory();
         StockClient client = clientOf(inventory, deadline);
         String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
@@ -1824,7 +1834,8 @@ class StreamingTest {
             + " already, so gRPC ends the call DEADLINE_EXCEEDED before it starts, and that goes to the caller as it is. A"
             + " deadline is no socket timeout, where 0 means none: a call started without one runs (and adjusts the stock)"
             + " for as long as the server takes. Start every call with stub.withDeadlineAfter(deadline), whatever the"
-            + " deadline", deadline).startsWith("DEADLINE_EXCEEDED");
+            + " deadline, however far below 0 (a count of nanoseconds of your own, deadline.toNanos(), overflows 292 years"
+            + " away and throws instead)", deadline).startsWith("DEADLINE_EXCEEDED");
         assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
             + " passed before it started: none, the call never reached it", deadline).isEmpty();
       }
@@ -1996,6 +2007,17 @@ class StreamingTest {
    * AtomicInteger, AtomicLong, LongAdder. A count of messages sent to a slow reader, past which the next is dropped or
    * waits, is reached this way whatever its limit, without sending that many. Notes in {@code counts} where each was.
    */
+  /**
+   * A count past any limit of its kind, for withCountsAt: an int count set to it holds 2^31 - 1 (its most), a long one
+   * 2^62 (levels, answers or bytes, say): a limit of your own of any size, in an int or a long, is past.
+   */
+  static final long PAST_ANY_LIMIT = (1L << 62) | Integer.MAX_VALUE;
+
+  /** A value withCountsAt set, as a failure says it. */
+  static String counted(long value) {
+    return value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long" : String.format("%,d", value);
+  }
+
   static void withCountsAt(List<Object> roots, long value, List<String> counts, Runnable action) {
     List<Runnable> restore = new ArrayList<>();
     counts.clear();
@@ -2011,6 +2033,14 @@ class StreamingTest {
         if (held == null || seen.put(held, Boolean.TRUE) != null) continue;
         if (workbook.test.Counts.setHeld(held, value, restore)) {
           counts.add(where);
+          continue;
+        }
+        // Permits that a count uses up (one per level or answer unread, say): all used, as if that many had gone out. A
+        // semaphore of one permit, a lock, is left as it is.
+        if (held instanceof java.util.concurrent.Semaphore permits && value != 0 && permits.availablePermits() > 1) {
+          int drained = permits.drainPermits();
+          restore.add(() -> permits.release(drained));
+          counts.add(where + " (" + drained + " permits, all used)");
           continue;
         }
         if (held instanceof Object[] array) {
