@@ -908,11 +908,18 @@ class OrderViewsTest {
     /** How many calls one client must have in flight at once: the three of each of the pages the view service serves together. */
     static final int CALLS_AT_ONCE = 3 * Step2.PAGES_AT_ONCE;
 
+    /**
+     * How many getAsync calls one thread makes at once: no call holds a thread there, so thousands cost milliseconds, and a
+     * bulkhead the client chose itself (64, 256, 1024 calls) is seen as well as one of six: the rule is no limit at all.
+     */
+    static final int ASYNC_CALLS_AT_ONCE = 4096;
+
     @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // last of its step: a client that holds calls back waits out its bound
-    @DisplayName("one client has as many calls in flight as its callers make: forty-eight at once (sixteen views), from getAsync and from get on as many threads, none held back")
+    @DisplayName("one client has as many calls in flight as its callers make: forty-eight at once (sixteen views), from getAsync and from get on as many threads, and four thousand getAsync from one thread, none held back")
     void noCapOnCallsInFlight() throws Exception {
       for (boolean async : new boolean[] {true, false}) {
-        HeldAnswers held = new HeldAnswers(CALLS_AT_ONCE);
+        int atOnce = async ? ASYNC_CALLS_AT_ONCE : CALLS_AT_ONCE;
+        HeldAnswers held = new HeldAnswers(atOnce);
         RestClient client = clientOn(held, "TODO 1");
         java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
         ExecutorService callers = Executors.newFixedThreadPool(async ? 1 : CALLS_AT_ONCE, r -> {
@@ -926,19 +933,19 @@ class OrderViewsTest {
           if (async) {
             calls.add(callers.submit(() -> {
               java.util.List<CompletableFuture<Services.Order>> orders = new java.util.ArrayList<>();
-              for (int i = 0; i < CALLS_AT_ONCE; i++) orders.add(client.getAsync("http://127.0.0.1:9/orders/" + i, Services.Order.class));
+              for (int i = 0; i < atOnce; i++) orders.add(client.getAsync("http://127.0.0.1:9/orders/" + i, Services.Order.class));
               orders.forEach(CompletableFuture::join);
               return null;
             }));
           } else {
-            for (int i = 0; i < CALLS_AT_ONCE; i++) {
+            for (int i = 0; i < atOnce; i++) {
               String url = "http://127.0.0.1:9/orders/" + i;
               calls.add(callers.submit(() -> client.get(url, Services.Order.class)));
             }
           }
           // States, not timing: a client that lets every call through has them all in at once, and waits for nothing here;
           // one that holds calls back has every caller waiting while fewer are in (bounded, for a caller that never waits).
-          together = held.allIn(threads, async ? 1 : CALLS_AT_ONCE);
+          together = held.allIn(threads, async ? 1 : atOnce);
         } finally {
           held.answerAll();  // the calls held back go out and are answered, so no caller is left waiting
         }
@@ -949,11 +956,11 @@ class OrderViewsTest {
           callers.shutdownNow();
         }
         assertThat(together)
-            .as("TODO 1: %d calls were made at once on one RestClient (%s), as the view service makes them for sixteen pages,"
-                + " and at most %d of them were at the service together: the client holds calls back (a semaphore, a pool of"
+            .as("TODO 1: %d calls were made at once on one RestClient (%s), as the view service makes them for sixteen pages"
+                + " (and getAsync, which holds no thread, for thousands), and at most %d of them were at the service together: the client holds calls back (a semaphore, a pool of"
                 + " its own, a lock) until others are answered, so pages that arrive together wait for each other's calls; a"
                 + " limit of the client's own choosing (six per service, as a browser keeps) is not for a client between"
-                + " services: let every call go out when it is made", CALLS_AT_ONCE,
+                + " services, nor is a bulkhead of 64 or 1024: let every call go out when it is made", atOnce,
                 async ? "getAsync from one thread" : "get from as many threads", most)
             .isTrue();
       }
@@ -1593,6 +1600,67 @@ class OrderViewsTest {
               + " as it came, whatever its length: no cap (10 MB, 10 MiB or any other), no cut, no trimming", sent.length(), kept,
               kept == sent.length() ? "as many, but not the same text" : "cut short")
           .isTrue();
+    }
+
+    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // after the cheap ones: a server of its own
+    @DisplayName("a body is read in the charset its answer names, on get and getAsync alike: JSON as UTF-8 (a name like Zoe with its diaeresis, or in Japanese, stays as it is), an error page in the charset its Content-Type says (ISO-8859-1 too), never one of the client's own or the machine's")
+    void bodyReadInTheCharsetItsAnswerNames() throws Exception {
+      // Each answer: its status, its Content-Type, its text, the charset its bytes are in (the one its Content-Type names,
+      // UTF-8 for JSON without one: RFC 8259 8.1). A client that picks a charset of its own (ISO-8859-1, HTTP/1.1's old
+      // default, or the machine's: Charset.defaultCharset() follows the locale on a JVM 17) reads one of them wrong.
+      String item = "Zo\u00eb's caf\u00e9 cr\u00e8me, \u6771\u4eac \u2615";
+      Object[][] answers = {
+          {"/orders/json", 200, "application/json", "{\"id\":\"1\",\"customerId\":\"7\",\"item\":\"" + item + "\",\"totalCents\":1}",
+              java.nio.charset.StandardCharsets.UTF_8},
+          {"/orders/json-utf8", 200, "application/json; charset=utf-8", "{\"id\":\"2\",\"customerId\":\"7\",\"item\":\"" + item
+              + "\",\"totalCents\":1}", java.nio.charset.StandardCharsets.UTF_8},
+          {"/orders/error-utf8", 404, "text/plain; charset=UTF-8", "keine Bestellung \u00ab42\u00bb \u2013 \u6771\u4eac \u2615", java.nio.charset.StandardCharsets.UTF_8},
+          {"/orders/error-latin1", 503, "text/html; charset=ISO-8859-1", "<p>Service indisponible : r\u00e9essayez plus tard, \u00abmerci\u00bb</p>",
+              java.nio.charset.StandardCharsets.ISO_8859_1}};
+      com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+          new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+      for (Object[] answer : answers) {
+        server.createContext((String) answer[0], exchange -> {
+          byte[] bytes = ((String) answer[3]).getBytes((java.nio.charset.Charset) answer[4]);
+          exchange.getResponseHeaders().set("Content-Type", (String) answer[2]);
+          exchange.sendResponseHeaders((Integer) answer[1], bytes.length);
+          try (var out = exchange.getResponseBody()) { out.write(bytes); }
+        });
+      }
+      server.start();
+      try {
+        RestClient client = new RestClient(Services.TOKEN);
+        java.util.List<String> wrong = new java.util.ArrayList<>();
+        for (Object[] answer : answers) {
+          for (boolean async : new boolean[] {false, true}) {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + answer[0];
+            String how = (async ? "getAsync" : "get") + " of " + answer[0] + " (" + answer[1] + ", Content-Type: " + answer[2] + ")";
+            Services.Order order = null;
+            Throwable thrown = null;
+            try {
+              order = async ? client.getAsync(url, Services.Order.class).join() : client.get(url, Services.Order.class);
+            } catch (RuntimeException e) {
+              thrown = e;
+            }
+            String read = (Integer) answer[1] / 100 == 2 ? (order == null ? null : order.item())
+                : (httpError(thrown) == null ? null : httpError(thrown).body());
+            String sent = (Integer) answer[1] / 100 == 2 ? item : (String) answer[3];
+            if (!sent.equals(read)) {
+              wrong.add(how + " read " + (read == null ? describe(thrown) : "'" + read + "'") + " where the service sent '" + sent + "'");
+            }
+          }
+        }
+        assertThat(wrong)
+            .as("TODO 3: the bodies were not read as the services sent them (this JVM's default charset is %s): read each"
+                + " body in the charset its answer names, as the given HttpResponse.BodyHandlers.ofString() does (the"
+                + " Content-Type's charset, else UTF-8, the only one JSON has: RFC 8259 8.1); a charset of the client's own"
+                + " (ISO-8859-1, HTTP/1.1's old default) or the machine's (Charset.defaultCharset(), new String(bytes): it"
+                + " follows the locale on a JVM 17) garbles every name that is not ASCII and keeps no error page as it came",
+                java.nio.charset.Charset.defaultCharset())
+            .isEmpty();
+      } finally {
+        server.stop(0);
+      }
     }
 
     @Test
