@@ -729,6 +729,10 @@ class FanOutTest {
       for (String spaced : List.of("inventory", " inventory", "inventory ", " inventory ")) {
         if (!names.contains(spaced)) names.add(spaced);
       }
+      // and names that differ only in their Unicode form (é as one letter or as e and an accent, the ligature ﬁ, full-width
+      // digits): Kafka compares group ids as they are, so a name normalized (NFC, NFKC) makes two services one group
+      names.addAll(List.of("inventory-caf\u00e9", "inventory-cafe\u0301", "inventory-\ufb01", "inventory-fi",
+          "inventory-\uff12", "inventory-2"));
       // and names far longer than those, two by two sharing all but their last letter: Kafka sets group ids no length
       // limit of their own (a request carries one of up to 32,767 bytes), so a group cut to any length (249, as topic
       // names are, or another) makes two such services one group. Beginnings from just past 249 up to 32,000 letters.
@@ -745,7 +749,7 @@ class FanOutTest {
           .map(FanOutTest::shown).toList()).toList()).as("TODO 3: these services"
           + " share a group (generated names, seed %d): each service is a group of its own, named after the whole name"
           + " as it is (Kafka's group ids are case-sensitive, may be long and may hold spaces): no lower-casing, cutting,"
-          + " stripping or other tidying that makes two services one group and splits their events", seed).isEmpty();
+          + " stripping, Unicode normalizing (NFC, NFKC: café as é or as e and an accent) or other tidying that makes two services one group and splits their events", seed).isEmpty();
       // The group is named after the service: its whole name is in it (a hash or a number made from the name is not,
       // and two names can hash alike).
       assertThat(names.stream().filter(n -> !Service.groupFor(n).contains(n)).map(n -> shown(n) + " -> "
@@ -767,9 +771,12 @@ class FanOutTest {
       List<String> machine = new ArrayList<>(List.of(host, host.split("\\.")[0],
           String.valueOf(ProcessHandle.current().pid()), System.getProperty("user.name")));
       machine.addAll(addresses()); // and its addresses, whichever of its networks
+      // and what it runs: its Java (a JDK upgrade, a machine on another Java), its system and its architecture (a fleet of
+      // amd64 and aarch64 machines)
+      machine.addAll(runtime());
       for (String service : services) {
-        assertThat(Service.groupFor(service)).as("TODO 3: %s's group, which names something of the machine or the"
-            + " process it runs on (%s): two instances of one service on two machines must be one group, sharing the"
+        assertThat(Service.groupFor(service)).as("TODO 3: %s's group, which names something of the machine, what it"
+            + " runs (its Java, system, architecture) or the process it runs on (%s): two instances of one service on two machines must be one group, sharing the"
             + " events, and a restart anywhere must find it again. Name the group after the service alone", service,
             machine).satisfies(g -> assertThat(machine.stream().filter(m -> m.length() >= 2 && g.contains(m)
                 && !service.contains(m)).toList()).isEmpty());
@@ -1376,6 +1383,17 @@ class FanOutTest {
   }
 
   /** The addresses of this machine, on every network it is on (an address names a machine as its host name does). */
+  /** What the machine runs, as a group might be versioned by it: the Java version, the system, the architecture. */
+  static List<String> runtime() {
+    List<String> runtime = new ArrayList<>(List.of(String.valueOf(Runtime.version().feature()), Runtime.version().toString()));
+    for (String property : List.of("java.version", "java.specification.version", "java.vm.version", "java.runtime.version",
+        "java.vendor", "os.name", "os.arch", "os.version")) {
+      String value = System.getProperty(property);
+      if (value != null) runtime.add(value);
+    }
+    return runtime.stream().distinct().toList();
+  }
+
   static List<String> addresses() throws Exception {
     List<String> addresses = new ArrayList<>(List.of(java.net.InetAddress.getLocalHost().getHostAddress()));
     for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {

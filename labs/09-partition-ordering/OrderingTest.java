@@ -161,6 +161,10 @@ class OrderingTest {
         ids.add(beginning + "b");
       }
       for (String spaced : List.of(" order-" + number, "order-" + number + " ", " order-" + number + " ")) ids.add(spaced);
+      // and ids that differ only in their Unicode form (é as one letter or as e and an accent, the ligature ﬁ, full-width
+      // digits): Kafka compares keys byte by byte, so a key normalized (NFC, NFKC) joins two orders or is not the id.
+      ids.addAll(List.of("order-caf\u00e9-" + number, "order-cafe\u0301-" + number, "order-\ufb01-" + number,
+          "order-fi-" + number, "order-\uff14\uff12-" + number, "order-42-" + number));
       java.util.function.Function<String, String> keyOf = id -> String.valueOf(OrderEvents.keyFor(new OrderEvents.OrderEvent(
           java.util.UUID.randomUUID().toString(), "order.confirmed", id, "customer-001", 1)));
       List<List<String>> sharing = ids.stream().distinct().collect(Collectors.groupingBy(keyOf, TreeMap::new,
@@ -171,7 +175,7 @@ class OrderingTest {
       assertThat(List.of(sharing, notTheId)).as("TODO 1: orders that share a key, and orders whose key does not hold"
           + " their whole id as it is (long ids and ids with spaces around them, generated, seed %d): key every event by"
           + " its order id as it is. A key cut to a length (\"keys should be short\"), stripped, or made from a hash of"
-          + " the id (UUID.nameUUIDFromBytes, a digest) is not the order id: a cut or a strip joins two orders on one"
+          + " the id (UUID.nameUUIDFromBytes, a digest), or normalized (NFC, NFKC: café as é or as e and an accent) is not the order id: a cut or a strip joins two orders on one"
           + " key, and no one reading the record sees which order it is", seed).isEqualTo(List.of(List.of(), List.of()));
       Placement placed = publish(Topics.fresh("order-events", PARTITIONS), OrderEvents::record);
       assertThat(placed.perPartition().values()).as("TODO 1: events per partition %s: every one of the %d partitions"
@@ -261,6 +265,9 @@ class OrderingTest {
       // (generated, seed printed) each get a group of their own.
       long seed = new java.util.Random().nextLong();
       List<String> names = Topics.distinctNames(new java.util.Random(seed), "order-events");
+      // and names that differ only in their Unicode form (é as one letter or as e and an accent, the ligature ﬁ): a group
+      // id is compared as it is, so a name normalized (NFC, NFKC) makes the workers of two topics one group.
+      names.addAll(List.of("order-caf\u00e9", "order-cafe\u0301", "order-\ufb01", "order-fi"));
       // and topics as long as Kafka takes them (249 characters), two by two sharing all but their last: a group cut to
       // any shorter length (200, 128) makes the workers of both one group. (Kafka's group ids have no limit of their own.)
       String chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
@@ -277,7 +284,7 @@ class OrderingTest {
           .map(OrderingTest::shown).toList()).toList()).as("TODO 2: the workers of"
           + " these topics share a group (generated names, seed %d): each topic's workers are a group of their own,"
           + " named after the whole topic as it is (Kafka's topic names and group ids are case-sensitive and may be"
-          + " long): no lower-casing, cutting or other tidying that puts two topics' workers in one group", seed)
+          + " long): no lower-casing, cutting, Unicode normalizing (NFC, NFKC) or other tidying that puts two topics' workers in one group", seed)
           .isEmpty();
       // The group is named after the topic: its whole name is in it (a hash or a part of the name is not).
       assertThat(names.stream().filter(t -> !Workers.groupFor(t, "worker-1").contains(t))
@@ -306,10 +313,14 @@ class OrderingTest {
       List<String> machine = new ArrayList<>(List.of(host, host.split("\\.")[0],
           String.valueOf(ProcessHandle.current().pid()), System.getProperty("user.name")));
       machine.addAll(addresses()); // and its addresses, whichever of its networks
+      // and what it runs: its Java (a JDK upgrade, a machine on another Java), its system and its architecture (a fleet of
+      // amd64 and aarch64 machines)
+      machine.addAll(runtime());
       for (int i = 1; i <= WORKERS; i++) {
         String group = Workers.groupFor("order-events", "worker-" + i);
         assertThat(machine.stream().filter(m -> m.length() >= 2 && group.contains(m) && !"order-events".contains(m))
-            .toList()).as("TODO 2: the group %s of worker-%d names something of the machine or the process it runs on"
+            .toList()).as("TODO 2: the group %s of worker-%d names something of the machine, what it"
+                + " runs (its Java, system, architecture) or the process it runs on"
                 + " (%s): the workers of one topic on two machines must be one group, sharing the partitions, and a"
                 + " restart anywhere must find it again. Name the group after the topic alone", group, i, machine)
             .isEmpty();
@@ -861,6 +872,17 @@ class OrderingTest {
   }
 
   /** The addresses of this machine, on every network it is on (an address names a machine as its host name does). */
+  /** What the machine runs, as a group might be versioned by it: the Java version, the system, the architecture. */
+  static List<String> runtime() {
+    List<String> runtime = new ArrayList<>(List.of(String.valueOf(Runtime.version().feature()), Runtime.version().toString()));
+    for (String property : List.of("java.version", "java.specification.version", "java.vm.version", "java.runtime.version",
+        "java.vendor", "os.name", "os.arch", "os.version")) {
+      String value = System.getProperty(property);
+      if (value != null) runtime.add(value);
+    }
+    return runtime.stream().distinct().toList();
+  }
+
   static List<String> addresses() throws Exception {
     List<String> addresses = new ArrayList<>();
     try {
