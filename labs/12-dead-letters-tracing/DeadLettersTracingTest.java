@@ -1071,7 +1071,9 @@ class DeadLettersTracingTest {
       TraceLog.Hop n = entry("n", null, null, "stock", 20);
       // k: another user action, whose correlation id c-10 begins with c-1: a chain is one correlation id, not a prefix
       TraceLog.Hop k = entry("k", "c-10", "c", "gateway", 30);
-      List.of(c, x, n, k, z, d, a, y, b).forEach(log::add);
+      // u: another user action, whose correlation id C-1 differs from c-1 in case only: an id is opaque, compared whole
+      TraceLog.Hop u = entry("u", "C-1", "c", "gateway", 35);
+      List.of(c, x, n, k, u, z, d, a, y, b).forEach(log::add);
       // when, then
       List<String> chain;
       try {
@@ -1082,10 +1084,12 @@ class DeadLettersTracingTest {
             + " belongs to no chain and must break none. Compare with correlationId.equals(hop.correlationId()), which"
             + " takes a null; hop.correlationId().equals(...) throws on it", e);
       }
-      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n k z d a y b, d's clock is 1 s"
+      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n k u z d a y b, d's clock is 1 s"
           + " behind: start at the hop with no cause, then follow causationId links among c-1's hops only (z, caused"
           + " by c, belongs to c-2; k, caused by c, to c-10, another user action: compare the whole id, equals, not a"
-          + " prefix; n, with no correlation id, to no chain)").containsExactly("a", "b", "c", "d");
+          + " prefix; u, caused by c, to C-1, another user action too: equals, not equalsIgnoreCase, a correlation id"
+          + " is an opaque value that a caller may spell in any case; n, with no correlation id, to no chain)")
+          .containsExactly("a", "b", "c", "d");
       List<String> other = ids(log.chain("c-2"));
       assertThat(other).as("TODO 4: ids of chain(\"c-2\"): x, y, and z, whose cause is in another chain")
           .containsExactlyInAnyOrder("x", "y", "z");
