@@ -385,7 +385,8 @@ class DeadLettersTracingTest {
       send(topic, 1, List.of(order("o-1", "grinder"), "{\"orderId\":\"o-2\",\"quantity\":1}", "null",
           "{\"orderId\":\"o-4\",\"sku\":\"grinder\",\"quantity\":0}",
           "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":-2}", "[]",
-          "{\"sku\":\"grinder\",\"quantity\":1}", "{\"orderId\":\"o-8\",\"sku\":\"milk-jug\",\"quantity\":2147483647}"));
+          "{\"sku\":\"grinder\",\"quantity\":1,\"note\":\"" + "x".repeat(100_000) + "\"}",
+          "{\"orderId\":\"o-8\",\"sku\":\"milk-jug\",\"quantity\":2147483647}"));
       String group = Topics.unique("stock");
       StockConsumer stock = new StockConsumer(topic, group, new TraceLog());
       own = stock;
@@ -414,6 +415,21 @@ class DeadLettersTracingTest {
       assertThat(letters).extracting(r -> header(r, StockConsumer.ORIGINAL_OFFSET)).as("TODO 1: header %s of each"
           + " dead letter: the poison record's own offset on partition 1", StockConsumer.ORIGINAL_OFFSET)
           .containsExactly("1", "2", "3", "4", "5", "6");
+      // dlt.error is the PoisonMessage's message, whole, whatever its length: o-7's names its value, 100,000 characters
+      for (ConsumerRecord<String, String> letter : letters) {
+        String why = null;
+        try { // the reason the given reserve gives for the letter's value (kept unchanged: checked in step 1's test 2)
+          stock.reserve(new ConsumerRecord<>(topic, 1, 0L, letter.key(), letter.value()));
+        } catch (StockConsumer.PoisonMessage p) {
+          why = p.getMessage();
+        }
+        String error = header(letter, StockConsumer.ERROR);
+        assertThat(error == null ? -1 : error.length()).as("TODO 1: the length of header %s of %s: the PoisonMessage's"
+            + " message, whole (error.getMessage()): a cap or a cut of your own loses why the record failed, and Kafka"
+            + " headers have no length limit of their own", StockConsumer.ERROR, letter.key()).isEqualTo(why.length());
+        assertThat(error).as("TODO 1: header %s of %s: the PoisonMessage's message, unchanged", StockConsumer.ERROR,
+            letter.key()).isEqualTo(why);
+      }
       assertThat(stock.reserved()).as("TODO 1: orders reserved, each once: o-1, and o-8 for 2147483647 milk jugs (no"
           + " positive quantity is poison, however big)").containsExactly("o-1", "o-8");
       Poll.until(() -> Topics.lag(group, topic) == 0, WAIT, () -> "TODO 1: the stock group's lag at the end: "
@@ -1071,7 +1087,9 @@ class DeadLettersTracingTest {
       TraceLog.Hop n = entry("n", null, null, "stock", 20);
       // k: another user action, whose correlation id c-10 begins with c-1: a chain is one correlation id, not a prefix
       TraceLog.Hop k = entry("k", "c-10", "c", "gateway", 30);
-      List.of(c, x, n, k, z, d, a, y, b).forEach(log::add);
+      // u: another user action, whose correlation id C-1 differs from c-1 in case only: an id is opaque, compared whole
+      TraceLog.Hop u = entry("u", "C-1", "c", "gateway", 35);
+      List.of(c, x, n, k, u, z, d, a, y, b).forEach(log::add);
       // when, then
       List<String> chain;
       try {
@@ -1082,10 +1100,12 @@ class DeadLettersTracingTest {
             + " belongs to no chain and must break none. Compare with correlationId.equals(hop.correlationId()), which"
             + " takes a null; hop.correlationId().equals(...) throws on it", e);
       }
-      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n k z d a y b, d's clock is 1 s"
+      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n k u z d a y b, d's clock is 1 s"
           + " behind: start at the hop with no cause, then follow causationId links among c-1's hops only (z, caused"
           + " by c, belongs to c-2; k, caused by c, to c-10, another user action: compare the whole id, equals, not a"
-          + " prefix; n, with no correlation id, to no chain)").containsExactly("a", "b", "c", "d");
+          + " prefix; u, caused by c, to C-1, another user action too: equals, not equalsIgnoreCase, a correlation id"
+          + " is an opaque value that a caller may spell in any case; n, with no correlation id, to no chain)")
+          .containsExactly("a", "b", "c", "d");
       List<String> other = ids(log.chain("c-2"));
       assertThat(other).as("TODO 4: ids of chain(\"c-2\"): x, y, and z, whose cause is in another chain")
           .containsExactlyInAnyOrder("x", "y", "z");
