@@ -238,6 +238,44 @@ class OutboxTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // after the step's other tests: one more database, quick
+    @DisplayName("when the outbox insert fails with class 40 attempt after attempt, place() that retries the whole transaction lets the database's very exception out once it gives up, never a new one around it")
+    void aRetryThatGivesUpThrowsTheDatabasesOwnFailure() throws Exception {
+      // given: databases whose first 50 outbox inserts each fail with SQLState 40001 (the database rolled the
+      // transaction back), as JDBC 4's SQLTransactionRollbackException then as PostgreSQL's plain SQLException; each
+      // failure is a new exception, and the test keeps them all. place() may let the first out, or run the whole
+      // transaction again as often as it likes (past 50 attempts it succeeds)
+      for (boolean plain : new boolean[] {false, true}) {
+        String id = "o-5" + (plain ? "-pg" : "");
+        List<SQLException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DataSource failing = workbook.db.StatementHook.over(db.dataSource(), (c, sql) -> {
+          if (!workbook.db.StatementHook.startsWith(sql, "INSERT INTO outbox") || failures.size() >= 50) return;
+          c.rollback();
+          String message = "could not serialize access: the transaction was rolled back (failure " + (failures.size() + 1)
+              + " of 50 the test injects)";
+          SQLException e = plain ? new SQLException(message, "40001") : new java.sql.SQLTransactionRollbackException(message, "40001");
+          failures.add(e);
+          throw e;
+        });
+        Throwable thrown = catchThrowable(() -> new OrderService(failing, topic).place(new OrderService.Order(id, "sku-1", 1)));
+        if (thrown instanceof UnsupportedOperationException todo) throw todo;
+        boolean order = orderIds().contains(id);
+        int events = count("outbox WHERE message_key = '" + id + "'");
+        assertThat(order ? events == 1 : events == 0).as("TODO 1: place(%s), whose outbox inserts failed with SQLState"
+            + " 40001 %d time(s), %s: order row %s, %d outbox row(s): both or neither", id, failures.size(),
+            thrown == null ? "returned" : "threw " + thrown, order ? "saved" : "not saved", events).isTrue();
+        if (thrown != null) {
+          assertThat(failures.stream().anyMatch(f -> f == thrown)).as("TODO 1: what place(%s) threw once it stopped"
+              + " trying, after its outbox insert failed with SQLState 40001 %d time(s) (as %s): %s. It must be one of the"
+              + " database's own exceptions (the last attempt's), not a new one around it, even with its SQLState and"
+              + " class copied: a retry loop that gives up rethrows what the database threw." + VERY, id,
+              failures.size(), plain ? "plain SQLExceptions, as PostgreSQL's driver throws them"
+                  : "SQLTransactionRollbackExceptions", thrown).isTrue();
+        }
+      }
+    }
+
+    @Test
     @DisplayName("from a pool that hands a connection on as it was returned, a failed place() leaves nothing for the next order to commit")
     void pooledConnectionLeftClean() throws Exception {
       // given: a pool of one connection whose close() returns it as it is, open transaction and all (as Tomcat's
