@@ -238,6 +238,44 @@ class OutboxTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // after the step's other tests: one more database, quick
+    @DisplayName("when the outbox insert fails with class 40 attempt after attempt, place() that retries the whole transaction lets the database's very exception out once it gives up, never a new one around it")
+    void aRetryThatGivesUpThrowsTheDatabasesOwnFailure() throws Exception {
+      // given: databases whose first 50 outbox inserts each fail with SQLState 40001 (the database rolled the
+      // transaction back), as JDBC 4's SQLTransactionRollbackException then as PostgreSQL's plain SQLException; each
+      // failure is a new exception, and the test keeps them all. place() may let the first out, or run the whole
+      // transaction again as often as it likes (past 50 attempts it succeeds)
+      for (boolean plain : new boolean[] {false, true}) {
+        String id = "o-5" + (plain ? "-pg" : "");
+        List<SQLException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DataSource failing = workbook.db.StatementHook.over(db.dataSource(), (c, sql) -> {
+          if (!workbook.db.StatementHook.startsWith(sql, "INSERT INTO outbox") || failures.size() >= 50) return;
+          c.rollback();
+          String message = "could not serialize access: the transaction was rolled back (failure " + (failures.size() + 1)
+              + " of 50 the test injects)";
+          SQLException e = plain ? new SQLException(message, "40001") : new java.sql.SQLTransactionRollbackException(message, "40001");
+          failures.add(e);
+          throw e;
+        });
+        Throwable thrown = catchThrowable(() -> new OrderService(failing, topic).place(new OrderService.Order(id, "sku-1", 1)));
+        if (thrown instanceof UnsupportedOperationException todo) throw todo;
+        boolean order = orderIds().contains(id);
+        int events = count("outbox WHERE message_key = '" + id + "'");
+        assertThat(order ? events == 1 : events == 0).as("TODO 1: place(%s), whose outbox inserts failed with SQLState"
+            + " 40001 %d time(s), %s: order row %s, %d outbox row(s): both or neither", id, failures.size(),
+            thrown == null ? "returned" : "threw " + thrown, order ? "saved" : "not saved", events).isTrue();
+        if (thrown != null) {
+          assertThat(failures.stream().anyMatch(f -> f == thrown)).as("TODO 1: what place(%s) threw once it stopped"
+              + " trying, after its outbox insert failed with SQLState 40001 %d time(s) (as %s): %s. It must be one of the"
+              + " database's own exceptions (the last attempt's), not a new one around it, even with its SQLState and"
+              + " class copied: a retry loop that gives up rethrows what the database threw." + VERY, id,
+              failures.size(), plain ? "plain SQLExceptions, as PostgreSQL's driver throws them"
+                  : "SQLTransactionRollbackExceptions", thrown).isTrue();
+        }
+      }
+    }
+
+    @Test
     @DisplayName("from a pool that hands a connection on as it was returned, a failed place() leaves nothing for the next order to commit")
     void pooledConnectionLeftClean() throws Exception {
       // given: a pool of one connection whose close() returns it as it is, open transaction and all (as Tomcat's
@@ -1272,6 +1310,54 @@ class OutboxTest {
       assertThat(published).as("TODO 3: relayOnce() returns how many rows it published").isEqualTo(1);
       assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: rows still pending")
           .containsExactlyElementsOf(pendingBefore.subList(1, pendingBefore.size()));
+    }
+
+    /** Pending rows of the bulk pass: past the sizes a relay batches by (100, 500, 1,000, 1,024), not past every one. */
+    static final int BULK_ROWS = 1_031;
+
+    @Test
+    @Order(Order.DEFAULT + 3) // last in this step: thousands of rows (no broker: a producer that acknowledges at once)
+    @DisplayName("a pass publishes every pending row, however many wait and however large their ids (the outbox id is a BIGINT), and returns how many it published, even when a row commits while it runs")
+    void aPassTakesEveryPendingRowWhateverTheirNumberOrIds() throws Exception {
+      // given: an outbox whose ids have passed an int's range (2^31 - 1: a BIGINT identity gets there, on a busy
+      // outbox, with rows deleted once sent), and more pending rows than a relay's batch of a pass would take
+      long firstId = Integer.MAX_VALUE - 2L;
+      db.execute("ALTER TABLE outbox ALTER COLUMN id RESTART WITH " + firstId);
+      db.execute("INSERT INTO outbox (topic, message_key, payload) SELECT '" + topic + "', 'bulk-' || X,"
+          + " '{\"eventId\":\"bulk-' || X || '\"}' FROM SYSTEM_RANGE(1, " + BULK_ROWS + ")");
+      // and: a producer that acknowledges every send at once; at the first send an order commits its outbox row (a row
+      // the pass did not read: it is the next pass's)
+      List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+      OutboxRelay relay = new OutboxRelay(db.dataSource(), acknowledgingProducer(value -> {
+        if (sent.isEmpty()) {
+          try {
+            insertOutboxRow("late", "{\"eventId\":\"late\"}");
+          } catch (SQLException e) {
+            throw new IllegalStateException("the test's late row could not be written", e);
+          }
+        }
+        sent.add(value);
+      }));
+      // when
+      Object first = outcomeWithin(Duration.ofSeconds(30), "TODO 3: relayOnce() over " + BULK_ROWS + " pending rows",
+          relay::relayOnce);
+      // then
+      assertThat(first).as("TODO 3: what relayOnce() did over %d pending rows whose outbox ids run from %d (past an"
+          + " int's 2,147,483,647) with a broker that acknowledges every send. The outbox id is a BIGINT: read it with"
+          + " getLong(), never getInt() (past 2^31 - 1 the read fails, and the relay never publishes again)",
+          BULK_ROWS, firstId).isNotInstanceOf(Throwable.class);
+      assertThat(sent).as("TODO 3: events a pass over %d pending rows sent. A pass publishes every pending row:"
+          + " a pass that stops after a batch of its own leaves rows behind for no failure at all (the README's pass:"
+          + " go through pending(), stop only at the first row that fails)", BULK_ROWS).hasSize(BULK_ROWS);
+      assertThat(first).as("TODO 3: relayOnce() returns how many rows it published (%d were acknowledged), not"
+          + " how many fewer rows are pending after the pass than before it: the row an order committed while the pass"
+          + " ran is pending, and was not published", sent.size()).isEqualTo(sent.size());
+      assertThat(count("outbox WHERE sent_at IS NULL")).as("TODO 3: rows pending after the pass: only the one"
+          + " committed while it ran").isEqualTo(1);
+      // and: the next pass publishes the row that committed during the first
+      assertThat(outcomeWithin(Duration.ofSeconds(10), "TODO 3: the next relayOnce()", relay::relayOnce))
+          .as("TODO 3: relayOnce() after the row committed during the pass before: it publishes that one row").isEqualTo(1);
+      assertThat(sent.get(sent.size() - 1)).as("TODO 3: the last event sent").contains("late");
     }
   }
 
