@@ -429,7 +429,9 @@ class OutboxTest {
           boolean event = outbox().pending().stream().anyMatch(r -> id.equals(r.key()));
           String where = id + " with " + fault + " at commit " + k + " of " + commits;
           if (order != event) apart.add(where + ": order " + (order ? "saved" : "not saved") + ", its outbox row " + (event ? "saved" : "not saved"));
-          if (fault == FaultyDatabase.Fault.COMMIT_FAILS && faulty.faultsPending() == 0 && thrown == null) unreported.add(where);
+          // A failed commit (40001: the database rolled it all back) may be met by running the whole transaction again,
+          // as the README allows for class 40: then "placed" is true only if the order was saved after all.
+          if (fault == FaultyDatabase.Fault.COMMIT_FAILS && faulty.faultsPending() == 0 && thrown == null && !order) unreported.add(where);
         }
       }
       // then
@@ -438,8 +440,8 @@ class OutboxTest {
           + " off and commit once: with two transactions (two connections, or a commit between the inserts), whatever"
           + " happens between the two commits leaves an order whose event never exists, or an event of an order that"
           + " does not", commits).isEmpty();
-      assertThat(unreported).as("TODO 1: place() calls that returned although their commit failed: the caller must"
-          + " not be told \"placed\"").isEmpty();
+      assertThat(unreported).as("TODO 1: place() calls that returned although their commit failed and the order was"
+          + " not saved: the caller must not be told \"placed\"").isEmpty();
       assertThat(openTransactions()).as("TODO 1: transactions left open after the failed place() calls: roll back"
           + " and close the connection on every path").isEmpty();
     }
@@ -457,8 +459,17 @@ class OutboxTest {
       assertThat(database.failed).as("TODO 1: place() never called commit() on the connection that inserted the"
           + " order: with auto-commit on, every insert commits alone. Turn auto-commit off and commit the"
           + " order and its outbox row together").isTrue();
-      assertThat(thrown).as("TODO 1: place() when the database could not commit must fail: the caller must"
-          + " not be told \"placed\"").isNotNull();
+      if (thrown == null) {
+        // The failure was class 40 (the database rolled the transaction back): running the whole transaction again is
+        // the README's own answer to it, and then "placed" must be true: the order and its one outbox row saved.
+        assertThat(List.of(orderIds().contains("o-1"), outbox().pending().stream().filter(r -> "o-1".equals(r.key())).count()))
+            .as("TODO 1: place() returned although its commit failed (40001, rolled back): [order o-1 saved, its outbox"
+                + " rows]. Returning tells the caller \"placed\": only true if a new run of the whole transaction saved"
+                + " both, once. Otherwise let the commit's SQLException reach the caller").containsExactly(true, 1L);
+        assertThat(lender.problems()).as("TODO 1: connections place() did not give back as it found them, running the"
+            + " transaction again after a failed commit: roll the failed one back, and close every connection").isEmpty();
+        return;
+      }
       assertThat(thrown).as("TODO 1: what place() threw when the database could not commit: the database's"
           + " SQLException." + RETHROWN).isInstanceOf(SQLException.class);
       assertThat(thrown).as("TODO 1: what place() threw when the database could not commit: the very SQLException that"
