@@ -370,6 +370,23 @@ class ShopTest {
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received for two forms for the same product sent at the same time")
           .containsExactlyInAnyOrder("espresso-cup x1", "espresso-cup x2");
+      // and two browsers sending the very same form at once (two customers, one cup each): two orders, two calls. A gateway
+      // that joins a form equal to one still on its way to that call (a double-click guard) answers both with one order id
+      orders.received.clear();
+      orders.met.set(0);
+      orders.meet = new java.util.concurrent.CountDownLatch(2);
+      var twin = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1), workbook.test.Background.OWN_THREAD);
+      var twinAgain = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1), workbook.test.Background.OWN_THREAD);
+      List<String> twinAnswers = List.of(twin.get(30, TimeUnit.SECONDS), twinAgain.get(30, TimeUnit.SECONDS));
+      assertThat(orders.met.get()).as("TODO 1: calls of two POSTs of the same form (1 x espresso-cup) sent at the same"
+          + " time that were inside the order service together (answers %s). Two browsers are two customers: each POST is"
+          + " one PlaceOrder call of its own. A gateway that joins a form equal to one still on its way to that call (a"
+          + " double-click guard, a map of calls in flight) answers two customers with one order: one of them paid for a"
+          + " cup nobody ordered. Telling a retry from a second order takes an idempotency key the browser sends, checked"
+          + " by the order service", twinAnswers).isEqualTo(2);
+      assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
+          .as("TODO 1: what the order service received for two POSTs of the same form sent at the same time (answers %s)",
+              twinAnswers).containsExactly("espresso-cup x1", "espresso-cup x1");
       // Two requests can also meet between two lines of placeOrder, where no test can hold them: what one request leaves
       // in the gateway's fields (a request builder kept for the next order, a deadline, a form), another request at the
       // same time reads or writes over. So one more POST, another form, alone: every field must read as it did before.
