@@ -370,6 +370,23 @@ class ShopTest {
       assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
           .as("TODO 1: what the order service received for two forms for the same product sent at the same time")
           .containsExactlyInAnyOrder("espresso-cup x1", "espresso-cup x2");
+      // and two browsers sending the very same form at once (two customers, one cup each): two orders, two calls. A gateway
+      // that joins a form equal to one still on its way to that call (a double-click guard) answers both with one order id
+      orders.received.clear();
+      orders.met.set(0);
+      orders.meet = new java.util.concurrent.CountDownLatch(2);
+      var twin = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1), workbook.test.Background.OWN_THREAD);
+      var twinAgain = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1), workbook.test.Background.OWN_THREAD);
+      List<String> twinAnswers = List.of(twin.get(30, TimeUnit.SECONDS), twinAgain.get(30, TimeUnit.SECONDS));
+      assertThat(orders.met.get()).as("TODO 1: calls of two POSTs of the same form (1 x espresso-cup) sent at the same"
+          + " time that were inside the order service together (answers %s). Two browsers are two customers: each POST is"
+          + " one PlaceOrder call of its own. A gateway that joins a form equal to one still on its way to that call (a"
+          + " double-click guard, a map of calls in flight) answers two customers with one order: one of them paid for a"
+          + " cup nobody ordered. Telling a retry from a second order takes an idempotency key the browser sends, checked"
+          + " by the order service", twinAnswers).isEqualTo(2);
+      assertThat(orders.received).extracting(r -> r.getProductId() + " x" + r.getQuantity())
+          .as("TODO 1: what the order service received for two POSTs of the same form sent at the same time (answers %s)",
+              twinAnswers).containsExactly("espresso-cup x1", "espresso-cup x1");
       // Two requests can also meet between two lines of placeOrder, where no test can hold them: what one request leaves
       // in the gateway's fields (a request builder kept for the next order, a deadline, a form), another request at the
       // same time reads or writes over. So one more POST, another form, alone: every field must read as it did before.
@@ -1068,6 +1085,59 @@ class ShopTest {
           + " there (no later row overtakes it); the next pass sends it again (the consumers skip a second copy). Expected"
           + " after the failed pass: sent [o-1], pending [o-1, o-2]; after the next: sent [o-1, o-1, o-2], pending []")
           .isEmpty();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3) // no server, no broker: a few passes of milliseconds
+    @DisplayName("a pass that fails, whatever it throws, ends only that pass: the running relay publishes the row on a"
+        + " later one (an SQLException, or a RuntimeException from the producer)")
+    void relayOutlivesAFailedPass() throws Exception {
+      // given: o-1's, o-2's and o-3's rows pending, and a producer whose first send throws at once, as KafkaProducer.send
+      // does for a record it cannot serialize, and whose later sends are acknowledged at once (nothing reaches a broker)
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement().executeUpdate("DELETE FROM outbox");
+        OrderService.insertOutbox(c, "orders", "o-1", "{\"orderId\":\"o-1\"}");
+        OrderService.insertOutbox(c, "orders", "o-2", "{\"orderId\":\"o-2\"}");
+        OrderService.insertOutbox(c, "orders", "o-3", "{\"orderId\":\"o-3\"}");
+      }
+      List<String> sent = new CopyOnWriteArrayList<>();
+      // o-3 sent: o-1 and o-2 were published and marked before it, in the pass that sends it
+      java.util.concurrent.CountDownLatch o3Sent = new java.util.concurrent.CountDownLatch(1);
+      @SuppressWarnings("unchecked")
+      org.apache.kafka.clients.producer.Producer<String, String> throwingFirst =
+          (org.apache.kafka.clients.producer.Producer<String, String>) java.lang.reflect.Proxy.newProxyInstance(
+          org.apache.kafka.clients.producer.Producer.class.getClassLoader(),
+          new Class<?>[] {org.apache.kafka.clients.producer.Producer.class}, (proxy, method, args) -> switch (method.getName()) {
+            case "send" -> {
+              @SuppressWarnings("unchecked")
+              org.apache.kafka.clients.producer.ProducerRecord<String, String> record =
+                  (org.apache.kafka.clients.producer.ProducerRecord<String, String>) args[0];
+              sent.add(record.key());
+              if (sent.size() == 1) {
+                throw new org.apache.kafka.common.errors.SerializationException("simulated: the record was refused at once");
+              }
+              if ("o-3".equals(record.key())) o3Sent.countDown();
+              yield java.util.concurrent.CompletableFuture.completedFuture(new org.apache.kafka.clients.producer.RecordMetadata(
+                  new org.apache.kafka.common.TopicPartition(record.topic(), 0), sent.size() - 1, 0, 0L, 0, 0));
+            }
+            case "close", "flush" -> null;
+            case "toString" -> "a producer whose first send throws";
+            default -> throw new UnsupportedOperationException(method.getName());
+          });
+      // when: the relay runs on its own timer, as in the demo
+      OutboxRelay relay = later(new OutboxRelay(db.dataSource(), throwingFirst)).start(Duration.ofMillis(10));
+      boolean published = o3Sent.await(5, TimeUnit.SECONDS); // passes 10 ms apart: seconds are many
+      relay.close();
+      // then
+      assertThat(published).as("TODO 3: the outbox relay, running on its timer, after its first pass failed with a"
+          + " RuntimeException from the producer (sent so far %s): a pass that fails, whatever it throws, must end only"
+          + " that pass. A ScheduledExecutorService runs no more passes once one threw (scheduleWithFixedDelay), so a"
+          + " pass that lets a RuntimeException out (catching only SQLException) stops the relay for good, and every"
+          + " order from then on is stored but its event never published", sent).isTrue();
+      assertThat(relay.pending()).extracting(OutboxRelay.Row::key).as("TODO 3: outbox rows left pending after the"
+          + " relay published them on a later pass (sent %s)", sent).doesNotContain("o-1", "o-2");
+      assertThat(sent).as("TODO 3: the records the relay sent: o-1 (refused at once), then o-1 again, o-2 and o-3")
+          .startsWith("o-1", "o-1", "o-2", "o-3");
     }
 
     /** A producer whose first send's answer is {@code failure} (thrown by get), and whose later sends are acknowledged at once. */
