@@ -246,6 +246,43 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("a call whose report fails half-way leaves nothing behind: the next call on that thread maps its own report only")
+    void failedCallLeavesNothing() {
+      // A report whose items cannot all be read (the server's stock failing while it is encoded, as SERVER_BUGS do),
+      // mapped on this thread, then the fixture on the same thread: the gRPC server's threads map one call after
+      // another, so anything the failed call left in StockCodec's hands (a builder kept per thread, cleared after
+      // build() but not when a call throws) goes out inside the next call's report.
+      List<StockCodec.Item> fixture = FIXTURE.items();
+      List<String> wrong = new ArrayList<>();
+      for (int failAt : new int[] {1, 10, 19}) {
+        StockCodec.Report broken = new StockCodec.Report("BROKEN-" + failAt, new java.util.AbstractList<>() {
+          @Override public StockCodec.Item get(int i) {
+            if (i == failAt) throw new IllegalStateException("item " + i + " unreadable");
+            return fixture.get(i);
+          }
+
+          @Override public int size() { return fixture.size(); }
+        });
+        try {
+          StockCodec.toProto(broken);
+        } catch (RuntimeException expected) {
+          // the server's own failure: gRPC answers it UNKNOWN; what matters is the next call
+        }
+        StockReport next = StockCodec.toProto(FIXTURE);
+        if (!StockCodec.fromProto(next).equals(FIXTURE)) {
+          wrong.add("after a call that failed at item " + failAt + ": " + next.getWarehouse() + " with "
+              + next.getItemsCount() + " items, the first " + (next.getItemsCount() == 0 ? "none"
+              : next.getItems(0).getSku() + " " + next.getItems(0).getName()));
+        }
+      }
+      assertThat(wrong).as("TODO 1: toProto(the fixture, LYON-1 with 20 items) on the thread where a call of toProto had"
+          + " just failed half-way (an item of its report could not be read): a builder kept between calls (per thread,"
+          + " a ThreadLocal, cleared after build()) still holds the failed call's levels when the next call starts, and"
+          + " that call sends them inside another warehouse's report; build a new message in each call (see hint 1)")
+          .isEmpty();
+    }
+
+    @Test
     @Order(Order.DEFAULT + 1) // late: it walks what the lab's code holds, and only its own rule's mistakes need it
     @DisplayName("nothing of a call stays in the mapping's hands, however often the same report comes back: no message, level or item kept")
     void nothingHeld() {
