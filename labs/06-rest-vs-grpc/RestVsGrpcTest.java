@@ -2777,7 +2777,8 @@ class RestVsGrpcTest {
   /**
    * An HTTP-date in any of its three formats, which every recipient must accept (RFC 9110 5.6.7): IMF-fixdate ("Sun, 06
    * Nov 1994 08:49:37 GMT"), the obsolete RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT", its two-digit year read as at most
-   * 50 years ahead) and asctime ("Sun Nov  6 08:49:37 1994", in GMT); empty when it is none of them (invalid).
+   * 50 years ahead) and asctime ("Sun Nov  6 08:49:37 1994", in GMT); empty when it is none of them (invalid). English
+   * names: Locale.ROOT writes and reads the short "Sun" for a full day name, which RFC 850's format does not allow.
    */
   static java.util.Optional<java.time.ZonedDateTime> httpDate(String value) {
     String v = value.strip();
@@ -2785,8 +2786,8 @@ class RestVsGrpcTest {
     List<java.time.format.DateTimeFormatter> formats = List.of(java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME,
         new java.time.format.DateTimeFormatterBuilder().appendPattern("EEEE, dd-MMM-")
             .appendValueReduced(java.time.temporal.ChronoField.YEAR, 2, 2, thisYear - 49)
-            .appendPattern(" HH:mm:ss 'GMT'").toFormatter(Locale.ROOT).withZone(java.time.ZoneOffset.UTC),
-        java.time.format.DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT)
+            .appendPattern(" HH:mm:ss 'GMT'").toFormatter(Locale.ENGLISH).withZone(java.time.ZoneOffset.UTC),
+        java.time.format.DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ENGLISH)
             .withZone(java.time.ZoneOffset.UTC));
     for (java.time.format.DateTimeFormatter format : formats) {
       try {
