@@ -246,6 +246,43 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("a call whose report fails half-way leaves nothing behind: the next call on that thread maps its own report only")
+    void failedCallLeavesNothing() {
+      // A report whose items cannot all be read (the server's stock failing while it is encoded, as SERVER_BUGS do),
+      // mapped on this thread, then the fixture on the same thread: the gRPC server's threads map one call after
+      // another, so anything the failed call left in StockCodec's hands (a builder kept per thread, cleared after
+      // build() but not when a call throws) goes out inside the next call's report.
+      List<StockCodec.Item> fixture = FIXTURE.items();
+      List<String> wrong = new ArrayList<>();
+      for (int failAt : new int[] {1, 10, 19}) {
+        StockCodec.Report broken = new StockCodec.Report("BROKEN-" + failAt, new java.util.AbstractList<>() {
+          @Override public StockCodec.Item get(int i) {
+            if (i == failAt) throw new IllegalStateException("item " + i + " unreadable");
+            return fixture.get(i);
+          }
+
+          @Override public int size() { return fixture.size(); }
+        });
+        try {
+          StockCodec.toProto(broken);
+        } catch (RuntimeException expected) {
+          // the server's own failure: gRPC answers it UNKNOWN; what matters is the next call
+        }
+        StockReport next = StockCodec.toProto(FIXTURE);
+        if (!StockCodec.fromProto(next).equals(FIXTURE)) {
+          wrong.add("after a call that failed at item " + failAt + ": " + next.getWarehouse() + " with "
+              + next.getItemsCount() + " items, the first " + (next.getItemsCount() == 0 ? "none"
+              : next.getItems(0).getSku() + " " + next.getItems(0).getName()));
+        }
+      }
+      assertThat(wrong).as("TODO 1: toProto(the fixture, LYON-1 with 20 items) on the thread where a call of toProto had"
+          + " just failed half-way (an item of its report could not be read): a builder kept between calls (per thread,"
+          + " a ThreadLocal, cleared after build()) still holds the failed call's levels when the next call starts, and"
+          + " that call sends them inside another warehouse's report; build a new message in each call (see hint 1)")
+          .isEmpty();
+    }
+
+    @Test
     @Order(Order.DEFAULT + 1) // late: it walks what the lab's code holds, and only its own rule's mistakes need it
     @DisplayName("nothing of a call stays in the mapping's hands, however often the same report comes back: no message, level or item kept")
     void nothingHeld() {
@@ -399,7 +436,9 @@ class RestVsGrpcTest {
           + " and neither may anything between it and the client; a freshness lifetime (RFC 9111 4.2.1: Cache-Control"
           + " max-age or s-maxage above 0, an Expires after the Date (an s-maxage=0 beside it binds shared caches only: a"
           + " private cache still takes the Expires, or guesses a lifetime from a Last-Modified); or a field aimed at one cache, such as"
-          + " CDN-Cache-Control, RFC 9213, which that cache obeys instead of Cache-Control) lets a cache answer the same"
+          + " CDN-Cache-Control, RFC 9213, which that cache obeys instead of Cache-Control; a no-store beside must-understand,"
+          + " which a cache that knows the status ignores, RFC 9111 5.2.2.3; an Expires in the RFC 850 or asctime date"
+          + " format, which every recipient accepts, RFC 9110 5.6.7) lets a cache answer the same"
           + " query with the stock as it was, and REST's calls per second would measure the cache (the JVM's time zone is"
           + " UTC+14 for these calls: a date written from the local time, LocalDateTime.now(), and labelled GMT lies 14"
           + " hours ahead, as on any machine east of Greenwich). Send the report with"
@@ -2668,17 +2707,21 @@ class RestVsGrpcTest {
    * What in an answer's headers lets a cache keep it as fresh, by RFC 9111 (4.2.1, 5.2.2, 5.3): a Cache-Control max-age
    * or s-maxage above 0, stale-while-revalidate or stale-if-error above 0 (RFC 5861), an Expires after the Date when no
    * max-age says otherwise (an s-maxage does not: it binds shared caches only, and a private cache takes the Expires), or a Last-Modified a cache may guess a lifetime from (4.2.2); none of it counts under
-   * no-store or an unqualified no-cache, which make a cache ask the server every time.
+   * no-store or an unqualified no-cache, which make a cache ask the server every time; but beside must-understand a cache
+   * that knows the status (a 200 or a 400: every cache) ignores no-store (5.2.2.3). Dates in any of the three HTTP-date
+   * formats, which every recipient must accept (RFC 9110 5.6.7): IMF-fixdate, the obsolete RFC 850 and asctime ones.
    */
   static List<String> freshnessGranted(java.net.http.HttpHeaders headers) {
     List<String> granted = new ArrayList<>();
-    boolean asksEveryTime = false, maxAge = false;
+    boolean noCache = false, noStore = false, mustUnderstand = false, maxAge = false;
     for (String field : headers.allValues("Cache-Control")) {
       for (String directive : field.split(",")) {
         String[] nameValue = directive.strip().split("=", 2);
         String name = nameValue[0].strip().toLowerCase(Locale.ROOT);
         String value = nameValue.length < 2 ? "" : nameValue[1].strip().replaceAll("^\"|\"$", "");
-        if (name.equals("no-store") || (name.equals("no-cache") && nameValue.length < 2)) asksEveryTime = true;
+        if (name.equals("no-store")) noStore = true;
+        if (name.equals("no-cache") && nameValue.length < 2) noCache = true;
+        if (name.equals("must-understand")) mustUnderstand = true;
         // Only max-age overrides Expires for every cache: s-maxage binds shared caches only (RFC 9111 5.2.2.10), so
         // beside it a private cache (the browser's) still takes Expires, or guesses a lifetime from Last-Modified.
         if (name.equals("max-age")) maxAge = true;
@@ -2688,22 +2731,15 @@ class RestVsGrpcTest {
         }
       }
     }
+    // must-understand beside no-store: a cache that knows the status stores the answer after all (RFC 9111 5.2.2.3).
+    boolean asksEveryTime = noCache || noStore && !mustUnderstand;
     java.util.Optional<String> expires = headers.firstValue("Expires");
     if (expires.isPresent() && !maxAge) {
-      try {
-        java.time.ZonedDateTime at = java.time.ZonedDateTime.parse(expires.get(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
-        java.time.ZonedDateTime now = headers.firstValue("Date").map(d -> {
-          try {
-            return java.time.ZonedDateTime.parse(d, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
-          } catch (java.time.format.DateTimeParseException e) {
-            return null;
-          }
-        }).orElse(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
-        if (now == null) now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
-        if (at.isAfter(now)) granted.add("Expires: " + expires.get() + ", after the Date");
-      } catch (java.time.format.DateTimeParseException invalid) {
-        // RFC 9111 5.3: an invalid Expires means already expired
-      }
+      // RFC 9111 5.3: an invalid Expires means already expired
+      java.util.Optional<java.time.ZonedDateTime> at = httpDate(expires.get());
+      java.time.ZonedDateTime now = headers.firstValue("Date").flatMap(RestVsGrpcTest::httpDate)
+          .orElse(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+      if (at.isPresent() && at.get().isAfter(now)) granted.add("Expires: " + expires.get() + ", after the Date");
     }
     if (headers.firstValue("Last-Modified").isPresent() && !maxAge && expires.isEmpty()) {
       granted.add("Last-Modified: " + headers.firstValue("Last-Modified").get() + ", which a cache may take a lifetime from");
@@ -2715,19 +2751,21 @@ class RestVsGrpcTest {
       String name = field.toLowerCase(Locale.ROOT);
       if (!name.endsWith("-cache-control") && !name.equals("surrogate-control")) continue;
       for (String value : headers.allValues(field)) {
-        boolean refuses = false;
+        boolean noCacheHere = false, noStoreHere = false, mustUnderstandHere = false;
         List<String> lifetimes = new ArrayList<>();
         for (String directive : value.split(",")) {
           String[] nameValue = directive.strip().split("=", 2);
           String directiveName = nameValue[0].strip().toLowerCase(Locale.ROOT);
           String v = nameValue.length < 2 ? "" : nameValue[1].strip().replaceAll("^\"|\"$", "");
-          if (directiveName.equals("no-store") || (directiveName.equals("no-cache") && nameValue.length < 2)) refuses = true;
+          if (directiveName.equals("no-store")) noStoreHere = true;
+          if (directiveName.equals("no-cache") && nameValue.length < 2) noCacheHere = true;
+          if (directiveName.equals("must-understand")) mustUnderstandHere = true;
           if (List.of("max-age", "s-maxage", "stale-while-revalidate", "stale-if-error").contains(directiveName)
               && v.matches("\\d+") && !v.matches("0+")) {
             lifetimes.add(field + ": " + directive.strip() + " (a cache it targets obeys it instead of Cache-Control, RFC 9213)");
           }
         }
-        if (!refuses) targeted.addAll(lifetimes);
+        if (!(noCacheHere || noStoreHere && !mustUnderstandHere)) targeted.addAll(lifetimes);
       }
     }
     List<String> all = new ArrayList<>(asksEveryTime ? List.of() : granted);
@@ -2735,6 +2773,31 @@ class RestVsGrpcTest {
     return all;
   }
 
+
+  /**
+   * An HTTP-date in any of its three formats, which every recipient must accept (RFC 9110 5.6.7): IMF-fixdate ("Sun, 06
+   * Nov 1994 08:49:37 GMT"), the obsolete RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT", its two-digit year read as at most
+   * 50 years ahead) and asctime ("Sun Nov  6 08:49:37 1994", in GMT); empty when it is none of them (invalid). English
+   * names: Locale.ROOT writes and reads the short "Sun" for a full day name, which RFC 850's format does not allow.
+   */
+  static java.util.Optional<java.time.ZonedDateTime> httpDate(String value) {
+    String v = value.strip();
+    int thisYear = java.time.Year.now(java.time.ZoneOffset.UTC).getValue();
+    List<java.time.format.DateTimeFormatter> formats = List.of(java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME,
+        new java.time.format.DateTimeFormatterBuilder().appendPattern("EEEE, dd-MMM-")
+            .appendValueReduced(java.time.temporal.ChronoField.YEAR, 2, 2, thisYear - 49)
+            .appendPattern(" HH:mm:ss 'GMT'").toFormatter(Locale.ENGLISH).withZone(java.time.ZoneOffset.UTC),
+        java.time.format.DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ENGLISH)
+            .withZone(java.time.ZoneOffset.UTC));
+    for (java.time.format.DateTimeFormatter format : formats) {
+      try {
+        return java.util.Optional.of(java.time.ZonedDateTime.parse(v, format));
+      } catch (java.time.format.DateTimeParseException notThisOne) {
+        // the next format
+      }
+    }
+    return java.util.Optional.empty();
+  }
 
   /**
    * An interceptor that counts the calls started through it and gives each a deadline {@code after} from its start
