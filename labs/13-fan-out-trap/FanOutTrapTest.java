@@ -200,9 +200,13 @@ class FanOutTrapTest {
       assertThat(value.path("eventType").asText(null) + " " + value.path("orderId").asText(null)).as("TODO 1: the"
           + " eventType and orderId fields of o-1's event %s: every reader of the value learns what happened and to"
           + " which order (publish orderConfirmed(orderId))", events.get(0).value()).isEqualTo("order.confirmed o-1");
-      // and: order ids holding what JSON must escape (a quote, a backslash, a line break, a tab) and letters beyond ASCII:
-      // each event's value is the event as JSON all the same, its key and its orderId the order's id as it is
-      List<String> awkward = List.of("o-\"2\"", "o-\\3", "o-4\n\t", "o-5-\u00e9-\u4e2d-\ud83d\ude00");
+      // and: order ids holding what JSON must escape (a quote, a backslash, a line break, a tab, and every other control
+      // character: JSON allows none of U+0000 to U+001F unescaped), letters beyond ASCII, and capitals: each event's value
+      // is the event as JSON all the same, its key and its orderId the order's id as it is, not changed in any way
+      StringBuilder controls = new StringBuilder("o-6-");
+      for (char c = 0; c < 0x20; c++) controls.append(c);
+      List<String> awkward = List.of("o-\"2\"", "o-\\3", "o-4\n\t", "o-5-\u00e9-\u4e2d-\ud83d\ude00",
+          controls.append("-\u007f-\u2028").toString(), "O-7-ABC-\u0130-\u00c9");
       for (String id : awkward) checkout.confirmOrder(id);
       List<String> wrong = new ArrayList<>();
       List<ConsumerRecord<String, String>> later = Topics.readAll(topic).stream().skip(1).toList();
@@ -225,11 +229,12 @@ class FanOutTrapTest {
               + quoted(read));
         }
       }
-      assertThat(wrong).as("TODO 1: events of orders whose ids hold a quote, a backslash, a line break and a tab, or"
-          + " letters beyond ASCII: each keyed by its order id as it is, its value the event as JSON, whose orderId"
-          + " reads back as that id. JSON written by hand (String.format, concatenation) leaves a quote or a backslash"
-          + " unescaped, and a reader gets no JSON or another order's id: publish orderConfirmed(orderId), whose value"
-          + " Json.write makes").isEmpty();
+      assertThat(wrong).as("TODO 1: events of orders whose ids hold a quote, a backslash, a line break and a tab, every"
+          + " other control character (a carriage return, a form feed, U+0000...), letters beyond ASCII, or capitals:"
+          + " each keyed by its order id as it is (not trimmed, not lowercased), its value the event as JSON, whose"
+          + " orderId reads back as that id. JSON written by hand (String.format, concatenation, an escaper of a few"
+          + " characters) leaves a quote, a backslash or a control character unescaped, and a reader gets no JSON or"
+          + " another order's id: publish orderConfirmed(orderId), whose value Json.write makes").isEmpty();
     }
 
     /** A string as JSON would quote it, for messages: its quotes, backslashes and control characters visible. */
@@ -749,7 +754,7 @@ class FanOutTrapTest {
           + " checkouts. Make the calls on the customer's own thread, with nothing around them", customers, pools)
           .isEmpty();
       assertThat(asyncTaskCalls.isEmpty() ? List.of() : defaultExecutorCalls("Checkout", "Reaction")).as("TODO 1: where checkout hands its calls to CompletableFuture's"
-          + " default executor (an ...Async method given no executor): ForkJoinPool.commonPool() and its cores - 1 workers,"
+          + " default executor (an ...Async method given no executor, or delayedExecutor given none): ForkJoinPool.commonPool() and its cores - 1 workers,"
           + " shared by the whole JVM, so past its last worker the next customer waits for other customers' checkouts. Make"
           + " the calls on the customer's own thread, with nothing around them").isEmpty();
       assertThat(List.of(atInventory.together(), atPayment.together(), atBroker.together()))
@@ -1305,10 +1310,14 @@ class FanOutTrapTest {
       List<String> reads = new ArrayList<>();
       // (in Reaction, its nested classes, and every class of your own its code names: a RetryBudget next to it too)
       for (Class<?> type : ownClassesOf("Reaction", "Checkout")) reads.addAll(systemTimeReads(type));
+      // A timer is the system's time read for you: something scheduled to happen after a real delay (give up after ten
+      // minutes) is a budget of real time all the same, in a constructor too (a budget counted from the reaction's start)
+      for (Class<?> type : ownClassesOf("Reaction", "Checkout")) reads.addAll(timersSet(type));
       assertThat(reads).as("TODO 2: where the reaction reads the system's time instead of its clock field (the README:"
           + " the reaction reads the time only from clock, never from System.nanoTime() or currentTimeMillis()). No"
           + " budget of any kind: deliver calls again after each backOff() until the service succeeds, and needs no time"
-          + " of its own (backOff() measures the pause on clock)").isEmpty();
+          + " of its own (backOff() measures the pause on clock), nor a timer that ends the retries after a real delay"
+          + " (a Timer, a ScheduledExecutorService, CompletableFuture.delayedExecutor)").isEmpty();
     }
 
     @Test @Order(1) // first of its step: it calls deliver directly, in a moment, so a mistake it catches stops the run early
@@ -1886,6 +1895,14 @@ class FanOutTrapTest {
             && c.name().endsWith("Async") && !c.descriptor().contains("Ljava/util/concurrent/Executor;")) {
           calls.add(type.getName() + "." + c.in() + " calls CompletableFuture." + c.name() + " with no executor");
         }
+        // the default executor reached another way: delayedExecutor(delay, unit) given no executor hands its tasks to
+        // it once the delay passes (a delay of 0 too), and defaultExecutor() is it
+        String parameters = c.descriptor().substring(0, c.descriptor().indexOf(')') + 1);
+        if (c.owner().equals("java/util/concurrent/CompletableFuture") && (c.name().equals("defaultExecutor")
+            || c.name().equals("delayedExecutor") && !parameters.contains("Ljava/util/concurrent/Executor;"))) {
+          calls.add(type.getName() + "." + c.in() + " calls CompletableFuture." + c.name() + (c.name().equals("defaultExecutor")
+              ? "" : " with no executor") + ", whose tasks run on the default executor");
+        }
       }
     }
     return calls.stream().distinct().toList();
@@ -2002,6 +2019,24 @@ class FanOutTrapTest {
       if (read != null) reads.add(c.reference() ? "a method reference to " + read : type.getSimpleName() + "." + c.in() + " calls " + read);
     }
     return reads;
+  }
+
+  /**
+   * Where the code of {@code type} (its constructors too) sets a timer of the system's time: a Timer or a
+   * ScheduledExecutorService scheduling a task, CompletableFuture's delayedExecutor, orTimeout or completeOnTimeout.
+   */
+  static List<String> timersSet(Class<?> type) throws java.io.IOException {
+    List<String> timers = new ArrayList<>();
+    for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+      boolean timer = c.owner().equals("java/util/Timer") && c.name().startsWith("schedule")
+          || (c.owner().equals("java/util/concurrent/ScheduledExecutorService")
+              || c.owner().equals("java/util/concurrent/ScheduledThreadPoolExecutor")) && c.name().startsWith("schedule")
+          || c.owner().equals("java/util/concurrent/CompletableFuture") && List.of("delayedExecutor", "orTimeout",
+              "completeOnTimeout").contains(c.name());
+      if (timer) timers.add(type.getSimpleName() + "." + c.in() + " sets a timer of the system's time: "
+          + c.owner().replace('/', '.') + "." + c.name());
+    }
+    return timers;
   }
 
   /**
