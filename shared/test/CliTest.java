@@ -171,6 +171,24 @@ class CliTest {
   }
 
   @Test
+  @DisplayName("./jbang keeps the java command JBang gives for workbook@., and a change to the tool's sources is built before the next command")
+  void keptLaunchFollowsTheSources() throws Exception {
+    assertThat(workbook(Map.of(), "--help").out()).as("--help").contains("With no command: list.");
+    Path source = copy.resolve("shared/tool/Workbook.java");
+    String before = Files.readString(source);
+    try {
+      Files.writeString(source, before.replace("With no command: list.", "With no command: list (a maintainer's edit)."));
+      Scratch.Ran after = workbook(Map.of(), "--help");
+      assertThat(after.out()).as("--help after the tool's description was edited; it printed:%n%s%s", after.out(), after.err())
+          .contains("With no command: list (a maintainer's edit).");
+    } finally {
+      Files.writeString(source, before);
+    }
+    Scratch.Ran back = workbook(Map.of(), "--help");
+    assertThat(back.out()).as("--help after the edit was undone").contains("With no command: list.");
+  }
+
+  @Test
   @DisplayName("the warm runner that test starts stops by itself once its work tree is deleted")
   void warmRunnerGoesWithItsWorkTree() throws Exception {
     Path tree = Files.createTempDirectory("workbook-cli-gone-");
