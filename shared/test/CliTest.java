@@ -66,9 +66,25 @@ class CliTest {
   @Test
   @DisplayName("--version is one line: the workbook's version, the JDK's and JBang's")
   void version() throws Exception {
-    Scratch.Ran r = workbook(Map.of(), "--version");
-    assertThat(r.exit()).as("exit code of --version").isZero();
-    assertThat(r.out().strip()).as("--version").matches("workbook \\S+, JDK \\S+.*, JBang \\S+.*").doesNotContain("\n");
+    // A git first on the PATH that notes each call: the version (git describe) is asked for only
+    // when it is printed, not as picocli builds each command (once per verb, on every command).
+    Path bin = Files.createTempDirectory("workbook-cli-git-");
+    try {
+      Path calls = bin.resolve("calls");
+      Path git = bin.resolve("git");
+      Files.writeString(git, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\nPATH='" + System.getenv("PATH") + "' exec git \"$@\"\n");
+      git.toFile().setExecutable(true);
+      Map<String, String> env = Map.of("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
+      Scratch.Ran help = workbook(env, "--help");
+      assertThat(help.exit()).as("exit code of --help").isZero();
+      assertThat(Files.exists(calls) ? Files.readAllLines(calls) : List.of()).as("git commands run by --help").isEmpty();
+      Scratch.Ran r = workbook(env, "--version");
+      assertThat(r.exit()).as("exit code of --version").isZero();
+      assertThat(r.out().strip()).as("--version").matches("workbook \\S+, JDK \\S+.*, JBang \\S+.*").doesNotContain("\n");
+      assertThat(Files.readAllLines(calls)).as("git commands run by --version").containsExactly("describe --tags --always --dirty");
+    } finally {
+      Scratch.delete(bin);
+    }
   }
 
   @Test
@@ -152,6 +168,24 @@ class CliTest {
     assertThat(r.err()).as("JBang's account of resolving workbook@.").contains("Resolved resource ref");
     assertThat(r.err().lines().filter(l -> l.contains("Requesting HTTP") || l.contains("Unable to read catalog")))
         .as("what JBang fetched over the network to resolve workbook@. (./jbang's own catalog first on JBang's class path)").isEmpty();
+  }
+
+  @Test
+  @DisplayName("./jbang keeps the java command JBang gives for workbook@., and a change to the tool's sources is built before the next command")
+  void keptLaunchFollowsTheSources() throws Exception {
+    assertThat(workbook(Map.of(), "--help").out()).as("--help").contains("With no command: list.");
+    Path source = copy.resolve("shared/tool/Workbook.java");
+    String before = Files.readString(source);
+    try {
+      Files.writeString(source, before.replace("With no command: list.", "With no command: list (a maintainer's edit)."));
+      Scratch.Ran after = workbook(Map.of(), "--help");
+      assertThat(after.out()).as("--help after the tool's description was edited; it printed:%n%s%s", after.out(), after.err())
+          .contains("With no command: list (a maintainer's edit).");
+    } finally {
+      Files.writeString(source, before);
+    }
+    Scratch.Ran back = workbook(Map.of(), "--help");
+    assertThat(back.out()).as("--help after the edit was undone").contains("With no command: list.");
   }
 
   @Test

@@ -61,7 +61,7 @@ import workbook.tool.verify.Verify;
  */
 @Command(name = "./jbang workbook@.", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
     subcommands = CommandLine.HelpCommand.class,
-    versionProvider = Workbook.Version.class, usageHelpAutoWidth = true,
+    usageHelpAutoWidth = true,
     description = "The workbook's tool: every lab, red or green; a lab's tests; hints; reset; verify.%n"
         + "With no command: list.",
     commandListHeading = "%nCommands (./jbang workbook@. help COMMAND, or COMMAND --help, tells more):%n",
@@ -99,6 +99,7 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
     cli.addSubcommand("completion", new AutoComplete.GenerateCompletion());
     cli.getSubcommands().get("completion").getCommandSpec().name("completion").usageMessage().hidden(false)
         .description("a completion script for bash or zsh: source <(./jbang workbook@. completion)");
+    withVersion(cli, new Version());
     cli.setOut(new PrintWriter(System.out, true));
     cli.setErr(new PrintWriter(System.err, true));
     cli.setColorScheme(CommandLine.Help.defaultColorScheme(Plain.ansi()));
@@ -122,6 +123,16 @@ public class Workbook implements java.util.concurrent.Callable<Integer> {
       }
     });
     return cli.execute(line.toArray(String[]::new));
+  }
+
+  /**
+   * Every command's --version asks the provider only when it is printed. Named in the annotation,
+   * with scope INHERIT, picocli would ask it as it copies the version into each subcommand: git
+   * describe twenty times on every command, and on every request to the warm runner.
+   */
+  private static void withVersion(CommandLine cli, Version version) {
+    cli.getCommandSpec().versionProvider(version);
+    cli.getSubcommands().values().forEach(sub -> withVersion(sub, version));
   }
 
   /** The exit code for what a command threw, after saying it on standard error. */
