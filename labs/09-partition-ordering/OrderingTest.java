@@ -544,9 +544,12 @@ class OrderingTest {
               held).isFalse();
       assertCommittedWhatItHandled("Workers.stop(\"worker-2\")", topic, pauses, "worker-2");
       assertLeftTheGroup("Workers.stop(\"worker-2\")", topic, "worker-2");
-      // given: worker-1 in the middle of its first record when all the workers are closed (a deploy, a restart)
+      // given: worker-1 in the middle of its first record when all the workers are closed (a deploy, a restart), with
+      // the records after it in the same poll: once worker-2's events are handled, each partition's next events are sent
+      // in one batch, which a fetch returns whole
+      awaitAll(handled, topic, 300, "TODO 2: events lost when worker-2 was stopped in the middle of a record: ");
       pauses.hold("worker-1", 1);
-      publish(topic, EVENTS.subList(300, 600), OrderingTest::keyedByOrder);
+      publishInOneBatch(topic, EVENTS.subList(300, 600));
       held = pauses.awaitHeld(WAIT);
       assertThat(returnsFirst(workers::close, pauses, "the workers are closed while " + held))
           .as("TODO 2: Workers.close() returned while a worker was still in the middle of a record (%s). close()"
@@ -556,8 +559,47 @@ class OrderingTest {
               + " replace these join while they still handle and commit: two readers of one partition at once, and"
               + " commits that land after the new workers started from the old ones", held).isFalse();
       assertCommittedWhatItHandled("Workers.close()", topic, pauses, "worker-1", "worker-3");
+      assertCommittedNothingUnhandled("Workers.close()", topic, handled, held);
       assertLeftTheGroup("Workers.close()", topic, "worker-1", "worker-3");
     }
+  }
+
+  /**
+   * When the workers are closed, no partition's committed position is past a record nobody handled: a worker told to
+   * stop in the middle of a poll's records still handles the rest of them, as closing its consumer commits past them.
+   */
+  static void assertCommittedNothingUnhandled(String what, String topic, Handled handled, Pauses.Held held)
+      throws Exception {
+    String group = Workers.groupFor(topic, "worker-1");
+    List<String> past = new ArrayList<>();
+    try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        Broker.bootstrapServers()))) {
+      admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+          .forEach((tp, committed) -> {
+            long first = handled.firstUnhandled(tp.partition());
+            if (tp.topic().equals(topic) && committed != null && committed.offset() > first) {
+              past.add("p" + tp.partition() + " committed at " + committed.offset() + ", p" + tp.partition() + "@" + first
+                  + " never handled");
+            }
+          });
+    }
+    assertThat(past).as("TODO 2: partitions committed past records no worker handled when %s returned (%s, with the"
+        + " records after it in the same poll): a worker told to stop in the middle of a poll's records still handles"
+        + " the rest of them, because closing its consumer commits its position past them. A loop that stops there"
+        + " (for (...) { if (!running) break; ... }) loses them for good: no worker reads them again", what, held)
+        .isEmpty();
+  }
+
+  /** Publishes as the shop does, each partition's events in one batch (held until the flush), which a fetch returns whole. */
+  static void publishInOneBatch(String topic, List<OrderEvents.OrderEvent> events) {
+    Map<String, Object> config = new java.util.HashMap<>(OrderEvents.producerConfig());
+    config.put(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 10_000); // within delivery.timeout.ms; flush() sends at once
+    config.put(org.apache.kafka.clients.producer.ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
+    try (KafkaProducer<String, String> producer = Clients.producer(config)) {
+      for (OrderEvents.OrderEvent e : events) producer.send(keyedByOrder(topic, e));
+      producer.flush();
+    }
+    Timeline.note("shop published " + events.size() + " events, each partition's in one batch");
   }
 
   /**
