@@ -1667,10 +1667,12 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("a 200 without the report (no body, cut short, an HTML page) throws after one request, never returns")
+    @DisplayName("a 200 without the report (no body, cut short, an HTML page, the JSON null or {}) throws after one request, never returns")
     void okWithoutTheReportThrows() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
-        String[][] cases = {{"E200", "no body"}, {"T200", "the report's JSON cut in half"}, {"H200", "an HTML page"}};
+        String[][] cases = {{"E200", "no body"}, {"T200", "the report's JSON cut in half"}, {"H200", "an HTML page"},
+            {"N200", "the JSON null"}, {"O200", "an empty JSON object, {}"}, {"W200", "a warehouse and no items"},
+            {"Z200", "a report whose one item is null"}};
         for (String[] c : cases) {
           stub.requests.set(0);
           String outcome;
@@ -3181,6 +3183,11 @@ class RestVsGrpcTest {
           ctx.status(status).contentType("application/json").result(java.util.Arrays.copyOf(json, json.length / 2));
           return;
         }
+        String notAReport = NOT_REPORTS.get(ctx.pathParam("warehouse").substring(0, 1));
+        if (notAReport != null) {
+          ctx.status(status).contentType("application/json").result(notAReport);
+          return;
+        }
         if (ctx.pathParam("warehouse").startsWith("H")) {
           ctx.status(status).contentType("text/html").result("<html><body>Maintenance</body></html>");
           return;
@@ -3191,6 +3198,10 @@ class RestVsGrpcTest {
     }
 
     int port() { return server.port(); }
+
+    /** JSON that parses but is no report, answered for GET /stock/{letter}{status}: the JSON null, {}, no items, a null item. */
+    static final java.util.Map<String, String> NOT_REPORTS = java.util.Map.of("N", "null", "O", "{}",
+        "W", "{\"warehouse\":\"LYON-1\"}", "Z", "{\"warehouse\":\"LYON-1\",\"items\":[null]}");
 
     @Override
     public void close() { server.stop(); }
