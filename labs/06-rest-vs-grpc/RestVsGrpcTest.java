@@ -198,7 +198,7 @@ class RestVsGrpcTest {
       };
       atOnce(8, () -> StockCodec.toProto(new StockCodec.Report("LYON-1", items)));
       assertThat(together.most()).as("TODO 1: calls of toProto inside it at the same moment, of 8 made at once (each waits"
-          + " up to 5 s for the others): the gRPC server encodes each call on a thread of its own, and a lock (a"
+          + " for the others while they keep coming, up to 5 s apart): the gRPC server encodes each call on a thread of its own, and a lock (a"
           + " synchronized method guarding a builder kept in a static field) makes every call wait for the one before;"
           + " build a new message in each call, no lock (see hint 1)").isEqualTo(8);
     }
@@ -796,7 +796,7 @@ class RestVsGrpcTest {
         assertThat(answers).as("TODO 2: the answers to 8 requests at once for %d items", BIG)
             .containsOnly("200 " + StockCodec.toJson(StockCodec.report("LYON-1", BIG)).length + " bytes");
         assertThat(together.most()).as("TODO 2: answers being encoded as JSON at the same moment, of 8 requests made at"
-            + " once for %d items (each encoding waits up to 5 s for the others): Javalin answers each request on a"
+            + " once for %d items (each encoding waits for the others while they keep coming, up to 5 s apart): Javalin answers each request on a"
             + " thread of its own, and StockCodec.toJson is safe from any number of them; a lock around the encoding"
             + " (synchronized, a ReentrantLock, a Semaphore) or one thread that encodes every answer makes each wait for"
             + " the one before, and the calls per second measure the queue; encode on the request's thread, no lock",
@@ -836,7 +836,7 @@ class RestVsGrpcTest {
             + " at work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure the lock"
             + " or the cap; no lock, no cap", DEMO_CALLERS, DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
         assertThat(encoding.most()).as("TODO 2: answers being encoded as JSON at the same moment, of the %d requests let"
-            + " out of the server's work together (each encoding waits up to 5 s for the others): the demo's callers"
+            + " out of the server's work together (each encoding waits for the others while they keep coming, up to 5 s apart): the demo's callers"
             + " encode side by side too; a cap on the encodings (a Semaphore of fewer permits than the callers, 8 say) or"
             + " a lock around toJson makes the others wait in line, and the calls per second measure the queue; encode"
             + " on the request's thread, no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
@@ -1315,7 +1315,7 @@ class RestVsGrpcTest {
           });
           assertThat(answers).as("TODO 3: the answers to 8 calls at once for %d items", BIG).containsOnly(BIG + " items");
           assertThat(together.most()).as("TODO 3: replies being encoded by toProto at the same moment, of 8 calls made"
-              + " at once for %d items (each encoding waits up to 5 s for the others): gRPC runs each call on a thread of"
+              + " at once for %d items (each encoding waits for the others while they keep coming, up to 5 s apart): gRPC runs each call on a thread of"
               + " its own, and toProto builds a new message each time; a lock around it (synchronized, a ReentrantLock, a"
               + " Semaphore) or one thread that encodes every reply makes each wait for the one before, and the calls per"
               + " second measure the queue; encode on the call's thread, no lock", BIG).isEqualTo(8);
@@ -1360,7 +1360,7 @@ class RestVsGrpcTest {
         }
       }
       assertThat(together.most()).as("TODO 3: calls of getStock inside onNext at the same moment, of 8 made at once"
-          + " (each waits up to 5 s for the others): each call has a StreamObserver of its own, used by one thread, so"
+          + " (each waits for the others while they keep coming, up to 5 s apart): each call has a StreamObserver of its own, used by one thread, so"
           + " nothing needs a lock or a thread of its own; a lock shared by every call (synchronized around toProto and"
           + " onNext), or one thread that encodes and sends every call's reply, makes each reply wait for the one before,"
           + " and the calls per second measure the queue").isEqualTo(8);
@@ -1402,7 +1402,7 @@ class RestVsGrpcTest {
               + " work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure the lock or"
               + " the cap; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
           assertThat(encoding.most()).as("TODO 3: replies being encoded by toProto at the same moment, of the %d calls let"
-              + " out of the server's work together (each encoding waits up to 5 s for the others): the demo's callers"
+              + " out of the server's work together (each encoding waits for the others while they keep coming, up to 5 s apart): the demo's callers"
               + " encode side by side too; a cap on the encodings (a Semaphore of fewer permits than the callers, 8 say)"
               + " or a lock around toProto makes the others wait in line, and the calls per second measure the queue;"
               + " encode on the call's thread, no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
@@ -1887,7 +1887,7 @@ class RestVsGrpcTest {
         stub.together = new Together(DEMO_CALLERS);
         atOnce(DEMO_CALLERS, () -> rest(clients, "S200", 1));
         assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of %d made at"
-            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared HttpClient is"
+            + " once as the demo's callers make them (each waits for the others while they keep coming, up to 5 s apart): the shared HttpClient is"
             + " thread-safe and opens a connection per concurrent call; a lock around it, or a cap on the calls in flight"
             + " (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers' rows measure the"
             + " queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
@@ -1929,11 +1929,11 @@ class RestVsGrpcTest {
           return null;
         }));
         assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of 8 made at "
-            + "once (each waits up to 5 s for the others): the shared HttpClient is thread-safe and opens a connection "
+            + "once (each waits for the others while they keep coming, up to 5 s apart): the shared HttpClient is thread-safe and opens a connection "
             + "per concurrent call; no lock around it").isEqualTo(8);
         assertThat(decoding.most()).as("TODO 4: calls of viaRest decoding their answers (inside StockCodec.fromJson) at the"
-            + " same moment, of 8 whose answers of %d items came in together (each decoding waits up to 5 s for the"
-            + " others); expected all 8: fromJson is safe from any number of threads, and a lock around it (synchronized,"
+            + " same moment, of 8 whose answers of %d items came in together (each decoding waits for the others"
+            + " while they keep coming, up to 5 s apart); expected all 8: fromJson is safe from any number of threads, and a lock around it (synchronized,"
             + " a ReentrantLock, a Semaphore of fewer than 8 permits) lets only that many decode at once while the rest"
             + " wait in line, so the calls per second measure the lock; decode on the caller's thread, no lock", BIG)
             .isEqualTo(8);
@@ -2451,7 +2451,7 @@ class RestVsGrpcTest {
           return null;
         });
         assertThat(most[0]).as("TODO 5: calls of viaGrpc inside the server at the same moment, of 8 made at once "
-            + "(each waits up to 5 s for the others): the shared stub and channel are thread-safe, and HTTP/2 carries "
+            + "(each waits for the others while they keep coming, up to 5 s apart): the shared stub and channel are thread-safe, and HTTP/2 carries "
             + "the 8 as streams of one connection; no lock around them").isEqualTo(8);
         assertThat(waits).as("TODO 5: where the callers' threads waited for a lock in the lab's code while 8 calls of"
             + " viaGrpc decoded replies of %d items that arrived at the same moment (the flight recorder lists each"
@@ -2481,7 +2481,7 @@ class RestVsGrpcTest {
       try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
         atOnce(DEMO_CALLERS, () -> grpc(clients, "LYON-1", 1));
         assertThat(together.most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of %d made at"
-            + " once as the demo's callers make them (each waits up to 5 s for the others): the shared stub and channel"
+            + " once as the demo's callers make them (each waits for the others while they keep coming, up to 5 s apart): the shared stub and channel"
             + " are thread-safe, and HTTP/2 carries them all as streams of one connection; a lock around them, or a cap on"
             + " the calls in flight (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers'"
             + " rows measure the queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
@@ -3072,7 +3072,12 @@ class RestVsGrpcTest {
     }
   }
 
-  /** Counts the calls inside a server at once: each waits (bounded) until {@code expected} are in, or one gave up. */
+  /**
+   * Counts the calls inside a server at once: each waits until {@code expected} are in, or one gave up. They give up when
+   * 5 s pass with no new one coming (calls made one after another never meet), when a thread is seen held by a lock in
+   * the lab's code (the others cannot come then), or after 30 s in all; never while they keep coming, however slowly a
+   * loaded machine lets them in.
+   */
   static final class Together {
     final int expected;
     final CountDownLatch all;
@@ -3094,9 +3099,14 @@ class RestVsGrpcTest {
         // Calls made one after another never meet: the first waits 5 s, the rest see it gave up and go on. It stops
         // waiting sooner once a thread is seen held by a lock in the lab's code: the others cannot come then.
         if (before != null && before.gaveUp) gaveUp = true;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long start = System.nanoTime(), quietSince = start, waiting = all.getCount();
         while (!gaveUp && !all.await(50, TimeUnit.MILLISECONDS)) {
-          if (System.nanoTime() >= end || heldByALockInTheLab()) gaveUp = true;
+          long now = System.nanoTime(), left = all.getCount();
+          if (left != waiting) { // another one came: wait on, as long as they keep coming
+            waiting = left;
+            quietSince = now;
+          }
+          if (now - quietSince >= QUIET || now - start >= TimeUnit.SECONDS.toNanos(30) || heldByALockInTheLab()) gaveUp = true;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -3106,6 +3116,9 @@ class RestVsGrpcTest {
     }
 
     int most() { return most.get(); }
+
+    /** How long the calls wait with no new one coming before they give up: they would have come by then. */
+    static final long QUIET = TimeUnit.SECONDS.toNanos(5);
 
     /**
      * Whether a thread is held by a lock in the lab's own code (StockCodec, StockServers, StockClients) right now:
@@ -3393,7 +3406,9 @@ class RestVsGrpcTest {
    * Makes n calls at once (each with a StockServers whose work would take WORK) and returns the most threads seen at one
    * moment inside that work (StockServers.sleep), watching the JVM's threads until the calls end. The work is cut short
    * (the sleeping threads are interrupted, which StockServers.sleep takes as the end of its work) as soon as all n are
-   * in, or once 3 s have passed without them: then it has shown all it can.
+   * in, or once it has shown all it can: 3 s with no new one coming in, a thread held by a lock in the lab's code (the
+   * others cannot come then), or 15 s in all (the work lasts 20). Never while they keep coming, however slowly a loaded
+   * machine lets them in.
    */
   static int mostInsideWork(int n, Call call) throws Exception {
     java.util.concurrent.CompletableFuture<Void> calls = java.util.concurrent.CompletableFuture.runAsync(() -> {
@@ -3404,7 +3419,8 @@ class RestVsGrpcTest {
       }
     }, Executors.newSingleThreadExecutor(r -> { Thread t = new Thread(r, "calls"); t.setDaemon(true); return t; }));
     int most = 0;
-    long enough = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    long start = System.nanoTime(), quietSince = start;
+    boolean enough = false;
     while (!calls.isDone()) {
       List<Thread> inside = new ArrayList<>();
       for (java.util.Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
@@ -3415,8 +3431,12 @@ class RestVsGrpcTest {
           }
         }
       }
+      long now = System.nanoTime();
+      if (inside.size() > most) quietSince = now; // another one came in: wait on, as long as they keep coming
       most = Math.max(most, inside.size());
-      if (most >= n || System.nanoTime() > enough) inside.forEach(Thread::interrupt);
+      enough = enough || most >= n || now - quietSince > Duration.ofSeconds(3).toNanos()
+          || now - start > Duration.ofSeconds(15).toNanos() || Together.heldByALockInTheLab();
+      if (enough) inside.forEach(Thread::interrupt);
       Thread.sleep(5);
     }
     calls.get(60, TimeUnit.SECONDS);
