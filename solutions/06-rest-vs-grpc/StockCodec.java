@@ -44,11 +44,18 @@ final class StockCodec {
   }
 
   static Report fromJson(byte[] json) {
+    Report report;
     try {
-      return JSON.readValue(json, Report.class);
+      report = JSON.readValue(json, Report.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    // JSON that parses but is no report (null, {}, no items, an item null) is a failure too, not a report to return.
+    if (report == null || report.warehouse() == null || report.items() == null || report.items().contains(null)) {
+      throw new UncheckedIOException(new IOException("not a stock report: " + (report == null ? "null"
+          : report.warehouse() == null ? "no warehouse" : report.items() == null ? "no items" : "an item is null")));
+    }
+    return report;
   }
 
   /** The same report as a Protobuf message (StockReport in shared/proto/measure/stock_report.proto). */
