@@ -115,6 +115,9 @@ class StreamingTest {
         + " watchStockLevels answers NOT_FOUND before any watch opens (keep it above your TODO 1)").isEqualTo("NOT_FOUND");
   }
 
+  /** 'café' with its é as one code point (NFC), and as an e and a combining acute accent (NFD): two ids, as the stock keeps them. */
+  static final String CAFE_COMPOSED = "caf\u00e9", CAFE_DECOMPOSED = "cafe\u0301";
+
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: a server stream (WatchStockLevels)")
@@ -186,7 +189,8 @@ class StreamingTest {
       }
       // However far behind: the counts the service keeps (levels sent to a reader not ready, say) set as if 2^30 had gone
       // out unread, or none, or past any limit (an int at its most, a long, of levels or bytes, at 2^62), and the next change
-      // still goes out. A limit of any size is reached without sending that many.
+      // still goes out. A limit of any size is reached without sending that many; and a time of any length (since when the
+      // reader has been behind, an Instant) without waiting for it: every moment the service keeps is set to 1970.
       StreamingInventory service = new StreamingInventory(levels);
       for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
         Recorder<StockLevel> far = new Recorder<>();
@@ -203,7 +207,8 @@ class StreamingTest {
             + " (isReady() false), once the counts the service keeps (%s) were set to %s, as if that many levels had gone out"
             + " unread (or none): a watch sends each level however far behind its reader is (gRPC queues it); a count of"
             + " your own past which a level is dropped, or waits, loses levels once a reader is that far behind, whatever"
-            + " its limit", counts, counted(count)).isEqualTo(1);
+            + " its limit, and so does a time it has been behind past which one is (a moment it keeps, set here to 1970)",
+            counts, counted(count)).isEqualTo(1);
       }
     }
 
@@ -260,6 +265,48 @@ class StreamingTest {
       assertThat(sent(call)).as("TODO 1: what a watch on the grinder sent while two threads changed it at the same"
           + " moment (%s): its current level, then each change as the stock made it, in that order", meanwhile[0])
           .isEqualTo(given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList());
+    }
+
+    @Test
+    @DisplayName("a change made while a watch opens reaches it once, after its current level, as the stock gives it")
+    void changeWhileAWatchOpens() throws InterruptedException {
+      // While the new watch is sent its current level, a change comes on another thread: the given StockLevels opens a
+      // watch inside its lock, so the change waits (BLOCKED on the stock's lock) and reaches the watch, once, after its
+      // current level. Opened outside the lock, the change is made meanwhile and told to the watchers the stock has then,
+      // and the watch misses it. Bounded, and decided by the change's own thread: no race to win.
+      Recorder<StockLevel> call = new Recorder<>();
+      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread[] change = new Thread[1];
+      String[] meanwhile = {"no level was sent while the watch opened"};
+      call.duringOnNext = () -> {
+        change[0] = new Thread(() -> {
+          try {
+            levels.adjust("grinder", 2);
+          } catch (RuntimeException e) {
+            failures.add(e);
+          }
+        }, "change-while-opening");
+        change[0].start();
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < end && change[0].getState() != Thread.State.BLOCKED && change[0].getState() != Thread.State.TERMINATED) {
+          Thread.onSpinWait();
+        }
+        meanwhile[0] = "the change's thread was " + change[0].getState() + " while the watch's current level was being sent";
+      };
+      client("TODO 1", "watchStockLevels on the grinder, while the grinder changed by +2 on another thread", () ->
+          new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), call));
+      call.returned();
+      if (change[0] != null) change[0].join(2 * WAIT.toMillis());
+      call.cancel();
+      assertThat(failures).as("TODO 1: what was thrown when the grinder changed while a watch on it opened").isEmpty();
+      assertThat(sent(call).stream().map(line -> line.replaceAll("^onNext product_id: \"([^\"]*)\" quantity: (-?\\d+).*", "$1 $2")).toList())
+          .as("TODO 1: what a watch on the grinder (5 in stock) sent, when the grinder changed by +2 on another thread while"
+              + " the watch's current level was being sent (%s): its current level, then the change, once. The given"
+              + " StockLevels opens a watch inside its lock (keep it there: its list of watchers being thread-safe is not"
+              + " enough), so a change waits until the watch is open and has its current level, and then reaches it;"
+              + " opened outside the lock, a change made meanwhile goes to the watchers the stock had, and this one never"
+              + " hears it", meanwhile[0])
+          .containsExactly("grinder 5", "grinder 7");
     }
 
     @Test
@@ -913,6 +960,9 @@ class StreamingTest {
       // And, every run, a message without a product id (proto3's default, "") and one whose id is blank: messages like
       // any other, each counted and applied as it is (the stock keeps them under their ids): no line is the service's to drop.
       sent.addAll(List.of(adjustment("", 2), adjustment(" ", 1), adjustment("", -1)));
+      // And, every run, 'café' written two ways: its é as one code point (NFC), and as an e and a combining accent (NFD).
+      // Two ids, so two products, as the stock keeps them: none is the service's to normalise (NFC, NFKC) into the other.
+      sent.addAll(List.of(adjustment(CAFE_COMPOSED, 1), adjustment(CAFE_DECOMPOSED, 2)));
       // And, every run, ids of the same String.hashCode ("Aa" and "BB", "AaAa" and "BBBB"...): a product is its id, not a hash of it.
       // Aa and BB every run (one pair at least that a set of hashes counts as one), and some of the longer ones.
       List<String> sameHash = new ArrayList<>(List.of("AaAa", "BBBB", "AaBB", "BBAa"));
@@ -935,7 +985,7 @@ class StreamingTest {
       sent.forEach(a -> expected.merge(a.getProductId(), a.getDelta(), Integer::sum));
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>(); // what a watcher of every product hears
       Set<String> all = new HashSet<>(products);
-      all.addAll(List.of("scale", "crate", "pallet", "barrel", "", " "));
+      all.addAll(List.of("scale", "crate", "pallet", "barrel", "", " ", CAFE_COMPOSED, CAFE_DECOMPOSED));
       all.addAll(sameHash);
       StockLevels.Watch watcher = levels.watch(all, level -> heard.add(level.getProductId()));
       cleanup.add(watcher);
@@ -950,7 +1000,8 @@ class StreamingTest {
               + " adjustment, an adjustment by 0, a product new to the stock and one without an id or with a blank one too"
               + " (never dropped: the summary counts what was sent); products are counted by their exact"
               + " ids (grinder, Grinder and 'grinder ' are three, and so are Aa, BB and AaBB, whose String.hashCode is the"
-              + " same: a set of hashes counts them as one); the net change is the sum of the deltas, also when the running"
+              + " same: a set of hashes counts them as one; and 'café' with its é as one code point and as e plus a"
+              + " combining accent is two, as the stock keeps them: no normalising of your own); the net change is the sum of the deltas, also when the running"
               + " sum passes what an int32 holds on the way (two large deliveries first): it fits at the end, so an int32"
               + " sum is exact; one that clamps, or fails, on the way is not", delivery)
           .containsExactly(sent.size(), (int) sent.stream().map(StockAdjustment::getProductId).distinct().count(),
@@ -1228,24 +1279,31 @@ class StreamingTest {
       // set as if 2^30 had gone out unread, or none, or past any limit (an int at its most, a long, of answers or bytes, at
       // 2^62), and the next request is still answered, by levels.reserve: with 1
       // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many.
+      // One reservation is made first, so that what the stream keeps of it (what it holds of each product, say, in a map)
+      // is there to be set too.
       StreamingInventory service = new StreamingInventory(levels);
       for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
-        levels.adjust("grinder", 1 - levels.quantity("grinder"));
+        levels.adjust("grinder", 2 - levels.quantity("grinder"));
         Recorder<ReserveStockReply> far = new Recorder<>();
         far.ready = false;
         StreamObserver<ReserveStockRequest> stream = service.reserveStock(far);
         far.returned();
+        client("TODO 4", "reserveStock's observer, given a first reservation of 1 grinder by a slow client (not ready)",
+            () -> stream.onNext(reservation("order-near", 1)));
+        int before = sent(far).size();
         List<String> counts = new ArrayList<>();
         withCountsAt(List.of(service, stream, levels), count, counts, () -> boundedly("TODO 4", "reserveStock's observer, given"
             + " a reservation of 1 grinder by a slow client (not ready)", () -> stream.onNext(reservation("order-far", 1))));
-        assertThat(sent(far).size()).as("TODO 4: answers reserveStock sent to one reservation from a client that was slow"
+        List<String> answered = sent(far).subList(before, sent(far).size());
+        assertThat(answered.size()).as("TODO 4: answers reserveStock sent to one reservation from a client that was slow"
             + " (isReady() false), once the counts the stream keeps (%s) were set to %s, as if that many answers had gone"
             + " out unread (or none): each request is answered in its onNext however far behind the client is (gRPC queues"
             + " it); a count of your own past which an answer is dropped, or waits, leaves reservations made but never"
             + " answered, whatever its limit", counts, counted(count)).isEqualTo(1);
-        assertThat(sent(far)).as("TODO 4: the answer reserveStock sent to a reservation of 1 grinder (1 in stock), once the"
-            + " counts the stream keeps (%s) were set to %s, as if it had granted (or answered) that many: each request is"
-            + " answered by levels.reserve(request) as it is, whatever the stream reserved before; a count of your own past"
+        assertThat(answered).as("TODO 4: the answer reserveStock sent to a reservation of 1 grinder (1 in stock, after a"
+            + " first one of 1 on the same stream), once the counts the stream keeps (%s) were set to %s, as if it had granted"
+            + " (or answered) that many: each request is answered by levels.reserve(request) as it is, whatever the stream"
+            + " reserved before; a count of your own (in a field, or what the stream holds of each product, in a map) past"
             + " which a request is refused without asking the stock refuses what the stock has, whatever its limit", counts,
             counted(count)).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
@@ -1527,7 +1585,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("300 adjustments, repeats and adjustments by 0 too, over products of every id (none, blank, in any case), reach the server as given, in the order given, sent one at a time")
+    @DisplayName("300 adjustments, repeats and adjustments by 0 too, over products of every id (none, blank, in any case), reach the server as given, in the order given, sent one at a time, on the caller's thread")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
       ManagedChannel c = channelTo(CallStory.narrate(inventory));
@@ -1536,13 +1594,19 @@ class StreamingTest {
       // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too. Over
       // products taken in turn, so the order given is not the order of their ids, and of every id: none (proto3's
       // default), blank, in another case, with a space: the client sends what it is given, the server decides.
-      List<String> products = List.of("grinder", "", "milk-frother", " ", "Grinder", "espresso-machine", "grinder ");
+      // And 'café' with its é as an e and a combining accent (NFD): an id as it is, never normalised (NFC) on the way.
+      List<String> products = List.of("grinder", "", "milk-frother", " ", "Grinder", "espresso-machine", "grinder ", CAFE_DECOMPOSED);
       List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300)
           .mapToObj(i -> adjustment(products.get(i * 3 % products.size()), i % 5 == 0 ? 0 : i % 2 == 0 ? i : 1)).toList();
+      sender.caller = Thread.currentThread(); // bulkUpdate's caller: the client sends on it, or from gRPC's on-ready handler
       String result = describe(() -> client.bulkUpdate(sent));
       assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
           + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
           result).isNull();
+      assertThat(sender.elsewhere).as("TODO 5: where bulkUpdate of 300 adjustments sent them (it ended: %s): one at a time on"
+          + " the caller's thread, or, paced by isReady(), from gRPC's on-ready handler; never on a thread of your own (the"
+          + " JVM's common pool, an executor), whose other work, or its one worker on 2 cores, holds the delivery back while"
+          + " the deadline runs, and whose failures reach nobody", result.lines().findFirst().orElse("")).isNull();
       assertThat(result).as("TODO 5: bulkUpdate of 300 adjustments").startsWith("no failure");
       assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 0,"
           + " 6, ...: every adjustment, repeats and adjustments by 0 too, in the order given; the server counts each one"
@@ -1552,10 +1616,10 @@ class StreamingTest {
           + " one bulk update is one call").hasSize(1);
       List<String> given = sent.stream().map(a -> "[" + a.getProductId() + "] " + a.getDelta()).toList();
       assertThat(firstDifference(inventory.adjustments, given)).as("TODO 5: the adjustments the server received, [product]"
-          + " delta, against the 300 given, over seven products in turn (one without an id, one blank, 'Grinder' and"
-          + " 'grinder ' beside 'grinder'): the client sends each adjustment as it is given, in the order given, never one"
-          + " left out (a product id empty or blank is the server's to judge), tidied (trimmed, lower-cased) or regrouped"
-          + " (sorted by product): send them as given").isNull();
+          + " delta, against the 300 given, over eight products in turn (one without an id, one blank, 'Grinder' and"
+          + " 'grinder ' beside 'grinder', 'café' with a combining accent): the client sends each adjustment as it is given, in the order given, never one"
+          + " left out (a product id empty or blank is the server's to judge), tidied (trimmed, lower-cased, normalised) or"
+          + " regrouped (sorted by product): send them as given").isNull();
     }
 
     @Test
@@ -1826,16 +1890,23 @@ class StreamingTest {
       // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
       // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none;
       // and 1,000 years below (more nanoseconds than a long counts): passed too, never an overflow of your own.
+      // The call's end reaches the client 100 ms after gRPC decided it, as on a busy machine, every time: a wait for the
+      // summary that ends before then (one of deadline + 1 s, which a day below 0 is none) gives up before the call's own
+      // DEADLINE_EXCEEDED arrives. The given await waits a second past now for a deadline that has passed: keep it.
       for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(-365_000)}) {
         CountingInventory inventory = new CountingInventory();
-        StockClient client = clientOf(inventory, deadline);
+        StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(CallStory.narrate(inventory)),
+            new LateEnd(Duration.ofMillis(100))), deadline);
         String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
         assertThat(result).as("TODO 5: bulkUpdate of a client built with a %s deadline: a deadline of 0 (or below) has passed"
             + " already, so gRPC ends the call DEADLINE_EXCEEDED before it starts, and that goes to the caller as it is. A"
             + " deadline is no socket timeout, where 0 means none: a call started without one runs (and adjusts the stock)"
             + " for as long as the server takes. Start every call with stub.withDeadlineAfter(deadline), whatever the"
             + " deadline, however far below 0 (a count of nanoseconds of your own, deadline.toNanos(), overflows 292 years"
-            + " away and throws instead)", deadline).startsWith("DEADLINE_EXCEEDED");
+            + " away and throws instead); and return await(summary) as given, whose wait outlasts now by a second for a"
+            + " deadline that has passed, so that the call's own DEADLINE_EXCEEDED (here 100 ms late) reaches the caller (a"
+            + " wait of the deadline plus a second, none a day below 0, gives an IllegalStateException of its own)",
+            deadline).startsWith("DEADLINE_EXCEEDED");
         assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
             + " passed before it started: none, the call never reached it", deadline).isEmpty();
       }
@@ -2004,8 +2075,12 @@ class StreamingTest {
    * Sets every count the lab's own objects keep, reachable from {@code roots} (their fields, what those hold, lambdas'
    * and anonymous classes' captured values, arrays, collections and maps; static fields of the lab's classes met on the
    * way), to {@code value}, runs {@code action}, then puts each back: int and long fields, int[] and long[] elements,
-   * AtomicInteger, AtomicLong, LongAdder. A count of messages sent to a slow reader, past which the next is dropped or
-   * waits, is reached this way whatever its limit, without sending that many. Notes in {@code counts} where each was.
+   * AtomicInteger, AtomicLong, LongAdder, and an Integer or a Long held in a field, an AtomicReference, an array or as a
+   * map's value (a count kept per product, say). A count of messages sent to a slow reader, past which the next is dropped
+   * or waits, is reached this way whatever its limit, without sending that many. And, for a value other than 0, every
+   * moment the lab's objects keep (an Instant, held the same ways) is set to 1970 (Instant.EPOCH): a reader slow since
+   * then, a time past which the next is dropped, is reached too, whatever its limit, without waiting for it. Notes in
+   * {@code counts} where each was.
    */
   /**
    * A count past any limit of its kind, for withCountsAt: an int count set to it holds 2^31 - 1 (its most), a long one
@@ -2015,7 +2090,18 @@ class StreamingTest {
 
   /** A value withCountsAt set, as a failure says it. */
   static String counted(long value) {
-    return value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long" : String.format("%,d", value);
+    return (value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long" : String.format("%,d", value))
+        + (value == 0 ? "" : ", and every moment it keeps to 1970 (as if behind since then)");
+  }
+
+  /**
+   * What withCountsAt puts in place of {@code was}, held in a field, an AtomicReference, an array or a map: a boxed count
+   * set to {@code value}, a moment (value other than 0) to 1970; {@code was} itself (the same object) when it is neither.
+   */
+  static Object standIn(Object was, long value) {
+    Object now = was instanceof Integer ? Integer.valueOf((int) value) : was instanceof Long ? Long.valueOf(value)
+        : was instanceof java.time.Instant && value != 0 ? java.time.Instant.EPOCH : was;
+    return was == null || now.equals(was) ? was : now;
   }
 
   static void withCountsAt(List<Object> roots, long value, List<String> counts, Runnable action) {
@@ -2043,9 +2129,48 @@ class StreamingTest {
           counts.add(where + " (" + drained + " permits, all used)");
           continue;
         }
-        if (held instanceof Object[] array) {
-          for (int i = 0; i < Math.min(array.length, 1_000); i++) next.add(new Object[] {array[i], where + "[]"});
+        // A boxed count or a moment in an AtomicReference, as a lambda keeps one: set; anything else in it, looked into.
+        if (held instanceof java.util.concurrent.atomic.AtomicReference<?> reference) {
+          @SuppressWarnings("unchecked") java.util.concurrent.atomic.AtomicReference<Object> box = (java.util.concurrent.atomic.AtomicReference<Object>) reference;
+          Object was = box.get(), now = standIn(was, value);
+          if (now != was) {
+            box.set(now);
+            restore.add(() -> box.set(was));
+            counts.add(where);
+          } else {
+            next.add(new Object[] {was, where + ".get()"});
+          }
           continue;
+        }
+        if (held instanceof Object[] array) {
+          for (int i = 0; i < Math.min(array.length, 1_000); i++) {
+            Object was = array[i], now = standIn(was, value);
+            if (now != was) {
+              int at = i;
+              array[at] = now;
+              restore.add(() -> array[at] = was);
+              counts.add(where + "[" + at + "]");
+            } else {
+              next.add(new Object[] {was, where + "[]"});
+            }
+          }
+          continue;
+        }
+        // A map's values that are counts (what a stream holds per product, say) or moments: set; the others looked into.
+        if (held instanceof java.util.Map<?, ?> values && !values.isEmpty()) {
+          try {
+            @SuppressWarnings("unchecked") java.util.Map<Object, Object> map = (java.util.Map<Object, Object>) values;
+            for (Object key : new ArrayList<>(map.keySet()).subList(0, Math.min(map.size(), 1_000))) {
+              Object was = map.get(key), now = standIn(was, value);
+              if (now != was) {
+                map.put(key, now);
+                restore.add(() -> map.put(key, was));
+                counts.add(where + "[" + key + "]");
+              }
+            }
+          } catch (RuntimeException e) {
+            // a map that cannot be changed: its entries are looked into below
+          }
         }
         if (held instanceof java.util.Map<?, ?> || held instanceof java.util.Collection<?>) {
           try {
@@ -2069,10 +2194,21 @@ class StreamingTest {
             try {
               f.setAccessible(true);
               Object target = isStatic ? null : held;
+              Object was = f.getType().isPrimitive() ? null : f.get(target), now = standIn(was, value);
               if (workbook.test.Counts.setField(f, target, value, restore)) {
                 counts.add(name + "." + f.getName());
+              } else if (now != was && !java.lang.reflect.Modifier.isFinal(f.getModifiers())) { // a boxed count, a moment
+                f.set(target, now);
+                restore.add(() -> {
+                  try {
+                    f.set(target, was);
+                  } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+                counts.add(name + "." + f.getName());
               } else if (!f.getType().isPrimitive()) {
-                next.add(new Object[] {f.get(target), name + "." + f.getName()});
+                next.add(new Object[] {was, name + "." + f.getName()});
               }
             } catch (IllegalAccessException | RuntimeException e) {
               // a field that cannot be opened: not one of the lab's own
@@ -2628,13 +2764,45 @@ class StreamingTest {
   /** On the client's side: notes a request StreamObserver called from a second thread while a first is still sending. */
   static final class OneClientSender implements io.grpc.ClientInterceptor {
     volatile String found;
+    /** The thread that called bulkUpdate, when set: each message and the half-close come from it, or from the call's onReady. */
+    volatile Thread caller;
+    /** The first message or half-close that came from elsewhere (null: none). */
+    volatile String elsewhere;
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
       java.util.concurrent.atomic.AtomicReference<Thread> sending = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.Set<Thread> inOnReady = java.util.concurrent.ConcurrentHashMap.newKeySet(); // threads in gRPC's onReady now
       return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
+          super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override public void onReady() {
+              inOnReady.add(Thread.currentThread());
+              try {
+                super.onReady();
+              } finally {
+                inOnReady.remove(Thread.currentThread());
+              }
+            }
+          }, headers);
+        }
+
+        private void from(String what) {
+          Thread me = Thread.currentThread(), expected = caller;
+          if (expected != null && me != expected && !inOnReady.contains(me) && elsewhere == null) {
+            elsewhere = what + " on thread '" + me.getName() + "', neither bulkUpdate's caller ('" + expected.getName()
+                + "') nor in gRPC's on-ready handler";
+          }
+        }
+
+        @Override public void halfClose() {
+          from("the half-close");
+          super.halfClose();
+        }
+
         @Override public void sendMessage(Q message) {
+          from("an adjustment sent");
           Thread me = Thread.currentThread(), other = sending.compareAndExchange(null, me);
           if (other != null && found == null) found = "onNext on thread '" + me.getName() + "' while thread '" + other.getName() + "' was still in it";
           try {
