@@ -115,7 +115,7 @@ class StreamingTest {
         + " watchStockLevels answers NOT_FOUND before any watch opens (keep it above your TODO 1)").isEqualTo("NOT_FOUND");
   }
 
-  /** 'café' with its é as one code point (NFC), and as an e and a combining acute accent (NFD): two ids, as the stock keeps them. */
+  /** 'cafe' with an e-acute as one code point (NFC), and as an e and a combining acute accent (NFD): two ids, as the stock keeps them. */
   static final String CAFE_COMPOSED = "caf\u00e9", CAFE_DECOMPOSED = "cafe\u0301";
 
   @Nested
@@ -994,7 +994,7 @@ class StreamingTest {
       // And, every run, a message without a product id (proto3's default, "") and one whose id is blank: messages like
       // any other, each counted and applied as it is (the stock keeps them under their ids): no line is the service's to drop.
       sent.addAll(List.of(adjustment("", 2), adjustment(" ", 1), adjustment("", -1)));
-      // And, every run, 'café' written two ways: its é as one code point (NFC), and as an e and a combining accent (NFD).
+      // And, every run, 'cafe' with an e-acute written two ways: as one code point (NFC), and as an e and a combining accent (NFD).
       // Two ids, so two products, as the stock keeps them: none is the service's to normalise (NFC, NFKC) into the other.
       sent.addAll(List.of(adjustment(CAFE_COMPOSED, 1), adjustment(CAFE_DECOMPOSED, 2)));
       // And, every run, ids of the same String.hashCode ("Aa" and "BB", "AaAa" and "BBBB"...): a product is its id, not a hash of it.
@@ -1034,7 +1034,7 @@ class StreamingTest {
               + " adjustment, an adjustment by 0, a product new to the stock and one without an id or with a blank one too"
               + " (never dropped: the summary counts what was sent); products are counted by their exact"
               + " ids (grinder, Grinder and 'grinder ' are three, and so are Aa, BB and AaBB, whose String.hashCode is the"
-              + " same: a set of hashes counts them as one; and 'café' with its é as one code point and as e plus a"
+              + " same: a set of hashes counts them as one; and 'caf\u00e9' with its e-acute as one code point and as e plus a"
               + " combining accent is two, as the stock keeps them: no normalising of your own); the net change is the sum of the deltas, also when the running"
               + " sum passes what an int32 holds on the way (two large deliveries first): it fits at the end, so an int32"
               + " sum is exact; one that clamps, or fails, on the way is not", delivery)
@@ -1213,6 +1213,13 @@ class StreamingTest {
             + " does not have: ids are exact)");
         seen.add("'" + product + "'" + (other.getReserved() ? " reserved, " : " refused, ") + other.getRemaining() + " left");
       }
+      // And 'cafe' with an e-acute, 1 in stock written with the e-acute as one code point (NFC): a reservation of it written
+      // with an e and a combining accent (NFD) is of another id, a product the inventory does not have: never normalised.
+      levels.adjust(CAFE_COMPOSED, 1);
+      requests.onNext(reservation("order-cafe", 1).toBuilder().setProductId(CAFE_DECOMPOSED).build());
+      ReserveStockReply cafe = replies.next("TODO 4: the answer to a reservation of 1 'cafe' written with a combining accent,"
+          + " while the stock has 1 'cafe' written with its e-acute as one code point (ids are exact)");
+      seen.add("'cafe+accent'" + (cafe.getReserved() ? " reserved, " : " refused, ") + cafe.getRemaining() + " left");
       // A request without an order id (proto3's default, ""), and one with no field set at all: requests like any other,
       // answered by levels.reserve as they are (the client matches answers to requests by their order on the stream).
       // Then order-7, so that a request left unanswered shows at once: its answer comes first.
@@ -1238,13 +1245,16 @@ class StreamingTest {
           + " (granted before) of 1 again, from levels.reserve(...) for each request: an order id seen before, refused or granted, is"
           + " still a request to answer now (no reply kept by order id; the stock has changed since); then 1 'Grinder' and 1"
           + " 'grinder ' (ids are exact: products the inventory does not have, so refused, not changed into 'grinder'), then"
+          + " 1 'cafe+accent' ('caf\u00e9' written with an e and a combining accent, while 1 'caf\u00e9' with its e-acute as one"
+          + " code point is in stock: another id, so refused, never normalised into it), then"
           + " 1 grinder without an order id, an empty request (requests too: each gets its answer, none is skipped) and order-7"
           + " of 1 grinder, then,"
           + " with %,d grinders in stock, all of them at once (no limit of your own on a quantity: the request goes to"
           + " levels.reserve as it is, whatever its size)", Integer.MAX_VALUE)
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
               "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left",
-              "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "(no order id) reserved, 2 left",
+              "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "'cafe+accent' refused, 0 left",
+              "(no order id) reserved, 2 left",
               "(empty) refused, 0 left", "order-7 reserved, 1 left", "order-all reserved, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
     }
@@ -1628,7 +1638,7 @@ class StreamingTest {
       // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too. Over
       // products taken in turn, so the order given is not the order of their ids, and of every id: none (proto3's
       // default), blank, in another case, with a space: the client sends what it is given, the server decides.
-      // And 'café' with its é as an e and a combining accent (NFD): an id as it is, never normalised (NFC) on the way.
+      // And 'cafe' with its e-acute as an e and a combining accent (NFD): an id as it is, never normalised (NFC) on the way.
       List<String> products = List.of("grinder", "", "milk-frother", " ", "Grinder", "espresso-machine", "grinder ", CAFE_DECOMPOSED);
       List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300)
           .mapToObj(i -> adjustment(products.get(i * 3 % products.size()), i % 5 == 0 ? 0 : i % 2 == 0 ? i : 1)).toList();
@@ -1651,7 +1661,7 @@ class StreamingTest {
       List<String> given = sent.stream().map(a -> "[" + a.getProductId() + "] " + a.getDelta()).toList();
       assertThat(firstDifference(inventory.adjustments, given)).as("TODO 5: the adjustments the server received, [product]"
           + " delta, against the 300 given, over eight products in turn (one without an id, one blank, 'Grinder' and"
-          + " 'grinder ' beside 'grinder', 'café' with a combining accent): the client sends each adjustment as it is given, in the order given, never one"
+          + " 'grinder ' beside 'grinder', 'cafe\u0301' with a combining accent): the client sends each adjustment as it is given, in the order given, never one"
           + " left out (a product id empty or blank is the server's to judge), tidied (trimmed, lower-cased, normalised) or"
           + " regrouped (sorted by product): send them as given").isNull();
     }
