@@ -190,9 +190,10 @@ class StreamingTest {
       // However far behind: the counts the service keeps (levels sent to a reader not ready, say) set as if 2^30 had gone
       // out unread, or none, or past any limit (an int at its most, a long, of levels or bytes, at 2^62), and the next change
       // still goes out. A limit of any size is reached without sending that many; and a time of any length (since when the
-      // reader has been behind, an Instant) without waiting for it: every moment the service keeps is set to 1970.
+      // reader has been behind) without waiting for it: every moment the service keeps is set to 1970 (an Instant), and,
+      // kept as a number (System.nanoTime(), milliseconds), to long ago (LONG_AGO), whatever the machine's uptime.
       StreamingInventory service = new StreamingInventory(levels);
-      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
+      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT, LONG_AGO}) {
         Recorder<StockLevel> far = new Recorder<>();
         far.ready = false;
         service.watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), far);
@@ -1322,11 +1323,12 @@ class StreamingTest {
       // However far behind: the counts the stream keeps (answers sent to a client not ready, say, or reservations granted)
       // set as if 2^30 had gone out unread, or none, or past any limit (an int at its most, a long, of answers or bytes, at
       // 2^62), and the next request is still answered, by levels.reserve: with 1
-      // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many.
+      // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many, and a
+      // time of any length without waiting for it (every moment the stream keeps set to 1970, or, as a number, long ago).
       // One reservation is made first, so that what the stream keeps of it (what it holds of each product, say, in a map)
       // is there to be set too.
       StreamingInventory service = new StreamingInventory(levels);
-      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
+      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT, LONG_AGO}) {
         levels.adjust("grinder", 2 - levels.quantity("grinder"));
         Recorder<ReserveStockReply> far = new Recorder<>();
         far.ready = false;
@@ -2132,9 +2134,18 @@ class StreamingTest {
    */
   static final long PAST_ANY_LIMIT = (1L << 62) | Integer.MAX_VALUE;
 
+  /**
+   * Long ago, for withCountsAt: -2^62 in a long, a moment kept as a number (System.nanoTime(), or milliseconds) as if
+   * it were 146 years before now (a reader behind since then, whatever the machine's uptime), and as a count none (an
+   * int holds 0).
+   */
+  static final long LONG_AGO = -(1L << 62);
+
   /** A value withCountsAt set, as a failure says it. */
   static String counted(long value) {
-    return (value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long" : String.format("%,d", value))
+    return (value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long"
+        : value == LONG_AGO ? "-2^62 in a long (a moment kept as System.nanoTime() or milliseconds: long ago), 0 in an int"
+        : String.format("%,d", value))
         + (value == 0 ? "" : ", and every moment it keeps to 1970 (as if behind since then)");
   }
 
