@@ -115,6 +115,9 @@ class StreamingTest {
         + " watchStockLevels answers NOT_FOUND before any watch opens (keep it above your TODO 1)").isEqualTo("NOT_FOUND");
   }
 
+  /** 'cafe' with an e-acute as one code point (NFC), and as an e and a combining acute accent (NFD): two ids, as the stock keeps them. */
+  static final String CAFE_COMPOSED = "caf\u00e9", CAFE_DECOMPOSED = "cafe\u0301";
+
   @Nested
   @Tag("step1")
   @DisplayName("Step 1: a server stream (WatchStockLevels)")
@@ -186,9 +189,11 @@ class StreamingTest {
       }
       // However far behind: the counts the service keeps (levels sent to a reader not ready, say) set as if 2^30 had gone
       // out unread, or none, or past any limit (an int at its most, a long, of levels or bytes, at 2^62), and the next change
-      // still goes out. A limit of any size is reached without sending that many.
+      // still goes out. A limit of any size is reached without sending that many; and a time of any length (since when the
+      // reader has been behind) without waiting for it: every moment the service keeps is set to 1970 (an Instant), and,
+      // kept as a number (System.nanoTime(), milliseconds), to long ago (LONG_AGO), whatever the machine's uptime.
       StreamingInventory service = new StreamingInventory(levels);
-      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
+      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT, LONG_AGO}) {
         Recorder<StockLevel> far = new Recorder<>();
         far.ready = false;
         service.watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), far);
@@ -203,7 +208,8 @@ class StreamingTest {
             + " (isReady() false), once the counts the service keeps (%s) were set to %s, as if that many levels had gone out"
             + " unread (or none): a watch sends each level however far behind its reader is (gRPC queues it); a count of"
             + " your own past which a level is dropped, or waits, loses levels once a reader is that far behind, whatever"
-            + " its limit", counts, counted(count)).isEqualTo(1);
+            + " its limit, and so does a time it has been behind past which one is (a moment it keeps, set here to 1970)",
+            counts, counted(count)).isEqualTo(1);
       }
     }
 
@@ -260,6 +266,48 @@ class StreamingTest {
       assertThat(sent(call)).as("TODO 1: what a watch on the grinder sent while two threads changed it at the same"
           + " moment (%s): its current level, then each change as the stock made it, in that order", meanwhile[0])
           .isEqualTo(given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList());
+    }
+
+    @Test
+    @DisplayName("a change made while a watch opens reaches it once, after its current level, as the stock gives it")
+    void changeWhileAWatchOpens() throws InterruptedException {
+      // While the new watch is sent its current level, a change comes on another thread: the given StockLevels opens a
+      // watch inside its lock, so the change waits (BLOCKED on the stock's lock) and reaches the watch, once, after its
+      // current level. Opened outside the lock, the change is made meanwhile and told to the watchers the stock has then,
+      // and the watch misses it. Bounded, and decided by the change's own thread: no race to win.
+      Recorder<StockLevel> call = new Recorder<>();
+      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread[] change = new Thread[1];
+      String[] meanwhile = {"no level was sent while the watch opened"};
+      call.duringOnNext = () -> {
+        change[0] = new Thread(() -> {
+          try {
+            levels.adjust("grinder", 2);
+          } catch (RuntimeException e) {
+            failures.add(e);
+          }
+        }, "change-while-opening");
+        change[0].start();
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < end && change[0].getState() != Thread.State.BLOCKED && change[0].getState() != Thread.State.TERMINATED) {
+          Thread.onSpinWait();
+        }
+        meanwhile[0] = "the change's thread was " + change[0].getState() + " while the watch's current level was being sent";
+      };
+      client("TODO 1", "watchStockLevels on the grinder, while the grinder changed by +2 on another thread", () ->
+          new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), call));
+      call.returned();
+      if (change[0] != null) change[0].join(2 * WAIT.toMillis());
+      call.cancel();
+      assertThat(failures).as("TODO 1: what was thrown when the grinder changed while a watch on it opened").isEmpty();
+      assertThat(sent(call).stream().map(line -> line.replaceAll("^onNext product_id: \"([^\"]*)\" quantity: (-?\\d+).*", "$1 $2")).toList())
+          .as("TODO 1: what a watch on the grinder (5 in stock) sent, when the grinder changed by +2 on another thread while"
+              + " the watch's current level was being sent (%s): its current level, then the change, once. The given"
+              + " StockLevels opens a watch inside its lock (keep it there: its list of watchers being thread-safe is not"
+              + " enough), so a change waits until the watch is open and has its current level, and then reaches it;"
+              + " opened outside the lock, a change made meanwhile goes to the watchers the stock had, and this one never"
+              + " hears it", meanwhile[0])
+          .containsExactly("grinder 5", "grinder 7");
     }
 
     @Test
@@ -750,28 +798,74 @@ class StreamingTest {
           + " (BulkUpdateSummary.newBuilder()...build())", sent(call)).isEmpty();
       // A builder that every call shares, cleared after each summary, reads the same before and after: where it lives
       // is what shows. Two calls completing at the same moment set its fields in turns, and one builds the other's numbers.
-      assertThat(buildersIn(service)).as("TODO 3: fields of StreamingInventory that hold a protobuf builder: a builder"
-          + " in a field of the service is one every call shares, however it is cleared after each summary, and two calls"
-          + " completing at the same moment fill it in turns (one sends the other's numbers). Build each summary in its"
-          + " call's onCompleted, with BulkUpdateSummary.newBuilder()").isEmpty();
+      assertThat(buildersIn(service)).as("TODO 3: where StreamingInventory holds a protobuf builder (in its fields, or"
+          + " further: a helper of yours, an array, a map): a builder the service holds, however far in, is one every call"
+          + " shares, however it is cleared after each summary, and two calls completing at the same moment fill it in"
+          + " turns (one sends the other's numbers). Build each summary in its call's onCompleted, with"
+          + " BulkUpdateSummary.newBuilder()").isEmpty();
     }
 
-    /** The fields of a lab class's object (its own and inherited, static ones too) that hold a protobuf message builder. */
+    /**
+     * Where a lab class's object holds a protobuf message builder: in its own fields (inherited and static ones too), or
+     * further, in a helper of the lab's own, an array, a collection, a map or an AtomicReference (see reachable).
+     */
     static List<String> buildersIn(Object service) {
-      List<String> found = new ArrayList<>();
-      for (Class<?> c = service.getClass(); c != null && c.getPackageName().isEmpty(); c = c.getSuperclass()) {
+      return reachable(service).entrySet().stream().filter(e -> e.getValue() instanceof com.google.protobuf.Message.Builder)
+          .map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * Every field reachable from a lab class's object, by its path, with what it holds: its own fields (inherited and
+     * static ones too), and, to a depth of 4, what those hold: the fields of the lab's own objects (a helper, an
+     * anonymous class), the elements of arrays and collections, a map's values, an AtomicReference's value. JDK and
+     * gRPC objects are not opened (only looked into as containers), nor the test's; the stock, shared on purpose, is left out.
+     */
+    static Map<String, Object> reachable(Object service) {
+      Map<String, Object> found = new java.util.TreeMap<>();
+      open(service, null, 0, found, new java.util.IdentityHashMap<>());
+      return found;
+    }
+
+    private static void open(Object held, String path, int depth, Map<String, Object> found, Map<Object, Boolean> seen) {
+      if (held == null || depth > 4 || found.size() > 2_000 || seen.put(held, Boolean.TRUE) != null) return;
+      for (Class<?> c = held.getClass(); c != null && c.getPackageName().isEmpty(); c = c.getSuperclass()) {
         for (java.lang.reflect.Field f : c.getDeclaredFields()) {
           if (f.isSynthetic()) continue;
           try {
             f.setAccessible(true);
-            Object value = f.get(java.lang.reflect.Modifier.isStatic(f.getModifiers()) ? null : service);
-            if (value instanceof com.google.protobuf.Message.Builder) found.add(c.getSimpleName() + "." + f.getName());
+            Object value = f.get(java.lang.reflect.Modifier.isStatic(f.getModifiers()) ? null : held);
+            if (value instanceof StockLevels) continue;
+            String at = (path == null ? c.getSimpleName() : path) + "." + f.getName();
+            found.put(at, value);
+            lookInto(value, at, depth + 1, found, seen);
           } catch (RuntimeException | IllegalAccessException e) {
             // a field that cannot be opened: not one of the lab's own
           }
         }
       }
-      return found;
+    }
+
+    private static void lookInto(Object value, String path, int depth, Map<String, Object> found, Map<Object, Boolean> seen) {
+      if (value == null || depth > 4) return;
+      try {
+        if (value instanceof Object[] || value instanceof java.util.Collection<?> || value instanceof java.util.Map<?, ?>
+            || value instanceof java.util.concurrent.atomic.AtomicReference<?>) {
+          if (seen.put(value, Boolean.TRUE) != null) return;
+          List<?> inside = value instanceof Object[] array ? java.util.Arrays.asList(array)
+              : value instanceof java.util.Map<?, ?> map ? List.copyOf(map.values().stream().filter(java.util.Objects::nonNull).toList())
+              : value instanceof java.util.concurrent.atomic.AtomicReference<?> reference ? java.util.Collections.singletonList(reference.get())
+              : new ArrayList<>((java.util.Collection<?>) value);
+          for (int i = 0; i < Math.min(inside.size(), 100); i++) {
+            String at = path + "[" + i + "]";
+            found.put(at, inside.get(i));
+            lookInto(inside.get(i), at, depth + 1, found, seen);
+          }
+        } else if (value.getClass().getPackageName().isEmpty() && !value.getClass().getName().startsWith("StreamingTest")) {
+          open(value, path, depth, found, seen);
+        }
+      } catch (RuntimeException e) {
+        // a container that cannot be read (changed meanwhile): nothing more of the lab's own in it
+      }
     }
 
     @Test
@@ -819,26 +913,14 @@ class StreamingTest {
       }
     }
 
-    /** Each field of a lab class's object (its own and inherited, static ones too), as text; the stock, shared on purpose, left out. */
+    /** Each field reachable from a lab class's object (see reachable: its own, and further), as text. */
     static Map<String, String> fieldsOf(Object service) {
       Map<String, String> fields = new java.util.TreeMap<>();
-      for (Class<?> c = service.getClass(); c != null && c.getPackageName().isEmpty(); c = c.getSuperclass()) {
-        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
-          if (f.isSynthetic()) continue;
-          try {
-            f.setAccessible(true);
-            Object value = f.get(java.lang.reflect.Modifier.isStatic(f.getModifiers()) ? null : service);
-            if (value instanceof StockLevels) continue;
-            String text = value instanceof com.google.protobuf.MessageOrBuilder m ? com.google.protobuf.TextFormat.shortDebugString(m)
-                : value instanceof Object[] array ? java.util.Arrays.deepToString(array)
-                : value != null && value.getClass().isArray() ? java.util.Arrays.deepToString(new Object[] {value})
-                : String.valueOf(value);
-            fields.put(c.getSimpleName() + "." + f.getName(), text);
-          } catch (RuntimeException | IllegalAccessException e) {
-            // a field that cannot be opened: not one of the lab's own
-          }
-        }
-      }
+      reachable(service).forEach((path, value) -> fields.put(path,
+          value instanceof com.google.protobuf.MessageOrBuilder m ? com.google.protobuf.TextFormat.shortDebugString(m)
+              : value instanceof Object[] array ? java.util.Arrays.deepToString(array)
+              : value != null && value.getClass().isArray() ? java.util.Arrays.deepToString(new Object[] {value})
+              : String.valueOf(value)));
       return fields;
     }
 
@@ -913,6 +995,9 @@ class StreamingTest {
       // And, every run, a message without a product id (proto3's default, "") and one whose id is blank: messages like
       // any other, each counted and applied as it is (the stock keeps them under their ids): no line is the service's to drop.
       sent.addAll(List.of(adjustment("", 2), adjustment(" ", 1), adjustment("", -1)));
+      // And, every run, 'cafe' with an e-acute written two ways: as one code point (NFC), and as an e and a combining accent (NFD).
+      // Two ids, so two products, as the stock keeps them: none is the service's to normalise (NFC, NFKC) into the other.
+      sent.addAll(List.of(adjustment(CAFE_COMPOSED, 1), adjustment(CAFE_DECOMPOSED, 2)));
       // And, every run, ids of the same String.hashCode ("Aa" and "BB", "AaAa" and "BBBB"...): a product is its id, not a hash of it.
       // Aa and BB every run (one pair at least that a set of hashes counts as one), and some of the longer ones.
       List<String> sameHash = new ArrayList<>(List.of("AaAa", "BBBB", "AaBB", "BBAa"));
@@ -935,7 +1020,7 @@ class StreamingTest {
       sent.forEach(a -> expected.merge(a.getProductId(), a.getDelta(), Integer::sum));
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>(); // what a watcher of every product hears
       Set<String> all = new HashSet<>(products);
-      all.addAll(List.of("scale", "crate", "pallet", "barrel", "", " "));
+      all.addAll(List.of("scale", "crate", "pallet", "barrel", "", " ", CAFE_COMPOSED, CAFE_DECOMPOSED));
       all.addAll(sameHash);
       StockLevels.Watch watcher = levels.watch(all, level -> heard.add(level.getProductId()));
       cleanup.add(watcher);
@@ -950,7 +1035,8 @@ class StreamingTest {
               + " adjustment, an adjustment by 0, a product new to the stock and one without an id or with a blank one too"
               + " (never dropped: the summary counts what was sent); products are counted by their exact"
               + " ids (grinder, Grinder and 'grinder ' are three, and so are Aa, BB and AaBB, whose String.hashCode is the"
-              + " same: a set of hashes counts them as one); the net change is the sum of the deltas, also when the running"
+              + " same: a set of hashes counts them as one; and 'caf\u00e9' with its e-acute as one code point and as e plus a"
+              + " combining accent is two, as the stock keeps them: no normalising of your own); the net change is the sum of the deltas, also when the running"
               + " sum passes what an int32 holds on the way (two large deliveries first): it fits at the end, so an int32"
               + " sum is exact; one that clamps, or fails, on the way is not", delivery)
           .containsExactly(sent.size(), (int) sent.stream().map(StockAdjustment::getProductId).distinct().count(),
@@ -1128,6 +1214,13 @@ class StreamingTest {
             + " does not have: ids are exact)");
         seen.add("'" + product + "'" + (other.getReserved() ? " reserved, " : " refused, ") + other.getRemaining() + " left");
       }
+      // And 'cafe' with an e-acute, 1 in stock written with the e-acute as one code point (NFC): a reservation of it written
+      // with an e and a combining accent (NFD) is of another id, a product the inventory does not have: never normalised.
+      levels.adjust(CAFE_COMPOSED, 1);
+      requests.onNext(reservation("order-cafe", 1).toBuilder().setProductId(CAFE_DECOMPOSED).build());
+      ReserveStockReply cafe = replies.next("TODO 4: the answer to a reservation of 1 'cafe' written with a combining accent,"
+          + " while the stock has 1 'cafe' written with its e-acute as one code point (ids are exact)");
+      seen.add("'cafe+accent'" + (cafe.getReserved() ? " reserved, " : " refused, ") + cafe.getRemaining() + " left");
       // A request without an order id (proto3's default, ""), and one with no field set at all: requests like any other,
       // answered by levels.reserve as they are (the client matches answers to requests by their order on the stream).
       // Then order-7, so that a request left unanswered shows at once: its answer comes first.
@@ -1153,13 +1246,16 @@ class StreamingTest {
           + " (granted before) of 1 again, from levels.reserve(...) for each request: an order id seen before, refused or granted, is"
           + " still a request to answer now (no reply kept by order id; the stock has changed since); then 1 'Grinder' and 1"
           + " 'grinder ' (ids are exact: products the inventory does not have, so refused, not changed into 'grinder'), then"
+          + " 1 'cafe+accent' ('caf\u00e9' written with an e and a combining accent, while 1 'caf\u00e9' with its e-acute as one"
+          + " code point is in stock: another id, so refused, never normalised into it), then"
           + " 1 grinder without an order id, an empty request (requests too: each gets its answer, none is skipped) and order-7"
           + " of 1 grinder, then,"
           + " with %,d grinders in stock, all of them at once (no limit of your own on a quantity: the request goes to"
           + " levels.reserve as it is, whatever its size)", Integer.MAX_VALUE)
           .containsExactly("order-1 refused, 5 left", "order-2 refused, 5 left", "order-3 refused, 0 left",
               "order-4 refused, 5 left", "order-5 reserved, 0 left", "order-6 refused, 0 left", "order-6 reserved, 1 left",
-              "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "(no order id) reserved, 2 left",
+              "order-5 reserved, 3 left", "'Grinder' refused, 0 left", "'grinder ' refused, 0 left", "'cafe+accent' refused, 0 left",
+              "(no order id) reserved, 2 left",
               "(empty) refused, 0 left", "order-7 reserved, 1 left", "order-all reserved, 0 left");
       assertThat(replies.end(WAIT)).as("TODO 4: how the call ended after the client completed").isEqualTo(Status.OK);
     }
@@ -1227,25 +1323,33 @@ class StreamingTest {
       // However far behind: the counts the stream keeps (answers sent to a client not ready, say, or reservations granted)
       // set as if 2^30 had gone out unread, or none, or past any limit (an int at its most, a long, of answers or bytes, at
       // 2^62), and the next request is still answered, by levels.reserve: with 1
-      // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many.
+      // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many, and a
+      // time of any length without waiting for it (every moment the stream keeps set to 1970, or, as a number, long ago).
+      // One reservation is made first, so that what the stream keeps of it (what it holds of each product, say, in a map)
+      // is there to be set too.
       StreamingInventory service = new StreamingInventory(levels);
-      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
-        levels.adjust("grinder", 1 - levels.quantity("grinder"));
+      for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT, LONG_AGO}) {
+        levels.adjust("grinder", 2 - levels.quantity("grinder"));
         Recorder<ReserveStockReply> far = new Recorder<>();
         far.ready = false;
         StreamObserver<ReserveStockRequest> stream = service.reserveStock(far);
         far.returned();
+        client("TODO 4", "reserveStock's observer, given a first reservation of 1 grinder by a slow client (not ready)",
+            () -> stream.onNext(reservation("order-near", 1)));
+        int before = sent(far).size();
         List<String> counts = new ArrayList<>();
         withCountsAt(List.of(service, stream, levels), count, counts, () -> boundedly("TODO 4", "reserveStock's observer, given"
             + " a reservation of 1 grinder by a slow client (not ready)", () -> stream.onNext(reservation("order-far", 1))));
-        assertThat(sent(far).size()).as("TODO 4: answers reserveStock sent to one reservation from a client that was slow"
+        List<String> answered = sent(far).subList(before, sent(far).size());
+        assertThat(answered.size()).as("TODO 4: answers reserveStock sent to one reservation from a client that was slow"
             + " (isReady() false), once the counts the stream keeps (%s) were set to %s, as if that many answers had gone"
             + " out unread (or none): each request is answered in its onNext however far behind the client is (gRPC queues"
             + " it); a count of your own past which an answer is dropped, or waits, leaves reservations made but never"
             + " answered, whatever its limit", counts, counted(count)).isEqualTo(1);
-        assertThat(sent(far)).as("TODO 4: the answer reserveStock sent to a reservation of 1 grinder (1 in stock), once the"
-            + " counts the stream keeps (%s) were set to %s, as if it had granted (or answered) that many: each request is"
-            + " answered by levels.reserve(request) as it is, whatever the stream reserved before; a count of your own past"
+        assertThat(answered).as("TODO 4: the answer reserveStock sent to a reservation of 1 grinder (1 in stock, after a"
+            + " first one of 1 on the same stream), once the counts the stream keeps (%s) were set to %s, as if it had granted"
+            + " (or answered) that many: each request is answered by levels.reserve(request) as it is, whatever the stream"
+            + " reserved before; a count of your own (in a field, or what the stream holds of each product, in a map) past"
             + " which a request is refused without asking the stock refuses what the stock has, whatever its limit", counts,
             counted(count)).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
@@ -1527,7 +1631,7 @@ class StreamingTest {
     }
 
     @Test
-    @DisplayName("300 adjustments, repeats and adjustments by 0 too, over products of every id (none, blank, in any case), reach the server as given, in the order given, sent one at a time")
+    @DisplayName("300 adjustments, repeats and adjustments by 0 too, over products of every id (none, blank, in any case), reach the server as given, in the order given, sent one at a time, on the caller's thread")
     void inOrderOneAtATime() throws Exception {
       CountingInventory inventory = new CountingInventory();
       ManagedChannel c = channelTo(CallStory.narrate(inventory));
@@ -1536,13 +1640,19 @@ class StreamingTest {
       // Repeats on purpose: two adjustments of +1 are two deliveries, each one sent; an adjustment by 0 is one too. Over
       // products taken in turn, so the order given is not the order of their ids, and of every id: none (proto3's
       // default), blank, in another case, with a space: the client sends what it is given, the server decides.
-      List<String> products = List.of("grinder", "", "milk-frother", " ", "Grinder", "espresso-machine", "grinder ");
+      // And 'cafe' with its e-acute as an e and a combining accent (NFD): an id as it is, never normalised (NFC) on the way.
+      List<String> products = List.of("grinder", "", "milk-frother", " ", "Grinder", "espresso-machine", "grinder ", CAFE_DECOMPOSED);
       List<StockAdjustment> sent = java.util.stream.IntStream.rangeClosed(1, 300)
           .mapToObj(i -> adjustment(products.get(i * 3 % products.size()), i % 5 == 0 ? 0 : i % 2 == 0 ? i : 1)).toList();
+      sender.caller = Thread.currentThread(); // bulkUpdate's caller: the client sends on it, or from gRPC's on-ready handler
       String result = describe(() -> client.bulkUpdate(sent));
       assertThat(sender.found).as("TODO 5: the client called its request StreamObserver from two threads at once (the"
           + " call then ended: %s); it is not thread-safe: send the adjustments one after another, on the calling thread",
           result).isNull();
+      assertThat(sender.elsewhere).as("TODO 5: where bulkUpdate of 300 adjustments sent them (it ended: %s): one at a time on"
+          + " the caller's thread, or, paced by isReady(), from gRPC's on-ready handler; never on a thread of your own (the"
+          + " JVM's common pool, an executor), whose other work, or its one worker on 2 cores, holds the delivery back while"
+          + " the deadline runs, and whose failures reach nobody", result.lines().findFirst().orElse("")).isNull();
       assertThat(result).as("TODO 5: bulkUpdate of 300 adjustments").startsWith("no failure");
       assertThat(inventory.received).as("TODO 5: the deltas the server received, in order, of 300 sent (1, 2, 1, 4, 0,"
           + " 6, ...: every adjustment, repeats and adjustments by 0 too, in the order given; the server counts each one"
@@ -1552,10 +1662,10 @@ class StreamingTest {
           + " one bulk update is one call").hasSize(1);
       List<String> given = sent.stream().map(a -> "[" + a.getProductId() + "] " + a.getDelta()).toList();
       assertThat(firstDifference(inventory.adjustments, given)).as("TODO 5: the adjustments the server received, [product]"
-          + " delta, against the 300 given, over seven products in turn (one without an id, one blank, 'Grinder' and"
-          + " 'grinder ' beside 'grinder'): the client sends each adjustment as it is given, in the order given, never one"
-          + " left out (a product id empty or blank is the server's to judge), tidied (trimmed, lower-cased) or regrouped"
-          + " (sorted by product): send them as given").isNull();
+          + " delta, against the 300 given, over eight products in turn (one without an id, one blank, 'Grinder' and"
+          + " 'grinder ' beside 'grinder', 'cafe\u0301' with a combining accent): the client sends each adjustment as it is given, in the order given, never one"
+          + " left out (a product id empty or blank is the server's to judge), tidied (trimmed, lower-cased, normalised) or"
+          + " regrouped (sorted by product): send them as given").isNull();
     }
 
     @Test
@@ -1826,16 +1936,23 @@ class StreamingTest {
       // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
       // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none;
       // and 1,000 years below (more nanoseconds than a long counts): passed too, never an overflow of your own.
+      // The call's end reaches the client 100 ms after gRPC decided it, as on a busy machine, every time: a wait for the
+      // summary that ends before then (one of deadline + 1 s, which a day below 0 is none) gives up before the call's own
+      // DEADLINE_EXCEEDED arrives. The given await waits a second past now for a deadline that has passed: keep it.
       for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(-365_000)}) {
         CountingInventory inventory = new CountingInventory();
-        StockClient client = clientOf(inventory, deadline);
+        StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(CallStory.narrate(inventory)),
+            new LateEnd(Duration.ofMillis(100))), deadline);
         String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
         assertThat(result).as("TODO 5: bulkUpdate of a client built with a %s deadline: a deadline of 0 (or below) has passed"
             + " already, so gRPC ends the call DEADLINE_EXCEEDED before it starts, and that goes to the caller as it is. A"
             + " deadline is no socket timeout, where 0 means none: a call started without one runs (and adjusts the stock)"
             + " for as long as the server takes. Start every call with stub.withDeadlineAfter(deadline), whatever the"
             + " deadline, however far below 0 (a count of nanoseconds of your own, deadline.toNanos(), overflows 292 years"
-            + " away and throws instead)", deadline).startsWith("DEADLINE_EXCEEDED");
+            + " away and throws instead); and return await(summary) as given, whose wait outlasts now by a second for a"
+            + " deadline that has passed, so that the call's own DEADLINE_EXCEEDED (here 100 ms late) reaches the caller (a"
+            + " wait of the deadline plus a second, none a day below 0, gives an IllegalStateException of its own)",
+            deadline).startsWith("DEADLINE_EXCEEDED");
         assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
             + " passed before it started: none, the call never reached it", deadline).isEmpty();
       }
@@ -2004,8 +2121,12 @@ class StreamingTest {
    * Sets every count the lab's own objects keep, reachable from {@code roots} (their fields, what those hold, lambdas'
    * and anonymous classes' captured values, arrays, collections and maps; static fields of the lab's classes met on the
    * way), to {@code value}, runs {@code action}, then puts each back: int and long fields, int[] and long[] elements,
-   * AtomicInteger, AtomicLong, LongAdder. A count of messages sent to a slow reader, past which the next is dropped or
-   * waits, is reached this way whatever its limit, without sending that many. Notes in {@code counts} where each was.
+   * AtomicInteger, AtomicLong, LongAdder, and an Integer or a Long held in a field, an AtomicReference, an array or as a
+   * map's value (a count kept per product, say). A count of messages sent to a slow reader, past which the next is dropped
+   * or waits, is reached this way whatever its limit, without sending that many. And, for a value other than 0, every
+   * moment the lab's objects keep (an Instant, held the same ways) is set to 1970 (Instant.EPOCH): a reader slow since
+   * then, a time past which the next is dropped, is reached too, whatever its limit, without waiting for it. Notes in
+   * {@code counts} where each was.
    */
   /**
    * A count past any limit of its kind, for withCountsAt: an int count set to it holds 2^31 - 1 (its most), a long one
@@ -2013,9 +2134,29 @@ class StreamingTest {
    */
   static final long PAST_ANY_LIMIT = (1L << 62) | Integer.MAX_VALUE;
 
+  /**
+   * Long ago, for withCountsAt: -2^62 in a long, a moment kept as a number (System.nanoTime(), or milliseconds) as if
+   * it were 146 years before now (a reader behind since then, whatever the machine's uptime), and as a count none (an
+   * int holds 0).
+   */
+  static final long LONG_AGO = -(1L << 62);
+
   /** A value withCountsAt set, as a failure says it. */
   static String counted(long value) {
-    return value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long" : String.format("%,d", value);
+    return (value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long"
+        : value == LONG_AGO ? "-2^62 in a long (a moment kept as System.nanoTime() or milliseconds: long ago), 0 in an int"
+        : String.format("%,d", value))
+        + (value == 0 ? "" : ", and every moment it keeps to 1970 (as if behind since then)");
+  }
+
+  /**
+   * What withCountsAt puts in place of {@code was}, held in a field, an AtomicReference, an array or a map: a boxed count
+   * set to {@code value}, a moment (value other than 0) to 1970; {@code was} itself (the same object) when it is neither.
+   */
+  static Object standIn(Object was, long value) {
+    Object now = was instanceof Integer ? Integer.valueOf((int) value) : was instanceof Long ? Long.valueOf(value)
+        : was instanceof java.time.Instant && value != 0 ? java.time.Instant.EPOCH : was;
+    return was == null || now.equals(was) ? was : now;
   }
 
   static void withCountsAt(List<Object> roots, long value, List<String> counts, Runnable action) {
@@ -2043,9 +2184,48 @@ class StreamingTest {
           counts.add(where + " (" + drained + " permits, all used)");
           continue;
         }
-        if (held instanceof Object[] array) {
-          for (int i = 0; i < Math.min(array.length, 1_000); i++) next.add(new Object[] {array[i], where + "[]"});
+        // A boxed count or a moment in an AtomicReference, as a lambda keeps one: set; anything else in it, looked into.
+        if (held instanceof java.util.concurrent.atomic.AtomicReference<?> reference) {
+          @SuppressWarnings("unchecked") java.util.concurrent.atomic.AtomicReference<Object> box = (java.util.concurrent.atomic.AtomicReference<Object>) reference;
+          Object was = box.get(), now = standIn(was, value);
+          if (now != was) {
+            box.set(now);
+            restore.add(() -> box.set(was));
+            counts.add(where);
+          } else {
+            next.add(new Object[] {was, where + ".get()"});
+          }
           continue;
+        }
+        if (held instanceof Object[] array) {
+          for (int i = 0; i < Math.min(array.length, 1_000); i++) {
+            Object was = array[i], now = standIn(was, value);
+            if (now != was) {
+              int at = i;
+              array[at] = now;
+              restore.add(() -> array[at] = was);
+              counts.add(where + "[" + at + "]");
+            } else {
+              next.add(new Object[] {was, where + "[]"});
+            }
+          }
+          continue;
+        }
+        // A map's values that are counts (what a stream holds per product, say) or moments: set; the others looked into.
+        if (held instanceof java.util.Map<?, ?> values && !values.isEmpty()) {
+          try {
+            @SuppressWarnings("unchecked") java.util.Map<Object, Object> map = (java.util.Map<Object, Object>) values;
+            for (Object key : new ArrayList<>(map.keySet()).subList(0, Math.min(map.size(), 1_000))) {
+              Object was = map.get(key), now = standIn(was, value);
+              if (now != was) {
+                map.put(key, now);
+                restore.add(() -> map.put(key, was));
+                counts.add(where + "[" + key + "]");
+              }
+            }
+          } catch (RuntimeException e) {
+            // a map that cannot be changed: its entries are looked into below
+          }
         }
         if (held instanceof java.util.Map<?, ?> || held instanceof java.util.Collection<?>) {
           try {
@@ -2069,10 +2249,21 @@ class StreamingTest {
             try {
               f.setAccessible(true);
               Object target = isStatic ? null : held;
+              Object was = f.getType().isPrimitive() ? null : f.get(target), now = standIn(was, value);
               if (workbook.test.Counts.setField(f, target, value, restore)) {
                 counts.add(name + "." + f.getName());
+              } else if (now != was && !java.lang.reflect.Modifier.isFinal(f.getModifiers())) { // a boxed count, a moment
+                f.set(target, now);
+                restore.add(() -> {
+                  try {
+                    f.set(target, was);
+                  } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+                counts.add(name + "." + f.getName());
               } else if (!f.getType().isPrimitive()) {
-                next.add(new Object[] {f.get(target), name + "." + f.getName()});
+                next.add(new Object[] {was, name + "." + f.getName()});
               }
             } catch (IllegalAccessException | RuntimeException e) {
               // a field that cannot be opened: not one of the lab's own
@@ -2628,13 +2819,45 @@ class StreamingTest {
   /** On the client's side: notes a request StreamObserver called from a second thread while a first is still sending. */
   static final class OneClientSender implements io.grpc.ClientInterceptor {
     volatile String found;
+    /** The thread that called bulkUpdate, when set: each message and the half-close come from it, or from the call's onReady. */
+    volatile Thread caller;
+    /** The first message or half-close that came from elsewhere (null: none). */
+    volatile String elsewhere;
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
       java.util.concurrent.atomic.AtomicReference<Thread> sending = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.Set<Thread> inOnReady = java.util.concurrent.ConcurrentHashMap.newKeySet(); // threads in gRPC's onReady now
       return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
+          super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override public void onReady() {
+              inOnReady.add(Thread.currentThread());
+              try {
+                super.onReady();
+              } finally {
+                inOnReady.remove(Thread.currentThread());
+              }
+            }
+          }, headers);
+        }
+
+        private void from(String what) {
+          Thread me = Thread.currentThread(), expected = caller;
+          if (expected != null && me != expected && !inOnReady.contains(me) && elsewhere == null) {
+            elsewhere = what + " on thread '" + me.getName() + "', neither bulkUpdate's caller ('" + expected.getName()
+                + "') nor in gRPC's on-ready handler";
+          }
+        }
+
+        @Override public void halfClose() {
+          from("the half-close");
+          super.halfClose();
+        }
+
         @Override public void sendMessage(Q message) {
+          from("an adjustment sent");
           Thread me = Thread.currentThread(), other = sending.compareAndExchange(null, me);
           if (other != null && found == null) found = "onNext on thread '" + me.getName() + "' while thread '" + other.getName() + "' was still in it";
           try {
