@@ -630,6 +630,28 @@ class CheckStockTest {
     return calls.stream().distinct().toList();
   }
 
+  /**
+   * The deadlines clients are built with in the tests of deadlines (fetch's and check's alike): from 1 ms to a year and past
+   * it, past the 292 years of a long of nanoseconds (with a part below the second, where saturated seconds plus nanos
+   * overflow), to Duration's largest, and with parts below the millisecond, which deadline.toMillis() cuts.
+   */
+  static final List<Duration> DEADLINES = List.of(Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
+      Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365), Duration.ofDays(366),
+      Duration.ofDays(3_653), Duration.ofDays(36_525), Duration.ofDays(3_652_500), Duration.ofNanos(999_999),
+      Duration.ofMillis(250).plusNanos(999_999), Duration.ofSeconds(4).plusNanos(999_999), Duration.ofDays(1).plusNanos(999_999),
+      Duration.ofDays(3_653).plusNanos(999_999), Duration.ofDays(106_752).plusNanos(1), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999));
+
+  /** {@code count} deadlines drawn over Duration's whole range (seconds of every magnitude to Long.MAX_VALUE), each with nanos. */
+  static List<Duration> drawnDeadlines(java.util.Random random, int count) {
+    List<Duration> drawn = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int bits = random.nextInt(64); // how many bits its seconds have: 0 (below a second) to 63 (up to Long.MAX_VALUE)
+      long seconds = bits == 0 ? 0 : (1L << (bits - 1)) | (random.nextLong() & ((1L << (bits - 1)) - 1));
+      drawn.add(Duration.ofSeconds(seconds, 1 + random.nextInt(999_999_999)));
+    }
+    return drawn;
+  }
+
   /** A call to a server that takes 10 s, still waiting after 3 s: the message for a call with no deadline. */
   static final String NO_DEADLINE = "TODO 3: after 3 s the call was still waiting for a server that takes 10 s."
       + " Without a deadline a gRPC call waits as long as the server takes, forever if it hangs: give every call"
@@ -1789,11 +1811,14 @@ class CheckStockTest {
       long most = io.grpc.Deadline.after(Long.MAX_VALUE, TimeUnit.NANOSECONDS).timeRemaining(TimeUnit.NANOSECONDS);
       // Whole milliseconds, and deadlines with a part below the millisecond (999,999 ns of it): a Duration is carried as it
       // is, so deadline.toMillis() (or toSeconds(), or any rounding) shows as a deadline shorter than the caller's.
-      for (Duration deadline : new Duration[] {Duration.ofMillis(1), Duration.ofMillis(250), Duration.ofMillis(1_950),
-          Duration.ofMillis(4_500), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(365), Duration.ofDays(366),
-          Duration.ofDays(3_653), Duration.ofDays(36_525), Duration.ofDays(3_652_500), Duration.ofNanos(999_999),
-          Duration.ofMillis(250).plusNanos(999_999), Duration.ofSeconds(4).plusNanos(999_999), Duration.ofDays(1).plusNanos(999_999),
-          Duration.ofDays(3_653).plusNanos(999_999)}) {
+      // And deadlines drawn over Duration's whole range, each with a part below the second: an arithmetic of your own on
+      // seconds and nanos that overflows (past 292 years, where a long of nanoseconds ends) shows wherever it does.
+      long seed = new java.util.Random().nextLong();
+      List<Duration> drawn = drawnDeadlines(new java.util.Random(seed), 12);
+      List<Duration> deadlines = new ArrayList<>(DEADLINES);
+      deadlines.addAll(drawn);
+      for (Duration deadline : deadlines) {
+        String shown = deadline + (drawn.contains(deadline) ? " (drawn from seed " + seed + ")" : "");
         StockClient timed = new StockClient(watched, deadline);
         // What the call carries: the caller's deadline, or gRPC's own limit past it (Duration.toNanos saturated, as gRPC does).
         long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
@@ -1813,11 +1838,11 @@ class CheckStockTest {
           long[] seen = watch.calls.poll();
           assertThat(seen).as("TODO 3: fetch made no call, for a client built with a %s deadline (it ended: %s): give the"
               + " call the Duration as it is, stub.withDeadlineAfter(deadline), which carries any deadline (past gRPC's own"
-              + " limit of some 100 years, that limit)", deadline, ended).isNotNull();
+              + " limit of some 100 years, that limit)", shown, ended).isNotNull();
           assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
-              + " call, within the caller's deadline; asking again is the caller's decision", deadline).isEmpty();
+              + " call, within the caller's deadline; asking again is the caller's decision", shown).isEmpty();
           assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
-              + " stub.withDeadlineAfter(deadline)", deadline).isNotEqualTo(Long.MIN_VALUE);
+              + " stub.withDeadlineAfter(deadline)", shown).isNotEqualTo(Long.MIN_VALUE);
           // Exact, with no allowance: the call's deadline was made after fetch was called (started) and read before seen[1],
           // both on System.nanoTime as gRPC's Deadline counts, so what is left of the caller's whole deadline is at least
           // given - elapsed. Only a deadline shorter than the caller's (a margin, a rounding, one made earlier) is below it.
@@ -1828,7 +1853,7 @@ class CheckStockTest {
               + " millisecond, withDeadlineAfter(deadline) takes the Duration whole), counted from this call's start; a stub"
               + " kept from an earlier call, for however short a time, gives only what is left of an older deadline; no cap of"
               + " your own either, past a year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed,
-              deadline, most)
+              shown, most)
               .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
         }
       }
@@ -2086,28 +2111,61 @@ class CheckStockTest {
       Server s = serve(new ScriptedInventory(Duration.ZERO));
       DeadlineAtStart watch = new DeadlineAtStart(); // notes each call check makes, and what was left of its deadline
       io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(s), watch);
-      // Deadlines no number of check's own can match them all (the demo's 500 ms, a second, TEST_DEADLINE), and one with
-      // a part below the millisecond: the call check makes carries the client's Duration, as fetch gives it.
-      for (Duration deadline : new Duration[] {Duration.ofMillis(1_950), Duration.ofMillis(4_500).plusNanos(999_999), Duration.ofDays(1)}) {
+      long most = io.grpc.Deadline.after(Long.MAX_VALUE, TimeUnit.NANOSECONDS).timeRemaining(TimeUnit.NANOSECONDS);
+      // The deadlines fetch's test builds clients with, over the same range (no number of check's own can match them all:
+      // the demo's 500 ms, a second, a week, a cap of a year; parts below the millisecond; past 292 years, to Duration's
+      // largest), and more drawn over Duration's whole range: the call check makes carries the client's Duration, as fetch gives it.
+      long seed = new java.util.Random().nextLong();
+      List<Duration> drawn = drawnDeadlines(new java.util.Random(seed), 6);
+      List<Duration> deadlines = new ArrayList<>(DEADLINES);
+      deadlines.addAll(drawn);
+      for (Duration deadline : deadlines) {
+        String shown = deadline + (drawn.contains(deadline) ? " (drawn from seed " + seed + ")" : "");
         StockClient client = new StockClient(watched, deadline);
-        for (int call = 1; call <= 2; call++) {
+        long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
+        int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2; // past a year, one call: what it checks is the cap
+        for (int call = 1; call <= calls; call++) {
           long[] started = new long[1];
           String answer = within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> {
             started[0] = System.nanoTime();
             return thrownBy(() -> client.check("grinder"));
           });
           long[] seen = watch.calls.poll();
-          assertThat(seen).as("TODO 4: check(grinder) made no call (it gave: %s): check calls fetch", answer).isNotNull();
+          assertThat(seen).as("TODO 4: check(grinder), on a client built with a %s deadline, made no call (it gave: %s):"
+              + " check calls fetch, whose call carries any deadline (past gRPC's own limit of some 100 years, that limit)",
+              shown, answer).isNotNull();
           assertThat(watch.calls).as("TODO 4: calls one check made beyond the first: each check is one call").isEmpty();
           assertThat(seen[0]).as("TODO 4: check(grinder), on a client built with a %s deadline, made a call without a"
-              + " deadline: check calls fetch, whose call carries the caller's deadline", deadline).isNotEqualTo(Long.MIN_VALUE);
+              + " deadline: check calls fetch, whose call carries the caller's deadline", shown).isNotEqualTo(Long.MIN_VALUE);
           long elapsed = seen[1] - started[0]; // the call's deadline was made after check was called, and read before seen[1]
           assertThat(seen[0]).as("TODO 4: nanoseconds left of the deadline of the call check(grinder) made (call %d), %d ns"
               + " after check was called, on a client built with a %s deadline: check's call is fetch's, carrying the"
               + " caller's deadline as it is, not a deadline of check's own (the demo's StockServer.DEADLINE, a number, a"
-              + " rounding): call fetch(productId) in check", call, elapsed, deadline)
-              .isBetween(deadline.toNanos() - elapsed, deadline.toNanos());
+              + " cap, a rounding, a toNanos() that overflows): call fetch(productId) in check; only gRPC's own limit of some"
+              + " 100 years (%d ns) cuts one", call, elapsed, shown, most)
+              .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
         }
+      }
+      // Below the range: a deadline of 0 or less has passed already, for check's call as for fetch's (unless the client
+      // refuses it when built): TryLater(DEADLINE_EXCEEDED), never a call without a deadline.
+      for (Duration passed : new Duration[] {Duration.ZERO, Duration.ofNanos(-1), Duration.ofSeconds(-30)}) {
+        StockClient built;
+        try {
+          built = new StockClient(watched, passed);
+        } catch (IllegalArgumentException refused) {
+          continue;
+        }
+        StockClient client = built;
+        watch.calls.clear();
+        String answer = within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> thrownBy(() -> client.check("grinder")));
+        long[] seen = watch.calls.poll();
+        assertThat(seen == null ? "no call" : seen[0] == Long.MIN_VALUE ? "a call without a deadline" : "a call with "
+            + seen[0] + " ns left of its deadline").as("TODO 4: the call check(grinder) made on a client built with a"
+            + " deadline of %s (it gave: %s): a deadline of 0 or less has passed already, it is not 'no deadline': check"
+            + " calls fetch, whose call carries it", passed, answer).matches("no call|a call with (-\\d+|0) ns left of its deadline");
+        assertThat(answer).as("TODO 4: what check(grinder) gave on a client built with a deadline of %s: a deadline that"
+            + " has passed is DEADLINE_EXCEEDED, so TryLater", passed)
+            .isEqualTo("nothing, it returned " + new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
       }
     }
 
