@@ -2247,6 +2247,43 @@ class CheckStockTest {
           .isEmpty();
     }
 
+    @Test
+    @Order(Order.DEFAULT + 1) // after the quick checks of its step: 289 pairs of checks
+    @DisplayName("each status code after any earlier outcome for the same product (a NOT_FOUND, a failure) gets the same decision: nothing is remembered")
+    void everyCodeAfterEveryOutcome() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      // Not narrated: 578 checks would fill the story of a failure with calls that went well.
+      StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      try {
+        for (Status.Code before : Status.Code.values()) {
+          for (Status.Code code : Status.Code.values()) {
+            inventory.failing = before == Status.Code.OK ? null : before;
+            String earlier = reaction(() -> client.check("grinder"));
+            inventory.failing = code == Status.Code.OK ? null : code;
+            String did = reaction(() -> client.check("grinder"));
+            String expected = switch (code) {
+              case OK -> "returned " + new StockClient.InStock("grinder", 7);
+              case NOT_FOUND -> "returned " + new StockClient.NoSuchProduct("grinder");
+              case UNAVAILABLE, DEADLINE_EXCEEDED -> "returned " + new StockClient.TryLater(code);
+              case INVALID_ARGUMENT -> "threw IllegalArgumentException with the server's description";
+              default -> "threw StatusRuntimeException " + code + ": scripted " + code + ", with the server's trailers";
+            };
+            if (!did.equals(expected) && wrong.size() < 6) {
+              wrong.add(code + " right after " + before + " ('" + earlier + "') -> " + did + "; should have " + expected);
+            }
+          }
+        }
+      } finally {
+        inventory.failing = null;
+      }
+      assertThat(wrong).as("TODO 4: how check(grinder) met each status code right after an earlier check of grinder had met"
+          + " another outcome (each of the 17: an answer, NOT_FOUND, a failure), where it differs from the README: each check"
+          + " is one call, and its outcome alone decides. A product the inventory said NOT_FOUND may be added since, so when"
+          + " the inventory is down or slow it is TryLater, not NoSuchProduct remembered from before; nothing an earlier"
+          + " check met (an answer, a NOT_FOUND, a run of failures) changes the next decision").isEmpty();
+    }
+
     /** What a call returned or threw, in the words of everyCode's expectations. */
     static String reaction(Supplier<?> call) {
       try {
