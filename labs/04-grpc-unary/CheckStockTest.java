@@ -753,9 +753,10 @@ class CheckStockTest {
       } finally {
         java.util.TimeZone.setDefault(machine);
       }
-      // A zone read once, as a class of the lab is loaded (kept in a static field), was read under the machine's zone, before
-      // the zones above were set: on a machine in UTC it cannot show. So the lab's classes are loaded once more, afresh (as
-      // on a machine in another zone), under a zone east and one west of UTC, and that StockService is asked the same table.
+      // A zone read once, as a class of the lab is loaded (kept in a static field) or as the service above was made (kept in
+      // a field), was read under the machine's zone, before the zones above were set: on a machine in UTC it cannot show. So
+      // the lab's classes are loaded once more, afresh (as on a machine in another zone), under a zone east and one west of
+      // UTC, and a StockService made there is asked the same table.
       List<String> wrong = new ArrayList<>();
       try {
         for (String zone : List.of("Asia/Kathmandu", "America/St_Johns")) {
@@ -797,8 +798,9 @@ class CheckStockTest {
       }
       assertThat(wrong).as("TODO 1: the lab's classes loaded afresh while the JVM's zone was another (as on a machine east or"
           + " west of UTC), and the updated_at their StockService answered: updated_at is the instant itself, the same"
-          + " whatever the machine's zone, so no zone read once and kept (a static ZoneId.systemDefault(), a formatter or a"
-          + " Clock made when the class loads) and no wall-clock time read as UTC: timestamp(item.updatedAt()) as it is").isEmpty();
+          + " whatever the machine's zone, so no zone read once and kept (a static ZoneId.systemDefault(), a field set when the"
+          + " service is made, a formatter or a Clock made once) and no wall-clock time read as UTC: timestamp(item.updatedAt())"
+          + " as it is").isEmpty();
     }
 
     @Test
