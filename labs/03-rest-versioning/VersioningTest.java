@@ -1143,6 +1143,23 @@ class VersioningTest {
         String got = thrown != null ? "an error: " + message(thrown) : "[" + readOrFail(body).name() + "]";
         if (!got.equals("[" + name + "]")) wrong.add(body + " read the name as " + got);
       }
+      // A number in exponent form, as a name or a currency: its text, in this notation or another of the same number
+      // (1e3 as 1E+3, as a reader of BigDecimals writes it back, or as sent), never EUR, the empty name or an error.
+      for (String number : new String[] {"1e3", "-2.5E-2", "8.40e2"}) {
+        for (String body : new String[] {"{\"id\":1,\"name\":" + number + ",\"price\":{\"amount\":7.50}}",
+            "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":" + number + "}}"}) {
+          Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+          String got = thrown != null ? null : body.contains("currency") ? readOrFail(body).price().currency() : readOrFail(body).name();
+          boolean sameNumber;
+          try {
+            sameNumber = got != null && new BigDecimal(got).compareTo(new BigDecimal(number)) == 0;
+          } catch (NumberFormatException notANumber) {
+            sameNumber = false;
+          }
+          if (!sameNumber) wrong.add(body + " read the " + (body.contains("currency") ? "currency" : "name") + " as "
+              + (thrown != null ? "an error: " + message(thrown) : "[" + got + "]"));
+        }
+      }
       assertThat(wrong)
           .as("TODO 3: the reader needs the amount and nothing else, so an id, name or currency of another type than it"
               + " expects (a code for an id, an id past an int, an object or a list) never fails the read, and a name that is"
@@ -1568,11 +1585,8 @@ class VersioningTest {
     @DisplayName("the contract never says that what an answer holds is left out of it: nothing of a product, its price, amount or currency is writeOnly")
     void nothingAnAnswerHoldsIsWriteOnly() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
-      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
-          {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}}) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200").path("content")
-            .path(answer[1]).path("schema");
-        List<JsonNode> product = applying(document, schema);
+      for (String[] answer : PRODUCT_ANSWERS) {
+        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
         List<JsonNode> all = new ArrayList<>(product);
         for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
         List<JsonNode> price = property(document, product, "price");
@@ -1592,9 +1606,7 @@ class VersioningTest {
     void amountHasNoDefault() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2}}) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
-            .path("content").path(answer[1]).path("schema");
-        List<JsonNode> prices = property(document, applying(document, schema), "price");
+        List<JsonNode> prices = property(document, productSchemas(document, answer[0], answer[1]), "price");
         // Every schema that applies to the amount: its own, one beside or behind a $ref, one in an allOf.
         List<String> defaults = new ArrayList<>(keywords(priceProperty(document, answer[0], answer[1], "amount"), "default"));
         for (JsonNode price : prices) if (price.path("default").has("amount")) defaults.add("the price's default: " + price.get("default"));
@@ -1610,13 +1622,10 @@ class VersioningTest {
     @DisplayName("the contract never tells a generated client to read money into a type that cannot hold it (format: double, float, int64, ...)")
     void moneyIsNoBinaryFloat() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
-      String[][] answers = {{"/api/v2/products/{id}", PLAIN_JSON, "amount"}, {"/api/products/{id}", V2, "amount"},
-          {"/api/v1/products/{id}", PLAIN_JSON, null}, {"/api/products/{id}", V1, null}};
-      for (String[] answer : answers) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
-            .path("content").path(answer[1]).path("schema");
-        List<JsonNode> money = property(document, applying(document, schema), "price");
-        if (answer[2] != null) money = property(document, money, answer[2]);
+      for (String[] answer : PRODUCT_ANSWERS) {
+        // v2's money is the price's amount, v1's the price itself.
+        List<JsonNode> money = property(document, productSchemas(document, answer[0], answer[1]), "price");
+        if (answer == PRODUCT_ANSWERS[0] || answer == PRODUCT_ANSWERS[1]) money = property(document, money, "amount");
         // A number's format tells a generator which type to read it into: float and double cannot hold 19.99, the
         // integer formats (int32, int64, ...) not 7.50. Only none, or decimal (exact by the OpenAPI format registry), keep
         // money: in the money's own schema, beside its $ref, and in every schema it reaches through $ref, allOf, anyOf, oneOf.
@@ -1834,11 +1843,8 @@ class VersioningTest {
           .isEmpty();
       // The same rule by its letter, for every answer of a product: no schema of the product or its price closes it.
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
-      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
-          {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}}) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200").path("content")
-            .path(answer[1]).path("schema");
-        List<JsonNode> product = applying(document, schema);
+      for (String[] answer : PRODUCT_ANSWERS) {
+        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
         List<JsonNode> objects = new ArrayList<>(product);
         objects.addAll(property(document, product, "price"));
         List<String> closing = new ArrayList<>(keywords(objects, "maxProperties", "propertyNames", "patternProperties",
@@ -2176,9 +2182,17 @@ class VersioningTest {
 
   /** Every schema that applies to the price's property of that name (amount, currency) in the 200 answer of path as type. */
   private static List<JsonNode> priceProperty(JsonNode document, String path, String type, String name) {
-    JsonNode answer = document.path("paths").path(path).path("get").path("responses").path("200").path("content").path(type)
-        .path("schema");
-    return property(document, property(document, applying(document, answer), "price"), name);
+    return property(document, property(document, productSchemas(document, path, type), "price"), name);
+  }
+
+  /** The 200 answers that hold a product: v2 by URL and by Accept, then v1 by URL, by its type and as application/json. */
+  private static final String[][] PRODUCT_ANSWERS = {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
+      {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}};
+
+  /** Every schema that applies to the product in the 200 answer of path as type: its own and every one it reaches. */
+  private static List<JsonNode> productSchemas(JsonNode document, String path, String type) {
+    return applying(document, document.path("paths").path(path).path("get").path("responses").path("200").path("content")
+        .path(type).path("schema"));
   }
 
   /** Each value of a keyword in the schemas that have it, as "keyword: value". */
