@@ -1368,15 +1368,22 @@ class VersioningTest {
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}", "<html>502 Bad Gateway</html>",
           "", "null", "[]", "\"7.50\"", whole + " {\"price\":{\"amount\":0}}", whole + "<html>502 Bad Gateway</html>",
           whole + "}", whole + " x",
+          // Followed by what Java calls whitespace and JSON does not (RFC 8259: space, tab, line feed, carriage return only):
+          // a vertical tab, a form feed, a record separator, a line separator, an ideographic space (strip() removes them all).
+          whole + "\u000b", whole + "\f", whole + " \u001e", whole + "\u2028", whole + "\u3000", "\f" + whole,
           // A JSON string is no product, even one that holds a product's JSON (a body encoded twice): read once, never again.
           "\"" + whole.replace("\"", "\\\"") + "\""}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
             .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off, no JSON at all, a JSON value that is"
                 + " no product (a JSON string too, even one holding a product's JSON: a body is read once, never parsed again),"
-                + " or one JSON value followed by more (a second body, an error page: no JSON either), is an IllegalArgumentException (the"
+                + " or one JSON value followed by more (a second body, an error page, or what Java's strip() or trim() takes for"
+                + " whitespace and JSON does not: a form feed, a vertical tab, U+001E, U+2028: hand Jackson the body as it came),"
+                + " is no JSON either, an IllegalArgumentException (the"
                 + " given code wraps Jackson's JsonProcessingException in one, and the given mapper refuses what follows the"
-                + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch", body,
+                + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch",
+                java.util.regex.Pattern.compile("[\\x00-\\x1f\\u2028\\u3000]").matcher(body)
+                    .replaceAll(c -> java.util.regex.Matcher.quoteReplacement(String.format("\\u%04x", (int) c.group().charAt(0)))),
                 thrown == null ? "nothing" : thrown.getClass().getName())
             .isInstanceOf(IllegalArgumentException.class);
       }
