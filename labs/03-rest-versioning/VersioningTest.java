@@ -106,6 +106,8 @@ class VersioningTest {
       java.util.Map.entry(18, new CatalogApi.Product(18, "Sats bundle", new BigDecimal("0.00042"), "mBTC")),
       // As long as a JSON parser reads a number at all: rounded to any precision, however generous, it comes out otherwise.
       java.util.Map.entry(19, new CatalogApi.Product(19, "Ledger to its last digit", longestAmount(), "EUR")),
+      // A name JSON must escape (a quote, a backslash, a line break, a tab) and one beyond ASCII: the body is JSON whatever the name.
+      java.util.Map.entry(20, new CatalogApi.Product(20, "12\" tamper \\ base,\nsteel\t\"Café\" \u20ac", new BigDecimal("39.90"), "EUR")),
       // An id is any whole number the catalog has: 0 and below too (a sample, a product of the old system), never a 400.
       java.util.Map.entry(0, new CatalogApi.Product(0, "Sample sachet", new BigDecimal("0"), "EUR")),
       java.util.Map.entry(-7, new CatalogApi.Product(-7, "Legacy grinder", new BigDecimal("89.00"), "CHF")));
@@ -230,29 +232,38 @@ class VersioningTest {
     @DisplayName("v2 sends each product of its own catalog, its amount exactly, as v1 does: any number of digits and decimals, as long as a JSON parser reads, any sign, any currency")
     void exactAmountsByUrl() throws Exception {
       for (String id : new String[] {"1", "2"}) get("/api/v2/products/" + id, null); // the API's own products 1 and 2 first
+      Locale machine = Locale.getDefault();
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
-        for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
-          for (String version : new String[] {"v1", "v2"}) {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/" + version
-                + "/products/" + product.id())).build(), HttpResponse.BodyHandlers.ofString());
-            String body = response.statusCode() + " " + response.body();
-            JsonNode sent = exactJson(response.body());
-            assertThat(sent.path("name").asText() + " " + (version.equals("v1") ? product.currency() : sent.path("price").path("currency").asText()))
-                .as("TODO 1: /api/%s/products/%d of a second catalog, whose product %d is %s, answered %s: each answer is built"
-                    + " from the product find(ctx) found in this catalog, with its own currency, whatever Java knows of it, and"
-                    + " whatever its id (0 and below too: an id is any whole number, as find(ctx) takes it; no check of your own"
-                    + " turns one into a 400) (nothing kept from an earlier answer or another catalog)", version, product.id(), product.id(), product,
-                    body)
-                .isEqualTo(product.name() + " " + product.currency());
-            JsonNode amount = version.equals("v1") ? sent.path("price") : sent.path("price").path("amount");
-            assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
-                .as("TODO 1: the amount of a product whose price is %s %s came out of /api/%s as %s in %s: the amount goes"
-                    + " from the product to the answer as the BigDecimal it is (new Price(p.amount(), ...)), never through"
-                    + " a double, which keeps about 16 digits, never rounded to a precision (decimal128 keeps 34 digits, and a generous MathContext of 100 or 128 rounds the longest amount too) or to"
-                    + " the decimals of a currency (a unit price has more than any currency's four)", product.amount().toPlainString(),
-                    product.currency(), version, amount, body)
-                .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
+        // On a machine whose language writes other digits too (an Arabic one's 2 is "\u0662"): a body is JSON on every machine.
+        Locale.setDefault(Locale.forLanguageTag("ar-EG"));
+        try {
+          for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
+            for (String version : new String[] {"v1", "v2"}) {
+              HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/" + version
+                  + "/products/" + product.id())).build(), HttpResponse.BodyHandlers.ofString());
+              String body = response.statusCode() + " " + response.body();
+              JsonNode sent = exactJson(response.body());
+              assertThat(sent.path("name").asText() + " " + (version.equals("v1") ? product.currency() : sent.path("price").path("currency").asText()))
+                  .as("TODO 1: /api/%s/products/%s of a second catalog, whose product %s is %s, answered %s: each answer is built"
+                      + " from the product find(ctx) found in this catalog, with its own currency, whatever Java knows of it, and"
+                      + " whatever its id (0 and below too: an id is any whole number, as find(ctx) takes it; no check of your own"
+                      + " turns one into a 400) (nothing kept from an earlier answer or another catalog), and written by ctx.json(...),"
+                      + " JSON whatever the name and the machine's language (a body built by hand with String.format is no JSON"
+                      + " for a name with a quote or a line break, and %%d writes an Arabic machine's digits)", version, product.id(), product.id(), product,
+                      body)
+                  .isEqualTo(product.name() + " " + product.currency());
+              JsonNode amount = version.equals("v1") ? sent.path("price") : sent.path("price").path("amount");
+              assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
+                  .as("TODO 1: the amount of a product whose price is %s %s came out of /api/%s as %s in %s: the amount goes"
+                      + " from the product to the answer as the BigDecimal it is (new Price(p.amount(), ...)), never through"
+                      + " a double, which keeps about 16 digits, never rounded to a precision (decimal128 keeps 34 digits, and a generous MathContext of 100 or 128 rounds the longest amount too) or to"
+                      + " the decimals of a currency (a unit price has more than any currency's four)", product.amount().toPlainString(),
+                      product.currency(), version, amount, body)
+                  .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
+            }
           }
+        } finally {
+          Locale.setDefault(machine);
         }
         // The first catalog, asked again while the second runs: still its own products, on both URLs.
         for (String[] product : PRODUCTS) {
@@ -337,6 +348,7 @@ class VersioningTest {
               + " whose ctx.pathParamAsClass(...) the given handler answers", notANumber.statusCode(), notANumber.body())
           .isEqualTo(400);
       assertThat(contentType(notANumber)).as("TODO 1: the 400 is a problem document").startsWith("application/problem+json");
+      assertNoProductPastAnInt("TODO 1", "/api/v2/products/", null);
     }
   }
 
@@ -599,27 +611,35 @@ class VersioningTest {
     @DisplayName("every version chosen by Accept sends each product of its own catalog, its amount exactly: any number of digits and decimals, any sign, any currency")
     void exactAmountsByAccept() throws Exception {
       for (String id : new String[] {"1", "2"}) get("/api/products/" + id, V2); // the API's own products 1 and 2 first
+      Locale machine = Locale.getDefault();
       try (CatalogApi exact = new CatalogApi(0, EXACT_PRODUCTS)) {
-        for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
-          for (String accept : new String[] {V1, V2, PLAIN_JSON}) {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/products/"
-                + product.id())).header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString());
-            String body = response.statusCode() + " " + response.body();
-            JsonNode sent = exactJson(response.body());
-            assertThat(sent.path("name").asText() + " " + (accept.equals(V2) ? sent.path("price").path("currency").asText() : product.currency()))
-                .as("TODO 2: /api/products/%d with Accept: %s, of a second catalog whose product %d is %s, answered %s: build"
-                    + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog, whatever"
-                    + " its id (0 and below too: no check of your own turns one into a 400)",
-                    product.id(), accept, product.id(), product, body)
-                .isEqualTo(product.name() + " " + product.currency());
-            JsonNode amount = accept.equals(V2) ? sent.path("price").path("amount") : sent.path("price");
-            assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
-                .as("TODO 2: the amount of a product whose price is %s %s came out for Accept: %s as %s in %s: build the"
-                    + " body with v1(product) or v2(product), which keep the BigDecimal as it is: no rounding to a precision"
-                    + " or a number of decimals", product.amount().toPlainString(),
-                    product.currency(), accept, amount, body)
-                .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
+        // On a machine whose language writes other digits too (an Arabic one's 2 is "\u0662"): a body is JSON on every machine.
+        Locale.setDefault(Locale.forLanguageTag("ar-EG"));
+        try {
+          for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
+            for (String accept : new String[] {V1, V2, PLAIN_JSON}) {
+              HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/products/"
+                  + product.id())).header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString());
+              String body = response.statusCode() + " " + response.body();
+              JsonNode sent = exactJson(response.body());
+              assertThat(sent.path("name").asText() + " " + (accept.equals(V2) ? sent.path("price").path("currency").asText() : product.currency()))
+                  .as("TODO 2: /api/products/%s with Accept: %s, of a second catalog whose product %s is %s, answered %s: build"
+                      + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog, whatever"
+                      + " its id (0 and below too: no check of your own turns one into a 400), written by ctx.json(...), JSON"
+                      + " whatever the name and the machine's language (never built by hand with String.format)",
+                      product.id(), accept, product.id(), product, body)
+                  .isEqualTo(product.name() + " " + product.currency());
+              JsonNode amount = accept.equals(V2) ? sent.path("price").path("amount") : sent.path("price");
+              assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
+                  .as("TODO 2: the amount of a product whose price is %s %s came out for Accept: %s as %s in %s: build the"
+                      + " body with v1(product) or v2(product), which keep the BigDecimal as it is: no rounding to a precision"
+                      + " or a number of decimals", product.amount().toPlainString(),
+                      product.currency(), accept, amount, body)
+                  .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
+            }
           }
+        } finally {
+          Locale.setDefault(machine);
         }
         // The first catalog, asked again by Accept while the second runs: still its own products.
         for (String[] product : PRODUCTS) {
@@ -700,11 +720,15 @@ class VersioningTest {
     @DisplayName("a malformed Accept header (a q that is no qvalue, empty elements) is never a server error")
     void malformedAcceptIsNoServerError() throws Exception {
       for (String accept : new String[] {V2 + ";q=abc", V2 + ";q=", V2 + ";q", V2 + ";q=1.5", V2 + ";q=-1", V2 + ";q=0.1234",
-          V2 + ";q=0.5;q=x", V2 + ";;", ",,", " , */*", ";q=0.5", "application/vnd.shop.v2+json;q=0.5e1"}) {
+          V2 + ";q=0.5;q=x", V2 + ";;", ",,", " , */*", ";q=0.5", "application/vnd.shop.v2+json;q=0.5e1",
+          // A type without its slash or one of its halves: no media type, but a header the server still answers.
+          "json", "application/", "/json", "*", "/", "application//json", V2 + ";q=0.5, json", "text, " + V1}) {
         HttpResponse<String> response = get("/api/products/1", accept);
         assertThat(response.statusCode())
-            .as("TODO 2: Accept: %s is malformed (RFC 9110 12.4.2: qvalue = 0[.ddd] or 1[.000]), which the server may"
-                + " ignore, never crash on: answer 200 or 406; got %d %s", accept, response.statusCode(), response.body())
+            .as("TODO 2: Accept: %s is malformed (RFC 9110 12.4.2: qvalue = 0[.ddd] or 1[.000]; 8.3.1: a media type is"
+                + " type \"/\" subtype), which the server may ignore, never crash on: answer 200 or 406, and compare whole types"
+                + " with equals (a type without a slash has no second half to read); got %d %s", accept, response.statusCode(),
+                response.body())
             .isIn(200, 406);
         assertThat(varyNames(response)).as("TODO 2: Vary: Accept for Accept: %s", accept).contains("accept");
       }
@@ -729,6 +753,12 @@ class VersioningTest {
             .as("TODO 2: nothing in Accept: %s can be served; say so with 406 instead of guessing", accept)
             .isEqualTo(406);
       }
+    }
+
+    @Test
+    @DisplayName("an id past an int is no product by Accept either: a 400 or a 404, never the product its digits wrap onto")
+    void idPastAnIntByAccept() throws Exception {
+      for (String accept : new String[] {V1, V2, PLAIN_JSON}) assertNoProductPastAnInt("TODO 2", "/api/products/", accept);
     }
 
     @Test
@@ -835,13 +865,16 @@ class VersioningTest {
       String second = "{\"id\":2,\"name\":\"Milk jug\",\"price\":{\"amount\":12.90,\"currency\":\"USD\"},\"stock\":4}";
       readOrFail(first); // a mapper made at the first read is the reader's own, not a call's
       var statics = new workbook.test.FieldState(ProductReader.class.getClassLoader(), 3, false, null);
-      java.util.Map<String, String> before = statics.ofStatics(ProductReader.class);
+      // The static fields of every class of the lab: a helper class beside the reader holds state for it as well.
+      Class<?>[] lab = workbook.test.LabClasses.beside(VersioningTest.class, false).toArray(Class<?>[]::new);
+      java.util.Map<String, String> before = statics.ofStatics(lab);
       readOrFail(second);
-      List<String> changed = workbook.test.FieldState.changes(before, statics.ofStatics(ProductReader.class), "");
-      assertThat(changed).as("TODO 3: reading a second body changed the reader's static fields (each: before -> after):"
-          + " the reader keeps something of a call (the body, its tree, the product, a memo of the last read) where the"
-          + " next call, or a call at the same time on another thread, finds it. A reader shared by every thread of a"
-          + " client keeps everything of a call in local variables (see hint 2)").isEmpty();
+      List<String> changed = workbook.test.FieldState.changes(before, statics.ofStatics(lab), "");
+      assertThat(changed).as("TODO 3: reading a second body changed static fields of the lab's classes (each: before -> after):"
+          + " the reader keeps something of a call (the body, its tree, the product, a memo of the bodies read) where the"
+          + " next call, or a call at the same time on another thread, finds it, wherever it sits (the reader, a class nested"
+          + " in it or a helper class beside it), and a memo of bodies holds every body ever read. A reader shared by every"
+          + " thread of a client keeps everything of a call in local variables (see hint 2)").isEmpty();
     }
 
     @Test
@@ -1110,6 +1143,23 @@ class VersioningTest {
         String got = thrown != null ? "an error: " + message(thrown) : "[" + readOrFail(body).name() + "]";
         if (!got.equals("[" + name + "]")) wrong.add(body + " read the name as " + got);
       }
+      // A number in exponent form, as a name or a currency: its text, in this notation or another of the same number
+      // (1e3 as 1E+3, as a reader of BigDecimals writes it back, or as sent), never EUR, the empty name or an error.
+      for (String number : new String[] {"1e3", "-2.5E-2", "8.40e2"}) {
+        for (String body : new String[] {"{\"id\":1,\"name\":" + number + ",\"price\":{\"amount\":7.50}}",
+            "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":" + number + "}}"}) {
+          Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+          String got = thrown != null ? null : body.contains("currency") ? readOrFail(body).price().currency() : readOrFail(body).name();
+          boolean sameNumber;
+          try {
+            sameNumber = got != null && new BigDecimal(got).compareTo(new BigDecimal(number)) == 0;
+          } catch (NumberFormatException notANumber) {
+            sameNumber = false;
+          }
+          if (!sameNumber) wrong.add(body + " read the " + (body.contains("currency") ? "currency" : "name") + " as "
+              + (thrown != null ? "an error: " + message(thrown) : "[" + got + "]"));
+        }
+      }
       assertThat(wrong)
           .as("TODO 3: the reader needs the amount and nothing else, so an id, name or currency of another type than it"
               + " expects (a code for an id, an id past an int, an object or a list) never fails the read, and a name that is"
@@ -1139,7 +1189,7 @@ class VersioningTest {
 
     @Test
     @DisplayName("the reader reads the body's text as it is, on a machine of any charset: never through the machine's default (String.getBytes(), new String(bytes), a Reader without a charset)")
-    void noDefaultCharset() {
+    void noDefaultCharset() throws Exception {
       // The body is text already: turned into bytes and back with the machine's default charset (windows-1252 on many
       // a Windows JDK 17, ASCII in a container without a locale) while Jackson reads bytes as UTF-8, "€" or "Café" comes
       // out garbled, or the read fails, on one machine and not on another. Every API that takes the default, by its letter.
@@ -1148,8 +1198,43 @@ class VersioningTest {
           "java/io/OutputStreamWriter.<init>(Ljava/io/OutputStream;)V", "java/io/FileReader.<init>(Ljava/lang/String;)V",
           "java/io/FileReader.<init>(Ljava/io/File;)V", "java/util/Scanner.<init>(Ljava/io/InputStream;)V",
           "java/io/ByteArrayOutputStream.toString()Ljava/lang/String;", "java/nio/charset/Charset.defaultCharset()Ljava/nio/charset/Charset;");
-      List<String> uses = workbook.bytecode.ClassCode.calls(ProductReader.class).stream()
-          .map(call -> call.owner() + "." + call.name() + call.descriptor()).filter(defaultCharset::contains).distinct().toList();
+      // Read as such a machine reads (on a JDK 17, where the default still follows the machine): the text comes out as sent.
+      String body = "{\"id\":1,\"name\":\"Caf\u00e9 cr\u00e8me \u20ac\u00a5\",\"price\":{\"amount\":7.50,\"currency\":\"\u20ac\"}}";
+      List<String> garbled = new ArrayList<>();
+      for (java.nio.charset.Charset machine : List.of(java.nio.charset.Charset.forName("windows-1252"), java.nio.charset.StandardCharsets.US_ASCII)) {
+        String got;
+        try {
+          ProductReader.Product read = workbook.test.PlatformCharset.with(machine, () -> ProductReader.read(body));
+          got = read.name() + " " + read.price().currency();
+        } catch (RuntimeException e) {
+          got = "an error: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        if (!got.equals("Caf\u00e9 cr\u00e8me \u20ac\u00a5 \u20ac")) garbled.add("with the default charset " + machine + ": " + got);
+      }
+      assertThat(garbled)
+          .as("TODO 3: the reader read the name \"Caf\u00e9 cr\u00e8me \u20ac\u00a5\" and the currency \"\u20ac\" otherwise on a machine"
+              + " whose default charset is another (a Windows JDK 17, a container without a locale): somewhere on its way the"
+              + " text is turned into bytes or back with the machine's default (String.getBytes(), new String(bytes), a Reader"
+              + " without a charset), in the reader or a helper of its own, while Jackson reads bytes as UTF-8; hand Jackson the"
+              + " String itself (JSON.readTree(json)). Read")
+          .isEmpty();
+      // And by its letter, on a JDK where the default is UTF-8 everywhere: in the reader and every class of the lab it uses.
+      java.util.Set<String> lab = new java.util.HashSet<>();
+      for (Class<?> type : workbook.test.LabClasses.beside(VersioningTest.class, true)) lab.add(type.getName());
+      java.util.Set<String> reach = new java.util.LinkedHashSet<>(List.of(ProductReader.class.getName()));
+      for (java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(reach); !todo.isEmpty(); ) {
+        Class<?> type = Class.forName(todo.pop(), false, ProductReader.class.getClassLoader());
+        for (String named : workbook.bytecode.ClassCode.classesNamed(type)) {
+          if (lab.contains(named) && !named.startsWith("CatalogApi") && reach.add(named)) todo.add(named);
+        }
+        for (String other : lab) if (other.startsWith(type.getName() + "$") && reach.add(other)) todo.add(other);
+      }
+      List<String> uses = new ArrayList<>();
+      for (String type : reach) {
+        workbook.bytecode.ClassCode.calls(Class.forName(type, false, ProductReader.class.getClassLoader())).stream()
+            .map(call -> type + ": " + call.owner() + "." + call.name() + call.descriptor())
+            .filter(use -> defaultCharset.contains(use.substring(use.indexOf(": ") + 2))).distinct().forEach(uses::add);
+      }
       assertThat(uses)
           .as("TODO 3: the reader turns text into bytes or bytes into text with the machine's default charset, so a body with"
               + " \"€\" or \"Café\" reads on one machine and is garbled or refused on another (Jackson reads bytes as UTF-8);"
@@ -1283,15 +1368,22 @@ class VersioningTest {
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}", "<html>502 Bad Gateway</html>",
           "", "null", "[]", "\"7.50\"", whole + " {\"price\":{\"amount\":0}}", whole + "<html>502 Bad Gateway</html>",
           whole + "}", whole + " x",
+          // Followed by what Java calls whitespace and JSON does not (RFC 8259: space, tab, line feed, carriage return only):
+          // a vertical tab, a form feed, a record separator, a line separator, an ideographic space (strip() removes them all).
+          whole + "\u000b", whole + "\f", whole + " \u001e", whole + "\u2028", whole + "\u3000", "\f" + whole,
           // A JSON string is no product, even one that holds a product's JSON (a body encoded twice): read once, never again.
           "\"" + whole.replace("\"", "\\\"") + "\""}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown)
             .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off, no JSON at all, a JSON value that is"
                 + " no product (a JSON string too, even one holding a product's JSON: a body is read once, never parsed again),"
-                + " or one JSON value followed by more (a second body, an error page: no JSON either), is an IllegalArgumentException (the"
+                + " or one JSON value followed by more (a second body, an error page, or what Java's strip() or trim() takes for"
+                + " whitespace and JSON does not: a form feed, a vertical tab, U+001E, U+2028: hand Jackson the body as it came),"
+                + " is no JSON either, an IllegalArgumentException (the"
                 + " given code wraps Jackson's JsonProcessingException in one, and the given mapper refuses what follows the"
-                + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch", body,
+                + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch",
+                java.util.regex.Pattern.compile("[\\x00-\\x1f\\u2028\\u3000]").matcher(body)
+                    .replaceAll(c -> java.util.regex.Matcher.quoteReplacement(String.format("\\u%04x", (int) c.group().charAt(0)))),
                 thrown == null ? "nothing" : thrown.getClass().getName())
             .isInstanceOf(IllegalArgumentException.class);
       }
@@ -1500,11 +1592,8 @@ class VersioningTest {
     @DisplayName("the contract never says that what an answer holds is left out of it: nothing of a product, its price, amount or currency is writeOnly")
     void nothingAnAnswerHoldsIsWriteOnly() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
-      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
-          {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}}) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200").path("content")
-            .path(answer[1]).path("schema");
-        List<JsonNode> product = applying(document, schema);
+      for (String[] answer : PRODUCT_ANSWERS) {
+        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
         List<JsonNode> all = new ArrayList<>(product);
         for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
         List<JsonNode> price = property(document, product, "price");
@@ -1524,9 +1613,7 @@ class VersioningTest {
     void amountHasNoDefault() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2}}) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
-            .path("content").path(answer[1]).path("schema");
-        List<JsonNode> prices = property(document, applying(document, schema), "price");
+        List<JsonNode> prices = property(document, productSchemas(document, answer[0], answer[1]), "price");
         // Every schema that applies to the amount: its own, one beside or behind a $ref, one in an allOf.
         List<String> defaults = new ArrayList<>(keywords(priceProperty(document, answer[0], answer[1], "amount"), "default"));
         for (JsonNode price : prices) if (price.path("default").has("amount")) defaults.add("the price's default: " + price.get("default"));
@@ -1542,13 +1629,10 @@ class VersioningTest {
     @DisplayName("the contract never tells a generated client to read money into a type that cannot hold it (format: double, float, int64, ...)")
     void moneyIsNoBinaryFloat() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
-      String[][] answers = {{"/api/v2/products/{id}", PLAIN_JSON, "amount"}, {"/api/products/{id}", V2, "amount"},
-          {"/api/v1/products/{id}", PLAIN_JSON, null}, {"/api/products/{id}", V1, null}};
-      for (String[] answer : answers) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200")
-            .path("content").path(answer[1]).path("schema");
-        List<JsonNode> money = property(document, applying(document, schema), "price");
-        if (answer[2] != null) money = property(document, money, answer[2]);
+      for (String[] answer : PRODUCT_ANSWERS) {
+        // v2's money is the price's amount, v1's the price itself.
+        List<JsonNode> money = property(document, productSchemas(document, answer[0], answer[1]), "price");
+        if (answer == PRODUCT_ANSWERS[0] || answer == PRODUCT_ANSWERS[1]) money = property(document, money, "amount");
         // A number's format tells a generator which type to read it into: float and double cannot hold 19.99, the
         // integer formats (int32, int64, ...) not 7.50. Only none, or decimal (exact by the OpenAPI format registry), keep
         // money: in the money's own schema, beside its $ref, and in every schema it reaches through $ref, allOf, anyOf, oneOf.
@@ -1766,11 +1850,8 @@ class VersioningTest {
           .isEmpty();
       // The same rule by its letter, for every answer of a product: no schema of the product or its price closes it.
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
-      for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
-          {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}}) {
-        JsonNode schema = document.path("paths").path(answer[0]).path("get").path("responses").path("200").path("content")
-            .path(answer[1]).path("schema");
-        List<JsonNode> product = applying(document, schema);
+      for (String[] answer : PRODUCT_ANSWERS) {
+        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
         List<JsonNode> objects = new ArrayList<>(product);
         objects.addAll(property(document, product, "price"));
         List<String> closing = new ArrayList<>(keywords(objects, "maxProperties", "propertyNames", "patternProperties",
@@ -1809,23 +1890,41 @@ class VersioningTest {
     assertThat(get(path + "1", firstAccept).statusCode()).as("%s: GET %s1 (do the step first)", todo, path).isEqualTo(200);
     java.util.Map<String, String> before = apiFields(fields, api, server);  // what a first request makes once (a mapper) is the API's own
     assertThat(get(path + "2", secondAccept).statusCode()).as("%s: GET %s2 (do the step first)", todo, path).isEqualTo(200);
-    List<String> changed = workbook.test.FieldState.changes(before, apiFields(fields, api, server), "CatalogApi.");
+    List<String> changed = workbook.test.FieldState.changes(before, apiFields(fields, api, server), "");
     assertThat(changed)
         .as("%s: GET %s2%s, after GET %s1%s, changed the API's fields (each: before -> after): one API serves every request"
             + " at once, so a product or a type kept in a field is one that a request at the same time finds, and it answers"
-            + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
-            + " handler (Product product = find(ctx))", todo, path, secondAccept == null ? "" : " (Accept: " + secondAccept + ")",
+            + " with the other's product or version, and a memo per Accept header grows with every header a client makes"
+            + " up, wherever it sits (a helper class beside the API, a map a route's lambda captures). Keep what a request"
+            + " looks up and chooses in local variables of its handler (Product product = find(ctx))", todo, path, secondAccept == null ? "" : " (Accept: " + secondAccept + ")",
             path, firstAccept == null ? "" : " (Accept: " + firstAccept + ")")
         .isEmpty();
   }
 
   /**
-   * The API's fields and static fields, those of the classes nested in it too (a memo kept in a holder class is the API's as
-   * much as one in its own static field), "field" or "Type.field" -> what it holds.
+   * The API's fields and the static fields of every class of the lab (a memo kept in a holder class, nested in the API or
+   * beside it, is the API's as much as one in its own static field), and what its routes' lambdas capture (a map made in
+   * the constructor and captured by a route is kept by Javalin as long as the API runs): "CatalogApi.field", "Type.field"
+   * or "the route ..." -> what it holds.
    */
   private static java.util.Map<String, String> apiFields(workbook.test.FieldState fields, CatalogApi api, java.util.Set<String> skip) {
-    java.util.Map<String, String> all = new java.util.TreeMap<>(fields.of(api, skip));
-    all.putAll(fields.ofStatics(CatalogApi.class));
+    java.util.Map<String, String> all = new java.util.TreeMap<>();
+    fields.of(api, skip).forEach((field, held) -> all.put("CatalogApi." + field, held));
+    // Every class of the lab, not only the API and the classes nested in it: a helper class beside it holds state as well.
+    all.putAll(fields.ofStatics(workbook.test.LabClasses.beside(VersioningTest.class, false).toArray(Class<?>[]::new)));
+    // And what the API's routes hold: a variable a route's lambda captures lives in Javalin, as long as the API runs.
+    for (java.lang.reflect.Field field : CatalogApi.class.getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) || !io.javalin.Javalin.class.isAssignableFrom(field.getType())) continue;
+      try {
+        field.setAccessible(true);
+        for (var route : ((io.javalin.Javalin) field.get(api)).unsafe.internalRouter.allHttpHandlers()) {
+          fields.of(route.endpoint.handler, java.util.Set.of()).forEach((captured, held) ->
+              all.put("the route " + route.endpoint.method + " " + route.endpoint.path + " (its lambda's " + captured + ")", held));
+        }
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
     return all;
   }
 
@@ -1919,7 +2018,7 @@ class VersioningTest {
           + accept + ")").isEqualTo(200);
       assertThat(during.get()).as("%s: GET %s answered %s without writing the product's amount: build the body with v1(product)"
           + " or v2(product) and ctx.json(...)", todo, path, response.body()).isNotNull();
-      assertThat(workbook.test.FieldState.changes(before, during.get(), "CatalogApi."))
+      assertThat(workbook.test.FieldState.changes(before, during.get(), ""))
           .as("%s: while GET %s%s wrote its body, the API's fields were changed (each: before -> while writing): a field set"
               + " for the request and cleared after it is still one that a request at the same time reads, and then answers"
               + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
@@ -1927,6 +2026,28 @@ class VersioningTest {
               accept == null ? "" : " (Accept: " + accept + ")")
           .isEmpty();
     }
+  }
+
+  /**
+   * Ids past an int, each on the product 1 or 2 when its digits are cut to an int ((int) of a long, intValue() of a
+   * BigInteger): no product has them, so the answer is the given find(ctx)'s 400 (no int) or a 404 (no such product), a
+   * problem document either way, never a 200 with a product whose id is not the URL's.
+   */
+  private void assertNoProductPastAnInt(String todo, String path, String accept) throws Exception {
+    List<String> wrong = new ArrayList<>();
+    for (String id : new String[] {"4294967297", "4294967298", "-4294967295", "2147483648", "9223372036854775807",
+        "18446744073709551617", "-18446744073709551615"}) {
+      HttpResponse<String> response = get(path + id, accept);
+      if (!List.of(400, 404).contains(response.statusCode()) || !contentType(response).startsWith("application/problem+json")) {
+        wrong.add("GET " + path + id + " -> " + response.statusCode() + " " + contentType(response) + " " + response.body());
+      }
+    }
+    assertThat(wrong)
+        .as("%s: an id past an int is no product the catalog has (its ids are ints): answer it as /api/v1 does, through"
+            + " find(ctx), whose pathParamAsClass(\"id\", Integer.class) makes it a 400 (a 404 is as right), never the product"
+            + " its digits wrap onto when read as a long or a BigInteger and cut to an int ((int) id, intValue()): that"
+            + " answers product 1 for 4294967297. Answered otherwise%s", todo, accept == null ? "" : " (Accept: " + accept + ")")
+        .isEmpty();
   }
 
   /** The 406 is a problem document (RFC 9457) by its members, not by its Content-Type alone: its status and a title. */
@@ -2068,9 +2189,17 @@ class VersioningTest {
 
   /** Every schema that applies to the price's property of that name (amount, currency) in the 200 answer of path as type. */
   private static List<JsonNode> priceProperty(JsonNode document, String path, String type, String name) {
-    JsonNode answer = document.path("paths").path(path).path("get").path("responses").path("200").path("content").path(type)
-        .path("schema");
-    return property(document, property(document, applying(document, answer), "price"), name);
+    return property(document, property(document, productSchemas(document, path, type), "price"), name);
+  }
+
+  /** The 200 answers that hold a product: v2 by URL and by Accept, then v1 by URL, by its type and as application/json. */
+  private static final String[][] PRODUCT_ANSWERS = {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2},
+      {"/api/v1/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V1}, {"/api/products/{id}", PLAIN_JSON}};
+
+  /** Every schema that applies to the product in the 200 answer of path as type: its own and every one it reaches. */
+  private static List<JsonNode> productSchemas(JsonNode document, String path, String type) {
+    return applying(document, document.path("paths").path(path).path("get").path("responses").path("200").path("content")
+        .path(type).path("schema"));
   }
 
   /** Each value of a keyword in the schemas that have it, as "keyword: value". */
