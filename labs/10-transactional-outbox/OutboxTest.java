@@ -509,9 +509,10 @@ class OutboxTest {
     @Test
     @DisplayName("publish() returns false when the broker refuses the record")
     void reportsARefusal() throws Exception {
-      // given: a topic that takes records of at most 1000 bytes, and a row far bigger than that
+      // given: a topic that takes records of at most 1000 bytes, and a row far bigger than that, however the relay's
+      // producer compresses it
       topic = smallRecordsTopic();
-      OutboxRelay.Row row = new OutboxRelay.Row(1, topic, "o-1", "x".repeat(5000));
+      OutboxRelay.Row row = new OutboxRelay.Row(1, topic, "o-1", tooLargeForASmallTopic());
 
       assertThat(publish(row)).as("TODO 2: publish() of a record the broker refuses (too large for the topic)."
           + " It must wait for the broker's answer (get() or a callback) and return false: a relay that"
@@ -1281,7 +1282,7 @@ class OutboxTest {
       // given: o-2's row is too large for this topic, so the broker refuses it every time
       topic = smallRecordsTopic();
       writeOutbox("o-1");
-      insertOutboxRow("o-2", "x".repeat(5000));
+      insertOutboxRow("o-2", tooLargeForASmallTopic());
       writeOutbox("o-3");
       // and: behind them, rows of other orders bound for another topic, one for each of its four partitions (no
       // record reaches it when the pass stops at o-2)
@@ -2294,6 +2295,20 @@ class OutboxTest {
         return e;
       }
     });
+  }
+
+  /**
+   * A payload of 5,000 letters and digits drawn at random (a fixed seed): too large for {@link #smallRecordsTopic()}
+   * however the relay's producer compresses it. (5,000 times the same letter is not: gzip, snappy, lz4 or zstd shrink
+   * it to a few dozen bytes, and the broker takes it, so a relay with compression.type set, a correct choice, would
+   * fail the tests of a refused record.)
+   */
+  static String tooLargeForASmallTopic() {
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    Random random = new Random(5_000);
+    StringBuilder payload = new StringBuilder(5_000);
+    for (int i = 0; i < 5_000; i++) payload.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    return payload.toString();
   }
 
   /** A one-partition topic that refuses records larger than 1000 bytes (RecordTooLargeException). */
