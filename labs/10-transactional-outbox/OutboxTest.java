@@ -2300,8 +2300,8 @@ class OutboxTest {
   /**
    * A payload of 5,000 letters and digits drawn at random (a fixed seed): too large for {@link #smallRecordsTopic()}
    * however the relay's producer compresses it. (5,000 times the same letter is not: gzip, snappy, lz4 or zstd shrink
-   * it to a few dozen bytes, and the broker takes it, so a relay with compression.type set, a correct choice, would
-   * fail the tests of a refused record.)
+   * it to a few hundred bytes at most, and the broker takes it, so a relay with compression.type set, a correct choice,
+   * failed the tests of a refused record.)
    */
   static String tooLargeForASmallTopic() {
     String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
