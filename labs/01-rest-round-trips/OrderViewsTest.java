@@ -149,14 +149,20 @@ class OrderViewsTest {
    * not a 2xx says "Retry-After: 0" or "Retry-After: 1" ({@link #retryAfter}), as a service that is down or busy may: a
    * call is still one round-trip.
    */
-  record Answer(int statusCode, String body, String retryAfterSays) implements HttpResponse<String> {
+  record Answer(int statusCode, String body, String retryAfterSays, String contentType) implements HttpResponse<String> {
     /** An answer that, when it is not a 2xx, says the Retry-After {@link #retryAfter} gives its status. */
     Answer(int statusCode, String body) { this(statusCode, body, statusCode / 100 == 2 ? null : OrderViewsTest.retryAfter(statusCode)); }
+
+    /** An answer with this Retry-After (null: none) and no Content-Type. */
+    Answer(int statusCode, String body, String retryAfterSays) { this(statusCode, body, retryAfterSays, null); }
 
     public HttpRequest request() { return HttpRequest.newBuilder(URI.create("http://127.0.0.1/orders/42")).build(); }
     public Optional<HttpResponse<String>> previousResponse() { return Optional.empty(); }
     public HttpHeaders headers() {
-      return HttpHeaders.of(retryAfterSays == null ? Map.of() : Map.of("Retry-After", java.util.List.of(retryAfterSays)), (name, value) -> true);
+      Map<String, java.util.List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      if (retryAfterSays != null) headers.put("Retry-After", java.util.List.of(retryAfterSays));
+      if (contentType != null) headers.put("Content-Type", java.util.List.of(contentType));
+      return HttpHeaders.of(headers, (name, value) -> true);
     }
     public Optional<SSLSession> sslSession() { return Optional.empty(); }
     public URI uri() { return request().uri(); }
@@ -1547,21 +1553,23 @@ class OrderViewsTest {
     }
 
     @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // after the cheap ones: thousands of answers
-    @DisplayName("every answer is one round-trip whatever its Retry-After says (a date already past or a second ahead as much as 0 or 1) and whatever its body (text or none), a 2xx as much as any other, on get and getAsync alike")
+    @DisplayName("every answer is one round-trip whatever its Retry-After says (a date already past or a second ahead as much as 0 or 1) and whatever its body (text, none, an HTML page or the JSON null), a 2xx as much as any other, on get and getAsync alike")
     void everyAnswerAskedOnceWhateverItSays() throws Exception {
       RetryAfterStandIn standIn = new RetryAfterStandIn();
       RestClient client = clientOn(standIn, "TODO 3");
-      // the rest of the answers a server may give: an HTTP-date, no body at all, a 2xx (the first test tried the others)
-      java.util.List<String> wrong = askedOnceEach(client, standIn, (status, says, body) -> status / 100 == 2 || body.equals("e")
+      // the rest of the answers a server may give: an HTTP-date, no body at all, an HTML page, the JSON null, a 2xx (the
+      // first test tried the others)
+      java.util.List<String> wrong = askedOnceEach(client, standIn, (status, says, body) -> status / 100 == 2 || !body.equals("t")
           || says.equals("past") || says.equals("next"));
       assertThat(wrong)
           .as("TODO 3: every status from 100 to 599 came with each Retry-After a server may send (none, \"0\", \"1\", an HTTP-date"
               + " already past, one a second ahead: RFC 9110 10.2.3 allows both forms) and with a body or none, to get and to"
               + " getAsync; the first calls that went wrong are below: each is one round-trip whatever the answer says about"
               + " coming back, or does not say, and whatever its body (no retry when the date it names has come, nor of a 503"
-              + " that has no body, nor a 202 asked again when it says when the resource is ready): a retry asks a service"
-              + " that is down again and makes every failure cost the caller one more round-trip; a 2xx is the resource (none"
-              + " in an empty one: an error that is no HttpError), and anything else becomes the HttpError at once, with the"
+              + " that has no body or is an HTML page, as a proxy's is, nor of a 2xx whose body is the JSON null, nor a 202"
+              + " asked again when it says when the resource is ready): a retry asks a service that is down again and makes"
+              + " every failure cost the caller one more round-trip; a 2xx is the resource (none in an empty one, an HTML page"
+              + " or the JSON null: an error that is no HttpError), and anything else becomes the HttpError at once, with the"
               + " body the server sent, none for none")
           .isEmpty();
     }
@@ -1581,7 +1589,7 @@ class OrderViewsTest {
       for (int status = 100; status <= 599 && wrong.size() < 5; status++) {
         boolean success = status / 100 == 2;
         for (String says : RetryAfterStandIn.SAYS) {
-          for (String body : new String[] {"t", "e"}) {  // t: a body ("answered 503", or the order for a 2xx); e: none at all
+          for (String body : RetryAfterStandIn.BODIES) {
             if (!tried.test(status, says, body)) continue;
             for (boolean async : new boolean[] {false, true}) {
               String what = status + "." + says + "." + body + (async ? ".async" : ".get");
@@ -1590,15 +1598,16 @@ class OrderViewsTest {
               Throwable thrown = async ? client.getAsync(url, Services.Order.class).handle((o, e) -> { got[0] = o; return e; }).join()
                   : catchThrowable(() -> got[0] = client.get(url, Services.Order.class));
               RestClient.HttpError error = httpError(thrown);
-              String sent = body.equals("e") ? "" : success ? RetryAfterStandIn.ORDER : "answered " + status;
+              String sent = RetryAfterStandIn.body(status, body);
               int code = status;
               java.util.function.Supplier<String> how = () -> (async ? "getAsync" : "get") + " of a " + code + " with "
-                  + retryAfterAsSaid(says) + (body.equals("e") ? " and no body" : success ? " and the order" : " and the body \"" + sent + "\"");
+                  + retryAfterAsSaid(says) + (body.equals("e") ? " and no body" : body.equals("t") && success ? " and the order"
+                  : " and the body \"" + sent + "\"" + (body.equals("h") ? " (Content-Type: " + RetryAfterStandIn.HTML + ")" : ""));
               if (success && body.equals("t") && (thrown != null || !Services.ORDERS.get("42").equals(got[0]))) {
                 wrong.add(how.get() + " gave " + (thrown != null ? describe(thrown) : got[0]) + ", not the order");
-              } else if (success && body.equals("e") && (thrown == null || error != null)) {
-                wrong.add(how.get() + " gave " + (thrown == null ? got[0] : describe(thrown)) + ": a 2xx with nothing in it has no order"
-                    + " to read, and it is no HttpError either");
+              } else if (success && !body.equals("t") && (thrown == null || error != null)) {
+                wrong.add(how.get() + " gave " + (thrown == null ? got[0] : describe(thrown)) + ": a 2xx without an order in it has no"
+                    + " order to read, and it is no HttpError either");
               } else if (!success && (error == null || error.status() != status)) {
                 wrong.add(how.get() + " failed with " + describe(thrown));
               } else if (!success && !sent.equals(error.body())) {
@@ -1627,14 +1636,30 @@ class OrderViewsTest {
     /**
      * An HttpClient standing in for a service, with no network: GET /orders/{status}.{says}.{body}.{path} answers that
      * status with "Retry-After: {says}" ("-": none; "past": an HTTP-date an hour ago; "next": one a second from now, both
-     * in IMF-fixdate, GMT) and, for body "t", the body "answered {status}" (the order for a 2xx), for "e" none at all;
-     * each request counted.
+     * in IMF-fixdate, GMT) and the body {@link #body} makes of its code ({@link #BODIES}); each request counted.
      */
     static final class RetryAfterStandIn extends workbook.test.StandInHttpClient {
       /** Every Retry-After the sweep sends: none, delay-seconds 0 and 1, an HTTP-date past and one a second ahead. */
       static final String[] SAYS = {"-", "0", "1", "past", "next"};
       /** The body of a 2xx with text: order 42. */
       static final String ORDER = "{\"id\":\"42\",\"customerId\":\"7\",\"item\":\"espresso machine\",\"totalCents\":24900}";
+      /**
+       * Every body the sweeps send: t, text ("answered 503", the order for a 2xx); e, none at all; h, an HTML page (as a
+       * proxy or a load balancer writes one); n, the JSON null.
+       */
+      static final String[] BODIES = {"t", "e", "h", "n"};
+      /** The Content-Type of the HTML page. */
+      static final String HTML = "text/html; charset=UTF-8";
+
+      /** The body of an answer with this status and body code. */
+      static String body(int status, String body) {
+        return switch (body) {
+          case "e" -> "";
+          case "h" -> "<!DOCTYPE html>\n<html><head><title>" + status + "</title></head><body><h1>answered " + status + "</h1></body></html>\n";
+          case "n" -> "null";
+          default -> status / 100 == 2 ? ORDER : "answered " + status;
+        };
+      }
 
       private final Map<String, java.util.concurrent.atomic.AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -1665,8 +1690,7 @@ class OrderViewsTest {
           case "next" -> date(1);
           default -> parts[1];
         };
-        String body = parts[2].equals("e") ? "" : status / 100 == 2 ? ORDER : "answered " + status;
-        return (HttpResponse<T>) new Answer(status, body, says);
+        return (HttpResponse<T>) new Answer(status, body(status, parts[2]), says, parts[2].equals("h") ? HTML : null);
       }
 
       @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) { return answer(request); }
