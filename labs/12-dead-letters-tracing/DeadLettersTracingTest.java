@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES OrderSystem.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java
+//SOURCES OrderSystem.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java ../../shared/src/workbook/bytecode/ClassCode.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -72,6 +72,22 @@ class DeadLettersTracingTest {
   @Nested @Tag("step1")
   @DisplayName("Step 1: a poison message goes to the dead-letter topic")
   class Step1 {
+    @Test @Order(0) // first of its step: it reads the stock service's class files, a moment
+    @DisplayName("the stock service keeps no budget of time: it reads no clock of the system and sets no timer")
+    void keepsNoBudgetOfTime() throws Exception {
+      // A record that fails is tried again for as long as it fails (the store down, the dead-letter topic refusing it):
+      // a budget of time (give up after five minutes of refusals) commits past a record that is on no topic but this one
+      // once an outage lasts a second longer. No test can wait five minutes; the stock service's class files show where
+      // it reads the time (StockConsumer, its nested classes, and every class of your own its code names)
+      List<String> reads = new ArrayList<>();
+      for (Class<?> type : stockClasses()) reads.addAll(timeReadsAndTimers(type));
+      assertThat(reads).as("TODO 1: where the stock service reads the system's time or sets a timer of it. Nothing in"
+          + " it needs the time: a poison message goes to the DLT at its first failure, and any other failure (the store"
+          + " down, the DLT refusing the record) is tried again for as long as it lasts. A budget of time read from"
+          + " System.nanoTime() or currentTimeMillis() (or now(), new Date(), a Timer, a ScheduledExecutorService) ends"
+          + " the retries and commits past a record that is on no topic but this one").isEmpty();
+    }
+
     @Test @Order(1)
     @DisplayName("records after a poison message are still processed, and the group commits past it")
     void partitionKeepsFlowing() throws Exception {
@@ -869,6 +885,55 @@ class DeadLettersTracingTest {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) ids.add((String) newId.invoke(null));
     return ids;
+  }
+
+  /**
+   * StockConsumer, its nested classes, and every class of the lab's own their code names, followed through (a RetryBudget
+   * of your own next to it too); the given OrderService, TraceLog (which dates each hop), Tracing, OrderSystem and Demo,
+   * and the test, are left out.
+   */
+  static List<Class<?>> stockClasses() {
+    Map<String, Class<?>> lab = new java.util.LinkedHashMap<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(DeadLettersTracingTest.class, true)) lab.put(type.getName(), type);
+    java.util.function.Predicate<String> ours = name -> !List.of("OrderService", "TraceLog", "Tracing", "OrderSystem",
+        "Demo", "DeadLettersTracingTest").contains(name.split("\\$")[0]);
+    List<Class<?>> found = new ArrayList<>();
+    java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>();
+    lab.keySet().stream().filter(name -> name.equals("StockConsumer") || name.startsWith("StockConsumer$")).forEach(next::add);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (!next.isEmpty()) {
+      String name = next.poll();
+      if (!seen.add(name) || !lab.containsKey(name) || !ours.test(name)) continue;
+      found.add(lab.get(name));
+      next.addAll(workbook.bytecode.ClassCode.classesNamed(lab.get(name)));
+    }
+    return found;
+  }
+
+  /**
+   * Where the code of {@code type} (constructors and lambdas too, and method references) reads the system's time
+   * (System.nanoTime() or currentTimeMillis(), now() of java.time without a Clock, a Clock.system...(), new Date()) or
+   * sets a timer of it (Timer, ScheduledExecutorService, CompletableFuture's delayedExecutor, orTimeout, completeOnTimeout).
+   */
+  static List<String> timeReadsAndTimers(Class<?> type) {
+    List<String> found = new ArrayList<>();
+    for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+      String owner = c.owner(), name = c.name(), desc = c.descriptor();
+      boolean read = owner.equals("java/lang/System") && (name.equals("nanoTime") || name.equals("currentTimeMillis"))
+          || owner.startsWith("java/time/") && name.equals("now") && !desc.startsWith("(Ljava/time/Clock;)")
+          || owner.equals("java/time/Clock") && name.startsWith("system")
+          || owner.equals("java/util/Date") && name.equals("<init>") && desc.equals("()V");
+      boolean timer = owner.equals("java/util/Timer") && name.startsWith("schedule")
+          || (owner.equals("java/util/concurrent/ScheduledExecutorService")
+              || owner.equals("java/util/concurrent/ScheduledThreadPoolExecutor")) && name.startsWith("schedule")
+          || owner.equals("java/util/concurrent/CompletableFuture") && List.of("delayedExecutor", "orTimeout",
+              "completeOnTimeout").contains(name);
+      if (read || timer) {
+        found.add((c.reference() ? "a method reference in " : "") + type.getSimpleName() + "." + c.in() + (read ? " reads "
+            : " sets a timer: ") + owner.replace('/', '.') + "." + name);
+      }
+    }
+    return found;
   }
 
   /** A unary method for calls that go nowhere (the interceptors' tests only look at their metadata and Context). */
