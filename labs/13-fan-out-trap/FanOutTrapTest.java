@@ -1317,11 +1317,17 @@ class FanOutTrapTest {
       // A timer is the system's time read for you: something scheduled to happen after a real delay (give up after ten
       // minutes) is a budget of real time all the same, in a constructor too (a budget counted from the reaction's start)
       for (Class<?> type : ownClassesOf("Reaction", "Checkout")) reads.addAll(timersSet(type));
+      // A wait of real time is the system's time read for you as well: a thread of its own that sleeps ten minutes and
+      // then raises a flag is a budget of ten minutes, whatever clock it never reads. The reaction waits for real time in
+      // the given backOff() (its pause, on its clock) and close() (its join) only
+      for (Class<?> type : ownClassesOf("Reaction", "Checkout")) reads.addAll(timedWaits(type));
       assertThat(reads).as("TODO 2: where the reaction reads the system's time instead of its clock field (the README:"
           + " the reaction reads the time only from clock, never from System.nanoTime() or currentTimeMillis()). No"
           + " budget of any kind: deliver calls again after each backOff() until the service succeeds, and needs no time"
           + " of its own (backOff() measures the pause on clock), nor a timer that ends the retries after a real delay"
-          + " (a Timer, a ScheduledExecutorService, CompletableFuture.delayedExecutor)").isEmpty();
+          + " (a Timer, a ScheduledExecutorService, CompletableFuture.delayedExecutor), nor a wait of real time of its own"
+          + " outside backOff() and close() (Thread.sleep, a timed join, wait, park, or a java.util.concurrent call given"
+          + " a timeout: a thread that sleeps ten minutes and then raises a flag is a budget of ten minutes)").isEmpty();
     }
 
     @Test @Order(1) // first of its step: it calls deliver directly, in a moment, so a mistake it catches stops the run early
@@ -2082,6 +2088,32 @@ class FanOutTrapTest {
           + c.owner().replace('/', '.') + "." + c.name());
     }
     return timers;
+  }
+
+  /**
+   * Where the code of {@code type} waits for a span of real time outside the given Reaction.backOff() (its pause, measured
+   * on its clock) and Reaction.close() (its join): Thread.sleep, a timed join, wait or park, TimeUnit's sleep, and any
+   * call given a timeout (a TimeUnit and its amount, or a Duration: a timed await, get, poll, tryAcquire...). The Kafka
+   * consumer's own waits (the given loop's poll and close) are left out.
+   */
+  static List<String> timedWaits(Class<?> type) throws java.io.IOException {
+    List<String> waits = new ArrayList<>();
+    for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+      if (type == Reaction.class && List.of("backOff", "close").contains(c.in())) continue; // given: the pause, the join
+      String owner = c.owner(), name = c.name(), desc = c.descriptor();
+      if (owner.startsWith("org/apache/kafka/")) continue; // the consumer's poll and close, given
+      boolean timed = owner.equals("java/lang/Thread") && (name.equals("sleep") || name.equals("join") && !desc.equals("()V"))
+          || owner.equals("java/lang/Object") && name.equals("wait") && !desc.equals("()V")
+          || owner.equals("java/util/concurrent/locks/LockSupport") && (name.equals("parkNanos") || name.equals("parkUntil"))
+          || owner.equals("java/util/concurrent/TimeUnit") && List.of("sleep", "timedJoin", "timedWait").contains(name)
+          || desc.contains("JLjava/util/concurrent/TimeUnit;")
+          || desc.contains("Ljava/time/Duration;") && List.of("sleep", "join", "await", "get", "poll", "offer", "tryAcquire",
+              "tryLock", "awaitTermination", "orTimeout", "completeOnTimeout").contains(name);
+      if (timed) {
+        waits.add(type.getSimpleName() + "." + c.in() + " waits for real time: " + owner.replace('/', '.') + "." + name);
+      }
+    }
+    return waits;
   }
 
   /**
