@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//SOURCES OrderSystem.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java
+//SOURCES OrderSystem.java ../../shared/src/workbook/test/*.java ../../shared/src/workbook/faults/*.java ../../shared/src/workbook/bytecode/ClassCode.java
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -72,6 +72,22 @@ class DeadLettersTracingTest {
   @Nested @Tag("step1")
   @DisplayName("Step 1: a poison message goes to the dead-letter topic")
   class Step1 {
+    @Test @Order(0) // first of its step: it reads the stock service's class files, a moment
+    @DisplayName("the stock service keeps no budget of time: it reads no clock of the system and sets no timer")
+    void keepsNoBudgetOfTime() throws Exception {
+      // A record that fails is tried again for as long as it fails (the store down, the dead-letter topic refusing it):
+      // a budget of time (give up after five minutes of refusals) commits past a record that is on no topic but this one
+      // once an outage lasts a second longer. No test can wait five minutes; the stock service's class files show where
+      // it reads the time (StockConsumer, its nested classes, and every class of your own its code names)
+      List<String> reads = new ArrayList<>();
+      for (Class<?> type : stockClasses()) reads.addAll(timeReadsAndTimers(type));
+      assertThat(reads).as("TODO 1: where the stock service reads the system's time or sets a timer of it. Nothing in"
+          + " it needs the time: a poison message goes to the DLT at its first failure, and any other failure (the store"
+          + " down, the DLT refusing the record) is tried again for as long as it lasts. A budget of time read from"
+          + " System.nanoTime() or currentTimeMillis() (or now(), new Date(), a Timer, a ScheduledExecutorService) ends"
+          + " the retries and commits past a record that is on no topic but this one").isEmpty();
+    }
+
     @Test @Order(1)
     @DisplayName("records after a poison message are still processed, and the group commits past it")
     void partitionKeepsFlowing() throws Exception {
@@ -385,7 +401,7 @@ class DeadLettersTracingTest {
       send(topic, 1, List.of(order("o-1", "grinder"), "{\"orderId\":\"o-2\",\"quantity\":1}", "null",
           "{\"orderId\":\"o-4\",\"sku\":\"grinder\",\"quantity\":0}",
           "{\"orderId\":\"o-5\",\"sku\":\"grinder\",\"quantity\":-2}", "[]",
-          "{\"sku\":\"grinder\",\"quantity\":1,\"note\":\"" + "x".repeat(100_000) + "\"}",
+          "{\"sku\":\"grinder\",\r\n\t\"quantity\":1,\"note\":\"" + "x".repeat(460_000) + "\"}\n ",
           "{\"orderId\":\"o-8\",\"sku\":\"milk-jug\",\"quantity\":2147483647}"));
       String group = Topics.unique("stock");
       StockConsumer stock = new StockConsumer(topic, group, new TraceLog());
@@ -415,7 +431,9 @@ class DeadLettersTracingTest {
       assertThat(letters).extracting(r -> header(r, StockConsumer.ORIGINAL_OFFSET)).as("TODO 1: header %s of each"
           + " dead letter: the poison record's own offset on partition 1", StockConsumer.ORIGINAL_OFFSET)
           .containsExactly("1", "2", "3", "4", "5", "6");
-      // dlt.error is the PoisonMessage's message, whole, whatever its length: o-7's names its value, 100,000 characters
+      // dlt.error is the PoisonMessage's message, whole, whatever its length and whatever it holds: o-7's names its value,
+      // 460,059 characters (as long as a message can be while its dead letter, value and message, fits the DLT's 1 MB),
+      // with line breaks, a tab and a blank at its end (JSON's whitespace, in the value as it came)
       for (ConsumerRecord<String, String> letter : letters) {
         String why = null;
         try { // the reason the given reserve gives for the letter's value (kept unchanged: checked in step 1's test 2)
@@ -424,11 +442,18 @@ class DeadLettersTracingTest {
           why = p.getMessage();
         }
         String error = header(letter, StockConsumer.ERROR);
-        assertThat(error == null ? -1 : error.length()).as("TODO 1: the length of header %s of %s: the PoisonMessage's"
-            + " message, whole (error.getMessage()): a cap or a cut of your own loses why the record failed, and Kafka"
-            + " headers have no length limit of their own", StockConsumer.ERROR, letter.key()).isEqualTo(why.length());
-        assertThat(error).as("TODO 1: header %s of %s: the PoisonMessage's message, unchanged", StockConsumer.ERROR,
-            letter.key()).isEqualTo(why);
+        int at = firstDifference(error, why);
+        String seen = at < 0 ? "whole and unchanged" : error != null && why.startsWith(error) ? "cut after " + error.length()
+            + " of its " + why.length() + " characters" : "differs from character " + at + " on: " + around(error, at)
+            + " where the message has " + around(why, at) + " (" + (error == null ? "no header" : error.length()
+            + " characters, the message " + why.length()) + ")";
+        assertThat(seen).as("TODO 1: header %s of %s, against the PoisonMessage's message (error.getMessage()): whole"
+            + " and unchanged. A cap or a cut of your own, however big, loses why the record failed (o-7's message is"
+            + " 460,059 characters, as long as one can be while its dead letter still fits the DLT's 1 MB; Kafka headers"
+            + " have no length limit of their own); and nothing trimmed, put on one line, escaped or replaced (o-7's"
+            + " holds a line break and a tab and ends with a line break and a blank, from the value it quotes: whitespace"
+            + " JSON allows). The reason is evidence, kept as it is", StockConsumer.ERROR, letter.key())
+            .isEqualTo("whole and unchanged");
       }
       assertThat(stock.reserved()).as("TODO 1: orders reserved, each once: o-1, and o-8 for 2147483647 milk jugs (no"
           + " positive quantity is poison, however big)").containsExactly("o-1", "o-8");
@@ -862,6 +887,55 @@ class DeadLettersTracingTest {
     return ids;
   }
 
+  /**
+   * StockConsumer, its nested classes, and every class of the lab's own their code names, followed through (a RetryBudget
+   * of your own next to it too); the given OrderService, TraceLog (which dates each hop), Tracing, OrderSystem and Demo,
+   * and the test, are left out.
+   */
+  static List<Class<?>> stockClasses() {
+    Map<String, Class<?>> lab = new java.util.LinkedHashMap<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(DeadLettersTracingTest.class, true)) lab.put(type.getName(), type);
+    java.util.function.Predicate<String> ours = name -> !List.of("OrderService", "TraceLog", "Tracing", "OrderSystem",
+        "Demo", "DeadLettersTracingTest").contains(name.split("\\$")[0]);
+    List<Class<?>> found = new ArrayList<>();
+    java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>();
+    lab.keySet().stream().filter(name -> name.equals("StockConsumer") || name.startsWith("StockConsumer$")).forEach(next::add);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (!next.isEmpty()) {
+      String name = next.poll();
+      if (!seen.add(name) || !lab.containsKey(name) || !ours.test(name)) continue;
+      found.add(lab.get(name));
+      next.addAll(workbook.bytecode.ClassCode.classesNamed(lab.get(name)));
+    }
+    return found;
+  }
+
+  /**
+   * Where the code of {@code type} (constructors and lambdas too, and method references) reads the system's time
+   * (System.nanoTime() or currentTimeMillis(), now() of java.time without a Clock, a Clock.system...(), new Date()) or
+   * sets a timer of it (Timer, ScheduledExecutorService, CompletableFuture's delayedExecutor, orTimeout, completeOnTimeout).
+   */
+  static List<String> timeReadsAndTimers(Class<?> type) {
+    List<String> found = new ArrayList<>();
+    for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+      String owner = c.owner(), name = c.name(), desc = c.descriptor();
+      boolean read = owner.equals("java/lang/System") && (name.equals("nanoTime") || name.equals("currentTimeMillis"))
+          || owner.startsWith("java/time/") && name.equals("now") && !desc.startsWith("(Ljava/time/Clock;)")
+          || owner.equals("java/time/Clock") && name.startsWith("system")
+          || owner.equals("java/util/Date") && name.equals("<init>") && desc.equals("()V");
+      boolean timer = owner.equals("java/util/Timer") && name.startsWith("schedule")
+          || (owner.equals("java/util/concurrent/ScheduledExecutorService")
+              || owner.equals("java/util/concurrent/ScheduledThreadPoolExecutor")) && name.startsWith("schedule")
+          || owner.equals("java/util/concurrent/CompletableFuture") && List.of("delayedExecutor", "orTimeout",
+              "completeOnTimeout").contains(name);
+      if (read || timer) {
+        found.add((c.reference() ? "a method reference in " : "") + type.getSimpleName() + "." + c.in() + (read ? " reads "
+            : " sets a timer: ") + owner.replace('/', '.') + "." + name);
+      }
+    }
+    return found;
+  }
+
   /** A unary method for calls that go nowhere (the interceptors' tests only look at their metadata and Context). */
   static final io.grpc.MethodDescriptor<Object, Object> UNARY = io.grpc.MethodDescriptor.newBuilder()
       .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("workbook.Test/Call")
@@ -1089,7 +1163,10 @@ class DeadLettersTracingTest {
       TraceLog.Hop k = entry("k", "c-10", "c", "gateway", 30);
       // u: another user action, whose correlation id C-1 differs from c-1 in case only: an id is opaque, compared whole
       TraceLog.Hop u = entry("u", "C-1", "c", "gateway", 35);
-      List.of(c, x, n, k, u, z, d, a, y, b).forEach(log::add);
+      // v and j: two more user actions, whose correlation ids differ from c-1 by a blank before it and a line break after
+      // it: an id is opaque, compared whole as it is spelled, nothing trimmed
+      TraceLog.Hop v = entry("v", " c-1", "c", "gateway", 36), j = entry("j", "c-1\n", "c", "gateway", 37);
+      List.of(c, x, n, k, v, u, z, d, j, a, y, b).forEach(log::add);
       // when, then
       List<String> chain;
       try {
@@ -1100,11 +1177,12 @@ class DeadLettersTracingTest {
             + " belongs to no chain and must break none. Compare with correlationId.equals(hop.correlationId()), which"
             + " takes a null; hop.correlationId().equals(...) throws on it", e);
       }
-      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n k u z d a y b, d's clock is 1 s"
+      assertThat(chain).as("TODO 4: ids of chain(\"c-1\"); hops logged: c x n k v u z d j a y b, d's clock is 1 s"
           + " behind: start at the hop with no cause, then follow causationId links among c-1's hops only (z, caused"
           + " by c, belongs to c-2; k, caused by c, to c-10, another user action: compare the whole id, equals, not a"
           + " prefix; u, caused by c, to C-1, another user action too: equals, not equalsIgnoreCase, a correlation id"
-          + " is an opaque value that a caller may spell in any case; n, with no correlation id, to no chain)")
+          + " is an opaque value that a caller may spell in any case; v and j, caused by c, to \" c-1\" and \"c-1\\n\":"
+          + " equals on the ids as they are, not trimmed or stripped; n, with no correlation id, to no chain)")
           .containsExactly("a", "b", "c", "d");
       List<String> other = ids(log.chain("c-2"));
       assertThat(other).as("TODO 4: ids of chain(\"c-2\"): x, y, and z, whose cause is in another chain")
@@ -1543,6 +1621,20 @@ class DeadLettersTracingTest {
           : "0x" + java.util.HexFormat.of().formatHex(v)));
     }
     return all;
+  }
+
+  /** The first index where two strings differ (-1 when equal; a null differs at 0). */
+  static int firstDifference(String a, String b) {
+    if (a == null || b == null) return a == b ? -1 : 0;
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) if (a.charAt(i) != b.charAt(i)) return i;
+    return a.length() == b.length() ? -1 : n;
+  }
+
+  /** A few characters of {@code s} around {@code at}, quoted as JSON so that line breaks and blanks show. */
+  static String around(String s, int at) {
+    if (s == null) return "null";
+    return Json.write(s.substring(Math.max(0, at - 12), Math.min(s.length(), at + 12)));
   }
 
   static String catchIllegal(Runnable r) {

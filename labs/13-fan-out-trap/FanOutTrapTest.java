@@ -201,12 +201,14 @@ class FanOutTrapTest {
           + " eventType and orderId fields of o-1's event %s: every reader of the value learns what happened and to"
           + " which order (publish orderConfirmed(orderId))", events.get(0).value()).isEqualTo("order.confirmed o-1");
       // and: order ids holding what JSON must escape (a quote, a backslash, a line break, a tab, and every other control
-      // character: JSON allows none of U+0000 to U+001F unescaped), letters beyond ASCII, and capitals: each event's value
-      // is the event as JSON all the same, its key and its orderId the order's id as it is, not changed in any way
+      // character: JSON allows none of U+0000 to U+001F unescaped), letters beyond ASCII, capitals, and characters that
+      // Unicode normalization rewrites (an e followed by a combining accent, a ligature, a full-width letter, a circled
+      // digit): each event's value is the event as JSON all the same, its key and its orderId the order's id as it is,
+      // not changed in any way
       StringBuilder controls = new StringBuilder("o-6-");
       for (char c = 0; c < 0x20; c++) controls.append(c);
       List<String> awkward = List.of("o-\"2\"", "o-\\3", "o-4\n\t", "o-5-\u00e9-\u4e2d-\ud83d\ude00",
-          controls.append("-\u007f-\u2028").toString(), "O-7-ABC-\u0130-\u00c9");
+          controls.append("-\u007f-\u2028").toString(), "O-7-ABC-\u0130-\u00c9", "o-8-e\u0301-\ufb01-\uff21-\u2460");
       for (String id : awkward) checkout.confirmOrder(id);
       List<String> wrong = new ArrayList<>();
       List<ConsumerRecord<String, String>> later = Topics.readAll(topic).stream().skip(1).toList();
@@ -230,8 +232,10 @@ class FanOutTrapTest {
         }
       }
       assertThat(wrong).as("TODO 1: events of orders whose ids hold a quote, a backslash, a line break and a tab, every"
-          + " other control character (a carriage return, a form feed, U+0000...), letters beyond ASCII, or capitals:"
-          + " each keyed by its order id as it is (not trimmed, not lowercased), its value the event as JSON, whose"
+          + " other control character (a carriage return, a form feed, U+0000...), letters beyond ASCII, capitals, or an"
+          + " accent written after its letter, a ligature, a full-width letter and a circled digit: each keyed by its"
+          + " order id as it is (not trimmed, not lowercased, not normalized to NFC or NFKC: the id checkout charged is"
+          + " the id its reactions must get), its value the event as JSON, whose"
           + " orderId reads back as that id. JSON written by hand (String.format, concatenation, an escaper of a few"
           + " characters) leaves a quote, a backslash or a control character unescaped, and a reader gets no JSON or"
           + " another order's id: publish orderConfirmed(orderId), whose value Json.write makes").isEmpty();
@@ -1313,11 +1317,17 @@ class FanOutTrapTest {
       // A timer is the system's time read for you: something scheduled to happen after a real delay (give up after ten
       // minutes) is a budget of real time all the same, in a constructor too (a budget counted from the reaction's start)
       for (Class<?> type : ownClassesOf("Reaction", "Checkout")) reads.addAll(timersSet(type));
+      // A wait of real time is the system's time read for you as well: a thread of its own that sleeps ten minutes and
+      // then raises a flag is a budget of ten minutes, whatever clock it never reads. The reaction waits for real time in
+      // the given backOff() (its pause, on its clock) and close() (its join) only
+      for (Class<?> type : ownClassesOf("Reaction", "Checkout")) reads.addAll(timedWaits(type));
       assertThat(reads).as("TODO 2: where the reaction reads the system's time instead of its clock field (the README:"
           + " the reaction reads the time only from clock, never from System.nanoTime() or currentTimeMillis()). No"
           + " budget of any kind: deliver calls again after each backOff() until the service succeeds, and needs no time"
           + " of its own (backOff() measures the pause on clock), nor a timer that ends the retries after a real delay"
-          + " (a Timer, a ScheduledExecutorService, CompletableFuture.delayedExecutor)").isEmpty();
+          + " (a Timer, a ScheduledExecutorService, CompletableFuture.delayedExecutor), nor a wait of real time of its own"
+          + " outside backOff() and close() (Thread.sleep, a timed join, wait, park, or a java.util.concurrent call given"
+          + " a timeout: a thread that sleeps ten minutes and then raises a flag is a budget of ten minutes)").isEmpty();
     }
 
     @Test @Order(1) // first of its step: it calls deliver directly, in a moment, so a mistake it catches stops the run early
@@ -1358,6 +1368,11 @@ class FanOutTrapTest {
             wrong.add("interrupted " + when + ": deliver went on calling without ever stopping, " + (d.calls() - works)
                 + " calls past the one that would have worked, each failing because its thread stayed interrupted (a"
                 + " pause that swallows the interrupt, such as Thread.sleep in a try/catch, never ends the loop)");
+          } else if (d.thrown() instanceof Reaction.Closing && !d.interruptKept()) {
+            wrong.add("interrupted " + when + ": deliver ended with Closing after " + d.calls() + " call(s), but its"
+                + " thread's interrupt was cleared on the way (Thread.interrupted() clears it: it is a question that also"
+                + " forgets): whoever asked the thread to stop, an executor or a container shutting down, no longer sees"
+                + " the request. Let backOff() end deliver: it throws Closing and keeps the interrupt set");
           }
           if (!wrong.isEmpty()) break; // (the later cases take longer: the first one wrong is told at once)
         }
@@ -1378,8 +1393,8 @@ class FanOutTrapTest {
         assertThat(wrong).as("TODO 2: deliver interrupted while it retried (its thread asked to stop: an executor or"
             + " a container shutting down). The loop commits every event deliver returns from, so returning now"
             + " loses the email, and a loop that goes on while its thread stays interrupted never gets an answer: after"
-            + " a failure call backOff(), which throws (Closing) when the thread is interrupted, and never return"
-            + " early").isEmpty();
+            + " a failure call backOff(), which throws (Closing) when the thread is interrupted and keeps the interrupt"
+            + " set, and never return early").isEmpty();
       } finally {
         reactions.forEach(Reaction::close); // before their service stops
         reactions.clear();
@@ -1721,6 +1736,42 @@ class FanOutTrapTest {
       }
     }
 
+    @Test @Order(7)
+    @DisplayName("each delivered event is committed before the next goes to the service: a reaction killed at an event has"
+        + " committed every event it delivered before it")
+    void commitsEachEventBeforeTheNext() {
+      // given: o-1, o-2 and o-3 wait in the broker, so the reaction's first poll gives it all three; its group
+      // coordinator answers an async commit late (at the next poll, commitSync or close), as a busy one may. The test
+      // reads the group's committed offset when o-3's call begins: what a reaction killed there (a kill -9, no finally,
+      // no close) would have left for the next one
+      Shop.Service notification = Shop.Service.start("notification", 0, "/emails");
+      try {
+        for (String id : List.of("o-1", "o-2", "o-3")) checkout.publish(checkout.orderConfirmed(id));
+        String group = Topics.unique("notification");
+        java.util.concurrent.atomic.AtomicLong committedAtThird = new java.util.concurrent.atomic.AtomicLong(-1);
+        notification.script(call -> {
+          if (notification.handled().size() == 2 && committedAtThird.get() < 0) {
+            committedAtThird.set(3 - Topics.lag(group, topic));
+          }
+          return null;
+        });
+        reactions.add(new Reaction(topic, group, notification, SHORT_PAUSE, Clock.systemUTC(),
+            workbook.faults.LateAsyncCommits::new));
+        await(() -> notification.handled().contains("o-3"), "TODO 2: the reaction never delivered o-3");
+        // then
+        assertThat(committedAtThird.get()).as("TODO 2: the offset group %s had committed when o-3's call began, o-1 and"
+            + " o-2 delivered: 2. Commit each event as soon as it is delivered, before the next goes to the service"
+            + " (the given loop: commitSync of offset + 1 after each deliver): not commitAsync, whose answer may come"
+            + " after the next event (here it does, at the next poll), so a reaction killed then has committed neither,"
+            + " and the next one sends o-1 and o-2 their email again; nor once per poll", group).isEqualTo(2);
+        assertThat(notification.handled()).as("TODO 2: notifications sent").containsExactly("o-1", "o-2", "o-3");
+      } finally {
+        reactions.forEach(Reaction::close); // before their service stops
+        reactions.clear();
+        notification.close();
+      }
+    }
+
     @Test @Order(15)
     @DisplayName("an event waits while notification cannot be reached at all, and is delivered once it is back")
     void retriesWhileTheServiceCannotBeReached() {
@@ -2040,6 +2091,32 @@ class FanOutTrapTest {
   }
 
   /**
+   * Where the code of {@code type} waits for a span of real time outside the given Reaction.backOff() (its pause, measured
+   * on its clock) and Reaction.close() (its join): Thread.sleep, a timed join, wait or park, TimeUnit's sleep, and any
+   * call given a timeout (a TimeUnit and its amount, or a Duration: a timed await, get, poll, tryAcquire...). The Kafka
+   * consumer's own waits (the given loop's poll and close) are left out.
+   */
+  static List<String> timedWaits(Class<?> type) throws java.io.IOException {
+    List<String> waits = new ArrayList<>();
+    for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+      if (type == Reaction.class && List.of("backOff", "close").contains(c.in())) continue; // given: the pause, the join
+      String owner = c.owner(), name = c.name(), desc = c.descriptor();
+      if (owner.startsWith("org/apache/kafka/")) continue; // the consumer's poll and close, given
+      boolean timed = owner.equals("java/lang/Thread") && (name.equals("sleep") || name.equals("join") && !desc.equals("()V"))
+          || owner.equals("java/lang/Object") && name.equals("wait") && !desc.equals("()V")
+          || owner.equals("java/util/concurrent/locks/LockSupport") && (name.equals("parkNanos") || name.equals("parkUntil"))
+          || owner.equals("java/util/concurrent/TimeUnit") && List.of("sleep", "timedJoin", "timedWait").contains(name)
+          || desc.contains("JLjava/util/concurrent/TimeUnit;")
+          || desc.contains("Ljava/time/Duration;") && List.of("sleep", "join", "await", "get", "poll", "offer", "tryAcquire",
+              "tryLock", "awaitTermination", "orTimeout", "completeOnTimeout").contains(name);
+      if (timed) {
+        waits.add(type.getSimpleName() + "." + c.in() + " waits for real time: " + owner.replace('/', '.') + "." + name);
+      }
+    }
+    return waits;
+  }
+
+  /**
    * The lab's classes named {@code prefix} (nested ones too), and every class of the lab's own that their code names,
    * followed through the classes those name in turn: a helper class of the learner's next to them (a Bulkhead, a
    * RetryBudget) is theirs too. The given Shop and Demo, the other step's class ({@code other}) and the test's own are
@@ -2121,7 +2198,7 @@ class FanOutTrapTest {
   }
 
   /** How deliver ended: returned, or threw; and how many calls it made (of a service given a script). */
-  record Delivered(boolean returned, Throwable thrown, long calls, boolean succeeded) {
+  record Delivered(boolean returned, Throwable thrown, long calls, boolean succeeded, boolean interruptKept) {
     String outcome() {
       return returned ? (succeeded ? "returned after the service succeeded" : "returned (gave up) while the service"
           + " had failed every call") : thrown != null ? "threw " + thrown : "neither returned nor threw";
@@ -2140,12 +2217,14 @@ class FanOutTrapTest {
   private Delivered deliver(Reaction reaction, Shop.Service service, String orderId, boolean interrupted) {
     java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean kept = new java.util.concurrent.atomic.AtomicBoolean();
     Thread thread = new Thread(() -> {
       if (interrupted) Thread.currentThread().interrupt();
       try {
         reaction.deliver(orderId);
         returned.set(true);
       } catch (Throwable e) {
+        kept.set(Thread.currentThread().isInterrupted()); // (read first: whether deliver left its thread interrupted)
         thrown.set(e);
       }
     }, "deliver " + orderId);
@@ -2172,7 +2251,7 @@ class FanOutTrapTest {
     boolean ended = !thread.isAlive();
     // a deliver that returned before its service succeeded says "returned": the caller compares with handled()
     return new Delivered(ended && returned.get() && thrown.get() == null, thrown.get(), service.scriptedCalls(),
-        service.handled().contains(orderId));
+        service.handled().contains(orderId), kept.get());
   }
 
   private void confirmOrFail(String orderId, String message) {

@@ -3,6 +3,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,13 +44,19 @@ final class Reaction implements AutoCloseable {
 
   /** clock: where the reaction reads the time (the system's; a test passes its own). */
   Reaction(String topic, String group, Shop.Service service, Duration retryPause, Clock clock) {
+    this(topic, group, service, retryPause, clock, Clients::consumer);
+  }
+
+  /** consumers: makes the consumer from its config (a test passes one whose async commits are answered late). */
+  Reaction(String topic, String group, Shop.Service service, Duration retryPause, Clock clock,
+      Function<Map<String, Object>, KafkaConsumer<String, String>> consumers) {
     this.service = service;
     this.retryPause = retryPause;
     this.clock = clock;
     Map<String, Object> config = Clients.consumerConfig(group, service.name() + "-reaction");
     // We commit ourselves, and only after the service did its part (see run()).
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = Clients.consumer(config);
+    this.consumer = consumers.apply(config);
     this.thread = new Thread(() -> run(topic), service.name() + "-reaction");
     thread.setDaemon(true);
     thread.start();
