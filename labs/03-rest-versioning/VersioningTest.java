@@ -110,7 +110,11 @@ class VersioningTest {
       java.util.Map.entry(20, new CatalogApi.Product(20, "12\" tamper \\ base,\nsteel\t\"Café\" \u20ac", new BigDecimal("39.90"), "EUR")),
       // An id is any whole number the catalog has: 0 and below too (a sample, a product of the old system), never a 400.
       java.util.Map.entry(0, new CatalogApi.Product(0, "Sample sachet", new BigDecimal("0"), "EUR")),
-      java.util.Map.entry(-7, new CatalogApi.Product(-7, "Legacy grinder", new BigDecimal("89.00"), "CHF")));
+      java.util.Map.entry(-7, new CatalogApi.Product(-7, "Legacy grinder", new BigDecimal("89.00"), "CHF")),
+      // Stored as they are: a name with spaces around it, a currency empty or blank. An answer sends them as stored, the
+      // same in v1 and v2: EUR is the reader's default for a currency that is missing, never the server's for one it has.
+      java.util.Map.entry(21, new CatalogApi.Product(21, "  Cup, seconds ", new BigDecimal("3.00"), "")),
+      java.util.Map.entry(22, new CatalogApi.Product(22, "\tTamper\n", new BigDecimal("24.00"), " ")));
 
   /**
    * A credit as long as a number Jackson reads at all (its StreamReadConstraints, 1000 characters by default), sign and
@@ -237,6 +241,8 @@ class VersioningTest {
         // On a machine whose language writes other digits too (an Arabic one's 2 is "\u0662"): a body is JSON on every machine.
         Locale.setDefault(Locale.forLanguageTag("ar-EG"));
         try {
+          // And whose default charset is another (a Windows JDK 17: windows-1252): a body is UTF-8 JSON on every machine.
+          workbook.test.PlatformCharset.with(java.nio.charset.Charset.forName("windows-1252"), () -> {
           for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
             for (String version : new String[] {"v1", "v2"}) {
               HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/" + version
@@ -245,11 +251,14 @@ class VersioningTest {
               JsonNode sent = exactJson(response.body());
               assertThat(sent.path("name").asText() + " " + (version.equals("v1") ? product.currency() : sent.path("price").path("currency").asText()))
                   .as("TODO 1: /api/%s/products/%s of a second catalog, whose product %s is %s, answered %s: each answer is built"
-                      + " from the product find(ctx) found in this catalog, with its own currency, whatever Java knows of it, and"
+                      + " from the product find(ctx) found in this catalog, with its own name and currency as stored (spaces"
+                      + " around, an empty or blank currency too: EUR is the reader's default for a missing one, not the"
+                      + " server's; no strip() or default of your own), whatever Java knows of it, and"
                       + " whatever its id (0 and below too: an id is any whole number, as find(ctx) takes it; no check of your own"
                       + " turns one into a 400) (nothing kept from an earlier answer or another catalog), and written by ctx.json(...),"
-                      + " JSON whatever the name and the machine's language (a body built by hand with String.format is no JSON"
-                      + " for a name with a quote or a line break, and %%d writes an Arabic machine's digits)", version, product.id(), product.id(), product,
+                      + " JSON whatever the name and the machine's language and charset (a body built by hand with String.format is"
+                      + " no JSON for a name with a quote or a line break, and %%d writes an Arabic machine's digits; String.getBytes()"
+                      + " writes \"Caf\u00e9 \u20ac\" in a Windows JDK 17's windows-1252, not the UTF-8 of JSON)", version, product.id(), product.id(), product,
                       body)
                   .isEqualTo(product.name() + " " + product.currency());
               JsonNode amount = version.equals("v1") ? sent.path("price") : sent.path("price").path("amount");
@@ -262,9 +271,12 @@ class VersioningTest {
                   .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
             }
           }
+          return null;
+          });
         } finally {
           Locale.setDefault(machine);
         }
+        assertNoDefaultCharset("TODO 1", false);
         // The first catalog, asked again while the second runs: still its own products, on both URLs.
         for (String[] product : PRODUCTS) {
           for (String version : new String[] {"v1", "v2"}) {
@@ -616,6 +628,8 @@ class VersioningTest {
         // On a machine whose language writes other digits too (an Arabic one's 2 is "\u0662"): a body is JSON on every machine.
         Locale.setDefault(Locale.forLanguageTag("ar-EG"));
         try {
+          // And whose default charset is another (a Windows JDK 17: windows-1252): a body is UTF-8 JSON on every machine.
+          workbook.test.PlatformCharset.with(java.nio.charset.Charset.forName("windows-1252"), () -> {
           for (CatalogApi.Product product : EXACT_PRODUCTS.values()) {
             for (String accept : new String[] {V1, V2, PLAIN_JSON}) {
               HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(exact.url() + "/api/products/"
@@ -625,8 +639,10 @@ class VersioningTest {
               assertThat(sent.path("name").asText() + " " + (accept.equals(V2) ? sent.path("price").path("currency").asText() : product.currency()))
                   .as("TODO 2: /api/products/%s with Accept: %s, of a second catalog whose product %s is %s, answered %s: build"
                       + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog, whatever"
-                      + " its id (0 and below too: no check of your own turns one into a 400), written by ctx.json(...), JSON"
-                      + " whatever the name and the machine's language (never built by hand with String.format)",
+                      + " its id (0 and below too: no check of your own turns one into a 400), its name and currency as stored"
+                      + " (spaces around, an empty or blank currency too: no strip() or default EUR of your own), written by"
+                      + " ctx.json(...), JSON whatever the name and the machine's language and charset (never built by hand with"
+                      + " String.format, never turned into bytes with String.getBytes(), a Windows JDK 17's windows-1252)",
                       product.id(), accept, product.id(), product, body)
                   .isEqualTo(product.name() + " " + product.currency());
               JsonNode amount = accept.equals(V2) ? sent.path("price").path("amount") : sent.path("price");
@@ -638,9 +654,12 @@ class VersioningTest {
                   .isEqualTo(product.amount().stripTrailingZeros().toPlainString());
             }
           }
+          return null;
+          });
         } finally {
           Locale.setDefault(machine);
         }
+        assertNoDefaultCharset("TODO 2", true);
         // The first catalog, asked again by Accept while the second runs: still its own products.
         for (String[] product : PRODUCTS) {
           for (String accept : new String[] {V1, V2}) {
@@ -2026,6 +2045,32 @@ class VersioningTest {
               accept == null ? "" : " (Accept: " + accept + ")")
           .isEmpty();
     }
+  }
+
+  /**
+   * The API's own code, by its letter: no call that turns text into bytes or back with the machine's default charset
+   * (String.getBytes(), new String(bytes), ...), which writes "Caf\u00e9 \u20ac" otherwise on a Windows JDK 17 than the
+   * UTF-8 a JSON body is (RFC 8259 8.1), and shows on no JDK from 18 on, where the default is UTF-8 everywhere. Step 2's
+   * are the calls in byAcceptHeader; step 1's every other (the routes' lambdas).
+   */
+  private static void assertNoDefaultCharset(String todo, boolean byAccept) throws Exception {
+    java.util.Set<String> defaultCharset = java.util.Set.of("java/lang/String.getBytes()[B", "java/lang/String.<init>([B)V",
+        "java/lang/String.<init>([BII)V", "java/io/InputStreamReader.<init>(Ljava/io/InputStream;)V",
+        "java/io/OutputStreamWriter.<init>(Ljava/io/OutputStream;)V", "java/io/PrintWriter.<init>(Ljava/io/OutputStream;)V",
+        "java/io/ByteArrayOutputStream.toString()Ljava/lang/String;", "java/nio/charset/Charset.defaultCharset()Ljava/nio/charset/Charset;");
+    List<String> uses = new ArrayList<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(VersioningTest.class, true)) {
+      if (!type.getName().startsWith("CatalogApi")) continue;
+      for (workbook.bytecode.ClassCode.Call call : workbook.bytecode.ClassCode.calls(type)) {
+        if (!defaultCharset.contains(call.owner() + "." + call.name() + call.descriptor())) continue;
+        if (call.in().contains("byAcceptHeader") == byAccept) uses.add(type.getName() + "." + call.in() + ": " + call.owner() + "." + call.name());
+      }
+    }
+    assertThat(uses)
+        .as("%s: the API turns its body's text into bytes (or bytes into text) with the machine's default charset, so a name"
+            + " with \"\u00e9\" or \"\u20ac\" goes out as windows-1252 on a Windows JDK 17 while the body says JSON, which is"
+            + " UTF-8: write the body with ctx.json(...), or name the charset (StandardCharsets.UTF_8). Uses", todo)
+        .isEmpty();
   }
 
   /**
