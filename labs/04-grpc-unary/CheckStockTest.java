@@ -994,7 +994,7 @@ class CheckStockTest {
     void noCountRefusesAnId() throws Exception {
       // Whatever decides a refusal (a count, a rate per second, a memory of earlier calls), it sends a status of its own:
       // the inventory's code is read for one, since no test can ask enough ids to pass every limit a refusal might have.
-      assertThat(sheddingStatuses()).as("TODO 2: where the inventory's code (StockService, StockServer) names a status that"
+      assertThat(sheddingStatuses()).as("TODO 2: where the inventory's code (StockService, StockServer, or a class of your own they use) names a status that"
           + " refuses a question for load (listed below): the service answers a known id, and fails an unknown one with"
           + " NOT_FOUND and a blank one with INVALID_ARGUMENT, however many ids, of whatever kind, were asked before or at"
           + " once; a quota of misses or of calls (per second, per caller, in all) turns valid questions into errors the README"
@@ -2523,15 +2523,31 @@ class CheckStockTest {
   }
 
   /**
-   * Where the inventory's side of the lab (StockService, StockServer, and their nested, anonymous and local classes) names
+   * Where the inventory's side of the lab (StockService, StockServer, their nested, anonymous and local classes, and the
+   * classes of the lab's own they call, a helper class next to them) names
    * a status that refuses a question for load, RESOURCE_EXHAUSTED or UNAVAILABLE (Status.X or Status.Code.X), read from
    * its class files: the README's service sends NOT_FOUND and INVALID_ARGUMENT only, whatever was asked before, so a
    * refusal past a limit (a count, a rate, a quota) shows here whatever its limit and whatever decides it.
    */
   static List<String> sheddingStatuses() {
     List<String> found = new ArrayList<>();
-    for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
-      if (!List.of("StockService", "StockServer").contains(type.getName().split("\\$")[0])) continue;
+    // The inventory's side: StockService, StockServer, and every class of the lab's own they use (a helper class of your
+    // own next to them, a quota say), followed through the calls in their class files; StockClient's own are not read.
+    List<Class<?>> lab = workbook.test.LabClasses.beside(CheckStockTest.class, true);
+    java.util.Set<String> tops = new java.util.LinkedHashSet<>(List.of("StockService", "StockServer"));
+    for (java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>(tops); !next.isEmpty(); ) {
+      String top = next.poll();
+      for (Class<?> type : lab) {
+        if (!type.getName().split("\\$")[0].equals(top)) continue;
+        for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+          String owner = c.owner().split("\\$")[0];
+          if (owner.contains("/") || owner.equals("StockClient") || owner.startsWith("CheckStockTest")) continue;
+          if (lab.stream().anyMatch(t -> t.getName().equals(owner)) && tops.add(owner)) next.add(owner);
+        }
+      }
+    }
+    for (Class<?> type : lab) {
+      if (!tops.contains(type.getName().split("\\$")[0])) continue;
       new org.objectweb.asm.ClassReader(workbook.bytecode.ClassCode.classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
         @Override
         public org.objectweb.asm.MethodVisitor visitMethod(int access, String in, String descriptor, String signature, String[] exceptions) {
