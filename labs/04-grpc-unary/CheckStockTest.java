@@ -631,6 +631,27 @@ class CheckStockTest {
   }
 
   /**
+   * Where the client's side of the lab (StockClient, and a class of your own next to it: not StockService or StockServer)
+   * pauses a thread of its own accord (Thread.sleep, TimeUnit.sleep, LockSupport.park, a delayed executor), read from the
+   * class files with ASM (method references too). A client needs none: its call waits in gRPC, bounded by its deadline;
+   * a pause of its own is a back-off between checks, which no run of failures can show whatever its threshold.
+   */
+  static List<String> clientPauses() {
+    List<String> pauses = new ArrayList<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
+      if (List.of("StockService", "StockServer").contains(type.getName().split("\\$")[0])) continue; // the server's
+      for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+        boolean paused = c.owner().equals("java/lang/Thread") && c.name().equals("sleep")
+            || c.owner().equals("java/util/concurrent/TimeUnit") && c.name().equals("sleep")
+            || c.owner().equals("java/util/concurrent/locks/LockSupport") && c.name().startsWith("park")
+            || c.owner().equals("java/util/concurrent/CompletableFuture") && c.name().equals("delayedExecutor");
+        if (paused) pauses.add(type.getName() + "." + c.in() + " calls " + c.owner().replace('/', '.') + "." + c.name());
+      }
+    }
+    return pauses.stream().distinct().toList();
+  }
+
+  /**
    * The deadlines clients are built with in the tests of deadlines (fetch's and check's alike): from 1 ms to a year and past
    * it, past the 292 years of a long of nanoseconds (with a part below the second, where saturated seconds plus nanos
    * overflow), to Duration's largest, and with parts below the millisecond, which deadline.toMillis() cuts.
@@ -973,7 +994,7 @@ class CheckStockTest {
     void noCountRefusesAnId() throws Exception {
       // Whatever decides a refusal (a count, a rate per second, a memory of earlier calls), it sends a status of its own:
       // the inventory's code is read for one, since no test can ask enough ids to pass every limit a refusal might have.
-      assertThat(sheddingStatuses()).as("TODO 2: where the inventory's code (StockService, StockServer) names a status that"
+      assertThat(sheddingStatuses()).as("TODO 2: where the inventory's code (StockService, StockServer, or a class of your own they use) names a status that"
           + " refuses a question for load (listed below): the service answers a known id, and fails an unknown one with"
           + " NOT_FOUND and a blank one with INVALID_ARGUMENT, however many ids, of whatever kind, were asked before or at"
           + " once; a quota of misses or of calls (per second, per caller, in all) turns valid questions into errors the README"
@@ -1866,6 +1887,37 @@ class CheckStockTest {
               .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
         }
       }
+      // Inside a Context that has a deadline of its own, a longer one (checkout serving its own caller, with a day to spare):
+      // the call still carries the client's deadline as given (on the wire gRPC itself keeps the sooner of the two).
+      java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+      io.grpc.Context.CancellableContext longer = io.grpc.Context.current().withDeadlineAfter(1, TimeUnit.DAYS, timer);
+      try {
+        for (Duration deadline : List.of(Duration.ofMillis(250), Duration.ofSeconds(4).plusNanos(999_999))) {
+          StockClient timed = new StockClient(watched, deadline);
+          watch.calls.clear();
+          long[] started = new long[1];
+          String ended = within(Duration.ofSeconds(3), NO_DEADLINE, () -> {
+            String[] outcome = {"nothing"};
+            longer.run(() -> {
+              started[0] = System.nanoTime();
+              outcome[0] = LocalGrpc.describe(statusOf(() -> timed.fetch("grinder")));
+            });
+            return outcome[0];
+          });
+          long[] seen = watch.calls.poll();
+          assertThat(seen).as("TODO 3: fetch made no call inside a Context with a deadline a day away, for a client built with"
+              + " a %s deadline (it ended: %s)", deadline, ended).isNotNull();
+          assertThat(seen[0]).as("TODO 3: nanoseconds left of the deadline of a call fetch made inside a Context whose own"
+              + " deadline is a day away (checkout serving its own caller), %d ns after fetch was called, for a client built"
+              + " with a %s deadline: the call carries the client's deadline as given, withDeadlineAfter(deadline), not the"
+              + " Context's (Context.current().getDeadline()): gRPC already ends the call at the sooner of the two, and a"
+              + " longer one taken in place of the client's lets a call wait far past what the caller allowed",
+              seen[1] - started[0], deadline).isBetween(deadline.toNanos() - (seen[1] - started[0]), deadline.toNanos());
+        }
+      } finally {
+        longer.cancel(null);
+        timer.shutdownNow();
+      }
       // Below the range: a deadline of 0 or less is one already passed, never 'no deadline'. A client may refuse it when
       // built (IllegalArgumentException); one that takes it gives its calls that deadline, and they fail DEADLINE_EXCEEDED.
       for (Duration passed : new Duration[] {Duration.ZERO, Duration.ofNanos(-1), Duration.ofMillis(-1), Duration.ofSeconds(-30)}) {
@@ -1987,6 +2039,56 @@ class CheckStockTest {
           + " by the inventory answering again: every check is one call and its own outcome decides (TryLater for each failure,"
           + " InStock as soon as the inventory answers); no circuit breaker, back-off or memory of earlier checks: when to"
           + " ask again is the caller's decision").isEmpty();
+    }
+
+    @Test
+    @DisplayName("whatever a client has counted, each check is one call made at once: no breaker or back-off of its own, whatever its threshold")
+    void noCountSkipsACheck() throws Exception {
+      // A client needs no pause between checks: its call waits in gRPC, bounded by its deadline. A pause of its own (a
+      // back-off) is read from the class files, as no run of failures can be long enough for every threshold.
+      assertThat(clientPauses()).as("TODO 4: where the client's code (StockClient, or a class of your own next to it) pauses"
+          + " a checkout (listed below): a back-off before a check (after TryLater answers, say) delays every checkout behind"
+          + " earlier failures; each check makes its one call at once, and when to ask again is the caller's decision"
+          + " (TryLater)").isEmpty();
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
+      // A few checks first (a TryLater, an answer), so that what checks count (failures in a row, say) is there to be set.
+      inventory.failing = Status.Code.UNAVAILABLE;
+      reaction(() -> client.check("grinder"));
+      inventory.failing = null;
+      reaction(() -> client.check("grinder"));
+      Status.Code[] script = {Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAVAILABLE, Status.Code.OK};
+      List<String> expected = new ArrayList<>();
+      for (Status.Code code : script) {
+        expected.add(code == Status.Code.OK ? "returned " + new StockClient.InStock("grinder", 7) : "returned " + new StockClient.TryLater(code));
+      }
+      List<String> counts = new ArrayList<>();
+      List<String> wrong = new ArrayList<>();
+      try {
+        // The counts the client keeps, set as if that many checks (failed ones in a row too) had come before: 0, and far
+        // more than any test makes, so that a breaker's threshold of any size is past.
+        for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
+          List<String> did = withCountsAt(Map.of(client, "StockClient"), count, counts, () -> {
+            List<String> outcomes = new ArrayList<>();
+            for (Status.Code code : script) {
+              inventory.failing = code == Status.Code.OK ? null : code;
+              int before = inventory.calls.getOrDefault("grinder", 0);
+              String outcome = reaction(() -> client.check("grinder"));
+              int calls = inventory.calls.getOrDefault("grinder", 0) - before;
+              outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
+            }
+            return outcomes;
+          });
+          if (did != null && !did.equals(expected)) wrong.add("with the counts (" + counts + ") at " + count + ": " + did);
+        }
+      } finally {
+        inventory.failing = null;
+      }
+      assertThat(wrong).as("TODO 4: what check(grinder) gave (UNAVAILABLE, DEADLINE_EXCEEDED, UNAVAILABLE, then an answer), on a"
+          + " client whose counts were set as if that many checks, or failures in a row, had come before; each should be one"
+          + " call, its outcome alone deciding: %s. A circuit breaker (TryLater without a call once enough failures came in a"
+          + " row) answers from memory instead of the inventory, whatever its threshold: no breaker or back-off of your own,"
+          + " asking again is the caller's decision", expected).isEmpty();
     }
 
     @Test
@@ -2187,12 +2289,18 @@ class CheckStockTest {
         String shown = blank.isEmpty() ? "\"\"" : blank.chars().mapToObj(c -> String.format("U+%04X", c)).toList().toString();
         assertThat(thrownBy(() -> client.check(blank))).as("TODO 4: what check(%s) threw when the inventory said"
             + " INVALID_ARGUMENT (\"%s\"): asking again cannot help, so it must not look like an answer; keep the server's"
-            + " description in the message, as the inventory worded it", shown, ScriptedInventory.BLANK)
+            + " description in the message, as the inventory worded it, whole (its %d characters: no cut of your own)", shown,
+            ScriptedInventory.BLANK, ScriptedInventory.BLANK.length())
             .startsWith("IllegalArgumentException: ").contains(ScriptedInventory.BLANK);
         assertThat(inventory.calls.getOrDefault(blank, 0)).as("TODO 4: calls the inventory got for one check(%s): the id goes"
             + " to the inventory as the caller gave it, blank too, and the inventory decides what is valid; a check of your"
             + " own on the client is a second copy of the server's rule, which drifts from it", shown).isEqualTo(1);
       }
+      // A status may come with no description at all (another server, a proxy): INVALID_ARGUMENT is still our bug.
+      assertThat(thrownBy(() -> client.check(ScriptedInventory.BARE + "INVALID_ARGUMENT"))).as("TODO 4: what check(...) threw"
+          + " when the inventory said INVALID_ARGUMENT with no description (Status.getDescription() is null): still an"
+          + " IllegalArgumentException, whose message may say there was none; a description is optional, so nothing may"
+          + " depend on it being there").startsWith("IllegalArgumentException");
     }
 
     @Test
@@ -2415,15 +2523,31 @@ class CheckStockTest {
   }
 
   /**
-   * Where the inventory's side of the lab (StockService, StockServer, and their nested, anonymous and local classes) names
+   * Where the inventory's side of the lab (StockService, StockServer, their nested, anonymous and local classes, and the
+   * classes of the lab's own they call, a helper class next to them) names
    * a status that refuses a question for load, RESOURCE_EXHAUSTED or UNAVAILABLE (Status.X or Status.Code.X), read from
    * its class files: the README's service sends NOT_FOUND and INVALID_ARGUMENT only, whatever was asked before, so a
    * refusal past a limit (a count, a rate, a quota) shows here whatever its limit and whatever decides it.
    */
   static List<String> sheddingStatuses() {
     List<String> found = new ArrayList<>();
-    for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
-      if (!List.of("StockService", "StockServer").contains(type.getName().split("\\$")[0])) continue;
+    // The inventory's side: StockService, StockServer, and every class of the lab's own they use (a helper class of your
+    // own next to them, a quota say), followed through the calls in their class files; StockClient's own are not read.
+    List<Class<?>> lab = workbook.test.LabClasses.beside(CheckStockTest.class, true);
+    java.util.Set<String> tops = new java.util.LinkedHashSet<>(List.of("StockService", "StockServer"));
+    for (java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>(tops); !next.isEmpty(); ) {
+      String top = next.poll();
+      for (Class<?> type : lab) {
+        if (!type.getName().split("\\$")[0].equals(top)) continue;
+        for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+          String owner = c.owner().split("\\$")[0];
+          if (owner.contains("/") || owner.equals("StockClient") || owner.startsWith("CheckStockTest")) continue;
+          if (lab.stream().anyMatch(t -> t.getName().equals(owner)) && tops.add(owner)) next.add(owner);
+        }
+      }
+    }
+    for (Class<?> type : lab) {
+      if (!tops.contains(type.getName().split("\\$")[0])) continue;
       new org.objectweb.asm.ClassReader(workbook.bytecode.ClassCode.classFile(type)).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
         @Override
         public org.objectweb.asm.MethodVisitor visitMethod(int access, String in, String descriptor, String signature, String[] exceptions) {
@@ -2578,9 +2702,13 @@ class CheckStockTest {
    */
   static final class ScriptedInventory extends InventoryGrpc.InventoryImplBase {
     /** Its description for a blank id, in its own words: the caller's exception must carry what the inventory said. */
-    static final String BLANK = "scripted: product_id is blank, said the inventory";
+    static final String BLANK = ("scripted: product_id is blank, said the inventory, in words of its own that run on as long"
+        + " as a description travels whole through StockServer.start (ShortDescriptions keeps 200 characters), so that a cut of"
+        + " the client's own shows: end").substring(0, StockServer.ShortDescriptions.MAX_DESCRIPTION);
     /** A product it has, with 0 units. */
     static final String NONE_LEFT = "milk-frother";
+    /** An id that starts with this fails with the code written after it, and no description at all (bare:NOT_FOUND). */
+    static final String BARE = "bare:";
     /** An id that starts with this answers the level written after it (level:-3 answers -3 units). */
     static final String LEVEL = "level:";
     static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
@@ -2612,6 +2740,10 @@ class CheckStockTest {
         return;
       }
       if (request.getProductId().equals("crash")) throw new IllegalStateException("the stock table is gone");
+      if (request.getProductId().startsWith(BARE)) {
+        responseObserver.onError(Status.fromCode(Status.Code.valueOf(request.getProductId().substring(BARE.length()))).asRuntimeException());
+        return;
+      }
       if (request.getProductId().startsWith("status:")) {
         Status.Code code = Status.Code.valueOf(request.getProductId().substring("status:".length()));
         io.grpc.Metadata trailers = new io.grpc.Metadata();
