@@ -1320,7 +1320,6 @@ class ShopTest {
 
     @Test
     @DisplayName("two events of one order made at one instant of the clock have ids of their own")
-    @Timeout(60)
     void eventIdsApartAtOneInstant() throws Exception {
       // The clock the order service reads is stopped (its code loaded anew, its wall clock FrozenClock's): a clock that
       // ticks once a millisecond, or once in 15 on some machines, makes any two events of one tick events of one
