@@ -428,6 +428,143 @@ class ShopTest {
               browsers).containsExactlyInAnyOrderElementsOf(forms);
     }
 
+    @Test
+    @DisplayName("no browser is held back or refused by a count the gateway keeps, whatever its value, nor by a pool the JVM keeps")
+    void noCountNorSharedPool() throws Exception {
+      FakeOrders orders = new FakeOrders();
+      Calls calls = new Calls();
+      Gateway gateway = gatewayTo(orders, Duration.ofSeconds(15), calls);
+      // A bulkhead needs no Semaphore: a count of calls in flight (an AtomicInteger) that refuses the browser past its
+      // limit is one too, however high the limit (the test's browsers fit two per core). So every count the gateway keeps
+      // is set to values a count reaches, none and a billion, and a POST must still become its call.
+      List<Counter> counts = countsHeld(gateway);
+      List<String> wrong = new ArrayList<>();
+      for (long value : new long[] {0, 1L << 30}) {
+        List<Long> saved = counts.stream().map(c -> c.get().getAsLong()).toList();
+        counts.forEach(c -> c.set().accept(value));
+        int before = orders.received.size();
+        Answer answer;
+        try {
+          answer = post(gateway.url(), "espresso-cup", 1);
+        } finally {
+          for (int i = 0; i < counts.size(); i++) counts.get(i).set().accept(saved.get(i));
+        }
+        if (answer.status() != 202 || orders.received.size() != before + 1) {
+          wrong.add("every count at " + value + ": answered " + answer.status() + " " + answer.body() + ", "
+              + (orders.received.size() - before) + " call(s)");
+        }
+      }
+      assertThat(wrong).as("TODO 1: POSTs refused with the gateway's counts (%s) set to values a count of calls reaches."
+          + " A count of calls in flight that refuses (or holds back) the browser past a limit is a bulkhead, whatever"
+          + " its limit: the gateway answers a customer the order service could have served. Call the stub from each"
+          + " request as it comes; the order service decides what it can take",
+          counts.stream().map(Counter::where).toList()).isEmpty();
+      // Nor on a pool of a fixed size that the JVM keeps, which no field of the gateway shows: the common pool, of cores - 1
+      // workers, which CompletableFuture's ...Async methods given no executor use (on a machine of one or two cores a new
+      // thread per task instead, which cannot be told from a correct one's: so there the gateway's code is read)
+      assertThat(calls.pools).as("TODO 1: where the gateway made its call: on a thread of %s. A call in gRPC's blocking"
+          + " stub holds its thread until the answer comes, so past the pool's last worker the next browser waits for"
+          + " others' calls, two budgets behind a slow order service. Call the stub in placeOrder, on the request's own"
+          + " thread", calls.pools).isEmpty();
+      assertThat(calls.onAsyncTask.get() ? defaultExecutorCalls() : List.of()).as("TODO 1: where the gateway hands its"
+          + " call to CompletableFuture's default executor (an ...Async method given no executor): ForkJoinPool.commonPool()"
+          + " and its cores - 1 workers (this machine has %d cores: %s), which a call waiting in gRPC's blocking stub"
+          + " holds, so past its last worker the next browser waits for others' calls. Call the stub in placeOrder, on the"
+          + " request's own thread", Runtime.getRuntime().availableProcessors(),
+          java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() > 1 ? "the common pool is used"
+              : "a thread per task here, the common pool on a machine of three cores or more").isEmpty();
+    }
+
+    /** For each of the gateway's calls: the JVM's pool of a fixed size whose thread made it, and whether it ran on a CompletableFuture task. */
+    static final class Calls implements io.grpc.ClientInterceptor {
+      final List<String> pools = new CopyOnWriteArrayList<>();
+      final java.util.concurrent.atomic.AtomicBoolean onAsyncTask = new java.util.concurrent.atomic.AtomicBoolean();
+
+      @Override public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method,
+          io.grpc.CallOptions options, io.grpc.Channel next) {
+        String pool = workbook.test.Pools.sharedPoolOf(Thread.currentThread()); // a blocking stub calls on the thread that waits
+        if (pool != null) pools.add(pool);
+        if (java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+            .anyMatch(f -> f.getClassName().startsWith("java.util.concurrent.CompletableFuture$Async"))) onAsyncTask.set(true);
+        return next.newCall(method, options);
+      }
+    }
+
+    /** Where the gateway's classes (gatewayClasses) call a CompletableFuture ...Async method given no executor. */
+    List<String> defaultExecutorCalls() throws java.io.IOException {
+      List<String> found = new ArrayList<>();
+      for (Class<?> type : gatewayClasses()) {
+        for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+          if ((c.owner().equals("java/util/concurrent/CompletableFuture") || c.owner().equals("java/util/concurrent/CompletionStage"))
+              && c.name().endsWith("Async") && !c.descriptor().contains("Ljava/util/concurrent/Executor;")) {
+            found.add(type.getName() + "." + c.in() + " calls CompletableFuture." + c.name() + " with no executor");
+          }
+        }
+      }
+      return found.stream().distinct().toList();
+    }
+
+    /** A count the gateway keeps, where it is kept, read and set. */
+    record Counter(String where, java.util.function.LongSupplier get, java.util.function.LongConsumer set) {}
+
+    /**
+     * Every count the gateway keeps: an AtomicInteger, AtomicLong or LongAdder that it holds, or that a static field of
+     * the Gateway classes holds, followed through the lab's own objects, arrays, collections and maps (as queuesHeld
+     * does), the StockFeed and the rest of the world left out.
+     */
+    List<Counter> countsHeld(Gateway gateway) throws java.io.IOException {
+      java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
+      next.add(new Object[] {gateway, "the gateway"});
+      for (Class<?> type : gatewayClasses()) {
+        for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+          if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) continue;
+          try {
+            f.setAccessible(true);
+            next.add(new Object[] {f.get(null), type.getSimpleName() + "." + f.getName() + " (static)"});
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
+      java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      List<Counter> counts = new ArrayList<>();
+      while (!next.isEmpty() && seen.size() < 10_000) {
+        Object[] item = next.poll();
+        Object held = item[0];
+        String where = (String) item[1];
+        if (held == null || held instanceof StockFeed || !seen.add(held)) continue;
+        if (held instanceof java.util.concurrent.atomic.AtomicInteger n) {
+          counts.add(new Counter(where, n::get, v -> n.set((int) v)));
+        } else if (held instanceof java.util.concurrent.atomic.AtomicLong n) {
+          counts.add(new Counter(where, n::get, n::set));
+        } else if (held instanceof java.util.concurrent.atomic.LongAdder n) {
+          counts.add(new Counter(where, n::sum, v -> { n.reset(); n.add(v); }));
+        } else if (held instanceof Object[] array) {
+          for (Object o : java.util.Arrays.asList(array).subList(0, Math.min(array.length, 1_000))) next.add(new Object[] {o, where + "[]"});
+        } else if (held instanceof Map<?, ?> map) {
+          for (Map.Entry<?, ?> e : List.copyOf(map.entrySet()).subList(0, Math.min(map.size(), 1_000))) {
+            next.add(new Object[] {e.getKey(), where + "{}"});
+            next.add(new Object[] {e.getValue(), where + "{}"});
+          }
+        } else if (held instanceof java.util.Collection<?> collection) {
+          for (Object o : List.copyOf(collection).subList(0, Math.min(collection.size(), 1_000))) next.add(new Object[] {o, where + "[]"});
+        } else if (held.getClass().getPackageName().isEmpty() && !held.getClass().getName().startsWith("ShopTest")) {
+          for (Class<?> c = held.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+              if (f.getType().isPrimitive() || java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+              try {
+                f.setAccessible(true);
+                next.add(new Object[] {f.get(held), where + " -> " + c.getSimpleName() + "." + f.getName()});
+              } catch (ReflectiveOperationException | RuntimeException e) {
+                // a field that cannot be opened: not one of the lab's own
+              }
+            }
+          }
+        }
+      }
+      return counts;
+    }
+
     /**
      * Gateway (nested classes too), and every class of the lab's own that its code names, followed through the classes
      * those name in turn: a helper class of the learner's next to it (a Bulkhead) is theirs too. The lab's given classes
@@ -1140,6 +1277,109 @@ class ShopTest {
           .startsWith("o-1", "o-1", "o-2", "o-3");
     }
 
+    @Test
+    @DisplayName("an event's id is one never used before: not by another order service on the same database, nor by this one"
+        + " once restarted")
+    void eventIdsNeverRepeat() throws Exception {
+      // Order services on one database, as a restart or a second replica makes them: this test's own, and two loaded
+      // afresh (their classes and static fields new, as in a process started again). Each of two instances of each
+      // stores two orders. Consumers remember every event id they applied, for good: an id used again is a copy to them.
+      Db one = later(Db.fresh("orders").execute(OrderService.SCHEMA));
+      PlaceOrderRequest cup = PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build();
+      List<String> stores = new ArrayList<>();
+      for (int process = 1; process <= 3; process++) {
+        Class<?> type = process == 1 ? OrderService.class : Class.forName("OrderService", true, processStartedAgain());
+        java.lang.reflect.Constructor<?> make = type.getDeclaredConstructor(DataSource.class, String.class);
+        java.lang.reflect.Method store = type.getDeclaredMethod("store", String.class, PlaceOrderRequest.class);
+        make.setAccessible(true);
+        store.setAccessible(true);
+        for (int instance = 1; instance <= 2; instance++) {
+          Object service = make.newInstance(one.dataSource(), "orders-topic");
+          for (int order = 1; order <= 2; order++) {
+            String orderId = "o-" + process + "-" + instance + "-" + order;
+            try {
+              store.invoke(service, orderId, cup);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              if (e.getCause() instanceof UnsupportedOperationException todo) throw todo;
+              throw e;
+            }
+            stores.add(orderId);
+          }
+        }
+      }
+      List<String> ids = ShopTest.rows(one, "SELECT payload FROM outbox ORDER BY id").stream()
+          .map(payload -> OrderService.OrderConfirmed.fromJson(payload).eventId()).toList();
+      assertThat(ids).as("TODO 3: the eventIds of the events of %d orders %s, stored by order services on one database:"
+          + " this test's own, and two started again (their classes loaded anew, as a new process has them), two"
+          + " instances of each. Each event's id is its own, never used before by any order service, started when it"
+          + " may be (OrderConfirmed.of makes a random UUID). A number counted by the service (an AtomicLong, static or"
+          + " not) starts again at 1 in every process and every instance: the consumers, which remember every event"
+          + " id they applied, skip the new events as copies of old ones, and those orders never leave the stock",
+          stores.size(), stores).hasSize(stores.size()).doesNotHaveDuplicates();
+    }
+
+    @Test
+    @DisplayName("two events of one order made at one instant of the clock have ids of their own")
+    void eventIdsApartAtOneInstant() throws Exception {
+      // The clock the order service reads is stopped (its code loaded anew, its wall clock FrozenClock's): a clock that
+      // ticks once a millisecond, or once in 15 on some machines, makes any two events of one tick events of one
+      // instant. The order o-twice stored twice (this orders table keeps no key) at that instant: two events, two ids.
+      Db own = later(Db.fresh("orders").execute(OrderService.SCHEMA).execute("ALTER TABLE orders DROP PRIMARY KEY"));
+      Class<?> type = Class.forName("OrderService", true, processStartedAgain(true));
+      java.lang.reflect.Constructor<?> make = type.getDeclaredConstructor(DataSource.class, String.class);
+      java.lang.reflect.Method store = type.getDeclaredMethod("store", String.class, PlaceOrderRequest.class);
+      make.setAccessible(true);
+      store.setAccessible(true);
+      Object service = make.newInstance(own.dataSource(), "orders-topic");
+      PlaceOrderRequest cup = PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build();
+      for (int i = 0; i < 2; i++) {
+        try {
+          store.invoke(service, "o-twice", cup);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+          if (e.getCause() instanceof UnsupportedOperationException todo) throw todo;
+          throw e;
+        }
+      }
+      List<String> ids = ShopTest.rows(own, "SELECT payload FROM outbox ORDER BY id").stream()
+          .map(payload -> OrderService.OrderConfirmed.fromJson(payload).eventId()).toList();
+      assertThat(ids).as("TODO 3: the eventIds of two events of the order o-twice, stored one after the other while the"
+          + " clock read %s: each the event's own, made fresh (OrderConfirmed.of makes a random UUID). One made of the order"
+          + " and the time (however fine: Instant.now(), nanoseconds) is the same for two events of that order made within"
+          + " one tick of the clock, and a clock's tick is a millisecond or more on many machines: a consumer skips the"
+          + " second as a copy", FrozenClock.AT).hasSize(2).doesNotHaveDuplicates();
+    }
+
+    /**
+     * A class loader that defines the lab's own classes (the default package) anew from their class files, as a process
+     * started again has them (static fields new), and takes every other class from the test's own loader.
+     */
+    ClassLoader processStartedAgain() {
+      return processStartedAgain(false);
+    }
+
+    /** The same; with {@code frozenClock}, the lab's code reads the wall clock of FrozenClock, stopped at one instant. */
+    ClassLoader processStartedAgain(boolean frozenClock) {
+      ClassLoader parent = ShopTest.class.getClassLoader();
+      return new ClassLoader("a process started again", parent) {
+        @Override protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+          synchronized (getClassLoadingLock(name)) {
+            Class<?> loaded = findLoadedClass(name);
+            if (loaded == null && !name.contains(".") && !name.startsWith("ShopTest")) {
+              try (InputStream in = parent.getResourceAsStream(name + ".class")) {
+                if (in != null) {
+                  byte[] code = frozenClock ? FrozenClock.into(in.readAllBytes()) : in.readAllBytes();
+                  loaded = defineClass(name, code, 0, code.length);
+                }
+              } catch (java.io.IOException e) {
+                throw new ClassNotFoundException(name, e);
+              }
+            }
+            return loaded != null ? loaded : super.loadClass(name, resolve);
+          }
+        }
+      };
+    }
+
     /** A producer whose first send's answer is {@code failure} (thrown by get), and whose later sends are acknowledged at once. */
     @SuppressWarnings("unchecked")
     private org.apache.kafka.clients.producer.Producer<String, String> failingFirst(Throwable failure, List<String> sent) {
@@ -1615,6 +1855,37 @@ class ShopTest {
           () -> "TODO 4: emails queued: " + notification.emailedOrders() + ", expected o-1 and o-2. The first attempt"
               + " failed; a consumer that commits its offset before the database transaction never sees it again");
       assertThat(notification.emailedOrders()).as("TODO 4: emails queued, each order once").containsExactly("o-1", "o-2");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2) // one topic, one consumer: a second or two, before the tests that wait on a whole shop
+    @DisplayName("a poll of second copies only is committed too: once they are read, the group's lag is 0")
+    void copiesOnlyPollIsCommitted() throws Exception {
+      requireApplyOnce();
+      Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
+      Notification notification = new Notification(db.dataSource());
+      String topic = Topics.fresh("orders", 1);
+      String group = Topics.unique("notification");
+      IdempotentConsumer reader = new IdempotentConsumer("notification", db.dataSource(), notification, topic, group);
+      // o-1's event applied already (as before a relay sent it again): what Kafka holds now is its second copy, twice
+      OrderService.OrderConfirmed event = event("o-1");
+      reader.applyOnce(event);
+      publish(topic, event, event);
+      java.util.Map<String, Object> config = Clients.consumerConfig(group, "notification");
+      config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      int read = 0;
+      try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer = Clients.consumer(config)) {
+        Clients.subscribe(consumer, topic);
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (read < 2 && System.nanoTime() < until) read += reader.pollOnce(consumer);
+      }
+      assertThat(read).as("TODO 4: records pollOnce read from a topic holding two copies of o-1's event").isEqualTo(2);
+      assertThat(notification.emailedOrders()).as("TODO 4: emails after two more copies of o-1's event, applied before")
+          .containsExactly("o-1");
+      assertThat(Topics.lag(group, topic)).as("TODO 4: the group's lag once pollOnce read both copies of an event applied"
+          + " before: a poll is committed once every record of it is done, applied or skipped as a copy. A poll of copies"
+          + " only that is not committed (\"nothing changed, nothing to commit\") stays behind the group's offset: the lag"
+          + " never reaches 0, and every restart, every rebalance reads those copies again").isZero();
     }
 
     @Test
@@ -2108,6 +2379,53 @@ class ShopTest {
   }
 
   // ---- the test's own tools -------------------------------------------------------------------
+
+  /**
+   * A wall clock stopped at one instant, for the lab's code loaded anew (processStartedAgain(true)): its reads of the
+   * system's wall clock (System.currentTimeMillis, Instant.now(), LocalDateTime.now() and their kin, Clock.systemUTC())
+   * are rewritten into calls of these methods. System.nanoTime, which measures durations, keeps running.
+   */
+  public static final class FrozenClock {
+    static final java.time.Instant AT = java.time.Instant.parse("2026-03-01T09:00:00.123456789Z");
+    static final java.time.Clock CLOCK = java.time.Clock.fixed(AT, java.time.ZoneOffset.UTC);
+    static final Map<String, String> READS = Map.ofEntries(
+        Map.entry("java/lang/System.currentTimeMillis()J", "currentTimeMillis"),
+        Map.entry("java/time/Instant.now()Ljava/time/Instant;", "instant"),
+        Map.entry("java/time/LocalDateTime.now()Ljava/time/LocalDateTime;", "localDateTime"),
+        Map.entry("java/time/OffsetDateTime.now()Ljava/time/OffsetDateTime;", "offsetDateTime"),
+        Map.entry("java/time/ZonedDateTime.now()Ljava/time/ZonedDateTime;", "zonedDateTime"),
+        Map.entry("java/time/LocalTime.now()Ljava/time/LocalTime;", "localTime"),
+        Map.entry("java/time/Clock.systemUTC()Ljava/time/Clock;", "clock"),
+        Map.entry("java/time/Clock.systemDefaultZone()Ljava/time/Clock;", "clock"));
+
+    public static long currentTimeMillis() { return AT.toEpochMilli(); }
+    public static java.time.Instant instant() { return AT; }
+    public static java.time.LocalDateTime localDateTime() { return java.time.LocalDateTime.now(CLOCK); }
+    public static java.time.OffsetDateTime offsetDateTime() { return java.time.OffsetDateTime.now(CLOCK); }
+    public static java.time.ZonedDateTime zonedDateTime() { return java.time.ZonedDateTime.now(CLOCK); }
+    public static java.time.LocalTime localTime() { return java.time.LocalTime.now(CLOCK); }
+    public static java.time.Clock clock() { return CLOCK; }
+
+    /** {@code code}, a class file, with each read of the wall clock made a call of this class's stopped one. */
+    static byte[] into(byte[] code) {
+      org.objectweb.asm.ClassReader reader = new org.objectweb.asm.ClassReader(code);
+      org.objectweb.asm.ClassWriter writer = new org.objectweb.asm.ClassWriter(reader, 0);
+      reader.accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9, writer) {
+        @Override public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
+            String signature, String[] exceptions) {
+          return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9,
+              super.visitMethod(access, name, descriptor, signature, exceptions)) {
+            @Override public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
+              String stopped = opcode == org.objectweb.asm.Opcodes.INVOKESTATIC ? READS.get(owner + "." + method + desc) : null;
+              if (stopped == null) super.visitMethodInsn(opcode, owner, method, desc, itf);
+              else super.visitMethodInsn(opcode, "ShopTest$FrozenClock", stopped, desc, false);
+            }
+          };
+        }
+      }, 0);
+      return writer.toByteArray();
+    }
+  }
 
   /** A stand-in order service: answers, fails with a status, or takes its time, as the test says. */
   final class FakeOrders extends OrdersGrpc.OrdersImplBase {
