@@ -1055,6 +1055,20 @@ class FanOutTest {
           + " answer) is an ordinary one: leave it as given", limit,
           given.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG))
           .isGreaterThanOrEqualTo(given.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
+      // A slow reaction is max.poll.interval.ms's business; the session is how soon the group notices a service that
+      // died (kill -9, a lost machine) and gives its partitions to another instance: as given, or Kafka's own default.
+      int session = service.getInt(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+      int sessionGiven = given.getInt(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+      int kafkasSession = new ConsumerConfig(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
+          ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringDeserializer.class,
+          ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringDeserializer.class))
+          .getInt(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+      assertThat(session).as("TODO 4: session.timeout.ms of the service's consumer (%d ms; Clients.consumerConfig gives"
+          + " %d ms, Kafka's default is %d ms): how long the group waits for a heartbeat before it takes a dead"
+          + " instance's partitions (kill -9, a lost machine) and gives them to another. A slow reaction does not stop"
+          + " the heartbeats (they run on the consumer's own thread): it is max.poll.interval.ms that gives it time. A"
+          + " session of minutes leaves the partitions of a crashed instance unread for minutes: leave it as given",
+          session, sessionGiven, kafkasSession).isLessThanOrEqualTo(Math.max(sessionGiven, kafkasSession));
     }
 
     @Test
@@ -1284,6 +1298,49 @@ class FanOutTest {
               (a, b) -> a, java.util.TreeMap::new)));
       assertThat(Topics.lag(Service.groupFor(name), topic)).as("TODO 4: the lag of inventory's group once it stopped:"
           + " the skipped event counts as read, so the group ends at the end of the log").isZero();
+    }
+
+    @Test
+    @Order(20) // after the cheaper tests of the step: one service on a backlog of one order's events
+    @DisplayName("a service reacts to a partition's events one at a time, in the order they were published")
+    void reactsInOrder() throws Exception {
+      // A backlog of one order's events (its confirm, then its changes), published before the service starts, so that
+      // its first polls hold many of them. Kafka hands a partition's records over in offset order; a service that
+      // reacts to a poll's records on a parallel stream or a pool (even one it waits for before the next poll) reacts
+      // to them in no fixed order, and a cancel is applied before the confirm it cancels.
+      String topic = Topics.fresh("orders", 1);
+      KafkaProducer<String, String> producer = use(Clients.producer("shop"));
+      int count = 64;
+      Envelope confirmed = envelope(1);
+      for (int step = 1; step <= count; step++) {
+        Envelope e = new Envelope(UUID.randomUUID().toString(), step == 1 ? "order.confirmed" : "order.changed",
+            confirmed.correlationId(), confirmed.eventId(), Instant.now(), "shop", Json.tree(Map.of("orderId", "o-1",
+                "step", step)));
+        producer.send(new ProducerRecord<>(topic, "o-1", e.toJson()));
+      }
+      producer.flush();
+      List<Integer> reacted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      var inHand = new java.util.concurrent.atomic.AtomicInteger();
+      var overlapping = new java.util.concurrent.atomic.AtomicInteger();
+      Service service = start(Topics.unique("inventory"), topic, event -> {
+        if (inHand.incrementAndGet() > 1) overlapping.incrementAndGet();
+        reacted.add(event.data().get("step").asInt());
+        inHand.decrementAndGet();
+      });
+      Poll.until(() -> reacted.size() >= count, WAIT, () -> "TODO 4: the service reacted to " + reacted.size() + " of "
+          + count + " events");
+      service.close();
+      List<Integer> inOrder = IntStream.rangeClosed(1, count).boxed().toList();
+      int first = IntStream.range(0, Math.min(reacted.size(), count)).filter(i -> reacted.get(i) != i + 1).findFirst()
+          .orElse(-1);
+      assertThat(List.of(reacted, overlapping.get())).as("TODO 4: the order in which the service reacted to one order's"
+          + " %d events, published in turn to one partition (%s), and the reactions that ran while another was running"
+          + " (%d): a service reacts to a partition's events one at a time, in the order poll returned them (offset"
+          + " order), on the polling thread (or on one thread it hands each to and waits for). A parallel stream or a"
+          + " pool over a poll's records, even one waited for before the next poll, reacts in no fixed order: an order's"
+          + " cancel before its confirm. On a machine of two cores the JVM's common pool has one thread, and it still"
+          + " shows", count, first < 0 ? "in order" : "step " + reacted.get(first) + " came in place " + (first + 1),
+          overlapping.get()).isEqualTo(List.of(inOrder, 0));
     }
   }
 

@@ -433,6 +433,24 @@ class OrderingTest {
           + " its partitions go to another worker while it still handles them (two readers of one partition, an order's"
           + " events handled out of order), and its commit is refused, so they are handled again. A stuck worker is found"
           + " by its session, not by this limit: leave it as given", limit, kafkas).isGreaterThanOrEqualTo(kafkas);
+      // and the session is how soon the group notices a worker that died (kill -9, a lost machine) and gives its
+      // partitions to the others: as given, or Kafka's own default at most.
+      int session = new org.apache.kafka.clients.consumer.ConsumerConfig(made.get(0))
+          .getInt(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+      int sessionGiven = given.getInt(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+      int kafkasSession = new org.apache.kafka.clients.consumer.ConsumerConfig(Map.<String, Object>of(
+          org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
+          org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+          org.apache.kafka.common.serialization.StringDeserializer.class,
+          org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+          org.apache.kafka.common.serialization.StringDeserializer.class))
+          .getInt(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+      assertThat(session).as("TODO 2: session.timeout.ms of a worker's consumer (%d ms; Clients.consumerConfig gives %d"
+          + " ms, Kafka's default is %d ms): how long the group waits for a heartbeat before it takes a dead worker's"
+          + " partitions (kill -9, a lost machine) and gives them to the others. Slow records do not stop the heartbeats"
+          + " (they run on the consumer's own thread): max.poll.interval.ms gives them time. A session of minutes leaves"
+          + " a crashed worker's partitions unread for minutes: leave it as given", session, sessionGiven, kafkasSession)
+          .isLessThanOrEqualTo(Math.max(sessionGiven, kafkasSession));
     }
 
     @Test
