@@ -455,6 +455,89 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a watch is on the ids exactly as asked: Grinder, grinder with a space, café with a combining accent are products of their own")
+    void idsExactlyAsAsked() {
+      // Products of their own beside the grinder and the café with its é as one code point: a watch on any of them hears
+      // that one, never the product its id would be after a strip, a change of case or a normalising of your own.
+      levels.adjust("Grinder", 7);
+      levels.adjust("grinder ", 8);
+      levels.adjust(CAFE_COMPOSED, 9);
+      levels.adjust(CAFE_DECOMPOSED, 10);
+      List<String> wrong = new ArrayList<>();
+      for (List<String> asked : List.of(List.of("Grinder"), List.of("grinder "), List.of(CAFE_DECOMPOSED),
+          List.of("Grinder", "grinder ", "grinder", CAFE_DECOMPOSED, CAFE_COMPOSED))) {
+        Recorder<StockLevel> call = new Recorder<>();
+        new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addAllProductIds(asked).build(), call);
+        call.returned();
+        // What the stock gives one watch of the ids as asked: their current levels, then a change to each of them.
+        List<String> given = new ArrayList<>();
+        StockLevels.Watch reference = levels.watch(asked, level -> given.add("onNext " + com.google.protobuf.TextFormat.shortDebugString(level)));
+        try {
+          for (String id : asked) levels.adjust(id, 1);
+        } finally {
+          reference.close();
+        }
+        String difference = firstDifference(sent(call), given);
+        if (difference != null) wrong.add("asked " + asked + ": " + difference);
+        call.cancel();
+      }
+      assertThat(wrong).as("TODO 1: watches on products whose ids differ from others in stock only by case, a trailing space"
+          + " or how the é of café is written (one code point, or an e and a combining accent), whose current levels and"
+          + " changes did not come as the stock gives them to one watch of the ids as asked: ids are exact, so pass"
+          + " request.getProductIdsList() to levels.watch as it is (no strip, no toLowerCase, no Normalizer of your own:"
+          + " each of these watches another product than the one asked for)").isEmpty();
+    }
+
+    @Test
+    @DisplayName("a watch of no products (an empty request, proto3's default) stays open too, until the client leaves")
+    void watchOfNothingStaysOpen() {
+      Recorder<StockLevel> call = new Recorder<>();
+      new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.getDefaultInstance(), call);
+      call.returned();
+      changeWhileWatched("grinder", 1);
+      List<String> events;
+      synchronized (call.events) { events = List.copyOf(call.events); }
+      call.cancel();
+      assertThat(events).as("TODO 1: what a watch of no products (a request without ids, proto3's default) sent, and how it"
+          + " ended, while the client still watched and the grinder changed: nothing, and it stays open (a watch lasts for"
+          + " as long as the client keeps the call, whatever it asked for; the given check lets it through, so no"
+          + " onCompleted, nor an error, of your own)").isEmpty();
+    }
+
+    @Test
+    @DisplayName("a watch sends every level as the stock gives it, also when the machine's clock steps back (an updated_at earlier than the one before)")
+    void clockStepsBack() throws ReflectiveOperationException {
+      // The stock stamps each level with the machine's wall clock, which NTP may step back: the grinder's current level is
+      // set here as if stamped while the clock ran ahead (in 2100), so every change after it is stamped earlier.
+      java.lang.reflect.Field field = StockLevels.class.getDeclaredField("levels");
+      field.setAccessible(true);
+      synchronized (levels) {
+        @SuppressWarnings("unchecked") Map<String, StockLevel> now = (Map<String, StockLevel>) field.get(levels);
+        now.put("grinder", now.get("grinder").toBuilder().setUpdatedAt(com.google.protobuf.Timestamp.newBuilder()
+            .setSeconds(java.time.Instant.parse("2100-01-01T00:00:00Z").getEpochSecond())).build());
+      }
+      List<String> asked = List.of("grinder", "milk-frother");
+      Recorder<StockLevel> call = new Recorder<>();
+      new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addAllProductIds(asked).build(), call);
+      call.returned();
+      List<String> given = new ArrayList<>();
+      StockLevels.Watch reference = levels.watch(asked, level -> given.add("onNext " + com.google.protobuf.TextFormat.shortDebugString(level)));
+      try {
+        levels.adjust("grinder", 1);
+        levels.adjust("milk-frother", 2);
+        levels.adjust("grinder", 0);
+      } finally {
+        reference.close();
+      }
+      call.cancel();
+      assertThat(firstDifference(sent(call), given)).as("TODO 1: what a watch on [grinder, milk-frother] sent when the"
+          + " grinder's current level was stamped 2100 (the clock ran ahead, then stepped back), and then the grinder"
+          + " changed by +1, the milk frother by +2 and the grinder by 0, each stamped earlier than 2100, against every level"
+          + " the watch gave: a watch sends every level as the stock gives it, whatever its updated_at (no level is"
+          + " dropped for being older, or newer, than one sent before: the clock is the machine's, not an order)").isNull();
+    }
+
+    @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest watch a request carries: after the step's quicker tests
     @DisplayName("a watch of as many products as a request carries (466,033 ids, 4 MiB, gRPC's most) sends every current level, then each change")
     void asManyAsARequestCarries() {
