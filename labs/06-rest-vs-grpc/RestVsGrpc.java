@@ -31,13 +31,20 @@ public class RestVsGrpc {
   private static void measure(Harness h) throws Exception {
     // A second pair of servers whose every call takes 5 ms of "work" (a database query, say).
     try (StockServers fast = new StockServers(0, 0, Duration.ZERO);
-         StockServers busy = new StockServers(0, 0, Duration.ofMillis(5));
-         StockClients direct = new StockClients(fast.restPort(), fast.grpcPort());
+         StockServers busy = new StockServers(0, 0, Duration.ofMillis(5))) {
+      measure(h, new Harness(Duration.ofMillis(500), 1), fast, busy);
+    }
+  }
+
+  /** Every row of the table: from {@code fast}, servers that do no work, and the last one from {@code busy}. */
+  static void measure(Harness h, Harness warm, StockServers fast, StockServers busy) throws Exception {
+    // One client per pair of servers: the 5 ms row must call the servers that do the work.
+    try (StockClients direct = new StockClients(fast.restPort(), fast.grpcPort());
          StockClients toBusy = new StockClients(busy.restPort(), busy.grpcPort())) {
       TABLE.header();
       encodings(h);
       wire(fast);
-      warmUp(direct);
+      warmUp(warm, direct);
       for (int callers : new int[] {1, CALLERS}) {
         for (int n : new int[] {SMALL, LARGE}) throughput(h, direct, callers, n, "");
       }
@@ -108,8 +115,7 @@ public class RestVsGrpc {
   }
 
   /** Lets the JIT compile both call paths before anything is timed; the first calls are slow. */
-  private static void warmUp(StockClients c) {
-    Harness warm = new Harness(Duration.ofMillis(500), 1);
+  private static void warmUp(Harness warm, StockClients c) {
     for (int n : new int[] {SMALL, LARGE}) {
       TABLE.attempt(() -> warm.callsPerSecond(4, () -> c.viaRest("LYON-1", n)));
       TABLE.attempt(() -> warm.callsPerSecond(4, () -> c.viaGrpc("LYON-1", n)));

@@ -2044,11 +2044,15 @@ class RestVsGrpcTest {
       // its measurements. Rounds of 10 ms, 3 after a warm-up; each round's calls follow a plan (see ScheduledCalls),
       // and from when each call began and ended the test knows which round it fell in and bounds what each round
       // measured, so it needs no margin of time: whatever the machine's load, the median round lies in its bounds.
-      for (String way : new String[] {"nanosPerCall", "callsPerSecond"}) {
+      // One harness for every measurement, as the demo's one harness measures every cell: each measurement warms up
+      // for its own call (a harness that warms up only its first measurement leaves every later cell cold).
+      Harness harness = new Harness(Duration.ofNanos(ScheduledCalls.ROUND), 3);
+      String[] ways = {"nanosPerCall", "callsPerSecond", "nanosPerCall", "callsPerSecond"};
+      for (int measurement = 0; measurement < ways.length; measurement++) {
+        String way = ways[measurement];
         String problem = null;
         for (int attempt = 0; attempt < 5; attempt++) {
           ScheduledCalls calls = new ScheduledCalls();
-          Harness harness = new Harness(Duration.ofNanos(ScheduledCalls.ROUND), 3);
           long before = System.nanoTime();
           double measured = way.equals("nanosPerCall") ? harness.nanosPerCall(calls) : harness.callsPerSecond(1, calls);
           long after = System.nanoTime();
@@ -2058,7 +2062,9 @@ class RestVsGrpcTest {
         if ("".equals(problem)) System.out.println("      the harness's " + way + ": the machine paused in every try");
         if (problem == null || problem.isEmpty()) continue;
         fail("TODO 5: what Harness.%s measured (Harness is given code: keep it as it is), in 3 rounds of 10 ms after a"
-            + " warm-up round, 1 caller: %s", way, problem);
+            + " warm-up round, 1 caller, measurement %d of one harness (the demo measures every cell with one harness, and"
+            + " each measurement warms up for its own call, not only the harness's first): %s", way, measurement + 1,
+            problem);
       }
     }
 
@@ -2219,6 +2225,37 @@ class RestVsGrpcTest {
             + " over, so the '32 callers' rows measure a few callers, REST needs no more connections, and HTTP/2's streams"
             + " show nothing", callers).isEqualTo(callers + " threads");
       }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // late: a thousand threads and more, and only a cap on the harness's threads needs it
+    @DisplayName("the harness's callsPerSecond runs a thread for each of a thousand callers and more: no cap, whatever the machine's cores")
+    void harnessRunsManyCallers() throws Exception {
+      // A cap on the pool that lets the demo's 32 and the 101 above through (64 threads a core: 128 on 2 cores, 256 on
+      // 4; or 128, 256, 512, 1,000 threads) still runs fewer callers than asked, and how many depends on the machine: so
+      // ask for more than 1,024 and more than 256 a core on this machine. Each caller's later calls sleep 100 ms: a
+      // thousand threads that wait, not spin, on 2 cores.
+      int callers = Math.max(1_025, 256 * Runtime.getRuntime().availableProcessors() + 1);
+      Thread harness = Thread.currentThread();
+      String counted = null;
+      for (int attempt = 0; attempt < 3 && counted == null; attempt++) {
+        java.util.concurrent.atomic.AtomicReference<String> threads = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        Harness.Call call = () -> {
+          // One call counts (a thousand looking at every thread's stack at once would take minutes); the others wait.
+          if (claimed.compareAndSet(false, true)) threads.set(poolThreads(harness));
+          else Thread.sleep(100);
+          return "a report";
+        };
+        new Harness(Duration.ofMillis(500), 1).callsPerSecond(callers, call);
+        counted = threads.get(); // null when no call ran (the machine paused past the round): measure again
+      }
+      if (counted == null) return;
+      assertThat(counted).as("TODO 5: threads in the pool of Harness.callsPerSecond(%d, ...) once it handed out its"
+          + " callers' work (Harness is given code: keep it as it is): one per caller, whatever their number; a pool capped"
+          + " at some number, or at some threads per core (%d cores here), runs fewer callers than asked, the others' work"
+          + " waiting until the round is over, and how many it runs depends on the machine", callers,
+          Runtime.getRuntime().availableProcessors()).isEqualTo(callers + " threads");
     }
 
     @Test
@@ -2641,6 +2678,49 @@ class RestVsGrpcTest {
           + " are given code: keep them as they are): where fewer is better (bytes, connections) the gain is REST's value over"
           + " gRPC's, above 1 when gRPC sends fewer; a row measured as 'more is better' says x0.3 for 3 times fewer bytes")
           .isEmpty();
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 2) // last: it runs the whole demo (rounds of 5 ms), and only its own rule's mistakes need it
+    @DisplayName("the demo's 5 ms row calls the servers that do 5 ms of work a call, and only that row does: every other row calls the servers that do none")
+    void demoBusyRowCallsTheBusyServers() throws Exception {
+      requireStep3("step 5");
+      // The demo's own measurement (RestVsGrpc.measure, given), with short rounds, on two pairs of servers whose stock
+      // notes each query it answers: the "5 ms work" row is the one that shows the gain gone once each call does real
+      // work, so its calls must reach the servers that do it; a client of the fast servers there measures no work.
+      java.lang.reflect.Method measure;
+      try {
+        measure = RestVsGrpc.class.getDeclaredMethod("measure", Harness.class, Harness.class, StockServers.class,
+            StockServers.class);
+      } catch (NoSuchMethodException e) {
+        throw new AssertionError("TODO 5: keep the given method measure(Harness, Harness, StockServers, StockServers) of"
+            + " RestVsGrpc as it is: this test runs the demo's rows through it (" + e + ")");
+      }
+      measure.setAccessible(true);
+      List<Integer> fastCounts = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Integer> busyCounts = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+      try (StockServers fast = new StockServers(0, 0, Duration.ZERO); StockServers busy = new StockServers(0, 0, Duration.ZERO)) {
+        fast.stock = (warehouse, items) -> { fastCounts.add(items); return StockCodec.report(warehouse, items); };
+        busy.stock = (warehouse, items) -> { busyCounts.add(items); return StockCodec.report(warehouse, items); };
+        java.io.PrintStream was = System.out;
+        System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+          measure.invoke(null, new Harness(Duration.ofMillis(5), 1), new Harness(Duration.ofMillis(5), 1), fast, busy);
+        } finally {
+          System.setOut(was);
+        }
+      }
+      String row = printed.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("5 ms work")).findFirst()
+          .orElse("(no row: " + printed.toString(StandardCharsets.UTF_8).strip() + ")");
+      assertThat(busyCounts).as("TODO 5: the counts of the queries the servers that do 5 ms of work answered while the demo"
+          + " ran (RestVsGrpc is given code: keep it as it is; its row: %s): its '5 ms work' row (1 item, 1 caller) calls"
+          + " them through a client of their own, and no other row does; measured with the client of the fast servers,"
+          + " that row times calls that do no work, and never shows the gain gone once each call does real work", row)
+          .isNotEmpty().containsOnly(1);
+      assertThat(fastCounts).as("TODO 5: the counts of the queries the servers that do no work answered while the demo ran:"
+          + " every row but the '5 ms work' one calls them, 1 item and 1,000 (RestVsGrpc is given code: keep it as it is)")
+          .contains(1, 1_000);
     }
 
     @Test
