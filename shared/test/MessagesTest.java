@@ -187,7 +187,7 @@ class MessagesTest {
     assertThat(fixed.exit()).as("its exit code").isZero();
   }
 
-  @Test @Order(4) @DisplayName("verify runs first the test that caught each mistake last time, and the whole step when it no longer does")
+  @Test @Order(4) @DisplayName("verify runs first the test that caught each mistake last time (a README edited since too), and the whole step when it no longer does")
   void catchersFirst() throws Exception {
     // Test 3's verify (messages --run) recorded, for each mistake, the step's first failing test, which named its TODO.
     Path known = copy.resolve(".workbook/verify-catchers.tsv");
@@ -195,6 +195,10 @@ class MessagesTest {
     assertThat(lines).as("the catches verify remembers").hasSize(8)
         .anyMatch(l -> l.startsWith("99\tgreets-nobody\t") && l.endsWith("\tAdderTest$Step2#some"))
         .anyMatch(l -> l.startsWith("99\tsubtracts\t") && l.endsWith("\tAdderTest$Step1#adds"));
+    // A README edited since (no test reads it) keeps every record.
+    Path readme = copy.resolve(LAB + "/README.md");
+    Files.writeString(readme, Files.readString(readme) + "\nA line a learner asked for.\n");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "a README line");
     Result again = workbook("verify", "99");
     String log = Files.readString(copy.resolve(".workbook/verify-logs/99.log"));
     assertThat(again.out()).as("verify 99 again").contains("8 of 8 mistakes caught at their own step", "1 passed, 0 failed");

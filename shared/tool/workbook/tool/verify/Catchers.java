@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 /**
  * Which test caught each mistake, so that the next verify runs that test alone first (see
  * Mistakes.check). A catch is remembered only when the catching test was the first of its step
- * to fail, and only for exactly what it was found on: a digest of the lab's files, the
+ * to fail, and only for exactly what it was found on: a digest of the lab's files (its Markdown aside), the
  * solution's, shared/src and the mistake's patch. Change any of them and the mistake's whole
  * step runs in order again, so the first message verify records is still the first a learner
  * reads. The last run on this machine is kept in .workbook/verify-catchers.tsv; a clean clone
@@ -71,13 +71,18 @@ final class Catchers {
     return map;
   }
 
-  /** One digest of every file a mistake's verdict depends on but its patch: the lab's, the solution's (not its catalogue), shared/src. */
+  /**
+   * One digest of every file a mistake's verdict depends on but its patch: the lab's, the
+   * solution's (not its catalogue), shared/src. Not their Markdown (the README, a step's notes):
+   * no test reads it, so a README edited for a learner keeps every record.
+   */
   static String fingerprint(Path lab, Path solution, Path sharedSrc) throws IOException {
     MessageDigest sha = sha256();
     for (Path dir : List.of(lab, solution, sharedSrc)) {
       if (!Files.isDirectory(dir)) continue;
       try (Stream<Path> files = Files.walk(dir)) {
-        for (Path f : files.filter(Files::isRegularFile).filter(f -> !dir.relativize(f).startsWith("mistakes")).sorted().toList()) {
+        for (Path f : files.filter(Files::isRegularFile).filter(f -> !dir.relativize(f).startsWith("mistakes"))
+            .filter(f -> !f.getFileName().toString().endsWith(".md")).sorted().toList()) {
           sha.update(dir.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
           sha.update((byte) 0);
           sha.update(Files.readAllBytes(f));
