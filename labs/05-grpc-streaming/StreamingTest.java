@@ -1976,15 +1976,23 @@ class StreamingTest {
       // The deadline is the lesson, so it stays, short: 200 ms.
       // The call's end reaches the client 300 ms after gRPC decided it, as on a busy machine: a wait for the summary
       // that ends with the deadline itself gives up before the call's own DEADLINE_EXCEEDED arrives. Every time, not by a race.
-      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new LateEnd(Duration.ofMillis(300))), Duration.ofMillis(200));
+      LateEnd lateEnd = new LateEnd(Duration.ofMillis(300));
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, lateEnd), Duration.ofMillis(200));
       long t0 = System.nanoTime();
-      String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+      Throwable[] failure = {null};
+      String result = describe(() -> caught(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))), failure));
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(result).as("TODO 5: bulkUpdate against a server that never answers, with a 200 ms deadline, whose end"
           + " (DEADLINE_EXCEEDED) reached the client 300 ms after gRPC decided it: start the call with"
           + " stub.withDeadlineAfter(deadline), so gRPC ends it, and return await(summary) as given, whose wait outlasts"
           + " the deadline by a second so that the call's own failure reaches the caller as it is (a wait that ends with"
           + " the deadline gives the caller an IllegalStateException of its own instead)").startsWith("DEADLINE_EXCEEDED");
+      assertThat(lateEnd.notTheCallsOwn(failure[0])).as("TODO 5: what bulkUpdate threw against a server that never answers,"
+          + " with a 200 ms deadline, whose end (DEADLINE_EXCEEDED) reached the client 300 ms after gRPC decided it (%s), against"
+          + " the call's own failure: the caller gets the call's StatusRuntimeException as it is, with its trailers. A"
+          + " DEADLINE_EXCEEDED of your own, thrown when a wait of the deadline alone ends, is no call's end: a call that"
+          + " ended in time, OK, but whose end reaches the client a little late, is then reported failed (and sent again,"
+          + " applied twice). Return await(summary) as given: its wait outlasts the deadline by a second", result).isNull();
       assertThat(ms).as("TODO 5: milliseconds until bulkUpdate gave up, with a 200 ms deadline (its end 300 ms late)").isLessThan(2_500);
       assertThat(silent.calls.get()).as("TODO 5: bulk updates the silent server received for one bulkUpdate that ran"
           + " out of time: the server may have applied them all, so sending them again could apply them twice; one"
@@ -2015,7 +2023,7 @@ class StreamingTest {
 
     @Test
     @DisplayName("a deadline of 0 or below has passed already: the bulk update ends DEADLINE_EXCEEDED, and no adjustment reaches the server")
-    void passedDeadline() {
+    void passedDeadline() throws InterruptedException {
       // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
       // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none;
       // and 1,000 years below (more nanoseconds than a long counts): passed too, never an overflow of your own.
@@ -2024,9 +2032,11 @@ class StreamingTest {
       // DEADLINE_EXCEEDED arrives. The given await waits a second past now for a deadline that has passed: keep it.
       for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(-365_000)}) {
         CountingInventory inventory = new CountingInventory();
+        LateEnd lateEnd = new LateEnd(Duration.ofMillis(100));
         StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(CallStory.narrate(inventory)),
-            new LateEnd(Duration.ofMillis(100))), deadline);
-        String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
+            lateEnd), deadline);
+        Throwable[] failure = {null};
+        String result = describe(() -> caught(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))), failure));
         assertThat(result).as("TODO 5: bulkUpdate of a client built with a %s deadline: a deadline of 0 (or below) has passed"
             + " already, so gRPC ends the call DEADLINE_EXCEEDED before it starts, and that goes to the caller as it is. A"
             + " deadline is no socket timeout, where 0 means none: a call started without one runs (and adjusts the stock)"
@@ -2038,6 +2048,12 @@ class StreamingTest {
             deadline).startsWith("DEADLINE_EXCEEDED");
         assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
             + " passed before it started: none, the call never reached it", deadline).isEmpty();
+        assertThat(lateEnd.notTheCallsOwn(failure[0])).as("TODO 5: what bulkUpdate of a client built with a %s deadline threw"
+            + " (%s), against the failure of the call it made: a bulk update is one call whatever its deadline, and gRPC ends"
+            + " one started with a deadline that has passed DEADLINE_EXCEEDED; that failure, the call's own"
+            + " StatusRuntimeException with its trailers, goes to the caller as it is. A DEADLINE_EXCEEDED of your own, made"
+            + " without a call (or after a wait of your own ran out), is no call's end: start the call with"
+            + " stub.withDeadlineAfter(deadline) whatever the deadline, and return await(summary) as given", deadline, result).isNull();
       }
     }
 
@@ -2078,6 +2094,18 @@ class StreamingTest {
     }
 
     interface Call<T> { T call() throws Exception; }
+
+    /** The call's result, noting in {@code failure} what it threw (the exception itself, to compare with the call's own). */
+    <T> T caught(Call<T> call, Throwable[] failure) throws Exception {
+      try {
+        return call.call();
+      } catch (UnsupportedOperationException e) {
+        throw e;
+      } catch (Exception e) {
+        failure[0] = e;
+        throw e;
+      }
+    }
 
     /** What the learner reads when bulkUpdate still throws the starter's UnsupportedOperationException. */
     AssertionError notWritten(UnsupportedOperationException e) {
@@ -2794,19 +2822,44 @@ class StreamingTest {
     }
   }
 
-  /** On the client's side: the call's end (its status) reaches the caller's observer {@code late} after gRPC decided it. */
+  /**
+   * On the client's side: the call's end (its status) reaches the caller's observer {@code late} after gRPC decided it.
+   * Notes each call made, and each end as gRPC decided it (its status and its trailers, the very object the call's own
+   * StatusRuntimeException carries), so that a test can tell the call's own failure from one the client made up.
+   */
   static final class LateEnd implements io.grpc.ClientInterceptor {
     private final Duration late;
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    /** Each end gRPC decided, in order: its status and its trailers. */
+    final BlockingQueue<Map.Entry<Status, io.grpc.Metadata>> ends = new LinkedBlockingQueue<>();
 
     LateEnd(Duration late) { this.late = late; }
+
+    /**
+     * Null if {@code failure} is the call's own, as gRPC ended it (its status, with the very trailers it came with); else
+     * what differs. Waits (bounded) for the call's end, which reaches the client late.
+     */
+    String notTheCallsOwn(Throwable failure) throws InterruptedException {
+      if (calls.get() == 0) return "no call was made, so it is no call's failure";
+      Map.Entry<Status, io.grpc.Metadata> end = ends.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      if (end == null) return "the call had not ended " + WAIT.toSeconds() + " s later";
+      if (!(failure instanceof io.grpc.StatusRuntimeException own)) return "a " + (failure == null ? "result" : failure.getClass().getSimpleName()) + ", not the call's StatusRuntimeException";
+      Status status = own.getStatus();
+      if (status.getCode() != end.getKey().getCode() || !java.util.Objects.equals(status.getDescription(), end.getKey().getDescription())) {
+        return "'" + LocalGrpc.describe(status) + "', where the call ended '" + LocalGrpc.describe(end.getKey()) + "'";
+      }
+      return own.getTrailers() == end.getValue() ? null : "a StatusRuntimeException of the same status, made anew: without the call's trailers";
+    }
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
+      calls.incrementAndGet();
       return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
         @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
           super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
             @Override public void onClose(Status status, io.grpc.Metadata trailers) {
+              ends.add(new java.util.AbstractMap.SimpleImmutableEntry<>(status, trailers));
               try {
                 Thread.sleep(late.toMillis()); // an injected fault: the end of the call arrives late
               } catch (InterruptedException e) {
