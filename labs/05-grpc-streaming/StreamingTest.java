@@ -873,7 +873,7 @@ class StreamingTest {
         requests.onCompleted();
       });
       compare.accept("after the call completed");
-      assertThat(changed).as("TODO 3: the fields of StreamingInventory that one bulk update (grinder +2, kettle +1, then"
+      assertThat(changed).as("TODO 3: the fields of StreamingInventory (and the static ones of the lab's classes, the observer's too) that one bulk update (grinder +2, kettle +1, then"
           + " completed; it sent %s) changed, as field when: before -> then. One service serves every call at once: what a"
           + " call keeps in a field of it (its counts, a map of every call's counts, a BulkUpdateSummary.Builder reused for"
           + " each summary, its products) calls at the same moment share, and one sends the other's numbers. Keep a call's"
@@ -882,9 +882,10 @@ class StreamingTest {
       // A builder that every call shares, cleared after each summary, reads the same before and after: where it lives
       // is what shows. Two calls completing at the same moment set its fields in turns, and one builds the other's numbers.
       assertThat(buildersIn(service)).as("TODO 3: where StreamingInventory holds a protobuf builder (in its fields, or"
-          + " further: a helper of yours, an array, a map): a builder the service holds, however far in, is one every call"
-          + " shares, however it is cleared after each summary, and two calls completing at the same moment fill it in"
-          + " turns (one sends the other's numbers). Build each summary in its call's onCompleted, with"
+          + " further: a helper of yours, an array, a map), or a static field of a class of the lab does (the observer's"
+          + " anonymous class too): a builder the service holds, however far in, or a static one, wherever declared, is one"
+          + " every call shares, however it is cleared after each summary, and two calls completing at the same moment fill"
+          + " it in turns (one sends the other's numbers). Build each summary in its call's onCompleted, with"
           + " BulkUpdateSummary.newBuilder()").isEmpty();
     }
 
@@ -900,12 +901,31 @@ class StreamingTest {
     /**
      * Every field reachable from a lab class's object, by its path, with what it holds: its own fields (inherited and
      * static ones too), and, to a depth of 4, what those hold: the fields of the lab's own objects (a helper, an
-     * anonymous class), the elements of arrays and collections, a map's values, an AtomicReference's value. JDK and
-     * gRPC objects are not opened (only looked into as containers), nor the test's; the stock, shared on purpose, is left out.
+     * anonymous class), the elements of arrays and collections, a map's values, an AtomicReference's value; and the static
+     * fields of every class of the lab (an anonymous observer's too), and what they hold. JDK and gRPC objects are not
+     * opened (only looked into as containers), nor the test's; the stock, shared on purpose, is left out.
      */
     static Map<String, Object> reachable(Object service) {
       Map<String, Object> found = new java.util.TreeMap<>();
-      open(service, null, 0, found, new java.util.IdentityHashMap<>());
+      java.util.Map<Object, Boolean> seen = new java.util.IdentityHashMap<>();
+      open(service, null, 0, found, seen);
+      // And the static fields of every class of the lab (the observer's anonymous class, a helper of the learner's own),
+      // reachable from no object: a static field is one every call shares, wherever it is declared.
+      for (Class<?> c : workbook.test.LabClasses.beside(StreamingTest.class, true)) {
+        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+          if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.isSynthetic() || found.size() > 2_000) continue;
+          try {
+            f.setAccessible(true);
+            Object value = f.get(null);
+            if (value instanceof StockLevels) continue;
+            String at = c.getName() + "." + f.getName();
+            found.putIfAbsent(at, value);
+            lookInto(value, at, 1, found, seen);
+          } catch (RuntimeException | IllegalAccessException | LinkageError e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
       return found;
     }
 
