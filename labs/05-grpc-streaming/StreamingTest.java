@@ -1224,6 +1224,30 @@ class StreamingTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest delivery: after the step's quicker tests
+    @DisplayName("a delivery over 70,000 different products counts every one of them: no cap of your own on the products a summary counts")
+    void everyProductCounted() {
+      // More different products than a set of a round size (4,096, 65,536) would be allowed to keep: a summary counts every
+      // product its call touched, however many; a cap of your own on them (to bound the memory a call takes) answers a
+      // count that is not the delivery's. The first 1,000 products come twice: products are counted once each.
+      int products = 70_000, twice = 1_000;
+      Recorder<BulkUpdateSummary> call = new Recorder<>();
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(call);
+      call.returned();
+      client("TODO 3", "bulkUpdateStock's observer, given " + (products + twice) + " adjustments of +1 over " + products
+          + " different products, then completed", () -> {
+            for (int i = 0; i < products + twice; i++) requests.onNext(adjustment("product-" + (i % products), 1));
+            requests.onCompleted();
+          });
+      assertThat(sent(call)).as("TODO 3: what bulkUpdateStock sent for a delivery of %,d adjustments of +1 over %,d"
+          + " different products (the first %,d twice): one summary counting every adjustment, every different product"
+          + " (however many: no cap of your own on the products a summary counts, nor a refusal past one) and the net"
+          + " change, then onCompleted", products + twice, products, twice)
+          .containsExactly("onNext " + com.google.protobuf.TextFormat.shortDebugString(BulkUpdateSummary.newBuilder()
+              .setAdjustments(products + twice).setProducts(products).setNetChange(products + twice).build()), "onCompleted");
+    }
+
+    @Test
     @DisplayName("the server answers once, after the client has sent everything")
     void answersOnlyAtTheEnd() throws Exception {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
