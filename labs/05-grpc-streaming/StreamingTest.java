@@ -1484,6 +1484,48 @@ class StreamingTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // after the step's other tests: it looks at how the stream reads
+    @DisplayName("a client that falls behind (not ready), catches up and falls behind again before each reservation has every one read and answered")
+    void everyRequestReadOfASlowClient() {
+      Recorder<ReserveStockReply> slow = new Recorder<>();
+      slow.ready = false;
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(slow);
+      slow.returned();
+      // gRPC hands a stream the client's next request at once when it reads every one (the default); when it paces its
+      // reading (disableAutoRequest), only once it has asked for one (request(1)). Before each request, the client is
+      // behind; if the stream has not asked for the request, the client catches up (gRPC runs the on-ready handler) and
+      // falls behind again with the next answer: a stream that paces its reading asks for the next request then.
+      List<String> read = new ArrayList<>();
+      for (int order = 1; order <= 3; order++) {
+        if (!slow.mayHand()) {
+          client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
+          slow.ready = false;
+          if (!slow.mayHand()) break;
+        }
+        int o = order;
+        client("TODO 4", "reserveStock's observer, given a reservation of 1 grinder by a slow client (not ready)",
+            () -> requests.onNext(reservation("order-" + o, 1)));
+        read.add("order-" + o);
+      }
+      if (read.size() == 3) {
+        client("TODO 4", "reserveStock's observer, when the slow client (not ready) completed", requests::onCompleted);
+        client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
+      }
+      List<String> events = new ArrayList<>(read.stream().map(o -> "read " + o).toList());
+      events.addAll(sent(slow).stream().map(e -> e.replaceAll("^onNext order_id: \"([^\"]*)\".*", "answered $1")).toList());
+      slow.cancel(requests);
+      assertThat(events).as("TODO 4: [requests read, then what was sent] on a stream whose client sent three reservations of"
+          + " 1 grinder, each while it was behind (isReady() false), catching up (the on-ready handler ran) and falling"
+          + " behind again when the stream had asked for no more: every request is read and answered, then onCompleted."
+          + " A stream that paces its reading (disableAutoRequest) asks for the next request (request(1)) when the client"
+          + " catches up, in its on-ready handler; asking only while the client is ready leaves its next reservations"
+          + " unread, never answered (the call hangs until its deadline). Or read every request, as gRPC does by default,"
+          + " and send each answer in onNext: gRPC queues it")
+          .containsExactly("read order-1", "read order-2", "read order-3", "answered order-1", "answered order-2",
+              "answered order-3", "onCompleted");
+    }
+
+    @Test
     @DisplayName("eight streams reserving the last grinders at the same moment never reserve more than there is, and each answer says what its own reservation left")
     void sameMomentNeverOversells() throws Exception {
       int streams = 8, stock = 3;
@@ -2529,11 +2571,23 @@ class StreamingTest {
     @Override public void setCompression(String compression) { }
     @Override public boolean isReady() { return ready; }
     @Override public void setOnReadyHandler(Runnable handler) { beforeReturn("onReadyHandler"); onReady = handler; }
-    @Override public void disableAutoInboundFlowControl() { }
-    @Override public void request(int count) { }
+    @Override public void disableAutoInboundFlowControl() { disableAutoRequest(); }
+    @Override public void request(int count) { requested.addAndGet(count); }
     @Override public void setMessageCompression(boolean enable) { }
     @Override public void setOnCloseHandler(Runnable handler) { beforeReturn("onCloseHandler"); } // runs when a call completes normally: never here
-    @Override public void disableAutoRequest() { }
+    @Override public void disableAutoRequest() { beforeReturn("auto flow control"); paced = true; }
+
+    /** Whether the service paces its reading (disableAutoRequest), and the requests it has asked for (request(n)) and not been handed yet. */
+    private volatile boolean paced;
+    private final java.util.concurrent.atomic.AtomicLong requested = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * As gRPC hands a service the client's next request: at once when it reads every one (the default), else only once it
+     * has asked for one (request(n)), which this takes. False: the service has asked for no more, so the request waits.
+     */
+    boolean mayHand() {
+      return !paced || requested.getAndUpdate(n -> n > 0 ? n - 1 : n) > 0;
+    }
   }
 
   /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
