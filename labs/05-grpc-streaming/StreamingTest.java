@@ -2132,6 +2132,12 @@ class StreamingTest {
             + " deadline that has passed, so that the call's own DEADLINE_EXCEEDED (here 100 ms late) reaches the caller (a"
             + " wait of the deadline plus a second, none a day below 0, gives an IllegalStateException of its own)",
             deadline).startsWith("DEADLINE_EXCEEDED");
+        assertThat(lateEnd.leftAtStart.stream().filter(left -> left > 0).toList()).as("TODO 5: nanoseconds left, above 0,"
+            + " of the deadline of each call a bulk update made, when it started (it ended: %s), for a client built with a %s"
+            + " deadline: a deadline of 0 or below has passed already, so the call starts with none left (gRPC ends it"
+            + " DEADLINE_EXCEEDED before anything is sent). A deadline of your own put in its place (1 ms, say) is one still"
+            + " to come: the call starts, and its adjustments can reach the server before it ends; Long.MAX_VALUE is a call"
+            + " without a deadline", result, deadline).isEmpty();
         assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
             + " passed before it started: none, the call never reached it", deadline).isEmpty();
         assertThat(lateEnd.notTheCallsOwn(failure[0])).as("TODO 5: what bulkUpdate of a client built with a %s deadline threw"
@@ -2928,6 +2934,8 @@ class StreamingTest {
   static final class LateEnd implements io.grpc.ClientInterceptor {
     private final Duration late;
     final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    /** For each call, the nanoseconds left of its deadline when it started (Long.MAX_VALUE: none). */
+    final List<Long> leftAtStart = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Each end gRPC decided, in order: its status and its trailers. */
     final BlockingQueue<Map.Entry<Status, io.grpc.Metadata>> ends = new LinkedBlockingQueue<>();
 
@@ -2953,6 +2961,7 @@ class StreamingTest {
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
       calls.incrementAndGet();
+      leftAtStart.add(options.getDeadline() == null ? Long.MAX_VALUE : options.getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
       return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
         @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
           super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
