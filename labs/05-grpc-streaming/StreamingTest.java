@@ -873,7 +873,7 @@ class StreamingTest {
         requests.onCompleted();
       });
       compare.accept("after the call completed");
-      assertThat(changed).as("TODO 3: the fields of StreamingInventory that one bulk update (grinder +2, kettle +1, then"
+      assertThat(changed).as("TODO 3: the fields of StreamingInventory (and the static ones of the lab's classes, the observer's too) that one bulk update (grinder +2, kettle +1, then"
           + " completed; it sent %s) changed, as field when: before -> then. One service serves every call at once: what a"
           + " call keeps in a field of it (its counts, a map of every call's counts, a BulkUpdateSummary.Builder reused for"
           + " each summary, its products) calls at the same moment share, and one sends the other's numbers. Keep a call's"
@@ -882,9 +882,10 @@ class StreamingTest {
       // A builder that every call shares, cleared after each summary, reads the same before and after: where it lives
       // is what shows. Two calls completing at the same moment set its fields in turns, and one builds the other's numbers.
       assertThat(buildersIn(service)).as("TODO 3: where StreamingInventory holds a protobuf builder (in its fields, or"
-          + " further: a helper of yours, an array, a map): a builder the service holds, however far in, is one every call"
-          + " shares, however it is cleared after each summary, and two calls completing at the same moment fill it in"
-          + " turns (one sends the other's numbers). Build each summary in its call's onCompleted, with"
+          + " further: a helper of yours, an array, a map), or a static field of a class of the lab does (the observer's"
+          + " anonymous class too): a builder the service holds, however far in, or a static one, wherever declared, is one"
+          + " every call shares, however it is cleared after each summary, and two calls completing at the same moment fill"
+          + " it in turns (one sends the other's numbers). Build each summary in its call's onCompleted, with"
           + " BulkUpdateSummary.newBuilder()").isEmpty();
     }
 
@@ -900,12 +901,31 @@ class StreamingTest {
     /**
      * Every field reachable from a lab class's object, by its path, with what it holds: its own fields (inherited and
      * static ones too), and, to a depth of 4, what those hold: the fields of the lab's own objects (a helper, an
-     * anonymous class), the elements of arrays and collections, a map's values, an AtomicReference's value. JDK and
-     * gRPC objects are not opened (only looked into as containers), nor the test's; the stock, shared on purpose, is left out.
+     * anonymous class), the elements of arrays and collections, a map's values, an AtomicReference's value; and the static
+     * fields of every class of the lab (an anonymous observer's too), and what they hold. JDK and gRPC objects are not
+     * opened (only looked into as containers), nor the test's; the stock, shared on purpose, is left out.
      */
     static Map<String, Object> reachable(Object service) {
       Map<String, Object> found = new java.util.TreeMap<>();
-      open(service, null, 0, found, new java.util.IdentityHashMap<>());
+      java.util.Map<Object, Boolean> seen = new java.util.IdentityHashMap<>();
+      open(service, null, 0, found, seen);
+      // And the static fields of every class of the lab (the observer's anonymous class, a helper of the learner's own),
+      // reachable from no object: a static field is one every call shares, wherever it is declared.
+      for (Class<?> c : workbook.test.LabClasses.beside(StreamingTest.class, true)) {
+        for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+          if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.isSynthetic() || found.size() > 2_000) continue;
+          try {
+            f.setAccessible(true);
+            Object value = f.get(null);
+            if (value instanceof StockLevels) continue;
+            String at = c.getName() + "." + f.getName();
+            found.putIfAbsent(at, value);
+            lookInto(value, at, 1, found, seen);
+          } catch (RuntimeException | IllegalAccessException | LinkageError e) {
+            // a field that cannot be opened: not one of the lab's own
+          }
+        }
+      }
       return found;
     }
 
@@ -1204,6 +1224,30 @@ class StreamingTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest delivery: after the step's quicker tests
+    @DisplayName("a delivery over 70,000 different products counts every one of them: no cap of your own on the products a summary counts")
+    void everyProductCounted() {
+      // More different products than a set of a round size (4,096, 65,536) would be allowed to keep: a summary counts every
+      // product its call touched, however many; a cap of your own on them (to bound the memory a call takes) answers a
+      // count that is not the delivery's. The first 1,000 products come twice: products are counted once each.
+      int products = 70_000, twice = 1_000;
+      Recorder<BulkUpdateSummary> call = new Recorder<>();
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(call);
+      call.returned();
+      client("TODO 3", "bulkUpdateStock's observer, given " + (products + twice) + " adjustments of +1 over " + products
+          + " different products, then completed", () -> {
+            for (int i = 0; i < products + twice; i++) requests.onNext(adjustment("product-" + (i % products), 1));
+            requests.onCompleted();
+          });
+      assertThat(sent(call)).as("TODO 3: what bulkUpdateStock sent for a delivery of %,d adjustments of +1 over %,d"
+          + " different products (the first %,d twice): one summary counting every adjustment, every different product"
+          + " (however many: no cap of your own on the products a summary counts, nor a refusal past one) and the net"
+          + " change, then onCompleted", products + twice, products, twice)
+          .containsExactly("onNext " + com.google.protobuf.TextFormat.shortDebugString(BulkUpdateSummary.newBuilder()
+              .setAdjustments(products + twice).setProducts(products).setNetChange(products + twice).build()), "onCompleted");
+    }
+
+    @Test
     @DisplayName("the server answers once, after the client has sent everything")
     void answersOnlyAtTheEnd() throws Exception {
       Inbox<StockAdjustment, BulkUpdateSummary> answers = new Inbox<>();
@@ -1437,6 +1481,48 @@ class StreamingTest {
             counted(count)).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
       }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // after the step's other tests: it looks at how the stream reads
+    @DisplayName("a client that falls behind (not ready), catches up and falls behind again before each reservation has every one read and answered")
+    void everyRequestReadOfASlowClient() {
+      Recorder<ReserveStockReply> slow = new Recorder<>();
+      slow.ready = false;
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(slow);
+      slow.returned();
+      // gRPC hands a stream the client's next request at once when it reads every one (the default); when it paces its
+      // reading (disableAutoRequest), only once it has asked for one (request(1)). Before each request, the client is
+      // behind; if the stream has not asked for the request, the client catches up (gRPC runs the on-ready handler) and
+      // falls behind again with the next answer: a stream that paces its reading asks for the next request then.
+      List<String> read = new ArrayList<>();
+      for (int order = 1; order <= 3; order++) {
+        if (!slow.mayHand()) {
+          client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
+          slow.ready = false;
+          if (!slow.mayHand()) break;
+        }
+        int o = order;
+        client("TODO 4", "reserveStock's observer, given a reservation of 1 grinder by a slow client (not ready)",
+            () -> requests.onNext(reservation("order-" + o, 1)));
+        read.add("order-" + o);
+      }
+      if (read.size() == 3) {
+        client("TODO 4", "reserveStock's observer, when the slow client (not ready) completed", requests::onCompleted);
+        client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", slow::becomeReady);
+      }
+      List<String> events = new ArrayList<>(read.stream().map(o -> "read " + o).toList());
+      events.addAll(sent(slow).stream().map(e -> e.replaceAll("^onNext order_id: \"([^\"]*)\".*", "answered $1")).toList());
+      slow.cancel(requests);
+      assertThat(events).as("TODO 4: [requests read, then what was sent] on a stream whose client sent three reservations of"
+          + " 1 grinder, each while it was behind (isReady() false), catching up (the on-ready handler ran) and falling"
+          + " behind again when the stream had asked for no more: every request is read and answered, then onCompleted."
+          + " A stream that paces its reading (disableAutoRequest) asks for the next request (request(1)) when the client"
+          + " catches up, in its on-ready handler; asking only while the client is ready leaves its next reservations"
+          + " unread, never answered (the call hangs until its deadline). Or read every request, as gRPC does by default,"
+          + " and send each answer in onNext: gRPC queues it")
+          .containsExactly("read order-1", "read order-2", "read order-3", "answered order-1", "answered order-2",
+              "answered order-3", "onCompleted");
     }
 
     @Test
@@ -1976,15 +2062,23 @@ class StreamingTest {
       // The deadline is the lesson, so it stays, short: 200 ms.
       // The call's end reaches the client 300 ms after gRPC decided it, as on a busy machine: a wait for the summary
       // that ends with the deadline itself gives up before the call's own DEADLINE_EXCEEDED arrives. Every time, not by a race.
-      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, new LateEnd(Duration.ofMillis(300))), Duration.ofMillis(200));
+      LateEnd lateEnd = new LateEnd(Duration.ofMillis(300));
+      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(c, lateEnd), Duration.ofMillis(200));
       long t0 = System.nanoTime();
-      String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))));
+      Throwable[] failure = {null};
+      String result = describe(() -> caught(() -> client.bulkUpdate(List.of(adjustment("grinder", 1))), failure));
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(result).as("TODO 5: bulkUpdate against a server that never answers, with a 200 ms deadline, whose end"
           + " (DEADLINE_EXCEEDED) reached the client 300 ms after gRPC decided it: start the call with"
           + " stub.withDeadlineAfter(deadline), so gRPC ends it, and return await(summary) as given, whose wait outlasts"
           + " the deadline by a second so that the call's own failure reaches the caller as it is (a wait that ends with"
           + " the deadline gives the caller an IllegalStateException of its own instead)").startsWith("DEADLINE_EXCEEDED");
+      assertThat(lateEnd.notTheCallsOwn(failure[0])).as("TODO 5: what bulkUpdate threw against a server that never answers,"
+          + " with a 200 ms deadline, whose end (DEADLINE_EXCEEDED) reached the client 300 ms after gRPC decided it (%s), against"
+          + " the call's own failure: the caller gets the call's StatusRuntimeException as it is, with its trailers. A"
+          + " DEADLINE_EXCEEDED of your own, thrown when a wait of the deadline alone ends, is no call's end: a call that"
+          + " ended in time, OK, but whose end reaches the client a little late, is then reported failed (and sent again,"
+          + " applied twice). Return await(summary) as given: its wait outlasts the deadline by a second", result).isNull();
       assertThat(ms).as("TODO 5: milliseconds until bulkUpdate gave up, with a 200 ms deadline (its end 300 ms late)").isLessThan(2_500);
       assertThat(silent.calls.get()).as("TODO 5: bulk updates the silent server received for one bulkUpdate that ran"
           + " out of time: the server may have applied them all, so sending them again could apply them twice; one"
@@ -2015,7 +2109,7 @@ class StreamingTest {
 
     @Test
     @DisplayName("a deadline of 0 or below has passed already: the bulk update ends DEADLINE_EXCEEDED, and no adjustment reaches the server")
-    void passedDeadline() {
+    void passedDeadline() throws InterruptedException {
       // Just below the smallest deadline the other tests give (1 ms): 0, and 1 ms below it, as a caller's budget that ran out;
       // and far below (a day): a deadline passed is passed however long ago, never a budget of its size (abs()) or none;
       // and 1,000 years below (more nanoseconds than a long counts): passed too, never an overflow of your own.
@@ -2024,9 +2118,11 @@ class StreamingTest {
       // DEADLINE_EXCEEDED arrives. The given await waits a second past now for a deadline that has passed: keep it.
       for (Duration deadline : new Duration[] {Duration.ZERO, Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(-365_000)}) {
         CountingInventory inventory = new CountingInventory();
+        LateEnd lateEnd = new LateEnd(Duration.ofMillis(100));
         StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(CallStory.narrate(inventory)),
-            new LateEnd(Duration.ofMillis(100))), deadline);
-        String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
+            lateEnd), deadline);
+        Throwable[] failure = {null};
+        String result = describe(() -> caught(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))), failure));
         assertThat(result).as("TODO 5: bulkUpdate of a client built with a %s deadline: a deadline of 0 (or below) has passed"
             + " already, so gRPC ends the call DEADLINE_EXCEEDED before it starts, and that goes to the caller as it is. A"
             + " deadline is no socket timeout, where 0 means none: a call started without one runs (and adjusts the stock)"
@@ -2036,8 +2132,20 @@ class StreamingTest {
             + " deadline that has passed, so that the call's own DEADLINE_EXCEEDED (here 100 ms late) reaches the caller (a"
             + " wait of the deadline plus a second, none a day below 0, gives an IllegalStateException of its own)",
             deadline).startsWith("DEADLINE_EXCEEDED");
+        assertThat(lateEnd.leftAtStart.stream().filter(left -> left > 0).toList()).as("TODO 5: nanoseconds left, above 0,"
+            + " of the deadline of each call a bulk update made, when it started (it ended: %s), for a client built with a %s"
+            + " deadline: a deadline of 0 or below has passed already, so the call starts with none left (gRPC ends it"
+            + " DEADLINE_EXCEEDED before anything is sent). A deadline of your own put in its place (1 ms, say) is one still"
+            + " to come: the call starts, and its adjustments can reach the server before it ends; Long.MAX_VALUE is a call"
+            + " without a deadline", result, deadline).isEmpty();
         assertThat(inventory.received).as("TODO 5: the deltas the server received from a bulk update whose %s deadline had"
             + " passed before it started: none, the call never reached it", deadline).isEmpty();
+        assertThat(lateEnd.notTheCallsOwn(failure[0])).as("TODO 5: what bulkUpdate of a client built with a %s deadline threw"
+            + " (%s), against the failure of the call it made: a bulk update is one call whatever its deadline, and gRPC ends"
+            + " one started with a deadline that has passed DEADLINE_EXCEEDED; that failure, the call's own"
+            + " StatusRuntimeException with its trailers, goes to the caller as it is. A DEADLINE_EXCEEDED of your own, made"
+            + " without a call (or after a wait of your own ran out), is no call's end: start the call with"
+            + " stub.withDeadlineAfter(deadline) whatever the deadline, and return await(summary) as given", deadline, result).isNull();
       }
     }
 
@@ -2078,6 +2186,18 @@ class StreamingTest {
     }
 
     interface Call<T> { T call() throws Exception; }
+
+    /** The call's result, noting in {@code failure} what it threw (the exception itself, to compare with the call's own). */
+    <T> T caught(Call<T> call, Throwable[] failure) throws Exception {
+      try {
+        return call.call();
+      } catch (UnsupportedOperationException e) {
+        throw e;
+      } catch (Exception e) {
+        failure[0] = e;
+        throw e;
+      }
+    }
 
     /** What the learner reads when bulkUpdate still throws the starter's UnsupportedOperationException. */
     AssertionError notWritten(UnsupportedOperationException e) {
@@ -2457,11 +2577,23 @@ class StreamingTest {
     @Override public void setCompression(String compression) { }
     @Override public boolean isReady() { return ready; }
     @Override public void setOnReadyHandler(Runnable handler) { beforeReturn("onReadyHandler"); onReady = handler; }
-    @Override public void disableAutoInboundFlowControl() { }
-    @Override public void request(int count) { }
+    @Override public void disableAutoInboundFlowControl() { disableAutoRequest(); }
+    @Override public void request(int count) { requested.addAndGet(count); }
     @Override public void setMessageCompression(boolean enable) { }
     @Override public void setOnCloseHandler(Runnable handler) { beforeReturn("onCloseHandler"); } // runs when a call completes normally: never here
-    @Override public void disableAutoRequest() { }
+    @Override public void disableAutoRequest() { beforeReturn("auto flow control"); paced = true; }
+
+    /** Whether the service paces its reading (disableAutoRequest), and the requests it has asked for (request(n)) and not been handed yet. */
+    private volatile boolean paced;
+    private final java.util.concurrent.atomic.AtomicLong requested = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * As gRPC hands a service the client's next request: at once when it reads every one (the default), else only once it
+     * has asked for one (request(n)), which this takes. False: the service has asked for no more, so the request waits.
+     */
+    boolean mayHand() {
+      return !paced || requested.getAndUpdate(n -> n > 0 ? n - 1 : n) > 0;
+    }
   }
 
   /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
@@ -2794,19 +2926,47 @@ class StreamingTest {
     }
   }
 
-  /** On the client's side: the call's end (its status) reaches the caller's observer {@code late} after gRPC decided it. */
+  /**
+   * On the client's side: the call's end (its status) reaches the caller's observer {@code late} after gRPC decided it.
+   * Notes each call made, and each end as gRPC decided it (its status and its trailers, the very object the call's own
+   * StatusRuntimeException carries), so that a test can tell the call's own failure from one the client made up.
+   */
   static final class LateEnd implements io.grpc.ClientInterceptor {
     private final Duration late;
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    /** For each call, the nanoseconds left of its deadline when it started (Long.MAX_VALUE: none). */
+    final List<Long> leftAtStart = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Each end gRPC decided, in order: its status and its trailers. */
+    final BlockingQueue<Map.Entry<Status, io.grpc.Metadata>> ends = new LinkedBlockingQueue<>();
 
     LateEnd(Duration late) { this.late = late; }
+
+    /**
+     * Null if {@code failure} is the call's own, as gRPC ended it (its status, with the very trailers it came with); else
+     * what differs. Waits (bounded) for the call's end, which reaches the client late.
+     */
+    String notTheCallsOwn(Throwable failure) throws InterruptedException {
+      if (calls.get() == 0) return "no call was made, so it is no call's failure";
+      Map.Entry<Status, io.grpc.Metadata> end = ends.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      if (end == null) return "the call had not ended " + WAIT.toSeconds() + " s later";
+      if (!(failure instanceof io.grpc.StatusRuntimeException own)) return "a " + (failure == null ? "result" : failure.getClass().getSimpleName()) + ", not the call's StatusRuntimeException";
+      Status status = own.getStatus();
+      if (status.getCode() != end.getKey().getCode() || !java.util.Objects.equals(status.getDescription(), end.getKey().getDescription())) {
+        return "'" + LocalGrpc.describe(status) + "', where the call ended '" + LocalGrpc.describe(end.getKey()) + "'";
+      }
+      return own.getTrailers() == end.getValue() ? null : "a StatusRuntimeException of the same status, made anew: without the call's trailers";
+    }
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
         io.grpc.Channel next) {
+      calls.incrementAndGet();
+      leftAtStart.add(options.getDeadline() == null ? Long.MAX_VALUE : options.getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
       return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
         @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
           super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
             @Override public void onClose(Status status, io.grpc.Metadata trailers) {
+              ends.add(new java.util.AbstractMap.SimpleImmutableEntry<>(status, trailers));
               try {
                 Thread.sleep(late.toMillis()); // an injected fault: the end of the call arrives late
               } catch (InterruptedException e) {
