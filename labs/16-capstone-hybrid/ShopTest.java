@@ -457,11 +457,11 @@ class ShopTest {
         String answered;
         try {
           for (Counter c : counts) undo.add(c.setTo().apply(value));
-          // a browser held back past a limit waits for ever: 10 s, where a call to this order service takes milliseconds
-          Answer answer = post(gateway.url(), "espresso-cup", 1, Duration.ofSeconds(10));
+          // a browser held back past a limit waits for ever: 5 s, where a call to this order service takes milliseconds
+          Answer answer = post(gateway.url(), "espresso-cup", 1, Duration.ofSeconds(5));
           answered = answer.status() == 202 ? null : answer.status() + " " + answer.body();
         } catch (java.net.http.HttpTimeoutException heldBack) {
-          answered = "no answer within 10 s (held back)";
+          answered = "no answer within 5 s (held back)";
         } finally {
           undo.forEach(Runnable::run);
         }
