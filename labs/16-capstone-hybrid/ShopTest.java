@@ -175,14 +175,23 @@ class ShopTest {
     void formProductUnchanged() throws Exception {
       FakeOrders orders = new FakeOrders(); // answers every call: here the order service sells everything
       Gateway gateway = gatewayTo(orders);
-      List<String> products = List.of("teapot", "beans-1kg", "", "Espresso-Cup", "espresso-cup ");
+      // and ids of any length: one past the orders table's 40 characters, and one of 100,000 (a tenth of what the
+      // gateway's HTTP server takes in a body): a length limit of the gateway's own, wherever it is set, answers for the
+      // order service (which says NOT_FOUND), so the longest id is far past any limit a gateway would pick
+      List<String> products = List.of("teapot", "beans-1kg", "", "Espresso-Cup", "espresso-cup ", "x".repeat(41),
+          "beans-".repeat(100_000 / 6));
+      java.util.function.Function<String, String> shown = p -> p.length() <= 40 ? "\"" + p + "\""
+          : p.substring(0, 12) + "... (" + p.length() + " characters)";
       List<String> answers = new ArrayList<>();
       for (String p : products) answers.add(post(gateway.url(), p, 1).status() + "");
+      assertThat(orders.received.stream().map(r -> shown.apply(r.getProductId())).toList()).as("TODO 1: the product ids"
+          + " the order service received for forms of %s (answered %s): each as the form sent it, one call each, whatever"
+          + " its length. The order service decides what it sells and answers NOT_FOUND for the rest; a gateway that checks"
+          + " the catalog itself (or trims, or changes case, or refuses an id longer than a limit of its own, the orders"
+          + " table's 40 characters or any other) answers for the order service without asking it",
+          products.stream().map(shown).toList(), answers).containsExactlyElementsOf(products.stream().map(shown).toList());
       assertThat(orders.received).extracting(PlaceOrderRequest::getProductId).as("TODO 1: the product ids the order"
-          + " service received for forms of %s (answered %s): each as the form sent it, one call each. The order"
-          + " service decides what it sells and answers NOT_FOUND for the rest; a gateway that checks the catalog"
-          + " itself (or trims, or changes case) answers for the order service without asking it", products, answers)
-          .containsExactlyElementsOf(products);
+          + " service received, each as the form sent it (answered %s)", answers).containsExactlyElementsOf(products);
     }
 
     @Test
@@ -437,26 +446,33 @@ class ShopTest {
       // A bulkhead needs no Semaphore: a count of calls in flight (an AtomicInteger) that refuses the browser past its
       // limit is one too, however high the limit (the test's browsers fit two per core). So every count the gateway keeps
       // is set to values a count reaches, none and a billion, and a POST must still become its call.
-      List<Counter> counts = countsHeld(gateway);
+      // A count needs no Atomic either: an int behind synchronized, or the size of a set of the requests in flight, is one
+      // too. Those are found by what a call does to them: while one call is inside, they read otherwise than before it.
+      List<Counter> counts = new ArrayList<>(countsHeld(gateway));
+      counts.addAll(countsInFlight(gateway, orders));
       List<String> wrong = new ArrayList<>();
       for (long value : new long[] {0, 1L << 30}) {
-        List<Long> saved = counts.stream().map(c -> c.get().getAsLong()).toList();
-        counts.forEach(c -> c.set().accept(value));
+        List<Runnable> undo = new ArrayList<>();
         int before = orders.received.size();
-        Answer answer;
+        String answered;
         try {
-          answer = post(gateway.url(), "espresso-cup", 1);
+          for (Counter c : counts) undo.add(c.setTo().apply(value));
+          // a browser held back past a limit waits for ever: 5 s, where a call to this order service takes milliseconds
+          Answer answer = post(gateway.url(), "espresso-cup", 1, Duration.ofSeconds(5));
+          answered = answer.status() == 202 ? null : answer.status() + " " + answer.body();
+        } catch (java.net.http.HttpTimeoutException heldBack) {
+          answered = "no answer within 5 s (held back)";
         } finally {
-          for (int i = 0; i < counts.size(); i++) counts.get(i).set().accept(saved.get(i));
+          undo.forEach(Runnable::run);
         }
-        if (answer.status() != 202 || orders.received.size() != before + 1) {
-          wrong.add("every count at " + value + ": answered " + answer.status() + " " + answer.body() + ", "
+        if (answered != null || orders.received.size() != before + 1) {
+          wrong.add("every count at " + value + ": answered " + (answered == null ? "202" : answered) + ", "
               + (orders.received.size() - before) + " call(s)");
         }
       }
       assertThat(wrong).as("TODO 1: POSTs refused with the gateway's counts (%s) set to values a count of calls reaches."
-          + " A count of calls in flight that refuses (or holds back) the browser past a limit is a bulkhead, whatever"
-          + " its limit: the gateway answers a customer the order service could have served. Call the stub from each"
+          + " A count of calls in flight (an AtomicInteger, an int behind synchronized, the size of a set of the requests"
+          + " in flight) that refuses (or holds back) the browser past a limit is a bulkhead, whatever its limit: the gateway answers a customer the order service could have served. Call the stub from each"
           + " request as it comes; the order service decides what it can take",
           counts.stream().map(Counter::where).toList()).isEmpty();
       // Nor on a pool of a fixed size that the JVM keeps, which no field of the gateway shows: the common pool, of cores - 1
@@ -504,8 +520,121 @@ class ShopTest {
       return found.stream().distinct().toList();
     }
 
-    /** A count the gateway keeps, where it is kept, read and set. */
-    record Counter(String where, java.util.function.LongSupplier get, java.util.function.LongConsumer set) {}
+    /** A count the gateway keeps, where it is kept, and how to set it: setTo(value) sets it and returns what undoes that. */
+    record Counter(String where, java.util.function.LongFunction<Runnable> setTo) {}
+
+    /**
+     * The counts of calls in flight that the gateway keeps in a field, not in an Atomic: an int or a long (not final), or
+     * a collection or map held under an interface (counted by its size), of the gateway, of the lab's own objects it
+     * holds, or static in the Gateway classes, whose reading while one call is inside the order service differs from
+     * the one before it. A collection is set to a count by a stand-in that answers that size and does the rest as the
+     * collection itself.
+     */
+    List<Counter> countsInFlight(Gateway gateway, FakeOrders orders) throws Exception {
+      List<Object[]> spots = new ArrayList<>(); // {where, owner (null when static), field}
+      java.util.ArrayDeque<Object[]> next = new java.util.ArrayDeque<>();
+      next.add(new Object[] {gateway, "the gateway"});
+      for (Class<?> type : gatewayClasses()) {
+        for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+          if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) spots.add(new Object[] {type.getSimpleName() + "."
+              + f.getName() + " (static)", null, f});
+        }
+      }
+      java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      while (!next.isEmpty() && seen.size() < 10_000) {
+        Object[] item = next.poll();
+        Object held = item[0];
+        if (held == null || held instanceof StockFeed || !seen.add(held) || !held.getClass().getPackageName().isEmpty()
+            || held.getClass().getName().startsWith("ShopTest")) continue;
+        for (Class<?> c = held.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+          for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+            String where = item[1] + " -> " + c.getSimpleName() + "." + f.getName();
+            spots.add(new Object[] {where, held, f});
+            if (f.getType().isPrimitive()) continue;
+            try {
+              f.setAccessible(true);
+              next.add(new Object[] {f.get(held), where});
+            } catch (ReflectiveOperationException | RuntimeException e) {
+              // a field that cannot be opened: not one of the lab's own
+            }
+          }
+        }
+      }
+      spots.removeIf(spot -> {
+        java.lang.reflect.Field f = (java.lang.reflect.Field) spot[2];
+        boolean count = (f.getType() == int.class || f.getType() == long.class) && !java.lang.reflect.Modifier.isFinal(f.getModifiers())
+            || f.getType().isInterface() && (java.util.Collection.class.isAssignableFrom(f.getType())
+                || Map.class.isAssignableFrom(f.getType()));
+        if (!count) return true;
+        try {
+          f.setAccessible(true);
+          return false;
+        } catch (RuntimeException e) {
+          return true;
+        }
+      });
+      java.util.function.Function<Object[], Object> read = spot -> {
+        try {
+          Object value = ((java.lang.reflect.Field) spot[2]).get(spot[1]);
+          return value instanceof java.util.Collection<?> items ? (Object) items.size()
+              : value instanceof Map<?, ?> map ? (Object) map.size() : value;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          return null;
+        }
+      };
+      List<Object> before = spots.stream().map(read).toList();
+      // one call held inside the order service (until the test lets it go, 5 s at most), and the fields read then
+      java.util.concurrent.CountDownLatch meet = new java.util.concurrent.CountDownLatch(2);
+      orders.meet = meet;
+      int calls = orders.received.size();
+      var held = java.util.concurrent.CompletableFuture.supplyAsync(() -> postQuietly(gateway, "espresso-cup", 1),
+          workbook.test.Background.OWN_THREAD);
+      List<Object> during;
+      try {
+        Poll.until(() -> orders.received.size() > calls || held.isDone(), Duration.ofSeconds(10),
+            () -> "TODO 1: a POST to reach the order service");
+        during = spots.stream().map(read).toList();
+      } finally {
+        meet.countDown();
+      }
+      held.get(30, TimeUnit.SECONDS);
+      orders.meet = null;
+      List<Counter> counts = new ArrayList<>();
+      for (int i = 0; i < spots.size(); i++) {
+        if (java.util.Objects.equals(before.get(i), during.get(i))) continue;
+        String where = (String) spots.get(i)[0];
+        Object owner = spots.get(i)[1];
+        java.lang.reflect.Field f = (java.lang.reflect.Field) spots.get(i)[2];
+        counts.add(new Counter(where, value -> {
+          try {
+            Object old = f.get(owner);
+            Object now = f.getType() == int.class ? (Object) (int) value : f.getType() == long.class ? (Object) value
+                : Proxy.newProxyInstance(f.getType().getClassLoader() == null ? ShopTest.class.getClassLoader()
+                    : f.getType().getClassLoader(), new Class<?>[] {f.getType()}, (proxy, method, args) -> {
+                      if (method.getName().equals("size") && method.getParameterCount() == 0) return (int) Math.min(value, Integer.MAX_VALUE);
+                      if (method.getName().equals("isEmpty") && method.getParameterCount() == 0) return value == 0;
+                      try {
+                        return method.invoke(old, args);
+                      } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                      }
+                    });
+            f.set(owner, now);
+            return () -> {
+              try {
+                f.set(owner, old);
+              } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+              }
+            };
+          } catch (IllegalAccessException e) {
+            return () -> {}; // a field that cannot be set (a static final): left as it is
+          }
+        }));
+      }
+      return counts;
+    }
 
     /**
      * Every count the gateway keeps: an AtomicInteger, AtomicLong or LongAdder that it holds, or that a static field of
@@ -534,11 +663,16 @@ class ShopTest {
         String where = (String) item[1];
         if (held == null || held instanceof StockFeed || !seen.add(held)) continue;
         if (held instanceof java.util.concurrent.atomic.AtomicInteger n) {
-          counts.add(new Counter(where, n::get, v -> n.set((int) v)));
+          counts.add(new Counter(where, v -> { int old = n.get(); n.set((int) v); return () -> n.set(old); }));
         } else if (held instanceof java.util.concurrent.atomic.AtomicLong n) {
-          counts.add(new Counter(where, n::get, n::set));
+          counts.add(new Counter(where, v -> { long old = n.get(); n.set(v); return () -> n.set(old); }));
         } else if (held instanceof java.util.concurrent.atomic.LongAdder n) {
-          counts.add(new Counter(where, n::sum, v -> { n.reset(); n.add(v); }));
+          counts.add(new Counter(where, v -> {
+            long old = n.sum();
+            n.reset();
+            n.add(v);
+            return () -> { n.reset(); n.add(old); };
+          }));
         } else if (held instanceof Object[] array) {
           for (Object o : java.util.Arrays.asList(array).subList(0, Math.min(array.length, 1_000))) next.add(new Object[] {o, where + "[]"});
         } else if (held instanceof Map<?, ?> map) {
@@ -765,13 +899,16 @@ class ShopTest {
       // upstream failed). The others name a situation of their own that no gRPC code is: 505 the HTTP version, 506 a
       // negotiation loop (RFC 2295), 507 the server's storage (RFC 4918), 508 a loop (RFC 5842), 510 an extension (RFC
       // 2774), 511 a captive portal's login between the browser and the network (RFC 6585 6), or none at all.
-      java.util.Set<Integer> behindTheGateway = java.util.Set.of(500, 501, 502);
+      // 501 says the server does not support what the request asks, for any resource (RFC 9110 15.6.2), and caches may
+      // keep it by default (15.1): google/rpc/code.proto gives it to UNIMPLEMENTED alone, never to INTERNAL or UNKNOWN.
+      java.util.Set<Integer> behindTheGateway = java.util.Set.of(500, 502);
       List<String> wrong = new ArrayList<>();
       for (Status.Code code : Status.Code.values()) {
         if (code == Status.Code.OK) continue; // a call that failed never ends OK
         int http = httpStatus(code);
         boolean right = named.containsKey(code) ? http == named.get(code)
-            : behindTheGateway.contains(http) || http == 503 && tryAgain.contains(code)
+            : behindTheGateway.contains(http) || http == 501 && code == Status.Code.UNIMPLEMENTED
+                || http == 503 && tryAgain.contains(code)
                 || Integer.valueOf(http).equals(codeProto.get(code));
         if (!right) wrong.add(code + " -> " + http);
       }
@@ -782,8 +919,9 @@ class ShopTest {
           + " neither UNAVAILABLE nor DEADLINE_EXCEEDED: 503 says the failure is temporary and the same request may"
           + " be sent again (RFC 9110 15.6.4), which for INTERNAL, UNKNOWN, DATA_LOSS or UNIMPLEMENTED is not so, and"
           + " the browser places its order a second time; 504 says the service was too slow (500 or 501, as"
-          + " google/rpc/code.proto gives them). And a 5xx whose meaning fits a failure behind the gateway (500, 501, 502),"
-          + " never one that names another situation: 505 the HTTP version, 506 a negotiation, 507 storage, 508 a loop,"
+          + " google/rpc/code.proto gives them). And a 5xx whose meaning fits a failure behind the gateway (500, 502; 501"
+          + " for UNIMPLEMENTED alone: 501 Not Implemented says the server cannot do this request at all, for any"
+          + " resource, RFC 9110 15.6.2, and a cache may keep it), never one that names another situation: 505 the HTTP version, 506 a negotiation, 507 storage, 508 a loop,"
           + " 510 an extension, 511 a captive portal's network login (RFC 6585 6, never this request's credentials:"
           + " UNAUTHENTICATED is 401)").isEmpty();
     }
@@ -1282,13 +1420,17 @@ class ShopTest {
         + " once restarted")
     void eventIdsNeverRepeat() throws Exception {
       // Order services on one database, as a restart or a second replica makes them: this test's own, and two loaded
-      // afresh (their classes and static fields new, as in a process started again). Each of two instances of each
-      // stores two orders. Consumers remember every event id they applied, for good: an id used again is a copy to them.
-      Db one = later(Db.fresh("orders").execute(OrderService.SCHEMA));
+      // afresh (their classes and static fields new, as in a process started again), started at one instant: their
+      // clocks, the wall clock and System.nanoTime, read alike (two processes' nanoTime may: its origin is each JVM's
+      // own). Each of two instances of each stores the same two orders (an order's later events, made by whichever
+      // instance; this orders table keeps no key). Consumers remember every event id they applied, for good: an id
+      // used again is a copy to them.
+      Db one = later(Db.fresh("orders").execute(OrderService.SCHEMA).execute("ALTER TABLE orders DROP PRIMARY KEY"));
       PlaceOrderRequest cup = PlaceOrderRequest.newBuilder().setProductId("espresso-cup").setQuantity(1).build();
       List<String> stores = new ArrayList<>();
       for (int process = 1; process <= 3; process++) {
-        Class<?> type = process == 1 ? OrderService.class : Class.forName("OrderService", true, processStartedAgain());
+        Class<?> type = process == 1 ? OrderService.class
+            : Class.forName("OrderService", true, processStartedAgain(true, true));
         java.lang.reflect.Constructor<?> make = type.getDeclaredConstructor(DataSource.class, String.class);
         java.lang.reflect.Method store = type.getDeclaredMethod("store", String.class, PlaceOrderRequest.class);
         make.setAccessible(true);
@@ -1296,25 +1438,28 @@ class ShopTest {
         for (int instance = 1; instance <= 2; instance++) {
           Object service = make.newInstance(one.dataSource(), "orders-topic");
           for (int order = 1; order <= 2; order++) {
-            String orderId = "o-" + process + "-" + instance + "-" + order;
+            String orderId = "o-" + order;
             try {
               store.invoke(service, orderId, cup);
             } catch (java.lang.reflect.InvocationTargetException e) {
               if (e.getCause() instanceof UnsupportedOperationException todo) throw todo;
               throw e;
             }
-            stores.add(orderId);
+            stores.add(orderId + " (process " + process + ", instance " + instance + ")");
           }
         }
       }
       List<String> ids = ShopTest.rows(one, "SELECT payload FROM outbox ORDER BY id").stream()
           .map(payload -> OrderService.OrderConfirmed.fromJson(payload).eventId()).toList();
       assertThat(ids).as("TODO 3: the eventIds of the events of %d orders %s, stored by order services on one database:"
-          + " this test's own, and two started again (their classes loaded anew, as a new process has them), two"
-          + " instances of each. Each event's id is its own, never used before by any order service, started when it"
-          + " may be (OrderConfirmed.of makes a random UUID). A number counted by the service (an AtomicLong, static or"
-          + " not) starts again at 1 in every process and every instance: the consumers, which remember every event"
-          + " id they applied, skip the new events as copies of old ones, and those orders never leave the stock",
+          + " this test's own, and two started again (their classes loaded anew, as a new process has them) at one"
+          + " instant of the clock, two instances of each. Each event's id is its own, never used before by any order"
+          + " service, started when it may be (OrderConfirmed.of makes a random UUID). A number counted by the service"
+          + " (an AtomicLong or an int, static or not, alone or after the order's id) starts again at 1 in every process"
+          + " and every instance; a Random seeded with the time (currentTimeMillis, nanoTime) draws the same numbers in"
+          + " two processes started at one instant, and an id of the time (nanoTime) is the same in both: the consumers,"
+          + " which remember every event id they applied, skip the new events as copies of old ones, and those orders"
+          + " never leave the stock",
           stores.size(), stores).hasSize(stores.size()).doesNotHaveDuplicates();
     }
 
@@ -1354,11 +1499,18 @@ class ShopTest {
      * started again has them (static fields new), and takes every other class from the test's own loader.
      */
     ClassLoader processStartedAgain() {
-      return processStartedAgain(false);
+      return processStartedAgain(false, false);
     }
 
-    /** The same; with {@code frozenClock}, the lab's code reads the wall clock of FrozenClock, stopped at one instant. */
     ClassLoader processStartedAgain(boolean frozenClock) {
+      return processStartedAgain(frozenClock, false);
+    }
+
+    /**
+     * The same; with {@code frozenClock}, the lab's code reads the wall clock of FrozenClock, stopped at one instant, and
+     * with {@code nanoTimeToo} its System.nanoTime as well (processes started at one instant, whose nanoTime reads alike).
+     */
+    ClassLoader processStartedAgain(boolean frozenClock, boolean nanoTimeToo) {
       ClassLoader parent = ShopTest.class.getClassLoader();
       return new ClassLoader("a process started again", parent) {
         @Override protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
@@ -1367,7 +1519,7 @@ class ShopTest {
             if (loaded == null && !name.contains(".") && !name.startsWith("ShopTest")) {
               try (InputStream in = parent.getResourceAsStream(name + ".class")) {
                 if (in != null) {
-                  byte[] code = frozenClock ? FrozenClock.into(in.readAllBytes()) : in.readAllBytes();
+                  byte[] code = frozenClock ? FrozenClock.into(in.readAllBytes(), nanoTimeToo) : in.readAllBytes();
                   loaded = defineClass(name, code, 0, code.length);
                 }
               } catch (java.io.IOException e) {
@@ -2383,7 +2535,8 @@ class ShopTest {
   /**
    * A wall clock stopped at one instant, for the lab's code loaded anew (processStartedAgain(true)): its reads of the
    * system's wall clock (System.currentTimeMillis, Instant.now(), LocalDateTime.now() and their kin, Clock.systemUTC())
-   * are rewritten into calls of these methods. System.nanoTime, which measures durations, keeps running.
+   * are rewritten into calls of these methods. System.nanoTime, which measures durations, keeps running, unless the
+   * processes started again are started at one instant (into(code, true)): then it reads one value too.
    */
   public static final class FrozenClock {
     static final java.time.Instant AT = java.time.Instant.parse("2026-03-01T09:00:00.123456789Z");
@@ -2405,9 +2558,13 @@ class ShopTest {
     public static java.time.ZonedDateTime zonedDateTime() { return java.time.ZonedDateTime.now(CLOCK); }
     public static java.time.LocalTime localTime() { return java.time.LocalTime.now(CLOCK); }
     public static java.time.Clock clock() { return CLOCK; }
+    public static long nanoTime() { return 0x5EED_0000_0000L; }
 
-    /** {@code code}, a class file, with each read of the wall clock made a call of this class's stopped one. */
-    static byte[] into(byte[] code) {
+    /**
+     * {@code code}, a class file, with each read of the wall clock made a call of this class's stopped one, and with
+     * {@code nanoTimeToo} each read of System.nanoTime too.
+     */
+    static byte[] into(byte[] code, boolean nanoTimeToo) {
       org.objectweb.asm.ClassReader reader = new org.objectweb.asm.ClassReader(code);
       org.objectweb.asm.ClassWriter writer = new org.objectweb.asm.ClassWriter(reader, 0);
       reader.accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9, writer) {
@@ -2416,7 +2573,9 @@ class ShopTest {
           return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9,
               super.visitMethod(access, name, descriptor, signature, exceptions)) {
             @Override public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
-              String stopped = opcode == org.objectweb.asm.Opcodes.INVOKESTATIC ? READS.get(owner + "." + method + desc) : null;
+              String read = owner + "." + method + desc;
+              String stopped = opcode != org.objectweb.asm.Opcodes.INVOKESTATIC ? null
+                  : nanoTimeToo && read.equals("java/lang/System.nanoTime()J") ? "nanoTime" : READS.get(read);
               if (stopped == null) super.visitMethodInsn(opcode, owner, method, desc, itf);
               else super.visitMethodInsn(opcode, "ShopTest$FrozenClock", stopped, desc, false);
             }
@@ -2625,9 +2784,13 @@ class ShopTest {
   record Answer(int status, String body, String contentType, Duration took) {}
 
   Answer post(String gatewayUrl, String productId, int quantity) throws Exception {
+    return post(gatewayUrl, productId, quantity, Duration.ofSeconds(15));
+  }
+
+  Answer post(String gatewayUrl, String productId, int quantity, Duration timeout) throws Exception {
     long t0 = System.nanoTime();
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/api/orders"))
-        .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
+        .timeout(timeout).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"productId\":\"" + productId + "\",\"quantity\":" + quantity + "}"))
         .build(), HttpResponse.BodyHandlers.ofString());
     return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse("(none)"),
