@@ -421,6 +421,15 @@ class CheckStockTest {
    */
   static <T> T withCountsAt(java.util.Map<Object, String> roots, long value, List<String> counts,
       java.util.concurrent.Callable<T> call) throws Exception {
+    return withCountsAt(roots, counted -> value, counts, call);
+  }
+
+  /**
+   * The same, each count set to the value {@code valueOf} gives for its name (as listed in {@code counts}): counts set
+   * apart, so that a rule on two of them (failures outnumbering answers) can hold, which no single value makes it do.
+   */
+  static <T> T withCountsAt(java.util.Map<Object, String> roots, java.util.function.ToLongFunction<String> valueOf,
+      List<String> counts, java.util.concurrent.Callable<T> call) throws Exception {
     List<Runnable> restore = new ArrayList<>();
     counts.clear();
     List<Class<?>> own = new ArrayList<>(labClasses());
@@ -435,14 +444,16 @@ class CheckStockTest {
           for (java.lang.reflect.Field f : c.getDeclaredFields()) {
             if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
             String name = c.getSimpleName().isEmpty() ? c.getName().replaceAll(".*[.]", "") : c.getSimpleName();
-            if (count(f, held, value, restore)) counts.add(entry.getValue() + " -> " + name + "." + f.getName());
+            String counted = entry.getValue() + " -> " + name + "." + f.getName();
+            if (count(f, held, valueOf.applyAsLong(counted), restore)) counts.add(counted);
           }
         }
       }
       for (Class<?> c : own.stream().distinct().toList()) {
         if (c.getName().startsWith("CheckStockTest")) continue;
         for (java.lang.reflect.Field f : c.getDeclaredFields()) {
-          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && count(f, null, value, restore)) counts.add(c.getSimpleName() + "." + f.getName());
+          String counted = c.getSimpleName() + "." + f.getName();
+          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && count(f, null, valueOf.applyAsLong(counted), restore)) counts.add(counted);
         }
       }
       return restore.isEmpty() ? null : call.call();
@@ -2246,13 +2257,35 @@ class CheckStockTest {
           });
           if (did != null && !did.equals(expected)) wrong.add("with the counts (" + counts + ") at " + count + ": " + did);
         }
+        // And the counts set apart, each 0 or far past any threshold in every combination (failures far past answers, and
+        // the other way round): a breaker whose rule reads two counts (failures outnumbering answers) opens only so.
+        List<String> names = List.copyOf(counts);
+        for (int mask = 1; wrong.isEmpty() && names.size() > 1 && names.size() <= 8 && mask < (1 << names.size()) - 1; mask++) {
+          int set = mask;
+          java.util.function.ToLongFunction<String> valueOf = name -> names.indexOf(name) >= 0 && (set >> names.indexOf(name) & 1) == 1
+              ? Integer.MAX_VALUE / 2 : 0;
+          List<String> did = withCountsAt(Map.of(client, "StockClient"), valueOf, counts, () -> {
+            List<String> outcomes = new ArrayList<>();
+            for (Status.Code code : script) {
+              inventory.failing = code == Status.Code.OK ? null : code;
+              int before = inventory.calls.getOrDefault("grinder", 0);
+              String outcome = reaction(() -> client.check("grinder"));
+              int calls = inventory.calls.getOrDefault("grinder", 0) - before;
+              outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
+            }
+            return outcomes;
+          });
+          List<String> at = new ArrayList<>();
+          for (String name : names) at.add(name + " at " + valueOf.applyAsLong(name));
+          if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + at + "): " + did);
+        }
       } finally {
         inventory.failing = null;
       }
       assertThat(wrong).as("TODO 4: what check(grinder) gave (UNAVAILABLE, DEADLINE_EXCEEDED, UNAVAILABLE, then an answer), on a"
           + " client whose counts were set as if that many checks, or failures in a row, had come before; each should be one"
           + " call, its outcome alone deciding: %s. A circuit breaker (TryLater without a call once enough failures came in a"
-          + " row) answers from memory instead of the inventory, whatever its threshold: no breaker or back-off of your own,"
+          + " row, or once failures outnumber answers) answers from memory instead of the inventory, whatever its threshold: no breaker or back-off of your own,"
           + " asking again is the caller's decision", expected).isEmpty();
     }
 
