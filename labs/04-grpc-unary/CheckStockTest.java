@@ -373,6 +373,22 @@ class CheckStockTest {
   }
 
   /**
+   * The text buffers (StringBuilder, StringBuffer, a StringWriter, a Formatter...) among everything {@code roots} and the
+   * lab's static fields hold, each with where it is kept: every call that writes its description there shares it. What a
+   * ThreadLocal hands a thread is that thread's own, so it is not counted.
+   */
+  static List<String> textBuffersWithin(java.util.Map<Object, String> given) {
+    List<String> buffers = new ArrayList<>();
+    reachable(withStatics(given, true)).forEach((held, where) -> {
+      boolean buffer = held instanceof StringBuilder || held instanceof StringBuffer || held instanceof java.io.StringWriter
+          || held instanceof java.io.CharArrayWriter || held instanceof java.util.Formatter || held instanceof java.nio.CharBuffer
+          || held instanceof java.io.ByteArrayOutputStream;
+      if (buffer && !where.contains(".get()")) buffers.add(where + ": a " + held.getClass().getSimpleName());
+    });
+    return buffers.stream().distinct().toList();
+  }
+
+  /**
    * What, among everything {@code roots} hold, makes a call wait for others or refuses it: a lock, a semaphore (however
    * written: a queue of tokens is one), a barrier, or a pool of a fixed size, each with where it is kept.
    */
@@ -405,6 +421,15 @@ class CheckStockTest {
    */
   static <T> T withCountsAt(java.util.Map<Object, String> roots, long value, List<String> counts,
       java.util.concurrent.Callable<T> call) throws Exception {
+    return withCountsAt(roots, counted -> value, counts, call);
+  }
+
+  /**
+   * The same, each count set to the value {@code valueOf} gives for its name (as listed in {@code counts}): counts set
+   * apart, so that a rule on two of them (failures outnumbering answers) can hold, which no single value makes it do.
+   */
+  static <T> T withCountsAt(java.util.Map<Object, String> roots, java.util.function.ToLongFunction<String> valueOf,
+      List<String> counts, java.util.concurrent.Callable<T> call) throws Exception {
     List<Runnable> restore = new ArrayList<>();
     counts.clear();
     List<Class<?>> own = new ArrayList<>(labClasses());
@@ -419,14 +444,16 @@ class CheckStockTest {
           for (java.lang.reflect.Field f : c.getDeclaredFields()) {
             if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
             String name = c.getSimpleName().isEmpty() ? c.getName().replaceAll(".*[.]", "") : c.getSimpleName();
-            if (count(f, held, value, restore)) counts.add(entry.getValue() + " -> " + name + "." + f.getName());
+            String counted = entry.getValue() + " -> " + name + "." + f.getName();
+            if (count(f, held, valueOf.applyAsLong(counted), restore)) counts.add(counted);
           }
         }
       }
       for (Class<?> c : own.stream().distinct().toList()) {
         if (c.getName().startsWith("CheckStockTest")) continue;
         for (java.lang.reflect.Field f : c.getDeclaredFields()) {
-          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && count(f, null, value, restore)) counts.add(c.getSimpleName() + "." + f.getName());
+          String counted = c.getSimpleName() + "." + f.getName();
+          if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && count(f, null, valueOf.applyAsLong(counted), restore)) counts.add(counted);
         }
       }
       return restore.isEmpty() ? null : call.call();
@@ -739,6 +766,12 @@ class CheckStockTest {
       table.put("\ud83c\udf75-set", new StockService.Item(28, Instant.parse("2026-03-07T15:00:00Z")));
       table.put("k".repeat(65), new StockService.Item(29, Instant.parse("2026-03-07T16:00:00Z")));
       table.put("Kettle, " + "\u4e2d".repeat(9_992), new StockService.Item(30, Instant.parse("2026-03-07T17:00:00Z")));
+      // Counted in the night summer time ended in St John's (a zone asked below): half an hour after its clocks went back,
+      // a local time the night shows twice. A wall-clock time read back in the same zone is ambiguous there and comes
+      // back as the earlier of the two instants, an hour early; the instant itself is the same whatever the zone.
+      Instant clocksBack = java.time.ZoneId.of("America/St_Johns").getRules()
+          .nextTransition(Instant.parse("2026-06-01T00:00:00Z")).getInstant();
+      table.put("night-count", new StockService.Item(31, clocksBack.plus(Duration.ofMinutes(30)).plusNanos(123_456_789)));
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
       // updated_at is an instant, the same whatever the machine's time zone: the test machine's own (UTC, often) cannot
       // tell an instant from a local wall-clock time read as UTC, so the table is asked again under zones east and west
@@ -763,7 +796,8 @@ class CheckStockTest {
                 .as("TODO 1: the answer for %s, whose row in the service's stock table is %s: product_id, quantity and"
                     + " updated_at come from that row as they are, the time with its seconds and nanos (timestamp(item.updatedAt())),"
                 + " the instant itself whatever the machine's time zone (this JVM's is now " + zone + "; no LocalDateTime or"
-                + " ZoneId.systemDefault() in between);"
+                + " ZoneId.systemDefault() in between: read back in the same zone, a local time is an hour off in the night"
+                + " summer time ends, which shows it twice);"
                 + " each answer is built for its own call (another product may have an equal row: filter and filter-paper);"
                 + " the id is looked up exactly as asked, whatever its characters or length (NOT_FOUND, or another product's"
                 + " row, means a format, a length limit or a normalisation of your own: stock.get(productId) as it came)",
@@ -1240,6 +1274,51 @@ class CheckStockTest {
           .containsExactly("onError NOT_FOUND");
       assertThat(Recorder.call("")).as("TODO 2: what checkStock(\"\") did with its responseObserver: one onError,"
           + " then return").containsExactly("onError INVALID_ARGUMENT");
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // after the quick checks of its step: four threads of calls
+    @DisplayName("unknown ids asked at the same time are each named in their own NOT_FOUND: no text buffer shared between calls")
+    void missesAtOnceNameTheirOwnId() throws Exception {
+      StockService service = new StockService(StockService.STOCK, Duration.ZERO);
+      // A buffer kept in a field is written by every call: a race that needs two threads in it at the same nanosecond, which
+      // a busy machine may not give the run below. So the rule is checked by its letter first (after a few misses, so that
+      // what a call makes is there to be found), then by calls.
+      for (String id : List.of("unicorn", "dragon", " ", "unicorn")) Recorder.on(service, id);
+      assertThat(textBuffersWithin(Map.of(service, "StockService"))).as("TODO 2: after a few unknown ids were asked, what the"
+          + " service (or a static field of a class of the lab) still holds that is a text buffer (listed below, where it is"
+          + " kept): every call that writes its description there shares it, so two unknown ids asked at once can each be"
+          + " named with the other's id. Build each description for its own call (\"no product '\" + productId + \"'\")").isEmpty();
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+      List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Thread> callers = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int caller = t;
+        Thread thread = new Thread(() -> {
+          try {
+            start.await(5, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            return; // a caller that could not start alongside the others: fewer calls overlap, none is judged wrongly
+          }
+          long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+          for (int i = 0; i < 20_000 && wrong.size() < 3 && System.nanoTime() < until; i++) {
+            String id = "unicorn-" + caller + "-" + i + "."; // no id is a part of another's
+            Recorder recorder = Recorder.on(service, id);
+            String description = String.valueOf(recorder.error == null ? null : recorder.error.getDescription());
+            boolean others = false;
+            for (int other = 0; other < 4; other++) others |= other != caller && description.contains("unicorn-" + other + "-");
+            if (!recorder.events.equals(List.of("onError NOT_FOUND")) || !description.contains(id) || others) {
+              wrong.add("checkStock(" + id + ") did " + recorder.events + (recorder.error == null ? "" : ", described \"" + description + "\""));
+            }
+          }
+        });
+        callers.add(thread);
+        thread.start();
+      }
+      for (Thread thread : callers) thread.join(30_000);
+      assertThat(wrong).as("TODO 2: unknown ids asked of one service at the same time (4 threads, each its own ids, for up to"
+          + " 3 s): a NOT_FOUND was not one naming its own id, and no other. Build each description for its own call, never"
+          + " in a buffer kept in a field that every call shares").isEmpty();
     }
   }
 
@@ -1970,6 +2049,103 @@ class CheckStockTest {
       assertThat(status.getCode()).as("TODO 3: a 150 ms answer with a 3 s deadline ended with %s: use the deadline"
           + " given to the constructor, not one of your own", status.getCode()).isEqualTo(Status.Code.OK);
     }
+
+    @Test
+    @DisplayName("one fetch is one call, whatever the inventory answers: each of the 17 status codes ends it, with no retry of its own")
+    void oneCallWhateverTheCode() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      for (Status.Code code : Status.Code.values()) {
+        String id = code == Status.Code.OK ? "grinder" : "status:" + code;
+        Status status = statusOf(() -> client.fetch(id));
+        int calls = inventory.calls.getOrDefault(id, 0);
+        if (status.getCode() != code || calls != 1) {
+          wrong.add("the inventory answered " + code + ": fetch ended " + LocalGrpc.describe(status) + " after " + calls + " calls");
+        }
+      }
+      assertThat(wrong).as("TODO 3: fetch, on an inventory that answers each status code in turn: one fetch is one call, and"
+          + " its outcome is the inventory's (an answer, or a StatusRuntimeException with the code it sent). A retry of"
+          + " fetch's own (on ABORTED, RESOURCE_EXHAUSTED, UNAVAILABLE...) asks twice where the caller asked once, under a"
+          + " deadline that was the first call's; whether to ask again is the caller's decision (check gives it TryLater)")
+          .isEmpty();
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // after the quick checks of its step: calls held in a slow inventory until they end
+    @DisplayName("a fetch made inside checkout's own call ends with it: that Context's cancel, or its sooner deadline, ends the call")
+    void fetchEndsWithTheCallersContext() throws Exception {
+      List<String> wrong = endsWithTheCallersContext("TODO 3", client -> LocalGrpc.describe(statusOf(() -> client.fetch("grinder"))),
+          Status.Code.CANCELLED.name(), Status.Code.CANCELLED.name(), Status.Code.DEADLINE_EXCEEDED.name());
+      assertThat(wrong).as("TODO 3: fetch made inside a Context of checkout's own (its caller's call, with a 60 s deadline on"
+          + " the client): gRPC ends the call when that Context is cancelled (its caller gave up: CANCELLED), or at its"
+          + " deadline when that is sooner than the client's (DEADLINE_EXCEEDED), so that no call outlives what checkout's"
+          + " caller allowed. Make the call in the caller's Context as it is: a fork of it (Context.current().fork(),"
+          + " Context.ROOT) cuts the call loose, and it waits for the client's whole deadline for nobody").isEmpty();
+    }
+  }
+
+  /** {@code call}'s outcome, made with {@code context} as the current Context (checkout serving its own caller). */
+  static <T> T inContext(io.grpc.Context context, Supplier<T> call) {
+    io.grpc.Context previous = context.attach();
+    try {
+      return call.get();
+    } finally {
+      context.detach(previous);
+    }
+  }
+
+  /**
+   * What went wrong with {@code call} (fetch or check on a client with a 60 s deadline) made inside checkout's own Context:
+   * one cancelled before it (to an inventory that answers at once), one cancelled while the call waits in a 30 s look-up,
+   * and one whose own deadline, 300 ms, is sooner than the client's. Each must end with the Context (within 5 s), its
+   * outcome starting with the one expected for that case.
+   */
+  List<String> endsWithTheCallersContext(String todo, java.util.function.Function<StockClient, String> call, String whenCancelledBefore,
+      String whenCancelledDuring, String atTheSoonerDeadline) throws Exception {
+    List<String> wrong = new ArrayList<>();
+    Duration clients = Duration.ofSeconds(60);
+    // Cancelled before the call: checkout's caller has already gone.
+    StockClient quick = clientOf(serve(new ScriptedInventory(Duration.ZERO), false), clients);
+    io.grpc.Context.CancellableContext gone = io.grpc.Context.current().withCancellation();
+    gone.cancel(null);
+    String before = within(Duration.ofSeconds(10), todo + ": a call made inside a Context already cancelled was still waiting"
+        + " 10 s later", () -> inContext(gone, () -> call.apply(quick)));
+    if (!before.startsWith(whenCancelledBefore)) wrong.add("inside a Context cancelled before the call: " + before + ", not " + whenCancelledBefore);
+    if (!wrong.isEmpty()) return wrong; // the cases below wait for a call that does not end: one case shown is enough
+    // Cancelled while the call waits in the inventory's look-up (30 s): the call ends then, not at the client's deadline.
+    CallWatch watch = new CallWatch();
+    StockClient slow = clientOf(serve(() -> io.grpc.ServerInterceptors.intercept(
+        new StockService(StockService.STOCK, Duration.ofSeconds(30)), watch), false), clients);
+    io.grpc.Context.CancellableContext leaving = io.grpc.Context.current().withCancellation();
+    CompletableFuture<String> during = CompletableFuture.supplyAsync(() -> inContext(leaving, () -> call.apply(slow)),
+        workbook.test.Background.OWN_THREAD);
+    if (!watch.entered.await(TEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+      wrong.add("inside a Context of checkout's own, the call never reached the inventory within " + TEST_DEADLINE.toSeconds() + " s");
+    }
+    leaving.cancel(null);
+    try {
+      String ended = during.get(5, TimeUnit.SECONDS);
+      if (!ended.startsWith(whenCancelledDuring)) wrong.add("inside a Context cancelled while the call waited: " + ended + ", not " + whenCancelledDuring);
+    } catch (TimeoutException e) {
+      wrong.add("inside a Context cancelled while the call waited, it was still waiting 5 s later (the client's deadline is 60 s)");
+    }
+    if (!wrong.isEmpty()) return wrong;
+    // A deadline of the Context's own, sooner than the client's: gRPC keeps the sooner of the two.
+    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    io.grpc.Context.CancellableContext sooner = io.grpc.Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, timer);
+    try {
+      CompletableFuture<String> bounded = CompletableFuture.supplyAsync(() -> inContext(sooner, () -> call.apply(slow)),
+          workbook.test.Background.OWN_THREAD);
+      String ended = bounded.get(5, TimeUnit.SECONDS);
+      if (!ended.startsWith(atTheSoonerDeadline)) wrong.add("inside a Context whose deadline, 300 ms, is sooner than the client's: " + ended + ", not " + atTheSoonerDeadline);
+    } catch (TimeoutException e) {
+      wrong.add("inside a Context whose deadline, 300 ms, is sooner than the client's (60 s), it was still waiting 5 s later");
+    } finally {
+      sooner.cancel(null);
+      timer.shutdownNow();
+    }
+    return wrong;
   }
 
   @Nested
@@ -2081,13 +2257,35 @@ class CheckStockTest {
           });
           if (did != null && !did.equals(expected)) wrong.add("with the counts (" + counts + ") at " + count + ": " + did);
         }
+        // And the counts set apart, each 0 or far past any threshold in every combination (failures far past answers, and
+        // the other way round): a breaker whose rule reads two counts (failures outnumbering answers) opens only so.
+        List<String> names = List.copyOf(counts);
+        for (int mask = 1; wrong.isEmpty() && names.size() > 1 && names.size() <= 8 && mask < (1 << names.size()) - 1; mask++) {
+          int set = mask;
+          java.util.function.ToLongFunction<String> valueOf = name -> names.indexOf(name) >= 0 && (set >> names.indexOf(name) & 1) == 1
+              ? Integer.MAX_VALUE / 2 : 0;
+          List<String> did = withCountsAt(Map.of(client, "StockClient"), valueOf, counts, () -> {
+            List<String> outcomes = new ArrayList<>();
+            for (Status.Code code : script) {
+              inventory.failing = code == Status.Code.OK ? null : code;
+              int before = inventory.calls.getOrDefault("grinder", 0);
+              String outcome = reaction(() -> client.check("grinder"));
+              int calls = inventory.calls.getOrDefault("grinder", 0) - before;
+              outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
+            }
+            return outcomes;
+          });
+          List<String> at = new ArrayList<>();
+          for (String name : names) at.add(name + " at " + valueOf.applyAsLong(name));
+          if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + at + "): " + did);
+        }
       } finally {
         inventory.failing = null;
       }
       assertThat(wrong).as("TODO 4: what check(grinder) gave (UNAVAILABLE, DEADLINE_EXCEEDED, UNAVAILABLE, then an answer), on a"
           + " client whose counts were set as if that many checks, or failures in a row, had come before; each should be one"
           + " call, its outcome alone deciding: %s. A circuit breaker (TryLater without a call once enough failures came in a"
-          + " row) answers from memory instead of the inventory, whatever its threshold: no breaker or back-off of your own,"
+          + " row, or once failures outnumber answers) answers from memory instead of the inventory, whatever its threshold: no breaker or back-off of your own,"
           + " asking again is the caller's decision", expected).isEmpty();
     }
 
@@ -2401,6 +2599,62 @@ class CheckStockTest {
           + " check met (an answer, a NOT_FOUND, a run of failures) changes the next decision").isEmpty();
     }
 
+    @Test
+    @Order(Order.DEFAULT + 1) // after the quick checks of its step: the 17 codes twice more
+    @DisplayName("the status code decides, not a text: a description that names other codes, or a machine in another locale, changes no decision")
+    void codeDecidesNotText() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      java.util.Locale machine = java.util.Locale.getDefault();
+      java.util.Locale display = java.util.Locale.getDefault(java.util.Locale.Category.DISPLAY);
+      java.util.Locale format = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+      try {
+        // The machine's own locale, and Turkish, where "I".toLowerCase() is a dotless i and "i".toUpperCase() a dotted I.
+        for (java.util.Locale locale : List.of(machine, java.util.Locale.forLanguageTag("tr-TR"))) {
+          java.util.Locale.setDefault(locale);
+          for (Status.Code code : Status.Code.values()) {
+            String id = code == Status.Code.OK ? "grinder" : ScriptedInventory.QUOTING + code;
+            String expected = switch (code) {
+              case OK -> "returned " + new StockClient.InStock(id, 7);
+              case NOT_FOUND -> "returned " + new StockClient.NoSuchProduct(id);
+              case UNAVAILABLE, DEADLINE_EXCEEDED -> "returned " + new StockClient.TryLater(code);
+              case INVALID_ARGUMENT -> "threw IllegalArgumentException with the server's description";
+              default -> "threw StatusRuntimeException " + code + ": " + ScriptedInventory.quoting(code) + ", with the server's trailers";
+            };
+            String did = reaction(() -> client.check(id));
+            if (!did.equals(expected) && wrong.size() < 8) {
+              wrong.add("in the locale " + locale.toLanguageTag() + ", " + code + (code == Status.Code.OK ? "" : " described \""
+                  + ScriptedInventory.quoting(code) + "\"") + " -> " + did + "; should have " + expected);
+            }
+          }
+        }
+      } finally {
+        java.util.Locale.setDefault(machine);
+        java.util.Locale.setDefault(java.util.Locale.Category.DISPLAY, display);
+        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, format);
+      }
+      assertThat(wrong).as("TODO 4: how check(...) met each status code when its description names other codes (a server"
+          + " passing on what a call of its own said), and on a machine whose locale is Turkish: the decision is the code's,"
+          + " e.getStatus().getCode() in a switch, not a text: a message that contains \"UNAVAILABLE\" may be an INTERNAL"
+          + " quoting it, and a code's name lower- or upper-cased in the machine's locale (toLowerCase()) is another word in"
+          + " Turkish (INVALID_ARGUMENT becomes \"\u0131nval\u0131d_argument\")").isEmpty();
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 1) // after the quick checks of its step: calls held in a slow inventory until they end
+    @DisplayName("a check made inside checkout's own call ends with it: that Context's cancel, or its sooner deadline, ends the call")
+    void checkEndsWithTheCallersContext() throws Exception {
+      List<String> wrong = endsWithTheCallersContext("TODO 4", client -> reaction(() -> client.check("grinder")),
+          "threw StatusRuntimeException CANCELLED", "threw StatusRuntimeException CANCELLED",
+          "returned " + new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
+      assertThat(wrong).as("TODO 4: check made inside a Context of checkout's own (its caller's call, with a 60 s deadline on"
+          + " the client): its call is fetch's, made in the caller's Context as it is, so it ends when that Context is"
+          + " cancelled (CANCELLED, rethrown: nobody waits for the answer) or at its deadline when that is sooner than the"
+          + " client's (TryLater(DEADLINE_EXCEEDED)). No fork of the Context (Context.current().fork(), Context.ROOT) around"
+          + " fetch: the call would wait for the client's whole deadline for nobody").isEmpty();
+    }
+
     /** What a call returned or threw, in the words of everyCode's expectations. */
     static String reaction(Supplier<?> call) {
       try {
@@ -2470,6 +2724,22 @@ class CheckStockTest {
             port, addresses).isEmpty();
         assertThat(addresses).as("TODO 5: the addresses the server StockServer.start builds on port %s listens on", port).isNotEmpty();
       }
+      // The machine's own name is a loopback address only where its hosts file says so (as on this one, maybe): which
+      // address that is depends on the machine, so the lab's class files are read for it, on every machine.
+      List<String> machineAddresses = new ArrayList<>();
+      for (Class<?> type : workbook.test.LabClasses.beside(CheckStockTest.class, true)) {
+        for (workbook.bytecode.ClassCode.Call c : workbook.bytecode.ClassCode.calls(type)) {
+          if (c.owner().equals("java/net/InetAddress") && c.name().equals("getLocalHost")
+              || c.owner().equals("java/net/NetworkInterface")) {
+            machineAddresses.add(type.getName() + "." + c.in() + " calls " + c.owner().replace('/', '.') + "." + c.name());
+          }
+        }
+      }
+      assertThat(machineAddresses.stream().distinct().toList()).as("TODO 5: where the lab picks the address its server listens"
+          + " on from the machine (listed below): InetAddress.getLocalHost() is the address of the machine's name, a loopback"
+          + " one only where its hosts file says so, and elsewhere the address every machine on the network reaches (a"
+          + " network interface picked from NetworkInterface, the same). A server without TLS listens on 127.0.0.1, as the given"
+          + " forAddress(new InetSocketAddress(\"127.0.0.1\", port), ...) does, on every machine").isEmpty();
     }
 
     @Test
@@ -2709,6 +2979,14 @@ class CheckStockTest {
     static final String NONE_LEFT = "milk-frother";
     /** An id that starts with this fails with the code written after it, and no description at all (bare:NOT_FOUND). */
     static final String BARE = "bare:";
+    /** An id that starts with this fails with the code written after it, described by {@link #quoting}: other codes' names. */
+    static final String QUOTING = "quoting:";
+
+    /** The description of a {@link #QUOTING} failure: its code, then the names of the codes the client decides on, as text. */
+    static String quoting(Status.Code code) {
+      return "scripted " + code + ", after a call of its own ended NOT_FOUND, UNAVAILABLE, DEADLINE_EXCEEDED or INVALID_ARGUMENT";
+    }
+
     /** An id that starts with this answers the level written after it (level:-3 answers -3 units). */
     static final String LEVEL = "level:";
     static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
@@ -2742,6 +3020,13 @@ class CheckStockTest {
       if (request.getProductId().equals("crash")) throw new IllegalStateException("the stock table is gone");
       if (request.getProductId().startsWith(BARE)) {
         responseObserver.onError(Status.fromCode(Status.Code.valueOf(request.getProductId().substring(BARE.length()))).asRuntimeException());
+        return;
+      }
+      if (request.getProductId().startsWith(QUOTING)) {
+        Status.Code code = Status.Code.valueOf(request.getProductId().substring(QUOTING.length()));
+        io.grpc.Metadata trailers = new io.grpc.Metadata();
+        trailers.put(SCRIPTED, "inventory");
+        responseObserver.onError(Status.fromCode(code).withDescription(quoting(code)).asRuntimeException(trailers));
         return;
       }
       if (request.getProductId().startsWith("status:")) {
