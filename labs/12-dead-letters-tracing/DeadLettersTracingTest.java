@@ -649,7 +649,8 @@ class DeadLettersTracingTest {
       workbook.faults.FaultyProducer<String, String> deadLetters =
           new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
       TraceLog log = new TraceLog();
-      java.util.concurrent.atomic.AtomicReference<StockConsumer> stock = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicReference<StockConsumer> stock =
+          new java.util.concurrent.atomic.AtomicReference<>();
       InMemoryPartition[] partition = new InMemoryPartition[1];
       own = new StockConsumer(topic, Topics.unique("stock"), log, deadLetters, config -> {
         partition[0] = new InMemoryPartition(config, topic, List.of(order("o-1", "grinder"), order("o-2", "milk-jug")),
@@ -663,9 +664,10 @@ class DeadLettersTracingTest {
       StockConsumer running = own;
       // (a dead letter, or a commit, while the store is down ends the wait at once: the assertions below tell it)
       Poll.until(() -> running.reserved().size() >= 2 || !running.running() || partition[0].tries() > outage + 1000
-          || !deadLetters.handed.isEmpty() || !partition[0].commitsWhileDown().isEmpty(), Duration.ofSeconds(40), () -> "TODO 1: the stock service did not get through o-1, tried "
-          + partition[0].tries() + " times of " + outage + " while the store was down (reserved " + running.reserved()
-          + "): each try of a failed record is a poll after a seek, with no pause here");
+          || !deadLetters.handed.isEmpty() || !partition[0].commitsWhileDown().isEmpty(), Duration.ofSeconds(40),
+          () -> "TODO 1: the stock service did not get through o-1, tried " + partition[0].tries() + " times of "
+          + outage + " while the store was down (reserved " + running.reserved() + "): each try of a failed record is"
+          + " a poll after a seek, with no pause here");
       // then
       assertThat(deadLetters.handed.stream().map(ProducerRecord::key).toList()).as("TODO 1: records sent to the"
           + " dead-letter topic while the stock store was down for %d tries of o-1 in a row: none. A failure the next"
