@@ -681,6 +681,50 @@ class DeadLettersTracingTest {
           + " of which %d while it was down): o-1, then o-2, each once", partition[0].tries(), outage)
           .containsExactly("o-1", "o-2");
     }
+
+    @Test @WaitsLong @Order(13) // last: a long refusal in tries, a few seconds; the tests above catch most mistakes first
+    @DisplayName("while the dead-letter topic refuses a poison record, it is tried again for as long as it is refused,"
+        + " counted however you count: 20,000 refused sends in a row, and nothing committed past it meanwhile")
+    void longDeadLetterRefusalInTries() throws Exception {
+      // given: the consumer of one partition with no broker (see InMemoryPartition) and a pause of zero between tries;
+      // o-1 is poison and o-2 a good order, and the dead-letter topic refuses every send (nothing reaches the broker)
+      // until o-1 has been tried 20,000 times in a row: a count of refusals of your own, kept anywhere, reaches 10, 100,
+      // 1000 and 10,000 on the way
+      int refusals = 20_000;
+      String topic = Topics.fresh("orders", 1);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      workbook.faults.FaultyProducer<String, String> deadLetters =
+          new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
+      deadLetters.down();
+      TraceLog log = new TraceLog();
+      InMemoryPartition[] partition = new InMemoryPartition[1];
+      own = new StockConsumer(topic, Topics.unique("stock"), log, deadLetters, config -> {
+        partition[0] = new InMemoryPartition(config, topic, List.of(order("o-1", "teapot"), order("o-2", "milk-jug")),
+            refusals, deadLetters::up);
+        return partition[0];
+      }, Duration.ZERO);
+      partition[0].open();
+      // when
+      StockConsumer running = own;
+      // (a commit while the dead-letter topic refuses o-1 ends the wait at once: the assertions below tell it)
+      Poll.until(() -> running.reserved().contains("o-2") || !running.running()
+          || partition[0].tries() > refusals + 1000 || !partition[0].commitsWhileDown().isEmpty(), Duration.ofSeconds(40),
+          () -> "TODO 1: the stock service did not get through o-1, tried " + partition[0].tries() + " times of "
+          + refusals + " while the dead-letter topic refused it (dead-letter sends " + deadLetters.handed.size() + "):"
+          + " each try of a failed record is a poll after a seek, with no pause here");
+      // then
+      assertThat(partition[0].commitsWhileDown()).as("TODO 1: the offsets committed while %s refused o-1 (offset 0, a"
+          + " poison record), %d sends in a row: none. Dead-lettered means stored on the DLT: a refused send fails the"
+          + " record, and the loop tries it again for as long as it is refused, never giving up after a number of"
+          + " refusals, however many, and whatever counts them (a count of your own too); giving up commits past a"
+          + " record that is on no topic but this one", dlt, refusals).isEmpty();
+      assertThat(deadLettered(log)).as("TODO 1: the \"dead-lettered\" hops logged for o-1, refused %d times, then"
+          + " taken: one, once the DLT took it", refusals).hasSize(1);
+      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s once it took o-1", dlt)
+          .containsExactly("o-1");
+      assertThat(running.reserved()).as("TODO 1: orders reserved once o-1 was on the dead-letter topic").containsExactly(
+          "o-2");
+    }
   }
 
   @Nested @Tag("step2")
