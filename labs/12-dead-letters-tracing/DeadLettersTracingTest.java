@@ -634,6 +634,97 @@ class DeadLettersTracingTest {
           .containsExactlyElementsOf(poison);
       assertThat(Topics.lag(group, topic)).as("TODO 1: the group's lag at the end").isZero();
     }
+
+    @Test @WaitsLong @Order(12) // last: a long outage in tries, a few seconds; the tests above catch most mistakes first
+    @DisplayName("a failure the next try may fix is tried again for as long as it fails, counted however you count:"
+        + " the stock store down for 200,000 tries of one record in a row, and nothing dead-lettered or committed meanwhile")
+    void longOutageInTries() throws Exception {
+      // given: a consumer of one partition that hands the records back at once, from where the loop seeks, without a
+      // broker (a try costs a moment, not a fetch), and a pause of zero between tries; o-1 and o-2 are good orders, and
+      // the stock store is down until o-1 has been tried 200,000 times in a row (a count of tries kept anywhere, the
+      // given map or one of your own, per record or per partition, reaches 10, 100, 1000 and 100,000 on the way)
+      int outage = 200_000;
+      String topic = Topics.fresh("orders", 1);
+      Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      workbook.faults.FaultyProducer<String, String> deadLetters =
+          new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
+      TraceLog log = new TraceLog();
+      java.util.concurrent.atomic.AtomicReference<StockConsumer> stock =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      InMemoryPartition[] partition = new InMemoryPartition[1];
+      own = new StockConsumer(topic, Topics.unique("stock"), log, deadLetters, config -> {
+        partition[0] = new InMemoryPartition(config, topic, List.of(order("o-1", "grinder"), order("o-2", "milk-jug")),
+            outage, () -> stock.get().storeDown(false));
+        return partition[0];
+      }, Duration.ZERO);
+      stock.set(own);
+      own.storeDown(true);
+      partition[0].open(); // the records are handed out from now on, the store down
+      // when
+      StockConsumer running = own;
+      // (a dead letter, or a commit, while the store is down ends the wait at once: the assertions below tell it)
+      Poll.until(() -> running.reserved().size() >= 2 || !running.running() || partition[0].tries() > outage + 1000
+          || !deadLetters.handed.isEmpty() || !partition[0].commitsWhileDown().isEmpty(), Duration.ofSeconds(40),
+          () -> "TODO 1: the stock service did not get through o-1, tried " + partition[0].tries() + " times of "
+          + outage + " while the store was down (reserved " + running.reserved() + "): each try of a failed record is"
+          + " a poll after a seek, with no pause here");
+      // then
+      assertThat(deadLetters.handed.stream().map(ProducerRecord::key).toList()).as("TODO 1: records sent to the"
+          + " dead-letter topic while the stock store was down for %d tries of o-1 in a row: none. A failure the next"
+          + " try may fix (an IllegalStateException, not a PoisonMessage) is tried again for as long as it fails, never"
+          + " dead-lettered after a number of tries, however many, and whatever counts them (the given map, or a count"
+          + " of your own, by record or by partition)", outage).isEmpty();
+      assertThat(partition[0].commitsWhileDown()).as("TODO 1: the offsets committed while o-1 (offset 0) failed, %d"
+          + " tries in a row: none (committing past a record that failed counts it handled, and a restart skips it)",
+          outage).isEmpty();
+      assertThat(running.reserved()).as("TODO 1: orders reserved once the stock store was back (o-1 tried %d times,"
+          + " of which %d while it was down): o-1, then o-2, each once", partition[0].tries(), outage)
+          .containsExactly("o-1", "o-2");
+    }
+
+    @Test @WaitsLong @Order(13) // last: a long refusal in tries, a few seconds; the tests above catch most mistakes first
+    @DisplayName("while the dead-letter topic refuses a poison record, it is tried again for as long as it is refused,"
+        + " counted however you count: 20,000 refused sends in a row, and nothing committed past it meanwhile")
+    void longDeadLetterRefusalInTries() throws Exception {
+      // given: the consumer of one partition with no broker (see InMemoryPartition) and a pause of zero between tries;
+      // o-1 is poison and o-2 a good order, and the dead-letter topic refuses every send (nothing reaches the broker)
+      // until o-1 has been tried 20,000 times in a row: a count of refusals of your own, kept anywhere, reaches 10, 100,
+      // 1000 and 10,000 on the way
+      int refusals = 20_000;
+      String topic = Topics.fresh("orders", 1);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      workbook.faults.FaultyProducer<String, String> deadLetters =
+          new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
+      deadLetters.down();
+      TraceLog log = new TraceLog();
+      InMemoryPartition[] partition = new InMemoryPartition[1];
+      own = new StockConsumer(topic, Topics.unique("stock"), log, deadLetters, config -> {
+        partition[0] = new InMemoryPartition(config, topic, List.of(order("o-1", "teapot"), order("o-2", "milk-jug")),
+            refusals, deadLetters::up);
+        return partition[0];
+      }, Duration.ZERO);
+      partition[0].open();
+      // when
+      StockConsumer running = own;
+      // (a commit while the dead-letter topic refuses o-1 ends the wait at once: the assertions below tell it)
+      Poll.until(() -> running.reserved().contains("o-2") || !running.running()
+          || partition[0].tries() > refusals + 1000 || !partition[0].commitsWhileDown().isEmpty(), Duration.ofSeconds(40),
+          () -> "TODO 1: the stock service did not get through o-1, tried " + partition[0].tries() + " times of "
+          + refusals + " while the dead-letter topic refused it (dead-letter sends " + deadLetters.handed.size() + "):"
+          + " each try of a failed record is a poll after a seek, with no pause here");
+      // then
+      assertThat(partition[0].commitsWhileDown()).as("TODO 1: the offsets committed while %s refused o-1 (offset 0, a"
+          + " poison record), %d sends in a row: none. Dead-lettered means stored on the DLT: a refused send fails the"
+          + " record, and the loop tries it again for as long as it is refused, never giving up after a number of"
+          + " refusals, however many, and whatever counts them (a count of your own too); giving up commits past a"
+          + " record that is on no topic but this one", dlt, refusals).isEmpty();
+      assertThat(deadLettered(log)).as("TODO 1: the \"dead-lettered\" hops logged for o-1, refused %d times, then"
+          + " taken: one, once the DLT took it", refusals).hasSize(1);
+      assertThat(Topics.readAll(dlt)).extracting(ConsumerRecord::key).as("TODO 1: keys on %s once it took o-1", dlt)
+          .containsExactly("o-1");
+      assertThat(running.reserved()).as("TODO 1: orders reserved once o-1 was on the dead-letter topic").containsExactly(
+          "o-2");
+    }
   }
 
   @Nested @Tag("step2")
@@ -1510,6 +1601,120 @@ class DeadLettersTracingTest {
           .forEach(p -> sorted.put(p, batch.records(p)));
       return new org.apache.kafka.clients.consumer.ConsumerRecords<>(sorted, batch.nextOffsets());
     }
+  }
+
+  /**
+   * A consumer of partition 0 of one topic, with no broker: each poll hands out, at once, the records from the position
+   * the loop last sought to (or past the last poll), so that a record that fails is tried again in a moment. Once
+   * {@code failing} tries of the first record have been handed out, it calls {@code back} (on the loop's own thread,
+   * before the batch is returned). Every commit is noted, with whether it came before then.
+   */
+  static final class InMemoryPartition extends org.apache.kafka.clients.consumer.KafkaConsumer<String, String> {
+    private final org.apache.kafka.common.TopicPartition partition;
+    private final List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    private final long failing;
+    private final Runnable back;
+    private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicLong tries = new java.util.concurrent.atomic.AtomicLong();
+    private final List<String> commitsWhileDown = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile long position;
+    private volatile boolean woken;
+
+    InMemoryPartition(Map<String, Object> config, String topic, List<String> values, long failing, Runnable back) {
+      super(config);
+      this.partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+      for (int i = 0; i < values.size(); i++) records.add(new ConsumerRecord<>(topic, 0, i, "o-" + (i + 1), values.get(i)));
+      this.failing = failing;
+      this.back = back;
+    }
+
+    /** From now on, polls hand out records. */
+    void open() { opened.countDown(); }
+
+    long tries() { return tries.get(); }
+
+    List<String> commitsWhileDown() { return List.copyOf(commitsWhileDown); }
+
+    @Override
+    public void subscribe(java.util.Collection<String> topics,
+        org.apache.kafka.clients.consumer.ConsumerRebalanceListener listener) {}
+
+    @Override
+    public void subscribe(java.util.Collection<String> topics) {}
+
+    @Override
+    public org.apache.kafka.clients.consumer.ConsumerRecords<String, String> poll(Duration timeout) {
+      if (woken) {
+        woken = false;
+        throw new org.apache.kafka.common.errors.WakeupException();
+      }
+      try {
+        if (!opened.await(Math.min(timeout.toMillis(), 50), TimeUnit.MILLISECONDS)) {
+          return org.apache.kafka.clients.consumer.ConsumerRecords.empty();
+        }
+      } catch (InterruptedException e) {
+        throw new org.apache.kafka.common.errors.InterruptException(e);
+      }
+      int from = (int) position;
+      if (from >= records.size()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // nothing new: a moment, as a poll with no records
+        return org.apache.kafka.clients.consumer.ConsumerRecords.empty();
+      }
+      if (from == 0 && tries.incrementAndGet() == failing + 1) back.run();
+      position = records.size();
+      return new org.apache.kafka.clients.consumer.ConsumerRecords<>(Map.of(partition, records.subList(from,
+          records.size())), Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(records.size())));
+    }
+
+    @Override
+    public void seek(org.apache.kafka.common.TopicPartition where, long offset) { position = offset; }
+
+    @Override
+    public void seek(org.apache.kafka.common.TopicPartition where, org.apache.kafka.clients.consumer.OffsetAndMetadata at) {
+      position = at.offset();
+    }
+
+    @Override
+    public long position(org.apache.kafka.common.TopicPartition where) { return position; }
+
+    @Override
+    public java.util.Set<org.apache.kafka.common.TopicPartition> assignment() { return java.util.Set.of(partition); }
+
+    private void committed(long offset) {
+      if (tries.get() <= failing) commitsWhileDown.add(offset + " (after " + tries.get() + " tries of o-1)");
+    }
+
+    @Override
+    public void commitSync(Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets) {
+      offsets.values().forEach(o -> committed(o.offset()));
+    }
+
+    @Override
+    public void commitSync(Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+        Duration timeout) {
+      commitSync(offsets);
+    }
+
+    @Override
+    public void commitSync() { committed(position); }
+
+    @Override
+    public void commitSync(Duration timeout) { committed(position); }
+
+    @Override
+    public void commitAsync() { committed(position); }
+
+    @Override
+    public void commitAsync(org.apache.kafka.clients.consumer.OffsetCommitCallback callback) { committed(position); }
+
+    @Override
+    public void commitAsync(Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+        org.apache.kafka.clients.consumer.OffsetCommitCallback callback) {
+      commitSync(offsets);
+    }
+
+    @Override
+    public void wakeup() { woken = true; }
   }
 
   /** A billion tries: where any retry budget has run out (a store down for months, at one try every 20 ms). */

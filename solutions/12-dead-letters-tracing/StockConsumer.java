@@ -45,6 +45,7 @@ final class StockConsumer implements AutoCloseable {
   private volatile boolean closing;
   /** The stock store (here a list) can be down for a while, as a database blips: a failure the next try may fix. */
   private volatile boolean storeDown;
+  private final Duration retryPause;
 
   StockConsumer(String topic, String group, TraceLog trace) {
     this(topic, group, trace, Clients.producer("stock-dlt"));
@@ -58,8 +59,15 @@ final class StockConsumer implements AutoCloseable {
   /** consumers: makes the consumer from its config (the tests pass one whose async commits are answered late). */
   StockConsumer(String topic, String group, TraceLog trace, KafkaProducer<String, String> deadLetters,
       Function<Map<String, Object>, KafkaConsumer<String, String>> consumers) {
+    this(topic, group, trace, deadLetters, consumers, RETRY_PAUSE);
+  }
+
+  /** retryPause: the pause before a failed record is read again (RETRY_PAUSE; a test passes none, to fail a record fast). */
+  StockConsumer(String topic, String group, TraceLog trace, KafkaProducer<String, String> deadLetters,
+      Function<Map<String, Object>, KafkaConsumer<String, String>> consumers, Duration retryPause) {
     this.trace = trace;
     this.deadLetters = deadLetters;
+    this.retryPause = retryPause;
     Map<String, Object> config = Clients.consumerConfig(group, "stock");
     // We commit each record ourselves once it is handled (reserved, or safely dead-lettered).
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -151,7 +159,7 @@ final class StockConsumer implements AutoCloseable {
     Story.add("stock: offset " + record.offset() + " failed (attempt " + attempt + "): " + e.getMessage());
     consumer.seek(partition(record), record.offset());
     try {
-      Thread.sleep(RETRY_PAUSE.toMillis());
+      Thread.sleep(retryPause.toMillis());
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       closing = true;
