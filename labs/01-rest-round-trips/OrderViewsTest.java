@@ -322,8 +322,10 @@ class OrderViewsTest {
 
     /**
      * The threads running the lab's code, other than {@code page} and this one, that wait for a future (a join, a get, a
-     * blocking send): each holds a thread while an answer is on its way. Threads still running settle first (they may be on their way to wait or
-     * to finish), bounded; a view whose calls went out with getAsync from the page has none.
+     * blocking send): each holds a thread while an answer is on its way; and, when two or more of them wait in another way
+     * (asleep in a loop that polls isDone(), on a lock, or still running the lab's code once the bound is up: a busy wait),
+     * those too: a thread per call (one alone may be a deadline of the page's own). Threads still running settle first (they
+     * may be on their way to wait or to finish), bounded; a view whose calls went out with getAsync from the page has none.
      */
     static java.util.List<String> threadsHeld(Thread page) throws InterruptedException {
       // Bounded for threads still running the lab's code: a correct view has none, so it pays nothing for the bound.
@@ -331,17 +333,24 @@ class OrderViewsTest {
       java.util.Set<Thread> before = null;
       while (true) {
         java.util.Set<Thread> held = new java.util.LinkedHashSet<>();
+        java.util.Set<Thread> waiting = new java.util.LinkedHashSet<>();  // waits, but not parked on a future
         boolean settling = false;
+        boolean last = System.nanoTime() > until;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
           if (t == page || t == Thread.currentThread()) continue;
           Thread.State state = t.getState();
           StackTraceElement[] stack = t.getStackTrace();  // read after the state: a thread that moved on since is settling
           if (java.util.Arrays.stream(stack).noneMatch(frame -> Step1.labClass(frame.getClassName()))) continue;
-          if (state != t.getState() || state == Thread.State.RUNNABLE || state == Thread.State.NEW) settling = true;
+          if (state != t.getState() || state == Thread.State.RUNNABLE || state == Thread.State.NEW) {
+            settling = true;
+            if (last && state != Thread.State.NEW) waiting.add(t);  // still in the lab's code once the bound is up: it polls
+          }
           else if (state != Thread.State.TERMINATED && Step1.parkedOnAFuture(t)) held.add(t);  // waits for an answer
+          else if (state != Thread.State.TERMINATED) waiting.add(t);  // asleep (a loop that polls isDone()), or on a lock
         }
+        if (waiting.size() >= 2) held.addAll(waiting);  // a thread per call, each waiting its own way
         // held twice in a row (a thread that waits for an answer waits until it comes, after this): not one passing by
-        if (!settling && held.equals(before) || System.nanoTime() > until) {
+        if (!settling && held.equals(before) || last) {
           java.util.List<String> names = new java.util.ArrayList<>();
           for (Thread t : held) names.add(t.getName() + " (" + t.getState() + ")");
           return names;
@@ -486,7 +495,8 @@ class OrderViewsTest {
     /** What a thread held per call means, and what to do instead. */
     static final String HELD = "TODO 1: while the view's three requests were at the services and none was answered yet, these"
         + " threads of the view's own waited for the answers%s: a blocking get(...) or a getAsync(...) joined inside"
-        + " supplyAsync(...) (or on a pool of its own) holds a thread per call while its answer is on its way; start the three"
+        + " supplyAsync(...) (or on a pool of its own), or one that polls isDone() there with a sleep between, holds a thread"
+        + " per call while its answer is on its way; start the three"
         + " calls with client.getAsync(...) on the page's thread and join them there: a pool of threads that each wait serves"
         + " only as many calls at once as it has threads";
 
@@ -906,7 +916,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a page interrupted while it waits for its parts keeps its interrupt, and its view has no hole: join() waits on and says so after, a failure keeps it too")
+    @DisplayName("a page interrupted while it waits for its parts, or before it asks for them, keeps its interrupt, and its view has no hole: join() waits on and says so after, a failure keeps it too")
     void interruptedPageKeepsTheInterrupt() throws Exception {
       Backends backends = new Backends(false);
       OrderViews page = new OrderViews(clientOn(backends, "TODO 1"), services);
@@ -951,6 +961,100 @@ class OrderViewsTest {
               + " set it again (Thread.currentThread().interrupt()) before anything is thrown",
               failed.getNow(null) == null ? "the view came back" : "the view failed with " + describe(failed.getNow(null)))
           .isTrue();
+      // A page cancelled before it asks (its thread interrupted already, by a server stopping): whatever the view does, the
+      // interrupt is still there for the code above it when concurrent(...) returns or throws.
+      String before = "interrupted-before";
+      CompletableFuture<Throwable> failedBefore = new CompletableFuture<>();
+      CompletableFuture<Boolean> keptBefore = new CompletableFuture<>();
+      OrderViews.OrderView[] builtBefore = new OrderViews.OrderView[1];
+      Thread cancelled = new Thread(() -> {
+        Thread.currentThread().interrupt();
+        try {
+          builtBefore[0] = page.concurrent(before, before);
+          failedBefore.complete(null);
+        } catch (Throwable e) {
+          failedBefore.complete(e);
+        }
+        keptBefore.complete(Thread.interrupted());
+      }, "cancelled-page");
+      cancelled.start();
+      cancelled.join(20_000);
+      if (failedBefore.getNow(null) == null) {
+        assertThat(builtBefore[0])
+            .as("TODO 1: the page's thread was interrupted before it called concurrent(...), and the view came back with a hole")
+            .isEqualTo(Backends.view(before));
+      }
+      assertThat(keptBefore.getNow(false))
+          .as("TODO 1: the page's thread was interrupted before it called concurrent(...), and %s with its interrupt gone: the"
+              + " code above it (a page cancelled, a server stopping) carries on as if nobody had asked it to stop;"
+              + " Thread.interrupted() takes the flag it tests (Thread.currentThread().isInterrupted() only reads it): a view"
+              + " that gives up on a cancelled page throws with the interrupt set again, and join() keeps it as it is",
+              failedBefore.getNow(null) == null ? "the view came back" : "the view failed with " + describe(failedBefore.getNow(null)))
+          .isTrue();
+    }
+
+    @Test
+    @DisplayName("a page whose part comes late holds back no other page: a view built at the same time on the same OrderViews comes back while that part is still on its way (no lock around the joins)")
+    void latePartHoldsBackNoOtherPage() throws Exception {
+      Backends backends = new Backends(false);
+      OrderViews pages = new OrderViews(clientOn(backends, "TODO 1"), services);
+      String late = "shipments.late";  // shipments answers this page when released, the other two at once
+      CompletableFuture<OrderViews.OrderView> slow = new CompletableFuture<>();
+      CompletableFuture<OrderViews.OrderView> other = new CompletableFuture<>();
+      Thread slowPage = new Thread(() -> {
+        try {
+          slow.complete(pages.concurrent(late, late));
+        } catch (Throwable e) {
+          slow.completeExceptionally(e);
+        }
+      }, "page-with-a-late-part");
+      Thread otherPage = new Thread(() -> {
+        try {
+          other.complete(pages.concurrent("other", "other"));
+        } catch (Throwable e) {
+          other.completeExceptionally(e);
+        }
+      }, "page-at-the-same-time");
+      boolean heldBack;
+      String seen;
+      try {
+        slowPage.start();
+        // States, not timing: the slow page waits for its late part (bounded), then the other page asks for its view.
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (slowPage.isAlive() && !parkedOnAFuture(slowPage) && System.nanoTime() < until) Thread.sleep(1);
+        otherPage.start();
+        // The other page's parts all answer at once: it is done soon, unless it waits for something that is not its own
+        // (a lock the slow page holds while it waits: BLOCKED, or parked on another lock) for a second on end, bounded.
+        until = System.nanoTime() + 10_000_000_000L;
+        long stalledSince = 0;
+        while (!other.isDone() && System.nanoTime() < until) {
+          Thread.State state = otherPage.getState();
+          boolean stalled = state == Thread.State.BLOCKED
+              || (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) && !parkedOnAFuture(otherPage);
+          if (!stalled) stalledSince = 0;
+          else if (stalledSince == 0) stalledSince = System.nanoTime();
+          else if (System.nanoTime() - stalledSince > 1_000_000_000L) break;
+          Thread.sleep(2);
+        }
+        heldBack = !other.isDone();
+        seen = otherPage.getState() + (parkedOnAFuture(otherPage) ? ", parked on a future" : "");
+      } finally {
+        backends.release("shipments", late);
+      }
+      slowPage.join(20_000);
+      otherPage.join(20_000);
+      Throwable failed = other.handle((view, e) -> e).getNow(null);
+      if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view").isNull();
+      assertThat(heldBack)
+          .as("TODO 1: one page waited for its late shipment, and another page built at the same time on the same OrderViews,"
+              + " whose three parts had all answered, did not get its view until the late part came (its thread was %s): the"
+              + " view service builds many views at once with one OrderViews, so each waits for its own parts and nobody"
+              + " else's; no synchronized method or lock around the joins (the futures are the call's own already), which"
+              + " makes every page wait for the slowest page in front of it", seen)
+          .isFalse();
+      assertThat(other.handle((view, e) -> view).getNow(null))
+          .as("TODO 1: the view built while another page waited for its late part (it failed with %s)", describe(failed))
+          .isEqualTo(Backends.view("other"));
     }
 
     /** How many calls one client must have in flight at once: the three of each of the pages the view service serves together. */
@@ -1086,7 +1190,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("two views built at the same time each get their own order, customer and shipment")
+    @DisplayName("two views built at the same time each get their own order, customer and shipment, and two of the same view each ask for their own")
     void overlappingViewsStayApart() throws Exception {
       OrderViews.OrderView[] built = twoAtOnce(views::concurrent);
       assertThat(built)
@@ -1094,6 +1198,22 @@ class OrderViewsTest {
               + " keep the futures in local variables, not in fields that the other call overwrites")
           .containsExactly(EXPECTED, OTHER);
       assertThat(services.metTogether()).as("TODO 1: the six requests of two views were not in flight together").isTrue();
+      // Two pages that build the same view at once: each makes its own three calls, six requests in flight together.
+      services.expectTogether(6);
+      ExecutorService pages = Executors.newFixedThreadPool(2);
+      try {
+        Future<OrderViews.OrderView> first = pages.submit(() -> views.concurrent("42", "7"));
+        Future<OrderViews.OrderView> second = pages.submit(() -> views.concurrent("42", "7"));
+        assertThat(new OrderViews.OrderView[] {first.get(), second.get()})
+            .as("TODO 1: two pages built the view of order 42 at once").containsExactly(EXPECTED, EXPECTED);
+      } finally {
+        pages.shutdownNow();
+      }
+      assertThat(services.metTogether())
+          .as("TODO 1: two pages built the same view at once, and their six requests were never at the services together: a"
+              + " call that shares another caller's request to the same URL (one request for both), or waits for it, is not"
+              + " the caller's own; one client has as many calls in flight as its callers make, each one round-trip")
+          .isTrue();
     }
   }
 
