@@ -227,11 +227,19 @@ class OrderViewsTest {
     @Override public HttpRequest.Builder method(String method, HttpRequest.BodyPublisher body) { builder.method(method, body); return this; }
   }
 
+  /**
+   * What HttpClient says when the service closes the connection before a byte of its answer: the service read the request
+   * (and may have done the work), so the call is not made again, as for any other broken connection.
+   */
+  static final String CLOSED = "HTTP/1.1 header parser received no bytes";
+
   /** The three parts of a view, as the services that answer them are named. */
   static final String[] PARTS = {"orders", "customers", "shipments"};
 
   /** Every answer a part can give instead of itself: each status from 100 to 599 that is not a 2xx, a
-   * request that timed out, a connection that broke, one that was refused, one not made in time (a connect timeout):
+   * request that timed out, a connection that broke, one that the service closed before a byte of its answer (HttpClient's
+   * "header parser received no bytes": the service may have had the request), one that was refused, one not made in time
+   * (a connect timeout):
    * the last two never reached the service, and are still not asked again; and a 2xx with no body at all ("empty204"),
    * which has no part to read either (a 200 and a 299 as much as a 204 or a 205). */
   static final java.util.List<String> FAILED_ANSWERS = failedAnswers();
@@ -241,6 +249,7 @@ class OrderViewsTest {
     for (int status = 100; status <= 599; status++) if (status / 100 != 2) all.add(String.valueOf(status));
     all.add("timeout");
     all.add("reset");
+    all.add("closed");
     all.add("refused");
     all.add("connect");
     for (int status : new int[] {200, 204, 205, 299}) all.add("empty" + status);
@@ -271,7 +280,8 @@ class OrderViewsTest {
   /**
    * An HttpClient standing in for orders, customers and shipments, with no network: each answers its part,
    * except the part named in the id ("shipments.404": shipments answers 404 "shipments answered 404";
-   * ".timeout": its request times out; ".reset": its connection breaks; ".refused": nobody takes the connection;
+   * ".timeout": its request times out; ".reset": its connection breaks; ".closed": its connection is closed before a byte of
+   * the answer; ".refused": nobody takes the connection;
    * ".connect": its connection is not made in time (a connect timeout); ".empty204": it answers 204 with no body;
    * ".blank503": it answers 503 with no body at all; ".late": it answers when released).
    * Every request is counted. Made with {@code together}, no request of a view is answered before all three of
@@ -422,6 +432,7 @@ class OrderViewsTest {
           case "" -> answer.complete(new Answer(200, json(part, id)));
           case "timeout" -> answer.completeExceptionally(new java.net.http.HttpTimeoutException("request timed out"));
           case "reset" -> answer.completeExceptionally(new java.net.SocketException("connection reset"));
+          case "closed" -> answer.completeExceptionally(new java.io.IOException(CLOSED));
           case "refused" -> answer.completeExceptionally(new java.net.ConnectException("Connection refused"));
           case "connect" -> answer.completeExceptionally(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
           case "late" -> held.put(part + " " + id, answer);
@@ -713,11 +724,12 @@ class OrderViewsTest {
       return false;
     }
 
-    /** The exception a call that answered {@code what} ("timeout", "reset", "refused", "connect") fails with. */
+    /** The exception a call that answered {@code what} ("timeout", "reset", "closed", "refused", "connect") fails with. */
     static Class<? extends java.io.IOException> ownClass(String what) {
       return switch (what) {
         case "timeout" -> java.net.http.HttpTimeoutException.class;
         case "reset" -> java.net.SocketException.class;
+        case "closed" -> java.io.IOException.class;
         case "refused" -> java.net.ConnectException.class;
         default -> java.net.http.HttpConnectTimeoutException.class;
       };
@@ -1488,6 +1500,7 @@ class OrderViewsTest {
           wrong.add("the view service answered " + what + ", and the page's call threw " + describe(thrown) + ", not that HttpError itself");
         } else if (!status && !Step1.ownFailure(thrown, what)) {
           wrong.add("the view service's answer " + (what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke off"
+              : what.equals("closed") ? "never came (the connection closed before its first byte)"
               : what.equals("refused") ? "was a refused connection" : what.startsWith("empty") ? "was a " + what.substring(5)
               + " with no body (no view to read, and no HttpError: it is a 2xx)" : "was a connection not made in time")
               + ", and the page's call threw " + describe(thrown));
@@ -1528,6 +1541,7 @@ class OrderViewsTest {
         return switch (what) {
           case "timeout" -> CompletableFuture.failedFuture(new java.net.http.HttpTimeoutException("request timed out"));
           case "reset" -> CompletableFuture.failedFuture(new java.net.SocketException("connection reset"));
+          case "closed" -> CompletableFuture.failedFuture(new java.io.IOException(CLOSED));
           case "refused" -> CompletableFuture.failedFuture(new java.net.ConnectException("Connection refused"));
           case "connect" -> CompletableFuture.failedFuture(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
           default -> CompletableFuture.completedFuture(what.startsWith("empty")
@@ -2248,10 +2262,11 @@ class OrderViewsTest {
               + " with an HttpConnectTimeoutException, and soon", connect.map(t -> "a connect timeout of " + t.toMillis() + " ms")
               .orElse("no connect timeout (HttpClient.newHttpClient() sets none)"))
           .isPresent();
-      for (String what : new String[] {"timeout", "reset", "refused", "connect"}) {
+      for (String what : new String[] {"timeout", "reset", "closed", "refused", "connect"}) {
         String id = "orders." + what;
         String url = services.orders.url() + "/orders/" + id;
         String how = what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke its connection"
+            : what.equals("closed") ? "had its connection closed before a byte of the answer (\"" + CLOSED + "\")"
             : what.equals("refused") ? "found its connection refused" : "could not connect in time (a connect timeout)";
         Throwable blocking = catchThrowable(() -> client.get(url, Services.Order.class));
         assertThat(blocking).as("TODO 3: the request %s, yet get() returned: a failed call must throw", how)
@@ -2287,11 +2302,13 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a call interrupted while it waits for its answer fails and keeps its thread's interrupt, so the code above it stops too")
+    @DisplayName("a call interrupted while it waits for its answer, or before it is made, fails and keeps its thread's interrupt, so the code above it stops too")
     void interruptedCallKeepsTheInterrupt() throws Exception {
-      // A send that is interrupted while it waits, as HttpClient's is: it throws InterruptedException, the flag cleared.
+      // A send that is interrupted while it waits, as HttpClient's is: it throws InterruptedException, the flag cleared (so
+      // too on a thread interrupted before the call: HttpClient's send waits for its answer, and sees the flag at once).
       RestClient client = clientOn(new workbook.test.StandInHttpClient() {
         @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws InterruptedException {
+          Thread.interrupted();
           throw new InterruptedException("interrupted while waiting for the answer");
         }
         @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
@@ -2300,9 +2317,15 @@ class OrderViewsTest {
       }, "TODO 3");
       CompletableFuture<Boolean> kept = new CompletableFuture<>();
       CompletableFuture<Throwable> failed = new CompletableFuture<>();
+      CompletableFuture<Boolean> keptBefore = new CompletableFuture<>();
+      CompletableFuture<Throwable> failedBefore = new CompletableFuture<>();
       Thread page = new Thread(() -> {
         failed.complete(catchThrowable(() -> client.get("http://127.0.0.1:9/orders/42", Services.Order.class)));
         kept.complete(Thread.interrupted());
+        // the same call on a thread interrupted before it (a page cancelled before its call)
+        Thread.currentThread().interrupt();
+        failedBefore.complete(catchThrowable(() -> client.get("http://127.0.0.1:9/orders/43", Services.Order.class)));
+        keptBefore.complete(Thread.interrupted());
       }, "interrupted-page");
       page.start();
       page.join(10_000);
@@ -2313,6 +2336,14 @@ class OrderViewsTest {
               + " interrupted: the page (or the server stopping it) asked that thread to stop, and the code above the call"
               + " carries on as if nobody had; catch InterruptedException on its own and set the interrupt again"
               + " (Thread.currentThread().interrupt()), as the given get does, before you throw", describe(failed.getNow(null)))
+          .isTrue();
+      assertThat(failedBefore.getNow(null))
+          .as("TODO 3: get() was called on a thread interrupted already, and it returned: an interrupted call fails").isNotNull();
+      assertThat(keptBefore.getNow(false))
+          .as("TODO 3: get() was called on a thread interrupted already and failed with %s, but its thread is no longer"
+              + " interrupted: the code above the call carries on as if nobody had asked it to stop; Thread.interrupted() takes"
+              + " the flag it tests (Thread.currentThread().isInterrupted() only reads it), so set it again before you throw, as"
+              + " the given get does when send(...) throws InterruptedException", describe(failedBefore.getNow(null)))
           .isTrue();
     }
 
