@@ -227,11 +227,19 @@ class OrderViewsTest {
     @Override public HttpRequest.Builder method(String method, HttpRequest.BodyPublisher body) { builder.method(method, body); return this; }
   }
 
+  /**
+   * What HttpClient says when the service closes the connection before a byte of its answer: the service read the request
+   * (and may have done the work), so the call is not made again, as for any other broken connection.
+   */
+  static final String CLOSED = "HTTP/1.1 header parser received no bytes";
+
   /** The three parts of a view, as the services that answer them are named. */
   static final String[] PARTS = {"orders", "customers", "shipments"};
 
   /** Every answer a part can give instead of itself: each status from 100 to 599 that is not a 2xx, a
-   * request that timed out, a connection that broke, one that was refused, one not made in time (a connect timeout):
+   * request that timed out, a connection that broke, one that the service closed before a byte of its answer (HttpClient's
+   * "header parser received no bytes": the service may have had the request), one that was refused, one not made in time
+   * (a connect timeout):
    * the last two never reached the service, and are still not asked again; and a 2xx with no body at all ("empty204"),
    * which has no part to read either (a 200 and a 299 as much as a 204 or a 205). */
   static final java.util.List<String> FAILED_ANSWERS = failedAnswers();
@@ -241,6 +249,7 @@ class OrderViewsTest {
     for (int status = 100; status <= 599; status++) if (status / 100 != 2) all.add(String.valueOf(status));
     all.add("timeout");
     all.add("reset");
+    all.add("closed");
     all.add("refused");
     all.add("connect");
     for (int status : new int[] {200, 204, 205, 299}) all.add("empty" + status);
@@ -271,7 +280,8 @@ class OrderViewsTest {
   /**
    * An HttpClient standing in for orders, customers and shipments, with no network: each answers its part,
    * except the part named in the id ("shipments.404": shipments answers 404 "shipments answered 404";
-   * ".timeout": its request times out; ".reset": its connection breaks; ".refused": nobody takes the connection;
+   * ".timeout": its request times out; ".reset": its connection breaks; ".closed": its connection is closed before a byte of
+   * the answer; ".refused": nobody takes the connection;
    * ".connect": its connection is not made in time (a connect timeout); ".empty204": it answers 204 with no body;
    * ".blank503": it answers 503 with no body at all; ".late": it answers when released).
    * Every request is counted. Made with {@code together}, no request of a view is answered before all three of
@@ -322,8 +332,10 @@ class OrderViewsTest {
 
     /**
      * The threads running the lab's code, other than {@code page} and this one, that wait for a future (a join, a get, a
-     * blocking send): each holds a thread while an answer is on its way. Threads still running settle first (they may be on their way to wait or
-     * to finish), bounded; a view whose calls went out with getAsync from the page has none.
+     * blocking send): each holds a thread while an answer is on its way; and, when two or more of them wait in another way
+     * (asleep in a loop that polls isDone(), on a lock, or still running the lab's code once the bound is up: a busy wait),
+     * those too: a thread per call (one alone may be a deadline of the page's own). Threads still running settle first (they
+     * may be on their way to wait or to finish), bounded; a view whose calls went out with getAsync from the page has none.
      */
     static java.util.List<String> threadsHeld(Thread page) throws InterruptedException {
       // Bounded for threads still running the lab's code: a correct view has none, so it pays nothing for the bound.
@@ -331,17 +343,24 @@ class OrderViewsTest {
       java.util.Set<Thread> before = null;
       while (true) {
         java.util.Set<Thread> held = new java.util.LinkedHashSet<>();
+        java.util.Set<Thread> waiting = new java.util.LinkedHashSet<>();  // waits, but not parked on a future
         boolean settling = false;
+        boolean last = System.nanoTime() > until;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
           if (t == page || t == Thread.currentThread()) continue;
           Thread.State state = t.getState();
           StackTraceElement[] stack = t.getStackTrace();  // read after the state: a thread that moved on since is settling
           if (java.util.Arrays.stream(stack).noneMatch(frame -> Step1.labClass(frame.getClassName()))) continue;
-          if (state != t.getState() || state == Thread.State.RUNNABLE || state == Thread.State.NEW) settling = true;
+          if (state != t.getState() || state == Thread.State.RUNNABLE || state == Thread.State.NEW) {
+            settling = true;
+            if (last && state != Thread.State.NEW) waiting.add(t);  // still in the lab's code once the bound is up: it polls
+          }
           else if (state != Thread.State.TERMINATED && Step1.parkedOnAFuture(t)) held.add(t);  // waits for an answer
+          else if (state != Thread.State.TERMINATED) waiting.add(t);  // asleep (a loop that polls isDone()), or on a lock
         }
+        if (waiting.size() >= 2) held.addAll(waiting);  // a thread per call, each waiting its own way
         // held twice in a row (a thread that waits for an answer waits until it comes, after this): not one passing by
-        if (!settling && held.equals(before) || System.nanoTime() > until) {
+        if (!settling && held.equals(before) || last) {
           java.util.List<String> names = new java.util.ArrayList<>();
           for (Thread t : held) names.add(t.getName() + " (" + t.getState() + ")");
           return names;
@@ -371,6 +390,12 @@ class OrderViewsTest {
     static OrderViews.OrderView view(String id) {
       return new OrderViews.OrderView(new Services.Order(id, id, "item", 1), new Services.Customer(id, "name", "mail"),
           new Services.Shipment("s", id, "in transit", "carrier"));
+    }
+
+    /** The whole view of this order and customer, as these services answer it. */
+    static OrderViews.OrderView view(String orderId, String customerId) {
+      return new OrderViews.OrderView(new Services.Order(orderId, orderId, "item", 1), new Services.Customer(customerId, "name", "mail"),
+          new Services.Shipment("s", orderId, "in transit", "carrier"));
     }
 
     private static String json(String part, String id) {
@@ -413,6 +438,7 @@ class OrderViewsTest {
           case "" -> answer.complete(new Answer(200, json(part, id)));
           case "timeout" -> answer.completeExceptionally(new java.net.http.HttpTimeoutException("request timed out"));
           case "reset" -> answer.completeExceptionally(new java.net.SocketException("connection reset"));
+          case "closed" -> answer.completeExceptionally(new java.io.IOException(CLOSED));
           case "refused" -> answer.completeExceptionally(new java.net.ConnectException("Connection refused"));
           case "connect" -> answer.completeExceptionally(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
           case "late" -> held.put(part + " " + id, answer);
@@ -486,7 +512,8 @@ class OrderViewsTest {
     /** What a thread held per call means, and what to do instead. */
     static final String HELD = "TODO 1: while the view's three requests were at the services and none was answered yet, these"
         + " threads of the view's own waited for the answers%s: a blocking get(...) or a getAsync(...) joined inside"
-        + " supplyAsync(...) (or on a pool of its own) holds a thread per call while its answer is on its way; start the three"
+        + " supplyAsync(...) (or on a pool of its own), or one that polls isDone() there with a sleep between, holds a thread"
+        + " per call while its answer is on its way; start the three"
         + " calls with client.getAsync(...) on the page's thread and join them there: a pool of threads that each wait serves"
         + " only as many calls at once as it has threads";
 
@@ -703,11 +730,12 @@ class OrderViewsTest {
       return false;
     }
 
-    /** The exception a call that answered {@code what} ("timeout", "reset", "refused", "connect") fails with. */
+    /** The exception a call that answered {@code what} ("timeout", "reset", "closed", "refused", "connect") fails with. */
     static Class<? extends java.io.IOException> ownClass(String what) {
       return switch (what) {
         case "timeout" -> java.net.http.HttpTimeoutException.class;
         case "reset" -> java.net.SocketException.class;
+        case "closed" -> java.io.IOException.class;
         case "refused" -> java.net.ConnectException.class;
         default -> java.net.http.HttpConnectTimeoutException.class;
       };
@@ -906,7 +934,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a page interrupted while it waits for its parts keeps its interrupt, and its view has no hole: join() waits on and says so after, a failure keeps it too")
+    @DisplayName("a page interrupted while it waits for its parts, or before it asks for them, keeps its interrupt, and its view has no hole: join() waits on and says so after, a failure keeps it too")
     void interruptedPageKeepsTheInterrupt() throws Exception {
       Backends backends = new Backends(false);
       OrderViews page = new OrderViews(clientOn(backends, "TODO 1"), services);
@@ -951,6 +979,109 @@ class OrderViewsTest {
               + " set it again (Thread.currentThread().interrupt()) before anything is thrown",
               failed.getNow(null) == null ? "the view came back" : "the view failed with " + describe(failed.getNow(null)))
           .isTrue();
+      // A page cancelled before it asks (its thread interrupted already, by a server stopping): whatever the view does, the
+      // interrupt is still there for the code above it when concurrent(...) returns or throws.
+      String before = "interrupted-before";
+      CompletableFuture<Throwable> failedBefore = new CompletableFuture<>();
+      CompletableFuture<Boolean> keptBefore = new CompletableFuture<>();
+      OrderViews.OrderView[] builtBefore = new OrderViews.OrderView[1];
+      Thread cancelled = new Thread(() -> {
+        Thread.currentThread().interrupt();
+        try {
+          builtBefore[0] = page.concurrent(before, before);
+          failedBefore.complete(null);
+        } catch (Throwable e) {
+          failedBefore.complete(e);
+        }
+        keptBefore.complete(Thread.interrupted());
+      }, "cancelled-page");
+      cancelled.start();
+      cancelled.join(20_000);
+      if (failedBefore.getNow(null) == null) {
+        assertThat(builtBefore[0])
+            .as("TODO 1: the page's thread was interrupted before it called concurrent(...), and the view came back with a hole")
+            .isEqualTo(Backends.view(before));
+      }
+      assertThat(keptBefore.getNow(false))
+          .as("TODO 1: the page's thread was interrupted before it called concurrent(...), and %s with its interrupt gone: the"
+              + " code above it (a page cancelled, a server stopping) carries on as if nobody had asked it to stop;"
+              + " Thread.interrupted() takes the flag it tests (Thread.currentThread().isInterrupted() only reads it): a view"
+              + " that gives up on a cancelled page throws with the interrupt set again, and join() keeps it as it is",
+              failedBefore.getNow(null) == null ? "the view came back" : "the view failed with " + describe(failedBefore.getNow(null)))
+          .isTrue();
+    }
+
+    @Test
+    @DisplayName("a page whose part comes late holds back no other page: a view built at the same time on the same OrderViews, for the same order or the same customer, comes back while that part is still on its way (no lock around the joins)")
+    void latePartHoldsBackNoOtherPage() throws Exception {
+      // {late part, the slow page's order and customer, the other page's order and customer}: the other page shares the
+      // slow page's order (its customer comes late) or its customer (its shipment comes late), so no lock is missed, be
+      // it one for every view, one per order or one per customer.
+      String[][] cases = {{"customers", "o-1", "customers.late", "o-1", "c-2"}, {"shipments", "shipments.late", "c-1", "o-2", "c-1"}};
+      for (String[] pages : cases) {
+        Backends backends = new Backends(false);
+        OrderViews views = new OrderViews(clientOn(backends, "TODO 1"), services);
+        String latePart = pages[0];
+        String lateId = latePart.equals("customers") ? pages[2] : pages[1];
+        CompletableFuture<OrderViews.OrderView> slow = new CompletableFuture<>();
+        CompletableFuture<OrderViews.OrderView> other = new CompletableFuture<>();
+        Thread slowPage = new Thread(() -> {
+          try {
+            slow.complete(views.concurrent(pages[1], pages[2]));
+          } catch (Throwable e) {
+            slow.completeExceptionally(e);
+          }
+        }, "page-with-a-late-part");
+        Thread otherPage = new Thread(() -> {
+          try {
+            other.complete(views.concurrent(pages[3], pages[4]));
+          } catch (Throwable e) {
+            other.completeExceptionally(e);
+          }
+        }, "page-at-the-same-time");
+        boolean heldBack;
+        String seen;
+        try {
+          slowPage.start();
+          // States, not timing: the slow page waits for its late part (bounded), then the other page asks for its view.
+          long until = System.nanoTime() + 5_000_000_000L;
+          while (slowPage.isAlive() && !parkedOnAFuture(slowPage) && System.nanoTime() < until) Thread.sleep(1);
+          otherPage.start();
+          // The other page's parts all answer at once: it is done soon, unless it waits for something that is not its own
+          // (a lock the slow page holds while it waits: BLOCKED, or parked on another lock) for a second on end, bounded.
+          until = System.nanoTime() + 10_000_000_000L;
+          long stalledSince = 0;
+          while (!other.isDone() && System.nanoTime() < until) {
+            Thread.State state = otherPage.getState();
+            boolean stalled = state == Thread.State.BLOCKED
+                || (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) && !parkedOnAFuture(otherPage);
+            if (!stalled) stalledSince = 0;
+            else if (stalledSince == 0) stalledSince = System.nanoTime();
+            else if (System.nanoTime() - stalledSince > 1_000_000_000L) break;
+            Thread.sleep(2);
+          }
+          heldBack = !other.isDone();
+          seen = otherPage.getState() + (parkedOnAFuture(otherPage) ? ", parked on a future" : "");
+        } finally {
+          backends.release(latePart, lateId);
+        }
+        slowPage.join(20_000);
+        otherPage.join(20_000);
+        Throwable failed = other.handle((view, e) -> e).getNow(null);
+        if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view").isNull();
+        String shared = latePart.equals("customers") ? "the same order" : "the same customer";
+        assertThat(heldBack)
+            .as("TODO 1: one page waited for its late %s, and another page built at the same time on the same OrderViews, for %s,"
+                + " whose three parts had all answered, did not get its view until the late part came (its thread was %s): the"
+                + " view service builds many views at once with one OrderViews, so each waits for its own parts and nobody"
+                + " else's; no synchronized method or lock around the joins (the futures are the call's own already), not one"
+                + " per order or per customer either, which makes every page wait for the slowest page in front of it",
+                latePart, shared, seen)
+            .isFalse();
+        assertThat(other.handle((view, e) -> view).getNow(null))
+            .as("TODO 1: the view built for %s while another page waited for its late part (it failed with %s)", shared, describe(failed))
+            .isEqualTo(Backends.view(pages[3], pages[4]));
+      }
     }
 
     /** How many calls one client must have in flight at once: the three of each of the pages the view service serves together. */
@@ -1086,7 +1217,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("two views built at the same time each get their own order, customer and shipment")
+    @DisplayName("two views built at the same time each get their own order, customer and shipment, and two of the same view each ask for their own")
     void overlappingViewsStayApart() throws Exception {
       OrderViews.OrderView[] built = twoAtOnce(views::concurrent);
       assertThat(built)
@@ -1094,6 +1225,22 @@ class OrderViewsTest {
               + " keep the futures in local variables, not in fields that the other call overwrites")
           .containsExactly(EXPECTED, OTHER);
       assertThat(services.metTogether()).as("TODO 1: the six requests of two views were not in flight together").isTrue();
+      // Two pages that build the same view at once: each makes its own three calls, six requests in flight together.
+      services.expectTogether(6);
+      ExecutorService pages = Executors.newFixedThreadPool(2);
+      try {
+        Future<OrderViews.OrderView> first = pages.submit(() -> views.concurrent("42", "7"));
+        Future<OrderViews.OrderView> second = pages.submit(() -> views.concurrent("42", "7"));
+        assertThat(new OrderViews.OrderView[] {first.get(), second.get()})
+            .as("TODO 1: two pages built the view of order 42 at once").containsExactly(EXPECTED, EXPECTED);
+      } finally {
+        pages.shutdownNow();
+      }
+      assertThat(services.metTogether())
+          .as("TODO 1: two pages built the same view at once, and their six requests were never at the services together: a"
+              + " call that shares another caller's request to the same URL (one request for both), or waits for it, is not"
+              + " the caller's own; one client has as many calls in flight as its callers make, each one round-trip")
+          .isTrue();
     }
   }
 
@@ -1368,6 +1515,7 @@ class OrderViewsTest {
           wrong.add("the view service answered " + what + ", and the page's call threw " + describe(thrown) + ", not that HttpError itself");
         } else if (!status && !Step1.ownFailure(thrown, what)) {
           wrong.add("the view service's answer " + (what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke off"
+              : what.equals("closed") ? "never came (the connection closed before its first byte)"
               : what.equals("refused") ? "was a refused connection" : what.startsWith("empty") ? "was a " + what.substring(5)
               + " with no body (no view to read, and no HttpError: it is a 2xx)" : "was a connection not made in time")
               + ", and the page's call threw " + describe(thrown));
@@ -1408,6 +1556,7 @@ class OrderViewsTest {
         return switch (what) {
           case "timeout" -> CompletableFuture.failedFuture(new java.net.http.HttpTimeoutException("request timed out"));
           case "reset" -> CompletableFuture.failedFuture(new java.net.SocketException("connection reset"));
+          case "closed" -> CompletableFuture.failedFuture(new java.io.IOException(CLOSED));
           case "refused" -> CompletableFuture.failedFuture(new java.net.ConnectException("Connection refused"));
           case "connect" -> CompletableFuture.failedFuture(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
           default -> CompletableFuture.completedFuture(what.startsWith("empty")
@@ -2128,10 +2277,11 @@ class OrderViewsTest {
               + " with an HttpConnectTimeoutException, and soon", connect.map(t -> "a connect timeout of " + t.toMillis() + " ms")
               .orElse("no connect timeout (HttpClient.newHttpClient() sets none)"))
           .isPresent();
-      for (String what : new String[] {"timeout", "reset", "refused", "connect"}) {
+      for (String what : new String[] {"timeout", "reset", "closed", "refused", "connect"}) {
         String id = "orders." + what;
         String url = services.orders.url() + "/orders/" + id;
         String how = what.equals("timeout") ? "timed out" : what.equals("reset") ? "broke its connection"
+            : what.equals("closed") ? "had its connection closed before a byte of the answer (\"" + CLOSED + "\")"
             : what.equals("refused") ? "found its connection refused" : "could not connect in time (a connect timeout)";
         Throwable blocking = catchThrowable(() -> client.get(url, Services.Order.class));
         assertThat(blocking).as("TODO 3: the request %s, yet get() returned: a failed call must throw", how)
@@ -2167,11 +2317,13 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("a call interrupted while it waits for its answer fails and keeps its thread's interrupt, so the code above it stops too")
+    @DisplayName("a call interrupted while it waits for its answer, or before it is made, fails and keeps its thread's interrupt, so the code above it stops too")
     void interruptedCallKeepsTheInterrupt() throws Exception {
-      // A send that is interrupted while it waits, as HttpClient's is: it throws InterruptedException, the flag cleared.
+      // A send that is interrupted while it waits, as HttpClient's is: it throws InterruptedException, the flag cleared (so
+      // too on a thread interrupted before the call: HttpClient's send waits for its answer, and sees the flag at once).
       RestClient client = clientOn(new workbook.test.StandInHttpClient() {
         @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws InterruptedException {
+          Thread.interrupted();
           throw new InterruptedException("interrupted while waiting for the answer");
         }
         @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
@@ -2180,9 +2332,15 @@ class OrderViewsTest {
       }, "TODO 3");
       CompletableFuture<Boolean> kept = new CompletableFuture<>();
       CompletableFuture<Throwable> failed = new CompletableFuture<>();
+      CompletableFuture<Boolean> keptBefore = new CompletableFuture<>();
+      CompletableFuture<Throwable> failedBefore = new CompletableFuture<>();
       Thread page = new Thread(() -> {
         failed.complete(catchThrowable(() -> client.get("http://127.0.0.1:9/orders/42", Services.Order.class)));
         kept.complete(Thread.interrupted());
+        // the same call on a thread interrupted before it (a page cancelled before its call)
+        Thread.currentThread().interrupt();
+        failedBefore.complete(catchThrowable(() -> client.get("http://127.0.0.1:9/orders/43", Services.Order.class)));
+        keptBefore.complete(Thread.interrupted());
       }, "interrupted-page");
       page.start();
       page.join(10_000);
@@ -2193,6 +2351,14 @@ class OrderViewsTest {
               + " interrupted: the page (or the server stopping it) asked that thread to stop, and the code above the call"
               + " carries on as if nobody had; catch InterruptedException on its own and set the interrupt again"
               + " (Thread.currentThread().interrupt()), as the given get does, before you throw", describe(failed.getNow(null)))
+          .isTrue();
+      assertThat(failedBefore.getNow(null))
+          .as("TODO 3: get() was called on a thread interrupted already, and it returned: an interrupted call fails").isNotNull();
+      assertThat(keptBefore.getNow(false))
+          .as("TODO 3: get() was called on a thread interrupted already and failed with %s, but its thread is no longer"
+              + " interrupted: the code above the call carries on as if nobody had asked it to stop; Thread.interrupted() takes"
+              + " the flag it tests (Thread.currentThread().isInterrupted() only reads it), so set it again before you throw, as"
+              + " the given get does when send(...) throws InterruptedException", describe(failedBefore.getNow(null)))
           .isTrue();
     }
 
