@@ -137,10 +137,11 @@ class FanOutTest {
           + " next one, and consumers drop its events as redeliveries. Every event gets a new random id (UUID)", ids)
           .hasSize(3).doesNotHaveDuplicates().noneMatch(ids::contains);
       other.forEach(FanOutTest::assertRandomUuid);
-      // That process also made events on machines in UTC+14 and UTC-12 (its default time zone set to each): an event's
-      // time is the instant it was made, whatever the machine's zone (no wall clock read as if it were UTC).
+      // That process also made events on machines in UTC+14 and UTC-12 (its default time zone set to each), and in a zone
+      // whose clock fell back an hour ago (daylight saving ending): an event's time is the instant it was made, whatever
+      // the machine's zone (no wall clock read as if it were UTC, nor read back through the zone, ambiguous once a year).
       List<String> times = printed.stream().filter(l -> l.startsWith("time ")).toList();
-      assertThat(times).as("the times a new JVM running EventIds printed: %s", printed).hasSize(4);
+      assertThat(times).as("the times a new JVM running EventIds printed: %s", printed).hasSize(6);
       List<String> off = times.stream().map(l -> l.split(" ")).filter(t -> {
         Instant before = Instant.parse(t[3]), made = Instant.parse(t[4]), after = Instant.parse(t[5]);
         return made.isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) || made.isAfter(after);
@@ -148,7 +149,9 @@ class FanOutTest {
       assertThat(off).as("TODO 1: events stamped with another time than the instant they were made, on a machine"
           + " whose time zone is not UTC: the timestamp is the moment itself (Instant.now()), the same on every"
           + " machine. A wall clock read in the machine's zone and called UTC (LocalDateTime.now().toInstant("
-          + "ZoneOffset.UTC)) is hours off everywhere but in UTC, and orders a chain's events by where they were made")
+          + "ZoneOffset.UTC)) is hours off everywhere but in UTC, and orders a chain's events by where they were made;"
+          + " one read back through the zone (LocalDateTime.now().atZone(ZoneId.systemDefault())) is hours off in the"
+          + " hour after the clock falls back (Workbook/FallBack), when each local time happens twice")
           .isEmpty();
     }
 
@@ -1628,8 +1631,8 @@ class FanOutTest {
       System.out.println(Envelope.first("order.confirmed", "shop", "checkout-8", order(8)).eventId());
       System.out.println(first.causes("shipment.requested", "shipping", Map.of("orderId", "o-7")).eventId());
       // then as on machines in UTC+14 and UTC-12: "time <zone> <which> <before> <stamped> <after>"
-      for (String zone : List.of("Pacific/Kiritimati", "Etc/GMT+12")) {
-        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone(zone));
+      for (String zone : List.of("Pacific/Kiritimati", "Etc/GMT+12", FallBack.ID)) {
+        java.util.TimeZone.setDefault(zone.equals(FallBack.ID) ? FallBack.zone() : java.util.TimeZone.getTimeZone(zone));
         Instant before = Instant.now();
         Envelope made = Envelope.first("order.confirmed", "shop", "checkout-9", order(9));
         System.out.println("time " + zone + " first " + before + " " + made.timestamp() + " " + Instant.now());
@@ -1637,6 +1640,37 @@ class FanOutTest {
         Envelope caused = made.causes("shipment.requested", "shipping", Map.of("orderId", "o-9"));
         System.out.println("time " + zone + " causes " + before + " " + caused.timestamp() + " " + Instant.now());
       }
+    }
+  }
+
+  /**
+   * A time zone whose clock fell back two hours an hour ago (daylight saving ending, as in every zone that keeps it, in
+   * its hour of the year): the machine's local time now was also the local time two hours ago, and a local time read
+   * back through the zone (LocalDateTime.now().atZone(ZoneId.systemDefault())) is taken as the earlier of the two.
+   */
+  public static final class FallBack extends java.time.zone.ZoneRulesProvider {
+    static final String ID = "Workbook/FallBack";
+    private final java.time.zone.ZoneRules rules;
+
+    FallBack() {
+      java.time.ZoneOffset summer = java.time.ZoneOffset.ofHours(2), winter = java.time.ZoneOffset.UTC;
+      Instant fellBack = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      rules = java.time.zone.ZoneRules.of(summer, summer, List.of(), List.of(java.time.zone.ZoneOffsetTransition.of(
+          java.time.LocalDateTime.ofInstant(fellBack, summer), summer, winter)), List.of());
+    }
+
+    @Override protected Set<String> provideZoneIds() { return Set.of(ID); }
+
+    @Override protected java.time.zone.ZoneRules provideRules(String zoneId, boolean forCaching) { return rules; }
+
+    @Override protected java.util.NavigableMap<String, java.time.zone.ZoneRules> provideVersions(String zoneId) {
+      return new java.util.TreeMap<>(Map.of("1", rules));
+    }
+
+    /** The machine's time zone as this one (registered once, in the new JVM that runs EventIds). */
+    static java.util.TimeZone zone() {
+      registerProvider(new FallBack());
+      return new java.util.SimpleTimeZone(0, ID);
     }
   }
 
