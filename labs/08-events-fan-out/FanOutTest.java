@@ -1324,7 +1324,7 @@ class FanOutTest {
     }
 
     @Test
-    @Order(20) // after the cheaper tests of the step: one service on a backlog of one order's events
+    @Order(20) // ordered tests run before the unordered ones: second of its step, after the pure settings check (@Order(1))
     @DisplayName("a service reacts to a partition's events one at a time, in the order they were published")
     void reactsInOrder() throws Exception {
       // A backlog of one order's events (its confirm, then its changes), published before the service starts, so that
