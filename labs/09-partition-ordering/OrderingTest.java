@@ -431,8 +431,10 @@ class OrderingTest {
           + " handle before the group throws the worker out (%d ms; Kafka gives a poll loop %d ms). A poll returns up to"
           + " 500 records: at a few ms each (a database write) a short limit throws the worker out in the middle of them,"
           + " its partitions go to another worker while it still handles them (two readers of one partition, an order's"
-          + " events handled out of order), and its commit is refused, so they are handled again. A stuck worker is found"
-          + " by its session, not by this limit: leave it as given", limit, kafkas).isGreaterThanOrEqualTo(kafkas);
+          + " events handled out of order), and its commit is refused, so they are handled again. And it is the only"
+          + " limit that finds a worker whose poll loop is stuck (a handler that hangs): the heartbeats that keep its"
+          + " session run on the consumer's own thread and go on, so a limit raised to days (Integer.MAX_VALUE) leaves"
+          + " the stuck worker's partitions unread for days. Leave it as given", limit, kafkas).isEqualTo(kafkas);
       // and the session is how soon the group notices a worker that died (kill -9, a lost machine) and gives its
       // partitions to the others: as given, or Kafka's own default at most.
       int session = new org.apache.kafka.clients.consumer.ConsumerConfig(made.get(0))
