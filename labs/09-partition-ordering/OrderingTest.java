@@ -149,14 +149,16 @@ class OrderingTest {
           + " lower-cased (ids that differ only in case; and upper-cased in the machine's locale, a Turkish machine"
           + " computes another key for the same order) puts two orders on one key", seed).isEmpty();
       // And the key holds the whole order id as it is (same seed): long ids, two by two sharing all but their last
-      // letter (Kafka sets a key no length limit), and ids with spaces around them. A key cut to a length, stripped, or
-      // made from a hash of the id (a name UUID, a digest) is not the order id: it may join two orders, and an operator
-      // or a consumer reading the key does not see which order it is.
+      // letter (Kafka sets a key no length limit: its length is a varint), and ids with spaces around them. A key cut
+      // to a length, stripped, or made from a hash of the id (a name UUID, a digest) is not the order id: it may join
+      // two orders, and an operator or a consumer reading the key does not see which order it is. The lengths are one
+      // past each power of two up to 1 MiB (Kafka's default max.request.size, past which a record is refused anyway),
+      // so that a cut at any length, a byte's, a short's (32,767) or a char's (65,535) limit too, joins a pair.
       java.util.Random longer = new java.util.Random(seed);
       List<String> ids = new ArrayList<>(shapes);
-      for (int length : List.of(101, 129, 256, 1_025, 32_000)) {
-        String beginning = "order-" + longer.ints(length, 'a', 'z' + 1).mapToObj(c -> String.valueOf((char) c))
-            .collect(Collectors.joining());
+      for (int length = 64; length <= 1 << 20; length *= 2) {
+        StringBuilder beginning = new StringBuilder("order-");
+        while (beginning.length() < length) beginning.append((char) ('a' + longer.nextInt(26)));
         ids.add(beginning + "a");
         ids.add(beginning + "b");
       }
