@@ -253,7 +253,7 @@ class VersioningTest {
                   + "/products/" + product.id())).build(), HttpResponse.BodyHandlers.ofString());
               String body = response.statusCode() + " " + response.body();
               JsonNode sent = exactJson(response.body());
-              assertThat(sent.path("name").asText() + " " + (version.equals("v1") ? product.currency() : currencySent(sent)))
+              assertThat(idSent(sent) + " " + sent.path("name").asText() + " " + (version.equals("v1") ? product.currency() : currencySent(sent)))
                   .as("TODO 1: /api/%s/products/%s of a second catalog, whose product %s is %s, answered %s: each answer is built"
                       + " from the product find(ctx) found in this catalog, with its own name and currency as stored (spaces"
                       + " around, an empty or blank currency too, sent as a string: EUR is the reader's default for a missing one,"
@@ -263,9 +263,10 @@ class VersioningTest {
                       + " turns one into a 400) (nothing kept from an earlier answer or another catalog), and written by ctx.json(...),"
                       + " JSON whatever the name and the machine's language and charset (a body built by hand with String.format is"
                       + " no JSON for a name with a quote or a line break, and %%d writes an Arabic machine's digits; String.getBytes()"
-                      + " writes \"Caf\u00e9 \u20ac\" in a Windows JDK 17's windows-1252, not the UTF-8 of JSON)", version, product.id(), product.id(), product,
-                      body)
-                  .isEqualTo(product.name() + " " + product.currency());
+                      + " writes \"Caf\u00e9 \u20ac\" in a Windows JDK 17's windows-1252, not the UTF-8 of JSON), its id as the product's"
+                      + " (every answer has it, 0 too: no @JsonInclude that leaves out a default value)", version, product.id(),
+                      product.id(), product, body)
+                  .isEqualTo(product.id() + " " + product.name() + " " + product.currency());
               JsonNode amount = version.equals("v1") ? sent.path("price") : sent.path("price").path("amount");
               assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
                   .as("TODO 1: the amount of a product whose price is %s %s came out of /api/%s as %s in %s: the amount goes"
@@ -642,16 +643,17 @@ class VersioningTest {
                   + product.id())).header("Accept", accept).build(), HttpResponse.BodyHandlers.ofString());
               String body = response.statusCode() + " " + response.body();
               JsonNode sent = exactJson(response.body());
-              assertThat(sent.path("name").asText() + " " + (accept.equals(V2) ? currencySent(sent) : product.currency()))
+              assertThat(idSent(sent) + " " + sent.path("name").asText() + " " + (accept.equals(V2) ? currencySent(sent) : product.currency()))
                   .as("TODO 2: /api/products/%s with Accept: %s, of a second catalog whose product %s is %s, answered %s: build"
                       + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog, whatever"
                       + " its id (0 and below too: no check of your own turns one into a 400), its name and currency as stored"
                       + " (spaces around, an empty or blank currency too, sent as a string: no strip() or default EUR of your"
                       + " own, nor an empty one left out or sent as null, which a v2 client reads as EUR), written by"
                       + " ctx.json(...), JSON whatever the name and the machine's language and charset (never built by hand with"
-                      + " String.format, never turned into bytes with String.getBytes(), a Windows JDK 17's windows-1252)",
+                      + " String.format, never turned into bytes with String.getBytes(), a Windows JDK 17's windows-1252), its id"
+                      + " as the product's (0 too: no @JsonInclude that leaves out a default value)",
                       product.id(), accept, product.id(), product, body)
-                  .isEqualTo(product.name() + " " + product.currency());
+                  .isEqualTo(product.id() + " " + product.name() + " " + product.currency());
               JsonNode amount = accept.equals(V2) ? sent.path("price").path("amount") : sent.path("price");
               assertThat(amount.isNumber() ? amount.decimalValue().stripTrailingZeros().toPlainString() : String.valueOf(amount))
                   .as("TODO 2: the amount of a product whose price is %s %s came out for Accept: %s as %s in %s: build the"
@@ -2355,6 +2357,11 @@ class VersioningTest {
     } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
       return MissingNode.getInstance();  // the assertion then shows what came instead
     }
+  }
+
+  /** The id a body sends, as its JSON ("0", "-7"), "(no id)" when the body leaves it out. */
+  private static String idSent(JsonNode product) {
+    return product.path("id").isMissingNode() ? "(no id)" : product.path("id").toString();
   }
 
   /**
