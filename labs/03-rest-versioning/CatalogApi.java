@@ -8,6 +8,7 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.NotFoundResponse;
 import io.javalin.validation.ValidationException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -163,7 +164,14 @@ public final class CatalogApi implements AutoCloseable {
     return 1;
   }
 
+  /**
+   * The product the URL's id names. An id is a whole number of any size: one past an int is no product (the catalog's ids
+   * are ints), a 404 as any unknown id, never a 400 nor the product its digits wrap onto; one that is no number is the
+   * client's mistake, a 400 (the ValidationException of pathParamAsClass, answered by the given handler).
+   */
   private Product find(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (id.matches("[+-]?[0-9]+") && new BigInteger(id).bitLength() > 31) throw new NotFoundResponse("no such product");
     Product product = products.get(ctx.pathParamAsClass("id", Integer.class).get());
     if (product == null) throw new NotFoundResponse("no such product");
     return product;
