@@ -951,6 +951,7 @@ class OrderViewsTest {
         }
         kept.complete(Thread.interrupted());
       }, "page");
+      caller.setDaemon(true);
       caller.start();
       try {
         // States, not timing: the page waits for its late part, is interrupted, and the code that waits has seen it (the
@@ -963,8 +964,13 @@ class OrderViewsTest {
       } finally {
         backends.release("shipments", id);
       }
-      caller.join(20_000);
+      caller.join(5_000);
       if (failed.getNow(null) instanceof UnsupportedOperationException todo) assertThat(todo).as("TODO 1: the concurrent view").isNull();
+      assertThat(caller.isAlive())
+          .as("TODO 1: the page's thread, interrupted while concurrent(...) waited for the shipment, was still inside"
+              + " concurrent(...) 5 s after the shipment answered (%s): a view whose parts have all answered is built at once,"
+              + " interrupt or not", caller.getState() + (parkedOnAFuture(caller) ? ", parked on a future" : ""))
+          .isFalse();
       if (failed.getNow(null) == null) {
         assertThat(built[0])
             .as("TODO 1: the page's thread was interrupted while concurrent(...) waited for the shipment, and the view came back"
@@ -995,8 +1001,14 @@ class OrderViewsTest {
         }
         keptBefore.complete(Thread.interrupted());
       }, "cancelled-page");
+      cancelled.setDaemon(true);
       cancelled.start();
-      cancelled.join(20_000);
+      cancelled.join(5_000);
+      assertThat(cancelled.isAlive())
+          .as("TODO 1: a page whose thread was interrupted before it asked, its three parts answering at once, was still inside"
+              + " concurrent(...) 5 s later (%s): a view whose parts have all answered is built at once, interrupt or not",
+              cancelled.getState() + (parkedOnAFuture(cancelled) ? ", parked on a future" : ""))
+          .isFalse();
       if (failedBefore.getNow(null) == null) {
         assertThat(builtBefore[0])
             .as("TODO 1: the page's thread was interrupted before it called concurrent(...), and the view came back with a hole")
@@ -1039,6 +1051,10 @@ class OrderViewsTest {
             other.completeExceptionally(e);
           }
         }, "page-at-the-same-time");
+        // Daemons, joined briefly below: a concurrent(...) that never returns (a join on a future nothing completes) must
+        // cost this test its 10 s bound once, not that and 40 s more of waiting for the two pages to end.
+        slowPage.setDaemon(true);
+        otherPage.setDaemon(true);
         boolean heldBack;
         String seen;
         try {
@@ -1065,8 +1081,8 @@ class OrderViewsTest {
         } finally {
           backends.release(latePart, lateId);
         }
-        slowPage.join(20_000);
-        otherPage.join(20_000);
+        slowPage.join(2_000); // its late part is answered now: a page that still waits is judged below by the other one
+        otherPage.join(2_000);
         Throwable failed = other.handle((view, e) -> e).getNow(null);
         if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view").isNull();
         String shared = latePart.equals("customers") ? "the same order" : "the same customer";
