@@ -249,8 +249,11 @@ public final class Labs {
     } else {
       pb.redirectErrorStream(true).redirectOutput(log.toFile());
     }
+    // A thread told to stop (verify stopped with Ctrl-C) starts nothing more: a process started now would outlive the run.
+    if (Thread.currentThread().isInterrupted()) return new Run(-1, true, log);
+    Process p = null;
     try {
-      Process p = pb.start();
+      p = pb.start();
       if (log == null) copyToConsole(p);
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -263,6 +266,9 @@ public final class Labs {
     } catch (IOException e) {
       throw new UserError("Could not run " + cmd.get(0) + ": " + e.getMessage());
     } catch (InterruptedException e) {
+      // Nobody waits for it any more: it ends here, with what it started, not after this JVM.
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
       Thread.currentThread().interrupt();
       return new Run(-1, true, log);
     }

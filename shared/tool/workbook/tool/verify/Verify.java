@@ -71,8 +71,19 @@ public final class Verify {
       Path dir = scratch;
       // Ctrl-C in the middle of a lab, or a kill of this JVM alone: the checks' processes (a lab's
       // JVM, its demo, a JBang build, a self-test) end with it, then the hook removes their copies.
+      // No check starts after that, and one starting its process at that very moment (its thread
+      // still running while the hook does) is ended by the next sweep: until none is left, 5 s at most.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        pool.shutdownNow();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        do {
+          ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            break;
+          }
+        } while (ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline);
         Fs.delete(dir);
       }, "verify-cleanup"));
       // The longest first, so the run does not end waiting on one long check that started late.
