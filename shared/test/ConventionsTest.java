@@ -49,7 +49,13 @@ class ConventionsTest {
       new Break("labs/11-idempotent-consumer/Inventory.java", "SQLSTATE of a unique", "SQLSTATE of any unique",
           "labs/11-idempotent-consumer/Inventory.java:"),
       new Break("labs/04-grpc-unary/CheckStockTest.java", "@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)",
-          "@Timeout(30)", "labs/04-grpc-unary/CheckStockTest.java:"));
+          "@Timeout(30)", "labs/04-grpc-unary/CheckStockTest.java:"),
+      // A rule that names no test, and one that grew past a line (RULE_WORDS), in "## What the tests check".
+      new Break("labs/15-choosing-a-pattern/README.md", " (\"what one style gains against another is exactly what the other loses\", "
+          + "\"no style beats another on every row: every choice has a price\").", ".", "labs/15-choosing-a-pattern/README.md:"),
+      new Break("labs/13-fan-out-trap/README.md", "- Checkout waits for inventory and payment, one after the other,",
+          "- Checkout waits for inventory and payment," + " and then again".repeat(40) + ", one after the other,",
+          "labs/13-fan-out-trap/README.md:"));
 
   private static final Map<String, String> originals = new LinkedHashMap<>();
 

@@ -21,7 +21,7 @@ import workbook.tool.content.Labs;
  * sentence naming the file (and line): what LabReadme finds wrong in a lab's README (steps
  * counted 1, 2, 3, hints in tiers and folded until asked for, the rules list); a step's number
  * agrees across the README, the TODO markers, the tags and the messages; every fact a lab cites
- * is defined; every lab is in every list; a library version is pinned once; a solution changes
+ * is defined; every rule of a lab's README names a test and stays one short line; every lab is in every list; a library version is pinned once; a solution changes
  * its starter only where a TODO says.
  */
 public final class Conventions {
@@ -43,6 +43,7 @@ public final class Conventions {
   public List<String> check() {
     for (Labs.Lab lab : labs.all()) {
       steps(lab);
+      rules(lab);
       drift(lab);
       timeouts(lab);
     }
@@ -104,6 +105,95 @@ public final class Conventions {
     Matcher m = p.matcher(text);
     while (m.find()) found.add(Integer.parseInt(m.group(1)));
     return found;
+  }
+
+  // --- rules ----------------------------------------------------------------------------------
+
+  /** How many words a rule of "## What the tests check" may take, besides its tests' names. */
+  static final int RULE_WORDS = 120;
+  private static final Pattern DISPLAY_NAME = Pattern.compile("@DisplayName\\(((?:\\s*\"(?:[^\"\\\\]|\\\\.)*\"\\s*\\+?)+)\\s*\\)");
+  private static final Pattern PARAMETERIZED_NAME = Pattern.compile("@ParameterizedTest\\(name\\s*=\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern JAVA_STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern QUOTED = Pattern.compile("\"([^\"]+)\"");
+  private static final Pattern ITALIC = Pattern.compile("(?<![*\\w])\\*([^*\\s][^*]*)\\*(?![*\\w])");
+  private static final Pattern SELF_TEST = Pattern.compile("shared/test/(\\w+Test)(\\.java)?");
+
+  /**
+   * Every rule of "## What the tests check" names at least one test that checks it, as the run
+   * prints its name (quoted or in italics; a long name may end in "..."), and says the rule in at
+   * most RULE_WORDS words besides those names. Each round of fresh readers adds cases to a
+   * rule; written into its line, they turned the list into a second README that nobody reads.
+   * The cases belong in the failure message of the test that tries them.
+   */
+  private void rules(Labs.Lab lab) {
+    List<String> names = testNames(lab);
+    Path readme = lab.dir().resolve("README.md");
+    for (LabReadme.Rule rule : lab.readme().rules()) {
+      String text = rule.text().replaceAll("\\s+", " ");
+      if (!namesATest(text, names)) {
+        problem(readme, rule.line(), "the rule \"" + shortened(text) + "\" names no test of the lab: add in brackets the name of each"
+            + " test that checks it, as the run prints it (docs/lab-anatomy.md, \"What the tests check\")");
+      }
+      String rest = ITALIC.matcher(QUOTED.matcher(text).replaceAll(" ")).replaceAll(" ").strip();
+      int words = rest.isEmpty() ? 0 : rest.split("\\s+").length;
+      if (words > RULE_WORDS) {
+        problem(readme, rule.line(), "the rule \"" + shortened(text) + "\" takes " + words + " words besides its tests' names (at most "
+            + RULE_WORDS + "): say the rule in one line and leave its cases to the failure messages of its tests");
+      }
+    }
+  }
+
+  /** The names the run prints for the lab's tests: their @DisplayName, or their @ParameterizedTest name. */
+  private static List<String> testNames(Labs.Lab lab) {
+    List<String> names = new ArrayList<>();
+    for (Path f : javaFiles(lab.dir())) {
+      if (!f.getFileName().toString().endsWith("Test.java")) continue;
+      String src = Labs.read(f);
+      Matcher d = DISPLAY_NAME.matcher(src);
+      while (d.find()) {
+        StringBuilder name = new StringBuilder();
+        Matcher part = JAVA_STRING.matcher(d.group(1));
+        while (part.find()) name.append(unescape(part.group(1)));
+        names.add(name.toString().replaceAll("\\s+", " ").strip());
+      }
+      Matcher p = PARAMETERIZED_NAME.matcher(src);
+      while (p.find()) names.add(unescape(p.group(1)).replaceAll("\\s+", " ").strip());
+    }
+    return names;
+  }
+
+  /**
+   * Whether a rule names one of the tests: the start of a test's name is in it (as written, or
+   * without the stars of italics), or a quoted or italic part of it of 12 characters or more,
+   * without a closing "...", begins or is in a test's name; or it names a self-test of shared/test.
+   */
+  private boolean namesATest(String text, List<String> names) {
+    String plain = text.replace("*", "");
+    for (String n : names) {
+      String start = n.substring(0, Math.min(n.length(), 24));
+      if (start.length() >= 12 && (text.contains(start) || plain.contains(start))) return true;
+    }
+    for (Pattern p : List.of(QUOTED, ITALIC)) {
+      Matcher m = p.matcher(text);
+      while (m.find()) {
+        String part = m.group(1).replaceFirst("\\s*(\\.\\.\\.|\u2026)\\s*:?\\s*$", "").strip();
+        if (part.length() >= 12 && names.stream().anyMatch(n -> n.contains(part))) return true;
+      }
+    }
+    Matcher self = SELF_TEST.matcher(text);
+    while (self.find()) {
+      if (Files.exists(labs.root.resolve("shared/test/" + self.group(1) + ".java"))) return true;
+    }
+    return false;
+  }
+
+  private static String unescape(String javaString) {
+    return javaString.replace("\\\"", "\"").replace("\\\\", "\\");
+  }
+
+  private static String shortened(String text) {
+    String t = text.replaceFirst("^[-*+]\\s+", "");
+    return t.length() > 60 ? t.substring(0, 57) + "..." : t;
   }
 
   // --- facts ----------------------------------------------------------------------------------
