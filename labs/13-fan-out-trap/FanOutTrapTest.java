@@ -796,6 +796,18 @@ class FanOutTrapTest {
     private final java.util.Set<Long> arrived = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicInteger together = new java.util.concurrent.atomic.AtomicInteger(-1);
     private volatile String stuck = "";
+    /** When the customers' threads were last looked at (a thread dump each): every 10 ms is soon enough. */
+    private final java.util.concurrent.atomic.AtomicLong lookedAt = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+
+    /**
+     * Whether it is time to look at the threads of the customers not here yet. Those who arrived poll every
+     * millisecond; a thread dump for each poll (a stop of the whole JVM) cost two cores for the whole bound when one
+     * never came.
+     */
+    private boolean lookNow() {
+      long last = lookedAt.get(), now = System.nanoTime();
+      return now - last >= 10_000_000L && lookedAt.compareAndSet(last, now);
+    }
 
     Together(int n, long bound, java.util.Set<Thread> customers) {
       this.n = n;
@@ -812,6 +824,7 @@ class FanOutTrapTest {
     private boolean open() {
       if (together.get() >= 0) return true;
       int now = arrived.size();
+      if (now < n && !lookNow() && System.nanoTime() <= bound) return false;
       String waiting = now >= n ? "" : waitingForAHeldOne();
       if (now >= n || !waiting.isEmpty() || System.nanoTime() > bound) {
         if (together.compareAndSet(-1, Math.min(now, n))) stuck = waiting;
