@@ -36,7 +36,7 @@ class CliTest {
   @BeforeAll
   static void scratchWorkbook() throws Exception {
     Path root = Scratch.root();
-    copy = Files.createTempDirectory("workbook-cli-test-");
+    copy = Scratch.tempDir("cli-test");
     for (String dir : List.of("shared/src", "shared/tool", "labs/01-rest-round-trips")) Scratch.copyTree(root.resolve(dir), copy.resolve(dir));
     for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));
   }
@@ -68,7 +68,7 @@ class CliTest {
   void version() throws Exception {
     // A git first on the PATH that notes each call: the version (git describe) is asked for only
     // when it is printed, not as picocli builds each command (once per verb, on every command).
-    Path bin = Files.createTempDirectory("workbook-cli-git-");
+    Path bin = Scratch.tempDir("cli-git");
     try {
       Path calls = bin.resolve("calls");
       Path git = bin.resolve("git");
@@ -191,7 +191,7 @@ class CliTest {
   @Test
   @DisplayName("the warm runner that test starts stops by itself once its work tree is deleted")
   void warmRunnerGoesWithItsWorkTree() throws Exception {
-    Path tree = Files.createTempDirectory("workbook-cli-gone-");
+    Path tree = Scratch.tempDir("cli-gone");
     long pid = -1;
     try {
       Scratch.copyTree(copy, tree);

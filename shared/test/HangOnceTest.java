@@ -41,7 +41,7 @@ class HangOnceTest {
   @BeforeAll
   static void scratchWorkbook() throws Exception {
     Path root = Scratch.root();
-    copy = Files.createTempDirectory("workbook-hang-test-");
+    copy = Scratch.tempDir("hang-test");
     for (String dir : List.of("shared/src", "shared/tool", LAB)) Scratch.copyTree(root.resolve(dir), copy.resolve(dir));
     for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));
     try (Stream<Path> files = Files.list(root.resolve("solutions/01-rest-round-trips"))) {

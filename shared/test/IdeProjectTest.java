@@ -37,7 +37,7 @@ class IdeProjectTest {
   static void scratchWorkbook() throws Exception {
     Path root = Path.of(System.getProperty("user.dir"));
     while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
-    copy = Files.createTempDirectory("workbook-ide-test-");
+    copy = Scratch.tempDir("ide-test");
     for (String dir : List.of("shared/src", "shared/tool", "shared/generated")) Scratch.copyTree(root.resolve(dir), copy.resolve(dir));
     for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));
     for (String lab : LABS) {

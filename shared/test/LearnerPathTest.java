@@ -45,7 +45,7 @@ class LearnerPathTest {
   static void scratchWorkbook() throws Exception {
     Path root = Path.of(System.getProperty("user.dir"));
     while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
-    copy = Files.createTempDirectory("workbook-path-test-");
+    copy = Scratch.tempDir("path-test");
     Scratch.copyTree(root.resolve("shared/src"), copy.resolve("shared/src"));
     Scratch.copyTree(root.resolve("shared/tool"), copy.resolve("shared/tool"));
     for (String f : List.of("jbang", "jbang-catalog.json")) Files.copy(root.resolve(f), copy.resolve(f));

@@ -75,7 +75,7 @@ class MessagesTest {
   static void scratchWorkbook() throws Exception {
     Path root = Path.of(System.getProperty("user.dir"));
     while (!Files.exists(root.resolve("jbang-catalog.json"))) root = root.getParent();
-    copy = Files.createTempDirectory("messages-test-");
+    copy = Scratch.tempDir("messages-test");
     Scratch.copyTree(root.resolve("shared/src"), copy.resolve("shared/src"));
     Scratch.copyTree(root.resolve("shared/tool"), copy.resolve("shared/tool"));
     Files.copy(root.resolve("jbang"), copy.resolve("jbang"));

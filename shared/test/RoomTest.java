@@ -87,7 +87,7 @@ class RoomTest {
 
   @BeforeEach
   void open() throws Exception {
-    dir = Files.createTempDirectory("workbook-room-test-");
+    dir = Scratch.tempDir("room-test");
     room = new Room(LABS, dir.resolve("session.jsonl"), 100, clock::get);
     server = RoomServer.start(room, "ABCD-1234", RoomPage.html("./jbang workbook@. join 127.0.0.1:0 ABCD-1234 --name <your name>", 10),
         LOOPBACK, log::add);

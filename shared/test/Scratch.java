@@ -25,9 +25,39 @@ final class Scratch {
     return root;
   }
 
-  /** A new temporary folder holding every file git tracks in {@code root}, as it is now. */
+  /**
+   * A new temporary folder workbook-PREFIX-..., with the file that names this JVM as its owner
+   * (the tool's Fs.OWNER): a self-test killed before its clean-up (verify stopped with Ctrl-C, a
+   * bound that halts it) leaves it behind, and the next tool command that makes a folder of its
+   * own removes it, as it removes what a killed command left.
+   */
+  static Path tempDir(String prefix) throws IOException {
+    Path dir = Files.createTempDirectory("workbook-" + prefix + "-");
+    Files.writeString(dir.resolve(".workbook-owner"), String.valueOf(ProcessHandle.current().pid()));
+    return dir;
+  }
+
+  /** This JVM's folder for the output of the commands it runs (see tempDir). */
+  private static Path outputs;
+
+  private static synchronized Path outputs() throws IOException {
+    if (outputs == null || !Files.isDirectory(outputs)) {
+      outputs = tempDir("self-test");
+      Path made = outputs;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          delete(made);
+        } catch (IOException e) {
+          // the next tool command sweeps it (its owner is gone)
+        }
+      }, "self-test-outputs"));
+    }
+    return outputs;
+  }
+
+  /** A new temporary folder (see tempDir) holding every file git tracks in {@code root}, as it is now. */
   static Path tracked(Path root, String prefix) throws IOException, InterruptedException {
-    Path copy = Files.createTempDirectory(prefix);
+    Path copy = tempDir(prefix.replaceFirst("^workbook-", "").replaceFirst("-$", ""));
     Process ls = new ProcessBuilder("git", "ls-files", "-z").directory(root.toFile()).redirectErrorStream(true).start();
     String files = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!ls.waitFor(60, TimeUnit.SECONDS) || ls.exitValue() != 0) throw new IOException("git ls-files failed in " + root + ": " + files);
@@ -82,8 +112,8 @@ final class Scratch {
   private static Ran run(Path dir, Map<String, String> env, long seconds, List<String> cmd, boolean apart) {
     Path out = null, err = null;
     try {
-      out = Files.createTempFile("workbook-self-test-", ".out");
-      err = apart ? Files.createTempFile("workbook-self-test-", ".err") : null;
+      out = Files.createTempFile(outputs(), "run-", ".out");
+      err = apart ? Files.createTempFile(outputs(), "run-", ".err") : null;
       long t0 = System.nanoTime();
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
