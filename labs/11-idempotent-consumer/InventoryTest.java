@@ -903,6 +903,66 @@ class InventoryTest {
     }
 
     @Test
+    @DisplayName("a poll of several partitions whose apply fails in one of them commits no partition past a record it did not apply")
+    void aFailureInOnePartitionCommitsNoUnappliedRecordOfAnother() throws Exception {
+      // given: one poll (Kafka's MockConsumer) of two events in each of three partitions; the events of one partition
+      // cannot be applied (their sku has no stock row: the stock change fails), each partition in turn. Whichever
+      // partition the poll hands over first, the loop stops at the failure, and the records of the partitions it has not
+      // reached yet are not applied
+      int partitions = 3;
+      List<String> wrong = new ArrayList<>();
+      for (int failing = 0; failing < partitions; failing++) {
+        db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100");
+        var poll = new org.apache.kafka.clients.consumer.MockConsumer<String, String>("earliest");
+        List<TopicPartition> all = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) all.add(new TopicPartition(topic, p));
+        poll.assign(all);
+        Map<TopicPartition, Long> begin = new java.util.HashMap<>();
+        Map<TopicPartition, Long> end = new java.util.HashMap<>();
+        for (TopicPartition tp : all) {
+          begin.put(tp, 0L);
+          end.put(tp, 2L);
+        }
+        poll.updateBeginningOffsets(begin);
+        poll.updateEndOffsets(end);
+        for (TopicPartition tp : all) {
+          poll.seek(tp, 0);
+          for (int offset = 0; offset < 2; offset++) {
+            String id = "e-p" + tp.partition() + "-" + offset;
+            var e = new Inventory.OrderConfirmed(id, "order.confirmed", "o-" + tp.partition(),
+                tp.partition() == failing ? "sku-not-stocked" : SKU, 1);
+            poll.addRecord(new ConsumerRecord<>(topic, tp.partition(), offset, e.orderId(), Json.write(e)));
+          }
+        }
+        Timeline.note("one poll of partitions 0-" + (partitions - 1) + "; the events of partition " + failing
+            + " have a sku with no stock row, so their stock change fails (the test's choice)");
+        // when
+        Object outcome = outcomeOf(() -> new InventoryConsumer(inventory, poll).pollOnce(Duration.ofMillis(200)));
+        if (outcome instanceof UnsupportedOperationException todo) throw todo;
+        // then: in every partition, each record below the committed offset was applied
+        List<String> applied = processedIds();
+        for (TopicPartition tp : all) {
+          var committed = poll.committed(java.util.Set.of(tp)).get(tp);
+          long upTo = committed == null ? 0 : committed.offset();
+          for (long offset = 0; offset < Math.min(upTo, 2); offset++) {
+            String id = "e-p" + tp.partition() + "-" + offset;
+            if (!applied.contains(id)) {
+              wrong.add("partition " + tp.partition() + " committed at " + upTo + " past " + id + " (offset " + offset
+                  + "), never applied, when the events of partition " + failing + " failed; pollOnce() " + described(outcome));
+              break;
+            }
+          }
+        }
+      }
+      assertThat(wrong).as("TODO 2: partitions committed past a record nobody applied, in a poll of %d partitions whose"
+          + " apply failed in one of them (each in turn). A record is committed only once applied, in every partition:"
+          + " the loop stops at the failure, and the records of the partitions it had not reached yet are not applied, so"
+          + " committing \"the other partitions\" at their position (or the whole poll) commits them unapplied, and they never"
+          + " come again. Let the failure out and commit nothing (or only the records applied before it)", partitions)
+          .isEmpty();
+    }
+
+    @Test
     @Order(Order.DEFAULT + 1) // after the quicker tests of this step: a poll of a few hundred events
     @DisplayName("a poll as large as a poll can be (max.poll.records) is applied to its last record before its commit")
     void aFullPollIsAppliedWhole() throws Exception {
