@@ -1025,17 +1025,21 @@ class InventoryTest {
       db.execute("SET DEFAULT_LOCK_TIMEOUT 10000");
       Timeline.note("the race, " + how);
       List<CompletableFuture<Boolean>> results = new ArrayList<>();
+      List<Thread> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
       CountDownLatch bothRead = new CountDownLatch(2);
       try (StockLock lock = new StockLock()) {
         // when: two consumers of one group hold e-1 at once. In production: inventory-1 stalls (a long GC
         // pause) past its session timeout, so the group gives partition 0 to inventory-2, which reads from the
         // last committed offset, e-1 again, while inventory-1 wakes up still holding e-1 and applies it too.
         // Here each takes partition 0 from offset 0 directly (assign), so both read e-1 every time, at once.
-        results.add(readAndApply(topic, group, "inventory-1", forFirst, bothRead));
-        results.add(readAndApply(topic, group, "inventory-2", forSecond, bothRead));
-        Poll.until(() -> lock.waiting() + done(results) == 2, Duration.ofSeconds(20),
-            () -> "both consumers to read e-1 (" + (2 - bothRead.getCount()) + " did) and reach the locked stock row"
-                + " (waiting: " + lock.waiting() + ")");
+        results.add(readAndApply(topic, group, "inventory-1", forFirst, bothRead, consumers));
+        results.add(readAndApply(topic, group, "inventory-2", forSecond, bothRead, consumers));
+        // (a service may hold one of its own threads back while the other applies, a lock of its own around apply():
+        // slow, not wrong, and the primary key still judges between instances; that thread waits outside the database)
+        Poll.until(() -> lock.waiting() + done(results) == 2
+                || lock.waiting() == 1 && bothRead.getCount() == 0 && consumers.stream().anyMatch(InventoryTest::heldOutsideTheDatabase),
+            Duration.ofSeconds(20), () -> "both consumers to read e-1 (" + (2 - bothRead.getCount()) + " did) and reach the"
+                + " locked stock row (waiting: " + lock.waiting() + ")");
       } // the row is released: both go on
       // then
       List<Object> outcomes = new ArrayList<>();
@@ -1243,7 +1247,8 @@ class InventoryTest {
     }
 
     /** A consumer on its own thread, named for it: reads e-1 from offset 0, waits until the other has too, applies it. */
-    private CompletableFuture<Boolean> readAndApply(String topic, String group, String name, Inventory inventory, CountDownLatch bothRead) {
+    private CompletableFuture<Boolean> readAndApply(String topic, String group, String name, Inventory inventory,
+        CountDownLatch bothRead, List<Thread> started) {
       CompletableFuture<Boolean> result = new CompletableFuture<>();
       Thread consumer = new Thread(() -> {
         try (KafkaConsumer<String, String> kafka = manualCommitConsumer(group, name)) {
@@ -1261,9 +1266,22 @@ class InventoryTest {
         }
       }, name);
       consumer.setDaemon(true);
+      started.add(consumer);
       consumer.start();
       return result;
     }
+  }
+
+  /**
+   * Whether {@code t} waits on a lock or a condition of the service's own (BLOCKED or WAITING), not in the database:
+   * no frame of its stack is H2's.
+   */
+  static boolean heldOutsideTheDatabase(Thread t) {
+    if (t.getState() != Thread.State.BLOCKED && t.getState() != Thread.State.WAITING) return false;
+    for (StackTraceElement frame : t.getStackTrace()) {
+      if (frame.getClassName().startsWith("org.h2.") || frame.getClassName().startsWith("org.apache.kafka.")) return false;
+    }
+    return true;
   }
 
   @Nested
