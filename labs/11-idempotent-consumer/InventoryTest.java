@@ -903,6 +903,66 @@ class InventoryTest {
     }
 
     @Test
+    @DisplayName("a poll of several partitions whose apply fails in one of them commits no partition past a record it did not apply")
+    void aFailureInOnePartitionCommitsNoUnappliedRecordOfAnother() throws Exception {
+      // given: one poll (Kafka's MockConsumer) of two events in each of three partitions; the events of one partition
+      // cannot be applied (their sku has no stock row: the stock change fails), each partition in turn. Whichever
+      // partition the poll hands over first, the loop stops at the failure, and the records of the partitions it has not
+      // reached yet are not applied
+      int partitions = 3;
+      List<String> wrong = new ArrayList<>();
+      for (int failing = 0; failing < partitions; failing++) {
+        db.execute("DELETE FROM processed_events; UPDATE stock SET quantity = 100");
+        var poll = new org.apache.kafka.clients.consumer.MockConsumer<String, String>("earliest");
+        List<TopicPartition> all = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) all.add(new TopicPartition(topic, p));
+        poll.assign(all);
+        Map<TopicPartition, Long> begin = new java.util.HashMap<>();
+        Map<TopicPartition, Long> end = new java.util.HashMap<>();
+        for (TopicPartition tp : all) {
+          begin.put(tp, 0L);
+          end.put(tp, 2L);
+        }
+        poll.updateBeginningOffsets(begin);
+        poll.updateEndOffsets(end);
+        for (TopicPartition tp : all) {
+          poll.seek(tp, 0);
+          for (int offset = 0; offset < 2; offset++) {
+            String id = "e-p" + tp.partition() + "-" + offset;
+            var e = new Inventory.OrderConfirmed(id, "order.confirmed", "o-" + tp.partition(),
+                tp.partition() == failing ? "sku-not-stocked" : SKU, 1);
+            poll.addRecord(new ConsumerRecord<>(topic, tp.partition(), offset, e.orderId(), Json.write(e)));
+          }
+        }
+        Timeline.note("one poll of partitions 0-" + (partitions - 1) + "; the events of partition " + failing
+            + " have a sku with no stock row, so their stock change fails (the test's choice)");
+        // when
+        Object outcome = outcomeOf(() -> new InventoryConsumer(inventory, poll).pollOnce(Duration.ofMillis(200)));
+        if (outcome instanceof UnsupportedOperationException todo) throw todo;
+        // then: in every partition, each record below the committed offset was applied
+        List<String> applied = processedIds();
+        for (TopicPartition tp : all) {
+          var committed = poll.committed(java.util.Set.of(tp)).get(tp);
+          long upTo = committed == null ? 0 : committed.offset();
+          for (long offset = 0; offset < Math.min(upTo, 2); offset++) {
+            String id = "e-p" + tp.partition() + "-" + offset;
+            if (!applied.contains(id)) {
+              wrong.add("partition " + tp.partition() + " committed at " + upTo + " past " + id + " (offset " + offset
+                  + "), never applied, when the events of partition " + failing + " failed; pollOnce() " + described(outcome));
+              break;
+            }
+          }
+        }
+      }
+      assertThat(wrong).as("TODO 2: partitions committed past a record nobody applied, in a poll of %d partitions whose"
+          + " apply failed in one of them (each in turn). A record is committed only once applied, in every partition:"
+          + " the loop stops at the failure, and the records of the partitions it had not reached yet are not applied, so"
+          + " committing \"the other partitions\" at their position (or the whole poll) commits them unapplied, and they never"
+          + " come again. Let the failure out and commit nothing (or only the records applied before it)", partitions)
+          .isEmpty();
+    }
+
+    @Test
     @Order(Order.DEFAULT + 1) // after the quicker tests of this step: a poll of a few hundred events
     @DisplayName("a poll as large as a poll can be (max.poll.records) is applied to its last record before its commit")
     void aFullPollIsAppliedWhole() throws Exception {
@@ -965,17 +1025,21 @@ class InventoryTest {
       db.execute("SET DEFAULT_LOCK_TIMEOUT 10000");
       Timeline.note("the race, " + how);
       List<CompletableFuture<Boolean>> results = new ArrayList<>();
+      List<Thread> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
       CountDownLatch bothRead = new CountDownLatch(2);
       try (StockLock lock = new StockLock()) {
         // when: two consumers of one group hold e-1 at once. In production: inventory-1 stalls (a long GC
         // pause) past its session timeout, so the group gives partition 0 to inventory-2, which reads from the
         // last committed offset, e-1 again, while inventory-1 wakes up still holding e-1 and applies it too.
         // Here each takes partition 0 from offset 0 directly (assign), so both read e-1 every time, at once.
-        results.add(readAndApply(topic, group, "inventory-1", forFirst, bothRead));
-        results.add(readAndApply(topic, group, "inventory-2", forSecond, bothRead));
-        Poll.until(() -> lock.waiting() + done(results) == 2, Duration.ofSeconds(20),
-            () -> "both consumers to read e-1 (" + (2 - bothRead.getCount()) + " did) and reach the locked stock row"
-                + " (waiting: " + lock.waiting() + ")");
+        results.add(readAndApply(topic, group, "inventory-1", forFirst, bothRead, consumers));
+        results.add(readAndApply(topic, group, "inventory-2", forSecond, bothRead, consumers));
+        // (a service may hold one of its own threads back while the other applies, a lock of its own around apply():
+        // slow, not wrong, and the primary key still judges between instances; that thread waits outside the database)
+        Poll.until(() -> lock.waiting() + done(results) == 2
+                || lock.waiting() == 1 && bothRead.getCount() == 0 && consumers.stream().anyMatch(InventoryTest::heldOutsideTheDatabase),
+            Duration.ofSeconds(20), () -> "both consumers to read e-1 (" + (2 - bothRead.getCount()) + " did) and reach the"
+                + " locked stock row (waiting: " + lock.waiting() + ")");
       } // the row is released: both go on
       // then
       List<Object> outcomes = new ArrayList<>();
@@ -1183,7 +1247,8 @@ class InventoryTest {
     }
 
     /** A consumer on its own thread, named for it: reads e-1 from offset 0, waits until the other has too, applies it. */
-    private CompletableFuture<Boolean> readAndApply(String topic, String group, String name, Inventory inventory, CountDownLatch bothRead) {
+    private CompletableFuture<Boolean> readAndApply(String topic, String group, String name, Inventory inventory,
+        CountDownLatch bothRead, List<Thread> started) {
       CompletableFuture<Boolean> result = new CompletableFuture<>();
       Thread consumer = new Thread(() -> {
         try (KafkaConsumer<String, String> kafka = manualCommitConsumer(group, name)) {
@@ -1201,9 +1266,22 @@ class InventoryTest {
         }
       }, name);
       consumer.setDaemon(true);
+      started.add(consumer);
       consumer.start();
       return result;
     }
+  }
+
+  /**
+   * Whether {@code t} waits on a lock or a condition of the service's own (BLOCKED or WAITING), not in the database:
+   * no frame of its stack is H2's.
+   */
+  static boolean heldOutsideTheDatabase(Thread t) {
+    if (t.getState() != Thread.State.BLOCKED && t.getState() != Thread.State.WAITING) return false;
+    for (StackTraceElement frame : t.getStackTrace()) {
+      if (frame.getClassName().startsWith("org.h2.") || frame.getClassName().startsWith("org.apache.kafka.")) return false;
+    }
+    return true;
   }
 
   @Nested
