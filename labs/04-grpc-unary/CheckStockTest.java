@@ -463,6 +463,25 @@ class CheckStockTest {
   }
 
   /**
+   * The values of the counts {@code names} (as withCountsAt lists them) for one combination of them set apart: those whose
+   * bit is set in {@code mask} far past any limit, the others 0. Every mask from 1 to 2^n - 2 gives each pair of counts
+   * both ways round (misses far past answers, and answers far past misses), which no single value gives a rule on two.
+   */
+  static java.util.function.ToLongFunction<String> setApart(List<String> names, int mask) {
+    return name -> names.indexOf(name) >= 0 && (mask >> names.indexOf(name) & 1) == 1 ? Integer.MAX_VALUE / 2 : 0;
+  }
+
+  /** The masks {@link #setApart} takes for {@code names}: none for fewer than 2 counts or more than 8 (2^8 combinations). */
+  static java.util.stream.IntStream apartMasks(List<String> names) {
+    return names.size() < 2 || names.size() > 8 ? java.util.stream.IntStream.empty() : java.util.stream.IntStream.range(1, (1 << names.size()) - 1);
+  }
+
+  /** Each of {@code names} with the value {@code valueOf} gives it, for a message. */
+  static List<String> shownApart(List<String> names, java.util.function.ToLongFunction<String> valueOf) {
+    return names.stream().map(name -> name + " at " + valueOf.applyAsLong(name)).toList();
+  }
+
+  /**
    * Sets the count {@code f} holds (in {@code target}, or static) to {@code value}, noting how to put it back; false if it
    * holds none. A map or a collection it holds counts too: the counts kept in it (a count per product: AtomicInteger,
    * Integer or Long values), and, when it holds something, its size (a set of the calls under way, compared with a
@@ -1058,10 +1077,20 @@ class CheckStockTest {
       List<String> wrong = new ArrayList<>();
       // The counts the lab keeps (in the service, or static), set as if that many ids had been asked already: 0, and far
       // more than any test asks (blankMeansIsBlank asks 65,536), so that a limit of any size is past.
+      java.util.concurrent.Callable<List<String>> asked = () -> List.of(
+          "unicorn " + Recorder.call(service, "unicorn"), "\" \" " + Recorder.call(service, " "), "grinder " + Recorder.call(service, "grinder"));
       for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
-        List<String> did = withCountsAt(Map.of(service, "StockService"), count, counts, () -> List.of(
-            "unicorn " + Recorder.call(service, "unicorn"), "\" \" " + Recorder.call(service, " "), "grinder " + Recorder.call(service, "grinder")));
+        List<String> did = withCountsAt(Map.of(service, "StockService"), count, counts, asked);
         if (did != null && !did.equals(expected)) wrong.add("with the counts (" + counts + ") at " + count + ": " + did);
+      }
+      // And the counts set apart, each 0 or far past any limit in every combination (misses far past answers, and the other
+      // way round): a limit whose rule reads two counts (misses outnumbering hits) refuses only so.
+      List<String> names = List.copyOf(counts);
+      for (int mask : apartMasks(names).toArray()) {
+        if (!wrong.isEmpty()) break;
+        java.util.function.ToLongFunction<String> valueOf = setApart(names, mask);
+        List<String> did = withCountsAt(Map.of(service, "StockService"), valueOf, counts, asked);
+        if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + shownApart(names, valueOf) + "): " + did);
       }
       assertThat(wrong).as("TODO 2: what checkStock did, on a service whose counts were set as if that many ids had been"
           + " asked before: any id the table lacks is NOT_FOUND naming it, a blank one INVALID_ARGUMENT, a known one its"
@@ -1555,6 +1584,19 @@ class CheckStockTest {
               + " of a set) makes callers wait for others' slow look-ups, or fail, whatever its limit. gRPC runs calls at"
               + " once, each on its own thread: serve every call", counts, count, FILL,
               status == null ? "OK" : LocalGrpc.describe(status)).isEqualTo(Status.Code.OK);
+        }
+        // And the counts set apart, each 0 or far past any limit in every combination: a limit whose rule reads two counts
+        // (calls under way outnumbering those answered, say) refuses only so.
+        List<String> names = List.copyOf(counts);
+        for (int mask : apartMasks(names).toArray()) {
+          java.util.function.ToLongFunction<String> valueOf = setApart(names, mask);
+          Status status = withCountsAt(roots, valueOf, counts, () -> statusOf(() -> InventoryGrpc.newBlockingStub(toPlain)
+              .withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"))));
+          assertThat(status == null ? Status.Code.OK : status.getCode()).as("TODO 3: a call for the grinder to the server"
+              + " StockServer.start builds, made while another call for the grinder was under way, with the counts the lab"
+              + " keeps set apart (%s), ended %s: a limit of your own whose rule reads two counts (calls under way against calls"
+              + " answered) queues or refuses the next call once they stand so, whatever its limit: serve every call",
+              shownApart(names, valueOf), status == null ? "OK" : LocalGrpc.describe(status)).isEqualTo(Status.Code.OK);
         }
       } finally {
         release.countDown();
@@ -2337,46 +2379,35 @@ class CheckStockTest {
       for (Status.Code code : script) {
         expected.add(code == Status.Code.OK ? "returned " + new StockClient.InStock("grinder", 7) : "returned " + new StockClient.TryLater(code));
       }
+      // The script's checks, each with its outcome (and how many calls it made, when not one).
+      java.util.concurrent.Callable<List<String>> scripted = () -> {
+        List<String> outcomes = new ArrayList<>();
+        for (Status.Code code : script) {
+          inventory.failing = code == Status.Code.OK ? null : code;
+          int before = inventory.calls.getOrDefault("grinder", 0);
+          String outcome = reaction(() -> client.check("grinder"));
+          int calls = inventory.calls.getOrDefault("grinder", 0) - before;
+          outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
+        }
+        return outcomes;
+      };
       List<String> counts = new ArrayList<>();
       List<String> wrong = new ArrayList<>();
       try {
         // The counts the client keeps, set as if that many checks (failed ones in a row too) had come before: 0, and far
         // more than any test makes, so that a breaker's threshold of any size is past.
         for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
-          List<String> did = withCountsAt(Map.of(client, "StockClient"), count, counts, () -> {
-            List<String> outcomes = new ArrayList<>();
-            for (Status.Code code : script) {
-              inventory.failing = code == Status.Code.OK ? null : code;
-              int before = inventory.calls.getOrDefault("grinder", 0);
-              String outcome = reaction(() -> client.check("grinder"));
-              int calls = inventory.calls.getOrDefault("grinder", 0) - before;
-              outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
-            }
-            return outcomes;
-          });
+          List<String> did = withCountsAt(Map.of(client, "StockClient"), count, counts, scripted);
           if (did != null && !did.equals(expected)) wrong.add("with the counts (" + counts + ") at " + count + ": " + did);
         }
         // And the counts set apart, each 0 or far past any threshold in every combination (failures far past answers, and
         // the other way round): a breaker whose rule reads two counts (failures outnumbering answers) opens only so.
         List<String> names = List.copyOf(counts);
-        for (int mask = 1; wrong.isEmpty() && names.size() > 1 && names.size() <= 8 && mask < (1 << names.size()) - 1; mask++) {
-          int set = mask;
-          java.util.function.ToLongFunction<String> valueOf = name -> names.indexOf(name) >= 0 && (set >> names.indexOf(name) & 1) == 1
-              ? Integer.MAX_VALUE / 2 : 0;
-          List<String> did = withCountsAt(Map.of(client, "StockClient"), valueOf, counts, () -> {
-            List<String> outcomes = new ArrayList<>();
-            for (Status.Code code : script) {
-              inventory.failing = code == Status.Code.OK ? null : code;
-              int before = inventory.calls.getOrDefault("grinder", 0);
-              String outcome = reaction(() -> client.check("grinder"));
-              int calls = inventory.calls.getOrDefault("grinder", 0) - before;
-              outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
-            }
-            return outcomes;
-          });
-          List<String> at = new ArrayList<>();
-          for (String name : names) at.add(name + " at " + valueOf.applyAsLong(name));
-          if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + at + "): " + did);
+        for (int mask : apartMasks(names).toArray()) {
+          if (!wrong.isEmpty()) break;
+          java.util.function.ToLongFunction<String> valueOf = setApart(names, mask);
+          List<String> did = withCountsAt(Map.of(client, "StockClient"), valueOf, counts, scripted);
+          if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + shownApart(names, valueOf) + "): " + did);
         }
       } finally {
         inventory.failing = null;
