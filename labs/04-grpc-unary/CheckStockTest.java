@@ -463,6 +463,25 @@ class CheckStockTest {
   }
 
   /**
+   * The values of the counts {@code names} (as withCountsAt lists them) for one combination of them set apart: those whose
+   * bit is set in {@code mask} far past any limit, the others 0. Every mask from 1 to 2^n - 2 gives each pair of counts
+   * both ways round (misses far past answers, and answers far past misses), which no single value gives a rule on two.
+   */
+  static java.util.function.ToLongFunction<String> setApart(List<String> names, int mask) {
+    return name -> names.indexOf(name) >= 0 && (mask >> names.indexOf(name) & 1) == 1 ? Integer.MAX_VALUE / 2 : 0;
+  }
+
+  /** The masks {@link #setApart} takes for {@code names}: none for fewer than 2 counts or more than 8 (2^8 combinations). */
+  static java.util.stream.IntStream apartMasks(List<String> names) {
+    return names.size() < 2 || names.size() > 8 ? java.util.stream.IntStream.empty() : java.util.stream.IntStream.range(1, (1 << names.size()) - 1);
+  }
+
+  /** Each of {@code names} with the value {@code valueOf} gives it, for a message. */
+  static List<String> shownApart(List<String> names, java.util.function.ToLongFunction<String> valueOf) {
+    return names.stream().map(name -> name + " at " + valueOf.applyAsLong(name)).toList();
+  }
+
+  /**
    * Sets the count {@code f} holds (in {@code target}, or static) to {@code value}, noting how to put it back; false if it
    * holds none. A map or a collection it holds counts too: the counts kept in it (a count per product: AtomicInteger,
    * Integer or Long values), and, when it holds something, its size (a set of the calls under way, compared with a
@@ -772,6 +791,20 @@ class CheckStockTest {
       Instant clocksBack = java.time.ZoneId.of("America/St_Johns").getRules()
           .nextTransition(Instant.parse("2026-06-01T00:00:00Z")).getInstant();
       table.put("night-count", new StockService.Item(31, clocksBack.plus(Duration.ofMinutes(30)).plusNanos(123_456_789)));
+      // Timestamp's whole range, years 1 to 9999 (a row counted long ago, a date far ahead): one long of nanoseconds since
+      // 1970 ends 1 ns before the first of these two and starts 1 ns after the second, so a conversion through one overflows
+      // there; the range's two ends; and instants drawn over all of it, each with nanos.
+      table.put("long-promise", new StockService.Item(32, Instant.parse("2262-04-11T23:47:16.854775808Z")));
+      table.put("early-count", new StockService.Item(33, Instant.parse("1677-09-21T00:12:43.145224191Z")));
+      table.put("heirloom-mill", new StockService.Item(34, Instant.parse("0001-01-01T00:00:00Z")));
+      table.put("time-capsule", new StockService.Item(35, Instant.parse("9999-12-31T23:59:59.999999999Z")));
+      long seed = new java.util.Random().nextLong();
+      java.util.Random random = new java.util.Random(seed);
+      long first = Instant.parse("0001-01-01T00:00:00Z").getEpochSecond(), last = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
+      for (int i = 0; i < 4; i++) {
+        table.put("drawn-" + i, new StockService.Item(36 + i, Instant.ofEpochSecond(first + Math.floorMod(random.nextLong(), last - first + 1),
+            random.nextInt(1_000_000_000))));
+      }
       ManagedChannel c = channelTo(serve(new StockService(table, Duration.ZERO)));
       // updated_at is an instant, the same whatever the machine's time zone: the test machine's own (UTC, often) cannot
       // tell an instant from a local wall-clock time read as UTC, so the table is asked again under zones east and west
@@ -799,6 +832,8 @@ class CheckStockTest {
                 + " ZoneId.systemDefault() in between: read back in the same zone, a local time is an hour off in the night"
                 + " summer time ends, which shows it twice);"
                 + " each answer is built for its own call (another product may have an equal row: filter and filter-paper);"
+                + " any instant of Timestamp's range, years 1 to 9999, comes back as it is: no long of nanoseconds in between,"
+                + " which overflows past 2262 (rows drawn-N drawn from seed " + seed + ");"
                 + " the id is looked up exactly as asked, whatever its characters or length (NOT_FOUND, or another product's"
                 + " row, means a format, a length limit or a normalisation of your own: stock.get(productId) as it came)",
                     shown, product.getValue())
@@ -853,7 +888,8 @@ class CheckStockTest {
       }
       assertThat(wrong).as("TODO 1: the lab's classes loaded afresh while the JVM's zone was another (as on a machine east or"
           + " west of UTC), and the updated_at their StockService answered: updated_at is the instant itself, the same"
-          + " whatever the machine's zone, so no zone read once and kept (a static ZoneId.systemDefault(), a field set when the"
+          + " whatever the machine's zone and over Timestamp's whole range (rows drawn-N drawn from seed " + seed + "), so no"
+          + " zone read once and kept (a static ZoneId.systemDefault(), a field set when the"
           + " service is made, a formatter or a Clock made once) and no wall-clock time read as UTC: timestamp(item.updatedAt())"
           + " as it is").isEmpty();
     }
@@ -1041,10 +1077,20 @@ class CheckStockTest {
       List<String> wrong = new ArrayList<>();
       // The counts the lab keeps (in the service, or static), set as if that many ids had been asked already: 0, and far
       // more than any test asks (blankMeansIsBlank asks 65,536), so that a limit of any size is past.
+      java.util.concurrent.Callable<List<String>> asked = () -> List.of(
+          "unicorn " + Recorder.call(service, "unicorn"), "\" \" " + Recorder.call(service, " "), "grinder " + Recorder.call(service, "grinder"));
       for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
-        List<String> did = withCountsAt(Map.of(service, "StockService"), count, counts, () -> List.of(
-            "unicorn " + Recorder.call(service, "unicorn"), "\" \" " + Recorder.call(service, " "), "grinder " + Recorder.call(service, "grinder")));
+        List<String> did = withCountsAt(Map.of(service, "StockService"), count, counts, asked);
         if (did != null && !did.equals(expected)) wrong.add("with the counts (" + counts + ") at " + count + ": " + did);
+      }
+      // And the counts set apart, each 0 or far past any limit in every combination (misses far past answers, and the other
+      // way round): a limit whose rule reads two counts (misses outnumbering hits) refuses only so.
+      List<String> names = List.copyOf(counts);
+      for (int mask : apartMasks(names).toArray()) {
+        if (!wrong.isEmpty()) break;
+        java.util.function.ToLongFunction<String> valueOf = setApart(names, mask);
+        List<String> did = withCountsAt(Map.of(service, "StockService"), valueOf, counts, asked);
+        if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + shownApart(names, valueOf) + "): " + did);
       }
       assertThat(wrong).as("TODO 2: what checkStock did, on a service whose counts were set as if that many ids had been"
           + " asked before: any id the table lacks is NOT_FOUND naming it, a blank one INVALID_ARGUMENT, a known one its"
@@ -1539,6 +1585,19 @@ class CheckStockTest {
               + " once, each on its own thread: serve every call", counts, count, FILL,
               status == null ? "OK" : LocalGrpc.describe(status)).isEqualTo(Status.Code.OK);
         }
+        // And the counts set apart, each 0 or far past any limit in every combination: a limit whose rule reads two counts
+        // (calls under way outnumbering those answered, say) refuses only so.
+        List<String> names = List.copyOf(counts);
+        for (int mask : apartMasks(names).toArray()) {
+          java.util.function.ToLongFunction<String> valueOf = setApart(names, mask);
+          Status status = withCountsAt(roots, valueOf, counts, () -> statusOf(() -> InventoryGrpc.newBlockingStub(toPlain)
+              .withDeadlineAfter(TEST_DEADLINE).checkStock(request("grinder"))));
+          assertThat(status == null ? Status.Code.OK : status.getCode()).as("TODO 3: a call for the grinder to the server"
+              + " StockServer.start builds, made while another call for the grinder was under way, with the counts the lab"
+              + " keeps set apart (%s), ended %s: a limit of your own whose rule reads two counts (calls under way against calls"
+              + " answered) queues or refuses the next call once they stand so, whatever its limit: serve every call",
+              shownApart(names, valueOf), status == null ? "OK" : LocalGrpc.describe(status)).isEqualTo(Status.Code.OK);
+        }
       } finally {
         release.countDown();
       }
@@ -1910,6 +1969,37 @@ class CheckStockTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // after the quick checks of its step: a request and an answer of 4 MiB
+    @DisplayName("fetch asks for the caller's id whole, up to gRPC's own 4 MiB message: no size limit of the client's own")
+    void fetchSendsTheIdWhole() throws InterruptedException {
+      ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
+      // Not narrated: the story would print each request into the run's record, 4 MB of it.
+      StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
+      List<String> wrong = new ArrayList<>();
+      // A request of 4,194,302 bytes whose answer (the id and 7 units) is exactly gRPC's own 4 MiB, so that a limit of the
+      // client's own anywhere below it, on what it sends or what it takes in (withMaxOutboundMessageSize,
+      // withMaxInboundMessageSize), shows; and 10,000 4-byte characters, 40,000 bytes.
+      for (String id : List.of("p" + "q".repeat(4_194_296), "p" + "\ud83c\udf75".repeat(10_000))) {
+        String did;
+        try {
+          String answered = client.fetch(id).getProductId();
+          did = answered.equals(id) ? "answered" : "answered for another id, of " + answered.length() + " characters";
+        } catch (RuntimeException e) {
+          did = "threw " + e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        int calls = inventory.calls.getOrDefault(id, 0);
+        if (!did.equals("answered") || calls != 1) {
+          wrong.add("fetch of an id of " + id.length() + " characters (" + id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+              + " bytes) " + (did.length() > 200 ? did.substring(0, 200) + "..." : did) + ", and the inventory was asked for it " + calls + " times");
+        }
+      }
+      assertThat(wrong).as("TODO 3: fetch, on an inventory that answers 7 units of any id: the inventory is asked for the id the"
+          + " caller gave, whole, and the answer comes back, up to gRPC's own 4 MiB message. A size limit of your own on the"
+          + " stub (withMaxOutboundMessageSize, withMaxInboundMessageSize) refuses valid questions before they leave, or"
+          + " their answers when they come: the inventory decides what it knows").isEmpty();
+    }
+
+    @Test
     @DisplayName("each call's deadline is the caller's to the millisecond, from 1 ms to a year and past it (to gRPC's own limit), counted from the call")
     void deadlineAsGiven() throws Exception {
       Server s = serve(new ScriptedInventory(Duration.ZERO));
@@ -2038,6 +2128,11 @@ class CheckStockTest {
           + " made withWaitForReady() waits out its deadline instead", LocalGrpc.describe(status), ms)
           .isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(ms).as("TODO 3: ms until a call to an inventory that is down failed: a refused connection needs no deadline").isLessThan(3_000);
+      List<String> wrong = downWhateverTheDeadline(client2 -> LocalGrpc.describe(statusOf(() -> client2.fetch("grinder"))), "UNAVAILABLE");
+      assertThat(wrong).as("TODO 3: fetch to an inventory that is down, on clients built with deadlines from 1 s to Duration's"
+          + " largest: whatever its deadline, one fetch is one call, and a refused connection fails it at once with UNAVAILABLE."
+          + " A deadline that leaves time is no reason to wait for the inventory (withWaitForReady()) or to ask it again: the"
+          + " caller decides when to ask again (check gives it TryLater)").isEmpty();
     }
 
     @Test
@@ -2054,21 +2149,27 @@ class CheckStockTest {
     @DisplayName("one fetch is one call, whatever the inventory answers: each of the 17 status codes ends it, with no retry of its own")
     void oneCallWhateverTheCode() throws InterruptedException {
       ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
-      StockClient client = clientOf(serve(inventory, false), TEST_DEADLINE);
+      Server s = serve(inventory, false);
       List<String> wrong = new ArrayList<>();
-      for (Status.Code code : Status.Code.values()) {
-        String id = code == Status.Code.OK ? "grinder" : "status:" + code;
-        Status status = statusOf(() -> client.fetch(id));
-        int calls = inventory.calls.getOrDefault(id, 0);
-        if (status.getCode() != code || calls != 1) {
-          wrong.add("the inventory answered " + code + ": fetch ended " + LocalGrpc.describe(status) + " after " + calls + " calls");
+      // On a client with a few seconds, and on one with Duration's largest deadline: no deadline, however long, buys a retry.
+      for (Duration deadline : List.of(TEST_DEADLINE, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999))) {
+        StockClient client = clientOf(s, deadline);
+        inventory.calls.clear();
+        for (Status.Code code : Status.Code.values()) {
+          String id = code == Status.Code.OK ? "grinder" : "status:" + code;
+          Status status = statusOf(() -> client.fetch(id));
+          int calls = inventory.calls.getOrDefault(id, 0);
+          if (status.getCode() != code || calls != 1) {
+            wrong.add("the inventory answered " + code + ", to a client with a " + deadline + " deadline: fetch ended "
+                + LocalGrpc.describe(status) + " after " + calls + " calls");
+          }
         }
       }
       assertThat(wrong).as("TODO 3: fetch, on an inventory that answers each status code in turn: one fetch is one call, and"
           + " its outcome is the inventory's (an answer, or a StatusRuntimeException with the code it sent). A retry of"
           + " fetch's own (on ABORTED, RESOURCE_EXHAUSTED, UNAVAILABLE...) asks twice where the caller asked once, under a"
-          + " deadline that was the first call's; whether to ask again is the caller's decision (check gives it TryLater)")
-          .isEmpty();
+          + " deadline that was the first call's, whatever time that deadline leaves; whether to ask again is the caller's"
+          + " decision (check gives it TryLater)").isEmpty();
     }
 
     @Test
@@ -2083,6 +2184,46 @@ class CheckStockTest {
           + " caller allowed. Make the call in the caller's Context as it is: a fork of it (Context.current().fork(),"
           + " Context.ROOT) cuts the call loose, and it waits for the client's whole deadline for nobody").isEmpty();
     }
+  }
+
+  /**
+   * What went wrong with {@code call} (fetch or check) to an inventory that is down, on clients built with deadlines from
+   * 1 s to Duration's largest, and more drawn over that range (its seed in the line): each must make one call and end at
+   * once (within 3 s), its outcome starting with {@code expected}. Stops at the first wrong one.
+   */
+  List<String> downWhateverTheDeadline(java.util.function.Function<StockClient, String> call, String expected) throws InterruptedException {
+    Server gone = serve(new ScriptedInventory(Duration.ZERO));
+    DeadlineAtStart watch = new DeadlineAtStart(); // notes each call made
+    io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(gone), watch);
+    LocalGrpc.stop(gone);
+    long seed = new java.util.Random().nextLong();
+    List<Duration> deadlines = new ArrayList<>(List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1),
+        Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(366), Duration.ofDays(36_525), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)));
+    List<Duration> drawn = drawnDeadlines(new java.util.Random(seed), 8);
+    drawn.removeIf(d -> d.compareTo(Duration.ofSeconds(1)) < 0); // a deadline below a second may pass before the refusal comes
+    deadlines.addAll(drawn);
+    List<String> wrong = new ArrayList<>();
+    for (Duration deadline : deadlines) {
+      StockClient client = new StockClient(watched, deadline);
+      watch.calls.clear();
+      String shown = deadline + (drawn.contains(deadline) ? " (drawn from seed " + seed + ")" : "");
+      long t0 = System.nanoTime();
+      String ended;
+      try {
+        ended = within(Duration.ofSeconds(3), "waited", () -> call.apply(client));
+      } catch (AssertionError e) {
+        ended = "still waiting 3 s later";
+      } catch (Exception e) {
+        ended = "threw " + e;
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      if (!ended.startsWith(expected) || watch.calls.size() != 1) {
+        wrong.add("with a " + shown + " deadline: " + ended + " after " + ms + " ms and " + watch.calls.size() + " calls, not "
+            + expected + " at once after one call");
+        break;
+      }
+    }
+    return wrong;
   }
 
   /** {@code call}'s outcome, made with {@code context} as the current Context (checkout serving its own caller). */
@@ -2238,46 +2379,35 @@ class CheckStockTest {
       for (Status.Code code : script) {
         expected.add(code == Status.Code.OK ? "returned " + new StockClient.InStock("grinder", 7) : "returned " + new StockClient.TryLater(code));
       }
+      // The script's checks, each with its outcome (and how many calls it made, when not one).
+      java.util.concurrent.Callable<List<String>> scripted = () -> {
+        List<String> outcomes = new ArrayList<>();
+        for (Status.Code code : script) {
+          inventory.failing = code == Status.Code.OK ? null : code;
+          int before = inventory.calls.getOrDefault("grinder", 0);
+          String outcome = reaction(() -> client.check("grinder"));
+          int calls = inventory.calls.getOrDefault("grinder", 0) - before;
+          outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
+        }
+        return outcomes;
+      };
       List<String> counts = new ArrayList<>();
       List<String> wrong = new ArrayList<>();
       try {
         // The counts the client keeps, set as if that many checks (failed ones in a row too) had come before: 0, and far
         // more than any test makes, so that a breaker's threshold of any size is past.
         for (long count : new long[] {0, Integer.MAX_VALUE / 2}) {
-          List<String> did = withCountsAt(Map.of(client, "StockClient"), count, counts, () -> {
-            List<String> outcomes = new ArrayList<>();
-            for (Status.Code code : script) {
-              inventory.failing = code == Status.Code.OK ? null : code;
-              int before = inventory.calls.getOrDefault("grinder", 0);
-              String outcome = reaction(() -> client.check("grinder"));
-              int calls = inventory.calls.getOrDefault("grinder", 0) - before;
-              outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
-            }
-            return outcomes;
-          });
+          List<String> did = withCountsAt(Map.of(client, "StockClient"), count, counts, scripted);
           if (did != null && !did.equals(expected)) wrong.add("with the counts (" + counts + ") at " + count + ": " + did);
         }
         // And the counts set apart, each 0 or far past any threshold in every combination (failures far past answers, and
         // the other way round): a breaker whose rule reads two counts (failures outnumbering answers) opens only so.
         List<String> names = List.copyOf(counts);
-        for (int mask = 1; wrong.isEmpty() && names.size() > 1 && names.size() <= 8 && mask < (1 << names.size()) - 1; mask++) {
-          int set = mask;
-          java.util.function.ToLongFunction<String> valueOf = name -> names.indexOf(name) >= 0 && (set >> names.indexOf(name) & 1) == 1
-              ? Integer.MAX_VALUE / 2 : 0;
-          List<String> did = withCountsAt(Map.of(client, "StockClient"), valueOf, counts, () -> {
-            List<String> outcomes = new ArrayList<>();
-            for (Status.Code code : script) {
-              inventory.failing = code == Status.Code.OK ? null : code;
-              int before = inventory.calls.getOrDefault("grinder", 0);
-              String outcome = reaction(() -> client.check("grinder"));
-              int calls = inventory.calls.getOrDefault("grinder", 0) - before;
-              outcomes.add(outcome + (calls == 1 ? "" : ", with " + calls + " calls"));
-            }
-            return outcomes;
-          });
-          List<String> at = new ArrayList<>();
-          for (String name : names) at.add(name + " at " + valueOf.applyAsLong(name));
-          if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + at + "): " + did);
+        for (int mask : apartMasks(names).toArray()) {
+          if (!wrong.isEmpty()) break;
+          java.util.function.ToLongFunction<String> valueOf = setApart(names, mask);
+          List<String> did = withCountsAt(Map.of(client, "StockClient"), valueOf, counts, scripted);
+          if (did != null && !did.equals(expected)) wrong.add("with the counts set apart (" + shownApart(names, valueOf) + "): " + did);
         }
       } finally {
         inventory.failing = null;
@@ -2398,6 +2528,12 @@ class CheckStockTest {
           + " check had answered 7 units: worth trying again later, not 'no such product', and not the earlier answer"
           + " (the stock may have changed since; each check is one call, nothing remembered)")
           .isEqualTo(new StockClient.TryLater(Status.Code.UNAVAILABLE));
+      List<String> wrong = downWhateverTheDeadline(client2 -> thrownBy(() -> client2.check("grinder")),
+          "nothing, it returned " + new StockClient.TryLater(Status.Code.UNAVAILABLE));
+      assertThat(wrong).as("TODO 4: check to an inventory that is down, on clients built with deadlines from 1 s to Duration's"
+          + " largest: whatever its deadline, each check is one call, and a refused connection is TryLater(UNAVAILABLE) at once."
+          + " A deadline that leaves time is no reason to wait for the inventory (withWaitForReady()) or to ask it again:"
+          + " TryLater tells the caller to, when it chooses").isEmpty();
     }
 
     @Test
@@ -2499,30 +2635,67 @@ class CheckStockTest {
           + " when the inventory said INVALID_ARGUMENT with no description (Status.getDescription() is null): still an"
           + " IllegalArgumentException, whose message may say there was none; a description is optional, so nothing may"
           + " depend on it being there").startsWith("IllegalArgumentException");
+      // Whatever description arrives is kept whole and as written: of any length (an inventory not behind StockServer.start's
+      // ShortDescriptions sends thousands of characters, up to what a call's 8 KiB of headers carries) and of any characters,
+      // those a format string reads too (%, %s, %n, {0}, $1, a backslash): no cut of the client's own, no format around it.
+      Server plain = LocalGrpc.serve(0, new ScriptedInventory(Duration.ZERO)); // no ShortDescriptions
+      extraServers.add(plain);
+      StockClient direct = clientOf(plain, TEST_DEADLINE);
+      long seed = new java.util.Random().nextLong();
+      java.util.Random random = new java.util.Random(seed);
+      List<String> descriptions = new ArrayList<>(List.of("100% arabica is no product id", "product_id %s is blank%n (%d, %%)",
+          "{0} is blank, said '{1}'", "$1 and \\1 are no ids"));
+      for (int length : new int[] {199, 200, 201, 256, 1_000, 4_000, 7_000}) {
+        StringBuilder text = new StringBuilder("scripted, " + length + " characters:");
+        // Printable ASCII (one byte each in the header), with a % now and then in the shorter ones (three bytes each).
+        while (text.length() < length) {
+          char c = (char) (0x20 + random.nextInt(0x7E - 0x20));
+          text.append(c == '%' && length > 1_000 ? '.' : c);
+        }
+        descriptions.add(text.toString());
+      }
+      List<String> cut = new ArrayList<>();
+      for (String description : descriptions) {
+        String threw = thrownBy(() -> direct.check(ScriptedInventory.INVALID + description));
+        if (!threw.startsWith("IllegalArgumentException: ") || !threw.contains(description)) {
+          cut.add("described by " + description.length() + " characters starting \"" + description.substring(0, Math.min(30, description.length()))
+              + "\": " + (threw.length() > 160 ? threw.substring(0, 160) + "..." : threw));
+        }
+      }
+      assertThat(cut).as("TODO 4: what check(...) threw when an inventory (one not behind StockServer.start's ShortDescriptions)"
+          + " said INVALID_ARGUMENT with descriptions of every length and of the characters a format reads (generated from seed"
+          + " %d): an IllegalArgumentException whose message holds the description whole and as written, whatever arrived;"
+          + " no cut of your own (the server's ShortDescriptions is the server's, another inventory sends more), and no"
+          + " String.format or MessageFormat with the description in its pattern (a %% in it throws)", seed).isEmpty();
     }
 
     @Test
     @DisplayName("all 17 status codes: each gets the README's decision, and each check asks the inventory once")
     void everyCode() throws InterruptedException {
       ScriptedInventory inventory = new ScriptedInventory(Duration.ZERO);
-      StockClient client = clientOf(serve(inventory), TEST_DEADLINE);
+      Server s = serve(inventory);
       List<String> wrong = new ArrayList<>();
       List<String> askedAgain = new ArrayList<>();
-      for (Status.Code code : Status.Code.values()) {
-        String id = code == Status.Code.OK ? "grinder" : "status:" + code;
-        String expected = switch (code) {
-          case OK -> "returned " + new StockClient.InStock(id, 7);
-          case NOT_FOUND -> "returned " + new StockClient.NoSuchProduct(id);
-          case UNAVAILABLE, DEADLINE_EXCEEDED -> "returned " + new StockClient.TryLater(code);
-          case INVALID_ARGUMENT -> "threw IllegalArgumentException with the server's description";
-          default -> "threw StatusRuntimeException " + code + ": scripted " + code + ", with the server's trailers";
-        };
-        for (int check = 1; check <= 2; check++) { // the second check asks again: nothing is remembered
-          String did = reaction(() -> client.check(id));
-          if (!did.equals(expected)) wrong.add(code + " (check " + check + ") -> " + did + "; should have " + expected);
+      // On a client with a few seconds, and on one with Duration's largest deadline: no deadline, however long, buys a retry.
+      for (Duration deadline : List.of(TEST_DEADLINE, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999))) {
+        StockClient client = clientOf(s, deadline);
+        inventory.calls.clear();
+        for (Status.Code code : Status.Code.values()) {
+          String id = code == Status.Code.OK ? "grinder" : "status:" + code;
+          String expected = switch (code) {
+            case OK -> "returned " + new StockClient.InStock(id, 7);
+            case NOT_FOUND -> "returned " + new StockClient.NoSuchProduct(id);
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> "returned " + new StockClient.TryLater(code);
+            case INVALID_ARGUMENT -> "threw IllegalArgumentException with the server's description";
+            default -> "threw StatusRuntimeException " + code + ": scripted " + code + ", with the server's trailers";
+          };
+          for (int check = 1; check <= 2; check++) { // the second check asks again: nothing is remembered
+            String did = reaction(() -> client.check(id));
+            if (!did.equals(expected)) wrong.add(code + " (check " + check + ", " + deadline + " deadline) -> " + did + "; should have " + expected);
+          }
+          int calls = inventory.calls.getOrDefault(id, 0);
+          if (calls != 2) askedAgain.add(code + ": " + calls + " calls for two checks, on a client with a " + deadline + " deadline");
         }
-        int calls = inventory.calls.getOrDefault(id, 0);
-        if (calls != 2) askedAgain.add(code + ": " + calls + " calls for two checks");
       }
       assertThat(wrong).as("TODO 4: how check(...) met each status code, where it differs from the README: NOT_FOUND is"
           + " NoSuchProduct; UNAVAILABLE and DEADLINE_EXCEEDED are TryLater(code), nothing else is; INVALID_ARGUMENT is an"
@@ -2987,6 +3160,9 @@ class CheckStockTest {
       return "scripted " + code + ", after a call of its own ended NOT_FOUND, UNAVAILABLE, DEADLINE_EXCEEDED or INVALID_ARGUMENT";
     }
 
+    /** An id that starts with this fails INVALID_ARGUMENT, described by what is written after it (invalid:no such size). */
+    static final String INVALID = "invalid:";
+
     /** An id that starts with this answers the level written after it (level:-3 answers -3 units). */
     static final String LEVEL = "level:";
     static final io.grpc.Metadata.Key<String> SCRIPTED = io.grpc.Metadata.Key.of("scripted-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
@@ -3027,6 +3203,10 @@ class CheckStockTest {
         io.grpc.Metadata trailers = new io.grpc.Metadata();
         trailers.put(SCRIPTED, "inventory");
         responseObserver.onError(Status.fromCode(code).withDescription(quoting(code)).asRuntimeException(trailers));
+        return;
+      }
+      if (request.getProductId().startsWith(INVALID)) {
+        responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(request.getProductId().substring(INVALID.length())).asRuntimeException());
         return;
       }
       if (request.getProductId().startsWith("status:")) {
