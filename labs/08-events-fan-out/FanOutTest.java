@@ -1339,21 +1339,33 @@ class FanOutTest {
       for (int i = 0; i < thrown.size(); i++) failures.put("o-" + (i + 2), thrown.get(i));
       // How many times each order was handed to the reaction: once, a failure included (skipped, not retried).
       Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
+      // the thread that ran the last reaction that threw: a service that let the failure through ends its poll loop there
+      var threwOn = new java.util.concurrent.atomic.AtomicReference<Thread>();
       Service service = start(name, topic, event -> {
         calls.merge(event.data(Shop.Order.class).orderId(), 1, Integer::sum);
         RuntimeException failure = failures.get(event.data(Shop.Order.class).orderId());
-        if (failure != null) throw failure;
+        if (failure != null) {
+          threwOn.set(Thread.currentThread());
+          throw failure;
+        }
         inventory.on(event);
       });
       List<Envelope> events = publish(topic, 1, failures.size() + 2);
       String last = "o-" + events.size();
       String threw = "the reactions to o-2 to o-" + (events.size() - 1) + " threw";
-      Poll.until(() -> service.seen().size() >= events.size(), WAIT, () -> "TODO 4: inventory read "
+      java.util.function.Supplier<String> stopped = () -> "TODO 4: inventory read "
           + service.seen().size() + " of " + events.size() + " events while " + threw + " (in turn "
           + thrown.stream().map(e -> e.getClass().getSimpleName()).toList() + "): a reaction"
           + " that throws, whatever it throws, is logged and skipped (Service.handle catches every RuntimeException),"
           + " and the service goes on with the next event; one it let through stopped its poll loop, and closing the"
-          + " consumer committed the rest of the poll unhandled");
+          + " consumer committed the rest of the poll unhandled";
+      // Told as soon as the service's loop is seen ended (the thread a reaction threw on has died, and the service has
+      // left its group), rather than after the whole wait: both, as a service may hand each event to a thread it joins.
+      var nextLook = new java.util.concurrent.atomic.AtomicLong();
+      Poll.until(() -> service.seen().size() >= events.size() || loopEnded(threwOn.get(), Service.groupFor(name),
+          nextLook), WAIT, stopped);
+      assertThat(service.seen().size()).as("%s (its poll loop ended: the thread a reaction threw on is gone, and the"
+          + " service left its group)", stopped.get()).isGreaterThanOrEqualTo(events.size());
       int mugs = events.stream().filter(e -> !failures.containsKey(e.data(Shop.Order.class).orderId()))
           .flatMap(e -> e.data(Shop.Order.class).lines().stream())
           .filter(l -> l.sku().equals("mug")).mapToInt(Shop.Line::quantity).sum();
@@ -1370,6 +1382,17 @@ class FanOutTest {
               (a, b) -> a, java.util.TreeMap::new)));
       assertThat(Topics.lag(Service.groupFor(name), topic)).as("TODO 4: the lag of inventory's group once it stopped:"
           + " the skipped event counts as read, so the group ends at the end of the log").isZero();
+    }
+
+    /** True once {@code thread} has died and {@code group} has no members (looked at every quarter second at most). */
+    boolean loopEnded(Thread thread, String group, java.util.concurrent.atomic.AtomicLong nextLook) {
+      if (thread == null || thread.isAlive() || System.nanoTime() < nextLook.get()) return false;
+      nextLook.set(System.nanoTime() + Duration.ofMillis(250).toNanos());
+      try {
+        return membersOf(group).isEmpty();
+      } catch (Exception e) {
+        return false; // the group is being rebalanced or the broker is slow: look again
+      }
     }
 
     @Test
