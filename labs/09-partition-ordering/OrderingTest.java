@@ -508,7 +508,9 @@ class OrderingTest {
       Workers workers = start(topic, handled);
       assertOneReaderPerPartition(workers);
       publish(topic, EVENTS.subList(backlog, EVENTS.size()), OrderingTest::keyedByOrder);
-      awaitAll(handled, EVENTS.size(), "TODO 2: events never handled. " + backlog + " of them were published before the"
+      // (told as soon as the group commits past a record nobody handled: a group started at the end of the log commits
+      // its position past the backlog at its first auto-commit)
+      awaitAll(handled, topic, EVENTS.size(), "TODO 2: events never handled. " + backlog + " of them were published before the"
           + " workers started: a new group reads a topic from its oldest record (auto.offset.reset=earliest, as"
           + " Clients.consumerConfig sets it); starting at the end (latest) skips every event published before the"
           + " group first committed: ");
