@@ -137,11 +137,12 @@ class FanOutTest {
           + " next one, and consumers drop its events as redeliveries. Every event gets a new random id (UUID)", ids)
           .hasSize(3).doesNotHaveDuplicates().noneMatch(ids::contains);
       other.forEach(FanOutTest::assertRandomUuid);
-      // That process also made events on machines in UTC+14 and UTC-12 (its default time zone set to each), and in a zone
-      // whose clock fell back an hour ago (daylight saving ending): an event's time is the instant it was made, whatever
-      // the machine's zone (no wall clock read as if it were UTC, nor read back through the zone, ambiguous once a year).
+      // That process also made events on machines in UTC+14 and UTC-12 (its default time zone set to each), in a zone
+      // whose clock fell back an hour ago and in one whose clock falls back in an hour (daylight saving ending): an event's
+      // time is the instant it was made, whatever the machine's zone (no wall clock read as if it were UTC, nor read back
+      // through the zone, ambiguous once a year: the earlier offset is wrong after the fall back, the later one before it).
       List<String> times = printed.stream().filter(l -> l.startsWith("time ")).toList();
-      assertThat(times).as("the times a new JVM running EventIds printed: %s", printed).hasSize(6);
+      assertThat(times).as("the times a new JVM running EventIds printed: %s", printed).hasSize(8);
       List<String> off = times.stream().map(l -> l.split(" ")).filter(t -> {
         Instant before = Instant.parse(t[3]), made = Instant.parse(t[4]), after = Instant.parse(t[5]);
         return made.isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) || made.isAfter(after);
@@ -151,7 +152,9 @@ class FanOutTest {
           + " machine. A wall clock read in the machine's zone and called UTC (LocalDateTime.now().toInstant("
           + "ZoneOffset.UTC)) is hours off everywhere but in UTC, and orders a chain's events by where they were made;"
           + " one read back through the zone (LocalDateTime.now().atZone(ZoneId.systemDefault())) is hours off in the"
-          + " hour after the clock falls back (Workbook/FallBack), when each local time happens twice")
+          + " hour after the clock falls back (Workbook/FallBack), when each local time happens twice, and taking the"
+          + " later of the two (withLaterOffsetAtOverlap(), or java.sql.Timestamp.valueOf(LocalDateTime.now()), which"
+          + " takes standard time) is hours off in the hour before it falls back (Workbook/FallsBack)")
           .isEmpty();
     }
 
@@ -297,22 +300,42 @@ class FanOutTest {
             + " as given, from Clients.producerConfig(\"shop\")").hasSize(1);
         shops = settings.get(0);
       }
+      // And publish's own path, on a producer that knows a cluster of three or five partitions with every leader up, or
+      // one or two partitions' leaders down: publish leaves the partition to the key (no partition named on the record),
+      // or names the one the key hashes to over all the topic's partitions, never one picked among those whose leader is
+      // up (a producer that records what it is given: no broker).
+      List<String> named = new ArrayList<>();
+      for (int partitions : List.of(3, 5)) {
+        for (Set<Integer> down : leadersDown(partitions)) {
+          var recording = new org.apache.kafka.clients.producer.MockProducer<String, String>(cluster(partitions, down),
+              true, null, new org.apache.kafka.common.serialization.StringSerializer(),
+              new org.apache.kafka.common.serialization.StringSerializer());
+          for (int n = 1; n <= 60; n++) Shop.publish(recording, "orders", envelope(n));
+          for (var r : recording.history()) {
+            int expected = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+            if (r.partition() != null && r.partition() != expected && named.size() < 3) {
+              named.add(r.key() + " sent to p" + r.partition() + " of " + partitions + ", its key hashes to p" + expected
+                  + (down.isEmpty() ? " (every leader up)" : " (the leader of p" + down + " down)"));
+            }
+          }
+        }
+      }
+      assertThat(named).as("TODO 2: events publish sent to a partition it named itself, elsewhere than the partition"
+          + " their key hashes to (murmur2 of the order id, modulo the topic's partition count), with every leader up or"
+          + " one or two partitions' leaders down (a broker restarting), e.g. %s. The key alone decides the partition,"
+          + " whatever the state of the cluster: a partition picked among those whose leader is up (producer.partitionsFor,"
+          + " leader() != null) sends an order's events elsewhere while a broker is down, and its confirm and its cancel"
+          + " land on two partitions, read in no fixed order. Leave the partition to the key (new ProducerRecord<>(topic,"
+          + " key, value))", named).isEmpty();
       var partitioner = new ProducerConfig(shops).getConfiguredInstance(ProducerConfig.PARTITIONER_CLASS_CONFIG,
           org.apache.kafka.clients.producer.Partitioner.class);
       if (partitioner == null) return; // Kafka's built-in partitioner: the partition of a key is its hash's
       List<String> elsewhere = new ArrayList<>();
       try {
-        var node = new org.apache.kafka.common.Node(0, "localhost", 9092);
         for (int partitions : List.of(3, 5)) {
-          List<Set<Integer>> states = new ArrayList<>(List.of(Set.of()));
-          for (int p = 0; p < partitions; p++) states.add(Set.of(p));
-          states.add(Set.of(0, partitions - 1));
-          for (Set<Integer> down : states) {
-            List<org.apache.kafka.common.PartitionInfo> infos = IntStream.range(0, partitions).mapToObj(p ->
-                new org.apache.kafka.common.PartitionInfo("orders", p, down.contains(p) ? null : node,
-                    new org.apache.kafka.common.Node[] {node}, down.contains(p) ? new org.apache.kafka.common.Node[0]
-                    : new org.apache.kafka.common.Node[] {node})).toList();
-            var cluster = new org.apache.kafka.common.Cluster("workbook", List.of(node), infos, Set.of(), Set.of());
+          for (Set<Integer> down : leadersDown(partitions)) {
+            var cluster = cluster(partitions, down);
             for (int n = 1; n <= 200; n++) {
               String key = "o-" + n;
               byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -338,6 +361,24 @@ class FanOutTest {
           + " key over the partitions whose leader is up sends an order's events elsewhere while a broker is down, and"
           + " its confirm and its cancel land on two partitions, read in no fixed order. Leave the shop's producer as"
           + " Clients.producer(\"shop\") makes it", partitioner.getClass().getName(), elsewhere).isEmpty();
+    }
+
+    /** The states of a cluster the partition is checked in: every leader up, each partition's leader down, two down. */
+    List<Set<Integer>> leadersDown(int partitions) {
+      List<Set<Integer>> states = new ArrayList<>(List.of(Set.of()));
+      for (int p = 0; p < partitions; p++) states.add(Set.of(p));
+      states.add(Set.of(0, partitions - 1));
+      return states;
+    }
+
+    /** A one-node cluster whose topic "orders" has {@code partitions} partitions, those in {@code down} without a leader. */
+    org.apache.kafka.common.Cluster cluster(int partitions, Set<Integer> down) {
+      var node = new org.apache.kafka.common.Node(0, "localhost", 9092);
+      List<org.apache.kafka.common.PartitionInfo> infos = IntStream.range(0, partitions).mapToObj(p ->
+          new org.apache.kafka.common.PartitionInfo("orders", p, down.contains(p) ? null : node,
+              new org.apache.kafka.common.Node[] {node}, down.contains(p) ? new org.apache.kafka.common.Node[0]
+              : new org.apache.kafka.common.Node[] {node})).toList();
+      return new org.apache.kafka.common.Cluster("workbook", List.of(node), infos, Set.of(), Set.of());
     }
 
     @Test
@@ -873,6 +914,10 @@ class FanOutTest {
       String host = java.net.InetAddress.getLocalHost().getHostName();
       List<String> machine = new ArrayList<>(List.of(host, host.split("\\.")[0],
           String.valueOf(ProcessHandle.current().pid()), System.getProperty("user.name")));
+      // and its name as the resolver gives it (the canonical host name: a full domain name, or localhost where the
+      // host's address maps back to it), another name of the same machine
+      String canonical = java.net.InetAddress.getLocalHost().getCanonicalHostName();
+      machine.addAll(List.of(canonical, canonical.split("\\.")[0]));
       machine.addAll(addresses()); // and its addresses, whichever of its networks
       // and what it runs: its Java (a JDK upgrade, a machine on another Java), its system and its architecture (a fleet of
       // amd64 and aarch64 machines)
@@ -1071,13 +1116,17 @@ class FanOutTest {
             + e.getMessage() + " auto.offset.reset takes earliest (the oldest event the broker keeps), latest or none", e);
       }
       int limit = service.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+      // As given, neither shorter nor longer: it is also the only limit that finds a service whose poll loop is stuck.
       assertThat(limit).as("TODO 4: max.poll.interval.ms of the service's consumer, how long a reaction may take"
           + " before the group throws the service out (%d ms; Kafka gives a poll loop %d ms): a service is thrown out of"
           + " its group in the middle of a reaction that takes longer, its commit refused, and whoever takes the"
           + " partition over handles the event again. A reaction that takes a few seconds (a warehouse slow to"
-          + " answer) is an ordinary one: leave it as given", limit,
+          + " answer) is an ordinary one. And it is the only limit that finds a service whose poll loop is stuck (a"
+          + " reaction that hangs): the heartbeats that keep its session run on the consumer's own thread and go on,"
+          + " so a limit raised to days (Integer.MAX_VALUE, \"a reaction may take its time\") leaves the stuck"
+          + " service's partitions unread, its lag growing, for days. Leave it as given", limit,
           given.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG))
-          .isGreaterThanOrEqualTo(given.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
+          .isEqualTo(given.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
       // A slow reaction is max.poll.interval.ms's business; the session is how soon the group notices a service that
       // died (kill -9, a lost machine) and gives its partitions to another instance: as given, or Kafka's own default.
       int session = service.getInt(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
@@ -1290,21 +1339,33 @@ class FanOutTest {
       for (int i = 0; i < thrown.size(); i++) failures.put("o-" + (i + 2), thrown.get(i));
       // How many times each order was handed to the reaction: once, a failure included (skipped, not retried).
       Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
+      // the thread that ran the last reaction that threw: a service that let the failure through ends its poll loop there
+      var threwOn = new java.util.concurrent.atomic.AtomicReference<Thread>();
       Service service = start(name, topic, event -> {
         calls.merge(event.data(Shop.Order.class).orderId(), 1, Integer::sum);
         RuntimeException failure = failures.get(event.data(Shop.Order.class).orderId());
-        if (failure != null) throw failure;
+        if (failure != null) {
+          threwOn.set(Thread.currentThread());
+          throw failure;
+        }
         inventory.on(event);
       });
       List<Envelope> events = publish(topic, 1, failures.size() + 2);
       String last = "o-" + events.size();
       String threw = "the reactions to o-2 to o-" + (events.size() - 1) + " threw";
-      Poll.until(() -> service.seen().size() >= events.size(), WAIT, () -> "TODO 4: inventory read "
+      java.util.function.Supplier<String> stopped = () -> "TODO 4: inventory read "
           + service.seen().size() + " of " + events.size() + " events while " + threw + " (in turn "
           + thrown.stream().map(e -> e.getClass().getSimpleName()).toList() + "): a reaction"
           + " that throws, whatever it throws, is logged and skipped (Service.handle catches every RuntimeException),"
           + " and the service goes on with the next event; one it let through stopped its poll loop, and closing the"
-          + " consumer committed the rest of the poll unhandled");
+          + " consumer committed the rest of the poll unhandled";
+      // Told as soon as the service's loop is seen ended (the thread a reaction threw on has died, and the service has
+      // left its group), rather than after the whole wait: both, as a service may hand each event to a thread it joins.
+      var nextLook = new java.util.concurrent.atomic.AtomicLong();
+      Poll.until(() -> service.seen().size() >= events.size() || loopEnded(threwOn.get(), Service.groupFor(name),
+          nextLook), WAIT, stopped);
+      assertThat(service.seen().size()).as("%s (its poll loop ended: the thread a reaction threw on is gone, and the"
+          + " service left its group)", stopped.get()).isGreaterThanOrEqualTo(events.size());
       int mugs = events.stream().filter(e -> !failures.containsKey(e.data(Shop.Order.class).orderId()))
           .flatMap(e -> e.data(Shop.Order.class).lines().stream())
           .filter(l -> l.sku().equals("mug")).mapToInt(Shop.Line::quantity).sum();
@@ -1321,6 +1382,17 @@ class FanOutTest {
               (a, b) -> a, java.util.TreeMap::new)));
       assertThat(Topics.lag(Service.groupFor(name), topic)).as("TODO 4: the lag of inventory's group once it stopped:"
           + " the skipped event counts as read, so the group ends at the end of the log").isZero();
+    }
+
+    /** True once {@code thread} has died and {@code group} has no members (looked at every quarter second at most). */
+    boolean loopEnded(Thread thread, String group, java.util.concurrent.atomic.AtomicLong nextLook) {
+      if (thread == null || thread.isAlive() || System.nanoTime() < nextLook.get()) return false;
+      nextLook.set(System.nanoTime() + Duration.ofMillis(250).toNanos());
+      try {
+        return membersOf(group).isEmpty();
+      } catch (Exception e) {
+        return false; // the group is being rebalanced or the broker is slow: look again
+      }
     }
 
     @Test
@@ -1364,6 +1436,66 @@ class FanOutTest {
           + " cancel before its confirm. On a machine of two cores the JVM's common pool has one thread, and it still"
           + " shows", count, first < 0 ? "in order" : "step " + reacted.get(first) + " came in place " + (first + 1),
           overlapping.get()).isEqualTo(List.of(inOrder, 0));
+    }
+  }
+
+  @Nested
+  @Tag("step4")
+  @DisplayName("Step 4: Replay from the start, one reaction at a time")
+  class Step4OneAtATime {
+    @Test
+    @DisplayName("a service reacts on its polling thread, or one thread it waits for: while a reaction is in hand, no other reaction of its poll runs elsewhere")
+    void noReactionRunsBesideAnother() throws Exception {
+      // A backlog on each of eight partitions before the service starts: its first poll holds records of all of them. The
+      // first reaction is held until no other thread could still start one: another reaction started meanwhile (on a
+      // pool's thread, or on the polling thread while a pool's thread holds the first) is a second reaction in hand. A
+      // parallel stream over the poll's partitions keeps each partition in order and still does that: on a machine of
+      // two cores the JVM's common pool has one thread, which takes the partitions the polling thread has not. (Eight
+      // partitions: a parallel stream splits a poll's set of partitions by where they fall in a hash table, and three
+      // may all fall in one half of it and be run by one thread.)
+      String topic = Topics.fresh("orders", 8);
+      publish(topic, 1, 32);
+      var first = new java.util.concurrent.atomic.AtomicReference<Thread>();
+      var reached = new java.util.concurrent.CountDownLatch(1);
+      var release = new java.util.concurrent.CountDownLatch(1);
+      var beside = new java.util.concurrent.CopyOnWriteArrayList<String>();
+      var seen = new java.util.concurrent.atomic.AtomicInteger();
+      Service service = start(Topics.unique("inventory"), topic, event -> {
+        seen.incrementAndGet();
+        if (first.compareAndSet(null, Thread.currentThread())) {
+          reached.countDown();
+          try {
+            release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        } else if (release.getCount() > 0) {
+          beside.add(event.data(Shop.Order.class).orderId() + " on " + Thread.currentThread().getName() + ", while "
+              + first.get().getName() + " held the first");
+        }
+      });
+      assertThat(reached.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("inventory reacted to its first event").isTrue();
+      try {
+        // Until a reaction starts beside the first, or the JVM's common pool is idle with nothing submitted (no thread
+        // left that could start one; isQuiescent() alone does not count tasks submitted from outside the pool, as a
+        // parallel stream's polling thread submits them): for a service that reacts on one thread, at once. Bounded.
+        var pool = java.util.concurrent.ForkJoinPool.commonPool();
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (beside.isEmpty() && (!pool.isQuiescent() || pool.hasQueuedSubmissions()) && System.nanoTime() < end) {
+          java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
+      } finally {
+        release.countDown();
+      }
+      Poll.until(() -> seen.get() >= 32, WAIT, () -> "inventory reacted to " + seen.get() + " of 32 events");
+      service.close();
+      assertThat(beside.stream().limit(3).toList()).as("TODO 4: reactions that started while inventory's first reaction"
+          + " was still in hand (its first poll held records of eight partitions): a service reacts to a poll's records"
+          + " one at a time, on its polling thread (or one thread it hands each to and waits for), so that the next poll"
+          + " commits only what was handled and close() waits for the one reaction in hand. A parallel stream or a pool"
+          + " over the poll's partitions keeps each partition in order, yet runs reactions side by side on threads the"
+          + " service does not own (on two cores too: the common pool's thread takes the partitions the polling thread"
+          + " has not): state shared by the reactions is changed from two threads at once").isEmpty();
     }
   }
 
@@ -1631,8 +1763,8 @@ class FanOutTest {
       System.out.println(Envelope.first("order.confirmed", "shop", "checkout-8", order(8)).eventId());
       System.out.println(first.causes("shipment.requested", "shipping", Map.of("orderId", "o-7")).eventId());
       // then as on machines in UTC+14 and UTC-12: "time <zone> <which> <before> <stamped> <after>"
-      for (String zone : List.of("Pacific/Kiritimati", "Etc/GMT+12", FallBack.ID)) {
-        java.util.TimeZone.setDefault(zone.equals(FallBack.ID) ? FallBack.zone() : java.util.TimeZone.getTimeZone(zone));
+      for (String zone : List.of("Pacific/Kiritimati", "Etc/GMT+12", FallBack.ID, FallBack.SOON)) {
+        java.util.TimeZone.setDefault(zone.startsWith("Workbook/") ? FallBack.zone(zone) : java.util.TimeZone.getTimeZone(zone));
         Instant before = Instant.now();
         Envelope made = Envelope.first("order.confirmed", "shop", "checkout-9", order(9));
         System.out.println("time " + zone + " first " + before + " " + made.timestamp() + " " + Instant.now());
@@ -1644,33 +1776,44 @@ class FanOutTest {
   }
 
   /**
-   * A time zone whose clock fell back two hours an hour ago (daylight saving ending, as in every zone that keeps it, in
-   * its hour of the year): the machine's local time now was also the local time two hours ago, and a local time read
-   * back through the zone (LocalDateTime.now().atZone(ZoneId.systemDefault())) is taken as the earlier of the two.
+   * Two time zones whose clock falls back two hours (daylight saving ending, as in every zone that keeps it, in its hour
+   * of the year): in Workbook/FallBack it fell back an hour ago, in Workbook/FallsBack it falls back in an hour. In both
+   * the machine's local time now happens twice: a local time read back through the zone
+   * (LocalDateTime.now().atZone(ZoneId.systemDefault())) is taken as the earlier of the two, wrong after the fall back;
+   * one taken as the later (withLaterOffsetAtOverlap(), or java.util's standard time as java.sql.Timestamp.valueOf
+   * takes it) is wrong before it. (java.util sees each as a zone of standard time UTC, as a real zone's after the fall.)
    */
   public static final class FallBack extends java.time.zone.ZoneRulesProvider {
     static final String ID = "Workbook/FallBack";
-    private final java.time.zone.ZoneRules rules;
+    static final String SOON = "Workbook/FallsBack";
+    private static boolean registered;
+    private final Map<String, java.time.zone.ZoneRules> rules;
 
     FallBack() {
-      java.time.ZoneOffset summer = java.time.ZoneOffset.ofHours(2), winter = java.time.ZoneOffset.UTC;
-      Instant fellBack = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-      rules = java.time.zone.ZoneRules.of(summer, summer, List.of(), List.of(java.time.zone.ZoneOffsetTransition.of(
-          java.time.LocalDateTime.ofInstant(fellBack, summer), summer, winter)), List.of());
+      Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      rules = Map.of(ID, fallingBack(now.minus(Duration.ofHours(1))), SOON, fallingBack(now.plus(Duration.ofHours(1))));
     }
 
-    @Override protected Set<String> provideZoneIds() { return Set.of(ID); }
+    /** Summer time UTC+2 until {@code at}, then UTC. */
+    static java.time.zone.ZoneRules fallingBack(Instant at) {
+      java.time.ZoneOffset summer = java.time.ZoneOffset.ofHours(2), winter = java.time.ZoneOffset.UTC;
+      return java.time.zone.ZoneRules.of(summer, summer, List.of(), List.of(java.time.zone.ZoneOffsetTransition.of(
+          java.time.LocalDateTime.ofInstant(at, summer), summer, winter)), List.of());
+    }
 
-    @Override protected java.time.zone.ZoneRules provideRules(String zoneId, boolean forCaching) { return rules; }
+    @Override protected Set<String> provideZoneIds() { return rules.keySet(); }
+
+    @Override protected java.time.zone.ZoneRules provideRules(String zoneId, boolean forCaching) { return rules.get(zoneId); }
 
     @Override protected java.util.NavigableMap<String, java.time.zone.ZoneRules> provideVersions(String zoneId) {
-      return new java.util.TreeMap<>(Map.of("1", rules));
+      return new java.util.TreeMap<>(Map.of("1", rules.get(zoneId)));
     }
 
-    /** The machine's time zone as this one (registered once, in the new JVM that runs EventIds). */
-    static java.util.TimeZone zone() {
-      registerProvider(new FallBack());
-      return new java.util.SimpleTimeZone(0, ID);
+    /** The machine's time zone as one of these (registered once, in the new JVM that runs EventIds). */
+    static synchronized java.util.TimeZone zone(String id) {
+      if (!registered) registerProvider(new FallBack());
+      registered = true;
+      return new java.util.SimpleTimeZone(0, id);
     }
   }
 

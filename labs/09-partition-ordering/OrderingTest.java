@@ -237,7 +237,7 @@ class OrderingTest {
 
     @Test
     @DisplayName("the partition follows from the key alone, whatever the state of the cluster: a partitioner set on the shop's producer gives each key its hash's partition, also while a partition's leader is down")
-    void partitionerFollowsTheKeyAlone() {
+    void partitionerFollowsTheKeyAlone() throws Exception {
       // The tests' one-node broker never loses a partition's leader, so a partitioner that treats a partition without a
       // leader otherwise cannot be seen at work: the test asks the partitioner the shop's producer is made with
       // (OrderEvents.producerConfig, as Kafka reads it; Kafka's own where none is set, which hashes every key) for the
@@ -296,6 +296,21 @@ class OrderingTest {
           + " own bytes, as every other producer of the topic computes it: one that lower-cases, strips or normalizes"
           + " the key first sends ORDER-7 elsewhere than another service's producer does. Leave the partition to Kafka's"
           + " default partitioner", partitioner.getClass().getName(), elsewhere, seed).isEmpty();
+      // And the same on a machine whose default charset is not UTF-8 (Java 17 on Windows, a POSIX locale): a new JVM whose
+      // file.encoding is ISO-8859-1 asks the partitioner for order ids with letters past ASCII. The key's bytes are the
+      // serializer's (UTF-8), whatever the machine: a partitioner that hashes key.toString().getBytes() hashes other bytes.
+      List<String> printed = partitionsInAnotherCharset();
+      List<String> charsets = printed.stream().filter(l -> l.startsWith("charset ")).toList();
+      List<String> otherwise = printed.stream().filter(l -> l.startsWith("elsewhere ")).map(l -> {
+        String[] p = l.split(" ");
+        return shown(PartitionsOf.KEYS.get(Integer.parseInt(p[1]))) + " on p" + p[2] + ", its key hashes to p" + p[3];
+      }).limit(3).toList();
+      assertThat(otherwise).as("TODO 1: orders the shop's partitioner (%s, set in OrderEvents.producerConfig) sends"
+          + " elsewhere than the partition their key hashes to on a machine whose default charset is not UTF-8 (a new"
+          + " JVM, %s), e.g. %s: the partition is murmur2 of the key's own bytes (keyBytes, as the producer's serializer"
+          + " wrote them, UTF-8), not of the key re-encoded in the machine's charset (String.getBytes()), which puts an"
+          + " order id with a letter past ASCII (café) on another partition on another machine. Leave the partition to"
+          + " Kafka's default partitioner", partitioner.getClass().getName(), charsets, otherwise).isEmpty();
     }
   }
 
@@ -388,6 +403,14 @@ class OrderingTest {
       }
       List<String> machine = new ArrayList<>(List.of(host, host.split("\\.")[0],
           String.valueOf(ProcessHandle.current().pid()), System.getProperty("user.name")));
+      // and its name as the resolver gives it (the canonical host name: a full domain name, or localhost where the
+      // host's address maps back to it), another name of the same machine
+      try {
+        String canonical = java.net.InetAddress.getLocalHost().getCanonicalHostName();
+        machine.addAll(List.of(canonical, canonical.split("\\.")[0]));
+      } catch (java.net.UnknownHostException e) {
+        // no name to give
+      }
       machine.addAll(addresses()); // and its addresses, whichever of its networks
       // and what it runs: its Java (a JDK upgrade, a machine on another Java), its system and its architecture (a fleet of
       // amd64 and aarch64 machines)
@@ -485,7 +508,9 @@ class OrderingTest {
       Workers workers = start(topic, handled);
       assertOneReaderPerPartition(workers);
       publish(topic, EVENTS.subList(backlog, EVENTS.size()), OrderingTest::keyedByOrder);
-      awaitAll(handled, EVENTS.size(), "TODO 2: events never handled. " + backlog + " of them were published before the"
+      // (told as soon as the group commits past a record nobody handled: a group started at the end of the log commits
+      // its position past the backlog at its first auto-commit)
+      awaitAll(handled, topic, EVENTS.size(), "TODO 2: events never handled. " + backlog + " of them were published before the"
           + " workers started: a new group reads a topic from its oldest record (auto.offset.reset=earliest, as"
           + " Clients.consumerConfig sets it); starting at the end (latest) skips every event published before the"
           + " group first committed: ");
@@ -640,6 +665,44 @@ class OrderingTest {
             + " stop: closing its consumer commits that position, so a loop that drops the poll's records because it is"
             + " stopping (if (!running) break; right after poll) loses them for good. Handle every record a poll returned,"
             + " then stop", worker, what, dropped).isEmpty();
+      }
+    }
+  }
+
+  @Nested
+  @Tag("step2")
+  @DisplayName("Step 2: Share the partitions in one group, in parallel")
+  class Step2InParallel {
+    @Test
+    @DisplayName("the workers handle their partitions in parallel: while one is in the middle of a record, the others go on with theirs")
+    void workersHandleInParallel() throws Exception {
+      String topic = Topics.fresh("order-events", PARTITIONS);
+      Handled handled = new Handled();
+      Pauses pauses = new Pauses();
+      handled.before(pauses);
+      Workers workers = start(topic, handled);
+      assertOneReaderPerPartition(workers);
+      // given: worker-1 held in the middle of its first record (a slow database write), as long as the test says
+      pauses.hold("worker-1", 1);
+      publish(topic, EVENTS.subList(0, 300), OrderingTest::keyedByOrder);
+      Pauses.Held held = pauses.awaitHeld(WAIT);
+      try {
+        // then: the events of the other workers' partitions, those published before and while it is held, are handled
+        Set<Integer> theirs = new TreeSet<>();
+        workers.held().forEach((w, p) -> { if (!w.equals("worker-1")) theirs.addAll(p); });
+        publish(topic, EVENTS.subList(300, 600), OrderingTest::keyedByOrder);
+        long expected = EVENTS.subList(0, 600).stream().filter(e -> theirs.contains(defaultPartition(e.orderId(),
+            PARTITIONS))).count();
+        Timeline.note("worker-1 is held in the middle of a record (" + held + "); the others hold " + theirs);
+        Poll.until(() -> handled.perWorker().entrySet().stream().filter(e -> !e.getKey().equals("worker-1"))
+            .mapToInt(Map.Entry::getValue).sum() >= expected, WAIT, () -> "TODO 2: while worker-1 was held in the middle"
+            + " of a record (" + held + "), the other workers, holding " + theirs + ", handled "
+            + handled.perWorker() + " of the " + expected + " events of their partitions: a worker handles its"
+            + " partitions while the others handle theirs, in parallel. A lock shared by the workers (synchronized on"
+            + " a class, a static lock, one executor thread for all) makes them take turns: one slow record holds up"
+            + " every partition, and the parallelism the partitions give is gone");
+      } finally {
+        pauses.release();
       }
     }
   }
@@ -1171,6 +1234,61 @@ class OrderingTest {
       return groups;
     } finally {
       workbook.files.Folders.delete(elsewhere); // nothing of a run outlives it
+    }
+  }
+
+  /** What PartitionsOf prints in a new JVM whose default charset is ISO-8859-1. */
+  static List<String> partitionsInAnotherCharset() throws Exception {
+    List<String> classPath = new ArrayList<>();
+    for (ClassLoader l = Workers.class.getClassLoader(); l != null; l = l.getParent()) {
+      if (l instanceof java.net.URLClassLoader u) {
+        for (java.net.URL url : u.getURLs()) classPath.add(java.nio.file.Path.of(url.toURI()).toString());
+      }
+    }
+    classPath.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+    classPath.replaceAll(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString());
+    String jvm = ProcessHandle.current().info().command().orElse("java");
+    Process process = new ProcessBuilder(jvm, "-Dfile.encoding=ISO-8859-1", "-cp",
+        String.join(java.io.File.pathSeparator, classPath), PartitionsOf.class.getName()).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1).strip();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("a new JVM running PartitionsOf").isTrue();
+    assertThat(process.exitValue()).as("a new JVM running PartitionsOf, said: %s", out).isZero();
+    return out.lines().toList();
+  }
+
+  /**
+   * Asks the shop's partitioner (OrderEvents.producerConfig) for the partition of order ids with letters past ASCII, on a
+   * topic of six partitions, every leader up; prints "elsewhere i got expected" for each key not on its hash's partition.
+   */
+  public static final class PartitionsOf {
+    static final List<String> KEYS = List.of("order-caf\u00e9-1", "order-cafe\u0301-2", "order-\ufb01-3",
+        "order-\uff14\uff12-4", "order-\u00f8rsted-5", "order-m\u00fcller-6", "order-\u00c5se-7", "order-\u00df-8",
+        "order-\u00e7a-9", "order-na\u00efve-10", "order-\u00f1and\u00fa-11", "order-\u0142\u00f3d\u017a-12",
+        "order-\u65e5\u672c-13", "order-\u0434\u043e\u043c-14", "order-\u20ac-15", "order-\u00e9t\u00e9-16");
+
+    public static void main(String[] args) {
+      System.out.println("charset " + java.nio.charset.Charset.defaultCharset());
+      var partitioner = new org.apache.kafka.clients.producer.ProducerConfig(OrderEvents.producerConfig())
+          .getConfiguredInstance(org.apache.kafka.clients.producer.ProducerConfig.PARTITIONER_CLASS_CONFIG,
+              org.apache.kafka.clients.producer.Partitioner.class);
+      if (partitioner == null) return;
+      var node = new org.apache.kafka.common.Node(0, "localhost", 9092);
+      List<org.apache.kafka.common.PartitionInfo> infos = IntStream.range(0, PARTITIONS).mapToObj(p ->
+          new org.apache.kafka.common.PartitionInfo("order-events", p, node, new org.apache.kafka.common.Node[] {node},
+              new org.apache.kafka.common.Node[] {node})).toList();
+      var cluster = new org.apache.kafka.common.Cluster("workbook", List.of(node), infos, Set.of(), Set.of());
+      try {
+        for (int i = 0; i < KEYS.size(); i++) {
+          String key = KEYS.get(i);
+          String value = Json.write(new OrderEvents.OrderEvent("event-1", "order.confirmed", key, "customer-001", 1));
+          int got = partitioner.partition("order-events", key, key.getBytes(StandardCharsets.UTF_8), value,
+              value.getBytes(StandardCharsets.UTF_8), cluster);
+          int expected = defaultPartition(key, PARTITIONS);
+          if (got != expected) System.out.println("elsewhere " + i + " " + got + " " + expected);
+        }
+      } finally {
+        partitioner.close();
+      }
     }
   }
 
