@@ -1023,14 +1023,14 @@ class StreamingTest {
           products = call.events.stream().filter(e -> e.startsWith("onNext")).findFirst()
               .map(e -> e.matches(".*\\bproducts: \\d+.*") ? e.replaceAll(".*\\bproducts: (\\d+).*", "$1") : "0").orElse("no summary");
         }
-        boolean large = counts.stream().anyMatch(c -> c.endsWith("(a set, as if holding 2^30 more)"));
+        boolean large = counts.stream().anyMatch(c -> c.endsWith(", as if holding 2^30 more)"));
         if (count == PAST_ANY_LIMIT) continue; // an int count of products beside the set, at its most, overflows at +1
         assertThat(products).as("TODO 3: the products the summary counted for a bulk update of grinder +2, 0 and -1, once"
             + " the counts the call keeps (%s) were set to %s%s: every product the call touched is counted, however many it"
-            + " counted before (the grinder: 1, or, counted by the set's size, %,d). A cap of your own on the products a"
+            + " counted before (the grinder: 1, or, counted by the set's (or map's) size, %,d). A cap of your own on the products a"
             + " summary counts (to bound a call's memory), past which a product is left uncounted or the count is clamped,"
             + " answers a count that is not the delivery's, whatever its size", counts, counted(count),
-            large ? ", and the set of products it keeps as if it held 2^30 already" : "", LARGE + 1)
+            large ? ", and the set (or map) of products it keeps as if it held 2^30 already" : "", LARGE + 1)
             .isIn(large ? List.of("1", String.valueOf(LARGE + 1)) : List.of("1"));
       }
     }
@@ -2436,10 +2436,18 @@ class StreamingTest {
     @Override public boolean isEmpty() { return false; }
   }
 
+  /** A map of the lab's (a call's products as its keys, say), standing in as one that holds {@link #LARGE} more entries. */
+  static final class LargeMap<K, V> extends java.util.HashMap<K, V> {
+    LargeMap(Map<? extends K, ? extends V> held) { super(held); }
+    @Override public int size() { return super.size() + LARGE; }
+    @Override public boolean isEmpty() { return false; }
+  }
+
   /**
    * As withCountsAt above; with {@code sets}, and a value other than 0, each Set a lab object keeps in a field (a call's
-   * products, say) stands in as one that holds 2^30 more than it does (a LargeSet, with what it held): a cap of your own
-   * on a set's size, of any size, is past without filling it. Noted in {@code counts} with "(a set, as if holding 2^30 more)".
+   * products, say) stands in as one that holds 2^30 more than it does (a LargeSet, with what it held), and so does each
+   * Map (a LargeMap: a call's products as its keys): a cap of your own on its size, of any size, is past without filling
+   * it. The stock's own fields are left as they are. Noted in {@code counts} with "(a set, as if holding 2^30 more)" (or "a map").
    */
   static void withCountsAt(List<Object> roots, long value, List<String> counts, boolean sets, Runnable action) {
     List<Runnable> restore = new ArrayList<>();
@@ -2534,9 +2542,13 @@ class StreamingTest {
               Object was = f.getType().isPrimitive() ? null : f.get(target), now = standIn(was, value);
               if (workbook.test.Counts.setField(f, target, value, restore)) {
                 counts.add(name + "." + f.getName());
-              } else if (sets && value != 0 && !isStatic && was instanceof java.util.Set<?> kept && !(kept instanceof LargeSet)
-                  && f.getType().isAssignableFrom(LargeSet.class)) { // a final one too: its class is the lab's own
-                f.set(target, new LargeSet<>(kept));
+              } else if (sets && value != 0 && !isStatic && !(held instanceof StockLevels)
+                  && (was instanceof java.util.Set<?> kept && !(kept instanceof LargeSet) && f.getType().isAssignableFrom(LargeSet.class)
+                  || was instanceof Map<?, ?> keys && !(keys instanceof LargeMap) && f.getType().isAssignableFrom(LargeMap.class))) {
+                // a final one too: its class is the lab's own
+                Object large = was instanceof Map<?, ?> keys ? new LargeMap<>(keys) : new LargeSet<>((java.util.Set<?>) was);
+                f.set(target, large);
+                next.add(new Object[] {large, name + "." + f.getName()}); // its counts (a map's values) are set too
                 restore.add(() -> {
                   try {
                     f.set(target, was);
@@ -2544,7 +2556,7 @@ class StreamingTest {
                     throw new IllegalStateException(e);
                   }
                 });
-                counts.add(name + "." + f.getName() + " (a set, as if holding 2^30 more)");
+                counts.add(name + "." + f.getName() + (large instanceof Map ? " (a map" : " (a set") + ", as if holding 2^30 more)");
               } else if (now != was && !java.lang.reflect.Modifier.isFinal(f.getModifiers())) { // a boxed count, a moment
                 f.set(target, now);
                 restore.add(() -> {
