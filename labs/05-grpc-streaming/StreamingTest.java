@@ -190,7 +190,8 @@ class StreamingTest {
       // However far behind: the counts the service keeps (levels sent to a reader not ready, say) set as if 2^30 had gone
       // out unread, or none, or past any limit (an int at its most, a long, of levels or bytes, at 2^62), and the next change
       // still goes out. A limit of any size is reached without sending that many; and a time of any length (since when the
-      // reader has been behind) without waiting for it: every moment the service keeps is set to 1970 (an Instant), and,
+      // reader has been behind) without waiting for it: every moment the service keeps is set to 1970 (an Instant; a gRPC
+      // Deadline, "behind until then", to one passed a century ago), and,
       // kept as a number (System.nanoTime(), milliseconds), to long ago (LONG_AGO), whatever the machine's uptime.
       StreamingInventory service = new StreamingInventory(levels);
       for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT, LONG_AGO}) {
@@ -208,7 +209,8 @@ class StreamingTest {
             + " (isReady() false), once the counts the service keeps (%s) were set to %s, as if that many levels had gone out"
             + " unread (or none): a watch sends each level however far behind its reader is (gRPC queues it); a count of"
             + " your own past which a level is dropped, or waits, loses levels once a reader is that far behind, whatever"
-            + " its limit, and so does a time it has been behind past which one is (a moment it keeps, set here to 1970)",
+            + " its limit, and so does a time it has been behind past which one is (a moment it keeps, set here to 1970; a"
+            + " gRPC Deadline, to one passed long ago): no clock of your own",
             counts, counted(count)).isEqualTo(1);
       }
     }
@@ -981,7 +983,10 @@ class StreamingTest {
       StreamingInventory service = new StreamingInventory(levels);
       // The counts the call keeps set as if 2^30 adjustments had come before (or none, or past any limit: an int at its most,
       // a long at 2^62): a limit of your own, of any size,
-      // past which an adjustment is refused or left unapplied, is reached without sending that many.
+      // past which an adjustment is refused or left unapplied, is reached without sending that many. And, at 2^30, the set of
+      // products the call keeps, if it keeps one, as if it held 2^30 products already (and a count of them beside it, set to
+      // 2^30 with the other counts): a cap of your own on the products a summary counts (a million, say, to bound a call's
+      // memory), past which one is left uncounted, is past without sending them.
       for (long count : new long[] {0, 1L << 30, PAST_ANY_LIMIT}) {
         Recorder<BulkUpdateSummary> call = new Recorder<>();
         StreamObserver<StockAdjustment> requests = service.bulkUpdateStock(call);
@@ -989,7 +994,7 @@ class StreamingTest {
         heard.clear();
         int start = levels.quantity("grinder");
         List<String> counts = new ArrayList<>();
-        withCountsAt(List.of(service, requests, levels), count, counts, () -> client("TODO 3", "bulkUpdateStock's observer,"
+        withCountsAt(List.of(service, requests, levels), count, counts, count == LARGE, () -> client("TODO 3", "bulkUpdateStock's observer,"
             + " given grinder +2, 0 and -1, then completed", () -> {
               requests.onNext(adjustment("grinder", 2));
               requests.onNext(adjustment("grinder", 0));
@@ -1013,6 +1018,20 @@ class StreamingTest {
             + " adjustments, once the counts the call keeps (%s) were set to %s: a summary, then onCompleted, whatever it"
             + " counted before (no error: no limit of your own on a call's adjustments)", counts, counted(count))
             .containsExactly("a summary", "onCompleted");
+        String products;
+        synchronized (call.events) {
+          products = call.events.stream().filter(e -> e.startsWith("onNext")).findFirst()
+              .map(e -> e.matches(".*\\bproducts: \\d+.*") ? e.replaceAll(".*\\bproducts: (\\d+).*", "$1") : "0").orElse("no summary");
+        }
+        boolean large = counts.stream().anyMatch(c -> c.endsWith(", as if holding 2^30 more)"));
+        if (count == PAST_ANY_LIMIT) continue; // an int count of products beside the set, at its most, overflows at +1
+        assertThat(products).as("TODO 3: the products the summary counted for a bulk update of grinder +2, 0 and -1, once"
+            + " the counts the call keeps (%s) were set to %s%s: every product the call touched is counted, however many it"
+            + " counted before (the grinder: 1, or, counted by the set's (or map's) size, %,d). A cap of your own on the products a"
+            + " summary counts (to bound a call's memory), past which a product is left uncounted or the count is clamped,"
+            + " answers a count that is not the delivery's, whatever its size", counts, counted(count),
+            large ? ", and the set (or map) of products it keeps as if it held 2^30 already" : "", LARGE + 1)
+            .isIn(large ? List.of("1", String.valueOf(LARGE + 1)) : List.of("1"));
       }
     }
 
@@ -1451,7 +1470,8 @@ class StreamingTest {
       // set as if 2^30 had gone out unread, or none, or past any limit (an int at its most, a long, of answers or bytes, at
       // 2^62), and the next request is still answered, by levels.reserve: with 1
       // grinder in stock, a reservation of 1 is granted. A limit of any size is reached without sending that many, and a
-      // time of any length without waiting for it (every moment the stream keeps set to 1970, or, as a number, long ago).
+      // time of any length without waiting for it (every moment the stream keeps set to 1970, or, as a number, long ago; a
+      // gRPC Deadline it keeps, passed a century ago).
       // One reservation is made first, so that what the stream keeps of it (what it holds of each product, say, in a map)
       // is there to be set too.
       StreamingInventory service = new StreamingInventory(levels);
@@ -1477,7 +1497,8 @@ class StreamingTest {
             + " first one of 1 on the same stream), once the counts the stream keeps (%s) were set to %s, as if it had granted"
             + " (or answered) that many: each request is answered by levels.reserve(request) as it is, whatever the stream"
             + " reserved before; a count of your own (in a field, or what the stream holds of each product, in a map) past"
-            + " which a request is refused without asking the stock refuses what the stock has, whatever its limit", counts,
+            + " which a request is refused without asking the stock refuses what the stock has, whatever its limit, and so"
+            + " does a time of your own (how long the client has been behind, kept as a moment or a gRPC Deadline)", counts,
             counted(count)).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
       }
@@ -2185,6 +2206,38 @@ class StreamingTest {
       }
     }
 
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // waits out a deadline and the given await's second: after the step's quicker tests
+    @DisplayName("a call that fails on the way back, after the server got every adjustment (its connection reset or closed, its end lost), is not sent again: its failure goes to the caller, after one call")
+    void failedOnTheWayNotSentAgain() {
+      // The server gets both adjustments and answers; then the way back fails, as a network does: the connection is reset
+      // (grpc-java's UNAVAILABLE "io exception", an IOException underneath), or closed, or the call's end never reaches
+      // the client (the given await gives up a second after the deadline). Nothing tells the client the server applied
+      // nothing: it did apply everything. Each time: one call, and what the caller gets is that failure.
+      List<String> wrong = new ArrayList<>();
+      for (Status end : new Status[] {
+          Status.UNAVAILABLE.withDescription("io exception").withCause(new java.io.IOException("Connection reset by peer")),
+          Status.UNAVAILABLE.withDescription("Network closed for unknown reason"), null}) {
+        CountingInventory inventory = new CountingInventory();
+        FailsOnTheWay fault = new FailsOnTheWay(end);
+        StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(CallStory.narrate(inventory)), fault),
+            Duration.ofMillis(end == null ? 200 : 3_000));
+        String result = describe(() -> client.bulkUpdate(List.of(adjustment("grinder", 1), adjustment("grinder", 2))));
+        String how = end == null ? "its end never reached the client" : "it ended " + LocalGrpc.describe(end)
+            + (end.getCause() == null ? "" : " (" + end.getCause() + " underneath)");
+        boolean asItIs = end == null ? !result.startsWith("no failure") : result.equals(LocalGrpc.describe(end));
+        if (fault.calls.get() != 1 || !asItIs) {
+          wrong.add(how + ": " + fault.calls.get() + " call(s), " + inventory.received.size() + " adjustments received, then '"
+              + result.lines().findFirst().orElse("") + "'");
+        }
+      }
+      assertThat(wrong).as("TODO 5: bulk updates of grinder +1 and +2 whose server got both adjustments (and applied them)"
+          + " and answered, but whose way back failed, where bulkUpdate did not make one call and hand that failure to the"
+          + " caller: a failure on the way back does not say the server applied nothing (an UNAVAILABLE with an IOException"
+          + " underneath neither: the connection dropped after the server had everything), nor does no answer at all. Sent"
+          + " again, the adjustments are applied twice. One call; await(summary) gives the caller what happened").isEmpty();
+    }
+
     interface Call<T> { T call() throws Exception; }
 
     /** The call's result, noting in {@code failure} what it threw (the exception itself, to compare with the call's own). */
@@ -2327,7 +2380,8 @@ class StreamingTest {
    * AtomicInteger, AtomicLong, LongAdder, and an Integer or a Long held in a field, an AtomicReference, an array or as a
    * map's value (a count kept per product, say). A count of messages sent to a slow reader, past which the next is dropped
    * or waits, is reached this way whatever its limit, without sending that many. And, for a value other than 0, every
-   * moment the lab's objects keep (an Instant, held the same ways) is set to 1970 (Instant.EPOCH): a reader slow since
+   * moment the lab's objects keep (an Instant, held the same ways) is set to 1970 (Instant.EPOCH), and every gRPC Deadline
+   * to one that passed a century ago (a time past which to give up, kept as a Deadline): a reader slow since
    * then, a time past which the next is dropped, is reached too, whatever its limit, without waiting for it. Notes in
    * {@code counts} where each was.
    */
@@ -2344,25 +2398,58 @@ class StreamingTest {
    */
   static final long LONG_AGO = -(1L << 62);
 
+  /** A gRPC Deadline that passed long ago (as long ago as a Deadline holds): what withCountsAt puts in place of one kept. */
+  static final io.grpc.Deadline EXPIRED_LONG_AGO = io.grpc.Deadline.after(-36_500, TimeUnit.DAYS);
+
   /** A value withCountsAt set, as a failure says it. */
   static String counted(long value) {
     return (value == PAST_ANY_LIMIT ? "the most an int holds (2^31 - 1), and 2^62 in a long"
         : value == LONG_AGO ? "-2^62 in a long (a moment kept as System.nanoTime() or milliseconds: long ago), 0 in an int"
         : String.format("%,d", value))
-        + (value == 0 ? "" : ", and every moment it keeps to 1970 (as if behind since then)");
+        + (value == 0 ? "" : ", and every moment it keeps to 1970 (as if behind since then; a gRPC Deadline it keeps, passed a century ago)");
   }
 
   /**
    * What withCountsAt puts in place of {@code was}, held in a field, an AtomicReference, an array or a map: a boxed count
-   * set to {@code value}, a moment (value other than 0) to 1970; {@code was} itself (the same object) when it is neither.
+   * set to {@code value}, a moment (value other than 0) to 1970, or, kept as a gRPC Deadline, to one expired a century ago;
+   * {@code was} itself (the same object) when it is neither.
    */
   static Object standIn(Object was, long value) {
+    // A gRPC Deadline is a moment too (one a limit of time is kept as: "behind until then"): expired, a century ago.
     Object now = was instanceof Integer ? Integer.valueOf((int) value) : was instanceof Long ? Long.valueOf(value)
-        : was instanceof java.time.Instant && value != 0 ? java.time.Instant.EPOCH : was;
+        : was instanceof java.time.Instant && value != 0 ? java.time.Instant.EPOCH
+        : was instanceof io.grpc.Deadline && value != 0 ? EXPIRED_LONG_AGO : was;
     return was == null || now.equals(was) ? was : now;
   }
 
   static void withCountsAt(List<Object> roots, long value, List<String> counts, Runnable action) {
+    withCountsAt(roots, value, counts, false, action);
+  }
+
+  /** How many more than it holds a set stands in as holding, for withCountsAt(..., sets = true, ...). */
+  static final int LARGE = 1 << 30;
+
+  /** A set of the lab's, standing in as one that holds {@link #LARGE} more than it does: a cap on its size is past. */
+  static final class LargeSet<E> extends HashSet<E> {
+    LargeSet(java.util.Collection<? extends E> held) { super(held); }
+    @Override public int size() { return super.size() + LARGE; }
+    @Override public boolean isEmpty() { return false; }
+  }
+
+  /** A map of the lab's (a call's products as its keys, say), standing in as one that holds {@link #LARGE} more entries. */
+  static final class LargeMap<K, V> extends java.util.HashMap<K, V> {
+    LargeMap(Map<? extends K, ? extends V> held) { super(held); }
+    @Override public int size() { return super.size() + LARGE; }
+    @Override public boolean isEmpty() { return false; }
+  }
+
+  /**
+   * As withCountsAt above; with {@code sets}, and a value other than 0, each Set a lab object keeps in a field (a call's
+   * products, say) stands in as one that holds 2^30 more than it does (a LargeSet, with what it held), and so does each
+   * Map (a LargeMap: a call's products as its keys): a cap of your own on its size, of any size, is past without filling
+   * it. The stock's own fields are left as they are. Noted in {@code counts} with "(a set, as if holding 2^30 more)" (or "a map").
+   */
+  static void withCountsAt(List<Object> roots, long value, List<String> counts, boolean sets, Runnable action) {
     List<Runnable> restore = new ArrayList<>();
     counts.clear();
     java.util.Map<Object, Boolean> seen = new java.util.IdentityHashMap<>();
@@ -2440,6 +2527,11 @@ class StreamingTest {
           }
           continue;
         }
+        // A gRPC Deadline held where it cannot be replaced (captured by a lambda, a final field): passed, in place.
+        if (held instanceof io.grpc.Deadline deadline && value != 0 && expireInPlace(deadline, restore)) {
+          counts.add(where + " (a gRPC Deadline, passed)");
+          continue;
+        }
         Class<?> type = held.getClass();
         if (!type.getPackageName().isEmpty() || type.getName().startsWith("StreamingTest")) continue; // gRPC's, the JDK's, the test's
         for (Class<?> c = type; c != null && c.getPackageName().isEmpty(); c = c.getSuperclass()) {
@@ -2455,6 +2547,21 @@ class StreamingTest {
               Object was = f.getType().isPrimitive() ? null : f.get(target), now = standIn(was, value);
               if (workbook.test.Counts.setField(f, target, value, restore)) {
                 counts.add(name + "." + f.getName());
+              } else if (sets && value != 0 && !isStatic && !(held instanceof StockLevels)
+                  && (was instanceof java.util.Set<?> kept && !(kept instanceof LargeSet) && f.getType().isAssignableFrom(LargeSet.class)
+                  || was instanceof Map<?, ?> keys && !(keys instanceof LargeMap) && f.getType().isAssignableFrom(LargeMap.class))) {
+                // a final one too: its class is the lab's own
+                Object large = was instanceof Map<?, ?> keys ? new LargeMap<>(keys) : new LargeSet<>((java.util.Set<?>) was);
+                f.set(target, large);
+                next.add(new Object[] {large, name + "." + f.getName()}); // its counts (a map's values) are set too
+                restore.add(() -> {
+                  try {
+                    f.set(target, was);
+                  } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+                counts.add(name + "." + f.getName() + (large instanceof Map ? " (a map" : " (a set") + ", as if holding 2^30 more)");
               } else if (now != was && !java.lang.reflect.Modifier.isFinal(f.getModifiers())) { // a boxed count, a moment
                 f.set(target, now);
                 restore.add(() -> {
@@ -2477,6 +2584,35 @@ class StreamingTest {
       action.run();
     } finally {
       workbook.test.Counts.restore(restore);
+    }
+  }
+
+  /**
+   * Makes {@code deadline} one that passed as long ago as EXPIRED_LONG_AGO did, in place (its fields: a Deadline is
+   * immutable, and one a lambda captured cannot be replaced), and notes how to put it back; false if it cannot be.
+   */
+  static boolean expireInPlace(io.grpc.Deadline deadline, List<Runnable> restore) {
+    if (deadline == EXPIRED_LONG_AGO) return false;
+    try {
+      java.lang.reflect.Field nanos = io.grpc.Deadline.class.getDeclaredField("deadlineNanos");
+      java.lang.reflect.Field expired = io.grpc.Deadline.class.getDeclaredField("expired");
+      nanos.setAccessible(true);
+      expired.setAccessible(true);
+      long wasNanos = nanos.getLong(deadline);
+      boolean wasExpired = expired.getBoolean(deadline);
+      nanos.setLong(deadline, nanos.getLong(EXPIRED_LONG_AGO));
+      expired.setBoolean(deadline, true);
+      restore.add(() -> {
+        try {
+          nanos.setLong(deadline, wasNanos);
+          expired.setBoolean(deadline, wasExpired);
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false; // another gRPC's Deadline: left as it is
     }
   }
 
@@ -2760,7 +2896,8 @@ class StreamingTest {
    * The stock's map, swapped in for one test: a read of one product made by a caller of StockLevels.quantity (not
    * from inside reserve or adjust) waits there, releasing the stock's lock, until {@code expected} such reads have
    * met or WAIT has passed; each then reads the level as it was when the last of them arrived. Every reader of the
-   * stock then holds the same number, as on a busy server.
+   * stock then holds the same number, as on a busy server. A caller that holds the stock's lock itself around its read
+   * and its change (one step, as levels.reserve is) reads as it is: no busy server lets another in there.
    */
   static final class ReadsMeet extends java.util.LinkedHashMap<String, StockLevel> {
     private final transient StockLevels owner;
@@ -2799,7 +2936,7 @@ class StreamingTest {
     }
 
     @Override public StockLevel get(Object key) {
-      if (open && productId.equals(key) && Thread.holdsLock(owner) && readOnItsOwn()) {
+      if (open && productId.equals(key) && Thread.holdsLock(owner) && readOnItsOwn() && !lockedOutsideTheStock()) {
         int arrived;
         synchronized (this) { arrived = ++readers; }
         if (arrived > expected) return super.get(key); // after the meeting: as it is
@@ -2818,6 +2955,20 @@ class StreamingTest {
         if (level != null) return level;
       }
       return super.get(key);
+    }
+
+    /**
+     * Whether the reading thread holds the stock's lock from outside the stock too (synchronized (levels) around its read
+     * and its change): then its decision is one step under that lock, as levels.reserve's is, and its read goes through
+     * (a wait here would release that lock, which no busy server does).
+     */
+    private boolean lockedOutsideTheStock() {
+      java.lang.management.ThreadInfo[] info = java.lang.management.ManagementFactory.getThreadMXBean()
+          .getThreadInfo(new long[] {Thread.currentThread().getId()}, true, false);
+      if (info.length == 0 || info[0] == null) return false;
+      int lock = System.identityHashCode(owner);
+      return java.util.Arrays.stream(info[0].getLockedMonitors()).anyMatch(m -> m.getIdentityHashCode() == lock
+          && !m.getLockedStackFrame().getClassName().equals("StockLevels"));
     }
 
     /** Whether StockLevels.quantity was called from outside the stock (a decision its lock does not cover). */
@@ -2993,6 +3144,34 @@ class StreamingTest {
         @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
           super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
             @Override public void onMessage(A message) { } // lost on the way
+          }, headers);
+        }
+      };
+    }
+  }
+
+  /**
+   * On the client's side: a call goes through to the server, which gets every adjustment and answers; then the way back
+   * fails: the summary is lost, and the call ends {@code end} (a connection reset, say), or, when {@code end} is null,
+   * its end never reaches the client. Counts the calls made.
+   */
+  static final class FailsOnTheWay implements io.grpc.ClientInterceptor {
+    private final Status end;
+    final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+    FailsOnTheWay(Status end) { this.end = end; }
+
+    @Override
+    public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+        io.grpc.Channel next) {
+      calls.incrementAndGet();
+      return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override public void start(Listener<A> listener, io.grpc.Metadata headers) {
+          super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override public void onMessage(A message) { } // lost on the way back
+            @Override public void onClose(Status status, io.grpc.Metadata trailers) {
+              if (end != null) super.onClose(end, new io.grpc.Metadata()); // else: never reaches the client
+            }
           }, headers);
         }
       };
