@@ -1178,7 +1178,7 @@ class OrderViewsTest {
       caller.setDaemon(true);
       caller.start();
       boolean heldBack = nested.heldBack(caller, done);
-      if (heldBack) caller.interrupt();  // a caller held back for good: let it go (the calls below it fail)
+      if (heldBack) nested.letGo(caller, done);
       Throwable failed = done.getNow(null);
       assertThat(!heldBack && failed == null && nested.mostAtOnce() == ASYNC_CALLS_AT_ONCE)
           .as("TODO 1: %d blocking get calls were made on one RestClient, each from inside the one before while it was on its"
@@ -1201,6 +1201,7 @@ class OrderViewsTest {
       private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
       private final java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
       volatile RestClient client;
+      private volatile boolean stop;
 
       NestedCalls(int calls) { this.calls = calls; }
 
@@ -1236,6 +1237,28 @@ class OrderViewsTest {
         return !done.isDone();
       }
 
+      /**
+       * Lets a caller held back go, so that no thread of the lab's is left waiting for good (later tests look at the lab's
+       * threads): no call makes another from now on, and the caller and every thread waiting in the lab's code (a pool's,
+       * holding the calls before it) are interrupted until the caller is done, bounded. A wait that ignores interrupts stays.
+       */
+      void letGo(Thread caller, CompletableFuture<Throwable> done) throws InterruptedException {
+        stop = true;
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (!done.isDone() && System.nanoTime() < until) {
+          caller.interrupt();
+          for (var thread : Thread.getAllStackTraces().entrySet()) {
+            if (thread.getKey() == Thread.currentThread() || !waiting(thread.getKey())) continue;
+            if (java.util.Arrays.stream(thread.getValue()).anyMatch(frame -> Step1.labClass(frame.getClassName()))) thread.getKey().interrupt();
+          }
+          try {
+            done.get(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException notYet) {
+            // still unwinding
+          }
+        }
+      }
+
       private static boolean waiting(Thread t) {
         Thread.State state = t.getState();
         return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING || state == Thread.State.BLOCKED;
@@ -1246,7 +1269,7 @@ class OrderViewsTest {
         int now = inFlight.incrementAndGet();
         most.accumulateAndGet(now, Math::max);
         try {
-          if (now < calls) client.get("http://127.0.0.1:9/orders/" + (now + 1), Services.Order.class);  // the next call, from inside
+          if (now < calls && !stop) client.get("http://127.0.0.1:9/orders/" + (now + 1), Services.Order.class);  // the next call, from inside
           String path = request.uri().getPath();
           String id = path.substring(path.lastIndexOf('/') + 1);
           return (HttpResponse<T>) new Answer(200, "{\"id\":\"" + id + "\",\"customerId\":\"7\",\"item\":\"item\",\"totalCents\":1}");
