@@ -777,7 +777,15 @@ class OrderViewsTest {
           boolean clock = false;  // once seen running, the page is waited for until it is done (or the bound)
           // A part asked for again while the first request waits (a hedge, a second try of its own) ends the wait: seen.
           while (caller.isAlive() && System.nanoTime() < until && java.util.Arrays.stream(backends.asked(id)).allMatch(n -> n <= 1)
-              && (clock |= clockRunning(java.util.List.of(caller), before))) Thread.sleep(5);
+              && (clock |= clockRunning(java.util.List.of(caller), before))) {
+            // A deadline on CompletableFuture's timer runs out now, however long: no waiting it out. The page it wakes is
+            // let run before its state is looked at again (woken, it still shows parked until it runs), bounded.
+            if (runPendingTimeoutsNow() > 0) {
+              long woken = System.nanoTime() + 2_000_000_000L;
+              while (caller.isAlive() && wokenNotRunYet(caller) && System.nanoTime() < woken) Thread.sleep(1);
+            }
+            Thread.sleep(5);
+          }
         } finally {
           backends.release(part, id);
         }
@@ -906,6 +914,51 @@ class OrderViewsTest {
         Thread.sleep(1);
       }
       return true;
+    }
+
+    /**
+     * Runs at once every timeout pending on CompletableFuture's own timer (orTimeout, completeOnTimeout, delayedExecutor),
+     * as if its time had come: a page's deadline there, on allOf(...) or a future of its own, runs out now instead of after
+     * its seconds, whatever their number (the tests set no timeout of their own there, but timeoutPending's, due at once).
+     * Only where that timer can be read (Java 17 to 22, through sun.misc.Unsafe as PlatformCharset does: java.base keeps the
+     * field closed to reflection, and Unsafe's field access warns from Java 24 on); elsewhere, or if anything fails, the
+     * deadline runs out in its own time, and the tests wait for it as before.
+     */
+    static int runPendingTimeoutsNow() {
+      int ran = 0;
+      if (Runtime.version().feature() >= 23) return ran;
+      try {
+        Class<?> type = Class.forName("sun.misc.Unsafe");
+        java.lang.reflect.Field theUnsafe = type.getDeclaredField("theUnsafe");
+        theUnsafe.setAccessible(true);
+        Object unsafe = theUnsafe.get(null);
+        java.lang.reflect.Field field = Class.forName("java.util.concurrent.CompletableFuture$Delayer").getDeclaredField("delayer");
+        Object base = type.getMethod("staticFieldBase", java.lang.reflect.Field.class).invoke(unsafe, field);
+        long offset = (long) type.getMethod("staticFieldOffset", java.lang.reflect.Field.class).invoke(unsafe, field);
+        Object timer = type.getMethod("getObjectVolatile", Object.class, long.class).invoke(unsafe, base, offset);
+        if (!(timer instanceof java.util.concurrent.ScheduledThreadPoolExecutor delayer)) return ran;
+        // Taken off the queue first, so that the timer's own thread cannot run the same one as well.
+        for (Runnable task : delayer.getQueue().toArray(new Runnable[0])) {
+          if (delayer.remove(task)) {
+            task.run();
+            ran++;
+          }
+        }
+      } catch (Exception | LinkageError unreadable) {
+        // the deadline runs out in its own time
+      }
+      return ran;
+    }
+
+    /**
+     * Whether the thread waits, with no clock, on a CompletableFuture that is done already: woken, it has not run yet (a
+     * thread unparked shows its old state until it runs).
+     */
+    static boolean wokenNotRunYet(Thread thread) {
+      Object blocker = java.util.concurrent.locks.LockSupport.getBlocker(thread);
+      // a join() or get() with no timeout waits in a ManagedBlocker whose isReleasable() says whether it was woken
+      return thread.getState() == Thread.State.WAITING && parkedOnAFuture(thread)
+          && blocker instanceof java.util.concurrent.ForkJoinPool.ManagedBlocker waiting && waiting.isReleasable();
     }
 
     /** Whether the thread is parked waiting for a CompletableFuture (join, get, allOf(...).join()). */
@@ -1174,7 +1227,7 @@ class OrderViewsTest {
         } catch (Throwable e) {
           done.complete(e);
         }
-      }, "caller", 512L << 20);  // stack enough for thousands of calls, one inside the other
+      }, "caller", 64L << 20);  // stack enough for thousands of calls, one inside the other (a few frames each)
       caller.setDaemon(true);
       caller.start();
       boolean heldBack = nested.heldBack(caller, done);
