@@ -1677,11 +1677,7 @@ class VersioningTest {
     void nothingAnAnswerHoldsIsWriteOnly() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : PRODUCT_ANSWERS) {
-        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
-        List<JsonNode> all = new ArrayList<>(product);
-        for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
-        List<JsonNode> price = property(document, product, "price");
-        for (String name : new String[] {"amount", "currency"}) all.addAll(property(document, price, name));
+        List<JsonNode> all = heldSchemas(document, answer[0], answer[1]);
         List<String> writeOnly = all.stream().filter(each -> each.path("writeOnly").asBoolean(false)).map(JsonNode::toString).toList();
         assertThat(writeOnly)
             .as("TODO 4: the %s answer of %s: a schema of what every answer holds says writeOnly: true, which tells a"
@@ -1697,11 +1693,7 @@ class VersioningTest {
     void nothingAnAnswerHoldsIsNullable() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : PRODUCT_ANSWERS) {
-        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
-        List<JsonNode> all = new ArrayList<>(product);
-        for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
-        List<JsonNode> price = property(document, product, "price");
-        for (String name : new String[] {"amount", "currency"}) all.addAll(property(document, price, name));
+        List<JsonNode> all = heldSchemas(document, answer[0], answer[1]);
         // A 3.1 validator ignores nullable (JSON Schema has no such keyword), so no answer checked against the contract
         // shows it: read by its letter, in every schema that applies to what an answer holds.
         List<String> nullable = all.stream().filter(each -> each.path("nullable").asBoolean(false)).map(JsonNode::toString)
@@ -2388,6 +2380,19 @@ class VersioningTest {
   private static List<JsonNode> productSchemas(JsonNode document, String path, String type) {
     return applying(document, document.path("paths").path(path).path("get").path("responses").path("200").path("content")
         .path(type).path("schema"));
+  }
+
+  /**
+   * Every schema that applies to what the 200 answer of path as type holds: the product, its id, name and price, and the
+   * price's amount and currency, each with every schema it reaches.
+   */
+  private static List<JsonNode> heldSchemas(JsonNode document, String path, String type) {
+    List<JsonNode> product = productSchemas(document, path, type);
+    List<JsonNode> all = new ArrayList<>(product);
+    for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
+    List<JsonNode> price = property(document, product, "price");
+    for (String name : new String[] {"amount", "currency"}) all.addAll(property(document, price, name));
+    return all;
   }
 
   /** Each value of a keyword in the schemas that have it, as "keyword: value". */
