@@ -1405,6 +1405,14 @@ class VersioningTest {
             .as("TODO 3: %s has no price of its own, only another thing's price inside an added field: reject it", onlyNested)
             .isInstanceOf(IllegalArgumentException.class);
       }
+      // Nor a whole product inside the one field of a body (an envelope, {"data": {...}}): the body itself has no price.
+      for (String envelope : new String[] {"data", "product", "item"}) {
+        String wrapped = "{\"" + envelope + "\":{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"USD\"}}}";
+        assertThat(catchThrowable(() -> ProductReader.read(wrapped)))
+            .as("TODO 3: %s has no price of its own, only a product inside its one field: the price is the body's own price"
+                + " field, read by its path (product.path(\"price\")), never one found by unwrapping an envelope; reject it", wrapped)
+            .isInstanceOf(IllegalArgumentException.class);
+      }
     }
 
     @Test
