@@ -111,6 +111,12 @@ class VersioningTest {
       // An id is any whole number the catalog has: 0 and below too (a sample, a product of the old system), never a 400.
       java.util.Map.entry(0, new CatalogApi.Product(0, "Sample sachet", new BigDecimal("0"), "EUR")),
       java.util.Map.entry(-7, new CatalogApi.Product(-7, "Legacy grinder", new BigDecimal("89.00"), "CHF")),
+      // Every int is an id the catalog may have, up to both its ends: the largest, the smallest (one further from 0 than the
+      // largest), and the first of ten digits, so a check of "past an int" of its own that refuses an int (by its digits,
+      // by its magnitude) shows.
+      java.util.Map.entry(Integer.MAX_VALUE, new CatalogApi.Product(Integer.MAX_VALUE, "Last of the range", new BigDecimal("1.00"), "EUR")),
+      java.util.Map.entry(Integer.MIN_VALUE, new CatalogApi.Product(Integer.MIN_VALUE, "First of the range", new BigDecimal("2.00"), "EUR")),
+      java.util.Map.entry(1_000_000_000, new CatalogApi.Product(1_000_000_000, "Ten-digit tin", new BigDecimal("3.00"), "EUR")),
       // Stored as they are: a name with spaces around it, a currency empty or blank. An answer sends them as stored, the
       // same in v1 and v2: EUR is the reader's default for a currency that is missing, never the server's for one it has.
       java.util.Map.entry(21, new CatalogApi.Product(21, "  Cup, seconds ", new BigDecimal("3.00"), "")),
@@ -259,8 +265,9 @@ class VersioningTest {
                       + " around, an empty or blank currency too, sent as a string: EUR is the reader's default for a missing one,"
                       + " not the server's, so an empty currency left out (@JsonInclude(NON_EMPTY)) or sent as null reaches every"
                       + " v2 client as EUR; no strip() or default of your own), whatever Java knows of it, and"
-                      + " whatever its id (0 and below too: an id is any whole number, as find(ctx) takes it; no check of your own"
-                      + " turns one into a 400) (nothing kept from an earlier answer or another catalog), and written by ctx.json(...),"
+                      + " whatever its id (0 and below too, and every int to its ends, 2147483647 and -2147483648: an id is any whole"
+                      + " number, as find(ctx) takes it; no check of your own turns one into a 400, nor one of 10 digits or of the"
+                      + " smallest int into a 404 as if past an int) (nothing kept from an earlier answer or another catalog), and written by ctx.json(...),"
                       + " JSON whatever the name and the machine's language and charset (a body built by hand with String.format is"
                       + " no JSON for a name with a quote or a line break, and %%d writes an Arabic machine's digits; String.getBytes()"
                       + " writes \"Caf\u00e9 \u20ac\" in a Windows JDK 17's windows-1252, not the UTF-8 of JSON), its id as the product's"
@@ -425,6 +432,38 @@ class VersioningTest {
                 lines[0], lines[1], response.body())
             .isEqualTo("200 " + lines[2]);
       }
+    }
+
+    @Test
+    @DisplayName("each request's own Accept header chooses its version: a client that got v2 before, cookies kept, still gets v1 when it names none")
+    void eachRequestChoosesItsVersion() throws Exception {
+      // A client that keeps cookies (a browser, an HttpClient with a CookieManager) asks for v2, then names no version, then
+      // others: nothing of its earlier requests (a cookie, a session) may choose for a later one.
+      HttpClient keepsCookies = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+          .cookieHandler(new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ALL)).build();
+      String[][] asked = {{V2, V2}, {null, PLAIN_JSON}, {PLAIN_JSON, PLAIN_JSON}, {"*/*", PLAIN_JSON}, {"application/*", PLAIN_JSON},
+          {V1, V1}, {V2, V2}, {"text/html, */*;q=0.8", PLAIN_JSON}};
+      List<String> answered = new ArrayList<>();
+      boolean wrong = false;
+      for (String[] each : asked) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + "/api/products/1")).timeout(Duration.ofSeconds(25));
+        if (each[0] != null) request.header("Accept", each[0]);
+        HttpResponse<String> response = keepsCookies.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode price = priceOf(response);
+        String got = response.statusCode() + " " + mediaType(response)
+            + (price.isObject() ? " v2 body" : price.isNumber() ? " v1 body" : " " + response.body());
+        String due = "200 " + each[1] + (each[1].equals(V2) ? " v2 body" : " v1 body");
+        Story.add("a client that keeps cookies: GET /api/products/1" + (each[0] == null ? "" : "  Accept: " + each[0]) + "  -> " + got);
+        wrong |= !got.equals(due);
+        answered.add("Accept: " + (each[0] == null ? "(none)" : each[0]) + " -> " + got + (got.equals(due) ? "" : " (due: " + due + ")"));
+      }
+      assertThat(wrong)
+          .as("TODO 2: a client that keeps cookies asked for v2, then named no version or another: each request's own Accept"
+              + " header chooses its version, nothing remembered of the client's earlier requests (a cookie, a session): a"
+              + " client that names no version (no Accept, application/json, */*) was written against v1 and gets v1, and a"
+              + " cache that keys on Accept (Vary: Accept) would hand the v2 chosen by a cookie to every v1 client. Answered, in"
+              + " order: %s", answered)
+          .isFalse();
     }
 
     @Order(1)
@@ -646,7 +685,8 @@ class VersioningTest {
               assertThat(idSent(sent) + " " + sent.path("name").asText() + " " + (accept.equals(V2) ? currencySent(sent) : product.currency()))
                   .as("TODO 2: /api/products/%s with Accept: %s, of a second catalog whose product %s is %s, answered %s: build"
                       + " the body with v1(product) or v2(product) from the product find(ctx) found in this catalog, whatever"
-                      + " its id (0 and below too: no check of your own turns one into a 400), its name and currency as stored"
+                      + " its id (0 and below too, and every int to its ends, 2147483647 and -2147483648: no check of your own turns"
+                      + " one into a 400, nor into a 404 as if past an int), its name and currency as stored"
                       + " (spaces around, an empty or blank currency too, sent as a string: no strip() or default EUR of your"
                       + " own, nor an empty one left out or sent as null, which a v2 client reads as EUR), written by"
                       + " ctx.json(...), JSON whatever the name and the machine's language and charset (never built by hand with"
@@ -1126,7 +1166,10 @@ class VersioningTest {
           "{\"id\":null,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}",
           // A name that is there is the product's, whatever text it is: "null" and "" too.
           "{\"id\":7,\"name\":\"null\",\"price\":{\"amount\":7.50}}", "{\"id\":8,\"name\":\"\",\"price\":{\"amount\":7.50}}",
-          "{\"id\":-3,\"name\":\"NULL\",\"price\":{\"amount\":7.50}}"}) {
+          "{\"id\":-3,\"name\":\"NULL\",\"price\":{\"amount\":7.50}}",
+          // As the server stores and sends it: spaces, a tab or a line break around it are the name's (no strip() or trim()).
+          "{\"id\":21,\"name\":\"  Cup, seconds \",\"price\":{\"amount\":7.50}}",
+          "{\"id\":22,\"name\":\"\\tTamper\\n\",\"price\":{\"amount\":7.50}}", "{\"id\":23,\"name\":\" \",\"price\":{\"amount\":7.50}}"}) {
         Throwable thrown = catchThrowable(() -> ProductReader.read(body));
         assertThat(thrown == null)
             .as("TODO 3: %s has a price.amount, the one field without a safe default, so it can be used; the reader failed"
@@ -1145,7 +1188,8 @@ class VersioningTest {
             .as("TODO 3: the id and name read from %s: a field that is missing, absent or null (as for the currency), reads"
                 + " as its empty value, id 0 and name \"\" (asInt(), asText(\"\")), never as a value the body does not"
                 + " hold, such as the name \"null\" (asText() of a JSON null); a name that is there is kept as sent, the"
-                + " text \"null\" too", body)
+                + " text \"null\" too, and spaces around it too (the server stores and sends \"  Cup, seconds \" so: no strip()"
+                + " or trim() of your own)", body)
             .isEqualTo(due);
       }
     }
@@ -1361,6 +1405,14 @@ class VersioningTest {
             .as("TODO 3: %s has no price of its own, only another thing's price inside an added field: reject it", onlyNested)
             .isInstanceOf(IllegalArgumentException.class);
       }
+      // Nor a whole product inside the one field of a body (an envelope, {"data": {...}}): the body itself has no price.
+      for (String envelope : new String[] {"data", "product", "item"}) {
+        String wrapped = "{\"" + envelope + "\":{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50,\"currency\":\"USD\"}}}";
+        assertThat(catchThrowable(() -> ProductReader.read(wrapped)))
+            .as("TODO 3: %s has no price of its own, only a product inside its one field: the price is the body's own price"
+                + " field, read by its path (product.path(\"price\")), never one found by unwrapping an envelope; reject it", wrapped)
+            .isInstanceOf(IllegalArgumentException.class);
+      }
     }
 
     @Test
@@ -1398,7 +1450,9 @@ class VersioningTest {
       String whole = "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}";
       for (String body : new String[] {"{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.",
           "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}", "<html>502 Bad Gateway</html>",
-          "", "null", "[]", "\"7.50\"", whole + " {\"price\":{\"amount\":0}}", whole + "<html>502 Bad Gateway</html>",
+          "", "null", "[]", "\"7.50\"", whole + " {\"price\":{\"amount\":0}}",
+          // A list is no product, even one holding a product (one, or several: a v3 list endpoint): never its first element.
+          "[" + whole + "]", "[" + whole + "," + whole.replace("7.50", "8.10") + "]", whole + "<html>502 Bad Gateway</html>",
           whole + "}", whole + " x",
           // Followed by what Java calls whitespace and JSON does not (RFC 8259: space, tab, line feed, carriage return only):
           // a vertical tab, a form feed, a record separator, a line separator, an ideographic space (strip() removes them all).
@@ -1409,9 +1463,10 @@ class VersioningTest {
         assertThat(thrown)
             .as("TODO 3: ProductReader.read(%s) threw %s: a body it cannot use, cut off, no JSON at all, a JSON value that is"
                 + " no product (a JSON string too, even one holding a product's JSON: a body is read once, never parsed again),"
+                + " a list holding a product (one or several: a body is one product object, never a list's first element),"
                 + " or one JSON value followed by more (a second body, an error page, or what Java's strip() or trim() takes for"
                 + " whitespace and JSON does not: a form feed, a vertical tab, U+001E, U+2028: hand Jackson the body as it came),"
-                + " is no JSON either, an IllegalArgumentException (the"
+                + " cannot be used: an IllegalArgumentException (the"
                 + " given code wraps Jackson's JsonProcessingException in one, and the given mapper refuses what follows the"
                 + " value, FAIL_ON_TRAILING_TOKENS; keep both), so a caller has one exception to catch",
                 java.util.regex.Pattern.compile("[\\x00-\\x1f\\u2028\\u3000]").matcher(body)
@@ -1630,11 +1685,7 @@ class VersioningTest {
     void nothingAnAnswerHoldsIsWriteOnly() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : PRODUCT_ANSWERS) {
-        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
-        List<JsonNode> all = new ArrayList<>(product);
-        for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
-        List<JsonNode> price = property(document, product, "price");
-        for (String name : new String[] {"amount", "currency"}) all.addAll(property(document, price, name));
+        List<JsonNode> all = heldSchemas(document, answer[0], answer[1]);
         List<String> writeOnly = all.stream().filter(each -> each.path("writeOnly").asBoolean(false)).map(JsonNode::toString).toList();
         assertThat(writeOnly)
             .as("TODO 4: the %s answer of %s: a schema of what every answer holds says writeOnly: true, which tells a"
@@ -1650,11 +1701,7 @@ class VersioningTest {
     void nothingAnAnswerHoldsIsNullable() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : PRODUCT_ANSWERS) {
-        List<JsonNode> product = productSchemas(document, answer[0], answer[1]);
-        List<JsonNode> all = new ArrayList<>(product);
-        for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
-        List<JsonNode> price = property(document, product, "price");
-        for (String name : new String[] {"amount", "currency"}) all.addAll(property(document, price, name));
+        List<JsonNode> all = heldSchemas(document, answer[0], answer[1]);
         // A 3.1 validator ignores nullable (JSON Schema has no such keyword), so no answer checked against the contract
         // shows it: read by its letter, in every schema that applies to what an answer holds.
         List<String> nullable = all.stream().filter(each -> each.path("nullable").asBoolean(false)).map(JsonNode::toString)
@@ -1670,18 +1717,22 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("the contract gives the amount no default: it has no safe one")
+    @DisplayName("the contract gives the amount no default, nor the price that holds it: neither has a safe one")
     void amountHasNoDefault() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : new String[][] {{"/api/v2/products/{id}", PLAIN_JSON}, {"/api/products/{id}", V2}}) {
         List<JsonNode> prices = property(document, productSchemas(document, answer[0], answer[1]), "price");
         // Every schema that applies to the amount: its own, one beside or behind a $ref, one in an allOf.
         List<String> defaults = new ArrayList<>(keywords(priceProperty(document, answer[0], answer[1], "amount"), "default"));
-        for (JsonNode price : prices) if (price.path("default").has("amount")) defaults.add("the price's default: " + price.get("default"));
+        // Nor the price itself, whatever its default holds: with an amount it is the amount's default, without one (a
+        // {currency: EUR}, an empty {}) a price with no amount, which is no price; every answer has one, required.
+        for (JsonNode price : prices) if (price.has("default")) defaults.add("the price's default: " + price.get("default"));
         assertThat(defaults)
-            .as("TODO 4: the amount of the %s answer of %s has a default (beside a $ref or in a schema it reaches through"
-                + " $ref or allOf as well): a generated client would fill a missing amount with it and sell the product for"
-                + " that; leave it required, without default. Defaults", answer[1], answer[0])
+            .as("TODO 4: the amount of the %s answer of %s, or its price, has a default (beside a $ref or in a schema it reaches"
+                + " through $ref or allOf as well): a generated client would fill a missing amount with it and sell the product"
+                + " for that, or fill a missing price with one that has no amount (a default {currency: EUR} on the price is"
+                + " such a price: the currency's default belongs in the currency's schema only); leave the price and its amount"
+                + " required, without default. Defaults", answer[1], answer[0])
             .isEmpty();
       }
     }
@@ -1999,7 +2050,10 @@ class VersioningTest {
    */
   private static String mapperByIdentity(Object value) {
     boolean mapper = value instanceof com.fasterxml.jackson.databind.ObjectMapper || value instanceof com.fasterxml.jackson.core.JsonFactory
-        || value instanceof com.fasterxml.jackson.databind.ObjectReader || value instanceof com.fasterxml.jackson.databind.ObjectWriter;
+        || value instanceof com.fasterxml.jackson.databind.ObjectReader || value instanceof com.fasterxml.jackson.databind.ObjectWriter
+        // And the server itself, which a route's lambda reaches through the API it captures: read field by field (when Javalin
+        // shares the lab's class loader, a cold run) its lazy JSON mapper is made at the first answer while the API keeps nothing.
+        || value instanceof io.javalin.Javalin;
     return mapper ? value.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(value)) : null;
   }
 
@@ -2334,6 +2388,19 @@ class VersioningTest {
   private static List<JsonNode> productSchemas(JsonNode document, String path, String type) {
     return applying(document, document.path("paths").path(path).path("get").path("responses").path("200").path("content")
         .path(type).path("schema"));
+  }
+
+  /**
+   * Every schema that applies to what the 200 answer of path as type holds: the product, its id, name and price, and the
+   * price's amount and currency, each with every schema it reaches.
+   */
+  private static List<JsonNode> heldSchemas(JsonNode document, String path, String type) {
+    List<JsonNode> product = productSchemas(document, path, type);
+    List<JsonNode> all = new ArrayList<>(product);
+    for (String name : new String[] {"id", "name", "price"}) all.addAll(property(document, product, name));
+    List<JsonNode> price = property(document, product, "price");
+    for (String name : new String[] {"amount", "currency"}) all.addAll(property(document, price, name));
+    return all;
   }
 
   /** Each value of a keyword in the schemas that have it, as "keyword: value". */
