@@ -49,6 +49,8 @@ class RestVsGrpcTest {
   static final int BIG = 5_000;
   /** The callers the demo runs at once (RestVsGrpc's "32 callers" rows): servers and clients serve that many side by side. */
   static final int DEMO_CALLERS = 32;
+  /** The counts the demo's callers ask for (1 and 1,000 items), and the largest the server answers. */
+  static final int[] DEMO_COUNTS = {1, 1_000, 10_000};
   /** The server's work in the overlap tests: long enough for all the calls to meet in it; cut short once they have. */
   static final Duration WORK = Duration.ofSeconds(20);
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -135,12 +137,16 @@ class RestVsGrpcTest {
       long seed = fixed == null || fixed.isBlank() ? new java.util.Random().nextLong() : Long.parseLong(fixed.strip());
       System.out.println("      every value: seed " + seed + " (LAB06_SEED=" + seed + " repeats it)");
       StockCodec.Report report = anyReport(seed);
-      StockCodec.Report back = StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(report).toByteArray()));
+      // The JVM's default charset is US-ASCII for the trip, whatever the machine's: Protobuf writes its strings as UTF-8,
+      // and text turned into bytes with the platform's charset (getBytes() into setNameBytes) comes back as '?'.
+      StockCodec.Report back = workbook.test.PlatformCharset.with(StandardCharsets.US_ASCII,
+          () -> StockCodec.fromProto(StockReport.parseFrom(StockCodec.toProto(report).toByteArray())));
       for (int i = 0; i < report.items().size(); i++) {
         assertThat(back.items().get(i)).as("TODO 1: item %d after toProto, bytes and fromProto (seed %d): every field as it "
             + "was, whatever its value; Protobuf itself leaves out only the default (0, false, \"\"), so set every field "
             + "as it is, its text too (an accent written as a combining mark stays one: normalized, the text is another string,"
-            + " other bytes than JSON sends) (see hint 1)", i, seed).isEqualTo(report.items().get(i));
+            + " other bytes than JSON sends), on a machine of any charset (here US-ASCII: a String's bytes are its UTF-8 ones,"
+            + " set by setName, not getBytes() of the platform's charset) (see hint 1)", i, seed).isEqualTo(report.items().get(i));
       }
       assertThat(back).as("TODO 1: the report after the trip (seed %d)", seed).isEqualTo(report);
     }
@@ -315,41 +321,46 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
-    @DisplayName("toProto maps the items on the thread that calls it: no parallel stream hands them to the JVM's common pool")
+    @DisplayName("toProto maps the items on the thread that calls it: no parallel stream hands them to the JVM's common pool, whatever their count")
     void mapsOnTheCallersThread() {
       // Every read of the items is checked where it happens: inside toProto, on the caller's own stack, or inside a
-      // fork/join task (a parallel stream), whether the caller runs it or a thread of the common pool does.
+      // fork/join task (a parallel stream), whether the caller runs it or a thread of the common pool does. Reports of
+      // 1 to 10,000 items, the largest a server answers, just past the demo's 1,000 too: a parallel stream kept for big
+      // lists ("it pays off there") maps only those on the pool.
       List<String> forked = new java.util.concurrent.CopyOnWriteArrayList<>();
-      java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
-      List<StockCodec.Item> fixture = StockCodec.report("LYON-1", 1_000).items();
       Thread caller = Thread.currentThread();
-      class Items extends java.util.AbstractList<StockCodec.Item> implements java.util.RandomAccess {
-        @Override public StockCodec.Item get(int i) {
-          if (checked.add(Thread.currentThread())) {
-            // Another thread than the caller's reads them, whatever its pool (the common pool, one of StockCodec's own).
-            String where = Thread.currentThread() != caller ? Thread.currentThread().getName() + ": not the thread that"
-                + " called toProto" : StackWalker.getInstance().walk(frames -> {
-              for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
-                StackWalker.StackFrame f = it.next();
-                if (f.getClassName().equals("StockCodec")) return "";
-                if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
-                    || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
-                  return Thread.currentThread().getName() + ": inside a fork/join task (" + f.getClassName() + ")";
+      for (int count : new int[] {1, 20, 1_000, 1_001, 10_000}) {
+        java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<StockCodec.Item> fixture = StockCodec.report("LYON-1", count).items();
+        class Items extends java.util.AbstractList<StockCodec.Item> implements java.util.RandomAccess {
+          @Override public StockCodec.Item get(int i) {
+            if (checked.add(Thread.currentThread())) {
+              // Another thread than the caller's reads them, whatever its pool (the common pool, one of StockCodec's own).
+              String where = count + " items, " + (Thread.currentThread() != caller ? Thread.currentThread().getName()
+                  + ": not the thread that called toProto" : StackWalker.getInstance().walk(frames -> {
+                for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
+                  StackWalker.StackFrame f = it.next();
+                  if (f.getClassName().equals("StockCodec")) return "";
+                  if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
+                      || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
+                    return Thread.currentThread().getName() + ": inside a fork/join task (" + f.getClassName() + ")";
+                  }
                 }
-              }
-              return Thread.currentThread().getName() + ": outside StockCodec, on a thread of its own";
-            });
-            if (!where.isEmpty()) forked.add(where);
+                return Thread.currentThread().getName() + ": outside StockCodec, on a thread of its own";
+              }));
+              if (!where.endsWith(", ")) forked.add(where);
+            }
+            return fixture.get(i);
           }
-          return fixture.get(i);
-        }
 
-        @Override public int size() { return fixture.size(); }
+          @Override public int size() { return fixture.size(); }
+        }
+        StockReport message = StockCodec.toProto(new StockCodec.Report("LYON-1", new Items()));
+        assertThat(message.getItemsCount()).as("TODO 1: items in the message toProto built of %d", count).isEqualTo(count);
       }
-      StockReport message = StockCodec.toProto(new StockCodec.Report("LYON-1", new Items()));
-      assertThat(message.getItemsCount()).as("TODO 1: items in the message toProto built of 1,000").isEqualTo(1_000);
-      assertThat(forked).as("TODO 1: where toProto read the items of a report of 1,000 (the threads, first read each):"
-          + " a parallel stream maps them in fork/join tasks on the JVM's common pool, a thread per core but one,"
+      assertThat(forked).as("TODO 1: where toProto read the items of reports of 1 to 10,000 items (the count, the threads,"
+          + " first read each): a parallel stream, even one kept for big lists (more than 1,000, say: the gRPC server"
+          + " answers up to 10,000), maps them in fork/join tasks on the JVM's common pool, a thread per core but one,"
           + " shared by every call at once: the encode row then times a parallel mapping against JSON's sequential"
           + " one, on as many cores as the machine has, and calls made at once wait for one another's items on the"
           + " pool's few threads (a pool of StockCodec's own times the same parallel mapping); map the items in a loop"
@@ -389,7 +400,7 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("every request that accepts JSON gets the report: no Accept, */*, application/*, application/json in any case or among others, on one Accept line or two")
+    @DisplayName("every request that accepts JSON gets the report: no Accept, */*, application/*, application/json in any case or among others, on one Accept line or two, whatever the machine's locale")
     void everyAcceptOfJson() throws Exception {
       // RFC 9110 12.5.1: a media range matches by type and subtype, case-insensitive, with * for any; no Accept at all
       // accepts anything. What curl (*/*), a browser and most clients send all take the JSON answer. Accept is a list:
@@ -397,25 +408,39 @@ class RestVsGrpcTest {
       // JSON on the second line is accepted as much as on the first.
       List<String> accepts = java.util.Arrays.asList(null, "*/*", "application/*", "application/json", "APPLICATION/JSON",
           "application/*;q=0.9, text/plain;q=0.5", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-          "text/html\napplication/json", "text/plain;q=0.5\n*/*;q=0.1", "image/png, text/csv\nApplication/*");
+          "text/html\napplication/json", "text/plain;q=0.5\n*/*;q=0.1", "image/png, text/csv\nApplication/*",
+          // In capitals among other ranges: Jetty hands a few common values on as it knows them (APPLICATION/JSON alone
+          // reaches the handler as application/json), a list as it was sent.
+          "text/plain;q=0.5, APPLICATION/JSON", "IMAGE/PNG, APPLICATION/*;q=0.9");
       String expected = new String(StockCodec.toJson(StockCodec.report("LYON-1", 3)), StandardCharsets.UTF_8);
       List<String> wrong = new ArrayList<>();
-      for (String accept : accepts) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + servers.restPort()
-            + "/stock/LYON-1?items=3")).timeout(Duration.ofSeconds(10));
-        if (accept != null) for (String line : accept.split("\n")) request.header("Accept", line);
-        HttpResponse<byte[]> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        String body = new String(r.body(), StandardCharsets.UTF_8);
-        if (r.statusCode() != 200 || !body.equals(expected)) {
-          wrong.add((accept == null ? "no Accept" : "Accept: " + accept.replace("\n", " and a second line Accept: "))
-              + " answered " + r.statusCode() + " " + body.substring(0, Math.min(60, body.length())));
+      // The JVM's default locale is Turkish during the calls, whatever the machine's (client and servers share this
+      // JVM): there toLowerCase() lowers 'I' to a dotless 'ı', so APPLICATION/JSON lowered in the machine's locale reads
+      // "applıcatıon/json". HTTP's case-insensitivity is ASCII's, the same on every machine.
+      Locale locale = Locale.getDefault();
+      Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+      try {
+        for (String accept : accepts) {
+          HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + servers.restPort()
+              + "/stock/LYON-1?items=3")).timeout(Duration.ofSeconds(10));
+          if (accept != null) for (String line : accept.split("\n")) request.header("Accept", line);
+          HttpResponse<byte[]> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+          String body = new String(r.body(), StandardCharsets.UTF_8);
+          if (r.statusCode() != 200 || !body.equals(expected)) {
+            wrong.add((accept == null ? "no Accept" : "Accept: " + accept.replace("\n", " and a second line Accept: "))
+                + " answered " + r.statusCode() + " " + body.substring(0, Math.min(60, body.length())));
+          }
         }
+      } finally {
+        Locale.setDefault(locale);
       }
       assertThat(wrong).as("TODO 2: requests for GET /stock/LYON-1?items=3 whose Accept takes JSON, answered otherwise than"
           + " 200 with the report's JSON: by RFC 9110 12.5.1 a media range matches by type and subtype, case-insensitive,"
           + " */* and application/* take application/json, and a request with no Accept takes anything; Accept sent on"
           + " two lines is one list of both (RFC 9110 5.3: ctx.header(\"Accept\") reads the first line only); a check of the"
-          + " header's text (contains(\"application/json\")) refuses curl and browsers with 406. Send the report and its"
+          + " header's text (contains(\"application/json\")) refuses curl and browsers with 406; and a range lowered in the"
+          + " machine's locale (toLowerCase(), here Turkish: 'I' lowers to a dotless 'ı') misreads APPLICATION/JSON on such a"
+          + " machine (equalsIgnoreCase, or toLowerCase(Locale.ROOT), is the same everywhere). Send the report and its"
           + " content type, whatever the Accept").isEmpty();
     }
 
@@ -605,22 +630,25 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
-    @DisplayName("each answer is encoded on the thread that serves its request, not on the JVM's common pool, whose size is the machine's")
+    @DisplayName("each answer is encoded on the thread that serves its request, not on the JVM's common pool, whose size is the machine's, whatever the count")
     void encodedOnTheRequestsThread() throws Exception {
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
         List<String> pooled = new java.util.concurrent.CopyOnWriteArrayList<>();
         own.stock = (warehouse, items) -> notingPoolThreads(StockCodec.report(warehouse, items), pooled);
         List<String> answers = new ArrayList<>();
-        for (int items : new int[] {1, 20, 1_000}) {
+        // 1 to 10,000 items, the largest the server answers, just past the demo's 1,000 too: an answer sent off the
+        // request's thread only when big ("it takes a while") is seen at 10,000.
+        for (int items : THREAD_COUNTS) {
           HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.restPort()
               + "/stock/LYON-1?items=" + items)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
           answers.add(r.statusCode() + (java.util.Arrays.equals(r.body(), StockCodec.toJson(StockCodec.report("LYON-1", items)))
               ? " the report's JSON" : " another body"));
         }
-        assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1 for 1, 20 and 1,000 items").containsOnly("200 the report's JSON");
+        assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1 for %s items", java.util.Arrays.toString(THREAD_COUNTS))
+            .containsOnly("200 the report's JSON");
         assertThat(pooled).as("TODO 2: threads of the JVM's common pool that read a report to encode it (CompletableFuture"
-            + ".supplyAsync or runAsync without an executor, ctx.future around one, a parallel stream): that pool has a"
-            + " thread per core but one, so on a machine of 4 or 8 cores the demo's 32 callers wait in line for 3 or 7"
+            + ".supplyAsync or runAsync without an executor, ctx.future around one, a parallel stream), for 1 to 10,000 items"
+            + " (an answer sent off the request's thread only when big is one too): that pool has a thread per core but one, so on a machine of 4 or 8 cores the demo's 32 callers wait in line for 3 or 7"
             + " encoders and REST's calls per second measure the queue; on 1 or 2 cores Java starts a thread per task"
             + " instead, and the wait hides on the very machine it was tried on. Encode on the request's thread:"
             + " ctx.contentType(\"application/json\").result(StockCodec.toJson(report))").isEmpty();
@@ -850,6 +878,45 @@ class RestVsGrpcTest {
             + " encode side by side too; a cap on the encodings (a Semaphore of fewer permits than the callers, 8 say) or"
             + " a lock around toJson makes the others wait in line, and the calls per second measure the queue; encode"
             + " on the request's thread, no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 4) // last: 32 answers of 10,000 items, and only a cap kept for big answers needs it
+    @DisplayName("32 requests at once for the largest answer, 10,000 items, are all in the server's work at the same moment: no cap kept for big answers")
+    void bigRequestsOverlap() throws Exception {
+      try (StockServers slow = new StockServers(0, 0, WORK)) {
+        // 10,000 items, the largest the server answers (the demo's 32 callers ask for 1,000; requestsOverlap asks for
+        // 20): a cap kept for big answers only ("they take memory") lets all the small ones through, and is seen here.
+        int count = 10_000;
+        // Let out of the work together (mostInsideWork interrupts it), the 32 answers then meet inside their encoding.
+        Together encoding = new Together(DEMO_CALLERS);
+        slow.stock = (warehouse, items) -> {
+          Thread.interrupted(); // the interrupt that ended the work, not one for the encoding's wait
+          return meetingInside(StockCodec.report(warehouse, items), encoding);
+        };
+        URI uri = URI.create("http://127.0.0.1:" + slow.restPort() + "/stock/LYON-1?items=" + count);
+        List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int most = mostInsideWork(DEMO_CALLERS, () -> {
+          HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+          answers.add(r.statusCode() + " " + r.body().length + " bytes");
+          return r;
+        });
+        assertThat(answers).as("TODO 2: the answers to %d requests at once for %d items", DEMO_CALLERS, count)
+            .containsOnly("200 " + StockCodec.toJson(StockCodec.report("LYON-1", count)).length + " bytes");
+        assertThat(most).as("TODO 2: requests inside the server's work at the same moment, of %d sent at once on %d"
+            + " connections for %d items, as the demo's callers send them: Javalin serves each on a thread of its own,"
+            + " and a lock around the handler (synchronized) makes every request wait for the one before, or a cap on the"
+            + " requests at work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure"
+            + " the lock or the cap; no lock, no cap", DEMO_CALLERS, DEMO_CALLERS, count).isEqualTo(DEMO_CALLERS);
+        assertThat(encoding.most()).as("TODO 2: answers of %d items being encoded as JSON at the same moment, of the %d"
+            + " requests let out of the server's work together (each encoding waits for the others while they keep"
+            + " coming, up to 5 s apart): the demo's callers encode side by side too, for 1 item and for 1,000; a cap on"
+            + " the encodings (a Semaphore of fewer permits than the callers, 8 say), even one kept for big answers only"
+            + " ('they take memory'), or a lock around toJson makes the others wait in line, and the calls per second"
+            + " measure the queue; encode on the request's thread, no lock, no cap, whatever the count", count,
+            DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
       }
     }
 
@@ -1263,7 +1330,7 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
-    @DisplayName("each reply is encoded on the thread that serves its call, not on the JVM's common pool, whose size is the machine's")
+    @DisplayName("each reply is encoded on the thread that serves its call, not on the JVM's common pool, whose size is the machine's, whatever the count")
     void encodedOnTheCallsThread() throws Exception {
       requireStep1("step 3");
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
@@ -1273,7 +1340,9 @@ class RestVsGrpcTest {
         try {
           StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
           List<String> answers = new ArrayList<>();
-          for (int items : new int[] {1, 20, 1_000}) {
+          // 1 to 10,000 items, the largest the server answers, just past the demo's 1,000 too: a reply sent off the
+          // call's thread only when big ("it takes a while") is seen at 10,000.
+          for (int items : THREAD_COUNTS) {
             try {
               StockReport reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS).getStock(StockQuery.newBuilder()
                   .setWarehouse("LYON-1").setItems(items).build());
@@ -1283,9 +1352,11 @@ class RestVsGrpcTest {
               answers.add("it failed with " + LocalGrpc.describe(e) + ". " + whyGrpcFailed(e));
             }
           }
-          assertThat(answers).as("TODO 3: the replies to GetStock for LYON-1 and 1, 20 and 1,000 items").containsOnly("the report asked");
+          assertThat(answers).as("TODO 3: the replies to GetStock for LYON-1 and %s items", java.util.Arrays.toString(THREAD_COUNTS))
+              .containsOnly("the report asked");
           assertThat(pooled).as("TODO 3: threads of the JVM's common pool that read a report to encode it (CompletableFuture"
-              + ".supplyAsync or runAsync without an executor, a parallel stream): that pool has a thread per core but one,"
+              + ".supplyAsync or runAsync without an executor, a parallel stream), for 1 to 10,000 items (a reply sent off the"
+              + " call's thread only when big is one too): that pool has a thread per core but one,"
               + " so on a machine of 4 or 8 cores the demo's 32 callers wait in line for 3 or 7 encoders and gRPC's calls"
               + " per second measure the queue; on 1 or 2 cores Java starts a thread per task instead, and the wait hides on"
               + " the very machine it was tried on. Encode on the call's thread: responses.onNext(StockCodec.toProto(report))"
@@ -1416,6 +1487,56 @@ class RestVsGrpcTest {
               + " encode side by side too; a cap on the encodings (a Semaphore of fewer permits than the callers, 8 say)"
               + " or a lock around toProto makes the others wait in line, and the calls per second measure the queue;"
               + " encode on the call's thread, no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+        } finally {
+          LocalGrpc.close(channel);
+        }
+      }
+    }
+
+    @Test
+    @Order(Order.DEFAULT + 3) // last: 32 replies of 10,000 items, and only a cap kept for big replies needs it
+    @DisplayName("32 calls at once for the largest reply, 10,000 items, are all in the server's work at the same moment: no cap kept for big replies")
+    void bigCallsOverlap() throws Exception {
+      requireStep1("step 3");
+      try (StockServers slow = new StockServers(0, 0, WORK)) {
+        ManagedChannel channel = LocalGrpc.channel(slow.grpcPort());
+        try {
+          StockReportsGrpc.StockReportsBlockingStub stub = StockReportsGrpc.newBlockingStub(channel);
+          // 10,000 items, the largest the server answers (the demo's 32 callers ask for 1,000; callsOverlap asks for
+          // 20): a cap kept for big replies only ("they take memory") lets all the small ones through, and is seen here.
+          int count = 10_000;
+          // Let out of the work together (mostInsideWork interrupts it), the 32 replies then meet inside toProto.
+          Together encoding = new Together(DEMO_CALLERS);
+          slow.stock = (warehouse, items) -> {
+            Thread.interrupted(); // the interrupt that ended the work, not one for the encoding's wait
+            return meetingInside(StockCodec.report(warehouse, items), encoding);
+          };
+          List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+          int most = mostInsideWork(DEMO_CALLERS, () -> {
+            String answer;
+            try {
+              answer = stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                  .getStock(StockQuery.newBuilder().setWarehouse("LYON-1").setItems(count).build()).getSerializedSize() + " bytes";
+            } catch (StatusRuntimeException e) {
+              answer = LocalGrpc.describe(e);
+            }
+            answers.add(answer);
+            return answer;
+          });
+          assertThat(answers).as("TODO 3: the answers to %d calls at once for %d items", DEMO_CALLERS, count)
+              .containsOnly(StockCodec.toProto(StockCodec.report("LYON-1", count)).getSerializedSize() + " bytes");
+          assertThat(most).as("TODO 3: calls inside the server's work at the same moment, of %d made at once on one"
+              + " HTTP/2 connection for %d items, as the demo's callers make them: the server runs each on a thread of its"
+              + " own, and a lock around getStock (synchronized) makes every call wait for the one before, or a cap on the"
+              + " calls at work (a Semaphore of fewer permits) lets only that many in, so the calls per second measure the"
+              + " lock or the cap; no lock, no cap", DEMO_CALLERS, count).isEqualTo(DEMO_CALLERS);
+          assertThat(encoding.most()).as("TODO 3: replies of %d items being encoded by toProto at the same moment, of the"
+              + " %d calls let out of the server's work together (each encoding waits for the others while they keep"
+              + " coming, up to 5 s apart): the demo's callers encode side by side too, for 1 item and for 1,000; a cap on"
+              + " the encodings (a Semaphore of fewer permits than the callers, 8 say), even one kept for big replies only"
+              + " ('they take memory'), or a lock around toProto makes the others wait in line, and the calls per second"
+              + " measure the queue; encode on the call's thread, no lock, no cap, whatever the count", count,
+              DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
         } finally {
           LocalGrpc.close(channel);
         }
@@ -1649,8 +1770,21 @@ class RestVsGrpcTest {
     }
 
     @Test
-    @DisplayName("a 200 with the report is read whichever way its Content-Type says application/json: in any case, with a charset=utf-8 after ';', spaces around it")
+    @DisplayName("a 200 with the report is read whichever way its Content-Type says application/json: in any case, with a charset=utf-8 after ';', spaces around it, whatever the machine's locale")
     void anyLabelOfJson() throws Exception {
+      // The JVM's default locale is Turkish during the calls, whatever the machine's: there toLowerCase() lowers 'I' to
+      // a dotless 'ı', so APPLICATION/JSON lowered in the machine's locale reads "applıcatıon/json". RFC 9110's
+      // case-insensitivity is ASCII's, the same on every machine.
+      Locale locale = Locale.getDefault();
+      Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+      try {
+        anyLabelOfJsonHere();
+      } finally {
+        Locale.setDefault(locale);
+      }
+    }
+
+    private void anyLabelOfJsonHere() throws Exception {
       // RFC 9110 8.3.1: parameters may follow the type after ';' (JSON's charset, utf-8, as many servers add it, its value
       // a token or a quoted string, in any case); each label names the same JSON, and the body is the fixture's. (Jetty
       // writes the type itself in lower case whatever it is given, so its case cannot be tried here.)
@@ -1689,8 +1823,10 @@ class RestVsGrpcTest {
             + " not return: a check of the Content-Type by equality with \"application/json\" throws away the answers of"
             + " servers that add the charset, one by its text (startsWith) those that write the type in capitals, and one"
             + " of the text before ';' unstripped those with a space before it (RFC 9110 8.3.1: type and subtype are"
-            + " case-insensitive, and OWS may surround ';'); the status says whether the body is the report, and fromJson"
-            + " reads it (or compare the media type before ';', stripped, ignoring case)").isEmpty();
+            + " case-insensitive, and OWS may surround ';'), and one lowered in the machine's locale (toLowerCase(), here"
+            + " Turkish: 'I' lowers to a dotless 'ı') those in capitals on such a machine; the status says whether the body"
+            + " is the report, and fromJson reads it (or compare the media type before ';', stripped, with equalsIgnoreCase"
+            + " or toLowerCase(Locale.ROOT))").isEmpty();
       }
     }
 
@@ -1945,16 +2081,21 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: only a cap on the calls in flight needs it (a lock is caught by callsOverlap)
-    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight")
+    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight, whatever the count")
     void demoCallersAtOnce() throws Exception {
       try (StubRest stub = new StubRest(); StockClients clients = new StockClients(stub.port(), servers.grpcPort())) {
-        stub.together = new Together(DEMO_CALLERS);
-        atOnce(DEMO_CALLERS, () -> rest(clients, "S200", 1));
-        assertThat(stub.together.most()).as("TODO 4: calls of viaRest inside the server at the same moment, of %d made at"
-            + " once as the demo's callers make them (each waits for the others while they keep coming, up to 5 s apart): the shared HttpClient is"
-            + " thread-safe and opens a connection per concurrent call; a lock around it, or a cap on the calls in flight"
-            + " (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers' rows measure the"
-            + " queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+        // The demo's counts, 1 and 1,000, and the largest the server answers (the stub answers its small report
+        // whatever the count): a cap kept for big queries only ("they take memory") is seen at 1,000 or 10,000.
+        for (int count : DEMO_COUNTS) {
+          stub.together = new Together(DEMO_CALLERS);
+          atOnce(DEMO_CALLERS, () -> rest(clients, "S200", count));
+          assertThat(stub.together.most()).as("TODO 4: calls of viaRest(\"S200\", %d) inside the server at the same moment,"
+              + " of %d made at once as the demo's callers make them (each waits for the others while they keep coming, up"
+              + " to 5 s apart): the shared HttpClient is thread-safe and opens a connection per concurrent call; a lock"
+              + " around it, or a cap on the calls in flight (a Semaphore of fewer permits), even one kept for big queries"
+              + " only, makes the others wait in line, and the '32 callers' rows measure the queue; no lock, no cap, whatever"
+              + " the count", count, DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+        }
       }
     }
 
@@ -2566,26 +2707,32 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: only a cap on the calls in flight needs it (a lock is caught by callsOverlap)
-    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight")
+    @DisplayName("32 calls at once, the demo's callers, are all in the server at the same moment: no cap on the calls in flight, whatever the count")
     void demoCallersAtOnce() throws Exception {
       requireStep3("step 5");
-      Together together = new Together(DEMO_CALLERS);
+      java.util.concurrent.atomic.AtomicReference<Together> together = new java.util.concurrent.atomic.AtomicReference<>();
       StockReport small = StockCodec.toProto(StockCodec.report("LYON-1", 1));
       io.grpc.Server server = LocalGrpc.serve(0, new StockReportsGrpc.StockReportsImplBase() {
         @Override
         public void getStock(StockQuery query, io.grpc.stub.StreamObserver<StockReport> responses) {
-          together.arrive();
+          together.get().arrive();
           responses.onNext(small);
           responses.onCompleted();
         }
       });
       try (StockClients clients = new StockClients(servers.restPort(), server.getPort())) {
-        atOnce(DEMO_CALLERS, () -> grpc(clients, "LYON-1", 1));
-        assertThat(together.most()).as("TODO 5: calls of viaGrpc inside the server at the same moment, of %d made at"
-            + " once as the demo's callers make them (each waits for the others while they keep coming, up to 5 s apart): the shared stub and channel"
-            + " are thread-safe, and HTTP/2 carries them all as streams of one connection; a lock around them, or a cap on"
-            + " the calls in flight (a Semaphore of fewer permits), makes the others wait in line, and the '32 callers'"
-            + " rows measure the queue; no lock, no cap", DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+        // The demo's counts, 1 and 1,000, and the largest the server answers (this server answers one item whatever
+        // the count): a cap kept for big queries only ("they take memory") is seen at 1,000 or 10,000.
+        for (int count : DEMO_COUNTS) {
+          together.set(new Together(DEMO_CALLERS));
+          atOnce(DEMO_CALLERS, () -> grpc(clients, "LYON-1", count));
+          assertThat(together.get().most()).as("TODO 5: calls of viaGrpc(\"LYON-1\", %d) inside the server at the same"
+              + " moment, of %d made at once as the demo's callers make them (each waits for the others while they keep"
+              + " coming, up to 5 s apart): the shared stub and channel are thread-safe, and HTTP/2 carries them all as"
+              + " streams of one connection; a lock around them, or a cap on the calls in flight (a Semaphore of fewer"
+              + " permits), even one kept for big queries only, makes the others wait in line, and the '32 callers' rows"
+              + " measure the queue; no lock, no cap, whatever the count", count, DEMO_CALLERS).isEqualTo(DEMO_CALLERS);
+        }
       } finally {
         LocalGrpc.stop(server);
       }
@@ -3167,6 +3314,12 @@ class RestVsGrpcTest {
    * count) follows the queries themselves: see Held.changedByTheQueries.
    */
   static final int[] COUNTS_HELD_AFTER = {2, 21, 998, 1_002, 9_999, 5_000};
+
+  /**
+   * Counts at which the servers' answers must be encoded on the thread that serves them: small, the demo's 1,000 and
+   * just past it, and the largest a server answers, so an answer sent off that thread only when big is seen.
+   */
+  static final int[] THREAD_COUNTS = {1, 20, 1_000, 1_001, 10_000};
 
   static final int[] COUNTS_ASKED_AGAIN = {1, 2, 5, 19, 20, 21, 50, 100, 200, 500, 999, 1_000, 1_001, 2_000, 5_000, 9_999, 10_000};
 

@@ -52,16 +52,26 @@ final class WireMeter implements AutoCloseable {
 
   private void acceptLoop() {
     while (!listener.isClosed()) {
+      Socket client = null;
+      Socket server = new Socket();
       try {
-        Socket client = listener.accept();
-        Socket server = new Socket();
+        client = listener.accept();
         server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target), 5_000);
         for (Socket s : List.of(client, server)) { s.setTcpNoDelay(true); open.add(s); }
         connections.incrementAndGet();
-        daemon("wire-meter-up", () -> pump(client, server, up));
-        daemon("wire-meter-down", () -> pump(server, client, down));
+        Socket accepted = client;
+        daemon("wire-meter-up", () -> pump(accepted, server, up));
+        daemon("wire-meter-down", () -> pump(server, accepted, down));
       } catch (IOException closedOrRefused) {
-        // The meter was closed, or the server refused: the client sees its connection drop.
+        // The meter was closed, or the server refused: closing the client's side makes it see its connection drop
+        // at once, instead of waiting for its own timeout.
+        for (Socket s : new Socket[] {client, server}) {
+          try {
+            if (s != null) s.close();
+          } catch (IOException alreadyGone) {
+            // nothing more to close
+          }
+        }
       }
     }
   }
