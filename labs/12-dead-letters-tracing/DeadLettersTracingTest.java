@@ -725,6 +725,66 @@ class DeadLettersTracingTest {
       assertThat(running.reserved()).as("TODO 1: orders reserved once o-1 was on the dead-letter topic").containsExactly(
           "o-2");
     }
+
+    @Test @WaitsLong @Order(14) // last: its mistakes are rare, and the tests above catch the common ones first
+    @DisplayName("a stock process closed in the middle of a poll has committed only what it handled: the next one handles"
+        + " the rest, none skipped")
+    void closedMidPollCommitsOnlyWhatItHandled() throws Exception {
+      // given: o-1 (poison), o-2 and o-3 (good orders), in the log before the consumer starts: its first poll takes all
+      // three, and its position is past all three from then on
+      String topic = Topics.fresh("orders", 1);
+      String dlt = Topics.create(Broker.bootstrapServers(), topic + StockConsumer.DLT_SUFFIX, 1);
+      send(topic, List.of(order("o-1", "teapot"), order("o-2", "grinder"), order("o-3", "milk-jug")));
+      String group = Topics.unique("stock");
+      // when: the process is closed (a deploy, a scale-down: close(), not a kill) while it sends o-1 to the dead-letter
+      // topic. close() wakes the consumer up first (the given close: closing, then wakeup), then the send goes on
+      java.util.concurrent.CountDownLatch made = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch wokenUp = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicReference<StockConsumer> first = new java.util.concurrent.atomic.AtomicReference<>();
+      workbook.faults.FaultyProducer<String, String> deadLetters =
+          new workbook.faults.FaultyProducer<>(Clients.producerConfig("stock-dlt"));
+      java.util.concurrent.atomic.AtomicReference<Thread> closer = new java.util.concurrent.atomic.AtomicReference<>();
+      deadLetters.beforeSend(r -> "o-1".equals(r.key()), () -> {
+        try {
+          if (!made.await(10, TimeUnit.SECONDS)) return;
+          closer.set(new Thread(() -> first.get().close(), "a deploy closing the stock process"));
+          closer.get().start();
+          wokenUp.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      first.set(new StockConsumer(topic, group, new TraceLog(), deadLetters,
+          config -> new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(config) {
+            @Override public void wakeup() {
+              super.wakeup();
+              wokenUp.countDown();
+            }
+          }));
+      own = first.get();
+      made.countDown();
+      Poll.until(() -> closer.get() != null && !closer.get().isAlive(), WAIT, () -> "TODO 1: the stock service never"
+          + " sent o-1 to the dead-letter topic, or close() did not end (reserved " + first.get().reserved() + ")");
+      long committed = 3 - Topics.lag(group, topic);
+      // then: the next process reads on from what the first one committed
+      StockConsumer next = new StockConsumer(topic, group, new TraceLog());
+      own = next;
+      Poll.until(() -> next.reserved().size() >= 2 || Topics.lag(group, topic) == 0 && committed >= 2, WAIT,
+          () -> "TODO 1: the next stock process did not get through o-2 and o-3 (reserved " + next.reserved() + ", lag "
+              + Topics.lag(group, topic) + ")");
+      List<String> reserved = new ArrayList<>(first.get().reserved());
+      reserved.addAll(next.reserved());
+      assertThat(reserved).as("TODO 1: orders reserved by a stock process closed while it dead-lettered o-1 (its poll"
+          + " held o-1, o-2 and o-3; it had committed offset %d when it ended) and the next one: o-2 and o-3, each once."
+          + " A closed process commits the records it handled, each as soon as it is handled (the given loop), and"
+          + " nothing else: not its position (commitSync() with no offsets, on wakeup or in a finally block: that is past"
+          + " the whole poll, records it never handled too), and not by auto-commit (the given config turns it off: its"
+          + " close() commits the position). The next process then skips what the first one never handled", committed)
+          .containsExactly("o-2", "o-3");
+      assertThat(Topics.readAll(dlt).stream().map(ConsumerRecord::key).distinct().toList()).as("TODO 1: keys on %s"
+          + " (a copy more of o-1 is allowed: the first process stored it but did not commit it)", dlt)
+          .containsExactly("o-1");
+    }
   }
 
   @Nested @Tag("step2")

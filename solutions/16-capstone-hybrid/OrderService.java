@@ -87,7 +87,7 @@ final class OrderService extends OrdersGrpc.OrdersImplBase {
         insertOrder(c, orderId, request);
         insertOutbox(c, topic, orderId, OrderConfirmed.of(orderId, request).toJson());
         c.commit();
-      } catch (SQLException | RuntimeException e) {
+      } catch (Throwable e) { // anything thrown before the commit, an Error too: a driver may commit what close() finds open
         c.rollback();
         throw e;
       }
