@@ -33,9 +33,12 @@ final class Scratch {
    */
   static Path tempDir(String prefix) throws IOException {
     Path dir = Files.createTempDirectory("workbook-" + prefix + "-");
-    Files.writeString(dir.resolve(".workbook-owner"), String.valueOf(ProcessHandle.current().pid()));
+    Files.writeString(dir.resolve(OWNER), String.valueOf(ProcessHandle.current().pid()));
     return dir;
   }
+
+  /** The owner file's name, as the tool's Fs.OWNER: it names the process that made the folder. */
+  static final String OWNER = ".workbook-owner";
 
   /** This JVM's folder for the output of the commands it runs (see tempDir). */
   private static Path outputs;
@@ -70,10 +73,14 @@ final class Scratch {
     return copy;
   }
 
-  /** Copies the folder {@code from} with everything in it to {@code to}. */
+  /**
+   * Copies the folder {@code from} with everything in it to {@code to}, but its owner files
+   * (see tempDir): a copy made into a folder of its own keeps that folder's owner.
+   */
   static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> files = Files.walk(from)) {
       for (Path f : files.toList()) {
+        if (f.getFileName().toString().equals(OWNER) && Files.isRegularFile(f)) continue;
         Path dst = to.resolve(from.relativize(f).toString());
         if (Files.isDirectory(f)) Files.createDirectories(dst);
         else Files.copy(f, dst);
