@@ -119,6 +119,9 @@ if $green; then
   for n in "${labs[@]}"; do
     d=$(ls -d labs/"$n"-* | sed -n 1p); s="solutions/${d#labs/}"
     f=$(basename "$(grep -l "TODO 1" "$d"/*.java | grep -v Test.java | sed -n 1p)")
+    # A runner of its own for each lab: one runner kept across labs carries the threads, classes and
+    # heap earlier labs left, and made later labs look slower than a learner sees them.
+    ./jbang workbook@. daemon stop >/dev/null 2>&1 </dev/null || true
     ./jbang workbook@. test "$n" >/dev/null 2>&1 </dev/null || true   # warm-up
     r=(); g=()
     for _ in $(seq "$runs"); do
@@ -188,5 +191,5 @@ for n in "${!PAGE[@]}"; do
 done
 if $do_verify; then
   read -r ms mb < <(measure ./jbang workbook@. verify "${labs[@]}")
-  printf '\nverify %s: %s s (peak %s MB); target for all labs: 600 s\n' "${labs[*]}" "$(secs "$ms")" "$mb"
+  printf '\nverify %s: %s s (peak %s MB); goal for all labs on CI: 900 s\n' "${labs[*]}" "$(secs "$ms")" "$mb"
 fi
