@@ -291,6 +291,65 @@ class OutboxTest {
       }
     }
 
+    /** How long place() may go on running its transaction again while class 40 failures last: a customer waits for it. */
+    static final int CLASS_40_BOUND_SECONDS = 10;
+
+    @Test
+    @Order(Order.DEFAULT + 2) // after the step's other tests: it waits, on a wrong answer, for place() to give up
+    @DisplayName("when the outbox insert fails with class 40 at every attempt, however long that lasts, place() gives up within seconds and lets the last attempt's very exception out: a retry of the whole transaction has a bound")
+    void aRetryOfClass40HasABound() throws Exception {
+      // given: a database whose every outbox insert fails with SQLState 40P01 (a deadlock: the database rolled the
+      // transaction back), for as long as the test says, as PostgreSQL's does; each failure is a new exception, kept
+      java.util.concurrent.atomic.AtomicBoolean deadlocks = new java.util.concurrent.atomic.AtomicBoolean(true);
+      List<SQLException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      DataSource failing = abortingOnError(workbook.db.StatementHook.over(db.dataSource(), (c, sql) -> {
+        if (!workbook.db.StatementHook.startsWith(sql, "INSERT INTO outbox") || !deadlocks.get()) return;
+        c.rollback();
+        SQLException e = new SQLException("deadlock detected: the transaction was rolled back (failure " + (failures.size() + 1)
+            + ": the test injects one at every attempt)", "40P01");
+        failures.add(e);
+        throw e;
+      }));
+      CompletableFuture<Object> outcome = new CompletableFuture<>();
+      Thread placing = new Thread(() -> {
+        try {
+          new OrderService(failing, topic).place(new OrderService.Order("o-6", "sku-1", 1));
+          outcome.complete("returned");
+        } catch (Throwable e) {
+          outcome.complete(e);
+        }
+      }, "place o-6");
+      placing.setDaemon(true);
+      // when
+      placing.start();
+      Object thrown;
+      try {
+        thrown = outcome.get(CLASS_40_BOUND_SECONDS, TimeUnit.SECONDS);
+      } catch (TimeoutException stillTrying) {
+        thrown = null;
+      } finally {
+        deadlocks.set(false); // a place() still trying goes through now, and its thread ends
+      }
+      int tried = failures.size();
+      if (thrown == null) {
+        Object late = outcome.get(10, TimeUnit.SECONDS);
+        fail("TODO 1: place(o-6), whose outbox insert failed with SQLState 40P01 at every attempt, was still running its"
+            + " transaction again after %d s and %d attempts (once the failures stopped, it %s). A retry of class 40 has a"
+            + " bound: a deadlock or a serialization failure that keeps coming (a hot row, a lock that is never released)"
+            + " holds the customer's request for ever, and the caller never hears of it. Try a few times (the whole"
+            + " transaction, rolled back each time), then give up and let the last attempt's failure out",
+            CLASS_40_BOUND_SECONDS, tried, late instanceof Throwable t ? "threw " + t : late);
+      }
+      if (thrown instanceof UnsupportedOperationException todo) throw todo;
+      // then
+      assertThat(List.of(failures.indexOf(thrown) + 1, tried)).as("TODO 1: [which failure place(o-6) threw once it gave"
+          + " up (0: none of the database's), how many there were] after its outbox insert failed with SQLState 40P01 at"
+          + " every attempt: it %s. It must be the last attempt's failure, the database's own exception." + VERY,
+          thrown instanceof Throwable t ? "threw " + t : thrown).containsExactly(tried, tried);
+      assertThat(List.of(orderIds().contains("o-6"), count("outbox WHERE message_key = 'o-6'"))).as("TODO 1: [order"
+          + " o-6 saved, its outbox rows] once place(o-6) gave up: neither").containsExactly(false, 0);
+    }
+
     @Test
     @DisplayName("from a pool that hands a connection on as it was returned, a failed place() leaves nothing for the next order to commit")
     void pooledConnectionLeftClean() throws Exception {
@@ -1106,6 +1165,10 @@ class OutboxTest {
               + "', 'backlog-' || X, '{}' FROM SYSTEM_RANGE(1, " + BACKLOG_ROWS + ")");
         }
         Timeline.note(BACKLOG_ROWS + " more rows written behind o-1, o-2 and o-3 while the broker is still down");
+        assertThat(relay.pending().size()).as("TODO 3: rows pending() read with %d rows pending, o-1 the oldest. A pass"
+            + " goes through every pending row, however many wait: pending() reads them all, oldest first. A batch of its"
+            + " own (FETCH FIRST, LIMIT or setMaxRows, however generous) leaves rows behind for no failure at all",
+            BACKLOG_ROWS + 3).isEqualTo(BACKLOG_ROWS + 3);
         for (int pass = 1; pass <= BACKLOG_PASSES; pass++) {
           int sendsBefore = outage.sends;
           assertThat(relay.relayOnce()).as("TODO 3: rows relayOnce() counted as published while every send failed, with"

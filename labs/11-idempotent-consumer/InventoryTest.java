@@ -442,6 +442,63 @@ class InventoryTest {
       }
     }
 
+    /** How long apply() may go on running its transaction again while class 40 failures last: its poll, and the group, wait. */
+    static final int CLASS_40_BOUND_SECONDS = 10;
+
+    @Test
+    @Order(Order.DEFAULT - 1) // before the tests whose refusals never stop: a retry without a bound is told here, by its TODO
+    @DisplayName("a stock change that fails with class 40 at every attempt, however long that lasts, fails the apply within seconds: a retry of the whole transaction has a bound, and the last attempt's failure is let out")
+    void aRetryOfClass40HasABound() throws Exception {
+      // given: a database whose every stock change fails with SQLState 40P01 (a deadlock: the database rolled the
+      // transaction back, the event's id with it), for as long as the test says, as PostgreSQL's does
+      java.util.concurrent.atomic.AtomicBoolean deadlocks = new java.util.concurrent.atomic.AtomicBoolean(true);
+      List<SQLException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      DataSource failing = abortingOnError(workbook.db.StatementHook.over(db.dataSource(), (c, sql) -> {
+        if (!workbook.db.StatementHook.startsWith(sql, "UPDATE stock") || !deadlocks.get()) return;
+        c.rollback();
+        SQLException e = new SQLException("deadlock detected: the transaction was rolled back (failure " + (failures.size() + 1)
+            + ": the test injects one at every attempt)", "40P01");
+        failures.add(e);
+        throw e;
+      }));
+      CompletableFuture<Object> outcome = new CompletableFuture<>();
+      Thread applying = new Thread(() -> {
+        try {
+          outcome.complete(new Inventory(failing).apply(event("e-1", 2)));
+        } catch (Throwable e) {
+          outcome.complete(e);
+        }
+      }, "inventory-1");
+      applying.setDaemon(true);
+      // when
+      applying.start();
+      Object thrown;
+      try {
+        thrown = outcome.get(CLASS_40_BOUND_SECONDS, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException stillTrying) {
+        thrown = null;
+      } finally {
+        deadlocks.set(false); // an apply() still trying goes through now, and its thread ends
+      }
+      int tried = failures.size();
+      if (thrown == null) {
+        Object late = outcome.get(10, TimeUnit.SECONDS);
+        fail("TODO 1: apply() of e-1, whose stock change failed with SQLState 40P01 at every attempt, was still running its"
+            + " transaction again after %d s and %d attempts (once the failures stopped, it %s). A retry of class 40 has a"
+            + " bound: a deadlock that keeps coming (a hot stock row) holds the consumer in one apply() for ever, past"
+            + " max.poll.interval.ms (the group takes its partitions away), and its poll never hears of it. Try a few times"
+            + " (the whole transaction, rolled back each time), then give up and let the last attempt's failure out: the"
+            + " redelivery is the next retry", CLASS_40_BOUND_SECONDS, tried, described(late));
+      }
+      if (thrown instanceof UnsupportedOperationException todo) throw todo;
+      // then
+      assertThat(thrown).as("TODO 1: what apply() of e-1 did once it stopped trying, its stock change having failed with"
+          + " SQLState 40P01 at all %d attempts: let the failure out (an SQLException), so that its poll commits nothing and"
+          + " e-1 comes again", tried).isInstanceOf(SQLException.class);
+      assertThat(List.of(processedIds(), inventory.stock(SKU))).as("TODO 1: [ids in processed_events, stock] once apply()"
+          + " of e-1 gave up: nothing recorded, no stock taken").containsExactly(List.of(), 100);
+    }
+
     @Test
     @DisplayName("a stock change refused for any reason (every SQLState a driver may report, a CHECK on the stock and a duplicate key among them) fails the apply and records nothing, and the redelivery is applied")
     void everyRefusalOfTheStockChangeFails() throws Exception {
@@ -805,6 +862,27 @@ class InventoryTest {
           wrong.size(), tried).isEmpty();
       assertThat(inventory.stock(SKU)).as("TODO 2: stock after %d events (1 each), each applied before its commit failed",
           failures.size()).isEqualTo(100 - failures.size());
+    }
+
+    @Test
+    @DisplayName("a wakeup() of the consumer while it polls (a service shutting down) is let out of pollOnce(), which commits nothing: never taken for an empty poll")
+    void aWakeupOfThePollIsLetOut() throws Exception {
+      // given: a consumer (Kafka's MockConsumer) holding e-1, woken up (wakeup(), from the thread that stops the service)
+      // as its poll begins: the poll throws a WakeupException, as KafkaConsumer's does
+      OnePoll partition = new OnePoll(topic, null, event("e-1", 1));
+      partition.wakeup();
+      Timeline.note("the service is stopping: wakeup() of the consumer (the test's)");
+      // when
+      Object outcome = outcomeOf(() -> new InventoryConsumer(inventory, partition).pollOnce(Duration.ofMillis(200)));
+      if (outcome instanceof UnsupportedOperationException todo) throw todo;
+      // then
+      assertThat(outcome).as("TODO 2: what pollOnce() did when its poll was woken up (wakeup(), a service shutting down)."
+          + " A wakeup asks the service to stop, as an interrupt does: let the WakeupException out of pollOnce(), like a"
+          + " wakeup of its commit. Taken for an empty poll (return 0), it never reaches the loop that calls pollOnce(),"
+          + " which polls on as if nobody had asked").isInstanceOf(org.apache.kafka.common.errors.WakeupException.class);
+      assertThat(List.of(String.valueOf(partition.committedOffset()), processedIds())).as("TODO 2: [offset committed,"
+          + " ids processed] after a poll that was woken up: nothing read, nothing applied, nothing committed")
+          .containsExactly("null", List.of());
     }
 
     @Test
