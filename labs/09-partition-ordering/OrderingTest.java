@@ -233,6 +233,34 @@ class OrderingTest {
           + " lost answer writes the batch twice, and acks=1 loses an acknowledged confirm when the partition's leader"
           + " fails over, the cancel kept. Keep the producer idempotent with acks=all, as Clients.producerConfig makes it"
           + " (acks other than all turn idempotence off in silence)", idempotent, inFlight, retries, acks).isTrue();
+      // And it tries a refused batch as long as given: a batch given up on while the next one to the same partition is
+      // stored leaves a gap in an order's events (its confirm failed, its cancel stored). Between tries the producer waits
+      // retry.backoff.ms, doubled each time up to retry.backoff.max.ms (Kafka's defaults: 100 ms and 1 s): its last try
+      // against a broker that refuses at once (a leader moving) comes within the longest of those waits of delivery.timeout.ms.
+      var given = new org.apache.kafka.clients.producer.ProducerConfig(Clients.producerConfig("shop"));
+      int deadline = config.getInt(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+      int givenDeadline = given.getInt(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+      long backoff = config.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
+      long backoffMax = Math.max(backoff, config.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG));
+      long givenBackoffMax = Math.max(given.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+          given.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG));
+      long lastTry = 0;
+      for (long n = 0, wait = Math.max(1, backoff); n < retries; n++) {
+        long next = lastTry + Math.min(wait, backoffMax);
+        if (next >= deadline) break;
+        lastTry = next;
+        wait = Math.min(wait * 2, backoffMax);
+      }
+      assertThat(List.of(deadline >= givenDeadline, lastTry >= givenDeadline - givenBackoffMax)).as("TODO 1: the shop's"
+          + " producer (OrderEvents.producerConfig) gives up a refused batch before it should: delivery.timeout.ms=%d"
+          + " (given %d), retries=%d, retry.backoff.ms=%d up to retry.backoff.max.ms=%d: its last try %d ms after the first,"
+          + " expected at least %d (within the longest wait between tries of the deadline). A batch given up on while the"
+          + " next one to the partition is stored leaves a gap in the order's events: a leader election of a second fails"
+          + " an order's confirm and its cancel, sent after, is stored. A count of retries (retries=3, a tutorial's"
+          + " setting) or a wait between tries as long as the deadline (\"not to hammer the broker\") gives up after a"
+          + " moment: leave retries and the backoff as given (as many tries as fit in delivery.timeout.ms)", deadline,
+          givenDeadline, retries, backoff, backoffMax, lastTry, givenDeadline - givenBackoffMax)
+          .containsExactly(true, true);
     }
 
     @Test
@@ -495,6 +523,35 @@ class OrderingTest {
           + " (they run on the consumer's own thread): max.poll.interval.ms gives them time. A session of minutes leaves"
           + " a crashed worker's partitions unread for minutes: leave it as given", session, sessionGiven, kafkasSession)
           .isLessThanOrEqualTo(Math.max(sessionGiven, kafkasSession));
+      // and the consumer's own waits, as given (Kafka's defaults where Clients.consumerConfig sets none): each request, and
+      // each of its blocking calls, may take as long as given, no less; between retries and between two auto-commits it
+      // waits as long as given, no more. The tests' broker answers at once, so only the settings can tell.
+      var worker = new org.apache.kafka.clients.consumer.ConsumerConfig(made.get(0));
+      List<String> waits = new ArrayList<>();
+      for (String name : List.of(org.apache.kafka.clients.consumer.ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+          org.apache.kafka.clients.consumer.ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG)) {
+        long mine = ((Number) worker.values().get(name)).longValue(), as = ((Number) given.values().get(name)).longValue();
+        if (mine < as) waits.add(name + "=" + mine + " (given " + as + ", no less)");
+      }
+      List<String> atMost = new ArrayList<>(List.of(org.apache.kafka.clients.consumer.ConsumerConfig.RETRY_BACKOFF_MS_CONFIG,
+          org.apache.kafka.clients.consumer.ConsumerConfig.RETRY_BACKOFF_MAX_MS_CONFIG));
+      if (worker.getBoolean(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)) {
+        atMost.add(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG);
+      }
+      for (String name : atMost) {
+        long mine = ((Number) worker.values().get(name)).longValue(), as = ((Number) given.values().get(name)).longValue();
+        if (mine > as) waits.add(name + "=" + mine + " (given " + as + ", no more)");
+      }
+      assertThat(waits).as("TODO 2: the waits of a worker's consumer changed from those Clients.consumerConfig gives"
+          + " (Kafka's defaults): %s. Closing a worker's consumer commits what it handled within the consumer's own 30 s,"
+          + " each try waiting request.timeout.ms for the coordinator's answer: a try cut to a few seconds (\"to notice a"
+          + " dead broker fast\") times out every time against a loaded coordinator, and the next workers handle those"
+          + " records again; default.api.timeout.ms bounds the consumer's blocking calls, and a shorter one ends the poll"
+          + " loop on a TimeoutException while the broker is slow for a moment; half a minute between retries"
+          + " (retry.backoff.ms, \"not to hammer the broker\") leaves no second try within close()'s 30 s; and auto-commits"
+          + " minutes apart (auto.commit.interval.ms, \"close() commits anyway\") leave the group's committed offsets, and"
+          + " its lag, minutes behind what the workers handled: a worker that dies has minutes of records handled again."
+          + " Leave them as given", waits).isEmpty();
     }
 
     @Test
