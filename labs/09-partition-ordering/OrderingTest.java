@@ -751,13 +751,32 @@ class OrderingTest {
         long expected = EVENTS.subList(0, 600).stream().filter(e -> theirs.contains(defaultPartition(e.orderId(),
             PARTITIONS))).count();
         Timeline.note("worker-1 is held in the middle of a record (" + held + "); the others hold " + theirs);
-        Poll.until(() -> handled.perWorker().entrySet().stream().filter(e -> !e.getKey().equals("worker-1"))
-            .mapToInt(Map.Entry::getValue).sum() >= expected, WAIT, () -> "TODO 2: while worker-1 was held in the middle"
+        // Told as soon as a thread waits for a lock (a monitor, a ReentrantLock) that the held worker's thread holds: it
+        // cannot go on until the test lets worker-1 go, whatever it waits for; otherwise once the others handled theirs.
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long holder = pauses.heldOn().getId();
+        List<String> behind = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Poll.until(() -> {
+          if (handled.perWorker().entrySet().stream().filter(e -> !e.getKey().equals("worker-1"))
+              .mapToInt(Map.Entry::getValue).sum() >= expected) return true;
+          for (var t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getLockOwnerId() == holder && t.getThreadId() != holder && behind.size() < 3) {
+              behind.add(t.getThreadName() + " " + t.getThreadState() + " on " + t.getLockName());
+            }
+          }
+          return !behind.isEmpty();
+        }, WAIT, () -> "TODO 2: while worker-1 was held in the middle"
             + " of a record (" + held + "), the other workers, holding " + theirs + ", handled "
             + handled.perWorker() + " of the " + expected + " events of their partitions: a worker handles its"
             + " partitions while the others handle theirs, in parallel. A lock shared by the workers (synchronized on"
             + " a class, a static lock, one executor thread for all) makes them take turns: one slow record holds up"
             + " every partition, and the parallelism the partitions give is gone");
+        assertThat(behind).as("TODO 2: threads waiting for a lock that worker-1's thread holds while it is held in the"
+            + " middle of a record (%s), before the other workers, holding %s, handled the %d events of their"
+            + " partitions: a worker handles its partitions while the others handle theirs, in parallel. A lock shared by"
+            + " the workers (synchronized on a class, a static lock) held while handling makes them take turns: one slow"
+            + " record holds up every partition, and the parallelism the partitions give is gone", held, theirs, expected)
+            .isEmpty();
       } finally {
         pauses.release();
       }
@@ -1139,6 +1158,7 @@ class OrderingTest {
     private CountDownLatch reached = new CountDownLatch(1);
     private CountDownLatch release = new CountDownLatch(1);
     private volatile Held held;
+    private volatile Thread heldOn;
 
     /** The worker's n-th record from now (1 = the next) holds it until release(). */
     synchronized void hold(String worker, int nth) {
@@ -1158,6 +1178,7 @@ class OrderingTest {
         target = null;
         String own = worker.substring(worker.lastIndexOf("worker-"));
         held = new Held(worker, record.partition(), record.offset(), Thread.currentThread().getName().equals(own));
+        heldOn = Thread.currentThread();
         wait = release;
         reached.countDown();
       }
@@ -1183,6 +1204,9 @@ class OrderingTest {
     }
 
     void kill(String worker) { dead.add(worker); }
+
+    /** The thread held in the middle of a record (once awaitHeld returned). */
+    Thread heldOn() { return heldOn; }
 
     /** For each partition, the offset of the last record {@code worker} started to handle. */
     Map<Integer, Long> lastStarted(String worker) { return Map.copyOf(lastStarted.getOrDefault(worker, Map.of())); }
