@@ -233,6 +233,39 @@ class OrderingTest {
           + " lost answer writes the batch twice, and acks=1 loses an acknowledged confirm when the partition's leader"
           + " fails over, the cancel kept. Keep the producer idempotent with acks=all, as Clients.producerConfig makes it"
           + " (acks other than all turn idempotence off in silence)", idempotent, inFlight, retries, acks).isTrue();
+      // And it tries a refused batch as long as given: a batch given up on while the next one to the same partition is
+      // stored leaves a gap in an order's events (its confirm failed, its cancel stored). Between tries the producer waits
+      // retry.backoff.ms, doubled each time up to retry.backoff.max.ms (Kafka's defaults: 100 ms and 1 s): its last try
+      // against a broker that refuses at once (a leader moving) comes within the longest of those waits of delivery.timeout.ms.
+      var given = new org.apache.kafka.clients.producer.ProducerConfig(Clients.producerConfig("shop"));
+      int deadline = config.getInt(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+      int givenDeadline = given.getInt(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+      long backoff = config.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
+      long backoffMax = Math.max(backoff, config.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG));
+      long givenBackoffMax = Math.max(given.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+          given.getLong(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG));
+      long lastTry = 0;
+      for (long n = 0, wait = Math.max(1, backoff); n < retries; n++) {
+        long next = lastTry + Math.min(wait, backoffMax);
+        if (next >= deadline) break;
+        lastTry = next;
+        wait = Math.min(wait * 2, backoffMax);
+      }
+      // send() itself may wait for the topic's metadata (a leader being elected) or for room in the buffer, up to
+      // max.block.ms, and then fails the send at once: a deadline too, ahead of the tries.
+      long blocks = config.getLong(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG);
+      long blocksGiven = given.getLong(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG);
+      assertThat(List.of(deadline >= givenDeadline, lastTry >= givenDeadline - givenBackoffMax, blocks >= blocksGiven))
+          .as("TODO 1: the shop's producer (OrderEvents.producerConfig) gives up a send before it should:"
+          + " delivery.timeout.ms=%d (given %d), retries=%d, retry.backoff.ms=%d up to retry.backoff.max.ms=%d: its last"
+          + " try %d ms after the first, expected at least %d (within the longest wait between tries of the deadline);"
+          + " max.block.ms=%d (given %d), how long send() waits for a leader or for room before it fails. A send given up"
+          + " on while the next one to the partition is stored leaves a gap in the order's events: a leader election of a"
+          + " second fails an order's confirm and its cancel, sent after, is stored. A count of retries (retries=3, a"
+          + " tutorial's setting), a wait between tries as long as the deadline (\"not to hammer the broker\") or a send()"
+          + " that may block a second at most (\"never block the shop\") gives up after a moment: leave them as given (as"
+          + " many tries as fit in delivery.timeout.ms)", deadline, givenDeadline, retries, backoff, backoffMax, lastTry,
+          givenDeadline - givenBackoffMax, blocks, blocksGiven).containsExactly(true, true, true);
     }
 
     @Test
@@ -495,6 +528,35 @@ class OrderingTest {
           + " (they run on the consumer's own thread): max.poll.interval.ms gives them time. A session of minutes leaves"
           + " a crashed worker's partitions unread for minutes: leave it as given", session, sessionGiven, kafkasSession)
           .isLessThanOrEqualTo(Math.max(sessionGiven, kafkasSession));
+      // and the consumer's own waits, as given (Kafka's defaults where Clients.consumerConfig sets none): each request, and
+      // each of its blocking calls, may take as long as given, no less; between retries and between two auto-commits it
+      // waits as long as given, no more. The tests' broker answers at once, so only the settings can tell.
+      var worker = new org.apache.kafka.clients.consumer.ConsumerConfig(made.get(0));
+      List<String> waits = new ArrayList<>();
+      for (String name : List.of(org.apache.kafka.clients.consumer.ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+          org.apache.kafka.clients.consumer.ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG)) {
+        long mine = ((Number) worker.values().get(name)).longValue(), as = ((Number) given.values().get(name)).longValue();
+        if (mine < as) waits.add(name + "=" + mine + " (given " + as + ", no less)");
+      }
+      List<String> atMost = new ArrayList<>(List.of(org.apache.kafka.clients.consumer.ConsumerConfig.RETRY_BACKOFF_MS_CONFIG,
+          org.apache.kafka.clients.consumer.ConsumerConfig.RETRY_BACKOFF_MAX_MS_CONFIG));
+      if (worker.getBoolean(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)) {
+        atMost.add(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG);
+      }
+      for (String name : atMost) {
+        long mine = ((Number) worker.values().get(name)).longValue(), as = ((Number) given.values().get(name)).longValue();
+        if (mine > as) waits.add(name + "=" + mine + " (given " + as + ", no more)");
+      }
+      assertThat(waits).as("TODO 2: the waits of a worker's consumer changed from those Clients.consumerConfig gives"
+          + " (Kafka's defaults): %s. Closing a worker's consumer commits what it handled within the consumer's own 30 s,"
+          + " each try waiting request.timeout.ms for the coordinator's answer: a try cut to a few seconds (\"to notice a"
+          + " dead broker fast\") times out every time against a loaded coordinator, and the next workers handle those"
+          + " records again; default.api.timeout.ms bounds the consumer's blocking calls, and a shorter one ends the poll"
+          + " loop on a TimeoutException while the broker is slow for a moment; half a minute between retries"
+          + " (retry.backoff.ms, \"not to hammer the broker\") leaves no second try within close()'s 30 s; and auto-commits"
+          + " minutes apart (auto.commit.interval.ms, \"close() commits anyway\") leave the group's committed offsets, and"
+          + " its lag, minutes behind what the workers handled: a worker that dies has minutes of records handled again."
+          + " Leave them as given", waits).isEmpty();
     }
 
     @Test
@@ -694,13 +756,32 @@ class OrderingTest {
         long expected = EVENTS.subList(0, 600).stream().filter(e -> theirs.contains(defaultPartition(e.orderId(),
             PARTITIONS))).count();
         Timeline.note("worker-1 is held in the middle of a record (" + held + "); the others hold " + theirs);
-        Poll.until(() -> handled.perWorker().entrySet().stream().filter(e -> !e.getKey().equals("worker-1"))
-            .mapToInt(Map.Entry::getValue).sum() >= expected, WAIT, () -> "TODO 2: while worker-1 was held in the middle"
+        // Told as soon as a thread waits for a lock (a monitor, a ReentrantLock) that the held worker's thread holds: it
+        // cannot go on until the test lets worker-1 go, whatever it waits for; otherwise once the others handled theirs.
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long holder = pauses.heldOn().getId();
+        List<String> behind = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Poll.until(() -> {
+          if (handled.perWorker().entrySet().stream().filter(e -> !e.getKey().equals("worker-1"))
+              .mapToInt(Map.Entry::getValue).sum() >= expected) return true;
+          for (var t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getLockOwnerId() == holder && t.getThreadId() != holder && behind.size() < 3) {
+              behind.add(t.getThreadName() + " " + t.getThreadState() + " on " + t.getLockName());
+            }
+          }
+          return !behind.isEmpty();
+        }, WAIT, () -> "TODO 2: while worker-1 was held in the middle"
             + " of a record (" + held + "), the other workers, holding " + theirs + ", handled "
             + handled.perWorker() + " of the " + expected + " events of their partitions: a worker handles its"
             + " partitions while the others handle theirs, in parallel. A lock shared by the workers (synchronized on"
             + " a class, a static lock, one executor thread for all) makes them take turns: one slow record holds up"
             + " every partition, and the parallelism the partitions give is gone");
+        assertThat(behind).as("TODO 2: threads waiting for a lock that worker-1's thread holds while it is held in the"
+            + " middle of a record (%s), before the other workers, holding %s, handled the %d events of their"
+            + " partitions: a worker handles its partitions while the others handle theirs, in parallel. A lock shared by"
+            + " the workers (synchronized on a class, a static lock) held while handling makes them take turns: one slow"
+            + " record holds up every partition, and the parallelism the partitions give is gone", held, theirs, expected)
+            .isEmpty();
       } finally {
         pauses.release();
       }
@@ -1082,6 +1163,7 @@ class OrderingTest {
     private CountDownLatch reached = new CountDownLatch(1);
     private CountDownLatch release = new CountDownLatch(1);
     private volatile Held held;
+    private volatile Thread heldOn;
 
     /** The worker's n-th record from now (1 = the next) holds it until release(). */
     synchronized void hold(String worker, int nth) {
@@ -1101,6 +1183,7 @@ class OrderingTest {
         target = null;
         String own = worker.substring(worker.lastIndexOf("worker-"));
         held = new Held(worker, record.partition(), record.offset(), Thread.currentThread().getName().equals(own));
+        heldOn = Thread.currentThread();
         wait = release;
         reached.countDown();
       }
@@ -1126,6 +1209,9 @@ class OrderingTest {
     }
 
     void kill(String worker) { dead.add(worker); }
+
+    /** The thread held in the middle of a record (once awaitHeld returned). */
+    Thread heldOn() { return heldOn; }
 
     /** For each partition, the offset of the last record {@code worker} started to handle. */
     Map<Integer, Long> lastStarted(String worker) { return Map.copyOf(lastStarted.getOrDefault(worker, Map.of())); }
