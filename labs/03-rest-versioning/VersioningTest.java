@@ -944,8 +944,8 @@ class VersioningTest {
       assertThat(changed).as("TODO 3: reading a second body changed static fields of the lab's classes (each: before -> after):"
           + " the reader keeps something of a call (the body, its tree, the product, a memo of the bodies read) where the"
           + " next call, or a call at the same time on another thread, finds it, wherever it sits (the reader, a class nested"
-          + " in it or a helper class beside it, a ThreadLocal too: each thread's own memo still holds every body that thread"
-          + " ever read), and a memo of bodies holds every body ever read. A reader shared by every"
+          + " in it or a helper class beside it, a ThreadLocal too, static or in an object a static field holds: each thread's own"
+          + " memo still holds every body that thread ever read), and a memo of bodies holds every body ever read. A reader shared by every"
           + " thread of a client keeps everything of a call in local variables (see hint 2)").isEmpty();
     }
 
@@ -2028,18 +2028,26 @@ class VersioningTest {
     // And what the calling thread finds in their ThreadLocals: read on a server thread while it answers, a memo kept there shows.
     all.putAll(threadLocalValues(fields, lab));
     // And what the API's routes hold: a variable a route's lambda captures lives in Javalin, as long as the API runs.
-    for (java.lang.reflect.Field field : CatalogApi.class.getDeclaredFields()) {
-      if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) || !io.javalin.Javalin.class.isAssignableFrom(field.getType())) continue;
-      try {
+    // And what the calling thread finds in a ThreadLocal of the API's own fields or one a route's lambda captures: one
+    // per thread looks safe, but a server thread keeps what a request left there for good (read while it answers).
+    java.util.Map<String, ThreadLocal<?>> locals = new java.util.TreeMap<>();
+    java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    try {
+      collectThreadLocals(api, "CatalogApi", CatalogApi.class.getClassLoader(), 0, locals, seen);
+      for (java.lang.reflect.Field field : CatalogApi.class.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) || !io.javalin.Javalin.class.isAssignableFrom(field.getType())) continue;
         field.setAccessible(true);
         for (var route : ((io.javalin.Javalin) field.get(api)).unsafe.internalRouter.allHttpHandlers()) {
+          String name = "the route " + route.endpoint.method + " " + route.endpoint.path;
           fields.of(route.endpoint.handler, java.util.Set.of()).forEach((captured, held) ->
-              all.put("the route " + route.endpoint.method + " " + route.endpoint.path + " (its lambda's " + captured + ")", held));
+              all.put(name + " (its lambda's " + captured + ")", held));
+          collectThreadLocals(route.endpoint.handler, name + " (its lambda)", CatalogApi.class.getClassLoader(), 0, locals, seen);
         }
-      } catch (IllegalAccessException e) {
-        throw new IllegalStateException(e);
       }
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
     }
+    all.putAll(valuesOf(fields, locals));
     return all;
   }
 
@@ -2064,8 +2072,7 @@ class VersioningTest {
    * of the server's pool, and grows with every body or header. Read on the thread that made the calls, it shows.
    */
   private static java.util.Map<String, String> threadLocalValues(workbook.test.FieldState fields, Class<?>... types) {
-    record Held(Object value) {}
-    java.util.Map<String, String> values = new java.util.TreeMap<>();
+    java.util.Map<String, ThreadLocal<?>> locals = new java.util.TreeMap<>();
     java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(types));
     while (!todo.isEmpty()) {
       Class<?> type = todo.pop();
@@ -2074,16 +2081,47 @@ class VersioningTest {
         if (!java.lang.reflect.Modifier.isStatic(field.getModifiers()) || field.isSynthetic()) continue;
         try {
           field.setAccessible(true);
-          if (field.get(null) instanceof ThreadLocal<?> local) {
-            values.put(type.getSimpleName() + "." + field.getName() + " (this thread's value)",
-                fields.of(new Held(local.get()), java.util.Set.of()).get("value"));
-          }
+          // The ThreadLocal itself, or one in a field of the lab's own object it holds (a holder, a memo object).
+          collectThreadLocals(field.get(null), type.getSimpleName() + "." + field.getName(), type.getClassLoader(), 0, locals,
+              java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
         } catch (ReflectiveOperationException | RuntimeException unreadable) {
           // a field that cannot be read holds nothing this check can name
         }
       }
     }
+    return valuesOf(fields, locals);
+  }
+
+  /** What the calling thread finds in each ThreadLocal, "where (this thread's value)" -> what it holds. */
+  private static java.util.Map<String, String> valuesOf(workbook.test.FieldState fields, java.util.Map<String, ThreadLocal<?>> locals) {
+    record Held(Object value) {}
+    java.util.Map<String, String> values = new java.util.TreeMap<>();
+    locals.forEach((where, local) -> values.put(where + " (this thread's value)", fields.of(new Held(local.get()), java.util.Set.of()).get("value")));
     return values;
+  }
+
+  /**
+   * Every ThreadLocal that value is, or that the fields of the lab's own objects hold, a few levels down (the API's
+   * instance fields, a route's lambda and what it captures, a holder object in a static field), by its path: FieldState
+   * reads a ThreadLocal as itself, so one in an instance field or a holder object showed nothing of what it keeps.
+   */
+  private static void collectThreadLocals(Object value, String path, ClassLoader lab, int level,
+      java.util.Map<String, ThreadLocal<?>> found, java.util.Set<Object> seen) throws IllegalAccessException {
+    if (value instanceof ThreadLocal<?> local) {
+      found.putIfAbsent(path, local);
+      return;
+    }
+    if (value == null || level > 3 || value.getClass().getClassLoader() != lab || value.getClass().getName().startsWith("workbook.")
+        || !seen.add(value)) {
+      return;
+    }
+    for (Class<?> type = value.getClass(); type != null && type.getClassLoader() == lab; type = type.getSuperclass()) {
+      for (java.lang.reflect.Field field : type.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(field.getModifiers())) continue;
+        field.setAccessible(true);
+        collectThreadLocals(field.get(value), path + "." + field.getName(), lab, level + 1, found, seen);
+      }
+    }
   }
 
   /**
@@ -2181,8 +2219,8 @@ class VersioningTest {
               + " for the request and cleared after it is still one that a request at the same time reads, and then answers"
               + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
               + " handler (Product product = find(ctx)), never in a field, not even for the time of one request, nor in a"
-              + " static ThreadLocal (a server thread keeps its value for good: a memo per Accept header there grows with"
-              + " every header a client makes up)", todo, path,
+              + " ThreadLocal, static or a field of the API's (a server thread keeps its value for good: the last product"
+              + " it answered, or a memo per Accept header that grows with every header a client makes up)", todo, path,
               accept == null ? "" : " (Accept: " + accept + ")")
           .isEmpty();
     }
