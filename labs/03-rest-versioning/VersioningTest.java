@@ -1257,6 +1257,68 @@ class VersioningTest {
     }
 
     @Test
+    @DisplayName("a name or currency of every JSON type reads by one rule: a string as sent, a number or true/false as its JSON text, an object or a list as the empty text, null or absent as missing")
+    void everyJsonTypeReadsByOneRule() {
+      // Each JSON type, and what a name or a currency of it reads as: null for a number in exponent form (any notation of
+      // the same number), "(missing)" for the name's "" and the currency's EUR.
+      String[][] types = {{"\"Tea\"", "Tea"}, {"4711", "4711"}, {"12.5", "12.5"}, {"1e3", null}, {"true", "true"},
+          {"false", "false"}, {"{\"en\":\"Espresso cup\"}", ""}, {"[\"USD\"]", ""}, {"null", "(missing)"}, {"", "(missing)"}};
+      List<String> wrong = new ArrayList<>();
+      for (String[] type : types) {
+        for (String field : new String[] {"name", "currency"}) {
+          String sent = type[0].isEmpty() ? "" : ",\"" + field + "\":" + type[0];
+          String body = field.equals("name") ? "{\"id\":1" + sent + ",\"price\":{\"amount\":7.50}}"
+              : "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50" + sent + "}}";
+          Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+          String got = thrown != null ? null : field.equals("name") ? readOrFail(body).name() : readOrFail(body).price().currency();
+          String due = "(missing)".equals(type[1]) ? (field.equals("name") ? "" : "EUR") : type[1];
+          boolean right;
+          if (got == null) {
+            right = false;
+          } else if (due == null) {
+            try {
+              right = new BigDecimal(got).compareTo(new BigDecimal(type[0])) == 0;
+            } catch (NumberFormatException notANumber) {
+              right = false;
+            }
+          } else {
+            right = got.equals(due);
+          }
+          if (!right) wrong.add(body + " read the " + field + " as " + (thrown != null ? "an error: " + message(thrown) : "[" + got + "]")
+              + " (due: " + (due == null ? "the number " + type[0] + " in any notation" : "[" + due + "]") + ")");
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 3: a name or a currency reads by one rule whatever its JSON type: a string as sent, a number or true/false"
+              + " as its JSON text (asText()), an object or a list, which has no text of its own, as the empty text, and null or"
+              + " absent as a missing one (the empty name, EUR): asText(\"\") for the name and asText(\"EUR\") for the"
+              + " currency give exactly that, never textValue() (null for a number) nor toString() (the JSON of an object, a"
+              + " string in quotes). Read otherwise")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("an id past an int reads as 0, never as the id its digits wrap onto: every int is itself, to both its ends")
+    void idPastAnIntReadsAsZero() {
+      String[][] ids = {{"2147483648", "0"}, {"4294967297", "0"}, {"-2147483649", "0"}, {"-4294967295", "0"},
+          {"9223372036854775808", "0"}, {"18446744073709551617", "0"}, {"2147483647", "2147483647"},
+          {"-2147483648", "-2147483648"}, {"1", "1"}, {"0", "0"}, {"-7", "-7"}};
+      List<String> wrong = new ArrayList<>();
+      for (String[] id : ids) {
+        String body = "{\"id\":" + id[0] + ",\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        String got = thrown != null ? "an error: " + message(thrown) : String.valueOf(readOrFail(body).id());
+        if (!got.equals(id[1])) wrong.add("id " + id[0] + " -> " + got + " (due: " + id[1] + ")");
+      }
+      assertThat(wrong)
+          .as("TODO 3: an id past an int is no id the reader's int can hold, so it reads as 0, as an id that is no int"
+              + " (\"A-17\") does, never as the id its digits wrap onto (asInt() of a long cuts 4294967297 to 1, another"
+              + " product's id): check canConvertToInt() before asInt(); every int is itself, 2147483647 and -2147483648 too."
+              + " Read otherwise")
+          .isEmpty();
+    }
+
+    @Test
     @DisplayName("a currency that is there but no string (840, the number of the US dollar) is kept as its JSON text, never taken for EUR")
     void currencyThatIsNoStringIsKept() {
       List<String> wrong = new ArrayList<>();
