@@ -785,7 +785,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("a malformed Accept header (a q that is no qvalue, empty elements) is never a server error")
+    @DisplayName("a malformed Accept header (a q that is no qvalue, empty elements) is never a server error, and a q above 1 never outranks a q=1 listed first")
     void malformedAcceptIsNoServerError() throws Exception {
       for (String accept : new String[] {V2 + ";q=abc", V2 + ";q=", V2 + ";q", V2 + ";q=1.5", V2 + ";q=-1", V2 + ";q=0.1234",
           V2 + ";q=0.5;q=x", V2 + ";;", ",,", " , */*", ";q=0.5", "application/vnd.shop.v2+json;q=0.5e1",
@@ -799,6 +799,17 @@ class VersioningTest {
                 response.body())
             .isIn(200, 406);
         assertThat(varyNames(response)).as("TODO 2: Vary: Accept for Accept: %s", accept).contains("accept");
+      }
+      // A q that is no qvalue is no weight above 1 (RFC 9110 12.4.2: a weight is 0 to 1, 1 the most preferred): whatever
+      // a server makes of it, it never outranks a type the client listed before it with q=1.
+      for (String[] row : new String[][] {{V2 + ", " + V1 + ";q=1.5", V2}, {V2 + ", " + V1 + ";q=2", V2},
+          {PLAIN_JSON + ", " + V2 + ";q=1.001", PLAIN_JSON}, {V1 + ", " + V2 + ";q=5e0", V1}, {"*/*, " + V2 + ";q=10", PLAIN_JSON}}) {
+        HttpResponse<String> response = get("/api/products/1", row[0]);
+        assertThat(response.statusCode() + " " + mediaType(response))
+            .as("TODO 2: Accept: %s answered %s %s: a q above 1 is no qvalue (RFC 9110 12.4.2: 0 to 1, three decimals at"
+                + " most), so it never weighs more than the q=1 of the type the client listed first; the given weight()"
+                + " reads such a q as none (1): leave it as it is", row[0], response.statusCode(), response.body())
+            .isEqualTo("200 " + row[1]);
       }
     }
 
@@ -944,8 +955,8 @@ class VersioningTest {
       assertThat(changed).as("TODO 3: reading a second body changed static fields of the lab's classes (each: before -> after):"
           + " the reader keeps something of a call (the body, its tree, the product, a memo of the bodies read) where the"
           + " next call, or a call at the same time on another thread, finds it, wherever it sits (the reader, a class nested"
-          + " in it or a helper class beside it, a ThreadLocal too: each thread's own memo still holds every body that thread"
-          + " ever read), and a memo of bodies holds every body ever read. A reader shared by every"
+          + " in it or a helper class beside it, a ThreadLocal too, static or in an object a static field holds: each thread's own"
+          + " memo still holds every body that thread ever read), and a memo of bodies holds every body ever read. A reader shared by every"
           + " thread of a client keeps everything of a call in local variables (see hint 2)").isEmpty();
     }
 
@@ -1242,6 +1253,68 @@ class VersioningTest {
               + " there is kept as sent, one that is no string as its JSON text (as the currency 840 is \"840\"), never the"
               + " empty name: read each by path (asInt(), asText(\"\")), not by binding a record, whose int or String fails the"
               + " whole read on a value of another type, nor textValue(), which is null for a number. Bodies read otherwise")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("a name or currency of every JSON type reads by one rule: a string as sent, a number or true/false as its JSON text, an object or a list as the empty text, null or absent as missing")
+    void everyJsonTypeReadsByOneRule() {
+      // Each JSON type, and what a name or a currency of it reads as: null for a number in exponent form (any notation of
+      // the same number), "(missing)" for the name's "" and the currency's EUR.
+      String[][] types = {{"\"Tea\"", "Tea"}, {"4711", "4711"}, {"12.5", "12.5"}, {"1e3", null}, {"true", "true"},
+          {"false", "false"}, {"{\"en\":\"Espresso cup\"}", ""}, {"[\"USD\"]", ""}, {"null", "(missing)"}, {"", "(missing)"}};
+      List<String> wrong = new ArrayList<>();
+      for (String[] type : types) {
+        for (String field : new String[] {"name", "currency"}) {
+          String sent = type[0].isEmpty() ? "" : ",\"" + field + "\":" + type[0];
+          String body = field.equals("name") ? "{\"id\":1" + sent + ",\"price\":{\"amount\":7.50}}"
+              : "{\"id\":1,\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50" + sent + "}}";
+          Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+          String got = thrown != null ? null : field.equals("name") ? readOrFail(body).name() : readOrFail(body).price().currency();
+          String due = "(missing)".equals(type[1]) ? (field.equals("name") ? "" : "EUR") : type[1];
+          boolean right;
+          if (got == null) {
+            right = false;
+          } else if (due == null) {
+            try {
+              right = new BigDecimal(got).compareTo(new BigDecimal(type[0])) == 0;
+            } catch (NumberFormatException notANumber) {
+              right = false;
+            }
+          } else {
+            right = got.equals(due);
+          }
+          if (!right) wrong.add(body + " read the " + field + " as " + (thrown != null ? "an error: " + message(thrown) : "[" + got + "]")
+              + " (due: " + (due == null ? "the number " + type[0] + " in any notation" : "[" + due + "]") + ")");
+        }
+      }
+      assertThat(wrong)
+          .as("TODO 3: a name or a currency reads by one rule whatever its JSON type: a string as sent, a number or true/false"
+              + " as its JSON text (asText()), an object or a list, which has no text of its own, as the empty text, and null or"
+              + " absent as a missing one (the empty name, EUR): asText(\"\") for the name and asText(\"EUR\") for the"
+              + " currency give exactly that, never textValue() (null for a number) nor toString() (the JSON of an object, a"
+              + " string in quotes). Read otherwise")
+          .isEmpty();
+    }
+
+    @Test
+    @DisplayName("an id past an int reads as 0, never as the id its digits wrap onto: every int is itself, to both its ends")
+    void idPastAnIntReadsAsZero() {
+      String[][] ids = {{"2147483648", "0"}, {"4294967297", "0"}, {"-2147483649", "0"}, {"-4294967295", "0"},
+          {"9223372036854775808", "0"}, {"18446744073709551617", "0"}, {"2147483647", "2147483647"},
+          {"-2147483648", "-2147483648"}, {"1", "1"}, {"0", "0"}, {"-7", "-7"}};
+      List<String> wrong = new ArrayList<>();
+      for (String[] id : ids) {
+        String body = "{\"id\":" + id[0] + ",\"name\":\"Espresso cup\",\"price\":{\"amount\":7.50}}";
+        Throwable thrown = catchThrowable(() -> ProductReader.read(body));
+        String got = thrown != null ? "an error: " + message(thrown) : String.valueOf(readOrFail(body).id());
+        if (!got.equals(id[1])) wrong.add("id " + id[0] + " -> " + got + " (due: " + id[1] + ")");
+      }
+      assertThat(wrong)
+          .as("TODO 3: an id past an int is no id the reader's int can hold, so it reads as 0, as an id that is no int"
+              + " (\"A-17\") does, never as the id its digits wrap onto (asInt() of a long cuts 4294967297 to 1, another"
+              + " product's id): check canConvertToInt() before asInt(); every int is itself, 2147483647 and -2147483648 too."
+              + " Read otherwise")
           .isEmpty();
     }
 
@@ -1738,7 +1811,7 @@ class VersioningTest {
     }
 
     @Test
-    @DisplayName("the contract never tells a generated client to read money into a type that cannot hold it (format: double, float, int64, ...)")
+    @DisplayName("the contract never tells a generated client to read money into a type that cannot hold it (format: double, float, int64, decimal128, ...)")
     void moneyIsNoBinaryFloat() throws Exception {
       JsonNode document = new YAMLMapper().readTree(get("/openapi.yaml", null).body());
       for (String[] answer : PRODUCT_ANSWERS) {
@@ -1746,15 +1819,17 @@ class VersioningTest {
         List<JsonNode> money = property(document, productSchemas(document, answer[0], answer[1]), "price");
         if (answer == PRODUCT_ANSWERS[0] || answer == PRODUCT_ANSWERS[1]) money = property(document, money, "amount");
         // A number's format tells a generator which type to read it into: float and double cannot hold 19.99, the
-        // integer formats (int32, int64, ...) not 7.50. Only none, or decimal (exact by the OpenAPI format registry), keep
-        // money: in the money's own schema, beside its $ref, and in every schema it reaches through $ref, allOf, anyOf, oneOf.
+        // integer formats (int32, int64, ...) not 7.50, and decimal128 (IEEE 754's decimal, 34 digits) not the 40 and 81
+        // digits the server sends exactly. Only none, or decimal (of unspecified precision by the OpenAPI format registry),
+        // keep money: in the money's own schema, beside its $ref, and in every schema it reaches through $ref, allOf, anyOf, oneOf.
         List<String> formats = money.stream().map(each -> each.path("format").asText("")).filter(format -> !format.isEmpty())
             .distinct().toList();
         assertThat(formats)
             .as("TODO 4: the money of the %s answer of %s says format: %s (in its own schema, beside its $ref or in a schema"
                 + " it reaches), and a generated client then reads 7.50 into that type (a binary float cannot hold 19.99, an"
-                + " integer not 7.50); leave the format out (type: number)", answer[1], answer[0], formats)
-            .isSubsetOf("decimal", "decimal128");
+                + " integer not 7.50, a decimal128 of 34 digits not the 40- or 81-digit amounts the server sends exactly);"
+                + " leave the format out (type: number)", answer[1], answer[0], formats)
+            .isSubsetOf("decimal");
       }
     }
 
@@ -2028,18 +2103,26 @@ class VersioningTest {
     // And what the calling thread finds in their ThreadLocals: read on a server thread while it answers, a memo kept there shows.
     all.putAll(threadLocalValues(fields, lab));
     // And what the API's routes hold: a variable a route's lambda captures lives in Javalin, as long as the API runs.
-    for (java.lang.reflect.Field field : CatalogApi.class.getDeclaredFields()) {
-      if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) || !io.javalin.Javalin.class.isAssignableFrom(field.getType())) continue;
-      try {
+    // And what the calling thread finds in a ThreadLocal of the API's own fields or one a route's lambda captures: one
+    // per thread looks safe, but a server thread keeps what a request left there for good (read while it answers).
+    java.util.Map<String, ThreadLocal<?>> locals = new java.util.TreeMap<>();
+    java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    try {
+      collectThreadLocals(api, "CatalogApi", CatalogApi.class.getClassLoader(), 0, locals, seen);
+      for (java.lang.reflect.Field field : CatalogApi.class.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) || !io.javalin.Javalin.class.isAssignableFrom(field.getType())) continue;
         field.setAccessible(true);
         for (var route : ((io.javalin.Javalin) field.get(api)).unsafe.internalRouter.allHttpHandlers()) {
+          String name = "the route " + route.endpoint.method + " " + route.endpoint.path;
           fields.of(route.endpoint.handler, java.util.Set.of()).forEach((captured, held) ->
-              all.put("the route " + route.endpoint.method + " " + route.endpoint.path + " (its lambda's " + captured + ")", held));
+              all.put(name + " (its lambda's " + captured + ")", held));
+          collectThreadLocals(route.endpoint.handler, name + " (its lambda)", CatalogApi.class.getClassLoader(), 0, locals, seen);
         }
-      } catch (IllegalAccessException e) {
-        throw new IllegalStateException(e);
       }
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
     }
+    all.putAll(valuesOf(fields, locals));
     return all;
   }
 
@@ -2064,8 +2147,7 @@ class VersioningTest {
    * of the server's pool, and grows with every body or header. Read on the thread that made the calls, it shows.
    */
   private static java.util.Map<String, String> threadLocalValues(workbook.test.FieldState fields, Class<?>... types) {
-    record Held(Object value) {}
-    java.util.Map<String, String> values = new java.util.TreeMap<>();
+    java.util.Map<String, ThreadLocal<?>> locals = new java.util.TreeMap<>();
     java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(types));
     while (!todo.isEmpty()) {
       Class<?> type = todo.pop();
@@ -2074,16 +2156,47 @@ class VersioningTest {
         if (!java.lang.reflect.Modifier.isStatic(field.getModifiers()) || field.isSynthetic()) continue;
         try {
           field.setAccessible(true);
-          if (field.get(null) instanceof ThreadLocal<?> local) {
-            values.put(type.getSimpleName() + "." + field.getName() + " (this thread's value)",
-                fields.of(new Held(local.get()), java.util.Set.of()).get("value"));
-          }
+          // The ThreadLocal itself, or one in a field of the lab's own object it holds (a holder, a memo object).
+          collectThreadLocals(field.get(null), type.getSimpleName() + "." + field.getName(), type.getClassLoader(), 0, locals,
+              java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
         } catch (ReflectiveOperationException | RuntimeException unreadable) {
           // a field that cannot be read holds nothing this check can name
         }
       }
     }
+    return valuesOf(fields, locals);
+  }
+
+  /** What the calling thread finds in each ThreadLocal, "where (this thread's value)" -> what it holds. */
+  private static java.util.Map<String, String> valuesOf(workbook.test.FieldState fields, java.util.Map<String, ThreadLocal<?>> locals) {
+    record Held(Object value) {}
+    java.util.Map<String, String> values = new java.util.TreeMap<>();
+    locals.forEach((where, local) -> values.put(where + " (this thread's value)", fields.of(new Held(local.get()), java.util.Set.of()).get("value")));
     return values;
+  }
+
+  /**
+   * Every ThreadLocal that value is, or that the fields of the lab's own objects hold, a few levels down (the API's
+   * instance fields, a route's lambda and what it captures, a holder object in a static field), by its path: FieldState
+   * reads a ThreadLocal as itself, so one in an instance field or a holder object showed nothing of what it keeps.
+   */
+  private static void collectThreadLocals(Object value, String path, ClassLoader lab, int level,
+      java.util.Map<String, ThreadLocal<?>> found, java.util.Set<Object> seen) throws IllegalAccessException {
+    if (value instanceof ThreadLocal<?> local) {
+      found.putIfAbsent(path, local);
+      return;
+    }
+    if (value == null || level > 3 || value.getClass().getClassLoader() != lab || value.getClass().getName().startsWith("workbook.")
+        || !seen.add(value)) {
+      return;
+    }
+    for (Class<?> type = value.getClass(); type != null && type.getClassLoader() == lab; type = type.getSuperclass()) {
+      for (java.lang.reflect.Field field : type.getDeclaredFields()) {
+        if (java.lang.reflect.Modifier.isStatic(field.getModifiers())) continue;
+        field.setAccessible(true);
+        collectThreadLocals(field.get(value), path + "." + field.getName(), lab, level + 1, found, seen);
+      }
+    }
   }
 
   /**
@@ -2181,8 +2294,8 @@ class VersioningTest {
               + " for the request and cleared after it is still one that a request at the same time reads, and then answers"
               + " with the other's product or version. Keep what a request looks up and chooses in local variables of its"
               + " handler (Product product = find(ctx)), never in a field, not even for the time of one request, nor in a"
-              + " static ThreadLocal (a server thread keeps its value for good: a memo per Accept header there grows with"
-              + " every header a client makes up)", todo, path,
+              + " ThreadLocal, static or a field of the API's (a server thread keeps its value for good: the last product"
+              + " it answered, or a memo per Accept header that grows with every header a client makes up)", todo, path,
               accept == null ? "" : " (Accept: " + accept + ")")
           .isEmpty();
     }
@@ -2200,11 +2313,30 @@ class VersioningTest {
         "java/io/OutputStreamWriter.<init>(Ljava/io/OutputStream;)V", "java/io/PrintWriter.<init>(Ljava/io/OutputStream;)V",
         "java/io/ByteArrayOutputStream.toString()Ljava/lang/String;", "java/nio/charset/Charset.defaultCharset()Ljava/nio/charset/Charset;");
     List<String> uses = new ArrayList<>();
-    for (Class<?> type : workbook.test.LabClasses.beside(VersioningTest.class, true)) {
+    java.util.Map<String, Class<?>> lab = new java.util.TreeMap<>();
+    for (Class<?> type : workbook.test.LabClasses.beside(VersioningTest.class, true)) lab.put(type.getName(), type);
+    // And a helper class of the lab's own that the API calls (a Bodies or Json class beside it, and what it calls in turn),
+    // for the step whose code calls it: on a JDK 18 or later, whose default is UTF-8, only its letter shows it.
+    java.util.function.Predicate<String> helper = name -> lab.containsKey(name) && !name.startsWith("CatalogApi")
+        && !name.startsWith("ProductReader") && !name.startsWith("OpenApiV2");
+    java.util.Set<String> helpers = new java.util.TreeSet<>();
+    java.util.ArrayDeque<String> reached = new java.util.ArrayDeque<>();
+    for (Class<?> type : lab.values()) {
       if (!type.getName().startsWith("CatalogApi")) continue;
       for (workbook.bytecode.ClassCode.Call call : workbook.bytecode.ClassCode.calls(type)) {
+        if (helper.test(call.owner()) && call.in().contains("byAcceptHeader") == byAccept && helpers.add(call.owner())) reached.add(call.owner());
         if (!defaultCharset.contains(call.owner() + "." + call.name() + call.descriptor())) continue;
         if (call.in().contains("byAcceptHeader") == byAccept) uses.add(type.getName() + "." + call.in() + ": " + call.owner() + "." + call.name());
+      }
+    }
+    while (!reached.isEmpty()) {
+      String type = reached.pop();
+      for (String nested : lab.keySet()) if (nested.startsWith(type + "$") && helpers.add(nested)) reached.add(nested);
+      for (workbook.bytecode.ClassCode.Call call : workbook.bytecode.ClassCode.calls(lab.get(type))) {
+        if (helper.test(call.owner()) && helpers.add(call.owner())) reached.add(call.owner());
+        if (defaultCharset.contains(call.owner() + "." + call.name() + call.descriptor())) {
+          uses.add(type + "." + call.in() + " (a helper the API calls): " + call.owner() + "." + call.name());
+        }
       }
     }
     assertThat(uses)
@@ -2222,8 +2354,9 @@ class VersioningTest {
    */
   private void assertNoProductPastAnInt(String todo, String path, String accept) throws Exception {
     List<String> wrong = new ArrayList<>();
+    // With a plus sign too, as Java reads +1 as 1 and the given find(ctx) takes it: +4294967297 is past an int all the same.
     for (String id : new String[] {"4294967297", "4294967298", "-4294967295", "2147483648", "9223372036854775807",
-        "18446744073709551617", "-18446744073709551615"}) {
+        "18446744073709551617", "-18446744073709551615", "+4294967297", "+2147483648"}) {
       HttpResponse<String> response = get(path + id, accept);
       if (response.statusCode() != 404 || !contentType(response).startsWith("application/problem+json")) {
         wrong.add("GET " + path + id + " -> " + response.statusCode() + " " + contentType(response) + " " + response.body());
@@ -2233,7 +2366,8 @@ class VersioningTest {
         .as("%s: an id past an int is a whole number no product of the catalog has (its ids are ints), so a 404 problem"
             + " document as for any unknown id: answer it as /api/v1 does, through the given find(ctx), never with a 400 of"
             + " your own (the client made no mistake) nor the product its digits wrap onto when read as a long or a BigInteger"
-            + " and cut to an int ((int) id, intValue()): that answers product 1 for 4294967297. Answered otherwise%s", todo,
+            + " and cut to an int ((int) id, intValue()): that answers product 1 for 4294967297; with its sign too, a plus as"
+            + " well as a minus (the given pattern [+-]?[0-9]+: +4294967297 is the same whole number). Answered otherwise%s", todo,
             accept == null ? "" : " (Accept: " + accept + ")")
         .isEmpty();
   }

@@ -30,7 +30,7 @@ final class ProductReader {
     if (!amount.isNumber()) throw new IllegalArgumentException("price.amount is missing or not a number in " + json);
     // A currency has one: the contract documents EUR as the default.
     String currency = product.path("price").path("currency").asText("EUR");
-    return new Product(product.path("id").asInt(), product.path("name").asText(""),
+    return new Product(product.path("id").canConvertToInt() ? product.path("id").asInt() : 0, product.path("name").asText(""),
         new Price(amount.decimalValue(), currency));
   }
 
