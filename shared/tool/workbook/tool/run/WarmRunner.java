@@ -61,7 +61,14 @@ public final class WarmRunner implements AutoCloseable {
    * what each file declared at the last compile of every file (the other files were compiled
    * against exactly that).
    */
-  private record Base(Path classes, Map<Path, String> content, Map<Path, String> api) {}
+  private record Base(Path classes, Map<Path, String> content, Map<Path, Declared> api) {}
+
+  /**
+   * What a file declares to the others: its shape (see describe; constants there only as constants) and the value of
+   * each of its constants, by "Type#NAME". Kept apart because the compiler copies a constant's value into every file
+   * that names it, and only those: a new value means compiling those files again, not every file.
+   */
+  record Declared(String shape, Map<String, String> constants) {}
   /** The last good compile, which the next run starts from. */
   private Base last;
   /** Set by pin(): the compile every later run starts from, wherever the runs went meanwhile. */
@@ -163,9 +170,12 @@ public final class WarmRunner implements AutoCloseable {
    * Compiles the lab's files into a new folder and returns it (null if they do not compile).
    * Only the files changed since the base (the last good compile, or the pinned one) are
    * compiled, against the base's classes, when what they declare to other files (types,
-   * non-private members, signatures, constants) is unchanged: the other classes, the test's among
-   * them, were compiled against exactly that. When it changed, every file is compiled again, so
-   * an edit that breaks another file is reported there.
+   * non-private members, signatures) is unchanged: the other classes, the test's among them, were
+   * compiled against exactly that. A constant whose value changed (lab 03's contract, a text
+   * block) was copied by the compiler into the files that name it, so those are compiled again too,
+   * and the files naming theirs in turn; a file that does not name it cannot hold its value. When
+   * anything else declared changed, every file is compiled again, so an edit that breaks another
+   * file is reported there.
    */
   private Path compileLab() throws IOException {
     Path classes = Files.createDirectories(workDir.resolve("run-" + (++runs)));
@@ -182,18 +192,30 @@ public final class WarmRunner implements AutoCloseable {
       }
       if (changed.size() < all.size()) {
         Fs.copyTree(from.classes(), classes);
-        Map<Path, String> api = new HashMap<>();
-        lastCompiled = changed.size();
-        if (!compile(changed, classes, classes, api)) return failed(classes);
-        if (changed.stream().allMatch(p -> api.get(p) != null && api.get(p).equals(from.api().get(p)))) {
-          if (pinned == null) last = new Base(classes, content, from.api());
-          return ran(classes);
+        java.util.Set<Path> compiling = new java.util.LinkedHashSet<>(changed);
+        while (true) {
+          Map<Path, Declared> api = new HashMap<>();
+          lastCompiled = compiling.size();
+          if (!compile(List.copyOf(compiling), classes, classes, api)) return failed(classes);
+          if (!compiling.stream().allMatch(p -> sameShape(api.get(p), from.api().get(p)))) break;
+          java.util.Set<String> renewed = new java.util.HashSet<>();
+          for (Path p : compiling) renewed.addAll(renewedConstants(from.api().get(p).constants(), api.get(p).constants()));
+          List<Path> naming = new ArrayList<>();
+          for (Path p : all) if (!compiling.contains(p) && namesAny(p, renewed)) naming.add(p);
+          if (naming.isEmpty()) {
+            Map<Path, Declared> now = new HashMap<>(from.api());
+            now.putAll(api);
+            if (pinned == null) last = new Base(classes, content, now);
+            return ran(classes);
+          }
+          if (compiling.size() + naming.size() == all.size()) break;
+          compiling.addAll(naming);
         }
         Fs.delete(classes);
         Files.createDirectories(classes);
       }
     }
-    Map<Path, String> api = new HashMap<>();
+    Map<Path, Declared> api = new HashMap<>();
     lastCompiled = all.size();
     if (!compile(all, classes, null, api)) return failed(classes);
     if (pinned == null) last = new Base(classes, content, api);
@@ -224,6 +246,62 @@ public final class WarmRunner implements AutoCloseable {
     return null;
   }
 
+  private static boolean sameShape(Declared now, Declared before) {
+    return now != null && before != null && now.shape().equals(before.shape());
+  }
+
+  /** The simple names of the constants whose values differ (the shapes being the same, the same constants are there). */
+  static java.util.Set<String> renewedConstants(Map<String, String> before, Map<String, String> now) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Map.Entry<String, String> c : now.entrySet()) {
+      if (!c.getValue().equals(before.get(c.getKey()))) names.add(c.getKey().substring(c.getKey().indexOf('#') + 1));
+    }
+    return names;
+  }
+
+  /**
+   * Whether a source file's code names any of these, as a whole identifier: a constant is copied only where it is named
+   * (its comments and string literals can mention the name, and hold no constant).
+   */
+  static boolean namesAny(Path file, java.util.Set<String> names) throws IOException {
+    if (names.isEmpty()) return false;
+    String text = codeOnly(Files.readString(file));
+    for (String name : names) {
+      if (java.util.regex.Pattern.compile("(?<![\\p{javaJavaIdentifierPart}])" + java.util.regex.Pattern.quote(name)
+          + "(?![\\p{javaJavaIdentifierPart}])").matcher(text).find()) return true;
+    }
+    return false;
+  }
+
+  /** Java source with its comments, string and character literals and text blocks blanked out. */
+  static String codeOnly(String source) {
+    StringBuilder code = new StringBuilder(source.length());
+    int i = 0, n = source.length();
+    while (i < n) {
+      char c = source.charAt(i);
+      if (source.startsWith("//", i)) {
+        while (i < n && source.charAt(i) != '\n') i++;
+      } else if (source.startsWith("/*", i)) {
+        int end = source.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+      } else if (source.startsWith("\"\"\"", i)) {
+        int j = i + 3;
+        while (j < n && !source.startsWith("\"\"\"", j)) j += source.charAt(j) == '\\' ? 2 : 1;
+        i = Math.min(n, j + 3);
+      } else if (c == '"' || c == '\'') {
+        int j = i + 1;
+        while (j < n && source.charAt(j) != c && source.charAt(j) != '\n') j += source.charAt(j) == '\\' ? 2 : 1;
+        i = Math.min(n, j + 1);
+      } else {
+        code.append(c);
+        i++;
+        continue;
+      }
+      code.append(' ');
+    }
+    return code.toString();
+  }
+
   private static String digest(Path file) throws IOException {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
@@ -235,12 +313,13 @@ public final class WarmRunner implements AutoCloseable {
   /**
    * What a file declares, as other files see it: each type's kind, modifiers, name, type
    * parameters, supertypes and permitted subtypes, and each member's modifiers, name, type,
-   * exceptions and constant value (the compiler copies constants into the files that use them).
+   * exceptions, and whether it is a constant; each constant's value goes into {@code constants}
+   * (the compiler copies constants into the files that name them).
    * Private members are left out: no other file can name them (a private field or member type
    * that hides an inherited one of its name stays in, since it changes what that name means
    * elsewhere). So a helper field, method or class added in one file compiles that file alone.
    */
-  static void describe(Element e, StringBuilder out, Elements elements) {
+  static void describe(Element e, StringBuilder out, Elements elements, Map<String, String> constants) {
     out.append(e.getKind()).append(' ').append(e.getModifiers()).append(' ').append(e.getSimpleName())
         .append(' ').append(e.asType()).append(' ').append(e.getAnnotationMirrors());
     if (e instanceof ExecutableElement m) {
@@ -248,7 +327,9 @@ public final class WarmRunner implements AutoCloseable {
       out.append(" throws ").append(m.getThrownTypes()).append(" varargs ").append(m.isVarArgs())
           .append(" default ").append(m.getDefaultValue());
     } else if (e instanceof VariableElement v) {
-      out.append(" = ").append(v.getConstantValue());
+      Object value = v.getConstantValue();
+      out.append(value == null ? "" : " constant");
+      if (value != null) constants.put(e.getEnclosingElement() + "#" + e.getSimpleName(), value.getClass().getName() + " " + value);
     } else if (e instanceof TypeElement t) {
       t.getTypeParameters().forEach(p -> out.append(" <").append(p).append(" extends ").append(p.getBounds()).append('>'));
       out.append(" extends ").append(t.getSuperclass()).append(" implements ").append(t.getInterfaces())
@@ -256,7 +337,7 @@ public final class WarmRunner implements AutoCloseable {
       for (Element member : t.getEnclosedElements()) {
         if (unseenElsewhere(member, t, elements)) continue;
         out.append('\n');
-        describe(member, out, elements);
+        describe(member, out, elements, constants);
       }
       out.append("\n}");
     }
@@ -313,7 +394,7 @@ public final class WarmRunner implements AutoCloseable {
    * Compiles into {@code classes}, with {@code earlier} (classes of the lab's other files) on the
    * class path if given; {@code api}, if given, receives what each file declares (see describe).
    */
-  private boolean compile(List<Path> toCompile, Path classes, Path earlier, Map<Path, String> api) {
+  private boolean compile(List<Path> toCompile, Path classes, Path earlier, Map<Path, Declared> api) {
     DiagnosticCollector<JavaFileObject> problems = new DiagnosticCollector<>();
     List<String> classPath = new ArrayList<>();
     if (earlier != null) classPath.add(earlier.toString());
@@ -327,8 +408,13 @@ public final class WarmRunner implements AutoCloseable {
         public void finished(TaskEvent e) {
           if (e.getKind() != TaskEvent.Kind.ANALYZE || e.getTypeElement() == null || e.getSourceFile() == null) return;
           StringBuilder declared = new StringBuilder();
-          describe(e.getTypeElement(), declared, task.getElements());
-          api.merge(Path.of(e.getSourceFile().toUri()).normalize(), declared.toString(), (a, b) -> a + "\n" + b);
+          Map<String, String> constants = new HashMap<>();
+          describe(e.getTypeElement(), declared, task.getElements(), constants);
+          api.merge(Path.of(e.getSourceFile().toUri()).normalize(), new Declared(declared.toString(), constants), (a, b) -> {
+            Map<String, String> both = new HashMap<>(a.constants());
+            both.putAll(b.constants());
+            return new Declared(a.shape() + "\n" + b.shape(), both);
+          });
         }
       });
     }
