@@ -1247,6 +1247,31 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a client stream that paces its reading (disableAutoRequest) asks for each next adjustment as it reads: it reads past whatever it asked for up front")
+    void pacedReadingReadsOn() {
+      Recorder<BulkUpdateSummary> call = new Recorder<>();
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(call);
+      call.returned();
+      long upFront = call.outstanding();
+      long[] read = new long[3];
+      client("TODO 3", "bulkUpdateStock's observer, handed adjustments of grinder +1 as far as it asked for them", () -> {
+        long[] r = readsPastItsAsk(call, i -> adjustment("grinder", 1), requests::onNext);
+        System.arraycopy(r, 0, read, 0, 3);
+      });
+      String asked = upFront == Long.MAX_VALUE ? "it reads every one (gRPC's default)" : String.format("it asked for %,d before"
+          + " its first (disableAutoRequest, then request(n))%s", upFront, read[2] > 0 ? String.format(", taken as handed all"
+          + " but one of them (%,d)", read[2]) : "");
+      assertThat(read[0]).as("TODO 3: adjustments gRPC could hand bulkUpdateStock's observer, of %,d sent (%s), as gRPC hands"
+          + " a stream that paces its reading only what it has asked for: a client stream reads every adjustment, however"
+          + " many (no limit of your own): a budget asked once (request(100_000), say) is one, past which the next is never"
+          + " read and the call never answered. Read every one (gRPC's default), or ask for the next (request(1)) as each is"
+          + " applied in onNext", read[1], asked).isEqualTo(read[1]);
+      client("TODO 3", "bulkUpdateStock's observer, when the client completed", requests::onCompleted);
+      assertThat(sent(call)).as("TODO 3: what bulkUpdateStock sent once it had read %,d adjustments of grinder +1 (%s) and"
+          + " the client completed: one summary, then onCompleted", read[0], asked).hasSize(2);
+    }
+
+    @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest delivery: after the step's quicker tests
     @DisplayName("a delivery over 70,000 different products counts every one of them: no cap of your own on the products a summary counts")
     void everyProductCounted() {
@@ -1506,6 +1531,35 @@ class StreamingTest {
             counted(count)).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
       }
+    }
+
+    @Test
+    @DisplayName("a stream that paces its reading (disableAutoRequest) asks for each next request as it answers: it reads past whatever it asked for up front")
+    void pacedReadingReadsOn() {
+      // A Recorder that counts the answers only: up to 10,001 of them, each as text, cost seconds.
+      java.util.concurrent.atomic.AtomicLong answers = new java.util.concurrent.atomic.AtomicLong();
+      Recorder<ReserveStockReply> call = new Recorder<>() {
+        @Override public void onNext(ReserveStockReply reply) { answers.incrementAndGet(); }
+      };
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(call);
+      call.returned();
+      long upFront = call.outstanding();
+      long[] read = new long[3];
+      client("TODO 4", "reserveStock's observer, handed reservations of 1 grinder as far as it asked for them", () -> {
+        long[] r = readsPastItsAsk(call, i -> reservation("order-" + (i + 1), 1), requests::onNext);
+        System.arraycopy(r, 0, read, 0, 3);
+      });
+      long answered = answers.get();
+      call.cancel(requests);
+      String asked = upFront == Long.MAX_VALUE ? "it reads every one (gRPC's default)" : String.format("it asked for %,d before"
+          + " its first (disableAutoRequest, then request(n))%s", upFront, read[2] > 0 ? String.format(", taken as handed all"
+          + " but one of them (%,d)", read[2]) : "");
+      assertThat(List.of(read[0], answered)).as("TODO 4: [reservations gRPC could hand reserveStock's observer,"
+          + " answers sent] of %,d reservations sent by a client that keeps up (%s), as gRPC hands a stream that paces its"
+          + " reading only what it has asked for: a bidirectional stream reads and answers every request, however many: a"
+          + " budget asked once (request(100_000), say) is one, past which the next reservation is never read nor"
+          + " answered. Read every one (gRPC's default), or ask for the next (request(1)) as each is answered, and when a"
+          + " slow client catches up", read[1], asked).containsExactly(read[1], read[1]);
     }
 
     @Test
@@ -2734,6 +2788,43 @@ class StreamingTest {
     boolean mayHand() {
       return !paced || requested.getAndUpdate(n -> n > 0 ? n - 1 : n) > 0;
     }
+
+    /** What a paced service has asked for and not been handed yet; Long.MAX_VALUE for one that reads every request (gRPC's default). */
+    long outstanding() {
+      return paced ? requested.get() : Long.MAX_VALUE;
+    }
+
+    /** As if the service had been handed all but {@code left} of what it has asked for so far. */
+    void handedAllBut(long left) {
+      requested.set(left);
+    }
+  }
+
+  /** The most of what a paced stream asks for before its first request that readsPastItsAsk hands for real; past it, the rest is taken as handed. */
+  static final long HANDED_FOR_REAL = 10_000;
+
+  /**
+   * Hands a service's request stream, as gRPC does, only what it has asked for (a stream that paces its reading with
+   * disableAutoRequest is handed a request only once it asked for one, request(n)): as many as it asked for before its
+   * first request, and one more (3 to a stream that reads every one, gRPC's default, or that asked for the most one
+   * request(int) asks, 2^31 - 1). Asked for more than HANDED_FOR_REAL up front, it is taken as handed all but one of them
+   * (the count gRPC keeps set as if they had come, as withCountsAt sets the service's own), then handed two. Returns
+   * [handed, to hand, taken as handed]: a stream that reads past what it asked for up front asks for the next as it reads.
+   */
+  static <Q> long[] readsPastItsAsk(Recorder<?> call, java.util.function.LongFunction<Q> request, java.util.function.Consumer<Q> hand) {
+    long upFront = call.outstanding(), skipped = 0, toHand;
+    if (upFront >= Integer.MAX_VALUE) {
+      toHand = 3;
+    } else if (upFront > HANDED_FOR_REAL) {
+      call.handedAllBut(1);
+      skipped = upFront - 1;
+      toHand = 2;
+    } else {
+      toHand = upFront + 1;
+    }
+    long handed = 0;
+    while (handed < toHand && call.mayHand()) hand.accept(request.apply(handed++));
+    return new long[] {handed, toHand, skipped};
   }
 
   /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
