@@ -549,41 +549,50 @@ class StreamingTest {
 
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest watch a request carries: after the step's quicker tests
-    @DisplayName("a watch of as many products as a request carries (2,097,152 ids, 4 MiB of the shortest id, gRPC's most) sends every current level, then each change")
+    @DisplayName("a watch of as many products as a request carries (2,097,152 of the shortest id, or one id of 4,194,299 characters: 4 MiB, gRPC's most) sends every current level, then each change")
     void asManyAsARequestCarries() {
       // gRPC takes a request of up to 4 MiB (its default for a server's inbound message): as many ids as fit in it is the
       // most a watch can be asked for, and the shortest id fits most: the empty one (proto3's default, 2 bytes a repeat),
       // a product like any other once the stock has it. 2,097,152 ids: a limit of your own on the ids a watch is asked
-      // for, of any size a request can reach, shows here (a longer id, the grinder's, fits only 466,033).
-      levels.adjust("", 5);
-      int ids = 4 * 1024 * 1024 / WatchStockLevelsRequest.newBuilder().addProductIds("").build().getSerializedSize();
-      WatchStockLevelsRequest request = WatchStockLevelsRequest.newBuilder().addAllProductIds(java.util.Collections.nCopies(ids, "")).build();
-      // A Recorder that keeps only how many levels came, and the first and the last: 2,097,153 of them, each as text, cost seconds.
-      java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.atomic.AtomicReference<StockLevel> firstLevel = new java.util.concurrent.atomic.AtomicReference<>(), lastLevel = new java.util.concurrent.atomic.AtomicReference<>();
-      Recorder<StockLevel> call = new Recorder<>() {
-        @Override public void onNext(StockLevel level) {
-          if (count.getAndIncrement() == 0) firstLevel.set(level);
-          lastLevel.set(level);
+      // for, of any size a request can reach, shows here (a longer id, the grinder's, fits only 466,033). And the longest
+      // id a request carries, one id of 4,194,299 characters: a limit on an id's length, or on the ids' characters in all,
+      // of any size a request can reach, shows there.
+      int longest = 4 * 1024 * 1024 - 1 - 4; // a tag byte, a 4-byte length, the id
+      List<String> wrong = new ArrayList<>();
+      for (String id : new String[] {"", "g".repeat(longest)}) {
+        String named = id.length() > 20 ? "the product whose id is 'g' " + id.length() + " times" : "the product with the empty id";
+        levels.adjust(id, 5 - levels.quantity(id));
+        int ids = 4 * 1024 * 1024 / WatchStockLevelsRequest.newBuilder().addProductIds(id).build().getSerializedSize();
+        WatchStockLevelsRequest request = WatchStockLevelsRequest.newBuilder().addAllProductIds(java.util.Collections.nCopies(ids, id)).build();
+        // A Recorder that keeps only how many levels came, and the first and the last: 2,097,153 of them, each as text, cost seconds.
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<StockLevel> firstLevel = new java.util.concurrent.atomic.AtomicReference<>(), lastLevel = new java.util.concurrent.atomic.AtomicReference<>();
+        Recorder<StockLevel> call = new Recorder<>() {
+          @Override public void onNext(StockLevel level) {
+            if (count.getAndIncrement() == 0) firstLevel.set(level);
+            lastLevel.set(level);
+          }
+        };
+        client("TODO 1", "watchStockLevels, asked for " + named + " " + ids + " times (a request of " + request.getSerializedSize()
+            + " bytes)", () -> new StreamingInventory(levels).watchStockLevels(request, call));
+        call.returned();
+        client("TODO 1", "adjusting " + named + " by +1 while it was watched", () -> levels.adjust(id, 1));
+        call.cancel();
+        List<String> events = new ArrayList<>(List.of(count.get() + " levels"));
+        for (StockLevel level : java.util.Arrays.asList(firstLevel.get(), lastLevel.get())) { // their updated_at left out
+          events.add(level == null ? "none" : (level.getProductId().equals(id) ? "it" : "another product") + " " + level.getQuantity());
         }
-      };
-      client("TODO 1", "watchStockLevels, asked for the product with the empty id " + ids + " times (a request of "
-          + request.getSerializedSize() + " bytes)", () -> new StreamingInventory(levels).watchStockLevels(request, call));
-      call.returned();
-      client("TODO 1", "adjusting the product with the empty id by +1 while it was watched", () -> levels.adjust("", 1));
-      call.cancel();
-      List<String> events = new ArrayList<>(List.of(count.get() + " levels"));
-      for (StockLevel level : java.util.Arrays.asList(firstLevel.get(), lastLevel.get())) { // their updated_at left out
-        events.add(level == null ? "none" : "'" + level.getProductId() + "' " + level.getQuantity());
+        events.addAll(sent(call)); // onCompleted, or onError's sends: nothing more than the levels
+        if (!events.equals(List.of((ids + 1) + " levels", "it 5", "it 6"))) {
+          wrong.add(String.format("%s (5 in stock) asked %,d times (a request of %,d bytes): %s", named, ids, request.getSerializedSize(), events));
+        }
       }
-      events.addAll(sent(call)); // onCompleted, or onError's sends: nothing more than the levels
-      assertThat(events).as("TODO 1: [levels sent, the first, the last, then anything else sent] watchStockLevels sent on a"
-          + " watch of the product with the empty id (proto3's default; 5 in stock) asked %,d times (a request of %,d bytes,"
-          + " the most gRPC takes by default, of the shortest id: the most ids a request carries), then one change of it by"
-          + " +1: the current level once per id asked, then the change once. A watch sends every level the stock gives it,"
-          + " however many products it asks for: a limit of your own on a request's ids (refused, or cut short), of any size"
-          + " a request can reach, leaves a client without what it asked", ids, request.getSerializedSize())
-          .containsExactly((ids + 1) + " levels", "'' 5", "'' 6");
+      assertThat(wrong).as("TODO 1: watches of as many ids as a request carries (4 MiB, the most gRPC takes by default: of the"
+          + " shortest id, the empty one, the most ids; and the longest id), then one change of the product by +1, where"
+          + " [levels sent, the first, the last, then anything else sent] was not the current level once per id asked, then"
+          + " the change once. A watch sends every level the stock gives it, however many products it asks for and however"
+          + " long their ids: a limit of your own on a request's ids, their length or their characters in all (refused, or"
+          + " cut short), of any size a request can reach, leaves a client without what it asked").isEmpty();
     }
   }
 
