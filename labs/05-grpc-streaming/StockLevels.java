@@ -61,10 +61,10 @@ final class StockLevels {
     };
   }
 
-  /** The ids of a watch as the story tells them: a long list shortened. */
+  /** The ids of a watch as the story tells them: a long list shortened, and a long id. */
   private static String named(Collection<String> productIds) {
-    if (productIds.size() <= 8) return productIds.toString();
-    return productIds.stream().limit(8).toList().toString().replaceAll("]$", ", ... (" + productIds.size() + " ids)]");
+    String shown = productIds.stream().limit(8).map(id -> id.length() <= 40 ? id : id.substring(0, 20) + "... (" + id.length() + " characters)").toList().toString();
+    return productIds.size() <= 8 ? shown : shown.substring(0, shown.length() - 1) + ", ... (" + productIds.size() + " ids)]";
   }
 
   /** How many watches are open: a watch nobody closes is a leak that grows with every client. */

@@ -159,7 +159,11 @@ class StreamingTest {
     @DisplayName("a reader that is slow (not ready) loses no level, however far behind (3 changes, then 70,000): each is sent at once, gRPC queues it")
     void slowReaderLosesNothing() {
       for (int changes : new int[] {3, 70_000}) { // more than any queue of a round size (4,096, 65,536) would keep
-        Recorder<StockLevel> slow = new Recorder<>();
+        // A Recorder that keeps the levels as they are: 70,000 of them, each as text, cost seconds; text only for a difference.
+        List<StockLevel> levelsSent = java.util.Collections.synchronizedList(new ArrayList<>());
+        Recorder<StockLevel> slow = new Recorder<>() {
+          @Override public void onNext(StockLevel level) { levelsSent.add(level); }
+        };
         slow.ready = false;
         new StreamingInventory(levels).watchStockLevels(WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build(), slow);
         slow.returned();
@@ -171,7 +175,7 @@ class StreamingTest {
         });
         // Before it catches up: each level went out as the stock gave it. A queue of the service's own, of whatever size,
         // shows here, before the one that drops the oldest ever fills.
-        int early = sent(slow).size();
+        int early = levelsSent.size() + sent(slow).size();
         assertThat(early).as("TODO 1: levels watchStockLevels had sent, of the %,d the stock gave, on a call whose reader"
             + " was slow (isReady() false) while the grinder changed %,d times: a watch sends each level as the stock"
             + " gives it, ready or not, and gRPC queues it for the reader. isReady() is for pacing a sender that can wait; a"
@@ -180,7 +184,11 @@ class StreamingTest {
         client("TODO 1", "the slow watcher catching up (gRPC runs the on-ready handler)", slow::becomeReady);
         slow.cancel(); // the watch is closed by the cancel handler (step 2), or stays until this test's stock is gone
         reference.close();
-        assertThat(firstDifference(sent(slow), given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList()))
+        List<StockLevel> sentLevels;
+        synchronized (levelsSent) { sentLevels = List.copyOf(levelsSent); }
+        assertThat(sentLevels.equals(given) && sent(slow).isEmpty() ? null : firstDifference(java.util.stream.Stream.concat(sentLevels.stream()
+            .map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)), sent(slow).stream()).toList(),
+            given.stream().map(l -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(l)).toList()))
             .as("TODO 1: what watchStockLevels sent on a call whose reader was slow (isReady() false) while the grinder"
                 + " changed %,d times (+1, 0, +2, ...), and then caught up, against every level the watch gave: all of them,"
                 + " in order, however far behind the reader is. isReady() is for pacing a sender that can wait; a watch"
@@ -541,37 +549,50 @@ class StreamingTest {
 
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest watch a request carries: after the step's quicker tests
-    @DisplayName("a watch of as many products as a request carries (466,033 ids, 4 MiB, gRPC's most) sends every current level, then each change")
+    @DisplayName("a watch of as many products as a request carries (2,097,152 of the shortest id, or one id of 4,194,299 characters: 4 MiB, gRPC's most) sends every current level, then each change")
     void asManyAsARequestCarries() {
-      // gRPC takes a request of up to 4 MiB (its default for a server's inbound message): as many ids as fit in it, the
-      // grinder's (9 bytes each), is the most a watch can be asked for. A limit of your own, of any size below, shows here.
-      int ids = 4 * 1024 * 1024 / WatchStockLevelsRequest.newBuilder().addProductIds("grinder").build().getSerializedSize();
-      WatchStockLevelsRequest request = WatchStockLevelsRequest.newBuilder().addAllProductIds(java.util.Collections.nCopies(ids, "grinder")).build();
-      // A Recorder that keeps only how many levels came, and the first and the last: 466,033 of them, each as text, cost seconds.
-      java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.atomic.AtomicReference<StockLevel> firstLevel = new java.util.concurrent.atomic.AtomicReference<>(), lastLevel = new java.util.concurrent.atomic.AtomicReference<>();
-      Recorder<StockLevel> call = new Recorder<>() {
-        @Override public void onNext(StockLevel level) {
-          if (count.getAndIncrement() == 0) firstLevel.set(level);
-          lastLevel.set(level);
+      // gRPC takes a request of up to 4 MiB (its default for a server's inbound message): as many ids as fit in it is the
+      // most a watch can be asked for, and the shortest id fits most: the empty one (proto3's default, 2 bytes a repeat),
+      // a product like any other once the stock has it. 2,097,152 ids: a limit of your own on the ids a watch is asked
+      // for, of any size a request can reach, shows here (a longer id, the grinder's, fits only 466,033). And the longest
+      // id a request carries, one id of 4,194,299 characters: a limit on an id's length, or on the ids' characters in all,
+      // of any size a request can reach, shows there.
+      int longest = 4 * 1024 * 1024 - 1 - 4; // a tag byte, a 4-byte length, the id
+      List<String> wrong = new ArrayList<>();
+      for (String id : new String[] {"", "g".repeat(longest)}) {
+        String named = id.length() > 20 ? "the product whose id is 'g' " + id.length() + " times" : "the product with the empty id";
+        levels.adjust(id, 5 - levels.quantity(id));
+        int ids = 4 * 1024 * 1024 / WatchStockLevelsRequest.newBuilder().addProductIds(id).build().getSerializedSize();
+        WatchStockLevelsRequest request = WatchStockLevelsRequest.newBuilder().addAllProductIds(java.util.Collections.nCopies(ids, id)).build();
+        // A Recorder that keeps only how many levels came, and the first and the last: 2,097,153 of them, each as text, cost seconds.
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<StockLevel> firstLevel = new java.util.concurrent.atomic.AtomicReference<>(), lastLevel = new java.util.concurrent.atomic.AtomicReference<>();
+        Recorder<StockLevel> call = new Recorder<>() {
+          @Override public void onNext(StockLevel level) {
+            if (count.getAndIncrement() == 0) firstLevel.set(level);
+            lastLevel.set(level);
+          }
+        };
+        client("TODO 1", "watchStockLevels, asked for " + named + " " + ids + " times (a request of " + request.getSerializedSize()
+            + " bytes)", () -> new StreamingInventory(levels).watchStockLevels(request, call));
+        call.returned();
+        client("TODO 1", "adjusting " + named + " by +1 while it was watched", () -> levels.adjust(id, 1));
+        call.cancel();
+        List<String> events = new ArrayList<>(List.of(count.get() + " levels"));
+        for (StockLevel level : java.util.Arrays.asList(firstLevel.get(), lastLevel.get())) { // their updated_at left out
+          events.add(level == null ? "none" : (level.getProductId().equals(id) ? "it" : "another product") + " " + level.getQuantity());
         }
-      };
-      client("TODO 1", "watchStockLevels, asked for the grinder " + ids + " times (a request of " + request.getSerializedSize()
-          + " bytes)", () -> new StreamingInventory(levels).watchStockLevels(request, call));
-      call.returned();
-      client("TODO 1", "adjusting the grinder by +1 while it was watched", () -> levels.adjust("grinder", 1));
-      call.cancel();
-      List<String> events = new ArrayList<>(List.of(count.get() + " levels"));
-      for (StockLevel level : java.util.Arrays.asList(firstLevel.get(), lastLevel.get())) { // their updated_at left out
-        events.add(level == null ? "none" : level.getProductId() + " " + level.getQuantity());
+        events.addAll(sent(call)); // onCompleted, or onError's sends: nothing more than the levels
+        if (!events.equals(List.of((ids + 1) + " levels", "it 5", "it 6"))) {
+          wrong.add(String.format("%s (5 in stock) asked %,d times (a request of %,d bytes): %s", named, ids, request.getSerializedSize(), events));
+        }
       }
-      events.addAll(sent(call)); // onCompleted, or onError's sends: nothing more than the levels
-      assertThat(events).as("TODO 1: [levels sent, the first, the last, then anything else sent] watchStockLevels sent on a watch of the grinder"
-          + " asked %,d times (a request of %,d bytes, the most gRPC takes by default), then one change of the grinder by +1:"
-          + " the current level once per id asked, then the change once. A watch sends every level the stock gives it, however"
-          + " many products it asks for: a limit of your own on a request (refused, or cut short), of any size, leaves a"
-          + " client without what it asked", ids, request.getSerializedSize())
-          .containsExactly((ids + 1) + " levels", "grinder 5", "grinder 6");
+      assertThat(wrong).as("TODO 1: watches of as many ids as a request carries (4 MiB, the most gRPC takes by default: of the"
+          + " shortest id, the empty one, the most ids; and the longest id), then one change of the product by +1, where"
+          + " [levels sent, the first, the last, then anything else sent] was not the current level once per id asked, then"
+          + " the change once. A watch sends every level the stock gives it, however many products it asks for and however"
+          + " long their ids: a limit of your own on a request's ids, their length or their characters in all (refused, or"
+          + " cut short), of any size a request can reach, leaves a client without what it asked").isEmpty();
     }
   }
 
@@ -1243,6 +1264,31 @@ class StreamingTest {
     }
 
     @Test
+    @DisplayName("a client stream that paces its reading (disableAutoRequest) asks for each next adjustment as it reads: it reads past whatever it asked for up front")
+    void pacedReadingReadsOn() {
+      Recorder<BulkUpdateSummary> call = new Recorder<>();
+      StreamObserver<StockAdjustment> requests = new StreamingInventory(levels).bulkUpdateStock(call);
+      call.returned();
+      long upFront = call.outstanding();
+      long[] read = new long[3];
+      client("TODO 3", "bulkUpdateStock's observer, handed adjustments of grinder +1 as far as it asked for them", () -> {
+        long[] r = readsPastItsAsk(call, i -> adjustment("grinder", 1), requests::onNext);
+        System.arraycopy(r, 0, read, 0, 3);
+      });
+      String asked = upFront == Long.MAX_VALUE ? "it reads every one (gRPC's default)" : String.format("it asked for %,d before"
+          + " its first (disableAutoRequest, then request(n))%s", upFront, read[2] > 0 ? String.format(", taken as handed all"
+          + " but one of them (%,d)", read[2]) : "");
+      assertThat(read[0]).as("TODO 3: adjustments gRPC could hand bulkUpdateStock's observer, of %,d sent (%s), as gRPC hands"
+          + " a stream that paces its reading only what it has asked for: a client stream reads every adjustment, however"
+          + " many (no limit of your own): a budget asked once (request(100_000), say) is one, past which the next is never"
+          + " read and the call never answered. Read every one (gRPC's default), or ask for the next (request(1)) as each is"
+          + " applied in onNext", read[1], asked).isEqualTo(read[1]);
+      client("TODO 3", "bulkUpdateStock's observer, when the client completed", requests::onCompleted);
+      assertThat(sent(call)).as("TODO 3: what bulkUpdateStock sent once it had read %,d adjustments of grinder +1 (%s) and"
+          + " the client completed: one summary, then onCompleted", read[0], asked).hasSize(2);
+    }
+
+    @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // the largest delivery: after the step's quicker tests
     @DisplayName("a delivery over 70,000 different products counts every one of them: no cap of your own on the products a summary counts")
     void everyProductCounted() {
@@ -1443,25 +1489,33 @@ class StreamingTest {
       // 35,000 in stock, all made while the client reads nothing.
       int orders = 70_000, stock = 35_000;
       levels.adjust("grinder", stock - levels.quantity("grinder"));
-      Recorder<ReserveStockReply> behind = new Recorder<>();
+      // A Recorder that keeps the answers as they are: 70,000 of them, each as text, cost seconds; text only for a difference.
+      List<ReserveStockReply> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+      Recorder<ReserveStockReply> behind = new Recorder<>() {
+        @Override public void onNext(ReserveStockReply reply) { answers.add(reply); }
+      };
       behind.ready = false;
       StreamObserver<ReserveStockRequest> many = new StreamingInventory(levels).reserveStock(behind);
       behind.returned();
       client("TODO 4", "reserveStock's observer, given " + orders + " reservations of 1 grinder by a slow client (not ready)", () -> {
         for (int i = 1; i <= orders; i++) many.onNext(reservation("order-" + i, 1));
       });
-      assertThat(sent(behind).size()).as("TODO 4: answers reserveStock had sent, once a slow client (isReady() false) had"
+      assertThat(answers.size() + sent(behind).size()).as("TODO 4: answers reserveStock had sent, once a slow client (isReady() false) had"
           + " sent %,d reservations of 1 grinder: each request is answered in its onNext, ready or not (gRPC queues the"
           + " answer); a queue of your own fills, then drops or waits", orders).isEqualTo(orders);
       client("TODO 4", "reserveStock's observer, when the slow client (not ready) completed", many::onCompleted);
       client("TODO 4", "the slow client catching up (gRPC runs the on-ready handler)", behind::becomeReady);
-      List<String> expected = new ArrayList<>();
+      List<ReserveStockReply> expected = new ArrayList<>();
       for (int i = 1; i <= orders; i++) {
-        expected.add("onNext " + com.google.protobuf.TextFormat.shortDebugString(ReserveStockReply.newBuilder().setOrderId("order-" + i)
-            .setReserved(i <= stock).setRemaining(Math.max(stock - i, 0)).build()));
+        expected.add(ReserveStockReply.newBuilder().setOrderId("order-" + i).setReserved(i <= stock).setRemaining(Math.max(stock - i, 0)).build());
       }
-      expected.add("onCompleted");
-      assertThat(firstDifference(sent(behind), expected)).as("TODO 4: what reserveStock sent on a call whose client was"
+      List<ReserveStockReply> answeredAll;
+      synchronized (answers) { answeredAll = List.copyOf(answers); }
+      assertThat(answeredAll.equals(expected) && sent(behind).equals(List.of("onCompleted")) ? null : firstDifference(
+          java.util.stream.Stream.concat(answeredAll.stream().map(r -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(r)),
+              sent(behind).stream()).toList(),
+          java.util.stream.Stream.concat(expected.stream().map(r -> "onNext " + com.google.protobuf.TextFormat.shortDebugString(r)),
+              java.util.stream.Stream.of("onCompleted")).toList())).as("TODO 4: what reserveStock sent on a call whose client was"
           + " slow (isReady() false) while it made %,d reservations of 1 grinder (%,d in stock), then completed and caught"
           + " up: an answer to every reservation, in order, however far behind the client is, then onCompleted. Each"
           + " reservation is made: dropping its answer (a bounded queue that forgets the oldest) leaves the client not"
@@ -1502,6 +1556,35 @@ class StreamingTest {
             counted(count)).containsExactly("onNext order_id: \"order-far\" reserved: true");
         far.cancel(stream);
       }
+    }
+
+    @Test
+    @DisplayName("a stream that paces its reading (disableAutoRequest) asks for each next request as it answers: it reads past whatever it asked for up front")
+    void pacedReadingReadsOn() {
+      // A Recorder that counts the answers only: up to 10,001 of them, each as text, cost seconds.
+      java.util.concurrent.atomic.AtomicLong answers = new java.util.concurrent.atomic.AtomicLong();
+      Recorder<ReserveStockReply> call = new Recorder<>() {
+        @Override public void onNext(ReserveStockReply reply) { answers.incrementAndGet(); }
+      };
+      StreamObserver<ReserveStockRequest> requests = new StreamingInventory(levels).reserveStock(call);
+      call.returned();
+      long upFront = call.outstanding();
+      long[] read = new long[3];
+      client("TODO 4", "reserveStock's observer, handed reservations of 1 grinder as far as it asked for them", () -> {
+        long[] r = readsPastItsAsk(call, i -> reservation("order-" + (i + 1), 1), requests::onNext);
+        System.arraycopy(r, 0, read, 0, 3);
+      });
+      long answered = answers.get();
+      call.cancel(requests);
+      String asked = upFront == Long.MAX_VALUE ? "it reads every one (gRPC's default)" : String.format("it asked for %,d before"
+          + " its first (disableAutoRequest, then request(n))%s", upFront, read[2] > 0 ? String.format(", taken as handed all"
+          + " but one of them (%,d)", read[2]) : "");
+      assertThat(List.of(read[0], answered)).as("TODO 4: [reservations gRPC could hand reserveStock's observer,"
+          + " answers sent] of %,d reservations sent by a client that keeps up (%s), as gRPC hands a stream that paces its"
+          + " reading only what it has asked for: a bidirectional stream reads and answers every request, however many: a"
+          + " budget asked once (request(100_000), say) is one, past which the next reservation is never read nor"
+          + " answered. Read every one (gRPC's default), or ask for the next (request(1)) as each is answered, and when a"
+          + " slow client catches up", read[1], asked).containsExactly(read[1], read[1]);
     }
 
     @Test
@@ -2730,6 +2813,43 @@ class StreamingTest {
     boolean mayHand() {
       return !paced || requested.getAndUpdate(n -> n > 0 ? n - 1 : n) > 0;
     }
+
+    /** What a paced service has asked for and not been handed yet; Long.MAX_VALUE for one that reads every request (gRPC's default). */
+    long outstanding() {
+      return paced ? requested.get() : Long.MAX_VALUE;
+    }
+
+    /** As if the service had been handed all but {@code left} of what it has asked for so far. */
+    void handedAllBut(long left) {
+      requested.set(left);
+    }
+  }
+
+  /** The most of what a paced stream asks for before its first request that readsPastItsAsk hands for real; past it, the rest is taken as handed. */
+  static final long HANDED_FOR_REAL = 10_000;
+
+  /**
+   * Hands a service's request stream, as gRPC does, only what it has asked for (a stream that paces its reading with
+   * disableAutoRequest is handed a request only once it asked for one, request(n)): as many as it asked for before its
+   * first request, and one more (3 to a stream that reads every one, gRPC's default, or that asked for the most one
+   * request(int) asks, 2^31 - 1). Asked for more than HANDED_FOR_REAL up front, it is taken as handed all but one of them
+   * (the count gRPC keeps set as if they had come, as withCountsAt sets the service's own), then handed two. Returns
+   * [handed, to hand, taken as handed]: a stream that reads past what it asked for up front asks for the next as it reads.
+   */
+  static <Q> long[] readsPastItsAsk(Recorder<?> call, java.util.function.LongFunction<Q> request, java.util.function.Consumer<Q> hand) {
+    long upFront = call.outstanding(), skipped = 0, toHand;
+    if (upFront >= Integer.MAX_VALUE) {
+      toHand = 3;
+    } else if (upFront > HANDED_FOR_REAL) {
+      call.handedAllBut(1);
+      skipped = upFront - 1;
+      toHand = 2;
+    } else {
+      toHand = upFront + 1;
+    }
+    long handed = 0;
+    while (handed < toHand && call.mayHand()) hand.accept(request.apply(handed++));
+    return new long[] {handed, toHand, skipped};
   }
 
   /** Counts the server calls whose service method has returned; for a server stream that is long before the stream ends. */
