@@ -2432,6 +2432,65 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("the wire meter passes each connection's bytes on as they came, while another connection moves its own at the same moment")
+    void wireMeterKeepsConnectionsApart() throws Exception {
+      // Two connections through one meter, each answered with bytes of its own ('a' for the first, 'b' for the second).
+      // The first connection's chunk is held as the meter passes it on (WireMeter's second constructor: the test's
+      // stream) until the second connection's bytes, sent only then, have been read and are being passed on too (bounded waits): the two
+      // meet inside the relay, whatever the timing, so bytes the two share (one buffer for every pump) come out mixed.
+      CountDownLatch firstHeld = new CountDownLatch(1), secondPassing = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.function.UnaryOperator<java.io.OutputStream> meeting = out -> new java.io.FilterOutputStream(out) {
+        @Override public void write(byte[] bytes, int offset, int length) throws IOException {
+          if (length > 0 && bytes[offset] == 'b') secondPassing.countDown();
+          if (length > 0 && bytes[offset] == 'a' && held.compareAndSet(false, true)) {
+            firstHeld.countDown();
+            try {
+              secondPassing.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          out.write(bytes, offset, length);
+        }
+
+        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+      };
+      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
+      byte[] first = new byte[4_000], second = new byte[4_000];
+      java.util.Arrays.fill(first, (byte) 'a');
+      java.util.Arrays.fill(second, (byte) 'b');
+      try (java.net.ServerSocket target = new java.net.ServerSocket(0, 50, local);
+           WireMeter meter = new WireMeter(target.getLocalPort(), meeting);
+           java.net.Socket a = new java.net.Socket(); java.net.Socket b = new java.net.Socket()) {
+        a.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
+        a.setSoTimeout(10_000);
+        try (java.net.Socket serverA = target.accept()) {
+          b.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
+          b.setSoTimeout(10_000);
+          try (java.net.Socket serverB = target.accept()) {
+            serverA.getOutputStream().write(first); // held inside the meter until b's chunk is passed on too
+            firstHeld.await(10, TimeUnit.SECONDS); // then b's bytes come in: read while a's chunk is still going out
+            serverB.getOutputStream().write(second);
+            List<String> mixed = new ArrayList<>();
+            for (Object[] c : new Object[][] {{"the first", a, first}, {"the second", b, second}}) {
+              byte[] got = ((java.net.Socket) c[1]).getInputStream().readNBytes(((byte[]) c[2]).length);
+              if (!java.util.Arrays.equals(got, (byte[]) c[2])) {
+                long others = new String(got, StandardCharsets.ISO_8859_1).chars().filter(ch -> ch != ((byte[]) c[2])[0]).count();
+                mixed.add(c[0] + " connection got " + others + " of its " + got.length + " bytes from elsewhere");
+              }
+            }
+            assertThat(mixed).as("TODO 5: what came out of the given WireMeter (keep it as it is) for two connections"
+                + " answered at the same moment, each with bytes of its own: each pump (a connection, a direction) reads"
+                + " into a buffer of its own; one buffer for the whole relay ('allocated once') is filled by one connection"
+                + " while another's chunk is still being passed on from it, and REST's 32 connections, or gRPC's two"
+                + " directions, send each other's bytes").isEmpty();
+          }
+        }
+      }
+    }
+
+    @Test
     @Order(2) // early: fast, and the connections and bytes this step counts are read from the meter
     @DisplayName("the wire meter counts each connection and the bytes each way, and reset starts every count afresh")
     void wireMeterCounts() throws Exception {
