@@ -368,6 +368,63 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
+    @DisplayName("fromProto maps the levels back on the thread that calls it: no parallel stream hands them to the JVM's common pool, whatever their count")
+    void mapsBackOnTheCallersThread() throws Exception {
+      // The way back, given (StockCodec.fromProto), read as toProto is above: messages of 1 to 10,000 levels, just past
+      // the demo's 1,000 too, each holding its levels in a list that notes which thread reads them, and from where. (A
+      // generated message keeps its repeated field in a List field, items_, which getItemsList() hands out as it is.)
+      java.lang.reflect.Field levels = StockReport.class.getDeclaredField("items_");
+      levels.setAccessible(true);
+      List<String> forked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread caller = Thread.currentThread();
+      for (int count : new int[] {1, 20, 1_000, 1_001, 10_000}) {
+        StockCodec.Report report = StockCodec.report("LYON-1", count);
+        // Built here, not by toProto: this test reads the way back only, and leaves the lab's mapping untouched.
+        StockReport.Builder built = StockReport.newBuilder().setWarehouse(report.warehouse());
+        for (StockCodec.Item i : report.items()) {
+          built.addItems(workbook.grpc.measure.StockLevel.newBuilder().setSku(i.sku()).setName(i.name()).setOnHand(i.onHand())
+              .setReserved(i.reserved()).setPriceCents(i.priceCents()).setDiscontinued(i.discontinued()));
+        }
+        StockReport message = built.build();
+        @SuppressWarnings("unchecked")
+        List<workbook.grpc.measure.StockLevel> original = (List<workbook.grpc.measure.StockLevel>) levels.get(message);
+        java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        class Levels extends java.util.AbstractList<workbook.grpc.measure.StockLevel> implements java.util.RandomAccess {
+          @Override public workbook.grpc.measure.StockLevel get(int i) {
+            if (checked.add(Thread.currentThread())) {
+              String where = count + " levels, " + (Thread.currentThread() != caller ? Thread.currentThread().getName()
+                  + ": not the thread that called fromProto" : StackWalker.getInstance().walk(frames -> {
+                for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
+                  StackWalker.StackFrame f = it.next();
+                  if (f.getClassName().equals("StockCodec")) return "";
+                  if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
+                      || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
+                    return Thread.currentThread().getName() + ": inside a fork/join task (" + f.getClassName() + ")";
+                  }
+                }
+                return "";
+              }));
+              if (!where.endsWith(", ")) forked.add(where);
+            }
+            return original.get(i);
+          }
+
+          @Override public int size() { return original.size(); }
+        }
+        levels.set(message, java.util.Collections.unmodifiableList(new Levels()));
+        assertThat(StockCodec.fromProto(message)).as("TODO 1: the report fromProto read back from a message of %d levels"
+            + " (fromProto is given: keep it as it is)", count).isEqualTo(report);
+      }
+      assertThat(forked).as("TODO 1: where fromProto, the way back (given: keep it as it is), read the levels of messages of"
+          + " 1 to 10,000 (the count, the threads, first read each): a parallel stream, even one kept for big replies (more"
+          + " than 1,000, say), maps them in fork/join tasks on the JVM's common pool, a thread per core but one, shared by"
+          + " every call at once: the decode row then times a parallel decoding against JSON's sequential one, on as many"
+          + " cores as the machine has, and gRPC callers at once wait for one another's levels on the pool's few threads;"
+          + " map the levels in a loop on the caller's thread, as given").isEmpty();
+    }
+
+    @Test
     @DisplayName("the fixture as Protobuf is 746 bytes: JSON is 2.97 times bigger")
     void size() {
       int size = StockCodec.toProto(FIXTURE).getSerializedSize();
@@ -411,7 +468,10 @@ class RestVsGrpcTest {
           "text/html\napplication/json", "text/plain;q=0.5\n*/*;q=0.1", "image/png, text/csv\nApplication/*",
           // In capitals among other ranges: Jetty hands a few common values on as it knows them (APPLICATION/JSON alone
           // reaches the handler as application/json), a list as it was sent.
-          "text/plain;q=0.5, APPLICATION/JSON", "IMAGE/PNG, APPLICATION/*;q=0.9");
+          "text/plain;q=0.5, APPLICATION/JSON", "IMAGE/PNG, APPLICATION/*;q=0.9",
+          // Whitespace around ';' (RFC 9110 5.6.6: parameters = *( OWS ";" OWS parameter )): the range is what comes
+          // before the ';', without the space.
+          "application/json ;q=0.9", "text/html;q=0.9, application/* ; q=0.8", "*/*\t;\tq=0.1");
       String expected = new String(StockCodec.toJson(StockCodec.report("LYON-1", 3)), StandardCharsets.UTF_8);
       List<String> wrong = new ArrayList<>();
       // The JVM's default locale is Turkish during the calls, whatever the machine's (client and servers share this
@@ -440,7 +500,9 @@ class RestVsGrpcTest {
           + " two lines is one list of both (RFC 9110 5.3: ctx.header(\"Accept\") reads the first line only); a check of the"
           + " header's text (contains(\"application/json\")) refuses curl and browsers with 406; and a range lowered in the"
           + " machine's locale (toLowerCase(), here Turkish: 'I' lowers to a dotless 'ı') misreads APPLICATION/JSON on such a"
-          + " machine (equalsIgnoreCase, or toLowerCase(Locale.ROOT), is the same everywhere). Send the report and its"
+          + " machine (equalsIgnoreCase, or toLowerCase(Locale.ROOT), is the same everywhere); and whitespace may stand"
+          + " around the ';' before a range's parameters (RFC 9110 5.6.6: 'application/json ;q=0.9' is application/json, the"
+          + " text before ';' read stripped). Send the report and its"
           + " content type, whatever the Accept").isEmpty();
     }
 
@@ -630,7 +692,7 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
-    @DisplayName("each answer is encoded on the thread that serves its request, not on the JVM's common pool, whose size is the machine's, whatever the count")
+    @DisplayName("each answer is encoded on the thread that serves its request, not handed to a pool (the JVM's common pool, whose size is the machine's, or one of its own), whatever the count")
     void encodedOnTheRequestsThread() throws Exception {
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
         List<String> pooled = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -646,8 +708,10 @@ class RestVsGrpcTest {
         }
         assertThat(answers).as("TODO 2: the answers to GET /stock/LYON-1 for %s items", java.util.Arrays.toString(THREAD_COUNTS))
             .containsOnly("200 the report's JSON");
-        assertThat(pooled).as("TODO 2: threads of the JVM's common pool that read a report to encode it (CompletableFuture"
-            + ".supplyAsync or runAsync without an executor, ctx.future around one, a parallel stream), for 1 to 10,000 items"
+        assertThat(pooled).as("TODO 2: threads other than the request's that read a report to encode it: the JVM's common pool"
+            + " (CompletableFuture.supplyAsync or runAsync without an executor, ctx.future around one, a parallel stream), or a"
+            + " pool of the server's own (ctx.future around supplyAsync on an executor: every answer pays a hand-off gRPC's"
+            + " replies do not, and the encoding leaves the thread Javalin serves the request on), for 1 to 10,000 items"
             + " (an answer sent off the request's thread only when big is one too): that pool has a thread per core but one, so on a machine of 4 or 8 cores the demo's 32 callers wait in line for 3 or 7"
             + " encoders and REST's calls per second measure the queue; on 1 or 2 cores Java starts a thread per task"
             + " instead, and the wait hides on the very machine it was tried on. Encode on the request's thread:"
@@ -1331,7 +1395,7 @@ class RestVsGrpcTest {
 
     @Test
     @Order(Order.DEFAULT + 1) // late: only its own rule's mistakes need it
-    @DisplayName("each reply is encoded on the thread that serves its call, not on the JVM's common pool, whose size is the machine's, whatever the count")
+    @DisplayName("each reply is encoded on the thread that serves its call, not handed to a pool (the JVM's common pool, whose size is the machine's, or one of its own), whatever the count")
     void encodedOnTheCallsThread() throws Exception {
       requireStep1("step 3");
       try (StockServers own = new StockServers(0, 0, Duration.ZERO)) {
@@ -1355,8 +1419,9 @@ class RestVsGrpcTest {
           }
           assertThat(answers).as("TODO 3: the replies to GetStock for LYON-1 and %s items", java.util.Arrays.toString(THREAD_COUNTS))
               .containsOnly("the report asked");
-          assertThat(pooled).as("TODO 3: threads of the JVM's common pool that read a report to encode it (CompletableFuture"
-              + ".supplyAsync or runAsync without an executor, a parallel stream), for 1 to 10,000 items (a reply sent off the"
+          assertThat(pooled).as("TODO 3: threads other than the call's that read a report to encode it: the JVM's common pool"
+              + " (CompletableFuture.supplyAsync or runAsync without an executor, a parallel stream), or a pool of the"
+              + " server's own (a hand-off every reply pays and REST's answers do not), for 1 to 10,000 items (a reply sent off the"
               + " call's thread only when big is one too): that pool has a thread per core but one,"
               + " so on a machine of 4 or 8 cores the demo's 32 callers wait in line for 3 or 7 encoders and gRPC's calls"
               + " per second measure the queue; on 1 or 2 cores Java starts a thread per task instead, and the wait hides on"
@@ -2373,6 +2438,65 @@ class RestVsGrpcTest {
     }
 
     @Test
+    @DisplayName("the wire meter passes each connection's bytes on as they came, while another connection moves its own at the same moment")
+    void wireMeterKeepsConnectionsApart() throws Exception {
+      // Two connections through one meter, each answered with bytes of its own ('a' for the first, 'b' for the second).
+      // The first connection's chunk is held as the meter passes it on (WireMeter's second constructor: the test's
+      // stream) until the second connection's bytes, sent only then, have been read and are being passed on too (bounded waits): the two
+      // meet inside the relay, whatever the timing, so bytes the two share (one buffer for every pump) come out mixed.
+      CountDownLatch firstHeld = new CountDownLatch(1), secondPassing = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.function.UnaryOperator<java.io.OutputStream> meeting = out -> new java.io.FilterOutputStream(out) {
+        @Override public void write(byte[] bytes, int offset, int length) throws IOException {
+          if (length > 0 && bytes[offset] == 'b') secondPassing.countDown();
+          if (length > 0 && bytes[offset] == 'a' && held.compareAndSet(false, true)) {
+            firstHeld.countDown();
+            try {
+              secondPassing.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          out.write(bytes, offset, length);
+        }
+
+        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+      };
+      java.net.InetAddress local = java.net.InetAddress.getLoopbackAddress();
+      byte[] first = new byte[4_000], second = new byte[4_000];
+      java.util.Arrays.fill(first, (byte) 'a');
+      java.util.Arrays.fill(second, (byte) 'b');
+      try (java.net.ServerSocket target = new java.net.ServerSocket(0, 50, local);
+           WireMeter meter = new WireMeter(target.getLocalPort(), meeting);
+           java.net.Socket a = new java.net.Socket(); java.net.Socket b = new java.net.Socket()) {
+        a.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
+        a.setSoTimeout(10_000);
+        try (java.net.Socket serverA = target.accept()) {
+          b.connect(new java.net.InetSocketAddress(local, meter.port()), 10_000);
+          b.setSoTimeout(10_000);
+          try (java.net.Socket serverB = target.accept()) {
+            serverA.getOutputStream().write(first); // held inside the meter until b's chunk is passed on too
+            firstHeld.await(10, TimeUnit.SECONDS); // then b's bytes come in: read while a's chunk is still going out
+            serverB.getOutputStream().write(second);
+            List<String> mixed = new ArrayList<>();
+            for (Object[] c : new Object[][] {{"the first", a, first}, {"the second", b, second}}) {
+              byte[] got = ((java.net.Socket) c[1]).getInputStream().readNBytes(((byte[]) c[2]).length);
+              if (!java.util.Arrays.equals(got, (byte[]) c[2])) {
+                long others = new String(got, StandardCharsets.ISO_8859_1).chars().filter(ch -> ch != ((byte[]) c[2])[0]).count();
+                mixed.add(c[0] + " connection got " + others + " of its " + got.length + " bytes from elsewhere");
+              }
+            }
+            assertThat(mixed).as("TODO 5: what came out of the given WireMeter (keep it as it is) for two connections"
+                + " answered at the same moment, each with bytes of its own: each pump (a connection, a direction) reads"
+                + " into a buffer of its own; one buffer for the whole relay ('allocated once') is filled by one connection"
+                + " while another's chunk is still being passed on from it, and REST's 32 connections, or gRPC's two"
+                + " directions, send each other's bytes").isEmpty();
+          }
+        }
+      }
+    }
+
+    @Test
     @Order(2) // early: fast, and the connections and bytes this step counts are read from the meter
     @DisplayName("the wire meter counts each connection and the bytes each way, and reset starts every count afresh")
     void wireMeterCounts() throws Exception {
@@ -3063,6 +3187,42 @@ class RestVsGrpcTest {
           + " better gRPC did, REST's value over gRPC's on a row where fewer is better (bytes, microseconds, connections)"
           + " and gRPC's over REST's where more is (calls per second); one formula for both says x0.3 where gRPC sends 3"
           + " times fewer bytes, and the table reads as REST doing better").isEmpty();
+    }
+
+    @Test
+    @DisplayName("the demo's table prints its numbers the same on every machine: 108,912 and x3.0, whatever the machine's locale")
+    void demoTablePrintsTheSameEverywhere() {
+      // The demo's Table (given), its rows printed while the JVM's default locale is German (a machine set to German,
+      // French or Arabic writes 108.912, x3,0 or other digits in its own format), and read back.
+      String[][] rows = {{"payload bytes, 1000 items", "false", "108912", "36304", "108,912", "36,304", "x3.0"},
+          {"decode µs, 1000 items", "false", "7.5", "2.5", "7.5", "2.5", "x3.0"}};
+      List<String> wrong = new ArrayList<>();
+      Locale locale = Locale.getDefault();
+      Locale.setDefault(Locale.GERMANY);
+      try {
+        for (String[] row : rows) {
+          java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+          java.io.PrintStream was = System.out;
+          System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+          try {
+            new Table().row(row[0], Boolean.parseBoolean(row[1]), () -> Double.parseDouble(row[2]), () -> Double.parseDouble(row[3]));
+          } finally {
+            System.setOut(was);
+          }
+          String line = printed.toString(StandardCharsets.UTF_8).strip();
+          List<String> cells = List.of(line.substring(row[0].length()).strip().split("\\s+"));
+          if (!cells.equals(List.of(row[4], row[5], row[6]))) {
+            wrong.add(row[0] + " (REST " + row[2] + ", gRPC " + row[3] + "): " + cells + ", expected " + List.of(row[4], row[5], row[6]));
+          }
+        }
+      } finally {
+        Locale.setDefault(locale);
+      }
+      assertThat(wrong).as("TODO 5: the cells the demo's Table printed on a machine whose locale is German (Table is given code:"
+          + " keep it as it is): it formats its numbers with Locale.ROOT, so the table reads 108,912 and x3.0 on every"
+          + " machine; in the machine's locale (String.format without a Locale) the same measurement prints 108.912 and"
+          + " x3,0 in German, and the tests that read the table back, and whoever compares two machines' tables, misread it")
+          .isEmpty();
     }
 
     @Test
@@ -4212,15 +4372,24 @@ class RestVsGrpcTest {
     return "";
   }
 
-  /** {@code report} with the same items, in a list that notes in {@code pooled} each common-pool thread that reads it. */
+  /**
+   * {@code report} with the same items, in a list that notes in {@code pooled} each thread that reads it other than the
+   * one that asked for the report (the server's stock is asked by requested(...), on the thread that serves the request
+   * or call): a thread of the JVM's common pool, or of any pool a hand-off sent the encoding to.
+   */
   static StockCodec.Report notingPoolThreads(StockCodec.Report report, List<String> pooled) {
     List<StockCodec.Item> items = report.items();
+    Thread served = Thread.currentThread();
     java.util.Set<Thread> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     return new StockCodec.Report(report.warehouse(), new java.util.AbstractList<>() {
       @Override public StockCodec.Item get(int i) {
         if (checked.add(Thread.currentThread())) {
           String pool = commonPoolThread();
           if (!pool.isEmpty()) pooled.add(pool);
+          else if (Thread.currentThread() != served) {
+            pooled.add(Thread.currentThread().getName() + " (a thread other than " + served.getName() + ", which served"
+                + " the request and asked for its report: a hand-off to a pool of the lab's own)");
+          }
         }
         return items.get(i);
       }
