@@ -3170,15 +3170,7 @@ class RestVsGrpcTest {
           {"more is better, REST 4 times more", "true", "400", "100", "x0.3"}};
       List<String> wrong = new ArrayList<>();
       for (String[] row : rows) {
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream was = System.out;
-        System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-          new Table().row(row[0], Boolean.parseBoolean(row[1]), () -> Double.parseDouble(row[2]), () -> Double.parseDouble(row[3]));
-        } finally {
-          System.setOut(was);
-        }
-        String line = printed.toString(StandardCharsets.UTF_8).strip();
+        String line = printedRow(row);
         String[] cells = line.split("\\s+");
         String gain = cells[cells.length - 1];
         if (!gain.equals(row[4])) wrong.add(row[0] + " (REST " + row[2] + ", gRPC " + row[3] + "): gain " + gain + ", expected " + row[4]);
@@ -3187,6 +3179,19 @@ class RestVsGrpcTest {
           + " better gRPC did, REST's value over gRPC's on a row where fewer is better (bytes, microseconds, connections)"
           + " and gRPC's over REST's where more is (calls per second); one formula for both says x0.3 where gRPC sends 3"
           + " times fewer bytes, and the table reads as REST doing better").isEmpty();
+    }
+
+    /** The line the demo's Table (given) prints for a row {label, "true" when more is better, REST's value, gRPC's}. */
+    static String printedRow(String[] row) {
+      java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream was = System.out;
+      System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+      try {
+        new Table().row(row[0], Boolean.parseBoolean(row[1]), () -> Double.parseDouble(row[2]), () -> Double.parseDouble(row[3]));
+      } finally {
+        System.setOut(was);
+      }
+      return printed.toString(StandardCharsets.UTF_8).strip();
     }
 
     @Test
@@ -3201,15 +3206,7 @@ class RestVsGrpcTest {
       Locale.setDefault(Locale.GERMANY);
       try {
         for (String[] row : rows) {
-          java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-          java.io.PrintStream was = System.out;
-          System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
-          try {
-            new Table().row(row[0], Boolean.parseBoolean(row[1]), () -> Double.parseDouble(row[2]), () -> Double.parseDouble(row[3]));
-          } finally {
-            System.setOut(was);
-          }
-          String line = printed.toString(StandardCharsets.UTF_8).strip();
+          String line = printedRow(row);
           List<String> cells = List.of(line.substring(row[0].length()).strip().split("\\s+"));
           if (!cells.equals(List.of(row[4], row[5], row[6]))) {
             wrong.add(row[0] + " (REST " + row[2] + ", gRPC " + row[3] + "): " + cells + ", expected " + List.of(row[4], row[5], row[6]));
