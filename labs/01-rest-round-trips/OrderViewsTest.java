@@ -1972,7 +1972,7 @@ class OrderViewsTest {
     }
 
     @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // after the cheap ones: thousands of answers
-    @DisplayName("every answer is one round-trip whatever its Retry-After says (a date already past or a second ahead as much as 0 or 1) and whatever its body (text, none, an HTML page or the JSON null), a 2xx as much as any other, on get and getAsync alike")
+    @DisplayName("every answer is one round-trip whatever its Retry-After says (a date already past or a second ahead as much as 0 or 1) and whatever its body (text, none, an HTML page, the JSON null or a JSON problem, kept whole), a 2xx as much as any other, on get and getAsync alike")
     void everyAnswerAskedOnceWhateverItSays() throws Exception {
       RetryAfterStandIn standIn = new RetryAfterStandIn();
       RestClient client = clientOn(standIn, "TODO 3");
@@ -1989,7 +1989,9 @@ class OrderViewsTest {
               + " asked again when it says when the resource is ready): a retry asks a service that is down again and makes"
               + " every failure cost the caller one more round-trip; a 2xx is the resource (none in an empty one, an HTML page"
               + " or the JSON null: an error that is no HttpError), and anything else becomes the HttpError at once, with the"
-              + " body the server sent, none for none")
+              + " body the server sent, none for none, and a JSON problem ({\"title\": ..., \"detail\": ..., \"message\": ...})"
+              + " whole, as it came: not cut down to one of its fields (the caller may need its status, its type, its other"
+              + " fields; an HttpError carries the body, what to show of it is the caller's choice)")
           .isEmpty();
     }
 
@@ -2010,6 +2012,8 @@ class OrderViewsTest {
         for (String says : RetryAfterStandIn.SAYS) {
           for (String body : RetryAfterStandIn.BODIES) {
             if (!tried.test(status, says, body)) continue;
+            // a JSON problem is an error's body: once per status that is not a 2xx, with no Retry-After
+            if (body.equals("j") && (success || !says.equals("-"))) continue;
             for (boolean async : new boolean[] {false, true}) {
               String what = status + "." + says + "." + body + (async ? ".async" : ".get");
               String url = "http://127.0.0.1:9/orders/" + what;
@@ -2021,7 +2025,8 @@ class OrderViewsTest {
               int code = status;
               java.util.function.Supplier<String> how = () -> (async ? "getAsync" : "get") + " of a " + code + " with "
                   + retryAfterAsSaid(says) + (body.equals("e") ? " and no body" : body.equals("t") && success ? " and the order"
-                  : " and the body \"" + sent + "\"" + (body.equals("h") ? " (Content-Type: " + RetryAfterStandIn.HTML + ")" : ""));
+                  : " and the body \"" + sent + "\"" + (body.equals("h") ? " (Content-Type: " + RetryAfterStandIn.HTML + ")"
+                  : body.equals("j") ? " (Content-Type: " + RetryAfterStandIn.PROBLEM + ")" : ""));
               if (success && body.equals("t") && (thrown != null || !Services.ORDERS.get("42").equals(got[0]))) {
                 wrong.add(how.get() + " gave " + (thrown != null ? describe(thrown) : got[0]) + ", not the order");
               } else if (success && !body.equals("t") && (thrown == null || error != null)) {
@@ -2064,11 +2069,14 @@ class OrderViewsTest {
       static final String ORDER = "{\"id\":\"42\",\"customerId\":\"7\",\"item\":\"espresso machine\",\"totalCents\":24900}";
       /**
        * Every body the sweeps send: t, text ("answered 503", the order for a 2xx); e, none at all; h, an HTML page (as a
-       * proxy or a load balancer writes one); n, the JSON null.
+       * proxy or a load balancer writes one); n, the JSON null; j, a JSON problem (RFC 9457, as many services write their
+       * errors: its title, detail and a message field say what went wrong, and the body is still the whole object).
        */
-      static final String[] BODIES = {"t", "e", "h", "n"};
+      static final String[] BODIES = {"t", "e", "h", "n", "j"};
       /** The Content-Type of the HTML page. */
       static final String HTML = "text/html; charset=UTF-8";
+      /** The Content-Type of the JSON problem. */
+      static final String PROBLEM = "application/problem+json";
 
       /** The body of an answer with this status and body code. */
       static String body(int status, String body) {
@@ -2076,6 +2084,8 @@ class OrderViewsTest {
           case "e" -> "";
           case "h" -> "<!DOCTYPE html>\n<html><head><title>" + status + "</title></head><body><h1>answered " + status + "</h1></body></html>\n";
           case "n" -> "null";
+          case "j" -> "{\"type\":\"about:blank\",\"title\":\"answered " + status + "\",\"status\":" + status
+              + ",\"detail\":\"answered " + status + " (detail)\",\"message\":\"answered " + status + " (message)\",\"error\":\"e" + status + "\"}";
           default -> status / 100 == 2 ? ORDER : "answered " + status;
         };
       }
@@ -2109,7 +2119,8 @@ class OrderViewsTest {
           case "next" -> date(1);
           default -> parts[1];
         };
-        return (HttpResponse<T>) new Answer(status, body(status, parts[2]), says, parts[2].equals("h") ? HTML : null);
+        return (HttpResponse<T>) new Answer(status, body(status, parts[2]), says,
+            parts[2].equals("h") ? HTML : parts[2].equals("j") ? PROBLEM : null);
       }
 
       @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) { return answer(request); }
