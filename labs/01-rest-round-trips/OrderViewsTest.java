@@ -3027,7 +3027,7 @@ class OrderViewsTest {
     }
 
     @Test
-    @DisplayName("every request carries the given 15 s timeout, on get and getAsync: a service that never answers fails the call, it does not hold the caller for ever, and a slow one has its 15 s")
+    @DisplayName("every request carries the given 15 s timeout, on get and getAsync: a service that never answers fails the call, it does not hold the caller for ever, and a slow one has its 15 s (no shorter deadline of the client's own on getAsync's future)")
     void everyRequestHasTheGivenTimeout() throws Exception {
       EchoClient echo = new EchoClient();
       RestClient client = clientOn(echo, "TODO 4");
@@ -3049,6 +3049,50 @@ class OrderViewsTest {
                 + " waited for up to the calls' own 15 s (step 1); a shorter deadline is the page's to choose, for the whole"
                 + " view, not the client's for every call of every caller")
             .isPresent();
+      }
+      // getAsync's future is the call too: a deadline of the client's own on it (orTimeout, completeOnTimeout) fails a
+      // slow part sooner than its 15 s as much as a shorter request timeout does. A service that has not answered yet,
+      // whose futures keep the deadlines they are given without running them: no waiting, whatever their length.
+      java.util.concurrent.atomic.AtomicLong shortest = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+      RestClient pending = clientOn(new workbook.test.StandInHttpClient() {
+        @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+          throw new IllegalStateException("get is not called here");
+        }
+        @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+          return new Deadlines<>(shortest);
+        }
+      }, "TODO 4");
+      CompletableFuture<Services.Order> call = pending.getAsync("http://127.0.0.1:9/orders/pending", Services.Order.class);
+      long deadline = shortest.get();
+      assertThat(deadline >= Duration.ofSeconds(15).toNanos() && !call.isDone())
+          .as("TODO 4: getAsync gave its call %s: a part that is slow but on its way (a service under load that answers in"
+              + " %d s) fails its call, and the whole view with it, where every call has the given 15 s (the request's"
+              + " own timeout is the call's deadline, on get and getAsync alike); no orTimeout(...) or completeOnTimeout(...)"
+              + " of the client's own on getAsync's future: a shorter deadline is the page's to choose, for the whole view,"
+              + " not the client's for every call of every caller", call.isDone() && deadline == Long.MAX_VALUE
+              ? "an answer before the service gave one (" + call.handle((order, e) -> order != null ? order : describe(e)).join() + ")"
+              : "a deadline of its own of " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline) + " ms",
+              (java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(Math.min(deadline, Duration.ofSeconds(15).toNanos())) + 1000) / 1000)
+          .isTrue();
+    }
+
+    /**
+     * A future of a service that has not answered: it never completes by itself, and keeps the shortest deadline it or
+     * any stage made from it was given (orTimeout, completeOnTimeout) in {@code shortest}, without running it.
+     */
+    static final class Deadlines<T> extends CompletableFuture<T> {
+      private final java.util.concurrent.atomic.AtomicLong shortest;
+
+      Deadlines(java.util.concurrent.atomic.AtomicLong shortest) { this.shortest = shortest; }
+
+      @Override public <U> CompletableFuture<U> newIncompleteFuture() { return new Deadlines<>(shortest); }
+      @Override public CompletableFuture<T> orTimeout(long timeout, java.util.concurrent.TimeUnit unit) {
+        shortest.accumulateAndGet(unit.toNanos(timeout), Math::min);
+        return this;
+      }
+      @Override public CompletableFuture<T> completeOnTimeout(T value, long timeout, java.util.concurrent.TimeUnit unit) {
+        shortest.accumulateAndGet(unit.toNanos(timeout), Math::min);
+        return this;
       }
     }
 
