@@ -1162,6 +1162,157 @@ class OrderViewsTest {
      */
     static final int ASYNC_CALLS_AT_ONCE = 4096;
 
+    /**
+     * How many pages wait for their parts at once on one OrderViews: more than the view service's server ever brings
+     * together (Jetty's pool, under Javalin, has 250 threads, each serving one page), so a bulkhead of the view's own
+     * holds a page back here whatever its size, whenever it could hold one back in the view service.
+     */
+    static final int PAGES_WAITING_AT_ONCE = 256;
+
+    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // last of its step: a bulkhead waits out its bound
+    @DisplayName("no page is held back by how many others wait for their parts on the same OrderViews: two hundred and fifty-five wait for a late order, more than the view service's server ever serves together, all with their calls in flight, and one more page gets its view at once (no bulkhead of the view's own, whatever its size)")
+    void noCapOnPagesAtOnce() throws Exception {
+      int slow = PAGES_WAITING_AT_ONCE - 1;
+      SlowPages backends = new SlowPages();
+      OrderViews shared = new OrderViews(clientOn(backends, "TODO 1"), services);
+      java.util.List<Thread> threads = new java.util.ArrayList<>();
+      java.util.List<CompletableFuture<OrderViews.OrderView>> built = new java.util.ArrayList<>();
+      for (int p = 0; p <= slow; p++) {
+        String id = p < slow ? "slow-" + p : "other";  // the last page's parts all answer at once
+        CompletableFuture<OrderViews.OrderView> view = new CompletableFuture<>();
+        Thread page = new Thread(() -> {
+          try {
+            view.complete(shared.concurrent(id, id));
+          } catch (Throwable e) {
+            view.completeExceptionally(e);
+          }
+        }, p < slow ? "page-with-a-late-order" : "page-at-the-same-time");
+        page.setDaemon(true);  // a page held for good (a wait that ignores interrupts) must not keep the run alive
+        threads.add(page);
+        built.add(view);
+      }
+      Thread other = threads.get(slow);
+      CompletableFuture<OrderViews.OrderView> otherView = built.get(slow);
+      boolean allIn;
+      int inThen;
+      boolean heldBack;
+      String seen;
+      try {
+        for (int p = 0; p < slow; p++) threads.get(p).start();
+        // States, not timing: a view that lets every page make its calls has them all in, each page then waiting for its
+        // own order; one that holds pages back has them all waiting (for a part, or for their turn) while fewer are in.
+        allIn = backends.allIn(threads.subList(0, slow), 3 * slow);
+        inThen = backends.in();
+        // Then one more page, whose three parts answer at once: it is done soon, unless it waits for something that is
+        // not its own (a permit, a lock, a pool's thread the slow pages hold) for a second on end, bounded.
+        other.start();
+        long until = System.nanoTime() + 10_000_000_000L;
+        long stalledSince = 0;
+        while (!otherView.isDone() && System.nanoTime() < until) {
+          Thread.State state = other.getState();
+          boolean stalled = state == Thread.State.BLOCKED
+              || (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) && !parkedOnAFuture(other);
+          if (!stalled) stalledSince = 0;
+          else if (stalledSince == 0) stalledSince = System.nanoTime();
+          else if (System.nanoTime() - stalledSince > 1_000_000_000L) break;
+          Thread.sleep(2);
+        }
+        heldBack = !otherView.isDone();
+        seen = other.getState() + (parkedOnAFuture(other) ? ", parked on a future" : "");
+      } finally {
+        backends.release();  // the late orders answer now: pages held back go on, and no thread is left waiting
+      }
+      for (Thread page : threads) page.join(2_000);
+      Throwable failed = built.stream().map(view -> view.handle((v, e) -> e).getNow(null)).filter(e -> e != null).findFirst().orElse(null);
+      if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view").isNull();
+      assertThat(allIn)
+          .as("TODO 1: %d pages asked one OrderViews for their views at once, as the view service's pages do (its server"
+              + " serves up to 250 together), each order answering late, and only %d of their %d requests went out: the view"
+              + " holds pages back until others are done (a bulkhead: a semaphore, a pool of its own, a limit sized by the"
+              + " machine's cores), so a page waits for other pages' slow parts as much as behind a lock; whatever its"
+              + " size, a page past it is held back; start the page's three calls when it asks, and let it wait for its"
+              + " own parts only", slow, inThen, 3 * slow)
+          .isTrue();
+      assertThat(heldBack)
+          .as("TODO 1: %d pages waited for their late orders on one OrderViews, and one more page, whose three parts had all"
+              + " answered, did not get its view until the late orders came (its thread was %s): a bulkhead around the joins"
+              + " (a semaphore, a pool of threads that wait) makes a page wait for the slowest pages in front of it, whatever"
+              + " its size; each page waits for its own parts and nobody else's", slow, seen)
+          .isFalse();
+      assertThat(otherView.handle((view, e) -> view).getNow(null))
+          .as("TODO 1: the view built while %d other pages waited for their late orders (it failed with %s)", slow, describe(failed))
+          .isEqualTo(Backends.view("other"));
+    }
+
+    /**
+     * An HttpClient standing in for orders, customers and shipments, with no network: each answers its part of the view
+     * named by the id at once, except the order of a view whose id begins "slow-", which answers when released. Counted:
+     * the requests in.
+     */
+    static final class SlowPages extends workbook.test.StandInHttpClient {
+      private final CompletableFuture<Void> released = new CompletableFuture<>();
+      private final java.util.concurrent.atomic.AtomicInteger in = new java.util.concurrent.atomic.AtomicInteger();
+
+      int in() { return in.get(); }
+
+      void release() { released.complete(null); }
+
+      /**
+       * Whether {@code expected} requests came in: true as soon as they have; false once every one of the {@code pages}
+       * has been waiting for half a second while no request came in, or after twenty seconds at most.
+       */
+      boolean allIn(java.util.List<Thread> pages, int expected) throws InterruptedException {
+        long until = System.nanoTime() + 20_000_000_000L;
+        long stalledSince = 0;
+        int seen = -1;
+        while (System.nanoTime() < until) {
+          int count = in.get();
+          if (count >= expected) return true;
+          boolean allWait = pages.stream().allMatch(t -> {
+            Thread.State state = t.getState();
+            return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING || state == Thread.State.BLOCKED
+                || state == Thread.State.TERMINATED;
+          });
+          if (!allWait || count != seen) {
+            seen = count;
+            stalledSince = 0;
+          } else if (stalledSince == 0) {
+            stalledSince = System.nanoTime();
+          } else if (System.nanoTime() - stalledSince > 500_000_000L) {
+            return false;
+          }
+          Thread.sleep(2);
+        }
+        return in.get() >= expected;
+      }
+
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      private <T> CompletableFuture<HttpResponse<T>> answer(HttpRequest request) {
+        in.incrementAndGet();
+        URI uri = request.uri();
+        String path = uri.getPath();
+        String part = path.startsWith("/orders/") ? "orders" : path.startsWith("/customers/") ? "customers" : "shipments";
+        String id = part.equals("shipments") ? java.util.Arrays.stream(String.valueOf(uri.getQuery()).split("&"))
+            .filter(p -> p.startsWith("orderId=")).map(p -> p.substring("orderId=".length())).findFirst().orElse("")
+            : path.substring(path.lastIndexOf('/') + 1);
+        HttpResponse<String> answer = new Answer(200, Backends.json(part, id));
+        if (part.equals("orders") && id.startsWith("slow-")) return (CompletableFuture) released.thenApply(done -> answer);
+        return (CompletableFuture) CompletableFuture.completedFuture(answer);
+      }
+
+      @Override public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+          throws java.io.IOException, InterruptedException {
+        try {
+          return this.<T>answer(request).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+      @Override public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return answer(request);
+      }
+    }
+
     @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // last of its step: a client that holds calls back waits out its bound
     @DisplayName("one client has as many calls in flight as its callers make: forty-eight at once (sixteen views), from getAsync and from get on as many threads, and four thousand from one thread, getAsync and get (each made inside the one before), none held back")
     void noCapOnCallsInFlight() throws Exception {
