@@ -1169,7 +1169,7 @@ class OrderViewsTest {
      */
     static final int PAGES_WAITING_AT_ONCE = 256;
 
-    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 2)  // last of its step: a bulkhead waits out its bound
+    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 1)  // last of its step: a bulkhead waits out its bound
     @DisplayName("no page is held back by how many others wait for their parts on the same OrderViews: two hundred and fifty-five wait for a late order, more than the view service's server ever serves together, all with their calls in flight, and one more page gets its view at once (no bulkhead of the view's own, whatever its size)")
     void noCapOnPagesAtOnce() throws Exception {
       int slow = PAGES_WAITING_AT_ONCE - 1;
@@ -1848,89 +1848,6 @@ class OrderViewsTest {
 
     /** How many pages arrive at the view service together: more than a bulkhead sized by a machine's cores lets through. */
     static final int PAGES_AT_ONCE = 16;
-
-    /**
-     * How many pages wait at the view service at once in the sweep below: nearly as many as its server serves together
-     * (Jetty's pool, under Javalin, has 250 threads, a few of them its acceptor and selector), so a bulkhead of the view
-     * service's own is seen whatever its size, whenever it could hold a page back.
-     */
-    static final int PAGES_WAITING_AT_ONCE = 240;
-
-    @Test @org.junit.jupiter.api.Order(org.junit.jupiter.api.Order.DEFAULT + 2)  // last of its step: 240 pages, and a bulkhead waits out its bound
-    @DisplayName("pages that arrive together are served together, however many: nearly as many as the view service's server serves at once, each waiting for a late order, all have their calls in flight (no bulkhead of the view service's own, whatever its size)")
-    void noCapOnPagesServedAtOnce() throws Exception {
-      int pages = PAGES_WAITING_AT_ONCE;
-      Step1.SlowPages backends = new Step1.SlowPages();
-      java.util.List<CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
-      boolean allIn = false;
-      int inThen;
-      java.util.List<String> held = java.util.List.of();
-      HttpClient browsers = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      try (SimulatedService slowViews = ViewService.start(new OrderViews(clientOn(backends, "TODO 2"), services), 0)) {
-        try {
-          for (int p = 0; p < pages; p++) {
-            String id = "slow-" + p;
-            answers.add(browsers.sendAsync(HttpRequest.newBuilder(URI.create(slowViews.url() + "/order-views/" + id + "?customerId=" + id))
-                .build(), HttpResponse.BodyHandlers.ofString()));
-          }
-          // States, not timing: a view service that serves every page has all their calls in, each page waiting for its
-          // own order; one that holds pages back has threads of its own waiting for their turn (a permit, a lock, a pool's
-          // queue) while no more calls come in for a second (bounded).
-          long until = System.nanoTime() + 20_000_000_000L;
-          long stalledSince = 0;
-          int seen = -1;
-          while (System.nanoTime() < until) {
-            int count = backends.in();
-            if (count >= 3 * pages) {
-              allIn = true;
-              break;
-            }
-            held = heldInTheLab();
-            if (held.isEmpty() || count != seen) {
-              seen = count;
-              stalledSince = 0;
-            } else if (stalledSince == 0) {
-              stalledSince = System.nanoTime();
-            } else if (System.nanoTime() - stalledSince > 1_000_000_000L) {
-              break;
-            }
-            Thread.sleep(5);
-          }
-          inThen = backends.in();
-        } finally {
-          backends.release();  // the late orders answer now: pages held back go on
-        }
-        for (CompletableFuture<HttpResponse<String>> answer : answers) {
-          try {
-            answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
-          } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException gone) {
-            // judged by the calls that came in
-          }
-        }
-      }
-      assertThat(allIn)
-          .as("TODO 2: %d pages asked the view service at once, each order behind them answering late, and only %d of their %d"
-              + " calls went out, while these threads of the view service waited for their turn: %s; the view service holds"
-              + " pages back until others are done (a bulkhead: a semaphore, a pool of its own, a limit sized by the machine's"
-              + " cores), whatever its size a page past it waits for other pages' slow parts; pages that arrive together are"
-              + " served together: build each page's view with views.concurrent(...) as it comes", pages, inThen, 3 * pages,
-              held.size() > 5 ? held.subList(0, 5) + " and " + (held.size() - 5) + " more" : held)
-          .isTrue();
-    }
-
-    /** The threads running the lab's code that wait, but not for a future (a permit, a lock, a pool's task): held back. */
-    static java.util.List<String> heldInTheLab() {
-      java.util.List<String> held = new java.util.ArrayList<>();
-      for (var thread : Thread.getAllStackTraces().entrySet()) {
-        Thread.State state = thread.getKey().getState();
-        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING && state != Thread.State.BLOCKED) continue;
-        if (Step1.parkedOnAFuture(thread.getKey())) continue;
-        if (java.util.Arrays.stream(thread.getValue()).anyMatch(frame -> Step1.labClass(frame.getClassName()))) {
-          held.add(thread.getKey().getName() + " (" + state + ")");
-        }
-      }
-      return held;
-    }
 
     @Test
     @DisplayName("sixteen pages at the same time each get their own view, and are served at the same time")
