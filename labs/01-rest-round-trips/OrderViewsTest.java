@@ -38,6 +38,13 @@ import workbook.test.WaitsLong;
 class OrderViewsTest {
   public static void main(String[] args) { workbook.test.LabTests.run(OrderViewsTest.class, args); }
 
+  /**
+   * The threads that were there before this class's first test: the runner's own (Surefire's stream flusher, an IDE's,
+   * the workbook's), never a scheduler of the lab's. First, so that nothing of the lab has started yet.
+   */
+  static final java.util.Set<Long> RUNNER_THREADS = Thread.getAllStackTraces().keySet().stream().map(Thread::getId)
+      .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
   // Only the sequential test reads a clock (three calls in a row take at least three latencies, a sleep
   // guarantees that), so the latency is short: every call of the run pays it. The demo shows 150 ms. No
   // test here measures concurrency by time: the services meet in a latch instead.
@@ -859,8 +866,9 @@ class OrderViewsTest {
     /**
      * Whether a scheduler's thread (a ScheduledExecutorService's, a java.util.Timer's) waits for a task to run later: a
      * deadline of the page's own, on a timer the tests cannot see into (the servers' own schedulers, named "Scheduler-"
-     * by Jetty, and the tests' "apart-timer" aside). A thread started since the page began settles first (it starts,
-     * then waits for its task), bounded.
+     * by Jetty, the tests' "apart-timer" and the runner's own threads aside: a scheduler of Surefire's waits there too, and
+     * was taken for a page's deadline, so that an IDE's run waited 36 s for a page with none). A thread started since the
+     * page began settles first (it starts, then waits for its task), bounded.
      */
     static boolean schedulerPending(Baseline before, java.util.List<Thread> pages) throws InterruptedException {
       long until = System.nanoTime() + 2_000_000_000L;
@@ -875,7 +883,8 @@ class OrderViewsTest {
       }
       for (var thread : Thread.getAllStackTraces().entrySet()) {
         String name = thread.getKey().getName();
-        if (pages.contains(thread.getKey()) || name.startsWith("Scheduler-") || name.equals("apart-timer")) continue;
+        if (pages.contains(thread.getKey()) || RUNNER_THREADS.contains(thread.getKey().getId())
+            || name.startsWith("Scheduler-") || name.equals("apart-timer")) continue;
         if (thread.getKey().getState() == Thread.State.TIMED_WAITING && scheduler(thread.getValue())) return true;
       }
       return false;
