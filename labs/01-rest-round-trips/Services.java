@@ -101,6 +101,25 @@ final class Services implements AutoCloseable {
     return latch != null && latch.getCount() == 0 && !apart;
   }
 
+  /**
+   * How many of the requests since {@link #expectTogether()} have yet to come while those that came wait for them: 0 when
+   * none is expected or the meeting is over (met, or given up).
+   */
+  int stillToMeet() {
+    CountDownLatch latch = together;
+    return latch == null || apart ? 0 : (int) latch.getCount();
+  }
+
+  /**
+   * For tests that have seen the missing requests cannot come while the others wait (their callers are held behind a
+   * caller whose request waits here): {@link #metTogether()} says false, and the requests waiting go on at once.
+   */
+  void neverTogether() {
+    CountDownLatch latch = together;
+    apart = true;
+    if (latch != null) while (latch.getCount() > 0) latch.countDown();
+  }
+
   private void meet(io.javalin.http.Context ctx) throws InterruptedException {
     CountDownLatch latch = together;
     // Once some requests waited in vain, nobody waits any more: metTogether() says false already.
