@@ -198,12 +198,13 @@ class ShopTest {
     @DisplayName("every call's deadline is the whole budget counted from that call, whatever the budget (under a second, over the demo's 2 s): never an earlier call's, never cut, never stretched")
     void deadlineCountsFromEachCall() throws Exception {
       // The budget the gateway is given, whatever it is: the one of the other deadline tests, one under a second, one
-      // over the demo's DEADLINE (2 s), and the ends of the range: a millisecond and a day. A floor of its own ("at least
-      // a second", "at least 100 ms") or a cap ("never more than DEADLINE", "never more than 10 s") shows on one side;
-      // the calls are seen on their way out, so nothing here waits on the budget (the 1 ms call fails at once).
+      // over the demo's DEADLINE (2 s), and the ends of the range: none at all, a millisecond and a day. A floor of its own
+      // ("at least a second", "at least 100 ms"), a cap ("never more than DEADLINE", "never more than 10 s") or a zero read
+      // as "no limit" shows on one side; the calls are seen on their way out, so nothing here waits on the budget (the
+      // 0 and 1 ms calls fail at once).
       List<String> wrong = new ArrayList<>();
       for (Duration budget : List.of(Duration.ofMillis(1500), Duration.ofMillis(250), Duration.ofMillis(5000),
-          Duration.ofMillis(1), Duration.ofDays(1))) {
+          Duration.ZERO, Duration.ofMillis(1), Duration.ofDays(1))) {
         FakeOrders orders = new FakeOrders();
         List<long[]> calls = new CopyOnWriteArrayList<>(); // {nanoTime at the call, its deadline as a nanoTime, or none}
         Gateway gateway = gatewayTo(orders, budget, new io.grpc.ClientInterceptor() {
@@ -245,13 +246,14 @@ class ShopTest {
       // Exact, with no tolerance: a deadline made by withDeadlineAfter(budget) while this POST is served ends between
       // "the gateway began the request + budget" and "call + budget", whatever the machine's speed; a margin cut from
       // the budget shows as soon as the gateway takes less than the margin between those two moments (microseconds).
-      assertThat(wrong).as("TODO 1: POSTs one after the other to gateways given budgets of 1500, 250, 5000 ms, 1 ms and"
-          + " a day: each call's deadline must end the whole budget after a moment of that request"
+      assertThat(wrong).as("TODO 1: POSTs one after the other to gateways given budgets of 1500, 250, 5000 ms, none (0),"
+          + " 1 ms and a day: each call's deadline must end the whole budget after a moment of that request"
           + " (withDeadlineAfter(budget) on each call), whatever the budget. One kept from an earlier call (renewed only"
           + " once it ran out), a budget cut by a margin of your own (even a millisecond kept back for the gateway's"
           + " answer) or capped (at the demo's DEADLINE, at 10 s: the gateway's owner chose the budget), ends before that;"
           + " one longer than the budget (a floor of your own, \"at least a second\", \"at least 100 ms\") ends"
-          + " after").isEmpty();
+          + " after, and a call with no deadline (a budget of 0 read as \"no limit\": the gateway's owner gave it none to"
+          + " wait) never ends").isEmpty();
     }
 
     @Test
