@@ -84,7 +84,8 @@ class DeadLettersTracingTest {
       assertThat(reads).as("TODO 1: where the stock service reads the system's time or sets a timer of it. Nothing in"
           + " it needs the time: a poison message goes to the DLT at its first failure, and any other failure (the store"
           + " down, the DLT refusing the record) is tried again for as long as it lasts. A budget of time read from"
-          + " System.nanoTime() or currentTimeMillis() (or now(), new Date(), a Timer, a ScheduledExecutorService) ends"
+          + " System.nanoTime() or currentTimeMillis() (or now(), new Date(), Calendar.getInstance(), Kafka's Time.SYSTEM or its Timer, the JVM's uptime, a Timer,"
+          + " a ScheduledExecutorService) ends"
           + " the retries and commits past a record that is on no topic but this one").isEmpty();
     }
 
@@ -537,12 +538,22 @@ class DeadLettersTracingTest {
       StockConsumer stock = new StockConsumer(topic, group, new TraceLog(), Clients.producer("stock-dlt"),
           config -> new PartitionsInOrder<>(quick(config), 2));
       own = stock;
-      // when: a-2 and b-2 fail (their dead-letter sends are refused) and are read again, and again
-      Poll.until(() -> stock.mostAttempts() >= 3, WAIT, () -> "TODO 1: the stock service did not read a failed record"
-          + " again while the dead-letter topic refused it (tries " + stock.mostAttempts() + ", reserved "
-          + stock.reserved() + ", lag " + Topics.lag(group, topic) + ")");
+      // when: a-2 and b-2 fail (their dead-letter sends are refused) and are read again, and again; the wait ends at once
+      // if the group commits past a refused record (a lag under 4: only a-1 and b-1 may be committed while the DLT
+      // refuses; the lag, an admin client's question, is asked every 200 ms only)
+      int[] asked = {0};
+      long[] pastARefusal = {-1};
+      Poll.until(() -> {
+        if (++asked[0] % 10 == 0) {
+          long now = Topics.lag(group, topic);
+          if (now < 4) pastARefusal[0] = now;
+        }
+        return stock.mostAttempts() >= 3 || pastARefusal[0] >= 0;
+      }, WAIT, () -> "TODO 1: the stock service did not read a failed record again while the dead-letter topic refused it"
+          + " (tries " + stock.mostAttempts() + ", reserved " + stock.reserved() + ", lag " + Topics.lag(group, topic)
+          + ")");
       List<String> whileStuck = stock.reserved();
-      long lag = Topics.lag(group, topic);
+      long lag = pastARefusal[0] >= 0 ? pastARefusal[0] : Topics.lag(group, topic);
       // then
       assertThat(whileStuck).as("TODO 1: orders reserved while a-2 (partition 0, first in every poll) and b-2"
           + " (partition 1) failed, each tried %d times or more: a-1 and b-1, each once, and nothing after a failed record."
@@ -640,7 +651,9 @@ class DeadLettersTracingTest {
         + " the stock store down for 200,000 tries of one record in a row, and nothing dead-lettered or committed meanwhile")
     void longOutageInTries() throws Exception {
       // given: a consumer of one partition that hands the records back at once, from where the loop seeks, without a
-      // broker (a try costs a moment, not a fetch), and a pause of zero between tries; o-1 and o-2 are good orders, and
+      // broker (a try costs a moment, not a fetch), and a pause of a day between tries that the loop takes at once (so that
+      // the pauses add up, as they would in an outage of months, past any budget of time counted in them); o-1 and o-2 are
+      // good orders, and
       // the stock store is down until o-1 has been tried 200,000 times in a row (a count of tries kept anywhere, the
       // given map or one of your own, per record or per partition, reaches 10, 100, 1000 and 100,000 on the way)
       int outage = 200_000;
@@ -656,7 +669,7 @@ class DeadLettersTracingTest {
         partition[0] = new InMemoryPartition(config, topic, List.of(order("o-1", "grinder"), order("o-2", "milk-jug")),
             outage, () -> stock.get().storeDown(false));
         return partition[0];
-      }, Duration.ZERO);
+      }, Duration.ofDays(1), pause -> {});
       stock.set(own);
       own.storeDown(true);
       partition[0].open(); // the records are handed out from now on, the store down
@@ -667,13 +680,14 @@ class DeadLettersTracingTest {
           || !deadLetters.handed.isEmpty() || !partition[0].commitsWhileDown().isEmpty(), Duration.ofSeconds(40),
           () -> "TODO 1: the stock service did not get through o-1, tried " + partition[0].tries() + " times of "
           + outage + " while the store was down (reserved " + running.reserved() + "): each try of a failed record is"
-          + " a poll after a seek, with no pause here");
+          + " a poll after a seek, with a pause taken at once here");
       // then
       assertThat(deadLetters.handed.stream().map(ProducerRecord::key).toList()).as("TODO 1: records sent to the"
           + " dead-letter topic while the stock store was down for %d tries of o-1 in a row: none. A failure the next"
           + " try may fix (an IllegalStateException, not a PoisonMessage) is tried again for as long as it fails, never"
           + " dead-lettered after a number of tries, however many, and whatever counts them (the given map, or a count"
-          + " of your own, by record or by partition)", outage).isEmpty();
+          + " of your own, by record or by partition, or the time its pauses add up to: a day each here)", outage)
+          .isEmpty();
       assertThat(partition[0].commitsWhileDown()).as("TODO 1: the offsets committed while o-1 (offset 0) failed, %d"
           + " tries in a row: none (committing past a record that failed counts it handled, and a restart skips it)",
           outage).isEmpty();
@@ -686,7 +700,8 @@ class DeadLettersTracingTest {
     @DisplayName("while the dead-letter topic refuses a poison record, it is tried again for as long as it is refused,"
         + " counted however you count: 20,000 refused sends in a row, and nothing committed past it meanwhile")
     void longDeadLetterRefusalInTries() throws Exception {
-      // given: the consumer of one partition with no broker (see InMemoryPartition) and a pause of zero between tries;
+      // given: the consumer of one partition with no broker (see InMemoryPartition) and a pause of a day between tries, taken
+      // at once (the pauses add up past any budget counted in them);
       // o-1 is poison and o-2 a good order, and the dead-letter topic refuses every send (nothing reaches the broker)
       // until o-1 has been tried 20,000 times in a row: a count of refusals of your own, kept anywhere, reaches 10, 100,
       // 1000 and 10,000 on the way
@@ -702,7 +717,7 @@ class DeadLettersTracingTest {
         partition[0] = new InMemoryPartition(config, topic, List.of(order("o-1", "teapot"), order("o-2", "milk-jug")),
             refusals, deadLetters::up);
         return partition[0];
-      }, Duration.ZERO);
+      }, Duration.ofDays(1), pause -> {});
       partition[0].open();
       // when
       StockConsumer running = own;
@@ -711,12 +726,13 @@ class DeadLettersTracingTest {
           || partition[0].tries() > refusals + 1000 || !partition[0].commitsWhileDown().isEmpty(), Duration.ofSeconds(40),
           () -> "TODO 1: the stock service did not get through o-1, tried " + partition[0].tries() + " times of "
           + refusals + " while the dead-letter topic refused it (dead-letter sends " + deadLetters.handed.size() + "):"
-          + " each try of a failed record is a poll after a seek, with no pause here");
+          + " each try of a failed record is a poll after a seek, with a pause taken at once here");
       // then
       assertThat(partition[0].commitsWhileDown()).as("TODO 1: the offsets committed while %s refused o-1 (offset 0, a"
           + " poison record), %d sends in a row: none. Dead-lettered means stored on the DLT: a refused send fails the"
           + " record, and the loop tries it again for as long as it is refused, never giving up after a number of"
-          + " refusals, however many, and whatever counts them (a count of your own too); giving up commits past a"
+          + " refusals, however many, and whatever counts them (a count of your own too, or the time its pauses add up"
+          + " to: a day each here); giving up commits past a"
           + " record that is on no topic but this one", dlt, refusals).isEmpty();
       assertThat(deadLettered(log)).as("TODO 1: the \"dead-lettered\" hops logged for o-1, refused %d times, then"
           + " taken: one, once the DLT took it", refusals).hasSize(1);
@@ -922,6 +938,24 @@ class DeadLettersTracingTest {
           + " by corr-b's step-b after a was made, started after a started): each its own caller's. The interceptor"
           + " is one object for every call of the stub: keep nothing of one call in it for another")
           .containsExactly("a sent [corr-a] [step-a]", "b sent [corr-b] [step-b]");
+      // A call whose metadata already holds ids when the interceptor starts it (another interceptor of the stub attached
+      // fixed ones, e.g. copied from a request long gone): the server reads the last value of each key (Metadata.get), and
+      // that must be this caller's, whatever came before it
+      List<String> overStale = new ArrayList<>();
+      io.grpc.Metadata stale = new io.grpc.Metadata();
+      stale.put(Tracing.CORRELATION_ID, "corr-stale");
+      stale.put(Tracing.CAUSATION_ID, "step-stale");
+      Tracing.callAs("corr-c", "step-c", () -> {
+        client.interceptCall(method, io.grpc.CallOptions.DEFAULT, new RecordingChannel(h -> overStale.add(
+            h.get(Tracing.CORRELATION_ID) + " " + h.get(Tracing.CAUSATION_ID)))).start(
+            new io.grpc.ClientCall.Listener<Object>() {}, stale);
+        return null;
+      });
+      assertThat(overStale).as("TODO 2: the ids the server reads (Metadata.get: the last value of each key) from a call"
+          + " made by corr-c's step-c whose metadata already held corr-stale and step-stale when it started (fixed ids"
+          + " another interceptor attached): the caller's own. Put this caller's ids into the headers each time; an id"
+          + " added only when the key is missing leaves every call with the stale one, and every call joins that chain")
+          .containsExactly("corr-c step-c");
       java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
       java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
       int threads = 4, each = 25_000;
@@ -1063,7 +1097,8 @@ class DeadLettersTracingTest {
 
   /**
    * Where the code of {@code type} (constructors and lambdas too, and method references) reads the system's time
-   * (System.nanoTime() or currentTimeMillis(), now() of java.time without a Clock, a Clock.system...(), new Date()) or
+   * (System.nanoTime() or currentTimeMillis(), now() of java.time without a Clock, a Clock.system...() or tick...(),
+   * new Date(), Calendar.getInstance(), new GregorianCalendar(), Kafka's Time and Timer, the JVM's uptime) or
    * sets a timer of it (Timer, ScheduledExecutorService, CompletableFuture's delayedExecutor, orTimeout, completeOnTimeout).
    */
   static List<String> timeReadsAndTimers(Class<?> type) {
@@ -1072,8 +1107,18 @@ class DeadLettersTracingTest {
       String owner = c.owner(), name = c.name(), desc = c.descriptor();
       boolean read = owner.equals("java/lang/System") && (name.equals("nanoTime") || name.equals("currentTimeMillis"))
           || owner.startsWith("java/time/") && name.equals("now") && !desc.startsWith("(Ljava/time/Clock;)")
-          || owner.equals("java/time/Clock") && name.startsWith("system")
-          || owner.equals("java/util/Date") && name.equals("<init>") && desc.equals("()V");
+          || (owner.equals("java/time/Clock") || owner.equals("java/time/InstantSource")) && (name.startsWith("system")
+              || List.of("tickMillis", "tickSeconds", "tickMinutes").contains(name))
+          || owner.equals("java/util/Date") && name.equals("<init>") && desc.equals("()V")
+          // the older calendar: getInstance() and a GregorianCalendar made without a date are set to the system's time
+          || (owner.equals("java/util/Calendar") || owner.equals("java/util/GregorianCalendar")) && name.equals("getInstance")
+          || owner.equals("java/util/GregorianCalendar") && name.equals("<init>") && !desc.contains("I")
+          // Kafka's own clock (Time.SYSTEM, and the Timer it makes, which reads it at each update)
+          || List.of("org/apache/kafka/common/utils/Time", "org/apache/kafka/common/utils/SystemTime",
+              "org/apache/kafka/common/utils/Timer").contains(owner) && !name.equals("<clinit>")
+          // the JVM's and its threads' running times, measured on the system's clock
+          || owner.equals("java/lang/management/RuntimeMXBean") && (name.equals("getUptime") || name.equals("getStartTime"))
+          || owner.equals("java/lang/ProcessHandle$Info") && (name.equals("startInstant") || name.equals("totalCpuDuration"));
       boolean timer = owner.equals("java/util/Timer") && name.startsWith("schedule")
           || (owner.equals("java/util/concurrent/ScheduledExecutorService")
               || owner.equals("java/util/concurrent/ScheduledThreadPoolExecutor")) && name.startsWith("schedule")

@@ -198,12 +198,13 @@ class ShopTest {
     @DisplayName("every call's deadline is the whole budget counted from that call, whatever the budget (under a second, over the demo's 2 s): never an earlier call's, never cut, never stretched")
     void deadlineCountsFromEachCall() throws Exception {
       // The budget the gateway is given, whatever it is: the one of the other deadline tests, one under a second, one
-      // over the demo's DEADLINE (2 s), and the ends of the range: a millisecond and a day. A floor of its own ("at least
-      // a second", "at least 100 ms") or a cap ("never more than DEADLINE", "never more than 10 s") shows on one side;
-      // the calls are seen on their way out, so nothing here waits on the budget (the 1 ms call fails at once).
+      // over the demo's DEADLINE (2 s), and the ends of the range: none at all, a millisecond and a day. A floor of its own
+      // ("at least a second", "at least 100 ms"), a cap ("never more than DEADLINE", "never more than 10 s") or a zero read
+      // as "no limit" shows on one side; the calls are seen on their way out, so nothing here waits on the budget (the
+      // 0 and 1 ms calls fail at once).
       List<String> wrong = new ArrayList<>();
       for (Duration budget : List.of(Duration.ofMillis(1500), Duration.ofMillis(250), Duration.ofMillis(5000),
-          Duration.ofMillis(1), Duration.ofDays(1))) {
+          Duration.ZERO, Duration.ofMillis(1), Duration.ofDays(1))) {
         FakeOrders orders = new FakeOrders();
         List<long[]> calls = new CopyOnWriteArrayList<>(); // {nanoTime at the call, its deadline as a nanoTime, or none}
         Gateway gateway = gatewayTo(orders, budget, new io.grpc.ClientInterceptor() {
@@ -245,13 +246,14 @@ class ShopTest {
       // Exact, with no tolerance: a deadline made by withDeadlineAfter(budget) while this POST is served ends between
       // "the gateway began the request + budget" and "call + budget", whatever the machine's speed; a margin cut from
       // the budget shows as soon as the gateway takes less than the margin between those two moments (microseconds).
-      assertThat(wrong).as("TODO 1: POSTs one after the other to gateways given budgets of 1500, 250, 5000 ms, 1 ms and"
-          + " a day: each call's deadline must end the whole budget after a moment of that request"
+      assertThat(wrong).as("TODO 1: POSTs one after the other to gateways given budgets of 1500, 250, 5000 ms, none (0),"
+          + " 1 ms and a day: each call's deadline must end the whole budget after a moment of that request"
           + " (withDeadlineAfter(budget) on each call), whatever the budget. One kept from an earlier call (renewed only"
           + " once it ran out), a budget cut by a margin of your own (even a millisecond kept back for the gateway's"
           + " answer) or capped (at the demo's DEADLINE, at 10 s: the gateway's owner chose the budget), ends before that;"
           + " one longer than the budget (a floor of your own, \"at least a second\", \"at least 100 ms\") ends"
-          + " after").isEmpty();
+          + " after, and a call with no deadline (a budget of 0 read as \"no limit\": the gateway's owner gave it none to"
+          + " wait) never ends").isEmpty();
     }
 
     @Test
@@ -2144,13 +2146,27 @@ class ShopTest {
       Db db = later(Db.fresh("notification").execute(Notification.SCHEMA));
       Notification notification = new Notification(db.dataSource());
       String topic = Topics.fresh("orders", 1);
+      String group = Topics.unique("notification");
       later(new IdempotentConsumer("notification", db.dataSource(), new FailingAfter(notification, 1), topic,
-          Topics.unique("notification")).restartAfter(Duration.ofMillis(10)).start()); // the pause is not the lesson
+          group).restartAfter(Duration.ofMillis(10)).start()); // the pause is not the lesson
       publish(topic, event("o-1"), event("o-2"));
 
-      Poll.until(() -> notification.emailedOrders().size() >= 2, Duration.ofSeconds(20),
-          () -> "TODO 4: emails queued: " + notification.emailedOrders() + ", expected o-1 and o-2. The first attempt"
-              + " failed; a consumer that commits its offset before the database transaction never sees it again");
+      // The wait ends as soon as the group has committed past both events with an email missing: a group commits an
+      // offset only once the effects before it are committed, so lag 0 read before the emails means both were applied.
+      // (The lag, an admin client's question, is asked every 200 ms only.)
+      int[] asked = {0};
+      List<String> committedPast = new CopyOnWriteArrayList<>();
+      Poll.until(() -> {
+        if (++asked[0] % 10 == 0 && Topics.lag(group, topic) == 0 && notification.emailedOrders().size() < 2) {
+          committedPast.add("lag 0, emails queued " + notification.emailedOrders());
+        }
+        return !committedPast.isEmpty() || notification.emailedOrders().size() >= 2;
+      }, Duration.ofSeconds(20), () -> "TODO 4: emails queued: " + notification.emailedOrders() + ", expected o-1 and o-2."
+          + " The first attempt failed; a consumer that commits its offset before the database transaction never sees it"
+          + " again");
+      assertThat(committedPast).as("TODO 4: the group committed past both events while an email was missing (its first"
+          + " attempt failed): that event is never delivered again. pollOnce (given) commits the offsets only after every"
+          + " record of the poll was applied; commit before applying, and a failed effect is skipped for good").isEmpty();
       assertThat(notification.emailedOrders()).as("TODO 4: emails queued, each order once").containsExactly("o-1", "o-2");
     }
 
@@ -2429,10 +2445,39 @@ class ShopTest {
       failed.take(3, Duration.ofSeconds(10), "step 5's first test must pass first");
       server.shutdownNow();
       if (!failed.ends(Duration.ofSeconds(3))) wrong.add("inventory's call failed (onError)");
+      // failed with each status a server can end a call with, CANCELLED too (inventory cancelled it: this page did not
+      // leave, its onClose never ran): one page per code, each call ended by an inventory of the test's own, then one wait
+      java.util.concurrent.BlockingQueue<io.grpc.stub.StreamObserver<workbook.grpc.inventory.StockLevel>> watching =
+          new LinkedBlockingQueue<>();
+      ManagedChannel toEnding = channel(serve(new workbook.grpc.inventory.InventoryGrpc.InventoryImplBase() {
+        @Override public void watchStockLevels(workbook.grpc.inventory.WatchStockLevelsRequest request,
+            io.grpc.stub.StreamObserver<workbook.grpc.inventory.StockLevel> observer) {
+          observer.onNext(workbook.grpc.inventory.StockLevel.newBuilder().setProductId("beans-1kg").setQuantity(30).build());
+          watching.add(observer);
+        }
+      }).getPort());
+      Gateway ending = later(new Gateway(0, toEnding, toEnding, Gateway.DEADLINE, Duration.ofMillis(200)));
+      Map<Status.Code, EventStream> pages = new java.util.LinkedHashMap<>();
+      for (Status.Code code : Status.Code.values()) {
+        if (code == Status.Code.OK) continue;
+        EventStream page = later(new EventStream(ending.url() + "/api/stock"));
+        page.take(1, Duration.ofSeconds(10), "step 5's first test must pass first");
+        io.grpc.stub.StreamObserver<workbook.grpc.inventory.StockLevel> call = watching.poll(10, TimeUnit.SECONDS);
+        assertThat(call).as("TODO 5: the gRPC call of the page opened for %s", code).isNotNull();
+        call.onError(code.toStatus().withDescription("inventory ends this watch").asRuntimeException());
+        pages.put(code, page);
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // (one wait for all: each ends at once)
+      for (Map.Entry<Status.Code, EventStream> page : pages.entrySet()) {
+        if (!page.getValue().ends(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+          wrong.add("inventory's call failed with " + page.getKey() + " (onError)");
+        }
+      }
       assertThat(wrong).as("TODO 5: the ways inventory ended a page's call after which the page's stream stayed open (3 s). A stream"
           + " nobody feeds shows a stale stock forever; a closed one makes the browser's EventSource reconnect, which"
           + " starts a new call. Pass watchStock the observer toBrowser(client) makes: its onCompleted and onError"
-          + " close the client").isEmpty();
+          + " close the client, whatever the call's status: CANCELLED too, which here comes from inventory, not from this page's"
+          + " own cancel (its browser is still there)").isEmpty();
     }
 
     @Test

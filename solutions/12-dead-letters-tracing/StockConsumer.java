@@ -46,6 +46,7 @@ final class StockConsumer implements AutoCloseable {
   /** The stock store (here a list) can be down for a while, as a database blips: a failure the next try may fix. */
   private volatile boolean storeDown;
   private final Duration retryPause;
+  private final Pause pauses;
 
   StockConsumer(String topic, String group, TraceLog trace) {
     this(topic, group, trace, Clients.producer("stock-dlt"));
@@ -65,9 +66,16 @@ final class StockConsumer implements AutoCloseable {
   /** retryPause: the pause before a failed record is read again (RETRY_PAUSE; a test passes none, to fail a record fast). */
   StockConsumer(String topic, String group, TraceLog trace, KafkaProducer<String, String> deadLetters,
       Function<Map<String, Object>, KafkaConsumer<String, String>> consumers, Duration retryPause) {
+    this(topic, group, trace, deadLetters, consumers, retryPause, SLEEP);
+  }
+
+  /** pauses: how each pause is taken (SLEEP; a test passes one that returns at once, to try a record often, pauses long). */
+  StockConsumer(String topic, String group, TraceLog trace, KafkaProducer<String, String> deadLetters,
+      Function<Map<String, Object>, KafkaConsumer<String, String>> consumers, Duration retryPause, Pause pauses) {
     this.trace = trace;
     this.deadLetters = deadLetters;
     this.retryPause = retryPause;
+    this.pauses = pauses;
     Map<String, Object> config = Clients.consumerConfig(group, "stock");
     // We commit each record ourselves once it is handled (reserved, or safely dead-lettered).
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -159,7 +167,7 @@ final class StockConsumer implements AutoCloseable {
     Story.add("stock: offset " + record.offset() + " failed (attempt " + attempt + "): " + e.getMessage());
     consumer.seek(partition(record), record.offset());
     try {
-      Thread.sleep(retryPause.toMillis());
+      pauses.take(retryPause);
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       closing = true;
@@ -197,6 +205,14 @@ final class StockConsumer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
+
+  /** How the loop waits before it reads a failed record again. */
+  interface Pause {
+    void take(Duration pause) throws InterruptedException;
+  }
+
+  /** The pause of a running service: the thread sleeps. */
+  static final Pause SLEEP = pause -> Thread.sleep(pause.toMillis());
 
   /** A record no retry can fix: bad data, or a request the business rules refuse. */
   static final class PoisonMessage extends RuntimeException {
