@@ -132,7 +132,12 @@ class CheckStockTest {
 
   /** Runs a client call in the background and waits at most {@code limit}: a call without a deadline cannot hang the test. */
   static <T> T within(Duration limit, String whenStuck, Supplier<T> call) throws Exception {
-    CompletableFuture<T> future = CompletableFuture.supplyAsync(call, workbook.test.Background.OWN_THREAD);
+    return within(limit, whenStuck, workbook.test.Background.OWN_THREAD, call);
+  }
+
+  /** The same, on {@code thread}: {@link #checkoutThread()} makes every call given it on one thread, one after another. */
+  static <T> T within(Duration limit, String whenStuck, java.util.concurrent.Executor thread, Supplier<T> call) throws Exception {
+    CompletableFuture<T> future = CompletableFuture.supplyAsync(call, thread);
     try {
       return future.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -140,6 +145,18 @@ class CheckStockTest {
     } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
+  }
+
+  /**
+   * One checkout's thread: it makes every call given it in turn, as a thread of a checkout's pool makes call after call, so
+   * that what a client keeps per thread (a stub, a deadline) is met again by its next call. Shut it down after.
+   */
+  static java.util.concurrent.ExecutorService checkoutThread() {
+    return java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+      Thread t = new Thread(task, "a checkout's thread");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** The fields of {@code type} (static ones too) that hold a protobuf builder, which every call through them would share. */
@@ -595,11 +612,16 @@ class CheckStockTest {
     final java.util.concurrent.atomic.AtomicBoolean holdNext = new java.util.concurrent.atomic.AtomicBoolean();
     final java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
     final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    /** For each call, in order: the ms left of its deadline as it was made (-1: none). */
+    final List<Long> deadlines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** For each call that sent its request, in order: the product id it asked for, as protobuf reads its UTF-8. */
+    final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override public String authority() { return "echo"; }
 
     @Override
     public <Q, A> io.grpc.ClientCall<Q, A> newCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options) {
+      deadlines.add(options.getDeadline() == null ? -1L : options.getDeadline().timeRemaining(TimeUnit.MILLISECONDS));
       together.accumulateAndGet(inside.incrementAndGet(), Math::max);
       return new io.grpc.ClientCall<>() {
         private Listener<A> listener;
@@ -608,7 +630,10 @@ class CheckStockTest {
         @Override public void start(Listener<A> responses, io.grpc.Metadata headers) { listener = responses; }
         @Override public void request(int count) {}
         @Override public void cancel(String message, Throwable cause) {}
-        @Override public void sendMessage(Q message) { request = message; }
+        @Override public void sendMessage(Q message) {
+          request = message;
+          if (message instanceof CheckStockRequest sent) asked.add(sent.getProductId());
+        }
 
         @Override
         @SuppressWarnings("unchecked")
@@ -629,6 +654,76 @@ class CheckStockTest {
         }
       };
     }
+  }
+
+  /**
+   * Two clients on two channels, built with deadlines of 7 s and 11 s, used in turn once both are built (the first, the
+   * second, the first again) through {@code call}: for each use, the channel its call went to and the whole seconds its
+   * deadline had ("first 7 s", "second 11 s"), "no call", or what it threw.
+   */
+  static List<String> clientsInTurn(java.util.function.BiConsumer<StockClient, String> call) {
+    EchoChannel first = new EchoChannel(), second = new EchoChannel();
+    StockClient one = new StockClient(first, Duration.ofSeconds(7));
+    StockClient two = new StockClient(second, Duration.ofSeconds(11));
+    List<String> went = new ArrayList<>();
+    for (StockClient client : List.of(one, two, one)) {
+      int before1 = first.deadlines.size(), before2 = second.deadlines.size();
+      try {
+        call.accept(client, "grinder");
+      } catch (RuntimeException e) {
+        went.add("threw " + e);
+        continue;
+      }
+      List<String> to = new ArrayList<>();
+      for (int i = before1; i < first.deadlines.size(); i++) to.add("first " + secondsLeft(first.deadlines.get(i)));
+      for (int i = before2; i < second.deadlines.size(); i++) to.add("second " + secondsLeft(second.deadlines.get(i)));
+      went.add(to.isEmpty() ? "no call" : String.join(" and ", to));
+    }
+    return went;
+  }
+
+  /**
+   * The deadline {@code ms} left is, as {@link #clientsInTurn} built them: "7 s" or "11 s" when up to 2 s of it had gone (a
+   * busy machine), else the ms themselves ("no deadline" for -1).
+   */
+  static String secondsLeft(long ms) {
+    return ms == -1 ? "no deadline" : ms > 5_000 && ms <= 7_000 ? "7 s" : ms > 9_000 && ms <= 11_000 ? "11 s" : ms + " ms";
+  }
+
+  /** Ids past ASCII (2-, 3- and 4-byte characters in UTF-8), which a default charset other than UTF-8 writes otherwise. */
+  static final List<String> WIDE_IDS = List.of("caf\u00e9-cup", "\u00c5ngstr\u00f6m-scale", "gr\u00efnder", "\u20ac-coin",
+      "\u4e2d-kettle", "\ud83c\udf75-set");
+
+  /**
+   * Default charsets of machines where Java 17 does not default to UTF-8: ASCII (LANG=C, a container) and cp1252 (Windows).
+   * workbook.test.PlatformCharset runs a call as such a machine would (on Java 18 and later, all UTF-8, as it is).
+   */
+  static final List<java.nio.charset.Charset> OTHER_CHARSETS = List.of(java.nio.charset.StandardCharsets.US_ASCII,
+      java.nio.charset.Charset.forName("windows-1252"));
+
+  /**
+   * The ids {@code call} (fetch or check, on a client of an EchoChannel) sent as another id while the JVM's default charset
+   * was ASCII or cp1252, each with what the channel was asked for instead.
+   */
+  static List<String> idsSentUnderOtherCharsets(java.util.function.BiConsumer<StockClient, String> call) throws Exception {
+    List<String> wrong = new ArrayList<>();
+    for (java.nio.charset.Charset charset : OTHER_CHARSETS) {
+      workbook.test.PlatformCharset.with(charset, () -> {
+        for (String id : WIDE_IDS) {
+          EchoChannel echo = new EchoChannel();
+          String did;
+          try {
+            call.accept(new StockClient(echo, TEST_DEADLINE), id);
+            did = echo.asked.isEmpty() ? "sent no request" : echo.asked.get(0).equals(id) ? "" : "asked for \"" + echo.asked.get(0) + "\"";
+          } catch (RuntimeException e) {
+            did = "threw " + e;
+          }
+          if (!did.isEmpty()) wrong.add("with the JVM's default charset " + charset + ", \"" + id + "\": " + did);
+        }
+        return null;
+      });
+    }
+    return wrong;
   }
 
   /**
@@ -1038,6 +1133,36 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("a product whose id is past ASCII is found on a machine of any default charset: the id is protobuf's UTF-8 string")
+    void idReadAsUtf8WhateverTheMachine() throws Exception {
+      Map<String, StockService.Item> table = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < WIDE_IDS.size(); i++) {
+        table.put(WIDE_IDS.get(i), new StockService.Item(40 + i, Instant.parse("2026-03-08T10:00:00Z").plusSeconds(i)));
+      }
+      StockService service = new StockService(table, Duration.ZERO);
+      List<String> wrong = new ArrayList<>();
+      for (java.nio.charset.Charset charset : OTHER_CHARSETS) {
+        workbook.test.PlatformCharset.with(charset, () -> {
+          for (String id : WIDE_IDS) {
+            StockService.Item row = table.get(id);
+            String expected = "[onNext, onCompleted] " + LocalGrpc.text(StockLevel.newBuilder().setProductId(id)
+                .setQuantity(row.quantity()).setUpdatedAt(StockService.timestamp(row.updatedAt())).build());
+            Recorder recorder = Recorder.on(service, id);
+            String did = recorder.events + (recorder.answers.isEmpty() ? "" : " " + LocalGrpc.text(recorder.answers.get(0)))
+                + (recorder.error == null ? "" : " (" + recorder.error.getDescription() + ")");
+            if (!did.equals(expected)) wrong.add("with the JVM's default charset " + charset + ", \"" + id + "\": " + did);
+          }
+          return null;
+        });
+      }
+      assertThat(wrong).as("TODO 1: products of a stock table whose ids go past ASCII, asked of the service while the JVM's"
+          + " default charset was another than UTF-8, as on Java 17 under Windows (cp1252) or LANG=C (ASCII): a protobuf"
+          + " string is UTF-8 on every machine, and request.getProductId() reads it so; bytes read back in the machine's own"
+          + " charset (new String(bytes), toString(Charset.defaultCharset())) are another id there, which the table lacks")
+          .isEmpty();
+    }
+
+    @Test
     @DisplayName("the service answers once, then completes the call")
     void answersOnceThenCompletes() {
       assertThat(Recorder.call("espresso-machine")).as("TODO 1: what checkStock(espresso-machine) did with its"
@@ -1214,6 +1339,24 @@ class CheckStockTest {
       } else if (!String.valueOf(named.error.getDescription()).contains(longest)) {
         wrong.add("NOT_FOUND whose description (" + String.valueOf(named.error.getDescription()).length() + " characters) does"
             + " not name the whole id of 4,194,299 characters (gRPC's own 4 MiB message): a cut of your own in checkStock");
+      }
+      // Ids past ASCII on a machine whose default charset is another (Java 17 under Windows or LANG=C): named as sent too.
+      for (java.nio.charset.Charset charset : OTHER_CHARSETS) {
+        try {
+          workbook.test.PlatformCharset.with(charset, () -> {
+            for (String wide : WIDE_IDS) {
+              Recorder recorder = Recorder.on(service, wide + "-x");
+              if (!recorder.events.equals(List.of("onError NOT_FOUND")) || !String.valueOf(recorder.error.getDescription()).contains(wide + "-x")) {
+                wrong.add(recorder.events + (recorder.error == null ? "" : " (" + recorder.error.getDescription() + ")")
+                    + ", not [onError NOT_FOUND] naming it, for \"" + wide + "-x\" with the JVM's default charset " + charset
+                    + " (a protobuf string is UTF-8 on every machine: request.getProductId())");
+              }
+            }
+            return null;
+          });
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
       }
       assertThat(wrong).as("TODO 2: ids (generated from seed %d) the service answered wrongly: a blank id (any length,"
           + " any whitespace) is INVALID_ARGUMENT; every other id is a valid question, whatever its length or characters,"
@@ -1969,6 +2112,27 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("each client calls its own inventory with its own deadline, whichever client was built last: fetch keeps nothing for all clients")
+    void eachClientFetchesOnItsOwn() {
+      List<String> went = clientsInTurn(StockClient::fetch);
+      assertThat(went).as("TODO 3: fetch(grinder) on a client of the first channel (a 7 s deadline), then on one of the second"
+          + " (11 s), then on the first again, once both clients were built: where each call went and the deadline it"
+          + " had. A StockClient's stub and deadline are its own (instance fields, as given): one kept in a static field is"
+          + " the last client's, so a checkout with two inventories (the demo's fast and slow ones) asks the wrong one")
+          .containsExactly("first 7 s", "second 11 s", "first 7 s");
+    }
+
+    @Test
+    @DisplayName("fetch sends an id past ASCII as protobuf's UTF-8 string, on a machine of any default charset")
+    void fetchSendsUtf8WhateverTheMachine() throws Exception {
+      assertThat(idsSentUnderOtherCharsets(StockClient::fetch)).as("TODO 3: ids past ASCII that fetch sent as another id while the"
+          + " JVM's default charset was another than UTF-8, as on Java 17 under Windows (cp1252) or LANG=C (ASCII): a"
+          + " protobuf string is UTF-8 on every machine, and setProductId(productId) writes it so; the id's bytes in the"
+          + " machine's own charset (getBytes(), ByteString.copyFrom(bytes)) are another id there, or bytes the inventory"
+          + " refuses").isEmpty();
+    }
+
+    @Test
     @Order(Order.DEFAULT + 1) // after the quick checks of its step: a request and an answer of 4 MiB
     @DisplayName("fetch asks for the caller's id whole, up to gRPC's own 4 MiB message: no size limit of the client's own")
     void fetchSendsTheIdWhole() throws InterruptedException {
@@ -2016,45 +2180,57 @@ class CheckStockTest {
       List<Duration> drawn = drawnDeadlines(new java.util.Random(seed), 12);
       List<Duration> deadlines = new ArrayList<>(DEADLINES);
       deadlines.addAll(drawn);
-      for (Duration deadline : deadlines) {
-        String shown = deadline + (drawn.contains(deadline) ? " (drawn from seed " + seed + ")" : "");
-        StockClient timed = new StockClient(watched, deadline);
-        // What the call carries: the caller's deadline, or gRPC's own limit past it (Duration.toNanos saturated, as gRPC does).
-        long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
-        // The second call, 20 ms after the first, gets the whole deadline too (past a year, one call: what it checks is the cap).
-        int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2;
-        for (int call = 1; call <= calls; call++) {
-          if (call == 2) Thread.sleep(20);
-          long[] started = new long[1]; // when fetch was called, on the thread that calls it: nothing of the test's between
-          String ended = within(Duration.ofSeconds(3), NO_DEADLINE, () -> {
-            try {
-              started[0] = System.nanoTime();
-              return LocalGrpc.describe(statusOf(() -> timed.fetch("grinder")));
-            } catch (RuntimeException e) {
-              return "fetch threw " + e; // Duration.toNanos() of a deadline past 292 years, say
-            }
-          });
-          long[] seen = watch.calls.poll();
-          assertThat(seen).as("TODO 3: fetch made no call, for a client built with a %s deadline (it ended: %s): give the"
-              + " call the Duration as it is, stub.withDeadlineAfter(deadline), which carries any deadline (past gRPC's own"
-              + " limit of some 100 years, that limit)", shown, ended).isNotNull();
-          assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
-              + " call, within the caller's deadline; asking again is the caller's decision", shown).isEmpty();
-          assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
-              + " stub.withDeadlineAfter(deadline)", shown).isNotEqualTo(Long.MIN_VALUE);
-          // Exact, with no allowance: the call's deadline was made after fetch was called (started) and read before seen[1],
-          // both on System.nanoTime as gRPC's Deadline counts, so what is left of the caller's whole deadline is at least
-          // given - elapsed. Only a deadline shorter than the caller's (a margin, a rounding, one made earlier) is below it.
-          long elapsed = seen[1] - started[0], left = seen[0];
-          assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started call %d of one client, %d ns"
-              + " after fetch was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
-              + " is, to the nanosecond (no margin of your own, not rounded: deadline.toMillis() cuts what is below the"
-              + " millisecond, withDeadlineAfter(deadline) takes the Duration whole), counted from this call's start; a stub"
-              + " kept from an earlier call, for however short a time, gives only what is left of an older deadline; no cap of"
-              + " your own either, past a year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed,
-              shown, most)
-              .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
+      // A checkout's thread makes call after call: both calls of a client are made on it, so a stub (or a deadline) kept
+      // per thread is met by the second call, as by a pooled checkout thread's next call.
+      java.util.concurrent.ExecutorService checkout = checkoutThread();
+      try {
+        for (Duration deadline : deadlines) {
+          String shown = deadline + (drawn.contains(deadline) ? " (drawn from seed " + seed + ")" : "");
+          StockClient timed = new StockClient(watched, deadline);
+          // What the call carries: the caller's deadline, or gRPC's own limit past it (Duration.toNanos saturated, as gRPC does).
+          long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
+          // The second call, 20 ms after the first, gets the whole deadline too (past a year, one call: what it checks is the cap).
+          int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2;
+          for (int call = 1; call <= calls; call++) {
+            if (call == 2) Thread.sleep(20);
+            long[] started = new long[1]; // when fetch was called, on the thread that calls it: nothing of the test's between
+            String ended = within(Duration.ofSeconds(3), NO_DEADLINE, checkout, () -> {
+              try {
+                started[0] = System.nanoTime();
+                return LocalGrpc.describe(statusOf(() -> timed.fetch("grinder")));
+              } catch (RuntimeException e) {
+                return "fetch threw " + e; // Duration.toNanos() of a deadline past 292 years, say
+              }
+            });
+            long[] seen = watch.calls.poll();
+            assertThat(seen).as("TODO 3: fetch made no call, for a client built with a %s deadline (it ended: %s): give the"
+                + " call the Duration as it is, stub.withDeadlineAfter(deadline), which carries any deadline (past gRPC's own"
+                + " limit of some 100 years, that limit)", shown, ended).isNotNull();
+            assertThat(watch.calls).as("TODO 3: calls one fetch made beyond the first, with a %s deadline: one fetch is one"
+                + " call, within the caller's deadline; asking again is the caller's decision", shown).isEmpty();
+            assertThat(seen[0]).as("TODO 3: a call of a client built with a %s deadline started without one: give every call"
+                + " stub.withDeadlineAfter(deadline)", shown).isNotEqualTo(Long.MIN_VALUE);
+            assertThat(seen[2]).as("TODO 3: call %d of a client built with a %s deadline was made wait-for-ready"
+                + " (withWaitForReady()): to an inventory that is down it waits out its deadline, however short, instead of"
+                + " failing at once with UNAVAILABLE for the caller to decide. Whatever the deadline, make no call wait for"
+                + " ready", call, shown).isZero();
+            // Exact, with no allowance: the call's deadline was made after fetch was called (started) and read before seen[1],
+            // both on System.nanoTime as gRPC's Deadline counts, so what is left of the caller's whole deadline is at least
+            // given - elapsed. Only a deadline shorter than the caller's (a margin, a rounding, one made earlier) is below it.
+            long elapsed = seen[1] - started[0], left = seen[0];
+            assertThat(left).as("TODO 3: nanoseconds left of the deadline when fetch started call %d of one client, %d ns"
+                + " after fetch was called, for a client built with a %s deadline: the call's deadline is the caller's, as it"
+                + " is, to the nanosecond (no margin of your own, not rounded: deadline.toMillis() cuts what is below the"
+                + " millisecond, withDeadlineAfter(deadline) takes the Duration whole), counted from this call's start; a stub"
+                + " kept from an earlier call (in a field, or per thread: both calls were made on one checkout thread), for"
+                + " however short a time, gives only what is left of an older deadline; no cap of"
+                + " your own either, past a year too: only gRPC's own limit of some 100 years (%d ns) cuts one", call, elapsed,
+                shown, most)
+                .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
+          }
         }
+      } finally {
+        checkout.shutdownNow();
       }
       // Inside a Context that has a deadline of its own, a longer one (checkout serving its own caller, with a day to spare):
       // the call still carries the client's deadline as given (on the wire gRPC itself keeps the sooner of the two).
@@ -2113,9 +2289,18 @@ class CheckStockTest {
     @Test
     @DisplayName("a call to an inventory that is down fails at once with UNAVAILABLE, not at its deadline")
     void downIsUnavailable() throws InterruptedException {
+      // The sweep first: it starts at 250 ms, so a wrong answer that waits out its deadline costs a quarter of a second here.
+      List<String> wrong = downWhateverTheDeadline(client2 -> LocalGrpc.describe(statusOf(() -> client2.fetch("grinder"))),
+          "UNAVAILABLE", "DEADLINE_EXCEEDED");
+      assertThat(wrong).as("TODO 3: fetch to an inventory that is down, on clients built with deadlines from 250 ms to Duration's"
+          + " largest, on a channel that is not connected: whatever its deadline, one fetch is one call, and a refused"
+          + " connection fails it at once with UNAVAILABLE. No deadline, short or long, and no state of the channel is a"
+          + " reason to wait for the inventory (withWaitForReady()) or to ask it again: the caller decides when to ask again"
+          + " (check gives it TryLater)").isEmpty();
       Server gone = serve(new ScriptedInventory(Duration.ZERO));
       DeadlineAtStart watch = new DeadlineAtStart(); // notes each call fetch makes
-      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(gone), watch), Duration.ofSeconds(5));
+      // A ManagedChannel, as a client may see it (it asks its state: not connected once the inventory stops).
+      StockClient client = new StockClient(new WatchedChannel(channelTo(gone), watch), Duration.ofSeconds(5));
       LocalGrpc.stop(gone);
       long t0 = System.nanoTime();
       Status status = statusOf(() -> client.fetch("grinder"));
@@ -2128,11 +2313,6 @@ class CheckStockTest {
           + " made withWaitForReady() waits out its deadline instead", LocalGrpc.describe(status), ms)
           .isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(ms).as("TODO 3: ms until a call to an inventory that is down failed: a refused connection needs no deadline").isLessThan(3_000);
-      List<String> wrong = downWhateverTheDeadline(client2 -> LocalGrpc.describe(statusOf(() -> client2.fetch("grinder"))), "UNAVAILABLE");
-      assertThat(wrong).as("TODO 3: fetch to an inventory that is down, on clients built with deadlines from 1 s to Duration's"
-          + " largest: whatever its deadline, one fetch is one call, and a refused connection fails it at once with UNAVAILABLE."
-          + " A deadline that leaves time is no reason to wait for the inventory (withWaitForReady()) or to ask it again: the"
-          + " caller decides when to ask again (check gives it TryLater)").isEmpty();
     }
 
     @Test
@@ -2188,19 +2368,23 @@ class CheckStockTest {
 
   /**
    * What went wrong with {@code call} (fetch or check) to an inventory that is down, on clients built with deadlines from
-   * 1 s to Duration's largest, and more drawn over that range (its seed in the line): each must make one call and end at
-   * once (within 3 s), its outcome starting with {@code expected}. Stops at the first wrong one.
+   * 1 ms to Duration's largest, and more drawn over that range (its seed in the line), on a ManagedChannel (as a client
+   * may see it: not connected): each must make one call, not wait-for-ready, and end at once (within 3 s), its outcome
+   * starting with {@code expected}; below a second, or with {@code whenShort} if the deadline passed before the refusal came
+   * (a busy machine). Stops at the first wrong one.
    */
-  List<String> downWhateverTheDeadline(java.util.function.Function<StockClient, String> call, String expected) throws InterruptedException {
+  List<String> downWhateverTheDeadline(java.util.function.Function<StockClient, String> call, String expected, String whenShort)
+      throws InterruptedException {
     Server gone = serve(new ScriptedInventory(Duration.ZERO));
     DeadlineAtStart watch = new DeadlineAtStart(); // notes each call made
-    io.grpc.Channel watched = io.grpc.ClientInterceptors.intercept(channelTo(gone), watch);
+    io.grpc.Channel watched = new WatchedChannel(channelTo(gone), watch);
     LocalGrpc.stop(gone);
     long seed = new java.util.Random().nextLong();
-    List<Duration> deadlines = new ArrayList<>(List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1),
-        Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(366), Duration.ofDays(36_525), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)));
+    // Below a second too (the demo's 500 ms): a refused connection comes at once, whatever time the deadline leaves.
+    List<Duration> deadlines = new ArrayList<>(List.of(Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofMillis(999),
+        Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1),
+        Duration.ofDays(366), Duration.ofDays(36_525), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)));
     List<Duration> drawn = drawnDeadlines(new java.util.Random(seed), 8);
-    drawn.removeIf(d -> d.compareTo(Duration.ofSeconds(1)) < 0); // a deadline below a second may pass before the refusal comes
     deadlines.addAll(drawn);
     List<String> wrong = new ArrayList<>();
     for (Duration deadline : deadlines) {
@@ -2217,9 +2401,12 @@ class CheckStockTest {
         ended = "threw " + e;
       }
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      if (!ended.startsWith(expected) || watch.calls.size() != 1) {
-        wrong.add("with a " + shown + " deadline: " + ended + " after " + ms + " ms and " + watch.calls.size() + " calls, not "
-            + expected + " at once after one call");
+      boolean waitedForReady = watch.calls.stream().anyMatch(made -> made[2] == 1);
+      boolean belowASecond = deadline.compareTo(Duration.ofSeconds(1)) < 0;
+      if (!(ended.startsWith(expected) || belowASecond && ended.startsWith(whenShort)) || watch.calls.size() != 1 || waitedForReady) {
+        wrong.add("with a " + shown + " deadline: " + ended + " after " + ms + " ms and " + watch.calls.size() + " calls"
+            + (waitedForReady ? " made wait-for-ready (withWaitForReady(): it waits for the inventory, out to its deadline)" : "")
+            + ", not " + expected + " at once after one call");
         break;
       }
     }
@@ -2478,6 +2665,25 @@ class CheckStockTest {
     }
 
     @Test
+    @DisplayName("each client's check calls its own inventory with its own deadline, whichever client was built last")
+    void eachClientChecksOnItsOwn() {
+      List<String> went = clientsInTurn(StockClient::check);
+      assertThat(went).as("TODO 4: check(grinder) on a client of the first channel (a 7 s deadline), then on one of the second"
+          + " (11 s), then on the first again, once both clients were built: where each call went and the deadline it had."
+          + " check's call is fetch's, on this client's stub with this client's deadline; nothing of a client kept in a"
+          + " static field").containsExactly("first 7 s", "second 11 s", "first 7 s");
+    }
+
+    @Test
+    @DisplayName("check sends an id past ASCII as protobuf's UTF-8 string, on a machine of any default charset")
+    void checkSendsUtf8WhateverTheMachine() throws Exception {
+      assertThat(idsSentUnderOtherCharsets(StockClient::check)).as("TODO 4: ids past ASCII that check sent as another id while"
+          + " the JVM's default charset was another than UTF-8, as on Java 17 under Windows (cp1252) or LANG=C (ASCII):"
+          + " check's call is fetch's, whose request carries the id as protobuf's UTF-8 string (setProductId(productId))")
+          .isEmpty();
+    }
+
+    @Test
     @DisplayName("two checkouts calling check on one client at once are both in the inventory at once: check queues no call either")
     void overlappingChecksOverlap() throws Exception {
       StockClient client = clientOf(serve(meeting()), TEST_DEADLINE);
@@ -2516,7 +2722,7 @@ class CheckStockTest {
     void downIsTryLater() throws InterruptedException {
       Server gone = serve(new ScriptedInventory(Duration.ZERO));
       DeadlineAtStart watch = new DeadlineAtStart(); // notes each call check makes
-      StockClient client = new StockClient(io.grpc.ClientInterceptors.intercept(channelTo(gone), watch), TEST_DEADLINE);
+      StockClient client = new StockClient(new WatchedChannel(channelTo(gone), watch), TEST_DEADLINE);
       assertThat(client.check("grinder")).as("TODO 4: check(grinder) while the inventory answers 7 units")
           .isEqualTo(new StockClient.InStock("grinder", 7));
       LocalGrpc.stop(gone);
@@ -2529,11 +2735,13 @@ class CheckStockTest {
           + " (the stock may have changed since; each check is one call, nothing remembered)")
           .isEqualTo(new StockClient.TryLater(Status.Code.UNAVAILABLE));
       List<String> wrong = downWhateverTheDeadline(client2 -> thrownBy(() -> client2.check("grinder")),
-          "nothing, it returned " + new StockClient.TryLater(Status.Code.UNAVAILABLE));
-      assertThat(wrong).as("TODO 4: check to an inventory that is down, on clients built with deadlines from 1 s to Duration's"
-          + " largest: whatever its deadline, each check is one call, and a refused connection is TryLater(UNAVAILABLE) at once."
-          + " A deadline that leaves time is no reason to wait for the inventory (withWaitForReady()) or to ask it again:"
-          + " TryLater tells the caller to, when it chooses").isEmpty();
+          "nothing, it returned " + new StockClient.TryLater(Status.Code.UNAVAILABLE),
+          "nothing, it returned " + new StockClient.TryLater(Status.Code.DEADLINE_EXCEEDED));
+      assertThat(wrong).as("TODO 4: check to an inventory that is down, on clients built with deadlines from 250 ms to Duration's"
+          + " largest, on a channel that is not connected: whatever its deadline, each check is one call, and a refused"
+          + " connection is TryLater(UNAVAILABLE) at once. No deadline, short or long, and no state of the channel is a reason"
+          + " to wait for the inventory (withWaitForReady()) or to ask it again: TryLater tells the caller to, when it"
+          + " chooses").isEmpty();
     }
 
     @Test
@@ -2564,32 +2772,42 @@ class CheckStockTest {
       List<Duration> drawn = drawnDeadlines(new java.util.Random(seed), 6);
       List<Duration> deadlines = new ArrayList<>(DEADLINES);
       deadlines.addAll(drawn);
-      for (Duration deadline : deadlines) {
-        String shown = deadline + (drawn.contains(deadline) ? " (drawn from seed " + seed + ")" : "");
-        StockClient client = new StockClient(watched, deadline);
-        long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
-        int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2; // past a year, one call: what it checks is the cap
-        for (int call = 1; call <= calls; call++) {
-          long[] started = new long[1];
-          String answer = within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", () -> {
-            started[0] = System.nanoTime();
-            return thrownBy(() -> client.check("grinder"));
-          });
-          long[] seen = watch.calls.poll();
-          assertThat(seen).as("TODO 4: check(grinder), on a client built with a %s deadline, made no call (it gave: %s):"
-              + " check calls fetch, whose call carries any deadline (past gRPC's own limit of some 100 years, that limit)",
-              shown, answer).isNotNull();
-          assertThat(watch.calls).as("TODO 4: calls one check made beyond the first: each check is one call").isEmpty();
-          assertThat(seen[0]).as("TODO 4: check(grinder), on a client built with a %s deadline, made a call without a"
-              + " deadline: check calls fetch, whose call carries the caller's deadline", shown).isNotEqualTo(Long.MIN_VALUE);
-          long elapsed = seen[1] - started[0]; // the call's deadline was made after check was called, and read before seen[1]
-          assertThat(seen[0]).as("TODO 4: nanoseconds left of the deadline of the call check(grinder) made (call %d), %d ns"
-              + " after check was called, on a client built with a %s deadline: check's call is fetch's, carrying the"
-              + " caller's deadline as it is, not a deadline of check's own (the demo's StockServer.DEADLINE, a number, a"
-              + " cap, a rounding, a toNanos() that overflows): call fetch(productId) in check; only gRPC's own limit of some"
-              + " 100 years (%d ns) cuts one", call, elapsed, shown, most)
-              .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
+      // Both checks of a client on one checkout thread, as a pooled thread makes them: what is kept per thread shows.
+      java.util.concurrent.ExecutorService checkout = checkoutThread();
+      try {
+        for (Duration deadline : deadlines) {
+          String shown = deadline + (drawn.contains(deadline) ? " (drawn from seed " + seed + ")" : "");
+          StockClient client = new StockClient(watched, deadline);
+          long given = Math.min(deadline.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : deadline.toNanos(), most);
+          int calls = deadline.compareTo(Duration.ofDays(365)) > 0 ? 1 : 2; // past a year, one call: what it checks is the cap
+          for (int call = 1; call <= calls; call++) {
+            long[] started = new long[1];
+            String answer = within(Duration.ofSeconds(3), NO_DEADLINE + " (step 4 needs step 3)", checkout, () -> {
+              started[0] = System.nanoTime();
+              return thrownBy(() -> client.check("grinder"));
+            });
+            long[] seen = watch.calls.poll();
+            assertThat(seen).as("TODO 4: check(grinder), on a client built with a %s deadline, made no call (it gave: %s):"
+                + " check calls fetch, whose call carries any deadline (past gRPC's own limit of some 100 years, that limit)",
+                shown, answer).isNotNull();
+            assertThat(watch.calls).as("TODO 4: calls one check made beyond the first: each check is one call").isEmpty();
+            assertThat(seen[0]).as("TODO 4: check(grinder), on a client built with a %s deadline, made a call without a"
+                + " deadline: check calls fetch, whose call carries the caller's deadline", shown).isNotEqualTo(Long.MIN_VALUE);
+            assertThat(seen[2]).as("TODO 4: check(grinder), on a client built with a %s deadline, made its call"
+                + " wait-for-ready: to an inventory that is down it waits out its deadline instead of TryLater(UNAVAILABLE) at"
+                + " once. check calls fetch, whose call waits for nothing but its answer", shown).isZero();
+            long elapsed = seen[1] - started[0]; // the call's deadline was made after check was called, and read before seen[1]
+            assertThat(seen[0]).as("TODO 4: nanoseconds left of the deadline of the call check(grinder) made (call %d), %d ns"
+                + " after check was called, on a client built with a %s deadline: check's call is fetch's, carrying the"
+                + " caller's deadline as it is, not a deadline of check's own (the demo's StockServer.DEADLINE, a number, a"
+                + " cap, a rounding, a toNanos() that overflows, a stub kept per checkout thread: both checks were made on one):"
+                + " call fetch(productId) in check; only gRPC's own limit of some"
+                + " 100 years (%d ns) cuts one", call, elapsed, shown, most)
+                .isBetween(given - elapsed, given == most ? most + 1_000_000 : given);
+          }
         }
+      } finally {
+        checkout.shutdownNow();
       }
       // Below the range: a deadline of 0 or less has passed already, for check's call as for fetch's (unless the client
       // refuses it when built): TryLater(DEADLINE_EXCEEDED), never a call without a deadline.
@@ -3112,7 +3330,10 @@ class CheckStockTest {
     }
   }
 
-  /** On the client's side: for each call, the ns left of its deadline when it started (MIN_VALUE: none), and when. */
+  /**
+   * On the client's side: for each call, the ns left of its deadline when it started (MIN_VALUE: none), when, and whether
+   * it was made wait-for-ready (1) or not (0).
+   */
   static final class DeadlineAtStart implements io.grpc.ClientInterceptor {
     final java.util.concurrent.BlockingQueue<long[]> calls = new java.util.concurrent.LinkedBlockingQueue<>();
 
@@ -3121,9 +3342,37 @@ class CheckStockTest {
         io.grpc.Channel next) {
       io.grpc.Deadline deadline = options.getDeadline();
       long left = deadline == null ? Long.MIN_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS);
-      calls.add(new long[] {left, System.nanoTime()}); // read after the deadline: never more time than there was
+      calls.add(new long[] {left, System.nanoTime(), options.isWaitForReady() ? 1 : 0}); // read after the deadline: never more time than there was
       return next.newCall(method, options);
     }
+  }
+
+  /**
+   * {@code managed} with {@code watch} on its calls, and still a ManagedChannel (its state, its shutdown) as a client may ask:
+   * a client that behaves otherwise on a ManagedChannel (wait for ready while it is not connected) does so here too.
+   */
+  static final class WatchedChannel extends ManagedChannel {
+    private final ManagedChannel managed;
+    private final io.grpc.Channel watched;
+
+    WatchedChannel(ManagedChannel managed, io.grpc.ClientInterceptor watch) {
+      this.managed = managed;
+      this.watched = io.grpc.ClientInterceptors.intercept(managed, watch);
+    }
+
+    @Override public <Q, A> io.grpc.ClientCall<Q, A> newCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options) {
+      return watched.newCall(method, options);
+    }
+    @Override public String authority() { return managed.authority(); }
+    @Override public ManagedChannel shutdown() { return managed.shutdown(); }
+    @Override public boolean isShutdown() { return managed.isShutdown(); }
+    @Override public boolean isTerminated() { return managed.isTerminated(); }
+    @Override public ManagedChannel shutdownNow() { return managed.shutdownNow(); }
+    @Override public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException { return managed.awaitTermination(timeout, unit); }
+    @Override public io.grpc.ConnectivityState getState(boolean requestConnection) { return managed.getState(requestConnection); }
+    @Override public void notifyWhenStateChanged(io.grpc.ConnectivityState source, Runnable callback) { managed.notifyWhenStateChanged(source, callback); }
+    @Override public void resetConnectBackoff() { managed.resetConnectBackoff(); }
+    @Override public void enterIdle() { managed.enterIdle(); }
   }
 
   /** A stand-in inventory that notes how many ms were left of each call's deadline when it arrived ("none" without one). */
