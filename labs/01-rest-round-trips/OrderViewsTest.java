@@ -1283,7 +1283,10 @@ class OrderViewsTest {
       } finally {
         backends.release();  // the late orders answer now: pages held back go on, and no thread is left waiting
       }
-      for (Thread page : threads) page.join(2_000);
+      // One bound for all the pages, not one each: pages that never end (a join on a future nothing completes) would
+      // hold the run for 256 times any bound of their own.
+      long joined = System.nanoTime() + 5_000_000_000L;
+      for (Thread page : threads) page.join(Math.max(1, (joined - System.nanoTime()) / 1_000_000));
       Throwable failed = built.stream().map(view -> view.handle((v, e) -> e).getNow(null)).filter(e -> e != null).findFirst().orElse(null);
       if (failed instanceof UnsupportedOperationException) assertThat(failed).as("TODO 1: the concurrent view").isNull();
       assertThat(allIn)
