@@ -984,6 +984,25 @@ class OrderViewsTest {
           && blocker instanceof java.util.concurrent.ForkJoinPool.ManagedBlocker waiting && waiting.isReleasable();
     }
 
+    /**
+     * Waits, 10 s at most, for the view of a page whose parts have all answered; it gives up sooner once the page has
+     * waited a second on end for something that is not its own (BLOCKED on a monitor, or parked on anything but a
+     * future: a lock, a permit, a pool's queue). States, not timing: a page that is merely slow is waited for.
+     */
+    static void awaitUnlessStalled(Thread page, java.util.concurrent.Future<?> view) throws InterruptedException {
+      long until = System.nanoTime() + 10_000_000_000L;
+      long stalledSince = 0;
+      while (!view.isDone() && System.nanoTime() < until) {
+        Thread.State state = page.getState();
+        boolean stalled = state == Thread.State.BLOCKED
+            || (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) && !parkedOnAFuture(page);
+        if (!stalled) stalledSince = 0;
+        else if (stalledSince == 0) stalledSince = System.nanoTime();
+        else if (System.nanoTime() - stalledSince > 1_000_000_000L) break;
+        Thread.sleep(2);
+      }
+    }
+
     /** Whether the thread is parked waiting for a CompletableFuture (join, get, allOf(...).join()). */
     static boolean parkedOnAFuture(Thread thread) {
       Object blocker = java.util.concurrent.locks.LockSupport.getBlocker(thread);
@@ -1179,17 +1198,7 @@ class OrderViewsTest {
           otherPage.start();
           // The other page's parts all answer at once: it is done soon, unless it waits for something that is not its own
           // (a lock the slow page holds while it waits: BLOCKED, or parked on another lock) for a second on end, bounded.
-          until = System.nanoTime() + 10_000_000_000L;
-          long stalledSince = 0;
-          while (!other.isDone() && System.nanoTime() < until) {
-            Thread.State state = otherPage.getState();
-            boolean stalled = state == Thread.State.BLOCKED
-                || (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) && !parkedOnAFuture(otherPage);
-            if (!stalled) stalledSince = 0;
-            else if (stalledSince == 0) stalledSince = System.nanoTime();
-            else if (System.nanoTime() - stalledSince > 1_000_000_000L) break;
-            Thread.sleep(2);
-          }
+          awaitUnlessStalled(otherPage, other);
           heldBack = !other.isDone();
           seen = otherPage.getState() + (parkedOnAFuture(otherPage) ? ", parked on a future" : "");
         } finally {
@@ -1267,17 +1276,7 @@ class OrderViewsTest {
         // Then one more page, whose three parts answer at once: it is done soon, unless it waits for something that is
         // not its own (a permit, a lock, a pool's thread the slow pages hold) for a second on end, bounded.
         other.start();
-        long until = System.nanoTime() + 10_000_000_000L;
-        long stalledSince = 0;
-        while (!otherView.isDone() && System.nanoTime() < until) {
-          Thread.State state = other.getState();
-          boolean stalled = state == Thread.State.BLOCKED
-              || (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) && !parkedOnAFuture(other);
-          if (!stalled) stalledSince = 0;
-          else if (stalledSince == 0) stalledSince = System.nanoTime();
-          else if (System.nanoTime() - stalledSince > 1_000_000_000L) break;
-          Thread.sleep(2);
-        }
+        awaitUnlessStalled(other, otherView);
         heldBack = !otherView.isDone();
         seen = other.getState() + (parkedOnAFuture(other) ? ", parked on a future" : "");
       } finally {
