@@ -41,6 +41,27 @@ import workbook.grpc.measure.StockReportsGrpc;
 class RestVsGrpcTest {
   public static void main(String[] args) { workbook.test.LabTests.run(RestVsGrpcTest.class, args); }
 
+  /**
+   * Who reads, on this thread, a list handed to StockCodec's {@code method}: "" for the caller's own thread inside
+   * StockCodec; otherwise which thread, and why that is not the caller's work: another thread, a fork/join task, or (with
+   * {@code outside} its words, "" if that is allowed) the caller's thread outside StockCodec.
+   */
+  static String readElsewhere(Thread caller, String method, String outside) {
+    Thread reader = Thread.currentThread();
+    if (reader != caller) return reader.getName() + ": not the thread that called " + method;
+    return StackWalker.getInstance().walk(frames -> {
+      for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
+        StackWalker.StackFrame f = it.next();
+        if (f.getClassName().equals("StockCodec")) return "";
+        if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
+            || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
+          return reader.getName() + ": inside a fork/join task (" + f.getClassName() + ")";
+        }
+      }
+      return outside.isEmpty() ? "" : reader.getName() + outside;
+    });
+  }
+
   // The fixture: 20 items of stock, the same bytes on every run and every machine.
   static final StockCodec.Report FIXTURE = StockCodec.report("LYON-1", 20);
   static final int JSON_BYTES = 2_217;
@@ -336,19 +357,8 @@ class RestVsGrpcTest {
           @Override public StockCodec.Item get(int i) {
             if (checked.add(Thread.currentThread())) {
               // Another thread than the caller's reads them, whatever its pool (the common pool, one of StockCodec's own).
-              String where = count + " items, " + (Thread.currentThread() != caller ? Thread.currentThread().getName()
-                  + ": not the thread that called toProto" : StackWalker.getInstance().walk(frames -> {
-                for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
-                  StackWalker.StackFrame f = it.next();
-                  if (f.getClassName().equals("StockCodec")) return "";
-                  if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
-                      || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
-                    return Thread.currentThread().getName() + ": inside a fork/join task (" + f.getClassName() + ")";
-                  }
-                }
-                return Thread.currentThread().getName() + ": outside StockCodec, on a thread of its own";
-              }));
-              if (!where.endsWith(", ")) forked.add(where);
+              String where = readElsewhere(caller, "toProto", ": outside StockCodec, on a thread of its own");
+              if (!where.isEmpty()) forked.add(count + " items, " + where);
             }
             return fixture.get(i);
           }
@@ -393,19 +403,8 @@ class RestVsGrpcTest {
         class Levels extends java.util.AbstractList<workbook.grpc.measure.StockLevel> implements java.util.RandomAccess {
           @Override public workbook.grpc.measure.StockLevel get(int i) {
             if (checked.add(Thread.currentThread())) {
-              String where = count + " levels, " + (Thread.currentThread() != caller ? Thread.currentThread().getName()
-                  + ": not the thread that called fromProto" : StackWalker.getInstance().walk(frames -> {
-                for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext();) {
-                  StackWalker.StackFrame f = it.next();
-                  if (f.getClassName().equals("StockCodec")) return "";
-                  if (f.getClassName().startsWith("java.util.concurrent.ForkJoin")
-                      || f.getClassName().startsWith("java.util.concurrent.CountedCompleter")) {
-                    return Thread.currentThread().getName() + ": inside a fork/join task (" + f.getClassName() + ")";
-                  }
-                }
-                return "";
-              }));
-              if (!where.endsWith(", ")) forked.add(where);
+              String where = readElsewhere(caller, "fromProto", "");
+              if (!where.isEmpty()) forked.add(count + " levels, " + where);
             }
             return original.get(i);
           }
